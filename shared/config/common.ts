@@ -1,0 +1,16 @@
+/** Variables every netreflex function reads: where the project is and how to talk to it. */
+import { z } from 'zod';
+import { LOG_LEVELS } from '../log.js';
+
+/** RFC 1035 name as Compute Engine requires for networks, routes, MIGs, policies. */
+export const resourceName = z
+  .string()
+  .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a lowercase RFC 1035 name (a-z, 0-9, -; 1-63 chars; starts with a letter)');
+
+export const commonEnv = {
+  NETREFLEX_PROJECT: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id'),
+  NETREFLEX_REGION: z.string().regex(/^[a-z]+-[a-z]+[0-9]$/, 'must be a region such as asia-northeast1').default('asia-northeast1'),
+  /** Base URL of the local Google Cloud (e.g. http://127.0.0.1:8090); unset means the real APIs with ADC. */
+  NETREFLEX_EMULATOR_HOST: z.url({ protocol: /^https?$/ }).optional(),
+  NETREFLEX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+};

@@ -1,0 +1,43 @@
+/**
+ * Environment configuration, parsed once at the boundary (functions-framework style: one validator,
+ * one typed error). Each function declares its variables as a zod object whose keys are the
+ * variable names, so the same schema is the list Terraform must set (checked in the tests).
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+export type EnvSchema = z.ZodObject<Record<string, z.ZodType>>;
+
+/** Validates `env` against `schema`; a bad value names the variable and what it expects. */
+export function loadEnv<S extends EnvSchema>(schema: S, env: Record<string, string | undefined>, who: string): z.infer<S> {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const result = schema.safeParse(picked);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    return `${name}: ${issue.message}${name in picked ? ` (got ${JSON.stringify(picked[name])})` : ''}`;
+  });
+  throw new ConfigError(`${who}: invalid configuration in environment variables; fix these and restart:`, problems);
+}
+
+/** The variable names a schema reads, for Terraform and README checks. */
+export function envNames(schema: EnvSchema): string[] {
+  return Object.keys(schema.shape).sort();
+}
+
+/** A comma- or whitespace-separated list. */
+export const list = (item: z.ZodType<string> = z.string()) =>
+  z
+    .string()
+    .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(item));
+
+export const intFromString = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const boolFromString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');

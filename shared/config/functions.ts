@@ -1,0 +1,22 @@
+/**
+ * The functions netreflex deploys: one row per Cloud Function, read by `netreflex up` (which runs
+ * them locally under the Functions Framework) and by the Terraform checks (which compare the
+ * deployed environment with `env` and the granted permissions with `permissions`).
+ */
+import type { EnvSchema } from './env.js';
+import { natRoutesEnv } from './nat-routes.js';
+
+export type SignatureType = 'cloudevent' | 'http';
+
+export interface FunctionSpec {
+  /** Entry point exported by functions/index.ts (and the Cloud Functions entry point). */
+  entryPoint: string;
+  /** Folder under functions/ holding the handler and its sample events. */
+  folder: string;
+  signatureType: SignatureType;
+  env: EnvSchema;
+}
+
+export const FUNCTIONS: FunctionSpec[] = [
+  { entryPoint: 'natRoutes', folder: 'functions/nat-routes', signatureType: 'cloudevent', env: natRoutesEnv },
+];

@@ -1,0 +1,77 @@
+/**
+ * Configuration of the natRoutes reconciler. The keys are the environment variable names; Terraform
+ * sets exactly these (test/terraform checks it) and the README lists them.
+ */
+import { z } from 'zod';
+import { boolFromString, intFromString, list, loadEnv } from './env.js';
+import { commonEnv, resourceName } from './common.js';
+import { cidr } from '../net/cidr-schema.js';
+
+export const ROUTE_MODES = ['instance', 'ilb'] as const;
+export const ROUTE_POLICIES = ['sync', 'upsert-only', 'dry-run'] as const;
+export const EXPORT_MODES = ['ensure', 'verify-only'] as const;
+
+export const natRoutesEnv = z.object({
+  ...commonEnv,
+  NETREFLEX_NETWORK: resourceName.default('vpc-a'),
+  NETREFLEX_NAT_MIG: resourceName.default('nat-mig'),
+  NETREFLEX_DESTINATIONS: list(cidr),
+  NETREFLEX_ROUTE_PRIORITY: intFromString(0, 65535).default(900),
+  NETREFLEX_ROUTE_PREFIX: z
+    .string()
+    .regex(/^[a-z][-a-z0-9]{0,19}$/, 'must be a lowercase prefix of at most 20 chars starting with a letter')
+    .default('netreflex'),
+  NETREFLEX_ROUTE_MODE: z.enum(ROUTE_MODES).default('instance'),
+  NETREFLEX_ILB_FORWARDING_RULE: resourceName.optional(),
+  NETREFLEX_ROUTE_POLICY: z.enum(ROUTE_POLICIES).default('sync'),
+  NETREFLEX_PEERING: resourceName.default('servicenetworking-googleapis-com'),
+  NETREFLEX_EXPORT_MODE: z.enum(EXPORT_MODES).default('ensure'),
+  NETREFLEX_REQUIRE_HEALTHY: boolFromString.default(true),
+  NETREFLEX_RESULT_TOPIC: resourceName.optional(),
+});
+
+export type NatRoutesEnv = z.infer<typeof natRoutesEnv>;
+
+export interface NatRoutesConfig {
+  project: string;
+  region: string;
+  emulatorHost?: string;
+  logLevel: NatRoutesEnv['NETREFLEX_LOG_LEVEL'];
+  network: string;
+  mig: string;
+  destinations: string[];
+  priority: number;
+  prefix: string;
+  mode: (typeof ROUTE_MODES)[number];
+  ilbForwardingRule?: string;
+  policy: (typeof ROUTE_POLICIES)[number];
+  peering: string;
+  exportMode: (typeof EXPORT_MODES)[number];
+  requireHealthy: boolean;
+  resultTopic?: string;
+}
+
+export function loadNatRoutesConfig(env: Record<string, string | undefined>): NatRoutesConfig {
+  const e = loadEnv(natRoutesEnv, env, 'natRoutes');
+  if (e.NETREFLEX_ROUTE_MODE === 'ilb' && !e.NETREFLEX_ILB_FORWARDING_RULE) {
+    return loadEnv(natRoutesEnv.refine(() => false, { path: ['NETREFLEX_ILB_FORWARDING_RULE'], message: 'is required when NETREFLEX_ROUTE_MODE=ilb' }), env, 'natRoutes');
+  }
+  return {
+    project: e.NETREFLEX_PROJECT,
+    region: e.NETREFLEX_REGION,
+    emulatorHost: e.NETREFLEX_EMULATOR_HOST,
+    logLevel: e.NETREFLEX_LOG_LEVEL,
+    network: e.NETREFLEX_NETWORK,
+    mig: e.NETREFLEX_NAT_MIG,
+    destinations: e.NETREFLEX_DESTINATIONS,
+    priority: e.NETREFLEX_ROUTE_PRIORITY,
+    prefix: e.NETREFLEX_ROUTE_PREFIX,
+    mode: e.NETREFLEX_ROUTE_MODE,
+    ilbForwardingRule: e.NETREFLEX_ILB_FORWARDING_RULE,
+    policy: e.NETREFLEX_ROUTE_POLICY,
+    peering: e.NETREFLEX_PEERING,
+    exportMode: e.NETREFLEX_EXPORT_MODE,
+    requireHealthy: e.NETREFLEX_REQUIRE_HEALTHY,
+    resultTopic: e.NETREFLEX_RESULT_TOPIC,
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * netreflex separates errors a retry can fix from errors only a person can fix. Event handlers turn
+ * the first kind into a failed delivery (Eventarc/Pub/Sub redeliver when retries are on) and the
+ * second into an acknowledged event with one clear log line, so a bad config never loops forever.
+ */
+
+/** Bad configuration or input: retrying changes nothing; the message says what to fix. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly problems: readonly string[] = [],
+  ) {
+    super(problems.length ? `${message}\n${problems.map((p) => `  - ${p}`).join('\n')}` : message);
+  }
+}
+
+/** A refusal by a safety rule (lock-out guard, ownership, pool exhausted): permanent, state untouched. */
+export class SafetyError extends Error {
+  override readonly name = 'SafetyError';
+}
+
+/** An error answered by a Google API (or the local emulator), in Google's error JSON shape. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: number,
+    readonly status: string,
+    message: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+
+  /** 429 and 5xx are worth retrying; other 4xx are not. */
+  get transient(): boolean {
+    return this.code === 429 || this.code >= 500;
+  }
+}
+
+const TRANSIENT_NET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+
+/** True when retrying the same call later may succeed (429, 5xx, a reset or refused connection). */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof ApiError) return err.transient;
+  if (err instanceof ConfigError || err instanceof SafetyError) return false;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TRANSIENT_NET_CODES.has(code);
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Exhaustiveness check for `switch` over string unions. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}
