@@ -3,7 +3,7 @@
  * `message` and the fields of the call. Cloud Run / Cloud Functions pick `severity` up as the
  * entry's level and everything else as `jsonPayload`, so a log line is queryable by field.
  */
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { pino, stdSerializers, destination as pinoDestination, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
@@ -29,9 +29,9 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: Node
       formatters: {
         level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }),
       },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: stdSerializers.err },
     },
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination ?? pinoDestination({ dest: 1, sync: true }),
   );
 }
 

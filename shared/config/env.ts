@@ -30,7 +30,7 @@ export function envNames(schema: EnvSchema): string[] {
 }
 
 /** A comma- or whitespace-separated list. */
-export const list = (item: z.ZodType<string> = z.string()) =>
+export const list = (item: z.ZodType<string, string> = z.string()) =>
   z
     .string()
     .transform((s) => s.split(/[\s,]+/).filter(Boolean))

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { boolFromString, intFromString, list, loadEnv } from './env.js';
 import { commonEnv, resourceName } from './common.js';
 import { cidr } from '../net/cidr-schema.js';
+import { ConfigError } from '../errors.js';
 
 export const ROUTE_MODES = ['instance', 'ilb'] as const;
 export const ROUTE_POLICIES = ['sync', 'upsert-only', 'dry-run'] as const;
@@ -54,7 +55,9 @@ export interface NatRoutesConfig {
 export function loadNatRoutesConfig(env: Record<string, string | undefined>): NatRoutesConfig {
   const e = loadEnv(natRoutesEnv, env, 'natRoutes');
   if (e.NETREFLEX_ROUTE_MODE === 'ilb' && !e.NETREFLEX_ILB_FORWARDING_RULE) {
-    return loadEnv(natRoutesEnv.refine(() => false, { path: ['NETREFLEX_ILB_FORWARDING_RULE'], message: 'is required when NETREFLEX_ROUTE_MODE=ilb' }), env, 'natRoutes');
+    throw new ConfigError('natRoutes: invalid configuration in environment variables; fix these and restart:', [
+      'NETREFLEX_ILB_FORWARDING_RULE: is required when NETREFLEX_ROUTE_MODE=ilb (the internal passthrough load balancer that is the next hop)',
+    ]);
   }
   return {
     project: e.NETREFLEX_PROJECT,
