@@ -4,6 +4,7 @@
  * deployed environment with `env` and the granted permissions with `permissions`).
  */
 import type { EnvSchema } from './env.js';
+import type { ApiMethod } from '../gcp/permissions.js';
 import { natRoutesEnv } from './nat-routes.js';
 
 export type SignatureType = 'cloudevent' | 'http';
@@ -15,8 +16,20 @@ export interface FunctionSpec {
   folder: string;
   signatureType: SignatureType;
   env: EnvSchema;
+  /** Every Google API method the function calls (see shared/gcp/permissions.ts). */
+  calls: ApiMethod[];
 }
 
 export const FUNCTIONS: FunctionSpec[] = [
-  { entryPoint: 'natRoutes', folder: 'functions/nat-routes', signatureType: 'cloudevent', env: natRoutesEnv },
+  {
+    entryPoint: 'natRoutes',
+    folder: 'functions/nat-routes',
+    signatureType: 'cloudevent',
+    env: natRoutesEnv,
+    calls: [
+      'compute.routes.list', 'compute.routes.insert', 'compute.routes.delete', 'compute.globalOperations.wait',
+      'compute.networks.get', 'compute.networks.updatePeering', 'compute.networks.listPeeringRoutes',
+      'compute.regionInstanceGroupManagers.listManagedInstances', 'compute.instances.get', 'pubsub.topics.publish',
+    ],
+  },
 ];

@@ -1,0 +1,29 @@
+/**
+ * The IAM permissions behind every Google API method netreflex calls. Each wrapper under
+ * shared/gcp/ names its method ids here, and each function lists the method ids it calls in
+ * shared/config/functions.ts; the Terraform checks grant exactly the union (least privilege) and
+ * fail when a call is added without its permission.
+ */
+export const API_PERMISSIONS = {
+  'compute.routes.list': ['compute.routes.list'],
+  'compute.routes.get': ['compute.routes.get'],
+  'compute.routes.insert': ['compute.routes.create', 'compute.networks.updatePolicy', 'compute.instances.use'],
+  'compute.routes.delete': ['compute.routes.delete', 'compute.networks.updatePolicy'],
+  'compute.networks.get': ['compute.networks.get'],
+  'compute.networks.updatePeering': ['compute.networks.updatePeering'],
+  'compute.networks.listPeeringRoutes': ['compute.networks.listPeeringRoutes'],
+  'compute.regionInstanceGroupManagers.get': ['compute.instanceGroupManagers.get'],
+  'compute.regionInstanceGroupManagers.listManagedInstances': ['compute.instanceGroupManagers.get'],
+  'compute.instances.get': ['compute.instances.get'],
+  'compute.globalOperations.wait': ['compute.globalOperations.get'],
+  'compute.regionOperations.wait': ['compute.regionOperations.get'],
+  'compute.zoneOperations.wait': ['compute.zoneOperations.get'],
+  'pubsub.topics.publish': ['pubsub.topics.publish'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ApiMethod = keyof typeof API_PERMISSIONS;
+
+/** The permissions a set of method calls needs, sorted and without duplicates. */
+export function permissionsFor(methods: readonly ApiMethod[]): string[] {
+  return [...new Set(methods.flatMap((m) => API_PERMISSIONS[m]))].sort();
+}
