@@ -1,0 +1,149 @@
+/**
+ * The shapes the peered-range planner reads and returns. The request is validated with zod at the
+ * boundary (the HTTP function and the CLI call {@link parseRangeRequest}); observed state is what
+ * the cloud wrappers read, already filtered to VPC A; options are configuration with defaults.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/** What a pipeline run asks for: how many jobs run at once and how big each one is. */
+export const rangeRequest = z.object({
+  parallelJobs: z.number().int('parallelJobs must be a whole number').min(1, 'parallelJobs must be at least 1 (the number of pipeline components that run at the same time)'),
+  nodesPerJob: z.number().int('nodesPerJob must be a whole number').min(1, 'nodesPerJob must be at least 1 (every replica of every worker pool of one job)'),
+  network: z.string().min(1, 'network must name VPC A (e.g. vpc-a)'),
+  region: z.string().min(1, 'region must be set (e.g. asia-northeast1)'),
+  displayName: z.string().optional(),
+  /** Concurrent connections the run opens to one destination IP:port; defaults to jobs × nodes. */
+  connectionsPerDestination: z.number().int().min(0).optional(),
+});
+export type RangeRequest = z.infer<typeof rangeRequest>;
+
+/** Validates a request, turning every problem into one ConfigError that lists what to change. */
+export function parseRangeRequest(input: unknown): RangeRequest {
+  const result = rangeRequest.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`);
+  throw new ConfigError('peered ranges: the request is invalid; change these and retry:', problems);
+}
+
+/** A global address as Compute returns it (`purpose: VPC_PEERING` for PSA allocated ranges). */
+export interface ObservedAddress {
+  name: string;
+  address: string;
+  prefixLength: number;
+  purpose?: string;
+}
+
+export interface ObservedSubnet {
+  name?: string;
+  ipCidrRange: string;
+  secondaryIpRanges?: { rangeName?: string; ipCidrRange: string }[];
+}
+
+/** Cloud NAT settings of the egress NAT, and how many NAT VMs share it. */
+export interface ObservedNat {
+  vmCount: number;
+  minPortsPerVm: number;
+  enableDynamicPortAllocation: boolean;
+  maxPortsPerVm?: number;
+}
+
+/** Everything the planner avoids or wires, read from VPC A and its neighbours. */
+export interface ObservedNetwork {
+  /** Global addresses of VPC A (any purpose: all are avoided; `VPC_PEERING` ones may be used). */
+  addresses: readonly ObservedAddress[];
+  /** The Service Networking connection; `null` when VPC A is not connected yet. */
+  connection: { reservedPeeringRanges: readonly string[] } | null;
+  subnets: readonly ObservedSubnet[];
+  routeDestRanges: readonly string[];
+  /** Ranges VPC A imports over its peerings (including the producer's subnets). */
+  peerImportedRanges: readonly string[];
+  /** Configured ranges used elsewhere (on-premises, other VPCs, VPNs). */
+  reservedRanges: readonly string[];
+  /** The firewall rule's `sourceRanges`; `null` when the rule does not exist. */
+  firewallSourceRanges: readonly string[] | null;
+  /** The return-path ranges published in the NAT MIG's metadata. */
+  migRanges: readonly string[];
+  exportCustomRoutes: boolean;
+  /** `null` when the Cloud NAT could not be read; the port check is then skipped with a warning. */
+  nat: ObservedNat | null;
+}
+
+/** Configuration of the planner; every field has a default in {@link DEFAULT_RANGE_OPTIONS}. */
+export interface RangePlanOptions {
+  /** Where new ranges are carved from, tried in order. */
+  pools: readonly string[];
+  /** Prefix of the ranges netreflex creates; a range named so is netreflex's and used for Vertex. */
+  namePrefix: string;
+  /** Existing ranges (by name) that Vertex may use too, e.g. the Terraform-made base range. */
+  vertexRangeNames: readonly string[];
+  peering: string;
+  firewall: string;
+  /** The NAT MIG metadata key holding the comma-separated return-path ranges. */
+  metadataKey: string;
+}
+
+/**
+ * Defaults for the sample topology. The pool 10.98.0.0/15 (10.98.0.0–10.99.255.255) sits next to
+ * subnet A (10.95/16) and subnet B (10.97/16), already holds the base range `vertex-psa-range`
+ * 10.98.0.0/21, and is large enough for one /16 range (63 jobs of ≤ 8 nodes) beside it.
+ */
+export const DEFAULT_RANGE_OPTIONS: RangePlanOptions = {
+  pools: ['10.98.0.0/15'],
+  namePrefix: 'netreflex-psa-',
+  vertexRangeNames: ['vertex-psa-range'],
+  peering: 'servicenetworking-googleapis-com',
+  firewall: 'allow-psa-to-nat',
+  metadataKey: 'netreflex-psa-ranges',
+};
+
+export const RANGE_CHANGE_KINDS = ['createAddress', 'patchConnection', 'patchFirewall', 'setMigMetadata', 'enablePeeringExport'] as const;
+export type RangeChangeKind = (typeof RANGE_CHANGE_KINDS)[number];
+
+/**
+ * One step of the plan, in apply order: an address must exist before the connection names it, and
+ * the connection before the firewall and return routes matter. Every list is the FULL new value
+ * (existing entries first, additions appended), so applying it can never drop a range.
+ */
+export type RangeChange =
+  | { kind: 'createAddress'; name: string; cidr: string; address: string; prefixLength: number; network: string }
+  | { kind: 'patchConnection'; create: boolean; reservedPeeringRanges: string[]; added: string[] }
+  | { kind: 'patchFirewall'; firewall: string; sourceRanges: string[]; added: string[] }
+  | { kind: 'setMigMetadata'; key: string; value: string; ranges: string[]; added: string[] }
+  | { kind: 'enablePeeringExport'; peering: string };
+
+export const RANGE_WARNING_CODES = ['nat-ports', 'nat-no-vms', 'nat-unknown', 'range-not-found', 'range-overlap', 'firewall-missing'] as const;
+export type RangeWarningCode = (typeof RANGE_WARNING_CODES)[number];
+
+export interface RangeWarning {
+  code: RangeWarningCode;
+  message: string;
+}
+
+/** A range Vertex may use for this run, with the jobs of the requested size it holds. */
+export interface PlannedRange {
+  name: string;
+  cidr: string;
+  jobs: number;
+  /** True when this plan allocates it. */
+  isNew: boolean;
+}
+
+export interface RangePlan {
+  /** Pass these as the PipelineJob's `reservedIpRanges`. */
+  reservedIpRanges: string[];
+  ranges: PlannedRange[];
+  /** Ranges to allocate now (at most one). */
+  allocate: { name: string; cidr: string }[];
+  capacity: {
+    /** The documented tier the request's node count was rounded up to. */
+    nodesPerJobTier: number;
+    required: number;
+    /** Jobs the ranges already on the connection hold. */
+    before: number;
+    /** Jobs the ranges hold once the plan is applied. */
+    after: number;
+  };
+  changes: RangeChange[];
+  warnings: RangeWarning[];
+}
