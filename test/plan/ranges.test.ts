@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, SafetyError } from '../../shared/errors.js';
+import { type ObservedNetwork, type RangeChange, type RangePlan, planRanges } from '../../shared/plan/ranges.js';
+import { request, sampleObserved } from './fixtures.js';
+
+/** Applies a plan's changes to an observed state, the way the apply step would, optionally stopping early. */
+function applyChanges(observed: ObservedNetwork, changes: readonly RangeChange[], stopAfter = changes.length): ObservedNetwork {
+  const next = structuredClone(observed) as ObservedNetwork & { addresses: ObservedNetwork['addresses'][number][] };
+  for (const change of changes.slice(0, stopAfter)) {
+    switch (change.kind) {
+      case 'createAddress':
+        next.addresses = [...next.addresses, { name: change.name, address: change.address, prefixLength: change.prefixLength, purpose: 'VPC_PEERING' }];
+        break;
+      case 'patchConnection':
+        next.connection = { reservedPeeringRanges: change.reservedPeeringRanges };
+        break;
+      case 'patchFirewall':
+        next.firewallSourceRanges = change.sourceRanges;
+        break;
+      case 'setMigMetadata':
+        next.migRanges = change.ranges;
+        break;
+      case 'enablePeeringExport':
+        next.exportCustomRoutes = true;
+        break;
+    }
+  }
+  return next;
+}
+
+const kinds = (plan: RangePlan) => plan.changes.map((c) => c.kind);
+
+describe('planRanges: named scenarios', () => {
+  it('enough capacity on a fully wired network → no change (plan(x, x) is empty)', () => {
+    const plan = planRanges(request(), sampleObserved());
+    expect(plan.changes).toEqual([]);
+    expect(plan.allocate).toEqual([]);
+    expect(plan.reservedIpRanges).toEqual(['vertex-psa-range']);
+    expect(plan.capacity).toEqual({ nodesPerJobTier: 8, required: 1, before: 1, after: 1 });
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it('40 parallel 8-node jobs on the sample /21 → one /16 beside it, wired everywhere, in order', () => {
+    const plan = planRanges(request({ parallelJobs: 40, connectionsPerDestination: 10 }), sampleObserved({ exportCustomRoutes: false }));
+    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-10-99-0-0-16', cidr: '10.99.0.0/16' }]);
+    expect(plan.reservedIpRanges).toEqual(['vertex-psa-range', 'netreflex-psa-10-99-0-0-16']);
+    expect(plan.capacity).toEqual({ nodesPerJobTier: 8, required: 40, before: 1, after: 64 });
+    expect(kinds(plan)).toEqual(['createAddress', 'patchConnection', 'patchFirewall', 'setMigMetadata', 'enablePeeringExport']);
+    expect(plan.changes).toEqual([
+      { kind: 'createAddress', name: 'netreflex-psa-10-99-0-0-16', cidr: '10.99.0.0/16', address: '10.99.0.0', prefixLength: 16, network: 'vpc-a' },
+      { kind: 'patchConnection', create: false, reservedPeeringRanges: ['vertex-psa-range', 'netreflex-psa-10-99-0-0-16'], added: ['netreflex-psa-10-99-0-0-16'] },
+      { kind: 'patchFirewall', firewall: 'allow-psa-to-nat', sourceRanges: ['10.98.0.0/21', '10.99.0.0/16'], added: ['10.99.0.0/16'] },
+      { kind: 'setMigMetadata', key: 'netreflex-psa-ranges', value: '10.98.0.0/21,10.99.0.0/16', ranges: ['10.98.0.0/21', '10.99.0.0/16'], added: ['10.99.0.0/16'] },
+      { kind: 'enablePeeringExport', peering: 'servicenetworking-googleapis-com' },
+    ]);
+  });
+
+  it('asking again after apply changes nothing', () => {
+    const req = request({ parallelJobs: 40, connectionsPerDestination: 10 });
+    const first = planRanges(req, sampleObserved());
+    const second = planRanges(req, applyChanges(sampleObserved(), first.changes));
+    expect(second.changes).toEqual([]);
+    expect(second.reservedIpRanges).toEqual(first.reservedIpRanges);
+    expect(second.capacity.before).toBe(64);
+  });
+
+  it('short by a little → the minimal range for the shortfall, at the lowest free address', () => {
+    const plan = planRanges(request({ parallelJobs: 2 }), sampleObserved());
+    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-10-98-8-0-21', cidr: '10.98.8.0/21' }]);
+    expect(plan.capacity.after).toBe(2);
+  });
+
+  it('crowded address plan → the first aligned hole that avoids everything it was told about', () => {
+    const observed = sampleObserved({
+      addresses: [
+        { name: 'vertex-psa-range', address: '10.98.0.0', prefixLength: 21, purpose: 'VPC_PEERING' },
+        { name: 'cloudsql-range', address: '10.98.8.0', prefixLength: 24, purpose: 'VPC_PEERING' },
+        { name: 'some-ilb', address: '10.98.64.5', prefixLength: 32, purpose: 'GCE_ENDPOINT' },
+      ],
+      subnets: [{ name: 'subnet-a', ipCidrRange: '10.95.0.0/16', secondaryIpRanges: [{ rangeName: 'pods', ipCidrRange: '10.98.16.0/20' }] }],
+      routeDestRanges: ['0.0.0.0/0', '10.98.32.0/22', '2001:db8::/32'],
+      peerImportedRanges: ['10.98.40.0/21'],
+      reservedRanges: ['10.98.48.0/20'],
+    });
+    const plan = planRanges(request({ parallelJobs: 4 }), observed);
+    // 3 more jobs need a /20: 10.98.0/20 (base, cloudsql), 16/20 (pods), 32/20 (route, peer), 48/20 (reserved), 64/20 (ilb) → 80/20
+    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-10-98-80-0-20', cidr: '10.98.80.0/20' }]);
+    expect(plan.reservedIpRanges).toEqual(['vertex-psa-range', 'netreflex-psa-10-98-80-0-20']);
+  });
+
+  it('pool exhausted → SafetyError saying what to do, nothing planned', () => {
+    const observed = sampleObserved({ reservedRanges: ['10.98.8.0/21', '10.98.16.0/20', '10.98.32.0/19', '10.98.64.0/18', '10.98.128.0/17', '10.99.0.0/17', '10.99.192.0/18'] });
+    const attempt = () => planRanges(request({ parallelJobs: 40 }), observed);
+    expect(attempt).toThrow(SafetyError);
+    expect(attempt).toThrow(/pool exhausted: no free aligned \/16 .*Nothing was changed. Widen or add a pool/);
+  });
+
+  it('falls through to the next pool when the first is full', () => {
+    const observed = sampleObserved({ reservedRanges: ['10.99.0.0/16'] });
+    const plan = planRanges(request({ parallelJobs: 40 }), observed, { pools: ['10.98.0.0/15', '172.20.0.0/14'] });
+    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-172-20-0-0-16', cidr: '172.20.0.0/16' }]);
+  });
+
+  it('retry after a failure mid-way finishes the job without allocating twice', () => {
+    const req = request({ parallelJobs: 40 });
+    const first = planRanges(req, sampleObserved({ exportCustomRoutes: false }));
+    for (let done = 1; done < first.changes.length; done += 1) {
+      const partial = applyChanges(sampleObserved({ exportCustomRoutes: false }), first.changes, done);
+      const retry = planRanges(req, partial);
+      expect(retry.allocate).toEqual([]);
+      expect(retry.changes).toEqual(first.changes.slice(done));
+      expect(retry.reservedIpRanges).toEqual(first.reservedIpRanges);
+      expect(planRanges(req, applyChanges(partial, retry.changes)).changes).toEqual([]);
+    }
+  });
+
+  it('never drops an existing reserved peering range, even ones it does not know', () => {
+    const observed = sampleObserved({
+      addresses: [
+        { name: 'vertex-psa-range', address: '10.98.0.0', prefixLength: 21, purpose: 'VPC_PEERING' },
+        { name: 'cloudsql-range', address: '10.100.0.0', prefixLength: 24, purpose: 'VPC_PEERING' },
+      ],
+      connection: { reservedPeeringRanges: ['cloudsql-range', 'vertex-psa-range', 'deleted-long-ago'] },
+      firewallSourceRanges: ['10.200.0.0/24', '10.98.0.0/21'],
+      migRanges: ['10.98.0.0/21', '10.201.0.0/24'],
+    });
+    const plan = planRanges(request({ parallelJobs: 3 }), observed);
+    const connection = plan.changes.find((c) => c.kind === 'patchConnection');
+    expect(connection).toMatchObject({ reservedPeeringRanges: ['cloudsql-range', 'vertex-psa-range', 'deleted-long-ago', 'netreflex-psa-10-98-16-0-20'] });
+    expect(plan.changes.find((c) => c.kind === 'patchFirewall')).toMatchObject({ sourceRanges: ['10.200.0.0/24', '10.98.0.0/21', '10.98.16.0/20'] });
+    expect(plan.changes.find((c) => c.kind === 'setMigMetadata')).toMatchObject({ ranges: ['10.98.0.0/21', '10.201.0.0/24', '10.98.16.0/20'] });
+    expect(plan.reservedIpRanges).not.toContain('cloudsql-range');
+  });
+
+  it('a range not on the connection is wired but not counted as capacity before', () => {
+    const observed = sampleObserved({
+      addresses: [
+        { name: 'vertex-psa-range', address: '10.98.0.0', prefixLength: 21, purpose: 'VPC_PEERING' },
+        { name: 'netreflex-psa-10-99-0-0-16', address: '10.99.0.0', prefixLength: 16, purpose: 'VPC_PEERING' },
+      ],
+    });
+    const plan = planRanges(request({ parallelJobs: 10 }), observed);
+    expect(plan.capacity).toMatchObject({ before: 1, after: 64 });
+    expect(kinds(plan)).toEqual(['patchConnection', 'patchFirewall', 'setMigMetadata']);
+  });
+
+  it('a wider firewall or metadata entry already covers a new range', () => {
+    const plan = planRanges(request({ parallelJobs: 2 }), sampleObserved({ firewallSourceRanges: ['10.98.0.0/15'], migRanges: ['10.98.0.0/15'] }));
+    expect(kinds(plan)).toEqual(['createAddress', 'patchConnection']);
+  });
+
+  it('no connection yet → the patch step creates it', () => {
+    const plan = planRanges(request(), sampleObserved({ connection: null }));
+    expect(plan.changes).toEqual([{ kind: 'patchConnection', create: true, reservedPeeringRanges: ['vertex-psa-range'], added: ['vertex-psa-range'] }]);
+    expect(plan.capacity.before).toBe(0);
+  });
+
+  it('export off on a wired network → only the export step', () => {
+    expect(planRanges(request(), sampleObserved({ exportCustomRoutes: false })).changes).toEqual([
+      { kind: 'enablePeeringExport', peering: 'servicenetworking-googleapis-com' },
+    ]);
+  });
+
+  it('rounds 12 nodes up to the 16 tier and leaves too-small ranges out of reservedIpRanges', () => {
+    const plan = planRanges(request({ nodesPerJob: 12 }), sampleObserved());
+    expect(plan.capacity).toMatchObject({ nodesPerJobTier: 16, before: 0, after: 1 });
+    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-10-98-16-0-20', cidr: '10.98.16.0/20' }]);
+    expect(plan.reservedIpRanges).toEqual(['netreflex-psa-10-98-16-0-20']);
+  });
+
+  it('refuses when an address already carries the derived name with another CIDR', () => {
+    const observed = sampleObserved({
+      addresses: [
+        { name: 'vertex-psa-range', address: '10.98.0.0', prefixLength: 21, purpose: 'VPC_PEERING' },
+        { name: 'netreflex-psa-10-98-8-0-21', address: '10.50.0.0', prefixLength: 24, purpose: 'GCE_ENDPOINT' },
+      ],
+    });
+    expect(() => planRanges(request({ parallelJobs: 2 }), observed)).toThrow(/exists with 10.50.0.0\/24 .*rename or delete it/);
+  });
+});
+
+describe('planRanges: bad input says what to change', () => {
+  it.each([
+    [{ parallelJobs: 0 }, /parallelJobs must be at least 1/],
+    [{ parallelJobs: -2 }, /parallelJobs must be at least 1/],
+    [{ nodesPerJob: 0 }, /nodesPerJob must be at least 1/],
+    [{ parallelJobs: 1.5 }, /parallelJobs must be a whole number/],
+    [{ network: '' }, /network must name VPC A/],
+    [{ nodesPerJob: 64 }, /above 32.*split the job/],
+    [{ parallelJobs: 200 }, /need a \/14 range, larger than any pool \(the largest, a \/15, holds at most 127 such jobs\); ask for fewer parallel jobs/],
+  ])('%o → ConfigError', (overrides, message) => {
+    const attempt = () => planRanges(request(overrides), sampleObserved());
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(message);
+  });
+
+  it('an observed range that does not parse names its source', () => {
+    expect(() => planRanges(request({ parallelJobs: 2 }), sampleObserved({ reservedRanges: ['10.300.0.0/16'] }))).toThrow(/reserved range: "10.300.0.0\/16" is not an IP range/);
+  });
+
+  it('an IPv6 pool is refused', () => {
+    expect(() => planRanges(request({ parallelJobs: 2 }), sampleObserved(), { pools: ['fd00::/48'] })).toThrow(/must be IPv4/);
+  });
+});
+
+describe('planRanges: warnings', () => {
+  it('Cloud NAT ports: 2 VMs × 64 ports cannot carry 40 jobs × 8 nodes to one destination', () => {
+    const plan = planRanges(request({ parallelJobs: 40 }), sampleObserved());
+    expect(plan.warnings).toEqual([{
+      code: 'nat-ports',
+      message: expect.stringMatching(/2 NAT VMs × minPortsPerVm 64 = 128 .* may open 320\. Fix: enable dynamic port allocation with maxPortsPerVm ≥ 160, or raise minPortsPerVm to ≥ 160/),
+    }]);
+  });
+
+  it('dynamic port allocation lifts the limit to maxPortsPerVm', () => {
+    const nat = { vmCount: 2, minPortsPerVm: 64, enableDynamicPortAllocation: true };
+    expect(planRanges(request({ parallelJobs: 40 }), sampleObserved({ nat })).warnings).toEqual([]);
+    const capped = planRanges(request({ parallelJobs: 40 }), sampleObserved({ nat: { ...nat, maxPortsPerVm: 128 } }));
+    expect(capped.warnings.map((w) => w.code)).toEqual(['nat-ports']);
+  });
+
+  it('no NAT VMs, unknown NAT, missing firewall, missing configured range, overlap', () => {
+    const observed = sampleObserved({
+      nat: null,
+      firewallSourceRanges: null,
+      reservedRanges: ['10.98.4.0/24'],
+    });
+    const plan = planRanges(request(), observed, { vertexRangeNames: ['vertex-psa-range', 'old-range'] });
+    expect(plan.warnings.map((w) => w.code)).toEqual(['range-not-found', 'range-overlap', 'firewall-missing', 'nat-unknown']);
+    expect(plan.changes.map((c) => c.kind)).not.toContain('patchFirewall');
+    const empty = planRanges(request(), sampleObserved({ nat: { vmCount: 0, minPortsPerVm: 64, enableDynamicPortAllocation: false } }));
+    expect(empty.warnings.map((w) => w.code)).toEqual(['nat-no-vms']);
+  });
+});
