@@ -1,0 +1,115 @@
+/**
+ * Compute Engine operations: every mutation answers at once with an Operation that is RUNNING,
+ * and its effect lands when the operation turns DONE after the configured latency — the same
+ * window in which real routes do not exist yet, which is what make-before-break must respect.
+ */
+import { HttpError, notFound } from '../errors.js';
+import type { Router } from '../http.js';
+import { computeUrl, nextId, nowIso, type Resource, type Store } from '../store.js';
+import type { Settings } from '../settings.js';
+import type { Faults } from '../faults.js';
+
+export type OperationScope = { kind: 'global' } | { kind: 'region'; region: string } | { kind: 'zone'; zone: string };
+
+export interface OperationRequest {
+  project: string;
+  scope: OperationScope;
+  methodId: string;
+  operationType: string;
+  targetLink: string;
+  /** Applies the change; an HttpError thrown here ends the operation with that error. */
+  apply: () => void;
+}
+
+const scopePath = (project: string, scope: OperationScope) =>
+  scope.kind === 'global' ? `projects/${project}/global` : scope.kind === 'region' ? `projects/${project}/regions/${scope.region}` : `projects/${project}/zones/${scope.zone}`;
+
+export class Operations {
+  private readonly waiters = new Map<string, (() => void)[]>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly settings: Settings,
+    private readonly faults: Faults,
+  ) {}
+
+  /** Starts an operation; the change is applied after `operationLatencyMs`. */
+  start(req: OperationRequest): Resource {
+    const collection = `${scopePath(req.project, req.scope)}/operations`;
+    const name = `operation-${Date.now()}-${nextId().slice(-8)}`;
+    const op: Resource = {
+      kind: 'compute#operation',
+      id: nextId(),
+      name,
+      operationType: req.operationType,
+      targetLink: req.targetLink,
+      targetId: nextId(),
+      status: 'RUNNING',
+      user: 'netreflex@local',
+      progress: 0,
+      insertTime: nowIso(),
+      startTime: nowIso(),
+      selfLink: computeUrl(`${collection}/${name}`),
+      ...(req.scope.kind === 'region' ? { region: computeUrl(`projects/${req.project}/regions/${req.scope.region}`) } : {}),
+      ...(req.scope.kind === 'zone' ? { zone: computeUrl(`projects/${req.project}/zones/${req.scope.zone}`) } : {}),
+    };
+    this.store.insert(collection, op);
+    const failure = this.faults.takeOperationFailure(req.methodId);
+    setTimeout(() => this.finish(collection, name, req, failure), this.settings.operationLatencyMs);
+    return op;
+  }
+
+  private finish(collection: string, name: string, req: OperationRequest, failure: string | undefined): void {
+    let error: { errors: { code: string; message: string }[] } | undefined;
+    if (failure) error = { errors: [{ code: 'INJECTED_FAILURE', message: failure }] };
+    else {
+      try {
+        req.apply();
+      } catch (err) {
+        const e = err instanceof HttpError ? err : new HttpError(500, String(err));
+        error = { errors: [{ code: e.reason.toUpperCase(), message: e.message }] };
+      }
+    }
+    this.store.update(collection, name, (op) => {
+      Object.assign(op, { status: 'DONE', progress: 100, endTime: nowIso() });
+      if (error) Object.assign(op, { error, httpErrorStatusCode: 400, httpErrorMessage: 'BAD REQUEST' });
+    });
+    for (const wake of this.waiters.get(`${collection}/${name}`) ?? []) wake();
+    this.waiters.delete(`${collection}/${name}`);
+  }
+
+  get(collection: string, name: string): Resource {
+    const op = this.store.get(collection, name);
+    if (!op) throw notFound(`${collection}/${name}`);
+    return op;
+  }
+
+  /** `operations.wait`: answers when DONE, or after the wait timeout with the op as it is. */
+  async wait(collection: string, name: string): Promise<Resource> {
+    const op = this.get(collection, name);
+    if (op.status === 'DONE') return op;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.settings.waitTimeoutMs);
+      const list = this.waiters.get(`${collection}/${name}`) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.waiters.set(`${collection}/${name}`, list);
+    });
+    return this.get(collection, name);
+  }
+
+  register(router: Router): void {
+    const base = '/compute/v1/projects/{project}';
+    const scopes = [
+      { prefix: `${base}/global/operations`, id: 'globalOperations', col: (p: Record<string, string>) => `projects/${p.project}/global/operations` },
+      { prefix: `${base}/regions/{region}/operations`, id: 'regionOperations', col: (p: Record<string, string>) => `projects/${p.project}/regions/${p.region}/operations` },
+      { prefix: `${base}/zones/{zone}/operations`, id: 'zoneOperations', col: (p: Record<string, string>) => `projects/${p.project}/zones/${p.zone}/operations` },
+    ];
+    for (const s of scopes) {
+      router.on('GET', `${s.prefix}/{operation}`, `compute.${s.id}.get`, (r) => this.get(s.col(r.params), r.params.operation!));
+      router.on('POST', `${s.prefix}/{operation}/wait`, `compute.${s.id}.wait`, (r) => this.wait(s.col(r.params), r.params.operation!));
+    }
+  }
+}

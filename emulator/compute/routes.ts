@@ -1,0 +1,129 @@
+/**
+ * Custom static routes. Routes are immutable (insert + delete only), names are unique per project,
+ * exactly one next hop is set, and `warnings` are derived at read time from the next hop's state —
+ * so a route to a VM that autoheal is recreating shows NEXT_HOP_NOT_RUNNING until it is back.
+ */
+import { alreadyExists, badRequest, HttpError, notFound } from '../errors.js';
+import type { Router } from '../http.js';
+import { computePath, computeUrl, nextId, nowIso, type Resource } from '../store.js';
+import { globalCol, type ComputeContext } from './context.js';
+import { listResponse } from './list.js';
+import { getNetwork, networkRef } from './networks.js';
+import { requireCidr, requireInt, requireName, requireObject } from './validate.js';
+
+const NEXT_HOPS = ['nextHopInstance', 'nextHopIp', 'nextHopGateway', 'nextHopIlb', 'nextHopVpnTunnel'] as const;
+
+/** Names with an insert in flight: a second insert of the same name is a 409 at once. */
+const pending = new Set<string>();
+
+function validateRoute(ctx: ComputeContext, project: string, body: unknown): Resource {
+  const r = requireObject(body, 'resource');
+  const name = requireName(r.name);
+  if (typeof r.network !== 'string') throw badRequest(`Required field 'resource.network' not specified`, 'required');
+  const net = networkRef(r.network, project);
+  getNetwork(ctx, net.project, net.name);
+  const destRange = requireCidr(r.destRange, 'resource.destRange');
+  const priority = requireInt(r.priority, 'resource.priority', 0, 65535, 1000);
+  const hops = NEXT_HOPS.filter((k) => typeof r[k] === 'string' && r[k] !== '');
+  if (hops.length !== 1) throw badRequest(`Invalid value for field 'resource': exactly one of ${NEXT_HOPS.join(', ')} must be specified (got ${hops.length}).`);
+  const hop = hops[0]!;
+  const tags = Array.isArray(r.tags) ? r.tags.map(String) : [];
+  if (typeof r.description === 'string' && r.description.length > 2048) throw badRequest(`Invalid value for field 'resource.description': longer than 2048 characters.`);
+  const route: Resource = {
+    kind: 'compute#route',
+    id: nextId(),
+    creationTimestamp: nowIso(),
+    name,
+    ...(typeof r.description === 'string' ? { description: r.description } : {}),
+    network: computeUrl(`projects/${net.project}/global/networks/${net.name}`),
+    destRange,
+    priority,
+    [hop]: hop === 'nextHopIp' ? r[hop] : normalizeHop(ctx, project, hop, String(r[hop])),
+    ...(tags.length ? { tags } : {}),
+    routeType: 'STATIC',
+    selfLink: computeUrl(`${globalCol(project, 'routes')}/${name}`),
+  };
+  return route;
+}
+
+/** Full URL of the next hop; an instance next hop must exist when the route is created. */
+function normalizeHop(ctx: ComputeContext, project: string, hop: string, value: string): string {
+  if (hop !== 'nextHopInstance') return value.startsWith('http') ? value : computeUrl(computePath(value));
+  const partial = computePath(value);
+  const path = partial.startsWith('zones/') ? `projects/${project}/${partial}` : partial;
+  const m = /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(path);
+  if (!m) throw badRequest(`Invalid value for field 'resource.nextHopInstance': '${value}'. The URL is malformed.`);
+  if (!ctx.store.get(`projects/${m[1]}/zones/${m[2]}/instances`, m[3]!)) {
+    throw badRequest(`Invalid value for field 'resource.nextHopInstance': '${value}'. The referenced instance resource cannot be found.`, 'invalid');
+  }
+  return computeUrl(path);
+}
+
+/** Output-only warnings of a route, computed from the next-hop instance as it is now. */
+export function routeWarnings(ctx: ComputeContext, route: Resource): { code: string; message: string }[] {
+  if (typeof route.nextHopInstance !== 'string') return [];
+  const path = computePath(route.nextHopInstance);
+  const slash = path.lastIndexOf('/');
+  const instance = ctx.store.get(path.slice(0, slash), path.slice(slash + 1));
+  if (!instance) return [{ code: 'NEXT_HOP_INSTANCE_NOT_FOUND', message: `Next hop instance '${route.nextHopInstance}' does not exist.` }];
+  if (instance.status !== 'RUNNING') return [{ code: 'NEXT_HOP_NOT_RUNNING', message: `Next hop instance '${route.nextHopInstance}' is not running.` }];
+  if (!instance.canIpForward) return [{ code: 'NEXT_HOP_CANNOT_IP_FORWARD', message: `Next hop instance '${route.nextHopInstance}' cannot ip forward.` }];
+  return [];
+}
+
+function withWarnings(ctx: ComputeContext, route: Resource): Resource {
+  const warnings = routeWarnings(ctx, route);
+  return warnings.length ? { ...route, warnings: warnings.map((w) => ({ ...w, data: [{ key: 'next_hop', value: String(route.nextHopInstance) }] })) } : route;
+}
+
+function insertRoute(ctx: ComputeContext, project: string, body: unknown) {
+  const route = validateRoute(ctx, project, body);
+  const col = globalCol(project, 'routes');
+  const key = `${project}/${route.name}`;
+  if (ctx.store.has(col, route.name) || pending.has(key)) throw alreadyExists(`projects/${project}/global/routes/${route.name}`);
+  pending.add(key);
+  const op = ctx.operations.start({
+    project,
+    scope: { kind: 'global' },
+    methodId: 'compute.routes.insert',
+    operationType: 'insert',
+    targetLink: String(route.selfLink),
+    apply: () => {
+      pending.delete(key);
+      ctx.store.insert(col, route);
+    },
+  });
+  if (op.status === 'DONE') pending.delete(key);
+  setTimeout(() => pending.delete(key), ctx.settings.operationLatencyMs + 5);
+  return op;
+}
+
+function deleteRoute(ctx: ComputeContext, project: string, name: string) {
+  const col = globalCol(project, 'routes');
+  if (!ctx.store.has(col, name)) throw notFound(`projects/${project}/global/routes/${name}`);
+  return ctx.operations.start({
+    project,
+    scope: { kind: 'global' },
+    methodId: 'compute.routes.delete',
+    operationType: 'delete',
+    targetLink: computeUrl(`${col}/${name}`),
+    apply: () => {
+      if (!ctx.store.remove(col, name)) throw new HttpError(404, `The resource 'projects/${project}/global/routes/${name}' was not found`);
+    },
+  });
+}
+
+export function registerRoutes(router: Router, ctx: ComputeContext): void {
+  const base = '/compute/v1/projects/{project}/global/routes';
+  router.on('GET', base, 'compute.routes.list', (r) => {
+    const col = globalCol(r.params.project!, 'routes');
+    return listResponse('compute#routeList', col, ctx.store.list(col).map((route) => withWarnings(ctx, route)), r.query);
+  });
+  router.on('GET', `${base}/{route}`, 'compute.routes.get', (r) => {
+    const route = ctx.store.get(globalCol(r.params.project!, 'routes'), r.params.route!);
+    if (!route) throw notFound(`projects/${r.params.project}/global/routes/${r.params.route}`);
+    return withWarnings(ctx, route);
+  });
+  router.on('POST', base, 'compute.routes.insert', (r) => insertRoute(ctx, r.params.project!, r.body));
+  router.on('DELETE', `${base}/{route}`, 'compute.routes.delete', (r) => deleteRoute(ctx, r.params.project!, r.params.route!));
+}

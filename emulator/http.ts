@@ -1,0 +1,150 @@
+/**
+ * The local Google Cloud's HTTP layer: a small router over Google's REST paths. Every route
+ * carries Google's method id (`compute.routes.insert`), which is what fault injection and call
+ * counting key on, so a test can say "fail the next 2 compute.routes.insert with 503".
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError } from './errors.js';
+
+export interface Request {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+  rawBody: Buffer;
+}
+
+export interface Reply {
+  status?: number;
+  body?: unknown;
+  raw?: Buffer | string;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: Request) => Promise<Reply | unknown> | Reply | unknown;
+
+/** Runs before each handled call; may delay, throw an HttpError or destroy the socket. */
+export type CallHook = (methodId: string, req: Request, res: ServerResponse) => Promise<'continue' | 'handled'>;
+
+interface Route {
+  method: string;
+  regex: RegExp;
+  names: string[];
+  methodId: string;
+  handler: Handler;
+}
+
+const MAX_BODY = 16 * 1024 * 1024;
+
+function compile(pattern: string): { regex: RegExp; names: string[] } {
+  const names: string[] = [];
+  const source = pattern
+    .split(/(\{[a-zA-Z]+\})/)
+    .map((part) => {
+      const m = /^\{([a-zA-Z]+)\}$/.exec(part);
+      if (!m) return part.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+      names.push(m[1]!);
+      return '([^/]+?)';
+    })
+    .join('');
+  return { regex: new RegExp(`^${source}$`), names };
+}
+
+export class Router {
+  private readonly routes: Route[] = [];
+  private readonly hooks: CallHook[] = [];
+  /** Calls per method id since start, for tests that bound the number of mutations. */
+  readonly calls = new Map<string, number>();
+
+  /** Registers `handler` for `METHOD /path/{param}` under Google's method id. */
+  on(method: string, pattern: string, methodId: string, handler: Handler): this {
+    const { regex, names } = compile(pattern);
+    this.routes.push({ method, regex, names, methodId, handler });
+    return this;
+  }
+
+  addHook(hook: CallHook): void {
+    this.hooks.push(hook);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const path = decodeURIComponent(url.pathname);
+    const method = req.method ?? 'GET';
+    try {
+      const rawBody = await readBody(req);
+      const found = this.match(method, path);
+      if (!found) throw new HttpError(404, `netreflex emulator: no API method at ${method} ${path}`, 'notFound');
+      const request: Request = { method, path, params: found.params, query: url.searchParams, headers: req.headers, rawBody, body: parseJson(rawBody, req.headers['content-type']) };
+      this.calls.set(found.route.methodId, (this.calls.get(found.route.methodId) ?? 0) + 1);
+      for (const hook of this.hooks) if ((await hook(found.route.methodId, request, res)) === 'handled') return;
+      send(res, toReply(await found.route.handler(request)));
+    } catch (err) {
+      const httpErr = err instanceof HttpError ? err : new HttpError(500, `netreflex emulator: ${(err as Error).message ?? err}`);
+      if (!(err instanceof HttpError)) console.error(err);
+      send(res, { status: httpErr.code, body: httpErr.toJSON() });
+    }
+  }
+
+  private match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+    for (const route of this.routes) {
+      if (route.method !== method) continue;
+      const m = route.regex.exec(path);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      route.names.forEach((name, i) => (params[name] = m[i + 1]!));
+      return { route, params };
+    }
+    return undefined;
+  }
+}
+
+function toReply(value: unknown): Reply {
+  if (value && typeof value === 'object' && ('status' in value || 'raw' in value) && Object.keys(value).every((k) => ['status', 'body', 'raw', 'headers'].includes(k))) {
+    return value as Reply;
+  }
+  return { status: 200, body: value };
+}
+
+export function send(res: ServerResponse, reply: Reply): void {
+  if (res.headersSent || res.destroyed) return;
+  const status = reply.status ?? 200;
+  if (reply.raw !== undefined) {
+    res.writeHead(status, { 'content-type': 'application/octet-stream', ...reply.headers });
+    res.end(reply.raw);
+    return;
+  }
+  const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...reply.headers });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new HttpError(413, 'request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(raw: Buffer, contentType: string | undefined): unknown {
+  if (raw.length === 0) return undefined;
+  if (contentType && !contentType.includes('json')) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'Invalid JSON payload received.', 'parseError');
+  }
+}

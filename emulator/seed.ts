@@ -1,0 +1,67 @@
+/** Writes the sample topology into a fresh store (Compute part; other surfaces seed themselves). */
+import { computeUrl, nextId, nowIso, type Store } from './store.js';
+import { globalCol, regionCol } from './compute/context.js';
+import type { Migs } from './compute/migs.js';
+import { SAMPLE } from './topology.js';
+
+const P = SAMPLE.project;
+const url = (path: string) => computeUrl(`projects/${P}/${path}`);
+
+function seedNetworks(store: Store): void {
+  for (const vpc of [SAMPLE.vpcA, SAMPLE.vpcB]) {
+    const isA = vpc === SAMPLE.vpcA;
+    store.insert(globalCol(P, 'networks'), {
+      kind: 'compute#network', id: nextId(), creationTimestamp: nowIso(), name: vpc.network, autoCreateSubnetworks: false, mtu: 1460,
+      routingConfig: { routingMode: 'REGIONAL' }, selfLink: url(`global/networks/${vpc.network}`),
+      subnetworks: [url(`regions/${SAMPLE.region}/subnetworks/${vpc.subnet}`)],
+      ...(isA ? { peerings: [{
+        name: SAMPLE.psa.peering, network: 'https://www.googleapis.com/compute/v1/projects/tenant-prod-123/global/networks/servicenetworking',
+        state: 'ACTIVE', stateDetails: '[2026-11-01T00:00:00.000-07:00]: Connected.', autoCreateRoutes: true, exchangeSubnetRoutes: true,
+        exportCustomRoutes: false, importCustomRoutes: false, exportSubnetRoutesWithPublicIp: false, importSubnetRoutesWithPublicIp: false, peerMtu: 1460, stackType: 'IPV4_ONLY',
+        remoteRoutes: [{ destRange: '10.98.0.0/24', type: 'SUBNET_PEERING_ROUTE', nextHopRegion: SAMPLE.region }],
+      }] } : {}),
+    });
+    store.insert(regionCol(P, SAMPLE.region, 'subnetworks'), {
+      kind: 'compute#subnetwork', id: nextId(), creationTimestamp: nowIso(), name: vpc.subnet, network: url(`global/networks/${vpc.network}`),
+      ipCidrRange: vpc.range, gatewayAddress: vpc.gateway, region: url(`regions/${SAMPLE.region}`), secondaryIpRanges: [], privateIpGoogleAccess: true,
+      stackType: 'IPV4_ONLY', purpose: 'PRIVATE', selfLink: url(`regions/${SAMPLE.region}/subnetworks/${vpc.subnet}`),
+    });
+    store.insert(globalCol(P, 'routes'), {
+      kind: 'compute#route', id: nextId(), creationTimestamp: nowIso(), name: `default-route-${vpc.network}`, description: 'Default route to the Internet.',
+      network: url(`global/networks/${vpc.network}`), destRange: '0.0.0.0/0', priority: 1000, nextHopGateway: url('global/gateways/default-internet-gateway'),
+      routeType: 'STATIC', selfLink: url(`global/routes/default-route-${vpc.network}`),
+    });
+  }
+}
+
+function seedNat(store: Store, migs: Migs, instanceNames: string[]): void {
+  store.insert(globalCol(P, 'healthChecks'), { kind: 'compute#healthCheck', id: nextId(), name: SAMPLE.nat.healthCheck, type: 'TCP', tcpHealthCheck: { port: 22 }, checkIntervalSec: 10, selfLink: url(`global/healthChecks/${SAMPLE.nat.healthCheck}`) });
+  store.insert(globalCol(P, 'instanceTemplates'), {
+    kind: 'compute#instanceTemplate', id: nextId(), name: SAMPLE.nat.template, selfLink: url(`global/instanceTemplates/${SAMPLE.nat.template}`),
+    properties: {
+      machineType: 'e2-small', canIpForward: true,
+      networkInterfaces: [
+        { network: url(`global/networks/${SAMPLE.vpcA.network}`), subnetwork: url(`regions/${SAMPLE.region}/subnetworks/${SAMPLE.vpcA.subnet}`) },
+        { network: url(`global/networks/${SAMPLE.vpcB.network}`), subnetwork: url(`regions/${SAMPLE.region}/subnetworks/${SAMPLE.vpcB.subnet}`) },
+      ],
+      metadata: { items: [{ key: 'netreflex-psa-ranges', value: SAMPLE.psa.range }] },
+    },
+  });
+  store.insert(regionCol(P, SAMPLE.region, 'instanceGroupManagers'), {
+    kind: 'compute#instanceGroupManager', id: nextId(), creationTimestamp: nowIso(), name: SAMPLE.nat.mig, baseInstanceName: SAMPLE.nat.baseName,
+    instanceTemplate: url(`global/instanceTemplates/${SAMPLE.nat.template}`), targetSize: SAMPLE.nat.size, region: url(`regions/${SAMPLE.region}`),
+    distributionPolicy: { zones: SAMPLE.zones.map((z) => ({ zone: url(`zones/${z}`) })), targetShape: 'EVEN' },
+    autoHealingPolicies: [{ healthCheck: url(`global/healthChecks/${SAMPLE.nat.healthCheck}`), initialDelaySec: 60 }],
+    instanceGroup: url(`regions/${SAMPLE.region}/instanceGroups/${SAMPLE.nat.mig}`), fingerprint: nextId().slice(-11),
+    selfLink: url(`regions/${SAMPLE.region}/instanceGroupManagers/${SAMPLE.nat.mig}`),
+  });
+  migs.seedInstances({ project: P, region: SAMPLE.region, name: SAMPLE.nat.mig }, instanceNames);
+}
+
+/** Seeds the Compute side of the sample topology. `natInstances` defaults to two random names. */
+export function seedCompute(store: Store, migs: Migs, natInstances?: string[]): void {
+  store.insert('projects', { name: P, projectNumber: SAMPLE.projectNumber });
+  seedNetworks(store);
+  const names = natInstances ?? Array.from({ length: SAMPLE.nat.size }, () => `${SAMPLE.nat.baseName}-${Math.random().toString(36).slice(2, 6).padEnd(4, '0')}`);
+  seedNat(store, migs, names);
+}

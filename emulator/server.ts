@@ -1,0 +1,87 @@
+/**
+ * The local Google Cloud: one HTTP server speaking the REST surfaces netreflex touches, on the
+ * real paths, so the official client libraries work against it with only endpoint options
+ * changed. It holds the state, the event router (local Eventarc) and the fault injector.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Router } from './http.js';
+import { Store } from './store.js';
+import { DEFAULT_SETTINGS, type Settings } from './settings.js';
+import { Faults } from './faults.js';
+import { EventRouter } from './events/router.js';
+import { AuditLog } from './events/audit-log.js';
+import { Operations } from './compute/operations.js';
+import type { ComputeContext } from './compute/context.js';
+import { registerNetworks } from './compute/networks.js';
+import { registerRoutes } from './compute/routes.js';
+import { registerInstances } from './compute/instances.js';
+import { Migs } from './compute/migs.js';
+import { seedCompute } from './seed.js';
+import { registerControl } from './control.js';
+
+export interface EmulatorOptions {
+  port?: number;
+  host?: string;
+  settings?: Partial<Settings>;
+  /** Seed the sample topology (default true). */
+  seed?: boolean;
+  /** Names of the seeded NAT instances (default: two random `nat-xxxx`). */
+  natInstances?: string[];
+}
+
+/** A running local Google Cloud. */
+export class Emulator {
+  readonly store = new Store();
+  readonly router = new Router();
+  readonly faults = new Faults();
+  readonly events = new EventRouter();
+  readonly audit = new AuditLog(this.events);
+  readonly settings: Settings;
+  readonly operations: Operations;
+  readonly compute: ComputeContext;
+  readonly migs: Migs;
+  private server?: Server;
+  url = '';
+  port = 0;
+
+  constructor(options: EmulatorOptions = {}) {
+    this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this.operations = new Operations(this.store, this.settings, this.faults);
+    this.compute = { store: this.store, settings: this.settings, operations: this.operations, audit: this.audit };
+    this.migs = new Migs(this.compute);
+    this.router.addHook(this.faults.hook);
+    this.operations.register(this.router);
+    registerNetworks(this.router, this.compute);
+    registerRoutes(this.router, this.compute);
+    registerInstances(this.router, this.compute);
+    this.migs.register(this.router);
+    registerControl(this.router, this);
+    if (options.seed !== false) seedCompute(this.store, this.migs, options.natInstances);
+  }
+
+  async listen(port = 0, host = '127.0.0.1'): Promise<this> {
+    this.server = createServer((req, res) => void this.router.handle(req, res));
+    this.server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, resolve);
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    this.url = `http://${host}:${this.port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    await this.events.idle();
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  return new Emulator(options).listen(options.port ?? 0, options.host);
+}

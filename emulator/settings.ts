@@ -1,0 +1,18 @@
+/** Timing knobs of the local Google Cloud, changeable at run time through the control API. */
+export interface Settings {
+  /** How long a Compute operation stays RUNNING before it is DONE. */
+  operationLatencyMs: number;
+  /** Time between two lifecycle steps of a MIG instance (PROVISIONING → STAGING → RUNNING …). */
+  instanceStepMs: number;
+  /** How long after an instance stops or turns unhealthy the MIG autoheals it (0 = never). */
+  autohealDelayMs: number;
+  /** Longest time `operations.wait` blocks before answering with a still-running operation. */
+  waitTimeoutMs: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  operationLatencyMs: 50,
+  instanceStepMs: 100,
+  autohealDelayMs: 0,
+  waitTimeoutMs: 10_000,
+};

@@ -1,0 +1,100 @@
+/**
+ * The local Google Cloud's state: JSON resources in the exact shape the REST API returns, kept in
+ * collections named by their URL path (`projects/p/global/routes`). Every change goes through
+ * `insert`/`update`/`remove`, which tell the mutation listeners — how tests watch invariants
+ * (egress continuity, allow continuity, ownership) at every single step, not only at the end.
+ */
+export type Resource = Record<string, unknown> & { name: string };
+
+export interface Mutation {
+  collection: string;
+  name: string;
+  action: 'insert' | 'update' | 'delete';
+  before?: Resource;
+  after?: Resource;
+}
+
+export type MutationListener = (mutation: Mutation, store: Store) => void;
+
+export const COMPUTE_BASE = 'https://www.googleapis.com/compute/v1/';
+
+let idCounter = 0n;
+/** A unique uint64 id rendered as a decimal string, as Compute returns `id`. */
+export function nextId(): string {
+  idCounter += 1n;
+  return (1_000_000_000_000_000_000n + BigInt(Date.now()) * 1000n + idCounter).toString();
+}
+
+export class Store {
+  private readonly collections = new Map<string, Map<string, Resource>>();
+  private readonly listeners: MutationListener[] = [];
+
+  list(collection: string): Resource[] {
+    const col = this.collections.get(collection);
+    return col ? [...col.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : [];
+  }
+
+  /** Collections whose path matches, e.g. every zone's instances of a project. */
+  collectionsMatching(pattern: RegExp): string[] {
+    return [...this.collections.keys()].filter((key) => pattern.test(key));
+  }
+
+  get(collection: string, name: string): Resource | undefined {
+    return this.collections.get(collection)?.get(name);
+  }
+
+  has(collection: string, name: string): boolean {
+    return this.collections.get(collection)?.has(name) ?? false;
+  }
+
+  insert(collection: string, resource: Resource): Resource {
+    let col = this.collections.get(collection);
+    if (!col) this.collections.set(collection, (col = new Map()));
+    col.set(resource.name, resource);
+    this.emit({ collection, name: resource.name, action: 'insert', after: resource });
+    return resource;
+  }
+
+  /** Replaces a resource with `change(copy)`; listeners see before and after. */
+  update(collection: string, name: string, change: (copy: Resource) => Resource | void): Resource {
+    const col = this.collections.get(collection);
+    const before = col?.get(name);
+    if (!col || !before) throw new Error(`store: no ${collection}/${name} to update`);
+    const copy = structuredClone(before);
+    const after = change(copy) ?? copy;
+    col.set(name, after);
+    this.emit({ collection, name, action: 'update', before, after });
+    return after;
+  }
+
+  remove(collection: string, name: string): Resource | undefined {
+    const col = this.collections.get(collection);
+    const before = col?.get(name);
+    if (!col || !before) return undefined;
+    col.delete(name);
+    this.emit({ collection, name, action: 'delete', before });
+    return before;
+  }
+
+  onMutation(listener: MutationListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  private emit(mutation: Mutation): void {
+    for (const listener of [...this.listeners]) listener(mutation, this);
+  }
+}
+
+/** Full Compute URL of a resource path (`projects/p/global/routes/r`). */
+export const computeUrl = (path: string) => COMPUTE_BASE + path;
+
+/** Strips the Compute base URL (or a leading `/compute/v1/`) to the resource path. */
+export function computePath(urlOrPath: string): string {
+  return urlOrPath.replace(/^https?:\/\/[^/]+\/compute\/(v1|beta)\//, '').replace(/^\/?compute\/v1\//, '').replace(/^\//, '');
+}
+
+export const nowIso = () => new Date().toISOString();

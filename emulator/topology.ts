@@ -1,0 +1,19 @@
+/**
+ * The sample topology of the articles netreflex was born from (DOMAIN.md §7): the names and
+ * ranges the local Google Cloud starts with, so the demo reads like the articles.
+ */
+export const SAMPLE = {
+  project: 'netreflex-demo',
+  projectNumber: '123456789012',
+  region: 'asia-northeast1',
+  zones: ['asia-northeast1-a', 'asia-northeast1-b', 'asia-northeast1-c'],
+  vpcA: { network: 'vpc-a', subnet: 'subnet-a', range: '10.95.0.0/16', gateway: '10.95.0.1' },
+  vpcB: { network: 'vpc-b', subnet: 'subnet-b', range: '10.97.0.0/16', gateway: '10.97.0.1' },
+  psa: { address: 'vertex-psa-range', range: '10.98.0.0/21', peering: 'servicenetworking-googleapis-com' },
+  nat: { mig: 'nat-mig', template: 'nat-template', healthCheck: 'nat-health', size: 2, baseName: 'nat' },
+  cloudNat: { router: 'nat-router', nat: 'nat-egress', ipName: 'nat-egress-ip-1', ip: '203.0.113.5', minPortsPerVm: 64 },
+  destinations: ['198.51.100.10/32', '198.51.100.64/27'],
+  armor: { policy: 'inference-policy' },
+  bucket: { name: 'netreflex-demo-config', allowlistObject: 'allowlists/inference-policy.yaml' },
+  firewall: { psaToNat: 'allow-psa-to-nat' },
+} as const;
