@@ -1,0 +1,135 @@
+# The netreflex Cloud Functions (2nd gen), all built from this repository: the repo root is zipped
+# (without node_modules, tests, Terraform), uploaded to the source bucket, and built by Cloud Build
+# with the Node.js buildpack, which runs `npm run gcp-build` (tsc) and serves dist/functions/index.js.
+#
+# `local.functions` has one entry per function, keyed by the entry point exported by
+# functions/index.ts. `env` is a literal map (no merge()) so the checks can read its keys; it must hold exactly the variables the function's config loader reads
+# (shared/config/functions.ts, FUNCTIONS[].env) except NETREFLEX_EMULATOR_HOST, which only points a
+# local run at the emulator: test/terraform checks both. Values are strings; an empty string means
+# "unset" to the loaders. `permissions` (iam.tf) and `invokers` (who may call the function) follow.
+
+locals {
+  _source_excludes = [
+    ".git", ".git/**", "node_modules", "node_modules/**", "dist", "dist/**", "test", "test/**",
+    "bench", "bench/**", ".ci", ".ci/**", ".netreflex", ".netreflex/**",
+    "terraform-bootstrap", "terraform-bootstrap/**",
+  ]
+  functions = {
+    natRoutes = {
+      name        = "nat-routes"
+      folder      = "functions/nat-routes"
+      description = "Rebuilds the exported routes to the NAT VMs when the NAT MIG's instances change."
+      memory      = "512Mi"
+      timeout     = 300
+      invokers    = ["eventarc", "workflow"]
+      env = {
+        NETREFLEX_PROJECT             = var.project_id
+        NETREFLEX_REGION              = var.region
+        NETREFLEX_LOG_LEVEL           = var.log_level
+        NETREFLEX_NETWORK             = google_compute_network.vpc_a.name
+        NETREFLEX_NAT_MIG             = google_compute_region_instance_group_manager.nat.name
+        NETREFLEX_DESTINATIONS        = join(",", var.destinations)
+        NETREFLEX_ROUTE_PRIORITY      = tostring(var.route_priority)
+        NETREFLEX_ROUTE_PREFIX        = var.prefix
+        NETREFLEX_ROUTE_MODE          = var.route_mode
+        NETREFLEX_ILB_FORWARDING_RULE = var.route_mode == "ilb" ? google_compute_forwarding_rule.nat[0].name : ""
+        NETREFLEX_ROUTE_POLICY        = "sync"
+        NETREFLEX_PEERING             = google_service_networking_connection.psa.peering
+        NETREFLEX_EXPORT_MODE         = "ensure"
+        NETREFLEX_REQUIRE_HEALTHY     = "true"
+        NETREFLEX_RESULT_TOPIC        = google_pubsub_topic.route_results.name
+      }
+    }
+    armorAllowlist = {
+      name        = "armor-allowlist"
+      folder      = "functions/armor-allowlist"
+      description = "Keeps the Cloud Armor allow rules in step with the allowlist file in the config bucket."
+      memory      = "512Mi"
+      timeout     = 300
+      invokers    = ["eventarc"]
+      env = {
+        NETREFLEX_PROJECT          = var.project_id
+        NETREFLEX_REGION           = var.region
+        NETREFLEX_LOG_LEVEL        = var.log_level
+        NETREFLEX_CONFIG_BUCKET    = google_storage_bucket.config.name
+        NETREFLEX_ALLOWLIST_OBJECT = var.allowlist_object
+      }
+    }
+    peeringRanges = {
+      name        = "peering-ranges"
+      folder      = "functions/peering-ranges"
+      description = "Prepares Private Service Access capacity, return paths and preflight before a Vertex AI pipeline run."
+      memory      = "512Mi"
+      timeout     = 540
+      invokers    = ["workflow"]
+      env = {
+        NETREFLEX_PROJECT         = var.project_id
+        NETREFLEX_REGION          = var.region
+        NETREFLEX_LOG_LEVEL       = var.log_level
+        NETREFLEX_NETWORK         = google_compute_network.vpc_a.name
+        NETREFLEX_PEERING         = google_service_networking_connection.psa.peering
+        NETREFLEX_PSA_POOL        = var.psa_pool
+        NETREFLEX_RESERVED_RANGES = join(",", var.reserved_ranges)
+        NETREFLEX_PSA_FIREWALL    = google_compute_firewall.psa_to_nat.name
+        NETREFLEX_NAT_MIG         = google_compute_region_instance_group_manager.nat.name
+        NETREFLEX_NAT_ROUTER      = google_compute_router.nat.name
+        NETREFLEX_NAT_NAME        = google_compute_router_nat.nat.name
+      }
+    }
+    pipelineRequests = {
+      name        = "pipeline-requests"
+      folder      = "functions/pipeline-requests"
+      description = "Validates pipeline run requests from Pub/Sub and starts the vertex-pipeline-run workflow."
+      memory      = "256Mi"
+      timeout     = 60
+      invokers    = ["eventarc"]
+      env = {
+        NETREFLEX_PROJECT     = var.project_id
+        NETREFLEX_REGION      = var.region
+        NETREFLEX_LOG_LEVEL   = var.log_level
+        NETREFLEX_WORKFLOW    = local.workflow_name
+        NETREFLEX_REPLY_TOPIC = google_pubsub_topic.pipeline_replies.name
+      }
+    }
+  }
+}
+
+data "archive_file" "source" {
+  type        = "zip"
+  source_dir  = "${path.module}/.."
+  output_path = "${path.module}/.build/netreflex-source.zip"
+  excludes    = local._source_excludes
+}
+
+resource "google_storage_bucket_object" "source" {
+  name   = "netreflex-source-${data.archive_file.source.output_md5}.zip"
+  bucket = google_storage_bucket.source.name
+  source = data.archive_file.source.output_path
+}
+
+resource "google_cloudfunctions2_function" "default" {
+  for_each    = local.functions
+  name        = "${var.prefix}-${each.value.name}"
+  location    = var.region
+  description = each.value.description
+  labels      = var.labels
+  build_config {
+    runtime     = "nodejs20"
+    entry_point = each.key
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+  service_config {
+    available_memory               = each.value.memory
+    timeout_seconds                = each.value.timeout
+    max_instance_count             = 3
+    ingress_settings               = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision = true
+    service_account_email          = google_service_account.function[each.key].email
+    environment_variables          = each.value.env
+  }
+}

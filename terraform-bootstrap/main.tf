@@ -1,0 +1,17 @@
+# Shared lookups and naming used by every file of the netreflex bootstrap.
+
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+locals {
+  # The service account Vertex AI pipeline jobs run as: the given one, or the Compute Engine default.
+  pipeline_service_account = coalesce(
+    var.pipeline_service_account,
+    "${data.google_project.this.number}-compute@developer.gserviceaccount.com"
+  )
+  # "<address>/<prefix>" of every Private Service Access range this bootstrap allocates.
+  psa_cidrs = [for a in google_compute_global_address.psa : "${a.address}/${a.prefix_length}"]
+  # Network tag the firewall rules use to reach the NAT VMs.
+  nat_tag = "${var.prefix}-nat"
+}
