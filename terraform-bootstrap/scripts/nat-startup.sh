@@ -5,8 +5,10 @@
 # egress NAT for Vertex AI nodes in the Private Service Access (PSA) ranges:
 #   - IPv4 forwarding on, MASQUERADE out of the public NIC (added once: `iptables -C` before `-A`);
 #   - default route via subnet B's gateway (egress through VPC B and Cloud NAT);
-#   - a return route via subnet A's gateway for every PSA range and for IAP (35.235.240.0/20),
-#     without which replies leave by the default route and the Vertex nodes never see them.
+#   - a return route via subnet A's gateway for every PSA range, without which replies leave by the
+#     default route and the Vertex nodes never see them; and for IAP (35.235.240.0/20) and Google's
+#     health-check probers (35.191.0.0/16, 130.211.0.0/22), which reach nic0 too: without those, the
+#     MIG's health-check replies leave by nic1, every VM looks dead and autohealing loops.
 # The PSA ranges come from the metadata key `netreflex-psa-ranges` (instance attribute, else
 # project attribute), which netreflex's peeringRanges function updates when it allocates a range.
 # The script applies them at boot, then watches the key (wait_for_change) and reconciles: it adds
@@ -17,7 +19,8 @@
 #
 # Metadata keys (instance attribute first, then project attribute, then the sample default):
 #   netreflex-psa-ranges       comma-separated PSA CIDRs                  (none)
-#   netreflex-return-ranges    other return-path CIDRs via subnet A        35.235.240.0/20 (IAP)
+#   netreflex-return-ranges    other return-path CIDRs via subnet A        35.235.240.0/20,35.191.0.0/16,130.211.0.0/22
+#                              (IAP and health-check probers; setting it replaces the whole list)
 #   netreflex-private-cidr     subnet A range, finds the private NIC       10.95.0.0/16
 #   netreflex-public-cidr      subnet B range, finds the public NIC        10.97.0.0/16
 #   netreflex-private-gateway  subnet A gateway                            10.95.0.1
@@ -45,6 +48,7 @@ SYSLOG="${NETREFLEX_SYSLOG:-true}"
 INSTALL_PATH="${NETREFLEX_INSTALL_PATH:-/usr/local/sbin/netreflex-nat-routes}"
 MAX_CHANGES="${NETREFLEX_MAX_CHANGES:-0}"
 RANGES_KEY="netreflex-psa-ranges"
+DEFAULT_RETURN_RANGES="35.235.240.0/20,35.191.0.0/16,130.211.0.0/22"
 MODE="detach"
 
 # Log lines go to the script's stdout (fd 3, so command substitutions never capture them) and to
@@ -151,7 +155,7 @@ load_config() {
   PUBLIC_CIDR="$(attr netreflex-public-cidr 10.97.0.0/16)"
   PRIVATE_GW="$(attr netreflex-private-gateway 10.95.0.1)"
   PUBLIC_GW="$(attr netreflex-public-gateway 10.97.0.1)"
-  RETURN_RANGES="$(cidr_list "$(attr netreflex-return-ranges 35.235.240.0/20)")"
+  RETURN_RANGES="$(cidr_list "$(attr netreflex-return-ranges "$DEFAULT_RETURN_RANGES")")"
   is_cidr "$PRIVATE_CIDR" && is_cidr "$PUBLIC_CIDR" || die "netreflex-private-cidr/netreflex-public-cidr must be IPv4 CIDRs"
   is_ipv4 "$PRIVATE_GW" && is_ipv4 "$PUBLIC_GW" || die "netreflex-private-gateway/netreflex-public-gateway must be IPv4 addresses"
 }

@@ -77,6 +77,10 @@ const BOOT_CALLS = [
   'ip route show proto 77',
   'ip route show exact 35.235.240.0/20',
   'ip route add 35.235.240.0/20 via 10.95.0.1 dev enp0s4 proto 77',
+  'ip route show exact 35.191.0.0/16',
+  'ip route add 35.191.0.0/16 via 10.95.0.1 dev enp0s4 proto 77',
+  'ip route show exact 130.211.0.0/22',
+  'ip route add 130.211.0.0/22 via 10.95.0.1 dev enp0s4 proto 77',
   'ip route show exact 10.98.0.0/21',
   'ip route add 10.98.0.0/21 via 10.95.0.1 dev enp0s4 proto 77',
 ];
@@ -102,8 +106,10 @@ describe('nat-startup.sh', () => {
     expect((await host.routes()).sort()).toEqual([
       '10.98.16.0/20 via 10.95.0.1 dev enp0s4 proto 77',
       '10.99.0.0/16 via 10.95.0.1 dev enp0s4 proto 77',
+      '130.211.0.0/22 via 10.95.0.1 dev enp0s4 proto 77',
       '169.254.169.254/32 via 10.95.0.1 dev enp0s4',
       FOREIGN_ROUTE,
+      '35.191.0.0/16 via 10.95.0.1 dev enp0s4 proto 77',
       '35.235.240.0/20 via 10.95.0.1 dev enp0s4 proto 77',
       'default via 10.97.0.1 dev enp0s5',
     ]);
@@ -121,7 +127,11 @@ describe('nat-startup.sh', () => {
     expect(second.code, second.output).toBe(0);
     const calls = await host.calls();
     expect(calls.filter((c) => c === 'iptables -t nat -A POSTROUTING -o enp0s5 -j MASQUERADE')).toHaveLength(1);
-    expect(calls.filter((c) => c.startsWith('ip route add'))).toEqual(['ip route add 35.235.240.0/20 via 10.95.0.1 dev enp0s4 proto 77']);
+    expect(calls.filter((c) => c.startsWith('ip route add'))).toEqual([
+      'ip route add 35.235.240.0/20 via 10.95.0.1 dev enp0s4 proto 77',
+      'ip route add 35.191.0.0/16 via 10.95.0.1 dev enp0s4 proto 77',
+      'ip route add 130.211.0.0/22 via 10.95.0.1 dev enp0s4 proto 77',
+    ]);
     expect(calls.filter((c) => c.startsWith('ip route del'))).toEqual([]);
     expect(await host.routes()).toContain(foreignPsa);
   });
