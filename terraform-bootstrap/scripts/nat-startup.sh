@@ -251,6 +251,11 @@ watch() {
 detach() {
   if ! command -v systemd-run >/dev/null 2>&1; then watch; return; fi
   install -m 0755 "$0" "$INSTALL_PATH"
+  if systemctl is-active --quiet netreflex-nat-watch 2>/dev/null; then
+    systemctl restart netreflex-nat-watch
+    log "watcher unit netreflex-nat-watch restarted"
+    return
+  fi
   systemd-run --unit=netreflex-nat-watch --property=Restart=always --property=RestartSec=10 \
     "$INSTALL_PATH" --watch
   log "watcher started as systemd unit netreflex-nat-watch"

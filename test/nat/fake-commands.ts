@@ -1,5 +1,5 @@
 /**
- * Fake `ip`, `iptables`, `sysctl` and `systemd-run` for the NAT startup script: each records its
+ * Fake `ip`, `iptables`, `sysctl`, `systemd-run` and `systemctl` for the NAT startup script: each records its
  * arguments (one call per line in `calls`), `ip` keeps a routes file and answers
  * `ip -o -4 addr show` from an addresses file, and `iptables -C` fails until `-A` added the rule.
  */
@@ -40,6 +40,12 @@ esac
 
 const RECORD_ONLY = `#!/usr/bin/env bash\n${RECORD}\n`;
 
+/** `systemctl is-active` says "inactive" (3) unless the test created `$FAKE_DIR/unit-active`. */
+const SYSTEMCTL = `#!/usr/bin/env bash
+${RECORD}
+case "$1" in is-active) [ -f "$FAKE_DIR/unit-active" ] || exit 3 ;; esac
+`;
+
 export interface FakeHost {
   dir: string;
   bin: string;
@@ -52,7 +58,7 @@ export async function fakeHost(addrs: string[], routes: string[] = []): Promise<
   const dir = await mkdtemp(path.join(tmpdir(), 'netreflex-nat-'));
   const bin = path.join(dir, 'bin');
   await mkdir(bin);
-  const scripts: Record<string, string> = { ip: IP, iptables: IPTABLES, sysctl: RECORD_ONLY, 'systemd-run': RECORD_ONLY };
+  const scripts: Record<string, string> = { ip: IP, iptables: IPTABLES, sysctl: RECORD_ONLY, 'systemd-run': RECORD_ONLY, systemctl: SYSTEMCTL };
   for (const [name, body] of Object.entries(scripts)) {
     await writeFile(path.join(bin, name), body);
     await chmod(path.join(bin, name), 0o755);

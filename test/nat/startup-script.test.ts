@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeMetadata } from './fake-metadata.js';
@@ -181,6 +182,16 @@ describe('nat-startup.sh', () => {
     expect(code, output).toBe(0);
     expect(existsSync(installed)).toBe(true);
     expect(await host.calls()).toContain(`systemd-run --unit=netreflex-nat-watch --property=Restart=always --property=RestartSec=10 ${installed} --watch`);
+  });
+
+  it('run again while its watcher unit is active, restarts the unit instead of starting a second one', async () => {
+    const { url, host } = await setup({ [RANGES]: '10.98.0.0/21' });
+    await writeFile(path.join(host.dir, 'unit-active'), '');
+    const { code, output } = await run(host, url, [], { NETREFLEX_INSTALL_PATH: path.join(host.dir, 'netreflex-nat-routes') }).done;
+    expect(code, output).toBe(0);
+    const calls = await host.calls();
+    expect(calls).toContain('systemctl restart netreflex-nat-watch');
+    expect(calls.some((c) => c.startsWith('systemd-run'))).toBe(false);
   });
 
   it('fails with what to set when no NIC matches', async () => {

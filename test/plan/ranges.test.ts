@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, SafetyError } from '../../shared/errors.js';
 import { type ObservedNetwork, type RangeChange, type RangePlan, planRanges } from '../../shared/plan/ranges.js';
+import { describeRangeChange } from '../../shared/plan/ranges-describe.js';
 import { request, sampleObserved } from './fixtures.js';
 
 /** Applies a plan's changes to an observed state, the way the apply step would, optionally stopping early. */
@@ -230,5 +231,18 @@ describe('planRanges: warnings', () => {
     expect(plan.changes.map((c) => c.kind)).not.toContain('patchFirewall');
     const empty = planRanges(request(), sampleObserved({ nat: { vmCount: 0, minPortsPerVm: 64, enableDynamicPortAllocation: false } }));
     expect(empty.warnings.map((w) => w.code)).toEqual(['nat-no-vms']);
+  });
+});
+
+describe('describeRangeChange', () => {
+  it('renders every step of the 40-job plan as one readable line', () => {
+    const plan = planRanges(request({ parallelJobs: 40 }), sampleObserved({ exportCustomRoutes: false, connection: null }));
+    expect(plan.changes.map(describeRangeChange)).toEqual([
+      'create global address netreflex-psa-10-99-0-0-16 10.99.0.0/16 (purpose VPC_PEERING) on network vpc-a',
+      'connect the Service Networking connection: reservedPeeringRanges = [vertex-psa-range, netreflex-psa-10-99-0-0-16] (adds vertex-psa-range, netreflex-psa-10-99-0-0-16)',
+      'extend firewall allow-psa-to-nat sourceRanges with 10.99.0.0/16',
+      'set NAT MIG metadata netreflex-psa-ranges=10.98.0.0/21,10.99.0.0/16 (NAT VMs add return routes for 10.99.0.0/16)',
+      'enable exportCustomRoutes on peering servicenetworking-googleapis-com',
+    ]);
   });
 });
