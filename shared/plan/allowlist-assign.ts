@@ -1,0 +1,140 @@
+/**
+ * Stable assignment of CIDRs to rules: the reason one added entry costs one `patchRule` and not a
+ * rewrite of every rule after it (which re-chunking a sorted list would do).
+ *
+ * 1. Every range a rule already holds and that is still desired stays in that rule.
+ * 2. Each remaining desired range goes to a rule of its list with room, preferring rules that change
+ *    anyway (they lost a range, or already took a new one), then untouched rules, lowest priority first.
+ * 3. Only when no rule of the list has room is a new rule opened at the lowest free priority of the
+ *    band; when none is free, a rule that is about to become empty (its list is gone) is reused.
+ */
+import { AllowlistSafetyError } from '../allowlist/errors.js';
+import type { DesiredAllowlist, DesiredList } from './allowlist-desired.js';
+import { MAX_RANGES_PER_RULE, ownerDescription, type OwnedRule, type PriorityBand } from './allowlist-rules.js';
+
+/** One rule's final state; `before` is absent for a rule to add. */
+export interface RuleState {
+  readonly priority: number;
+  list: string;
+  readonly before?: OwnedRule;
+  /** Ranges the rule keeps, in its current order. */
+  kept: string[];
+  /** Ranges placed into it by this plan. */
+  readonly added: string[];
+  preview: boolean;
+}
+
+export function room(state: RuleState): number {
+  return MAX_RANGES_PER_RULE - state.kept.length - state.added.length;
+}
+
+/** Final states of every owned rule plus the rules to add. Throws AllowlistSafetyError('band-full'). */
+export function assignRules(desired: DesiredAllowlist, owned: readonly OwnedRule[]): RuleState[] {
+  checkCapacity(desired, owned.length);
+  const states = owned.map((rule): RuleState => ({ priority: rule.priority, list: rule.list, before: rule, kept: [], added: [], preview: rule.rule.preview === true }));
+  const allocator = new PriorityAllocator(desired.priorities, owned.map((r) => r.priority), states);
+  const wanted = new Map(desired.lists.map((l) => [l.name, l]));
+  const pending = new Map<string, string[]>();
+  for (const state of states) keepRanges(state, wanted.get(state.list), desired.mode, pending);
+  for (const list of desired.lists) {
+    const claimed = new Set(states.filter((s) => s.list === list.name).flatMap((s) => s.kept));
+    const fresh = [...(pending.get(list.name) ?? []), ...list.cidrs.filter((c) => !claimed.has(c))];
+    place(list, dedupe(fresh, claimed), states, allocator, desired.mode);
+  }
+  return states;
+}
+
+/** Refuses before planning when even a perfect packing cannot fit the band. */
+function checkCapacity(desired: DesiredAllowlist, ownedCount: number): void {
+  const band = desired.priorities;
+  const size = band.to - band.from + 1;
+  const needed = desired.lists.reduce((n, l) => n + Math.ceil(l.cidrs.length / MAX_RANGES_PER_RULE), 0);
+  if (needed > size) {
+    const ranges = desired.lists.reduce((n, l) => n + l.cidrs.length, 0);
+    throw new AllowlistSafetyError(
+      'band-full',
+      `The allowlist needs ${needed} rules (${ranges} ranges after merging, ${MAX_RANGES_PER_RULE} per rule, one list per rule) but the band ${band.from}–${band.to} holds ${size} (${ownedCount} in use); nothing was planned. Widen priorities, merge entries into wider ranges, or remove some.`,
+    );
+  }
+}
+
+/** Step 1: keep what is still desired (sync) or everything (upsert-only); overflow of an over-full rule is re-placed. */
+function keepRanges(state: RuleState, list: DesiredList | undefined, mode: DesiredAllowlist['mode'], pending: Map<string, string[]>): void {
+  const before = state.before!;
+  if (mode === 'upsert-only') {
+    state.kept = [...before.ranges];
+    if (list) state.preview = state.preview && list.preview;
+  } else {
+    const wanted = new Set(list?.cidrs ?? []);
+    state.kept = before.ranges.filter((c) => wanted.has(c));
+    if (list) state.preview = list.preview;
+  }
+  if (state.kept.length > MAX_RANGES_PER_RULE) {
+    const overflow = state.kept.splice(MAX_RANGES_PER_RULE);
+    pending.set(state.list, [...(pending.get(state.list) ?? []), ...overflow]);
+  }
+}
+
+function dedupe(fresh: readonly string[], claimed: ReadonlySet<string>): string[] {
+  const seen = new Set(claimed);
+  return fresh.filter((c) => (seen.has(c) ? false : (seen.add(c), true)));
+}
+
+/** Steps 2 and 3 for one list. */
+function place(list: DesiredList, fresh: readonly string[], states: RuleState[], allocator: PriorityAllocator, mode: DesiredAllowlist['mode']): void {
+  if (fresh.length === 0) return;
+  const mine = states.filter((s) => s.list === list.name && room(s) > 0);
+  const candidates = [...mine.filter((s) => changes(s)), ...mine.filter((s) => !changes(s))];
+  let next = 0;
+  for (const cidr of fresh) {
+    while (next < candidates.length && (room(candidates[next]!) === 0 || candidates[next]!.list !== list.name)) next++;
+    let target = candidates[next];
+    if (!target) {
+      target = allocator.open(list, mode);
+      candidates.push(target);
+    }
+    target.added.push(cidr);
+  }
+}
+
+/** A rule that will be patched or removed whatever else happens. */
+function changes(state: RuleState): boolean {
+  const before = state.before;
+  if (!before) return true;
+  return state.kept.length !== before.ranges.length || state.added.length > 0 || state.preview !== (before.rule.preview === true) || before.rule.description !== ownerDescription(state.list);
+}
+
+/** Hands out the lowest free priorities of the band, then rules about to be emptied. */
+class PriorityAllocator {
+  private cursor: number;
+  private readonly used: Set<number>;
+
+  constructor(
+    private readonly band: PriorityBand,
+    used: readonly number[],
+    private readonly states: RuleState[],
+  ) {
+    this.cursor = band.from;
+    this.used = new Set(used);
+  }
+
+  open(list: DesiredList, mode: DesiredAllowlist['mode']): RuleState {
+    while (this.cursor <= this.band.to && this.used.has(this.cursor)) this.cursor++;
+    if (this.cursor <= this.band.to) {
+      this.used.add(this.cursor);
+      const state: RuleState = { priority: this.cursor, list: list.name, kept: [], added: [], preview: list.preview };
+      this.states.push(state);
+      return state;
+    }
+    const reusable = mode === 'sync' ? this.states.find((s) => s.before && s.list !== list.name && s.kept.length === 0 && s.added.length === 0) : undefined;
+    if (!reusable) {
+      throw new AllowlistSafetyError(
+        'band-full',
+        `No free priority is left in the band ${this.band.from}–${this.band.to} for list ${list.name}; nothing was planned. Widen priorities (rules are only added before others are removed, so a full band needs spare room to rotate).`,
+      );
+    }
+    reusable.list = list.name;
+    reusable.preview = list.preview;
+    return reusable;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The Cloud Armor allowlist planner: desired lists + the policy's current rules → ordered steps.
+ * Pure (no SDK, no I/O, no clock): `desiredAllowlist(config, {policy, now, resolved})` builds the
+ * input, `planAllowlist(desired, rules)` plans, the apply code runs the steps in order.
+ *
+ * Decision table (per rule of the policy; band = `priorities`, marker = "netreflex:allowlist <list>"):
+ *
+ *   rule                          | list desired? | sync                                  | upsert-only
+ *   ------------------------------+---------------+---------------------------------------+-------------------------
+ *   outside band, no marker       | -             | untouched (incl. default 2147483647)  | untouched
+ *   outside band, marker          | -             | REFUSE ownership-conflict             | REFUSE
+ *   inside band, no marker        | -             | REFUSE ownership-conflict             | REFUSE
+ *   inside band, marker           | no            | removeRule (phase 3)                  | untouched
+ *   inside band, marker           | yes           | keep desired ranges, drop the rest,   | keep all ranges, add new
+ *                                 |               | add new ones while room → patchRule   | ones while room → patchRule
+ *                                 |               | (phase 1 if it only adds, else 2);    | (phase 1)
+ *                                 |               | nothing left → removeRule (phase 3)   |
+ *   (none) desired range unplaced | yes           | addRule at lowest free priority (1)   | addRule (phase 1)
+ *   body already as desired       | yes           | nothing (plan(x, x) is empty)         | nothing
+ *
+ * Refusals (AllowlistSafetyError, nothing planned, policy left as is):
+ *   world-open         `*`, a /0, a prefix shorter than minPrefixLength, or entries adding up to a
+ *                      whole family, unless safety.allowWorldOpen (checked in desiredAllowlist);
+ *   unresolved-source  a symbolic source with no addresses (syncing would drop its callers);
+ *   removal-share      the sync removes more than maxRemovalShare of the currently allowed
+ *                      addresses of either family, unless safety.force (or options.force);
+ *   band-full          more rules needed than the band has priorities;
+ *   ownership-conflict see the table.
+ *
+ * Removal share is measured in addresses, per family (IPv4 and IPv6 apart, since one IPv6 /64
+ * outweighs the whole IPv4 space): dropping a partner's /16 is a bigger change than dropping a
+ * dozen /32s, and counting entries would let "one entry" hide a /8. Turning enforced rules into
+ * preview counts as removal: with a default deny, a rule in preview lets nobody through.
+ *
+ * `dry-run` is the caller's: plan, print, do not apply.
+ */
+import { addressCount, aggregate, subtract, toCidrs, type IpFamily, type RangeSet } from '../net/cidr.js';
+import { AllowlistSafetyError } from '../allowlist/errors.js';
+import type { AllowlistMode } from '../allowlist/schema.js';
+import { assignRules, type RuleState } from './allowlist-assign.js';
+import type { DesiredAllowlist } from './allowlist-desired.js';
+import { orderSteps, type AllowlistStep, type RuleChange } from './allowlist-order.js';
+import { allowedBy, allowRule, isEnforcedAllow, ownedRules, ruleRanges, type SecurityPolicyRule } from './allowlist-rules.js';
+
+export { desiredAllowlist, isExpired, type DesiredAllowlist, type DesiredList, type DesiredOptions } from './allowlist-desired.js';
+export type { AllowlistStep } from './allowlist-order.js';
+export { MAX_RANGES_PER_RULE, OWNER_MARKER, ownerDescription, type AllowRuleBody, type SecurityPolicyRule } from './allowlist-rules.js';
+
+export interface PlanAllowlistOptions {
+  /** Overrides the removal-share guard for this run (e.g. `netreflex apply --force`); the file's safety.force does the same. */
+  readonly force?: boolean;
+}
+
+export interface AllowlistPlan {
+  readonly policy: string;
+  readonly mode: AllowlistMode;
+  /** In make-before-break order; apply them one by one, stop at the first failure. */
+  readonly steps: readonly AllowlistStep[];
+  readonly summary: AllowlistPlanSummary;
+}
+
+export interface AllowlistPlanSummary {
+  readonly rulesAdded: number;
+  readonly rulesPatched: number;
+  readonly rulesRemoved: number;
+  /** Addresses newly allowed / no longer allowed, as minimal CIDR lists. */
+  readonly allowedAdded: readonly string[];
+  readonly allowedRemoved: readonly string[];
+  readonly expiredEntries: number;
+}
+
+/** Plans the steps that make the owned rules of the policy allow exactly the desired lists. */
+export function planAllowlist(desired: DesiredAllowlist, currentRules: readonly SecurityPolicyRule[], options: PlanAllowlistOptions = {}): AllowlistPlan {
+  const owned = ownedRules(currentRules, desired.priorities);
+  const states = assignRules(desired, owned);
+  const changes = states.flatMap((s) => ruleChange(s, desired.mode));
+  const before = allowedBy(owned.map((o) => o.rule));
+  const after = allowedBy(states.flatMap((s) => (s.kept.length + s.added.length ? [finalRule(s)] : [])));
+  if (desired.mode === 'sync') checkRemovalShare(before, after, desired, options);
+  const stable = aggregate(states.flatMap(stableRanges));
+  const used = new Set(states.map((s) => s.priority));
+  const steps = orderSteps(changes, { before, after, stable, band: desired.priorities, used });
+  return { policy: desired.policy, mode: desired.mode, steps, summary: summarize(steps, before, after, desired.expiredEntries) };
+}
+
+function finalRule(state: RuleState): ReturnType<typeof allowRule> {
+  return allowRule(state.priority, state.list, [...state.kept, ...state.added], state.preview);
+}
+
+/** The change for one rule, or nothing when its body is already as desired. */
+function ruleChange(state: RuleState, mode: AllowlistMode): RuleChange[] {
+  const before = state.before?.rule;
+  const empty = state.kept.length + state.added.length === 0;
+  if (empty && !before) return [];
+  if (empty && mode === 'upsert-only') return [];
+  const after = empty ? undefined : finalRule(state);
+  if (before && after && sameBody(before, after)) return [];
+  return [{
+    priority: state.priority,
+    list: state.list,
+    ...(before ? { before } : {}),
+    ...(after ? { after } : {}),
+    allowedBefore: before ? allowedBy([before]) : [],
+    allowedAfter: after ? allowedBy([after]) : [],
+  }];
+}
+
+/** Equal as Cloud Armor sees it: same action, preview, marker, and the same set of canonical ranges. */
+function sameBody(rule: SecurityPolicyRule, want: ReturnType<typeof allowRule>): boolean {
+  if (rule.action !== 'allow' || (rule.preview === true) !== want.preview || rule.description !== want.description) return false;
+  if (rule.match?.versionedExpr !== 'SRC_IPS_V1') return false;
+  const have = ruleRanges(rule).map((r) => r.cidr);
+  const wanted = want.match.config.srcIpRanges;
+  return have.length === wanted.length && new Set(have).size === wanted.length && wanted.every((c) => have.includes(c));
+}
+
+/** Ranges a rule holds before and after, in a rule that stays enforced: allowed throughout. */
+function stableRanges(state: RuleState): RangeSet {
+  const before = state.before?.rule;
+  if (!before || !isEnforcedAllow(before) || state.preview) return [];
+  return allowedBy([allowRule(state.priority, state.list, state.kept, false)]);
+}
+
+function checkRemovalShare(before: RangeSet, after: RangeSet, desired: DesiredAllowlist, options: PlanAllowlistOptions): void {
+  if (options.force || desired.safety.force) return;
+  const removed = subtract(before, after);
+  for (const family of [4, 6] as const satisfies readonly IpFamily[]) {
+    const total = addressCount(before, family);
+    const gone = addressCount(removed, family);
+    if (total === 0n || !exceeds(gone, total, desired.safety.maxRemovalShare)) continue;
+    throw new AllowlistSafetyError(
+      'removal-share',
+      `This sync would remove ${percent(gone, total)} of the IPv${family} addresses ${desired.policy} allows now (limit ${Math.round(desired.safety.maxRemovalShare * 100)}%); nothing was planned. If the file is right (not truncated or mixed up), set safety.force: true for this one upload and remove it afterwards.`,
+      [`would stop allowing: ${summarizeCidrs(toCidrs(removed.filter((r) => r.family === family)))}`],
+    );
+  }
+}
+
+/** gone / total > share, in exact integer arithmetic (shares to 1e-6). */
+function exceeds(gone: bigint, total: bigint, share: number): boolean {
+  return gone * 1_000_000n > total * BigInt(Math.round(share * 1_000_000));
+}
+
+function percent(part: bigint, total: bigint): string {
+  return `${Number((part * 10_000n) / total) / 100}%`;
+}
+
+function summarizeCidrs(cidrs: readonly string[]): string {
+  return cidrs.length > 10 ? `${cidrs.slice(0, 10).join(', ')} and ${cidrs.length - 10} more` : cidrs.join(', ');
+}
+
+function summarize(steps: readonly AllowlistStep[], before: RangeSet, after: RangeSet, expiredEntries: number): AllowlistPlanSummary {
+  const count = (kind: AllowlistStep['kind']) => steps.filter((s) => s.kind === kind && !('bridge' in s && s.bridge)).length;
+  return {
+    rulesAdded: count('addRule'),
+    rulesPatched: count('patchRule'),
+    rulesRemoved: count('removeRule'),
+    allowedAdded: toCidrs(subtract(after, before)),
+    allowedRemoved: toCidrs(subtract(before, after)),
+    expiredEntries,
+  };
+}
