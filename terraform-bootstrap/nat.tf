@@ -38,9 +38,13 @@ resource "google_compute_instance_template" "nat" {
     subnetwork = google_compute_subnetwork.subnet_b.id
   }
   metadata = {
-    startup-script       = file("${path.module}/scripts/nat-startup.sh")
-    netreflex-psa-ranges = join(",", local.psa_cidrs)
-    enable-oslogin       = "TRUE"
+    startup-script            = file("${path.module}/scripts/nat-startup.sh")
+    netreflex-psa-ranges      = join(",", local.psa_cidrs)
+    netreflex-private-cidr    = var.subnet_a_cidr
+    netreflex-public-cidr     = var.subnet_b_cidr
+    netreflex-private-gateway = google_compute_subnetwork.subnet_a.gateway_address
+    netreflex-public-gateway  = google_compute_subnetwork.subnet_b.gateway_address
+    enable-oslogin            = "TRUE"
   }
   service_account {
     email  = google_service_account.nat_vm.email
