@@ -1,0 +1,207 @@
+/**
+ * The local Workflows service, pure of HTTP: deployed workflows and their executions in memory,
+ * with the operations the Workflows and Executions APIs offer (deploy, get, list, delete;
+ * create, get, list, cancel executions; step entries). A REST layer maps routes onto it; its
+ * resources already have the REST field names, and its failures are the emulator's HttpErrors.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { notFound, badRequest, preconditionFailed } from '../errors.js';
+import { systemClock, type Clock } from './clock.js';
+import { runWorkflow, type ExecutionError, type ExecutionOutcome } from './execution.js';
+import { parseExecutionName, parseWorkflowName } from './names.js';
+import type { RunDeps } from './runtime/deps.js';
+import { History, type StepEntry } from './runtime/history.js';
+import type { WorkflowDefinition } from './syntax/model.js';
+import { parseWorkflow } from './syntax/workflow.js';
+import { toJson, toValue, type Value } from './values.js';
+
+export interface WorkflowResource {
+  name: string;
+  state: 'ACTIVE';
+  revisionId: string;
+  sourceContents: string;
+  userEnvVars: Record<string, string>;
+  createTime: string;
+  updateTime: string;
+  revisionCreateTime: string;
+}
+
+export const EXECUTION_STATES = ['ACTIVE', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type ExecutionState = (typeof EXECUTION_STATES)[number];
+
+/** The Executions API's `Execution` resource. */
+export interface Execution {
+  name: string;
+  state: ExecutionState;
+  argument: string;
+  result?: string;
+  error?: ExecutionError;
+  startTime: string;
+  endTime?: string;
+  duration?: string;
+  workflowRevisionId: string;
+  callLogLevel: 'CALL_LOG_LEVEL_UNSPECIFIED';
+}
+
+export interface EngineDeps extends Omit<RunDeps, 'signal' | 'history' | 'env'> {
+  clock?: Clock;
+  /** Project number `sys.get_env("GOOGLE_CLOUD_PROJECT_NUMBER")` answers. */
+  projectNumber?: string;
+  newExecutionId?: () => string;
+}
+
+interface Deployed {
+  resource: WorkflowResource;
+  def: WorkflowDefinition;
+  revision: number;
+}
+
+interface Running {
+  execution: Execution;
+  abort: AbortController;
+  history: History;
+  done: Promise<Execution>;
+}
+
+export class WorkflowsEngine {
+  private readonly workflows = new Map<string, Deployed>();
+  private readonly executions = new Map<string, Running>();
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: EngineDeps = {}) {
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  /** Creates or updates a workflow; throws WorkflowSyntaxError listing every problem of `source`. */
+  deployWorkflow(name: string, source: string, userEnvVars: Record<string, string> = {}): WorkflowResource {
+    parseWorkflowName(name);
+    const def = parseWorkflow(source);
+    const previous = this.workflows.get(name);
+    const revision = (previous?.revision ?? 0) + 1;
+    const now = this.nowIso();
+    const resource: WorkflowResource = {
+      name,
+      state: 'ACTIVE',
+      revisionId: `${String(revision).padStart(6, '0')}-${createHash('sha256').update(source).digest('hex').slice(0, 3)}`,
+      sourceContents: source,
+      userEnvVars: { ...userEnvVars },
+      createTime: previous?.resource.createTime ?? now,
+      updateTime: now,
+      revisionCreateTime: now,
+    };
+    this.workflows.set(name, { resource, def, revision });
+    return resource;
+  }
+
+  getWorkflow(name: string): WorkflowResource {
+    return this.deployed(name).resource;
+  }
+
+  /** Workflows under `projects/{p}/locations/{l}`. */
+  listWorkflows(parent: string): WorkflowResource[] {
+    return [...this.workflows.values()].map((d) => d.resource).filter((r) => r.name.startsWith(`${parent}/workflows/`));
+  }
+
+  deleteWorkflow(name: string): void {
+    this.deployed(name);
+    this.workflows.delete(name);
+  }
+
+  /** Starts an execution and returns it ACTIVE; the run goes on in the background. */
+  createExecution(workflowName: string, request: { argument?: string } = {}): Execution {
+    const deployed = this.deployed(workflowName);
+    const argument = parseArgument(request.argument);
+    const id = (this.deps.newExecutionId ?? randomUUID)();
+    const execution: Execution = {
+      name: `${workflowName}/executions/${id}`,
+      state: 'ACTIVE',
+      argument: request.argument ?? 'null',
+      startTime: this.nowIso(),
+      workflowRevisionId: deployed.resource.revisionId,
+      callLogLevel: 'CALL_LOG_LEVEL_UNSPECIFIED',
+    };
+    const abort = new AbortController();
+    const history = new History(this.clock);
+    const env = this.environment(deployed.resource, id);
+    const done = runWorkflow(deployed.def, argument, { ...this.deps, env, signal: abort.signal, history, clock: this.clock }).then((o) => this.settle(execution, o));
+    this.executions.set(execution.name, { execution, abort, history, done });
+    return execution;
+  }
+
+  getExecution(name: string): Execution {
+    return this.running(name).execution;
+  }
+
+  /** Executions of one workflow, newest first, as the API lists them. */
+  listExecutions(workflowName: string): Execution[] {
+    this.deployed(workflowName);
+    return [...this.executions.values()].map((r) => r.execution).filter((e) => e.name.startsWith(`${workflowName}/executions/`)).reverse();
+  }
+
+  /** Cancels an ACTIVE execution; cancelling a finished one is FAILED_PRECONDITION, as in the API. */
+  async cancelExecution(name: string): Promise<Execution> {
+    const running = this.running(name);
+    if (running.execution.state !== 'ACTIVE') throw preconditionFailed(`execution '${name}' is ${running.execution.state}, not ACTIVE`);
+    running.abort.abort();
+    return running.done;
+  }
+
+  stepEntries(name: string): StepEntry[] {
+    return this.running(name).history.entries;
+  }
+
+  /** Resolves when the execution has ended (tests and `netreflex` scripts wait on it). */
+  awaitExecution(name: string): Promise<Execution> {
+    return this.running(name).done;
+  }
+
+  private settle(execution: Execution, outcome: ExecutionOutcome): Execution {
+    execution.state = outcome.state;
+    execution.endTime = outcome.endTime;
+    execution.duration = `${((Date.parse(outcome.endTime) - Date.parse(execution.startTime)) / 1000).toFixed(3)}s`;
+    if (outcome.state === 'SUCCEEDED') execution.result = toJson(outcome.result);
+    if (outcome.error) execution.error = outcome.error;
+    return execution;
+  }
+
+  /** What `sys.get_env` sees: the built-in GOOGLE_CLOUD_* variables plus the workflow's own. */
+  private environment(resource: WorkflowResource, executionId: string): Record<string, string> {
+    const { project, location, workflow } = parseWorkflowName(resource.name);
+    return {
+      ...resource.userEnvVars,
+      GOOGLE_CLOUD_PROJECT_ID: project,
+      GOOGLE_CLOUD_PROJECT_NUMBER: this.deps.projectNumber ?? '0',
+      GOOGLE_CLOUD_LOCATION: location,
+      GOOGLE_CLOUD_WORKFLOW_ID: workflow,
+      GOOGLE_CLOUD_WORKFLOW_REVISION_ID: resource.revisionId,
+      GOOGLE_CLOUD_WORKFLOW_EXECUTION_ID: executionId,
+    };
+  }
+
+  private deployed(name: string): Deployed {
+    parseWorkflowName(name);
+    const d = this.workflows.get(name);
+    if (!d) throw notFound(name);
+    return d;
+  }
+
+  private running(name: string): Running {
+    parseExecutionName(name);
+    const r = this.executions.get(name);
+    if (!r) throw notFound(name);
+    return r;
+  }
+
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+}
+
+function parseArgument(argument: string | undefined): Value {
+  if (argument === undefined || argument === '') return null;
+  try {
+    return toValue(JSON.parse(argument));
+  } catch (err) {
+    throw badRequest(`argument is not valid JSON: ${(err as Error).message}`);
+  }
+}
