@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { type TestContext, describe, expect, it } from 'vitest';
 import { FakeMetadata } from './fake-metadata.js';
 import { type FakeHost, fakeHost } from './fake-commands.js';
 
@@ -26,20 +26,15 @@ interface Run {
   kill(): void;
 }
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function setup(values: Record<string, string>, addrs = SAMPLE_ADDRS, routes = [FOREIGN_ROUTE]) {
+async function setup(ctx: TestContext, values: Record<string, string>, addrs = SAMPLE_ADDRS, routes = [FOREIGN_ROUTE]) {
   const metadata = new FakeMetadata(values);
   const url = await metadata.start();
   const host = await fakeHost(addrs, routes);
-  cleanups.push(() => metadata.stop());
+  ctx.onTestFinished(() => metadata.stop());
   return { metadata, url, host };
 }
 
-function run(host: FakeHost, url: string, args: string[], env: Record<string, string> = {}): Run {
+function run(ctx: TestContext, host: FakeHost, url: string, args: string[], env: Record<string, string> = {}): Run {
   const child = spawn('bash', [SCRIPT, ...args], {
     env: {
       ...process.env,
@@ -57,7 +52,7 @@ function run(host: FakeHost, url: string, args: string[], env: Record<string, st
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const done = new Promise<{ code: number | null; output: string }>((resolve) => child.on('close', (code) => resolve({ code, output })));
-  cleanups.push(() => void child.kill('SIGKILL'));
+  ctx.onTestFinished(() => void child.kill('SIGKILL'));
   return { done, kill: () => child.kill('SIGKILL') };
 }
 
@@ -86,10 +81,11 @@ const BOOT_CALLS = [
   'ip route add 10.98.0.0/21 via 10.95.0.1 dev enp0s4 proto 77',
 ];
 
-describe('nat-startup.sh', () => {
-  it('boots the sample topology, then follows a metadata change: adds the new range, removes the old', async () => {
-    const { metadata, url, host } = await setup({ [RANGES]: '10.98.0.0/21' });
-    const script = run(host, url, ['--watch', '--max-changes', '1']);
+// Each test has its own metadata server, fake commands and routes table, so they run side by side.
+describe.concurrent('nat-startup.sh', () => {
+  it('boots the sample topology, then follows a metadata change: adds the new range, removes the old', async (ctx) => {
+    const { metadata, url, host } = await setup(ctx, { [RANGES]: '10.98.0.0/21' });
+    const script = run(ctx, host, url, ['--watch', '--max-changes', '1']);
     await waitFor('the watch long-poll', () => metadata.watching === 1);
     const boot = (await host.calls()).filter((c) => !c.startsWith('ip -o -4'));
     expect(boot).toEqual(BOOT_CALLS);
@@ -117,14 +113,14 @@ describe('nat-startup.sh', () => {
     expect(output).toMatch(/return route removed: 10.98.0.0\/21/);
   });
 
-  it('--once is idempotent and leaves routes it did not add alone', async () => {
+  it('--once is idempotent and leaves routes it did not add alone', async (ctx) => {
     const foreignPsa = '10.98.0.0/21 via 10.95.0.1 dev enp0s4 proto static';
-    const { url, host } = await setup({ [RANGES]: '10.98.0.0/21,not-a-cidr' }, SAMPLE_ADDRS, [FOREIGN_ROUTE, foreignPsa]);
-    const first = await run(host, url, ['--once']).done;
+    const { url, host } = await setup(ctx, { [RANGES]: '10.98.0.0/21,not-a-cidr' }, SAMPLE_ADDRS, [FOREIGN_ROUTE, foreignPsa]);
+    const first = await run(ctx, host, url, ['--once']).done;
     expect(first.code, first.output).toBe(0);
     expect(first.output).toMatch(/ignoring "not-a-cidr"/);
     expect(first.output).toMatch(/route to 10.98.0.0\/21 exists and was not added by netreflex; leaving it alone/);
-    const second = await run(host, url, ['--once']).done;
+    const second = await run(ctx, host, url, ['--once']).done;
     expect(second.code, second.output).toBe(0);
     const calls = await host.calls();
     expect(calls.filter((c) => c === 'iptables -t nat -A POSTROUTING -o enp0s5 -j MASQUERADE')).toHaveLength(1);
@@ -137,9 +133,9 @@ describe('nat-startup.sh', () => {
     expect(await host.routes()).toContain(foreignPsa);
   });
 
-  it('finds NICs by the metadata NIC list and reads settings from project metadata', async () => {
+  it('finds NICs by the metadata NIC list and reads settings from project metadata', async (ctx) => {
     const addrs = ['2: nicpriv    inet 192.168.10.5/24 scope global nicpriv', '3: nicpub    inet 172.16.0.9/24 scope global nicpub'];
-    const { url, host } = await setup({
+    const { url, host } = await setup(ctx, {
       'instance/network-interfaces/0/ip': '192.168.10.5',
       'instance/network-interfaces/1/ip': '172.16.0.9',
       'project/attributes/netreflex-private-gateway': '192.168.10.1',
@@ -147,7 +143,7 @@ describe('nat-startup.sh', () => {
       'project/attributes/netreflex-return-ranges': '35.235.240.0/20,130.211.0.0/22',
       'project/attributes/netreflex-psa-ranges': '10.98.0.0/21',
     }, addrs, []);
-    const { code, output } = await run(host, url, ['--once']).done;
+    const { code, output } = await run(ctx, host, url, ['--once']).done;
     expect(code, output).toBe(0);
     const calls = await host.calls();
     expect(calls).toContain('iptables -t nat -A POSTROUTING -o nicpub -j MASQUERADE');
@@ -160,9 +156,9 @@ describe('nat-startup.sh', () => {
     expect(output).toMatch(/PSA ranges from project\/attributes\/netreflex-psa-ranges/);
   });
 
-  it('a missing key keeps the routes; an empty value removes the ones it added', async () => {
-    const { metadata, url, host } = await setup({ [RANGES]: '10.98.0.0/21' });
-    const script = run(host, url, ['--watch', '--max-changes', '1']);
+  it('a missing key keeps the routes; an empty value removes the ones it added', async (ctx) => {
+    const { metadata, url, host } = await setup(ctx, { [RANGES]: '10.98.0.0/21' });
+    const script = run(ctx, host, url, ['--watch', '--max-changes', '1']);
     await waitFor('the watch long-poll', () => metadata.watching === 1);
     metadata.set(RANGES, undefined);
     await waitFor('two polls of the missing key', () => metadata.requests.filter((r) => r.includes('wait_for_change')).length >= 3);
@@ -175,35 +171,35 @@ describe('nat-startup.sh', () => {
     expect(await host.routes()).toContain('35.235.240.0/20 via 10.95.0.1 dev enp0s4 proto 77');
   });
 
-  it('as a startup script (no flag), applies and hands the watch to a systemd unit', async () => {
-    const { url, host } = await setup({ [RANGES]: '10.98.0.0/21' });
+  it('as a startup script (no flag), applies and hands the watch to a systemd unit', async (ctx) => {
+    const { url, host } = await setup(ctx, { [RANGES]: '10.98.0.0/21' });
     const installed = path.join(host.dir, 'netreflex-nat-routes');
-    const { code, output } = await run(host, url, [], { NETREFLEX_INSTALL_PATH: installed }).done;
+    const { code, output } = await run(ctx, host, url, [], { NETREFLEX_INSTALL_PATH: installed }).done;
     expect(code, output).toBe(0);
     expect(existsSync(installed)).toBe(true);
     expect(await host.calls()).toContain(`systemd-run --unit=netreflex-nat-watch --property=Restart=always --property=RestartSec=10 ${installed} --watch`);
   });
 
-  it('run again while its watcher unit is active, restarts the unit instead of starting a second one', async () => {
-    const { url, host } = await setup({ [RANGES]: '10.98.0.0/21' });
+  it('run again while its watcher unit is active, restarts the unit instead of starting a second one', async (ctx) => {
+    const { url, host } = await setup(ctx, { [RANGES]: '10.98.0.0/21' });
     await writeFile(path.join(host.dir, 'unit-active'), '');
-    const { code, output } = await run(host, url, [], { NETREFLEX_INSTALL_PATH: path.join(host.dir, 'netreflex-nat-routes') }).done;
+    const { code, output } = await run(ctx, host, url, [], { NETREFLEX_INSTALL_PATH: path.join(host.dir, 'netreflex-nat-routes') }).done;
     expect(code, output).toBe(0);
     const calls = await host.calls();
     expect(calls).toContain('systemctl restart netreflex-nat-watch');
     expect(calls.some((c) => c.startsWith('systemd-run'))).toBe(false);
   });
 
-  it('fails with what to set when no NIC matches', async () => {
-    const { url, host } = await setup({ [RANGES]: '10.98.0.0/21' }, ['2: enp0s4    inet 192.168.1.5/24 scope global enp0s4']);
-    const { code, output } = await run(host, url, ['--once']).done;
+  it('fails with what to set when no NIC matches', async (ctx) => {
+    const { url, host } = await setup(ctx, { [RANGES]: '10.98.0.0/21' }, ['2: enp0s4    inet 192.168.1.5/24 scope global enp0s4']);
+    const { code, output } = await run(ctx, host, url, ['--once']).done;
     expect(code).toBe(1);
     expect(output).toMatch(/no NIC in 10.95.0.0\/16 \(private\) or 10.97.0.0\/16 \(public\).*set metadata netreflex-private-cidr/);
   });
 
-  it('rejects an unknown flag', async () => {
-    const { url, host } = await setup({});
-    const { code, output } = await run(host, url, ['--bogus']).done;
+  it('rejects an unknown flag', async (ctx) => {
+    const { url, host } = await setup(ctx, {});
+    const { code, output } = await run(ctx, host, url, ['--bogus']).done;
     expect(code).toBe(1);
     expect(output).toMatch(/unknown argument --bogus/);
   });
