@@ -28,10 +28,22 @@ export const systemClock: Clock = {
     }),
 };
 
-/** Virtual time: `sleep` records the wait, moves `now` forward and yields to other branches. */
+interface Timer {
+  at: number;
+  seq: number;
+  resolve: () => void;
+}
+
+/**
+ * Virtual time: `sleep` records the wait and parks the caller; once everything runnable has run
+ * (a macrotask later), the earliest parked sleeper wakes and `now` jumps to its deadline. So
+ * parallel branches still see time pass in the right order, without any real waiting.
+ */
 export class FakeClock implements Clock {
   /** Every wait asked for, in milliseconds, in order. */
   readonly sleeps: number[] = [];
+  private readonly timers: Timer[] = [];
+  private seq = 0;
 
   constructor(private current = Date.UTC(2025, 0, 1)) {}
 
@@ -39,15 +51,29 @@ export class FakeClock implements Clock {
     return this.current;
   }
 
-  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) throw signal.reason;
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     this.sleeps.push(ms);
-    this.current += ms;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (signal?.aborted) throw signal.reason;
+    return new Promise((resolve, reject) => {
+      const timer: Timer = { at: this.current + ms, seq: this.seq++, resolve };
+      this.timers.push(timer);
+      signal?.addEventListener('abort', () => {
+        this.timers.splice(this.timers.indexOf(timer), 1);
+        reject(signal.reason);
+      }, { once: true });
+      setImmediate(() => this.wakeEarliest());
+    });
   }
 
   advance(ms: number): void {
     this.current += ms;
+  }
+
+  private wakeEarliest(): void {
+    this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const timer = this.timers.shift();
+    if (!timer) return;
+    this.current = Math.max(this.current, timer.at);
+    timer.resolve();
   }
 }

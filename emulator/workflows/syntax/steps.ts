@@ -7,7 +7,7 @@ import type { Assignment, Condition, Step, StepKind } from './model.js';
 import { parseFor, parseParallel } from './loops.js';
 import { parseExcept, parseRetry } from './retry.js';
 import { asList, asMap, checkKeys, singleEntry, type RawMap } from './shapes.js';
-import type { PathSeg, Problems } from './source.js';
+import { formatPath, type PathSeg, type Problems } from './source.js';
 import { compileTarget, compileTemplate } from './templates.js';
 
 type PrimaryKind = Exclude<StepKind, 'next'>;
@@ -40,7 +40,9 @@ export function parseStep(name: string, raw: unknown, path: PathSeg[], problems:
   if (!body) return undefined;
   const kind = primaryKind(name, body, path, problems);
   if (!kind) return undefined;
-  const common = { name, at: problems.locate(path), ...nextOf(body, path, problems) };
+  // Point at the `- name:` line, where a reader looks for the step.
+  const at = { ...problems.locate(path.slice(0, -1)), path: formatPath(path) };
+  const common = { name, at, ...nextOf(body, path, problems) };
   if (kind === 'next') return { ...common, kind };
   checkKeys(body, ALLOWED[kind], path, problems, `a '${kind}' step (step '${name}')`);
   return { ...common, ...parseBody(kind, name, body, path, problems) } as Step;

@@ -25,7 +25,9 @@ export async function result(source: string, argument: Value = null, deps: RunDe
 
 /** Evaluates one expression through a one-step workflow. */
 export async function expr(expression: string, vars: Record<string, Value> = {}): Promise<ExecutionOutcome> {
-  const source = JSON.stringify({ main: { params: ['vars'], steps: [{ init: { assign: Object.keys(vars).map((k) => ({ [k]: `\${vars.${k}}` })).concat([{ _: 0 }]) } }, { out: { return: `\${${expression}}` } }] } });
+  const assignments: Record<string, unknown>[] = Object.keys(vars).map((k) => ({ [k]: `\${vars.${k}}` }));
+  assignments.push({ _: 0 });
+  const source = JSON.stringify({ main: { params: ['vars'], steps: [{ init: { assign: assignments } }, { out: { return: `\${${expression}}` } }] } });
   return run(source, vars);
 }
 

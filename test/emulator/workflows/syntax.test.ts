@@ -62,7 +62,7 @@ describe('parseWorkflow', () => {
   it('lists every problem at once, each with a line', () => {
     const found = problems(wrap('    - a:\n        bogus: 1\n    - b:\n        call: nope\n    - c:\n        next: missing\n'));
     expect(found).toHaveLength(3);
-    expect(found.map((p) => p.line)).toEqual([4, 6, 8]);
+    expect(found.map((p) => p.line)).toEqual([4, 5, 7]);
     expect(() => parseWorkflow(wrap('    - a:\n        bogus: 1\n'))).toThrow(/main\.steps\[0\]\.a \(line 4, column 9\)/);
   });
 
