@@ -19,6 +19,7 @@ import { registerInstances } from './compute/instances.js';
 import { Migs } from './compute/migs.js';
 import { seedCompute } from './seed.js';
 import { registerControl } from './control.js';
+import { Topics } from './pubsub/topics.js';
 
 export interface EmulatorOptions {
   port?: number;
@@ -41,6 +42,7 @@ export class Emulator {
   readonly operations: Operations;
   readonly compute: ComputeContext;
   readonly migs: Migs;
+  readonly topics = new Topics(this.events);
   private server?: Server;
   url = '';
   port = 0;

@@ -29,6 +29,8 @@ interface EntryBase {
   readonly expires?: Date;
   /** `file.yaml:12:9`, for planner messages about this entry. */
   readonly where: string;
+  /** Key path of the entry, e.g. `lists.partners.entries[2]`. */
+  readonly path?: string;
 }
 
 /** A literal range: canonical CIDRs (`*` becomes 0.0.0.0/0 and ::/0). */

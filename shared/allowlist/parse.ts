@@ -75,8 +75,8 @@ function normalize(file: AllowlistFile, source: string, locator: Locator): { con
 }
 
 function normalizeEntry(entry: EntryInput, path: PathSegment[], safety: AllowlistSafety, locator: Locator, problems: Problem[]): AllowlistEntry | undefined {
-  const where = whereOf(locator.atPath(path, ''));
-  const base = { description: entry.description, where, ...(entry.expires ? { expires: expiryInstant(entry.expires) } : {}) };
+  const at = locator.atPath(path, '');
+  const base = { description: entry.description, where: whereOf(at), path: at.path, ...(entry.expires ? { expires: expiryInstant(entry.expires) } : {}) };
   if (entry.cloudNat) return { ...base, kind: 'cloudNat', cloudNat: entry.cloudNat, key: sourceKey(entry.cloudNat) };
   const field = entry.cidr !== undefined ? 'cidr' : 'ip';
   const input = (entry.cidr ?? entry.ip)!;

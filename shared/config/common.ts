@@ -12,5 +12,7 @@ export const commonEnv = {
   NETREFLEX_REGION: z.string().regex(/^[a-z]+-[a-z]+[0-9]$/, 'must be a region such as asia-northeast1').default('asia-northeast1'),
   /** Base URL of the local Google Cloud (e.g. http://127.0.0.1:8090); unset means the real APIs with ADC. */
   NETREFLEX_EMULATOR_HOST: z.url({ protocol: /^https?$/ }).optional(),
+  /** host:port of the local Pub/Sub (gRPC); unset means the real Pub/Sub. */
+  NETREFLEX_PUBSUB_EMULATOR_HOST: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:8095').optional(),
   NETREFLEX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 };

@@ -29,6 +29,8 @@ export const natRoutesEnv = z.object({
   NETREFLEX_EXPORT_MODE: z.enum(EXPORT_MODES).default('ensure'),
   NETREFLEX_REQUIRE_HEALTHY: boolFromString.default(true),
   NETREFLEX_RESULT_TOPIC: resourceName.optional(),
+  NETREFLEX_SETTLE_TIMEOUT_SECONDS: intFromString(0, 3600).default(300),
+  NETREFLEX_SETTLE_POLL_MS: intFromString(10, 60_000).default(5_000),
 });
 
 export type NatRoutesEnv = z.infer<typeof natRoutesEnv>;
@@ -37,6 +39,7 @@ export interface NatRoutesConfig {
   project: string;
   region: string;
   emulatorHost?: string;
+  pubsubEmulatorHost?: string;
   logLevel: NatRoutesEnv['NETREFLEX_LOG_LEVEL'];
   network: string;
   mig: string;
@@ -50,6 +53,9 @@ export interface NatRoutesConfig {
   exportMode: (typeof EXPORT_MODES)[number];
   requireHealthy: boolean;
   resultTopic?: string;
+  /** How long one event keeps reconciling while MIG instances are mid-action (0 = once). */
+  settleTimeoutMs: number;
+  settlePollMs: number;
 }
 
 export function loadNatRoutesConfig(env: Record<string, string | undefined>): NatRoutesConfig {
@@ -63,6 +69,7 @@ export function loadNatRoutesConfig(env: Record<string, string | undefined>): Na
     project: e.NETREFLEX_PROJECT,
     region: e.NETREFLEX_REGION,
     emulatorHost: e.NETREFLEX_EMULATOR_HOST,
+    pubsubEmulatorHost: e.NETREFLEX_PUBSUB_EMULATOR_HOST,
     logLevel: e.NETREFLEX_LOG_LEVEL,
     network: e.NETREFLEX_NETWORK,
     mig: e.NETREFLEX_NAT_MIG,
@@ -76,5 +83,7 @@ export function loadNatRoutesConfig(env: Record<string, string | undefined>): Na
     exportMode: e.NETREFLEX_EXPORT_MODE,
     requireHealthy: e.NETREFLEX_REQUIRE_HEALTHY,
     resultTopic: e.NETREFLEX_RESULT_TOPIC,
+    settleTimeoutMs: e.NETREFLEX_SETTLE_TIMEOUT_SECONDS * 1000,
+    settlePollMs: e.NETREFLEX_SETTLE_POLL_MS,
   };
 }

@@ -6,6 +6,7 @@
 import { aggregate, parseCidr, toCidrs, type ParsedCidr } from '../net/cidr.js';
 import type { AllowlistConfig, AllowlistEntry, AllowlistList, ResolvedSources } from '../allowlist/config.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
+import { isExpiredAt } from '../allowlist/expiry.js';
 import type { AllowlistMode, AllowlistSafety } from '../allowlist/schema.js';
 import { coversWholeFamily, wideRangeReason } from '../allowlist/safety.js';
 import type { PriorityBand } from './allowlist-rules.js';
@@ -56,9 +57,7 @@ export function desiredAllowlist(config: AllowlistConfig, options: DesiredOption
 }
 
 /** An entry is gone at its expiry instant: `expires <= now`. */
-export function isExpired(entry: AllowlistEntry, now: Date): boolean {
-  return entry.expires !== undefined && entry.expires.getTime() <= now.getTime();
-}
+export const isExpired = isExpiredAt;
 
 function desiredList(list: AllowlistList, ranges: ParsedCidr[], safety: AllowlistSafety, tooWide: string[]): DesiredList {
   const set = aggregate(ranges);

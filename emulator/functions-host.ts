@@ -1,0 +1,72 @@
+/**
+ * Runs a netreflex function locally the way Cloud Run functions does: the Functions Framework
+ * CLI in its own process, with FUNCTION_TARGET and the function's environment, serving HTTP.
+ * TypeScript sources load through tsx, so a fresh clone needs no build step.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export interface FunctionProcess {
+  target: string;
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Lines the function wrote (stdout and stderr), for tests and `netreflex up`. */
+  output: string[];
+  stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  target: string;
+  signatureType: 'cloudevent' | 'http';
+  port: number;
+  env: Record<string, string>;
+  /** Called with each output line (e.g. to pretty-print in `netreflex up`). */
+  onLine?: (line: string) => void;
+  /** Source module; defaults to functions/index.ts. */
+  source?: string;
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+
+export async function spawnFunction(opts: SpawnOptions): Promise<FunctionProcess> {
+  const ffMain = path.join(path.dirname(require.resolve('@google-cloud/functions-framework')), 'main.js');
+  const args = ['--import', 'tsx', ffMain, `--target=${opts.target}`, `--signature-type=${opts.signatureType}`, `--source=${opts.source ?? path.join(root, 'functions/index.ts')}`, `--port=${opts.port}`];
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...opts.env, FUNCTION_TARGET: opts.target, FUNCTION_SIGNATURE_TYPE: opts.signatureType, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      output.push(line);
+      opts.onLine?.(line);
+    }
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const url = `http://127.0.0.1:${opts.port}`;
+  await waitListening(url, child, output);
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
+    });
+  return { target: opts.target, url, port: opts.port, child, output, stop };
+}
+
+async function waitListening(url: string, child: ChildProcess, output: string[], timeoutMs = 30_000): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`function exited with code ${child.exitCode} during start-up:\n${output.join('\n')}`);
+    try {
+      await fetch(url, { method: 'GET' });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`function did not listen on ${url} within ${timeoutMs} ms:\n${output.join('\n')}`);
+}

@@ -1,0 +1,115 @@
+/**
+ * The whole of netreflex on one machine: the local Google Cloud, every function under the
+ * Functions Framework in its own process, Eventarc-style subscriptions wiring events to them,
+ * and the scheduler ticks. `netreflex up` and the end-to-end tests both start this.
+ */
+import { startEmulator, type Emulator, type EmulatorOptions } from './server.js';
+import { spawnFunction, type FunctionProcess } from './functions-host.js';
+import { Scheduler } from './scheduler.js';
+import { SAMPLE } from './topology.js';
+
+export const TICK_TOPIC = 'netreflex-tick';
+
+export interface StackOptions {
+  port?: number;
+  /** First port for the functions (each takes the next one). */
+  functionsPort?: number;
+  emulator?: Omit<EmulatorOptions, 'port'>;
+  /** Which functions to run (default: all). */
+  functions?: string[];
+  /** Safety-net tick interval; 0 disables the scheduler. */
+  tickMs?: number;
+  /** Extra environment for every function. */
+  env?: Record<string, string>;
+  onLine?: (target: string, line: string) => void;
+}
+
+export interface Stack {
+  emulator: Emulator;
+  functions: Map<string, FunctionProcess>;
+  scheduler: Scheduler;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** The environment the sample topology needs, per the README's variable tables. */
+export function sampleEnv(emulatorUrl: string): Record<string, string> {
+  return {
+    NETREFLEX_PROJECT: SAMPLE.project,
+    NETREFLEX_REGION: SAMPLE.region,
+    NETREFLEX_EMULATOR_HOST: emulatorUrl,
+    NETREFLEX_NETWORK: SAMPLE.vpcA.network,
+    NETREFLEX_NAT_MIG: SAMPLE.nat.mig,
+    NETREFLEX_DESTINATIONS: SAMPLE.destinations.join(','),
+    NETREFLEX_PEERING: SAMPLE.psa.peering,
+    NETREFLEX_SETTLE_POLL_MS: '200',
+    NETREFLEX_SETTLE_TIMEOUT_SECONDS: '60',
+  };
+}
+
+interface Wiring {
+  target: string;
+  signatureType: 'cloudevent' | 'http';
+  subscriptions: { type: string; filters?: Record<string, string> }[];
+}
+
+const WIRING: Wiring[] = [
+  {
+    target: 'natRoutes',
+    signatureType: 'cloudevent',
+    subscriptions: [
+      { type: 'google.cloud.audit.log.v1.written', filters: { servicename: 'compute.googleapis.com', methodname: 'v1.compute.instances.insert' } },
+      { type: 'google.cloud.audit.log.v1.written', filters: { servicename: 'compute.googleapis.com', methodname: 'v1.compute.instances.delete' } },
+      { type: 'google.cloud.audit.log.v1.written', filters: { servicename: 'compute.googleapis.com', methodname: 'v1.compute.regionInstanceGroupManagers.recreateInstances' } },
+      { type: 'google.cloud.audit.log.v1.written', filters: { servicename: 'compute.googleapis.com', methodname: 'v1.compute.regionInstanceGroupManagers.resize' } },
+      { type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${TICK_TOPIC}` } },
+    ],
+  },
+];
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const emulator = await startEmulator({ ...options.emulator, port: options.port ?? 0 });
+  const env = { ...sampleEnv(emulator.url), ...options.env };
+  const functions = new Map<string, FunctionProcess>();
+  const wanted = WIRING.filter((w) => !options.functions || options.functions.includes(w.target));
+  let port = options.functionsPort ?? 0;
+  try {
+    const started = await Promise.all(
+      wanted.map(async (w, i) => {
+        const fnPort = port ? port + i : await freePort();
+        return spawnFunction({ target: w.target, signatureType: w.signatureType, port: fnPort, env, onLine: (line) => options.onLine?.(w.target, line) });
+      }),
+    );
+    started.forEach((fn) => functions.set(fn.target, fn));
+  } catch (err) {
+    await Promise.all([...functions.values()].map((f) => f.stop()));
+    await emulator.close();
+    throw err;
+  }
+  port = 0;
+  for (const w of wanted) {
+    w.subscriptions.forEach((s, i) => emulator.events.subscribe({ id: `${w.target}-${i}`, type: s.type, filters: s.filters, url: functions.get(w.target)!.url }));
+  }
+  const scheduler = new Scheduler(emulator.topics);
+  emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${TICK_TOPIC}`);
+  if (options.tickMs) scheduler.every('safety-net', `projects/${SAMPLE.project}/topics/${TICK_TOPIC}`, options.tickMs, 500);
+  const stop = async () => {
+    scheduler.stop();
+    await emulator.events.idle();
+    await Promise.all([...functions.values()].map((f) => f.stop()));
+    await emulator.close();
+  };
+  return { emulator, functions, scheduler, env, stop };
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}

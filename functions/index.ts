@@ -1,0 +1,2 @@
+/** netreflex's Cloud Functions entry points (the `main` module deployed for each function). */
+export { natRoutes } from './nat-routes/index.js';

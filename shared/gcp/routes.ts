@@ -1,0 +1,34 @@
+/** Compute Engine routes (global, immutable): list, insert-and-wait, delete-and-wait. */
+import type { Transport } from './transport.js';
+import { listAll, waitOperation, type ComputeOperation } from './operations.js';
+
+export interface Route {
+  name: string;
+  network: string;
+  destRange: string;
+  priority: number;
+  description?: string;
+  tags?: string[];
+  nextHopInstance?: string;
+  nextHopIlb?: string;
+  nextHopIp?: string;
+  nextHopGateway?: string;
+  warnings?: { code: string; message: string }[];
+  selfLink?: string;
+}
+
+const base = (project: string) => `/compute/v1/projects/${project}/global/routes`;
+
+export const listRoutes = (t: Transport, project: string) => listAll<Route>(t, base(project), 'items', { maxResults: 500 });
+
+export const getRoute = (t: Transport, project: string, name: string) => t.request<Route>({ service: 'compute', method: 'GET', path: `${base(project)}/${name}` });
+
+export async function insertRoute(t: Transport, project: string, route: Route): Promise<void> {
+  const op = await t.request<ComputeOperation>({ service: 'compute', method: 'POST', path: base(project), body: route });
+  await waitOperation(t, op);
+}
+
+export async function deleteRoute(t: Transport, project: string, name: string): Promise<void> {
+  const op = await t.request<ComputeOperation>({ service: 'compute', method: 'DELETE', path: `${base(project)}/${name}` });
+  await waitOperation(t, op);
+}

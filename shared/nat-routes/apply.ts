@@ -1,0 +1,76 @@
+/**
+ * Applies a route plan make-before-break: every insert first (bounded parallelism, each waited
+ * on), then replacements, and deletes only after all of them succeeded. A 409 on an insert is
+ * success when the existing route is the same route (a duplicate or concurrent event got there
+ * first); a 404 on a delete is success for the same reason.
+ */
+import { ApiError, errorMessage, isTransient } from '../errors.js';
+import type { Transport } from '../gcp/transport.js';
+import { deleteRoute, getRoute, insertRoute } from '../gcp/routes.js';
+import { mapLimit } from '../util/concurrency.js';
+import { resourcePath, type ObservedRoute, type RouteSpec } from '../plan/routes.js';
+
+export interface ChangeResult {
+  change: 'insert' | 'replace' | 'delete';
+  name: string;
+  ok: boolean;
+  /** True when the API call changed nothing because the state was already as wanted. */
+  noop?: boolean;
+  error?: string;
+  transient?: boolean;
+  ms: number;
+}
+
+export const CONCURRENCY = 8;
+
+async function timed(change: ChangeResult['change'], name: string, work: () => Promise<boolean | void>): Promise<ChangeResult> {
+  const started = performance.now();
+  try {
+    const noop = (await work()) === true;
+    return { change, name, ok: true, ...(noop ? { noop } : {}), ms: Math.round(performance.now() - started) };
+  } catch (err) {
+    return { change, name, ok: false, error: errorMessage(err), transient: isTransient(err), ms: Math.round(performance.now() - started) };
+  }
+}
+
+/** Inserts a route; an identical route already there counts as done (returns true = no-op). */
+async function insertIdempotent(t: Transport, project: string, route: RouteSpec): Promise<boolean> {
+  try {
+    await insertRoute(t, project, route);
+    return false;
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 409)) throw err;
+    const existing = await getRoute(t, project, route.name);
+    const same = existing.destRange === route.destRange && existing.priority === route.priority && resourcePath(existing.nextHopInstance ?? existing.nextHopIlb ?? '') === resourcePath(route.nextHopInstance ?? route.nextHopIlb ?? '');
+    if (!same) throw new ApiError(409, 'ALREADY_EXISTS', `route ${route.name} exists with other content; netreflex will replace it on the next sync`);
+    return true;
+  }
+}
+
+async function deleteIdempotent(t: Transport, project: string, name: string): Promise<boolean> {
+  try {
+    await deleteRoute(t, project, name);
+    return false;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 404) return true;
+    throw err;
+  }
+}
+
+export function applyInserts(t: Transport, project: string, inserts: readonly RouteSpec[]): Promise<ChangeResult[]> {
+  return mapLimit(inserts, CONCURRENCY, (r) => timed('insert', r.name, () => insertIdempotent(t, project, r)));
+}
+
+/** Replacing a same-named route cannot be make-before-break; it runs after all inserts. */
+export function applyReplaces(t: Transport, project: string, replaces: readonly RouteSpec[]): Promise<ChangeResult[]> {
+  return mapLimit(replaces, CONCURRENCY, (r) =>
+    timed('replace', r.name, async () => {
+      await deleteIdempotent(t, project, r.name);
+      await insertIdempotent(t, project, r);
+    }),
+  );
+}
+
+export function applyDeletes(t: Transport, project: string, deletes: readonly ObservedRoute[]): Promise<ChangeResult[]> {
+  return mapLimit(deletes, CONCURRENCY, (r) => timed('delete', r.name, () => deleteIdempotent(t, project, r.name)));
+}

@@ -1,0 +1,48 @@
+/**
+ * Which events make natRoutes look again. Instance events in the MIG's region and events naming
+ * the MIG do; the scheduled tick does; a log-sink message is judged by the LogEntry it carries.
+ * Everything else is acknowledged with one log line and no API call.
+ */
+import type { NatRoutesConfig } from '../config/nat-routes.js';
+import type { AuditEvent, ParsedEvent } from '../events/parse.js';
+
+export type TriggerDecision = { sync: true; why: string } | { sync: false; why: string };
+
+function judgeAudit(e: Pick<AuditEvent, 'methodName' | 'resourceName'>, cfg: NatRoutesConfig): TriggerDecision {
+  const instance = /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(e.resourceName);
+  if (instance) {
+    const [, project, zone] = instance;
+    if (project !== cfg.project) return { sync: false, why: `instance in project ${project}, not ${cfg.project}` };
+    if (!zone!.startsWith(`${cfg.region}-`)) return { sync: false, why: `instance in zone ${zone}, outside region ${cfg.region}` };
+    return { sync: true, why: `${e.methodName} on ${e.resourceName}` };
+  }
+  const mig = /^projects\/([^/]+)\/regions\/([^/]+)\/instanceGroupManagers\/([^/]+)$/.exec(e.resourceName);
+  if (mig) {
+    const [, project, region, name] = mig;
+    if (project !== cfg.project || region !== cfg.region || name !== cfg.mig) return { sync: false, why: `event for MIG ${e.resourceName}, not projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}` };
+    return { sync: true, why: `${e.methodName} on ${e.resourceName}` };
+  }
+  return { sync: false, why: `audit log for ${e.resourceName} is neither a NAT instance nor the NAT MIG` };
+}
+
+/** A log-sink message carries a LogEntry; anything else on the topic is a tick. */
+function judgePubsub(json: unknown, cfg: NatRoutesConfig): TriggerDecision {
+  const payload = (json as { protoPayload?: { methodName?: unknown; resourceName?: unknown } } | undefined)?.protoPayload;
+  if (payload && typeof payload.methodName === 'string' && typeof payload.resourceName === 'string') {
+    return judgeAudit({ methodName: payload.methodName, resourceName: payload.resourceName }, cfg);
+  }
+  return { sync: true, why: 'scheduled safety-net sync' };
+}
+
+export function judgeTrigger(event: ParsedEvent, cfg: NatRoutesConfig): TriggerDecision {
+  switch (event.kind) {
+    case 'audit':
+      return judgeAudit(event, cfg);
+    case 'pubsub':
+      return judgePubsub(event.json, cfg);
+    case 'storage':
+      return { sync: false, why: `storage event for gs://${event.bucket}/${event.name} is not for natRoutes` };
+    case 'invalid':
+      return { sync: false, why: event.reason };
+  }
+}
