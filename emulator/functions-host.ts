@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { connect } from 'node:net';
 
 export interface FunctionProcess {
   target: string;
@@ -61,12 +62,21 @@ async function waitListening(url: string, child: ChildProcess, output: string[],
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     if (child.exitCode !== null) throw new Error(`function exited with code ${child.exitCode} during start-up:\n${output.join('\n')}`);
-    try {
-      await fetch(url, { method: 'GET' });
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    if (await accepts(url)) return;
+    await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`function did not listen on ${url} within ${timeoutMs} ms:\n${output.join('\n')}`);
+}
+
+/** True once the port accepts a TCP connection (an HTTP probe would be a malformed event). */
+function accepts(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

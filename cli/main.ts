@@ -1,0 +1,76 @@
+/**
+ * The netreflex command line: the local environment (`up`), and the reconcilers run by hand
+ * (`plan <target>` shows what would change, `apply <target>` changes it) against a real project
+ * with Application Default Credentials, or the local one when NETREFLEX_EMULATOR_HOST is set.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, SafetyError, errorMessage } from '../shared/errors.js';
+import { TARGETS } from './targets/index.js';
+import { cliEnv } from './env.js';
+
+const program = new Command('netreflex').description('Keeps the fixed-IP egress path of Vertex AI Pipelines and its Cloud Armor allowlists correct.').showHelpAfterError();
+
+const int = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number`);
+  return n;
+};
+
+async function runTarget(mode: 'plan' | 'apply', name: string, options: { json?: boolean } & Record<string, unknown>): Promise<number> {
+  const load = TARGETS[name];
+  if (!load) throw new ConfigError(`unknown target "${name}"; use one of: ${Object.keys(TARGETS).join(', ')}`);
+  const target = await load();
+  const { json, ...flags } = options;
+  const result = await target[mode]({ json: json === true, env: cliEnv(), flags });
+  console.log(result.output);
+  return result.exitCode;
+}
+
+for (const mode of ['plan', 'apply'] as const) {
+  program
+    .command(`${mode} <target>`)
+    .description(mode === 'plan' ? `show what netreflex would change (targets: ${Object.keys(TARGETS).join(', ')})` : 'make the changes, make-before-break')
+    .option('--json', 'machine-readable output')
+    .option('--jobs <n>', 'ranges: parallel pipeline jobs', int('--jobs'))
+    .option('--nodes-per-job <n>', 'ranges: nodes per job', int('--nodes-per-job'))
+    .option('--object <path>', 'allowlist: a local file instead of the bucket object')
+    .action(async (target: string, options: Record<string, unknown>) => {
+      process.exitCode = await runTarget(mode, target, options);
+    });
+}
+
+program
+  .command('validate <file>')
+  .description('check an allowlist file (YAML or JSON) before uploading it; every problem with its line')
+  .option('--json', 'machine-readable output')
+  .action(async (file: string, options: { json?: boolean }) => {
+    const { validateCommand } = await import('./commands/validate.js');
+    const result = await validateCommand(file, { json: options.json === true });
+    console.log(result.output);
+    process.exitCode = result.exitCode;
+  });
+
+program
+  .command('up')
+  .description('run netreflex locally: the local Google Cloud with the sample topology and every function (npm start)')
+  .option('--port <port>', 'emulator port (functions take the next ones)', int('--port'), Number(process.env.NETREFLEX_PORT ?? 8090))
+  .option('--tick-seconds <s>', 'safety-net sync interval', int('--tick-seconds'), 60)
+  .option('--operation-latency-ms <ms>', 'how long Compute operations run', int('--operation-latency-ms'), 300)
+  .option('--instance-step-ms <ms>', 'time between MIG instance lifecycle steps', int('--instance-step-ms'), 1500)
+  .option('--autoheal-seconds <s>', 'MIG autoheal delay after an instance stops (0 = off)', int('--autoheal-seconds'), 120)
+  .action(async (options: { port: number; tickSeconds: number; operationLatencyMs: number; instanceStepMs: number; autohealSeconds: number }) => {
+    const { up } = await import('./up.js');
+    await up(options);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof SafetyError) {
+    console.error(`netreflex: ${err.message}`);
+    process.exitCode = 2;
+  } else {
+    console.error(`netreflex: ${errorMessage(err)}`);
+    process.exitCode = 1;
+  }
+}
