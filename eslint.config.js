@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/gcp/**', 'test/**', 'bench/**', 'emulator/pubsub/**'],
+    files: ['shared/gcp/**', 'test/**', 'bench/**', 'emulator/pubsub/**', 'examples/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
 );
