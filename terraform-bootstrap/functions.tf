@@ -38,7 +38,7 @@ locals {
         NETREFLEX_EXPORT_MODE         = "ensure"
         NETREFLEX_REQUIRE_HEALTHY     = "true"
         NETREFLEX_RESULT_TOPIC        = google_pubsub_topic.route_results.name
-        NETREFLEX_SETTLE_TIMEOUT_SECONDS = "300"
+        NETREFLEX_SETTLE_TIMEOUT_SECONDS = "240"
         NETREFLEX_SETTLE_POLL_MS         = "5000"
       }
     }

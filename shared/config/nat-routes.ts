@@ -29,7 +29,7 @@ export const natRoutesEnv = z.object({
   NETREFLEX_EXPORT_MODE: z.enum(EXPORT_MODES).default('ensure'),
   NETREFLEX_REQUIRE_HEALTHY: boolFromString.default(true),
   NETREFLEX_RESULT_TOPIC: resourceName.optional(),
-  NETREFLEX_SETTLE_TIMEOUT_SECONDS: intFromString(0, 3600).default(300),
+  NETREFLEX_SETTLE_TIMEOUT_SECONDS: intFromString(0, 3600).default(240),
   NETREFLEX_SETTLE_POLL_MS: intFromString(10, 60_000).default(5_000),
 });
 
