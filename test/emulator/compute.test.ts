@@ -28,7 +28,7 @@ afterAll(() => emu.close());
 describe('routes', () => {
   it('insert answers a RUNNING operation; the route exists only once it is DONE', async () => {
     const [res] = await c.routes.insert({ project: PROJECT, routeResource: route({ name: 'op-demo' }) });
-    expect((res.latestResponse as { status: string }).status).toBe('RUNNING');
+    expect((res.latestResponse as unknown as { status: string }).status).toBe('RUNNING');
     await expectApiError(c.routes.get({ project: PROJECT, route: 'op-demo' }), 404, /was not found/);
     expect((await c.wait(res))?.status).toBe('DONE');
     const [got] = await c.routes.get({ project: PROJECT, route: 'op-demo' });
