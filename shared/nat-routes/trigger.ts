@@ -25,8 +25,11 @@ function judgeAudit(e: Pick<AuditEvent, 'methodName' | 'resourceName'>, cfg: Nat
   return { sync: false, why: `audit log for ${e.resourceName} is neither a NAT instance nor the NAT MIG` };
 }
 
-/** A log-sink message carries a LogEntry; anything else on the topic is a tick. */
+/** A log-sink message carries a LogEntry; any other JSON object on the topic is a tick. */
 function judgePubsub(json: unknown, cfg: NatRoutesConfig): TriggerDecision {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { sync: false, why: 'Pub/Sub message data is not a JSON object; publish {"kind":"tick"} to request a sync' };
+  }
   const payload = (json as { protoPayload?: { methodName?: unknown; resourceName?: unknown } } | undefined)?.protoPayload;
   if (payload && typeof payload.methodName === 'string' && typeof payload.resourceName === 'string') {
     return judgeAudit({ methodName: payload.methodName, resourceName: payload.resourceName }, cfg);

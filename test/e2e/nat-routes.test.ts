@@ -87,3 +87,39 @@ describe('natRoutes under the Functions Framework', () => {
     expect(all.map((r) => r.name)).toEqual(expect.arrayContaining(['onprem-by-hand', 'tagged-by-hand']));
   });
 });
+
+describe('natRoutes with bad input', () => {
+  const computeCalls = () => [...stack.emulator.router.calls].filter(([m]) => m.startsWith('compute.')).reduce((sum, [, n]) => sum + n, 0);
+  const post = (type: string, data: unknown, source = '//cloudaudit.googleapis.com/projects/netreflex-demo/logs/activity') =>
+    fetch(stack.functions.get('natRoutes')!.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'ce-id': `bad-${Math.random()}`, 'ce-source': source, 'ce-specversion': '1.0', 'ce-type': type },
+      body: JSON.stringify(data),
+    });
+
+  it.each([
+    ['no data', 'google.cloud.audit.log.v1.written', {}, /without protoPayload/],
+    ['the wrong type', 'com.example.unknown', { x: 1 }, /unsupported event type/],
+    ['another MIG', 'google.cloud.audit.log.v1.written', { protoPayload: { methodName: 'v1.compute.regionInstanceGroupManagers.resize', resourceName: 'projects/netreflex-demo/regions/asia-northeast1/instanceGroupManagers/other-mig' } }, /not projects\/netreflex-demo\/regions\/asia-northeast1\/instanceGroupManagers\/nat-mig/],
+    ['another region', 'google.cloud.audit.log.v1.written', { protoPayload: { methodName: 'v1.compute.instances.insert', resourceName: 'projects/netreflex-demo/zones/us-central1-a/instances/nat-zz' } }, /outside region/],
+    ['a non-JSON Pub/Sub payload', 'google.cloud.pubsub.topic.v1.messagePublished', { message: { data: Buffer.from('not json').toString('base64'), messageId: '9' } }, /not a JSON object/],
+  ])('acknowledges an event with %s: 2xx, one clear log line, no API call', async (_what, type, data, logLine) => {
+    const fn = stack.functions.get('natRoutes')!;
+    const before = computeCalls();
+    const linesBefore = fn.output.length;
+    const res = await post(type, data);
+    expect(res.status).toBeLessThan(300);
+    expect(computeCalls()).toBe(before);
+    const lines = fn.output.slice(linesBefore).filter((l) => l.includes('event ignored'));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ severity: 'INFO', message: expect.stringMatching(logLine) });
+  });
+
+  it('refuses to start with a bad variable, naming it', async () => {
+    const { spawnFunction } = await import('../../emulator/functions-host.js');
+    const err = await spawnFunction({ target: 'natRoutes', signatureType: 'cloudevent', port: 0, env: { ...stack.env, NETREFLEX_DESTINATIONS: '198.51.100.10/33', NETREFLEX_ROUTE_PRIORITY: 'high' } }).then(() => undefined, (e: Error) => e);
+    expect(err?.message).toMatch(/exited with code 78/);
+    expect(err?.message).toMatch(/NETREFLEX_DESTINATIONS/);
+    expect(err?.message).toMatch(/NETREFLEX_ROUTE_PRIORITY/);
+  });
+});
