@@ -38,8 +38,24 @@ export class CidrSyntaxError extends Error {
 
 const PREFIX_PATTERN = /^(0|[1-9][0-9]{0,2})$/;
 
+/**
+ * Recently parsed CIDRs. A sync parses the same strings several times (file, current rules, final
+ * rules); results are immutable, so sharing them is safe and saves most of the planner's garbage.
+ */
+const cache = new Map<string, ParsedCidr>();
+const CACHE_LIMIT = 250_000;
+
 /** Parses a CIDR (`198.51.100.0/24`) or a single address (`203.0.113.5`, `2001:db8::1`). */
 export function parseCidr(text: string): ParsedCidr {
+  let parsed = cache.get(text);
+  if (parsed) return parsed;
+  parsed = Object.freeze(parseUncached(text));
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(text, parsed);
+  return parsed;
+}
+
+function parseUncached(text: string): ParsedCidr {
   const slash = text.indexOf('/');
   const addressText = slash < 0 ? text : text.slice(0, slash);
   const v4 = parseV4(addressText);

@@ -33,7 +33,7 @@ export function assignRules(desired: DesiredAllowlist, owned: readonly OwnedRule
   checkCapacity(desired, owned.length);
   const states = owned.map((rule): RuleState => ({ priority: rule.priority, list: rule.list, before: rule, kept: [], added: [], preview: rule.rule.preview === true }));
   const allocator = new PriorityAllocator(desired.priorities, owned.map((r) => r.priority), states);
-  const wanted = new Map(desired.lists.map((l) => [l.name, l]));
+  const wanted = new Map(desired.lists.map((l) => [l.name, { list: l, cidrs: new Set(l.cidrs) }]));
   const pending = new Map<string, string[]>();
   for (const state of states) keepRanges(state, wanted.get(state.list), desired.mode, pending);
   for (const list of desired.lists) {
@@ -59,15 +59,14 @@ function checkCapacity(desired: DesiredAllowlist, ownedCount: number): void {
 }
 
 /** Step 1: keep what is still desired (sync) or everything (upsert-only); overflow of an over-full rule is re-placed. */
-function keepRanges(state: RuleState, list: DesiredList | undefined, mode: DesiredAllowlist['mode'], pending: Map<string, string[]>): void {
+function keepRanges(state: RuleState, wanted: { list: DesiredList; cidrs: ReadonlySet<string> } | undefined, mode: DesiredAllowlist['mode'], pending: Map<string, string[]>): void {
   const before = state.before!;
   if (mode === 'upsert-only') {
     state.kept = [...before.ranges];
-    if (list) state.preview = state.preview && list.preview;
+    if (wanted) state.preview = state.preview && wanted.list.preview;
   } else {
-    const wanted = new Set(list?.cidrs ?? []);
-    state.kept = before.ranges.filter((c) => wanted.has(c));
-    if (list) state.preview = list.preview;
+    state.kept = wanted ? before.ranges.filter((c) => wanted.cidrs.has(c)) : [];
+    if (wanted) state.preview = wanted.list.preview;
   }
   if (state.kept.length > MAX_RANGES_PER_RULE) {
     const overflow = state.kept.splice(MAX_RANGES_PER_RULE);

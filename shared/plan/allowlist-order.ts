@@ -35,9 +35,9 @@ export interface RuleChange {
 export interface OrderContext {
   /** Addresses allowed by the owned rules before and after the whole sync. */
   readonly before: RangeSet;
-  readonly after: RangeSet;
+  readonly after: () => RangeSet;
   /** Addresses held by rules that keep them throughout (no change, or kept by their own patch). */
-  readonly stable: RangeSet;
+  readonly stable: () => RangeSet;
   readonly band: PriorityBand;
   /** Priorities already taken (by current or new rules). */
   readonly used: ReadonlySet<number>;
@@ -48,9 +48,10 @@ export function orderSteps(changes: readonly RuleChange[], ctx: OrderContext): A
   const grows = byPriority.filter((c) => c.after && (!c.before || isSubset(c.allowedBefore, c.allowedAfter)));
   const shrinks = byPriority.filter((c) => c.after && c.before && !isSubset(c.allowedBefore, c.allowedAfter));
   const removes = byPriority.filter((c) => !c.after);
-  const available = aggregate([...ctx.stable, ...grows.flatMap((c) => [...c.allowedAfter])]);
-  const mustKeep = intersect(ctx.before, ctx.after);
-  const { ordered, bridges } = orderShrinks(shrinks, available, mustKeep);
+  // Only shrinking patches need the coverage sets; a first sync (all adds) skips them entirely.
+  const { ordered, bridges } = shrinks.length
+    ? orderShrinks(shrinks, aggregate([...ctx.stable(), ...grows.flatMap((c) => [...c.allowedAfter])]), intersect(ctx.before, ctx.after()))
+    : { ordered: [], bridges: [] };
   const bridgeRules = bridgeSteps(bridges, ctx);
   return [
     ...grows.map(toStep),

@@ -75,12 +75,24 @@ export function planAllowlist(desired: DesiredAllowlist, currentRules: readonly 
   const states = assignRules(desired, owned);
   const changes = states.flatMap((s) => ruleChange(s, desired.mode));
   const before = allowedBy(owned.map((o) => o.rule));
-  const after = allowedBy(states.flatMap((s) => (s.kept.length + s.added.length ? [finalRule(s)] : [])));
-  if (desired.mode === 'sync') checkRemovalShare(before, after, desired, options);
-  const stable = aggregate(states.flatMap(stableRanges));
+  const after = lazy(() => allowedBy(states.flatMap((s) => (s.kept.length + s.added.length ? [finalRule(s)] : []))));
+  if (desired.mode === 'sync' && before.length) checkRemovalShare(before, after(), desired, options);
+  const stable = lazy(() => aggregate(states.flatMap(stableRanges)));
   const used = new Set(states.map((s) => s.priority));
   const steps = orderSteps(changes, { before, after, stable, band: desired.priorities, used });
   return { policy: desired.policy, mode: desired.mode, steps, summary: summarize(steps, before, after, desired.expiredEntries) };
+}
+
+function lazy<T>(compute: () => T): () => T {
+  let value: T | undefined;
+  let done = false;
+  return () => {
+    if (!done) {
+      value = compute();
+      done = true;
+    }
+    return value as T;
+  };
 }
 
 function finalRule(state: RuleState): ReturnType<typeof allowRule> {
@@ -95,13 +107,19 @@ function ruleChange(state: RuleState, mode: AllowlistMode): RuleChange[] {
   if (empty && mode === 'upsert-only') return [];
   const after = empty ? undefined : finalRule(state);
   if (before && after && sameBody(before, after)) return [];
+  const allowedBefore = lazy(() => (before ? allowedBy([before]) : []));
+  const allowedAfter = lazy(() => (after ? allowedBy([after]) : []));
   return [{
     priority: state.priority,
     list: state.list,
     ...(before ? { before } : {}),
     ...(after ? { after } : {}),
-    allowedBefore: before ? allowedBy([before]) : [],
-    allowedAfter: after ? allowedBy([after]) : [],
+    get allowedBefore() {
+      return allowedBefore();
+    },
+    get allowedAfter() {
+      return allowedAfter();
+    },
   }];
 }
 
@@ -149,14 +167,21 @@ function summarizeCidrs(cidrs: readonly string[]): string {
   return cidrs.length > 10 ? `${cidrs.slice(0, 10).join(', ')} and ${cidrs.length - 10} more` : cidrs.join(', ');
 }
 
-function summarize(steps: readonly AllowlistStep[], before: RangeSet, after: RangeSet, expiredEntries: number): AllowlistPlanSummary {
+/** Counts now; the CIDR lists are computed when read (a 100k-entry first sync should not pay for them). */
+function summarize(steps: readonly AllowlistStep[], before: RangeSet, after: () => RangeSet, expiredEntries: number): AllowlistPlanSummary {
   const count = (kind: AllowlistStep['kind']) => steps.filter((s) => s.kind === kind && !('bridge' in s && s.bridge)).length;
+  let added: string[] | undefined;
+  let removed: string[] | undefined;
   return {
     rulesAdded: count('addRule'),
     rulesPatched: count('patchRule'),
     rulesRemoved: count('removeRule'),
-    allowedAdded: toCidrs(subtract(after, before)),
-    allowedRemoved: toCidrs(subtract(before, after)),
+    get allowedAdded() {
+      return (added ??= toCidrs(subtract(after(), before)));
+    },
+    get allowedRemoved() {
+      return (removed ??= toCidrs(subtract(before, after())));
+    },
     expiredEntries,
   };
 }

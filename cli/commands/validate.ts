@@ -1,0 +1,69 @@
+/**
+ * `netreflex validate <file>`: the checks the armorAllowlist function runs, before upload, so a
+ * reviewer sees the same errors (with line:column) that would make the function refuse the file.
+ *
+ * Exit codes: 0 valid (warnings allowed), 1 invalid, 2 the file could not be read.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseAllowlist } from '../../shared/allowlist/parse.js';
+import { lintAllowlist } from '../../shared/allowlist/lint.js';
+import { formatProblem, hasErrors, sortProblems, type Problem } from '../../shared/allowlist/problems.js';
+import { targetPolicies, type AllowlistConfig } from '../../shared/allowlist/config.js';
+import { errorMessage } from '../../shared/errors.js';
+
+export interface ValidateOptions {
+  readonly json?: boolean;
+  /** The clock for expiry checks; tests pass a fixed one. */
+  readonly now?: Date;
+}
+
+export interface ValidateResult {
+  readonly exitCode: number;
+  readonly output: string;
+}
+
+export async function validateCommand(path: string, opts: ValidateOptions = {}): Promise<ValidateResult> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    return report(path, 2, [], undefined, opts, `cannot read ${path}: ${errorMessage(err)}`);
+  }
+  const parsed = parseAllowlist(bytes, path);
+  if (!parsed.ok) return report(path, 1, parsed.problems, undefined, opts);
+  const problems = sortProblems([...parsed.warnings, ...lintAllowlist(parsed.config, opts.now ?? new Date())]);
+  return report(path, hasErrors(problems) ? 1 : 0, problems, parsed.config, opts);
+}
+
+function report(path: string, exitCode: number, problems: readonly Problem[], config: AllowlistConfig | undefined, opts: ValidateOptions, fatal?: string): ValidateResult {
+  if (opts.json) {
+    const summary = config ? summaryOf(config) : undefined;
+    return { exitCode, output: JSON.stringify({ source: path, valid: exitCode === 0, ...(fatal ? { error: fatal } : {}), problems, ...(summary ? { summary } : {}) }, null, 2) };
+  }
+  const lines = problems.map(formatProblem);
+  if (fatal) lines.push(`error: ${fatal}`);
+  lines.push(exitCode === 0 ? okLine(path, config!, problems) : failLine(path, problems));
+  return { exitCode, output: lines.join('\n') };
+}
+
+function summaryOf(config: AllowlistConfig) {
+  return {
+    policies: targetPolicies(config),
+    mode: config.mode,
+    lists: config.lists.length,
+    entries: config.lists.reduce((n, l) => n + l.entries.length, 0),
+    priorities: config.priorities,
+  };
+}
+
+function okLine(path: string, config: AllowlistConfig, problems: readonly Problem[]): string {
+  const s = summaryOf(config);
+  const warnings = problems.length ? `, ${problems.length} warning${problems.length === 1 ? '' : 's'}` : '';
+  return `${path}: valid allowlist (${s.lists} list${s.lists === 1 ? '' : 's'}, ${s.entries} entr${s.entries === 1 ? 'y' : 'ies'}, mode ${s.mode}, policies ${s.policies.join(', ')}, band ${s.priorities.from}–${s.priorities.to}${warnings})`;
+}
+
+function failLine(path: string, problems: readonly Problem[]): string {
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
+  return `${path}: invalid — ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}; nothing would be applied`;
+}
