@@ -20,6 +20,18 @@ import { Migs } from './compute/migs.js';
 import { seedCompute } from './seed.js';
 import { registerControl } from './control.js';
 import { Topics } from './pubsub/topics.js';
+import { CloudStorage } from './storage/storage.js';
+import { registerStorage } from './storage/api.js';
+import { seedStorage } from './storage/seed.js';
+import { registerSecurityPolicies } from './compute/security-policies.js';
+import { registerRouters } from './compute/routers.js';
+import { registerAddresses } from './compute/addresses.js';
+import { LocalWorkflows } from './workflows/local.js';
+import { registerWorkflowsRest } from './workflows/rest.js';
+import { SAMPLE } from './topology.js';
+import { createServiceNetworking, type ServiceNetworking } from './servicenetworking/index.js';
+import { registerFirewalls } from './compute/firewalls.js';
+import { VertexAi } from './vertex/index.js';
 
 export interface EmulatorOptions {
   port?: number;
@@ -42,7 +54,11 @@ export class Emulator {
   readonly operations: Operations;
   readonly compute: ComputeContext;
   readonly migs: Migs;
+  readonly serviceNetworking: ServiceNetworking;
+  readonly vertex: VertexAi;
   readonly topics = new Topics(this.events);
+  readonly storage = new CloudStorage(this.events, (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'));
+  readonly workflows = new LocalWorkflows({ baseUrl: () => this.url, projectNumber: SAMPLE.projectNumber });
   private server?: Server;
   url = '';
   port = 0;
@@ -58,8 +74,18 @@ export class Emulator {
     registerRoutes(this.router, this.compute);
     registerInstances(this.router, this.compute);
     this.migs.register(this.router);
+    registerSecurityPolicies(this.router, this.compute);
+    registerRouters(this.router, this.compute);
+    registerAddresses(this.router, this.compute);
+    registerFirewalls(this.router, this.compute);
+    this.serviceNetworking = createServiceNetworking(this.router, this.compute, this.faults);
+    this.vertex = new VertexAi(this.store, this.settings, this.serviceNetworking);
+    this.vertex.register(this.router);
+    registerStorage(this.router, this.storage);
     registerControl(this.router, this);
+    registerWorkflowsRest(this.router, this.workflows.engine);
     if (options.seed !== false) seedCompute(this.store, this.migs, options.natInstances);
+    if (options.seed !== false) seedStorage(this.storage);
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<this> {

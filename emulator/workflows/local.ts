@@ -1,0 +1,51 @@
+/**
+ * Cloud Workflows inside the local Google Cloud: the engine wired to real HTTP for `http.*`, the
+ * connector table for `googleapis.*` (back into this emulator over HTTP, on Google's paths), a
+ * clock whose waits can be compressed, and fault injection for the HTTP callees. The emulator
+ * serves it on the Workflows REST APIs (rest.ts); tests and `netreflex up` reach it as
+ * `emulator.workflows`.
+ */
+import { connectorHandler } from '../connectors/call.js';
+import { WorkflowsEngine, type LogEntry } from './index.js';
+import { fetchHttp, HttpFaults } from './fetch-http.js';
+import { ScaledClock } from './scaled-clock.js';
+
+export interface LocalWorkflowsOptions {
+  /** Base URL of the emulator, read when a connector runs. */
+  baseUrl: () => string;
+  projectNumber: string;
+  /** Wall-clock share of every workflow wait (1 = real time; tests use ~0.001). */
+  timeScale?: number;
+  log?: (entry: LogEntry & { execution?: string }) => void;
+}
+
+export class LocalWorkflows {
+  readonly engine: WorkflowsEngine;
+  readonly httpFaults = new HttpFaults();
+  readonly clock: ScaledClock;
+  /** Every `sys.log` of every execution, in order. */
+  readonly logs: LogEntry[] = [];
+
+  constructor(options: LocalWorkflowsOptions) {
+    this.clock = new ScaledClock(options.timeScale ?? 1);
+    this.engine = new WorkflowsEngine({
+      clock: this.clock,
+      projectNumber: options.projectNumber,
+      http: fetchHttp(this.httpFaults),
+      connector: connectorHandler({ baseUrl: options.baseUrl }),
+      log: (entry) => {
+        this.logs.push(entry);
+        options.log?.(entry);
+      },
+    });
+  }
+
+  /** Share of real time workflow waits take (retry backoff, `sys.sleep`, polling). */
+  get timeScale(): number {
+    return this.clock.scale;
+  }
+
+  set timeScale(scale: number) {
+    this.clock.scale = scale;
+  }
+}

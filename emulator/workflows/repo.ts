@@ -1,0 +1,44 @@
+/**
+ * Deploys the repository's `workflows/*.yaml` into the local Workflows at stack start, each with
+ * the environment Terraform gives it (`terraform-bootstrap/workflows.tf`), pointed at the local
+ * functions instead of the deployed ones. So `npm start` can run `vertex-pipeline-run` at once.
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { SAMPLE } from '../topology.js';
+import type { LocalWorkflows } from './local.js';
+
+const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workflows');
+
+/** The workflows netreflex ships: file name without extension → source. */
+export function repoWorkflows(dir = DIR): Map<string, string> {
+  if (!existsSync(dir)) return new Map();
+  const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  return new Map(files.map((f) => [f.replace(/\.(ya?ml|json)$/, ''), readFileSync(path.join(dir, f), 'utf8')]));
+}
+
+/**
+ * What `sys.get_env` reads in the local stack: the function URLs and the sample topology's
+ * values, mirroring workflows.tf's user_env_vars (a missing function's URL stays unset, and the
+ * workflow step that needs it says so).
+ */
+export function localWorkflowEnv(functionUrls: ReadonlyMap<string, string>): Record<string, string> {
+  const env: Record<string, string> = {
+    NETREFLEX_NETWORK: `projects/${SAMPLE.projectNumber}/global/networks/${SAMPLE.vpcA.network}`,
+    NETREFLEX_SECURITY_POLICY: SAMPLE.armor.policy,
+    NETREFLEX_EGRESS_IPS: SAMPLE.cloudNat.ip,
+    NETREFLEX_SERVICE_ACCOUNT: `vertex-pipelines@${SAMPLE.project}.iam.gserviceaccount.com`,
+  };
+  const peering = functionUrls.get('peeringRanges');
+  const routes = functionUrls.get('natRoutesSync');
+  if (peering) env.NETREFLEX_PEERING_RANGES_URL = peering;
+  if (routes) env.NETREFLEX_NAT_ROUTES_URL = routes;
+  return env;
+}
+
+/** Deploys every repo workflow under the sample project and region; answers their names. */
+export function deployRepoWorkflows(workflows: LocalWorkflows, functionUrls: ReadonlyMap<string, string>, extraEnv: Record<string, string> = {}): string[] {
+  const env = { ...localWorkflowEnv(functionUrls), ...extraEnv };
+  return [...repoWorkflows()].map(([id, source]) => workflows.engine.deployWorkflow(`projects/${SAMPLE.project}/locations/${SAMPLE.region}/workflows/${id}`, source, env).name);
+}
