@@ -41,12 +41,13 @@ const MAX_BODY = 16 * 1024 * 1024;
 function compile(pattern: string): { regex: RegExp; names: string[] } {
   const names: string[] = [];
   const source = pattern
-    .split(/(\{[a-zA-Z]+\})/)
+    .split(/(\{[a-zA-Z]+\*?\})/)
     .map((part) => {
-      const m = /^\{([a-zA-Z]+)\}$/.exec(part);
+      const m = /^\{([a-zA-Z]+)(\*?)\}$/.exec(part);
       if (!m) return part.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
       names.push(m[1]!);
-      return '([^/]+?)';
+      // `{name*}` takes the rest of the path, slashes included (Cloud Storage object names).
+      return m[2] ? '(.+)' : '([^/]+?)';
     })
     .join('');
   return { regex: new RegExp(`^${source}$`), names };
@@ -58,7 +59,7 @@ export class Router {
   /** Calls per method id since start, for tests that bound the number of mutations. */
   readonly calls = new Map<string, number>();
 
-  /** Registers `handler` for `METHOD /path/{param}` under Google's method id. */
+  /** Registers `handler` for `METHOD /path/{param}` (or `{rest*}`, slashes included) under Google's method id. */
   on(method: string, pattern: string, methodId: string, handler: Handler): this {
     const { regex, names } = compile(pattern);
     this.routes.push({ method, regex, names, methodId, handler });
@@ -145,6 +146,8 @@ function parseJson(raw: Buffer, contentType: string | undefined): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch {
+    // Without a content type the body may be media (a resumable upload chunk), not bad JSON.
+    if (!contentType) return undefined;
     throw new HttpError(400, 'Invalid JSON payload received.', 'parseError');
   }
 }

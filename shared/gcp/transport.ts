@@ -33,12 +33,14 @@ export interface Call {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
+  /** `text` for media downloads (a JSON file must come back as its bytes, not parsed). */
+  responseType?: 'json' | 'text';
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 200, maxMs: 8_000 };
 
 interface Requester {
-  request<T>(opts: { url: string; method: string; data?: unknown; retry: boolean; headers?: Record<string, string> }): Promise<{ data: T }>;
+  request<T>(opts: { url: string; method: string; data?: unknown; retry: boolean; headers?: Record<string, string>; responseType?: 'json' | 'text' }): Promise<{ data: T }>;
 }
 
 export class Transport {
@@ -64,7 +66,7 @@ export class Transport {
     const url = this.url(call);
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await (await this.client()).request<T>({ url, method: call.method, data: call.body, retry: false, headers: { 'x-goog-api-client': 'netreflex/0.1' } });
+        const res = await (await this.client()).request<T>({ url, method: call.method, data: call.body, retry: false, headers: { 'x-goog-api-client': 'netreflex/0.1' }, ...(call.responseType ? { responseType: call.responseType } : {}) });
         return res.data;
       } catch (err) {
         const error = toApiError(err);
