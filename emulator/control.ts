@@ -1,36 +1,80 @@
 /**
  * The emulator's own control API under `/_netreflex/v1/` — not a Google API. Tests in other
  * processes and `netreflex up` use it to inject faults, change timing, subscribe functions to
- * events and read call counts.
+ * events and read call counts. Its own methods (`netreflex.*`) are never faulted. Bad requests
+ * answer 400 with what to send instead, like the Google surfaces do.
  */
-import { badRequest } from './errors.js';
+import { badRequest, notFound } from './errors.js';
 import type { Router } from './http.js';
 import type { Emulator } from './server.js';
-import type { CallFault } from './faults.js';
-import type { EventFault, Subscription } from './events/router.js';
+import { CALL_FAULTS, isCallFault } from './faults.js';
+import { eventFaultProblem, type EventFault, type Subscription } from './events/router.js';
 import type { Health } from './compute/migs.js';
+import type { Settings } from './settings.js';
 
 type Body = Record<string, unknown>;
 
+const HEALTH_STATES: readonly Health[] = ['HEALTHY', 'UNHEALTHY', 'UNKNOWN', 'DRAINING', 'TIMEOUT'];
+
+/** Runs a fault setter, turning its RangeError (bad count, unknown fault) into a 400. */
+function guarded(set: () => void): void {
+  try {
+    set();
+  } catch (err) {
+    if (err instanceof RangeError) throw badRequest(err.message);
+    throw err;
+  }
+}
+
 function addFault(emu: Emulator, body: Body): void {
+  const method = String(body.method ?? '*');
+  const count = Number(body.count ?? 1);
   switch (body.kind) {
     case 'call':
-      return emu.faults.failNext(String(body.method ?? '*'), Number(body.count ?? 1), body.fault as CallFault);
+      if (!isCallFault(body.fault)) throw badRequest(`call fault must be one of ${CALL_FAULTS.map((f) => JSON.stringify(f)).join(', ')}`);
+      return guarded(() => emu.faults.failNext(method, count, body.fault as (typeof CALL_FAULTS)[number]));
     case 'operation':
-      return emu.faults.failOperations(String(body.method ?? '*'), Number(body.count ?? 1), body.message ? String(body.message) : undefined);
+      return guarded(() => emu.faults.failOperations(method, count, body.message ? String(body.message) : undefined));
     case 'latency':
-      return emu.faults.addLatency(String(body.method ?? '*'), Number(body.ms ?? 0));
-    case 'event':
+      return guarded(() => emu.faults.addLatency(method, Number(body.ms ?? 0)));
+    case 'event': {
+      const problem = eventFaultProblem(body.fault as Partial<EventFault> | undefined);
+      if (problem) throw badRequest(problem);
       return emu.events.injectFault(body.fault as EventFault);
+    }
     default:
       throw badRequest(`unknown fault kind '${String(body.kind)}': use call, operation, latency or event`);
   }
+}
+
+/** Only known timing knobs, each a number of milliseconds ≥ 0. */
+function patchSettings(settings: Settings, body: unknown): Settings {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('settings patch must be a JSON object');
+  const entries = Object.entries(body as Body);
+  for (const [key, value] of entries) {
+    if (!(key in settings)) throw badRequest(`unknown setting '${key}': use one of ${Object.keys(settings).join(', ')}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw badRequest(`setting '${key}' must be a number of milliseconds ≥ 0`);
+  }
+  return Object.assign(settings, Object.fromEntries(entries));
+}
+
+function requireSubscription(body: unknown): Subscription {
+  const s = (body ?? {}) as Partial<Subscription>;
+  if (typeof s.id !== 'string' || typeof s.type !== 'string' || typeof s.url !== 'string') throw badRequest('a subscription needs string fields id, type and url (filters and attempts are optional)');
+  return s as Subscription;
 }
 
 export function registerControl(router: Router, emu: Emulator): void {
   const base = '/_netreflex/v1';
   router.on('GET', `${base}/health`, 'netreflex.health', () => ({ ok: true }));
   router.on('GET', `${base}/collections/{collection}`, 'netreflex.collections.get', (r) => emu.store.list(decodeURIComponent(r.params.collection!)));
+  // Collection paths contain slashes, which a path segment cannot carry: `?path=projects/p/global/routes`.
+  router.on('GET', `${base}/collections`, 'netreflex.collections.query', (r) => {
+    const path = r.query.get('path');
+    if (!path) throw badRequest('give the collection as ?path=projects/<project>/global/routes (a store collection path)');
+    return emu.store.list(path);
+  });
+  router.on('GET', `${base}/faults`, 'netreflex.faults.list', () => emu.faults.snapshot());
   router.on('POST', `${base}/faults`, 'netreflex.faults.add', (r) => {
     addFault(emu, (r.body ?? {}) as Body);
     return {};
@@ -40,16 +84,25 @@ export function registerControl(router: Router, emu: Emulator): void {
     emu.events.clearFaults();
     return {};
   });
-  router.on('PATCH', `${base}/settings`, 'netreflex.settings.patch', (r) => Object.assign(emu.settings, r.body ?? {}));
+  router.on('GET', `${base}/settings`, 'netreflex.settings.get', () => emu.settings);
+  router.on('PATCH', `${base}/settings`, 'netreflex.settings.patch', (r) => patchSettings(emu.settings, r.body));
   router.on('GET', `${base}/subscriptions`, 'netreflex.subscriptions.list', () => emu.events.listSubscriptions());
   router.on('POST', `${base}/subscriptions`, 'netreflex.subscriptions.add', (r) => {
-    emu.events.subscribe(r.body as Subscription);
-    return r.body;
+    const sub = requireSubscription(r.body);
+    emu.events.subscribe(sub);
+    return sub;
+  });
+  router.on('DELETE', `${base}/subscriptions/{id}`, 'netreflex.subscriptions.delete', (r) => {
+    if (!emu.events.listSubscriptions().some((s) => s.id === r.params.id)) throw notFound(`subscription ${r.params.id}`);
+    emu.events.unsubscribe(r.params.id!);
+    return {};
   });
   router.on('GET', `${base}/calls`, 'netreflex.calls.list', () => Object.fromEntries(emu.router.calls));
   router.on('GET', `${base}/deliveries`, 'netreflex.deliveries.list', () => emu.events.deliveries);
   router.on('POST', `${base}/projects/{project}/regions/{region}/instanceGroupManagers/{igm}/instances/{name}/health`, 'netreflex.migs.setHealth', (r) => {
-    emu.migs.setHealth({ project: r.params.project!, region: r.params.region!, name: r.params.igm! }, r.params.name!, String((r.body as Body)?.health) as Health);
+    const health = String((r.body as Body | undefined)?.health);
+    if (!HEALTH_STATES.includes(health as Health)) throw badRequest(`health must be one of ${HEALTH_STATES.join(', ')}`);
+    emu.migs.setHealth({ project: r.params.project!, region: r.params.region!, name: r.params.igm! }, r.params.name!, health as Health);
     return {};
   });
 }

@@ -1,37 +1,75 @@
 /**
  * Fault injection for the local Google Cloud: the failures netreflex must survive in production,
- * on demand. Rules key on Google's method ids (`compute.routes.insert`, `*` for all) and are used
- * up as calls hit them, so "fail the next 2 inserts with 503" means exactly two failures.
+ * on demand. Rules key on Google's method ids (`compute.routes.insert`), a family
+ * (`compute.routes.*`) or `*` for every Google method, and are used up as calls hit them, so
+ * "fail the next 2 inserts with 503" means exactly two failures.
+ *
+ * The emulator's own control API (`netreflex.*`) is never faulted, not even by `*`: a test that
+ * injects "fail everything" must still be able to clear it.
+ *
+ * `lost-response` is the fault that hurts idempotency most: the call takes effect, then the
+ * connection is reset before the answer arrives, so the client retries a call that already
+ * succeeded (a second insert answers 409, a second delete 404).
  */
 import type { ServerResponse } from 'node:http';
 import { HttpError } from './errors.js';
 import type { Request } from './http.js';
 
-export type CallFault = 429 | 500 | 503 | 'reset';
+export const CALL_FAULTS = [429, 500, 503, 'reset', 'lost-response'] as const;
+export type CallFault = (typeof CALL_FAULTS)[number];
+
+export const isCallFault = (value: unknown): value is CallFault => (CALL_FAULTS as readonly unknown[]).includes(value);
 
 interface CallRule { method: string; remaining: number; fault: CallFault }
 interface OperationRule { method: string; remaining: number; message: string }
 interface LatencyRule { method: string; ms: number }
 
-const matches = (rule: { method: string }, methodId: string) => rule.method === '*' || rule.method === methodId;
+/** Active rules and what fired, for the control API and test output. */
+export interface FaultSnapshot {
+  calls: CallRule[];
+  operations: OperationRule[];
+  latencies: LatencyRule[];
+  fired: { method: string; fault: string }[];
+}
+
+const CONTROL_PREFIX = 'netreflex.';
+
+/** `*` = every Google method; `compute.routes.*` = a family; else the exact method id. */
+export function methodMatches(pattern: string, methodId: string): boolean {
+  if (methodId.startsWith(CONTROL_PREFIX)) return false;
+  if (pattern === '*') return true;
+  if (pattern.endsWith('.*')) return methodId.startsWith(pattern.slice(0, -1));
+  return pattern === methodId;
+}
+
+const MESSAGES: Record<429 | 500 | 503, string> = { 429: 'Rate Limit Exceeded', 500: 'Internal Error', 503: 'The service is currently unavailable.' };
+
+function requireCount(count: number): number {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`fault count must be a whole number ≥ 1, got ${count}`);
+  return count;
+}
 
 export class Faults {
   private calls: CallRule[] = [];
   private operations: OperationRule[] = [];
   private latencies: LatencyRule[] = [];
-  /** Faults that actually fired, for test output. */
+  /** Faults that actually fired, for test output (kept across `clear()`). */
   readonly fired: { method: string; fault: string }[] = [];
 
+  /** The next `count` calls matching `method` fail with `fault` before (or, lost-response, after) taking effect. */
   failNext(method: string, count: number, fault: CallFault): void {
-    this.calls.push({ method, remaining: count, fault });
+    if (!isCallFault(fault)) throw new RangeError(`unknown call fault ${JSON.stringify(fault)}: use one of ${CALL_FAULTS.join(', ')}`);
+    this.calls.push({ method, remaining: requireCount(count), fault });
   }
 
   /** The next `count` operations started by `method` end DONE with an error and change nothing. */
   failOperations(method: string, count: number, message = 'injected operation failure'): void {
-    this.operations.push({ method, remaining: count, message });
+    this.operations.push({ method, remaining: requireCount(count), message });
   }
 
+  /** Every call matching `method` waits `ms` before it is handled (rules add up), until `clear()`. */
   addLatency(method: string, ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`latency must be a number of milliseconds ≥ 0, got ${ms}`);
     this.latencies.push({ method, ms });
   }
 
@@ -41,28 +79,46 @@ export class Faults {
     this.latencies = [];
   }
 
+  snapshot(): FaultSnapshot {
+    const live = <T extends { remaining: number }>(rules: T[]) => rules.filter((r) => r.remaining > 0).map((r) => ({ ...r }));
+    return { calls: live(this.calls), operations: live(this.operations), latencies: this.latencies.map((l) => ({ ...l })), fired: [...this.fired] };
+  }
+
   /** Router hook: delays, answers with an error or resets the connection before the handler runs. */
   readonly hook = async (methodId: string, _req: Request, res: ServerResponse): Promise<'continue' | 'handled'> => {
-    const delay = this.latencies.filter((l) => matches(l, methodId)).reduce((sum, l) => sum + l.ms, 0);
+    const delay = this.latencies.filter((l) => methodMatches(l.method, methodId)).reduce((sum, l) => sum + l.ms, 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    const rule = this.calls.find((r) => r.remaining > 0 && matches(r, methodId));
+    const rule = this.calls.find((r) => r.remaining > 0 && methodMatches(r.method, methodId));
     if (!rule) return 'continue';
     rule.remaining -= 1;
     this.fired.push({ method: methodId, fault: String(rule.fault) });
-    if (rule.fault === 'reset') {
-      res.socket?.destroy();
-      return 'handled';
+    switch (rule.fault) {
+      case 'reset':
+        res.socket?.destroy();
+        return 'handled';
+      case 'lost-response':
+        loseResponse(res);
+        return 'continue';
+      default:
+        throw new HttpError(rule.fault, `${MESSAGES[rule.fault]} (injected by netreflex emulator)`);
     }
-    const messages = { 429: 'Rate Limit Exceeded', 500: 'Internal Error', 503: 'The service is currently unavailable.' };
-    throw new HttpError(rule.fault, `${messages[rule.fault]} (injected by netreflex emulator)`);
   };
 
   /** Consumed when an operation starts: the error message it should end with, if any. */
   takeOperationFailure(methodId: string): string | undefined {
-    const rule = this.operations.find((r) => r.remaining > 0 && matches(r, methodId));
+    const rule = this.operations.find((r) => r.remaining > 0 && methodMatches(r.method, methodId));
     if (!rule) return undefined;
     rule.remaining -= 1;
     this.fired.push({ method: methodId, fault: 'operation-error' });
     return rule.message;
   }
+}
+
+/** Lets the handler run, then resets the connection instead of sending its answer. */
+function loseResponse(res: ServerResponse): void {
+  res.writeHead = (() => res) as unknown as ServerResponse['writeHead'];
+  res.end = ((..._args: unknown[]) => {
+    res.socket?.destroy();
+    return res;
+  }) as ServerResponse['end'];
 }

@@ -2,7 +2,8 @@
  * The local Eventarc: subscriptions match CloudEvents by type and attributes, and matching events
  * are POSTed to the function in CloudEvents binary content mode (`ce-*` headers, JSON body), as
  * Eventarc delivers to Cloud Run. Delivery is at least once and unordered in production, so the
- * router can be told to drop, duplicate, delay or reorder deliveries.
+ * router can be told to drop, duplicate, delay or reorder deliveries — per event type or
+ * subscription, for a number of deliveries or until cleared.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -26,7 +27,10 @@ export interface Subscription {
   /** Attributes that must equal (Eventarc trigger filters); `source` and extensions are matched. */
   filters?: Record<string, string>;
   url: string;
-  /** Redeliver on 5xx / network errors (Eventarc with retries enabled); default 3 attempts. */
+  /**
+   * Delivery attempts on a failed answer (anything but 2xx) or a network error. Default 1: a
+   * Cloud Run function's Eventarc trigger does not retry unless its retry policy is enabled.
+   */
   attempts?: number;
 }
 
@@ -34,16 +38,50 @@ export interface Delivery {
   subscription: string;
   eventId: string;
   type: string;
-  status: number | 'error';
+  /** HTTP status, `error` (no answer) or `dropped` (a drop fault ate it: the function never saw it). */
+  status: number | 'error' | 'dropped';
   at: string;
 }
 
-export type EventFault = { kind: 'drop' | 'duplicate'; count: number; times?: number } | { kind: 'delay'; count: number; ms: number } | { kind: 'reorder'; count: number; windowMs: number };
+/** Which deliveries a fault applies to; unset fields match everything. */
+export interface EventFaultScope {
+  /** CloudEvent type, e.g. `google.cloud.audit.log.v1.written`. */
+  type?: string;
+  /** Subscription id. */
+  subscription?: string;
+}
+
+/**
+ * A delivery fault for the next `count` matching deliveries (one event to one subscription);
+ * `count` omitted = every matching delivery until `clearFaults()` ("the event source is down").
+ * `duplicate` sends `times` extra copies (default 2: three deliveries in all), `spacingMs` apart
+ * (default 0: all at once, the hardest case for a handler); `reorder` holds deliveries for
+ * `windowMs` and sends what it caught newest first; `delay` sends each one `ms` late.
+ */
+export type EventFault = EventFaultScope &
+  ({ kind: 'drop'; count?: number } | { kind: 'duplicate'; count?: number; times?: number; spacingMs?: number } | { kind: 'delay'; count?: number; ms: number } | { kind: 'reorder'; count?: number; windowMs: number });
+
+export const EVENT_FAULT_KINDS = ['drop', 'duplicate', 'delay', 'reorder'] as const;
+
+/** Checks a fault that came from outside (the control API); answers what is wrong, if anything. */
+export function eventFaultProblem(f: Partial<EventFault> | undefined): string | undefined {
+  if (!f || !(EVENT_FAULT_KINDS as readonly unknown[]).includes(f.kind)) return `event fault kind must be one of ${EVENT_FAULT_KINDS.join(', ')}`;
+  const nonNegative = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0);
+  if (f.count !== undefined && !(Number.isInteger(f.count) && f.count >= 1)) return 'event fault count must be a whole number ≥ 1 (omit it for "until cleared")';
+  if (f.kind === 'delay' && !(nonNegative(f.ms) && f.ms !== undefined)) return 'a delay fault needs ms ≥ 0';
+  if (f.kind === 'reorder' && !(nonNegative(f.windowMs) && f.windowMs !== undefined)) return 'a reorder fault needs windowMs ≥ 0';
+  if (f.kind === 'duplicate' && !(nonNegative(f.times) && nonNegative(f.spacingMs))) return 'a duplicate fault takes times ≥ 0 and spacingMs ≥ 0';
+  return undefined;
+}
+
+type ActiveFault = EventFault & { remaining: number; buffer: { event: CloudEventMessage; sub: Subscription }[] };
+
+/** A function answers within Cloud Run's default request timeout, or the delivery fails. */
+const DELIVERY_TIMEOUT_MS = 300_000;
 
 export class EventRouter {
   private readonly subscriptions = new Map<string, Subscription>();
-  private faults: (EventFault & { remaining: number })[] = [];
-  private reorderBuffer: { event: CloudEventMessage; sub: Subscription }[] = [];
+  private faults: ActiveFault[] = [];
   private inFlight = new Set<Promise<void>>();
   readonly deliveries: Delivery[] = [];
   readonly published: CloudEventMessage[] = [];
@@ -61,9 +99,12 @@ export class EventRouter {
   }
 
   injectFault(fault: EventFault): void {
-    this.faults.push({ ...fault, remaining: fault.count });
+    const problem = eventFaultProblem(fault);
+    if (problem) throw new RangeError(problem);
+    this.faults.push({ ...fault, remaining: fault.count ?? Infinity, buffer: [] });
   }
 
+  /** Removes every fault; deliveries a reorder fault is holding still go out when its window ends. */
   clearFaults(): void {
     this.faults = [];
   }
@@ -77,7 +118,7 @@ export class EventRouter {
     }
   }
 
-  /** Resolves when every delivery started so far has finished. */
+  /** Resolves when every delivery started so far (and any they started) has finished. */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
@@ -87,43 +128,57 @@ export class EventRouter {
     void p.finally(() => this.inFlight.delete(p));
   }
 
-  private async route(event: CloudEventMessage, sub: Subscription): Promise<void> {
-    const fault = this.faults.find((f) => f.remaining > 0);
+  private takeFault(event: CloudEventMessage, sub: Subscription): ActiveFault | undefined {
+    const fault = this.faults.find((f) => f.remaining > 0 && (!f.type || f.type === event.type) && (!f.subscription || f.subscription === sub.id));
     if (fault) fault.remaining -= 1;
+    return fault;
+  }
+
+  private async route(event: CloudEventMessage, sub: Subscription): Promise<void> {
+    const fault = this.takeFault(event, sub);
     switch (fault?.kind) {
+      case undefined:
+        return this.deliver(event, sub);
       case 'drop':
-        this.deliveries.push({ subscription: sub.id, eventId: event.id, type: event.type, status: 'error', at: new Date().toISOString() });
+        this.record(sub, event, 'dropped');
         return;
-      case 'duplicate':
-        await Promise.all(Array.from({ length: 1 + (fault.times ?? 2) }, () => this.deliver(event, sub)));
+      case 'duplicate': {
+        const copies = 1 + (fault.times ?? 2);
+        const spacing = fault.spacingMs ?? 0;
+        await Promise.all(Array.from({ length: copies }, async (_, i) => {
+          if (spacing > 0 && i > 0) await sleep(spacing * i);
+          await this.deliver(event, sub);
+        }));
         return;
+      }
       case 'delay':
         await sleep(fault.ms);
         return this.deliver(event, sub);
       case 'reorder':
-        return this.reorder(event, sub, fault.windowMs);
-      default:
-        return this.deliver(event, sub);
+        return this.reorder(fault, event, sub);
     }
   }
 
-  /** Holds events for a window and sends them newest first. */
-  private async reorder(event: CloudEventMessage, sub: Subscription, windowMs: number): Promise<void> {
-    this.reorderBuffer.push({ event, sub });
-    if (this.reorderBuffer.length > 1) return;
-    await sleep(windowMs);
-    const batch = this.reorderBuffer.reverse();
-    this.reorderBuffer = [];
+  /** The first delivery a reorder fault catches opens a window; at its end the batch goes out newest first. */
+  private async reorder(fault: ActiveFault & { kind: 'reorder' }, event: CloudEventMessage, sub: Subscription): Promise<void> {
+    fault.buffer.push({ event, sub });
+    if (fault.buffer.length > 1) return;
+    await sleep(fault.windowMs);
+    const batch = fault.buffer.splice(0).reverse();
     for (const item of batch) await this.deliver(item.event, item.sub);
   }
 
+  private record(sub: Subscription, event: CloudEventMessage, status: Delivery['status']): void {
+    this.deliveries.push({ subscription: sub.id, eventId: event.id, type: event.type, status, at: new Date().toISOString() });
+  }
+
   private async deliver(event: CloudEventMessage, sub: Subscription): Promise<void> {
-    const attempts = sub.attempts ?? 3;
+    const attempts = Math.max(1, sub.attempts ?? 1);
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const status = await post(sub.url, event).catch(() => 'error' as const);
-      this.deliveries.push({ subscription: sub.id, eventId: event.id, type: event.type, status, at: new Date().toISOString() });
-      if (status !== 'error' && status < 500 && status !== 429) return;
-      await sleep(50 * 2 ** attempt);
+      this.record(sub, event, status);
+      if (status !== 'error' && status >= 200 && status < 300) return;
+      if (attempt < attempts) await sleep(50 * 2 ** attempt);
     }
   }
 }
@@ -146,7 +201,7 @@ async function post(url: string, event: CloudEventMessage): Promise<number> {
     ...(event.time ? { 'ce-time': event.time } : {}),
   };
   for (const [k, v] of Object.entries(event.extensions ?? {})) headers[`ce-${k}`] = v;
-  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(event.data) });
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(event.data), signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) });
   await res.arrayBuffer();
   return res.status;
 }
