@@ -6,7 +6,7 @@
  */
 import { ApiError, errorMessage, isTransient } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
-import { deleteRoute, getRoute, insertRoute } from '../gcp/routes.js';
+import { deleteRoute, getRoute, insertRoute, type Route } from '../gcp/routes.js';
 import { mapLimit } from '../util/concurrency.js';
 import { resourcePath, type ObservedRoute, type RouteSpec } from '../plan/routes.js';
 
@@ -33,6 +33,27 @@ async function timed(change: ChangeResult['change'], name: string, work: () => P
   }
 }
 
+/** How long a 409 waits for the same-named route to become readable (an insert still running). */
+export const PENDING_INSERT_WAITS_MS = [50, 100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000, 5_000, 5_000];
+
+/**
+ * The route behind a 409. Compute answers 409 while another insert of the name is still running
+ * — a concurrent run's, or our own first attempt whose answer was lost before the transport
+ * retried — and the route is not readable until that operation is DONE, so a 404 here means
+ * "wait", not "fail". If it never appears, the other insert failed: transient, retry the sync.
+ */
+async function existingRoute(t: Transport, project: string, name: string): Promise<Route> {
+  for (const waitMs of [0, ...PENDING_INSERT_WAITS_MS]) {
+    if (waitMs) await new Promise((r) => setTimeout(r, waitMs));
+    try {
+      return await getRoute(t, project, name);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 404)) throw err;
+    }
+  }
+  throw new ApiError(503, 'UNAVAILABLE', `route ${name} is being inserted by another call (409) but never appeared; the next sync inserts it`);
+}
+
 /** Inserts a route; an identical route already there counts as done (returns true = no-op). */
 async function insertIdempotent(t: Transport, project: string, route: RouteSpec): Promise<boolean> {
   try {
@@ -40,7 +61,7 @@ async function insertIdempotent(t: Transport, project: string, route: RouteSpec)
     return false;
   } catch (err) {
     if (!(err instanceof ApiError && err.code === 409)) throw err;
-    const existing = await getRoute(t, project, route.name);
+    const existing = await existingRoute(t, project, route.name);
     const same = existing.destRange === route.destRange && existing.priority === route.priority && resourcePath(existing.nextHopInstance ?? existing.nextHopIlb ?? '') === resourcePath(route.nextHopInstance ?? route.nextHopIlb ?? '');
     if (!same) throw new ApiError(409, 'ALREADY_EXISTS', `route ${route.name} exists with other content; netreflex will replace it on the next sync`);
     return true;

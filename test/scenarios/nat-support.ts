@@ -1,0 +1,70 @@
+/**
+ * What the natRoutes scenarios share: a local Google Cloud with the sample topology, the
+ * reconciler's config for it, a fast-retrying Transport, and "is the final state right?" —
+ * one route per destination × eligible NAT instance, each to an eligible instance, nothing else
+ * owned.
+ */
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js';
+import { sampleEnv } from '../../emulator/stack.js';
+import { SAMPLE } from '../../emulator/topology.js';
+import { Transport } from '../../shared/gcp/transport.js';
+import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
+import { isOwned, resourcePath } from '../../shared/plan/routes.js';
+import { migPath } from '../../shared/nat-routes/observe.js';
+
+export const MIG = { project: SAMPLE.project, region: SAMPLE.region, name: SAMPLE.nat.mig };
+export const ROUTES_COL = `projects/${SAMPLE.project}/global/routes`;
+
+export async function natEmulator(options: EmulatorOptions = {}): Promise<{ emu: Emulator; cfg: NatRoutesConfig }> {
+  const emu = await startEmulator({ natInstances: ['nat-a1b2', 'nat-c3d4'], ...options, settings: { operationLatencyMs: 20, instanceStepMs: 20, ...options.settings } });
+  const cfg = loadNatRoutesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent', NETREFLEX_SETTLE_POLL_MS: '50', NETREFLEX_SETTLE_TIMEOUT_SECONDS: '10' });
+  return { emu, cfg };
+}
+
+/** A Transport on the emulator that retries transient errors quickly (same policy, shorter waits). */
+export const fastTransport = (emu: Emulator) => new Transport({ emulatorHost: emu.url, retry: { baseMs: 5, maxMs: 40 } });
+
+export function eligibleUrls(emu: Emulator): string[] {
+  return emu.migs
+    .managedInstances(MIG)
+    .filter((i) => i.instanceStatus === 'RUNNING' && i.currentAction === 'NONE' && i.instanceHealth?.[0]?.detailedHealthState === 'HEALTHY')
+    .map((i) => resourcePath(i.instance));
+}
+
+export function ownedRoutes(emu: Emulator, cfg: NatRoutesConfig = { project: SAMPLE.project, region: SAMPLE.region, mig: SAMPLE.nat.mig } as NatRoutesConfig) {
+  return emu.store.list(ROUTES_COL).filter((r) => isOwned(r as never, migPath(cfg)));
+}
+
+/** Why the routes are not right yet, or undefined when they are. */
+export function convergenceProblem(emu: Emulator, cfg: NatRoutesConfig, instances?: number): string | undefined {
+  const eligible = eligibleUrls(emu);
+  if (instances !== undefined && eligible.length !== instances) return `${eligible.length} eligible NAT instances, want ${instances}`;
+  const routes = ownedRoutes(emu, cfg);
+  const want = new Set(cfg.destinations.flatMap((d) => eligible.map((i) => `${d} → ${i}|${cfg.priority}`)));
+  const have = new Set(routes.map((r) => `${String(r.destRange)} → ${resourcePath(String(r.nextHopInstance))}|${String(r.priority)}`));
+  const missing = [...want].filter((w) => !have.has(w));
+  const extra = [...have].filter((h) => !want.has(h));
+  if (missing.length || extra.length || routes.length !== want.size) return `missing [${missing.join(', ')}], extra [${extra.join(', ')}]`;
+  return undefined;
+}
+
+/** Waits until every MIG instance is idle (RUNNING, action NONE). */
+export async function migSettled(emu: Emulator, size: number, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const list = emu.migs.list(MIG);
+    if (list.length === size && list.every((m) => m.currentAction === 'NONE' && m.health === 'HEALTHY')) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`the NAT MIG did not settle at ${size} idle instances within ${timeoutMs} ms`);
+}
+
+/** Route insert/delete calls per method, from the emulator's call counter. */
+export function routeCalls(emu: Emulator): { insert: number; delete: number } {
+  return { insert: emu.router.calls.get('compute.routes.insert') ?? 0, delete: emu.router.calls.get('compute.routes.delete') ?? 0 };
+}
+
+export function callsSince(emu: Emulator, before: { insert: number; delete: number }) {
+  const now = routeCalls(emu);
+  return { insert: now.insert - before.insert, delete: now.delete - before.delete, total: now.insert - before.insert + now.delete - before.delete };
+}
