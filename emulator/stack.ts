@@ -7,6 +7,7 @@ import { startEmulator, type Emulator, type EmulatorOptions } from './server.js'
 import { spawnFunction, type FunctionProcess } from './functions-host.js';
 import { Scheduler } from './scheduler.js';
 import { SAMPLE } from './topology.js';
+import { prepareLocalWorkflows } from './workflows/repo.js';
 
 export const TICK_TOPIC = 'netreflex-tick';
 
@@ -65,6 +66,7 @@ const WIRING: Wiring[] = [
       { type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${TICK_TOPIC}` } },
     ],
   },
+  { target: 'natRoutesSync', signatureType: 'http', subscriptions: [] },
 ];
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -90,6 +92,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   for (const w of wanted) {
     w.subscriptions.forEach((s, i) => emulator.events.subscribe({ id: `${w.target}-${i}`, type: s.type, filters: s.filters, url: functions.get(w.target)!.url }));
   }
+  prepareLocalWorkflows(emulator, functions);
   const scheduler = new Scheduler(emulator.topics);
   emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${TICK_TOPIC}`);
   if (options.tickMs) scheduler.every('safety-net', `projects/${SAMPLE.project}/topics/${TICK_TOPIC}`, options.tickMs, 500);

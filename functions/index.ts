@@ -1,2 +1,3 @@
 /** netreflex's Cloud Functions entry points (the `main` module deployed for each function). */
 export { natRoutes } from './nat-routes/index.js';
+export { natRoutesSync } from './nat-routes/http.js';

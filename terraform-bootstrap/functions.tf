@@ -42,6 +42,35 @@ locals {
         NETREFLEX_SETTLE_POLL_MS         = "5000"
       }
     }
+    # The same reconciler over HTTP: the workflow's "routes rebuilt and exported" step before a run
+    # (functions/nat-routes/http.ts); 200 verified, 503 retry, 422 not usable.
+    natRoutesSync = {
+      name        = "nat-routes-sync"
+      folder      = "functions/nat-routes"
+      description = "Rebuilds and verifies the exported NAT routes on request, before a pipeline run."
+      memory      = "512Mi"
+      timeout     = 300
+      invokers    = ["workflow"]
+      env = {
+        NETREFLEX_PROJECT                = var.project_id
+        NETREFLEX_REGION                 = var.region
+        NETREFLEX_LOG_LEVEL              = var.log_level
+        NETREFLEX_NETWORK                = google_compute_network.vpc_a.name
+        NETREFLEX_NAT_MIG                = google_compute_region_instance_group_manager.nat.name
+        NETREFLEX_DESTINATIONS           = join(",", var.destinations)
+        NETREFLEX_ROUTE_PRIORITY         = tostring(var.route_priority)
+        NETREFLEX_ROUTE_PREFIX           = var.prefix
+        NETREFLEX_ROUTE_MODE             = var.route_mode
+        NETREFLEX_ILB_FORWARDING_RULE    = var.route_mode == "ilb" ? google_compute_forwarding_rule.nat[0].name : ""
+        NETREFLEX_ROUTE_POLICY           = "sync"
+        NETREFLEX_PEERING                = google_service_networking_connection.psa.peering
+        NETREFLEX_EXPORT_MODE            = "ensure"
+        NETREFLEX_REQUIRE_HEALTHY        = "true"
+        NETREFLEX_RESULT_TOPIC           = ""
+        NETREFLEX_SETTLE_TIMEOUT_SECONDS = "240"
+        NETREFLEX_SETTLE_POLL_MS         = "5000"
+      }
+    }
     armorAllowlist = {
       name        = "armor-allowlist"
       folder      = "functions/armor-allowlist"

@@ -21,6 +21,19 @@ locals {
       "compute.routes.list",
       "pubsub.topics.publish",
     ]
+    natRoutesSync = [
+      "compute.globalOperations.get",
+      "compute.instanceGroupManagers.get",
+      "compute.instances.get",
+      "compute.instances.use",
+      "compute.networks.get",
+      "compute.networks.listPeeringRoutes",
+      "compute.networks.updatePeering",
+      "compute.networks.updatePolicy",
+      "compute.routes.create",
+      "compute.routes.delete",
+      "compute.routes.list",
+    ]
     armorAllowlist = [
       "compute.addresses.get",
       "compute.globalOperations.get",

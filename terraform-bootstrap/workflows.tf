@@ -17,7 +17,7 @@ resource "google_workflows_workflow" "pipeline_run" {
   source_contents = file("${path.module}/../workflows/vertex-pipeline-run.yaml")
   user_env_vars = {
     NETREFLEX_PEERING_RANGES_URL = google_cloudfunctions2_function.default["peeringRanges"].service_config[0].uri
-    NETREFLEX_NAT_ROUTES_URL     = google_cloudfunctions2_function.default["natRoutes"].service_config[0].uri
+    NETREFLEX_NAT_ROUTES_URL     = google_cloudfunctions2_function.default["natRoutesSync"].service_config[0].uri
     NETREFLEX_NETWORK            = "projects/${data.google_project.this.number}/global/networks/${google_compute_network.vpc_a.name}"
     NETREFLEX_SECURITY_POLICY    = google_compute_security_policy.inference.name
     NETREFLEX_EGRESS_IPS         = join(",", google_compute_address.nat[*].address)

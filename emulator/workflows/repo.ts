@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { SAMPLE } from '../topology.js';
 import type { LocalWorkflows } from './local.js';
+import type { Emulator } from '../server.js';
 
 const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workflows');
 
@@ -41,4 +42,18 @@ export function localWorkflowEnv(functionUrls: ReadonlyMap<string, string>): Rec
 export function deployRepoWorkflows(workflows: LocalWorkflows, functionUrls: ReadonlyMap<string, string>, extraEnv: Record<string, string> = {}): string[] {
   const env = { ...localWorkflowEnv(functionUrls), ...extraEnv };
   return [...repoWorkflows()].map(([id, source]) => workflows.engine.deployWorkflow(`projects/${SAMPLE.project}/locations/${SAMPLE.region}/workflows/${id}`, source, env).name);
+}
+
+/** Topics a team publishes pipeline run requests to, and reads the answers from. */
+export const PIPELINE_REQUEST_TOPIC = 'netreflex-pipeline-requests';
+export const PIPELINE_REPLY_TOPIC = 'netreflex-pipeline-replies';
+
+/**
+ * Stack start-up for Workflows: deploys the repo's workflows pointed at the running functions and
+ * creates the pipeline request/reply topics, as Terraform does for a real project.
+ */
+export function prepareLocalWorkflows(emulator: Emulator, functions: ReadonlyMap<string, { url: string }>): string[] {
+  emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${PIPELINE_REQUEST_TOPIC}`);
+  emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${PIPELINE_REPLY_TOPIC}`);
+  return deployRepoWorkflows(emulator.workflows, new Map([...functions].map(([target, f]) => [target, f.url])));
 }

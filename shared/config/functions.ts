@@ -32,4 +32,15 @@ export const FUNCTIONS: FunctionSpec[] = [
       'compute.regionInstanceGroupManagers.listManagedInstances', 'compute.instances.get', 'pubsub.topics.publish',
     ],
   },
+  {
+    entryPoint: 'natRoutesSync',
+    folder: 'functions/nat-routes',
+    signatureType: 'http',
+    env: natRoutesEnv,
+    calls: [
+      'compute.routes.list', 'compute.routes.insert', 'compute.routes.delete', 'compute.globalOperations.wait',
+      'compute.networks.get', 'compute.networks.updatePeering', 'compute.networks.listPeeringRoutes',
+      'compute.regionInstanceGroupManagers.listManagedInstances', 'compute.instances.get',
+    ],
+  },
 ];
