@@ -42,10 +42,10 @@ export { AllowlistFileError } from './errors.js';
 function issueProblems(issue: z.core.$ZodIssue, locator: Locator): Problem[] {
   const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => locator.atPath([...path, key], `unknown key "${key}"${suggestion(key)}`, 'error', key));
+    return issue.keys.map((key) => locator.atPath([...path, key], `unknown key "${key}"${suggestion(key)}`, 'error', true));
   }
-  if (issue.code === 'invalid_key') return [locator.atPath(path, `invalid name "${String(path.at(-1))}": ${issue.issues[0]?.message ?? issue.message}`, 'error', String(path.at(-1)))];
-  if (issue.code === 'invalid_type' && issue.input === undefined) return [locator.atPath(path, `is required (${issue.expected})`)];
+  if (issue.code === 'invalid_key') return [locator.atPath(path, `invalid name "${String(path.at(-1))}": ${issue.issues[0]?.message ?? issue.message}`, 'error', true)];
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return [locator.atPath(path, `is required (${issue.expected})`)];
   return [locator.atPath(path, issue.message)];
 }
 
@@ -62,7 +62,7 @@ function normalize(file: AllowlistFile, source: string, locator: Locator): { con
   const lists: AllowlistList[] = [];
   for (const [name, list] of Object.entries(file.lists)) {
     const policies = list.policies ?? file.policies;
-    if (!policies) problems.push(locator.atPath(['lists', name], 'has no target: set `policies` on the list or at the top of the file'));
+    if (!policies) problems.push(locator.atPath(['lists', name], 'has no target: set `policies` on the list or at the top of the file', 'error', true));
     const entries = list.entries.flatMap((entry, i) => {
       const normalized = normalizeEntry(entry, ['lists', name, 'entries', i], file.safety, locator, problems);
       return normalized ? [normalized] : [];
@@ -125,6 +125,8 @@ function rawEntryProblems(value: unknown, locator: Locator): Problem[] {
     const entries = isRecord(list) && Array.isArray(list.entries) ? (list.entries as unknown[]) : [];
     entries.forEach((entry, i) => {
       if (!isRecord(entry)) return;
+      const kinds = ['cidr', 'ip', 'cloudNat'].filter((k) => entry[k] !== undefined);
+      if (kinds.length !== 1) problems.push(locator.atPath(['lists', name, 'entries', i], `an entry needs exactly one of cidr, ip or cloudNat (found ${kinds.length ? kinds.join(', ') : 'none'})`));
       for (const field of ['cidr', 'ip'] as const) {
         const text = entry[field];
         if (typeof text !== 'string') continue;

@@ -39,7 +39,8 @@ export function hasErrors(problems: readonly Problem[]): boolean {
   return problems.some((p) => p.severity === 'error');
 }
 
-/** Sorted by position so a reader fixes the file top to bottom. */
+/** Sorted by position so a reader fixes the file top to bottom; the same finding from two checks is listed once. */
 export function sortProblems(problems: readonly Problem[]): Problem[] {
-  return [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
+  const unique = new Map(problems.map((p) => [formatProblem(p), p]));
+  return [...unique.values()].sort((a, b) => a.line - b.line || a.column - b.column);
 }

@@ -38,23 +38,24 @@ export class Locator {
     return { severity, message, path: formatPath(path), line: pos.line, column: pos.col, source: this.source };
   }
 
-  /** The deepest node on `path` that exists (a missing key points at its parent); `key` points at that key itself. */
-  atPath(path: readonly PathSegment[], message: string, severity: Problem['severity'] = 'error', key?: string): Problem {
-    return this.at(this.offsetOf(path, key), message, path, severity);
+  /** The deepest node on `path` that exists (a missing key points at its parent); `atKey` points at the last key itself. */
+  atPath(path: readonly PathSegment[], message: string, severity: Problem['severity'] = 'error', atKey = false): Problem {
+    return this.at(this.offsetOf(path, atKey), message, path, severity);
   }
 
   whole(message: string): Problem {
     return this.at(0, message);
   }
 
-  private offsetOf(path: readonly PathSegment[], key?: string): number {
+  private offsetOf(path: readonly PathSegment[], atKey: boolean): number {
     let node: unknown = this.doc?.contents;
     let offset = rangeStart(node) ?? 0;
-    for (const segment of key === undefined ? path : [...path, key]) {
+    for (const [i, segment] of path.entries()) {
       const next = child(node, segment);
       if (!next) break;
       node = next.value;
-      offset = (segment === key ? rangeStart(next.key) : rangeStart(next.value) ?? rangeStart(next.key)) ?? offset;
+      const onKey = atKey && i === path.length - 1;
+      offset = (onKey ? rangeStart(next.key) : rangeStart(next.value) ?? rangeStart(next.key)) ?? offset;
     }
     return offset;
   }
@@ -64,7 +65,7 @@ export class Locator {
 export function loadYaml(input: string | Uint8Array, source: string): { loaded?: LoadedYaml; problems: Problem[] } {
   const bare = new Locator(source);
   const decoded = decode(input);
-  if (typeof decoded !== 'string') return { problems: [bare.whole(decoded.error)] };
+  if (typeof decoded !== 'string') return { problems: [{ ...bare.whole(decoded.error), ...decoded.at }] };
   const lines = new LineCounter();
   const docs = parseAllDocuments(decoded, {
     lineCounter: lines,
@@ -99,7 +100,7 @@ function toValue(doc: Document.Parsed, lines: LineCounter, locator: Locator): { 
 }
 
 /** Bytes → text, refusing what is not UTF-8 or too large; a leading BOM is dropped. */
-function decode(input: string | Uint8Array): string | { error: string } {
+function decode(input: string | Uint8Array): string | { error: string; at?: { line: number; column: number } } {
   const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
   if (size > MAX_FILE_BYTES) {
     return { error: `the file is ${size} bytes; allowlists are limited to ${MAX_FILE_BYTES} bytes (1 MiB) — split it or merge ranges` };
@@ -112,16 +113,18 @@ function decode(input: string | Uint8Array): string | { error: string } {
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(input);
     } catch {
-      return { error: `the file is not valid UTF-8 (first bad byte at offset ${firstInvalidUtf8(input)}); save it as UTF-8` };
+      const offset = firstInvalidUtf8(input);
+      return { error: `the file is not valid UTF-8 (byte 0x${input[offset]?.toString(16) ?? '??'} at offset ${offset}); save it as UTF-8`, at: bytePosition(input, offset) };
     }
   }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** Offset of the first byte that makes the input invalid (longest prefix that still decodes as a stream). */
+/** Offset of the first byte of the first invalid or truncated UTF-8 sequence. */
 function firstInvalidUtf8(bytes: Uint8Array): number {
   let lo = 0;
   let hi = bytes.length;
+  // Longest prefix that still decodes as a stream (a trailing incomplete sequence is pending, not invalid).
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     try {
@@ -131,7 +134,31 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
       hi = mid - 1;
     }
   }
-  return lo;
+  return startOfPendingSequence(bytes, lo);
+}
+
+/** Steps back over a lead byte whose sequence the prefix `[0, end)` does not complete. */
+function startOfPendingSequence(bytes: Uint8Array, end: number): number {
+  for (let i = end - 1; i >= Math.max(0, end - 3); i--) {
+    const b = bytes[i]!;
+    if ((b & 0xc0) === 0x80) continue;
+    const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return i + length > end ? i : end;
+  }
+  return end;
+}
+
+/** 1-based line and column (in bytes) of a byte offset. */
+function bytePosition(bytes: Uint8Array, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
 }
 
 function forbiddenKeys(doc: Document.Parsed, locator: Locator): Problem[] {
