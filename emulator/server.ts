@@ -23,9 +23,6 @@ import { Topics } from './pubsub/topics.js';
 import { CloudStorage } from './storage/storage.js';
 import { registerStorage } from './storage/api.js';
 import { seedStorage } from './storage/seed.js';
-import { CloudStorage } from './storage/storage.js';
-import { registerStorage } from './storage/api.js';
-import { seedStorage } from './storage/seed.js';
 import { registerSecurityPolicies } from './compute/security-policies.js';
 import { registerRouters } from './compute/routers.js';
 import { registerAddresses } from './compute/addresses.js';
@@ -61,7 +58,6 @@ export class Emulator {
   readonly vertex: VertexAi;
   readonly topics = new Topics(this.events);
   readonly storage = new CloudStorage(this.events, (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'));
-  readonly storage = new CloudStorage(this.events, (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'));
   readonly workflows = new LocalWorkflows({ baseUrl: () => this.url, projectNumber: SAMPLE.projectNumber });
   private server?: Server;
   url = '';
@@ -78,7 +74,6 @@ export class Emulator {
     registerRoutes(this.router, this.compute);
     registerInstances(this.router, this.compute);
     this.migs.register(this.router);
-    registerStorage(this.router, this.storage);
     registerSecurityPolicies(this.router, this.compute);
     registerRouters(this.router, this.compute);
     registerAddresses(this.router, this.compute);
@@ -90,7 +85,6 @@ export class Emulator {
     registerControl(this.router, this);
     registerWorkflowsRest(this.router, this.workflows.engine);
     if (options.seed !== false) seedCompute(this.store, this.migs, options.natInstances);
-    if (options.seed !== false) seedStorage(this.storage);
     if (options.seed !== false) seedStorage(this.storage);
   }
 

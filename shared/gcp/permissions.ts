@@ -19,6 +19,15 @@ export const API_PERMISSIONS = {
   'compute.regionOperations.wait': ['compute.regionOperations.get'],
   'compute.zoneOperations.wait': ['compute.zoneOperations.get'],
   'pubsub.topics.publish': ['pubsub.topics.publish'],
+  'storage.objects.get': ['storage.objects.get'],
+  'compute.securityPolicies.get': ['compute.securityPolicies.get'],
+  'compute.securityPolicies.getRule': ['compute.securityPolicies.get'],
+  'compute.securityPolicies.addRule': ['compute.securityPolicies.update'],
+  'compute.securityPolicies.patchRule': ['compute.securityPolicies.update'],
+  'compute.securityPolicies.removeRule': ['compute.securityPolicies.update'],
+  'compute.routers.get': ['compute.routers.get'],
+  'compute.routers.getRouterStatus': ['compute.routers.get'],
+  'compute.addresses.get': ['compute.addresses.get'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ApiMethod = keyof typeof API_PERMISSIONS;

@@ -1,0 +1,183 @@
+/**
+ * Cloud Armor security policies on Compute's REST paths. Rules change only through `addRule`,
+ * `patchRule?priority=`, `removeRule?priority=`; the policy-level `patch` cannot touch them and
+ * is guarded by the policy `fingerprint` (stale → 412). Every rule mutation is a global
+ * operation whose effect lands when it is DONE and changes the fingerprint, so a sync is never
+ * atomic — exactly the window the allowlist's make-before-break ordering is for. Requests are
+ * validated at once; the rule set is checked again when the operation applies, so two
+ * concurrent `addRule`s at one priority end with one failed operation, as in production.
+ */
+import { randomBytes } from 'node:crypto';
+import { alreadyExists, badRequest, HttpError, notFound } from '../errors.js';
+import type { Request, Router } from '../http.js';
+import { computeUrl, nextId, nowIso, type Resource, type Store } from '../store.js';
+import { SAMPLE } from '../topology.js';
+import { globalCol, type ComputeContext } from './context.js';
+import { listResponse } from './list.js';
+import { checkRuleSet, DEFAULT_PRIORITY, defaultRule, MAX_RULES, validateRule, type Rule } from './security-policy-rules.js';
+import { requireInt, requireName, requireObject } from './validate.js';
+
+const POLICY_TYPES = ['CLOUD_ARMOR', 'CLOUD_ARMOR_EDGE', 'CLOUD_ARMOR_NETWORK'];
+/** Policy fields `patch` may change (rules, name and output-only fields excluded). */
+const PATCHABLE = ['description', 'advancedOptionsConfig', 'adaptiveProtectionConfig', 'ddosProtectionConfig', 'recaptchaOptionsConfig', 'userDefinedFields'];
+
+const col = (project: string) => globalCol(project, 'securityPolicies');
+export const newFingerprint = () => randomBytes(8).toString('base64');
+
+function getPolicy(ctx: ComputeContext, project: string, name: string): Resource {
+  const policy = ctx.store.get(col(project), name);
+  if (!policy) throw notFound(`projects/${project}/global/securityPolicies/${name}`);
+  return policy;
+}
+
+const rulesOf = (policy: Resource) => policy.rules as Rule[];
+
+/** A new policy resource; a policy created without a default rule gets `allow` at 2147483647. */
+export function buildPolicy(project: string, body: unknown): Resource {
+  const p = requireObject(body, 'resource');
+  const name = requireName(p.name);
+  const type = p.type ?? 'CLOUD_ARMOR';
+  if (typeof type !== 'string' || !POLICY_TYPES.includes(type)) throw badRequest(`Invalid value for field 'resource.type': '${String(type)}'. Must be one of ${POLICY_TYPES.join(', ')}.`);
+  const given = Array.isArray(p.rules) ? p.rules.map((r, i) => validateRule(r, `resource.rules[${i}]`)) : [];
+  const rules = checkRuleSet(given.some((r) => r.priority === DEFAULT_PRIORITY) ? given : [...given, defaultRule()]);
+  if (rules.length > MAX_RULES) throw quotaExceeded();
+  return {
+    kind: 'compute#securityPolicy', id: nextId(), creationTimestamp: nowIso(), name,
+    description: typeof p.description === 'string' ? p.description : '', rules, fingerprint: newFingerprint(), type,
+    ...Object.fromEntries(PATCHABLE.filter((k) => k !== 'description' && p[k] !== undefined).map((k) => [k, p[k]])),
+    labelFingerprint: '42WmSpB8rSM=', selfLink: computeUrl(`${col(project)}/${name}`),
+  };
+}
+
+const quotaExceeded = () => new HttpError(403, `Quota 'SECURITY_POLICY_RULES' exceeded. Limit: ${MAX_RULES}.0 globally.`, 'quotaExceeded');
+
+/** Starts a global operation whose `apply` rewrites the policy's rules and fingerprint. */
+function mutateRules(ctx: ComputeContext, project: string, name: string, verb: string, change: (rules: Rule[]) => Rule[], r: Request): Resource {
+  const policy = getPolicy(ctx, project, name);
+  change(structuredClone(rulesOf(policy)));
+  const validateOnly = r.query.get('validateOnly') === 'true';
+  return ctx.operations.start({
+    project,
+    scope: { kind: 'global' },
+    methodId: `compute.securityPolicies.${verb}`,
+    operationType: verb,
+    targetLink: String(policy.selfLink),
+    apply: () => {
+      if (validateOnly) return;
+      ctx.store.update(col(project), name, (p) => {
+        p.rules = change(rulesOf(p));
+        p.fingerprint = newFingerprint();
+      });
+    },
+  });
+}
+
+/** The `priority` query parameter of the rule methods (0 when absent, as the proto default). */
+const priorityParam = (r: Request) => requireInt(r.query.get('priority') ?? 0, 'priority', 0, DEFAULT_PRIORITY);
+
+function findRule(rules: Rule[], priority: number): Rule {
+  const rule = rules.find((x) => x.priority === priority);
+  if (!rule) throw badRequest(`Invalid value for field 'priority': '${priority}'. The security policy does not contain a rule at priority ${priority}.`);
+  return rule;
+}
+
+function addRule(rules: Rule[], rule: Rule): Rule[] {
+  if (rules.length >= MAX_RULES) throw quotaExceeded();
+  return checkRuleSet([...rules, rule]);
+}
+
+function patchRule(rules: Rule[], priority: number, body: Record<string, unknown>): Rule[] {
+  const current = findRule(rules, priority);
+  const merged = validateRule({ ...current, ...body, priority: body.priority ?? priority }, 'resource');
+  if (priority === DEFAULT_PRIORITY && merged.priority !== DEFAULT_PRIORITY) throw badRequest(`Invalid value for field 'resource.priority': '${merged.priority}'. The default rule's priority cannot be changed.`);
+  return checkRuleSet([...rules.filter((x) => x !== current), merged]);
+}
+
+function removeRule(rules: Rule[], priority: number): Rule[] {
+  if (priority === DEFAULT_PRIORITY) throw badRequest(`Invalid value for field 'priority': '${priority}'. The default rule cannot be removed; patch its action instead.`);
+  findRule(rules, priority);
+  return rules.filter((x) => x.priority !== priority);
+}
+
+/** Policy-level patch: fingerprint-checked, and never a way to change the rules. */
+function patchPolicy(ctx: ComputeContext, project: string, name: string, body: unknown): Resource {
+  const policy = getPolicy(ctx, project, name);
+  const p = requireObject(body, 'resource');
+  checkFingerprint(policy, p.fingerprint);
+  if (p.name !== undefined && p.name !== name) throw badRequest(`Invalid value for field 'resource.name': '${String(p.name)}'. A security policy cannot be renamed.`);
+  if (p.rules !== undefined && JSON.stringify(checkRuleSet((p.rules as unknown[]).map((r, i) => validateRule(r, `resource.rules[${i}]`)))) !== JSON.stringify(rulesOf(policy))) {
+    throw badRequest(`Invalid value for field 'resource.rules': patch cannot change the rules of a security policy; use addRule, patchRule or removeRule.`);
+  }
+  const fingerprint = policy.fingerprint;
+  return ctx.operations.start({
+    project,
+    scope: { kind: 'global' },
+    methodId: 'compute.securityPolicies.patch',
+    operationType: 'patch',
+    targetLink: String(policy.selfLink),
+    apply: () =>
+      ctx.store.update(col(project), name, (current) => {
+        checkFingerprint(current, fingerprint);
+        for (const key of PATCHABLE) if (p[key] !== undefined) current[key] = p[key];
+        current.fingerprint = newFingerprint();
+      }),
+  });
+}
+
+function checkFingerprint(policy: Resource, given: unknown): void {
+  if (given === undefined || given === null || given === '') return;
+  if (given !== policy.fingerprint) {
+    throw new HttpError(412, `Invalid value for field 'resource.fingerprint': '${String(given)}'. Supplied fingerprint does not match current security policy fingerprint; get the policy again and retry.`, 'conditionNotMet');
+  }
+}
+
+function insertPolicy(ctx: ComputeContext, project: string, body: unknown): Resource {
+  const policy = buildPolicy(project, body);
+  if (ctx.store.has(col(project), policy.name)) throw alreadyExists(`projects/${project}/global/securityPolicies/${policy.name}`);
+  return ctx.operations.start({
+    project,
+    scope: { kind: 'global' },
+    methodId: 'compute.securityPolicies.insert',
+    operationType: 'insert',
+    targetLink: String(policy.selfLink),
+    apply: () => {
+      if (ctx.store.has(col(project), policy.name)) throw alreadyExists(`projects/${project}/global/securityPolicies/${policy.name}`);
+      ctx.store.insert(col(project), policy);
+    },
+  });
+}
+
+function deletePolicy(ctx: ComputeContext, project: string, name: string): Resource {
+  const policy = getPolicy(ctx, project, name);
+  return ctx.operations.start({ project, scope: { kind: 'global' }, methodId: 'compute.securityPolicies.delete', operationType: 'delete', targetLink: String(policy.selfLink), apply: () => void ctx.store.remove(col(project), name) });
+}
+
+export function registerSecurityPolicies(router: Router, ctx: ComputeContext): void {
+  const base = '/compute/v1/projects/{project}/global/securityPolicies';
+  const policyArgs = (r: Request) => [r.params.project!, r.params.policy!] as const;
+  router.on('GET', base, 'compute.securityPolicies.list', (r) => listResponse('compute#securityPolicyList', col(r.params.project!), ctx.store.list(col(r.params.project!)), r.query));
+  router.on('POST', base, 'compute.securityPolicies.insert', (r) => insertPolicy(ctx, r.params.project!, r.body));
+  router.on('GET', `${base}/{policy}`, 'compute.securityPolicies.get', (r) => getPolicy(ctx, ...policyArgs(r)));
+  router.on('PATCH', `${base}/{policy}`, 'compute.securityPolicies.patch', (r) => patchPolicy(ctx, ...policyArgs(r), r.body));
+  router.on('DELETE', `${base}/{policy}`, 'compute.securityPolicies.delete', (r) => deletePolicy(ctx, ...policyArgs(r)));
+  router.on('GET', `${base}/{policy}/getRule`, 'compute.securityPolicies.getRule', (r) => findRule(rulesOf(getPolicy(ctx, ...policyArgs(r))), priorityParam(r)));
+  router.on('POST', `${base}/{policy}/addRule`, 'compute.securityPolicies.addRule', (r) => {
+    const rule = validateRule(r.body, 'resource');
+    return mutateRules(ctx, ...policyArgs(r), 'addRule', (rules) => addRule(rules, rule), r);
+  });
+  router.on('POST', `${base}/{policy}/patchRule`, 'compute.securityPolicies.patchRule', (r) => {
+    const priority = priorityParam(r);
+    const body = requireObject(r.body, 'resource');
+    return mutateRules(ctx, ...policyArgs(r), 'patchRule', (rules) => patchRule(rules, priority, body), r);
+  });
+  router.on('POST', `${base}/{policy}/removeRule`, 'compute.securityPolicies.removeRule', (r) => {
+    const priority = priorityParam(r);
+    return mutateRules(ctx, ...policyArgs(r), 'removeRule', (rules) => removeRule(rules, priority), r);
+  });
+}
+
+/** The sample's `inference-policy` (DOMAIN.md §7): only the default rule, denying with 403. */
+export function seedSecurityPolicy(store: Store): void {
+  const policy = buildPolicy(SAMPLE.project, { name: SAMPLE.armor.policy, description: 'Inference endpoint: callers allowed by netreflex allowlist rules, everyone else denied', rules: [defaultRule('deny(403)')] });
+  store.insert(col(SAMPLE.project), policy);
+}

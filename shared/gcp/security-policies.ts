@@ -1,0 +1,53 @@
+/**
+ * Cloud Armor security policies: read the policy, and change one rule at a time with
+ * `addRule` / `patchRule` / `removeRule`, each waited on until its operation is DONE (the
+ * policy-level `patch` cannot change rules, so there is no atomic multi-rule update).
+ */
+import type { Transport } from './transport.js';
+import { waitOperation, type ComputeOperation } from './operations.js';
+
+/** Priority of the default rule every policy has; it cannot be removed. */
+export const DEFAULT_RULE_PRIORITY = 2147483647;
+
+export interface SecurityPolicyRule {
+  priority: number;
+  action: string;
+  description?: string;
+  preview?: boolean;
+  match: {
+    versionedExpr?: 'SRC_IPS_V1';
+    config?: { srcIpRanges: string[] };
+    expr?: { expression: string };
+  };
+}
+
+export interface SecurityPolicy {
+  name: string;
+  description?: string;
+  /** Changes on every update; `patch` with a stale one is refused (412). */
+  fingerprint: string;
+  type?: string;
+  rules: SecurityPolicyRule[];
+  selfLink?: string;
+}
+
+const base = (project: string, policy: string) => `/compute/v1/projects/${project}/global/securityPolicies/${policy}`;
+
+export const getSecurityPolicy = (t: Transport, project: string, policy: string) => t.request<SecurityPolicy>({ service: 'compute', method: 'GET', path: base(project, policy) });
+
+export const getSecurityPolicyRule = (t: Transport, project: string, policy: string, priority: number) =>
+  t.request<SecurityPolicyRule>({ service: 'compute', method: 'GET', path: `${base(project, policy)}/getRule`, query: { priority } });
+
+async function ruleCall(t: Transport, project: string, policy: string, verb: 'addRule' | 'patchRule' | 'removeRule', priority?: number, rule?: SecurityPolicyRule): Promise<void> {
+  const op = await t.request<ComputeOperation>({ service: 'compute', method: 'POST', path: `${base(project, policy)}/${verb}`, query: { priority }, body: rule });
+  await waitOperation(t, op);
+}
+
+/** Adds `rule` at its priority (400 when the priority is taken) and waits until it is in force. */
+export const addSecurityPolicyRule = (t: Transport, project: string, policy: string, rule: SecurityPolicyRule) => ruleCall(t, project, policy, 'addRule', undefined, rule);
+
+/** Replaces the rule at `priority` with `rule` (which may move it to `rule.priority`) and waits. */
+export const patchSecurityPolicyRule = (t: Transport, project: string, policy: string, priority: number, rule: SecurityPolicyRule) => ruleCall(t, project, policy, 'patchRule', priority, rule);
+
+/** Removes the rule at `priority` and waits. */
+export const removeSecurityPolicyRule = (t: Transport, project: string, policy: string, priority: number) => ruleCall(t, project, policy, 'removeRule', priority);
