@@ -3,8 +3,7 @@ import { computeUrl, nextId, nowIso, type Store } from './store.js';
 import { globalCol, regionCol } from './compute/context.js';
 import type { Migs } from './compute/migs.js';
 import { SAMPLE } from './topology.js';
-import { seedSecurityPolicy } from './compute/security-policies.js';
-import { seedCloudNat } from './compute/routers.js';
+import { seedPrivateServiceAccess } from './servicenetworking/seed.js';
 
 const P = SAMPLE.project;
 const url = (path: string) => computeUrl(`projects/${P}/${path}`);
@@ -66,6 +65,5 @@ export function seedCompute(store: Store, migs: Migs, natInstances?: string[]): 
   seedNetworks(store);
   const names = natInstances ?? Array.from({ length: SAMPLE.nat.size }, () => `${SAMPLE.nat.baseName}-${Math.random().toString(36).slice(2, 6).padEnd(4, '0')}`);
   seedNat(store, migs, names);
-  seedCloudNat(store);
-  seedSecurityPolicy(store);
+  seedPrivateServiceAccess(store);
 }

@@ -8,6 +8,10 @@ export interface Settings {
   autohealDelayMs: number;
   /** Longest time `operations.wait` blocks before answering with a still-running operation. */
   waitTimeoutMs: number;
+  /** Time between two states of a Vertex AI pipeline job (QUEUED → PENDING → RUNNING, CANCELLING → CANCELLED). */
+  pipelineStepMs: number;
+  /** How long a Vertex AI pipeline job stays RUNNING before it SUCCEEDS. */
+  pipelineRunMs: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -15,4 +19,6 @@ export const DEFAULT_SETTINGS: Settings = {
   instanceStepMs: 100,
   autohealDelayMs: 0,
   waitTimeoutMs: 10_000,
+  pipelineStepMs: 100,
+  pipelineRunMs: 2_000,
 };

@@ -85,7 +85,7 @@ export class Migs {
       canIpForward: props.canIpForward ?? false,
       machineType: props.machineType ?? 'e2-small',
       nics: props.networkInterfaces ?? [],
-      metadata: [...(props.metadata?.items ?? []), ...(((mig.allInstancesConfig as { properties?: { metadata?: Record<string, string> } } | undefined)?.properties?.metadata) ? Object.entries((mig.allInstancesConfig as { properties: { metadata: Record<string, string> } }).properties.metadata).map(([k, v]) => ({ key: k, value: v })) : [])],
+      metadata: withMetadata(props.metadata?.items ?? [], allInstancesMetadata(mig)),
       createdBy: String(mig.selfLink),
     };
   }
@@ -268,11 +268,46 @@ export class Migs {
       this.recreate(ref(r.params), names);
       return this.operation(ref(r.params), 'recreateInstances', () => undefined);
     });
+    router.on('PATCH', `${base}/{igm}`, 'compute.regionInstanceGroupManagers.patch', (r) => {
+      const changes = patchChanges(r.body);
+      return this.operation(ref(r.params), 'patch', () => this.applyPatch(ref(r.params), changes));
+    });
+    registerInstanceTemplates(router, this.ctx);
     router.on('POST', `${base}/{igm}/deleteInstances`, 'compute.regionInstanceGroupManagers.deleteInstances', (r) => {
       const names = instanceNames(r.body);
       this.deleteInstances(ref(r.params), names);
       return this.operation(ref(r.params), 'deleteInstances', () => undefined);
     });
+  }
+
+  /**
+   * PATCH of the MIG: `allInstancesConfig` metadata and labels merge into the MIG's (a `null`
+   * value removes a key) and reach every existing instance at once, as the MIG's updater applies
+   * all-instances config in place without recreating (production shows REFRESHING for a moment;
+   * here the refresh is instantaneous, so route reconcilers never see the NAT VMs busy).
+   * New instances get it through `spec`.
+   */
+  private applyPatch(ref: MigRef, changes: MigPatch): void {
+    const col = regionCol(ref.project, ref.region, 'instanceGroupManagers');
+    const mig = this.ctx.store.update(col, ref.name, (m) => {
+      if (changes.description !== undefined) m.description = changes.description;
+      if (changes.allInstancesConfig) {
+        const current = (m.allInstancesConfig as { properties?: Record<string, Record<string, string>> } | undefined)?.properties ?? {};
+        const properties = { ...current, metadata: mergeMap(current.metadata, changes.allInstancesConfig.metadata), labels: mergeMap(current.labels, changes.allInstancesConfig.labels) };
+        m.allInstancesConfig = { properties };
+        m.status = { ...(m.status as object | undefined), allInstancesConfig: { effective: true, currentRevision: nextId().slice(-8) } };
+      }
+      m.fingerprint = nextId().slice(-11);
+    });
+    if (!changes.allInstancesConfig) return;
+    for (const m of this.list(ref)) {
+      const icol = zoneCol(ref.project, m.zone, 'instances');
+      if (!this.ctx.store.has(icol, m.name)) continue;
+      this.ctx.store.update(icol, m.name, (inst) => {
+        const md = inst.metadata as { items?: { key: string; value: string }[] };
+        inst.metadata = { ...md, fingerprint: nextId().slice(-11), items: withMetadata(md.items ?? [], allInstancesMetadata(mig), changes.allInstancesConfig?.metadata) };
+      });
+    }
   }
 
   /** A region operation for a MIG API call, with its own first/last audit entries. */
@@ -305,4 +340,62 @@ function instanceNames(body: unknown): string[] {
   const instances = requireObject(body, 'request').instances;
   if (!Array.isArray(instances) || instances.length === 0) throw badRequest(`Required field 'instances' not specified`, 'required');
   return instances.map((i) => lastSegment(computePath(String(i))));
+}
+
+/** The fields of a MIG PATCH the local Compute applies. */
+interface MigPatch {
+  description?: string;
+  allInstancesConfig?: { metadata?: Record<string, string | null>; labels?: Record<string, string | null> };
+}
+
+function stringMap(value: unknown, field: string): Record<string, string | null> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw badRequest(`Invalid value for field '${field}': must be a map of strings.`);
+  for (const [k, v] of Object.entries(value)) if (v !== null && typeof v !== 'string') throw badRequest(`Invalid value for field '${field}.${k}': must be a string.`);
+  return value as Record<string, string | null>;
+}
+
+function patchChanges(body: unknown): MigPatch {
+  const r = requireObject(body, 'instanceGroupManagerResource');
+  const all = r.allInstancesConfig === undefined ? undefined : requireObject(r.allInstancesConfig, 'allInstancesConfig');
+  const props = all?.properties === undefined ? undefined : requireObject(all.properties, 'allInstancesConfig.properties');
+  return {
+    ...(typeof r.description === 'string' ? { description: r.description } : {}),
+    ...(all ? { allInstancesConfig: { metadata: stringMap(props?.metadata, 'allInstancesConfig.properties.metadata'), labels: stringMap(props?.labels, 'allInstancesConfig.properties.labels') } } : {}),
+  };
+}
+
+/** JSON merge patch of a string map: keys set, `null` removes. */
+function mergeMap(current: Record<string, string> | undefined, patch: Record<string, string | null> | undefined): Record<string, string> {
+  const out = { ...current };
+  for (const [k, v] of Object.entries(patch ?? {})) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
+function allInstancesMetadata(mig: Resource): Record<string, string> {
+  return (mig.allInstancesConfig as { properties?: { metadata?: Record<string, string> } } | undefined)?.properties?.metadata ?? {};
+}
+
+/** Metadata items with `overrides` winning over same-named keys; `removed` keys (null) dropped. */
+function withMetadata(items: readonly { key: string; value: string }[], overrides: Record<string, string>, removed: Record<string, string | null> = {}): { key: string; value: string }[] {
+  const gone = new Set(Object.entries(removed).filter(([, v]) => v === null).map(([k]) => k));
+  const kept = items.filter((i) => !(i.key in overrides) && !gone.has(i.key));
+  return [...kept, ...Object.entries(overrides).map(([key, value]) => ({ key, value }))];
+}
+
+/** Instance templates (global, read-only here): what the MIG builds its instances from. */
+export function registerInstanceTemplates(router: Router, ctx: ComputeContext): void {
+  const base = '/compute/v1/projects/{project}/global/instanceTemplates';
+  router.on('GET', base, 'compute.instanceTemplates.list', (r) => {
+    const col = globalCol(r.params.project!, 'instanceTemplates');
+    return listResponse('compute#instanceTemplateList', col, ctx.store.list(col), r.query);
+  });
+  router.on('GET', `${base}/{template}`, 'compute.instanceTemplates.get', (r) => {
+    const t = ctx.store.get(globalCol(r.params.project!, 'instanceTemplates'), r.params.template!);
+    if (!t) throw notFound(`projects/${r.params.project}/global/instanceTemplates/${r.params.template}`);
+    return t;
+  });
 }

@@ -1,0 +1,20 @@
+/**
+ * The local Service Networking API: private connections and their operations. There is no
+ * dedicated Node client; gcloud, Terraform and netreflex's runtime all speak this REST surface.
+ */
+import type { Router } from '../http.js';
+import type { ComputeContext } from '../compute/context.js';
+import type { Faults } from '../faults.js';
+import { SnOperations } from './operations.js';
+import { ServiceNetworking } from './connections.js';
+
+export { ServiceNetworking, PEERING, SERVICE, type NetworkRef } from './connections.js';
+
+/** Builds the surface and registers its routes. */
+export function createServiceNetworking(router: Router, ctx: ComputeContext, faults: Faults): ServiceNetworking {
+  const operations = new SnOperations(ctx.store, ctx.settings, faults);
+  const sn = new ServiceNetworking(ctx, operations);
+  operations.register(router);
+  sn.register(router);
+  return sn;
+}

@@ -1,0 +1,32 @@
+/**
+ * The local Vertex AI: pipeline jobs (create, get, list, cancel) and custom jobs (list), on the
+ * paths the official `@google-cloud/aiplatform` client uses in REST mode (`fallback: true`) and
+ * the Workflows connector `googleapis.aiplatform.v1.projects.locations.pipelineJobs.*` calls.
+ */
+import type { Router } from '../http.js';
+import type { Store } from '../store.js';
+import type { Settings } from '../settings.js';
+import type { ServiceNetworking } from '../servicenetworking/connections.js';
+import { PipelineJobs } from './pipeline-jobs.js';
+import { CustomJobs } from './custom-jobs.js';
+
+export class VertexAi {
+  readonly pipelineJobs: PipelineJobs;
+  readonly customJobs: CustomJobs;
+
+  constructor(store: Store, settings: Settings, sn: ServiceNetworking) {
+    this.pipelineJobs = new PipelineJobs(store, settings, sn);
+    this.customJobs = new CustomJobs(store);
+  }
+
+  register(router: Router): void {
+    const parent = '/v1/projects/{project}/locations/{location}';
+    const jobs = this.pipelineJobs;
+    const loc = (p: Record<string, string>) => jobs.location(p.project!, p.location!);
+    router.on('POST', `${parent}/pipelineJobs`, 'aiplatform.pipelineJobs.create', (r) => jobs.view(jobs.create(loc(r.params), r.query.get('pipelineJobId'), r.body), r));
+    router.on('GET', `${parent}/pipelineJobs`, 'aiplatform.pipelineJobs.list', (r) => jobs.list(loc(r.params), r));
+    router.on('GET', `${parent}/pipelineJobs/{job}`, 'aiplatform.pipelineJobs.get', (r) => jobs.view(jobs.get(loc(r.params), r.params.job!), r));
+    router.on('POST', `${parent}/pipelineJobs/{job}:cancel`, 'aiplatform.pipelineJobs.cancel', (r) => jobs.cancel(loc(r.params), r.params.job!));
+    router.on('GET', `${parent}/customJobs`, 'aiplatform.customJobs.list', (r) => this.customJobs.list(loc(r.params), r));
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Vertex AI PipelineJobs on their real REST paths (`/v1/projects/{p}/locations/{l}/pipelineJobs`),
+ * with the behaviour netreflex's preflight and the orchestration depend on:
+ *
+ * - A job moves QUEUED → PENDING → RUNNING → SUCCEEDED, one step every `pipelineStepMs` and
+ *   `pipelineRunMs` in RUNNING (emulator settings). `cancel` → CANCELLING → CANCELLED.
+ * - **One network per region** (DOMAIN.md §1: "while jobs run on one network, jobs on another
+ *   network cannot start"). Decision: a job whose turn to start comes while jobs of the same
+ *   project and region hold another network (RUNNING or CANCELLING, or PENDING and created
+ *   earlier) FAILS with FAILED_PRECONDITION naming those jobs — the failed run the issue
+ *   describes. Jobs without a network (no PSA) never conflict.
+ * - `network` must be `projects/{projectNumber}/global/networks/{name}` with a Service Networking
+ *   connection, and every `reservedIpRanges` entry must be a VPC_PEERING range of that network
+ *   reserved on the connection; otherwise `create` answers 400 saying what to fix.
+ * - Test hook to make a job fail: set the runtime parameter `netreflexEmulatorFail` (in
+ *   `runtimeConfig.parameterValues`) or the label `netreflex-emulator-fail` to a message; the job
+ *   fails with it once RUNNING. (Not a Vertex feature: the local stand-in for a failing component.)
+ * - While a job holds its network it uses the connection's ranges (its `reservedIpRanges`, else all
+ *   of them), so Service Networking refuses to drop those without `force`.
+ */
+import { randomInt } from 'node:crypto';
+import { alreadyExists, badRequest, HttpError, notFound } from '../errors.js';
+import type { Request } from '../http.js';
+import { nowIso, type Resource, type Store } from '../store.js';
+import type { Settings } from '../settings.js';
+import { paginate } from '../compute/list.js';
+import type { NetworkRef, ServiceNetworking } from '../servicenetworking/connections.js';
+import { parseJobFilter } from './filter.js';
+import { encodeState, HOLDS_NETWORK, PIPELINE_STATES, TERMINAL, type PipelineState, wantsIntEnums } from './states.js';
+
+export const FAIL_PARAMETER = 'netreflexEmulatorFail';
+export const FAIL_LABEL = 'netreflex-emulator-fail';
+
+const JOB_ID = /^[a-z0-9][a-z0-9-]{0,127}$/;
+const FAILED_PRECONDITION = 9;
+const CANCELLED = 1;
+
+export interface Location {
+  project: string;
+  projectNumber: string;
+  location: string;
+}
+
+export class PipelineJobs {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly settings: Settings,
+    private readonly sn: ServiceNetworking,
+  ) {
+    sn.addUsageProbe((net, range) => this.usersOf(net, range));
+  }
+
+  /** `projects/{id or number}/locations/{l}` → both project forms. */
+  location(project: string, location: string): Location {
+    const p = this.store.list('projects').find((x) => x.name === project || x.projectNumber === project);
+    return { project: p?.name ?? project, projectNumber: String(p?.projectNumber ?? project), location };
+  }
+
+  private collection = (loc: Location) => `vertex/projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs`;
+
+  get(loc: Location, id: string): Resource {
+    const name = `projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs/${id}`;
+    const job = this.store.get(this.collection(loc), name);
+    if (!job) throw notFound(name);
+    return job;
+  }
+
+  all(loc: Location): Resource[] {
+    return this.store.list(this.collection(loc));
+  }
+
+  create(loc: Location, id: string | null, body: unknown): Resource {
+    const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    const jobId = id ?? String(randomInt(1, 2 ** 47));
+    if (!JOB_ID.test(jobId)) throw badRequest(`Invalid pipelineJobId '${jobId}': must match [a-z0-9][a-z0-9-]{0,127}.`);
+    if (this.store.has(this.collection(loc), `projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs/${jobId}`)) {
+      throw alreadyExists(`projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs/${jobId}`);
+    }
+    if (!b.pipelineSpec && !b.templateUri) throw badRequest('PipelineJob needs pipeline_spec or template_uri: pass the compiled pipeline (pipelineSpec) or a template URI.');
+    const ranges = this.checkNetwork(b);
+    const now = nowIso();
+    const job = this.store.insert(this.collection(loc), {
+      name: `projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs/${jobId}`,
+      displayName: typeof b.displayName === 'string' ? b.displayName : jobId,
+      createTime: now,
+      updateTime: now,
+      state: 'PIPELINE_STATE_QUEUED',
+      ...pick(b, ['pipelineSpec', 'runtimeConfig', 'labels', 'serviceAccount', 'templateUri', 'encryptionSpec']),
+      ...(typeof b.network === 'string' && b.network ? { network: b.network } : {}),
+      ...(ranges.length ? { reservedIpRanges: ranges } : {}),
+    });
+    this.schedule(job.name, this.settings.pipelineStepMs, () => this.toPending(loc, job.name));
+    return job;
+  }
+
+  /** The network and ranges a job asks for exist and are wired; returns the ranges. */
+  private checkNetwork(b: Record<string, unknown>): string[] {
+    const ranges = Array.isArray(b.reservedIpRanges) ? b.reservedIpRanges.map(String) : [];
+    if (typeof b.network !== 'string' || !b.network) {
+      if (ranges.length) throw badRequest('reservedIpRanges needs network: set network to projects/{projectNumber}/global/networks/{name} of the VPC that holds the ranges.');
+      return [];
+    }
+    const net = this.sn.parseNetwork(b.network, 'pipeline_job.network');
+    const connection = this.sn.connection(net);
+    if (!connection) throw badRequest(`Network ${b.network} is not peered with Vertex AI: create a Service Networking connection (servicenetworking.googleapis.com) on it first.`, 'failedPrecondition');
+    const reserved = connection.reservedPeeringRanges as string[];
+    for (const range of ranges) {
+      this.sn.requireRange(net, range);
+      if (!reserved.includes(range)) {
+        throw badRequest(`reservedIpRanges: '${range}' is not reserved on the Service Networking connection of ${b.network} (reserved: ${reserved.join(', ')}); add it to the connection's reservedPeeringRanges first.`, 'failedPrecondition');
+      }
+    }
+    return ranges;
+  }
+
+  private schedule(name: string, ms: number, step: () => void): void {
+    clearTimeout(this.timers.get(name));
+    const timer = setTimeout(() => {
+      this.timers.delete(name);
+      step();
+    }, ms);
+    timer.unref?.();
+    this.timers.set(name, timer);
+  }
+
+  private setState(loc: Location, name: string, state: PipelineState, extra: Record<string, unknown> = {}): void {
+    this.store.update(this.collection(loc), name, (j) => ({ ...j, state, updateTime: nowIso(), ...extra }));
+  }
+
+  private toPending(loc: Location, name: string): void {
+    this.setState(loc, name, 'PIPELINE_STATE_PENDING', { startTime: nowIso() });
+    this.schedule(name, this.settings.pipelineStepMs, () => this.toRunning(loc, name));
+  }
+
+  private toRunning(loc: Location, name: string): void {
+    const job = this.store.get(this.collection(loc), name)!;
+    const blockers = this.blockers(loc, job);
+    if (blockers.length) {
+      const message = `Vertex AI uses one VPC network per region at a time: ${job.network} cannot be used in ${loc.location} while these jobs use another network: ${blockers.map((b) => `${b.name} (${b.network}, ${b.state})`).join(', ')}. Wait for them or cancel them, then run again.`;
+      this.setState(loc, name, 'PIPELINE_STATE_FAILED', { endTime: nowIso(), error: { code: FAILED_PRECONDITION, message } });
+      return;
+    }
+    this.setState(loc, name, 'PIPELINE_STATE_RUNNING');
+    const failure = injectedFailure(job);
+    if (failure) this.schedule(name, this.settings.pipelineStepMs, () => this.setState(loc, name, 'PIPELINE_STATE_FAILED', { endTime: nowIso(), error: { code: 13, message: failure } }));
+    else this.schedule(name, this.settings.pipelineRunMs, () => this.setState(loc, name, 'PIPELINE_STATE_SUCCEEDED', { endTime: nowIso() }));
+  }
+
+  /** Jobs of the same region that hold another network (or are about to, having started first). */
+  private blockers(loc: Location, job: Resource): Resource[] {
+    if (!job.network) return [];
+    return this.all(loc).filter(
+      (o) => o.name !== job.name && o.network && o.network !== job.network &&
+        (HOLDS_NETWORK.includes(o.state as PipelineState) || (o.state === 'PIPELINE_STATE_PENDING' && String(o.createTime) < String(job.createTime))),
+    );
+  }
+
+  cancel(loc: Location, id: string): Record<string, never> {
+    const job = this.get(loc, id);
+    if (TERMINAL.includes(job.state as PipelineState)) {
+      throw new HttpError(400, `Cannot cancel pipeline job ${job.name} in state ${String(job.state)}.`, 'failedPrecondition');
+    }
+    if (job.state !== 'PIPELINE_STATE_CANCELLING') {
+      this.setState(loc, job.name, 'PIPELINE_STATE_CANCELLING');
+      this.schedule(job.name, this.settings.pipelineStepMs, () => this.setState(loc, job.name, 'PIPELINE_STATE_CANCELLED', { endTime: nowIso(), error: { code: CANCELLED, message: 'CANCELED' } }));
+    }
+    return {};
+  }
+
+  /** Jobs using `range` of `net` now (for Service Networking's in-use check). */
+  private usersOf(net: NetworkRef, range: string): string[] {
+    const network = `projects/${net.projectNumber}/global/networks/${net.name}`;
+    return this.store
+      .collectionsMatching(/^vertex\/projects\/[^/]+\/locations\/[^/]+\/pipelineJobs$/)
+      .flatMap((c) => this.store.list(c))
+      .filter((j) => j.network === network && [...HOLDS_NETWORK, 'PIPELINE_STATE_PENDING'].includes(j.state as PipelineState))
+      .filter((j) => !Array.isArray(j.reservedIpRanges) || j.reservedIpRanges.includes(range))
+      .map((j) => `pipeline job ${j.name}`);
+  }
+
+  /** `list`: filter, newest first, `pageSize` (default 100, at most 500 per page here) and `pageToken`. */
+  list(loc: Location, r: Request): Record<string, unknown> {
+    const size = r.query.get('pageSize') ? Number(r.query.get('pageSize')) : 100;
+    if (!Number.isInteger(size) || size < 0 || size > 1000) throw badRequest(`Invalid pageSize ${r.query.get('pageSize')}: must be 0 to 1000.`);
+    const matches = this.all(loc).filter(parseJobFilter(r.query.get('filter'))).sort((a, b) => String(b.createTime).localeCompare(String(a.createTime)) || b.name.localeCompare(a.name));
+    const page = paginate(matches, { maxResults: String(Math.min(size || 100, 500)), pageToken: r.query.get('pageToken') });
+    return { pipelineJobs: page.items.map((j) => this.view(j, r)), ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
+  }
+
+  view(job: Resource, r: Request): Resource {
+    return encodeState(job, PIPELINE_STATES, wantsIntEnums(r.query));
+  }
+}
+
+function pick(b: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => b[k] !== undefined && b[k] !== null).map((k) => [k, b[k]]));
+}
+
+function injectedFailure(job: Resource): string | undefined {
+  const params = (job.runtimeConfig as { parameterValues?: Record<string, unknown> } | undefined)?.parameterValues;
+  const fromParam = params?.[FAIL_PARAMETER];
+  const fromLabel = (job.labels as Record<string, string> | undefined)?.[FAIL_LABEL];
+  const value = fromParam ?? fromLabel;
+  return value === undefined || value === '' ? undefined : String(value);
+}
