@@ -4,6 +4,8 @@ import { globalCol, regionCol } from './compute/context.js';
 import type { Migs } from './compute/migs.js';
 import { SAMPLE } from './topology.js';
 import { seedPrivateServiceAccess } from './servicenetworking/seed.js';
+import { seedSecurityPolicy } from './compute/security-policies.js';
+import { seedCloudNat } from './compute/routers.js';
 
 const P = SAMPLE.project;
 const url = (path: string) => computeUrl(`projects/${P}/${path}`);
@@ -66,4 +68,6 @@ export function seedCompute(store: Store, migs: Migs, natInstances?: string[]): 
   const names = natInstances ?? Array.from({ length: SAMPLE.nat.size }, () => `${SAMPLE.nat.baseName}-${Math.random().toString(36).slice(2, 6).padEnd(4, '0')}`);
   seedNat(store, migs, names);
   seedPrivateServiceAccess(store);
+  seedCloudNat(store);
+  seedSecurityPolicy(store);
 }
