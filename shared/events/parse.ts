@@ -112,7 +112,7 @@ export function parseCloudEvent(event: CloudEventLike | undefined | null): Parse
     case AUDIT_LOG_WRITTEN:
       return parseAudit(id, data);
     case PUBSUB_PUBLISHED:
-      return parsePubsub(id, event.source, data);
+      return parsePubsub(id, typeof event.source === 'string' ? event.source : undefined, data);
     case STORAGE_FINALIZED:
       return parseStorage(id, data);
     default:
