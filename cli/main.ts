@@ -51,6 +51,19 @@ program
   });
 
 program
+  .command('status')
+  .description('the whole egress path, link by link: PSA ranges → peering export → routes → NAT VMs → Cloud NAT IPs → allowlists')
+  .option('--json', 'machine-readable output')
+  .option('--jobs <n>', 'also check the PSA ranges hold this many concurrent jobs', int('--jobs'))
+  .option('--nodes-per-job <n>', 'nodes per job for the capacity check (default 8)', int('--nodes-per-job'))
+  .action(async (options: { json?: boolean; jobs?: number; nodesPerJob?: number }) => {
+    const { statusCommand } = await import('./commands/status.js');
+    const result = await statusCommand(cliEnv(), options);
+    console.log(result.output);
+    process.exitCode = result.exitCode;
+  });
+
+program
   .command('up')
   .description('run netreflex locally: the local Google Cloud with the sample topology and every function (npm start)')
   .option('--port <port>', 'emulator port (functions take the next ones)', int('--port'), Number(process.env.NETREFLEX_PORT ?? 8090))

@@ -1,0 +1,38 @@
+/**
+ * What `netreflex status` looks at, from the environment (the same variable names the functions
+ * and the workflow use, so one shell setup serves them all).
+ */
+import { z } from 'zod';
+import { commonEnv, resourceName } from '../config/common.js';
+import { list, loadEnv } from '../config/env.js';
+import { cidr } from '../net/cidr-schema.js';
+import type { StatusConfig } from './types.js';
+
+export const statusEnv = z.object({
+  ...commonEnv,
+  NETREFLEX_NETWORK: resourceName.default('vpc-a'),
+  NETREFLEX_PEERING: resourceName.default('servicenetworking-googleapis-com'),
+  NETREFLEX_NAT_MIG: resourceName.default('nat-mig'),
+  NETREFLEX_DESTINATIONS: list(cidr),
+  NETREFLEX_NAT_ROUTER: resourceName.default('nat-router'),
+  NETREFLEX_NAT_NAME: resourceName.default('nat-egress'),
+  NETREFLEX_SECURITY_POLICY: list(resourceName).default(['inference-policy']),
+});
+
+export function loadStatusConfig(env: Record<string, string | undefined>, flags: { jobs?: number; nodesPerJob?: number } = {}): StatusConfig & { emulatorHost?: string } {
+  const e = loadEnv(statusEnv, env, 'netreflex status');
+  return {
+    project: e.NETREFLEX_PROJECT,
+    region: e.NETREFLEX_REGION,
+    emulatorHost: e.NETREFLEX_EMULATOR_HOST,
+    network: e.NETREFLEX_NETWORK,
+    peering: e.NETREFLEX_PEERING,
+    mig: e.NETREFLEX_NAT_MIG,
+    destinations: e.NETREFLEX_DESTINATIONS,
+    natRouter: e.NETREFLEX_NAT_ROUTER,
+    natName: e.NETREFLEX_NAT_NAME,
+    securityPolicies: e.NETREFLEX_SECURITY_POLICY,
+    ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
+    nodesPerJob: flags.nodesPerJob ?? 8,
+  };
+}
