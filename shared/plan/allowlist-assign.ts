@@ -3,12 +3,15 @@
  * rewrite of every rule after it (which re-chunking a sorted list would do).
  *
  * 1. Every range a rule already holds and that is still desired stays in that rule.
- * 2. Each remaining desired range goes to a rule of its list with room, preferring rules that change
- *    anyway (they lost a range, or already took a new one), then untouched rules, lowest priority first.
+ * 2. Each remaining desired range goes to a rule of its list with room, preferring the rule that
+ *    dropped a range it overlaps (a merge or split then stays one atomic patch, which keeps
+ *    make-before-break free of bridges), then rules that change anyway (they lost a range, or
+ *    already took a new one), then untouched rules, lowest priority first.
  * 3. Only when no rule of the list has room is a new rule opened at the lowest free priority of the
  *    band; when none is free, a rule that is about to become empty (its list is gone) is reused.
  */
 import { AllowlistSafetyError } from '../allowlist/errors.js';
+import { compareRanges, parseCidr, type ParsedCidr } from '../net/cidr.js';
 import type { DesiredAllowlist, DesiredList } from './allowlist-desired.js';
 import { MAX_RANGES_PER_RULE, ownerDescription, type OwnedRule, type PriorityBand } from './allowlist-rules.js';
 
@@ -82,17 +85,61 @@ function dedupe(fresh: readonly string[], claimed: ReadonlySet<string>): string[
 /** Steps 2 and 3 for one list. */
 function place(list: DesiredList, fresh: readonly string[], states: RuleState[], allocator: PriorityAllocator, mode: DesiredAllowlist['mode']): void {
   if (fresh.length === 0) return;
-  const mine = states.filter((s) => s.list === list.name && room(s) > 0);
-  const candidates = [...mine.filter((s) => changes(s)), ...mine.filter((s) => !changes(s))];
+  const mine = states.filter((s) => s.list === list.name);
+  const homes = new DroppedIndex(mine);
+  const withRoom = mine.filter((s) => room(s) > 0);
+  const candidates = [...withRoom.filter((s) => changes(s)), ...withRoom.filter((s) => !changes(s))];
   let next = 0;
   for (const cidr of fresh) {
     while (next < candidates.length && (room(candidates[next]!) === 0 || candidates[next]!.list !== list.name)) next++;
-    let target = candidates[next];
+    let target = homes.find(cidr, list.name) ?? candidates[next];
     if (!target) {
       target = allocator.open(list, mode);
       candidates.push(target);
     }
     target.added.push(cidr);
+  }
+}
+
+/** The ranges rules of one list dropped, sorted, to find the rule a new overlapping range belongs in. */
+class DroppedIndex {
+  private readonly dropped: { range: ParsedCidr; state: RuleState }[];
+
+  constructor(states: readonly RuleState[]) {
+    this.dropped = states
+      .flatMap((state) => {
+        const kept = new Set(state.kept);
+        return (state.before?.ranges ?? []).filter((c) => !kept.has(c)).map((c) => ({ range: parseCidr(c), state }));
+      })
+      .sort((a, b) => compareRanges(a.range, b.range));
+  }
+
+  /** A rule of `list` with room that dropped a range overlapping `cidr`. */
+  find(cidr: string, list: string): RuleState | undefined {
+    if (this.dropped.length === 0) return undefined;
+    const range = parseCidr(cidr);
+    for (let i = this.lowerBound(range); i < this.dropped.length; i++) {
+      const { range: d, state } = this.dropped[i]!;
+      if (d.family !== range.family || d.first > range.last) break;
+      if (d.last >= range.first && state.list === list && room(state) > 0) return state;
+    }
+    return undefined;
+  }
+
+  /**
+   * First index whose range might overlap. Exact when the dropped ranges are disjoint (the normal
+   * case); with overlapping leftovers it may miss a home, which costs ordering work, never correctness.
+   */
+  private lowerBound(range: ParsedCidr): number {
+    let lo = 0;
+    let hi = this.dropped.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const d = this.dropped[mid]!.range;
+      if (d.family < range.family || (d.family === range.family && d.last < range.first)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
 

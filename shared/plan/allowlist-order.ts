@@ -73,24 +73,31 @@ interface Bridge {
   readonly ranges: RangeSet;
 }
 
-/** Kahn's algorithm over "X drops addresses whose new home Y adds"; leftovers (cycles) get bridges. */
+/**
+ * Kahn's algorithm over "X drops addresses whose new home Y adds". When only cycles are left, the
+ * lowest-priority rule of them gets a bridge (its dependencies are then met) and the sort goes on,
+ * so a cycle costs one bridge, not one per rule in it.
+ */
 function orderShrinks(shrinks: readonly RuleChange[], available: RangeSet, mustKeep: RangeSet): { ordered: RuleChange[]; bridges: Bridge[] } {
   const needs = new Map(shrinks.map((c) => [c, uncovered(c, available, mustKeep)]));
   const dependsOn = new Map(shrinks.map((c) => [c, shrinks.filter((o) => o !== c && needs.get(c)!.length > 0 && overlaps(needs.get(c)!, subtract(o.allowedAfter, o.allowedBefore)))]));
   const ordered: RuleChange[] = [];
+  const bridges: Bridge[] = [];
   const done = new Set<RuleChange>();
-  let progressed = true;
-  while (progressed) {
-    progressed = false;
-    for (const change of shrinks) {
-      if (done.has(change) || !dependsOn.get(change)!.every((d) => done.has(d))) continue;
+  while (done.size < shrinks.length) {
+    const ready = shrinks.filter((c) => !done.has(c) && dependsOn.get(c)!.every((d) => done.has(d)));
+    if (ready.length === 0) {
+      const stuck = shrinks.find((c) => !done.has(c))!;
+      bridges.push({ list: stuck.list, ranges: needs.get(stuck)! });
+      dependsOn.set(stuck, []);
+      continue;
+    }
+    for (const change of ready) {
       ordered.push(change);
       done.add(change);
-      progressed = true;
     }
   }
-  const stuck = shrinks.filter((c) => !done.has(c));
-  return { ordered: [...ordered, ...stuck], bridges: stuck.map((c) => ({ list: c.list, ranges: needs.get(c)! })) };
+  return { ordered, bridges };
 }
 
 /** Addresses this patch drops that must stay allowed and that nothing stable or already added holds. */

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { planAllowlist, desiredAllowlist, OWNER_MARKER, type SecurityPolicyRule } from '../../shared/plan/allowlist.js';
-import { allowedAfterEachStep, applyAllowlistSteps } from '../../shared/plan/allowlist-check.js';
+import { allowedAfterEachStep, applyAllowlistSteps, continuityViolations } from '../../shared/plan/allowlist-check.js';
+import { orderSteps } from '../../shared/plan/allowlist-order.js';
+import { allowRule } from '../../shared/plan/allowlist-rules.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
-import { toCidrs } from '../../shared/net/cidr.js';
+import { rangeSetOf, toCidrs } from '../../shared/net/cidr.js';
 import { configOf, DEFAULT_RULE, desired, hosts, kinds, planAndApply, SAFETY } from './helpers.js';
 
 function refusal(fn: () => unknown): string {
@@ -189,5 +191,30 @@ lists:
     const states = allowedAfterEachStep([DEFAULT_RULE], plan.steps).map(toCidrs);
     expect(states).toEqual([[], hosts(2)]);
     expect(() => applyAllowlistSteps([DEFAULT_RULE], [...plan.steps, ...plan.steps])).toThrow(/already has that priority/);
+  });
+});
+
+describe('make-before-break ordering', () => {
+  const fill = (base: number) => Array.from({ length: 9 }, (_, i) => `192.0.2.${base + i * 2}/32`);
+  const rule = (priority: number, ranges: string[]): SecurityPolicyRule => ({ priority, action: 'allow', preview: false, description: `${OWNER_MARKER} a`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } } });
+
+  it('TestMergeAcrossFullRules: a widened range lands in the rule that held its narrower part, one patch each', () => {
+    const current = [rule(1000, ['10.0.4.0/25', ...fill(0)]), rule(1001, ['10.0.0.0/25', ...fill(100)]), DEFAULT_RULE];
+    const { plan } = planAndApply(desired({ a: ['10.0.0.0/24', '10.0.4.0/24', ...fill(0), ...fill(100)] }), current);
+    expect(kinds(plan)).toEqual(['patchRule@1000', 'patchRule@1001']);
+  });
+
+  it('TestBridge: two patches that each need the other first get one temporary bridge rule', () => {
+    const x = { before: rule(1000, ['10.0.4.0/25', ...fill(0)]), after: allowRule(1000, 'a', ['10.0.0.0/24', ...fill(0)], false) };
+    const y = { before: rule(1001, ['10.0.0.0/25', ...fill(100)]), after: allowRule(1001, 'a', ['10.0.4.0/24', ...fill(100)], false) };
+    const change = (c: typeof x, priority: number) => ({ priority, list: 'a', ...c, allowedBefore: rangeSetOf(c.before.match!.config!.srcIpRanges!), allowedAfter: rangeSetOf(c.after.match.config.srcIpRanges) });
+    const current = [x.before, y.before];
+    const before = rangeSetOf(current.flatMap((r) => r.match!.config!.srcIpRanges!));
+    const after = rangeSetOf([x, y].flatMap((c) => c.after.match.config.srcIpRanges));
+    const stable = rangeSetOf([...fill(0), ...fill(100)]);
+    const steps = orderSteps([change(x, 1000), change(y, 1001)], { before, after: () => after, stable: () => stable, band: { from: 1000, to: 1999 }, used: new Set([1000, 1001]) });
+    expect(steps.map((s) => `${s.kind}@${s.priority}`)).toEqual(['addRule@1002', 'patchRule@1000', 'patchRule@1001', 'removeRule@1002']);
+    expect(steps[0]).toMatchObject({ bridge: true, rule: { match: { config: { srcIpRanges: ['10.0.4.0/25'] } } } });
+    expect(continuityViolations(current, steps)).toEqual([]);
   });
 });
