@@ -54,8 +54,8 @@ const foreignRoute = (cfg: NatRoutesConfig, wanted: string[]): fc.Arbitrary<Rout
     name: fc.oneof(rfcName(20), fc.constantFrom(...(wanted.length ? wanted : ['x']))),
     destRange: fc.oneof(ipv4Cidr, fc.constantFrom(...cfg.destinations)),
     priority: fc.integer({ min: 0, max: 65535 }),
-    description: fc.constantFrom(undefined, 'by hand', `${ownerMarker('projects/other/regions/r/instanceGroupManagers/m')} dest=x`, 'netreflex:nat-routes'),
-    tags: fc.constantFrom(undefined, ['nat']),
+    description: fc.constantFrom<string | undefined>(undefined, 'by hand', `${ownerMarker('projects/other/regions/r/instanceGroupManagers/m')} dest=x`, 'netreflex:nat-routes'),
+    tags: fc.constantFrom<string[] | undefined>(undefined, ['nat']),
     nextHopIp: fc.constant('10.95.0.50'),
   }).map((r) => ({ ...r, network: networkUrl(cfg) }));
 
