@@ -7,7 +7,7 @@ import { startEmulator, type Emulator, type EmulatorOptions } from './server.js'
 import { spawnFunction, type FunctionProcess } from './functions-host.js';
 import { Scheduler } from './scheduler.js';
 import { SAMPLE } from './topology.js';
-import { prepareLocalWorkflows } from './workflows/repo.js';
+import { PIPELINE_REQUEST_TOPIC, prepareLocalWorkflows } from './workflows/repo.js';
 
 export const TICK_TOPIC = 'netreflex-tick';
 
@@ -67,6 +67,11 @@ const WIRING: Wiring[] = [
     ],
   },
   { target: 'natRoutesSync', signatureType: 'http', subscriptions: [] },
+  {
+    target: 'pipelineRequests',
+    signatureType: 'cloudevent',
+    subscriptions: [{ type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${PIPELINE_REQUEST_TOPIC}` } }],
+  },
 ];
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {

@@ -1,3 +1,4 @@
 /** netreflex's Cloud Functions entry points (the `main` module deployed for each function). */
 export { natRoutes } from './nat-routes/index.js';
 export { natRoutesSync } from './nat-routes/http.js';
+export { pipelineRequests } from './pipeline-requests/index.js';

@@ -45,7 +45,7 @@ function prepare(name: string, spec: ConnectorSpec, args: ValueMap, baseUrl: str
   const path = spec.path.replace(/\{(\w+)\}/g, (_, p: string) => (p === 'name' || p === 'parent' ? String(args[p]) : encodeURIComponent(String(args[p]))));
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(args)) {
-    if (params.includes(k) || k === 'body' || k === 'connector_params' || v === null) continue;
+    if (params.includes(k) || spec.endpointArgs?.includes(k) || k === 'body' || k === 'connector_params' || v === null) continue;
     query.set(k, typeof v === 'string' ? v : JSON.stringify(v));
   }
   const connectorParams = (args.connector_params ?? {}) as ValueMap;

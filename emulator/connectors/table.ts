@@ -17,13 +17,16 @@ export interface ConnectorSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   path: string;
   wait: Wait;
+  /** Args that pick the endpoint, not the request (aiplatform's `region` → `{region}-aiplatform.googleapis.com`). */
+  endpointArgs?: readonly string[];
 }
 
 const COMPUTE = '/compute/v1/projects/{project}';
 const AIPLATFORM = '/v1';
 
 const compute = (method: ConnectorSpec['method'], path: string, wait: Wait = method === 'GET' ? 'none' : 'compute'): ConnectorSpec => ({ method, path: `${COMPUTE}${path}`, wait });
-const vertex = (method: ConnectorSpec['method'], path: string, wait: Wait = 'none'): ConnectorSpec => ({ method, path: `${AIPLATFORM}${path}`, wait });
+const vertex = (method: ConnectorSpec['method'], path: string, wait: Wait = 'none'): ConnectorSpec => ({ method, path: `${AIPLATFORM}${path}`, wait, endpointArgs: ['region'] });
+const workflows = (method: ConnectorSpec['method'], path: string): ConnectorSpec => ({ method, path: `/v1${path}`, wait: 'none' });
 
 export const CONNECTORS: Readonly<Record<string, ConnectorSpec>> = {
   'googleapis.compute.v1.securityPolicies.get': compute('GET', '/global/securityPolicies/{securityPolicy}'),
@@ -55,9 +58,9 @@ export const CONNECTORS: Readonly<Record<string, ConnectorSpec>> = {
   'googleapis.aiplatform.v1.projects.locations.pipelineJobs.list': vertex('GET', '/{parent}/pipelineJobs'),
   'googleapis.aiplatform.v1.projects.locations.pipelineJobs.cancel': vertex('POST', '/{name}:cancel'),
   'googleapis.aiplatform.v1.projects.locations.pipelineJobs.delete': vertex('DELETE', '/{name}', 'lro'),
-  'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.create': vertex('POST', '/{parent}/executions'),
-  'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.get': vertex('GET', '/{name}'),
-  'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.cancel': vertex('POST', '/{name}:cancel'),
+  'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.create': workflows('POST', '/{parent}/executions'),
+  'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.get': workflows('GET', '/{name}'),
+  'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.cancel': workflows('POST', '/{name}:cancel'),
 };
 
 /** The path parameters a template names, in order. */

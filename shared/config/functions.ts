@@ -6,6 +6,7 @@
 import type { EnvSchema } from './env.js';
 import type { ApiMethod } from '../gcp/permissions.js';
 import { natRoutesEnv } from './nat-routes.js';
+import { pipelineRequestsEnv } from './pipeline-requests.js';
 
 export type SignatureType = 'cloudevent' | 'http';
 
@@ -42,5 +43,12 @@ export const FUNCTIONS: FunctionSpec[] = [
       'compute.networks.get', 'compute.networks.updatePeering', 'compute.networks.listPeeringRoutes',
       'compute.regionInstanceGroupManagers.listManagedInstances', 'compute.instances.get',
     ],
+  },
+  {
+    entryPoint: 'pipelineRequests',
+    folder: 'functions/pipeline-requests',
+    signatureType: 'cloudevent',
+    env: pipelineRequestsEnv,
+    calls: ['workflowexecutions.executions.create', 'pubsub.topics.publish'],
   },
 ];

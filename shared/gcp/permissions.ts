@@ -28,6 +28,7 @@ export const API_PERMISSIONS = {
   'compute.routers.get': ['compute.routers.get'],
   'compute.routers.getRouterStatus': ['compute.routers.get'],
   'compute.addresses.get': ['compute.addresses.get'],
+  'workflowexecutions.executions.create': ['workflows.executions.create'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ApiMethod = keyof typeof API_PERMISSIONS;

@@ -22,7 +22,6 @@ export const TF_DIR = join(REPO_ROOT, 'terraform-bootstrap');
 export const PENDING_FUNCTIONS: readonly string[] = [
   'armorAllowlist', // issue 3
   'peeringRanges', // issue 4
-  'pipelineRequests', // issue 5
 ];
 
 /**
@@ -31,7 +30,6 @@ export const PENDING_FUNCTIONS: readonly string[] = [
  * path fails the check.
  */
 export const PENDING_FILES: readonly string[] = [
-  'workflows/vertex-pipeline-run.yaml', // the orchestration (issue 5)
 ];
 
 /** Permissions granted beyond permissionsFor(calls), by entry point; every entry needs a reason. */
