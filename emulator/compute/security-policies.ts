@@ -131,6 +131,44 @@ function checkFingerprint(policy: Resource, given: unknown): void {
   }
 }
 
+const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
+const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
+
+/** `setLabels`: replaces the labels, guarded by `labelFingerprint` (stale or missing → 412), as for every labelled Compute resource. */
+function setLabels(ctx: ComputeContext, project: string, name: string, body: unknown): Resource {
+  const policy = getPolicy(ctx, project, name);
+  const p = requireObject(body, 'resource');
+  const labels = requireObject(p.labels ?? {}, 'resource.labels');
+  if (Object.keys(labels).length > 64) throw badRequest(`Invalid value for field 'resource.labels': at most 64 labels.`);
+  for (const [key, value] of Object.entries(labels)) {
+    if (!LABEL_KEY.test(key) || typeof value !== 'string' || !LABEL_VALUE.test(value)) {
+      throw badRequest(`Invalid value for field 'resource.labels': '${key}=${String(value)}'. Label keys start with a lowercase letter; keys and values have at most 63 lowercase letters, digits, '_' or '-'.`);
+    }
+  }
+  const given = p.labelFingerprint;
+  checkLabelFingerprint(policy, given);
+  return ctx.operations.start({
+    project,
+    scope: { kind: 'global' },
+    methodId: 'compute.securityPolicies.setLabels',
+    operationType: 'setLabels',
+    targetLink: String(policy.selfLink),
+    apply: () =>
+      ctx.store.update(col(project), name, (current) => {
+        checkLabelFingerprint(current, given);
+        current.labels = { ...labels };
+        current.labelFingerprint = newFingerprint();
+        current.fingerprint = newFingerprint();
+      }),
+  });
+}
+
+function checkLabelFingerprint(policy: Resource, given: unknown): void {
+  if (given !== policy.labelFingerprint) {
+    throw new HttpError(412, `Labels fingerprint either invalid or resource labels have changed`, 'conditionNotMet');
+  }
+}
+
 function insertPolicy(ctx: ComputeContext, project: string, body: unknown): Resource {
   const policy = buildPolicy(project, body);
   if (ctx.store.has(col(project), policy.name)) throw alreadyExists(`projects/${project}/global/securityPolicies/${policy.name}`);
@@ -160,6 +198,7 @@ export function registerSecurityPolicies(router: Router, ctx: ComputeContext): v
   router.on('GET', `${base}/{policy}`, 'compute.securityPolicies.get', (r) => getPolicy(ctx, ...policyArgs(r)));
   router.on('PATCH', `${base}/{policy}`, 'compute.securityPolicies.patch', (r) => patchPolicy(ctx, ...policyArgs(r), r.body));
   router.on('DELETE', `${base}/{policy}`, 'compute.securityPolicies.delete', (r) => deletePolicy(ctx, ...policyArgs(r)));
+  router.on('POST', `${base}/{policy}/setLabels`, 'compute.securityPolicies.setLabels', (r) => setLabels(ctx, ...policyArgs(r), r.body));
   router.on('GET', `${base}/{policy}/getRule`, 'compute.securityPolicies.getRule', (r) => findRule(rulesOf(getPolicy(ctx, ...policyArgs(r))), priorityParam(r)));
   router.on('POST', `${base}/{policy}/addRule`, 'compute.securityPolicies.addRule', (r) => {
     const rule = validateRule(r.body, 'resource');

@@ -25,6 +25,7 @@ export const API_PERMISSIONS = {
   'compute.securityPolicies.addRule': ['compute.securityPolicies.update'],
   'compute.securityPolicies.patchRule': ['compute.securityPolicies.update'],
   'compute.securityPolicies.removeRule': ['compute.securityPolicies.update'],
+  'compute.securityPolicies.setLabels': ['compute.securityPolicies.setLabels'],
   'compute.routers.get': ['compute.routers.get'],
   'compute.routers.getRouterStatus': ['compute.routers.get'],
   'compute.addresses.get': ['compute.addresses.get'],

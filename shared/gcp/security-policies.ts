@@ -28,6 +28,9 @@ export interface SecurityPolicy {
   fingerprint: string;
   type?: string;
   rules: SecurityPolicyRule[];
+  /** Set only through `setLabels`, guarded by `labelFingerprint` (stale → 412). */
+  labels?: Record<string, string>;
+  labelFingerprint?: string;
   selfLink?: string;
 }
 
@@ -51,3 +54,13 @@ export const patchSecurityPolicyRule = (t: Transport, project: string, policy: s
 
 /** Removes the rule at `priority` and waits. */
 export const removeSecurityPolicyRule = (t: Transport, project: string, policy: string, priority: number) => ruleCall(t, project, policy, 'removeRule', priority);
+
+/**
+ * Replaces the policy's labels (all of them: pass the ones to keep) if `labelFingerprint` is still
+ * the current one, and waits; a stale fingerprint is a 412, the compare-and-set netreflex uses to
+ * let one of two concurrent syncs through.
+ */
+export async function setSecurityPolicyLabels(t: Transport, project: string, policy: string, labels: Record<string, string>, labelFingerprint: string | undefined): Promise<void> {
+  const op = await t.request<ComputeOperation>({ service: 'compute', method: 'POST', path: `${base(project, policy)}/setLabels`, body: { labels, labelFingerprint } });
+  await waitOperation(t, op);
+}

@@ -10,7 +10,7 @@ import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { SAMPLE } from '../../emulator/topology.js';
 import { computeClients, PROJECT, type ComputeClients } from '../helpers/compute.js';
 import { Transport } from '../../shared/gcp/transport.js';
-import { addSecurityPolicyRule, DEFAULT_RULE_PRIORITY, getSecurityPolicy, getSecurityPolicyRule, patchSecurityPolicyRule, removeSecurityPolicyRule } from '../../shared/gcp/security-policies.js';
+import { addSecurityPolicyRule, DEFAULT_RULE_PRIORITY, getSecurityPolicy, getSecurityPolicyRule, patchSecurityPolicyRule, removeSecurityPolicyRule, setSecurityPolicyLabels } from '../../shared/gcp/security-policies.js';
 
 let emu: Emulator;
 let c: ComputeClients;
@@ -96,7 +96,8 @@ describe("Cloud Armor's validation", () => {
   const add = (rule: Record<string, unknown>) => code(policies.addRule({ project: PROJECT, securityPolicy: POLICY, securityPolicyRuleResource: rule }));
 
   it('takes 10 source ranges in a SRC_IPS_V1 rule and refuses 11', async () => {
-    expect(await add(allow(2000, ips(10)))).toBe('ok');
+    await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: POLICY, securityPolicyRuleResource: allow(2000, ips(10)) }));
+    expect((await policies.getRule({ project: PROJECT, securityPolicy: POLICY, priority: 2000 }))[0].match!.config!.srcIpRanges).toHaveLength(10);
     expect(await add(allow(2001, ips(11)))).toMatch(/^400: .*srcIpRanges.*at most 10 source IP ranges/);
   });
 
@@ -136,5 +137,27 @@ describe('shared/gcp/security-policies (the runtime wrapper)', () => {
     expect((await getSecurityPolicy(t, PROJECT, POLICY)).rules.some((r) => r.priority === 1500)).toBe(false);
     await expect(removeSecurityPolicyRule(t, PROJECT, POLICY, DEFAULT_RULE_PRIORITY)).rejects.toMatchObject({ code: 400 });
     await expect(addSecurityPolicyRule(t, PROJECT, POLICY, { priority: 1600, action: 'allow', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ips(11) } } })).rejects.toMatchObject({ code: 400 });
+  });
+});
+
+describe('setLabels', () => {
+  it('replaces the labels under labelFingerprint: the official client sets them, a stale fingerprint is a 412', async () => {
+    const [before] = await policies.get({ project: PROJECT, securityPolicy: POLICY });
+    await c.wait(await policies.setLabels({ project: PROJECT, resource: POLICY, globalSetLabelsRequestResource: { labels: { team: 'ml' }, labelFingerprint: before.labelFingerprint } }));
+    const [after] = await policies.get({ project: PROJECT, securityPolicy: POLICY });
+    expect(after.labels).toEqual({ team: 'ml' });
+    expect(after.labelFingerprint).not.toBe(before.labelFingerprint);
+    expect(after.rules).toEqual(before.rules);
+    expect(await code(policies.setLabels({ project: PROJECT, resource: POLICY, globalSetLabelsRequestResource: { labels: {}, labelFingerprint: before.labelFingerprint } }))).toMatch(/^412: /);
+    expect(await code(policies.setLabels({ project: PROJECT, resource: POLICY, globalSetLabelsRequestResource: { labels: { Team: 'x' }, labelFingerprint: after.labelFingerprint } }))).toMatch(/^400: .*Label keys/);
+  });
+
+  it('lets exactly one of two wrapper calls with the same fingerprint through', async () => {
+    const t = new Transport({ emulatorHost: emu.url });
+    const { labelFingerprint } = await getSecurityPolicy(t, PROJECT, POLICY);
+    const results = await Promise.allSettled(['a', 'b'].map((run) => setSecurityPolicyLabels(t, PROJECT, POLICY, { run }, labelFingerprint)));
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    // The loser was checked again when its operation applied: a failed operation, not a 412 answer.
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ status: 'CONDITIONNOTMET' });
   });
 });
