@@ -20,6 +20,8 @@ import { Migs } from './compute/migs.js';
 import { seedCompute } from './seed.js';
 import { registerControl } from './control.js';
 import { Topics } from './pubsub/topics.js';
+import { Subscriptions } from './pubsub/subscriptions.js';
+import { startPubsubGrpc, type PubsubServer } from './pubsub/grpc.js';
 import { CloudStorage } from './storage/storage.js';
 import { registerStorage } from './storage/api.js';
 import { seedStorage } from './storage/seed.js';
@@ -41,6 +43,8 @@ export interface EmulatorOptions {
   seed?: boolean;
   /** Names of the seeded NAT instances (default: two random `nat-xxxx`). */
   natInstances?: string[];
+  /** Port of the Pub/Sub gRPC server started by `listen` (default: any free port). */
+  pubsubPort?: number;
 }
 
 /** A running local Google Cloud. */
@@ -57,14 +61,21 @@ export class Emulator {
   readonly serviceNetworking: ServiceNetworking;
   readonly vertex: VertexAi;
   readonly topics = new Topics(this.events);
+  readonly subscriptions = new Subscriptions(this.topics);
   readonly storage = new CloudStorage(this.events, (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'));
   readonly workflows = new LocalWorkflows({ baseUrl: () => this.url, projectNumber: SAMPLE.projectNumber });
   private server?: Server;
+  private pubsub?: PubsubServer;
+  private readonly pubsubPortWanted: number;
   url = '';
   port = 0;
+  /** Pub/Sub gRPC `host:port` (for `PUBSUB_EMULATOR_HOST`), set by `listen`. */
+  pubsubHost = '';
+  pubsubPort = 0;
 
   constructor(options: EmulatorOptions = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this.pubsubPortWanted = options.pubsubPort ?? 0;
     this.operations = new Operations(this.store, this.settings, this.faults);
     this.compute = { store: this.store, settings: this.settings, operations: this.operations, audit: this.audit };
     this.migs = new Migs(this.compute);
@@ -97,11 +108,14 @@ export class Emulator {
     });
     this.port = (this.server.address() as AddressInfo).port;
     this.url = `http://${host}:${this.port}`;
+    this.pubsub = await startPubsubGrpc(this.topics, this.subscriptions, this.pubsubPortWanted, host);
+    [this.pubsubHost, this.pubsubPort] = [this.pubsub.host, this.pubsub.port];
     return this;
   }
 
   async close(): Promise<void> {
     await this.events.idle();
+    await this.pubsub?.close();
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.closeAllConnections();

@@ -76,7 +76,7 @@ const WIRING: Wiring[] = [
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const emulator = await startEmulator({ ...options.emulator, port: options.port ?? 0 });
-  const env = { ...sampleEnv(emulator.url), ...options.env };
+  const env = { ...sampleEnv(emulator.url), NETREFLEX_PUBSUB_EMULATOR_HOST: emulator.pubsubHost, ...options.env };
   const functions = new Map<string, FunctionProcess>();
   const wanted = WIRING.filter((w) => !options.functions || options.functions.includes(w.target));
   let port = options.functionsPort ?? 0;

@@ -17,8 +17,11 @@ export interface PubsubMessage {
 
 export const PUBLISHED_TYPE = 'google.cloud.pubsub.topic.v1.messagePublished';
 
+export type PublishListener = (topic: string, message: PubsubMessage) => void;
+
 export class Topics {
   private readonly topics = new Map<string, { name: string; labels: Record<string, string>; messages: PubsubMessage[] }>();
+  private readonly listeners: PublishListener[] = [];
   private seq = 0;
 
   constructor(private readonly events: EventRouter) {}
@@ -48,6 +51,11 @@ export class Topics {
     if (!this.topics.delete(name)) throw notFound(name);
   }
 
+  /** Tells `listener` about every message published from now on (how pull subscriptions fill). */
+  onPublish(listener: PublishListener): void {
+    this.listeners.push(listener);
+  }
+
   messages(name: string): PubsubMessage[] {
     return this.topics.get(name)?.messages ?? [];
   }
@@ -60,6 +68,7 @@ export class Topics {
       const msg: PubsubMessage = { data: Buffer.isBuffer(m.data) ? m.data : Buffer.from(m.data ?? ''), attributes: m.attributes ?? {}, messageId: String(++this.seq), publishTime: new Date().toISOString(), ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}) };
       topic.messages.push(msg);
       this.push(name, msg);
+      for (const listener of this.listeners) listener(name, msg);
       return msg.messageId;
     });
   }

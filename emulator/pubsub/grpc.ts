@@ -1,0 +1,69 @@
+/**
+ * The local Pub/Sub on gRPC, built from the official client's own `pubsub.proto`, so
+ * `@google-cloud/pubsub` works unchanged with `PUBSUB_EMULATOR_HOST` or `apiEndpoint`.
+ * Publisher: CreateTopic, GetTopic, ListTopics, DeleteTopic, Publish (which also pushes the
+ * `messagePublished` CloudEvent to subscribed functions, see topics.ts). Subscriber: pull
+ * subscriptions with Pull, StreamingPull, Acknowledge and ModifyAckDeadline — enough to read
+ * published messages back with `subscription.on('message')`. Everything else is UNIMPLEMENTED.
+ *
+ * The proto load (~0.2 s) happens on the first `startPubsubGrpc`, not when the module loads,
+ * so constructing an Emulator stays cheap; it is shared by every server in the process.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import { PubsubError } from './errors.js';
+import type { Subscriptions } from './subscriptions.js';
+import type { Topics } from './topics.js';
+import { publisherHandlers } from './publisher.js';
+import { subscriberHandlers } from './subscriber.js';
+
+interface Services {
+  grpc: typeof grpc;
+  publisher: grpc.ServiceDefinition;
+  subscriber: grpc.ServiceDefinition;
+}
+
+let services: Promise<Services> | undefined;
+
+/** Loads pubsub.proto once per process (include dir: google-gax's protos, as the client does). */
+function loadServices(): Promise<Services> {
+  services ??= (async () => {
+    const [grpcJs, protoLoader] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')]);
+    const require = createRequire(import.meta.url);
+    const pubsubProtos = join(dirname(require.resolve('@google-cloud/pubsub')), '../protos');
+    const gaxProtos = join(dirname(require.resolve('google-gax')), '../protos');
+    const definition = await protoLoader.load('google/pubsub/v1/pubsub.proto', { includeDirs: [pubsubProtos, gaxProtos], longs: String, enums: String, defaults: true, oneofs: true });
+    const v1 = (grpcJs.loadPackageDefinition(definition) as unknown as { google: { pubsub: { v1: Record<string, { service: grpc.ServiceDefinition }> } } }).google.pubsub.v1;
+    return { grpc: grpcJs, publisher: v1.Publisher!.service, subscriber: v1.Subscriber!.service };
+  })();
+  return services;
+}
+
+export interface PubsubServer {
+  /** `host:port`, the value for `PUBSUB_EMULATOR_HOST` / `apiEndpoint`. */
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the gRPC server on `host:port` (0 = any free port). */
+export async function startPubsubGrpc(topics: Topics, subscriptions: Subscriptions, port = 0, host = '127.0.0.1'): Promise<PubsubServer> {
+  const { grpc: g, publisher, subscriber } = await loadServices();
+  const server = new g.Server();
+  const streams = new Set<grpc.ServerDuplexStream<unknown, unknown>>();
+  server.addService(publisher, publisherHandlers(topics, subscriptions) as unknown as grpc.UntypedServiceImplementation);
+  server.addService(subscriber, subscriberHandlers(subscriptions, streams) as unknown as grpc.UntypedServiceImplementation);
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:${port}`, g.ServerCredentials.createInsecure(), (err, p) => (err ? reject(new PubsubError('UNAVAILABLE', `cannot listen on ${host}:${port}: ${err.message}`)) : resolve(p))),
+  );
+  return {
+    host: `${host}:${bound}`,
+    port: bound,
+    close: async () => {
+      for (const call of streams) call.end();
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      server.forceShutdown();
+    },
+  };
+}

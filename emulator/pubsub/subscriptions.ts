@@ -1,0 +1,147 @@
+/**
+ * Pull subscriptions of the local Pub/Sub: each gets a copy of every message published to its
+ * topic after it was created, leases it to a puller for the ack deadline, and redelivers it when
+ * the deadline passes or it is nacked (deadline 0) — at-least-once delivery, as in production.
+ * Push delivery to functions is the event router's job (see topics.ts); this is what a test or
+ * a user reads back through the official client.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PubsubMessage, Topics } from './topics.js';
+import { PubsubError } from './errors.js';
+
+export interface SubscriptionConfig {
+  name: string;
+  topic: string;
+  ackDeadlineSeconds: number;
+  labels: Record<string, string>;
+}
+
+export interface Delivered {
+  ackId: string;
+  message: PubsubMessage;
+  deliveryAttempt: number;
+}
+
+interface Pending {
+  message: PubsubMessage;
+  ackId?: string;
+  leasedUntil: number;
+  attempts: number;
+}
+
+interface State {
+  config: SubscriptionConfig;
+  pending: Pending[];
+  waiters: Set<() => void>;
+}
+
+export const DELETED_TOPIC = '_deleted-topic_';
+const NAME = /^projects\/[^/]+\/subscriptions\/[A-Za-z][\w.~+%-]{2,254}$/;
+
+export class Subscriptions {
+  private readonly subs = new Map<string, State>();
+
+  constructor(private readonly topics: Topics) {
+    topics.onPublish((topic, message) => {
+      for (const s of this.subs.values()) {
+        if (s.config.topic !== topic) continue;
+        s.pending.push({ message, leasedUntil: 0, attempts: 0 });
+        this.wake(s);
+      }
+    });
+  }
+
+  create(config: { name: string; topic: string; ackDeadlineSeconds?: number; labels?: Record<string, string> }): SubscriptionConfig {
+    if (!NAME.test(config.name)) throw new PubsubError('INVALID_ARGUMENT', `Invalid [subscriptions] name: (name=${config.name})`);
+    if (this.subs.has(config.name)) throw new PubsubError('ALREADY_EXISTS', 'Subscription already exists');
+    this.topicOrThrow(config.topic);
+    const ack = config.ackDeadlineSeconds || 10;
+    if (ack < 10 || ack > 600) throw new PubsubError('INVALID_ARGUMENT', `Invalid ack deadline given: ${ack}. The minimum deadline is 10 seconds and the maximum is 600 seconds.`);
+    const created: SubscriptionConfig = { name: config.name, topic: config.topic, ackDeadlineSeconds: ack, labels: config.labels ?? {} };
+    this.subs.set(config.name, { config: created, pending: [], waiters: new Set() });
+    return created;
+  }
+
+  get(name: string): SubscriptionConfig {
+    return this.state(name).config;
+  }
+
+  list(project: string): SubscriptionConfig[] {
+    return [...this.subs.values()].map((s) => s.config).filter((c) => c.name.startsWith(`projects/${project}/subscriptions/`)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  delete(name: string): void {
+    const s = this.state(name);
+    this.subs.delete(name);
+    this.wake(s);
+  }
+
+  /** Detaches the subscriptions of a deleted topic, as Pub/Sub shows them. */
+  topicDeleted(topic: string): void {
+    for (const s of this.subs.values()) if (s.config.topic === topic) s.config.topic = DELETED_TOPIC;
+  }
+
+  /** Leases up to `max` available messages for the ack deadline (or `deadlineSeconds`). */
+  pull(name: string, max: number, deadlineSeconds?: number): Delivered[] {
+    const s = this.state(name);
+    const now = Date.now();
+    const out: Delivered[] = [];
+    for (const p of s.pending) {
+      if (out.length >= max) break;
+      if (p.leasedUntil > now) continue;
+      p.attempts += 1;
+      p.ackId = `${randomUUID()}-${p.message.messageId}`;
+      p.leasedUntil = now + (deadlineSeconds ?? s.config.ackDeadlineSeconds) * 1000;
+      setTimeout(() => this.wake(s), p.leasedUntil - now + 5).unref();
+      out.push({ ackId: p.ackId, message: p.message, deliveryAttempt: p.attempts });
+    }
+    return out;
+  }
+
+  /** Resolves when messages may be available (or after `ms`). */
+  waitForMessages(name: string, ms: number): Promise<void> {
+    const s = this.state(name);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        s.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      s.waiters.add(done);
+    });
+  }
+
+  acknowledge(name: string, ackIds: string[]): void {
+    const s = this.state(name);
+    const acked = new Set(ackIds);
+    s.pending = s.pending.filter((p) => !(p.ackId && acked.has(p.ackId)));
+  }
+
+  /** Extends or ends (0 = nack) the lease of the given deliveries. */
+  modifyAckDeadline(name: string, ackIds: string[], seconds: number): void {
+    if (seconds < 0 || seconds > 600) throw new PubsubError('INVALID_ARGUMENT', `Invalid ack deadline given: ${seconds}. The maximum deadline is 600 seconds.`);
+    const s = this.state(name);
+    const ids = new Set(ackIds);
+    for (const p of s.pending) if (p.ackId && ids.has(p.ackId)) p.leasedUntil = Date.now() + seconds * 1000;
+    if (seconds === 0) this.wake(s);
+  }
+
+  private wake(s: State): void {
+    for (const w of [...s.waiters]) w();
+  }
+
+  private state(name: string): State {
+    const s = this.subs.get(name);
+    if (!s) throw new PubsubError('NOT_FOUND', `Resource not found (resource=${name.split('/').pop()}).`);
+    return s;
+  }
+
+  private topicOrThrow(topic: string): void {
+    try {
+      this.topics.get(topic);
+    } catch {
+      throw new PubsubError('NOT_FOUND', `Resource not found (resource=${topic.split('/').pop()}).`);
+    }
+  }
+}

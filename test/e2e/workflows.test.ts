@@ -1,0 +1,169 @@
+/**
+ * workflows/vertex-pipeline-run.yaml end to end: the local Workflows engine runs the repo's YAML,
+ * its http.* steps reach the local functions under the Functions Framework, its googleapis.*
+ * connectors reach the local Google Cloud, and everything is started and read through the
+ * official clients (ExecutionsClient, PipelineServiceClient, Compute) as a user would. Workflow
+ * waits are compressed (`emulator.workflows.timeScale`), so retries and polling cost no real time.
+ *
+ * peeringRanges (issue 4) runs when it is registered in FUNCTIONS; until then a stand-in answers
+ * with the sample topology's range, and the range-exhaustion scenario is skipped.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import compute from '@google-cloud/compute';
+import { PassThroughClient } from 'google-auth-library';
+import type { ExecutionsClient } from '@google-cloud/workflows';
+import { startStack, type Stack } from '../../emulator/stack.js';
+import { SAMPLE } from '../../emulator/topology.js';
+import { deployRepoWorkflows, PIPELINE_REPLY_TOPIC, PIPELINE_REQUEST_TOPIC } from '../../emulator/workflows/repo.js';
+import { FUNCTIONS } from '../../shared/config/functions.js';
+import { computeClients, PROJECT, waitFor, type ComputeClients } from '../helpers/compute.js';
+import { networkOf, serviceNetworking, vertexClients } from '../helpers/vertex.js';
+import { awaitExecution, executionsClient, workflowName } from '../helpers/workflows.js';
+
+const WORKFLOW = workflowName('vertex-pipeline-run');
+const HAS_PEERING_RANGES = FUNCTIONS.some((f) => f.entryPoint === 'peeringRanges');
+
+let stack: Stack;
+let executions: ExecutionsClient;
+let c: ComputeClients;
+let standIn: Server | undefined;
+
+const request = (extra: Record<string, unknown> = {}) => ({ templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml', displayName: 'nightly-train', parallelJobs: 1, nodesPerJob: 8, ...extra });
+
+async function run(argument: unknown) {
+  const [created] = await executions.createExecution({ parent: WORKFLOW, execution: { argument: JSON.stringify(argument) } });
+  return awaitExecution(executions, created.name!, 25_000);
+}
+
+/** The stand-in for peeringRanges until it lands: the sample range is already enough for 1 job. */
+async function startStandIn(): Promise<string> {
+  standIn = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ reservedIpRanges: [SAMPLE.psa.address], capacity: { before: 1, after: 1, required: 1 }, changes: [], warnings: [] }));
+  });
+  await new Promise<void>((r) => standIn!.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  stack = await startStack({
+    functions: ['natRoutesSync', 'pipelineRequests', ...(HAS_PEERING_RANGES ? ['peeringRanges'] : [])],
+    emulator: { natInstances: ['nat-w1', 'nat-w2'], settings: { operationLatencyMs: 20, instanceStepMs: 40, pipelineStepMs: 20, pipelineRunMs: 150 } },
+  });
+  stack.emulator.workflows.timeScale = 0.001;
+  if (!HAS_PEERING_RANGES) {
+    const urls = new Map([...stack.functions].map(([k, f]) => [k, f.url]));
+    deployRepoWorkflows(stack.emulator.workflows, urls, { NETREFLEX_PEERING_RANGES_URL: await startStandIn() });
+  }
+  executions = executionsClient(stack.emulator.port);
+  c = computeClients(stack.emulator.port);
+  const policies = new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port: stack.emulator.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+  await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, securityPolicyRuleResource: { priority: 1000, action: 'allow', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/28'] } } } }));
+}, 60_000);
+
+afterAll(async () => {
+  await executions?.close();
+  standIn?.close();
+  await stack?.stop();
+});
+
+describe('vertex-pipeline-run through the official ExecutionsClient', () => {
+  it('happy path: ranges, routes, allowlist, then a SUCCEEDED pipeline job on VPC A with the prepared ranges', async () => {
+    const done = await run(request());
+    expect(done.error?.context ?? '').toBe('');
+    expect(done.state).toBe('SUCCEEDED');
+    const summary = JSON.parse(done.result!) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(summary).toMatchObject({ state: 'PIPELINE_STATE_SUCCEEDED', network: networkOf(SAMPLE.vpcA.network), routes: { status: 'ok' }, egressIps: { [SAMPLE.cloudNat.ip]: 1000 } });
+    expect(summary.routes.exported).toEqual([...SAMPLE.destinations]);
+    expect(summary.reservedIpRanges).toContain(SAMPLE.psa.address);
+    const [job] = await vertexClients(stack.emulator.port).pipelines.getPipelineJob({ name: summary.job });
+    expect(job.network).toBe(networkOf(SAMPLE.vpcA.network));
+    expect(job.reservedIpRanges).toEqual(summary.reservedIpRanges);
+    expect(job.displayName).toBe('nightly-train');
+  });
+
+  it('a pipeline that fails: the execution fails at wait_job with the job state and its error', async () => {
+    const done = await run(request({ parameterValues: { netreflexEmulatorFail: 'trainer: out of memory' } }));
+    expect(done.state).toBe('FAILED');
+    const payload = JSON.parse(done.error!.payload!) as { message: string; step: string };
+    expect(payload.step).toBe('wait_job');
+    expect(payload.message).toMatch(/^wait_job: pipeline job .* ended PIPELINE_STATE_FAILED: trainer: out of memory/);
+  });
+
+  it('a function answering 503 twice then succeeding is retried by http.default_retry', async () => {
+    const url = stack.functions.get('natRoutesSync')!.url;
+    const fired = stack.emulator.workflows.httpFaults.fired.length;
+    stack.emulator.workflows.httpFaults.failNext(url, 2, 503);
+    const done = await run(request());
+    expect(done.state).toBe('SUCCEEDED');
+    expect(stack.emulator.workflows.httpFaults.fired.slice(fired)).toEqual([`503 POST ${url}`, `503 POST ${url}`]);
+    expect(stack.emulator.workflows.clock.now()).toBeGreaterThan(Date.now());
+  });
+
+  it('a function failing for good: the execution names the step and the HTTP code', async () => {
+    const url = stack.functions.get('natRoutesSync')!.url;
+    stack.emulator.workflows.httpFaults.failNext(url, 10, 500);
+    const done = await run(request());
+    stack.emulator.workflows.httpFaults.clear();
+    expect(done.state).toBe('FAILED');
+    expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'sync_routes', message: expect.stringMatching(/^sync_routes failed \(HTTP 500\)/) });
+  });
+
+  it('rejects a bad argument at check_input', async () => {
+    const done = await run({ displayName: 'no template' });
+    expect(done.state).toBe('FAILED');
+    expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'check_input' });
+  });
+
+  it.runIf(HAS_PEERING_RANGES)('range exhaustion: prepare_ranges fails naming the pool', async () => {
+    const done = await run(request({ parallelJobs: 100000 }));
+    expect(done.state).toBe('FAILED');
+    expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'prepare_ranges' });
+  });
+
+  it('another network busy: the run fails naming the job that holds the region', async () => {
+    const sn = serviceNetworking(stack.emulator.url);
+    stack.emulator.store.insert(`projects/${SAMPLE.project}/global/addresses`, { name: 'b-psa', address: '10.200.0.0', prefixLength: 21, purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: `https://www.googleapis.com/compute/v1/projects/${SAMPLE.project}/global/networks/vpc-b` });
+    await sn.wait(await sn.create(networkOf('vpc-b'), ['b-psa']));
+    stack.emulator.settings.pipelineRunMs = 60_000;
+    const { pipelines } = vertexClients(stack.emulator.port);
+    const [other] = await pipelines.createPipelineJob({ parent: `projects/${SAMPLE.project}/locations/${SAMPLE.region}`, pipelineJob: { displayName: 'other-team', templateUri: 'gs://x/p.yaml', network: networkOf('vpc-b') } });
+    await waitFor('the other job to run', async () => String((await pipelines.getPipelineJob({ name: other.name! }))[0].state).match(/RUNNING|3/));
+    const done = await run(request());
+    await pipelines.cancelPipelineJob({ name: other.name! });
+    stack.emulator.settings.pipelineRunMs = 150;
+    expect(done.state).toBe('FAILED');
+    const payload = JSON.parse(done.error!.payload!) as { step: string; message: string };
+    expect(['prepare_ranges', 'create_job', 'wait_job']).toContain(payload.step);
+    expect(payload.message).toContain(other.name!);
+  });
+
+  it('pipelineRequests: a published request starts the workflow; a bad one is rejected with every problem', async () => {
+    const topic = `projects/${SAMPLE.project}/topics/${PIPELINE_REQUEST_TOPIC}`;
+    const before = (await executions.listExecutions({ parent: WORKFLOW }, { autoPaginate: false }))[0].length;
+    stack.emulator.topics.publish(topic, [{ data: JSON.stringify({ ...request(), requestId: 'req-1' }) }]);
+    stack.emulator.topics.publish(topic, [{ data: JSON.stringify({ requestId: 'req-2', templateUri: 'ftp://nope', nodesPerJob: 64 }) }]);
+    await stack.emulator.events.idle();
+    const [list] = await executions.listExecutions({ parent: WORKFLOW, view: 'FULL' }, { autoPaginate: false });
+    expect(list.length).toBe(before + 1);
+    expect(JSON.parse(list[0]!.argument!)).toMatchObject({ templateUri: request().templateUri, displayName: 'nightly-train' });
+    expect((await awaitExecution(executions, list[0]!.name!, 25_000)).state).toBe('SUCCEEDED');
+    const replies = () => stack.emulator.topics.messages(`projects/${SAMPLE.project}/topics/${PIPELINE_REPLY_TOPIC}`).map((m) => JSON.parse(m.data.toString()) as Record<string, unknown>);
+    const answers = await waitFor('two replies', async () => (replies().length >= 2 ? replies() : undefined));
+    expect(answers.find((a) => a.requestId === 'req-1')).toMatchObject({ status: 'started', execution: list[0]!.name });
+    const rejected = answers.find((a) => a.requestId === 'req-2') as { status: string; problems: string[] };
+    expect(rejected.status).toBe('rejected');
+    expect(rejected.problems.join('\n')).toMatch(/templateUri: must be a gs:\/\/ or https:\/\/ URI[\s\S]*nodesPerJob/);
+  });
+
+  it('an egress IP the policy does not allow stops the run at check_allowlist, before any job', async () => {
+    const policies = new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port: stack.emulator.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+    await c.wait(await policies.removeRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, priority: 1000 }));
+    const done = await run(request());
+    expect(done.state).toBe('FAILED');
+    expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'check_allowlist', message: expect.stringMatching(/does not allow egress IP 203\.0\.113\.5 \(rule 2147483647 deny\(403\) decides\)/) });
+  });
+});
