@@ -61,8 +61,8 @@ export async function startPubsubGrpc(topics: Topics, subscriptions: Subscriptio
     host: `${host}:${bound}`,
     port: bound,
     close: async () => {
+      // Open StreamingPulls would hold a graceful shutdown forever: end them, then cut the rest.
       for (const call of streams) call.end();
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       server.forceShutdown();
     },
   };
