@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],
+    // Local runs never probe the GCE metadata server (169.254.169.254): google-auth-library would.
+    env: { METADATA_SERVER_DETECTION: 'none' },
   },
 });

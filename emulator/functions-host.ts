@@ -36,7 +36,7 @@ const require = createRequire(import.meta.url);
 export async function spawnFunction(opts: SpawnOptions): Promise<FunctionProcess> {
   const ffMain = path.join(path.dirname(require.resolve('@google-cloud/functions-framework')), 'main.js');
   const args = ['--import', 'tsx', ffMain, `--target=${opts.target}`, `--signature-type=${opts.signatureType}`, `--source=${opts.source ?? path.join(root, 'functions/index.ts')}`, `--port=${opts.port}`];
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...opts.env, FUNCTION_TARGET: opts.target, FUNCTION_SIGNATURE_TYPE: opts.signatureType, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, METADATA_SERVER_DETECTION: 'none', ...opts.env, FUNCTION_TARGET: opts.target, FUNCTION_SIGNATURE_TYPE: opts.signatureType, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n').filter(Boolean)) {

@@ -13,8 +13,13 @@ import { requireCidr, requireInt, requireName, requireObject } from './validate.
 
 const NEXT_HOPS = ['nextHopInstance', 'nextHopIp', 'nextHopGateway', 'nextHopIlb', 'nextHopVpnTunnel'] as const;
 
-/** Names with an insert in flight: a second insert of the same name is a 409 at once. */
-const pending = new Set<string>();
+/** Names with an insert in flight, per emulator: a second insert of the same name is a 409 at once. */
+const pendingByStore = new WeakMap<object, Set<string>>();
+function pendingNames(ctx: ComputeContext): Set<string> {
+  let set = pendingByStore.get(ctx.store);
+  if (!set) pendingByStore.set(ctx.store, (set = new Set()));
+  return set;
+}
 
 function validateRoute(ctx: ComputeContext, project: string, body: unknown): Resource {
   const r = requireObject(body, 'resource');
@@ -80,6 +85,7 @@ function insertRoute(ctx: ComputeContext, project: string, body: unknown) {
   const route = validateRoute(ctx, project, body);
   const col = globalCol(project, 'routes');
   const key = `${project}/${route.name}`;
+  const pending = pendingNames(ctx);
   if (ctx.store.has(col, route.name) || pending.has(key)) throw alreadyExists(`projects/${project}/global/routes/${route.name}`);
   pending.add(key);
   const op = ctx.operations.start({

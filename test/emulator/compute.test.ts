@@ -27,10 +27,12 @@ afterAll(() => emu.close());
 
 describe('routes', () => {
   it('insert answers a RUNNING operation; the route exists only once it is DONE', async () => {
+    emu.settings.operationLatencyMs = 1_000; // wide enough that a loaded machine still reads before DONE
     const [res] = await c.routes.insert({ project: PROJECT, routeResource: route({ name: 'op-demo' }) });
     expect((res.latestResponse as unknown as { status: string }).status).toBe('RUNNING');
     await expectApiError(c.routes.get({ project: PROJECT, route: 'op-demo' }), 404, /was not found/);
     expect((await c.wait(res))?.status).toBe('DONE');
+    emu.settings.operationLatencyMs = 30;
     const [got] = await c.routes.get({ project: PROJECT, route: 'op-demo' });
     expect(got.network).toBe(`https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/vpc-a`);
   });
