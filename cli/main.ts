@@ -76,6 +76,17 @@ program
     await up(options);
   });
 
+program
+  .command('bench [modules...]')
+  .description('measure netreflex against same-run baselines (npm run bench); prints a table, writes bench/results/*.json')
+  .option('--runs <n>', 'samples per figure (medians are reported)', int('--runs'), 5)
+  .action(async (modules: string[], options: { runs: number }) => {
+    const { runBench } = await import('../bench/run.js');
+    const { text, file, report } = await runBench({ only: modules, runs: options.runs });
+    console.log(`${text}\n\nwritten to ${file}`);
+    process.exitCode = report.failed.length ? 1 : 0;
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -1,0 +1,17 @@
+/**
+ * The benchmark report is this list, in order. A module measures its figures beside a baseline
+ * in the same run (see `BenchModule` in ./types.ts); add one import and one entry to extend it.
+ *
+ * Figures the issues ask for, by module:
+ * - (a) cold-start: natRoutes vs a bare Functions Framework function (and vs @google-cloud/compute)
+ * - (b) route-convergence: 2 → 4 NAT VMs, 20 destinations, 300 ms operations vs sequential
+ * - (c) allowlist-mutations: mutating calls per one-entry change of a 2,000-entry allowlist (floor 1)
+ * - (d) allowlist-planning: planning time at 100k entries vs cidr-tools on the same input
+ * - (e) range-allocation: range allocation time on a crowded address plan
+ */
+import type { BenchModule } from './types.js';
+import { coldStartBench } from './cold-start.js';
+import { routeConvergenceBench } from './route-convergence.js';
+import { allowlistBench } from './allowlist.js';
+
+export const BENCHES: BenchModule[] = [coldStartBench, routeConvergenceBench, allowlistBench];
