@@ -43,6 +43,7 @@ export function sampleEnv(emulatorUrl: string): Record<string, string> {
     NETREFLEX_NAT_MIG: SAMPLE.nat.mig,
     NETREFLEX_DESTINATIONS: SAMPLE.destinations.join(','),
     NETREFLEX_PEERING: SAMPLE.psa.peering,
+    NETREFLEX_PROJECT_NUMBER: SAMPLE.projectNumber,
     NETREFLEX_SETTLE_POLL_MS: '200',
     NETREFLEX_SETTLE_TIMEOUT_SECONDS: '60',
   };
@@ -67,6 +68,7 @@ const WIRING: Wiring[] = [
     ],
   },
   { target: 'natRoutesSync', signatureType: 'http', subscriptions: [] },
+  { target: 'peeringRanges', signatureType: 'http', subscriptions: [] },
   {
     target: 'pipelineRequests',
     signatureType: 'cloudevent',

@@ -105,6 +105,8 @@ locals {
         NETREFLEX_NAT_MIG         = google_compute_region_instance_group_manager.nat.name
         NETREFLEX_NAT_ROUTER      = google_compute_router.nat.name
         NETREFLEX_NAT_NAME        = google_compute_router_nat.nat.name
+        NETREFLEX_PROJECT_NUMBER  = data.google_project.this.number
+        NETREFLEX_VERTEX_RANGES   = join(",", keys(var.psa_ranges))
       }
     }
     pipelineRequests = {

@@ -6,6 +6,7 @@
 import type { EnvSchema } from './env.js';
 import type { ApiMethod } from '../gcp/permissions.js';
 import { natRoutesEnv } from './nat-routes.js';
+import { peeringRangesEnv } from './peering-ranges.js';
 import { pipelineRequestsEnv } from './pipeline-requests.js';
 
 export type SignatureType = 'cloudevent' | 'http';
@@ -50,5 +51,19 @@ export const FUNCTIONS: FunctionSpec[] = [
     signatureType: 'cloudevent',
     env: pipelineRequestsEnv,
     calls: ['workflowexecutions.executions.create', 'pubsub.topics.publish'],
+  },
+  {
+    entryPoint: 'peeringRanges',
+    folder: 'functions/peering-ranges',
+    signatureType: 'http',
+    env: peeringRangesEnv,
+    calls: [
+      'compute.networks.get', 'compute.subnetworks.get', 'compute.routes.list', 'compute.networks.listPeeringRoutes', 'compute.networks.updatePeering',
+      'compute.globalAddresses.list', 'compute.globalAddresses.get', 'compute.globalAddresses.insert', 'compute.globalOperations.wait',
+      'compute.firewalls.get', 'compute.firewalls.patch', 'compute.regionInstanceGroupManagers.get', 'compute.regionInstanceGroupManagers.patch',
+      'compute.instanceTemplates.get', 'compute.regionOperations.wait', 'compute.routers.get',
+      'servicenetworking.services.connections.list', 'servicenetworking.services.connections.create', 'servicenetworking.services.connections.patch', 'servicenetworking.operations.get',
+      'aiplatform.pipelineJobs.list', 'aiplatform.customJobs.list',
+    ],
   },
 ];

@@ -36,3 +36,15 @@ export async function setPeeringExport(t: Transport, project: string, network: s
 
 export const listPeeringRoutes = (t: Transport, project: string, network: string, peering: string, region: string, direction: 'INCOMING' | 'OUTGOING') =>
   listAll<ExchangedRoute>(t, `${base(project, network)}/listPeeringRoutes`, 'items', { peeringName: peering, region, direction, maxResults: 500 });
+
+export interface Subnetwork {
+  name: string;
+  network: string;
+  ipCidrRange: string;
+  gatewayAddress?: string;
+  secondaryIpRanges?: { rangeName?: string; ipCidrRange: string }[];
+}
+
+/** A subnetwork by its URL (as a network's `subnetworks` lists them). */
+export const getSubnetwork = (t: Transport, url: string) =>
+  t.request<Subnetwork>({ service: 'compute', method: 'GET', path: `/compute/v1/${url.replace(/^https?:\/\/[^/]+\/compute\/v1\//, '').replace(/^\//, '')}` });

@@ -21,7 +21,6 @@ export const TF_DIR = join(REPO_ROOT, 'terraform-bootstrap');
  */
 export const PENDING_FUNCTIONS: readonly string[] = [
   'armorAllowlist', // issue 3
-  'peeringRanges', // issue 4
 ];
 
 /**

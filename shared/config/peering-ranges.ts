@@ -1,0 +1,65 @@
+/**
+ * Configuration of peeringRanges (the PSA capacity, wiring and preflight before a Vertex run). The
+ * keys are the environment variable names; Terraform sets exactly these (test/terraform checks it).
+ */
+import { z } from 'zod';
+import { list, loadEnv } from './env.js';
+import { commonEnv, resourceName } from './common.js';
+import { cidr } from '../net/cidr-schema.js';
+import { DEFAULT_RANGE_OPTIONS, type RangePlanOptions } from '../plan/ranges.js';
+
+export const peeringRangesEnv = z.object({
+  ...commonEnv,
+  /** Service Networking and Vertex AI name networks by project NUMBER. */
+  NETREFLEX_PROJECT_NUMBER: z.string().regex(/^\d{6,20}$/, 'must be the numeric project number (gcloud projects describe PROJECT --format="value(projectNumber)")'),
+  NETREFLEX_NETWORK: resourceName.default('vpc-a'),
+  NETREFLEX_PEERING: resourceName.default(DEFAULT_RANGE_OPTIONS.peering),
+  /** Pools new PSA ranges are carved from, tried in order. */
+  NETREFLEX_PSA_POOL: list(cidr).default([...DEFAULT_RANGE_OPTIONS.pools]),
+  /** Existing PSA ranges (global address names) Vertex may use besides the ones netreflex creates. */
+  NETREFLEX_VERTEX_RANGES: list(resourceName).default([...DEFAULT_RANGE_OPTIONS.vertexRangeNames]),
+  /** Ranges in use elsewhere (on-premises, other VPCs, VPNs) that no new range may overlap. */
+  NETREFLEX_RESERVED_RANGES: list(cidr).default([]),
+  NETREFLEX_PSA_FIREWALL: resourceName.default(DEFAULT_RANGE_OPTIONS.firewall),
+  NETREFLEX_NAT_MIG: resourceName.default('nat-mig'),
+  NETREFLEX_NAT_ROUTER: resourceName.default('nat-router'),
+  NETREFLEX_NAT_NAME: resourceName.default('nat-egress'),
+});
+
+export interface PeeringRangesConfig {
+  project: string;
+  projectNumber: string;
+  region: string;
+  emulatorHost?: string;
+  logLevel: z.infer<typeof peeringRangesEnv>['NETREFLEX_LOG_LEVEL'];
+  network: string;
+  natMig: string;
+  natRouter: string;
+  natName: string;
+  reservedRanges: string[];
+  /** Planner options (pools, names, peering, firewall, metadata key). */
+  plan: RangePlanOptions;
+}
+
+export function loadPeeringRangesConfig(env: Record<string, string | undefined>): PeeringRangesConfig {
+  const e = loadEnv(peeringRangesEnv, env, 'peeringRanges');
+  return {
+    project: e.NETREFLEX_PROJECT,
+    projectNumber: e.NETREFLEX_PROJECT_NUMBER,
+    region: e.NETREFLEX_REGION,
+    emulatorHost: e.NETREFLEX_EMULATOR_HOST,
+    logLevel: e.NETREFLEX_LOG_LEVEL,
+    network: e.NETREFLEX_NETWORK,
+    natMig: e.NETREFLEX_NAT_MIG,
+    natRouter: e.NETREFLEX_NAT_ROUTER,
+    natName: e.NETREFLEX_NAT_NAME,
+    reservedRanges: e.NETREFLEX_RESERVED_RANGES,
+    plan: {
+      ...DEFAULT_RANGE_OPTIONS,
+      pools: e.NETREFLEX_PSA_POOL,
+      vertexRangeNames: e.NETREFLEX_VERTEX_RANGES,
+      peering: e.NETREFLEX_PEERING,
+      firewall: e.NETREFLEX_PSA_FIREWALL,
+    },
+  };
+}

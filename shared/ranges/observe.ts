@@ -1,0 +1,108 @@
+/**
+ * Reads what the peered-range planner needs, all of it from the cloud: VPC A's global addresses,
+ * subnets (primary and secondary), routes and peer-imported ranges (the allocator must avoid them
+ * all), the Service Networking connection, the PSA firewall rule, the return-path ranges the NAT
+ * MIG publishes in its metadata, the peering's export flag, and the Cloud NAT port settings.
+ * Reads run in parallel; a missing network or NAT MIG is a ConfigError naming what to set.
+ */
+import { ApiError, ConfigError } from '../errors.js';
+import type { Transport } from '../gcp/transport.js';
+import type { PeeringRangesConfig } from '../config/peering-ranges.js';
+import type { ObservedNat, ObservedNetwork } from '../plan/ranges.js';
+import { listGlobalAddresses } from '../gcp/addresses.js';
+import { getFirewall } from '../gcp/firewalls.js';
+import { consumerNetwork, getConnection } from '../gcp/servicenetworking.js';
+import { getNetwork, getSubnetwork, listPeeringRoutes, type Network } from '../gcp/networks.js';
+import { listRoutes } from '../gcp/routes.js';
+import { getInstanceTemplate, getRegionMig, type InstanceGroupManager } from '../gcp/instance-groups.js';
+import { getRouter, type CloudNat } from '../gcp/routers.js';
+
+/** What was observed, plus the raw facts the report and the apply step need. */
+export interface RangeObservation {
+  observed: ObservedNetwork;
+  /** `projects/{projectNumber}/global/networks/{name}`. */
+  consumerNetwork: string;
+  networkUrl: string;
+}
+
+const notFound = (err: unknown) => err instanceof ApiError && err.code === 404;
+
+/** `null` instead of a 404. */
+async function orNull<T>(read: Promise<T>): Promise<T | null> {
+  try {
+    return await read;
+  } catch (err) {
+    if (notFound(err)) return null;
+    throw err;
+  }
+}
+
+async function requireNetwork(t: Transport, cfg: PeeringRangesConfig, network: string): Promise<Network> {
+  const net = await orNull(getNetwork(t, cfg.project, network));
+  if (!net) throw new ConfigError(`peered ranges: network "${network}" does not exist in project ${cfg.project}; pass the VPC the pipelines run on (network) or set NETREFLEX_NETWORK`);
+  return net;
+}
+
+async function requireMig(t: Transport, cfg: PeeringRangesConfig): Promise<InstanceGroupManager> {
+  const mig = await orNull(getRegionMig(t, cfg.project, cfg.region, cfg.natMig));
+  if (!mig) throw new ConfigError(`peered ranges: NAT MIG "${cfg.natMig}" does not exist in ${cfg.region}; set NETREFLEX_NAT_MIG (and NETREFLEX_REGION) to the NAT VMs' regional MIG`);
+  return mig;
+}
+
+export async function observeRanges(t: Transport, cfg: PeeringRangesConfig, network: string): Promise<RangeObservation> {
+  const net = await requireNetwork(t, cfg, network);
+  const consumer = consumerNetwork(cfg.projectNumber, network);
+  const [addresses, connection, subnets, routes, peerImportedRanges, firewall, mig] = await Promise.all([
+    listGlobalAddresses(t, cfg.project),
+    getConnection(t, consumer),
+    Promise.all((net.subnetworks ?? []).map((url) => getSubnetwork(t, url))),
+    listRoutes(t, cfg.project),
+    peerImported(t, cfg, net),
+    orNull(getFirewall(t, cfg.project, cfg.plan.firewall)),
+    requireMig(t, cfg),
+  ]);
+  const [migRanges, nat] = await Promise.all([publishedRanges(t, cfg, mig), observeNat(t, cfg, mig)]);
+  const observed: ObservedNetwork = {
+    addresses: addresses.filter((a) => a.network === net.selfLink || a.purpose !== 'VPC_PEERING').map((a) => ({ name: a.name, address: a.address, prefixLength: a.prefixLength ?? 32, purpose: a.purpose })),
+    connection: connection ? { reservedPeeringRanges: connection.reservedPeeringRanges ?? [] } : null,
+    subnets: subnets.map((s) => ({ name: s.name, ipCidrRange: s.ipCidrRange, secondaryIpRanges: s.secondaryIpRanges })),
+    routeDestRanges: routes.filter((r) => r.network === net.selfLink).map((r) => r.destRange),
+    peerImportedRanges,
+    reservedRanges: cfg.reservedRanges,
+    firewallSourceRanges: firewall && firewall.network === net.selfLink ? (firewall.sourceRanges ?? []) : null,
+    migRanges,
+    exportCustomRoutes: net.peerings?.find((p) => p.name === cfg.plan.peering)?.exportCustomRoutes === true,
+    nat,
+  };
+  return { observed, consumerNetwork: consumer, networkUrl: net.selfLink };
+}
+
+/** Ranges VPC A imports over every one of its peerings (the producer's subnets among them). */
+async function peerImported(t: Transport, cfg: PeeringRangesConfig, net: Network): Promise<string[]> {
+  const lists = await Promise.all((net.peerings ?? []).map((p) => listPeeringRoutes(t, cfg.project, net.name, p.name, cfg.region, 'INCOMING')));
+  return [...new Set(lists.flat().map((r) => r.destRange))];
+}
+
+/** The return-path ranges every NAT VM gets: the MIG's all-instances value, else the template's. */
+export async function publishedRanges(t: Transport, cfg: PeeringRangesConfig, mig: InstanceGroupManager): Promise<string[]> {
+  const key = cfg.plan.metadataKey;
+  let value = mig.allInstancesConfig?.properties?.metadata?.[key];
+  if (value === undefined && mig.instanceTemplate) {
+    const template = await getInstanceTemplate(t, cfg.project, mig.instanceTemplate);
+    value = template.properties?.metadata?.items?.find((i) => i.key === key)?.value;
+  }
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The egress Cloud NAT's port settings and the NAT VM count; null (the check is skipped) when unreadable. */
+async function observeNat(t: Transport, cfg: PeeringRangesConfig, mig: InstanceGroupManager): Promise<ObservedNat | null> {
+  const router = await orNull(getRouter(t, cfg.project, cfg.region, cfg.natRouter));
+  const nat = router?.nats?.find((n) => n.name === cfg.natName) as (CloudNat & { maxPortsPerVm?: number }) | undefined;
+  if (!nat) return null;
+  return {
+    vmCount: mig.targetSize,
+    minPortsPerVm: nat.minPortsPerVm ?? 64,
+    enableDynamicPortAllocation: nat.enableDynamicPortAllocation === true,
+    ...(nat.maxPortsPerVm !== undefined ? { maxPortsPerVm: nat.maxPortsPerVm } : {}),
+  };
+}

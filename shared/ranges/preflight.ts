@@ -1,0 +1,61 @@
+/**
+ * Vertex AI preflight: Vertex uses ONE VPC network per region at a time (DOMAIN.md §1), so a run
+ * on VPC A cannot start while jobs of the region run on another network; finding out by a failed
+ * run wastes the queue time. This lists the region's active pipeline jobs and custom jobs (the API
+ * filters on state only; the network is compared here) and names every job on another network.
+ * Jobs without a network do not use PSA and do not block.
+ */
+import { SafetyError } from '../errors.js';
+import type { Transport } from '../gcp/transport.js';
+import { listCustomJobs, listPipelineJobs } from '../gcp/vertex.js';
+
+export const ACTIVE_PIPELINE_STATES = ['PIPELINE_STATE_RUNNING', 'PIPELINE_STATE_PENDING', 'PIPELINE_STATE_QUEUED', 'PIPELINE_STATE_CANCELLING'] as const;
+export const ACTIVE_JOB_STATES = ['JOB_STATE_RUNNING', 'JOB_STATE_PENDING', 'JOB_STATE_QUEUED', 'JOB_STATE_CANCELLING'] as const;
+
+export interface ActiveJob {
+  kind: 'pipelineJob' | 'customJob';
+  name: string;
+  displayName?: string;
+  state: string;
+  network: string;
+}
+
+export interface PreflightReport {
+  region: string;
+  /** Active jobs in the region with a network (any). */
+  active: number;
+  /** Active jobs on another network: the run cannot start while they hold the region. */
+  otherNetwork: ActiveJob[];
+}
+
+/** Refusal of the preflight: permanent for this request until the named jobs end (HTTP 409). */
+export class PreflightRefusal extends SafetyError {
+  constructor(readonly report: PreflightReport, network: string) {
+    super(
+      `Vertex AI preflight: ${report.otherNetwork.length} job(s) in ${report.region} use another network, and Vertex uses one network per region at a time, ` +
+        `so a run on ${network} would fail: ${report.otherNetwork.map((j) => `${j.name} (${j.displayName ?? ''}, ${j.state}, ${j.network})`).join('; ')}. ` +
+        'Wait for them to finish or cancel them, then retry.',
+    );
+  }
+}
+
+/** `{projectNumber or id, name}` of a network path or URL, to compare the two project forms. */
+function networkKey(network: string): { project: string; name: string } | undefined {
+  const m = /projects\/([^/]+)\/global\/networks\/([^/]+)$/.exec(network);
+  return m ? { project: m[1]!, name: m[2]! } : undefined;
+}
+
+/** True when `jobNetwork` names the same VPC as ours (by project id or number). */
+export function sameNetwork(jobNetwork: string, ours: { project: string; projectNumber: string; name: string }): boolean {
+  const key = networkKey(jobNetwork);
+  return key !== undefined && key.name === ours.name && (key.project === ours.project || key.project === ours.projectNumber);
+}
+
+export async function vertexPreflight(t: Transport, project: string, region: string, ours: { project: string; projectNumber: string; name: string }): Promise<PreflightReport> {
+  const [pipelines, customs] = await Promise.all([listPipelineJobs(t, project, region, ACTIVE_PIPELINE_STATES), listCustomJobs(t, project, region, ACTIVE_JOB_STATES)]);
+  const active: ActiveJob[] = [
+    ...pipelines.map((j) => ({ kind: 'pipelineJob' as const, name: j.name, displayName: j.displayName, state: j.state ?? '', network: j.network ?? '' })),
+    ...customs.map((j) => ({ kind: 'customJob' as const, name: j.name, displayName: j.displayName, state: j.state ?? '', network: j.jobSpec?.network ?? '' })),
+  ].filter((j) => j.network !== '');
+  return { region, active: active.length, otherNetwork: active.filter((j) => !sameNetwork(j.network, ours)) };
+}
