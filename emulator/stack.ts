@@ -43,6 +43,8 @@ export function sampleEnv(emulatorUrl: string): Record<string, string> {
     NETREFLEX_NAT_MIG: SAMPLE.nat.mig,
     NETREFLEX_DESTINATIONS: SAMPLE.destinations.join(','),
     NETREFLEX_PEERING: SAMPLE.psa.peering,
+    NETREFLEX_CONFIG_BUCKET: SAMPLE.bucket.name,
+    NETREFLEX_ALLOWLIST_OBJECT: SAMPLE.bucket.allowlistObject,
     NETREFLEX_PROJECT_NUMBER: SAMPLE.projectNumber,
     NETREFLEX_SETTLE_POLL_MS: '200',
     NETREFLEX_SETTLE_TIMEOUT_SECONDS: '60',
@@ -68,6 +70,14 @@ const WIRING: Wiring[] = [
     ],
   },
   { target: 'natRoutesSync', signatureType: 'http', subscriptions: [] },
+  {
+    target: 'armorAllowlist',
+    signatureType: 'cloudevent',
+    subscriptions: [
+      { type: 'google.cloud.storage.object.v1.finalized', filters: { bucket: SAMPLE.bucket.name } },
+      { type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${TICK_TOPIC}` } },
+    ],
+  },
   { target: 'peeringRanges', signatureType: 'http', subscriptions: [] },
   {
     target: 'pipelineRequests',

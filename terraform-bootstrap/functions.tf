@@ -79,11 +79,12 @@ locals {
       timeout     = 300
       invokers    = ["eventarc"]
       env = {
-        NETREFLEX_PROJECT          = var.project_id
-        NETREFLEX_REGION           = var.region
-        NETREFLEX_LOG_LEVEL        = var.log_level
-        NETREFLEX_CONFIG_BUCKET    = google_storage_bucket.config.name
-        NETREFLEX_ALLOWLIST_OBJECT = var.allowlist_object
+        NETREFLEX_PROJECT           = var.project_id
+        NETREFLEX_REGION            = var.region
+        NETREFLEX_LOG_LEVEL         = var.log_level
+        NETREFLEX_CONFIG_BUCKET     = google_storage_bucket.config.name
+        NETREFLEX_ALLOWLIST_OBJECT  = var.allowlist_object
+        NETREFLEX_ALLOWLIST_DRY_RUN = "false"
       }
     }
     peeringRanges = {

@@ -3,4 +3,5 @@ import type { Target } from './types.js';
 
 export const TARGETS: Record<string, () => Promise<Target>> = {
   routes: async () => (await import('./routes.js')).routesTarget,
+  allowlist: async () => (await import('./allowlist.js')).allowlistTarget,
 };

@@ -21,6 +21,7 @@ export const ALLOWLIST_REFUSALS = [
   'band-full',
   'ownership-conflict',
   'unresolved-source',
+  'missing-policy',
 ] as const;
 export type AllowlistRefusal = (typeof ALLOWLIST_REFUSALS)[number];
 

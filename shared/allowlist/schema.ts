@@ -3,7 +3,7 @@
  * to the config bucket. Every object is strict — an unknown key is an error, because a typo such
  * as `expire:` would otherwise silently keep an entry open forever.
  *
- * The README (shared/allowlist/README.md) documents every field; keep the two in step.
+ * The README (section "The allowlist file") documents every field; keep the two in step.
  */
 import { z } from 'zod';
 import { resourceName } from '../config/common.js';

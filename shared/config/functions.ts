@@ -6,6 +6,7 @@
 import type { EnvSchema } from './env.js';
 import type { ApiMethod } from '../gcp/permissions.js';
 import { natRoutesEnv } from './nat-routes.js';
+import { armorAllowlistEnv } from './armor-allowlist.js';
 import { peeringRangesEnv } from './peering-ranges.js';
 import { pipelineRequestsEnv } from './pipeline-requests.js';
 
@@ -64,6 +65,17 @@ export const FUNCTIONS: FunctionSpec[] = [
       'compute.instanceTemplates.get', 'compute.regionOperations.wait', 'compute.routers.get',
       'servicenetworking.services.connections.list', 'servicenetworking.services.connections.create', 'servicenetworking.services.connections.patch', 'servicenetworking.operations.get',
       'aiplatform.pipelineJobs.list', 'aiplatform.customJobs.list',
+    ],
+  },
+  {
+    entryPoint: 'armorAllowlist',
+    folder: 'functions/armor-allowlist',
+    signatureType: 'cloudevent',
+    env: armorAllowlistEnv,
+    calls: [
+      'storage.objects.get', 'compute.securityPolicies.get', 'compute.securityPolicies.getRule', 'compute.securityPolicies.addRule',
+      'compute.securityPolicies.patchRule', 'compute.securityPolicies.removeRule', 'compute.securityPolicies.setLabels', 'compute.globalOperations.wait',
+      'compute.routers.get', 'compute.routers.getRouterStatus', 'compute.addresses.get',
     ],
   },
 ];

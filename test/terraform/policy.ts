@@ -20,7 +20,6 @@ export const TF_DIR = join(REPO_ROOT, 'terraform-bootstrap');
  * functions.tf / iam.tf).
  */
 export const PENDING_FUNCTIONS: readonly string[] = [
-  'armorAllowlist', // issue 3
 ];
 
 /**

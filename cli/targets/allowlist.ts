@@ -1,0 +1,52 @@
+/**
+ * `netreflex plan allowlist` / `apply allowlist`: the armorAllowlist sync from a terminal. `plan`
+ * reads the bucket object (or a local file with `--object <path>`, to see a change before
+ * uploading it) and prints the steps in the order they would run; `apply` runs them on the bucket
+ * object — the file in the bucket stays the source of truth, so a local file is never applied.
+ */
+import { readFile } from 'node:fs/promises';
+import { loadArmorAllowlistConfig } from '../../shared/config/armor-allowlist.js';
+import { ConfigError } from '../../shared/errors.js';
+import { Transport } from '../../shared/gcp/transport.js';
+import { reconcileAllowlist, type AllowlistReport, type PolicyReport } from '../../shared/armor-allowlist/reconcile.js';
+import { describeReport } from '../../shared/armor-allowlist/describe.js';
+import { table } from '../table.js';
+import type { Target, TargetOptions, TargetResult } from './types.js';
+
+const list = (cidrs: readonly string[]) => (cidrs.length > 4 ? `${cidrs.slice(0, 4).join(' ')} +${cidrs.length - 4}` : cidrs.join(' '));
+
+function policyBlock(p: PolicyReport): string[] {
+  const lines = [`Policy ${p.policy} (${p.mode ?? 'sync'}): ${p.status}${p.reason ? ` — ${p.reason}` : ''}`];
+  if (p.steps.length === 0) lines.push('No changes: the owned rules already allow exactly what the file allows.');
+  else lines.push(table(['#', 'step', 'priority', 'list', 'ranges', 'added', 'removed'], p.steps.map((s, i) => [i + 1, `${s.kind}${s.bridge ? ' (bridge)' : ''}${s.preview ? ' (preview)' : ''}`, s.priority, s.list, s.ranges, list(s.added), list(s.removed)])));
+  if (p.results.length) lines.push('', table(['applied', 'priority', 'ok', 'ms', 'error'], p.results.map((r) => [r.step.kind, r.step.priority, r.ok ? (r.noop ? 'already' : 'yes') : 'NO', r.ms, r.error])));
+  if (p.verify) lines.push(p.verify.converged ? 'Verified: a fresh plan on the policy as read back is empty.' : `Not verified${p.verify.missing.length ? `; not allowed yet: ${list(p.verify.missing)}` : ''}${p.verify.extra.length ? `; allowed beyond the file: ${list(p.verify.extra)}` : ''}`);
+  return lines;
+}
+
+export function renderAllowlist(report: AllowlistReport, json: boolean): TargetResult {
+  const exitCode = report.status === 'refused' || report.status === 'failed' ? 1 : 0;
+  if (json) return { output: JSON.stringify(report, null, 2), exitCode };
+  const lines = report.policies.flatMap((p) => [...policyBlock(p), '']);
+  if (report.refusal?.problems) lines.push(...report.refusal.problems);
+  lines.push(...report.warnings.map((w) => `warning: ${w}`));
+  lines.push(`Status: ${describeReport(report)}`);
+  return { output: lines.join('\n'), exitCode };
+}
+
+async function run(opts: TargetOptions, dryRun: boolean): Promise<TargetResult> {
+  const cfg = loadArmorAllowlistConfig(opts.env);
+  const path = typeof opts.flags.object === 'string' ? opts.flags.object : undefined;
+  if (path && !dryRun) throw new ConfigError(`apply allowlist applies gs://${cfg.bucket}/${cfg.object}, the reviewed source of truth; upload ${path} there (after \`netreflex validate ${path}\`) instead of applying it from disk`);
+  const localFile = path ? { source: path, text: await readFile(path) } : undefined;
+  const transport = new Transport({ emulatorHost: cfg.emulatorHost, region: cfg.region });
+  const report = await reconcileAllowlist(transport, cfg, { now: new Date(), dryRun, ...(localFile ? { localFile } : {}) });
+  return renderAllowlist(report, opts.json);
+}
+
+export const allowlistTarget: Target = {
+  name: 'allowlist',
+  description: 'Cloud Armor allow rules from the allowlist file in the config bucket (armorAllowlist)',
+  plan: (opts) => run(opts, true),
+  apply: (opts) => run(opts, false),
+};

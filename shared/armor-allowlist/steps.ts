@@ -1,0 +1,46 @@
+/** Allowlist steps as people read them: which rule, which list, which ranges come and go. */
+import type { AllowlistStep, SecurityPolicyRule } from '../plan/allowlist.js';
+import { ruleRanges } from '../plan/allowlist-rules.js';
+
+export interface StepSummary {
+  readonly kind: AllowlistStep['kind'];
+  readonly priority: number;
+  readonly list: string;
+  /** A temporary rule that keeps a rotation free of lock-out windows. */
+  readonly bridge?: true;
+  readonly preview?: boolean;
+  /** Ranges in the rule after the step (0 for a removal). */
+  readonly ranges: number;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+const cidrsOf = (rule: SecurityPolicyRule | undefined) => (rule ? [...new Set(ruleRanges(rule).map((r) => r.cidr))] : []);
+
+export function describeStep(step: AllowlistStep): StepSummary {
+  const before = step.kind === 'addRule' ? [] : cidrsOf(step.before);
+  const after = step.kind === 'removeRule' ? [] : cidrsOf(step.rule);
+  return {
+    kind: step.kind,
+    priority: step.priority,
+    list: step.list,
+    ...('bridge' in step && step.bridge ? { bridge: true as const } : {}),
+    ...(step.kind === 'removeRule' ? {} : { preview: step.rule.preview }),
+    ranges: after.length,
+    added: after.filter((c) => !before.includes(c)),
+    removed: before.filter((c) => !after.includes(c)),
+  };
+}
+
+/** Same rule as Cloud Armor evaluates it: action, preview, description and the set of ranges. */
+export function sameRule(a: SecurityPolicyRule | undefined, b: SecurityPolicyRule | undefined): boolean {
+  if (!a || !b) return a === b;
+  const [ra, rb] = [cidrsOf(a), cidrsOf(b)];
+  return a.action === b.action && (a.preview === true) === (b.preview === true) && (a.description ?? '') === (b.description ?? '') && ra.length === rb.length && ra.every((c) => rb.includes(c));
+}
+
+/** Same rule set, priority by priority. */
+export function sameRules(a: readonly SecurityPolicyRule[], b: readonly SecurityPolicyRule[]): boolean {
+  const byPriority = new Map(b.map((r) => [r.priority, r]));
+  return a.length === b.length && a.every((r) => sameRule(r, byPriority.get(r.priority)));
+}

@@ -1,0 +1,30 @@
+/**
+ * Verify: read the policy back and compare what it actually lets through with what the file
+ * wants. Converged means a fresh plan on the read-back rules is empty (plan(x, x) = nothing).
+ */
+import { aggregate, parseCidr, subtract, toCidrs } from '../net/cidr.js';
+import type { SecurityPolicy } from '../gcp/security-policies.js';
+import { allowedBy, ownedRules } from '../plan/allowlist-rules.js';
+import { planAllowlist, type DesiredAllowlist, type SecurityPolicyRule } from '../plan/allowlist.js';
+import { errorMessage } from '../errors.js';
+
+export interface VerifyReport {
+  readonly converged: boolean;
+  /** Addresses the file allows (enforced lists) that the owned rules do not let through. */
+  readonly missing: readonly string[];
+  /** Addresses the owned rules let through that the file does not allow (expected in upsert-only). */
+  readonly extra: readonly string[];
+  readonly problem?: string;
+}
+
+export function verifyPolicy(policy: SecurityPolicy, desired: DesiredAllowlist): VerifyReport {
+  const rules = policy.rules as SecurityPolicyRule[];
+  try {
+    const allowed = allowedBy(ownedRules(rules, desired.priorities).map((o) => o.rule));
+    const want = aggregate(desired.lists.filter((l) => !l.preview).flatMap((l) => l.cidrs.map(parseCidr)));
+    const converged = planAllowlist(desired, rules, { force: true }).steps.length === 0;
+    return { converged, missing: toCidrs(subtract(want, allowed)), extra: toCidrs(subtract(allowed, want)) };
+  } catch (err) {
+    return { converged: false, missing: [], extra: [], problem: errorMessage(err) };
+  }
+}

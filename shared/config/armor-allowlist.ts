@@ -1,0 +1,51 @@
+/**
+ * Configuration of the armorAllowlist reconciler. The keys are the environment variable names;
+ * Terraform sets exactly these (test/terraform checks it) and the README lists them. What to allow
+ * lives in the allowlist file itself; these only say where the file is and whether to change anything.
+ */
+import { z } from 'zod';
+import { boolFromString, loadEnv } from './env.js';
+import { commonEnv } from './common.js';
+
+/** Cloud Storage bucket names: 3-63 chars of lowercase letters, digits, `-`, `_` and `.`. */
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name (3-63 lowercase letters, digits, -, _, .)');
+
+export const armorAllowlistEnv = z.object({
+  ...commonEnv,
+  /** The config bucket: only its finalized events reach the function (the Eventarc trigger filters on it). */
+  NETREFLEX_CONFIG_BUCKET: bucketName,
+  /** The allowlist object in that bucket; other objects' events are acknowledged and ignored. */
+  NETREFLEX_ALLOWLIST_OBJECT: z
+    .string()
+    .min(1)
+    .max(1024)
+    .regex(/^[^/][^\r\n]*$/, 'must be an object name without a leading / or line breaks')
+    .default('allowlists/inference-policy.yaml'),
+  /** Plan and log only, never change a rule: for a first deployment or a dry run of a new band. */
+  NETREFLEX_ALLOWLIST_DRY_RUN: boolFromString.default(false),
+});
+
+export type ArmorAllowlistEnv = z.infer<typeof armorAllowlistEnv>;
+
+export interface ArmorAllowlistConfig {
+  project: string;
+  region: string;
+  emulatorHost?: string;
+  logLevel: ArmorAllowlistEnv['NETREFLEX_LOG_LEVEL'];
+  bucket: string;
+  object: string;
+  dryRun: boolean;
+}
+
+export function loadArmorAllowlistConfig(env: Record<string, string | undefined>): ArmorAllowlistConfig {
+  const e = loadEnv(armorAllowlistEnv, env, 'armorAllowlist');
+  return {
+    project: e.NETREFLEX_PROJECT,
+    region: e.NETREFLEX_REGION,
+    emulatorHost: e.NETREFLEX_EMULATOR_HOST,
+    logLevel: e.NETREFLEX_LOG_LEVEL,
+    bucket: e.NETREFLEX_CONFIG_BUCKET,
+    object: e.NETREFLEX_ALLOWLIST_OBJECT,
+    dryRun: e.NETREFLEX_ALLOWLIST_DRY_RUN,
+  };
+}
