@@ -6,6 +6,7 @@
  * - (a) cold-start: natRoutes vs a bare Functions Framework function (and vs @google-cloud/compute)
  * - (b) route-convergence: 2 → 4 NAT VMs, 20 destinations, 300 ms operations vs sequential
  * - (c) allowlist-mutations: mutating calls per one-entry change of a 2,000-entry allowlist (floor 1)
+ * - (c′) allowlist-applied: the same change through the armorAllowlist sync on the local Google Cloud (rules + claim)
  * - (d) allowlist-planning: planning time at 100k entries vs cidr-tools on the same input
  * - (e) range-allocation: range allocation time on a crowded address plan
  */
@@ -13,5 +14,6 @@ import type { BenchModule } from './types.js';
 import { coldStartBench } from './cold-start.js';
 import { routeConvergenceBench } from './route-convergence.js';
 import { allowlistBench } from './allowlist.js';
+import { allowlistAppliedBench } from './allowlist-applied.js';
 
-export const BENCHES: BenchModule[] = [coldStartBench, routeConvergenceBench, allowlistBench];
+export const BENCHES: BenchModule[] = [coldStartBench, routeConvergenceBench, allowlistBench, allowlistAppliedBench];

@@ -106,6 +106,7 @@ async function syncPolicy(t: Transport, project: string, p: PreparedPolicy, ctx:
   let policy = p.policy;
   let plan = p.plan;
   let holding = false;
+  let lastFailure: string | undefined;
   for (let pass = 1; pass <= ctx.maxPasses; pass++) {
     report.passes = pass;
     if (plan.steps.length === 0) return finish(report, policy, p);
@@ -119,7 +120,10 @@ async function syncPolicy(t: Transport, project: string, p: PreparedPolicy, ctx:
       report.mutations += outcome.results.filter((r) => r.ok && !r.noop).length;
       if (outcome.stopped === 'superseded') return { ...report, status: 'superseded', reason: 'a newer sync claimed the policy mid-apply; it finishes the job' };
       const failed = outcome.results.find((r) => !r.ok);
-      if (failed?.transient) return { ...report, status: 'failed', retry: true, reason: `step ${failed.step.kind} at ${failed.step.priority} failed: ${failed.error}; later steps were not applied` };
+      const key = failed && `${failed.step.kind}@${failed.step.priority}`;
+      // Transient: retry the event. The same refusal twice running: Cloud Armor says no (quota, validation), not a race.
+      if (failed && (failed.transient || key === lastFailure)) return { ...report, status: 'failed', retry: failed.transient === true, reason: `step ${failed.step.kind} at ${failed.step.priority} failed: ${failed.error}; later steps were not applied` };
+      lastFailure = key;
     }
     policy = await getSecurityPolicy(t, project, p.name);
     const claim = claimOf(policy);
