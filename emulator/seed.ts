@@ -42,7 +42,7 @@ function seedNat(store: Store, migs: Migs, instanceNames: string[]): void {
   store.insert(globalCol(P, 'instanceTemplates'), {
     kind: 'compute#instanceTemplate', id: nextId(), name: SAMPLE.nat.template, selfLink: url(`global/instanceTemplates/${SAMPLE.nat.template}`),
     properties: {
-      machineType: 'e2-small', canIpForward: true,
+      machineType: 'e2-small', canIpForward: true, tags: { items: ['netreflex-nat'] },
       networkInterfaces: [
         { network: url(`global/networks/${SAMPLE.vpcA.network}`), subnetwork: url(`regions/${SAMPLE.region}/subnetworks/${SAMPLE.vpcA.subnet}`) },
         { network: url(`global/networks/${SAMPLE.vpcB.network}`), subnetwork: url(`regions/${SAMPLE.region}/subnetworks/${SAMPLE.vpcB.subnet}`) },

@@ -23,6 +23,8 @@ export interface InstanceSpec {
   nics: NicTemplate[];
   metadata?: { key: string; value: string }[];
   labels?: Record<string, string>;
+  /** Network tags (firewall targets such as `netreflex-nat`). */
+  tags?: string[];
   createdBy?: string;
 }
 
@@ -67,6 +69,7 @@ export function createInstanceResource(ctx: ComputeContext, spec: InstanceSpec):
     networkInterfaces: spec.nics.map((nic, i) => ({ kind: 'compute#networkInterface', name: `nic${i}`, network: nic.network, subnetwork: nic.subnetwork, networkIP: allocateIp(ctx, nic.subnetwork), stackType: 'IPV4_ONLY' })),
     metadata: { kind: 'compute#metadata', fingerprint: nextId().slice(-11), items: spec.metadata ?? [] },
     labels: spec.labels ?? {},
+    ...(spec.tags?.length ? { tags: { items: spec.tags, fingerprint: nextId().slice(-11) } } : {}),
     ...(spec.createdBy ? { createdBy: spec.createdBy } : {}),
     selfLink: computeUrl(`${col}/${spec.name}`),
   });

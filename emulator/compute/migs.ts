@@ -77,12 +77,13 @@ export class Migs {
   private spec(ref: MigRef, name: string, zone: string) {
     const mig = this.mig(ref);
     const template = this.ctx.store.get(globalCol(ref.project, 'instanceTemplates'), lastSegment(String(mig.instanceTemplate)));
-    const props = (template?.properties ?? {}) as { canIpForward?: boolean; machineType?: string; networkInterfaces?: NicTemplate[]; metadata?: { items?: { key: string; value: string }[] } };
+    const props = (template?.properties ?? {}) as { tags?: { items?: string[] }; canIpForward?: boolean; machineType?: string; networkInterfaces?: NicTemplate[]; metadata?: { items?: { key: string; value: string }[] } };
     return {
       project: ref.project,
       zone,
       name,
       canIpForward: props.canIpForward ?? false,
+      tags: props.tags?.items ?? [],
       machineType: props.machineType ?? 'e2-small',
       nics: props.networkInterfaces ?? [],
       metadata: withMetadata(props.metadata?.items ?? [], allInstancesMetadata(mig)),
