@@ -38,7 +38,7 @@ async function run(opts: TargetOptions, dryRun: boolean): Promise<TargetResult> 
   const cfg = loadArmorAllowlistConfig(opts.env);
   const path = typeof opts.flags.object === 'string' ? opts.flags.object : undefined;
   if (path && !dryRun) throw new ConfigError(`apply allowlist applies gs://${cfg.bucket}/${cfg.object}, the reviewed source of truth; upload ${path} there (after \`netreflex validate ${path}\`) instead of applying it from disk`);
-  const localFile = path ? { source: path, text: await readFile(path) } : undefined;
+  const localFile = path ? { source: path, bytes: await readFile(path) } : undefined;
   const transport = new Transport({ emulatorHost: cfg.emulatorHost, region: cfg.region });
   const report = await reconcileAllowlist(transport, cfg, { now: new Date(), dryRun, ...(localFile ? { localFile } : {}) });
   return renderAllowlist(report, opts.json);

@@ -38,13 +38,13 @@ export interface ReconcileOptions {
   /** Let a sync through that removes more than `maxRemovalShare` (like the file's `safety.force`). */
   readonly force?: boolean;
   /** Plan this local file instead of the bucket object (`netreflex plan allowlist --object`); never applied. */
-  readonly localFile?: { readonly source: string; readonly text: string | Uint8Array };
+  readonly localFile?: { readonly source: string; readonly bytes: Uint8Array };
   readonly run?: string;
   /** Re-plan passes per policy before giving up (each one after a foreign change or failed verify). */
   readonly maxPasses?: number;
 }
 
-type FileRead = { readonly source: string; readonly generation?: string; readonly text: string | Uint8Array };
+type FileRead = { readonly source: string; readonly generation?: string; readonly bytes: Uint8Array };
 
 export async function reconcileAllowlist(t: Transport, cfg: ArmorAllowlistConfig, opts: ReconcileOptions): Promise<AllowlistReport> {
   const dryRun = opts.dryRun === true || cfg.dryRun || opts.localFile !== undefined;
@@ -52,7 +52,7 @@ export async function reconcileAllowlist(t: Transport, cfg: ArmorAllowlistConfig
   const base = { dryRun, warnings: [] as string[], policies: [] as PolicyReport[], mutations: 0, retry: false };
   if (read.kind === 'missing') return { ...base, status: 'ignored', source: read.source, why: `no allowlist object at ${read.source}; upload one (nothing was changed)` };
   if (read.kind === 'superseded') return { ...base, status: 'ignored', source: `gs://${cfg.bucket}/${cfg.object}#${opts.eventGeneration}`, generation: opts.eventGeneration, why: `generation ${opts.eventGeneration} is superseded by live generation ${read.live}; that upload is applied instead` };
-  const parsed = parseAllowlist(read.text, read.source);
+  const parsed = parseAllowlist(read.bytes, read.source);
   const report: AllowlistReport = { ...base, status: 'unchanged', source: read.source, ...(read.generation ? { generation: read.generation } : {}) };
   if (!parsed.ok) return refuse(report, { kind: 'invalid-file', message: new AllowlistFileError(read.source, parsed.problems).message, problems: parsed.problems.map(formatProblem) });
   report.warnings.push(...parsed.warnings.map(formatProblem));

@@ -6,12 +6,12 @@
  */
 import { ApiError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
-import { compareGenerations, getObjectMetadata, readObjectText, type StorageObject } from '../gcp/storage.js';
+import { compareGenerations, getObjectMetadata, readObjectBytes, type StorageObject } from '../gcp/storage.js';
 import { AllowlistFileError } from '../allowlist/errors.js';
 import { MAX_FILE_BYTES } from '../allowlist/safe-yaml.js';
 
 export type ObjectRead =
-  | { readonly kind: 'file'; readonly source: string; readonly generation: string; readonly text: string; readonly object: StorageObject }
+  | { readonly kind: 'file'; readonly source: string; readonly generation: string; readonly bytes: Uint8Array; readonly object: StorageObject }
   | { readonly kind: 'superseded'; readonly live: string }
   | { readonly kind: 'missing'; readonly source: string };
 
@@ -31,8 +31,8 @@ export async function readAllowlistObject(t: Transport, bucket: string, name: st
     throw new AllowlistFileError(`${source}#${meta.generation}`, [{ severity: 'error', message: `the file is ${meta.size} bytes; the limit is ${MAX_FILE_BYTES} (1 MiB): split the allowlist or merge entries into wider ranges`, path: '', line: 1, column: 1, source: `${source}#${meta.generation}` }]);
   }
   try {
-    const text = await readObjectText(t, bucket, name, meta.generation);
-    return { kind: 'file', source: `${source}#${meta.generation}`, generation: meta.generation, text, object: meta };
+    const bytes = await readObjectBytes(t, bucket, name, meta.generation);
+    return { kind: 'file', source: `${source}#${meta.generation}`, generation: meta.generation, bytes, object: meta };
   } catch (err) {
     // Replaced between the two reads: the newer generation is the truth now.
     if (err instanceof ApiError && err.code === 404) return eventGeneration === undefined ? readAllowlistObject(t, bucket, name) : { kind: 'superseded', live: '(newer)' };

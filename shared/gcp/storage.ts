@@ -25,8 +25,13 @@ const objectPath = (bucket: string, name: string) => `/storage/v1/b/${encodeURIC
 export const getObjectMetadata = (t: Transport, bucket: string, name: string) => t.request<StorageObject>({ service: 'storage', method: 'GET', path: objectPath(bucket, name) });
 
 /** `storage.objects.get` with `alt=media`: the object's bytes as UTF-8 text, of `generation` when given. */
-export const readObjectText = (t: Transport, bucket: string, name: string, generation?: string) =>
-  t.request<string>({ service: 'storage', method: 'GET', path: objectPath(bucket, name), query: { alt: 'media', generation }, responseType: 'text' });
+/** The object's bytes, undecoded: the caller decides what invalid UTF-8 means (the allowlist refuses it). */
+export async function readObjectBytes(t: Transport, bucket: string, name: string, generation?: string): Promise<Uint8Array> {
+  const data = await t.request<ArrayBuffer>({ service: 'storage', method: 'GET', path: objectPath(bucket, name), query: { alt: 'media', generation }, responseType: 'arraybuffer' });
+  return new Uint8Array(data);
+}
+
+export const readObjectText = async (t: Transport, bucket: string, name: string, generation?: string) => new TextDecoder().decode(await readObjectBytes(t, bucket, name, generation));
 
 /** Sign of `a - b` for two decimal int64 generation strings, without rounding through a JS number. */
 export function compareGenerations(a: string, b: string): number {

@@ -34,13 +34,13 @@ export interface Call {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   /** `text` for media downloads (a JSON file must come back as its bytes, not parsed). */
-  responseType?: 'json' | 'text';
+  responseType?: 'json' | 'text' | 'arraybuffer';
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 200, maxMs: 8_000 };
 
 interface Requester {
-  request<T>(opts: { url: string; method: string; data?: unknown; retry: boolean; headers?: Record<string, string>; responseType?: 'json' | 'text' }): Promise<{ data: T }>;
+  request<T>(opts: { url: string; method: string; data?: unknown; retry: boolean; headers?: Record<string, string>; responseType?: 'json' | 'text' | 'arraybuffer' }): Promise<{ data: T }>;
 }
 
 export class Transport {

@@ -40,7 +40,7 @@ const object = () => storage.bucket(SAMPLE.bucket.name).file(SAMPLE.bucket.allow
 const fn = () => stack.functions.get('armorAllowlist')!;
 
 /** Uploads `text` as a user would and waits until the function has answered its event. */
-async function upload(text: string): Promise<string> {
+async function upload(text: string | Buffer): Promise<string> {
   const file = object();
   await file.save(text, { contentType: 'text/yaml', resumable: false });
   await stack.emulator.events.idle();
@@ -105,7 +105,9 @@ describe('armorAllowlist under the Functions Framework', () => {
     expect((await policy()).fingerprint).toBe(before.fingerprint);
   });
 
-  const BAD: [string, string, RegExp][] = [
+  const BAD: [string, string | Buffer, RegExp][] = [
+    // A Latin-1 "Ä" (0xC4) inside a description: decoded leniently it would be a valid file.
+    ['bytes that are not UTF-8', Buffer.concat([Buffer.from(SAMPLE_FILE.slice(0, SAMPLE_FILE.indexOf('Partner A') + 8)), Buffer.from([0xc4]), Buffer.from(SAMPLE_FILE.slice(SAMPLE_FILE.indexOf('Partner A') + 9))]), /invalid-file/],
     ['a YAML syntax error', `${SAMPLE_FILE}\n  oops: [unclosed\n`, /invalid-file/],
     ['a world-open entry', withPartners('      - cidr: 0.0.0.0/0\n        description: everyone\n'), /invalid-file/],
     ['a removal of more than half the allowed addresses', withPartners('      - ip: 198.51.100.200\n        description: Partner B\n'), /removal-share/],
