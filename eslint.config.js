@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'bench/results/', '.ci/'] },
+  { ignores: ['node_modules/', 'dist/', 'bench/results/', '.ci/', '.netreflex/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

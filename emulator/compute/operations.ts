@@ -61,18 +61,20 @@ export class Operations {
 
   private finish(collection: string, name: string, req: OperationRequest, failure: string | undefined): void {
     let error: { errors: { code: string; message: string }[] } | undefined;
+    let httpError: HttpError = new HttpError(400, 'BAD REQUEST');
     if (failure) error = { errors: [{ code: 'INJECTED_FAILURE', message: failure }] };
     else {
       try {
         req.apply();
       } catch (err) {
-        const e = err instanceof HttpError ? err : new HttpError(500, String(err));
+        const e = (httpError = err instanceof HttpError ? err : new HttpError(500, String(err)));
         error = { errors: [{ code: e.reason.toUpperCase(), message: e.message }] };
       }
     }
     this.store.update(collection, name, (op) => {
       Object.assign(op, { status: 'DONE', progress: 100, endTime: nowIso() });
-      if (error) Object.assign(op, { error, httpErrorStatusCode: 400, httpErrorMessage: 'BAD REQUEST' });
+      // Compute reports the failed call's HTTP status on the operation (412 for a lost precondition, …).
+      if (error) Object.assign(op, { error, httpErrorStatusCode: httpError.code, httpErrorMessage: httpError.status.replace(/_/g, ' ') });
     });
     for (const wake of this.waiters.get(`${collection}/${name}`) ?? []) wake();
     this.waiters.delete(`${collection}/${name}`);

@@ -4,31 +4,23 @@
  * connectors reach the local Google Cloud, and everything is started and read through the
  * official clients (ExecutionsClient, PipelineServiceClient, Compute) as a user would. Workflow
  * waits are compressed (`emulator.workflows.timeScale`), so retries and polling cost no real time.
- *
- * peeringRanges (issue 4) runs when it is registered in FUNCTIONS; until then a stand-in answers
- * with the sample topology's range, and the range-exhaustion scenario is skipped.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import compute from '@google-cloud/compute';
 import { PassThroughClient } from 'google-auth-library';
 import type { ExecutionsClient } from '@google-cloud/workflows';
 import { startStack, type Stack } from '../../emulator/stack.js';
 import { SAMPLE } from '../../emulator/topology.js';
-import { deployRepoWorkflows, PIPELINE_REPLY_TOPIC, PIPELINE_REQUEST_TOPIC } from '../../emulator/workflows/repo.js';
-import { FUNCTIONS } from '../../shared/config/functions.js';
+import { PIPELINE_REPLY_TOPIC, PIPELINE_REQUEST_TOPIC } from '../../emulator/workflows/repo.js';
 import { computeClients, PROJECT, waitFor, type ComputeClients } from '../helpers/compute.js';
 import { networkOf, serviceNetworking, vertexClients } from '../helpers/vertex.js';
 import { awaitExecution, executionsClient, workflowName } from '../helpers/workflows.js';
 
 const WORKFLOW = workflowName('vertex-pipeline-run');
-const HAS_PEERING_RANGES = FUNCTIONS.some((f) => f.entryPoint === 'peeringRanges');
 
 let stack: Stack;
 let executions: ExecutionsClient;
 let c: ComputeClients;
-let standIn: Server | undefined;
 
 const request = (extra: Record<string, unknown> = {}) => ({ templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml', displayName: 'nightly-train', parallelJobs: 1, nodesPerJob: 8, ...extra });
 
@@ -37,27 +29,12 @@ async function run(argument: unknown) {
   return awaitExecution(executions, created.name!, 25_000);
 }
 
-/** The stand-in for peeringRanges until it lands: the sample range is already enough for 1 job. */
-async function startStandIn(): Promise<string> {
-  standIn = createServer((req, res) => {
-    req.resume();
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ reservedIpRanges: [SAMPLE.psa.address], capacity: { before: 1, after: 1, required: 1 }, changes: [], warnings: [] }));
-  });
-  await new Promise<void>((r) => standIn!.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`;
-}
-
 beforeAll(async () => {
   stack = await startStack({
-    functions: ['natRoutesSync', 'pipelineRequests', ...(HAS_PEERING_RANGES ? ['peeringRanges'] : [])],
+    functions: ['natRoutesSync', 'pipelineRequests', 'peeringRanges'],
     emulator: { natInstances: ['nat-w1', 'nat-w2'], settings: { operationLatencyMs: 20, instanceStepMs: 40, pipelineStepMs: 20, pipelineRunMs: 150 } },
   });
   stack.emulator.workflows.timeScale = 0.001;
-  if (!HAS_PEERING_RANGES) {
-    const urls = new Map([...stack.functions].map(([k, f]) => [k, f.url]));
-    deployRepoWorkflows(stack.emulator.workflows, urls, { NETREFLEX_PEERING_RANGES_URL: await startStandIn() });
-  }
   executions = executionsClient(stack.emulator.port);
   c = computeClients(stack.emulator.port);
   const policies = new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port: stack.emulator.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
@@ -66,7 +43,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await executions?.close();
-  standIn?.close();
   await stack?.stop();
 });
 
@@ -118,7 +94,7 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'check_input' });
   });
 
-  it.runIf(HAS_PEERING_RANGES)('range exhaustion: prepare_ranges fails naming the pool', async () => {
+  it('range exhaustion: prepare_ranges fails naming the pool', async () => {
     const done = await run(request({ parallelJobs: 100000 }));
     expect(done.state).toBe('FAILED');
     expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'prepare_ranges' });
