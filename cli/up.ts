@@ -50,6 +50,8 @@ function banner(stack: Stack, opts: UpOptions): string {
     '  npx netreflex plan routes                      # routes, NAT VMs, export state',
     '  npx tsx examples/recreate-nat-instance.ts     # recreate a NAT VM with the official client',
     '  npx netreflex plan routes                      # routes followed it: no changes',
+    '  npx tsx examples/run-pipeline.ts 40 8         # the vertex-pipeline-run workflow, official Workflows client',
+    '  npx netreflex status                           # the egress path link by link',
     '',
     'Ctrl-C stops everything.',
     '',
