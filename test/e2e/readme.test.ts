@@ -35,7 +35,8 @@ describe('README', () => {
   describe('the quick-start session against npm start', () => {
     let stack: Stack;
     beforeAll(async () => {
-      stack = await startStack({ functions: ['natRoutes'], tickMs: 0, emulator: { settings: { operationLatencyMs: 20, instanceStepMs: 50 } } });
+      stack = await startStack({ tickMs: 0, emulator: { settings: { operationLatencyMs: 20, instanceStepMs: 50, pipelineStepMs: 20, pipelineRunMs: 200 } } });
+      stack.emulator.workflows.timeScale = 0.01;
       stack.emulator.topics.publish('projects/netreflex-demo/topics/netreflex-tick', [{ data: '{}' }]);
       await stack.emulator.events.idle();
     }, 60_000);
@@ -61,5 +62,18 @@ describe('README', () => {
       expect(outputs[2]).toMatch(/No changes: 4 routes already as desired/);
       expect(outputs[2]).toMatch(/Status: ok/);
     }, 120_000);
+
+    it('runs the pipeline block: 40 parallel jobs get a new range, the run succeeds, status is all OK', async () => {
+      const lines = shellBlockAfter('Run a whole pipeline through the orchestration');
+      const env = { ...process.env, NETREFLEX_EMULATOR_HOST: stack.emulator.url };
+      const outputs: string[] = [];
+      for (const line of lines) {
+        const [cmd, ...args] = line.split(/\s+/);
+        outputs.push((await run(cmd!, args, { env, cwd: new URL('../..', import.meta.url).pathname, timeout: 90_000 })).stdout);
+      }
+      expect(outputs[0]).toMatch(/SUCCEEDED/);
+      expect(outputs[0]).toMatch(/"netreflex-psa-10-99-0-0-16"/);
+      expect(outputs[1]).toMatch(/egress path OK/);
+    }, 180_000);
   });
 });
