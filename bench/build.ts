@@ -1,6 +1,6 @@
 /**
  * Compiles what a deployed function runs (functions/, shared/) plus the bench fixtures to plain
- * JS, one file per source file as `npm run build` deploys them, so cold start is measured
+ * JS, one file per source file, then bundles functions/ as `npm run build` deploys it, so cold start is measured
  * without tsx's own start-up cost. esbuild (present through tsx) takes about a second; when it
  * is missing, `tsc -p tsconfig.build.json` does the same in ~30 s. The output sits under
  * `.netreflex/` inside the repository so that `node_modules` resolves as in a deployment.
@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { buildFunctions } from '../cli/build.js';
 
 const SOURCES = ['functions', 'shared', 'bench/fixtures'];
 
@@ -38,11 +39,15 @@ async function withTsc(root: string, outdir: string): Promise<void> {
   });
 }
 
-/** Builds into `<root>/.netreflex/bench-build` and answers that directory. */
+/**
+ * Builds into `<root>/.netreflex/bench-build` and answers that directory. functions/ is then
+ * replaced by the deployable bundle of `netreflex build`, so cold start measures what deploys.
+ */
 export async function compileForBench(root: string): Promise<string> {
   const outdir = path.join(root, '.netreflex', 'bench-build');
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
   if (!(await withEsbuild(root, outdir))) await withTsc(root, outdir);
+  await buildFunctions(path.join(outdir, 'functions'));
   return outdir;
 }

@@ -64,6 +64,14 @@ program
   });
 
 program
+  .command('build')
+  .description('bundle the functions for deployment into dist/functions (npm run build, gcp-build)')
+  .action(async () => {
+    const { buildFunctions } = await import('./build.js');
+    console.log(`netreflex: built ${await buildFunctions()}`);
+  });
+
+program
   .command('up')
   .description('run netreflex locally: the local Google Cloud with the sample topology and every function (npm start)')
   .option('--port <port>', 'emulator port (functions take the next ones)', int('--port'), Number(process.env.NETREFLEX_PORT ?? 8090))

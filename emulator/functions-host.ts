@@ -35,7 +35,10 @@ const require = createRequire(import.meta.url);
 
 export async function spawnFunction(opts: SpawnOptions): Promise<FunctionProcess> {
   const ffMain = path.join(path.dirname(require.resolve('@google-cloud/functions-framework')), 'main.js');
-  const args = ['--import', 'tsx', ffMain, `--target=${opts.target}`, `--signature-type=${opts.signatureType}`, `--source=${opts.source ?? path.join(root, 'functions/index.ts')}`, `--port=${opts.port}`];
+  const source = opts.source ?? path.join(root, 'functions/index.ts');
+  // Built JavaScript (the deployable bundle) runs as deployed: without the TypeScript loader.
+  const loader = source.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const args = [...loader, ffMain, `--target=${opts.target}`, `--signature-type=${opts.signatureType}`, `--source=${source}`, `--port=${opts.port}`];
   const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, METADATA_SERVER_DETECTION: 'none', ...opts.env, FUNCTION_TARGET: opts.target, FUNCTION_SIGNATURE_TYPE: opts.signatureType, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
