@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { boolFromString, loadEnv } from './env.js';
-import { commonEnv } from './common.js';
+import { commonConfig, commonEnv, type CommonConfig } from './common.js';
 
 /** Cloud Storage bucket names: 3-63 chars of lowercase letters, digits, `-`, `_` and `.`. */
 const bucketName = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name (3-63 lowercase letters, digits, -, _, .)');
@@ -27,11 +27,7 @@ export const armorAllowlistEnv = z.object({
 
 export type ArmorAllowlistEnv = z.infer<typeof armorAllowlistEnv>;
 
-export interface ArmorAllowlistConfig {
-  project: string;
-  region: string;
-  emulatorHost?: string;
-  logLevel: ArmorAllowlistEnv['NETREFLEX_LOG_LEVEL'];
+export interface ArmorAllowlistConfig extends CommonConfig {
   bucket: string;
   object: string;
   dryRun: boolean;
@@ -40,10 +36,7 @@ export interface ArmorAllowlistConfig {
 export function loadArmorAllowlistConfig(env: Record<string, string | undefined>): ArmorAllowlistConfig {
   const e = loadEnv(armorAllowlistEnv, env, 'armorAllowlist');
   return {
-    project: e.NETREFLEX_PROJECT,
-    region: e.NETREFLEX_REGION,
-    emulatorHost: e.NETREFLEX_EMULATOR_HOST,
-    logLevel: e.NETREFLEX_LOG_LEVEL,
+    ...commonConfig(e),
     bucket: e.NETREFLEX_CONFIG_BUCKET,
     object: e.NETREFLEX_ALLOWLIST_OBJECT,
     dryRun: e.NETREFLEX_ALLOWLIST_DRY_RUN,

@@ -16,3 +16,25 @@ export const commonEnv = {
   NETREFLEX_PUBSUB_EMULATOR_HOST: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:8095').optional(),
   NETREFLEX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 };
+
+type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>>;
+
+/** What every function knows about where it runs, as its config object's first fields. */
+export interface CommonConfig {
+  project: string;
+  region: string;
+  /** Base URL of the local Google Cloud; unset = the real APIs. */
+  emulatorHost?: string;
+  pubsubEmulatorHost?: string;
+  logLevel: CommonEnv['NETREFLEX_LOG_LEVEL'];
+}
+
+export function commonConfig(e: CommonEnv): CommonConfig {
+  return {
+    project: e.NETREFLEX_PROJECT,
+    region: e.NETREFLEX_REGION,
+    emulatorHost: e.NETREFLEX_EMULATOR_HOST,
+    pubsubEmulatorHost: e.NETREFLEX_PUBSUB_EMULATOR_HOST,
+    logLevel: e.NETREFLEX_LOG_LEVEL,
+  };
+}

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { boolFromString, intFromString, list, loadEnv } from './env.js';
-import { commonEnv, resourceName } from './common.js';
+import { commonConfig, commonEnv, resourceName, type CommonConfig } from './common.js';
 import { cidr } from '../net/cidr-schema.js';
 import { ConfigError } from '../errors.js';
 
@@ -35,12 +35,7 @@ export const natRoutesEnv = z.object({
 
 export type NatRoutesEnv = z.infer<typeof natRoutesEnv>;
 
-export interface NatRoutesConfig {
-  project: string;
-  region: string;
-  emulatorHost?: string;
-  pubsubEmulatorHost?: string;
-  logLevel: NatRoutesEnv['NETREFLEX_LOG_LEVEL'];
+export interface NatRoutesConfig extends CommonConfig {
   network: string;
   mig: string;
   destinations: string[];
@@ -66,11 +61,7 @@ export function loadNatRoutesConfig(env: Record<string, string | undefined>): Na
     ]);
   }
   return {
-    project: e.NETREFLEX_PROJECT,
-    region: e.NETREFLEX_REGION,
-    emulatorHost: e.NETREFLEX_EMULATOR_HOST,
-    pubsubEmulatorHost: e.NETREFLEX_PUBSUB_EMULATOR_HOST,
-    logLevel: e.NETREFLEX_LOG_LEVEL,
+    ...commonConfig(e),
     network: e.NETREFLEX_NETWORK,
     mig: e.NETREFLEX_NAT_MIG,
     destinations: e.NETREFLEX_DESTINATIONS,

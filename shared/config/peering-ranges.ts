@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { list, loadEnv } from './env.js';
-import { commonEnv, resourceName } from './common.js';
+import { commonConfig, commonEnv, resourceName, type CommonConfig } from './common.js';
 import { cidr } from '../net/cidr-schema.js';
 import { DEFAULT_RANGE_OPTIONS, type RangePlanOptions } from '../plan/ranges.js';
 
@@ -26,12 +26,8 @@ export const peeringRangesEnv = z.object({
   NETREFLEX_NAT_NAME: resourceName.default('nat-egress'),
 });
 
-export interface PeeringRangesConfig {
-  project: string;
+export interface PeeringRangesConfig extends CommonConfig {
   projectNumber: string;
-  region: string;
-  emulatorHost?: string;
-  logLevel: z.infer<typeof peeringRangesEnv>['NETREFLEX_LOG_LEVEL'];
   network: string;
   natMig: string;
   natRouter: string;
@@ -44,11 +40,8 @@ export interface PeeringRangesConfig {
 export function loadPeeringRangesConfig(env: Record<string, string | undefined>): PeeringRangesConfig {
   const e = loadEnv(peeringRangesEnv, env, 'peeringRanges');
   return {
-    project: e.NETREFLEX_PROJECT,
+    ...commonConfig(e),
     projectNumber: e.NETREFLEX_PROJECT_NUMBER,
-    region: e.NETREFLEX_REGION,
-    emulatorHost: e.NETREFLEX_EMULATOR_HOST,
-    logLevel: e.NETREFLEX_LOG_LEVEL,
     network: e.NETREFLEX_NETWORK,
     natMig: e.NETREFLEX_NAT_MIG,
     natRouter: e.NETREFLEX_NAT_ROUTER,

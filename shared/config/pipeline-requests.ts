@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { loadEnv } from './env.js';
-import { commonEnv, resourceName } from './common.js';
+import { commonConfig, commonEnv, resourceName, type CommonConfig } from './common.js';
 
 export const pipelineRequestsEnv = z.object({
   ...commonEnv,
@@ -15,12 +15,7 @@ export const pipelineRequestsEnv = z.object({
   NETREFLEX_REPLY_TOPIC: resourceName.default('netreflex-pipeline-replies'),
 });
 
-export interface PipelineRequestsConfig {
-  project: string;
-  region: string;
-  emulatorHost?: string;
-  pubsubEmulatorHost?: string;
-  logLevel: z.infer<typeof pipelineRequestsEnv>['NETREFLEX_LOG_LEVEL'];
+export interface PipelineRequestsConfig extends CommonConfig {
   workflow: string;
   replyTopic: string;
 }
@@ -28,11 +23,7 @@ export interface PipelineRequestsConfig {
 export function loadPipelineRequestsConfig(env: Record<string, string | undefined>): PipelineRequestsConfig {
   const e = loadEnv(pipelineRequestsEnv, env, 'pipelineRequests');
   return {
-    project: e.NETREFLEX_PROJECT,
-    region: e.NETREFLEX_REGION,
-    emulatorHost: e.NETREFLEX_EMULATOR_HOST,
-    pubsubEmulatorHost: e.NETREFLEX_PUBSUB_EMULATOR_HOST,
-    logLevel: e.NETREFLEX_LOG_LEVEL,
+    ...commonConfig(e),
     workflow: e.NETREFLEX_WORKFLOW,
     replyTopic: e.NETREFLEX_REPLY_TOPIC,
   };

@@ -1,18 +1,10 @@
 /** Compute Engine routes (global, immutable): list, insert-and-wait, delete-and-wait. */
 import type { Transport } from './transport.js';
+import type { ObservedRoute } from '../plan/routes.js';
 import { listAll, waitOperation, type ComputeOperation } from './operations.js';
 
-export interface Route {
-  name: string;
-  network: string;
-  destRange: string;
-  priority: number;
-  description?: string;
-  tags?: string[];
-  nextHopInstance?: string;
-  nextHopIlb?: string;
-  nextHopIp?: string;
-  nextHopGateway?: string;
+/** A route as Compute returns it: what the planner reads, plus output-only fields. */
+export interface Route extends ObservedRoute {
   warnings?: { code: string; message: string }[];
   selfLink?: string;
 }
