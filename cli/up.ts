@@ -53,6 +53,10 @@ function banner(stack: Stack, opts: UpOptions): string {
     '  npx tsx examples/run-pipeline.ts 40 8         # the vertex-pipeline-run workflow, official Workflows client',
     '  npx netreflex status                           # the egress path link by link',
     '',
+    'Your own code and the official clients: Compute, Storage, Vertex AI, Workflows on',
+    `  ${host}  (STORAGE_EMULATOR_HOST=${host}), Pub/Sub (gRPC) on PUBSUB_EMULATOR_HOST=${stack.emulator.pubsubHost};`,
+    '  set METADATA_SERVER_DETECTION=none so google-auth-library does not look for a GCE metadata server.',
+    '',
     'Ctrl-C stops everything.',
     '',
   ].join('\n');
@@ -64,7 +68,7 @@ export async function up(opts: UpOptions): Promise<void> {
     port: opts.port,
     functionsPort: opts.port + 1,
     tickMs: opts.tickSeconds * 1000,
-    emulator: { settings: { operationLatencyMs: opts.operationLatencyMs, instanceStepMs: opts.instanceStepMs, autohealDelayMs: opts.autohealSeconds * 1000 } },
+    emulator: { pubsubPort: opts.port + 10, settings: { operationLatencyMs: opts.operationLatencyMs, instanceStepMs: opts.instanceStepMs, autohealDelayMs: opts.autohealSeconds * 1000 } },
     env: { NETREFLEX_SETTLE_POLL_MS: '1000' },
     onLine: printLine,
   });

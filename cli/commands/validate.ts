@@ -40,8 +40,8 @@ function report(path: string, exitCode: number, problems: readonly Problem[], co
     const summary = config ? summaryOf(config) : undefined;
     return { exitCode, output: JSON.stringify({ source: path, valid: exitCode === 0, ...(fatal ? { error: fatal } : {}), problems, ...(summary ? { summary } : {}) }, null, 2) };
   }
+  if (fatal) return { exitCode, output: `error: ${fatal}` };
   const lines = problems.map(formatProblem);
-  if (fatal) lines.push(`error: ${fatal}`);
   lines.push(exitCode === 0 ? okLine(path, config!, problems) : failLine(path, problems));
   return { exitCode, output: lines.join('\n') };
 }
