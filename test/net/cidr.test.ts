@@ -123,11 +123,10 @@ describe('range sets', () => {
     );
   });
 
-  it('merges 100,000 addresses well under a second', () => {
+  // Speed is measured against cidr-tools by `npm run bench`, not asserted here.
+  it('merges 100,000 scattered addresses without losing one', () => {
     const cidrs: string[] = [];
     for (let i = 0; i < 100_000; i++) cidrs.push(`${10 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.${(i * 7) & 255}`);
-    const started = performance.now();
     expect(aggregateCidrs(cidrs)).toHaveLength(100_000);
-    expect(performance.now() - started).toBeLessThan(1500);
   });
 });
