@@ -21,7 +21,7 @@ locals {
       description = "Rebuilds the exported routes to the NAT VMs when the NAT MIG's instances change."
       memory      = "512Mi"
       timeout     = 300
-      invokers    = ["eventarc", "workflow"]
+      invokers    = ["eventarc"]
       env = {
         NETREFLEX_PROJECT             = var.project_id
         NETREFLEX_REGION              = var.region
