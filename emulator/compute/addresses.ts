@@ -122,24 +122,20 @@ function validateGlobalAddress(ctx: ComputeContext, project: string, body: unkno
   };
 }
 
-/** Names with an insert in flight: a second insert of the same name is a 409 at once. */
-const pending = new Set<string>();
-
 function insertGlobalAddress(ctx: ComputeContext, project: string, body: unknown): Resource {
   const address = validateGlobalAddress(ctx, project, body);
   const col = globalCol(project, 'addresses');
-  const key = `${col}/${address.name}`;
-  if (ctx.store.has(col, address.name) || pending.has(key)) throw alreadyExists(`projects/${project}/global/addresses/${address.name}`);
+  const path = `${col}/${address.name}`;
+  if (ctx.store.has(col, address.name) || ctx.operations.isReserved(path)) throw alreadyExists(path);
   if (address.purpose === 'VPC_PEERING') assertNoOverlap(ctx, project, address);
-  pending.add(key);
   return ctx.operations.start({
     project,
     scope: { kind: 'global' },
     methodId: 'compute.globalAddresses.insert',
     operationType: 'insert',
     targetLink: String(address.selfLink),
+    reserves: path,
     apply: () => {
-      pending.delete(key);
       if (ctx.store.has(col, address.name)) throw alreadyExists(`projects/${project}/global/addresses/${address.name}`);
       if (address.purpose === 'VPC_PEERING') assertNoOverlap(ctx, project, address);
       ctx.store.insert(col, address);

@@ -19,6 +19,12 @@ export interface OperationRequest {
   targetLink: string;
   /** Applies the change; an HttpError thrown here ends the operation with that error. */
   apply: () => void;
+  /**
+   * Resource path this operation creates. Compute holds the name from the moment the insert is
+   * accepted, so a second insert of it is a 409 at once, not only when the first one lands; the
+   * name is free again when the operation is DONE, whether it succeeded or failed.
+   */
+  reserves?: string;
 }
 
 const scopePath = (project: string, scope: OperationScope) =>
@@ -26,6 +32,7 @@ const scopePath = (project: string, scope: OperationScope) =>
 
 export class Operations {
   private readonly waiters = new Map<string, (() => void)[]>();
+  private readonly reserved = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -54,12 +61,19 @@ export class Operations {
       ...(req.scope.kind === 'zone' ? { zone: computeUrl(`projects/${req.project}/zones/${req.scope.zone}`) } : {}),
     };
     this.store.insert(collection, op);
+    if (req.reserves) this.reserved.add(req.reserves);
     const failure = this.faults.takeOperationFailure(req.methodId);
     setTimeout(() => this.finish(collection, name, req, failure), this.settings.operationLatencyMs);
     return op;
   }
 
+  /** Whether an operation still running will create the resource at `path`. */
+  isReserved(path: string): boolean {
+    return this.reserved.has(path);
+  }
+
   private finish(collection: string, name: string, req: OperationRequest, failure: string | undefined): void {
+    if (req.reserves) this.reserved.delete(req.reserves);
     let error: { errors: { code: string; message: string }[] } | undefined;
     let httpError: HttpError = new HttpError(400, 'BAD REQUEST');
     if (failure) error = { errors: [{ code: 'INJECTED_FAILURE', message: failure }] };

@@ -13,14 +13,6 @@ import { requireCidr, requireInt, requireName, requireObject } from './validate.
 
 const NEXT_HOPS = ['nextHopInstance', 'nextHopIp', 'nextHopGateway', 'nextHopIlb', 'nextHopVpnTunnel'] as const;
 
-/** Names with an insert in flight, per emulator: a second insert of the same name is a 409 at once. */
-const pendingByStore = new WeakMap<object, Set<string>>();
-function pendingNames(ctx: ComputeContext): Set<string> {
-  let set = pendingByStore.get(ctx.store);
-  if (!set) pendingByStore.set(ctx.store, (set = new Set()));
-  return set;
-}
-
 function validateRoute(ctx: ComputeContext, project: string, body: unknown): Resource {
   const r = requireObject(body, 'resource');
   const name = requireName(r.name);
@@ -84,24 +76,17 @@ function withWarnings(ctx: ComputeContext, route: Resource): Resource {
 function insertRoute(ctx: ComputeContext, project: string, body: unknown) {
   const route = validateRoute(ctx, project, body);
   const col = globalCol(project, 'routes');
-  const key = `${project}/${route.name}`;
-  const pending = pendingNames(ctx);
-  if (ctx.store.has(col, route.name) || pending.has(key)) throw alreadyExists(`projects/${project}/global/routes/${route.name}`);
-  pending.add(key);
-  const op = ctx.operations.start({
+  const path = `${col}/${route.name}`;
+  if (ctx.store.has(col, route.name) || ctx.operations.isReserved(path)) throw alreadyExists(path);
+  return ctx.operations.start({
     project,
     scope: { kind: 'global' },
     methodId: 'compute.routes.insert',
     operationType: 'insert',
     targetLink: String(route.selfLink),
-    apply: () => {
-      pending.delete(key);
-      ctx.store.insert(col, route);
-    },
+    reserves: path,
+    apply: () => void ctx.store.insert(col, route),
   });
-  if (op.status === 'DONE') pending.delete(key);
-  setTimeout(() => pending.delete(key), ctx.settings.operationLatencyMs + 5);
-  return op;
 }
 
 function deleteRoute(ctx: ComputeContext, project: string, name: string) {
