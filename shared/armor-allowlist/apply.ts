@@ -7,20 +7,16 @@
  * newer) or changed its rules (stop, re-plan from what is there). A step whose answer was lost
  * is judged by reading the rule back: already as wanted counts as done.
  */
-import { ApiError, errorMessage, isTransient } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { addSecurityPolicyRule, getSecurityPolicyRule, patchSecurityPolicyRule, removeSecurityPolicyRule, type SecurityPolicyRule as WireRule } from '../gcp/security-policies.js';
 import type { AllowlistStep, SecurityPolicyRule } from '../plan/allowlist.js';
+import { timed, type Timed } from '../util/timed.js';
 import { describeStep, sameRule, type StepSummary } from './steps.js';
 
-export interface StepResult {
+/** `noop`: the rule was already as wanted (a retried call whose first answer was lost). */
+export interface StepResult extends Readonly<Timed> {
   readonly step: StepSummary;
-  readonly ok: boolean;
-  /** The rule was already as wanted (a retried call whose first answer was lost). */
-  readonly noop?: boolean;
-  readonly error?: string;
-  readonly transient?: boolean;
-  readonly ms: number;
 }
 
 /** `go`, or why to stop before the next step. */
@@ -36,22 +32,11 @@ export async function applySteps(t: Transport, project: string, policy: string, 
   for (const [i, step] of steps.entries()) {
     const verdict = await guard(i);
     if (verdict !== 'go') return { results, stopped: verdict };
-    const result = await timed(step, () => applyIdempotent(t, project, policy, step));
+    const result: StepResult = { step: describeStep(step), ...(await timed(() => applyIdempotent(t, project, policy, step))) };
     results.push(result);
     if (!result.ok) return { results, stopped: 'failed' };
   }
   return { results };
-}
-
-async function timed(step: AllowlistStep, work: () => Promise<boolean>): Promise<StepResult> {
-  const started = performance.now();
-  const ms = () => Math.round(performance.now() - started);
-  try {
-    const noop = await work();
-    return { step: describeStep(step), ok: true, ...(noop ? { noop } : {}), ms: ms() };
-  } catch (err) {
-    return { step: describeStep(step), ok: false, error: errorMessage(err), transient: isTransient(err), ms: ms() };
-  }
 }
 
 /** Runs one step; on a refusal, answers true (no-op) when the rule is already as the step wants. */

@@ -4,21 +4,16 @@
  * success when the existing route is the same route (a duplicate or concurrent event got there
  * first); a 404 on a delete is success for the same reason.
  */
-import { ApiError, errorMessage, isTransient } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { deleteRoute, getRoute, insertRoute, type Route } from '../gcp/routes.js';
 import { mapLimit } from '../util/concurrency.js';
+import { timed, type Timed } from '../util/timed.js';
 import { resourcePath, type ObservedRoute, type RouteSpec } from '../plan/routes.js';
 
-export interface ChangeResult {
+export interface ChangeResult extends Timed {
   change: 'insert' | 'replace' | 'delete';
   name: string;
-  ok: boolean;
-  /** True when the API call changed nothing because the state was already as wanted. */
-  noop?: boolean;
-  error?: string;
-  transient?: boolean;
-  ms: number;
 }
 
 /**
@@ -29,15 +24,7 @@ export interface ChangeResult {
  */
 export const CONCURRENCY = 40;
 
-async function timed(change: ChangeResult['change'], name: string, work: () => Promise<boolean | void>): Promise<ChangeResult> {
-  const started = performance.now();
-  try {
-    const noop = (await work()) === true;
-    return { change, name, ok: true, ...(noop ? { noop } : {}), ms: Math.round(performance.now() - started) };
-  } catch (err) {
-    return { change, name, ok: false, error: errorMessage(err), transient: isTransient(err), ms: Math.round(performance.now() - started) };
-  }
-}
+const result = async (change: ChangeResult['change'], name: string, work: () => Promise<boolean | void>): Promise<ChangeResult> => ({ change, name, ...(await timed(work)) });
 
 /** How long a 409 waits for the same-named route to become readable (an insert still running). */
 export const PENDING_INSERT_WAITS_MS = [50, 100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000, 5_000, 5_000];
@@ -85,13 +72,13 @@ async function deleteIdempotent(t: Transport, project: string, name: string): Pr
 }
 
 export function applyInserts(t: Transport, project: string, inserts: readonly RouteSpec[]): Promise<ChangeResult[]> {
-  return mapLimit(inserts, CONCURRENCY, (r) => timed('insert', r.name, () => insertIdempotent(t, project, r)));
+  return mapLimit(inserts, CONCURRENCY, (r) => result('insert', r.name, () => insertIdempotent(t, project, r)));
 }
 
 /** Replacing a same-named route cannot be make-before-break; it runs after all inserts. */
 export function applyReplaces(t: Transport, project: string, replaces: readonly RouteSpec[]): Promise<ChangeResult[]> {
   return mapLimit(replaces, CONCURRENCY, (r) =>
-    timed('replace', r.name, async () => {
+    result('replace', r.name, async () => {
       await deleteIdempotent(t, project, r.name);
       await insertIdempotent(t, project, r);
     }),
@@ -99,5 +86,5 @@ export function applyReplaces(t: Transport, project: string, replaces: readonly 
 }
 
 export function applyDeletes(t: Transport, project: string, deletes: readonly ObservedRoute[]): Promise<ChangeResult[]> {
-  return mapLimit(deletes, CONCURRENCY, (r) => timed('delete', r.name, () => deleteIdempotent(t, project, r.name)));
+  return mapLimit(deletes, CONCURRENCY, (r) => result('delete', r.name, () => deleteIdempotent(t, project, r.name)));
 }

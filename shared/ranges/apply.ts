@@ -10,7 +10,7 @@
  * - connection, firewall, metadata: the fresh list plus what the plan adds; nothing to add = no-op;
  * - export: setting `exportCustomRoutes: true` again changes nothing.
  */
-import { ApiError, assertNever, errorMessage, isTransient } from '../errors.js';
+import { ApiError, assertNever } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import type { RangeChange } from '../plan/ranges.js';
@@ -20,17 +20,12 @@ import { createConnection, getConnection, patchReservedRanges } from '../gcp/ser
 import { getFirewall, patchFirewallSourceRanges } from '../gcp/firewalls.js';
 import { getRegionMig, patchMigMetadata } from '../gcp/instance-groups.js';
 import { setPeeringExport } from '../gcp/networks.js';
+import { timed, type Timed } from '../util/timed.js';
 import { publishedRanges, type RangeObservation } from './observe.js';
 
-export interface RangeChangeResult {
+export interface RangeChangeResult extends Timed {
   kind: RangeChange['kind'];
   description: string;
-  ok: boolean;
-  /** True when the step found the state already as wanted and wrote nothing. */
-  noop?: boolean;
-  error?: string;
-  transient?: boolean;
-  ms: number;
 }
 
 /** Existing entries in their order, then the wanted ones that are missing. */
@@ -39,14 +34,9 @@ const union = (current: readonly string[], wanted: readonly string[]) => [...cur
 export async function applyRangeChanges(t: Transport, cfg: PeeringRangesConfig, obs: RangeObservation, changes: readonly RangeChange[]): Promise<RangeChangeResult[]> {
   const results: RangeChangeResult[] = [];
   for (const change of changes) {
-    const started = performance.now();
-    try {
-      const noop = await applyOne(t, cfg, obs, change);
-      results.push({ kind: change.kind, description: describeRangeChange(change), ok: true, ...(noop ? { noop } : {}), ms: Math.round(performance.now() - started) });
-    } catch (err) {
-      results.push({ kind: change.kind, description: describeRangeChange(change), ok: false, error: errorMessage(err), transient: isTransient(err), ms: Math.round(performance.now() - started) });
-      break;
-    }
+    const result = { kind: change.kind, description: describeRangeChange(change), ...(await timed(() => applyOne(t, cfg, obs, change))) };
+    results.push(result);
+    if (!result.ok) break;
   }
   return results;
 }
