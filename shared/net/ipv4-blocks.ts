@@ -4,10 +4,10 @@
  * A PSA allocated range is a global address with an `address` and a `prefixLength`, and Compute
  * rejects one whose address is not aligned to its size. So allocation here works on aligned blocks
  * only: a block is `start` (an unsigned 32-bit integer) plus `prefix`, with `start` a multiple of
- * the block size. Parsing goes through ipaddr.js; IPv6 inputs parse to `undefined` because they can
+ * the block size. Parsing goes through the strict parser of ip-range.ts; IPv6 inputs parse to `undefined` because they can
  * never collide with an IPv4 pool (IPv6 subnets and routes are simply irrelevant here).
  */
-import ipaddr from 'ipaddr.js';
+import { parseCidr, type ParsedCidr } from './ip-range.js';
 
 /** An aligned IPv4 CIDR block. `start` is the network address as an unsigned 32-bit integer. */
 export interface Ipv4Block {
@@ -28,21 +28,19 @@ export function blockEnd(block: Ipv4Block): number {
 /**
  * Parses `10.98.0.0/21` (or a bare address, read as /32) into a block. Host bits are cleared, so
  * a route to `10.1.2.3/16` is treated as the whole /16 it touches. Returns `undefined` for IPv6;
- * throws a RangeError naming the text when it is neither.
+ * throws a RangeError naming the text when it is neither. Parsing goes through the strict,
+ * cached parser of shared/net/ip-range.ts: a crowded address plan is 20,000 ranges, and
+ * ipaddr.js made parsing most of the planning time (`npm run bench`, range allocation).
  */
 export function parseIpv4Block(text: string): Ipv4Block | undefined {
-  const trimmed = text.trim();
-  const withPrefix = trimmed.includes('/') ? trimmed : `${trimmed}/${trimmed.includes(':') ? 128 : 32}`;
-  let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
+  let parsed: ParsedCidr;
   try {
-    parsed = ipaddr.parseCIDR(withPrefix);
+    parsed = parseCidr(text.trim());
   } catch {
     throw new RangeError(`"${text}" is not an IP range (expected e.g. 10.98.0.0/21)`);
   }
-  const [addr, prefix] = parsed;
-  if (addr.kind() !== 'ipv4') return undefined;
-  const value = ipv4ToNumber(addr as ipaddr.IPv4);
-  return { start: value - (value % blockSize(prefix)), prefix };
+  if (parsed.family !== 4) return undefined;
+  return { start: Number(parsed.first), prefix: parsed.prefixLength };
 }
 
 /** Formats a block as `a.b.c.d/p`. */
@@ -55,9 +53,6 @@ export function numberToIpv4(value: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
 }
 
-function ipv4ToNumber(addr: ipaddr.IPv4): number {
-  return addr.octets.reduce((acc, octet) => acc * 256 + octet, 0);
-}
 
 /** True when the two blocks share at least one address. */
 export function overlaps(a: Ipv4Block, b: Ipv4Block): boolean {
