@@ -15,5 +15,6 @@ import { coldStartBench } from './cold-start.js';
 import { routeConvergenceBench } from './route-convergence.js';
 import { allowlistBench } from './allowlist.js';
 import { allowlistAppliedBench } from './allowlist-applied.js';
+import { rangeAllocationBench } from './ranges.js';
 
-export const BENCHES: BenchModule[] = [coldStartBench, routeConvergenceBench, allowlistBench, allowlistAppliedBench];
+export const BENCHES: BenchModule[] = [coldStartBench, routeConvergenceBench, allowlistBench, allowlistAppliedBench, rangeAllocationBench];
