@@ -7,12 +7,13 @@
  * `registerAddresses`, under `projects/{project}/regions/{region}/addresses`.)
  */
 import ipaddr from 'ipaddr.js';
-import { alreadyExists, badRequest, notFound } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import type { Router } from '../http.js';
 import { computePath, computeUrl, nextId, nowIso, type Resource } from '../store.js';
 import { globalCol, regionCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
+import { getResource, startInsert } from './resources.js';
 import { requireInt, requireName, requireObject } from './validate.js';
 
 export const ADDRESS_PURPOSES = ['VPC_PEERING', 'PRIVATE_SERVICE_CONNECT', 'GCE_ENDPOINT', 'SHARED_LOADBALANCER_VIP'] as const;
@@ -36,9 +37,7 @@ export const addressCidr = (a: Resource) => `${String(a.address)}/${Number(a.pre
 
 /** The global address `name` of `project`, or a 404 as Compute words it. */
 export function getGlobalAddress(ctx: ComputeContext, project: string, name: string): Resource {
-  const a = ctx.store.get(globalCol(project, 'addresses'), name);
-  if (!a) throw notFound(`projects/${project}/global/addresses/${name}`);
-  return a;
+  return getResource(ctx, globalCol(project, 'addresses'), name);
 }
 
 /** Everything in `network` a new PSA range must not overlap: other PSA ranges and every subnet range. */
@@ -124,21 +123,15 @@ function validateGlobalAddress(ctx: ComputeContext, project: string, body: unkno
 
 function insertGlobalAddress(ctx: ComputeContext, project: string, body: unknown): Resource {
   const address = validateGlobalAddress(ctx, project, body);
-  const col = globalCol(project, 'addresses');
-  const path = `${col}/${address.name}`;
-  if (ctx.store.has(col, address.name) || ctx.operations.isReserved(path)) throw alreadyExists(path);
-  if (address.purpose === 'VPC_PEERING') assertNoOverlap(ctx, project, address);
-  return ctx.operations.start({
+  return startInsert(ctx, {
     project,
     scope: { kind: 'global' },
     methodId: 'compute.globalAddresses.insert',
-    operationType: 'insert',
-    targetLink: String(address.selfLink),
-    reserves: path,
-    apply: () => {
-      if (ctx.store.has(col, address.name)) throw alreadyExists(`projects/${project}/global/addresses/${address.name}`);
+    collection: globalCol(project, 'addresses'),
+    resource: address,
+    reserveName: true,
+    check: () => {
       if (address.purpose === 'VPC_PEERING') assertNoOverlap(ctx, project, address);
-      ctx.store.insert(col, address);
     },
   });
 }
@@ -181,9 +174,7 @@ export function registerAddresses(router: Router, ctx: ComputeContext): void {
 
 /** The regional address `name`, with its users, or a 404 as Compute words it. */
 export function getRegionalAddress(ctx: ComputeContext, project: string, region: string, name: string): Resource {
-  const a = ctx.store.get(regionCol(project, region, 'addresses'), name);
-  if (!a) throw notFound(`projects/${project}/regions/${region}/addresses/${name}`);
-  return withUsers(ctx, project, region, a);
+  return withUsers(ctx, project, region, getResource(ctx, regionCol(project, region, 'addresses'), name));
 }
 
 function withUsers(ctx: ComputeContext, project: string, region: string, address: Resource): Resource {

@@ -5,12 +5,13 @@
  * whole — exactly one of `allowed`/`denied`, CIDRs with zero host bits, a direction-consistent
  * source or destination — and `name`/`network` cannot change.
  */
-import { alreadyExists, badRequest, notFound } from '../errors.js';
+import { badRequest } from '../errors.js';
 import type { Router } from '../http.js';
 import { computeUrl, nextId, nowIso, type Resource } from '../store.js';
 import { globalCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
+import { getResource, startInsert } from './resources.js';
 import { requireCidr, requireInt, requireName, requireObject } from './validate.js';
 
 const DIRECTIONS = ['INGRESS', 'EGRESS'] as const;
@@ -19,9 +20,7 @@ const MUTABLE = [...LIST_FIELDS, 'description', 'priority', 'allowed', 'denied',
 const PORT_PROTOCOLS = ['tcp', 'udp', 'sctp'];
 
 export function getFirewall(ctx: ComputeContext, project: string, name: string): Resource {
-  const fw = ctx.store.get(globalCol(project, 'firewalls'), name);
-  if (!fw) throw notFound(`projects/${project}/global/firewalls/${name}`);
-  return fw;
+  return getResource(ctx, globalCol(project, 'firewalls'), name);
 }
 
 function requireStrings(value: unknown, field: string): string[] {
@@ -85,18 +84,13 @@ function validateNew(ctx: ComputeContext, project: string, body: unknown): Resou
   });
 }
 
-function mutate(ctx: ComputeContext, project: string, fw: Resource, verb: 'insert' | 'patch' | 'delete', apply: () => void): Resource {
+function mutate(ctx: ComputeContext, project: string, fw: Resource, verb: 'patch' | 'delete', apply: () => void): Resource {
   return ctx.operations.start({ project, scope: { kind: 'global' }, methodId: `compute.firewalls.${verb}`, operationType: verb, targetLink: String(fw.selfLink), apply });
 }
 
 function insertFirewall(ctx: ComputeContext, project: string, body: unknown): Resource {
   const fw = validateNew(ctx, project, body);
-  const col = globalCol(project, 'firewalls');
-  if (ctx.store.has(col, fw.name)) throw alreadyExists(`projects/${project}/global/firewalls/${fw.name}`);
-  return mutate(ctx, project, fw, 'insert', () => {
-    if (ctx.store.has(col, fw.name)) throw alreadyExists(`projects/${project}/global/firewalls/${fw.name}`);
-    ctx.store.insert(col, fw);
-  });
+  return startInsert(ctx, { project, scope: { kind: 'global' }, methodId: 'compute.firewalls.insert', collection: globalCol(project, 'firewalls'), resource: fw });
 }
 
 /** PATCH: the body's fields replace the rule's; validated merged, applied when the operation ends. */

@@ -2,11 +2,11 @@
  * Zonal VM instances. The NAT VMs are created and deleted by their MIG (see migs.ts); people and
  * tests can also stop and start one, which is how `netreflex status` shows a broken link.
  */
-import { notFound } from '../errors.js';
 import type { Router } from '../http.js';
 import { computeUrl, nextId, nowIso, type Resource } from '../store.js';
 import { regionCol, zoneCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
+import { getResource } from './resources.js';
 import ipaddr from 'ipaddr.js';
 
 export interface NicTemplate {
@@ -31,9 +31,7 @@ export interface InstanceSpec {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function getInstance(ctx: ComputeContext, project: string, zone: string, name: string): Resource {
-  const inst = ctx.store.get(zoneCol(project, zone, 'instances'), name);
-  if (!inst) throw notFound(`projects/${project}/zones/${zone}/instances/${name}`);
-  return inst;
+  return getResource(ctx, zoneCol(project, zone, 'instances'), name);
 }
 
 /** Next free host address of a subnet (skipping network, gateway and addresses in use). */

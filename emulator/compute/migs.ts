@@ -10,6 +10,7 @@ import type { Router } from '../http.js';
 import { computePath, computeUrl, nextId, type Resource } from '../store.js';
 import { globalCol, regionCol, zoneCol, type ComputeContext } from './context.js';
 import { listResponse, paginate } from './list.js';
+import { getResource } from './resources.js';
 import { createInstanceResource, setInstanceStatus, type NicTemplate } from './instances.js';
 import { lastSegment, requireInt, requireObject } from './validate.js';
 
@@ -46,9 +47,7 @@ export class Migs {
   }
 
   private mig(ref: MigRef): Resource {
-    const mig = this.ctx.store.get(regionCol(ref.project, ref.region, 'instanceGroupManagers'), ref.name);
-    if (!mig) throw notFound(`projects/${ref.project}/regions/${ref.region}/instanceGroupManagers/${ref.name}`);
-    return mig;
+    return getResource(this.ctx, regionCol(ref.project, ref.region, 'instanceGroupManagers'), ref.name);
   }
 
   list(ref: MigRef): Managed[] {
@@ -394,9 +393,5 @@ export function registerInstanceTemplates(router: Router, ctx: ComputeContext): 
     const col = globalCol(r.params.project!, 'instanceTemplates');
     return listResponse('compute#instanceTemplateList', col, ctx.store.list(col), r.query);
   });
-  router.on('GET', `${base}/{template}`, 'compute.instanceTemplates.get', (r) => {
-    const t = ctx.store.get(globalCol(r.params.project!, 'instanceTemplates'), r.params.template!);
-    if (!t) throw notFound(`projects/${r.params.project}/global/instanceTemplates/${r.params.template}`);
-    return t;
-  });
+  router.on('GET', `${base}/{template}`, 'compute.instanceTemplates.get', (r) => getResource(ctx, globalCol(r.params.project!, 'instanceTemplates'), r.params.template!));
 }

@@ -9,6 +9,7 @@ import type { Router } from '../http.js';
 import { computePath, computeUrl, type Resource } from '../store.js';
 import { globalCol, regionCol, type ComputeContext } from './context.js';
 import { listResponse, paginate } from './list.js';
+import { getResource } from './resources.js';
 import { lastSegment, requireObject } from './validate.js';
 
 export interface Peering {
@@ -30,9 +31,7 @@ export interface RemoteRoute {
 }
 
 export function getNetwork(ctx: ComputeContext, project: string, name: string): Resource {
-  const net = ctx.store.get(globalCol(project, 'networks'), name);
-  if (!net) throw notFound(`projects/${project}/global/networks/${name}`);
-  return net;
+  return getResource(ctx, globalCol(project, 'networks'), name);
 }
 
 function updatePeering(ctx: ComputeContext, project: string, network: string, body: unknown) {
@@ -117,12 +116,7 @@ export function registerNetworks(router: Router, ctx: ComputeContext): void {
     const col = regionCol(r.params.project!, r.params.region!, 'subnetworks');
     return listResponse('compute#subnetworkList', col, ctx.store.list(col), r.query);
   });
-  router.on('GET', `${base}/regions/{region}/subnetworks/{subnetwork}`, 'compute.subnetworks.get', (r) => {
-    const col = regionCol(r.params.project!, r.params.region!, 'subnetworks');
-    const s = ctx.store.get(col, r.params.subnetwork!);
-    if (!s) throw notFound(`${col}/${r.params.subnetwork}`);
-    return s;
-  });
+  router.on('GET', `${base}/regions/{region}/subnetworks/{subnetwork}`, 'compute.subnetworks.get', (r) => getResource(ctx, regionCol(r.params.project!, r.params.region!, 'subnetworks'), r.params.subnetwork!));
 }
 
 /** The network a URL or partial path names, as `{project, name}`. */

@@ -5,7 +5,7 @@
  * which is the only place the IPs of an `AUTO_ONLY` NAT can be read.
  */
 import { createHash } from 'node:crypto';
-import { alreadyExists, badRequest, notFound } from '../errors.js';
+import { badRequest } from '../errors.js';
 import type { Request, Router } from '../http.js';
 import { computePath, computeUrl, nextId, nowIso, type Resource, type Store } from '../store.js';
 import { SAMPLE } from '../topology.js';
@@ -13,6 +13,7 @@ import { regionCol, type ComputeContext } from './context.js';
 import { getRegionalAddress, seedRegionalAddress } from './addresses.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
+import { getResource, startInsert } from './resources.js';
 import { requireName, requireObject } from './validate.js';
 
 export interface Nat {
@@ -30,9 +31,7 @@ const NAT_DEFAULTS = { udpIdleTimeoutSec: 30, icmpIdleTimeoutSec: 30, tcpEstabli
 const col = (project: string, region: string) => regionCol(project, region, 'routers');
 
 export function getRouter(ctx: ComputeContext, project: string, region: string, name: string): Resource {
-  const router = ctx.store.get(col(project, region), name);
-  if (!router) throw notFound(`projects/${project}/regions/${region}/routers/${name}`);
-  return router;
+  return getResource(ctx, col(project, region), name);
 }
 
 /** One NAT config, defaults filled in; MANUAL_ONLY needs `natIps` naming existing addresses of the region. */
@@ -126,18 +125,14 @@ function natIpInfo(ctx: ComputeContext, project: string, region: string, name: s
   };
 }
 
-function mutate(ctx: ComputeContext, p: Record<string, string>, verb: 'insert' | 'patch' | 'delete', targetLink: string, apply: () => void): Resource {
+function mutate(ctx: ComputeContext, p: Record<string, string>, verb: 'patch' | 'delete', targetLink: string, apply: () => void): Resource {
   return ctx.operations.start({ project: p.project!, scope: { kind: 'region', region: p.region! }, methodId: `compute.routers.${verb}`, operationType: verb, targetLink, apply });
 }
 
 function insert(ctx: ComputeContext, r: Request): Resource {
   const { project, region } = r.params as { project: string; region: string };
   const router = buildRouter(ctx, project, region, r.body);
-  if (ctx.store.has(col(project, region), router.name)) throw alreadyExists(`projects/${project}/regions/${region}/routers/${router.name}`);
-  return mutate(ctx, r.params, 'insert', String(router.selfLink), () => {
-    if (ctx.store.has(col(project, region), router.name)) throw alreadyExists(`projects/${project}/regions/${region}/routers/${router.name}`);
-    ctx.store.insert(col(project, region), router);
-  });
+  return startInsert(ctx, { project, scope: { kind: 'region', region }, methodId: 'compute.routers.insert', collection: col(project, region), resource: router });
 }
 
 /** PATCH replaces the fields it names (`nats` as a whole list, as the API does). */

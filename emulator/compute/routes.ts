@@ -3,12 +3,13 @@
  * exactly one next hop is set, and `warnings` are derived at read time from the next hop's state —
  * so a route to a VM that autoheal is recreating shows NEXT_HOP_NOT_RUNNING until it is back.
  */
-import { alreadyExists, badRequest, HttpError, notFound } from '../errors.js';
+import { badRequest, HttpError, notFound } from '../errors.js';
 import type { Router } from '../http.js';
 import { computePath, computeUrl, nextId, nowIso, type Resource } from '../store.js';
 import { globalCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
+import { getResource, startInsert } from './resources.js';
 import { requireCidr, requireInt, requireName, requireObject } from './validate.js';
 
 const NEXT_HOPS = ['nextHopInstance', 'nextHopIp', 'nextHopGateway', 'nextHopIlb', 'nextHopVpnTunnel'] as const;
@@ -75,18 +76,7 @@ function withWarnings(ctx: ComputeContext, route: Resource): Resource {
 
 function insertRoute(ctx: ComputeContext, project: string, body: unknown) {
   const route = validateRoute(ctx, project, body);
-  const col = globalCol(project, 'routes');
-  const path = `${col}/${route.name}`;
-  if (ctx.store.has(col, route.name) || ctx.operations.isReserved(path)) throw alreadyExists(path);
-  return ctx.operations.start({
-    project,
-    scope: { kind: 'global' },
-    methodId: 'compute.routes.insert',
-    operationType: 'insert',
-    targetLink: String(route.selfLink),
-    reserves: path,
-    apply: () => void ctx.store.insert(col, route),
-  });
+  return startInsert(ctx, { project, scope: { kind: 'global' }, methodId: 'compute.routes.insert', collection: globalCol(project, 'routes'), resource: route, reserveName: true });
 }
 
 function deleteRoute(ctx: ComputeContext, project: string, name: string) {
@@ -110,11 +100,7 @@ export function registerRoutes(router: Router, ctx: ComputeContext): void {
     const col = globalCol(r.params.project!, 'routes');
     return listResponse('compute#routeList', col, ctx.store.list(col).map((route) => withWarnings(ctx, route)), r.query);
   });
-  router.on('GET', `${base}/{route}`, 'compute.routes.get', (r) => {
-    const route = ctx.store.get(globalCol(r.params.project!, 'routes'), r.params.route!);
-    if (!route) throw notFound(`projects/${r.params.project}/global/routes/${r.params.route}`);
-    return withWarnings(ctx, route);
-  });
+  router.on('GET', `${base}/{route}`, 'compute.routes.get', (r) => withWarnings(ctx, getResource(ctx, globalCol(r.params.project!, 'routes'), r.params.route!)));
   router.on('POST', base, 'compute.routes.insert', (r) => insertRoute(ctx, r.params.project!, r.body));
   router.on('DELETE', `${base}/{route}`, 'compute.routes.delete', (r) => deleteRoute(ctx, r.params.project!, r.params.route!));
 }

@@ -8,12 +8,13 @@
  * concurrent `addRule`s at one priority end with one failed operation, as in production.
  */
 import { randomBytes } from 'node:crypto';
-import { alreadyExists, badRequest, HttpError, notFound } from '../errors.js';
+import { badRequest, HttpError } from '../errors.js';
 import type { Request, Router } from '../http.js';
 import { computeUrl, nextId, nowIso, type Resource, type Store } from '../store.js';
 import { SAMPLE } from '../topology.js';
 import { globalCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
+import { getResource, startInsert } from './resources.js';
 import { checkRuleSet, DEFAULT_PRIORITY, defaultRule, MAX_RULES, validateRule, type Rule } from './security-policy-rules.js';
 import { requireInt, requireName, requireObject } from './validate.js';
 
@@ -24,11 +25,7 @@ const PATCHABLE = ['description', 'advancedOptionsConfig', 'adaptiveProtectionCo
 const col = (project: string) => globalCol(project, 'securityPolicies');
 export const newFingerprint = () => randomBytes(8).toString('base64');
 
-function getPolicy(ctx: ComputeContext, project: string, name: string): Resource {
-  const policy = ctx.store.get(col(project), name);
-  if (!policy) throw notFound(`projects/${project}/global/securityPolicies/${name}`);
-  return policy;
-}
+const getPolicy = (ctx: ComputeContext, project: string, name: string) => getResource(ctx, col(project), name);
 
 const rulesOf = (policy: Resource) => policy.rules as Rule[];
 
@@ -171,18 +168,7 @@ function checkLabelFingerprint(policy: Resource, given: unknown): void {
 
 function insertPolicy(ctx: ComputeContext, project: string, body: unknown): Resource {
   const policy = buildPolicy(project, body);
-  if (ctx.store.has(col(project), policy.name)) throw alreadyExists(`projects/${project}/global/securityPolicies/${policy.name}`);
-  return ctx.operations.start({
-    project,
-    scope: { kind: 'global' },
-    methodId: 'compute.securityPolicies.insert',
-    operationType: 'insert',
-    targetLink: String(policy.selfLink),
-    apply: () => {
-      if (ctx.store.has(col(project), policy.name)) throw alreadyExists(`projects/${project}/global/securityPolicies/${policy.name}`);
-      ctx.store.insert(col(project), policy);
-    },
-  });
+  return startInsert(ctx, { project, scope: { kind: 'global' }, methodId: 'compute.securityPolicies.insert', collection: col(project), resource: policy });
 }
 
 function deletePolicy(ctx: ComputeContext, project: string, name: string): Resource {
