@@ -10,9 +10,8 @@
  */
 import { http, type Request, type Response } from '@google-cloud/functions-framework';
 import { loadNatRoutesConfig } from '../../shared/config/nat-routes.js';
-import { Transport } from '../../shared/gcp/transport.js';
-import { reconcileUntilSettled, type RouteReport } from '../../shared/nat-routes/reconcile.js';
-import { Coalescer } from '../../shared/util/concurrency.js';
+import { NatRoutesService } from '../../shared/nat-routes/service.js';
+import type { RouteReport } from '../../shared/nat-routes/reconcile.js';
 import { ConfigError, SafetyError, errorMessage, isTransient } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { lazyService } from '../runtime.js';
@@ -20,9 +19,7 @@ import { lazyService } from '../runtime.js';
 const service = lazyService('natRoutesSync', (env) => {
   const cfg = loadNatRoutesConfig(env);
   const log = createLogger(cfg.logLevel);
-  const transport = new Transport({ emulatorHost: cfg.emulatorHost, region: cfg.region });
-  const sync = new Coalescer(() => reconcileUntilSettled(transport, cfg, { timeoutMs: cfg.settleTimeoutMs, pollMs: cfg.settlePollMs }));
-  return { log, sync };
+  return { log, routes: new NatRoutesService(cfg, log) };
 });
 
 /** The HTTP status a report answers with (see the module comment). */
@@ -33,13 +30,13 @@ export function statusOf(report: RouteReport): number {
 }
 
 export async function natRoutesSync(req: Request, res: Response): Promise<void> {
-  const { log, sync } = service();
+  const { log, routes } = service();
   if (req.method !== 'POST') {
     res.status(405).json({ error: 'natRoutesSync: use POST (the workflow calls it with http.post)' });
     return;
   }
   try {
-    const report = await sync.run();
+    const report = await routes.sync();
     const code = statusOf(report);
     log[code === 200 ? 'info' : 'warn']({ status: report.status, reasons: report.reasons, plan: report.plan, export: report.export }, `natRoutesSync: ${report.status}${report.reasons.length ? `: ${report.reasons.join('; ')}` : ''}`);
     res.status(code).json(report);

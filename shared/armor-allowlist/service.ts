@@ -5,7 +5,7 @@
  */
 import type { ArmorAllowlistConfig } from '../config/armor-allowlist.js';
 import type { Logger } from '../log.js';
-import { Transport } from '../gcp/transport.js';
+import { functionTransport, type Transport } from '../gcp/transport.js';
 import { parseCloudEvent, type CloudEventLike } from '../events/parse.js';
 import { errorMessage, isTransient } from '../errors.js';
 import { judgeTrigger } from './trigger.js';
@@ -25,7 +25,7 @@ export class ArmorAllowlistService {
     /** The clock; tests inject one. */
     private readonly clock: () => Date = () => new Date(),
   ) {
-    this.transport = transport ?? new Transport({ emulatorHost: cfg.emulatorHost, region: cfg.region, onRetry: (i) => log.warn({ attempt: i.attempt, delayMs: i.delayMs, path: i.path, error: errorMessage(i.error) }, 'armorAllowlist: retrying a transient API error') });
+    this.transport = transport ?? functionTransport(cfg, log, 'armorAllowlist');
   }
 
   async handle(event: CloudEventLike): Promise<Outcome> {

@@ -8,7 +8,8 @@
  * everything else surfaces at once as an `ApiError` carrying Google's code and message.
  */
 import { GoogleAuth, PassThroughClient } from 'google-auth-library';
-import { ApiError, isTransient } from '../errors.js';
+import { ApiError, errorMessage, isTransient } from '../errors.js';
+import type { Logger } from '../log.js';
 
 export type Service = 'compute' | 'storage' | 'servicenetworking' | 'aiplatform' | 'workflowexecutions' | 'pubsub';
 
@@ -93,6 +94,15 @@ export class Transport {
     }
     return this.requester;
   }
+}
+
+/** The transport of a deployed function: retries are logged as WARNING under its name, so a slow sync says why. */
+export function functionTransport(cfg: { emulatorHost?: string; region: string }, log: Pick<Logger, 'warn'>, who: string): Transport {
+  return new Transport({
+    emulatorHost: cfg.emulatorHost,
+    region: cfg.region,
+    onRetry: (i) => log.warn({ attempt: i.attempt, delayMs: i.delayMs, path: i.path, error: errorMessage(i.error) }, `${who}: retrying a transient API error`),
+  });
 }
 
 /** Google error JSON (or a network failure) as an ApiError / coded Error. */

@@ -5,7 +5,7 @@
  */
 import type { NatRoutesConfig } from '../config/nat-routes.js';
 import type { Logger } from '../log.js';
-import { Transport } from '../gcp/transport.js';
+import { functionTransport, type Transport } from '../gcp/transport.js';
 import { publishJson } from '../gcp/pubsub.js';
 import { parseCloudEvent, type CloudEventLike } from '../events/parse.js';
 import { Coalescer } from '../util/concurrency.js';
@@ -24,7 +24,7 @@ export class NatRoutesService {
     private readonly log: Logger,
     transport?: Transport,
   ) {
-    this.transport = transport ?? new Transport({ emulatorHost: cfg.emulatorHost, region: cfg.region, onRetry: (i) => log.warn({ attempt: i.attempt, delayMs: i.delayMs, path: i.path, error: errorMessage(i.error) }, 'natRoutes: retrying a transient API error') });
+    this.transport = transport ?? functionTransport(cfg, log, 'natRoutes');
     this.coalescer = new Coalescer(() => reconcileUntilSettled(this.transport, this.cfg, { timeoutMs: cfg.settleTimeoutMs, pollMs: cfg.settlePollMs }));
   }
 
@@ -35,11 +35,16 @@ export class NatRoutesService {
       this.log.info({ eventId: parsed.id, eventType: event?.type, reason: decision.why }, `natRoutes: event ignored: ${decision.why}`);
       return { handled: false, why: decision.why };
     }
-    const report = await this.coalescer.run();
+    const report = await this.sync();
     const retry = report.status === 'failed' && report.results.some((r) => !r.ok && r.transient);
     this.logReport(parsed.id, decision.why, report);
     await this.publish(report);
     return { handled: true, why: decision.why, report, retry };
+  }
+
+  /** One reconcile, settling while NAT VMs are mid-action; joins the one running or queued, if any. */
+  sync(): Promise<RouteReport> {
+    return this.coalescer.run();
   }
 
   private logReport(eventId: string, why: string, report: RouteReport): void {

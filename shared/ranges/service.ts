@@ -13,7 +13,7 @@
  */
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import type { Logger } from '../log.js';
-import { Transport } from '../gcp/transport.js';
+import { functionTransport, type Transport } from '../gcp/transport.js';
 import { ConfigError, SafetyError, errorMessage, isTransient } from '../errors.js';
 import { prepareRanges, type RangeReport } from './reconcile.js';
 import { PreflightRefusal } from './preflight.js';
@@ -42,7 +42,7 @@ export class PeeringRangesService {
     private readonly log: Logger,
     transport?: Transport,
   ) {
-    this.transport = transport ?? new Transport({ emulatorHost: cfg.emulatorHost, region: cfg.region, onRetry: (i) => log.warn({ attempt: i.attempt, delayMs: i.delayMs, path: i.path, error: errorMessage(i.error) }, 'peeringRanges: retrying a transient API error') });
+    this.transport = transport ?? functionTransport(cfg, log, 'peeringRanges');
   }
 
   async handle(input: unknown, dryRun = false): Promise<HttpAnswer> {
