@@ -34,6 +34,7 @@ import { SAMPLE } from './topology.js';
 import { createServiceNetworking, type ServiceNetworking } from './servicenetworking/index.js';
 import { registerFirewalls } from './compute/firewalls.js';
 import { VertexAi } from './vertex/index.js';
+import { Timers } from './timers.js';
 
 export interface EmulatorOptions {
   port?: number;
@@ -55,6 +56,8 @@ export class Emulator {
   readonly events = new EventRouter();
   readonly audit = new AuditLog(this.events);
   readonly settings: Settings;
+  /** Every pending timer of this emulator, cancelled by `close()`. */
+  readonly timers = new Timers();
   readonly operations: Operations;
   readonly compute: ComputeContext;
   readonly migs: Migs;
@@ -76,8 +79,8 @@ export class Emulator {
   constructor(options: EmulatorOptions = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.pubsubPortWanted = options.pubsubPort ?? 0;
-    this.operations = new Operations(this.store, this.settings, this.faults);
-    this.compute = { store: this.store, settings: this.settings, operations: this.operations, audit: this.audit };
+    this.operations = new Operations(this.store, this.settings, this.faults, this.timers);
+    this.compute = { store: this.store, settings: this.settings, operations: this.operations, audit: this.audit, timers: this.timers };
     this.migs = new Migs(this.compute);
     this.router.addHook(this.faults.hook);
     this.operations.register(this.router);
@@ -90,7 +93,7 @@ export class Emulator {
     registerAddresses(this.router, this.compute);
     registerFirewalls(this.router, this.compute);
     this.serviceNetworking = createServiceNetworking(this.router, this.compute, this.faults);
-    this.vertex = new VertexAi(this.store, this.settings, this.serviceNetworking);
+    this.vertex = new VertexAi(this.store, this.settings, this.serviceNetworking, this.timers);
     this.vertex.register(this.router);
     registerStorage(this.router, this.storage);
     registerControl(this.router, this);
@@ -114,6 +117,7 @@ export class Emulator {
   }
 
   async close(): Promise<void> {
+    this.timers.clear();
     await this.events.idle();
     await this.pubsub?.close();
     await new Promise<void>((resolve) => {

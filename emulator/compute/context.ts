@@ -3,12 +3,14 @@ import type { Store } from '../store.js';
 import type { Settings } from '../settings.js';
 import type { Operations } from './operations.js';
 import type { AuditLog } from '../events/audit-log.js';
+import type { Timers } from '../timers.js';
 
 export interface ComputeContext {
   store: Store;
   settings: Settings;
   operations: Operations;
   audit: AuditLog;
+  timers: Timers;
 }
 
 export const globalCol = (project: string, kind: string) => `projects/${project}/global/${kind}`;

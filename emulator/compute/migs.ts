@@ -206,10 +206,10 @@ export class Migs {
   private scheduleHeal(ref: MigRef, m: Managed): void {
     const delay = this.ctx.settings.autohealDelayMs;
     if (delay <= 0 || this.healTimers.has(`${key(ref)}/${m.name}`)) return;
-    this.healTimers.set(`${key(ref)}/${m.name}`, setTimeout(() => {
+    this.healTimers.set(`${key(ref)}/${m.name}`, this.ctx.timers.after(delay, () => {
       this.healTimers.delete(`${key(ref)}/${m.name}`);
       if (m.health !== 'HEALTHY') this.recreate(ref, [m.name], false);
-    }, delay));
+    }));
   }
 
   private setTargetSize(ref: MigRef, size: number): void {

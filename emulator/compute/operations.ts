@@ -8,6 +8,7 @@ import type { Router } from '../http.js';
 import { computeUrl, nextId, nowIso, type Resource, type Store } from '../store.js';
 import type { Settings } from '../settings.js';
 import type { Faults } from '../faults.js';
+import type { Timers } from '../timers.js';
 
 export type OperationScope = { kind: 'global' } | { kind: 'region'; region: string } | { kind: 'zone'; zone: string };
 
@@ -38,6 +39,7 @@ export class Operations {
     private readonly store: Store,
     private readonly settings: Settings,
     private readonly faults: Faults,
+    private readonly timers: Timers,
   ) {}
 
   /** Starts an operation; the change is applied after `operationLatencyMs`. */
@@ -63,7 +65,7 @@ export class Operations {
     this.store.insert(collection, op);
     if (req.reserves) this.reserved.add(req.reserves);
     const failure = this.faults.takeOperationFailure(req.methodId);
-    setTimeout(() => this.finish(collection, name, req, failure), this.settings.operationLatencyMs);
+    this.timers.after(this.settings.operationLatencyMs, () => this.finish(collection, name, req, failure));
     return op;
   }
 
@@ -105,10 +107,10 @@ export class Operations {
     const op = this.get(collection, name);
     if (op.status === 'DONE') return op;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.settings.waitTimeoutMs);
+      const timer = this.timers.after(this.settings.waitTimeoutMs, resolve);
       const list = this.waiters.get(`${collection}/${name}`) ?? [];
       list.push(() => {
-        clearTimeout(timer);
+        this.timers.cancel(timer);
         resolve();
       });
       this.waiters.set(`${collection}/${name}`, list);

@@ -12,7 +12,7 @@ export { ServiceNetworking, PEERING, SERVICE, type NetworkRef } from './connecti
 
 /** Builds the surface and registers its routes. */
 export function createServiceNetworking(router: Router, ctx: ComputeContext, faults: Faults): ServiceNetworking {
-  const operations = new SnOperations(ctx.store, ctx.settings, faults);
+  const operations = new SnOperations(ctx.store, ctx.settings, faults, ctx.timers);
   const sn = new ServiceNetworking(ctx, operations);
   operations.register(router);
   sn.register(router);

@@ -10,6 +10,7 @@ import type { Router } from '../http.js';
 import type { Resource, Store } from '../store.js';
 import type { Settings } from '../settings.js';
 import type { Faults } from '../faults.js';
+import type { Timers } from '../timers.js';
 
 const COLLECTION = 'servicenetworking/operations';
 
@@ -28,13 +29,14 @@ export class SnOperations {
     private readonly store: Store,
     private readonly settings: Settings,
     private readonly faults: Faults,
+    private readonly timers: Timers,
   ) {}
 
   start(req: SnOperationRequest): Resource {
     const name = `operations/pssn.p24-${req.projectNumber}-${randomUUID()}`;
     const op = this.store.insert(COLLECTION, { name, metadata: {}, done: false });
     const failure = this.faults.takeOperationFailure(req.methodId);
-    setTimeout(() => this.finish(name, req, failure), this.settings.operationLatencyMs);
+    this.timers.after(this.settings.operationLatencyMs, () => this.finish(name, req, failure));
     return { ...op };
   }
 

@@ -6,6 +6,7 @@
 import type { Router } from '../http.js';
 import type { Store } from '../store.js';
 import type { Settings } from '../settings.js';
+import type { Timers } from '../timers.js';
 import type { ServiceNetworking } from '../servicenetworking/connections.js';
 import { PipelineJobs } from './pipeline-jobs.js';
 import { CustomJobs } from './custom-jobs.js';
@@ -14,8 +15,8 @@ export class VertexAi {
   readonly pipelineJobs: PipelineJobs;
   readonly customJobs: CustomJobs;
 
-  constructor(store: Store, settings: Settings, sn: ServiceNetworking) {
-    this.pipelineJobs = new PipelineJobs(store, settings, sn);
+  constructor(store: Store, settings: Settings, sn: ServiceNetworking, timers: Timers) {
+    this.pipelineJobs = new PipelineJobs(store, settings, sn, timers);
     this.customJobs = new CustomJobs(store);
   }
 

@@ -23,6 +23,7 @@ import { alreadyExists, badRequest, HttpError, notFound } from '../errors.js';
 import type { Request } from '../http.js';
 import { nowIso, type Resource, type Store } from '../store.js';
 import type { Settings } from '../settings.js';
+import type { Timers } from '../timers.js';
 import { paginate } from '../compute/list.js';
 import type { NetworkRef, ServiceNetworking } from '../servicenetworking/connections.js';
 import { parseJobFilter } from './filter.js';
@@ -42,12 +43,14 @@ export interface Location {
 }
 
 export class PipelineJobs {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Each job's next state change, replaced when a cancel comes first. */
+  private readonly steps = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly store: Store,
     private readonly settings: Settings,
     private readonly sn: ServiceNetworking,
+    private readonly timers: Timers,
   ) {
     sn.addUsageProbe((net, range) => this.usersOf(net, range));
   }
@@ -116,13 +119,11 @@ export class PipelineJobs {
   }
 
   private schedule(name: string, ms: number, step: () => void): void {
-    clearTimeout(this.timers.get(name));
-    const timer = setTimeout(() => {
-      this.timers.delete(name);
+    this.timers.cancel(this.steps.get(name));
+    this.steps.set(name, this.timers.after(ms, () => {
+      this.steps.delete(name);
       step();
-    }, ms);
-    timer.unref?.();
-    this.timers.set(name, timer);
+    }));
   }
 
   private setState(loc: Location, name: string, state: PipelineState, extra: Record<string, unknown> = {}): void {
