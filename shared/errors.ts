@@ -32,19 +32,33 @@ export class ApiError extends Error {
     super(message);
   }
 
-  /** 429 and 5xx are worth retrying; other 4xx are not. */
   get transient(): boolean {
-    return this.code === 429 || this.code >= 500;
+    return isTransientHttp(this.code);
   }
 }
 
+/** 429 and 5xx are worth retrying; other 4xx are not. */
+const isTransientHttp = (code: number) => code === 429 || code >= 500;
+
+/**
+ * gRPC status code → the HTTP code Google maps it to (google.rpc.Code): the official clients
+ * (Pub/Sub, Workflows) and long-running operations report failures as gRPC codes, and netreflex
+ * judges them by the same rule as HTTP answers.
+ */
+export const HTTP_OF_GRPC: Readonly<Record<number, number>> = { 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409, 13: 500, 14: 503 };
+
 const TRANSIENT_NET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
 
-/** True when retrying the same call later may succeed (429, 5xx, a reset or refused connection). */
+/**
+ * True when retrying the same call later may succeed: 429, 5xx (or their gRPC codes from an
+ * official client: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL), a reset or
+ * refused connection.
+ */
 export function isTransient(err: unknown): boolean {
   if (err instanceof ApiError) return err.transient;
   if (err instanceof ConfigError || err instanceof SafetyError) return false;
   const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'number') return HTTP_OF_GRPC[code] !== undefined && isTransientHttp(HTTP_OF_GRPC[code]);
   return typeof code === 'string' && TRANSIENT_NET_CODES.has(code);
 }
 

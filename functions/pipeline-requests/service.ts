@@ -45,7 +45,7 @@ export class PipelineRequestsService {
       this.started.set(messageId, execution);
       return await this.answer({ status: 'started', requestId: checked.request.requestId, messageId, execution, workflow: this.cfg.workflow });
     } catch (err) {
-      const transient = isTransient(err) || (err as { code?: unknown }).code === 14;
+      const transient = isTransient(err);
       this.log.error({ error: errorMessage(err), transient, messageId }, 'pipelineRequests: could not start the workflow');
       if (transient) return { retry: true, why: errorMessage(err) };
       return this.answer({ status: 'rejected', requestId: checked.request.requestId, messageId, problems: [`the workflow could not be started: ${errorMessage(err)}`] });

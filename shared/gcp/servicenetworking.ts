@@ -3,7 +3,7 @@
  * is named by its consumer network as `projects/{projectNumber}/global/networks/{name}` — the
  * project NUMBER — and mutations answer Service Networking's own operations, polled here.
  */
-import { ApiError } from '../errors.js';
+import { ApiError, HTTP_OF_GRPC } from '../errors.js';
 import type { Transport } from './transport.js';
 
 export interface Connection {
@@ -41,9 +41,6 @@ export async function createConnection(t: Transport, network: string, reservedPe
   await waitSnOperation(t, op);
 }
 
-/** gRPC code of a failed operation → the HTTP code callers branch on (transient: 429/5xx). */
-const HTTP_OF_GRPC: Record<number, number> = { 3: 400, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409, 13: 500, 14: 503, 4: 504 };
-
 /** Polls a Service Networking operation until done (backing off to 2 s); a failed one becomes an ApiError. */
 export async function waitSnOperation(t: Transport, op: SnOperation, deadlineMs = 300_000): Promise<void> {
   const started = Date.now();
@@ -54,6 +51,7 @@ export async function waitSnOperation(t: Transport, op: SnOperation, deadlineMs 
     current = await t.request<SnOperation>({ service: 'servicenetworking', method: 'GET', path: `/v1/${op.name}` });
   }
   if (current.error) {
+    // The operation reports a gRPC code; callers branch on the HTTP one (transient: 429/5xx).
     const code = HTTP_OF_GRPC[current.error.code ?? 2] ?? 500;
     throw new ApiError(code, String(current.error.code ?? 'UNKNOWN'), `Service Networking operation ${op.name} failed: ${current.error.message ?? 'no message'}`);
   }
