@@ -74,7 +74,7 @@ export function registerControl(router: Router, emu: Emulator): void {
     if (!path) throw badRequest('give the collection as ?path=projects/<project>/global/routes (a store collection path)');
     return emu.store.list(path);
   });
-  router.on('GET', `${base}/faults`, 'netreflex.faults.list', () => emu.faults.snapshot());
+  router.on('GET', `${base}/faults`, 'netreflex.faults.list', () => ({ ...emu.faults.snapshot(), events: emu.events.activeFaults() }));
   router.on('POST', `${base}/faults`, 'netreflex.faults.add', (r) => {
     addFault(emu, (r.body ?? {}) as Body);
     return {};

@@ -109,6 +109,11 @@ export class EventRouter {
     this.faults = [];
   }
 
+  /** Event faults still in force (what the control API's `GET /faults` lists beside call faults). */
+  activeFaults(): EventFault[] {
+    return this.faults.map((f) => ({ ...f }));
+  }
+
   /** Publishes an event to every matching subscription (fire and forget; see `idle()`). */
   publish(event: CloudEventMessage): void {
     const full: CloudEventMessage = { specversion: '1.0', time: new Date().toISOString(), datacontenttype: 'application/json', ...event };

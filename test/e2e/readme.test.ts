@@ -63,6 +63,23 @@ describe('README', () => {
       expect(outputs[2]).toMatch(/Status: ok/);
     }, 120_000);
 
+    it('sends the control API examples: each answers 200 and the faults are in force', async () => {
+      const lines = shellBlockAfter('Its own control API');
+      expect(lines.length).toBeGreaterThan(3);
+      for (const line of lines) {
+        const method = /-X (\w+)/.exec(line)?.[1] ?? 'GET';
+        const path = /\$NETREFLEX_EMULATOR_HOST(\S+)/.exec(line)![1]!;
+        const body = /-d '([^']*)'/.exec(line)?.[1];
+        const res = await fetch(`${stack.emulator.url}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body } : {}) });
+        expect(res.status, line).toBe(200);
+        if (path.endsWith('/faults') && method === 'POST') {
+          const added = JSON.parse(body!) as { method?: string; fault: unknown };
+          const active = await (await fetch(`${stack.emulator.url}${path}`)).text();
+          expect(active, line).toContain(added.method ?? (added.fault as { kind: string }).kind);
+        }
+      }
+    });
+
     it('runs the pipeline block: 40 parallel jobs get a new range, the run succeeds, status is all OK', async () => {
       const lines = shellBlockAfter('Run a whole pipeline through the orchestration');
       const env = { ...process.env, NETREFLEX_EMULATOR_HOST: stack.emulator.url };
