@@ -3,7 +3,7 @@
  * Framework loads the module for that target (Cloud Run functions sets FUNCTION_TARGET), so a
  * bad variable stops start-up with a message naming it instead of failing every event.
  */
-import { log } from '../shared/log.js';
+import { createLogger } from '../shared/log.js';
 import { ConfigError } from '../shared/errors.js';
 
 /** Builds `create()` once: eagerly when this process serves `target`, otherwise on first use. */
@@ -15,7 +15,8 @@ export function lazyService<T>(target: string, create: (env: Record<string, stri
       get();
     } catch (err) {
       if (err instanceof ConfigError) {
-        log.fatal({ target }, err.message);
+        // The configuration (its log level among it) is what failed: say so at the default level.
+        createLogger().fatal({ target }, err.message);
         process.exit(78);
       }
       throw err;

@@ -34,6 +34,3 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: Node
     destination ?? pinoDestination({ dest: 1, sync: true }),
   );
 }
-
-/** The process-wide logger. Functions set its level from their validated config at start. */
-export const log: Logger = createLogger((process.env.NETREFLEX_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
