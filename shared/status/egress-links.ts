@@ -6,10 +6,10 @@ import type { Transport } from '../gcp/transport.js';
 import { listManagedInstances, type ManagedInstance } from '../gcp/instance-groups.js';
 import { cloudNatIps, type NatIps } from '../gcp/routers.js';
 import { getSecurityPolicy } from '../gcp/security-policies.js';
-import { ApiError, ConfigError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { evaluateIp } from './armor.js';
 import { describeInstance, isHealthy } from './network-links.js';
-import { notCheckedReason } from './errors.js';
+import { isNotFound, notCheckedReason } from './errors.js';
 import type { Link, StatusConfig } from './types.js';
 
 export async function readNatVms(t: Transport, cfg: StatusConfig): Promise<{ link: Link; instances?: ManagedInstance[] }> {
@@ -18,14 +18,13 @@ export async function readNatVms(t: Transport, cfg: StatusConfig): Promise<{ lin
   try {
     instances = await listManagedInstances(t, cfg.project, cfg.region, cfg.mig);
   } catch (err) {
-    const missing = err instanceof ApiError && err.code === 404 && !/no API method/.test(err.message);
+    const missing = isNotFound(err);
     return { link: { ...link, state: missing ? 'broken' : 'not-checked', reason: missing ? `MIG ${cfg.mig} not found in ${cfg.region}` : notCheckedReason('the NAT MIG', err) } };
   }
   link.details = instances.map((mi) => `${mi.name ?? mi.instance.split('/').pop()}: ${describeInstance(mi)}`);
   const sick = instances.filter((mi) => !isHealthy(mi));
   const healthy = instances.length - sick.length;
-  if (!healthy) link.state = 'broken';
-  else if (sick.length) link.state = 'broken';
+  if (!healthy || sick.length) link.state = 'broken';
   link.reason = !instances.length ? `MIG ${cfg.mig} has no instances` : sick.length ? `${sick.length} of ${instances.length} NAT VM(s) not healthy (${sick.map((s) => s.name).join(', ')})${healthy ? '; egress continues on the others' : '; no egress path'}` : `${healthy} healthy NAT VM(s)`;
   return { link, instances };
 }
@@ -36,7 +35,7 @@ export async function readNatIps(t: Transport, cfg: StatusConfig): Promise<{ lin
   try {
     nat = await cloudNatIps(t, cfg.project, cfg.region, cfg.natRouter, cfg.natName);
   } catch (err) {
-    if (err instanceof ConfigError || (err instanceof ApiError && err.code === 404 && !/no API method/.test(err.message))) return { link: { ...link, state: 'broken', reason: err.message } };
+    if (err instanceof ConfigError || isNotFound(err)) return { link: { ...link, state: 'broken', reason: err.message } };
     return { link: { ...link, state: 'not-checked', reason: notCheckedReason(`router ${cfg.natRouter}`, err) } };
   }
   link.details = nat.ips.map((ip) => `${ip} (${nat.allocation})`);
@@ -60,7 +59,7 @@ export async function allowlistsLink(t: Transport, cfg: StatusConfig, ips: strin
         if (v.decision !== 'allow') problems.push(`${name} ${v.decision === 'deny' ? 'denies' : 'cannot be judged for'} ${ip} (${by})${v.decision === 'deny' ? ': add it to the allowlist file' : ''}`);
       }
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404 && !/no API method/.test(err.message)) problems.push(`security policy ${name} not found`);
+      if (isNotFound(err)) problems.push(`security policy ${name} not found`);
       else return { ...link, state: 'not-checked', reason: notCheckedReason(`security policy ${name}`, err) };
     }
   }

@@ -6,6 +6,11 @@ export function isMissingSurface(err: unknown): boolean {
   return err instanceof ApiError && err.code === 404 && /no API method/.test(err.message);
 }
 
+/** A real 404: the resource does not exist (not a method the local Google Cloud does not serve). */
+export function isNotFound(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.code === 404 && !isMissingSurface(err);
+}
+
 /** Why a read could not be judged: the missing surface, a permission, or the error itself. */
 export function notCheckedReason(what: string, err: unknown): string {
   if (isMissingSurface(err)) return `not checked: the local Google Cloud does not serve ${what} yet`;
