@@ -10,7 +10,7 @@ import { ConfigError } from '../../shared/errors.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { reconcileAllowlist, type AllowlistReport, type PolicyReport } from '../../shared/armor-allowlist/reconcile.js';
 import { describeReport } from '../../shared/armor-allowlist/describe.js';
-import { table } from '../table.js';
+import { appliedCell, table } from '../table.js';
 import type { Target, TargetOptions, TargetResult } from './types.js';
 
 const list = (cidrs: readonly string[]) => (cidrs.length > 4 ? `${cidrs.slice(0, 4).join(' ')} +${cidrs.length - 4}` : cidrs.join(' '));
@@ -19,7 +19,7 @@ function policyBlock(p: PolicyReport): string[] {
   const lines = [`Policy ${p.policy} (${p.mode ?? 'sync'}): ${p.status}${p.reason ? ` — ${p.reason}` : ''}`];
   if (p.steps.length === 0) lines.push('No changes: the owned rules already allow exactly what the file allows.');
   else lines.push(table(['#', 'step', 'priority', 'list', 'ranges', 'added', 'removed'], p.steps.map((s, i) => [i + 1, `${s.kind}${s.bridge ? ' (bridge)' : ''}${s.preview ? ' (preview)' : ''}`, s.priority, s.list, s.ranges, list(s.added), list(s.removed)])));
-  if (p.results.length) lines.push('', table(['applied', 'priority', 'ok', 'ms', 'error'], p.results.map((r) => [r.step.kind, r.step.priority, r.ok ? (r.noop ? 'already' : 'yes') : 'NO', r.ms, r.error])));
+  if (p.results.length) lines.push('', table(['applied', 'priority', 'ok', 'ms', 'error'], p.results.map((r) => [r.step.kind, r.step.priority, appliedCell(r), r.ms, r.error])));
   if (p.verify) lines.push(p.verify.converged ? 'Verified: a fresh plan on the policy as read back is empty.' : `Not verified${p.verify.missing.length ? `; not allowed yet: ${list(p.verify.missing)}` : ''}${p.verify.extra.length ? `; allowed beyond the file: ${list(p.verify.extra)}` : ''}`);
   return lines;
 }

@@ -2,7 +2,7 @@
 import { loadNatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { reconcileRoutes, type RouteReport } from '../../shared/nat-routes/reconcile.js';
-import { table } from '../table.js';
+import { appliedCell, table } from '../table.js';
 import type { Target, TargetOptions, TargetResult } from './types.js';
 
 function render(report: RouteReport, json: boolean): TargetResult {
@@ -16,7 +16,7 @@ function render(report: RouteReport, json: boolean): TargetResult {
       ? `No changes: ${p.keeps} routes already as desired.`
       : table(['change', 'route'], [...p.inserts.map((n) => ['insert', n]), ...p.replaces.map((n) => ['replace', n]), ...p.deletes.map((n) => ['delete', n])]),
   ];
-  if (report.results.length) lines.push('', table(['applied', 'route', 'ok', 'ms', 'error'], report.results.map((r) => [r.change, r.name, r.ok ? (r.noop ? 'already' : 'yes') : 'NO', r.ms, r.error])));
+  if (report.results.length) lines.push('', table(['applied', 'route', 'ok', 'ms', 'error'], report.results.map((r) => [r.change, r.name, appliedCell(r), r.ms, r.error])));
   if (report.export) lines.push('', `Peering ${report.export.peering}: exportCustomRoutes=${report.export.exportCustomRoutes}${report.export.enabledNow ? ' (enabled now)' : ''}; peer receives ${report.export.exported.length}/${report.export.exported.length + report.export.missing.length} destinations${report.export.missing.length ? ` (missing: ${report.export.missing.join(', ')})` : ''}`);
   lines.push(`Status: ${report.status}${report.reasons.length ? ` — ${report.reasons.join('; ')}` : ''}${report.dryRun ? ' (plan only)' : ''}`);
   return { output: lines.join('\n'), exitCode };
