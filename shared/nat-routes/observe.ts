@@ -1,6 +1,6 @@
 /** Reads what the route planner needs: the NAT MIG's instances and every route of the project. */
 import type { Transport } from '../gcp/transport.js';
-import { listManagedInstances } from '../gcp/instance-groups.js';
+import { listManagedInstances, type ManagedInstance } from '../gcp/instance-groups.js';
 import { listRoutes, type Route } from '../gcp/routes.js';
 import type { NatRoutesConfig } from '../config/nat-routes.js';
 import { desiredRoutes, isEligible, planRoutes, type NatInstance, type RoutePlan, type RouteSpec } from '../plan/routes.js';
@@ -15,14 +15,18 @@ export const networkUrl = (cfg: Pick<NatRoutesConfig, 'project' | 'network'>) =>
 
 export async function observe(t: Transport, cfg: NatRoutesConfig): Promise<Observed> {
   const [managed, routes] = await Promise.all([listManagedInstances(t, cfg.project, cfg.region, cfg.mig), listRoutes(t, cfg.project)]);
-  const instances = managed.map((m) => ({
+  return { instances: managed.map(natInstanceOf), routes };
+}
+
+/** A MIG's managed instance as the planner judges it (name, URL, status, action, health). */
+export function natInstanceOf(m: ManagedInstance): NatInstance {
+  return {
     name: m.name ?? m.instance.split('/').pop()!,
     url: m.instance,
     instanceStatus: m.instanceStatus,
     currentAction: m.currentAction,
     health: m.instanceHealth?.[0]?.detailedHealthState,
-  }));
-  return { instances, routes };
+  };
 }
 
 export interface Planned {

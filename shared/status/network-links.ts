@@ -9,6 +9,8 @@ import { getNetwork, listPeeringRoutes } from '../gcp/networks.js';
 import { listRoutes, type Route } from '../gcp/routes.js';
 import type { ManagedInstance } from '../gcp/instance-groups.js';
 import { capacityOf, NODE_TIERS } from '../plan/capacity.js';
+import { isEligible } from '../plan/routes.js';
+import { natInstanceOf } from '../nat-routes/observe.js';
 import type { Link, StatusConfig } from './types.js';
 import { notCheckedReason } from './errors.js';
 
@@ -59,15 +61,12 @@ export async function peeringExportLink(t: Transport, cfg: StatusConfig): Promis
   }
 }
 
-/** Healthy means RUNNING with no action under way and, when health-checked, HEALTHY. */
-export function isHealthy(mi: ManagedInstance): boolean {
-  const health = mi.instanceHealth?.[0]?.detailedHealthState;
-  return mi.instanceStatus === 'RUNNING' && (mi.currentAction ?? 'NONE') === 'NONE' && (health === undefined || health === 'HEALTHY');
-}
+/** Healthy is the rule natRoutes routes by: RUNNING, no action under way, HEALTHY when health-checked. */
+export const isHealthy = (mi: ManagedInstance): boolean => isEligible(natInstanceOf(mi), true);
 
 export function describeInstance(mi: ManagedInstance): string {
-  const health = mi.instanceHealth?.[0]?.detailedHealthState;
-  return [mi.instanceStatus ?? 'UNKNOWN', mi.currentAction && mi.currentAction !== 'NONE' ? mi.currentAction : undefined, health].filter(Boolean).join(', ');
+  const { instanceStatus, currentAction, health } = natInstanceOf(mi);
+  return [instanceStatus ?? 'UNKNOWN', currentAction && currentAction !== 'NONE' ? currentAction : undefined, health].filter(Boolean).join(', ');
 }
 
 export async function routesLink(t: Transport, cfg: StatusConfig, instances: ManagedInstance[] | undefined): Promise<Link> {
