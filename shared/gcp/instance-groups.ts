@@ -34,7 +34,7 @@ export const getRegionMig = (t: Transport, project: string, region: string, mig:
   t.request<InstanceGroupManager>({ service: 'compute', method: 'GET', path: base(project, region, mig) });
 
 export const listManagedInstances = (t: Transport, project: string, region: string, mig: string) =>
-  listAll<ManagedInstance>(t, `${base(project, region, mig)}/listManagedInstances`, 'managedInstances', { maxResults: 500 }, 'POST');
+  listAll<ManagedInstance>(t, `${base(project, region, mig)}/listManagedInstances`, 'managedInstances', { maxResults: 500 }, { method: 'POST' });
 
 /** A global instance template by URL or name (what a MIG's instances start from). */
 export const getInstanceTemplate = (t: Transport, project: string, nameOrUrl: string) =>

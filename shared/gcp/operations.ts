@@ -1,6 +1,6 @@
-/** Waiting on Compute Engine operations: `operations.wait` until DONE, then surface its error. */
+/** Waiting on Compute Engine operations (`operations.wait` until DONE, then surface its error) and paging through lists. */
 import { ApiError } from '../errors.js';
-import type { Transport } from './transport.js';
+import type { Service, Transport } from './transport.js';
 
 export interface ComputeOperation {
   name: string;
@@ -25,12 +25,16 @@ export async function waitOperation(t: Transport, op: ComputeOperation, deadline
   return current;
 }
 
-/** Follows `nextPageToken` until the list is complete. */
-export async function listAll<T>(t: Transport, path: string, itemsKey: string, query: Record<string, string | number | undefined> = {}, method: 'GET' | 'POST' = 'GET'): Promise<T[]> {
+/**
+ * Follows `nextPageToken` until the list is complete. Every Google list method pages this way;
+ * only the page-size parameter differs (Compute `maxResults`, Vertex AI `pageSize`: pass it in `query`).
+ */
+export async function listAll<T>(t: Transport, path: string, itemsKey: string, query: Record<string, string | number | undefined> = {}, via: { service?: Service; method?: 'GET' | 'POST' } = {}): Promise<T[]> {
+  const { service = 'compute', method = 'GET' } = via;
   const all: T[] = [];
   let pageToken: string | undefined;
   do {
-    const page = await t.request<Record<string, unknown>>({ service: 'compute', method, path, query: { ...query, pageToken } });
+    const page = await t.request<Record<string, unknown>>({ service, method, path, query: { ...query, pageToken } });
     all.push(...((page[itemsKey] as T[] | undefined) ?? []));
     pageToken = page.nextPageToken as string | undefined;
   } while (pageToken);

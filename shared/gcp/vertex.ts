@@ -4,6 +4,7 @@
  * back as names (the REST default; netreflex never asks for integer enums).
  */
 import type { Transport } from './transport.js';
+import { listAll } from './operations.js';
 
 export interface PipelineJob {
   name: string;
@@ -25,16 +26,7 @@ export interface CustomJob {
 /** `state="A" OR state="B"`: the filter form Vertex AI's list methods accept. */
 export const stateFilter = (states: readonly string[]) => states.map((s) => `state="${s}"`).join(' OR ');
 
-async function listPaged<T>(t: Transport, path: string, key: string, filter: string): Promise<T[]> {
-  const all: T[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await t.request<Record<string, unknown>>({ service: 'aiplatform', method: 'GET', path, query: { filter, pageSize: 100, pageToken } });
-    all.push(...((page[key] as T[] | undefined) ?? []));
-    pageToken = page.nextPageToken as string | undefined;
-  } while (pageToken);
-  return all;
-}
+const listPaged = <T>(t: Transport, path: string, key: string, filter: string) => listAll<T>(t, path, key, { filter, pageSize: 100 }, { service: 'aiplatform' });
 
 export const listPipelineJobs = (t: Transport, project: string, region: string, states: readonly string[]) =>
   listPaged<PipelineJob>(t, `/v1/projects/${project}/locations/${region}/pipelineJobs`, 'pipelineJobs', stateFilter(states));

@@ -4,7 +4,7 @@
  * destination with the health of their next hops.
  */
 import type { Transport } from '../gcp/transport.js';
-import { listAll } from '../gcp/operations.js';
+import { listGlobalAddresses, type GlobalAddress } from '../gcp/addresses.js';
 import { getNetwork, listPeeringRoutes } from '../gcp/networks.js';
 import { listRoutes, type Route } from '../gcp/routes.js';
 import type { ManagedInstance } from '../gcp/instance-groups.js';
@@ -14,21 +14,13 @@ import { natInstanceOf } from '../nat-routes/observe.js';
 import type { Link, StatusConfig } from './types.js';
 import { notCheckedReason } from './errors.js';
 
-interface GlobalAddress {
-  name: string;
-  address?: string;
-  prefixLength?: number;
-  purpose?: string;
-  network?: string;
-}
-
 const onNetwork = (url: string | undefined, network: string) => url !== undefined && (url === network || url.endsWith(`/networks/${network}`));
 
 export async function psaRangesLink(t: Transport, cfg: StatusConfig): Promise<Link> {
   const link: Link = { id: 'psa-ranges', title: 'PSA ranges and capacity', state: 'ok', reason: '', details: [] };
   let all: GlobalAddress[];
   try {
-    all = await listAll<GlobalAddress>(t, `/compute/v1/projects/${cfg.project}/global/addresses`, 'items');
+    all = await listGlobalAddresses(t, cfg.project);
   } catch (err) {
     return { ...link, state: 'not-checked', reason: notCheckedReason('globalAddresses.list', err) };
   }
