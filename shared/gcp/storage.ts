@@ -24,13 +24,16 @@ const objectPath = (bucket: string, name: string) => `/storage/v1/b/${encodeURIC
 /** `storage.objects.get`: the live version's metadata (404 when the object does not exist). */
 export const getObjectMetadata = (t: Transport, bucket: string, name: string) => t.request<StorageObject>({ service: 'storage', method: 'GET', path: objectPath(bucket, name) });
 
-/** `storage.objects.get` with `alt=media`: the object's bytes as UTF-8 text, of `generation` when given. */
-/** The object's bytes, undecoded: the caller decides what invalid UTF-8 means (the allowlist refuses it). */
+/**
+ * `storage.objects.get` with `alt=media`: the object's bytes (of `generation` when given), undecoded,
+ * so the caller decides what invalid UTF-8 means (the allowlist refuses it).
+ */
 export async function readObjectBytes(t: Transport, bucket: string, name: string, generation?: string): Promise<Uint8Array> {
   const data = await t.request<ArrayBuffer>({ service: 'storage', method: 'GET', path: objectPath(bucket, name), query: { alt: 'media', generation }, responseType: 'arraybuffer' });
   return new Uint8Array(data);
 }
 
+/** The object as text; invalid UTF-8 becomes U+FFFD (for files where that is harmless). */
 export const readObjectText = async (t: Transport, bucket: string, name: string, generation?: string) => new TextDecoder().decode(await readObjectBytes(t, bucket, name, generation));
 
 /** Sign of `a - b` for two decimal int64 generation strings, without rounding through a JS number. */
