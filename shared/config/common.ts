@@ -1,6 +1,8 @@
 /** Variables every netreflex function reads: where the project is and how to talk to it. */
 import { z } from 'zod';
 import { LOG_LEVELS } from '../log.js';
+import { cidr } from '../net/cidr-schema.js';
+import { list } from './env.js';
 
 /** RFC 1035 name as Compute Engine requires for networks, routes, MIGs, policies. */
 export const resourceName = z
@@ -15,6 +17,20 @@ export const commonEnv = {
   /** host:port of the local Pub/Sub (gRPC); unset means the real Pub/Sub. */
   NETREFLEX_PUBSUB_EMULATOR_HOST: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:8095').optional(),
   NETREFLEX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+};
+
+/**
+ * The egress path's resources, each with one default, for every function (and `netreflex status`)
+ * that names them: a schema takes the ones it reads, so the same variable never means two things.
+ */
+export const topologyEnv = {
+  NETREFLEX_NETWORK: resourceName.default('vpc-a'),
+  NETREFLEX_PEERING: resourceName.default('servicenetworking-googleapis-com'),
+  NETREFLEX_NAT_MIG: resourceName.default('nat-mig'),
+  NETREFLEX_NAT_ROUTER: resourceName.default('nat-router'),
+  NETREFLEX_NAT_NAME: resourceName.default('nat-egress'),
+  /** The IP-restricted destinations (CIDRs) the pipelines reach through the NAT VMs. */
+  NETREFLEX_DESTINATIONS: list(cidr),
 };
 
 type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>>;

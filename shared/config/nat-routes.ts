@@ -3,20 +3,21 @@
  * sets exactly these (test/terraform checks it) and the README lists them.
  */
 import { z } from 'zod';
-import { boolFromString, intFromString, list, loadEnv } from './env.js';
-import { commonConfig, commonEnv, resourceName, type CommonConfig } from './common.js';
-import { cidr } from '../net/cidr-schema.js';
+import { boolFromString, intFromString, loadEnv } from './env.js';
+import { commonConfig, commonEnv, resourceName, topologyEnv, type CommonConfig } from './common.js';
 import { ConfigError } from '../errors.js';
 
 export const ROUTE_MODES = ['instance', 'ilb'] as const;
 export const ROUTE_POLICIES = ['sync', 'upsert-only', 'dry-run'] as const;
 export const EXPORT_MODES = ['ensure', 'verify-only'] as const;
 
+const { NETREFLEX_NETWORK, NETREFLEX_NAT_MIG, NETREFLEX_DESTINATIONS, NETREFLEX_PEERING } = topologyEnv;
+
 export const natRoutesEnv = z.object({
   ...commonEnv,
-  NETREFLEX_NETWORK: resourceName.default('vpc-a'),
-  NETREFLEX_NAT_MIG: resourceName.default('nat-mig'),
-  NETREFLEX_DESTINATIONS: list(cidr),
+  NETREFLEX_NETWORK,
+  NETREFLEX_NAT_MIG,
+  NETREFLEX_DESTINATIONS,
   NETREFLEX_ROUTE_PRIORITY: intFromString(0, 65535).default(900),
   NETREFLEX_ROUTE_PREFIX: z
     .string()
@@ -25,7 +26,7 @@ export const natRoutesEnv = z.object({
   NETREFLEX_ROUTE_MODE: z.enum(ROUTE_MODES).default('instance'),
   NETREFLEX_ILB_FORWARDING_RULE: resourceName.optional(),
   NETREFLEX_ROUTE_POLICY: z.enum(ROUTE_POLICIES).default('sync'),
-  NETREFLEX_PEERING: resourceName.default('servicenetworking-googleapis-com'),
+  NETREFLEX_PEERING,
   NETREFLEX_EXPORT_MODE: z.enum(EXPORT_MODES).default('ensure'),
   NETREFLEX_REQUIRE_HEALTHY: boolFromString.default(true),
   NETREFLEX_RESULT_TOPIC: resourceName.optional(),

@@ -4,16 +4,18 @@
  */
 import { z } from 'zod';
 import { list, loadEnv } from './env.js';
-import { commonConfig, commonEnv, resourceName, type CommonConfig } from './common.js';
+import { commonConfig, commonEnv, resourceName, topologyEnv, type CommonConfig } from './common.js';
 import { cidr } from '../net/cidr-schema.js';
 import { DEFAULT_RANGE_OPTIONS, type RangePlanOptions } from '../plan/ranges.js';
+
+const { NETREFLEX_NETWORK, NETREFLEX_PEERING, NETREFLEX_NAT_MIG, NETREFLEX_NAT_ROUTER, NETREFLEX_NAT_NAME } = topologyEnv;
 
 export const peeringRangesEnv = z.object({
   ...commonEnv,
   /** Service Networking and Vertex AI name networks by project NUMBER. */
   NETREFLEX_PROJECT_NUMBER: z.string().regex(/^\d{6,20}$/, 'must be the numeric project number (gcloud projects describe PROJECT --format="value(projectNumber)")'),
-  NETREFLEX_NETWORK: resourceName.default('vpc-a'),
-  NETREFLEX_PEERING: resourceName.default(DEFAULT_RANGE_OPTIONS.peering),
+  NETREFLEX_NETWORK,
+  NETREFLEX_PEERING,
   /** Pools new PSA ranges are carved from, tried in order. */
   NETREFLEX_PSA_POOL: list(cidr).default([...DEFAULT_RANGE_OPTIONS.pools]),
   /** Existing PSA ranges (global address names) Vertex may use besides the ones netreflex creates. */
@@ -21,9 +23,9 @@ export const peeringRangesEnv = z.object({
   /** Ranges in use elsewhere (on-premises, other VPCs, VPNs) that no new range may overlap. */
   NETREFLEX_RESERVED_RANGES: list(cidr).default([]),
   NETREFLEX_PSA_FIREWALL: resourceName.default(DEFAULT_RANGE_OPTIONS.firewall),
-  NETREFLEX_NAT_MIG: resourceName.default('nat-mig'),
-  NETREFLEX_NAT_ROUTER: resourceName.default('nat-router'),
-  NETREFLEX_NAT_NAME: resourceName.default('nat-egress'),
+  NETREFLEX_NAT_MIG,
+  NETREFLEX_NAT_ROUTER,
+  NETREFLEX_NAT_NAME,
 });
 
 export interface PeeringRangesConfig extends CommonConfig {

@@ -3,19 +3,13 @@
  * and the workflow use, so one shell setup serves them all).
  */
 import { z } from 'zod';
-import { commonEnv, resourceName } from '../config/common.js';
+import { commonEnv, resourceName, topologyEnv } from '../config/common.js';
 import { list, loadEnv } from '../config/env.js';
-import { cidr } from '../net/cidr-schema.js';
 import type { StatusConfig } from './types.js';
 
 export const statusEnv = z.object({
   ...commonEnv,
-  NETREFLEX_NETWORK: resourceName.default('vpc-a'),
-  NETREFLEX_PEERING: resourceName.default('servicenetworking-googleapis-com'),
-  NETREFLEX_NAT_MIG: resourceName.default('nat-mig'),
-  NETREFLEX_DESTINATIONS: list(cidr),
-  NETREFLEX_NAT_ROUTER: resourceName.default('nat-router'),
-  NETREFLEX_NAT_NAME: resourceName.default('nat-egress'),
+  ...topologyEnv,
   NETREFLEX_SECURITY_POLICY: list(resourceName).default(['inference-policy']),
 });
 
