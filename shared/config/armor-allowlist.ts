@@ -25,8 +25,6 @@ export const armorAllowlistEnv = z.object({
   NETREFLEX_ALLOWLIST_DRY_RUN: boolFromString.default(false),
 });
 
-export type ArmorAllowlistEnv = z.infer<typeof armorAllowlistEnv>;
-
 export interface ArmorAllowlistConfig extends CommonConfig {
   bucket: string;
   object: string;

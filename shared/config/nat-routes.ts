@@ -34,8 +34,6 @@ export const natRoutesEnv = z.object({
   NETREFLEX_SETTLE_POLL_MS: intFromString(10, 60_000).default(5_000),
 });
 
-export type NatRoutesEnv = z.infer<typeof natRoutesEnv>;
-
 export interface NatRoutesConfig extends CommonConfig {
   network: string;
   mig: string;

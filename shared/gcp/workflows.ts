@@ -38,9 +38,3 @@ export async function startExecution(target: WorkflowsTarget, workflow: string, 
   const [execution] = await (await client(target)).createExecution({ parent, execution: { argument: JSON.stringify(argument) } });
   return execution.name ?? '';
 }
-
-export async function closeWorkflows(): Promise<void> {
-  const all = [...clients.values()];
-  clients.clear();
-  await Promise.all(all.map(async (c) => (await c).close()));
-}

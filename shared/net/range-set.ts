@@ -80,11 +80,6 @@ export function isSubset(inner: RangeSet, outer: RangeSet): boolean {
   return subtract(inner, outer).length === 0;
 }
 
-/** True when the two normalized sets hold the same addresses. */
-export function sameSet(a: RangeSet, b: RangeSet): boolean {
-  return a.length === b.length && a.every((r, i) => r.family === b[i]!.family && r.first === b[i]!.first && r.last === b[i]!.last);
-}
-
 /** Number of addresses in a normalized set, optionally of one family only. */
 export function addressCount(set: RangeSet, family?: IpFamily): bigint {
   let n = 0n;

@@ -97,9 +97,6 @@ export const DEFAULT_RANGE_OPTIONS: RangePlanOptions = {
   metadataKey: 'netreflex-psa-ranges',
 };
 
-export const RANGE_CHANGE_KINDS = ['createAddress', 'patchConnection', 'patchFirewall', 'setMigMetadata', 'enablePeeringExport'] as const;
-export type RangeChangeKind = (typeof RANGE_CHANGE_KINDS)[number];
-
 /**
  * One step of the plan, in apply order: an address must exist before the connection names it, and
  * the connection before the firewall and return routes matter. Every list is the FULL new value
