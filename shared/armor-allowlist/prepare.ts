@@ -10,6 +10,7 @@ import { targetPolicies, type AllowlistConfig } from '../allowlist/config.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
 import { desiredAllowlist, planAllowlist, type AllowlistPlan, type DesiredAllowlist, type SecurityPolicyRule } from '../plan/allowlist.js';
 import { claimOf, isStale } from './lock.js';
+import type { NatIps } from '../gcp/routers.js';
 import { resolveSources } from './resolve.js';
 
 export interface PreparedPolicy {
@@ -38,13 +39,14 @@ export async function preparePolicies(t: Transport, config: AllowlistConfig, opt
   const prepared: PreparedPolicy[] = [];
   const stale: Prepared['stale'] = [];
   const warnings: string[] = [];
+  const natIps = new Map<string, Promise<NatIps>>();
   for (const name of targetPolicies(config)) {
     const policy = await readPolicy(t, opts.project, name);
     if (isStale(policy, opts.generation)) {
       stale.push({ name, generation: claimOf(policy).generation! });
       continue;
     }
-    const { resolved, warnings: notes } = await resolveSources(t, opts.project, opts.region, config, name);
+    const { resolved, warnings: notes } = await resolveSources(t, opts.project, opts.region, config, name, natIps);
     warnings.push(...notes);
     const desired = desiredAllowlist(config, { policy: name, now: opts.now, resolved });
     const plan = planAllowlist(desired, policy.rules as SecurityPolicyRule[], { force: opts.force });

@@ -5,7 +5,7 @@
  */
 import { ApiError, ConfigError, errorMessage } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
-import { cloudNatIps } from '../gcp/routers.js';
+import { cloudNatIps, type NatIps } from '../gcp/routers.js';
 import { symbolicSources, type AllowlistConfig, type ResolvedSources } from '../allowlist/config.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
 
@@ -15,7 +15,11 @@ export interface Resolution {
   readonly warnings: readonly string[];
 }
 
-export async function resolveSources(t: Transport, project: string, defaultRegion: string, config: AllowlistConfig, policy: string): Promise<Resolution> {
+/**
+ * One sync reads each Cloud NAT once, however many policies name it: `seen` is shared across the
+ * sync's policies, so they are all planned from the same IPs.
+ */
+export async function resolveSources(t: Transport, project: string, defaultRegion: string, config: AllowlistConfig, policy: string, seen = new Map<string, Promise<NatIps>>()): Promise<Resolution> {
   const resolved = new Map<string, readonly string[]>();
   const warnings: string[] = [];
   const unresolved: string[] = [];
@@ -23,7 +27,9 @@ export async function resolveSources(t: Transport, project: string, defaultRegio
     const { router, nat } = entry.cloudNat;
     const region = entry.cloudNat.region ?? defaultRegion;
     try {
-      const ips = await cloudNatIps(t, project, region, router, nat);
+      const key = `${region}/${router}/${nat}`;
+      if (!seen.has(key)) seen.set(key, cloudNatIps(t, project, region, router, nat));
+      const ips = await seen.get(key)!;
       if (ips.allocation === 'AUTO_ONLY') warnings.push(`Cloud NAT ${nat} on ${router} (${entry.where}) allocates its IPs automatically; they can change, so give it MANUAL_ONLY static IPs`);
       resolved.set(entry.key, ips.ips);
     } catch (err) {
