@@ -52,10 +52,6 @@ export class Transport {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
   }
 
-  get isEmulator(): boolean {
-    return Boolean(this.options.emulatorHost);
-  }
-
   baseUrl(service: Service): string {
     if (this.options.emulatorHost) return this.options.emulatorHost.replace(/\/$/, '');
     if (service === 'aiplatform') return `https://${this.options.region ?? 'us-central1'}-aiplatform.googleapis.com`;
