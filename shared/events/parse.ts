@@ -78,6 +78,15 @@ function parseAudit(id: string, data: Record<string, unknown>): AuditEvent | Inv
   return { kind: 'audit', id, methodName: payload.methodName, resourceName: payload.resourceName, ...(op ? { operation: { id: op.id as string | undefined, first: op.first === true, last: op.last === true } } : {}) };
 }
 
+/** `String(value)` or `Number(value)` of a field that should be one, without throwing on a value with no primitive form. */
+function primitive<T>(convert: (value: unknown) => T, value: unknown, fallback: T): T {
+  try {
+    return convert(value);
+  } catch {
+    return fallback;
+  }
+}
+
 function parsePubsub(id: string, source: string | undefined, data: Record<string, unknown>): PubsubEvent | InvalidEvent {
   const message = data.message;
   if (!isObject(message)) return { kind: 'invalid', id, reason: 'Pub/Sub event without data.message' };
@@ -89,7 +98,7 @@ function parsePubsub(id: string, source: string | undefined, data: Record<string
   } catch {
     json = undefined;
   }
-  const attributes = isObject(message.attributes) ? Object.fromEntries(Object.entries(message.attributes).map(([k, v]) => [k, String(v)])) : {};
+  const attributes = isObject(message.attributes) ? Object.fromEntries(Object.entries(message.attributes).map(([k, v]) => [k, primitive(String, v, '[object]')])) : {};
   const topic = source?.match(/\/topics\/([^/]+)$/)?.[1];
   return { kind: 'pubsub', id, ...(topic ? { topic } : {}), messageId: typeof message.messageId === 'string' ? message.messageId : undefined, attributes, text, ...(json !== undefined ? { json } : {}) };
 }
@@ -100,7 +109,7 @@ function parseStorage(id: string, data: Record<string, unknown>): StorageEvent |
     return { kind: 'invalid', id, reason: 'storage event without bucket/name/generation' };
   }
   if (!/^\d+$/.test(String(generation))) return { kind: 'invalid', id, reason: `storage event generation "${String(generation)}" is not a number` };
-  return { kind: 'storage', id, bucket, name, generation: String(generation), metageneration: data.metageneration === undefined ? undefined : String(data.metageneration), size: data.size === undefined ? undefined : Number(data.size) };
+  return { kind: 'storage', id, bucket, name, generation: String(generation), metageneration: data.metageneration === undefined ? undefined : primitive(String, data.metageneration, '[object]'), size: data.size === undefined ? undefined : primitive(Number, data.size, NaN) };
 }
 
 export function parseCloudEvent(event: CloudEventLike | undefined | null): ParsedEvent {
