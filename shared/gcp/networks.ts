@@ -1,6 +1,7 @@
 /** VPC networks: peering export settings and what a peering actually hands to the peer. */
 import type { Transport } from './transport.js';
 import { listAll, waitOperation, type ComputeOperation } from './operations.js';
+import { resourcePath } from '../plan/routes.js';
 
 export interface Peering {
   name: string;
@@ -47,4 +48,4 @@ export interface Subnetwork {
 
 /** A subnetwork by its URL (as a network's `subnetworks` lists them). */
 export const getSubnetwork = (t: Transport, url: string) =>
-  t.request<Subnetwork>({ service: 'compute', method: 'GET', path: `/compute/v1/${url.replace(/^https?:\/\/[^/]+\/compute\/v1\//, '').replace(/^\//, '')}` });
+  t.request<Subnetwork>({ service: 'compute', method: 'GET', path: `/compute/v1/${resourcePath(url)}` });

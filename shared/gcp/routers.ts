@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { Transport } from './transport.js';
+import { resourcePath } from '../plan/routes.js';
 
 export interface CloudNat {
   name: string;
@@ -49,7 +50,7 @@ export async function getRouterNatStatus(t: Transport, project: string, region: 
 
 /** The IP of a regional address named by URL or partial path (`projects/p/regions/r/addresses/a`). */
 export async function getAddressIp(t: Transport, addressUrl: string): Promise<string> {
-  const path = addressUrl.replace(/^https?:\/\/[^/]+\/compute\/v1\//, '').replace(/^\/?compute\/v1\//, '').replace(/^\//, '');
+  const path = resourcePath(addressUrl).replace(/^compute\/v1\//, '');
   if (!/^projects\/[^/]+\/regions\/[^/]+\/addresses\/[^/]+$/.test(path)) throw new ConfigError(`not a regional address URL: '${addressUrl}'; expected projects/{project}/regions/{region}/addresses/{name}`);
   const address = await t.request<{ address: string }>({ service: 'compute', method: 'GET', path: `/compute/v1/${path}` });
   return address.address;
