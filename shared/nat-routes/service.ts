@@ -1,7 +1,8 @@
 /**
  * natRoutes as a long-lived service inside one function instance: judges each event, coalesces
  * bursts into at most one running and one queued reconcile, logs the outcome, publishes it when
- * a result topic is set, and tells the caller whether a retry could help.
+ * a result topic is set, and tells the caller whether a retry could help. natRoutesSync (the
+ * workflow's HTTP call) has no event to judge and runs `sync()` directly.
  */
 import type { NatRoutesConfig } from '../config/nat-routes.js';
 import type { Logger } from '../log.js';
