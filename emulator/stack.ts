@@ -7,6 +7,7 @@ import { startEmulator, type Emulator, type EmulatorOptions } from './server.js'
 import { spawnFunction, type FunctionProcess } from './functions-host.js';
 import { Scheduler } from './scheduler.js';
 import { SAMPLE } from './topology.js';
+import { NAT_AUDIT_METHODS } from '../shared/nat-routes/trigger.js';
 import { PIPELINE_REQUEST_TOPIC, prepareLocalWorkflows } from './workflows/repo.js';
 
 export const TICK_TOPIC = 'netreflex-tick';
@@ -62,10 +63,7 @@ const WIRING: Wiring[] = [
     target: 'natRoutes',
     signatureType: 'cloudevent',
     subscriptions: [
-      { type: 'google.cloud.audit.log.v1.written', filters: { servicename: 'compute.googleapis.com', methodname: 'v1.compute.instances.insert' } },
-      { type: 'google.cloud.audit.log.v1.written', filters: { servicename: 'compute.googleapis.com', methodname: 'v1.compute.instances.delete' } },
-      { type: 'google.cloud.audit.log.v1.written', filters: { servicename: 'compute.googleapis.com', methodname: 'v1.compute.regionInstanceGroupManagers.recreateInstances' } },
-      { type: 'google.cloud.audit.log.v1.written', filters: { servicename: 'compute.googleapis.com', methodname: 'v1.compute.regionInstanceGroupManagers.resize' } },
+      ...NAT_AUDIT_METHODS.map((methodname) => ({ type: 'google.cloud.audit.log.v1.written', filters: { servicename: 'compute.googleapis.com', methodname } })),
       { type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${TICK_TOPIC}` } },
     ],
   },

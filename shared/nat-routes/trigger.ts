@@ -6,6 +6,21 @@
 import type { NatRoutesConfig } from '../config/nat-routes.js';
 import type { AuditEvent, ParsedEvent } from '../events/parse.js';
 
+/**
+ * The Admin Activity audit-log methods that move NAT VMs, one Eventarc trigger each (Eventarc
+ * matches method names exactly). The local stack subscribes natRoutes to exactly these, and a
+ * Terraform check holds terraform-bootstrap/events.tf to the same list.
+ */
+export const NAT_AUDIT_METHODS = [
+  'v1.compute.instances.insert',
+  'v1.compute.instances.delete',
+  'v1.compute.regionInstanceGroupManagers.recreateInstances',
+  'v1.compute.regionInstanceGroupManagers.resize',
+  'v1.compute.regionInstanceGroupManagers.deleteInstances',
+  'v1.compute.regionInstanceGroupManagers.applyUpdatesToInstances',
+  'v1.compute.regionInstanceGroupManagers.patch',
+] as const;
+
 export type TriggerDecision = { sync: true; why: string } | { sync: false; why: string };
 
 function judgeAudit(e: Pick<AuditEvent, 'methodName' | 'resourceName'>, cfg: NatRoutesConfig): TriggerDecision {
