@@ -5,6 +5,7 @@
  */
 import { ApiError, HTTP_OF_GRPC } from '../errors.js';
 import type { Transport } from './transport.js';
+import { sleep } from '../util/concurrency.js';
 
 export interface Connection {
   network: string;
@@ -47,7 +48,7 @@ export async function waitSnOperation(t: Transport, op: SnOperation, deadlineMs 
   let current = op;
   for (let delay = 50; !current.done; delay = Math.min(delay * 2, 2_000)) {
     if (Date.now() - started > deadlineMs) throw new ApiError(504, 'DEADLINE_EXCEEDED', `Service Networking operation ${op.name} not done after ${deadlineMs} ms`);
-    await new Promise((r) => setTimeout(r, delay));
+    await sleep(delay);
     current = await t.request<SnOperation>({ service: 'servicenetworking', method: 'GET', path: `/v1/${op.name}` });
   }
   if (current.error) {

@@ -10,6 +10,7 @@
 import { GoogleAuth, PassThroughClient } from 'google-auth-library';
 import { ApiError, errorMessage, isTransient } from '../errors.js';
 import type { Logger } from '../log.js';
+import { sleep } from '../util/concurrency.js';
 
 export type Service = 'compute' | 'storage' | 'servicenetworking' | 'aiplatform' | 'workflowexecutions' | 'pubsub';
 
@@ -70,7 +71,7 @@ export class Transport {
         if (!isTransient(error) || attempt >= this.retry.attempts) throw error;
         const delayMs = Math.round(Math.random() * Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** (attempt - 1)));
         this.options.onRetry?.({ attempt, delayMs, error, method: call.method, path: call.path });
-        await new Promise((r) => setTimeout(r, delayMs));
+        await sleep(delayMs);
       }
     }
   }

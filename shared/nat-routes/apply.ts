@@ -7,7 +7,7 @@
 import { ApiError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { deleteRoute, getRoute, insertRoute, type Route } from '../gcp/routes.js';
-import { mapLimit } from '../util/concurrency.js';
+import { mapLimit, sleep } from '../util/concurrency.js';
 import { timed, type Timed } from '../util/timed.js';
 import { resourcePath, type ObservedRoute, type RouteSpec } from '../plan/routes.js';
 
@@ -37,7 +37,7 @@ export const PENDING_INSERT_WAITS_MS = [50, 100, 200, 400, 800, 1_600, 3_200, 5_
  */
 async function existingRoute(t: Transport, project: string, name: string): Promise<Route> {
   for (const waitMs of [0, ...PENDING_INSERT_WAITS_MS]) {
-    if (waitMs) await new Promise((r) => setTimeout(r, waitMs));
+    if (waitMs) await sleep(waitMs);
     try {
       return await getRoute(t, project, name);
     } catch (err) {

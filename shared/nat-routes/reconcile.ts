@@ -7,6 +7,7 @@
  * older MIG, and a delete planned on stale state is how the last path to a destination is lost.
  */
 import type { Transport } from '../gcp/transport.js';
+import { sleep } from '../util/concurrency.js';
 import type { NatRoutesConfig } from '../config/nat-routes.js';
 import { isEmptyPlan, type RoutePlan } from '../plan/routes.js';
 import { observe, planFrom, type Observed } from './observe.js';
@@ -113,11 +114,11 @@ export interface SettleOptions {
  * pass per event would leave its routes to the next scheduled tick.
  */
 export async function reconcileUntilSettled(t: Transport, cfg: NatRoutesConfig, settle: SettleOptions): Promise<RouteReport> {
-  const sleep = settle.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const wait = settle.sleep ?? sleep;
   const deadline = Date.now() + settle.timeoutMs;
   let report = await reconcileRoutes(t, cfg);
   while (report.settling && report.status !== 'failed' && Date.now() + settle.pollMs <= deadline) {
-    await sleep(settle.pollMs);
+    await wait(settle.pollMs);
     const next = await reconcileRoutes(t, cfg);
     report = { ...next, results: [...report.results, ...next.results], mutations: report.mutations + next.mutations, passes: report.passes + 1 };
   }

@@ -1,4 +1,7 @@
-/** Bounded parallelism and run coalescing for reconcilers. */
+/** Bounded parallelism, run coalescing and waiting, for reconcilers. */
+
+/** Resolves after `ms` milliseconds (backoff between retries and polls). */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Maps `items` through `fn` with at most `limit` calls in flight; keeps input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
