@@ -7,7 +7,7 @@
  *
  * The 2,000 entries are 1,000 pairs of neighbouring addresses (1,000 ranges after merging, 100
  * rules): 2,000 unmergeable ranges need 200 rules plus the default rule, over Cloud Armor's default
- * quota of 200 rules per policy, which the local Google Cloud enforces.
+ * quota of 200 rules per project (SECURITY_POLICY_RULES), which the local Google Cloud enforces.
  */
 import { startEmulator } from '../emulator/server.js';
 import { SAMPLE } from '../emulator/topology.js';

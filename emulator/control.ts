@@ -10,7 +10,7 @@ import type { Emulator } from './server.js';
 import { CALL_FAULTS, isCallFault } from './faults.js';
 import { eventFaultProblem, type EventFault, type Subscription } from './events/router.js';
 import type { Health } from './compute/migs.js';
-import type { Settings } from './settings.js';
+import { COUNT_SETTINGS, type Settings } from './settings.js';
 
 type Body = Record<string, unknown>;
 
@@ -47,13 +47,14 @@ function addFault(emu: Emulator, body: Body): void {
   }
 }
 
-/** Only known timing knobs, each a number of milliseconds ≥ 0. */
+/** Only known settings: timings in milliseconds ≥ 0, quota limits as whole counts ≥ 0. */
 function patchSettings(settings: Settings, body: unknown): Settings {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('settings patch must be a JSON object');
   const entries = Object.entries(body as Body);
   for (const [key, value] of entries) {
     if (!(key in settings)) throw badRequest(`unknown setting '${key}': use one of ${Object.keys(settings).join(', ')}`);
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw badRequest(`setting '${key}' must be a number of milliseconds ≥ 0`);
+    const count = COUNT_SETTINGS.includes(key as keyof Settings);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (count && !Number.isInteger(value))) throw badRequest(`setting '${key}' must be ${count ? 'a whole number ≥ 0 (a quota limit)' : 'a number of milliseconds ≥ 0'}`);
   }
   return Object.assign(settings, Object.fromEntries(entries));
 }

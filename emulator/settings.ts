@@ -1,4 +1,4 @@
-/** Timing knobs of the local Google Cloud, changeable at run time through the control API. */
+/** Timing knobs and quota limits of the local Google Cloud, changeable at run time through the control API. */
 export interface Settings {
   /** How long a Compute operation stays RUNNING before it is DONE. */
   operationLatencyMs: number;
@@ -12,7 +12,16 @@ export interface Settings {
   pipelineStepMs: number;
   /** How long a Vertex AI pipeline job stays RUNNING before it SUCCEEDS. */
   pipelineRunMs: number;
+  /** Cloud Armor `SECURITY_POLICIES`: global security policies per project (emulator/compute/security-policies-quota.ts). */
+  securityPoliciesQuota: number;
+  /** Cloud Armor `SECURITY_POLICY_RULES`: rules across all global security policies of a project. */
+  securityPolicyRulesQuota: number;
+  /** Cloud Armor `SECURITY_POLICY_CEVAL_RULES`: rules with advanced (CEL) match conditions per project. */
+  securityPolicyAdvancedRulesQuota: number;
 }
+
+/** Settings that are counts (quota limits), not milliseconds. */
+export const COUNT_SETTINGS: readonly (keyof Settings)[] = ['securityPoliciesQuota', 'securityPolicyRulesQuota', 'securityPolicyAdvancedRulesQuota'];
 
 export const DEFAULT_SETTINGS: Settings = {
   operationLatencyMs: 50,
@@ -21,4 +30,8 @@ export const DEFAULT_SETTINGS: Settings = {
   waitTimeoutMs: 10_000,
   pipelineStepMs: 100,
   pipelineRunMs: 2_000,
+  // The defaults of https://cloud.google.com/armor/quotas (quota values commonly granted).
+  securityPoliciesQuota: 10,
+  securityPolicyRulesQuota: 200,
+  securityPolicyAdvancedRulesQuota: 20,
 };

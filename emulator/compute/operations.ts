@@ -84,7 +84,8 @@ export class Operations {
         req.apply();
       } catch (err) {
         const e = (httpError = err instanceof HttpError ? err : new HttpError(500, String(err)));
-        error = { errors: [{ code: e.reason.toUpperCase(), message: e.message }] };
+        // An error that knows its operation form (a quota's QUOTA_EXCEEDED with quotaInfo) gives it.
+        error = { errors: [(e as { operationError?: { code: string; message: string } }).operationError ?? { code: e.reason.toUpperCase(), message: e.message }] };
       }
     }
     this.store.update(collection, name, (op) => {

@@ -26,6 +26,8 @@ export interface InsertRequest {
   reserveName?: boolean;
   /** Checks against the rest of the state (overlaps, …), run when asked and again when applied. */
   check?: () => void;
+  /** Checks Compute makes only while the operation runs (quotas that end the operation in error). */
+  checkWhenApplied?: () => void;
 }
 
 /** Starts the insert operation of `resource`, refused with a 409 if its name is taken. */
@@ -47,6 +49,7 @@ export function startInsert(ctx: ComputeContext, req: InsertRequest): Resource {
     ...(req.reserveName ? { reserves: path } : {}),
     apply: () => {
       assertInsertable();
+      req.checkWhenApplied?.();
       ctx.store.insert(collection, resource);
     },
   });

@@ -15,7 +15,8 @@ import { SAMPLE } from '../topology.js';
 import { globalCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getResource, startInsert } from './resources.js';
-import { checkRuleSet, DEFAULT_PRIORITY, defaultRule, MAX_RULES, validateRule, type Rule } from './security-policy-rules.js';
+import { checkRuleSet, DEFAULT_PRIORITY, defaultRule, validateRule, type Rule } from './security-policy-rules.js';
+import { armorUsageDelta, checkArmorQuota, policyUsage } from './security-policies-quota.js';
 import { requireInt, requireName, requireObject } from './validate.js';
 
 const POLICY_TYPES = ['CLOUD_ARMOR', 'CLOUD_ARMOR_EDGE', 'CLOUD_ARMOR_NETWORK'];
@@ -37,7 +38,6 @@ export function buildPolicy(project: string, body: unknown): Resource {
   if (typeof type !== 'string' || !POLICY_TYPES.includes(type)) throw badRequest(`Invalid value for field 'resource.type': '${String(type)}'. Must be one of ${POLICY_TYPES.join(', ')}.`);
   const given = Array.isArray(p.rules) ? p.rules.map((r, i) => validateRule(r, `resource.rules[${i}]`)) : [];
   const rules = checkRuleSet(given.some((r) => r.priority === DEFAULT_PRIORITY) ? given : [...given, defaultRule()]);
-  if (rules.length > MAX_RULES) throw quotaExceeded();
   return {
     kind: 'compute#securityPolicy', id: nextId(), creationTimestamp: nowIso(), name,
     description: typeof p.description === 'string' ? p.description : '', rules, fingerprint: newFingerprint(), type,
@@ -46,13 +46,16 @@ export function buildPolicy(project: string, body: unknown): Resource {
   };
 }
 
-const quotaExceeded = () => new HttpError(403, `Quota 'SECURITY_POLICY_RULES' exceeded. Limit: ${MAX_RULES}.0 globally.`, 'quotaExceeded');
-
-/** Starts a global operation whose `apply` rewrites the policy's rules and fingerprint. */
-function mutateRules(ctx: ComputeContext, project: string, name: string, verb: string, change: (rules: Rule[]) => Rule[], r: Request): Resource {
+/**
+ * Starts a global operation whose `apply` rewrites the policy's rules and fingerprint. The rule
+ * set is checked when asked (400 at once) and again when applied, where the project's quotas are
+ * checked too (the operation ends with QUOTA_EXCEEDED). `validateOnly` exists on addRule and
+ * patchRule only (compute.proto AddRuleSecurityPolicyRequest / PatchRuleSecurityPolicyRequest).
+ */
+function mutateRules(ctx: ComputeContext, project: string, name: string, verb: 'addRule' | 'patchRule' | 'removeRule', change: (rules: Rule[]) => Rule[], r: Request): Resource {
   const policy = getPolicy(ctx, project, name);
   change(structuredClone(rulesOf(policy)));
-  const validateOnly = r.query.get('validateOnly') === 'true';
+  const validateOnly = verb !== 'removeRule' && r.query.get('validateOnly') === 'true';
   return ctx.operations.start({
     project,
     scope: { kind: 'global' },
@@ -61,8 +64,11 @@ function mutateRules(ctx: ComputeContext, project: string, name: string, verb: s
     targetLink: String(policy.selfLink),
     apply: () => {
       if (validateOnly) return;
+      const before = rulesOf(getPolicy(ctx, project, name));
+      const after = change(structuredClone(before));
+      checkArmorQuota(ctx.store, ctx.settings, project, armorUsageDelta(before, after));
       ctx.store.update(col(project), name, (p) => {
-        p.rules = change(rulesOf(p));
+        p.rules = after;
         p.fingerprint = newFingerprint();
       });
     },
@@ -79,15 +85,51 @@ function findRule(rules: Rule[], priority: number): Rule {
 }
 
 function addRule(rules: Rule[], rule: Rule): Rule[] {
-  if (rules.length >= MAX_RULES) throw quotaExceeded();
   return checkRuleSet([...rules, rule]);
 }
 
-function patchRule(rules: Rule[], priority: number, body: Record<string, unknown>): Rule[] {
+/**
+ * patchRule merges the body into the rule; `updateMask` names fields to clear even though the
+ * body omits them ("Indicates fields to be cleared as part of this request", compute.proto
+ * PatchRuleSecurityPolicyRequest.update_mask), comma-separated, dotted for nested fields.
+ */
+function patchRule(rules: Rule[], priority: number, body: Record<string, unknown>, updateMask: readonly string[] = []): Rule[] {
   const current = findRule(rules, priority);
-  const merged = validateRule({ ...current, ...body, priority: body.priority ?? priority }, 'resource');
+  const cleared = structuredClone(current) as Record<string, unknown>;
+  for (const path of updateMask) if (!hasPath(body, path)) deletePath(cleared, path);
+  const merged = validateRule({ ...cleared, ...body, priority: body.priority ?? priority }, 'resource');
   if (priority === DEFAULT_PRIORITY && merged.priority !== DEFAULT_PRIORITY) throw badRequest(`Invalid value for field 'resource.priority': '${merged.priority}'. The default rule's priority cannot be changed.`);
   return checkRuleSet([...rules.filter((x) => x !== current), merged]);
+}
+
+const FIELD_PATH = /^[a-zA-Z][a-zA-Z0-9]*(\.[a-zA-Z][a-zA-Z0-9]*)*$/;
+
+/** The `updateMask` query parameter: field paths of SecurityPolicyRule, comma-separated. */
+function updateMaskParam(r: Request): string[] {
+  const text = r.query.get('updateMask');
+  if (text === null || text === '') return [];
+  const paths = text.split(',').map((p) => p.trim());
+  const bad = paths.find((p) => !FIELD_PATH.test(p));
+  if (bad !== undefined) throw badRequest(`Invalid value for field 'updateMask': '${text}'. Must be a comma-separated list of field paths.`);
+  return paths;
+}
+
+function hasPath(value: Record<string, unknown>, path: string): boolean {
+  let node: unknown = value;
+  for (const key of path.split('.')) {
+    if (!node || typeof node !== 'object' || !(key in node)) return false;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return true;
+}
+
+function deletePath(value: Record<string, unknown>, path: string): void {
+  const keys = path.split('.');
+  let node: unknown = value;
+  for (const key of keys.slice(0, -1)) {
+    node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+  }
+  if (node && typeof node === 'object') delete (node as Record<string, unknown>)[keys.at(-1)!];
 }
 
 function removeRule(rules: Rule[], priority: number): Rule[] {
@@ -168,7 +210,14 @@ function checkLabelFingerprint(policy: Resource, given: unknown): void {
 
 function insertPolicy(ctx: ComputeContext, project: string, body: unknown): Resource {
   const policy = buildPolicy(project, body);
-  return startInsert(ctx, { project, scope: { kind: 'global' }, methodId: 'compute.securityPolicies.insert', collection: col(project), resource: policy });
+  return startInsert(ctx, {
+    project,
+    scope: { kind: 'global' },
+    methodId: 'compute.securityPolicies.insert',
+    collection: col(project),
+    resource: policy,
+    checkWhenApplied: () => checkArmorQuota(ctx.store, ctx.settings, project, policyUsage(policy)),
+  });
 }
 
 function deletePolicy(ctx: ComputeContext, project: string, name: string): Resource {
@@ -193,7 +242,8 @@ export function registerSecurityPolicies(router: Router, ctx: ComputeContext): v
   router.on('POST', `${base}/{policy}/patchRule`, 'compute.securityPolicies.patchRule', (r) => {
     const priority = priorityParam(r);
     const body = requireObject(r.body, 'resource');
-    return mutateRules(ctx, ...policyArgs(r), 'patchRule', (rules) => patchRule(rules, priority, body), r);
+    const mask = updateMaskParam(r);
+    return mutateRules(ctx, ...policyArgs(r), 'patchRule', (rules) => patchRule(rules, priority, body, mask), r);
   });
   router.on('POST', `${base}/{policy}/removeRule`, 'compute.securityPolicies.removeRule', (r) => {
     const priority = priorityParam(r);

@@ -10,8 +10,6 @@ import { requireInt, requireObject } from './validate.js';
 
 export const DEFAULT_PRIORITY = 2147483647;
 export const MAX_SRC_IP_RANGES = 10;
-/** Rules per policy. Google's quota page lists 200 by default; an assumption, not a constant of the API. */
-export const MAX_RULES = 200;
 const MAX_DESCRIPTION = 2048;
 const ACTIONS = /^(allow|deny\((403|404|502)\)|redirect|throttle|rate_based_ban)$/;
 

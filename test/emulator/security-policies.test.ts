@@ -10,6 +10,7 @@ import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { SAMPLE } from '../../emulator/topology.js';
 import { computeClients, PROJECT, type ComputeClients } from '../helpers/compute.js';
 import { Transport } from '../../shared/gcp/transport.js';
+import { controlFaults } from '../helpers/faults.js';
 import { addSecurityPolicyRule, DEFAULT_RULE_PRIORITY, getSecurityPolicy, getSecurityPolicyRule, patchSecurityPolicyRule, removeSecurityPolicyRule, setSecurityPolicyLabels } from '../../shared/gcp/security-policies.js';
 
 let emu: Emulator;
@@ -159,5 +160,90 @@ describe('setLabels', () => {
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     // The loser was checked again when its operation applied: a failed operation, not a 412 answer.
     expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ status: 'CONDITIONNOTMET' });
+  });
+});
+
+describe("Cloud Armor's project quotas (settable through the control API)", () => {
+  const control = () => controlFaults(emu.url);
+  const usage = () => {
+    const all = emu.store.list(`projects/${PROJECT}/global/securityPolicies`);
+    return { policies: all.length, rules: all.reduce((n, p) => n + (p.rules as unknown[]).length, 0) };
+  };
+  type Op = { status?: string; httpErrorStatusCode?: number; error?: { errors?: { code?: string; message?: string; errorDetails?: { quotaInfo?: Record<string, unknown> }[] }[] } };
+  const firstError = (op: unknown) => (op as Op).error?.errors?.[0];
+
+  afterAll(async () => {
+    await control().settings({ securityPolicyRulesQuota: 200, securityPoliciesQuota: 10, securityPolicyAdvancedRulesQuota: 20 });
+  });
+
+  it('counts SECURITY_POLICY_RULES across every policy of the project: the rule that passes the limit in another policy fails its operation', async () => {
+    const { rules } = usage();
+    await control().settings({ securityPolicyRulesQuota: rules + 1 });
+    await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: 'scratch-policy', securityPolicyRuleResource: allow(4000, ['192.0.2.10/32']) }));
+    const op = await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: POLICY, securityPolicyRuleResource: allow(4001, ['192.0.2.11/32']) }));
+    expect((op as Op).httpErrorStatusCode).toBe(403);
+    expect(firstError(op)).toMatchObject({
+      code: 'QUOTA_EXCEEDED',
+      message: `Quota 'SECURITY_POLICY_RULES' exceeded.  Limit: ${rules + 1}.0 globally.`,
+      errorDetails: [{ quotaInfo: { metricName: 'compute.googleapis.com/security_policy_rules', limitName: 'SECURITY-POLICY-RULES-per-project', dimensions: { global: 'global' }, limit: rules + 1 } }],
+    });
+    expect(await code(policies.getRule({ project: PROJECT, securityPolicy: POLICY, priority: 4001 }))).toMatch(/^400: /);
+    expect(usage().rules).toBe(rules + 1);
+  });
+
+  it('frees quota when a rule is removed, and lets patches that keep the count through at the limit', async () => {
+    await c.wait(await policies.patchRule({ project: PROJECT, securityPolicy: 'scratch-policy', priority: 4000, securityPolicyRuleResource: allow(4000, ['192.0.2.12/32']) }));
+    await c.wait(await policies.removeRule({ project: PROJECT, securityPolicy: 'scratch-policy', priority: 4000 }));
+    const op = await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: POLICY, securityPolicyRuleResource: allow(4001, ['192.0.2.11/32']) }));
+    expect(firstError(op)).toBeUndefined();
+  });
+
+  it('the runtime wrapper reports the failed operation as a permanent 403 QUOTA_EXCEEDED', async () => {
+    const t = new Transport({ emulatorHost: emu.url });
+    const err = await addSecurityPolicyRule(t, PROJECT, POLICY, { priority: 4002, action: 'allow', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['192.0.2.13/32'] } } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 403, status: 'QUOTA_EXCEEDED', message: expect.stringMatching(/Quota 'SECURITY_POLICY_RULES' exceeded/), transient: false });
+  });
+
+  it('counts a new policy and its rules: SECURITY_POLICIES and SECURITY_POLICY_RULES', async () => {
+    const { policies: count, rules } = usage();
+    await control().settings({ securityPolicyRulesQuota: rules + 1, securityPoliciesQuota: count + 1 });
+    const tooMany = await c.wait(await policies.insert({ project: PROJECT, securityPolicyResource: { name: 'two-rules', rules: [allow(10, ['10.0.0.0/8']), { ...allow(DEFAULT_RULE_PRIORITY, ['*']), action: 'deny(403)' }] } }));
+    expect(firstError(tooMany)).toMatchObject({ code: 'QUOTA_EXCEEDED', message: expect.stringMatching(/^Quota 'SECURITY_POLICY_RULES' exceeded\. {2}Limit: /) });
+    expect(await code(policies.get({ project: PROJECT, securityPolicy: 'two-rules' }))).toMatch(/^404: /);
+    await c.wait(await policies.insert({ project: PROJECT, securityPolicyResource: { name: 'one-rule' } }));
+    await control().settings({ securityPolicyRulesQuota: 200 });
+    const eleventh = await c.wait(await policies.insert({ project: PROJECT, securityPolicyResource: { name: 'one-too-many' } }));
+    expect(firstError(eleventh)).toMatchObject({ code: 'QUOTA_EXCEEDED', message: `Quota 'SECURITY_POLICIES' exceeded.  Limit: ${count + 1}.0 globally.`, errorDetails: [{ quotaInfo: { metricName: 'compute.googleapis.com/security_policies', limitName: 'SECURITY-POLICIES-per-project' } }] });
+    await c.wait(await policies.delete({ project: PROJECT, securityPolicy: 'one-rule' }));
+  });
+
+  it('counts rules with advanced (CEL) match conditions against SECURITY_POLICY_CEVAL_RULES too', async () => {
+    await control().settings({ securityPolicyAdvancedRulesQuota: 1 });
+    const cel = (priority: number) => ({ priority, action: 'deny(403)', match: { expr: { expression: "origin.region_code == 'XX'" } } });
+    expect(firstError(await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: 'scratch-policy', securityPolicyRuleResource: cel(30) })))).toBeUndefined();
+    expect(firstError(await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: POLICY, securityPolicyRuleResource: cel(31) })))).toMatchObject({ code: 'QUOTA_EXCEEDED', message: expect.stringMatching(/^Quota 'SECURITY_POLICY_CEVAL_RULES' exceeded/) });
+    // Turning a basic rule into an advanced one adds an advanced rule as well.
+    expect(firstError(await c.wait(await policies.patchRule({ project: PROJECT, securityPolicy: 'scratch-policy', priority: 10, securityPolicyRuleResource: { match: { expr: { expression: "origin.region_code == 'YY'" } } }, updateMask: 'match.versionedExpr,match.config' })))).toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    await c.wait(await policies.removeRule({ project: PROJECT, securityPolicy: 'scratch-policy', priority: 30 }));
+  });
+
+  it('the limits are whole numbers ≥ 0 on the control API, and 0 (a trial project) refuses every new rule', async () => {
+    await expect(control().settings({ securityPolicyRulesQuota: 1.5 })).rejects.toThrow(/400.*whole number/);
+    await expect(control().settings({ securityPolicyRulesQuota: -1 })).rejects.toThrow(/400/);
+    await control().settings({ securityPolicyRulesQuota: 0 });
+    expect(firstError(await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: POLICY, securityPolicyRuleResource: allow(4003, ['192.0.2.14/32']) })))).toMatchObject({ message: "Quota 'SECURITY_POLICY_RULES' exceeded.  Limit: 0.0 globally." });
+  });
+});
+
+describe('patchRule query parameters', () => {
+  it('updateMask clears the named fields the body leaves out; validateOnly changes nothing', async () => {
+    await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: 'scratch-policy', securityPolicyRuleResource: allow(50, ['10.5.0.0/16'], { description: 'to clear', preview: true }) }));
+    await c.wait(await policies.patchRule({ project: PROJECT, securityPolicy: 'scratch-policy', priority: 50, securityPolicyRuleResource: { action: 'allow' }, updateMask: 'description,preview' }));
+    expect((await policies.getRule({ project: PROJECT, securityPolicy: 'scratch-policy', priority: 50 }))[0]).toMatchObject({ description: '', preview: false, match: { config: { srcIpRanges: ['10.5.0.0/16'] } } });
+    const before = (await policies.get({ project: PROJECT, securityPolicy: 'scratch-policy' }))[0].fingerprint;
+    await c.wait(await policies.patchRule({ project: PROJECT, securityPolicy: 'scratch-policy', priority: 50, securityPolicyRuleResource: allow(50, ['10.6.0.0/16']), validateOnly: true }));
+    const [after] = await policies.get({ project: PROJECT, securityPolicy: 'scratch-policy' });
+    expect([after.fingerprint, after.rules!.find((r) => r.priority === 50)!.match!.config!.srcIpRanges]).toEqual([before, ['10.5.0.0/16']]);
+    expect(await code(policies.patchRule({ project: PROJECT, securityPolicy: 'scratch-policy', priority: 50, securityPolicyRuleResource: { action: 'allow' }, updateMask: 'description,,x y' }))).toMatch(/^400: .*updateMask/);
   });
 });
