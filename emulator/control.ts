@@ -32,7 +32,8 @@ function addFault(emu: Emulator, body: Body): void {
   switch (body.kind) {
     case 'call':
       if (!isCallFault(body.fault)) throw badRequest(`call fault must be one of ${CALL_FAULTS.map((f) => JSON.stringify(f)).join(', ')}`);
-      return guarded(() => emu.faults.failNext(method, count, body.fault as (typeof CALL_FAULTS)[number]));
+      if (body.permission !== undefined && typeof body.permission !== 'string') throw badRequest('permission must be a string such as "compute.routes.list"');
+      return guarded(() => emu.faults.failNext(method, count, body.fault as (typeof CALL_FAULTS)[number], body.permission === undefined ? {} : { permission: body.permission as string }));
     case 'operation':
       return guarded(() => emu.faults.failOperations(method, count, body.message ? String(body.message) : undefined));
     case 'latency':

@@ -15,12 +15,12 @@ import type { ServerResponse } from 'node:http';
 import { HttpError } from './errors.js';
 import type { Request } from './http.js';
 
-export const CALL_FAULTS = [429, 500, 503, 'reset', 'lost-response'] as const;
+export const CALL_FAULTS = [403, 404, 429, 500, 503, 'reset', 'lost-response'] as const;
 export type CallFault = (typeof CALL_FAULTS)[number];
 
 export const isCallFault = (value: unknown): value is CallFault => (CALL_FAULTS as readonly unknown[]).includes(value);
 
-interface CallRule { method: string; remaining: number; fault: CallFault }
+interface CallRule { method: string; remaining: number; fault: CallFault; permission?: string }
 interface OperationRule { method: string; remaining: number; message: string }
 interface LatencyRule { method: string; ms: number }
 
@@ -44,6 +44,37 @@ export function methodMatches(pattern: string, methodId: string): boolean {
 
 const MESSAGES: Record<429 | 500 | 503, string> = { 429: 'Rate Limit Exceeded', 500: 'Internal Error', 503: 'The service is currently unavailable.' };
 
+/** `/compute/v1/projects/p/global/routes/r` → `projects/p/global/routes/r`: the resource Google's messages name. */
+const resourceOf = (path: string) => path.replace(/^\/(?:compute|storage)\/v1\/|^\/v1\//, '').replace(/^\//, '');
+
+/**
+ * 403 as Google answers a caller without the permission. Compute Engine: `Required
+ * 'compute.networks.get' permission for 'projects/p/global/networks/n'`, reason `forbidden`
+ * (the googleapi errors Terraform and gcloud print, e.g. "Error 403: Required
+ * 'compute.zones.get' permission for 'projects/…/zones/us-central1-a', forbidden"). The
+ * IAM-checked APIs (Vertex AI, Workflows, Cloud Storage) answer `Permission '<p>' denied on
+ * resource '<r>' (or it may not exist).` with status PERMISSION_DENIED
+ * (https://cloud.google.com/iam/docs/troubleshooting-access). Without a permission named, the
+ * google.rpc.Code PERMISSION_DENIED text: "The caller does not have permission"
+ * (googleapis/google/rpc/code.proto).
+ */
+function permissionDenied(methodId: string, path: string, permission: string | undefined): HttpError {
+  const resource = resourceOf(path);
+  if (!permission) return new HttpError(403, 'The caller does not have permission (injected by netreflex emulator)', 'forbidden');
+  if (methodId.startsWith('compute.')) return new HttpError(403, `Required '${permission}' permission for '${resource}'`, 'forbidden');
+  return new HttpError(403, `Permission '${permission}' denied on resource '${resource}' (or it may not exist).`, 'forbidden');
+}
+
+/**
+ * 404 as Google answers for a resource that is not there. Compute Engine: `The resource
+ * '<path>' was not found`, reason `notFound` (the shape the emulator's own not-found uses);
+ * elsewhere the google.rpc NOT_FOUND text "Requested entity was not found."
+ */
+function notFoundFault(methodId: string, path: string): HttpError {
+  if (methodId.startsWith('compute.')) return new HttpError(404, `The resource '${resourceOf(path)}' was not found`, 'notFound');
+  return new HttpError(404, 'Requested entity was not found.', 'notFound');
+}
+
 function requireCount(count: number): number {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`fault count must be a whole number ≥ 1, got ${count}`);
   return count;
@@ -56,10 +87,14 @@ export class Faults {
   /** Faults that actually fired, for test output (kept across `clear()`). */
   readonly fired: { method: string; fault: string }[] = [];
 
-  /** The next `count` calls matching `method` fail with `fault` before (or, lost-response, after) taking effect. */
-  failNext(method: string, count: number, fault: CallFault): void {
+  /**
+   * The next `count` calls matching `method` fail with `fault` before (or, lost-response, after)
+   * taking effect. A 403 names `permission` the way Google does, when given.
+   */
+  failNext(method: string, count: number, fault: CallFault, options: { permission?: string } = {}): void {
     if (!isCallFault(fault)) throw new RangeError(`unknown call fault ${JSON.stringify(fault)}: use one of ${CALL_FAULTS.join(', ')}`);
-    this.calls.push({ method, remaining: requireCount(count), fault });
+    if (options.permission !== undefined && (fault !== 403 || !/^[a-z]+(\.[A-Za-z]+){2,}$/.test(options.permission))) throw new RangeError('permission goes with fault 403 and is a permission name such as compute.routes.list');
+    this.calls.push({ method, remaining: requireCount(count), fault, ...(options.permission ? { permission: options.permission } : {}) });
   }
 
   /** The next `count` operations started by `method` end DONE with an error and change nothing. */
@@ -85,7 +120,7 @@ export class Faults {
   }
 
   /** Router hook: delays, answers with an error or resets the connection before the handler runs. */
-  readonly hook = async (methodId: string, _req: Request, res: ServerResponse): Promise<'continue' | 'handled'> => {
+  readonly hook = async (methodId: string, req: Request, res: ServerResponse): Promise<'continue' | 'handled'> => {
     const delay = this.latencies.filter((l) => methodMatches(l.method, methodId)).reduce((sum, l) => sum + l.ms, 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const rule = this.calls.find((r) => r.remaining > 0 && methodMatches(r.method, methodId));
@@ -99,6 +134,10 @@ export class Faults {
       case 'lost-response':
         loseResponse(res);
         return 'continue';
+      case 403:
+        throw permissionDenied(methodId, req.path, rule.permission);
+      case 404:
+        throw notFoundFault(methodId, req.path);
       default:
         throw new HttpError(rule.fault, `${MESSAGES[rule.fault]} (injected by netreflex emulator)`);
     }

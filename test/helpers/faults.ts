@@ -9,8 +9,8 @@ import type { EventFault, EventFaultScope } from '../../emulator/events/router.j
 import type { Settings } from '../../emulator/settings.js';
 
 export interface FaultControl {
-  /** The next `count` calls of `method` (`compute.routes.insert`, `compute.routes.*`, `*`) fail with `fault`. */
-  failNext(method: string, count: number, fault: CallFault): Promise<void>;
+  /** The next `count` calls of `method` (`compute.routes.insert`, `compute.routes.*`, `*`) fail with `fault` (a 403 may name `permission`). */
+  failNext(method: string, count: number, fault: CallFault, options?: { permission?: string }): Promise<void>;
   /** The next `count` operations started by `method` end DONE with an error and change nothing. */
   failOperations(method: string, count: number, message?: string): Promise<void>;
   addLatency(method: string, ms: number): Promise<void>;
@@ -27,7 +27,7 @@ export interface FaultControl {
 
 export function inProcessFaults(emu: Emulator): FaultControl {
   return {
-    failNext: async (method, count, fault) => emu.faults.failNext(method, count, fault),
+    failNext: async (method, count, fault, options) => emu.faults.failNext(method, count, fault, options),
     failOperations: async (method, count, message) => emu.faults.failOperations(method, count, message),
     addLatency: async (method, ms) => emu.faults.addLatency(method, ms),
     eventFault: async (fault) => emu.events.injectFault(fault),
@@ -51,7 +51,7 @@ export function controlFaults(baseUrl: string): FaultControl {
     return (text ? JSON.parse(text) : undefined) as T;
   };
   return {
-    failNext: (method, count, fault) => api('POST', '/faults', { kind: 'call', method, count, fault }),
+    failNext: (method, count, fault, options) => api('POST', '/faults', { kind: 'call', method, count, fault, ...options }),
     failOperations: (method, count, message) => api('POST', '/faults', { kind: 'operation', method, count, message }),
     addLatency: (method, ms) => api('POST', '/faults', { kind: 'latency', method, ms }),
     eventFault: (fault) => api('POST', '/faults', { kind: 'event', fault }),
