@@ -52,15 +52,26 @@ program
 
 program
   .command('status')
-  .description('the whole egress path, link by link: PSA ranges → peering export → routes → NAT VMs → Cloud NAT IPs → allowlists')
-  .option('--json', 'machine-readable output')
+  .description('the whole egress path, link by link: PSA ranges → peering export → routes → NAT VMs → Cloud NAT IPs → allowlists; exit 0 OK, 1 BROKEN, 3 UNKNOWN')
+  .option('--json', 'machine-readable output (with --watch: one JSON object a line)')
   .option('--jobs <n>', 'also check the PSA ranges hold this many concurrent jobs', int('--jobs'))
   .option('--nodes-per-job <n>', 'nodes per job for the capacity check (default 8)', int('--nodes-per-job'))
-  .action(async (options: { json?: boolean; jobs?: number; nodesPerJob?: number }) => {
-    const { statusCommand } = await import('./commands/status.js');
-    const result = await statusCommand(cliEnv(), options);
-    console.log(result.output);
-    process.exitCode = result.exitCode;
+  .option('--watch [seconds]', 'check again every N seconds (default 30) until Ctrl-C', int('--watch'))
+  .action(async (options: { json?: boolean; jobs?: number; nodesPerJob?: number; watch?: number | true }) => {
+    const { statusCommand, watchStatus } = await import('./commands/status.js');
+    const { watch, ...opts } = options;
+    if (watch === undefined) {
+      const result = await statusCommand(cliEnv(), opts);
+      console.log(result.output);
+      process.exitCode = result.exitCode;
+      return;
+    }
+    const intervalSeconds = watch === true ? 30 : watch;
+    if (intervalSeconds < 1) throw new ConfigError('--watch takes a number of seconds ≥ 1');
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    process.once('SIGTERM', () => stop.abort());
+    process.exitCode = await watchStatus(cliEnv(), { ...opts, intervalSeconds, signal: stop.signal, write: (t) => process.stdout.write(t), tty: process.stdout.isTTY === true });
   });
 
 program

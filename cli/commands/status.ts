@@ -1,16 +1,18 @@
 /**
  * `netreflex status`: the whole egress path of the configured setup in one view — PSA ranges and
  * capacity → peering export → routes and their next hops → NAT VMs → Cloud NAT IPs → the Cloud
- * Armor allowlists that must hold them — each link OK, BROKEN with the reason, or SKIP when it
- * could not be checked. Against a real project with ADC, or the local one when
- * NETREFLEX_EMULATOR_HOST is set.
+ * Armor allowlists that must hold them — each link OK, BROKEN or UNKNOWN (could not be checked),
+ * every BROKEN and UNKNOWN link with its fix. Against a real project with ADC, or the local one
+ * when NETREFLEX_EMULATOR_HOST is set.
  *
- * Exit codes: 0 no link broken, 1 some link broken, 2 bad configuration.
+ * Exit codes (a monitor can page on them): 0 every link OK, 1 some link BROKEN, 2 bad
+ * configuration, 3 nothing BROKEN but some link UNKNOWN — never 0 while any link is unseen.
  */
 import { Transport } from '../../shared/gcp/transport.js';
 import { collectStatus } from '../../shared/status/collect.js';
 import { loadStatusConfig } from '../../shared/status/config.js';
 import { renderStatus } from '../../shared/status/render.js';
+import { EXIT_CODES, type StatusConfig, type StatusReport } from '../../shared/status/types.js';
 
 export interface StatusOptions {
   json?: boolean;
@@ -18,9 +20,70 @@ export interface StatusOptions {
   nodesPerJob?: number;
 }
 
-export async function statusCommand(env: Record<string, string | undefined>, opts: StatusOptions = {}): Promise<{ exitCode: number; output: string }> {
+export interface StatusResult {
+  exitCode: number;
+  output: string;
+  report: StatusReport;
+}
+
+/** What `--json` prints: the report, when it was taken, and the exit code it implies. */
+export type StatusJson = StatusReport & { checkedAt: string; exitCode: number };
+
+function checker(env: Record<string, string | undefined>, opts: StatusOptions): { cfg: StatusConfig; check: () => Promise<StatusResult> } {
   const cfg = loadStatusConfig(env, opts);
   const transport = new Transport({ emulatorHost: cfg.emulatorHost, region: cfg.region, retry: { attempts: 2 } });
-  const report = await collectStatus(transport, cfg);
-  return { exitCode: report.ok ? 0 : 1, output: opts.json ? JSON.stringify(report, null, 2) : renderStatus(report) };
+  const check = async (): Promise<StatusResult> => {
+    const report = await collectStatus(transport, cfg);
+    const checkedAt = new Date().toISOString();
+    const exitCode = EXIT_CODES[report.state];
+    const json: StatusJson = { ...report, checkedAt, exitCode };
+    return { exitCode, report, output: opts.json ? JSON.stringify(json, null, 2) : renderStatus(report, checkedAt) };
+  };
+  return { cfg, check };
+}
+
+export async function statusCommand(env: Record<string, string | undefined>, opts: StatusOptions = {}): Promise<StatusResult> {
+  return checker(env, opts).check();
+}
+
+export interface WatchOptions extends StatusOptions {
+  intervalSeconds: number;
+  /** Stops the watch (Ctrl-C); the last check's exit code is returned. */
+  signal: AbortSignal;
+  write: (text: string) => void;
+  /** Redraw in place (a terminal) instead of appending frames (a pipe or a log). */
+  tty: boolean;
+}
+
+const CLEAR = '\x1b[H\x1b[2J';
+
+/**
+ * `netreflex status --watch`: the same check every `intervalSeconds` until stopped, for a
+ * terminal that stays open. A terminal is redrawn in place; a pipe gets one frame after another
+ * (with `--json`, one JSON object a line).
+ */
+export async function watchStatus(env: Record<string, string | undefined>, opts: WatchOptions): Promise<number> {
+  const { check } = checker(env, opts);
+  let exitCode = EXIT_CODES.unknown;
+  while (!opts.signal.aborted) {
+    const result = await check();
+    exitCode = result.exitCode;
+    if (opts.json) opts.write(`${JSON.stringify(JSON.parse(result.output))}\n`);
+    else opts.write(`${opts.tty ? CLEAR : ''}${result.output}\n\nchecking again every ${opts.intervalSeconds} s; Ctrl-C stops\n${opts.tty ? '' : '\n'}`);
+    await pause(opts.intervalSeconds * 1000, opts.signal);
+  }
+  return exitCode;
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
 }

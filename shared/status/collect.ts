@@ -6,11 +6,13 @@
 import type { Transport } from '../gcp/transport.js';
 import { psaRangesLink, peeringExportLink, routesLink } from './network-links.js';
 import { allowlistsLink, readNatIps, readNatVms } from './egress-links.js';
+import { worstState } from './link.js';
 import type { StatusConfig, StatusReport } from './types.js';
 
 export async function collectStatus(t: Transport, cfg: StatusConfig): Promise<StatusReport> {
   const [psa, peering, vms, nat] = await Promise.all([psaRangesLink(t, cfg), peeringExportLink(t, cfg), readNatVms(t, cfg), readNatIps(t, cfg)]);
-  const [routes, allowlists] = await Promise.all([routesLink(t, cfg, vms.instances), allowlistsLink(t, cfg, nat.ips)]);
+  const [routes, allowlists] = await Promise.all([routesLink(t, cfg, vms.instances), allowlistsLink(t, cfg, nat)]);
   const links = [psa, peering, routes, vms.link, nat.link, allowlists];
-  return { project: cfg.project, region: cfg.region, network: cfg.network, ok: links.every((l) => l.state !== 'broken'), links };
+  const state = worstState(links);
+  return { project: cfg.project, region: cfg.region, network: cfg.network, state, ok: state === 'ok', links };
 }

@@ -13,12 +13,12 @@ export const statusEnv = z.object({
   NETREFLEX_SECURITY_POLICY: list(resourceName).default(['inference-policy']),
 });
 
-export function loadStatusConfig(env: Record<string, string | undefined>, flags: { jobs?: number; nodesPerJob?: number } = {}): StatusConfig & { emulatorHost?: string } {
+export function loadStatusConfig(env: Record<string, string | undefined>, flags: { jobs?: number; nodesPerJob?: number } = {}): StatusConfig {
   const e = loadEnv(statusEnv, env, 'netreflex status');
   return {
     project: e.NETREFLEX_PROJECT,
     region: e.NETREFLEX_REGION,
-    emulatorHost: e.NETREFLEX_EMULATOR_HOST,
+    ...(e.NETREFLEX_EMULATOR_HOST ? { emulatorHost: e.NETREFLEX_EMULATOR_HOST } : {}),
     network: e.NETREFLEX_NETWORK,
     peering: e.NETREFLEX_PEERING,
     mig: e.NETREFLEX_NAT_MIG,

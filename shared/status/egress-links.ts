@@ -5,64 +5,81 @@
 import type { Transport } from '../gcp/transport.js';
 import { listManagedInstances, type ManagedInstance } from '../gcp/instance-groups.js';
 import { cloudNatIps, type NatIps } from '../gcp/routers.js';
-import { getSecurityPolicy } from '../gcp/security-policies.js';
+import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';
 import { ConfigError } from '../errors.js';
 import { evaluateIp } from './armor.js';
 import { describeInstance, isHealthy } from './network-links.js';
-import { isNotFound, notCheckedReason } from './errors.js';
+import { isNotFound, unreadable } from './errors.js';
+import { broken, needs, ok, unknown, unreadableLink, type LinkHead } from './link.js';
 import type { Link, StatusConfig } from './types.js';
 
+const NAT_VMS: LinkHead = { id: 'nat-vms', title: 'NAT VMs' };
+const NAT_IPS: LinkHead = { id: 'nat-ips', title: 'Cloud NAT IPs' };
+const ALLOWLISTS: LinkHead = { id: 'allowlists', title: 'Allowlists (Cloud Armor)' };
+
 export async function readNatVms(t: Transport, cfg: StatusConfig): Promise<{ link: Link; instances?: ManagedInstance[] }> {
-  const link: Link = { id: 'nat-vms', title: 'NAT VMs', state: 'ok', reason: '', details: [] };
   let instances: ManagedInstance[];
   try {
     instances = await listManagedInstances(t, cfg.project, cfg.region, cfg.mig);
   } catch (err) {
-    const missing = isNotFound(err);
-    return { link: { ...link, state: missing ? 'broken' : 'not-checked', reason: missing ? `MIG ${cfg.mig} not found in ${cfg.region}` : notCheckedReason('the NAT MIG', err) } };
+    if (isNotFound(err)) return { link: broken(NAT_VMS, `MIG ${cfg.mig} not found in ${cfg.region}`, 'create it (terraform-bootstrap/nat.tf) or set NETREFLEX_NAT_MIG to the NAT MIG') };
+    return { link: unreadableLink(NAT_VMS, `the NAT MIG ${cfg.mig}`, ['compute.regionInstanceGroupManagers.listManagedInstances'], err, cfg) };
   }
-  link.details = instances.map((mi) => `${mi.name ?? mi.instance.split('/').pop()}: ${describeInstance(mi)}`);
+  const details = instances.map((mi) => `${mi.name ?? mi.instance.split('/').pop()}: ${describeInstance(mi)}`);
   const sick = instances.filter((mi) => !isHealthy(mi));
   const healthy = instances.length - sick.length;
-  if (!healthy || sick.length) link.state = 'broken';
-  link.reason = !instances.length ? `MIG ${cfg.mig} has no instances` : sick.length ? `${sick.length} of ${instances.length} NAT VM(s) not healthy (${sick.map((s) => s.name).join(', ')})${healthy ? '; egress continues on the others' : '; no egress path'}` : `${healthy} healthy NAT VM(s)`;
-  return { link, instances };
+  if (!instances.length) return { link: broken(NAT_VMS, `MIG ${cfg.mig} has no instances`, `resize it: gcloud compute instance-groups managed resize ${cfg.mig} --region=${cfg.region} --size=2`, details), instances };
+  if (sick.length) {
+    const reason = `${sick.length} of ${instances.length} NAT VM(s) not healthy (${sick.map((s) => s.name).join(', ')})${healthy ? '; egress continues on the others' : '; no egress path'}`;
+    return { link: broken(NAT_VMS, reason, 'autohealing replaces an unhealthy VM; a stopped VM must be started (gcloud compute instances start) or recreated (gcloud compute instance-groups managed recreate-instances)', details), instances };
+  }
+  return { link: ok(NAT_VMS, `${healthy} healthy NAT VM(s)`, details), instances };
 }
 
 export async function readNatIps(t: Transport, cfg: StatusConfig): Promise<{ link: Link; ips?: string[] }> {
-  const link: Link = { id: 'nat-ips', title: 'Cloud NAT IPs', state: 'ok', reason: '', details: [] };
   let nat: NatIps;
   try {
     nat = await cloudNatIps(t, cfg.project, cfg.region, cfg.natRouter, cfg.natName);
   } catch (err) {
-    if (err instanceof ConfigError || isNotFound(err)) return { link: { ...link, state: 'broken', reason: err.message } };
-    return { link: { ...link, state: 'not-checked', reason: notCheckedReason(`router ${cfg.natRouter}`, err) } };
+    if (err instanceof ConfigError || isNotFound(err)) return { link: broken(NAT_IPS, err.message, 'create the Cloud NAT with MANUAL_ONLY static IPs (terraform-bootstrap/nat.tf), or set NETREFLEX_NAT_ROUTER / NETREFLEX_NAT_NAME to it') };
+    return { link: unreadableLink(NAT_IPS, `router ${cfg.natRouter} and its NAT IPs`, ['compute.routers.get', 'compute.addresses.get'], err, cfg) };
   }
-  link.details = nat.ips.map((ip) => `${ip} (${nat.allocation})`);
-  if (!nat.ips.length) return { link: { ...link, state: 'broken', reason: `NAT ${cfg.natName} on ${cfg.natRouter} has no IP: reserve a static address and set natIps (MANUAL_ONLY)` } };
+  const details = nat.ips.map((ip) => `${ip} (${nat.allocation})`);
+  if (!nat.ips.length) return { link: broken(NAT_IPS, `NAT ${cfg.natName} on ${cfg.natRouter} has no IP`, 'reserve a static address and set it in natIps (MANUAL_ONLY)', details) };
   const fragile = nat.allocation === 'AUTO_ONLY' ? '; AUTO_ONLY: these IPs can change, allowlists need MANUAL_ONLY static addresses' : '';
-  return { link: { ...link, reason: `${nat.ips.join(', ')}${fragile}` }, ips: nat.ips };
+  return { link: ok(NAT_IPS, `${nat.ips.join(', ')}${fragile}`, details), ips: nat.ips };
 }
 
-export async function allowlistsLink(t: Transport, cfg: StatusConfig, ips: string[] | undefined): Promise<Link> {
-  const link: Link = { id: 'allowlists', title: 'Allowlists (Cloud Armor)', state: 'ok', reason: '', details: [] };
-  if (!ips) return { ...link, state: 'not-checked', reason: 'not checked: needs the Cloud NAT IPs' };
-  if (!cfg.securityPolicies.length) return { ...link, state: 'not-checked', reason: 'not checked: no security policy configured (NETREFLEX_SECURITY_POLICY)' };
-  const problems: string[] = [];
-  for (const name of cfg.securityPolicies) {
-    try {
-      const policy = await getSecurityPolicy(t, cfg.project, name);
+/** Each policy must allow each egress IP; a policy that cannot be read or judged leaves the link unknown. */
+export async function allowlistsLink(t: Transport, cfg: StatusConfig, natIps: { link: Link; ips?: string[] }): Promise<Link> {
+  if (!natIps.ips) return needs(ALLOWLISTS, natIps.link, 'the Cloud NAT IPs');
+  const ips = natIps.ips;
+  if (!cfg.securityPolicies.length) return unknown(ALLOWLISTS, 'could not check: no security policy configured', 'set NETREFLEX_SECURITY_POLICY to the policies that must allow the egress IPs');
+  const details: string[] = [];
+  const denied: string[] = [];
+  const blind: { reason: string; fix: string }[] = [];
+  const policies = await Promise.all(cfg.securityPolicies.map(async (name) => ({ name, read: await readPolicy(t, cfg, name) })));
+  for (const { name, read } of policies) {
+    if ('missing' in read) denied.push(`security policy ${name} not found`);
+    else if ('error' in read) blind.push(unreadable(`security policy ${name}`, ['compute.securityPolicies.get'], read.error, cfg));
+    else
       for (const ip of ips) {
-        const v = evaluateIp(policy, ip);
+        const v = evaluateIp(read.policy, ip);
         const by = v.rule ? `rule ${v.rule.priority} (${v.rule.action})` : 'no matching rule';
-        link.details.push(`${name}: ${ip} ${v.decision === 'allow' ? 'allowed' : v.decision === 'deny' ? 'DENIED' : 'unknown'} by ${by}`);
-        if (v.decision !== 'allow') problems.push(`${name} ${v.decision === 'deny' ? 'denies' : 'cannot be judged for'} ${ip} (${by})${v.decision === 'deny' ? ': add it to the allowlist file' : ''}`);
+        details.push(`${name}: ${ip} ${v.decision === 'allow' ? 'allowed' : v.decision === 'deny' ? 'DENIED' : 'unknown'} by ${by}`);
+        if (v.decision === 'deny') denied.push(`${name} denies ${ip} (${by})`);
+        if (v.decision === 'unknown') blind.push({ reason: `${name} cannot be judged for ${ip}: ${v.why}`, fix: `check by hand that rule ${v.rule.priority}'s expression does not decide for ${ip}, or move it after the allow rules (a higher priority number)` });
       }
-    } catch (err) {
-      if (isNotFound(err)) problems.push(`security policy ${name} not found`);
-      else return { ...link, state: 'not-checked', reason: notCheckedReason(`security policy ${name}`, err) };
-    }
   }
-  if (problems.length) return { ...link, state: 'broken', reason: problems.join('; ') };
-  return { ...link, reason: `${ips.length} IP(s) allowed by ${cfg.securityPolicies.length} polic${cfg.securityPolicies.length === 1 ? 'y' : 'ies'}` };
+  if (denied.length) return broken(ALLOWLISTS, denied.join('; '), 'add the Cloud NAT IPs to the allowlist file (a cloudNat entry), upload it, and let armorAllowlist apply it; a missing policy comes from terraform-bootstrap/armor.tf', details);
+  if (blind.length) return unknown(ALLOWLISTS, blind.map((b) => b.reason).join('; '), [...new Set(blind.map((b) => b.fix))].join('; '), details);
+  return ok(ALLOWLISTS, `${ips.length} IP(s) allowed by ${cfg.securityPolicies.length} polic${cfg.securityPolicies.length === 1 ? 'y' : 'ies'}`, details);
+}
+
+async function readPolicy(t: Transport, cfg: StatusConfig, name: string): Promise<{ policy: SecurityPolicy } | { missing: true } | { error: unknown }> {
+  try {
+    return { policy: await getSecurityPolicy(t, cfg.project, name) };
+  } catch (err) {
+    return isNotFound(err) ? { missing: true } : { error: err };
+  }
 }

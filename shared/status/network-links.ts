@@ -5,52 +5,60 @@
  */
 import type { Transport } from '../gcp/transport.js';
 import { listGlobalAddresses, type GlobalAddress } from '../gcp/addresses.js';
-import { getNetwork, listPeeringRoutes } from '../gcp/networks.js';
+import { getNetwork, listPeeringRoutes, type Peering } from '../gcp/networks.js';
 import { listRoutes, type Route } from '../gcp/routes.js';
 import type { ManagedInstance } from '../gcp/instance-groups.js';
 import { capacityOf, NODE_TIERS } from '../plan/capacity.js';
 import { isEligible } from '../plan/routes.js';
 import { natInstanceOf } from '../nat-routes/observe.js';
-import type { Link, StatusConfig } from './types.js';
-import { notCheckedReason } from './errors.js';
+import type { Link, LinkState, StatusConfig } from './types.js';
+import { broken, ok, unknown, unreadableLink, type LinkHead } from './link.js';
 
 const onNetwork = (url: string | undefined, network: string) => url !== undefined && (url === network || url.endsWith(`/networks/${network}`));
 
+const PSA: LinkHead = { id: 'psa-ranges', title: 'PSA ranges and capacity' };
+const PEERING: LinkHead = { id: 'peering-export', title: 'Peering export' };
+const ROUTES: LinkHead = { id: 'routes', title: 'Routes to the destinations' };
+
 export async function psaRangesLink(t: Transport, cfg: StatusConfig): Promise<Link> {
-  const link: Link = { id: 'psa-ranges', title: 'PSA ranges and capacity', state: 'ok', reason: '', details: [] };
   let all: GlobalAddress[];
   try {
     all = await listGlobalAddresses(t, cfg.project);
   } catch (err) {
-    return { ...link, state: 'not-checked', reason: notCheckedReason('globalAddresses.list', err) };
+    return unreadableLink(PSA, 'the PSA ranges (globalAddresses.list)', ['compute.globalAddresses.list'], err, cfg);
   }
   const ranges = all.filter((a) => a.purpose === 'VPC_PEERING' && onNetwork(a.network, cfg.network) && a.prefixLength !== undefined) as (GlobalAddress & { prefixLength: number })[];
-  if (!ranges.length) return { ...link, state: 'broken', reason: `no allocated range (purpose VPC_PEERING) on ${cfg.network}: reserve one for Private Service Access (netreflex plan ranges)` };
-  link.details = ranges.map((r) => `${r.name} ${r.address}/${r.prefixLength}: ${NODE_TIERS.map((n) => `${capacityOf([r], n)} jobs of ≤${n} nodes`).join(', ')}`);
+  if (!ranges.length) return broken(PSA, `no allocated range (purpose VPC_PEERING) on ${cfg.network}`, 'reserve one for Private Service Access: netreflex apply ranges (or terraform-bootstrap/psa.tf)');
+  const details = ranges.map((r) => `${r.name} ${r.address}/${r.prefixLength}: ${NODE_TIERS.map((n) => `${capacityOf([r], n)} jobs of ≤${n} nodes`).join(', ')}`);
   const capacity = capacityOf(ranges, cfg.nodesPerJob);
-  link.reason = `${ranges.length} range(s), room for ${capacity} concurrent job(s) of ≤${cfg.nodesPerJob} nodes`;
+  const summary = `${ranges.length} range(s), room for ${capacity} concurrent job(s) of ≤${cfg.nodesPerJob} nodes`;
   if (cfg.jobs !== undefined && capacity < cfg.jobs) {
-    return { ...link, state: 'broken', reason: `${link.reason}, fewer than the ${cfg.jobs} wanted: add a range (netreflex apply ranges --jobs ${cfg.jobs} --nodes-per-job ${cfg.nodesPerJob})` };
+    return broken(PSA, `${summary}, fewer than the ${cfg.jobs} wanted`, `add a range: netreflex apply ranges --jobs ${cfg.jobs} --nodes-per-job ${cfg.nodesPerJob}`, details);
   }
-  return link;
+  return ok(PSA, summary, details);
 }
 
 export async function peeringExportLink(t: Transport, cfg: StatusConfig): Promise<Link> {
-  const link: Link = { id: 'peering-export', title: 'Peering export', state: 'ok', reason: '', details: [] };
+  let peering: Peering | undefined;
   try {
-    const peering = (await getNetwork(t, cfg.project, cfg.network)).peerings?.find((p) => p.name === cfg.peering);
-    if (!peering) return { ...link, state: 'broken', reason: `${cfg.network} has no peering ${cfg.peering}: create the Private Service Access connection` };
-    link.details.push(`${peering.name}: state ${peering.state}, exportCustomRoutes ${peering.exportCustomRoutes === true}`);
-    if (peering.state !== 'ACTIVE') return { ...link, state: 'broken', reason: `peering ${cfg.peering} is ${peering.state}, not ACTIVE` };
-    if (!peering.exportCustomRoutes) return { ...link, state: 'broken', reason: `peering ${cfg.peering} does not export custom routes: the Vertex nodes never see the routes to the NAT VMs (netreflex apply routes turns it on)` };
-    const sent = new Set((await listPeeringRoutes(t, cfg.project, cfg.network, cfg.peering, cfg.region, 'OUTGOING')).map((r) => r.destRange));
-    const missing = cfg.destinations.filter((d) => !sent.has(d));
-    link.details.push(...cfg.destinations.map((d) => `${d}: ${sent.has(d) ? 'exported' : 'NOT exported'}`));
-    if (missing.length) return { ...link, state: 'broken', reason: `the peer does not receive ${missing.join(', ')}: no exportable (untagged) route to it` };
-    return { ...link, reason: `exports all ${cfg.destinations.length} destination(s)` };
+    peering = (await getNetwork(t, cfg.project, cfg.network)).peerings?.find((p) => p.name === cfg.peering);
   } catch (err) {
-    return { ...link, state: 'not-checked', reason: notCheckedReason('the network and its peering routes', err) };
+    return unreadableLink(PEERING, `network ${cfg.network}`, ['compute.networks.get'], err, cfg);
   }
+  if (!peering) return broken(PEERING, `${cfg.network} has no peering ${cfg.peering}`, 'create the Private Service Access connection (terraform-bootstrap/psa.tf, or gcloud services vpc-peerings connect)');
+  const details = [`${peering.name}: state ${peering.state}, exportCustomRoutes ${peering.exportCustomRoutes === true}`];
+  if (peering.state !== 'ACTIVE') return broken(PEERING, `peering ${cfg.peering} is ${peering.state}, not ACTIVE`, 'recreate the Private Service Access connection; an inactive peering carries no traffic', details);
+  if (!peering.exportCustomRoutes) return broken(PEERING, `peering ${cfg.peering} does not export custom routes: the Vertex nodes never see the routes to the NAT VMs`, 'netreflex apply routes turns exportCustomRoutes on (NETREFLEX_EXPORT_MODE=ensure)', details);
+  let sent: Set<string>;
+  try {
+    sent = new Set((await listPeeringRoutes(t, cfg.project, cfg.network, cfg.peering, cfg.region, 'OUTGOING')).map((r) => r.destRange));
+  } catch (err) {
+    return unreadableLink(PEERING, `the routes ${cfg.peering} exports (listPeeringRoutes)`, ['compute.networks.listPeeringRoutes'], err, cfg, details);
+  }
+  const missing = cfg.destinations.filter((d) => !sent.has(d));
+  details.push(...cfg.destinations.map((d) => `${d}: ${sent.has(d) ? 'exported' : 'NOT exported'}`));
+  if (missing.length) return broken(PEERING, `the peer does not receive ${missing.join(', ')}: no exportable (untagged) route to it`, 'netreflex apply routes creates untagged routes to every destination', details);
+  return ok(PEERING, `exports all ${cfg.destinations.length} destination(s)`, details);
 }
 
 /** Healthy is the rule natRoutes routes by: RUNNING, no action under way, HEALTHY when health-checked. */
@@ -61,33 +69,43 @@ export function describeInstance(mi: ManagedInstance): string {
   return [instanceStatus ?? 'UNKNOWN', currentAction && currentAction !== 'NONE' ? currentAction : undefined, health].filter(Boolean).join(', ');
 }
 
+/** A route's next hop: fine, dropping traffic, or not judged because the NAT VMs could not be read. */
+interface HopVerdict {
+  state: LinkState;
+  why: string;
+}
+
+/**
+ * `instances` undefined means the NAT VMs could not be read: a route to a NAT VM is then unknown,
+ * never ok — its next hop may be stopped.
+ */
 export async function routesLink(t: Transport, cfg: StatusConfig, instances: ManagedInstance[] | undefined): Promise<Link> {
-  const link: Link = { id: 'routes', title: 'Routes to the destinations', state: 'ok', reason: '', details: [] };
   let routes: Route[];
   try {
     routes = (await listRoutes(t, cfg.project)).filter((r) => onNetwork(r.network, cfg.network));
   } catch (err) {
-    return { ...link, state: 'not-checked', reason: notCheckedReason('routes.list', err) };
+    return unreadableLink(ROUTES, 'the routes (routes.list)', ['compute.routes.list'], err, cfg);
   }
-  const problems: string[] = [];
-  for (const dest of cfg.destinations) problems.push(...judgeDestination(dest, routes.filter((r) => r.destRange === dest), instances, link.details));
-  if (problems.length) return { ...link, state: 'broken', reason: problems.join('; ') };
-  return { ...link, reason: `every destination has a route and every next hop is healthy` };
+  const details: string[] = [];
+  const verdicts = cfg.destinations.flatMap((dest) => judgeDestination(dest, routes.filter((r) => r.destRange === dest), instances, details));
+  const bad = verdicts.filter((v) => v.state === 'broken').map((v) => v.why);
+  if (bad.length) return broken(ROUTES, bad.join('; '), 'netreflex apply routes rebuilds them on the healthy NAT VMs (natRoutes does it on the next event or tick; check its logs if it does not)', details);
+  const blind = verdicts.filter((v) => v.state === 'unknown').map((v) => v.why);
+  if (blind.length) return unknown(ROUTES, `routes exist, but ${blind.length} next hop(s) could not be judged: the NAT VMs could not be read`, 'make "NAT VMs" readable first (see its fix)', details);
+  return ok(ROUTES, 'every destination has a route and every next hop is healthy', details);
 }
 
-function judgeDestination(dest: string, routes: Route[], instances: ManagedInstance[] | undefined, details: string[]): string[] {
+function judgeDestination(dest: string, routes: Route[], instances: ManagedInstance[] | undefined, details: string[]): HopVerdict[] {
   const usable = routes.filter((r) => !r.tags?.length);
   if (!usable.length) {
     details.push(`${dest}: no untagged route${routes.length ? ` (${routes.length} tagged, never exported)` : ''}`);
-    return [`no exportable route to ${dest}`];
+    return [{ state: 'broken', why: `no exportable route to ${dest}` }];
   }
-  const problems: string[] = [];
-  for (const r of usable) {
+  return usable.map((r) => {
     const verdict = judgeHop(r, instances);
-    details.push(`${dest} → ${hopName(r)} (${r.name}): ${verdict.ok ? 'ok' : verdict.why}`);
-    if (!verdict.ok) problems.push(`${dest} → ${hopName(r)}: ${verdict.why}`);
-  }
-  return problems;
+    details.push(`${dest} → ${hopName(r)} (${r.name}): ${verdict.state === 'ok' ? 'ok' : verdict.why}`);
+    return verdict.state === 'ok' ? verdict : { state: verdict.state, why: `${dest} → ${hopName(r)}: ${verdict.why}` };
+  });
 }
 
 function hopName(r: Route): string {
@@ -95,11 +113,13 @@ function hopName(r: Route): string {
   return hop.split('/').pop() ?? hop;
 }
 
-function judgeHop(r: Route, instances: ManagedInstance[] | undefined): { ok: boolean; why: string } {
+function judgeHop(r: Route, instances: ManagedInstance[] | undefined): HopVerdict {
   const warned = r.warnings?.length ? ` (route warnings: ${r.warnings.map((w) => w.code).join(', ')})` : '';
   const name = r.nextHopInstance?.split('/').pop();
   const mi = name ? instances?.find((i) => i.instance === r.nextHopInstance || i.instance.split('/').pop() === name) : undefined;
-  if (r.nextHopInstance && instances && !mi) return { ok: false, why: `next hop is not a NAT MIG instance (deleted or foreign)${warned}` };
-  if (mi && !isHealthy(mi)) return { ok: false, why: `next hop is ${describeInstance(mi)}: traffic sent to it is dropped (netreflex apply routes moves it)${warned}` };
-  return warned ? { ok: false, why: warned.trim().replace(/^\(|\)$/g, '') } : { ok: true, why: '' };
+  if (r.nextHopInstance && instances && !mi) return { state: 'broken', why: `next hop is not a NAT MIG instance (deleted or foreign)${warned}` };
+  if (mi && !isHealthy(mi)) return { state: 'broken', why: `next hop is ${describeInstance(mi)}: traffic sent to it is dropped${warned}` };
+  if (warned) return { state: 'broken', why: warned.trim().replace(/^\(|\)$/g, '') };
+  if (r.nextHopInstance && !instances) return { state: 'unknown', why: 'next hop health not checked (NAT VMs unreadable)' };
+  return { state: 'ok', why: '' };
 }

@@ -1,30 +1,38 @@
 /**
  * One view of the egress path, as a chain of links a person would otherwise check on five console
  * pages: PSA ranges → peering export → routes → NAT VMs → Cloud NAT IPs → allowlists. Each link is
- * ok, broken (with the reason and what to do), or not checked (the surface is missing or
- * unreadable — said plainly, never guessed).
+ * ok, broken, or unknown — it could not be checked (an API unreachable, refused or failing, a
+ * link it depends on unknown). Unknown is never ok: a monitor that reads this must not call a
+ * path healthy it could not see. Every link that is not ok says what to do (`fix`).
  */
-export const LINK_STATES = ['ok', 'broken', 'not-checked'] as const;
+export const LINK_STATES = ['ok', 'broken', 'unknown'] as const;
 export type LinkState = (typeof LINK_STATES)[number];
+
+/** What the command exits with: 0 every link ok, 1 some link broken, 3 nothing broken but some link unknown. */
+export const EXIT_CODES: Readonly<Record<LinkState, number>> = { ok: 0, broken: 1, unknown: 3 };
 
 export const LINK_IDS = ['psa-ranges', 'peering-export', 'routes', 'nat-vms', 'nat-ips', 'allowlists'] as const;
 export type LinkId = (typeof LINK_IDS)[number];
 
-export interface Link {
+interface LinkBase {
   id: LinkId;
   title: string;
-  state: LinkState;
-  /** Why it is broken or not checked; a short summary when ok. */
+  /** Why it is broken or unknown; a short summary when ok. */
   reason: string;
   /** One line per thing looked at (a range, a route, a VM, an IP, a policy verdict). */
   details: string[];
 }
 
+/** A link that is not ok always carries the next step, so a page is actionable. */
+export type Link = (LinkBase & { state: 'ok'; fix?: undefined }) | (LinkBase & { state: 'broken' | 'unknown'; fix: string });
+
 export interface StatusReport {
   project: string;
   region: string;
   network: string;
-  /** True when no link is broken (not-checked links do not count as broken). */
+  /** The worst link: broken over unknown over ok. */
+  state: LinkState;
+  /** True only when every link is ok (an unknown link is not ok). */
   ok: boolean;
   links: Link[];
 }
@@ -42,4 +50,6 @@ export interface StatusConfig {
   /** Capacity check: this many concurrent jobs of `nodesPerJob` nodes must fit (optional). */
   jobs?: number;
   nodesPerJob: number;
+  /** Where the reads go: the local Google Cloud, or unset for Google's APIs (named in fixes). */
+  emulatorHost?: string;
 }

@@ -1,33 +1,50 @@
 /**
  * `netreflex status` against the local stack: every link OK once the routes are synced and the
- * egress IP is allowlisted (set up through the official clients, as an operator would), and the
- * broken links named after a NAT VM is stopped.
+ * egress IP is allowlisted (set up through the official clients, as an operator would); UNKNOWN
+ * (exit 3, never OK) whenever any read it makes cannot be done — the API unreachable, a 403, a
+ * persistent 500 — with the fix on every link; and the broken links named after a NAT VM is stopped.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import compute from '@google-cloud/compute';
 import { PassThroughClient } from 'google-auth-library';
 import { startStack, type Stack } from '../../emulator/stack.js';
 import { SAMPLE } from '../../emulator/topology.js';
-import { statusCommand } from '../../cli/commands/status.js';
+import { statusCommand, watchStatus, type StatusJson } from '../../cli/commands/status.js';
 import { cliEnv } from '../../cli/env.js';
 import type { StatusReport } from '../../shared/status/types.js';
+import { API_PERMISSIONS, type ApiMethod } from '../../shared/gcp/permissions.js';
 import { computeClients, PROJECT, REGION, type ComputeClients } from '../helpers/compute.js';
+import { inProcessFaults, type FaultControl } from '../helpers/faults.js';
 
 let stack: Stack;
 let c: ComputeClients;
+let faults: FaultControl;
 
-async function status(): Promise<StatusReport> {
-  const result = await statusCommand(cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url }), { json: true });
-  return JSON.parse(result.output) as StatusReport;
+async function status(host = stack.emulator.url): Promise<StatusJson> {
+  const result = await statusCommand(cliEnv({ NETREFLEX_EMULATOR_HOST: host }), { json: true });
+  const json = JSON.parse(result.output) as StatusJson;
+  expect(json.exitCode).toBe(result.exitCode);
+  return json;
 }
+
+/** What a page needs: every link that is not OK says what to do. */
+function expectFixes(report: StatusReport): void {
+  for (const link of report.links) {
+    if (link.state === 'ok') expect(link.fix, link.id).toBeUndefined();
+    else expect(link.fix, link.id).toMatch(/\w{3,}/);
+  }
+}
+
+const root = `${import.meta.dirname}/../..`;
 
 const stateOf = (r: StatusReport) => Object.fromEntries(r.links.map((l) => [l.id, l.state]));
 
 beforeAll(async () => {
   stack = await startStack({ functions: ['natRoutesSync'], emulator: { natInstances: ['nat-s1', 'nat-s2'], settings: { operationLatencyMs: 20, instanceStepMs: 40 } } });
   c = computeClients(stack.emulator.port);
+  faults = inProcessFaults(stack.emulator);
   const policies = new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port: stack.emulator.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
   await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, securityPolicyRuleResource: { priority: 1000, action: 'allow', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/28'] } } } }));
   const sync = await fetch(stack.functions.get('natRoutesSync')!.url, { method: 'POST' });
@@ -43,15 +60,119 @@ describe('netreflex status', () => {
     const report = await status();
     expect(stateOf(report)).toEqual({ 'psa-ranges': 'ok', 'peering-export': 'ok', routes: 'ok', 'nat-vms': 'ok', 'nat-ips': 'ok', allowlists: 'ok' });
     expect(report.ok).toBe(true);
+    expect(report.state).toBe('ok');
+    expect(report.exitCode).toBe(0);
     expect(report.links.find((l) => l.id === 'allowlists')!.details).toEqual(['inference-policy: 203.0.113.5 allowed by rule 1000 (allow)']);
+    expectFixes(report);
   });
 
   it('runs as the CLI, readable in a terminal, exit code 0', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['bin/netreflex.js', 'status'], { cwd: `${import.meta.dirname}/../..`, env: { ...process.env, NETREFLEX_EMULATOR_HOST: stack.emulator.url } });
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/netreflex.js', 'status'], { cwd: root, env: { ...process.env, NETREFLEX_EMULATOR_HOST: stack.emulator.url } });
     expect(stdout).toMatch(/egress path OK/);
-    expect(stdout).toMatch(/6\. \[OK {4}\] Allowlists \(Cloud Armor\): 1 IP\(s\) allowed by 1 policy/);
+    expect(stdout).toMatch(/6\. \[OK {5}\] Allowlists \(Cloud Armor\): 1 IP\(s\) allowed by 1 policy/);
+  }, 20_000);
+});
+
+describe('netreflex status never reads OK while blind', () => {
+  afterEach(() => faults.clear());
+
+  /** The Google methods one status run calls, read from the emulator's call counts. */
+  async function methodsStatusCalls(): Promise<string[]> {
+    const before = await faults.calls();
+    await status();
+    const after = await faults.calls();
+    return Object.keys(after).filter((m) => !m.startsWith('netreflex.') && (after[m] ?? 0) > (before[m] ?? 0)).sort();
+  }
+
+  it('an unreachable API: every link UNKNOWN with the fix, exit 3', async () => {
+    const closed = 'http://127.0.0.1:9';
+    const report = await status(closed);
+    expect(report).toMatchObject({ state: 'unknown', ok: false, exitCode: 3 });
+    expect(report.links.map((l) => l.state)).toEqual(report.links.map(() => 'unknown'));
+    for (const link of report.links.filter((l) => l.id !== 'allowlists')) {
+      expect(link.reason, link.id).toMatch(/unreachable/);
+      expect(link.fix, link.id).toContain('NETREFLEX_EMULATOR_HOST');
+    }
+    expect(report.links.find((l) => l.id === 'allowlists')).toMatchObject({ reason: expect.stringMatching(/needs the Cloud NAT IPs, and "Cloud NAT IPs" is UNKNOWN/), fix: expect.stringContaining('npm start') });
+    expectFixes(report);
+  });
+
+  it('exits 3 as the CLI and says UNKNOWN in the terminal, each link with its fix', async () => {
+    const err = await promisify(execFile)(process.execPath, ['bin/netreflex.js', 'status'], { cwd: root, env: { ...process.env, NETREFLEX_EMULATOR_HOST: 'http://127.0.0.1:9' } }).then(
+      () => undefined,
+      (e: { code?: number; stdout?: string }) => e,
+    );
+    expect(err?.code).toBe(3);
+    expect(err?.stdout).toMatch(/egress path UNKNOWN: 6 link\(s\) could not be checked/);
+    expect(err?.stdout).toMatch(/1\. \[UNKNOWN\] PSA ranges and capacity: could not check[^\n]*\n {6}fix: start the local Google Cloud \(npm start\)/);
   }, 20_000);
 
+  it('a persistent 500 on any one method status reads: UNKNOWN, exit 3, never OK', async () => {
+    const methods = await methodsStatusCalls();
+    expect(methods).toEqual(expect.arrayContaining(['compute.routes.list', 'compute.securityPolicies.get', 'compute.regionInstanceGroupManagers.listManagedInstances', 'compute.networks.listPeeringRoutes']));
+    for (const method of methods) {
+      await faults.failNext(method, 1000, 500);
+      const report = await status();
+      await faults.clear();
+      expect({ method, state: report.state, ok: report.ok, exitCode: report.exitCode }).toEqual({ method, state: 'unknown', ok: false, exitCode: 3 });
+      expect(report.links.some((l) => l.state === 'unknown' && /answered 500/.test(l.reason)), method).toBe(true);
+      // Routes to NAT VMs whose health could not be read are not judged healthy.
+      if (method === 'compute.regionInstanceGroupManagers.listManagedInstances') expect(report.links.find((l) => l.id === 'routes')?.state).toBe('unknown');
+      expectFixes(report);
+    }
+  }, 60_000);
+
+  it('a 403 on any one method status reads: UNKNOWN, exit 3, the fix names the permission to grant', async () => {
+    for (const method of await methodsStatusCalls()) {
+      const permission = API_PERMISSIONS[method as ApiMethod]?.[0] ?? method;
+      await faults.failNext(method, 1000, 403, { permission });
+      const report = await status();
+      await faults.clear();
+      expect({ method, state: report.state, exitCode: report.exitCode }).toEqual({ method, state: 'unknown', exitCode: 3 });
+      const blind = report.links.find((l) => l.state === 'unknown' && /permission denied/.test(l.reason));
+      expect(blind?.fix, method).toContain(`grant the identity running netreflex status ${permission}`);
+      expectFixes(report);
+    }
+  }, 60_000);
+
+  it('a CEL rule at a priority that wins over the allow rule: the allowlist is UNKNOWN, not OK', async () => {
+    const policies = new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port: stack.emulator.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+    await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, securityPolicyRuleResource: { priority: 500, action: 'deny(403)', match: { expr: { expression: "origin.region_code == 'JP'" } } } }));
+    try {
+      const report = await status();
+      expect(report).toMatchObject({ state: 'unknown', exitCode: 3 });
+      const link = report.links.find((l) => l.id === 'allowlists')!;
+      expect(link.reason).toMatch(/cannot be judged for 203\.0\.113\.5: rule 500 uses an expression/);
+      expect(link.fix).toMatch(/rule 500/);
+    } finally {
+      await c.wait(await policies.removeRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, priority: 500 }));
+    }
+  });
+
+  it('--watch checks again until stopped: a frame per check, one JSON object a line', async () => {
+    const stop = new AbortController();
+    const frames: string[] = [];
+    const done = watchStatus(cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url }), {
+      json: true,
+      intervalSeconds: 0.05,
+      signal: stop.signal,
+      tty: false,
+      write: (text) => {
+        frames.push(text);
+        if (frames.length === 1) void faults.failNext('compute.routes.list', 1000, 503);
+        if (frames.length === 3) stop.abort();
+      },
+    });
+    const exitCode = await done;
+    const states = frames.map((f) => (JSON.parse(f) as StatusJson).state);
+    expect(states[0]).toBe('ok');
+    expect(states.slice(1)).toEqual(['unknown', 'unknown']);
+    expect(frames.every((f) => f.endsWith('\n') && !f.slice(0, -1).includes('\n'))).toBe(true);
+    expect(exitCode).toBe(3);
+  });
+});
+
+describe('netreflex status on a broken path', () => {
   it('flags the routes and the NAT VMs after a NAT instance is stopped, naming the instance', async () => {
 
     const z = await zoneOf('nat-s1');
@@ -59,11 +180,13 @@ describe('netreflex status', () => {
     const report = await status();
     expect(stateOf(report)).toMatchObject({ routes: 'broken', 'nat-vms': 'broken', 'nat-ips': 'ok', allowlists: 'ok', 'psa-ranges': 'ok' });
     expect(report.ok).toBe(false);
+    expect(report).toMatchObject({ state: 'broken', exitCode: 1 });
+    expectFixes(report);
     expect(report.links.find((l) => l.id === 'routes')!.reason).toMatch(/→ nat-s1: next hop is (STOPPING|TERMINATED)/);
     expect(report.links.find((l) => l.id === 'nat-vms')!.reason).toMatch(/1 of 2 NAT VM\(s\) not healthy \(nat-s1\); egress continues on the others/);
     const cli = await statusCommand(cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url }));
     expect(cli.exitCode).toBe(1);
-    expect(cli.output).toMatch(/\[BROKEN\] Routes to the destinations/);
+    expect(cli.output).toMatch(/\[BROKEN \] Routes to the destinations: .*\n {6}fix: netreflex apply routes/);
   });
 });
 

@@ -1,0 +1,43 @@
+/** How a failed read is explained: each kind of failure gets the fix that makes the next read work. */
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../shared/errors.js';
+import { unreadable } from '../../shared/status/errors.js';
+import { needs, ok, unknown, worstState, broken } from '../../shared/status/link.js';
+
+const real = { project: 'netreflex-demo' };
+const local = { project: 'netreflex-demo', emulatorHost: 'http://127.0.0.1:8090' };
+const net = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:8090 (${code})`), { code });
+
+describe('unreadable', () => {
+  it.each([
+    ['unreachable local Google Cloud', net('ECONNREFUSED'), local, /unreachable/, /npm start.*NETREFLEX_EMULATOR_HOST/],
+    ['unreachable Google APIs', net('ENOTFOUND'), real, /the Google APIs unreachable/, /googleapis\.com/],
+    ['403 naming the permission', new ApiError(403, 'PERMISSION_DENIED', "Required 'compute.routes.list' permission for 'projects/netreflex-demo'", 'forbidden'), real, /permission denied/, /grant the identity running netreflex status compute\.routes\.list on project netreflex-demo/],
+    ['403 without a named permission: the method’s permissions', new ApiError(403, 'PERMISSION_DENIED', 'The caller does not have permission', 'forbidden'), real, /permission denied/, /compute\.networks\.listPeeringRoutes/],
+    ['403 of an API that is off', new ApiError(403, 'PERMISSION_DENIED', 'Compute Engine API has not been used in project 123 before or it is disabled.', 'accessNotConfigured'), real, /not enabled/, /gcloud services enable compute\.googleapis\.com/],
+    ['401', new ApiError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.'), real, /not authenticated/, /application-default login/],
+    ['no ADC', new Error('Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.'), real, /no usable credentials/, /application-default login/],
+    ['503', new ApiError(503, 'UNAVAILABLE', 'The service is currently unavailable.'), real, /answered 503 UNAVAILABLE/, /run netreflex status again/],
+    ['400', new ApiError(400, 'INVALID_ARGUMENT', 'Invalid value for field region'), real, /answered 400/, /NETREFLEX_REGION/],
+    ['a surface the local Google Cloud lacks', new ApiError(404, 'NOT_FOUND', 'netreflex emulator: no API method at GET /x'), local, /does not serve/, /by hand/],
+  ])('%s', (_name, err, ctx, reason, fix) => {
+    const u = unreadable('the thing', ['compute.networks.listPeeringRoutes'], err, ctx);
+    expect(u.reason).toMatch(reason);
+    expect(u.fix).toMatch(fix);
+  });
+});
+
+describe('the headline', () => {
+  const head = { id: 'routes', title: 'Routes' } as const;
+  it('is broken over unknown over ok; nothing is ok while one link is unknown', () => {
+    expect(worstState([ok(head, 'fine'), ok(head, 'fine')])).toBe('ok');
+    expect(worstState([ok(head, 'fine'), unknown(head, 'blind', 'look')])).toBe('unknown');
+    expect(worstState([unknown(head, 'blind', 'look'), broken(head, 'bad', 'mend')])).toBe('broken');
+    expect(worstState([])).toBe('unknown');
+  });
+
+  it('a link that depends on a broken one is unknown and points at that link’s fix', () => {
+    const dep = broken({ id: 'nat-ips', title: 'Cloud NAT IPs' }, 'no IP', 'reserve a static address');
+    expect(needs({ id: 'allowlists', title: 'Allowlists' }, dep, 'the Cloud NAT IPs')).toMatchObject({ state: 'unknown', fix: 'fix "Cloud NAT IPs" first: reserve a static address' });
+  });
+});
