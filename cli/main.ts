@@ -3,12 +3,37 @@
  * (`plan <target>` shows what would change, `apply <target>` changes it) against a real project
  * with Application Default Credentials, or the local one when NETREFLEX_EMULATOR_HOST is set.
  */
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, SafetyError, errorMessage } from '../shared/errors.js';
+import { EnvConfigError } from '../shared/config/env.js';
 import { TARGETS } from './targets/index.js';
 import { cliEnv } from './env.js';
 
-const program = new Command('netreflex').description('Keeps the fixed-IP egress path of Vertex AI Pipelines and its Cloud Armor allowlists correct.').showHelpAfterError();
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+const program = new Command('netreflex')
+  .description('Keeps the fixed-IP egress path of Vertex AI Pipelines and its Cloud Armor allowlists correct.')
+  .version(version, '-V, --version', 'print the netreflex version')
+  .showHelpAfterError();
+
+/**
+ * A bad environment, worded for a shell: the problems, and — when NETREFLEX_EMULATOR_HOST is not
+ * set, the usual cause next to `npm start` — how to point the CLI at the local Google Cloud.
+ */
+function environmentMessage(err: EnvConfigError, env: NodeJS.ProcessEnv = process.env): string {
+  const who = err.who.startsWith('netreflex') ? err.who : `netreflex (${err.who})`;
+  const lines = [`${who}: the environment does not configure it:`, ...err.problems.map((p) => `  - ${p}`)];
+  if (!env.NETREFLEX_EMULATOR_HOST) {
+    lines.push(
+      '',
+      'Against the local Google Cloud (npm start): export NETREFLEX_EMULATOR_HOST=http://127.0.0.1:8090 (127.0.0.1:8090 works too);',
+      'the sample topology then fills every variable left unset.',
+      'Against a real project: set the variables above (README, "Configuration") and log in with gcloud auth application-default login.',
+    );
+  }
+  return lines.join('\n');
+}
 
 const int = (name: string) => (value: string) => {
   const n = Number(value);
@@ -109,7 +134,10 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof SafetyError) {
+  if (err instanceof EnvConfigError) {
+    console.error(environmentMessage(err));
+    process.exitCode = 2;
+  } else if (err instanceof ConfigError || err instanceof SafetyError) {
     console.error(`netreflex: ${err.message}`);
     process.exitCode = 2;
   } else {

@@ -1,12 +1,13 @@
 /**
  * Recreates the first NAT VM of `nat-mig` with the official @google-cloud/compute client — what
  * MIG autohealing or an operator does in production — and prints the MIG as it settles.
- * Against the local Google Cloud: NETREFLEX_EMULATOR_HOST=http://127.0.0.1:8090.
+ * Against the local Google Cloud: NETREFLEX_EMULATOR_HOST=http://127.0.0.1:8090 (or 127.0.0.1:8090).
  */
 import compute from '@google-cloud/compute';
 import { PassThroughClient } from 'google-auth-library';
 
-const host = new URL(process.env.NETREFLEX_EMULATOR_HOST ?? 'http://127.0.0.1:8090');
+const raw = process.env.NETREFLEX_EMULATOR_HOST ?? 'http://127.0.0.1:8090';
+const host = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`); // a URL, or host:port as PUBSUB_EMULATOR_HOST takes it
 const opts = { apiEndpoint: host.hostname, port: Number(host.port), protocol: host.protocol.replace(':', ''), authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.RegionInstanceGroupManagersClient>[0];
 const project = process.env.NETREFLEX_PROJECT ?? 'netreflex-demo';
 const region = process.env.NETREFLEX_REGION ?? 'asia-northeast1';

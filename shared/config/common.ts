@@ -9,11 +9,24 @@ export const resourceName = z
   .string()
   .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a lowercase RFC 1035 name (a-z, 0-9, -; 1-63 chars; starts with a letter)');
 
+const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+const HOST_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i;
+
+/**
+ * Where the local Google Cloud is, as a base URL. `host:port` is taken too — the convention of
+ * PUBSUB_EMULATOR_HOST and the other Google emulators — and means `http://host:port`.
+ */
+export const emulatorUrl = z
+  .string()
+  .transform((v) => (!HAS_SCHEME.test(v) && HOST_PORT.test(v) ? `http://${v}` : v))
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be a URL such as http://127.0.0.1:8090, or host:port such as 127.0.0.1:8090' }))
+  .transform((v) => v.replace(/\/+$/, ''));
+
 export const commonEnv = {
   NETREFLEX_PROJECT: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id'),
   NETREFLEX_REGION: z.string().regex(/^[a-z]+-[a-z]+[0-9]$/, 'must be a region such as asia-northeast1').default('asia-northeast1'),
-  /** Base URL of the local Google Cloud (e.g. http://127.0.0.1:8090); unset means the real APIs with ADC. */
-  NETREFLEX_EMULATOR_HOST: z.url({ protocol: /^https?$/ }).optional(),
+  /** Base URL (or host:port) of the local Google Cloud, e.g. http://127.0.0.1:8090; unset means the real APIs with ADC. */
+  NETREFLEX_EMULATOR_HOST: emulatorUrl.optional(),
   /** host:port of the local Pub/Sub (gRPC); unset means the real Pub/Sub. */
   NETREFLEX_PUBSUB_EMULATOR_HOST: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:8095').optional(),
   NETREFLEX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),

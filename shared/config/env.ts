@@ -8,6 +8,20 @@ import { ConfigError } from '../errors.js';
 
 export type EnvSchema = z.ZodObject<Record<string, z.ZodType>>;
 
+/**
+ * A bad or missing environment variable, with one problem per variable. The message speaks to a
+ * deployed function (whose environment is fixed until it restarts); the CLI words the same
+ * problems for a shell (cli/main.ts).
+ */
+export class EnvConfigError extends ConfigError {
+  constructor(
+    readonly who: string,
+    problems: readonly string[],
+  ) {
+    super(`${who}: invalid configuration in environment variables; fix these and restart:`, problems);
+  }
+}
+
 /** Validates `env` against `schema`; a bad value names the variable and what it expects. */
 export function loadEnv<S extends EnvSchema>(schema: S, env: Record<string, string | undefined>, who: string): z.infer<S> {
   const picked: Record<string, string> = {};
@@ -19,9 +33,9 @@ export function loadEnv<S extends EnvSchema>(schema: S, env: Record<string, stri
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
-    return `${name}: ${issue.message}${name in picked ? ` (got ${JSON.stringify(picked[name])})` : ''}`;
+    return name in picked || name === '(environment)' ? `${name}: ${issue.message}${name in picked ? ` (got ${JSON.stringify(picked[name])})` : ''}` : `${name}: required, not set`;
   });
-  throw new ConfigError(`${who}: invalid configuration in environment variables; fix these and restart:`, problems);
+  throw new EnvConfigError(who, problems);
 }
 
 /** The variable names a schema reads, for Terraform and README checks. */
