@@ -5,7 +5,7 @@
  * Every instance insert/delete the MIG performs writes the audit log that Eventarc would deliver;
  * autoheal does not (it is a system event in production), which is why a scheduled sync exists.
  */
-import { badRequest, notFound } from '../errors.js';
+import { badRequest, HttpError, notFound } from '../errors.js';
 import type { Router } from '../http.js';
 import { computePath, computeUrl, nextId, type Resource } from '../store.js';
 import { globalCol, regionCol, zoneCol, type ComputeContext } from './context.js';
@@ -122,7 +122,6 @@ export class Migs {
     await sleep(step);
     m.currentAction = 'NONE';
     m.health = 'HEALTHY';
-    this.touch(ref);
   }
 
   private async deleteSteps(ref: MigRef, m: Managed, action: CurrentAction, audited: boolean): Promise<void> {
@@ -151,7 +150,6 @@ export class Migs {
         await this.createSteps(ref, m, 'RECREATING', audited);
       });
     }
-    this.touch(ref);
   }
 
   resize(ref: MigRef, size: number): void {
@@ -180,7 +178,6 @@ export class Migs {
       await this.deleteSteps(ref, m, 'DELETING', true);
       const list = this.managed.get(key(ref)) ?? [];
       list.splice(list.indexOf(m), 1);
-      this.touch(ref);
     });
   }
 
@@ -189,7 +186,6 @@ export class Migs {
     const m = this.list(ref).find((x) => x.name === name);
     if (!m) throw notFound(`managed instance ${name}`);
     m.health = health;
-    this.touch(ref);
     if (health === 'UNHEALTHY') this.scheduleHeal(ref, m);
   }
 
@@ -213,13 +209,10 @@ export class Migs {
   }
 
   private setTargetSize(ref: MigRef, size: number): void {
-    this.ctx.store.update(regionCol(ref.project, ref.region, 'instanceGroupManagers'), ref.name, (mig) => void (mig.targetSize = size));
-  }
-
-  /** Bumps the MIG's fingerprint so watchers see a change. */
-  private touch(ref: MigRef): void {
-    const col = regionCol(ref.project, ref.region, 'instanceGroupManagers');
-    if (this.ctx.store.has(col, ref.name)) this.ctx.store.update(col, ref.name, (mig) => void (mig.fingerprint = nextId().slice(-11)));
+    this.ctx.store.update(regionCol(ref.project, ref.region, 'instanceGroupManagers'), ref.name, (mig) => {
+      mig.targetSize = size;
+      mig.fingerprint = nextId().slice(-11);
+    });
   }
 
   /** The MIG resource as `get` shows it, with live `currentActions` and `status.isStable`. */
@@ -270,7 +263,12 @@ export class Migs {
     });
     router.on('PATCH', `${base}/{igm}`, 'compute.regionInstanceGroupManagers.patch', (r) => {
       const changes = patchChanges(r.body);
-      return this.operation(ref(r.params), 'patch', () => this.applyPatch(ref(r.params), changes));
+      const seen = checkFingerprint(this.mig(ref(r.params)), (r.body as { fingerprint?: unknown }).fingerprint);
+      return this.operation(ref(r.params), 'patch', () => {
+        // A patch accepted on a fingerprint another write has since replaced fails when it lands.
+        checkFingerprint(this.mig(ref(r.params)), seen);
+        this.applyPatch(ref(r.params), changes);
+      });
     });
     registerInstanceTemplates(router, this.ctx);
     router.on('POST', `${base}/{igm}/deleteInstances`, 'compute.regionInstanceGroupManagers.deleteInstances', (r) => {
@@ -394,4 +392,22 @@ export function registerInstanceTemplates(router: Router, ctx: ComputeContext): 
     return listResponse('compute#instanceTemplateList', col, ctx.store.list(col), r.query);
   });
   router.on('GET', `${base}/{template}`, 'compute.instanceTemplates.get', (r) => getResource(ctx, globalCol(r.params.project!, 'instanceTemplates'), r.params.template!));
+}
+
+/**
+ * `InstanceGroupManager.fingerprint` (compute.proto): "An up-to-date fingerprint must be provided in
+ * order to update the InstanceGroupManager, otherwise the request will fail with error 412
+ * conditionNotMet." The local Compute holds callers to that sentence for a missing fingerprint too.
+ * Google itself may be laxer there — gcloud's own `all-instances-config update`
+ * (googlecloudsdk/command_lib/compute/instance_groups/managed/all_instances_config/update.py)
+ * patches without one — so a caller that omits it is refused here rather than racing silently.
+ */
+function checkFingerprint(mig: Resource, given: unknown): string {
+  if (given === undefined || given === null || given === '') {
+    throw new HttpError(412, `Required field 'resource.fingerprint' not specified: an up-to-date fingerprint must be provided to update instance group manager '${String(mig.name)}'; get the group and send its fingerprint.`, 'conditionNotMet');
+  }
+  if (given !== mig.fingerprint) {
+    throw new HttpError(412, `Invalid value for field 'resource.fingerprint': '${String(given)}'. Supplied fingerprint does not match current fingerprint of instance group manager '${String(mig.name)}'; get the group again and retry.`, 'conditionNotMet');
+  }
+  return given as string;
 }

@@ -7,7 +7,8 @@
  *
  * - create address: a 409 is success when the existing address is the same block on the same
  *   network (a retry, or a concurrent run got there first), an error otherwise;
- * - connection, firewall, metadata: the fresh list plus what the plan adds; nothing to add = no-op;
+ * - connection, firewall, metadata: the fresh list plus what the plan adds; nothing to add = no-op
+ *   (the metadata under the MIG fingerprint: a 412 re-reads and re-merges);
  * - export: setting `exportCustomRoutes: true` again changes nothing.
  */
 import { ApiError, assertNever } from '../errors.js';
@@ -18,7 +19,7 @@ import { describeRangeChange } from '../plan/ranges-describe.js';
 import { getGlobalAddress, insertPeeringRange } from '../gcp/addresses.js';
 import { createConnection, getConnection, patchReservedRanges } from '../gcp/servicenetworking.js';
 import { getFirewall, patchFirewallSourceRanges } from '../gcp/firewalls.js';
-import { getRegionMig, patchMigMetadata } from '../gcp/instance-groups.js';
+import { updateMigMetadata } from '../gcp/instance-groups.js';
 import { setPeeringExport } from '../gcp/networks.js';
 import { timed, type Timed } from '../util/timed.js';
 import { publishedRanges, type RangeObservation } from './observe.js';
@@ -92,10 +93,12 @@ async function extendFirewall(t: Transport, cfg: PeeringRangesConfig, wanted: re
   return false;
 }
 
+/** Adds the wanted ranges to the NAT MIG's return-path key, re-merged on every fingerprint conflict. */
 async function extendMetadata(t: Transport, cfg: PeeringRangesConfig, wanted: readonly string[]): Promise<boolean> {
-  const current = await publishedRanges(t, cfg, await getRegionMig(t, cfg.project, cfg.region, cfg.natMig));
-  const ranges = union(current, wanted);
-  if (ranges.length === current.length) return true;
-  await patchMigMetadata(t, cfg.project, cfg.region, cfg.natMig, { [cfg.plan.metadataKey]: ranges.join(',') });
-  return false;
+  const wrote = await updateMigMetadata(t, cfg.project, cfg.region, cfg.natMig, async (mig) => {
+    const current = await publishedRanges(t, cfg, mig);
+    const ranges = union(current, wanted);
+    return ranges.length === current.length ? undefined : { [cfg.plan.metadataKey]: ranges.join(',') };
+  });
+  return !wrote;
 }

@@ -93,7 +93,8 @@ describe('NAT MIG all-instances metadata', () => {
   });
 
   it('patch with allInstancesConfig reaches existing instances and overrides the template key', async () => {
-    const [res] = await c.migs.patch({ ...MIG, instanceGroupManagerResource: { allInstancesConfig: { properties: { metadata: { 'netreflex-psa-ranges': '10.98.0.0/21,10.99.0.0/16' } } } } });
+    const [{ fingerprint }] = await c.migs.get(MIG);
+    const [res] = await c.migs.patch({ ...MIG, instanceGroupManagerResource: { fingerprint, allInstancesConfig: { properties: { metadata: { 'netreflex-psa-ranges': '10.98.0.0/21,10.99.0.0/16' } } } } });
     await c.regionOps.wait({ project: PROJECT, region: REGION, operation: (res.latestResponse as { name: string }).name });
     const [mig] = await c.migs.get(MIG);
     expect(mig.allInstancesConfig?.properties?.metadata).toEqual({ 'netreflex-psa-ranges': '10.98.0.0/21,10.99.0.0/16' });
