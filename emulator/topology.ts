@@ -1,5 +1,5 @@
 /**
- * The sample topology of the articles netreflex was born from (DOMAIN.md §7): the names and
+ * The sample topology of the articles netreflex was born from (docs/sample-topology.md): the names and
  * ranges the local Google Cloud starts with, so the demo reads like the articles.
  */
 export const SAMPLE = {

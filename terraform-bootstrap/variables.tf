@@ -1,5 +1,5 @@
 # Inputs of the netreflex bootstrap, in alphabetical order. Defaults reproduce the sample topology of
-# the articles (DOMAIN.md section 7) so `terraform plan` on a fresh project shows the demo setup.
+# the articles (docs/sample-topology.md) so `terraform plan` on a fresh project shows the demo setup.
 
 variable "allowlist_object" {
   type        = string

@@ -164,7 +164,7 @@ export function registerRouters(router: Router, ctx: ComputeContext): void {
   router.on('GET', `${base}/{router}/getNatIpInfo`, 'compute.routers.getNatIpInfo', (r) => natIpInfo(ctx, ...args(r), r.query.get('natName')));
 }
 
-/** The sample's Cloud NAT (DOMAIN.md §5, §7): static IP `nat-egress-ip-1` on router `nat-router` of vpc-b. */
+/** The sample's Cloud NAT (docs/sample-topology.md, docs/architecture.md §5): static IP `nat-egress-ip-1` on router `nat-router` of vpc-b. */
 export function seedCloudNat(store: Store): void {
   const { project, region, vpcB, cloudNat } = SAMPLE;
   const address = seedRegionalAddress({ store }, project, region, cloudNat.ipName, cloudNat.ip, 'Fixed egress IP of the Vertex AI Pipelines (Cloud NAT nat-egress)');

@@ -251,7 +251,7 @@ export function registerSecurityPolicies(router: Router, ctx: ComputeContext): v
   });
 }
 
-/** The sample's `inference-policy` (DOMAIN.md §7): only the default rule, denying with 403. */
+/** The sample's `inference-policy` (docs/sample-topology.md): only the default rule, denying with 403. */
 export function seedSecurityPolicy(store: Store): void {
   const policy = buildPolicy(SAMPLE.project, { name: SAMPLE.armor.policy, description: 'Inference endpoint: callers allowed by netreflex allowlist rules, everyone else denied', rules: [defaultRule('deny(403)')] });
   store.insert(col(SAMPLE.project), policy);

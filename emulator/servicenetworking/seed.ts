@@ -1,5 +1,5 @@
 /**
- * The Private Service Access part of the sample topology (DOMAIN.md §7): the allocated range
+ * The Private Service Access part of the sample topology (docs/sample-topology.md): the allocated range
  * `vertex-psa-range` 10.98.0.0/21 on vpc-a, the Service Networking connection that reserves it,
  * and the firewall rule `allow-psa-to-nat` that lets it reach the NAT VMs. The peering itself is
  * seeded with the network (seed.ts), as Compute shows it.

@@ -1,5 +1,5 @@
 /**
- * Seeds the sample config bucket (DOMAIN.md §7) with the sample allowlist, read from
+ * Seeds the sample config bucket (docs/sample-topology.md) with the sample allowlist, read from
  * `functions/armor-allowlist/sample-allowlist.yaml` so the demo and the docs show the same file.
  * Seeding emits no event: like a bucket that existed before the function was deployed.
  */

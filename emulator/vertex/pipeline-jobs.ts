@@ -4,7 +4,7 @@
  *
  * - A job moves QUEUED → PENDING → RUNNING → SUCCEEDED, one step every `pipelineStepMs` and
  *   `pipelineRunMs` in RUNNING (emulator settings). `cancel` → CANCELLING → CANCELLED.
- * - **One network per region** (DOMAIN.md §1: "while jobs run on one network, jobs on another
+ * - **One network per region** (docs/architecture.md §1: "while jobs run on one network, jobs on another
  *   network cannot start"). Decision: a job whose turn to start comes while jobs of the same
  *   project and region hold another network (RUNNING or CANCELLING, or PENDING and created
  *   earlier) FAILS with FAILED_PRECONDITION naming those jobs — the failed run the issue

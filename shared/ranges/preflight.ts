@@ -1,5 +1,5 @@
 /**
- * Vertex AI preflight: Vertex uses ONE VPC network per region at a time (DOMAIN.md §1), so a run
+ * Vertex AI preflight: Vertex uses ONE VPC network per region at a time (docs/architecture.md §1), so a run
  * on VPC A cannot start while jobs of the region run on another network; finding out by a failed
  * run wastes the queue time. This lists the region's active pipeline jobs and custom jobs (the API
  * filters on state only; the network is compared here) and names every job on another network.

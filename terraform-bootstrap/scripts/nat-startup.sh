@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# netreflex NAT VM startup script (DOMAIN.md §1).
+# netreflex NAT VM startup script (docs/architecture.md §1).
 #
 # Turns a two-NIC VM (private NIC in subnet A of VPC A, public NIC in subnet B of VPC B) into the
 # egress NAT for Vertex AI nodes in the Private Service Access (PSA) ranges:
