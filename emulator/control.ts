@@ -35,7 +35,7 @@ function addFault(emu: Emulator, body: Body): void {
       if (body.permission !== undefined && typeof body.permission !== 'string') throw badRequest('permission must be a string such as "compute.routes.list"');
       return guarded(() => emu.faults.failNext(method, count, body.fault as (typeof CALL_FAULTS)[number], body.permission === undefined ? {} : { permission: body.permission as string }));
     case 'operation':
-      return guarded(() => emu.faults.failOperations(method, count, body.message ? String(body.message) : undefined));
+      return guarded(() => emu.faults.failOperations(method, count, body.message ? String(body.message) : undefined, body.code === undefined ? undefined : Number(body.code)));
     case 'latency':
       return guarded(() => emu.faults.addLatency(method, Number(body.ms ?? 0)));
     case 'event': {

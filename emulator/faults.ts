@@ -14,6 +14,7 @@
 import type { ServerResponse } from 'node:http';
 import { HttpError } from './errors.js';
 import type { Request } from './http.js';
+import { OPERATION_FAULT_CODES } from './compute/operation-errors.js';
 
 export const CALL_FAULTS = [403, 404, 429, 500, 503, 'reset', 'lost-response'] as const;
 export type CallFault = (typeof CALL_FAULTS)[number];
@@ -21,7 +22,10 @@ export type CallFault = (typeof CALL_FAULTS)[number];
 export const isCallFault = (value: unknown): value is CallFault => (CALL_FAULTS as readonly unknown[]).includes(value);
 
 interface CallRule { method: string; remaining: number; fault: CallFault; permission?: string }
-interface OperationRule { method: string; remaining: number; message: string }
+interface OperationRule { method: string; remaining: number; message: string; code?: number }
+
+/** How an injected operation failure ends: its message and the HTTP status it carries (default 500). */
+export interface OperationFailure { message: string; code?: number }
 interface LatencyRule { method: string; ms: number }
 
 /** Active rules and what fired, for the control API and test output. */
@@ -97,9 +101,15 @@ export class Faults {
     this.calls.push({ method, remaining: requireCount(count), fault, ...(options.permission ? { permission: options.permission } : {}) });
   }
 
-  /** The next `count` operations started by `method` end DONE with an error and change nothing. */
-  failOperations(method: string, count: number, message = 'injected operation failure'): void {
-    this.operations.push({ method, remaining: requireCount(count), message });
+  /**
+   * The next `count` operations started by `method` end DONE with an error and change nothing;
+   * `code` is the HTTP status the failure carries (each surface reports it in Google's own codes).
+   */
+  failOperations(method: string, count: number, message = 'injected operation failure', code?: number): void {
+    if (code !== undefined && !OPERATION_FAULT_CODES.includes(code as (typeof OPERATION_FAULT_CODES)[number])) {
+      throw new RangeError(`operation fault code must be one of ${OPERATION_FAULT_CODES.join(', ')}, got ${JSON.stringify(code)}`);
+    }
+    this.operations.push({ method, remaining: requireCount(count), message, ...(code !== undefined ? { code } : {}) });
   }
 
   /** Every call matching `method` waits `ms` before it is handled (rules add up), until `clear()`. */
@@ -143,13 +153,13 @@ export class Faults {
     }
   };
 
-  /** Consumed when an operation starts: the error message it should end with, if any. */
-  takeOperationFailure(methodId: string): string | undefined {
+  /** Consumed when an operation starts: how it should end, if it is to fail. */
+  takeOperationFailure(methodId: string): OperationFailure | undefined {
     const rule = this.operations.find((r) => r.remaining > 0 && methodMatches(r.method, methodId));
     if (!rule) return undefined;
     rule.remaining -= 1;
     this.fired.push({ method: methodId, fault: 'operation-error' });
-    return rule.message;
+    return { message: rule.message, ...(rule.code !== undefined ? { code: rule.code } : {}) };
   }
 }
 

@@ -3,6 +3,9 @@
  * VPC Network Peering: subnet routes always cross; static routes cross only when the peering has
  * `exportCustomRoutes`, never when they carry network tags, and never when their next hop is the
  * default internet gateway — the rules netreflex's routes depend on to reach the Vertex nodes.
+ * Every exchanged route says whether the importing side takes it (`imported`); `INCOMING` lists
+ * what the peer advertises (for Private Service Access: the producer's subnets, i.e. the allocated
+ * ranges of the Service Networking connection).
  */
 import { badRequest, notFound } from '../errors.js';
 import type { Router } from '../http.js';
@@ -11,6 +14,7 @@ import { globalCol, regionCol, type ComputeContext } from './context.js';
 import { listResponse, paginate } from './list.js';
 import { getResource } from './resources.js';
 import { lastSegment, requireObject } from './validate.js';
+import { ipv4Interval } from './addresses.js';
 
 export interface Peering {
   name: string;
@@ -73,34 +77,121 @@ function listPeeringRoutes(ctx: ComputeContext, project: string, network: string
   if (direction !== 'INCOMING' && direction !== 'OUTGOING') throw badRequest(`Invalid value for field 'direction': '${direction}'.`);
   const peering = (net.peerings as Peering[] | undefined)?.find((p) => p.name === peeringName);
   if (!peering) throw notFound(`peering ${peeringName} of network ${network}`);
-  const items: ExchangedRoute[] = direction === 'OUTGOING' ? outgoing(ctx, project, network, peering, region) : incoming(peering);
+  const items: ExchangedRoute[] = direction === 'OUTGOING' ? outgoing(ctx, project, network, peering, region) : incoming(ctx, project, network, peering, region);
   const page = paginate(items, { maxResults: q.get('maxResults'), pageToken: q.get('pageToken') });
   return { kind: 'compute#exchangedPeeringRoutesList', id: `${network}/${peeringName}`, items: page.items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}), selfLink: computeUrl(`${globalCol(project, 'networks')}/${network}/listPeeringRoutes`) };
 }
 
 interface ExchangedRoute { destRange: string; type: string; nextHopRegion?: string; priority: number; imported: boolean }
 
-function outgoing(ctx: ComputeContext, project: string, network: string, peering: Peering, region: string) {
+/**
+ * `imported` is the importing side's verdict (compute.proto `ExchangedPeeringRoute.imported`: "True
+ * if the peering route has been imported from a peer. The actual import happens if the field
+ * networkPeering.importCustomRoutes is true for this network, and networkPeering.exportCustomRoutes
+ * is true for the peer network, and the import does not result in a route conflict"). Subnet
+ * routes are always exchanged ("the two networks always exchange subnet routes",
+ * https://cloud.google.com/vpc/docs/using-vpc-peering), so they are always imported. A custom
+ * route conflicts when its destination equals or lies inside a subnet range of the importing
+ * network, whose subnet route then wins (https://cloud.google.com/vpc/docs/vpc-peering, route
+ * exchange: subnet routes cannot be overridden by imported custom routes).
+ */
+function importedBy(route: { destRange: string; type: string }, importsCustom: boolean, importerSubnets: readonly string[]): boolean {
+  if (route.type === 'SUBNET_PEERING_ROUTE') return true;
+  if (!importsCustom) return false;
+  const dest = ipv4Interval(route.destRange);
+  return !importerSubnets.some((s) => {
+    const sub = ipv4Interval(s);
+    return dest !== undefined && sub !== undefined && dest[0] >= sub[0] && dest[1] <= sub[1];
+  });
+}
+
+/** What `network` advertises over `peering` (subnets always, custom statics only with export), as the peer takes it. */
+function outgoing(ctx: ComputeContext, project: string, network: string, peering: Peering, region: string): ExchangedRoute[] {
   const netUrl = computeUrl(`${globalCol(project, 'networks')}/${network}`);
+  const peer = peerSide(ctx, project, network, peering);
   const subnets = ctx.store
     .list(regionCol(project, region, 'subnetworks'))
     .filter((s) => s.network === netUrl)
-    .map((s) => ({ destRange: String(s.ipCidrRange), type: 'SUBNET_PEERING_ROUTE', nextHopRegion: region, priority: 0, imported: false }));
-  if (!peering.exportCustomRoutes) return subnets;
-  const statics = exportedStaticRoutes(ctx, project, network).map((r) => ({ destRange: String(r.destRange), type: 'STATIC_PEERING_ROUTE', nextHopRegion: region, priority: Number(r.priority), imported: false }));
-  return [...subnets, ...statics];
+    .map((s) => ({ destRange: String(s.ipCidrRange), type: 'SUBNET_PEERING_ROUTE', nextHopRegion: region, priority: 0 }));
+  const statics = peering.exportCustomRoutes
+    ? exportedStaticRoutes(ctx, project, network).map((r) => ({ destRange: String(r.destRange), type: 'STATIC_PEERING_ROUTE', nextHopRegion: region, priority: Number(r.priority) }))
+    : [];
+  return [...subnets, ...statics].map((r) => ({ ...r, imported: importedBy(r, peer.importsCustom, peer.subnets) }));
 }
 
-function incoming(peering: Peering) {
+/**
+ * What the peer advertises to `network`. For the Service Networking peering the producer's subnets
+ * are carved from the allocated ranges of the connection, so each range on the connection is
+ * advertised as a subnet route (plus any producer route kept beside the peering); for a peer
+ * network of this emulator, its subnets and, when it exports them, its custom static routes.
+ */
+function incoming(ctx: ComputeContext, project: string, network: string, peering: Peering, region: string): ExchangedRoute[] {
+  const own = ctx.store.list(regionCol(project, region, 'subnetworks')).filter((s) => s.network === computeUrl(`${globalCol(project, 'networks')}/${network}`)).map((s) => String(s.ipCidrRange));
+  const advertised = peerSide(ctx, project, network, peering).advertised(region);
+  const seen = new Set<string>();
+  return advertised
+    .filter((r) => !seen.has(`${r.type} ${r.destRange}`) && seen.add(`${r.type} ${r.destRange}`))
+    .map((r) => ({ destRange: r.destRange, type: r.type, ...(r.nextHopRegion ? { nextHopRegion: r.nextHopRegion } : {}), priority: r.priority ?? 0, imported: importedBy(r, peering.importCustomRoutes === true, own) }));
+}
+
+/** The far side of a peering: whether it imports custom routes, its subnet ranges, and what it advertises. */
+interface PeerSide {
+  importsCustom: boolean;
+  subnets: string[];
+  advertised: (region: string) => RemoteRoute[];
+}
+
+function peerSide(ctx: ComputeContext, project: string, network: string, peering: Peering): PeerSide {
+  const local = peerInStore(ctx, project, network, peering);
+  if (local) return local;
   const remote = (peering.remoteRoutes as RemoteRoute[] | undefined) ?? [];
-  return remote
-    .filter((r) => r.type === 'SUBNET_PEERING_ROUTE' || peering.importCustomRoutes)
-    .map((r) => ({ destRange: r.destRange, type: r.type, nextHopRegion: r.nextHopRegion, priority: r.priority ?? 0, imported: true }));
+  const psa = psaRangeRoutes(ctx, project, network, peering);
+  const advertised = [...psa, ...remote];
+  return {
+    // Google's producer network imports the consumer's custom routes: "export custom routes, so
+    // that Vertex AI can import them" (https://cloud.google.com/vertex-ai/docs/general/vpc-peering).
+    importsCustom: (peering.peerImportCustomRoutes as boolean | undefined) ?? isServiceNetworking(peering),
+    subnets: advertised.filter((r) => r.type === 'SUBNET_PEERING_ROUTE').map((r) => r.destRange),
+    advertised: () => advertised,
+  };
 }
 
-/** Peering resources as the API shows them (remote routes are emulator-internal). */
+const isServiceNetworking = (p: Peering) => /\/global\/networks\/servicenetworking$/.test(p.network);
+
+/** The allocated ranges of the Service Networking connection of `network`, as the producer's subnet routes. */
+function psaRangeRoutes(ctx: ComputeContext, project: string, network: string, peering: Peering): RemoteRoute[] {
+  if (!isServiceNetworking(peering)) return [];
+  const number = ctx.store.get('projects', project)?.projectNumber;
+  const connection = ctx.store.get('services/servicenetworking.googleapis.com/connections', `projects/${String(number)}/global/networks/${network}`);
+  const names = (connection?.reservedPeeringRanges as string[] | undefined) ?? [];
+  return names.flatMap((name) => {
+    const a = ctx.store.get(globalCol(project, 'addresses'), name);
+    return a ? [{ destRange: `${String(a.address)}/${String(a.prefixLength)}`, type: 'SUBNET_PEERING_ROUTE' as const }] : [];
+  });
+}
+
+/** A peer network held by this emulator: its own peering back decides what it imports. */
+function peerInStore(ctx: ComputeContext, project: string, network: string, peering: Peering): PeerSide | undefined {
+  const m = /projects\/([^/]+)\/global\/networks\/([^/]+)$/.exec(peering.network);
+  const peerNet = m ? ctx.store.get(globalCol(m[1]!, 'networks'), m[2]!) : undefined;
+  if (!m || !peerNet) return undefined;
+  const ourUrl = computeUrl(`${globalCol(project, 'networks')}/${network}`);
+  const back = (peerNet.peerings as Peering[] | undefined)?.find((p) => computePath(p.network) === computePath(ourUrl));
+  const peerUrl = computeUrl(`${globalCol(m[1]!, 'networks')}/${m[2]!}`);
+  const subnetsIn = (region: string) => ctx.store.list(regionCol(m[1]!, region, 'subnetworks')).filter((s) => s.network === peerUrl).map((s) => String(s.ipCidrRange));
+  return {
+    importsCustom: back?.importCustomRoutes === true,
+    subnets: ctx.store.collectionsMatching(new RegExp(`^projects/${m[1]}/regions/[^/]+/subnetworks$`)).flatMap((c) => ctx.store.list(c)).filter((s) => s.network === peerUrl).map((s) => String(s.ipCidrRange)),
+    advertised: (region) => [
+      ...subnetsIn(region).map((destRange) => ({ destRange, type: 'SUBNET_PEERING_ROUTE' as const, nextHopRegion: region })),
+      ...(back?.exportCustomRoutes ? exportedStaticRoutes(ctx, m[1]!, m[2]!).map((r) => ({ destRange: String(r.destRange), type: 'STATIC_PEERING_ROUTE' as const, nextHopRegion: region, priority: Number(r.priority) })) : []),
+    ],
+  };
+}
+
+/** Peering resources as the API shows them (the far side's routes and import setting are emulator-internal). */
 function publicNetwork(net: Resource): Resource {
-  const peerings = (net.peerings as Peering[] | undefined)?.map(({ remoteRoutes: _r, ...p }) => p);
+  const peerings = (net.peerings as Peering[] | undefined)?.map(({ remoteRoutes: _r, peerImportCustomRoutes: _i, ...p }) => p);
   return peerings ? { ...net, peerings } : net;
 }
 

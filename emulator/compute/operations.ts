@@ -7,8 +7,9 @@ import { HttpError, notFound } from '../errors.js';
 import type { Router } from '../http.js';
 import { computeUrl, nextId, nowIso, type Resource, type Store } from '../store.js';
 import type { Settings } from '../settings.js';
-import type { Faults } from '../faults.js';
+import type { Faults, OperationFailure } from '../faults.js';
 import type { Timers } from '../timers.js';
+import { injectedOperationError, operationFailure } from './operation-errors.js';
 
 export type OperationScope = { kind: 'global' } | { kind: 'region'; region: string } | { kind: 'zone'; zone: string };
 
@@ -74,24 +75,21 @@ export class Operations {
     return this.reserved.has(path);
   }
 
-  private finish(collection: string, name: string, req: OperationRequest, failure: string | undefined): void {
+  private finish(collection: string, name: string, req: OperationRequest, failure: OperationFailure | undefined): void {
     if (req.reserves) this.reserved.delete(req.reserves);
-    let error: { errors: { code: string; message: string }[] } | undefined;
-    let httpError: HttpError = new HttpError(400, 'BAD REQUEST');
-    if (failure) error = { errors: [{ code: 'INJECTED_FAILURE', message: failure }] };
+    let error: HttpError | undefined;
+    if (failure) error = injectedOperationError(failure.message, failure.code);
     else {
       try {
         req.apply();
       } catch (err) {
-        const e = (httpError = err instanceof HttpError ? err : new HttpError(500, String(err)));
-        // An error that knows its operation form (a quota's QUOTA_EXCEEDED with quotaInfo) gives it.
-        error = { errors: [(e as { operationError?: { code: string; message: string } }).operationError ?? { code: e.reason.toUpperCase(), message: e.message }] };
+        error = err instanceof HttpError ? err : new HttpError(500, String(err));
       }
     }
     this.store.update(collection, name, (op) => {
       Object.assign(op, { status: 'DONE', progress: 100, endTime: nowIso() });
-      // Compute reports the failed call's HTTP status on the operation (412 for a lost precondition, …).
-      if (error) Object.assign(op, { error, httpErrorStatusCode: httpError.code, httpErrorMessage: httpError.status.replace(/_/g, ' ') });
+      // Compute reports the failure in its own codes and the failed call's HTTP status (operation-errors.ts).
+      if (error) Object.assign(op, operationFailure(error));
     });
     for (const wake of this.waiters.get(`${collection}/${name}`) ?? []) wake();
     this.waiters.delete(`${collection}/${name}`);

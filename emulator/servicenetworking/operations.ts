@@ -9,13 +9,30 @@ import { HttpError, notFound } from '../errors.js';
 import type { Router } from '../http.js';
 import type { Resource, Store } from '../store.js';
 import type { Settings } from '../settings.js';
-import type { Faults } from '../faults.js';
+import type { Faults, OperationFailure } from '../faults.js';
 import type { Timers } from '../timers.js';
 
 const COLLECTION = 'servicenetworking/operations';
 
-/** gRPC codes of the HTTP errors a Service Networking operation can end with. */
+/**
+ * The `google.rpc.Code` a failed operation reports (google/longrunning/operations.proto
+ * `Operation.error` is a `google.rpc.Status`; google/rpc/code.proto gives each code's HTTP
+ * mapping): 400 → INVALID_ARGUMENT 3, 403 → PERMISSION_DENIED 7, 404 → NOT_FOUND 5,
+ * 409 → ALREADY_EXISTS 6, 412 → FAILED_PRECONDITION 9, 429 → RESOURCE_EXHAUSTED 8,
+ * 500 → INTERNAL 13, 503 → UNAVAILABLE 14.
+ */
 const GRPC_CODE: Record<number, number> = { 400: 3, 403: 7, 404: 5, 409: 6, 412: 9, 429: 8, 500: 13, 503: 14 };
+
+/**
+ * The rpc code of an HTTP error: a 400 refused for the state of the system (a range still in
+ * use) is FAILED_PRECONDITION, as Service Networking words "Couldn't find free blocks…" (code 9,
+ * GoogleCloudPlatform/magic-modules#10365); a quota refusal is RESOURCE_EXHAUSTED.
+ */
+export function rpcCodeOf(err: HttpError): number {
+  if (err.reason === 'failedPrecondition') return 9;
+  if (/quota/i.test(err.reason)) return 8;
+  return GRPC_CODE[err.code] ?? 2;
+}
 
 export interface SnOperationRequest {
   methodId: string;
@@ -40,15 +57,15 @@ export class SnOperations {
     return { ...op };
   }
 
-  private finish(name: string, req: SnOperationRequest, failure: string | undefined): void {
+  private finish(name: string, req: SnOperationRequest, failure: OperationFailure | undefined): void {
     let outcome: Record<string, unknown>;
-    if (failure) outcome = { error: { code: 13, message: failure } };
+    if (failure) outcome = { error: { code: GRPC_CODE[failure.code ?? 500] ?? 13, message: failure.message } };
     else {
       try {
         outcome = { response: req.apply() };
       } catch (err) {
         const e = err instanceof HttpError ? err : new HttpError(500, String(err));
-        outcome = { error: { code: GRPC_CODE[e.code] ?? 2, message: e.message } };
+        outcome = { error: { code: rpcCodeOf(e), message: e.message } };
       }
     }
     this.store.update(COLLECTION, name, (op) => ({ ...op, done: true, ...outcome }));
