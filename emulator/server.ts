@@ -93,7 +93,7 @@ export class Emulator {
     registerAddresses(this.router, this.compute);
     registerFirewalls(this.router, this.compute);
     this.serviceNetworking = createServiceNetworking(this.router, this.compute, this.faults);
-    this.vertex = new VertexAi(this.store, this.settings, this.serviceNetworking, this.timers);
+    this.vertex = new VertexAi(this.store, this.settings, this.serviceNetworking, this.timers, this.storage);
     this.vertex.register(this.router);
     registerStorage(this.router, this.storage);
     registerControl(this.router, this);

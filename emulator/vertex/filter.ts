@@ -24,7 +24,7 @@ function field(name: string): (job: Job) => unknown {
 }
 
 function comparison(text: string): Predicate {
-  const m = /^\(?\s*([a-zA-Z_.]+)\s*(!=|=)\s*(?:"([^"]*)"|([^\s()"]+))\s*\)?$/.exec(text.trim());
+  const m = /^\(?\s*([a-zA-Z_][\w.-]*)\s*(!=|=)\s*(?:"([^"]*)"|([^\s()"]+))\s*\)?$/.exec(text.trim());
   if (!m) throw badRequest(`Invalid filter '${text.trim()}': expected field="value" or field!="value", joined by AND / OR.`);
   const get = field(m[1]!);
   const value = m[3] ?? m[4] ?? '';

@@ -1,5 +1,5 @@
 /**
- * The local Vertex AI: pipeline jobs (create, get, list, cancel) and custom jobs (list), on the
+ * The local Vertex AI: pipeline jobs and custom jobs (create, get, list, cancel), on the
  * paths the official `@google-cloud/aiplatform` client uses in REST mode (`fallback: true`) and
  * the Workflows connector `googleapis.aiplatform.v1.projects.locations.pipelineJobs.*` calls.
  */
@@ -10,14 +10,15 @@ import type { Timers } from '../timers.js';
 import type { ServiceNetworking } from '../servicenetworking/connections.js';
 import { PipelineJobs } from './pipeline-jobs.js';
 import { CustomJobs } from './custom-jobs.js';
+import type { CloudStorage } from '../storage/storage.js';
 
 export class VertexAi {
   readonly pipelineJobs: PipelineJobs;
   readonly customJobs: CustomJobs;
 
-  constructor(store: Store, settings: Settings, sn: ServiceNetworking, timers: Timers) {
-    this.pipelineJobs = new PipelineJobs(store, settings, sn, timers);
-    this.customJobs = new CustomJobs(store);
+  constructor(store: Store, settings: Settings, sn: ServiceNetworking, timers: Timers, storage?: CloudStorage) {
+    this.customJobs = new CustomJobs(store, settings, sn, timers);
+    this.pipelineJobs = new PipelineJobs(store, settings, sn, timers, this.customJobs, storage);
   }
 
   register(router: Router): void {
@@ -28,6 +29,10 @@ export class VertexAi {
     router.on('GET', `${parent}/pipelineJobs`, 'aiplatform.pipelineJobs.list', (r) => jobs.list(loc(r.params), r));
     router.on('GET', `${parent}/pipelineJobs/{job}`, 'aiplatform.pipelineJobs.get', (r) => jobs.view(jobs.get(loc(r.params), r.params.job!), r));
     router.on('POST', `${parent}/pipelineJobs/{job}:cancel`, 'aiplatform.pipelineJobs.cancel', (r) => jobs.cancel(loc(r.params), r.params.job!));
-    router.on('GET', `${parent}/customJobs`, 'aiplatform.customJobs.list', (r) => this.customJobs.list(loc(r.params), r));
+    const customs = this.customJobs;
+    router.on('POST', `${parent}/customJobs`, 'aiplatform.customJobs.create', (r) => customs.view(customs.create(loc(r.params), r.body), r));
+    router.on('GET', `${parent}/customJobs`, 'aiplatform.customJobs.list', (r) => customs.list(loc(r.params), r));
+    router.on('GET', `${parent}/customJobs/{job}`, 'aiplatform.customJobs.get', (r) => customs.view(customs.get(loc(r.params), r.params.job!), r));
+    router.on('POST', `${parent}/customJobs/{job}:cancel`, 'aiplatform.customJobs.cancel', (r) => customs.cancel(loc(r.params), r.params.job!));
   }
 }

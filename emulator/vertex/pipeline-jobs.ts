@@ -11,7 +11,19 @@
  *   describes. Jobs without a network (no PSA) never conflict.
  * - `network` must be `projects/{projectNumber}/global/networks/{name}` with a Service Networking
  *   connection, and every `reservedIpRanges` entry must be a VPC_PEERING range of that network
- *   reserved on the connection; otherwise `create` answers 400 saying what to fix.
+ *   reserved on the connection; otherwise `create` answers 400 saying what to fix (network.ts).
+ * - **Its components run as CustomJobs** (pipeline-spec.ts reads which, how many at once and how
+ *   many nodes each from the compiled pipeline, inline or a `gs://` template in the local Cloud
+ *   Storage). Once RUNNING, each round of tasks is launched as CustomJobs on the job's network and
+ *   ranges, every one taking its IP block (ip-blocks.ts, the capacity table of Vertex's private IP
+ *   page); a job that finds none fails with FAILED_PRECONDITION "Couldn't find free blocks in
+ *   allocated IP ranges", its task fails, tasks depending on it are skipped and the others go on
+ *   (the default PIPELINE_FAILURE_POLICY_FAIL_SLOW, pipeline_failure_policy.proto), and the
+ *   pipeline ends FAILED with Vertex's own error: code 9, "The DAG failed because some tasks
+ *   failed. The failed tasks are: [train]." (the status Vertex hands to exit handlers, captured in
+ *   kubeflow/pipelines' runtime test data). `jobDetail.taskDetails[]` names every task's CustomJob
+ *   (`executorDetail.containerDetail.mainJob` / `customJobDetail.job`), and the CustomJobs carry the
+ *   reserved label `vertex-ai-pipelines-run-billing-id` (pipeline_job.proto `labels`).
  * - Test hook to make a job fail: set the runtime parameter `netreflexEmulatorFail` (in
  *   `runtimeConfig.parameterValues`) or the label `netreflex-emulator-fail` to a message; the job
  *   fails with it once RUNNING. (Not a Vertex feature: the local stand-in for a failing component.)
@@ -27,6 +39,11 @@ import type { Timers } from '../timers.js';
 import { paginate } from '../compute/list.js';
 import type { NetworkRef, ServiceNetworking } from '../servicenetworking/connections.js';
 import { parseJobFilter } from './filter.js';
+import { checkedRanges, type Location } from './network.js';
+import { pipelineTasks, rounds, UNREADABLE_PIPELINE, type PipelineTask } from './pipeline-spec.js';
+import type { CustomJobs, JobOutcome } from './custom-jobs.js';
+import type { CloudStorage } from '../storage/storage.js';
+import { parse as parseYaml } from 'yaml';
 import { encodeState, HOLDS_NETWORK, PIPELINE_STATES, TERMINAL, type PipelineState, wantsIntEnums } from './states.js';
 
 export const FAIL_PARAMETER = 'netreflexEmulatorFail';
@@ -36,21 +53,24 @@ const JOB_ID = /^[a-z0-9][a-z0-9-]{0,127}$/;
 const FAILED_PRECONDITION = 9;
 const CANCELLED = 1;
 
-export interface Location {
-  project: string;
-  projectNumber: string;
-  location: string;
-}
+export type { Location } from './network.js';
+
+/** The reserved label Vertex sets on what a pipeline job runs (pipeline_job.proto `labels`). */
+export const BILLING_LABEL = 'vertex-ai-pipelines-run-billing-id';
 
 export class PipelineJobs {
   /** Each job's next state change, replaced when a cancel comes first. */
   private readonly steps = new Map<string, NodeJS.Timeout>();
+  /** What each job runs, read at create time. */
+  private readonly tasks = new Map<string, PipelineTask[]>();
 
   constructor(
     private readonly store: Store,
     private readonly settings: Settings,
     private readonly sn: ServiceNetworking,
     private readonly timers: Timers,
+    private readonly customJobs: CustomJobs,
+    private readonly storage?: CloudStorage,
   ) {
     sn.addUsageProbe((net, range) => this.usersOf(net, range));
   }
@@ -82,7 +102,9 @@ export class PipelineJobs {
       throw alreadyExists(`projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs/${jobId}`);
     }
     if (!b.pipelineSpec && !b.templateUri) throw badRequest('PipelineJob needs pipeline_spec or template_uri: pass the compiled pipeline (pipelineSpec) or a template URI.');
-    const ranges = this.checkNetwork(b);
+    checkedRanges(this.sn, b, 'pipeline_job');
+    const ranges = Array.isArray(b.reservedIpRanges) ? b.reservedIpRanges.map(String) : [];
+    const spec = b.pipelineSpec ?? this.template(b.templateUri);
     const now = nowIso();
     const job = this.store.insert(this.collection(loc), {
       name: `projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs/${jobId}`,
@@ -90,32 +112,28 @@ export class PipelineJobs {
       createTime: now,
       updateTime: now,
       state: 'PIPELINE_STATE_QUEUED',
-      ...pick(b, ['pipelineSpec', 'runtimeConfig', 'labels', 'serviceAccount', 'templateUri', 'encryptionSpec']),
+      ...pick(b, ['runtimeConfig', 'labels', 'serviceAccount', 'templateUri', 'encryptionSpec']),
+      ...(spec ? { pipelineSpec: spec } : {}),
       ...(typeof b.network === 'string' && b.network ? { network: b.network } : {}),
       ...(ranges.length ? { reservedIpRanges: ranges } : {}),
     });
+    const params = (b.runtimeConfig as { parameterValues?: Record<string, unknown> } | undefined)?.parameterValues;
+    this.tasks.set(job.name, spec ? pipelineTasks(spec, params) : UNREADABLE_PIPELINE);
     this.schedule(job.name, this.settings.pipelineStepMs, () => this.toPending(loc, job.name));
     return job;
   }
 
-  /** The network and ranges a job asks for exist and are wired; returns the ranges. */
-  private checkNetwork(b: Record<string, unknown>): string[] {
-    const ranges = Array.isArray(b.reservedIpRanges) ? b.reservedIpRanges.map(String) : [];
-    if (typeof b.network !== 'string' || !b.network) {
-      if (ranges.length) throw badRequest('reservedIpRanges needs network: set network to projects/{projectNumber}/global/networks/{name} of the VPC that holds the ranges.');
-      return [];
+  /** A `gs://` template from the local Cloud Storage (YAML or JSON, a PipelineSpec or a job with one); else undefined. */
+  private template(uri: unknown): Record<string, unknown> | undefined {
+    const m = typeof uri === 'string' ? /^gs:\/\/([^/]+)\/(.+)$/.exec(uri) : null;
+    if (!m || !this.storage) return undefined;
+    try {
+      const parsed = parseYaml(this.storage.getObject(m[1]!, m[2]!).data.toString('utf8')) as Record<string, unknown> | null;
+      const spec = (parsed?.pipelineSpec ?? parsed) as Record<string, unknown> | null;
+      return spec && typeof spec === 'object' && 'root' in spec ? spec : undefined;
+    } catch {
+      return undefined;
     }
-    const net = this.sn.parseNetwork(b.network, 'pipeline_job.network');
-    const connection = this.sn.connection(net);
-    if (!connection) throw badRequest(`Network ${b.network} is not peered with Vertex AI: create a Service Networking connection (servicenetworking.googleapis.com) on it first.`, 'failedPrecondition');
-    const reserved = connection.reservedPeeringRanges as string[];
-    for (const range of ranges) {
-      this.sn.requireRange(net, range);
-      if (!reserved.includes(range)) {
-        throw badRequest(`reservedIpRanges: '${range}' is not reserved on the Service Networking connection of ${b.network} (reserved: ${reserved.join(', ')}); add it to the connection's reservedPeeringRanges first.`, 'failedPrecondition');
-      }
-    }
-    return ranges;
   }
 
   private schedule(name: string, ms: number, step: () => void): void {
@@ -145,8 +163,82 @@ export class PipelineJobs {
     }
     this.setState(loc, name, 'PIPELINE_STATE_RUNNING');
     const failure = injectedFailure(job);
-    if (failure) this.schedule(name, this.settings.pipelineStepMs, () => this.setState(loc, name, 'PIPELINE_STATE_FAILED', { endTime: nowIso(), error: { code: 13, message: failure } }));
-    else this.schedule(name, this.settings.pipelineRunMs, () => this.setState(loc, name, 'PIPELINE_STATE_SUCCEEDED', { endTime: nowIso() }));
+    if (failure) return this.schedule(name, this.settings.pipelineStepMs, () => this.setState(loc, name, 'PIPELINE_STATE_FAILED', { endTime: nowIso(), error: { code: 13, message: failure } }));
+    const plan = rounds(this.tasks.get(name) ?? []);
+    if (!plan.length) return this.schedule(name, this.settings.pipelineRunMs, () => this.setState(loc, name, 'PIPELINE_STATE_SUCCEEDED', { endTime: nowIso() }));
+    this.runRound(loc, job, plan, 0, new Set());
+  }
+
+  /**
+   * Launches round `i` as CustomJobs (tasks after a failed one are skipped), ends them after its
+   * share of `pipelineRunMs`, then goes on; after the last round the job SUCCEEDS or FAILS with
+   * the failed tasks named.
+   */
+  private runRound(loc: Location, job: Resource, plan: ReturnType<typeof rounds>, i: number, failed: Set<string>): void {
+    const current = this.store.get(this.collection(loc), job.name);
+    if (current?.state !== 'PIPELINE_STATE_RUNNING') return;
+    if (i >= plan.length) {
+      const names = (this.tasks.get(job.name) ?? []).filter((t) => failed.has(t.name)).map((t) => t.name);
+      if (!names.length) return this.setState(loc, job.name, 'PIPELINE_STATE_SUCCEEDED', { endTime: nowIso() });
+      const message = `The DAG failed because some tasks failed. The failed tasks are: [${names.join(', ')}].`;
+      return this.setState(loc, job.name, 'PIPELINE_STATE_FAILED', { endTime: nowIso(), error: { code: FAILED_PRECONDITION, message } });
+    }
+    const launched: string[] = [];
+    for (const { task, count } of plan[i]!) {
+      if (task.dependsOn.some((d) => failed.has(d))) {
+        this.addTaskDetail(loc, job.name, { taskName: task.name, state: 'SKIPPED' });
+        continue;
+      }
+      for (let n = 0; n < count; n++) launched.push(this.launchTask(loc, job, task, failed));
+    }
+    this.schedule(job.name, Math.max(1, Math.floor(this.settings.pipelineRunMs / plan.length)), () => {
+      for (const name of launched) this.customJobs.succeed(loc, name);
+      this.runRound(loc, job, plan, i + 1, failed);
+    });
+  }
+
+  private launchTask(loc: Location, job: Resource, task: PipelineTask, failed: Set<string>): string {
+    const jobSpec = {
+      workerPoolSpecs: [{ machineSpec: { machineType: 'e2-standard-4' }, replicaCount: '1', containerSpec: { imageUri: 'gcr.io/ml-pipeline/kfp-launcher' } }],
+      ...task.jobSpec,
+      ...(job.network ? { network: job.network } : {}),
+      ...(Array.isArray(job.reservedIpRanges) ? { reservedIpRanges: job.reservedIpRanges } : {}),
+    };
+    const onEnd = (outcome: JobOutcome) => {
+      if (outcome.state === 'JOB_STATE_FAILED') task.scope.forEach((n) => failed.add(n));
+      this.updateTaskDetail(loc, job.name, custom.name, outcome);
+    };
+    const custom = this.customJobs.launch(loc, { displayName: `${task.name}-${String(job.name).split('/').pop()}`, jobSpec, labels: { [BILLING_LABEL]: String(job.name).split('/').pop()! }, onEnd });
+    const executorDetail = task.executor === 'customJob' ? { customJobDetail: { job: custom.name } } : { containerDetail: { mainJob: custom.name } };
+    this.addTaskDetail(loc, job.name, { taskName: task.name, state: 'RUNNING', executorDetail });
+    return custom.name;
+  }
+
+  private addTaskDetail(loc: Location, name: string, detail: Record<string, unknown>): void {
+    this.store.update(this.collection(loc), name, (j) => {
+      const jobDetail = (j.jobDetail as { taskDetails?: Record<string, unknown>[] } | undefined) ?? {};
+      const taskDetails = jobDetail.taskDetails ?? [];
+      j.jobDetail = { ...jobDetail, taskDetails: [...taskDetails, { taskId: String(randomInt(1, 2 ** 47)), createTime: nowIso(), startTime: nowIso(), ...detail }] };
+    });
+  }
+
+  private updateTaskDetail(loc: Location, name: string, customJob: string, outcome: JobOutcome): void {
+    if (!this.store.has(this.collection(loc), name)) return;
+    this.store.update(this.collection(loc), name, (j) => {
+      const details = ((j.jobDetail as { taskDetails?: Record<string, unknown>[] } | undefined)?.taskDetails ?? []).map((d) => {
+        const ex = d.executorDetail as { containerDetail?: { mainJob?: string }; customJobDetail?: { job?: string } } | undefined;
+        if (ex?.containerDetail?.mainJob !== customJob && ex?.customJobDetail?.job !== customJob) return d;
+        const state = outcome.state.replace('JOB_STATE_', '');
+        return { ...d, state, endTime: nowIso(), ...(outcome.state === 'JOB_STATE_FAILED' ? { error: outcome.error } : {}) };
+      });
+      j.jobDetail = { ...(j.jobDetail as object), taskDetails: details };
+    });
+  }
+
+  /** The CustomJobs a pipeline job has running (cancelled with it). */
+  private activeTaskJobs(job: Resource): string[] {
+    const details = (job.jobDetail as { taskDetails?: { state?: string; executorDetail?: { containerDetail?: { mainJob?: string }; customJobDetail?: { job?: string } } }[] } | undefined)?.taskDetails ?? [];
+    return details.filter((d) => d.state === 'RUNNING').map((d) => d.executorDetail?.containerDetail?.mainJob ?? d.executorDetail?.customJobDetail?.job).filter((n): n is string => !!n);
   }
 
   /** Jobs of the same region that hold another network (or are about to, having started first). */
@@ -165,6 +257,7 @@ export class PipelineJobs {
     }
     if (job.state !== 'PIPELINE_STATE_CANCELLING') {
       this.setState(loc, job.name, 'PIPELINE_STATE_CANCELLING');
+      for (const custom of this.activeTaskJobs(job)) this.customJobs.cancelByName(loc, custom);
       this.schedule(job.name, this.settings.pipelineStepMs, () => this.setState(loc, job.name, 'PIPELINE_STATE_CANCELLED', { endTime: nowIso(), error: { code: CANCELLED, message: 'CANCELED' } }));
     }
     return {};

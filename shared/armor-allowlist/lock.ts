@@ -46,7 +46,7 @@ export async function claimPolicy(t: Transport, project: string, policy: Securit
     return true;
   } catch (err) {
     // 412 when the request saw the stale fingerprint; a failed operation when another claim landed first.
-    if (err instanceof ApiError && (err.code === 412 || err.status === 'CONDITIONNOTMET')) return false;
+    if (err instanceof ApiError && (err.code === 412 || err.status === 'CONDITION_NOT_MET')) return false;
     throw err;
   }
 }

@@ -159,7 +159,7 @@ describe('setLabels', () => {
     const results = await Promise.allSettled(['a', 'b'].map((run) => setSecurityPolicyLabels(t, PROJECT, POLICY, { run }, labelFingerprint)));
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     // The loser was checked again when its operation applied: a failed operation, not a 412 answer.
-    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ status: 'CONDITIONNOTMET' });
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ status: 'CONDITION_NOT_MET' });
   });
 });
 
