@@ -22,6 +22,7 @@ import { registerControl } from './control.js';
 import { Topics } from './pubsub/topics.js';
 import { Subscriptions } from './pubsub/subscriptions.js';
 import { startPubsubGrpc, type PubsubServer } from './pubsub/grpc.js';
+import { registerPubsubRest } from './pubsub/rest.js';
 import { CloudStorage } from './storage/storage.js';
 import { registerStorage } from './storage/api.js';
 import { seedStorage } from './storage/seed.js';
@@ -98,6 +99,7 @@ export class Emulator {
     registerStorage(this.router, this.storage);
     registerControl(this.router, this);
     registerWorkflowsRest(this.router, this.workflows.engine);
+    registerPubsubRest(this.router, this.topics);
     if (options.seed !== false) seedCompute(this.store, this.migs, options.natInstances);
     if (options.seed !== false) seedStorage(this.storage);
   }

@@ -15,6 +15,9 @@ export interface ConnectorOptions {
   pollMs?: number;
 }
 
+/** Path parameters that are whole resource names (slashes kept), as the APIs' `{name=projects/*\/…}`. */
+const RESOURCE_NAMES = new Set(['name', 'parent', 'topic']);
+
 interface Prepared {
   method: string;
   url: string;
@@ -42,7 +45,7 @@ function prepare(name: string, spec: ConnectorSpec, args: ValueMap, baseUrl: str
   const params = pathParams(spec.path);
   const missing = params.filter((p) => typeof args[p] !== 'string' || args[p] === '');
   if (missing.length) throw WorkflowError.of('ValueError', `${name}: missing required arg(s) ${missing.join(', ')}`);
-  const path = spec.path.replace(/\{(\w+)\}/g, (_, p: string) => (p === 'name' || p === 'parent' ? String(args[p]) : encodeURIComponent(String(args[p]))));
+  const path = spec.path.replace(/\{(\w+)\}/g, (_, p: string) => (RESOURCE_NAMES.has(p) ? String(args[p]) : encodeURIComponent(String(args[p]))));
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(args)) {
     if (params.includes(k) || spec.endpointArgs?.includes(k) || k === 'body' || k === 'connector_params' || v === null) continue;

@@ -6,8 +6,8 @@
  * each connector. The paths are Google's own, so the same table points at the local Google Cloud
  * and explains what a deployed connector would send.
  *
- * `{name}` in a template takes a value with slashes as is (`projects/p/locations/l/…`), like the
- * APIs' `{name=projects/*\/…}` bindings.
+ * `{name}`, `{parent}` and `{topic}` in a template take a value with slashes as is
+ * (`projects/p/locations/l/…`), like the APIs' `{name=projects/*\/…}` bindings.
  */
 
 /** How a connector waits after the call: Compute Operation, google.longrunning.Operation, or not. */
@@ -27,6 +27,8 @@ const AIPLATFORM = '/v1';
 const compute = (method: ConnectorSpec['method'], path: string, wait: Wait = method === 'GET' ? 'none' : 'compute'): ConnectorSpec => ({ method, path: `${COMPUTE}${path}`, wait });
 const vertex = (method: ConnectorSpec['method'], path: string, wait: Wait = 'none'): ConnectorSpec => ({ method, path: `${AIPLATFORM}${path}`, wait, endpointArgs: ['region'] });
 const workflows = (method: ConnectorSpec['method'], path: string): ConnectorSpec => ({ method, path: `/v1${path}`, wait: 'none' });
+/** Pub/Sub: `topic` is the full `projects/{p}/topics/{t}` name (https://cloud.google.com/workflows/docs/reference/googleapis/pubsub/v1/projects.topics/publish). */
+const pubsub = (method: ConnectorSpec['method'], path: string): ConnectorSpec => ({ method, path: `/v1${path}`, wait: 'none' });
 
 export const CONNECTORS: Readonly<Record<string, ConnectorSpec>> = {
   'googleapis.compute.v1.securityPolicies.get': compute('GET', '/global/securityPolicies/{securityPolicy}'),
@@ -61,6 +63,7 @@ export const CONNECTORS: Readonly<Record<string, ConnectorSpec>> = {
   'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.create': workflows('POST', '/{parent}/executions'),
   'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.get': workflows('GET', '/{name}'),
   'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.cancel': workflows('POST', '/{name}:cancel'),
+  'googleapis.pubsub.v1.projects.topics.publish': pubsub('POST', '/{topic}:publish'),
 };
 
 /** The path parameters a template names, in order. */

@@ -123,6 +123,20 @@ export class EventRouter {
     }
   }
 
+  /**
+   * Sends an event published earlier once more, through the faults, to `subscriptionId` (or to
+   * every subscription it matches): Pub/Sub redelivering a message whose ack was lost, after the
+   * ack deadline, possibly to another instance (https://cloud.google.com/pubsub/docs/subscription-overview:
+   * "at-least-once delivery"). A test decides when, so "redelivered after a restart" is exact.
+   */
+  redeliver(eventId: string, subscriptionId?: string): void {
+    const event = this.published.findLast((e) => e.id === eventId);
+    if (!event) throw new RangeError(`no published event ${eventId}`);
+    const subs = [...this.subscriptions.values()].filter((sub) => (subscriptionId ? sub.id === subscriptionId : matches(sub, event)));
+    if (!subs.length) throw new RangeError(`no subscription ${subscriptionId ?? `matches event ${eventId}`}`);
+    for (const sub of subs) this.track(this.route(event, sub));
+  }
+
   /** Resolves when every delivery started so far (and any they started) has finished. */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

@@ -6,20 +6,20 @@ import { pageOf, timestamp, unary } from './wire.js';
 
 const TOPIC = /^projects\/[^/]+\/topics\/([A-Za-z][\w.~+%-]{2,254})$/;
 
-interface WireMessage {
+export interface WireMessage {
   data?: Buffer;
   attributes?: Record<string, string>;
   orderingKey?: string;
 }
 
-function requireTopicName(name: string): string {
+export function requireTopicName(name: string): string {
   const m = TOPIC.exec(name);
   if (!m || m[1]!.startsWith('goog')) throw new PubsubError('INVALID_ARGUMENT', `Invalid [topics] name: (name=${name})`);
   return name;
 }
 
 /** Runs `f`, answering NOT_FOUND in Pub/Sub's words when the topic does not exist. */
-function withTopic<T>(topics: Topics, name: string, f: () => T): T {
+export function withTopic<T>(topics: Topics, name: string, f: () => T): T {
   try {
     topics.get(name);
   } catch {
@@ -31,7 +31,7 @@ function withTopic<T>(topics: Topics, name: string, f: () => T): T {
 /** A published message as the Pub/Sub wire shows it. */
 export const wireMessage = (m: PubsubMessage) => ({ data: m.data, attributes: m.attributes, messageId: m.messageId, publishTime: timestamp(m.publishTime), orderingKey: m.orderingKey ?? '' });
 
-function validateMessages(messages: WireMessage[]): void {
+export function validateMessages(messages: WireMessage[]): void {
   if (messages.length === 0) throw new PubsubError('INVALID_ARGUMENT', 'The value for message_count is too small. You passed 0 in the request, but the minimum value is 1.');
   if (messages.some((m) => (!m.data || m.data.length === 0) && Object.keys(m.attributes ?? {}).length === 0)) {
     throw new PubsubError('INVALID_ARGUMENT', 'Some messages are empty: each message needs non-empty data or at least one attribute.');

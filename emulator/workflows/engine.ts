@@ -41,6 +41,8 @@ export interface Execution {
   duration?: string;
   workflowRevisionId: string;
   callLogLevel: 'CALL_LOG_LEVEL_UNSPECIFIED';
+  /** The caller's labels (executions.proto `Execution.labels`), kept and listed as given. */
+  labels?: Record<string, string>;
 }
 
 export interface EngineDeps extends Omit<RunDeps, 'signal' | 'history' | 'env'> {
@@ -108,7 +110,7 @@ export class WorkflowsEngine {
   }
 
   /** Starts an execution and returns it ACTIVE; the run goes on in the background. */
-  createExecution(workflowName: string, request: { argument?: string } = {}): Execution {
+  createExecution(workflowName: string, request: { argument?: string; labels?: Record<string, string> } = {}): Execution {
     const deployed = this.deployed(workflowName);
     const argument = parseArgument(request.argument);
     const id = (this.deps.newExecutionId ?? randomUUID)();
@@ -119,6 +121,7 @@ export class WorkflowsEngine {
       startTime: this.nowIso(),
       workflowRevisionId: deployed.resource.revisionId,
       callLogLevel: 'CALL_LOG_LEVEL_UNSPECIFIED',
+      ...(request.labels && Object.keys(request.labels).length ? { labels: { ...request.labels } } : {}),
     };
     const abort = new AbortController();
     const history = new History(this.clock);

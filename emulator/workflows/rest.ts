@@ -40,12 +40,29 @@ export function registerWorkflowsRest(router: Router, engine: WorkflowsEngine): 
 }
 
 /** The request body is the Execution itself (`body: "execution"`): argument, callLogLevel, labels. */
-function executionBody(body: unknown): { argument?: string } {
+function executionBody(body: unknown): { argument?: string; labels?: Record<string, string> } {
   if (body === undefined || body === null) return {};
   if (typeof body !== 'object') throw badRequest('the request body must be an Execution object');
-  const argument = (body as { argument?: unknown }).argument;
+  const { argument, labels } = body as { argument?: unknown; labels?: unknown };
   if (argument !== undefined && typeof argument !== 'string') throw badRequest("'argument' must be a JSON string, e.g. \"{\\\"displayName\\\":\\\"x\\\"}\"");
-  return argument === undefined ? {} : { argument };
+  return { ...(argument === undefined ? {} : { argument }), ...(labels === undefined ? {} : { labels: executionLabels(labels) }) };
+}
+
+/**
+ * `Execution.labels` (executions.proto: "Labels associated with this execution. Labels can contain
+ * at most 64 entries. Keys and values can be no longer than 63 characters and can only contain
+ * lowercase letters, numeric characters, underscores, and dashes. Label keys must start with a
+ * letter. International characters are allowed."). A label that breaks a rule is a 400 naming it.
+ */
+function executionLabels(labels: unknown): Record<string, string> {
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) throw badRequest("'labels' must be a map of strings");
+  const entries = Object.entries(labels as Record<string, unknown>);
+  if (entries.length > 64) throw badRequest(`'labels' can contain at most 64 entries, got ${entries.length}`);
+  for (const [k, v] of entries) {
+    if (!/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u.test(k)) throw badRequest(`Invalid label key '${k}': at most 63 lowercase letters, digits, underscores and dashes, starting with a letter`);
+    if (typeof v !== 'string' || !/^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u.test(v)) throw badRequest(`Invalid value for label '${k}': at most 63 lowercase letters, digits, underscores and dashes`);
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 type View = 'BASIC' | 'FULL';
@@ -71,17 +88,34 @@ function fullExecution(e: Execution): Record<string, unknown> {
 }
 
 function listExecutions(engine: WorkflowsEngine, r: Request) {
-  const filter = stateFilter(r.query.get('filter'));
-  const all = engine.listExecutions(workflowOf(r)).filter((e) => !filter || filter.includes(e.state));
+  const keep = executionFilter(r.query.get('filter'));
+  const all = engine.listExecutions(workflowOf(r)).filter(keep);
   return pageOf('executions', all.map((e) => viewExecution(e, view(r, 'BASIC'))), r);
 }
 
-/** The filter form tooling sends most: `state="FAILED"` (ORed); anything else is a clear 400. */
-function stateFilter(filter: string | null): string[] | undefined {
-  if (!filter || !filter.trim()) return undefined;
-  const clauses = filter.split(/\s+OR\s+/i).map((c) => /^\(?\s*state\s*=\s*"?([A-Z_]+)"?\s*\)?$/.exec(c.trim()));
-  if (clauses.some((m) => !m)) throw badRequest(`Invalid filter '${filter}': the local emulator supports state="STATE" clauses joined by OR`);
-  return clauses.map((m) => m![1]!);
+type ExecutionPredicate = (e: Execution) => boolean;
+
+/**
+ * The filter forms tooling sends most (AIP-160, which `ListExecutionsRequest.filter` follows):
+ * `state="FAILED"` clauses joined by OR, and `labels.KEY="VALUE"` (a map field's entry), the two
+ * joined by AND. Anything else is a clear 400, never an unfiltered list.
+ */
+function executionFilter(filter: string | null): ExecutionPredicate {
+  if (!filter || !filter.trim()) return () => true;
+  const parts = filter.split(/\s+AND\s+/i).map((part) => labelClause(part) ?? stateClauses(part, filter));
+  return (e) => parts.every((p) => p(e));
+}
+
+function labelClause(part: string): ExecutionPredicate | undefined {
+  const m = /^\(?\s*labels\.([\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]*)\s*=\s*"([^"]*)"\s*\)?$/u.exec(part.trim());
+  return m ? (e) => e.labels?.[m[1]!] === m[2] : undefined;
+}
+
+function stateClauses(part: string, filter: string): ExecutionPredicate {
+  const clauses = part.split(/\s+OR\s+/i).map((c) => /^\(?\s*state\s*=\s*"?([A-Z_]+)"?\s*\)?$/.exec(c.trim()));
+  if (clauses.some((m) => !m)) throw badRequest(`Invalid filter '${filter}': the local emulator supports state="STATE" clauses joined by OR, and labels.KEY="VALUE", joined by AND`);
+  const states = clauses.map((m) => m![1]!);
+  return (e) => states.includes(e.state);
 }
 
 function listStepEntries(engine: WorkflowsEngine, r: Request) {

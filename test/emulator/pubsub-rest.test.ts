@@ -1,0 +1,53 @@
+/**
+ * Pub/Sub's REST publish (`POST /v1/{topic}:publish`), the method the Workflows connector
+ * googleapis.pubsub.v1.projects.topics.publish calls: the same topics and checks as the gRPC
+ * Publisher the official client uses, so a message published either way reaches the same
+ * subscribers, and a bad request is refused either way.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../emulator/server.js';
+import { connectorHandler } from '../../emulator/connectors/call.js';
+
+const TOPIC = 'projects/netreflex-demo/topics/rest-replies';
+let emu: Emulator;
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  emu.topics.ensure(TOPIC);
+});
+afterAll(() => emu?.close());
+
+const publish = (topic: string, body: unknown) => fetch(`${emu.url}/v1/${topic}:publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('Pub/Sub REST publish', () => {
+  it('publishes base64 data with attributes and answers the message ids', async () => {
+    const res = await publish(TOPIC, { messages: [{ data: Buffer.from('{"status":"succeeded"}').toString('base64'), attributes: { status: 'succeeded' } }] });
+    expect(res.status).toBe(200);
+    const { messageIds } = (await res.json()) as { messageIds: string[] };
+    expect(messageIds).toHaveLength(1);
+    const stored = emu.topics.messages(TOPIC).find((m) => m.messageId === messageIds[0])!;
+    expect(stored.data.toString()).toBe('{"status":"succeeded"}');
+    expect(stored.attributes).toEqual({ status: 'succeeded' });
+  });
+
+  it('through the Workflows connector, as the workflow publishes its reply', async () => {
+    const call = connectorHandler({ baseUrl: () => emu.url });
+    const out = (await call('googleapis.pubsub.v1.projects.topics.publish', { topic: TOPIC, body: { messages: [{ data: Buffer.from('hi').toString('base64') }] } }, new AbortController().signal)) as { messageIds: string[] };
+    expect(emu.topics.messages(TOPIC).find((m) => m.messageId === out.messageIds[0])!.data.toString()).toBe('hi');
+  });
+
+  it.each([
+    ['a missing topic', 'projects/netreflex-demo/topics/nope', { messages: [{ data: 'aGk=' }] }, 404, /Resource not found \(resource=nope\)/],
+    ['no messages', TOPIC, { messages: [] }, 400, /minimum value is 1/],
+    ['an empty message', TOPIC, { messages: [{}] }, 400, /non-empty data or at least one attribute/],
+    ['data that is not base64', TOPIC, { messages: [{ data: 'not base64!' }] }, 400, /Base64 decoding failed/],
+    ['an unknown field', TOPIC, { messages: [{ data: 'aGk=', payload: 'x' }] }, 400, /Unknown name "payload"/],
+    ['a bad topic name', 'projects/netreflex-demo/topics/go', { messages: [{ data: 'aGk=' }] }, 400, /Invalid \[topics\] name/],
+  ])('refuses %s', async (_what, topic, body, code, message) => {
+    const before = emu.topics.messages(TOPIC).length;
+    const res = await publish(topic, body);
+    expect(res.status).toBe(code);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message);
+    expect(emu.topics.messages(TOPIC).length).toBe(before);
+  });
+});
