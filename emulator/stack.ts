@@ -47,6 +47,7 @@ export function sampleEnv(emulatorUrl: string): Record<string, string> {
     NETREFLEX_CONFIG_BUCKET: SAMPLE.bucket.name,
     NETREFLEX_ALLOWLIST_OBJECT: SAMPLE.bucket.allowlistObject,
     NETREFLEX_PROJECT_NUMBER: SAMPLE.projectNumber,
+    NETREFLEX_REQUEST_BUCKET: SAMPLE.requestBucket,
     NETREFLEX_SETTLE_POLL_MS: '200',
     NETREFLEX_SETTLE_TIMEOUT_SECONDS: '60',
   };
@@ -55,7 +56,8 @@ export function sampleEnv(emulatorUrl: string): Record<string, string> {
 interface Wiring {
   target: string;
   signatureType: 'cloudevent' | 'http';
-  subscriptions: { type: string; filters?: Record<string, string> }[];
+  /** `attempts`: deliveries of a failed event (Eventarc's retry policy; Pub/Sub push retries). */
+  subscriptions: { type: string; filters?: Record<string, string>; attempts?: number }[];
 }
 
 const WIRING: Wiring[] = [
@@ -80,7 +82,9 @@ const WIRING: Wiring[] = [
   {
     target: 'pipelineRequests',
     signatureType: 'cloudevent',
-    subscriptions: [{ type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${PIPELINE_REQUEST_TOPIC}` } }],
+    // A message pipelineRequests does not acknowledge comes back: Eventarc's Pub/Sub transport
+    // redelivers with exponential backoff (https://cloud.google.com/eventarc/docs/retry-events).
+    subscriptions: [{ type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${PIPELINE_REQUEST_TOPIC}` }, attempts: 8 }],
   },
 ];
 
@@ -105,7 +109,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   port = 0;
   for (const w of wanted) {
-    w.subscriptions.forEach((s, i) => emulator.events.subscribe({ id: `${w.target}-${i}`, type: s.type, filters: s.filters, url: functions.get(w.target)!.url }));
+    w.subscriptions.forEach((s, i) => emulator.events.subscribe({ id: `${w.target}-${i}`, type: s.type, filters: s.filters, url: functions.get(w.target)!.url, ...(s.attempts ? { attempts: s.attempts } : {}) }));
   }
   prepareLocalWorkflows(emulator, functions);
   const scheduler = new Scheduler(emulator.topics);

@@ -15,5 +15,7 @@ export const SAMPLE = {
   destinations: ['198.51.100.10/32', '198.51.100.64/27'],
   armor: { policy: 'inference-policy' },
   bucket: { name: 'netreflex-demo-config', allowlistObject: 'allowlists/inference-policy.yaml' },
+  /** pipelineRequests' claims, one object per request (terraform-bootstrap/bucket.tf). */
+  requestBucket: 'netreflex-demo-requests',
   firewall: { psaToNat: 'allow-psa-to-nat' },
 } as const;

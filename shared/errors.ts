@@ -51,14 +51,18 @@ const TRANSIENT_NET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 
 
 /**
  * True when retrying the same call later may succeed: 429, 5xx (or their gRPC codes from an
- * official client: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL), a reset or
- * refused connection.
+ * official client: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL; or the HTTP
+ * status an official client in REST mode reports as its code), a reset or refused connection.
  */
 export function isTransient(err: unknown): boolean {
   if (err instanceof ApiError) return err.transient;
   if (err instanceof ConfigError || err instanceof SafetyError) return false;
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'number') return HTTP_OF_GRPC[code] !== undefined && isTransientHttp(HTTP_OF_GRPC[code]);
+  // gRPC codes are 0–16; an official client in REST mode (`fallback: true`) throws the HTTP status instead.
+  if (typeof code === 'number') {
+    const http = code >= 100 ? code : HTTP_OF_GRPC[code];
+    return http !== undefined && isTransientHttp(http);
+  }
   return typeof code === 'string' && TRANSIENT_NET_CODES.has(code);
 }
 

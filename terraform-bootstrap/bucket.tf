@@ -1,7 +1,9 @@
 # The config bucket holding the allowlist file (you upload it; a finalized event makes armorAllowlist
-# apply it), and the source bucket holding the functions' source archive. Both private by
-# construction: uniform access, public access prevention enforced. The config bucket keeps versions
-# so a bad upload can be rolled back by restoring the previous generation.
+# apply it), the request bucket holding pipelineRequests' claims (one object per request, created
+# with ifGenerationMatch=0: the exactly-once lock), and the source bucket holding the functions'
+# source archive. All private by construction: uniform access, public access prevention enforced.
+# The config bucket keeps versions so a bad upload can be rolled back by restoring the previous
+# generation.
 
 resource "google_storage_bucket" "config" {
   name                        = var.config_bucket_name
@@ -17,6 +19,25 @@ resource "google_storage_bucket" "config" {
     condition {
       num_newer_versions = 20
       with_state         = "ARCHIVED"
+    }
+    action {
+      type = "Delete"
+    }
+  }
+}
+
+# Claims are only needed while a request can still be redelivered (Eventarc keeps messages 24 h);
+# 30 days leaves room to look one up. Nothing else lives here, so destroy may empty it.
+resource "google_storage_bucket" "requests" {
+  name                        = var.request_bucket_name
+  location                    = upper(var.region)
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = true
+  labels                      = var.labels
+  lifecycle_rule {
+    condition {
+      age = 30
     }
     action {
       type = "Delete"

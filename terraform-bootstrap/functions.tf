@@ -113,16 +113,20 @@ locals {
     pipelineRequests = {
       name        = "pipeline-requests"
       folder      = "functions/pipeline-requests"
-      description = "Validates pipeline run requests from Pub/Sub and starts the vertex-pipeline-run workflow."
+      description = "Validates pipeline run requests from Pub/Sub and starts the vertex-pipeline-run workflow once per request."
       memory      = "256Mi"
+      # Shorter than the claim lease (NETREFLEX_REQUEST_LEASE_SECONDS): a holder that times out
+      # leaves a claim another delivery may take over.
       timeout     = 60
       invokers    = ["eventarc"]
       env = {
-        NETREFLEX_PROJECT     = var.project_id
-        NETREFLEX_REGION      = var.region
-        NETREFLEX_LOG_LEVEL   = var.log_level
-        NETREFLEX_WORKFLOW    = local.workflow_name
-        NETREFLEX_REPLY_TOPIC = google_pubsub_topic.pipeline_replies.name
+        NETREFLEX_PROJECT               = var.project_id
+        NETREFLEX_REGION                = var.region
+        NETREFLEX_LOG_LEVEL             = var.log_level
+        NETREFLEX_WORKFLOW              = local.workflow_name
+        NETREFLEX_REPLY_TOPIC           = google_pubsub_topic.pipeline_replies.name
+        NETREFLEX_REQUEST_BUCKET        = google_storage_bucket.requests.name
+        NETREFLEX_REQUEST_LEASE_SECONDS = "120"
       }
     }
   }

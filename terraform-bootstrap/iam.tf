@@ -70,16 +70,22 @@ locals {
     ]
     pipelineRequests = [
       "pubsub.topics.publish",
+      "storage.objects.create",
+      "storage.objects.delete",
+      "storage.objects.get",
       "workflows.executions.create",
+      "workflows.executions.list",
     ]
   }
-  # The workflow reads the policy to check the egress IP is allowed and runs the pipeline job;
-  # sys.log needs logging.logEntries.create. Calling functions is the invoker binding below.
+  # The workflow reads the policy to check the egress IP is allowed, runs the pipeline job and
+  # publishes the outcome to the requester; sys.log needs logging.logEntries.create. Calling
+  # functions is the invoker binding below.
   workflow_permissions = [
     "aiplatform.pipelineJobs.create",
     "aiplatform.pipelineJobs.get",
     "compute.securityPolicies.get",
     "logging.logEntries.create",
+    "pubsub.topics.publish",
   ]
   _invoker_members = {
     eventarc = "serviceAccount:${google_service_account.eventarc.email}"

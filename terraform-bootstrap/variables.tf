@@ -264,6 +264,17 @@ variable "region" {
   }
 }
 
+variable "request_bucket_name" {
+  type        = string
+  description = "Globally unique name of the Cloud Storage bucket holding pipelineRequests' claims: one small object per request, so a request delivered many times starts one run. Objects expire after 30 days."
+  default     = "netreflex-demo-requests"
+  nullable    = false
+  validation {
+    condition     = can(regex("^[a-z0-9][-_a-z0-9]{1,61}[a-z0-9]$", var.request_bucket_name)) && !startswith(var.request_bucket_name, "goog")
+    error_message = "request_bucket_name must be 3-63 lowercase letters, digits, '-' or '_', and must not start with \"goog\"."
+  }
+}
+
 variable "reserved_ranges" {
   type        = list(string)
   description = "Ranges peeringRanges must never allocate from, beyond what it reads from VPC A: on-premises, other VPCs, GKE pod ranges reachable over VPN or peering."

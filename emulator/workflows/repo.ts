@@ -30,6 +30,7 @@ export function localWorkflowEnv(functionUrls: ReadonlyMap<string, string>): Rec
     NETREFLEX_SECURITY_POLICY: SAMPLE.armor.policy,
     NETREFLEX_EGRESS_IPS: SAMPLE.cloudNat.ip,
     NETREFLEX_SERVICE_ACCOUNT: `vertex-pipelines@${SAMPLE.project}.iam.gserviceaccount.com`,
+    NETREFLEX_REPLY_TOPIC: PIPELINE_REPLY_TOPIC,
   };
   const peering = functionUrls.get('peeringRanges');
   const routes = functionUrls.get('natRoutesSync');
@@ -50,10 +51,12 @@ export const PIPELINE_REPLY_TOPIC = 'netreflex-pipeline-replies';
 
 /**
  * Stack start-up for Workflows: deploys the repo's workflows pointed at the running functions and
- * creates the pipeline request/reply topics, as Terraform does for a real project.
+ * creates the pipeline request/reply topics and the request claims' bucket, as Terraform does for
+ * a real project.
  */
 export function prepareLocalWorkflows(emulator: Emulator, functions: ReadonlyMap<string, { url: string }>): string[] {
   emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${PIPELINE_REQUEST_TOPIC}`);
   emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${PIPELINE_REPLY_TOPIC}`);
+  if (!emulator.storage.listBuckets(SAMPLE.project).some((b) => b.name === SAMPLE.requestBucket)) emulator.storage.createBucket(SAMPLE.project, { name: SAMPLE.requestBucket, location: SAMPLE.region, versioning: { enabled: false } });
   return deployRepoWorkflows(emulator.workflows, new Map([...functions].map(([target, f]) => [target, f.url])));
 }

@@ -5,10 +5,7 @@
  */
 import { z } from 'zod';
 import { boolFromString, loadEnv } from './env.js';
-import { commonConfig, commonEnv, type CommonConfig } from './common.js';
-
-/** Cloud Storage bucket names: 3-63 chars of lowercase letters, digits, `-`, `_` and `.`. */
-const bucketName = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name (3-63 lowercase letters, digits, -, _, .)');
+import { bucketName, commonConfig, commonEnv, type CommonConfig } from './common.js';
 
 export const armorAllowlistEnv = z.object({
   ...commonEnv,

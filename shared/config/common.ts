@@ -9,6 +9,9 @@ export const resourceName = z
   .string()
   .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a lowercase RFC 1035 name (a-z, 0-9, -; 1-63 chars; starts with a letter)');
 
+/** A Cloud Storage bucket name (https://cloud.google.com/storage/docs/buckets#naming, the dotless form). */
+export const bucketName = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name (3-63 lowercase letters, digits, -, _, .)');
+
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const HOST_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i;
 

@@ -51,7 +51,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     folder: 'functions/pipeline-requests',
     signatureType: 'cloudevent',
     env: pipelineRequestsEnv,
-    calls: ['workflowexecutions.executions.create', 'pubsub.topics.publish'],
+    calls: ['storage.objects.get', 'storage.objects.insert', 'workflowexecutions.executions.create', 'workflowexecutions.executions.list', 'pubsub.topics.publish'],
   },
   {
     entryPoint: 'peeringRanges',

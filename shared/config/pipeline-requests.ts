@@ -4,20 +4,26 @@
  * with the teams, validated once at the boundary so the workflow only ever sees a good argument.
  */
 import { z } from 'zod';
-import { loadEnv } from './env.js';
-import { commonConfig, commonEnv, resourceName, type CommonConfig } from './common.js';
+import { intFromString, loadEnv } from './env.js';
+import { bucketName, commonConfig, commonEnv, resourceName, type CommonConfig } from './common.js';
 
 export const pipelineRequestsEnv = z.object({
   ...commonEnv,
   /** The workflow to start (workflows/vertex-pipeline-run.yaml as deployed). */
   NETREFLEX_WORKFLOW: z.string().regex(/^[A-Za-z][\w-]{0,127}$/, 'must be a workflow id').default('vertex-pipeline-run'),
-  /** Topic the answer (execution name, or the rejection) is published to. */
+  /** Topic a rejection is published to (the workflow publishes the run's outcome to the same topic). */
   NETREFLEX_REPLY_TOPIC: resourceName.default('netreflex-pipeline-replies'),
+  /** Bucket of the request claims: one object per request identity, created with ifGenerationMatch=0. */
+  NETREFLEX_REQUEST_BUCKET: bucketName,
+  /** How long a claim whose execution is not recorded yet stands before another delivery may take it over. */
+  NETREFLEX_REQUEST_LEASE_SECONDS: intFromString(10, 3600).default(120),
 });
 
 export interface PipelineRequestsConfig extends CommonConfig {
   workflow: string;
   replyTopic: string;
+  requestBucket: string;
+  leaseMs: number;
 }
 
 export function loadPipelineRequestsConfig(env: Record<string, string | undefined>): PipelineRequestsConfig {
@@ -26,12 +32,18 @@ export function loadPipelineRequestsConfig(env: Record<string, string | undefine
     ...commonConfig(e),
     workflow: e.NETREFLEX_WORKFLOW,
     replyTopic: e.NETREFLEX_REPLY_TOPIC,
+    requestBucket: e.NETREFLEX_REQUEST_BUCKET,
+    leaseMs: e.NETREFLEX_REQUEST_LEASE_SECONDS * 1000,
   };
 }
 
 /** "Run this pipeline": what a team publishes; the workflow's argument is built from it. */
 export const pipelineRequest = z.strictObject({
-  /** Echoed in the reply so the team can match answers to requests. */
+  /**
+   * The request's identity: echoed in the reply, and the key of the exactly-once dedupe — a second
+   * message with the same requestId starts nothing (use a new one to run again). Without it, the
+   * Pub/Sub message id is the identity (redeliveries share it).
+   */
   requestId: z.string().min(1).max(128).optional(),
   templateUri: z.string().regex(/^(gs:\/\/|https:\/\/)\S+$/, 'must be a gs:// or https:// URI of a compiled pipeline (PipelineSpec YAML/JSON)'),
   displayName: z.string().min(1).max(128).optional(),

@@ -20,6 +20,10 @@ export const API_PERMISSIONS = {
   'compute.zoneOperations.wait': ['compute.zoneOperations.get'],
   'pubsub.topics.publish': ['pubsub.topics.publish'],
   'storage.objects.get': ['storage.objects.get'],
+  // Replacing an existing object (ifGenerationMatch=<g>) also needs delete
+  // (https://cloud.google.com/storage/docs/access-control/iam-permissions: objects.insert "requires
+  // storage.objects.delete to overwrite").
+  'storage.objects.insert': ['storage.objects.create', 'storage.objects.delete'],
   'compute.securityPolicies.get': ['compute.securityPolicies.get'],
   'compute.securityPolicies.getRule': ['compute.securityPolicies.get'],
   'compute.securityPolicies.addRule': ['compute.securityPolicies.update'],
@@ -44,6 +48,7 @@ export const API_PERMISSIONS = {
   'aiplatform.pipelineJobs.list': ['aiplatform.pipelineJobs.list'],
   'aiplatform.customJobs.list': ['aiplatform.customJobs.list'],
   'workflowexecutions.executions.create': ['workflows.executions.create'],
+  'workflowexecutions.executions.list': ['workflows.executions.list'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ApiMethod = keyof typeof API_PERMISSIONS;

@@ -1,7 +1,9 @@
 /**
- * Cloud Storage objects through the JSON API (read side only: netreflex reads its config, it
- * never writes it). Metadata first, then the bytes of exactly that generation, so a file
- * replaced between the two reads is a 404 to retry rather than a mix of two versions.
+ * Cloud Storage objects through the JSON API. netreflex reads its config (metadata first, then
+ * the bytes of exactly that generation, so a file replaced between the two reads is a 404 to retry
+ * rather than a mix of two versions) and never writes it; the one thing it writes is small JSON
+ * records under generation preconditions (pipelineRequests' claims), where the precondition is
+ * the lock.
  */
 import type { Transport } from './transport.js';
 
@@ -40,4 +42,37 @@ export const readObjectText = async (t: Transport, bucket: string, name: string,
 export function compareGenerations(a: string, b: string): number {
   const [x, y] = [BigInt(a), BigInt(b)];
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export interface WriteCondition {
+  /**
+   * `0`: create only — 412 if the object exists (the first writer wins); a generation: replace
+   * exactly that version — 412 if someone wrote since
+   * (https://cloud.google.com/storage/docs/request-preconditions).
+   */
+  ifGenerationMatch: string;
+}
+
+/** `storage.objects.insert` (media upload) of `value` as JSON under a generation precondition; answers the new object. */
+export function writeJsonObject(t: Transport, bucket: string, name: string, value: unknown, condition: WriteCondition): Promise<StorageObject> {
+  return t.request<StorageObject>({
+    service: 'storage',
+    method: 'POST',
+    path: `/upload/storage/v1/b/${encodeURIComponent(bucket)}/o`,
+    query: { uploadType: 'media', name, ifGenerationMatch: condition.ifGenerationMatch },
+    body: value,
+  });
+}
+
+/** The object's live generation and its JSON content, or undefined when it does not exist. */
+export async function readJsonObject<T>(t: Transport, bucket: string, name: string): Promise<{ object: StorageObject; value: T } | undefined> {
+  let object: StorageObject;
+  try {
+    object = await getObjectMetadata(t, bucket, name);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 404) return undefined;
+    throw err;
+  }
+  const value = JSON.parse(await readObjectText(t, bucket, name, object.generation)) as T;
+  return { object, value };
 }

@@ -32,9 +32,19 @@ function client(target: WorkflowsTarget): Promise<ExecutionsClient> {
   return c;
 }
 
-/** Starts `workflow` with `argument` (sent as its JSON text); answers the execution's name. */
-export async function startExecution(target: WorkflowsTarget, workflow: string, argument: unknown): Promise<string> {
-  const parent = `projects/${target.project}/locations/${target.location}/workflows/${workflow}`;
-  const [execution] = await (await client(target)).createExecution({ parent, execution: { argument: JSON.stringify(argument) } });
+const workflowName = (target: WorkflowsTarget, workflow: string) => `projects/${target.project}/locations/${target.location}/workflows/${workflow}`;
+
+/** Starts `workflow` with `argument` (sent as its JSON text) and `labels`; answers the execution's name. */
+export async function startExecution(target: WorkflowsTarget, workflow: string, argument: unknown, labels: Record<string, string> = {}): Promise<string> {
+  const [execution] = await (await client(target)).createExecution({ parent: workflowName(target, workflow), execution: { argument: JSON.stringify(argument), labels } });
   return execution.name ?? '';
+}
+
+/**
+ * Names of `workflow`'s executions carrying label `key` = `value`, newest first (the list filter
+ * `labels.KEY="VALUE"`, AIP-160). One page is enough for the label netreflex sets once per request.
+ */
+export async function executionsLabelled(target: WorkflowsTarget, workflow: string, key: string, value: string): Promise<string[]> {
+  const [executions] = await (await client(target)).listExecutions({ parent: workflowName(target, workflow), filter: `labels.${key}="${value}"`, pageSize: 100 }, { autoPaginate: false });
+  return executions.map((e) => e.name ?? '').filter(Boolean);
 }

@@ -11,7 +11,6 @@ import { PassThroughClient } from 'google-auth-library';
 import type { ExecutionsClient } from '@google-cloud/workflows';
 import { startStack, type Stack } from '../../emulator/stack.js';
 import { SAMPLE } from '../../emulator/topology.js';
-import { PIPELINE_REPLY_TOPIC, PIPELINE_REQUEST_TOPIC } from '../../emulator/workflows/repo.js';
 import { computeClients, PROJECT, waitFor, type ComputeClients } from '../helpers/compute.js';
 import { networkOf, serviceNetworking, vertexClients } from '../helpers/vertex.js';
 import { awaitExecution, executionsClient, workflowName } from '../helpers/workflows.js';
@@ -31,7 +30,7 @@ async function run(argument: unknown) {
 
 beforeAll(async () => {
   stack = await startStack({
-    functions: ['natRoutesSync', 'pipelineRequests', 'peeringRanges'],
+    functions: ['natRoutesSync', 'peeringRanges'],
     emulator: { natInstances: ['nat-w1', 'nat-w2'], settings: { operationLatencyMs: 20, instanceStepMs: 40, pipelineStepMs: 20, pipelineRunMs: 150 } },
   });
   stack.emulator.workflows.timeScale = 0.001;
@@ -115,24 +114,6 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     const payload = JSON.parse(done.error!.payload!) as { step: string; message: string };
     expect(['prepare_ranges', 'create_job', 'wait_job']).toContain(payload.step);
     expect(payload.message).toContain(other.name!);
-  });
-
-  it('pipelineRequests: a published request starts the workflow; a bad one is rejected with every problem', async () => {
-    const topic = `projects/${SAMPLE.project}/topics/${PIPELINE_REQUEST_TOPIC}`;
-    const before = (await executions.listExecutions({ parent: WORKFLOW }, { autoPaginate: false }))[0].length;
-    stack.emulator.topics.publish(topic, [{ data: JSON.stringify({ ...request(), requestId: 'req-1' }) }]);
-    stack.emulator.topics.publish(topic, [{ data: JSON.stringify({ requestId: 'req-2', templateUri: 'ftp://nope', nodesPerJob: 64 }) }]);
-    await stack.emulator.events.idle();
-    const [list] = await executions.listExecutions({ parent: WORKFLOW, view: 'FULL' }, { autoPaginate: false });
-    expect(list.length).toBe(before + 1);
-    expect(JSON.parse(list[0]!.argument!)).toMatchObject({ templateUri: request().templateUri, displayName: 'nightly-train' });
-    expect((await awaitExecution(executions, list[0]!.name!, 25_000)).state).toBe('SUCCEEDED');
-    const replies = () => stack.emulator.topics.messages(`projects/${SAMPLE.project}/topics/${PIPELINE_REPLY_TOPIC}`).map((m) => JSON.parse(m.data.toString()) as Record<string, unknown>);
-    const answers = await waitFor('two replies', async () => (replies().length >= 2 ? replies() : undefined));
-    expect(answers.find((a) => a.requestId === 'req-1')).toMatchObject({ status: 'started', execution: list[0]!.name });
-    const rejected = answers.find((a) => a.requestId === 'req-2') as { status: string; problems: string[] };
-    expect(rejected.status).toBe('rejected');
-    expect(rejected.problems.join('\n')).toMatch(/templateUri: must be a gs:\/\/ or https:\/\/ URI[\s\S]*nodesPerJob/);
   });
 
   it('an egress IP the policy does not allow stops the run at check_allowlist, before any job', async () => {
