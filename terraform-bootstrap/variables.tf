@@ -199,6 +199,17 @@ variable "nat_zones" {
   }
 }
 
+variable "notification_channels" {
+  type        = list(string)
+  description = "Cloud Monitoring notification channels (projects/PROJECT/notificationChannels/ID) the netreflex alert policies notify. Empty: the policies open incidents in the console only."
+  default     = []
+  nullable    = false
+  validation {
+    condition     = alltrue([for c in var.notification_channels : can(regex("^projects/[^/]+/notificationChannels/[^/]+$", c))])
+    error_message = "notification_channels must be full names: projects/PROJECT/notificationChannels/ID."
+  }
+}
+
 variable "pipeline_service_account" {
   type        = string
   description = "Service account Vertex AI pipeline jobs run as; the workflow may act as it. Null means the Compute Engine default service account."

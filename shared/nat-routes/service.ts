@@ -36,7 +36,15 @@ export class NatRoutesService {
       this.log.info({ eventId: parsed.id, eventType: event?.type, reason: decision.why }, `natRoutes: event ignored: ${decision.why}`);
       return { handled: false, why: decision.why };
     }
-    const report = await this.sync();
+    let report: RouteReport;
+    try {
+      report = await this.sync();
+    } catch (err) {
+      // A reconcile that could not even observe still gets its one structured line (status
+      // failed), so the failure is counted like any other outcome; the event then fails for Eventarc.
+      this.log.error({ eventId: parsed.id, trigger: decision.why, status: 'failed', transient: isTransient(err), error: errorMessage(err) }, `natRoutes: failed: ${errorMessage(err)}`);
+      throw err;
+    }
     const retry = report.status === 'failed' && report.results.some((r) => !r.ok && r.transient);
     this.logReport(parsed.id, decision.why, report);
     await this.publish(report);

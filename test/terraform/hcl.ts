@@ -136,11 +136,34 @@ export function* strings(v: Json | undefined, path = ''): Generator<{ path: stri
 
 const refCache = new Map<string, Promise<string[]>>();
 
+/**
+ * A string value as the HCL template it came from: hcl2json hands back `a "b" ${x}` unescaped, and
+ * the parser wraps it in quotes again, so quotes and backslashes outside `${...}` are escaped back
+ * (a Logging filter is full of quotes).
+ */
+function asTemplate(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    if (value.startsWith('${', i)) {
+      let depth = 0;
+      let j = i;
+      for (; j < value.length; j++) {
+        if (value[j] === '{') depth++;
+        else if (value[j] === '}' && --depth === 0) break;
+      }
+      out += value.slice(i, j + 1);
+      i = j;
+    } else if (value[i] === '"' || value[i] === '\\') out += `\\${value[i]}`;
+    else out += value[i];
+  }
+  return out;
+}
+
 /** The names an expression string refers to, e.g. ["var.region", "google_x.y.0.id"] (cached). */
 export function references(expression: string): Promise<string[]> {
   let hit = refCache.get(expression);
   if (!hit) {
-    hit = getReferencesInExpression('expr.tf', expression).then((refs) => refs.map((r) => r.value));
+    hit = getReferencesInExpression('expr.tf', asTemplate(expression)).then((refs) => refs.map((r) => r.value));
     refCache.set(expression, hit);
   }
   return hit;
