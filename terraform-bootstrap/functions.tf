@@ -24,6 +24,7 @@ locals {
       invokers    = ["eventarc"]
       env = {
         NETREFLEX_PROJECT             = var.project_id
+        NETREFLEX_PROJECT_NUMBER      = data.google_project.this.number
         NETREFLEX_REGION              = var.region
         NETREFLEX_LOG_LEVEL           = var.log_level
         NETREFLEX_NETWORK             = google_compute_network.vpc_a.name
@@ -53,6 +54,7 @@ locals {
       invokers    = ["workflow"]
       env = {
         NETREFLEX_PROJECT                = var.project_id
+        NETREFLEX_PROJECT_NUMBER         = data.google_project.this.number
         NETREFLEX_REGION                 = var.region
         NETREFLEX_LOG_LEVEL              = var.log_level
         NETREFLEX_NETWORK                = google_compute_network.vpc_a.name

@@ -49,6 +49,15 @@ export const topologyEnv = {
   NETREFLEX_DESTINATIONS: list(cidr),
 };
 
+/**
+ * The project NUMBER beside its id: Service Networking and Vertex AI name networks by it, and the
+ * audit logs of changes Google makes itself (a MIG creating or deleting its VMs) name the project
+ * by it. One definition for every function that needs it; Terraform sets it from google_project.
+ */
+export const projectNumberEnv = {
+  NETREFLEX_PROJECT_NUMBER: z.string().regex(/^\d{6,20}$/, 'must be the numeric project number (gcloud projects describe PROJECT --format="value(projectNumber)")'),
+};
+
 type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>>;
 
 /** What every function knows about where it runs, as its config object's first fields. */

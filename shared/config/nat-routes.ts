@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { boolFromString, intFromString, loadEnv } from './env.js';
-import { commonConfig, commonEnv, resourceName, topologyEnv, type CommonConfig } from './common.js';
+import { commonConfig, commonEnv, projectNumberEnv, resourceName, topologyEnv, type CommonConfig } from './common.js';
 import { ConfigError } from '../errors.js';
 
 export const ROUTE_MODES = ['instance', 'ilb'] as const;
@@ -15,6 +15,8 @@ const { NETREFLEX_NETWORK, NETREFLEX_NAT_MIG, NETREFLEX_DESTINATIONS, NETREFLEX_
 
 export const natRoutesEnv = z.object({
   ...commonEnv,
+  /** MIG-initiated instance audit logs name the project by number. */
+  ...projectNumberEnv,
   NETREFLEX_NETWORK,
   NETREFLEX_NAT_MIG,
   NETREFLEX_DESTINATIONS,
@@ -35,6 +37,7 @@ export const natRoutesEnv = z.object({
 });
 
 export interface NatRoutesConfig extends CommonConfig {
+  projectNumber: string;
   network: string;
   mig: string;
   destinations: string[];
@@ -61,6 +64,7 @@ export function loadNatRoutesConfig(env: Record<string, string | undefined>): Na
   }
   return {
     ...commonConfig(e),
+    projectNumber: e.NETREFLEX_PROJECT_NUMBER,
     network: e.NETREFLEX_NETWORK,
     mig: e.NETREFLEX_NAT_MIG,
     destinations: e.NETREFLEX_DESTINATIONS,

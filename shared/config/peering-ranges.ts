@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { list, loadEnv } from './env.js';
-import { commonConfig, commonEnv, resourceName, topologyEnv, type CommonConfig } from './common.js';
+import { commonConfig, commonEnv, projectNumberEnv, resourceName, topologyEnv, type CommonConfig } from './common.js';
 import { cidr } from '../net/cidr-schema.js';
 import { DEFAULT_RANGE_OPTIONS, type RangePlanOptions } from '../plan/ranges.js';
 
@@ -13,7 +13,7 @@ const { NETREFLEX_NETWORK, NETREFLEX_PEERING, NETREFLEX_NAT_MIG, NETREFLEX_NAT_R
 export const peeringRangesEnv = z.object({
   ...commonEnv,
   /** Service Networking and Vertex AI name networks by project NUMBER. */
-  NETREFLEX_PROJECT_NUMBER: z.string().regex(/^\d{6,20}$/, 'must be the numeric project number (gcloud projects describe PROJECT --format="value(projectNumber)")'),
+  ...projectNumberEnv,
   NETREFLEX_NETWORK,
   NETREFLEX_PEERING,
   /** Pools new PSA ranges are carved from, tried in order. */

@@ -23,18 +23,25 @@ export const NAT_AUDIT_METHODS = [
 
 export type TriggerDecision = { sync: true; why: string } | { sync: false; why: string };
 
+/**
+ * A project named by id or by number is ours: API calls are logged with the id the caller used,
+ * but changes Compute Engine makes itself — a MIG creating, deleting or recreating its VMs — are
+ * logged with `projects/<number>/zones/…` (Google's own gcpdiag fixtures, test-data/gce5 and gce4).
+ */
+const isOurProject = (project: string | undefined, cfg: Pick<NatRoutesConfig, 'project' | 'projectNumber'>) => project === cfg.project || project === cfg.projectNumber;
+
 function judgeAudit(e: Pick<AuditEvent, 'methodName' | 'resourceName'>, cfg: NatRoutesConfig): TriggerDecision {
   const instance = /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(e.resourceName);
   if (instance) {
     const [, project, zone] = instance;
-    if (project !== cfg.project) return { sync: false, why: `instance in project ${project}, not ${cfg.project}` };
+    if (!isOurProject(project, cfg)) return { sync: false, why: `instance in project ${project}, not ${cfg.project} (#${cfg.projectNumber})` };
     if (!zone!.startsWith(`${cfg.region}-`)) return { sync: false, why: `instance in zone ${zone}, outside region ${cfg.region}` };
     return { sync: true, why: `${e.methodName} on ${e.resourceName}` };
   }
   const mig = /^projects\/([^/]+)\/regions\/([^/]+)\/instanceGroupManagers\/([^/]+)$/.exec(e.resourceName);
   if (mig) {
     const [, project, region, name] = mig;
-    if (project !== cfg.project || region !== cfg.region || name !== cfg.mig) return { sync: false, why: `event for MIG ${e.resourceName}, not projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}` };
+    if (!isOurProject(project, cfg) || region !== cfg.region || name !== cfg.mig) return { sync: false, why: `event for MIG ${e.resourceName}, not projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}` };
     return { sync: true, why: `${e.methodName} on ${e.resourceName}` };
   }
   return { sync: false, why: `audit log for ${e.resourceName} is neither a NAT instance nor the NAT MIG` };

@@ -44,7 +44,7 @@ const config = fc.record({
   requireHealthy: fc.boolean(),
 }).map((c): NatRoutesConfig => ({
   ...c,
-  project: SAMPLE.project, region: SAMPLE.region, network: SAMPLE.vpcA.network, mig: SAMPLE.nat.mig, mode: 'instance', peering: SAMPLE.psa.peering,
+  project: SAMPLE.project, projectNumber: SAMPLE.projectNumber, region: SAMPLE.region, network: SAMPLE.vpcA.network, mig: SAMPLE.nat.mig, mode: 'instance', peering: SAMPLE.psa.peering,
   exportMode: 'ensure', logLevel: 'silent', settleTimeoutMs: 0, settlePollMs: 10,
 }));
 
