@@ -37,7 +37,7 @@ function seedNetworks(store: Store): void {
   }
 }
 
-function seedNat(store: Store, migs: Migs, instanceNames: string[]): void {
+function seedNat(store: Store, migs: Migs, instanceNames: string[], updatePolicy?: Record<string, unknown>): void {
   store.insert(globalCol(P, 'healthChecks'), { kind: 'compute#healthCheck', id: nextId(), name: SAMPLE.nat.healthCheck, type: 'TCP', tcpHealthCheck: { port: 22 }, checkIntervalSec: 10, selfLink: url(`global/healthChecks/${SAMPLE.nat.healthCheck}`) });
   store.insert(globalCol(P, 'instanceTemplates'), {
     kind: 'compute#instanceTemplate', id: nextId(), name: SAMPLE.nat.template, selfLink: url(`global/instanceTemplates/${SAMPLE.nat.template}`),
@@ -52,7 +52,8 @@ function seedNat(store: Store, migs: Migs, instanceNames: string[]): void {
   });
   store.insert(regionCol(P, SAMPLE.region, 'instanceGroupManagers'), {
     kind: 'compute#instanceGroupManager', id: nextId(), creationTimestamp: nowIso(), name: SAMPLE.nat.mig, baseInstanceName: SAMPLE.nat.baseName,
-    instanceTemplate: url(`global/instanceTemplates/${SAMPLE.nat.template}`), targetSize: SAMPLE.nat.size, region: url(`regions/${SAMPLE.region}`),
+    instanceTemplate: url(`global/instanceTemplates/${SAMPLE.nat.template}`), versions: [{ instanceTemplate: url(`global/instanceTemplates/${SAMPLE.nat.template}`), name: '' }],
+    targetSize: SAMPLE.nat.size, region: url(`regions/${SAMPLE.region}`), ...(updatePolicy ? { updatePolicy } : {}),
     distributionPolicy: { zones: SAMPLE.zones.map((z) => ({ zone: url(`zones/${z}`) })), targetShape: 'EVEN' },
     autoHealingPolicies: [{ healthCheck: url(`global/healthChecks/${SAMPLE.nat.healthCheck}`), initialDelaySec: 60 }],
     instanceGroup: url(`regions/${SAMPLE.region}/instanceGroups/${SAMPLE.nat.mig}`), fingerprint: nextId().slice(-11),
@@ -61,12 +62,15 @@ function seedNat(store: Store, migs: Migs, instanceNames: string[]): void {
   migs.seedInstances({ project: P, region: SAMPLE.region, name: SAMPLE.nat.mig }, instanceNames);
 }
 
-/** Seeds the Compute side of the sample topology. `natInstances` defaults to two random names. */
-export function seedCompute(store: Store, migs: Migs, natInstances?: string[]): void {
+/**
+ * Seeds the Compute side of the sample topology. `natInstances` defaults to two random names;
+ * `natUpdatePolicy` is the NAT MIG's update policy (startEmulator reads it from nat.tf).
+ */
+export function seedCompute(store: Store, migs: Migs, natInstances?: string[], natUpdatePolicy?: Record<string, unknown>): void {
   store.insert('projects', { name: P, projectNumber: SAMPLE.projectNumber });
   seedNetworks(store);
   const names = natInstances ?? Array.from({ length: SAMPLE.nat.size }, () => `${SAMPLE.nat.baseName}-${Math.random().toString(36).slice(2, 6).padEnd(4, '0')}`);
-  seedNat(store, migs, names);
+  seedNat(store, migs, names, natUpdatePolicy);
   seedPrivateServiceAccess(store);
   seedCloudNat(store);
   seedSecurityPolicy(store);

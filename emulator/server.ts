@@ -36,6 +36,7 @@ import { createServiceNetworking, type ServiceNetworking } from './servicenetwor
 import { registerFirewalls } from './compute/firewalls.js';
 import { VertexAi } from './vertex/index.js';
 import { Timers } from './timers.js';
+import { natUpdatePolicy as natUpdatePolicyFromTerraform } from './terraform/nat-policy.js';
 
 export interface EmulatorOptions {
   port?: number;
@@ -47,6 +48,11 @@ export interface EmulatorOptions {
   natInstances?: string[];
   /** Port of the Pub/Sub gRPC server started by `listen` (default: any free port). */
   pubsubPort?: number;
+  /**
+   * The seeded NAT MIG's `updatePolicy` (API shape). `startEmulator` reads it from
+   * terraform-bootstrap/nat.tf unless given; `null` seeds the MIG without one.
+   */
+  natUpdatePolicy?: Record<string, unknown> | null;
 }
 
 /** A running local Google Cloud. */
@@ -55,7 +61,8 @@ export class Emulator {
   readonly router = new Router();
   readonly faults = new Faults();
   readonly events = new EventRouter();
-  readonly audit = new AuditLog(this.events);
+  /** Audit logs name the project by the number its project resource states (`projects.get` → projectNumber). */
+  readonly audit = new AuditLog(this.events, (project) => String(this.store.get('projects', project)?.projectNumber ?? project));
   readonly settings: Settings;
   /** Every pending timer of this emulator, cancelled by `close()`. */
   readonly timers = new Timers();
@@ -100,7 +107,7 @@ export class Emulator {
     registerControl(this.router, this);
     registerWorkflowsRest(this.router, this.workflows.engine);
     registerPubsubRest(this.router, this.topics);
-    if (options.seed !== false) seedCompute(this.store, this.migs, options.natInstances);
+    if (options.seed !== false) seedCompute(this.store, this.migs, options.natInstances, options.natUpdatePolicy ?? undefined);
     if (options.seed !== false) seedStorage(this.storage);
   }
 
@@ -131,5 +138,6 @@ export class Emulator {
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  return new Emulator(options).listen(options.port ?? 0, options.host);
+  const natUpdatePolicy = options.natUpdatePolicy !== undefined || options.seed === false ? options.natUpdatePolicy : await natUpdatePolicyFromTerraform();
+  return new Emulator({ ...options, natUpdatePolicy }).listen(options.port ?? 0, options.host);
 }

@@ -86,11 +86,22 @@ resource "google_compute_region_instance_group_manager" "nat" {
     health_check      = google_compute_health_check.nat.id
     initial_delay_sec = 120
   }
+  # How configuration changes reach running NAT VMs. The updater performs max(needed, minimal_action)
+  # and nothing beyond most_disruptive_allowed_action (compute.proto InstanceGroupManagerUpdatePolicy;
+  # https://cloud.google.com/compute/docs/instance-groups/updating-migs). peeringRanges adds a PSA
+  # range by patching the all-instances metadata, which needs only REFRESH ("Compute Engine does not
+  # need to restart a VM to change its metadata"), and the startup script watches that key, so the
+  # VMs keep running and forwarding. minimal_action = "REPLACE" turned that patch into a replacement
+  # of every NAT VM right when a pipeline run starts. A new template with a new image or disks still
+  # rolls out on its own (REPLACE is allowed), make-before-break: new VMs first, up to one per zone,
+  # and with max_unavailable_fixed = 0 no VM is taken away or stopped before its substitute runs.
   update_policy {
-    type                  = "PROACTIVE"
-    minimal_action        = "REPLACE"
-    max_surge_fixed       = length(var.nat_zones)
-    max_unavailable_fixed = 0
+    type                           = "PROACTIVE"
+    minimal_action                 = "REFRESH"
+    most_disruptive_allowed_action = "REPLACE"
+    replacement_method             = "SUBSTITUTE"
+    max_surge_fixed                = length(var.nat_zones)
+    max_unavailable_fixed          = 0
   }
   lifecycle {
     ignore_changes = [all_instances_config]

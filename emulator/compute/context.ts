@@ -16,3 +16,14 @@ export interface ComputeContext {
 export const globalCol = (project: string, kind: string) => `projects/${project}/global/${kind}`;
 export const regionCol = (project: string, region: string, kind: string) => `projects/${project}/regions/${region}/${kind}`;
 export const zoneCol = (project: string, zone: string, kind: string) => `projects/${project}/zones/${zone}/${kind}`;
+
+/**
+ * Compute Engine serves the same methods under `/compute/v1/` and `/compute/beta/`, and the audit
+ * log names each call with the version it came in on (`v1.compute.instances.stop`,
+ * `beta.compute.instances.stop`: https://cloud.google.com/compute/docs/logging/migrating-from-activity-logs-to-audit-logs).
+ */
+export const COMPUTE_VERSIONS = ['v1', 'beta'] as const;
+export type ComputeVersion = (typeof COMPUTE_VERSIONS)[number];
+
+/** The API version a request used, from its path. */
+export const versionOf = (req: { path: string }): ComputeVersion => (req.path.startsWith('/compute/beta/') ? 'beta' : 'v1');

@@ -1,10 +1,13 @@
 /**
  * Zonal VM instances. The NAT VMs are created and deleted by their MIG (see migs.ts); people and
- * tests can also stop and start one, which is how `netreflex status` shows a broken link.
+ * tests can also stop, start, reset, suspend, resume or delete one — what a MIG then does about it
+ * is the MIG's business.
  */
-import type { Router } from '../http.js';
+import type { Request, Router } from '../http.js';
+import { badRequest } from '../errors.js';
 import { computeUrl, nextId, nowIso, type Resource } from '../store.js';
-import { regionCol, zoneCol, type ComputeContext } from './context.js';
+import { COMPUTE_VERSIONS, regionCol, versionOf, zoneCol, type ComputeContext, type ComputeVersion } from './context.js';
+import { callerOf, principalOf, type Initiator } from '../events/audit-log.js';
 import { listResponse } from './list.js';
 import { getResource } from './resources.js';
 import ipaddr from 'ipaddr.js';
@@ -78,38 +81,89 @@ export function setInstanceStatus(ctx: ComputeContext, project: string, zone: st
   if (ctx.store.has(col, name)) ctx.store.update(col, name, (i) => void (i.status = status));
 }
 
-/** instances.stop: STOPPING, then TERMINATED; the MIG notices and may autoheal. */
-async function stop(ctx: ComputeContext, project: string, zone: string, name: string): Promise<void> {
-  setInstanceStatus(ctx, project, zone, name, 'STOPPING');
-  await sleep(ctx.settings.instanceStepMs);
-  setInstanceStatus(ctx, project, zone, name, 'TERMINATED');
+/**
+ * The power methods of a VM, each an Admin Activity audit entry with first/last
+ * (https://cloud.google.com/compute/docs/logging/audit-logging lists instances.stop, start, reset,
+ * suspend, resume among the audited methods) and the status walk the Instance.Status enum of
+ * compute.proto describes: stop RUNNING → STOPPING → TERMINATED; start → STAGING → RUNNING;
+ * suspend → SUSPENDING → SUSPENDED; resume → STAGING → RUNNING; reset is "a hard reset … the VM
+ * does not do a graceful shutdown" (instances.reset reference) and stays RUNNING; delete →
+ * STOPPING → gone. A MIG notices what happened to its members (migs.ts).
+ */
+export const POWER_VERBS = ['stop', 'start', 'reset', 'suspend', 'resume', 'delete'] as const;
+export type PowerVerb = (typeof POWER_VERBS)[number];
+
+/** The status each verb needs to start from; anything else is Compute's 400 resourceNotReady. */
+const NEEDS: Partial<Record<PowerVerb, readonly string[]>> = {
+  reset: ['RUNNING'],
+  suspend: ['RUNNING'],
+  resume: ['SUSPENDED'],
+};
+
+async function walk(ctx: ComputeContext, project: string, zone: string, name: string, verb: PowerVerb): Promise<void> {
+  const step = () => sleep(ctx.settings.instanceStepMs);
+  const set = (status: string) => setInstanceStatus(ctx, project, zone, name, status);
+  switch (verb) {
+    case 'stop':
+      set('STOPPING');
+      await step();
+      return set('TERMINATED');
+    case 'start':
+    case 'resume':
+      set('STAGING');
+      await step();
+      return set('RUNNING');
+    case 'suspend':
+      set('SUSPENDING');
+      await step();
+      return set('SUSPENDED');
+    case 'reset':
+      return;
+    case 'delete':
+      set('STOPPING');
+      await step();
+      ctx.store.remove(zoneCol(project, zone, 'instances'), name);
+  }
 }
 
-async function start(ctx: ComputeContext, project: string, zone: string, name: string): Promise<void> {
-  setInstanceStatus(ctx, project, zone, name, 'STAGING');
-  await sleep(ctx.settings.instanceStepMs);
-  setInstanceStatus(ctx, project, zone, name, 'RUNNING');
-}
-
-function powerOp(ctx: ComputeContext, verb: 'stop' | 'start', p: Record<string, string>) {
-  const inst = getInstance(ctx, p.project!, p.zone!, p.instance!);
+/** Starts one power method as a zonal operation on behalf of `initiator`, logged first and last. */
+export function powerOperation(ctx: ComputeContext, verb: PowerVerb, p: { project: string; zone: string; instance: string }, who: { initiator: Initiator; version: ComputeVersion }): Resource {
+  const inst = getInstance(ctx, p.project, p.zone, p.instance);
+  const allowed = NEEDS[verb];
+  if (allowed && !allowed.includes(String(inst.status))) {
+    throw badRequest(`The resource 'projects/${p.project}/zones/${p.zone}/instances/${p.instance}' is not ready: ${verb} needs the instance ${allowed.join(' or ')}, it is ${String(inst.status)}.`, 'resourceNotReady');
+  }
+  const operationId = `operation-${nextId()}`;
+  const log = (phase: 'first' | 'last') =>
+    ctx.audit.write({ project: p.project, method: `compute.instances.${verb}`, version: who.version, path: `zones/${p.zone}/instances/${p.instance}`, resource: { type: 'gce_instance', labels: { instance_id: String(inst.id), zone: p.zone } }, operationId, phase, initiator: who.initiator });
+  log('first');
   return ctx.operations.start({
-    project: p.project!,
-    scope: { kind: 'zone', zone: p.zone! },
+    project: p.project,
+    scope: { kind: 'zone', zone: p.zone },
     methodId: `compute.instances.${verb}`,
     operationType: verb,
     targetLink: String(inst.selfLink),
-    apply: () => void (verb === 'stop' ? stop : start)(ctx, p.project!, p.zone!, p.instance!),
+    user: principalOf(ctx, p.project, who.initiator),
+    apply: () => {
+      log('last');
+      void walk(ctx, p.project, p.zone, p.instance, verb);
+    },
   });
 }
 
 export function registerInstances(router: Router, ctx: ComputeContext): void {
-  const base = '/compute/v1/projects/{project}/zones/{zone}/instances';
-  router.on('GET', base, 'compute.instances.list', (r) => {
-    const col = zoneCol(r.params.project!, r.params.zone!, 'instances');
-    return listResponse('compute#instanceList', col, ctx.store.list(col), r.query);
-  });
-  router.on('GET', `${base}/{instance}`, 'compute.instances.get', (r) => getInstance(ctx, r.params.project!, r.params.zone!, r.params.instance!));
-  router.on('POST', `${base}/{instance}/stop`, 'compute.instances.stop', (r) => powerOp(ctx, 'stop', r.params));
-  router.on('POST', `${base}/{instance}/start`, 'compute.instances.start', (r) => powerOp(ctx, 'start', r.params));
+  for (const version of COMPUTE_VERSIONS) {
+    const base = `/compute/${version}/projects/{project}/zones/{zone}/instances`;
+    router.on('GET', base, 'compute.instances.list', (r) => {
+      const col = zoneCol(r.params.project!, r.params.zone!, 'instances');
+      return listResponse('compute#instanceList', col, ctx.store.list(col), r.query);
+    });
+    router.on('GET', `${base}/{instance}`, 'compute.instances.get', (r) => getInstance(ctx, r.params.project!, r.params.zone!, r.params.instance!));
+    const params = (r: Request) => ({ project: r.params.project!, zone: r.params.zone!, instance: r.params.instance! });
+    const who = (r: Request) => ({ initiator: callerOf(r), version: versionOf(r) });
+    router.on('DELETE', `${base}/{instance}`, 'compute.instances.delete', (r) => powerOperation(ctx, 'delete', params(r), who(r)));
+    for (const verb of POWER_VERBS.filter((v) => v !== 'delete')) {
+      router.on('POST', `${base}/{instance}/${verb}`, `compute.instances.${verb}`, (r) => powerOperation(ctx, verb, params(r), who(r)));
+    }
+  }
 }

@@ -1,32 +1,54 @@
 /**
  * Regional managed instance groups, with the lifecycle the NAT route reconciler must follow:
- * instances pass through CREATING/RECREATING/DELETING and PROVISIONING → STAGING → RUNNING →
- * VERIFYING before they are RUNNING/NONE/HEALTHY. Recreate keeps the instance name (new id).
- * Every instance insert/delete the MIG performs writes the audit log that Eventarc would deliver;
- * autoheal does not (it is a system event in production), which is why a scheduled sync exists.
+ * instances pass through CREATING/RECREATING/DELETING/RESTARTING/REFRESHING and PROVISIONING →
+ * STAGING → RUNNING → VERIFYING before they are RUNNING/NONE/HEALTHY ("Verification happens every
+ * time the instance is (re)created or restarted", ManagedInstance.CurrentAction.VERIFYING).
+ *
+ * Every VM runs a configuration (its template and the all-instances overrides it was built or last
+ * updated with); a change of the group's configuration reaches it only as the update policy says
+ * (mig-policy.ts): a PROACTIVE group rolls the change out on its own, an OPPORTUNISTIC one waits
+ * until a VM is (re)created or `applyUpdatesToInstances` targets it. The API calls answer an
+ * Operation that is DONE before the VMs are updated ("This operation is marked as DONE when the
+ * group is patched even if the instances in the group are still in the process of being patched",
+ * regionInstanceGroupManagers.patch reference); `status.isStable`, `status.versionTarget.isReached`
+ * and `status.allInstancesConfig.effective` say when the rollout is over.
+ *
+ * What the MIG does to its VMs itself is audit-logged with the project number and the Google APIs
+ * Service Agent (events/audit-log.ts); an autoheal is a system event, never delivered to Eventarc.
  */
-import { badRequest, HttpError, notFound } from '../errors.js';
-import type { Router } from '../http.js';
-import { computePath, computeUrl, nextId, type Resource } from '../store.js';
-import { globalCol, regionCol, zoneCol, type ComputeContext } from './context.js';
-import { listResponse, paginate } from './list.js';
+import { badRequest, notFound } from '../errors.js';
+import { computeUrl, nextId, type Resource } from '../store.js';
+import { globalCol, regionCol, zoneCol, type ComputeContext, type ComputeVersion } from './context.js';
 import { getResource } from './resources.js';
 import { createInstanceResource, setInstanceStatus, type NicTemplate } from './instances.js';
-import { lastSegment, requireInt, requireObject } from './validate.js';
+import { lastSegment } from './validate.js';
+import { batchSize, decide, effectivePolicy, moreDisruptive, neededAction, type Action, type InstanceConfigView, type UpdatePolicy } from './mig-policy.js';
+import type { Initiator } from '../events/audit-log.js';
+import { registerMigApi } from './mig-api.js';
+import type { Router } from '../http.js';
 
 export const CURRENT_ACTIONS = ['NONE', 'CREATING', 'RECREATING', 'DELETING', 'VERIFYING', 'ABANDONING', 'REFRESHING', 'RESTARTING'] as const;
 export type CurrentAction = (typeof CURRENT_ACTIONS)[number];
 export type Health = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN' | 'DRAINING' | 'TIMEOUT';
 
-interface Managed {
+/** What a VM was built from: the template URL and the all-instances overrides at that time. */
+export interface InstanceConfig {
+  template: string;
+  allInstances: { metadata: Record<string, string>; labels: Record<string, string> };
+}
+
+export interface Managed {
   name: string;
   zone: string;
   currentAction: CurrentAction;
   health: Health;
+  config: InstanceConfig;
   chain: Promise<void>;
+  /** Being substituted: still serving (NONE) until its replacement is up, never picked twice. */
+  replacing?: boolean;
 }
 
-interface MigRef {
+export interface MigRef {
   project: string;
   region: string;
   name: string;
@@ -35,18 +57,34 @@ interface MigRef {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const key = (m: MigRef) => `${m.project}/${m.region}/${m.name}`;
 const randomSuffix = () => Math.random().toString(36).slice(2, 6).padEnd(4, '0');
+const MIG_INITIATOR: Initiator = { kind: 'mig' };
+/** The actions during which the MIG itself stops or removes the VM (not a failure to autoheal). */
+const MIG_DRIVEN: readonly CurrentAction[] = ['RECREATING', 'DELETING', 'RESTARTING', 'ABANDONING', 'CREATING'];
+
+type TemplateProps = { tags?: { items?: string[] }; canIpForward?: boolean; machineType?: string; networkInterfaces?: NicTemplate[]; metadata?: { items?: { key: string; value: string }[] }; labels?: Record<string, string> };
 
 export class Migs {
   private readonly managed = new Map<string, Managed[]>();
   private readonly healTimers = new Map<string, NodeJS.Timeout>();
+  private readonly rolling = new Map<string, Promise<void>>();
+  private readonly rerun = new Set<string>();
+  /**
+   * API version the MIG's own calls are logged with. Google's docs state the version prefix but not
+   * which one the MIG's internal calls use; `beta` lets tests prove consumers accept either.
+   */
+  auditVersion: ComputeVersion = 'v1';
 
-  constructor(private readonly ctx: ComputeContext) {
+  constructor(readonly ctx: ComputeContext) {
     ctx.store.onMutation((m) => {
-      if (m.action === 'update' && m.collection.endsWith('/instances') && m.after?.status === 'TERMINATED') this.scheduleAutoheal(m.after);
+      if (!m.collection.endsWith('/instances')) return;
+      if (m.action === 'update' && (m.after?.status === 'TERMINATED' || m.after?.status === 'SUSPENDED')) this.memberStopped(m.after);
+      if (m.action === 'delete' && m.before) this.memberDeleted(m.before);
     });
   }
 
-  private mig(ref: MigRef): Resource {
+  // ── reading ──────────────────────────────────────────────────────────────────────────────
+
+  mig(ref: MigRef): Resource {
     return getResource(this.ctx, regionCol(ref.project, ref.region, 'instanceGroupManagers'), ref.name);
   }
 
@@ -55,28 +93,52 @@ export class Migs {
     return this.managed.get(key(ref)) ?? [];
   }
 
-  /** Creates the MIG's instances RUNNING and HEALTHY at once (seeding; no events). */
-  seedInstances(ref: MigRef, names: string[]): void {
-    const list = this.managed.get(key(ref)) ?? [];
-    this.managed.set(key(ref), list);
-    for (const name of names) {
-      const zone = this.pickZone(ref, list);
-      createInstanceResource(this.ctx, this.spec(ref, name, zone));
-      setInstanceStatus(this.ctx, ref.project, zone, name, 'RUNNING');
-      list.push({ name, zone, currentAction: 'NONE', health: 'HEALTHY', chain: Promise.resolve() });
-    }
+  member(ref: MigRef, name: string): Managed {
+    const m = this.list(ref).find((x) => x.name === name);
+    if (!m) throw badRequest(`Invalid value for field 'instances': '${name}'. Instance is not a member of the managed instance group.`);
+    return m;
   }
 
+  /** The group's intended configuration: its (single) version's template and allInstancesConfig. */
+  target(ref: MigRef): InstanceConfig {
+    const mig = this.mig(ref);
+    const versions = mig.versions as { instanceTemplate?: string }[] | undefined;
+    const props = (mig.allInstancesConfig as { properties?: { metadata?: Record<string, string>; labels?: Record<string, string> } } | undefined)?.properties;
+    return { template: String(versions?.[0]?.instanceTemplate ?? mig.instanceTemplate), allInstances: { metadata: { ...props?.metadata }, labels: { ...props?.labels } } };
+  }
+
+  policy(ref: MigRef): UpdatePolicy {
+    const mig = this.mig(ref);
+    return effectivePolicy(mig.updatePolicy, Number(mig.targetSize ?? 0), this.zones(ref).length);
+  }
+
+  private zones(ref: MigRef): string[] {
+    return ((this.mig(ref).distributionPolicy as { zones?: { zone: string }[] } | undefined)?.zones ?? []).map((z) => lastSegment(z.zone));
+  }
+
+  templateProps(project: string, template: string): TemplateProps {
+    return (this.ctx.store.get(globalCol(project, 'instanceTemplates'), lastSegment(template))?.properties ?? {}) as TemplateProps;
+  }
+
+  private configView(project: string, c: InstanceConfig): InstanceConfigView {
+    return { template: c.template, properties: this.templateProps(project, c.template) as Record<string, unknown>, allInstances: c.allInstances };
+  }
+
+  /** The action a VM needs to run the group's configuration (NONE when it already does). */
+  needed(ref: MigRef, m: Managed): Action {
+    return neededAction(this.configView(ref.project, m.config), this.configView(ref.project, this.target(ref)));
+  }
+
+  // ── building VMs ─────────────────────────────────────────────────────────────────────────
+
   private pickZone(ref: MigRef, list: Managed[]): string {
-    const zones = ((this.mig(ref).distributionPolicy as { zones: { zone: string }[] }).zones ?? []).map((z) => lastSegment(z.zone));
+    const zones = this.zones(ref);
     const count = (z: string) => list.filter((m) => m.zone === z).length;
     return zones.reduce((best, z) => (count(z) < count(best) ? z : best), zones[0] ?? `${ref.region}-a`);
   }
 
-  private spec(ref: MigRef, name: string, zone: string) {
-    const mig = this.mig(ref);
-    const template = this.ctx.store.get(globalCol(ref.project, 'instanceTemplates'), lastSegment(String(mig.instanceTemplate)));
-    const props = (template?.properties ?? {}) as { tags?: { items?: string[] }; canIpForward?: boolean; machineType?: string; networkInterfaces?: NicTemplate[]; metadata?: { items?: { key: string; value: string }[] } };
+  private spec(ref: MigRef, name: string, zone: string, config: InstanceConfig) {
+    const props = this.templateProps(ref.project, config.template);
     return {
       project: ref.project,
       zone,
@@ -85,25 +147,54 @@ export class Migs {
       tags: props.tags?.items ?? [],
       machineType: props.machineType ?? 'e2-small',
       nics: props.networkInterfaces ?? [],
-      metadata: withMetadata(props.metadata?.items ?? [], allInstancesMetadata(mig)),
-      createdBy: String(mig.selfLink),
+      metadata: withMetadata(props.metadata?.items ?? [], config.allInstances.metadata),
+      labels: { ...props.labels, ...config.allInstances.labels },
+      createdBy: String(this.mig(ref).selfLink),
     };
   }
 
-  private audit(ref: MigRef, m: Managed, verb: 'insert' | 'delete', phase: 'first' | 'last', operationId: string, instanceId: string): void {
+  /** Creates the MIG's instances RUNNING and HEALTHY at once (seeding; no events). */
+  seedInstances(ref: MigRef, names: string[]): void {
+    const list = this.managed.get(key(ref)) ?? [];
+    this.managed.set(key(ref), list);
+    for (const name of names) {
+      const zone = this.pickZone(ref, list);
+      const config = this.target(ref);
+      createInstanceResource(this.ctx, this.spec(ref, name, zone, config));
+      setInstanceStatus(this.ctx, ref.project, zone, name, 'RUNNING');
+      list.push({ name, zone, currentAction: 'NONE', health: 'HEALTHY', config, chain: Promise.resolve() });
+    }
+  }
+
+  // ── audit ────────────────────────────────────────────────────────────────────────────────
+
+  private auditInstance(ref: MigRef, m: Managed, verb: string, phase: 'first' | 'last', operationId: string, instanceId: string, initiator: Initiator = MIG_INITIATOR): void {
     this.ctx.audit.write({
       project: ref.project,
-      methodName: `v1.compute.instances.${verb}`,
-      resourceName: `projects/${ref.project}/zones/${m.zone}/instances/${m.name}`,
+      method: `compute.instances.${verb}`,
+      version: this.auditVersion,
+      path: `zones/${m.zone}/instances/${m.name}`,
       resource: { type: 'gce_instance', labels: { instance_id: instanceId, zone: m.zone } },
       operationId,
       phase,
+      initiator,
     });
   }
 
+  // ── instance lifecycle ───────────────────────────────────────────────────────────────────
+
   /** Runs `work` after whatever the instance is already doing (the MIG serializes per instance). */
-  private enqueue(m: Managed, work: () => Promise<void>): void {
+  private enqueue(m: Managed, work: () => Promise<void>): Promise<void> {
     m.chain = m.chain.then(work).catch((err) => console.error('netreflex emulator: MIG action failed', err));
+    return m.chain;
+  }
+
+  private async verify(ref: MigRef, m: Managed): Promise<void> {
+    m.currentAction = 'VERIFYING';
+    await sleep(this.ctx.settings.instanceStepMs);
+    m.currentAction = 'NONE';
+    m.health = 'HEALTHY';
+    this.kick(ref);
   }
 
   private async createSteps(ref: MigRef, m: Managed, action: CurrentAction, audited: boolean): Promise<void> {
@@ -111,17 +202,14 @@ export class Migs {
     const opId = `operation-${nextId()}`;
     m.currentAction = action;
     m.health = 'UNKNOWN';
-    const inst = createInstanceResource(this.ctx, this.spec(ref, m.name, m.zone));
-    if (audited) this.audit(ref, m, 'insert', 'first', opId, String(inst.id));
+    const inst = createInstanceResource(this.ctx, this.spec(ref, m.name, m.zone, m.config));
+    if (audited) this.auditInstance(ref, m, 'insert', 'first', opId, String(inst.id));
     await sleep(step);
     setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'STAGING');
     await sleep(step);
     setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'RUNNING');
-    m.currentAction = 'VERIFYING';
-    if (audited) this.audit(ref, m, 'insert', 'last', opId, String(inst.id));
-    await sleep(step);
-    m.currentAction = 'NONE';
-    m.health = 'HEALTHY';
+    if (audited) this.auditInstance(ref, m, 'insert', 'last', opId, String(inst.id));
+    await this.verify(ref, m);
   }
 
   private async deleteSteps(ref: MigRef, m: Managed, action: CurrentAction, audited: boolean): Promise<void> {
@@ -131,81 +219,131 @@ export class Migs {
     m.currentAction = action;
     m.health = 'DRAINING';
     if (!inst) return;
-    if (audited) this.audit(ref, m, 'delete', 'first', opId, String(inst.id));
+    if (audited) this.auditInstance(ref, m, 'delete', 'first', opId, String(inst.id));
     setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'STOPPING');
     await sleep(this.ctx.settings.instanceStepMs);
     this.ctx.store.remove(col, m.name);
-    if (audited) this.audit(ref, m, 'delete', 'last', opId, String(inst.id));
+    if (audited) this.auditInstance(ref, m, 'delete', 'last', opId, String(inst.id));
   }
 
-  /** Recreate keeps the name: delete, then create the same name again. */
-  recreate(ref: MigRef, names: string[], audited = true): void {
-    const list = this.list(ref);
-    for (const name of names) {
-      const m = list.find((x) => x.name === name);
-      if (!m) throw badRequest(`Invalid value for field 'instances': '${name}'. Instance is not a member of the managed instance group.`);
+  /** REFRESH: the VM keeps running and gets the new metadata and labels in place. */
+  private refreshSteps(ref: MigRef, m: Managed, config: InstanceConfig): Promise<void> {
+    return this.enqueue(m, async () => {
+      m.currentAction = 'REFRESHING';
+      const icol = zoneCol(ref.project, m.zone, 'instances');
+      const inst = this.ctx.store.get(icol, m.name);
+      const opId = `operation-${nextId()}`;
+      if (inst) this.auditInstance(ref, m, 'setMetadata', 'first', opId, String(inst.id));
+      await sleep(this.ctx.settings.instanceStepMs);
+      if (this.ctx.store.has(icol, m.name)) {
+        const spec = this.spec(ref, m.name, m.zone, config);
+        this.ctx.store.update(icol, m.name, (i) => {
+          i.metadata = { ...(i.metadata as object), fingerprint: nextId().slice(-11), items: spec.metadata };
+          i.labels = spec.labels;
+        });
+        if (inst) this.auditInstance(ref, m, 'setMetadata', 'last', opId, String(inst.id));
+      }
+      m.config = config;
+      m.currentAction = 'NONE';
+      this.kick(ref);
+    });
+  }
+
+  /** RESTART: stop and start the same VM (same id), which comes back with the new configuration. */
+  private restartSteps(ref: MigRef, m: Managed, config: InstanceConfig): Promise<void> {
+    return this.enqueue(m, async () => {
+      const step = this.ctx.settings.instanceStepMs;
+      const icol = zoneCol(ref.project, m.zone, 'instances');
+      const inst = this.ctx.store.get(icol, m.name);
+      m.currentAction = 'RESTARTING';
+      m.health = 'UNKNOWN';
+      if (!inst) return;
+      const [stopOp, startOp] = [`operation-${nextId()}`, `operation-${nextId()}`];
+      this.auditInstance(ref, m, 'stop', 'first', stopOp, String(inst.id));
+      setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'STOPPING');
+      await sleep(step);
+      setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'TERMINATED');
+      this.auditInstance(ref, m, 'stop', 'last', stopOp, String(inst.id));
+      m.config = config;
+      const spec = this.spec(ref, m.name, m.zone, config);
+      if (this.ctx.store.has(icol, m.name)) this.ctx.store.update(icol, m.name, (i) => Object.assign(i, { machineType: computeUrl(`projects/${ref.project}/zones/${m.zone}/machineTypes/${spec.machineType}`), labels: spec.labels, metadata: { ...(i.metadata as object), items: spec.metadata } }));
+      this.auditInstance(ref, m, 'start', 'first', startOp, String(inst.id));
+      setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'STAGING');
+      await sleep(step);
+      setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'RUNNING');
+      this.auditInstance(ref, m, 'start', 'last', startOp, String(inst.id));
+      await this.verify(ref, m);
+    });
+  }
+
+  /**
+   * Recreate keeps the name (delete, then create the same name: a new id) and builds the VM from
+   * the group's current configuration — except an autoheal, which by default "recreates a VM using
+   * the same instance configuration that was originally used to create the VM"
+   * (https://cloud.google.com/compute/docs/instance-groups/update-on-repair).
+   */
+  recreate(ref: MigRef, names: string[], audited = true, config?: (m: Managed) => InstanceConfig): Promise<void>[] {
+    const members = names.map((n) => this.member(ref, n));
+    return members.map((m) => {
       m.currentAction = 'RECREATING';
-      this.enqueue(m, async () => {
+      return this.enqueue(m, async () => {
         await this.deleteSteps(ref, m, 'RECREATING', audited);
+        m.config = config ? config(m) : this.target(ref);
         await this.createSteps(ref, m, 'RECREATING', audited);
       });
-    }
+    });
+  }
+
+  /** A new member built from the group's configuration (resize, createInstances, a substitute). */
+  private addMember(ref: MigRef, name?: string, zone?: string): Managed {
+    const list = this.list(ref);
+    const base = String(this.mig(ref).baseInstanceName ?? ref.name);
+    const m: Managed = { name: name ?? `${base}-${randomSuffix()}`, zone: zone ?? this.pickZone(ref, list), currentAction: 'CREATING', health: 'UNKNOWN', config: this.target(ref), chain: Promise.resolve() };
+    list.push(m);
+    void this.enqueue(m, () => this.createSteps(ref, m, 'CREATING', true));
+    return m;
+  }
+
+  private removeMember(ref: MigRef, m: Managed, action: 'DELETING' | 'ABANDONING' = 'DELETING'): Promise<void> {
+    m.currentAction = action;
+    return this.enqueue(m, async () => {
+      if (action === 'DELETING') await this.deleteSteps(ref, m, 'DELETING', true);
+      else await sleep(this.ctx.settings.instanceStepMs);
+      const list = this.managed.get(key(ref)) ?? [];
+      if (list.includes(m)) list.splice(list.indexOf(m), 1);
+      this.kick(ref);
+    });
   }
 
   resize(ref: MigRef, size: number): void {
     const list = this.list(ref);
-    while (list.length < size) {
-      const base = String(this.mig(ref).baseInstanceName ?? ref.name);
-      const m: Managed = { name: `${base}-${randomSuffix()}`, zone: this.pickZone(ref, list), currentAction: 'CREATING', health: 'UNKNOWN', chain: Promise.resolve() };
-      list.push(m);
-      this.enqueue(m, () => this.createSteps(ref, m, 'CREATING', true));
-    }
-    const victims = list.slice(size).filter((m) => m.currentAction !== 'DELETING');
-    for (const m of victims) this.remove(ref, m);
+    const alive = () => list.filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING');
+    while (alive().length < size) this.addMember(ref);
+    for (const m of alive().slice(size)) void this.removeMember(ref, m);
     this.setTargetSize(ref, size);
   }
 
   deleteInstances(ref: MigRef, names: string[]): void {
-    const list = this.list(ref);
-    const victims = names.map((n) => list.find((m) => m.name === n) ?? badRequestThrow(n));
-    for (const m of victims) this.remove(ref, m);
-    this.setTargetSize(ref, list.filter((m) => m.currentAction !== 'DELETING').length);
+    const victims = names.map((n) => this.member(ref, n));
+    for (const m of victims) void this.removeMember(ref, m);
+    this.setTargetSize(ref, this.list(ref).filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING').length);
   }
 
-  private remove(ref: MigRef, m: Managed): void {
-    m.currentAction = 'DELETING';
-    this.enqueue(m, async () => {
-      await this.deleteSteps(ref, m, 'DELETING', true);
-      const list = this.managed.get(key(ref)) ?? [];
-      list.splice(list.indexOf(m), 1);
-    });
+  /** `abandonInstances`: the VMs leave the group (and its targetSize) but keep running. */
+  abandonInstances(ref: MigRef, names: string[]): void {
+    const victims = names.map((n) => this.member(ref, n));
+    for (const m of victims) void this.removeMember(ref, m, 'ABANDONING');
+    this.setTargetSize(ref, this.list(ref).filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING').length);
   }
 
-  /** Marks an instance's health (what a failing health check would do); autoheal may follow. */
-  setHealth(ref: MigRef, name: string, health: Health): void {
-    const m = this.list(ref).find((x) => x.name === name);
-    if (!m) throw notFound(`managed instance ${name}`);
-    m.health = health;
-    if (health === 'UNHEALTHY') this.scheduleHeal(ref, m);
-  }
-
-  private scheduleAutoheal(instance: Resource): void {
-    for (const [k, list] of this.managed) {
-      const m = list.find((x) => x.name === instance.name && instance.zone === computeUrl(`projects/${k.split('/')[0]}/zones/${x.zone}`));
-      if (!m) continue;
-      const [project, region, name] = k.split('/') as [string, string, string];
-      m.health = 'UNHEALTHY';
-      this.scheduleHeal({ project, region, name }, m);
+  /** `createInstances`: VMs with the names asked for, from the group's configuration. */
+  createInstances(ref: MigRef, names: string[]): void {
+    for (const name of names) {
+      const taken = this.list(ref).some((m) => m.name === name) || this.ctx.store.collectionsMatching(/\/instances$/).some((c) => c.startsWith(`projects/${ref.project}/`) && this.ctx.store.has(c, name));
+      if (taken) throw badRequest(`Invalid value for field 'instances': '${name}'. An instance with this name already exists.`, 'alreadyExists');
     }
-  }
-
-  private scheduleHeal(ref: MigRef, m: Managed): void {
-    const delay = this.ctx.settings.autohealDelayMs;
-    if (delay <= 0 || this.healTimers.has(`${key(ref)}/${m.name}`)) return;
-    this.healTimers.set(`${key(ref)}/${m.name}`, this.ctx.timers.after(delay, () => {
-      this.healTimers.delete(`${key(ref)}/${m.name}`);
-      if (m.health !== 'HEALTHY') this.recreate(ref, [m.name], false);
-    }));
+    for (const name of names) this.addMember(ref, name);
+    this.setTargetSize(ref, this.list(ref).filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING').length);
   }
 
   private setTargetSize(ref: MigRef, size: number): void {
@@ -215,12 +353,166 @@ export class Migs {
     });
   }
 
-  /** The MIG resource as `get` shows it, with live `currentActions` and `status.isStable`. */
+  // ── the updater ──────────────────────────────────────────────────────────────────────────
+
+  /** Applies `action` to one VM with the group's configuration; resolves when the VM is done. */
+  perform(ref: MigRef, m: Managed, action: Action, policy: UpdatePolicy): Promise<void> {
+    const config = this.target(ref);
+    switch (action) {
+      case 'NONE':
+        return Promise.resolve();
+      case 'REFRESH':
+        return this.refreshSteps(ref, m, config);
+      case 'RESTART':
+        return this.restartSteps(ref, m, config);
+      case 'REPLACE':
+        return policy.replacementMethod === 'RECREATE' ? Promise.all(this.recreate(ref, [m.name])).then(() => undefined) : this.substitute(ref, m, policy);
+    }
+  }
+
+  /** SUBSTITUTE: a new VM with a new name, then the old one goes (or the other way round without surge). */
+  private async substitute(ref: MigRef, m: Managed, policy: UpdatePolicy): Promise<void> {
+    if (policy.maxSurge > 0) {
+      m.replacing = true; // keeps serving until its substitute is up
+      const fresh = this.addMember(ref, undefined, m.zone);
+      await fresh.chain;
+      await this.removeMember(ref, m);
+      return;
+    }
+    m.replacing = true;
+    await this.removeMember(ref, m);
+    await this.addMember(ref, undefined, m.zone).chain;
+  }
+
+  /** What a PROACTIVE updater would do to each idle VM now. */
+  private planned(ref: MigRef): { m: Managed; action: Action }[] {
+    if (!this.exists(ref)) return [];
+    const policy = this.policy(ref);
+    if (policy.type !== 'PROACTIVE') return [];
+    return this.list(ref)
+      .filter((m) => m.currentAction === 'NONE' && !m.replacing)
+      .map((m) => ({ m, action: decide(this.needed(ref, m), policy.minimalAction, policy.mostDisruptiveAllowedAction) }))
+      .filter((x): x is { m: Managed; action: Action } => x.action !== 'NONE' && x.action !== 'BLOCKED');
+  }
+
+  private exists(ref: MigRef): boolean {
+    return this.ctx.store.has(regionCol(ref.project, ref.region, 'instanceGroupManagers'), ref.name);
+  }
+
+  /** Starts (or re-runs) the rollout of the group's configuration after any change. */
+  kick(ref: MigRef): void {
+    const k = key(ref);
+    if (this.rolling.has(k)) {
+      this.rerun.add(k);
+      return;
+    }
+    const run = async () => {
+      do {
+        this.rerun.delete(k);
+        await this.rolloutSteps(ref);
+      } while (this.rerun.has(k));
+    };
+    this.rolling.set(k, run().finally(() => this.rolling.delete(k)));
+  }
+
+  /** Batches of the most disruptive planned action, each as large as maxSurge/maxUnavailable allow. */
+  private async rolloutSteps(ref: MigRef): Promise<void> {
+    for (;;) {
+      const todo = this.planned(ref);
+      if (todo.length === 0) return;
+      const policy = this.policy(ref);
+      const action = todo.map((x) => x.action).reduce(moreDisruptive);
+      const batch = todo.filter((x) => x.action === action).slice(0, batchSize(policy, action));
+      if (batch.length === 0) return; // the disruption budget allows nothing: the rollout waits
+      await Promise.all(batch.map((x) => this.perform(ref, x.m, x.action, policy)));
+    }
+  }
+
+  // ── health and repair ────────────────────────────────────────────────────────────────────
+
+  /** Marks an instance's health (what a failing health check would do); autoheal may follow. */
+  setHealth(ref: MigRef, name: string, health: Health): void {
+    const m = this.list(ref).find((x) => x.name === name);
+    if (!m) throw notFound(`managed instance ${name}`);
+    m.health = health;
+    if (health === 'UNHEALTHY') this.scheduleHeal(ref, m);
+  }
+
+  private findMember(instance: Resource): { ref: MigRef; m: Managed } | undefined {
+    for (const [k, list] of this.managed) {
+      const [project, region, name] = k.split('/') as [string, string, string];
+      const m = list.find((x) => x.name === instance.name && instance.zone === computeUrl(`projects/${project}/zones/${x.zone}`));
+      if (m) return { ref: { project, region, name }, m };
+    }
+    return undefined;
+  }
+
+  /** A member stopped or suspended by someone else: unhealthy, and repaired when autohealing is on. */
+  private memberStopped(instance: Resource): void {
+    const found = this.findMember(instance);
+    if (!found || MIG_DRIVEN.includes(found.m.currentAction)) return;
+    found.m.health = 'UNHEALTHY';
+    this.scheduleHeal(found.ref, found.m);
+  }
+
+  /**
+   * A member deleted by someone else: the group creates it again to keep its target size
+   * (https://cloud.google.com/compute/docs/instance-groups/add-remove-vms-in-mig — delete VMs through
+   * the group, or it restores them).
+   */
+  private memberDeleted(instance: Resource): void {
+    const found = this.findMember(instance);
+    if (!found || MIG_DRIVEN.includes(found.m.currentAction)) return;
+    const { ref, m } = found;
+    m.currentAction = 'CREATING';
+    void this.enqueue(m, () => this.createSteps(ref, m, 'CREATING', true));
+  }
+
+  private scheduleHeal(ref: MigRef, m: Managed): void {
+    const delay = this.ctx.settings.autohealDelayMs;
+    const id = `${key(ref)}/${m.name}`;
+    if (delay <= 0 || this.healTimers.has(id)) return;
+    this.healTimers.set(id, this.ctx.timers.after(delay, () => {
+      this.healTimers.delete(id);
+      if (m.health !== 'HEALTHY' && this.list(ref).includes(m)) this.autoheal(ref, m);
+    }));
+  }
+
+  /** The repair: one System Event entry (written, never delivered), then a recreate with the VM's own configuration. */
+  private autoheal(ref: MigRef, m: Managed): void {
+    const inst = this.ctx.store.get(zoneCol(ref.project, m.zone, 'instances'), m.name);
+    this.ctx.audit.write({
+      project: ref.project,
+      method: 'compute.instances.repair.recreateInstance',
+      path: `zones/${m.zone}/instances/${m.name}`,
+      resource: { type: 'gce_instance', labels: { instance_id: String(inst?.id ?? ''), zone: m.zone } },
+      operationId: `repair-${Date.now()}-${nextId().slice(-8)}`,
+      phase: 'single',
+      initiator: { kind: 'system' },
+    });
+    this.recreate(ref, [m.name], false, (x) => x.config);
+  }
+
+  // ── views ────────────────────────────────────────────────────────────────────────────────
+
+  /** The MIG resource as `get` shows it, with live `currentActions` and `status`. */
   view(ref: MigRef): Resource {
     const list = this.list(ref);
     const count = (a: CurrentAction) => list.filter((m) => m.currentAction === a).length;
-    const currentActions = { abandoning: 0, creating: count('CREATING'), creatingWithoutRetries: 0, deleting: count('DELETING'), none: count('NONE'), recreating: count('RECREATING'), refreshing: 0, restarting: 0, resuming: 0, starting: 0, stopping: 0, suspending: 0, verifying: count('VERIFYING') };
-    return { ...this.mig(ref), currentActions, status: { isStable: list.every((m) => m.currentAction === 'NONE'), versionTarget: { isReached: true } } };
+    const currentActions = { abandoning: count('ABANDONING'), creating: count('CREATING'), creatingWithoutRetries: 0, deleting: count('DELETING'), none: count('NONE'), recreating: count('RECREATING'), refreshing: count('REFRESHING'), restarting: count('RESTARTING'), resuming: 0, starting: 0, stopping: 0, suspending: 0, verifying: count('VERIFYING') };
+    const target = this.target(ref);
+    const live = list.filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING');
+    const mig = this.mig(ref);
+    const status = mig.status as { allInstancesConfig?: { currentRevision?: string } } | undefined;
+    return {
+      ...mig,
+      currentActions,
+      status: {
+        isStable: list.every((m) => m.currentAction === 'NONE') && !this.rolling.has(key(ref)) && this.planned(ref).length === 0,
+        versionTarget: { isReached: live.every((m) => m.config.template === target.template) },
+        ...(mig.allInstancesConfig ? { allInstancesConfig: { currentRevision: status?.allInstancesConfig?.currentRevision ?? '', effective: live.every((m) => JSON.stringify(m.config.allInstances) === JSON.stringify(target.allInstances)) } } : {}),
+      },
+    };
   }
 
   managedInstances(ref: MigRef) {
@@ -233,7 +525,7 @@ export class Migs {
         name: m.name,
         ...(inst ? { id: String(inst.id), instanceStatus: String(inst.status) } : {}),
         currentAction: m.currentAction,
-        version: { instanceTemplate: mig.instanceTemplate, name: '0' },
+        ...(m.currentAction === 'DELETING' || m.currentAction === 'ABANDONING' ? {} : { version: { instanceTemplate: m.config.template, name: '' } }),
         ...(healthCheck ? { instanceHealth: [{ healthCheck, detailedHealthState: inst?.status === 'RUNNING' ? m.health : 'UNKNOWN' }] } : {}),
         lastAttempt: {},
       };
@@ -241,173 +533,12 @@ export class Migs {
   }
 
   register(router: Router): void {
-    const base = '/compute/v1/projects/{project}/regions/{region}/instanceGroupManagers';
-    const ref = (p: Record<string, string>): MigRef => ({ project: p.project!, region: p.region!, name: p.igm! });
-    router.on('GET', base, 'compute.regionInstanceGroupManagers.list', (r) => {
-      const col = regionCol(r.params.project!, r.params.region!, 'instanceGroupManagers');
-      return listResponse('compute#regionInstanceGroupManagerList', col, this.ctx.store.list(col).map((m) => this.view({ project: r.params.project!, region: r.params.region!, name: m.name })), r.query);
-    });
-    router.on('GET', `${base}/{igm}`, 'compute.regionInstanceGroupManagers.get', (r) => this.view(ref(r.params)));
-    router.on('POST', `${base}/{igm}/listManagedInstances`, 'compute.regionInstanceGroupManagers.listManagedInstances', (r) => {
-      const page = paginate(this.managedInstances(ref(r.params)), { maxResults: r.query.get('maxResults'), pageToken: r.query.get('pageToken') });
-      return { managedInstances: page.items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
-    });
-    router.on('POST', `${base}/{igm}/resize`, 'compute.regionInstanceGroupManagers.resize', (r) => {
-      const size = requireInt(r.query.get('size') ?? undefined, 'size', 0, 1000);
-      return this.operation(ref(r.params), 'resize', () => this.resize(ref(r.params), size));
-    });
-    router.on('POST', `${base}/{igm}/recreateInstances`, 'compute.regionInstanceGroupManagers.recreateInstances', (r) => {
-      const names = instanceNames(r.body);
-      this.recreate(ref(r.params), names);
-      return this.operation(ref(r.params), 'recreateInstances', () => undefined);
-    });
-    router.on('PATCH', `${base}/{igm}`, 'compute.regionInstanceGroupManagers.patch', (r) => {
-      const changes = patchChanges(r.body);
-      const seen = checkFingerprint(this.mig(ref(r.params)), (r.body as { fingerprint?: unknown }).fingerprint);
-      return this.operation(ref(r.params), 'patch', () => {
-        // A patch accepted on a fingerprint another write has since replaced fails when it lands.
-        checkFingerprint(this.mig(ref(r.params)), seen);
-        this.applyPatch(ref(r.params), changes);
-      });
-    });
-    registerInstanceTemplates(router, this.ctx);
-    router.on('POST', `${base}/{igm}/deleteInstances`, 'compute.regionInstanceGroupManagers.deleteInstances', (r) => {
-      const names = instanceNames(r.body);
-      this.deleteInstances(ref(r.params), names);
-      return this.operation(ref(r.params), 'deleteInstances', () => undefined);
-    });
-  }
-
-  /**
-   * PATCH of the MIG: `allInstancesConfig` metadata and labels merge into the MIG's (a `null`
-   * value removes a key) and reach every existing instance at once, as the MIG's updater applies
-   * all-instances config in place without recreating (production shows REFRESHING for a moment;
-   * here the refresh is instantaneous, so route reconcilers never see the NAT VMs busy).
-   * New instances get it through `spec`.
-   */
-  private applyPatch(ref: MigRef, changes: MigPatch): void {
-    const col = regionCol(ref.project, ref.region, 'instanceGroupManagers');
-    const mig = this.ctx.store.update(col, ref.name, (m) => {
-      if (changes.description !== undefined) m.description = changes.description;
-      if (changes.allInstancesConfig) {
-        const current = (m.allInstancesConfig as { properties?: Record<string, Record<string, string>> } | undefined)?.properties ?? {};
-        const properties = { ...current, metadata: mergeMap(current.metadata, changes.allInstancesConfig.metadata), labels: mergeMap(current.labels, changes.allInstancesConfig.labels) };
-        m.allInstancesConfig = { properties };
-        m.status = { ...(m.status as object | undefined), allInstancesConfig: { effective: true, currentRevision: nextId().slice(-8) } };
-      }
-      m.fingerprint = nextId().slice(-11);
-    });
-    if (!changes.allInstancesConfig) return;
-    for (const m of this.list(ref)) {
-      const icol = zoneCol(ref.project, m.zone, 'instances');
-      if (!this.ctx.store.has(icol, m.name)) continue;
-      this.ctx.store.update(icol, m.name, (inst) => {
-        const md = inst.metadata as { items?: { key: string; value: string }[] };
-        inst.metadata = { ...md, fingerprint: nextId().slice(-11), items: withMetadata(md.items ?? [], allInstancesMetadata(mig), changes.allInstancesConfig?.metadata) };
-      });
-    }
-  }
-
-  /** A region operation for a MIG API call, with its own first/last audit entries. */
-  private operation(ref: MigRef, verb: string, act: () => void): Resource {
-    const mig = this.mig(ref);
-    const resourceName = `projects/${ref.project}/regions/${ref.region}/instanceGroupManagers/${ref.name}`;
-    const opId = `operation-${nextId()}`;
-    const write = (phase: 'first' | 'last') =>
-      this.ctx.audit.write({ project: ref.project, methodName: `v1.compute.regionInstanceGroupManagers.${verb}`, resourceName, resource: { type: 'gce_instance_group_manager', labels: { instance_group_manager_id: String(mig.id), instance_group_manager_name: ref.name, location: ref.region } }, operationId: opId, phase, principal: 'netreflex-operator@local' });
-    write('first');
-    return this.ctx.operations.start({
-      project: ref.project,
-      scope: { kind: 'region', region: ref.region },
-      methodId: `compute.regionInstanceGroupManagers.${verb}`,
-      operationType: verb,
-      targetLink: String(mig.selfLink),
-      apply: () => {
-        act();
-        write('last');
-      },
-    });
+    registerMigApi(router, this);
   }
 }
 
-function badRequestThrow(name: string): never {
-  throw badRequest(`Invalid value for field 'instances': '${name}'. Instance is not a member of the managed instance group.`);
-}
-
-function instanceNames(body: unknown): string[] {
-  const instances = requireObject(body, 'request').instances;
-  if (!Array.isArray(instances) || instances.length === 0) throw badRequest(`Required field 'instances' not specified`, 'required');
-  return instances.map((i) => lastSegment(computePath(String(i))));
-}
-
-/** The fields of a MIG PATCH the local Compute applies. */
-interface MigPatch {
-  description?: string;
-  allInstancesConfig?: { metadata?: Record<string, string | null>; labels?: Record<string, string | null> };
-}
-
-function stringMap(value: unknown, field: string): Record<string, string | null> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw badRequest(`Invalid value for field '${field}': must be a map of strings.`);
-  for (const [k, v] of Object.entries(value)) if (v !== null && typeof v !== 'string') throw badRequest(`Invalid value for field '${field}.${k}': must be a string.`);
-  return value as Record<string, string | null>;
-}
-
-function patchChanges(body: unknown): MigPatch {
-  const r = requireObject(body, 'instanceGroupManagerResource');
-  const all = r.allInstancesConfig === undefined ? undefined : requireObject(r.allInstancesConfig, 'allInstancesConfig');
-  const props = all?.properties === undefined ? undefined : requireObject(all.properties, 'allInstancesConfig.properties');
-  return {
-    ...(typeof r.description === 'string' ? { description: r.description } : {}),
-    ...(all ? { allInstancesConfig: { metadata: stringMap(props?.metadata, 'allInstancesConfig.properties.metadata'), labels: stringMap(props?.labels, 'allInstancesConfig.properties.labels') } } : {}),
-  };
-}
-
-/** JSON merge patch of a string map: keys set, `null` removes. */
-function mergeMap(current: Record<string, string> | undefined, patch: Record<string, string | null> | undefined): Record<string, string> {
-  const out = { ...current };
-  for (const [k, v] of Object.entries(patch ?? {})) {
-    if (v === null) delete out[k];
-    else out[k] = v;
-  }
-  return out;
-}
-
-function allInstancesMetadata(mig: Resource): Record<string, string> {
-  return (mig.allInstancesConfig as { properties?: { metadata?: Record<string, string> } } | undefined)?.properties?.metadata ?? {};
-}
-
-/** Metadata items with `overrides` winning over same-named keys; `removed` keys (null) dropped. */
-function withMetadata(items: readonly { key: string; value: string }[], overrides: Record<string, string>, removed: Record<string, string | null> = {}): { key: string; value: string }[] {
-  const gone = new Set(Object.entries(removed).filter(([, v]) => v === null).map(([k]) => k));
-  const kept = items.filter((i) => !(i.key in overrides) && !gone.has(i.key));
+/** Metadata items with `overrides` winning over same-named keys. */
+export function withMetadata(items: readonly { key: string; value: string }[], overrides: Record<string, string>): { key: string; value: string }[] {
+  const kept = items.filter((i) => !(i.key in overrides));
   return [...kept, ...Object.entries(overrides).map(([key, value]) => ({ key, value }))];
-}
-
-/** Instance templates (global, read-only here): what the MIG builds its instances from. */
-export function registerInstanceTemplates(router: Router, ctx: ComputeContext): void {
-  const base = '/compute/v1/projects/{project}/global/instanceTemplates';
-  router.on('GET', base, 'compute.instanceTemplates.list', (r) => {
-    const col = globalCol(r.params.project!, 'instanceTemplates');
-    return listResponse('compute#instanceTemplateList', col, ctx.store.list(col), r.query);
-  });
-  router.on('GET', `${base}/{template}`, 'compute.instanceTemplates.get', (r) => getResource(ctx, globalCol(r.params.project!, 'instanceTemplates'), r.params.template!));
-}
-
-/**
- * `InstanceGroupManager.fingerprint` (compute.proto): "An up-to-date fingerprint must be provided in
- * order to update the InstanceGroupManager, otherwise the request will fail with error 412
- * conditionNotMet." The local Compute holds callers to that sentence for a missing fingerprint too.
- * Google itself may be laxer there — gcloud's own `all-instances-config update`
- * (googlecloudsdk/command_lib/compute/instance_groups/managed/all_instances_config/update.py)
- * patches without one — so a caller that omits it is refused here rather than racing silently.
- */
-function checkFingerprint(mig: Resource, given: unknown): string {
-  if (given === undefined || given === null || given === '') {
-    throw new HttpError(412, `Required field 'resource.fingerprint' not specified: an up-to-date fingerprint must be provided to update instance group manager '${String(mig.name)}'; get the group and send its fingerprint.`, 'conditionNotMet');
-  }
-  if (given !== mig.fingerprint) {
-    throw new HttpError(412, `Invalid value for field 'resource.fingerprint': '${String(given)}'. Supplied fingerprint does not match current fingerprint of instance group manager '${String(mig.name)}'; get the group again and retry.`, 'conditionNotMet');
-  }
-  return given as string;
 }

@@ -10,6 +10,7 @@ import type { Settings } from '../settings.js';
 import type { Faults, OperationFailure } from '../faults.js';
 import type { Timers } from '../timers.js';
 import { injectedOperationError, operationFailure } from './operation-errors.js';
+import { OWNER_PRINCIPAL } from '../events/audit-log.js';
 
 export type OperationScope = { kind: 'global' } | { kind: 'region'; region: string } | { kind: 'zone'; zone: string };
 
@@ -19,6 +20,8 @@ export interface OperationRequest {
   methodId: string;
   operationType: string;
   targetLink: string;
+  /** Who asked for it (the Operation's `user`); the project owner when unset. */
+  user?: string;
   /** Applies the change; an HttpError thrown here ends the operation with that error. */
   apply: () => void;
   /**
@@ -55,7 +58,7 @@ export class Operations {
       targetLink: req.targetLink,
       targetId: nextId(),
       status: 'RUNNING',
-      user: 'netreflex@local',
+      user: req.user ?? OWNER_PRINCIPAL,
       progress: 0,
       insertTime: nowIso(),
       startTime: nowIso(),

@@ -1,43 +1,117 @@
 /**
- * Cloud Audit Logs as Eventarc delivers them (`google.cloud.audit.log.v1.written`): a LogEntry
- * whose `protoPayload` is an AuditLog, with `methodname`/`servicename`/`resourcename` extension
- * attributes for trigger filters. Long-running operations log twice: `operation.first` when
- * accepted and `operation.last` when done — both reach subscribers, as in production.
+ * Cloud Audit Logs as Compute Engine writes them and Eventarc delivers them
+ * (`google.cloud.audit.log.v1.written`): a LogEntry whose `protoPayload` is an AuditLog, with
+ * `methodname`/`servicename`/`resourcename` extension attributes for trigger filters.
+ * Long-running operations log twice: `operation.first` when accepted and `operation.last` when done.
+ *
+ * Who did it decides three fields, as Google writes them:
+ * - an API call (a person, a function, a test) — `resourceName` names the project by the id the
+ *   caller used and the principal is the caller;
+ * - a change the MIG makes itself (creating, deleting, restarting or refreshing its VMs) —
+ *   `resourceName` names the project by NUMBER (`projects/123456789012/zones/…/instances/…`) and the
+ *   principal is the Google APIs Service Agent `<number>@cloudservices.gserviceaccount.com`
+ *   (gcpdiag, Google's diagnostics tool: test-data/gce4/json-dumps/global-operations.json shows the
+ *   MIG's instance inserts run as that agent; test-data/gce5/json-dumps/logging-entries-1.json shows
+ *   Compute's own instance operations logged with `projects/<number>/…`; the agent is described at
+ *   https://cloud.google.com/iam/docs/service-agents);
+ * - a system event (an autoheal: `compute.instances.repair.recreateInstance`, principal
+ *   `system@google.com`, gcpdiag gcpdiag/runbook/gce/constants.py and runbook/gcp/constants.py) —
+ *   written to the `cloudaudit.googleapis.com%2Fsystem_event` log
+ *   (https://cloud.google.com/compute/docs/logging/audit-logging: "System Event audit logs …
+ *   automated Google Cloud actions"). Eventarc's audit-log triggers match Admin Activity (and, when
+ *   enabled, Data Access) entries (https://cloud.google.com/eventarc/docs/determining-filters-cal):
+ *   a system event is kept in `entries` but never delivered, which is why natRoutes has its tick.
+ *
+ * Method names carry the API version of the call, `v1.compute.instances.stop` or
+ * `beta.compute.instances.stop` (https://cloud.google.com/compute/docs/logging/migrating-from-activity-logs-to-audit-logs:
+ * "API_VERSION.RESOURCE.METHOD").
  */
 import { randomUUID } from 'node:crypto';
 import type { EventRouter } from './router.js';
 
+/**
+ * The principal of API calls that carry no identity of their own (the official clients in tests,
+ * the CLI): the project owner.
+ */
+export const OWNER_PRINCIPAL = 'owner@netreflex-demo.example';
+export const SYSTEM_PRINCIPAL = 'system@google.com';
+export const googleApisServiceAgent = (projectNumber: string) => `${projectNumber}@cloudservices.gserviceaccount.com`;
+
+/** Who made the change: a caller (with its principal), the MIG itself, or Google's system. */
+export type Initiator = { kind: 'caller'; principal: string } | { kind: 'mig' } | { kind: 'system' };
+
+export type ApiVersion = 'v1' | 'beta';
+
+/**
+ * Who a request acts as. Calls without an identity of their own (the official clients in tests,
+ * the CLI) are the project owner.
+ */
+export const callerOf = (_req: { headers: Record<string, unknown> }): Initiator => ({ kind: 'caller', principal: OWNER_PRINCIPAL });
+
+/** The principal email of an initiator (an Operation's `user`, an entry's principalEmail). */
+export function principalOf(ctx: { audit: AuditLog }, project: string, initiator: Initiator): string {
+  return initiator.kind === 'caller' ? initiator.principal : initiator.kind === 'mig' ? googleApisServiceAgent(ctx.audit.numberOf(project)) : SYSTEM_PRINCIPAL;
+}
+
 export interface AuditRecord {
+  /** Project id. */
   project: string;
-  /** e.g. `v1.compute.instances.insert` */
-  methodName: string;
-  /** e.g. `projects/p/zones/z/instances/nat-abcd` */
-  resourceName: string;
+  /** `compute.instances.insert` — the version prefix is added from `version` (system events have none). */
+  method: string;
+  version?: ApiVersion;
+  /** Resource path under the project: `zones/z/instances/nat-abcd`. */
+  path: string;
   /** Monitored resource of the entry: type and labels (`gce_instance`, `{instance_id, zone}`). */
   resource: { type: string; labels: Record<string, string> };
   operationId: string;
   phase: 'first' | 'last' | 'single';
-  principal?: string;
+  initiator: Initiator;
   request?: Record<string, unknown>;
 }
 
+/** A written LogEntry (what Cloud Logging would hold). */
+export interface LogEntry {
+  logName: string;
+  protoPayload: { methodName: string; resourceName: string; authenticationInfo: { principalEmail: string }; [k: string]: unknown };
+  operation: { id: string; producer: string; first?: boolean; last?: boolean };
+  [k: string]: unknown;
+}
+
 const SERVICE = 'compute.googleapis.com';
+const KEEP = 10_000;
 
 export class AuditLog {
-  constructor(private readonly events: EventRouter) {}
+  /** Every entry written, delivered or not (newest last, the last 10,000). */
+  readonly entries: LogEntry[] = [];
 
-  write(rec: AuditRecord): void {
+  constructor(
+    private readonly events: EventRouter,
+    private readonly projectNumber: (project: string) => string,
+  ) {}
+
+  /** The project's number as the project resource states it. */
+  numberOf(project: string): string {
+    return this.projectNumber(project);
+  }
+
+  write(rec: AuditRecord): LogEntry {
+    const number = this.projectNumber(rec.project);
+    const system = rec.initiator.kind === 'system';
+    const log = system ? 'system_event' : 'activity';
+    const logName = `projects/${rec.project}/logs/cloudaudit.googleapis.com%2F${log}`;
+    const resourceName = `projects/${rec.initiator.kind === 'caller' ? rec.project : number}/${rec.path}`;
+    const methodName = system ? rec.method : `${rec.version ?? 'v1'}.${rec.method}`;
+    const principalEmail = principalOf({ audit: this }, rec.project, rec.initiator);
     const insertId = randomUUID().replace(/-/g, '').slice(0, 12);
-    const logName = `projects/${rec.project}/logs/cloudaudit.googleapis.com%2Factivity`;
     const timestamp = new Date().toISOString();
-    const data = {
+    const entry: LogEntry = {
       protoPayload: {
         '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',
         status: {},
-        authenticationInfo: { principalEmail: rec.principal ?? `service-123456789012@compute-system.iam.gserviceaccount.com` },
+        authenticationInfo: { principalEmail },
         serviceName: SERVICE,
-        methodName: rec.methodName,
-        resourceName: rec.resourceName,
+        methodName,
+        resourceName,
         ...(rec.request ? { request: rec.request } : {}),
       },
       insertId,
@@ -45,20 +119,24 @@ export class AuditLog {
       timestamp,
       severity: 'NOTICE',
       logName,
-      operation: {
-        id: rec.operationId,
-        producer: SERVICE,
-        ...(rec.phase === 'first' ? { first: true } : rec.phase === 'last' ? { last: true } : {}),
-      },
+      operation: { id: rec.operationId, producer: SERVICE, ...(rec.phase === 'first' ? { first: true } : rec.phase === 'last' ? { last: true } : {}) },
       receiveTimestamp: timestamp,
     };
+    this.entries.push(entry);
+    if (this.entries.length > KEEP) this.entries.splice(0, this.entries.length - KEEP);
+    if (!system) this.deliver(rec.project, log, entry);
+    return entry;
+  }
+
+  private deliver(project: string, log: string, entry: LogEntry): void {
+    const { methodName, resourceName } = entry.protoPayload;
     this.events.publish({
-      id: `${logName}${insertId}${timestamp}`,
-      source: `//cloudaudit.googleapis.com/projects/${rec.project}/logs/activity`,
+      id: `${entry.logName}${String(entry.insertId)}${String(entry.timestamp)}`,
+      source: `//cloudaudit.googleapis.com/projects/${project}/logs/${log}`,
       type: 'google.cloud.audit.log.v1.written',
-      subject: `${SERVICE}/${rec.resourceName}`,
-      extensions: { methodname: rec.methodName, servicename: SERVICE, resourcename: rec.resourceName, recordedtime: timestamp },
-      data,
+      subject: `${SERVICE}/${resourceName}`,
+      extensions: { methodname: methodName, servicename: SERVICE, resourcename: resourceName, recordedtime: String(entry.timestamp) },
+      data: entry,
     });
   }
 }

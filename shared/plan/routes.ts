@@ -85,9 +85,16 @@ export interface RoutePlan {
   degraded?: string;
 }
 
-/** A NAT instance can carry traffic when RUNNING, idle (NONE) and HEALTHY where a check exists. */
+/**
+ * MIG actions that leave the VM running and forwarding: REFRESHING applies configuration "without
+ * stopping it" (compute.proto ManagedInstance.CurrentAction), e.g. the all-instances metadata
+ * peeringRanges writes, so its routes must stay.
+ */
+const SERVING_ACTIONS: readonly string[] = ['NONE', 'REFRESHING'];
+
+/** A NAT instance can carry traffic when RUNNING, idle or only refreshing, and HEALTHY where a check exists. */
 export function isEligible(i: NatInstance, requireHealthy: boolean): boolean {
-  if (i.instanceStatus !== 'RUNNING' || (i.currentAction ?? 'NONE') !== 'NONE') return false;
+  if (i.instanceStatus !== 'RUNNING' || !SERVING_ACTIONS.includes(i.currentAction ?? 'NONE')) return false;
   return !requireHealthy || i.health === undefined || i.health === 'HEALTHY';
 }
 

@@ -77,6 +77,11 @@ describe('peeringRanges under the Functions Framework', () => {
     expect(fw.sourceRanges).toEqual(['10.98.0.0/21', '10.99.0.0/16']);
     const [mig] = await c.migs.get(MIG);
     expect(mig.allInstancesConfig?.properties?.metadata).toEqual({ 'netreflex-psa-ranges': '10.98.0.0/21,10.99.0.0/16' });
+    // The MIG's update policy refreshes the VMs after the patch operation is DONE.
+    await waitFor('the NAT VMs refreshed', async () => {
+      const [now] = await c.migs.get(MIG);
+      return now.status?.allInstancesConfig?.effective === true && now.status.isStable === true;
+    });
     const [managed] = await c.migs.listManagedInstances(MIG);
     for (const m of managed) {
       const [inst] = await c.instances.get({ project: PROJECT, zone: m.instance!.split('/')[8]!, instance: m.name! });

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { computeClients, PROJECT, REGION, type ComputeClients } from '../helpers/compute.js';
+import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
+import { SAMPLE } from '../../emulator/topology.js';
 
 let emu: Emulator;
 let c: ComputeClients;
@@ -59,5 +60,144 @@ describe('MIG fingerprint', () => {
     expect(b?.httpErrorStatusCode).toBe(412);
     const [after] = await c.migs.get(MIG);
     expect(after.allInstancesConfig?.properties?.metadata?.['fp-test']).toBe('five');
+  });
+});
+
+type Managed = { name: string; id: string; zone: string; action: string; status: string; template: string };
+
+async function members(): Promise<Managed[]> {
+  const [list] = await c.migs.listManagedInstances(MIG);
+  return list.map((m) => ({ name: m.name!, id: String(m.id), zone: m.instance!.split('/zones/')[1]!.split('/')[0]!, action: String(m.currentAction), status: String(m.instanceStatus), template: String(m.version?.instanceTemplate ?? '') }));
+}
+
+async function stable(): Promise<Managed[]> {
+  await waitFor('the MIG stable', async () => {
+    const [mig] = await c.migs.get(MIG);
+    return mig.status?.isStable === true && (await members()).every((m) => m.action === 'NONE' && m.status === 'RUNNING');
+  }, 30_000, 25);
+  return members();
+}
+
+async function patchMig(resource: Record<string, unknown>): Promise<void> {
+  const [{ fingerprint }] = await c.migs.get(MIG);
+  await c.wait(await c.migs.patch({ ...MIG, instanceGroupManagerResource: { fingerprint, ...resource } }));
+}
+
+const setMetadata = (value: string) => patchMig({ allInstancesConfig: { properties: { metadata: { 'netreflex-psa-ranges': value } } } });
+
+/** Audit entries written since `from`: method, principal and resource project of each. */
+function entriesSince(from: number) {
+  return emu.audit.entries.slice(from).map((e) => ({ method: e.protoPayload.methodName, principal: e.protoPayload.authenticationInfo.principalEmail, resource: e.protoPayload.resourceName, log: e.logName, last: e.operation.last === true }));
+}
+
+async function metadataOf(m: Managed): Promise<string | undefined> {
+  const [inst] = await c.instances.get({ project: PROJECT, zone: m.zone, instance: m.name });
+  return inst.metadata?.items?.find((i) => i.key === 'netreflex-psa-ranges')?.value ?? undefined;
+}
+
+describe('MIG update policy (seeded from terraform-bootstrap/nat.tf)', () => {
+  it('the seeded policy is nat.tf\'s: PROACTIVE, minimal REFRESH, most disruptive REPLACE', async () => {
+    const [mig] = await c.migs.get(MIG);
+    expect(mig.updatePolicy).toMatchObject({ type: 'PROACTIVE', minimalAction: 'REFRESH', mostDisruptiveAllowedAction: 'REPLACE', replacementMethod: 'SUBSTITUTE', maxSurge: { fixed: 3 }, maxUnavailable: { fixed: 0 } });
+  });
+
+  it('REFRESH: a metadata change reaches every VM in place — same names, same ids, no stop — after the patch operation is DONE', async () => {
+    const before = await stable();
+    const from = emu.audit.entries.length;
+    const order: string[] = [];
+    const stop = emu.store.onMutation((m) => {
+      if (m.collection.endsWith('/operations') && m.after?.status === 'DONE' && m.after.operationType === 'patch') order.push('patch DONE');
+      if (m.collection.endsWith('/instances') && m.action === 'update' && JSON.stringify(m.after?.metadata).includes('10.98.0.0/21,10.99.0.0/16')) order.push(`refreshed ${m.name}`);
+    });
+    emu.settings.instanceStepMs = 1_500; // long enough to see REFRESHING from here
+    try {
+      await setMetadata('10.98.0.0/21,10.99.0.0/16');
+      await waitFor('a VM REFRESHING while the group is not stable', async () => {
+        const [mig] = await c.migs.get(MIG);
+        return mig.status?.isStable === false && (await members()).some((m) => m.action === 'REFRESHING' && m.status === 'RUNNING');
+      }, 20_000, 25);
+    } finally {
+      emu.settings.instanceStepMs = 20;
+    }
+    const after = await stable();
+    stop();
+    expect(after.map((m) => [m.name, m.id])).toEqual(before.map((m) => [m.name, m.id]));
+    for (const m of after) expect(await metadataOf(m)).toBe('10.98.0.0/21,10.99.0.0/16');
+    expect(order[0]).toBe('patch DONE');
+    expect(order.filter((o) => o.startsWith('refreshed')).length).toBe(before.length);
+    const methods = entriesSince(from).map((e) => e.method);
+    expect(methods.filter((m) => /instances\.(insert|delete|stop|start)$/.test(m))).toEqual([]);
+    const [mig] = await c.migs.get(MIG);
+    expect(mig.status?.allInstancesConfig?.effective).toBe(true);
+  });
+
+  it('minimal REPLACE (the policy nat.tf had): the same metadata change substitutes every VM — new names, new ids — logged as the MIG with the project number', async () => {
+    await patchMig({ updatePolicy: { minimalAction: 'REPLACE' } });
+    const before = await stable();
+    const from = emu.audit.entries.length;
+    await setMetadata('10.98.0.0/21,10.100.0.0/16');
+    await waitFor('every VM substituted', async () => {
+      const now = await members();
+      return now.length === before.length && now.every((m) => m.action === 'NONE' && !before.some((b) => b.name === m.name));
+    }, 30_000, 25);
+    const after = await stable();
+    expect(after.some((m) => before.some((b) => b.id === m.id))).toBe(false);
+    for (const m of after) expect(await metadataOf(m)).toBe('10.98.0.0/21,10.100.0.0/16');
+    const mine = entriesSince(from).filter((e) => /^v1\.compute\.instances\.(insert|delete)$/.test(e.method));
+    expect(mine.length).toBe(4 * before.length); // first + last of one delete and one insert per VM
+    expect(mine.every((e) => e.principal === `${SAMPLE.projectNumber}@cloudservices.gserviceaccount.com` && e.resource.startsWith(`projects/${SAMPLE.projectNumber}/zones/`))).toBe(true);
+    await patchMig({ updatePolicy: { minimalAction: 'REFRESH' } });
+  });
+
+  it('REPLACE with replacementMethod RECREATE keeps the names, gives new ids', async () => {
+    await patchMig({ updatePolicy: { minimalAction: 'REPLACE', replacementMethod: 'RECREATE', maxSurge: { fixed: 0 }, maxUnavailable: { fixed: 1 } } });
+    const before = await stable();
+    await setMetadata('10.98.0.0/21,10.101.0.0/16');
+    await waitFor('every VM recreated', async () => {
+      const now = await members();
+      return now.every((m) => m.action === 'NONE' && m.status === 'RUNNING' && !before.some((b) => b.id === m.id));
+    }, 30_000, 25);
+    const after = await stable();
+    expect(after.map((m) => m.name).sort()).toEqual(before.map((m) => m.name).sort());
+    await patchMig({ updatePolicy: { minimalAction: 'REFRESH', replacementMethod: 'SUBSTITUTE', maxSurge: { fixed: 3 }, maxUnavailable: { fixed: 0 } } });
+  });
+
+  it('a template that needs a new disk is not rolled out beyond mostDisruptiveAllowedAction REFRESH, and applyUpdatesToInstances says why', async () => {
+    await patchMig({ updatePolicy: { mostDisruptiveAllowedAction: 'REFRESH' } });
+    const before = await stable();
+    const [current] = await c.templates.get({ project: PROJECT, instanceTemplate: 'nat-template' });
+    await c.wait(await c.templates.insert({ project: PROJECT, instanceTemplateResource: { name: 'nat-template-disk', properties: { ...current.properties, disks: [{ boot: true, initializeParams: { sourceImage: 'projects/debian-cloud/global/images/family/debian-12' } }] } } }));
+    await c.wait(await c.migs.setInstanceTemplate({ ...MIG, regionInstanceGroupManagersSetTemplateRequestResource: { instanceTemplate: `global/instanceTemplates/nat-template-disk` } }));
+    const after = await stable();
+    expect(after.map((m) => [m.name, m.id, m.template])).toEqual(before.map((m) => [m.name, m.id, m.template]));
+    const [mig] = await c.migs.get(MIG);
+    expect(mig.status?.versionTarget?.isReached).toBe(false);
+    const err = await apiError(c.migs.applyUpdatesToInstances({ ...MIG, regionInstanceGroupManagersApplyUpdatesRequestResource: { allInstances: true, mostDisruptiveAllowedAction: 'REFRESH' } }));
+    expect(err.code).toBe(400);
+    expect(err.message).toMatch(/requires REPLACE/);
+  });
+
+  it('OPPORTUNISTIC waits: the new template reaches a VM only when it is recreated or targeted by applyUpdatesToInstances', async () => {
+    await patchMig({ updatePolicy: { type: 'OPPORTUNISTIC', mostDisruptiveAllowedAction: 'REPLACE' } });
+    const before = await stable();
+    expect(before.every((m) => m.template.endsWith('/nat-template'))).toBe(true);
+    const [first, second] = before as [Managed, Managed];
+    await c.wait(await c.migs.recreateInstances({ ...MIG, regionInstanceGroupManagersRecreateRequestResource: { instances: [`zones/${first.zone}/instances/${first.name}`] } }));
+    await waitFor('the recreated VM on the new template', async () => (await members()).some((m) => m.name === first.name && m.id !== first.id && m.action === 'NONE' && m.template.endsWith('/nat-template-disk')), 30_000, 25);
+    expect((await members()).find((m) => m.name === second.name)).toMatchObject({ id: second.id, template: second.template });
+    await c.wait(await c.migs.applyUpdatesToInstances({ ...MIG, regionInstanceGroupManagersApplyUpdatesRequestResource: { instances: [`zones/${second.zone}/instances/${second.name}`], minimalAction: 'NONE', mostDisruptiveAllowedAction: 'REPLACE' } }));
+    await waitFor('the targeted VM on the new template', async () => (await members()).some((m) => m.template.endsWith('/nat-template-disk') && m.action === 'NONE' && m.name !== first.name), 30_000, 25);
+    const after = await stable();
+    expect(after.every((m) => m.template.endsWith('/nat-template-disk'))).toBe(true);
+    const [mig] = await c.migs.get(MIG);
+    expect(mig.status?.versionTarget?.isReached).toBe(true);
+  });
+
+  it('refuses a policy Google refuses: bad enum, RECREATE with surge, no disruption budget at all (400)', async () => {
+    for (const updatePolicy of [{ minimalAction: 'REBOOT' }, { replacementMethod: 'RECREATE', maxSurge: { fixed: 1 } }, { maxSurge: { fixed: 0 }, maxUnavailable: { fixed: 0 } }]) {
+      const [{ fingerprint }] = await c.migs.get(MIG);
+      const err = await apiError(c.migs.patch({ ...MIG, instanceGroupManagerResource: { fingerprint, updatePolicy } }));
+      expect(err.code, JSON.stringify(updatePolicy)).toBe(400);
+    }
   });
 });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { PROJECT, REGION } from '../helpers/compute.js';
+import { PROJECT, REGION, waitFor } from '../helpers/compute.js';
 import { failure, networkOf, psaComputeClients, serviceNetworking } from '../helpers/vertex.js';
 
 let emu: Emulator;
@@ -98,6 +98,8 @@ describe('NAT MIG all-instances metadata', () => {
     await c.regionOps.wait({ project: PROJECT, region: REGION, operation: (res.latestResponse as { name: string }).name });
     const [mig] = await c.migs.get(MIG);
     expect(mig.allInstancesConfig?.properties?.metadata).toEqual({ 'netreflex-psa-ranges': '10.98.0.0/21,10.99.0.0/16' });
+    // The operation is DONE before the VMs are updated; the update policy rolls it out after.
+    await waitFor('the all-instances configuration in effect', async () => (await c.migs.get(MIG))[0].status?.allInstancesConfig?.effective === true && (await c.migs.get(MIG))[0].status?.isStable === true);
     const [managed] = await c.migs.listManagedInstances(MIG);
     for (const m of managed) {
       const [inst] = await c.instances.get({ project: PROJECT, zone: m.instance!.split('/')[8]!, instance: m.name! });

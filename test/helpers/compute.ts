@@ -16,6 +16,7 @@ export function computeClients(port: number) {
     networks: new compute.NetworksClient(opts),
     migs: new compute.RegionInstanceGroupManagersClient(opts),
     instances: new compute.InstancesClient(opts),
+    templates: new compute.InstanceTemplatesClient(opts),
     globalOps,
     regionOps,
     zoneOps,

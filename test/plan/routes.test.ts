@@ -83,6 +83,14 @@ describe('route planner', () => {
     expect(isEligible({ ...healthy('u'), health: 'UNHEALTHY' }, false)).toBe(true);
   });
 
+  it('TestRefreshing: a VM the MIG only refreshes (metadata in place) keeps forwarding and keeps its routes; restarting ones do not', () => {
+    expect(isEligible({ ...healthy('f'), currentAction: 'REFRESHING' }, true)).toBe(true);
+    expect(isEligible({ ...healthy('t'), currentAction: 'RESTARTING' }, true)).toBe(false);
+    expect(isEligible({ ...healthy('f'), currentAction: 'REFRESHING', instanceStatus: 'STOPPING' }, true)).toBe(false);
+    const routes = desiredRoutes(input([healthy('nat-a'), { ...healthy('nat-b'), currentAction: 'REFRESHING' }]));
+    expect(plan(routes, applied(desiredRoutes(input([healthy('nat-a'), healthy('nat-b')]))))).toMatchObject({ inserts: [], deletes: [] });
+  });
+
   it('TestZeroEligible: keeps every existing route and reports degraded instead of deleting the last path', () => {
     const existing = applied(desiredRoutes(input([healthy('nat-a'), healthy('nat-b')])));
     const none = desiredRoutes(input([{ ...healthy('nat-a'), currentAction: 'RECREATING' }]));

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startStack, type Stack } from '../../emulator/stack.js';
 import { spawnFunction } from '../../emulator/functions-host.js';
 import { SAMPLE } from '../../emulator/topology.js';
+import { OWNER_PRINCIPAL } from '../../emulator/events/audit-log.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 import { controlFaults, type FaultControl } from '../helpers/faults.js';
@@ -17,7 +18,7 @@ import { callsSince, convergenceProblem, MIG, migSettled, routeCalls } from './n
 
 const AUDIT = 'google.cloud.audit.log.v1.written';
 const MIG_REQUEST = { project: PROJECT, region: REGION, instanceGroupManager: SAMPLE.nat.mig };
-const MIG_RESOURCE = `projects/${PROJECT}/regions/${REGION}/instanceGroupManagers/${SAMPLE.nat.mig}`;
+const MIG_PATH = `regions/${REGION}/instanceGroupManagers/${SAMPLE.nat.mig}`;
 
 let stack: Stack;
 let c: ComputeClients;
@@ -69,7 +70,7 @@ describe('natRoutes under event faults (Functions Framework + local Eventarc)', 
     const delivered = stack.emulator.events.deliveries.length;
     await c.wait(await c.migs.resize({ ...MIG_REQUEST, size: 3 }));
     for (let i = 0; i < 20; i++) {
-      stack.emulator.audit.write({ project: PROJECT, methodName: 'v1.compute.regionInstanceGroupManagers.resize', resourceName: MIG_RESOURCE, resource: { type: 'gce_instance_group_manager', labels: {} }, operationId: `storm-${i}`, phase: 'last' });
+      stack.emulator.audit.write({ project: PROJECT, method: 'compute.regionInstanceGroupManagers.resize', path: MIG_PATH, resource: { type: 'gce_instance_group_manager', labels: {} }, operationId: `storm-${i}`, phase: 'last', initiator: { kind: 'caller', principal: OWNER_PRINCIPAL } });
       await sleep(45);
     }
     await converged('routes for three NAT VMs after the storm', 3);
