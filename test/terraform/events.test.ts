@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { NAT_AUDIT_METHODS } from '../../shared/nat-routes/trigger.js';
-import { loadModule, locals } from './hcl.js';
+import { loadModule, locals } from '../../emulator/terraform/reader.js';
 import { TF_DIR } from './policy.js';
 
 describe('natRoutes triggers', () => {
