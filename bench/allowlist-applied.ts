@@ -32,7 +32,7 @@ export const allowlistAppliedBench: BenchModule = {
   async run(ctx) {
     const emu = await startEmulator({ settings: { operationLatencyMs: 0 } });
     try {
-      const cfg: ArmorAllowlistConfig = { project: SAMPLE.project, region: SAMPLE.region, emulatorHost: emu.url, logLevel: 'silent', bucket: SAMPLE.bucket.name, object: SAMPLE.bucket.allowlistObject, dryRun: false };
+      const cfg: ArmorAllowlistConfig = { project: SAMPLE.project, region: SAMPLE.region, emulatorHost: emu.url, logLevel: 'silent', bucket: SAMPLE.bucket.name, object: SAMPLE.bucket.allowlistObject, dryRun: false, ruleQuota: 200 };
       const t = new Transport({ emulatorHost: emu.url });
       const count = (methods: readonly string[]) => methods.reduce((n, m) => n + (emu.router.calls.get(m) ?? 0), 0);
       const sync = async (entries: number[]) => {

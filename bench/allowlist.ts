@@ -16,7 +16,7 @@ const addr = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.')
 const BASE = (100 << 24) >>> 0; // 100.0.0.0 (shared address space: never a real caller)
 
 function desired(cidrs: readonly string[], band = { from: 1000, to: 1999 }): DesiredAllowlist {
-  return { policy: 'inference-policy', mode: 'sync', priorities: band, safety: safetySchema.parse({ maxRemovalShare: 1 }), lists: [{ name: 'partners', preview: false, cidrs }], expiredEntries: 0 };
+  return { policy: 'inference-policy', mode: 'sync', priorities: band, safety: safetySchema.parse({ maxRemovalShare: 1 }), lists: [{ name: 'partners', preview: false, cidrs }], expiredEntries: 0, expired: [], expiredCidrs: [] };
 }
 
 /** Rules a naive sync rewrites: the sorted list cut into rules of 10, compared position by position. */

@@ -70,7 +70,7 @@ program
   .option('--json', 'machine-readable output')
   .action(async (file: string, options: { json?: boolean }) => {
     const { validateCommand } = await import('./commands/validate.js');
-    const result = await validateCommand(file, { json: options.json === true });
+    const result = await validateCommand(file, { json: options.json === true, env: cliEnv() });
     console.log(result.output);
     process.exitCode = result.exitCode;
   });

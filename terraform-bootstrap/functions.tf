@@ -87,6 +87,7 @@ locals {
         NETREFLEX_CONFIG_BUCKET     = google_storage_bucket.config.name
         NETREFLEX_ALLOWLIST_OBJECT  = var.allowlist_object
         NETREFLEX_ALLOWLIST_DRY_RUN = "false"
+        NETREFLEX_ARMOR_RULE_QUOTA  = tostring(var.armor_rule_quota)
       }
     }
     peeringRanges = {

@@ -39,6 +39,7 @@ locals {
       "compute.globalOperations.get",
       "compute.routers.get",
       "compute.securityPolicies.get",
+      "compute.securityPolicies.list",
       "compute.securityPolicies.setLabels",
       "compute.securityPolicies.update",
       "storage.objects.get",

@@ -23,6 +23,17 @@ variable "armor_policy_name" {
   }
 }
 
+variable "armor_rule_quota" {
+  type        = number
+  description = "Cloud Armor's SECURITY_POLICY_RULES quota of the project: the rules of every security policy in it together (200 unless Google raised it). armorAllowlist refuses a sync that would need more at any point, before changing anything."
+  default     = 200
+  nullable    = false
+  validation {
+    condition     = var.armor_rule_quota >= 0 && floor(var.armor_rule_quota) == var.armor_rule_quota
+    error_message = "armor_rule_quota must be a whole number >= 0."
+  }
+}
+
 variable "config_bucket_name" {
   type        = string
   description = "Globally unique name of the Cloud Storage bucket holding netreflex configuration (the allowlist file)."

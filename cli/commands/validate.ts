@@ -6,7 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseAllowlist } from '../../shared/allowlist/parse.js';
-import { lintAllowlist } from '../../shared/allowlist/lint.js';
+import { lintAllowlist, rulesNeeded } from '../../shared/allowlist/lint.js';
+import { armorAllowlistEnv } from '../../shared/config/armor-allowlist.js';
+import { loadEnv } from '../../shared/config/env.js';
 import { formatProblem, hasErrors, sortProblems, type Problem } from '../../shared/allowlist/problems.js';
 import { targetPolicies, type AllowlistConfig } from '../../shared/allowlist/config.js';
 import { errorMessage } from '../../shared/errors.js';
@@ -15,7 +17,11 @@ export interface ValidateOptions {
   readonly json?: boolean;
   /** The clock for expiry checks; tests pass a fixed one. */
   readonly now?: Date;
+  /** Where NETREFLEX_ARMOR_RULE_QUOTA (the project's rule budget, default 200) is read from. */
+  readonly env?: Record<string, string | undefined>;
 }
+
+const budgetEnv = armorAllowlistEnv.pick({ NETREFLEX_ARMOR_RULE_QUOTA: true });
 
 export interface ValidateResult {
   readonly exitCode: number;
@@ -31,35 +37,50 @@ export async function validateCommand(path: string, opts: ValidateOptions = {}):
   }
   const parsed = parseAllowlist(bytes, path);
   if (!parsed.ok) return report(path, 1, parsed.problems, undefined, opts);
-  const problems = sortProblems([...parsed.warnings, ...lintAllowlist(parsed.config, opts.now ?? new Date())]);
-  return report(path, hasErrors(problems) ? 1 : 0, problems, parsed.config, opts);
+  const now = opts.now ?? new Date();
+  let budget: number;
+  try {
+    budget = loadEnv(budgetEnv, opts.env ?? {}, 'netreflex validate').NETREFLEX_ARMOR_RULE_QUOTA;
+  } catch (err) {
+    return report(path, 2, [], undefined, opts, errorMessage(err));
+  }
+  const problems = sortProblems([...parsed.warnings, ...lintAllowlist(parsed.config, now, budget)]);
+  return report(path, hasErrors(problems) ? 1 : 0, problems, { config: parsed.config, now, budget }, opts);
 }
 
-function report(path: string, exitCode: number, problems: readonly Problem[], config: AllowlistConfig | undefined, opts: ValidateOptions, fatal?: string): ValidateResult {
+interface Checked {
+  readonly config: AllowlistConfig;
+  readonly now: Date;
+  readonly budget: number;
+}
+
+function report(path: string, exitCode: number, problems: readonly Problem[], checked: Checked | undefined, opts: ValidateOptions, fatal?: string): ValidateResult {
   if (opts.json) {
-    const summary = config ? summaryOf(config) : undefined;
+    const summary = checked ? summaryOf(checked) : undefined;
     return { exitCode, output: JSON.stringify({ source: path, valid: exitCode === 0, ...(fatal ? { error: fatal } : {}), problems, ...(summary ? { summary } : {}) }, null, 2) };
   }
   if (fatal) return { exitCode, output: `error: ${fatal}` };
   const lines = problems.map(formatProblem);
-  lines.push(exitCode === 0 ? okLine(path, config!, problems) : failLine(path, problems));
+  lines.push(exitCode === 0 ? okLine(path, checked!, problems) : failLine(path, problems));
   return { exitCode, output: lines.join('\n') };
 }
 
-function summaryOf(config: AllowlistConfig) {
+function summaryOf({ config, now, budget }: Checked) {
   return {
     policies: targetPolicies(config),
     mode: config.mode,
     lists: config.lists.length,
     entries: config.lists.reduce((n, l) => n + l.entries.length, 0),
     priorities: config.priorities,
+    /** At least this many rules once applied (default rules included), of the project's budget. */
+    rules: rulesNeeded(config, now, budget),
   };
 }
 
-function okLine(path: string, config: AllowlistConfig, problems: readonly Problem[]): string {
-  const s = summaryOf(config);
+function okLine(path: string, checked: Checked, problems: readonly Problem[]): string {
+  const s = summaryOf(checked);
   const warnings = problems.length ? `, ${problems.length} warning${problems.length === 1 ? '' : 's'}` : '';
-  return `${path}: valid allowlist (${s.lists} list${s.lists === 1 ? '' : 's'}, ${s.entries} entr${s.entries === 1 ? 'y' : 'ies'}, mode ${s.mode}, policies ${s.policies.join(', ')}, band ${s.priorities.from}–${s.priorities.to}${warnings})`;
+  return `${path}: valid allowlist (${s.lists} list${s.lists === 1 ? '' : 's'}, ${s.entries} entr${s.entries === 1 ? 'y' : 'ies'}, mode ${s.mode}, policies ${s.policies.join(', ')}, band ${s.priorities.from}–${s.priorities.to}, at least ${s.rules.total} of the project's ${s.rules.budget} security policy rules${warnings})`;
 }
 
 function failLine(path: string, problems: readonly Problem[]): string {

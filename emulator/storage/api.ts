@@ -51,7 +51,7 @@ export function listObjects(objects: StorageObject[], q: URLSearchParams) {
   for (const object of objects) {
     if (!object.name.startsWith(prefix) || (startOffset && object.name < startOffset) || (endOffset && object.name >= endOffset)) continue;
     const cut = delimiter ? object.name.indexOf(delimiter, prefix.length) : -1;
-    if (cut < 0) entries.set(object.name, { kind: 'object', name: object.name, object });
+    if (cut < 0) entries.set(`${object.name}#${object.generation}`, { kind: 'object', name: object.name, object });
     else entries.set(object.name.slice(0, cut + delimiter.length), { kind: 'prefix', name: object.name.slice(0, cut + delimiter.length) });
   }
   const sorted = [...entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -90,7 +90,7 @@ function registerJsonApi(router: Router, storage: CloudStorage, base: string): v
     storage.deleteBucket(r.params.bucket!);
     return { status: 204 };
   });
-  router.on('GET', `${base}/b/{bucket}/o`, 'storage.objects.list', (r) => listObjects(storage.listObjects(r.params.bucket!), r.query));
+  router.on('GET', `${base}/b/{bucket}/o`, 'storage.objects.list', (r) => listObjects(storage.listObjects(r.params.bucket!, r.query.get('versions') === 'true'), r.query));
   router.on('GET', `${base}/b/{bucket}/o/{object*}`, 'storage.objects.get', (r) => {
     if (r.query.get('alt') === 'media') return media(storage, r);
     return storage.getObject(r.params.bucket!, r.params.object!, readPreconditions(r.query), r.query.get('generation')).resource;

@@ -1,7 +1,9 @@
 /**
  * Seeds the sample config bucket (docs/sample-topology.md) with the sample allowlist, read from
  * `functions/armor-allowlist/sample-allowlist.yaml` so the demo and the docs show the same file.
- * Seeding emits no event: like a bucket that existed before the function was deployed.
+ * Seeding emits no event: like a bucket that existed before the function was deployed. Object
+ * versioning is on, as terraform-bootstrap/bucket.tf sets it: armorAllowlist reads the file a
+ * policy last held by its generation after it was replaced or deleted.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +22,7 @@ function sampleAllowlist(): Buffer | undefined {
 }
 
 export function seedStorage(storage: CloudStorage): void {
-  storage.createBucket(SAMPLE.project, { name: SAMPLE.bucket.name, location: SAMPLE.region, versioning: { enabled: false } });
+  storage.createBucket(SAMPLE.project, { name: SAMPLE.bucket.name, location: SAMPLE.region, versioning: { enabled: true } });
   const allowlist = sampleAllowlist();
   if (allowlist) storage.writeObject(SAMPLE.bucket.name, SAMPLE.bucket.allowlistObject, allowlist, { contentType: 'text/yaml' }, {}, false);
 }

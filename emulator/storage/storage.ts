@@ -1,9 +1,17 @@
 /**
- * Cloud Storage state of the local Google Cloud: buckets, and the live version of each object
- * with its bytes. Every write takes a new, strictly increasing `generation` (a microsecond clock,
+ * Cloud Storage state of the local Google Cloud: buckets, and the versions of each object with
+ * their bytes. Every write takes a new, strictly increasing `generation` (a microsecond clock,
  * like production) and resets `metageneration` to 1; a metadata patch bumps `metageneration`.
  * Writes emit the `google.cloud.storage.object.v1.finalized` CloudEvent Eventarc delivers, with
  * the `bucket` attribute its triggers filter on — how a config upload reaches a function.
+ *
+ * Object versioning (https://cloud.google.com/storage/docs/object-versioning): in a bucket with
+ * `versioning.enabled`, replacing or deleting the live version keeps it as a noncurrent version
+ * with `timeDeleted`, readable (metadata and media) and deletable by its `generation`, listed with
+ * `versions=true`; that emits `object.v1.archived`. Without versioning the replaced or deleted
+ * version is gone (`object.v1.deleted`), and asking for its generation is a 404
+ * (https://cloud.google.com/storage/docs/pubsub-notifications#events: OBJECT_ARCHIVE,
+ * OBJECT_DELETE "includes objects that are overwritten").
  */
 import { HttpError } from '../errors.js';
 import type { EventRouter } from '../events/router.js';
@@ -14,6 +22,7 @@ import { checkPreconditions, type Preconditions } from './preconditions.js';
 export const FINALIZED_TYPE = 'google.cloud.storage.object.v1.finalized';
 export const DELETED_TYPE = 'google.cloud.storage.object.v1.deleted';
 export const METADATA_UPDATED_TYPE = 'google.cloud.storage.object.v1.metadataUpdated';
+export const ARCHIVED_TYPE = 'google.cloud.storage.object.v1.archived';
 
 export type Bucket = Record<string, unknown> & { name: string };
 /** An object resource exactly as the JSON API returns it (numbers as strings). */
@@ -22,6 +31,12 @@ export type StorageObject = Record<string, unknown> & { name: string; bucket: st
 interface Stored {
   resource: StorageObject;
   data: Buffer;
+}
+
+/** One object name: its live version (if any) and, in a versioned bucket, its noncurrent ones (oldest first). */
+interface Versions {
+  live?: Stored;
+  noncurrent: Stored[];
 }
 
 /** Metadata a writer may set; everything else is computed. */
@@ -43,7 +58,7 @@ export const noSuchObject = (bucket: string, name: string) => new HttpError(404,
 
 export class CloudStorage {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly objects = new Map<string, Map<string, Stored>>();
+  private readonly objects = new Map<string, Map<string, Versions>>();
   private lastGeneration = 0;
 
   constructor(
@@ -90,28 +105,61 @@ export class CloudStorage {
 
   deleteBucket(name: string): void {
     this.getBucket(name);
-    if (this.objects.get(name)!.size > 0) throw new HttpError(409, 'The bucket you tried to delete is not empty.', 'conflict');
+    if ([...this.objects.get(name)!.values()].some((v) => v.live || v.noncurrent.length)) throw new HttpError(409, 'The bucket you tried to delete is not empty.', 'conflict');
     this.buckets.delete(name);
     this.objects.delete(name);
   }
 
-  private stored(bucket: string, name: string): Stored | undefined {
+  private versions(bucket: string, name: string): Versions {
     this.getBucket(bucket);
-    return this.objects.get(bucket)!.get(name);
+    const all = this.objects.get(bucket)!;
+    let v = all.get(name);
+    if (!v) all.set(name, (v = { noncurrent: [] }));
+    return v;
   }
 
-  /** The live object, after its read preconditions; `generation` must name the live version. */
+  private stored(bucket: string, name: string): Stored | undefined {
+    return this.versions(bucket, name).live;
+  }
+
+  /** The version `generation` names (live or noncurrent), or the live one. */
+  private version(bucket: string, name: string, generation?: string | null): Stored | undefined {
+    const v = this.versions(bucket, name);
+    if (!generation) return v.live;
+    return [v.live, ...v.noncurrent].find((s) => s?.resource.generation === generation);
+  }
+
+  private versioned(bucket: string): boolean {
+    return (this.buckets.get(bucket)?.versioning as { enabled?: unknown } | undefined)?.enabled === true;
+  }
+
+  /** The live object (or the version `generation` names), after its read preconditions. */
   getObject(bucket: string, name: string, p: Preconditions = {}, generation?: string | null): { resource: StorageObject; data: Buffer } {
-    const found = this.stored(bucket, name);
-    if (!found || (generation && generation !== found.resource.generation)) throw noSuchObject(bucket, name);
+    const found = this.version(bucket, name, generation);
+    if (!found) throw noSuchObject(bucket, name);
     checkPreconditions(found.resource, p, 'read');
     return found;
   }
 
-  /** Every live object of a bucket, sorted by name (the JSON API's list order). */
-  listObjects(bucket: string): StorageObject[] {
+  /** Every live object of a bucket — with `versions`, every version — sorted by name, then generation (the JSON API's list order). */
+  listObjects(bucket: string, versions = false): StorageObject[] {
     this.getBucket(bucket);
-    return [...this.objects.get(bucket)!.values()].map((s) => s.resource).sort(byName);
+    const all = [...this.objects.get(bucket)!.values()].flatMap((v) => [...(versions ? v.noncurrent : []), ...(v.live ? [v.live] : [])]);
+    return all.map((s) => s.resource).sort((a, b) => byName(a, b) || (BigInt(a.generation) < BigInt(b.generation) ? -1 : 1));
+  }
+
+  /** The live version stops being live: kept as noncurrent in a versioned bucket, gone otherwise. */
+  private retire(bucket: string, v: Versions): void {
+    const old = v.live;
+    if (!old) return;
+    v.live = undefined;
+    if (this.versioned(bucket)) {
+      old.resource = { ...old.resource, timeDeleted: new Date().toISOString() };
+      v.noncurrent.push(old);
+      this.emit(ARCHIVED_TYPE, old.resource);
+    } else {
+      this.emit(DELETED_TYPE, old.resource);
+    }
   }
 
   /** Writes a new generation of `name` and emits `finalized` (unless seeding); answers the object resource. */
@@ -119,6 +167,7 @@ export class CloudStorage {
     validateObjectName(name);
     const before = this.stored(bucket, name);
     checkPreconditions(before?.resource, p, 'write');
+    const versions = this.versions(bucket, name);
     const generation = this.nextGeneration();
     const now = new Date().toISOString();
     const resource: StorageObject = {
@@ -129,7 +178,9 @@ export class CloudStorage {
       timeCreated: now, updated: now, timeStorageClassUpdated: now, timeFinalized: now,
       ...pickWritable(meta),
     };
-    this.objects.get(bucket)!.set(name, { resource, data });
+    if (emit) this.retire(bucket, versions);
+    else if (versions.live && this.versioned(bucket)) versions.noncurrent.push({ ...versions.live, resource: { ...versions.live.resource, timeDeleted: now } });
+    versions.live = { resource, data };
     if (emit) this.emit(FINALIZED_TYPE, resource);
     return resource;
   }
@@ -152,11 +203,20 @@ export class CloudStorage {
     return next;
   }
 
+  /** Without `generation`: the live version is retired (kept as noncurrent when versioned). With it: that version is gone for good. */
   deleteObject(bucket: string, name: string, p: Preconditions = {}, generation?: string | null): void {
-    const found = this.stored(bucket, name);
-    if (!found || (generation && generation !== found.resource.generation)) throw noSuchObject(bucket, name);
+    const v = this.versions(bucket, name);
+    const found = this.version(bucket, name, generation);
+    if (!found) throw noSuchObject(bucket, name);
     checkPreconditions(found.resource, p, 'write');
-    this.objects.get(bucket)!.delete(name);
+    if (!generation || found === v.live) {
+      if (generation) {
+        v.live = undefined;
+        this.emit(DELETED_TYPE, found.resource);
+      } else this.retire(bucket, v);
+      return;
+    }
+    v.noncurrent = v.noncurrent.filter((s) => s !== found);
     this.emit(DELETED_TYPE, found.resource);
   }
 

@@ -22,6 +22,7 @@ export const ALLOWLIST_REFUSALS = [
   'ownership-conflict',
   'unresolved-source',
   'missing-policy',
+  'quota',
 ] as const;
 export type AllowlistRefusal = (typeof ALLOWLIST_REFUSALS)[number];
 

@@ -99,12 +99,15 @@ function toValue(doc: Document.Parsed, lines: LineCounter, locator: Locator): { 
   }
 }
 
+/** The one message for a file over the size limit, whether its bytes were read or only its metadata. */
+export function tooLargeMessage(size: number): string {
+  return `the file is ${size} bytes; allowlists are limited to ${MAX_FILE_BYTES} bytes (1 MiB) — split it or merge ranges`;
+}
+
 /** Bytes → text, refusing what is not UTF-8 or too large; a leading BOM is dropped. */
 function decode(input: string | Uint8Array): string | { error: string; at?: { line: number; column: number } } {
   const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
-  if (size > MAX_FILE_BYTES) {
-    return { error: `the file is ${size} bytes; allowlists are limited to ${MAX_FILE_BYTES} bytes (1 MiB) — split it or merge ranges` };
-  }
+  if (size > MAX_FILE_BYTES) return { error: tooLargeMessage(size) };
   let text: string;
   if (typeof input === 'string') {
     if (LONE_SURROGATE.test(input)) return { error: 'the text contains unpaired UTF-16 surrogates; save the file as UTF-8' };

@@ -1,30 +1,52 @@
 /**
- * Observe + plan for every policy the file targets, before any of them changes: a refusal for one
- * policy (world-open, removal share, band full, unresolved source, ownership conflict, missing
- * policy) refuses the whole upload, so a file is applied everywhere or nowhere.
+ * Observe + plan every policy a sync touches, before any of them changes. One list call reads every
+ * security policy of the project — the policies the file targets, the ones it stopped targeting,
+ * and the rules Cloud Armor's project-wide quota counts. A refusal for one policy (world-open,
+ * removal share, band full, unresolved source, ownership conflict, missing policy, quota) refuses
+ * the whole upload, so a file is applied everywhere or nowhere.
+ *
+ * Policies the file stopped targeting (they carry this object's source label) lose their rules
+ * under the same safety rules: the file allows nothing there any more, so without `safety.force`
+ * the removal share refuses it and the rules stay; `upsert-only` keeps them. Either way the sync
+ * says so.
  */
-import { ApiError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
-import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';
+import { listSecurityPolicies, type SecurityPolicy } from '../gcp/security-policies.js';
 import { targetPolicies, type AllowlistConfig } from '../allowlist/config.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
-import { desiredAllowlist, planAllowlist, type AllowlistPlan, type DesiredAllowlist, type SecurityPolicyRule } from '../plan/allowlist.js';
-import { claimOf, isStale } from './lock.js';
+import { desiredAllowlist, planAllowlist, planRevocationsOnly, type AllowlistPlan, type DesiredAllowlist, type SecurityPolicyRule } from '../plan/allowlist.js';
+import { checkQuota, quotaUse, type PolicyRuleCount, type QuotaUse } from '../plan/allowlist-quota.js';
+import { claimOf, newerThan } from './lock.js';
 import type { NatIps } from '../gcp/routers.js';
 import { resolveSources } from './resolve.js';
+import type { PolicyRole } from './report.js';
+import type { Replan } from './verify.js';
 
 export interface PreparedPolicy {
   readonly name: string;
+  readonly role: PolicyRole;
   readonly policy: SecurityPolicy;
   readonly desired: DesiredAllowlist;
   readonly plan: AllowlistPlan;
+  /** The same planner again, on read-back rules. */
+  readonly replan: Replan;
+  /** The generation the sync claims the policy for. */
+  readonly generation?: string;
+  /** Once it verifies: label the generation it holds, drop netreflex's labels, or leave them. */
+  readonly record: 'generation' | 'release' | 'none';
 }
 
 export interface Prepared {
   readonly prepared: PreparedPolicy[];
-  /** Policies already claimed for a newer generation than this sync's: left alone. */
+  /** Policies already claimed for or holding a newer generation than this sync's: left alone. */
   readonly stale: { readonly name: string; readonly generation: string }[];
   readonly warnings: string[];
+  readonly quota: QuotaUse;
+}
+
+export interface ProjectPolicies {
+  readonly policies: readonly SecurityPolicy[];
+  readonly counts: readonly PolicyRuleCount[];
 }
 
 export interface PrepareOptions {
@@ -33,36 +55,109 @@ export interface PrepareOptions {
   readonly now: Date;
   readonly generation?: string;
   readonly force?: boolean;
+  /** This allowlist object's source label value. */
+  readonly source: string;
+  readonly budget: number;
 }
 
-export async function preparePolicies(t: Transport, config: AllowlistConfig, opts: PrepareOptions): Promise<Prepared> {
+/** Every global security policy of the project, with what each counts against the rule quota. */
+export async function observeProject(t: Transport, project: string): Promise<ProjectPolicies> {
+  const policies = await listSecurityPolicies(t, project);
+  const counts = policies.map((p) => ({ policy: p.name, rules: p.rules?.length ?? 0, advanced: (p.rules ?? []).filter((r) => r.match?.expr !== undefined).length }));
+  return { policies, counts };
+}
+
+export async function preparePolicies(t: Transport, config: AllowlistConfig, project: ProjectPolicies, opts: PrepareOptions): Promise<Prepared> {
   const prepared: PreparedPolicy[] = [];
   const stale: Prepared['stale'] = [];
   const warnings: string[] = [];
   const natIps = new Map<string, Promise<NatIps>>();
+  const byName = new Map(project.policies.map((p) => [p.name, p]));
   for (const name of targetPolicies(config)) {
-    const policy = await readPolicy(t, opts.project, name);
-    if (isStale(policy, opts.generation)) {
-      stale.push({ name, generation: claimOf(policy).generation! });
+    const policy = byName.get(name);
+    if (!policy) throw missingPolicy(name, opts.project);
+    const blocker = newerThan(policy, opts.generation);
+    if (blocker) {
+      stale.push({ name, generation: blocker });
       continue;
     }
     const { resolved, warnings: notes } = await resolveSources(t, opts.project, opts.region, config, name, natIps);
     warnings.push(...notes);
     const desired = desiredAllowlist(config, { policy: name, now: opts.now, resolved });
-    const plan = planAllowlist(desired, policy.rules as SecurityPolicyRule[], { force: opts.force });
-    prepared.push({ name, policy, desired, plan });
+    const replan: Replan = (rules) => planAllowlist(desired, rules, { force: opts.force });
+    prepared.push({ name, role: 'target', policy, desired, plan: replan(policy.rules as SecurityPolicyRule[]), replan, ...gen(opts.generation), record: 'generation' });
   }
-  return { prepared, stale, warnings };
+  for (const policy of untargeted(project, config, opts.source)) {
+    if (config.mode === 'upsert-only') {
+      warnings.push(`security policy ${policy.name} is no longer targeted by the file; mode upsert-only keeps its rules (remove them by hand, or sync once with mode: sync)`);
+      continue;
+    }
+    const desired: DesiredAllowlist = { policy: policy.name, mode: config.mode, priorities: config.priorities, safety: config.safety, lists: [], expiredEntries: 0, expired: [], expiredCidrs: [] };
+    const replan: Replan = (rules) => planAllowlist(desired, rules, { force: opts.force });
+    prepared.push({ name: policy.name, role: 'untargeted', policy, desired, plan: untargetedPlan(replan, policy), replan, ...gen(opts.generation), record: 'release' });
+  }
+  return { prepared, stale, warnings, quota: checkedQuota(project, prepared, opts) };
 }
 
-/** The policy, or a refusal naming what to fix when it does not exist. */
-export async function readPolicy(t: Transport, project: string, name: string): Promise<SecurityPolicy> {
+/** Policies an earlier file of this object was applied to that the current file does not target. */
+function untargeted(project: ProjectPolicies, config: AllowlistConfig, source: string): SecurityPolicy[] {
+  const targets = new Set(targetPolicies(config));
+  return project.policies.filter((p) => !targets.has(p.name) && claimOf(p).source === source);
+}
+
+function untargetedPlan(replan: Replan, policy: SecurityPolicy): AllowlistPlan {
   try {
-    return await getSecurityPolicy(t, project, name);
+    return replan(policy.rules as SecurityPolicyRule[]);
   } catch (err) {
-    if (err instanceof ApiError && err.code === 404) {
-      throw new AllowlistSafetyError('missing-policy', `Security policy ${name} does not exist in project ${project}; nothing was changed. Create it (terraform-bootstrap/armor.tf) or fix \`policies\` in the file.`);
-    }
-    throw err;
+    if (!(err instanceof AllowlistSafetyError)) throw err;
+    throw new AllowlistSafetyError(err.refusal, `The file no longer targets security policy ${policy.name}, so its netreflex rules would go: ${err.message}`, err.details);
   }
+}
+
+/**
+ * Plans for the policies that hold an earlier generation of this object while the live file is
+ * refused or missing: only their revocations (expired entries), against the file they hold.
+ * `files` reads that file (a noncurrent version) and `configOf` parses it.
+ */
+export async function prepareLastApplied(
+  t: Transport,
+  project: ProjectPolicies,
+  opts: PrepareOptions,
+  load: (generation: string) => Promise<AllowlistConfig | string>,
+): Promise<{ prepared: PreparedPolicy[]; lost: { name: string; generation?: string; why: string }[]; quota: QuotaUse; warnings: string[] }> {
+  const prepared: PreparedPolicy[] = [];
+  const lost: { name: string; generation?: string; why: string }[] = [];
+  const warnings: string[] = [];
+  const natIps = new Map<string, Promise<NatIps>>();
+  for (const policy of project.policies.filter((p) => claimOf(p).source === opts.source)) {
+    const generation = claimOf(policy).generation;
+    const config = generation ? await load(generation) : 'it carries no verified generation label';
+    if (typeof config === 'string') {
+      lost.push({ name: policy.name, ...(generation ? { generation } : {}), why: config });
+      continue;
+    }
+    try {
+      const { resolved, warnings: notes } = await resolveSources(t, opts.project, opts.region, config, policy.name, natIps);
+      warnings.push(...notes);
+      const desired = desiredAllowlist(config, { policy: policy.name, now: opts.now, resolved });
+      const replan: Replan = (rules) => planRevocationsOnly(desired, rules);
+      prepared.push({ name: policy.name, role: 'last-applied', policy, desired, plan: replan(policy.rules as SecurityPolicyRule[]), replan, generation: generation!, record: 'none' });
+    } catch (err) {
+      if (!(err instanceof AllowlistSafetyError)) throw err;
+      lost.push({ name: policy.name, generation: generation!, why: err.message });
+    }
+  }
+  return { prepared, lost, warnings, quota: checkedQuota(project, prepared, opts) };
+}
+
+function checkedQuota(project: ProjectPolicies, prepared: readonly PreparedPolicy[], opts: PrepareOptions): QuotaUse {
+  const use = quotaUse(project.counts, prepared.map((p) => ({ policy: p.name, steps: p.plan.steps })), opts.budget);
+  checkQuota(use, opts.project);
+  return use;
+}
+
+const gen = (generation: string | undefined) => (generation ? { generation } : {});
+
+function missingPolicy(name: string, project: string): AllowlistSafetyError {
+  return new AllowlistSafetyError('missing-policy', `Security policy ${name} does not exist in project ${project}; nothing was changed. Create it (terraform-bootstrap/armor.tf) or fix \`policies\` in the file.`);
 }

@@ -1,30 +1,36 @@
 /**
  * One sync of the Cloud Armor allowlist: read the file (one exact generation) → parse → observe
- * and plan every target policy (refusals stop everything here, before any change) → per policy:
- * claim, apply the steps in order, verify by reading the policy back.
+ * every security policy of the project and plan every policy the file touches (refusals stop
+ * everything here, before any change; the project's rule quota is one of them) → per policy:
+ * claim, apply the steps in order (revocations first), verify by reading the policy back, record
+ * the generation it holds.
+ *
+ * When the live file cannot be applied — invalid (its size included), refused by a safety rule or
+ * an ownership conflict, or deleted — nothing of it is applied, and the policies keep the last file
+ * they were verified to hold; that file's entries still leave when they expire: the sync reads it
+ * back by the generation on the policy's label (the bucket keeps versions) and applies only its
+ * revocations. The report says which file is refused since when, and what expired.
  *
  * Two syncs at once (two uploads, an upload and the tick, two function instances) converge: each
  * claims the policy with a compare-and-set on its labels before its first change and checks its
- * claim before every step, so the later claimer — which planned from a fresher state — finishes
- * and the earlier one stops. A step that finds the rules changed under it re-plans from what is
- * there; verify re-plans too until a fresh plan is empty.
+ * claim before every step; a claim of an older generation is taken over, a newer one is not.
  */
 import type { Transport } from '../gcp/transport.js';
-import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';
+import { getSecurityPolicy } from '../gcp/security-policies.js';
 import type { ArmorAllowlistConfig } from '../config/armor-allowlist.js';
 import { parseAllowlist } from '../allowlist/parse.js';
 import { AllowlistFileError, AllowlistSafetyError } from '../allowlist/errors.js';
 import { formatProblem } from '../allowlist/problems.js';
 import type { AllowlistConfig } from '../allowlist/config.js';
-import { planAllowlist, type AllowlistPlan, type SecurityPolicyRule } from '../plan/allowlist.js';
-import { applyAllowlistSteps } from '../plan/allowlist-check.js';
-import { readAllowlistObject, type ObjectRead } from './source.js';
-import { preparePolicies, type PreparedPolicy } from './prepare.js';
-import { claimOf, claimPolicy, newRunId } from './lock.js';
-import { applySteps, type GuardVerdict } from './apply.js';
-import { verifyPolicy } from './verify.js';
-import { describeStep, sameRules as sameRuleSet } from './steps.js';
-import { emptyPolicyReport, overallStatus, type AllowlistReport, type PolicyReport, type Refusal } from './report.js';
+import { intersect, rangeSetOf, subtract } from '../net/cidr.js';
+import { allowedBy } from '../plan/allowlist-rules.js';
+import { enforcedWant } from '../plan/allowlist-revoke.js';
+import type { SecurityPolicyRule } from '../plan/allowlist.js';
+import { readAllowlistObject, readAllowlistVersion, type FileRead } from './source.js';
+import { observeProject, prepareLastApplied, preparePolicies, type PreparedPolicy, type PrepareOptions, type ProjectPolicies } from './prepare.js';
+import { newRunId, sourceId } from './lock.js';
+import { plannedReport, syncPolicy } from './policy-sync.js';
+import { emptyPolicyReport, overallStatus, type AllowlistReport, type PolicyReport, type Refusal, type Stall } from './report.js';
 
 export type { AllowlistReport, PolicyReport } from './report.js';
 
@@ -44,124 +50,127 @@ export interface ReconcileOptions {
   readonly maxPasses?: number;
 }
 
-type FileRead = { readonly source: string; readonly generation?: string; readonly bytes: Uint8Array };
+interface Run {
+  readonly t: Transport;
+  readonly cfg: ArmorAllowlistConfig;
+  readonly opts: ReconcileOptions;
+  readonly dryRun: boolean;
+  readonly source: string;
+  readonly run: string;
+}
 
 export async function reconcileAllowlist(t: Transport, cfg: ArmorAllowlistConfig, opts: ReconcileOptions): Promise<AllowlistReport> {
   const dryRun = opts.dryRun === true || cfg.dryRun || opts.localFile !== undefined;
-  const read: ObjectRead | (FileRead & { kind: 'file' }) = opts.localFile ? { kind: 'file', ...opts.localFile } : await readAllowlistObject(t, cfg.bucket, cfg.object, opts.eventGeneration);
+  const r: Run = { t, cfg, opts, dryRun, source: sourceId(cfg.bucket, cfg.object), run: opts.run ?? newRunId() };
+  const read = opts.localFile ? ({ kind: 'file', ...opts.localFile } as const) : await readAllowlistObject(t, cfg.bucket, cfg.object, opts.eventGeneration);
   const base = { dryRun, warnings: [] as string[], policies: [] as PolicyReport[], mutations: 0, retry: false };
-  if (read.kind === 'missing') return { ...base, status: 'ignored', source: read.source, why: `no allowlist object at ${read.source}; upload one (nothing was changed)` };
   if (read.kind === 'superseded') return { ...base, status: 'ignored', source: `gs://${cfg.bucket}/${cfg.object}#${opts.eventGeneration}`, generation: opts.eventGeneration, why: `generation ${opts.eventGeneration} is superseded by live generation ${read.live}; that upload is applied instead` };
-  const parsed = parseAllowlist(read.bytes, read.source);
+  if (read.kind === 'missing') {
+    const refusal: Refusal = { kind: 'missing-file', message: `There is no allowlist object at ${read.source}; the policies keep the last file they hold, whose entries still leave when they expire. Upload the allowlist again (or restore its last generation).` };
+    const report: AllowlistReport = { ...base, status: 'refused', source: read.source, refusal };
+    const stalled = await keepLastApplied(r, report, refusal, undefined);
+    return stalled.policies.length ? stalled : { ...base, status: 'ignored', source: read.source, why: `no allowlist object at ${read.source}; upload one (nothing was changed)` };
+  }
+  const parsed = read.tooLarge ? { ok: false as const, problems: [read.tooLarge] } : parseAllowlist(read.bytes, read.source);
   const report: AllowlistReport = { ...base, status: 'unchanged', source: read.source, ...(read.generation ? { generation: read.generation } : {}) };
-  if (!parsed.ok) return refuse(report, { kind: 'invalid-file', message: new AllowlistFileError(read.source, parsed.problems).message, problems: parsed.problems.map(formatProblem) });
+  if (!parsed.ok) return refuse(r, report, { kind: 'invalid-file', message: new AllowlistFileError(read.source, parsed.problems).message, problems: parsed.problems.map(formatProblem) }, read);
   report.warnings.push(...parsed.warnings.map(formatProblem));
-  return syncAll(t, cfg, parsed.config, report, { ...opts, dryRun });
+  return syncAll(r, parsed.config, report, read);
 }
 
-async function syncAll(t: Transport, cfg: ArmorAllowlistConfig, config: AllowlistConfig, report: AllowlistReport, opts: ReconcileOptions): Promise<AllowlistReport> {
+function prepareOptions(r: Run, generation: string | undefined): PrepareOptions {
+  return { project: r.cfg.project, region: r.cfg.region, now: r.opts.now, generation, force: r.opts.force, source: r.source, budget: r.cfg.ruleQuota };
+}
+
+async function syncAll(r: Run, config: AllowlistConfig, report: AllowlistReport, read: FileRead): Promise<AllowlistReport> {
+  const project = await observeProject(r.t, r.cfg.project);
   let prepared;
   try {
-    prepared = await preparePolicies(t, config, { project: cfg.project, region: cfg.region, now: opts.now, generation: report.generation, force: opts.force });
+    prepared = await preparePolicies(r.t, config, project, prepareOptions(r, report.generation));
   } catch (err) {
-    if (err instanceof AllowlistSafetyError) return refuse(report, { kind: err.refusal, message: err.message });
+    if (err instanceof AllowlistSafetyError) return refuse(r, report, { kind: err.refusal, message: err.message }, read, project);
     throw err;
   }
   report.warnings.push(...prepared.warnings);
-  report.policies.push(...prepared.stale.map((s) => ({ ...emptyPolicyReport(s.name), status: 'stale' as const, reason: `generation ${report.generation} is older than generation ${s.generation}, already applied to ${s.name}; ignored` })));
-  const run = opts.run ?? newRunId();
-  for (const p of prepared.prepared) {
-    report.policies.push(opts.dryRun ? plannedReport(p) : await syncPolicy(t, cfg.project, p, { run, generation: report.generation, force: opts.force, maxPasses: opts.maxPasses ?? 5 }));
-  }
+  report.quota = prepared.quota;
+  report.policies.push(...prepared.stale.map((s) => ({ ...emptyPolicyReport(s.name), status: 'stale' as const, reason: `generation ${report.generation} is older than generation ${s.generation}, already applied to or being applied to ${s.name}; ignored` })));
+  for (const p of prepared.prepared) report.policies.push(await runPolicy(r, p));
+  return finalize(report, r.dryRun);
+}
+
+async function runPolicy(r: Run, p: PreparedPolicy): Promise<PolicyReport> {
+  const done = r.dryRun ? plannedReport(p) : await syncPolicy(r.t, p, { project: r.cfg.project, run: r.run, source: r.source, maxPasses: r.opts.maxPasses ?? 5 });
+  const after = r.dryRun || done.status === 'unchanged' ? p.policy : await getSecurityPolicy(r.t, r.cfg.project, p.name);
+  return { ...done, expired: expiredNow(p, after.rules as SecurityPolicyRule[], done) };
+}
+
+/**
+ * The file's expired entries worth naming: those this sync removed or plans to remove, those the
+ * policy still lets through, and — for a policy kept at its last applied file — every one, so
+ * `netreflex status` can say what expired and what was removed.
+ */
+function expiredNow(p: PreparedPolicy, rules: readonly SecurityPolicyRule[], done: PolicyReport): PolicyReport['expired'] {
+  if (p.desired.expired.length === 0) return undefined;
+  // Any enforced allow rule counts, a conflicting one outside the band too: it lets the entry through all the same.
+  const allowed = allowedBy(rules);
+  const wanted = enforcedWant(p.desired);
+  const removed = rangeSetOf(done.summary?.allowedRemoved ?? []);
+  const entries = p.desired.expired.map((e) => {
+    const set = subtract(rangeSetOf(e.cidrs), wanted);
+    return { ...e, stillAllowed: intersect(set, allowed).length > 0, removedNow: intersect(set, removed).length > 0 };
+  });
+  const named = entries.filter((e) => p.role === 'last-applied' || e.stillAllowed || e.removedNow);
+  return named.length ? named.map(({ removedNow: _r, ...e }) => e) : undefined;
+}
+
+function finalize(report: AllowlistReport, dryRun: boolean): AllowlistReport {
   report.mutations = report.policies.reduce((n, p) => n + p.mutations, 0);
-  report.status = overallStatus(report.policies, opts.dryRun === true);
+  if (report.status !== 'refused') report.status = overallStatus(report.policies, dryRun);
   report.retry = report.policies.some((p) => p.status === 'failed' && p.retry);
   return report;
 }
 
-function refuse(report: AllowlistReport, refusal: Refusal): AllowlistReport {
-  return { ...report, status: 'refused', refusal };
+/** The live file is refused: nothing of it is applied; the policies keep their last file and its expiries. */
+async function refuse(r: Run, report: AllowlistReport, refusal: Refusal, read: FileRead, project?: ProjectPolicies): Promise<AllowlistReport> {
+  const refused: AllowlistReport = { ...report, status: 'refused', refusal };
+  if (r.opts.localFile) return refused;
+  return keepLastApplied(r, refused, refusal, read.object?.timeCreated, project);
 }
 
-function plannedReport(p: PreparedPolicy): PolicyReport {
-  const steps = p.plan.steps.map(describeStep);
-  return { ...emptyPolicyReport(p.name), status: steps.length ? 'planned' : 'unchanged', mode: p.plan.mode, steps, summary: summaryOf(p.plan), verify: verifyPolicy(p.policy, p.desired) };
-}
-
-function summaryOf(plan: AllowlistPlan): PolicyReport['summary'] {
-  const s = plan.summary;
-  return { rulesAdded: s.rulesAdded, rulesPatched: s.rulesPatched, rulesRemoved: s.rulesRemoved, allowedAdded: s.allowedAdded, allowedRemoved: s.allowedRemoved, expiredEntries: s.expiredEntries };
-}
-
-interface SyncContext {
-  readonly run: string;
-  readonly generation?: string;
-  readonly force?: boolean;
-  readonly maxPasses: number;
-}
-
-/** Claim → apply → verify, re-planning while another writer moves the rules; see the module comment. */
-async function syncPolicy(t: Transport, project: string, p: PreparedPolicy, ctx: SyncContext): Promise<PolicyReport> {
-  const report: PolicyReport = { ...plannedReport(p), status: 'unchanged', verify: undefined };
-  let policy = p.policy;
-  let plan = p.plan;
-  let holding = false;
-  let lastFailure: string | undefined;
-  for (let pass = 1; pass <= ctx.maxPasses; pass++) {
-    report.passes = pass;
-    if (plan.steps.length === 0) return finish(report, policy, p);
-    if (!holding) {
-      holding = await claimPolicy(t, project, policy, ctx.generation, ctx.run);
-      report.mutations += holding ? 1 : 0;
+async function keepLastApplied(r: Run, report: AllowlistReport, refusal: Refusal, since: string | undefined, known?: ProjectPolicies): Promise<AllowlistReport> {
+  const project = known ?? (await observeProject(r.t, r.cfg.project));
+  const versions = new Map<string, Promise<AllowlistConfig | string>>();
+  let lastLive: string | undefined;
+  const load = (generation: string) => {
+    if (!versions.has(generation)) {
+      versions.set(
+        generation,
+        readAllowlistVersion(r.t, r.cfg.bucket, r.cfg.object, generation).then((file) => {
+          if (!file) return `its last applied file gs://${r.cfg.bucket}/${r.cfg.object}#${generation} is no longer in the bucket (is object versioning on? were noncurrent versions deleted?); restore the file or upload a new one`;
+          if (file.object?.timeDeleted) lastLive = file.object.timeDeleted;
+          const parsed = file.tooLarge ? undefined : parseAllowlist(file.bytes, file.source);
+          return parsed?.ok ? parsed.config : `its last applied file ${file.source} no longer parses; upload a valid allowlist`;
+        }),
+      );
     }
-    if (holding) {
-      const outcome = await applyPlan(t, project, policy, plan, ctx.run);
-      report.results.push(...outcome.results);
-      report.mutations += outcome.results.filter((r) => r.ok && !r.noop).length;
-      if (outcome.stopped === 'superseded') return { ...report, status: 'superseded', reason: 'a newer sync claimed the policy mid-apply; it finishes the job' };
-      const failed = outcome.results.find((r) => !r.ok);
-      const key = failed && `${failed.step.kind}@${failed.step.priority}`;
-      // Transient: retry the event. The same refusal twice running: Cloud Armor says no (quota, validation), not a race.
-      if (failed && (failed.transient || key === lastFailure)) return { ...report, status: 'failed', retry: failed.transient === true, reason: `step ${failed.step.kind} at ${failed.step.priority} failed: ${failed.error}; later steps were not applied` };
-      lastFailure = key;
-    }
-    policy = await getSecurityPolicy(t, project, p.name);
-    const claim = claimOf(policy);
-    if (claim.run !== ctx.run) return { ...report, status: 'superseded', reason: `another sync (run ${claim.run ?? '?'}, generation ${claim.generation ?? '?'}) claimed ${p.name}; it applies the newer state` };
-    const next = replan(p, policy, ctx, report);
-    if (!next) return report;
-    if (next.steps.length === 0) return finish(report, policy, p);
-    plan = next;
-    report.steps = [...report.steps, ...plan.steps.map(describeStep)];
-  }
-  return { ...report, status: 'failed', retry: true, reason: `${p.name} did not converge after ${ctx.maxPasses} passes (is another writer changing its rules?); retrying later` };
-}
-
-/** A fresh plan from the read-back rules, or undefined (report filled) when that plan is refused. */
-function replan(p: PreparedPolicy, policy: SecurityPolicy, ctx: SyncContext, report: PolicyReport): AllowlistPlan | undefined {
+    return versions.get(generation)!;
+  };
+  let last;
   try {
-    return planAllowlist(p.desired, policy.rules as SecurityPolicyRule[], { force: ctx.force });
+    last = await prepareLastApplied(r.t, project, prepareOptions(r, undefined), load);
   } catch (err) {
     if (!(err instanceof AllowlistSafetyError)) throw err;
-    Object.assign(report, { status: 'refused', reason: err.message });
-    return undefined;
+    report.warnings.push(`the revocations of the last applied file are refused too: ${err.message}`);
+    return { ...report, stall: stallOf(report, refusal, since ?? lastLive) };
   }
+  report.warnings.push(...last.warnings);
+  report.quota = last.quota;
+  for (const lost of last.lost) report.policies.push({ ...emptyPolicyReport(lost.name, 'last-applied'), status: 'refused', ...(lost.generation ? { holds: lost.generation } : {}), reason: `expired entries cannot be removed from ${lost.name}: ${lost.why}` });
+  for (const p of last.prepared) report.policies.push(await runPolicy(r, p));
+  return { ...finalize(report, r.dryRun), stall: stallOf(report, refusal, since ?? lastLive) };
 }
 
-function finish(report: PolicyReport, policy: SecurityPolicy, p: PreparedPolicy): PolicyReport {
-  const verify = verifyPolicy(policy, p.desired);
-  const changed = report.results.some((r) => r.ok && !r.noop);
-  return { ...report, status: changed ? 'ok' : 'unchanged', verify };
-}
-
-/** Applies `plan` with a guard that stops when the claim moved on or the rules are not what the plan expects. */
-function applyPlan(t: Transport, project: string, policy: SecurityPolicy, plan: AllowlistPlan, run: string) {
-  let expected = policy.rules as SecurityPolicyRule[];
-  const guard = async (applied: number): Promise<GuardVerdict> => {
-    if (applied > 0) expected = applyAllowlistSteps(expected, [plan.steps[applied - 1]!]);
-    const now = await getSecurityPolicy(t, project, policy.name);
-    if (claimOf(now).run !== run) return 'superseded';
-    return sameRuleSet(now.rules as SecurityPolicyRule[], expected) ? 'go' : 'changed';
-  };
-  return applySteps(t, project, policy.name, plan.steps, guard);
+function stallOf(report: AllowlistReport, refusal: Refusal, since: string | undefined): Stall {
+  const fix = refusal.kind === 'invalid-file' ? `fix the file (\`netreflex validate\` lists every problem) and upload it again` : refusal.kind === 'missing-file' ? `upload the allowlist to ${report.source} again` : refusal.message;
+  return { source: report.source, kind: refusal.kind, ...(since ? { since } : {}), fix };
 }

@@ -1,6 +1,8 @@
 /** What one allowlist sync did, per policy: logged as one line, printed by the CLI, returned to tests. */
 import type { AllowlistMode } from '../allowlist/schema.js';
 import type { AllowlistRefusal } from '../allowlist/errors.js';
+import type { ExpiredEntry } from '../plan/allowlist-desired.js';
+import type { QuotaUse } from '../plan/allowlist-quota.js';
 import type { StepResult } from './apply.js';
 import type { StepSummary } from './steps.js';
 import type { VerifyReport } from './verify.js';
@@ -8,8 +10,15 @@ import type { VerifyReport } from './verify.js';
 export type SyncStatus = 'ok' | 'unchanged' | 'planned' | 'ignored' | 'refused' | 'failed';
 export type PolicyStatus = 'ok' | 'unchanged' | 'planned' | 'stale' | 'superseded' | 'refused' | 'failed';
 
+/**
+ * Why a policy is in the report: a target of the live file; a policy the file stopped targeting
+ * (its rules go under the same safety rules); or, while the live file is refused or missing, a
+ * policy kept at the last file it was verified to hold, whose expired entries still leave.
+ */
+export type PolicyRole = 'target' | 'untargeted' | 'last-applied';
+
 export interface Refusal {
-  readonly kind: AllowlistRefusal | 'invalid-file';
+  readonly kind: AllowlistRefusal | 'invalid-file' | 'missing-file';
   /** What is wrong and what to do, as logged. */
   readonly message: string;
   /** For an invalid file: every problem, `file:line:column: path: message`. */
@@ -19,11 +28,14 @@ export interface Refusal {
 export interface PolicyReport {
   policy: string;
   status: PolicyStatus;
+  role: PolicyRole;
   mode?: AllowlistMode;
+  /** The generation (and file) the policy is verified to hold, as its labels say after the sync. */
+  holds?: string;
   /** Every planned step, in order (a re-planned pass appends its steps). */
   steps: StepSummary[];
   results: StepResult[];
-  /** Calls that changed the policy: applied steps plus the claim. */
+  /** Calls that changed the policy: applied steps and label writes (claim, record). */
   mutations: number;
   passes: number;
   summary?: {
@@ -34,9 +46,20 @@ export interface PolicyReport {
     allowedRemoved: readonly string[];
     expiredEntries: number;
   };
+  /** Entries of the file past their expiry, and whether the policy still lets them through. */
+  expired?: (ExpiredEntry & { readonly stillAllowed: boolean })[];
   verify?: VerifyReport;
   reason?: string;
   retry?: boolean;
+}
+
+/** The live file is refused or missing: which, since when, and what the policies hold meanwhile. */
+export interface Stall {
+  readonly source: string;
+  readonly kind: Refusal['kind'];
+  /** When the refused generation was uploaded, or when the last applied one stopped being live. */
+  readonly since?: string;
+  readonly fix: string;
 }
 
 export interface AllowlistReport {
@@ -48,14 +71,17 @@ export interface AllowlistReport {
   dryRun: boolean;
   warnings: string[];
   refusal?: Refusal;
+  stall?: Stall;
+  /** The project's rule count against the budget (SECURITY_POLICY_RULES), when the sync got that far. */
+  quota?: QuotaUse;
   policies: PolicyReport[];
   mutations: number;
   /** A transient failure: fail the event so it is delivered again. */
   retry: boolean;
 }
 
-export function emptyPolicyReport(policy: string): PolicyReport {
-  return { policy, status: 'unchanged', steps: [], results: [], mutations: 0, passes: 0 };
+export function emptyPolicyReport(policy: string, role: PolicyRole = 'target'): PolicyReport {
+  return { policy, status: 'unchanged', role, steps: [], results: [], mutations: 0, passes: 0 };
 }
 
 const RANK: readonly PolicyStatus[] = ['failed', 'refused', 'ok', 'planned', 'superseded', 'stale', 'unchanged'];

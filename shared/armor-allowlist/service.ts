@@ -53,7 +53,7 @@ export class ArmorAllowlistService {
     const severity = report.status === 'refused' || report.status === 'failed' ? 'error' : report.warnings.length ? 'warn' : 'info';
     const failed = report.policies.flatMap((p) => p.results.filter((r) => !r.ok));
     this.log[severity](
-      { eventId, trigger: why, status: report.status, source: report.source, generation: report.generation, refusal: report.refusal, warnings: report.warnings, mutations: report.mutations, policies: report.policies.map(({ results: _r, steps, ...p }) => ({ ...p, steps: steps.length })), failed },
+      { eventId, trigger: why, status: report.status, source: report.source, generation: report.generation, refusal: report.refusal, stall: report.stall, quota: report.quota, warnings: report.warnings, mutations: report.mutations, policies: report.policies.map(({ results: _r, steps, ...p }) => ({ ...p, steps: steps.length })), failed },
       `armorAllowlist: ${describeReport(report)}`,
     );
   }

@@ -3,17 +3,29 @@
  * replaced between the two reads is never half of each. An event names the generation it was
  * for; when a newer one is already live the event is superseded (that upload's own event, or the
  * tick, applies it), so a redelivered old event can never bring an older file back.
+ *
+ * A file over the size limit is not downloaded: it comes back as a file with that one problem, and
+ * takes the same refusal path as every other invalid file. The bucket keeps versions, so the file a
+ * policy was last verified to hold can be read by its generation after it was replaced or deleted.
  */
 import { ApiError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { compareGenerations, getObjectMetadata, readObjectBytes, type StorageObject } from '../gcp/storage.js';
-import { AllowlistFileError } from '../allowlist/errors.js';
-import { MAX_FILE_BYTES } from '../allowlist/safe-yaml.js';
+import { MAX_FILE_BYTES, tooLargeMessage } from '../allowlist/safe-yaml.js';
+import type { Problem } from '../allowlist/problems.js';
 
-export type ObjectRead =
-  | { readonly kind: 'file'; readonly source: string; readonly generation: string; readonly bytes: Uint8Array; readonly object: StorageObject }
-  | { readonly kind: 'superseded'; readonly live: string }
-  | { readonly kind: 'missing'; readonly source: string };
+export interface FileRead {
+  readonly kind: 'file';
+  readonly source: string;
+  readonly generation?: string;
+  /** Empty when `tooLarge` is set. */
+  readonly bytes: Uint8Array;
+  readonly object?: StorageObject;
+  /** The size problem of a file over the limit, which was not downloaded. */
+  readonly tooLarge?: Problem;
+}
+
+export type ObjectRead = FileRead | { readonly kind: 'superseded'; readonly live: string } | { readonly kind: 'missing'; readonly source: string };
 
 export const gsUrl = (bucket: string, name: string) => `gs://${bucket}/${name}`;
 
@@ -27,17 +39,32 @@ export async function readAllowlistObject(t: Transport, bucket: string, name: st
     if (order < 0) return { kind: 'superseded', live: meta.generation };
     if (order > 0) throw new ApiError(503, 'UNAVAILABLE', `${source}: the event names generation ${eventGeneration} but the live object is still ${meta.generation}; retry`);
   }
-  if (Number(meta.size) > MAX_FILE_BYTES) {
-    throw new AllowlistFileError(`${source}#${meta.generation}`, [{ severity: 'error', message: `the file is ${meta.size} bytes; the limit is ${MAX_FILE_BYTES} (1 MiB): split the allowlist or merge entries into wider ranges`, path: '', line: 1, column: 1, source: `${source}#${meta.generation}` }]);
-  }
   try {
-    const bytes = await readObjectBytes(t, bucket, name, meta.generation);
-    return { kind: 'file', source: `${source}#${meta.generation}`, generation: meta.generation, bytes, object: meta };
+    return await bytesOf(t, meta);
   } catch (err) {
     // Replaced between the two reads: the newer generation is the truth now.
     if (err instanceof ApiError && err.code === 404) return eventGeneration === undefined ? readAllowlistObject(t, bucket, name) : { kind: 'superseded', live: '(newer)' };
     throw err;
   }
+}
+
+/** One generation of the object, live or noncurrent; `undefined` when the bucket no longer has it. */
+export async function readAllowlistVersion(t: Transport, bucket: string, name: string, generation: string): Promise<FileRead | undefined> {
+  try {
+    return await bytesOf(t, await getObjectMetadata(t, bucket, name, generation));
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 404) return undefined;
+    throw err;
+  }
+}
+
+async function bytesOf(t: Transport, meta: StorageObject): Promise<FileRead> {
+  const source = `${gsUrl(meta.bucket, meta.name)}#${meta.generation}`;
+  if (Number(meta.size) > MAX_FILE_BYTES) {
+    return { kind: 'file', source, generation: meta.generation, bytes: new Uint8Array(), object: meta, tooLarge: { severity: 'error', message: tooLargeMessage(Number(meta.size)), path: '', line: 1, column: 1, source } };
+  }
+  const bytes = await readObjectBytes(t, meta.bucket, meta.name, meta.generation);
+  return { kind: 'file', source, generation: meta.generation, bytes, object: meta };
 }
 
 async function metadataOrMissing(t: Transport, bucket: string, name: string): Promise<StorageObject | undefined> {

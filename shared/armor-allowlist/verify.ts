@@ -1,11 +1,12 @@
 /**
  * Verify: read the policy back and compare what it actually lets through with what the file
- * wants. Converged means a fresh plan on the read-back rules is empty (plan(x, x) = nothing).
+ * wants. Converged means a fresh plan on the read-back rules is empty (plan(x, x) = nothing), with
+ * the same planner that planned the sync (the whole file, or only its revocations).
  */
 import { aggregate, parseCidr, subtract, toCidrs } from '../net/cidr.js';
 import type { SecurityPolicy } from '../gcp/security-policies.js';
-import { allowedBy, ownedRules } from '../plan/allowlist-rules.js';
-import { planAllowlist, type DesiredAllowlist, type SecurityPolicyRule } from '../plan/allowlist.js';
+import { allowedBy, partitionRules } from '../plan/allowlist-rules.js';
+import { planAllowlist, type AllowlistPlan, type DesiredAllowlist, type SecurityPolicyRule } from '../plan/allowlist.js';
 import { errorMessage } from '../errors.js';
 
 export interface VerifyReport {
@@ -17,12 +18,14 @@ export interface VerifyReport {
   readonly problem?: string;
 }
 
-export function verifyPolicy(policy: SecurityPolicy, desired: DesiredAllowlist): VerifyReport {
+export type Replan = (rules: readonly SecurityPolicyRule[]) => AllowlistPlan;
+
+export function verifyPolicy(policy: SecurityPolicy, desired: DesiredAllowlist, replan: Replan = (rules) => planAllowlist(desired, rules, { force: true })): VerifyReport {
   const rules = policy.rules as SecurityPolicyRule[];
   try {
-    const allowed = allowedBy(ownedRules(rules, desired.priorities).map((o) => o.rule));
+    const allowed = allowedBy(partitionRules(rules, desired.priorities).owned.map((o) => o.rule));
     const want = aggregate(desired.lists.filter((l) => !l.preview).flatMap((l) => l.cidrs.map(parseCidr)));
-    const converged = planAllowlist(desired, rules, { force: true }).steps.length === 0;
+    const converged = replan(rules).steps.length === 0;
     return { converged, missing: toCidrs(subtract(want, allowed)), extra: toCidrs(subtract(allowed, want)) };
   } catch (err) {
     return { converged: false, missing: [], extra: [], problem: errorMessage(err) };

@@ -4,7 +4,7 @@
  * lives in the allowlist file itself; these only say where the file is and whether to change anything.
  */
 import { z } from 'zod';
-import { boolFromString, loadEnv } from './env.js';
+import { boolFromString, intFromString, loadEnv } from './env.js';
 import { bucketName, commonConfig, commonEnv, type CommonConfig } from './common.js';
 
 export const armorAllowlistEnv = z.object({
@@ -20,12 +20,19 @@ export const armorAllowlistEnv = z.object({
     .default('allowlists/inference-policy.yaml'),
   /** Plan and log only, never change a rule: for a first deployment or a dry run of a new band. */
   NETREFLEX_ALLOWLIST_DRY_RUN: boolFromString.default(false),
+  /**
+   * The budget a sync plans against: Cloud Armor's SECURITY_POLICY_RULES quota of the project, which
+   * counts the rules of every security policy in it (200 unless Google raised it for you).
+   */
+  NETREFLEX_ARMOR_RULE_QUOTA: intFromString(0, 1_000_000).default(200),
 });
 
 export interface ArmorAllowlistConfig extends CommonConfig {
   bucket: string;
   object: string;
   dryRun: boolean;
+  /** Rules the project's security policies may hold together (SECURITY_POLICY_RULES). */
+  ruleQuota: number;
 }
 
 export function loadArmorAllowlistConfig(env: Record<string, string | undefined>): ArmorAllowlistConfig {
@@ -35,5 +42,6 @@ export function loadArmorAllowlistConfig(env: Record<string, string | undefined>
     bucket: e.NETREFLEX_CONFIG_BUCKET,
     object: e.NETREFLEX_ALLOWLIST_OBJECT,
     dryRun: e.NETREFLEX_ALLOWLIST_DRY_RUN,
+    ruleQuota: e.NETREFLEX_ARMOR_RULE_QUOTA,
   };
 }

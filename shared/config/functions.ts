@@ -73,7 +73,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     signatureType: 'cloudevent',
     env: armorAllowlistEnv,
     calls: [
-      'storage.objects.get', 'compute.securityPolicies.get', 'compute.securityPolicies.getRule', 'compute.securityPolicies.addRule',
+      'storage.objects.get', 'compute.securityPolicies.get', 'compute.securityPolicies.list', 'compute.securityPolicies.getRule', 'compute.securityPolicies.addRule',
       'compute.securityPolicies.patchRule', 'compute.securityPolicies.removeRule', 'compute.securityPolicies.setLabels', 'compute.globalOperations.wait',
       'compute.routers.get', 'compute.routers.getRouterStatus', 'compute.addresses.get',
     ],

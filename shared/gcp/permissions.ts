@@ -25,6 +25,7 @@ export const API_PERMISSIONS = {
   // storage.objects.delete to overwrite").
   'storage.objects.insert': ['storage.objects.create', 'storage.objects.delete'],
   'compute.securityPolicies.get': ['compute.securityPolicies.get'],
+  'compute.securityPolicies.list': ['compute.securityPolicies.list'],
   'compute.securityPolicies.getRule': ['compute.securityPolicies.get'],
   'compute.securityPolicies.addRule': ['compute.securityPolicies.update'],
   'compute.securityPolicies.patchRule': ['compute.securityPolicies.update'],

@@ -4,7 +4,7 @@
  * policy-level `patch` cannot change rules, so there is no atomic multi-rule update).
  */
 import type { Transport } from './transport.js';
-import { waitOperation, type ComputeOperation } from './operations.js';
+import { listAll, waitOperation, type ComputeOperation } from './operations.js';
 
 /** Priority of the default rule every policy has; it cannot be removed. */
 export const DEFAULT_RULE_PRIORITY = 2147483647;
@@ -37,6 +37,9 @@ export interface SecurityPolicy {
 const base = (project: string, policy: string) => `/compute/v1/projects/${project}/global/securityPolicies/${policy}`;
 
 export const getSecurityPolicy = (t: Transport, project: string, policy: string) => t.request<SecurityPolicy>({ service: 'compute', method: 'GET', path: base(project, policy) });
+
+/** Every global security policy of the project, rules and labels included (what Cloud Armor's rule quota counts). */
+export const listSecurityPolicies = (t: Transport, project: string) => listAll<SecurityPolicy>(t, `/compute/v1/projects/${project}/global/securityPolicies`, 'items', { maxResults: 500 });
 
 export const getSecurityPolicyRule = (t: Transport, project: string, policy: string, priority: number) =>
   t.request<SecurityPolicyRule>({ service: 'compute', method: 'GET', path: `${base(project, policy)}/getRule`, query: { priority } });

@@ -3,7 +3,7 @@
  * the bytes of exactly that generation, so a file replaced between the two reads is a 404 to retry
  * rather than a mix of two versions) and never writes it; the one thing it writes is small JSON
  * records under generation preconditions (pipelineRequests' claims), where the precondition is
- * the lock.
+ * the lock. A noncurrent version (a versioned bucket keeps them) is read by its generation.
  */
 import type { Transport } from './transport.js';
 
@@ -18,13 +18,21 @@ export interface StorageObject {
   md5Hash?: string;
   crc32c?: string;
   updated?: string;
+  timeCreated?: string;
+  /** Set on a noncurrent version: when it stopped being the live one. */
+  timeDeleted?: string;
   metadata?: Record<string, string>;
 }
 
 const objectPath = (bucket: string, name: string) => `/storage/v1/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(name)}`;
 
-/** `storage.objects.get`: the live version's metadata (404 when the object does not exist). */
-export const getObjectMetadata = (t: Transport, bucket: string, name: string) => t.request<StorageObject>({ service: 'storage', method: 'GET', path: objectPath(bucket, name) });
+/**
+ * `storage.objects.get`: the live version's metadata (404 when the object does not exist), or that
+ * of `generation` — which a bucket with object versioning keeps after the object is replaced or
+ * deleted (a noncurrent version, with `timeDeleted`).
+ */
+export const getObjectMetadata = (t: Transport, bucket: string, name: string, generation?: string) =>
+  t.request<StorageObject>({ service: 'storage', method: 'GET', path: objectPath(bucket, name), query: { generation } });
 
 /**
  * `storage.objects.get` with `alt=media`: the object's bytes (of `generation` when given), undecoded,

@@ -2,13 +2,16 @@
  * Desired state of one policy's allowlist: the file's lists targeting it, with expired entries
  * dropped, symbolic sources replaced by their resolved addresses, and each list merged into its
  * minimal CIDR set. Pure: the clock (`now`) and the resolved sources are passed in.
+ *
+ * The world-open and minimum-prefix rules judge each entry and then the result: the ranges of
+ * every list of the policy merged together, IPv4-mapped IPv6 judged as IPv4 (shared/allowlist/safety.ts).
  */
-import { aggregate, parseCidr, toCidrs, type ParsedCidr } from '../net/cidr.js';
+import { aggregate, parseCidr, subtract, toCidrs, tryParseCidr, type ParsedCidr } from '../net/cidr.js';
 import type { AllowlistConfig, AllowlistEntry, AllowlistList, ResolvedSources } from '../allowlist/config.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
 import { isExpiredAt } from '../allowlist/expiry.js';
 import type { AllowlistMode, AllowlistSafety } from '../allowlist/schema.js';
-import { coversWholeFamily, wideRangeReason } from '../allowlist/safety.js';
+import { mergedProblems, reportedAs, wideRangeReason } from '../allowlist/safety.js';
 import type { PriorityBand } from './allowlist-rules.js';
 
 export interface DesiredList {
@@ -16,6 +19,22 @@ export interface DesiredList {
   readonly preview: boolean;
   /** Minimal CIDR set of the list's unexpired entries (contained and adjacent ranges merged). */
   readonly cidrs: readonly string[];
+}
+
+/** An entry the clock has dropped, named the way the file names it (for the log and `netreflex status`). */
+export interface ExpiredEntry {
+  readonly list: string;
+  /** `cidr`/`ip` text, or `cloudNat router/nat`. */
+  readonly entry: string;
+  readonly description: string;
+  /** ISO 8601 instant. */
+  readonly expires: string;
+  /** What it allowed (a Cloud NAT's IPs when they are known). */
+  readonly cidrs: readonly string[];
+  /** `file:line:column` of the entry. */
+  readonly where: string;
+  /** `lists.partners.entries[2]`. */
+  readonly path?: string;
 }
 
 export interface DesiredAllowlist {
@@ -26,6 +45,12 @@ export interface DesiredAllowlist {
   readonly lists: readonly DesiredList[];
   /** Entries dropped because `expires <= now`. */
   readonly expiredEntries: number;
+  readonly expired: readonly ExpiredEntry[];
+  /**
+   * Addresses only expired entries allowed (no live entry of any list of the policy does): their
+   * removal is the file's own dated decision, so it never counts against `maxRemovalShare`.
+   */
+  readonly expiredCidrs: readonly string[];
 }
 
 export interface DesiredOptions {
@@ -39,31 +64,42 @@ export interface DesiredOptions {
 export function desiredAllowlist(config: AllowlistConfig, options: DesiredOptions): DesiredAllowlist {
   const unresolved: string[] = [];
   const tooWide: string[] = [];
-  let expiredEntries = 0;
+  const reported = new Set<string>();
+  const expired: ExpiredEntry[] = [];
+  const expiredRanges: ParsedCidr[] = [];
+  const merged: { name: string; ranges: ParsedCidr[] }[] = [];
   const lists = config.lists
     .filter((list) => list.policies.includes(options.policy))
     .map((list): DesiredList => {
       const live = list.entries.filter((e) => !isExpired(e, options.now));
-      expiredEntries += list.entries.length - live.length;
+      for (const e of list.entries) if (isExpired(e, options.now)) expired.push(expiredEntry(list, e, options.resolved));
+      for (const e of list.entries) if (e.kind === 'static' && isExpired(e, options.now)) expiredRanges.push(...e.cidrs.map(parseCidr));
       const ranges = live.flatMap((e) => entryRanges(e, options.resolved, unresolved));
-      for (const r of ranges) pushIf(tooWide, wideRangeReason(r, config.safety));
-      return desiredList(list, ranges, config.safety, tooWide);
+      for (const r of ranges) {
+        const reason = wideRangeReason(r, config.safety);
+        if (!reason) continue;
+        tooWide.push(reason);
+        for (const cidr of reportedAs(r)) reported.add(cidr);
+      }
+      merged.push({ name: list.name, ranges });
+      return { name: list.name, preview: list.preview, cidrs: toCidrs(aggregate(ranges)) };
     });
   if (unresolved.length) {
     throw new AllowlistSafetyError('unresolved-source', 'Some symbolic sources have no addresses; nothing was planned (a sync would remove their callers):', unresolved);
   }
-  if (tooWide.length) throw new AllowlistSafetyError('world-open', 'The allowlist opens too much; nothing was planned:', tooWide);
-  return { policy: options.policy, mode: config.mode, priorities: config.priorities, safety: config.safety, lists, expiredEntries };
+  tooWide.push(...mergedProblems(options.policy, merged, config.safety, reported));
+  if (tooWide.length) throw new AllowlistSafetyError('world-open', 'The allowlist opens too much; nothing was planned:', [...new Set(tooWide)]);
+  const expiredCidrs = expiredRanges.length ? toCidrs(subtract(aggregate(expiredRanges), aggregate(merged.flatMap((l) => l.ranges)))) : [];
+  return { policy: options.policy, mode: config.mode, priorities: config.priorities, safety: config.safety, lists, expiredEntries: expired.length, expired, expiredCidrs };
 }
 
 /** An entry is gone at its expiry instant: `expires <= now`. */
 export const isExpired = isExpiredAt;
 
-function desiredList(list: AllowlistList, ranges: ParsedCidr[], safety: AllowlistSafety, tooWide: string[]): DesiredList {
-  const set = aggregate(ranges);
-  const whole = safety.allowWorldOpen ? undefined : coversWholeFamily(set);
-  if (whole) tooWide.push(`list ${list.name}: its entries together cover every IPv${whole.family} address; set safety.allowWorldOpen: true if that is really meant`);
-  return { name: list.name, preview: list.preview, cidrs: toCidrs(set) };
+function expiredEntry(list: AllowlistList, e: AllowlistEntry, resolved: ResolvedSources | undefined): ExpiredEntry {
+  const entry = e.kind === 'static' ? e.input : `cloudNat ${e.cloudNat.router}/${e.cloudNat.nat}`;
+  const cidrs = e.kind === 'static' ? e.cidrs : (resolved?.get(e.key) ?? []).flatMap((ip) => (tryParseCidr(ip.trim()) ? [tryParseCidr(ip.trim())!.cidr] : []));
+  return { list: list.name, entry, description: e.description, expires: e.expires!.toISOString(), cidrs, where: e.where, ...(e.path ? { path: e.path } : {}) };
 }
 
 function entryRanges(entry: AllowlistEntry, resolved: ResolvedSources | undefined, unresolved: string[]): ParsedCidr[] {
@@ -82,8 +118,4 @@ function entryRanges(entry: AllowlistEntry, resolved: ResolvedSources | undefine
       return [];
     }
   });
-}
-
-function pushIf(out: string[], message: string | undefined): void {
-  if (message) out.push(message);
 }

@@ -94,6 +94,19 @@ export function allowedBy(rules: Iterable<SecurityPolicyRule>): RangeSet {
  * - a marked rule whose marker names no valid list.
  */
 export function ownedRules(rules: readonly SecurityPolicyRule[], band: PriorityBand): OwnedRule[] {
+  const { owned, conflicts } = partitionRules(rules, band);
+  if (conflicts.length) {
+    throw new AllowlistSafetyError('ownership-conflict', 'The policy has rules whose ownership is ambiguous; nothing was changed. Resolve each:', conflicts);
+  }
+  return owned;
+}
+
+/**
+ * The owned rules, and a description of every conflict, without refusing: what revoking under a
+ * conflict works from (expired entries leave the rules netreflex provably owns; the conflicting
+ * rules stay untouched until a person resolves them).
+ */
+export function partitionRules(rules: readonly SecurityPolicyRule[], band: PriorityBand): { owned: OwnedRule[]; conflicts: string[] } {
   const owned: OwnedRule[] = [];
   const conflicts: string[] = [];
   for (const rule of rules) {
@@ -108,10 +121,7 @@ export function ownedRules(rules: readonly SecurityPolicyRule[], band: PriorityB
     const list = MARKER_PATTERN.exec(rule.description!)![1]!;
     owned.push({ priority: rule.priority, list, rule, ranges: canonicalRanges(rule) });
   }
-  if (conflicts.length) {
-    throw new AllowlistSafetyError('ownership-conflict', 'The policy has rules whose ownership is ambiguous; nothing was changed. Resolve each:', conflicts);
-  }
-  return owned.sort((a, b) => a.priority - b.priority);
+  return { owned: owned.sort((a, b) => a.priority - b.priority), conflicts };
 }
 
 function conflictOf(rule: SecurityPolicyRule, inBand: boolean, marked: boolean, band: PriorityBand): string | undefined {

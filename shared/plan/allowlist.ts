@@ -34,15 +34,16 @@
  *
  * `dry-run` is the caller's: plan, print, do not apply.
  */
-import { addressCount, aggregate, subtract, toCidrs, type IpFamily, type RangeSet } from '../net/cidr.js';
+import { addressCount, aggregate, intersect, isSubset, rangeSetOf, subtract, toCidrs, type IpFamily, type RangeSet } from '../net/cidr.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
 import type { AllowlistMode } from '../allowlist/schema.js';
 import { assignRules, type RuleState } from './allowlist-assign.js';
 import type { DesiredAllowlist } from './allowlist-desired.js';
 import { orderSteps, type AllowlistStep, type RuleChange } from './allowlist-order.js';
-import { allowedBy, allowRule, isEnforcedAllow, ownedRules, ruleRanges, type SecurityPolicyRule } from './allowlist-rules.js';
+import { allowedBy, allowRule, isEnforcedAllow, ownedRules, partitionRules, ruleRanges, type OwnedRule, type SecurityPolicyRule } from './allowlist-rules.js';
+import { enforcedWant, planRevocations } from './allowlist-revoke.js';
 
-export { desiredAllowlist, isExpired, type DesiredAllowlist, type DesiredList, type DesiredOptions } from './allowlist-desired.js';
+export { desiredAllowlist, isExpired, type DesiredAllowlist, type DesiredList, type DesiredOptions, type ExpiredEntry } from './allowlist-desired.js';
 export type { AllowlistStep } from './allowlist-order.js';
 export { MAX_RANGES_PER_RULE, OWNER_MARKER, ownerDescription, type AllowRuleBody, type SecurityPolicyRule } from './allowlist-rules.js';
 
@@ -72,15 +73,78 @@ export interface AllowlistPlanSummary {
 /** Plans the steps that make the owned rules of the policy allow exactly the desired lists. */
 export function planAllowlist(desired: DesiredAllowlist, currentRules: readonly SecurityPolicyRule[], options: PlanAllowlistOptions = {}): AllowlistPlan {
   const owned = ownedRules(currentRules, desired.priorities);
+  const before = allowedBy(owned.map((o) => o.rule));
+  const revoke = desired.mode === 'sync' ? planRevocations(desired, owned, new Set(currentRules.map((r) => r.priority)), before) : [];
+  // After the revocations the owned rules allow exactly what they allowed and some enforced list still wants.
+  const stage = revoke.length ? planStage(desired, applyToOwned(owned, revoke), intersect(before, enforcedWant(desired))) : planStage(desired, owned, before);
+  if (desired.mode === 'sync' && before.length) checkRemovalShare(before, stage.after(), desired, options);
+  const steps = fuse(revoke, stage.steps);
+  return { policy: desired.policy, mode: desired.mode, steps, summary: summarize(steps, before, stage.after, desired.expiredEntries) };
+}
+
+/**
+ * Only the revocations: what a sync does while the live file is refused or missing (planned against
+ * the last applied file, whose entries must still leave when they expire) and, under an ownership
+ * conflict, to the rules netreflex provably owns — the conflicting rules are left alone. Never adds
+ * an address, so neither the removal share nor the world-open rules apply. `upsert-only` files
+ * never remove anything, so they revoke nothing here either.
+ */
+export function planRevocationsOnly(desired: DesiredAllowlist, currentRules: readonly SecurityPolicyRule[]): AllowlistPlan & { readonly conflicts: readonly string[] } {
+  const { owned, conflicts } = partitionRules(currentRules, desired.priorities);
+  const before = allowedBy(owned.map((o) => o.rule));
+  const steps = desired.mode === 'sync' ? planRevocations(desired, owned, new Set(currentRules.map((r) => r.priority)), before) : [];
+  const after = lazy(() => (steps.length ? intersect(before, enforcedWant(desired)) : before));
+  return { policy: desired.policy, mode: desired.mode, steps, summary: summarize(steps, before, after, desired.expiredEntries), conflicts };
+}
+
+/**
+ * The steps from `owned` to the desired lists: stable assignment, then make-before-break order.
+ * After the revocations, so what is left to do only adds addresses or moves them between rules.
+ */
+function planStage(desired: DesiredAllowlist, owned: readonly OwnedRule[], before: RangeSet): { steps: AllowlistStep[]; after: () => RangeSet } {
   const states = assignRules(desired, owned);
   const changes = states.flatMap((s) => ruleChange(s, desired.mode));
-  const before = allowedBy(owned.map((o) => o.rule));
   const after = lazy(() => allowedBy(states.flatMap((s) => (s.kept.length + s.added.length ? [finalRule(s)] : []))));
-  if (desired.mode === 'sync' && before.length) checkRemovalShare(before, after(), desired, options);
   const stable = lazy(() => aggregate(states.flatMap(stableRanges)));
   const used = new Set(states.map((s) => s.priority));
-  const steps = orderSteps(changes, { before, after, stable, band: desired.priorities, used });
-  return { policy: desired.policy, mode: desired.mode, steps, summary: summarize(steps, before, after, desired.expiredEntries) };
+  return { steps: orderSteps(changes, { before, after, stable, band: desired.priorities, used }), after };
+}
+
+/** The owned rules once `steps` (revocations: rules netreflex writes) have run, without re-reading every rule. */
+function applyToOwned(owned: readonly OwnedRule[], steps: readonly AllowlistStep[]): OwnedRule[] {
+  const byPriority = new Map(owned.map((o) => [o.priority, o]));
+  for (const step of steps) {
+    if (step.kind === 'removeRule') byPriority.delete(step.priority);
+    else byPriority.set(step.priority, { priority: step.priority, list: step.list, rule: step.rule, ranges: step.rule.match.config.srcIpRanges });
+  }
+  return [...byPriority.values()].sort((a, b) => a.priority - b.priority);
+}
+
+/**
+ * One call instead of two where a rule is first trimmed by a revocation and then only grows (an
+ * entry replaced by another in the same rule), or removed and then re-added at the same priority:
+ * the final body in the revocation's place. It still drops the revoked addresses first, and adding
+ * earlier is always safe, so the fused plan keeps both promises.
+ */
+function fuse(revoke: readonly AllowlistStep[], rest: readonly AllowlistStep[]): AllowlistStep[] {
+  if (revoke.length === 0) return [...rest];
+  const out = [...revoke];
+  const byPriority = new Map(out.map((s, i) => [s.priority, i]));
+  const remaining = rest.filter((step) => {
+    const i = byPriority.get(step.priority);
+    const first = i === undefined ? undefined : out[i]!;
+    if (!first) return true;
+    if (first.kind === 'patchRule' && step.kind === 'patchRule' && isSubset(allowedBy([step.before]), allowedBy([step.rule]))) {
+      out[i!] = { ...first, list: step.list, rule: step.rule };
+      return false;
+    }
+    if (first.kind === 'removeRule' && step.kind === 'addRule' && !step.bridge) {
+      out[i!] = { kind: 'patchRule', priority: step.priority, list: step.list, rule: step.rule, before: first.before };
+      return false;
+    }
+    return true;
+  });
+  return [...out, ...remaining];
 }
 
 function lazy<T>(compute: () => T): () => T {
@@ -141,17 +205,19 @@ function stableRanges(state: RuleState): RangeSet {
 
 function checkRemovalShare(before: RangeSet, after: RangeSet, desired: DesiredAllowlist, options: PlanAllowlistOptions): void {
   if (options.force || desired.safety.force) return;
-  const removed = subtract(before, after);
-  for (const family of [4, 6] as const satisfies readonly IpFamily[]) {
+  const removed = subtract(subtract(before, after), rangeSetOf(desired.expiredCidrs));
+  const over = ([4, 6] as const satisfies readonly IpFamily[]).flatMap((family) => {
     const total = addressCount(before, family);
     const gone = addressCount(removed, family);
-    if (total === 0n || !exceeds(gone, total, desired.safety.maxRemovalShare)) continue;
-    throw new AllowlistSafetyError(
-      'removal-share',
-      `This sync would remove ${percent(gone, total)} of the IPv${family} addresses ${desired.policy} allows now (limit ${Math.round(desired.safety.maxRemovalShare * 100)}%); nothing was planned. If the file is right (not truncated or mixed up), set safety.force: true for this one upload and remove it afterwards.`,
-      [`would stop allowing: ${summarizeCidrs(toCidrs(removed.filter((r) => r.family === family)))}`],
-    );
-  }
+    return total > 0n && exceeds(gone, total, desired.safety.maxRemovalShare) ? [{ family, total, gone }] : [];
+  });
+  if (over.length === 0) return;
+  const shares = over.map((o) => `${percent(o.gone, o.total)} of the IPv${o.family} addresses`).join(' and ');
+  throw new AllowlistSafetyError(
+    'removal-share',
+    `This sync would remove ${shares} ${desired.policy} allows now (limit ${Math.round(desired.safety.maxRemovalShare * 100)}% per family; entries that expired do not count); nothing was planned. If the file is right (not truncated or mixed up), set safety.force: true for this one upload and remove it afterwards.`,
+    over.map((o) => `would stop allowing (IPv${o.family}): ${summarizeCidrs(toCidrs(removed.filter((r) => r.family === o.family)))}`),
+  );
 }
 
 /** gone / total > share, in exact integer arithmetic (shares to 1e-6). */

@@ -6,6 +6,7 @@
  */
 import { cidrsContain } from '../net/cidr.js';
 import type { SecurityPolicy, SecurityPolicyRule } from '../gcp/security-policies.js';
+import type { AllowlistReport } from '../armor-allowlist/report.js';
 
 export type Verdict =
   | { decision: 'allow' | 'deny'; rule: SecurityPolicyRule }
@@ -29,4 +30,37 @@ export function evaluateIp(policy: Pick<SecurityPolicy, 'rules'>, ip: string): V
     if (m) return { decision: rule.action.startsWith('allow') ? 'allow' : 'deny', rule };
   }
   return { decision: 'deny' };
+}
+
+/**
+ * Whether the allowlist sync can do its job, judged by the sync itself (a dry run of
+ * armorAllowlist's reconcile: the same read, parse, plan and refusals). A live file that is refused
+ * or missing stalls it: the policies keep the last file they hold, and only its expiries still run —
+ * which is BROKEN, with what is refused since when, what expired, and the fix. A valid file with
+ * steps still to apply is not: the next event or tick applies them.
+ */
+export interface AllowlistSyncState {
+  readonly broken?: { readonly reason: string; readonly fix: string };
+  /** The dry run itself could not read what it needs. */
+  readonly unknown?: { readonly reason: string; readonly fix: string };
+  readonly details: string[];
+}
+
+export function allowlistSyncState(report: AllowlistReport): AllowlistSyncState {
+  const details: string[] = [];
+  for (const p of report.policies) {
+    const holds = p.holds ? `holds #${p.holds}` : 'holds no recorded allowlist generation';
+    details.push(`${p.policy}: ${holds}; ${p.role === 'last-applied' ? 'kept at it while the live file cannot be applied' : p.steps.length ? `${p.steps.length} step(s) to apply` : 'in sync with the file'}${p.reason ? ` (${p.reason})` : ''}`);
+    for (const e of p.expired ?? []) details.push(`${p.policy}: ${e.path ?? e.where} ${e.entry} (${e.description}) expired ${e.expires}: ${e.stillAllowed ? 'STILL ALLOWED (the next sync removes it)' : 'removed'}`);
+  }
+  if (report.quota) details.push(`security policy rules in the project: ${report.quota.now} of the budget ${report.quota.budget}${report.quota.peak > report.quota.now ? ` (${report.quota.peak} at the peak of the pending sync)` : ''}`);
+  if (report.stall) {
+    const s = report.stall;
+    const what = s.kind === 'missing-file' ? `${s.source} is missing` : `${s.source} is refused (${s.kind})`;
+    const first = report.refusal?.message.split('\n')[0];
+    const reason = `${what}${s.since ? ` since ${s.since}` : ''}: the allowlist is not applied, only the expiries of the last applied file are${first && s.kind !== 'missing-file' ? `; ${first}` : ''}`;
+    return { broken: { reason, fix: s.fix }, details: [...details, ...(report.refusal?.problems ?? []).slice(0, 10)] };
+  }
+  if (report.status === 'refused' && report.refusal) return { broken: { reason: `the allowlist is refused (${report.refusal.kind})`, fix: report.refusal.message.split('\n')[0]! }, details };
+  return { details };
 }

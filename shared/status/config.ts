@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { commonEnv, resourceName, topologyEnv } from '../config/common.js';
 import { list, loadEnv } from '../config/env.js';
 import type { StatusConfig } from './types.js';
+import { loadArmorAllowlistConfig } from '../config/armor-allowlist.js';
 
 export const statusEnv = z.object({
   ...commonEnv,
@@ -28,5 +29,7 @@ export function loadStatusConfig(env: Record<string, string | undefined>, flags:
     securityPolicies: e.NETREFLEX_SECURITY_POLICY,
     ...(flags.jobs === undefined ? {} : { jobs: flags.jobs }),
     nodesPerJob: flags.nodesPerJob ?? 8,
+    // With the config bucket known, the allowlist link also asks the allowlist sync whether it is stalled.
+    ...(env.NETREFLEX_CONFIG_BUCKET ? { allowlist: loadArmorAllowlistConfig(env) } : {}),
   };
 }

@@ -7,7 +7,8 @@ import { listManagedInstances, type ManagedInstance } from '../gcp/instance-grou
 import { cloudNatIps, type NatIps } from '../gcp/routers.js';
 import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';
 import { ConfigError } from '../errors.js';
-import { evaluateIp } from './armor.js';
+import { allowlistSyncState, evaluateIp, type AllowlistSyncState } from './armor.js';
+import { reconcileAllowlist } from '../armor-allowlist/reconcile.js';
 import { describeInstance, isHealthy } from './network-links.js';
 import { isNotFound, unreadable } from './errors.js';
 import { broken, needs, ok, unknown, unreadableLink, type LinkHead } from './link.js';
@@ -50,8 +51,32 @@ export async function readNatIps(t: Transport, cfg: StatusConfig): Promise<{ lin
   return { link: ok(NAT_IPS, `${nat.ips.join(', ')}${fragile}`, details), ips: nat.ips };
 }
 
-/** Each policy must allow each egress IP; a policy that cannot be read or judged leaves the link unknown. */
+/**
+ * Each policy must allow each egress IP, and the allowlist sync must not be stalled (its own dry
+ * run says whether the live file is refused or missing): either one broken breaks the link.
+ */
 export async function allowlistsLink(t: Transport, cfg: StatusConfig, natIps: { link: Link; ips?: string[] }): Promise<Link> {
+  const [sync, link] = await Promise.all([syncState(t, cfg), allowedIpsLink(t, cfg, natIps)]);
+  if (!sync) return link;
+  const details = [...link.details, ...sync.details];
+  if (sync.broken) {
+    return link.state === 'broken' ? broken(ALLOWLISTS, `${link.reason}; ${sync.broken.reason}`, `${link.fix}; ${sync.broken.fix}`, details) : broken(ALLOWLISTS, sync.broken.reason, sync.broken.fix, details);
+  }
+  if (sync.unknown && link.state === 'ok') return unknown(ALLOWLISTS, sync.unknown.reason, sync.unknown.fix, details);
+  return { ...link, details };
+}
+
+/** The allowlist sync's own verdict (a dry run), or undefined when the status is not told where the file is. */
+async function syncState(t: Transport, cfg: StatusConfig): Promise<AllowlistSyncState | undefined> {
+  if (!cfg.allowlist) return undefined;
+  try {
+    return allowlistSyncState(await reconcileAllowlist(t, cfg.allowlist, { now: new Date(), dryRun: true }));
+  } catch (err) {
+    return { details: [], unknown: unreadable(`the allowlist sync's view of gs://${cfg.allowlist.bucket}/${cfg.allowlist.object}`, ['storage.objects.get', 'compute.securityPolicies.list'], err, cfg) };
+  }
+}
+
+async function allowedIpsLink(t: Transport, cfg: StatusConfig, natIps: { link: Link; ips?: string[] }): Promise<Link> {
   if (!natIps.ips) return needs(ALLOWLISTS, natIps.link, 'the Cloud NAT IPs');
   const ips = natIps.ips;
   if (!cfg.securityPolicies.length) return unknown(ALLOWLISTS, 'could not check: no security policy configured', 'set NETREFLEX_SECURITY_POLICY to the policies that must allow the egress IPs');

@@ -5,6 +5,8 @@
  * link it depends on unknown). Unknown is never ok: a monitor that reads this must not call a
  * path healthy it could not see. Every link that is not ok says what to do (`fix`).
  */
+import type { ArmorAllowlistConfig } from '../config/armor-allowlist.js';
+
 export const LINK_STATES = ['ok', 'broken', 'unknown'] as const;
 export type LinkState = (typeof LINK_STATES)[number];
 
@@ -52,4 +54,6 @@ export interface StatusConfig {
   nodesPerJob: number;
   /** Where the reads go: the local Google Cloud, or unset for Google's APIs (named in fixes). */
   emulatorHost?: string;
+  /** Where the allowlist file is (NETREFLEX_CONFIG_BUCKET …): the allowlist link then reports a stalled sync. */
+  allowlist?: ArmorAllowlistConfig;
 }

@@ -22,6 +22,8 @@ export function desired(lists: Record<string, string[]>, extra: Partial<DesiredA
     priorities: DEFAULT_PRIORITIES,
     safety: SAFETY,
     expiredEntries: 0,
+    expired: [],
+    expiredCidrs: [],
     lists: Object.entries(lists).map(([name, cidrs]) => ({ name, preview: false, cidrs })),
     ...extra,
   };

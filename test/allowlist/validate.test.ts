@@ -17,7 +17,7 @@ describe('netreflex validate', () => {
     const result = await validateCommand('functions/armor-allowlist/sample-allowlist.yaml', { now: NOW });
     expect(result).toEqual({
       exitCode: 0,
-      output: 'functions/armor-allowlist/sample-allowlist.yaml: valid allowlist (2 lists, 5 entries, mode sync, policies inference-policy, band 1000–1999)',
+      output: "functions/armor-allowlist/sample-allowlist.yaml: valid allowlist (2 lists, 5 entries, mode sync, policies inference-policy, band 1000–1999, at least 3 of the project's 200 security policy rules)",
     });
   });
 

@@ -186,3 +186,72 @@ describe('shared/gcp/storage (the runtime wrapper) against the same emulator', (
     await expect(getObjectMetadata(t, BUCKET, 'nope.yaml')).rejects.toMatchObject({ code: 404, message: `No such object: ${BUCKET}/nope.yaml` });
   });
 });
+
+describe('object versioning', () => {
+  const VERSIONED = 'netreflex-versioned-bucket';
+  const events: { type: string; generation: string; timeDeleted?: string }[] = [];
+  let sink: Awaited<ReturnType<typeof eventSink>>;
+
+  beforeAll(async () => {
+    await gcs.createBucket(VERSIONED, { versioning: { enabled: true } });
+    sink = await eventSink();
+    for (const type of ['finalized', 'archived', 'deleted']) emu.events.subscribe({ id: `test-${type}`, type: `google.cloud.storage.object.v1.${type}`, filters: { bucket: VERSIONED }, url: sink.url });
+  });
+
+  afterAll(async () => {
+    for (const type of ['finalized', 'archived', 'deleted']) emu.events.unsubscribe(`test-${type}`);
+    await sink.close();
+  });
+
+  const seen = async (n: number) => {
+    await emu.events.idle();
+    events.splice(0, events.length, ...sink.events.map((e) => ({ type: String(e.headers['ce-type']).split('.').pop()!, ...(e.body as { generation: string; timeDeleted?: string }) })));
+    expect(events).toHaveLength(n);
+    return events;
+  };
+
+  it('keeps a replaced version as noncurrent: readable by generation (metadata and bytes), listed with versions, announced as archived', async () => {
+    const file = gcs.bucket(VERSIONED).file('allowlist.yaml');
+    await file.save('first\n', { resumable: false });
+    const first = String(file.metadata.generation);
+    await file.save('second\n', { resumable: false });
+    const [old] = await gcs.bucket(VERSIONED).file('allowlist.yaml', { generation: Number(first) }).getMetadata();
+    expect(old).toMatchObject({ generation: first, timeDeleted: expect.any(String) });
+    expect(String((await gcs.bucket(VERSIONED).file('allowlist.yaml', { generation: Number(first) }).download())[0])).toBe('first\n');
+    expect(String((await file.download())[0])).toBe('second\n');
+    const [all] = await gcs.bucket(VERSIONED).getFiles({ versions: true });
+    expect(all.map((f) => f.metadata.generation)).toEqual([first, file.metadata.generation]);
+    const [live] = await gcs.bucket(VERSIONED).getFiles();
+    expect(live.map((f) => f.metadata.generation)).toEqual([file.metadata.generation]);
+    expect((await seen(3)).map((e) => [e.type, e.generation])).toEqual([['finalized', first], ['archived', first], ['finalized', String(file.metadata.generation)]]);
+  });
+
+  it('a delete without a generation archives the live version; with one, it deletes that version for good', async () => {
+    const file = gcs.bucket(VERSIONED).file('allowlist.yaml');
+    const live = String((await file.getMetadata())[0].generation);
+    await file.delete();
+    expect(await status(file.getMetadata())).toBe(404);
+    const noncurrent = gcs.bucket(VERSIONED).file('allowlist.yaml', { generation: Number(live) });
+    expect((await noncurrent.getMetadata())[0]).toMatchObject({ generation: live, timeDeleted: expect.any(String) });
+    await noncurrent.delete();
+    expect(await status(noncurrent.getMetadata())).toBe(404);
+    expect((await seen(5)).slice(3).map((e) => [e.type, e.generation])).toEqual([['archived', live], ['deleted', live]]);
+  });
+
+  it('without versioning a replaced version is gone (404 by generation) and announced as deleted', async () => {
+    const sinkFlat = await eventSink();
+    emu.events.subscribe({ id: 'test-flat-deleted', type: 'google.cloud.storage.object.v1.deleted', filters: { bucket: BUCKET }, url: sinkFlat.url });
+    try {
+      const file = gcs.bucket(BUCKET).file('flat.yaml');
+      await file.save('a', { resumable: false });
+      const first = String(file.metadata.generation);
+      await file.save('b', { resumable: false });
+      expect(await status(gcs.bucket(BUCKET).file('flat.yaml', { generation: Number(first) }).getMetadata())).toBe(404);
+      await emu.events.idle();
+      expect(sinkFlat.events.map((e) => (e.body as { generation: string }).generation)).toEqual([first]);
+    } finally {
+      emu.events.unsubscribe('test-flat-deleted');
+      await sinkFlat.close();
+    }
+  });
+});
