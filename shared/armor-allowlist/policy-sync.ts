@@ -68,6 +68,7 @@ export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncConte
       report.mutations += 1;
       // Read again after the claim: a foreign label write or an older sync may have moved the rules meanwhile.
       policy = await getSecurityPolicy(t, ctx.project, p.name);
+      if (claimOf(policy).run !== ctx.run) return superseded(report, policy, p);
       const next = replan(p, policy, report);
       if (!next) return report;
       plan = next;
@@ -85,14 +86,18 @@ export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncConte
     }
     lastFailure = key;
     policy = await getSecurityPolicy(t, ctx.project, p.name);
-    const claim = claimOf(policy);
-    if (claim.run !== ctx.run) return { ...report, status: 'superseded', reason: `another sync (run ${claim.run ?? '?'}, generation ${claim.claim ?? '?'}) claimed ${p.name}; it applies the newer state` };
+    if (claimOf(policy).run !== ctx.run) return superseded(report, policy, p);
     const next = replan(p, policy, report);
     if (!next) return report;
     if (next.steps.length) report.steps = [...report.steps, ...next.steps.map(describeStep)];
     plan = next;
   }
   return { ...report, status: 'failed', retry: true, reason: `${p.name} did not converge after ${ctx.maxPasses} passes (is another writer changing its rules?); retrying later` };
+}
+
+function superseded(report: PolicyReport, policy: SecurityPolicy, p: PreparedPolicy): PolicyReport {
+  const claim = claimOf(policy);
+  return { ...report, status: 'superseded', reason: `another sync (run ${claim.run ?? '?'}, generation ${claim.claim ?? '?'}) claimed ${p.name}; it applies the newer state` };
 }
 
 /** A fresh plan from the read-back rules, or undefined (report filled) when that plan is refused. */
