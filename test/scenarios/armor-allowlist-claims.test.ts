@@ -174,7 +174,7 @@ describe('the generation label names only a file the policy holds', () => {
     expect((await s.sync()).policies[0]).toMatchObject({ status: 'ok', holds: g1 });
     const g2 = s.upload(allowlistFile({ partners: hostEntries(25, 6) }, { policies: ['edge'] }));
     files.set(g2, hostsOf(25, 6));
-    emu.faults.failOperations('compute.securityPolicies.addRule', 2, 'backend refused the rule');
+    emu.faults.failOperations('compute.securityPolicies.addRule', 2, 'backend refused the rule', 400);
     const failed = await s.sync();
     expect(failed.policies[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/addRule at \d+ failed: .*backend refused the rule/) });
     expect(await s.labels('edge')).toMatchObject({ [GEN]: g1, [CLAIM_LABEL]: g2 });

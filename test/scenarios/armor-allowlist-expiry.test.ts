@@ -69,7 +69,8 @@ describe('an entry of the last applied file still leaves on time', () => {
     expect(due).toMatchObject({ status: 'refused', refusal: { kind: 'missing-file' }, stall: { kind: 'missing-file', since: expect.any(String) }, policies: [{ role: 'last-applied', status: 'ok', holds: generation }] });
     expect(await s.allowed('edge')).toEqual(['198.51.100.0/24']);
     const state = allowlistSyncState(await s.sync({ now: AT, dryRun: true }));
-    expect(state.broken).toMatch(/^gs:\/\/netreflex-demo-config\/allowlists\/scene-\d+\.yaml is missing since \S+: the allowlist is not applied, only the expiries of the last applied file are; fix: upload the allowlist to gs:\/\/.* again$/);
+    expect(state.broken?.reason).toMatch(/^gs:\/\/netreflex-demo-config\/allowlists\/scene-\d+\.yaml is missing since \S+: the allowlist is not applied, only the expiries of the last applied file are$/);
+    expect(state.broken?.fix).toMatch(/^upload the allowlist to gs:\/\/.* again$/);
     expect(state.details).toContain(`edge: lists.partners.entries[1] 192.0.2.10 (Contractor) expired 2026-02-01T00:00:00.000Z: removed`);
     watcher.assertHolds();
   });
@@ -78,7 +79,8 @@ describe('an entry of the last applied file still leaves on time', () => {
     const { s } = await applied();
     await s.wait(await client.addRule({ project: s.project, securityPolicy: 'edge', securityPolicyRuleResource: { priority: 1500, action: 'deny(403)', description: 'hand-made block', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/24'] } } } }));
     const pending = allowlistSyncState(await s.sync({ now: AT, dryRun: true }));
-    expect(pending.broken).toMatch(/is refused \(ownership-conflict\) since .*rule at priority 1500 .* without the "netreflex:allowlist" marker/s);
+    expect(pending.broken?.reason).toMatch(/is refused \(ownership-conflict\) since .*: the allowlist is not applied, only the expiries of the last applied file are; The policy has rules whose ownership is ambiguous/s);
+    expect(pending.broken?.fix).toMatch(/rule at priority 1500 .* without the "netreflex:allowlist" marker/s);
     expect(pending.details).toContain('edge: lists.partners.entries[1] 192.0.2.10 (Contractor) expired 2026-02-01T00:00:00.000Z: STILL ALLOWED (the next sync removes it)');
     const due = await s.sync({ now: AT });
     expect(due).toMatchObject({ status: 'refused', refusal: { kind: 'ownership-conflict' }, policies: [{ role: 'last-applied', status: 'ok' }] });
@@ -93,7 +95,7 @@ describe('an entry of the last applied file still leaves on time', () => {
     emu.storage.deleteObject(SAMPLE.bucket.name, s.object, {}, generation);
     const report = await watcher.nothingChangesDuring('a stall with nothing to go on', () => s.sync({ now: AT }));
     expect(report).toMatchObject({ status: 'refused', policies: [{ policy: 'edge', role: 'last-applied', status: 'refused', holds: generation, reason: expect.stringMatching(/its last applied file gs:\/\/.*#\d+ is no longer in the bucket \(is object versioning on\?/) }] });
-    expect(allowlistSyncState(report).broken).toMatch(/is missing/);
+    expect(allowlistSyncState(report).broken?.reason).toMatch(/is missing/);
   });
 
   it('entries that expire do not count against maxRemovalShare: most of the allowlist may end on one day', async () => {
@@ -124,7 +126,8 @@ describe('netreflex status', () => {
     const link = (JSON.parse(result.output) as StatusReport).links.find((l) => l.id === 'allowlists')!;
     expect(result.exitCode).toBe(1);
     expect(link.state).toBe('broken');
-    expect(link.reason).toMatch(/allowlists\/inference-policy\.yaml#\d+ is refused \(invalid-file\) since \d{4}-\d\d-\d\dT.*: the allowlist is not applied, only the expiries of the last applied file are; .*fix: fix the file \(`netreflex validate` lists every problem\)/);
+    expect(link.reason).toMatch(/allowlists\/inference-policy\.yaml#\d+ is refused \(invalid-file\) since \d{4}-\d\d-\d\dT.*: the allowlist is not applied, only the expiries of the last applied file are; The allowlist .* is invalid/);
+    expect(link.fix).toBe('fix the file (`netreflex validate` lists every problem) and upload it again');
     expect(link.details).toEqual(expect.arrayContaining([expect.stringMatching(/^inference-policy: holds #\d+; kept at it while the live file cannot be applied$/), expect.stringMatching(/lists\.partners\.entries\[1\] 192\.0\.2\.10 \(Contractor\) expired 2000-01-01T00:00:00\.000Z: removed/)]));
   });
 });

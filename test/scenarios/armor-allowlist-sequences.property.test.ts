@@ -35,7 +35,7 @@ type Command =
   | { readonly kind: 'invalid' }
   | { readonly kind: 'delete' }
   | { readonly kind: 'tick' }
-  | { readonly kind: 'fault'; readonly method: string; readonly count: number };
+  | { readonly kind: 'fault'; readonly method: string; readonly count: number; readonly code: 400 | 500 };
 
 const entryArb: fc.Arbitrary<Entry> = fc.record({ host: fc.integer({ min: 0, max: POOL - 1 }), expires: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }) }, { requiredKeys: ['host'] });
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
@@ -43,7 +43,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Command>({ kind: 'invalid' }) },
   { weight: 1, arbitrary: fc.constant<Command>({ kind: 'delete' }) },
   { weight: 4, arbitrary: fc.constant<Command>({ kind: 'tick' }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('fault' as const), method: fc.constantFrom('addRule', 'patchRule', 'removeRule', 'setLabels'), count: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('fault' as const), method: fc.constantFrom('addRule', 'patchRule', 'removeRule', 'setLabels'), count: fc.integer({ min: 1, max: 3 }), code: fc.constantFrom(400 as const, 500 as const) }) },
 );
 
 function yaml(entries: readonly Entry[]): string {
@@ -80,7 +80,7 @@ describe('allowlist over any sequence of uploads, refusals, expiries and faults'
         let pendingFault = false;
         for (const command of commands) {
           if (command.kind === 'fault') {
-            emu.faults.failOperations(`compute.securityPolicies.${command.method}`, command.count, 'injected by the property test');
+            emu.faults.failOperations(`compute.securityPolicies.${command.method}`, command.count, 'injected by the property test', command.code);
             pendingFault = true;
             continue;
           }
