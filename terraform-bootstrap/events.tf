@@ -3,17 +3,45 @@
 # trusting the event, so duplicate or late events are harmless.
 
 locals {
-  # Admin Activity audit logs (always on) of the changes that move NAT VMs. Eventarc matches method
-  # names exactly, so each gets its own trigger. An autoheal is a system event and emits none of
+  # Admin Activity audit logs (always on) of every change that can move NAT VMs: the VMs' power
+  # methods and every MIG method that changes membership or template, as v1 and beta calls (the
+  # method name carries the API version of the call). Must equal NAT_AUDIT_METHODS in
+  # shared/nat-routes/trigger.ts (test/terraform/events.test.ts). Eventarc matches method names
+  # exactly, so each gets its own trigger. An autoheal is a System Event entry and emits none of
   # these: the safety-net tick below covers it.
   _nat_audit_methods = {
-    "instances-insert"     = "v1.compute.instances.insert"
-    "instances-delete"     = "v1.compute.instances.delete"
-    "mig-recreate"         = "v1.compute.regionInstanceGroupManagers.recreateInstances"
-    "mig-resize"           = "v1.compute.regionInstanceGroupManagers.resize"
-    "mig-delete-instances" = "v1.compute.regionInstanceGroupManagers.deleteInstances"
-    "mig-apply-updates"    = "v1.compute.regionInstanceGroupManagers.applyUpdatesToInstances"
-    "mig-patch"            = "v1.compute.regionInstanceGroupManagers.patch"
+    "v1-instances-insert"                 = "v1.compute.instances.insert"
+    "v1-instances-delete"                 = "v1.compute.instances.delete"
+    "v1-instances-stop"                   = "v1.compute.instances.stop"
+    "v1-instances-start"                  = "v1.compute.instances.start"
+    "v1-instances-reset"                  = "v1.compute.instances.reset"
+    "v1-instances-suspend"                = "v1.compute.instances.suspend"
+    "v1-instances-resume"                 = "v1.compute.instances.resume"
+    "v1-mig-create-instances"             = "v1.compute.regionInstanceGroupManagers.createInstances"
+    "v1-mig-delete-instances"             = "v1.compute.regionInstanceGroupManagers.deleteInstances"
+    "v1-mig-abandon-instances"            = "v1.compute.regionInstanceGroupManagers.abandonInstances"
+    "v1-mig-recreate-instances"           = "v1.compute.regionInstanceGroupManagers.recreateInstances"
+    "v1-mig-resize"                       = "v1.compute.regionInstanceGroupManagers.resize"
+    "v1-mig-set-instance-template"        = "v1.compute.regionInstanceGroupManagers.setInstanceTemplate"
+    "v1-mig-patch"                        = "v1.compute.regionInstanceGroupManagers.patch"
+    "v1-mig-update"                       = "v1.compute.regionInstanceGroupManagers.update"
+    "v1-mig-apply-updates-to-instances"   = "v1.compute.regionInstanceGroupManagers.applyUpdatesToInstances"
+    "beta-instances-insert"               = "beta.compute.instances.insert"
+    "beta-instances-delete"               = "beta.compute.instances.delete"
+    "beta-instances-stop"                 = "beta.compute.instances.stop"
+    "beta-instances-start"                = "beta.compute.instances.start"
+    "beta-instances-reset"                = "beta.compute.instances.reset"
+    "beta-instances-suspend"              = "beta.compute.instances.suspend"
+    "beta-instances-resume"               = "beta.compute.instances.resume"
+    "beta-mig-create-instances"           = "beta.compute.regionInstanceGroupManagers.createInstances"
+    "beta-mig-delete-instances"           = "beta.compute.regionInstanceGroupManagers.deleteInstances"
+    "beta-mig-abandon-instances"          = "beta.compute.regionInstanceGroupManagers.abandonInstances"
+    "beta-mig-recreate-instances"         = "beta.compute.regionInstanceGroupManagers.recreateInstances"
+    "beta-mig-resize"                     = "beta.compute.regionInstanceGroupManagers.resize"
+    "beta-mig-set-instance-template"      = "beta.compute.regionInstanceGroupManagers.setInstanceTemplate"
+    "beta-mig-patch"                      = "beta.compute.regionInstanceGroupManagers.patch"
+    "beta-mig-update"                     = "beta.compute.regionInstanceGroupManagers.update"
+    "beta-mig-apply-updates-to-instances" = "beta.compute.regionInstanceGroupManagers.applyUpdatesToInstances"
   }
   # Functions the safety-net tick wakes up.
   _tick_subscribers = toset(["natRoutes", "armorAllowlist"])
@@ -51,10 +79,16 @@ resource "google_cloud_scheduler_job" "tick" {
   }
 }
 
+# Audit-log triggers for Compute Engine live in `global`: "Regardless of where the virtual machine
+# instance is actually located, Cloud Audit Logs triggers for Compute Engine" see the events as
+# originating from a single region, us-central1 (https://cloud.google.com/eventarc/docs/issues), so a
+# trigger in var.region may never fire; a global trigger "will receive events from all locations for
+# which the event filters match" (https://cloud.google.com/eventarc/docs/locations). The function
+# itself stays in var.region.
 resource "google_eventarc_trigger" "nat_audit" {
   for_each        = local._nat_audit_methods
   name            = "${var.prefix}-nat-${each.key}"
-  location        = var.region
+  location        = "global"
   service_account = google_service_account.eventarc.email
   labels          = var.labels
   matching_criteria {

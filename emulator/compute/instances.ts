@@ -144,10 +144,8 @@ export function powerOperation(ctx: ComputeContext, verb: PowerVerb, p: { projec
     operationType: verb,
     targetLink: String(inst.selfLink),
     user: principalOf(ctx, p.project, who.initiator),
-    apply: () => {
-      log('last');
-      void walk(ctx, p.project, p.zone, p.instance, verb);
-    },
+    // `last` is the entry of the finished change: written once the VM reached its new status.
+    apply: () => void walk(ctx, p.project, p.zone, p.instance, verb).then(() => log('last')),
   });
 }
 

@@ -78,6 +78,7 @@ export class Migs {
     ctx.store.onMutation((m) => {
       if (!m.collection.endsWith('/instances')) return;
       if (m.action === 'update' && (m.after?.status === 'TERMINATED' || m.after?.status === 'SUSPENDED')) this.memberStopped(m.after);
+      if (m.action === 'update' && m.after?.status === 'RUNNING' && m.before?.status !== 'RUNNING') this.memberRunning(m.after);
       if (m.action === 'delete' && m.before) this.memberDeleted(m.before);
     });
   }
@@ -453,6 +454,20 @@ export class Migs {
     if (!found || MIG_DRIVEN.includes(found.m.currentAction)) return;
     found.m.health = 'UNHEALTHY';
     this.scheduleHeal(found.ref, found.m);
+  }
+
+  /**
+   * A member started or resumed by someone else: the MIG verifies it again before it counts as
+   * healthy ("Verification happens every time the instance is (re)created or restarted",
+   * ManagedInstance.CurrentAction.VERIFYING).
+   */
+  private memberRunning(instance: Resource): void {
+    const found = this.findMember(instance);
+    if (!found || found.m.currentAction !== 'NONE') return;
+    const { ref, m } = found;
+    m.currentAction = 'VERIFYING';
+    m.health = 'UNKNOWN';
+    void this.enqueue(m, () => this.verify(ref, m));
   }
 
   /**

@@ -7,19 +7,39 @@ import type { NatRoutesConfig } from '../config/nat-routes.js';
 import type { AuditEvent, ParsedEvent } from '../events/parse.js';
 
 /**
- * The Admin Activity audit-log methods that move NAT VMs, one Eventarc trigger each (Eventarc
- * matches method names exactly). The local stack subscribes natRoutes to exactly these, and a
+ * Every Admin Activity method that can change which NAT VMs exist, run or sit behind the MIG: the
+ * VM's own power methods (https://cloud.google.com/compute/docs/logging/audit-logging) and every
+ * MIG method that changes its membership or its template (compute.proto
+ * RegionInstanceGroupManagers). What the MIG does itself is logged as instances.insert/delete/
+ * stop/start; an autoheal is a System Event entry Eventarc does not deliver (the tick covers it).
+ */
+export const NAT_METHODS = [
+  'compute.instances.insert',
+  'compute.instances.delete',
+  'compute.instances.stop',
+  'compute.instances.start',
+  'compute.instances.reset',
+  'compute.instances.suspend',
+  'compute.instances.resume',
+  'compute.regionInstanceGroupManagers.createInstances',
+  'compute.regionInstanceGroupManagers.deleteInstances',
+  'compute.regionInstanceGroupManagers.abandonInstances',
+  'compute.regionInstanceGroupManagers.recreateInstances',
+  'compute.regionInstanceGroupManagers.resize',
+  'compute.regionInstanceGroupManagers.setInstanceTemplate',
+  'compute.regionInstanceGroupManagers.patch',
+  'compute.regionInstanceGroupManagers.update',
+  'compute.regionInstanceGroupManagers.applyUpdatesToInstances',
+] as const;
+
+/**
+ * Audit-log method names carry the API version of the call, `v1.` or `beta.`
+ * (https://cloud.google.com/compute/docs/logging/migrating-from-activity-logs-to-audit-logs:
+ * "API_VERSION.RESOURCE.METHOD"), and Eventarc matches `methodName` exactly, so each version of
+ * each method is one trigger. The local stack subscribes natRoutes to exactly these, and a
  * Terraform check holds terraform-bootstrap/events.tf to the same list.
  */
-export const NAT_AUDIT_METHODS = [
-  'v1.compute.instances.insert',
-  'v1.compute.instances.delete',
-  'v1.compute.regionInstanceGroupManagers.recreateInstances',
-  'v1.compute.regionInstanceGroupManagers.resize',
-  'v1.compute.regionInstanceGroupManagers.deleteInstances',
-  'v1.compute.regionInstanceGroupManagers.applyUpdatesToInstances',
-  'v1.compute.regionInstanceGroupManagers.patch',
-] as const;
+export const NAT_AUDIT_METHODS: readonly string[] = (['v1', 'beta'] as const).flatMap((version) => NAT_METHODS.map((m) => `${version}.${m}`));
 
 export type TriggerDecision = { sync: true; why: string } | { sync: false; why: string };
 

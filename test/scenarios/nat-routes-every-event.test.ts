@@ -1,0 +1,84 @@
+/**
+ * Every event Google sends about the NAT MIG and its VMs wakes natRoutes, with the safety-net tick
+ * switched off so that events alone must do it: stopping, starting, deleting, recreating and
+ * resizing NAT VMs through the official @google-cloud/compute client move the routes within
+ * seconds. The MIG's own VM changes arrive named by project number (and here as `beta.` calls),
+ * and natRoutes follows them too.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../../emulator/stack.js';
+import { SAMPLE } from '../../emulator/topology.js';
+import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
+import { convergenceProblem, MIG, ROUTES_COL } from './nat-support.js';
+import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
+
+let stack: Stack;
+let c: ComputeClients;
+let cfg: NatRoutesConfig;
+const lines: string[] = [];
+const MIG_REQUEST = { project: PROJECT, region: REGION, instanceGroupManager: SAMPLE.nat.mig };
+
+/** Routes right for `instances` eligible NAT VMs (emulator view), within the seconds events take. */
+const converged = (what: string, instances: number) => waitFor(what, async () => convergenceProblem(stack.emulator, cfg, instances) === undefined, 20_000, 50);
+const routeTo = (name: string) => stack.emulator.store.list(ROUTES_COL).some((r) => String(r.nextHopInstance ?? '').endsWith(`/instances/${name}`));
+
+async function vm(name: string) {
+  const [mis] = await c.migs.listManagedInstances(MIG_REQUEST);
+  const m = mis.find((x) => x.name === name)!;
+  return { project: PROJECT, zone: m.instance!.split('/zones/')[1]!.split('/')[0]!, instance: name };
+}
+
+beforeAll(async () => {
+  stack = await startStack({ functions: ['natRoutes'], tickMs: 0, onLine: (_t, line) => void lines.push(line), emulator: { natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 20, instanceStepMs: 60 } } });
+  c = computeClients(stack.emulator.port);
+  cfg = loadNatRoutesConfig(stack.env);
+  stack.emulator.topics.publish(`projects/${PROJECT}/topics/netreflex-tick`, [{ data: '{"kind":"tick"}' }]);
+  await converged('the first routes', 2);
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('natRoutes follows every event, with no tick', () => {
+  it('stopping a NAT VM removes its routes; starting it brings them back', async () => {
+    await c.wait(await c.instances.stop(await vm('nat-a1b2')));
+    await waitFor('routes to the stopped VM gone', async () => !routeTo('nat-a1b2') && convergenceProblem(stack.emulator, cfg, 1) === undefined, 20_000, 50);
+    await c.wait(await c.instances.start(await vm('nat-a1b2')));
+    await converged('routes back after the start', 2);
+  });
+
+  it('deleting a NAT VM behind the MIG\'s back: routes leave, and return when the MIG has restored it', async () => {
+    const deletesBefore = stack.emulator.router.calls.get('compute.routes.delete') ?? 0;
+    await c.wait(await c.instances.delete(await vm('nat-c3d4')));
+    await waitFor('a route removed', async () => (stack.emulator.router.calls.get('compute.routes.delete') ?? 0) > deletesBefore, 20_000, 50);
+    await converged('routes to the restored VM', 2);
+  });
+
+  it('recreating a NAT VM through the MIG moves its routes to the new instance', async () => {
+    const v = await vm('nat-a1b2');
+    await c.wait(await c.migs.recreateInstances({ ...MIG_REQUEST, regionInstanceGroupManagersRecreateRequestResource: { instances: [`zones/${v.zone}/instances/${v.instance}`] } }));
+    await waitFor('the recreated VM running again', async () => stack.emulator.migs.list(MIG).every((m) => m.currentAction === 'NONE' && m.health === 'HEALTHY'), 20_000, 50);
+    await converged('routes after the recreate', 2);
+  });
+
+  it('resizing the MIG up and down moves the routes', async () => {
+    await c.wait(await c.migs.resize({ ...MIG_REQUEST, size: 3 }));
+    await converged('routes for three NAT VMs', 3);
+    await c.wait(await c.migs.resize({ ...MIG_REQUEST, size: 2 }));
+    await converged('routes for two NAT VMs', 2);
+  });
+
+  it("the MIG's own VM events — project number, beta method names — wake natRoutes by themselves", async () => {
+    stack.emulator.migs.auditVersion = 'beta';
+    try {
+      await c.wait(await c.migs.resize({ ...MIG_REQUEST, size: 3 }));
+      await converged('routes for three NAT VMs', 3);
+      const woke = new RegExp(`beta\\.compute\\.instances\\.insert on projects/${SAMPLE.projectNumber}/zones/`);
+      await waitFor('natRoutes reconciling on the MIG\'s own insert', async () => lines.some((l) => woke.test(l) && !/event ignored/.test(l)), 20_000, 50);
+    } finally {
+      stack.emulator.migs.auditVersion = 'v1';
+    }
+    expect(stack.emulator.audit.entries.some((e) => e.protoPayload.authenticationInfo.principalEmail === `${SAMPLE.projectNumber}@cloudservices.gserviceaccount.com`)).toBe(true);
+  });
+});
