@@ -14,6 +14,7 @@ import { AuditLog } from './events/audit-log.js';
 import { Operations } from './compute/operations.js';
 import type { ComputeContext } from './compute/context.js';
 import { registerNetworks } from './compute/networks.js';
+import { registerNetworkDelete } from './compute/network-delete.js';
 import { registerRoutes } from './compute/routes.js';
 import { registerInstances } from './compute/instances.js';
 import { Migs } from './compute/migs.js';
@@ -93,6 +94,7 @@ export class Emulator {
     this.router.addHook(this.faults.hook);
     this.operations.register(this.router);
     registerNetworks(this.router, this.compute);
+    registerNetworkDelete(this.router, this.compute);
     registerRoutes(this.router, this.compute);
     registerInstances(this.router, this.compute);
     this.migs.register(this.router);
