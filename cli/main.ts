@@ -100,6 +100,19 @@ program
   });
 
 program
+  .command('teardown')
+  .description('remove the routes and PSA ranges netreflex created (so terraform destroy can delete the network); shows them without --yes')
+  .option('--yes', 'remove them')
+  .option('--force', 'drop PSA ranges from the connection even while a producer (a Vertex job) still uses them')
+  .option('--json', 'machine-readable output')
+  .action(async (options: { yes?: boolean; force?: boolean; json?: boolean }) => {
+    const { teardownCommand } = await import('./commands/teardown.js');
+    const result = await teardownCommand(cliEnv(), options);
+    console.log(result.output);
+    process.exitCode = result.exitCode;
+  });
+
+program
   .command('build')
   .description('bundle the functions for deployment into dist/functions (npm run build, gcp-build)')
   .action(async () => {

@@ -26,4 +26,5 @@ resource "google_compute_security_policy" "inference" {
   lifecycle {
     ignore_changes = [rule]
   }
+  depends_on = [google_project_service.enabled]
 }

@@ -24,6 +24,7 @@ resource "google_storage_bucket" "config" {
       type = "Delete"
     }
   }
+  depends_on = [google_project_service.enabled]
 }
 
 # Claims are only needed while a request can still be redelivered (Eventarc keeps messages 24 h);
@@ -43,6 +44,7 @@ resource "google_storage_bucket" "requests" {
       type = "Delete"
     }
   }
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_storage_bucket" "source" {
@@ -52,4 +54,6 @@ resource "google_storage_bucket" "source" {
   public_access_prevention    = "enforced"
   force_destroy               = true
   labels                      = var.labels
+
+  depends_on = [google_project_service.enabled]
 }

@@ -50,21 +50,29 @@ locals {
 resource "google_pubsub_topic" "tick" {
   name   = "${var.prefix}-tick"
   labels = var.labels
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_pubsub_topic" "route_results" {
   name   = "${var.prefix}-route-results"
   labels = var.labels
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_pubsub_topic" "pipeline_requests" {
   name   = "${var.prefix}-pipeline-requests"
   labels = var.labels
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_pubsub_topic" "pipeline_replies" {
   name   = "${var.prefix}-pipeline-replies"
   labels = var.labels
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_cloud_scheduler_job" "tick" {
@@ -109,7 +117,7 @@ resource "google_eventarc_trigger" "nat_audit" {
       region  = var.region
     }
   }
-  depends_on = [google_project_iam_member.eventarc_receiver]
+  depends_on = [google_project_iam_member.eventarc_receiver, time_sleep.service_agents]
 }
 
 resource "google_eventarc_trigger" "tick" {
@@ -133,6 +141,7 @@ resource "google_eventarc_trigger" "tick" {
       region  = var.region
     }
   }
+  depends_on = [time_sleep.service_agents]
 }
 
 resource "google_eventarc_trigger" "allowlist_finalized" {
@@ -154,7 +163,7 @@ resource "google_eventarc_trigger" "allowlist_finalized" {
       region  = var.region
     }
   }
-  depends_on = [google_project_iam_member.eventarc_receiver, google_project_iam_member.gcs_agent_publisher]
+  depends_on = [google_project_iam_member.eventarc_receiver, google_project_iam_member.gcs_agent_publisher, time_sleep.service_agents]
 }
 
 resource "google_eventarc_trigger" "pipeline_requests" {
@@ -177,4 +186,5 @@ resource "google_eventarc_trigger" "pipeline_requests" {
       region  = var.region
     }
   }
+  depends_on = [time_sleep.service_agents]
 }

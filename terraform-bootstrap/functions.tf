@@ -155,8 +155,9 @@ resource "google_cloudfunctions2_function" "default" {
   description = each.value.description
   labels      = var.labels
   build_config {
-    runtime     = "nodejs20"
-    entry_point = each.key
+    runtime         = "nodejs20"
+    entry_point     = each.key
+    service_account = google_service_account.build.id
     source {
       storage_source {
         bucket = google_storage_bucket.source.name
@@ -173,4 +174,7 @@ resource "google_cloudfunctions2_function" "default" {
     service_account_email          = google_service_account.function[each.key].email
     environment_variables          = each.value.env
   }
+  # Built by the dedicated build account (project.tf), once it holds its roles; destroyed before
+  # the teardown of what the functions made (teardown.tf), so nothing recreates it meanwhile.
+  depends_on = [google_project_iam_member.build, google_storage_bucket_iam_member.build_source, terraform_data.teardown]
 }

@@ -105,6 +105,8 @@ resource "google_service_account" "function" {
   account_id   = "${var.prefix}-${each.value.name}"
   display_name = "netreflex ${each.key} function"
   description  = each.value.description
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_project_iam_custom_role" "function" {
@@ -113,6 +115,8 @@ resource "google_project_iam_custom_role" "function" {
   title       = "netreflex ${each.key}"
   description = "Exactly the permissions of the API methods netreflex ${each.key} calls."
   permissions = each.value
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_project_iam_member" "function" {
@@ -125,6 +129,8 @@ resource "google_project_iam_member" "function" {
 resource "google_service_account" "workflow" {
   account_id   = "${var.prefix}-workflow"
   display_name = "netreflex vertex-pipeline-run workflow"
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_project_iam_custom_role" "workflow" {
@@ -132,6 +138,8 @@ resource "google_project_iam_custom_role" "workflow" {
   title       = "netreflex workflow"
   description = "Exactly the permissions the vertex-pipeline-run workflow's connector calls need."
   permissions = local.workflow_permissions
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_project_iam_member" "workflow" {
@@ -151,6 +159,8 @@ resource "google_service_account_iam_member" "workflow_acts_as_pipeline" {
 resource "google_service_account" "eventarc" {
   account_id   = "${var.prefix}-eventarc"
   display_name = "netreflex Eventarc triggers"
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_project_iam_member" "eventarc_receiver" {
@@ -162,6 +172,8 @@ resource "google_project_iam_member" "eventarc_receiver" {
 # Cloud Storage publishes the config bucket's object events to Pub/Sub for Eventarc.
 data "google_storage_project_service_account" "gcs" {
   project = var.project_id
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_project_iam_member" "gcs_agent_publisher" {

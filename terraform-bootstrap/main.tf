@@ -2,6 +2,8 @@
 
 data "google_project" "this" {
   project_id = var.project_id
+
+  depends_on = [google_project_service.enabled]
 }
 
 locals {

@@ -86,6 +86,8 @@ resource "google_logging_metric" "netreflex" {
     }
   }
   label_extractors = each.value.labels
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_monitoring_alert_policy" "routes_degraded" {

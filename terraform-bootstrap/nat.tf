@@ -7,6 +7,8 @@
 resource "google_service_account" "nat_vm" {
   account_id   = "${var.prefix}-nat-vm"
   display_name = "netreflex NAT VMs (logs and metrics only)"
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_project_iam_member" "nat_vm" {
@@ -69,6 +71,7 @@ resource "google_compute_health_check" "nat" {
   tcp_health_check {
     port = var.nat_health_check_port
   }
+  depends_on = [google_project_service.enabled]
 }
 
 # peeringRanges publishes new PSA ranges in the MIG's all-instances metadata; Terraform leaves that
@@ -144,6 +147,8 @@ resource "google_compute_address" "nat" {
   address_type = "EXTERNAL"
   network_tier = "PREMIUM"
   labels       = var.labels
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_compute_router" "nat" {

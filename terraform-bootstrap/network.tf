@@ -6,6 +6,8 @@ resource "google_compute_network" "vpc_a" {
   name                    = var.vpc_a_name
   auto_create_subnetworks = false
   routing_mode            = "REGIONAL"
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_compute_subnetwork" "subnet_a" {
@@ -20,6 +22,8 @@ resource "google_compute_network" "vpc_b" {
   name                    = var.vpc_b_name
   auto_create_subnetworks = false
   routing_mode            = "REGIONAL"
+
+  depends_on = [google_project_service.enabled]
 }
 
 resource "google_compute_subnetwork" "subnet_b" {

@@ -14,13 +14,20 @@ resource "google_compute_global_address" "psa" {
 
 # peeringRanges patches reserved_peering_ranges with every range it allocates (never dropping one);
 # Terraform sets the initial list and then leaves it to the function instead of shrinking it back.
+#
+# deletion_policy ABANDON: Service Networking refuses to delete a connection a producer still
+# holds (Vertex AI keeps its tenant resources for a while after the last job), which would fail
+# every destroy; abandoned, the peering goes with the network
+# (https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/service_networking_connection).
 resource "google_service_networking_connection" "psa" {
   network                 = google_compute_network.vpc_a.id
   service                 = "servicenetworking.googleapis.com"
   reserved_peering_ranges = [for a in google_compute_global_address.psa : a.name]
+  deletion_policy         = "ABANDON"
   lifecycle {
     ignore_changes = [reserved_peering_ranges]
   }
+  depends_on = [time_sleep.service_agents]
 }
 
 # Untagged custom routes cross the peering only with export on. natRoutes ensures the same setting

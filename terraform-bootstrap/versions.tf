@@ -16,6 +16,10 @@ terraform {
       source  = "hashicorp/google-beta"
       version = ">= 6.14.0, < 7.0.0"
     }
+    time = {
+      source  = "hashicorp/time"
+      version = ">= 0.11.0, < 1.0.0" # time_sleep: waits for service agents' roles (project.tf)
+    }
   }
 }
 

@@ -26,3 +26,9 @@ export async function insertPeeringRange(t: Transport, project: string, range: {
   const op = await t.request<ComputeOperation>({ service: 'compute', method: 'POST', path: base(project), body });
   await waitOperation(t, op);
 }
+
+/** Releases a global address and waits until it is gone. */
+export async function deleteGlobalAddress(t: Transport, project: string, name: string): Promise<void> {
+  const op = await t.request<ComputeOperation>({ service: 'compute', method: 'DELETE', path: `${base(project)}/${name}` });
+  await waitOperation(t, op);
+}

@@ -37,6 +37,7 @@ export const API_PERMISSIONS = {
   'compute.globalAddresses.list': ['compute.globalAddresses.list'],
   'compute.globalAddresses.get': ['compute.globalAddresses.get'],
   'compute.globalAddresses.insert': ['compute.globalAddresses.createInternal', 'compute.networks.use'],
+  'compute.globalAddresses.delete': ['compute.globalAddresses.delete', 'compute.globalAddresses.deleteInternal'],
   'compute.firewalls.get': ['compute.firewalls.get'],
   'compute.firewalls.patch': ['compute.firewalls.update', 'compute.networks.updatePolicy'],
   'compute.subnetworks.get': ['compute.subnetworks.get'],

@@ -31,9 +31,12 @@ export async function getConnection(t: Transport, network: string): Promise<Conn
   return res.connections?.find((c) => c.service === undefined || c.service.endsWith('servicenetworking.googleapis.com')) ?? null;
 }
 
-/** Replaces the reserved ranges (the full list: a missing name releases that range). */
-export async function patchReservedRanges(t: Transport, network: string, reservedPeeringRanges: readonly string[]): Promise<void> {
-  const op = await t.request<SnOperation>({ service: 'servicenetworking', method: 'PATCH', path: `${BASE}/-`, query: { updateMask: 'reservedPeeringRanges', force: false }, body: { network, reservedPeeringRanges } });
+/**
+ * Replaces the reserved ranges (the full list: a missing name releases that range). Dropping a
+ * range a producer still uses is refused unless `force` (then the producer loses it).
+ */
+export async function patchReservedRanges(t: Transport, network: string, reservedPeeringRanges: readonly string[], options: { force?: boolean } = {}): Promise<void> {
+  const op = await t.request<SnOperation>({ service: 'servicenetworking', method: 'PATCH', path: `${BASE}/-`, query: { updateMask: 'reservedPeeringRanges', force: options.force === true }, body: { network, reservedPeeringRanges } });
   await waitSnOperation(t, op);
 }
 

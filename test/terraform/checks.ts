@@ -53,6 +53,8 @@ export const referencesResolve: Check = async (m) => {
       if (section === 'terraform') continue;
       for (const { path, value: s } of strings(value)) {
         if (!s.includes('${') || /\.lifecycle\[0\]\.ignore_changes/.test(path)) continue;
+        // Meta-arguments that name things, not values: `provider = google-beta`, a provisioner's `when = destroy`.
+        if (/\.provider$/.test(path) || /\.provisioner\.[\w-]+\[\d+\]\.when$/.test(path)) continue;
         if (section === 'variable' && /^[\w-]+\[0\]\.type$/.test(path)) continue; // type constraints, not references
         for (const ref of await references(s)) {
           const parts = ref.split('.');
