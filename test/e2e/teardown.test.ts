@@ -11,7 +11,7 @@ import { startStack, type Stack } from '../../emulator/stack.js';
 import { SAMPLE } from '../../emulator/topology.js';
 import { cliEnv } from '../../cli/env.js';
 import { teardownCommand } from '../../cli/commands/teardown.js';
-import { computeClients, PROJECT, type ComputeClients } from '../helpers/compute.js';
+import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 
 let stack: Stack;
 let c: ComputeClients;
@@ -31,14 +31,23 @@ function usersOfVpcA(): string[] {
   return out.sort();
 }
 
-/** What `terraform destroy` removes before the network: its own resources on it; answers an undo. */
-function destroyTerraformMade(): () => void {
-  const removed = terraformMade.map((path) => {
+/**
+ * What `terraform destroy` removes before the network: its own resources on it (the NAT MIG first,
+ * so it does not recreate the VMs it loses); answers an undo for everything but the VMs.
+ */
+async function destroyTerraformMade(options: { keepVms?: boolean } = {}): Promise<() => void> {
+  const vm = (path: string) => /\/instances\//.test(path);
+  if (!options.keepVms) {
+    const ref = { project: PROJECT, region: REGION, name: SAMPLE.nat.mig };
+    stack.emulator.migs.abandonInstances(ref, stack.emulator.migs.list(ref).map((m) => m.name));
+    await waitFor('the MIG to let go of its VMs', async () => stack.emulator.migs.list(ref).length === 0);
+  }
+  const removed = terraformMade.filter((p) => !(options.keepVms && vm(p))).map((path) => {
     const i = path.lastIndexOf('/');
     const [col, name] = [path.slice(0, i), path.slice(i + 1)];
-    return { col, resource: stack.emulator.store.remove(col, name)! };
+    return { col, resource: stack.emulator.store.remove(col, name) };
   });
-  return () => removed.forEach(({ col, resource }) => stack.emulator.store.insert(col, resource));
+  return () => removed.forEach(({ col, resource }) => resource && stack.emulator.store.insert(col, resource));
 }
 
 async function deleteNetwork(): Promise<{ ok: boolean; error?: string }> {
@@ -56,6 +65,12 @@ beforeAll(async () => {
   terraformMade = usersOfVpcA();
   expect((await fetch(stack.functions.get('natRoutesSync')!.url, { method: 'POST' })).status).toBe(200);
   expect((await fetch(stack.functions.get('peeringRanges')!.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parallelJobs: 40, nodesPerJob: 8 }) })).status).toBe(200);
+  // The new range's return path rolls out to the NAT VMs (a MIG update); let it finish, so the MIG
+  // does not bring an instance back while the test plays terraform destroy.
+  await waitFor('the NAT MIG to settle', async () => {
+    const [mis] = await c.migs.listManagedInstances({ project: PROJECT, region: REGION, instanceGroupManager: SAMPLE.nat.mig });
+    return mis.length === 2 && mis.every((mi) => String(mi.currentAction) === 'NONE');
+  }, 30_000);
 }, 60_000);
 afterAll(() => stack?.stop());
 
@@ -72,7 +87,8 @@ describe('netreflex teardown', () => {
   });
 
   it('those resources are what blocks deleting the network once Terraform removed its own', async () => {
-    const undo = destroyTerraformMade();
+    // Routes are checked first, so the NAT VMs (still there) do not hide what blocks.
+    const undo = await destroyTerraformMade({ keepVms: true });
     const attempt = await deleteNetwork();
     undo();
     expect(attempt.ok).toBe(false);
@@ -89,7 +105,7 @@ describe('netreflex teardown', () => {
     expect(report.remaining).toMatchObject({ routes: [], addresses: [] });
     expect(report.plan.foreign).toEqual(['route hand-made']);
     expect(usersOfVpcA()).toEqual([...terraformMade, `projects/${PROJECT}/global/routes/hand-made`].sort());
-    destroyTerraformMade();
+    await destroyTerraformMade();
     const blocked = await deleteNetwork();
     expect(blocked.error).toMatch(/is already being used by 'projects\/netreflex-demo\/global\/routes\/hand-made'/);
     await c.wait(await c.routes.delete({ project: PROJECT, route: 'hand-made' }));
