@@ -32,7 +32,6 @@ import { registerRouters } from './compute/routers.js';
 import { registerAddresses } from './compute/addresses.js';
 import { LocalWorkflows } from './workflows/local.js';
 import { registerWorkflowsRest } from './workflows/rest.js';
-import { SAMPLE } from './topology.js';
 import { createServiceNetworking, type ServiceNetworking } from './servicenetworking/index.js';
 import { registerFirewalls } from './compute/firewalls.js';
 import { VertexAi } from './vertex/index.js';
@@ -75,7 +74,7 @@ export class Emulator {
   readonly topics = new Topics(this.events);
   readonly subscriptions = new Subscriptions(this.topics);
   readonly storage = new CloudStorage(this.events, (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'));
-  readonly workflows = new LocalWorkflows({ baseUrl: () => this.url, projectNumber: SAMPLE.projectNumber });
+  readonly workflows = new LocalWorkflows({ baseUrl: () => this.url, projectNumber: (project) => String(this.store.get('projects', project)?.projectNumber ?? '0') });
   private server?: Server;
   private pubsub?: PubsubServer;
   private readonly pubsubPortWanted: number;

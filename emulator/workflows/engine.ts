@@ -47,8 +47,8 @@ export interface Execution {
 
 export interface EngineDeps extends Omit<RunDeps, 'signal' | 'history' | 'env'> {
   clock?: Clock;
-  /** Project number `sys.get_env("GOOGLE_CLOUD_PROJECT_NUMBER")` answers. */
-  projectNumber?: string;
+  /** Project number `sys.get_env("GOOGLE_CLOUD_PROJECT_NUMBER")` answers: fixed, or looked up by project id. */
+  projectNumber?: string | ((project: string) => string);
   newExecutionId?: () => string;
 }
 
@@ -173,7 +173,7 @@ export class WorkflowsEngine {
     return {
       ...resource.userEnvVars,
       GOOGLE_CLOUD_PROJECT_ID: project,
-      GOOGLE_CLOUD_PROJECT_NUMBER: this.deps.projectNumber ?? '0',
+      GOOGLE_CLOUD_PROJECT_NUMBER: typeof this.deps.projectNumber === 'function' ? this.deps.projectNumber(project) : (this.deps.projectNumber ?? '0'),
       GOOGLE_CLOUD_LOCATION: location,
       GOOGLE_CLOUD_WORKFLOW_ID: workflow,
       GOOGLE_CLOUD_WORKFLOW_REVISION_ID: resource.revisionId,

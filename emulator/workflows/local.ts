@@ -13,7 +13,8 @@ import { ScaledClock } from './scaled-clock.js';
 export interface LocalWorkflowsOptions {
   /** Base URL of the emulator, read when a connector runs. */
   baseUrl: () => string;
-  projectNumber: string;
+  /** The project number of a project id (what GOOGLE_CLOUD_PROJECT_NUMBER answers). */
+  projectNumber: string | ((project: string) => string);
   /** Wall-clock share of every workflow wait (1 = real time; tests use ~0.001). */
   timeScale?: number;
   log?: (entry: LogEntry & { execution?: string }) => void;
