@@ -36,6 +36,9 @@ import { createServiceNetworking, type ServiceNetworking } from './servicenetwor
 import { registerFirewalls } from './compute/firewalls.js';
 import { VertexAi } from './vertex/index.js';
 import { Timers } from './timers.js';
+import { Iam } from './iam/policy.js';
+import { authorize, type CheckRecord } from './iam/enforce.js';
+import { registerIamControl } from './iam/control.js';
 import { natUpdatePolicy as natUpdatePolicyFromTerraform } from './terraform/nat-policy.js';
 
 export interface EmulatorOptions {
@@ -66,6 +69,10 @@ export class Emulator {
   readonly settings: Settings;
   /** Every pending timer of this emulator, cancelled by `close()`. */
   readonly timers = new Timers();
+  /** IAM in force on every Google API call (emulator/iam/); no token = the project owner. */
+  readonly iam = new Iam();
+  /** Every permission check IAM made, in order. */
+  readonly iamChecks: CheckRecord[] = [];
   readonly operations: Operations;
   readonly compute: ComputeContext;
   readonly migs: Migs;
@@ -91,6 +98,10 @@ export class Emulator {
     this.compute = { store: this.store, settings: this.settings, operations: this.operations, audit: this.audit, timers: this.timers };
     this.migs = new Migs(this.compute);
     this.router.addHook(this.faults.hook);
+    this.router.addHook(async (methodId, req) => {
+      authorize(this.iamContext(), methodId, req);
+      return 'continue';
+    });
     this.operations.register(this.router);
     registerNetworks(this.router, this.compute);
     registerNetworkDelete(this.router, this.compute);
@@ -106,10 +117,22 @@ export class Emulator {
     this.vertex.register(this.router);
     registerStorage(this.router, this.storage);
     registerControl(this.router, this);
+    registerIamControl(this.router, this.iam, this.iamChecks);
     registerWorkflowsRest(this.router, this.workflows.engine);
     registerPubsubRest(this.router, this.topics);
     if (options.seed !== false) seedCompute(this.store, this.migs, options.natInstances, options.natUpdatePolicy ?? undefined);
     if (options.seed !== false) seedStorage(this.storage);
+  }
+
+  private iamContext() {
+    const projects = () => this.store.list('projects') as { name: string; projectNumber?: string }[];
+    return {
+      iam: this.iam,
+      projectOfBucket: (bucket: string) => this.storage.projectOf(bucket),
+      projectId: (idOrNumber: string) => projects().find((p) => String(p.projectNumber) === idOrNumber)?.name ?? idOrNumber,
+      defaultProject: () => projects()[0]?.name,
+      record: (r: CheckRecord) => void this.iamChecks.push(r),
+    };
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<this> {

@@ -99,6 +99,12 @@ export class CloudStorage {
     return publicBucket(bucket);
   }
 
+  /** The project a bucket belongs to (IAM inherits project bindings through it). */
+  projectOf(name: string): string | undefined {
+    const project = this.buckets.get(name)?.project;
+    return typeof project === 'string' ? project : undefined;
+  }
+
   listBuckets(project: string): Bucket[] {
     return [...this.buckets.values()].filter((b) => b.project === project).sort(byName).map(publicBucket);
   }

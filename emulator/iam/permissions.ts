@@ -1,0 +1,123 @@
+/**
+ * Which permissions a call needs, on which resource. The lists are Google's own (data/methods.json,
+ * the permissions Google's REST reference names for each method); where Google names alternatives
+ * ("authorization requires one or more of the following IAM permissions", the Compute reference's
+ * wording), the one that applies to the request is chosen below, with the page that says so.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Request } from '../http.js';
+
+const METHODS = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'data', 'methods.json'), 'utf8')) as Record<string, string[]>;
+
+export interface Requirement {
+  permission: string;
+  /** The resource the permission is checked on, as Google names it in its error (`projects/p/global/routes/r`). */
+  resource: string;
+}
+
+/**
+ * The emulator registers Vertex AI under short ids (`aiplatform.pipelineJobs.create`); Google's
+ * discovery id has the full resource path (`aiplatform.projects.locations.pipelineJobs.create`).
+ */
+export function discoveryId(methodId: string): string {
+  return methodId.startsWith('aiplatform.') && !methodId.startsWith('aiplatform.projects.') ? methodId.replace('aiplatform.', 'aiplatform.projects.locations.') : methodId;
+}
+
+type Rule = (req: Request, resource: string) => Requirement[];
+
+const on = (resource: string, ...permissions: string[]): Requirement[] => permissions.map((permission) => ({ permission, resource }));
+
+/**
+ * Methods whose Google list is empty, or lists alternatives of which one applies.
+ * - globalAddresses: an INTERNAL address (the PSA ranges are `addressType: INTERNAL`, purpose
+ *   VPC_PEERING) needs createInternal/deleteInternal, an external one create/delete
+ *   (https://cloud.google.com/compute/docs/access/iam: "compute.globalAddresses.createInternal —
+ *   reserve an internal global address").
+ * - Service Networking connections: the REST reference names no permission; creating or changing a
+ *   private connection is servicenetworking.services.addPeering, the peering permission of
+ *   roles/servicenetworking.networksAdmin and roles/compute.networkAdmin, the roles
+ *   https://cloud.google.com/vpc/docs/configure-private-services-access#permissions says manage
+ *   private connections.
+ * - Cloud Storage: storage.objects.getIamPolicy / buckets.getIamPolicy only for `projection=full`
+ *   (the ACLs are part of the answer), storage.objects.setIamPolicy only when the patch sets `acl`,
+ *   storage.objects.delete on insert only to overwrite an existing object
+ *   (https://cloud.google.com/storage/docs/access-control/iam-json).
+ */
+const RULES: Record<string, Rule> = {
+  'compute.globalAddresses.insert': (r, res) => on(res, (r.body as { addressType?: string } | undefined)?.addressType === 'INTERNAL' ? 'compute.globalAddresses.createInternal' : 'compute.globalAddresses.create'),
+  'servicenetworking.services.connections.create': (_r, res) => on(res, 'servicenetworking.services.addPeering'),
+  'servicenetworking.services.connections.patch': (_r, res) => on(res, 'servicenetworking.services.addPeering'),
+  'storage.objects.get': (r, res) => on(res, 'storage.objects.get', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : [])),
+  'storage.objects.list': (r, res) => on(res, 'storage.objects.list', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : [])),
+  'storage.buckets.get': (r, res) => on(res, 'storage.buckets.get', ...(r.query.get('projection') === 'full' ? ['storage.buckets.getIamPolicy'] : [])),
+  'storage.buckets.list': (r, res) => on(res, 'storage.buckets.list', ...(r.query.get('projection') === 'full' ? ['storage.buckets.getIamPolicy'] : [])),
+  'storage.objects.insert': (_r, res) => on(res, 'storage.objects.create'),
+  'storage.objects.patch': (r, res) => on(res, 'storage.objects.update', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : []), ...((r.body as { acl?: unknown } | undefined)?.acl !== undefined ? ['storage.objects.setIamPolicy'] : [])),
+};
+
+/** The permissions `methodId` needs for this request; undefined when Google's data has no entry. */
+export function requirements(methodId: string, req: Request): Requirement[] | undefined {
+  const resource = resourceOf(methodId, req);
+  const rule = RULES[methodId];
+  if (rule) return rule(req, resource);
+  const listed = METHODS[discoveryId(methodId)];
+  if (!listed || listed.length === 0) return undefined;
+  return on(resource, ...listed);
+}
+
+/** Every method id the data or the rules above cover, for the test that each served method has one. */
+export function coveredMethods(): Set<string> {
+  return new Set([...Object.keys(RULES), ...Object.entries(METHODS).filter(([, v]) => v.length).map(([k]) => k)]);
+}
+
+/**
+ * The resource a call acts on, named as Google's errors name it: the item for get/patch/delete and
+ * custom verbs, the new item for insert (`…/routes/<body.name>`), the parent for list.
+ */
+export function resourceOf(methodId: string, req: Request): string {
+  const compute = /^\/compute\/(?:v1|beta)\/(.*)$/.exec(req.path);
+  if (compute) return computeResource(methodId, compute[1]!, req);
+  const storage = /^\/(?:upload\/|download\/)?storage\/v1\/b(?:\/([^/]+))?(?:\/o(?:\/(.+))?)?/.exec(req.path);
+  if (storage) {
+    const [, bucket, object] = storage;
+    if (!bucket) return `projects/${req.query.get('project') ?? '_'}`;
+    const name = object ?? req.query.get('name') ?? (req.body as { name?: string } | undefined)?.name;
+    return name ? `projects/_/buckets/${bucket}/objects/${name}` : `projects/_/buckets/${bucket}`;
+  }
+  const path = req.path.replace(/^\/v1(?:beta1)?\//, '').replace(/:[A-Za-z]+$/, '');
+  if (/\.(create|list)$/.test(methodId)) return path.split('/').slice(0, -1).join('/') || path;
+  return path;
+}
+
+function computeResource(methodId: string, rest: string, req: Request): string {
+  const segs = rest.split('/');
+  const scope = segs[2] === 'global' ? 3 : segs[2] === 'regions' || segs[2] === 'zones' ? 4 : 2;
+  const base = segs.slice(0, scope).join('/');
+  const tail = segs.slice(scope);
+  if (tail.length === 1) {
+    if (methodId.endsWith('.insert')) {
+      const name = (req.body as { name?: string } | undefined)?.name;
+      return name ? `${base}/${tail[0]}/${name}` : `${base}/${tail[0]}`;
+    }
+    return segs.slice(0, 2).join('/');
+  }
+  return [base, ...tail.slice(0, 2)].join('/');
+}
+
+/** The resource's ancestors up to its project, nearest first (`projectOfBucket` resolves `projects/_`). */
+export function ancestorsOf(resource: string, projectOfBucket: (bucket: string) => string | undefined, projectId: (idOrNumber: string) => string): string[] {
+  const segs = resource.split('/');
+  if (segs[0] !== 'projects' || segs.length < 2) return [];
+  if (segs[1] === '_' && segs[2] === 'buckets' && segs[3]) {
+    const project = projectOfBucket(segs[3]);
+    const bucket = `projects/_/buckets/${segs[3]}`;
+    return [...(resource === bucket ? [] : [bucket]), ...(project ? [`projects/${project}`] : [])];
+  }
+  const project = `projects/${projectId(segs[1]!)}`;
+  const out: string[] = [];
+  for (let i = segs.length - 2; i >= 2; i -= 2) out.push(segs.slice(0, i).join('/'));
+  if (!out.includes(project)) out.push(project);
+  return out.filter((a) => a !== resource);
+}
