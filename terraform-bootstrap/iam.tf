@@ -18,6 +18,7 @@ locals {
       "compute.networks.updatePolicy",
       "compute.routes.create",
       "compute.routes.delete",
+      "compute.routes.get",
       "compute.routes.list",
       "pubsub.topics.publish",
     ]
@@ -32,6 +33,7 @@ locals {
       "compute.networks.updatePolicy",
       "compute.routes.create",
       "compute.routes.delete",
+      "compute.routes.get",
       "compute.routes.list",
     ]
     armorAllowlist = [

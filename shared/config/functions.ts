@@ -30,7 +30,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     signatureType: 'cloudevent',
     env: natRoutesEnv,
     calls: [
-      'compute.routes.list', 'compute.routes.insert', 'compute.routes.delete', 'compute.globalOperations.wait',
+      'compute.routes.list', 'compute.routes.insert', 'compute.routes.get', 'compute.routes.delete', 'compute.globalOperations.wait',
       'compute.networks.get', 'compute.networks.updatePeering', 'compute.networks.listPeeringRoutes',
       'compute.regionInstanceGroupManagers.listManagedInstances', 'compute.instances.get', 'pubsub.topics.publish',
     ],
@@ -41,7 +41,7 @@ export const FUNCTIONS: FunctionSpec[] = [
     signatureType: 'http',
     env: natRoutesEnv,
     calls: [
-      'compute.routes.list', 'compute.routes.insert', 'compute.routes.delete', 'compute.globalOperations.wait',
+      'compute.routes.list', 'compute.routes.insert', 'compute.routes.get', 'compute.routes.delete', 'compute.globalOperations.wait',
       'compute.networks.get', 'compute.networks.updatePeering', 'compute.networks.listPeeringRoutes',
       'compute.regionInstanceGroupManagers.listManagedInstances', 'compute.instances.get',
     ],

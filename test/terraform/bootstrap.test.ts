@@ -132,6 +132,18 @@ describe('each check catches a planted mistake', () => {
     expect(documented).toEqual([]);
   });
 
+  it('permissionsExist: a misspelt permission in a function role and in the workflow role', async () => {
+    const problems = await planted(CHECKS.permissionsExist, (m) => {
+      natRoutesPermissions(m).push('compute.routes.lists');
+      const block = (file(m, 'iam.tf').json.locals as JsonObject[]).find((l) => 'workflow_permissions' in l);
+      (block?.workflow_permissions as string[]).push('aiplatform.pipelineJob.create');
+    });
+    expect(problems).toEqual([
+      expect.stringContaining('google_project_iam_custom_role.function["natRoutes"]: "compute.routes.lists" is not a Google Cloud permission'),
+      expect.stringContaining('google_project_iam_custom_role.workflow: "aiplatform.pipelineJob.create" is not a Google Cloud permission'),
+    ]);
+  });
+
   it('noPublicPrincipals: an invoker binding for allUsers', async () => {
     const problems = await planted(CHECKS.noPublicPrincipals, (m) => {
       resource(m, 'iam.tf', 'google_cloud_run_v2_service_iam_member', 'invoker').member = 'allUsers';

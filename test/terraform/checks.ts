@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { type Json, type TfModule, blocks, instances, isObject, locals, named, references, resolve, strings, sub } from '../../emulator/terraform/reader.js';
 import { renderOutputsTable, renderVariablesTable, tableIn } from './readme-tables.js';
+import { knownPermissions } from '../../emulator/iam/policy.js';
 
 /** A function as the TypeScript code describes it (shared/config/functions.ts). */
 export interface RegistryFunction {
@@ -183,6 +184,24 @@ export const permissionsMatchCalls: Check = (m, ctx) => {
   return problems;
 };
 
+/**
+ * Every permission a custom role lists exists in Google Cloud (emulator/iam/data/permissions.txt,
+ * Google's predefined roles): IAM refuses a custom role naming one that does not, so a typo would
+ * fail the first `terraform apply` instead of here.
+ */
+export const permissionsExist: Check = (m) => {
+  const problems: string[] = [];
+  for (const { block: b, key, value } of instances(m, 'google_project_iam_custom_role')) {
+    const granted = resolve(m, b.body.permissions, key, value);
+    const where = `${b.file}: ${b.type}.${b.name}${key ? `["${key}"]` : ''}`;
+    if (!Array.isArray(granted)) { problems.push(`${where}: permissions are not a literal list, so they cannot be checked`); continue; }
+    for (const p of granted) {
+      if (typeof p !== 'string' || !knownPermissions().has(p)) problems.push(`${where}: "${String(p)}" is not a Google Cloud permission (not in emulator/iam/data/permissions.txt); check its spelling in Google's role reference`);
+    }
+  }
+  return problems;
+};
+
 /** No binding anywhere names allUsers or allAuthenticatedUsers. */
 export const noPublicPrincipals: Check = (m) =>
   m.files.flatMap((f) =>
@@ -308,7 +327,7 @@ export const workflowEnvSet: Check = (m, ctx) => {
 };
 
 export const CHECKS = {
-  referencesResolve, filesExist, functionsMatchRegistry, envMatchesLoader, permissionsMatchCalls, noPublicPrincipals,
+  referencesResolve, filesExist, functionsMatchRegistry, envMatchesLoader, permissionsMatchCalls, permissionsExist, noPublicPrincipals,
   startupScriptFromFile, variablesWellFormed, outputsWellFormed, readmeTablesMatch, armorLeavesAllowRules,
   bucketsPrivate, invokersLimited, workflowEnvSet,
 } satisfies Record<string, Check>;
