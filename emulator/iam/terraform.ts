@@ -13,9 +13,12 @@ import type { Binding, Iam } from './policy.js';
 /** `instances`, plus `for_each = toset([...literal strings])` (each.key = each.value = the string). */
 function instancesOf(m: TfModule, type: string): ReturnType<typeof instances> {
   return instances(m, type).flatMap((i) => {
-    const set = typeof i.block.body.for_each === 'string' ? /^\$\{toset\((\[[^\]]*\])\)\}$/.exec(i.block.body.for_each) : null;
-    if (!set || i.key !== undefined) return [i];
-    return (JSON.parse(set[1]!) as string[]).map((k) => ({ block: i.block, key: k, value: k }));
+    const fe = typeof i.block.body.for_each === 'string' ? i.block.body.for_each : '';
+    const literal = /^\$\{toset\((\[[^\]]*\])\)\}$/.exec(fe);
+    const local = /^\$\{toset\(local\.([\w-]+)\)\}$/.exec(fe);
+    const list = literal ? (JSON.parse(literal[1]!) as Json) : local ? locals(m).get(local[1]!)?.value : undefined;
+    if (!Array.isArray(list) || i.key !== undefined) return [i];
+    return list.filter((k): k is string => typeof k === 'string').map((k) => ({ block: i.block, key: k, value: k }));
   });
 }
 
@@ -103,7 +106,8 @@ export function terraformIam(m: TfModule, overrides: Record<string, Json> = {}):
     for (const { block, key, value } of instancesOf(m, type)) {
       const where = `${block.type}.${block.name}${key ? `["${key}"]` : ''}`;
       const scope = { key, value };
-      if (/\$\{data\./.test(String(block.body.member))) continue; // a Google-managed service agent (a data source) acts for Google, not netreflex
+      // A Google-managed service agent (a data source, or google_project_service_identity) acts for Google, not netreflex.
+      if (/\$\{(?:data\.|google_project_service_identity\.)/.test(String(block.body.member))) continue;
       const member = ev.string(block.body.member, scope, `${where}.member`);
       const resource = type === 'google_project_iam_member' ? `projects/${project}` : ev.string(block.body.service_account_id, scope, `${where}.service_account_id`);
       bindings.push({ member, role: ev.string(block.body.role, scope, `${where}.role`), resource });
