@@ -86,3 +86,16 @@ export function prefixForJobs(jobs: number, nodesPerJob: number): number {
 export function capacityOf(ranges: readonly { prefixLength: number }[], nodesPerJob: number): number {
   return ranges.reduce((sum, range) => sum + jobsPerRange(range.prefixLength, nodesPerJob), 0);
 }
+
+/**
+ * How many blocks of `tier`-sized jobs one other job of `nodes` nodes takes out of a range: a job
+ * of a larger tier takes several (a ≤ 32-node job covers four ≤ 8-node blocks), and a job of a
+ * smaller tier is counted as a whole block of ours, since it may sit in any of them and split it.
+ * That is the safe count for mixed sizes on one range. Above the documented 32 nodes the block keeps
+ * doubling (an extrapolation, as for the local Vertex AI).
+ */
+export function blocksTakenBy(nodes: number, tier: NodeTier): number {
+  let prefix = 22;
+  for (let size = 8; nodes > size; size *= 2) prefix -= 1;
+  return Math.max(1, 2 ** (JOB_BLOCK_PREFIX[tier] - prefix));
+}

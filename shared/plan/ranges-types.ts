@@ -6,15 +6,31 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
-/** What a pipeline run asks for: how many jobs run at once and how big each one is. */
-export const rangeRequest = z.object({
-  parallelJobs: z.number().int('parallelJobs must be a whole number').min(1, 'parallelJobs must be at least 1 (the number of pipeline components that run at the same time)'),
-  nodesPerJob: z.number().int('nodesPerJob must be a whole number').min(1, 'nodesPerJob must be at least 1 (every replica of every worker pool of one job)'),
-  network: z.string().min(1, 'network must name VPC A (e.g. vpc-a)'),
-  region: z.string().min(1, 'region must be set (e.g. asia-northeast1)'),
-  displayName: z.string().optional(),
+/** Google's name pattern for networks (RFC 1035, 1–63 characters), as Compute enforces it. */
+export const NETWORK_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** A region, e.g. asia-northeast1. */
+export const REGION_NAME = /^[a-z]+-[a-z]+[0-9]+$/;
+/** A run id as a label value may carry it (lowercase letters, digits, `-` and `_`, at most 63). */
+export const RUN_ID = /^[a-z0-9][-_a-z0-9]{0,62}$/;
+
+/** `vpc-a`, `projects/p/global/networks/vpc-a` or its full URL → `vpc-a`; anything else as given. */
+const networkName = (v: unknown) => (typeof v === 'string' ? (/(?:^|\/)projects\/[^/]+\/global\/networks\/([^/]+)$/.exec(v)?.[1] ?? v) : v);
+
+/**
+ * What a pipeline run asks for: how many jobs run at once and how big each one is. Strict: an
+ * unknown field, a string where a number or boolean belongs, or a name that is not a Google name
+ * is refused with the pattern it must match (names end up in API paths).
+ */
+export const rangeRequest = z.strictObject({
+  parallelJobs: z.number('parallelJobs must be a number').int('parallelJobs must be a whole number').min(1, 'parallelJobs must be at least 1 (the number of pipeline components that run at the same time)').max(100_000, 'parallelJobs must be at most 100000'),
+  nodesPerJob: z.number('nodesPerJob must be a number').int('nodesPerJob must be a whole number').min(1, 'nodesPerJob must be at least 1 (every replica of every worker pool of one job)'),
+  network: z.preprocess(networkName, z.string('network must be a string').min(1, 'network must name VPC A (e.g. vpc-a)').regex(NETWORK_NAME, `network must be a network name matching ${NETWORK_NAME.source} (or projects/PROJECT/global/networks/NAME)`)),
+  region: z.string('region must be a string').min(1, 'region must be set (e.g. asia-northeast1)').regex(REGION_NAME, `region must match ${REGION_NAME.source} (e.g. asia-northeast1)`),
+  displayName: z.string('displayName must be a string').max(128, 'displayName must be at most 128 characters').optional(),
+  /** The run this preparation is for (the workflow's execution id); its PipelineJob carries it as a label. */
+  runId: z.string('runId must be a string').regex(RUN_ID, `runId must match ${RUN_ID.source}`).optional(),
   /** Concurrent connections the run opens to one destination IP:port; defaults to jobs × nodes. */
-  connectionsPerDestination: z.number().int().min(0).optional(),
+  connectionsPerDestination: z.number('connectionsPerDestination must be a number').int().min(0).optional(),
 });
 export type RangeRequest = z.infer<typeof rangeRequest>;
 
@@ -22,8 +38,21 @@ export type RangeRequest = z.infer<typeof rangeRequest>;
 export function parseRangeRequest(input: unknown): RangeRequest {
   const result = rangeRequest.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`);
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message}`);
   throw new ConfigError('peered ranges: the request is invalid; change these and retry:', problems);
+}
+
+/**
+ * Vertex jobs already running or queued on the network (or prepared for and not started yet):
+ * they share the ranges with this run. `estimated` when netreflex did not start it and can only
+ * count what the API shows of it.
+ */
+export interface ObservedDemand {
+  /** What it is, for the report: a PipelineJob or CustomJob name, or `reservation <runId>`. */
+  source: string;
+  jobs: number;
+  nodesPerJob: number;
+  estimated: boolean;
 }
 
 /** A global address as Compute returns it (`purpose: VPC_PEERING` for PSA allocated ranges). */
@@ -67,6 +96,8 @@ export interface ObservedNetwork {
   exportCustomRoutes: boolean;
   /** `null` when the Cloud NAT could not be read; the port check is then skipped with a warning. */
   nat: ObservedNat | null;
+  /** Other runs on the network that the ranges must hold besides this one (none when absent). */
+  demand?: readonly ObservedDemand[];
 }
 
 /** Configuration of the planner; every field has a default in {@link DEFAULT_RANGE_OPTIONS}. */
@@ -130,12 +161,20 @@ export interface RangePlan {
   /** Pass these as the PipelineJob's `reservedIpRanges`. */
   reservedIpRanges: string[];
   ranges: PlannedRange[];
-  /** Ranges to allocate now (at most one). */
+  /** Ranges to allocate now (fewest first: one when one block fits). */
   allocate: { name: string; cidr: string }[];
   capacity: {
     /** The documented tier the request's node count was rounded up to. */
     nodesPerJobTier: number;
+    /** Jobs of the tier the ranges must hold: this request plus everything else on them. */
     required: number;
+    /** This request's own parallel jobs. */
+    requested: number;
+    /** The other runs on the network, in jobs of this request's tier (a smaller job takes a whole block). */
+    others: number;
+    /** True when some of `others` is an estimate (runs netreflex did not start). */
+    estimated: boolean;
+    demand: ObservedDemand[];
     /** Jobs the ranges already on the connection hold. */
     before: number;
     /** Jobs the ranges hold once the plan is applied. */

@@ -13,20 +13,25 @@
  * |----------------------------------------------------|------------------------------------------------|
  * | capacity ≥ required, all wired                     | no change (plan(x, x) is empty)                |
  * | capacity ≥ required, a range not wired somewhere   | only the missing wiring steps                  |
- * | capacity < required                                | one new range of the minimal size, then wiring |
- * | new range would be larger than every pool          | ConfigError (ask for fewer jobs / wider pool)  |
- * | no free aligned block of that size in the pools    | SafetyError (nothing to apply)                 |
+ * | capacity < required, one free block covers it      | one new range of the minimal size, then wiring |
+ * | capacity < required, no single block covers it     | several aligned blocks, largest first          |
+ * | more than the pools could hold even empty          | ConfigError (ask for fewer jobs / wider pool)  |
+ * | the free blocks of the pools together fall short   | SafetyError naming what is free (nothing done) |
+ *
+ * `required` is this request's jobs plus every other run on the network (`observed.demand`: the
+ * Vertex jobs running or queued there and the runs prepared and not started yet), all counted in
+ * blocks of this request's tier (`blocksTakenBy`): capacity is for all of them together, not per
+ * request — two 40-job runs need 80.
  *
  * Which ranges are Vertex's: `VPC_PEERING` addresses named in `vertexRangeNames` or starting with
  * `namePrefix`. Other PSA ranges (Cloud SQL, Memorystore…) are avoided but never handed to Vertex,
- * because only Vertex's ranges get NAT return routes. A new range's name is derived from its CIDR
- * and allocation is lowest-address-first, so a retry after a failure mid-way sees the address it
+ * because only Vertex's ranges get NAT return routes. A new range's name is derived from its
+ * network and CIDR (ranges-names.ts) and allocation is lowest-address-first, so a retry after a failure mid-way sees the address it
  * created, counts it, and only finishes the wiring: it never allocates twice.
  */
-import { SafetyError, ConfigError } from '../errors.js';
-import { jobsPerRange, nodeTier, prefixForJobs } from './capacity.js';
-import { type Ipv4Block, findFreeBlock, formatIpv4Block } from '../net/ipv4-blocks.js';
-import { type RangeWithBlock, parseObserved, takenBlocks, vertexRanges } from './ranges-observed.js';
+import { blocksTakenBy, nodeTier } from './capacity.js';
+import { vertexRanges } from './ranges-observed.js';
+import { allocateRanges } from './ranges-allocate.js';
 import { wiringChanges } from './ranges-wiring.js';
 import { rangeWarnings } from './ranges-warnings.js';
 import {
@@ -39,6 +44,7 @@ import {
 } from './ranges-types.js';
 
 export * from './ranges-types.js';
+export { rangeName } from './ranges-names.js';
 
 /**
  * Plans what to create and patch so that the run described by `input` has room and a return path.
@@ -49,10 +55,12 @@ export function planRanges(input: RangeRequest, observed: ObservedNetwork, optio
   const request = parseRangeRequest(input);
   const opts: RangePlanOptions = { ...DEFAULT_RANGE_OPTIONS, ...options };
   const tier = nodeTier(request.nodesPerJob);
+  const demand = [...(observed.demand ?? [])];
+  const others = demand.reduce((sum, d) => sum + d.jobs * blocksTakenBy(d.nodesPerJob, tier), 0);
+  const required = request.parallelJobs + others;
   const existing = vertexRanges(observed, opts, request.nodesPerJob);
   const counted = existing.reduce((sum, r) => sum + r.jobs, 0);
-  const shortfall = request.parallelJobs - counted;
-  const added = shortfall > 0 ? [allocateRange(shortfall, request.nodesPerJob, observed, opts)] : [];
+  const added = required > counted ? allocateRanges(required - counted, request.nodesPerJob, request.network, observed, opts) : [];
   const used = [...existing, ...added];
   const connected = new Set(observed.connection?.reservedPeeringRanges ?? []);
   return {
@@ -61,68 +69,15 @@ export function planRanges(input: RangeRequest, observed: ObservedNetwork, optio
     allocate: added.map(({ name, cidr }) => ({ name, cidr })),
     capacity: {
       nodesPerJobTier: tier,
-      required: request.parallelJobs,
+      required,
+      requested: request.parallelJobs,
+      others,
+      estimated: demand.some((d) => d.estimated),
+      demand,
       before: existing.filter((r) => connected.has(r.name)).reduce((sum, r) => sum + r.jobs, 0),
       after: used.reduce((sum, r) => sum + r.jobs, 0),
     },
     changes: wiringChanges(request.network, used, observed, opts),
     warnings: rangeWarnings(request, existing, observed, opts),
   };
-}
-
-/** The deterministic name of the range netreflex allocates for `block`: `netreflex-psa-10-99-0-0-16`. */
-export function rangeName(block: Ipv4Block, namePrefix: string): string {
-  return `${namePrefix}${formatIpv4Block(block).replace(/[./]/g, '-')}`;
-}
-
-/**
- * One new range of the smallest size that covers `shortfall` jobs, at the lowest free aligned
- * address of the first pool that has one. One range rather than several smaller ones keeps the
- * connection, firewall and NAT routes short; a /16 already holds 63 jobs of ≤ 8 nodes.
- */
-function allocateRange(shortfall: number, nodesPerJob: number, observed: ObservedNetwork, opts: RangePlanOptions): RangeWithBlock {
-  const prefix = prefixForJobs(shortfall, nodesPerJob);
-  const pools = parsePools(opts.pools);
-  const fitting = pools.filter((p) => p.prefix <= prefix);
-  if (fitting.length === 0) throw tooLargeError(shortfall, nodesPerJob, prefix, pools);
-  const taken = takenBlocks(observed);
-  for (const pool of fitting) {
-    const block = findFreeBlock(pool, prefix, taken);
-    if (block) return newRange(block, nodesPerJob, observed, opts);
-  }
-  throw new SafetyError(
-    `peered ranges: pool exhausted: no free aligned /${prefix} for ${shortfall} more concurrent jobs of ≤ ${nodeTier(nodesPerJob)} nodes ` +
-      `in ${opts.pools.join(', ')} (every block overlaps an address, subnet, route, peer-imported or reserved range). ` +
-      'Nothing was changed. Widen or add a pool, release an unused range, or ask for fewer parallel jobs.',
-  );
-}
-
-function newRange(block: Ipv4Block, nodesPerJob: number, observed: ObservedNetwork, opts: RangePlanOptions): RangeWithBlock {
-  const name = rangeName(block, opts.namePrefix);
-  const clash = observed.addresses.find((a) => a.name === name);
-  if (clash) {
-    throw new SafetyError(
-      `peered ranges: global address "${name}" exists with ${clash.address}/${clash.prefixLength} (purpose ${clash.purpose ?? 'none'}), ` +
-        `not ${formatIpv4Block(block)} as its name says; rename or delete it, then retry`,
-    );
-  }
-  return { name, cidr: formatIpv4Block(block), jobs: jobsPerRange(block.prefix, nodesPerJob), isNew: true, block };
-}
-
-function parsePools(pools: readonly string[]): Ipv4Block[] {
-  if (pools.length === 0) throw new ConfigError('peered ranges: no allocation pool configured; set at least one IPv4 CIDR such as 10.98.0.0/15');
-  return pools.map((p) => {
-    const block = parseObserved(p, 'allocation pool');
-    if (!block) throw new ConfigError(`allocation pool ${p}: must be IPv4 (PSA ranges for Vertex are IPv4)`);
-    return block;
-  });
-}
-
-function tooLargeError(shortfall: number, nodesPerJob: number, prefix: number, pools: Ipv4Block[]): ConfigError {
-  const largest = Math.min(...pools.map((p) => p.prefix));
-  return new ConfigError(
-    `peered ranges: ${shortfall} more concurrent jobs of ≤ ${nodeTier(nodesPerJob)} nodes need a /${prefix} range, larger than any pool ` +
-      `(the largest, a /${largest}, holds at most ${jobsPerRange(largest, nodesPerJob)} such jobs); ` +
-      'ask for fewer parallel jobs or configure a larger pool',
-  );
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SafetyError } from '../../shared/errors.js';
 import { type Ipv4Block, blockSize, contains, findFreeBlock, formatIpv4Block, overlaps, parseIpv4Block } from '../../shared/net/ipv4-blocks.js';
-import { jobsPerRange } from '../../shared/plan/capacity.js';
+import { jobsPerRange, prefixForJobs } from '../../shared/plan/capacity.js';
 import { planRanges } from '../../shared/plan/ranges.js';
 import { request, sampleObserved } from './fixtures.js';
 
@@ -53,7 +53,7 @@ describe('findFreeBlock properties', () => {
 const POOL = parseIpv4Block('10.98.0.0/15')!;
 
 describe('planRanges allocation properties', () => {
-  it('a new range is aligned, inside the pool, overlaps nothing it was told about, and is minimal', () => {
+  it('new ranges are aligned, inside the pool, disjoint, overlap nothing they were told about; one minimal range whenever one fits', () => {
     fc.assert(
       fc.property(
         fc.array(blockIn(14, 28, POOL.start - 2 ** 17, 2 ** 18), { maxLength: 10 }),
@@ -64,36 +64,41 @@ describe('planRanges allocation properties', () => {
           const observed = sampleObserved({ reservedRanges });
           const told = [...reserved, POOL, parseIpv4Block('10.95.0.0/16')!, parseIpv4Block('10.98.0.0/21')!, parseIpv4Block('198.51.100.64/27')!]
             .filter((b) => b !== POOL);
+          const shortfall = parallelJobs - jobsPerRange(21, nodesPerJob);
+          const single = shortfall > 0 ? prefixForJobs(shortfall, nodesPerJob) : 32;
           let plan;
           try {
             plan = planRanges(request({ parallelJobs, nodesPerJob }), observed);
           } catch (err) {
             if (!(err instanceof SafetyError)) {
-              // too large for the pool: the shortfall needs a block wider than /15
-              expect(String(err)).toMatch(/larger than any pool/);
+              expect(String(err)).toMatch(/could ever hold/);
+              expect(jobsPerRange(POOL.prefix, nodesPerJob)).toBeLessThan(shortfall);
               return;
             }
-            const prefix = Number(/aligned \/(\d+)/.exec(err.message)?.[1]);
-            expect(freeCandidates(POOL, prefix, told)).toEqual([]);
+            // exhausted: no single block fits, and everything free together holds less than the shortfall
+            expect(freeCandidates(POOL, single, told)).toEqual([]);
+            expect(Number(/(\d+) job\(s\) in all/.exec(err.message)?.[1] ?? 0)).toBeLessThan(shortfall);
             return;
           }
-          const existing = jobsPerRange(21, nodesPerJob);
-          const shortfall = parallelJobs - existing;
           expect(plan.capacity.after).toBeGreaterThanOrEqual(parallelJobs);
           if (shortfall <= 0) {
             expect(plan.allocate).toEqual([]);
             return;
           }
-          expect(plan.allocate).toHaveLength(1);
-          const block = parseIpv4Block(plan.allocate[0]!.cidr)!;
-          expect(block.start % blockSize(block.prefix)).toBe(0);
-          expect(contains(POOL, block)).toBe(true);
-          for (const t of told) expect(overlaps(block, t), `${formatIpv4Block(block)} overlaps ${formatIpv4Block(t)}`).toBe(false);
-          expect(jobsPerRange(block.prefix, nodesPerJob)).toBeGreaterThanOrEqual(shortfall);
-          expect(jobsPerRange(block.prefix + 1, nodesPerJob)).toBeLessThan(shortfall);
-          expect(freeCandidates(POOL, block.prefix, told)[0]).toEqual(block);
+          const blocks = plan.allocate.map((a) => parseIpv4Block(a.cidr)!);
+          for (const [i, block] of blocks.entries()) {
+            expect(block.start % blockSize(block.prefix)).toBe(0);
+            expect(contains(POOL, block)).toBe(true);
+            for (const t of [...told, ...blocks.slice(0, i)]) expect(overlaps(block, t), `${formatIpv4Block(block)} overlaps ${formatIpv4Block(t)}`).toBe(false);
+          }
+          expect(blocks.reduce((sum, b) => sum + jobsPerRange(b.prefix, nodesPerJob), 0)).toBeGreaterThanOrEqual(shortfall);
+          if (freeCandidates(POOL, single, told).length) {
+            expect(blocks).toEqual([freeCandidates(POOL, single, told)[0]]);
+          } else {
+            expect(blocks.length).toBeGreaterThan(1);
+          }
           const connection = plan.changes.find((c) => c.kind === 'patchConnection');
-          expect(connection?.kind === 'patchConnection' && connection.reservedPeeringRanges).toEqual(['vertex-psa-range', plan.allocate[0]!.name]);
+          expect(connection?.kind === 'patchConnection' && connection.reservedPeeringRanges).toEqual(['vertex-psa-range', ...plan.allocate.map((a) => a.name)]);
         },
       ),
       { numRuns: 300 },

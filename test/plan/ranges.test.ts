@@ -37,19 +37,19 @@ describe('planRanges: named scenarios', () => {
     expect(plan.changes).toEqual([]);
     expect(plan.allocate).toEqual([]);
     expect(plan.reservedIpRanges).toEqual(['vertex-psa-range']);
-    expect(plan.capacity).toEqual({ nodesPerJobTier: 8, required: 1, before: 1, after: 1 });
+    expect(plan.capacity).toEqual({ nodesPerJobTier: 8, required: 1, requested: 1, others: 0, estimated: false, demand: [], before: 1, after: 1 });
     expect(plan.warnings).toEqual([]);
   });
 
   it('40 parallel 8-node jobs on the sample /21 → one /16 beside it, wired everywhere, in order', () => {
     const plan = planRanges(request({ parallelJobs: 40, connectionsPerDestination: 10 }), sampleObserved({ exportCustomRoutes: false }));
-    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-10-99-0-0-16', cidr: '10.99.0.0/16' }]);
-    expect(plan.reservedIpRanges).toEqual(['vertex-psa-range', 'netreflex-psa-10-99-0-0-16']);
-    expect(plan.capacity).toEqual({ nodesPerJobTier: 8, required: 40, before: 1, after: 64 });
+    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-vpc-a-10-99-0-0-16', cidr: '10.99.0.0/16' }]);
+    expect(plan.reservedIpRanges).toEqual(['vertex-psa-range', 'netreflex-psa-vpc-a-10-99-0-0-16']);
+    expect(plan.capacity).toEqual({ nodesPerJobTier: 8, required: 40, requested: 40, others: 0, estimated: false, demand: [], before: 1, after: 64 });
     expect(kinds(plan)).toEqual(['createAddress', 'patchConnection', 'patchFirewall', 'setMigMetadata', 'enablePeeringExport']);
     expect(plan.changes).toEqual([
-      { kind: 'createAddress', name: 'netreflex-psa-10-99-0-0-16', cidr: '10.99.0.0/16', address: '10.99.0.0', prefixLength: 16, network: 'vpc-a' },
-      { kind: 'patchConnection', create: false, reservedPeeringRanges: ['vertex-psa-range', 'netreflex-psa-10-99-0-0-16'], added: ['netreflex-psa-10-99-0-0-16'] },
+      { kind: 'createAddress', name: 'netreflex-psa-vpc-a-10-99-0-0-16', cidr: '10.99.0.0/16', address: '10.99.0.0', prefixLength: 16, network: 'vpc-a' },
+      { kind: 'patchConnection', create: false, reservedPeeringRanges: ['vertex-psa-range', 'netreflex-psa-vpc-a-10-99-0-0-16'], added: ['netreflex-psa-vpc-a-10-99-0-0-16'] },
       { kind: 'patchFirewall', firewall: 'allow-psa-to-nat', sourceRanges: ['10.98.0.0/21', '10.99.0.0/16'], added: ['10.99.0.0/16'] },
       { kind: 'setMigMetadata', key: 'netreflex-psa-ranges', value: '10.98.0.0/21,10.99.0.0/16', ranges: ['10.98.0.0/21', '10.99.0.0/16'], added: ['10.99.0.0/16'] },
       { kind: 'enablePeeringExport', peering: 'servicenetworking-googleapis-com' },
@@ -67,7 +67,7 @@ describe('planRanges: named scenarios', () => {
 
   it('short by a little → the minimal range for the shortfall, at the lowest free address', () => {
     const plan = planRanges(request({ parallelJobs: 2 }), sampleObserved());
-    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-10-98-8-0-21', cidr: '10.98.8.0/21' }]);
+    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-vpc-a-10-98-8-0-21', cidr: '10.98.8.0/21' }]);
     expect(plan.capacity.after).toBe(2);
   });
 
@@ -85,21 +85,21 @@ describe('planRanges: named scenarios', () => {
     });
     const plan = planRanges(request({ parallelJobs: 4 }), observed);
     // 3 more jobs need a /20: 10.98.0/20 (base, cloudsql), 16/20 (pods), 32/20 (route, peer), 48/20 (reserved), 64/20 (ilb) → 80/20
-    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-10-98-80-0-20', cidr: '10.98.80.0/20' }]);
-    expect(plan.reservedIpRanges).toEqual(['vertex-psa-range', 'netreflex-psa-10-98-80-0-20']);
+    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-vpc-a-10-98-80-0-20', cidr: '10.98.80.0/20' }]);
+    expect(plan.reservedIpRanges).toEqual(['vertex-psa-range', 'netreflex-psa-vpc-a-10-98-80-0-20']);
   });
 
   it('pool exhausted → SafetyError saying what to do, nothing planned', () => {
     const observed = sampleObserved({ reservedRanges: ['10.98.8.0/21', '10.98.16.0/20', '10.98.32.0/19', '10.98.64.0/18', '10.98.128.0/17', '10.99.0.0/17', '10.99.192.0/18'] });
     const attempt = () => planRanges(request({ parallelJobs: 40 }), observed);
     expect(attempt).toThrow(SafetyError);
-    expect(attempt).toThrow(/pool exhausted: no free aligned \/16 .*Nothing was changed. Widen or add a pool/);
+    expect(attempt).toThrow(/pool exhausted: 39 more concurrent jobs of ≤ 8 nodes do not fit in 10.98.0.0\/15 \(free: 10.99.128.0\/18 \(15\), 15 job\(s\) in all;.*Nothing was changed. Widen or add a pool/);
   });
 
   it('falls through to the next pool when the first is full', () => {
     const observed = sampleObserved({ reservedRanges: ['10.99.0.0/16'] });
     const plan = planRanges(request({ parallelJobs: 40 }), observed, { pools: ['10.98.0.0/15', '172.20.0.0/14'] });
-    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-172-20-0-0-16', cidr: '172.20.0.0/16' }]);
+    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-vpc-a-172-20-0-0-16', cidr: '172.20.0.0/16' }]);
   });
 
   it('retry after a failure mid-way finishes the job without allocating twice', () => {
@@ -127,7 +127,7 @@ describe('planRanges: named scenarios', () => {
     });
     const plan = planRanges(request({ parallelJobs: 3 }), observed);
     const connection = plan.changes.find((c) => c.kind === 'patchConnection');
-    expect(connection).toMatchObject({ reservedPeeringRanges: ['cloudsql-range', 'vertex-psa-range', 'deleted-long-ago', 'netreflex-psa-10-98-16-0-20'] });
+    expect(connection).toMatchObject({ reservedPeeringRanges: ['cloudsql-range', 'vertex-psa-range', 'deleted-long-ago', 'netreflex-psa-vpc-a-10-98-16-0-20'] });
     expect(plan.changes.find((c) => c.kind === 'patchFirewall')).toMatchObject({ sourceRanges: ['10.200.0.0/24', '10.98.0.0/21', '10.98.16.0/20'] });
     expect(plan.changes.find((c) => c.kind === 'setMigMetadata')).toMatchObject({ ranges: ['10.98.0.0/21', '10.201.0.0/24', '10.98.16.0/20'] });
     expect(plan.reservedIpRanges).not.toContain('cloudsql-range');
@@ -137,7 +137,7 @@ describe('planRanges: named scenarios', () => {
     const observed = sampleObserved({
       addresses: [
         { name: 'vertex-psa-range', address: '10.98.0.0', prefixLength: 21, purpose: 'VPC_PEERING' },
-        { name: 'netreflex-psa-10-99-0-0-16', address: '10.99.0.0', prefixLength: 16, purpose: 'VPC_PEERING' },
+        { name: 'netreflex-psa-vpc-a-10-99-0-0-16', address: '10.99.0.0', prefixLength: 16, purpose: 'VPC_PEERING' },
       ],
     });
     const plan = planRanges(request({ parallelJobs: 10 }), observed);
@@ -165,18 +165,82 @@ describe('planRanges: named scenarios', () => {
   it('rounds 12 nodes up to the 16 tier and leaves too-small ranges out of reservedIpRanges', () => {
     const plan = planRanges(request({ nodesPerJob: 12 }), sampleObserved());
     expect(plan.capacity).toMatchObject({ nodesPerJobTier: 16, before: 0, after: 1 });
-    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-10-98-16-0-20', cidr: '10.98.16.0/20' }]);
-    expect(plan.reservedIpRanges).toEqual(['netreflex-psa-10-98-16-0-20']);
+    expect(plan.allocate).toEqual([{ name: 'netreflex-psa-vpc-a-10-98-16-0-20', cidr: '10.98.16.0/20' }]);
+    expect(plan.reservedIpRanges).toEqual(['netreflex-psa-vpc-a-10-98-16-0-20']);
   });
 
   it('refuses when an address already carries the derived name with another CIDR', () => {
     const observed = sampleObserved({
       addresses: [
         { name: 'vertex-psa-range', address: '10.98.0.0', prefixLength: 21, purpose: 'VPC_PEERING' },
-        { name: 'netreflex-psa-10-98-8-0-21', address: '10.50.0.0', prefixLength: 24, purpose: 'GCE_ENDPOINT' },
+        { name: 'netreflex-psa-vpc-a-10-98-8-0-21', address: '10.50.0.0', prefixLength: 24, purpose: 'GCE_ENDPOINT' },
       ],
     });
     expect(() => planRanges(request({ parallelJobs: 2 }), observed)).toThrow(/exists with 10.50.0.0\/24 .*rename or delete it/);
+  });
+});
+
+describe('planRanges: capacity across runs', () => {
+  it('two 40-job runs need 80: the second, seeing the first, gets room for both', () => {
+    const first = planRanges(request({ parallelJobs: 40 }), sampleObserved());
+    const afterFirst = applyChanges(sampleObserved(), first.changes);
+    const second = planRanges(request({ parallelJobs: 40 }), { ...afterFirst, demand: [{ source: 'reservation run-a', jobs: 40, nodesPerJob: 8, estimated: false }] });
+    expect(second.capacity).toMatchObject({ required: 80, requested: 40, others: 40, before: 64, estimated: false });
+    expect(second.capacity.after).toBeGreaterThanOrEqual(80);
+    expect(second.allocate).toEqual([{ name: 'netreflex-psa-vpc-a-10-98-128-0-17', cidr: '10.98.128.0/17' }]);
+  });
+
+  it('counts a larger job as several blocks of ours and a smaller one as a whole block; estimates say so', () => {
+    const plan = planRanges(request({ parallelJobs: 1, nodesPerJob: 16 }), sampleObserved({ demand: [{ source: 'customJob a', jobs: 1, nodesPerJob: 32, estimated: false }, { source: 'pipelineJob b', jobs: 3, nodesPerJob: 1, estimated: true }] }));
+    expect(plan.capacity).toMatchObject({ nodesPerJobTier: 16, others: 2 + 3, required: 6, estimated: true });
+  });
+
+  it('nothing else on the network counts nothing: plan(x, x) stays empty', () => {
+    expect(planRanges(request(), sampleObserved({ demand: [] })).changes).toEqual([]);
+  });
+});
+
+describe('planRanges: allocation that uses the pool', () => {
+  const mostlyTaken = () => sampleObserved({ addresses: [
+    { name: 'vertex-psa-range', address: '10.98.0.0', prefixLength: 21, purpose: 'VPC_PEERING' },
+    { name: 'netreflex-psa-vpc-a-10-99-0-0-16', address: '10.99.0.0', prefixLength: 16, purpose: 'VPC_PEERING' },
+  ], connection: { reservedPeeringRanges: ['vertex-psa-range', 'netreflex-psa-vpc-a-10-99-0-0-16'] }, firewallSourceRanges: ['10.98.0.0/21', '10.99.0.0/16'], migRanges: ['10.98.0.0/21', '10.99.0.0/16'] });
+
+  it('100 jobs with a /16 taken: no single free block holds 36 more, so the free /17 (31) and then a /19 (7) for the rest', () => {
+    const plan = planRanges(request({ parallelJobs: 100 }), mostlyTaken());
+    expect(plan.allocate).toEqual([
+      { name: 'netreflex-psa-vpc-a-10-98-128-0-17', cidr: '10.98.128.0/17' },
+      { name: 'netreflex-psa-vpc-a-10-98-32-0-19', cidr: '10.98.32.0/19' },
+    ]);
+    expect(plan.capacity).toMatchObject({ before: 64, after: 102 });
+    expect(plan.changes.filter((c) => c.kind === 'createAddress')).toHaveLength(2);
+    expect(plan.changes.find((c) => c.kind === 'patchFirewall')).toMatchObject({ added: ['10.98.128.0/17', '10.98.32.0/19'] });
+  });
+
+  it('takes no more than what is left needs: 96 jobs → the /17 and then the smallest block for the last job', () => {
+    const plan = planRanges(request({ parallelJobs: 96 }), mostlyTaken());
+    expect(plan.allocate.map((a) => a.cidr)).toEqual(['10.98.128.0/17', '10.98.8.0/21']);
+  });
+
+  it('exhausted only when the free blocks together fall short, listing them', () => {
+    expect(() => planRanges(request({ parallelJobs: 125 }), mostlyTaken())).toThrow(/pool exhausted: 61 more concurrent jobs .*free: 10.98.128.0\/17 \(31\), 10.98.64.0\/18 \(15\), 10.98.32.0\/19 \(7\), 10.98.16.0\/20 \(3\), 10.98.8.0\/21 \(1\), 57 job\(s\) in all/);
+  });
+});
+
+describe('planRanges: names unique per project', () => {
+  it('the network is part of the name, so the same CIDR on two networks never clashes', () => {
+    const a = planRanges(request({ parallelJobs: 40 }), sampleObserved());
+    const b = planRanges(request({ parallelJobs: 40, network: 'vpc-b' }), sampleObserved());
+    expect(a.allocate[0]!.name).toBe('netreflex-psa-vpc-a-10-99-0-0-16');
+    expect(b.allocate[0]!.name).toBe('netreflex-psa-vpc-b-10-99-0-0-16');
+  });
+
+  it('a network name too long to fit is shortened with a hash, and stays a valid, unique 63-character name', () => {
+    const long = `net-${'x'.repeat(55)}`;
+    const names = ['', '-2'].map((tail) => planRanges(request({ parallelJobs: 40, network: long + tail }), sampleObserved()).allocate[0]!.name);
+    for (const n of names) expect(n).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    expect(names[0]).not.toBe(names[1]);
+    expect(names[0]!.endsWith('-10-99-0-0-16')).toBe(true);
   });
 });
 
@@ -188,7 +252,7 @@ describe('planRanges: bad input says what to change', () => {
     [{ parallelJobs: 1.5 }, /parallelJobs must be a whole number/],
     [{ network: '' }, /network must name VPC A/],
     [{ nodesPerJob: 64 }, /above 32.*split the job/],
-    [{ parallelJobs: 200 }, /need a \/14 range, larger than any pool \(the largest, a \/15, holds at most 127 such jobs\); ask for fewer parallel jobs/],
+    [{ parallelJobs: 200 }, /199 more concurrent jobs of ≤ 8 nodes are more than the pools 10.98.0.0\/15 could ever hold \(at most 127 such jobs, even empty\); ask for fewer parallel jobs/],
   ])('%o → ConfigError', (overrides, message) => {
     const attempt = () => planRanges(request(overrides), sampleObserved());
     expect(attempt).toThrow(ConfigError);
@@ -238,8 +302,8 @@ describe('describeRangeChange', () => {
   it('renders every step of the 40-job plan as one readable line', () => {
     const plan = planRanges(request({ parallelJobs: 40 }), sampleObserved({ exportCustomRoutes: false, connection: null }));
     expect(plan.changes.map(describeRangeChange)).toEqual([
-      'create global address netreflex-psa-10-99-0-0-16 10.99.0.0/16 (purpose VPC_PEERING) on network vpc-a',
-      'connect the Service Networking connection: reservedPeeringRanges = [vertex-psa-range, netreflex-psa-10-99-0-0-16] (adds vertex-psa-range, netreflex-psa-10-99-0-0-16)',
+      'create global address netreflex-psa-vpc-a-10-99-0-0-16 10.99.0.0/16 (purpose VPC_PEERING) on network vpc-a',
+      'connect the Service Networking connection: reservedPeeringRanges = [vertex-psa-range, netreflex-psa-vpc-a-10-99-0-0-16] (adds vertex-psa-range, netreflex-psa-vpc-a-10-99-0-0-16)',
       'extend firewall allow-psa-to-nat sourceRanges with 10.99.0.0/16',
       'set NAT MIG metadata netreflex-psa-ranges=10.98.0.0/21,10.99.0.0/16 (NAT VMs add return routes for 10.99.0.0/16)',
       'enable exportCustomRoutes on peering servicenetworking-googleapis-com',
