@@ -45,6 +45,7 @@ export function sampleEnv(emulatorUrl: string): Record<string, string> {
     NETREFLEX_DESTINATIONS: SAMPLE.destinations.join(','),
     NETREFLEX_PEERING: SAMPLE.psa.peering,
     NETREFLEX_CONFIG_BUCKET: SAMPLE.bucket.name,
+    NETREFLEX_STATE_BUCKET: SAMPLE.stateBucket,
     NETREFLEX_ALLOWLIST_OBJECT: SAMPLE.bucket.allowlistObject,
     NETREFLEX_PROJECT_NUMBER: SAMPLE.projectNumber,
     NETREFLEX_REQUEST_BUCKET: SAMPLE.requestBucket,

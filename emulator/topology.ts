@@ -17,5 +17,7 @@ export const SAMPLE = {
   bucket: { name: 'netreflex-demo-config', allowlistObject: 'allowlists/inference-policy.yaml' },
   /** pipelineRequests' claims, one object per request (terraform-bootstrap/bucket.tf). */
   requestBucket: 'netreflex-demo-requests',
+  /** Where peeringRanges keeps each network's lease and the reservations of prepared runs. */
+  stateBucket: 'netreflex-demo-netreflex-state',
   firewall: { psaToNat: 'allow-psa-to-nat' },
 } as const;

@@ -1,9 +1,9 @@
 # The config bucket holding the allowlist file (you upload it; a finalized event makes armorAllowlist
 # apply it), the request bucket holding pipelineRequests' claims (one object per request, created
-# with ifGenerationMatch=0: the exactly-once lock), and the source bucket holding the functions'
-# source archive. All private by construction: uniform access, public access prevention enforced.
-# The config bucket keeps versions so a bad upload can be rolled back by restoring the previous
-# generation.
+# with ifGenerationMatch=0: the exactly-once lock), the source bucket holding the functions'
+# source archive, and peeringRanges' state bucket (each network's lease and reservations). All
+# private by construction: uniform access, public access prevention enforced. The config bucket
+# keeps versions so a bad upload can be rolled back by restoring the previous generation.
 
 resource "google_storage_bucket" "config" {
   name                        = var.config_bucket_name
@@ -56,4 +56,16 @@ resource "google_storage_bucket" "source" {
   labels                      = var.labels
 
   depends_on = [google_project_service.enabled]
+}
+
+# peeringRanges' state: one small object per network holding its lease (one preparation at a time,
+# across function instances) and the reservations of prepared runs. No versioning: the objects are
+# rewritten under generation preconditions on every lease and renewal, and old versions mean nothing.
+resource "google_storage_bucket" "state" {
+  name                        = "${var.project_id}-${var.prefix}-state"
+  location                    = upper(var.region)
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = true
+  labels                      = var.labels
 }

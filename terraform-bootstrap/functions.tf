@@ -98,19 +98,21 @@ locals {
       timeout     = 540
       invokers    = ["workflow"]
       env = {
-        NETREFLEX_PROJECT         = var.project_id
-        NETREFLEX_REGION          = var.region
-        NETREFLEX_LOG_LEVEL       = var.log_level
-        NETREFLEX_NETWORK         = google_compute_network.vpc_a.name
-        NETREFLEX_PEERING         = google_service_networking_connection.psa.peering
-        NETREFLEX_PSA_POOL        = var.psa_pool
-        NETREFLEX_RESERVED_RANGES = join(",", var.reserved_ranges)
-        NETREFLEX_PSA_FIREWALL    = google_compute_firewall.psa_to_nat.name
-        NETREFLEX_NAT_MIG         = google_compute_region_instance_group_manager.nat.name
-        NETREFLEX_NAT_ROUTER      = google_compute_router.nat.name
-        NETREFLEX_NAT_NAME        = google_compute_router_nat.nat.name
-        NETREFLEX_PROJECT_NUMBER  = data.google_project.this.number
-        NETREFLEX_VERTEX_RANGES   = join(",", keys(var.psa_ranges))
+        NETREFLEX_PROJECT                  = var.project_id
+        NETREFLEX_REGION                   = var.region
+        NETREFLEX_LOG_LEVEL                = var.log_level
+        NETREFLEX_NETWORK                  = google_compute_network.vpc_a.name
+        NETREFLEX_PEERING                  = google_service_networking_connection.psa.peering
+        NETREFLEX_PSA_POOL                 = var.psa_pool
+        NETREFLEX_RESERVED_RANGES          = join(",", var.reserved_ranges)
+        NETREFLEX_PSA_FIREWALL             = google_compute_firewall.psa_to_nat.name
+        NETREFLEX_NAT_MIG                  = google_compute_region_instance_group_manager.nat.name
+        NETREFLEX_NAT_ROUTER               = google_compute_router.nat.name
+        NETREFLEX_NAT_NAME                 = google_compute_router_nat.nat.name
+        NETREFLEX_PROJECT_NUMBER           = data.google_project.this.number
+        NETREFLEX_VERTEX_RANGES            = join(",", keys(var.psa_ranges))
+        NETREFLEX_STATE_BUCKET             = google_storage_bucket.state.name
+        NETREFLEX_RANGES_LEASE_TTL_SECONDS = 60
       }
     }
     pipelineRequests = {

@@ -70,6 +70,9 @@ locals {
       "servicenetworking.operations.get",
       "servicenetworking.services.addPeering",
       "servicenetworking.services.get",
+      "storage.objects.create",
+      "storage.objects.delete",
+      "storage.objects.get",
     ]
     pipelineRequests = [
       "pubsub.topics.publish",

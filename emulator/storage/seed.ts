@@ -23,6 +23,7 @@ function sampleAllowlist(): Buffer | undefined {
 
 export function seedStorage(storage: CloudStorage): void {
   storage.createBucket(SAMPLE.project, { name: SAMPLE.bucket.name, location: SAMPLE.region, versioning: { enabled: true } });
+  storage.createBucket(SAMPLE.project, { name: SAMPLE.stateBucket, location: SAMPLE.region, versioning: { enabled: false } });
   const allowlist = sampleAllowlist();
   if (allowlist) storage.writeObject(SAMPLE.bucket.name, SAMPLE.bucket.allowlistObject, allowlist, { contentType: 'text/yaml' }, {}, false);
 }

@@ -65,6 +65,7 @@ export const FUNCTIONS: FunctionSpec[] = [
       'compute.instanceTemplates.get', 'compute.regionOperations.wait', 'compute.routers.get',
       'servicenetworking.services.connections.list', 'servicenetworking.services.connections.create', 'servicenetworking.services.connections.patch', 'servicenetworking.operations.get',
       'aiplatform.pipelineJobs.list', 'aiplatform.customJobs.list',
+      'storage.objects.get', 'storage.objects.insert',
     ],
   },
   {

@@ -3,7 +3,7 @@
  * keys are the environment variable names; Terraform sets exactly these (test/terraform checks it).
  */
 import { z } from 'zod';
-import { list, loadEnv } from './env.js';
+import { intFromString, list, loadEnv } from './env.js';
 import { commonConfig, commonEnv, projectNumberEnv, resourceName, topologyEnv, type CommonConfig } from './common.js';
 import { cidr } from '../net/cidr-schema.js';
 import { DEFAULT_RANGE_OPTIONS, type RangePlanOptions } from '../plan/ranges.js';
@@ -26,7 +26,20 @@ export const peeringRangesEnv = z.object({
   NETREFLEX_NAT_MIG,
   NETREFLEX_NAT_ROUTER,
   NETREFLEX_NAT_NAME,
+  /** The bucket holding each network's lease and the reservations of prepared runs (shared/ranges/lease.ts). */
+  NETREFLEX_STATE_BUCKET: z.string().regex(/^[a-z0-9][-_.a-z0-9]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name'),
+  /** How long a lease holds without renewal (a dead holder blocks the network at most this long). */
+  NETREFLEX_RANGES_LEASE_TTL_SECONDS: intFromString(2, 600).default(60),
 });
+
+/** How long a preparation waits for another one on the same network before answering 503. */
+export const LEASE_WAIT_MS = 240_000;
+/**
+ * How long a prepared run's jobs count against the ranges before its PipelineJob shows up: the
+ * workflow syncs routes and checks the allowlist in between (minutes), and a run that never starts
+ * stops counting after this.
+ */
+export const RESERVATION_TTL_MS = 30 * 60_000;
 
 export interface PeeringRangesConfig extends CommonConfig {
   projectNumber: string;
@@ -35,6 +48,10 @@ export interface PeeringRangesConfig extends CommonConfig {
   natRouter: string;
   natName: string;
   reservedRanges: string[];
+  stateBucket: string;
+  leaseTtlMs: number;
+  leaseWaitMs: number;
+  reservationTtlMs: number;
   /** Planner options (pools, names, peering, firewall, metadata key). */
   plan: RangePlanOptions;
 }
@@ -49,6 +66,10 @@ export function loadPeeringRangesConfig(env: Record<string, string | undefined>)
     natRouter: e.NETREFLEX_NAT_ROUTER,
     natName: e.NETREFLEX_NAT_NAME,
     reservedRanges: e.NETREFLEX_RESERVED_RANGES,
+    stateBucket: e.NETREFLEX_STATE_BUCKET,
+    leaseTtlMs: e.NETREFLEX_RANGES_LEASE_TTL_SECONDS * 1000,
+    leaseWaitMs: LEASE_WAIT_MS,
+    reservationTtlMs: RESERVATION_TTL_MS,
     plan: {
       ...DEFAULT_RANGE_OPTIONS,
       pools: e.NETREFLEX_PSA_POOL,

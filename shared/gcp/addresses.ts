@@ -12,6 +12,7 @@ export interface GlobalAddress {
   description?: string;
   status?: string;
   selfLink?: string;
+  creationTimestamp?: string;
 }
 
 const base = (project: string) => `/compute/v1/projects/${project}/global/addresses`;

@@ -13,13 +13,17 @@ export interface PipelineJob {
   network?: string;
   reservedIpRanges?: string[];
   createTime?: string;
+  labels?: Record<string, string>;
+  /** Each task's CustomJob (`executorDetail.containerDetail.mainJob` / `customJobDetail.job`). */
+  jobDetail?: { taskDetails?: { taskName?: string; state?: string; executorDetail?: { containerDetail?: { mainJob?: string }; customJobDetail?: { job?: string } } }[] };
 }
 
 export interface CustomJob {
   name: string;
   displayName?: string;
   state?: string;
-  jobSpec?: { network?: string };
+  labels?: Record<string, string>;
+  jobSpec?: { network?: string; reservedIpRanges?: string[]; workerPoolSpecs?: { replicaCount?: string | number }[] };
   createTime?: string;
 }
 

@@ -14,7 +14,7 @@ export interface RangeWithBlock extends PlannedRange {
 }
 
 /** The `VPC_PEERING` addresses Vertex may use, sorted by address. */
-export function vertexRanges(observed: ObservedNetwork, opts: RangePlanOptions, nodesPerJob: number): RangeWithBlock[] {
+export function vertexRanges(observed: Pick<ObservedNetwork, 'addresses'>, opts: Pick<RangePlanOptions, 'vertexRangeNames' | 'namePrefix'>, nodesPerJob: number): RangeWithBlock[] {
   const ranges: RangeWithBlock[] = [];
   for (const a of observed.addresses) {
     if (a.purpose !== 'VPC_PEERING') continue;

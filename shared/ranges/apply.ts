@@ -5,18 +5,24 @@
  * the list it extends right before writing it, so a concurrent run's additions are kept and a
  * retry after a failure mid-way only finishes what is missing:
  *
- * - create address: a 409 is success when the existing address is the same block on the same
- *   network (a retry, or a concurrent run got there first), an error otherwise;
+ * - create address: a 409 is the same desired range when the existing address is the same block
+ *   on the same network (a retry, or a concurrent insert got there first): it waits for that
+ *   insert to land (a 404 while its operation runs) and counts it as done — never a 500; another
+ *   block under the name is an error;
  * - connection, firewall, metadata: the fresh list plus what the plan adds; nothing to add = no-op
  *   (the metadata under the MIG fingerprint: a 412 re-reads and re-merges);
  * - export: setting `exportCustomRoutes: true` again changes nothing.
+ *
+ * `fence` runs before every write (the lease's `assertHeld`): a preparation that lost its lease
+ * writes nothing more.
  */
 import { ApiError, assertNever } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import type { RangeChange } from '../plan/ranges.js';
 import { describeRangeChange } from '../plan/ranges-describe.js';
-import { getGlobalAddress, insertPeeringRange } from '../gcp/addresses.js';
+import { getGlobalAddress, insertPeeringRange, type GlobalAddress } from '../gcp/addresses.js';
+import { sleep } from '../util/concurrency.js';
 import { createConnection, getConnection, patchReservedRanges } from '../gcp/servicenetworking.js';
 import { getFirewall, patchFirewallSourceRanges } from '../gcp/firewalls.js';
 import { updateMigMetadata } from '../gcp/instance-groups.js';
@@ -32,10 +38,12 @@ export interface RangeChangeResult extends Timed {
 /** Existing entries in their order, then the wanted ones that are missing. */
 const union = (current: readonly string[], wanted: readonly string[]) => [...current, ...wanted.filter((w) => !current.includes(w))];
 
-export async function applyRangeChanges(t: Transport, cfg: PeeringRangesConfig, obs: RangeObservation, changes: readonly RangeChange[]): Promise<RangeChangeResult[]> {
+export type Fence = () => void;
+
+export async function applyRangeChanges(t: Transport, cfg: PeeringRangesConfig, obs: Pick<RangeObservation, 'consumerNetwork' | 'networkUrl'>, changes: readonly RangeChange[], fence: Fence = () => undefined): Promise<RangeChangeResult[]> {
   const results: RangeChangeResult[] = [];
   for (const change of changes) {
-    const result = { kind: change.kind, description: describeRangeChange(change), ...(await timed(() => applyOne(t, cfg, obs, change))) };
+    const result = { kind: change.kind, description: describeRangeChange(change), ...(await timed(() => applyOne(t, cfg, obs, change, fence))) };
     results.push(result);
     if (!result.ok) break;
   }
@@ -43,38 +51,58 @@ export async function applyRangeChanges(t: Transport, cfg: PeeringRangesConfig, 
 }
 
 /** Applies one step; true when nothing had to be written. */
-function applyOne(t: Transport, cfg: PeeringRangesConfig, obs: RangeObservation, change: RangeChange): Promise<boolean> {
+type Obs = Pick<RangeObservation, 'consumerNetwork' | 'networkUrl'>;
+
+function applyOne(t: Transport, cfg: PeeringRangesConfig, obs: Obs, change: RangeChange, fence: Fence): Promise<boolean> {
   switch (change.kind) {
     case 'createAddress':
-      return createAddress(t, cfg, obs, change);
+      return createAddress(t, cfg, obs, change, fence);
     case 'patchConnection':
-      return extendConnection(t, obs, change.reservedPeeringRanges);
+      return extendConnection(t, obs, change.reservedPeeringRanges, fence);
     case 'patchFirewall':
-      return extendFirewall(t, cfg, change.sourceRanges);
+      return extendFirewall(t, cfg, change.sourceRanges, fence);
     case 'setMigMetadata':
-      return extendMetadata(t, cfg, change.ranges);
+      return extendMetadata(t, cfg, change.ranges, fence);
     case 'enablePeeringExport':
+      fence();
       return setPeeringExport(t, cfg.project, obs.networkUrl.split('/').pop()!, change.peering, true).then(() => false);
     default:
       return assertNever(change);
   }
 }
 
-async function createAddress(t: Transport, cfg: PeeringRangesConfig, obs: RangeObservation, c: Extract<RangeChange, { kind: 'createAddress' }>): Promise<boolean> {
+async function createAddress(t: Transport, cfg: PeeringRangesConfig, obs: Obs, c: Extract<RangeChange, { kind: 'createAddress' }>, fence: Fence): Promise<boolean> {
+  fence();
   try {
     await insertPeeringRange(t, cfg.project, { name: c.name, address: c.address, prefixLength: c.prefixLength, network: obs.networkUrl, description: 'netreflex peeringRanges: Private Service Access range for Vertex AI' });
     return false;
   } catch (err) {
     if (!(err instanceof ApiError && err.code === 409)) throw err;
-    const existing = await getGlobalAddress(t, cfg.project, c.name);
+    const existing = await landed(t, cfg.project, c.name);
     const same = existing.address === c.address && existing.prefixLength === c.prefixLength && existing.purpose === 'VPC_PEERING' && existing.network === obs.networkUrl;
     if (!same) throw new ApiError(409, 'ALREADY_EXISTS', `global address ${c.name} exists as ${existing.address}/${existing.prefixLength} (${existing.purpose ?? 'no purpose'}) — not the planned ${c.cidr}; rename or delete it, then retry`);
     return true;
   }
 }
 
-async function extendConnection(t: Transport, obs: RangeObservation, wanted: readonly string[]): Promise<boolean> {
+/** The address `name` once the insert that holds its name has landed (404 meanwhile); 503 after 120 s. */
+async function landed(t: Transport, project: string, name: string, deadlineMs = 120_000): Promise<GlobalAddress> {
+  const started = Date.now();
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await getGlobalAddress(t, project, name);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 404)) throw err;
+      if (Date.now() - started > deadlineMs) throw new ApiError(503, 'UNAVAILABLE', `global address ${name} is being created by another call and did not appear within ${deadlineMs / 1000} s; retry`);
+      await sleep(delay);
+    }
+  }
+}
+
+/** Connection: a fresh read right before the write, merged (Service Networking's patch replaces the whole list). */
+async function extendConnection(t: Transport, obs: Obs, wanted: readonly string[], fence: Fence): Promise<boolean> {
   const fresh = await getConnection(t, obs.consumerNetwork);
+  fence();
   if (!fresh) {
     await createConnection(t, obs.consumerNetwork, wanted);
     return false;
@@ -85,20 +113,24 @@ async function extendConnection(t: Transport, obs: RangeObservation, wanted: rea
   return false;
 }
 
-async function extendFirewall(t: Transport, cfg: PeeringRangesConfig, wanted: readonly string[]): Promise<boolean> {
+/** Firewall: a v1 Firewall has no fingerprint (compute.proto), so a fresh read right before the patch, merged. */
+async function extendFirewall(t: Transport, cfg: PeeringRangesConfig, wanted: readonly string[], fence: Fence): Promise<boolean> {
   const current = (await getFirewall(t, cfg.project, cfg.plan.firewall)).sourceRanges ?? [];
   const ranges = union(current, wanted);
   if (ranges.length === current.length) return true;
+  fence();
   await patchFirewallSourceRanges(t, cfg.project, cfg.plan.firewall, ranges);
   return false;
 }
 
 /** Adds the wanted ranges to the NAT MIG's return-path key, re-merged on every fingerprint conflict. */
-async function extendMetadata(t: Transport, cfg: PeeringRangesConfig, wanted: readonly string[]): Promise<boolean> {
+async function extendMetadata(t: Transport, cfg: PeeringRangesConfig, wanted: readonly string[], fence: Fence): Promise<boolean> {
   const wrote = await updateMigMetadata(t, cfg.project, cfg.region, cfg.natMig, async (mig) => {
     const current = await publishedRanges(t, cfg, mig);
     const ranges = union(current, wanted);
-    return ranges.length === current.length ? undefined : { [cfg.plan.metadataKey]: ranges.join(',') };
+    if (ranges.length === current.length) return undefined;
+    fence();
+    return { [cfg.plan.metadataKey]: ranges.join(',') };
   });
   return !wrote;
 }

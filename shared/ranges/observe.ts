@@ -2,8 +2,10 @@
  * Reads what the peered-range planner needs, all of it from the cloud: VPC A's global addresses,
  * subnets (primary and secondary), routes and peer-imported ranges (the allocator must avoid them
  * all), the Service Networking connection, the PSA firewall rule, the return-path ranges the NAT
- * MIG publishes in its metadata, the peering's export flag, and the Cloud NAT port settings.
- * Reads run in parallel; a missing network or NAT MIG is a ConfigError naming what to set.
+ * MIG publishes in its metadata, the peering's export flag, the Cloud NAT port settings, and the
+ * Vertex jobs of the region (the preflight, and what else shares this network's ranges: the demand,
+ * shared/plan/ranges-demand.ts). Reads run in parallel; a missing network or NAT MIG is a
+ * ConfigError naming what to set.
  */
 import { ApiError, ConfigError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
@@ -16,6 +18,8 @@ import { getNetwork, getSubnetwork, listPeeringRoutes, type Network } from '../g
 import { listRoutes } from '../gcp/routes.js';
 import { getInstanceTemplate, getRegionMig, type InstanceGroupManager } from '../gcp/instance-groups.js';
 import { getRouter, type CloudNat } from '../gcp/routers.js';
+import { observedDemand, RUN_LABELS, type DemandReservation } from '../plan/ranges-demand.js';
+import { vertexJobs, type PreflightReport } from './preflight.js';
 
 /** What was observed, plus the raw facts the report and the apply step need. */
 export interface RangeObservation {
@@ -23,6 +27,16 @@ export interface RangeObservation {
   /** `projects/{projectNumber}/global/networks/{name}`. */
   consumerNetwork: string;
   networkUrl: string;
+  preflight: PreflightReport;
+  /** Runs that started (their PipelineJobs carry netreflex's run label): their reservations are spent. */
+  startedRuns: Set<string>;
+}
+
+/** What the demand count needs besides the cloud: the lease's reservations and this run. */
+export interface DemandContext {
+  reservations: readonly DemandReservation[];
+  runId?: string;
+  now: number;
 }
 
 const notFound = (err: unknown) => err instanceof ApiError && err.code === 404;
@@ -49,10 +63,11 @@ async function requireMig(t: Transport, cfg: PeeringRangesConfig): Promise<Insta
   return mig;
 }
 
-export async function observeRanges(t: Transport, cfg: PeeringRangesConfig, network: string): Promise<RangeObservation> {
+export async function observeRanges(t: Transport, cfg: PeeringRangesConfig, network: string, demand: DemandContext = { reservations: [], now: 0 }): Promise<RangeObservation> {
   const net = await requireNetwork(t, cfg, network);
   const consumer = consumerNetwork(cfg.projectNumber, network);
-  const [addresses, connection, subnets, routes, peerImportedRanges, firewall, mig] = await Promise.all([
+  const [jobs, addresses, connection, subnets, routes, peerImportedRanges, firewall, mig] = await Promise.all([
+    vertexJobs(t, cfg.project, cfg.region, { project: cfg.project, projectNumber: cfg.projectNumber, name: network }),
     listGlobalAddresses(t, cfg.project),
     getConnection(t, consumer),
     Promise.all((net.subnetworks ?? []).map((url) => getSubnetwork(t, url))),
@@ -73,8 +88,40 @@ export async function observeRanges(t: Transport, cfg: PeeringRangesConfig, netw
     migRanges,
     exportCustomRoutes: net.peerings?.find((p) => p.name === cfg.plan.peering)?.exportCustomRoutes === true,
     nat,
+    demand: observedDemand({ ...jobs.ours, ...demand }),
   };
-  return { observed, consumerNetwork: consumer, networkUrl: net.selfLink };
+  const startedRuns = new Set(jobs.ours.pipelineJobs.map((j) => j.labels?.[RUN_LABELS.run]).filter((r): r is string => !!r));
+  return { observed, consumerNetwork: consumer, networkUrl: net.selfLink, preflight: jobs.report, startedRuns };
+}
+
+/** The three lists a preparation extends, and the addresses and export flag, read back after its writes. */
+export interface Wiring {
+  addresses: string[];
+  /** The network's VPC_PEERING addresses with their creation time (for `addedSince`). */
+  created: { name: string; at: number }[];
+  connection: string[] | null;
+  firewall: string[] | null;
+  metadata: string[];
+  exportCustomRoutes: boolean;
+}
+
+export async function observeWiring(t: Transport, cfg: PeeringRangesConfig, obs: Pick<RangeObservation, 'consumerNetwork' | 'networkUrl'>): Promise<Wiring> {
+  const name = obs.networkUrl.split('/').pop()!;
+  const [addresses, connection, firewall, mig, net] = await Promise.all([
+    listGlobalAddresses(t, cfg.project),
+    getConnection(t, obs.consumerNetwork),
+    orNull(getFirewall(t, cfg.project, cfg.plan.firewall)),
+    requireMig(t, cfg),
+    getNetwork(t, cfg.project, name),
+  ]);
+  return {
+    addresses: addresses.filter((a) => a.purpose === 'VPC_PEERING' && a.network === obs.networkUrl).map((a) => a.name),
+    created: addresses.filter((a) => a.purpose === 'VPC_PEERING' && a.network === obs.networkUrl).map((a) => ({ name: a.name, at: Date.parse(a.creationTimestamp ?? '') || 0 })),
+    connection: connection ? (connection.reservedPeeringRanges ?? []) : null,
+    firewall: firewall && firewall.network === obs.networkUrl ? (firewall.sourceRanges ?? []) : null,
+    metadata: await publishedRanges(t, cfg, mig),
+    exportCustomRoutes: net.peerings?.find((p) => p.name === cfg.plan.peering)?.exportCustomRoutes === true,
+  };
 }
 
 /** Ranges VPC A imports over every one of its peerings (the producer's subnets among them). */

@@ -7,7 +7,7 @@
  */
 import { SafetyError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
-import { listCustomJobs, listPipelineJobs } from '../gcp/vertex.js';
+import { listCustomJobs, listPipelineJobs, type CustomJob, type PipelineJob } from '../gcp/vertex.js';
 
 export const ACTIVE_PIPELINE_STATES = ['PIPELINE_STATE_RUNNING', 'PIPELINE_STATE_PENDING', 'PIPELINE_STATE_QUEUED', 'PIPELINE_STATE_CANCELLING'] as const;
 export const ACTIVE_JOB_STATES = ['JOB_STATE_RUNNING', 'JOB_STATE_PENDING', 'JOB_STATE_QUEUED', 'JOB_STATE_CANCELLING'] as const;
@@ -26,6 +26,12 @@ export interface PreflightReport {
   active: number;
   /** Active jobs on another network: the run cannot start while they hold the region. */
   otherNetwork: ActiveJob[];
+}
+
+/** The preflight's report and the active jobs on our own network (what shares its ranges). */
+export interface Preflight {
+  report: PreflightReport;
+  ours: { pipelineJobs: PipelineJob[]; customJobs: CustomJob[] };
 }
 
 /** Refusal of the preflight: permanent for this request until the named jobs end (HTTP 409). */
@@ -52,7 +58,17 @@ export function sameNetwork(jobNetwork: string, ours: { project: string; project
 }
 
 export async function vertexPreflight(t: Transport, project: string, region: string, ours: { project: string; projectNumber: string; name: string }): Promise<PreflightReport> {
+  return (await vertexJobs(t, project, region, ours)).report;
+}
+
+/** One read of the region's active jobs: the preflight's verdict and the jobs on our network. */
+export async function vertexJobs(t: Transport, project: string, region: string, ours: { project: string; projectNumber: string; name: string }): Promise<Preflight> {
   const [pipelines, customs] = await Promise.all([listPipelineJobs(t, project, region, ACTIVE_PIPELINE_STATES), listCustomJobs(t, project, region, ACTIVE_JOB_STATES)]);
+  const onOurs = { pipelineJobs: pipelines.filter((j) => j.network && sameNetwork(j.network, ours)), customJobs: customs.filter((j) => j.jobSpec?.network && sameNetwork(j.jobSpec.network, ours)) };
+  return { report: preflightReport(region, pipelines, customs, ours), ours: onOurs };
+}
+
+function preflightReport(region: string, pipelines: PipelineJob[], customs: CustomJob[], ours: { project: string; projectNumber: string; name: string }): PreflightReport {
   const active: ActiveJob[] = [
     ...pipelines.map((j) => ({ kind: 'pipelineJob' as const, name: j.name, displayName: j.displayName, state: j.state ?? '', network: j.network ?? '' })),
     ...customs.map((j) => ({ kind: 'customJob' as const, name: j.name, displayName: j.displayName, state: j.state ?? '', network: j.jobSpec?.network ?? '' })),

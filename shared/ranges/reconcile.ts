@@ -1,26 +1,42 @@
 /**
  * One run of peered-range preparation, the same loop as every netreflex reconciler:
- * observe → preflight → plan → apply → verify.
+ * lease → observe → preflight → plan → apply → read back and repair → release.
  *
- * - The request is validated first (ConfigError: the caller must change it).
+ * - The request is validated first (ConfigError: the caller must change it), before any call.
+ * - The network's lease (lease.ts) serializes preparations of one network across every function
+ *   instance; one that cannot get it in time answers 503 and is retried.
+ * - Observation includes every other run on the network: the Vertex jobs running or queued there
+ *   and the runs prepared before this one and not started yet (the lease's reservations), so the
+ *   capacity is for all of them together.
  * - The Vertex preflight runs before any change: a region busy on another network refuses the
  *   run (PreflightRefusal) with nothing changed.
  * - The plan is pure (`planRanges`); pool exhaustion or a too-large request throws before anything
  *   is created, so nothing is ever half-created by a refusal.
- * - Apply stops at the first failed step; the range names are derived from the CIDR, so a retry
- *   sees the address it created, counts it and only finishes the wiring — never allocating twice.
- * - Verify observes again and plans the same request: a complete run plans nothing more.
+ * - Apply stops at the first failed step; range names are derived from network and CIDR, so a
+ *   retry sees the address it created, counts it and only finishes the wiring.
+ * - After every operation is DONE the connection, the firewall and the NAT metadata are read back;
+ *   whatever this run needs, or anyone else's entry seen meanwhile, that is missing is written
+ *   again, until nothing is missing (`verified`) or the rounds are spent (then 503: retry).
+ * - A verified run with a `runId` (the workflow sends its execution id) leaves a reservation for
+ *   its jobs in the lease object, so the next preparation counts them until the run's PipelineJob
+ *   (labelled with the run id) shows up; asking again for the same run replaces it. A caller
+ *   without a run id (`netreflex apply ranges`) prepares capacity and reserves nothing.
  */
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import { planRanges, parseRangeRequest, type PlannedRange, type RangePlan, type RangeRequest, type RangeWarning } from '../plan/ranges.js';
 import { describeRangeChange } from '../plan/ranges-describe.js';
-import { observeRanges } from './observe.js';
-import { applyRangeChanges, type RangeChangeResult } from './apply.js';
-import { PreflightRefusal, vertexPreflight, type PreflightReport } from './preflight.js';
+import { parseIpv4Block } from '../net/ipv4-blocks.js';
+import { noKnown, remember, repairChanges, type KnownEntries } from '../plan/ranges-verify.js';
+import { nextReservations } from '../plan/ranges-demand.js';
+import { sleep } from '../util/concurrency.js';
+import { observeRanges, observeWiring, type RangeObservation } from './observe.js';
+import { applyRangeChanges, type Fence, type RangeChangeResult } from './apply.js';
+import { PreflightRefusal, type PreflightReport } from './preflight.js';
+import { NetworkLease, readLease, type Reservation } from './lease.js';
 
 export interface RangeReport {
-  /** ok: ready to run; failed: a step failed (see `changes`), retry when `retryable`. */
+  /** ok: ready to run (verified); failed: a step failed or the read-back still misses something. */
   status: 'ok' | 'failed';
   dryRun: boolean;
   request: RangeRequest;
@@ -32,41 +48,107 @@ export interface RangeReport {
   allocated: { name: string; cidr: string }[];
   ranges: PlannedRange[];
   capacity: RangePlan['capacity'];
-  /** Every planned step; with its outcome once applied. */
+  /** Every planned step; with its outcome once applied; then the repairs of the read-back. */
   changes: (RangeChangeResult | { kind: string; description: string; planned: true })[];
   warnings: RangeWarning[];
   preflight: PreflightReport;
-  /** After apply: a fresh plan of the same request is empty (everything is wired). */
+  /** After apply: the read-back found everything this run needs, and every entry seen, in place. */
   verified?: boolean;
+  /** What the read-back still found missing when it gave up. */
+  missing?: string[];
   retryable: boolean;
 }
 
 export interface PrepareOptions {
   dryRun?: boolean;
+  now?: () => number;
+  /** Read-back rounds before giving up with 503. */
+  verifyRounds?: number;
 }
 
-/** Normalizes the caller's input: defaults from config, a network URL reduced to its name. */
+/** Normalizes the caller's input: defaults from config (network, region), then the strict request. */
 export function requestFrom(input: unknown, cfg: PeeringRangesConfig): RangeRequest {
-  const raw = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
-  const network = typeof raw.network === 'string' && raw.network ? raw.network.split('/').pop() : cfg.network;
-  return parseRangeRequest({ ...raw, network, region: raw.region ?? cfg.region });
+  const raw = (input && typeof input === 'object' && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
+  return parseRangeRequest({ ...raw, network: raw.network ?? cfg.network, region: raw.region ?? cfg.region });
 }
+
+/** The lease object of a network: one per project and network. */
+export const leaseObject = (cfg: PeeringRangesConfig, network: string) => `peering-ranges/${cfg.project}/${network}.json`;
 
 export async function prepareRanges(t: Transport, cfg: PeeringRangesConfig, input: unknown, options: PrepareOptions = {}): Promise<RangeReport> {
   const request = requestFrom(input, cfg);
-  const obs = await observeRanges(t, cfg, request.network);
-  const preflight = await vertexPreflight(t, cfg.project, request.region, { project: cfg.project, projectNumber: cfg.projectNumber, name: request.network });
-  if (preflight.otherNetwork.length) throw new PreflightRefusal(preflight, obs.consumerNetwork);
-  const plan = planRanges(request, obs.observed, { ...cfg.plan });
-  const report: RangeReport = {
-    status: 'ok', dryRun: options.dryRun === true, request, reservedIpRanges: plan.reservedIpRanges, network: obs.consumerNetwork,
-    allocated: plan.allocate, ranges: plan.ranges, capacity: plan.capacity, warnings: plan.warnings, preflight, retryable: false,
+  const now = options.now ?? Date.now;
+  if (options.dryRun) {
+    const { body } = await readLease(t, cfg.stateBucket, leaseObject(cfg, request.network));
+    const obs = await observeRanges(t, cfg, request.network, { reservations: body.reservations, runId: request.runId, now: now() });
+    return reportOf(request, obs, planFor(cfg, request, obs), true);
+  }
+  const startedAt = now();
+  const lease = await NetworkLease.acquire(t, { bucket: cfg.stateBucket, object: leaseObject(cfg, request.network), ttlMs: cfg.leaseTtlMs, waitMs: cfg.leaseWaitMs, now });
+  let reservations: Reservation[] = lease.body.reservations;
+  try {
+    const obs = await observeRanges(t, cfg, request.network, { reservations, runId: request.runId, now: now() });
+    reservations = nextReservations(reservations, obs.startedRuns, now());
+    const plan = planFor(cfg, request, obs);
+    const report = reportOf(request, obs, plan, false);
+    const fence: Fence = () => lease.assertHeld();
+    const known = remember(noKnown(), { connection: obs.observed.connection?.reservedPeeringRanges ?? null, firewall: obs.observed.firewallSourceRanges, metadata: obs.observed.migRanges });
+    const results = await applyRangeChanges(t, cfg, obs, plan.changes, fence);
+    report.changes = [...results, ...report.changes.slice(results.length)];
+    if (results.some((r) => !r.ok)) return { ...report, status: 'failed', reservedIpRanges: [], retryable: results.some((r) => !r.ok && r.transient) };
+    const verified = await readBackAndRepair(t, cfg, request.network, plan, obs, known, fence, options.verifyRounds ?? 5, startedAt);
+    report.changes.push(...verified.repairs);
+    if (!verified.ok) return { ...report, status: 'failed', verified: false, missing: verified.missing, reservedIpRanges: [], retryable: true };
+    if (request.runId) {
+      const own = { runId: request.runId, parallelJobs: request.parallelJobs, nodesPerJob: request.nodesPerJob, expiresAt: new Date(now() + cfg.reservationTtlMs).toISOString() };
+      reservations = nextReservations(reservations, obs.startedRuns, now(), own);
+    }
+    return { ...report, verified: true };
+  } finally {
+    await lease.release(reservations);
+  }
+}
+
+/** The plan, once the preflight lets the run start at all. */
+function planFor(cfg: PeeringRangesConfig, request: RangeRequest, obs: RangeObservation): RangePlan {
+  if (obs.preflight.otherNetwork.length) throw new PreflightRefusal(obs.preflight, obs.consumerNetwork);
+  return planRanges(request, obs.observed, cfg.plan);
+}
+
+function reportOf(request: RangeRequest, obs: RangeObservation, plan: RangePlan, dryRun: boolean): RangeReport {
+  return {
+    status: 'ok', dryRun, request, reservedIpRanges: plan.reservedIpRanges, network: obs.consumerNetwork,
+    allocated: plan.allocate, ranges: plan.ranges, capacity: plan.capacity, warnings: plan.warnings, preflight: obs.preflight, retryable: false,
     changes: plan.changes.map((c) => ({ kind: c.kind, description: describeRangeChange(c), planned: true as const })),
   };
-  if (report.dryRun || plan.changes.length === 0) return report;
-  const results = await applyRangeChanges(t, cfg, obs, plan.changes);
-  report.changes = [...results, ...report.changes.slice(results.length)];
-  if (results.some((r) => !r.ok)) return { ...report, status: 'failed', reservedIpRanges: [], retryable: results.some((r) => !r.ok && r.transient) };
-  const again = planRanges(request, (await observeRanges(t, cfg, request.network)).observed, { ...cfg.plan });
-  return { ...report, verified: again.changes.length === 0 };
 }
+
+/**
+ * Reads the three lists back (every operation is DONE by now) and writes what is missing, until
+ * nothing is: the ranges this run uses, and every entry seen on them during the preparation.
+ */
+/** How far another machine's clock (Compute's creationTimestamp) may be behind ours. */
+const CLOCK_SKEW_MS = 60_000;
+
+async function readBackAndRepair(t: Transport, cfg: PeeringRangesConfig, network: string, plan: RangePlan, obs: RangeObservation, known: KnownEntries, fence: Fence, rounds: number, startedAt: number): Promise<{ ok: boolean; repairs: RangeChangeResult[]; missing: string[] }> {
+  const used = plan.ranges.map((r) => ({ ...r, block: parseIpv4Block(r.cidr)! }));
+  const repairs: RangeChangeResult[] = [];
+  let missing: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const state = await observeWiring(t, cfg, obs);
+    // A PSA range created while this preparation ran and not on the connection is someone's
+    // concurrent addition that a write of ours (Service Networking's patch has no precondition)
+    // may have dropped in the instant between our read and our write: it goes back.
+    remember(known, { ...state, connection: [...(state.connection ?? []), ...state.created.filter((c) => c.at >= startedAt - CLOCK_SKEW_MS).map((c) => c.name)] });
+    const changes = repairChanges(network, used, known, state, cfg.plan);
+    if (!changes.length) return { ok: true, repairs, missing: [] };
+    missing = changes.map(describeRangeChange);
+    const results = await applyRangeChanges(t, cfg, obs, changes, fence);
+    repairs.push(...results.map((r) => ({ ...r, description: `repair: ${r.description}` })));
+    const failed = results.find((r) => !r.ok);
+    if (failed && !failed.transient) break;
+    if (failed) await sleep(200 * (round + 1));
+  }
+  return { ok: false, repairs, missing };
+}
+

@@ -2,14 +2,19 @@
  * peeringRanges as a service inside one function instance: runs the preparation, logs it, and
  * turns the outcome into an HTTP answer the caller (the Workflows orchestration) can act on:
  *
- * | outcome                                  | HTTP | reason              | caller                      |
- * |------------------------------------------|------|---------------------|-----------------------------|
- * | ready (changed or not)                   | 200  | —                   | run with `reservedIpRanges` |
- * | bad request (counts, unknown network…)   | 400  | invalid-request     | fix the request             |
- * | another network busy in the region       | 409  | preflight-refused   | wait/cancel, then retry     |
- * | pool exhausted / name clash              | 422  | pool-exhausted      | widen the pool, ask less    |
- * | transient API failure (also mid-way)     | 503  | transient           | retry (Workflows' policy)   |
- * | anything else                            | 500  | internal            | read the log                |
+ * | outcome                                            | HTTP | reason              | caller                      |
+ * |----------------------------------------------------|------|---------------------|-----------------------------|
+ * | ready: applied and verified by the read-back       | 200  | —                   | run with `reservedIpRanges` |
+ * | bad request (counts, names, unknown fields…)       | 400  | invalid-request     | fix the request             |
+ * | another network busy in the region                 | 409  | preflight-refused   | wait/cancel, then retry     |
+ * | body over 64 KiB                                   | 413  | invalid-request     | send a request, not a file  |
+ * | pool exhausted / name clash                        | 422  | pool-exhausted      | widen the pool, ask less    |
+ * | transient failure, lease busy or lost, read-back   | 503  | transient           | retry (Workflows' policy)   |
+ * |   still missing a range after its repairs          |      |                     |                             |
+ * | anything else                                      | 500  | internal            | read the log                |
+ *
+ * 200 means verified, never less: an unverified run is a 503 the workflow retries. Logs carry a
+ * summary of the request, never the body as sent.
  */
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import type { Logger } from '../log.js';
@@ -49,11 +54,12 @@ export class PeeringRangesService {
     try {
       const report = await prepareRanges(this.transport, this.cfg, input, { dryRun });
       this.logReport(report);
-      const status = report.status === 'ok' ? 200 : report.retryable ? 503 : 500;
+      const ready = report.status === 'ok' && (report.dryRun || report.verified === true);
+      const status = ready ? 200 : report.retryable || report.verified === false ? 503 : 500;
       return { status, body: report };
     } catch (err) {
       const { status, reason } = classify(err);
-      this.log[status >= 500 ? 'error' : 'warn']({ reason, status, input }, `peeringRanges: ${reason}: ${errorMessage(err)}`);
+      this.log[status >= 500 ? 'error' : 'warn']({ reason, status, input: summary(input) }, `peeringRanges: ${reason}: ${errorMessage(err)}`);
       return { status, body: { error: { code: status, reason, message: errorMessage(err), ...(err instanceof PreflightRefusal ? { preflight: err.report } : {}) } } };
     }
   }
@@ -61,8 +67,15 @@ export class PeeringRangesService {
   private logReport(r: RangeReport): void {
     const applied = r.changes.filter((c) => 'ok' in c && c.ok && !c.noop).length;
     this.log[r.status === 'ok' ? 'info' : 'error'](
-      { status: r.status, request: r.request, reservedIpRanges: r.reservedIpRanges, allocated: r.allocated, capacity: r.capacity, changes: r.changes, warnings: r.warnings, verified: r.verified },
+      { status: r.status, request: r.request, reservedIpRanges: r.reservedIpRanges, allocated: r.allocated, capacity: r.capacity, changes: r.changes, warnings: r.warnings, verified: r.verified, missing: r.missing },
       `peeringRanges: ${r.status}${r.dryRun ? ' (dry run)' : ''}: capacity ${r.capacity.before} → ${r.capacity.after} jobs (need ${r.capacity.required}), ${applied} change(s) applied, reservedIpRanges [${r.reservedIpRanges.join(', ')}]`,
     );
   }
+}
+
+/** What a log line may say about an input: its keys and the first characters of its scalar values. */
+export function summary(input: unknown): Record<string, string> | string {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return typeof input;
+  const entries = Object.entries(input as Record<string, unknown>).slice(0, 12);
+  return Object.fromEntries(entries.map(([k, v]) => [k.slice(0, 40), typeof v === 'object' && v !== null ? (Array.isArray(v) ? 'array' : 'object') : String(v).slice(0, 64)]));
 }

@@ -7,11 +7,13 @@ import { commonEnv, resourceName, topologyEnv } from '../config/common.js';
 import { list, loadEnv } from '../config/env.js';
 import type { StatusConfig } from './types.js';
 import { loadArmorAllowlistConfig } from '../config/armor-allowlist.js';
+import { DEFAULT_RANGE_OPTIONS } from '../plan/ranges-types.js';
 
 export const statusEnv = z.object({
   ...commonEnv,
   ...topologyEnv,
   NETREFLEX_SECURITY_POLICY: list(resourceName).default(['inference-policy']),
+  NETREFLEX_VERTEX_RANGES: list(resourceName).default([...DEFAULT_RANGE_OPTIONS.vertexRangeNames]),
 });
 
 export function loadStatusConfig(env: Record<string, string | undefined>, flags: { jobs?: number; nodesPerJob?: number } = {}): StatusConfig {
@@ -31,5 +33,6 @@ export function loadStatusConfig(env: Record<string, string | undefined>, flags:
     nodesPerJob: flags.nodesPerJob ?? 8,
     // With the config bucket known, the allowlist link also asks the allowlist sync whether it is stalled.
     ...(env.NETREFLEX_CONFIG_BUCKET ? { allowlist: loadArmorAllowlistConfig(env) } : {}),
+    vertexRangeNames: e.NETREFLEX_VERTEX_RANGES,
   };
 }

@@ -5,6 +5,8 @@
  */
 import type { Transport } from '../gcp/transport.js';
 import { listGlobalAddresses, type GlobalAddress } from '../gcp/addresses.js';
+import { vertexRangesOf } from '../ranges/vertex-ranges.js';
+import { DEFAULT_RANGE_OPTIONS } from '../plan/ranges-types.js';
 import { getNetwork, listPeeringRoutes, type Peering } from '../gcp/networks.js';
 import { listRoutes, type Route } from '../gcp/routes.js';
 import type { ManagedInstance } from '../gcp/instance-groups.js';
@@ -20,6 +22,11 @@ const PSA: LinkHead = { id: 'psa-ranges', title: 'PSA ranges and capacity' };
 const PEERING: LinkHead = { id: 'peering-export', title: 'Peering export' };
 const ROUTES: LinkHead = { id: 'routes', title: 'Routes to the destinations' };
 
+/**
+ * The PSA ranges Vertex may use on the network and the jobs they hold — through the same
+ * observation peeringRanges plans from (shared/ranges/vertex-ranges.ts), so a Cloud SQL range on the
+ * network is listed but never counted as Vertex capacity.
+ */
 export async function psaRangesLink(t: Transport, cfg: StatusConfig): Promise<Link> {
   let all: GlobalAddress[];
   try {
@@ -27,11 +34,12 @@ export async function psaRangesLink(t: Transport, cfg: StatusConfig): Promise<Li
   } catch (err) {
     return unreadableLink(PSA, 'the PSA ranges (globalAddresses.list)', ['compute.globalAddresses.list'], err, cfg);
   }
-  const ranges = all.filter((a) => a.purpose === 'VPC_PEERING' && onNetwork(a.network, cfg.network) && a.prefixLength !== undefined) as (GlobalAddress & { prefixLength: number })[];
-  if (!ranges.length) return broken(PSA, `no allocated range (purpose VPC_PEERING) on ${cfg.network}`, 'reserve one for Private Service Access: netreflex apply ranges (or terraform-bootstrap/psa.tf)');
-  const details = ranges.map((r) => `${r.name} ${r.address}/${r.prefixLength}: ${NODE_TIERS.map((n) => `${capacityOf([r], n)} jobs of ≤${n} nodes`).join(', ')}`);
-  const capacity = capacityOf(ranges, cfg.nodesPerJob);
-  const summary = `${ranges.length} range(s), room for ${capacity} concurrent job(s) of ≤${cfg.nodesPerJob} nodes`;
+  const { vertex, other } = vertexRangesOf(all, cfg.network, { vertexRangeNames: cfg.vertexRangeNames, namePrefix: DEFAULT_RANGE_OPTIONS.namePrefix });
+  const others = other.map((r) => `${r.name} ${r.cidr}: another service's PSA range, not counted`);
+  if (!vertex.length) return broken(PSA, `no PSA range Vertex may use on ${cfg.network}${other.length ? ` (${other.length} other VPC_PEERING range(s) are not Vertex's)` : ''}`, 'reserve one for Private Service Access: netreflex apply ranges (or terraform-bootstrap/psa.tf)', others);
+  const details = [...vertex.map((r) => `${r.name} ${r.cidr}: ${NODE_TIERS.map((n) => `${capacityOf([r], n)} jobs of ≤${n} nodes`).join(', ')}`), ...others];
+  const capacity = capacityOf(vertex, cfg.nodesPerJob);
+  const summary = `${vertex.length} Vertex range(s), room for ${capacity} concurrent job(s) of ≤${cfg.nodesPerJob} nodes`;
   if (cfg.jobs !== undefined && capacity < cfg.jobs) {
     return broken(PSA, `${summary}, fewer than the ${cfg.jobs} wanted`, `add a range: netreflex apply ranges --jobs ${cfg.jobs} --nodes-per-job ${cfg.nodesPerJob}`, details);
   }

@@ -52,6 +52,8 @@ export interface StatusConfig {
   /** Capacity check: this many concurrent jobs of `nodesPerJob` nodes must fit (optional). */
   jobs?: number;
   nodesPerJob: number;
+  /** Existing PSA ranges Vertex may use besides netreflex's (NETREFLEX_VERTEX_RANGES, as peeringRanges reads it). */
+  vertexRangeNames: string[];
   /** Where the reads go: the local Google Cloud, or unset for Google's APIs (named in fixes). */
   emulatorHost?: string;
   /** Where the allowlist file is (NETREFLEX_CONFIG_BUCKET …): the allowlist link then reports a stalled sync. */

@@ -15,7 +15,7 @@ let psa: ReturnType<typeof psaComputeClients>;
 let v: ReturnType<typeof vertexClients>;
 let sn: ReturnType<typeof serviceNetworking>;
 
-const NEW_RANGE = 'netreflex-psa-10-99-0-0-16';
+const NEW_RANGE = 'netreflex-psa-vpc-a-10-99-0-0-16';
 const MUTATIONS = ['compute.globalAddresses.insert', 'servicenetworking.services.connections.patch', 'servicenetworking.services.connections.create', 'compute.firewalls.patch', 'compute.regionInstanceGroupManagers.patch', 'compute.networks.updatePeering'];
 
 interface Answer {
@@ -112,12 +112,12 @@ describe('peeringRanges under the Functions Framework', () => {
     expect((await ask({ parallelJobs: 1, nodesPerJob: 64 })).body.error!.message).toMatch(/above 32/);
     const huge = await ask({ parallelJobs: 500, nodesPerJob: 8 });
     expect(huge.status).toBe(400);
-    expect(huge.body.error!.message).toMatch(/larger than any pool/);
+    expect(huge.body.error!.message).toMatch(/more than the pools 10.98.0.0\/15 could ever hold/);
   });
 
   it('pool exhausted: 422 with nothing created', async () => {
     const before = mutations();
-    const res = await ask({ parallelJobs: 100, nodesPerJob: 8 });
+    const res = await ask({ parallelJobs: 125, nodesPerJob: 8 });
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ reason: 'pool-exhausted' });
     expect(res.body.error!.message).toMatch(/pool exhausted.*Nothing was changed/);
@@ -147,16 +147,16 @@ describe('peeringRanges under the Functions Framework', () => {
     stack.emulator.faults.failOperations('servicenetworking.services.connections.patch', 1, 'backend error (injected)');
     const failed = await ask({ parallelJobs: 20, nodesPerJob: 32 });
     expect(failed.status).toBe(503);
-    expect(failed.body).toMatchObject({ status: 'failed', retryable: true, reservedIpRanges: [], allocated: [{ name: 'netreflex-psa-10-98-128-0-17', cidr: '10.98.128.0/17' }] });
+    expect(failed.body).toMatchObject({ status: 'failed', retryable: true, reservedIpRanges: [], allocated: [{ name: 'netreflex-psa-vpc-a-10-98-128-0-17', cidr: '10.98.128.0/17' }] });
     expect(failed.body.changes?.map((ch) => [ch.kind, ch.ok ?? 'planned'])).toEqual([['createAddress', true], ['patchConnection', false], ['patchFirewall', 'planned'], ['setMigMetadata', 'planned']]);
     expect(await connectionRanges()).toEqual(['vertex-psa-range', NEW_RANGE]);
 
     const retried = await ask({ parallelJobs: 20, nodesPerJob: 32 });
     expect(retried.status).toBe(200);
-    expect(retried.body).toMatchObject({ status: 'ok', allocated: [], reservedIpRanges: ['netreflex-psa-10-98-128-0-17', NEW_RANGE], verified: true });
+    expect(retried.body).toMatchObject({ status: 'ok', allocated: [], reservedIpRanges: ['netreflex-psa-vpc-a-10-98-128-0-17', NEW_RANGE], verified: true });
     expect(retried.body.changes?.map((ch) => ch.kind)).toEqual(['patchConnection', 'patchFirewall', 'setMigMetadata']);
     expect(stack.emulator.router.calls.get('compute.globalAddresses.insert')).toBe(inserts + 1);
-    expect(await connectionRanges()).toEqual(['vertex-psa-range', NEW_RANGE, 'netreflex-psa-10-98-128-0-17']);
+    expect(await connectionRanges()).toEqual(['vertex-psa-range', NEW_RANGE, 'netreflex-psa-vpc-a-10-98-128-0-17']);
     const [list] = await psa.addresses.list({ project: PROJECT, filter: 'name eq netreflex-psa-.*' });
     expect(list.map((a) => `${a.address}/${a.prefixLength}`).sort()).toEqual(['10.98.128.0/17', '10.99.0.0/16']);
   });

@@ -1,0 +1,75 @@
+/**
+ * The read-back after a preparation's writes: what is still missing, as steps (pure).
+ *
+ * Every operation is DONE before this runs; then the connection, the firewall and the NAT
+ * metadata are read again and compared with what must be there:
+ * - every range this run uses (its address, its name on the connection, its CIDR in the firewall's
+ *   `sourceRanges` and in the metadata — a wider entry covers it), and the peering's export;
+ * - every entry seen on any of the three lists while this preparation ran (`known`): another
+ *   writer's range (a Cloud SQL range on the connection, a source range, a metadata entry) that a
+ *   concurrent write may have dropped is put back. netreflex never removes an entry it saw, so the
+ *   lists converge to the union of everyone's ranges. (A name on the connection whose address is
+ *   gone is not put back: Service Networking would refuse it.)
+ * An empty answer is the verification; otherwise the steps are applied and the lists read again.
+ */
+import { formatIpv4Block } from '../net/ipv4-blocks.js';
+import { isCovered, parseObservedList, type RangeWithBlock } from './ranges-observed.js';
+import type { RangeChange, RangePlanOptions } from './ranges-types.js';
+
+export interface WiringState {
+  /** Names of the network's VPC_PEERING addresses. */
+  addresses: readonly string[];
+  connection: readonly string[] | null;
+  firewall: readonly string[] | null;
+  metadata: readonly string[];
+  exportCustomRoutes: boolean;
+}
+
+/** Every entry seen on each list during the preparation. */
+export interface KnownEntries {
+  connection: string[];
+  firewall: string[];
+  metadata: string[];
+}
+
+export const noKnown = (): KnownEntries => ({ connection: [], firewall: [], metadata: [] });
+
+/** Adds what `state` shows to `known` (in place) and returns it. */
+export function remember(known: KnownEntries, state: Pick<WiringState, 'connection' | 'firewall' | 'metadata'>): KnownEntries {
+  const add = (list: string[], items: readonly string[] | null) => items?.forEach((i) => list.includes(i) || list.push(i));
+  add(known.connection, state.connection);
+  add(known.firewall, state.firewall);
+  add(known.metadata, state.metadata);
+  return known;
+}
+
+export function repairChanges(network: string, used: readonly RangeWithBlock[], known: KnownEntries, state: WiringState, opts: RangePlanOptions): RangeChange[] {
+  const changes: RangeChange[] = [];
+  for (const r of used.filter((u) => !state.addresses.includes(u.name))) {
+    changes.push({ kind: 'createAddress', name: r.name, cidr: r.cidr, address: r.cidr.split('/')[0] ?? '', prefixLength: r.block.prefix, network });
+  }
+  const exists = new Set([...state.addresses, ...used.map((u) => u.name)]);
+  const current = state.connection ?? [];
+  const wantedNames = [...used.map((u) => u.name), ...known.connection.filter((n) => exists.has(n))];
+  const addNames = [...new Set(wantedNames.filter((n) => !current.includes(n)))];
+  if (state.connection === null || addNames.length) changes.push({ kind: 'patchConnection', create: state.connection === null, reservedPeeringRanges: [...current, ...addNames], added: addNames });
+  if (state.firewall !== null) {
+    const add = missing(used, known.firewall, state.firewall, `firewall ${opts.firewall} sourceRanges`);
+    if (add.length) changes.push({ kind: 'patchFirewall', firewall: opts.firewall, sourceRanges: [...state.firewall, ...add], added: add });
+  }
+  const addMeta = missing(used, known.metadata, state.metadata, `NAT MIG metadata ${opts.metadataKey}`);
+  if (addMeta.length) {
+    const ranges = [...state.metadata, ...addMeta];
+    changes.push({ kind: 'setMigMetadata', key: opts.metadataKey, value: ranges.join(','), ranges, added: addMeta });
+  }
+  if (!state.exportCustomRoutes) changes.push({ kind: 'enablePeeringExport', peering: opts.peering });
+  return changes;
+}
+
+/** CIDRs of `used` not covered by `current`, then known entries no longer there. */
+function missing(used: readonly RangeWithBlock[], known: readonly string[], current: readonly string[], source: string): string[] {
+  const cover = parseObservedList(current, source);
+  const ours = used.filter((r) => !isCovered(r.block, cover)).map((r) => formatIpv4Block(r.block));
+  const theirs = known.filter((k) => !current.includes(k) && !ours.includes(k));
+  return [...new Set([...ours, ...theirs])];
+}
