@@ -88,14 +88,24 @@ export function capacityOf(ranges: readonly { prefixLength: number }[], nodesPer
 }
 
 /**
- * How many blocks of `tier`-sized jobs one other job of `nodes` nodes takes out of a range: a job
- * of a larger tier takes several (a ≤ 32-node job covers four ≤ 8-node blocks), and a job of a
- * smaller tier is counted as a whole block of ours, since it may sit in any of them and split it.
- * That is the safe count for mixed sizes on one range. Above the documented 32 nodes the block keeps
- * doubling (an extrapolation, as for the local Vertex AI).
+ * The address space one job of `nodes` nodes takes, in /22 units (the block of a ≤ 8-node job):
+ * 1 for ≤ 8 nodes, 2 for ≤ 16, 4 for ≤ 32 — doubling with the tier, as the table's blocks do.
+ * Above the documented 32 nodes the block keeps doubling (an extrapolation, as for the local
+ * Vertex AI).
  */
-export function blocksTakenBy(nodes: number, tier: NodeTier): number {
-  let prefix = 22;
-  for (let size = 8; nodes > size; size *= 2) prefix -= 1;
-  return Math.max(1, 2 ** (JOB_BLOCK_PREFIX[tier] - prefix));
+export function unitsOf(nodes: number): number {
+  let units = 1;
+  for (let size = 8; nodes > size; size *= 2) units *= 2;
+  return units;
+}
+
+/**
+ * Other jobs of mixed sizes, in blocks of `tier`-sized jobs: their /22 units together, rounded up
+ * to whole blocks of ours. A ≤ 32-node job takes four ≤ 8-node blocks; four ≤ 8-node jobs take
+ * one ≤ 32-node block — on the assumption, which is how aligned first-fit placement behaves, that
+ * small jobs pack into the lowest free blocks rather than spread one per large block.
+ */
+export function blocksTakenBy(jobs: readonly { jobs: number; nodesPerJob: number }[], tier: NodeTier): number {
+  const units = jobs.reduce((sum, j) => sum + j.jobs * unitsOf(j.nodesPerJob), 0);
+  return Math.ceil(units / unitsOf(tier));
 }

@@ -20,8 +20,8 @@
  *
  * `required` is this request's jobs plus every other run on the network (`observed.demand`: the
  * Vertex jobs running or queued there and the runs prepared and not started yet), all counted in
- * blocks of this request's tier (`blocksTakenBy`): capacity is for all of them together, not per
- * request — two 40-job runs need 80.
+ * blocks of this request's tier (`blocksTakenBy`, their address space rounded up to our blocks):
+ * capacity is for all of them together, not per request — two 40-job runs need 80.
  *
  * Which ranges are Vertex's: `VPC_PEERING` addresses named in `vertexRangeNames` or starting with
  * `namePrefix`. Other PSA ranges (Cloud SQL, Memorystore…) are avoided but never handed to Vertex,
@@ -56,7 +56,7 @@ export function planRanges(input: RangeRequest, observed: ObservedNetwork, optio
   const opts: RangePlanOptions = { ...DEFAULT_RANGE_OPTIONS, ...options };
   const tier = nodeTier(request.nodesPerJob);
   const demand = [...(observed.demand ?? [])];
-  const others = demand.reduce((sum, d) => sum + d.jobs * blocksTakenBy(d.nodesPerJob, tier), 0);
+  const others = blocksTakenBy(demand, tier);
   const required = request.parallelJobs + others;
   const existing = vertexRanges(observed, opts, request.nodesPerJob);
   const counted = existing.reduce((sum, r) => sum + r.jobs, 0);

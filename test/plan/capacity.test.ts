@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/errors.js';
-import { capacityOf, jobBlockPrefix, jobsPerRange, nodeTier, prefixForJobs } from '../../shared/plan/capacity.js';
+import { capacityOf, jobBlockPrefix, jobsPerRange, nodeTier, prefixForJobs, blocksTakenBy, unitsOf } from '../../shared/plan/capacity.js';
 
 /** The Vertex AI docs table ("Use private IP for custom training"), copied cell by cell. */
 const VERTEX_TABLE: [nodes: number, prefix: number, jobs: number][] = [
@@ -70,5 +70,18 @@ describe('capacity of a set of ranges', () => {
     expect(capacityOf([{ prefixLength: 21 }, { prefixLength: 21 }], 8)).toBe(2);
     expect(capacityOf([], 8)).toBe(0);
     expect(capacityOf([{ prefixLength: 21 }], 32)).toBe(0);
+  });
+});
+
+describe('mixed sizes on one range', () => {
+  it('a job takes 1, 2 or 4 /22 units by its tier, doubling past the table', () => {
+    expect([1, 8, 9, 16, 17, 32, 33, 64].map(unitsOf)).toEqual([1, 1, 2, 2, 4, 4, 8, 8]);
+  });
+
+  it('other jobs count by the space they take, rounded up to whole blocks of ours', () => {
+    expect(blocksTakenBy([{ jobs: 1, nodesPerJob: 32 }], 8)).toBe(4);
+    expect(blocksTakenBy([{ jobs: 4, nodesPerJob: 8 }], 32)).toBe(1);
+    expect(blocksTakenBy([{ jobs: 5, nodesPerJob: 8 }], 32)).toBe(2);
+    expect(blocksTakenBy([], 16)).toBe(0);
   });
 });

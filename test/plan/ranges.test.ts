@@ -190,9 +190,10 @@ describe('planRanges: capacity across runs', () => {
     expect(second.allocate).toEqual([{ name: 'netreflex-psa-vpc-a-10-98-128-0-17', cidr: '10.98.128.0/17' }]);
   });
 
-  it('counts a larger job as several blocks of ours and a smaller one as a whole block; estimates say so', () => {
+  it('counts other jobs by the address space they take, in blocks of ours; estimates say so', () => {
+    // one 32-node job (4 units) + three 1-node jobs (3 units) = 7 units = 4 blocks of a 16-node job (2 units each)
     const plan = planRanges(request({ parallelJobs: 1, nodesPerJob: 16 }), sampleObserved({ demand: [{ source: 'customJob a', jobs: 1, nodesPerJob: 32, estimated: false }, { source: 'pipelineJob b', jobs: 3, nodesPerJob: 1, estimated: true }] }));
-    expect(plan.capacity).toMatchObject({ nodesPerJobTier: 16, others: 2 + 3, required: 6, estimated: true });
+    expect(plan.capacity).toMatchObject({ nodesPerJobTier: 16, others: 4, required: 5, estimated: true });
   });
 
   it('nothing else on the network counts nothing: plan(x, x) stays empty', () => {

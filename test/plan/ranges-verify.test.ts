@@ -1,0 +1,45 @@
+/** The read-back after the writes (shared/plan/ranges-verify.ts): what is missing becomes steps; nothing missing is the verification. */
+import { describe, expect, it } from 'vitest';
+import { noKnown, remember, repairChanges, type WiringState } from '../../shared/plan/ranges-verify.js';
+import { DEFAULT_RANGE_OPTIONS } from '../../shared/plan/ranges-types.js';
+import { parseIpv4Block } from '../../shared/net/ipv4-blocks.js';
+
+const used = [
+  { name: 'vertex-psa-range', cidr: '10.98.0.0/21', jobs: 1, isNew: false, block: parseIpv4Block('10.98.0.0/21')! },
+  { name: 'netreflex-psa-vpc-a-10-99-0-0-16', cidr: '10.99.0.0/16', jobs: 63, isNew: true, block: parseIpv4Block('10.99.0.0/16')! },
+];
+const wired = (): WiringState => ({
+  addresses: ['vertex-psa-range', 'netreflex-psa-vpc-a-10-99-0-0-16', 'cloudsql-range'],
+  connection: ['vertex-psa-range', 'cloudsql-range', 'netreflex-psa-vpc-a-10-99-0-0-16'],
+  firewall: ['10.98.0.0/21', '192.168.50.0/24', '10.99.0.0/16'],
+  metadata: ['10.98.0.0/21', '10.99.0.0/16', '172.31.0.0/24'],
+  exportCustomRoutes: true,
+});
+
+describe('repairChanges', () => {
+  it('everything in place, everyone\'s entries included → nothing (verified)', () => {
+    expect(repairChanges('vpc-a', used, remember(noKnown(), wired()), wired(), DEFAULT_RANGE_OPTIONS)).toEqual([]);
+  });
+
+  it('a concurrent write dropped our range and a foreign one: both go back, in one step per list', () => {
+    const known = remember(noKnown(), wired());
+    const state = { ...wired(), connection: ['vertex-psa-range'], firewall: ['10.98.0.0/21'], metadata: ['10.98.0.0/21'] };
+    expect(repairChanges('vpc-a', used, known, state, DEFAULT_RANGE_OPTIONS)).toEqual([
+      { kind: 'patchConnection', create: false, reservedPeeringRanges: ['vertex-psa-range', 'netreflex-psa-vpc-a-10-99-0-0-16', 'cloudsql-range'], added: ['netreflex-psa-vpc-a-10-99-0-0-16', 'cloudsql-range'] },
+      { kind: 'patchFirewall', firewall: 'allow-psa-to-nat', sourceRanges: ['10.98.0.0/21', '10.99.0.0/16', '192.168.50.0/24'], added: ['10.99.0.0/16', '192.168.50.0/24'] },
+      { kind: 'setMigMetadata', key: 'netreflex-psa-ranges', value: '10.98.0.0/21,10.99.0.0/16,172.31.0.0/24', ranges: ['10.98.0.0/21', '10.99.0.0/16', '172.31.0.0/24'], added: ['10.99.0.0/16', '172.31.0.0/24'] },
+    ]);
+  });
+
+  it('a lost address insert is created again; a name whose address is gone is not put back on the connection', () => {
+    const known = remember(noKnown(), { ...wired(), connection: [...wired().connection!, 'deleted-range'] });
+    const state = { ...wired(), addresses: ['vertex-psa-range', 'cloudsql-range'] };
+    const changes = repairChanges('vpc-a', used, known, state, DEFAULT_RANGE_OPTIONS);
+    expect(changes).toEqual([{ kind: 'createAddress', name: 'netreflex-psa-vpc-a-10-99-0-0-16', cidr: '10.99.0.0/16', address: '10.99.0.0', prefixLength: 16, network: 'vpc-a' }]);
+  });
+
+  it('a wider entry covers a range; export off is turned back on', () => {
+    const state = { ...wired(), firewall: ['10.96.0.0/12', '192.168.50.0/24'], exportCustomRoutes: false };
+    expect(repairChanges('vpc-a', used, noKnown(), state, DEFAULT_RANGE_OPTIONS)).toEqual([{ kind: 'enablePeeringExport', peering: 'servicenetworking-googleapis-com' }]);
+  });
+});

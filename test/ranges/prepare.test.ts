@@ -1,0 +1,189 @@
+/**
+ * peeringRanges' preparation against the local Google Cloud, many writers at once, with operations
+ * slow enough that they really overlap: foreign writers adding a range, a firewall source range and
+ * metadata mid-flight, a foreign connection write landing inside netreflex's read→write window, a
+ * concurrent insert of the same range, a lease held by a holder that died. After each: the union is
+ * on the connection, the firewall and the metadata, no NAT VM was recreated, and every answer that
+ * says ok was verified.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../emulator/server.js';
+import { sampleEnv } from '../../emulator/stack.js';
+import { SAMPLE } from '../../emulator/topology.js';
+import { Transport } from '../../shared/gcp/transport.js';
+import { loadPeeringRangesConfig, type PeeringRangesConfig } from '../../shared/config/peering-ranges.js';
+import { prepareRanges, leaseObject, type RangeReport } from '../../shared/ranges/reconcile.js';
+import { applyRangeChanges } from '../../shared/ranges/apply.js';
+import { NetworkLease, readLease, LeaseBusy, LeaseLost } from '../../shared/ranges/lease.js';
+import { PeeringRangesService } from '../../shared/ranges/service.js';
+import { createLogger } from '../../shared/log.js';
+import { PROJECT } from '../helpers/compute.js';
+import { expectUnion, rangesClients, type Answered } from '../helpers/ranges.js';
+
+let emu: Emulator;
+let cfg: PeeringRangesConfig;
+let r: ReturnType<typeof rangesClients>;
+let vmsBefore: Record<string, string>;
+
+const transport = () => new Transport({ emulatorHost: emu.url, retry: { attempts: 5, baseMs: 5, maxMs: 20 } });
+const service = () => new PeeringRangesService(cfg, createLogger('silent'), transport());
+const ask = async (input: Record<string, unknown>): Promise<Answered> => (await service().handle(input)) as unknown as Answered;
+
+/** Runs `meanwhile` once, when the first call of `method` arrives, before it is handled. */
+function onFirst(method: string, meanwhile: () => Promise<void>): void {
+  let fired = false;
+  emu.router.addHook(async (methodId) => {
+    if (fired || methodId !== method) return 'continue';
+    fired = true;
+    await meanwhile();
+    return 'continue';
+  });
+}
+
+beforeAll(async () => {
+  emu = await startEmulator({ natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 80, instanceStepMs: 20, pipelineStepMs: 30 } });
+  cfg = loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent', NETREFLEX_PSA_POOL: '10.98.0.0/15,10.100.0.0/15', NETREFLEX_RANGES_LEASE_TTL_SECONDS: '3' });
+  r = rangesClients(emu.port, emu.url);
+  vmsBefore = await r.natVms();
+});
+/** The runs of the previous scenario have started and ended: their reservations are gone. */
+const clearReservations = () => emu.storage.writeObject(cfg.stateBucket, leaseObject(cfg, 'vpc-a'), Buffer.from(JSON.stringify({ holder: null, expiresAt: null, reservations: [] })), { contentType: 'application/json' }, {}, false);
+
+/** A job count that does not fit the ranges there are now: the preparation must allocate. */
+async function beyondCapacity(nodesPerJob: number, extra = 5): Promise<number> {
+  const plan = await prepareRanges(transport(), cfg, { parallelJobs: 1, nodesPerJob }, { dryRun: true });
+  return plan.capacity.before + extra;
+}
+
+beforeEach(async () => {
+  // every scenario starts from the ranges the previous one left (growth, not a reset), its runs ended
+  expect(await r.natVms()).toEqual(vmsBefore);
+  clearReservations();
+});
+afterAll(async () => {
+  expect(await r.natVms()).toEqual(vmsBefore);
+  await emu.close();
+});
+
+describe('concurrent preparations', () => {
+  it('two calls of different sizes at once: both ready, and the ranges hold both runs together', async () => {
+    const answers = await Promise.all([ask({ parallelJobs: 10, nodesPerJob: 8, runId: 'team-a' }), ask({ parallelJobs: 40, nodesPerJob: 8, runId: 'team-b' })]);
+    expectUnion(await r.view(), answers);
+    const later = answers.find((a) => a.body.capacity!.others > 0)!;
+    expect(later.body.capacity).toMatchObject({ required: 50, others: expect.any(Number) });
+    const { body } = await readLease(transport(), cfg.stateBucket, leaseObject(cfg, 'vpc-a'));
+    expect(body).toMatchObject({ holder: null });
+    expect(body.reservations.map((x) => x.runId).sort()).toEqual(['team-a', 'team-b']);
+  });
+
+  it('five calls of different sizes and node counts at once: all ready, each counting the others', async () => {
+    const asks = [[3, 8], [5, 16], [20, 8], [2, 32], [7, 8]].map(([parallelJobs, nodesPerJob], i) => ask({ parallelJobs, nodesPerJob, runId: `five-${i}` }));
+    const answers = await Promise.all(asks);
+    expectUnion(await r.view(), answers);
+    // the lease serialized them: the k-th counted the k−1 before it, so whoever went last counted all four others
+    expect(answers.map((a) => a.body.capacity!.demand.length).sort()).toEqual([0, 1, 2, 3, 4]);
+    const last = answers.find((a) => a.body.capacity!.demand.length === 4)!;
+    const mine = answers.indexOf(last);
+    expect(last.body.capacity!.demand.map((d) => d.source).sort()).toEqual([0, 1, 2, 3, 4].filter((i) => i !== mine).map((i) => `reservation five-${i}`));
+    const tier = last.body.capacity!;
+    expect(tier.after).toBeGreaterThanOrEqual(tier.required);
+  });
+});
+
+describe('other writers of the connection, the firewall and the metadata', () => {
+  it('a foreign range, firewall source range and metadata entry added mid-flight are all kept', async () => {
+    onFirst('compute.globalAddresses.insert', async () => {
+      await r.foreign.addRange('cloudsql-range', '10.120.0.0', 24);
+      await r.foreign.connect('cloudsql-range');
+      await r.foreign.allowSource('192.168.50.0/24');
+      await r.foreign.metadata({ 'team-b-key': 'kept' }, '172.31.0.0/24');
+    });
+    const answer = await ask({ parallelJobs: await beyondCapacity(8), nodesPerJob: 8, runId: 'foreign-1' });
+    expect(answer.body.allocated?.length).toBeGreaterThan(0);
+    expectUnion(await r.view(), [answer], { connection: ['cloudsql-range'], firewall: ['192.168.50.0/24'], metadata: ['172.31.0.0/24'], metadataKeys: ['team-b-key'] });
+  });
+
+  it('a foreign connection write landing between netreflex\'s read and its write is put back by the read-back', async () => {
+    onFirst('servicenetworking.services.connections.patch', async () => {
+      await r.foreign.addRange('memorystore-range', '10.121.0.0', 24);
+      await r.foreign.connect('memorystore-range', false); // accepted, lands just before ours, which drops it
+    });
+    const answer = await ask({ parallelJobs: await beyondCapacity(8, 3), nodesPerJob: 8, runId: 'foreign-2' });
+    expect(answer.body.changes?.some((c) => c.description.startsWith('repair: patch the Service Networking connection'))).toBe(true);
+    expectUnion(await r.view(), [answer], { connection: ['cloudsql-range', 'memorystore-range'], firewall: ['192.168.50.0/24'], metadata: ['172.31.0.0/24'] });
+  });
+});
+
+describe('the same range, twice', () => {
+  it('the same run asked twice at once (a retry while the first is in flight): one allocation, both ready', async () => {
+    const inserts = emu.router.calls.get('compute.globalAddresses.insert') ?? 0;
+    const jobs = await beyondCapacity(8, 2);
+    const answers = await Promise.all([ask({ parallelJobs: jobs, nodesPerJob: 8, runId: 'twice' }), ask({ parallelJobs: jobs, nodesPerJob: 8, runId: 'twice' })]);
+    expectUnion(await r.view(), answers);
+    expect(answers.flatMap((a) => a.body.allocated ?? []).length).toBeGreaterThan(0);
+    const newOnes = (emu.router.calls.get('compute.globalAddresses.insert') ?? 0) - inserts;
+    expect(newOnes).toBe(answers.flatMap((a) => a.body.allocated ?? []).length);
+    expect(answers.some((a) => (a.body.allocated ?? []).length === 0)).toBe(true);
+  });
+
+  it('an insert of a range another call is still creating waits for it and counts it done (never a 500)', async () => {
+    emu.settings.operationLatencyMs = 600;
+    try {
+      const [started] = await r.c.addresses.insert({ project: PROJECT, addressResource: { name: 'in-flight-range', address: '10.140.0.0', prefixLength: 24, purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/vpc-a` } });
+      const obs = { consumerNetwork: `projects/${SAMPLE.projectNumber}/global/networks/vpc-a`, networkUrl: `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/vpc-a` };
+      const [result] = await applyRangeChanges(transport(), cfg, obs, [{ kind: 'createAddress', name: 'in-flight-range', cidr: '10.140.0.0/24', address: '10.140.0.0', prefixLength: 24, network: 'vpc-a' }]);
+      expect(result).toMatchObject({ ok: true, noop: true });
+      await r.c.globalOps.wait({ project: PROJECT, operation: (started.latestResponse as { name: string }).name });
+    } finally {
+      emu.settings.operationLatencyMs = 80;
+    }
+  });
+});
+
+describe('the lease', () => {
+  const object = () => leaseObject(cfg, 'vpc-a');
+  const plant = (holder: string, expiresInMs: number) =>
+    emu.storage.writeObject(cfg.stateBucket, object(), Buffer.from(JSON.stringify({ holder, expiresAt: new Date(Date.now() + expiresInMs).toISOString(), reservations: [] })), { contentType: 'application/json' }, {}, false);
+
+  it('a holder that died blocks the network only until its lease expires; the next call then takes it over', async () => {
+    const reservations = (await readLease(transport(), cfg.stateBucket, object())).body.reservations;
+    emu.storage.writeObject(cfg.stateBucket, object(), Buffer.from(JSON.stringify({ holder: 'killed-instance', expiresAt: new Date(Date.now() + 1_500).toISOString(), reservations })), { contentType: 'application/json' }, {}, false);
+    const started = Date.now();
+    const answer = await ask({ parallelJobs: 1, nodesPerJob: 8, runId: 'after-death' });
+    expect(answer.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000); // it waited for the expiry, not less
+    expect((await readLease(transport(), cfg.stateBucket, object())).body.holder).toBeNull();
+  });
+
+  it('a lease held past the wait answers 503 (retry), changing nothing', async () => {
+    plant('busy-instance', 60_000);
+    const short = { ...cfg, leaseWaitMs: 300 };
+    const err = await prepareRanges(transport(), short, { parallelJobs: 1, nodesPerJob: 8 }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(LeaseBusy);
+    const answer = (await new PeeringRangesService(short, createLogger('silent'), transport()).handle({ parallelJobs: 1, nodesPerJob: 8 })) as unknown as Answered;
+    expect(answer).toMatchObject({ status: 503, body: { error: { reason: 'transient' } } });
+    plant('nobody', -1);
+  });
+
+  it('a holder whose lease was taken over stops writing (fenced) and its caller retries', async () => {
+    const lease = await NetworkLease.acquire(transport(), { bucket: cfg.stateBucket, object: object(), ttlMs: 300, waitMs: 1_000 });
+    expect(() => lease.assertHeld()).not.toThrow();
+    plant('usurper', 60_000); // someone took it over (as after an expiry)
+    await new Promise((res) => setTimeout(res, 400));
+    expect(() => lease.assertHeld()).toThrow(LeaseLost);
+    await lease.release([]);
+    expect((await readLease(transport(), cfg.stateBucket, object())).body.holder).toBe('usurper'); // a lost lease is never written
+    plant('nobody', -1);
+  });
+});
+
+describe('dry run', () => {
+  it('plans against the same demand without the lease and changes nothing', async () => {
+    await ask({ parallelJobs: 2, nodesPerJob: 8, runId: 'dry-neighbour' });
+    const before = await r.view();
+    const report: RangeReport = await prepareRanges(transport(), cfg, { parallelJobs: 2, nodesPerJob: 8 }, { dryRun: true });
+    expect(report.dryRun).toBe(true);
+    expect(report.capacity.others).toBeGreaterThan(0);
+    expect(await r.view()).toEqual(before);
+  });
+});
