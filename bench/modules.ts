@@ -9,6 +9,7 @@
  * - (c′) allowlist-applied: the same change through the armorAllowlist sync on the local Google Cloud (rules + claim)
  * - (d) allowlist-planning: planning time at 100k entries vs cidr-tools on the same input
  * - (e) range-allocation: range allocation time on a crowded address plan
+ * - (f) peering-concurrency: 5 peeringRanges preparations at once vs one after another, same run
  */
 import type { BenchModule } from './types.js';
 import { coldStartBench } from './cold-start.js';
@@ -16,5 +17,6 @@ import { routeConvergenceBench } from './route-convergence.js';
 import { allowlistBench } from './allowlist.js';
 import { allowlistAppliedBench } from './allowlist-applied.js';
 import { rangeAllocationBench } from './ranges.js';
+import { peeringConcurrencyBench } from './peering-concurrency.js';
 
-export const BENCHES: BenchModule[] = [coldStartBench, routeConvergenceBench, allowlistBench, allowlistAppliedBench, rangeAllocationBench];
+export const BENCHES: BenchModule[] = [coldStartBench, routeConvergenceBench, allowlistBench, allowlistAppliedBench, rangeAllocationBench, peeringConcurrencyBench];

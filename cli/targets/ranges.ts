@@ -22,7 +22,7 @@ function render(r: RangeReport, json: boolean): TargetResult {
   const q = r.request;
   const lines = [
     `Request: ${q.parallelJobs} parallel jobs × ${q.nodesPerJob} nodes (planned as ≤ ${r.capacity.nodesPerJobTier}) on ${r.network} in ${q.region}`,
-    `Capacity: ${r.capacity.before} → ${r.capacity.after} concurrent jobs (need ${r.capacity.required})`,
+    `Capacity: ${r.capacity.before} → ${r.capacity.after} concurrent jobs (need ${r.capacity.required}: ${r.capacity.requested} for this run + ${r.capacity.others} for ${r.capacity.demand.length} other run(s) on the network${r.capacity.estimated ? ', partly estimated' : ''})`,
     '',
     table(['range', 'cidr', 'jobs', 'new'], r.ranges.map((x) => [x.name, x.cidr, x.jobs, x.isNew ? 'yes' : ''])),
     '',
@@ -31,7 +31,7 @@ function render(r: RangeReport, json: boolean): TargetResult {
   if (r.warnings.length) lines.push('', ...r.warnings.map((w) => `warning (${w.code}): ${w.message}`));
   lines.push('', `Vertex preflight: ${r.preflight.active} active job(s) with a network in ${r.preflight.region}, none on another network`);
   lines.push(`reservedIpRanges: ${r.reservedIpRanges.join(',') || '(none)'}`);
-  lines.push(`Status: ${r.status}${r.dryRun ? ' (plan only: run `netreflex apply ranges` with the same flags to make these changes)' : r.verified === false ? ' (verify found steps still missing: run it again)' : ''}`);
+  lines.push(`Status: ${r.status}${r.dryRun ? ' (plan only: run `netreflex apply ranges` with the same flags to make these changes)' : r.verified === false ? ` (the read-back still misses: ${(r.missing ?? []).join('; ')} — run it again)` : ''}`);
   return { output: lines.join('\n'), exitCode };
 }
 

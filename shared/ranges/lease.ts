@@ -136,7 +136,7 @@ export class NetworkLease {
   static async acquire(t: Transport, options: LeaseOptions): Promise<NetworkLease> {
     const opts = { holder: randomUUID(), now: Date.now, ...options };
     const deadline = opts.now() + opts.waitMs;
-    for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+    for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
       const { body, generation } = await readLease(t, opts.bucket, opts.object);
       const free = body.holder === null || body.expiresAt === null || Date.parse(body.expiresAt) <= opts.now();
       if (free) {

@@ -89,7 +89,7 @@ describe('README', () => {
         outputs.push((await run(cmd!, args, { env, cwd: new URL('../..', import.meta.url).pathname, timeout: 90_000 })).stdout);
       }
       expect(outputs[0]).toMatch(/SUCCEEDED/);
-      expect(outputs[0]).toMatch(/"netreflex-psa-10-99-0-0-16"/);
+      expect(outputs[0]).toMatch(/"netreflex-psa-vpc-a-10-99-0-0-16"/);
       expect(outputs[1]).toMatch(/egress path OK/);
     }, 180_000);
   });

@@ -38,7 +38,7 @@ describe('buckets', () => {
     const [meta] = await gcs.bucket(BUCKET).getMetadata();
     expect(meta).toMatchObject({ name: BUCKET, kind: 'storage#bucket', projectNumber: SAMPLE.projectNumber, storageClass: 'STANDARD' });
     const [buckets] = await gcs.getBuckets();
-    expect(buckets.map((b) => b.name)).toEqual([SAMPLE.bucket.name, BUCKET].sort());
+    expect(buckets.map((b) => b.name)).toEqual([SAMPLE.bucket.name, SAMPLE.stateBucket, BUCKET].sort());
     expect(await code(gcs.createBucket(BUCKET))).toBe('409: Your previous request to create the named bucket succeeded and you already own it.');
     expect(await code(gcs.createBucket('Bad_Name!'))).toBe("400: Invalid bucket name: 'Bad_Name!'");
     expect(await code(gcs.bucket('no-such-bucket').getMetadata())).toBe('404: The specified bucket does not exist.');

@@ -1,0 +1,42 @@
+/**
+ * One observation of the PSA ranges Vertex may use, shared by peeringRanges and `netreflex status`:
+ * a Cloud SQL range on the network is another service's, listed and never counted as capacity
+ * (status said "room for 64 jobs" while peeringRanges saw room for 1).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../emulator/server.js';
+import { sampleEnv } from '../../emulator/stack.js';
+import { Transport } from '../../shared/gcp/transport.js';
+import { psaRangesLink } from '../../shared/status/network-links.js';
+import { loadStatusConfig } from '../../shared/status/config.js';
+import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
+import { prepareRanges } from '../../shared/ranges/reconcile.js';
+import { observeVertexRanges } from '../../shared/ranges/vertex-ranges.js';
+import { rangesClients } from '../helpers/ranges.js';
+
+let emu: Emulator;
+let t: Transport;
+
+beforeAll(async () => {
+  emu = await startEmulator({ settings: { operationLatencyMs: 10 } });
+  t = new Transport({ emulatorHost: emu.url });
+  await rangesClients(emu.port, emu.url).foreign.addRange('cloudsql-range', '10.120.0.0', 16);
+  await rangesClients(emu.port, emu.url).foreign.connect('cloudsql-range');
+});
+afterAll(() => emu.close());
+
+describe('the PSA ranges Vertex may use', () => {
+  it('are the configured and netreflex-made VPC_PEERING ranges of the network; other PSA ranges are listed apart', async () => {
+    const seen = await observeVertexRanges(t, 'netreflex-demo', 'vpc-a', { vertexRangeNames: ['vertex-psa-range'], namePrefix: 'netreflex-psa-' });
+    expect(seen.vertex).toEqual([{ name: 'vertex-psa-range', cidr: '10.98.0.0/21', prefixLength: 21 }]);
+    expect(seen.other).toEqual([{ name: 'cloudsql-range', cidr: '10.120.0.0/16', prefixLength: 16 }]);
+  });
+
+  it('netreflex status and peeringRanges agree: room for one 8-node job, the Cloud SQL /16 not counted', async () => {
+    const link = await psaRangesLink(t, loadStatusConfig(sampleEnv(emu.url)));
+    expect(link.reason).toMatch(/^1 Vertex range\(s\), room for 1 concurrent job\(s\) of ≤8 nodes$/);
+    expect(link.details.join('\n')).toMatch(/cloudsql-range 10.120.0.0\/16: another service's PSA range, not counted/);
+    const plan = await prepareRanges(t, loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent' }), { parallelJobs: 1, nodesPerJob: 8 }, { dryRun: true });
+    expect(plan.capacity.before).toBe(1);
+  });
+});
