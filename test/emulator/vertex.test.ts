@@ -45,6 +45,7 @@ describe('pipelineJobs', () => {
   });
 
   it('list filters on state with OR (as the preflight asks) and pages', async () => {
+    emu.settings.pipelineRunMs = 60_000; // they stay RUNNING however loaded the machine is
     await create('long-a', { labels: { kind: 'long' } });
     await create('long-b', { labels: { kind: 'long' } });
     await reaches('long-b', 'PIPELINE_STATE_RUNNING');
