@@ -68,4 +68,6 @@ resource "google_storage_bucket" "state" {
   public_access_prevention    = "enforced"
   force_destroy               = true
   labels                      = var.labels
+
+  depends_on = [google_project_service.enabled]
 }

@@ -81,8 +81,8 @@ describe('netreflex teardown', () => {
     expect(dry.exitCode).toBe(4);
     expect(dry.output).toMatch(/would remove \(run with --yes\) on vpc-a:/);
     expect(dry.output.match(/route netreflex-/g)).toHaveLength(4);
-    expect(dry.output).toContain('range netreflex-psa-10-99-0-0-16 (peeringRanges)');
-    expect(dry.output).toMatch(/connection: drop netreflex-psa-10-99-0-0-16; keep vertex-psa-range/);
+    expect(dry.output).toContain('range netreflex-psa-vpc-a-10-99-0-0-16 (peeringRanges)');
+    expect(dry.output).toMatch(/connection: drop netreflex-psa-vpc-a-10-99-0-0-16; keep vertex-psa-range/);
     expect(usersOfVpcA()).toEqual(before);
   });
 
