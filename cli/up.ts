@@ -30,7 +30,7 @@ function printLine(target: string, line: string): void {
 
 function banner(stack: Stack, opts: UpOptions): string {
   const nat = stack.emulator.migs.list({ project: SAMPLE.project, region: SAMPLE.region, name: SAMPLE.nat.mig }).map((m) => `${m.name} (${m.zone})`);
-  const fns = [...stack.functions.values()].map((f) => `  ${f.target.padEnd(18)} ${f.url}`);
+  const fns = [...stack.functions.values()].map((f) => `  ${f.target.padEnd(18)} ${f.url}  as ${stack.identity(f.target).email}`);
   const host = stack.emulator.url;
   return [
     '',

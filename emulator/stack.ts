@@ -2,9 +2,16 @@
  * The whole of netreflex on one machine: the local Google Cloud, every function under the
  * Functions Framework in its own process, Eventarc-style subscriptions wiring events to them,
  * and the scheduler ticks. `netreflex up` and the end-to-end tests both start this.
+ *
+ * IAM as deployed: the local Google Cloud holds terraform-bootstrap/iam.tf's custom roles and
+ * bindings, and each function calls as the service account Terraform gives it (its own metadata
+ * server hands out the emulator's tokens for that account), so a permission its role lacks is the
+ * 403 production would answer.
  */
 import { startEmulator, type Emulator, type EmulatorOptions } from './server.js';
 import { spawnFunction, type FunctionProcess } from './functions-host.js';
+import { installTerraformIam, loadTerraformIam, type TerraformIam } from './iam/terraform.js';
+import type { FunctionIdentity } from './iam/metadata-server.js';
 import { Scheduler } from './scheduler.js';
 import { SAMPLE } from './topology.js';
 import { NAT_AUDIT_METHODS } from '../shared/nat-routes/trigger.js';
@@ -24,6 +31,8 @@ export interface StackOptions {
   /** Extra environment for every function. */
   env?: Record<string, string>;
   onLine?: (target: string, line: string) => void;
+  /** The roles, bindings and service accounts in force (default: iam.tf's, `sampleIam()`). */
+  iam?: TerraformIam;
 }
 
 export interface Stack {
@@ -31,7 +40,23 @@ export interface Stack {
   functions: Map<string, FunctionProcess>;
   scheduler: Scheduler;
   env: Record<string, string>;
+  iam: TerraformIam;
+  /** The service account a function calls as, for a process a test spawns beside the stack's. */
+  identity(target: string): FunctionIdentity;
   stop(): Promise<void>;
+}
+
+/** iam.tf as the local stack deploys it: the sample project, Google's accounts by its number. */
+export function sampleIam(): Promise<TerraformIam> {
+  return loadTerraformIam({ project_id: SAMPLE.project, project_number: SAMPLE.projectNumber });
+}
+
+/** `target`'s service account (`google_service_account.function["<target>"]`), its tokens minted by `emulator`. */
+export function functionIdentity(emulator: Emulator, iam: TerraformIam, target: string): FunctionIdentity {
+  const address = `google_service_account.function["${target}"]`;
+  const email = iam.serviceAccounts[address];
+  if (!email) throw new Error(`terraform-bootstrap gives function ${target} no service account (${address}): add it to local.functions in functions.tf`);
+  return { email, project: SAMPLE.project, projectNumber: SAMPLE.projectNumber, mintToken: () => emulator.iam.mintToken(`serviceAccount:${email}`) };
 }
 
 /** The environment the sample topology needs, per the README's variable tables. */
@@ -90,16 +115,19 @@ const WIRING: Wiring[] = [
 ];
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const iam = options.iam ?? (await sampleIam());
   const emulator = await startEmulator({ ...options.emulator, port: options.port ?? 0 });
+  const identity = (target: string) => functionIdentity(emulator, iam, target);
   const env = { ...sampleEnv(emulator.url), NETREFLEX_PUBSUB_EMULATOR_HOST: emulator.pubsubHost, ...options.env };
   const functions = new Map<string, FunctionProcess>();
   const wanted = WIRING.filter((w) => !options.functions || options.functions.includes(w.target));
   let port = options.functionsPort ?? 0;
   try {
+    installTerraformIam(emulator.iam, iam);
     const started = await Promise.all(
       wanted.map(async (w, i) => {
         const fnPort = port ? port + i : await freePort();
-        return spawnFunction({ target: w.target, signatureType: w.signatureType, port: fnPort, env, onLine: (line) => options.onLine?.(w.target, line) });
+        return spawnFunction({ target: w.target, signatureType: w.signatureType, port: fnPort, env, identity: identity(w.target), onLine: (line) => options.onLine?.(w.target, line) });
       }),
     );
     started.forEach((fn) => functions.set(fn.target, fn));
@@ -122,7 +150,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await Promise.all([...functions.values()].map((f) => f.stop()));
     await emulator.close();
   };
-  return { emulator, functions, scheduler, env, stop };
+  return { emulator, functions, scheduler, env, iam, identity, stop };
 }
 
 async function freePort(): Promise<number> {

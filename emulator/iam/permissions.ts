@@ -40,6 +40,16 @@ const on = (resource: string, ...permissions: string[]): Requirement[] => permis
  *   roles/servicenetworking.networksAdmin and roles/compute.networkAdmin, the roles
  *   https://cloud.google.com/vpc/docs/configure-private-services-access#permissions says manage
  *   private connections.
+ * - regionInstanceGroupManagers.patch: Google's REST reference names compute.instanceGroupManagers.get
+ *   and .update on the group
+ *   (https://cloud.google.com/compute/docs/reference/rest/v1/regionInstanceGroupManagers/patch); the
+ *   group then changes its VMs itself, as the Google APIs service agent
+ *   (https://cloud.google.com/compute/docs/access/service-accounts#google_apis_service_agent), so a
+ *   patch of the all-instances configuration (metadata, labels), the update policy or the size
+ *   needs no VM permission of the caller. A patch that points the group at another template
+ *   (`instanceTemplate`, `versions`) makes it build VMs the caller has not built before, and keeps
+ *   the rest of Google's list (instances.create, instances.setMetadata, disks.create,
+ *   images.useReadOnly, subnetworks.use; data/methods.json), as setInstanceTemplate and update do.
  * - Cloud Storage: storage.objects.getIamPolicy / buckets.getIamPolicy only for `projection=full`
  *   (the ACLs are part of the answer), storage.objects.setIamPolicy only when the patch sets `acl`,
  *   storage.objects.delete on insert only to overwrite an existing object
@@ -49,6 +59,10 @@ const RULES: Record<string, Rule> = {
   'compute.globalAddresses.insert': (r, res) => on(res, (r.body as { addressType?: string } | undefined)?.addressType === 'INTERNAL' ? 'compute.globalAddresses.createInternal' : 'compute.globalAddresses.create'),
   'servicenetworking.services.connections.create': (_r, res) => on(res, 'servicenetworking.services.addPeering'),
   'servicenetworking.services.connections.patch': (_r, res) => on(res, 'servicenetworking.services.addPeering'),
+  'compute.regionInstanceGroupManagers.patch': (r, res) => {
+    const body = (r.body ?? {}) as { instanceTemplate?: unknown; versions?: unknown };
+    return body.instanceTemplate !== undefined || body.versions !== undefined ? on(res, ...METHODS['compute.regionInstanceGroupManagers.patch']!) : on(res, 'compute.instanceGroupManagers.get', 'compute.instanceGroupManagers.update');
+  },
   'storage.objects.get': (r, res) => on(res, 'storage.objects.get', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : [])),
   'storage.objects.list': (r, res) => on(res, 'storage.objects.list', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : [])),
   'storage.buckets.get': (r, res) => on(res, 'storage.buckets.get', ...(r.query.get('projection') === 'full' ? ['storage.buckets.getIamPolicy'] : [])),

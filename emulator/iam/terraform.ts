@@ -24,6 +24,8 @@ function instancesOf(m: TfModule, type: string): ReturnType<typeof instances> {
 
 export interface TerraformIam {
   project: string;
+  /** Every google_service_account of the module: Terraform address (`google_service_account.function["natRoutes"]`) → email. */
+  serviceAccounts: Record<string, string>;
   roles: { name: string; permissions: string[] }[];
   bindings: Binding[];
 }
@@ -75,7 +77,7 @@ class Evaluator {
   }
 
   /** The provider's computed attributes (email = account_id@project.iam.gserviceaccount.com, role name = projects/p/roles/id). */
-  private attribute(type: string, name: string, key: string | undefined, attr: string, where: string): string {
+  attribute(type: string, name: string, key: string | undefined, attr: string, where: string): string {
     const inst = instancesOf(this.m, type).find((i) => i.block.name === name && i.key === key);
     if (!inst) throw new Error(`iam.tf reader: ${where} refers to ${type}.${name}${key ? `["${key}"]` : ''}, which the module does not declare`);
     const scope = { key: inst.key, value: inst.value };
@@ -101,6 +103,9 @@ export function terraformIam(m: TfModule, overrides: Record<string, Json> = {}):
     if (!Array.isArray(perms) || perms.some((p) => typeof p !== 'string')) throw new Error(`iam.tf reader: ${where}.permissions is not a list of strings`);
     return { name: `projects/${project}/roles/${ev.string(block.body.role_id, scope, `${where}.role_id`)}`, permissions: perms as string[] };
   });
+  const serviceAccounts = Object.fromEntries(
+    instancesOf(m, 'google_service_account').map(({ block, key }) => [`google_service_account.${block.name}${key !== undefined ? `["${key}"]` : ''}`, ev.attribute('google_service_account', block.name, key, 'email', `google_service_account.${block.name}`)]),
+  );
   const bindings: Binding[] = [];
   for (const type of ['google_project_iam_member', 'google_service_account_iam_member']) {
     for (const { block, key, value } of instancesOf(m, type)) {
@@ -113,7 +118,7 @@ export function terraformIam(m: TfModule, overrides: Record<string, Json> = {}):
       bindings.push({ member, role: ev.string(block.body.role, scope, `${where}.role`), resource });
     }
   }
-  return { project, roles, bindings };
+  return { project, serviceAccounts, roles, bindings };
 }
 
 export async function loadTerraformIam(overrides: Record<string, Json> = {}, dir?: string): Promise<TerraformIam> {

@@ -138,13 +138,13 @@ export class PipelineRequestsService {
 
   private start(ref: RequestRef, request: PipelineRequest): Promise<string> {
     const { requestId: _id, ...argument } = request;
-    const target = { project: this.cfg.project, location: this.cfg.region, emulatorHost: this.cfg.emulatorHost };
+    const target = { project: this.cfg.project, location: this.cfg.region, emulatorHost: this.cfg.emulatorHost, metadataHost: this.cfg.metadataHost };
     const timeoutMs = Math.max(1_000, Math.floor(this.cfg.leaseMs / 4));
     return withTimeout(startExecution(target, this.cfg.workflow, { ...argument, netreflexRequest: ref }, { [REQUEST_LABEL]: ref.key }), timeoutMs);
   }
 
   private async labelled(ref: RequestRef): Promise<string | undefined> {
-    const found = await executionsLabelled({ project: this.cfg.project, location: this.cfg.region, emulatorHost: this.cfg.emulatorHost }, this.cfg.workflow, REQUEST_LABEL, ref.key);
+    const found = await executionsLabelled({ project: this.cfg.project, location: this.cfg.region, emulatorHost: this.cfg.emulatorHost, metadataHost: this.cfg.metadataHost }, this.cfg.workflow, REQUEST_LABEL, ref.key);
     return found[0];
   }
 

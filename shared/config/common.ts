@@ -33,6 +33,12 @@ export const commonEnv = {
   /** host:port of the local Pub/Sub (gRPC); unset means the real Pub/Sub. */
   NETREFLEX_PUBSUB_EMULATOR_HOST: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:8095').optional(),
   NETREFLEX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /**
+   * host:port of the Compute Engine metadata server google-auth-library asks for the function's
+   * token (the variable it reads itself). The local stack gives each function its own, so that
+   * against the local Google Cloud it calls as its service account; Cloud Run sets none.
+   */
+  GCE_METADATA_HOST: z.string().regex(HOST_PORT, 'must be host:port, e.g. 127.0.0.1:8099').optional(),
 };
 
 /**
@@ -67,6 +73,8 @@ export interface CommonConfig {
   /** Base URL of the local Google Cloud; unset = the real APIs. */
   emulatorHost?: string;
   pubsubEmulatorHost?: string;
+  /** The local metadata server standing for the function's service account (emulator only). */
+  metadataHost?: string;
   logLevel: CommonEnv['NETREFLEX_LOG_LEVEL'];
 }
 
@@ -76,6 +84,7 @@ export function commonConfig(e: CommonEnv): CommonConfig {
     region: e.NETREFLEX_REGION,
     emulatorHost: e.NETREFLEX_EMULATOR_HOST,
     pubsubEmulatorHost: e.NETREFLEX_PUBSUB_EMULATOR_HOST,
+    metadataHost: e.GCE_METADATA_HOST,
     logLevel: e.NETREFLEX_LOG_LEVEL,
   };
 }

@@ -4,10 +4,18 @@
  * `@google-cloud/compute`, whose first call costs ~1.5 s of protobuf reflection on a cold start
  * (measured in `npm run bench`); the emulator tests prove both speak the same wire format.
  *
+ * Credentials: production uses Application Default Credentials (on Cloud Run functions, the
+ * metadata server's token for the function's service account). Against the local Google Cloud a
+ * function the local stack runs has a metadata server of its own (`metadataHost`), and the
+ * transport asks it through google-auth-library's `Compute` client — the production path, so the
+ * function calls as its own service account and the emulator checks its roles. Without one (the
+ * CLI, tests) the calls carry no token, which the local Google Cloud takes for the project owner;
+ * never ADC, so a developer's own credentials never reach it.
+ *
  * Transient failures (429, 5xx, resets) are retried with capped, jittered exponential backoff;
  * everything else surfaces at once as an `ApiError` carrying Google's code and message.
  */
-import { GoogleAuth, PassThroughClient } from 'google-auth-library';
+import { Compute, GoogleAuth, PassThroughClient } from 'google-auth-library';
 import { ApiError, errorMessage, isTransient } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../util/concurrency.js';
@@ -23,6 +31,11 @@ export interface RetryPolicy {
 export interface TransportOptions {
   /** Base URL of the local Google Cloud; unset = production endpoints with ADC. */
   emulatorHost?: string;
+  /**
+   * host:port of the metadata server standing for the caller's service account (emulator mode
+   * only). google-auth-library reads the same GCE_METADATA_HOST itself; this says to use it.
+   */
+  metadataHost?: string;
   region?: string;
   retry?: Partial<RetryPolicy>;
   /** Called before each retry, for logs. */
@@ -84,19 +97,27 @@ export class Transport {
   }
 
   private async client(): Promise<Requester> {
-    if (!this.requester) {
-      this.requester = this.options.emulatorHost
-        ? (new PassThroughClient() as unknown as Requester)
-        : ((await new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getClient()) as unknown as Requester);
-    }
+    this.requester ??= (this.options.emulatorHost ? emulatorAuthClient(this.options) : await new GoogleAuth({ scopes: [CLOUD_PLATFORM] }).getClient()) as unknown as Requester;
     return this.requester;
   }
 }
 
+const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
+
+/**
+ * The auth client for calls to the local Google Cloud: the metadata server's service account when
+ * one is configured, no credentials (the project owner) otherwise. Also for the official clients
+ * netreflex uses (shared/gcp/workflows.ts), so every call of a function carries the same identity.
+ */
+export function emulatorAuthClient(options: Pick<TransportOptions, 'metadataHost'>): Compute | PassThroughClient {
+  return options.metadataHost ? new Compute({ scopes: [CLOUD_PLATFORM] }) : new PassThroughClient();
+}
+
 /** The transport of a deployed function: retries are logged as WARNING under its name, so a slow sync says why. */
-export function functionTransport(cfg: { emulatorHost?: string; region: string }, log: Pick<Logger, 'warn'>, who: string): Transport {
+export function functionTransport(cfg: { emulatorHost?: string; metadataHost?: string; region: string }, log: Pick<Logger, 'warn'>, who: string): Transport {
   return new Transport({
     emulatorHost: cfg.emulatorHost,
+    metadataHost: cfg.metadataHost,
     region: cfg.region,
     onRetry: (i) => log.warn({ attempt: i.attempt, delayMs: i.delayMs, path: i.path, error: errorMessage(i.error) }, `${who}: retrying a transient API error`),
   });

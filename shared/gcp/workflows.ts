@@ -5,26 +5,28 @@
  * exactly what a user's own code would do against `npm start`.
  */
 import type { ExecutionsClient } from '@google-cloud/workflows';
+import { emulatorAuthClient } from './transport.js';
 
 export interface WorkflowsTarget {
   project: string;
   location: string;
   /** Base URL of the local Google Cloud (http://127.0.0.1:8090); unset = production with ADC. */
   emulatorHost?: string;
+  /** The local metadata server standing for the caller (shared/gcp/transport.ts, emulatorAuthClient). */
+  metadataHost?: string;
 }
 
 const clients = new Map<string, Promise<ExecutionsClient>>();
 
 function client(target: WorkflowsTarget): Promise<ExecutionsClient> {
-  const key = target.emulatorHost ?? 'prod';
+  const key = `${target.emulatorHost ?? 'prod'}@${target.metadataHost ?? ''}`;
   let c = clients.get(key);
   if (!c) {
     c = (async () => {
       const { ExecutionsClient } = await import('@google-cloud/workflows');
       if (!target.emulatorHost) return new ExecutionsClient();
-      const { PassThroughClient } = await import('google-auth-library');
       const url = new URL(target.emulatorHost);
-      const options = { apiEndpoint: url.hostname, port: Number(url.port || 80), protocol: url.protocol.replace(':', ''), fallback: true, authClient: new PassThroughClient() };
+      const options = { apiEndpoint: url.hostname, port: Number(url.port || 80), protocol: url.protocol.replace(':', ''), fallback: true, authClient: emulatorAuthClient(target) };
       return new ExecutionsClient(options as unknown as ConstructorParameters<typeof ExecutionsClient>[0]);
     })();
     clients.set(key, c);
