@@ -9,6 +9,7 @@ import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { SAMPLE } from '../../emulator/topology.js';
+import { waitFor } from '../helpers/compute.js';
 import { installTerraformIam, loadTerraformIam, type TerraformIam } from '../../emulator/iam/terraform.js';
 
 const P = SAMPLE.project;
@@ -40,8 +41,9 @@ async function scenario(iam: TerraformIam): Promise<unknown> {
   emu = await startEmulator();
   installTerraformIam(emu.iam, iam);
   const owner = client(new PassThroughClient());
-  const [op] = await owner.insert({ project: P, routeResource: route });
-  expect(op.latestResponse).toBeDefined();
+  await owner.insert({ project: P, routeResource: route });
+  // The route exists once its operation is DONE; before that a 409 may come from the pending insert.
+  await waitFor('the route inserted', () => owner.get({ project: P, route: route.name }).then(() => true, () => false), 60_000);
   const natRoutes = as(NAT_ROUTES);
   await expect(natRoutes.insert({ project: P, routeResource: route })).rejects.toMatchObject({ code: 409 });
   return natRoutes.get({ project: P, route: route.name });
