@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 const PRODUCT = ['functions/**', 'shared/**', 'cli/**', 'emulator/**', 'bin/**'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'bench/results/', '.ci/', '.netreflex/'] },
+  { ignores: ['node_modules/', 'dist/', 'bench/results/', '.ci/', '.netreflex/', 'reports/', '.stryker-tmp*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
