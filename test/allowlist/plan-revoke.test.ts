@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { desiredAllowlist, OWNER_MARKER, planAllowlist, planRevocationsOnly, type SecurityPolicyRule } from '../../shared/plan/allowlist.js';
+import { planRevocations } from '../../shared/plan/allowlist-revoke.js';
 import { allowedAfterEachStep, continuityViolations } from '../../shared/plan/allowlist-check.js';
 import { checkQuota, quotaUse, ruleDelta } from '../../shared/plan/allowlist-quota.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
@@ -176,3 +177,60 @@ function cidrsWithout(cidr: string, holes: readonly string[]): string[] {
   out.push(...toCidrs([{ family: 4, first, last: range.last }]));
   return out;
 }
+
+describe('planRevocations, rule by rule', () => {
+  const enforced = (ranges: string[], priority = 1000) => ({ priority, list: 'a', rule: rule(priority, 'a', ranges), ranges });
+  const used = (...p: number[]) => new Set([...p, DEFAULT_RULE.priority]);
+
+  it('works out what the rules allow when not told', () => {
+    expect(planRevocations(desired({ a: hosts(2) }), [enforced(hosts(3))], used(1000)).map((s) => s.kind)).toEqual(['patchRule']);
+  });
+
+  it('judges against the enforced lists only: an address only a preview list still names is revoked', () => {
+    const want = { ...desired({}), lists: [{ name: 'a', preview: true, cidrs: hosts(3) }] };
+    expect(planRevocations(want, [enforced(hosts(3))], used(1000)).map((s) => `${s.kind}@${s.priority}`)).toEqual(['removeRule@1000']);
+  });
+
+  it('leaves preview and non-allow rules alone: they let nobody through, so there is nothing to revoke in them', () => {
+    const preview = { priority: 1001, list: 'a', rule: rule(1001, 'a', hosts(3), { preview: true }), ranges: hosts(3) };
+    const deny = { priority: 1002, list: 'a', rule: rule(1002, 'a', hosts(3), { action: 'deny(403)' }), ranges: hosts(3) };
+    const steps = planRevocations(desired({ a: hosts(1) }), [enforced(hosts(3)), preview, deny], used(1000, 1001, 1002));
+    expect(steps.map((s) => `${s.kind}@${s.priority}`)).toEqual(['patchRule@1000']);
+  });
+
+  it('puts the pieces beyond ten of a split rule in new rules of ten, added first', () => {
+    // Two /28s and two /29s each lose their first address: 10 ranges become 20.
+    const ranges = ['10.0.0.0/28', '10.0.1.0/28', '10.0.2.0/29', '10.0.3.0/29', ...hosts(6)];
+    const holes = ['10.0.0.0/32', '10.0.1.0/32', '10.0.2.0/32', '10.0.3.0/32'];
+    const want = desired({ a: [...ranges.slice(0, 4).flatMap((r, i) => cidrsWithout(r, [holes[i]!])), ...hosts(6)] });
+    const steps = planRevocations(want, [enforced(ranges)], used(1000));
+    expect(steps.map((s) => `${s.kind}@${s.priority}`)).toEqual(['addRule@1001', 'patchRule@1000']);
+    expect(steps.map((s) => (s.kind === 'removeRule' ? 0 : s.rule.match.config.srcIpRanges.length))).toEqual([10, 10]);
+    expect(continuityViolations([rule(1000, 'a', ranges)], steps)).toEqual([]);
+  });
+
+  it('takes the last priority of the band for the overflow, and refuses band-full when there is none', () => {
+    const pieces = cidrsWithout('10.0.0.0/24', ['10.0.0.1/32', '10.0.0.3/32', '10.0.0.5/32', '10.0.0.7/32', '10.0.0.9/32']);
+    const tight = desired({ a: pieces }, { priorities: { from: 1000, to: 1001 } });
+    expect(planRevocations(tight, [enforced(['10.0.0.0/24'])], used(1000)).map((s) => `${s.kind}@${s.priority}`)).toEqual(['addRule@1001', 'patchRule@1000']);
+    const full = refusal(() => planRevocations(tight, [enforced(['10.0.0.0/24'])], used(1000, 1001)));
+    expect([full.refusal, full.message]).toEqual(['band-full', 'Revoking part of a range of list a splits it into more than 10 ranges, and the band 1000–1001 has no free priority for the rest; nothing was planned. Widen priorities.']);
+  });
+
+  it('finds what to cut in each family, whatever the other family holds', () => {
+    // Revoked: IPv4 ranges below and a low IPv6 address: the search for each range must stay in its family.
+    const ranges = ['192.0.2.0/28', '198.51.100.0/28', '203.0.113.0/28', '::2/128', '2001:db8::/64', '2001:db8:1::/64'];
+    const steps = planRevocations(desired({ a: ['192.0.2.0/29', '198.51.100.0/28', '2001:db8::/65'] }), [enforced(ranges)], used(1000));
+    expect(steps).toHaveLength(1);
+    expect(steps[0]!.kind === 'patchRule' && steps[0]!.rule.match.config.srcIpRanges).toEqual(['192.0.2.0/29', '198.51.100.0/28', '2001:db8::/65']);
+    const v6only = planRevocations(desired({ a: ['192.0.2.0/28', '198.51.100.0/28', '203.0.113.0/28', '2001:db8::/64', '2001:db8:1::/64'] }), [enforced(ranges)], used(1000));
+    expect(v6only[0]!.kind === 'patchRule' && v6only[0]!.rule.match.config.srcIpRanges).toEqual(['192.0.2.0/28', '198.51.100.0/28', '203.0.113.0/28', '2001:db8::/64', '2001:db8:1::/64']);
+  });
+});
+
+describe('the quota refusal', () => {
+  it('lists only the policies the sync would change', () => {
+    const use = quotaUse([{ policy: 'a', rules: 5, advanced: 0 }, { policy: 'untouched', rules: 9, advanced: 0 }], [{ policy: 'a', steps: [{ kind: 'addRule' } as never] }], 14);
+    expect(refusal(() => checkQuota(use, 'p')).details).toEqual(['a: 5 → 6 rules']);
+  });
+});
