@@ -277,7 +277,7 @@ variable "psa_ranges" {
 
 variable "region" {
   type        = string
-  description = "Region of the subnets, NAT MIG, Cloud NAT, functions, triggers, workflow and Vertex AI pipelines."
+  description = "Region of the subnets, NAT MIG, Cloud NAT, functions, triggers (but the NAT audit-log ones, which are global), workflow and Vertex AI pipelines."
   default     = "asia-northeast1"
   nullable    = false
   validation {
