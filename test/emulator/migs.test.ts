@@ -193,6 +193,34 @@ describe('MIG update policy (seeded from terraform-bootstrap/nat.tf)', () => {
     expect(mig.status?.versionTarget?.isReached).toBe(true);
   });
 
+  it('RESTART: a new machine type restarts each VM in place — same name, same id — one at a time within maxUnavailable', async () => {
+    await patchMig({ updatePolicy: { type: 'PROACTIVE', minimalAction: 'REFRESH', maxUnavailable: { fixed: 1 } } });
+    const before = await stable();
+    const [current] = await c.templates.get({ project: PROJECT, instanceTemplate: 'nat-template-disk' });
+    await c.wait(await c.templates.insert({ project: PROJECT, instanceTemplateResource: { name: 'nat-template-medium', properties: { ...current.properties, machineType: 'e2-medium' } } }));
+    const from = emu.audit.entries.length;
+    const down = new Set<string>();
+    let mostDown = 0;
+    const stop = emu.store.onMutation((m) => {
+      if (!m.collection.endsWith('/instances') || m.action !== 'update') return;
+      if (m.after?.status === 'RUNNING') down.delete(m.name);
+      else down.add(m.name);
+      mostDown = Math.max(mostDown, down.size);
+    });
+    await c.wait(await c.migs.setInstanceTemplate({ ...MIG, regionInstanceGroupManagersSetTemplateRequestResource: { instanceTemplate: 'global/instanceTemplates/nat-template-medium' } }));
+    await waitFor('every VM on the new template', async () => (await members()).every((m) => m.template.endsWith('/nat-template-medium') && m.action === 'NONE'), 30_000, 25);
+    const after = await stable();
+    stop();
+    expect(mostDown).toBe(1);
+    expect(after.map((m) => [m.name, m.id])).toEqual(before.map((m) => [m.name, m.id]));
+    for (const m of after) expect((await c.instances.get({ project: PROJECT, zone: m.zone, instance: m.name }))[0].machineType).toMatch(/\/machineTypes\/e2-medium$/);
+    const entries = entriesSince(from).filter((e) => /instances\.(stop|start|insert|delete)$/.test(e.method));
+    expect(entries.filter((e) => e.method === 'v1.compute.instances.stop').length).toBe(2 * before.length);
+    expect(entries.some((e) => /instances\.(insert|delete)$/.test(e.method))).toBe(false);
+    expect(entries.every((e) => e.principal === `${SAMPLE.projectNumber}@cloudservices.gserviceaccount.com`)).toBe(true);
+    await patchMig({ updatePolicy: { maxUnavailable: { fixed: 0 } } });
+  });
+
   it('refuses a policy Google refuses: bad enum, RECREATE with surge, no disruption budget at all (400)', async () => {
     for (const updatePolicy of [{ minimalAction: 'REBOOT' }, { replacementMethod: 'RECREATE', maxSurge: { fixed: 1 } }, { maxSurge: { fixed: 0 }, maxUnavailable: { fixed: 0 } }]) {
       const [{ fingerprint }] = await c.migs.get(MIG);
