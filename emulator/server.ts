@@ -132,6 +132,10 @@ export class Emulator {
       projectId: (idOrNumber: string) => projects().find((p) => String(p.projectNumber) === idOrNumber)?.name ?? idOrNumber,
       defaultProject: () => projects()[0]?.name,
       record: (r: CheckRecord) => void this.iamChecks.push(r),
+      lookup: (path: string) => {
+        const i = path.lastIndexOf('/');
+        return this.store.get(path.slice(0, i), path.slice(i + 1));
+      },
     };
   }
 

@@ -1,11 +1,28 @@
-# Least privilege: one service account per function and one for the workflow, each with a custom role
-# holding only the permissions of the API methods it calls. For the functions those lists mirror
-# shared/config/functions.ts (FUNCTIONS[].calls) mapped through shared/gcp/permissions.ts;
-# test/terraform fails when a call lacks its permission or a permission is granted that no call needs.
+# Least privilege, per function and per resource. Every function and the workflow has its own
+# service account. What each may do is exactly what the API methods it calls need
+# (shared/config/functions.ts FUNCTIONS[].calls through shared/gcp/permissions.ts), granted as
+# narrowly as Google allows:
+#
+# - on the one resource it changes, where the resource has its own IAM policy: publisher on the
+#   one topic (natRoutes: route results; pipelineRequests and the workflow: replies), object viewer
+#   on the config bucket (armorAllowlist), the claims role on the request bucket (pipelineRequests);
+# - through an IAM condition on resource.name, where the resource has no policy of its own but IAM
+#   evaluates its name (Compute Engine: https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name):
+#   routes named "${var.prefix}-*", VPC A, the Cloud Armor policy, the PSA firewall rule, the NAT
+#   MIG and the PSA ranges named "netreflex-psa-*" (local._function_scoped);
+# - on the project, only where Google offers nothing narrower: the reads; Workflows executions
+#   (Workflows has project-level roles only, https://cloud.google.com/workflows/docs/access-control),
+#   so only pipelineRequests may start the workflow; Service Networking's addPeering and Vertex AI's
+#   job lists (no resource-level policy or resource attributes for conditions); compute.instances.use,
+#   which only lets a route name a VM as next hop — creating the route is what the condition limits.
+#
+# test/terraform/least-privilege.test.ts holds every binding to this, with a planted mistake for
+# each rule, and the local Google Cloud grants exactly these bindings (emulator/iam/terraform.ts).
 # Only the Eventarc trigger account and the workflow account may invoke functions; no binding names
 # allUsers or allAuthenticatedUsers.
 
 locals {
+  # What each function holds on the whole project.
   function_permissions = {
     natRoutes = [
       "compute.globalOperations.get",
@@ -14,13 +31,8 @@ locals {
       "compute.instances.use",
       "compute.networks.get",
       "compute.networks.listPeeringRoutes",
-      "compute.networks.updatePeering",
-      "compute.networks.updatePolicy",
-      "compute.routes.create",
-      "compute.routes.delete",
       "compute.routes.get",
       "compute.routes.list",
-      "pubsub.topics.publish",
     ]
     natRoutesSync = [
       "compute.globalOperations.get",
@@ -29,10 +41,6 @@ locals {
       "compute.instances.use",
       "compute.networks.get",
       "compute.networks.listPeeringRoutes",
-      "compute.networks.updatePeering",
-      "compute.networks.updatePolicy",
-      "compute.routes.create",
-      "compute.routes.delete",
       "compute.routes.get",
       "compute.routes.list",
     ]
@@ -42,27 +50,18 @@ locals {
       "compute.routers.get",
       "compute.securityPolicies.get",
       "compute.securityPolicies.list",
-      "compute.securityPolicies.setLabels",
-      "compute.securityPolicies.update",
-      "storage.objects.get",
     ]
     peeringRanges = [
       "aiplatform.customJobs.list",
       "aiplatform.pipelineJobs.list",
       "compute.firewalls.get",
-      "compute.firewalls.update",
-      "compute.globalAddresses.createInternal",
       "compute.globalAddresses.get",
       "compute.globalAddresses.list",
       "compute.globalOperations.get",
       "compute.instanceGroupManagers.get",
-      "compute.instanceGroupManagers.update",
       "compute.instanceTemplates.get",
       "compute.networks.get",
       "compute.networks.listPeeringRoutes",
-      "compute.networks.updatePeering",
-      "compute.networks.updatePolicy",
-      "compute.networks.use",
       "compute.regionOperations.get",
       "compute.routers.get",
       "compute.routes.list",
@@ -75,24 +74,79 @@ locals {
       "storage.objects.get",
     ]
     pipelineRequests = [
-      "pubsub.topics.publish",
-      "storage.objects.create",
-      "storage.objects.delete",
-      "storage.objects.get",
       "workflows.executions.create",
       "workflows.executions.list",
     ]
   }
-  # The workflow reads the policy to check the egress IP is allowed, runs the pipeline job and
-  # publishes the outcome to the requester; sys.log needs logging.logEntries.create. Calling
-  # functions is the invoker binding below.
+  # Compute Engine writes, each limited by a condition to the resource netreflex owns.
+  _function_scoped = {
+    natRoutes_routes = {
+      function    = "natRoutes"
+      permissions = ["compute.routes.create", "compute.routes.delete"]
+      title       = "netreflex routes only"
+      expression  = "resource.name.startsWith(\"projects/${var.project_id}/global/routes/${var.prefix}-\")"
+    }
+    natRoutes_network = {
+      function    = "natRoutes"
+      permissions = ["compute.networks.updatePeering", "compute.networks.updatePolicy"]
+      title       = "VPC A only"
+      expression  = "resource.name == \"projects/${var.project_id}/global/networks/${var.vpc_a_name}\""
+    }
+    natRoutesSync_routes = {
+      function    = "natRoutesSync"
+      permissions = ["compute.routes.create", "compute.routes.delete"]
+      title       = "netreflex routes only"
+      expression  = "resource.name.startsWith(\"projects/${var.project_id}/global/routes/${var.prefix}-\")"
+    }
+    natRoutesSync_network = {
+      function    = "natRoutesSync"
+      permissions = ["compute.networks.updatePeering", "compute.networks.updatePolicy"]
+      title       = "VPC A only"
+      expression  = "resource.name == \"projects/${var.project_id}/global/networks/${var.vpc_a_name}\""
+    }
+    armorAllowlist_policy = {
+      function    = "armorAllowlist"
+      permissions = ["compute.securityPolicies.setLabels", "compute.securityPolicies.update"]
+      title       = "the inference policy only"
+      expression  = "resource.name == \"projects/${var.project_id}/global/securityPolicies/${var.armor_policy_name}\""
+    }
+    peeringRanges_network = {
+      function    = "peeringRanges"
+      permissions = ["compute.networks.updatePeering", "compute.networks.updatePolicy", "compute.networks.use"]
+      title       = "VPC A only"
+      expression  = "resource.name == \"projects/${var.project_id}/global/networks/${var.vpc_a_name}\""
+    }
+    peeringRanges_firewall = {
+      function    = "peeringRanges"
+      permissions = ["compute.firewalls.update"]
+      title       = "the PSA firewall rule only"
+      expression  = "resource.name == \"projects/${var.project_id}/global/firewalls/allow-psa-to-nat\""
+    }
+    peeringRanges_mig = {
+      function    = "peeringRanges"
+      permissions = ["compute.instanceGroupManagers.update"]
+      title       = "the NAT MIG only"
+      expression  = "resource.name == \"projects/${var.project_id}/regions/${var.region}/instanceGroupManagers/${var.nat_mig_name}\""
+    }
+    peeringRanges_ranges = {
+      function    = "peeringRanges"
+      permissions = ["compute.globalAddresses.createInternal"]
+      title       = "netreflex PSA ranges only"
+      expression  = "resource.name.startsWith(\"projects/${var.project_id}/global/addresses/netreflex-psa-\")"
+    }
+  }
+  # The workflow reads the policy to check the egress IP is allowed and runs the pipeline job as
+  # the pipeline account; sys.log needs logging.logEntries.create. Publishing the reply is the topic
+  # binding below; calling functions is the invoker binding.
   workflow_permissions = [
     "aiplatform.pipelineJobs.create",
     "aiplatform.pipelineJobs.get",
     "compute.securityPolicies.get",
     "logging.logEntries.create",
-    "pubsub.topics.publish",
   ]
+  # pipelineRequests' claims: one object per request in the request bucket (create-only, read,
+  # and replace — which Cloud Storage counts as delete — under a generation precondition).
+  claims_permissions = ["storage.objects.create", "storage.objects.delete", "storage.objects.get"]
   _invoker_members = {
     eventarc = "serviceAccount:${google_service_account.eventarc.email}"
     workflow = "serviceAccount:${google_service_account.workflow.email}"
@@ -131,6 +185,69 @@ resource "google_project_iam_member" "function" {
   member   = "serviceAccount:${google_service_account.function[each.key].email}"
 }
 
+resource "google_project_iam_custom_role" "function_scoped" {
+  for_each    = local._function_scoped
+  role_id     = "${local._role_prefix}_${each.key}"
+  title       = "netreflex ${each.key}"
+  description = "${each.value.function}: writes limited by condition to ${each.value.title}."
+  permissions = each.value.permissions
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_project_iam_member" "function_scoped" {
+  for_each = local._function_scoped
+  project  = var.project_id
+  role     = google_project_iam_custom_role.function_scoped[each.key].name
+  member   = "serviceAccount:${google_service_account.function[each.value.function].email}"
+  condition {
+    title      = each.value.title
+    expression = each.value.expression
+  }
+}
+
+# Publisher on the one topic each writes to: natRoutes its reports, pipelineRequests (rejections)
+# and the workflow (outcomes) the replies. No account of netreflex may publish a pipeline request.
+resource "google_pubsub_topic_iam_member" "natroutes_results" {
+  topic  = google_pubsub_topic.route_results.name
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.function["natRoutes"].email}"
+}
+
+resource "google_pubsub_topic_iam_member" "pipelinerequests_replies" {
+  topic  = google_pubsub_topic.pipeline_replies.name
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.function["pipelineRequests"].email}"
+}
+
+resource "google_pubsub_topic_iam_member" "workflow_replies" {
+  topic  = google_pubsub_topic.pipeline_replies.name
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.workflow.email}"
+}
+
+# armorAllowlist reads the allowlist file: object viewer on the config bucket, nothing else.
+resource "google_storage_bucket_iam_member" "allowlist_reader" {
+  bucket = google_storage_bucket.config.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.function["armorAllowlist"].email}"
+}
+
+resource "google_project_iam_custom_role" "claims" {
+  role_id     = "${local._role_prefix}_pipelineRequests_claims"
+  title       = "netreflex pipelineRequests claims"
+  description = "Create, read and replace the request claims in the request bucket (granted on that bucket only)."
+  permissions = local.claims_permissions
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_storage_bucket_iam_member" "claims" {
+  bucket = google_storage_bucket.requests.name
+  role   = google_project_iam_custom_role.claims.name
+  member = "serviceAccount:${google_service_account.function["pipelineRequests"].email}"
+}
+
 resource "google_service_account" "workflow" {
   account_id   = "${var.prefix}-workflow"
   display_name = "netreflex vertex-pipeline-run workflow"
@@ -153,7 +270,40 @@ resource "google_project_iam_member" "workflow" {
   member  = "serviceAccount:${google_service_account.workflow.email}"
 }
 
-# Vertex AI runs the pipeline job as this account; the workflow must be allowed to hand it over.
+# Vertex AI runs the pipeline jobs as a dedicated account with only what pipelines need, not the
+# Compute Engine default account (which often holds Editor): running a job as an account is
+# acting as it, so whoever can start the workflow could otherwise run code with far more. The
+# workflow may act as this one account only.
+resource "google_service_account" "pipelines" {
+  account_id   = "${var.prefix}-pipelines"
+  display_name = "netreflex Vertex AI pipeline jobs"
+  description  = "The account Vertex AI runs netreflex's pipeline jobs as."
+
+  depends_on = [google_project_service.enabled]
+}
+
+locals {
+  # What a pipeline job needs (https://cloud.google.com/vertex-ai/docs/pipelines/configure-project#service-account):
+  # create the component jobs (Vertex AI User) and write their logs; Vertex AI's own service agent
+  # pulls the component images. Its output location (runtimeConfig.gcsOutputDirectory) is granted
+  # on that bucket, where it is set.
+  pipeline_roles = ["roles/aiplatform.user", "roles/logging.logWriter"]
+}
+
+resource "google_project_iam_member" "pipelines" {
+  for_each = toset(local.pipeline_roles)
+  project  = var.project_id
+  role     = each.value
+  member   = "serviceAccount:${google_service_account.pipelines.email}"
+}
+
+# The pipeline launcher starts each component as the same account, which is acting as it.
+resource "google_service_account_iam_member" "pipelines_act_as_self" {
+  service_account_id = google_service_account.pipelines.id
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${google_service_account.pipelines.email}"
+}
+
 resource "google_service_account_iam_member" "workflow_acts_as_pipeline" {
   service_account_id = "projects/${var.project_id}/serviceAccounts/${local.pipeline_service_account}"
   role               = "roles/iam.serviceAccountUser"
@@ -181,6 +331,8 @@ data "google_storage_project_service_account" "gcs" {
   depends_on = [google_project_service.enabled]
 }
 
+# Project-wide because the topic is Eventarc's transport topic for the bucket trigger, which
+# Eventarc creates and names (https://cloud.google.com/eventarc/docs/run/create-trigger-storage-gcloud#before-you-begin).
 resource "google_project_iam_member" "gcs_agent_publisher" {
   project = var.project_id
   role    = "roles/pubsub.publisher"

@@ -7,11 +7,8 @@ data "google_project" "this" {
 }
 
 locals {
-  # The service account Vertex AI pipeline jobs run as: the given one, or the Compute Engine default.
-  pipeline_service_account = coalesce(
-    var.pipeline_service_account,
-    "${data.google_project.this.number}-compute@developer.gserviceaccount.com"
-  )
+  # The service account Vertex AI pipeline jobs run as: the given one, or netreflex's own (iam.tf).
+  pipeline_service_account = coalesce(var.pipeline_service_account, google_service_account.pipelines.email)
   # "<address>/<prefix>" of every Private Service Access range this bootstrap allocates.
   psa_cidrs = [for a in google_compute_global_address.psa : "${a.address}/${a.prefix_length}"]
   # Network tag the firewall rules use to reach the NAT VMs.

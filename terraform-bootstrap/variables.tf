@@ -223,7 +223,7 @@ variable "notification_channels" {
 
 variable "pipeline_service_account" {
   type        = string
-  description = "Service account Vertex AI pipeline jobs run as; the workflow may act as it. Null means the Compute Engine default service account."
+  description = "Service account Vertex AI pipeline jobs run as; the workflow may act as it (and only it). Null means netreflex's own pipelines account, which holds only what pipeline jobs need (iam.tf); never the Compute Engine default account, which often holds Editor."
   default     = null
   validation {
     condition     = var.pipeline_service_account == null || can(regex("^[a-z][-a-z0-9]{4,28}[a-z0-9]@[-a-z0-9.]+\\.gserviceaccount\\.com$", var.pipeline_service_account))

@@ -10,6 +10,8 @@ import type { Request } from '../http.js';
 import { permissionDenied, unauthenticated } from './errors.js';
 import { ancestorsOf, requirements } from './permissions.js';
 import type { Iam, Principal } from './policy.js';
+import { targetOf } from './targets.js';
+import type { Resource } from '../store.js';
 
 export interface CheckRecord {
   member: string;
@@ -28,6 +30,8 @@ export interface EnforceContext {
   /** The project of calls whose paths name none (Service Networking's `services/…`, `operations/…`). */
   defaultProject(): string | undefined;
   record(r: CheckRecord): void;
+  /** A stored resource by its path (what a route or firewall rule is in, for the network's permissions). */
+  lookup?(path: string): Resource | undefined;
 }
 
 const CONTROL = 'netreflex.';
@@ -56,7 +60,8 @@ export function authorize(ctx: EnforceContext, methodId: string, req: Request): 
   if (principal.kind === 'owner') return;
   const needed = requirements(methodId, req);
   if (!needed) throw permissionDenied(methodId, `${methodId} (no permission known for this method)`, req.path, principal.member);
-  for (const { permission, resource } of needed) {
+  for (const { permission, resource: callResource } of needed) {
+    const resource = ctx.lookup ? targetOf(permission, callResource, req, ctx.lookup) : callResource;
     const scoped = projectScoped(resource, req, ctx);
     const { allowed } = ctx.iam.check(principal, permission, scoped, ancestorsOf(scoped, ctx.projectOfBucket, ctx.projectId));
     ctx.record({ member: principal.member, methodId, permission, resource, allowed });

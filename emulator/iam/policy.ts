@@ -4,8 +4,9 @@
  * binding grants a role to a member on a resource and everything under it
  * (https://cloud.google.com/iam/docs/overview#policy-hierarchy), and a caller is allowed a
  * permission on a resource when some binding on the resource or an ancestor names it through a role
- * that includes the permission. Principals come from OAuth access tokens the emulator minted for a
- * service account; a caller with no token is the project owner (roles/owner, and on every bucket the
+ * that includes the permission — and, for a conditional binding, whose condition holds for the
+ * resource asked about (https://cloud.google.com/iam/docs/conditions-overview). Principals come
+ * from OAuth access tokens the emulator minted for a service account; a caller with no token is the project owner (roles/owner, and on every bucket the
  * legacy owner roles Cloud Storage's convenience values give project owners:
  * https://cloud.google.com/storage/docs/access-control/iam#convenience-values).
  */
@@ -13,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { holds, parseCondition, type Condition } from './condition.js';
 
 const DATA = join(dirname(fileURLToPath(import.meta.url)), 'data');
 
@@ -25,6 +27,8 @@ export interface Binding {
   role: string;
   /** Where the binding is set: `projects/p`, `projects/_/buckets/b`, `projects/p/topics/t`, … */
   resource: string;
+  /** An IAM condition: the binding applies only to requests on resources it holds for (condition.ts). */
+  condition?: { title: string; expression: string };
 }
 
 /** Who is calling: the owner (no token) or a member a token stands for. */
@@ -58,6 +62,7 @@ export const TOKEN_LIFETIME_S = 3600;
 export class Iam {
   private readonly custom = new Map<string, ReadonlySet<string>>();
   private readonly bindings: Binding[] = [];
+  private readonly conditions = new Map<string, Condition>();
   private readonly tokens = new Map<string, { member: Member; expires: number }>();
   private readonly owner: ReadonlySet<string>;
 
@@ -74,6 +79,7 @@ export class Iam {
 
   grant(binding: Binding): void {
     if (!this.role(binding.role)) throw new RangeError(`unknown role ${binding.role}: define the custom role first, or copy the predefined role into emulator/iam/data/roles.json`);
+    if (binding.condition) this.conditions.set(binding.condition.expression, parseCondition(binding.condition.expression));
     this.bindings.push({ ...binding });
   }
 
@@ -100,7 +106,7 @@ export class Iam {
   check(principal: Principal, permission: string, resource: string, ancestors: readonly string[]): Decision {
     if (principal.kind === 'owner') return { allowed: this.owner.has(permission) };
     const scope = new Set([resource, ...ancestors]);
-    const binding = this.bindings.find((b) => b.member === principal.member && scope.has(b.resource) && this.role(b.role)?.has(permission));
+    const binding = this.bindings.find((b) => b.member === principal.member && scope.has(b.resource) && this.role(b.role)?.has(permission) && (!b.condition || holds(this.conditions.get(b.condition.expression)!, resource)));
     return binding ? { allowed: true, binding } : { allowed: false };
   }
 

@@ -1,8 +1,10 @@
 /**
  * The IAM that terraform-bootstrap/iam.tf deploys, as roles and bindings for the local Google
  * Cloud: every google_project_iam_custom_role (with its for_each instances), and every
- * google_project_iam_member / google_service_account_iam_member whose role and member resolve to a
- * custom role of the module, a predefined role, a service account of the module or a literal.
+ * google_project_iam_member (with its condition), google_service_account_iam_member,
+ * google_pubsub_topic_iam_member and google_storage_bucket_iam_member whose role and member
+ * resolve to a custom role of the module, a predefined role, a service account of the module or a
+ * literal — each on the resource it is set on (the project, the account, the topic, the bucket).
  * Interpolations of variables (their defaults), locals, `each.key`/`each.value.x` and of the
  * referenced resources' `email`/`name`/`id` are followed; anything else is an error naming the
  * expression, so a Terraform change the reader cannot follow fails loudly instead of granting less.
@@ -50,7 +52,8 @@ class Evaluator {
     return v.replace(/\$\{([^}]+)\}/g, (_, expr: string) => {
       const out = this.traversal(expr.trim(), scope, where);
       if (typeof out !== 'string' && typeof out !== 'number') throw new Error(`iam.tf reader: cannot evaluate \${${expr}} in ${where}: follows var.x, local.x, each.key, each.value.x and a resource's email/name/id only`);
-      return String(out);
+      // A local or each.value that is itself a template (a condition naming var.project_id).
+      return typeof out === 'string' && out.includes('${') ? this.string(out, scope, where) : String(out);
     });
   }
 
@@ -65,15 +68,26 @@ class Evaluator {
       }
       const co = typeof local === 'string' ? /^\$\{coalesce\(\s*var\.([\w-]+),\s*"(.*)"\s*\)\}$/s.exec(local) : null;
       if (co) return this.vars(co[1]!) ?? this.string(co[2]!, scope, `local.${parts[1]}`);
+      const coRef = typeof local === 'string' ? /^\$\{coalesce\(\s*var\.([\w-]+),\s*([a-z0-9_]+\.[\w-]+\.[a-z_]+)\s*\)\}$/.exec(local) : null;
+      if (coRef) return this.vars(coRef[1]!) ?? this.traversal(coRef[2]!, scope, `local.${parts[1]}`);
       if (typeof local === 'string' && local.includes('${')) return this.string(local, scope, `local.${parts[1]}`);
       return walk(local, parts.slice(2));
     }
     if (expr === 'data.google_project.this.number' && this.overrides.project_number !== undefined) return this.overrides.project_number;
     if (expr === 'each.key') return scope.key;
     if (parts[0] === 'each' && parts[1] === 'value') return walk(scope.value, parts.slice(2));
-    const ref = /^([a-z0-9_]+)\.([\w-]+)(?:\[each\.key\])?\.(email|name|id)$/.exec(expr);
-    if (ref) return this.attribute(ref[1]!, ref[2]!, expr.includes('[each.key]') ? scope.key : undefined, ref[3]!, where);
+    const ref = /^([a-z0-9_]+)\.([\w-]+)(?:\[([^\]]+)\])?\.(email|name|id)$/.exec(expr);
+    if (ref) return this.attribute(ref[1]!, ref[2]!, ref[3] === undefined ? undefined : this.index(ref[3], scope, where), ref[4]!, where);
     throw new Error(`iam.tf reader: cannot evaluate \${${expr}} in ${where}`);
+  }
+
+  /** A for_each index: `[each.key]`, `[each.value.x]` or a literal `["natRoutes"]`. */
+  private index(index: string, scope: Scope, where: string): string {
+    const literal = /^"([^"]*)"$/.exec(index);
+    if (literal) return literal[1]!;
+    const value = this.traversal(index, scope, where);
+    if (typeof value !== 'string') throw new Error(`iam.tf reader: cannot evaluate the index [${index}] in ${where}`);
+    return value;
   }
 
   /** The provider's computed attributes (email = account_id@project.iam.gserviceaccount.com, role name = projects/p/roles/id). */
@@ -87,6 +101,8 @@ class Evaluator {
       return attr === 'email' ? email : `projects/${project}/serviceAccounts/${email}`;
     }
     if (type === 'google_project_iam_custom_role') return `projects/${project}/roles/${this.string(inst.block.body.role_id, scope, `${type}.${name}.role_id`)}`;
+    // A topic's and a bucket's name attribute is the name they are created with.
+    if ((type === 'google_pubsub_topic' || type === 'google_storage_bucket') && attr === 'name') return this.string(inst.block.body.name, scope, `${type}.${name}.name`);
     throw new Error(`iam.tf reader: ${where}: attributes of ${type} are not followed`);
   }
 }
@@ -107,18 +123,34 @@ export function terraformIam(m: TfModule, overrides: Record<string, Json> = {}):
     instancesOf(m, 'google_service_account').map(({ block, key }) => [`google_service_account.${block.name}${key !== undefined ? `["${key}"]` : ''}`, ev.attribute('google_service_account', block.name, key, 'email', `google_service_account.${block.name}`)]),
   );
   const bindings: Binding[] = [];
-  for (const type of ['google_project_iam_member', 'google_service_account_iam_member']) {
+  for (const type of ['google_project_iam_member', 'google_service_account_iam_member', 'google_pubsub_topic_iam_member', 'google_storage_bucket_iam_member']) {
     for (const { block, key, value } of instancesOf(m, type)) {
       const where = `${block.type}.${block.name}${key ? `["${key}"]` : ''}`;
       const scope = { key, value };
       // A Google-managed service agent (a data source, or google_project_service_identity) acts for Google, not netreflex.
       if (/\$\{(?:data\.|google_project_service_identity\.)/.test(String(block.body.member))) continue;
       const member = ev.string(block.body.member, scope, `${where}.member`);
-      const resource = type === 'google_project_iam_member' ? `projects/${project}` : ev.string(block.body.service_account_id, scope, `${where}.service_account_id`);
-      bindings.push({ member, role: ev.string(block.body.role, scope, `${where}.role`), resource });
+      const resource = resourceOf(type, block.body, (v, field) => ev.string(v, scope, `${where}.${field}`), project);
+      const cond = Array.isArray(block.body.condition) ? block.body.condition[0] : undefined;
+      const condition = isObject(cond) ? { title: ev.string(cond.title, scope, `${where}.condition.title`), expression: ev.string(cond.expression, scope, `${where}.condition.expression`) } : undefined;
+      bindings.push({ member, role: ev.string(block.body.role, scope, `${where}.role`), resource, ...(condition ? { condition } : {}) });
     }
   }
   return { project, serviceAccounts, roles, bindings };
+}
+
+/** Where a binding of `type` is set, named as IAM names the resource. */
+function resourceOf(type: string, body: Record<string, Json>, str: (v: Json | undefined, field: string) => string, project: string): string {
+  switch (type) {
+    case 'google_project_iam_member':
+      return `projects/${project}`;
+    case 'google_service_account_iam_member':
+      return str(body.service_account_id, 'service_account_id');
+    case 'google_pubsub_topic_iam_member':
+      return `projects/${project}/topics/${str(body.topic, 'topic')}`;
+    default:
+      return `projects/_/buckets/${str(body.bucket, 'bucket')}`;
+  }
 }
 
 export async function loadTerraformIam(overrides: Record<string, Json> = {}, dir?: string): Promise<TerraformIam> {

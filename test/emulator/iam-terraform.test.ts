@@ -53,7 +53,7 @@ describe('iam.tf roles in the local Google Cloud', () => {
   it('reads every custom role and binding of iam.tf, members named as Terraform names the accounts', () => {
     expect(tf.roles.map((r) => r.name)).toContain(`projects/${P}/roles/netreflex_natRoutes`);
     expect(tf.bindings).toContainEqual({ member: NAT_ROUTES, role: `projects/${P}/roles/netreflex_natRoutes`, resource: `projects/${P}` });
-    expect(tf.bindings).toContainEqual({ member: `serviceAccount:netreflex-workflow@${P}.iam.gserviceaccount.com`, role: 'roles/iam.serviceAccountUser', resource: `projects/${P}/serviceAccounts/${SAMPLE.projectNumber}-compute@developer.gserviceaccount.com` });
+    expect(tf.bindings).toContainEqual({ member: `serviceAccount:netreflex-workflow@${P}.iam.gserviceaccount.com`, role: 'roles/iam.serviceAccountUser', resource: `projects/${P}/serviceAccounts/netreflex-pipelines@${P}.iam.gserviceaccount.com` });
   });
 
   it("natRoutes' 409 path reads the route with its role", async () => {

@@ -121,11 +121,11 @@ describe('each check catches a planted mistake', () => {
   it('permissionsMatchCalls: a permission a call needs is missing, one no call needs is granted', async () => {
     const problems = await planted(CHECKS.permissionsMatchCalls, (m) => {
       const perms = natRoutesPermissions(m);
-      perms.splice(perms.indexOf('compute.routes.create'), 1, 'compute.instances.delete');
+      perms.splice(perms.indexOf('compute.routes.list'), 1, 'compute.instances.delete');
     });
     expect(problems).toEqual([
-      'function natRoutes: custom role lacks compute.routes.create (needed by its calls in FUNCTIONS)',
-      'function natRoutes: custom role grants compute.instances.delete, which none of its calls needs; remove it or document it in EXTRA_PERMISSIONS',
+      'function natRoutes: its roles lack compute.routes.list (needed by its calls in FUNCTIONS)',
+      'function natRoutes: its roles grant compute.instances.delete, which none of its calls needs; remove it or document it in EXTRA_PERMISSIONS',
     ]);
     const documented = await planted(CHECKS.permissionsMatchCalls, (m) => { natRoutesPermissions(m).push('compute.forwardingRules.use'); },
       (c) => ({ ...c, extraPermissions: { natRoutes: ['compute.forwardingRules.use'] } }));

@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import { type Json, type TfModule, blocks, instances, isObject, locals, named, references, resolve, strings, sub } from '../../emulator/terraform/reader.js';
 import { renderOutputsTable, renderVariablesTable, tableIn } from './readme-tables.js';
 import { knownPermissions } from '../../emulator/iam/policy.js';
+import { terraformIam, type TerraformIam } from '../../emulator/iam/terraform.js';
 
 /** A function as the TypeScript code describes it (shared/config/functions.ts). */
 export interface RegistryFunction {
@@ -33,6 +34,8 @@ export interface Context {
   read(repoPath: string): string | undefined;
   /** terraform-bootstrap/README.md */
   readme: string;
+  /** Google's predefined roles' permissions (emulator/iam/data/roles.json). */
+  predefinedRoles: Readonly<Record<string, readonly string[]>>;
 }
 
 export type Check = (m: TfModule, ctx: Context) => string[] | Promise<string[]>;
@@ -166,20 +169,40 @@ export const envMatchesLoader: Check = (m, ctx) => {
   return problems;
 };
 
-/** Each function's custom role holds every permission its calls need and nothing else unexplained. */
+/**
+ * Each function's service account holds every permission its calls need and nothing else
+ * unexplained, over all its bindings — the project role, the conditional roles, the topic and
+ * bucket bindings — read as the local Google Cloud reads them (emulator/iam/terraform.ts). A
+ * predefined role bound on one bucket or topic may carry more than the calls need (object viewer
+ * also lists), confined to that resource; on the project it may not.
+ */
 export const permissionsMatchCalls: Check = (m, ctx) => {
   const problems: string[] = [];
-  const roles = instances(m, 'google_project_iam_custom_role');
+  let tf: TerraformIam;
+  try {
+    tf = terraformIam(m);
+  } catch (err) {
+    return [`iam.tf: the bindings cannot be read: ${(err as Error).message}`];
+  }
+  const custom = new Map(tf.roles.map((r) => [r.name, r.permissions]));
+  const fns = locals(m).get('functions')?.value;
+  const prefix = String(named(m, 'variable').find((v) => v.name === 'prefix')?.body.default);
   for (const spec of ctx.registry) {
-    const role = roles.find((r) => r.key === spec.entryPoint);
-    if (!role) { problems.push(`function ${spec.entryPoint}: no custom role (google_project_iam_custom_role keyed "${spec.entryPoint}" in iam.tf)`); continue; }
-    const granted = resolve(m, role.block.body.permissions, role.key, role.value);
-    if (!Array.isArray(granted)) { problems.push(`function ${spec.entryPoint}: the custom role's permissions are not a literal list`); continue; }
-    const missing = spec.permissions.filter((p) => !granted.includes(p));
+    const name = isObject(fns) && isObject(fns[spec.entryPoint]) ? String((fns[spec.entryPoint] as Record<string, Json>).name) : undefined;
+    if (!name) { problems.push(`function ${spec.entryPoint}: not in local.functions`); continue; }
+    const member = `serviceAccount:${prefix}-${name}@${tf.project}.iam.gserviceaccount.com`;
+    const granted = new Set<string>();
+    const confined = new Set<string>();
+    for (const b of tf.bindings.filter((x) => x.member === member)) {
+      const perms = custom.get(b.role) ?? ctx.predefinedRoles[b.role];
+      if (!perms) { problems.push(`function ${spec.entryPoint}: role ${b.role} is neither a custom role of the module nor a known predefined role`); continue; }
+      for (const p of perms) (custom.has(b.role) || b.resource === `projects/${tf.project}` ? granted : confined).add(p);
+    }
+    const missing = spec.permissions.filter((p) => !granted.has(p) && !confined.has(p));
     const allowed = ctx.extraPermissions[spec.entryPoint] ?? [];
-    const extra = granted.filter((p): p is string => typeof p === 'string' && !spec.permissions.includes(p) && !allowed.includes(p));
-    if (missing.length) problems.push(`function ${spec.entryPoint}: custom role lacks ${missing.join(', ')} (needed by its calls in FUNCTIONS)`);
-    if (extra.length) problems.push(`function ${spec.entryPoint}: custom role grants ${extra.join(', ')}, which none of its calls needs; remove it or document it in EXTRA_PERMISSIONS`);
+    const extra = [...granted].filter((p) => !spec.permissions.includes(p) && !allowed.includes(p)).sort();
+    if (missing.length) problems.push(`function ${spec.entryPoint}: its roles lack ${missing.join(', ')} (needed by its calls in FUNCTIONS)`);
+    if (extra.length) problems.push(`function ${spec.entryPoint}: its roles grant ${extra.join(', ')}, which none of its calls needs; remove it or document it in EXTRA_PERMISSIONS`);
   }
   return problems;
 };

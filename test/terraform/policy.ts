@@ -42,6 +42,12 @@ export function registry(): RegistryFunction[] {
   return FUNCTIONS.map((f) => ({ entryPoint: f.entryPoint, folder: f.folder, envNames: envNames(f.env), permissions: permissionsFor(f.calls) }));
 }
 
+/** Google's predefined roles as the local Google Cloud knows them (emulator/iam/data/roles.json). */
+export function predefinedRolePermissions(): Record<string, string[]> {
+  const roles = JSON.parse(readFileSync(join(REPO_ROOT, 'emulator/iam/data/roles.json'), 'utf8')) as Record<string, { includedPermissions: string[] }>;
+  return Object.fromEntries(Object.entries(roles).map(([name, r]) => [name, r.includedPermissions]));
+}
+
 export function realContext(): Context {
   const read = (p: string) => (existsSync(join(REPO_ROOT, p)) ? readFileSync(join(REPO_ROOT, p), 'utf8') : undefined);
   return {
@@ -54,5 +60,6 @@ export function realContext(): Context {
     exists: (p) => existsSync(join(REPO_ROOT, p)),
     read,
     readme: read('terraform-bootstrap/README.md') ?? '',
+    predefinedRoles: predefinedRolePermissions(),
   };
 }
