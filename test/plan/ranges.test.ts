@@ -311,3 +311,11 @@ describe('describeRangeChange', () => {
     ]);
   });
 });
+
+describe('the documented request', () => {
+  it('functions/peering-ranges/sample-request.json passes the strict request schema as it is', async () => {
+    const { readFileSync } = await import('node:fs');
+    const sample = JSON.parse(readFileSync(new URL('../../functions/peering-ranges/sample-request.json', import.meta.url), 'utf8')) as unknown;
+    expect(() => planRanges(sample as Parameters<typeof planRanges>[0], sampleObserved())).not.toThrow();
+  });
+});

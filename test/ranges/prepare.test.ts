@@ -114,6 +114,26 @@ describe('other writers of the connection, the firewall and the metadata', () =>
   });
 });
 
+describe('two networks of one project', () => {
+  it("another network's range with the same CIDR neither blocks vpc-a nor reaches vpc-a's NAT metadata", async () => {
+    // vpc-b holds the block vpc-a is about to take, under the name the old CIDR-only scheme would give it
+    const planned = await prepareRanges(transport(), cfg, { parallelJobs: await beyondCapacity(8), nodesPerJob: 8 }, { dryRun: true });
+    const next = planned.allocated[0]!;
+    const [address, prefix] = next.cidr.split('/');
+    const oldName = `netreflex-psa-${next.cidr.replace(/[./]/g, '-')}`;
+    const [res] = await r.c.addresses.insert({ project: PROJECT, addressResource: { name: oldName, address, prefixLength: Number(prefix), purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: 'global/networks/vpc-b' } });
+    await r.c.globalOps.wait({ project: PROJECT, operation: (res.latestResponse as { name: string }).name });
+    const answer = await ask({ parallelJobs: await beyondCapacity(8), nodesPerJob: 8, runId: 'two-networks' });
+    expectUnion(await r.view(), [answer]);
+    expect(answer.body.allocated![0]!.name).toBe(next.name);
+    expect(next.name.startsWith('netreflex-psa-vpc-a-')).toBe(true);
+    expect(answer.body.reservedIpRanges).not.toContain(oldName);
+    const view = await r.view();
+    expect(view.connection).not.toContain(oldName);
+    expect(Object.keys(view.addresses)).not.toContain(oldName); // view lists vpc-a's addresses only
+  });
+});
+
 describe('the same range, twice', () => {
   it('the same run asked twice at once (a retry while the first is in flight): one allocation, both ready', async () => {
     const inserts = emu.router.calls.get('compute.globalAddresses.insert') ?? 0;
