@@ -38,7 +38,11 @@ function seedNetworks(store: Store): void {
 }
 
 function seedNat(store: Store, migs: Migs, instanceNames: string[], updatePolicy?: Record<string, unknown>): void {
-  store.insert(globalCol(P, 'healthChecks'), { kind: 'compute#healthCheck', id: nextId(), name: SAMPLE.nat.healthCheck, type: 'TCP', tcpHealthCheck: { port: 22 }, checkIntervalSec: 10, selfLink: url(`global/healthChecks/${SAMPLE.nat.healthCheck}`) });
+  // The health check of terraform-bootstrap/nat.tf (google_compute_health_check.nat).
+  store.insert(globalCol(P, 'healthChecks'), {
+    kind: 'compute#healthCheck', id: nextId(), creationTimestamp: nowIso(), name: SAMPLE.nat.healthCheck, type: 'TCP', tcpHealthCheck: { port: 22 },
+    checkIntervalSec: 10, timeoutSec: 5, healthyThreshold: 2, unhealthyThreshold: 3, selfLink: url(`global/healthChecks/${SAMPLE.nat.healthCheck}`),
+  });
   store.insert(globalCol(P, 'instanceTemplates'), {
     kind: 'compute#instanceTemplate', id: nextId(), name: SAMPLE.nat.template, selfLink: url(`global/instanceTemplates/${SAMPLE.nat.template}`),
     properties: {
@@ -60,6 +64,28 @@ function seedNat(store: Store, migs: Migs, instanceNames: string[], updatePolicy
     selfLink: url(`regions/${SAMPLE.region}/instanceGroupManagers/${SAMPLE.nat.mig}`),
   });
   migs.seedInstances({ project: P, region: SAMPLE.region, name: SAMPLE.nat.mig }, instanceNames);
+  seedIlb(store);
+}
+
+/**
+ * The internal passthrough load balancer in front of the NAT MIG, as terraform-bootstrap/nat.tf
+ * creates it for `route_mode = "ilb"` (backend service + L3_DEFAULT all-ports forwarding rule on
+ * subnet A). It is always there locally; in instance mode nothing points at it.
+ */
+function seedIlb(store: Store): void {
+  const bs = url(`regions/${SAMPLE.region}/backendServices/${SAMPLE.nat.ilb}`);
+  store.insert(regionCol(P, SAMPLE.region, 'backendServices'), {
+    kind: 'compute#backendService', id: nextId(), creationTimestamp: nowIso(), name: SAMPLE.nat.ilb, region: url(`regions/${SAMPLE.region}`),
+    loadBalancingScheme: 'INTERNAL', protocol: 'UNSPECIFIED', sessionAffinity: 'NONE', network: url(`global/networks/${SAMPLE.vpcA.network}`),
+    backends: [{ group: url(`regions/${SAMPLE.region}/instanceGroups/${SAMPLE.nat.mig}`), balancingMode: 'CONNECTION' }],
+    healthChecks: [url(`global/healthChecks/${SAMPLE.nat.healthCheck}`)], connectionDraining: { drainingTimeoutSec: 0 }, fingerprint: 'c2VlZGVkLWJz', selfLink: bs,
+  });
+  store.insert(regionCol(P, SAMPLE.region, 'forwardingRules'), {
+    kind: 'compute#forwardingRule', id: nextId(), creationTimestamp: nowIso(), name: SAMPLE.nat.ilb, region: url(`regions/${SAMPLE.region}`),
+    IPAddress: SAMPLE.nat.ilbIp, IPProtocol: 'L3_DEFAULT', allPorts: true, loadBalancingScheme: 'INTERNAL', backendService: bs,
+    network: url(`global/networks/${SAMPLE.vpcA.network}`), subnetwork: url(`regions/${SAMPLE.region}/subnetworks/${SAMPLE.vpcA.subnet}`), networkTier: 'PREMIUM',
+    fingerprint: 'c2VlZGVkLWZy', labelFingerprint: '42WmSpB8rSM=', selfLink: url(`regions/${SAMPLE.region}/forwardingRules/${SAMPLE.nat.ilb}`),
+  });
 }
 
 /**

@@ -10,7 +10,7 @@ export const SAMPLE = {
   vpcA: { network: 'vpc-a', subnet: 'subnet-a', range: '10.95.0.0/16', gateway: '10.95.0.1' },
   vpcB: { network: 'vpc-b', subnet: 'subnet-b', range: '10.97.0.0/16', gateway: '10.97.0.1' },
   psa: { address: 'vertex-psa-range', range: '10.98.0.0/21', peering: 'servicenetworking-googleapis-com' },
-  nat: { mig: 'nat-mig', template: 'nat-template', healthCheck: 'nat-health', size: 2, baseName: 'nat' },
+  nat: { mig: 'nat-mig', template: 'nat-template', healthCheck: 'nat-health', size: 2, baseName: 'nat', ilb: 'nat-ilb', ilbIp: '10.95.255.253' },
   cloudNat: { router: 'nat-router', nat: 'nat-egress', ipName: 'nat-egress-ip-1', ip: '203.0.113.5', minPortsPerVm: 64 },
   destinations: ['198.51.100.10/32', '198.51.100.64/27'],
   armor: { policy: 'inference-policy' },

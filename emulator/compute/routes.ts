@@ -11,6 +11,8 @@ import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
 import { getResource, startInsert } from './resources.js';
 import { requireCidr, requireInt, requireName, requireObject } from './validate.js';
+import { forwardingRuleByUrl } from './forwarding-rules.js';
+import ipaddr from 'ipaddr.js';
 
 const NEXT_HOPS = ['nextHopInstance', 'nextHopIp', 'nextHopGateway', 'nextHopIlb', 'nextHopVpnTunnel'] as const;
 
@@ -36,7 +38,7 @@ function validateRoute(ctx: ComputeContext, project: string, body: unknown): Res
     network: computeUrl(`projects/${net.project}/global/networks/${net.name}`),
     destRange,
     priority,
-    [hop]: hop === 'nextHopIp' ? r[hop] : normalizeHop(ctx, project, hop, String(r[hop])),
+    [hop]: hop === 'nextHopIp' ? r[hop] : hop === 'nextHopIlb' ? ilbHop(ctx, project, net, String(r[hop])) : normalizeHop(ctx, project, hop, String(r[hop])),
     ...(tags.length ? { tags } : {}),
     routeType: 'STATIC',
     selfLink: computeUrl(`${globalCol(project, 'routes')}/${name}`),
@@ -57,7 +59,38 @@ function normalizeHop(ctx: ComputeContext, project: string, hop: string, value: 
   return computeUrl(path);
 }
 
-/** Output-only warnings of a route, computed from the next-hop instance as it is now. */
+/**
+ * An internal passthrough load balancer next hop (compute.proto `Route.next_hop_ilb`): the URL of
+ * a forwarding rule with `loadBalancingScheme=INTERNAL`, or its IP address, which Compute keeps as
+ * given. The forwarding rule must exist and serve the route's own network
+ * (https://cloud.google.com/load-balancing/docs/internal/ilb-next-hop-overview: each internal
+ * passthrough Network Load Balancer "operates within a single VPC network").
+ */
+function ilbHop(ctx: ComputeContext, project: string, net: { project: string; name: string }, value: string): string {
+  const networkUrl = computeUrl(`projects/${net.project}/global/networks/${net.name}`);
+  const invalid = (why: string) => badRequest(`Invalid value for field 'resource.nextHopIlb': '${value}'. ${why}`);
+  if (ipaddr.isValid(value)) {
+    const rule = ctx.store
+      .collectionsMatching(new RegExp(`^projects/${project}/regions/[^/]+/forwardingRules$`))
+      .flatMap((c) => ctx.store.list(c))
+      .find((f) => f.IPAddress === value && f.loadBalancingScheme === 'INTERNAL' && f.network === networkUrl);
+    if (!rule) throw invalid(`No internal passthrough forwarding rule in network '${net.name}' has this IP address.`);
+    return value;
+  }
+  const rule = forwardingRuleByUrl(ctx, project, value);
+  if (!rule) throw invalid(`The resource '${computePath(value)}' was not found`);
+  if (rule.loadBalancingScheme !== 'INTERNAL') throw invalid(`The forwarding rule must have loadBalancingScheme INTERNAL (it has ${String(rule.loadBalancingScheme)}).`);
+  if (rule.network !== networkUrl) throw invalid(`The forwarding rule is in network '${String(rule.network).split('/').pop()}', not the route's network '${net.name}'.`);
+  return String(rule.selfLink);
+}
+
+/**
+ * Output-only warnings of a route, computed from the next-hop instance as it is now. The warning
+ * codes of compute.proto `message Warnings` name instance next hops (NEXT_HOP_INSTANCE_NOT_FOUND,
+ * NEXT_HOP_NOT_RUNNING, NEXT_HOP_CANNOT_IP_FORWARD, NEXT_HOP_INSTANCE_NOT_ON_NETWORK) and
+ * unassigned addresses; none names a load balancer, so an ILB next hop carries no warnings: its
+ * health is the load balancer's business (backend services' `getHealth`).
+ */
 export function routeWarnings(ctx: ComputeContext, route: Resource): { code: string; message: string }[] {
   if (typeof route.nextHopInstance !== 'string') return [];
   const path = computePath(route.nextHopInstance);
