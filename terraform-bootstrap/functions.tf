@@ -41,6 +41,8 @@ locals {
         NETREFLEX_RESULT_TOPIC        = google_pubsub_topic.route_results.name
         NETREFLEX_SETTLE_TIMEOUT_SECONDS = "240"
         NETREFLEX_SETTLE_POLL_MS         = "5000"
+        NETREFLEX_JOIN_HOLD_SECONDS      = tostring(var.nat_join_hold_seconds)
+        NETREFLEX_UNHEALTHY_HOLD_SECONDS = tostring(var.nat_unhealthy_hold_seconds)
       }
     }
     # The same reconciler over HTTP: the workflow's "routes rebuilt and exported" step before a run
@@ -71,6 +73,8 @@ locals {
         NETREFLEX_RESULT_TOPIC           = ""
         NETREFLEX_SETTLE_TIMEOUT_SECONDS = "240"
         NETREFLEX_SETTLE_POLL_MS         = "5000"
+        NETREFLEX_JOIN_HOLD_SECONDS      = tostring(var.nat_join_hold_seconds)
+        NETREFLEX_UNHEALTHY_HOLD_SECONDS = tostring(var.nat_unhealthy_hold_seconds)
       }
     }
     armorAllowlist = {

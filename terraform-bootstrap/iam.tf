@@ -25,22 +25,28 @@ locals {
   # What each function holds on the whole project.
   function_permissions = {
     natRoutes = [
+      "compute.forwardingRules.get",
+      "compute.forwardingRules.use",
       "compute.globalOperations.get",
       "compute.instanceGroupManagers.get",
       "compute.instances.get",
       "compute.instances.use",
       "compute.networks.get",
       "compute.networks.listPeeringRoutes",
+      "compute.regionBackendServices.get",
       "compute.routes.get",
       "compute.routes.list",
     ]
     natRoutesSync = [
+      "compute.forwardingRules.get",
+      "compute.forwardingRules.use",
       "compute.globalOperations.get",
       "compute.instanceGroupManagers.get",
       "compute.instances.get",
       "compute.instances.use",
       "compute.networks.get",
       "compute.networks.listPeeringRoutes",
+      "compute.regionBackendServices.get",
       "compute.routes.get",
       "compute.routes.list",
     ]

@@ -122,6 +122,17 @@ variable "nat_ip_names" {
   }
 }
 
+variable "nat_join_hold_seconds" {
+  type        = number
+  description = "natRoutes damping: seconds a NAT VM must be eligible (RUNNING, idle, HEALTHY) before it gets routes; waived while no routed VM is eligible. 0 = at once (HEALTHY already means healthy_threshold passing checks)."
+  default     = 0
+  nullable    = false
+  validation {
+    condition     = var.nat_join_hold_seconds >= 0 && var.nat_join_hold_seconds <= 3600 && floor(var.nat_join_hold_seconds) == var.nat_join_hold_seconds
+    error_message = "nat_join_hold_seconds must be an integer between 0 and 3600."
+  }
+}
+
 variable "nat_machine_type" {
   type        = string
   description = "Machine type of the NAT VMs. Forwarding throughput grows with vCPUs."
@@ -196,6 +207,17 @@ variable "nat_router_name" {
   validation {
     condition     = can(regex("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", var.nat_router_name))
     error_message = "nat_router_name must be a lowercase RFC 1035 name (1-63 chars)."
+  }
+}
+
+variable "nat_unhealthy_hold_seconds" {
+  type        = number
+  description = "natRoutes damping: seconds a routed NAT VM that is still RUNNING may stay unhealthy before it loses its routes (a VM that stops or is recreated leaves at once). 0 = no damping."
+  default     = 30
+  nullable    = false
+  validation {
+    condition     = var.nat_unhealthy_hold_seconds >= 0 && var.nat_unhealthy_hold_seconds <= 3600 && floor(var.nat_unhealthy_hold_seconds) == var.nat_unhealthy_hold_seconds
+    error_message = "nat_unhealthy_hold_seconds must be an integer between 0 and 3600."
   }
 }
 

@@ -6,11 +6,12 @@
  * The status code tells Workflows what to do, so `http.default_retry` retries only what a retry
  * can fix: 200 routes in place and exported; 503 a transient API failure (retry); 422 the
  * reconcile ran but the path is not usable (no eligible NAT VM, the peer does not receive the
- * routes, a configuration problem) — a person or the next tick must act; 500 anything else.
+ * routes, a configuration problem) — a person or the next tick must act; 500 anything else. A
+ * reconcile still running when the time budget ends answers 503: calling again joins or repeats it.
  */
 import { http, type Request, type Response } from '@google-cloud/functions-framework';
 import { loadNatRoutesConfig } from '../../shared/config/nat-routes.js';
-import { NatRoutesService } from '../../shared/nat-routes/service.js';
+import { NatRoutesService, retryable } from '../../shared/nat-routes/service.js';
 import type { RouteReport } from '../../shared/nat-routes/reconcile.js';
 import { ConfigError, SafetyError, errorMessage, isTransient } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
@@ -19,14 +20,16 @@ import { lazyService } from '../runtime.js';
 const service = lazyService('natRoutesSync', (env) => {
   const cfg = loadNatRoutesConfig(env);
   const log = createLogger(cfg.logLevel);
-  return { log, routes: new NatRoutesService(cfg, log) };
+  return { log, routes: new NatRoutesService(cfg, log, { name: 'natRoutesSync' }) };
 });
 
-/** The HTTP status a report answers with (see the module comment). */
-export function statusOf(report: RouteReport): number {
+/** The HTTP status a report answers with (see the module comment); no report yet = still reconciling, 503. */
+export function statusOf(report: RouteReport | undefined): number {
+  if (!report) return 503;
   if (report.status === 'ok') return 200;
   if (report.status === 'degraded') return 422;
-  return report.results.some((r) => !r.ok && r.transient) ? 503 : 500;
+  if (report.error) return report.error.transient ? 503 : 422;
+  return retryable(report) ? 503 : 500;
 }
 
 export async function natRoutesSync(req: Request, res: Response): Promise<void> {
@@ -36,10 +39,9 @@ export async function natRoutesSync(req: Request, res: Response): Promise<void> 
     return;
   }
   try {
-    const report = await routes.sync();
-    const code = statusOf(report);
-    log[code === 200 ? 'info' : 'warn']({ status: report.status, reasons: report.reasons, plan: report.plan, export: report.export }, `natRoutesSync: ${report.status}${report.reasons.length ? `: ${report.reasons.join('; ')}` : ''}`);
-    res.status(code).json(report);
+    // The reconcile logs its own line (one per reconcile, whoever joined it).
+    const report = await routes.sync({ id: String(req.get?.('x-cloud-trace-context') ?? 'natRoutesSync'), why: 'natRoutesSync request' });
+    res.status(statusOf(report)).json(report ?? { status: 'failed', reasons: ['the reconcile did not finish within NETREFLEX_SETTLE_TIMEOUT_SECONDS; call again'] });
   } catch (err) {
     const code = isTransient(err) ? 503 : err instanceof ConfigError || err instanceof SafetyError ? 422 : 500;
     log.error({ error: errorMessage(err), code }, 'natRoutesSync: reconcile failed');

@@ -14,11 +14,11 @@ const service = lazyService('natRoutes', (env) => {
   return new NatRoutesService(cfg, createLogger(cfg.logLevel));
 });
 
-/** A failed reconcile whose failures a retry could fix throws, so Eventarc redelivers. */
+/** A failed reconcile whose failures a retry could fix throws, so Eventarc redelivers; everything else is acknowledged. */
 export async function natRoutes(event: CloudEvent<unknown>): Promise<void> {
   const outcome = await service().handle(event);
   if (outcome.handled && outcome.retry) {
-    throw new Error(`natRoutes: transient failure, retry: ${outcome.report.reasons.join('; ')}`);
+    throw new Error(`natRoutes: transient failure, retry: ${outcome.report?.reasons.join('; ') ?? ''}`);
   }
 }
 

@@ -33,6 +33,7 @@ export const FUNCTIONS: FunctionSpec[] = [
       'compute.routes.list', 'compute.routes.insert', 'compute.routes.get', 'compute.routes.delete', 'compute.globalOperations.wait',
       'compute.networks.get', 'compute.networks.updatePeering', 'compute.networks.listPeeringRoutes',
       'compute.regionInstanceGroupManagers.listManagedInstances', 'compute.instances.get', 'pubsub.topics.publish',
+      'compute.forwardingRules.get', 'compute.regionBackendServices.get', 'compute.regionBackendServices.getHealth',
     ],
   },
   {
@@ -44,6 +45,7 @@ export const FUNCTIONS: FunctionSpec[] = [
       'compute.routes.list', 'compute.routes.insert', 'compute.routes.get', 'compute.routes.delete', 'compute.globalOperations.wait',
       'compute.networks.get', 'compute.networks.updatePeering', 'compute.networks.listPeeringRoutes',
       'compute.regionInstanceGroupManagers.listManagedInstances', 'compute.instances.get',
+      'compute.forwardingRules.get', 'compute.regionBackendServices.get', 'compute.regionBackendServices.getHealth',
     ],
   },
   {

@@ -34,6 +34,8 @@ export const natRoutesEnv = z.object({
   NETREFLEX_RESULT_TOPIC: resourceName.optional(),
   NETREFLEX_SETTLE_TIMEOUT_SECONDS: intFromString(0, 3600).default(240),
   NETREFLEX_SETTLE_POLL_MS: intFromString(10, 60_000).default(5_000),
+  NETREFLEX_JOIN_HOLD_SECONDS: intFromString(0, 3600).default(0),
+  NETREFLEX_UNHEALTHY_HOLD_SECONDS: intFromString(0, 3600).default(30),
 });
 
 export interface NatRoutesConfig extends CommonConfig {
@@ -53,6 +55,10 @@ export interface NatRoutesConfig extends CommonConfig {
   /** How long one event keeps reconciling while MIG instances are mid-action (0 = once). */
   settleTimeoutMs: number;
   settlePollMs: number;
+  /** Damping (shared/plan/route-holds.ts): eligible this long before an instance gets routes. */
+  joinHoldMs: number;
+  /** …and unhealthy (but RUNNING, idle) this long before it loses them. */
+  unhealthyHoldMs: number;
 }
 
 export function loadNatRoutesConfig(env: Record<string, string | undefined>): NatRoutesConfig {
@@ -79,5 +85,7 @@ export function loadNatRoutesConfig(env: Record<string, string | undefined>): Na
     resultTopic: e.NETREFLEX_RESULT_TOPIC,
     settleTimeoutMs: e.NETREFLEX_SETTLE_TIMEOUT_SECONDS * 1000,
     settlePollMs: e.NETREFLEX_SETTLE_POLL_MS,
+    joinHoldMs: e.NETREFLEX_JOIN_HOLD_SECONDS * 1000,
+    unhealthyHoldMs: e.NETREFLEX_UNHEALTHY_HOLD_SECONDS * 1000,
   };
 }

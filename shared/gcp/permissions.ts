@@ -7,7 +7,8 @@
 export const API_PERMISSIONS = {
   'compute.routes.list': ['compute.routes.list'],
   'compute.routes.get': ['compute.routes.get'],
-  'compute.routes.insert': ['compute.routes.create', 'compute.networks.updatePolicy', 'compute.instances.use'],
+  // The next hop is used too: an instance (compute.instances.use) or an internal load balancer (compute.forwardingRules.use).
+  'compute.routes.insert': ['compute.routes.create', 'compute.networks.updatePolicy', 'compute.instances.use', 'compute.forwardingRules.use'],
   'compute.routes.delete': ['compute.routes.delete', 'compute.networks.updatePolicy'],
   'compute.networks.get': ['compute.networks.get'],
   'compute.networks.updatePeering': ['compute.networks.updatePeering'],
@@ -15,6 +16,9 @@ export const API_PERMISSIONS = {
   'compute.regionInstanceGroupManagers.get': ['compute.instanceGroupManagers.get'],
   'compute.regionInstanceGroupManagers.listManagedInstances': ['compute.instanceGroupManagers.get'],
   'compute.instances.get': ['compute.instances.get'],
+  'compute.forwardingRules.get': ['compute.forwardingRules.get'],
+  'compute.regionBackendServices.get': ['compute.regionBackendServices.get'],
+  'compute.regionBackendServices.getHealth': ['compute.regionBackendServices.get'],
   'compute.globalOperations.wait': ['compute.globalOperations.get'],
   'compute.regionOperations.wait': ['compute.regionOperations.get'],
   'compute.zoneOperations.wait': ['compute.zoneOperations.get'],

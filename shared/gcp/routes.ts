@@ -15,12 +15,13 @@ export const listRoutes = (t: Transport, project: string) => listAll<Route>(t, b
 
 export const getRoute = (t: Transport, project: string, name: string) => t.request<Route>({ service: 'compute', method: 'GET', path: `${base(project)}/${name}` });
 
-export async function insertRoute(t: Transport, project: string, route: Route): Promise<void> {
+/** Inserts a route and waits for its operation (at most `waitMs`, then a 504 that says so). */
+export async function insertRoute(t: Transport, project: string, route: Route, waitMs?: number): Promise<void> {
   const op = await t.request<ComputeOperation>({ service: 'compute', method: 'POST', path: base(project), body: route });
-  await waitOperation(t, op);
+  await waitOperation(t, op, waitMs);
 }
 
-export async function deleteRoute(t: Transport, project: string, name: string): Promise<void> {
+export async function deleteRoute(t: Transport, project: string, name: string, waitMs?: number): Promise<void> {
   const op = await t.request<ComputeOperation>({ service: 'compute', method: 'DELETE', path: `${base(project)}/${name}` });
-  await waitOperation(t, op);
+  await waitOperation(t, op, waitMs);
 }

@@ -1,21 +1,83 @@
-/** Reads what the route planner needs: the NAT MIG's instances and every route of the project. */
+/**
+ * Reads what the route planner needs: the NAT MIG's instances, every route of the project, which
+ * next hops of netreflex-marked routes Google no longer has, and — in ilb mode — the load
+ * balancer in front of the MIG with the health of its backends.
+ */
 import type { Transport } from '../gcp/transport.js';
 import { listManagedInstances, type ManagedInstance } from '../gcp/instance-groups.js';
 import { listRoutes, type Route } from '../gcp/routes.js';
+import { getInstanceByUrl } from '../gcp/instances.js';
+import { getBackendHealth, getBackendServiceByUrl, getForwardingRule, type BackendHealth } from '../gcp/load-balancers.js';
 import type { NatRoutesConfig } from '../config/nat-routes.js';
-import { desiredRoutes, isEligible, planRoutes, type NatInstance, type RoutePlan, type RouteSpec } from '../plan/routes.js';
+import { ApiError, ConfigError } from '../errors.js';
+import { mapLimit } from '../util/concurrency.js';
+import { HOLD_MARKER, isEligible, ownerMarker, planRoutes, resourcePath, type NatInstance, type PlanInput, type RoutePlan } from '../plan/routes.js';
+
+/** The load balancer of ilb mode as observed: what it forwards to and which backends are healthy. */
+export interface IlbView {
+  forwardingRule: string;
+  backendService: string;
+  backends: BackendHealth[];
+}
 
 export interface Observed {
   instances: NatInstance[];
   routes: Route[];
+  /** Paths of next-hop instances of marked routes that Google no longer has. */
+  gone: string[];
+  /** When the observation started (epoch ms); hold markers are timed against it. */
+  now: number;
+  ilb?: IlbView;
 }
 
 export const migPath = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'mig'>) => `projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}`;
 export const networkUrl = (cfg: Pick<NatRoutesConfig, 'project' | 'network'>) => `https://www.googleapis.com/compute/v1/projects/${cfg.project}/global/networks/${cfg.network}`;
+export const ilbUrl = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'ilbForwardingRule'>) =>
+  cfg.ilbForwardingRule ? `https://www.googleapis.com/compute/v1/projects/${cfg.project}/regions/${cfg.region}/forwardingRules/${cfg.ilbForwardingRule}` : undefined;
+/** A regional MIG's instance group has the MIG's name (what a backend service lists as `group`). */
+const migGroup = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'mig'>) => `projects/${cfg.project}/regions/${cfg.region}/instanceGroups/${cfg.mig}`;
 
 export async function observe(t: Transport, cfg: NatRoutesConfig): Promise<Observed> {
-  const [managed, routes] = await Promise.all([listManagedInstances(t, cfg.project, cfg.region, cfg.mig), listRoutes(t, cfg.project)]);
-  return { instances: managed.map(natInstanceOf), routes };
+  const now = Date.now();
+  const [managed, routes, ilb] = await Promise.all([listManagedInstances(t, cfg.project, cfg.region, cfg.mig), listRoutes(t, cfg.project), cfg.mode === 'ilb' ? observeIlb(t, cfg) : undefined]);
+  const instances = managed.map(natInstanceOf);
+  return { instances, routes, gone: await goneHops(t, cfg, routes, instances), now, ...(ilb ? { ilb } : {}) };
+}
+
+/**
+ * Next hops of routes that claim netreflex's marker and name an instance the MIG does not list:
+ * a deleted NAT VM (its routes carry nothing and must go), or someone else's VM (a conflict, never
+ * touched). Only Google can tell them apart: `instances.get` answers 404 for a deleted one.
+ */
+async function goneHops(t: Transport, cfg: NatRoutesConfig, routes: readonly Route[], instances: readonly NatInstance[]): Promise<string[]> {
+  const members = new Set(instances.map((i) => resourcePath(i.url)));
+  const marked = (r: Route) => [ownerMarker(migPath(cfg)), `${HOLD_MARKER} owner=${migPath(cfg)}`].some((m) => (r.description ?? '').startsWith(`${m} `));
+  const inRegion = (path: string) => new RegExp(`^projects/${cfg.project}/zones/${cfg.region}-[a-z]/instances/[^/]+$`).test(path);
+  const unknown = [...new Set(routes.filter((r) => marked(r) && r.nextHopInstance).map((r) => resourcePath(r.nextHopInstance!)))].filter((p) => !members.has(p) && inRegion(p));
+  const found = await mapLimit(unknown, 10, async (path) => {
+    try {
+      await getInstanceByUrl(t, path);
+      return undefined;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 404) return path;
+      throw err;
+    }
+  });
+  return found.filter((p): p is string => p !== undefined);
+}
+
+/** The forwarding rule of NETREFLEX_ILB_FORWARDING_RULE, checked to be an internal load balancer over this MIG. */
+async function observeIlb(t: Transport, cfg: NatRoutesConfig): Promise<IlbView> {
+  const name = cfg.ilbForwardingRule!;
+  const rule = await getForwardingRule(t, cfg.project, cfg.region, name).catch((err: unknown) => {
+    if (err instanceof ApiError && err.code === 404) throw new ConfigError(`NETREFLEX_ILB_FORWARDING_RULE: forwarding rule ${name} does not exist in ${cfg.region}; create the load balancer (terraform-bootstrap, route_mode = "ilb") or fix the name`);
+    throw err;
+  });
+  if (rule.loadBalancingScheme !== 'INTERNAL' || !rule.backendService) throw new ConfigError(`NETREFLEX_ILB_FORWARDING_RULE: forwarding rule ${name} is not an internal passthrough load balancer (loadBalancingScheme ${rule.loadBalancingScheme ?? 'unset'}); routes can only use an INTERNAL one as next hop`);
+  const service = await getBackendServiceByUrl(t, rule.backendService);
+  const group = (service.backends ?? []).find((b) => resourcePath(b.group) === migGroup(cfg));
+  if (!group) throw new ConfigError(`NETREFLEX_ILB_FORWARDING_RULE: ${name} forwards to backend service ${service.name}, whose backends do not include the NAT MIG ${cfg.mig}; add the MIG's instance group as a backend`);
+  return { forwardingRule: rule.selfLink, backendService: service.selfLink, backends: await getBackendHealth(t, service.selfLink, group.group) };
 }
 
 /** A MIG's managed instance as the planner judges it (name, URL, status, action, health). */
@@ -30,26 +92,32 @@ export function natInstanceOf(m: ManagedInstance): NatInstance {
 }
 
 export interface Planned {
-  desired: RouteSpec[];
   plan: RoutePlan;
   eligible: NatInstance[];
 }
 
-/** Desired routes and the plan from an observation (pure; the config picks mode and policy). */
-export function planFrom(cfg: NatRoutesConfig, obs: Observed): Planned {
-  const eligible = obs.instances.filter((i) => isEligible(i, cfg.requireHealthy));
-  const desired = desiredRoutes({
+/** The planner's input from the config and an observation. */
+export function planInput(cfg: NatRoutesConfig, obs: Observed): PlanInput {
+  return {
     network: networkUrl(cfg),
     destinations: cfg.destinations,
     priority: cfg.priority,
     prefix: cfg.prefix,
     owner: migPath(cfg),
     mode: cfg.mode,
-    ilb: cfg.ilbForwardingRule ? `https://www.googleapis.com/compute/v1/projects/${cfg.project}/regions/${cfg.region}/forwardingRules/${cfg.ilbForwardingRule}` : undefined,
+    ilb: ilbUrl(cfg),
     instances: obs.instances,
+    gone: obs.gone,
+    routes: obs.routes,
+    now: obs.now,
+    holds: { joinMs: cfg.joinHoldMs, unhealthyMs: cfg.unhealthyHoldMs },
     requireHealthy: cfg.requireHealthy,
-  });
-  const zeroEligible = cfg.mode === 'instance' && eligible.length === 0;
-  const plan = planRoutes(desired, obs.routes, { owner: migPath(cfg), policy: cfg.policy, zeroEligible });
-  return { desired, plan, eligible };
+    policy: cfg.policy,
+  };
+}
+
+/** The plan from an observation (pure; the config picks mode, policy and holds). */
+export function planFrom(cfg: NatRoutesConfig, obs: Observed): Planned {
+  const plan = planRoutes(planInput(cfg, obs));
+  return { plan, eligible: obs.instances.filter((i) => isEligible(i, cfg.requireHealthy)) };
 }

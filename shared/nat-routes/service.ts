@@ -1,67 +1,92 @@
 /**
- * natRoutes as a long-lived service inside one function instance: judges each event, coalesces
- * bursts into at most one running and one queued reconcile, logs the outcome, publishes it when
- * a result topic is set, and tells the caller whether a retry could help. natRoutesSync (the
- * workflow's HTTP call) has no event to judge and runs `sync()` directly.
+ * natRoutes as a long-lived service inside one function instance: judges each event, runs it
+ * through the ReconcileRunner (events share reconciles; each is answered within
+ * NETREFLEX_SETTLE_TIMEOUT_SECONDS), logs one line per reconcile, publishes the report when a
+ * result topic is set, and tells the caller whether a retry could help. natRoutesSync (the
+ * workflow's HTTP call) has no event to judge and runs `sync()`.
+ *
+ * Errors never escape `handle`: a permanent one (bad configuration, a refusal) is logged once, by
+ * the reconcile that met it, and the event is acknowledged — a redelivery would meet it again; a
+ * transient one asks for a redelivery.
  */
 import type { NatRoutesConfig } from '../config/nat-routes.js';
 import type { Logger } from '../log.js';
 import { functionTransport, type Transport } from '../gcp/transport.js';
 import { publishJson } from '../gcp/pubsub.js';
 import { parseCloudEvent, type CloudEventLike } from '../events/parse.js';
-import { Coalescer } from '../util/concurrency.js';
 import { errorMessage, isTransient } from '../errors.js';
 import { judgeTrigger } from './trigger.js';
-import { reconcileUntilSettled, type RouteReport } from './reconcile.js';
+import { mergeReports, reconcileRoutes, type RouteReport } from './reconcile.js';
+import { failedReport, ReconcileRunner, type Clock, type Trigger } from './runner.js';
 
-export type Outcome = { handled: false; why: string } | { handled: true; why: string; report: RouteReport; retry: boolean };
+export type Outcome = { handled: false; why: string } | { handled: true; why: string; report?: RouteReport; incomplete: boolean; retry: boolean };
+
+export interface ServiceOptions {
+  transport?: Transport;
+  clock?: Clock;
+  /** Name in log lines (`natRoutes`, `natRoutesSync`). */
+  name?: string;
+}
+
+/** Whether a report's failure is one a redelivery can fix. */
+export const retryable = (report: RouteReport) => report.status === 'failed' && (report.error ? report.error.transient : report.results.some((r) => !r.ok && r.transient));
+
+/** The trigger a reconcile is filed under: the scheduled tick when it served one (monitoring counts completed ticks), else the first event. */
+const mainTrigger = (triggers: readonly Trigger[]) => (triggers.find((t) => t.why.startsWith('scheduled')) ?? triggers[0])?.why ?? 'sync requested';
 
 export class NatRoutesService {
   readonly transport: Transport;
-  private readonly coalescer: Coalescer<RouteReport>;
+  private readonly runner: ReconcileRunner;
+  private readonly name: string;
 
   constructor(
     readonly cfg: NatRoutesConfig,
     private readonly log: Logger,
-    transport?: Transport,
+    options: ServiceOptions | Transport = {},
   ) {
-    this.transport = transport ?? functionTransport(cfg, log, 'natRoutes');
-    this.coalescer = new Coalescer(() => reconcileUntilSettled(this.transport, this.cfg, { timeoutMs: cfg.settleTimeoutMs, pollMs: cfg.settlePollMs }));
+    const opts = 'request' in options ? { transport: options } : options;
+    this.name = opts.name ?? 'natRoutes';
+    this.transport = opts.transport ?? functionTransport(cfg, log, this.name);
+    this.runner = new ReconcileRunner(
+      (deadline) => reconcileRoutes(this.transport, this.cfg, { deadline }),
+      mergeReports,
+      (err) => failedReport({ mode: cfg.mode, dryRun: cfg.policy === 'dry-run' }, err),
+      (report, triggers) => void this.done(report, triggers),
+      { budgetMs: cfg.settleTimeoutMs, pollMs: cfg.settlePollMs, clock: opts.clock },
+    );
   }
 
   async handle(event: CloudEventLike): Promise<Outcome> {
     const parsed = parseCloudEvent(event);
     const decision = judgeTrigger(parsed, this.cfg);
     if (!decision.sync) {
-      this.log.info({ eventId: parsed.id, eventType: event?.type, reason: decision.why }, `natRoutes: event ignored: ${decision.why}`);
+      this.log.info({ eventId: parsed.id, eventType: event?.type, reason: decision.why }, `${this.name}: event ignored: ${decision.why}`);
       return { handled: false, why: decision.why };
     }
-    let report: RouteReport;
-    try {
-      report = await this.sync();
-    } catch (err) {
-      // A reconcile that could not even observe still gets its one structured line (status
-      // failed), so the failure is counted like any other outcome; the event then fails for Eventarc.
-      this.log.error({ eventId: parsed.id, trigger: decision.why, status: 'failed', transient: isTransient(err), error: errorMessage(err) }, `natRoutes: failed: ${errorMessage(err)}`);
-      throw err;
-    }
-    const retry = report.status === 'failed' && report.results.some((r) => !r.ok && r.transient);
-    this.logReport(parsed.id, decision.why, report);
+    const answer = await this.runner.run({ id: parsed.id, why: decision.why });
+    return { handled: true, why: decision.why, report: answer.report, incomplete: answer.incomplete, retry: !answer.incomplete && retryable(answer.report) };
+  }
+
+  /** One reconcile (joining the one under way), settling while NAT VMs are mid-action or a hold ends. */
+  async sync(trigger: Trigger = { id: 'sync', why: 'sync requested' }): Promise<RouteReport | undefined> {
+    return (await this.runner.run(trigger)).report;
+  }
+
+  private async done(report: RouteReport, triggers: Trigger[]): Promise<void> {
+    this.logReport(report, triggers);
     await this.publish(report);
-    return { handled: true, why: decision.why, report, retry };
   }
 
-  /** One reconcile, settling while NAT VMs are mid-action; joins the one running or queued, if any. */
-  sync(): Promise<RouteReport> {
-    return this.coalescer.run();
-  }
-
-  private logReport(eventId: string, why: string, report: RouteReport): void {
+  /** The one line a reconcile writes: every pass's changes, every event it served. */
+  private logReport(report: RouteReport, triggers: Trigger[]): void {
     const severity = report.status === 'ok' ? 'info' : report.status === 'degraded' ? 'warn' : 'error';
-    const p = report.plan;
+    const done = (change: string) => report.results.filter((r) => r.change === change && r.ok && !r.noop).length;
+    const holds = done('hold-insert') + done('hold-delete');
+    const line = `${this.name}: ${report.status}: +${done('insert')} -${done('delete')} routes (${report.mutations} mutations${holds ? `, ${holds} hold markers` : ''}, ${report.passes} passes, ${triggers.length} event${triggers.length === 1 ? '' : 's'})`;
+    const why = [...report.reasons, ...report.warnings];
     this.log[severity](
-      { eventId, trigger: why, status: report.status, reasons: report.reasons, mutations: report.mutations, plan: p, failed: report.results.filter((r) => !r.ok), export: report.export },
-      `natRoutes: ${report.status}: +${p.inserts.length} -${p.deletes.length} routes (${report.mutations} mutations, ${report.passes} passes)${report.reasons.length ? `; ${report.reasons.join('; ')}` : ''}`,
+      { events: triggers.map((t) => t.id), trigger: mainTrigger(triggers), triggers: triggers.map((t) => t.why), status: report.status, reasons: report.reasons, warnings: report.warnings, mutations: report.mutations, plan: report.plan, blocked: report.blocked, conflicts: report.conflicts, failed: report.results.filter((r) => !r.ok), export: report.export, ...(report.loadBalancer ? { loadBalancer: report.loadBalancer } : {}) },
+      `${line}${why.length ? `; ${why.join('; ')}` : ''}`,
     );
   }
 
@@ -70,7 +95,7 @@ export class NatRoutesService {
     try {
       await publishJson({ project: this.cfg.project, emulatorHost: this.cfg.pubsubEmulatorHost }, this.cfg.resultTopic, report, { status: report.status, source: 'natRoutes' });
     } catch (err) {
-      this.log.warn({ error: errorMessage(err), topic: this.cfg.resultTopic, transient: isTransient(err) }, 'natRoutes: could not publish the result message');
+      this.log.warn({ error: errorMessage(err), topic: this.cfg.resultTopic, transient: isTransient(err) }, `${this.name}: could not publish the result message`);
     }
   }
 }

@@ -9,9 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { SAMPLE } from '../../emulator/topology.js';
 import { CURRENT_ACTIONS } from '../../emulator/compute/migs.js';
 import type { NatRoutesConfig } from '../../shared/config/nat-routes.js';
-import { migPath, networkUrl, planFrom } from '../../shared/nat-routes/observe.js';
+import { networkUrl, planFrom, planInput, type Observed } from '../../shared/nat-routes/observe.js';
 import type { Route } from '../../shared/gcp/routes.js';
 import { isEmptyPlan, isOwned, ownerMarker, type NatInstance, type RoutePlan } from '../../shared/plan/routes.js';
+
+const NOW = Date.UTC(2026, 0, 1);
+const obs = (instances: NatInstance[], routes: Route[]): Observed => ({ instances, routes, gone: [], now: NOW });
 
 const RFC1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const zoneUrl = (zone: string) => `https://www.googleapis.com/compute/v1/projects/${SAMPLE.project}/zones/${zone}`;
@@ -42,6 +45,8 @@ const config = fc.record({
   prefix: fc.oneof(fc.constant('netreflex'), rfcName(18)),
   policy: fc.constantFrom('sync' as const, 'upsert-only' as const),
   requireHealthy: fc.boolean(),
+  unhealthyHoldMs: fc.constantFrom(0, 30_000),
+  joinHoldMs: fc.constantFrom(0, 20_000),
 }).map((c): NatRoutesConfig => ({
   ...c,
   project: SAMPLE.project, projectNumber: SAMPLE.projectNumber, region: SAMPLE.region, network: SAMPLE.vpcA.network, mig: SAMPLE.nat.mig, mode: 'instance', peering: SAMPLE.psa.peering,
@@ -61,14 +66,14 @@ const foreignRoute = (cfg: NatRoutesConfig, wanted: string[]): fc.Arbitrary<Rout
 
 /** Our own routes from some earlier MIG: stale ones, current ones, and one edited by hand under our name. */
 function ownedFrom(cfg: NatRoutesConfig, earlier: NatInstance[], tamper: boolean): Route[] {
-  const { desired } = planFrom(cfg, { instances: earlier.map((i) => ({ ...i, instanceStatus: 'RUNNING', currentAction: 'NONE', health: 'HEALTHY' })), routes: [] });
+  const { desired } = planFrom({ ...cfg, joinHoldMs: 0 }, obs(earlier.map((i) => ({ ...i, instanceStatus: 'RUNNING', currentAction: 'NONE', health: 'HEALTHY' })), [])).plan;
   return desired.map((r, i) => (tamper && i === 0 ? { ...r, priority: (r.priority + 1) % 65536 } : r));
 }
 
 const scenario = config.chain((cfg) =>
   fc.record({ now: instances, earlier: instances, tamper: fc.boolean() }).chain(({ now, earlier, tamper }) => {
     const owned = ownedFrom(cfg, [...earlier, ...now.slice(0, 2)], tamper);
-    const wanted = planFrom(cfg, { instances: now, routes: [] }).desired.map((r) => r.name);
+    const wanted = planFrom(cfg, obs(now, [])).plan.inserts.map((r) => r.name);
     return fc.array(foreignRoute(cfg, wanted), { maxLength: 6 }).map((foreign) => ({ cfg, now, routes: uniqueByName([...foreign, ...owned]) }));
   }),
 );
@@ -79,28 +84,34 @@ function uniqueByName(routes: Route[]): Route[] {
 
 /** The route table after a fully successful apply of `plan`. */
 function applied(routes: readonly Route[], plan: RoutePlan): Route[] {
-  const gone = new Set([...plan.deletes.map((r) => r.name), ...plan.replaces.map((r) => r.name)]);
-  return [...routes.filter((r) => !gone.has(r.name)), ...plan.inserts, ...plan.replaces];
+  const gone = new Set([...plan.deletes, ...plan.holds.deletes].map((r) => r.name));
+  return [...routes.filter((r) => !gone.has(r.name)), ...[...plan.inserts, ...plan.holds.inserts].map((r) => ({ ...r, creationTimestamp: new Date(NOW).toISOString() }))];
 }
 
 describe('route planner properties', () => {
   it('never touches unowned routes, never wants more than destinations × instances, names validly, and plan(desired, applied) is empty', () => {
     fc.assert(
       fc.property(scenario, ({ cfg, now, routes }) => {
-        const owner = migPath(cfg);
-        const ownedNames = new Set(routes.filter((r) => isOwned(r, owner)).map((r) => r.name));
-        const { desired, plan } = planFrom(cfg, { instances: now, routes });
-        for (const r of [...plan.deletes, ...plan.replaces]) expect(ownedNames.has(r.name), `touches unowned ${r.name}`).toBe(true);
+        const input = planInput(cfg, obs(now, routes));
+        const ownedNames = new Set(routes.filter((r) => isOwned(r, input)).map((r) => r.name));
+        const { plan } = planFrom(cfg, obs(now, routes));
+        const desired = plan.desired;
+        for (const r of plan.deletes) expect(ownedNames.has(r.name), `touches unowned ${r.name}`).toBe(true);
+        for (const r of plan.holds.deletes) expect(r.tags, `ends a hold on an untagged route ${r.name}`).toEqual(['netreflex-hold']);
         expect(desired.length).toBeLessThanOrEqual(cfg.destinations.length * now.length);
         const names = desired.map((r) => r.name);
         expect(new Set(names).size).toBe(names.length);
         for (const n of names) expect(n).toMatch(RFC1035);
-        for (const r of desired) expect(isOwned(r, owner)).toBe(true);
-        const inserted = plan.inserts.filter((r) => !routes.some((x) => x.name === r.name));
-        const after = applied(routes, { ...plan, inserts: inserted });
-        if (inserted.length === plan.inserts.length) expect(isEmptyPlan(planFrom(cfg, { instances: now, routes: after }).plan)).toBe(true);
-        if (!plan.degraded && cfg.policy === 'sync' && inserted.length === plan.inserts.length) {
-          expect(after.filter((r) => isOwned(r, owner)).length).toBeLessThanOrEqual(cfg.destinations.length * now.length);
+        for (const r of desired) expect(isOwned(r, input)).toBe(true);
+        for (const r of plan.inserts) expect(routes.some((x) => x.name === r.name), `inserts over the taken name ${r.name}`).toBe(false);
+        const after = applied(routes, plan);
+        const again = planFrom(cfg, obs(now, after)).plan;
+        // Admitted now, routed by this plan: the next plan only ends the join holds it kept until the routes existed.
+        expect(again.inserts).toEqual([]);
+        expect(again.deletes).toEqual([]);
+        expect(isEmptyPlan(planFrom(cfg, obs(now, applied(after, again))).plan)).toBe(true);
+        if (!plan.degraded.length && cfg.policy === 'sync') {
+          expect(after.filter((r) => isOwned(r, planInput(cfg, obs(now, after)))).length).toBeLessThanOrEqual(cfg.destinations.length * now.length);
         }
       }),
       { numRuns: 300 },
@@ -111,10 +122,10 @@ describe('route planner properties', () => {
     fc.assert(
       fc.property(scenario, ({ cfg, now, routes }) => {
         const down = now.map((i) => ({ ...i, instanceStatus: 'STOPPING' }));
-        const { plan } = planFrom(cfg, { instances: down, routes });
+        const { plan } = planFrom(cfg, obs(down, routes));
         expect(plan.deletes).toEqual([]);
         expect(plan.inserts).toEqual([]);
-        expect(plan.degraded).toMatch(/no eligible NAT instance/);
+        expect(plan.degraded.join()).toMatch(/no eligible NAT instance/);
       }),
       { numRuns: 100 },
     );

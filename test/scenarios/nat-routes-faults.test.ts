@@ -15,7 +15,7 @@ import { deleteRoute, insertRoute } from '../../shared/gcp/routes.js';
 import { createLogger } from '../../shared/log.js';
 import { inProcessFaults, type FaultControl } from '../helpers/faults.js';
 import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
-import { callsSince, convergenceProblem, fastTransport, MIG, migSettled, natEmulator, ownedRoutes, routeCalls } from './nat-support.js';
+import { callsSince, convergenceProblem, fastTransport, MIG, migSettled, natEmulator, ownedRoutes, routeCalls, switchedToIlb } from './nat-support.js';
 
 let emu: Emulator;
 let cfg: NatRoutesConfig;
@@ -35,8 +35,8 @@ afterEach(async () => {
   await emu.close();
 });
 
-/** The same routes at another priority: every route is a new name, so the plan inserts and deletes. */
-const reprioritized = () => ({ ...cfg, priority: 800 });
+/** The switch to ilb mode: every route is replaced (2 inserts to the load balancer, then 4 deletes). */
+const switched = () => switchedToIlb(cfg);
 
 describe('natRoutes under API faults', () => {
   it('retries 503s and a 429 inside one sync and converges in that sync', async () => {
@@ -55,26 +55,29 @@ describe('natRoutes under API faults', () => {
     watcher.assertHolds();
   });
 
-  it('skips every delete when an insert operation fails, keeps the old paths, and converges on the next sync', async () => {
-    const next = reprioritized();
+  it('an insert operation that fails holds back only the deletes it would have replaced, and the next sync converges', async () => {
+    const next = switched();
     await faults.failOperations('compute.routes.insert', 1);
     const before = routeCalls(emu);
     const failed = await reconcileRoutes(fastTransport(emu), next);
-    expect(failed.status).toBe('failed');
-    expect(failed.reasons.join(' ')).toMatch(/skipping deletes/);
-    expect(callsSince(emu, before).delete).toBe(0);
-    expect(ownedRoutes(emu).filter((r) => r.priority === cfg.priority)).toHaveLength(4);
+    const failedInsert = failed.results.find((r) => r.change === 'insert' && !r.ok)!;
+    expect(failed.status).toBe('degraded');
+    expect(failed.reasons.join(' ')).toMatch(/insert .* was refused: .*INJECTED|was refused/);
+    expect(callsSince(emu, before).delete).toBe(2);
+    const left = ownedRoutes(emu).filter((r) => typeof r.nextHopInstance === 'string');
+    expect(left.map((r) => r.destRange)).toEqual([failedInsert.destRange, failedInsert.destRange]);
+    expect(failed.blocked.filter((b) => b.what.startsWith('delete'))).toEqual(left.map((r) => expect.objectContaining({ what: `delete ${r.name}`, by: expect.stringContaining(`its replacement failed: ${failedInsert.name}`) })));
     const repaired = await reconcileRoutes(fastTransport(emu), next);
     const calls = callsSince(emu, before);
     console.log(`[failed operation mid-apply] ${failed.mutations} + ${repaired.mutations} mutations over two syncs, ${calls.total} route calls`);
     expect(repaired.status).toBe('ok');
     expect(convergenceProblem(emu, next, 2)).toBeUndefined();
-    expect(calls).toEqual({ insert: 5, delete: 4, total: 9 });
+    expect(calls).toEqual({ insert: 3, delete: 4, total: 7 });
     watcher.assertHolds();
   });
 
   it('absorbs lost responses (the call took effect, the answer never came) with idempotent inserts and deletes', async () => {
-    const next = reprioritized();
+    const next = switched();
     await faults.failNext('compute.routes.insert', 2, 'lost-response');
     await faults.failNext('compute.routes.delete', 2, 'lost-response');
     const before = routeCalls(emu);
@@ -88,24 +91,24 @@ describe('natRoutes under API faults', () => {
     console.log(`[lost responses] converged in ${syncs} sync(s): ${mutations} counted mutations, ${calls.total} route calls`);
     expect(syncs).toBe(1);
     expect(convergenceProblem(emu, next, 2)).toBeUndefined();
-    expect(calls.total).toBeLessThanOrEqual(8 + 4);
+    expect(calls.total).toBeLessThanOrEqual(2 + 4 + 4);
     watcher.assertHolds();
   });
 
   it('keeps the egress path while a NAT instance is recreated in the middle of a sync', async () => {
     await faults.settings({ operationLatencyMs: 150, instanceStepMs: 100 });
     const before = routeCalls(emu);
-    const sync = reconcileRoutes(fastTransport(emu), reprioritized());
+    const sync = reconcileRoutes(fastTransport(emu), switched());
     await new Promise((r) => setTimeout(r, 60));
     emu.migs.recreate(MIG, ['nat-a1b2']);
     const during = await sync;
     await migSettled(emu, 2);
     await faults.settings({ operationLatencyMs: 20, instanceStepMs: 20 });
-    const final = await reconcileRoutes(fastTransport(emu), reprioritized());
+    const final = await reconcileRoutes(fastTransport(emu), switched());
     const calls = callsSince(emu, before);
     console.log(`[recreated during a sync] ${during.mutations} + ${final.mutations} mutations over two syncs, ${calls.total} route calls`);
-    expect(convergenceProblem(emu, reprioritized(), 2)).toBeUndefined();
-    expect(calls.total).toBeLessThanOrEqual(4 + 4 + 2 + 2);
+    expect(convergenceProblem(emu, switched(), 2)).toBeUndefined();
+    expect(calls.total).toBeLessThanOrEqual(2 + 4 + 4);
     watcher.assertHolds();
   });
 });
@@ -129,17 +132,17 @@ describe('natRoutes with concurrent reconcilers', () => {
   it('five NatRoutesService instances (five function instances) handling the same change converge', async () => {
     emu.migs.resize(MIG, 3);
     await migSettled(emu, 3);
-    const next = reprioritized();
+    const next = switched();
     const services = Array.from({ length: 5 }, () => new NatRoutesService(next, createLogger('silent'), fastTransport(emu)));
     const tick = { id: 'tick-1', type: 'google.cloud.pubsub.topic.v1.messagePublished', source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/netreflex-tick`, data: { message: { data: Buffer.from('{"kind":"tick"}').toString('base64') } } };
     const before = routeCalls(emu);
     const outcomes = await Promise.all(services.flatMap((s) => [s.handle(tick), s.handle(tick)]));
     const calls = callsSince(emu, before);
-    const mutations = outcomes.reduce((n, o) => n + (o.handled ? o.report.mutations : 0), 0);
+    const mutations = outcomes.reduce((n, o) => n + (o.handled ? (o.report?.mutations ?? 0) : 0), 0);
     console.log(`[5 services × 2 events] ${mutations} mutations, ${calls.total} route calls`);
     expect(convergenceProblem(emu, next, 3)).toBeUndefined();
-    expect(mutations).toBeLessThanOrEqual(6 + 6 + 4);
-    expect(calls.total).toBeLessThanOrEqual(5 * (6 + 6) + 4);
+    expect(mutations).toBeLessThanOrEqual(2 + 6 + 4);
+    expect(calls.total).toBeLessThanOrEqual(5 * (2 + 6) + 4);
     watcher.assertHolds();
   });
 });
@@ -147,10 +150,10 @@ describe('natRoutes with concurrent reconcilers', () => {
 describe('the invariant watcher', () => {
   it('catches a planted bug: an apply that deletes before it inserts loses the egress path', async () => {
     const t = fastTransport(emu);
-    const { plan } = planFrom(reprioritized(), await observe(t, reprioritized()));
+    const { plan } = planFrom(switched(), await observe(t, switched()));
     for (const old of plan.deletes) await deleteRoute(t, cfg.project, old.name);
     for (const route of plan.inserts) await insertRoute(t, cfg.project, route);
-    expect(convergenceProblem(emu, reprioritized(), 2)).toBeUndefined();
+    expect(convergenceProblem(emu, switched(), 2)).toBeUndefined();
     expect(() => watcher.assertHolds()).toThrow(/egress-continuity violated at mutation #2 \(netreflex delete .*\): 198\.51\.100\.\d+\/\d+ lost its last route/);
   });
 

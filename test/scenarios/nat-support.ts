@@ -9,7 +9,7 @@ import { sampleEnv } from '../../emulator/stack.js';
 import { SAMPLE } from '../../emulator/topology.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
-import { isOwned, resourcePath } from '../../shared/plan/routes.js';
+import { ownerMarker, resourcePath } from '../../shared/plan/routes.js';
 import { migPath } from '../../shared/nat-routes/observe.js';
 
 export const MIG = { project: SAMPLE.project, region: SAMPLE.region, name: SAMPLE.nat.mig };
@@ -31,22 +31,32 @@ export function eligibleUrls(emu: Emulator): string[] {
     .map((i) => resourcePath(i.instance));
 }
 
-export function ownedRoutes(emu: Emulator, cfg: NatRoutesConfig = { project: SAMPLE.project, region: SAMPLE.region, mig: SAMPLE.nat.mig } as NatRoutesConfig) {
-  return emu.store.list(ROUTES_COL).filter((r) => isOwned(r as never, migPath(cfg)));
+/** The traffic routes carrying netreflex's owner marker (hold markers, which are tagged, excluded). */
+export function ownedRoutes(emu: Emulator, cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'mig'> = { project: SAMPLE.project, region: SAMPLE.region, mig: SAMPLE.nat.mig }) {
+  return emu.store.list(ROUTES_COL).filter((r) => String(r.description ?? '').startsWith(`${ownerMarker(migPath(cfg))} `) && !(r.tags as string[] | undefined)?.length);
 }
 
-/** Why the routes are not right yet, or undefined when they are. */
+/** Hold markers (route-holds.ts) of the NAT MIG now in VPC A. */
+export function holdMarkers(emu: Emulator) {
+  return emu.store.list(ROUTES_COL).filter((r) => String(r.description ?? '').startsWith('netreflex:nat-routes-hold '));
+}
+
+/** Why the routes are not right yet, or undefined when they are (ilb mode: one route per destination to the load balancer). */
 export function convergenceProblem(emu: Emulator, cfg: NatRoutesConfig, instances?: number): string | undefined {
   const eligible = eligibleUrls(emu);
   if (instances !== undefined && eligible.length !== instances) return `${eligible.length} eligible NAT instances, want ${instances}`;
   const routes = ownedRoutes(emu, cfg);
-  const want = new Set(cfg.destinations.flatMap((d) => eligible.map((i) => `${d} → ${i}|${cfg.priority}`)));
-  const have = new Set(routes.map((r) => `${String(r.destRange)} → ${resourcePath(String(r.nextHopInstance))}|${String(r.priority)}`));
+  const hops = cfg.mode === 'ilb' ? [`projects/${cfg.project}/regions/${cfg.region}/forwardingRules/${cfg.ilbForwardingRule}`] : eligible;
+  const want = new Set(cfg.destinations.flatMap((d) => hops.map((i) => `${d} → ${i}|${cfg.priority}`)));
+  const have = new Set(routes.map((r) => `${String(r.destRange)} → ${resourcePath(String(r.nextHopInstance ?? r.nextHopIlb))}|${String(r.priority)}`));
   const missing = [...want].filter((w) => !have.has(w));
   const extra = [...have].filter((h) => !want.has(h));
   if (missing.length || extra.length || routes.length !== want.size) return `missing [${missing.join(', ')}], extra [${extra.join(', ')}]`;
   return undefined;
 }
+
+/** The same setup switched to ilb mode: every instance route is replaced by one route per destination to the load balancer. */
+export const switchedToIlb = (cfg: NatRoutesConfig): NatRoutesConfig => ({ ...cfg, mode: 'ilb', ilbForwardingRule: SAMPLE.nat.ilb });
 
 /** Waits until every MIG instance is idle (RUNNING, action NONE). */
 export async function migSettled(emu: Emulator, size: number, timeoutMs = 10_000): Promise<void> {
