@@ -36,9 +36,9 @@ export interface RouteReport {
   results: ChangeResult[];
   /** API calls that changed state, over all passes (no-ops on 409/404 excluded). */
   mutations: number;
-  /** Look again soon: an instance is mid-action, a hold ends, or a name was taken meanwhile. */
+  /** Look again soon: an instance is mid-action, or a name was taken meanwhile. */
   settling: boolean;
-  /** When the earliest hold ends (epoch ms), if one is running. */
+  /** When the earliest hold ends (epoch ms), if one is running: the decision may change then. */
   nextLookAt?: number;
   /** Reconcile passes this report covers (more than one while the MIG settles). */
   passes: number;
@@ -75,7 +75,7 @@ function newReport(cfg: NatRoutesConfig, observed: Observed, plan: RoutePlan, dr
     blocked: [...plan.blocked],
     results: [],
     mutations: 0,
-    settling: observed.instances.some((i) => (i.currentAction ?? 'NONE') !== 'NONE') || plan.pending.length > 0,
+    settling: observed.instances.some((i) => (i.currentAction ?? 'NONE') !== 'NONE'),
     ...(plan.pending.length ? { nextLookAt: Math.min(...plan.pending.map((p) => p.at)) } : {}),
     passes: 1,
   };
@@ -156,34 +156,4 @@ function degrade(report: RouteReport, reason: string): void {
 /** A report covering `earlier` and then `next`: the latest state, every change of both. */
 export function mergeReports(earlier: RouteReport, next: RouteReport): RouteReport {
   return { ...next, results: [...earlier.results, ...next.results], mutations: earlier.mutations + next.mutations, passes: earlier.passes + next.passes, warnings: [...new Set([...earlier.warnings, ...next.warnings])] };
-}
-
-export interface SettleOptions {
-  /** Epoch ms by which the last pass must end. */
-  deadline: number;
-  pollMs: number;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
-}
-
-/**
- * Reconciles, then again while something is settling — MIG instances mid-action (the audit log
- * of a new VM arrives while the MIG still verifies it), a hold about to end, a name taken
- * meanwhile — every `pollMs` (or when the next hold ends, if sooner), and never starts a pass that
- * cannot end by the deadline: a pass gets the time the last one took, at least `pollMs`.
- */
-export async function reconcileUntilSettled(t: Transport, cfg: NatRoutesConfig, settle: SettleOptions): Promise<RouteReport> {
-  const wait = settle.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const now = settle.now ?? Date.now;
-  let started = now();
-  let report = await reconcileRoutes(t, cfg, { deadline: settle.deadline });
-  while (report.settling && report.status !== 'failed') {
-    const passMs = Math.max(settle.pollMs, now() - started);
-    const pause = Math.max(0, Math.min(settle.pollMs, (report.nextLookAt ?? Infinity) - now()));
-    if (now() + pause + passMs > settle.deadline) break;
-    await wait(pause);
-    started = now();
-    report = mergeReports(report, await reconcileRoutes(t, cfg, { deadline: settle.deadline }));
-  }
-  return report;
 }

@@ -15,6 +15,14 @@
 import { errorMessage, isTransient } from '../errors.js';
 import type { RouteReport } from './reconcile.js';
 
+/**
+ * What a deployed function needs beyond the budget to answer an event: the request reaching an
+ * instance that is still starting (a cold start measures under 1 s, `npm run bench`), parsing,
+ * and writing the answer. The function's timeout must be at least budget + this (a test holds
+ * terraform-bootstrap/functions.tf to it).
+ */
+export const ANSWER_MARGIN_SECONDS = 30;
+
 export interface Clock {
   now(): number;
   sleep(ms: number): Promise<void>;
@@ -96,7 +104,7 @@ export class ReconcileRunner {
         lastPassMs = this.clock.now() - startedAt;
         const pause = this.pauseAfter(report);
         for (const j of this.waiting()) {
-          const canWait = report.settling && report.status !== 'failed' && this.clock.now() + pause + Math.max(lastPassMs, this.options.pollMs) <= j.deadline;
+          const canWait = this.worthAnotherPass(report) && this.clock.now() + pause + Math.max(lastPassMs, this.options.pollMs) <= j.deadline;
           if (j.arrivedAt <= startedAt && !canWait) {
             served.push(j.trigger);
             j.answer({ report, incomplete: false });
@@ -116,10 +124,15 @@ export class ReconcileRunner {
     }
   }
 
+  /** Mid-action instances or a taken name: look again; a hold that ends: look again when it does. */
+  private worthAnotherPass(report: RouteReport): boolean {
+    return report.status !== 'failed' && (report.settling || report.nextLookAt !== undefined);
+  }
+
+  /** Until the next look: a poll while settling, else until the earliest hold ends. */
   private pauseAfter(report: RouteReport): number {
-    if (!report.settling) return 0;
     const untilHold = report.nextLookAt === undefined ? Infinity : Math.max(0, report.nextLookAt - this.clock.now());
-    return Math.min(this.options.pollMs, untilHold);
+    return report.settling ? Math.min(this.options.pollMs, untilHold) : untilHold === Infinity ? 0 : untilHold;
   }
 }
 

@@ -31,9 +31,15 @@ export function eligibleUrls(emu: Emulator): string[] {
     .map((i) => resourcePath(i.instance));
 }
 
-/** The traffic routes carrying netreflex's owner marker (hold markers, which are tagged, excluded). */
-export function ownedRoutes(emu: Emulator, cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'mig'> = { project: SAMPLE.project, region: SAMPLE.region, mig: SAMPLE.nat.mig }) {
-  return emu.store.list(ROUTES_COL).filter((r) => String(r.description ?? '').startsWith(`${ownerMarker(migPath(cfg))} `) && !(r.tags as string[] | undefined)?.length);
+/**
+ * netreflex's traffic routes as a test judges them: the owner marker, VPC A, the configured
+ * priority, untagged, an instance or load balancer next hop (hold markers and forged copies excluded).
+ */
+export function ownedRoutes(emu: Emulator, cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'mig' | 'priority' | 'network'> = { project: SAMPLE.project, region: SAMPLE.region, mig: SAMPLE.nat.mig, priority: 900, network: SAMPLE.vpcA.network }) {
+  return emu.store
+    .list(ROUTES_COL)
+    .filter((r) => String(r.description ?? '').startsWith(`${ownerMarker(migPath(cfg))} `) && !(r.tags as string[] | undefined)?.length && r.priority === cfg.priority)
+    .filter((r) => resourcePath(String(r.network)) === `projects/${cfg.project}/global/networks/${cfg.network}` && (typeof r.nextHopInstance === 'string' || typeof r.nextHopIlb === 'string'));
 }
 
 /** Hold markers (route-holds.ts) of the NAT MIG now in VPC A. */
