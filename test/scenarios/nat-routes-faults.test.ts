@@ -61,8 +61,9 @@ describe('natRoutes under API faults', () => {
     const before = routeCalls(emu);
     const failed = await reconcileRoutes(fastTransport(emu), next);
     const failedInsert = failed.results.find((r) => r.change === 'insert' && !r.ok)!;
-    expect(failed.status).toBe('degraded');
-    expect(failed.reasons.join(' ')).toMatch(/insert .* was refused: .*INJECTED|was refused/);
+    // An injected operation failure ends INTERNAL (500), as Compute's own do: transient, so the event is delivered again.
+    expect(failed.status).toBe('failed');
+    expect(failed.reasons.join(' ')).toMatch(/failed on transient errors \(insert .*\); the event is failed so it is delivered again/);
     expect(callsSince(emu, before).delete).toBe(2);
     const left = ownedRoutes(emu).filter((r) => typeof r.nextHopInstance === 'string');
     expect(left.map((r) => r.destRange)).toEqual([failedInsert.destRange, failedInsert.destRange]);

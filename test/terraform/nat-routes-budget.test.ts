@@ -5,7 +5,7 @@
  * budget — read from terraform-bootstrap/functions.tf as deployed.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cloneModule, isObject, loadModule, locals, type TfModule } from './hcl.js';
+import { cloneModule, isObject, loadModule, locals, type TfModule } from '../../emulator/terraform/reader.js';
 import { deployedFunctions } from './checks.js';
 import { TF_DIR } from './policy.js';
 import { ANSWER_MARGIN_SECONDS } from '../../shared/nat-routes/runner.js';
@@ -24,7 +24,7 @@ function budgetProblems(m: TfModule): string[] {
     const spec = isObject(fns) ? fns[d.entryPoint] : undefined;
     const timeout = isObject(spec) ? Number(spec.timeout) : NaN;
     const env = isObject(d.env) ? d.env : {};
-    const cfg = loadNatRoutesConfig({ NETREFLEX_PROJECT: 'netreflex-demo', NETREFLEX_DESTINATIONS: '198.51.100.10/32', NETREFLEX_SETTLE_TIMEOUT_SECONDS: String(env.NETREFLEX_SETTLE_TIMEOUT_SECONDS), NETREFLEX_SETTLE_POLL_MS: String(env.NETREFLEX_SETTLE_POLL_MS) });
+    const cfg = loadNatRoutesConfig({ NETREFLEX_PROJECT: 'netreflex-demo', NETREFLEX_PROJECT_NUMBER: '123456789012', NETREFLEX_DESTINATIONS: '198.51.100.10/32', NETREFLEX_SETTLE_TIMEOUT_SECONDS: String(env.NETREFLEX_SETTLE_TIMEOUT_SECONDS), NETREFLEX_SETTLE_POLL_MS: String(env.NETREFLEX_SETTLE_POLL_MS) });
     if (cfg.settleTimeoutMs / 1000 + ANSWER_MARGIN_SECONDS > timeout) problems.push(`${d.entryPoint}: budget ${cfg.settleTimeoutMs / 1000} s + margin ${ANSWER_MARGIN_SECONDS} s exceeds the ${timeout} s timeout`);
     if (cfg.settlePollMs >= cfg.settleTimeoutMs) problems.push(`${d.entryPoint}: settle poll ${cfg.settlePollMs} ms does not fit in the ${cfg.settleTimeoutMs} ms budget`);
   }
