@@ -234,6 +234,16 @@ export function judge(r: ObservedRoute, o: Ownership): Judged {
   return { kind: 'foreign' };
 }
 
+/**
+ * True when the route carries the owner's marker — a traffic route or a hold marker netreflex
+ * wrote for this MIG, or a copy of one. Not ownership (`isOwned` checks everything); for callers
+ * that remove a whole setup and must take the hold markers along.
+ */
+export function claimsOwner(route: ObservedRoute, owner: string): boolean {
+  const d = route.description ?? '';
+  return d.startsWith(`${ownerMarker(owner)} `) || d.startsWith(`${holdMarker(owner)} `);
+}
+
 const ownership = (input: PlanInput): Ownership => ({ input, hops: new Set([...input.instances.map((i) => resourcePath(i.url)), ...input.gone.map(resourcePath)]) });
 
 /** True when `route` is netreflex's traffic route for `input`'s owner (every ownership check passes). */

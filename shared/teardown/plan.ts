@@ -3,15 +3,16 @@
  * and Terraform does not know, which otherwise keeps the network from being deleted
  * ("The network resource … is already being used by …"):
  *
- * - natRoutes' routes: on the network, marked with its owner (the NAT MIG) — the same ownership rule
- *   natRoutes itself applies, so a hand-made or another MIG's route is never touched;
+ * - natRoutes' routes and hold markers: on the network, marked with its owner (the NAT MIG), so a
+ *   hand-made or another MIG's route is never touched (the MIG itself may be gone by now, so the
+ *   marker is what is left to go by);
  * - peeringRanges' Private Service Access ranges: named `netreflex-psa-…` AND described by
  *   peeringRanges, on the network; they are first dropped from the Service Networking connection
  *   (which keeps the ranges Terraform made), then released.
  *
  * Pure: observation in, plan out.
  */
-import { isOwned, type ObservedRoute } from '../plan/routes.js';
+import { claimsOwner, type ObservedRoute } from '../plan/routes.js';
 import { DEFAULT_RANGE_OPTIONS } from '../plan/ranges-types.js';
 import type { GlobalAddress } from '../gcp/addresses.js';
 import type { Connection } from '../gcp/servicenetworking.js';
@@ -47,8 +48,8 @@ export function isNetreflexRange(a: GlobalAddress): boolean {
 }
 
 export function planTeardown(obs: TeardownObservation): TeardownPlan {
-  const mine = obs.routes.filter((r) => onNetwork(r.network, obs.network) && isOwned(r, obs.owner)).map((r) => r.name).sort();
-  const foreign = obs.routes.filter((r) => onNetwork(r.network, obs.network) && !isOwned(r, obs.owner) && !r.name.startsWith('default-route-')).map((r) => `route ${r.name}`);
+  const mine = obs.routes.filter((r) => onNetwork(r.network, obs.network) && claimsOwner(r, obs.owner)).map((r) => r.name).sort();
+  const foreign = obs.routes.filter((r) => onNetwork(r.network, obs.network) && !claimsOwner(r, obs.owner) && !r.name.startsWith('default-route-')).map((r) => `route ${r.name}`);
   const ranges = obs.addresses.filter((a) => onNetwork(a.network, obs.network) && isNetreflexRange(a)).map((a) => a.name).sort();
   const held = obs.connection?.reservedPeeringRanges ?? [];
   const released = held.filter((r) => ranges.includes(r));
