@@ -25,11 +25,25 @@ export interface Reply {
 
 export type Handler = (req: Request) => Promise<Reply | unknown> | Reply | unknown;
 
-/** Runs before each handled call; may delay, throw an HttpError or destroy the socket. */
+/**
+ * Runs before each handled call, in the order added (server.ts: faults first, then the request
+ * shape check, then the handler); may delay, change `req.body`, throw an HttpError or destroy the socket.
+ */
 export type CallHook = (methodId: string, req: Request, res: ServerResponse) => Promise<'continue' | 'handled'>;
+
+/** Runs on each handler's reply before it is sent; throws an HttpError to answer that instead. */
+export type ReplyCheck = (methodId: string, req: Request, reply: Reply) => void;
+
+/** A registered route, as `list()` answers it. */
+export interface RouteInfo {
+  method: string;
+  pattern: string;
+  methodId: string;
+}
 
 interface Route {
   method: string;
+  pattern: string;
   regex: RegExp;
   names: string[];
   methodId: string;
@@ -56,18 +70,28 @@ function compile(pattern: string): { regex: RegExp; names: string[] } {
 export class Router {
   private readonly routes: Route[] = [];
   private readonly hooks: CallHook[] = [];
+  private readonly replyChecks: ReplyCheck[] = [];
   /** Calls per method id since start, for tests that bound the number of mutations. */
   readonly calls = new Map<string, number>();
 
   /** Registers `handler` for `METHOD /path/{param}` (or `{rest*}`, slashes included) under Google's method id. */
   on(method: string, pattern: string, methodId: string, handler: Handler): this {
     const { regex, names } = compile(pattern);
-    this.routes.push({ method, regex, names, methodId, handler });
+    this.routes.push({ method, pattern, regex, names, methodId, handler });
     return this;
+  }
+
+  /** Every registered route (method, pattern, method id), in registration order. */
+  list(): RouteInfo[] {
+    return this.routes.map(({ method, pattern, methodId }) => ({ method, pattern, methodId }));
   }
 
   addHook(hook: CallHook): void {
     this.hooks.push(hook);
+  }
+
+  addReplyCheck(check: ReplyCheck): void {
+    this.replyChecks.push(check);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -81,7 +105,9 @@ export class Router {
       const request: Request = { method, path, params: found.params, query: url.searchParams, headers: req.headers, rawBody, body: parseJson(rawBody, req.headers['content-type']) };
       this.calls.set(found.route.methodId, (this.calls.get(found.route.methodId) ?? 0) + 1);
       for (const hook of this.hooks) if ((await hook(found.route.methodId, request, res)) === 'handled') return;
-      send(res, toReply(await found.route.handler(request)));
+      const reply = toReply(await found.route.handler(request));
+      for (const check of this.replyChecks) check(found.route.methodId, request, reply);
+      send(res, reply);
     } catch (err) {
       const httpErr = err instanceof HttpError ? err : new HttpError(500, `netreflex emulator: ${(err as Error).message ?? err}`);
       if (!(err instanceof HttpError)) console.error(err);

@@ -43,6 +43,8 @@ import { Iam } from './iam/policy.js';
 import { authorize, type CheckRecord } from './iam/enforce.js';
 import { registerIamControl } from './iam/control.js';
 import { natUpdatePolicy as natUpdatePolicyFromTerraform } from './terraform/nat-policy.js';
+import { Shapes } from './schema/shapes.js';
+import { loadSchemas } from './schema/sources.js';
 
 export interface EmulatorOptions {
   port?: number;
@@ -84,6 +86,8 @@ export class Emulator {
   readonly topics = new Topics(this.events);
   readonly subscriptions = new Subscriptions(this.topics);
   readonly storage = new CloudStorage(this.events, (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'));
+  /** Google's request and response shapes, checked on every call (emulator/schema/). */
+  readonly shapes = new Shapes(loadSchemas());
   readonly workflows = new LocalWorkflows({ baseUrl: () => this.url, projectNumber: (project) => String(this.store.get('projects', project)?.projectNumber ?? '0') });
   private server?: Server;
   private pubsub?: PubsubServer;
@@ -126,6 +130,9 @@ export class Emulator {
     registerIamControl(this.router, this.iam, this.iamChecks);
     registerWorkflowsRest(this.router, this.workflows.engine);
     registerPubsubRest(this.router, this.topics);
+    this.shapes.bind(this.router.list());
+    this.router.addHook(this.shapes.hook);
+    this.router.addReplyCheck((methodId, req, reply) => this.shapes.checkReply(methodId, req, reply));
     if (options.seed !== false) seedCompute(this.store, this.migs, options.natInstances, options.natUpdatePolicy ?? undefined);
     if (options.seed !== false) seedStorage(this.storage);
   }

@@ -68,12 +68,19 @@ export function createInstanceResource(ctx: ComputeContext, spec: InstanceSpec):
     zone: computeUrl(`projects/${spec.project}/zones/${spec.zone}`),
     canIpForward: spec.canIpForward,
     networkInterfaces: spec.nics.map((nic, i) => ({ kind: 'compute#networkInterface', name: `nic${i}`, network: nic.network, subnetwork: nic.subnetwork, networkIP: allocateIp(ctx, nic.subnetwork), stackType: 'IPV4_ONLY' })),
-    metadata: { kind: 'compute#metadata', fingerprint: nextId().slice(-11), items: spec.metadata ?? [] },
+    metadata: { kind: 'compute#metadata', fingerprint: nextId().slice(-11), items: [...(spec.metadata ?? []), ...createdByItem(spec)] },
     labels: spec.labels ?? {},
     ...(spec.tags?.length ? { tags: { items: spec.tags, fingerprint: nextId().slice(-11) } } : {}),
-    ...(spec.createdBy ? { createdBy: spec.createdBy } : {}),
     selfLink: computeUrl(`${col}/${spec.name}`),
   });
+}
+
+/**
+ * A MIG's VMs say which group made them in the `created-by` metadata key; Instance has no field
+ * for it (compute.proto), https://cloud.google.com/compute/docs/instance-groups/getting-info-about-migs#checking_if_a_vm_instance_is_part_of_a_mig
+ */
+function createdByItem(spec: InstanceSpec): { key: string; value: string }[] {
+  return spec.createdBy ? [{ key: 'created-by', value: spec.createdBy }] : [];
 }
 
 export function setInstanceStatus(ctx: ComputeContext, project: string, zone: string, name: string, status: string): void {

@@ -66,9 +66,13 @@ function parseClause(clause: string): Predicate {
   }
 }
 
-/** A Compute `*List` response body. */
-export function listResponse(kind: string, collection: string, all: Resource[], query: URLSearchParams) {
+/**
+ * A Compute `*List` response body. Most list messages carry `selfLink`; some do not
+ * (compute.proto `SecurityPolicyList`: id, items, kind, nextPageToken, warning), so say `selfLink: false`.
+ */
+export function listResponse(kind: string, collection: string, all: Resource[], query: URLSearchParams, options: { selfLink?: boolean } = {}) {
   const filtered = all.filter(parseFilter(query.get('filter')));
   const page = paginate(filtered, { maxResults: query.get('maxResults'), pageToken: query.get('pageToken') });
-  return { kind, id: collection, items: page.items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}), selfLink: `https://www.googleapis.com/compute/v1/${collection}` };
+  const selfLink = options.selfLink === false ? {} : { selfLink: `https://www.googleapis.com/compute/v1/${collection}` };
+  return { kind, id: collection, items: page.items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}), ...selfLink };
 }

@@ -228,7 +228,7 @@ function deletePolicy(ctx: ComputeContext, project: string, name: string): Resou
 export function registerSecurityPolicies(router: Router, ctx: ComputeContext): void {
   const base = '/compute/v1/projects/{project}/global/securityPolicies';
   const policyArgs = (r: Request) => [r.params.project!, r.params.policy!] as const;
-  router.on('GET', base, 'compute.securityPolicies.list', (r) => listResponse('compute#securityPolicyList', col(r.params.project!), ctx.store.list(col(r.params.project!)), r.query));
+  router.on('GET', base, 'compute.securityPolicies.list', (r) => listResponse('compute#securityPolicyList', col(r.params.project!), ctx.store.list(col(r.params.project!)), r.query, { selfLink: false }));
   router.on('POST', base, 'compute.securityPolicies.insert', (r) => insertPolicy(ctx, r.params.project!, r.body));
   router.on('GET', `${base}/{policy}`, 'compute.securityPolicies.get', (r) => getPolicy(ctx, ...policyArgs(r)));
   router.on('PATCH', `${base}/{policy}`, 'compute.securityPolicies.patch', (r) => patchPolicy(ctx, ...policyArgs(r), r.body));

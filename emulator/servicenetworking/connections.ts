@@ -162,7 +162,7 @@ export class ServiceNetworking {
         if (current) {
           const same = JSON.stringify([...(current.reservedPeeringRanges as string[])].sort()) === JSON.stringify([...ranges].sort());
           if (!same) throw new HttpError(412, 'Cannot modify allocated ranges in CreateConnection. Please use UpdateConnection.');
-          return view(current);
+          return asResponse(view(current));
         }
         this.ensurePeering(net);
         return this.write(net, ranges);
@@ -186,7 +186,7 @@ export class ServiceNetworking {
     const resource = { name: path, network: path, reservedPeeringRanges: ranges, peering: PEERING, service: `services/${SERVICE}` };
     if (this.ctx.store.has(COLLECTION, path)) this.ctx.store.update(COLLECTION, path, () => resource);
     else this.ctx.store.insert(COLLECTION, resource);
-    return { '@type': 'type.googleapis.com/google.cloud.servicenetworking.v1.Connection', ...view(resource) };
+    return asResponse(view(resource));
   }
 
   register(router: Router): void {
@@ -202,6 +202,9 @@ export class ServiceNetworking {
     });
   }
 }
+
+/** An operation's `response` is an Any: the Connection with its `@type`. */
+const asResponse = (connection: Record<string, unknown>) => ({ '@type': 'type.googleapis.com/google.cloud.servicenetworking.v1.Connection', ...connection });
 
 const networkPath = (net: NetworkRef) => `projects/${net.projectNumber}/global/networks/${net.name}`;
 

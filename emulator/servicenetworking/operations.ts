@@ -51,7 +51,8 @@ export class SnOperations {
 
   start(req: SnOperationRequest): Resource {
     const name = `operations/pssn.p24-${req.projectNumber}-${randomUUID()}`;
-    const op = this.store.insert(COLLECTION, { name, metadata: {}, done: false });
+    // google.longrunning.Operation.metadata is an Any (`@type` required); these operations carry none.
+    const op = this.store.insert(COLLECTION, { name, done: false });
     const failure = this.faults.takeOperationFailure(req.methodId);
     this.timers.after(this.settings.operationLatencyMs, () => this.finish(name, req, failure));
     return { ...op };

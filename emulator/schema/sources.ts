@@ -1,0 +1,77 @@
+/**
+ * Where each API's definitions come from. Compute, Vertex AI, Workflows and Pub/Sub (its REST
+ * publish; the gRPC server decodes with the same proto) from the protos their
+ * official clients ship (compiled and cached); Service Networking and the Cloud Storage JSON API,
+ * which ship no protos here, from compact schemas written from their REST references.
+ */
+import { join } from 'node:path';
+import type { ApiSchema } from './compact.js';
+import { cached, NODE_MODULES, packageVersion } from './cache.js';
+import { compileProtos, type ProtoSource } from './compile.js';
+import { SERVICE_NETWORKING } from './servicenetworking.js';
+import { STORAGE } from './storage.js';
+import { STEP_ENTRIES } from './step-entries.js';
+
+const protos = (pkg: string) => join(NODE_MODULES, pkg, 'build', 'protos');
+const GAX_PROTOS = protos('google-gax');
+
+const PROTO_SOURCES: { pkg: string; src: Omit<ProtoSource, 'includeDirs' | 'source'> }[] = [
+  {
+    pkg: '@google-cloud/compute',
+    src: { api: 'compute', style: 'compute', files: ['google/cloud/compute/v1/compute.proto'], services: ['google.cloud.compute.v1.*'], methodIdPrefix: 'compute', computeComments: true },
+  },
+  {
+    pkg: '@google-cloud/aiplatform',
+    src: {
+      api: 'aiplatform',
+      style: 'oneplatform',
+      files: ['google/cloud/aiplatform/v1/pipeline_service.proto', 'google/cloud/aiplatform/v1/job_service.proto'],
+      services: ['google.cloud.aiplatform.v1.PipelineService', 'google.cloud.aiplatform.v1.JobService'],
+    },
+  },
+  {
+    pkg: '@google-cloud/workflows',
+    src: {
+      api: 'workflows',
+      style: 'oneplatform',
+      files: ['google/cloud/workflows/v1/workflows.proto', 'google/cloud/workflows/executions/v1/executions.proto'],
+      services: ['google.cloud.workflows.v1.Workflows', 'google.cloud.workflows.executions.v1.Executions'],
+    },
+  },
+  {
+    pkg: '@google-cloud/pubsub',
+    src: { api: 'pubsub', style: 'oneplatform', files: ['google/pubsub/v1/pubsub.proto'], services: ['google.pubsub.v1.Publisher', 'google.pubsub.v1.Subscriber'] },
+  },
+];
+
+/** Which schema serves an emulator method id, by its first segment. */
+export const API_OF_PREFIX: Record<string, string> = {
+  compute: 'compute',
+  aiplatform: 'aiplatform',
+  workflows: 'workflows',
+  workflowexecutions: 'workflows',
+  servicenetworking: 'servicenetworking',
+  storage: 'storage',
+  pubsub: 'pubsub',
+};
+
+let loaded: ApiSchema[] | undefined;
+
+/** Every API schema: compiled from node_modules once, then read from the cache, once per process. */
+export function loadSchemas(): ApiSchema[] {
+  return (loaded ??= readSchemas());
+}
+
+function readSchemas(): ApiSchema[] {
+  const compiled = PROTO_SOURCES.map(({ pkg, src }) => {
+    const versions = [packageVersion(pkg), packageVersion('google-gax')];
+    const full: ProtoSource = { ...src, includeDirs: [protos(pkg), GAX_PROTOS], source: [...versions, ...src.files] };
+    return cached(src.api, { versions, src }, () => compileProtos(full));
+  });
+  const workflows = compiled.find((s) => s.api === 'workflows')!;
+  workflows.methods.push(...STEP_ENTRIES.methods);
+  Object.assign(workflows.messages, STEP_ENTRIES.messages);
+  Object.assign(workflows.enums, STEP_ENTRIES.enums);
+  workflows.source.push('https://cloud.google.com/workflows/docs/reference/executions/rest/v1/projects.locations.workflows.executions.stepEntries');
+  return [...compiled, SERVICE_NETWORKING, STORAGE];
+}
