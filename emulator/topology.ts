@@ -20,4 +20,6 @@ export const SAMPLE = {
   /** Where peeringRanges keeps each network's lease and the reservations of prepared runs. */
   stateBucket: 'netreflex-demo-netreflex-state',
   firewall: { psaToNat: 'allow-psa-to-nat' },
+  /** Where the sample's pipeline jobs write their outputs (terraform-bootstrap var.pipeline_root's default). */
+  pipelineRoot: 'gs://netreflex-demo-pipelines/runs',
 } as const;

@@ -243,6 +243,17 @@ variable "notification_channels" {
   }
 }
 
+variable "pipeline_root" {
+  type        = string
+  description = "Cloud Storage path the Vertex AI pipeline jobs write their outputs to (PipelineJob.runtimeConfig.gcsOutputDirectory, which Vertex AI requires): the default of the vertex-pipeline-run argument gcsOutputDirectory. Not the config bucket; the pipeline service account needs write access to it."
+  default     = "gs://netreflex-demo-pipelines/runs"
+  nullable    = false
+  validation {
+    condition     = can(regex("^gs://[a-z0-9][-_.a-z0-9]{1,220}[a-z0-9](/.*)?$", var.pipeline_root))
+    error_message = "pipeline_root must be a gs://bucket or gs://bucket/path URI."
+  }
+}
+
 variable "pipeline_service_account" {
   type        = string
   description = "Service account Vertex AI pipeline jobs run as; the workflow may act as it (and only it). Null means netreflex's own pipelines account, which holds only what pipeline jobs need (iam.tf); never the Compute Engine default account, which often holds Editor."

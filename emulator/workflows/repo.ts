@@ -31,6 +31,7 @@ export function localWorkflowEnv(functionUrls: ReadonlyMap<string, string>): Rec
     NETREFLEX_EGRESS_IPS: SAMPLE.cloudNat.ip,
     NETREFLEX_SERVICE_ACCOUNT: `vertex-pipelines@${SAMPLE.project}.iam.gserviceaccount.com`,
     NETREFLEX_REPLY_TOPIC: PIPELINE_REPLY_TOPIC,
+    NETREFLEX_PIPELINE_ROOT: SAMPLE.pipelineRoot,
   };
   const peering = functionUrls.get('peeringRanges');
   const routes = functionUrls.get('natRoutesSync');

@@ -50,6 +50,8 @@ export const pipelineRequest = z.strictObject({
   parameterValues: z.record(z.string(), z.unknown()).optional(),
   parallelJobs: z.number().int().min(1).max(1000).default(1),
   nodesPerJob: z.number().int().min(1).max(32, 'Vertex documents capacity up to 32 nodes per job').default(8),
+  /** Where the jobs write their outputs; the workflow defaults it to Terraform's var.pipeline_root. */
+  gcsOutputDirectory: z.string().regex(/^gs:\/\/[a-z0-9][-_.a-z0-9]*[a-z0-9](\/\S*)?$/, 'must be a gs://bucket/path the pipeline jobs can write to').optional(),
   labels: z.record(z.string().regex(/^[a-z][-_a-z0-9]{0,62}$/, 'label keys are lowercase'), z.string().max(63)).optional(),
 });
 

@@ -58,6 +58,17 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     expect(job.network).toBe(networkOf(SAMPLE.vpcA.network));
     expect(job.reservedIpRanges).toEqual(summary.reservedIpRanges);
     expect(job.displayName).toBe('nightly-train');
+    expect(job.runtimeConfig?.gcsOutputDirectory).toBe(SAMPLE.pipelineRoot);
+  });
+
+  it('gcsOutputDirectory (REQUIRED by Vertex AI) comes from the argument, else from NETREFLEX_PIPELINE_ROOT; a bad one fails at check_input', async () => {
+    const done = await run(request({ gcsOutputDirectory: 'gs://team-ml-artifacts/nightly' }));
+    expect(done.state).toBe('SUCCEEDED');
+    const [job] = await vertexClients(stack.emulator.port).pipelines.getPipelineJob({ name: (JSON.parse(done.result!) as { job: string }).job });
+    expect(job.runtimeConfig?.gcsOutputDirectory).toBe('gs://team-ml-artifacts/nightly');
+    const bad = await run(request({ gcsOutputDirectory: '/tmp/out' }));
+    expect(bad.state).toBe('FAILED');
+    expect(JSON.parse(bad.error!.payload!)).toMatchObject({ step: 'check_input', message: expect.stringContaining('gcsOutputDirectory must be a gs://bucket/path') });
   });
 
   it('a pipeline that fails: the execution fails at wait_job with the job state and its error', async () => {
