@@ -194,9 +194,13 @@ function describe(type: string): string {
   return `an integer (${type})`;
 }
 
-/** proto3 has no presence for most scalars: a REQUIRED field at its default value is not set. */
+/**
+ * proto3 has no presence for most scalars: a REQUIRED string at its default ("") is not set, as
+ * Vertex AI words it for an empty value. A REQUIRED list that is sent but empty is left to the
+ * API's own check, which says how many it needs (Pub/Sub: "the minimum value is 1").
+ */
 function isUnset(value: unknown, def: FieldDef): boolean {
   if (value === undefined || value === null) return true;
-  if (def[1] & REPEATED) return Array.isArray(value) && value.length === 0;
+  if (def[1] & REPEATED) return false;
   return value === '';
 }

@@ -52,6 +52,8 @@ export interface MethodDef {
   pathFields: string[];
   /** A body that is not JSON (media uploads): not checked. */
   rawBody?: boolean;
+  /** The body is the JSON resource only when this query parameter has one of these values (Cloud Storage's `uploadType=resumable`); otherwise it is media. */
+  jsonBodyWhen?: { query: string; values: string[] };
 }
 
 export interface ApiSchema {

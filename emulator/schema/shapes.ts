@@ -141,7 +141,7 @@ function checkRequest({ schema, def }: Bound, req: Request): void {
   const request = schema.messages[def.request] ?? {};
   const queryFindings = checkQuery(schema, def, request, req.query);
   const checker = new Checker(schema, { mode: 'request', required: req.method !== 'PATCH' });
-  const body = def.body && !def.rawBody ? checkBody(checker, def, request, req) : undefined;
+  const body = def.body && !def.rawBody && jsonBody(def, req) ? checkBody(checker, def, request, req) : undefined;
   const findings = [...queryFindings, ...checker.findings];
   const parse = findings.filter((f) => f.kind !== 'required');
   if (parse.length) throw badRequestOf(schema, def, parse);
@@ -149,6 +149,8 @@ function checkRequest({ schema, def }: Bound, req: Request): void {
   if (required.length) throw badRequestOf(schema, def, required);
   if (body !== undefined) req.body = body.value;
 }
+
+const jsonBody = (def: MethodDef, req: Request) => !def.jsonBodyWhen || def.jsonBodyWhen.values.includes(req.query.get(def.jsonBodyWhen.query) ?? '');
 
 function checkBody(checker: Checker, def: MethodDef, request: Record<string, FieldDef>, req: Request): { present: boolean; value: unknown } | undefined {
   if (req.body === undefined) return { present: false, value: undefined };

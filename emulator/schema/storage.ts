@@ -207,8 +207,9 @@ export const STORAGE: ApiSchema = {
   source: ['https://cloud.google.com/storage/docs/json_api/v1'],
   methods: [
     ...JSON_API.flatMap((def) => [{ ...def, path: `/storage/v1${def.path}` }, def]),
-    // A resumable POST carries the Object metadata as JSON; a multipart POST is multipart/related (checked by the upload handler).
-    m('storage.objects.insert', 'POST', UPLOAD, 'ObjectsInsertRequest', `${S}.Object`, { body: 'resource', pathFields: ['bucket'] }),
+    // A resumable POST carries the Object metadata as JSON; a media POST's body is the object's bytes
+    // (JSON content included), a multipart one is multipart/related (split by the upload handler).
+    m('storage.objects.insert', 'POST', UPLOAD, 'ObjectsInsertRequest', `${S}.Object`, { body: 'resource', pathFields: ['bucket'], jsonBodyWhen: { query: 'uploadType', values: ['resumable'] } }),
     m('storage.objects.insert', 'PUT', UPLOAD, 'ObjectsInsertRequest', `${S}.Object`, { body: 'resource', rawBody: true, pathFields: ['bucket'] }),
     m('storage.objects.insert', 'DELETE', UPLOAD, 'ObjectsInsertRequest', 'google.protobuf.Empty', { pathFields: ['bucket'] }),
   ],
