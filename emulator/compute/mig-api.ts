@@ -62,7 +62,8 @@ export function registerMigApi(router: Router, migs: Migs): void {
     });
     mutate('applyUpdatesToInstances', '/{igm}/applyUpdatesToInstances', (r) => applyUpdates(migs, refOf(r), r.body));
     on('PATCH', '/{igm}', 'patch', (r) => fingerprinted(migs, r, 'patch', configChanges(ctx, r, 'instanceGroupManagerResource', false)));
-    on('PUT', '/{igm}', 'update', (r) => fingerprinted(migs, r, 'update', configChanges(ctx, r, 'instanceGroupManagerResource', true)));
+    // Only beta has `update` (PUT): compute.proto v1's RegionInstanceGroupManagers has no Update, v1beta's does.
+    if (version === 'beta') on('PUT', '/{igm}', 'update', (r) => fingerprinted(migs, r, 'update', configChanges(ctx, r, 'instanceGroupManagerResource', true)));
   }
   registerInstanceTemplates(router, ctx);
 }

@@ -6,7 +6,7 @@
  * file renamed into place, so test workers that compile at once never read half a file.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiSchema } from './compact.js';
@@ -17,6 +17,14 @@ export const NODE_MODULES = join(REPO_ROOT, 'node_modules');
 const CACHE_DIR = join(REPO_ROOT, '.netreflex', 'cache', 'schema');
 /** The files whose change must invalidate every cached schema. */
 const COMPILER_FILES = ['compile.ts', 'compact.ts', 'sources.ts', 'cache.ts'];
+
+/** Drops the API's schemas cached under other keys (older clients or compilers). */
+function pruneOthers(api: string, keep: string): void {
+  for (const f of readdirSync(CACHE_DIR)) {
+    const path = join(CACHE_DIR, f);
+    if (path !== keep && f.startsWith(`${api}-`) && /^[a-z-]+-[0-9a-f]{16}\.json$/.test(f) && f.slice(api.length + 1).length === 21) rmSync(path, { force: true });
+  }
+}
 
 /** `name@version` of an installed package. */
 export function packageVersion(name: string): string {
@@ -42,6 +50,7 @@ export function cached(api: string, key: unknown, compile: () => ApiSchema): Api
       const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
       writeFileSync(tmp, JSON.stringify(schema));
       renameSync(tmp, file);
+      pruneOthers(api, file);
     } catch {
       // A read-only checkout still works; it compiles at every start.
     }

@@ -102,6 +102,19 @@ function httpRules(method: PB.Method): HttpRule[] {
   return rules;
 }
 
+/**
+ * Compute's generator cannot declare a value twice in one message scope, so such values are only
+ * named in the enum's comment: "Additional supported values which may be not listed in the enum
+ * directly due to technical reasons:" followed by one value a line (v1beta MinimalAction: NONE,
+ * REFRESH, REPLACE, RESTART, RESTART_IN_PLACE).
+ */
+function unlistedValues(e: PB.Enum): string[] {
+  const comment = e.comment ?? '';
+  const at = comment.indexOf('Additional supported values which may be not listed in the enum directly');
+  if (at < 0) return [];
+  return comment.slice(at).split('\n').slice(1).map((l) => l.trim()).filter((l) => /^[A-Z][A-Z0-9_]*$/.test(l));
+}
+
 class Compiler {
   readonly messages: Record<string, MessageDef> = {};
   readonly enums: Record<string, EnumDef> = {};
@@ -122,7 +135,7 @@ class Compiler {
     const name = fullName(e);
     if (!this.enums[name]) {
       const entries = Object.entries(e.values).filter(([value, n]) => !(kind === 'S' && n === 0 && value.startsWith('UNDEFINED_')));
-      this.enums[name] = kind === 'S' ? { values: entries.map(([v]) => v) } : { values: entries.map(([v]) => v), numbers: entries.map(([, n]) => n) };
+      this.enums[name] = kind === 'S' ? { values: [...entries.map(([v]) => v), ...unlistedValues(e)] } : { values: entries.map(([v]) => v), numbers: entries.map(([, n]) => n) };
     }
     return `${kind}:${name}`;
   }

@@ -20,7 +20,7 @@ import { HttpError } from '../errors.js';
 import type { Reply, Request, RouteInfo } from '../http.js';
 import { normalizeRoute, type ApiSchema, type FieldDef, type MethodDef } from './compact.js';
 import { Checker, scalarOk, type Finding, type PathStep } from './check.js';
-import { API_OF_PREFIX } from './sources.js';
+import { APIS_OF_PREFIX } from './sources.js';
 
 const SYSTEM_PARAMETERS = new Set(['alt', 'fields', 'prettyPrint', 'key', 'quotaUser', 'callback', '.xgafv', 'access_token', 'upload_protocol', 'uploadType', 'userIp', 'oauth_token', 'apiVersion', 'outputDefaults']);
 const isSystemParameter = (name: string) => SYSTEM_PARAMETERS.has(name.replace(/^\$/, ''));
@@ -80,12 +80,20 @@ export class Shapes {
   }
 
   private resolve(route: RouteInfo): Bound | undefined {
-    const schema = this.schemas.get(API_OF_PREFIX[route.methodId.split('.')[0]!] ?? '');
-    if (!schema) return undefined;
+    for (const api of APIS_OF_PREFIX[route.methodId.split('.')[0]!] ?? []) {
+      const schema = this.schemas.get(api);
+      const found = schema && this.resolveIn(schema, route);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private resolveIn(schema: ApiSchema, route: RouteInfo): Bound | undefined {
     const path = normalizeRoute(route.pattern);
-    const byId = schema.methods.filter((m) => m.id === route.methodId && m.verb === route.method && templateMatches(m.path, path));
+    const methods = byVerbAndPrefix(schema).get(indexKey(route.method, path)) ?? [];
+    const byId = methods.filter((m) => m.id === route.methodId && templateMatches(m.path, path));
     if (byId.length === 1) return { schema, def: byId[0]! };
-    const candidates = schema.methods.filter((m) => m.verb === route.method && templateMatches(m.path, path));
+    const candidates = methods.filter((m) => templateMatches(m.path, path));
     const def = candidates.find((m) => m.id === route.methodId || m.rpc === route.methodId) ?? (candidates.length === 1 ? candidates[0] : undefined);
     return def ? { schema, def } : undefined;
   }
@@ -113,6 +121,22 @@ export class Shapes {
 }
 
 const key = (method: string, methodId: string) => `${method} ${methodId}`;
+
+/** Methods by verb and first two path segments (`GET /compute/v1`), so binding a route scans a few, not a thousand. */
+const indexes = new WeakMap<ApiSchema, Map<string, MethodDef[]>>();
+const indexKey = (verb: string, path: string) => `${verb} ${path.split('/').slice(0, 3).join('/')}`;
+function byVerbAndPrefix(schema: ApiSchema): Map<string, MethodDef[]> {
+  let index = indexes.get(schema);
+  if (!index) {
+    index = new Map();
+    for (const m of schema.methods) {
+      const k = indexKey(m.verb, m.path);
+      index.set(k, [...(index.get(k) ?? []), m]);
+    }
+    indexes.set(schema, index);
+  }
+  return index;
+}
 
 /**
  * Whether a route's path (variables as `*`) is one the template serves: a template `*` takes any

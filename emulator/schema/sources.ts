@@ -21,6 +21,19 @@ const PROTO_SOURCES: { pkg: string; src: Omit<ProtoSource, 'includeDirs' | 'sour
     src: { api: 'compute', style: 'compute', files: ['google/cloud/compute/v1/compute.proto'], services: ['google.cloud.compute.v1.*'], methodIdPrefix: 'compute', computeComments: true },
   },
   {
+    // /compute/beta/: only the services the emulator serves there (the MIG and instance methods whose
+    // audit logs Google names beta.compute.*), to keep the start cheap; add one here to serve it.
+    pkg: '@google-cloud/compute',
+    src: {
+      api: 'compute-beta',
+      style: 'compute',
+      files: ['google/cloud/compute/v1beta/compute.proto'],
+      services: ['RegionInstanceGroupManagers', 'Instances', 'InstanceTemplates', 'GlobalOperations', 'RegionOperations', 'ZoneOperations'].map((s) => `google.cloud.compute.v1beta.${s}`),
+      methodIdPrefix: 'compute',
+      computeComments: true,
+    },
+  },
+  {
     pkg: '@google-cloud/aiplatform',
     src: {
       api: 'aiplatform',
@@ -44,15 +57,15 @@ const PROTO_SOURCES: { pkg: string; src: Omit<ProtoSource, 'includeDirs' | 'sour
   },
 ];
 
-/** Which schema serves an emulator method id, by its first segment. */
-export const API_OF_PREFIX: Record<string, string> = {
-  compute: 'compute',
-  aiplatform: 'aiplatform',
-  workflows: 'workflows',
-  workflowexecutions: 'workflows',
-  servicenetworking: 'servicenetworking',
-  storage: 'storage',
-  pubsub: 'pubsub',
+/** Which schemas may serve an emulator method id, by its first segment (the route's path picks one). */
+export const APIS_OF_PREFIX: Record<string, string[]> = {
+  compute: ['compute', 'compute-beta'],
+  aiplatform: ['aiplatform'],
+  workflows: ['workflows'],
+  workflowexecutions: ['workflows'],
+  servicenetworking: ['servicenetworking'],
+  storage: ['storage'],
+  pubsub: ['pubsub'],
 };
 
 let loaded: ApiSchema[] | undefined;
