@@ -9,6 +9,8 @@ import { HttpError } from './errors.js';
 export interface Request {
   method: string;
   path: string;
+  /** The pattern of the route that matched (`/compute/v1/projects/{project}/…`). */
+  pattern: string;
   params: Record<string, string>;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
@@ -102,7 +104,7 @@ export class Router {
       const rawBody = await readBody(req);
       const found = this.match(method, path);
       if (!found) throw new HttpError(404, `netreflex emulator: no API method at ${method} ${path}`, 'notFound');
-      const request: Request = { method, path, params: found.params, query: url.searchParams, headers: req.headers, rawBody, body: parseJson(rawBody, req.headers['content-type']) };
+      const request: Request = { method, path, pattern: found.route.pattern, params: found.params, query: url.searchParams, headers: req.headers, rawBody, body: parseJson(rawBody, req.headers['content-type']) };
       this.calls.set(found.route.methodId, (this.calls.get(found.route.methodId) ?? 0) + 1);
       for (const hook of this.hooks) if ((await hook(found.route.methodId, request, res)) === 'handled') return;
       const reply = toReply(await found.route.handler(request));

@@ -68,15 +68,15 @@ export class Shapes {
     for (const route of routes) {
       if (!isGoogleMethod(route.methodId)) continue;
       const found = this.resolve(route);
-      if (found) this.bound.set(key(route.method, route.methodId), found);
+      if (found) this.bound.set(key(route.method, route.pattern), found);
       else missing.push(`${route.methodId} (${route.method} ${route.pattern})`);
     }
     if (missing.length) throw new Error(`netreflex emulator: no Google API definition for ${missing.join(', ')}; add it to emulator/schema/ (see sources.ts)`);
   }
 
-  /** The definition a route is bound to, for tests and tools. */
-  definition(method: string, methodId: string): MethodDef | undefined {
-    return this.bound.get(key(method, methodId))?.def;
+  /** The definition a route (method and pattern) is bound to, for tests and tools. */
+  definition(method: string, pattern: string): MethodDef | undefined {
+    return this.bound.get(key(method, pattern))?.def;
   }
 
   private resolve(route: RouteInfo): Bound | undefined {
@@ -99,8 +99,8 @@ export class Shapes {
   }
 
   /** Router hook: checks the query and body of a call and strips its output-only fields. */
-  readonly hook = async (methodId: string, req: Request): Promise<'continue'> => {
-    const bound = this.bound.get(key(req.method, methodId));
+  readonly hook = async (_methodId: string, req: Request): Promise<'continue'> => {
+    const bound = this.bound.get(key(req.method, req.pattern));
     if (!bound) return 'continue';
     checkRequest(bound, req);
     return 'continue';
@@ -108,7 +108,7 @@ export class Shapes {
 
   /** Reply check: a 2xx JSON body outside the definition is an emulator bug (500 naming it). */
   checkReply(methodId: string, req: Request, reply: Reply): void {
-    const bound = this.bound.get(key(req.method, methodId));
+    const bound = this.bound.get(key(req.method, req.pattern));
     const status = reply.status ?? 200;
     if (!bound || status < 200 || status >= 300 || reply.raw !== undefined || reply.body === undefined) return;
     const checker = new Checker(bound.schema, { mode: 'response', required: false });
@@ -120,7 +120,8 @@ export class Shapes {
   }
 }
 
-const key = (method: string, methodId: string) => `${method} ${methodId}`;
+/** Routes are told apart by verb and pattern: v1 and beta share method ids. */
+const key = (method: string, pattern: string) => `${method} ${pattern}`;
 
 /** Methods by verb and first two path segments (`GET /compute/v1`), so binding a route scans a few, not a thousand. */
 const indexes = new WeakMap<ApiSchema, Map<string, MethodDef[]>>();
@@ -177,7 +178,8 @@ function checkRequest({ schema, def }: Bound, req: Request): void {
 const jsonBody = (def: MethodDef, req: Request) => !def.jsonBodyWhen || def.jsonBodyWhen.values.includes(req.query.get(def.jsonBodyWhen.query) ?? '');
 
 function checkBody(checker: Checker, def: MethodDef, request: Record<string, FieldDef>, req: Request): { present: boolean; value: unknown } | undefined {
-  if (req.body === undefined) return { present: false, value: undefined };
+  // The official compute client sends the JSON string "" for an unset optional body (instances.resume).
+  if (req.body === undefined || req.body === '') return { present: false, value: undefined };
   if (def.body === '*') {
     const withoutPath = Object.fromEntries(Object.entries(request).filter(([json, f]) => !def.pathFields.includes(f[2] ?? json)));
     const value = checker.object(def.request, withoutPath, req.body, []);
