@@ -154,7 +154,9 @@ export class Emulator {
 
   async listen(port = 0, host = '127.0.0.1'): Promise<this> {
     this.server = createServer((req, res) => void this.router.handle(req, res));
-    this.server.keepAliveTimeout = 5_000;
+    // Idle keep-alive sockets live longer than any pause between a client's calls, so the server
+    // never closes one just as a client reuses it (ECONNRESET on a loaded machine); close() ends them all.
+    this.server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, host, resolve);
