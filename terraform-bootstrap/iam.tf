@@ -5,7 +5,8 @@
 #
 # - on the one resource it changes, where the resource has its own IAM policy: publisher on the
 #   one topic (natRoutes: route results; pipelineRequests and the workflow: replies), object viewer
-#   on the config bucket (armorAllowlist), the claims role on the request bucket (pipelineRequests);
+#   on the config bucket (armorAllowlist), the claims role on the request bucket (pipelineRequests),
+#   the same object access on the state bucket (peeringRanges' leases and reservations);
 # - through an IAM condition on resource.name, where the resource has no policy of its own but IAM
 #   evaluates its name (Compute Engine: https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name):
 #   routes named "${var.prefix}-*", VPC A, the Cloud Armor policy, the PSA firewall rule, the NAT
@@ -75,9 +76,6 @@ locals {
       "servicenetworking.operations.get",
       "servicenetworking.services.addPeering",
       "servicenetworking.services.get",
-      "storage.objects.create",
-      "storage.objects.delete",
-      "storage.objects.get",
     ]
     pipelineRequests = [
       "workflows.executions.create",
@@ -150,8 +148,9 @@ locals {
     "compute.securityPolicies.get",
     "logging.logEntries.create",
   ]
-  # pipelineRequests' claims: one object per request in the request bucket (create-only, read,
-  # and replace — which Cloud Storage counts as delete — under a generation precondition).
+  # Objects written under generation preconditions — pipelineRequests' claims in the request bucket,
+  # peeringRanges' leases in the state bucket: create-only, read, and replace (which Cloud Storage
+  # counts as delete). Each is granted on its one bucket only.
   claims_permissions = ["storage.objects.create", "storage.objects.delete", "storage.objects.get"]
   _invoker_members = {
     eventarc = "serviceAccount:${google_service_account.eventarc.email}"
@@ -252,6 +251,23 @@ resource "google_storage_bucket_iam_member" "claims" {
   bucket = google_storage_bucket.requests.name
   role   = google_project_iam_custom_role.claims.name
   member = "serviceAccount:${google_service_account.function["pipelineRequests"].email}"
+}
+
+# peeringRanges' lease and reservations: one object per network in the state bucket, created,
+# read and replaced under generation preconditions (shared/ranges/lease.ts) — on that bucket only.
+resource "google_project_iam_custom_role" "ranges_state" {
+  role_id     = "${local._role_prefix}_peeringRanges_state"
+  title       = "netreflex peeringRanges state"
+  description = "Create, read and replace peeringRanges' lease and reservation objects (granted on the state bucket only)."
+  permissions = local.claims_permissions
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_storage_bucket_iam_member" "ranges_state" {
+  bucket = google_storage_bucket.state.name
+  role   = google_project_iam_custom_role.ranges_state.name
+  member = "serviceAccount:${google_service_account.function["peeringRanges"].email}"
 }
 
 resource "google_service_account" "workflow" {

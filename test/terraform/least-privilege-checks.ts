@@ -81,6 +81,7 @@ export const objectsOnOneBucket: LeastCheck = (m, ctx) => {
   const expected: { member: string; bucket: string; role: string }[] = [
     { member: n.sa('armor-allowlist'), bucket: n.bucket('config_bucket_name'), role: 'roles/storage.objectViewer' },
     { member: n.sa('pipeline-requests'), bucket: n.bucket('request_bucket_name'), role: `projects/${n.project}/roles/${n.prefix.replace(/-/g, '_')}_pipelineRequests_claims` },
+    { member: n.sa('peering-ranges'), bucket: `projects/_/buckets/${n.project}-${n.prefix}-state`, role: `projects/${n.project}/roles/${n.prefix.replace(/-/g, '_')}_peeringRanges_state` },
     { member: n.sa('build'), bucket: `projects/_/buckets/${n.project}-${n.prefix}-source`, role: 'roles/storage.objectViewer' },
   ];
   const problems: string[] = [];
