@@ -35,7 +35,7 @@ describe('the identity of a local function', () => {
     const iam = await sampleIam();
     const planted = { ...iam, roles: iam.roles.map((r) => (r.name.endsWith('/netreflex_natRoutesSync') ? { ...r, permissions: r.permissions.filter((p) => p !== 'compute.routes.list') } : r)) };
     const { status, body } = await sync(planted);
-    expect(status).toBe(500);
+    expect(status).toBe(422); // a permanent error: a person must act (functions/nat-routes/http.ts statusOf)
     expect(body.reasons.join(' ')).toContain(`Required 'compute.routes.list' permission for 'projects/${SAMPLE.project}'`);
     expect(stack!.emulator.iamChecks).toContainEqual(expect.objectContaining({ member: SA, permission: 'compute.routes.list', allowed: false }));
   });
