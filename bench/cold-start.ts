@@ -1,14 +1,17 @@
 /**
  * (a) Cold start: from spawning the Functions Framework process to the answer to its first
  * event, compiled JS, against a local Google Cloud whose routes are already right (so natRoutes'
- * first event is a full observe → plan → verify with no mutation). Rows: a bare CloudEvent
+ * first event is a full observe → plan → verify with no mutation, whose report it publishes to its
+ * result topic as deployed, calling as its service account through a metadata server). Rows: a bare CloudEvent
  * function (the baseline), natRoutes, and natRoutes' sync through `@google-cloud/compute`.
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../emulator/server.js';
-import { sampleEnv } from '../emulator/stack.js';
+import { functionIdentity, ROUTE_RESULT_TOPIC, sampleEnv, sampleIam } from '../emulator/stack.js';
+import { installTerraformIam } from '../emulator/iam/terraform.js';
+import { startMetadataServer, type MetadataServer } from '../emulator/iam/metadata-server.js';
 import { SAMPLE } from '../emulator/topology.js';
 import { Transport } from '../shared/gcp/transport.js';
 import { loadNatRoutesConfig } from '../shared/config/nat-routes.js';
@@ -70,11 +73,20 @@ async function coldStart(variant: Variant, env: Record<string, string>): Promise
   }
 }
 
-async function convergedEmulator(): Promise<{ emu: Emulator; env: Record<string, string> }> {
+
+/**
+ * The sample topology with its routes in place and iam.tf's roles, natRoutes calling as its own
+ * service account through a metadata server, as the local stack (and Cloud Run) runs it.
+ */
+async function convergedEmulator(): Promise<{ emu: Emulator; metadata: MetadataServer; env: Record<string, string> }> {
   const emu = await startEmulator({ settings: { operationLatencyMs: 0 } });
-  const env = { ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'info', NETREFLEX_SETTLE_TIMEOUT_SECONDS: '0' };
+  const iam = await sampleIam();
+  installTerraformIam(emu.iam, iam);
+  emu.topics.ensure(`projects/${SAMPLE.project}/topics/${ROUTE_RESULT_TOPIC}`);
+  const metadata = await startMetadataServer(functionIdentity(emu, iam, 'natRoutes'));
+  const env = { ...sampleEnv(emu.url), GCE_METADATA_HOST: metadata.host, METADATA_SERVER_DETECTION: 'assume-present', NETREFLEX_RESULT_TOPIC: ROUTE_RESULT_TOPIC, NETREFLEX_LOG_LEVEL: 'info', NETREFLEX_SETTLE_TIMEOUT_SECONDS: '0' };
   await reconcileRoutes(new Transport({ emulatorHost: emu.url }), loadNatRoutesConfig(env));
-  return { emu, env };
+  return { emu, metadata, env };
 }
 
 async function run(ctx: BenchContext) {
@@ -84,7 +96,7 @@ async function run(ctx: BenchContext) {
     { what: 'natRoutes (thin REST layer)', target: 'natRoutes', source: path.join(build, 'functions/index.js') },
     { what: 'natRoutes sync with @google-cloud/compute', target: 'natRoutesComputeClient', source: path.join(build, 'bench/fixtures/nat-routes-compute-client.js') },
   ];
-  const { emu, env } = await convergedEmulator();
+  const { emu, metadata, env } = await convergedEmulator();
   const samples = new Map<string, number[]>(variants.map((v) => [v.target, []]));
   try {
     for (let i = 0; i < ctx.runs; i++) {
@@ -93,6 +105,7 @@ async function run(ctx: BenchContext) {
       ctx.log(`cold start run ${i + 1}/${ctx.runs}: ${variants.map((v) => `${v.target} ${Math.round(samples.get(v.target)!.at(-1)!)} ms`).join(', ')}`);
     }
   } finally {
+    await metadata.close();
     await emu.close();
   }
   const baseline = { what: variants[0]!.what, samples: samples.get('bare')! };

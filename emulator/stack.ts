@@ -18,6 +18,8 @@ import { NAT_AUDIT_METHODS } from '../shared/nat-routes/trigger.js';
 import { PIPELINE_REQUEST_TOPIC, prepareLocalWorkflows } from './workflows/repo.js';
 
 export const TICK_TOPIC = 'netreflex-tick';
+/** Where natRoutes publishes each reconcile's report (events.tf, google_pubsub_topic.route_results). */
+export const ROUTE_RESULT_TOPIC = 'netreflex-route-results';
 
 export interface StackOptions {
   port?: number;
@@ -82,6 +84,8 @@ export function sampleEnv(emulatorUrl: string): Record<string, string> {
 interface Wiring {
   target: string;
   signatureType: 'cloudevent' | 'http';
+  /** Variables Terraform gives this function only (functions.tf). */
+  env?: Record<string, string>;
   /** `attempts`: deliveries of a failed event (Eventarc's retry policy; Pub/Sub push retries). */
   subscriptions: { type: string; filters?: Record<string, string>; attempts?: number }[];
 }
@@ -90,6 +94,7 @@ const WIRING: Wiring[] = [
   {
     target: 'natRoutes',
     signatureType: 'cloudevent',
+    env: { NETREFLEX_RESULT_TOPIC: ROUTE_RESULT_TOPIC },
     subscriptions: [
       ...NAT_AUDIT_METHODS.map((methodname) => ({ type: 'google.cloud.audit.log.v1.written', filters: { servicename: 'compute.googleapis.com', methodname } })),
       { type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${TICK_TOPIC}` } },
@@ -118,7 +123,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const iam = options.iam ?? (await sampleIam());
   const emulator = await startEmulator({ ...options.emulator, port: options.port ?? 0 });
   const identity = (target: string) => functionIdentity(emulator, iam, target);
-  const env = { ...sampleEnv(emulator.url), NETREFLEX_PUBSUB_EMULATOR_HOST: emulator.pubsubHost, ...options.env };
+  const env = { ...sampleEnv(emulator.url), ...options.env };
+  emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${ROUTE_RESULT_TOPIC}`);
   const functions = new Map<string, FunctionProcess>();
   const wanted = WIRING.filter((w) => !options.functions || options.functions.includes(w.target));
   let port = options.functionsPort ?? 0;
@@ -127,7 +133,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const started = await Promise.all(
       wanted.map(async (w, i) => {
         const fnPort = port ? port + i : await freePort();
-        return spawnFunction({ target: w.target, signatureType: w.signatureType, port: fnPort, env, identity: identity(w.target), onLine: (line) => options.onLine?.(w.target, line) });
+        return spawnFunction({ target: w.target, signatureType: w.signatureType, port: fnPort, env: { ...sampleEnv(emulator.url), ...w.env, ...options.env }, identity: identity(w.target), onLine: (line) => options.onLine?.(w.target, line) });
       }),
     );
     started.forEach((fn) => functions.set(fn.target, fn));

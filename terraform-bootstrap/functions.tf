@@ -4,7 +4,7 @@
 #
 # `local.functions` has one entry per function, keyed by the entry point exported by
 # functions/index.ts. `env` is a literal map (no merge()) so the checks can read its keys; it must hold exactly the variables the function's config loader reads
-# (shared/config/functions.ts, FUNCTIONS[].env) except NETREFLEX_EMULATOR_HOST and NETREFLEX_PUBSUB_EMULATOR_HOST, which only point a
+# (shared/config/functions.ts, FUNCTIONS[].env) except NETREFLEX_EMULATOR_HOST and GCE_METADATA_HOST, which only point a
 # local run at the emulator: test/terraform checks both. Values are strings; an empty string means
 # "unset" to the loaders. `permissions` (iam.tf) and `invokers` (who may call the function) follow.
 

@@ -131,7 +131,7 @@ export class PipelineRequestsService {
 
   private async reject(ref: RequestRef, problems: string[], generation: string): Promise<Outcome> {
     const reply: Rejection = { status: 'rejected', ...(ref.requestId === undefined ? {} : { requestId: ref.requestId }), messageId: ref.messageId, problems };
-    await publishJson({ project: this.cfg.project, emulatorHost: this.cfg.pubsubEmulatorHost }, this.cfg.replyTopic, reply, { status: 'rejected', ...(ref.requestId ? { requestId: ref.requestId } : {}) });
+    await publishJson(this.deps.transport, this.cfg.project, this.cfg.replyTopic, reply, { status: 'rejected', ...(ref.requestId ? { requestId: ref.requestId } : {}) });
     await this.write(ref, { state: 'rejected' }, generation);
     return { kind: 'rejected', retry: false, key: ref.key, reply, why: problems.join('; ') };
   }

@@ -30,8 +30,6 @@ export const commonEnv = {
   NETREFLEX_REGION: z.string().regex(/^[a-z]+-[a-z]+[0-9]$/, 'must be a region such as asia-northeast1').default('asia-northeast1'),
   /** Base URL (or host:port) of the local Google Cloud, e.g. http://127.0.0.1:8090; unset means the real APIs with ADC. */
   NETREFLEX_EMULATOR_HOST: emulatorUrl.optional(),
-  /** host:port of the local Pub/Sub (gRPC); unset means the real Pub/Sub. */
-  NETREFLEX_PUBSUB_EMULATOR_HOST: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:8095').optional(),
   NETREFLEX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /**
    * host:port of the Compute Engine metadata server google-auth-library asks for the function's
@@ -72,7 +70,6 @@ export interface CommonConfig {
   region: string;
   /** Base URL of the local Google Cloud; unset = the real APIs. */
   emulatorHost?: string;
-  pubsubEmulatorHost?: string;
   /** The local metadata server standing for the function's service account (emulator only). */
   metadataHost?: string;
   logLevel: CommonEnv['NETREFLEX_LOG_LEVEL'];
@@ -83,7 +80,6 @@ export function commonConfig(e: CommonEnv): CommonConfig {
     project: e.NETREFLEX_PROJECT,
     region: e.NETREFLEX_REGION,
     emulatorHost: e.NETREFLEX_EMULATOR_HOST,
-    pubsubEmulatorHost: e.NETREFLEX_PUBSUB_EMULATOR_HOST,
     metadataHost: e.GCE_METADATA_HOST,
     logLevel: e.NETREFLEX_LOG_LEVEL,
   };

@@ -93,7 +93,7 @@ export class NatRoutesService {
   private async publish(report: RouteReport): Promise<void> {
     if (!this.cfg.resultTopic) return;
     try {
-      await publishJson({ project: this.cfg.project, emulatorHost: this.cfg.pubsubEmulatorHost }, this.cfg.resultTopic, report, { status: report.status, source: 'natRoutes' });
+      await publishJson(this.transport, this.cfg.project, this.cfg.resultTopic, report, { status: report.status, source: 'natRoutes' });
     } catch (err) {
       this.log.warn({ error: errorMessage(err), topic: this.cfg.resultTopic, transient: isTransient(err) }, `${this.name}: could not publish the result message`);
     }

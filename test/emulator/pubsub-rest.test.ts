@@ -7,6 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { connectorHandler } from '../../emulator/connectors/call.js';
+import { startMetadataServer } from '../../emulator/iam/metadata-server.js';
+import { publishJson } from '../../shared/gcp/pubsub.js';
+import { Transport } from '../../shared/gcp/transport.js';
 
 const TOPIC = 'projects/netreflex-demo/topics/rest-replies';
 let emu: Emulator;
@@ -49,5 +52,35 @@ describe('Pub/Sub REST publish', () => {
     expect(res.status).toBe(code);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message);
     expect(emu.topics.messages(TOPIC).length).toBe(before);
+  });
+});
+
+describe("shared/gcp/pubsub.ts, how netreflex's functions publish", () => {
+  it('publishes one JSON message with its attributes through the transport, and answers its id', async () => {
+    const id = await publishJson(new Transport({ emulatorHost: emu.url }), 'netreflex-demo', 'rest-replies', { from: 'wrapper' }, { source: 'test' });
+    const stored = emu.topics.messages(TOPIC).find((m) => m.messageId === id)!;
+    expect(JSON.parse(stored.data.toString())).toEqual({ from: 'wrapper' });
+    expect(stored.attributes).toEqual({ source: 'test' });
+  });
+
+  it("carries the caller's identity: without pubsub.topics.publish on the topic it is Pub/Sub's 403", async () => {
+    const email = 'netreflex-nat-routes@netreflex-demo.iam.gserviceaccount.com';
+    const md = await startMetadataServer({ email, project: 'netreflex-demo', projectNumber: '123456789012', mintToken: () => emu.iam.mintToken(`serviceAccount:${email}`) });
+    const before = process.env.GCE_METADATA_HOST;
+    process.env.GCE_METADATA_HOST = md.host;
+    try {
+      const t = new Transport({ emulatorHost: emu.url, metadataHost: md.host, retry: { attempts: 1 } });
+      await expect(publishJson(t, 'netreflex-demo', 'rest-replies', { x: 1 })).rejects.toMatchObject({ code: 403, message: 'User not authorized to perform this action.' });
+      emu.iam.grant({ member: `serviceAccount:${email}`, role: 'roles/pubsub.publisher', resource: TOPIC });
+      await expect(publishJson(t, 'netreflex-demo', 'rest-replies', { x: 2 })).resolves.toMatch(/\S/);
+      expect(emu.iamChecks.filter((c) => c.member === `serviceAccount:${email}`).map((c) => [c.methodId, c.permission, c.resource, c.allowed])).toEqual([
+        ['pubsub.projects.topics.publish', 'pubsub.topics.publish', TOPIC, false],
+        ['pubsub.projects.topics.publish', 'pubsub.topics.publish', TOPIC, true],
+      ]);
+    } finally {
+      if (before === undefined) delete process.env.GCE_METADATA_HOST;
+      else process.env.GCE_METADATA_HOST = before;
+      await md.close();
+    }
   });
 });

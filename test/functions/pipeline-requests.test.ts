@@ -13,7 +13,6 @@ import { SAMPLE } from '../../emulator/topology.js';
 import { loadPipelineRequestsConfig } from '../../shared/config/pipeline-requests.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { readJsonObject, writeJsonObject } from '../../shared/gcp/storage.js';
-import { closePubsub } from '../../shared/gcp/pubsub.js';
 import { createLogger } from '../../shared/log.js';
 import { PipelineRequestsService } from '../../functions/pipeline-requests/service.js';
 import { claimObject, REQUEST_LABEL, requestKey, type ClaimRecord } from '../../functions/pipeline-requests/claims.js';
@@ -29,7 +28,7 @@ let transport: Transport;
 let clock = Date.parse('2026-12-01T00:00:00Z');
 let seq = 0;
 
-const cfg = () => loadPipelineRequestsConfig({ ...sampleEnv(emu.url), NETREFLEX_PUBSUB_EMULATOR_HOST: emu.pubsubHost, NETREFLEX_REQUEST_LEASE_SECONDS: String(LEASE_MS / 1000), NETREFLEX_LOG_LEVEL: 'silent' });
+const cfg = () => loadPipelineRequestsConfig({ ...sampleEnv(emu.url), NETREFLEX_REQUEST_LEASE_SECONDS: String(LEASE_MS / 1000), NETREFLEX_LOG_LEVEL: 'silent' });
 /** A fresh function instance: its own service, transport and (empty) memory. */
 const instance = () => new PipelineRequestsService(cfg(), createLogger('silent'), { transport: new Transport({ emulatorHost: emu.url, retry: { attempts: 1 } }), now: () => clock });
 
@@ -59,7 +58,6 @@ beforeAll(async () => {
 afterEach(() => emu.faults.clear());
 afterAll(async () => {
   await executions?.close();
-  await closePubsub();
   await emu?.close();
 });
 

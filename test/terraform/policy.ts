@@ -34,7 +34,7 @@ export const PENDING_FILES: readonly string[] = [
 export const EXTRA_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {};
 
 /** Loader variables that only point a local run at the emulator; a deployed function must not get them. */
-export const LOCAL_ONLY_ENV: readonly string[] = ['NETREFLEX_EMULATOR_HOST', 'NETREFLEX_PUBSUB_EMULATOR_HOST', 'GCE_METADATA_HOST'];
+export const LOCAL_ONLY_ENV: readonly string[] = ['NETREFLEX_EMULATOR_HOST', 'GCE_METADATA_HOST'];
 
 export const ALLOWED_INVOKERS: readonly string[] = ['eventarc', 'workflow'];
 
