@@ -163,7 +163,14 @@ export class Emulator {
     });
     this.port = (this.server.address() as AddressInfo).port;
     this.url = `http://${host}:${this.port}`;
-    this.pubsub = await startPubsubGrpc(this.topics, this.subscriptions, this.pubsubPortWanted, host);
+    try {
+      this.pubsub = await startPubsubGrpc(this.topics, this.subscriptions, this.pubsubPortWanted, host);
+    } catch (err) {
+      // Nothing left listening when the emulator cannot start; a taken port says which one.
+      await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+      if (/EADDRINUSE/.test(String((err as Error).message))) throw Object.assign(new Error(`Pub/Sub (gRPC) cannot listen on ${host}:${this.pubsubPortWanted}: address already in use`), { code: 'EADDRINUSE', port: this.pubsubPortWanted });
+      throw err;
+    }
     [this.pubsubHost, this.pubsubPort] = [this.pubsub.host, this.pubsub.port];
     return this;
   }

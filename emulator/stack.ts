@@ -9,7 +9,7 @@
  * 403 production would answer.
  */
 import { startEmulator, type Emulator, type EmulatorOptions } from './server.js';
-import { spawnFunction, type FunctionProcess } from './functions-host.js';
+import { spawnFunction, type FunctionExit, type FunctionProcess } from './functions-host.js';
 import { installTerraformIam, loadTerraformIam, type TerraformIam } from './iam/terraform.js';
 import type { FunctionIdentity } from './iam/metadata-server.js';
 import { Scheduler } from './scheduler.js';
@@ -45,7 +45,15 @@ export interface Stack {
   iam: TerraformIam;
   /** The service account a function calls as, for a process a test spawns beside the stack's. */
   identity(target: string): FunctionIdentity;
+  /** Settles when the first of the stack's functions exits on its own (not through `stop()`); never otherwise. */
+  died: Promise<FunctionDeath>;
   stop(): Promise<void>;
+}
+
+export interface FunctionDeath extends FunctionExit {
+  target: string;
+  /** What it wrote, its last words included. */
+  output: string[];
 }
 
 /** iam.tf as the local stack deploys it: the sample project, Google's accounts by its number. */
@@ -81,8 +89,11 @@ export function sampleEnv(emulatorUrl: string): Record<string, string> {
   };
 }
 
+/** The functions in the order they take ports after the emulator's (`functionsPort`, +1, …). */
+export const FUNCTION_TARGETS = ['natRoutes', 'natRoutesSync', 'armorAllowlist', 'peeringRanges', 'pipelineRequests'] as const;
+
 interface Wiring {
-  target: string;
+  target: (typeof FUNCTION_TARGETS)[number];
   signatureType: 'cloudevent' | 'http';
   /** Variables Terraform gives this function only (functions.tf). */
   env?: Record<string, string>;
@@ -130,13 +141,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let port = options.functionsPort ?? 0;
   try {
     installTerraformIam(emulator.iam, iam);
-    const started = await Promise.all(
-      wanted.map(async (w, i) => {
-        const fnPort = port ? port + i : await freePort();
+    // Every start is awaited, so a function that fails never leaves another one running.
+    const started = await Promise.allSettled(
+      wanted.map(async (w) => {
+        const fnPort = port ? port + FUNCTION_TARGETS.indexOf(w.target) : await freePort();
         return spawnFunction({ target: w.target, signatureType: w.signatureType, port: fnPort, env: { ...sampleEnv(emulator.url), ...w.env, ...options.env }, identity: identity(w.target), onLine: (line) => options.onLine?.(w.target, line) });
       }),
     );
-    started.forEach((fn) => functions.set(fn.target, fn));
+    for (const s of started) if (s.status === 'fulfilled') functions.set(s.value.target, s.value);
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (err) {
     await Promise.all([...functions.values()].map((f) => f.stop()));
     await emulator.close();
@@ -150,13 +164,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const scheduler = new Scheduler(emulator.topics);
   emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${TICK_TOPIC}`);
   if (options.tickMs) scheduler.every('safety-net', `projects/${SAMPLE.project}/topics/${TICK_TOPIC}`, options.tickMs, 500);
+  let stopping = false;
+  const died = new Promise<FunctionDeath>((resolve) => {
+    for (const fn of functions.values()) {
+      void fn.exited.then((exit) => {
+        if (!stopping && !fn.stopping) resolve({ target: fn.target, ...exit, output: fn.output });
+      });
+    }
+  });
   const stop = async () => {
+    stopping = true;
     scheduler.stop();
     await emulator.events.idle();
     await Promise.all([...functions.values()].map((f) => f.stop()));
     await emulator.close();
   };
-  return { emulator, functions, scheduler, env, iam, identity, stop };
+  return { emulator, functions, scheduler, env, iam, identity, died, stop };
 }
 
 async function freePort(): Promise<number> {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../emulator/stack.js';
 import { FUNCTIONS } from '../../shared/config/functions.js';
 import { envNames } from '../../shared/config/env.js';
+import { portLayout } from '../../cli/up.js';
 
 const run = promisify(execFile);
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -30,6 +31,17 @@ describe('README', () => {
   it('documents every environment variable each function reads', () => {
     const missing = FUNCTIONS.flatMap((f) => envNames(f.env)).filter((name) => !README.includes(`\`${name}\``));
     expect(missing).toEqual([]);
+  });
+
+  it('documents the ports npm start takes, as netreflex up lays them out', () => {
+    // | N | … |, | N+1 … N+5 | `natRoutes`, … |, | N+10 | Pub/Sub … | → offset: what.
+    const documented = [...README.matchAll(/^\| N(?:\+(\d+))?(?: … N\+(\d+))? \| (.+) \|$/gm)].flatMap(([, from = '0', to, what]) => {
+      if (!to) return [`+${from} ${/gRPC/.test(what!) ? 'Pub/Sub, gRPC' : 'the local Google Cloud, HTTP'}`];
+      const targets = [...what!.matchAll(/`(\w+)`/g)].map((m) => m[1]);
+      expect(targets.length).toBe(Number(to) - Number(from) + 1);
+      return targets.map((t, i) => `+${Number(from) + i} function ${t}`);
+    });
+    expect(documented).toEqual(portLayout(8090).map((p) => `+${p.port - 8090} ${p.what}`));
   });
 
   describe('the quick-start session against npm start', () => {
