@@ -1,8 +1,11 @@
 /**
  * The list `filter` of Vertex AI (AIP-160 subset): comparisons `field = value` / `field != value`
  * (value quoted or bare) joined by AND and OR, AND binding tighter, optional parentheses around a
- * comparison or the whole expression. Fields: `state`, `display_name`, `network`,
- * `labels.<key>`. Anything else is a 400 naming what is supported, never an unfiltered answer.
+ * comparison or the whole expression. Fields: `state`, `display_name`, `labels.<key>` — fields
+ * both list methods document (pipeline_service.proto ListPipelineJobsRequest.filter,
+ * job_service.proto ListCustomJobsRequest.filter); `network` is in neither, so it is refused, as a
+ * field Google does not filter on must be. Anything else is a 400 naming what is supported, never
+ * an unfiltered answer. A label key is plain AIP-160 text, `-` included (https://google.aip.dev/160).
  */
 import { badRequest } from '../errors.js';
 
@@ -13,13 +16,12 @@ const FIELDS: Record<string, (job: Job) => unknown> = {
   state: (j) => j.state,
   display_name: (j) => j.displayName,
   displayName: (j) => j.displayName,
-  network: (j) => j.network,
 };
 
 function field(name: string): (job: Job) => unknown {
   if (name.startsWith('labels.')) return (j) => (j.labels as Record<string, string> | undefined)?.[name.slice(7)];
   const get = FIELDS[name];
-  if (!get) throw badRequest(`Unsupported filter field '${name}'. The local Vertex AI filters on state, display_name, network and labels.<key>.`);
+  if (!get) throw badRequest(`Unsupported filter field '${name}'. The local Vertex AI filters on state, display_name and labels.<key>.`);
   return get;
 }
 

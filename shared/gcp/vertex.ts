@@ -35,5 +35,17 @@ const listPaged = <T>(t: Transport, path: string, key: string, filter: string) =
 export const listPipelineJobs = (t: Transport, project: string, region: string, states: readonly string[]) =>
   listPaged<PipelineJob>(t, `/v1/projects/${project}/locations/${region}/pipelineJobs`, 'pipelineJobs', stateFilter(states));
 
+/**
+ * PipelineJobs of the region in any state whose label `key` has one of `values`, a few at a time:
+ * `labels.k="a" OR labels.k="b"` (pipeline_service.proto, ListPipelineJobsRequest.filter: "`labels`:
+ * Supports key-value equality", joined by OR; a `-` inside a label key is plain text in the
+ * AIP-160 grammar, https://google.aip.dev/160). Values must be label values (`[-_a-z0-9]`), never quoted text.
+ */
+export async function listPipelineJobsLabelled(t: Transport, project: string, region: string, key: string, values: readonly string[]): Promise<PipelineJob[]> {
+  const chunks = Array.from({ length: Math.ceil(values.length / 10) }, (_, i) => values.slice(i * 10, i * 10 + 10));
+  const pages = await Promise.all(chunks.map((chunk) => listPaged<PipelineJob>(t, `/v1/projects/${project}/locations/${region}/pipelineJobs`, 'pipelineJobs', chunk.map((v) => `labels.${key}="${v}"`).join(' OR '))));
+  return pages.flat();
+}
+
 export const listCustomJobs = (t: Transport, project: string, region: string, states: readonly string[]) =>
   listPaged<CustomJob>(t, `/v1/projects/${project}/locations/${region}/customJobs`, 'customJobs', stateFilter(states));

@@ -3,9 +3,9 @@
  * subnets (primary and secondary), routes and peer-imported ranges (the allocator must avoid them
  * all), the Service Networking connection, the PSA firewall rule, the return-path ranges the NAT
  * MIG publishes in its metadata, the peering's export flag, the Cloud NAT port settings, and the
- * Vertex jobs of the region (the preflight, and what else shares this network's ranges: the demand,
- * shared/plan/ranges-demand.ts). Reads run in parallel; a missing network or NAT MIG is a
- * ConfigError naming what to set.
+ * Vertex jobs of the run's region (the preflight, and what else shares this network's ranges: the
+ * demand, shared/plan/ranges-demand.ts, and which reserved runs have started since). Reads run in
+ * parallel; a missing network or NAT MIG is a ConfigError naming what to set.
  */
 import { ApiError, ConfigError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
@@ -19,6 +19,8 @@ import { listRoutes } from '../gcp/routes.js';
 import { getInstanceTemplate, getRegionMig, type InstanceGroupManager } from '../gcp/instance-groups.js';
 import { getRouter, type CloudNat } from '../gcp/routers.js';
 import { observedDemand, RUN_LABELS, type DemandReservation } from '../plan/ranges-demand.js';
+import { RUN_ID } from '../plan/ranges-types.js';
+import { listPipelineJobsLabelled } from '../gcp/vertex.js';
 import { vertexJobs, type PreflightReport } from './preflight.js';
 
 /** What was observed, plus the raw facts the report and the apply step need. */
@@ -63,11 +65,19 @@ async function requireMig(t: Transport, cfg: PeeringRangesConfig): Promise<Insta
   return mig;
 }
 
-export async function observeRanges(t: Transport, cfg: PeeringRangesConfig, network: string, demand: DemandContext = { reservations: [], now: 0 }): Promise<RangeObservation> {
+/** Where the run goes: VPC A's name, and the region its Vertex jobs run in (the preflight's and the demand's). */
+export interface RangeTarget {
+  network: string;
+  region: string;
+}
+
+export async function observeRanges(t: Transport, cfg: PeeringRangesConfig, target: RangeTarget, demand: DemandContext = { reservations: [], now: 0 }): Promise<RangeObservation> {
+  const { network, region } = target;
   const net = await requireNetwork(t, cfg, network);
   const consumer = consumerNetwork(cfg.projectNumber, network);
-  const [jobs, addresses, connection, subnets, routes, peerImportedRanges, firewall, mig] = await Promise.all([
-    vertexJobs(t, cfg.project, cfg.region, { project: cfg.project, projectNumber: cfg.projectNumber, name: network }),
+  const [jobs, ended, addresses, connection, subnets, routes, peerImportedRanges, firewall, mig] = await Promise.all([
+    vertexJobs(t, cfg.project, region, { project: cfg.project, projectNumber: cfg.projectNumber, name: network }),
+    startedRuns(t, cfg.project, region, demand),
     listGlobalAddresses(t, cfg.project),
     getConnection(t, consumer),
     Promise.all((net.subnetworks ?? []).map((url) => getSubnetwork(t, url))),
@@ -88,10 +98,22 @@ export async function observeRanges(t: Transport, cfg: PeeringRangesConfig, netw
     migRanges,
     exportCustomRoutes: net.peerings?.find((p) => p.name === cfg.plan.peering)?.exportCustomRoutes === true,
     nat,
-    demand: observedDemand({ ...jobs.ours, ...demand }),
+    demand: observedDemand({ ...jobs.ours, ...demand, reservations: demand.reservations.filter((r) => !ended.has(r.runId)) }),
   };
-  const startedRuns = new Set(jobs.ours.pipelineJobs.map((j) => j.labels?.[RUN_LABELS.run]).filter((r): r is string => !!r));
-  return { observed, consumerNetwork: consumer, networkUrl: net.selfLink, preflight: jobs.report, startedRuns };
+  const started = new Set([...ended, ...jobs.ours.pipelineJobs.map((j) => j.labels?.[RUN_LABELS.run]).filter((r): r is string => !!r)]);
+  return { observed, consumerNetwork: consumer, networkUrl: net.selfLink, preflight: jobs.report, startedRuns: started };
+}
+
+/**
+ * The reserved runs whose PipelineJob exists in any state. A run that started and already ended
+ * never shows among the active jobs, and its reservation would otherwise count for its whole TTL
+ * (and make the next preparation allocate for a run that is over): one filtered list finds them.
+ */
+async function startedRuns(t: Transport, project: string, region: string, demand: DemandContext): Promise<Set<string>> {
+  const pending = [...new Set(demand.reservations.filter((r) => r.runId !== demand.runId && Date.parse(r.expiresAt) > demand.now && RUN_ID.test(r.runId)).map((r) => r.runId))];
+  if (!pending.length) return new Set();
+  const jobs = await listPipelineJobsLabelled(t, project, region, RUN_LABELS.run, pending);
+  return new Set(jobs.map((j) => j.labels?.[RUN_LABELS.run]).filter((r): r is string => !!r && pending.includes(r)));
 }
 
 /** The three lists a preparation extends, and the addresses and export flag, read back after its writes. */

@@ -80,14 +80,14 @@ export async function prepareRanges(t: Transport, cfg: PeeringRangesConfig, inpu
   const now = options.now ?? Date.now;
   if (options.dryRun) {
     const { body } = await readLease(t, cfg.stateBucket, leaseObject(cfg, request.network));
-    const obs = await observeRanges(t, cfg, request.network, { reservations: body.reservations, runId: request.runId, now: now() });
+    const obs = await observeRanges(t, cfg, request, { reservations: body.reservations, runId: request.runId, now: now() });
     return reportOf(request, obs, planFor(cfg, request, obs), true);
   }
   const startedAt = now();
   const lease = await NetworkLease.acquire(t, { bucket: cfg.stateBucket, object: leaseObject(cfg, request.network), ttlMs: cfg.leaseTtlMs, waitMs: cfg.leaseWaitMs, now });
   let reservations: Reservation[] = lease.body.reservations;
   try {
-    const obs = await observeRanges(t, cfg, request.network, { reservations, runId: request.runId, now: now() });
+    const obs = await observeRanges(t, cfg, request, { reservations, runId: request.runId, now: now() });
     reservations = nextReservations(reservations, obs.startedRuns, now());
     const plan = planFor(cfg, request, obs);
     const report = reportOf(request, obs, plan, false);

@@ -136,6 +136,8 @@ describe('peeringRanges under the Functions Framework', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error!.reason).toBe('preflight-refused');
     expect(refused.body.error!.message).toContain(`${job.name} (other-team, PIPELINE_STATE_RUNNING, ${networkOf('vpc-b')})`);
+    // the preflight looks where the run goes: the request's region, not the function's
+    expect((await ask({ parallelJobs: 1, nodesPerJob: 8, region: 'europe-west4', dryRun: true })).status).toBe(200);
 
     await v.pipelines.cancelPipelineJob({ name: job.name! });
     await waitFor('the vpc-b job to be cancelled', async () => (await v.pipelines.getPipelineJob({ name: job.name! }))[0].state === 'PIPELINE_STATE_CANCELLED');

@@ -64,6 +64,14 @@ describe('pipelineJobs', () => {
     expect(body.pipelineJobs.length).toBe(2);
     expect(typeof body.pipelineJobs[0]!.state).toBe('string');
     expect((await failure(v.pipelines.listPipelineJobs({ parent: PARENT, filter: 'create_time>"2020"' }))).code).toBe(400);
+    // network is no filter field of either list method (pipeline_service.proto, job_service.proto)
+    expect((await failure(v.pipelines.listPipelineJobs({ parent: PARENT, filter: `network="${networkOf('vpc-a')}"` }))).message).toMatch(/Unsupported filter field 'network'/);
+    expect((await failure(v.jobs.listCustomJobs({ parent: PARENT, filter: `network="${networkOf('vpc-a')}"` }))).code).toBe(400);
+  });
+
+  it('filters on a hyphenated label key, in any state, joined by OR (how peeringRanges finds the runs that started)', async () => {
+    const [found] = await v.pipelines.listPipelineJobs({ parent: PARENT, filter: 'labels.kind="long" OR labels.kind-of="none"' });
+    expect(found.map((j) => j.name!.split('/').pop()).sort()).toEqual(['long-a', 'long-b']);
   });
 
   it('cancel moves a running job to CANCELLED; cancelling a finished job is refused', async () => {

@@ -17,8 +17,9 @@ import { applyRangeChanges } from '../../shared/ranges/apply.js';
 import { NetworkLease, readLease, LeaseBusy, LeaseLost } from '../../shared/ranges/lease.js';
 import { PeeringRangesService } from '../../shared/ranges/service.js';
 import { createLogger } from '../../shared/log.js';
-import { PROJECT } from '../helpers/compute.js';
+import { PROJECT, waitFor } from '../helpers/compute.js';
 import { expectUnion, rangesClients, type Answered } from '../helpers/ranges.js';
+import { networkOf, PARENT, vertexClients } from '../helpers/vertex.js';
 
 let emu: Emulator;
 let cfg: PeeringRangesConfig;
@@ -194,6 +195,28 @@ describe('the lease', () => {
     await lease.release([]);
     expect((await readLease(transport(), cfg.stateBucket, object())).body.holder).toBe('usurper'); // a lost lease is never written
     plant('nobody', -1);
+  });
+});
+
+describe('reservations of prepared runs', () => {
+  it('a run that started and ended before the next preparation stops counting at once, not when its reservation expires', async () => {
+    const prepared = await ask({ parallelJobs: 3, nodesPerJob: 8, runId: 'short-run' });
+    expect(prepared.status).toBe(200);
+    const counted = async () => (await prepareRanges(transport(), cfg, { parallelJobs: 1, nodesPerJob: 8, runId: 'next-run' }, { dryRun: true })).capacity.demand.map((d) => d.source);
+    expect(await counted()).toContain('reservation short-run'); // prepared, not started: it counts
+
+    // the run's PipelineJob, labelled as the workflow labels it, starts and is over before anyone prepares again
+    const v = vertexClients(emu.port);
+    const spec = { pipelineSpec: { fields: { pipelineInfo: { structValue: { fields: { name: { stringValue: 'short' } } } } } } };
+    const labels = { 'netreflex-run': 'short-run', 'netreflex-parallel-jobs': '3', 'netreflex-nodes-per-job': '8' };
+    const [job] = await v.pipelines.createPipelineJob({ parent: PARENT, pipelineJobId: 'short-run-job', pipelineJob: { displayName: 'short', network: networkOf('vpc-a'), reservedIpRanges: prepared.body.reservedIpRanges, labels, ...spec } });
+    await v.pipelines.cancelPipelineJob({ name: job.name! });
+    await waitFor('the job to end', async () => ((await v.pipelines.getPipelineJob({ name: job.name! }))[0].state === 'PIPELINE_STATE_CANCELLED' ? true : undefined), 10_000, 20);
+
+    expect(await counted()).not.toContain('reservation short-run');
+    expect((await ask({ parallelJobs: 1, nodesPerJob: 8, runId: 'next-run' })).status).toBe(200);
+    const { body } = await readLease(transport(), cfg.stateBucket, leaseObject(cfg, 'vpc-a'));
+    expect(body.reservations.map((x) => x.runId)).toEqual(['next-run']);
   });
 });
 
