@@ -4,11 +4,13 @@
  * (connection, firewall, NAT return routes, route export), and that no job of the region runs on
  * another network. Called over HTTP by the orchestration workflow (OIDC is enforced by Cloud Run,
  * not here); JSON in, JSON out — see `sample-request.json` beside this file. `"dryRun": true` (or
- * `?dryRun=true`) plans only.
+ * `?dryRun=true`) plans only; `{"release": true, "runId": …}` drops the reservation a prepared run
+ * left, when the workflow fails before that run's PipelineJob exists (shared/ranges/release.ts).
  *
  * Strict at the door: a body over 64 KiB is a 413 that never echoes it; a body that is not a JSON
- * object, a `dryRun` that is not a boolean, an unknown field or a name outside Google's patterns is
- * a 400 saying what to send (the names go into API paths, so nothing else gets that far).
+ * object, a `dryRun` or `release` that is not a boolean, an unknown field or a name outside
+ * Google's patterns is a 400 saying what to send (the names go into API paths, so nothing else
+ * gets that far).
  */
 import { http, type Request, type Response } from '@google-cloud/functions-framework';
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
@@ -53,13 +55,21 @@ export async function peeringRanges(req: Request, res: Response): Promise<void> 
     refuse(res, 400, 'the body must be a JSON object such as {"parallelJobs": 4, "nodesPerJob": 8} (Content-Type: application/json)');
     return;
   }
-  const { dryRun, ...input } = body as Record<string, unknown>;
+  const { dryRun, release, ...input } = body as Record<string, unknown>;
   const fromQuery = queryDryRun(req.query.dryRun);
   if ((dryRun !== undefined && typeof dryRun !== 'boolean') || fromQuery === 'bad') {
     refuse(res, 400, 'dryRun must be a boolean: "dryRun": true or false in the body (or ?dryRun=true / false)');
     return;
   }
-  const answer = await service().handle(input, dryRun === true || fromQuery === true);
+  if (release !== undefined && typeof release !== 'boolean') {
+    refuse(res, 400, 'release must be a boolean: {"release": true, "runId": "<run id>"} drops a prepared run\'s reservation');
+    return;
+  }
+  if (release === true && (dryRun === true || fromQuery === true)) {
+    refuse(res, 400, 'release and dryRun do not go together: a release only drops a reservation; send one or the other');
+    return;
+  }
+  const answer = release === true ? await service().release(input) : await service().handle(input, dryRun === true || fromQuery === true);
   res.status(answer.status).json(answer.body);
 }
 

@@ -34,13 +34,29 @@ export const rangeRequest = z.strictObject({
 });
 export type RangeRequest = z.infer<typeof rangeRequest>;
 
-/** Validates a request, turning every problem into one ConfigError that lists what to change. */
-export function parseRangeRequest(input: unknown): RangeRequest {
-  const result = rangeRequest.safeParse(input);
+/**
+ * A prepared run that will not start after all (the workflow failed between the preparation and
+ * its PipelineJob): its reservation is dropped at once instead of counting until it expires.
+ */
+export const releaseRequest = z.strictObject({
+  runId: z.string('runId must be a string').regex(RUN_ID, `runId must match ${RUN_ID.source}`),
+  network: rangeRequest.shape.network,
+  region: rangeRequest.shape.region,
+});
+export type ReleaseRequest = z.infer<typeof releaseRequest>;
+
+function parseStrict<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message}`);
   throw new ConfigError('peered ranges: the request is invalid; change these and retry:', problems);
 }
+
+/** Validates a request, turning every problem into one ConfigError that lists what to change. */
+export const parseRangeRequest = (input: unknown): RangeRequest => parseStrict(rangeRequest, input);
+
+/** Validates a release (`{"release": true, "runId": …}` without `release`), as strictly. */
+export const parseReleaseRequest = (input: unknown): ReleaseRequest => parseStrict(releaseRequest, input);
 
 /**
  * Vertex jobs already running or queued on the network (or prepared for and not started yet):

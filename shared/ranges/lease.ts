@@ -186,15 +186,20 @@ export class NetworkLease {
     }
   }
 
-  /** Frees the lease, leaving `reservations` for the next holder (best effort: a lost lease is not written). */
-  async release(reservations: readonly Reservation[]): Promise<void> {
+  /**
+   * Frees the lease, leaving `reservations` for the next holder; false when nothing was written
+   * (the lease was lost, so the object is someone else's now).
+   */
+  async release(reservations: readonly Reservation[]): Promise<boolean> {
     clearInterval(this.timer);
     await this.renewing;
-    if (this.lost) return;
+    if (this.lost) return false;
     try {
       await writeJsonObject(this.t, this.opts.bucket, this.opts.object, { holder: null, expiresAt: null, reservations }, { ifGenerationMatch: this.generation });
+      return true;
     } catch (err) {
       if (!isPrecondition(err)) throw err;
+      return false;
     }
   }
 }

@@ -5,6 +5,7 @@
  * | outcome                                            | HTTP | reason              | caller                      |
  * |----------------------------------------------------|------|---------------------|-----------------------------|
  * | ready: applied and verified by the read-back       | 200  | —                   | run with `reservedIpRanges` |
+ * | a release (`"release": true`): reservation gone    | 200  | —                   | —                           |
  * | bad request (counts, names, unknown fields…)       | 400  | invalid-request     | fix the request             |
  * | another network busy in the region                 | 409  | preflight-refused   | wait/cancel, then retry     |
  * | body over 64 KiB                                   | 413  | invalid-request     | send a request, not a file  |
@@ -22,12 +23,13 @@ import { functionTransport, type Transport } from '../gcp/transport.js';
 import { ConfigError, SafetyError, errorMessage, isTransient } from '../errors.js';
 import { prepareRanges, type RangeReport } from './reconcile.js';
 import { PreflightRefusal } from './preflight.js';
+import { releaseReservation, type ReleaseReport } from './release.js';
 
 export type FailureReason = 'invalid-request' | 'preflight-refused' | 'pool-exhausted' | 'transient' | 'internal';
 
 export interface HttpAnswer {
   status: number;
-  body: RangeReport | { error: { code: number; reason: FailureReason; message: string; preflight?: unknown } };
+  body: RangeReport | ReleaseReport | { error: { code: number; reason: FailureReason; message: string; preflight?: unknown } };
 }
 
 /** HTTP status and reason of an error thrown by the preparation. */
@@ -58,10 +60,25 @@ export class PeeringRangesService {
       const status = ready ? 200 : report.retryable || report.verified === false ? 503 : 500;
       return { status, body: report };
     } catch (err) {
-      const { status, reason } = classify(err);
-      this.log[status >= 500 ? 'error' : 'warn']({ reason, status, input: summary(input) }, `peeringRanges: ${reason}: ${errorMessage(err)}`);
-      return { status, body: { error: { code: status, reason, message: errorMessage(err), ...(err instanceof PreflightRefusal ? { preflight: err.report } : {}) } } };
+      return this.refusal(err, input);
     }
+  }
+
+  /** `{"release": true, "runId": …}`: drops a prepared run's reservation (release.ts); 200 whether or not it held one. */
+  async release(input: unknown): Promise<HttpAnswer> {
+    try {
+      const report = await releaseReservation(this.transport, this.cfg, input);
+      this.log.info({ status: report.status, request: report.request, reserved: report.reserved }, `peeringRanges: release of run ${report.request.runId} on ${report.request.network}: ${report.status}`);
+      return { status: 200, body: report };
+    } catch (err) {
+      return this.refusal(err, input);
+    }
+  }
+
+  private refusal(err: unknown, input: unknown): HttpAnswer {
+    const { status, reason } = classify(err);
+    this.log[status >= 500 ? 'error' : 'warn']({ reason, status, input: summary(input) }, `peeringRanges: ${reason}: ${errorMessage(err)}`);
+    return { status, body: { error: { code: status, reason, message: errorMessage(err), ...(err instanceof PreflightRefusal ? { preflight: err.report } : {}) } } };
   }
 
   private logReport(r: RangeReport): void {

@@ -117,6 +117,19 @@ describe('strict HTTP input', () => {
     expect(res.body.error!.message).toMatch(message);
   });
 
+  it('a release is strict too: a boolean, a run id, no other field; releasing what is not reserved changes nothing', async () => {
+    const before = await r.view();
+    expect((await post(second.url, { release: 'true', runId: 'team-1' })).body.error!.message).toMatch(/release must be a boolean/);
+    expect((await post(second.url, { release: true, runId: 'team-1', dryRun: true })).body.error!.message).toMatch(/release and dryRun do not go together/);
+    expect((await post(second.url, { release: true, runId: 'team-1', parallelJobs: 1 })).body.error!.message).toMatch(/unknown field\(s\) "parallelJobs"/);
+    expect((await post(second.url, { release: true })).body.error!.message).toMatch(/runId: runId must be a string/);
+    expect(await post(second.url, { release: true, runId: 'never-prepared' })).toMatchObject({ status: 200, body: { status: 'nothing-reserved', released: false } });
+    const released = await post(second.url, { release: true, runId: 'team-1' });
+    expect(released).toMatchObject({ status: 200, body: { status: 'released', released: true } });
+    expect((released.body as { reserved?: string[] }).reserved).not.toContain('team-1');
+    expect(await r.view()).toEqual(before);
+  });
+
   it('a network given as its full URL is the same network', async () => {
     const res = await post(second.url, { parallelJobs: 1, nodesPerJob: 8, network: 'https://www.googleapis.com/compute/v1/projects/netreflex-demo/global/networks/vpc-a', dryRun: true });
     expect(res.status).toBe(200);

@@ -1,0 +1,41 @@
+/**
+ * Releasing a prepared run's reservation. A verified preparation with a run id leaves a reservation
+ * in the network's lease object, so the next preparation counts the run's jobs until its PipelineJob
+ * shows up. When the workflow fails between the two (routes, the allowlist check, Vertex refusing
+ * the job), no job will ever show up; left alone, the reservation would count for its whole TTL
+ * and make every preparation meanwhile allocate for a run that is not coming — ranges netreflex
+ * never gives back. The workflow therefore releases it on that path; the TTL stays the backstop
+ * when even the release fails.
+ *
+ * Under the network's lease, like every write of the object: read, drop this run's entry, write
+ * back under the generation. Idempotent: releasing a run that holds nothing answers
+ * `released: false` and changes nothing else.
+ */
+import type { Transport } from '../gcp/transport.js';
+import type { PeeringRangesConfig } from '../config/peering-ranges.js';
+import { parseReleaseRequest, type ReleaseRequest } from '../plan/ranges.js';
+import { LeaseLost, NetworkLease } from './lease.js';
+import { leaseObject } from './reconcile.js';
+
+export interface ReleaseReport {
+  status: 'released' | 'nothing-reserved';
+  request: ReleaseRequest;
+  /** True when the run held a reservation and it is gone now. */
+  released: boolean;
+  /** The runs still reserved on the network after this release. */
+  reserved: string[];
+}
+
+export function releaseRequestFrom(input: unknown, cfg: PeeringRangesConfig): ReleaseRequest {
+  const raw = (input && typeof input === 'object' && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
+  return parseReleaseRequest({ ...raw, network: raw.network ?? cfg.network, region: raw.region ?? cfg.region });
+}
+
+export async function releaseReservation(t: Transport, cfg: PeeringRangesConfig, input: unknown, now: () => number = Date.now): Promise<ReleaseReport> {
+  const request = releaseRequestFrom(input, cfg);
+  const lease = await NetworkLease.acquire(t, { bucket: cfg.stateBucket, object: leaseObject(cfg, request.network), ttlMs: cfg.leaseTtlMs, waitMs: cfg.leaseWaitMs, now });
+  const kept = lease.body.reservations.filter((r) => r.runId !== request.runId);
+  const released = kept.length < lease.body.reservations.length;
+  if (!(await lease.release(kept))) throw new LeaseLost(`the lease on ${request.network} was lost before run ${request.runId}'s reservation was released; retry`);
+  return { status: released ? 'released' : 'nothing-reserved', request, released, reserved: kept.map((r) => r.runId) };
+}
