@@ -23,6 +23,14 @@ let c: ComputeClients;
 
 const request = (extra: Record<string, unknown> = {}) => ({ templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml', displayName: 'nightly-train', parallelJobs: 1, nodesPerJob: 8, ...extra });
 
+/** The runs peeringRanges still counts as prepared on vpc-a (the lease object's reservations). */
+const LEASE = `peering-ranges/${SAMPLE.project}/vpc-a.json`;
+function reservedRuns(): string[] {
+  const { data } = stack.emulator.storage.getObject(SAMPLE.stateBucket, LEASE);
+  return (JSON.parse(data.toString()) as { reservations: { runId: string }[] }).reservations.map((r) => r.runId);
+}
+const runIdOf = (execution: { name?: string | null }) => execution.name!.split('/').pop()!;
+
 async function run(argument: unknown) {
   const [created] = await executions.createExecution({ parent: WORKFLOW, execution: { argument: JSON.stringify(argument) } });
   return awaitExecution(executions, created.name!, 25_000);
@@ -96,6 +104,31 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     stack.emulator.workflows.httpFaults.clear();
     expect(done.state).toBe('FAILED');
     expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'sync_routes', message: expect.stringMatching(/^sync_routes failed \(HTTP 500\)/) });
+    // prepared, then failed before its PipelineJob: its reservation is released, not left to count for 30 min
+    expect(reservedRuns()).not.toContain(runIdOf(done));
+  });
+
+  it('a run that fails after the preparation releases its reservation; until then it counted', async () => {
+    const storage = stack.emulator.storage;
+    const write = storage.writeObject.bind(storage);
+    const written: string[][] = [];
+    storage.writeObject = (bucket, name, data, ...rest) => {
+      if (name === LEASE) written.push((JSON.parse(data.toString()) as { reservations: { runId: string }[] }).reservations.map((r) => r.runId));
+      return write(bucket, name, data, ...rest);
+    };
+    const url = stack.functions.get('natRoutesSync')!.url;
+    stack.emulator.workflows.httpFaults.failNext(url, 10, 500);
+    try {
+      const done = await run(request({ parallelJobs: 3 }));
+      expect(done.state).toBe('FAILED');
+      const id = runIdOf(done);
+      expect(written.some((runs) => runs.includes(id))).toBe(true); // the preparation reserved it
+      expect(written.at(-1)).not.toContain(id); // the release took it out
+      expect(reservedRuns()).not.toContain(id);
+    } finally {
+      storage.writeObject = write;
+      stack.emulator.workflows.httpFaults.clear();
+    }
   });
 
   it('rejects a bad argument at check_input', async () => {
@@ -133,5 +166,6 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     const done = await run(request());
     expect(done.state).toBe('FAILED');
     expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'check_allowlist', message: expect.stringMatching(/does not allow egress IP 203\.0\.113\.5 \(rule 2147483647 deny\(403\) decides\)/) });
+    expect(reservedRuns()).not.toContain(runIdOf(done));
   });
 });
