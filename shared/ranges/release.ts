@@ -22,7 +22,10 @@ export interface ReleaseReport {
   request: ReleaseRequest;
   /** True when the run held a reservation and it is gone now. */
   released: boolean;
-  /** The runs still reserved on the network after this release. */
+  /**
+   * The runs whose reservations are left in the lease object. A run whose PipelineJob exists by now
+   * no longer counts; the next preparation drops its entry.
+   */
   reserved: string[];
 }
 

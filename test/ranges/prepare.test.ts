@@ -16,6 +16,7 @@ import { prepareRanges, leaseObject, type RangeReport } from '../../shared/range
 import { applyRangeChanges } from '../../shared/ranges/apply.js';
 import { NetworkLease, readLease, LeaseBusy, LeaseLost } from '../../shared/ranges/lease.js';
 import { PeeringRangesService } from '../../shared/ranges/service.js';
+import { releaseReservation } from '../../shared/ranges/release.js';
 import { createLogger } from '../../shared/log.js';
 import { PROJECT, waitFor } from '../helpers/compute.js';
 import { expectUnion, rangesClients, type Answered } from '../helpers/ranges.js';
@@ -217,6 +218,21 @@ describe('reservations of prepared runs', () => {
     expect((await ask({ parallelJobs: 1, nodesPerJob: 8, runId: 'next-run' })).status).toBe(200);
     const { body } = await readLease(transport(), cfg.stateBucket, leaseObject(cfg, 'vpc-a'));
     expect(body.reservations.map((x) => x.runId)).toEqual(['next-run']);
+  });
+
+  it('a release at the same moment as two other runs\' preparations drops only the released run', async () => {
+    expect((await ask({ parallelJobs: 2, nodesPerJob: 8, runId: 'leaving' })).status).toBe(200);
+    const [released, ...prepared] = await Promise.all([
+      releaseReservation(transport(), cfg, { runId: 'leaving' }),
+      ask({ parallelJobs: 2, nodesPerJob: 8, runId: 'arriving-1' }),
+      ask({ parallelJobs: 3, nodesPerJob: 16, runId: 'arriving-2' }),
+    ]);
+    expect(released).toMatchObject({ status: 'released', released: true });
+    expect(prepared.map((a) => a.status)).toEqual([200, 200]);
+    const { body } = await readLease(transport(), cfg.stateBucket, leaseObject(cfg, 'vpc-a'));
+    expect(body.holder).toBeNull();
+    expect(body.reservations.map((x) => x.runId).sort()).toEqual(['arriving-1', 'arriving-2']);
+    expect(await releaseReservation(transport(), cfg, { runId: 'leaving' })).toMatchObject({ status: 'nothing-reserved', released: false });
   });
 });
 
