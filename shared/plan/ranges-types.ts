@@ -30,7 +30,7 @@ export const rangeRequest = z.strictObject({
   /** The run this preparation is for (the workflow's execution id); its PipelineJob carries it as a label. */
   runId: z.string('runId must be a string').regex(RUN_ID, `runId must match ${RUN_ID.source}`).optional(),
   /** Concurrent connections the run opens to one destination IP:port; defaults to jobs × nodes. */
-  connectionsPerDestination: z.number('connectionsPerDestination must be a number').int().min(0).optional(),
+  connectionsPerDestination: z.number('connectionsPerDestination must be a number').int('connectionsPerDestination must be a whole number').min(0, 'connectionsPerDestination must be at least 0').optional(),
 });
 export type RangeRequest = z.infer<typeof rangeRequest>;
 
