@@ -69,8 +69,18 @@ export class Emulator {
   readonly router = new Router();
   readonly faults = new Faults();
   readonly events = new EventRouter();
-  /** Audit logs name the project by the number its project resource states (`projects.get` → projectNumber). */
-  readonly audit = new AuditLog(this.events, (project) => String(this.store.get('projects', project)?.projectNumber ?? project));
+  /**
+   * Audit logs name the project by the number its project resource states (`projects.get` →
+   * projectNumber), and a caller by the member its IAM token stands for.
+   */
+  readonly audit = new AuditLog(
+    this.events,
+    (project) => String(this.store.get('projects', project)?.projectNumber ?? project),
+    (token) => {
+      const p = this.iam.principalOf(token);
+      return p?.kind === 'member' ? p.member.replace(/^\w+:/, '') : undefined;
+    },
+  );
   readonly settings: Settings;
   /** Every pending timer of this emulator, cancelled by `close()`. */
   readonly timers = new Timers();

@@ -7,7 +7,7 @@ import type { Request, Router } from '../http.js';
 import { badRequest } from '../errors.js';
 import { computeUrl, nextId, nowIso, type Resource } from '../store.js';
 import { COMPUTE_VERSIONS, regionCol, versionOf, zoneCol, type ComputeContext, type ComputeVersion } from './context.js';
-import { callerOf, principalOf, type Initiator } from '../events/audit-log.js';
+import { principalOf, type Initiator } from '../events/audit-log.js';
 import { listResponse } from './list.js';
 import { getResource } from './resources.js';
 import ipaddr from 'ipaddr.js';
@@ -165,7 +165,7 @@ export function registerInstances(router: Router, ctx: ComputeContext): void {
     });
     router.on('GET', `${base}/{instance}`, 'compute.instances.get', (r) => getInstance(ctx, r.params.project!, r.params.zone!, r.params.instance!));
     const params = (r: Request) => ({ project: r.params.project!, zone: r.params.zone!, instance: r.params.instance! });
-    const who = (r: Request) => ({ initiator: callerOf(r), version: versionOf(r) });
+    const who = (r: Request) => ({ initiator: ctx.audit.callerOf(r), version: versionOf(r) });
     router.on('DELETE', `${base}/{instance}`, 'compute.instances.delete', (r) => powerOperation(ctx, 'delete', params(r), who(r)));
     for (const verb of POWER_VERBS.filter((v) => v !== 'delete')) {
       router.on('POST', `${base}/{instance}/${verb}`, `compute.instances.${verb}`, (r) => powerOperation(ctx, verb, params(r), who(r)));

@@ -14,7 +14,7 @@ import { listResponse, paginate } from './list.js';
 import { getResource, startInsert } from './resources.js';
 import { lastSegment, requireInt, requireName, requireObject } from './validate.js';
 import { ACTIONS, decide, effectivePolicy, type Action } from './mig-policy.js';
-import { callerOf, principalOf } from '../events/audit-log.js';
+import { principalOf } from '../events/audit-log.js';
 import type { Migs, MigRef } from './migs.js';
 
 const migCol = (ref: MigRef) => regionCol(ref.project, ref.region, 'instanceGroupManagers');
@@ -72,7 +72,7 @@ export function registerMigApi(router: Router, migs: Migs): void {
 function operation(migs: Migs, r: Request, verb: string, act: () => void): Resource {
   const ref = refOf(r);
   const mig = migs.mig(ref);
-  const initiator = callerOf(r);
+  const initiator = migs.ctx.audit.callerOf(r);
   const opId = `operation-${nextId()}`;
   const write = (phase: 'first' | 'last') =>
     migs.ctx.audit.write({ project: ref.project, method: `compute.regionInstanceGroupManagers.${verb}`, version: versionOf(r), path: `regions/${ref.region}/instanceGroupManagers/${ref.name}`, resource: { type: 'gce_instance_group_manager', labels: { instance_group_manager_id: String(mig.id), instance_group_manager_name: ref.name, location: ref.region } }, operationId: opId, phase, initiator });

@@ -43,10 +43,12 @@ export type Initiator = { kind: 'caller'; principal: string } | { kind: 'mig' } 
 export type ApiVersion = 'v1' | 'beta';
 
 /**
- * Who a request acts as. Calls without an identity of their own (the official clients in tests,
- * the CLI) are the project owner.
+ * The principal email a request's bearer token stands for (`netreflex-nat-routes@….iam.gserviceaccount.com`
+ * for a function calling as its service account); undefined for a call without a token of its own.
  */
-export const callerOf = (_req: { headers: Record<string, unknown> }): Initiator => ({ kind: 'caller', principal: OWNER_PRINCIPAL });
+export type TokenPrincipal = (token: string) => string | undefined;
+
+const bearer = (h: unknown) => (typeof h === 'string' ? /^Bearer\s+(.+)$/i.exec(h.trim())?.[1] : undefined);
 
 /** The principal email of an initiator (an Operation's `user`, an entry's principalEmail). */
 export function principalOf(ctx: { audit: AuditLog }, project: string, initiator: Initiator): string {
@@ -87,7 +89,20 @@ export class AuditLog {
   constructor(
     private readonly events: EventRouter,
     private readonly projectNumber: (project: string) => string,
+    private readonly tokenPrincipal: TokenPrincipal = () => undefined,
   ) {}
+
+  /**
+   * Who a request acts as: the member its token stands for — an entry's
+   * `authenticationInfo.principalEmail` is "the email address of the authenticated user (or
+   * service account on behalf of third party principal) making the request" (audit_log.proto,
+   * AuthenticationInfo.principal_email) — and the project owner for calls without an identity of
+   * their own (the official clients in tests, the CLI). IAM has refused unknown tokens already.
+   */
+  callerOf(req: { headers: Record<string, unknown> }): Initiator {
+    const token = bearer(req.headers.authorization);
+    return { kind: 'caller', principal: (token && this.tokenPrincipal(token)) || OWNER_PRINCIPAL };
+  }
 
   /** The project's number as the project resource states it. */
   numberOf(project: string): string {

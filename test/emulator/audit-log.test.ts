@@ -4,6 +4,7 @@
  * Service Agent, Google's system for an autoheal), which API version, and what is delivered.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OAuth2Client } from 'google-auth-library';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { OWNER_PRINCIPAL } from '../../emulator/events/audit-log.js';
 import { SAMPLE } from '../../emulator/topology.js';
@@ -61,6 +62,31 @@ describe('Compute Engine audit logs', () => {
         expect(delivered(e.insertId)).toBe(true);
       }
     }
+  });
+
+  it("a caller with a token of its own is logged, and named on the operation, as the member the token stands for", async () => {
+    const sa = `netreflex-operator@${PROJECT}.iam.gserviceaccount.com`;
+    emu.iam.defineRole(`projects/${PROJECT}/roles/vmOperator`, ['compute.instances.reset', 'compute.zoneOperations.get', 'compute.instanceGroupManagers.update', 'compute.regionOperations.get']);
+    emu.iam.grant({ member: `serviceAccount:${sa}`, role: `projects/${PROJECT}/roles/vmOperator`, resource: `projects/${PROJECT}` });
+    const auth = new OAuth2Client();
+    auth.setCredentials({ access_token: emu.iam.mintToken(`serviceAccount:${sa}`).accessToken, expiry_date: Date.now() + 3_600_000 });
+    const mine = computeClients(emu.port, auth);
+    const v = await vm('nat-bbbb');
+    const from = emu.audit.entries.length;
+    const [op] = await mine.instances.reset(v);
+    expect((op.latestResponse as { user?: string }).user).toBe(sa);
+    await mine.wait(op);
+    await waitFor('the reset logged as done', async () => since(from).some((e) => e.protoPayload.methodName === 'v1.compute.instances.reset' && e.operation.last));
+    const [resize] = await mine.migs.resize({ ...MIG, size: 2 });
+    expect((resize.latestResponse as { user?: string }).user).toBe(sa);
+    await mine.wait(resize);
+    const entries = since(from).filter((e) => /\.(instances\.reset|regionInstanceGroupManagers\.resize)$/.test(e.protoPayload.methodName));
+    expect(entries.map((e) => [e.protoPayload.methodName, e.protoPayload.authenticationInfo.principalEmail])).toEqual([
+      ['v1.compute.instances.reset', sa],
+      ['v1.compute.instances.reset', sa],
+      ['v1.compute.regionInstanceGroupManagers.resize', sa],
+      ['v1.compute.regionInstanceGroupManagers.resize', sa],
+    ]);
   });
 
   it('resume needs a SUSPENDED VM, suspend and reset a RUNNING one (400 resourceNotReady)', async () => {

@@ -6,8 +6,9 @@ import { SAMPLE } from '../../emulator/topology.js';
 export const PROJECT = SAMPLE.project;
 export const REGION = SAMPLE.region;
 
-export function computeClients(port: number) {
-  const opts = { apiEndpoint: '127.0.0.1', port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.RoutesClient>[0];
+/** `authClient`: whom the calls are made as (default: no token — the project owner). */
+export function computeClients(port: number, authClient: unknown = new PassThroughClient()) {
+  const opts = { apiEndpoint: '127.0.0.1', port, protocol: 'http', authClient } as unknown as ConstructorParameters<typeof compute.RoutesClient>[0];
   const globalOps = new compute.GlobalOperationsClient(opts);
   const regionOps = new compute.RegionOperationsClient(opts);
   const zoneOps = new compute.ZoneOperationsClient(opts);
