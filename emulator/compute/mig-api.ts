@@ -56,6 +56,13 @@ export function registerMigApi(router: Router, migs: Migs): void {
       const names = newInstanceNames(r.body);
       return () => migs.createInstances(refOf(r), names);
     });
+    for (const verb of ['stop', 'start', 'suspend', 'resume'] as const) {
+      mutate(`${verb}Instances`, `/{igm}/${verb}Instances`, (r) => {
+        const names = instanceNames(r.body, migs, refOf(r));
+        migs.checkStandby(refOf(r), names, verb);
+        return () => migs.standby(refOf(r), names, verb); // checked again when the operation lands
+      });
+    }
     mutate('setInstanceTemplate', '/{igm}/setInstanceTemplate', (r) => {
       const template = templateUrl(ctx, r.params.project!, requireObject(r.body, 'regionInstanceGroupManagersSetTemplateRequestResource').instanceTemplate, 'instanceTemplate');
       return () => changeConfig(migs, refOf(r), { instanceTemplate: template });

@@ -27,7 +27,7 @@ import type { Initiator } from '../events/audit-log.js';
 import { registerMigApi } from './mig-api.js';
 import type { Router } from '../http.js';
 
-export const CURRENT_ACTIONS = ['NONE', 'CREATING', 'RECREATING', 'DELETING', 'VERIFYING', 'ABANDONING', 'REFRESHING', 'RESTARTING'] as const;
+export const CURRENT_ACTIONS = ['NONE', 'CREATING', 'RECREATING', 'DELETING', 'VERIFYING', 'ABANDONING', 'REFRESHING', 'RESTARTING', 'STOPPING', 'STARTING', 'SUSPENDING', 'RESUMING'] as const;
 export type CurrentAction = (typeof CURRENT_ACTIONS)[number];
 export type Health = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN' | 'DRAINING' | 'TIMEOUT';
 
@@ -46,6 +46,11 @@ export interface Managed {
   chain: Promise<void>;
   /** Being substituted: still serving (NONE) until its replacement is up, never picked twice. */
   replacing?: boolean;
+  /**
+   * Kept stopped or suspended by the group (stopInstances/suspendInstances): outside targetSize,
+   * counted in targetStoppedSize/targetSuspendedSize, never autohealed, until started or resumed.
+   */
+  standby?: 'STOPPED' | 'SUSPENDED';
 }
 
 export interface MigRef {
@@ -59,7 +64,9 @@ const key = (m: MigRef) => `${m.project}/${m.region}/${m.name}`;
 const randomSuffix = () => Math.random().toString(36).slice(2, 6).padEnd(4, '0');
 const MIG_INITIATOR: Initiator = { kind: 'mig' };
 /** The actions during which the MIG itself stops or removes the VM (not a failure to autoheal). */
-const MIG_DRIVEN: readonly CurrentAction[] = ['RECREATING', 'DELETING', 'RESTARTING', 'ABANDONING', 'CREATING'];
+const MIG_DRIVEN: readonly CurrentAction[] = ['RECREATING', 'DELETING', 'RESTARTING', 'ABANDONING', 'CREATING', 'STOPPING', 'SUSPENDING', 'STARTING', 'RESUMING'];
+export type StandbyVerb = 'stop' | 'suspend' | 'start' | 'resume';
+const leaving = (m: Managed) => m.currentAction === 'DELETING' || m.currentAction === 'ABANDONING';
 
 type TemplateProps = { tags?: { items?: string[] }; canIpForward?: boolean; machineType?: string; networkInterfaces?: NicTemplate[]; metadata?: { items?: { key: string; value: string }[] }; labels?: Record<string, string> };
 
@@ -318,7 +325,7 @@ export class Migs {
 
   resize(ref: MigRef, size: number): void {
     const list = this.list(ref);
-    const alive = () => list.filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING');
+    const alive = () => list.filter((m) => !leaving(m) && !m.standby);
     while (alive().length < size) this.addMember(ref);
     for (const m of alive().slice(size)) void this.removeMember(ref, m);
     this.setTargetSize(ref, size);
@@ -327,14 +334,14 @@ export class Migs {
   deleteInstances(ref: MigRef, names: string[]): void {
     const victims = names.map((n) => this.member(ref, n));
     for (const m of victims) void this.removeMember(ref, m);
-    this.setTargetSize(ref, this.list(ref).filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING').length);
+    this.setTargetSize(ref);
   }
 
   /** `abandonInstances`: the VMs leave the group (and its targetSize) but keep running. */
   abandonInstances(ref: MigRef, names: string[]): void {
     const victims = names.map((n) => this.member(ref, n));
     for (const m of victims) void this.removeMember(ref, m, 'ABANDONING');
-    this.setTargetSize(ref, this.list(ref).filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING').length);
+    this.setTargetSize(ref);
   }
 
   /** `createInstances`: VMs with the names asked for, from the group's configuration. */
@@ -344,12 +351,65 @@ export class Migs {
       if (taken) throw badRequest(`Invalid value for field 'instances': '${name}'. An instance with this name already exists.`, 'alreadyExists');
     }
     for (const name of names) this.addMember(ref, name);
-    this.setTargetSize(ref, this.list(ref).filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING').length);
+    this.setTargetSize(ref);
   }
 
-  private setTargetSize(ref: MigRef, size: number): void {
+  /**
+   * stopInstances/suspendInstances and startInstances/resumeInstances (compute.proto
+   * RegionInstanceGroupManagers): the group stops or suspends the named VMs itself (logged as
+   * instances.stop/suspend by the Google APIs Service Agent, like every VM change the group makes),
+   * moving them from targetSize to targetStoppedSize/targetSuspendedSize, and back; "you can only
+   * specify instances that are running" (stop, suspend), "that are stopped" (start), "that are
+   * suspended" (resume); a started or resumed VM is verified again before it counts as healthy.
+   * Google's updater is not documented to roll a new configuration out to a standby VM: here it
+   * waits until the VM runs again.
+   */
+  standby(ref: MigRef, names: string[], verb: StandbyVerb): void {
+    const members = this.checkStandby(ref, names, verb);
+    for (const m of members) {
+      m.standby = verb === 'stop' ? 'STOPPED' : verb === 'suspend' ? 'SUSPENDED' : undefined;
+      m.currentAction = ({ stop: 'STOPPING', suspend: 'SUSPENDING', start: 'STARTING', resume: 'RESUMING' } as const)[verb];
+      m.health = 'UNKNOWN';
+      void this.enqueue(m, () => this.standbySteps(ref, m, verb));
+    }
+    this.setTargetSize(ref);
+  }
+
+  /** The members `names` if `verb` may act on each of them now; 400 resourceNotReady otherwise. */
+  checkStandby(ref: MigRef, names: string[], verb: StandbyVerb): Managed[] {
+    const members = names.map((n) => this.member(ref, n));
+    const wants = { stop: undefined, suspend: undefined, start: 'STOPPED', resume: 'SUSPENDED' }[verb];
+    for (const m of members) {
+      const status = this.ctx.store.get(zoneCol(ref.project, m.zone, 'instances'), m.name)?.status;
+      const ok = wants === undefined ? !m.standby && !leaving(m) && status === 'RUNNING' : m.standby === wants && m.currentAction === 'NONE';
+      if (!ok) throw badRequest(`Invalid value for field 'instances': '${m.name}'. ${verb}Instances accepts only ${wants === undefined ? 'running' : wants.toLowerCase()} instances of the group; this one is ${String(status ?? 'gone')}${m.currentAction === 'NONE' ? '' : `, ${m.currentAction}`}.`, 'resourceNotReady');
+    }
+    return members;
+  }
+
+  private async standbySteps(ref: MigRef, m: Managed, verb: StandbyVerb): Promise<void> {
+    const inst = this.ctx.store.get(zoneCol(ref.project, m.zone, 'instances'), m.name);
+    if (!inst) return;
+    const opId = `operation-${nextId()}`;
+    const [during, after] = ({ stop: ['STOPPING', 'TERMINATED'], suspend: ['SUSPENDING', 'SUSPENDED'], start: ['STAGING', 'RUNNING'], resume: ['STAGING', 'RUNNING'] } as const)[verb];
+    this.auditInstance(ref, m, verb, 'first', opId, String(inst.id));
+    setInstanceStatus(this.ctx, ref.project, m.zone, m.name, during);
+    await sleep(this.ctx.settings.instanceStepMs);
+    setInstanceStatus(this.ctx, ref.project, m.zone, m.name, after);
+    this.auditInstance(ref, m, verb, 'last', opId, String(inst.id));
+    if (verb === 'start' || verb === 'resume') return this.verify(ref, m);
+    m.currentAction = 'NONE';
+  }
+
+  /** targetSize counts the members that stay (not standby, not leaving); standby ones have their own counts. */
+  private setTargetSize(ref: MigRef, size?: number): void {
+    const list = this.list(ref).filter((m) => !leaving(m));
     this.ctx.store.update(regionCol(ref.project, ref.region, 'instanceGroupManagers'), ref.name, (mig) => {
-      mig.targetSize = size;
+      mig.targetSize = size ?? list.filter((m) => !m.standby).length;
+      const stopped = list.filter((m) => m.standby === 'STOPPED').length;
+      const suspended = list.filter((m) => m.standby === 'SUSPENDED').length;
+      if (stopped || mig.targetStoppedSize !== undefined) mig.targetStoppedSize = stopped;
+      if (suspended || mig.targetSuspendedSize !== undefined) mig.targetSuspendedSize = suspended;
       mig.fingerprint = nextId().slice(-11);
     });
   }
@@ -391,7 +451,7 @@ export class Migs {
     const policy = this.policy(ref);
     if (policy.type !== 'PROACTIVE') return [];
     return this.list(ref)
-      .filter((m) => m.currentAction === 'NONE' && !m.replacing)
+      .filter((m) => m.currentAction === 'NONE' && !m.replacing && !m.standby)
       .map((m) => ({ m, action: decide(this.needed(ref, m), policy.minimalAction, policy.mostDisruptiveAllowedAction) }))
       .filter((x): x is { m: Managed; action: Action } => x.action !== 'NONE' && x.action !== 'BLOCKED');
   }
@@ -451,7 +511,7 @@ export class Migs {
   /** A member stopped or suspended by someone else: unhealthy, and repaired when autohealing is on. */
   private memberStopped(instance: Resource): void {
     const found = this.findMember(instance);
-    if (!found || MIG_DRIVEN.includes(found.m.currentAction)) return;
+    if (!found || found.m.standby || MIG_DRIVEN.includes(found.m.currentAction)) return;
     found.m.health = 'UNHEALTHY';
     this.scheduleHeal(found.ref, found.m);
   }
@@ -489,7 +549,7 @@ export class Migs {
     if (delay <= 0 || this.healTimers.has(id)) return;
     this.healTimers.set(id, this.ctx.timers.after(delay, () => {
       this.healTimers.delete(id);
-      if (m.health !== 'HEALTHY' && this.list(ref).includes(m)) this.autoheal(ref, m);
+      if (m.health !== 'HEALTHY' && !m.standby && this.list(ref).includes(m)) this.autoheal(ref, m);
     }));
   }
 
@@ -514,7 +574,7 @@ export class Migs {
   view(ref: MigRef): Resource {
     const list = this.list(ref);
     const count = (a: CurrentAction) => list.filter((m) => m.currentAction === a).length;
-    const currentActions = { abandoning: count('ABANDONING'), creating: count('CREATING'), creatingWithoutRetries: 0, deleting: count('DELETING'), none: count('NONE'), recreating: count('RECREATING'), refreshing: count('REFRESHING'), restarting: count('RESTARTING'), resuming: 0, starting: 0, stopping: 0, suspending: 0, verifying: count('VERIFYING') };
+    const currentActions = { abandoning: count('ABANDONING'), creating: count('CREATING'), creatingWithoutRetries: 0, deleting: count('DELETING'), none: count('NONE'), recreating: count('RECREATING'), refreshing: count('REFRESHING'), restarting: count('RESTARTING'), resuming: count('RESUMING'), starting: count('STARTING'), stopping: count('STOPPING'), suspending: count('SUSPENDING'), verifying: count('VERIFYING') };
     const target = this.target(ref);
     const live = list.filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING');
     const mig = this.mig(ref);

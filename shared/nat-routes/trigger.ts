@@ -7,39 +7,62 @@ import type { NatRoutesConfig } from '../config/nat-routes.js';
 import type { AuditEvent, ParsedEvent } from '../events/parse.js';
 
 /**
- * Every Admin Activity method that can change which NAT VMs exist, run or sit behind the MIG: the
- * VM's own power methods (https://cloud.google.com/compute/docs/logging/audit-logging) and every
- * MIG method that changes its membership or its template (compute.proto
- * RegionInstanceGroupManagers). What the MIG does itself is logged as instances.insert/delete/
- * stop/start; an autoheal is a System Event entry Eventarc does not deliver (the tick covers it).
+ * Every Admin Activity method that can change which NAT VMs exist, run or sit behind the MIG, as
+ * compute.proto (v1 and v1beta, shipped with @google-cloud/compute) names them: the VM's own power
+ * methods (Instances: insert, delete, stop, start, startWithEncryptionKey, reset, suspend, resume,
+ * and update, which may restart the VM) and every RegionInstanceGroupManagers method that changes
+ * the group's membership (create/delete/abandon/recreate instances, resize), which of its VMs run
+ * (stop/start/suspend/resume instances) or its configuration (setInstanceTemplate, patch,
+ * applyUpdatesToInstances). What the MIG does itself is logged as instances.insert/delete/stop/
+ * start by the Google APIs Service Agent; an autoheal is a System Event entry Eventarc does not
+ * deliver (the tick covers it). test/terraform/events.test.ts holds this list to the protos.
  */
 export const NAT_METHODS = [
   'compute.instances.insert',
   'compute.instances.delete',
   'compute.instances.stop',
   'compute.instances.start',
+  'compute.instances.startWithEncryptionKey',
   'compute.instances.reset',
   'compute.instances.suspend',
   'compute.instances.resume',
+  'compute.instances.update',
   'compute.regionInstanceGroupManagers.createInstances',
   'compute.regionInstanceGroupManagers.deleteInstances',
   'compute.regionInstanceGroupManagers.abandonInstances',
   'compute.regionInstanceGroupManagers.recreateInstances',
   'compute.regionInstanceGroupManagers.resize',
+  'compute.regionInstanceGroupManagers.stopInstances',
+  'compute.regionInstanceGroupManagers.startInstances',
+  'compute.regionInstanceGroupManagers.suspendInstances',
+  'compute.regionInstanceGroupManagers.resumeInstances',
   'compute.regionInstanceGroupManagers.setInstanceTemplate',
   'compute.regionInstanceGroupManagers.patch',
-  'compute.regionInstanceGroupManagers.update',
   'compute.regionInstanceGroupManagers.applyUpdatesToInstances',
+] as const;
+
+/**
+ * The same kind of methods that only the beta API has (v1beta's RegionInstanceGroupManagers:
+ * adoptInstances adds VMs to the group, resizeAdvanced resizes it, update replaces its configuration).
+ */
+export const NAT_BETA_METHODS = [
+  'compute.regionInstanceGroupManagers.adoptInstances',
+  'compute.regionInstanceGroupManagers.resizeAdvanced',
+  'compute.regionInstanceGroupManagers.update',
 ] as const;
 
 /**
  * Audit-log method names carry the API version of the call, `v1.` or `beta.`
  * (https://cloud.google.com/compute/docs/logging/migrating-from-activity-logs-to-audit-logs:
- * "API_VERSION.RESOURCE.METHOD"), and Eventarc matches `methodName` exactly, so each version of
- * each method is one trigger. The local stack subscribes natRoutes to exactly these, and a
- * Terraform check holds terraform-bootstrap/events.tf to the same list.
+ * "API_VERSION.RESOURCE.METHOD"; https://cloud.google.com/vpc/docs/audit-logging: "When the beta or
+ * alpha version of the API is called the method name will start with beta or alpha respectively").
+ * Eventarc matches `methodName` exactly, so each version of each method is one trigger. The local stack subscribes
+ * natRoutes to exactly these, and a Terraform check holds terraform-bootstrap/events.tf to the same list.
  */
-export const NAT_AUDIT_METHODS: readonly string[] = (['v1', 'beta'] as const).flatMap((version) => NAT_METHODS.map((m) => `${version}.${m}`));
+export const NAT_AUDIT_METHODS: readonly string[] = [
+  ...(['v1', 'beta'] as const).flatMap((version) => NAT_METHODS.map((m) => `${version}.${m}`)),
+  ...NAT_BETA_METHODS.map((m) => `beta.${m}`),
+];
 
 export type TriggerDecision = { sync: true; why: string } | { sync: false; why: string };
 

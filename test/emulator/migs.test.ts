@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 import { SAMPLE } from '../../emulator/topology.js';
+import { OWNER_PRINCIPAL } from '../../emulator/events/audit-log.js';
 
 let emu: Emulator;
 let c: ComputeClients;
@@ -227,5 +228,57 @@ describe('MIG update policy (seeded from terraform-bootstrap/nat.tf)', () => {
       const err = await apiError(c.migs.patch({ ...MIG, instanceGroupManagerResource: { fingerprint, updatePolicy } }));
       expect(err.code, JSON.stringify(updatePolicy)).toBe(400);
     }
+  });
+});
+
+describe('MIG stopInstances/startInstances and suspendInstances/resumeInstances', () => {
+  const urlOf = (m: Managed) => `zones/${m.zone}/instances/${m.name}`;
+  const sizes = async () => {
+    const [mig] = await c.migs.get(MIG);
+    return { targetSize: mig.targetSize, stopped: mig.targetStoppedSize ?? 0, suspended: mig.targetSuspendedSize ?? 0 };
+  };
+
+  it('the group stops a VM itself (targetSize → targetStoppedSize, logged as the MIG), keeps it stopped without autohealing it, and starts it again', async () => {
+    const [first, second] = await stable();
+    const from = emu.audit.entries.length;
+    emu.settings.autohealDelayMs = 20;
+    try {
+      await c.wait(await c.migs.stopInstances({ ...MIG, regionInstanceGroupManagersStopInstancesRequestResource: { instances: [urlOf(first!)] } }));
+      await waitFor('the VM stopped by the group', async () => (await members()).some((m) => m.name === first!.name && m.status === 'TERMINATED' && m.action === 'NONE'));
+      expect(await sizes()).toEqual({ targetSize: 1, stopped: 1, suspended: 0 });
+      await new Promise((r) => setTimeout(r, 200)); // ten autoheal delays: a standby VM is not repaired
+      expect((await members()).find((m) => m.name === first!.name)).toMatchObject({ id: first!.id, status: 'TERMINATED' });
+      const entries = entriesSince(from);
+      expect(entries.filter((e) => e.method.endsWith('.stopInstances')).map((e) => e.principal)).toEqual([OWNER_PRINCIPAL, OWNER_PRINCIPAL]);
+      const stops = entries.filter((e) => e.method === 'v1.compute.instances.stop');
+      expect(stops).toHaveLength(2);
+      for (const e of stops) expect(e).toMatchObject({ principal: `${SAMPLE.projectNumber}@cloudservices.gserviceaccount.com`, resource: `projects/${SAMPLE.projectNumber}/zones/${first!.zone}/instances/${first!.name}` });
+      expect(entries.some((e) => e.method.includes('repair'))).toBe(false);
+
+      const running = await apiError(c.migs.startInstances({ ...MIG, regionInstanceGroupManagersStartInstancesRequestResource: { instances: [urlOf(second!)] } }));
+      expect(running.code).toBe(400);
+      expect(running.message).toMatch(/accepts only stopped instances/);
+      const again = await apiError(c.migs.stopInstances({ ...MIG, regionInstanceGroupManagersStopInstancesRequestResource: { instances: [urlOf(first!)] } }));
+      expect(again.code).toBe(400);
+
+      await c.wait(await c.migs.startInstances({ ...MIG, regionInstanceGroupManagersStartInstancesRequestResource: { instances: [urlOf(first!)] } }));
+      const after = await stable();
+      expect(after.map((m) => [m.name, m.id])).toEqual([first, second].map((m) => [m!.name, m!.id]));
+      expect(await sizes()).toEqual({ targetSize: 2, stopped: 0, suspended: 0 });
+      expect(entriesSince(from).filter((e) => e.method === 'v1.compute.instances.start').map((e) => e.principal)).toEqual([`${SAMPLE.projectNumber}@cloudservices.gserviceaccount.com`, `${SAMPLE.projectNumber}@cloudservices.gserviceaccount.com`]);
+    } finally {
+      emu.settings.autohealDelayMs = 0;
+    }
+  });
+
+  it('suspend and resume the same way; resume accepts only suspended VMs', async () => {
+    const [first, second] = await stable();
+    await c.wait(await c.migs.suspendInstances({ ...MIG, regionInstanceGroupManagersSuspendInstancesRequestResource: { instances: [urlOf(second!)] } }));
+    await waitFor('the VM suspended by the group', async () => (await members()).some((m) => m.name === second!.name && m.status === 'SUSPENDED' && m.action === 'NONE'));
+    expect(await sizes()).toEqual({ targetSize: 1, stopped: 0, suspended: 1 });
+    expect((await apiError(c.migs.resumeInstances({ ...MIG, regionInstanceGroupManagersResumeInstancesRequestResource: { instances: [urlOf(first!)] } }))).code).toBe(400);
+    await c.wait(await c.migs.resumeInstances({ ...MIG, regionInstanceGroupManagersResumeInstancesRequestResource: { instances: [urlOf(second!)] } }));
+    expect((await stable()).map((m) => m.id)).toEqual([first!.id, second!.id]);
+    expect(await sizes()).toEqual({ targetSize: 2, stopped: 0, suspended: 0 });
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Every event Google sends about the NAT MIG and its VMs wakes natRoutes, with the safety-net tick
  * switched off so that events alone must do it: stopping, starting, deleting, recreating and
- * resizing NAT VMs through the official @google-cloud/compute client move the routes within
- * seconds. The MIG's own VM changes arrive named by project number (and here as `beta.` calls),
+ * resizing NAT VMs (the VMs themselves, or through the group) with the official
+ * @google-cloud/compute client move the routes within seconds. The MIG's own VM changes arrive named by project number (and here as `beta.` calls),
  * and natRoutes follows them too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,15 @@ describe('natRoutes follows every event, with no tick', () => {
     await c.wait(await c.migs.recreateInstances({ ...MIG_REQUEST, regionInstanceGroupManagersRecreateRequestResource: { instances: [`zones/${v.zone}/instances/${v.instance}`] } }));
     await waitFor('the recreated VM running again', async () => stack.emulator.migs.list(MIG).every((m) => m.currentAction === 'NONE' && m.health === 'HEALTHY'), 20_000, 50);
     await converged('routes after the recreate', 2);
+  });
+
+  it("the MIG's own stopInstances takes a NAT VM's routes away; startInstances brings them back", async () => {
+    const v = await vm('nat-c3d4');
+    const url = `zones/${v.zone}/instances/${v.instance}`;
+    await c.wait(await c.migs.stopInstances({ ...MIG_REQUEST, regionInstanceGroupManagersStopInstancesRequestResource: { instances: [url] } }));
+    await waitFor('routes to the VM the group stopped gone', async () => !routeTo('nat-c3d4') && convergenceProblem(stack.emulator, cfg, 1) === undefined, 20_000, 50);
+    await c.wait(await c.migs.startInstances({ ...MIG_REQUEST, regionInstanceGroupManagersStartInstancesRequestResource: { instances: [url] } }));
+    await converged('routes back after the group started it', 2);
   });
 
   it('resizing the MIG up and down moves the routes', async () => {
