@@ -98,7 +98,8 @@ export class Emulator {
   readonly storage = new CloudStorage(this.events, (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'));
   /** Google's request and response shapes, checked on every call (emulator/schema/). */
   readonly shapes = new Shapes(loadSchemas());
-  readonly workflows = new LocalWorkflows({ baseUrl: () => this.url, projectNumber: (project) => String(this.store.get('projects', project)?.projectNumber ?? '0') });
+  /** Workflows runs each workflow as its service account: its calls carry tokens the IAM above minted. */
+  readonly workflows = new LocalWorkflows({ baseUrl: () => this.url, projectNumber: (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'), accessToken: (sa) => this.iam.mintToken(`serviceAccount:${sa}`).accessToken });
   private server?: Server;
   private pubsub?: PubsubServer;
   private readonly pubsubPortWanted: number;

@@ -10,7 +10,8 @@
  */
 import { startEmulator, type Emulator, type EmulatorOptions } from './server.js';
 import { spawnFunction, type FunctionExit, type FunctionProcess } from './functions-host.js';
-import { installTerraformIam, loadTerraformIam, type TerraformIam } from './iam/terraform.js';
+import { installTerraformIam, terraformIam, terraformValue, type TerraformIam } from './iam/terraform.js';
+import { loadModule } from './terraform/reader.js';
 import type { FunctionIdentity } from './iam/metadata-server.js';
 import { Scheduler } from './scheduler.js';
 import { SAMPLE } from './topology.js';
@@ -34,7 +35,7 @@ export interface StackOptions {
   env?: Record<string, string>;
   onLine?: (target: string, line: string) => void;
   /** The roles, bindings and service accounts in force (default: iam.tf's, `sampleIam()`). */
-  iam?: TerraformIam;
+  iam?: StackIam;
 }
 
 export interface Stack {
@@ -42,7 +43,7 @@ export interface Stack {
   functions: Map<string, FunctionProcess>;
   scheduler: Scheduler;
   env: Record<string, string>;
-  iam: TerraformIam;
+  iam: StackIam;
   /** The service account a function calls as, for a process a test spawns beside the stack's. */
   identity(target: string): FunctionIdentity;
   /** Settles when the first of the stack's functions exits on its own (not through `stop()`); never otherwise. */
@@ -56,9 +57,17 @@ export interface FunctionDeath extends FunctionExit {
   output: string[];
 }
 
-/** iam.tf as the local stack deploys it: the sample project, Google's accounts by its number. */
-export function sampleIam(): Promise<TerraformIam> {
-  return loadTerraformIam({ project_id: SAMPLE.project, project_number: SAMPLE.projectNumber });
+/** iam.tf as the local stack deploys it, and whom the workflow's pipeline jobs run as. */
+export interface StackIam extends TerraformIam {
+  /** NETREFLEX_SERVICE_ACCOUNT of workflows.tf (local.pipeline_service_account). */
+  pipelineServiceAccount: string;
+}
+
+/** terraform-bootstrap's IAM for the sample project (Google's accounts named by its number). */
+export async function sampleIam(): Promise<StackIam> {
+  const m = await loadModule();
+  const overrides = { project_id: SAMPLE.project, project_number: SAMPLE.projectNumber };
+  return { ...terraformIam(m, overrides), pipelineServiceAccount: String(terraformValue(m, 'local.pipeline_service_account', overrides)) };
 }
 
 /** `target`'s service account (`google_service_account.function["<target>"]`), its tokens minted by `emulator`. */
@@ -160,7 +169,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   for (const w of wanted) {
     w.subscriptions.forEach((s, i) => emulator.events.subscribe({ id: `${w.target}-${i}`, type: s.type, filters: s.filters, url: functions.get(w.target)!.url, ...(s.attempts ? { attempts: s.attempts } : {}) }));
   }
-  prepareLocalWorkflows(emulator, functions);
+  prepareLocalWorkflows(emulator, functions, { serviceAccount: iam.serviceAccounts['google_service_account.workflow'], pipelineServiceAccount: iam.pipelineServiceAccount });
   const scheduler = new Scheduler(emulator.topics);
   emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${TICK_TOPIC}`);
   if (options.tickMs) scheduler.every('safety-net', `projects/${SAMPLE.project}/topics/${TICK_TOPIC}`, options.tickMs, 500);

@@ -4,8 +4,14 @@
  * Operation is the result, or OperationError when it failed), a google.longrunning.Operation until
  * `done` (then its `response`). A non-2xx answer raises HttpError with Google's error body, which
  * the workflow's `except` sees exactly as a deployed connector failure.
+ *
+ * Each call, polls included, carries an access token for the workflow's service account (the
+ * identity Workflows calls Google APIs with, https://cloud.google.com/workflows/docs/authentication),
+ * so the local Google Cloud checks that account's roles; a workflow without one calls as the
+ * project owner.
  */
 import { WorkflowError, type ConnectorHandler, type Value, type ValueMap } from '../workflows/index.js';
+import type { Caller } from '../workflows/runtime/deps.js';
 import { CONNECTORS, pathParams, type ConnectorSpec } from './table.js';
 
 export interface ConnectorOptions {
@@ -13,6 +19,8 @@ export interface ConnectorOptions {
   baseUrl: () => string;
   /** Pause between polls of a google.longrunning.Operation. */
   pollMs?: number;
+  /** An access token standing for a service account (the emulator mints it). */
+  accessToken?: (serviceAccount: string) => string;
 }
 
 /** Path parameters that are whole resource names (slashes kept), as the APIs' `{name=projects/*\/…}`. */
@@ -26,13 +34,15 @@ interface Prepared {
 }
 
 export function connectorHandler(options: ConnectorOptions): ConnectorHandler {
-  return async (name, args, signal) => {
+  return async (name, args, signal, caller?: Caller) => {
     const spec = CONNECTORS[name];
     if (!spec) throw unsupported(name);
     const call = prepare(name, spec, args, options.baseUrl());
-    const result = await send(call.method, call.url, call.body, signal);
+    const token = caller?.serviceAccount && options.accessToken ? options.accessToken(caller.serviceAccount) : undefined;
+    const send: Send = (method, url, body) => request(method, url, body, signal, token);
+    const result = await send(call.method, call.url, call.body);
     if (call.skipPolling || spec.wait === 'none') return result;
-    return spec.wait === 'compute' ? waitCompute(options.baseUrl(), result as ValueMap, signal) : waitLro(options.baseUrl(), result as ValueMap, options.pollMs ?? 50, signal);
+    return spec.wait === 'compute' ? waitCompute(options.baseUrl(), result as ValueMap, send) : waitLro(options.baseUrl(), result as ValueMap, options.pollMs ?? 50, send);
   };
 }
 
@@ -56,8 +66,11 @@ function prepare(name: string, spec: ConnectorSpec, args: ValueMap, baseUrl: str
   return { method: spec.method, url: `${baseUrl}${path}${qs ? `?${qs}` : ''}`, body: args.body ?? undefined, skipPolling: connectorParams.skip_polling === true };
 }
 
-async function send(method: string, url: string, body: unknown, signal: AbortSignal): Promise<Value> {
-  const res = await fetch(url, { method, signal, headers: { 'content-type': 'application/json', 'x-goog-api-client': 'netreflex-workflows-connector' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+type Send = (method: string, url: string, body?: unknown) => Promise<Value>;
+
+async function request(method: string, url: string, body: unknown, signal: AbortSignal, token: string | undefined): Promise<Value> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-goog-api-client': 'netreflex-workflows-connector', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const res = await fetch(url, { method, signal, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await res.text();
   const parsed = parseJson(text);
   if (!res.ok) throw WorkflowError.http(res.status, parsed, headerMap(res.headers));
@@ -74,11 +87,11 @@ function parseJson(text: string): Value {
 }
 
 /** Compute mutations: `operations.wait` until DONE; a failed operation raises OperationError. */
-async function waitCompute(baseUrl: string, op: ValueMap, signal: AbortSignal): Promise<Value> {
+async function waitCompute(baseUrl: string, op: ValueMap, send: Send): Promise<Value> {
   let current = op;
   while (current.status !== 'DONE') {
     const path = new URL(String(current.selfLink)).pathname.replace(/^.*?\/compute\/v1\//, '/compute/v1/');
-    current = (await send('POST', `${baseUrl}${path}/wait`, undefined, signal)) as ValueMap;
+    current = (await send('POST', `${baseUrl}${path}/wait`)) as ValueMap;
   }
   const errors = ((current.error as ValueMap | undefined)?.errors ?? []) as ValueMap[];
   if (errors.length) {
@@ -88,11 +101,11 @@ async function waitCompute(baseUrl: string, op: ValueMap, signal: AbortSignal): 
 }
 
 /** google.longrunning.Operation: poll `GET /v1/{name}` until done; answer its response. */
-async function waitLro(baseUrl: string, op: ValueMap, pollMs: number, signal: AbortSignal): Promise<Value> {
+async function waitLro(baseUrl: string, op: ValueMap, pollMs: number, send: Send): Promise<Value> {
   let current = op;
   while (current.done !== true) {
     await new Promise((r) => setTimeout(r, pollMs));
-    current = (await send('GET', `${baseUrl}/v1/${String(current.name)}`, undefined, signal)) as ValueMap;
+    current = (await send('GET', `${baseUrl}/v1/${String(current.name)}`)) as ValueMap;
   }
   if (current.error) throw WorkflowError.of('OperationError', `operation ${String(current.name)} failed: ${String((current.error as ValueMap).message ?? '')}`, { operation: current });
   return current.response ?? null;

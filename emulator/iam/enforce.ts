@@ -19,6 +19,8 @@ export interface CheckRecord {
   permission: string;
   resource: string;
   allowed: boolean;
+  /** The role of the binding that allowed it (so a role's unused permissions can be named). */
+  role?: string;
 }
 
 export interface EnforceContext {
@@ -42,8 +44,21 @@ function bearer(req: Request): string | undefined {
   return m ? m[1] : undefined;
 }
 
+/**
+ * A service account's project is the one its email names (`a@p.iam.gserviceaccount.com`, or the
+ * number of `n-compute@developer.gserviceaccount.com`); IAM names the account `projects/-/…`.
+ */
+function accountScoped(resource: string, ctx: EnforceContext): string {
+  const m = /^projects\/-\/serviceAccounts\/(.+)$/.exec(resource);
+  if (!m) return resource;
+  const email = m[1]!;
+  const project = /@([a-z][-a-z0-9]+)\.iam\.gserviceaccount\.com$/.exec(email)?.[1] ?? /^(\d+)-compute@developer\.gserviceaccount\.com$/.exec(email)?.[1];
+  return project ? `projects/${ctx.projectId(project)}/serviceAccounts/${email}` : resource;
+}
+
 /** Service Networking checks the consumer network's project: `network` in the body or the query. */
 function projectScoped(resource: string, req: Request, ctx: EnforceContext): string {
+  if (resource.startsWith('projects/-/serviceAccounts/')) return accountScoped(resource, ctx);
   if (resource.startsWith('projects/')) return resource;
   const network = (req.body as { network?: unknown } | undefined)?.network ?? req.query.get('network');
   const m = typeof network === 'string' ? /projects\/([^/]+)\//.exec(network) : null;
@@ -63,8 +78,8 @@ export function authorize(ctx: EnforceContext, methodId: string, req: Request): 
   for (const { permission, resource: callResource } of needed) {
     const resource = ctx.lookup ? targetOf(permission, callResource, req, ctx.lookup) : callResource;
     const scoped = projectScoped(resource, req, ctx);
-    const { allowed } = ctx.iam.check(principal, permission, scoped, ancestorsOf(scoped, ctx.projectOfBucket, ctx.projectId));
-    ctx.record({ member: principal.member, methodId, permission, resource, allowed });
+    const { allowed, binding } = ctx.iam.check(principal, permission, scoped, ancestorsOf(scoped, ctx.projectOfBucket, ctx.projectId));
+    ctx.record({ member: principal.member, methodId, permission, resource, allowed, ...(binding ? { role: binding.role } : {}) });
     if (!allowed) throw permissionDenied(methodId, permission, resource, principal.member.replace(/^\w+:/, ''));
   }
 }

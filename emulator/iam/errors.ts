@@ -12,6 +12,9 @@
  *   'aiplatform.tensorboards.create' denied on resource '//aiplatform.googleapis.com/projects/p/
  *   locations/l' (or it may not exist).` with a google.rpc.ErrorInfo detail: reason
  *   IAM_PERMISSION_DENIED, domain the service, metadata {permission, resource}.
+ * - Vertex AI asked to run a job as a service account the caller may not act as: 400
+ *   INVALID_ARGUMENT `You do not have permission to act as service_account: <email>. (or it may not
+ *   exist).` (what Vertex answers, googleapis/python-aiplatform#1073).
  * - An unknown or expired token: 401 UNAUTHENTICATED "Request had invalid authentication
  *   credentials. …", reason `authError` on the Authorization header.
  */
@@ -39,6 +42,7 @@ export function permissionDenied(methodId: string, permission: string, resource:
     return new HttpError(403, `${who} does not have ${permission} access to the Google Cloud Storage ${kind}. Permission '${permission}' denied on resource (or it may not exist).`, 'forbidden');
   }
   if (api === 'pubsub') return new HttpError(403, 'User not authorized to perform this action.', 'forbidden');
+  if (api === 'aiplatform' && permission === 'iam.serviceAccounts.actAs') return new HttpError(400, `You do not have permission to act as service_account: ${resource.replace(/^.*\/serviceAccounts\//, '')}. (or it may not exist).`, 'badRequest');
   const domain = SERVICE_DOMAIN[api] ?? `${api}.googleapis.com`;
   return new GoogleError(403, `Permission '${permission}' denied on resource '//${domain}/${resource}' (or it may not exist).`, 'forbidden', [
     { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'IAM_PERMISSION_DENIED', domain, metadata: { permission, resource } },

@@ -29,12 +29,27 @@ type Rule = (req: Request, resource: string) => Requirement[];
 
 const on = (resource: string, ...permissions: string[]): Requirement[] => permissions.map((permission) => ({ permission, resource }));
 
+/** iam.serviceAccounts.actAs on the account a job is to run as, when the request names one. */
+const actAs = (account: unknown): Requirement[] => (typeof account === 'string' && account ? on(`projects/-/serviceAccounts/${account}`, 'iam.serviceAccounts.actAs') : []);
+
 /**
  * Methods whose Google list is empty, or lists alternatives of which one applies.
  * - globalAddresses: an INTERNAL address (the PSA ranges are `addressType: INTERNAL`, purpose
  *   VPC_PEERING) needs createInternal/deleteInternal, an external one create/delete
  *   (https://cloud.google.com/compute/docs/access/iam: "compute.globalAddresses.createInternal —
  *   reserve an internal global address").
+ * - A request that references another resource needs that resource's `use` permission on it
+ *   (targets.ts names where): a route to a VM compute.instances.use, to an internal passthrough load
+ *   balancer compute.forwardingRules.use, a global address in a network compute.networks.use.
+ *   Google's per-method lists name only the permissions on the method's own resource for these
+ *   (routes.insert: routes.create, networks.updatePolicy), but `use` is how Compute Engine guards
+ *   a reference to a resource from another one (https://cloud.google.com/compute/docs/access/iam;
+ *   forwardingRules.insert lists networks.use and subnetworks.use, and roles/compute.networkAdmin,
+ *   the predefined role for routes and addresses, holds instances.use, forwardingRules.use and
+ *   networks.use for exactly these references). Where the lists are silent the local Google Cloud
+ *   takes the stricter reading, so a role without them fails here before it can fail in production.
+ *   A route's delete needs compute.routes.delete only (Google lists networks.updatePolicy for
+ *   firewalls.delete, not for routes.delete).
  * - Service Networking connections: the REST reference names no permission; creating or changing a
  *   private connection is servicenetworking.services.addPeering, the peering permission of
  *   roles/servicenetworking.networksAdmin and roles/compute.networkAdmin, the roles
@@ -50,19 +65,35 @@ const on = (resource: string, ...permissions: string[]): Requirement[] => permis
  *   (`instanceTemplate`, `versions`) makes it build VMs the caller has not built before, and keeps
  *   the rest of Google's list (instances.create, instances.setMetadata, disks.create,
  *   images.useReadOnly, subnetworks.use; data/methods.json), as setInstanceTemplate and update do.
+ * - Vertex AI pipelineJobs.create / customJobs.create naming a `serviceAccount` (the job runs as it)
+ *   also need iam.serviceAccounts.actAs on that account: "the principal that creates the pipeline
+ *   run needs the iam.serviceAccounts.actAs permission on the service account" (Service Account
+ *   User role; https://cloud.google.com/vertex-ai/docs/pipelines/configure-project#service-account,
+ *   https://cloud.google.com/vertex-ai/docs/general/custom-service-account). The account's project is
+ *   the one its email names (`projects/-/…`, resolved in enforce.ts).
  * - Cloud Storage: storage.objects.getIamPolicy / buckets.getIamPolicy only for `projection=full`
  *   (the ACLs are part of the answer), storage.objects.setIamPolicy only when the patch sets `acl`,
  *   storage.objects.delete on insert only to overwrite an existing object
  *   (https://cloud.google.com/storage/docs/access-control/iam-json).
  */
 const RULES: Record<string, Rule> = {
-  'compute.globalAddresses.insert': (r, res) => on(res, (r.body as { addressType?: string } | undefined)?.addressType === 'INTERNAL' ? 'compute.globalAddresses.createInternal' : 'compute.globalAddresses.create'),
+  'compute.globalAddresses.insert': (r, res) => {
+    const body = (r.body ?? {}) as { addressType?: string; network?: unknown };
+    return on(res, body.addressType === 'INTERNAL' ? 'compute.globalAddresses.createInternal' : 'compute.globalAddresses.create', ...(typeof body.network === 'string' && body.network ? ['compute.networks.use'] : []));
+  },
+  'compute.routes.insert': (r, res) => {
+    const body = (r.body ?? {}) as { nextHopInstance?: unknown; nextHopIlb?: unknown };
+    const uses = [...(typeof body.nextHopInstance === 'string' && body.nextHopInstance ? ['compute.instances.use'] : []), ...(typeof body.nextHopIlb === 'string' && /\/forwardingRules\//.test(body.nextHopIlb) ? ['compute.forwardingRules.use'] : [])];
+    return on(res, ...METHODS['compute.routes.insert']!, ...uses);
+  },
   'servicenetworking.services.connections.create': (_r, res) => on(res, 'servicenetworking.services.addPeering'),
   'servicenetworking.services.connections.patch': (_r, res) => on(res, 'servicenetworking.services.addPeering'),
   'compute.regionInstanceGroupManagers.patch': (r, res) => {
     const body = (r.body ?? {}) as { instanceTemplate?: unknown; versions?: unknown };
     return body.instanceTemplate !== undefined || body.versions !== undefined ? on(res, ...METHODS['compute.regionInstanceGroupManagers.patch']!) : on(res, 'compute.instanceGroupManagers.get', 'compute.instanceGroupManagers.update');
   },
+  'aiplatform.pipelineJobs.create': (r, res) => [...on(res, 'aiplatform.pipelineJobs.create'), ...actAs((r.body as { serviceAccount?: unknown } | undefined)?.serviceAccount)],
+  'aiplatform.customJobs.create': (r, res) => [...on(res, 'aiplatform.customJobs.create'), ...actAs((r.body as { jobSpec?: { serviceAccount?: unknown } } | undefined)?.jobSpec?.serviceAccount)],
   'storage.objects.get': (r, res) => on(res, 'storage.objects.get', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : [])),
   'storage.objects.list': (r, res) => on(res, 'storage.objects.list', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : [])),
   'storage.buckets.get': (r, res) => on(res, 'storage.buckets.get', ...(r.query.get('projection') === 'full' ? ['storage.buckets.getIamPolicy'] : [])),

@@ -3,8 +3,9 @@
  * the resource the call acts on: inserting a route or patching a firewall rule needs
  * compute.networks.updatePolicy on the network ("Required 'compute.networks.updatePolicy'
  * permission for 'projects/p/global/networks/default'", the error a firewall insert without it
- * meets), a route to a VM needs compute.instances.use on that VM, an address reserved in a network
- * compute.networks.use on the network. So a condition on resource.name sees the network or the VM
+ * meets), a route to a VM needs compute.instances.use on that VM (to a load balancer
+ * compute.forwardingRules.use on its forwarding rule), an address reserved in a network
+ * compute.networks.use on the network (permissions.ts says when these apply). So a condition on resource.name sees the network or the VM
  * there, as in Google. Every other permission stays on the call's resource.
  */
 import { computePath, type Resource } from '../store.js';
@@ -17,10 +18,11 @@ const FIELDS: Record<string, string[]> = {
   networks: ['network'],
   instances: ['nextHopInstance'],
   subnetworks: ['subnetwork'],
+  forwardingRules: ['nextHopIlb'],
 };
 
 export function targetOf(permission: string, resource: string, req: Request, lookup: Lookup): string {
-  const m = /^compute\.(networks|instances|subnetworks)\.(use|updatePolicy)$/.exec(permission);
+  const m = /^compute\.(networks|instances|subnetworks|forwardingRules)\.(use|updatePolicy)$/.exec(permission);
   if (!m) return resource;
   const collection = m[1]!;
   if (new RegExp(`/${collection}/[^/]+$`).test(resource)) return resource;

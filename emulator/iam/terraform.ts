@@ -153,6 +153,11 @@ function resourceOf(type: string, body: Record<string, Json>, str: (v: Json | un
   }
 }
 
+/** The value of one expression of `m` (`local.pipeline_service_account`), as the reader follows it. */
+export function terraformValue(m: TfModule, expr: string, overrides: Record<string, Json> = {}): Json | undefined {
+  return new Evaluator(m, overrides).traversal(expr, {}, expr);
+}
+
 export async function loadTerraformIam(overrides: Record<string, Json> = {}, dir?: string): Promise<TerraformIam> {
   return terraformIam(await loadModule(dir), overrides);
 }

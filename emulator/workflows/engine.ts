@@ -21,6 +21,8 @@ export interface WorkflowResource {
   revisionId: string;
   sourceContents: string;
   userEnvVars: Record<string, string>;
+  /** `projects/{project}/serviceAccounts/{email}` or the email: the identity executions run as. */
+  serviceAccount?: string;
   createTime: string;
   updateTime: string;
   revisionCreateTime: string;
@@ -75,7 +77,7 @@ export class WorkflowsEngine {
   }
 
   /** Creates or updates a workflow; throws WorkflowSyntaxError listing every problem of `source`. */
-  deployWorkflow(name: string, source: string, userEnvVars: Record<string, string> = {}): WorkflowResource {
+  deployWorkflow(name: string, source: string, userEnvVars: Record<string, string> = {}, serviceAccount?: string): WorkflowResource {
     parseWorkflowName(name);
     const def = parseWorkflow(source);
     const previous = this.workflows.get(name);
@@ -87,6 +89,7 @@ export class WorkflowsEngine {
       revisionId: `${String(revision).padStart(6, '0')}-${createHash('sha256').update(source).digest('hex').slice(0, 3)}`,
       sourceContents: source,
       userEnvVars: { ...userEnvVars },
+      ...(serviceAccount ? { serviceAccount } : {}),
       createTime: previous?.resource.createTime ?? now,
       updateTime: now,
       revisionCreateTime: now,
@@ -126,7 +129,7 @@ export class WorkflowsEngine {
     const abort = new AbortController();
     const history = new History(this.clock);
     const env = this.environment(deployed.resource, id);
-    const done = runWorkflow(deployed.def, argument, { ...this.deps, env, signal: abort.signal, history, clock: this.clock }).then((o) => this.settle(execution, o));
+    const done = runWorkflow(deployed.def, argument, { ...this.deps, ...this.asCaller(deployed.resource), env, signal: abort.signal, history, clock: this.clock }).then((o) => this.settle(execution, o));
     this.executions.set(execution.name, { execution, abort, history, done });
     return execution;
   }
@@ -165,6 +168,25 @@ export class WorkflowsEngine {
     if (outcome.state === 'SUCCEEDED') execution.result = toJson(outcome.result);
     if (outcome.error) execution.error = outcome.error;
     return execution;
+  }
+
+  /**
+   * The run's connector and HTTP calls as the workflow's service account: Workflows makes every
+   * connector call, and every `http.*` call with `auth`, with that account's credentials
+   * (workflows.proto `Workflow.service_account`: "This service account represents the identity of
+   * the workflow and determines what permissions the workflow has"; format
+   * `projects/{project}/serviceAccounts/{account}` or the account). Without one Google runs it as
+   * the project's Compute Engine default account; the local engine, which has no such account's
+   * roles, then calls as the project owner (no token).
+   */
+  private asCaller(resource: WorkflowResource): Pick<RunDeps, 'connector' | 'http'> {
+    const serviceAccount = resource.serviceAccount?.replace(/^projects\/[^/]+\/serviceAccounts\//, '');
+    if (!serviceAccount) return {};
+    const { connector, http } = this.deps;
+    return {
+      ...(connector ? { connector: (name, args, signal) => connector(name, args, signal, { serviceAccount }) } : {}),
+      ...(http ? { http: (request) => http({ ...request, serviceAccount }) } : {}),
+    };
   }
 
   /** What `sys.get_env` sees: the built-in GOOGLE_CLOUD_* variables plus the workflow's own. */

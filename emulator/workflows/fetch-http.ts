@@ -1,8 +1,10 @@
 /**
  * `http.*` calls of locally run workflows, sent with fetch: to the local functions (URLs come from
- * the workflow's env vars or arguments, as deployed) or anywhere else. `auth: {type: OIDC}` adds
- * an `Authorization: Bearer` header with an unsigned local token naming the audience — enough for
- * a function that logs or checks its presence; nothing local verifies signatures.
+ * the workflow's env vars or arguments, as deployed) or anywhere else. With `auth`, Workflows sends
+ * a token of the workflow's service account (https://cloud.google.com/workflows/docs/authentication):
+ * `OAuth2` an access token (here one the emulator minted for the account, so a call to a Google
+ * API is checked against its roles), `OIDC` an ID token for the audience (here unsigned, with the
+ * account's `email` and `sub` claims — nothing local verifies signatures).
  *
  * `HttpFaults` makes a callee misbehave on demand (the next N calls to a URL prefix answer 503),
  * so tests prove the workflow's retry policy, not only the function's happy path.
@@ -38,12 +40,12 @@ export class HttpFaults {
   }
 }
 
-export function fetchHttp(faults: HttpFaults): HttpHandler {
+export function fetchHttp(faults: HttpFaults, accessToken?: (serviceAccount: string) => string): HttpHandler {
   return async (request) => {
     const injected = faults.take(request);
     if (injected) return injected;
     const headers: Record<string, string> = { ...request.headers };
-    if (request.auth) headers.authorization = `Bearer ${localToken(request)}`;
+    if (request.auth) headers.authorization = `Bearer ${request.auth.type === 'OAuth2' && request.serviceAccount && accessToken ? accessToken(request.serviceAccount) : localToken(request)}`;
     let body: string | undefined;
     if (request.body !== undefined && request.body !== null) {
       body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
@@ -56,11 +58,12 @@ export function fetchHttp(faults: HttpFaults): HttpHandler {
   };
 }
 
-/** An unsigned JWT-shaped token: the claims a deployed OIDC token would carry, for local logs. */
+/** An unsigned JWT-shaped token: the claims a deployed OIDC token of the workflow's account would carry. */
 function localToken(request: HttpRequest): string {
   const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const audience = request.auth?.audience ?? request.url.split('?')[0];
-  return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ iss: 'https://accounts.google.com', aud: audience, sub: 'netreflex-local-workflow', type: request.auth?.type })}.`;
+  const who = request.serviceAccount ? { sub: request.serviceAccount, email: request.serviceAccount, email_verified: true } : { sub: 'netreflex-local-workflow' };
+  return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ iss: 'https://accounts.google.com', aud: audience, ...who, type: request.auth?.type })}.`;
 }
 
 /** Response headers as a plain map (DOM lib typings lack Headers iteration). */

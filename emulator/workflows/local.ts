@@ -18,6 +18,8 @@ export interface LocalWorkflowsOptions {
   /** Wall-clock share of every workflow wait (1 = real time; tests use ~0.001). */
   timeScale?: number;
   log?: (entry: LogEntry & { execution?: string }) => void;
+  /** An access token for a workflow's service account, for its connector and OAuth2 `http.*` calls. */
+  accessToken?: (serviceAccount: string) => string;
 }
 
 export class LocalWorkflows {
@@ -32,8 +34,8 @@ export class LocalWorkflows {
     this.engine = new WorkflowsEngine({
       clock: this.clock,
       projectNumber: options.projectNumber,
-      http: fetchHttp(this.httpFaults),
-      connector: connectorHandler({ baseUrl: options.baseUrl }),
+      http: fetchHttp(this.httpFaults, options.accessToken),
+      connector: connectorHandler({ baseUrl: options.baseUrl, ...(options.accessToken ? { accessToken: options.accessToken } : {}) }),
       log: (entry) => {
         this.logs.push(entry);
         options.log?.(entry);

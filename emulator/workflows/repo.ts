@@ -24,12 +24,12 @@ export function repoWorkflows(dir = DIR): Map<string, string> {
  * values, mirroring workflows.tf's user_env_vars (a missing function's URL stays unset, and the
  * workflow step that needs it says so).
  */
-export function localWorkflowEnv(functionUrls: ReadonlyMap<string, string>): Record<string, string> {
+export function localWorkflowEnv(functionUrls: ReadonlyMap<string, string>, identity: LocalWorkflowIdentity = {}): Record<string, string> {
   const env: Record<string, string> = {
     NETREFLEX_NETWORK: `projects/${SAMPLE.projectNumber}/global/networks/${SAMPLE.vpcA.network}`,
     NETREFLEX_SECURITY_POLICY: SAMPLE.armor.policy,
     NETREFLEX_EGRESS_IPS: SAMPLE.cloudNat.ip,
-    NETREFLEX_SERVICE_ACCOUNT: `vertex-pipelines@${SAMPLE.project}.iam.gserviceaccount.com`,
+    NETREFLEX_SERVICE_ACCOUNT: identity.pipelineServiceAccount ?? `${SAMPLE.projectNumber}-compute@developer.gserviceaccount.com`,
     NETREFLEX_REPLY_TOPIC: PIPELINE_REPLY_TOPIC,
     NETREFLEX_PIPELINE_ROOT: SAMPLE.pipelineRoot,
   };
@@ -40,10 +40,19 @@ export function localWorkflowEnv(functionUrls: ReadonlyMap<string, string>): Rec
   return env;
 }
 
+/** Who the workflow runs as, and whom its pipeline jobs run as (workflows.tf, main.tf). */
+export interface LocalWorkflowIdentity {
+  /** The workflow's service account (google_workflows_workflow.service_account). */
+  serviceAccount?: string;
+  /** NETREFLEX_SERVICE_ACCOUNT (local.pipeline_service_account; the Compute Engine default account unless set). */
+  pipelineServiceAccount?: string;
+}
+
 /** Deploys every repo workflow under the sample project and region; answers their names. */
-export function deployRepoWorkflows(workflows: LocalWorkflows, functionUrls: ReadonlyMap<string, string>, extraEnv: Record<string, string> = {}): string[] {
-  const env = { ...localWorkflowEnv(functionUrls), ...extraEnv };
-  return [...repoWorkflows()].map(([id, source]) => workflows.engine.deployWorkflow(`projects/${SAMPLE.project}/locations/${SAMPLE.region}/workflows/${id}`, source, env).name);
+export function deployRepoWorkflows(workflows: LocalWorkflows, functionUrls: ReadonlyMap<string, string>, extraEnv: Record<string, string> = {}, identity: LocalWorkflowIdentity = {}): string[] {
+  const env = { ...localWorkflowEnv(functionUrls, identity), ...extraEnv };
+  const serviceAccount = identity.serviceAccount ? `projects/${SAMPLE.project}/serviceAccounts/${identity.serviceAccount}` : undefined;
+  return [...repoWorkflows()].map(([id, source]) => workflows.engine.deployWorkflow(`projects/${SAMPLE.project}/locations/${SAMPLE.region}/workflows/${id}`, source, env, serviceAccount).name);
 }
 
 /** Topics a team publishes pipeline run requests to, and reads the answers from. */
@@ -52,12 +61,12 @@ export const PIPELINE_REPLY_TOPIC = 'netreflex-pipeline-replies';
 
 /**
  * Stack start-up for Workflows: deploys the repo's workflows pointed at the running functions and
- * creates the pipeline request/reply topics and the request claims' bucket, as Terraform does for
- * a real project.
+ * running as the service account Terraform gives them, and creates the pipeline request/reply
+ * topics and the request claims' bucket, as Terraform does for a real project.
  */
-export function prepareLocalWorkflows(emulator: Emulator, functions: ReadonlyMap<string, { url: string }>): string[] {
+export function prepareLocalWorkflows(emulator: Emulator, functions: ReadonlyMap<string, { url: string }>, identity: LocalWorkflowIdentity = {}): string[] {
   emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${PIPELINE_REQUEST_TOPIC}`);
   emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${PIPELINE_REPLY_TOPIC}`);
   if (!emulator.storage.listBuckets(SAMPLE.project).some((b) => b.name === SAMPLE.requestBucket)) emulator.storage.createBucket(SAMPLE.project, { name: SAMPLE.requestBucket, location: SAMPLE.region, versioning: { enabled: false } });
-  return deployRepoWorkflows(emulator.workflows, new Map([...functions].map(([target, f]) => [target, f.url])));
+  return deployRepoWorkflows(emulator.workflows, new Map([...functions].map(([target, f]) => [target, f.url])), {}, identity);
 }

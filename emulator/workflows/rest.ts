@@ -148,9 +148,11 @@ function decodeToken(token: string): number {
   return Number(m[1]);
 }
 
+const SERVICE_ACCOUNT = /^(?:projects\/[^/]+\/serviceAccounts\/)?[^/\s@]+@[^/\s@]+$/;
+
 /** Deploys from a Workflow body; a syntax problem is a 400 listing every problem with its line. */
 function deploy(engine: WorkflowsEngine, r: Request, how: 'create' | 'patch'): Record<string, unknown> {
-  const body = (r.body ?? {}) as { sourceContents?: unknown; userEnvVars?: unknown };
+  const body = (r.body ?? {}) as { sourceContents?: unknown; userEnvVars?: unknown; serviceAccount?: unknown };
   const id = how === 'create' ? r.query.get('workflowId') : r.params.workflow;
   if (!id) throw badRequest("'workflowId' is required: POST …/workflows?workflowId=my-workflow");
   const name = `${parentOf(r)}/workflows/${id}`;
@@ -159,8 +161,11 @@ function deploy(engine: WorkflowsEngine, r: Request, how: 'create' | 'patch'): R
   const source = typeof body.sourceContents === 'string' ? body.sourceContents : previous?.sourceContents;
   if (source === undefined) throw badRequest("'sourceContents' is required: the workflow's YAML or JSON");
   const env = (body.userEnvVars ?? previous?.userEnvVars ?? {}) as Record<string, string>;
+  const serviceAccount = body.serviceAccount ?? previous?.serviceAccount;
+  // workflows.proto Workflow.service_account: `projects/{project}/serviceAccounts/{account}` or `{account}`.
+  if (serviceAccount !== undefined && (typeof serviceAccount !== 'string' || !SERVICE_ACCOUNT.test(serviceAccount))) throw badRequest(`Invalid value at 'workflow.service_account': give projects/{project}/serviceAccounts/{email} or the email (got ${JSON.stringify(serviceAccount)})`);
   try {
-    const resource = engine.deployWorkflow(name, source, env);
+    const resource = engine.deployWorkflow(name, source, env, serviceAccount);
     return doneOperation(parentOf(r), how, name, { '@type': 'type.googleapis.com/google.cloud.workflows.v1.Workflow', ...workflowResource(resource) });
   } catch (err) {
     if (err instanceof WorkflowSyntaxError) throw badRequest(err.message);

@@ -4,9 +4,8 @@
  * metadata server), and a role missing a permission fails the function as production would.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sampleIam, startStack, type Stack } from '../../emulator/stack.js';
+import { sampleIam, startStack, type Stack, type StackIam } from '../../emulator/stack.js';
 import { SAMPLE } from '../../emulator/topology.js';
-import type { TerraformIam } from '../../emulator/iam/terraform.js';
 
 const SA = `serviceAccount:netreflex-nat-routes-sync@${SAMPLE.project}.iam.gserviceaccount.com`;
 let stack: Stack | undefined;
@@ -16,7 +15,7 @@ afterEach(async () => {
   stack = undefined;
 });
 
-async function sync(iam?: TerraformIam): Promise<{ status: number; body: { status: string; reasons: string[] } }> {
+async function sync(iam?: StackIam): Promise<{ status: number; body: { status: string; reasons: string[] } }> {
   stack = await startStack({ functions: ['natRoutesSync'], tickMs: 0, ...(iam ? { iam } : {}), emulator: { settings: { operationLatencyMs: 5, instanceStepMs: 10 } } });
   const res = await fetch(stack.functions.get('natRoutesSync')!.url, { method: 'POST' });
   return { status: res.status, body: (await res.json()) as { status: string; reasons: string[] } };

@@ -22,6 +22,8 @@ export interface HttpRequest {
   /** Seconds, when the step set `timeout`. */
   timeout?: number;
   signal: AbortSignal;
+  /** The service account the workflow runs as (its `auth` token stands for it), when it has one. */
+  serviceAccount?: string;
 }
 
 export interface HttpResponse {
@@ -40,7 +42,15 @@ export type HttpHandler = (request: HttpRequest) => Promise<HttpResponse>;
  * WorkflowError (e.g. `WorkflowError.http(404, body)`), or an error with a numeric HTTP `code`,
  * to fail the step.
  */
-export type ConnectorHandler = (name: string, args: ValueMap, signal: AbortSignal) => Promise<unknown>;
+export type ConnectorHandler = (name: string, args: ValueMap, signal: AbortSignal, caller?: Caller) => Promise<unknown>;
+
+/**
+ * Who a connector call stands for: the workflow's service account, whose identity Workflows uses
+ * for every connector call (https://cloud.google.com/workflows/docs/authentication), when it has one.
+ */
+export interface Caller {
+  serviceAccount?: string;
+}
 
 export interface LogEntry {
   time: string;
