@@ -96,8 +96,8 @@ attr() {
   printf '%s' "$2"
 }
 
-is_ipv4() { printf '%s' "$1" | grep -Eq '^([0-9]{1,3}\.){3}[0-9]{1,3}$'; }
-is_cidr() { printf '%s' "$1" | grep -Eq '^([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$'; }
+is_ipv4() { [[ $1 =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]]; }
+is_cidr() { [[ $1 =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$ ]]; }
 
 ip_to_int() {
   local a b c d
@@ -174,11 +174,14 @@ apply_base() {
 }
 
 # reconcile_routes DESIRED — return routes via subnet A for DESIRED (one CIDR per line).
+# Membership is tested with here-strings, never `printf … | grep -q`: grep -q exits at the first
+# match, the printf still writing the rest gets SIGPIPE, and under pipefail the test reads as "not
+# listed" — the watcher then deleted a wanted return route (a health-check range) now and then.
 reconcile_routes() {
   local desired="$1" ours range
   ours="$(ip route show proto "$ROUTE_PROTO" | awk '{ print $1 }')"
   for range in $desired; do
-    if printf '%s\n' "$ours" | grep -qxF "$range"; then continue; fi
+    if grep -qxF "$range" <<<"$ours"; then continue; fi
     if [ -n "$(ip route show exact "$range")" ]; then
       log "route to $range exists and was not added by netreflex; leaving it alone"
       continue
@@ -190,7 +193,7 @@ reconcile_routes() {
     fi
   done
   for range in $ours; do
-    if printf '%s\n' "$desired" | grep -qxF "$range"; then continue; fi
+    if grep -qxF "$range" <<<"$desired"; then continue; fi
     if ip route del "$range" proto "$ROUTE_PROTO"; then
       log "return route removed: $range (no longer listed)"
     else

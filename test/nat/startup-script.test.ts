@@ -203,4 +203,19 @@ describe.concurrent('nat-startup.sh', () => {
     expect(code).toBe(1);
     expect(output).toMatch(/unknown argument --bogus/);
   });
+
+  // The script runs under pipefail: a pipeline into `grep -q` (which exits at the first match) fails
+  // with SIGPIPE whenever the writer is not done yet, so membership read "not listed" and the watcher
+  // deleted a wanted return route now and then. The first case shows the hazard deterministically
+  // (more than a pipe buffer of input); the second holds the script to here-strings.
+  it('a pipeline into grep -q under pipefail fails on a match, which is why the script uses none', async () => {
+    const child = spawn('bash', ['-c', 'set -o pipefail; big="$(seq 1 30000)"; printf "%s\\n" "$big" | grep -qxF 1']);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).not.toBe(0);
+    const { readFile } = await import('node:fs/promises');
+    const script = await readFile(SCRIPT, 'utf8');
+    expect(script).toMatch(/^set -euo pipefail$/m);
+    const pipedIntoEarlyExit = script.split('\n').filter((l) => !l.trimStart().startsWith('#') && /\|\s*(grep\s+-\w*q|head)\b/.test(l));
+    expect(pipedIntoEarlyExit).toEqual([]);
+  });
 });
