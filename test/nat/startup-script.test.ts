@@ -56,7 +56,8 @@ function run(ctx: TestContext, host: FakeHost, url: string, args: string[], env:
   return { done, kill: () => child.kill('SIGKILL') };
 }
 
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 8000): Promise<void> {
+// Generous: the script's boot is ~20 process spawns, which take seconds on a loaded 2-core machine.
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 25_000): Promise<void> {
   const until = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
@@ -82,7 +83,7 @@ const BOOT_CALLS = [
 ];
 
 // Each test has its own metadata server, fake commands and routes table, so they run side by side.
-describe.concurrent('nat-startup.sh', () => {
+describe.concurrent('nat-startup.sh', { timeout: 60_000 }, () => {
   it('boots the sample topology, then follows a metadata change: adds the new range, removes the old', async (ctx) => {
     const { metadata, url, host } = await setup(ctx, { [RANGES]: '10.98.0.0/21' });
     const script = run(ctx, host, url, ['--watch', '--max-changes', '1']);
