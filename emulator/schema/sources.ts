@@ -4,6 +4,7 @@
  * official clients ship (compiled and cached); Service Networking and the Cloud Storage JSON API,
  * which ship no protos here, from compact schemas written from their REST references.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiSchema } from './compact.js';
 import { cached, NODE_MODULES, packageVersion } from './cache.js';
@@ -15,32 +16,26 @@ import { STEP_ENTRIES } from './step-entries.js';
 const protos = (pkg: string) => join(NODE_MODULES, pkg, 'build', 'protos');
 const GAX_PROTOS = protos('google-gax');
 
+/** The proto files of `pkg` under `dir` whose names match, sorted (part of the cache key). */
+function protoFiles(pkg: string, dir: string, name: RegExp): string[] {
+  return readdirSync(join(protos(pkg), dir)).filter((f) => name.test(f)).sort().map((f) => `${dir}/${f}`);
+}
+
 const PROTO_SOURCES: { pkg: string; src: Omit<ProtoSource, 'includeDirs' | 'source'> }[] = [
   {
     pkg: '@google-cloud/compute',
     src: { api: 'compute', style: 'compute', files: ['google/cloud/compute/v1/compute.proto'], services: ['google.cloud.compute.v1.*'], methodIdPrefix: 'compute', computeComments: true },
   },
   {
-    // /compute/beta/: only the services the emulator serves there (the MIG and instance methods whose
-    // audit logs Google names beta.compute.*), to keep the start cheap; add one here to serve it.
+    // /compute/beta/: every v1beta service, so a method the emulator starts serving there is covered
+    // without a change here (the compiled form is cached, so the size costs a start ~20 ms, not a compile).
     pkg: '@google-cloud/compute',
-    src: {
-      api: 'compute-beta',
-      style: 'compute',
-      files: ['google/cloud/compute/v1beta/compute.proto'],
-      services: ['RegionInstanceGroupManagers', 'Instances', 'InstanceTemplates', 'GlobalOperations', 'RegionOperations', 'ZoneOperations'].map((s) => `google.cloud.compute.v1beta.${s}`),
-      methodIdPrefix: 'compute',
-      computeComments: true,
-    },
+    src: { api: 'compute-beta', style: 'compute', files: ['google/cloud/compute/v1beta/compute.proto'], services: ['google.cloud.compute.v1beta.*'], methodIdPrefix: 'compute', computeComments: true },
   },
   {
+    // Every Vertex AI v1 service (each `*_service.proto` the client ships), for the same reason.
     pkg: '@google-cloud/aiplatform',
-    src: {
-      api: 'aiplatform',
-      style: 'oneplatform',
-      files: ['google/cloud/aiplatform/v1/pipeline_service.proto', 'google/cloud/aiplatform/v1/job_service.proto'],
-      services: ['google.cloud.aiplatform.v1.PipelineService', 'google.cloud.aiplatform.v1.JobService'],
-    },
+    src: { api: 'aiplatform', style: 'oneplatform', files: protoFiles('@google-cloud/aiplatform', 'google/cloud/aiplatform/v1', /_service\.proto$/), services: ['google.cloud.aiplatform.v1.*'] },
   },
   {
     pkg: '@google-cloud/workflows',
