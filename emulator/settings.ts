@@ -6,6 +6,12 @@ export interface Settings {
   instanceStepMs: number;
   /** How long after an instance stops or turns unhealthy the MIG autoheals it (0 = never). */
   autohealDelayMs: number;
+  /**
+   * Real milliseconds one second of a health check's timing lasts when a load balancer probes its
+   * backends (`checkIntervalSec`, thresholds: compute/lb-health.ts); 0 = the load balancer sees
+   * each VM's state at once. Takes effect when the emulator starts.
+   */
+  healthCheckSecondMs: number;
   /** Longest time `operations.wait` blocks before answering with a still-running operation. */
   waitTimeoutMs: number;
   /** Time between two states of a Vertex AI pipeline job (QUEUED → PENDING → RUNNING, CANCELLING → CANCELLED). */
@@ -27,6 +33,7 @@ export const DEFAULT_SETTINGS: Settings = {
   operationLatencyMs: 50,
   instanceStepMs: 100,
   autohealDelayMs: 0,
+  healthCheckSecondMs: 0,
   waitTimeoutMs: 10_000,
   pipelineStepMs: 100,
   pipelineRunMs: 2_000,

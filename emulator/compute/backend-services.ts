@@ -11,8 +11,12 @@
  * until the share of healthy primaries falls below `failoverPolicy.failoverRatio` (0: until none
  * is healthy), then the healthy failover backends; `dropTrafficIfUnhealthy` drops instead of the
  * last resort (compute.proto `message BackendServiceFailoverPolicy`). A VM is healthy for the load
- * balancer when it is RUNNING, its MIG is not deleting or abandoning it (it leaves the group), and
- * the MIG's health verdict for it is HEALTHY (the local cloud's single health truth, migs.ts).
+ * balancer when its health check's probes say so (lb-health.ts: a probe passes when the VM is
+ * RUNNING and the MIG's health verdict for it is HEALTHY, the local cloud's single health truth,
+ * migs.ts); a VM the MIG is deleting, abandoning or recreating (until its new VM exists) has
+ * left the group: "The load balancer doesn't send new connections to the removed VM", and a MIG
+ * removes one by "resize(), deleteInstances(), recreateInstances(), or abandonInstances()"
+ * (https://cloud.google.com/load-balancing/docs/enabling-connection-draining).
  *
  * Request rules (compute.proto `message BackendService` / `message Backend`): "at most one health
  * check can be specified for each backend service"; "backend services with instance group ...
@@ -34,6 +38,7 @@ import { getNetwork, networkRef } from './networks.js';
 import { getResource, startInsert } from './resources.js';
 import { resolveHealthCheck } from './health-checks.js';
 import type { Migs } from './migs.js';
+import { lbHealthOf, type ProbeTarget } from './lb-health.js';
 import { lastSegment, requireObject } from './validate.js';
 
 const PROTOCOLS = ['TCP', 'UDP', 'UNSPECIFIED'] as const;
@@ -83,24 +88,39 @@ function migOfGroup(ctx: ComputeContext, groupUrl: string): { project: string; r
   return mig ? { project, region, name: mig.name } : undefined;
 }
 
-/** The group's VMs with the load balancer's health verdict (module comment). */
-export function groupMembers(ctx: ComputeContext, migs: Migs, groupUrl: string): BackendMember[] {
+/**
+ * The group's VMs, each with whether it would answer a probe now (RUNNING and HEALTHY for its MIG).
+ * A member the MIG is taking down (DELETING, ABANDONING, or DRAINING: the delete half of a
+ * recreate, migs.ts) is no longer in the group (module comment).
+ */
+function groupTargets(ctx: ComputeContext, migs: Migs, groupUrl: string): (ProbeTarget & { ipAddress?: string })[] {
   const ref = migOfGroup(ctx, groupUrl);
   if (!ref) return [];
   return migs
     .list(ref)
-    .filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING')
+    .filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING' && m.health !== 'DRAINING')
     .flatMap((m) => {
       const inst = ctx.store.get(zoneCol(ref.project, m.zone, 'instances'), m.name);
       if (!inst) return [];
       const nic0 = (inst.networkInterfaces as { networkIP?: string }[] | undefined)?.[0];
-      return [{ instance: String(inst.selfLink), healthy: inst.status === 'RUNNING' && m.health === 'HEALTHY', ...(nic0?.networkIP ? { ipAddress: nic0.networkIP } : {}) }];
+      return [{ instance: String(inst.selfLink), id: String(inst.id), answers: inst.status === 'RUNNING' && m.health === 'HEALTHY', ...(nic0?.networkIP ? { ipAddress: nic0.networkIP } : {}) }];
     });
+}
+
+/** The load balancer's prober for this local cloud (lb-health.ts): probes every backend group of every service. */
+export function lbHealth(ctx: ComputeContext, migs: Migs) {
+  return lbHealthOf(ctx, (service) => ((service.backends as { group: string }[] | undefined) ?? []).flatMap((b) => groupTargets(ctx, migs, b.group)));
+}
+
+/** A backend group's VMs with the load balancer's health verdict (probed, lb-health.ts). */
+export function groupMembers(ctx: ComputeContext, migs: Migs, service: Resource, groupUrl: string): BackendMember[] {
+  const prober = lbHealth(ctx, migs);
+  return groupTargets(ctx, migs, groupUrl).map(({ answers, id, ...m }) => ({ ...m, healthy: prober.healthy(service, { instance: m.instance, id, answers }) }));
 }
 
 /** The groups of a backend service with their members, as `activeBackends` takes them. */
 export function backendGroups(ctx: ComputeContext, migs: Migs, service: Resource): BackendGroupView[] {
-  return ((service.backends as { group: string; failover?: boolean }[] | undefined) ?? []).map((b) => ({ group: b.group, failover: b.failover === true, members: groupMembers(ctx, migs, b.group) }));
+  return ((service.backends as { group: string; failover?: boolean }[] | undefined) ?? []).map((b) => ({ group: b.group, failover: b.failover === true, members: groupMembers(ctx, migs, service, b.group) }));
 }
 
 const oneOf = <T extends string>(value: unknown, allowed: readonly T[], field: string, fallback: T): T => {
@@ -176,12 +196,13 @@ function getHealth(ctx: ComputeContext, migs: Migs, project: string, region: str
   const group = requireObject(body, 'resourceGroupReferenceResource').group;
   const backend = ((bs.backends as { group: string }[] | undefined) ?? []).find((b) => typeof group === 'string' && computePath(b.group) === computePath(group));
   if (!backend) throw badRequest(`Invalid value for field 'resourceGroupReference.group': '${String(group ?? '')}'. The group is not a backend of backend service '${name}'.`);
-  const members = groupMembers(ctx, migs, backend.group);
+  const members = groupMembers(ctx, migs, bs, backend.group);
   return { kind: 'compute#backendServiceGroupHealth', healthStatus: members.map((m) => ({ instance: m.instance, ...(m.ipAddress ? { ipAddress: m.ipAddress } : {}), healthState: m.healthy ? 'HEALTHY' : 'UNHEALTHY' })) };
 }
 
 /** `projects/{project}/regions/{region}/backendServices`: list, get, insert, delete, getHealth. */
 export function registerBackendServices(router: Router, ctx: ComputeContext, migs: Migs): void {
+  lbHealth(ctx, migs).start();
   const base = '/compute/v1/projects/{project}/regions/{region}/backendServices';
   router.on('GET', base, 'compute.regionBackendServices.list', (r) => {
     const col = regionCol(r.params.project!, r.params.region!, 'backendServices');

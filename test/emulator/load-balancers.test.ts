@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { activeBackends, backendGroups, getBackendService } from '../../emulator/compute/backend-services.js';
+import { activeBackends, backendGroups, getBackendService, lbHealth } from '../../emulator/compute/backend-services.js';
 import { SAMPLE } from '../../emulator/topology.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 
@@ -142,5 +142,78 @@ describe('routes with a load balancer as next hop', () => {
     await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'ilb-none', nextHopIlb: `regions/${REGION}/forwardingRules/nope` }) }), 400, /nextHopIlb.*not found/);
     await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'ilb-ip-none', nextHopIlb: '10.95.9.9' }) }), 400, /nextHopIlb.*No internal passthrough forwarding rule/);
     await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'ilb-other-net', network: 'global/networks/vpc-b', nextHopIlb: ILB }) }), 400, /not the route's network 'vpc-b'/);
+  });
+});
+
+describe('the health check probes: the load balancer learns of a dead VM only after unhealthyThreshold failed probes', () => {
+  /** An emulator whose probe timer never fires during the test: the test runs the probe seconds itself. */
+  async function probed() {
+    const e = await startEmulator({ natInstances: ['nat-p1', 'nat-p2'], settings: { operationLatencyMs: 5, instanceStepMs: 5, healthCheckSecondMs: 3_600_000 } });
+    const service = getBackendService(e.compute, PROJECT, REGION, SAMPLE.nat.ilb);
+    const pool = () => activeBackends(backendGroups(e.compute, e.migs, service)).instances.map((u) => u.split('/').pop()).sort();
+    const seconds = (n: number) => {
+      for (let i = 0; i < n; i++) lbHealth(e.compute, e.migs).tickSecond();
+    };
+    return { e, pool, seconds };
+  }
+
+  it('a VM whose probes fail stays in the pool for 2 intervals, leaves at the 3rd failed probe, and returns after 2 good ones (nat.tf: every 10 s, 3 down, 2 up)', async () => {
+    const { e, pool, seconds } = await probed();
+    try {
+      expect(pool()).toEqual(['nat-p1', 'nat-p2']);
+      e.migs.setHealth(MIG, 'nat-p1', 'UNHEALTHY');
+      seconds(29);
+      expect(pool()).toEqual(['nat-p1', 'nat-p2']);
+      seconds(1);
+      expect(pool()).toEqual(['nat-p2']);
+      e.migs.setHealth(MIG, 'nat-p1', 'HEALTHY');
+      seconds(19);
+      expect(pool()).toEqual(['nat-p2']);
+      seconds(1);
+      expect(pool()).toEqual(['nat-p1', 'nat-p2']);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('a VM back before the threshold never left; a new VM waits for its good probes; a VM the MIG deletes leaves at once', async () => {
+    const { e, pool, seconds } = await probed();
+    try {
+      e.migs.setHealth(MIG, 'nat-p1', 'UNHEALTHY');
+      seconds(20);
+      e.migs.setHealth(MIG, 'nat-p1', 'HEALTHY');
+      seconds(40);
+      expect(pool()).toEqual(['nat-p1', 'nat-p2']);
+      e.migs.resize(MIG, 3);
+      await waitFor('the third VM healthy for its MIG', async () => e.migs.list(MIG).length === 3 && e.migs.list(MIG).every((m) => m.health === 'HEALTHY' && m.currentAction === 'NONE'));
+      const third = e.migs.list(MIG).map((m) => m.name).find((n) => !['nat-p1', 'nat-p2'].includes(n))!;
+      expect(pool()).toEqual(['nat-p1', 'nat-p2']);
+      seconds(20);
+      expect(pool()).toEqual(['nat-p1', 'nat-p2', third].sort());
+      e.migs.resize(MIG, 2);
+      expect(pool()).toHaveLength(2);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('on its own timer: a stopped VM is still HEALTHY for getHealth until at least 2 probe intervals have passed', async () => {
+    const scale = 20; // one health-check second = 20 ms: 10 s interval = 200 ms
+    const e = await startEmulator({ natInstances: ['nat-t1', 'nat-t2'], settings: { operationLatencyMs: 5, instanceStepMs: 5, healthCheckSecondMs: scale } });
+    const cc = computeClients(e.port);
+    const state = async () => {
+      const [res] = await cc.backendServices.getHealth({ project: PROJECT, region: REGION, backendService: SAMPLE.nat.ilb, resourceGroupReferenceResource: { group: GROUP } });
+      return Object.fromEntries((res.healthStatus ?? []).map((h) => [h.instance!.split('/').pop()!, h.healthState]));
+    };
+    try {
+      const zone = e.migs.list(MIG).find((m) => m.name === 'nat-t1')!.zone;
+      const stopped = Date.now();
+      await cc.wait(await cc.instances.stop({ project: PROJECT, zone, instance: 'nat-t1' }));
+      await waitFor('nat-t1 unhealthy for the load balancer', async () => (await state())['nat-t1'] === 'UNHEALTHY', 20_000, 10);
+      expect(Date.now() - stopped).toBeGreaterThanOrEqual(2 * 10 * scale);
+      expect((await state())['nat-t2']).toBe('HEALTHY');
+    } finally {
+      await e.close();
+    }
   });
 });

@@ -5,7 +5,8 @@
  *
  * - egress continuity: at each route mutation, while an eligible NAT instance exists (RUNNING,
  *   MIG action NONE, HEALTHY where a health check exists — the emulator's own view), no
- *   destination that had a route to an eligible instance just before loses it. A destination
+ *   destination that had a route to an eligible instance just before loses it (a route to the
+ *   internal load balancer counts when its active pool holds an eligible instance). A destination
  *   already uncovered is not the mutation's fault: the MIG took the instance away (recreate,
  *   autoheal, resize) or the setup is still converging; the scenario's final state checks that.
  * - ownership: a route or Cloud Armor rule netreflex inserts, changes or deletes carries the
@@ -24,6 +25,7 @@
 import type { Emulator } from '../../emulator/server.js';
 import type { Mutation, Resource } from '../../emulator/store.js';
 import { SAMPLE } from '../../emulator/topology.js';
+import { ilbTargets } from '../../emulator/compute/egress.js';
 import { aggregate, isSubset, subtract, toCidrs, union, type RangeSet } from '../../shared/net/cidr.js';
 import { ruleRanges, type SecurityPolicyRule } from '../../shared/plan/allowlist-rules.js';
 
@@ -125,8 +127,10 @@ export function watchInvariants(emu: Emulator, options: InvariantOptions = {}): 
     return new Set(ok.map((i) => path(i.instance)));
   };
 
+  /** A load balancer next hop carries traffic to an eligible VM when its active pool holds one (emulator/compute/egress.ts). */
+  const viaIlb = (r: Resource, eligible: Set<string>) => ilbTargets(emu.compute, emu.migs, project, r).some((i) => eligible.has(path(i)));
   const covered = (routes: readonly Resource[], dest: string, eligible: Set<string>) =>
-    routes.some((r) => r.destRange === dest && !(r.tags as string[] | undefined)?.length && path(String(r.network)) === network && (typeof r.nextHopIlb === 'string' || (typeof r.nextHopInstance === 'string' && eligible.has(path(r.nextHopInstance)))));
+    routes.some((r) => r.destRange === dest && !(r.tags as string[] | undefined)?.length && path(String(r.network)) === network && ((typeof r.nextHopIlb === 'string' && viaIlb(r, eligible)) || (typeof r.nextHopInstance === 'string' && eligible.has(path(r.nextHopInstance)))));
 
   const checkEgress = (m: Mutation, actor: Actor) => {
     const eligible = eligibleInstances();
