@@ -4,8 +4,12 @@
  * `npm start`; against a real project every variable comes from the shell, as the functions'.
  */
 import { sampleEnv } from '../emulator/stack.js';
+import { SAMPLE } from '../emulator/topology.js';
 
 export function cliEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
   const host = env.NETREFLEX_EMULATOR_HOST;
-  return host ? { ...sampleEnv(host), ...env } : { ...env };
+  if (!host) return { ...env };
+  // `npm start -- --route-mode ilb`: the sample's load balancer is the next hop (nat.tf's ilb_name).
+  const ilb = env.NETREFLEX_ROUTE_MODE === 'ilb' ? { NETREFLEX_ILB_FORWARDING_RULE: SAMPLE.nat.ilb } : {};
+  return { ...sampleEnv(host), ...ilb, ...env };
 }

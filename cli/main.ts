@@ -128,7 +128,8 @@ program
   .option('--operation-latency-ms <ms>', 'how long Compute operations run', int('--operation-latency-ms'), 300)
   .option('--instance-step-ms <ms>', 'time between MIG instance lifecycle steps', int('--instance-step-ms'), 1500)
   .option('--autoheal-seconds <s>', 'MIG autoheal delay after an instance stops (0 = off)', int('--autoheal-seconds'), 120)
-  .action(async (options: { port: number; tickSeconds: number; operationLatencyMs: number; instanceStepMs: number; autohealSeconds: number }) => {
+  .option('--route-mode <mode>', 'natRoutes\' NETREFLEX_ROUTE_MODE: instance (routes to each NAT VM) or ilb (routes to the internal load balancer nat-ilb)', process.env.NETREFLEX_ROUTE_MODE ?? 'instance')
+  .action(async (options: { port: number; tickSeconds: number; operationLatencyMs: number; instanceStepMs: number; autohealSeconds: number; routeMode: string }) => {
     const { up } = await import('./up.js');
     await up(options);
   });

@@ -14,6 +14,7 @@ import { FUNCTION_TARGETS, startStack, type FunctionDeath, type Stack } from '..
 import { SAMPLE } from '../emulator/topology.js';
 import { FunctionStartError } from '../emulator/functions-host.js';
 import { ConfigError } from '../shared/errors.js';
+import { ROUTE_MODES } from '../shared/config/nat-routes.js';
 
 export interface UpOptions {
   port: number;
@@ -21,6 +22,8 @@ export interface UpOptions {
   operationLatencyMs: number;
   instanceStepMs: number;
   autohealSeconds: number;
+  /** natRoutes' NETREFLEX_ROUTE_MODE for the whole stack. */
+  routeMode: string;
 }
 
 const SEVERITY_WIDTH = 8;
@@ -79,13 +82,16 @@ function banner(stack: Stack, opts: UpOptions): string {
     `  PSA ${SAMPLE.psa.address} ${SAMPLE.psa.range} peered as ${SAMPLE.psa.peering}`,
     `  NAT MIG ${SAMPLE.nat.mig}: ${nat.join(', ')}`,
     `  destinations ${SAMPLE.destinations.join(', ')}`,
+    opts.routeMode === 'ilb'
+      ? `  route mode ilb: one route per destination to the internal load balancer ${SAMPLE.nat.ilb} (${SAMPLE.nat.ilbIp}), health-checked at nat.tf's timing`
+      : `  route mode instance: routes to each NAT VM (--route-mode ilb for the load balancer)`,
     '',
     'functions (Functions Framework):',
     ...fns,
     `safety-net tick: every ${opts.tickSeconds} s on projects/${SAMPLE.project}/topics/netreflex-tick`,
     '',
     'Try it (another terminal):',
-    `  export NETREFLEX_EMULATOR_HOST=${host}`,
+    `  export NETREFLEX_EMULATOR_HOST=${host}${opts.routeMode === 'ilb' ? ' NETREFLEX_ROUTE_MODE=ilb' : ''}`,
     '  npx netreflex plan routes                      # routes, NAT VMs, export state',
     '  npx tsx examples/recreate-nat-instance.ts     # recreate a NAT VM with the official client',
     '  npx netreflex plan routes                      # routes followed it: no changes',
@@ -103,6 +109,8 @@ function banner(stack: Stack, opts: UpOptions): string {
 
 export async function up(opts: UpOptions): Promise<void> {
   if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535 - PUBSUB_OFFSET) throw new ConfigError(`NETREFLEX_PORT / --port must be a TCP port from 1 to ${65535 - PUBSUB_OFFSET} (netreflex up also takes the next ${FUNCTION_TARGETS.length} and +${PUBSUB_OFFSET}), got ${opts.port}`);
+  if (!(ROUTE_MODES as readonly string[]).includes(opts.routeMode)) throw new ConfigError(`NETREFLEX_ROUTE_MODE / --route-mode must be one of ${ROUTE_MODES.join(', ')}, got '${opts.routeMode}'`);
+  const ilb = opts.routeMode === 'ilb';
   const parent = process.ppid;
   let stack: Stack;
   try {
@@ -110,8 +118,9 @@ export async function up(opts: UpOptions): Promise<void> {
       port: opts.port,
       functionsPort: opts.port + 1,
       tickMs: opts.tickSeconds * 1000,
-      emulator: { pubsubPort: opts.port + PUBSUB_OFFSET, settings: { operationLatencyMs: opts.operationLatencyMs, instanceStepMs: opts.instanceStepMs, autohealDelayMs: opts.autohealSeconds * 1000 } },
-      env: { NETREFLEX_SETTLE_POLL_MS: '1000' },
+      // The load balancer probes at the health check's own timing (nat.tf: every 10 s, 3 failures to go down), as Google does.
+      emulator: { pubsubPort: opts.port + PUBSUB_OFFSET, settings: { operationLatencyMs: opts.operationLatencyMs, instanceStepMs: opts.instanceStepMs, autohealDelayMs: opts.autohealSeconds * 1000, healthCheckSecondMs: 1000 } },
+      env: { NETREFLEX_SETTLE_POLL_MS: '1000', ...(ilb ? { NETREFLEX_ROUTE_MODE: 'ilb', NETREFLEX_ILB_FORWARDING_RULE: SAMPLE.nat.ilb } : {}) },
       onLine: printLine,
     });
   } catch (err) {

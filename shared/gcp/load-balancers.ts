@@ -31,6 +31,9 @@ export interface BackendHealth {
 export const getForwardingRule = (t: Transport, project: string, region: string, name: string) =>
   t.request<ForwardingRule>({ service: 'compute', method: 'GET', path: `/compute/v1/projects/${project}/regions/${region}/forwardingRules/${name}` });
 
+/** A forwarding rule by URL (as a route names it in `nextHopIlb`). */
+export const getForwardingRuleByUrl = (t: Transport, url: string) => t.request<ForwardingRule>({ service: 'compute', method: 'GET', path: `/compute/v1/${resourcePath(url)}` });
+
 /** A regional backend service by URL (as a forwarding rule names it). */
 export const getBackendServiceByUrl = (t: Transport, url: string) => t.request<BackendService>({ service: 'compute', method: 'GET', path: `/compute/v1/${resourcePath(url)}` });
 

@@ -15,6 +15,7 @@ import { isEligible } from '../plan/routes.js';
 import { natInstanceOf } from '../nat-routes/observe.js';
 import type { Link, LinkState, StatusConfig } from './types.js';
 import { broken, ok, unknown, unreadableLink, type LinkHead } from './link.js';
+import { judgeIlb, type IlbVerdict } from './ilb-hops.js';
 
 const onNetwork = (url: string | undefined, network: string) => url !== undefined && (url === network || url.endsWith(`/networks/${network}`));
 
@@ -81,7 +82,11 @@ export function describeInstance(mi: ManagedInstance): string {
 interface HopVerdict {
   state: LinkState;
   why: string;
+  /** What to do, when it differs from the routes' usual fix (a load balancer's). */
+  fix?: string;
 }
+
+const REBUILD_FIX = 'netreflex apply routes rebuilds them on the healthy NAT VMs (natRoutes does it on the next event or tick; check its logs if it does not)';
 
 /**
  * `instances` undefined means the NAT VMs could not be read: a route to a NAT VM is then unknown,
@@ -94,25 +99,35 @@ export async function routesLink(t: Transport, cfg: StatusConfig, instances: Man
   } catch (err) {
     return unreadableLink(ROUTES, 'the routes (routes.list)', ['compute.routes.list'], err, cfg);
   }
+  // ilb mode: a route to the load balancer is as good as the load balancer's backends (ilb-hops.ts).
+  const ilbHops = [...new Set(routes.filter((r) => cfg.destinations.includes(r.destRange) && !r.tags?.length && r.nextHopIlb).map((r) => r.nextHopIlb!))];
+  const ilbs = new Map(await Promise.all(ilbHops.map(async (hop) => [hop, await judgeIlb(t, cfg, hop)] as const)));
   const details: string[] = [];
-  const verdicts = cfg.destinations.flatMap((dest) => judgeDestination(dest, routes.filter((r) => r.destRange === dest), instances, details));
+  const verdicts = cfg.destinations.flatMap((dest) => judgeDestination(dest, routes.filter((r) => r.destRange === dest), instances, ilbs, details));
+  details.push(...[...ilbs.values()].flatMap((v) => v.details));
+  const fixes = (state: LinkState, fallback: string) => [...new Set(verdicts.filter((v) => v.state === state).map((v) => v.fix ?? fallback))].join('; ');
   const bad = verdicts.filter((v) => v.state === 'broken').map((v) => v.why);
-  if (bad.length) return broken(ROUTES, bad.join('; '), 'netreflex apply routes rebuilds them on the healthy NAT VMs (natRoutes does it on the next event or tick; check its logs if it does not)', details);
-  const blind = verdicts.filter((v) => v.state === 'unknown').map((v) => v.why);
-  if (blind.length) return unknown(ROUTES, `routes exist, but ${blind.length} next hop(s) could not be judged: the NAT VMs could not be read`, 'make "NAT VMs" readable first (see its fix)', details);
-  return ok(ROUTES, 'every destination has a route and every next hop is healthy', details);
+  if (bad.length) return broken(ROUTES, [...new Set(bad)].join('; '), fixes('broken', REBUILD_FIX), details);
+  const blind = verdicts.filter((v) => v.state === 'unknown');
+  if (blind.length) {
+    const hops = blind.filter((v) => !v.fix).length;
+    const why = [...(hops ? [`routes exist, but ${hops} next hop(s) could not be judged: the NAT VMs could not be read`] : []), ...new Set(blind.filter((v) => v.fix).map((v) => v.why))];
+    return unknown(ROUTES, why.join('; '), fixes('unknown', 'make "NAT VMs" readable first (see its fix)'), details);
+  }
+  const lbs = [...ilbs.values()].map((v) => v.why);
+  return ok(ROUTES, lbs.length ? `every destination has a route; ${lbs.join('; ')}` : 'every destination has a route and every next hop is healthy', details);
 }
 
-function judgeDestination(dest: string, routes: Route[], instances: ManagedInstance[] | undefined, details: string[]): HopVerdict[] {
+function judgeDestination(dest: string, routes: Route[], instances: ManagedInstance[] | undefined, ilbs: ReadonlyMap<string, IlbVerdict>, details: string[]): HopVerdict[] {
   const usable = routes.filter((r) => !r.tags?.length);
   if (!usable.length) {
     details.push(`${dest}: no untagged route${routes.length ? ` (${routes.length} tagged, never exported)` : ''}`);
     return [{ state: 'broken', why: `no exportable route to ${dest}` }];
   }
   return usable.map((r) => {
-    const verdict = judgeHop(r, instances);
+    const verdict = judgeHop(r, instances, ilbs);
     details.push(`${dest} → ${hopName(r)} (${r.name}): ${verdict.state === 'ok' ? 'ok' : verdict.why}`);
-    return verdict.state === 'ok' ? verdict : { state: verdict.state, why: `${dest} → ${hopName(r)}: ${verdict.why}` };
+    return verdict.state === 'ok' ? verdict : { ...verdict, why: verdict.fix ? verdict.why : `${dest} → ${hopName(r)}: ${verdict.why}` };
   });
 }
 
@@ -121,8 +136,10 @@ function hopName(r: Route): string {
   return hop.split('/').pop() ?? hop;
 }
 
-function judgeHop(r: Route, instances: ManagedInstance[] | undefined): HopVerdict {
+function judgeHop(r: Route, instances: ManagedInstance[] | undefined, ilbs: ReadonlyMap<string, IlbVerdict>): HopVerdict {
   const warned = r.warnings?.length ? ` (route warnings: ${r.warnings.map((w) => w.code).join(', ')})` : '';
+  const lb = r.nextHopIlb ? ilbs.get(r.nextHopIlb) : undefined;
+  if (lb && lb.state !== 'ok') return { state: lb.state, why: lb.why, ...(lb.fix ? { fix: lb.fix } : {}) };
   const name = r.nextHopInstance?.split('/').pop();
   const mi = name ? instances?.find((i) => i.instance === r.nextHopInstance || i.instance.split('/').pop() === name) : undefined;
   if (r.nextHopInstance && instances && !mi) return { state: 'broken', why: `next hop is not a NAT MIG instance (deleted or foreign)${warned}` };
