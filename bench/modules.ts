@@ -11,6 +11,8 @@
  * - (d) allowlist-planning: planning time at 100k entries vs cidr-tools on the same input
  * - (e) range-allocation: range allocation time on a crowded address plan
  * - (f) peering-concurrency: 5 peeringRanges preparations at once vs one after another, same run
+ * - (g) egress-blackout: after a NAT VM dies, how long new flows can still reach it — instance mode (event-driven) vs ilb mode
+ * - (h) route-flapping: route mutations per minute and time without a route under anti-phase health flapping, damped vs undamped
  */
 import type { BenchModule } from './types.js';
 import { coldStartBench } from './cold-start.js';
@@ -20,5 +22,7 @@ import { allowlistAppliedBench } from './allowlist-applied.js';
 import { allowlistInForceBench } from './allowlist-in-force.js';
 import { rangeAllocationBench } from './ranges.js';
 import { peeringConcurrencyBench } from './peering-concurrency.js';
+import { egressBlackoutBench } from './egress-blackout.js';
+import { routeFlappingBench } from './route-flapping.js';
 
-export const BENCHES: BenchModule[] = [coldStartBench, routeConvergenceBench, allowlistBench, allowlistAppliedBench, allowlistInForceBench, rangeAllocationBench, peeringConcurrencyBench];
+export const BENCHES: BenchModule[] = [coldStartBench, routeConvergenceBench, allowlistBench, allowlistAppliedBench, allowlistInForceBench, rangeAllocationBench, peeringConcurrencyBench, egressBlackoutBench, routeFlappingBench];
