@@ -54,6 +54,28 @@ describe('terraform-bootstrap on the real tree', () => {
 });
 
 describe('each check catches a planted mistake', () => {
+  it('ilbModeWired: the backend service on another health check, a TCP-only forwarding rule, natRoutesSync without the rule name', async () => {
+    const problems = await planted(CHECKS.ilbModeWired, (m) => {
+      resource(m, 'nat.tf', 'google_compute_region_backend_service', 'nat').health_checks = ['${google_compute_health_check.other.id}'];
+      resource(m, 'nat.tf', 'google_compute_forwarding_rule', 'nat').ip_protocol = 'TCP';
+      ((functionsLocal(m).natRoutesSync as JsonObject).env as JsonObject).NETREFLEX_ILB_FORWARDING_RULE = '';
+    });
+    expect(problems).toEqual([
+      expect.stringContaining("health_checks must be the NAT MIG's autohealing health check"),
+      expect.stringContaining('ip_protocol L3_DEFAULT with all_ports = true'),
+      expect.stringContaining('functions.tf natRoutesSync: NETREFLEX_ILB_FORWARDING_RULE must be google_compute_forwarding_rule.nat[0].name'),
+    ]);
+  });
+
+  it('ilbModeWired: a load balancer created in both modes, and one that is gone', async () => {
+    expect(await planted(CHECKS.ilbModeWired, (m) => void (resource(m, 'nat.tf', 'google_compute_forwarding_rule', 'nat').count = 1))).toEqual([expect.stringContaining('google_compute_forwarding_rule.nat: count must be var.route_mode == "ilb" ? 1 : 0')]);
+    const gone = await planted(CHECKS.ilbModeWired, (m) => {
+      const r = file(m, 'nat.tf').json.resource as JsonObject;
+      delete r.google_compute_region_backend_service;
+    });
+    expect(gone).toEqual([expect.stringContaining('no google_compute_region_backend_service.nat')]);
+  });
+
   it('referencesResolve: a misspelt variable', async () => {
     const problems = await planted(CHECKS.referencesResolve, (m) => {
       resource(m, 'network.tf', 'google_compute_subnetwork', 'subnet_a').region = '${var.regoin}';

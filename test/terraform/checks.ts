@@ -349,8 +349,55 @@ export const workflowEnvSet: Check = (m, ctx) => {
   return problems;
 };
 
+/**
+ * route_mode = "ilb" is wired end to end (nat.tf, functions.tf): the backend service and the
+ * forwarding rule exist exactly in ilb mode; the backend service is an internal passthrough one
+ * (INTERNAL, protocol UNSPECIFIED: every protocol the NAT VMs forward) over the NAT MIG's instance
+ * group, health-checked by the MIG's own autohealing check (one health truth); the forwarding rule
+ * is INTERNAL, L3_DEFAULT on all ports, on VPC A, in front of that service; natRoutes and
+ * natRoutesSync get NETREFLEX_ROUTE_MODE = var.route_mode and that rule's name as
+ * NETREFLEX_ILB_FORWARDING_RULE in ilb mode. Google: a route's next hop ILB must be an internal
+ * passthrough forwarding rule (https://cloud.google.com/load-balancing/docs/internal/ilb-next-hop-overview).
+ */
+export const ilbModeWired: Check = (m) => {
+  const problems: string[] = [];
+  const body = (type: string) => blocks(m, 'resource').find((b) => b.type === type && b.name === 'nat')?.body;
+  const bs = body('google_compute_region_backend_service');
+  const fr = body('google_compute_forwarding_rule');
+  const mig = blocks(m, 'resource').find((b) => b.type === 'google_compute_region_instance_group_manager' && b.name === 'nat')?.body;
+  const ilbOnly = (v: Json | undefined) => typeof v === 'string' && /var\.route_mode\s*==\s*"ilb"\s*\?\s*1\s*:\s*0/.test(v);
+  const first = (v: Json | undefined) => (Array.isArray(v) ? v[0] : v);
+  if (!bs) problems.push('nat.tf: no google_compute_region_backend_service.nat: route_mode = "ilb" needs the load balancer\'s backend service');
+  if (!fr) problems.push('nat.tf: no google_compute_forwarding_rule.nat: route_mode = "ilb" needs the forwarding rule natRoutes routes to');
+  if (bs) {
+    if (!ilbOnly(bs.count)) problems.push('google_compute_region_backend_service.nat: count must be var.route_mode == "ilb" ? 1 : 0 (created in ilb mode only)');
+    if (bs.load_balancing_scheme !== 'INTERNAL') problems.push(`google_compute_region_backend_service.nat: load_balancing_scheme must be INTERNAL (an internal passthrough load balancer), not ${JSON.stringify(bs.load_balancing_scheme)}`);
+    if (bs.protocol !== 'UNSPECIFIED') problems.push(`google_compute_region_backend_service.nat: protocol must be UNSPECIFIED (the NAT VMs forward every protocol), not ${JSON.stringify(bs.protocol)}`);
+    const healed = sub(mig, 'auto_healing_policies')?.health_check;
+    const hcs = Array.isArray(bs.health_checks) ? bs.health_checks : [];
+    if (hcs.length !== 1 || typeof healed !== 'string' || String(hcs[0]).replace(/\.(id|self_link)\}$/, '') !== healed.replace(/\.(id|self_link)\}$/, '')) problems.push(`google_compute_region_backend_service.nat: health_checks must be the NAT MIG's autohealing health check (${String(healed)}), one truth about a VM's health`);
+    const group = (first(bs.backend) as Record<string, Json> | undefined)?.group;
+    if (group !== '${google_compute_region_instance_group_manager.nat.instance_group}') problems.push(`google_compute_region_backend_service.nat: the backend group must be the NAT MIG's instance group, not ${JSON.stringify(group)}`);
+  }
+  if (fr) {
+    if (!ilbOnly(fr.count)) problems.push('google_compute_forwarding_rule.nat: count must be var.route_mode == "ilb" ? 1 : 0 (created in ilb mode only)');
+    if (fr.load_balancing_scheme !== 'INTERNAL') problems.push(`google_compute_forwarding_rule.nat: load_balancing_scheme must be INTERNAL (only an internal passthrough load balancer can be a route's next hop), not ${JSON.stringify(fr.load_balancing_scheme)}`);
+    if (fr.ip_protocol !== 'L3_DEFAULT' || fr.all_ports !== true) problems.push('google_compute_forwarding_rule.nat: ip_protocol L3_DEFAULT with all_ports = true (the NAT VMs forward every protocol and port)');
+    if (fr.backend_service !== '${google_compute_region_backend_service.nat[0].id}') problems.push(`google_compute_forwarding_rule.nat: backend_service must be google_compute_region_backend_service.nat[0].id, not ${JSON.stringify(fr.backend_service)}`);
+    if (fr.network !== '${google_compute_network.vpc_a.id}') problems.push('google_compute_forwarding_rule.nat: network must be VPC A (a route\'s next hop load balancer is in the route\'s network)');
+  }
+  const fns = locals(m).get('functions')?.value;
+  for (const name of ['natRoutes', 'natRoutesSync']) {
+    const env = isObject(fns) && isObject(fns[name]) && isObject(fns[name].env) ? fns[name].env : undefined;
+    if (!env) continue; // functionsMatchRegistry reports a missing function
+    if (env.NETREFLEX_ROUTE_MODE !== '${var.route_mode}') problems.push(`functions.tf ${name}: NETREFLEX_ROUTE_MODE must be var.route_mode`);
+    if (typeof env.NETREFLEX_ILB_FORWARDING_RULE !== 'string' || !/var\.route_mode\s*==\s*"ilb"\s*\?\s*google_compute_forwarding_rule\.nat\[0\]\.name\s*:\s*""/.test(env.NETREFLEX_ILB_FORWARDING_RULE)) problems.push(`functions.tf ${name}: NETREFLEX_ILB_FORWARDING_RULE must be google_compute_forwarding_rule.nat[0].name in ilb mode ("" otherwise)`);
+  }
+  return problems;
+};
+
 export const CHECKS = {
   referencesResolve, filesExist, functionsMatchRegistry, envMatchesLoader, permissionsMatchCalls, permissionsExist, noPublicPrincipals,
   startupScriptFromFile, variablesWellFormed, outputsWellFormed, readmeTablesMatch, armorLeavesAllowRules,
-  bucketsPrivate, invokersLimited, workflowEnvSet,
+  bucketsPrivate, invokersLimited, workflowEnvSet, ilbModeWired,
 } satisfies Record<string, Check>;
