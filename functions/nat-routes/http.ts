@@ -4,16 +4,18 @@
  * NAT VMs are mid-action), then the peering export read back, answered as the RouteReport JSON.
  *
  * The status code tells Workflows what to do, so `http.default_retry` retries only what a retry
- * can fix: 200 routes in place and exported; 503 a transient API failure (retry); 422 the
- * reconcile ran but the path is not usable (no eligible NAT VM, the peer does not receive the
- * routes, a configuration problem) — a person or the next tick must act; 500 anything else. A
- * reconcile still running when the time budget ends answers 503: calling again joins or repeats it.
+ * can fix — the kernel's one table (shared/reconcile/report.ts): 200 routes in place and exported;
+ * 503 a transient API failure (retry); 422 the reconcile ran but the path is not usable (no
+ * eligible NAT VM, the peer does not receive the routes, a configuration problem, a refused
+ * permission) — a person or the next tick must act; 500 a bug. A reconcile still running when the
+ * time budget ends answers 503: calling again joins or repeats it.
  */
 import { http, type Request, type Response } from '@google-cloud/functions-framework';
 import { loadNatRoutesConfig } from '../../shared/config/nat-routes.js';
-import { NatRoutesService, retryable } from '../../shared/nat-routes/service.js';
+import { NatRoutesService } from '../../shared/nat-routes/service.js';
 import type { RouteReport } from '../../shared/nat-routes/reconcile.js';
-import { ConfigError, SafetyError, errorMessage, isTransient } from '../../shared/errors.js';
+import { errorMessage } from '../../shared/errors.js';
+import { failureOf, httpStatus } from '../../shared/reconcile/report.js';
 import { createLogger } from '../../shared/log.js';
 import { lazyService } from '../runtime.js';
 
@@ -25,11 +27,7 @@ const service = lazyService('natRoutesSync', (env) => {
 
 /** The HTTP status a report answers with (see the module comment); no report yet = still reconciling, 503. */
 export function statusOf(report: RouteReport | undefined): number {
-  if (!report) return 503;
-  if (report.status === 'ok') return 200;
-  if (report.status === 'degraded') return 422;
-  if (report.error) return report.error.transient ? 503 : 422;
-  return retryable(report) ? 503 : 500;
+  return report ? httpStatus(report) : 503;
 }
 
 export async function natRoutesSync(req: Request, res: Response): Promise<void> {
@@ -43,7 +41,8 @@ export async function natRoutesSync(req: Request, res: Response): Promise<void> 
     const report = await routes.sync({ id: String(req.get?.('x-cloud-trace-context') ?? 'natRoutesSync'), why: 'natRoutesSync request' });
     res.status(statusOf(report)).json(report ?? { status: 'failed', reasons: ['the reconcile did not finish within NETREFLEX_SETTLE_TIMEOUT_SECONDS; call again'] });
   } catch (err) {
-    const code = isTransient(err) ? 503 : err instanceof ConfigError || err instanceof SafetyError ? 422 : 500;
+    const error = failureOf(err);
+    const code = httpStatus({ status: 'failed', retry: error.transient, error });
     log.error({ error: errorMessage(err), code }, 'natRoutesSync: reconcile failed');
     res.status(code).json({ status: 'failed', reasons: [errorMessage(err)] });
   }

@@ -52,7 +52,7 @@ export interface NatRoutesConfig extends CommonConfig {
   exportMode: (typeof EXPORT_MODES)[number];
   requireHealthy: boolean;
   resultTopic?: string;
-  /** The most one event may take, from arrival to answer (ReconcileRunner); 0 = one pass, answered when it ends. */
+  /** The most one event may take, from arrival to answer (the reconcile coalescer); 0 = one pass, answered when it ends. */
   settleTimeoutMs: number;
   settlePollMs: number;
   /** Damping (shared/plan/route-holds.ts): eligible this long before an instance gets routes. */

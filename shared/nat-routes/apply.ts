@@ -1,22 +1,34 @@
 /**
- * Applies route changes: inserts (bounded parallelism, each waited on) and deletes, each a result
- * instead of a throw. The order — inserts, a fresh look, then only the deletes that look still
- * finds safe — is reconcile.ts's. A 409 on an insert is success when the route already there is
- * the same route (a duplicate or concurrent event got there first); a 404 on a delete is success
- * for the same reason. A 409 from a route with other content means someone else took the name
- * after the observation: the result says so (`nameTaken`), and the next pass plans around it.
+ * natRoutes' plan as the kernel's phases (shared/reconcile/plan.ts), and the idempotent route calls
+ * its steps make: inserts and hold-marker inserts first (bounded parallelism, each waited on), then
+ * the destructive phase of deletes, then the hold markers that ended. Each delete names what it waits for — a route to a VM Google
+ * no longer has, or one whose destination keeps a route to an eligible VM, waits for nothing; one
+ * the planner deletes only once its replacement is in (`after-inserts`) waits for an insert of the
+ * same destination — so a failed insert holds back exactly the deletes it would have replaced.
+ *
+ * A 409 on an insert is success when the route already there is the same route (a duplicate or
+ * concurrent event got there first); a 404 on a delete is success for the same reason. A 409 from
+ * a route with other content means someone else took the name after the observation: the result
+ * says so (`nameTaken`), and the next pass plans around it.
  */
 import { ApiError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { deleteRoute, getRoute, insertRoute, type Route } from '../gcp/routes.js';
-import { mapLimit, sleep } from '../util/concurrency.js';
-import { timed, type Timed } from '../util/timed.js';
-import { resourcePath, type ObservedRoute, type RouteSpec } from '../plan/routes.js';
+import { sleep } from '../util/concurrency.js';
+import type { Timed } from '../util/timed.js';
+import { resourcePath, type ObservedRoute, type RoutePlan, type RouteSpec } from '../plan/routes.js';
+import { phase, type Plan, type Step } from '../reconcile/plan.js';
+import type { StepResult } from '../reconcile/apply.js';
 
-export interface ChangeResult extends Timed {
-  change: 'insert' | 'delete' | 'hold-insert' | 'hold-delete';
+export type RouteChangeKind = 'insert' | 'delete' | 'hold-insert' | 'hold-delete';
+
+export interface RouteChange {
+  change: RouteChangeKind;
   name: string;
   destRange?: string;
+}
+
+export interface ChangeResult extends Timed, RouteChange {
   /** The insert met a route of other content under its name (taken after the observation). */
   nameTaken?: boolean;
 }
@@ -39,23 +51,12 @@ export interface ApplyBudget {
 
 const waitMs = (b: ApplyBudget) => (b.deadline === undefined ? undefined : Math.max(1, b.deadline - Date.now()));
 
+const NAME_TAKEN = 'nameTaken';
+
 class NameTaken extends ApiError {
   constructor(name: string) {
-    super(409, 'ALREADY_EXISTS', `route ${name} was created meanwhile by someone else, with other content; the next pass uses another name`);
+    super(409, 'ALREADY_EXISTS', `route ${name} was created meanwhile by someone else, with other content; the next pass uses another name`, NAME_TAKEN);
   }
-}
-
-async function result(change: ChangeResult['change'], r: { name: string; destRange?: string }, work: () => Promise<boolean | void>): Promise<ChangeResult> {
-  let nameTaken = false;
-  const outcome = await timed(async () => {
-    try {
-      return await work();
-    } catch (err) {
-      nameTaken = err instanceof NameTaken;
-      throw err;
-    }
-  });
-  return { change, name: r.name, ...(r.destRange ? { destRange: r.destRange } : {}), ...outcome, ...(nameTaken ? { nameTaken } : {}) };
 }
 
 /**
@@ -105,10 +106,35 @@ async function deleteIdempotent(t: Transport, project: string, name: string, bud
   }
 }
 
-export function applyInserts(t: Transport, project: string, inserts: readonly RouteSpec[], budget: ApplyBudget = {}, change: 'insert' | 'hold-insert' = 'insert'): Promise<ChangeResult[]> {
-  return mapLimit(inserts, CONCURRENCY, (r) => result(change, r, () => insertIdempotent(t, project, r, budget)));
+const stepId = (change: RouteChangeKind, name: string) => `${change} ${name}`;
+
+function insertStep(t: Transport, project: string, route: RouteSpec, change: 'insert' | 'hold-insert'): Step<RouteChange> {
+  return { id: stepId(change, route.name), kind: change, detail: { change, name: route.name, destRange: route.destRange }, run: (ctx) => insertIdempotent(t, project, route, ctx) };
 }
 
-export function applyDeletes(t: Transport, project: string, deletes: readonly ObservedRoute[], budget: ApplyBudget = {}, change: 'delete' | 'hold-delete' = 'delete'): Promise<ChangeResult[]> {
-  return mapLimit(deletes, CONCURRENCY, (r) => result(change, r, () => deleteIdempotent(t, project, r.name, budget)));
+function deleteStep(t: Transport, project: string, route: ObservedRoute, change: 'delete' | 'hold-delete', after: readonly string[]): Step<RouteChange> {
+  return { id: stepId(change, route.name), kind: change, after, detail: { change, name: route.name, destRange: route.destRange }, run: (ctx) => deleteIdempotent(t, project, route.name, ctx) };
+}
+
+/**
+ * The route plan as phases: inserts, hold-marker inserts, then the deletes (destructive), each
+ * delete waiting for what its planner verdict says (`safe`).
+ */
+export function routePhases(t: Transport, project: string, plan: RoutePlan): Plan<RouteChange> {
+  const insertsFor = (dest: string) => plan.inserts.filter((r) => r.destRange === dest).map((r) => stepId('insert', r.name));
+  return {
+    phases: [
+      phase('inserts', plan.inserts.map((r) => insertStep(t, project, r, 'insert')), { concurrency: CONCURRENCY }),
+      phase('hold-inserts', plan.holds.inserts.map((r) => insertStep(t, project, r, 'hold-insert')), { concurrency: CONCURRENCY }),
+      phase('deletes', plan.deletes.map((d) => deleteStep(t, project, d, 'delete', d.safe === 'after-inserts' ? insertsFor(d.destRange) : [])), { concurrency: CONCURRENCY, destructive: true }),
+      // Hold markers carry no traffic: removing one ends a timer, it takes nothing away.
+      phase('hold-deletes', plan.holds.deletes.map((h) => deleteStep(t, project, h, 'hold-delete', [])), { concurrency: CONCURRENCY }),
+    ],
+  };
+}
+
+/** A kernel step result as natRoutes reports it. */
+export function changeResult(r: StepResult<RouteChange>): ChangeResult {
+  const { id: _id, kind: _kind, detail, reason, ...outcome } = r;
+  return { ...detail, ...outcome, ...(reason === NAME_TAKEN ? { nameTaken: true } : {}) };
 }

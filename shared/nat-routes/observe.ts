@@ -11,7 +11,7 @@ import { getBackendHealth, getBackendServiceByUrl, getForwardingRule, type Backe
 import type { NatRoutesConfig } from '../config/nat-routes.js';
 import { ApiError, ConfigError } from '../errors.js';
 import { mapLimit } from '../util/concurrency.js';
-import { HOLD_MARKER, isEligible, ownerMarker, planRoutes, resourcePath, type NatInstance, type PlanInput, type RoutePlan } from '../plan/routes.js';
+import { HOLD_MARKER, ownerMarker, resourcePath, type NatInstance } from '../plan/routes.js';
 
 /** The load balancer of ilb mode as observed: what it forwards to and which backends are healthy. */
 export interface IlbView {
@@ -89,35 +89,4 @@ export function natInstanceOf(m: ManagedInstance): NatInstance {
     currentAction: m.currentAction,
     health: m.instanceHealth?.[0]?.detailedHealthState,
   };
-}
-
-export interface Planned {
-  plan: RoutePlan;
-  eligible: NatInstance[];
-}
-
-/** The planner's input from the config and an observation. */
-export function planInput(cfg: NatRoutesConfig, obs: Observed): PlanInput {
-  return {
-    network: networkUrl(cfg),
-    destinations: cfg.destinations,
-    priority: cfg.priority,
-    prefix: cfg.prefix,
-    owner: migPath(cfg),
-    mode: cfg.mode,
-    ilb: ilbUrl(cfg),
-    instances: obs.instances,
-    gone: obs.gone,
-    routes: obs.routes,
-    now: obs.now,
-    holds: { joinMs: cfg.joinHoldMs, unhealthyMs: cfg.unhealthyHoldMs },
-    requireHealthy: cfg.requireHealthy,
-    policy: cfg.policy,
-  };
-}
-
-/** The plan from an observation (pure; the config picks mode, policy and holds). */
-export function planFrom(cfg: NatRoutesConfig, obs: Observed): Planned {
-  const plan = planRoutes(planInput(cfg, obs));
-  return { plan, eligible: obs.instances.filter((i) => isEligible(i, cfg.requireHealthy)) };
 }

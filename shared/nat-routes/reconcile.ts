@@ -1,29 +1,34 @@
 /**
- * One reconcile pass of the NAT routes, as external-dns runs one loop: observe → plan → apply →
- * verify. Events only say "look again"; the state read here is the truth.
+ * natRoutes over the reconcile kernel (shared/reconcile/): observe → plan → apply → verify. Events
+ * only say "look again"; the state read here is the truth.
  *
- * Make-before-break without a wedge: every insert first; then a fresh observation, and only the
- * deletes that fresh plan still wants *and* finds safe — the next hop is gone, or the destination
- * keeps a route to an eligible next hop (the inserts that succeeded included). So a failed insert
- * holds back exactly the deletes it would have replaced, and nothing else; a concurrent or stale
- * run (another event, another function instance) never deletes on an older view of the MIG.
+ * Make-before-break without a wedge: the plan's inserts run first; each delete waits for what it
+ * needs (apply.ts: nothing, or an insert for its destination), so a failed insert holds back
+ * exactly the deletes it would have replaced, and nothing else. Before the deletes the guard looks
+ * once more: if the MIG or the routes moved since the observation so that a delete is no longer
+ * wanted, or no longer safe, it says re-plan, and the pass plans again from that look — a
+ * concurrent or stale run (another event, another function instance) never deletes on an older
+ * view of the MIG.
+ *
+ * Verify: the peering must export custom routes and the peer must receive every destination; when
+ * it does not, the report is `degraded` (422 over HTTP), as is a plan with no eligible NAT VM.
  */
 import type { Transport } from '../gcp/transport.js';
 import type { NatRoutesConfig } from '../config/nat-routes.js';
+import { errorMessage } from '../errors.js';
 import { isEligible, resourcePath, type Blocked, type Conflict, type RoutePlan } from '../plan/routes.js';
-import { observe, planFrom, type Observed } from './observe.js';
-import { applyDeletes, applyInserts, type ApplyBudget, type ChangeResult } from './apply.js';
+import { applyPlan, GO, mayRun, mutationsOf, type Applied, type Guard } from '../reconcile/apply.js';
+import { applyPolicy, type Policy } from '../reconcile/plan.js';
+import { degrade, failureOf, type Envelope } from '../reconcile/report.js';
+import { observe, type Observed } from './observe.js';
+import { planFrom } from './plan.js';
+import { changeResult, routePhases, type ChangeResult, type RouteChange } from './apply.js';
 import { ensureAndVerifyExport, type ExportReport } from './verify.js';
 
 export type RouteStatus = 'ok' | 'degraded' | 'failed';
 
-export interface RouteReport {
+export interface RouteReport extends Envelope<ChangeResult> {
   status: RouteStatus;
-  /** Why the status is not ok, each with what to do. */
-  reasons: string[];
-  /** Worth knowing, not blocking: conflicts left alone, names planned around. */
-  warnings: string[];
-  dryRun: boolean;
   mode: NatRoutesConfig['mode'];
   instances: { name: string; eligible: boolean; state?: string; instanceStatus?: string; currentAction?: string; health?: string }[];
   /** The last pass's plan (names). */
@@ -32,19 +37,13 @@ export interface RouteReport {
   blocked: Blocked[];
   /** ilb mode: the load balancer and what its health check says of each backend. */
   loadBalancer?: { forwardingRule: string; backends: { instance?: string; healthState?: string }[] };
-  /** Every change tried, over all passes. */
-  results: ChangeResult[];
-  /** API calls that changed state, over all passes (no-ops on 409/404 excluded). */
-  mutations: number;
-  /** Look again soon: an instance is mid-action, or a name was taken meanwhile. */
+  /** Look again soon: an instance is mid-action, a name was taken meanwhile, or the guard re-planned. */
   settling: boolean;
   /** When the earliest hold ends (epoch ms), if one is running: the decision may change then. */
   nextLookAt?: number;
   /** Reconcile passes this report covers (more than one while the MIG settles). */
   passes: number;
   export?: ExportReport;
-  /** A pass that threw before it could report: what, and whether a retry can help. */
-  error?: { message: string; transient: boolean };
 }
 
 export interface ReconcileOptions {
@@ -54,6 +53,9 @@ export interface ReconcileOptions {
   /** Epoch ms by which the pass must be done: operation waits stop there. */
   deadline?: number;
 }
+
+/** Plans again from the guard's look at most this often in one pass; then the next pass does. */
+const REPLANS = 2;
 
 const names = (rs: readonly { name: string }[]) => rs.map((r) => r.name);
 
@@ -75,6 +77,7 @@ function newReport(cfg: NatRoutesConfig, observed: Observed, plan: RoutePlan, dr
     blocked: [...plan.blocked],
     results: [],
     mutations: 0,
+    retry: false,
     settling: observed.instances.some((i) => (i.currentAction ?? 'NONE') !== 'NONE'),
     ...(plan.pending.length ? { nextLookAt: Math.min(...plan.pending.map((p) => p.at)) } : {}),
     passes: 1,
@@ -91,37 +94,65 @@ function judgeIlb(report: RouteReport, ilb: NonNullable<Observed['ilb']>): void 
   }
 }
 
-/** One pass: observe, plan, apply (unless a dry run), verify the export. */
+/** One pass: observe, plan, apply under the policy (dry-run applies nothing), verify the export. */
 export async function reconcileRoutes(t: Transport, cfg: NatRoutesConfig, options: ReconcileOptions = {}): Promise<RouteReport> {
-  const dryRun = options.dryRun === true || cfg.policy === 'dry-run';
-  const observed = await observe(t, cfg);
-  const { plan } = planFrom(cfg, observed);
-  const report = newReport(cfg, observed, plan, dryRun);
-  if (!dryRun) await applyPlan(t, cfg, plan, report, { deadline: options.deadline });
+  const policy: Policy = options.dryRun === true ? 'dry-run' : cfg.policy;
+  const dryRun = policy === 'dry-run';
+  let observed = await observe(t, cfg);
+  let plan = planFrom(cfg, observed).plan;
+  let report = newReport(cfg, observed, plan, dryRun);
+  const results: ChangeResult[] = [];
+  for (let pass = 1; !dryRun; pass++) {
+    let fresh: Observed | undefined;
+    const applied = await applyPlan(applyPolicy(routePhases(t, cfg.project, plan), policy), { deadline: options.deadline, guard: deleteGuard(t, cfg, (o) => (fresh = o)) });
+    results.push(...applied.results.map(changeResult));
+    if (applied.stopped?.kind === 'replan' && fresh && pass < REPLANS) {
+      observed = fresh;
+      plan = planFrom(cfg, observed).plan;
+      report = newReport(cfg, observed, plan, dryRun);
+      continue;
+    }
+    recordHeld(report, applied);
+    if (applied.stopped?.kind === 'replan') {
+      report.settling = true;
+      report.warnings.push(`${applied.stopped.why}; the next pass plans the deletes again`);
+    }
+    break;
+  }
+  report.results = results;
+  report.mutations = mutationsOf(results);
+  judgeResults(report);
   if (!options.skipVerify && report.status !== 'failed') await verify(t, cfg, report, dryRun);
   return report;
 }
 
-async function applyPlan(t: Transport, cfg: NatRoutesConfig, plan: RoutePlan, report: RouteReport, budget: ApplyBudget): Promise<void> {
-  report.results.push(...(await applyInserts(t, cfg.project, plan.inserts, budget)), ...(await applyInserts(t, cfg.project, plan.holds.inserts, budget, 'hold-insert')));
-  if (plan.deletes.length || plan.holds.deletes.length) await applySafeDeletes(t, cfg, plan, report, budget);
-  report.mutations = report.results.filter((r) => r.ok && !r.noop).length;
-  judgeResults(report);
+/**
+ * Before the deletes (and the ended hold markers): look again, once per plan. Every delete about to
+ * run must still be one a fresh plan makes, and safe by that plan alone — the inserts of this pass
+ * that the deletes wait for are in place by now, so the fresh plan sees them as kept routes.
+ */
+function deleteGuard(t: Transport, cfg: NatRoutesConfig, seen: (o: Observed) => void): Guard<RouteChange> {
+  let look: Promise<Observed> | undefined;
+  return async ({ phase, step, results }) => {
+    if (step || !phase.steps.some((s) => s.detail.change === 'delete' || s.detail.change === 'hold-delete')) return GO;
+    look ??= observe(t, cfg);
+    const observed = await look;
+    const fresh = planFrom(cfg, observed).plan;
+    const wanted = new Map<string, { safe?: string }>([...fresh.deletes.map((d) => [d.name, d] as const), ...fresh.holds.deletes.map((h) => [h.name, {}] as const)]);
+    const moved = phase.steps.filter((s) => mayRun(s, results) && (!wanted.has(s.detail.name) || wanted.get(s.detail.name)!.safe === 'after-inserts'));
+    if (!moved.length) return GO;
+    seen(observed);
+    return { kind: 'replan', why: `the routes or the MIG changed while inserting: ${moved.map((s) => s.detail.name).join(', ')} no longer safe to delete as planned` };
+  };
 }
 
-/** The deletes a fresh plan, made after the inserts landed, still wants and finds safe. */
-async function applySafeDeletes(t: Transport, cfg: NatRoutesConfig, planned: RoutePlan, report: RouteReport, budget: ApplyBudget): Promise<void> {
-  const fresh = planFrom(cfg, await observe(t, cfg)).plan;
-  const wanted = new Set([...names(planned.deletes), ...names(planned.holds.deletes)]);
-  const deletes = fresh.deletes.filter((d) => wanted.has(d.name) && d.safe !== 'after-inserts');
-  const failedFor = (dest: string) => report.results.filter((r) => r.change === 'insert' && !r.ok && r.destRange === dest);
-  for (const d of planned.deletes) {
-    const stillThere = fresh.keeps.includes(d.name) || fresh.deletes.some((x) => x.name === d.name);
-    if (deletes.some((x) => x.name === d.name) || !stillThere) continue;
-    const failed = failedFor(d.destRange);
-    report.blocked.push({ what: `delete ${d.name}`, by: failed.length ? `its replacement failed: ${failed.map((f) => `${f.name} (${f.error})`).join('; ')}` : `${d.destRange} would be left without a route to an eligible NAT VM`, fix: 'it is deleted by the first sync that finds a route to an eligible NAT VM in place for that destination', permanent: false });
+/** Deletes the runner held back: blocked, each with the failed insert it waited for. */
+function recordHeld(report: RouteReport, applied: Applied<RouteChange>): void {
+  for (const h of applied.held) {
+    if (h.step.detail.change !== 'delete' || applied.stopped?.kind === 'replan') continue;
+    const by = h.failed.length ? `its replacement failed: ${h.failed.map((f) => `${f.detail.name} (${f.error})`).join('; ')}` : `${h.step.detail.destRange} would be left without a route to an eligible NAT VM`;
+    report.blocked.push({ what: `delete ${h.step.detail.name}`, by, fix: 'it is deleted by the first sync that finds a route to an eligible NAT VM in place for that destination', permanent: false });
   }
-  report.results.push(...(await applyDeletes(t, cfg.project, deletes, budget)), ...(await applyDeletes(t, cfg.project, fresh.holds.deletes.filter((h) => wanted.has(h.name)), budget, 'hold-delete')));
 }
 
 /** Transient failures fail the pass (the event is redelivered); permanent ones degrade it with the cause. */
@@ -137,6 +168,7 @@ function judgeResults(report: RouteReport): void {
   for (const r of permanent) degrade(report, `${r.change} ${r.name} was refused: ${r.error}; fix the cause (every sync tries again)`);
   if (transient.length) {
     report.status = 'failed';
+    report.retry = true;
     report.reasons.push(`${transient.length} change(s) failed on transient errors (${transient.map((r) => `${r.change} ${r.name}: ${r.error}`).join('; ')}); the event is failed so it is delivered again`);
   }
 }
@@ -148,12 +180,28 @@ async function verify(t: Transport, cfg: NatRoutesConfig, report: RouteReport, d
   else if (report.export.missing.length && !dryRun) degrade(report, `the peer does not receive: ${report.export.missing.join(', ')}`);
 }
 
-function degrade(report: RouteReport, reason: string): void {
-  if (report.status === 'ok') report.status = 'degraded';
-  if (!report.reasons.includes(reason)) report.reasons.push(reason);
-}
-
 /** A report covering `earlier` and then `next`: the latest state, every change of both. */
 export function mergeReports(earlier: RouteReport, next: RouteReport): RouteReport {
   return { ...next, results: [...earlier.results, ...next.results], mutations: earlier.mutations + next.mutations, passes: earlier.passes + next.passes, warnings: [...new Set([...earlier.warnings, ...next.warnings])] };
+}
+
+/** A report for a pass that threw: failed, and whether a retry can help. */
+export function failedReport(base: Pick<RouteReport, 'mode' | 'dryRun'>, err: unknown): RouteReport {
+  const error = failureOf(err);
+  return {
+    status: 'failed',
+    reasons: [error.transient ? `transient error, the event is delivered again: ${errorMessage(err)}` : errorMessage(err)],
+    warnings: [],
+    ...base,
+    instances: [],
+    plan: { inserts: [], deletes: [], keeps: 0, holds: { inserts: [], deletes: [] } },
+    conflicts: [],
+    blocked: [],
+    results: [],
+    mutations: 0,
+    retry: error.transient,
+    settling: false,
+    passes: 1,
+    error,
+  };
 }

@@ -22,8 +22,8 @@ export type Verdict = { readonly kind: 'go' } | { readonly kind: 'replan' | 'sto
 
 export const GO: Verdict = { kind: 'go' };
 
-/** Asked before each phase (`step` unset) and before each step of a sequential phase. */
-export type Guard<D> = (next: { readonly phase: Phase<D>; readonly step?: Step<D>; readonly applied: number }) => Promise<Verdict> | Verdict;
+/** Asked before each phase (`step` unset) and before each step of a sequential phase, with what ran so far. */
+export type Guard<D> = (next: { readonly phase: Phase<D>; readonly step?: Step<D>; readonly applied: number; readonly results: readonly StepResult<D>[] }) => Promise<Verdict> | Verdict;
 
 export interface StepResult<D = unknown> extends Timed {
   readonly id: string;
@@ -75,7 +75,7 @@ export async function applyPlan<D>(plan: Plan<D>, options: ApplyOptions<D> = {})
   };
   for (const [i, p] of plan.phases.entries()) {
     if (p.steps.length === 0) continue;
-    const verdict = await ask(options.guard, p, undefined, results.length);
+    const verdict = await ask(options.guard, p, undefined, results);
     if (verdict.kind !== 'go') {
       holdRest(i, verdict.why);
       return { results, held, stopped: verdict };
@@ -90,8 +90,14 @@ export async function applyPlan<D>(plan: Plan<D>, options: ApplyOptions<D> = {})
   return { results, held };
 }
 
-const ask = async <D>(guard: Guard<D> | undefined, phase: Phase<D>, step: Step<D> | undefined, applied: number): Promise<Verdict> =>
-  guard ? guard({ phase, ...(step ? { step } : {}), applied }) : GO;
+const ask = async <D>(guard: Guard<D> | undefined, phase: Phase<D>, step: Step<D> | undefined, results: readonly StepResult<D>[]): Promise<Verdict> =>
+  guard ? guard({ phase, ...(step ? { step } : {}), applied: results.length, results: [...results] }) : GO;
+
+/** Whether a step of a destructive phase will run, given what ran before (the rule of `gate`). */
+export function mayRun<D>(step: Step<D>, results: readonly StepResult<D>[]): boolean {
+  if (step.after === undefined) return results.every((r) => r.ok);
+  return step.after.length === 0 || results.some((r) => r.ok && step.after!.includes(r.id));
+}
 
 /** The steps of a destructive phase that may run, given what ran before; the rest go to `held`. */
 function gate<D>(p: Phase<D>, results: readonly StepResult<D>[], held: Held<D>[]): Step<D>[] {
@@ -115,7 +121,7 @@ async function runPhase<D>(p: Phase<D>, steps: readonly Step<D>[], results: Step
     return p.ordered && done.some((r) => !r.ok) ? { kind: 'failed' } : undefined;
   }
   for (const step of steps) {
-    const verdict = await ask(options.guard, p, step, results.length);
+    const verdict = await ask(options.guard, p, step, results);
     if (verdict.kind !== 'go') return verdict;
     const result = await runStep(step, options.deadline);
     results.push(result);

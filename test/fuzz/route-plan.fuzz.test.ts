@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { SAMPLE } from '../../emulator/topology.js';
 import { CURRENT_ACTIONS } from '../../emulator/compute/migs.js';
 import type { NatRoutesConfig } from '../../shared/config/nat-routes.js';
-import { networkUrl, planFrom, planInput, type Observed } from '../../shared/nat-routes/observe.js';
+import { networkUrl, type Observed } from '../../shared/nat-routes/observe.js';
+import { planFrom, planInput } from '../../shared/nat-routes/plan.js';
 import type { Route } from '../../shared/gcp/routes.js';
 import { isEmptyPlan, isOwned, ownerMarker, type NatInstance, type RoutePlan } from '../../shared/plan/routes.js';
 

@@ -3,7 +3,7 @@
  * and `now` moves only then. Code under test that takes a Clock runs its waits and deadlines in
  * this virtual time, so a 240 s budget is checked without waiting 240 s or trusting timers.
  */
-import type { Clock } from '../../shared/nat-routes/runner.js';
+import type { Clock } from '../../shared/reconcile/coalesce.js';
 
 interface Parked {
   at: number;

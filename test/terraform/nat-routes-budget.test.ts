@@ -1,6 +1,6 @@
 /**
  * The deployed natRoutes and natRoutesSync answer every event within their Cloud Functions timeout:
- * NETREFLEX_SETTLE_TIMEOUT_SECONDS (the per-event budget ReconcileRunner enforces, settling and
+ * NETREFLEX_SETTLE_TIMEOUT_SECONDS (the per-event budget the reconcile coalescer enforces, settling and
  * coalescing together) plus ANSWER_MARGIN_SECONDS fits in `timeout`, and a settle poll fits in the
  * budget — read from terraform-bootstrap/functions.tf as deployed.
  */
@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cloneModule, isObject, loadModule, locals, type TfModule } from '../../emulator/terraform/reader.js';
 import { deployedFunctions } from './checks.js';
 import { TF_DIR } from './policy.js';
-import { ANSWER_MARGIN_SECONDS } from '../../shared/nat-routes/runner.js';
+import { ANSWER_MARGIN_SECONDS } from '../../shared/reconcile/coalesce.js';
 import { loadNatRoutesConfig } from '../../shared/config/nat-routes.js';
 
 let tf: TfModule;

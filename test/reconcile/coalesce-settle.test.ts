@@ -1,11 +1,11 @@
 /**
- * ReconcileRunner in virtual time: events share reconciles, each is answered by a pass that began
+ * The reconcile coalescer in virtual time, with natRoutes' reports (the reconciler that settles): events share reconciles, each is answered by a pass that began
  * after it arrived, none waits longer than its budget however settling and coalescing interleave,
  * and each reconcile reports once, with every pass and every event it served.
  */
 import { describe, expect, it } from 'vitest';
-import { failedReport, ReconcileRunner, type Trigger } from '../../shared/nat-routes/runner.js';
-import { mergeReports, type RouteReport } from '../../shared/nat-routes/reconcile.js';
+import { Coalescer, type Trigger } from '../../shared/reconcile/coalesce.js';
+import { failedReport, mergeReports, type RouteReport } from '../../shared/nat-routes/reconcile.js';
 import { ConfigError } from '../../shared/errors.js';
 import { ManualClock } from '../helpers/clock.js';
 
@@ -13,7 +13,7 @@ const BUDGET = 240_000;
 const POLL = 5_000;
 
 function report(over: Partial<RouteReport> = {}): RouteReport {
-  return { status: 'ok', reasons: [], warnings: [], dryRun: false, mode: 'instance', instances: [], plan: { inserts: [], deletes: [], keeps: 0, holds: { inserts: [], deletes: [] } }, conflicts: [], blocked: [], results: [], mutations: 0, settling: false, passes: 1, ...over };
+  return { status: 'ok', reasons: [], warnings: [], dryRun: false, mode: 'instance', instances: [], plan: { inserts: [], deletes: [], keeps: 0, holds: { inserts: [], deletes: [] } }, conflicts: [], blocked: [], results: [], mutations: 0, retry: false, settling: false, passes: 1, ...over };
 }
 
 /** A runner whose passes take `passMs` of virtual time and report what `next` says. */
@@ -21,8 +21,8 @@ function harness(next: (n: number, startedAt: number) => Partial<RouteReport> | 
   const clock = new ManualClock();
   const done: { report: RouteReport; triggers: Trigger[] }[] = [];
   const passes: number[] = [];
-  const runner = new ReconcileRunner(
-    async () => {
+  const runner = new Coalescer<RouteReport>({
+    pass: async () => {
       const startedAt = clock.now();
       passes.push(startedAt);
       await clock.sleep(passMs);
@@ -30,11 +30,10 @@ function harness(next: (n: number, startedAt: number) => Partial<RouteReport> | 
       if (r instanceof Error) throw r;
       return report({ mutations: 1, ...r });
     },
-    mergeReports,
-    (err) => failedReport({ mode: 'instance', dryRun: false }, err),
-    (r, triggers) => done.push({ report: r, triggers }),
-    { budgetMs: BUDGET, pollMs: POLL, clock },
-  );
+    merge: mergeReports,
+    failure: (err) => failedReport({ mode: 'instance', dryRun: false }, err),
+    onDone: (r, triggers) => done.push({ report: r, triggers }),
+  }, { budgetMs: BUDGET, pollMs: POLL, clock });
   const ask = (id: string) => {
     const arrivedAt = clock.now();
     return runner.run({ id, why: id }).then((answer) => ({ ...answer, arrivedAt, answeredAt: clock.now() }));
@@ -42,7 +41,7 @@ function harness(next: (n: number, startedAt: number) => Partial<RouteReport> | 
   return { clock, done, passes, ask };
 }
 
-describe('ReconcileRunner', () => {
+describe('Coalescer settling', () => {
   it('a settled MIG: one pass, one report, the event answered with it', async () => {
     const h = harness(() => ({}));
     const a = h.ask('a');
