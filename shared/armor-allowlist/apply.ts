@@ -1,17 +1,20 @@
 /**
- * Applies allowlist steps strictly in the planner's order, one at a time, each waited on until
- * Cloud Armor has it in force: the order is what keeps every caller that stays allowed allowed,
- * so nothing runs in parallel and a failed step stops the rest (never a removal after a failed add).
+ * Allowlist steps as the kernel's phases: strictly the planner's order, one step at a time, each
+ * waited on until Cloud Armor has it in force — the order is what keeps every caller that stays
+ * allowed allowed, so the phases are ordered (a failed step stops the rest: never a removal after
+ * a failed add) and alternate between upserts and destructive steps (a patch that drops ranges, a
+ * removal) exactly where the planner's order does.
  *
- * Before each step a guard re-reads the policy: another sync may have claimed it (stop, it is
- * newer) or changed its rules (stop, re-plan from what is there). A step whose answer was lost
- * is judged by reading the rule back: already as wanted counts as done.
+ * A step whose answer was lost is judged by reading the rule back: already as wanted counts as
+ * done. The guard that runs before each step (policy-sync.ts) is what stops on a newer claim.
  */
 import { ApiError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { addSecurityPolicyRule, getSecurityPolicyRule, patchSecurityPolicyRule, removeSecurityPolicyRule, type SecurityPolicyRule as WireRule } from '../gcp/security-policies.js';
 import type { AllowlistStep, SecurityPolicyRule } from '../plan/allowlist.js';
-import { timed, type Timed } from '../util/timed.js';
+import type { Timed } from '../util/timed.js';
+import { orderedPhases, type Plan, type Step } from '../reconcile/plan.js';
+import type { StepResult as KernelResult } from '../reconcile/apply.js';
 import { describeStep, sameRule, type StepSummary } from './steps.js';
 
 /** `noop`: the rule was already as wanted (a retried call whose first answer was lost). */
@@ -19,24 +22,19 @@ export interface StepResult extends Readonly<Timed> {
   readonly step: StepSummary;
 }
 
-/** `go`, or why to stop before the next step. */
-export type GuardVerdict = 'go' | 'superseded' | 'changed';
-
-export interface ApplyOutcome {
-  readonly results: StepResult[];
-  readonly stopped?: 'failed' | 'superseded' | 'changed';
+/** The planner's steps, in its order, as ordered phases; a step that takes ranges away is destructive. */
+export function allowlistPhases(t: Transport, project: string, policy: string, steps: readonly AllowlistStep[]): Plan<StepSummary> {
+  const kernelSteps: Step<StepSummary>[] = steps.map((step, i) => {
+    const summary = describeStep(step);
+    return { id: `${i} ${step.kind}@${step.priority}`, kind: step.kind, detail: summary, run: () => applyIdempotent(t, project, policy, step) };
+  });
+  return { phases: orderedPhases(kernelSteps, (s) => s.detail.kind === 'removeRule' || s.detail.removed.length > 0) };
 }
 
-export async function applySteps(t: Transport, project: string, policy: string, steps: readonly AllowlistStep[], guard: (applied: number) => Promise<GuardVerdict>): Promise<ApplyOutcome> {
-  const results: StepResult[] = [];
-  for (const [i, step] of steps.entries()) {
-    const verdict = await guard(i);
-    if (verdict !== 'go') return { results, stopped: verdict };
-    const result: StepResult = { step: describeStep(step), ...(await timed(() => applyIdempotent(t, project, policy, step))) };
-    results.push(result);
-    if (!result.ok) return { results, stopped: 'failed' };
-  }
-  return { results };
+/** A kernel result as the allowlist report shows it. */
+export function stepResult(r: KernelResult<StepSummary>): StepResult {
+  const { id: _id, kind: _kind, detail, reason: _reason, ...outcome } = r;
+  return { step: detail, ...outcome };
 }
 
 /** Runs one step; on a refusal, answers true (no-op) when the rule is already as the step wants. */

@@ -14,7 +14,9 @@ import { AllowlistSafetyError } from '../allowlist/errors.js';
 import type { AllowlistPlan, SecurityPolicyRule } from '../plan/allowlist.js';
 import { applyAllowlistSteps } from '../plan/allowlist-check.js';
 import { claimOf, claimPolicy, recordApplied, releasePolicy } from './lock.js';
-import { applySteps, type GuardVerdict } from './apply.js';
+import { allowlistPhases, stepResult } from './apply.js';
+import { applyPlan as runPlan, GO, type Guard, type Verdict } from '../reconcile/apply.js';
+import type { StepSummary } from './steps.js';
 import { verifyPolicy } from './verify.js';
 import { describeStep, sameRules } from './steps.js';
 import { emptyPolicyReport, type PolicyReport } from './report.js';
@@ -116,7 +118,8 @@ async function finish(t: Transport, report: PolicyReport, policy: SecurityPolicy
   const verify = verifyPolicy(policy, p.desired, p.replan);
   const changed = report.results.some((r) => r.ok && !r.noop);
   const done: PolicyReport = { ...report, status: changed ? 'ok' : 'unchanged', verify };
-  if (!verify.converged || !holding) return done;
+  if (!verify.converged) return { ...done, status: 'degraded', reason: `read back, ${p.name} does not hold what the file wants${verify.missing.length ? `: ${verify.missing.join(', ')} not allowed` : ''}${verify.problem ? ` (${verify.problem})` : ''}; its generation is not recorded, the next sync tries again` };
+  if (!holding) return done;
   const recorded = p.record === 'generation' ? await recordApplied(t, ctx.project, policy, p.generation!, ctx.source, ctx.run) : p.record === 'release' ? await releasePolicy(t, ctx.project, policy, ctx.run) : 'unchanged';
   if (recorded === 'lost') return { ...done, status: 'superseded', reason: 'a newer sync claimed the policy before its generation was recorded; it records its own' };
   if (recorded === 'written') done.mutations += 1;
@@ -125,15 +128,22 @@ async function finish(t: Transport, report: PolicyReport, policy: SecurityPolicy
   return { ...done, status: changed || recorded === 'written' ? 'ok' : 'unchanged' };
 }
 
-/** Applies `plan` with a guard that stops when the claim moved on or the rules are not what the plan expects. */
-function applyPlan(t: Transport, project: string, policy: SecurityPolicy, plan: AllowlistPlan, run: string) {
+/**
+ * Applies `plan` through the kernel's runner with a guard before every step: `stop` when the claim
+ * moved on to a newer sync (it finishes the job), `replan` when the rules are not what the plan
+ * expects (another writer moved them), else `go`.
+ */
+async function applyPlan(t: Transport, project: string, policy: SecurityPolicy, plan: AllowlistPlan, run: string): Promise<{ results: ReturnType<typeof stepResult>[]; stopped?: 'failed' | 'superseded' | 'changed' }> {
   let expected = policy.rules as SecurityPolicyRule[];
-  const guard = async (applied: number): Promise<GuardVerdict> => {
-    if (applied > 0) expected = applyAllowlistSteps(expected, [plan.steps[applied - 1]!]);
+  let checked = 0;
+  const guard: Guard<StepSummary> = async ({ step, applied }): Promise<Verdict> => {
+    if (!step) return GO;
+    for (; checked < applied; checked++) expected = applyAllowlistSteps(expected, [plan.steps[checked]!]);
     const now = await getSecurityPolicy(t, project, policy.name);
-    if (claimOf(now).run !== run) return 'superseded';
-    return sameRules(now.rules as SecurityPolicyRule[], expected) ? 'go' : 'changed';
+    if (claimOf(now).run !== run) return { kind: 'stop', why: 'a newer sync claimed the policy' };
+    return sameRules(now.rules as SecurityPolicyRule[], expected) ? GO : { kind: 'replan', why: 'the rules changed under the sync' };
   };
-  return applySteps(t, project, policy.name, plan.steps, guard);
+  const applied = await runPlan(allowlistPhases(t, project, policy.name, plan.steps), { guard });
+  const stopped = applied.stopped?.kind === 'stop' ? 'superseded' : applied.stopped?.kind === 'replan' ? 'changed' : applied.stopped?.kind;
+  return { results: applied.results.map(stepResult), ...(stopped ? { stopped } : {}) };
 }
-

@@ -60,10 +60,25 @@ interface Run {
 }
 
 export async function reconcileAllowlist(t: Transport, cfg: ArmorAllowlistConfig, opts: ReconcileOptions): Promise<AllowlistReport> {
+  return envelope(await syncOnce(t, cfg, opts));
+}
+
+/**
+ * The kernel's envelope of a finished sync: every policy's step results in one list, and the
+ * reasons the status is not ok — the refusal, or each policy's that is not ok.
+ */
+function envelope(report: AllowlistReport): AllowlistReport {
+  const results = report.policies.flatMap((p) => p.results.map((r) => ({ policy: p.policy, ...r })));
+  const troubled = report.policies.filter((p) => p.reason && (p.status === 'failed' || p.status === 'refused' || p.status === 'degraded'));
+  const reasons = [...(report.refusal ? [report.refusal.message] : []), ...(report.status === 'ignored' && report.why ? [report.why] : []), ...troubled.map((p) => `${p.policy}: ${p.reason}`)];
+  return { ...report, reasons, results };
+}
+
+async function syncOnce(t: Transport, cfg: ArmorAllowlistConfig, opts: ReconcileOptions): Promise<AllowlistReport> {
   const dryRun = opts.dryRun === true || cfg.dryRun || opts.localFile !== undefined;
   const r: Run = { t, cfg, opts, dryRun, source: sourceId(cfg.bucket, cfg.object), run: opts.run ?? newRunId() };
   const read = opts.localFile ? ({ kind: 'file', ...opts.localFile } as const) : await readAllowlistObject(t, cfg.bucket, cfg.object, opts.eventGeneration);
-  const base = { dryRun, warnings: [] as string[], policies: [] as PolicyReport[], mutations: 0, retry: false };
+  const base = { dryRun, reasons: [] as string[], warnings: [] as string[], results: [], policies: [] as PolicyReport[], mutations: 0, retry: false };
   if (read.kind === 'superseded') return { ...base, status: 'ignored', source: `gs://${cfg.bucket}/${cfg.object}#${opts.eventGeneration}`, generation: opts.eventGeneration, why: `generation ${opts.eventGeneration} is superseded by live generation ${read.live}; that upload is applied instead` };
   if (read.kind === 'missing') {
     const refusal: Refusal = { kind: 'missing-file', message: `There is no allowlist object at ${read.source}; the policies keep the last file they hold, whose entries still leave when they expire. Upload the allowlist again (or restore its last generation).` };

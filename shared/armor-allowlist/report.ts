@@ -1,4 +1,9 @@
-/** What one allowlist sync did, per policy: logged as one line, printed by the CLI, returned to tests. */
+/**
+ * What one allowlist sync did, per policy: logged as one line, printed by the CLI, returned to
+ * tests. The kernel's envelope (status, reasons, results, mutations, retry) at the top; the
+ * policies, each with its own steps and results, beside it.
+ */
+import type { Envelope } from '../reconcile/report.js';
 import type { AllowlistMode } from '../allowlist/schema.js';
 import type { AllowlistRefusal } from '../allowlist/errors.js';
 import type { ExpiredEntry } from '../plan/allowlist-desired.js';
@@ -7,8 +12,9 @@ import type { StepResult } from './apply.js';
 import type { StepSummary } from './steps.js';
 import type { VerifyReport } from './verify.js';
 
-export type SyncStatus = 'ok' | 'unchanged' | 'planned' | 'ignored' | 'refused' | 'failed';
-export type PolicyStatus = 'ok' | 'unchanged' | 'planned' | 'stale' | 'superseded' | 'refused' | 'failed';
+export type SyncStatus = 'ok' | 'unchanged' | 'planned' | 'ignored' | 'degraded' | 'refused' | 'failed';
+/** `degraded`: the steps ran, but the policy read back does not hold what the file wants. */
+export type PolicyStatus = 'ok' | 'unchanged' | 'planned' | 'stale' | 'superseded' | 'degraded' | 'refused' | 'failed';
 
 /**
  * Why a policy is in the report: a target of the live file; a policy the file stopped targeting
@@ -62,7 +68,7 @@ export interface Stall {
   readonly fix: string;
 }
 
-export interface AllowlistReport {
+export interface AllowlistReport extends Envelope<StepResult & { readonly policy: string }> {
   status: SyncStatus;
   /** `gs://bucket/object#generation` or the local path. */
   source: string;
@@ -75,16 +81,13 @@ export interface AllowlistReport {
   /** The project's rule count against the budget (SECURITY_POLICY_RULES), when the sync got that far. */
   quota?: QuotaUse;
   policies: PolicyReport[];
-  mutations: number;
-  /** A transient failure: fail the event so it is delivered again. */
-  retry: boolean;
 }
 
 export function emptyPolicyReport(policy: string, role: PolicyRole = 'target'): PolicyReport {
   return { policy, status: 'unchanged', role, steps: [], results: [], mutations: 0, passes: 0 };
 }
 
-const RANK: readonly PolicyStatus[] = ['failed', 'refused', 'ok', 'planned', 'superseded', 'stale', 'unchanged'];
+const RANK: readonly PolicyStatus[] = ['failed', 'refused', 'degraded', 'ok', 'planned', 'superseded', 'stale', 'unchanged'];
 
 /** The worst policy status decides: a failure anywhere is a failure; only ignored policies → ignored. */
 export function overallStatus(policies: readonly PolicyReport[], dryRun: boolean): SyncStatus {

@@ -1,60 +1,84 @@
 /**
- * armorAllowlist inside one function instance: judges each event, runs one sync at a time (a burst
- * of uploads is applied in turn, each reading the state afresh; across instances the policy claim
- * keeps them apart), logs the outcome as one line, and tells the handler whether a retry helps.
+ * armorAllowlist as a service: the kernel's event service (shared/reconcile/service.ts) with the
+ * allowlist's judge (trigger.ts), one sync per pass (reconcile.ts) and its log line. Events for the
+ * same generation share a sync; a burst of uploads is applied in turn, each reading the state
+ * afresh (across instances the policy claim keeps them apart).
  */
 import type { ArmorAllowlistConfig } from '../config/armor-allowlist.js';
 import type { Logger } from '../log.js';
 import { functionTransport, type Transport } from '../gcp/transport.js';
-import { parseCloudEvent, type CloudEventLike } from '../events/parse.js';
-import { errorMessage, isTransient } from '../errors.js';
+import type { CloudEventLike } from '../events/parse.js';
+import { errorMessage } from '../errors.js';
+import { failureOf } from '../reconcile/report.js';
+import { ReconcileService, type Judgement, type Outcome as ServiceOutcome } from '../reconcile/service.js';
+import type { Trigger } from '../reconcile/coalesce.js';
 import { judgeTrigger } from './trigger.js';
 import { reconcileAllowlist, type AllowlistReport } from './reconcile.js';
 import { describeReport } from './describe.js';
+import { gsUrl } from './source.js';
 
-export type Outcome = { handled: false; why: string } | { handled: true; why: string; report?: AllowlistReport; retry: boolean };
+export type Outcome = ServiceOutcome<AllowlistReport>;
+
+/** What a sync is for, as the coalescing key: the event's generation (or the live one) and the tick's clock. */
+interface SyncKey {
+  readonly generation?: string;
+  readonly now?: string;
+}
+
+function describe(report: AllowlistReport, triggers: readonly Trigger[]) {
+  return {
+    fields: {
+      eventId: triggers[0]?.id,
+      events: triggers.map((t) => t.id),
+      trigger: triggers[0]?.why,
+      status: report.status,
+      source: report.source,
+      generation: report.generation,
+      reasons: report.reasons,
+      refusal: report.refusal,
+      stall: report.stall,
+      quota: report.quota,
+      warnings: report.warnings,
+      mutations: report.mutations,
+      policies: report.policies.map(({ results: _r, steps, ...p }) => ({ ...p, steps: steps.length })),
+      failed: report.results.filter((r) => !r.ok),
+      ...(report.error ? { error: report.error.message, transient: report.error.transient } : {}),
+    },
+    message: describeReport(report),
+  };
+}
 
 export class ArmorAllowlistService {
   readonly transport: Transport;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly service: ReconcileService<AllowlistReport>;
 
   constructor(
     readonly cfg: ArmorAllowlistConfig,
-    private readonly log: Logger,
+    log: Logger,
     transport?: Transport,
     /** The clock; tests inject one. */
-    private readonly clock: () => Date = () => new Date(),
+    clock: () => Date = () => new Date(),
   ) {
-    this.transport = transport ?? functionTransport(cfg, log, 'armorAllowlist');
+    const t = (this.transport = transport ?? functionTransport(cfg, log, 'armorAllowlist'));
+    const judge = (event: Parameters<typeof judgeTrigger>[0]): Judgement => {
+      const d = judgeTrigger(event, cfg);
+      if (!d.sync) return d;
+      const key: SyncKey = { ...(d.generation ? { generation: d.generation } : {}), ...(d.now ? { now: d.now.toISOString() } : {}) };
+      return { sync: true, why: d.why, key: JSON.stringify(key) };
+    };
+    const pass = (_deadline: number, triggers: readonly Trigger[]) => {
+      const key = JSON.parse(triggers[0]?.key ?? '{}') as SyncKey;
+      return reconcileAllowlist(t, cfg, { now: key.now ? new Date(key.now) : clock(), ...(key.generation ? { eventGeneration: key.generation } : {}) });
+    };
+    const failure = (err: unknown): AllowlistReport => {
+      const error = failureOf(err);
+      const reason = `sync failed${error.transient ? ' (transient; the event will be retried)' : ''}: ${errorMessage(err)}`;
+      return { status: 'failed', source: gsUrl(cfg.bucket, cfg.object), dryRun: cfg.dryRun, reasons: [reason], warnings: [], results: [], policies: [], mutations: 0, retry: error.transient, error, why: reason };
+    };
+    this.service = new ReconcileService<AllowlistReport>({ name: 'armorAllowlist', judge, pass, failure, describe }, log);
   }
 
-  async handle(event: CloudEventLike): Promise<Outcome> {
-    const parsed = parseCloudEvent(event);
-    const decision = judgeTrigger(parsed, this.cfg);
-    if (!decision.sync) {
-      this.log.info({ eventId: parsed.id, eventType: event?.type, reason: decision.why }, `armorAllowlist: event ignored: ${decision.why}`);
-      return { handled: false, why: decision.why };
-    }
-    const sync = () => reconcileAllowlist(this.transport, this.cfg, { now: decision.now ?? this.clock(), ...(decision.generation ? { eventGeneration: decision.generation } : {}) });
-    const run = this.queue.then(sync, sync);
-    this.queue = run.catch(() => undefined);
-    try {
-      const report = await run;
-      this.logReport(parsed.id, decision.why, report);
-      return { handled: true, why: decision.why, report, retry: report.retry };
-    } catch (err) {
-      const transient = isTransient(err);
-      this.log.error({ eventId: parsed.id, trigger: decision.why, transient, error: errorMessage(err) }, `armorAllowlist: sync failed${transient ? ' (transient; the event will be retried)' : ''}: ${errorMessage(err)}`);
-      return { handled: true, why: decision.why, retry: transient };
-    }
-  }
-
-  private logReport(eventId: string, why: string, report: AllowlistReport): void {
-    const severity = report.status === 'refused' || report.status === 'failed' ? 'error' : report.warnings.length ? 'warn' : 'info';
-    const failed = report.policies.flatMap((p) => p.results.filter((r) => !r.ok));
-    this.log[severity](
-      { eventId, trigger: why, status: report.status, source: report.source, generation: report.generation, refusal: report.refusal, stall: report.stall, quota: report.quota, warnings: report.warnings, mutations: report.mutations, policies: report.policies.map(({ results: _r, steps, ...p }) => ({ ...p, steps: steps.length })), failed },
-      `armorAllowlist: ${describeReport(report)}`,
-    );
+  handle(event: CloudEventLike): Promise<Outcome> {
+    return this.service.handle(event);
   }
 }
