@@ -10,7 +10,7 @@ import { startEmulator } from '../emulator/server.js';
 import { sampleEnv } from '../emulator/stack.js';
 import { Transport } from '../shared/gcp/transport.js';
 import { loadPeeringRangesConfig } from '../shared/config/peering-ranges.js';
-import { prepareRanges, type RangeReport } from '../shared/ranges/reconcile.js';
+import { reconcilePeeringRanges, type RangeReport } from '../shared/peering-ranges/reconcile.js';
 import { figure, type BenchContext, type BenchModule } from './types.js';
 
 const SIZES = [[12, 8], [4, 16], [30, 8], [2, 32], [9, 8]] as const;
@@ -21,7 +21,7 @@ async function onFreshCloud(concurrent: boolean, run: number): Promise<number> {
   try {
     const cfg = loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent', NETREFLEX_PSA_POOL: '10.98.0.0/15,10.100.0.0/15' });
     const t = new Transport({ emulatorHost: emu.url });
-    const asks = SIZES.map(([parallelJobs, nodesPerJob], i) => () => prepareRanges(t, cfg, { parallelJobs, nodesPerJob, runId: `bench-${run}-${i}` }));
+    const asks = SIZES.map(([parallelJobs, nodesPerJob], i) => () => reconcilePeeringRanges(t, cfg, { parallelJobs, nodesPerJob, runId: `bench-${run}-${i}` }));
     const started = performance.now();
     let reports: RangeReport[];
     if (concurrent) reports = await Promise.all(asks.map((a) => a()));

@@ -254,7 +254,7 @@ resource "google_storage_bucket_iam_member" "claims" {
 }
 
 # peeringRanges' lease and reservations: one object per network in the state bucket, created,
-# read and replaced under generation preconditions (shared/ranges/lease.ts) — on that bucket only.
+# read and replaced under generation preconditions (shared/peering-ranges/lease.ts) — on that bucket only.
 resource "google_project_iam_custom_role" "ranges_state" {
   role_id     = "${local._role_prefix}_peeringRanges_state"
   title       = "netreflex peeringRanges state"

@@ -6,7 +6,7 @@
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { ConfigError } from '../../shared/errors.js';
-import { prepareRanges, type RangeReport } from '../../shared/ranges/reconcile.js';
+import { reconcilePeeringRanges, type RangeReport } from '../../shared/peering-ranges/reconcile.js';
 import { table } from '../table.js';
 import type { Target, TargetOptions, TargetResult } from './types.js';
 
@@ -17,7 +17,7 @@ function outcome(change: RangeReport['changes'][number]): string {
 }
 
 function render(r: RangeReport, json: boolean): TargetResult {
-  const exitCode = r.status === 'ok' ? 0 : 1;
+  const exitCode = r.status === 'ok' || r.status === 'planned' ? 0 : 1;
   if (json) return { output: JSON.stringify(r, null, 2), exitCode };
   const q = r.request;
   const lines = [
@@ -45,7 +45,7 @@ function request(flags: Record<string, unknown>): Record<string, unknown> {
 async function run(opts: TargetOptions, dryRun: boolean): Promise<TargetResult> {
   const cfg = loadPeeringRangesConfig(opts.env);
   const transport = new Transport({ emulatorHost: cfg.emulatorHost, region: cfg.region });
-  return render(await prepareRanges(transport, cfg, request(opts.flags), { dryRun }), opts.json);
+  return render(await reconcilePeeringRanges(transport, cfg, request(opts.flags), { dryRun }), opts.json);
 }
 
 export const rangesTarget: Target = {

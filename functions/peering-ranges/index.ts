@@ -5,7 +5,7 @@
  * another network. Called over HTTP by the orchestration workflow (OIDC is enforced by Cloud Run,
  * not here); JSON in, JSON out — see `sample-request.json` beside this file. `"dryRun": true` (or
  * `?dryRun=true`) plans only; `{"release": true, "runId": …}` drops the reservation a prepared run
- * left, when the workflow fails before that run's PipelineJob exists (shared/ranges/release.ts).
+ * left, when the workflow fails before that run's PipelineJob exists (shared/peering-ranges/release.ts).
  *
  * Strict at the door: a body over 64 KiB is a 413 that never echoes it; a body that is not a JSON
  * object, a `dryRun` or `release` that is not a boolean, an unknown field or a name outside
@@ -14,7 +14,7 @@
  */
 import { http, type Request, type Response } from '@google-cloud/functions-framework';
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
-import { PeeringRangesService } from '../../shared/ranges/service.js';
+import { PeeringRangesService } from '../../shared/peering-ranges/service.js';
 import { createLogger } from '../../shared/log.js';
 import { lazyService } from '../runtime.js';
 

@@ -26,7 +26,7 @@ export const peeringRangesEnv = z.object({
   NETREFLEX_NAT_MIG,
   NETREFLEX_NAT_ROUTER,
   NETREFLEX_NAT_NAME,
-  /** The bucket holding each network's lease and the reservations of prepared runs (shared/ranges/lease.ts). */
+  /** The bucket holding each network's lease and the reservations of prepared runs (shared/peering-ranges/lease.ts). */
   NETREFLEX_STATE_BUCKET: z.string().regex(/^[a-z0-9][-_.a-z0-9]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name'),
   /** How long a lease holds without renewal (a dead holder blocks the network at most this long). */
   NETREFLEX_RANGES_LEASE_TTL_SECONDS: intFromString(2, 600).default(60),

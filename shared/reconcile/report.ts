@@ -32,12 +32,12 @@ export interface Failure {
   readonly kind: FailureKind;
 }
 
-export interface Envelope<R = unknown> {
+export interface Envelope<R = unknown, W = string> {
   status: Status;
   /** Why the status is not ok, each with what to do. */
   reasons: string[];
-  /** Worth knowing, not blocking. */
-  warnings: string[];
+  /** Worth knowing, not blocking (a sentence, or a coded one such as peeringRanges' `{code, message}`). */
+  warnings: W[];
   dryRun: boolean;
   /** Every step tried, with its outcome. */
   results: R[];

@@ -5,7 +5,7 @@
  */
 import type { Transport } from '../gcp/transport.js';
 import { listGlobalAddresses, type GlobalAddress } from '../gcp/addresses.js';
-import { vertexRangesOf } from '../ranges/vertex-ranges.js';
+import { vertexRangesOf } from '../peering-ranges/vertex-ranges.js';
 import { DEFAULT_RANGE_OPTIONS } from '../plan/ranges-types.js';
 import { getNetwork, listPeeringRoutes, type Peering } from '../gcp/networks.js';
 import { listRoutes, type Route } from '../gcp/routes.js';
@@ -25,7 +25,7 @@ const ROUTES: LinkHead = { id: 'routes', title: 'Routes to the destinations' };
 
 /**
  * The PSA ranges Vertex may use on the network and the jobs they hold — through the same
- * observation peeringRanges plans from (shared/ranges/vertex-ranges.ts), so a Cloud SQL range on the
+ * observation peeringRanges plans from (shared/peering-ranges/vertex-ranges.ts), so a Cloud SQL range on the
  * network is listed but never counted as Vertex capacity.
  */
 export async function psaRangesLink(t: Transport, cfg: StatusConfig): Promise<Link> {

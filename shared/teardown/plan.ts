@@ -17,7 +17,7 @@ import { DEFAULT_RANGE_OPTIONS } from '../plan/ranges-types.js';
 import type { GlobalAddress } from '../gcp/addresses.js';
 import type { Connection } from '../gcp/servicenetworking.js';
 
-/** The description peeringRanges gives the ranges it allocates (shared/ranges/apply.ts). */
+/** The description peeringRanges gives the ranges it allocates (shared/peering-ranges/apply.ts). */
 export const RANGE_DESCRIPTION_PREFIX = 'netreflex peeringRanges:';
 
 export interface TeardownObservation {

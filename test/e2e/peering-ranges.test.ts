@@ -22,7 +22,7 @@ interface Answer {
   status: number;
   body: {
     status?: string; reservedIpRanges?: string[]; allocated?: { name: string; cidr: string }[]; capacity?: { before: number; after: number; required: number };
-    changes?: { kind: string; ok?: boolean; planned?: boolean; error?: string }[]; verified?: boolean; retryable?: boolean; warnings?: { code: string }[];
+    changes?: { kind: string; ok?: boolean; planned?: boolean; error?: string }[]; verified?: boolean; retry?: boolean; warnings?: { code: string }[];
     error?: { reason: string; message: string };
   };
 }
@@ -149,7 +149,7 @@ describe('peeringRanges under the Functions Framework', () => {
     stack.emulator.faults.failOperations('servicenetworking.services.connections.patch', 1, 'backend error (injected)');
     const failed = await ask({ parallelJobs: 20, nodesPerJob: 32 });
     expect(failed.status).toBe(503);
-    expect(failed.body).toMatchObject({ status: 'failed', retryable: true, reservedIpRanges: [], allocated: [{ name: 'netreflex-psa-vpc-a-10-98-128-0-17', cidr: '10.98.128.0/17' }] });
+    expect(failed.body).toMatchObject({ status: 'failed', retry: true, reservedIpRanges: [], allocated: [{ name: 'netreflex-psa-vpc-a-10-98-128-0-17', cidr: '10.98.128.0/17' }] });
     expect(failed.body.changes?.map((ch) => [ch.kind, ch.ok ?? 'planned'])).toEqual([['createAddress', true], ['patchConnection', false], ['patchFirewall', 'planned'], ['setMigMetadata', 'planned']]);
     expect(await connectionRanges()).toEqual(['vertex-psa-range', NEW_RANGE]);
 

@@ -15,8 +15,7 @@ import { sampleEnv } from '../../emulator/stack.js';
 import { TERRAFORM_DIR } from '../../emulator/terraform/reader.js';
 import { natUpdatePolicy } from '../../emulator/terraform/nat-policy.js';
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
-import { applyRangeChanges } from '../../shared/ranges/apply.js';
-import type { RangeObservation } from '../../shared/ranges/observe.js';
+import { applyRangeChanges } from '../../shared/peering-ranges/apply.js';
 import { reconcileRoutes } from '../../shared/nat-routes/reconcile.js';
 import { convergenceProblem, fastTransport, MIG, natEmulator, ROUTES_COL } from './nat-support.js';
 
@@ -43,7 +42,7 @@ async function addPsaRange(natUpdatePolicy?: Record<string, unknown>): Promise<O
   const stop = emu.store.onMutation((m) => void (m.collection === ROUTES_COL && m.action === 'delete' && routeDeletes++));
   const from = emu.audit.entries.length;
   const ranges = loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent' });
-  const [step] = await applyRangeChanges(t, ranges, {} as RangeObservation, [{ kind: 'setMigMetadata', key: 'netreflex-psa-ranges', value: '10.98.0.0/21,10.99.0.0/16', ranges: ['10.98.0.0/21', '10.99.0.0/16'], added: ['10.99.0.0/16'] }]);
+  const [step] = await applyRangeChanges(t, ranges, ranges.network, [{ kind: 'setMigMetadata', key: 'netreflex-psa-ranges', value: '10.98.0.0/21,10.99.0.0/16', ranges: ['10.98.0.0/21', '10.99.0.0/16'], added: ['10.99.0.0/16'] }]);
   expect(step).toMatchObject({ ok: true });
   // natRoutes wakes on the patch's audit log and keeps reconciling while the MIG is busy.
   const deadline = Date.now() + 30_000;

@@ -1,7 +1,10 @@
 /**
- * Applies a range plan in its order — address → connection → firewall → NAT MIG metadata →
- * peering export — stopping at the first failure, since each step needs the one before it (the
- * connection cannot name an address that does not exist). Every step is idempotent and re-reads
+ * A range plan as the kernel's phases: one ordered phase in the planner's order — address →
+ * connection → firewall → NAT MIG metadata → peering export — applied by the kernel's runner, which
+ * stops at the first failure, since each step needs the one before it (the connection cannot name
+ * an address that does not exist). Nothing here is destructive: every step only adds. The plan is
+ * self-contained: the network every step writes to is the plan's (the request's), not a second
+ * look at the cloud. Every step is idempotent and re-reads
  * the list it extends right before writing it, so a concurrent run's additions are kept and a
  * retry after a failure mid-way only finishes what is missing:
  *
@@ -27,8 +30,11 @@ import { createConnection, getConnection, patchReservedRanges } from '../gcp/ser
 import { getFirewall, patchFirewallSourceRanges } from '../gcp/firewalls.js';
 import { updateMigMetadata } from '../gcp/instance-groups.js';
 import { setPeeringExport } from '../gcp/networks.js';
-import { timed, type Timed } from '../util/timed.js';
-import { publishedRanges, type RangeObservation } from './observe.js';
+import type { Timed } from '../util/timed.js';
+import { consumerNetwork } from '../gcp/servicenetworking.js';
+import { applyPlan } from '../reconcile/apply.js';
+import { phase, type Plan } from '../reconcile/plan.js';
+import { publishedRanges } from './observe.js';
 
 export interface RangeChangeResult extends Timed {
   kind: RangeChange['kind'];
@@ -40,18 +46,34 @@ const union = (current: readonly string[], wanted: readonly string[]) => [...cur
 
 export type Fence = () => void;
 
-export async function applyRangeChanges(t: Transport, cfg: PeeringRangesConfig, obs: Pick<RangeObservation, 'consumerNetwork' | 'networkUrl'>, changes: readonly RangeChange[], fence: Fence = () => undefined): Promise<RangeChangeResult[]> {
-  const results: RangeChangeResult[] = [];
-  for (const change of changes) {
-    const result = { kind: change.kind, description: describeRangeChange(change), ...(await timed(() => applyOne(t, cfg, obs, change, fence))) };
-    results.push(result);
-    if (!result.ok) break;
-  }
-  return results;
+/** The network a plan wires, by the names Compute and Service Networking give it. */
+export interface RangeTarget {
+  /** Compute's URL of the network (what addresses and firewalls name). */
+  readonly networkUrl: string;
+  /** `projects/{projectNumber}/global/networks/{name}` (what Service Networking names). */
+  readonly consumerNetwork: string;
+  readonly name: string;
+}
+
+export function rangeTarget(cfg: Pick<PeeringRangesConfig, 'project' | 'projectNumber'>, network: string): RangeTarget {
+  return { name: network, networkUrl: `https://www.googleapis.com/compute/v1/projects/${cfg.project}/global/networks/${network}`, consumerNetwork: consumerNetwork(cfg.projectNumber, network) };
+}
+
+/** The plan's changes as one ordered phase of idempotent steps. */
+export function rangePhases(t: Transport, cfg: PeeringRangesConfig, network: string, changes: readonly RangeChange[], fence: Fence = () => undefined): Plan<RangeChange> {
+  const target = rangeTarget(cfg, network);
+  const steps = changes.map((change, i) => ({ id: `${i} ${change.kind}`, kind: change.kind, detail: change, run: () => applyOne(t, cfg, target, change, fence) }));
+  return { phases: [phase('wire', steps, { ordered: true })] };
+}
+
+/** Applies the changes to `network`, in order, stopping at the first failure. */
+export async function applyRangeChanges(t: Transport, cfg: PeeringRangesConfig, network: string, changes: readonly RangeChange[], fence: Fence = () => undefined): Promise<RangeChangeResult[]> {
+  const applied = await applyPlan(rangePhases(t, cfg, network, changes, fence));
+  return applied.results.map(({ id: _id, kind: _kind, detail, reason: _reason, ...outcome }) => ({ kind: detail.kind, description: describeRangeChange(detail), ...outcome }));
 }
 
 /** Applies one step; true when nothing had to be written. */
-type Obs = Pick<RangeObservation, 'consumerNetwork' | 'networkUrl'>;
+type Obs = RangeTarget;
 
 function applyOne(t: Transport, cfg: PeeringRangesConfig, obs: Obs, change: RangeChange, fence: Fence): Promise<boolean> {
   switch (change.kind) {
@@ -65,7 +87,7 @@ function applyOne(t: Transport, cfg: PeeringRangesConfig, obs: Obs, change: Rang
       return extendMetadata(t, cfg, change.ranges, fence);
     case 'enablePeeringExport':
       fence();
-      return setPeeringExport(t, cfg.project, obs.networkUrl.split('/').pop()!, change.peering, true).then(() => false);
+      return setPeeringExport(t, cfg.project, obs.name, change.peering, true).then(() => false);
     default:
       return assertNever(change);
   }

@@ -10,8 +10,8 @@ import { Transport } from '../../shared/gcp/transport.js';
 import { psaRangesLink } from '../../shared/status/network-links.js';
 import { loadStatusConfig } from '../../shared/status/config.js';
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
-import { prepareRanges } from '../../shared/ranges/reconcile.js';
-import { observeVertexRanges } from '../../shared/ranges/vertex-ranges.js';
+import { reconcilePeeringRanges } from '../../shared/peering-ranges/reconcile.js';
+import { observeVertexRanges } from '../../shared/peering-ranges/vertex-ranges.js';
 import { rangesClients } from '../helpers/ranges.js';
 
 let emu: Emulator;
@@ -36,7 +36,7 @@ describe('the PSA ranges Vertex may use', () => {
     const link = await psaRangesLink(t, loadStatusConfig(sampleEnv(emu.url)));
     expect(link.reason).toMatch(/^1 Vertex range\(s\), room for 1 concurrent job\(s\) of ≤8 nodes$/);
     expect(link.details.join('\n')).toMatch(/cloudsql-range 10.120.0.0\/16: another service's PSA range, not counted/);
-    const plan = await prepareRanges(t, loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent' }), { parallelJobs: 1, nodesPerJob: 8 }, { dryRun: true });
+    const plan = await reconcilePeeringRanges(t, loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent' }), { parallelJobs: 1, nodesPerJob: 8 }, { dryRun: true });
     expect(plan.capacity.before).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Reads what the peered-range planner needs, all of it from the cloud: VPC A's global addresses,
+ * Reads what the range planner needs, all of it from the cloud: VPC A's global addresses,
  * subnets (primary and secondary), routes and peer-imported ranges (the allocator must avoid them
  * all), the Service Networking connection, the PSA firewall rule, the return-path ranges the NAT
  * MIG publishes in its metadata, the peering's export flag, the Cloud NAT port settings, and the
@@ -55,13 +55,13 @@ async function orNull<T>(read: Promise<T>): Promise<T | null> {
 
 async function requireNetwork(t: Transport, cfg: PeeringRangesConfig, network: string): Promise<Network> {
   const net = await orNull(getNetwork(t, cfg.project, network));
-  if (!net) throw new ConfigError(`peered ranges: network "${network}" does not exist in project ${cfg.project}; pass the VPC the pipelines run on (network) or set NETREFLEX_NETWORK`);
+  if (!net) throw new ConfigError(`peeringRanges: network "${network}" does not exist in project ${cfg.project}; pass the VPC the pipelines run on (network) or set NETREFLEX_NETWORK`);
   return net;
 }
 
 async function requireMig(t: Transport, cfg: PeeringRangesConfig): Promise<InstanceGroupManager> {
   const mig = await orNull(getRegionMig(t, cfg.project, cfg.region, cfg.natMig));
-  if (!mig) throw new ConfigError(`peered ranges: NAT MIG "${cfg.natMig}" does not exist in ${cfg.region}; set NETREFLEX_NAT_MIG (and NETREFLEX_REGION) to the NAT VMs' regional MIG`);
+  if (!mig) throw new ConfigError(`peeringRanges: NAT MIG "${cfg.natMig}" does not exist in ${cfg.region}; set NETREFLEX_NAT_MIG (and NETREFLEX_REGION) to the NAT VMs' regional MIG`);
   return mig;
 }
 

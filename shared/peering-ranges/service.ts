@@ -1,44 +1,54 @@
 /**
  * peeringRanges as a service inside one function instance: runs the preparation, logs it, and
- * turns the outcome into an HTTP answer the caller (the Workflows orchestration) can act on:
+ * answers through the kernel's one HTTP status table (shared/reconcile/report.ts), which the
+ * caller (the Workflows orchestration) acts on:
  *
  * | outcome                                            | HTTP | reason              | caller                      |
  * |----------------------------------------------------|------|---------------------|-----------------------------|
  * | ready: applied and verified by the read-back       | 200  | —                   | run with `reservedIpRanges` |
- * | a release (`"release": true`): reservation gone    | 200  | —                   | —                           |
  * | bad request (counts, names, unknown fields…)       | 400  | invalid-request     | fix the request             |
  * | another network busy in the region                 | 409  | preflight-refused   | wait/cancel, then retry     |
  * | body over 64 KiB                                   | 413  | invalid-request     | send a request, not a file  |
  * | pool exhausted / name clash                        | 422  | pool-exhausted      | widen the pool, ask less    |
- * | transient failure, lease busy or lost, read-back   | 503  | transient           | retry (Workflows' policy)   |
- * |   still missing a range after its repairs          |      |                     |                             |
+ * | a permanent refusal by Google (a permission)       | 422  | refused             | a person must act           |
+ * | transient failure, lease busy or lost; or degraded: | 503  | transient           | retry (Workflows' policy)   |
+ * |   the read-back still misses a range after repairs |      |                     |                             |
  * | anything else                                      | 500  | internal            | read the log                |
  *
- * 200 means verified, never less: an unverified run is a 503 the workflow retries. Logs carry a
- * summary of the request, never the body as sent.
+ * 200 means verified, never less: an unverified run is `degraded`, a 503 the workflow retries. Logs
+ * carry a summary of the request, never the body as sent.
  */
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import type { Logger } from '../log.js';
 import { functionTransport, type Transport } from '../gcp/transport.js';
-import { ConfigError, SafetyError, errorMessage, isTransient } from '../errors.js';
-import { prepareRanges, type RangeReport } from './reconcile.js';
+import { SafetyError, errorMessage } from '../errors.js';
+import { failureOf, httpStatus, severityOf, type FailureKind } from '../reconcile/report.js';
+import { reconcilePeeringRanges, type RangeReport } from './reconcile.js';
 import { PreflightRefusal } from './preflight.js';
 import { releaseReservation, type ReleaseReport } from './release.js';
 
-export type FailureReason = 'invalid-request' | 'preflight-refused' | 'pool-exhausted' | 'transient' | 'internal';
+export type FailureReason = 'invalid-request' | 'preflight-refused' | 'pool-exhausted' | 'refused' | 'transient' | 'internal';
 
 export interface HttpAnswer {
   status: number;
   body: RangeReport | ReleaseReport | { error: { code: number; reason: FailureReason; message: string; preflight?: unknown } };
 }
 
-/** HTTP status and reason of an error thrown by the preparation. */
+const REASON: Readonly<Record<FailureKind, FailureReason>> = {
+  'invalid-request': 'invalid-request',
+  config: 'invalid-request',
+  'too-large': 'invalid-request',
+  conflict: 'preflight-refused',
+  refused: 'refused',
+  transient: 'transient',
+  internal: 'internal',
+};
+
+/** HTTP status and reason of an error thrown by the preparation: the request is the caller's, so a ConfigError is a bad request. */
 export function classify(err: unknown): { status: number; reason: FailureReason } {
-  if (err instanceof ConfigError) return { status: 400, reason: 'invalid-request' };
-  if (err instanceof PreflightRefusal) return { status: 409, reason: 'preflight-refused' };
-  if (err instanceof SafetyError) return { status: 422, reason: 'pool-exhausted' };
-  if (isTransient(err)) return { status: 503, reason: 'transient' };
-  return { status: 500, reason: 'internal' };
+  const error = failureOf(err, 'invalid-request');
+  const reason = error.kind === 'refused' && err instanceof SafetyError ? 'pool-exhausted' : REASON[error.kind];
+  return { status: httpStatus({ status: error.kind === 'transient' || error.kind === 'internal' ? 'failed' : 'refused', retry: error.transient, error }), reason };
 }
 
 export class PeeringRangesService {
@@ -54,11 +64,9 @@ export class PeeringRangesService {
 
   async handle(input: unknown, dryRun = false): Promise<HttpAnswer> {
     try {
-      const report = await prepareRanges(this.transport, this.cfg, input, { dryRun });
+      const report = await reconcilePeeringRanges(this.transport, this.cfg, input, { dryRun });
       this.logReport(report);
-      const ready = report.status === 'ok' && (report.dryRun || report.verified === true);
-      const status = ready ? 200 : report.retryable || report.verified === false ? 503 : 500;
-      return { status, body: report };
+      return { status: httpStatus(report), body: report };
     } catch (err) {
       return this.refusal(err, input);
     }
@@ -83,8 +91,8 @@ export class PeeringRangesService {
 
   private logReport(r: RangeReport): void {
     const applied = r.changes.filter((c) => 'ok' in c && c.ok && !c.noop).length;
-    this.log[r.status === 'ok' ? 'info' : 'error'](
-      { status: r.status, request: r.request, reservedIpRanges: r.reservedIpRanges, allocated: r.allocated, capacity: r.capacity, changes: r.changes, warnings: r.warnings, verified: r.verified, missing: r.missing },
+    this.log[severityOf(r)](
+      { status: r.status, reasons: r.reasons, retry: r.retry, request: r.request, reservedIpRanges: r.reservedIpRanges, allocated: r.allocated, capacity: r.capacity, changes: r.changes, warnings: r.warnings, verified: r.verified, missing: r.missing },
       `peeringRanges: ${r.status}${r.dryRun ? ' (dry run)' : ''}: capacity ${r.capacity.before} → ${r.capacity.after} jobs (need ${r.capacity.required}), ${applied} change(s) applied, reservedIpRanges [${r.reservedIpRanges.join(', ')}]`,
     );
   }

@@ -10,8 +10,7 @@ import { sampleEnv } from '../../emulator/stack.js';
 import { SAMPLE } from '../../emulator/topology.js';
 import { Transport, type Call } from '../../shared/gcp/transport.js';
 import { loadPeeringRangesConfig, type PeeringRangesConfig } from '../../shared/config/peering-ranges.js';
-import { applyRangeChanges } from '../../shared/ranges/apply.js';
-import type { RangeObservation } from '../../shared/ranges/observe.js';
+import { applyRangeChanges } from '../../shared/peering-ranges/apply.js';
 import type { RangeChange } from '../../shared/plan/ranges.js';
 import { computeClients, PROJECT, REGION, type ComputeClients } from '../helpers/compute.js';
 
@@ -21,7 +20,6 @@ const KEY = 'netreflex-psa-ranges';
 let emu: Emulator;
 let c: ComputeClients;
 let cfg: PeeringRangesConfig;
-const obs = {} as RangeObservation; // the metadata step reads nothing from the observation
 
 /** A Transport that lets `meanwhile` run once, right before its first MIG patch goes out. */
 class RacedTransport extends Transport {
@@ -66,7 +64,7 @@ afterAll(() => emu.close());
 describe('NAT MIG metadata under the fingerprint', () => {
   it('a range another run added between the read and the write survives, and so does ours', async () => {
     const t = new RacedTransport(emu.url, () => patchWithClient({ [KEY]: '10.98.0.0/21,10.200.0.0/24', 'operator-key': 'kept' }));
-    const [result] = await applyRangeChanges(t, cfg, obs, [setMetadata(['10.98.0.0/21', '10.99.0.0/16'])]);
+    const [result] = await applyRangeChanges(t, cfg, cfg.network, [setMetadata(['10.98.0.0/21', '10.99.0.0/16'])]);
     expect(result).toMatchObject({ ok: true });
     const md = await allInstancesMetadata();
     expect(md[KEY]!.split(',').sort()).toEqual(['10.200.0.0/24', '10.98.0.0/21', '10.99.0.0/16']);
@@ -77,7 +75,7 @@ describe('NAT MIG metadata under the fingerprint', () => {
 
   it('nothing to add writes nothing', async () => {
     const t = new RacedTransport(emu.url, async () => undefined);
-    const [result] = await applyRangeChanges(t, cfg, obs, [setMetadata(['10.98.0.0/21'])]);
+    const [result] = await applyRangeChanges(t, cfg, cfg.network, [setMetadata(['10.98.0.0/21'])]);
     expect(result).toMatchObject({ ok: true, noop: true });
     expect(t.patches).toEqual([]);
   });

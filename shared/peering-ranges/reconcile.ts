@@ -1,5 +1,5 @@
 /**
- * One run of peered-range preparation, the same loop as every netreflex reconciler:
+ * One peeringRanges preparation, the same loop as every netreflex reconciler:
  * lease → observe → preflight → plan → apply → read back and repair → release.
  *
  * - The request is validated first (ConfigError: the caller must change it), before any call.
@@ -32,13 +32,18 @@ import { nextReservations } from '../plan/ranges-demand.js';
 import { sleep } from '../util/concurrency.js';
 import { observeRanges, observeWiring, type RangeObservation } from './observe.js';
 import { applyRangeChanges, type Fence, type RangeChangeResult } from './apply.js';
+import { mutationsOf } from '../reconcile/apply.js';
+import { degrade, type Envelope } from '../reconcile/report.js';
 import { PreflightRefusal, type PreflightReport } from './preflight.js';
 import { NetworkLease, readLease, type Reservation } from './lease.js';
 
-export interface RangeReport {
-  /** ok: ready to run (verified); failed: a step failed or the read-back still misses something. */
-  status: 'ok' | 'failed';
-  dryRun: boolean;
+/**
+ * The kernel's envelope plus the preparation's facts. `ok`: ready to run (verified); `planned`: a
+ * dry run; `failed`: a step failed; `degraded`: the read-back still misses something after its
+ * repairs (a failed verify, `retry`: the workflow calls again).
+ */
+export interface RangeReport extends Envelope<RangeChangeResult, RangeWarning> {
+  status: 'ok' | 'planned' | 'failed' | 'degraded';
   request: RangeRequest;
   /** Pass these as the PipelineJob's `reservedIpRanges` (empty when the run failed). */
   reservedIpRanges: string[];
@@ -56,7 +61,6 @@ export interface RangeReport {
   verified?: boolean;
   /** What the read-back still found missing when it gave up. */
   missing?: string[];
-  retryable: boolean;
 }
 
 export interface PrepareOptions {
@@ -75,13 +79,13 @@ export function requestFrom(input: unknown, cfg: PeeringRangesConfig): RangeRequ
 /** The lease object of a network: one per project and network. */
 export const leaseObject = (cfg: PeeringRangesConfig, network: string) => `peering-ranges/${cfg.project}/${network}.json`;
 
-export async function prepareRanges(t: Transport, cfg: PeeringRangesConfig, input: unknown, options: PrepareOptions = {}): Promise<RangeReport> {
+export async function reconcilePeeringRanges(t: Transport, cfg: PeeringRangesConfig, input: unknown, options: PrepareOptions = {}): Promise<RangeReport> {
   const request = requestFrom(input, cfg);
   const now = options.now ?? Date.now;
   if (options.dryRun) {
     const { body } = await readLease(t, cfg.stateBucket, leaseObject(cfg, request.network));
     const obs = await observeRanges(t, cfg, request, { reservations: body.reservations, runId: request.runId, now: now() });
-    return reportOf(request, obs, planFor(cfg, request, obs), true);
+    return { ...reportOf(request, obs, planFor(cfg, request, obs), true), status: 'planned' };
   }
   const startedAt = now();
   const lease = await NetworkLease.acquire(t, { bucket: cfg.stateBucket, object: leaseObject(cfg, request.network), ttlMs: cfg.leaseTtlMs, waitMs: cfg.leaseWaitMs, now });
@@ -93,12 +97,24 @@ export async function prepareRanges(t: Transport, cfg: PeeringRangesConfig, inpu
     const report = reportOf(request, obs, plan, false);
     const fence: Fence = () => lease.assertHeld();
     const known = remember(noKnown(), { connection: obs.observed.connection?.reservedPeeringRanges ?? null, firewall: obs.observed.firewallSourceRanges, metadata: obs.observed.migRanges });
-    const results = await applyRangeChanges(t, cfg, obs, plan.changes, fence);
+    const results = await applyRangeChanges(t, cfg, request.network, plan.changes, fence);
     report.changes = [...results, ...report.changes.slice(results.length)];
-    if (results.some((r) => !r.ok)) return { ...report, status: 'failed', reservedIpRanges: [], retryable: results.some((r) => !r.ok && r.transient) };
+    report.results = [...results];
+    report.mutations = mutationsOf(results);
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length) {
+      const retry = failed.some((r) => r.transient);
+      return { ...report, status: 'failed', reservedIpRanges: [], retry, reasons: failed.map((r) => `${r.description} failed: ${r.error}${retry ? '; retry (a retry finishes what is missing)' : ''}`) };
+    }
     const verified = await readBackAndRepair(t, cfg, request.network, plan, obs, known, fence, options.verifyRounds ?? 5, startedAt);
     report.changes.push(...verified.repairs);
-    if (!verified.ok) return { ...report, status: 'failed', verified: false, missing: verified.missing, reservedIpRanges: [], retryable: true };
+    report.results.push(...verified.repairs);
+    report.mutations = mutationsOf(report.results);
+    if (!verified.ok) {
+      const degraded = { ...report, verified: false, missing: verified.missing, reservedIpRanges: [], retry: true };
+      degrade(degraded, `the read-back still misses, after its repairs: ${verified.missing.join('; ')}; retry`);
+      return degraded;
+    }
     if (request.runId) {
       const own = { runId: request.runId, parallelJobs: request.parallelJobs, nodesPerJob: request.nodesPerJob, expiresAt: new Date(now() + cfg.reservationTtlMs).toISOString() };
       reservations = nextReservations(reservations, obs.startedRuns, now(), own);
@@ -117,8 +133,8 @@ function planFor(cfg: PeeringRangesConfig, request: RangeRequest, obs: RangeObse
 
 function reportOf(request: RangeRequest, obs: RangeObservation, plan: RangePlan, dryRun: boolean): RangeReport {
   return {
-    status: 'ok', dryRun, request, reservedIpRanges: plan.reservedIpRanges, network: obs.consumerNetwork,
-    allocated: plan.allocate, ranges: plan.ranges, capacity: plan.capacity, warnings: plan.warnings, preflight: obs.preflight, retryable: false,
+    status: 'ok', reasons: [], results: [], mutations: 0, retry: false, dryRun, request, reservedIpRanges: plan.reservedIpRanges, network: obs.consumerNetwork,
+    allocated: plan.allocate, ranges: plan.ranges, capacity: plan.capacity, warnings: plan.warnings, preflight: obs.preflight,
     changes: plan.changes.map((c) => ({ kind: c.kind, description: describeRangeChange(c), planned: true as const })),
   };
 }
@@ -143,7 +159,7 @@ async function readBackAndRepair(t: Transport, cfg: PeeringRangesConfig, network
     const changes = repairChanges(network, used, known, state, cfg.plan);
     if (!changes.length) return { ok: true, repairs, missing: [] };
     missing = changes.map(describeRangeChange);
-    const results = await applyRangeChanges(t, cfg, obs, changes, fence);
+    const results = await applyRangeChanges(t, cfg, network, changes, fence);
     repairs.push(...results.map((r) => ({ ...r, description: `repair: ${r.description}` })));
     const failed = results.find((r) => !r.ok);
     if (failed && !failed.transient) break;

@@ -9,14 +9,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { sampleEnv } from '../../emulator/stack.js';
-import { SAMPLE } from '../../emulator/topology.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { loadPeeringRangesConfig, type PeeringRangesConfig } from '../../shared/config/peering-ranges.js';
-import { prepareRanges, leaseObject, type RangeReport } from '../../shared/ranges/reconcile.js';
-import { applyRangeChanges } from '../../shared/ranges/apply.js';
-import { NetworkLease, readLease, LeaseBusy, LeaseLost } from '../../shared/ranges/lease.js';
-import { PeeringRangesService } from '../../shared/ranges/service.js';
-import { releaseReservation } from '../../shared/ranges/release.js';
+import { reconcilePeeringRanges, leaseObject, type RangeReport } from '../../shared/peering-ranges/reconcile.js';
+import { applyRangeChanges } from '../../shared/peering-ranges/apply.js';
+import { NetworkLease, readLease, LeaseBusy, LeaseLost } from '../../shared/peering-ranges/lease.js';
+import { PeeringRangesService } from '../../shared/peering-ranges/service.js';
+import { releaseReservation } from '../../shared/peering-ranges/release.js';
 import { createLogger } from '../../shared/log.js';
 import { PROJECT, waitFor } from '../helpers/compute.js';
 import { expectUnion, rangesClients, type Answered } from '../helpers/ranges.js';
@@ -53,7 +52,7 @@ const clearReservations = () => emu.storage.writeObject(cfg.stateBucket, leaseOb
 
 /** A job count that does not fit the ranges there are now: the preparation must allocate. */
 async function beyondCapacity(nodesPerJob: number, extra = 5): Promise<number> {
-  const plan = await prepareRanges(transport(), cfg, { parallelJobs: 1, nodesPerJob }, { dryRun: true });
+  const plan = await reconcilePeeringRanges(transport(), cfg, { parallelJobs: 1, nodesPerJob }, { dryRun: true });
   return plan.capacity.before + extra;
 }
 
@@ -119,7 +118,7 @@ describe('other writers of the connection, the firewall and the metadata', () =>
 describe('two networks of one project', () => {
   it("another network's range with the same CIDR neither blocks vpc-a nor reaches vpc-a's NAT metadata", async () => {
     // vpc-b holds the block vpc-a is about to take, under the name the old CIDR-only scheme would give it
-    const planned = await prepareRanges(transport(), cfg, { parallelJobs: await beyondCapacity(8), nodesPerJob: 8 }, { dryRun: true });
+    const planned = await reconcilePeeringRanges(transport(), cfg, { parallelJobs: await beyondCapacity(8), nodesPerJob: 8 }, { dryRun: true });
     const next = planned.allocated[0]!;
     const [address, prefix] = next.cidr.split('/');
     const oldName = `netreflex-psa-${next.cidr.replace(/[./]/g, '-')}`;
@@ -152,8 +151,7 @@ describe('the same range, twice', () => {
     emu.settings.operationLatencyMs = 600;
     try {
       const [started] = await r.c.addresses.insert({ project: PROJECT, addressResource: { name: 'in-flight-range', address: '10.140.0.0', prefixLength: 24, purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/vpc-a` } });
-      const obs = { consumerNetwork: `projects/${SAMPLE.projectNumber}/global/networks/vpc-a`, networkUrl: `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/vpc-a` };
-      const [result] = await applyRangeChanges(transport(), cfg, obs, [{ kind: 'createAddress', name: 'in-flight-range', cidr: '10.140.0.0/24', address: '10.140.0.0', prefixLength: 24, network: 'vpc-a' }]);
+      const [result] = await applyRangeChanges(transport(), cfg, 'vpc-a', [{ kind: 'createAddress', name: 'in-flight-range', cidr: '10.140.0.0/24', address: '10.140.0.0', prefixLength: 24, network: 'vpc-a' }]);
       expect(result).toMatchObject({ ok: true, noop: true });
       await r.c.globalOps.wait({ project: PROJECT, operation: (started.latestResponse as { name: string }).name });
     } finally {
@@ -180,7 +178,7 @@ describe('the lease', () => {
   it('a lease held past the wait answers 503 (retry), changing nothing', async () => {
     plant('busy-instance', 60_000);
     const short = { ...cfg, leaseWaitMs: 300 };
-    const err = await prepareRanges(transport(), short, { parallelJobs: 1, nodesPerJob: 8 }).then(() => undefined, (e: unknown) => e);
+    const err = await reconcilePeeringRanges(transport(), short, { parallelJobs: 1, nodesPerJob: 8 }).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(LeaseBusy);
     const answer = (await new PeeringRangesService(short, createLogger('silent'), transport()).handle({ parallelJobs: 1, nodesPerJob: 8 })) as unknown as Answered;
     expect(answer).toMatchObject({ status: 503, body: { error: { reason: 'transient' } } });
@@ -203,7 +201,7 @@ describe('reservations of prepared runs', () => {
   it('a run that started and ended before the next preparation stops counting at once, not when its reservation expires', async () => {
     const prepared = await ask({ parallelJobs: 3, nodesPerJob: 8, runId: 'short-run' });
     expect(prepared.status).toBe(200);
-    const counted = async () => (await prepareRanges(transport(), cfg, { parallelJobs: 1, nodesPerJob: 8, runId: 'next-run' }, { dryRun: true })).capacity.demand.map((d) => d.source);
+    const counted = async () => (await reconcilePeeringRanges(transport(), cfg, { parallelJobs: 1, nodesPerJob: 8, runId: 'next-run' }, { dryRun: true })).capacity.demand.map((d) => d.source);
     expect(await counted()).toContain('reservation short-run'); // prepared, not started: it counts
 
     // the run's PipelineJob, labelled as the workflow labels it, starts and is over before anyone prepares again
@@ -240,7 +238,7 @@ describe('dry run', () => {
   it('plans against the same demand without the lease and changes nothing', async () => {
     await ask({ parallelJobs: 2, nodesPerJob: 8, runId: 'dry-neighbour' });
     const before = await r.view();
-    const report: RangeReport = await prepareRanges(transport(), cfg, { parallelJobs: 2, nodesPerJob: 8 }, { dryRun: true });
+    const report: RangeReport = await reconcilePeeringRanges(transport(), cfg, { parallelJobs: 2, nodesPerJob: 8 }, { dryRun: true });
     expect(report.dryRun).toBe(true);
     expect(report.capacity.others).toBeGreaterThan(0);
     expect(await r.view()).toEqual(before);

@@ -36,6 +36,8 @@ export interface Preflight {
 
 /** Refusal of the preflight: permanent for this request until the named jobs end (HTTP 409). */
 export class PreflightRefusal extends SafetyError {
+  /** A conflict with what else runs in the region (HTTP 409), not a refusal of the request itself. */
+  readonly failureKind = 'conflict';
   constructor(readonly report: PreflightReport, network: string) {
     super(
       `Vertex AI preflight: ${report.otherNetwork.length} job(s) in ${report.region} use another network, and Vertex uses one network per region at a time, ` +
