@@ -6,9 +6,9 @@ import { z } from 'zod';
 import { boolFromString, intFromString, loadEnv } from './env.js';
 import { commonConfig, commonEnv, projectNumberEnv, resourceName, topologyEnv, type CommonConfig } from './common.js';
 import { ConfigError } from '../errors.js';
+import { POLICIES, type Policy } from '../reconcile/plan.js';
 
 export const ROUTE_MODES = ['instance', 'ilb'] as const;
-export const ROUTE_POLICIES = ['sync', 'upsert-only', 'dry-run'] as const;
 export const EXPORT_MODES = ['ensure', 'verify-only'] as const;
 
 const { NETREFLEX_NETWORK, NETREFLEX_NAT_MIG, NETREFLEX_DESTINATIONS, NETREFLEX_PEERING } = topologyEnv;
@@ -27,7 +27,7 @@ export const natRoutesEnv = z.object({
     .default('netreflex'),
   NETREFLEX_ROUTE_MODE: z.enum(ROUTE_MODES).default('instance'),
   NETREFLEX_ILB_FORWARDING_RULE: resourceName.optional(),
-  NETREFLEX_ROUTE_POLICY: z.enum(ROUTE_POLICIES).default('sync'),
+  NETREFLEX_ROUTE_POLICY: z.enum(POLICIES).default('sync'),
   NETREFLEX_PEERING,
   NETREFLEX_EXPORT_MODE: z.enum(EXPORT_MODES).default('ensure'),
   NETREFLEX_REQUIRE_HEALTHY: boolFromString.default(true),
@@ -47,7 +47,8 @@ export interface NatRoutesConfig extends CommonConfig {
   prefix: string;
   mode: (typeof ROUTE_MODES)[number];
   ilbForwardingRule?: string;
-  policy: (typeof ROUTE_POLICIES)[number];
+  /** The kernel's policy over the plan (shared/reconcile/plan.ts): the one vocabulary of every reconciler. */
+  policy: Policy;
   peering: string;
   exportMode: (typeof EXPORT_MODES)[number];
   requireHealthy: boolean;
