@@ -115,6 +115,33 @@ describe('natRoutes under API faults', () => {
   });
 });
 
+describe('natRoutes looks again before it deletes', () => {
+  it('a replacement removed by someone else after its insert: the guard re-plans, nothing is deleted on the old view, the path holds', async () => {
+    const t = fastTransport(emu);
+    const send = t.request.bind(t);
+    let inserted = false;
+    let removed = 0;
+    t.request = (async (call: Parameters<typeof send>[0]) => {
+      if (call.method === 'POST' && /\/global\/routes$/.test(call.path)) inserted = true;
+      const look = call.method === 'GET' && /\/global\/routes$/.test(call.path);
+      const firstDelete = call.method === 'DELETE' && /\/global\/routes\//.test(call.path);
+      if (inserted && !removed && (look || firstDelete)) {
+        // Another writer deletes the load-balancer routes this pass just inserted, before natRoutes' next call.
+        const ilbRoutes = ownedRoutes(emu, switched()).filter((r) => typeof r.nextHopIlb === 'string');
+        for (const r of ilbRoutes) await deleteRoute(fastTransport(emu), SAMPLE.project, String(r.name));
+        removed = ilbRoutes.length;
+      }
+      return send(call);
+    }) as typeof t.request;
+    const report = await reconcileRoutes(t, switched());
+    expect(removed).toBeGreaterThan(0);
+    // The second plan inserted the replacements again before any instance route went.
+    expect(report.results.filter((r) => r.change === 'insert' && r.ok).length).toBe(2 * removed);
+    expect(convergenceProblem(emu, switched())).toBeUndefined();
+    watcher.assertHolds();
+  });
+});
+
 describe('natRoutes with concurrent reconcilers', () => {
   it('five reconcileRoutes at once converge with each route inserted once', async () => {
     emu.migs.resize(MIG, 3);
