@@ -11,10 +11,18 @@ export function requireName(value: unknown, field = 'resource.name'): string {
   return value;
 }
 
-/** An IPv4 or IPv6 CIDR whose host bits are zero. */
+/**
+ * An IPv4 or IPv6 CIDR whose host bits are zero (routes, firewalls). IPv4 must be four decimal octets without leading
+ * zeros: the Route reference asks for "an IPv4 range (e.g. 192.0.2.0/24)"
+ * (https://cloud.google.com/compute/docs/reference/rest/v1/routes, destRange) and does not say how
+ * `010.0.0.0/8` is read; Google's convention reads such octets as decimal (google/api/field_info.proto,
+ * FieldInfo.Format IPV4) where ipaddr.js reads octal, so the strict answer is to refuse them.
+ */
 export function requireCidr(value: unknown, field: string): string {
   const text = typeof value === 'string' ? value : '';
   try {
+    const address = text.split('/')[0]!;
+    if (!address.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(address)) throw new Error('not a dotted quad');
     const [addr, bits] = ipaddr.parseCIDR(text);
     const network = addr.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(text) : ipaddr.IPv6.networkAddressFromCIDR(text);
     if (network.toString() !== addr.toString()) throw new Error('host bits');

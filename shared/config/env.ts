@@ -32,7 +32,8 @@ export function loadEnv<S extends EnvSchema>(schema: S, env: Record<string, stri
   const result = schema.safeParse(picked);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const name = issue.path.join('.') || '(environment)';
+    // A list item's issue has the item's index after the variable name; the variable is what to fix.
+    const name = issue.path.length ? String(issue.path[0]) : '(environment)';
     return name in picked || name === '(environment)' ? `${name}: ${issue.message}${name in picked ? ` (got ${JSON.stringify(picked[name])})` : ''}` : `${name}: required, not set`;
   });
   throw new EnvConfigError(who, problems);

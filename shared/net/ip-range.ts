@@ -133,9 +133,26 @@ function parseV6(text: string, whole: string): bigint {
   if (text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text)) {
     return v6ToBigint(ipaddr.IPv6.parse(text));
   }
+  const decimal = withoutLeadingZeros(text);
+  if (decimal !== undefined) {
+    throw new CidrSyntaxError(
+      `"${whole}" has an octet with a leading zero, which inet_aton and ipaddr.js read as octal and Google as decimal; write ${decimal}${whole.slice(text.length)}`,
+    );
+  }
   throw new CidrSyntaxError(
     `"${whole}" is not an IP address or CIDR (expected e.g. 198.51.100.0/24, 203.0.113.5 or 2001:db8::/32)`,
   );
+}
+
+/**
+ * The dotted quad `text` means once its leading zeros are dropped (`010.0.0.0` → `10.0.0.0`), or
+ * `undefined` when it is no such quad. Google reads octets as decimal and strips the zeros
+ * (google/api/field_info.proto, FieldInfo.Format IPV4); C's inet_aton and ipaddr.js read `010` as
+ * octal 8. Text two readers disagree on is refused, and the message names the decimal form.
+ */
+function withoutLeadingZeros(text: string): string | undefined {
+  const octets = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text)?.slice(1).map(Number);
+  return octets?.every((o) => o <= 255) ? octets.join('.') : undefined;
 }
 
 function v6ToBigint(addr: ipaddr.IPv6): bigint {

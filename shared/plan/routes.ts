@@ -33,6 +33,7 @@
  * | D → H                              | policy upsert-only         | keep                                          |
  */
 import { createHash } from 'node:crypto';
+import { parseCidr } from '../net/ip-range.js';
 import { admit, isEligible, resourcePath, type Hold, type HoldKind, type HoldTimes, type InstanceState } from './route-holds.js';
 
 export { isEligible, isRunningIdle, resourcePath } from './route-holds.js';
@@ -319,8 +320,13 @@ function emptyPlan(conflicts: Conflict[]): RoutePlan {
   return { desired: [], inserts: [], deletes: [], keeps: [], holds: { inserts: [], deletes: [] }, conflicts, plannedAround: [], blocked: [], states: [], pending: [], degraded: [] };
 }
 
-/** Plans the changes from the observed routes to the desired ones (see the decision table). */
-export function planRoutes(input: PlanInput): RoutePlan {
+/**
+ * Plans the changes from the observed routes to the desired ones (see the decision table).
+ * Destinations are compared in the canonical form of shared/net's parser, the form Compute lists
+ * them in, so `2001:DB8::/32` asked for is the `2001:db8::/32` that exists.
+ */
+export function planRoutes(given: PlanInput): RoutePlan {
+  const input = { ...given, destinations: [...new Set(given.destinations.map((d) => parseCidr(d).cidr))] };
   const sorted = sortRoutes(input);
   const want = wantedHops(input, sorted);
   const plan = { ...emptyPlan(sorted.conflicts), states: want.states, pending: want.pending, holds: { inserts: want.holdInserts, deletes: want.holdDeletes } };

@@ -41,6 +41,8 @@ describe('routes', () => {
     await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'op-demo' }) }), 409, /already exists/);
     await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'Bad_Name' }) }), 400, /resource.name/);
     await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'cidr', destRange: '10.0.0.1/24' }) }), 400, /destRange/);
+    // ipaddr.js alone would store this as 8.0.0.0/8 (octal); Google reads octets as decimal.
+    await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'octal', destRange: '010.0.0.0/8' }) }), 400, /destRange.*'010\.0\.0\.0\/8'/);
     await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'prio', priority: 70000 }) }), 400, /priority/);
     await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'two-hops', nextHopInstance: natUrl('nat-aaaa') }) }), 400, /exactly one/);
     await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'no-vm', nextHopIp: undefined, nextHopInstance: natUrl('nat-zzzz') }) }), 400, /cannot be found/);

@@ -51,7 +51,7 @@ describe('parseCidr', () => {
     'refuses %j',
     (input) => {
       expect(tryParseCidr(input)).toBeUndefined();
-      expect(() => parseCidr(input)).toThrow(/not an IP address|prefix length/);
+      expect(() => parseCidr(input)).toThrow(/not an IP address|prefix length|leading zero/);
     },
   );
 
