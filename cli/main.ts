@@ -82,9 +82,12 @@ program
   .option('--jobs <n>', 'also check the PSA ranges hold this many concurrent jobs', int('--jobs'))
   .option('--nodes-per-job <n>', 'nodes per job for the capacity check (default 8)', int('--nodes-per-job'))
   .option('--watch [seconds]', 'check again every N seconds (default 30) until Ctrl-C', int('--watch'))
-  .action(async (options: { json?: boolean; jobs?: number; nodesPerJob?: number; watch?: number | true }) => {
+  .option('--timeout <seconds>', 'how long one read may wait for an answer before its link is UNKNOWN (default 20)', int('--timeout'))
+  .action(async (options: { json?: boolean; jobs?: number; nodesPerJob?: number; watch?: number | true; timeout?: number }) => {
     const { statusCommand, watchStatus } = await import('./commands/status.js');
-    const { watch, ...opts } = options;
+    const { watch, timeout, ...rest } = options;
+    if (timeout !== undefined && timeout < 1) throw new ConfigError('--timeout takes a number of seconds ≥ 1');
+    const opts = { ...rest, timeoutSeconds: timeout };
     if (watch === undefined) {
       const result = await statusCommand(cliEnv(), opts);
       console.log(result.output);

@@ -18,7 +18,12 @@ export interface StatusOptions {
   json?: boolean;
   jobs?: number;
   nodesPerJob?: number;
+  /** How long one read may wait for its answer (default 20 s); past it, and one retry, the link is UNKNOWN. */
+  timeoutSeconds?: number;
 }
+
+/** Google's list and get calls answer in well under a second; 20 s is a hung API or network. */
+export const DEFAULT_TIMEOUT_SECONDS = 20;
 
 export interface StatusResult {
   exitCode: number;
@@ -31,7 +36,9 @@ export type StatusJson = StatusReport & { checkedAt: string; exitCode: number };
 
 function checker(env: Record<string, string | undefined>, opts: StatusOptions): { cfg: StatusConfig; check: () => Promise<StatusResult> } {
   const cfg = loadStatusConfig(env, opts);
-  const transport = new Transport({ emulatorHost: cfg.emulatorHost, region: cfg.region, retry: { attempts: 2 } });
+  // Every read is bounded, so a hung API (a connection accepted, never answered) is UNKNOWN, not a
+  // status that never answers or a --watch frame that stays OK while nothing is checked.
+  const transport = new Transport({ emulatorHost: cfg.emulatorHost, region: cfg.region, retry: { attempts: 2 }, timeoutMs: (opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000 });
   const check = async (): Promise<StatusResult> => {
     const report = await collectStatus(transport, cfg);
     const checkedAt = new Date().toISOString();

@@ -38,6 +38,12 @@ export interface TransportOptions {
   metadataHost?: string;
   region?: string;
   retry?: Partial<RetryPolicy>;
+  /**
+   * How long one attempt may wait for its answer; past it the attempt fails as ETIMEDOUT (and is
+   * retried like a reset). Unset: no limit. A caller that must always answer (netreflex status)
+   * sets one, so an API that accepts a connection and never answers cannot hang it.
+   */
+  timeoutMs?: number;
   /** Called before each retry, for logs. */
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown; method: string; path: string }) => void;
 }
@@ -77,16 +83,23 @@ export class Transport {
     const url = this.url(call);
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await (await this.client()).request<T>({ url, method: call.method, data: call.body, retry: false, headers: { 'x-goog-api-client': 'netreflex/0.1' }, ...(call.responseType ? { responseType: call.responseType } : {}) });
+        const timeout = this.options.timeoutMs ? { timeout: this.options.timeoutMs } : {};
+        const res = await (await this.client()).request<T>({ url, method: call.method, data: call.body, retry: false, headers: { 'x-goog-api-client': 'netreflex/0.1' }, ...timeout, ...(call.responseType ? { responseType: call.responseType } : {}) });
         return res.data;
       } catch (err) {
-        const error = toApiError(err);
+        const error = this.timedOut(err) ? Object.assign(new Error(`no answer from ${new URL(url).host} within ${this.options.timeoutMs} ms (ETIMEDOUT)`), { code: 'ETIMEDOUT' }) : toApiError(err);
         if (!isTransient(error) || attempt >= this.retry.attempts) throw error;
         const delayMs = Math.round(Math.random() * Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** (attempt - 1)));
         this.options.onRetry?.({ attempt, delayMs, error, method: call.method, path: call.path });
         await sleep(delayMs);
       }
     }
+  }
+
+  /** gaxios ends an attempt past `timeout` by aborting it (AbortSignal.timeout): an AbortError, no status. */
+  private timedOut(err: unknown): boolean {
+    const e = err as { response?: unknown; name?: string; cause?: { name?: string } } | null;
+    return Boolean(this.options.timeoutMs) && !e?.response && [e?.name, e?.cause?.name].some((n) => n === 'AbortError' || n === 'TimeoutError');
   }
 
   private url(call: Call): string {

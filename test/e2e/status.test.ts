@@ -5,6 +5,7 @@
  * persistent 500 — with the fix on every link; and the broken links named after a NAT VM is stopped.
  */
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import compute from '@google-cloud/compute';
@@ -96,6 +97,27 @@ describe('netreflex status never reads OK while blind', () => {
     }
     expect(report.links.find((l) => l.id === 'allowlists')).toMatchObject({ reason: expect.stringMatching(/needs the Cloud NAT IPs, and "Cloud NAT IPs" is UNKNOWN/), fix: expect.stringContaining('npm start') });
     expectFixes(report);
+  });
+
+  it('an API that takes the connection and never answers: every link UNKNOWN within the timeout, exit 3', async () => {
+    // A hung API or a black-holed network: without a bound on each read, status would never answer
+    // and a --watch frame would stay as the last check left it.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const host = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const result = await statusCommand(cliEnv({ NETREFLEX_EMULATOR_HOST: host }), { json: true, timeoutSeconds: 0.3 });
+      const report = JSON.parse(result.output) as StatusJson;
+      expect(result.exitCode).toBe(3);
+      expect(report).toMatchObject({ state: 'unknown', ok: false, exitCode: 3 });
+      expect(report.links.map((l) => l.state)).toEqual(report.links.map(() => 'unknown'));
+      for (const link of report.links.filter((l) => l.id !== 'allowlists')) expect(link.reason, link.id).toMatch(new RegExp(`unreachable \\(no answer from ${host} within 300 ms \\(ETIMEDOUT\\)\\)`));
+      expectFixes(report);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('exits 3 as the CLI and says UNKNOWN in the terminal, each link with its fix', async () => {
