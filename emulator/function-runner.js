@@ -9,7 +9,10 @@
 //   (EADDRINUSE with the port), so a port that another process holds is never taken for this
 //   function being up;
 // - it exits when its parent goes (the IPC channel closes, whatever killed the parent), so a dead
-//   `netreflex up` never leaves functions holding their ports.
+//   `netreflex up` never leaves functions holding their ports;
+// - a SIGINT (Ctrl-C in a terminal reaches the whole process group) is left to the parent, which
+//   stops the functions itself, in order: a function that ended on its own first would read as one
+//   that died.
 // Plain JavaScript, so the built bundle runs without the TypeScript loader, as it deploys.
 // Hand-written because the framework has no option for the address it listens on.
 import { createRequire } from 'node:module';
@@ -30,6 +33,10 @@ function tell(message) {
     process.send(message, () => resolve());
   });
 }
+
+// Ctrl-C: `netreflex up` stops this function with SIGTERM (or, gone, through 'disconnect' below).
+const leaveSigintToParent = () => console.error('netreflex: Ctrl-C; the local stack stops this function.');
+process.on('SIGINT', leaveSigintToParent);
 
 process.on('disconnect', () => {
   console.error('netreflex: the local stack that started this function is gone; stopping.');
@@ -63,6 +70,8 @@ server.once('error', async (err) => {
 server
   .listen(Number(options.port), HOST, () => {
     errorHandler.register();
+    // The framework's handler exits on SIGINT as on SIGTERM; only SIGTERM is ours to obey.
+    for (const listener of process.listeners('SIGINT')) if (listener !== leaveSigintToParent) process.off('SIGINT', listener);
     const { port } = server.address();
     console.log(`Serving function ${options.target} (signature type ${loaded.signatureType}) on http://${HOST}:${port}/`);
     void tell({ kind: 'listening', port });

@@ -60,6 +60,16 @@ function connects(port: number, host: string): Promise<boolean> {
   });
 }
 
+/** Whether natRoutesSync on `port` answers an HTTP request (any status: it is serving). */
+async function syncAnswers(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/`, { method: 'GET', signal: AbortSignal.timeout(30_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -196,15 +206,15 @@ describe.concurrent('npm start', () => {
 
 describe.concurrent('a local function', () => {
   it(
-    'exits when the process that started it is killed outright (SIGKILL leaves it no time to stop anything)',
+    'leaves a Ctrl-C to its parent, and exits when the parent is killed outright (SIGKILL leaves it no time to stop anything)',
     async ({ expect, onTestFinished }) => {
       const t = new Tracked(onTestFinished);
       const base = await freeBase();
-      // A parent that starts natRoutesSync on `base` and then only waits.
+      // A parent that starts natRoutesSync on `base`, prints its lines and then only waits.
       const script = `
         import { spawnFunction } from './emulator/functions-host.ts';
         import { sampleEnv } from './emulator/stack.ts';
-        const fn = await spawnFunction({ target: 'natRoutesSync', signatureType: 'http', port: ${base}, env: sampleEnv('http://127.0.0.1:${base + 1}') });
+        const fn = await spawnFunction({ target: 'natRoutesSync', signatureType: 'http', port: ${base}, env: sampleEnv('http://127.0.0.1:${base + 1}'), onLine: (line) => console.log(line) });
         console.log('function pid ' + fn.child.pid);
         setInterval(() => {}, 1000);
       `;
@@ -214,6 +224,11 @@ describe.concurrent('a local function', () => {
       const fnPid = Number(/function pid (\d+)/.exec(out())![1]);
       t.pids.push(fnPid);
       expect(await connects(base, '127.0.0.1')).toBe(true);
+      // Ctrl-C reaches the whole process group: the function leaves it to its parent and keeps serving.
+      process.kill(fnPid, 'SIGINT');
+      await eventually(() => `the function took the SIGINT (output: ${out().slice(-500)})`, () => /Ctrl-C; the local stack stops this function/.test(out()));
+      expect(await syncAnswers(base)).toBe(true);
+      expect(alive(fnPid)).toBe(true);
       parent.child.kill('SIGKILL');
       await eventually('the function gone', () => !alive(fnPid));
       await eventually('its port free', async () => {
