@@ -9,7 +9,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(new URL('../..', import.meta.url).pathname);
-const SKIP = new Set(['node_modules', 'dist', '.git', '.netreflex', 'results', 'package-lock.json']);
+// Not part of the tree: installs, builds, local state, and the copies and reports a mutation run makes.
+const SKIP = new Set(['node_modules', 'dist', '.git', '.netreflex', 'results', 'package-lock.json', '.stryker-tmp', 'reports']);
 const TEXT = /\.(ts|js|md|tf|yaml|yml|json|sh|example)$/;
 
 const self = new URL(import.meta.url).pathname;
