@@ -5,8 +5,8 @@
  * 1. Every range a rule already holds and that is still desired stays in that rule.
  * 2. Each remaining desired range goes to a rule of its list with room, preferring the rule that
  *    dropped a range it overlaps (a merge or split then stays one atomic patch, which keeps
- *    make-before-break free of bridges), then rules that change anyway (they lost a range, or
- *    already took a new one), then untouched rules, lowest priority first.
+ *    make-before-break free of bridges), then rules that change anyway (they lost a range, turn
+ *    preview on or off, or carry another description), then untouched rules, lowest priority first.
  * 3. Only when no rule of the list has room is a new rule opened at the lowest free priority of the
  *    band; when none is free, a rule that is about to become empty (its list is gone) is reused.
  */
@@ -41,8 +41,7 @@ export function assignRules(desired: DesiredAllowlist, owned: readonly OwnedRule
   for (const state of states) keepRanges(state, wanted.get(state.list), desired.mode, pending);
   for (const list of desired.lists) {
     const claimed = new Set(states.filter((s) => s.list === list.name).flatMap((s) => s.kept));
-    const fresh = [...(pending.get(list.name) ?? []), ...list.cidrs.filter((c) => !claimed.has(c))];
-    place(list, dedupe(fresh, claimed), states, allocator, desired.mode);
+    place(list, dedupe([...(pending.get(list.name) ?? []), ...list.cidrs], claimed), states, allocator, desired.mode);
   }
   return states;
 }
@@ -82,17 +81,20 @@ function dedupe(fresh: readonly string[], claimed: ReadonlySet<string>): string[
   return fresh.filter((c) => (seen.has(c) ? false : (seen.add(c), true)));
 }
 
-/** Steps 2 and 3 for one list. */
+/**
+ * Steps 2 and 3 for one list. Every candidate is a rule of this list: its existing rules, and the
+ * rules opened for it here (a reused rule takes the list's name).
+ */
 function place(list: DesiredList, fresh: readonly string[], states: RuleState[], allocator: PriorityAllocator, mode: DesiredAllowlist['mode']): void {
+  // Stryker disable next-line ConditionalExpression: equivalent, the loop below places nothing; this skips building the index
   if (fresh.length === 0) return;
   const mine = states.filter((s) => s.list === list.name);
   const homes = new DroppedIndex(mine);
-  const withRoom = mine.filter((s) => room(s) > 0);
-  const candidates = [...withRoom.filter((s) => changes(s)), ...withRoom.filter((s) => !changes(s))];
+  const candidates = [...mine.filter((s) => changes(s)), ...mine.filter((s) => !changes(s))];
   let next = 0;
   for (const cidr of fresh) {
-    while (next < candidates.length && (room(candidates[next]!) === 0 || candidates[next]!.list !== list.name)) next++;
-    let target = homes.find(cidr, list.name) ?? candidates[next];
+    while (next < candidates.length && room(candidates[next]!) === 0) next++;
+    let target = homes.find(cidr) ?? candidates[next];
     if (!target) {
       target = allocator.open(list, mode);
       candidates.push(target);
@@ -101,7 +103,7 @@ function place(list: DesiredList, fresh: readonly string[], states: RuleState[],
   }
 }
 
-/** The ranges rules of one list dropped, sorted, to find the rule a new overlapping range belongs in. */
+/** The ranges the rules of one list dropped, sorted, to find the rule a new overlapping range belongs in. */
 class DroppedIndex {
   private readonly dropped: { range: ParsedCidr; state: RuleState }[];
 
@@ -114,14 +116,14 @@ class DroppedIndex {
       .sort((a, b) => compareRanges(a.range, b.range));
   }
 
-  /** A rule of `list` with room that dropped a range overlapping `cidr`. */
-  find(cidr: string, list: string): RuleState | undefined {
+  /** A rule with room that dropped a range overlapping `cidr`. */
+  find(cidr: string): RuleState | undefined {
     if (this.dropped.length === 0) return undefined;
     const range = parseCidr(cidr);
     for (let i = this.lowerBound(range); i < this.dropped.length; i++) {
       const { range: d, state } = this.dropped[i]!;
       if (d.family !== range.family || d.first > range.last) break;
-      if (d.last >= range.first && state.list === list && room(state) > 0) return state;
+      if (d.last >= range.first && room(state) > 0) return state;
     }
     return undefined;
   }
@@ -143,11 +145,10 @@ class DroppedIndex {
   }
 }
 
-/** A rule that will be patched or removed whatever else happens. */
+/** An existing rule (nothing is added to it yet) that will be patched or removed whatever else happens. */
 function changes(state: RuleState): boolean {
-  const before = state.before;
-  if (!before) return true;
-  return state.kept.length !== before.ranges.length || state.added.length > 0 || state.preview !== (before.rule.preview === true) || before.rule.description !== ownerDescription(state.list);
+  const before = state.before!;
+  return state.kept.length !== before.ranges.length || state.preview !== (before.rule.preview === true) || before.rule.description !== ownerDescription(state.list);
 }
 
 /** Hands out the lowest free priorities of the band, then rules about to be emptied. */
@@ -164,7 +165,12 @@ class PriorityAllocator {
     this.used = new Set(used);
   }
 
+  /**
+   * Called only once every rule of `list` is full, so a rule with nothing left in it belongs to
+   * another list: one whose list is gone from the file, or whose ranges all moved away.
+   */
   open(list: DesiredList, mode: DesiredAllowlist['mode']): RuleState {
+    // Stryker disable next-line ConditionalExpression: equivalent, the cursor then stops past the band, where nothing is used, and the check below sees it
     while (this.cursor <= this.band.to && this.used.has(this.cursor)) this.cursor++;
     if (this.cursor <= this.band.to) {
       this.used.add(this.cursor);
@@ -172,7 +178,7 @@ class PriorityAllocator {
       this.states.push(state);
       return state;
     }
-    const reusable = mode === 'sync' ? this.states.find((s) => s.before && s.list !== list.name && s.kept.length === 0 && s.added.length === 0) : undefined;
+    const reusable = mode === 'sync' ? this.states.find((s) => s.before && s.kept.length === 0 && s.added.length === 0) : undefined;
     if (!reusable) {
       throw new AllowlistSafetyError(
         'band-full',
