@@ -58,6 +58,15 @@ describe('assignRules: what stays where', () => {
     });
   });
 
+  it('upsert-only moves what an over-full rule holds beyond ten too, wanted or not: it never drops a range', () => {
+    const eleven = hosts(11, 100);
+    const states = assign({ a: [h1] }, [rule(1000, 'a', eleven)], { mode: 'upsert-only' });
+    expect(held(states)).toEqual({
+      1000: { list: 'a', kept: eleven.slice(0, 10), added: [], preview: false },
+      1001: { list: 'a', kept: [], added: [eleven[10]!, h1], preview: false },
+    });
+  });
+
   it('sync: a list\'s preview setting applies to its rules; a rule of a list gone from the file keeps nothing', () => {
     const states = assign({ a: [h1] }, [rule(1000, 'a', [h1]), rule(1001, 'gone', [h2], true)], { lists: [{ name: 'a', preview: true, cidrs: [h1] }] });
     expect(held(states)).toEqual({
@@ -121,6 +130,12 @@ describe('assignRules: where a new range goes', () => {
     expect(held(states)[1001]!.added).toEqual([]);
   });
 
+  it('not into a rule that dropped a range of the other family, even one whose numbers overlap', () => {
+    // ::a00:0/120 has the numbers of 10.0.0.0/24; 1000 changes (turns preview off) and comes first.
+    const states = assign({ a: [h1, h2, '10.0.0.0/24'] }, [rule(1000, 'a', [h1], true), rule(1001, 'a', ['::a00:0/120', h2])]);
+    expect(held(states)[1000]!.added).toEqual(['10.0.0.0/24']);
+  });
+
   it('finds the home of an IPv6 range past every dropped IPv4 range', () => {
     const states = assign({ a: [h1, h2, '2001:db8::/48'] }, [rule(1000, 'a', [h1, '10.3.0.0/24', '10.4.0.0/24']), rule(1001, 'a', ['2001:db8::/64', h2])]);
     expect(held(states)[1001]!.added).toEqual(['2001:db8::/48']);
@@ -180,5 +195,8 @@ describe('assignRules: priorities for new rules, and the band', () => {
     expect([sync.refusal, sync.message]).toEqual(['band-full', message]);
     const upsert = refusal(() => assign({ a: [h0, ...hosts(10, 50)] }, [rule(1000, 'a', [h0]), rule(1001, 'gone', [h1])], { priorities: band, mode: 'upsert-only' }));
     expect([upsert.refusal, upsert.message]).toEqual(['band-full', message]);
+    // Not even a rule of a gone list that holds nothing Cloud Armor could match.
+    const empty = refusal(() => assign({ a: [h0, ...hosts(10, 50)] }, [rule(1000, 'a', [h0]), rule(1001, 'gone', ['not a range'])], { priorities: band, mode: 'upsert-only' }));
+    expect([empty.refusal, empty.message]).toEqual(['band-full', message]);
   });
 });
