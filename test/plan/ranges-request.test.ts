@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/errors.js';
-import { parseRangeRequest } from '../../shared/plan/ranges-types.js';
+import { parseRangeRequest, parseReleaseRequest } from '../../shared/plan/ranges-types.js';
 
 const valid = { parallelJobs: 4, nodesPerJob: 8, network: 'vpc-a', region: 'asia-northeast1' };
 
@@ -122,5 +122,34 @@ describe('parseRangeRequest: what is refused, in the words the caller sees', () 
 
   it('a display name over 128 characters is refused', () => {
     expect(problems({ ...valid, displayName: 'x'.repeat(129) })).toEqual(['displayName: displayName must be at most 128 characters']);
+  });
+});
+
+describe('parseReleaseRequest: dropping a prepared run\'s reservation', () => {
+  const release = { runId: 'wf-exec_1', network: 'projects/p/global/networks/vpc-a', region: 'asia-northeast1' };
+
+  /** The problems a refused release lists (fails the test when it is accepted). */
+  function releaseProblems(input: unknown): readonly string[] {
+    try {
+      parseReleaseRequest(input);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as ConfigError).problems;
+    }
+    throw new Error(`accepted ${JSON.stringify(input)}`);
+  }
+
+  it('a run id, a network (read as its name) and a region pass', () => {
+    expect(parseReleaseRequest(release)).toEqual({ runId: 'wf-exec_1', network: 'vpc-a', region: 'asia-northeast1' });
+  });
+
+  it('the run id is required and checked like a preparation\'s; network and region too', () => {
+    expect(releaseProblems({ network: 'vpc-a', region: 'asia-northeast1' })).toEqual(['runId: runId must be a string']);
+    expect(releaseProblems({ ...release, runId: 'Run/1' })).toEqual([RUN_ID_PROBLEM]);
+    expect(releaseProblems({ ...release, network: 'Vpc-a', region: 'asia' })).toEqual([NETWORK_PROBLEM, REGION_PROBLEM]);
+  });
+
+  it('anything else is an unknown field, a preparation\'s fields included', () => {
+    expect(releaseProblems({ ...release, parallelJobs: 4, dryRun: true })).toEqual(['(request): unknown field(s) "parallelJobs", "dryRun"']);
   });
 });
