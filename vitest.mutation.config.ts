@@ -13,5 +13,7 @@ export default defineConfig({
     ...base.test,
     include: ['test/allowlist/**/*.test.ts', 'test/plan/**/*.test.ts', 'test/net/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
     setupFiles: ['test/mutation/setup.ts'],
+    // One project: the base config's (the whole suite, then the IAM usage check) would run beside these.
+    projects: undefined,
   },
 });

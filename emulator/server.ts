@@ -99,7 +99,12 @@ export class Emulator {
   /** Google's request and response shapes, checked on every call (emulator/schema/). */
   readonly shapes = new Shapes(loadSchemas());
   /** Workflows runs each workflow as its service account: its calls carry tokens the IAM above minted. */
-  readonly workflows = new LocalWorkflows({ baseUrl: () => this.url, projectNumber: (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'), accessToken: (sa) => this.iam.mintToken(`serviceAccount:${sa}`).accessToken });
+  readonly workflows = new LocalWorkflows({
+    baseUrl: () => this.url,
+    projectNumber: (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'),
+    accessToken: (sa) => this.iam.mintToken(`serviceAccount:${sa}`).accessToken,
+    mayWriteLog: (sa, project) => this.checkDirect(`serviceAccount:${sa}`, 'logging.entries.write', 'logging.logEntries.create', `projects/${project}`),
+  });
   private server?: Server;
   private pubsub?: PubsubServer;
   private readonly pubsubPortWanted: number;
@@ -148,6 +153,13 @@ export class Emulator {
     if (options.seed !== false) seedStorage(this.storage);
   }
 
+  /** An IAM check of a write the emulator makes for a caller without an HTTP call of its own (a workflow's sys.log), recorded like every other. */
+  private checkDirect(member: string, methodId: string, permission: string, resource: string): boolean {
+    const { allowed, binding } = this.iam.check({ kind: 'member', member }, permission, resource, []);
+    this.iamChecks.push({ member, methodId, permission, resource, allowed, ...(binding ? { role: binding.role } : {}), evaluated: { resource, ancestors: [] } });
+    return allowed;
+  }
+
   private iamContext() {
     const projects = () => this.store.list('projects') as { name: string; projectNumber?: string }[];
     return {
@@ -156,6 +168,10 @@ export class Emulator {
       projectId: (idOrNumber: string) => projects().find((p) => String(p.projectNumber) === idOrNumber)?.name ?? idOrNumber,
       defaultProject: () => projects()[0]?.name,
       record: (r: CheckRecord) => void this.iamChecks.push(r),
+      objectExists: (resource: string) => {
+        const m = /^projects\/_\/buckets\/([^/]+)\/objects\/(.+)$/.exec(resource);
+        return m ? this.storage.hasObject(m[1]!, m[2]!) : false;
+      },
       lookup: (path: string) => {
         const i = path.lastIndexOf('/');
         return this.store.get(path.slice(0, i), path.slice(i + 1));

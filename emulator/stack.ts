@@ -8,7 +8,11 @@
  * server hands out the emulator's tokens for that account), so a permission its role lacks is the
  * 403 production would answer.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { startEmulator, type Emulator, type EmulatorOptions } from './server.js';
+import type { CheckRecord } from './iam/enforce.js';
 import { spawnFunction, type FunctionExit, type FunctionProcess } from './functions-host.js';
 import { installTerraformIam, terraformIam, terraformValue, type TerraformIam } from './iam/terraform.js';
 import { loadModule } from './terraform/reader.js';
@@ -187,8 +191,40 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await emulator.events.idle();
     await Promise.all([...functions.values()].map((f) => f.stop()));
     await emulator.close();
+    if (!options.iam) writeChecks(emulator.iamChecks);
   };
   return { emulator, functions, scheduler, env, iam, identity, died, stop };
+}
+
+/** One permission check and how many times it was made alike. */
+export type CountedCheck = CheckRecord & { count: number };
+
+/** What `NETREFLEX_IAM_CHECKS_DIR/<id>.json` holds: the checks one stack saw, from `source`. */
+export interface ChecksFile {
+  /** NETREFLEX_IAM_CHECKS_SOURCE: who ran the stack (the test suite names the test file). */
+  source: string;
+  checks: CountedCheck[];
+}
+
+/**
+ * A stack running iam.tf as deployed writes every permission check its functions and its workflow
+ * made, once per distinct check, to a new file under NETREFLEX_IAM_CHECKS_DIR when it stops (when
+ * that is set): test/iam/usage.test.ts holds iam.tf to what the end-to-end suite really called.
+ * A stack given other roles (`iam`) ran a planted mistake and writes nothing.
+ */
+function writeChecks(checks: readonly CheckRecord[]): void {
+  const dir = process.env.NETREFLEX_IAM_CHECKS_DIR;
+  if (!dir) return;
+  const counted = new Map<string, CountedCheck>();
+  for (const c of checks) {
+    const key = JSON.stringify([c.member, c.methodId, c.permission, c.resource, c.allowed, c.role, c.evaluated]);
+    const seen = counted.get(key);
+    if (seen) seen.count++;
+    else counted.set(key, { ...c, count: 1 });
+  }
+  mkdirSync(dir, { recursive: true });
+  const file: ChecksFile = { source: process.env.NETREFLEX_IAM_CHECKS_SOURCE ?? '', checks: [...counted.values()] };
+  writeFileSync(join(dir, `${randomUUID()}.json`), JSON.stringify(file));
 }
 
 async function freePort(): Promise<number> {

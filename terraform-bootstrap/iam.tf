@@ -1,6 +1,7 @@
 # Least privilege, per function and per resource. Every function and the workflow has its own
-# service account. What each may do is exactly what the API methods it calls need
-# (shared/config/functions.ts FUNCTIONS[].calls through shared/gcp/permissions.ts), granted as
+# service account. What each may do is exactly what the API methods it really calls need — the
+# end-to-end tests run every function and the workflow as these accounts under these roles, and
+# test/iam/usage.test.ts fails on any call refused and on any permission no call used — granted as
 # narrowly as Google allows:
 #
 # - on the one resource it changes, where the resource has its own IAM policy: publisher on the

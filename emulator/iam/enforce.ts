@@ -21,6 +21,12 @@ export interface CheckRecord {
   allowed: boolean;
   /** The role of the binding that allowed it (so a role's unused permissions can be named). */
   role?: string;
+  /**
+   * What IAM evaluated: the resource as its policy names it (a bucket's project resolved, a
+   * service account under its project) and its ancestors, nearest first — enough to judge the same
+   * call again under other roles (test/iam/usage.ts replays the suite's calls against iam.tf).
+   */
+  evaluated: { resource: string; ancestors: string[] };
 }
 
 export interface EnforceContext {
@@ -34,6 +40,8 @@ export interface EnforceContext {
   record(r: CheckRecord): void;
   /** A stored resource by its path (what a route or firewall rule is in, for the network's permissions). */
   lookup?(path: string): Resource | undefined;
+  /** Whether an object (`projects/_/buckets/b/objects/o`) exists: replacing one needs storage.objects.delete too. */
+  objectExists?(resource: string): boolean;
 }
 
 const CONTROL = 'netreflex.';
@@ -73,13 +81,14 @@ export function authorize(ctx: EnforceContext, methodId: string, req: Request): 
   const principal: Principal | undefined = ctx.iam.principalOf(token);
   if (!principal) throw unauthenticated();
   if (principal.kind === 'owner') return;
-  const needed = requirements(methodId, req);
+  const needed = requirements(methodId, req, ctx);
   if (!needed) throw permissionDenied(methodId, `${methodId} (no permission known for this method)`, req.path, principal.member);
   for (const { permission, resource: callResource } of needed) {
     const resource = ctx.lookup ? targetOf(permission, callResource, req, ctx.lookup) : callResource;
     const scoped = projectScoped(resource, req, ctx);
-    const { allowed, binding } = ctx.iam.check(principal, permission, scoped, ancestorsOf(scoped, ctx.projectOfBucket, ctx.projectId));
-    ctx.record({ member: principal.member, methodId, permission, resource, allowed, ...(binding ? { role: binding.role } : {}) });
+    const ancestors = ancestorsOf(scoped, ctx.projectOfBucket, ctx.projectId);
+    const { allowed, binding } = ctx.iam.check(principal, permission, scoped, ancestors);
+    ctx.record({ member: principal.member, methodId, permission, resource, allowed, ...(binding ? { role: binding.role } : {}), evaluated: { resource: scoped, ancestors } });
     if (!allowed) throw permissionDenied(methodId, permission, resource, principal.member.replace(/^\w+:/, ''));
   }
 }

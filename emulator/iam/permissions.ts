@@ -25,7 +25,13 @@ export function discoveryId(methodId: string): string {
   return methodId.startsWith('aiplatform.') && !methodId.startsWith('aiplatform.projects.') ? methodId.replace('aiplatform.', 'aiplatform.projects.locations.') : methodId;
 }
 
-type Rule = (req: Request, resource: string) => Requirement[];
+/** What a rule may ask of the emulator's state: whether the call replaces something that exists. */
+export interface World {
+  /** Whether `projects/_/buckets/b/objects/o` has a live version. */
+  objectExists?(resource: string): boolean;
+}
+
+type Rule = (req: Request, resource: string, world: World) => Requirement[];
 
 const on = (resource: string, ...permissions: string[]): Requirement[] => permissions.map((permission) => ({ permission, resource }));
 
@@ -98,18 +104,25 @@ const RULES: Record<string, Rule> = {
   'storage.objects.list': (r, res) => on(res, 'storage.objects.list', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : [])),
   'storage.buckets.get': (r, res) => on(res, 'storage.buckets.get', ...(r.query.get('projection') === 'full' ? ['storage.buckets.getIamPolicy'] : [])),
   'storage.buckets.list': (r, res) => on(res, 'storage.buckets.list', ...(r.query.get('projection') === 'full' ? ['storage.buckets.getIamPolicy'] : [])),
-  'storage.objects.insert': (_r, res) => on(res, 'storage.objects.create'),
+  // "To replace existing objects, both storage.objects.create and storage.objects.delete
+  // permissions are required" (https://cloud.google.com/storage/docs/access-control/iam-permissions).
+  'storage.objects.insert': (_r, res, world) => on(res, 'storage.objects.create', ...(world.objectExists?.(res) ? ['storage.objects.delete'] : [])),
   'storage.objects.patch': (r, res) => on(res, 'storage.objects.update', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : []), ...((r.body as { acl?: unknown } | undefined)?.acl !== undefined ? ['storage.objects.setIamPolicy'] : [])),
 };
 
 /** The permissions `methodId` needs for this request; undefined when Google's data has no entry. */
-export function requirements(methodId: string, req: Request): Requirement[] | undefined {
+export function requirements(methodId: string, req: Request, world: World = {}): Requirement[] | undefined {
   const resource = resourceOf(methodId, req);
   const rule = RULES[methodId];
-  if (rule) return rule(req, resource);
+  if (rule) return rule(req, resource, world);
   const listed = METHODS[discoveryId(methodId)];
   if (!listed || listed.length === 0) return undefined;
   return on(resource, ...listed);
+}
+
+/** The permissions Google's reference lists for `methodId` (data/methods.json), before the rules above choose. */
+export function googleListed(methodId: string): readonly string[] {
+  return METHODS[discoveryId(methodId)] ?? [];
 }
 
 /** Every method id the data or the rules above cover, for the test that each served method has one. */

@@ -30,7 +30,10 @@ export function targetOf(permission: string, resource: string, req: Request, loo
   const stored = lookup(resource);
   for (const field of FIELDS[collection]!) {
     const named = body[field] ?? stored?.[field];
-    if (typeof named === 'string' && named) return computePath(named);
+    if (typeof named !== 'string' || !named) continue;
+    // A partial URL (`global/networks/vpc-a`, which Compute accepts) is in the call's project.
+    const path = computePath(named);
+    return path.startsWith('projects/') ? path : `${resource.split('/').slice(0, 2).join('/')}/${path}`;
   }
   return resource;
 }

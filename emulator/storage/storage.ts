@@ -105,6 +105,11 @@ export class CloudStorage {
     return typeof project === 'string' ? project : undefined;
   }
 
+  /** Whether `name` has a live version in `bucket` (an insert of it replaces that version). */
+  hasObject(bucket: string, name: string): boolean {
+    return this.objects.get(bucket)?.get(name)?.live !== undefined;
+  }
+
   listBuckets(project: string): Bucket[] {
     return [...this.buckets.values()].filter((b) => b.project === project).sort(byName).map(publicBucket);
   }

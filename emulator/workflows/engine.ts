@@ -52,6 +52,13 @@ export interface EngineDeps extends Omit<RunDeps, 'signal' | 'history' | 'env'> 
   /** Project number `sys.get_env("GOOGLE_CLOUD_PROJECT_NUMBER")` answers: fixed, or looked up by project id. */
   projectNumber?: string | ((project: string) => string);
   newExecutionId?: () => string;
+  /**
+   * A `sys.log` entry is a custom log sent to Cloud Logging (https://cloud.google.com/workflows/docs/log-workflow)
+   * with the workflow's identity; writing a log entry needs logging.logEntries.create on the project
+   * (https://cloud.google.com/logging/docs/reference/v2/rest/v2/entries/write; the Logs Writer role).
+   * Answers whether the account may; an entry it may not write does not reach the log.
+   */
+  mayWriteLog?: (serviceAccount: string, project: string) => boolean;
 }
 
 interface Deployed {
@@ -179,13 +186,15 @@ export class WorkflowsEngine {
    * the project's Compute Engine default account; the local engine, which has no such account's
    * roles, then calls as the project owner (no token).
    */
-  private asCaller(resource: WorkflowResource): Pick<RunDeps, 'connector' | 'http'> {
+  private asCaller(resource: WorkflowResource): Pick<RunDeps, 'connector' | 'http' | 'log'> {
     const serviceAccount = resource.serviceAccount?.replace(/^projects\/[^/]+\/serviceAccounts\//, '');
     if (!serviceAccount) return {};
-    const { connector, http } = this.deps;
+    const { connector, http, log, mayWriteLog } = this.deps;
+    const { project } = parseWorkflowName(resource.name);
     return {
       ...(connector ? { connector: (name, args, signal) => connector(name, args, signal, { serviceAccount }) } : {}),
       ...(http ? { http: (request) => http({ ...request, serviceAccount }) } : {}),
+      ...(log && mayWriteLog ? { log: (entry) => void (mayWriteLog(serviceAccount, project) && log(entry)) } : {}),
     };
   }
 

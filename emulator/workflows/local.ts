@@ -20,6 +20,8 @@ export interface LocalWorkflowsOptions {
   log?: (entry: LogEntry & { execution?: string }) => void;
   /** An access token for a workflow's service account, for its connector and OAuth2 `http.*` calls. */
   accessToken?: (serviceAccount: string) => string;
+  /** Whether a workflow's service account may write its `sys.log` entries (engine.ts EngineDeps.mayWriteLog). */
+  mayWriteLog?: (serviceAccount: string, project: string) => boolean;
 }
 
 export class LocalWorkflows {
@@ -36,6 +38,7 @@ export class LocalWorkflows {
       projectNumber: options.projectNumber,
       http: fetchHttp(this.httpFaults, options.accessToken),
       connector: connectorHandler({ baseUrl: options.baseUrl, ...(options.accessToken ? { accessToken: options.accessToken } : {}) }),
+      ...(options.mayWriteLog ? { mayWriteLog: options.mayWriteLog } : {}),
       log: (entry) => {
         this.logs.push(entry);
         options.log?.(entry);

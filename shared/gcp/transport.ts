@@ -20,7 +20,9 @@ import { ApiError, errorMessage, isTransient } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../util/concurrency.js';
 
-export type Service = 'compute' | 'storage' | 'servicenetworking' | 'aiplatform' | 'workflowexecutions' | 'pubsub';
+/** The Google APIs netreflex calls (each `<service>.googleapis.com`). */
+export const SERVICES = ['compute', 'storage', 'servicenetworking', 'aiplatform', 'workflowexecutions', 'pubsub'] as const;
+export type Service = (typeof SERVICES)[number];
 
 export interface RetryPolicy {
   attempts: number;

@@ -5,7 +5,6 @@
  * serve — leaves the link unknown, with the step that lets the next run see it.
  */
 import { ApiError, errorMessage } from '../errors.js';
-import { API_PERMISSIONS, type ApiMethod } from '../gcp/permissions.js';
 
 /** True when the local Google Cloud does not serve this API method (yet). */
 export function isMissingSurface(err: unknown): boolean {
@@ -43,14 +42,15 @@ function namedPermission(message: string): string | undefined {
 const isServiceDisabled = (err: ApiError) => err.reason === 'accessNotConfigured' || /SERVICE_DISABLED|has not been used in project|it is disabled/i.test(err.message);
 
 /** Why `what` could not be read (methods: the API calls the read makes) and what to do about it. */
-export function unreadable(what: string, methods: readonly ApiMethod[], err: unknown, ctx: ReadContext): Unreadable {
+export function unreadable(what: string, methods: readonly string[], err: unknown, ctx: ReadContext): Unreadable {
   const message = errorMessage(err);
   if (isMissingSurface(err)) return { reason: `could not check: the local Google Cloud does not serve ${what}`, fix: `check ${what} by hand (Cloud console or gcloud), or run netreflex status against the real project` };
   if (err instanceof ApiError) {
     if (err.code === 401) return { reason: `could not check ${what}: not authenticated (${message})`, fix: credentialsFix(ctx) };
     if (err.code === 403 && isServiceDisabled(err)) return { reason: `could not check ${what}: the API is not enabled in ${ctx.project} (${message})`, fix: `enable it: gcloud services enable ${methods[0]?.split('.')[0] ?? 'compute'}.googleapis.com --project=${ctx.project} (terraform-bootstrap enables every API netreflex uses)` };
     if (err.code === 403) {
-      const needed = namedPermission(message) ?? [...new Set(methods.flatMap((m) => API_PERMISSIONS[m]))].join(', ');
+      // Google's 403s name the permission; should one not, the method's reference page lists it.
+      const needed = namedPermission(message) ?? `the permissions Google's API reference lists for ${methods.join(', ')}`;
       return { reason: `could not check ${what}: permission denied (${message})`, fix: `grant the identity running netreflex status ${needed} on project ${ctx.project}` };
     }
     if (err.code === 429 || err.code >= 500) return { reason: `could not check ${what}: the API answered ${err.code} ${err.status} (${message})`, fix: 'a Google-side or quota failure: run netreflex status again; if it persists, check https://status.cloud.google.com and the project quotas' };

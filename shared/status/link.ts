@@ -1,5 +1,4 @@
 /** Building links: an ok link has a summary; a broken or unknown one also has the fix. */
-import type { ApiMethod } from '../gcp/permissions.js';
 import { unreadable, type ReadContext } from './errors.js';
 import type { Link, LinkId, LinkState } from './types.js';
 
@@ -15,7 +14,7 @@ export const broken = (head: LinkHead, reason: string, fix: string, details: str
 export const unknown = (head: LinkHead, reason: string, fix: string, details: string[] = []): Link => ({ ...head, state: 'unknown', reason, fix, details });
 
 /** A read of `what` failed: the link is unknown, with why and how to make it readable. */
-export function unreadableLink(head: LinkHead, what: string, methods: readonly ApiMethod[], err: unknown, ctx: ReadContext, details: string[] = []): Link {
+export function unreadableLink(head: LinkHead, what: string, methods: readonly string[], err: unknown, ctx: ReadContext, details: string[] = []): Link {
   const { reason, fix } = unreadable(what, methods, err, ctx);
   return unknown(head, reason, fix, details);
 }

@@ -30,7 +30,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-const spawnInstance = async () => spawnFunction({ target: 'peeringRanges', signatureType: 'http', port: await freePort(), env: stack.env });
+const spawnInstance = async () => spawnFunction({ target: 'peeringRanges', signatureType: 'http', port: await freePort(), env: stack.env, identity: stack.identity('peeringRanges') });
 
 async function post(url: string, body: unknown, query = ''): Promise<Answered> {
   const res = await fetch(`${url}${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });

@@ -16,6 +16,9 @@ import { PIPELINE_REPLY_TOPIC, PIPELINE_REQUEST_TOPIC } from '../../emulator/wor
 import { computeClients, PROJECT, waitFor } from '../helpers/compute.js';
 import { vertexClients } from '../helpers/vertex.js';
 import { executionsClient, workflowName } from '../helpers/workflows.js';
+import { Transport } from '../../shared/gcp/transport.js';
+import { writeJsonObject } from '../../shared/gcp/storage.js';
+import { claimObject, requestKey, type ClaimRecord } from '../../functions/pipeline-requests/claims.js';
 
 const WORKFLOW = workflowName('vertex-pipeline-run');
 const REQUESTS = `projects/${SAMPLE.project}/topics/${PIPELINE_REQUEST_TOPIC}`;
@@ -102,7 +105,7 @@ describe('one request message → one pipeline run → one reply', () => {
   });
 
   it('delivered to two instances, one copy delayed: still one of each', async () => {
-    const second = await spawnFunction({ target: 'pipelineRequests', signatureType: 'cloudevent', port: await freePort(), env: stack.env });
+    const second = await spawnFunction({ target: 'pipelineRequests', signatureType: 'cloudevent', port: await freePort(), env: stack.env, identity: stack.identity('pipelineRequests') });
     stack.emulator.events.subscribe({ id: 'pipelineRequests-instance-2', type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/${REQUESTS}` }, url: second.url, attempts: 8 });
     stack.emulator.events.injectFault({ kind: 'delay', subscription: SUBSCRIPTION, count: 1, ms: 150 });
     stack.emulator.events.injectFault({ kind: 'duplicate', subscription: 'pipelineRequests-instance-2', count: 1, times: 1 });
@@ -120,12 +123,22 @@ describe('one request message → one pipeline run → one reply', () => {
     await expectOnce('req-restart');
     const old = stack.functions.get('pipelineRequests')!;
     await old.stop();
-    const fresh = await spawnFunction({ target: 'pipelineRequests', signatureType: 'cloudevent', port: old.port, env: stack.env });
+    const fresh = await spawnFunction({ target: 'pipelineRequests', signatureType: 'cloudevent', port: old.port, env: stack.env, identity: stack.identity('pipelineRequests') });
     stack.functions.set('pipelineRequests', fresh);
     stack.emulator.events.redeliver(messageId, SUBSCRIPTION);
     await stack.emulator.events.idle();
     await expectOnce('req-restart');
     expect(fresh.output.join('\n')).toMatch(/req-restart already started; nothing started/);
+  });
+
+  it('a claim whose holder died long ago: the delivery looks for its execution by label, finds none, and starts it once', async () => {
+    const key = requestKey('vertex-pipeline-run', 'req-orphan', 'unused');
+    const owner = new Transport({ emulatorHost: stack.emulator.url });
+    await writeJsonObject(owner, SAMPLE.requestBucket, claimObject(key), { key, state: 'claimed', claimedAt: 0, requestId: 'req-orphan', messageId: 'gone' } satisfies ClaimRecord, { ifGenerationMatch: '0' });
+    publish(request('req-orphan'));
+    await expectOnce('req-orphan');
+    const member = `serviceAccount:${stack.identity('pipelineRequests').email}`;
+    expect(stack.emulator.iamChecks).toContainEqual(expect.objectContaining({ member, permission: 'workflows.executions.list', allowed: true }));
   });
 
   it('a run that fails: one reply naming the step and why', async () => {
@@ -134,6 +147,17 @@ describe('one request message → one pipeline run → one reply', () => {
     const reply = await expectOnce('req-fails', 'failed');
     expect(reply.step).toBe('wait_job');
     expect(reply.message).toMatch(/ended PIPELINE_STATE_FAILED: trainer: out of memory/);
+  });
+
+  it('a failed run whose reply cannot be published: the workflow logs that, writing as its own account', async () => {
+    const lost = () => stack.emulator.workflows.logs.filter((l) => JSON.stringify(l.payload).includes('the failure reply could not be published'));
+    const before = lost().length;
+    await stack.emulator.faults.failNext('pubsub.projects.topics.publish', 1, 403);
+    publish(request('req-unreplied', { parameterValues: { netreflexEmulatorFail: 'trainer: out of memory' } }));
+    await waitFor('the lost reply logged', async () => lost().length > before, 40_000);
+    expect(repliesFor('req-unreplied')).toEqual([]);
+    const member = `serviceAccount:${stack.iam.serviceAccounts['google_service_account.workflow']}`;
+    expect(stack.emulator.iamChecks).toContainEqual(expect.objectContaining({ member, methodId: 'logging.entries.write', permission: 'logging.logEntries.create', allowed: true }));
   });
 
   it('a bad request delivered three times: one rejection with every problem, no execution', async () => {

@@ -15,7 +15,7 @@ import { SAMPLE } from '../../emulator/topology.js';
 import { statusCommand, watchStatus, type StatusJson } from '../../cli/commands/status.js';
 import { cliEnv } from '../../cli/env.js';
 import type { StatusReport } from '../../shared/status/types.js';
-import { API_PERMISSIONS, type ApiMethod } from '../../shared/gcp/permissions.js';
+import { googleListed } from '../../emulator/iam/permissions.js';
 import { computeClients, PROJECT, REGION, type ComputeClients } from '../helpers/compute.js';
 import { inProcessFaults, type FaultControl } from '../helpers/faults.js';
 
@@ -147,7 +147,7 @@ describe('netreflex status never reads OK while blind', () => {
 
   it('a 403 on any one method status reads: UNKNOWN, exit 3, the fix names the permission to grant', async () => {
     for (const method of await methodsStatusCalls()) {
-      const permission = API_PERMISSIONS[method as ApiMethod]?.[0] ?? method;
+      const permission = googleListed(method)[0] ?? method;
       await faults.failNext(method, 1000, 403, { permission });
       const report = await status();
       await faults.clear();

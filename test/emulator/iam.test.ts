@@ -50,6 +50,17 @@ describe('IAM on the Google APIs', () => {
     expect(denied).toMatchObject({ methodId: 'compute.routes.get', permission: 'compute.routes.get' });
   });
 
+  it('a route naming its network by a partial URL: the network permission is checked, and named, in the project', async () => {
+    const maker = `serviceAccount:route-maker@${P}.iam.gserviceaccount.com`;
+    emu.iam.defineRole(`projects/${P}/roles/routeMaker`, ['compute.routes.create']);
+    emu.iam.grant({ member: maker, role: `projects/${P}/roles/routeMaker`, resource: `projects/${P}` });
+    const routes = routesClient(tokenClient(await tokenFor(maker)));
+    await expect(routes.insert({ project: P, routeResource: { name: 'partial-network', network: 'global/networks/vpc-a', destRange: '198.51.100.0/24', nextHopIp: '10.95.0.9', priority: 900 } })).rejects.toMatchObject({
+      code: 403,
+      message: expect.stringContaining(`Required 'compute.networks.updatePolicy' permission for 'projects/${P}/global/networks/vpc-a'`),
+    });
+  });
+
   it('a grant on the project covers its resources; a token of a member without bindings has nothing', async () => {
     const other = `serviceAccount:someone-else@${P}.iam.gserviceaccount.com`;
     const routes = routesClient(tokenClient(await tokenFor(other)));
@@ -83,6 +94,19 @@ describe('IAM on the Google APIs', () => {
     await expect(read(await tokenFor(SA))).rejects.toMatchObject({
       status: 403,
       message: expect.stringContaining(`netreflex-nat-routes@${P}.iam.gserviceaccount.com does not have storage.objects.get access to the Google Cloud Storage object. Permission 'storage.objects.get' denied on resource (or it may not exist).`),
+    });
+  });
+
+  it('Cloud Storage: creating an object needs storage.objects.create, replacing one storage.objects.delete too', async () => {
+    const writer = `serviceAccount:writer@${P}.iam.gserviceaccount.com`;
+    emu.iam.defineRole(`projects/${P}/roles/createOnly`, ['storage.objects.create', 'storage.objects.get']);
+    emu.iam.grant({ member: writer, role: `projects/${P}/roles/createOnly`, resource: `projects/_/buckets/${SAMPLE.stateBucket}` });
+    const client = tokenClient(await tokenFor(writer));
+    const upload = (name: string) => client.request({ url: `${emu.url}/upload/storage/v1/b/${SAMPLE.stateBucket}/o?uploadType=media&name=${name}`, method: 'POST', data: '{}', headers: { 'content-type': 'application/json' } });
+    expect((await upload('iam-replace-test.json')).status).toBe(200);
+    await expect(upload('iam-replace-test.json')).rejects.toMatchObject({
+      status: 403,
+      message: expect.stringContaining(`writer@${P}.iam.gserviceaccount.com does not have storage.objects.delete access to the Google Cloud Storage object. Permission 'storage.objects.delete' denied on resource (or it may not exist).`),
     });
   });
 

@@ -124,4 +124,21 @@ describe('the identity of a local workflow', () => {
     expect(claims).toMatchObject({ email: RUNNER, sub: RUNNER, aud: url });
     expect(none).toBe('');
   });
+
+  it('sys.log writes as its service account: without logging.logEntries.create the entry is not written, and the refusal is recorded', async () => {
+    const logOnce = (text: string) => `main:
+  steps:
+    - say:
+        call: sys.log
+        args: { text: "${text}", severity: INFO }
+`;
+    const written = () => emu.workflows.logs.map((l) => JSON.stringify(l.payload));
+    expect((await run('log-refused', logOnce('not written'), RUNNER)).state).toBe('SUCCEEDED');
+    expect(written().some((p) => p.includes('not written'))).toBe(false);
+    expect(emu.iamChecks).toContainEqual(expect.objectContaining({ member: `serviceAccount:${RUNNER}`, methodId: 'logging.entries.write', permission: 'logging.logEntries.create', resource: `projects/${P}`, allowed: false }));
+    emu.iam.grant({ member: `serviceAccount:${RUNNER}`, role: 'roles/logging.logWriter', resource: `projects/${P}` });
+    expect((await run('log-allowed', logOnce('written'), RUNNER)).state).toBe('SUCCEEDED');
+    expect(written().some((p) => p.includes('written'))).toBe(true);
+    expect(emu.iamChecks).toContainEqual(expect.objectContaining({ member: `serviceAccount:${RUNNER}`, permission: 'logging.logEntries.create', allowed: true, role: 'roles/logging.logWriter' }));
+  });
 });

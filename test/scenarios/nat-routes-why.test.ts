@@ -135,7 +135,7 @@ describe('natRoutes, tried as an operator and an attacker would (events only, no
   });
 
   it('a permanent error (no such peering) is logged once, as an error, and the event acknowledged — no redelivery loop', { timeout: 60_000 }, async () => {
-    const fn = await spawnFunction({ target: 'natRoutes', signatureType: 'cloudevent', port: await freePort(), env: { ...stack.env, NETREFLEX_PEERING: 'no-such-peering' } });
+    const fn = await spawnFunction({ target: 'natRoutes', signatureType: 'cloudevent', port: await freePort(), env: { ...stack.env, NETREFLEX_PEERING: 'no-such-peering' }, identity: stack.identity('natRoutes') });
     try {
       const res = await fetch(fn.url, {
         method: 'POST',

@@ -140,20 +140,6 @@ describe('each check catches a planted mistake', () => {
     ]);
   });
 
-  it('permissionsMatchCalls: a permission a call needs is missing, one no call needs is granted', async () => {
-    const problems = await planted(CHECKS.permissionsMatchCalls, (m) => {
-      const perms = natRoutesPermissions(m);
-      perms.splice(perms.indexOf('compute.routes.list'), 1, 'compute.instances.delete');
-    });
-    expect(problems).toEqual([
-      'function natRoutes: its roles lack compute.routes.list (needed by its calls in FUNCTIONS)',
-      'function natRoutes: its roles grant compute.instances.delete, which none of its calls needs; remove it or document it in EXTRA_PERMISSIONS',
-    ]);
-    const documented = await planted(CHECKS.permissionsMatchCalls, (m) => { natRoutesPermissions(m).push('compute.forwardingRules.use'); },
-      (c) => ({ ...c, extraPermissions: { natRoutes: ['compute.forwardingRules.use'] } }));
-    expect(documented).toEqual([]);
-  });
-
   it('permissionsExist: a misspelt permission in a function role and in the workflow role', async () => {
     const problems = await planted(CHECKS.permissionsExist, (m) => {
       natRoutesPermissions(m).push('compute.routes.lists');

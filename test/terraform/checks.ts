@@ -8,14 +8,12 @@ import { posix } from 'node:path';
 import { type Json, type TfModule, blocks, instances, isObject, locals, named, references, resolve, strings, sub } from '../../emulator/terraform/reader.js';
 import { renderOutputsTable, renderVariablesTable, tableIn } from './readme-tables.js';
 import { knownPermissions } from '../../emulator/iam/policy.js';
-import { terraformIam, type TerraformIam } from '../../emulator/iam/terraform.js';
 
 /** A function as the TypeScript code describes it (shared/config/functions.ts). */
 export interface RegistryFunction {
   entryPoint: string;
   folder: string;
   envNames: readonly string[];
-  permissions: readonly string[];
 }
 
 export interface Context {
@@ -24,8 +22,6 @@ export interface Context {
   pendingFunctions: readonly string[];
   /** Repo paths (files read by file(), function folders) still being written by someone else. */
   pendingFiles: readonly string[];
-  /** Permissions granted beyond permissionsFor(calls), per entry point, each with a reason. */
-  extraPermissions: Readonly<Record<string, readonly string[]>>;
   /** Variables a loader reads that must never be deployed (they point a local run at the emulator). */
   localOnlyEnv: readonly string[];
   /** Principals allowed to invoke functions (keys of local._invoker_members). */
@@ -34,8 +30,6 @@ export interface Context {
   read(repoPath: string): string | undefined;
   /** terraform-bootstrap/README.md */
   readme: string;
-  /** Google's predefined roles' permissions (emulator/iam/data/roles.json). */
-  predefinedRoles: Readonly<Record<string, readonly string[]>>;
 }
 
 export type Check = (m: TfModule, ctx: Context) => string[] | Promise<string[]>;
@@ -165,44 +159,6 @@ export const envMatchesLoader: Check = (m, ctx) => {
     const extra = have.filter((n) => !want.includes(n));
     if (missing.length) problems.push(`function ${d.entryPoint}: Terraform does not set ${missing.join(', ')}, which its config loader reads`);
     if (extra.length) problems.push(`function ${d.entryPoint}: Terraform sets ${extra.join(', ')}, which its config loader does not read${extra.some((n) => ctx.localOnlyEnv.includes(n)) ? ' (local-only: never deploy it)' : ''}`);
-  }
-  return problems;
-};
-
-/**
- * Each function's service account holds every permission its calls need and nothing else
- * unexplained, over all its bindings — the project role, the conditional roles, the topic and
- * bucket bindings — read as the local Google Cloud reads them (emulator/iam/terraform.ts). A
- * predefined role bound on one bucket or topic may carry more than the calls need (object viewer
- * also lists), confined to that resource; on the project it may not.
- */
-export const permissionsMatchCalls: Check = (m, ctx) => {
-  const problems: string[] = [];
-  let tf: TerraformIam;
-  try {
-    tf = terraformIam(m);
-  } catch (err) {
-    return [`iam.tf: the bindings cannot be read: ${(err as Error).message}`];
-  }
-  const custom = new Map(tf.roles.map((r) => [r.name, r.permissions]));
-  const fns = locals(m).get('functions')?.value;
-  const prefix = String(named(m, 'variable').find((v) => v.name === 'prefix')?.body.default);
-  for (const spec of ctx.registry) {
-    const name = isObject(fns) && isObject(fns[spec.entryPoint]) ? String((fns[spec.entryPoint] as Record<string, Json>).name) : undefined;
-    if (!name) { problems.push(`function ${spec.entryPoint}: not in local.functions`); continue; }
-    const member = `serviceAccount:${prefix}-${name}@${tf.project}.iam.gserviceaccount.com`;
-    const granted = new Set<string>();
-    const confined = new Set<string>();
-    for (const b of tf.bindings.filter((x) => x.member === member)) {
-      const perms = custom.get(b.role) ?? ctx.predefinedRoles[b.role];
-      if (!perms) { problems.push(`function ${spec.entryPoint}: role ${b.role} is neither a custom role of the module nor a known predefined role`); continue; }
-      for (const p of perms) (custom.has(b.role) || b.resource === `projects/${tf.project}` ? granted : confined).add(p);
-    }
-    const missing = spec.permissions.filter((p) => !granted.has(p) && !confined.has(p));
-    const allowed = ctx.extraPermissions[spec.entryPoint] ?? [];
-    const extra = [...granted].filter((p) => !spec.permissions.includes(p) && !allowed.includes(p)).sort();
-    if (missing.length) problems.push(`function ${spec.entryPoint}: its roles lack ${missing.join(', ')} (needed by its calls in FUNCTIONS)`);
-    if (extra.length) problems.push(`function ${spec.entryPoint}: its roles grant ${extra.join(', ')}, which none of its calls needs; remove it or document it in EXTRA_PERMISSIONS`);
   }
   return problems;
 };
@@ -397,7 +353,7 @@ export const ilbModeWired: Check = (m) => {
 };
 
 export const CHECKS = {
-  referencesResolve, filesExist, functionsMatchRegistry, envMatchesLoader, permissionsMatchCalls, permissionsExist, noPublicPrincipals,
+  referencesResolve, filesExist, functionsMatchRegistry, envMatchesLoader, permissionsExist, noPublicPrincipals,
   startupScriptFromFile, variablesWellFormed, outputsWellFormed, readmeTablesMatch, armorLeavesAllowRules,
   bucketsPrivate, invokersLimited, workflowEnvSet, ilbModeWired,
 } satisfies Record<string, Check>;

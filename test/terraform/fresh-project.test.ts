@@ -7,11 +7,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type JsonObject, type TfModule, cloneModule, file, loadModule } from '../../emulator/terraform/reader.js';
 import { TF_DIR } from './policy.js';
 import { FRESH_CHECKS, type FreshCheck, type FreshContext } from './fresh-project-checks.js';
-import { FUNCTIONS } from '../../shared/config/functions.js';
+import { SERVICES } from '../../shared/gcp/transport.js';
 
 let tf: TfModule;
 const ctx: FreshContext = {
-  runtimeServices: [...new Set(FUNCTIONS.flatMap((f) => f.calls.map((c) => c.split('.')[0]!)))],
+  // Every API the functions' calls can reach: the services the shared transport speaks to.
+  runtimeServices: [...SERVICES],
   workflowServices: [...new Set([...readFileSync(new URL('../../workflows/vertex-pipeline-run.yaml', import.meta.url), 'utf8').matchAll(/call:\s*googleapis\.(\w+)\./g)].map((x) => x[1]!))],
 };
 

@@ -6,7 +6,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTIONS } from '../../shared/config/functions.js';
 import { envNames } from '../../shared/config/env.js';
-import { permissionsFor } from '../../shared/gcp/permissions.js';
 import type { Context, RegistryFunction } from './checks.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
@@ -30,16 +29,13 @@ export const PENDING_FUNCTIONS: readonly string[] = [
 export const PENDING_FILES: readonly string[] = [
 ];
 
-/** Permissions granted beyond permissionsFor(calls), by entry point; every entry needs a reason. */
-export const EXTRA_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {};
-
 /** Loader variables that only point a local run at the emulator; a deployed function must not get them. */
 export const LOCAL_ONLY_ENV: readonly string[] = ['NETREFLEX_EMULATOR_HOST', 'GCE_METADATA_HOST'];
 
 export const ALLOWED_INVOKERS: readonly string[] = ['eventarc', 'workflow'];
 
 export function registry(): RegistryFunction[] {
-  return FUNCTIONS.map((f) => ({ entryPoint: f.entryPoint, folder: f.folder, envNames: envNames(f.env), permissions: permissionsFor(f.calls) }));
+  return FUNCTIONS.map((f) => ({ entryPoint: f.entryPoint, folder: f.folder, envNames: envNames(f.env) }));
 }
 
 /** Google's predefined roles as the local Google Cloud knows them (emulator/iam/data/roles.json). */
@@ -54,12 +50,10 @@ export function realContext(): Context {
     registry: registry(),
     pendingFunctions: PENDING_FUNCTIONS,
     pendingFiles: PENDING_FILES,
-    extraPermissions: EXTRA_PERMISSIONS,
     localOnlyEnv: LOCAL_ONLY_ENV,
     allowedInvokers: ALLOWED_INVOKERS,
     exists: (p) => existsSync(join(REPO_ROOT, p)),
     read,
     readme: read('terraform-bootstrap/README.md') ?? '',
-    predefinedRoles: predefinedRolePermissions(),
   };
 }
