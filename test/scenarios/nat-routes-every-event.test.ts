@@ -67,6 +67,8 @@ describe('natRoutes follows every event, with no tick', () => {
     const url = `zones/${v.zone}/instances/${v.instance}`;
     await c.wait(await c.migs.stopInstances({ ...MIG_REQUEST, regionInstanceGroupManagersStopInstancesRequestResource: { instances: [url] } }));
     await waitFor('routes to the VM the group stopped gone', async () => !routeTo('nat-c3d4') && convergenceProblem(stack.emulator, cfg, 1) === undefined, 20_000, 50);
+    // The routes go as soon as the VM leaves RUNNING; startInstances takes only a stopped one.
+    await waitFor('the VM stopped', async () => (await c.instances.get({ project: PROJECT, zone: v.zone, instance: v.instance }))[0].status === 'TERMINATED', 20_000, 50);
     await c.wait(await c.migs.startInstances({ ...MIG_REQUEST, regionInstanceGroupManagersStartInstancesRequestResource: { instances: [url] } }));
     await converged('routes back after the group started it', 2);
   });
