@@ -157,7 +157,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Every start is awaited, so a function that fails never leaves another one running.
     const started = await Promise.allSettled(
       wanted.map(async (w) => {
-        const fnPort = port ? port + FUNCTION_TARGETS.indexOf(w.target) : await freePort();
+        // Port 0: the function binds a free port itself and reports it, so nothing can take it in between.
+        const fnPort = port ? port + FUNCTION_TARGETS.indexOf(w.target) : 0;
         return spawnFunction({ target: w.target, signatureType: w.signatureType, port: fnPort, env: { ...sampleEnv(emulator.url), ...w.env, ...options.env }, identity: identity(w.target), onLine: (line) => options.onLine?.(w.target, line) });
       }),
     );
@@ -227,14 +228,3 @@ function writeChecks(checks: readonly CheckRecord[]): void {
   writeFileSync(join(dir, `${randomUUID()}.json`), JSON.stringify(file));
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}

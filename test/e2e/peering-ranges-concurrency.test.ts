@@ -5,7 +5,6 @@
  * door. After each: the union on connection, firewall and metadata, no NAT VM recreated, every 200
  * verified.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../emulator/stack.js';
 import { spawnFunction, type FunctionProcess } from '../../emulator/functions-host.js';
@@ -19,18 +18,8 @@ let vmsBefore: Record<string, string>;
 
 const ENV = { NETREFLEX_LOG_LEVEL: 'info', NETREFLEX_RANGES_LEASE_TTL_SECONDS: '3', NETREFLEX_PSA_POOL: '10.98.0.0/15,10.100.0.0/15' };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
-const spawnInstance = async () => spawnFunction({ target: 'peeringRanges', signatureType: 'http', port: await freePort(), env: stack.env, identity: stack.identity('peeringRanges') });
+const spawnInstance = async () => spawnFunction({ target: 'peeringRanges', signatureType: 'http', port: 0, env: stack.env, identity: stack.identity('peeringRanges') });
 
 async function post(url: string, body: unknown, query = ''): Promise<Answered> {
   const res = await fetch(`${url}${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });

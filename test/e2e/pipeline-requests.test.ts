@@ -105,7 +105,7 @@ describe('one request message → one pipeline run → one reply', () => {
   });
 
   it('delivered to two instances, one copy delayed: still one of each', async () => {
-    const second = await spawnFunction({ target: 'pipelineRequests', signatureType: 'cloudevent', port: await freePort(), env: stack.env, identity: stack.identity('pipelineRequests') });
+    const second = await spawnFunction({ target: 'pipelineRequests', signatureType: 'cloudevent', port: 0, env: stack.env, identity: stack.identity('pipelineRequests') });
     stack.emulator.events.subscribe({ id: 'pipelineRequests-instance-2', type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/${REQUESTS}` }, url: second.url, attempts: 8 });
     stack.emulator.events.injectFault({ kind: 'delay', subscription: SUBSCRIPTION, count: 1, ms: 150 });
     stack.emulator.events.injectFault({ kind: 'duplicate', subscription: 'pipelineRequests-instance-2', count: 1, times: 1 });
@@ -179,13 +179,3 @@ describe('one request message → one pipeline run → one reply', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}

@@ -4,7 +4,6 @@
  * no scheduled tick after the first: events alone must do it. Every mutation is watched by the
  * invariants (egress continuity, ownership).
  */
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../emulator/stack.js';
 import { spawnFunction } from '../../emulator/functions-host.js';
@@ -24,13 +23,6 @@ let c: ComputeClients;
 let cfg: NatRoutesConfig;
 let watcher: InvariantWatcher;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const natRoutes = () => stack.functions.get('natRoutes')!;
 const reconcileLines = (from = 0) => natRoutes().output.slice(from).filter((l) => /"message":"natRoutes: (ok|degraded|failed):/.test(l)).map((l) => JSON.parse(l) as { severity: string; message: string; events: string[] });
@@ -135,7 +127,7 @@ describe('natRoutes, tried as an operator and an attacker would (events only, no
   });
 
   it('a permanent error (no such peering) is logged once, as an error, and the event acknowledged — no redelivery loop', { timeout: 60_000 }, async () => {
-    const fn = await spawnFunction({ target: 'natRoutes', signatureType: 'cloudevent', port: await freePort(), env: { ...stack.env, NETREFLEX_PEERING: 'no-such-peering' }, identity: stack.identity('natRoutes') });
+    const fn = await spawnFunction({ target: 'natRoutes', signatureType: 'cloudevent', port: 0, env: { ...stack.env, NETREFLEX_PEERING: 'no-such-peering' }, identity: stack.identity('natRoutes') });
     try {
       const res = await fetch(fn.url, {
         method: 'POST',
