@@ -19,7 +19,7 @@ import { readAllowlistObject } from '../shared/armor-allowlist/source.js';
 import { reconcileAllowlist } from '../shared/armor-allowlist/reconcile.js';
 import type { ArmorAllowlistConfig } from '../shared/config/armor-allowlist.js';
 import { parseAllowlist } from '../shared/allowlist/parse.js';
-import { allowedBy, allowRule, type SecurityPolicyRule } from '../shared/plan/allowlist-rules.js';
+import { allowedBy, allowRule, type PolicyRule } from '../shared/plan/allowlist-rules.js';
 import { rangeSetOf, toCidrs } from '../shared/net/cidr.js';
 import { figure, type BenchModule } from './types.js';
 
@@ -56,7 +56,7 @@ async function naiveSync(cfg: ArmorAllowlistConfig, t: Transport, generation: st
   if (!parsed.ok) throw new Error('naive sync: invalid file');
   const cidrs = toCidrs(rangeSetOf(parsed.config.lists.flatMap((l) => l.entries.flatMap((e) => (e.kind === 'static' ? e.cidrs : [])))));
   const policy = await getSecurityPolicy(t, cfg.project, POLICY);
-  const current = new Map(policy.rules.map((r) => [r.priority, r.match.config?.srcIpRanges?.join(',')]));
+  const current = new Map(policy.rules.map((r) => [r.priority, r.match?.config?.srcIpRanges?.join(',')]));
   const chunks = Array.from({ length: Math.ceil(cidrs.length / 10) }, (_, i) => cidrs.slice(i * 10, i * 10 + 10));
   for (const [i, chunk] of chunks.entries()) {
     const priority = 1000 + i;
@@ -74,7 +74,7 @@ async function inForce(emu: Emulator, s: Side, hosts: readonly number[]): Promis
   let at: number | undefined;
   const stop = emu.store.onMutation((m) => {
     if (at !== undefined || m.collection !== collection || !m.after) return;
-    if (toCidrs(allowedBy((m.after.rules as SecurityPolicyRule[]).filter((r) => r.priority >= 1000 && r.priority < 2000))).join(' ') === want) at = performance.now();
+    if (toCidrs(allowedBy((m.after.rules as PolicyRule[]).filter((r) => r.priority >= 1000 && r.priority < 2000))).join(' ') === want) at = performance.now();
   });
   const started = performance.now();
   try {

@@ -10,8 +10,8 @@
  */
 import { ApiError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
-import { addSecurityPolicyRule, getSecurityPolicyRule, patchSecurityPolicyRule, removeSecurityPolicyRule, type SecurityPolicyRule as WireRule } from '../gcp/security-policies.js';
-import type { AllowlistStep, SecurityPolicyRule } from '../plan/allowlist.js';
+import { addSecurityPolicyRule, getSecurityPolicyRule, patchSecurityPolicyRule, removeSecurityPolicyRule, type SecurityPolicyRule } from '../gcp/security-policies.js';
+import type { AllowlistStep } from '../plan/allowlist.js';
 import type { Timed } from '../util/timed.js';
 import { orderedPhases, type Plan, type Step } from '../reconcile/plan.js';
 import type { StepResult as KernelResult } from '../reconcile/apply.js';
@@ -64,7 +64,7 @@ function callFor(t: Transport, project: string, policy: string, step: AllowlistS
 /** The rule at `priority`, or undefined when there is none (getRule answers 400 for a missing rule). */
 async function currentRule(t: Transport, project: string, policy: string, priority: number): Promise<SecurityPolicyRule | undefined> {
   try {
-    return (await getSecurityPolicyRule(t, project, policy, priority)) as WireRule as SecurityPolicyRule;
+    return await getSecurityPolicyRule(t, project, policy, priority);
   } catch (err) {
     if (err instanceof ApiError && (err.code === 400 || err.code === 404)) return undefined;
     throw err;

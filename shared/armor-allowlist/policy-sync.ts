@@ -11,7 +11,7 @@
 import type { Transport } from '../gcp/transport.js';
 import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
-import type { AllowlistPlan, SecurityPolicyRule } from '../plan/allowlist.js';
+import type { AllowlistPlan, PolicyRule } from '../plan/allowlist.js';
 import { applyAllowlistSteps } from '../plan/allowlist-check.js';
 import { claimOf, claimPolicy, recordApplied, releasePolicy } from './lock.js';
 import { allowlistPhases, stepResult } from './apply.js';
@@ -105,7 +105,7 @@ function superseded(report: PolicyReport, policy: SecurityPolicy, p: PreparedPol
 /** A fresh plan from the read-back rules, or undefined (report filled) when that plan is refused. */
 function replan(p: PreparedPolicy, policy: SecurityPolicy, report: PolicyReport): AllowlistPlan | undefined {
   try {
-    return p.replan(policy.rules as SecurityPolicyRule[]);
+    return p.replan(policy.rules);
   } catch (err) {
     if (!(err instanceof AllowlistSafetyError)) throw err;
     Object.assign(report, { status: 'refused', reason: err.message });
@@ -134,14 +134,14 @@ async function finish(t: Transport, report: PolicyReport, policy: SecurityPolicy
  * expects (another writer moved them), else `go`.
  */
 async function applyPlan(t: Transport, project: string, policy: SecurityPolicy, plan: AllowlistPlan, run: string): Promise<{ results: ReturnType<typeof stepResult>[]; stopped?: 'failed' | 'superseded' | 'changed' }> {
-  let expected = policy.rules as SecurityPolicyRule[];
+  let expected: readonly PolicyRule[] = policy.rules;
   let checked = 0;
   const guard: Guard<StepSummary> = async ({ step, applied }): Promise<Verdict> => {
     if (!step) return GO;
     for (; checked < applied; checked++) expected = applyAllowlistSteps(expected, [plan.steps[checked]!]);
     const now = await getSecurityPolicy(t, project, policy.name);
     if (claimOf(now).run !== run) return { kind: 'stop', why: 'a newer sync claimed the policy' };
-    return sameRules(now.rules as SecurityPolicyRule[], expected) ? GO : { kind: 'replan', why: 'the rules changed under the sync' };
+    return sameRules(now.rules, expected) ? GO : { kind: 'replan', why: 'the rules changed under the sync' };
   };
   const applied = await runPlan(allowlistPhases(t, project, policy.name, plan.steps), { guard });
   const stopped = applied.stopped?.kind === 'stop' ? 'superseded' : applied.stopped?.kind === 'replan' ? 'changed' : applied.stopped?.kind;

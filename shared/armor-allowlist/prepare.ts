@@ -14,7 +14,7 @@ import type { Transport } from '../gcp/transport.js';
 import { listSecurityPolicies, type SecurityPolicy } from '../gcp/security-policies.js';
 import { targetPolicies, type AllowlistConfig } from '../allowlist/config.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
-import { desiredAllowlist, planAllowlist, planRevocationsOnly, type AllowlistPlan, type DesiredAllowlist, type SecurityPolicyRule } from '../plan/allowlist.js';
+import { desiredAllowlist, planAllowlist, planRevocationsOnly, type AllowlistPlan, type DesiredAllowlist } from '../plan/allowlist.js';
 import { checkQuota, quotaUse, type PolicyRuleCount, type QuotaUse } from '../plan/allowlist-quota.js';
 import { claimOf, newerThan } from './lock.js';
 import type { NatIps } from '../gcp/routers.js';
@@ -85,7 +85,7 @@ export async function preparePolicies(t: Transport, config: AllowlistConfig, pro
     warnings.push(...notes);
     const desired = desiredAllowlist(config, { policy: name, now: opts.now, resolved });
     const replan: Replan = (rules) => planAllowlist(desired, rules, { force: opts.force });
-    prepared.push({ name, role: 'target', policy, desired, plan: replan(policy.rules as SecurityPolicyRule[]), replan, ...gen(opts.generation), record: 'generation' });
+    prepared.push({ name, role: 'target', policy, desired, plan: replan(policy.rules), replan, ...gen(opts.generation), record: 'generation' });
   }
   for (const policy of untargeted(project, config, opts.source)) {
     if (config.mode === 'upsert-only') {
@@ -107,7 +107,7 @@ function untargeted(project: ProjectPolicies, config: AllowlistConfig, source: s
 
 function untargetedPlan(replan: Replan, policy: SecurityPolicy): AllowlistPlan {
   try {
-    return replan(policy.rules as SecurityPolicyRule[]);
+    return replan(policy.rules);
   } catch (err) {
     if (!(err instanceof AllowlistSafetyError)) throw err;
     throw new AllowlistSafetyError(err.refusal, `The file no longer targets security policy ${policy.name}, so its netreflex rules would go: ${err.message}`, err.details);
@@ -141,7 +141,7 @@ export async function prepareLastApplied(
       warnings.push(...notes);
       const desired = desiredAllowlist(config, { policy: policy.name, now: opts.now, resolved });
       const replan: Replan = (rules) => planRevocationsOnly(desired, rules);
-      prepared.push({ name: policy.name, role: 'last-applied', policy, desired, plan: replan(policy.rules as SecurityPolicyRule[]), replan, generation: generation!, record: 'none' });
+      prepared.push({ name: policy.name, role: 'last-applied', policy, desired, plan: replan(policy.rules), replan, generation: generation!, record: 'none' });
     } catch (err) {
       if (!(err instanceof AllowlistSafetyError)) throw err;
       lost.push({ name: policy.name, generation: generation!, why: err.message });

@@ -25,7 +25,7 @@ import type { AllowlistConfig } from '../allowlist/config.js';
 import { intersect, rangeSetOf, subtract } from '../net/cidr.js';
 import { allowedBy } from '../plan/allowlist-rules.js';
 import { enforcedWant } from '../plan/allowlist-revoke.js';
-import type { SecurityPolicyRule } from '../plan/allowlist.js';
+import type { SecurityPolicyRule } from '../gcp/security-policies.js';
 import { readAllowlistObject, readAllowlistVersion, type FileRead } from './source.js';
 import { observeProject, prepareLastApplied, preparePolicies, type PreparedPolicy, type PrepareOptions, type ProjectPolicies } from './prepare.js';
 import { newRunId, sourceId } from './lock.js';
@@ -116,7 +116,7 @@ async function syncAll(r: Run, config: AllowlistConfig, report: AllowlistReport,
 async function runPolicy(r: Run, p: PreparedPolicy): Promise<PolicyReport> {
   const done = r.dryRun ? plannedReport(p) : await syncPolicy(r.t, p, { project: r.cfg.project, run: r.run, source: r.source, maxPasses: r.opts.maxPasses ?? 5 });
   const after = r.dryRun || done.status === 'unchanged' ? p.policy : await getSecurityPolicy(r.t, r.cfg.project, p.name);
-  return { ...done, expired: expiredNow(p, after.rules as SecurityPolicyRule[], done) };
+  return { ...done, expired: expiredNow(p, after.rules, done) };
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Allowlist steps as people read them: which rule, which list, which ranges come and go. */
-import type { AllowlistStep, SecurityPolicyRule } from '../plan/allowlist.js';
+import type { AllowlistStep, PolicyRule } from '../plan/allowlist.js';
 import { ruleRanges } from '../plan/allowlist-rules.js';
 
 export interface StepSummary {
@@ -15,7 +15,7 @@ export interface StepSummary {
   readonly removed: readonly string[];
 }
 
-const cidrsOf = (rule: SecurityPolicyRule | undefined) => (rule ? [...new Set(ruleRanges(rule).map((r) => r.cidr))] : []);
+const cidrsOf = (rule: PolicyRule | undefined) => (rule ? [...new Set(ruleRanges(rule).map((r) => r.cidr))] : []);
 
 export function describeStep(step: AllowlistStep): StepSummary {
   const before = step.kind === 'addRule' ? [] : cidrsOf(step.before);
@@ -33,14 +33,14 @@ export function describeStep(step: AllowlistStep): StepSummary {
 }
 
 /** Same rule as Cloud Armor evaluates it: action, preview, description and the set of ranges. */
-export function sameRule(a: SecurityPolicyRule | undefined, b: SecurityPolicyRule | undefined): boolean {
+export function sameRule(a: PolicyRule | undefined, b: PolicyRule | undefined): boolean {
   if (!a || !b) return a === b;
   const [ra, rb] = [cidrsOf(a), cidrsOf(b)];
   return a.action === b.action && (a.preview === true) === (b.preview === true) && (a.description ?? '') === (b.description ?? '') && ra.length === rb.length && ra.every((c) => rb.includes(c));
 }
 
 /** Same rule set, priority by priority. */
-export function sameRules(a: readonly SecurityPolicyRule[], b: readonly SecurityPolicyRule[]): boolean {
+export function sameRules(a: readonly PolicyRule[], b: readonly PolicyRule[]): boolean {
   const byPriority = new Map(b.map((r) => [r.priority, r]));
   return a.length === b.length && a.every((r) => sameRule(r, byPriority.get(r.priority)));
 }

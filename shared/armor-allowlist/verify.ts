@@ -6,7 +6,7 @@
 import { aggregate, parseCidr, subtract, toCidrs } from '../net/cidr.js';
 import type { SecurityPolicy } from '../gcp/security-policies.js';
 import { allowedBy, partitionRules } from '../plan/allowlist-rules.js';
-import { planAllowlist, type AllowlistPlan, type DesiredAllowlist, type SecurityPolicyRule } from '../plan/allowlist.js';
+import { planAllowlist, type AllowlistPlan, type DesiredAllowlist, type PolicyRule } from '../plan/allowlist.js';
 import { errorMessage } from '../errors.js';
 
 export interface VerifyReport {
@@ -18,10 +18,10 @@ export interface VerifyReport {
   readonly problem?: string;
 }
 
-export type Replan = (rules: readonly SecurityPolicyRule[]) => AllowlistPlan;
+export type Replan = (rules: readonly PolicyRule[]) => AllowlistPlan;
 
 export function verifyPolicy(policy: SecurityPolicy, desired: DesiredAllowlist, replan: Replan = (rules) => planAllowlist(desired, rules, { force: true })): VerifyReport {
-  const rules = policy.rules as SecurityPolicyRule[];
+  const rules = policy.rules;
   try {
     const allowed = allowedBy(partitionRules(rules, desired.priorities).owned.map((o) => o.rule));
     const want = aggregate(desired.lists.filter((l) => !l.preview).flatMap((l) => l.cidrs.map(parseCidr)));

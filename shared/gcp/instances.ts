@@ -1,6 +1,6 @@
 /** Compute Engine VM instances: read one by its URL (the next hop of a route). */
 import type { Transport } from './transport.js';
-import { resourcePath } from '../plan/routes.js';
+import { resourcePath } from './paths.js';
 
 export interface Instance {
   name: string;

@@ -3,7 +3,7 @@
  * its regional backend service, and the health of the backends behind it (`getHealth`).
  */
 import type { Transport } from './transport.js';
-import { resourcePath } from '../plan/routes.js';
+import { resourcePath } from './paths.js';
 
 export interface ForwardingRule {
   name: string;

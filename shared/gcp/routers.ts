@@ -7,7 +7,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { Transport } from './transport.js';
-import { resourcePath } from '../plan/routes.js';
+import { resourcePath } from './paths.js';
 
 export interface CloudNat {
   name: string;

@@ -1,12 +1,35 @@
 /** Compute Engine routes (global, immutable): list, insert-and-wait, delete-and-wait. */
 import type { Transport } from './transport.js';
-import type { ObservedRoute } from '../plan/routes.js';
 import { listAll, waitOperation, type ComputeOperation } from './operations.js';
 
-/** A route as Compute returns it: what the planner reads, plus output-only fields. */
-export interface Route extends ObservedRoute {
+/**
+ * A route as Compute's REST surface spells it (compute.v1 Route): what netreflex writes, and the
+ * output-only fields Google adds. The route planner reads a `Pick` of it (`ObservedRoute`).
+ */
+export interface Route {
+  name: string;
+  /** Network URL. */
+  network: string;
+  destRange: string;
+  priority: number;
+  description?: string;
+  tags?: string[];
+  /** Exactly one next hop is set. */
+  nextHopInstance?: string;
+  nextHopIlb?: string;
+  nextHopIp?: string;
+  nextHopGateway?: string;
+  nextHopVpnTunnel?: string;
+  nextHopNetwork?: string;
+  nextHopPeering?: string;
+  /** Output only: when Google created the route (RFC 3339); route holds are timed by it. */
+  creationTimestamp?: string;
+  /** Output only: e.g. NEXT_HOP_INSTANCE_NOT_FOUND when the next hop is gone. */
   warnings?: { code: string; message: string }[];
+  /** Output only. */
   selfLink?: string;
+  /** Output only. */
+  id?: string;
 }
 
 const base = (project: string) => `/compute/v1/projects/${project}/global/routes`;

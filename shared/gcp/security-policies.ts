@@ -9,16 +9,25 @@ import { listAll, waitOperation, type ComputeOperation } from './operations.js';
 /** Priority of the default rule every policy has; it cannot be removed. */
 export const DEFAULT_RULE_PRIORITY = 2147483647;
 
+/**
+ * A rule as Compute's REST surface spells it (compute.v1 SecurityPolicyRule), the fields netreflex
+ * reads or writes. Optional as on the wire: a rule matching a CEL `expr` has no `config`, and
+ * Google leaves out what is unset. The allowlist planner reads a `Pick` of it.
+ */
 export interface SecurityPolicyRule {
   priority: number;
+  /** `allow`, `deny(403)`, `deny(404)`, `deny(502)`, `redirect`, `throttle`, `rate_based_ban`. */
   action: string;
   description?: string;
   preview?: boolean;
-  match: {
-    versionedExpr?: 'SRC_IPS_V1';
-    config?: { srcIpRanges: string[] };
-    expr?: { expression: string };
+  match?: {
+    /** `SRC_IPS_V1`, the only version Compute defines, for `config.srcIpRanges`. */
+    versionedExpr?: string;
+    config?: { srcIpRanges?: string[] };
+    expr?: { expression?: string };
   };
+  /** Output only: `compute#securityPolicyRule`. */
+  kind?: string;
 }
 
 export interface SecurityPolicy {

@@ -14,18 +14,18 @@
  */
 import { aggregate, intersect, isSubset, parseCidr, subtract, toCidrs, type IpRange, type RangeSet } from '../net/cidr.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
-import { allowRule, MAX_RANGES_PER_RULE, type AllowRuleBody, type PriorityBand, type SecurityPolicyRule } from './allowlist-rules.js';
+import { allowRule, MAX_RANGES_PER_RULE, type AllowRuleBody, type PriorityBand, type PolicyRule } from './allowlist-rules.js';
 
 export type AllowlistStep =
   | { readonly kind: 'addRule'; readonly priority: number; readonly list: string; readonly rule: AllowRuleBody; readonly bridge?: true }
-  | { readonly kind: 'patchRule'; readonly priority: number; readonly list: string; readonly rule: AllowRuleBody; readonly before: SecurityPolicyRule }
-  | { readonly kind: 'removeRule'; readonly priority: number; readonly list: string; readonly before: SecurityPolicyRule; readonly bridge?: true };
+  | { readonly kind: 'patchRule'; readonly priority: number; readonly list: string; readonly rule: AllowRuleBody; readonly before: PolicyRule }
+  | { readonly kind: 'removeRule'; readonly priority: number; readonly list: string; readonly before: PolicyRule; readonly bridge?: true };
 
 /** A rule change before ordering: `after` undefined means remove. */
 export interface RuleChange {
   readonly priority: number;
   readonly list: string;
-  readonly before?: SecurityPolicyRule;
+  readonly before?: PolicyRule;
   readonly after?: AllowRuleBody;
   /** Addresses this rule lets through before / after (enforced allow only). */
   readonly allowedBefore: RangeSet;

@@ -8,22 +8,13 @@
  */
 import { aggregate, tryParseCidr, type ParsedCidr, type RangeSet } from '../net/cidr.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
+import type { SecurityPolicyRule } from '../gcp/security-policies.js';
 
-/** The subset of Compute's `SecurityPolicyRule` the planner reads. */
-export interface SecurityPolicyRule {
-  priority: number;
-  action: string;
-  preview?: boolean;
-  description?: string;
-  match?: {
-    versionedExpr?: string;
-    config?: { srcIpRanges?: string[] };
-    expr?: { expression?: string };
-  };
-}
+/** What the planner reads of a Cloud Armor rule: the wire type's fields that decide what it allows. */
+export type PolicyRule = Pick<SecurityPolicyRule, 'priority' | 'action' | 'preview' | 'description' | 'match'>;
 
 /** The body of every rule netreflex writes: an allow rule matching source ranges. */
-export interface AllowRuleBody extends SecurityPolicyRule {
+export interface AllowRuleBody extends PolicyRule {
   action: 'allow';
   preview: boolean;
   description: string;
@@ -58,18 +49,18 @@ export function allowRule(priority: number, list: string, ranges: readonly strin
 export interface OwnedRule {
   readonly priority: number;
   readonly list: string;
-  readonly rule: SecurityPolicyRule;
+  readonly rule: PolicyRule;
   /** Canonical CIDRs of the rule, in its order, duplicates dropped (unparseable text dropped too). */
   readonly ranges: readonly string[];
 }
 
 /** True when the rule, as it stands, lets its ranges through (an allow rule that is not in preview). */
-export function isEnforcedAllow(rule: SecurityPolicyRule): boolean {
+export function isEnforcedAllow(rule: PolicyRule): boolean {
   return rule.action === 'allow' && rule.preview !== true;
 }
 
 /** Source ranges of a rule, each parsed (`*` as both /0s); unparseable text is skipped. */
-export function ruleRanges(rule: SecurityPolicyRule): ParsedCidr[] {
+export function ruleRanges(rule: PolicyRule): ParsedCidr[] {
   if (rule.match?.versionedExpr !== 'SRC_IPS_V1') return [];
   return (rule.match.config?.srcIpRanges ?? []).flatMap((text) => {
     if (text.trim() === '*') return [tryParseCidr('0.0.0.0/0')!, tryParseCidr('::/0')!];
@@ -79,7 +70,7 @@ export function ruleRanges(rule: SecurityPolicyRule): ParsedCidr[] {
 }
 
 /** Addresses a set of rules lets through: the union of enforced allow rules' ranges. */
-export function allowedBy(rules: Iterable<SecurityPolicyRule>): RangeSet {
+export function allowedBy(rules: Iterable<PolicyRule>): RangeSet {
   const ranges: ParsedCidr[] = [];
   for (const rule of rules) if (isEnforcedAllow(rule)) ranges.push(...ruleRanges(rule));
   return aggregate(ranges);
@@ -93,7 +84,7 @@ export function allowedBy(rules: Iterable<SecurityPolicyRule>): RangeSet {
  *   shadow our allows in an order we do not control, so a person must move it out of the band;
  * - a marked rule whose marker names no valid list.
  */
-export function ownedRules(rules: readonly SecurityPolicyRule[], band: PriorityBand): OwnedRule[] {
+export function ownedRules(rules: readonly PolicyRule[], band: PriorityBand): OwnedRule[] {
   const { owned, conflicts } = partitionRules(rules, band);
   if (conflicts.length) {
     throw new AllowlistSafetyError('ownership-conflict', 'The policy has rules whose ownership is ambiguous; nothing was changed. Resolve each:', conflicts);
@@ -106,7 +97,7 @@ export function ownedRules(rules: readonly SecurityPolicyRule[], band: PriorityB
  * conflict works from (expired entries leave the rules netreflex provably owns; the conflicting
  * rules stay untouched until a person resolves them).
  */
-export function partitionRules(rules: readonly SecurityPolicyRule[], band: PriorityBand): { owned: OwnedRule[]; conflicts: string[] } {
+export function partitionRules(rules: readonly PolicyRule[], band: PriorityBand): { owned: OwnedRule[]; conflicts: string[] } {
   const owned: OwnedRule[] = [];
   const conflicts: string[] = [];
   for (const rule of rules) {
@@ -132,6 +123,6 @@ function conflictOf(rule: SecurityPolicyRule, inBand: boolean, marked: boolean, 
   return undefined;
 }
 
-function canonicalRanges(rule: SecurityPolicyRule): string[] {
+function canonicalRanges(rule: PolicyRule): string[] {
   return [...new Set(ruleRanges(rule).map((r) => r.cidr))];
 }

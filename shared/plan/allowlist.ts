@@ -40,12 +40,12 @@ import type { AllowlistMode } from '../allowlist/schema.js';
 import { assignRules, type RuleState } from './allowlist-assign.js';
 import type { DesiredAllowlist } from './allowlist-desired.js';
 import { orderSteps, type AllowlistStep, type RuleChange } from './allowlist-order.js';
-import { allowedBy, allowRule, isEnforcedAllow, ownedRules, partitionRules, ruleRanges, type OwnedRule, type SecurityPolicyRule } from './allowlist-rules.js';
+import { allowedBy, allowRule, isEnforcedAllow, ownedRules, partitionRules, ruleRanges, type OwnedRule, type PolicyRule } from './allowlist-rules.js';
 import { enforcedWant, planRevocations } from './allowlist-revoke.js';
 
 export { desiredAllowlist, isExpired, type DesiredAllowlist, type DesiredList, type DesiredOptions, type ExpiredEntry } from './allowlist-desired.js';
 export type { AllowlistStep } from './allowlist-order.js';
-export { MAX_RANGES_PER_RULE, OWNER_MARKER, ownerDescription, type AllowRuleBody, type SecurityPolicyRule } from './allowlist-rules.js';
+export { MAX_RANGES_PER_RULE, OWNER_MARKER, ownerDescription, type AllowRuleBody, type PolicyRule } from './allowlist-rules.js';
 
 export interface PlanAllowlistOptions {
   /** Overrides the removal-share guard for this run (e.g. `netreflex apply --force`); the file's safety.force does the same. */
@@ -71,7 +71,7 @@ export interface AllowlistPlanSummary {
 }
 
 /** Plans the steps that make the owned rules of the policy allow exactly the desired lists. */
-export function planAllowlist(desired: DesiredAllowlist, currentRules: readonly SecurityPolicyRule[], options: PlanAllowlistOptions = {}): AllowlistPlan {
+export function planAllowlist(desired: DesiredAllowlist, currentRules: readonly PolicyRule[], options: PlanAllowlistOptions = {}): AllowlistPlan {
   const owned = ownedRules(currentRules, desired.priorities);
   const before = allowedBy(owned.map((o) => o.rule));
   const revoke = desired.mode === 'sync' ? planRevocations(desired, owned, new Set(currentRules.map((r) => r.priority)), before) : [];
@@ -89,7 +89,7 @@ export function planAllowlist(desired: DesiredAllowlist, currentRules: readonly 
  * an address, so neither the removal share nor the world-open rules apply. `upsert-only` files
  * never remove anything, so they revoke nothing here either.
  */
-export function planRevocationsOnly(desired: DesiredAllowlist, currentRules: readonly SecurityPolicyRule[]): AllowlistPlan & { readonly conflicts: readonly string[] } {
+export function planRevocationsOnly(desired: DesiredAllowlist, currentRules: readonly PolicyRule[]): AllowlistPlan & { readonly conflicts: readonly string[] } {
   const { owned, conflicts } = partitionRules(currentRules, desired.priorities);
   const before = allowedBy(owned.map((o) => o.rule));
   const steps = desired.mode === 'sync' ? planRevocations(desired, owned, new Set(currentRules.map((r) => r.priority)), before) : [];
@@ -188,7 +188,7 @@ function ruleChange(state: RuleState, mode: AllowlistMode): RuleChange[] {
 }
 
 /** Equal as Cloud Armor sees it: same action, preview, marker, and the same set of canonical ranges. */
-function sameBody(rule: SecurityPolicyRule, want: ReturnType<typeof allowRule>): boolean {
+function sameBody(rule: PolicyRule, want: ReturnType<typeof allowRule>): boolean {
   if (rule.action !== 'allow' || (rule.preview === true) !== want.preview || rule.description !== want.description) return false;
   if (rule.match?.versionedExpr !== 'SRC_IPS_V1') return false;
   const have = ruleRanges(rule).map((r) => r.cidr);

@@ -19,6 +19,7 @@
  * Process memory never decides. A hold marker is written only when a hold starts or ends.
  */
 import type { NatInstance, ObservedRoute, RouteSpec } from './routes.js';
+import { resourcePath } from '../gcp/paths.js';
 
 export type HoldKind = 'join' | 'unhealthy';
 
@@ -62,8 +63,7 @@ export interface Admission {
   pending: { instance: string; kind: HoldKind; at: number }[];
 }
 
-/** Resource path of a Compute URL, so full and partial URLs compare equal. */
-export const resourcePath = (url: string) => url.replace(/^https?:\/\/[^/]+\/compute\/(v1|beta)\//, '').replace(/^\//, '');
+export { resourcePath };
 
 /**
  * MIG actions that leave the VM running and forwarding: REFRESHING applies configuration "without

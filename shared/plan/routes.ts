@@ -34,6 +34,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parseCidr } from '../net/ip-range.js';
+import type { Route } from '../gcp/routes.js';
 import { admit, isEligible, resourcePath, type Hold, type HoldKind, type HoldTimes, type InstanceState } from './route-holds.js';
 
 export { isEligible, isRunningIdle, resourcePath } from './route-holds.js';
@@ -59,23 +60,24 @@ export interface RouteSpec {
   tags?: string[];
 }
 
-/** A route as observed (any extra fields are ignored by the planner). */
-export interface ObservedRoute {
-  name: string;
-  network: string;
-  destRange: string;
-  priority: number;
-  description?: string;
-  tags?: string[];
-  nextHopInstance?: string;
-  nextHopIlb?: string;
-  nextHopIp?: string;
-  nextHopGateway?: string;
-  nextHopVpnTunnel?: string;
-  nextHopNetwork?: string;
-  nextHopPeering?: string;
-  creationTimestamp?: string;
-}
+/** A route as observed: the fields of Compute's route the planner reads. */
+export type ObservedRoute = Pick<
+  Route,
+  | 'name'
+  | 'network'
+  | 'destRange'
+  | 'priority'
+  | 'description'
+  | 'tags'
+  | 'nextHopInstance'
+  | 'nextHopIlb'
+  | 'nextHopIp'
+  | 'nextHopGateway'
+  | 'nextHopVpnTunnel'
+  | 'nextHopNetwork'
+  | 'nextHopPeering'
+  | 'creationTimestamp'
+>;
 
 export interface NatInstance {
   name: string;

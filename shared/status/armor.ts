@@ -14,8 +14,8 @@ export type Verdict =
   | { decision: 'deny'; rule?: undefined };
 
 function matchesIp(rule: SecurityPolicyRule, ip: string): boolean | 'unknown' {
-  if (rule.match.versionedExpr !== 'SRC_IPS_V1') return 'unknown';
-  const ranges = rule.match.config?.srcIpRanges ?? [];
+  if (rule.match?.versionedExpr !== 'SRC_IPS_V1') return 'unknown';
+  const ranges = rule.match?.config?.srcIpRanges ?? [];
   if (ranges.includes('*')) return true;
   const host = ip.includes(':') ? `${ip}/128` : `${ip}/32`;
   return cidrsContain(ranges, host);

@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { assignRules, type RuleState } from '../../shared/plan/allowlist-assign.js';
-import { allowRule, ownedRules, ownerDescription, type SecurityPolicyRule } from '../../shared/plan/allowlist-rules.js';
+import { allowRule, ownedRules, ownerDescription, type PolicyRule } from '../../shared/plan/allowlist-rules.js';
 import type { DesiredAllowlist } from '../../shared/plan/allowlist-desired.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
 import { desired, hosts } from './helpers.js';
 
-function assign(lists: Record<string, string[]>, rules: readonly SecurityPolicyRule[], extra: Partial<DesiredAllowlist> = {}): RuleState[] {
+function assign(lists: Record<string, string[]>, rules: readonly PolicyRule[], extra: Partial<DesiredAllowlist> = {}): RuleState[] {
   const want = desired(lists, extra);
   return assignRules(want, ownedRules(rules, want.priorities));
 }

@@ -4,11 +4,11 @@ import { parseAllowlist } from '../../shared/allowlist/parse.js';
 import type { AllowlistConfig } from '../../shared/allowlist/config.js';
 import { DEFAULT_PRIORITIES, type AllowlistSafety } from '../../shared/allowlist/schema.js';
 import { applyAllowlistSteps, continuityViolations } from '../../shared/plan/allowlist-check.js';
-import { planAllowlist, type AllowlistPlan, type DesiredAllowlist, type PlanAllowlistOptions, type SecurityPolicyRule } from '../../shared/plan/allowlist.js';
+import { planAllowlist, type AllowlistPlan, type DesiredAllowlist, type PlanAllowlistOptions, type PolicyRule } from '../../shared/plan/allowlist.js';
 
 export const SAFETY: AllowlistSafety = { minPrefixLength: { ipv4: 16, ipv6: 48 }, allowWorldOpen: false, maxRemovalShare: 0.5, force: false };
 
-export const DEFAULT_RULE: SecurityPolicyRule = {
+export const DEFAULT_RULE: PolicyRule = {
   priority: 2147483647,
   action: 'deny(403)',
   description: 'Default rule, higher priority overrides it',
@@ -36,7 +36,7 @@ export function configOf(yaml: string): AllowlistConfig {
 }
 
 /** Plans, checks make-before-break, applies; returns the plan and the rules after it. */
-export function planAndApply(want: DesiredAllowlist, current: readonly SecurityPolicyRule[], options?: PlanAllowlistOptions): { plan: AllowlistPlan; rules: SecurityPolicyRule[] } {
+export function planAndApply(want: DesiredAllowlist, current: readonly PolicyRule[], options?: PlanAllowlistOptions): { plan: AllowlistPlan; rules: PolicyRule[] } {
   const plan = planAllowlist(want, current, options);
   expect(continuityViolations(current, plan.steps)).toEqual([]);
   const rules = applyAllowlistSteps(current, plan.steps);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { orderSteps, type AllowlistStep, type OrderContext, type RuleChange } from '../../shared/plan/allowlist-order.js';
-import { allowRule, type SecurityPolicyRule } from '../../shared/plan/allowlist-rules.js';
+import { allowRule, type PolicyRule } from '../../shared/plan/allowlist-rules.js';
 import { continuityViolations } from '../../shared/plan/allowlist-check.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
 import { intersect, rangeSetOf, toCidrs } from '../../shared/net/cidr.js';
@@ -30,7 +30,7 @@ function change({ priority, before, after }: Spec): RuleChange {
 }
 
 /** The context planAllowlist gives orderSteps: `unchanged` rules hold their ranges throughout. */
-function plan(specs: readonly Spec[], unchanged: readonly SecurityPolicyRule[] = [], band = BAND): { steps: AllowlistStep[]; current: SecurityPolicyRule[] } {
+function plan(specs: readonly Spec[], unchanged: readonly PolicyRule[] = [], band = BAND): { steps: AllowlistStep[]; current: PolicyRule[] } {
   const held = unchanged.flatMap((r) => r.match!.config!.srcIpRanges!);
   const ctx: OrderContext = {
     before: rangeSetOf([...held, ...specs.flatMap((s) => s.before ?? [])]),

@@ -3,7 +3,7 @@
  * scenarios: what the steps are, in which order, and what is refused.
  */
 import { describe, expect, it } from 'vitest';
-import { desiredAllowlist, OWNER_MARKER, planAllowlist, planRevocationsOnly, type SecurityPolicyRule } from '../../shared/plan/allowlist.js';
+import { desiredAllowlist, OWNER_MARKER, planAllowlist, planRevocationsOnly, type PolicyRule } from '../../shared/plan/allowlist.js';
 import { planRevocations } from '../../shared/plan/allowlist-revoke.js';
 import { allowedAfterEachStep, continuityViolations } from '../../shared/plan/allowlist-check.js';
 import { checkQuota, quotaUse, ruleDelta } from '../../shared/plan/allowlist-quota.js';
@@ -12,7 +12,7 @@ import { mappedIpv4, wideRangeReason } from '../../shared/allowlist/safety.js';
 import { parseCidr, toCidrs } from '../../shared/net/cidr.js';
 import { configOf, DEFAULT_RULE, desired, hosts, kinds, planAndApply, SAFETY } from './helpers.js';
 
-const rule = (priority: number, list: string, ranges: string[], extra: Partial<SecurityPolicyRule> = {}): SecurityPolicyRule => ({ priority, action: 'allow', preview: false, description: `${OWNER_MARKER} ${list}`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } }, ...extra });
+const rule = (priority: number, list: string, ranges: string[], extra: Partial<PolicyRule> = {}): PolicyRule => ({ priority, action: 'allow', preview: false, description: `${OWNER_MARKER} ${list}`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } }, ...extra });
 const refusal = (fn: () => unknown): AllowlistSafetyError => {
   try {
     fn();
@@ -92,7 +92,7 @@ describe('revocations first', () => {
 
 describe('planRevocationsOnly (a stalled sync, an ownership conflict)', () => {
   it('trims the owned rules only, never adds, and leaves conflicting rules alone', () => {
-    const foreign: SecurityPolicyRule = { priority: 1500, action: 'deny(403)', description: 'hand-made', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/24'] } } };
+    const foreign: PolicyRule = { priority: 1500, action: 'deny(403)', description: 'hand-made', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/24'] } } };
     const strayMarked = rule(500, 'partners', ['192.0.2.99/32']);
     const current = [rule(1000, 'partners', [...hosts(4), '192.0.2.10/32']), foreign, strayMarked, DEFAULT_RULE];
     const plan = planRevocationsOnly(desired({ partners: hosts(4) }), current);

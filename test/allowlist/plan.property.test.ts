@@ -8,11 +8,11 @@ import fc from 'fast-check';
 import type { AllowlistConfig, AllowlistEntry } from '../../shared/allowlist/config.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
 import { applyAllowlistSteps, continuityViolations } from '../../shared/plan/allowlist-check.js';
-import { desiredAllowlist, planAllowlist, type SecurityPolicyRule } from '../../shared/plan/allowlist.js';
+import { desiredAllowlist, planAllowlist, type PolicyRule } from '../../shared/plan/allowlist.js';
 import { DEFAULT_RULE, SAFETY } from './helpers.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
-const FOREIGN: SecurityPolicyRule = { priority: 500, action: 'deny(403)', description: 'block a scanner', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['192.0.2.66/32'] } } };
+const FOREIGN: PolicyRule = { priority: 500, action: 'deny(403)', description: 'block a scanner', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['192.0.2.66/32'] } } };
 
 interface ModelEntry {
   family: 4 | 6;
@@ -75,7 +75,7 @@ function modelAllowed(lists: ModelEntry[][]): Set<string> {
 }
 
 /** Addresses the rules allow, enumerated from the rule text (only the two small windows occur). */
-function rulesAllowed(rules: readonly SecurityPolicyRule[]): Set<string> {
+function rulesAllowed(rules: readonly PolicyRule[]): Set<string> {
   const out = new Set<string>();
   for (const rule of rules) {
     if (rule.action !== 'allow' || rule.preview) continue;
@@ -90,7 +90,7 @@ function rulesAllowed(rules: readonly SecurityPolicyRule[]): Set<string> {
   return out;
 }
 
-function sync(lists: ModelEntry[][], current: readonly SecurityPolicyRule[], mode: AllowlistConfig['mode'] = 'sync', force = true) {
+function sync(lists: ModelEntry[][], current: readonly PolicyRule[], mode: AllowlistConfig['mode'] = 'sync', force = true) {
   const want = desiredAllowlist(configOf(lists, mode, force), { policy: 'inference-policy', now: NOW });
   const plan = planAllowlist(want, current);
   return { want, plan, rules: applyAllowlistSteps(current, plan.steps) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planAllowlist, desiredAllowlist, OWNER_MARKER, type SecurityPolicyRule } from '../../shared/plan/allowlist.js';
+import { planAllowlist, desiredAllowlist, OWNER_MARKER, type PolicyRule } from '../../shared/plan/allowlist.js';
 import { allowedAfterEachStep, applyAllowlistSteps, continuityViolations } from '../../shared/plan/allowlist-check.js';
 import { orderSteps } from '../../shared/plan/allowlist-order.js';
 import { allowRule } from '../../shared/plan/allowlist-rules.js';
@@ -123,11 +123,11 @@ lists: { l: { entries: [ { cidr: 0.0.0.0/1, description: a }, { cidr: 128.0.0.0/
   });
 
   it('TestUnownedRuleInBand and TestMarkedRuleOutsideBand are ownership conflicts', () => {
-    const handWritten: SecurityPolicyRule = { priority: 1500, action: 'allow', description: 'bob added this', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['192.0.2.1/32'] } } };
+    const handWritten: PolicyRule = { priority: 1500, action: 'allow', description: 'bob added this', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['192.0.2.1/32'] } } };
     expect(refusal(() => planAllowlist(desired({ partners: hosts(2) }), [DEFAULT_RULE, handWritten]))).toBe('ownership-conflict');
-    const stray: SecurityPolicyRule = { ...handWritten, priority: 500, description: `${OWNER_MARKER} partners` };
+    const stray: PolicyRule = { ...handWritten, priority: 500, description: `${OWNER_MARKER} partners` };
     expect(refusal(() => planAllowlist(desired({ partners: hosts(2) }), [DEFAULT_RULE, stray]))).toBe('ownership-conflict');
-    const outside: SecurityPolicyRule = { ...handWritten, priority: 500 };
+    const outside: PolicyRule = { ...handWritten, priority: 500 };
     expect(kinds(planAllowlist(desired({ partners: hosts(2) }), [DEFAULT_RULE, outside]))).toEqual(['addRule@1000']);
   });
 
@@ -180,7 +180,7 @@ lists:
   });
 
   it('TestNonCanonicalCurrent: a rule holding 203.0.113.5 (no /32) is not rewritten', () => {
-    const rule: SecurityPolicyRule = { priority: 1000, action: 'allow', preview: false, description: `${OWNER_MARKER} nat`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.5'] } } };
+    const rule: PolicyRule = { priority: 1000, action: 'allow', preview: false, description: `${OWNER_MARKER} nat`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.5'] } } };
     expect(planAllowlist(desired({ nat: ['203.0.113.5/32'] }), [DEFAULT_RULE, rule]).steps).toEqual([]);
   });
 
@@ -194,7 +194,7 @@ lists:
 
 describe('make-before-break ordering', () => {
   const fill = (base: number) => Array.from({ length: 9 }, (_, i) => `192.0.2.${base + i * 2}/32`);
-  const rule = (priority: number, ranges: string[]): SecurityPolicyRule => ({ priority, action: 'allow', preview: false, description: `${OWNER_MARKER} a`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } } });
+  const rule = (priority: number, ranges: string[]): PolicyRule => ({ priority, action: 'allow', preview: false, description: `${OWNER_MARKER} a`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } } });
 
   it('TestMergeAcrossFullRules: a widened range lands in the rule that held its narrower part, one patch each', () => {
     const current = [rule(1000, ['10.0.4.0/25', ...fill(0)]), rule(1001, ['10.0.0.0/25', ...fill(100)]), DEFAULT_RULE];

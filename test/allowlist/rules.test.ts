@@ -1,12 +1,12 @@
 /** How the planner reads Cloud Armor rules: their ranges, what they allow, and which ones netreflex owns. */
 import { describe, expect, it } from 'vitest';
-import { allowedBy, ownedRules, OWNER_MARKER, partitionRules, ruleRanges, type SecurityPolicyRule } from '../../shared/plan/allowlist-rules.js';
+import { allowedBy, ownedRules, OWNER_MARKER, partitionRules, ruleRanges, type PolicyRule } from '../../shared/plan/allowlist-rules.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
 import { toCidrs } from '../../shared/net/cidr.js';
 
 const BAND = { from: 1000, to: 1999 };
-const src = (ranges: string[], extra: Partial<SecurityPolicyRule> = {}): SecurityPolicyRule => ({ priority: 1000, action: 'allow', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } }, ...extra });
-const cidrs = (rule: SecurityPolicyRule) => ruleRanges(rule).map((r) => r.cidr);
+const src = (ranges: string[], extra: Partial<PolicyRule> = {}): PolicyRule => ({ priority: 1000, action: 'allow', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } }, ...extra });
+const cidrs = (rule: PolicyRule) => ruleRanges(rule).map((r) => r.cidr);
 
 describe('ruleRanges', () => {
   it('parses each source range, trimmed; `*` is both families; text that is no range is skipped', () => {

@@ -19,7 +19,7 @@ import { storageClient } from '../helpers/storage.js';
 import { computeClients, PROJECT, type ComputeClients } from '../helpers/compute.js';
 import { allowedByPolicy, watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
 import { toCidrs } from '../../shared/net/cidr.js';
-import type { SecurityPolicyRule } from '../../shared/plan/allowlist.js';
+import type { PolicyRule } from '../../shared/plan/allowlist.js';
 import { validateCommand } from '../../cli/commands/validate.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { loadArmorAllowlistConfig } from '../../shared/config/armor-allowlist.js';
@@ -58,7 +58,7 @@ async function policy() {
 
 /** What the policy lets through, evaluated like Cloud Armor (first match by priority). */
 async function allowed(): Promise<string[]> {
-  return toCidrs(allowedByPolicy((await policy()).rules as SecurityPolicyRule[])).sort();
+  return toCidrs(allowedByPolicy((await policy()).rules as PolicyRule[])).sort();
 }
 
 /** Log lines the function wrote while `action` ran. */

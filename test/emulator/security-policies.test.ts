@@ -133,7 +133,7 @@ describe('shared/gcp/security-policies (the runtime wrapper)', () => {
     await addSecurityPolicyRule(t, PROJECT, POLICY, { priority: 1500, action: 'allow', description: 'netreflex', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['198.51.100.64/27'] } } });
     expect(await getSecurityPolicyRule(t, PROJECT, POLICY, 1500)).toMatchObject({ priority: 1500, action: 'allow' });
     await patchSecurityPolicyRule(t, PROJECT, POLICY, 1500, { priority: 1500, action: 'allow', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['198.51.100.64/27', '198.51.100.0/26'] } } });
-    expect((await getSecurityPolicy(t, PROJECT, POLICY)).rules.find((r) => r.priority === 1500)?.match.config?.srcIpRanges).toEqual(['198.51.100.64/27', '198.51.100.0/26']);
+    expect((await getSecurityPolicy(t, PROJECT, POLICY)).rules.find((r) => r.priority === 1500)?.match?.config?.srcIpRanges).toEqual(['198.51.100.64/27', '198.51.100.0/26']);
     await removeSecurityPolicyRule(t, PROJECT, POLICY, 1500);
     expect((await getSecurityPolicy(t, PROJECT, POLICY)).rules.some((r) => r.priority === 1500)).toBe(false);
     await expect(removeSecurityPolicyRule(t, PROJECT, POLICY, DEFAULT_RULE_PRIORITY)).rejects.toMatchObject({ code: 400 });

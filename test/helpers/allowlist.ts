@@ -15,7 +15,7 @@ import { Transport } from '../../shared/gcp/transport.js';
 import type { ArmorAllowlistConfig } from '../../shared/config/armor-allowlist.js';
 import { reconcileAllowlist, type AllowlistReport, type ReconcileOptions } from '../../shared/armor-allowlist/reconcile.js';
 import { toCidrs } from '../../shared/net/cidr.js';
-import type { SecurityPolicyRule } from '../../shared/plan/allowlist.js';
+import type { PolicyRule } from '../../shared/plan/allowlist.js';
 import { allowedByPolicy } from './invariants.js';
 
 export type PoliciesClient = InstanceType<typeof compute.SecurityPoliciesClient>;
@@ -36,7 +36,7 @@ export interface Scene {
   sync(opts?: Partial<ReconcileOptions>): Promise<AllowlistReport>;
   /** What `policy` lets through, evaluated like Cloud Armor (first match by priority). */
   allowed(policy: string): Promise<string[]>;
-  rules(policy: string): Promise<SecurityPolicyRule[]>;
+  rules(policy: string): Promise<PolicyRule[]>;
   labels(policy: string): Promise<Record<string, string>>;
   /** Waits for an official client call's operation in the scene's project. */
   wait(call: [{ latestResponse?: unknown }, ...unknown[]]): Promise<void>;
@@ -61,8 +61,8 @@ export function scene(emu: Emulator, client: PoliciesClient, options: { policies
     upload: (text) => emu.storage.writeObject(SAMPLE.bucket.name, object, Buffer.from(text), { contentType: 'text/yaml' }, {}, false).generation,
     remove: () => emu.storage.deleteObject(SAMPLE.bucket.name, object),
     sync: (opts = {}) => reconcileAllowlist(t, cfg, { now: new Date('2026-01-01T00:00:00Z'), ...opts }),
-    allowed: async (policy) => toCidrs(allowedByPolicy((await get(policy)).rules as SecurityPolicyRule[])).sort(),
-    rules: async (policy) => (await get(policy)).rules as SecurityPolicyRule[],
+    allowed: async (policy) => toCidrs(allowedByPolicy((await get(policy)).rules as PolicyRule[])).sort(),
+    rules: async (policy) => (await get(policy)).rules as PolicyRule[],
     labels: async (policy) => ((await get(policy)).labels ?? {}) as Record<string, string>,
     wait: async (call) => {
       const op = call[0].latestResponse as { name: string };

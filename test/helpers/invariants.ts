@@ -27,7 +27,7 @@ import type { Mutation, Resource } from '../../emulator/store.js';
 import { SAMPLE } from '../../emulator/topology.js';
 import { ilbTargets } from '../../emulator/compute/egress.js';
 import { aggregate, isSubset, subtract, toCidrs, union, type RangeSet } from '../../shared/net/cidr.js';
-import { ruleRanges, type SecurityPolicyRule } from '../../shared/plan/allowlist-rules.js';
+import { ruleRanges, type PolicyRule } from '../../shared/plan/allowlist-rules.js';
 
 export type InvariantName = 'egress-continuity' | 'ownership' | 'allow-continuity' | 'all-or-nothing';
 export type Actor = 'netreflex' | 'client' | 'emulator';
@@ -82,7 +82,7 @@ function requestTarget(methodId: string, reqPath: string, body: unknown): string
 }
 
 /** Addresses a policy lets through: rules by priority, first match wins, preview rules skipped. */
-export function allowedByPolicy(rules: readonly SecurityPolicyRule[]): RangeSet {
+export function allowedByPolicy(rules: readonly PolicyRule[]): RangeSet {
   let decided: RangeSet = [];
   let allowed: RangeSet = [];
   for (const rule of [...rules].sort((a, b) => a.priority - b.priority)) {
@@ -151,7 +151,7 @@ export function watchInvariants(emu: Emulator, options: InvariantOptions = {}): 
 
   const checkRuleOwnership = (m: Mutation, actor: Actor) => {
     if (actor !== 'netreflex') return;
-    const byPriority = (r?: Resource) => new Map(((r?.rules as SecurityPolicyRule[] | undefined) ?? []).map((rule) => [rule.priority, rule]));
+    const byPriority = (r?: Resource) => new Map(((r?.rules as PolicyRule[] | undefined) ?? []).map((rule) => [rule.priority, rule]));
     const [before, after] = [byPriority(m.before), byPriority(m.after)];
     for (const priority of new Set([...before.keys(), ...after.keys()])) {
       const [b, a] = [before.get(priority), after.get(priority)];
@@ -166,7 +166,7 @@ export function watchInvariants(emu: Emulator, options: InvariantOptions = {}): 
     rotations.set(key, list);
   };
 
-  const policyRules = (r: Resource | undefined) => (r?.rules as SecurityPolicyRule[] | undefined) ?? [];
+  const policyRules = (r: Resource | undefined) => (r?.rules as PolicyRule[] | undefined) ?? [];
   const startRotations = () => {
     for (const col of emu.store.collectionsMatching(POLICIES)) {
       for (const policy of emu.store.list(col)) rotations.set(`${col}/${policy.name}`, [{ at: seen, mutation: '(start of rotation)', allowed: allowedByPolicy(policyRules(policy)) }]);

@@ -12,7 +12,7 @@ import { allowedByPolicy, watchInvariants, type InvariantWatcher } from '../help
 import { allowlistFile, GEN, hostEntries, policiesClient, scene, type PoliciesClient, type Scene } from '../helpers/allowlist.js';
 import { CLAIM_LABEL, LEASE_MS, newerThan, RUN_LABEL } from '../../shared/armor-allowlist/lock.js';
 import { rangeSetOf, toCidrs } from '../../shared/net/cidr.js';
-import type { SecurityPolicyRule } from '../../shared/plan/allowlist.js';
+import type { PolicyRule } from '../../shared/plan/allowlist.js';
 import { newFingerprint } from '../../emulator/compute/security-policies.js';
 
 let emu: Emulator;
@@ -68,7 +68,7 @@ function labelHonesty(s: Scene, policy: string, files: Map<string, readonly stri
     const before = (m.before?.labels as Record<string, string> | undefined)?.[GEN];
     const after = (m.after.labels as Record<string, string> | undefined)?.[GEN];
     if (!after || after === before) return;
-    const allowed = toCidrs(allowedByPolicy(m.after.rules as SecurityPolicyRule[]));
+    const allowed = toCidrs(allowedByPolicy(m.after.rules as PolicyRule[]));
     const want = toCidrs(rangeSetOf(files.get(after) ?? []));
     if (JSON.stringify(allowed) !== JSON.stringify(want)) lies.push(`labelled ${after} while allowing ${allowed.join(' ')} (the file allows ${want.join(' ')})`);
   });
