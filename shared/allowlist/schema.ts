@@ -6,7 +6,7 @@
  * The README (section "The allowlist file") documents every field; keep the two in step.
  */
 import { z } from 'zod';
-import { resourceName } from '../config/common.js';
+import { resourceName } from '../names.js';
 
 export const ALLOWLIST_MODES = ['sync', 'upsert-only'] as const;
 export type AllowlistMode = (typeof ALLOWLIST_MODES)[number];

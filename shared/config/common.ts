@@ -3,11 +3,9 @@ import { z } from 'zod';
 import { LOG_LEVELS } from '../log.js';
 import { cidr } from '../net/cidr-schema.js';
 import { list } from './env.js';
+import { resourceName } from '../names.js';
 
-/** RFC 1035 name as Compute Engine requires for networks, routes, MIGs, policies. */
-export const resourceName = z
-  .string()
-  .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a lowercase RFC 1035 name (a-z, 0-9, -; 1-63 chars; starts with a letter)');
+export { resourceName };
 
 /** A Cloud Storage bucket name (https://cloud.google.com/storage/docs/buckets#naming, the dotless form). */
 export const bucketName = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name (3-63 lowercase letters, digits, -, _, .)');
