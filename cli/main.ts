@@ -46,7 +46,7 @@ async function runTarget(mode: 'plan' | 'apply', name: string, options: { json?:
   if (!load) throw new ConfigError(`unknown target "${name}"; use one of: ${Object.keys(TARGETS).join(', ')}`);
   const target = await load();
   const { json, ...flags } = options;
-  const result = await target[mode]({ json: json === true, env: cliEnv(), flags });
+  const result = await target[mode]({ json: json === true, env: await cliEnv(), flags });
   console.log(result.output);
   return result.exitCode;
 }
@@ -70,7 +70,7 @@ program
   .option('--json', 'machine-readable output')
   .action(async (file: string, options: { json?: boolean }) => {
     const { validateCommand } = await import('./commands/validate.js');
-    const result = await validateCommand(file, { json: options.json === true, env: cliEnv() });
+    const result = await validateCommand(file, { json: options.json === true, env: await cliEnv() });
     console.log(result.output);
     process.exitCode = result.exitCode;
   });
@@ -89,7 +89,7 @@ program
     if (timeout !== undefined && timeout < 1) throw new ConfigError('--timeout takes a number of seconds ≥ 1');
     const opts = { ...rest, timeoutSeconds: timeout };
     if (watch === undefined) {
-      const result = await statusCommand(cliEnv(), opts);
+      const result = await statusCommand(await cliEnv(), opts);
       console.log(result.output);
       process.exitCode = result.exitCode;
       return;
@@ -99,7 +99,7 @@ program
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
     process.once('SIGTERM', () => stop.abort());
-    process.exitCode = await watchStatus(cliEnv(), { ...opts, intervalSeconds, signal: stop.signal, write: (t) => process.stdout.write(t), tty: process.stdout.isTTY === true });
+    process.exitCode = await watchStatus(await cliEnv(), { ...opts, intervalSeconds, signal: stop.signal, write: (t) => process.stdout.write(t), tty: process.stdout.isTTY === true });
   });
 
 program
@@ -110,7 +110,7 @@ program
   .option('--json', 'machine-readable output')
   .action(async (options: { yes?: boolean; force?: boolean; json?: boolean }) => {
     const { teardownCommand } = await import('./commands/teardown.js');
-    const result = await teardownCommand(cliEnv(), options);
+    const result = await teardownCommand(await cliEnv(), options);
     console.log(result.output);
     process.exitCode = result.exitCode;
   });

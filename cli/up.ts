@@ -10,9 +10,7 @@
  * later stops everything, loudly, exit 1; and it stops when its parent goes (a SIGTERM to `npm`
  * alone, whose shell does not pass it on), as the functions stop when it goes.
  */
-import { FUNCTION_TARGETS, startStack, type FunctionDeath, type Stack } from '../emulator/stack.js';
-import { SAMPLE } from '../emulator/topology.js';
-import { FunctionStartError } from '../emulator/functions-host.js';
+import { FUNCTION_TARGETS, FunctionStartError, SAMPLE, startStack, type FunctionDeath, type Stack } from './local-stack.js';
 import { ConfigError } from '../shared/errors.js';
 import { ROUTE_MODES } from '../shared/config/nat-routes.js';
 

@@ -25,7 +25,7 @@ let stack: Stack;
 let c: ComputeClients;
 
 async function status(): Promise<StatusJson> {
-  const result = await statusCommand(cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url, NETREFLEX_ROUTE_MODE: 'ilb' }), { json: true });
+  const result = await statusCommand(await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url, NETREFLEX_ROUTE_MODE: 'ilb' }), { json: true });
   return JSON.parse(result.output) as StatusJson;
 }
 const link = (s: StatusJson, id: string) => s.links.find((l) => l.id === id)!;

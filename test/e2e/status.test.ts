@@ -24,7 +24,7 @@ let c: ComputeClients;
 let faults: FaultControl;
 
 async function status(host = stack.emulator.url): Promise<StatusJson> {
-  const result = await statusCommand(cliEnv({ NETREFLEX_EMULATOR_HOST: host }), { json: true });
+  const result = await statusCommand(await cliEnv({ NETREFLEX_EMULATOR_HOST: host }), { json: true });
   const json = JSON.parse(result.output) as StatusJson;
   expect(json.exitCode).toBe(result.exitCode);
   return json;
@@ -107,7 +107,7 @@ describe('netreflex status never reads OK while blind', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const host = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
-      const result = await statusCommand(cliEnv({ NETREFLEX_EMULATOR_HOST: host }), { json: true, timeoutSeconds: 0.3 });
+      const result = await statusCommand(await cliEnv({ NETREFLEX_EMULATOR_HOST: host }), { json: true, timeoutSeconds: 0.3 });
       const report = JSON.parse(result.output) as StatusJson;
       expect(result.exitCode).toBe(3);
       expect(report).toMatchObject({ state: 'unknown', ok: false, exitCode: 3 });
@@ -175,7 +175,7 @@ describe('netreflex status never reads OK while blind', () => {
   it('--watch checks again until stopped: a frame per check, one JSON object a line', async () => {
     const stop = new AbortController();
     const frames: string[] = [];
-    const done = watchStatus(cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url }), {
+    const done = watchStatus(await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url }), {
       json: true,
       intervalSeconds: 0.05,
       signal: stop.signal,
@@ -207,7 +207,7 @@ describe('netreflex status on a broken path', () => {
     expectFixes(report);
     expect(report.links.find((l) => l.id === 'routes')!.reason).toMatch(/→ nat-s1: next hop is (STOPPING|TERMINATED)/);
     expect(report.links.find((l) => l.id === 'nat-vms')!.reason).toMatch(/1 of 2 NAT VM\(s\) not healthy \(nat-s1\); egress continues on the others/);
-    const cli = await statusCommand(cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url }));
+    const cli = await statusCommand(await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url }));
     expect(cli.exitCode).toBe(1);
     expect(cli.output).toMatch(/\[BROKEN \] Routes to the destinations: .*\n {6}fix: netreflex apply routes/);
   });

@@ -77,7 +77,7 @@ afterAll(() => stack?.stop());
 describe('netreflex teardown', () => {
   it('without --yes shows what the functions created and changes nothing (exit 4)', async () => {
     const before = usersOfVpcA();
-    const dry = await teardownCommand(env());
+    const dry = await teardownCommand(await env());
     expect(dry.exitCode).toBe(4);
     expect(dry.output).toMatch(/would remove \(run with --yes\) on vpc-a:/);
     expect(dry.output.match(/route netreflex-/g)).toHaveLength(4);
@@ -97,7 +97,7 @@ describe('netreflex teardown', () => {
 
   it('--yes removes exactly them (a hand-made route is left alone and named), and the network can go', async () => {
     await c.wait(await c.routes.insert({ project: PROJECT, routeResource: { name: 'hand-made', network: VPC_A, destRange: '192.0.2.0/24', nextHopGateway: `projects/${PROJECT}/global/gateways/default-internet-gateway`, priority: 1000 } }));
-    const result = await teardownCommand(env(), { yes: true, json: true });
+    const result = await teardownCommand(await env(), { yes: true, json: true });
     const report = JSON.parse(result.output) as { exitCode: number; steps: { ok: boolean }[]; remaining: { routes: string[]; addresses: string[] }; plan: { foreign: string[] } };
     expect(result.exitCode).toBe(0);
     expect(report.steps.length).toBe(4 + 1 + 1);

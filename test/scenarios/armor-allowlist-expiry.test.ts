@@ -114,7 +114,7 @@ describe('netreflex status', () => {
     const object = SAMPLE.bucket.allowlistObject;
     const file = allowlistFile({ partners: ['{ ip: 203.0.113.5, description: pipelines egress }', CONTRACTOR.replace('2026-02-01', '2000-01-01')] }, { policies: [SAMPLE.armor.policy] });
     emu.storage.writeObject(bucket, object, Buffer.from(file), { contentType: 'text/yaml' }, {}, false);
-    const env = cliEnv({ NETREFLEX_EMULATOR_HOST: emu.url });
+    const env = await cliEnv({ NETREFLEX_EMULATOR_HOST: emu.url });
     const { reconcileAllowlist } = await import('../../shared/armor-allowlist/reconcile.js');
     const { loadArmorAllowlistConfig } = await import('../../shared/config/armor-allowlist.js');
     const { Transport } = await import('../../shared/gcp/transport.js');

@@ -100,7 +100,7 @@ describe('one refusal path for every invalid file', () => {
     const big = allowlistFile({ partners: hostEntries(25_000) }, { policies: [SAMPLE.armor.policy] });
     expect(Buffer.byteLength(big)).toBeGreaterThan(1024 * 1024);
     emu.storage.writeObject(bucket, object, Buffer.from(big), { contentType: 'text/yaml' }, {}, false);
-    const env = cliEnv({ NETREFLEX_EMULATOR_HOST: emu.url });
+    const env = await cliEnv({ NETREFLEX_EMULATOR_HOST: emu.url });
     const json = await allowlistTarget.plan({ json: true, env, flags: {} });
     expect(json.exitCode).toBe(1);
     const report = JSON.parse(json.output) as { status: string; refusal: { kind: string; problems: string[] } };
@@ -115,7 +115,7 @@ describe('one refusal path for every invalid file', () => {
   });
 
   it('--json stays JSON when the configuration itself is wrong', async () => {
-    const result = await allowlistTarget.plan({ json: true, env: cliEnv({ NETREFLEX_EMULATOR_HOST: emu.url, NETREFLEX_ARMOR_RULE_QUOTA: 'many' }), flags: {} });
+    const result = await allowlistTarget.plan({ json: true, env: await cliEnv({ NETREFLEX_EMULATOR_HOST: emu.url, NETREFLEX_ARMOR_RULE_QUOTA: 'many' }), flags: {} });
     expect(result.exitCode).toBe(2);
     expect(JSON.parse(result.output)).toMatchObject({ status: 'failed', permanent: true, error: expect.stringMatching(/NETREFLEX_ARMOR_RULE_QUOTA/) });
   });
