@@ -103,7 +103,7 @@ export class Router {
     try {
       const rawBody = await readBody(req);
       const found = this.match(method, path);
-      if (!found) throw new HttpError(404, `netreflex emulator: no API method at ${method} ${path}`, 'notFound');
+      if (!found) return send(res, notServed(method, path));
       const request: Request = { method, path, pattern: found.route.pattern, params: found.params, query: url.searchParams, headers: req.headers, rawBody, body: parseJson(rawBody, req.headers['content-type']) };
       this.calls.set(found.route.methodId, (this.calls.get(found.route.methodId) ?? 0) + 1);
       for (const hook of this.hooks) if ((await hook(found.route.methodId, request, res)) === 'handled') return;
@@ -129,6 +129,20 @@ export class Router {
     return undefined;
   }
 }
+
+/**
+ * A URL no API method serves, answered as Google's front end answers one: a 404 HTML page, not an
+ * API error (no `error.status`, no `errors[].reason`), which is how a client tells "no such
+ * method" from "no such resource". The page Google serves reads "Error 404 (Not Found)!!1 …
+ * The requested URL /… was not found on this server." (captured in
+ * https://github.com/GoogleCloudPlatform/ios-docs-samples/issues/17).
+ */
+function notServed(method: string, path: string): Reply {
+  const page = `<!DOCTYPE html>\n<html lang=en>\n<title>Error 404 (Not Found)!!1</title>\n<p><b>404.</b> <ins>That’s an error.</ins>\n<p>The requested URL <code>${escapeHtml(path)}</code> was not found on this server (the local Google Cloud has no API method at ${method} ${escapeHtml(path)}). <ins>That’s all we know.</ins>\n`;
+  return { status: 404, raw: page, headers: { 'content-type': 'text/html; charset=UTF-8' } };
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function toReply(value: unknown): Reply {
   if (value && typeof value === 'object' && ('status' in value || 'raw' in value) && Object.keys(value).every((k) => ['status', 'body', 'raw', 'headers'].includes(k))) {

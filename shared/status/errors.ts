@@ -1,19 +1,30 @@
 /**
  * How a failed read turns into a link: a read that fails is never ok and never a guess. A real
  * 404 of what the link looks at is broken (the thing is missing); every other failure — the API
- * unreachable, a permission denied, a persistent 5xx, a surface the local Google Cloud does not
- * serve — leaves the link unknown, with the step that lets the next run see it.
+ * unreachable, a permission denied, a persistent 5xx, a URL no API method serves — leaves the
+ * link unknown, with the step that lets the next run see it. Failures are told apart by Google's
+ * error shape (HTTP code, `error.status`, `errors[].reason`), never by a server's wording.
  */
 import { ApiError, errorMessage } from '../errors.js';
 
-/** True when the local Google Cloud does not serve this API method (yet). */
+/**
+ * A 404 in Google's API error shape: the resource is missing. Compute names it in
+ * `errors[].reason` (`notFound`), the OnePlatform APIs in `error.status` (`NOT_FOUND`,
+ * google.rpc.Code 5); `toApiError` takes both from the body.
+ */
+const isApiNotFound = (err: ApiError) => err.status === 'NOT_FOUND' || err.reason === 'notFound';
+
+/**
+ * A 404 that is not an API error at all: the URL names no API method (Google's front end answers
+ * such a URL with an HTML page, and so does the local Google Cloud), so nothing was looked up.
+ */
 export function isMissingSurface(err: unknown): boolean {
-  return err instanceof ApiError && err.code === 404 && /no API method/.test(err.message);
+  return err instanceof ApiError && err.code === 404 && !isApiNotFound(err);
 }
 
-/** A real 404: the resource does not exist (not a method the local Google Cloud does not serve). */
+/** A real 404: the API looked the resource up and it does not exist. */
 export function isNotFound(err: unknown): err is ApiError {
-  return err instanceof ApiError && err.code === 404 && !isMissingSurface(err);
+  return err instanceof ApiError && err.code === 404 && isApiNotFound(err);
 }
 
 export interface Unreadable {
@@ -44,7 +55,10 @@ const isServiceDisabled = (err: ApiError) => err.reason === 'accessNotConfigured
 /** Why `what` could not be read (methods: the API calls the read makes) and what to do about it. */
 export function unreadable(what: string, methods: readonly string[], err: unknown, ctx: ReadContext): Unreadable {
   const message = errorMessage(err);
-  if (isMissingSurface(err)) return { reason: `could not check: the local Google Cloud does not serve ${what}`, fix: `check ${what} by hand (Cloud console or gcloud), or run netreflex status against the real project` };
+  if (isMissingSurface(err)) {
+    if (ctx.emulatorHost) return { reason: `could not check: the local Google Cloud does not serve ${what}`, fix: `check ${what} by hand (Cloud console or gcloud), or run netreflex status against the real project` };
+    return { reason: `could not check ${what}: the API has no method at the URL netreflex called (404 without an API error)`, fix: `update netreflex; meanwhile check ${what} by hand (Cloud console or gcloud)` };
+  }
   if (err instanceof ApiError) {
     if (err.code === 401) return { reason: `could not check ${what}: not authenticated (${message})`, fix: credentialsFix(ctx) };
     if (err.code === 403 && isServiceDisabled(err)) return { reason: `could not check ${what}: the API is not enabled in ${ctx.project} (${message})`, fix: `enable it: gcloud services enable ${methods[0]?.split('.')[0] ?? 'compute'}.googleapis.com --project=${ctx.project} (terraform-bootstrap enables every API netreflex uses)` };

@@ -1,7 +1,9 @@
 /** How a failed read is explained: each kind of failure gets the fix that makes the next read work. */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/errors.js';
-import { unreadable } from '../../shared/status/errors.js';
+import { isMissingSurface, isNotFound, unreadable } from '../../shared/status/errors.js';
+import { startEmulator } from '../../emulator/server.js';
+import { Transport } from '../../shared/gcp/transport.js';
 import { needs, ok, unknown, worstState, broken } from '../../shared/status/link.js';
 
 const real = { project: 'netreflex-demo' };
@@ -19,11 +21,44 @@ describe('unreadable', () => {
     ['no ADC', new Error('Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.'), real, /no usable credentials/, /application-default login/],
     ['503', new ApiError(503, 'UNAVAILABLE', 'The service is currently unavailable.'), real, /answered 503 UNAVAILABLE/, /run netreflex status again/],
     ['400', new ApiError(400, 'INVALID_ARGUMENT', 'Invalid value for field region'), real, /answered 400/, /NETREFLEX_REGION/],
-    ['a surface the local Google Cloud lacks', new ApiError(404, 'NOT_FOUND', 'netreflex emulator: no API method at GET /x'), local, /does not serve/, /by hand/],
+    ['a URL the local Google Cloud serves no method at', new ApiError(404, '404', 'Request failed with status code 404'), local, /local Google Cloud does not serve/, /by hand/],
+    ['a URL Google serves no method at', new ApiError(404, '404', 'Request failed with status code 404'), real, /has no method at the URL/, /update netreflex/],
   ])('%s', (_name, err, ctx, reason, fix) => {
     const u = unreadable('the thing', ['compute.networks.listPeeringRoutes'], err, ctx);
     expect(u.reason).toMatch(reason);
     expect(u.fix).toMatch(fix);
+  });
+});
+
+describe('a 404 is told apart by Google\'s error shape, not its wording', () => {
+  it.each([
+    ['Compute: errors[].reason notFound', new ApiError(404, '404', 'The resource \'projects/p/global/routes/x\' was not found', 'notFound'), true],
+    ['OnePlatform: error.status NOT_FOUND', new ApiError(404, 'NOT_FOUND', 'Requested entity was not found.'), true],
+    ['no API error at all (an HTML page)', new ApiError(404, '404', 'Request failed with status code 404'), false],
+  ])('%s', (_name, err, missingResource) => {
+    expect(isNotFound(err)).toBe(missingResource);
+    expect(isMissingSurface(err)).toBe(!missingResource);
+  });
+
+  describe('through the transport, against the local Google Cloud', () => {
+    let emu: Awaited<ReturnType<typeof startEmulator>>;
+    beforeAll(async () => {
+      emu = await startEmulator({ settings: { operationLatencyMs: 0 } });
+    });
+    afterAll(() => emu.close());
+    const read = (path: string) => new Transport({ emulatorHost: emu.url }).request({ service: 'compute', method: 'GET', path }).then(() => undefined, (e: unknown) => e);
+
+    it('a missing resource is not found', async () => {
+      const err = await read('/compute/v1/projects/netreflex-demo/global/routes/never-was');
+      expect(isNotFound(err)).toBe(true);
+      expect(isMissingSurface(err)).toBe(false);
+    });
+
+    it('a URL no method serves is a missing surface', async () => {
+      const err = await read('/compute/v1/projects/netreflex-demo/global/noSuchCollection/x');
+      expect(isMissingSurface(err)).toBe(true);
+      expect(isNotFound(err)).toBe(false);
+    });
   });
 });
 
