@@ -42,9 +42,9 @@ const int = (name: string) => (value: string) => {
 };
 
 async function runTarget(mode: 'plan' | 'apply', name: string, options: { json?: boolean } & Record<string, unknown>): Promise<number> {
-  const load = TARGETS[name];
-  if (!load) throw new ConfigError(`unknown target "${name}"; use one of: ${Object.keys(TARGETS).join(', ')}`);
-  const target = await load();
+  const entry = TARGETS[name];
+  if (!entry) throw new ConfigError(`unknown target "${name}"; use one of: ${Object.keys(TARGETS).join(', ')}`);
+  const target = await entry.load();
   const { json, ...flags } = options;
   const result = await target[mode]({ json: json === true, env: await cliEnv(), flags });
   console.log(result.output);
@@ -55,6 +55,7 @@ for (const mode of ['plan', 'apply'] as const) {
   program
     .command(`${mode} <target>`)
     .description(mode === 'plan' ? `show what netreflex would change (targets: ${Object.keys(TARGETS).join(', ')})` : 'make the changes, make-before-break')
+    .addHelpText('after', `\nTargets:\n${Object.entries(TARGETS).map(([name, t]) => `  ${name.padEnd(10)} ${t.description}`).join('\n')}`)
     .option('--json', 'machine-readable output')
     .option('--jobs <n>', 'ranges: parallel pipeline jobs', int('--jobs'))
     .option('--nodes-per-job <n>', 'ranges: nodes per job', int('--nodes-per-job'))

@@ -27,7 +27,7 @@ function policyBlock(p: PolicyReport): string[] {
   return lines;
 }
 
-export function renderAllowlist(report: AllowlistReport, json: boolean): TargetResult {
+function renderAllowlist(report: AllowlistReport, json: boolean): TargetResult {
   const exitCode = report.status === 'refused' || report.status === 'failed' ? 1 : 0;
   if (json) return { output: JSON.stringify(report, null, 2), exitCode };
   const lines = report.policies.flatMap((p) => [...policyBlock(p), '']);
@@ -64,8 +64,6 @@ async function runText(opts: TargetOptions, dryRun: boolean): Promise<TargetResu
 }
 
 export const allowlistTarget: Target = {
-  name: 'allowlist',
-  description: 'Cloud Armor allow rules from the allowlist file in the config bucket (armorAllowlist)',
   plan: (opts) => run(opts, true),
   apply: (opts) => run(opts, false),
 };

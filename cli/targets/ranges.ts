@@ -49,8 +49,6 @@ async function run(opts: TargetOptions, dryRun: boolean): Promise<TargetResult> 
 }
 
 export const rangesTarget: Target = {
-  name: 'ranges',
-  description: 'Private Service Access ranges for N parallel Vertex jobs of M nodes, wired to the NAT VMs (peeringRanges)',
   plan: (opts) => run(opts, true),
   apply: (opts) => run(opts, false),
 };

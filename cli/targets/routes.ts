@@ -32,8 +32,6 @@ async function run(opts: TargetOptions, dryRun: boolean): Promise<TargetResult> 
 }
 
 export const routesTarget: Target = {
-  name: 'routes',
-  description: 'custom routes from VPC A to the destinations through the NAT VMs (natRoutes)',
   plan: (opts) => run(opts, true),
   apply: (opts) => run(opts, false),
 };

@@ -14,8 +14,6 @@ export interface TargetResult {
 }
 
 export interface Target {
-  name: string;
-  description: string;
   plan(opts: TargetOptions): Promise<TargetResult>;
   apply(opts: TargetOptions): Promise<TargetResult>;
 }
