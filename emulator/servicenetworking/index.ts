@@ -8,7 +8,7 @@ import type { Faults } from '../faults.js';
 import { SnOperations } from './operations.js';
 import { ServiceNetworking } from './connections.js';
 
-export { ServiceNetworking, PEERING, SERVICE, type NetworkRef } from './connections.js';
+export { ServiceNetworking } from './connections.js';
 
 /** Builds the surface and registers its routes. */
 export function createServiceNetworking(router: Router, ctx: ComputeContext, faults: Faults): ServiceNetworking {

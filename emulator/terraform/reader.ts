@@ -98,11 +98,6 @@ export async function loadModule(dir = TERRAFORM_DIR): Promise<TfModule> {
   return { dir, files: await readTerraform(dir) };
 }
 
-/** A hash of the whole module's text, for caches of results computed from it. */
-export function moduleHash(m: TfModule): string {
-  return sha256(m.files.map((f) => `${f.name}\n${f.text}`).join('\n\0'));
-}
-
 export const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function firstBody(v: Json | undefined): JsonObject {

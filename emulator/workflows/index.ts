@@ -4,13 +4,10 @@
  * the way the Workflows and Executions APIs present them.
  */
 export { parseWorkflow } from './syntax/workflow.js';
-export type { WorkflowDefinition, Routine, Step } from './syntax/model.js';
-export { runWorkflow, executionError, type ExecutionOutcome, type ExecutionError, type OutcomeState } from './execution.js';
-export { WorkflowsEngine, type Execution, type ExecutionState, type WorkflowResource, type EngineDeps } from './engine.js';
-export { WorkflowError, WorkflowSyntaxError, ExpressionSyntaxError, type SyntaxProblem, type ErrorTag } from './errors.js';
-export { FakeClock, systemClock, type Clock } from './clock.js';
-export type { RunDeps, HttpHandler, HttpRequest, HttpResponse, ConnectorHandler, LogEntry, Limits } from './runtime/deps.js';
-export type { StepEntry, StepType, StepState } from './runtime/history.js';
+export { runWorkflow, type ExecutionOutcome } from './execution.js';
+export { WorkflowsEngine } from './engine.js';
+export { WorkflowError, WorkflowSyntaxError, ExpressionSyntaxError, type SyntaxProblem } from './errors.js';
+export { FakeClock } from './clock.js';
+export type { RunDeps, HttpHandler, HttpRequest, HttpResponse, ConnectorHandler, LogEntry } from './runtime/deps.js';
 export type { Value, ValueMap } from './values.js';
 export { parseExpression } from './expression/parser.js';
-export { evaluate } from './expression/evaluate.js';

@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 
-export const CLAIM_PREFIX = 'pipeline-requests/';
+const CLAIM_PREFIX = 'pipeline-requests/';
 /** Execution label carrying the request key, so a taken-over claim can find an execution already started. */
 export const REQUEST_LABEL = 'netreflex-request';
 

@@ -36,8 +36,6 @@ export function parseAllowlist(input: string | Uint8Array, source: string): Pars
   return hasErrors(sorted) ? { ok: false, problems: sorted } : { ok: true, config, warnings: sorted };
 }
 
-/** Like `parseAllowlist`, but throws `AllowlistFileError` (a `ConfigError`) listing every problem. */
-export { AllowlistFileError } from './errors.js';
 
 function issueProblems(issue: z.core.$ZodIssue, locator: Locator): Problem[] {
   const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');

@@ -33,13 +33,13 @@ export const peeringRangesEnv = z.object({
 });
 
 /** How long a preparation waits for another one on the same network before answering 503. */
-export const LEASE_WAIT_MS = 240_000;
+const LEASE_WAIT_MS = 240_000;
 /**
  * How long a prepared run's jobs count against the ranges before its PipelineJob shows up: the
  * workflow syncs routes and checks the allowlist in between (minutes), and a run that never starts
  * stops counting after this.
  */
-export const RESERVATION_TTL_MS = 30 * 60_000;
+const RESERVATION_TTL_MS = 30 * 60_000;
 
 export interface PeeringRangesConfig extends CommonConfig {
   projectNumber: string;

@@ -10,7 +10,7 @@
 import type { Transport } from './transport.js';
 
 /** `projects/{project}/topics/{topic}` for a topic id, or the full name as given. */
-export function topicName(project: string, topic: string): string {
+function topicName(project: string, topic: string): string {
   return topic.startsWith('projects/') ? topic : `projects/${project}/topics/${topic}`;
 }
 

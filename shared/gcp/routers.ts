@@ -43,13 +43,13 @@ const routerPath = (project: string, region: string, router: string) => `/comput
 
 export const getRouter = (t: Transport, project: string, region: string, router: string) => t.request<CloudRouter>({ service: 'compute', method: 'GET', path: routerPath(project, region, router) });
 
-export async function getRouterNatStatus(t: Transport, project: string, region: string, router: string): Promise<NatStatus[]> {
+async function getRouterNatStatus(t: Transport, project: string, region: string, router: string): Promise<NatStatus[]> {
   const res = await t.request<{ result?: { natStatus?: NatStatus[] } }>({ service: 'compute', method: 'GET', path: `${routerPath(project, region, router)}/getRouterStatus` });
   return res.result?.natStatus ?? [];
 }
 
 /** The IP of a regional address named by URL or partial path (`projects/p/regions/r/addresses/a`). */
-export async function getAddressIp(t: Transport, addressUrl: string): Promise<string> {
+async function getAddressIp(t: Transport, addressUrl: string): Promise<string> {
   const path = resourcePath(addressUrl).replace(/^compute\/v1\//, '');
   if (!/^projects\/[^/]+\/regions\/[^/]+\/addresses\/[^/]+$/.test(path)) throw new ConfigError(`not a regional address URL: '${addressUrl}'; expected projects/{project}/regions/{region}/addresses/{name}`);
   const address = await t.request<{ address: string }>({ service: 'compute', method: 'GET', path: `/compute/v1/${path}` });

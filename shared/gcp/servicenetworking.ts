@@ -46,7 +46,7 @@ export async function createConnection(t: Transport, network: string, reservedPe
 }
 
 /** Polls a Service Networking operation until done (backing off to 2 s); a failed one becomes an ApiError. */
-export async function waitSnOperation(t: Transport, op: SnOperation, deadlineMs = 300_000): Promise<void> {
+async function waitSnOperation(t: Transport, op: SnOperation, deadlineMs = 300_000): Promise<void> {
   const started = Date.now();
   let current = op;
   for (let delay = 50; !current.done; delay = Math.min(delay * 2, 2_000)) {

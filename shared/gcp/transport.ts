@@ -60,7 +60,7 @@ export interface Call {
   responseType?: 'json' | 'text' | 'arraybuffer';
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 200, maxMs: 8_000 };
+const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 200, maxMs: 8_000 };
 
 interface Requester {
   request<T>(opts: { url: string; method: string; data?: unknown; retry: boolean; headers?: Record<string, string>; responseType?: 'json' | 'text' | 'arraybuffer' }): Promise<{ data: T }>;

@@ -28,7 +28,7 @@ export interface CustomJob {
 }
 
 /** `state="A" OR state="B"`: the filter form Vertex AI's list methods accept. */
-export const stateFilter = (states: readonly string[]) => states.map((s) => `state="${s}"`).join(' OR ');
+const stateFilter = (states: readonly string[]) => states.map((s) => `state="${s}"`).join(' OR ');
 
 const listPaged = <T>(t: Transport, path: string, key: string, filter: string) => listAll<T>(t, path, key, { filter, pageSize: 100 }, { service: 'aiplatform' });
 

@@ -12,7 +12,7 @@
  * home. Those dependencies are sorted topologically; a cycle (two rules each holding the other's
  * new home) is broken with a temporary "bridge" rule added in phase 1 and removed in phase 3.
  */
-import { aggregate, intersect, isSubset, parseCidr, subtract, toCidrs, type IpRange, type RangeSet } from '../net/cidr.js';
+import { aggregate, intersect, isSubset, subtract, toCidrs, type RangeSet } from '../net/cidr.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
 import { allowRule, MAX_RANGES_PER_RULE, type AllowRuleBody, type PriorityBand, type PolicyRule } from './allowlist-rules.js';
 
@@ -130,9 +130,4 @@ function bridgeSteps(bridges: readonly Bridge[], ctx: OrderContext): { add: Allo
     }
   }
   return out;
-}
-
-/** The parsed ranges of CIDR strings (helper for callers building RuleChange sets). */
-export function rangesOf(cidrs: readonly string[]): IpRange[] {
-  return cidrs.map(parseCidr);
 }

@@ -13,8 +13,6 @@
 import { AllowlistSafetyError } from '../allowlist/errors.js';
 import type { AllowlistStep } from './allowlist-order.js';
 
-export const DEFAULT_RULE_BUDGET = 200;
-
 /** Rules a policy holds, as Cloud Armor counts them. */
 export interface PolicyRuleCount {
   readonly policy: string;

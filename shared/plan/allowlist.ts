@@ -43,9 +43,9 @@ import { orderSteps, type AllowlistStep, type RuleChange } from './allowlist-ord
 import { allowedBy, allowRule, isEnforcedAllow, ownedRules, partitionRules, ruleRanges, type OwnedRule, type PolicyRule } from './allowlist-rules.js';
 import { enforcedWant, planRevocations } from './allowlist-revoke.js';
 
-export { desiredAllowlist, isExpired, type DesiredAllowlist, type DesiredList, type DesiredOptions, type ExpiredEntry } from './allowlist-desired.js';
+export { desiredAllowlist, type DesiredAllowlist } from './allowlist-desired.js';
 export type { AllowlistStep } from './allowlist-order.js';
-export { MAX_RANGES_PER_RULE, OWNER_MARKER, ownerDescription, type AllowRuleBody, type PolicyRule } from './allowlist-rules.js';
+export { OWNER_MARKER, type PolicyRule } from './allowlist-rules.js';
 
 export interface PlanAllowlistOptions {
   /** Overrides the removal-share guard for this run (e.g. `netreflex apply --force`); the file's safety.force does the same. */

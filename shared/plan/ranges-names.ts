@@ -22,12 +22,6 @@ export function rangeName(block: Ipv4Block, namePrefix: string, network: string)
   return `${namePrefix}${network.slice(0, Math.max(1, room)).replace(/-+$/, '')}-${hash}-${cidr}`;
 }
 
-/** The prefix every netreflex range of `network` starts with (the shortened form for long names). */
-export function rangeNamePrefix(namePrefix: string, network: string): string {
-  const probe = rangeName({ start: 0, prefix: 32 }, namePrefix, network);
-  return probe.slice(0, probe.length - '0-0-0-0-32'.length);
-}
-
 /** 32-bit FNV-1a of a string as 7 base-36 characters. */
 function fnv1a(text: string): string {
   let h = 0x811c9dc5;

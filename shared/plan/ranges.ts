@@ -44,7 +44,6 @@ import {
 } from './ranges-types.js';
 
 export * from './ranges-types.js';
-export { rangeName } from './ranges-names.js';
 
 /**
  * Plans what to create and patch so that the run described by `input` has room and a return path.

@@ -37,7 +37,7 @@ import { parseCidr } from '../net/ip-range.js';
 import type { Route } from '../gcp/routes.js';
 import { admit, isEligible, resourcePath, type Hold, type HoldKind, type HoldTimes, type InstanceState } from './route-holds.js';
 
-export { isEligible, isRunningIdle, resourcePath } from './route-holds.js';
+export { isEligible, resourcePath } from './route-holds.js';
 
 export const ROUTE_MARKER = 'netreflex:nat-routes';
 export const HOLD_MARKER = 'netreflex:nat-routes-hold';

@@ -9,7 +9,7 @@ import type { StatusConfig } from './types.js';
 import { loadArmorAllowlistConfig } from '../config/armor-allowlist.js';
 import { DEFAULT_RANGE_OPTIONS } from '../plan/ranges-types.js';
 
-export const statusEnv = z.object({
+const statusEnv = z.object({
   ...commonEnv,
   ...topologyEnv,
   NETREFLEX_SECURITY_POLICY: list(resourceName).default(['inference-policy']),

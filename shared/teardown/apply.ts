@@ -46,7 +46,7 @@ async function connectionOf(t: Transport, cfg: TeardownConfig) {
   return getConnection(t, consumerNetwork(cfg.projectNumber, cfg.network));
 }
 
-export async function observeTeardown(t: Transport, cfg: TeardownConfig): Promise<TeardownPlan> {
+async function observeTeardown(t: Transport, cfg: TeardownConfig): Promise<TeardownPlan> {
   const [routes, addresses, connection] = await Promise.all([listRoutes(t, cfg.project), listGlobalAddresses(t, cfg.project), connectionOf(t, cfg)]);
   return planTeardown({ owner: `projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}`, network: cfg.network, routes, addresses, connection });
 }

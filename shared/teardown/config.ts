@@ -4,7 +4,7 @@ import { commonEnv, topologyEnv } from '../config/common.js';
 import { loadEnv } from '../config/env.js';
 import type { TeardownConfig } from './apply.js';
 
-export const teardownEnv = z.object({
+const teardownEnv = z.object({
   ...commonEnv,
   NETREFLEX_NETWORK: topologyEnv.NETREFLEX_NETWORK,
   NETREFLEX_NAT_MIG: topologyEnv.NETREFLEX_NAT_MIG,

@@ -18,7 +18,7 @@ import type { GlobalAddress } from '../gcp/addresses.js';
 import type { Connection } from '../gcp/servicenetworking.js';
 
 /** The description peeringRanges gives the ranges it allocates (shared/peering-ranges/apply.ts). */
-export const RANGE_DESCRIPTION_PREFIX = 'netreflex peeringRanges:';
+const RANGE_DESCRIPTION_PREFIX = 'netreflex peeringRanges:';
 
 export interface TeardownObservation {
   /** `projects/{p}/regions/{r}/instanceGroupManagers/{mig}`: natRoutes' ownership key. */
@@ -43,7 +43,7 @@ export interface TeardownPlan {
 
 const onNetwork = (url: string | undefined, network: string) => url !== undefined && (url === network || url.endsWith(`/networks/${network}`));
 
-export function isNetreflexRange(a: GlobalAddress): boolean {
+function isNetreflexRange(a: GlobalAddress): boolean {
   return a.purpose === 'VPC_PEERING' && a.name.startsWith(DEFAULT_RANGE_OPTIONS.namePrefix) && (a.description ?? '').startsWith(RANGE_DESCRIPTION_PREFIX);
 }
 

@@ -13,10 +13,6 @@ import type { PathSeg, Problems } from './source.js';
 
 const WHOLE_EXPRESSION = /^\$\{([\s\S]*)\}$/;
 
-export function isExpressionString(raw: unknown): raw is string {
-  return typeof raw === 'string' && WHOLE_EXPRESSION.test(raw);
-}
-
 export function compileTemplate(raw: unknown, path: PathSeg[], problems: Problems): Template {
   if (typeof raw === 'string') return compileString(raw, path, problems);
   if (Array.isArray(raw)) return { kind: 'list', items: raw.map((item, i) => compileTemplate(item, [...path, i], problems)) };
