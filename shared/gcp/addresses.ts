@@ -1,6 +1,7 @@
 /** Global addresses: the Private Service Access allocated ranges (`purpose: VPC_PEERING`). */
 import type { Transport } from './transport.js';
-import { listAll, waitOperation, type ComputeOperation } from './operations.js';
+import { waitOperation, type ComputeOperation } from './operations.js';
+import { listAll } from './paging.js';
 
 export interface GlobalAddress {
   name: string;

@@ -1,7 +1,8 @@
 /** Regional managed instance groups: the NAT VMs and their live state. */
 import { ApiError } from '../errors.js';
 import type { Transport } from './transport.js';
-import { listAll, waitOperation, type ComputeOperation } from './operations.js';
+import { waitOperation, type ComputeOperation } from './operations.js';
+import { listAll } from './paging.js';
 
 export interface ManagedInstance {
   instance: string;

@@ -1,6 +1,7 @@
 /** VPC networks: peering export settings and what a peering actually hands to the peer. */
 import type { Transport } from './transport.js';
-import { listAll, waitOperation, type ComputeOperation } from './operations.js';
+import { waitOperation, type ComputeOperation } from './operations.js';
+import { listAll } from './paging.js';
 import { resourcePath } from './paths.js';
 
 export interface Peering {

@@ -1,6 +1,6 @@
-/** Waiting on Compute Engine operations (`operations.wait` until DONE, then surface its error) and paging through lists. */
+/** Waiting on Compute Engine operations (`operations.wait` until DONE, then surface its error). */
 import { ApiError } from '../errors.js';
-import type { Service, Transport } from './transport.js';
+import type { Transport } from './transport.js';
 
 export interface ComputeOperation {
   name: string;
@@ -23,20 +23,4 @@ export async function waitOperation(t: Transport, op: ComputeOperation, deadline
   const first = current.error?.errors?.[0];
   if (first) throw new ApiError(current.httpErrorStatusCode ?? 400, first.code ?? 'OPERATION_FAILED', `operation ${op.name} failed: ${first.message ?? first.code}`);
   return current;
-}
-
-/**
- * Follows `nextPageToken` until the list is complete. Every Google list method pages this way;
- * only the page-size parameter differs (Compute `maxResults`, Vertex AI `pageSize`: pass it in `query`).
- */
-export async function listAll<T>(t: Transport, path: string, itemsKey: string, query: Record<string, string | number | undefined> = {}, via: { service?: Service; method?: 'GET' | 'POST' } = {}): Promise<T[]> {
-  const { service = 'compute', method = 'GET' } = via;
-  const all: T[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await t.request<Record<string, unknown>>({ service, method, path, query: { ...query, pageToken } });
-    all.push(...((page[itemsKey] as T[] | undefined) ?? []));
-    pageToken = page.nextPageToken as string | undefined;
-  } while (pageToken);
-  return all;
 }

@@ -1,6 +1,7 @@
 /** Compute Engine routes (global, immutable): list, insert-and-wait, delete-and-wait. */
 import type { Transport } from './transport.js';
-import { listAll, waitOperation, type ComputeOperation } from './operations.js';
+import { waitOperation, type ComputeOperation } from './operations.js';
+import { listAll } from './paging.js';
 
 /**
  * A route as Compute's REST surface spells it (compute.v1 Route): what netreflex writes, and the

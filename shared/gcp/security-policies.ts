@@ -4,7 +4,8 @@
  * policy-level `patch` cannot change rules, so there is no atomic multi-rule update).
  */
 import type { Transport } from './transport.js';
-import { listAll, waitOperation, type ComputeOperation } from './operations.js';
+import { waitOperation, type ComputeOperation } from './operations.js';
+import { listAll } from './paging.js';
 
 /** Priority of the default rule every policy has; it cannot be removed. */
 export const DEFAULT_RULE_PRIORITY = 2147483647;

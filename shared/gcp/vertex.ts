@@ -4,7 +4,7 @@
  * back as names (the REST default; netreflex never asks for integer enums).
  */
 import type { Transport } from './transport.js';
-import { listAll } from './operations.js';
+import { listAll } from './paging.js';
 
 export interface PipelineJob {
   name: string;
