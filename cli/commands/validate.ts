@@ -10,7 +10,7 @@ import { lintAllowlist, rulesNeeded } from '../../shared/allowlist/lint.js';
 import { armorAllowlistEnv } from '../../shared/config/armor-allowlist.js';
 import { loadEnv } from '../../shared/config/env.js';
 import { formatProblem, hasErrors, sortProblems, type Problem } from '../../shared/allowlist/problems.js';
-import { targetPolicies, type AllowlistConfig } from '../../shared/allowlist/config.js';
+import { targetPolicies, type Allowlist } from '../../shared/allowlist/model.js';
 import { errorMessage } from '../../shared/errors.js';
 
 export interface ValidateOptions {
@@ -49,7 +49,7 @@ export async function validateCommand(path: string, opts: ValidateOptions = {}):
 }
 
 interface Checked {
-  readonly config: AllowlistConfig;
+  readonly config: Allowlist;
   readonly now: Date;
   readonly budget: number;
 }

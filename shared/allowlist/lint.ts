@@ -6,7 +6,7 @@
  * which the function would refuse.
  */
 import { aggregate, parseCidr } from '../net/cidr.js';
-import { targetPolicies, type AllowlistConfig } from './config.js';
+import { targetPolicies, type Allowlist } from './model.js';
 import type { Problem } from './problems.js';
 import { isExpiredAt } from './expiry.js';
 import { mergedProblems, reportedAs, wideRangeReason } from './safety.js';
@@ -21,11 +21,11 @@ export interface RuleNeed {
   readonly budget: number;
 }
 
-export function lintAllowlist(config: AllowlistConfig, now: Date, budget = 200): Problem[] {
+export function lintAllowlist(config: Allowlist, now: Date, budget = 200): Problem[] {
   return [...expiredEntries(config, now), ...mergedSafety(config, now), ...bandCapacity(config, now), ...ruleBudget(config, now, budget)];
 }
 
-function expiredEntries(config: AllowlistConfig, now: Date): Problem[] {
+function expiredEntries(config: Allowlist, now: Date): Problem[] {
   return config.lists.flatMap((list) =>
     list.entries.flatMap((entry) =>
       isExpiredAt(entry, now)
@@ -36,7 +36,7 @@ function expiredEntries(config: AllowlistConfig, now: Date): Problem[] {
 }
 
 /** The planner's result checks on the static entries (Cloud NAT IPs are only known to the function). */
-function mergedSafety(config: AllowlistConfig, now: Date): Problem[] {
+function mergedSafety(config: Allowlist, now: Date): Problem[] {
   return targetPolicies(config).flatMap((policy) => {
     const reported = new Set<string>();
     const lists = config.lists
@@ -51,7 +51,7 @@ function mergedSafety(config: AllowlistConfig, now: Date): Problem[] {
 }
 
 /** Rules needed per policy: each list's merged static ranges plus one per Cloud NAT source (at least one IP each). */
-export function rulesNeeded(config: AllowlistConfig, now: Date, budget: number): RuleNeed {
+export function rulesNeeded(config: Allowlist, now: Date, budget: number): RuleNeed {
   const perPolicy: Record<string, number> = {};
   for (const policy of targetPolicies(config)) {
     perPolicy[policy] = config.lists
@@ -67,7 +67,7 @@ export function rulesNeeded(config: AllowlistConfig, now: Date, budget: number):
   return { perPolicy, total: policies.reduce((n, p) => n + perPolicy[p]! + 1, 0), budget };
 }
 
-function bandCapacity(config: AllowlistConfig, now: Date): Problem[] {
+function bandCapacity(config: Allowlist, now: Date): Problem[] {
   const size = config.priorities.to - config.priorities.from + 1;
   const need = rulesNeeded(config, now, 0);
   return Object.entries(need.perPolicy).flatMap(([policy, rules]) =>
@@ -75,7 +75,7 @@ function bandCapacity(config: AllowlistConfig, now: Date): Problem[] {
   );
 }
 
-function ruleBudget(config: AllowlistConfig, now: Date, budget: number): Problem[] {
+function ruleBudget(config: Allowlist, now: Date, budget: number): Problem[] {
   const need = rulesNeeded(config, now, budget);
   if (need.total <= budget) return [];
   const per = Object.entries(need.perPolicy).map(([p, n]) => `${n} in ${p}`).join(', ');

@@ -1,5 +1,5 @@
 /**
- * `parseAllowlist`: untrusted bytes → a typed `AllowlistConfig`, or every problem with its place.
+ * `parseAllowlist`: untrusted bytes → a typed `Allowlist`, or every problem with its place.
  *
  * Three stages, each reporting all it finds: safe loading (size, UTF-8, YAML syntax, duplicate
  * keys, alias bombs, prototype keys), the zod schema (types, unknown keys, required fields), and
@@ -11,14 +11,14 @@
  */
 import type { z } from 'zod';
 import { parseCidr, type ParsedCidr } from '../net/cidr.js';
-import { sourceKey, type AllowlistConfig, type AllowlistEntry, type AllowlistList } from './config.js';
+import { sourceKey, type Allowlist, type AllowlistEntry, type AllowlistList } from './model.js';
 import { hasErrors, sortProblems, type PathSegment, type Problem } from './problems.js';
 import { loadYaml, Locator } from './safe-yaml.js';
 import { allowlistFileSchema, safetySchema, type AllowlistFile, type AllowlistSafety, type EntryInput } from './schema.js';
 import { wideRangeReason } from './safety.js';
 
 export type ParseAllowlistResult =
-  | { readonly ok: true; readonly config: AllowlistConfig; readonly warnings: readonly Problem[] }
+  | { readonly ok: true; readonly config: Allowlist; readonly warnings: readonly Problem[] }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
 /** Parses and validates an allowlist file (YAML or JSON). Never throws on any input. */
@@ -55,7 +55,7 @@ function suggestion(key: string): string {
   return near ? `; did you mean "${near}"?` : '';
 }
 
-function normalize(file: AllowlistFile, source: string, locator: Locator): { config: AllowlistConfig; problems: Problem[] } {
+function normalize(file: AllowlistFile, source: string, locator: Locator): { config: Allowlist; problems: Problem[] } {
   const problems: Problem[] = [];
   const lists: AllowlistList[] = [];
   for (const [name, list] of Object.entries(file.lists)) {
@@ -68,7 +68,7 @@ function normalize(file: AllowlistFile, source: string, locator: Locator): { con
     problems.push(...duplicateWarnings(name, entries, locator));
     lists.push({ name, ...(list.description ? { description: list.description } : {}), policies: policies ?? [], preview: list.preview ?? file.preview, entries });
   }
-  const config: AllowlistConfig = { version: 1, source, mode: file.mode, priorities: file.priorities, safety: file.safety, lists };
+  const config: Allowlist = { version: 1, source, mode: file.mode, priorities: file.priorities, safety: file.safety, lists };
   return { config, problems };
 }
 

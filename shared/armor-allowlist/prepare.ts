@@ -12,7 +12,7 @@
  */
 import type { Transport } from '../gcp/transport.js';
 import { listSecurityPolicies, type SecurityPolicy } from '../gcp/security-policies.js';
-import { targetPolicies, type AllowlistConfig } from '../allowlist/config.js';
+import { targetPolicies, type Allowlist } from '../allowlist/model.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
 import { desiredAllowlist, planAllowlist, planRevocationsOnly, type AllowlistPlan, type DesiredAllowlist } from '../plan/allowlist.js';
 import { checkQuota, quotaUse, type PolicyRuleCount, type QuotaUse } from '../plan/allowlist-quota.js';
@@ -67,7 +67,7 @@ export async function observeProject(t: Transport, project: string): Promise<Pro
   return { policies, counts };
 }
 
-export async function preparePolicies(t: Transport, config: AllowlistConfig, project: ProjectPolicies, opts: PrepareOptions): Promise<Prepared> {
+export async function preparePolicies(t: Transport, config: Allowlist, project: ProjectPolicies, opts: PrepareOptions): Promise<Prepared> {
   const prepared: PreparedPolicy[] = [];
   const stale: Prepared['stale'] = [];
   const warnings: string[] = [];
@@ -100,7 +100,7 @@ export async function preparePolicies(t: Transport, config: AllowlistConfig, pro
 }
 
 /** Policies an earlier file of this object was applied to that the current file does not target. */
-function untargeted(project: ProjectPolicies, config: AllowlistConfig, source: string): SecurityPolicy[] {
+function untargeted(project: ProjectPolicies, config: Allowlist, source: string): SecurityPolicy[] {
   const targets = new Set(targetPolicies(config));
   return project.policies.filter((p) => !targets.has(p.name) && claimOf(p).source === source);
 }
@@ -123,7 +123,7 @@ export async function prepareLastApplied(
   t: Transport,
   project: ProjectPolicies,
   opts: PrepareOptions,
-  load: (generation: string) => Promise<AllowlistConfig | string>,
+  load: (generation: string) => Promise<Allowlist | string>,
 ): Promise<{ prepared: PreparedPolicy[]; lost: { name: string; generation?: string; why: string }[]; quota: QuotaUse; warnings: string[] }> {
   const prepared: PreparedPolicy[] = [];
   const lost: { name: string; generation?: string; why: string }[] = [];

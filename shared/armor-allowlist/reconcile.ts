@@ -21,7 +21,7 @@ import type { ArmorAllowlistConfig } from '../config/armor-allowlist.js';
 import { parseAllowlist } from '../allowlist/parse.js';
 import { AllowlistFileError, AllowlistSafetyError } from '../allowlist/errors.js';
 import { formatProblem } from '../allowlist/problems.js';
-import type { AllowlistConfig } from '../allowlist/config.js';
+import type { Allowlist } from '../allowlist/model.js';
 import { intersect, rangeSetOf, subtract } from '../net/cidr.js';
 import { allowedBy } from '../plan/allowlist-rules.js';
 import { enforcedWant } from '../plan/allowlist-revoke.js';
@@ -97,7 +97,7 @@ function prepareOptions(r: Run, generation: string | undefined): PrepareOptions 
   return { project: r.cfg.project, region: r.cfg.region, now: r.opts.now, generation, force: r.opts.force, source: r.source, budget: r.cfg.ruleQuota };
 }
 
-async function syncAll(r: Run, config: AllowlistConfig, report: AllowlistReport, read: FileRead): Promise<AllowlistReport> {
+async function syncAll(r: Run, config: Allowlist, report: AllowlistReport, read: FileRead): Promise<AllowlistReport> {
   const project = await observeProject(r.t, r.cfg.project);
   let prepared;
   try {
@@ -154,7 +154,7 @@ async function refuse(r: Run, report: AllowlistReport, refusal: Refusal, read: F
 
 async function keepLastApplied(r: Run, report: AllowlistReport, refusal: Refusal, since: string | undefined, known?: ProjectPolicies): Promise<AllowlistReport> {
   const project = known ?? (await observeProject(r.t, r.cfg.project));
-  const versions = new Map<string, Promise<AllowlistConfig | string>>();
+  const versions = new Map<string, Promise<Allowlist | string>>();
   let lastLive: string | undefined;
   const load = (generation: string) => {
     if (!versions.has(generation)) {

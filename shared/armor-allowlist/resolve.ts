@@ -6,7 +6,7 @@
 import { ApiError, ConfigError, errorMessage } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { cloudNatIps, type NatIps } from '../gcp/routers.js';
-import { symbolicSources, type AllowlistConfig, type ResolvedSources } from '../allowlist/config.js';
+import { symbolicSources, type Allowlist, type ResolvedSources } from '../allowlist/model.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
 
 export interface Resolution {
@@ -19,7 +19,7 @@ export interface Resolution {
  * One sync reads each Cloud NAT once, however many policies name it: `seen` is shared across the
  * sync's policies, so they are all planned from the same IPs.
  */
-export async function resolveSources(t: Transport, project: string, defaultRegion: string, config: AllowlistConfig, policy: string, seen = new Map<string, Promise<NatIps>>()): Promise<Resolution> {
+export async function resolveSources(t: Transport, project: string, defaultRegion: string, config: Allowlist, policy: string, seen = new Map<string, Promise<NatIps>>()): Promise<Resolution> {
   const resolved = new Map<string, readonly string[]>();
   const warnings: string[] = [];
   const unresolved: string[] = [];

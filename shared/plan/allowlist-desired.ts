@@ -7,7 +7,7 @@
  * every list of the policy merged together, IPv4-mapped IPv6 judged as IPv4 (shared/allowlist/safety.ts).
  */
 import { aggregate, parseCidr, subtract, toCidrs, tryParseCidr, type ParsedCidr } from '../net/cidr.js';
-import type { AllowlistConfig, AllowlistEntry, AllowlistList, ResolvedSources } from '../allowlist/config.js';
+import type { Allowlist, AllowlistEntry, AllowlistList, ResolvedSources } from '../allowlist/model.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
 import { isExpiredAt } from '../allowlist/expiry.js';
 import type { AllowlistMode, AllowlistSafety } from '../allowlist/schema.js';
@@ -61,7 +61,7 @@ export interface DesiredOptions {
 }
 
 /** Builds the desired allowlist of `policy`. Throws AllowlistSafetyError ('world-open', 'unresolved-source'). */
-export function desiredAllowlist(config: AllowlistConfig, options: DesiredOptions): DesiredAllowlist {
+export function desiredAllowlist(config: Allowlist, options: DesiredOptions): DesiredAllowlist {
   const unresolved: string[] = [];
   const tooWide: string[] = [];
   const reported = new Set<string>();

@@ -1,6 +1,6 @@
 /** The desired state of one policy: which lists, which ranges, what expired, and what is refused before planning. */
 import { describe, expect, it } from 'vitest';
-import type { AllowlistConfig, AllowlistEntry } from '../../shared/allowlist/config.js';
+import type { Allowlist, AllowlistEntry } from '../../shared/allowlist/model.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
 import { desiredAllowlist } from '../../shared/plan/allowlist-desired.js';
 import { SAFETY } from './helpers.js';
@@ -11,7 +11,7 @@ const KEY = 'cloudNat:asia-northeast1/nat-router/nat-egress';
 const nat: AllowlistEntry = { kind: 'cloudNat', cloudNat: { router: 'nat-router', nat: 'nat-egress', region: 'asia-northeast1' }, key: KEY, description: 'pipelines', where: 'f.yaml:5:9', path: 'lists.pipelines.entries[0]' };
 const staticEntry = (cidr: string, extra: Partial<AllowlistEntry> = {}): AllowlistEntry => ({ kind: 'static', input: cidr, cidrs: [cidr], description: cidr, where: 'f.yaml:9:9', ...extra }) as AllowlistEntry;
 
-function config(lists: { name: string; policies?: string[]; entries: AllowlistEntry[] }[]): AllowlistConfig {
+function config(lists: { name: string; policies?: string[]; entries: AllowlistEntry[] }[]): Allowlist {
   return { version: 1, source: 'f.yaml', mode: 'sync', priorities: { from: 1000, to: 1999 }, safety: SAFETY, lists: lists.map((l) => ({ name: l.name, policies: l.policies ?? ['p'], preview: false, entries: l.entries })) };
 }
 

@@ -1,7 +1,7 @@
 /** Builders shared by the allowlist tests: desired lists, current rules, applying plans. */
 import { expect } from 'vitest';
 import { parseAllowlist } from '../../shared/allowlist/parse.js';
-import type { AllowlistConfig } from '../../shared/allowlist/config.js';
+import type { Allowlist } from '../../shared/allowlist/model.js';
 import { DEFAULT_PRIORITIES, type AllowlistSafety } from '../../shared/allowlist/schema.js';
 import { applyAllowlistSteps, continuityViolations } from '../../shared/plan/allowlist-check.js';
 import { planAllowlist, type AllowlistPlan, type DesiredAllowlist, type PlanAllowlistOptions, type PolicyRule } from '../../shared/plan/allowlist.js';
@@ -29,7 +29,7 @@ export function desired(lists: Record<string, string[]>, extra: Partial<DesiredA
   };
 }
 
-export function configOf(yaml: string): AllowlistConfig {
+export function configOf(yaml: string): Allowlist {
   const result = parseAllowlist(yaml, 'test.yaml');
   if (!result.ok) throw new Error(result.problems.map((p) => p.message).join('\n'));
   return result.config;

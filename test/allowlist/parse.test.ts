@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllowlist } from '../../shared/allowlist/parse.js';
 import { formatProblem, type Problem } from '../../shared/allowlist/problems.js';
-import { symbolicSources, targetPolicies } from '../../shared/allowlist/config.js';
+import { symbolicSources, targetPolicies } from '../../shared/allowlist/model.js';
 import { desiredAllowlist, planAllowlist } from '../../shared/plan/allowlist.js';
 import { DEFAULT_RULE } from './helpers.js';
 

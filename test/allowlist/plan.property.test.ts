@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { AllowlistConfig, AllowlistEntry } from '../../shared/allowlist/config.js';
+import type { Allowlist, AllowlistEntry } from '../../shared/allowlist/model.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
 import { applyAllowlistSteps, continuityViolations } from '../../shared/plan/allowlist-check.js';
 import { desiredAllowlist, planAllowlist, type PolicyRule } from '../../shared/plan/allowlist.js';
@@ -39,7 +39,7 @@ function cidrOf(e: ModelEntry): string {
   return e.family === 4 ? `10.0.0.${offset}/${32 - hostBits}` : `2001:db8::${offset.toString(16)}/${128 - hostBits}`;
 }
 
-function configOf(lists: ModelEntry[][], mode: AllowlistConfig['mode'] = 'sync', force = true): AllowlistConfig {
+function configOf(lists: ModelEntry[][], mode: Allowlist['mode'] = 'sync', force = true): Allowlist {
   return {
     version: 1,
     source: 'model',
@@ -90,7 +90,7 @@ function rulesAllowed(rules: readonly PolicyRule[]): Set<string> {
   return out;
 }
 
-function sync(lists: ModelEntry[][], current: readonly PolicyRule[], mode: AllowlistConfig['mode'] = 'sync', force = true) {
+function sync(lists: ModelEntry[][], current: readonly PolicyRule[], mode: Allowlist['mode'] = 'sync', force = true) {
   const want = desiredAllowlist(configOf(lists, mode, force), { policy: 'inference-policy', now: NOW });
   const plan = planAllowlist(want, current);
   return { want, plan, rules: applyAllowlistSteps(current, plan.steps) };

@@ -1,11 +1,11 @@
 /** Planning at 100,000 entries: the shape of the plan at scale. Its speed is measured by `npm run bench` (vs cidr-tools), not asserted here. */
 import { describe, expect, it } from 'vitest';
-import type { AllowlistConfig } from '../../shared/allowlist/config.js';
+import type { Allowlist } from '../../shared/allowlist/model.js';
 import { applyAllowlistSteps } from '../../shared/plan/allowlist-check.js';
 import { desiredAllowlist, planAllowlist } from '../../shared/plan/allowlist.js';
 import { DEFAULT_RULE, SAFETY } from './helpers.js';
 
-function config(cidrs: readonly string[]): AllowlistConfig {
+function config(cidrs: readonly string[]): Allowlist {
   return {
     version: 1,
     source: 'bench',

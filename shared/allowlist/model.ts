@@ -1,10 +1,11 @@
 /**
- * The allowlist as the planner consumes it: validated, with CIDRs canonical, expiries as instants,
- * per-list targets and preview resolved. Produced only by `parseAllowlist`.
+ * The model of an allowlist file, as the planner consumes it: validated, with CIDRs canonical,
+ * expiries as instants, per-list targets and preview resolved. Produced only by `parseAllowlist`.
+ * (The function's environment — which bucket, which object — is shared/config/armor-allowlist.ts.)
  */
 import type { AllowlistMode, AllowlistSafety, CloudNatSource } from './schema.js';
 
-export interface AllowlistConfig {
+export interface Allowlist {
   readonly version: 1;
   /** Where the file came from (path or gs:// URL), for messages. */
   readonly source: string;
@@ -59,7 +60,7 @@ export function sourceKey(source: CloudNatSource): string {
 }
 
 /** The distinct symbolic sources the lists targeting `policy` (or all lists) refer to: what the caller must resolve. */
-export function symbolicSources(config: AllowlistConfig, policy?: string): CloudNatEntry[] {
+export function symbolicSources(config: Allowlist, policy?: string): CloudNatEntry[] {
   const byKey = new Map<string, CloudNatEntry>();
   for (const list of config.lists) {
     if (policy !== undefined && !list.policies.includes(policy)) continue;
@@ -69,6 +70,6 @@ export function symbolicSources(config: AllowlistConfig, policy?: string): Cloud
 }
 
 /** Every policy some list targets. */
-export function targetPolicies(config: AllowlistConfig): string[] {
+export function targetPolicies(config: Allowlist): string[] {
   return [...new Set(config.lists.flatMap((l) => l.policies))].sort();
 }
