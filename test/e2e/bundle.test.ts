@@ -9,7 +9,8 @@ import { buildFunctions, ROOT } from '../../cli/build.js';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { spawnFunction, type FunctionProcess } from '../../emulator/functions-host.js';
 import { sampleEnv } from '../../emulator/stack.js';
-import { waitFor } from '../helpers/compute.js';
+import { SAMPLE } from '../../emulator/topology.js';
+import { computeClients, waitFor } from '../helpers/compute.js';
 
 let emu: Emulator;
 let fn: FunctionProcess;
@@ -38,11 +39,13 @@ describe('the deployable bundle', () => {
   it('serves natRoutes under the Functions Framework and reconciles on a tick', async () => {
     emu.topics.publish('projects/netreflex-demo/topics/netreflex-tick', [{ data: '{"kind":"tick"}' }]);
     await emu.events.idle();
-    const owned = await waitFor('routes from the bundled natRoutes', async () => {
-      const routes = emu.store.list('projects/netreflex-demo/global/routes').filter((r) => String(r.description ?? '').startsWith('netreflex:nat-routes'));
-      return routes.length === 4 ? routes : false;
-    });
-    expect(owned).toHaveLength(4);
-    expect(fn.output.some((l) => l.includes('"severity":"INFO"') && l.includes('natRoutes: ok'))).toBe(true);
+    await waitFor('the bundled natRoutes answering its tick', async () => fn.output.some((l) => l.includes('"severity":"INFO"') && l.includes('natRoutes: ok')));
+    // One route per destination × NAT VM of the MIG, each to that VM: what natRoutes keeps true.
+    const [managed] = await computeClients(emu.port).migs.listManagedInstances({ project: SAMPLE.project, region: SAMPLE.region, instanceGroupManager: SAMPLE.nat.mig });
+    const vms = managed.map((m) => String(m.instance).split('/').pop()).sort();
+    expect(vms).toHaveLength(SAMPLE.nat.size);
+    const routes = emu.store.list('projects/netreflex-demo/global/routes').filter((r) => String(r.description ?? '').startsWith('netreflex:nat-routes'));
+    const pairs = routes.map((r) => `${String(r.destRange)} → ${String(r.nextHopInstance).split('/').pop()}`).sort();
+    expect(pairs).toEqual(SAMPLE.destinations.flatMap((d) => vms.map((vm) => `${d} → ${vm}`)).sort());
   });
 });

@@ -63,9 +63,16 @@ describe('route planner', () => {
     }
   });
 
-  it('TestRecreate: a replaced instance with the same name keeps the same route names', () => {
-    const before = planRoutes(input([healthy('nat-a'), healthy('nat-b')])).inserts.map((r) => r.name);
-    expect(planRoutes(input([{ ...healthy('nat-a') }, healthy('nat-b')])).inserts.map((r) => r.name)).toEqual(before);
+  it('TestRecreate: a VM the MIG recreates under its name loses its routes while it is acted on and gets them back under the same names', () => {
+    const first = step(input([healthy('nat-a'), healthy('nat-b')]));
+    const namesOf = (routes: readonly ObservedRoute[], vm: string) => routes.filter((r) => r.nextHopInstance === url(vm)).map((r) => r.name).sort();
+    const recreating = planRoutes(input([{ ...healthy('nat-a'), instanceStatus: 'STOPPING', currentAction: 'RECREATING' }, healthy('nat-b')], first));
+    expect(recreating.inserts).toEqual([]);
+    expect(recreating.deletes.map((r) => r.name).sort()).toEqual(namesOf(first, 'nat-a'));
+    const during = applied(first, recreating);
+    const back = planRoutes(input([healthy('nat-a'), healthy('nat-b')], during));
+    expect(back.deletes).toEqual([]);
+    expect(back.inserts.map((r) => r.name).sort()).toEqual(namesOf(first, 'nat-a'));
   });
 
   it('TestScaleIn: routes of an instance Google no longer has are deleted; the others kept', () => {
