@@ -87,7 +87,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-describe('armorAllowlist under the Functions Framework', () => {
+// An explicitly ordered story on one stack: each upload is judged against the policy and the
+// generation label the uploads before it left. The steps run in this order, never shuffled or
+// concurrently; a stack per step would multiply this file's time.
+describe('armorAllowlist under the Functions Framework', { sequential: true, shuffle: false }, () => {
   it('applies an upload: the policy allows exactly what the file allows, the Cloud NAT egress IP included', async () => {
     const generation = await upload(SAMPLE_FILE);
     expect(await allowed()).toEqual(SAMPLE_ALLOWS);

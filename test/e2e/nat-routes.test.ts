@@ -46,7 +46,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-describe('natRoutes under the Functions Framework', () => {
+// An explicitly ordered story on one stack: the first sync builds the routes the recreate, the resize
+// and the repeated tick then start from. The steps run in this order, never shuffled or concurrently;
+// a stack per step would multiply this file's time.
+describe('natRoutes under the Functions Framework', { sequential: true, shuffle: false }, () => {
   it('builds one route per destination and NAT VM on the first sync, and exports them over the PSA peering', async () => {
     await tick();
     const routes = await waitFor('initial routes', () => converged(2));

@@ -52,7 +52,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-describe('peeringRanges under the Functions Framework', () => {
+// An explicitly ordered story on one stack: each answer is judged against the ranges the calls before
+// it allocated and wired (the /16 the short step allocates is what the next steps find). The steps run
+// in this order, never shuffled or concurrently; a stack per step would multiply this file's time.
+describe('peeringRanges under the Functions Framework', { sequential: true, shuffle: false }, () => {
   it('enough capacity: no new range; only the missing export is switched on, then nothing changes', async () => {
     const first = await ask({ parallelJobs: 1, nodesPerJob: 8 });
     expect(first.status).toBe(200);

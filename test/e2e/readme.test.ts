@@ -44,7 +44,9 @@ describe('README', () => {
     expect(documented).toEqual(portLayout(8090).map((p) => `+${p.port - 8090} ${p.what}`));
   });
 
-  describe('the quick-start session against npm start', () => {
+  // An explicitly ordered story on one stack: the session a reader types, in the README's order, each
+  // block on the state the blocks before it left. Never shuffled or concurrent.
+  describe('the quick-start session against npm start', { sequential: true, shuffle: false }, () => {
     let stack: Stack;
     beforeAll(async () => {
       stack = await startStack({ tickMs: 0, emulator: { settings: { operationLatencyMs: 20, instanceStepMs: 50, pipelineStepMs: 20, pipelineRunMs: 200 } } });

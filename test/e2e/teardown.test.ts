@@ -74,7 +74,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => stack?.stop());
 
-describe('netreflex teardown', () => {
+// An explicitly ordered story on one stack: the dry run sees what the functions made, Terraform's
+// removal leaves only that, --yes removes it, and the second teardown finds nothing left. The steps
+// run in this order, never shuffled or concurrently; a stack per step would multiply this file's time.
+describe('netreflex teardown', { sequential: true, shuffle: false }, () => {
   it('without --yes shows what the functions created and changes nothing (exit 4)', async () => {
     const before = usersOfVpcA();
     const dry = await teardownCommand(await env());
