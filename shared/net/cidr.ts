@@ -4,9 +4,10 @@
  * the string-level helpers the allowlist planner and the CLI speak.
  *
  * Host bits: `parseCidr` clears them and sets `hadHostBits`, it never fails on them. Whether that
- * is acceptable is the caller's policy: the allowlist file refuses them (an entry like
- * `198.51.100.7/24` more often means the host than the whole /24, and guessing wider opens access),
- * while addresses read back from Cloud Armor or resolved from Cloud NAT are normalized silently.
+ * is acceptable is the caller's policy: the allowlist file and the environment refuse them (an
+ * entry like `198.51.100.7/24` more often means the host than the whole /24, and guessing wider
+ * opens access), while addresses read back from Cloud Armor or resolved from Cloud NAT are
+ * normalized silently.
  */
 import { aggregate, subtract, contains, toCidrs, type RangeSet } from './range-set.js';
 import { parseCidr } from './ip-range.js';

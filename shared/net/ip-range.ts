@@ -1,11 +1,14 @@
 /**
- * IP ranges as integer intervals: the representation netreflex plans allowlists with.
+ * IP ranges as integer intervals, and netreflex's one CIDR parser: the environment
+ * (shared/net/cidr-schema.ts), the allowlist file and the planners all read CIDRs through
+ * `parseCidr` and compare its canonical text.
  *
  * A CIDR is parsed once into `{family, first, last}` (inclusive bigints). Every set operation
  * (merge, difference, containment, address counts) is then plain interval arithmetic, which is
  * what keeps planning 100,000 entries well under a second. IPv6 is parsed by ipaddr.js; IPv4 is
  * parsed by a strict dotted-quad pattern so that the legacy forms ipaddr.js and inet_aton accept
- * (`1`, `0x7f.1`, `010.0.0.1` as octal) are refused: in an allowlist they are typos, not intent.
+ * (`1`, `0x7f.1`, `010.0.0.1` as octal) are refused: they are typos, not intent, and readers
+ * disagree on them (Google reads `010` as decimal 10).
  */
 import ipaddr from 'ipaddr.js';
 
