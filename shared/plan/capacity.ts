@@ -65,6 +65,7 @@ export function jobsPerRange(prefixLength: number, nodesPerJob: number): number 
     throw new ConfigError(`prefix length must be an integer from 0 to 32 (got ${prefixLength})`);
   }
   const blockPrefix = jobBlockPrefix(nodesPerJob);
+  // Stryker disable next-line EqualityOperator: at prefixLength === blockPrefix both branches are 0 (2^0 − 1)
   return prefixLength > blockPrefix ? 0 : 2 ** (blockPrefix - prefixLength) - 1;
 }
 
