@@ -22,7 +22,7 @@ function render(r: RangeReport, json: boolean): TargetResult {
   const q = r.request;
   const lines = [
     `Request: ${q.parallelJobs} parallel jobs × ${q.nodesPerJob} nodes (planned as ≤ ${r.capacity.nodesPerJobTier}) on ${r.network} in ${q.region}`,
-    `Capacity: ${r.capacity.before} → ${r.capacity.after} concurrent jobs (need ${r.capacity.required}: ${r.capacity.requested} for this run + ${r.capacity.others} for ${r.capacity.demand.length} other run(s) on the network${r.capacity.estimated ? ', partly estimated' : ''})`,
+    `Capacity: ${r.capacity.before} → ${r.capacity.after} concurrent jobs (need ${r.capacity.required}: ${r.capacity.requested} for this run + ${r.capacity.others} that may share its ranges; ${r.capacity.demand.length} other run(s) on the network${r.capacity.leftToOthers.length ? `, ranges left to them: ${r.capacity.leftToOthers.join(', ')}` : ''}${r.capacity.estimated ? ', partly estimated' : ''})`,
     '',
     table(['range', 'cidr', 'jobs', 'new'], r.ranges.map((x) => [x.name, x.cidr, x.jobs, x.isNew ? 'yes' : ''])),
     '',

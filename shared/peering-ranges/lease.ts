@@ -49,6 +49,8 @@ export interface Reservation {
   parallelJobs: number;
   nodesPerJob: number;
   expiresAt: string;
+  /** The ranges the run was answered: its jobs take blocks there only. */
+  reservedIpRanges?: string[];
 }
 
 export interface LeaseBody {
@@ -115,7 +117,8 @@ function parseBody(text: string): LeaseBody {
 
 const isReservation = (r: unknown): r is Reservation => {
   const x = r as Partial<Reservation> | null;
-  return !!x && typeof x.runId === 'string' && Number.isInteger(x.parallelJobs) && Number.isInteger(x.nodesPerJob) && typeof x.expiresAt === 'string';
+  return !!x && typeof x.runId === 'string' && Number.isInteger(x.parallelJobs) && Number.isInteger(x.nodesPerJob) && typeof x.expiresAt === 'string' &&
+    (x.reservedIpRanges === undefined || (Array.isArray(x.reservedIpRanges) && x.reservedIpRanges.every((n) => typeof n === 'string')));
 };
 
 export class NetworkLease {

@@ -116,7 +116,7 @@ export async function reconcilePeeringRanges(t: Transport, cfg: PeeringRangesCon
       return degraded;
     }
     if (request.runId) {
-      const own = { runId: request.runId, parallelJobs: request.parallelJobs, nodesPerJob: request.nodesPerJob, expiresAt: new Date(now() + cfg.reservationTtlMs).toISOString() };
+      const own = { runId: request.runId, parallelJobs: request.parallelJobs, nodesPerJob: request.nodesPerJob, expiresAt: new Date(now() + cfg.reservationTtlMs).toISOString(), reservedIpRanges: plan.reservedIpRanges };
       reservations = nextReservations(reservations, obs.startedRuns, now(), own);
     }
     return { ...report, verified: true };

@@ -11,6 +11,11 @@
  * | CustomJob of no pipeline                               | one job of its worker pools' nodes — exact      |
  * | reservation of a prepared run whose job is not visible | its jobs × nodes — exact, until it expires      |
  *
+ * Each also says which ranges its jobs may take blocks in (`ranges`: the job's `reservedIpRanges`,
+ * a reservation's answered ranges; absent when it may use any range on the connection), because
+ * Vertex places a job's nodes in any of its own reserved ranges: the planner leaves those ranges
+ * to it (shared/plan/ranges.ts).
+ *
  * The workflow labels every PipelineJob it creates with the run id and the declared size
  * (`RUN_LABELS`), so netreflex's own runs are never guessed at, and a reservation stops counting
  * the moment its run's PipelineJob is visible (the job counts instead). A pipeline's CustomJobs are
@@ -29,13 +34,15 @@ export const UNKNOWN_PIPELINE = { jobs: 1, nodesPerJob: 8 } as const;
 export interface DemandPipelineJob {
   name: string;
   labels?: Record<string, string>;
+  /** The ranges its jobs may take blocks in (empty or absent: every range on the connection). */
+  reservedIpRanges?: readonly string[];
   jobDetail?: { taskDetails?: { executorDetail?: { containerDetail?: { mainJob?: string }; customJobDetail?: { job?: string } } }[] };
 }
 
 export interface DemandCustomJob {
   name: string;
   labels?: Record<string, string>;
-  jobSpec?: { workerPoolSpecs?: { replicaCount?: string | number }[] };
+  jobSpec?: { reservedIpRanges?: readonly string[]; workerPoolSpecs?: { replicaCount?: string | number }[] };
 }
 
 export interface DemandReservation {
@@ -43,6 +50,8 @@ export interface DemandReservation {
   parallelJobs: number;
   nodesPerJob: number;
   expiresAt: string;
+  /** The reservedIpRanges the run was answered (absent in a reservation written before they were kept: any range). */
+  reservedIpRanges?: string[];
 }
 
 export interface DemandInput {
@@ -56,6 +65,8 @@ export interface DemandInput {
   now: number;
 }
 
+/** A job's ranges as a demand's `ranges`: absent when it may use every range. */
+const confined = (ranges: readonly string[] | undefined): { ranges?: string[] } => (ranges?.length ? { ranges: [...ranges] } : {});
 const positive = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : undefined);
 const idOf = (name: string) => name.split('/').pop() ?? name;
 
@@ -76,21 +87,21 @@ export function observedDemand(input: DemandInput): ObservedDemand[] {
     const run = p.labels?.[RUN_LABELS.run];
     if (run) startedRuns.add(run);
     if (jobs && nodes) {
-      if (run !== input.runId || !run) out.push({ source: p.name, jobs, nodesPerJob: nodes, estimated: false });
+      if (run !== input.runId || !run) out.push({ source: p.name, jobs, nodesPerJob: nodes, estimated: false, ...confined(p.reservedIpRanges) });
       continue;
     }
     const running = mine.map(customJobNodes).filter((n) => n > 0);
-    if (running.length) running.forEach((n) => out.push({ source: p.name, jobs: 1, nodesPerJob: n, estimated: true }));
-    else out.push({ source: p.name, ...UNKNOWN_PIPELINE, estimated: true });
+    if (running.length) running.forEach((n) => out.push({ source: p.name, jobs: 1, nodesPerJob: n, estimated: true, ...confined(p.reservedIpRanges) }));
+    else out.push({ source: p.name, ...UNKNOWN_PIPELINE, estimated: true, ...confined(p.reservedIpRanges) });
   }
   for (const c of input.customJobs) {
     if (claimed.has(c.name) || c.labels?.[BILLING_LABEL]) continue;
     const nodes = customJobNodes(c);
-    if (nodes > 0) out.push({ source: c.name, jobs: 1, nodesPerJob: nodes, estimated: false });
+    if (nodes > 0) out.push({ source: c.name, jobs: 1, nodesPerJob: nodes, estimated: false, ...confined(c.jobSpec?.reservedIpRanges) });
   }
   for (const r of input.reservations) {
     if (r.runId === input.runId || startedRuns.has(r.runId) || Date.parse(r.expiresAt) <= input.now) continue;
-    out.push({ source: `reservation ${r.runId}`, jobs: r.parallelJobs, nodesPerJob: r.nodesPerJob, estimated: false });
+    out.push({ source: `reservation ${r.runId}`, jobs: r.parallelJobs, nodesPerJob: r.nodesPerJob, estimated: false, ...confined(r.reservedIpRanges) });
   }
   return out;
 }
@@ -105,5 +116,10 @@ function taskJobs(p: DemandPipelineJob): string[] {
  */
 export function nextReservations(current: readonly DemandReservation[], startedRuns: ReadonlySet<string>, now: number, own?: DemandReservation): DemandReservation[] {
   const kept = current.filter((r) => Date.parse(r.expiresAt) > now && !startedRuns.has(r.runId) && r.runId !== own?.runId);
-  return own ? [...kept, own] : kept;
+  if (!own) return kept;
+  // The same run answered twice (a retry while the first call was in flight) may start on either
+  // answer: it stays confined to the ranges of both.
+  const earlier = current.find((r) => r.runId === own.runId && Date.parse(r.expiresAt) > now);
+  const ranges = earlier?.reservedIpRanges && own.reservedIpRanges ? [...new Set([...earlier.reservedIpRanges, ...own.reservedIpRanges])] : own.reservedIpRanges;
+  return [...kept, { ...own, ...(ranges ? { reservedIpRanges: ranges } : {}) }];
 }

@@ -70,6 +70,8 @@ export interface ObservedDemand {
   jobs: number;
   nodesPerJob: number;
   estimated: boolean;
+  /** The ranges its jobs may take blocks in; absent: any Vertex range of the network. */
+  ranges?: string[];
 }
 
 /** A global address as Compute returns it (`purpose: VPC_PEERING` for PSA allocated ranges). */
@@ -165,7 +167,10 @@ export interface RangeWarning {
   message: string;
 }
 
-/** A range Vertex may use for this run, with the jobs of the requested size it holds. */
+/**
+ * A Vertex range of the network, kept wired by every preparation, with the jobs of the requested
+ * size it holds; the run's own are `reservedIpRanges`.
+ */
 export interface PlannedRange {
   name: string;
   cidr: string;
@@ -187,14 +192,20 @@ export interface RangePlan {
     required: number;
     /** This request's own parallel jobs. */
     requested: number;
-    /** The other runs on the network, in jobs of this request's tier (a smaller job takes a whole block). */
+    /**
+     * The other runs on the network that may use this run's ranges (those not confined to ranges of
+     * their own), in jobs of this request's tier (a smaller job takes a whole block).
+     */
     others: number;
-    /** True when some of `others` is an estimate (runs netreflex did not start). */
+    /** True when some of the demand is an estimate (runs netreflex did not start). */
     estimated: boolean;
+    /** Everything else seen on the network, each with the ranges it is confined to if it is. */
     demand: ObservedDemand[];
-    /** Jobs the ranges already on the connection hold. */
+    /** Ranges other runs are confined to: left to them, never handed to this run. */
+    leftToOthers: string[];
+    /** Jobs this run's ranges already on the connection hold. */
     before: number;
-    /** Jobs the ranges hold once the plan is applied. */
+    /** Jobs this run's ranges hold once the plan is applied. */
     after: number;
   };
   changes: RangeChange[];

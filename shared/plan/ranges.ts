@@ -23,6 +23,14 @@
  * blocks of this request's tier (`blocksTakenBy`, their address space rounded up to our blocks):
  * capacity is for all of them together, not per request — two 40-job runs need 80.
  *
+ * Except runs confined to their own ranges (`demand[].ranges`: netreflex's runs, and any job with
+ * `reservedIpRanges`): Vertex puts a job's nodes in any of its reserved ranges, so a run handed
+ * ranges another run counts on could take that run's blocks and fail it. Those ranges are left to
+ * it (`capacity.leftToOthers`), this run gets ranges no other run is confined to — the fewest that
+ * hold it (`pickRanges`), allocating the shortfall — and only jobs that may use any range share
+ * this run's count. Two concurrent 40-job runs thus never share a range; when both are over, their
+ * ranges are free for the next runs.
+ *
  * Which ranges are Vertex's: `VPC_PEERING` addresses named in `vertexRangeNames` or starting with
  * `namePrefix`. Other PSA ranges (Cloud SQL, Memorystore…) are avoided but never handed to Vertex,
  * because only Vertex's ranges get NAT return routes. A new range's name is derived from its
@@ -30,7 +38,7 @@
  * created, counts it, and only finishes the wiring: it never allocates twice.
  */
 import { blocksTakenBy, nodeTier } from './capacity.js';
-import { vertexRanges } from './ranges-observed.js';
+import { vertexRanges, type RangeWithBlock } from './ranges-observed.js';
 import { allocateRanges } from './ranges-allocate.js';
 import { wiringChanges } from './ranges-wiring.js';
 import { rangeWarnings } from './ranges-warnings.js';
@@ -55,16 +63,24 @@ export function planRanges(input: RangeRequest, observed: ObservedNetwork, optio
   const opts: RangePlanOptions = { ...DEFAULT_RANGE_OPTIONS, ...options };
   const tier = nodeTier(request.nodesPerJob);
   const demand = [...(observed.demand ?? [])];
-  const others = blocksTakenBy(demand, tier);
+  // Runs confined to their own reserved ranges keep them; the rest may land in any range, ours included.
+  const leftToOthers = [...new Set(demand.flatMap((d) => d.ranges ?? []))].sort();
+  const others = blocksTakenBy(demand.filter((d) => !d.ranges?.length), tier);
   const required = request.parallelJobs + others;
   const existing = vertexRanges(observed, opts, request.nodesPerJob);
-  const counted = existing.reduce((sum, r) => sum + r.jobs, 0);
+  const free = existing.filter((r) => !leftToOthers.includes(r.name));
+  const counted = free.reduce((sum, r) => sum + r.jobs, 0);
   const added = required > counted ? allocateRanges(required - counted, request.nodesPerJob, request.network, observed, opts) : [];
-  const used = [...existing, ...added];
+  // Picked out of everything free once the plan is applied, so a retry (which sees the new ranges
+  // as existing) picks the same.
+  const picked = pickRanges([...free, ...added], required);
+  const used = [...picked.filter((r) => !added.includes(r)), ...added].sort((a, b) => a.block.start - b.block.start);
+  // Every Vertex range stays wired (each run's ranges were wired by it; a repair keeps them so).
+  const wired = [...existing, ...added];
   const connected = new Set(observed.connection?.reservedPeeringRanges ?? []);
   return {
     reservedIpRanges: used.filter((r) => r.jobs > 0).map((r) => r.name),
-    ranges: used.map(({ block: _block, ...range }) => range),
+    ranges: wired.map(({ block: _block, ...range }) => range),
     allocate: added.map(({ name, cidr }) => ({ name, cidr })),
     capacity: {
       nodesPerJobTier: tier,
@@ -73,10 +89,30 @@ export function planRanges(input: RangeRequest, observed: ObservedNetwork, optio
       others,
       estimated: demand.some((d) => d.estimated),
       demand,
-      before: existing.filter((r) => connected.has(r.name)).reduce((sum, r) => sum + r.jobs, 0),
+      leftToOthers,
+      before: used.filter((r) => !added.includes(r) && connected.has(r.name)).reduce((sum, r) => sum + r.jobs, 0),
       after: used.reduce((sum, r) => sum + r.jobs, 0),
     },
-    changes: wiringChanges(request.network, used, observed, opts),
+    changes: wiringChanges(request.network, wired, observed, opts),
     warnings: rangeWarnings(request, existing, observed, opts),
   };
+}
+
+/**
+ * The existing ranges this run gets, out of those no other run is confined to: the smallest one
+ * that holds `required` alone, else the largest first until they do (fewest ranges), else all of
+ * them (the shortfall is allocated). What it does not take stays free for the next run.
+ */
+function pickRanges(free: readonly RangeWithBlock[], required: number): RangeWithBlock[] {
+  const usable = free.filter((r) => r.jobs > 0);
+  const fits = usable.filter((r) => r.jobs >= required).sort((a, b) => a.jobs - b.jobs || a.block.start - b.block.start);
+  if (fits.length) return [fits[0]!];
+  const out: RangeWithBlock[] = [];
+  let sum = 0;
+  for (const r of [...usable].sort((a, b) => b.jobs - a.jobs || a.block.start - b.block.start)) {
+    if (sum >= required) break;
+    out.push(r);
+    sum += r.jobs;
+  }
+  return out;
 }

@@ -91,7 +91,7 @@ export interface Answered {
     reservedIpRanges?: string[];
     allocated?: { name: string; cidr: string }[];
     ranges?: { name: string; cidr: string; jobs: number }[];
-    capacity?: { required: number; requested: number; others: number; before: number; after: number; estimated: boolean; demand: { source: string; jobs: number; nodesPerJob: number }[] };
+    capacity?: { required: number; requested: number; others: number; before: number; after: number; estimated: boolean; demand: { source: string; jobs: number; nodesPerJob: number; ranges?: string[] }[]; leftToOthers: string[] };
     changes?: { kind: string; ok?: boolean; description: string; planned?: boolean }[];
     error?: { code: number; reason: string; message: string };
   };

@@ -50,10 +50,10 @@ beforeAll(async () => {
 /** The runs of the previous scenario have started and ended: their reservations are gone. */
 const clearReservations = () => emu.storage.writeObject(cfg.stateBucket, leaseObject(cfg, 'vpc-a'), Buffer.from(JSON.stringify({ holder: null, expiresAt: null, reservations: [] })), { contentType: 'application/json' }, {}, false);
 
-/** A job count that does not fit the ranges there are now: the preparation must allocate. */
+/** A job count that does not fit the ranges there are now (all of them together): the preparation must allocate. */
 async function beyondCapacity(nodesPerJob: number, extra = 5): Promise<number> {
   const plan = await reconcilePeeringRanges(transport(), cfg, { parallelJobs: 1, nodesPerJob }, { dryRun: true });
-  return plan.capacity.before + extra;
+  return plan.ranges.reduce((sum, range) => sum + range.jobs, 0) + extra;
 }
 
 beforeEach(async () => {
@@ -70,11 +70,17 @@ describe('concurrent preparations', () => {
   it('two calls of different sizes at once: both ready, and the ranges hold both runs together', async () => {
     const answers = await Promise.all([ask({ parallelJobs: 10, nodesPerJob: 8, runId: 'team-a' }), ask({ parallelJobs: 40, nodesPerJob: 8, runId: 'team-b' })]);
     expectUnion(await r.view(), answers);
-    const later = answers.find((a) => a.body.capacity!.others > 0)!;
-    expect(later.body.capacity).toMatchObject({ required: 50, others: expect.any(Number) });
+    // the lease serialized them: the later one saw the earlier one's reservation and left its ranges to it
+    const later = answers.find((a) => a.body.capacity!.demand.length > 0)!;
+    const earlier = answers.find((a) => a !== later)!;
+    expect(later.body.capacity).toMatchObject({ others: 0, leftToOthers: earlier.body.reservedIpRanges });
+    expect(later.body.reservedIpRanges!.filter((n) => earlier.body.reservedIpRanges!.includes(n))).toEqual([]);
+    for (const a of answers) expect(a.body.capacity!.after).toBeGreaterThanOrEqual(a.body.capacity!.requested);
     const { body } = await readLease(transport(), cfg.stateBucket, leaseObject(cfg, 'vpc-a'));
     expect(body).toMatchObject({ holder: null });
-    expect(body.reservations.map((x) => x.runId).sort()).toEqual(['team-a', 'team-b']);
+    expect(body.reservations.map((x) => [x.runId, x.reservedIpRanges]).sort()).toEqual(
+      (['team-a', 'team-b'] as const).map((id, i) => [id, answers[i]!.body.reservedIpRanges]),
+    );
   });
 
   it('five calls of different sizes and node counts at once: all ready, each counting the others', async () => {
@@ -145,6 +151,10 @@ describe('the same range, twice', () => {
     const newOnes = (emu.router.calls.get('compute.globalAddresses.insert') ?? 0) - inserts;
     expect(newOnes).toBe(answers.flatMap((a) => a.body.allocated ?? []).length);
     expect(answers.some((a) => (a.body.allocated ?? []).length === 0)).toBe(true);
+    // the run may start on either answer: its reservation holds the ranges of both
+    const { body } = await readLease(transport(), cfg.stateBucket, leaseObject(cfg, 'vpc-a'));
+    const held = body.reservations.find((x) => x.runId === 'twice')!.reservedIpRanges ?? [];
+    for (const a of answers) expect(held).toEqual(expect.arrayContaining(a.body.reservedIpRanges!));
   });
 
   it('an insert of a range another call is still creating waits for it and counts it done (never a 500)', async () => {
@@ -240,7 +250,8 @@ describe('dry run', () => {
     const before = await r.view();
     const report: RangeReport = await reconcilePeeringRanges(transport(), cfg, { parallelJobs: 2, nodesPerJob: 8 }, { dryRun: true });
     expect(report.dryRun).toBe(true);
-    expect(report.capacity.others).toBeGreaterThan(0);
+    expect(report.capacity.demand.map((d) => d.source)).toContain('reservation dry-neighbour');
+    expect(report.capacity.leftToOthers.length).toBeGreaterThan(0);
     expect(await r.view()).toEqual(before);
   });
 });

@@ -45,6 +45,32 @@ describe('observedDemand', () => {
   });
 });
 
+describe('the ranges each demand is confined to', () => {
+  it("a job's reservedIpRanges and a reservation's answered ranges say where its nodes can go; without them, anywhere", () => {
+    const run = { ...labelled('run-a', 4, 8), reservedIpRanges: ['r-17'] };
+    const custom = { name: `${C}/5`, jobSpec: { ...pool(8), reservedIpRanges: ['r-21', 'r-18'] } };
+    const reservations = [
+      { runId: 'prepared', parallelJobs: 2, nodesPerJob: 8, expiresAt: later(10), reservedIpRanges: ['r-16'] },
+      { runId: 'older', parallelJobs: 2, nodesPerJob: 8, expiresAt: later(10) },
+    ];
+    const d = observedDemand(input({ pipelineJobs: [run, { name: `${P}/theirs`, reservedIpRanges: [] }], customJobs: [custom], reservations }));
+    expect(d.map((x) => [x.source, x.ranges])).toEqual([
+      [`${P}/run-a`, ['r-17']],
+      [`${P}/theirs`, undefined],
+      [`${C}/5`, ['r-21', 'r-18']],
+      ['reservation prepared', ['r-16']],
+      ['reservation older', undefined],
+    ]);
+  });
+
+  it('the same run answered twice stays confined to the ranges of both answers', () => {
+    const current = [{ runId: 'me', parallelJobs: 2, nodesPerJob: 8, expiresAt: later(5), reservedIpRanges: ['r-17'] }];
+    const own = { runId: 'me', parallelJobs: 2, nodesPerJob: 8, expiresAt: later(30), reservedIpRanges: ['r-16'] };
+    expect(nextReservations(current, new Set(), NOW, own)).toEqual([{ ...own, reservedIpRanges: ['r-17', 'r-16'] }]);
+    expect(nextReservations([], new Set(), NOW, own)).toEqual([own]);
+  });
+});
+
 describe('nextReservations', () => {
   it('drops expired and started runs, replaces this run\'s own', () => {
     const current = [

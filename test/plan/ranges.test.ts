@@ -37,15 +37,16 @@ describe('planRanges: named scenarios', () => {
     expect(plan.changes).toEqual([]);
     expect(plan.allocate).toEqual([]);
     expect(plan.reservedIpRanges).toEqual(['vertex-psa-range']);
-    expect(plan.capacity).toEqual({ nodesPerJobTier: 8, required: 1, requested: 1, others: 0, estimated: false, demand: [], before: 1, after: 1 });
+    expect(plan.capacity).toEqual({ nodesPerJobTier: 8, required: 1, requested: 1, others: 0, estimated: false, demand: [], leftToOthers: [], before: 1, after: 1 });
     expect(plan.warnings).toEqual([]);
   });
 
   it('40 parallel 8-node jobs on the sample /21 → one /16 beside it, wired everywhere, in order', () => {
     const plan = planRanges(request({ parallelJobs: 40, connectionsPerDestination: 10 }), sampleObserved({ exportCustomRoutes: false }));
     expect(plan.allocate).toEqual([{ name: 'netreflex-psa-vpc-a-10-99-0-0-16', cidr: '10.99.0.0/16' }]);
-    expect(plan.reservedIpRanges).toEqual(['vertex-psa-range', 'netreflex-psa-vpc-a-10-99-0-0-16']);
-    expect(plan.capacity).toEqual({ nodesPerJobTier: 8, required: 40, requested: 40, others: 0, estimated: false, demand: [], before: 1, after: 64 });
+    // the /16 alone holds the 40: the /21 stays free for another run
+    expect(plan.reservedIpRanges).toEqual(['netreflex-psa-vpc-a-10-99-0-0-16']);
+    expect(plan.capacity).toEqual({ nodesPerJobTier: 8, required: 40, requested: 40, others: 0, estimated: false, demand: [], leftToOthers: [], before: 0, after: 63 });
     expect(kinds(plan)).toEqual(['createAddress', 'patchConnection', 'patchFirewall', 'setMigMetadata', 'enablePeeringExport']);
     expect(plan.changes).toEqual([
       { kind: 'createAddress', name: 'netreflex-psa-vpc-a-10-99-0-0-16', cidr: '10.99.0.0/16', address: '10.99.0.0', prefixLength: 16, network: 'vpc-a' },
@@ -62,7 +63,7 @@ describe('planRanges: named scenarios', () => {
     const second = planRanges(req, applyChanges(sampleObserved(), first.changes));
     expect(second.changes).toEqual([]);
     expect(second.reservedIpRanges).toEqual(first.reservedIpRanges);
-    expect(second.capacity.before).toBe(64);
+    expect(second.capacity.before).toBe(63);
   });
 
   it('short by a little → the minimal range for the shortfall, at the lowest free address', () => {
@@ -141,7 +142,7 @@ describe('planRanges: named scenarios', () => {
       ],
     });
     const plan = planRanges(request({ parallelJobs: 10 }), observed);
-    expect(plan.capacity).toMatchObject({ before: 1, after: 64 });
+    expect(plan.capacity).toMatchObject({ before: 0, after: 63 });
     expect(kinds(plan)).toEqual(['patchConnection', 'patchFirewall', 'setMigMetadata']);
   });
 
@@ -181,13 +182,29 @@ describe('planRanges: named scenarios', () => {
 });
 
 describe('planRanges: capacity across runs', () => {
-  it('two 40-job runs need 80: the second, seeing the first, gets room for both', () => {
+  it('two 40-job runs need 80: the second, seeing the first (which may use any range), gets room for both', () => {
     const first = planRanges(request({ parallelJobs: 40 }), sampleObserved());
     const afterFirst = applyChanges(sampleObserved(), first.changes);
     const second = planRanges(request({ parallelJobs: 40 }), { ...afterFirst, demand: [{ source: 'reservation run-a', jobs: 40, nodesPerJob: 8, estimated: false }] });
-    expect(second.capacity).toMatchObject({ required: 80, requested: 40, others: 40, before: 64, estimated: false });
+    expect(second.capacity).toMatchObject({ required: 80, requested: 40, others: 40, before: 63, estimated: false, leftToOthers: [] });
     expect(second.capacity.after).toBeGreaterThanOrEqual(80);
     expect(second.allocate).toEqual([{ name: 'netreflex-psa-vpc-a-10-98-128-0-17', cidr: '10.98.128.0/17' }]);
+  });
+
+  it('a run confined to its ranges keeps them: the second run gets other ranges, so neither can take the other\'s blocks', () => {
+    const first = planRanges(request({ parallelJobs: 30 }), sampleObserved());
+    expect(first.reservedIpRanges).toEqual(['netreflex-psa-vpc-a-10-98-128-0-17']); // a /17 (31) holds 30 alone
+    const afterFirst = applyChanges(sampleObserved(), first.changes);
+    const demand = [{ source: 'reservation run-a', jobs: 30, nodesPerJob: 8, estimated: false, ranges: first.reservedIpRanges }];
+    const second = planRanges(request({ parallelJobs: 40 }), { ...afterFirst, demand });
+    expect(second.capacity).toMatchObject({ required: 40, requested: 40, others: 0, leftToOthers: first.reservedIpRanges });
+    expect(second.allocate).toEqual([{ name: 'netreflex-psa-vpc-a-10-99-0-0-16', cidr: '10.99.0.0/16' }]);
+    expect(second.reservedIpRanges).toEqual(['netreflex-psa-vpc-a-10-99-0-0-16']);
+    // a third, small run takes the range nobody is confined to before allocating anything
+    const afterSecond = applyChanges(afterFirst, second.changes);
+    const third = planRanges(request({ parallelJobs: 1 }), { ...afterSecond, demand: [...demand, { source: 'reservation run-b', jobs: 40, nodesPerJob: 8, estimated: false, ranges: second.reservedIpRanges }] });
+    expect(third.allocate).toEqual([]);
+    expect(third.reservedIpRanges).toEqual(['vertex-psa-range']);
   });
 
   it('counts other jobs by the address space they take, in blocks of ours; estimates say so', () => {
@@ -213,7 +230,7 @@ describe('planRanges: allocation that uses the pool', () => {
       { name: 'netreflex-psa-vpc-a-10-98-128-0-17', cidr: '10.98.128.0/17' },
       { name: 'netreflex-psa-vpc-a-10-98-32-0-19', cidr: '10.98.32.0/19' },
     ]);
-    expect(plan.capacity).toMatchObject({ before: 64, after: 102 });
+    expect(plan.capacity).toMatchObject({ before: 63, after: 101 }); // the /21 is not needed once the new blocks are there
     expect(plan.changes.filter((c) => c.kind === 'createAddress')).toHaveLength(2);
     expect(plan.changes.find((c) => c.kind === 'patchFirewall')).toMatchObject({ added: ['10.98.128.0/17', '10.98.32.0/19'] });
   });
