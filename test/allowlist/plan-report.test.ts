@@ -5,11 +5,12 @@
  * nothing it can read, and where a revocation's overflow rule goes while the sync is stalled.
  */
 import { describe, expect, it } from 'vitest';
-import { OWNER_MARKER, planAllowlist, planRevocationsOnly, type SecurityPolicyRule } from '../../shared/plan/allowlist.js';
+import { OWNER_MARKER, planAllowlist, planRevocationsOnly } from '../../shared/plan/allowlist.js';
+import type { PolicyRule } from '../../shared/plan/allowlist-rules.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
 import { DEFAULT_RULE, desired, hosts, kinds, planAndApply } from './helpers.js';
 
-const rule = (priority: number, list: string, ranges: string[], extra: Partial<SecurityPolicyRule> = {}): SecurityPolicyRule => ({ priority, action: 'allow', preview: false, description: `${OWNER_MARKER} ${list}`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } }, ...extra });
+const rule = (priority: number, list: string, ranges: string[], extra: Partial<PolicyRule> = {}): PolicyRule => ({ priority, action: 'allow', preview: false, description: `${OWNER_MARKER} ${list}`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } }, ...extra });
 
 function refusal(fn: () => unknown): AllowlistSafetyError {
   try {
