@@ -17,7 +17,7 @@ import { deleteRoute, getRoute, insertRoute, type Route } from '../gcp/routes.js
 import { sleep } from '../util/concurrency.js';
 import type { Timed } from '../util/timed.js';
 import { resourcePath, type ObservedRoute, type RoutePlan, type RouteSpec } from '../plan/routes.js';
-import { phase, type Plan, type Step } from '../reconcile/plan.js';
+import { phase, type Plan, type Step, type StepContext } from '../reconcile/plan.js';
 import type { StepResult } from '../reconcile/apply.js';
 
 export type RouteChangeKind = 'insert' | 'delete' | 'hold-insert' | 'hold-delete';
@@ -44,12 +44,8 @@ export const CONCURRENCY = 40;
 /** How long a 409 waits for the same-named route to become readable (an insert still running). */
 export const PENDING_INSERT_WAITS_MS = [50, 100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000, 5_000, 5_000];
 
-/** Stops at the event's deadline: operation waits get what is left of it, never more. */
-export interface ApplyBudget {
-  deadline?: number;
-}
-
-const waitMs = (b: ApplyBudget) => (b.deadline === undefined ? undefined : Math.max(1, b.deadline - Date.now()));
+/** Operation waits get what is left of the event's deadline, never more. */
+const waitMs = (b: StepContext) => (b.deadline === undefined ? undefined : Math.max(1, b.deadline - Date.now()));
 
 const NAME_TAKEN = 'nameTaken';
 
@@ -65,7 +61,7 @@ class NameTaken extends ApiError {
  * retried — and the route is not readable until that operation is DONE, so a 404 here means
  * "wait", not "fail". If it never appears, the other insert failed: transient, retry the sync.
  */
-async function existingRoute(t: Transport, project: string, name: string, budget: ApplyBudget): Promise<Route> {
+async function existingRoute(t: Transport, project: string, name: string, budget: StepContext): Promise<Route> {
   for (const wait of [0, ...PENDING_INSERT_WAITS_MS]) {
     if (budget.deadline !== undefined && Date.now() + wait > budget.deadline) break;
     if (wait) await sleep(wait);
@@ -85,7 +81,7 @@ function sameContent(a: ObservedRoute, b: RouteSpec): boolean {
 }
 
 /** Inserts a route; an identical route already there counts as done (returns true = no-op). */
-async function insertIdempotent(t: Transport, project: string, route: RouteSpec, budget: ApplyBudget): Promise<boolean> {
+async function insertIdempotent(t: Transport, project: string, route: RouteSpec, budget: StepContext): Promise<boolean> {
   try {
     await insertRoute(t, project, route, waitMs(budget));
     return false;
@@ -96,7 +92,7 @@ async function insertIdempotent(t: Transport, project: string, route: RouteSpec,
   }
 }
 
-async function deleteIdempotent(t: Transport, project: string, name: string, budget: ApplyBudget): Promise<boolean> {
+async function deleteIdempotent(t: Transport, project: string, name: string, budget: StepContext): Promise<boolean> {
   try {
     await deleteRoute(t, project, name, waitMs(budget));
     return false;

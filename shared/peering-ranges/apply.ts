@@ -73,9 +73,7 @@ export async function applyRangeChanges(t: Transport, cfg: PeeringRangesConfig, 
 }
 
 /** Applies one step; true when nothing had to be written. */
-type Obs = RangeTarget;
-
-function applyOne(t: Transport, cfg: PeeringRangesConfig, obs: Obs, change: RangeChange, fence: Fence): Promise<boolean> {
+function applyOne(t: Transport, cfg: PeeringRangesConfig, obs: RangeTarget, change: RangeChange, fence: Fence): Promise<boolean> {
   switch (change.kind) {
     case 'createAddress':
       return createAddress(t, cfg, obs, change, fence);
@@ -93,7 +91,7 @@ function applyOne(t: Transport, cfg: PeeringRangesConfig, obs: Obs, change: Rang
   }
 }
 
-async function createAddress(t: Transport, cfg: PeeringRangesConfig, obs: Obs, c: Extract<RangeChange, { kind: 'createAddress' }>, fence: Fence): Promise<boolean> {
+async function createAddress(t: Transport, cfg: PeeringRangesConfig, obs: RangeTarget, c: Extract<RangeChange, { kind: 'createAddress' }>, fence: Fence): Promise<boolean> {
   fence();
   try {
     await insertPeeringRange(t, cfg.project, { name: c.name, address: c.address, prefixLength: c.prefixLength, network: obs.networkUrl, description: 'netreflex peeringRanges: Private Service Access range for Vertex AI' });
@@ -122,7 +120,7 @@ async function landed(t: Transport, project: string, name: string, deadlineMs = 
 }
 
 /** Connection: a fresh read right before the write, merged (Service Networking's patch replaces the whole list). */
-async function extendConnection(t: Transport, obs: Obs, wanted: readonly string[], fence: Fence): Promise<boolean> {
+async function extendConnection(t: Transport, obs: RangeTarget, wanted: readonly string[], fence: Fence): Promise<boolean> {
   const fresh = await getConnection(t, obs.consumerNetwork);
   fence();
   if (!fresh) {
