@@ -1,7 +1,7 @@
 // Lint rules for netreflex: the recommended TypeScript set, plus the layering — in the product
-// folders (functions/, shared/, cli/, emulator/, bin/) the Google client libraries are imported
-// only under shared/gcp/; product code never imports the emulator (the CLI's one seam to the local
-// stack is cli/local-stack.ts); shared/gcp/ imports no planner and planners no API wrapper; the
+// folders (functions/, shared/, cli/, emulator/, local/, bin/) the Google client libraries are
+// imported only under shared/gcp/; product code never imports the emulator or the local stack (the
+// CLI's one seam to them is cli/local-stack.ts); shared/gcp/ imports no planner and planners no API wrapper; the
 // allowlist file format no environment config. Tests, benchmarks, examples and a user's own
 // scripts may import anything.
 import js from '@eslint/js';
@@ -12,10 +12,10 @@ const GOOGLE_CLIENTS = {
   group: ['@google-cloud/*', 'google-auth-library', '!@google-cloud/functions-framework', '!@google-cloud/functions-framework/*'],
   message: 'netreflex imports Google client libraries only under shared/gcp/ (one thin wrapper per API; the README\'s Layout says why).',
 };
-/** The local Google Cloud is a product of its own; the functions and the library never depend on it. */
+/** The local Google Cloud and its stack are products of their own; the functions and the library never depend on them. */
 const EMULATOR = {
-  group: ['**/emulator/**'],
-  message: 'product code never imports the emulator: the CLI reaches the local stack only through cli/local-stack.ts, loaded with await import().',
+  group: ['**/emulator/**', '**/local/**'],
+  message: 'product code never imports the emulator or the local stack: the CLI reaches them only through cli/local-stack.ts, loaded with await import().',
 };
 /** gcp/ owns the wire; planners read Picks of its types, never the other way round. */
 const PLANNERS = {
@@ -64,5 +64,6 @@ export default tseslint.config(
     { files: ['shared/plan/**'], restrict: [GOOGLE_CLIENTS, EMULATOR, GCP_RUNTIME] },
     { files: ['shared/allowlist/**'], restrict: [GOOGLE_CLIENTS, EMULATOR, ENV_CONFIG] },
     { files: ['emulator/**'], ignores: ['emulator/pubsub/**'], restrict: [GOOGLE_CLIENTS] },
+    { files: ['local/**'], restrict: [GOOGLE_CLIENTS] },
   ]),
 );

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 /** test/iam/usage.test.ts holds iam.tf to what this run's end-to-end tests called. */
 const USAGE = 'test/iam/usage.test.ts';
 /**
- * Where this run's local stacks write the permission checks they saw (emulator/stack.ts), one
+ * Where this run's local stacks write the permission checks they saw (local/stack.ts), one
  * directory per run so that runs side by side never mix. Vitest evaluates this file again for each
  * project, in the same process: the first evaluation picks the directory for all.
  */

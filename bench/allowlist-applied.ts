@@ -10,7 +10,7 @@
  * quota of 200 rules per project (SECURITY_POLICY_RULES), which the local Google Cloud enforces.
  */
 import { startEmulator } from '../emulator/server.js';
-import { SAMPLE } from '../emulator/topology.js';
+import { SAMPLE } from '../local/topology.js';
 import { Transport } from '../shared/gcp/transport.js';
 import { reconcileAllowlist } from '../shared/armor-allowlist/reconcile.js';
 import type { ArmorAllowlistConfig } from '../shared/config/armor-allowlist.js';

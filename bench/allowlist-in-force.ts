@@ -12,7 +12,7 @@
 import { startEmulator, type Emulator } from '../emulator/server.js';
 import { buildPolicy } from '../emulator/compute/security-policies.js';
 import { defaultRule } from '../emulator/compute/security-policy-rules.js';
-import { SAMPLE } from '../emulator/topology.js';
+import { SAMPLE } from '../local/topology.js';
 import { Transport } from '../shared/gcp/transport.js';
 import { addSecurityPolicyRule, getSecurityPolicy, patchSecurityPolicyRule, removeSecurityPolicyRule } from '../shared/gcp/security-policies.js';
 import { readAllowlistObject } from '../shared/armor-allowlist/source.js';

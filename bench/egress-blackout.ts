@@ -14,8 +14,8 @@
  * (every 10 s, 3 failures to go down) with one health-check second lasting `HC_SECOND_MS` real ms,
  * and its blackout is converted back to health-check seconds.
  */
-import { startStack, type Stack } from '../emulator/stack.js';
-import { SAMPLE } from '../emulator/topology.js';
+import { startStack, type Stack } from '../local/stack.js';
+import { SAMPLE } from '../local/topology.js';
 import { egressPath } from '../emulator/compute/egress.js';
 import { figure, type BenchContext, type BenchModule } from './types.js';
 

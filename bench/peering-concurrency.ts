@@ -7,7 +7,7 @@
  * it allocated already sufficient. Both must end verified, on ranges that hold all five.
  */
 import { startEmulator } from '../emulator/server.js';
-import { sampleEnv } from '../emulator/stack.js';
+import { sampleEnv } from '../local/stack.js';
 import { Transport } from '../shared/gcp/transport.js';
 import { loadPeeringRangesConfig } from '../shared/config/peering-ranges.js';
 import { reconcilePeeringRanges, type RangeReport } from '../shared/peering-ranges/reconcile.js';

@@ -5,8 +5,8 @@
  * waited on, with the same `shared/gcp/routes.ts` wrappers, on identical fresh state.
  */
 import { startEmulator, type Emulator } from '../emulator/server.js';
-import { sampleEnv } from '../emulator/stack.js';
-import { SAMPLE } from '../emulator/topology.js';
+import { sampleEnv } from '../local/stack.js';
+import { SAMPLE } from '../local/topology.js';
 import { Transport } from '../shared/gcp/transport.js';
 import { insertRoute } from '../shared/gcp/routes.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../shared/config/nat-routes.js';

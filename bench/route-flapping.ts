@@ -11,8 +11,8 @@
  * cloud's operation latency (0.2 s) are all scaled by it; the figures are in scenario time.
  */
 import { startEmulator, type Emulator } from '../emulator/server.js';
-import { sampleEnv } from '../emulator/stack.js';
-import { SAMPLE } from '../emulator/topology.js';
+import { sampleEnv } from '../local/stack.js';
+import { SAMPLE } from '../local/topology.js';
 import { egressPath } from '../emulator/compute/egress.js';
 import { Transport } from '../shared/gcp/transport.js';
 import { loadNatRoutesConfig } from '../shared/config/nat-routes.js';

@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { badRequest } from '../errors.js';
 import type { Request, Router } from '../http.js';
 import { computePath, computeUrl, nextId, nowIso, type Resource, type Store } from '../store.js';
-import { SAMPLE } from '../topology.js';
 import { regionCol, type ComputeContext } from './context.js';
 import { getRegionalAddress, seedRegionalAddress } from './addresses.js';
 import { listResponse } from './list.js';
@@ -164,17 +163,30 @@ export function registerRouters(router: Router, ctx: ComputeContext): void {
   router.on('GET', `${base}/{router}/getNatIpInfo`, 'compute.routers.getNatIpInfo', (r) => natIpInfo(ctx, ...args(r), r.query.get('natName')));
 }
 
-/** The sample's Cloud NAT (docs/sample-topology.md, docs/architecture.md §5): static IP `nat-egress-ip-1` on router `nat-router` of vpc-b. */
-export function seedCloudNat(store: Store): void {
-  const { project, region, vpcB, cloudNat } = SAMPLE;
-  const address = seedRegionalAddress({ store }, project, region, cloudNat.ipName, cloudNat.ip, 'Fixed egress IP of the Vertex AI Pipelines (Cloud NAT nat-egress)');
+/** A Cloud Router on `network` with one Cloud NAT on static regional address `ipName` = `ip` (MANUAL_ONLY), as a project that already had it. */
+export interface CloudNatSeed {
+  project: string;
+  region: string;
+  network: string;
+  router: string;
+  nat: string;
+  ipName: string;
+  ip: string;
+  ipDescription: string;
+  minPortsPerVm: number;
+}
+
+/** Writes a router with its Cloud NAT and their static IP into the store, without an operation. */
+export function seedCloudNat(store: Store, seed: CloudNatSeed): void {
+  const { project, region, network, router, nat, ipName, ip, ipDescription, minPortsPerVm } = seed;
+  const address = seedRegionalAddress({ store }, project, region, ipName, ip, ipDescription);
   store.insert(col(project, region), {
-    kind: 'compute#router', id: nextId(), creationTimestamp: nowIso(), name: cloudNat.router, region: computeUrl(`projects/${project}/regions/${region}`),
-    network: computeUrl(`projects/${project}/global/networks/${vpcB.network}`), bgp: { asn: 64514, advertiseMode: 'DEFAULT', keepaliveInterval: 20 },
+    kind: 'compute#router', id: nextId(), creationTimestamp: nowIso(), name: router, region: computeUrl(`projects/${project}/regions/${region}`),
+    network: computeUrl(`projects/${project}/global/networks/${network}`), bgp: { asn: 64514, advertiseMode: 'DEFAULT', keepaliveInterval: 20 },
     nats: [{
-      ...NAT_DEFAULTS, name: cloudNat.nat, natIpAllocateOption: 'MANUAL_ONLY', natIps: [String(address.selfLink)], sourceSubnetworkIpRangesToNat: 'ALL_SUBNETWORKS_ALL_IP_RANGES',
-      minPortsPerVm: cloudNat.minPortsPerVm, enableDynamicPortAllocation: false, logConfig: { enable: true, filter: 'ALL' },
+      ...NAT_DEFAULTS, name: nat, natIpAllocateOption: 'MANUAL_ONLY', natIps: [String(address.selfLink)], sourceSubnetworkIpRangesToNat: 'ALL_SUBNETWORKS_ALL_IP_RANGES',
+      minPortsPerVm, enableDynamicPortAllocation: false, logConfig: { enable: true, filter: 'ALL' },
     }],
-    encryptedInterconnectRouter: false, selfLink: computeUrl(`${col(project, region)}/${cloudNat.router}`),
+    encryptedInterconnectRouter: false, selfLink: computeUrl(`${col(project, region)}/${router}`),
   });
 }

@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { badRequest, HttpError } from '../errors.js';
 import type { Request, Router } from '../http.js';
 import { computeUrl, nextId, nowIso, type Resource, type Store } from '../store.js';
-import { SAMPLE } from '../topology.js';
 import { globalCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getResource, startInsert } from './resources.js';
@@ -251,8 +250,7 @@ export function registerSecurityPolicies(router: Router, ctx: ComputeContext): v
   });
 }
 
-/** The sample's `inference-policy` (docs/sample-topology.md): only the default rule, denying with 403. */
-export function seedSecurityPolicy(store: Store): void {
-  const policy = buildPolicy(SAMPLE.project, { name: SAMPLE.armor.policy, description: 'Inference endpoint: callers allowed by netreflex allowlist rules, everyone else denied', rules: [defaultRule('deny(403)')] });
-  store.insert(col(SAMPLE.project), policy);
+/** Writes a security policy holding only the default rule (`defaultAction`, e.g. `deny(403)`) into the store, without an operation. */
+export function seedSecurityPolicy(store: Store, project: string, policy: { name: string; description: string; defaultAction: string }): void {
+  store.insert(col(project), buildPolicy(project, { name: policy.name, description: policy.description, rules: [defaultRule(policy.defaultAction)] }));
 }

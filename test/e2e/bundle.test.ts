@@ -7,9 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFunctions, ROOT } from '../../cli/build.js';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { spawnFunction, type FunctionProcess } from '../../emulator/functions-host.js';
-import { sampleEnv } from '../../emulator/stack.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { spawnFunction, type FunctionProcess } from '../../local/functions-host.js';
+import { sampleEnv } from '../../local/stack.js';
+import { SAMPLE } from '../../local/topology.js';
 import { computeClients, waitFor } from '../helpers/compute.js';
 
 let emu: Emulator;

@@ -8,9 +8,9 @@
  */
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../emulator/stack.js';
-import { spawnFunction, type FunctionProcess } from '../../emulator/functions-host.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { startStack, type Stack } from '../../local/stack.js';
+import { spawnFunction, type FunctionProcess } from '../../local/functions-host.js';
+import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 
 const MIG = { project: PROJECT, region: REGION, instanceGroupManager: SAMPLE.nat.mig };

@@ -4,8 +4,8 @@
  * metadata server), and a role missing a permission fails the function as production would.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sampleIam, startStack, type Stack, type StackIam } from '../../emulator/stack.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { sampleIam, startStack, type Stack, type StackIam } from '../../local/stack.js';
+import { SAMPLE } from '../../local/topology.js';
 
 const SA = `serviceAccount:netreflex-nat-routes-sync@${SAMPLE.project}.iam.gserviceaccount.com`;
 let stack: Stack | undefined;

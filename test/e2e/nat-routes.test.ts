@@ -3,9 +3,9 @@
  * event router; the test acts only through the official Compute client, as an operator would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../emulator/stack.js';
+import { startStack, type Stack } from '../../local/stack.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 
 let stack: Stack;
 let c: ComputeClients;
@@ -119,7 +119,7 @@ describe('natRoutes with bad input', () => {
   });
 
   it('refuses to start with a bad variable, naming it', async () => {
-    const { spawnFunction } = await import('../../emulator/functions-host.js');
+    const { spawnFunction } = await import('../../local/functions-host.js');
     const err = await spawnFunction({ target: 'natRoutes', signatureType: 'cloudevent', port: 0, env: { ...stack.env, NETREFLEX_DESTINATIONS: '198.51.100.10/33', NETREFLEX_ROUTE_PRIORITY: 'high' } }).then(() => undefined, (e: Error) => e);
     expect(err?.message).toMatch(/exited with code 78/);
     expect(err?.message).toMatch(/NETREFLEX_DESTINATIONS/);

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server } from 'node:net';
 import { describe, it } from 'vitest';
-import { FUNCTION_TARGETS } from '../../emulator/stack.js';
+import { FUNCTION_TARGETS } from '../../local/stack.js';
 import { portLayout } from '../../cli/up.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -212,8 +212,8 @@ describe.concurrent('a local function', () => {
       const base = await freeBase();
       // A parent that starts natRoutesSync on `base`, prints its lines and then only waits.
       const script = `
-        import { spawnFunction } from './emulator/functions-host.ts';
-        import { sampleEnv } from './emulator/stack.ts';
+        import { spawnFunction } from './local/functions-host.ts';
+        import { sampleEnv } from './local/stack.ts';
         const fn = await spawnFunction({ target: 'natRoutesSync', signatureType: 'http', port: ${base}, env: sampleEnv('http://127.0.0.1:${base + 1}'), onLine: (line) => console.log(line) });
         console.log('function pid ' + fn.child.pid);
         setInterval(() => {}, 1000);

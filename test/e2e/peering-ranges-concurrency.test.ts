@@ -6,8 +6,8 @@
  * verified.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../emulator/stack.js';
-import { spawnFunction, type FunctionProcess } from '../../emulator/functions-host.js';
+import { startStack, type Stack } from '../../local/stack.js';
+import { spawnFunction, type FunctionProcess } from '../../local/functions-host.js';
 import { HttpError } from '../../emulator/errors.js';
 import { expectUnion, rangesClients, type Answered } from '../helpers/ranges.js';
 

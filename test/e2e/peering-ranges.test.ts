@@ -4,10 +4,10 @@
  * and aiplatform clients, and Service Networking over REST — as an operator would look.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../emulator/stack.js';
+import { startStack, type Stack } from '../../local/stack.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 import { networkOf, PARENT, psaComputeClients, serviceNetworking, vertexClients } from '../helpers/vertex.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 
 let stack: Stack;
 let c: ComputeClients;

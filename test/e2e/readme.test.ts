@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../emulator/stack.js';
+import { startStack, type Stack } from '../../local/stack.js';
 import { FUNCTIONS } from '../../shared/config/functions.js';
 import { envNames } from '../../shared/config/env.js';
 import { portLayout } from '../../cli/up.js';

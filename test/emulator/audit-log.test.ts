@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuth2Client } from 'google-auth-library';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { OWNER_PRINCIPAL } from '../../emulator/events/audit-log.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 
 let emu: Emulator;

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, type ComputeClients } from '../helpers/compute.js';
 import { storageClient } from '../helpers/storage.js';
 import { controlFaults, type FaultControl } from '../helpers/faults.js';

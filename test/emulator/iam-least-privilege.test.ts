@@ -10,7 +10,7 @@ import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import { ExecutionsClient as WorkflowsExecutions, type ExecutionsClient } from '@google-cloud/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { installTerraformIam, loadTerraformIam } from '../../emulator/iam/terraform.js';
 import { workflowName } from '../helpers/workflows.js';
 

@@ -8,7 +8,7 @@ import compute from '@google-cloud/compute';
 import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { waitFor } from '../helpers/compute.js';
 import { installTerraformIam, loadTerraformIam, type TerraformIam } from '../../emulator/iam/terraform.js';
 

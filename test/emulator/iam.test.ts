@@ -8,7 +8,7 @@ import aiplatform from '@google-cloud/aiplatform';
 import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { coveredMethods, discoveryId } from '../../emulator/iam/permissions.js';
 
 const P = SAMPLE.project;

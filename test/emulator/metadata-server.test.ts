@@ -7,7 +7,7 @@ import { Compute } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { startMetadataServer, type MetadataServer } from '../../emulator/iam/metadata-server.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { Transport } from '../../shared/gcp/transport.js';
 
 const P = SAMPLE.project;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { computeClients, PROJECT, REGION, type ComputeClients } from '../helpers/compute.js';
 import { networkOf, psaComputeClients, serviceNetworking } from '../helpers/vertex.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 
 let emu: Emulator;
 let c: ComputeClients;

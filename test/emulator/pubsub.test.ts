@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message, PubSub } from '@google-cloud/pubsub';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { pubsubClient, pubsubClientFromEnv, subscriberClient } from '../helpers/pubsub.js';
 import { eventSink } from '../helpers/storage.js';
 import { waitFor } from '../helpers/compute.js';

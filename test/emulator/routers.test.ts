@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import compute from '@google-cloud/compute';
 import { PassThroughClient } from 'google-auth-library';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, REGION, type ComputeClients } from '../helpers/compute.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { cloudNatIps } from '../../shared/gcp/routers.js';

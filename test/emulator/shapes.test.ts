@@ -11,7 +11,7 @@ import { Router } from '../../emulator/http.js';
 import { Shapes, templateMatches } from '../../emulator/schema/shapes.js';
 import { loadSchemas } from '../../emulator/schema/sources.js';
 import { cached } from '../../emulator/schema/cache.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { insertRoute, type Route } from '../../shared/gcp/routes.js';
 import { ApiError } from '../../shared/errors.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '@google-cloud/storage';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { eventSink, storageClient, storageClientFromEnv } from '../helpers/storage.js';
 import { waitFor } from '../helpers/compute.js';
 import { Transport } from '../../shared/gcp/transport.js';

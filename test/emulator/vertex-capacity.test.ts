@@ -10,7 +10,7 @@ import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { PROJECT, waitFor } from '../helpers/compute.js';
 import { failure, networkOf, PARENT, psaComputeClients, serviceNetworking, vertexClients } from '../helpers/vertex.js';
 import { kfpPipeline, toStruct, type TaskShape } from '../helpers/pipelines.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 
 let emu: Emulator;
 let v: ReturnType<typeof vertexClients>;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
 import { waitFor } from '../helpers/compute.js';
 import { failure, networkOf, PARENT, serviceNetworking, vertexClients } from '../helpers/vertex.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 
 let emu: Emulator;
 let v: ReturnType<typeof vertexClients>;

@@ -8,8 +8,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionsClient } from '@google-cloud/workflows';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { sampleEnv } from '../../emulator/stack.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { sampleEnv } from '../../local/stack.js';
+import { SAMPLE } from '../../local/topology.js';
 import { loadPipelineRequestsConfig } from '../../shared/config/pipeline-requests.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { readJsonObject, writeJsonObject } from '../../shared/gcp/storage.js';

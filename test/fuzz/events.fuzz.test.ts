@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { AUDIT_LOG_WRITTEN, parseCloudEvent, PUBSUB_PUBLISHED, STORAGE_FINALIZED, type CloudEventLike, type ParsedEvent } from '../../shared/events/parse.js';
 import { judgeTrigger } from '../../shared/nat-routes/trigger.js';
 import { loadNatRoutesConfig } from '../../shared/config/nat-routes.js';
-import { sampleEnv } from '../../emulator/stack.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { sampleEnv } from '../../local/stack.js';
+import { SAMPLE } from '../../local/topology.js';
 
 const cfg = loadNatRoutesConfig(sampleEnv('http://127.0.0.1:1'));
 const KINDS = ['audit', 'pubsub', 'storage', 'invalid'];

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { CURRENT_ACTIONS } from '../../emulator/compute/migs.js';
 import type { NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { networkUrl, type Observed } from '../../shared/nat-routes/observe.js';

@@ -10,7 +10,7 @@ import { PassThroughClient } from 'google-auth-library';
 import type { Emulator } from '../../emulator/server.js';
 import { buildPolicy } from '../../emulator/compute/security-policies.js';
 import { defaultRule } from '../../emulator/compute/security-policy-rules.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import type { ArmorAllowlistConfig } from '../../shared/config/armor-allowlist.js';
 import { reconcileAllowlist, type AllowlistReport, type ReconcileOptions } from '../../shared/armor-allowlist/reconcile.js';

@@ -1,7 +1,7 @@
 /** Official @google-cloud/compute clients pointed at the local Google Cloud, as users would. */
 import compute from '@google-cloud/compute';
 import { PassThroughClient } from 'google-auth-library';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 
 export const PROJECT = SAMPLE.project;
 export const REGION = SAMPLE.region;

@@ -24,7 +24,7 @@
  */
 import type { Emulator } from '../../emulator/server.js';
 import type { Mutation, Resource } from '../../emulator/store.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { ilbTargets } from '../../emulator/compute/egress.js';
 import { aggregate, isSubset, subtract, toCidrs, union, type RangeSet } from '../../shared/net/cidr.js';
 import { ruleRanges, type PolicyRule } from '../../shared/plan/allowlist-rules.js';

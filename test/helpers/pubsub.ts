@@ -1,7 +1,7 @@
 /** The official @google-cloud/pubsub client pointed at the local Pub/Sub (insecure gRPC), as users would. */
 import { PubSub, v1 } from '@google-cloud/pubsub';
 import { credentials } from '@grpc/grpc-js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 
 /** With `apiEndpoint: 'host:port'` and `emulatorMode` (what PUBSUB_EMULATOR_HOST sets up). */
 export const pubsubClient = (host: string) => new PubSub({ projectId: SAMPLE.project, apiEndpoint: host, emulatorMode: true });

@@ -5,7 +5,7 @@
  * 200 was verified and its ranges hold what it was told.
  */
 import { expect } from 'vitest';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { PROJECT, REGION } from './compute.js';
 import { networkOf, psaComputeClients, serviceNetworking } from './vertex.js';
 

@@ -2,7 +2,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Storage } from '@google-cloud/storage';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 
 /** With `apiEndpoint` (JSON API under `/storage/v1`), no credentials needed. */
 export const storageClient = (url: string) => new Storage({ apiEndpoint: url, projectId: SAMPLE.project });

@@ -7,7 +7,7 @@
 import aiplatform from '@google-cloud/aiplatform';
 import compute from '@google-cloud/compute';
 import { PassThroughClient } from 'google-auth-library';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { waitFor } from './compute.js';
 
 export const PARENT = `projects/${SAMPLE.project}/locations/${SAMPLE.region}`;

@@ -1,7 +1,7 @@
 /** The official Workflows Executions client pointed at the local Google Cloud, as a user would. */
 import { ExecutionsClient, protos } from '@google-cloud/workflows';
 import { PassThroughClient } from 'google-auth-library';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 
 export const PARENT = `projects/${SAMPLE.project}/locations/${SAMPLE.region}`;
 export const workflowName = (id: string) => `${PARENT}/workflows/${id}`;

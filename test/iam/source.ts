@@ -1,6 +1,6 @@
 /**
  * Runs before each test file (vitest.config.ts setupFiles): the local stacks the file starts name
- * it as the source of the permission checks they write (emulator/stack.ts), and the file leaves a
+ * it as the source of the permission checks they write (local/stack.ts), and the file leaves a
  * mark that it ran in this run, so test/iam/usage.test.ts knows whether the whole suite ran.
  */
 import { createHash } from 'node:crypto';

@@ -7,8 +7,8 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleIam, type StackIam } from '../../emulator/stack.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { sampleIam, type StackIam } from '../../local/stack.js';
+import { SAMPLE } from '../../local/topology.js';
 import { readRun, suiteFiles, usageProblems, type Run } from './usage.js';
 
 const DIR = process.env.NETREFLEX_IAM_CHECKS_DIR;

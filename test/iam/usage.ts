@@ -1,7 +1,7 @@
 /**
  * iam.tf held to what netreflex really calls: the permission checks the local Google Cloud made
  * for the functions and the workflow during the end-to-end tests (each local stack running iam.tf
- * as deployed writes them when it stops, emulator/stack.ts) are judged again under a set of roles
+ * as deployed writes them when it stops, local/stack.ts) are judged again under a set of roles
  * and bindings. Under iam.tf, (a) none may be refused — a refusal is the 403 production would
  * answer — and (b) every permission of every custom role iam.tf binds to a function or the workflow,
  * and every predefined role it binds to them, must have allowed at least one of those calls: a
@@ -12,7 +12,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Iam } from '../../emulator/iam/policy.js';
 import { installTerraformIam, type TerraformIam } from '../../emulator/iam/terraform.js';
-import type { ChecksFile, CountedCheck } from '../../emulator/stack.js';
+import type { ChecksFile, CountedCheck } from '../../local/stack.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 

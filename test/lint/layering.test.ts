@@ -2,7 +2,7 @@
  * The layering eslint.config.js holds, each rule with a planted mistake that it refuses and the
  * import it must still allow: planners import no API wrapper (types and gcp/paths.js only),
  * shared/gcp/ no planner, the allowlist file format no environment config, product code never the
- * emulator — except the CLI's one seam to the local stack, cli/local-stack.ts.
+ * emulator nor the local stack — except the CLI's one seam to the local stack, cli/local-stack.ts.
  */
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
@@ -22,11 +22,11 @@ describe('layering', () => {
     ['shared/gcp/extra.ts', "import { planRoutes as x } from '../plan/routes.js';", 'imports nothing from the planners'],
     ['shared/allowlist/extra.ts', "import { resourceName as x } from '../config/common.js';", 'environment configuration'],
     ['shared/allowlist/extra.ts', "import { logger as x } from '../log.js';", 'environment configuration or the logger'],
-    ['functions/nat-routes/extra.ts', "import { SAMPLE as x } from '../../emulator/topology.js';", 'never imports the emulator'],
+    ['functions/nat-routes/extra.ts', "import { SAMPLE as x } from '../../local/topology.js';", 'never imports the emulator or the local stack'],
     ['shared/status/extra.ts', "import { startEmulator as x } from '../../emulator/server.js';", 'never imports the emulator'],
     ['shared/gcp/extra.ts', "import { startEmulator as x } from '../../emulator/server.js';", 'never imports the emulator'],
-    ['cli/env.ts', "import { sampleEnv as x } from '../emulator/stack.js';", 'never imports the emulator'],
-    ['cli/commands/extra.ts', "import { startStack as x } from '../../emulator/stack.js';", 'never imports the emulator'],
+    ['cli/env.ts', "import { sampleEnv as x } from '../local/stack.js';", 'never imports the emulator or the local stack'],
+    ['cli/commands/extra.ts', "import { startStack as x } from '../../local/stack.js';", 'never imports the emulator or the local stack'],
   ])('refuses in %s: %s', async (file, code, message) => {
     expect(await refused(file, code)).toEqual([expect.stringContaining(message)]);
   });
@@ -35,7 +35,7 @@ describe('layering', () => {
     ['shared/plan/extra.ts', "import type { Route as x } from '../gcp/routes.js';"],
     ['shared/plan/extra.ts', "import { resourcePath as x } from '../gcp/paths.js';"],
     ['shared/allowlist/extra.ts', "import { resourceName as x } from '../names.js';"],
-    ['cli/local-stack.ts', "import { sampleEnv as x } from '../emulator/stack.js';"],
+    ['cli/local-stack.ts', "import { sampleEnv as x } from '../local/stack.js';"],
     ['shared/armor-allowlist/extra.ts', "import { planAllowlist as x } from '../plan/allowlist.js';"],
     ['test/extra.test.ts', "import { startEmulator as x } from '../emulator/server.js';"],
   ])('allows in %s: %s', async (file, code) => {

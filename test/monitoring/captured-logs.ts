@@ -8,9 +8,9 @@
  * lines come out on every run, however loaded the machine.
  */
 import { readFileSync } from 'node:fs';
-import { startStack, TICK_TOPIC } from '../../emulator/stack.js';
-import { SAMPLE } from '../../emulator/topology.js';
-import { PIPELINE_REQUEST_TOPIC } from '../../emulator/workflows/repo.js';
+import { startStack, TICK_TOPIC } from '../../local/stack.js';
+import { SAMPLE } from '../../local/topology.js';
+import { PIPELINE_REQUEST_TOPIC } from '../../local/workflows.js';
 
 export interface CapturedLine {
   /** The function (entry point) that wrote it. */

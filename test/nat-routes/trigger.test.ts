@@ -4,8 +4,8 @@
  * itself) and whichever API version the caller used; nothing about other projects, zones or MIGs.
  */
 import { describe, expect, it } from 'vitest';
-import { sampleEnv } from '../../emulator/stack.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { sampleEnv } from '../../local/stack.js';
+import { SAMPLE } from '../../local/topology.js';
 import { loadNatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { judgeTrigger } from '../../shared/nat-routes/trigger.js';
 import { parseCloudEvent } from '../../shared/events/parse.js';

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { sampleEnv } from '../../emulator/stack.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { sampleEnv } from '../../local/stack.js';
+import { SAMPLE } from '../../local/topology.js';
 import { Transport, type Call } from '../../shared/gcp/transport.js';
 import { loadPeeringRangesConfig, type PeeringRangesConfig } from '../../shared/config/peering-ranges.js';
 import { applyRangeChanges } from '../../shared/peering-ranges/apply.js';

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { sampleEnv } from '../../emulator/stack.js';
+import { sampleEnv } from '../../local/stack.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { loadPeeringRangesConfig, type PeeringRangesConfig } from '../../shared/config/peering-ranges.js';
 import { reconcilePeeringRanges, leaseObject, type RangeReport } from '../../shared/peering-ranges/reconcile.js';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { sampleEnv } from '../../emulator/stack.js';
+import { sampleEnv } from '../../local/stack.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { psaRangesLink } from '../../shared/status/network-links.js';
 import { loadStatusConfig } from '../../shared/status/config.js';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { describeReport } from '../../shared/armor-allowlist/describe.js';
 import { allowlistSyncState } from '../../shared/status/armor.js';
 import { statusCommand } from '../../cli/commands/status.js';

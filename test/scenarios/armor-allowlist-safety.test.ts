@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../emulator/server.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import { validateCommand } from '../../cli/commands/validate.js';
 import { allowlistTarget } from '../../cli/targets/allowlist.js';
 import { cliEnv } from '../../cli/env.js';

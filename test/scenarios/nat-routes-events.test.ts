@@ -6,9 +6,9 @@
  * and prints that number.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../emulator/stack.js';
-import { spawnFunction } from '../../emulator/functions-host.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { startStack, type Stack } from '../../local/stack.js';
+import { spawnFunction } from '../../local/functions-host.js';
+import { SAMPLE } from '../../local/topology.js';
 import { OWNER_PRINCIPAL } from '../../emulator/events/audit-log.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';

@@ -6,8 +6,8 @@
  * and natRoutes follows them too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../emulator/stack.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { startStack, type Stack } from '../../local/stack.js';
+import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 import { convergenceProblem, MIG, ROUTES_COL } from './nat-support.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';

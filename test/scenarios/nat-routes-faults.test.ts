@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { SAMPLE } from '../../local/topology.js';
 import type { NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { reconcileRoutes } from '../../shared/nat-routes/reconcile.js';
 import { NatRoutesService } from '../../shared/nat-routes/service.js';

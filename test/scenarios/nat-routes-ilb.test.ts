@@ -9,8 +9,8 @@
  * to a NAT VM, and a dead one leaves the pool.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../emulator/stack.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { startStack, type Stack } from '../../local/stack.js';
+import { SAMPLE } from '../../local/topology.js';
 import { egressPath, type EgressPath } from '../../emulator/compute/egress.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';

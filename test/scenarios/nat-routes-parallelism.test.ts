@@ -6,7 +6,7 @@
 import { afterEach, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
 import { loadNatRoutesConfig } from '../../shared/config/nat-routes.js';
-import { sampleEnv } from '../../emulator/stack.js';
+import { sampleEnv } from '../../local/stack.js';
 import { reconcileRoutes } from '../../shared/nat-routes/reconcile.js';
 import { convergenceProblem, fastTransport, MIG, migSettled, natEmulator } from './nat-support.js';
 

@@ -5,9 +5,9 @@
  * invariants (egress continuity, ownership).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../emulator/stack.js';
-import { spawnFunction } from '../../emulator/functions-host.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { startStack, type Stack } from '../../local/stack.js';
+import { spawnFunction } from '../../local/functions-host.js';
+import { SAMPLE } from '../../local/topology.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { candidateNames, ownerMarker } from '../../shared/plan/routes.js';
 import { migPath, networkUrl } from '../../shared/nat-routes/observe.js';

@@ -5,8 +5,8 @@
  * owned.
  */
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js';
-import { sampleEnv } from '../../emulator/stack.js';
-import { SAMPLE } from '../../emulator/topology.js';
+import { sampleEnv } from '../../local/stack.js';
+import { SAMPLE } from '../../local/topology.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { ownerMarker, resourcePath } from '../../shared/plan/routes.js';

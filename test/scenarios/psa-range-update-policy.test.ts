@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
-import { sampleEnv } from '../../emulator/stack.js';
+import { sampleEnv } from '../../local/stack.js';
 import { TERRAFORM_DIR } from '../../emulator/terraform/reader.js';
 import { natUpdatePolicy } from '../../emulator/terraform/nat-policy.js';
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';

@@ -4,10 +4,10 @@
  * and the firewall rule `allow-psa-to-nat` that lets it reach the NAT VMs. The peering itself is
  * seeded with the network (seed.ts), as Compute shows it.
  */
-import { computeUrl, nextId, nowIso, type Store } from '../store.js';
-import { globalCol } from '../compute/context.js';
-import { SAMPLE } from '../topology.js';
-import { PEERING, SERVICE } from './connections.js';
+import { computeUrl, nextId, nowIso, type Store } from '../emulator/store.js';
+import { globalCol } from '../emulator/compute/context.js';
+import { SAMPLE } from './topology.js';
+import { PEERING, SERVICE } from '../emulator/servicenetworking/connections.js';
 
 const P = SAMPLE.project;
 const url = (path: string) => computeUrl(`projects/${P}/${path}`);

@@ -1,5 +1,5 @@
 /** The local Cloud Scheduler: publishes a tick to a Pub/Sub topic on an interval. */
-import type { Topics } from './pubsub/topics.js';
+import type { Topics } from '../emulator/pubsub/topics.js';
 
 export class Scheduler {
   private timers: NodeJS.Timeout[] = [];

@@ -1,4 +1,4 @@
-// One netreflex function under the Functions Framework, for the local stack (emulator/functions-host.ts).
+// One netreflex function under the Functions Framework, for the local stack (local/functions-host.ts).
 //
 // It does what the framework's own entry point does (@google-cloud/functions-framework
 // build/src/main.js, 5.0.x: parseOptions → getUserFunction → getServer → ErrorHandler → listen),

@@ -7,14 +7,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SAMPLE } from '../topology.js';
-import type { CloudStorage } from './storage.js';
+import { SAMPLE } from './topology.js';
+import type { CloudStorage } from '../emulator/storage/storage.js';
 
 const SAMPLE_FILE = 'functions/armor-allowlist/sample-allowlist.yaml';
 
 /** The sample allowlist next to the sources (tsx) or the build output (dist/), if present. */
 function sampleAllowlist(): Buffer | undefined {
-  for (const up of ['../../', '../../../']) {
+  for (const up of ['../', '../../']) {
     const path = fileURLToPath(new URL(up + SAMPLE_FILE, import.meta.url));
     if (existsSync(path)) return readFileSync(path);
   }

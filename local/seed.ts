@@ -1,11 +1,11 @@
 /** Writes the sample topology into a fresh store (Compute part; other surfaces seed themselves). */
-import { computeUrl, nextId, nowIso, type Store } from './store.js';
-import { globalCol, regionCol } from './compute/context.js';
-import type { Migs } from './compute/migs.js';
+import { computeUrl, nextId, nowIso, type Store } from '../emulator/store.js';
+import { globalCol, regionCol } from '../emulator/compute/context.js';
+import type { Migs } from '../emulator/compute/migs.js';
 import { SAMPLE } from './topology.js';
-import { seedPrivateServiceAccess } from './servicenetworking/seed.js';
-import { seedSecurityPolicy } from './compute/security-policies.js';
-import { seedCloudNat } from './compute/routers.js';
+import { seedPrivateServiceAccess } from './seed-psa.js';
+import { seedSecurityPolicy } from '../emulator/compute/security-policies.js';
+import { seedCloudNat } from '../emulator/compute/routers.js';
 
 const P = SAMPLE.project;
 const url = (path: string) => computeUrl(`projects/${P}/${path}`);
@@ -98,6 +98,12 @@ export function seedCompute(store: Store, migs: Migs, natInstances?: string[], n
   const names = natInstances ?? Array.from({ length: SAMPLE.nat.size }, () => `${SAMPLE.nat.baseName}-${Math.random().toString(36).slice(2, 6).padEnd(4, '0')}`);
   seedNat(store, migs, names, natUpdatePolicy);
   seedPrivateServiceAccess(store);
-  seedCloudNat(store);
-  seedSecurityPolicy(store);
+  // The sample's Cloud NAT (docs/sample-topology.md, docs/architecture.md §5): static IP nat-egress-ip-1 on router nat-router of vpc-b.
+  const { cloudNat } = SAMPLE;
+  seedCloudNat(store, {
+    project: P, region: SAMPLE.region, network: SAMPLE.vpcB.network, router: cloudNat.router, nat: cloudNat.nat, ipName: cloudNat.ipName, ip: cloudNat.ip,
+    ipDescription: 'Fixed egress IP of the Vertex AI Pipelines (Cloud NAT nat-egress)', minPortsPerVm: cloudNat.minPortsPerVm,
+  });
+  // The sample's inference-policy (docs/sample-topology.md): only the default rule, denying with 403.
+  seedSecurityPolicy(store, P, { name: SAMPLE.armor.policy, description: 'Inference endpoint: callers allowed by netreflex allowlist rules, everyone else denied', defaultAction: 'deny(403)' });
 }

@@ -11,16 +11,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { startEmulator, type Emulator, type EmulatorOptions } from './server.js';
-import type { CheckRecord } from './iam/enforce.js';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
+import type { CheckRecord } from '../emulator/iam/enforce.js';
 import { spawnFunction, type FunctionExit, type FunctionProcess } from './functions-host.js';
-import { installTerraformIam, terraformIam, terraformValue, type TerraformIam } from './iam/terraform.js';
-import { loadModule } from './terraform/reader.js';
-import type { FunctionIdentity } from './iam/metadata-server.js';
+import { installTerraformIam, terraformIam, terraformValue, type TerraformIam } from '../emulator/iam/terraform.js';
+import { loadModule } from '../emulator/terraform/reader.js';
+import type { FunctionIdentity } from '../emulator/iam/metadata-server.js';
 import { Scheduler } from './scheduler.js';
 import { SAMPLE } from './topology.js';
 import { NAT_AUDIT_METHODS } from '../shared/nat-routes/trigger.js';
-import { PIPELINE_REQUEST_TOPIC, prepareLocalWorkflows } from './workflows/repo.js';
+import { PIPELINE_REQUEST_TOPIC, prepareLocalWorkflows } from './workflows.js';
 
 export const TICK_TOPIC = 'netreflex-tick';
 /** Where natRoutes publishes each reconcile's report (events.tf, google_pubsub_topic.route_results). */

@@ -1,6 +1,6 @@
 /**
  * Runs a netreflex function locally the way Cloud Run functions does: the Functions Framework in
- * its own process (emulator/function-runner.js: the framework's start-up, listening on 127.0.0.1),
+ * its own process (local/function-runner.js: the framework's start-up, listening on 127.0.0.1),
  * with FUNCTION_TARGET and the function's environment, serving HTTP. TypeScript sources load
  * through tsx, so a fresh clone needs no build step.
  *
@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { startMetadataServer, type FunctionIdentity, type MetadataServer } from './iam/metadata-server.js';
+import { startMetadataServer, type FunctionIdentity, type MetadataServer } from '../emulator/iam/metadata-server.js';
 
 export interface FunctionProcess {
   target: string;
@@ -67,7 +67,7 @@ export interface SpawnOptions {
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RUNNER = path.join(root, 'emulator/function-runner.js');
+const RUNNER = path.join(root, 'local/function-runner.js');
 
 type RunnerMessage = { kind: 'listening'; port: number } | { kind: 'failed'; code?: string; port?: number; message: string };
 

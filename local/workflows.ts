@@ -6,11 +6,11 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { SAMPLE } from '../topology.js';
-import type { LocalWorkflows } from './local.js';
-import type { Emulator } from '../server.js';
+import { SAMPLE } from './topology.js';
+import type { LocalWorkflows } from '../emulator/workflows/local.js';
+import type { Emulator } from '../emulator/server.js';
 
-const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../workflows');
+const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows');
 
 /** The workflows netreflex ships: file name without extension → source. */
 export function repoWorkflows(dir = DIR): Map<string, string> {
