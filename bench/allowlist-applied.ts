@@ -9,7 +9,7 @@
  * rules): 2,000 unmergeable ranges need 200 rules plus the default rule, over Cloud Armor's default
  * quota of 200 rules per project (SECURITY_POLICY_RULES), which the local Google Cloud enforces.
  */
-import { startEmulator } from '../emulator/server.js';
+import { startSampleEmulator } from '../local/seed.js';
 import { SAMPLE } from '../local/topology.js';
 import { Transport } from '../shared/gcp/transport.js';
 import { reconcileAllowlist } from '../shared/armor-allowlist/reconcile.js';
@@ -30,7 +30,7 @@ export const allowlistAppliedBench: BenchModule = {
   id: 'allowlist-applied',
   title: 'Allowlist calls per change through the armorAllowlist sync (local Google Cloud)',
   async run(ctx) {
-    const emu = await startEmulator({ settings: { operationLatencyMs: 0 } });
+    const emu = await startSampleEmulator({ settings: { operationLatencyMs: 0 } });
     try {
       const cfg: ArmorAllowlistConfig = { project: SAMPLE.project, region: SAMPLE.region, emulatorHost: emu.url, logLevel: 'silent', bucket: SAMPLE.bucket.name, object: SAMPLE.bucket.allowlistObject, dryRun: false, ruleQuota: 200 };
       const t = new Transport({ emulatorHost: emu.url });

@@ -9,7 +9,8 @@
  * 2,000 unmergeable ranges need 201 rules with the default rule: both projects get a rule quota of
  * 1,000 (the emulator's and netreflex's budget alike).
  */
-import { startEmulator, type Emulator } from '../emulator/server.js';
+import type { Emulator } from '../emulator/server.js';
+import { startSampleEmulator } from '../local/seed.js';
 import { buildPolicy } from '../emulator/compute/security-policies.js';
 import { defaultRule } from '../emulator/compute/security-policy-rules.js';
 import { SAMPLE } from '../local/topology.js';
@@ -91,7 +92,7 @@ export const allowlistInForceBench: BenchModule = {
   id: 'allowlist-in-force',
   title: 'Allowlist upload → rules in force, 1-entry changes on a 2,000-entry file (local Google Cloud)',
   async run(ctx) {
-    const emu = await startEmulator({ settings: { operationLatencyMs: 10, securityPolicyRulesQuota: 1000 } });
+    const emu = await startSampleEmulator({ settings: { operationLatencyMs: 10, securityPolicyRulesQuota: 1000 } });
     try {
       const ours = side(emu, 'netreflex', async (cfg, t, generation) => {
         const report = await reconcileAllowlist(t, cfg, { now: new Date(), eventGeneration: generation });

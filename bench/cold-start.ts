@@ -8,7 +8,8 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { startEmulator, type Emulator } from '../emulator/server.js';
+import type { Emulator } from '../emulator/server.js';
+import { startSampleEmulator } from '../local/seed.js';
 import { functionIdentity, ROUTE_RESULT_TOPIC, sampleEnv, sampleIam } from '../local/stack.js';
 import { installTerraformIam } from '../emulator/iam/terraform.js';
 import { startMetadataServer, type MetadataServer } from '../emulator/iam/metadata-server.js';
@@ -79,7 +80,7 @@ async function coldStart(variant: Variant, env: Record<string, string>): Promise
  * service account through a metadata server, as the local stack (and Cloud Run) runs it.
  */
 async function convergedEmulator(): Promise<{ emu: Emulator; metadata: MetadataServer; env: Record<string, string> }> {
-  const emu = await startEmulator({ settings: { operationLatencyMs: 0 } });
+  const emu = await startSampleEmulator({ settings: { operationLatencyMs: 0 } });
   const iam = await sampleIam();
   installTerraformIam(emu.iam, iam);
   emu.topics.ensure(`projects/${SAMPLE.project}/topics/${ROUTE_RESULT_TOPIC}`);

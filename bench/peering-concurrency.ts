@@ -6,7 +6,7 @@
  * waiting caller, once it holds the lease, re-observes and often finds the ranges the one before
  * it allocated already sufficient. Both must end verified, on ranges that hold all five.
  */
-import { startEmulator } from '../emulator/server.js';
+import { startSampleEmulator } from '../local/seed.js';
 import { sampleEnv } from '../local/stack.js';
 import { Transport } from '../shared/gcp/transport.js';
 import { loadPeeringRangesConfig } from '../shared/config/peering-ranges.js';
@@ -17,7 +17,7 @@ const SIZES = [[12, 8], [4, 16], [30, 8], [2, 32], [9, 8]] as const;
 const OPERATION_LATENCY_MS = 100;
 
 async function onFreshCloud(concurrent: boolean, run: number): Promise<number> {
-  const emu = await startEmulator({ settings: { operationLatencyMs: OPERATION_LATENCY_MS, instanceStepMs: 5 } });
+  const emu = await startSampleEmulator({ settings: { operationLatencyMs: OPERATION_LATENCY_MS, instanceStepMs: 5 } });
   try {
     const cfg = loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent', NETREFLEX_PSA_POOL: '10.98.0.0/15,10.100.0.0/15' });
     const t = new Transport({ emulatorHost: emu.url });

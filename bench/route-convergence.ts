@@ -4,7 +4,8 @@
  * parallel inserts, each waited on → verify) against the same inserts done one by one, each
  * waited on, with the same `shared/gcp/routes.ts` wrappers, on identical fresh state.
  */
-import { startEmulator, type Emulator } from '../emulator/server.js';
+import type { Emulator } from '../emulator/server.js';
+import { startSampleEmulator } from '../local/seed.js';
 import { sampleEnv } from '../local/stack.js';
 import { SAMPLE } from '../local/topology.js';
 import { Transport } from '../shared/gcp/transport.js';
@@ -22,7 +23,7 @@ const MIG = { project: SAMPLE.project, region: SAMPLE.region, name: SAMPLE.nat.m
 
 /** A fresh local cloud with routes right for 2 NAT VMs, then grown to 4 idle ones. */
 async function grownTo4(): Promise<{ emu: Emulator; cfg: NatRoutesConfig; t: Transport }> {
-  const emu = await startEmulator({ settings: { operationLatencyMs: 0, instanceStepMs: 5 } });
+  const emu = await startSampleEmulator({ settings: { operationLatencyMs: 0, instanceStepMs: 5 } });
   const cfg = loadNatRoutesConfig({ ...sampleEnv(emu.url), NETREFLEX_DESTINATIONS: DESTINATIONS.join(','), NETREFLEX_LOG_LEVEL: 'silent' });
   const t = new Transport({ emulatorHost: emu.url });
   await reconcileRoutes(t, cfg);

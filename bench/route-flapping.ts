@@ -10,7 +10,8 @@
  * scenario lasts `SECOND_MS` real ms — the flips, the holds, the reconcile pace and the local
  * cloud's operation latency (0.2 s) are all scaled by it; the figures are in scenario time.
  */
-import { startEmulator, type Emulator } from '../emulator/server.js';
+import type { Emulator } from '../emulator/server.js';
+import { startSampleEmulator } from '../local/seed.js';
 import { sampleEnv } from '../local/stack.js';
 import { SAMPLE } from '../local/topology.js';
 import { egressPath } from '../emulator/compute/egress.js';
@@ -46,7 +47,7 @@ const eligible = (emu: Emulator) =>
   );
 
 async function flap(holdS: number): Promise<FlapResult> {
-  const emu = await startEmulator({ natInstances: NAMES, settings: { operationLatencyMs: 0.2 * SECOND_MS, instanceStepMs: 20 } });
+  const emu = await startSampleEmulator({ natInstances: NAMES, settings: { operationLatencyMs: 0.2 * SECOND_MS, instanceStepMs: 20 } });
   try {
     const cfg = loadNatRoutesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent', NETREFLEX_UNHEALTHY_HOLD_SECONDS: '0' });
     const service = new NatRoutesService({ ...cfg, unhealthyHoldMs: holdS * SECOND_MS, settlePollMs: 0.5 * SECOND_MS, settleTimeoutMs: 10 * SECOND_MS }, createLogger('silent'), new Transport({ emulatorHost: emu.url, retry: { baseMs: 5, maxMs: 40 } }));

@@ -18,7 +18,6 @@ import { registerNetworkDelete } from './compute/network-delete.js';
 import { registerRoutes } from './compute/routes.js';
 import { registerInstances } from './compute/instances.js';
 import { Migs } from './compute/migs.js';
-import { seedCompute } from '../local/seed.js';
 import { registerControl } from './control.js';
 import { Topics } from './pubsub/topics.js';
 import { Subscriptions } from './pubsub/subscriptions.js';
@@ -26,7 +25,6 @@ import { startPubsubGrpc, type PubsubServer } from './pubsub/grpc.js';
 import { registerPubsubRest } from './pubsub/rest.js';
 import { CloudStorage } from './storage/storage.js';
 import { registerStorage } from './storage/api.js';
-import { seedStorage } from '../local/seed-storage.js';
 import { registerSecurityPolicies } from './compute/security-policies.js';
 import { registerRouters } from './compute/routers.js';
 import { registerAddresses } from './compute/addresses.js';
@@ -42,7 +40,6 @@ import { Timers } from './timers.js';
 import { Iam } from './iam/policy.js';
 import { authorize, type CheckRecord } from './iam/enforce.js';
 import { registerIamControl } from './iam/control.js';
-import { natUpdatePolicy as natUpdatePolicyFromTerraform } from './terraform/nat-policy.js';
 import { Shapes } from './schema/shapes.js';
 import { loadSchemas } from './schema/sources.js';
 
@@ -50,17 +47,8 @@ export interface EmulatorOptions {
   port?: number;
   host?: string;
   settings?: Partial<Settings>;
-  /** Seed the sample topology (default true). */
-  seed?: boolean;
-  /** Names of the seeded NAT instances (default: two random `nat-xxxx`). */
-  natInstances?: string[];
   /** Port of the Pub/Sub gRPC server started by `listen` (default: any free port). */
   pubsubPort?: number;
-  /**
-   * The seeded NAT MIG's `updatePolicy` (API shape). `startEmulator` reads it from
-   * terraform-bootstrap/nat.tf unless given; `null` seeds the MIG without one.
-   */
-  natUpdatePolicy?: Record<string, unknown> | null;
 }
 
 /** A running local Google Cloud. */
@@ -149,8 +137,6 @@ export class Emulator {
     this.shapes.bind(this.router.list());
     this.router.addHook(this.shapes.hook);
     this.router.addReplyCheck((methodId, req, reply) => this.shapes.checkReply(methodId, req, reply));
-    if (options.seed !== false) seedCompute(this.store, this.migs, options.natInstances, options.natUpdatePolicy ?? undefined);
-    if (options.seed !== false) seedStorage(this.storage);
   }
 
   /** An IAM check of a write the emulator makes for a caller without an HTTP call of its own (a workflow's sys.log), recorded like every other. */
@@ -214,7 +200,7 @@ export class Emulator {
   }
 }
 
+/** A listening local Google Cloud with nothing in it: no project, no resource (local/seed.ts writes the sample). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const natUpdatePolicy = options.natUpdatePolicy !== undefined || options.seed === false ? options.natUpdatePolicy : await natUpdatePolicyFromTerraform();
-  return new Emulator({ ...options, natUpdatePolicy }).listen(options.port ?? 0, options.host);
+  return new Emulator(options).listen(options.port ?? 0, options.host);
 }

@@ -1,14 +1,70 @@
-/** Writes the sample topology into a fresh store (Compute part; other surfaces seed themselves). */
+/**
+ * The sample topology (local/topology.ts) written into a local Google Cloud, the one place it is:
+ * the Compute resources (project, networks, the NAT MIG and its load balancer, Private Service
+ * Access, Cloud NAT, the Cloud Armor policy) and the sample's buckets. The emulator itself starts
+ * empty; the local stack, the examples and the tests that want the sample seed it from here.
+ * Seeding writes the store directly: no operation, no audit log, no event, like resources that
+ * existed before netreflex was deployed.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { computeUrl, nextId, nowIso, type Store } from '../emulator/store.js';
 import { globalCol, regionCol } from '../emulator/compute/context.js';
 import type { Migs } from '../emulator/compute/migs.js';
-import { SAMPLE } from './topology.js';
-import { seedPrivateServiceAccess } from './seed-psa.js';
 import { seedSecurityPolicy } from '../emulator/compute/security-policies.js';
 import { seedCloudNat } from '../emulator/compute/routers.js';
+import { PEERING, SERVICE } from '../emulator/servicenetworking/connections.js';
+import type { CloudStorage } from '../emulator/storage/storage.js';
+import { Emulator, type EmulatorOptions } from '../emulator/server.js';
+import { natUpdatePolicy as natUpdatePolicyFromTerraform } from './nat-policy.js';
+import { SAMPLE } from './topology.js';
 
 const P = SAMPLE.project;
 const url = (path: string) => computeUrl(`projects/${P}/${path}`);
+
+export interface SampleSeedOptions {
+  /** Names of the seeded NAT instances (default: two random `nat-xxxx`). */
+  natInstances?: string[];
+  /** The NAT MIG's `updatePolicy` (API shape); `startSampleEmulator` reads it from terraform-bootstrap/nat.tf unless given, `null` = none. */
+  natUpdatePolicy?: Record<string, unknown> | null;
+}
+
+export type SampleEmulatorOptions = EmulatorOptions & SampleSeedOptions;
+
+/** Writes the whole sample topology into `emulator` (a fresh one: the names must be free). */
+export function seedSample(emulator: Emulator, options: SampleSeedOptions = {}): void {
+  seedCompute(emulator.store, emulator.migs, options.natInstances, options.natUpdatePolicy ?? undefined);
+  seedStorage(emulator.storage);
+}
+
+/** A listening local Google Cloud holding the sample topology, its NAT MIG updating as nat.tf says. */
+export async function startSampleEmulator(options: SampleEmulatorOptions = {}): Promise<Emulator> {
+  const natUpdatePolicy = options.natUpdatePolicy !== undefined ? options.natUpdatePolicy : await natUpdatePolicyFromTerraform();
+  const emulator = new Emulator(options);
+  seedSample(emulator, { natInstances: options.natInstances, natUpdatePolicy });
+  return emulator.listen(options.port ?? 0, options.host);
+}
+
+/**
+ * The Compute side of the sample topology. `natInstances` defaults to two random names;
+ * `natUpdatePolicy` is the NAT MIG's update policy.
+ */
+function seedCompute(store: Store, migs: Migs, natInstances?: string[], natUpdatePolicy?: Record<string, unknown>): void {
+  store.insert('projects', { name: P, projectNumber: SAMPLE.projectNumber });
+  seedNetworks(store);
+  const names = natInstances ?? Array.from({ length: SAMPLE.nat.size }, () => `${SAMPLE.nat.baseName}-${Math.random().toString(36).slice(2, 6).padEnd(4, '0')}`);
+  seedNat(store, migs, names, natUpdatePolicy);
+  seedPrivateServiceAccess(store);
+  // The sample's Cloud NAT (docs/sample-topology.md, docs/architecture.md §5): static IP nat-egress-ip-1 on router nat-router of vpc-b.
+  const { cloudNat } = SAMPLE;
+  seedCloudNat(store, {
+    project: P, region: SAMPLE.region, network: SAMPLE.vpcB.network, router: cloudNat.router, nat: cloudNat.nat, ipName: cloudNat.ipName, ip: cloudNat.ip,
+    ipDescription: 'Fixed egress IP of the Vertex AI Pipelines (Cloud NAT nat-egress)', minPortsPerVm: cloudNat.minPortsPerVm,
+  });
+  // The sample's inference-policy (docs/sample-topology.md): only the default rule, denying with 403.
+  seedSecurityPolicy(store, P, { name: SAMPLE.armor.policy, description: 'Inference endpoint: callers allowed by netreflex allowlist rules, everyone else denied', defaultAction: 'deny(403)' });
+}
+
 
 function seedNetworks(store: Store): void {
   for (const vpc of [SAMPLE.vpcA, SAMPLE.vpcB]) {
@@ -88,22 +144,53 @@ function seedIlb(store: Store): void {
   });
 }
 
+/** The network tag of the NAT VMs the PSA firewall rule targets (terraform-bootstrap `local.nat_tag`). */
+export const NAT_TAG = 'netreflex-nat';
+
 /**
- * Seeds the Compute side of the sample topology. `natInstances` defaults to two random names;
- * `natUpdatePolicy` is the NAT MIG's update policy (startEmulator reads it from nat.tf).
+ * The Private Service Access part of the sample topology (docs/sample-topology.md): the allocated range
+ * `vertex-psa-range` 10.98.0.0/21 on vpc-a, the Service Networking connection that reserves it,
+ * and the firewall rule `allow-psa-to-nat` that lets it reach the NAT VMs. The peering itself is
+ * seeded with the network, as Compute shows it.
  */
-export function seedCompute(store: Store, migs: Migs, natInstances?: string[], natUpdatePolicy?: Record<string, unknown>): void {
-  store.insert('projects', { name: P, projectNumber: SAMPLE.projectNumber });
-  seedNetworks(store);
-  const names = natInstances ?? Array.from({ length: SAMPLE.nat.size }, () => `${SAMPLE.nat.baseName}-${Math.random().toString(36).slice(2, 6).padEnd(4, '0')}`);
-  seedNat(store, migs, names, natUpdatePolicy);
-  seedPrivateServiceAccess(store);
-  // The sample's Cloud NAT (docs/sample-topology.md, docs/architecture.md §5): static IP nat-egress-ip-1 on router nat-router of vpc-b.
-  const { cloudNat } = SAMPLE;
-  seedCloudNat(store, {
-    project: P, region: SAMPLE.region, network: SAMPLE.vpcB.network, router: cloudNat.router, nat: cloudNat.nat, ipName: cloudNat.ipName, ip: cloudNat.ip,
-    ipDescription: 'Fixed egress IP of the Vertex AI Pipelines (Cloud NAT nat-egress)', minPortsPerVm: cloudNat.minPortsPerVm,
+function seedPrivateServiceAccess(store: Store): void {
+  const [address, prefixLength] = SAMPLE.psa.range.split('/');
+  store.insert(globalCol(P, 'addresses'), {
+    kind: 'compute#address', id: nextId(), creationTimestamp: nowIso(), name: SAMPLE.psa.address, address, prefixLength: Number(prefixLength),
+    status: 'RESERVED', purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: url(`global/networks/${SAMPLE.vpcA.network}`), ipVersion: 'IPV4',
+    labelFingerprint: '42WmSpB8rSM=', selfLink: url(`global/addresses/${SAMPLE.psa.address}`),
   });
-  // The sample's inference-policy (docs/sample-topology.md): only the default rule, denying with 403.
-  seedSecurityPolicy(store, P, { name: SAMPLE.armor.policy, description: 'Inference endpoint: callers allowed by netreflex allowlist rules, everyone else denied', defaultAction: 'deny(403)' });
+  const network = `projects/${SAMPLE.projectNumber}/global/networks/${SAMPLE.vpcA.network}`;
+  store.insert(`services/${SERVICE}/connections`, { name: network, network, reservedPeeringRanges: [SAMPLE.psa.address], peering: PEERING, service: `services/${SERVICE}` });
+  store.insert(globalCol(P, 'firewalls'), {
+    kind: 'compute#firewall', id: nextId(), creationTimestamp: nowIso(), name: SAMPLE.firewall.psaToNat,
+    description: 'Vertex AI nodes in the PSA ranges reach the NAT VMs; netreflex peeringRanges adds every range it allocates.',
+    network: url(`global/networks/${SAMPLE.vpcA.network}`), priority: 1000, direction: 'INGRESS', sourceRanges: [SAMPLE.psa.range], targetTags: [NAT_TAG],
+    allowed: [{ IPProtocol: 'all' }], disabled: false, logConfig: { enable: false }, selfLink: url(`global/firewalls/${SAMPLE.firewall.psaToNat}`),
+  });
+}
+
+const SAMPLE_FILE = 'functions/armor-allowlist/sample-allowlist.yaml';
+
+/** The sample allowlist next to the sources (tsx) or the build output (dist/), if present. */
+function sampleAllowlist(): Buffer | undefined {
+  for (const up of ['../', '../../']) {
+    const path = fileURLToPath(new URL(up + SAMPLE_FILE, import.meta.url));
+    if (existsSync(path)) return readFileSync(path);
+  }
+  return undefined;
+}
+
+/**
+ * Seeds the sample config bucket (docs/sample-topology.md) with the sample allowlist, read from
+ * `functions/armor-allowlist/sample-allowlist.yaml` so the demo and the docs show the same file.
+ * Seeding emits no event: like a bucket that existed before the function was deployed. Object
+ * versioning is on, as terraform-bootstrap/bucket.tf sets it: armorAllowlist reads the file a
+ * policy last held by its generation after it was replaced or deleted.
+ */
+function seedStorage(storage: CloudStorage): void {
+  storage.createBucket(SAMPLE.project, { name: SAMPLE.bucket.name, location: SAMPLE.region, versioning: { enabled: true } });
+  storage.createBucket(SAMPLE.project, { name: SAMPLE.stateBucket, location: SAMPLE.region, versioning: { enabled: false } });
+  const allowlist = sampleAllowlist();
+  if (allowlist) storage.writeObject(SAMPLE.bucket.name, SAMPLE.bucket.allowlistObject, allowlist, { contentType: 'text/yaml' }, {}, false);
 }

@@ -11,8 +11,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/server.js';
+import type { Emulator } from '../emulator/server.js';
 import type { CheckRecord } from '../emulator/iam/enforce.js';
+import { startSampleEmulator, type SampleEmulatorOptions } from './seed.js';
 import { spawnFunction, type FunctionExit, type FunctionProcess } from './functions-host.js';
 import { installTerraformIam, terraformIam, terraformValue, type TerraformIam } from '../emulator/iam/terraform.js';
 import { loadModule } from '../emulator/terraform/reader.js';
@@ -30,7 +31,7 @@ export interface StackOptions {
   port?: number;
   /** First port for the functions (each takes the next one). */
   functionsPort?: number;
-  emulator?: Omit<EmulatorOptions, 'port'>;
+  emulator?: Omit<SampleEmulatorOptions, 'port'>;
   /** Which functions to run (default: all). */
   functions?: string[];
   /** Safety-net tick interval; 0 disables the scheduler. */
@@ -145,7 +146,7 @@ const WIRING: Wiring[] = [
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const iam = options.iam ?? (await sampleIam());
-  const emulator = await startEmulator({ ...options.emulator, port: options.port ?? 0 });
+  const emulator = await startSampleEmulator({ ...options.emulator, port: options.port ?? 0 });
   const identity = (target: string) => functionIdentity(emulator, iam, target);
   const env = { ...sampleEnv(emulator.url), ...options.env };
   emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${ROUTE_RESULT_TOPIC}`);

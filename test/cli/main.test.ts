@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { emulatorUrl } from '../../shared/config/common.js';
 import { loadStatusConfig } from '../../shared/status/config.js';
 
@@ -28,7 +29,7 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
 
 let emu: Emulator;
 beforeAll(async () => {
-  emu = await startEmulator({ natInstances: ['nat-c1', 'nat-c2'] });
+  emu = await startSampleEmulator({ natInstances: ['nat-c1', 'nat-c2'] });
 });
 afterAll(() => emu?.close());
 

@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFunctions, ROOT } from '../../cli/build.js';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { spawnFunction, type FunctionProcess } from '../../local/functions-host.js';
 import { sampleEnv } from '../../local/stack.js';
 import { SAMPLE } from '../../local/topology.js';
@@ -17,7 +18,7 @@ let fn: FunctionProcess;
 
 beforeAll(async () => {
   const entry = await buildFunctions(path.join(ROOT, '.netreflex', 'test-build', 'functions'));
-  emu = await startEmulator({ settings: { operationLatencyMs: 10 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 10 } });
   const { createServer } = await import('node:net');
   const port = await new Promise<number>((resolve) => {
     const srv = createServer().listen(0, '127.0.0.1', () => {

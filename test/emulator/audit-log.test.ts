@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuth2Client } from 'google-auth-library';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { OWNER_PRINCIPAL } from '../../emulator/events/audit-log.js';
 import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
@@ -30,7 +31,7 @@ async function status(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ natInstances: ['nat-aaaa', 'nat-bbbb'], settings: { operationLatencyMs: 20, instanceStepMs: 20 } });
+  emu = await startSampleEmulator({ natInstances: ['nat-aaaa', 'nat-bbbb'], settings: { operationLatencyMs: 20, instanceStepMs: 20 } });
   c = computeClients(emu.port);
 });
 afterAll(() => emu.close());

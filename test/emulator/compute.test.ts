@@ -3,7 +3,8 @@
  * if these pass, netreflex's users can point their own tooling at `npm start` unchanged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 
 let emu: Emulator;
@@ -20,7 +21,7 @@ async function expectApiError(call: Promise<unknown>, code: number, message: Reg
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ natInstances: ['nat-aaaa', 'nat-bbbb'], settings: { operationLatencyMs: 30, instanceStepMs: 40 } });
+  emu = await startSampleEmulator({ natInstances: ['nat-aaaa', 'nat-bbbb'], settings: { operationLatencyMs: 30, instanceStepMs: 40 } });
   c = computeClients(emu.port);
 });
 afterAll(() => emu.close());

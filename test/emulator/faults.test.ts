@@ -3,7 +3,8 @@
  * that branches on a permission error or a missing resource can be tested without real IAM.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, type ComputeClients } from '../helpers/compute.js';
 import { storageClient } from '../helpers/storage.js';
@@ -14,7 +15,7 @@ let c: ComputeClients;
 let faults: FaultControl;
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startSampleEmulator();
   c = computeClients(emu.port);
   faults = controlFaults(emu.url);
 });

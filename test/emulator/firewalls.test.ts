@@ -3,7 +3,8 @@
  * rule, and the `patch` semantics netreflex uses to extend its `sourceRanges`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { PROJECT } from '../helpers/compute.js';
 import { failure, psaComputeClients } from '../helpers/vertex.js';
 
@@ -17,7 +18,7 @@ async function done(call: Promise<[{ latestResponse?: unknown }, ...unknown[]]>)
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 20 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 20 } });
   c = psaComputeClients(emu.port);
 });
 afterAll(() => emu.close());

@@ -9,7 +9,8 @@ import compute from '@google-cloud/compute';
 import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import { ExecutionsClient as WorkflowsExecutions, type ExecutionsClient } from '@google-cloud/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
 import { installTerraformIam, loadTerraformIam } from '../../emulator/iam/terraform.js';
 import { workflowName } from '../helpers/workflows.js';
@@ -28,7 +29,7 @@ const denied = (message: string) => ({ code: 403, message: expect.stringContaini
 const route = (name: string, network: string = SAMPLE.vpcA.network) => ({ name, network: `projects/${P}/global/networks/${network}`, destRange: '198.51.100.10/32', priority: 900, nextHopIp: '10.95.0.9' });
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startSampleEmulator();
   installTerraformIam(emu.iam, await loadTerraformIam({ project_number: SAMPLE.projectNumber }));
   emu.storage.createBucket(P, { name: SAMPLE.requestBucket, location: SAMPLE.region });
   for (const t of ['netreflex-route-results', 'netreflex-pipeline-requests', 'netreflex-pipeline-replies']) emu.topics.ensure(`projects/${P}/topics/${t}`);

@@ -7,7 +7,8 @@
 import compute from '@google-cloud/compute';
 import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
 import { waitFor } from '../helpers/compute.js';
 import { installTerraformIam, loadTerraformIam, type TerraformIam } from '../../emulator/iam/terraform.js';
@@ -38,7 +39,7 @@ function as(member: string) {
 const route = { name: 'netreflex-iam-test', network: `projects/${P}/global/networks/${SAMPLE.vpcA.network}`, destRange: '198.51.100.10/32', priority: 900, nextHopIp: '10.95.0.9' };
 
 async function scenario(iam: TerraformIam): Promise<unknown> {
-  emu = await startEmulator();
+  emu = await startSampleEmulator();
   installTerraformIam(emu.iam, iam);
   const owner = client(new PassThroughClient());
   await owner.insert({ project: P, routeResource: route });

@@ -7,7 +7,8 @@ import compute from '@google-cloud/compute';
 import aiplatform from '@google-cloud/aiplatform';
 import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
 import { coveredMethods, discoveryId } from '../../emulator/iam/permissions.js';
 
@@ -31,7 +32,7 @@ async function tokenFor(member: string): Promise<string> {
 const routesClient = (authClient: unknown) => new compute.RoutesClient({ apiEndpoint: '127.0.0.1', port: emu.port, protocol: 'http', authClient } as unknown as ConstructorParameters<typeof compute.RoutesClient>[0]);
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startSampleEmulator();
   emu.iam.defineRole(`projects/${P}/roles/routesReader`, ['compute.routes.list']);
   emu.iam.grant({ member: SA, role: `projects/${P}/roles/routesReader`, resource: `projects/${P}` });
 });

@@ -4,7 +4,8 @@
  * seen only through the official @google-cloud/compute clients, with the refusals Google gives.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { activeBackends, backendGroups, getBackendService, lbHealth } from '../../emulator/compute/backend-services.js';
 import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
@@ -29,7 +30,7 @@ const health = async () => {
 };
 
 beforeAll(async () => {
-  emu = await startEmulator({ natInstances: ['nat-lb01', 'nat-lb02'], settings: { operationLatencyMs: 20, instanceStepMs: 30 } });
+  emu = await startSampleEmulator({ natInstances: ['nat-lb01', 'nat-lb02'], settings: { operationLatencyMs: 20, instanceStepMs: 30 } });
   c = computeClients(emu.port);
 });
 afterAll(() => emu.close());
@@ -148,7 +149,7 @@ describe('routes with a load balancer as next hop', () => {
 describe('the health check probes: the load balancer learns of a dead VM only after unhealthyThreshold failed probes', () => {
   /** An emulator whose probe timer never fires during the test: the test runs the probe seconds itself. */
   async function probed() {
-    const e = await startEmulator({ natInstances: ['nat-p1', 'nat-p2'], settings: { operationLatencyMs: 5, instanceStepMs: 5, healthCheckSecondMs: 3_600_000 } });
+    const e = await startSampleEmulator({ natInstances: ['nat-p1', 'nat-p2'], settings: { operationLatencyMs: 5, instanceStepMs: 5, healthCheckSecondMs: 3_600_000 } });
     const service = getBackendService(e.compute, PROJECT, REGION, SAMPLE.nat.ilb);
     const pool = () => activeBackends(backendGroups(e.compute, e.migs, service)).instances.map((u) => u.split('/').pop()).sort();
     const seconds = (n: number) => {
@@ -199,7 +200,7 @@ describe('the health check probes: the load balancer learns of a dead VM only af
 
   it('on its own timer: a stopped VM is still HEALTHY for getHealth until at least 2 probe intervals have passed', async () => {
     const scale = 20; // one health-check second = 20 ms: 10 s interval = 200 ms
-    const e = await startEmulator({ natInstances: ['nat-t1', 'nat-t2'], settings: { operationLatencyMs: 5, instanceStepMs: 5, healthCheckSecondMs: scale } });
+    const e = await startSampleEmulator({ natInstances: ['nat-t1', 'nat-t2'], settings: { operationLatencyMs: 5, instanceStepMs: 5, healthCheckSecondMs: scale } });
     const cc = computeClients(e.port);
     const state = async () => {
       const [res] = await cc.backendServices.getHealth({ project: PROJECT, region: REGION, backendService: SAMPLE.nat.ilb, resourceGroupReferenceResource: { group: GROUP } });

@@ -5,7 +5,8 @@
  */
 import { Compute } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { startMetadataServer, type MetadataServer } from '../../emulator/iam/metadata-server.js';
 import { SAMPLE } from '../../local/topology.js';
 import { Transport } from '../../shared/gcp/transport.js';
@@ -17,7 +18,7 @@ let md: MetadataServer;
 const before = process.env.GCE_METADATA_HOST;
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startSampleEmulator();
   emu.iam.defineRole(`projects/${P}/roles/routesReader`, ['compute.routes.list']);
   emu.iam.grant({ member: `serviceAccount:${EMAIL}`, role: `projects/${P}/roles/routesReader`, resource: `projects/${P}` });
   md = await startMetadataServer({ email: EMAIL, project: P, projectNumber: SAMPLE.projectNumber, mintToken: () => emu.iam.mintToken(`serviceAccount:${EMAIL}`) });

@@ -4,7 +4,8 @@
  * out to the VMs (or does not), and what the group and its instances show while it runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 import { SAMPLE } from '../../local/topology.js';
 import { OWNER_PRINCIPAL } from '../../emulator/events/audit-log.js';
@@ -20,7 +21,7 @@ async function apiError(call: Promise<unknown>): Promise<{ code?: number; messag
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ natInstances: ['nat-aaaa', 'nat-bbbb'], settings: { operationLatencyMs: 20, instanceStepMs: 20 } });
+  emu = await startSampleEmulator({ natInstances: ['nat-aaaa', 'nat-bbbb'], settings: { operationLatencyMs: 20, instanceStepMs: 20 } });
   c = computeClients(emu.port);
 });
 afterAll(() => emu.close());

@@ -5,7 +5,8 @@
  * same holds for failures the fault API injects.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { PROJECT } from '../helpers/compute.js';
 import { networkOf, psaComputeClients, serviceNetworking } from '../helpers/vertex.js';
 
@@ -20,7 +21,7 @@ const waited = async (name: string) => (await c.globalOps.wait({ project: PROJEC
 const psa = (name: string, address: string) => ({ project: PROJECT, addressResource: { name, address, prefixLength: 24, purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: 'global/networks/vpc-a' } });
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 30 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 30 } });
   c = psaComputeClients(emu.port);
   sn = serviceNetworking(emu.url);
 });

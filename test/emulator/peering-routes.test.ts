@@ -5,7 +5,8 @@
  * ranges of the Service Networking connection as the producer's subnet routes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { computeClients, PROJECT, REGION, type ComputeClients } from '../helpers/compute.js';
 import { networkOf, psaComputeClients, serviceNetworking } from '../helpers/vertex.js';
 import { SAMPLE } from '../../local/topology.js';
@@ -21,7 +22,7 @@ const byRange = (routes: { destRange?: string | null; imported?: boolean | null;
 const peeringOf = () => (emu.store.get(`projects/${PROJECT}/global/networks`, 'vpc-a')!.peerings as Record<string, unknown>[])[0]!;
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 20 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 20 } });
   c = computeClients(emu.port);
   psa = psaComputeClients(emu.port);
   sn = serviceNetworking(emu.url);

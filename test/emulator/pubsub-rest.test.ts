@@ -5,7 +5,8 @@
  * subscribers, and a bad request is refused either way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { connectorHandler } from '../../emulator/connectors/call.js';
 import { startMetadataServer } from '../../emulator/iam/metadata-server.js';
 import { publishJson } from '../../shared/gcp/pubsub.js';
@@ -15,7 +16,7 @@ const TOPIC = 'projects/netreflex-demo/topics/rest-replies';
 let emu: Emulator;
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startSampleEmulator();
   emu.topics.ensure(TOPIC);
 });
 afterAll(() => emu?.close());

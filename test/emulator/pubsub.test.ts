@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message, PubSub } from '@google-cloud/pubsub';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
 import { pubsubClient, pubsubClientFromEnv, subscriberClient } from '../helpers/pubsub.js';
 import { eventSink } from '../helpers/storage.js';
@@ -17,7 +18,7 @@ const P = SAMPLE.project;
 const status = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: number; details?: string }) => `${e.code}: ${e.details}`);
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startSampleEmulator();
   ps = pubsubClient(emu.pubsubHost);
 });
 

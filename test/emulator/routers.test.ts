@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import compute from '@google-cloud/compute';
 import { PassThroughClient } from 'google-auth-library';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, REGION, type ComputeClients } from '../helpers/compute.js';
 import { Transport } from '../../shared/gcp/transport.js';
@@ -21,7 +22,7 @@ const { router: ROUTER, nat: NAT, ipName: IP_NAME, ip: IP } = SAMPLE.cloudNat;
 const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: number; message?: string }) => `${e.code}: ${e.message}`);
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 10 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 10 } });
   c = computeClients(emu.port);
   const opts = { apiEndpoint: '127.0.0.1', port: emu.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.RoutersClient>[0];
   routers = new compute.RoutersClient(opts);

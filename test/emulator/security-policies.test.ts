@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import compute from '@google-cloud/compute';
 import { PassThroughClient } from 'google-auth-library';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, type ComputeClients } from '../helpers/compute.js';
 import { Transport } from '../../shared/gcp/transport.js';
@@ -23,7 +24,7 @@ const allow = (priority: number, ranges: string[], extra: Record<string, unknown
 const ips = (n: number) => Array.from({ length: n }, (_, i) => `198.51.100.${i}/32`);
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 10 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 10 } });
   c = computeClients(emu.port);
   policies = new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port: emu.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
 });

@@ -4,7 +4,8 @@
  * the official compute client: the two places a new PSA range is wired besides Compute addresses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { PROJECT, REGION, waitFor } from '../helpers/compute.js';
 import { failure, networkOf, psaComputeClients, serviceNetworking } from '../helpers/vertex.js';
 
@@ -21,7 +22,7 @@ async function addRange(name: string, address: string, prefixLength: number, net
 const remoteRoutes = () => ((emu.store.get(`projects/${PROJECT}/global/networks`, 'vpc-a')!.peerings as { remoteRoutes: { destRange: string }[] }[])[0]!.remoteRoutes).map((r) => r.destRange);
 
 beforeAll(async () => {
-  emu = await startEmulator({ natInstances: ['nat-aaaa', 'nat-bbbb'], settings: { operationLatencyMs: 20 } });
+  emu = await startSampleEmulator({ natInstances: ['nat-aaaa', 'nat-bbbb'], settings: { operationLatencyMs: 20 } });
   sn = serviceNetworking(emu.url);
   c = psaComputeClients(emu.port);
 });

@@ -6,7 +6,8 @@
  * field, and the reply check that turns an emulator response outside the definition into a 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { Router } from '../../emulator/http.js';
 import { Shapes, templateMatches } from '../../emulator/schema/shapes.js';
 import { loadSchemas } from '../../emulator/schema/sources.js';
@@ -31,7 +32,7 @@ async function rest(method: string, path: string, body?: unknown) {
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 10, pipelineStepMs: 20, pipelineRunMs: 100 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 10, pipelineStepMs: 20, pipelineRunMs: 100 } });
 });
 afterAll(() => emu.close());
 

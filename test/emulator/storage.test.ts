@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '@google-cloud/storage';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
 import { eventSink, storageClient, storageClientFromEnv } from '../helpers/storage.js';
 import { waitFor } from '../helpers/compute.js';
@@ -24,7 +25,7 @@ const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: number; me
 const status = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: number; status?: number; response?: { status?: number } }) => e.code ?? e.status ?? e.response?.status);
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startSampleEmulator();
   gcs = storageClient(emu.url);
   await gcs.createBucket(BUCKET);
 });

@@ -6,7 +6,8 @@
  * the pipeline "The DAG failed because some tasks failed…").
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { PROJECT, waitFor } from '../helpers/compute.js';
 import { failure, networkOf, PARENT, psaComputeClients, serviceNetworking, vertexClients } from '../helpers/vertex.js';
 import { kfpPipeline, toStruct, type TaskShape } from '../helpers/pipelines.js';
@@ -46,7 +47,7 @@ async function addRange(name: string, address: string, prefixLength: number) {
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 10, pipelineStepMs: 20, pipelineRunMs: 400 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 10, pipelineStepMs: 20, pipelineRunMs: 400 } });
   v = vertexClients(emu.port);
   await addRange('cap-18', '10.99.0.0', 18);
 });

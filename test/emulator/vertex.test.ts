@@ -4,7 +4,8 @@
  * preflight uses, pagination, cancel, reserved ranges and the one-network-per-region rule.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { waitFor } from '../helpers/compute.js';
 import { failure, networkOf, PARENT, serviceNetworking, vertexClients } from '../helpers/vertex.js';
 import { SAMPLE } from '../../local/topology.js';
@@ -28,7 +29,7 @@ async function stateOf(id: string) {
 const reaches = (id: string, state: string) => waitFor(`${id} ${state}`, async () => ((await stateOf(id)).state === state ? stateOf(id) : undefined), 5_000, 20);
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 20, pipelineStepMs: 40, pipelineRunMs: 300 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 20, pipelineStepMs: 40, pipelineRunMs: 300 } });
   v = vertexClients(emu.port);
 });
 afterAll(() => emu.close());

@@ -7,7 +7,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
 import { awaitExecution, executionsClient, PARENT } from '../helpers/workflows.js';
 
@@ -19,7 +20,7 @@ let callee: Server;
 const seen: string[] = [];
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startSampleEmulator();
   emu.iam.defineRole(`projects/${P}/roles/runner`, ['compute.securityPolicies.get', 'aiplatform.pipelineJobs.create']);
   emu.iam.grant({ member: `serviceAccount:${RUNNER}`, role: `projects/${P}/roles/runner`, resource: `projects/${P}` });
   callee = createServer((req, res) => {

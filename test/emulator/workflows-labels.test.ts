@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionsClient } from '@google-cloud/workflows';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { awaitExecution, executionsClient, workflowName } from '../helpers/workflows.js';
 
 const WF = workflowName('labelled');
@@ -13,7 +14,7 @@ let emu: Emulator;
 let client: ExecutionsClient;
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startSampleEmulator();
   emu.workflows.engine.deployWorkflow(WF, 'main:\n  steps:\n    - done:\n        return: 1\n', {});
   client = executionsClient(emu.port);
 });

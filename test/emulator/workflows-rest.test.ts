@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionsClient } from '@google-cloud/workflows';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON read back from the wire
 type Json = any;
 import { awaitExecution, executionsClient, PARENT, resultOf, workflowName } from '../helpers/workflows.js';
@@ -51,7 +52,7 @@ async function deploy(id: string, sourceContents: string, userEnvVars: Record<st
 }
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startSampleEmulator();
   emu.workflows.timeScale = 0.001;
   client = executionsClient(emu.port);
   expect((await deploy('echo', ECHO, { TEAM: 'ml' })).status).toBe(200);

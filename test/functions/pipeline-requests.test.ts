@@ -7,7 +7,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionsClient } from '@google-cloud/workflows';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { sampleEnv } from '../../local/stack.js';
 import { SAMPLE } from '../../local/topology.js';
 import { loadPipelineRequestsConfig } from '../../shared/config/pipeline-requests.js';
@@ -48,7 +49,7 @@ async function executionsOf(requestId: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  emu = await startEmulator();
+  emu = await startSampleEmulator();
   emu.workflows.engine.deployWorkflow(WORKFLOW, 'main:\n  params: [input]\n  steps:\n    - done:\n        return: ${input.templateUri}\n', {});
   emu.storage.createBucket(SAMPLE.project, { name: SAMPLE.requestBucket, location: SAMPLE.region });
   emu.topics.ensure(REPLIES);

@@ -5,7 +5,8 @@
  * so nobody's range or key is lost — and the call never goes out without the fingerprint.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { sampleEnv } from '../../local/stack.js';
 import { SAMPLE } from '../../local/topology.js';
 import { Transport, type Call } from '../../shared/gcp/transport.js';
@@ -55,7 +56,7 @@ async function allInstancesMetadata(): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 20, instanceStepMs: 20 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 20, instanceStepMs: 20 } });
   c = computeClients(emu.port);
   cfg = loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent' });
 });

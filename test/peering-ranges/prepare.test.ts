@@ -7,7 +7,8 @@
  * says ok was verified.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { sampleEnv } from '../../local/stack.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { loadPeeringRangesConfig, type PeeringRangesConfig } from '../../shared/config/peering-ranges.js';
@@ -42,7 +43,7 @@ function onFirst(method: string, meanwhile: () => Promise<void>): void {
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 80, instanceStepMs: 20, pipelineStepMs: 30 } });
+  emu = await startSampleEmulator({ natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 80, instanceStepMs: 20, pipelineStepMs: 30 } });
   cfg = loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent', NETREFLEX_PSA_POOL: '10.98.0.0/15,10.100.0.0/15', NETREFLEX_RANGES_LEASE_TTL_SECONDS: '3' });
   r = rangesClients(emu.port, emu.url);
   vmsBefore = await r.natVms();

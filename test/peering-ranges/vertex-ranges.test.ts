@@ -4,7 +4,8 @@
  * (status said "room for 64 jobs" while peeringRanges saw room for 1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { sampleEnv } from '../../local/stack.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { psaRangesLink } from '../../shared/status/network-links.js';
@@ -18,7 +19,7 @@ let emu: Emulator;
 let t: Transport;
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 10 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 10 } });
   t = new Transport({ emulatorHost: emu.url });
   await rangesClients(emu.port, emu.url).foreign.addRange('cloudsql-range', '10.120.0.0', 16);
   await rangesClients(emu.port, emu.url).foreign.connect('cloudsql-range');

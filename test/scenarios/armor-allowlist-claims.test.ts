@@ -6,7 +6,8 @@
  * generation label only ever names a file the policy holds at that moment.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import type { Request } from '../../emulator/http.js';
 import { allowedByPolicy, watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
 import { allowlistFile, GEN, hostEntries, policiesClient, scene, type PoliciesClient, type Scene } from '../helpers/allowlist.js';
@@ -35,7 +36,7 @@ function hold(methodId: string, project: string, after?: string): Hold {
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 0 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 0 } });
   client = policiesClient(emu.port);
   watcher = watchInvariants(emu);
   emu.router.addHook(async (methodId, req: Request) => {

@@ -5,7 +5,8 @@
  * entry, and `netreflex status` reports the stall as BROKEN with the fix.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
 import { describeReport } from '../../shared/armor-allowlist/describe.js';
 import { allowlistSyncState } from '../../shared/status/armor.js';
@@ -26,7 +27,7 @@ const BEFORE = new Date('2026-01-31T23:59:59Z');
 const AT = new Date('2026-02-01T00:00:00Z');
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 0 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 0 } });
   client = policiesClient(emu.port);
   watcher = watchInvariants(emu);
 });

@@ -9,7 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { validateCommand } from '../../cli/commands/validate.js';
 import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
 import { allowlistFile, GEN, hostEntries, policiesClient, scene, type PoliciesClient } from '../helpers/allowlist.js';
@@ -21,7 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'netreflex-quota-'));
 const PARTNER = '{ cidr: 198.51.100.0/24, description: Partner A }';
 
 beforeAll(async () => {
-  emu = await startEmulator({ seed: true, settings: { operationLatencyMs: 0, securityPolicyRulesQuota: 200 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 0, securityPolicyRulesQuota: 200 } });
   client = policiesClient(emu.port);
   watcher = watchInvariants(emu);
 });

@@ -9,7 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
 import { validateCommand } from '../../cli/commands/validate.js';
 import { allowlistTarget } from '../../cli/targets/allowlist.js';
@@ -27,7 +28,7 @@ const dir = mkdtempSync(join(tmpdir(), 'netreflex-safety-'));
 const NOW = new Date('2026-01-01T00:00:00Z');
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 0 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 0 } });
   client = policiesClient(emu.port);
   watcher = watchInvariants(emu);
 });

@@ -11,7 +11,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { startEmulator, type Emulator } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { allowlistFile, GEN, policiesClient, scene, type PoliciesClient } from '../helpers/allowlist.js';
 import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
 
@@ -57,7 +58,7 @@ function allowedAt(entries: readonly Entry[], t: number): Set<string> {
 }
 
 beforeAll(async () => {
-  emu = await startEmulator({ settings: { operationLatencyMs: 0 } });
+  emu = await startSampleEmulator({ settings: { operationLatencyMs: 0 } });
   client = policiesClient(emu.port);
   watcher = watchInvariants(emu);
 });

@@ -4,7 +4,8 @@
  * one route per destination × eligible NAT instance, each to an eligible instance, nothing else
  * owned.
  */
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js';
+import type { Emulator } from '../../emulator/server.js';
+import { startSampleEmulator, type SampleEmulatorOptions } from '../../local/seed.js';
 import { sampleEnv } from '../../local/stack.js';
 import { SAMPLE } from '../../local/topology.js';
 import { Transport } from '../../shared/gcp/transport.js';
@@ -15,8 +16,8 @@ import { migPath } from '../../shared/nat-routes/observe.js';
 export const MIG = { project: SAMPLE.project, region: SAMPLE.region, name: SAMPLE.nat.mig };
 export const ROUTES_COL = `projects/${SAMPLE.project}/global/routes`;
 
-export async function natEmulator(options: EmulatorOptions = {}): Promise<{ emu: Emulator; cfg: NatRoutesConfig }> {
-  const emu = await startEmulator({ natInstances: ['nat-a1b2', 'nat-c3d4'], ...options, settings: { operationLatencyMs: 20, instanceStepMs: 20, ...options.settings } });
+export async function natEmulator(options: SampleEmulatorOptions = {}): Promise<{ emu: Emulator; cfg: NatRoutesConfig }> {
+  const emu = await startSampleEmulator({ natInstances: ['nat-a1b2', 'nat-c3d4'], ...options, settings: { operationLatencyMs: 20, instanceStepMs: 20, ...options.settings } });
   const cfg = loadNatRoutesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent', NETREFLEX_SETTLE_POLL_MS: '50', NETREFLEX_SETTLE_TIMEOUT_SECONDS: '10' });
   return { emu, cfg };
 }

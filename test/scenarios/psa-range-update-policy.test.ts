@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
 import { sampleEnv } from '../../local/stack.js';
 import { TERRAFORM_DIR } from '../../emulator/terraform/reader.js';
-import { natUpdatePolicy } from '../../emulator/terraform/nat-policy.js';
+import { natUpdatePolicy } from '../../local/nat-policy.js';
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
 import { applyRangeChanges } from '../../shared/peering-ranges/apply.js';
 import { reconcileRoutes } from '../../shared/nat-routes/reconcile.js';
