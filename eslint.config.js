@@ -45,6 +45,12 @@ const zones = (list) =>
     },
   }));
 
+/** The fake Google Cloud knows no product: local/ is built on emulator/, never the other way round. */
+const LOCAL_STACK = {
+  group: ['**/local/**', '**/local'],
+  message: 'emulator/ is a fake Google Cloud that knows no netreflex: the sample topology, its seed and the local runner live in local/, which uses the emulator, never the other way round.',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'bench/results/', '.ci/', '.netreflex/', 'reports/', '.stryker-tmp*/'] },
   js.configs.recommended,
@@ -63,7 +69,8 @@ export default tseslint.config(
     { files: ['shared/gcp/**'], restrict: [EMULATOR, PLANNERS] },
     { files: ['shared/plan/**'], restrict: [GOOGLE_CLIENTS, EMULATOR, GCP_RUNTIME] },
     { files: ['shared/allowlist/**'], restrict: [GOOGLE_CLIENTS, EMULATOR, ENV_CONFIG] },
-    { files: ['emulator/**'], ignores: ['emulator/pubsub/**'], restrict: [GOOGLE_CLIENTS] },
+    { files: ['emulator/**'], ignores: ['emulator/pubsub/**'], restrict: [GOOGLE_CLIENTS, LOCAL_STACK] },
+    { files: ['emulator/pubsub/**'], restrict: [LOCAL_STACK] },
     { files: ['local/**'], restrict: [GOOGLE_CLIENTS] },
   ]),
 );

@@ -2,7 +2,8 @@
  * The layering eslint.config.js holds, each rule with a planted mistake that it refuses and the
  * import it must still allow: planners import no API wrapper (types and gcp/paths.js only),
  * shared/gcp/ no planner, the allowlist file format no environment config, product code never the
- * emulator nor the local stack — except the CLI's one seam to the local stack, cli/local-stack.ts.
+ * emulator nor the local stack — except the CLI's one seam to the local stack, cli/local-stack.ts —
+ * and the fake Google Cloud (emulator/) never the local stack built on it (local/).
  */
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +28,10 @@ describe('layering', () => {
     ['shared/gcp/extra.ts', "import { startEmulator as x } from '../../emulator/server.js';", 'never imports the emulator'],
     ['cli/env.ts', "import { sampleEnv as x } from '../local/stack.js';", 'never imports the emulator or the local stack'],
     ['cli/commands/extra.ts', "import { startStack as x } from '../../local/stack.js';", 'never imports the emulator or the local stack'],
+    ['emulator/extra.ts', "import { SAMPLE as x } from '../local/topology.js';", 'knows no netreflex'],
+    ['emulator/compute/extra.ts', "import { seedSample as x } from '../../local/seed.js';", 'knows no netreflex'],
+    ['emulator/pubsub/extra.ts', "import { startStack as x } from '../../local/stack.js';", 'knows no netreflex'],
+    ['emulator/compute/extra.ts', "import x from '@google-cloud/compute';", 'only under shared/gcp/'],
   ])('refuses in %s: %s', async (file, code, message) => {
     expect(await refused(file, code)).toEqual([expect.stringContaining(message)]);
   });
@@ -38,6 +43,9 @@ describe('layering', () => {
     ['cli/local-stack.ts', "import { sampleEnv as x } from '../local/stack.js';"],
     ['shared/armor-allowlist/extra.ts', "import { planAllowlist as x } from '../plan/allowlist.js';"],
     ['test/extra.test.ts', "import { startEmulator as x } from '../emulator/server.js';"],
+    ['test/extra.test.ts', "import { SAMPLE as x } from '../local/topology.js';"],
+    ['local/extra.ts', "import { Emulator as x } from '../emulator/server.js';"],
+    ['emulator/workflows/extra.ts', "import { LocalWorkflows as x } from './local.js';"],
   ])('allows in %s: %s', async (file, code) => {
     expect(await refused(file, code)).toEqual([]);
   });
