@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HOOKS = fileURLToPath(new URL('./fixtures/record-loads.mjs', import.meta.url));
 const EMULATOR = `${new URL('../../emulator/', import.meta.url).href}`;
+const LOCAL = `${new URL('../../local/', import.meta.url).href}`;
 const dir = mkdtempSync(join(tmpdir(), 'netreflex-cli-'));
 const allowlist = join(dir, 'allowlist.yaml');
 writeFileSync(allowlist, 'version: 1\npolicies: [inference-policy]\nlists:\n  partners:\n    entries:\n      - cidr: 198.51.100.0/24\n        description: a partner\n');
@@ -49,7 +50,8 @@ function run(args: string[], env: Record<string, string>): Promise<Run> {
   });
 }
 
-const emulatorModules = (r: Run) => r.loaded.filter((url) => url.startsWith(EMULATOR));
+/** The modules of the local Google Cloud and of the local stack built on it that a run loaded. */
+const emulatorModules = (r: Run) => r.loaded.filter((url) => url.startsWith(EMULATOR) || url.startsWith(LOCAL));
 
 describe('the CLI against a real project', () => {
   it('loads no emulator module, whatever the command', async () => {
@@ -65,9 +67,9 @@ describe('the CLI against a real project', () => {
     });
   }, 180_000);
 
-  it('loads the local stack when pointed at it (the probe sees emulator modules)', async () => {
+  it('loads the local stack when pointed at it (the probe sees its modules)', async () => {
     const r = await run(['validate', allowlist], { ...REAL_PROJECT, NETREFLEX_EMULATOR_HOST: 'http://127.0.0.1:9' });
     expect(r.code, r.output).toBe(0);
-    expect(emulatorModules(r)).toContain(`${EMULATOR}stack.ts`);
+    expect(emulatorModules(r)).toContain(`${LOCAL}stack.ts`);
   }, 120_000);
 });
