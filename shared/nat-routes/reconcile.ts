@@ -68,13 +68,17 @@ function newReport(cfg: NatRoutesConfig, observed: Observed, plan: RoutePlan, dr
   const report: RouteReport = {
     status: 'ok',
     reasons: [],
-    warnings: [...plan.conflicts.map((c) => `route ${c.route} carries netreflex's marker but is not netreflex's, so it is left unchanged: ${c.reasons.join('; ')}`), ...plan.plannedAround.map((p) => `name ${p.wanted} is held by a route netreflex does not own, ${p.heldBy}; using ${p.using}`)],
+    warnings: [
+      ...plan.conflicts.map((c) => `route ${c.route} carries netreflex's marker but is not netreflex's, so it is left unchanged: ${c.reasons.join('; ')}`),
+      ...plan.plannedAround.map((p) => `name ${p.wanted} is held by a route netreflex does not own, ${p.heldBy}; using ${p.using}`),
+      ...plan.untimedHolds.map(untimedWarning),
+    ],
     dryRun,
     mode: cfg.mode,
     instances: observed.instances.map((i) => ({ name: i.name, eligible: isEligible(i, cfg.requireHealthy), ...(state.get(resourcePath(i.url)) ? { state: state.get(resourcePath(i.url)) } : {}), instanceStatus: i.instanceStatus, currentAction: i.currentAction, health: i.health })),
     plan: summarize(plan),
     conflicts: plan.conflicts,
-    blocked: [...plan.blocked],
+    blocked: [...plan.blocked, ...plan.untimedHolds.map(untimedBlock)],
     results: [],
     mutations: 0,
     retry: false,
@@ -86,6 +90,15 @@ function newReport(cfg: NatRoutesConfig, observed: Observed, plan: RoutePlan, dr
   if (observed.ilb) judgeIlb(report, observed.ilb);
   return report;
 }
+
+type Untimed = RoutePlan['untimedHolds'][number];
+const AT_ONCE = { unhealthy: 'it leaves at once, as with NETREFLEX_UNHEALTHY_HOLD_SECONDS=0', join: 'it joins at once, as with NETREFLEX_JOIN_HOLD_SECONDS=0' } as const;
+
+function untimedWarning(u: Untimed): string {
+  return `the ${u.kind} hold of ${u.instance.split('/').pop()} cannot be timed: every name netreflex derives for its marker is held by a route it does not own (${u.heldBy}); ${AT_ONCE[u.kind]}; delete or rename one of ${u.names.join(', ')}`;
+}
+
+const untimedBlock = (u: Untimed): Blocked => ({ what: `${u.kind} hold of ${u.instance.split('/').pop()}`, by: `every name of its marker is held by a route netreflex does not own: ${u.heldBy}`, fix: `delete or rename one of ${u.names.join(', ')}`, permanent: true });
 
 function judgeIlb(report: RouteReport, ilb: NonNullable<Observed['ilb']>): void {
   report.loadBalancer = { forwardingRule: ilb.forwardingRule, backends: ilb.backends.map((b) => ({ instance: b.instance, healthState: b.healthState })) };

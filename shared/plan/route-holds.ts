@@ -17,6 +17,12 @@
  * reconciles (no extra read, no extra permission), two instances starting the same hold agree
  * (the second insert is a 409 on the same name), and an operator sees the holds beside the routes.
  * Process memory never decides. A hold marker is written only when a hold starts or ends.
+ *
+ * Only a marker netreflex can prove it wrote is a hold (routes.ts judges it); a route of anyone
+ * else's under a marker's name is planned around like any taken name. A hold that cannot be
+ * written at all — every name it may use is taken — cannot be timed, so it is a hold of zero: the
+ * instance leaves (or joins) at once, and the caller reports why. A hold never lasts longer than
+ * its time because its marker could not be written.
  */
 import type { NatInstance, ObservedRoute, RouteSpec } from './routes.js';
 import { resourcePath } from '../gcp/paths.js';
@@ -45,8 +51,11 @@ export interface AdmissionInput {
   now: number;
   times: HoldTimes;
   requireHealthy: boolean;
-  /** Builds the marker for a hold that starts now (names and marks it; see routes.ts). */
-  marker: (kind: HoldKind, instanceUrl: string) => RouteSpec;
+  /**
+   * Builds the marker for a hold that starts now (names and marks it; see routes.ts), or
+   * undefined when no name is free for it: that hold cannot be timed and counts as zero.
+   */
+  marker: (kind: HoldKind, instanceUrl: string) => RouteSpec | undefined;
 }
 
 export type InstanceState = 'routed' | 'joining' | 'leaving' | 'out';
@@ -61,6 +70,8 @@ export interface Admission {
   holdDeletes: ObservedRoute[];
   /** When a hold ends and the decision may change (epoch ms), per instance. */
   pending: { instance: string; kind: HoldKind; at: number }[];
+  /** Holds that could not start because no marker could be written: decided as holds of zero. */
+  untimed: { instance: string; kind: HoldKind }[];
 }
 
 export { resourcePath };
@@ -90,40 +101,54 @@ interface Step {
 }
 
 /** The decision for an instance that has routes. */
-function routedStep(i: NatInstance, sick: Hold | undefined, a: AdmissionInput): Step {
+function routedStep(i: NatInstance, sick: Hold | undefined, a: AdmissionInput, times: HoldTimes): Step {
   if (isEligible(i, a.requireHealthy)) return { state: 'routed' };
-  if (!isRunningIdle(i) || a.times.unhealthyMs <= 0) return { state: 'out' };
+  if (!isRunningIdle(i) || times.unhealthyMs <= 0) return { state: 'out' };
   const since = sick?.since ?? a.now;
-  if (a.now - since >= a.times.unhealthyMs) return { state: 'out' };
-  return { state: 'leaving', keepHold: 'unhealthy', pendingAt: since + a.times.unhealthyMs };
+  if (a.now - since >= times.unhealthyMs) return { state: 'out' };
+  return { state: 'leaving', keepHold: 'unhealthy', pendingAt: since + times.unhealthyMs };
 }
 
 /** The decision for an instance without routes. */
-function unroutedStep(i: NatInstance, join: Hold | undefined, a: AdmissionInput): Step {
+function unroutedStep(i: NatInstance, join: Hold | undefined, a: AdmissionInput, times: HoldTimes): Step {
   if (!isEligible(i, a.requireHealthy)) return { state: 'out' };
-  if (a.times.joinMs <= 0) return { state: 'routed' };
+  if (times.joinMs <= 0) return { state: 'routed' };
   const since = join?.since ?? a.now;
   // The marker stays until the routes exist: a failed insert must not restart the hold.
-  if (a.now - since >= a.times.joinMs) return { state: 'routed', keepHold: 'join' };
-  return { state: 'joining', keepHold: 'join', pendingAt: since + a.times.joinMs };
+  if (a.now - since >= times.joinMs) return { state: 'routed', keepHold: 'join' };
+  return { state: 'joining', keepHold: 'join', pendingAt: since + times.joinMs };
 }
 
+/** The hold of `kind` for an instance: the earliest, if several were written (the one that ends first). */
+function holdOf(holds: readonly Hold[], instance: string, kind: HoldKind): Hold | undefined {
+  return holds.filter((h) => h.instance === instance && h.kind === kind).sort((x, y) => x.since - y.since)[0];
+}
+
+const ZERO: Record<HoldKind, Partial<HoldTimes>> = { join: { joinMs: 0 }, unhealthy: { unhealthyMs: 0 } };
+
 export function admit(a: AdmissionInput): Admission {
-  const out: Admission = { admitted: new Set(), held: new Set(), state: new Map(), holdInserts: [], holdDeletes: [], pending: [] };
+  const out: Admission = { admitted: new Set(), held: new Set(), state: new Map(), holdInserts: [], holdDeletes: [], pending: [], untimed: [] };
   const kept = new Set<Hold>();
   const starts: { kind: HoldKind; instance: string; spec: RouteSpec }[] = [];
   for (const i of a.instances) {
     const path = resourcePath(i.url);
-    const hold = (kind: HoldKind) => a.holds.find((h) => h.instance === path && h.kind === kind);
-    const step = a.routed.has(path) ? routedStep(i, hold('unhealthy'), a) : unroutedStep(i, hold('join'), a);
+    const hold = (kind: HoldKind) => holdOf(a.holds, path, kind);
+    const decide = (times: HoldTimes) => (a.routed.has(path) ? routedStep(i, hold('unhealthy'), a, times) : unroutedStep(i, hold('join'), a, times));
+    let step = decide(a.times);
+    const existing = step.keepHold && hold(step.keepHold);
+    if (existing) kept.add(existing);
+    else if (step.keepHold) {
+      const kind = step.keepHold;
+      const spec = a.marker(kind, i.url);
+      if (spec) starts.push({ kind, instance: path, spec });
+      else {
+        out.untimed.push({ instance: path, kind });
+        step = decide({ ...a.times, ...ZERO[kind] });
+      }
+    }
     out.state.set(path, step.state);
     if (step.state === 'routed') out.admitted.add(path);
     if (step.state === 'leaving') out.held.add(path);
-    if (step.keepHold) {
-      const existing = hold(step.keepHold);
-      if (existing) kept.add(existing);
-      else starts.push({ kind: step.keepHold, instance: path, spec: a.marker(step.keepHold, i.url) });
-    }
     if (step.pendingAt !== undefined && step.keepHold) out.pending.push({ instance: path, kind: step.keepHold, at: step.pendingAt });
   }
   const waived = waiveJoinHolds(a, out);

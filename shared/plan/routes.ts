@@ -16,7 +16,10 @@
  *
  * **Names are planned around, never fought over.** Names hash the route's identity; if a route
  * netreflex does not own holds the name, the next of `ALTERNATE_NAMES` deterministic alternates is
- * used, and any owned route with the same content counts whatever candidate name it has.
+ * used, and any owned route with the same content counts whatever candidate name it has. Hold
+ * markers (route-holds.ts) too: a route under a marker's name that is not a hold netreflex wrote
+ * is never read as the hold; the hold's marker goes in under an alternate, and when every name is
+ * taken the hold cannot be timed and counts as zero — never as a hold that starts again each pass.
  *
  * Decision table (owned = passes every ownership check; everything else is never touched):
  *
@@ -35,7 +38,7 @@
 import { createHash } from 'node:crypto';
 import { parseCidr } from '../net/ip-range.js';
 import type { Route } from '../gcp/routes.js';
-import { admit, isEligible, resourcePath, type Hold, type HoldKind, type HoldTimes, type InstanceState } from './route-holds.js';
+import { admit, isEligible, resourcePath, type Admission, type Hold, type HoldKind, type HoldTimes, type InstanceState } from './route-holds.js';
 
 export { isEligible, resourcePath } from './route-holds.js';
 
@@ -143,8 +146,10 @@ export interface RoutePlan {
   keeps: string[];
   holds: { inserts: RouteSpec[]; deletes: ObservedRoute[] };
   conflicts: Conflict[];
-  /** Wanted names held by routes netreflex does not own, and the name used instead. */
+  /** Wanted names (of routes and hold markers) held by routes netreflex does not own, and the name used instead. */
   plannedAround: { wanted: string; heldBy: string; using: string }[];
+  /** Holds that could not start, every name of their marker held by routes netreflex does not own: decided as holds of zero. */
+  untimedHolds: { instance: string; kind: HoldKind; heldBy: string; names: string[] }[];
   blocked: Blocked[];
   /** Per NAT instance: routed, joining (hold), leaving (hold) or out. */
   states: { instance: string; state: InstanceState }[];
@@ -177,11 +182,19 @@ export function routeName(prefix: string, spec: Omit<RouteSpec, 'name' | 'descri
 
 export const candidateNames = (prefix: string, spec: Omit<RouteSpec, 'name' | 'description'>) => Array.from({ length: ALTERNATE_NAMES + 1 }, (_, k) => routeName(prefix, spec, k));
 
-/** The name of the hold marker timing `kind` for an instance. */
-export function holdName(prefix: string, kind: HoldKind, instanceUrl: string): string {
+/**
+ * The name of the hold marker timing `kind` for an instance; `alternate` k > 0 is the k-th
+ * fallback when the name is held by a route netreflex does not own.
+ */
+export function holdName(prefix: string, kind: HoldKind, instanceUrl: string, alternate = 0): string {
   const path = resourcePath(instanceUrl);
-  return `${`${prefix}-hold-${kind}-${slug(path.split('/').pop() ?? '', 24)}`.slice(0, 55).replace(/-+$/, '')}-${hash([path, kind])}`;
+  return `${`${prefix}-hold-${kind}-${slug(path.split('/').pop() ?? '', 24)}`.slice(0, 55).replace(/-+$/, '')}-${hash([path, kind, ...(alternate ? [`alt${alternate}`] : [])])}`;
 }
+
+const HOLD_KINDS: readonly HoldKind[] = ['join', 'unhealthy'];
+
+/** Every name a hold marker may have, the first one first (as `candidateNames` for routes). */
+export const holdNames = (prefix: string, kind: HoldKind, instanceUrl: string) => Array.from({ length: ALTERNATE_NAMES + 1 }, (_, k) => holdName(prefix, kind, instanceUrl, k));
 
 const NEXT_HOPS = ['nextHopInstance', 'nextHopIlb', 'nextHopIp', 'nextHopGateway', 'nextHopVpnTunnel', 'nextHopNetwork', 'nextHopPeering'] as const;
 const hopsOf = (r: ObservedRoute) => NEXT_HOPS.filter((k) => typeof r[k] === 'string' && r[k] !== '');
@@ -222,7 +235,7 @@ function judgeHold(r: ObservedRoute, o: Ownership): Judged {
   const problems = commonProblems(r, o);
   if (!kind) problems.push('its description names no hold kind (kind=join or kind=unhealthy)');
   if (r.destRange !== HOLD_DEST_RANGE || r.priority !== HOLD_PRIORITY || r.tags?.length !== 1 || r.tags[0] !== HOLD_TAG) problems.push(`a hold marker is ${HOLD_DEST_RANGE}, priority ${HOLD_PRIORITY}, tag ${HOLD_TAG}`);
-  if (kind && r.nextHopInstance && r.name !== holdName(o.input.prefix, kind, r.nextHopInstance)) problems.push(`name ${r.name} is not netreflex's name for this hold`);
+  if (kind && r.nextHopInstance && !holdNames(o.input.prefix, kind, r.nextHopInstance).includes(r.name)) problems.push(`name ${r.name} is not netreflex's name for this hold`);
   const since = Date.parse(r.creationTimestamp ?? '');
   if (Number.isNaN(since)) problems.push('it has no creationTimestamp');
   if (problems.length || !kind) return { kind: 'conflict', conflict: { route: r.name, reasons: problems } };
@@ -258,9 +271,35 @@ function spec(input: PlanInput, destRange: string, hop: { nextHopInstance?: stri
   return { name, description: `${ownerMarker(input.owner)} dest=${destRange}`, network: input.network, destRange, priority: input.priority, ...hop };
 }
 
-function holdSpec(input: PlanInput, kind: HoldKind, instanceUrl: string): RouteSpec {
+function holdSpec(input: PlanInput, kind: HoldKind, instanceUrl: string, name: string): RouteSpec {
   const description = `${holdMarker(input.owner)} kind=${kind} instance=${resourcePath(instanceUrl)}: steers no traffic (tag ${HOLD_TAG}, which no VM carries); its creationTimestamp is when the ${kind} hold began`;
-  return { name: holdName(input.prefix, kind, instanceUrl), description, network: input.network, destRange: HOLD_DEST_RANGE, priority: HOLD_PRIORITY, nextHopInstance: instanceUrl, tags: [HOLD_TAG] };
+  return { name, description, network: input.network, destRange: HOLD_DEST_RANGE, priority: HOLD_PRIORITY, nextHopInstance: instanceUrl, tags: [HOLD_TAG] };
+}
+
+/** `name (its description)`: how a route netreflex does not own is named in a report. */
+const holderOf = (taken: ReadonlyMap<string, { description?: string }>, n: string) => `${n} (${taken.get(n)?.description ? `"${taken.get(n)!.description!.slice(0, 60)}"` : 'no description'})`;
+
+/**
+ * The marker of a hold that starts now, under the first of its names no route holds — a route
+ * there that is not a hold netreflex wrote (judgeHold) is someone else's, planned around — or
+ * undefined when every name is taken: that hold cannot be timed (route-holds.ts).
+ */
+function holdMarkerFor(input: PlanInput, taken: ReadonlyMap<string, ObservedRoute>, kind: HoldKind, instanceUrl: string): RouteSpec | undefined {
+  const name = holdNames(input.prefix, kind, instanceUrl).find((n) => !taken.has(n));
+  return name === undefined ? undefined : holdSpec(input, kind, instanceUrl, name);
+}
+
+/** What the plan says of holds whose first name was taken: the name used instead, or why none could be. */
+function holdNotes(input: PlanInput, sorted: Sorted, a: Admission, plan: Pick<RoutePlan, 'plannedAround' | 'untimedHolds'>): void {
+  for (const m of a.holdInserts) {
+    const [wanted] = HOLD_KINDS.map((k) => holdNames(input.prefix, k, m.nextHopInstance!)).find((names) => names.includes(m.name))!;
+    if (m.name !== wanted) plan.plannedAround.push({ wanted: wanted!, heldBy: holderOf(sorted.names, wanted!), using: m.name });
+  }
+  const urls = new Map(input.instances.map((i) => [resourcePath(i.url), i.url]));
+  for (const u of a.untimed) {
+    const names = holdNames(input.prefix, u.kind, urls.get(u.instance)!);
+    plan.untimedHolds.push({ instance: u.instance, kind: u.kind, heldBy: names.map((n) => holderOf(sorted.names, n)).join(', '), names });
+  }
 }
 
 interface Sorted {
@@ -284,13 +323,14 @@ function sortRoutes(input: PlanInput): Sorted {
 }
 
 /** Which hops each destination wants: every admitted instance (or the ILB); held instances only keep. */
-function wantedHops(input: PlanInput, sorted: Sorted) {
+function wantedHops(input: PlanInput, sorted: Sorted, plan: Pick<RoutePlan, 'plannedAround' | 'untimedHolds'>) {
   if (input.mode === 'ilb') {
     const holdDeletes = sorted.holds.map((h) => h.route);
     return { add: input.ilb ? [{ nextHopIlb: input.ilb }] : [], keepOnly: new Set<string>(), usable: new Set(input.ilb ? [resourcePath(input.ilb)] : []), states: [], pending: [], holdInserts: [], holdDeletes };
   }
   const routed = new Set([...sorted.owned.values()].map((r) => hopOf(r)));
-  const a = admit({ instances: input.instances, routed, holds: sorted.holds, now: input.now, times: input.holds, requireHealthy: input.requireHealthy, marker: (kind, url) => holdSpec(input, kind, url) });
+  const a = admit({ instances: input.instances, routed, holds: sorted.holds, now: input.now, times: input.holds, requireHealthy: input.requireHealthy, marker: (kind, url) => holdMarkerFor(input, sorted.names, kind, url) });
+  holdNotes(input, sorted, a, plan);
   const byPath = new Map(input.instances.map((i) => [resourcePath(i.url), i]));
   const usable = new Set(input.instances.filter((i) => isEligible(i, input.requireHealthy)).map((i) => resourcePath(i.url)));
   return {
@@ -308,7 +348,7 @@ function wantedHops(input: PlanInput, sorted: Sorted) {
 function nameFor(input: PlanInput, content: Omit<RouteSpec, 'name' | 'description'>, taken: Map<string, ObservedRoute | RouteSpec>, plan: RoutePlan): string | undefined {
   const names = candidateNames(input.prefix, content);
   const free = names.find((n) => !taken.has(n));
-  const holder = (n: string) => `${n} (${taken.get(n)?.description ? `"${taken.get(n)!.description!.slice(0, 60)}"` : 'no description'})`;
+  const holder = (n: string) => holderOf(taken, n);
   if (free && free !== names[0]) plan.plannedAround.push({ wanted: names[0]!, heldBy: holder(names[0]!), using: free });
   if (!free) {
     const hop = hopOf(content).split('/').pop();
@@ -319,7 +359,7 @@ function nameFor(input: PlanInput, content: Omit<RouteSpec, 'name' | 'descriptio
 }
 
 function emptyPlan(conflicts: Conflict[]): RoutePlan {
-  return { desired: [], inserts: [], deletes: [], keeps: [], holds: { inserts: [], deletes: [] }, conflicts, plannedAround: [], blocked: [], states: [], pending: [], degraded: [] };
+  return { desired: [], inserts: [], deletes: [], keeps: [], holds: { inserts: [], deletes: [] }, conflicts, plannedAround: [], untimedHolds: [], blocked: [], states: [], pending: [], degraded: [] };
 }
 
 /**
@@ -330,8 +370,9 @@ function emptyPlan(conflicts: Conflict[]): RoutePlan {
 export function planRoutes(given: PlanInput): RoutePlan {
   const input = { ...given, destinations: [...new Set(given.destinations.map((d) => parseCidr(d).cidr))] };
   const sorted = sortRoutes(input);
-  const want = wantedHops(input, sorted);
-  const plan = { ...emptyPlan(sorted.conflicts), states: want.states, pending: want.pending, holds: { inserts: want.holdInserts, deletes: want.holdDeletes } };
+  const notes: Pick<RoutePlan, 'plannedAround' | 'untimedHolds'> = { plannedAround: [], untimedHolds: [] };
+  const want = wantedHops(input, sorted, notes);
+  const plan = { ...emptyPlan(sorted.conflicts), ...notes, states: want.states, pending: want.pending, holds: { inserts: want.holdInserts, deletes: want.holdDeletes } };
   const taken = new Map<string, ObservedRoute | RouteSpec>(sorted.names);
   const kept = new Set<string>();
   for (const destRange of input.destinations) {

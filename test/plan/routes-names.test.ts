@@ -5,7 +5,7 @@
  * may touch: these values must only ever change on purpose, with a migration.
  */
 import { describe, expect, it } from 'vitest';
-import { ALTERNATE_NAMES, candidateNames, holdName, routeName } from '../../shared/plan/routes.js';
+import { ALTERNATE_NAMES, candidateNames, holdName, holdNames, routeName } from '../../shared/plan/routes.js';
 
 const NET = 'https://www.googleapis.com/compute/v1/projects/p/global/networks/vpc-a';
 const url = (name: string) => `https://www.googleapis.com/compute/v1/projects/p/zones/asia-northeast1-a/instances/${name}`;
@@ -76,5 +76,14 @@ describe('hold marker names', () => {
   it('a long prefix and instance name are cut to 55 characters before the hash, without a hyphen at the cut', () => {
     expect(holdName('nat-routes-for-vpc-a', 'unhealthy', url(LONG))).toBe('nat-routes-for-vpc-a-hold-unhealthy-nat-instance-with-a-0ffaa2');
     expect(holdName('nat-routes-for-vpc-a', 'unhealthy', url(`${'a'.repeat(18)}-${'b'.repeat(10)}`))).toBe('nat-routes-for-vpc-a-hold-unhealthy-aaaaaaaaaaaaaaaaaa-1347d6');
+  });
+
+  it('alternates for a name someone else holds: the deployed name first, then distinct names that differ only in the hash', () => {
+    const names = holdNames('netreflex', 'unhealthy', url('nat-a'));
+    expect(names).toHaveLength(ALTERNATE_NAMES + 1);
+    expect(names[0]).toBe('netreflex-hold-unhealthy-nat-a-662d0d');
+    expect(new Set(names).size).toBe(names.length);
+    for (const n of names) expect(n).toMatch(/^netreflex-hold-unhealthy-nat-a-[0-9a-f]{6}$/);
+    expect(holdNames('netreflex', 'join', url('nat-a')).some((n) => names.includes(n))).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ import {
   HOLD_PRIORITY,
   HOLD_TAG,
   holdName,
+  holdNames,
   isEmptyPlan,
   isOwned,
   planRoutes,
@@ -146,10 +147,51 @@ describe('ownership of hold markers', () => {
     const forged = { ...holdMarker('unhealthy', 'nat-a'), ...change };
     const p = plan(forged, { now: T0 + 10_000 });
     expect(p.conflicts).toEqual([{ route: forged.name, reasons }]);
-    // not a hold: it is not removed, and a hold starts now as if there were none
+    // not a hold: it is not removed, and a hold starts now as if there were none, under a name the forgery does not hold
+    const [first, alternate] = holdNames('netreflex', 'unhealthy', url('nat-a'));
+    const using = forged.name === first ? alternate : first;
     expect(p.holds.deletes).toEqual([]);
-    expect(p.holds.inserts.map((r) => r.name)).toEqual([holdName('netreflex', 'unhealthy', url('nat-a'))]);
+    expect(p.holds.inserts.map((r) => r.name)).toEqual([using]);
+    expect(p.plannedAround).toEqual(forged.name === first ? [{ wanted: first, heldBy: expect.stringContaining(first!), using: alternate }] : []);
     expect(p.pending).toEqual([{ instance: path('nat-a'), kind: 'unhealthy', at: T0 + 10_000 + 30_000 }]);
+  });
+
+  it('a marker under an alternate name is read back as the hold, and it runs out on time', () => {
+    const alternate = { ...holdMarker('unhealthy', 'nat-a'), name: holdNames('netreflex', 'unhealthy', url('nat-a'))[3]! };
+    const running = plan(alternate, { now: T0 + 10_000 });
+    expect(running.conflicts).toEqual([]);
+    expect(isEmptyPlan(running)).toBe(true);
+    const over = plan(alternate, { now: T0 + 30_000 });
+    expect(over.holds.deletes).toEqual([alternate]);
+    expect(over.deletes.map((r) => r.name)).toEqual([routed[0]!.name]);
+  });
+
+  it('two markers of one hold: the earlier one decides, the other goes', () => {
+    const [first, second] = holdNames('netreflex', 'unhealthy', url('nat-a'));
+    const earlier = { ...holdMarker('unhealthy', 'nat-a'), name: second!, creationTimestamp: new Date(T0 - 20_000).toISOString() };
+    const p = planRoutes(input([sick('nat-a'), healthy('nat-b')], [...routed, { ...holdMarker('unhealthy', 'nat-a'), name: first! }, earlier], { destinations: [D1], holds: HOLDS, now: T0 + 10_000 }));
+    expect(p.deletes.map((r) => r.name)).toEqual([routed[0]!.name]);
+    expect(p.holds.deletes.map((r) => r.name).sort()).toEqual([first, second].sort());
+  });
+
+  it('every name of the marker taken by routes netreflex does not own: the hold is zero, the instance leaves now, and the plan says why', () => {
+    const names = holdNames('netreflex', 'unhealthy', url('nat-a'));
+    const squatters = names.map((name, k) => ({ name, network: NET, destRange: `192.168.${k}.0/24`, priority: 1000, nextHopIp: '10.95.0.60', description: 'by hand' }));
+    const p = planRoutes(input([sick('nat-a'), healthy('nat-b')], [...routed, ...squatters], { destinations: [D1], holds: HOLDS }));
+    expect(p.holds.inserts).toEqual([]);
+    expect(p.deletes.map((r) => r.name)).toEqual([routed[0]!.name]);
+    expect(p.pending).toEqual([]);
+    expect(p.untimedHolds).toEqual([{ instance: path('nat-a'), kind: 'unhealthy', names, heldBy: names.map((n) => `${n} ("by hand")`).join(', ') }]);
+    expect(p.states).toContainEqual({ instance: path('nat-a'), state: 'out' });
+  });
+
+  it('every name of a join marker taken: the new instance joins at once rather than never', () => {
+    const names = holdNames('netreflex', 'join', url('nat-c'));
+    const squatters = names.map((name) => ({ name, network: NET, destRange: '192.168.0.0/24', priority: 1000, nextHopIp: '10.95.0.60' }));
+    const p = planRoutes(input([healthy('nat-a'), healthy('nat-c')], [owned(D1, { nextHopInstance: url('nat-a') }), ...squatters], { destinations: [D1], holds: { joinMs: 20_000, unhealthyMs: 0 } }));
+    expect(p.inserts.map((r) => r.nextHopInstance)).toEqual([url('nat-c')]);
+    expect(p.holds.inserts).toEqual([]);
+    expect(p.untimedHolds).toEqual([{ instance: path('nat-c'), kind: 'join', names, heldBy: names.map((n) => `${n} (no description)`).join(', ') }]);
   });
 
   it('a hold marker of this owner on the load balancer is removed in ilb mode, like every hold marker', () => {
