@@ -14,7 +14,8 @@ function policyLine(p: PolicyReport): string {
   const holds = p.holds ? ` holds #${p.holds}` : '';
   const expired = p.expired?.length ? `; expired: ${p.expired.map(expiredLine).join('; ')}` : '';
   const verify = p.verify && !p.verify.converged ? `; NOT verified${p.verify.missing.length ? `, missing ${p.verify.missing.join(', ')}` : ''}${p.verify.problem ? `, ${p.verify.problem}` : ''}` : '';
-  return `${p.policy}${ROLE[p.role]} ${p.status}${counts}${holds}${expired}${verify}${p.reason ? `: ${p.reason}` : ''}`;
+  const overruled = p.verify?.overruled.length ? `; overruled by rules ahead: ${p.verify.overruled.join('; ')}` : '';
+  return `${p.policy}${ROLE[p.role]} ${p.status}${counts}${holds}${expired}${verify}${overruled}${p.reason ? `: ${p.reason}` : ''}`;
 }
 
 function quotaLine(r: AllowlistReport): string {

@@ -8,6 +8,7 @@ import type { SecurityPolicy } from '../gcp/security-policies.js';
 import { allowedBy, partitionRules } from '../plan/allowlist-rules.js';
 import { planAllowlist, type AllowlistPlan, type DesiredAllowlist, type PolicyRule } from '../plan/allowlist.js';
 import { errorMessage } from '../errors.js';
+import { evaluateIp } from './egress-verdict.js';
 
 export interface VerifyReport {
   readonly converged: boolean;
@@ -16,6 +17,13 @@ export interface VerifyReport {
   /** Addresses the owned rules let through that the file does not allow (expected in upsert-only). */
   readonly extra: readonly string[];
   readonly problem?: string;
+  /**
+   * Addresses the file allows that the whole policy does not let through, judged as Cloud Armor
+   * does (first matching rule by priority, the verdict `netreflex status` and the workflow use):
+   * a deny ahead of the owned rules, or a CEL rule ahead that cannot be judged. Each entry is judged
+   * at its first address. Reported, not repaired: netreflex does not own the rules ahead.
+   */
+  readonly overruled: readonly string[];
 }
 
 export type Replan = (rules: readonly PolicyRule[]) => AllowlistPlan;
@@ -26,8 +34,17 @@ export function verifyPolicy(policy: SecurityPolicy, desired: DesiredAllowlist, 
     const allowed = allowedBy(partitionRules(rules, desired.priorities).owned.map((o) => o.rule));
     const want = aggregate(desired.lists.filter((l) => !l.preview).flatMap((l) => l.cidrs.map(parseCidr)));
     const converged = replan(rules).steps.length === 0;
-    return { converged, missing: toCidrs(subtract(want, allowed)), extra: toCidrs(subtract(allowed, want)) };
+    return { converged, missing: toCidrs(subtract(want, allowed)), extra: toCidrs(subtract(allowed, want)), overruled: overruled(policy, toCidrs(want)) };
   } catch (err) {
-    return { converged: false, missing: [], extra: [], problem: errorMessage(err) };
+    return { converged: false, missing: [], extra: [], overruled: [], problem: errorMessage(err) };
   }
+}
+
+function overruled(policy: SecurityPolicy, cidrs: readonly string[]): string[] {
+  return cidrs.flatMap((cidr) => {
+    const v = evaluateIp(policy, cidr.split('/')[0]!);
+    if (v.decision === 'allow') return [];
+    if (v.decision === 'unknown') return [`${cidr}: ${v.why}, ahead of the allow rules`];
+    return [`${cidr}: denied by ${v.rule ? `rule ${v.rule.priority} (${v.rule.action})` : 'no matching rule'}`];
+  });
 }

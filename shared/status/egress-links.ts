@@ -7,7 +7,8 @@ import { listManagedInstances, type ManagedInstance } from '../gcp/instance-grou
 import { cloudNatIps, type NatIps } from '../gcp/routers.js';
 import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';
 import { ConfigError } from '../errors.js';
-import { allowlistSyncState, evaluateIp, type AllowlistSyncState } from './armor.js';
+import { allowlistSyncState, type AllowlistSyncState } from './armor.js';
+import { evaluateIp } from '../armor-allowlist/egress-verdict.js';
 import { reconcileAllowlist } from '../armor-allowlist/reconcile.js';
 import { describeInstance, isHealthy } from './network-links.js';
 import { isNotFound, unreadable } from './errors.js';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { evaluateIp } from '../../shared/status/armor.js';
+import { evaluateIp } from '../../shared/armor-allowlist/egress-verdict.js';
 import type { SecurityPolicyRule } from '../../shared/gcp/security-policies.js';
 import { result, run } from '../emulator/workflows/helpers.js';
 import type { Value } from '../../emulator/workflows/index.js';
