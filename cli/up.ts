@@ -4,7 +4,7 @@
  * try it. Ctrl-C stops everything.
  *
  * Ports, from the base N (--port / NETREFLEX_PORT, default 8090), all on 127.0.0.1: N the local
- * Google Cloud (HTTP), N+1…N+5 the functions in FUNCTION_TARGETS order, N+10 Pub/Sub (gRPC); the
+ * Google Cloud (HTTP), N+1…N+6 the functions in FUNCTION_TARGETS order, N+10 Pub/Sub (gRPC); the
  * functions' metadata servers take free ports. The stack is all or nothing: a port taken at
  * start-up stops it with the port, what it was for and the flag to change; a function that dies
  * later stops everything, loudly, exit 1; and it stops when its parent goes (a SIGTERM to `npm`

@@ -14,6 +14,7 @@ const MODULES = {
   natRoutes: () => import('./nat-routes/index.js'),
   natRoutesSync: () => import('./nat-routes/http.js'),
   armorAllowlist: () => import('./armor-allowlist/index.js'),
+  armorAllowlistVerify: () => import('./armor-allowlist/verify.js'),
   peeringRanges: () => import('./peering-ranges/index.js'),
   pipelineRequests: () => import('./pipeline-requests/index.js'),
 } as const;
@@ -34,6 +35,10 @@ export async function natRoutesSync(req: Request, res: Response): Promise<void> 
 
 export async function armorAllowlist(event: CloudEvent<unknown>): Promise<void> {
   return (await MODULES.armorAllowlist()).armorAllowlist(event);
+}
+
+export async function armorAllowlistVerify(req: Request, res: Response): Promise<void> {
+  return (await MODULES.armorAllowlistVerify()).armorAllowlistVerify(req, res);
 }
 
 export async function peeringRanges(req: Request, res: Response): Promise<void> {

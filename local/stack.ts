@@ -104,7 +104,7 @@ export function sampleEnv(emulatorUrl: string): Record<string, string> {
 }
 
 /** The functions in the order they take ports after the emulator's (`functionsPort`, +1, …). */
-export const FUNCTION_TARGETS = ['natRoutes', 'natRoutesSync', 'armorAllowlist', 'peeringRanges', 'pipelineRequests'] as const;
+export const FUNCTION_TARGETS = ['natRoutes', 'natRoutesSync', 'armorAllowlist', 'peeringRanges', 'pipelineRequests', 'armorAllowlistVerify'] as const;
 
 interface Wiring {
   target: (typeof FUNCTION_TARGETS)[number];
@@ -135,6 +135,7 @@ const WIRING: Wiring[] = [
     ],
   },
   { target: 'peeringRanges', signatureType: 'http', subscriptions: [] },
+  { target: 'armorAllowlistVerify', signatureType: 'http', subscriptions: [] },
   {
     target: 'pipelineRequests',
     signatureType: 'cloudevent',

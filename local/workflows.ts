@@ -35,8 +35,10 @@ export function localWorkflowEnv(functionUrls: ReadonlyMap<string, string>, iden
   };
   const peering = functionUrls.get('peeringRanges');
   const routes = functionUrls.get('natRoutesSync');
+  const egress = functionUrls.get('armorAllowlistVerify');
   if (peering) env.NETREFLEX_PEERING_RANGES_URL = peering;
   if (routes) env.NETREFLEX_NAT_ROUTES_URL = routes;
+  if (egress) env.NETREFLEX_ARMOR_VERIFY_URL = egress;
   return env;
 }
 

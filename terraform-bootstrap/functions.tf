@@ -94,6 +94,22 @@ locals {
         NETREFLEX_ARMOR_RULE_QUOTA  = tostring(var.armor_rule_quota)
       }
     }
+    # The workflow's egress check before a run (functions/armor-allowlist/verify.ts): whether the
+    # Cloud Armor policy allows each egress IP, judged by the allowlist reconciler's own verdict;
+    # 200 allowed, 422 denied or not judgeable (the run stops), 503 retry. Reads the policy only.
+    armorAllowlistVerify = {
+      name        = "armor-allowlist-verify"
+      folder      = "functions/armor-allowlist"
+      description = "Checks, for the pipeline workflow, that the Cloud Armor policy allows every egress IP."
+      memory      = "256Mi"
+      timeout     = 60
+      invokers    = ["workflow"]
+      env = {
+        NETREFLEX_PROJECT   = var.project_id
+        NETREFLEX_REGION    = var.region
+        NETREFLEX_LOG_LEVEL = var.log_level
+      }
+    }
     peeringRanges = {
       name        = "peering-ranges"
       folder      = "functions/peering-ranges"

@@ -59,6 +59,9 @@ locals {
       "compute.securityPolicies.get",
       "compute.securityPolicies.list",
     ]
+    armorAllowlistVerify = [
+      "compute.securityPolicies.get",
+    ]
     peeringRanges = [
       "aiplatform.customJobs.list",
       "aiplatform.pipelineJobs.list",
@@ -140,13 +143,13 @@ locals {
       expression  = "resource.name.startsWith(\"projects/${var.project_id}/global/addresses/netreflex-psa-\")"
     }
   }
-  # The workflow reads the policy to check the egress IP is allowed and runs the pipeline job as
-  # the pipeline account; sys.log needs logging.logEntries.create. Publishing the reply is the topic
-  # binding below; calling functions is the invoker binding.
+  # The workflow runs the pipeline job as the pipeline account; sys.log needs
+  # logging.logEntries.create. It reads no Cloud Armor policy itself: armorAllowlistVerify judges
+  # the egress IPs. Publishing the reply is the topic binding below; calling functions (run.invoker
+  # on peeringRanges, natRoutesSync and armorAllowlistVerify only) is the invoker binding.
   workflow_permissions = [
     "aiplatform.pipelineJobs.create",
     "aiplatform.pipelineJobs.get",
-    "compute.securityPolicies.get",
     "logging.logEntries.create",
   ]
   # Objects written under generation preconditions — pipelineRequests' claims in the request bucket,

@@ -1,5 +1,5 @@
 # The orchestration of a pipeline run (workflows/vertex-pipeline-run.yaml, also run by the local
-# Workflows engine in tests): ranges ready -> routes rebuilt and exported -> egress IP allowed ->
+# Workflows engine in tests): ranges ready -> routes rebuilt and exported -> egress IP allowed (armorAllowlistVerify) ->
 # PipelineJob on VPC A with the prepared ranges -> outcome. The YAML reads its settings with
 # sys.get_env; test/terraform checks that every name it reads is set here.
 
@@ -18,6 +18,7 @@ resource "google_workflows_workflow" "pipeline_run" {
   user_env_vars = {
     NETREFLEX_PEERING_RANGES_URL = google_cloudfunctions2_function.default["peeringRanges"].service_config[0].uri
     NETREFLEX_NAT_ROUTES_URL     = google_cloudfunctions2_function.default["natRoutesSync"].service_config[0].uri
+    NETREFLEX_ARMOR_VERIFY_URL   = google_cloudfunctions2_function.default["armorAllowlistVerify"].service_config[0].uri
     NETREFLEX_NETWORK            = "projects/${data.google_project.this.number}/global/networks/${google_compute_network.vpc_a.name}"
     NETREFLEX_SECURITY_POLICY    = google_compute_security_policy.inference.name
     NETREFLEX_EGRESS_IPS         = join(",", google_compute_address.nat[*].address)

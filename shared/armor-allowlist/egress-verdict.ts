@@ -1,8 +1,10 @@
 /**
  * Does a Cloud Armor policy let an IP through? One verdict for every observer: `netreflex status`
- * judges the egress IPs with it, and the workflow's check_egress_allowed is held to it rule for rule
- * (test/workflows/allowlist-check.property.test.ts). Cloud Armor evaluates rules by priority, lowest
- * number first, and the first match decides; rules in `preview` only log. Only `SRC_IPS_V1` rules
+ * judges the egress IPs with it, armorAllowlist's verify reports `overruled` addresses with it, and
+ * the workflow's egress check asks armorAllowlistVerify, which answers with it (egress-check.ts).
+ * Cloud Armor "performs the action of the highest priority rule that matches a request" (priority 0
+ * first; https://cloud.google.com/armor/docs/create-security-policy-rules); rules in `preview` only
+ * log (https://cloud.google.com/armor/docs/best-practices, "Use preview mode"). Only `SRC_IPS_V1` rules
  * can be judged from the policy alone — a CEL (`expr`) rule at a winning priority makes the answer
  * "unknown", never a guess.
  */

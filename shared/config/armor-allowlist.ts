@@ -45,3 +45,13 @@ export function loadArmorAllowlistConfig(env: Record<string, string | undefined>
     ruleQuota: e.NETREFLEX_ARMOR_RULE_QUOTA,
   };
 }
+
+/**
+ * armorAllowlistVerify, the egress check the workflow calls before a run, reads the policy named
+ * in each request and nothing else: the project it is in is all it needs from the environment.
+ */
+export const armorAllowlistVerifyEnv = z.object({ ...commonEnv });
+
+export function loadArmorAllowlistVerifyConfig(env: Record<string, string | undefined>): CommonConfig {
+  return commonConfig(loadEnv(armorAllowlistVerifyEnv, env, 'armorAllowlistVerify'));
+}

@@ -6,7 +6,7 @@
  */
 import type { EnvSchema } from './env.js';
 import { natRoutesEnv } from './nat-routes.js';
-import { armorAllowlistEnv } from './armor-allowlist.js';
+import { armorAllowlistEnv, armorAllowlistVerifyEnv } from './armor-allowlist.js';
 import { peeringRangesEnv } from './peering-ranges.js';
 import { pipelineRequestsEnv } from './pipeline-requests.js';
 
@@ -51,5 +51,11 @@ export const FUNCTIONS: FunctionSpec[] = [
     folder: 'functions/armor-allowlist',
     signatureType: 'cloudevent',
     env: armorAllowlistEnv,
+  },
+  {
+    entryPoint: 'armorAllowlistVerify',
+    folder: 'functions/armor-allowlist',
+    signatureType: 'http',
+    env: armorAllowlistVerifyEnv,
   },
 ];

@@ -74,7 +74,7 @@ async function expectOnce(requestId: string, status: Reply['status'] = 'succeede
 
 beforeAll(async () => {
   stack = await startStack({
-    functions: ['natRoutesSync', 'pipelineRequests', 'peeringRanges'],
+    functions: ['natRoutesSync', 'pipelineRequests', 'peeringRanges', 'armorAllowlistVerify'],
     emulator: { natInstances: ['nat-p1', 'nat-p2'], settings: { operationLatencyMs: 20, instanceStepMs: 40, pipelineStepMs: 20, pipelineRunMs: 100 } },
   });
   stack.emulator.workflows.timeScale = 0.001;

@@ -32,7 +32,7 @@ const TEAMS = [
 
 beforeAll(async () => {
   stack = await startStack({
-    functions: ['natRoutesSync', 'peeringRanges'],
+    functions: ['natRoutesSync', 'peeringRanges', 'armorAllowlistVerify'],
     env: { NETREFLEX_LOG_LEVEL: 'warn' },
     emulator: { natInstances: ['nat-t1', 'nat-t2'], settings: { operationLatencyMs: 30, instanceStepMs: 20, pipelineStepMs: 20, pipelineRunMs: 2_500 } },
   });

@@ -1,6 +1,7 @@
 /**
  * workflows/vertex-pipeline-run.yaml end to end: the local Workflows engine runs the repo's YAML,
- * its http.* steps reach the local functions under the Functions Framework, its googleapis.*
+ * its http.* steps reach the local functions under the Functions Framework (the egress check is
+ * armorAllowlistVerify's, the allowlist reconciler's own verdict), its googleapis.*
  * connectors reach the local Google Cloud, and everything is started and read through the
  * official clients (ExecutionsClient, PipelineServiceClient, Compute) as a user would. Workflow
  * waits are compressed (`emulator.workflows.timeScale`), so retries and polling cost no real time.
@@ -31,6 +32,8 @@ function reservedRuns(): string[] {
 }
 const runIdOf = (execution: { name?: string | null }) => execution.name!.split('/').pop()!;
 
+const securityPolicies = () => new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port: stack.emulator.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+
 async function run(argument: unknown) {
   const [created] = await executions.createExecution({ parent: WORKFLOW, execution: { argument: JSON.stringify(argument) } });
   return awaitExecution(executions, created.name!, 25_000);
@@ -38,13 +41,13 @@ async function run(argument: unknown) {
 
 beforeAll(async () => {
   stack = await startStack({
-    functions: ['natRoutesSync', 'peeringRanges'],
+    functions: ['natRoutesSync', 'peeringRanges', 'armorAllowlistVerify'],
     emulator: { natInstances: ['nat-w1', 'nat-w2'], settings: { operationLatencyMs: 20, instanceStepMs: 40, pipelineStepMs: 20, pipelineRunMs: 150 } },
   });
   stack.emulator.workflows.timeScale = 0.001;
   executions = executionsClient(stack.emulator.port);
   c = computeClients(stack.emulator.port);
-  const policies = new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port: stack.emulator.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+  const policies = securityPolicies();
   await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, securityPolicyRuleResource: { priority: 1000, action: 'allow', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/28'] } } } }));
 }, 60_000);
 
@@ -160,12 +163,40 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     expect(payload.message).toContain(other.name!);
   });
 
+  it('a CEL deny ahead of the allow rule stops the run at check_allowlist (armorAllowlistVerify cannot judge it), before any job', async () => {
+    const policies = securityPolicies();
+    await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, securityPolicyRuleResource: { priority: 500, action: 'deny(403)', match: { expr: { expression: "origin.region_code == 'JP'" } } } }));
+    try {
+      const done = await run(request());
+      expect(done.state).toBe('FAILED');
+      expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'check_allowlist', message: expect.stringMatching(/^check_allowlist failed \(HTTP 422\): .*inference-policy cannot be judged for egress IP 203\.0\.113\.5: rule 500 uses an expression this check cannot evaluate.*failing closed/) });
+      expect(reservedRuns()).not.toContain(runIdOf(done));
+    } finally {
+      await c.wait(await policies.removeRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, priority: 500 }));
+    }
+    // the same policy without it: the run proceeds past the check
+    expect((await run(request())).state).toBe('SUCCEEDED');
+  });
+
+  it('an unreachable egress verifier stops the run at check_allowlist once the retries are spent', async () => {
+    const url = stack.functions.get('armorAllowlistVerify')!.url;
+    stack.emulator.workflows.httpFaults.failNext(url, 10, 503);
+    try {
+      const done = await run(request());
+      expect(done.state).toBe('FAILED');
+      expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'check_allowlist', message: expect.stringMatching(/^check_allowlist failed \(HTTP 503\)/) });
+      expect(reservedRuns()).not.toContain(runIdOf(done));
+    } finally {
+      stack.emulator.workflows.httpFaults.clear();
+    }
+  });
+
   it('an egress IP the policy does not allow stops the run at check_allowlist, before any job', async () => {
-    const policies = new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port: stack.emulator.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+    const policies = securityPolicies();
     await c.wait(await policies.removeRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, priority: 1000 }));
     const done = await run(request());
     expect(done.state).toBe('FAILED');
-    expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'check_allowlist', message: expect.stringMatching(/does not allow egress IP 203\.0\.113\.5 \(rule 2147483647 deny\(403\) decides\)/) });
+    expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'check_allowlist', message: expect.stringMatching(/^check_allowlist failed \(HTTP 422\): .*inference-policy does not allow egress IP 203\.0\.113\.5: rule 2147483647 \(deny\(403\)\) decides; add it to the allowlist file/) });
     expect(reservedRuns()).not.toContain(runIdOf(done));
   });
 });
