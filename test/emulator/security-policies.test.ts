@@ -121,7 +121,11 @@ describe("Cloud Armor's validation", () => {
   });
 
   it('fails the second of two concurrent addRules at one priority in its operation', async () => {
-    const ops = await Promise.all([1, 2].map((i) => policies.addRule({ project: PROJECT, securityPolicy: POLICY, securityPolicyRuleResource: allow(3000, [`192.0.2.${i}/32`]) })));
+    // Both calls are accepted against the same rule set before either operation lands, however slowly
+    // the machine answers them: the operations are held until both answers are in.
+    const gate = emu.timers.hold();
+    const ops = await Promise.all([1, 2].map((i) => policies.addRule({ project: PROJECT, securityPolicy: POLICY, securityPolicyRuleResource: allow(3000, [`192.0.2.${i}/32`]) }))).finally(gate.release);
+    expect(ops.map(([op]) => (op.latestResponse as { status?: string }).status)).toEqual(['RUNNING', 'RUNNING']);
     const done = await Promise.all(ops.map((op) => c.wait(op)));
     const errors = done.map((op) => (op as { error?: { errors?: { message?: string }[] } }).error?.errors?.[0]?.message).filter(Boolean);
     expect(errors).toEqual([expect.stringMatching(/Cannot have rules with the same priorities/)]);
