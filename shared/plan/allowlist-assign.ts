@@ -34,8 +34,9 @@ export function room(state: RuleState): number {
 /** Final states of every owned rule plus the rules to add. Throws AllowlistSafetyError('band-full'). */
 export function assignRules(desired: DesiredAllowlist, owned: readonly OwnedRule[]): RuleState[] {
   checkCapacity(desired, owned.length);
-  // Stryker disable next-line ArrayDeclaration: equivalent, keepRanges sets kept of every state
+  // Stryker disable ArrayDeclaration: equivalent, keepRanges sets kept of every state
   const states = owned.map((rule): RuleState => ({ priority: rule.priority, list: rule.list, before: rule, kept: [], added: [], preview: rule.rule.preview === true }));
+  // Stryker restore ArrayDeclaration
   const allocator = new PriorityAllocator(desired.priorities, owned.map((r) => r.priority), states);
   const wanted = new Map(desired.lists.map((l) => [l.name, { list: l, cidrs: new Set(l.cidrs) }]));
   const pending = new Map<string, string[]>();

@@ -73,8 +73,9 @@ export function desiredAllowlist(config: Allowlist, options: DesiredOptions): De
     .map((list): DesiredList => {
       const live = list.entries.filter((e) => !isExpired(e, options.now));
       for (const e of list.entries) if (isExpired(e, options.now)) expired.push(expiredEntry(list, e, options.resolved));
-      // Stryker disable next-line LogicalOperator: live entries added here are subtracted again below.
+      // Stryker disable LogicalOperator: live entries added here are subtracted again below.
       for (const e of list.entries) if (e.kind === 'static' && isExpired(e, options.now)) expiredRanges.push(...e.cidrs.map(parseCidr));
+      // Stryker restore LogicalOperator
       const ranges = live.flatMap((e) => entryRanges(e, options.resolved, unresolved));
       for (const r of ranges) {
         const reason = wideRangeReason(r, config.safety);

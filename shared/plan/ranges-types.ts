@@ -48,8 +48,9 @@ export type ReleaseRequest = z.infer<typeof releaseRequest>;
 function parseStrict<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  // Stryker disable next-line StringLiteral: every field of both schemas is top-level, so a path never has two parts to join
+  // Stryker disable StringLiteral: every field of both schemas is top-level, so a path never has two parts to join
   const problems = result.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message}`);
+  // Stryker restore StringLiteral
   throw new ConfigError('peered ranges: the request is invalid; change these and retry:', problems);
 }
 
