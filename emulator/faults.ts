@@ -15,6 +15,7 @@ import type { ServerResponse } from 'node:http';
 import { HttpError } from './errors.js';
 import type { Request } from './http.js';
 import { OPERATION_FAULT_CODES } from './compute/operation-errors.js';
+import type { Timers } from './timers.js';
 
 export const CALL_FAULTS = [403, 404, 429, 500, 503, 'reset', 'lost-response'] as const;
 export type CallFault = (typeof CALL_FAULTS)[number];
@@ -91,6 +92,9 @@ export class Faults {
   /** Faults that actually fired, for test output (kept across `clear()`). */
   readonly fired: { method: string; fault: string }[] = [];
 
+  /** `timers`: the emulator's, so injected latency ends with the emulator like every other delay. */
+  constructor(private readonly timers: Timers) {}
+
   /**
    * The next `count` calls matching `method` fail with `fault` before (or, lost-response, after)
    * taking effect. A 403 names `permission` the way Google does, when given.
@@ -132,7 +136,7 @@ export class Faults {
   /** Router hook: delays, answers with an error or resets the connection before the handler runs. */
   readonly hook = async (methodId: string, req: Request, res: ServerResponse): Promise<'continue' | 'handled'> => {
     const delay = this.latencies.filter((l) => methodMatches(l.method, methodId)).reduce((sum, l) => sum + l.ms, 0);
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (delay > 0) await this.timers.sleep(delay);
     const rule = this.calls.find((r) => r.remaining > 0 && methodMatches(r.method, methodId));
     if (!rule) return 'continue';
     rule.remaining -= 1;

@@ -36,7 +36,7 @@ import { registerHealthChecks } from './compute/health-checks.js';
 import { registerBackendServices } from './compute/backend-services.js';
 import { registerForwardingRules } from './compute/forwarding-rules.js';
 import { VertexAi } from './vertex/index.js';
-import { Timers } from './timers.js';
+import { Timers, type Clock } from './timers.js';
 import { Iam } from './iam/policy.js';
 import { authorize, type CheckRecord } from './iam/enforce.js';
 import { registerIamControl } from './iam/control.js';
@@ -49,13 +49,17 @@ export interface EmulatorOptions {
   settings?: Partial<Settings>;
   /** Port of the Pub/Sub gRPC server started by `listen` (default: any free port). */
   pubsubPort?: number;
+  /** The clock under every delay of the emulator (`Timers`); Node's unless a test drives its own. */
+  clock?: Clock;
 }
 
 /** A running local Google Cloud. */
 export class Emulator {
+  /** Every pending delay of this emulator, cancelled by `close()`. */
+  readonly timers: Timers;
   readonly store = new Store();
   readonly router = new Router();
-  readonly faults = new Faults();
+  readonly faults: Faults;
   readonly events = new EventRouter();
   /**
    * Audit logs name the project by the number its project resource states (`projects.get` →
@@ -70,8 +74,6 @@ export class Emulator {
     },
   );
   readonly settings: Settings;
-  /** Every pending timer of this emulator, cancelled by `close()`. */
-  readonly timers = new Timers();
   /** IAM in force on every Google API call (emulator/iam/); no token = the project owner. */
   readonly iam = new Iam();
   /** Every permission check IAM made, in order. */
@@ -82,7 +84,7 @@ export class Emulator {
   readonly serviceNetworking: ServiceNetworking;
   readonly vertex: VertexAi;
   readonly topics = new Topics(this.events);
-  readonly subscriptions = new Subscriptions(this.topics);
+  readonly subscriptions: Subscriptions;
   readonly storage = new CloudStorage(this.events, (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'));
   /** Google's request and response shapes, checked on every call (emulator/schema/). */
   readonly shapes = new Shapes(loadSchemas());
@@ -104,6 +106,9 @@ export class Emulator {
 
   constructor(options: EmulatorOptions = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this.timers = new Timers(options.clock);
+    this.faults = new Faults(this.timers);
+    this.subscriptions = new Subscriptions(this.topics, this.timers);
     this.pubsubPortWanted = options.pubsubPort ?? 0;
     this.operations = new Operations(this.store, this.settings, this.faults, this.timers);
     this.compute = { store: this.store, settings: this.settings, operations: this.operations, audit: this.audit, timers: this.timers };
@@ -129,7 +134,7 @@ export class Emulator {
     this.serviceNetworking = createServiceNetworking(this.router, this.compute, this.faults);
     this.vertex = new VertexAi(this.store, this.settings, this.serviceNetworking, this.timers, this.storage);
     this.vertex.register(this.router);
-    registerStorage(this.router, this.storage);
+    registerStorage(this.router, this.storage, this.timers);
     registerControl(this.router, this);
     registerIamControl(this.router, this.iam, this.iamChecks);
     registerWorkflowsRest(this.router, this.workflows.engine);

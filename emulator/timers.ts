@@ -1,28 +1,60 @@
 /**
- * The timers an emulator has set and not yet run (operations landing, MIG autoheal, pipeline job
- * steps). Tests start many emulators in one process, so `Emulator.close()` cancels them all:
- * nothing lands in a closed emulator's store or sends its events to functions already stopped.
+ * Every delay of an emulator: operations landing, VM lifecycle steps, MIG autoheal, Pub/Sub
+ * leases and pull waits, injected latency, pipeline job steps. Tests start many emulators in one
+ * process, so `Emulator.close()` cancels them all: nothing lands in a closed emulator's store or
+ * sends its events to functions already stopped. A `sleep` cut short by `clear()` never resolves,
+ * so the step after it never runs.
+ *
+ * The clock underneath is Node's by default; a test may hand in its own (`Clock`) and drive every
+ * delay of the emulator by hand, or `hold` the timers to make a race happen the same way every run.
  */
-export class Timers {
-  private readonly pending = new Set<NodeJS.Timeout>();
-  /** Timers that came due while held, in the order they came due; undefined when not held. */
-  private held: Map<NodeJS.Timeout, () => void> | undefined;
+export interface Clock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
 
-  /** Runs `fn` after `ms`, unless `cancel` or `clear` comes first (and not before `release` while held). */
-  after(ms: number, fn: () => void): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.pending.delete(timer);
-      if (this.held) this.held.set(timer, fn);
-      else fn();
-    }, ms);
+/** A pending delay, as `after` returns it (for `cancel`). */
+export interface Timer {
+  readonly handle: unknown;
+}
+
+const NODE_CLOCK: Clock = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export class Timers {
+  private readonly pending = new Set<Timer>();
+  /** Timers that came due while held, in the order they came due; undefined when not held. */
+  private held: Map<Timer, () => void> | undefined;
+
+  constructor(private readonly clock: Clock = NODE_CLOCK) {}
+
+  /**
+   * Runs `fn` after `ms`, unless `cancel` or `clear` comes first (and not before `release` while
+   * held). `unref`: the delay alone does not keep the process alive (a lease that ends in minutes).
+   */
+  after(ms: number, fn: () => void, options: { unref?: boolean } = {}): Timer {
+    const timer: Timer = {
+      handle: this.clock.setTimeout(() => {
+        this.pending.delete(timer);
+        if (this.held) this.held.set(timer, fn);
+        else fn();
+      }, ms),
+    };
+    if (options.unref) (timer.handle as { unref?: () => void }).unref?.();
     this.pending.add(timer);
     return timer;
   }
 
-  cancel(timer: NodeJS.Timeout | undefined): void {
+  /** Resolves after `ms`; never, if `clear` comes first. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => void this.after(ms, resolve));
+  }
+
+  cancel(timer: Timer | undefined): void {
     if (!timer) return;
-    clearTimeout(timer);
-    this.pending.delete(timer);
+    if (this.pending.delete(timer)) this.clock.clearTimeout(timer.handle);
     this.held?.delete(timer);
   }
 
@@ -33,7 +65,7 @@ export class Timers {
    */
   hold(): { release: () => void } {
     if (this.held) throw new Error('the timers are held already: release them first');
-    const held = new Map<NodeJS.Timeout, () => void>();
+    const held = new Map<Timer, () => void>();
     this.held = held;
     return {
       release: () => {
@@ -45,8 +77,13 @@ export class Timers {
   }
 
   clear(): void {
-    for (const timer of this.pending) clearTimeout(timer);
+    for (const timer of this.pending) this.clock.clearTimeout(timer.handle);
     this.pending.clear();
     this.held?.clear();
+  }
+
+  /** How many delays are pending (not yet due). */
+  get size(): number {
+    return this.pending.size;
   }
 }

@@ -31,8 +31,6 @@ export interface InstanceSpec {
   createdBy?: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export function getInstance(ctx: ComputeContext, project: string, zone: string, name: string): Resource {
   return getResource(ctx, zoneCol(project, zone, 'instances'), name);
 }
@@ -108,7 +106,7 @@ const NEEDS: Partial<Record<PowerVerb, readonly string[]>> = {
 };
 
 async function walk(ctx: ComputeContext, project: string, zone: string, name: string, verb: PowerVerb): Promise<void> {
-  const step = () => sleep(ctx.settings.instanceStepMs);
+  const step = () => ctx.timers.sleep(ctx.settings.instanceStepMs);
   const set = (status: string) => setInstanceStatus(ctx, project, zone, name, status);
   switch (verb) {
     case 'stop':

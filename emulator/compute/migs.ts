@@ -26,6 +26,7 @@ import { batchSize, decide, effectivePolicy, moreDisruptive, neededAction, type 
 import type { Initiator } from '../events/audit-log.js';
 import { registerMigApi } from './mig-api.js';
 import type { Router } from '../http.js';
+import type { Timer } from '../timers.js';
 
 export const CURRENT_ACTIONS = ['NONE', 'CREATING', 'RECREATING', 'DELETING', 'VERIFYING', 'ABANDONING', 'REFRESHING', 'RESTARTING', 'STOPPING', 'STARTING', 'SUSPENDING', 'RESUMING'] as const;
 export type CurrentAction = (typeof CURRENT_ACTIONS)[number];
@@ -59,7 +60,6 @@ export interface MigRef {
   name: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const key = (m: MigRef) => `${m.project}/${m.region}/${m.name}`;
 const randomSuffix = () => Math.random().toString(36).slice(2, 6).padEnd(4, '0');
 const MIG_INITIATOR: Initiator = { kind: 'mig' };
@@ -72,7 +72,7 @@ type TemplateProps = { tags?: { items?: string[] }; canIpForward?: boolean; mach
 
 export class Migs {
   private readonly managed = new Map<string, Managed[]>();
-  private readonly healTimers = new Map<string, NodeJS.Timeout>();
+  private readonly healTimers = new Map<string, Timer>();
   private readonly rolling = new Map<string, Promise<void>>();
   private readonly rerun = new Set<string>();
   /**
@@ -199,7 +199,7 @@ export class Migs {
 
   private async verify(ref: MigRef, m: Managed): Promise<void> {
     m.currentAction = 'VERIFYING';
-    await sleep(this.ctx.settings.instanceStepMs);
+    await this.ctx.timers.sleep(this.ctx.settings.instanceStepMs);
     m.currentAction = 'NONE';
     m.health = 'HEALTHY';
     this.kick(ref);
@@ -212,9 +212,9 @@ export class Migs {
     m.health = 'UNKNOWN';
     const inst = createInstanceResource(this.ctx, this.spec(ref, m.name, m.zone, m.config));
     if (audited) this.auditInstance(ref, m, 'insert', 'first', opId, String(inst.id));
-    await sleep(step);
+    await this.ctx.timers.sleep(step);
     setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'STAGING');
-    await sleep(step);
+    await this.ctx.timers.sleep(step);
     setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'RUNNING');
     if (audited) this.auditInstance(ref, m, 'insert', 'last', opId, String(inst.id));
     await this.verify(ref, m);
@@ -229,7 +229,7 @@ export class Migs {
     if (!inst) return;
     if (audited) this.auditInstance(ref, m, 'delete', 'first', opId, String(inst.id));
     setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'STOPPING');
-    await sleep(this.ctx.settings.instanceStepMs);
+    await this.ctx.timers.sleep(this.ctx.settings.instanceStepMs);
     this.ctx.store.remove(col, m.name);
     if (audited) this.auditInstance(ref, m, 'delete', 'last', opId, String(inst.id));
   }
@@ -242,7 +242,7 @@ export class Migs {
       const inst = this.ctx.store.get(icol, m.name);
       const opId = `operation-${nextId()}`;
       if (inst) this.auditInstance(ref, m, 'setMetadata', 'first', opId, String(inst.id));
-      await sleep(this.ctx.settings.instanceStepMs);
+      await this.ctx.timers.sleep(this.ctx.settings.instanceStepMs);
       if (this.ctx.store.has(icol, m.name)) {
         const spec = this.spec(ref, m.name, m.zone, config);
         this.ctx.store.update(icol, m.name, (i) => {
@@ -269,7 +269,7 @@ export class Migs {
       const [stopOp, startOp] = [`operation-${nextId()}`, `operation-${nextId()}`];
       this.auditInstance(ref, m, 'stop', 'first', stopOp, String(inst.id));
       setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'STOPPING');
-      await sleep(step);
+      await this.ctx.timers.sleep(step);
       setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'TERMINATED');
       this.auditInstance(ref, m, 'stop', 'last', stopOp, String(inst.id));
       m.config = config;
@@ -277,7 +277,7 @@ export class Migs {
       if (this.ctx.store.has(icol, m.name)) this.ctx.store.update(icol, m.name, (i) => Object.assign(i, { machineType: computeUrl(`projects/${ref.project}/zones/${m.zone}/machineTypes/${spec.machineType}`), labels: spec.labels, metadata: { ...(i.metadata as object), items: spec.metadata } }));
       this.auditInstance(ref, m, 'start', 'first', startOp, String(inst.id));
       setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'STAGING');
-      await sleep(step);
+      await this.ctx.timers.sleep(step);
       setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'RUNNING');
       this.auditInstance(ref, m, 'start', 'last', startOp, String(inst.id));
       await this.verify(ref, m);
@@ -316,7 +316,7 @@ export class Migs {
     m.currentAction = action;
     return this.enqueue(m, async () => {
       if (action === 'DELETING') await this.deleteSteps(ref, m, 'DELETING', true);
-      else await sleep(this.ctx.settings.instanceStepMs);
+      else await this.ctx.timers.sleep(this.ctx.settings.instanceStepMs);
       const list = this.managed.get(key(ref)) ?? [];
       if (list.includes(m)) list.splice(list.indexOf(m), 1);
       this.kick(ref);
@@ -394,7 +394,7 @@ export class Migs {
     const [during, after] = ({ stop: ['STOPPING', 'TERMINATED'], suspend: ['SUSPENDING', 'SUSPENDED'], start: ['STAGING', 'RUNNING'], resume: ['STAGING', 'RUNNING'] } as const)[verb];
     this.auditInstance(ref, m, verb, 'first', opId, String(inst.id));
     setInstanceStatus(this.ctx, ref.project, m.zone, m.name, during);
-    await sleep(this.ctx.settings.instanceStepMs);
+    await this.ctx.timers.sleep(this.ctx.settings.instanceStepMs);
     setInstanceStatus(this.ctx, ref.project, m.zone, m.name, after);
     this.auditInstance(ref, m, verb, 'last', opId, String(inst.id));
     if (verb === 'start' || verb === 'resume') return this.verify(ref, m);

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PubsubMessage, Topics } from './topics.js';
 import { PubsubError } from './errors.js';
+import type { Timers } from '../timers.js';
 
 export interface SubscriptionConfig {
   name: string;
@@ -41,7 +42,10 @@ const NAME = /^projects\/[^/]+\/subscriptions\/[A-Za-z][\w.~+%-]{2,254}$/;
 export class Subscriptions {
   private readonly subs = new Map<string, State>();
 
-  constructor(private readonly topics: Topics) {
+  constructor(
+    private readonly topics: Topics,
+    private readonly timers: Timers,
+  ) {
     topics.onPublish((topic, message) => {
       for (const s of this.subs.values()) {
         if (s.config.topic !== topic) continue;
@@ -92,7 +96,7 @@ export class Subscriptions {
       p.attempts += 1;
       p.ackId = `${randomUUID()}-${p.message.messageId}`;
       p.leasedUntil = now + (deadlineSeconds ?? s.config.ackDeadlineSeconds) * 1000;
-      setTimeout(() => this.wake(s), p.leasedUntil - now + 5).unref();
+      this.timers.after(p.leasedUntil - now + 5, () => this.wake(s), { unref: true });
       out.push({ ackId: p.ackId, message: p.message, deliveryAttempt: p.attempts });
     }
     return out;
@@ -103,11 +107,11 @@ export class Subscriptions {
     const s = this.state(name);
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        this.timers.cancel(timer);
         s.waiters.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = this.timers.after(ms, done);
       s.waiters.add(done);
     });
   }

@@ -9,6 +9,7 @@ import type { Reply, Request, Router } from '../http.js';
 import { readPreconditions } from './preconditions.js';
 import type { CloudStorage, StorageObject } from './storage.js';
 import { Uploads } from './uploads.js';
+import type { Timers } from '../timers.js';
 
 const DEFAULT_PAGE = 1000;
 
@@ -103,8 +104,8 @@ function registerJsonApi(router: Router, storage: CloudStorage, base: string): v
 }
 
 /** Registers buckets, objects and uploads on the router. */
-export function registerStorage(router: Router, storage: CloudStorage): void {
-  const uploads = new Uploads(storage);
+export function registerStorage(router: Router, storage: CloudStorage, timers: Timers): void {
+  const uploads = new Uploads(storage, timers);
   const upload = '/upload/storage/v1/b/{bucket}/o';
   router.on('POST', upload, 'storage.objects.insert', (r) => uploads.start(r));
   router.on('PUT', upload, 'storage.objects.insert', (r) => uploads.put(r));

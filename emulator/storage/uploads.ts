@@ -10,6 +10,7 @@ import type { Request, Reply } from '../http.js';
 import { crc32c, md5, parseGoogHash } from './checksums.js';
 import { checkPreconditions, readPreconditions, type Preconditions } from './preconditions.js';
 import type { CloudStorage, ObjectMetadata, StorageObject } from './storage.js';
+import type { Timers } from '../timers.js';
 
 interface Session {
   bucket: string;
@@ -26,7 +27,10 @@ const header = (req: Request, name: string) => [req.headers[name] ?? []].flat()[
 export class Uploads {
   private readonly sessions = new Map<string, Session>();
 
-  constructor(private readonly storage: CloudStorage) {}
+  constructor(
+    private readonly storage: CloudStorage,
+    private readonly timers: Timers,
+  ) {}
 
   /** POST /upload/storage/v1/b/{bucket}/o?uploadType=… */
   start(req: Request): Reply | StorageObject {
@@ -93,7 +97,7 @@ export class Uploads {
     const data = Buffer.concat(session.chunks);
     verifyChecksums(data, { crc32c: (session.meta as { crc32c?: string }).crc32c, md5: (session.meta as { md5Hash?: string }).md5Hash, ...parseGoogHash(req.headers['x-goog-hash']) });
     session.done = this.storage.writeObject(session.bucket, session.name, data, session.meta, session.preconditions);
-    setTimeout(() => this.sessions.delete(id), 60_000).unref();
+    this.timers.after(60_000, () => this.sessions.delete(id), { unref: true });
     return session.done;
   }
 

@@ -18,7 +18,7 @@ import { nowIso, type Resource, type Store } from '../store.js';
 import { paginate } from '../compute/list.js';
 import { badRequest, HttpError, notFound } from '../errors.js';
 import type { Settings } from '../settings.js';
-import type { Timers } from '../timers.js';
+import type { Timer, Timers } from '../timers.js';
 import type { ServiceNetworking } from '../servicenetworking/connections.js';
 import { parseJobFilter } from './filter.js';
 import { encodeState, JOB_STATES, wantsIntEnums } from './states.js';
@@ -53,7 +53,7 @@ export interface LaunchRequest {
 
 export class CustomJobs {
   readonly blocks = new IpBlocks();
-  private readonly steps = new Map<string, NodeJS.Timeout>();
+  private readonly steps = new Map<string, Timer>();
   private readonly ends = new Map<string, (outcome: JobOutcome) => void>();
 
   constructor(

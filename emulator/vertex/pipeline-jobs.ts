@@ -35,7 +35,7 @@ import { alreadyExists, badRequest, HttpError, notFound } from '../errors.js';
 import type { Request } from '../http.js';
 import { nowIso, type Resource, type Store } from '../store.js';
 import type { Settings } from '../settings.js';
-import type { Timers } from '../timers.js';
+import type { Timer, Timers } from '../timers.js';
 import { paginate } from '../compute/list.js';
 import type { NetworkRef, ServiceNetworking } from '../servicenetworking/connections.js';
 import { parseJobFilter } from './filter.js';
@@ -60,7 +60,7 @@ export const BILLING_LABEL = 'vertex-ai-pipelines-run-billing-id';
 
 export class PipelineJobs {
   /** Each job's next state change, replaced when a cancel comes first. */
-  private readonly steps = new Map<string, NodeJS.Timeout>();
+  private readonly steps = new Map<string, Timer>();
   /** What each job runs, read at create time. */
   private readonly tasks = new Map<string, PipelineTask[]>();
 

@@ -1,6 +1,119 @@
-/** The emulator's timers: held timers wait for `release` and then run in the order they came due. */
-import { describe, expect, it } from 'vitest';
-import { Timers } from '../../emulator/timers.js';
+/**
+ * Every delay of the local Google Cloud runs on its `Timers`: with a clock the test drives by
+ * hand, a VM's lifecycle, a MIG recreate, injected latency and a Pub/Sub pull wait do not move
+ * until the test moves the clock — and `close()` stops them where they are. Held timers wait for
+ * `release` and then run in the order they came due.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Emulator } from '../../emulator/server.js';
+import { Timers, type Clock } from '../../emulator/timers.js';
+import { startSampleEmulator } from '../../local/seed.js';
+import { SAMPLE } from '../../local/topology.js';
+import { PROJECT, REGION } from '../helpers/compute.js';
+
+/** A clock that moves only when `next()` runs its earliest timer. */
+class ManualClock implements Clock {
+  private seq = 0;
+  private readonly due = new Map<number, { at: number; fn: () => void }>();
+  private now = 0;
+
+  setTimeout(fn: () => void, ms: number): number {
+    this.due.set(++this.seq, { at: this.now + ms, fn });
+    return this.seq;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.due.delete(handle as number);
+  }
+
+  get pending(): number {
+    return this.due.size;
+  }
+
+  /** Runs the earliest pending timer, then lets the work it started run up to its next delay. */
+  async next(): Promise<void> {
+    const [id, timer] = [...this.due].sort(([a, x], [b, y]) => x.at - y.at || a - b)[0] ?? [];
+    if (id === undefined || !timer) throw new Error('no timer pending');
+    this.due.delete(id);
+    this.now = timer.at;
+    timer.fn();
+    await settle();
+  }
+}
+
+/** Lets promise chains and I/O callbacks run (no clock time passes for the emulator). */
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+};
+
+const clock = new ManualClock();
+let emu: Emulator;
+const MIG = { project: PROJECT, region: REGION, name: SAMPLE.nat.mig };
+
+beforeAll(async () => {
+  emu = await startSampleEmulator({ natInstances: ['nat-aaaa', 'nat-bbbb'], clock, settings: { operationLatencyMs: 5, instanceStepMs: 5, autohealDelayMs: 0 } });
+});
+afterAll(() => emu?.close());
+
+const status = (zone: string, name: string) => emu.store.get(`projects/${PROJECT}/zones/${zone}/instances`, name)?.status as string | undefined;
+
+describe('every delay runs on the emulator clock', () => {
+  it('a MIG recreate steps STOPPING → gone → PROVISIONING → STAGING → RUNNING → verified only as the clock moves', async () => {
+    const m = emu.migs.member(MIG, 'nat-aaaa');
+    const done = Promise.all(emu.migs.recreate(MIG, ['nat-aaaa']));
+    await settle();
+    const seen: (string | undefined)[] = [status(m.zone, m.name)];
+    await new Promise((r) => setTimeout(r, 30)); // real time passes: nothing moves without the clock
+    expect(status(m.zone, m.name)).toBe('STOPPING');
+    while (m.currentAction !== 'NONE') {
+      await clock.next();
+      const now = status(m.zone, m.name);
+      if (now !== seen.at(-1)) seen.push(now);
+    }
+    await done;
+    expect(seen).toEqual(['STOPPING', 'PROVISIONING', 'STAGING', 'RUNNING']);
+    expect(m.health).toBe('HEALTHY');
+  });
+
+  it('injected latency holds a call until the clock moves', async () => {
+    emu.faults.addLatency('compute.networks.list', 10_000);
+    try {
+      let settled = false;
+      const call = fetch(`${emu.url}/compute/v1/projects/${PROJECT}/global/networks`).then((res) => ((settled = true), res.status));
+      for (let i = 0; i < 100 && clock.pending === 0; i++) await settle();
+      await new Promise((r) => setTimeout(r, 30));
+      expect(settled).toBe(false);
+      await clock.next();
+      expect(await call).toBe(200);
+    } finally {
+      emu.faults.clear();
+    }
+  });
+
+  it('a Pub/Sub pull waits for a message or the clock, not for wall time', async () => {
+    emu.topics.create(`projects/${PROJECT}/topics/timers-test`);
+    const sub = emu.subscriptions.create({ name: `projects/${PROJECT}/subscriptions/timers-test`, topic: `projects/${PROJECT}/topics/timers-test` });
+    let woke = false;
+    const wait = emu.subscriptions.waitForMessages(sub.name, 1_000).then(() => (woke = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(woke).toBe(false);
+    await clock.next();
+    await wait;
+    expect(woke).toBe(true);
+  });
+
+  it('close() cancels every pending delay: a VM stopping when the emulator closes stays STOPPING', async () => {
+    const m = emu.migs.member(MIG, 'nat-bbbb');
+    void emu.migs.recreate(MIG, ['nat-bbbb']);
+    await settle();
+    expect(status(m.zone, m.name)).toBe('STOPPING');
+    expect(emu.timers.size).toBeGreaterThan(0);
+    await emu.close();
+    expect(emu.timers.size).toBe(0);
+    expect(clock.pending).toBe(0);
+    expect(status(m.zone, m.name)).toBe('STOPPING');
+  });
+});
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
