@@ -62,8 +62,24 @@ export interface NatRoutesConfig extends CommonConfig {
   unhealthyHoldMs: number;
 }
 
+/**
+ * natRoutes' configuration for a reader that observes and plans the routes but serves no event
+ * (`netreflex status`, which judges the routes by natRoutes' own dry run): the project number only
+ * matches audit-log events to the project, so it is neither asked for nor held.
+ */
+export type NatRoutesView = Omit<NatRoutesConfig, 'projectNumber'>;
+
 export function loadNatRoutesConfig(env: Record<string, string | undefined>): NatRoutesConfig {
   const e = loadEnv(natRoutesEnv, env, 'natRoutes');
+  return { ...natRoutesView(e), projectNumber: e.NETREFLEX_PROJECT_NUMBER };
+}
+
+/** The view of natRoutes' configuration, validated exactly as natRoutes validates it; `who` names the reader in errors. */
+export function loadNatRoutesView(env: Record<string, string | undefined>, who: string): NatRoutesView {
+  return natRoutesView(loadEnv(natRoutesEnv.omit({ NETREFLEX_PROJECT_NUMBER: true }), env, who));
+}
+
+function natRoutesView(e: Omit<z.infer<typeof natRoutesEnv>, 'NETREFLEX_PROJECT_NUMBER'>): NatRoutesView {
   if (e.NETREFLEX_ROUTE_MODE === 'ilb' && !e.NETREFLEX_ILB_FORWARDING_RULE) {
     throw new ConfigError('natRoutes: invalid configuration in environment variables; fix these and restart:', [
       'NETREFLEX_ILB_FORWARDING_RULE: is required when NETREFLEX_ROUTE_MODE=ilb (the internal passthrough load balancer that is the next hop)',
@@ -71,7 +87,6 @@ export function loadNatRoutesConfig(env: Record<string, string | undefined>): Na
   }
   return {
     ...commonConfig(e),
-    projectNumber: e.NETREFLEX_PROJECT_NUMBER,
     network: e.NETREFLEX_NETWORK,
     mig: e.NETREFLEX_NAT_MIG,
     destinations: e.NETREFLEX_DESTINATIONS,

@@ -8,7 +8,7 @@ import { listManagedInstances, type ManagedInstance } from '../gcp/instance-grou
 import { listRoutes, type Route } from '../gcp/routes.js';
 import { getInstanceByUrl } from '../gcp/instances.js';
 import { getBackendHealth, getBackendServiceByUrl, getForwardingRule, type BackendHealth } from '../gcp/load-balancers.js';
-import type { NatRoutesConfig } from '../config/nat-routes.js';
+import type { NatRoutesConfig, NatRoutesView } from '../config/nat-routes.js';
 import { ApiError, ConfigError } from '../errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import { HOLD_MARKER, ownerMarker, resourcePath, type NatInstance } from '../plan/routes.js';
@@ -37,7 +37,7 @@ export const ilbUrl = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'ilbFor
 /** A regional MIG's instance group has the MIG's name (what a backend service lists as `group`). */
 const migGroup = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'mig'>) => `projects/${cfg.project}/regions/${cfg.region}/instanceGroups/${cfg.mig}`;
 
-export async function observe(t: Transport, cfg: NatRoutesConfig): Promise<Observed> {
+export async function observe(t: Transport, cfg: NatRoutesView): Promise<Observed> {
   const now = Date.now();
   const [managed, routes, ilb] = await Promise.all([listManagedInstances(t, cfg.project, cfg.region, cfg.mig), listRoutes(t, cfg.project), cfg.mode === 'ilb' ? observeIlb(t, cfg) : undefined]);
   const instances = managed.map(natInstanceOf);
@@ -49,7 +49,7 @@ export async function observe(t: Transport, cfg: NatRoutesConfig): Promise<Obser
  * a deleted NAT VM (its routes carry nothing and must go), or someone else's VM (a conflict, never
  * touched). Only Google can tell them apart: `instances.get` answers 404 for a deleted one.
  */
-async function goneHops(t: Transport, cfg: NatRoutesConfig, routes: readonly Route[], instances: readonly NatInstance[]): Promise<string[]> {
+async function goneHops(t: Transport, cfg: NatRoutesView, routes: readonly Route[], instances: readonly NatInstance[]): Promise<string[]> {
   const members = new Set(instances.map((i) => resourcePath(i.url)));
   const marked = (r: Route) => [ownerMarker(migPath(cfg)), `${HOLD_MARKER} owner=${migPath(cfg)}`].some((m) => (r.description ?? '').startsWith(`${m} `));
   const inRegion = (path: string) => new RegExp(`^projects/${cfg.project}/zones/${cfg.region}-[a-z]/instances/[^/]+$`).test(path);
@@ -67,7 +67,7 @@ async function goneHops(t: Transport, cfg: NatRoutesConfig, routes: readonly Rou
 }
 
 /** The forwarding rule of NETREFLEX_ILB_FORWARDING_RULE, checked to be an internal load balancer over this MIG. */
-async function observeIlb(t: Transport, cfg: NatRoutesConfig): Promise<IlbView> {
+async function observeIlb(t: Transport, cfg: NatRoutesView): Promise<IlbView> {
   const name = cfg.ilbForwardingRule!;
   const rule = await getForwardingRule(t, cfg.project, cfg.region, name).catch((err: unknown) => {
     if (err instanceof ApiError && err.code === 404) throw new ConfigError(`NETREFLEX_ILB_FORWARDING_RULE: forwarding rule ${name} does not exist in ${cfg.region}; create the load balancer (terraform-bootstrap, route_mode = "ilb") or fix the name`);

@@ -3,7 +3,7 @@
  * and its plan. No I/O and no clock (the observation carries `now`); apply.ts turns the plan into
  * the kernel's phases.
  */
-import type { NatRoutesConfig } from '../config/nat-routes.js';
+import type { NatRoutesView } from '../config/nat-routes.js';
 import { isEligible, planRoutes, type NatInstance, type PlanInput, type RoutePlan } from '../plan/routes.js';
 import { ilbUrl, migPath, networkUrl, type Observed } from './observe.js';
 
@@ -13,7 +13,7 @@ export interface Planned {
 }
 
 /** The planner's input from the config and an observation. */
-export function planInput(cfg: NatRoutesConfig, obs: Observed): PlanInput {
+export function planInput(cfg: NatRoutesView, obs: Observed): PlanInput {
   return {
     network: networkUrl(cfg),
     destinations: cfg.destinations,
@@ -33,7 +33,7 @@ export function planInput(cfg: NatRoutesConfig, obs: Observed): PlanInput {
 }
 
 /** The plan from an observation (the config picks mode, policy and holds). */
-export function planFrom(cfg: NatRoutesConfig, obs: Observed): Planned {
+export function planFrom(cfg: NatRoutesView, obs: Observed): Planned {
   const plan = planRoutes(planInput(cfg, obs));
   return { plan, eligible: obs.instances.filter((i) => isEligible(i, cfg.requireHealthy)) };
 }

@@ -14,7 +14,7 @@
  * it does not, the report is `degraded` (422 over HTTP), as is a plan with no eligible NAT VM.
  */
 import type { Transport } from '../gcp/transport.js';
-import type { NatRoutesConfig } from '../config/nat-routes.js';
+import type { NatRoutesConfig, NatRoutesView } from '../config/nat-routes.js';
 import { errorMessage } from '../errors.js';
 import { isEligible, resourcePath, type Blocked, type Conflict, type RoutePlan } from '../plan/routes.js';
 import { applyPlan, GO, mayRun, mutationsOf, type Applied, type Guard } from '../reconcile/apply.js';
@@ -52,6 +52,8 @@ export interface ReconcileOptions {
   skipVerify?: boolean;
   /** Epoch ms by which the pass must be done: operation waits stop there. */
   deadline?: number;
+  /** Told each observation and the plan made from it (`netreflex status` judges the routes by them). */
+  planned?: (observed: Observed, plan: RoutePlan) => void;
 }
 
 /** Plans again from the guard's look at most this often in one pass; then the next pass does. */
@@ -63,7 +65,7 @@ function summarize(plan: RoutePlan): RouteReport['plan'] {
   return { inserts: names(plan.inserts), deletes: names(plan.deletes), keeps: plan.keeps.length, holds: { inserts: names(plan.holds.inserts), deletes: names(plan.holds.deletes) } };
 }
 
-function newReport(cfg: NatRoutesConfig, observed: Observed, plan: RoutePlan, dryRun: boolean): RouteReport {
+function newReport(cfg: NatRoutesView, observed: Observed, plan: RoutePlan, dryRun: boolean): RouteReport {
   const state = new Map(plan.states.map((s) => [s.instance, s.state]));
   const report: RouteReport = {
     status: 'ok',
@@ -108,11 +110,12 @@ function judgeIlb(report: RouteReport, ilb: NonNullable<Observed['ilb']>): void 
 }
 
 /** One pass: observe, plan, apply under the policy (dry-run applies nothing), verify the export. */
-export async function reconcileRoutes(t: Transport, cfg: NatRoutesConfig, options: ReconcileOptions = {}): Promise<RouteReport> {
+export async function reconcileRoutes(t: Transport, cfg: NatRoutesView, options: ReconcileOptions = {}): Promise<RouteReport> {
   const policy: Policy = options.dryRun === true ? 'dry-run' : cfg.policy;
   const dryRun = policy === 'dry-run';
   let observed = await observe(t, cfg);
   let plan = planFrom(cfg, observed).plan;
+  options.planned?.(observed, plan);
   let report = newReport(cfg, observed, plan, dryRun);
   const results: ChangeResult[] = [];
   for (let pass = 1; !dryRun; pass++) {
@@ -122,6 +125,7 @@ export async function reconcileRoutes(t: Transport, cfg: NatRoutesConfig, option
     if (applied.stopped?.kind === 'replan' && fresh && pass < REPLANS) {
       observed = fresh;
       plan = planFrom(cfg, observed).plan;
+      options.planned?.(observed, plan);
       report = newReport(cfg, observed, plan, dryRun);
       continue;
     }
@@ -144,7 +148,7 @@ export async function reconcileRoutes(t: Transport, cfg: NatRoutesConfig, option
  * run must still be one a fresh plan makes, and safe by that plan alone — the inserts of this pass
  * that the deletes wait for are in place by now, so the fresh plan sees them as kept routes.
  */
-function deleteGuard(t: Transport, cfg: NatRoutesConfig, seen: (o: Observed) => void): Guard<RouteChange> {
+function deleteGuard(t: Transport, cfg: NatRoutesView, seen: (o: Observed) => void): Guard<RouteChange> {
   let look: Promise<Observed> | undefined;
   return async ({ phase, step, results }) => {
     if (step || !phase.steps.some((s) => s.detail.change === 'delete' || s.detail.change === 'hold-delete')) return GO;
@@ -186,7 +190,7 @@ function judgeResults(report: RouteReport): void {
   }
 }
 
-async function verify(t: Transport, cfg: NatRoutesConfig, report: RouteReport, dryRun: boolean): Promise<void> {
+async function verify(t: Transport, cfg: NatRoutesView, report: RouteReport, dryRun: boolean): Promise<void> {
   report.export = await ensureAndVerifyExport(t, cfg, dryRun);
   if (report.export.enabledNow) report.mutations += 1;
   if (!report.export.exportCustomRoutes) degrade(report, `peering ${cfg.peering} does not export custom routes${cfg.exportMode === 'verify-only' ? ' (verify-only mode: enable exportCustomRoutes on the peering)' : ''}`);

@@ -6,7 +6,7 @@
  */
 import type { Transport } from '../gcp/transport.js';
 import { getNetwork, listPeeringRoutes, setPeeringExport } from '../gcp/networks.js';
-import type { NatRoutesConfig } from '../config/nat-routes.js';
+import type { NatRoutesView } from '../config/nat-routes.js';
 import { ConfigError } from '../errors.js';
 
 export interface ExportReport {
@@ -18,7 +18,7 @@ export interface ExportReport {
   missing: string[];
 }
 
-export async function ensureAndVerifyExport(t: Transport, cfg: NatRoutesConfig, dryRun: boolean): Promise<ExportReport> {
+export async function ensureAndVerifyExport(t: Transport, cfg: NatRoutesView, dryRun: boolean): Promise<ExportReport> {
   const network = await getNetwork(t, cfg.project, cfg.network);
   const peering = network.peerings?.find((p) => p.name === cfg.peering);
   if (!peering) {

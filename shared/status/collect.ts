@@ -1,17 +1,18 @@
 /**
  * Reads the whole egress path once and judges each link. Reads are independent where the chain
- * allows (the routes need the NAT VMs' health, the allowlists need the NAT IPs), so a status takes
+ * allows (the allowlists need the NAT IPs; the routes are natRoutes' own dry run), so a status takes
  * about as long as its slowest read.
  */
 import type { Transport } from '../gcp/transport.js';
-import { psaRangesLink, peeringExportLink, routesLink } from './network-links.js';
+import { psaRangesLink, peeringExportLink } from './network-links.js';
+import { routesLink } from './routes-link.js';
 import { allowlistsLink, readNatIps, readNatVms } from './egress-links.js';
 import { worstState } from './link.js';
 import type { StatusConfig, StatusReport } from './types.js';
 
 export async function collectStatus(t: Transport, cfg: StatusConfig): Promise<StatusReport> {
-  const [psa, peering, vms, nat] = await Promise.all([psaRangesLink(t, cfg), peeringExportLink(t, cfg), readNatVms(t, cfg), readNatIps(t, cfg)]);
-  const [routes, allowlists] = await Promise.all([routesLink(t, cfg, vms.instances), allowlistsLink(t, cfg, nat)]);
+  const [psa, peering, routes, vms, nat] = await Promise.all([psaRangesLink(t, cfg), peeringExportLink(t, cfg), routesLink(t, cfg), readNatVms(t, cfg), readNatIps(t, cfg)]);
+  const allowlists = await allowlistsLink(t, cfg, nat);
   const links = [psa, peering, routes, vms.link, nat.link, allowlists];
   const state = worstState(links);
   return { project: cfg.project, region: cfg.region, network: cfg.network, state, ok: state === 'ok', links };

@@ -7,6 +7,7 @@ import { commonEnv, resourceName, topologyEnv } from '../config/common.js';
 import { list, loadEnv } from '../config/env.js';
 import type { StatusConfig } from './types.js';
 import { loadArmorAllowlistConfig } from '../config/armor-allowlist.js';
+import { loadNatRoutesView } from '../config/nat-routes.js';
 import { DEFAULT_RANGE_OPTIONS } from '../plan/ranges-types.js';
 
 const statusEnv = z.object({
@@ -34,5 +35,7 @@ export function loadStatusConfig(env: Record<string, string | undefined>, flags:
     // With the config bucket known, the allowlist link also asks the allowlist sync whether it is stalled.
     ...(env.NETREFLEX_CONFIG_BUCKET ? { allowlist: loadArmorAllowlistConfig(env) } : {}),
     vertexRangeNames: e.NETREFLEX_VERTEX_RANGES,
+    // The routes are judged by natRoutes' own dry run, configured as natRoutes is.
+    routes: loadNatRoutesView(env, 'netreflex status'),
   };
 }

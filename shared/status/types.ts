@@ -6,6 +6,7 @@
  * path healthy it could not see. Every link that is not ok says what to do (`fix`).
  */
 import type { ArmorAllowlistConfig } from '../config/armor-allowlist.js';
+import type { NatRoutesView } from '../config/nat-routes.js';
 
 export const LINK_STATES = ['ok', 'broken', 'unknown'] as const;
 export type LinkState = (typeof LINK_STATES)[number];
@@ -56,6 +57,8 @@ export interface StatusConfig {
   vertexRangeNames: string[];
   /** Where the reads go: the local Google Cloud, or unset for Google's APIs (named in fixes). */
   emulatorHost?: string;
+  /** natRoutes' own configuration (the same NETREFLEX_* variables): the routes link is its dry run. */
+  routes: NatRoutesView;
   /** Where the allowlist file is (NETREFLEX_CONFIG_BUCKET …): the allowlist link then reports a stalled sync. */
   allowlist?: ArmorAllowlistConfig;
 }

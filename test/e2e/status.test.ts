@@ -17,6 +17,9 @@ import { cliEnv } from '../../cli/env.js';
 import type { StatusReport } from '../../shared/status/types.js';
 import { googleListed } from '../../emulator/iam/permissions.js';
 import { computeClients, PROJECT, REGION, type ComputeClients } from '../helpers/compute.js';
+import { Transport } from '../../shared/gcp/transport.js';
+import { loadNatRoutesConfig } from '../../shared/config/nat-routes.js';
+import { reconcileRoutes } from '../../shared/nat-routes/reconcile.js';
 import { inProcessFaults, type FaultControl } from '../helpers/faults.js';
 
 let stack: Stack;
@@ -195,7 +198,8 @@ describe('netreflex status never reads OK while blind', () => {
   });
 });
 
-describe('netreflex status on a broken path', () => {
+// Held in order: the second step judges the path the first one broke.
+describe('netreflex status on a broken path', { sequential: true, shuffle: false }, () => {
   it('flags the routes and the NAT VMs after a NAT instance is stopped, naming the instance', async () => {
 
     const z = await zoneOf('nat-s1');
@@ -210,6 +214,21 @@ describe('netreflex status on a broken path', () => {
     const cli = await statusCommand(await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url }));
     expect(cli.exitCode).toBe(1);
     expect(cli.output).toMatch(/\[BROKEN \] Routes to the destinations: .*\n {6}fix: netreflex apply routes/);
+  });
+
+  it("the routes link is natRoutes' own dry run: it names each route natRoutes would delete, and is OK once natRoutes has nothing to do", async () => {
+    // nat-s1 is stopped (the test before): natRoutes' dry run plans deleting its routes.
+    const env = await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url });
+    const t = new Transport({ emulatorHost: stack.emulator.url, region: REGION });
+    const dry = await reconcileRoutes(t, loadNatRoutesConfig(env), { dryRun: true });
+    expect(dry.plan.deletes.length).toBeGreaterThan(0);
+    const before = (await status()).links.find((l) => l.id === 'routes')!;
+    expect(before.state).toBe('broken');
+    for (const name of dry.plan.deletes) expect(before.details).toContainEqual(expect.stringMatching(new RegExp(`\\(${name}\\): next hop is \\w+.*natRoutes deletes the route$`)));
+    expect((await fetch(stack.functions.get('natRoutesSync')!.url, { method: 'POST' })).status).toBe(200);
+    const after = await reconcileRoutes(t, loadNatRoutesConfig(env), { dryRun: true });
+    expect(after.plan).toMatchObject({ inserts: [], deletes: [] });
+    expect((await status()).links.find((l) => l.id === 'routes')).toMatchObject({ state: 'ok' });
   });
 });
 
