@@ -7,12 +7,10 @@
  */
 import { z } from 'zod';
 import { resourceName } from '../names.js';
+import { DEFAULT_RULE_PRIORITY } from '../gcp/security-policies.js';
 
 export const ALLOWLIST_MODES = ['sync', 'upsert-only'] as const;
 export type AllowlistMode = (typeof ALLOWLIST_MODES)[number];
-
-/** Cloud Armor's default rule lives at the last priority; the band must stay below it. */
-export const DEFAULT_RULE_PRIORITY = 2147483647;
 
 export const DEFAULT_PRIORITIES = { from: 1000, to: 1999 } as const;
 
@@ -76,6 +74,7 @@ export const listSchema = z.strictObject({
   entries: z.array(entrySchema),
 });
 
+/** Cloud Armor's default rule lives at the last priority; the band must stay below it. */
 const priority = z.int().min(0).max(DEFAULT_RULE_PRIORITY - 1);
 
 export const safetySchema = z.strictObject({
