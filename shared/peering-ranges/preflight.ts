@@ -59,10 +59,6 @@ export function sameNetwork(jobNetwork: string, ours: { project: string; project
   return key !== undefined && key.name === ours.name && (key.project === ours.project || key.project === ours.projectNumber);
 }
 
-export async function vertexPreflight(t: Transport, project: string, region: string, ours: { project: string; projectNumber: string; name: string }): Promise<PreflightReport> {
-  return (await vertexJobs(t, project, region, ours)).report;
-}
-
 /** One read of the region's active jobs: the preflight's verdict and the jobs on our network. */
 export async function vertexJobs(t: Transport, project: string, region: string, ours: { project: string; projectNumber: string; name: string }): Promise<Preflight> {
   const [pipelines, customs] = await Promise.all([listPipelineJobs(t, project, region, ACTIVE_PIPELINE_STATES), listCustomJobs(t, project, region, ACTIVE_JOB_STATES)]);

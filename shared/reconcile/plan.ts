@@ -56,8 +56,6 @@ export interface Plan<D = unknown> {
 export const POLICIES = ['sync', 'upsert-only', 'dry-run'] as const;
 export type Policy = (typeof POLICIES)[number];
 
-export const isPolicy = (value: unknown): value is Policy => typeof value === 'string' && (POLICIES as readonly string[]).includes(value);
-
 /** A phase with defaults: sequential, not destructive. */
 export function phase<D>(name: string, steps: readonly Step<D>[], options: Partial<Omit<Phase<D>, 'name' | 'steps'>> = {}): Phase<D> {
   return { name, steps, concurrency: options.concurrency ?? 1, destructive: options.destructive ?? false, ...(options.ordered ? { ordered: true } : {}) };
