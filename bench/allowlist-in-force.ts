@@ -55,7 +55,7 @@ async function naiveSync(cfg: ArmorAllowlistConfig, t: Transport, generation: st
   if (read.kind !== 'file') throw new Error(`naive sync: ${read.kind}`);
   const parsed = parseAllowlist(read.bytes, read.source);
   if (!parsed.ok) throw new Error('naive sync: invalid file');
-  const cidrs = toCidrs(rangeSetOf(parsed.config.lists.flatMap((l) => l.entries.flatMap((e) => (e.kind === 'static' ? e.cidrs : [])))));
+  const cidrs = toCidrs(rangeSetOf(parsed.allowlist.lists.flatMap((l) => l.entries.flatMap((e) => (e.kind === 'static' ? e.cidrs : [])))));
   const policy = await getSecurityPolicy(t, cfg.project, POLICY);
   const current = new Map(policy.rules.map((r) => [r.priority, r.match?.config?.srcIpRanges?.join(',')]));
   const chunks = Array.from({ length: Math.ceil(cidrs.length / 10) }, (_, i) => cidrs.slice(i * 10, i * 10 + 10));

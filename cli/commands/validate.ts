@@ -44,12 +44,12 @@ export async function validateCommand(path: string, opts: ValidateOptions = {}):
   } catch (err) {
     return report(path, 2, [], undefined, opts, errorMessage(err));
   }
-  const problems = sortProblems([...parsed.warnings, ...lintAllowlist(parsed.config, now, budget)]);
-  return report(path, hasErrors(problems) ? 1 : 0, problems, { config: parsed.config, now, budget }, opts);
+  const problems = sortProblems([...parsed.warnings, ...lintAllowlist(parsed.allowlist, now, budget)]);
+  return report(path, hasErrors(problems) ? 1 : 0, problems, { allowlist: parsed.allowlist, now, budget }, opts);
 }
 
 interface Checked {
-  readonly config: Allowlist;
+  readonly allowlist: Allowlist;
   readonly now: Date;
   readonly budget: number;
 }
@@ -65,15 +65,15 @@ function report(path: string, exitCode: number, problems: readonly Problem[], ch
   return { exitCode, output: lines.join('\n') };
 }
 
-function summaryOf({ config, now, budget }: Checked) {
+function summaryOf({ allowlist, now, budget }: Checked) {
   return {
-    policies: targetPolicies(config),
-    mode: config.mode,
-    lists: config.lists.length,
-    entries: config.lists.reduce((n, l) => n + l.entries.length, 0),
-    priorities: config.priorities,
+    policies: targetPolicies(allowlist),
+    mode: allowlist.mode,
+    lists: allowlist.lists.length,
+    entries: allowlist.lists.reduce((n, l) => n + l.entries.length, 0),
+    priorities: allowlist.priorities,
     /** At least this many rules once applied (default rules included), of the project's budget. */
-    rules: rulesNeeded(config, now, budget),
+    rules: rulesNeeded(allowlist, now, budget),
   };
 }
 

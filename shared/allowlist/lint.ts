@@ -21,12 +21,12 @@ export interface RuleNeed {
   readonly budget: number;
 }
 
-export function lintAllowlist(config: Allowlist, now: Date, budget = 200): Problem[] {
-  return [...expiredEntries(config, now), ...mergedSafety(config, now), ...bandCapacity(config, now), ...ruleBudget(config, now, budget)];
+export function lintAllowlist(allowlist: Allowlist, now: Date, budget = 200): Problem[] {
+  return [...expiredEntries(allowlist, now), ...mergedSafety(allowlist, now), ...bandCapacity(allowlist, now), ...ruleBudget(allowlist, now, budget)];
 }
 
-function expiredEntries(config: Allowlist, now: Date): Problem[] {
-  return config.lists.flatMap((list) =>
+function expiredEntries(allowlist: Allowlist, now: Date): Problem[] {
+  return allowlist.lists.flatMap((list) =>
     list.entries.flatMap((entry) =>
       isExpiredAt(entry, now)
         ? [problemAt(entry.where, entry.path ?? '', `expired on ${entry.expires!.toISOString()}; it allows nothing any more and can be deleted`, 'warning')]
@@ -36,25 +36,25 @@ function expiredEntries(config: Allowlist, now: Date): Problem[] {
 }
 
 /** The planner's result checks on the static entries (Cloud NAT IPs are only known to the function). */
-function mergedSafety(config: Allowlist, now: Date): Problem[] {
-  return targetPolicies(config).flatMap((policy) => {
+function mergedSafety(allowlist: Allowlist, now: Date): Problem[] {
+  return targetPolicies(allowlist).flatMap((policy) => {
     const reported = new Set<string>();
-    const lists = config.lists
+    const lists = allowlist.lists
       .filter((l) => l.policies.includes(policy))
       .map((list) => {
         const ranges = list.entries.filter((e) => e.kind === 'static' && !isExpiredAt(e, now)).flatMap((e) => (e.kind === 'static' ? e.cidrs.map(parseCidr) : []));
-        for (const r of ranges) if (wideRangeReason(r, config.safety)) for (const c of reportedAs(r)) reported.add(c);
+        for (const r of ranges) if (wideRangeReason(r, allowlist.safety)) for (const c of reportedAs(r)) reported.add(c);
         return { name: list.name, ranges };
       });
-    return mergedProblems(policy, lists, config.safety, reported).map((m) => problemAt(`${config.source}:1:1`, 'lists', m, 'error'));
+    return mergedProblems(policy, lists, allowlist.safety, reported).map((m) => problemAt(`${allowlist.source}:1:1`, 'lists', m, 'error'));
   });
 }
 
 /** Rules needed per policy: each list's merged static ranges plus one per Cloud NAT source (at least one IP each). */
-export function rulesNeeded(config: Allowlist, now: Date, budget: number): RuleNeed {
+export function rulesNeeded(allowlist: Allowlist, now: Date, budget: number): RuleNeed {
   const perPolicy: Record<string, number> = {};
-  for (const policy of targetPolicies(config)) {
-    perPolicy[policy] = config.lists
+  for (const policy of targetPolicies(allowlist)) {
+    perPolicy[policy] = allowlist.lists
       .filter((l) => l.policies.includes(policy))
       .reduce((n, list) => {
         const live = list.entries.filter((e) => !isExpiredAt(e, now));
@@ -67,19 +67,19 @@ export function rulesNeeded(config: Allowlist, now: Date, budget: number): RuleN
   return { perPolicy, total: policies.reduce((n, p) => n + perPolicy[p]! + 1, 0), budget };
 }
 
-function bandCapacity(config: Allowlist, now: Date): Problem[] {
-  const size = config.priorities.to - config.priorities.from + 1;
-  const need = rulesNeeded(config, now, 0);
+function bandCapacity(allowlist: Allowlist, now: Date): Problem[] {
+  const size = allowlist.priorities.to - allowlist.priorities.from + 1;
+  const need = rulesNeeded(allowlist, now, 0);
   return Object.entries(need.perPolicy).flatMap(([policy, rules]) =>
-    rules <= size ? [] : [problemAt(`${config.source}:1:1`, 'priorities', `policy ${policy} needs at least ${rules} rules (${MAX_RANGES_PER_RULE} ranges each, one list per rule) but the band ${config.priorities.from}–${config.priorities.to} holds ${size}; widen priorities or merge entries`, 'error')],
+    rules <= size ? [] : [problemAt(`${allowlist.source}:1:1`, 'priorities', `policy ${policy} needs at least ${rules} rules (${MAX_RANGES_PER_RULE} ranges each, one list per rule) but the band ${allowlist.priorities.from}–${allowlist.priorities.to} holds ${size}; widen priorities or merge entries`, 'error')],
   );
 }
 
-function ruleBudget(config: Allowlist, now: Date, budget: number): Problem[] {
-  const need = rulesNeeded(config, now, budget);
+function ruleBudget(allowlist: Allowlist, now: Date, budget: number): Problem[] {
+  const need = rulesNeeded(allowlist, now, budget);
   if (need.total <= budget) return [];
   const per = Object.entries(need.perPolicy).map(([p, n]) => `${n} in ${p}`).join(', ');
-  return [problemAt(`${config.source}:1:1`, 'lists', `the file needs at least ${need.total} security policy rules (${per}, plus each policy's default rule) but the project's budget is ${budget} (NETREFLEX_ARMOR_RULE_QUOTA; Cloud Armor's SECURITY_POLICY_RULES quota counts every rule of every policy of the project); merge entries into wider ranges or remove some`, 'error')];
+  return [problemAt(`${allowlist.source}:1:1`, 'lists', `the file needs at least ${need.total} security policy rules (${per}, plus each policy's default rule) but the project's budget is ${budget} (NETREFLEX_ARMOR_RULE_QUOTA; Cloud Armor's SECURITY_POLICY_RULES quota counts every rule of every policy of the project); merge entries into wider ranges or remove some`, 'error')];
 }
 
 function problemAt(where: string, path: string, message: string, severity: Problem['severity']): Problem {

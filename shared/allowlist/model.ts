@@ -60,9 +60,9 @@ export function sourceKey(source: CloudNatSource): string {
 }
 
 /** The distinct symbolic sources the lists targeting `policy` (or all lists) refer to: what the caller must resolve. */
-export function symbolicSources(config: Allowlist, policy?: string): CloudNatEntry[] {
+export function symbolicSources(allowlist: Allowlist, policy?: string): CloudNatEntry[] {
   const byKey = new Map<string, CloudNatEntry>();
-  for (const list of config.lists) {
+  for (const list of allowlist.lists) {
     if (policy !== undefined && !list.policies.includes(policy)) continue;
     for (const entry of list.entries) if (entry.kind === 'cloudNat' && !byKey.has(entry.key)) byKey.set(entry.key, entry);
   }
@@ -70,6 +70,6 @@ export function symbolicSources(config: Allowlist, policy?: string): CloudNatEnt
 }
 
 /** Every policy some list targets. */
-export function targetPolicies(config: Allowlist): string[] {
-  return [...new Set(config.lists.flatMap((l) => l.policies))].sort();
+export function targetPolicies(allowlist: Allowlist): string[] {
+  return [...new Set(allowlist.lists.flatMap((l) => l.policies))].sort();
 }

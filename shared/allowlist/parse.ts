@@ -18,7 +18,7 @@ import { allowlistFileSchema, safetySchema, type AllowlistFile, type AllowlistSa
 import { wideRangeReason } from './safety.js';
 
 export type ParseAllowlistResult =
-  | { readonly ok: true; readonly config: Allowlist; readonly warnings: readonly Problem[] }
+  | { readonly ok: true; readonly allowlist: Allowlist; readonly warnings: readonly Problem[] }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
 /** Parses and validates an allowlist file (YAML or JSON). Never throws on any input. */
@@ -31,9 +31,9 @@ export function parseAllowlist(input: string | Uint8Array, source: string): Pars
     const problems = [...parsed.error.issues.flatMap((i) => issueProblems(i, locator)), ...rawEntryProblems(loaded.value, locator)];
     return { ok: false, problems: sortProblems(problems) };
   }
-  const { config, problems } = normalize(parsed.data, source, locator);
+  const { allowlist, problems } = normalize(parsed.data, source, locator);
   const sorted = sortProblems(problems);
-  return hasErrors(sorted) ? { ok: false, problems: sorted } : { ok: true, config, warnings: sorted };
+  return hasErrors(sorted) ? { ok: false, problems: sorted } : { ok: true, allowlist, warnings: sorted };
 }
 
 
@@ -55,7 +55,7 @@ function suggestion(key: string): string {
   return near ? `; did you mean "${near}"?` : '';
 }
 
-function normalize(file: AllowlistFile, source: string, locator: Locator): { config: Allowlist; problems: Problem[] } {
+function normalize(file: AllowlistFile, source: string, locator: Locator): { allowlist: Allowlist; problems: Problem[] } {
   const problems: Problem[] = [];
   const lists: AllowlistList[] = [];
   for (const [name, list] of Object.entries(file.lists)) {
@@ -68,8 +68,8 @@ function normalize(file: AllowlistFile, source: string, locator: Locator): { con
     problems.push(...duplicateWarnings(name, entries, locator));
     lists.push({ name, ...(list.description ? { description: list.description } : {}), policies: policies ?? [], preview: list.preview ?? file.preview, entries });
   }
-  const config: Allowlist = { version: 1, source, mode: file.mode, priorities: file.priorities, safety: file.safety, lists };
-  return { config, problems };
+  const allowlist: Allowlist = { version: 1, source, mode: file.mode, priorities: file.priorities, safety: file.safety, lists };
+  return { allowlist, problems };
 }
 
 function normalizeEntry(entry: EntryInput, path: PathSegment[], safety: AllowlistSafety, locator: Locator, problems: Problem[]): AllowlistEntry | undefined {

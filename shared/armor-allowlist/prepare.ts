@@ -67,13 +67,13 @@ export async function observeProject(t: Transport, project: string): Promise<Pro
   return { policies, counts };
 }
 
-export async function preparePolicies(t: Transport, config: Allowlist, project: ProjectPolicies, opts: PrepareOptions): Promise<Prepared> {
+export async function preparePolicies(t: Transport, allowlist: Allowlist, project: ProjectPolicies, opts: PrepareOptions): Promise<Prepared> {
   const prepared: PreparedPolicy[] = [];
   const stale: Prepared['stale'] = [];
   const warnings: string[] = [];
   const natIps = new Map<string, Promise<NatIps>>();
   const byName = new Map(project.policies.map((p) => [p.name, p]));
-  for (const name of targetPolicies(config)) {
+  for (const name of targetPolicies(allowlist)) {
     const policy = byName.get(name);
     if (!policy) throw missingPolicy(name, opts.project);
     const blocker = newerThan(policy, opts.generation);
@@ -81,18 +81,18 @@ export async function preparePolicies(t: Transport, config: Allowlist, project: 
       stale.push({ name, generation: blocker });
       continue;
     }
-    const { resolved, warnings: notes } = await resolveSources(t, opts.project, opts.region, config, name, natIps);
+    const { resolved, warnings: notes } = await resolveSources(t, opts.project, opts.region, allowlist, name, natIps);
     warnings.push(...notes);
-    const desired = desiredAllowlist(config, { policy: name, now: opts.now, resolved });
+    const desired = desiredAllowlist(allowlist, { policy: name, now: opts.now, resolved });
     const replan: Replan = (rules) => planAllowlist(desired, rules, { force: opts.force });
     prepared.push({ name, role: 'target', policy, desired, plan: replan(policy.rules), replan, ...gen(opts.generation), record: 'generation' });
   }
-  for (const policy of untargeted(project, config, opts.source)) {
-    if (config.mode === 'upsert-only') {
+  for (const policy of untargeted(project, allowlist, opts.source)) {
+    if (allowlist.mode === 'upsert-only') {
       warnings.push(`security policy ${policy.name} is no longer targeted by the file; mode upsert-only keeps its rules (remove them by hand, or sync once with mode: sync)`);
       continue;
     }
-    const desired: DesiredAllowlist = { policy: policy.name, mode: config.mode, priorities: config.priorities, safety: config.safety, lists: [], expiredEntries: 0, expired: [], expiredCidrs: [] };
+    const desired: DesiredAllowlist = { policy: policy.name, mode: allowlist.mode, priorities: allowlist.priorities, safety: allowlist.safety, lists: [], expiredEntries: 0, expired: [], expiredCidrs: [] };
     const replan: Replan = (rules) => planAllowlist(desired, rules, { force: opts.force });
     prepared.push({ name: policy.name, role: 'untargeted', policy, desired, plan: untargetedPlan(replan, policy), replan, ...gen(opts.generation), record: 'release' });
   }
@@ -100,8 +100,8 @@ export async function preparePolicies(t: Transport, config: Allowlist, project: 
 }
 
 /** Policies an earlier file of this object was applied to that the current file does not target. */
-function untargeted(project: ProjectPolicies, config: Allowlist, source: string): SecurityPolicy[] {
-  const targets = new Set(targetPolicies(config));
+function untargeted(project: ProjectPolicies, allowlist: Allowlist, source: string): SecurityPolicy[] {
+  const targets = new Set(targetPolicies(allowlist));
   return project.policies.filter((p) => !targets.has(p.name) && claimOf(p).source === source);
 }
 
@@ -117,7 +117,7 @@ function untargetedPlan(replan: Replan, policy: SecurityPolicy): AllowlistPlan {
 /**
  * Plans for the policies that hold an earlier generation of this object while the live file is
  * refused or missing: only their revocations (expired entries), against the file they hold.
- * `files` reads that file (a noncurrent version) and `configOf` parses it.
+ * `load` reads that file (a noncurrent version) and parses it, or answers why it cannot.
  */
 export async function prepareLastApplied(
   t: Transport,
@@ -131,15 +131,15 @@ export async function prepareLastApplied(
   const natIps = new Map<string, Promise<NatIps>>();
   for (const policy of project.policies.filter((p) => claimOf(p).source === opts.source)) {
     const generation = claimOf(policy).generation;
-    const config = generation ? await load(generation) : 'it carries no verified generation label';
-    if (typeof config === 'string') {
-      lost.push({ name: policy.name, ...(generation ? { generation } : {}), why: config });
+    const allowlist = generation ? await load(generation) : 'it carries no verified generation label';
+    if (typeof allowlist === 'string') {
+      lost.push({ name: policy.name, ...(generation ? { generation } : {}), why: allowlist });
       continue;
     }
     try {
-      const { resolved, warnings: notes } = await resolveSources(t, opts.project, opts.region, config, policy.name, natIps);
+      const { resolved, warnings: notes } = await resolveSources(t, opts.project, opts.region, allowlist, policy.name, natIps);
       warnings.push(...notes);
-      const desired = desiredAllowlist(config, { policy: policy.name, now: opts.now, resolved });
+      const desired = desiredAllowlist(allowlist, { policy: policy.name, now: opts.now, resolved });
       const replan: Replan = (rules) => planRevocationsOnly(desired, rules);
       prepared.push({ name: policy.name, role: 'last-applied', policy, desired, plan: replan(policy.rules), replan, generation: generation!, record: 'none' });
     } catch (err) {

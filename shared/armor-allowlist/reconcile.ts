@@ -90,18 +90,18 @@ async function syncOnce(t: Transport, cfg: ArmorAllowlistConfig, opts: Reconcile
   const report: AllowlistReport = { ...base, status: 'unchanged', source: read.source, ...(read.generation ? { generation: read.generation } : {}) };
   if (!parsed.ok) return refuse(r, report, { kind: 'invalid-file', message: new AllowlistFileError(read.source, parsed.problems).message, problems: parsed.problems.map(formatProblem) }, read);
   report.warnings.push(...parsed.warnings.map(formatProblem));
-  return syncAll(r, parsed.config, report, read);
+  return syncAll(r, parsed.allowlist, report, read);
 }
 
 function prepareOptions(r: Run, generation: string | undefined): PrepareOptions {
   return { project: r.cfg.project, region: r.cfg.region, now: r.opts.now, generation, force: r.opts.force, source: r.source, budget: r.cfg.ruleQuota };
 }
 
-async function syncAll(r: Run, config: Allowlist, report: AllowlistReport, read: FileRead): Promise<AllowlistReport> {
+async function syncAll(r: Run, allowlist: Allowlist, report: AllowlistReport, read: FileRead): Promise<AllowlistReport> {
   const project = await observeProject(r.t, r.cfg.project);
   let prepared;
   try {
-    prepared = await preparePolicies(r.t, config, project, prepareOptions(r, report.generation));
+    prepared = await preparePolicies(r.t, allowlist, project, prepareOptions(r, report.generation));
   } catch (err) {
     if (err instanceof AllowlistSafetyError) return refuse(r, report, { kind: err.refusal, message: err.message }, read, project);
     throw err;
@@ -164,7 +164,7 @@ async function keepLastApplied(r: Run, report: AllowlistReport, refusal: Refusal
           if (!file) return `its last applied file gs://${r.cfg.bucket}/${r.cfg.object}#${generation} is no longer in the bucket (is object versioning on? were noncurrent versions deleted?); restore the file or upload a new one`;
           if (file.object?.timeDeleted) lastLive = file.object.timeDeleted;
           const parsed = file.tooLarge ? undefined : parseAllowlist(file.bytes, file.source);
-          return parsed?.ok ? parsed.config : `its last applied file ${file.source} no longer parses; upload a valid allowlist`;
+          return parsed?.ok ? parsed.allowlist : `its last applied file ${file.source} no longer parses; upload a valid allowlist`;
         }),
       );
     }

@@ -19,11 +19,11 @@ export interface Resolution {
  * One sync reads each Cloud NAT once, however many policies name it: `seen` is shared across the
  * sync's policies, so they are all planned from the same IPs.
  */
-export async function resolveSources(t: Transport, project: string, defaultRegion: string, config: Allowlist, policy: string, seen = new Map<string, Promise<NatIps>>()): Promise<Resolution> {
+export async function resolveSources(t: Transport, project: string, defaultRegion: string, allowlist: Allowlist, policy: string, seen = new Map<string, Promise<NatIps>>()): Promise<Resolution> {
   const resolved = new Map<string, readonly string[]>();
   const warnings: string[] = [];
   const unresolved: string[] = [];
-  for (const entry of symbolicSources(config, policy)) {
+  for (const entry of symbolicSources(allowlist, policy)) {
     const { router, nat } = entry.cloudNat;
     const region = entry.cloudNat.region ?? defaultRegion;
     try {

@@ -61,14 +61,14 @@ export interface DesiredOptions {
 }
 
 /** Builds the desired allowlist of `policy`. Throws AllowlistSafetyError ('world-open', 'unresolved-source'). */
-export function desiredAllowlist(config: Allowlist, options: DesiredOptions): DesiredAllowlist {
+export function desiredAllowlist(allowlist: Allowlist, options: DesiredOptions): DesiredAllowlist {
   const unresolved: string[] = [];
   const tooWide: string[] = [];
   const reported = new Set<string>();
   const expired: ExpiredEntry[] = [];
   const expiredRanges: ParsedCidr[] = [];
   const merged: { name: string; ranges: ParsedCidr[] }[] = [];
-  const lists = config.lists
+  const lists = allowlist.lists
     .filter((list) => list.policies.includes(options.policy))
     .map((list): DesiredList => {
       const live = list.entries.filter((e) => !isExpired(e, options.now));
@@ -78,7 +78,7 @@ export function desiredAllowlist(config: Allowlist, options: DesiredOptions): De
       // Stryker restore LogicalOperator
       const ranges = live.flatMap((e) => entryRanges(e, options.resolved, unresolved));
       for (const r of ranges) {
-        const reason = wideRangeReason(r, config.safety);
+        const reason = wideRangeReason(r, allowlist.safety);
         if (!reason) continue;
         tooWide.push(reason);
         for (const cidr of reportedAs(r)) reported.add(cidr);
@@ -89,10 +89,10 @@ export function desiredAllowlist(config: Allowlist, options: DesiredOptions): De
   if (unresolved.length) {
     throw new AllowlistSafetyError('unresolved-source', 'Some symbolic sources have no addresses; nothing was planned (a sync would remove their callers):', unresolved);
   }
-  tooWide.push(...mergedProblems(options.policy, merged, config.safety, reported));
+  tooWide.push(...mergedProblems(options.policy, merged, allowlist.safety, reported));
   if (tooWide.length) throw new AllowlistSafetyError('world-open', 'The allowlist opens too much; nothing was planned:', [...new Set(tooWide)]);
   const expiredCidrs = expiredRanges.length ? toCidrs(subtract(aggregate(expiredRanges), aggregate(merged.flatMap((l) => l.ranges)))) : [];
-  return { policy: options.policy, mode: config.mode, priorities: config.priorities, safety: config.safety, lists, expiredEntries: expired.length, expired, expiredCidrs };
+  return { policy: options.policy, mode: allowlist.mode, priorities: allowlist.priorities, safety: allowlist.safety, lists, expiredEntries: expired.length, expired, expiredCidrs };
 }
 
 /** An entry is gone at its expiry instant: `expires <= now`. */

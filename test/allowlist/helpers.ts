@@ -29,10 +29,10 @@ export function desired(lists: Record<string, string[]>, extra: Partial<DesiredA
   };
 }
 
-export function configOf(yaml: string): Allowlist {
+export function allowlistOf(yaml: string): Allowlist {
   const result = parseAllowlist(yaml, 'test.yaml');
   if (!result.ok) throw new Error(result.problems.map((p) => p.message).join('\n'));
-  return result.config;
+  return result.allowlist;
 }
 
 /** Plans, checks make-before-break, applies; returns the plan and the rules after it. */

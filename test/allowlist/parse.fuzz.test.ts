@@ -12,14 +12,14 @@ const SAMPLE = readFileSync(new URL('../../functions/armor-allowlist/sample-allo
 function expectStructured(result: ParseAllowlistResult, input: string | Uint8Array): void {
   if (result.ok) {
     const lineCount = (typeof input === 'string' ? input : new TextDecoder().decode(input)).split('\n').length;
-    for (const list of result.config.lists) {
+    for (const list of result.allowlist.lists) {
       for (const entry of list.entries) {
         if (entry.kind !== 'static') continue;
         for (const cidr of entry.cidrs) {
           const parsed = parseCidr(cidr);
           // never wider than the file's safety allows, whatever the input was
-          const min = parsed.family === 4 ? result.config.safety.minPrefixLength.ipv4 : result.config.safety.minPrefixLength.ipv6;
-          if (!result.config.safety.allowWorldOpen) expect(parsed.prefixLength).toBeGreaterThanOrEqual(Math.max(min, 1));
+          const min = parsed.family === 4 ? result.allowlist.safety.minPrefixLength.ipv4 : result.allowlist.safety.minPrefixLength.ipv6;
+          if (!result.allowlist.safety.allowWorldOpen) expect(parsed.prefixLength).toBeGreaterThanOrEqual(Math.max(min, 1));
         }
       }
     }

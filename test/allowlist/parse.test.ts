@@ -27,18 +27,18 @@ describe('parseAllowlist', () => {
     const result = parseAllowlist(example, 'README.md');
     expect(result.ok && result.warnings).toEqual([]);
     if (!result.ok) return;
-    expect(result.config.safety).toEqual({ minPrefixLength: { ipv4: 16, ipv6: 48 }, allowWorldOpen: false, maxRemovalShare: 0.5, force: false });
-    expect(result.config.lists.map((l) => l.name)).toEqual(['pipelines', 'partners']);
-    expect(result.config.lists[1]!.entries[2]).toMatchObject({ kind: 'static', cidrs: ['2001:db8:100::/48'], expires: new Date('2030-06-30T09:00:00Z') });
+    expect(result.allowlist.safety).toEqual({ minPrefixLength: { ipv4: 16, ipv6: 48 }, allowWorldOpen: false, maxRemovalShare: 0.5, force: false });
+    expect(result.allowlist.lists.map((l) => l.name)).toEqual(['pipelines', 'partners']);
+    expect(result.allowlist.lists[1]!.entries[2]).toMatchObject({ kind: 'static', cidrs: ['2001:db8:100::/48'], expires: new Date('2030-06-30T09:00:00Z') });
   });
 
   it('accepts the sample allowlist; with its NAT resolved it plans one rule per list', () => {
     const result = parseAllowlist(SAMPLE, 'sample-allowlist.yaml');
     if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
-    expect(targetPolicies(result.config)).toEqual(['inference-policy']);
-    const [nat] = symbolicSources(result.config, 'inference-policy');
+    expect(targetPolicies(result.allowlist)).toEqual(['inference-policy']);
+    const [nat] = symbolicSources(result.allowlist, 'inference-policy');
     expect(nat!.key).toBe('cloudNat:asia-northeast1/nat-router/nat-egress');
-    const want = desiredAllowlist(result.config, { policy: 'inference-policy', now: new Date('2026-01-01T00:00:00Z'), resolved: new Map([[nat!.key, ['203.0.113.5']]]) });
+    const want = desiredAllowlist(result.allowlist, { policy: 'inference-policy', now: new Date('2026-01-01T00:00:00Z'), resolved: new Map([[nat!.key, ['203.0.113.5']]]) });
     expect(want.lists.map((l) => l.cidrs)).toEqual([['203.0.113.5/32'], ['198.51.100.0/26', '198.51.100.64/27', '198.51.100.200/32', '2001:db8:100::/48']]);
     expect(planAllowlist(want, [DEFAULT_RULE]).steps.map((s) => s.kind)).toEqual(['addRule', 'addRule']);
   });

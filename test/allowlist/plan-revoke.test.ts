@@ -10,7 +10,7 @@ import { checkQuota, quotaUse, ruleDelta } from '../../shared/plan/allowlist-quo
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
 import { mappedIpv4, wideRangeReason } from '../../shared/allowlist/safety.js';
 import { parseCidr, toCidrs } from '../../shared/net/cidr.js';
-import { configOf, DEFAULT_RULE, desired, hosts, kinds, planAndApply, SAFETY } from './helpers.js';
+import { allowlistOf, DEFAULT_RULE, desired, hosts, kinds, planAndApply, SAFETY } from './helpers.js';
 
 const rule = (priority: number, list: string, ranges: string[], extra: Partial<PolicyRule> = {}): PolicyRule => ({ priority, action: 'allow', preview: false, description: `${OWNER_MARKER} ${list}`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } }, ...extra });
 const refusal = (fn: () => unknown): AllowlistSafetyError => {
@@ -138,15 +138,15 @@ describe('safety on the result', () => {
 
   it('checks the merged ranges of every list of the policy; a single too-wide entry is reported once', () => {
     const yaml = `version: 1\npolicies: [p]\nlists:\n  a: { entries: [ { cidr: 10.0.0.0/17, description: a }, { cidr: 10.0.128.0/17, description: b }, { cidr: 10.1.0.0/16, description: c } ] }\n  b: { entries: [ { cidr: 172.16.0.0/12, description: d } ] }\n`;
-    expect(() => configOf(yaml)).toThrow(/172\.16\.0\.0\/12 is wider than the minimum prefix/);
+    expect(() => allowlistOf(yaml)).toThrow(/172\.16\.0\.0\/12 is wider than the minimum prefix/);
     const merged = `version: 1\npolicies: [p]\nlists:\n  a: { entries: [ { cidr: 10.0.0.0/17, description: a }, { cidr: 10.0.128.0/17, description: b } ] }\n  b: { entries: [ { cidr: 10.1.0.0/16, description: c } ] }\n`;
-    const err = refusal(() => desiredAllowlist(configOf(merged), { policy: 'p', now: new Date() }));
+    const err = refusal(() => desiredAllowlist(allowlistOf(merged), { policy: 'p', now: new Date() }));
     expect(err.details).toEqual(['policy p: lists a, b merge into 10.0.0.0/15 is wider than the minimum prefix /16 for IPv4; lower safety.minPrefixLength.ipv4 or set safety.allowWorldOpen: true if that is really meant']);
   });
 
   it('records the expired entries with what they allowed, and their addresses only where no live entry keeps them', () => {
-    const config = configOf(`version: 1\npolicies: [p]\nlists:\n  a:\n    entries:\n      - { cidr: 198.51.100.0/24, description: live }\n      - { ip: 198.51.100.7, description: covered, expires: 2025-01-01 }\n      - { ip: 192.0.2.7, description: gone, expires: 2025-01-01 }\n`);
-    const want = desiredAllowlist(config, { policy: 'p', now: new Date('2026-01-01T00:00:00Z') });
+    const allowlist = allowlistOf(`version: 1\npolicies: [p]\nlists:\n  a:\n    entries:\n      - { cidr: 198.51.100.0/24, description: live }\n      - { ip: 198.51.100.7, description: covered, expires: 2025-01-01 }\n      - { ip: 192.0.2.7, description: gone, expires: 2025-01-01 }\n`);
+    const want = desiredAllowlist(allowlist, { policy: 'p', now: new Date('2026-01-01T00:00:00Z') });
     expect(want.expired.map((e) => [e.path, e.entry, e.cidrs, e.expires])).toEqual([
       ['lists.a.entries[1]', '198.51.100.7', ['198.51.100.7/32'], '2025-01-01T00:00:00.000Z'],
       ['lists.a.entries[2]', '192.0.2.7', ['192.0.2.7/32'], '2025-01-01T00:00:00.000Z'],

@@ -39,7 +39,7 @@ function cidrOf(e: ModelEntry): string {
   return e.family === 4 ? `10.0.0.${offset}/${32 - hostBits}` : `2001:db8::${offset.toString(16)}/${128 - hostBits}`;
 }
 
-function configOf(lists: ModelEntry[][], mode: Allowlist['mode'] = 'sync', force = true): Allowlist {
+function allowlistOf(lists: ModelEntry[][], mode: Allowlist['mode'] = 'sync', force = true): Allowlist {
   return {
     version: 1,
     source: 'model',
@@ -91,7 +91,7 @@ function rulesAllowed(rules: readonly PolicyRule[]): Set<string> {
 }
 
 function sync(lists: ModelEntry[][], current: readonly PolicyRule[], mode: Allowlist['mode'] = 'sync', force = true) {
-  const want = desiredAllowlist(configOf(lists, mode, force), { policy: 'inference-policy', now: NOW });
+  const want = desiredAllowlist(allowlistOf(lists, mode, force), { policy: 'inference-policy', now: NOW });
   const plan = planAllowlist(want, current);
   return { want, plan, rules: applyAllowlistSteps(current, plan.steps) };
 }
@@ -180,9 +180,9 @@ describe('planAllowlist properties', () => {
     const seen = { refused: 0, planned: 0 };
     fc.assert(
       fc.property(listsArb, fc.integer({ min: 1, max: 4 }), (lists, size) => {
-        const config = { ...configOf(lists), priorities: { from: 1000, to: 999 + size } };
+        const allowlist = { ...allowlistOf(lists), priorities: { from: 1000, to: 999 + size } };
         try {
-          const plan = planAllowlist(desiredAllowlist(config, { policy: 'inference-policy', now: NOW }), [DEFAULT_RULE]);
+          const plan = planAllowlist(desiredAllowlist(allowlist, { policy: 'inference-policy', now: NOW }), [DEFAULT_RULE]);
           const rules = applyAllowlistSteps([DEFAULT_RULE], plan.steps);
           expect(rules.filter((r) => r.priority >= 1000 && r.priority < 1000 + size).length).toBe(rules.length - 1);
           expect(rulesAllowed(rules)).toEqual(modelAllowed(lists));

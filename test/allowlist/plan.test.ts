@@ -5,7 +5,7 @@ import { orderSteps } from '../../shared/plan/allowlist-order.js';
 import { allowRule } from '../../shared/plan/allowlist-rules.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
 import { rangeSetOf, toCidrs } from '../../shared/net/cidr.js';
-import { configOf, DEFAULT_RULE, desired, hosts, kinds, planAndApply, SAFETY } from './helpers.js';
+import { allowlistOf, DEFAULT_RULE, desired, hosts, kinds, planAndApply, SAFETY } from './helpers.js';
 
 function refusal(fn: () => unknown): string {
   try {
@@ -60,7 +60,7 @@ describe('planAllowlist scenarios', () => {
   });
 
   it('TestExpiry: an entry whose expiry has passed is dropped, one that has not stays', () => {
-    const config = configOf(`
+    const allowlist = allowlistOf(`
 version: 1
 policies: [inference-policy]
 lists:
@@ -70,12 +70,12 @@ lists:
       - { ip: 192.0.2.10, description: contractor, expires: 2025-06-01 }
       - { ip: 192.0.2.20, description: auditor, expires: "2025-06-01T12:00:00+09:00" }
 `);
-    const before = desiredAllowlist(config, { policy: 'inference-policy', now: new Date('2025-05-31T23:59:59Z') });
+    const before = desiredAllowlist(allowlist, { policy: 'inference-policy', now: new Date('2025-05-31T23:59:59Z') });
     expect(before.lists[0]!.cidrs).toEqual(['192.0.2.10/32', '192.0.2.20/32', '198.51.100.0/24']);
-    const at = desiredAllowlist(config, { policy: 'inference-policy', now: new Date('2025-06-01T00:00:00Z') });
+    const at = desiredAllowlist(allowlist, { policy: 'inference-policy', now: new Date('2025-06-01T00:00:00Z') });
     expect(at.lists[0]!.cidrs).toEqual(['192.0.2.20/32', '198.51.100.0/24']);
     expect(at.expiredEntries).toBe(1);
-    const after = desiredAllowlist(config, { policy: 'inference-policy', now: new Date('2025-06-01T03:00:00Z') });
+    const after = desiredAllowlist(allowlist, { policy: 'inference-policy', now: new Date('2025-06-01T03:00:00Z') });
     expect(after.lists[0]!.cidrs).toEqual(['198.51.100.0/24']);
   });
 
@@ -86,18 +86,18 @@ lists:
   });
 
   it('TestWorldOpenRefused: /0, * and short prefixes need allowWorldOpen; many entries adding up to /0 too', () => {
-    const config = (entry: string, allow = false) => configOf(`
+    const allowlistWith = (entry: string, allow = false) => allowlistOf(`
 version: 1
 policies: [p]
 safety: { allowWorldOpen: ${allow} }
 lists: { l: { entries: [ { cidr: "${entry}", description: d } ] } }
 `);
-    expect(() => config('0.0.0.0/0')).toThrow(/whole IPv4/);
-    expect(() => config('*')).toThrow(/whole/);
-    expect(() => config('10.0.0.0/8')).toThrow(/minimum prefix \/16/);
-    const open = desiredAllowlist(config('*', true), { policy: 'p', now: new Date() });
+    expect(() => allowlistWith('0.0.0.0/0')).toThrow(/whole IPv4/);
+    expect(() => allowlistWith('*')).toThrow(/whole/);
+    expect(() => allowlistWith('10.0.0.0/8')).toThrow(/minimum prefix \/16/);
+    const open = desiredAllowlist(allowlistWith('*', true), { policy: 'p', now: new Date() });
     expect(open.lists[0]!.cidrs).toEqual(['0.0.0.0/0', '::/0']);
-    const sneaky = configOf(`
+    const sneaky = allowlistOf(`
 version: 1
 policies: [p]
 safety: { minPrefixLength: { ipv4: 1 } }
@@ -163,7 +163,7 @@ lists: { l: { entries: [ { cidr: 0.0.0.0/1, description: a }, { cidr: 128.0.0.0/
   });
 
   it('TestCloudNatSource: the resolved NAT IP is allowed; an unresolved source refuses', () => {
-    const config = configOf(`
+    const allowlist = allowlistOf(`
 version: 1
 policies: [inference-policy]
 lists:
@@ -173,10 +173,10 @@ lists:
         description: Vertex AI Pipelines egress
 `);
     const resolved = new Map([['cloudNat:asia-northeast1/nat-router/nat-egress', ['203.0.113.5']]]);
-    const want = desiredAllowlist(config, { policy: 'inference-policy', now: new Date(), resolved });
+    const want = desiredAllowlist(allowlist, { policy: 'inference-policy', now: new Date(), resolved });
     expect(want.lists[0]!.cidrs).toEqual(['203.0.113.5/32']);
-    expect(refusal(() => desiredAllowlist(config, { policy: 'inference-policy', now: new Date() }))).toBe('unresolved-source');
-    expect(refusal(() => desiredAllowlist(config, { policy: 'inference-policy', now: new Date(), resolved: new Map([['cloudNat:asia-northeast1/nat-router/nat-egress', []]]) }))).toBe('unresolved-source');
+    expect(refusal(() => desiredAllowlist(allowlist, { policy: 'inference-policy', now: new Date() }))).toBe('unresolved-source');
+    expect(refusal(() => desiredAllowlist(allowlist, { policy: 'inference-policy', now: new Date(), resolved: new Map([['cloudNat:asia-northeast1/nat-router/nat-egress', []]]) }))).toBe('unresolved-source');
   });
 
   it('TestNonCanonicalCurrent: a rule holding 203.0.113.5 (no /32) is not rewritten', () => {

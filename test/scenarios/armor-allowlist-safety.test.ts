@@ -17,7 +17,7 @@ import { allowlistTarget } from '../../cli/targets/allowlist.js';
 import { cliEnv } from '../../cli/env.js';
 import { desiredAllowlist } from '../../shared/plan/allowlist.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
-import { configOf } from '../allowlist/helpers.js';
+import { allowlistOf } from '../allowlist/helpers.js';
 import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
 import { allowlistFile, GEN, hostEntries, policiesClient, scene, type PoliciesClient } from '../helpers/allowlist.js';
 
@@ -46,7 +46,7 @@ async function validate(name: string, text: string) {
 
 function refusedWith(yaml: string, policy: string): string {
   try {
-    desiredAllowlist(configOf(yaml), { policy, now: NOW });
+    desiredAllowlist(allowlistOf(yaml), { policy, now: NOW });
   } catch (err) {
     if (err instanceof AllowlistSafetyError) return `${err.refusal}: ${err.message}`;
     throw err;
