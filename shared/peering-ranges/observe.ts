@@ -119,7 +119,7 @@ async function startedRuns(t: Transport, project: string, region: string, demand
 /** The three lists a preparation extends, and the addresses and export flag, read back after its writes. */
 export interface Wiring {
   addresses: string[];
-  /** The network's VPC_PEERING addresses with their creation time (for `addedSince`). */
+  /** The network's VPC_PEERING addresses with their creation time: one created while a preparation ran is someone's concurrent addition, which its read-back puts back. */
   created: { name: string; at: number }[];
   connection: string[] | null;
   firewall: string[] | null;

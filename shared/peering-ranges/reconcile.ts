@@ -139,12 +139,13 @@ function reportOf(request: RangeRequest, obs: RangeObservation, plan: RangePlan,
   };
 }
 
+/** How far another machine's clock (Compute's creationTimestamp) may be behind ours. */
+const CLOCK_SKEW_MS = 60_000;
+
 /**
  * Reads the three lists back (every operation is DONE by now) and writes what is missing, until
  * nothing is: the ranges this run uses, and every entry seen on them during the preparation.
  */
-/** How far another machine's clock (Compute's creationTimestamp) may be behind ours. */
-const CLOCK_SKEW_MS = 60_000;
 
 async function readBackAndRepair(t: Transport, cfg: PeeringRangesConfig, network: string, plan: RangePlan, obs: RangeObservation, known: KnownEntries, fence: Fence, rounds: number, startedAt: number): Promise<{ ok: boolean; repairs: RangeChangeResult[]; missing: string[] }> {
   const used = plan.ranges.map((r) => ({ ...r, block: parseIpv4Block(r.cidr)! }));
