@@ -178,6 +178,18 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     expect((await run(request())).state).toBe('SUCCEEDED');
   });
 
+  it('armorAllowlistVerify over HTTP: 200 with the allowing rule, 400 for a bad request saying what to send, 405 for GET', async () => {
+    const url = stack.functions.get('armorAllowlistVerify')!.url;
+    const post = (body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const allowed = await post({ policy: SAMPLE.armor.policy, ips: [SAMPLE.cloudNat.ip] });
+    expect(allowed.status).toBe(200);
+    expect(await allowed.json()).toMatchObject({ status: 'ok', policy: SAMPLE.armor.policy, allowedBy: { [SAMPLE.cloudNat.ip]: 1000 } });
+    const bad = await post({ policy: SAMPLE.armor.policy, ips: ['203.0.113.0/28'] });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ status: 'refused', error: { kind: 'invalid-request' }, reasons: [expect.stringMatching(/send \{"policy".*\n {2}- ips\.0: "203\.0\.113\.0\/28" is not an IP address/s)] });
+    expect((await fetch(url)).status).toBe(405);
+  });
+
   it('an unreachable egress verifier stops the run at check_allowlist once the retries are spent', async () => {
     const url = stack.functions.get('armorAllowlistVerify')!.url;
     stack.emulator.workflows.httpFaults.failNext(url, 10, 503);
