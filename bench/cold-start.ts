@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Emulator } from '../emulator/server.js';
 import { startSampleEmulator } from '../local/seed.js';
 import { functionIdentity, ROUTE_RESULT_TOPIC, sampleEnv, sampleIam } from '../local/stack.js';
-import { installTerraformIam } from '../emulator/iam/terraform.js';
+import { installTerraformIam } from '../local/terraform/iam.js';
 import { startMetadataServer, type MetadataServer } from '../emulator/iam/metadata-server.js';
 import { SAMPLE } from '../local/topology.js';
 import { Transport } from '../shared/gcp/transport.js';

@@ -5,7 +5,7 @@
  * (hashicorp/terraform-provider-google, resource_compute_region_instance_group_manager.go,
  * expandRegionUpdatePolicy).
  */
-import { block, literal, readTerraform, resourceBody, TERRAFORM_DIR } from '../emulator/terraform/reader.js';
+import { block, literal, readTerraform, resourceBody, TERRAFORM_DIR } from './terraform/reader.js';
 
 export const NAT_MIG_RESOURCE = { type: 'google_compute_region_instance_group_manager', name: 'nat' } as const;
 

@@ -19,7 +19,7 @@
 #   which only lets a route name a VM as next hop — creating the route is what the condition limits.
 #
 # test/terraform/least-privilege.test.ts holds every binding to this, with a planted mistake for
-# each rule, and the local Google Cloud grants exactly these bindings (emulator/iam/terraform.ts).
+# each rule, and the local Google Cloud grants exactly these bindings (local/terraform/iam.ts).
 # Only the Eventarc trigger account and the workflow account may invoke functions; no binding names
 # allUsers or allAuthenticatedUsers.
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
-import { installTerraformIam, loadTerraformIam } from '../../emulator/iam/terraform.js';
+import { installTerraformIam, loadTerraformIam } from '../../local/terraform/iam.js';
 import { workflowName } from '../helpers/workflows.js';
 
 const P = SAMPLE.project;

@@ -11,7 +11,7 @@ import type { Emulator } from '../../emulator/server.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
 import { waitFor } from '../helpers/compute.js';
-import { installTerraformIam, loadTerraformIam, type TerraformIam } from '../../emulator/iam/terraform.js';
+import { installTerraformIam, loadTerraformIam, type TerraformIam } from '../../local/terraform/iam.js';
 
 const P = SAMPLE.project;
 const NAT_ROUTES = `serviceAccount:netreflex-nat-routes@${P}.iam.gserviceaccount.com`;

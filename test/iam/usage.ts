@@ -11,7 +11,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Iam } from '../../emulator/iam/policy.js';
-import { installTerraformIam, type TerraformIam } from '../../emulator/iam/terraform.js';
+import { installTerraformIam, type TerraformIam } from '../../local/terraform/iam.js';
 import type { ChecksFile, CountedCheck } from '../../local/stack.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');

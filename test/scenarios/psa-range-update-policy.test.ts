@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
 import { sampleEnv } from '../../local/stack.js';
-import { TERRAFORM_DIR } from '../../emulator/terraform/reader.js';
+import { TERRAFORM_DIR } from '../../local/terraform/reader.js';
 import { natUpdatePolicy } from '../../local/nat-policy.js';
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
 import { applyRangeChanges } from '../../shared/peering-ranges/apply.js';

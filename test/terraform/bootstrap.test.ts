@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS, type Check, type Context } from './checks.js';
-import { type JsonObject, type TfModule, cloneModule, file, isObject, loadModule, sub } from '../../emulator/terraform/reader.js';
+import { type JsonObject, type TfModule, cloneModule, file, isObject, loadModule, sub } from '../../local/terraform/reader.js';
 import { PENDING_FUNCTIONS, TF_DIR, realContext } from './policy.js';
 
 let tf: TfModule;

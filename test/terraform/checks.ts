@@ -5,7 +5,7 @@
  * reported), so a check that silently stops checking fails too.
  */
 import { posix } from 'node:path';
-import { type Json, type TfModule, blocks, instances, isObject, locals, named, references, resolve, strings, sub } from '../../emulator/terraform/reader.js';
+import { type Json, type TfModule, blocks, instances, isObject, locals, named, references, resolve, strings, sub } from '../../local/terraform/reader.js';
 import { renderOutputsTable, renderVariablesTable, tableIn } from './readme-tables.js';
 import { knownPermissions } from '../../emulator/iam/policy.js';
 

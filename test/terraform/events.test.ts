@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NAT_AUDIT_METHODS } from '../../shared/nat-routes/trigger.js';
-import { blocks, loadModule, locals } from '../../emulator/terraform/reader.js';
+import { blocks, loadModule, locals } from '../../local/terraform/reader.js';
 import { TF_DIR } from './policy.js';
 
 const PROTOS = fileURLToPath(new URL('../../node_modules/@google-cloud/compute/build/protos/google/cloud/compute/', import.meta.url));

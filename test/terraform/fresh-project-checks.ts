@@ -6,7 +6,7 @@
  * roles are in force before anything acts through them, and the destroy runs `netreflex teardown`
  * between the functions and the network.
  */
-import { type Json, type TfModule, blocks, isObject, locals, references, strings, sub } from '../../emulator/terraform/reader.js';
+import { type Json, type TfModule, blocks, isObject, locals, references, strings, sub } from '../../local/terraform/reader.js';
 
 export interface FreshContext {
   /** The Google API services the functions call at run time (from their method ids). */

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type JsonObject, type TfModule, cloneModule, file, loadModule } from '../../emulator/terraform/reader.js';
+import { type JsonObject, type TfModule, cloneModule, file, loadModule } from '../../local/terraform/reader.js';
 import { TF_DIR } from './policy.js';
 import { FRESH_CHECKS, type FreshCheck, type FreshContext } from './fresh-project-checks.js';
 import { SERVICES } from '../../shared/gcp/transport.js';

@@ -1,11 +1,11 @@
 /**
  * Offline checks that terraform-bootstrap grants each netreflex identity its writes on the one
  * resource it owns (iam.tf's header says how): every binding is read as the local Google Cloud
- * reads it (emulator/iam/terraform.ts), so what these checks accept is exactly what the emulator
+ * reads it (local/terraform/iam.ts), so what these checks accept is exactly what the emulator
  * enforces.
  */
-import { type TfModule, named } from '../../emulator/terraform/reader.js';
-import { terraformIam, type TerraformIam } from '../../emulator/iam/terraform.js';
+import { type TfModule, named } from '../../local/terraform/reader.js';
+import { terraformIam, type TerraformIam } from '../../local/terraform/iam.js';
 import type { Binding } from '../../emulator/iam/policy.js';
 
 export interface LeastContext {

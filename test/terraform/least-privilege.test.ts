@@ -3,7 +3,7 @@
  * them: each rule passes on the real tree and reports a planted mistake on a copy.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type JsonObject, type TfModule, cloneModule, file, loadModule } from '../../emulator/terraform/reader.js';
+import { type JsonObject, type TfModule, cloneModule, file, loadModule } from '../../local/terraform/reader.js';
 import { TF_DIR, predefinedRolePermissions } from './policy.js';
 import { LEAST_CHECKS, type LeastCheck, type LeastContext } from './least-privilege-checks.js';
 

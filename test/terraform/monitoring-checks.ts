@@ -5,7 +5,7 @@
  * and windowed sanely; the four alerts the egress path needs exist; every metric a chart or an
  * alert names is defined here or is one of Google's, with its source.
  */
-import { type Json, type JsonObject, type TfModule, blocks, isObject, locals, named, sub } from '../../emulator/terraform/reader.js';
+import { type Json, type JsonObject, type TfModule, blocks, isObject, locals, named, sub } from '../../local/terraform/reader.js';
 import { cloudRunEntry, extractLabel, matches, type LogEntry } from '../monitoring/logging-query.js';
 import type { CapturedLine } from '../monitoring/captured-logs.js';
 

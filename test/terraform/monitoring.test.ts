@@ -5,7 +5,7 @@
  * and on a copy with one planted mistake (the problem is reported).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type JsonObject, type TfModule, cloneModule, file, isObject, loadModule } from '../../emulator/terraform/reader.js';
+import { type JsonObject, type TfModule, cloneModule, file, isObject, loadModule } from '../../local/terraform/reader.js';
 import { TF_DIR } from './policy.js';
 import { MONITORING_CHECKS, type MonitoringCheck, entriesOf, interpolate, logMetrics } from './monitoring-checks.js';
 import { captureFunctionLogs, type CapturedLine } from '../monitoring/captured-logs.js';

@@ -5,7 +5,7 @@
  * budget — read from terraform-bootstrap/functions.tf as deployed.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cloneModule, isObject, loadModule, locals, type TfModule } from '../../emulator/terraform/reader.js';
+import { cloneModule, isObject, loadModule, locals, type TfModule } from '../../local/terraform/reader.js';
 import { deployedFunctions } from './checks.js';
 import { TF_DIR } from './policy.js';
 import { ANSWER_MARGIN_SECONDS } from '../../shared/reconcile/coalesce.js';

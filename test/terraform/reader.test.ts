@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CACHE_DIR, cachedJson, literal, loadModule, resourceBody, sha256 } from '../../emulator/terraform/reader.js';
+import { CACHE_DIR, cachedJson, literal, loadModule, resourceBody, sha256 } from '../../local/terraform/reader.js';
 
 const tf = (port: number) => `variable "port" {\n  default = ${port}\n}\nresource "google_compute_firewall" "fw" {\n  name = "fw-\${var.port}"\n  allow {\n    ports = [var.port]\n  }\n}\n`;
 

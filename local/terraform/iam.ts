@@ -1,7 +1,7 @@
 /**
- * The IAM that terraform-bootstrap/iam.tf deploys, as roles and bindings for the local Google
- * Cloud: every google_project_iam_custom_role (with its for_each instances), and every
- * google_project_iam_member (with its condition), google_service_account_iam_member,
+ * The IAM that terraform-bootstrap/iam.tf deploys, as roles and bindings the local stack installs
+ * in the local Google Cloud through its IAM API (`installTerraformIam`): every
+ * google_project_iam_custom_role (with its for_each instances), and every google_project_iam_member (with its condition), google_service_account_iam_member,
  * google_pubsub_topic_iam_member and google_storage_bucket_iam_member whose role and member
  * resolve to a custom role of the module, a predefined role, a service account of the module or a
  * literal — each on the resource it is set on (the project, the account, the topic, the bucket).
@@ -9,8 +9,8 @@
  * referenced resources' `email`/`name`/`id` are followed; anything else is an error naming the
  * expression, so a Terraform change the reader cannot follow fails loudly instead of granting less.
  */
-import { type Json, type TfModule, instances, isObject, locals, loadModule, variableDefault } from '../terraform/reader.js';
-import type { Binding, Iam } from './policy.js';
+import { type Json, type TfModule, instances, isObject, locals, loadModule, variableDefault } from './reader.js';
+import type { Binding, Iam } from '../../emulator/iam/policy.js';
 
 /** `instances`, plus `for_each = toset([...literal strings])` (each.key = each.value = the string). */
 function instancesOf(m: TfModule, type: string): ReturnType<typeof instances> {

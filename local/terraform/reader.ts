@@ -1,11 +1,10 @@
 /**
- * terraform-bootstrap/ as data, for the local Google Cloud (which deploys what the Terraform
- * deploys instead of a second copy of it) and for the offline checks: no Terraform binary exists
+ * terraform-bootstrap/ as data, for the local stack (which deploys into the local Google Cloud what
+ * the Terraform deploys instead of a second copy of it) and for the offline checks: no Terraform binary exists
  * where netreflex runs, so each .tf file is parsed with @cdktf/hcl2json (HashiCorp's own HCL parser
  * compiled to wasm). A parse costs ~0.4 s for the module, so its JSON is cached per file content
  * (in memory, and under .netreflex/cache/hcl/<sha256>.json): a start after the first loads no wasm.
- * Expressions stay strings ("${...}"); `literal` and `resolve` follow the simple forms, and
- * emulator/terraform/evaluate.ts evaluates the rest.
+ * Expressions stay strings ("${...}"); `literal` and `resolve` follow the simple forms.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
