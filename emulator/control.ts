@@ -1,6 +1,6 @@
 /**
  * The emulator's own control API under `/_netreflex/v1/` — not a Google API. Tests in other
- * processes and `netreflex up` use it to inject faults, change timing, subscribe functions to
+ * processes and the local stack use it to inject faults, change timing, subscribe functions to
  * events and read call counts. Its own methods (`netreflex.*`) are never faulted. Bad requests
  * answer 400 with what to send instead, like the Google surfaces do.
  */

@@ -1,5 +1,5 @@
 /**
- * Fault injection for the local Google Cloud: the failures netreflex must survive in production,
+ * Fault injection for the local Google Cloud: the failures a client must survive in production,
  * on demand. Rules key on Google's method ids (`compute.routes.insert`), a family
  * (`compute.routes.*`) or `*` for every Google method, and are used up as calls hit them, so
  * "fail the next 2 inserts with 503" means exactly two failures.
@@ -65,7 +65,7 @@ const resourceOf = (path: string) => path.replace(/^\/(?:compute|storage)\/v1\/|
  */
 function permissionDenied(methodId: string, path: string, permission: string | undefined): HttpError {
   const resource = resourceOf(path);
-  if (!permission) return new HttpError(403, 'The caller does not have permission (injected by netreflex emulator)', 'forbidden');
+  if (!permission) return new HttpError(403, 'The caller does not have permission (injected by the emulator)', 'forbidden');
   if (methodId.startsWith('compute.')) return new HttpError(403, `Required '${permission}' permission for '${resource}'`, 'forbidden');
   return new HttpError(403, `Permission '${permission}' denied on resource '${resource}' (or it may not exist).`, 'forbidden');
 }
@@ -153,7 +153,7 @@ export class Faults {
       case 404:
         throw notFoundFault(methodId, req.path);
       default:
-        throw new HttpError(rule.fault, `${MESSAGES[rule.fault]} (injected by netreflex emulator)`);
+        throw new HttpError(rule.fault, `${MESSAGES[rule.fault]} (injected by the emulator)`);
     }
   };
 

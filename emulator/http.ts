@@ -111,7 +111,7 @@ export class Router {
       for (const check of this.replyChecks) check(found.route.methodId, request, reply);
       send(res, reply);
     } catch (err) {
-      const httpErr = err instanceof HttpError ? err : new HttpError(500, `netreflex emulator: ${(err as Error).message ?? err}`);
+      const httpErr = err instanceof HttpError ? err : new HttpError(500, `emulator: ${(err as Error).message ?? err}`);
       if (!(err instanceof HttpError)) console.error(err);
       send(res, { status: httpErr.code, body: httpErr.toJSON() });
     }

@@ -1,5 +1,5 @@
 /**
- * The local Google Cloud: one HTTP server speaking the REST surfaces netreflex touches, on the
+ * The local Google Cloud: one HTTP server speaking the REST surfaces it emulates, on the
  * real paths, so the official client libraries work against it with only endpoint options
  * changed. It holds the state, the event router (local Eventarc) and the fault injector.
  */
@@ -51,6 +51,8 @@ export interface EmulatorOptions {
   pubsubPort?: number;
   /** The clock under every delay of the emulator (`Timers`); Node's unless a test drives its own. */
   clock?: Clock;
+  /** Who calls without a token of their own act as (audit logs, operations' `user`); default `user@example.com`. */
+  ownerPrincipal?: string;
 }
 
 /** A running local Google Cloud. */
@@ -65,16 +67,9 @@ export class Emulator {
    * Audit logs name the project by the number its project resource states (`projects.get` →
    * projectNumber), and a caller by the member its IAM token stands for.
    */
-  readonly audit = new AuditLog(
-    this.events,
-    (project) => String(this.store.get('projects', project)?.projectNumber ?? project),
-    (token) => {
-      const p = this.iam.principalOf(token);
-      return p?.kind === 'member' ? p.member.replace(/^\w+:/, '') : undefined;
-    },
-  );
+  readonly audit: AuditLog;
   readonly settings: Settings;
-  /** IAM in force on every Google API call (emulator/iam/); no token = the project owner. */
+  /** IAM in force on every Google API call (emulator/iam/); no token = the project owner (`ownerPrincipal`). */
   readonly iam = new Iam();
   /** Every permission check IAM made, in order. */
   readonly iamChecks: CheckRecord[] = [];
@@ -107,10 +102,19 @@ export class Emulator {
   constructor(options: EmulatorOptions = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.timers = new Timers(options.clock);
+    this.audit = new AuditLog(
+      this.events,
+      (project) => String(this.store.get('projects', project)?.projectNumber ?? project),
+      (token) => {
+        const p = this.iam.principalOf(token);
+        return p?.kind === 'member' ? p.member.replace(/^\w+:/, '') : undefined;
+      },
+      options.ownerPrincipal,
+    );
     this.faults = new Faults(this.timers);
     this.subscriptions = new Subscriptions(this.topics, this.timers);
     this.pubsubPortWanted = options.pubsubPort ?? 0;
-    this.operations = new Operations(this.store, this.settings, this.faults, this.timers);
+    this.operations = new Operations(this.store, this.settings, this.faults, this.timers, this.audit.ownerPrincipal);
     this.compute = { store: this.store, settings: this.settings, operations: this.operations, audit: this.audit, timers: this.timers };
     this.migs = new Migs(this.compute);
     this.router.addHook(this.faults.hook);

@@ -40,7 +40,7 @@ export function seedSample(emulator: Emulator, options: SampleSeedOptions = {}):
 /** A listening local Google Cloud holding the sample topology, its NAT MIG updating as nat.tf says. */
 export async function startSampleEmulator(options: SampleEmulatorOptions = {}): Promise<Emulator> {
   const natUpdatePolicy = options.natUpdatePolicy !== undefined ? options.natUpdatePolicy : await natUpdatePolicyFromTerraform();
-  const emulator = new Emulator(options);
+  const emulator = new Emulator({ ownerPrincipal: SAMPLE.owner, ...options });
   seedSample(emulator, { natInstances: options.natInstances, natUpdatePolicy });
   return emulator.listen(options.port ?? 0, options.host);
 }

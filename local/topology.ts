@@ -5,6 +5,8 @@
 export const SAMPLE = {
   project: 'netreflex-demo',
   projectNumber: '123456789012',
+  /** Who the local calls without a token of their own (the CLI, the examples) act as: the sample project's owner. */
+  owner: 'owner@netreflex-demo.example',
   region: 'asia-northeast1',
   zones: ['asia-northeast1-a', 'asia-northeast1-b', 'asia-northeast1-c'],
   vpcA: { network: 'vpc-a', subnet: 'subnet-a', range: '10.95.0.0/16', gateway: '10.95.0.1' },

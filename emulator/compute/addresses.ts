@@ -2,7 +2,7 @@
  * Addresses. The global part: `globalAddresses`, which is how Private Service Access ranges exist
  * (`purpose: VPC_PEERING`, `addressType: INTERNAL`, `address` + `prefixLength`, `network`). Compute
  * refuses a PSA range that overlaps another allocated range or a subnet (primary or secondary) of
- * the same network, or that is not aligned to its size — the rules netreflex's allocator must meet
+ * the same network, or that is not aligned to its size — the rules a range allocator must meet
  * before Service Networking ever sees the range. (Regional addresses register beside this in
  * `registerAddresses`, under `projects/{project}/regions/{region}/addresses`.)
  */

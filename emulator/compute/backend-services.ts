@@ -1,7 +1,7 @@
 /**
  * Regional backend services of internal passthrough Network Load Balancers
  * (`loadBalancingScheme: INTERNAL`), with a managed instance group as backend and its health
- * check — the load balancer that is the routes' single next hop in netreflex's `ilb` mode.
+ * check — the load balancer a custom route may name as its next hop (`nextHopIlb`).
  *
  * Which VMs get new connections is `activeBackends`, Google's documented rule
  * (https://cloud.google.com/load-balancing/docs/internal/int-netlb-traffic-distribution): without

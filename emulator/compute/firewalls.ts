@@ -1,8 +1,7 @@
 /**
- * VPC firewall rules. netreflex extends one rule's `sourceRanges` (the rule that lets the Private
- * Service Access ranges reach the NAT VMs) every time it allocates a range, with `patch`: fields
- * present in the body replace the rule's, the rest stay, and the merged rule is validated as a
- * whole — exactly one of `allowed`/`denied`, CIDRs with zero host bits, a direction-consistent
+ * VPC firewall rules. A client that widens a rule's `sourceRanges` (say, for each new Private
+ * Service Access range) does it with `patch`: fields present in the body replace the rule's, the
+ * rest stay, and the merged rule is validated as a whole — exactly one of `allowed`/`denied`, CIDRs with zero host bits, a direction-consistent
  * source or destination — and `name`/`network` cannot change.
  */
 import { badRequest } from '../errors.js';

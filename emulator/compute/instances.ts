@@ -26,7 +26,7 @@ export interface InstanceSpec {
   nics: NicTemplate[];
   metadata?: { key: string; value: string }[];
   labels?: Record<string, string>;
-  /** Network tags (firewall targets such as `netreflex-nat`). */
+  /** Network tags (the targets of firewall rules and tagged routes). */
   tags?: string[];
   createdBy?: string;
 }

@@ -1,6 +1,6 @@
 /**
  * Compute list semantics: `maxResults` (1–500, default 500) with an opaque `pageToken`, and the
- * `filter` expressions netreflex and common tooling send (`name = "x"`, `name eq x.*`, joined by
+ * `filter` expressions common clients send (`name = "x"`, `name eq x.*`, joined by
  * AND). An unsupported filter is a 400 rather than silently unfiltered results.
  */
 import { badRequest } from '../errors.js';

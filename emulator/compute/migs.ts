@@ -193,7 +193,7 @@ export class Migs {
 
   /** Runs `work` after whatever the instance is already doing (the MIG serializes per instance). */
   private enqueue(m: Managed, work: () => Promise<void>): Promise<void> {
-    m.chain = m.chain.then(work).catch((err) => console.error('netreflex emulator: MIG action failed', err));
+    m.chain = m.chain.then(work).catch((err) => console.error('emulator: MIG action failed', err));
     return m.chain;
   }
 

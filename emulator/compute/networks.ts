@@ -2,7 +2,7 @@
  * VPC networks, subnetworks and their peerings. `listPeeringRoutes` applies the exchange rules of
  * VPC Network Peering: subnet routes always cross; static routes cross only when the peering has
  * `exportCustomRoutes`, never when they carry network tags, and never when their next hop is the
- * default internet gateway — the rules netreflex's routes depend on to reach the Vertex nodes.
+ * default internet gateway — the rules a route must meet to reach a peered producer (Vertex AI nodes).
  * Every exchanged route says whether the importing side takes it (`imported`); `INCOMING` lists
  * what the peer advertises (for Private Service Access: the producer's subnets, i.e. the allocated
  * ranges of the Service Networking connection).

@@ -10,7 +10,6 @@ import type { Settings } from '../settings.js';
 import type { Faults, OperationFailure } from '../faults.js';
 import type { Timers } from '../timers.js';
 import { injectedOperationError, operationFailure } from './operation-errors.js';
-import { OWNER_PRINCIPAL } from '../events/audit-log.js';
 
 export type OperationScope = { kind: 'global' } | { kind: 'region'; region: string } | { kind: 'zone'; zone: string };
 
@@ -44,6 +43,8 @@ export class Operations {
     private readonly settings: Settings,
     private readonly faults: Faults,
     private readonly timers: Timers,
+    /** The `user` of an operation started without a caller of its own. */
+    private readonly ownerPrincipal: string,
   ) {}
 
   /** Starts an operation; the change is applied after `operationLatencyMs`. */
@@ -58,7 +59,7 @@ export class Operations {
       targetLink: req.targetLink,
       targetId: nextId(),
       status: 'RUNNING',
-      user: req.user ?? OWNER_PRINCIPAL,
+      user: req.user ?? this.ownerPrincipal,
       progress: 0,
       insertTime: nowIso(),
       startTime: nowIso(),

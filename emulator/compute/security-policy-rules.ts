@@ -1,7 +1,6 @@
 /**
- * Cloud Armor rule validation, with Cloud Armor's wording where it is known. The limits a
- * netreflex allowlist plan must respect are enforced here so the emulator refuses what production
- * refuses: at most 10 `srcIpRanges` per `SRC_IPS_V1` rule, valid IPv4/IPv6 addresses or CIDRs (or
+ * Cloud Armor rule validation, with Cloud Armor's wording where it is known. The limits every
+ * rule must respect are enforced here so the emulator refuses what production refuses: at most 10 `srcIpRanges` per `SRC_IPS_V1` rule, valid IPv4/IPv6 addresses or CIDRs (or
  * `*`), priorities 0..2147483647, unique per policy, and a default rule that matches `*`.
  */
 import ipaddr from 'ipaddr.js';

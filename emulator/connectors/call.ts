@@ -69,7 +69,7 @@ function prepare(name: string, spec: ConnectorSpec, args: ValueMap, baseUrl: str
 type Send = (method: string, url: string, body?: unknown) => Promise<Value>;
 
 async function request(method: string, url: string, body: unknown, signal: AbortSignal, token: string | undefined): Promise<Value> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-goog-api-client': 'netreflex-workflows-connector', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-goog-api-client': 'emulator-workflows-connector', ...(token ? { authorization: `Bearer ${token}` } : {}) };
   const res = await fetch(url, { method, signal, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await res.text();
   const parsed = parseJson(text);

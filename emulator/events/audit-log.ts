@@ -31,9 +31,10 @@ import type { EventRouter } from './router.js';
 
 /**
  * The principal of API calls that carry no identity of their own (the official clients in tests,
- * the CLI): the project owner.
+ * the CLI) unless the emulator is given one (`EmulatorOptions.ownerPrincipal`): the project owner,
+ * under a name of the domain reserved for examples (RFC 2606), as Google's own samples write users.
  */
-export const OWNER_PRINCIPAL = 'owner@netreflex-demo.example';
+export const DEFAULT_OWNER_PRINCIPAL = 'user@example.com';
 export const SYSTEM_PRINCIPAL = 'system@google.com';
 export const googleApisServiceAgent = (projectNumber: string) => `${projectNumber}@cloudservices.gserviceaccount.com`;
 
@@ -43,7 +44,7 @@ export type Initiator = { kind: 'caller'; principal: string } | { kind: 'mig' } 
 export type ApiVersion = 'v1' | 'beta';
 
 /**
- * The principal email a request's bearer token stands for (`netreflex-nat-routes@….iam.gserviceaccount.com`
+ * The principal email a request's bearer token stands for (`my-sa@….iam.gserviceaccount.com`
  * for a function calling as its service account); undefined for a call without a token of its own.
  */
 export type TokenPrincipal = (token: string) => string | undefined;
@@ -90,6 +91,8 @@ export class AuditLog {
     private readonly events: EventRouter,
     private readonly projectNumber: (project: string) => string,
     private readonly tokenPrincipal: TokenPrincipal = () => undefined,
+    /** Who a call without an identity of its own acts as. */
+    readonly ownerPrincipal: string = DEFAULT_OWNER_PRINCIPAL,
   ) {}
 
   /**
@@ -101,7 +104,7 @@ export class AuditLog {
    */
   callerOf(req: { headers: Record<string, unknown> }): Initiator {
     const token = bearer(req.headers.authorization);
-    return { kind: 'caller', principal: (token && this.tokenPrincipal(token)) || OWNER_PRINCIPAL };
+    return { kind: 'caller', principal: (token && this.tokenPrincipal(token)) || this.ownerPrincipal };
   }
 
   /** The project's number as the project resource states it. */

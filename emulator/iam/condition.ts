@@ -1,6 +1,6 @@
 /**
  * IAM Conditions for the local Google Cloud: the part of the condition language (CEL,
- * https://cloud.google.com/iam/docs/conditions-overview) netreflex's bindings use — the resource
+ * https://cloud.google.com/iam/docs/conditions-overview) the emulator evaluates — the resource
  * being accessed by its full name (`resource.name`,
  * https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name), compared with
  * `==` / `!=` or tested with `.startsWith("…")` / `.endsWith("…")`, joined by `&&`, `||`, `!` and

@@ -22,7 +22,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface FunctionIdentity {
-  /** The service account's email (`netreflex-nat-routes@p.iam.gserviceaccount.com`). */
+  /** The service account's email (`my-sa@p.iam.gserviceaccount.com`). */
   email: string;
   project: string;
   projectNumber: string;

@@ -48,7 +48,7 @@ function predefinedRoles(): Map<string, ReadonlySet<string>> {
   return predefined;
 }
 
-/** Every permission that exists (for the services netreflex touches; see data/README.md). */
+/** Every permission that exists (for the services the emulator serves; see data/README.md). */
 export function knownPermissions(): ReadonlySet<string> {
   known ??= new Set(readFileSync(join(DATA, 'permissions.txt'), 'utf8').split('\n').filter(Boolean));
   return known;
@@ -89,7 +89,7 @@ export class Iam {
 
   /** An access token standing for `member` for an hour. */
   mintToken(member: Member): { accessToken: string; expiresIn: number; member: Member } {
-    const accessToken = `ya29.netreflex.${randomBytes(18).toString('base64url')}`;
+    const accessToken = `ya29.emulator.${randomBytes(18).toString('base64url')}`;
     this.tokens.set(accessToken, { member, expires: this.now() + TOKEN_LIFETIME_S * 1000 });
     return { accessToken, expiresIn: TOKEN_LIFETIME_S, member };
   }

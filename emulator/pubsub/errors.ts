@@ -27,6 +27,6 @@ export function toGrpcError(err: unknown): { code: number; details: string; mess
     const status = BY_HTTP[err.code] ?? 'INTERNAL';
     return { code: GRPC_CODES[status], details: err.message, message: err.message };
   }
-  const message = `netreflex local Pub/Sub: ${err instanceof Error ? err.message : String(err)}`;
+  const message = `local Pub/Sub: ${err instanceof Error ? err.message : String(err)}`;
   return { code: GRPC_CODES.INTERNAL, details: message, message };
 }

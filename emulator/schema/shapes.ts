@@ -71,7 +71,7 @@ export class Shapes {
       if (found) this.bound.set(key(route.method, route.pattern), found);
       else missing.push(`${route.methodId} (${route.method} ${route.pattern})`);
     }
-    if (missing.length) throw new Error(`netreflex emulator: no Google API definition for ${missing.join(', ')}; add it to emulator/schema/ (see sources.ts)`);
+    if (missing.length) throw new Error(`emulator: no Google API definition for ${missing.join(', ')}; add it to emulator/schema/ (see sources.ts)`);
   }
 
   /** The definition a route (method and pattern) is bound to, for tests and tools. */
@@ -115,7 +115,7 @@ export class Shapes {
     checker.message(bound.def.response, reply.body, []);
     if (checker.findings.length) {
       const what = checker.findings.slice(0, 5).map((f) => `${renderPath(f.path, 'json') || '(body)'}: ${describeFinding(f)}`).join('; ');
-      throw new HttpError(500, `netreflex emulator bug: the ${methodId} response does not match ${bound.def.response} (${bound.schema.source[0] ?? bound.schema.api}): ${what}`);
+      throw new HttpError(500, `emulator bug: the ${methodId} response does not match ${bound.def.response} (${bound.schema.source[0] ?? bound.schema.api}): ${what}`);
     }
   }
 }

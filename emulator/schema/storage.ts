@@ -4,7 +4,7 @@
  *
  * - Object resource: https://cloud.google.com/storage/docs/json_api/v1/objects#resource
  * - Bucket resource: https://cloud.google.com/storage/docs/json_api/v1/buckets#resource (the
- *   nested configuration blocks netreflex never sets — lifecycle, cors, logging, … — are checked
+ *   nested configuration blocks the emulator does not model — lifecycle, cors, logging, … — are checked
  *   as JSON objects, not field by field)
  * - objects.get / list / patch / delete / insert and buckets.get / list / insert / delete, with
  *   their query parameters: https://cloud.google.com/storage/docs/json_api/v1/objects/get (and

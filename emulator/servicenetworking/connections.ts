@@ -2,7 +2,7 @@
  * Service Networking connections (`services/servicenetworking.googleapis.com/connections`): the
  * private connection between a consumer VPC and Google's producer VPC, over the peering
  * `servicenetworking-googleapis-com`, with the allocated ranges (`reservedPeeringRanges`) the
- * producer may carve subnets from. What netreflex relies on:
+ * producer may carve subnets from. What is emulated:
  *
  * - `list?network=projects/{projectNumber}/global/networks/{name}` (a project NUMBER, as in
  *   production; a project id is refused with a 400 saying so);

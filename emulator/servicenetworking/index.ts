@@ -1,6 +1,6 @@
 /**
  * The local Service Networking API: private connections and their operations. There is no
- * dedicated Node client; gcloud, Terraform and netreflex's runtime all speak this REST surface.
+ * dedicated Node client; gcloud, Terraform and REST clients all speak this surface.
  */
 import type { Router } from '../http.js';
 import type { ComputeContext } from '../compute/context.js';

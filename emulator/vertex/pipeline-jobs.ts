@@ -1,6 +1,6 @@
 /**
  * Vertex AI PipelineJobs on their real REST paths (`/v1/projects/{p}/locations/{l}/pipelineJobs`),
- * with the behaviour netreflex's preflight and the orchestration depend on:
+ * with the behaviour a caller that prepares ranges and waits on jobs depends on:
  *
  * - A job moves QUEUED → PENDING → RUNNING → SUCCEEDED, one step every `pipelineStepMs` and
  *   `pipelineRunMs` in RUNNING (emulator settings). `cancel` → CANCELLING → CANCELLED.

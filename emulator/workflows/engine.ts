@@ -163,7 +163,7 @@ export class WorkflowsEngine {
     return this.running(name).history.entries;
   }
 
-  /** Resolves when the execution has ended (tests and `netreflex` scripts wait on it). */
+  /** Resolves when the execution has ended (tests and scripts wait on it). */
   awaitExecution(name: string): Promise<Execution> {
     return this.running(name).done;
   }

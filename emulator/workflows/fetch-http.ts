@@ -36,7 +36,7 @@ export class HttpFaults {
     if (!rule) return undefined;
     rule.remaining -= 1;
     this.fired.push(`${rule.code} ${request.method} ${request.url}`);
-    return { code: rule.code, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: rule.code, message: 'injected by netreflex emulator (workflows HTTP fault)' } }) };
+    return { code: rule.code, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: rule.code, message: 'injected by the emulator (workflows HTTP fault)' } }) };
   }
 }
 
@@ -62,7 +62,7 @@ export function fetchHttp(faults: HttpFaults, accessToken?: (serviceAccount: str
 function localToken(request: HttpRequest): string {
   const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const audience = request.auth?.audience ?? request.url.split('?')[0];
-  const who = request.serviceAccount ? { sub: request.serviceAccount, email: request.serviceAccount, email_verified: true } : { sub: 'netreflex-local-workflow' };
+  const who = request.serviceAccount ? { sub: request.serviceAccount, email: request.serviceAccount, email_verified: true } : { sub: 'local-workflow' };
   return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ iss: 'https://accounts.google.com', aud: audience, ...who, type: request.auth?.type })}.`;
 }
 

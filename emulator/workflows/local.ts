@@ -2,7 +2,7 @@
  * Cloud Workflows inside the local Google Cloud: the engine wired to real HTTP for `http.*`, the
  * connector table for `googleapis.*` (back into this emulator over HTTP, on Google's paths), a
  * clock whose waits can be compressed, and fault injection for the HTTP callees. The emulator
- * serves it on the Workflows REST APIs (rest.ts); tests and `netreflex up` reach it as
+ * serves it on the Workflows REST APIs (rest.ts); tests and the local stack reach it as
  * `emulator.workflows`.
  */
 import { connectorHandler } from '../connectors/call.js';

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuth2Client } from 'google-auth-library';
 import type { Emulator } from '../../emulator/server.js';
 import { startSampleEmulator } from '../../local/seed.js';
-import { OWNER_PRINCIPAL } from '../../emulator/events/audit-log.js';
 import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 
@@ -41,7 +40,7 @@ describe('Compute Engine audit logs', () => {
     const v = await vm('nat-aaaa');
     const from = emu.audit.entries.length;
     const [op] = await c.instances.stop(v);
-    expect((op.latestResponse as { user?: string }).user).toBe(OWNER_PRINCIPAL);
+    expect((op.latestResponse as { user?: string }).user).toBe(SAMPLE.owner);
     await c.wait(op);
     await waitFor('TERMINATED', async () => (await status('nat-aaaa')) === 'TERMINATED');
     await c.wait(await c.instances.start(v));
@@ -57,7 +56,7 @@ describe('Compute Engine audit logs', () => {
       const mine = entries.filter((e) => e.protoPayload.methodName === `v1.compute.instances.${verb}`);
       expect(mine.map((e) => (e.operation.first ? 'first' : 'last')), verb).toEqual(['first', 'last']);
       for (const e of mine) {
-        expect(e.protoPayload.authenticationInfo.principalEmail).toBe(OWNER_PRINCIPAL);
+        expect(e.protoPayload.authenticationInfo.principalEmail).toBe(SAMPLE.owner);
         expect(e.protoPayload.resourceName).toBe(`projects/${PROJECT}/zones/${v.zone}/instances/nat-aaaa`);
         expect(e.logName).toBe(`projects/${PROJECT}/logs/cloudaudit.googleapis.com%2Factivity`);
         expect(delivered(e.insertId)).toBe(true);
@@ -110,8 +109,8 @@ describe('Compute Engine audit logs', () => {
     await waitFor('the third VM logged as inserted', async () => since(from).some((e) => e.protoPayload.methodName === 'v1.compute.instances.insert' && e.operation.last));
     const resize = since(from).filter((e) => e.protoPayload.methodName === 'v1.compute.regionInstanceGroupManagers.resize');
     expect(resize.map((e) => [e.protoPayload.authenticationInfo.principalEmail, e.protoPayload.resourceName])).toEqual([
-      [OWNER_PRINCIPAL, `projects/${PROJECT}/regions/${REGION}/instanceGroupManagers/${SAMPLE.nat.mig}`],
-      [OWNER_PRINCIPAL, `projects/${PROJECT}/regions/${REGION}/instanceGroupManagers/${SAMPLE.nat.mig}`],
+      [SAMPLE.owner, `projects/${PROJECT}/regions/${REGION}/instanceGroupManagers/${SAMPLE.nat.mig}`],
+      [SAMPLE.owner, `projects/${PROJECT}/regions/${REGION}/instanceGroupManagers/${SAMPLE.nat.mig}`],
     ]);
     const inserts = since(from).filter((e) => e.protoPayload.methodName === 'v1.compute.instances.insert');
     expect(inserts).toHaveLength(2);

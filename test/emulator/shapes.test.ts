@@ -181,7 +181,7 @@ describe('responses', () => {
     emu.store.update(`projects/${PROJECT}/global/routes`, 'leaky', (r) => void (r.internalNote = 'not in compute.proto'));
     const res = await rest('GET', `/compute/v1/projects/${PROJECT}/global/routes/leaky`);
     expect(res.status).toBe(500);
-    expect(res.body.error.message).toContain('netreflex emulator bug: the compute.routes.get response does not match google.cloud.compute.v1.Route');
+    expect(res.body.error.message).toContain('emulator bug: the compute.routes.get response does not match google.cloud.compute.v1.Route');
     expect(res.body.error.message).toContain('unknown field "internalNote"');
     const list = await rest('GET', `/compute/v1/projects/${PROJECT}/global/routes`);
     expect(list.status).toBe(500);

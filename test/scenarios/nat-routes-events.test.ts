@@ -9,7 +9,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startStack, type Stack } from '../../local/stack.js';
 import { spawnFunction } from '../../local/functions-host.js';
 import { SAMPLE } from '../../local/topology.js';
-import { OWNER_PRINCIPAL } from '../../emulator/events/audit-log.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 import { controlFaults, type FaultControl } from '../helpers/faults.js';
@@ -70,7 +69,7 @@ describe('natRoutes under event faults (Functions Framework + local Eventarc)', 
     const delivered = stack.emulator.events.deliveries.length;
     await c.wait(await c.migs.resize({ ...MIG_REQUEST, size: 3 }));
     for (let i = 0; i < 20; i++) {
-      stack.emulator.audit.write({ project: PROJECT, method: 'compute.regionInstanceGroupManagers.resize', path: MIG_PATH, resource: { type: 'gce_instance_group_manager', labels: {} }, operationId: `storm-${i}`, phase: 'last', initiator: { kind: 'caller', principal: OWNER_PRINCIPAL } });
+      stack.emulator.audit.write({ project: PROJECT, method: 'compute.regionInstanceGroupManagers.resize', path: MIG_PATH, resource: { type: 'gce_instance_group_manager', labels: {} }, operationId: `storm-${i}`, phase: 'last', initiator: { kind: 'caller', principal: SAMPLE.owner } });
       await sleep(45);
     }
     await converged('routes for three NAT VMs after the storm', 3);
