@@ -53,6 +53,7 @@ export function parseCidr(text: string): ParsedCidr {
   let parsed = cache.get(text);
   if (parsed) return parsed;
   parsed = Object.freeze(parseUncached(text));
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: the limit only bounds memory; a parse answers the same with or without the cache
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(text, parsed);
   return parsed;
@@ -60,26 +61,33 @@ export function parseCidr(text: string): ParsedCidr {
 
 function parseUncached(text: string): ParsedCidr {
   const slash = text.indexOf('/');
+  // Stryker disable next-line EqualityOperator: at slash 0 the address is '' or the whole text, and either is refused in the same words
   const addressText = slash < 0 ? text : text.slice(0, slash);
   const v4 = parseV4(addressText);
   if (v4 !== undefined) return v4Cidr(text, addressText, slash, v4);
   const value = parseV6(addressText, text);
+  // Here and below, `slash <= 0` is equivalent: slash 0 leaves an empty address, refused before any of these lines
+  // Stryker disable next-line EqualityOperator: see above
   const prefixLength = slash < 0 ? 128 : parsePrefix(text.slice(slash + 1), 128, text);
   const hostBits = BigInt(128 - prefixLength);
   const first = (value >> hostBits) << hostBits;
   const last = first + (1n << hostBits) - 1n;
   const cidr = `${formatAddress(6, first)}/${prefixLength}`;
+  // Stryker disable next-line EqualityOperator: slash 0 never gets here (empty address)
   return { family: 6, first, last, prefixLength, cidr, hadHostBits: first !== value, bareAddress: slash < 0 };
 }
 
 /** IPv4 in plain numbers (exact below 2^53), converted to bigint once: the hot path at 100k entries. */
 function v4Cidr(text: string, addressText: string, slash: number, value: number): ParsedCidr {
+  // Stryker disable next-line EqualityOperator: slash 0 never gets here (empty address)
   const prefixLength = slash < 0 ? 32 : parsePrefix(text.slice(slash + 1), 32, text);
   const size = 2 ** (32 - prefixLength);
   const first = Math.floor(value / size) * size;
   const hadHostBits = first !== value;
   // The strict patterns admit only canonical text, so an input without host bits is its own canonical form.
+  // Stryker disable EqualityOperator: slash 0 never gets here (empty address)
   const cidr = hadHostBits ? `${formatV4(first)}/${prefixLength}` : slash < 0 ? `${addressText}/32` : text;
+  // Stryker restore EqualityOperator
   return {
     family: 4,
     first: BigInt(first),
@@ -87,6 +95,7 @@ function v4Cidr(text: string, addressText: string, slash: number, value: number)
     prefixLength,
     cidr,
     hadHostBits,
+    // Stryker disable next-line EqualityOperator: slash 0 never gets here (empty address)
     bareAddress: slash < 0,
   };
 }
@@ -101,6 +110,7 @@ export function tryParseCidr(text: string): ParsedCidr | undefined {
 
 function parsePrefix(text: string, bits: number, whole: string): number {
   const n = PREFIX_PATTERN.test(text) ? Number(text) : NaN;
+  // Stryker disable next-line ConditionalExpression: the pattern admits digits only, so n is NaN (refused by n <= bits) or ≥ 0
   if (!(n >= 0 && n <= bits)) {
     throw new CidrSyntaxError(`"${whole}" has an invalid prefix length (expected /0 to /${bits})`);
   }
@@ -133,6 +143,7 @@ function parseV4(text: string): number | undefined {
 
 function parseV6(text: string, whole: string): bigint {
   // Zone ids (fe80::1%eth0) name an interface, not an address a remote caller can have.
+  // Stryker disable next-line StringLiteral: ipaddr.js finds no IPv6 address in text without a colon either
   if (text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text)) {
     return v6ToBigint(ipaddr.IPv6.parse(text));
   }
@@ -184,7 +195,9 @@ export function rangeSize(range: IpRange): bigint {
 /** Orders ranges by family (IPv4 first), then by first address, then widest first. */
 export function compareRanges(a: IpRange, b: IpRange): number {
   if (a.family !== b.family) return a.family - b.family;
+  // Stryker disable next-line EqualityOperator: the ends differ here, so < and <= agree
   if (a.first !== b.first) return a.first < b.first ? -1 : 1;
+  // Stryker disable next-line EqualityOperator: the ends differ here, so > and >= agree
   if (a.last !== b.last) return a.last > b.last ? -1 : 1;
   return 0;
 }
