@@ -9,6 +9,12 @@
  *   npm run mutation -- --mutate shared/plan/allowlist-assign.ts
  *   npm run mutation -- --mutate 'shared/plan/**' --concurrency 2
  *   npm run mutation -- --mutate 'shared/net/**'
+ *   NETREFLEX_MUTATION_TESTS=test/net npm run mutation -- --mutate shared/net/ip-range.ts --timeoutMS 5000
+ *
+ * shared/net/ip-range.ts is imported by every planner: score it on its own tests (test/net), with a
+ * short timeout, or each mutant reruns all planner tests and a mutant that loops while appending
+ * (formatAddress, rangeToCidrs) grows an array until V8 aborts the worker ("Fatal JavaScript
+ * invalid size error") before the default timeout fires.
  *
  * Equivalent mutants are excluded in the source with `// Stryker disable next-line <mutator>: <why>`.
  */
