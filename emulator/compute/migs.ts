@@ -17,7 +17,7 @@
  * Service Agent (events/audit-log.ts); an autoheal is a system event, never delivered to Eventarc.
  */
 import { badRequest, notFound } from '../errors.js';
-import { computeUrl, nextId, type Resource } from '../store.js';
+import { computeUrl, nextId, type Resource, type Store } from '../store.js';
 import { globalCol, regionCol, zoneCol, type ComputeContext, type ComputeVersion } from './context.js';
 import { getResource } from './resources.js';
 import { createInstanceResource, setInstanceStatus, type NicTemplate } from './instances.js';
@@ -38,13 +38,17 @@ export interface InstanceConfig {
   allInstances: { metadata: Record<string, string>; labels: Record<string, string> };
 }
 
-export interface Managed {
+/**
+ * A member of a group as the store keeps it, in the group's `managedInstances` collection (what
+ * `listManagedInstances` shows is built from it): so the store's listeners, the control API and
+ * every test see the group's members change like any other resource.
+ */
+export interface MemberRecord {
   name: string;
   zone: string;
   currentAction: CurrentAction;
   health: Health;
   config: InstanceConfig;
-  chain: Promise<void>;
   /** Being substituted: still serving (NONE) until its replacement is up, never picked twice. */
   replacing?: boolean;
   /**
@@ -52,6 +56,106 @@ export interface Managed {
    * counted in targetStoppedSize/targetSuspendedSize, never autohealed, until started or resumed.
    */
   standby?: 'STOPPED' | 'SUSPENDED';
+  /** Which member this is: a member deleted and created again under its name is another one. */
+  uid: string;
+  /** Order of joining the group (the store lists by name). */
+  seq: number;
+}
+
+type MemberState = Omit<MemberRecord, 'name' | 'zone' | 'uid' | 'seq'>;
+
+/** The store collection of a group's members. */
+export const membersCol = (ref: MigRef) => `${regionCol(ref.project, ref.region, 'instanceGroupManagers')}/${ref.name}/managedInstances`;
+
+let memberSeq = 0;
+
+/**
+ * A live handle on one member's record: reading a field reads the store, writing one is a store
+ * update. `chain` is the queue of the member's lifecycle steps (work in flight, not state). Once
+ * the member left the group the handle keeps its last state and writes change nothing.
+ */
+export class Managed {
+  chain: Promise<void> = Promise.resolve();
+  private last: MemberRecord;
+
+  constructor(
+    private readonly store: Store,
+    private readonly col: string,
+    record: MemberRecord,
+  ) {
+    this.last = record;
+  }
+
+  get name(): string {
+    return this.last.name;
+  }
+  get zone(): string {
+    return this.last.zone;
+  }
+  get uid(): string {
+    return this.last.uid;
+  }
+  get seq(): number {
+    return this.last.seq;
+  }
+  get currentAction(): CurrentAction {
+    return this.read().currentAction;
+  }
+  set currentAction(v: CurrentAction) {
+    this.write({ currentAction: v });
+  }
+  get health(): Health {
+    return this.read().health;
+  }
+  set health(v: Health) {
+    this.write({ health: v });
+  }
+  get config(): InstanceConfig {
+    return this.read().config;
+  }
+  set config(v: InstanceConfig) {
+    this.write({ config: v });
+  }
+  get replacing(): boolean | undefined {
+    return this.read().replacing;
+  }
+  set replacing(v: boolean | undefined) {
+    this.write({ replacing: v });
+  }
+  get standby(): MemberRecord['standby'] {
+    return this.read().standby;
+  }
+  set standby(v: MemberRecord['standby']) {
+    this.write({ standby: v });
+  }
+
+  /** Whether the store still holds this member (not one created again under its name). */
+  get present(): boolean {
+    return this.current() !== undefined;
+  }
+
+  private current(): MemberRecord | undefined {
+    const r = this.store.get(this.col, this.last.name) as unknown as MemberRecord | undefined;
+    return r?.uid === this.last.uid ? r : undefined;
+  }
+
+  private read(): MemberRecord {
+    return (this.last = this.current() ?? this.last);
+  }
+
+  private write(change: Partial<MemberState>): void {
+    if (!this.current()) {
+      this.last = { ...this.last, ...change };
+      return;
+    }
+    const after = this.store.update(this.col, this.last.name, (r) => {
+      for (const [k, v] of Object.entries(change)) {
+        if (v === undefined) delete r[k];
+        else r[k] = v;
+      }
+    });
+    this.last = after as unknown as MemberRecord;
+  }
 }
 
 export interface MigRef {
@@ -71,7 +175,8 @@ const leaving = (m: Managed) => m.currentAction === 'DELETING' || m.currentActio
 type TemplateProps = { tags?: { items?: string[] }; canIpForward?: boolean; machineType?: string; networkInterfaces?: NicTemplate[]; metadata?: { items?: { key: string; value: string }[] }; labels?: Record<string, string> };
 
 export class Migs {
-  private readonly managed = new Map<string, Managed[]>();
+  /** Handles on the members' records (and their step queues), by collection/name. */
+  private readonly handles = new Map<string, Managed>();
   private readonly healTimers = new Map<string, Timer>();
   private readonly rolling = new Map<string, Promise<void>>();
   private readonly rerun = new Set<string>();
@@ -98,7 +203,31 @@ export class Migs {
 
   list(ref: MigRef): Managed[] {
     this.mig(ref);
-    return this.managed.get(key(ref)) ?? [];
+    return this.members(ref);
+  }
+
+  /** The group's members in the order they joined, each with one lasting handle. */
+  private members(ref: MigRef): Managed[] {
+    const col = membersCol(ref);
+    return this.ctx.store
+      .list(col)
+      .map((r) => this.handle(col, r as unknown as MemberRecord))
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  private handle(col: string, record: MemberRecord): Managed {
+    const id = `${col}/${record.name}`;
+    let h = this.handles.get(id);
+    if (!h || h.uid !== record.uid) this.handles.set(id, (h = new Managed(this.ctx.store, col, record)));
+    return h;
+  }
+
+  /** A new member record in the group (joining last). */
+  private join(ref: MigRef, state: Omit<MemberRecord, 'uid' | 'seq'>): Managed {
+    const col = membersCol(ref);
+    const record: MemberRecord = { ...state, uid: nextId(), seq: ++memberSeq };
+    this.ctx.store.insert(col, record as unknown as Resource);
+    return this.handle(col, record);
   }
 
   member(ref: MigRef, name: string): Managed {
@@ -163,14 +292,12 @@ export class Migs {
 
   /** Creates the MIG's instances RUNNING and HEALTHY at once (seeding; no events). */
   seedInstances(ref: MigRef, names: string[]): void {
-    const list = this.managed.get(key(ref)) ?? [];
-    this.managed.set(key(ref), list);
     for (const name of names) {
-      const zone = this.pickZone(ref, list);
+      const zone = this.pickZone(ref, this.members(ref));
       const config = this.target(ref);
       createInstanceResource(this.ctx, this.spec(ref, name, zone, config));
       setInstanceStatus(this.ctx, ref.project, zone, name, 'RUNNING');
-      list.push({ name, zone, currentAction: 'NONE', health: 'HEALTHY', config, chain: Promise.resolve() });
+      this.join(ref, { name, zone, currentAction: 'NONE', health: 'HEALTHY', config });
     }
   }
 
@@ -306,8 +433,7 @@ export class Migs {
   private addMember(ref: MigRef, name?: string, zone?: string): Managed {
     const list = this.list(ref);
     const base = String(this.mig(ref).baseInstanceName ?? ref.name);
-    const m: Managed = { name: name ?? `${base}-${randomSuffix()}`, zone: zone ?? this.pickZone(ref, list), currentAction: 'CREATING', health: 'UNKNOWN', config: this.target(ref), chain: Promise.resolve() };
-    list.push(m);
+    const m = this.join(ref, { name: name ?? `${base}-${randomSuffix()}`, zone: zone ?? this.pickZone(ref, list), currentAction: 'CREATING', health: 'UNKNOWN', config: this.target(ref) });
     void this.enqueue(m, () => this.createSteps(ref, m, 'CREATING', true));
     return m;
   }
@@ -317,15 +443,14 @@ export class Migs {
     return this.enqueue(m, async () => {
       if (action === 'DELETING') await this.deleteSteps(ref, m, 'DELETING', true);
       else await this.ctx.timers.sleep(this.ctx.settings.instanceStepMs);
-      const list = this.managed.get(key(ref)) ?? [];
-      if (list.includes(m)) list.splice(list.indexOf(m), 1);
+      if (m.present) this.ctx.store.remove(membersCol(ref), m.name);
+      this.handles.delete(`${membersCol(ref)}/${m.name}`);
       this.kick(ref);
     });
   }
 
   resize(ref: MigRef, size: number): void {
-    const list = this.list(ref);
-    const alive = () => list.filter((m) => !leaving(m) && !m.standby);
+    const alive = () => this.list(ref).filter((m) => !leaving(m) && !m.standby);
     while (alive().length < size) this.addMember(ref);
     for (const m of alive().slice(size)) void this.removeMember(ref, m);
     this.setTargetSize(ref, size);
@@ -500,10 +625,11 @@ export class Migs {
   }
 
   private findMember(instance: Resource): { ref: MigRef; m: Managed } | undefined {
-    for (const [k, list] of this.managed) {
-      const [project, region, name] = k.split('/') as [string, string, string];
-      const m = list.find((x) => x.name === instance.name && instance.zone === computeUrl(`projects/${project}/zones/${x.zone}`));
-      if (m) return { ref: { project, region, name }, m };
+    for (const col of this.ctx.store.collectionsMatching(/^projects\/[^/]+\/regions\/[^/]+\/instanceGroupManagers\/[^/]+\/managedInstances$/)) {
+      const [, project, , region, , name] = col.split('/') as [string, string, string, string, string, string];
+      const ref = { project, region, name };
+      const m = this.members(ref).find((x) => x.name === instance.name && instance.zone === computeUrl(`projects/${project}/zones/${x.zone}`));
+      if (m) return { ref, m };
     }
     return undefined;
   }
@@ -549,7 +675,7 @@ export class Migs {
     if (delay <= 0 || this.healTimers.has(id)) return;
     this.healTimers.set(id, this.ctx.timers.after(delay, () => {
       this.healTimers.delete(id);
-      if (m.health !== 'HEALTHY' && !m.standby && this.list(ref).includes(m)) this.autoheal(ref, m);
+      if (m.health !== 'HEALTHY' && !m.standby && m.present && this.exists(ref)) this.autoheal(ref, m);
     }));
   }
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
 import { Timers, type Clock } from '../../emulator/timers.js';
 import { startSampleEmulator } from '../../local/seed.js';
+import { membersCol } from '../../emulator/compute/migs.js';
 import { SAMPLE } from '../../local/topology.js';
 import { PROJECT, REGION } from '../helpers/compute.js';
 
@@ -73,6 +74,27 @@ describe('every delay runs on the emulator clock', () => {
     await done;
     expect(seen).toEqual(['STOPPING', 'PROVISIONING', 'STAGING', 'RUNNING']);
     expect(m.health).toBe('HEALTHY');
+  });
+
+  it("the group's members live in the store: a recreate is seen as updates of the member's record", async () => {
+    const col = membersCol(MIG);
+    const seen: string[] = [];
+    const stop = emu.store.onMutation((m) => {
+      const action = m.after?.currentAction;
+      if (m.collection === col && m.name === 'nat-aaaa' && typeof action === 'string' && action !== seen.at(-1)) seen.push(action);
+    });
+    try {
+      const done = Promise.all(emu.migs.recreate(MIG, ['nat-aaaa']));
+      await settle();
+      expect(emu.store.get(col, 'nat-aaaa')).toMatchObject({ currentAction: 'RECREATING', health: 'DRAINING' });
+      while (emu.store.get(col, 'nat-aaaa')?.currentAction !== 'NONE') await clock.next();
+      await done;
+    } finally {
+      stop();
+    }
+    expect(seen).toEqual(['RECREATING', 'VERIFYING', 'NONE']);
+    expect(emu.store.get(col, 'nat-aaaa')).toMatchObject({ health: 'HEALTHY', zone: emu.migs.member(MIG, 'nat-aaaa').zone });
+    expect(emu.store.list(col).map((r) => r.name)).toEqual(['nat-aaaa', 'nat-bbbb']);
   });
 
   it('injected latency holds a call until the clock moves', async () => {
