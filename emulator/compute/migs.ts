@@ -24,8 +24,6 @@ import { createInstanceResource, setInstanceStatus, type NicTemplate } from './i
 import { lastSegment } from './validate.js';
 import { batchSize, decide, effectivePolicy, moreDisruptive, neededAction, type Action, type InstanceConfigView, type UpdatePolicy } from './mig-policy.js';
 import type { Initiator } from '../events/audit-log.js';
-import { registerMigApi } from './mig-api.js';
-import type { Router } from '../http.js';
 import type { Timer } from '../timers.js';
 
 export const CURRENT_ACTIONS = ['NONE', 'CREATING', 'RECREATING', 'DELETING', 'VERIFYING', 'ABANDONING', 'REFRESHING', 'RESTARTING', 'STOPPING', 'STARTING', 'SUSPENDING', 'RESUMING'] as const;
@@ -731,10 +729,6 @@ export class Migs {
         lastAttempt: {},
       };
     });
-  }
-
-  register(router: Router): void {
-    registerMigApi(router, this);
   }
 }
 

@@ -120,17 +120,18 @@ export class Operations {
     });
     return this.get(collection, name);
   }
+}
 
-  register(router: Router): void {
-    const base = '/compute/v1/projects/{project}';
-    const scopes = [
-      { prefix: `${base}/global/operations`, id: 'globalOperations', col: (p: Record<string, string>) => `projects/${p.project}/global/operations` },
-      { prefix: `${base}/regions/{region}/operations`, id: 'regionOperations', col: (p: Record<string, string>) => `projects/${p.project}/regions/${p.region}/operations` },
-      { prefix: `${base}/zones/{zone}/operations`, id: 'zoneOperations', col: (p: Record<string, string>) => `projects/${p.project}/zones/${p.zone}/operations` },
-    ];
-    for (const s of scopes) {
-      router.on('GET', `${s.prefix}/{operation}`, `compute.${s.id}.get`, (r) => this.get(s.col(r.params), r.params.operation!));
-      router.on('POST', `${s.prefix}/{operation}/wait`, `compute.${s.id}.wait`, (r) => this.wait(s.col(r.params), r.params.operation!));
-    }
+/** Compute's global, regional and zonal operations: get and wait. */
+export function registerOperations(router: Router, operations: Operations): void {
+  const base = '/compute/v1/projects/{project}';
+  const scopes = [
+    { prefix: `${base}/global/operations`, id: 'globalOperations', col: (p: Record<string, string>) => `projects/${p.project}/global/operations` },
+    { prefix: `${base}/regions/{region}/operations`, id: 'regionOperations', col: (p: Record<string, string>) => `projects/${p.project}/regions/${p.region}/operations` },
+    { prefix: `${base}/zones/{zone}/operations`, id: 'zoneOperations', col: (p: Record<string, string>) => `projects/${p.project}/zones/${p.zone}/operations` },
+  ];
+  for (const s of scopes) {
+    router.on('GET', `${s.prefix}/{operation}`, `compute.${s.id}.get`, (r) => operations.get(s.col(r.params), r.params.operation!));
+    router.on('POST', `${s.prefix}/{operation}/wait`, `compute.${s.id}.wait`, (r) => operations.wait(s.col(r.params), r.params.operation!));
   }
 }

@@ -188,19 +188,20 @@ export class ServiceNetworking {
     else this.ctx.store.insert(COLLECTION, resource);
     return asResponse(view(resource));
   }
+}
 
-  register(router: Router): void {
-    const base = `/v1/services/${SERVICE}/connections`;
-    router.on('GET', base, 'servicenetworking.services.connections.list', (r) => {
-      const c = this.connection(this.parseNetwork(r.query.get('network')));
-      return c ? { connections: [c] } : {};
-    });
-    router.on('POST', base, 'servicenetworking.services.connections.create', (r) => this.create(r.body));
-    router.on('PATCH', `${base}/{connection}`, 'servicenetworking.services.connections.patch', (r) => {
-      if (r.params.connection !== '-') throw badRequest(`Invalid value for field 'name': '${r.params.connection}'. Use services/${SERVICE}/connections/-.`);
-      return this.patch(r.body, r.query);
-    });
-  }
+/** Service Networking's private connections: list, create, patch. */
+export function registerConnections(router: Router, sn: ServiceNetworking): void {
+  const base = `/v1/services/${SERVICE}/connections`;
+  router.on('GET', base, 'servicenetworking.services.connections.list', (r) => {
+    const c = sn.connection(sn.parseNetwork(r.query.get('network')));
+    return c ? { connections: [c] } : {};
+  });
+  router.on('POST', base, 'servicenetworking.services.connections.create', (r) => sn.create(r.body));
+  router.on('PATCH', `${base}/{connection}`, 'servicenetworking.services.connections.patch', (r) => {
+    if (r.params.connection !== '-') throw badRequest(`Invalid value for field 'name': '${r.params.connection}'. Use services/${SERVICE}/connections/-.`);
+    return sn.patch(r.body, r.query);
+  });
 }
 
 /** An operation's `response` is an Any: the Connection with its `@type`. */

@@ -72,12 +72,15 @@ export class SnOperations {
     this.store.update(COLLECTION, name, (op) => ({ ...op, done: true, ...outcome }));
   }
 
-  register(router: Router): void {
-    router.on('GET', '/v1/operations/{operation}', 'servicenetworking.operations.get', (r) => {
-      const name = `operations/${r.params.operation}`;
-      const op = this.store.get(COLLECTION, name);
-      if (!op) throw notFound(name);
-      return op;
-    });
+  /** `operations.get`: the operation named `operations/{id}`, or 404. */
+  get(name: string): Resource {
+    const op = this.store.get(COLLECTION, name);
+    if (!op) throw notFound(name);
+    return op;
   }
+}
+
+/** Service Networking's operations: get. */
+export function registerSnOperations(router: Router, operations: SnOperations): void {
+  router.on('GET', '/v1/operations/{operation}', 'servicenetworking.operations.get', (r) => operations.get(`operations/${r.params.operation}`));
 }
