@@ -9,18 +9,26 @@ import tseslint from 'typescript-eslint';
 
 /** Google's client libraries: product code reaches Google only through shared/gcp/. */
 const GOOGLE_CLIENTS = {
-  group: ['@google-cloud/*', 'google-auth-library', '!@google-cloud/functions-framework', '!@google-cloud/functions-framework/*'],
-  message: 'netreflex imports Google client libraries only under shared/gcp/ (one thin wrapper per API; the README\'s Layout says why).',
+  group: [
+    '@google-cloud/*',
+    'google-auth-library',
+    '!@google-cloud/functions-framework',
+    '!@google-cloud/functions-framework/*',
+  ],
+  message:
+    "netreflex imports Google client libraries only under shared/gcp/ (one thin wrapper per API; the README's Layout says why).",
 };
 /** The local Google Cloud and its stack are products of their own; the functions and the library never depend on them. */
 const EMULATOR = {
   group: ['**/emulator/**', '**/local/**'],
-  message: 'product code never imports the emulator or the local stack: the CLI reaches them only through cli/local-stack.ts, loaded with await import().',
+  message:
+    'product code never imports the emulator or the local stack: the CLI reaches them only through cli/local-stack.ts, loaded with await import().',
 };
 /** gcp/ owns the wire; planners read Picks of its types, never the other way round. */
 const PLANNERS = {
   group: ['**/plan/**'],
-  message: 'shared/gcp/ imports nothing from the planners: wire types and paths live in shared/gcp/, planners take Picks of them.',
+  message:
+    'shared/gcp/ imports nothing from the planners: wire types and paths live in shared/gcp/, planners take Picks of them.',
 };
 /** Planners are pure: a type of the wire, and the import-free paths module, but no API call. */
 const GCP_RUNTIME = {
@@ -48,7 +56,8 @@ const zones = (list) =>
 /** The fake Google Cloud knows no product: local/ is built on emulator/, never the other way round. */
 const LOCAL_STACK = {
   group: ['**/local/**', '**/local'],
-  message: 'emulator/ is a fake Google Cloud that knows no netreflex: the sample topology, its seed and the local runner live in local/, which uses the emulator, never the other way round.',
+  message:
+    'emulator/ is a fake Google Cloud that knows no netreflex: the sample topology, its seed and the local runner live in local/, which uses the emulator, never the other way round.',
 };
 
 export default tseslint.config(
@@ -56,7 +65,26 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', performance: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', AbortController: 'readonly', fetch: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', structuredClone: 'readonly', queueMicrotask: 'readonly', setImmediate: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        Buffer: 'readonly',
+        performance: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        AbortController: 'readonly',
+        fetch: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        structuredClone: 'readonly',
+        queueMicrotask: 'readonly',
+        setImmediate: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },

@@ -8,7 +8,12 @@ const USAGE = 'test/iam/usage.test.ts';
  * directory per run so that runs side by side never mix. Vitest evaluates this file again for each
  * project, in the same process: the first evaluation picks the directory for all.
  */
-const IAM_CHECKS_DIR = (process.env.NETREFLEX_IAM_CHECKS_DIR ??= join(import.meta.dirname, '.netreflex', 'iam-checks', `${Date.now()}-${process.pid}`));
+const IAM_CHECKS_DIR = (process.env.NETREFLEX_IAM_CHECKS_DIR ??= join(
+  import.meta.dirname,
+  '.netreflex',
+  'iam-checks',
+  `${Date.now()}-${process.pid}`,
+));
 
 export default defineConfig({
   test: {
@@ -26,7 +31,10 @@ export default defineConfig({
     setupFiles: ['test/iam/source.ts'],
     // The usage check runs after every other file has finished (groups run in groupOrder).
     projects: [
-      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [USAGE], sequence: { groupOrder: 0 } } },
+      {
+        extends: true,
+        test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [USAGE], sequence: { groupOrder: 0 } },
+      },
       { extends: true, test: { name: 'iam-usage', include: [USAGE], sequence: { groupOrder: 1 } } },
     ],
   },

@@ -16,7 +16,11 @@ import { reconcileAllowlist } from '../shared/armor-allowlist/reconcile.js';
 import type { ArmorAllowlistConfig } from '../shared/config/armor-allowlist.js';
 import { figure, type BenchModule } from './types.js';
 
-const RULE_CALLS = ['compute.securityPolicies.addRule', 'compute.securityPolicies.patchRule', 'compute.securityPolicies.removeRule'];
+const RULE_CALLS = [
+  'compute.securityPolicies.addRule',
+  'compute.securityPolicies.patchRule',
+  'compute.securityPolicies.removeRule',
+];
 const CLAIM_CALLS = ['compute.securityPolicies.setLabels'];
 /** Entry i: pairs (2k, 2k+1) are neighbours; pairs are 4 addresses apart, so they never merge with each other. */
 const ip = (i: number) => `100.${64 + (i >> 15)}.${(i >> 7) & 255}.${((i >> 1) & 63) * 4 + (i & 1)}`;
@@ -32,24 +36,59 @@ export const allowlistAppliedBench: BenchModule = {
   async run(ctx) {
     const emu = await startSampleEmulator({ settings: { operationLatencyMs: 0 } });
     try {
-      const cfg: ArmorAllowlistConfig = { project: SAMPLE.project, region: SAMPLE.region, emulatorHost: emu.url, logLevel: 'silent', bucket: SAMPLE.bucket.name, object: SAMPLE.bucket.allowlistObject, dryRun: false, ruleQuota: 200 };
+      const cfg: ArmorAllowlistConfig = {
+        project: SAMPLE.project,
+        region: SAMPLE.region,
+        emulatorHost: emu.url,
+        logLevel: 'silent',
+        bucket: SAMPLE.bucket.name,
+        object: SAMPLE.bucket.allowlistObject,
+        dryRun: false,
+        ruleQuota: 200,
+      };
       const t = new Transport({ emulatorHost: emu.url });
       const count = (methods: readonly string[]) => methods.reduce((n, m) => n + (emu.router.calls.get(m) ?? 0), 0);
       const sync = async (entries: number[]) => {
-        emu.storage.writeObject(cfg.bucket, cfg.object, Buffer.from(file(entries)), { contentType: 'text/yaml' }, {}, false);
+        emu.storage.writeObject(
+          cfg.bucket,
+          cfg.object,
+          Buffer.from(file(entries)),
+          { contentType: 'text/yaml' },
+          {},
+          false,
+        );
         const [rules, claims] = [count(RULE_CALLS), count(CLAIM_CALLS)];
         const report = await reconcileAllowlist(t, cfg, { now: new Date() });
-        if (report.status !== 'ok') throw new Error(`sync ${report.status}: ${report.refusal?.message ?? report.policies.map((p) => p.reason).join('; ')}`);
+        if (report.status !== 'ok')
+          throw new Error(
+            `sync ${report.status}: ${report.refusal?.message ?? report.policies.map((p) => p.reason).join('; ')}`,
+          );
         return { rules: count(RULE_CALLS) - rules, claims: count(CLAIM_CALLS) - claims };
       };
       const base = Array.from({ length: 2000 }, (_, i) => i);
       await sync(base);
       const added = await sync([...base, 4000]);
       const removed = await sync([...base, 4000].filter((i) => i !== 1001));
-      ctx.log(`allowlist-applied: +1 entry ${added.rules} rule calls + ${added.claims} label writes; −1 entry ${removed.rules} + ${removed.claims}`);
+      ctx.log(
+        `allowlist-applied: +1 entry ${added.rules} rule calls + ${added.claims} label writes; −1 entry ${removed.rules} + ${removed.claims}`,
+      );
       return [
-        figure({ id: 'allowlist-applied.add', what: 'armorAllowlist sync, 2,000 entries, +1 entry: mutating calls (rules + label writes)', unit: 'calls', samples: [added.rules + added.claims], baseline: { what: 'rule calls alone (floor 1)', samples: [added.rules] }, target: { text: '1 rule call + claim + record', test: (v, b) => b <= 1 && v <= 3 } }),
-        figure({ id: 'allowlist-applied.remove', what: 'armorAllowlist sync, 2,000 entries, −1 entry: mutating calls (rules + label writes)', unit: 'calls', samples: [removed.rules + removed.claims], baseline: { what: 'rule calls alone (floor 1)', samples: [removed.rules] }, target: { text: '1 rule call + claim + record', test: (v, b) => b <= 1 && v <= 3 } }),
+        figure({
+          id: 'allowlist-applied.add',
+          what: 'armorAllowlist sync, 2,000 entries, +1 entry: mutating calls (rules + label writes)',
+          unit: 'calls',
+          samples: [added.rules + added.claims],
+          baseline: { what: 'rule calls alone (floor 1)', samples: [added.rules] },
+          target: { text: '1 rule call + claim + record', test: (v, b) => b <= 1 && v <= 3 },
+        }),
+        figure({
+          id: 'allowlist-applied.remove',
+          what: 'armorAllowlist sync, 2,000 entries, −1 entry: mutating calls (rules + label writes)',
+          unit: 'calls',
+          samples: [removed.rules + removed.claims],
+          baseline: { what: 'rule calls alone (floor 1)', samples: [removed.rules] },
+          target: { text: '1 rule call + claim + record', test: (v, b) => b <= 1 && v <= 3 },
+        }),
       ];
     } finally {
       await emu.close();

@@ -15,7 +15,12 @@ import { buildPolicy } from '../emulator/compute/security-policies.js';
 import { defaultRule } from '../emulator/compute/security-policy-rules.js';
 import { SAMPLE } from '../local/topology.js';
 import { Transport } from '../shared/gcp/transport.js';
-import { addSecurityPolicyRule, getSecurityPolicy, patchSecurityPolicyRule, removeSecurityPolicyRule } from '../shared/gcp/security-policies.js';
+import {
+  addSecurityPolicyRule,
+  getSecurityPolicy,
+  patchSecurityPolicyRule,
+  removeSecurityPolicyRule,
+} from '../shared/gcp/security-policies.js';
 import { readAllowlistObject } from '../shared/armor-allowlist/source.js';
 import { reconcileAllowlist } from '../shared/armor-allowlist/reconcile.js';
 import type { ArmorAllowlistConfig } from '../shared/config/armor-allowlist.js';
@@ -41,10 +46,26 @@ interface Side {
   sync(generation: string): Promise<unknown>;
 }
 
-function side(emu: Emulator, name: string, sync: (cfg: ArmorAllowlistConfig, t: Transport, generation: string) => Promise<unknown>): Side {
+function side(
+  emu: Emulator,
+  name: string,
+  sync: (cfg: ArmorAllowlistConfig, t: Transport, generation: string) => Promise<unknown>,
+): Side {
   const project = `netreflex-bench-${name}`;
-  emu.store.insert(`projects/${project}/global/securityPolicies`, buildPolicy(project, { name: POLICY, rules: [defaultRule('deny(403)')] }));
-  const cfg: ArmorAllowlistConfig = { project, region: SAMPLE.region, emulatorHost: emu.url, logLevel: 'silent', bucket: SAMPLE.bucket.name, object: `allowlists/bench-${name}.yaml`, dryRun: false, ruleQuota: 1000 };
+  emu.store.insert(
+    `projects/${project}/global/securityPolicies`,
+    buildPolicy(project, { name: POLICY, rules: [defaultRule('deny(403)')] }),
+  );
+  const cfg: ArmorAllowlistConfig = {
+    project,
+    region: SAMPLE.region,
+    emulatorHost: emu.url,
+    logLevel: 'silent',
+    bucket: SAMPLE.bucket.name,
+    object: `allowlists/bench-${name}.yaml`,
+    dryRun: false,
+    ruleQuota: 1000,
+  };
   const t = new Transport({ emulatorHost: emu.url });
   return { cfg, t, sync: (generation) => sync(cfg, t, generation) };
 }
@@ -55,7 +76,9 @@ async function naiveSync(cfg: ArmorAllowlistConfig, t: Transport, generation: st
   if (read.kind !== 'file') throw new Error(`naive sync: ${read.kind}`);
   const parsed = parseAllowlist(read.bytes, read.source);
   if (!parsed.ok) throw new Error('naive sync: invalid file');
-  const cidrs = toCidrs(rangeSetOf(parsed.allowlist.lists.flatMap((l) => l.entries.flatMap((e) => (e.kind === 'static' ? e.cidrs : [])))));
+  const cidrs = toCidrs(
+    rangeSetOf(parsed.allowlist.lists.flatMap((l) => l.entries.flatMap((e) => (e.kind === 'static' ? e.cidrs : [])))),
+  );
   const policy = await getSecurityPolicy(t, cfg.project, POLICY);
   const current = new Map(policy.rules.map((r) => [r.priority, r.match?.config?.srcIpRanges?.join(',')]));
   const chunks = Array.from({ length: Math.ceil(cidrs.length / 10) }, (_, i) => cidrs.slice(i * 10, i * 10 + 10));
@@ -63,9 +86,12 @@ async function naiveSync(cfg: ArmorAllowlistConfig, t: Transport, generation: st
     const priority = 1000 + i;
     const rule = allowRule(priority, 'partners', chunk, false);
     if (!current.has(priority)) await addSecurityPolicyRule(t, cfg.project, POLICY, rule);
-    else if (current.get(priority) !== chunk.join(',')) await patchSecurityPolicyRule(t, cfg.project, POLICY, priority, rule);
+    else if (current.get(priority) !== chunk.join(','))
+      await patchSecurityPolicyRule(t, cfg.project, POLICY, priority, rule);
   }
-  for (const priority of current.keys()) if (priority >= 1000 + chunks.length && priority < 2000) await removeSecurityPolicyRule(t, cfg.project, POLICY, priority);
+  for (const priority of current.keys())
+    if (priority >= 1000 + chunks.length && priority < 2000)
+      await removeSecurityPolicyRule(t, cfg.project, POLICY, priority);
 }
 
 /** Milliseconds from the upload until the policy first allows exactly `want`. */
@@ -75,11 +101,23 @@ async function inForce(emu: Emulator, s: Side, hosts: readonly number[]): Promis
   let at: number | undefined;
   const stop = emu.store.onMutation((m) => {
     if (at !== undefined || m.collection !== collection || !m.after) return;
-    if (toCidrs(allowedBy((m.after.rules as PolicyRule[]).filter((r) => r.priority >= 1000 && r.priority < 2000))).join(' ') === want) at = performance.now();
+    if (
+      toCidrs(allowedBy((m.after.rules as PolicyRule[]).filter((r) => r.priority >= 1000 && r.priority < 2000))).join(
+        ' ',
+      ) === want
+    )
+      at = performance.now();
   });
   const started = performance.now();
   try {
-    const generation = emu.storage.writeObject(SAMPLE.bucket.name, s.cfg.object, Buffer.from(file(hosts)), { contentType: 'text/yaml' }, {}, false).generation;
+    const generation = emu.storage.writeObject(
+      SAMPLE.bucket.name,
+      s.cfg.object,
+      Buffer.from(file(hosts)),
+      { contentType: 'text/yaml' },
+      {},
+      false,
+    ).generation;
     await s.sync(generation);
   } finally {
     stop();
@@ -96,7 +134,10 @@ export const allowlistInForceBench: BenchModule = {
     try {
       const ours = side(emu, 'netreflex', async (cfg, t, generation) => {
         const report = await reconcileAllowlist(t, cfg, { now: new Date(), eventGeneration: generation });
-        if (report.status !== 'ok') throw new Error(`sync ${report.status}: ${report.refusal?.message ?? report.policies.map((p) => p.reason).join('; ')}`);
+        if (report.status !== 'ok')
+          throw new Error(
+            `sync ${report.status}: ${report.refusal?.message ?? report.policies.map((p) => p.reason).join('; ')}`,
+          );
       });
       const naive = side(emu, 'naive', naiveSync);
       let hosts = Array.from({ length: 2000 }, (_, i) => BASE + i * 4);
@@ -111,9 +152,17 @@ export const allowlistInForceBench: BenchModule = {
         a.push(await inForce(emu, ours, hosts));
         b.push(await inForce(emu, naive, hosts));
       }
-      ctx.log(`allowlist-in-force: netreflex ${a.map(Math.round).join(', ')} ms; naive ${b.map(Math.round).join(', ')} ms`);
+      ctx.log(
+        `allowlist-in-force: netreflex ${a.map(Math.round).join(', ')} ms; naive ${b.map(Math.round).join(', ')} ms`,
+      );
       return [
-        figure({ id: 'allowlist-in-force.p50', what: `allowlist upload → rules in force, 2,000 entries, 1-entry change (p50 of ${UPLOADS}, 10 ms operations)`, unit: 'ms', samples: a, baseline: { what: 'naive re-chunking sync, same uploads', samples: b } }),
+        figure({
+          id: 'allowlist-in-force.p50',
+          what: `allowlist upload → rules in force, 2,000 entries, 1-entry change (p50 of ${UPLOADS}, 10 ms operations)`,
+          unit: 'ms',
+          samples: a,
+          baseline: { what: 'naive re-chunking sync, same uploads', samples: b },
+        }),
       ];
     } finally {
       await emu.close();

@@ -16,12 +16,22 @@ const addr = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.')
 const BASE = (100 << 24) >>> 0; // 100.0.0.0 (shared address space: never a real caller)
 
 function desired(cidrs: readonly string[], band = { from: 1000, to: 1999 }): DesiredAllowlist {
-  return { policy: 'inference-policy', mode: 'sync', priorities: band, safety: safetySchema.parse({ maxRemovalShare: 1 }), lists: [{ name: 'partners', preview: false, cidrs }], expiredEntries: 0, expired: [], expiredCidrs: [] };
+  return {
+    policy: 'inference-policy',
+    mode: 'sync',
+    priorities: band,
+    safety: safetySchema.parse({ maxRemovalShare: 1 }),
+    lists: [{ name: 'partners', preview: false, cidrs }],
+    expiredEntries: 0,
+    expired: [],
+    expiredCidrs: [],
+  };
 }
 
 /** Rules a naive sync rewrites: the sorted list cut into rules of 10, compared position by position. */
 function naiveChanges(before: readonly string[], after: readonly string[]): number {
-  const chunks = (l: readonly string[]) => Array.from({ length: Math.ceil(l.length / 10) }, (_, i) => l.slice(i * 10, i * 10 + 10).join(','));
+  const chunks = (l: readonly string[]) =>
+    Array.from({ length: Math.ceil(l.length / 10) }, (_, i) => l.slice(i * 10, i * 10 + 10).join(','));
   const [a, b] = [chunks(before), chunks(after)];
   return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => a[i] !== b[i]).filter(Boolean).length;
 }
@@ -63,13 +73,45 @@ async function run(ctx: BenchContext) {
     plan.push(time(() => planAllowlist(desired(aggregateCidrs(input), { from: 1000, to: 99_999 }), [])));
     library.push(time(() => mergeCidr(input)));
   }
-  ctx.log(`allowlist: steps per change ${ours.join(', ')} (naive ${naive.join(', ')}); planning ${plan.map(Math.round).join(', ')} ms vs cidr-tools ${library.map(Math.round).join(', ')} ms`);
+  ctx.log(
+    `allowlist: steps per change ${ours.join(', ')} (naive ${naive.join(', ')}); planning ${plan.map(Math.round).join(', ')} ms vs cidr-tools ${library.map(Math.round).join(', ')} ms`,
+  );
   return [
-    figure({ id: 'allowlist.mutations-add', what: 'allowlist 2,000 entries, +1 entry: mutating calls', unit: 'calls', samples: [ours[0]!], baseline: { what: 're-chunk sorted list by 10', samples: [naive[0]!] }, target: { text: '1 (the floor)', test: (v) => v <= 1 } }),
-    figure({ id: 'allowlist.mutations-remove', what: 'allowlist 2,000 entries, −1 entry: mutating calls', unit: 'calls', samples: [ours[1]!], baseline: { what: 're-chunk sorted list by 10', samples: [naive[1]!] }, target: { text: '1 (the floor)', test: (v) => v <= 1 } }),
-    figure({ id: 'allowlist.merge-100k', what: 'allowlist merge, 100,000 entries (netreflex aggregate)', unit: 'ms', samples: merge, baseline: { what: 'cidr-tools mergeCidr', samples: library } }),
-    figure({ id: 'allowlist.planning-100k', what: 'allowlist planning, 100,000 entries (merge + plan)', unit: 'ms', samples: plan, baseline: { what: 'cidr-tools mergeCidr alone', samples: library } }),
+    figure({
+      id: 'allowlist.mutations-add',
+      what: 'allowlist 2,000 entries, +1 entry: mutating calls',
+      unit: 'calls',
+      samples: [ours[0]!],
+      baseline: { what: 're-chunk sorted list by 10', samples: [naive[0]!] },
+      target: { text: '1 (the floor)', test: (v) => v <= 1 },
+    }),
+    figure({
+      id: 'allowlist.mutations-remove',
+      what: 'allowlist 2,000 entries, −1 entry: mutating calls',
+      unit: 'calls',
+      samples: [ours[1]!],
+      baseline: { what: 're-chunk sorted list by 10', samples: [naive[1]!] },
+      target: { text: '1 (the floor)', test: (v) => v <= 1 },
+    }),
+    figure({
+      id: 'allowlist.merge-100k',
+      what: 'allowlist merge, 100,000 entries (netreflex aggregate)',
+      unit: 'ms',
+      samples: merge,
+      baseline: { what: 'cidr-tools mergeCidr', samples: library },
+    }),
+    figure({
+      id: 'allowlist.planning-100k',
+      what: 'allowlist planning, 100,000 entries (merge + plan)',
+      unit: 'ms',
+      samples: plan,
+      baseline: { what: 'cidr-tools mergeCidr alone', samples: library },
+    }),
   ];
 }
 
-export const allowlistBench: BenchModule = { id: 'allowlist', title: 'Allowlist mutations per change and planning time', run };
+export const allowlistBench: BenchModule = {
+  id: 'allowlist',
+  title: 'Allowlist mutations per change and planning time',
+  run,
+};

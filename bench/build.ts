@@ -15,7 +15,13 @@ const SOURCES = ['functions', 'shared', 'bench/fixtures'];
 
 async function tsFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? tsFiles(path.join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [path.join(dir, e.name)] : []))));
+  const nested = await Promise.all(
+    entries.map((e) =>
+      e.isDirectory()
+        ? tsFiles(path.join(dir, e.name))
+        : Promise.resolve(e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [path.join(dir, e.name)] : []),
+    ),
+  );
   return nested.flat();
 }
 
@@ -27,14 +33,32 @@ async function withEsbuild(root: string, outdir: string): Promise<boolean> {
     return false;
   }
   const entryPoints = (await Promise.all(SOURCES.map((s) => tsFiles(path.join(root, s))))).flat();
-  await esbuild.build({ entryPoints, outdir, outbase: root, format: 'esm', platform: 'node', target: 'node20', bundle: false, logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints,
+    outdir,
+    outbase: root,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    bundle: false,
+    logLevel: 'warning',
+  });
   return true;
 }
 
 async function withTsc(root: string, outdir: string): Promise<void> {
   const config = path.join(outdir, 'tsconfig.bench.json');
-  await writeFile(config, JSON.stringify({ extends: path.join(root, 'tsconfig.build.json'), compilerOptions: { outDir: outdir, rootDir: root, sourceMap: false }, include: SOURCES.map((s) => path.join(root, s)) }));
-  await promisify(execFile)(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', config], { cwd: root }).catch((err: { stdout?: string }) => {
+  await writeFile(
+    config,
+    JSON.stringify({
+      extends: path.join(root, 'tsconfig.build.json'),
+      compilerOptions: { outDir: outdir, rootDir: root, sourceMap: false },
+      include: SOURCES.map((s) => path.join(root, s)),
+    }),
+  );
+  await promisify(execFile)(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', config], {
+    cwd: root,
+  }).catch((err: { stdout?: string }) => {
     if (!String(err.stdout ?? '').includes('error TS')) throw err;
   });
 }

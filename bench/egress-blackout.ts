@@ -32,20 +32,31 @@ async function until(what: string, check: () => boolean, timeoutMs = 120_000): P
 }
 
 function reaching(stack: Stack, name: string): boolean {
-  return SAMPLE.destinations.some((d) => egressPath(stack.emulator.compute, stack.emulator.migs, SAMPLE.project, SAMPLE.vpcA.network, d).instances.some((i) => i.endsWith(`/instances/${name}`)));
+  return SAMPLE.destinations.some((d) =>
+    egressPath(stack.emulator.compute, stack.emulator.migs, SAMPLE.project, SAMPLE.vpcA.network, d).instances.some(
+      (i) => i.endsWith(`/instances/${name}`),
+    ),
+  );
 }
 
 const zoneOf = (stack: Stack, name: string) => stack.emulator.migs.list(MIG).find((m) => m.name === name)!.zone;
-const statusOf = (stack: Stack, name: string) => stack.emulator.compute.store.get(`projects/${SAMPLE.project}/zones/${zoneOf(stack, name)}/instances`, name)?.status;
+const statusOf = (stack: Stack, name: string) =>
+  stack.emulator.compute.store.get(`projects/${SAMPLE.project}/zones/${zoneOf(stack, name)}/instances`, name)?.status;
 
 /** Compute's REST `instances.{stop,start}` (what the official client sends), waited on. */
 async function instanceCall(stack: Stack, name: string, verb: 'stop' | 'start'): Promise<void> {
   const base = `${stack.emulator.url}/compute/v1/projects/${SAMPLE.project}/zones/${zoneOf(stack, name)}`;
-  const res = await fetch(`${base}/instances/${name}/${verb}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const res = await fetch(`${base}/instances/${name}/${verb}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   if (!res.ok) throw new Error(`instances.${verb} ${name}: ${res.status} ${await res.text()}`);
   const op = (await res.json()) as { name: string };
   for (;;) {
-    const wait = (await (await fetch(`${base}/operations/${op.name}/wait`, { method: 'POST' })).json()) as { status?: string };
+    const wait = (await (await fetch(`${base}/operations/${op.name}/wait`, { method: 'POST' })).json()) as {
+      status?: string;
+    };
     if (wait.status === 'DONE') return;
   }
 }
@@ -77,8 +88,18 @@ async function measure(ctx: BenchContext, mode: 'instance' | 'ilb', runs: number
   const stack = await startStack({
     functions: ['natRoutes'],
     tickMs: 0,
-    env: { NETREFLEX_LOG_LEVEL: 'silent', ...(mode === 'ilb' ? { NETREFLEX_ROUTE_MODE: 'ilb', NETREFLEX_ILB_FORWARDING_RULE: SAMPLE.nat.ilb } : {}) },
-    emulator: { natInstances: NAMES, settings: { operationLatencyMs: 50, instanceStepMs: 100, ...(mode === 'ilb' ? { healthCheckSecondMs: HC_SECOND_MS } : {}) } },
+    env: {
+      NETREFLEX_LOG_LEVEL: 'silent',
+      ...(mode === 'ilb' ? { NETREFLEX_ROUTE_MODE: 'ilb', NETREFLEX_ILB_FORWARDING_RULE: SAMPLE.nat.ilb } : {}),
+    },
+    emulator: {
+      natInstances: NAMES,
+      settings: {
+        operationLatencyMs: 50,
+        instanceStepMs: 100,
+        ...(mode === 'ilb' ? { healthCheckSecondMs: HC_SECOND_MS } : {}),
+      },
+    },
   });
   try {
     stack.emulator.topics.publish(`projects/${SAMPLE.project}/topics/netreflex-tick`, [{ data: '{"kind":"tick"}' }]);
@@ -110,10 +131,17 @@ async function run(ctx: BenchContext) {
       what: 'egress blackout after a NAT VM stops: instance mode, event-driven (ms the dead VM still gets new flows)',
       unit: 'ms',
       samples: instance,
-      baseline: { what: "ilb mode: the health check (nat.tf: 10 s interval, 3 failures), in health-check time", samples: ilb },
+      baseline: {
+        what: 'ilb mode: the health check (nat.tf: 10 s interval, 3 failures), in health-check time',
+        samples: ilb,
+      },
       note: "instance mode's figure excludes Google's audit-log delivery delay; ilb mode needs no event and changes no route",
     }),
   ];
 }
 
-export const egressBlackoutBench: BenchModule = { id: 'egress-blackout', title: 'Egress blackout after a NAT VM dies (instance vs ilb mode)', run };
+export const egressBlackoutBench: BenchModule = {
+  id: 'egress-blackout',
+  title: 'Egress blackout after a NAT VM dies (instance vs ilb mode)',
+  run,
+};

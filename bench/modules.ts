@@ -25,4 +25,14 @@ import { peeringConcurrencyBench } from './peering-concurrency.js';
 import { egressBlackoutBench } from './egress-blackout.js';
 import { routeFlappingBench } from './route-flapping.js';
 
-export const BENCHES: BenchModule[] = [coldStartBench, routeConvergenceBench, allowlistBench, allowlistAppliedBench, allowlistInForceBench, rangeAllocationBench, peeringConcurrencyBench, egressBlackoutBench, routeFlappingBench];
+export const BENCHES: BenchModule[] = [
+  coldStartBench,
+  routeConvergenceBench,
+  allowlistBench,
+  allowlistAppliedBench,
+  allowlistInForceBench,
+  rangeAllocationBench,
+  peeringConcurrencyBench,
+  egressBlackoutBench,
+  routeFlappingBench,
+];

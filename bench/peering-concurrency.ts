@@ -13,15 +13,29 @@ import { loadPeeringRangesConfig } from '../shared/config/peering-ranges.js';
 import { reconcilePeeringRanges, type RangeReport } from '../shared/peering-ranges/reconcile.js';
 import { figure, type BenchContext, type BenchModule } from './types.js';
 
-const SIZES = [[12, 8], [4, 16], [30, 8], [2, 32], [9, 8]] as const;
+const SIZES = [
+  [12, 8],
+  [4, 16],
+  [30, 8],
+  [2, 32],
+  [9, 8],
+] as const;
 const OPERATION_LATENCY_MS = 100;
 
 async function onFreshCloud(concurrent: boolean, run: number): Promise<number> {
   const emu = await startSampleEmulator({ settings: { operationLatencyMs: OPERATION_LATENCY_MS, instanceStepMs: 5 } });
   try {
-    const cfg = loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent', NETREFLEX_PSA_POOL: '10.98.0.0/15,10.100.0.0/15' });
+    const cfg = loadPeeringRangesConfig({
+      ...sampleEnv(emu.url),
+      NETREFLEX_LOG_LEVEL: 'silent',
+      NETREFLEX_PSA_POOL: '10.98.0.0/15,10.100.0.0/15',
+    });
     const t = new Transport({ emulatorHost: emu.url });
-    const asks = SIZES.map(([parallelJobs, nodesPerJob], i) => () => reconcilePeeringRanges(t, cfg, { parallelJobs, nodesPerJob, runId: `bench-${run}-${i}` }));
+    const asks = SIZES.map(
+      ([parallelJobs, nodesPerJob], i) =>
+        () =>
+          reconcilePeeringRanges(t, cfg, { parallelJobs, nodesPerJob, runId: `bench-${run}-${i}` }),
+    );
     const started = performance.now();
     let reports: RangeReport[];
     if (concurrent) reports = await Promise.all(asks.map((a) => a()));
@@ -46,15 +60,19 @@ export const peeringConcurrencyBench: BenchModule = {
     for (let i = 0; i < ctx.runs; i++) {
       together.push(await onFreshCloud(true, i));
       oneByOne.push(await onFreshCloud(false, i));
-      ctx.log(`peering-concurrency run ${i + 1}/${ctx.runs}: concurrent ${Math.round(together.at(-1)!)} ms, sequential ${Math.round(oneByOne.at(-1)!)} ms`);
+      ctx.log(
+        `peering-concurrency run ${i + 1}/${ctx.runs}: concurrent ${Math.round(together.at(-1)!)} ms, sequential ${Math.round(oneByOne.at(-1)!)} ms`,
+      );
     }
-    return [figure({
-      id: 'peering-concurrency.five',
-      what: `5 peeringRanges preparations of different sizes started at once, all verified (${OPERATION_LATENCY_MS} ms operations)`,
-      unit: 'ms',
-      samples: together,
-      baseline: { what: 'the same 5, one after another', samples: oneByOne },
-      note: 'serialized per network by the lease: reported',
-    })];
+    return [
+      figure({
+        id: 'peering-concurrency.five',
+        what: `5 peeringRanges preparations of different sizes started at once, all verified (${OPERATION_LATENCY_MS} ms operations)`,
+        unit: 'ms',
+        samples: together,
+        baseline: { what: 'the same 5, one after another', samples: oneByOne },
+        note: 'serialized per network by the lease: reported',
+      }),
+    ];
   },
 };

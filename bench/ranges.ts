@@ -21,7 +21,7 @@ const addr = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.')
 function crowdedPlan(run: number): ObservedNetwork {
   const ranges: string[] = [];
   let seed = 42 + run;
-  const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32;
   for (let i = 0; i < 20_000; i++) {
     const sixteen = Math.floor(rand() * 254); // /16 number 0..253 inside 10/8; 254 and 255 stay mostly free
     const offset = Math.floor(rand() * 4096) * 16;
@@ -60,7 +60,12 @@ function naiveBlock(cidr: string): Ipv4Block {
 }
 
 function takenOf(o: ObservedNetwork): Ipv4Block[] {
-  const cidrs = [...o.subnets.map((s) => s.ipCidrRange), ...o.routeDestRanges, ...o.peerImportedRanges, ...o.addresses.map((a) => `${a.address}/${a.prefixLength}`)];
+  const cidrs = [
+    ...o.subnets.map((s) => s.ipCidrRange),
+    ...o.routeDestRanges,
+    ...o.peerImportedRanges,
+    ...o.addresses.map((a) => `${a.address}/${a.prefixLength}`),
+  ];
   return cidrs.map(naiveBlock);
 }
 
@@ -81,11 +86,24 @@ export const rangeAllocationBench: BenchModule = {
       const [plan, ms] = time(() => planRanges(request, observed, { pools: [POOL] }));
       const [block, naiveMs] = time(() => naiveAllocate(naiveBlock(POOL), 16, takenOf(observed)));
       const picked = plan.allocate.map((a) => a.cidr);
-      if (!block || picked.join() !== formatIpv4Block(block)) throw new Error(`bench ranges: netreflex picked ${picked.join()} but the naive allocator ${block ? formatIpv4Block(block) : 'nothing'}`);
+      if (!block || picked.join() !== formatIpv4Block(block))
+        throw new Error(
+          `bench ranges: netreflex picked ${picked.join()} but the naive allocator ${block ? formatIpv4Block(block) : 'nothing'}`,
+        );
       ours.push(ms);
       naive.push(naiveMs);
-      ctx.log(`ranges run ${i + 1}/${ctx.runs}: planRanges ${Math.round(ms)} ms → ${picked.join()}, naive ${Math.round(naiveMs)} ms`);
+      ctx.log(
+        `ranges run ${i + 1}/${ctx.runs}: planRanges ${Math.round(ms)} ms → ${picked.join()}, naive ${Math.round(naiveMs)} ms`,
+      );
     }
-    return [figure({ id: 'ranges.allocate-crowded', what: 'range plan, 40 × 8-node jobs (a /16) among 20,000 taken ranges', unit: 'ms', samples: ours, baseline: { what: 'naive: every aligned /16 × every taken range (allocation only)', samples: naive } })];
+    return [
+      figure({
+        id: 'ranges.allocate-crowded',
+        what: 'range plan, 40 × 8-node jobs (a /16) among 20,000 taken ranges',
+        unit: 'ms',
+        samples: ours,
+        baseline: { what: 'naive: every aligned /16 × every taken range (allocation only)', samples: naive },
+      }),
+    ];
   },
 };

@@ -24,16 +24,23 @@ const MIG = { project: SAMPLE.project, region: SAMPLE.region, name: SAMPLE.nat.m
 /** A fresh local cloud with routes right for 2 NAT VMs, then grown to 4 idle ones. */
 async function grownTo4(): Promise<{ emu: Emulator; cfg: NatRoutesConfig; t: Transport }> {
   const emu = await startSampleEmulator({ settings: { operationLatencyMs: 0, instanceStepMs: 5 } });
-  const cfg = loadNatRoutesConfig({ ...sampleEnv(emu.url), NETREFLEX_DESTINATIONS: DESTINATIONS.join(','), NETREFLEX_LOG_LEVEL: 'silent' });
+  const cfg = loadNatRoutesConfig({
+    ...sampleEnv(emu.url),
+    NETREFLEX_DESTINATIONS: DESTINATIONS.join(','),
+    NETREFLEX_LOG_LEVEL: 'silent',
+  });
   const t = new Transport({ emulatorHost: emu.url });
   await reconcileRoutes(t, cfg);
   emu.migs.resize(MIG, 4);
-  while (emu.migs.list(MIG).some((m) => m.currentAction !== 'NONE' || m.health !== 'HEALTHY')) await new Promise((r) => setTimeout(r, 10));
+  while (emu.migs.list(MIG).some((m) => m.currentAction !== 'NONE' || m.health !== 'HEALTHY'))
+    await new Promise((r) => setTimeout(r, 10));
   emu.settings.operationLatencyMs = OPERATION_LATENCY_MS;
   return { emu, cfg, t };
 }
 
-async function timedOnFreshState(work: (t: Transport, cfg: NatRoutesConfig) => Promise<number>): Promise<{ ms: number; inserts: number }> {
+async function timedOnFreshState(
+  work: (t: Transport, cfg: NatRoutesConfig) => Promise<number>,
+): Promise<{ ms: number; inserts: number }> {
   const { emu, cfg, t } = await grownTo4();
   try {
     const before = emu.router.calls.get('compute.routes.insert') ?? 0;
@@ -41,7 +48,8 @@ async function timedOnFreshState(work: (t: Transport, cfg: NatRoutesConfig) => P
     const inserted = await work(t, cfg);
     const ms = performance.now() - started;
     const inserts = (emu.router.calls.get('compute.routes.insert') ?? 0) - before;
-    if (inserted !== 40 || inserts !== 40) throw new Error(`expected 40 route inserts, saw ${inserts} (work reported ${inserted})`);
+    if (inserted !== 40 || inserts !== 40)
+      throw new Error(`expected 40 route inserts, saw ${inserts} (work reported ${inserted})`);
     return { ms, inserts };
   } finally {
     await emu.close();
@@ -67,7 +75,9 @@ async function run(ctx: BenchContext) {
   for (let i = 0; i < runs; i++) {
     ours.push((await timedOnFreshState(netreflex)).ms);
     baseline.push((await timedOnFreshState(sequential)).ms);
-    ctx.log(`route convergence run ${i + 1}/${runs}: netreflex ${Math.round(ours.at(-1)!)} ms, sequential ${Math.round(baseline.at(-1)!)} ms`);
+    ctx.log(
+      `route convergence run ${i + 1}/${runs}: netreflex ${Math.round(ours.at(-1)!)} ms, sequential ${Math.round(baseline.at(-1)!)} ms`,
+    );
   }
   return [
     figure({
@@ -76,10 +86,17 @@ async function run(ctx: BenchContext) {
       unit: 'ms',
       samples: ours,
       baseline: { what: 'sequential insert-and-wait', samples: baseline },
-      target: { text: `≤ 2 operation latencies (${2 * OPERATION_LATENCY_MS} ms)`, test: (value) => value <= 2 * OPERATION_LATENCY_MS },
+      target: {
+        text: `≤ 2 operation latencies (${2 * OPERATION_LATENCY_MS} ms)`,
+        test: (value) => value <= 2 * OPERATION_LATENCY_MS,
+      },
       note: `bounded parallelism: ${CONCURRENCY} calls in flight`,
     }),
   ];
 }
 
-export const routeConvergenceBench: BenchModule = { id: 'route-convergence', title: 'Route convergence (2 → 4 NAT VMs, 20 destinations)', run };
+export const routeConvergenceBench: BenchModule = {
+  id: 'route-convergence',
+  title: 'Route convergence (2 → 4 NAT VMs, 20 destinations)',
+  run,
+};

@@ -42,15 +42,31 @@ const eligible = (emu: Emulator) =>
   new Set(
     emu.migs
       .managedInstances(MIG)
-      .filter((i) => i.instanceStatus === 'RUNNING' && i.currentAction === 'NONE' && i.instanceHealth?.[0]?.detailedHealthState === 'HEALTHY')
+      .filter(
+        (i) =>
+          i.instanceStatus === 'RUNNING' &&
+          i.currentAction === 'NONE' &&
+          i.instanceHealth?.[0]?.detailedHealthState === 'HEALTHY',
+      )
       .map((i) => resourcePath(i.instance)),
   );
 
 async function flap(holdS: number): Promise<FlapResult> {
-  const emu = await startSampleEmulator({ natInstances: NAMES, settings: { operationLatencyMs: 0.2 * SECOND_MS, instanceStepMs: 20 } });
+  const emu = await startSampleEmulator({
+    natInstances: NAMES,
+    settings: { operationLatencyMs: 0.2 * SECOND_MS, instanceStepMs: 20 },
+  });
   try {
-    const cfg = loadNatRoutesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent', NETREFLEX_UNHEALTHY_HOLD_SECONDS: '0' });
-    const service = new NatRoutesService({ ...cfg, unhealthyHoldMs: holdS * SECOND_MS, settlePollMs: 0.5 * SECOND_MS, settleTimeoutMs: 10 * SECOND_MS }, createLogger('silent'), new Transport({ emulatorHost: emu.url, retry: { baseMs: 5, maxMs: 40 } }));
+    const cfg = loadNatRoutesConfig({
+      ...sampleEnv(emu.url),
+      NETREFLEX_LOG_LEVEL: 'silent',
+      NETREFLEX_UNHEALTHY_HOLD_SECONDS: '0',
+    });
+    const service = new NatRoutesService(
+      { ...cfg, unhealthyHoldMs: holdS * SECOND_MS, settlePollMs: 0.5 * SECOND_MS, settleTimeoutMs: 10 * SECOND_MS },
+      createLogger('silent'),
+      new Transport({ emulatorHost: emu.url, retry: { baseMs: 5, maxMs: 40 } }),
+    );
     await service.sync();
     let traffic = 0;
     let markers = 0;
@@ -76,20 +92,27 @@ async function flap(holdS: number): Promise<FlapResult> {
         const now = performance.now();
         const ok = eligible(emu);
         for (const d of cfg.destinations) {
-          const reach = egressPath(emu.compute, emu.migs, SAMPLE.project, SAMPLE.vpcA.network, d).instances.some((i) => ok.has(resourcePath(i)));
+          const reach = egressPath(emu.compute, emu.migs, SAMPLE.project, SAMPLE.vpcA.network, d).instances.some((i) =>
+            ok.has(resourcePath(i)),
+          );
           if (!reach && ok.size) uncovered.set(d, uncovered.get(d)! + (now - last));
         }
         last = now;
       }
     })();
     try {
-      while (performance.now() < end) await Promise.all([service.sync(), new Promise((r) => setTimeout(r, 0.5 * SECOND_MS))]);
+      while (performance.now() < end)
+        await Promise.all([service.sync(), new Promise((r) => setTimeout(r, 0.5 * SECOND_MS))]);
       await sampler;
     } finally {
       clearInterval(flipper);
       off();
     }
-    return { mutationsPerMinute: (traffic / DURATION_S) * 60, markerMutations: markers, uncoveredS: Math.max(...uncovered.values()) / SECOND_MS };
+    return {
+      mutationsPerMinute: (traffic / DURATION_S) * 60,
+      markerMutations: markers,
+      uncoveredS: Math.max(...uncovered.values()) / SECOND_MS,
+    };
   } finally {
     await emu.close();
   }
@@ -102,7 +125,9 @@ async function run(ctx: BenchContext) {
   for (let i = 0; i < runs; i++) {
     damped.push(await flap(HOLD_S));
     undamped.push(await flap(0));
-    ctx.log(`flapping run ${i + 1}/${runs}: damped ${Math.round(damped.at(-1)!.mutationsPerMinute)}/min, ${damped.at(-1)!.uncoveredS.toFixed(2)} s uncovered; undamped ${Math.round(undamped.at(-1)!.mutationsPerMinute)}/min, ${undamped.at(-1)!.uncoveredS.toFixed(2)} s uncovered`);
+    ctx.log(
+      `flapping run ${i + 1}/${runs}: damped ${Math.round(damped.at(-1)!.mutationsPerMinute)}/min, ${damped.at(-1)!.uncoveredS.toFixed(2)} s uncovered; undamped ${Math.round(undamped.at(-1)!.mutationsPerMinute)}/min, ${undamped.at(-1)!.uncoveredS.toFixed(2)} s uncovered`,
+    );
   }
   const markers = Math.max(...damped.map((d) => d.markerMutations));
   return [
@@ -126,4 +151,8 @@ async function run(ctx: BenchContext) {
   ];
 }
 
-export const routeFlappingBench: BenchModule = { id: 'route-flapping', title: 'Anti-phase health flapping, damped vs undamped', run };
+export const routeFlappingBench: BenchModule = {
+  id: 'route-flapping',
+  title: 'Anti-phase health flapping, damped vs undamped',
+  run,
+};

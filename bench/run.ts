@@ -34,13 +34,27 @@ function context(runs: number, log: (m: string) => void): BenchContext {
   return { root, runs, log, compiled: () => (build ??= compileForBench(root)) };
 }
 
-export async function runBench(options: BenchOptions = {}): Promise<{ report: BenchReport; file: string; text: string }> {
+export async function runBench(
+  options: BenchOptions = {},
+): Promise<{ report: BenchReport; file: string; text: string }> {
   const log = options.log ?? ((m: string) => console.error(`bench: ${m}`));
   const runs = options.runs ?? 5;
   const unknown = (options.only ?? []).filter((id) => !BENCHES.some((b) => b.id === id));
-  if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; use: ${BENCHES.map((b) => b.id).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; use: ${BENCHES.map((b) => b.id).join(', ')}`);
   const ctx = context(runs, log);
-  const report: BenchReport = { at: new Date().toISOString(), machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' }, runs, figures: [], failed: [] };
+  const report: BenchReport = {
+    at: new Date().toISOString(),
+    machine: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    },
+    runs,
+    figures: [],
+    failed: [],
+  };
   for (const bench of BENCHES.filter((b) => !options.only?.length || options.only.includes(b.id))) {
     log(`${bench.title} …`);
     try {
@@ -58,7 +72,18 @@ export async function runBench(options: BenchOptions = {}): Promise<{ report: Be
 const fmt = (n: number, unit: Figure['unit']) => (unit === 'ms' ? `${n} ms` : `${n}`);
 
 export function render(report: BenchReport): string {
-  const rows = report.figures.map((f) => [f.what, fmt(f.value, f.unit), `${fmt(f.baseline.value, f.unit)} (${f.baseline.what})`, `${f.ratio}×`, f.target ? `${f.target.met ? 'met' : 'MISSED'}: ${f.target.text}` : (f.note ?? '')]);
+  const rows = report.figures.map((f) => [
+    f.what,
+    fmt(f.value, f.unit),
+    `${fmt(f.baseline.value, f.unit)} (${f.baseline.what})`,
+    `${f.ratio}×`,
+    f.target ? `${f.target.met ? 'met' : 'MISSED'}: ${f.target.text}` : (f.note ?? ''),
+  ]);
   const failed = report.failed.map((f) => `FAILED ${f.module}: ${f.error}`);
-  return [`netreflex benchmarks — median of up to ${report.runs} runs, ${report.machine.cpus} × ${report.machine.cpuModel}, node ${report.machine.node}`, '', table(['figure', 'netreflex', 'baseline (same run)', 'ratio', 'target'], rows), ...(failed.length ? ['', ...failed] : [])].join('\n');
+  return [
+    `netreflex benchmarks — median of up to ${report.runs} runs, ${report.machine.cpus} × ${report.machine.cpuModel}, node ${report.machine.node}`,
+    '',
+    table(['figure', 'netreflex', 'baseline (same run)', 'ratio', 'target'], rows),
+    ...(failed.length ? ['', ...failed] : []),
+  ].join('\n');
 }

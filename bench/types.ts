@@ -43,7 +43,15 @@ export function median(values: readonly number[]): number {
 }
 
 /** A figure from raw samples; `target` judges the median against the baseline median. */
-export function figure(f: { id: string; what: string; unit: Figure['unit']; samples: number[]; baseline: { what: string; samples: number[] }; target?: { text: string; test: (value: number, baseline: number) => boolean }; note?: string }): Figure {
+export function figure(f: {
+  id: string;
+  what: string;
+  unit: Figure['unit'];
+  samples: number[];
+  baseline: { what: string; samples: number[] };
+  target?: { text: string; test: (value: number, baseline: number) => boolean };
+  note?: string;
+}): Figure {
   const value = round(median(f.samples));
   const base = round(median(f.baseline.samples));
   return {

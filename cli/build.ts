@@ -31,7 +31,9 @@ export async function buildFunctions(outdir = path.join(ROOT, 'dist', 'functions
     external: EXTERNAL,
     sourcemap: true,
     // Bundled CommonJS dependencies (pino) still call require().
-    banner: { js: "import { createRequire as __netreflexRequire } from 'node:module'; const require = __netreflexRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __netreflexRequire } from 'node:module'; const require = __netreflexRequire(import.meta.url);",
+    },
     logLevel: 'warning',
   });
   return path.join(outdir, 'index.js');

@@ -41,7 +41,11 @@ const int = (name: string) => (value: string) => {
   return n;
 };
 
-async function runTarget(mode: 'plan' | 'apply', name: string, options: { json?: boolean } & Record<string, unknown>): Promise<number> {
+async function runTarget(
+  mode: 'plan' | 'apply',
+  name: string,
+  options: { json?: boolean } & Record<string, unknown>,
+): Promise<number> {
   const entry = TARGETS[name];
   if (!entry) throw new ConfigError(`unknown target "${name}"; use one of: ${Object.keys(TARGETS).join(', ')}`);
   const target = await entry.load();
@@ -54,8 +58,17 @@ async function runTarget(mode: 'plan' | 'apply', name: string, options: { json?:
 for (const mode of ['plan', 'apply'] as const) {
   program
     .command(`${mode} <target>`)
-    .description(mode === 'plan' ? `show what netreflex would change (targets: ${Object.keys(TARGETS).join(', ')})` : 'make the changes, make-before-break')
-    .addHelpText('after', `\nTargets:\n${Object.entries(TARGETS).map(([name, t]) => `  ${name.padEnd(10)} ${t.description}`).join('\n')}`)
+    .description(
+      mode === 'plan'
+        ? `show what netreflex would change (targets: ${Object.keys(TARGETS).join(', ')})`
+        : 'make the changes, make-before-break',
+    )
+    .addHelpText(
+      'after',
+      `\nTargets:\n${Object.entries(TARGETS)
+        .map(([name, t]) => `  ${name.padEnd(10)} ${t.description}`)
+        .join('\n')}`,
+    )
     .option('--json', 'machine-readable output')
     .option('--jobs <n>', 'ranges: parallel pipeline jobs', int('--jobs'))
     .option('--nodes-per-job <n>', 'ranges: nodes per job', int('--nodes-per-job'))
@@ -78,34 +91,56 @@ program
 
 program
   .command('status')
-  .description('the whole egress path, link by link: PSA ranges → peering export → routes → NAT VMs → Cloud NAT IPs → allowlists; exit 0 OK, 1 BROKEN, 3 UNKNOWN')
+  .description(
+    'the whole egress path, link by link: PSA ranges → peering export → routes → NAT VMs → Cloud NAT IPs → allowlists; exit 0 OK, 1 BROKEN, 3 UNKNOWN',
+  )
   .option('--json', 'machine-readable output (with --watch: one JSON object a line)')
   .option('--jobs <n>', 'also check the PSA ranges hold this many concurrent jobs', int('--jobs'))
   .option('--nodes-per-job <n>', 'nodes per job for the capacity check (default 8)', int('--nodes-per-job'))
   .option('--watch [seconds]', 'check again every N seconds (default 30) until Ctrl-C', int('--watch'))
-  .option('--timeout <seconds>', 'how long one read may wait for an answer before its link is UNKNOWN (default 20)', int('--timeout'))
-  .action(async (options: { json?: boolean; jobs?: number; nodesPerJob?: number; watch?: number | true; timeout?: number }) => {
-    const { statusCommand, watchStatus } = await import('./commands/status.js');
-    const { watch, timeout, ...rest } = options;
-    if (timeout !== undefined && timeout < 1) throw new ConfigError('--timeout takes a number of seconds ≥ 1');
-    const opts = { ...rest, timeoutSeconds: timeout };
-    if (watch === undefined) {
-      const result = await statusCommand(await cliEnv(), opts);
-      console.log(result.output);
-      process.exitCode = result.exitCode;
-      return;
-    }
-    const intervalSeconds = watch === true ? 30 : watch;
-    if (intervalSeconds < 1) throw new ConfigError('--watch takes a number of seconds ≥ 1');
-    const stop = new AbortController();
-    process.once('SIGINT', () => stop.abort());
-    process.once('SIGTERM', () => stop.abort());
-    process.exitCode = await watchStatus(await cliEnv(), { ...opts, intervalSeconds, signal: stop.signal, write: (t) => process.stdout.write(t), tty: process.stdout.isTTY === true });
-  });
+  .option(
+    '--timeout <seconds>',
+    'how long one read may wait for an answer before its link is UNKNOWN (default 20)',
+    int('--timeout'),
+  )
+  .action(
+    async (options: {
+      json?: boolean;
+      jobs?: number;
+      nodesPerJob?: number;
+      watch?: number | true;
+      timeout?: number;
+    }) => {
+      const { statusCommand, watchStatus } = await import('./commands/status.js');
+      const { watch, timeout, ...rest } = options;
+      if (timeout !== undefined && timeout < 1) throw new ConfigError('--timeout takes a number of seconds ≥ 1');
+      const opts = { ...rest, timeoutSeconds: timeout };
+      if (watch === undefined) {
+        const result = await statusCommand(await cliEnv(), opts);
+        console.log(result.output);
+        process.exitCode = result.exitCode;
+        return;
+      }
+      const intervalSeconds = watch === true ? 30 : watch;
+      if (intervalSeconds < 1) throw new ConfigError('--watch takes a number of seconds ≥ 1');
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      process.once('SIGTERM', () => stop.abort());
+      process.exitCode = await watchStatus(await cliEnv(), {
+        ...opts,
+        intervalSeconds,
+        signal: stop.signal,
+        write: (t) => process.stdout.write(t),
+        tty: process.stdout.isTTY === true,
+      });
+    },
+  );
 
 program
   .command('teardown')
-  .description('remove the routes and PSA ranges netreflex created (so terraform destroy can delete the network); shows them without --yes')
+  .description(
+    'remove the routes and PSA ranges netreflex created (so terraform destroy can delete the network); shows them without --yes',
+  )
   .option('--yes', 'remove them')
   .option('--force', 'drop PSA ranges from the connection even while a producer (a Vertex job) still uses them')
   .option('--json', 'machine-readable output')
@@ -127,20 +162,45 @@ program
 program
   .command('up')
   .description('run netreflex locally: the local Google Cloud with the sample topology and every function (npm start)')
-  .option('--port <port>', 'emulator port (functions take the next ones)', int('--port'), Number(process.env.NETREFLEX_PORT ?? 8090))
+  .option(
+    '--port <port>',
+    'emulator port (functions take the next ones)',
+    int('--port'),
+    Number(process.env.NETREFLEX_PORT ?? 8090),
+  )
   .option('--tick-seconds <s>', 'safety-net sync interval', int('--tick-seconds'), 60)
   .option('--operation-latency-ms <ms>', 'how long Compute operations run', int('--operation-latency-ms'), 300)
   .option('--instance-step-ms <ms>', 'time between MIG instance lifecycle steps', int('--instance-step-ms'), 1500)
-  .option('--autoheal-seconds <s>', 'MIG autoheal delay after an instance stops (0 = off)', int('--autoheal-seconds'), 120)
-  .option('--route-mode <mode>', 'natRoutes\' NETREFLEX_ROUTE_MODE: instance (routes to each NAT VM) or ilb (routes to the internal load balancer nat-ilb)', process.env.NETREFLEX_ROUTE_MODE ?? 'instance')
-  .action(async (options: { port: number; tickSeconds: number; operationLatencyMs: number; instanceStepMs: number; autohealSeconds: number; routeMode: string }) => {
-    const { up } = await import('./up.js');
-    await up(options);
-  });
+  .option(
+    '--autoheal-seconds <s>',
+    'MIG autoheal delay after an instance stops (0 = off)',
+    int('--autoheal-seconds'),
+    120,
+  )
+  .option(
+    '--route-mode <mode>',
+    "natRoutes' NETREFLEX_ROUTE_MODE: instance (routes to each NAT VM) or ilb (routes to the internal load balancer nat-ilb)",
+    process.env.NETREFLEX_ROUTE_MODE ?? 'instance',
+  )
+  .action(
+    async (options: {
+      port: number;
+      tickSeconds: number;
+      operationLatencyMs: number;
+      instanceStepMs: number;
+      autohealSeconds: number;
+      routeMode: string;
+    }) => {
+      const { up } = await import('./up.js');
+      await up(options);
+    },
+  );
 
 program
   .command('bench [modules...]')
-  .description('measure netreflex against same-run baselines (npm run bench); prints a table, writes bench/results/*.json')
+  .description(
+    'measure netreflex against same-run baselines (npm run bench); prints a table, writes bench/results/*.json',
+  )
   .option('--runs <n>', 'samples per figure (medians are reported)', int('--runs'), 5)
   .action(async (modules: string[], options: { runs: number }) => {
     const { runBench } = await import('../bench/run.js');

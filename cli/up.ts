@@ -10,7 +10,14 @@
  * later stops everything, loudly, exit 1; and it stops when its parent goes (a SIGTERM to `npm`
  * alone, whose shell does not pass it on), as the functions stop when it goes.
  */
-import { FUNCTION_TARGETS, FunctionStartError, SAMPLE, startStack, type FunctionDeath, type Stack } from './local-stack.js';
+import {
+  FUNCTION_TARGETS,
+  FunctionStartError,
+  SAMPLE,
+  startStack,
+  type FunctionDeath,
+  type Stack,
+} from './local-stack.js';
 import { ConfigError } from '../shared/errors.js';
 import { ROUTE_MODES } from '../shared/config/nat-routes.js';
 
@@ -69,8 +76,12 @@ function printLine(target: string, line: string): void {
 }
 
 function banner(stack: Stack, opts: UpOptions): string {
-  const nat = stack.emulator.migs.list({ project: SAMPLE.project, region: SAMPLE.region, name: SAMPLE.nat.mig }).map((m) => `${m.name} (${m.zone})`);
-  const fns = [...stack.functions.values()].map((f) => `  ${f.target.padEnd(18)} ${f.url}  pid ${f.child.pid}  as ${stack.identity(f.target).email}`);
+  const nat = stack.emulator.migs
+    .list({ project: SAMPLE.project, region: SAMPLE.region, name: SAMPLE.nat.mig })
+    .map((m) => `${m.name} (${m.zone})`);
+  const fns = [...stack.functions.values()].map(
+    (f) => `  ${f.target.padEnd(18)} ${f.url}  pid ${f.child.pid}  as ${stack.identity(f.target).email}`,
+  );
   const host = stack.emulator.url;
   return [
     '',
@@ -106,8 +117,14 @@ function banner(stack: Stack, opts: UpOptions): string {
 }
 
 export async function up(opts: UpOptions): Promise<void> {
-  if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535 - PUBSUB_OFFSET) throw new ConfigError(`NETREFLEX_PORT / --port must be a TCP port from 1 to ${65535 - PUBSUB_OFFSET} (netreflex up also takes the next ${FUNCTION_TARGETS.length} and +${PUBSUB_OFFSET}), got ${opts.port}`);
-  if (!(ROUTE_MODES as readonly string[]).includes(opts.routeMode)) throw new ConfigError(`NETREFLEX_ROUTE_MODE / --route-mode must be one of ${ROUTE_MODES.join(', ')}, got '${opts.routeMode}'`);
+  if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535 - PUBSUB_OFFSET)
+    throw new ConfigError(
+      `NETREFLEX_PORT / --port must be a TCP port from 1 to ${65535 - PUBSUB_OFFSET} (netreflex up also takes the next ${FUNCTION_TARGETS.length} and +${PUBSUB_OFFSET}), got ${opts.port}`,
+    );
+  if (!(ROUTE_MODES as readonly string[]).includes(opts.routeMode))
+    throw new ConfigError(
+      `NETREFLEX_ROUTE_MODE / --route-mode must be one of ${ROUTE_MODES.join(', ')}, got '${opts.routeMode}'`,
+    );
   const ilb = opts.routeMode === 'ilb';
   const parent = process.ppid;
   let stack: Stack;
@@ -117,8 +134,19 @@ export async function up(opts: UpOptions): Promise<void> {
       functionsPort: opts.port + 1,
       tickMs: opts.tickSeconds * 1000,
       // The load balancer probes at the health check's own timing (nat.tf: every 10 s, 3 failures to go down), as Google does.
-      emulator: { pubsubPort: opts.port + PUBSUB_OFFSET, settings: { operationLatencyMs: opts.operationLatencyMs, instanceStepMs: opts.instanceStepMs, autohealDelayMs: opts.autohealSeconds * 1000, healthCheckSecondMs: 1000 } },
-      env: { NETREFLEX_SETTLE_POLL_MS: '1000', ...(ilb ? { NETREFLEX_ROUTE_MODE: 'ilb', NETREFLEX_ILB_FORWARDING_RULE: SAMPLE.nat.ilb } : {}) },
+      emulator: {
+        pubsubPort: opts.port + PUBSUB_OFFSET,
+        settings: {
+          operationLatencyMs: opts.operationLatencyMs,
+          instanceStepMs: opts.instanceStepMs,
+          autohealDelayMs: opts.autohealSeconds * 1000,
+          healthCheckSecondMs: 1000,
+        },
+      },
+      env: {
+        NETREFLEX_SETTLE_POLL_MS: '1000',
+        ...(ilb ? { NETREFLEX_ROUTE_MODE: 'ilb', NETREFLEX_ILB_FORWARDING_RULE: SAMPLE.nat.ilb } : {}),
+      },
       onLine: printLine,
     });
   } catch (err) {
@@ -153,7 +181,10 @@ export async function up(opts: UpOptions): Promise<void> {
 
 function deathMessage(d: FunctionDeath): string {
   const how = d.signal ? `was killed (${d.signal})` : `exited with code ${d.code}`;
-  const last = d.output.slice(-5).map((l) => `\n  [${d.target}] ${l}`).join('');
+  const last = d.output
+    .slice(-5)
+    .map((l) => `\n  [${d.target}] ${l}`)
+    .join('');
   return `FAILED: function ${d.target} ${how}, so the local stack is no longer whole; its last lines:${last}\nnetreflex: FAILED`;
 }
 

@@ -31,11 +31,27 @@ function addFault(emu: Emulator, body: Body): void {
   const count = Number(body.count ?? 1);
   switch (body.kind) {
     case 'call':
-      if (!isCallFault(body.fault)) throw badRequest(`call fault must be one of ${CALL_FAULTS.map((f) => JSON.stringify(f)).join(', ')}`);
-      if (body.permission !== undefined && typeof body.permission !== 'string') throw badRequest('permission must be a string such as "compute.routes.list"');
-      return guarded(() => emu.faults.failNext(method, count, body.fault as (typeof CALL_FAULTS)[number], body.permission === undefined ? {} : { permission: body.permission as string }));
+      if (!isCallFault(body.fault))
+        throw badRequest(`call fault must be one of ${CALL_FAULTS.map((f) => JSON.stringify(f)).join(', ')}`);
+      if (body.permission !== undefined && typeof body.permission !== 'string')
+        throw badRequest('permission must be a string such as "compute.routes.list"');
+      return guarded(() =>
+        emu.faults.failNext(
+          method,
+          count,
+          body.fault as (typeof CALL_FAULTS)[number],
+          body.permission === undefined ? {} : { permission: body.permission as string },
+        ),
+      );
     case 'operation':
-      return guarded(() => emu.faults.failOperations(method, count, body.message ? String(body.message) : undefined, body.code === undefined ? undefined : Number(body.code)));
+      return guarded(() =>
+        emu.faults.failOperations(
+          method,
+          count,
+          body.message ? String(body.message) : undefined,
+          body.code === undefined ? undefined : Number(body.code),
+        ),
+      );
     case 'latency':
       return guarded(() => emu.faults.addLatency(method, Number(body.ms ?? 0)));
     case 'event': {
@@ -50,33 +66,45 @@ function addFault(emu: Emulator, body: Body): void {
 
 /** Only known settings: timings in milliseconds ≥ 0, quota limits as whole counts ≥ 0. */
 function patchSettings(settings: Settings, body: unknown): Settings {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('settings patch must be a JSON object');
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw badRequest('settings patch must be a JSON object');
   const entries = Object.entries(body as Body);
   for (const [key, value] of entries) {
-    if (!(key in settings)) throw badRequest(`unknown setting '${key}': use one of ${Object.keys(settings).join(', ')}`);
+    if (!(key in settings))
+      throw badRequest(`unknown setting '${key}': use one of ${Object.keys(settings).join(', ')}`);
     const count = COUNT_SETTINGS.includes(key as keyof Settings);
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (count && !Number.isInteger(value))) throw badRequest(`setting '${key}' must be ${count ? 'a whole number ≥ 0 (a quota limit)' : 'a number of milliseconds ≥ 0'}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (count && !Number.isInteger(value)))
+      throw badRequest(
+        `setting '${key}' must be ${count ? 'a whole number ≥ 0 (a quota limit)' : 'a number of milliseconds ≥ 0'}`,
+      );
   }
   return Object.assign(settings, Object.fromEntries(entries));
 }
 
 function requireSubscription(body: unknown): Subscription {
   const s = (body ?? {}) as Partial<Subscription>;
-  if (typeof s.id !== 'string' || typeof s.type !== 'string' || typeof s.url !== 'string') throw badRequest('a subscription needs string fields id, type and url (filters and attempts are optional)');
+  if (typeof s.id !== 'string' || typeof s.type !== 'string' || typeof s.url !== 'string')
+    throw badRequest('a subscription needs string fields id, type and url (filters and attempts are optional)');
   return s as Subscription;
 }
 
 export function registerControl(router: Router, emu: Emulator): void {
   const base = '/_netreflex/v1';
   router.on('GET', `${base}/health`, 'netreflex.health', () => ({ ok: true }));
-  router.on('GET', `${base}/collections/{collection}`, 'netreflex.collections.get', (r) => emu.store.list(decodeURIComponent(r.params.collection!)));
+  router.on('GET', `${base}/collections/{collection}`, 'netreflex.collections.get', (r) =>
+    emu.store.list(decodeURIComponent(r.params.collection!)),
+  );
   // Collection paths contain slashes, which a path segment cannot carry: `?path=projects/p/global/routes`.
   router.on('GET', `${base}/collections`, 'netreflex.collections.query', (r) => {
     const path = r.query.get('path');
-    if (!path) throw badRequest('give the collection as ?path=projects/<project>/global/routes (a store collection path)');
+    if (!path)
+      throw badRequest('give the collection as ?path=projects/<project>/global/routes (a store collection path)');
     return emu.store.list(path);
   });
-  router.on('GET', `${base}/faults`, 'netreflex.faults.list', () => ({ ...emu.faults.snapshot(), events: emu.events.activeFaults() }));
+  router.on('GET', `${base}/faults`, 'netreflex.faults.list', () => ({
+    ...emu.faults.snapshot(),
+    events: emu.events.activeFaults(),
+  }));
   router.on('POST', `${base}/faults`, 'netreflex.faults.add', (r) => {
     addFault(emu, (r.body ?? {}) as Body);
     return {};
@@ -95,16 +123,27 @@ export function registerControl(router: Router, emu: Emulator): void {
     return sub;
   });
   router.on('DELETE', `${base}/subscriptions/{id}`, 'netreflex.subscriptions.delete', (r) => {
-    if (!emu.events.listSubscriptions().some((s) => s.id === r.params.id)) throw notFound(`subscription ${r.params.id}`);
+    if (!emu.events.listSubscriptions().some((s) => s.id === r.params.id))
+      throw notFound(`subscription ${r.params.id}`);
     emu.events.unsubscribe(r.params.id!);
     return {};
   });
   router.on('GET', `${base}/calls`, 'netreflex.calls.list', () => Object.fromEntries(emu.router.calls));
   router.on('GET', `${base}/deliveries`, 'netreflex.deliveries.list', () => emu.events.deliveries);
-  router.on('POST', `${base}/projects/{project}/regions/{region}/instanceGroupManagers/{igm}/instances/{name}/health`, 'netreflex.migs.setHealth', (r) => {
-    const health = String((r.body as Body | undefined)?.health);
-    if (!HEALTH_STATES.includes(health as Health)) throw badRequest(`health must be one of ${HEALTH_STATES.join(', ')}`);
-    emu.migs.setHealth({ project: r.params.project!, region: r.params.region!, name: r.params.igm! }, r.params.name!, health as Health);
-    return {};
-  });
+  router.on(
+    'POST',
+    `${base}/projects/{project}/regions/{region}/instanceGroupManagers/{igm}/instances/{name}/health`,
+    'netreflex.migs.setHealth',
+    (r) => {
+      const health = String((r.body as Body | undefined)?.health);
+      if (!HEALTH_STATES.includes(health as Health))
+        throw badRequest(`health must be one of ${HEALTH_STATES.join(', ')}`);
+      emu.migs.setHealth(
+        { project: r.params.project!, region: r.params.region!, name: r.params.igm! },
+        r.params.name!,
+        health as Health,
+      );
+      return {};
+    },
+  );
 }

@@ -22,12 +22,28 @@ export type CallFault = (typeof CALL_FAULTS)[number];
 
 export const isCallFault = (value: unknown): value is CallFault => (CALL_FAULTS as readonly unknown[]).includes(value);
 
-interface CallRule { method: string; remaining: number; fault: CallFault; permission?: string }
-interface OperationRule { method: string; remaining: number; message: string; code?: number }
+interface CallRule {
+  method: string;
+  remaining: number;
+  fault: CallFault;
+  permission?: string;
+}
+interface OperationRule {
+  method: string;
+  remaining: number;
+  message: string;
+  code?: number;
+}
 
 /** How an injected operation failure ends: its message and the HTTP status it carries (default 500). */
-export interface OperationFailure { message: string; code?: number }
-interface LatencyRule { method: string; ms: number }
+export interface OperationFailure {
+  message: string;
+  code?: number;
+}
+interface LatencyRule {
+  method: string;
+  ms: number;
+}
 
 /** Active rules and what fired, for the control API and test output. */
 export interface FaultSnapshot {
@@ -47,7 +63,11 @@ export function methodMatches(pattern: string, methodId: string): boolean {
   return pattern === methodId;
 }
 
-const MESSAGES: Record<429 | 500 | 503, string> = { 429: 'Rate Limit Exceeded', 500: 'Internal Error', 503: 'The service is currently unavailable.' };
+const MESSAGES: Record<429 | 500 | 503, string> = {
+  429: 'Rate Limit Exceeded',
+  500: 'Internal Error',
+  503: 'The service is currently unavailable.',
+};
 
 /** `/compute/v1/projects/p/global/routes/r` → `projects/p/global/routes/r`: the resource Google's messages name. */
 const resourceOf = (path: string) => path.replace(/^\/(?:compute|storage)\/v1\/|^\/v1\//, '').replace(/^\//, '');
@@ -65,9 +85,15 @@ const resourceOf = (path: string) => path.replace(/^\/(?:compute|storage)\/v1\/|
  */
 function permissionDenied(methodId: string, path: string, permission: string | undefined): HttpError {
   const resource = resourceOf(path);
-  if (!permission) return new HttpError(403, 'The caller does not have permission (injected by the emulator)', 'forbidden');
-  if (methodId.startsWith('compute.')) return new HttpError(403, `Required '${permission}' permission for '${resource}'`, 'forbidden');
-  return new HttpError(403, `Permission '${permission}' denied on resource '${resource}' (or it may not exist).`, 'forbidden');
+  if (!permission)
+    return new HttpError(403, 'The caller does not have permission (injected by the emulator)', 'forbidden');
+  if (methodId.startsWith('compute.'))
+    return new HttpError(403, `Required '${permission}' permission for '${resource}'`, 'forbidden');
+  return new HttpError(
+    403,
+    `Permission '${permission}' denied on resource '${resource}' (or it may not exist).`,
+    'forbidden',
+  );
 }
 
 /**
@@ -76,12 +102,14 @@ function permissionDenied(methodId: string, path: string, permission: string | u
  * elsewhere the google.rpc NOT_FOUND text "Requested entity was not found."
  */
 function notFoundFault(methodId: string, path: string): HttpError {
-  if (methodId.startsWith('compute.')) return new HttpError(404, `The resource '${resourceOf(path)}' was not found`, 'notFound');
+  if (methodId.startsWith('compute.'))
+    return new HttpError(404, `The resource '${resourceOf(path)}' was not found`, 'notFound');
   return new HttpError(404, 'Requested entity was not found.', 'notFound');
 }
 
 function requireCount(count: number): number {
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`fault count must be a whole number ≥ 1, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError(`fault count must be a whole number ≥ 1, got ${count}`);
   return count;
 }
 
@@ -100,9 +128,16 @@ export class Faults {
    * taking effect. A 403 names `permission` the way Google does, when given.
    */
   failNext(method: string, count: number, fault: CallFault, options: { permission?: string } = {}): void {
-    if (!isCallFault(fault)) throw new RangeError(`unknown call fault ${JSON.stringify(fault)}: use one of ${CALL_FAULTS.join(', ')}`);
-    if (options.permission !== undefined && (fault !== 403 || !/^[a-z]+(\.[A-Za-z]+){2,}$/.test(options.permission))) throw new RangeError('permission goes with fault 403 and is a permission name such as compute.routes.list');
-    this.calls.push({ method, remaining: requireCount(count), fault, ...(options.permission ? { permission: options.permission } : {}) });
+    if (!isCallFault(fault))
+      throw new RangeError(`unknown call fault ${JSON.stringify(fault)}: use one of ${CALL_FAULTS.join(', ')}`);
+    if (options.permission !== undefined && (fault !== 403 || !/^[a-z]+(\.[A-Za-z]+){2,}$/.test(options.permission)))
+      throw new RangeError('permission goes with fault 403 and is a permission name such as compute.routes.list');
+    this.calls.push({
+      method,
+      remaining: requireCount(count),
+      fault,
+      ...(options.permission ? { permission: options.permission } : {}),
+    });
   }
 
   /**
@@ -111,7 +146,9 @@ export class Faults {
    */
   failOperations(method: string, count: number, message = 'injected operation failure', code?: number): void {
     if (code !== undefined && !OPERATION_FAULT_CODES.includes(code as (typeof OPERATION_FAULT_CODES)[number])) {
-      throw new RangeError(`operation fault code must be one of ${OPERATION_FAULT_CODES.join(', ')}, got ${JSON.stringify(code)}`);
+      throw new RangeError(
+        `operation fault code must be one of ${OPERATION_FAULT_CODES.join(', ')}, got ${JSON.stringify(code)}`,
+      );
     }
     this.operations.push({ method, remaining: requireCount(count), message, ...(code !== undefined ? { code } : {}) });
   }
@@ -129,8 +166,14 @@ export class Faults {
   }
 
   snapshot(): FaultSnapshot {
-    const live = <T extends { remaining: number }>(rules: T[]) => rules.filter((r) => r.remaining > 0).map((r) => ({ ...r }));
-    return { calls: live(this.calls), operations: live(this.operations), latencies: this.latencies.map((l) => ({ ...l })), fired: [...this.fired] };
+    const live = <T extends { remaining: number }>(rules: T[]) =>
+      rules.filter((r) => r.remaining > 0).map((r) => ({ ...r }));
+    return {
+      calls: live(this.calls),
+      operations: live(this.operations),
+      latencies: this.latencies.map((l) => ({ ...l })),
+      fired: [...this.fired],
+    };
   }
 
   /** Router hook: delays, answers with an error or resets the connection before the handler runs. */

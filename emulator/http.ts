@@ -104,7 +104,16 @@ export class Router {
       const rawBody = await readBody(req);
       const found = this.match(method, path);
       if (!found) return send(res, notServed(method, path));
-      const request: Request = { method, path, pattern: found.route.pattern, params: found.params, query: url.searchParams, headers: req.headers, rawBody, body: parseJson(rawBody, req.headers['content-type']) };
+      const request: Request = {
+        method,
+        path,
+        pattern: found.route.pattern,
+        params: found.params,
+        query: url.searchParams,
+        headers: req.headers,
+        rawBody,
+        body: parseJson(rawBody, req.headers['content-type']),
+      };
       this.calls.set(found.route.methodId, (this.calls.get(found.route.methodId) ?? 0) + 1);
       for (const hook of this.hooks) if ((await hook(found.route.methodId, request, res)) === 'handled') return;
       const reply = toReply(await found.route.handler(request));
@@ -145,7 +154,12 @@ function notServed(method: string, path: string): Reply {
 const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function toReply(value: unknown): Reply {
-  if (value && typeof value === 'object' && ('status' in value || 'raw' in value) && Object.keys(value).every((k) => ['status', 'body', 'raw', 'headers'].includes(k))) {
+  if (
+    value &&
+    typeof value === 'object' &&
+    ('status' in value || 'raw' in value) &&
+    Object.keys(value).every((k) => ['status', 'body', 'raw', 'headers'].includes(k))
+  ) {
     return value as Reply;
   }
   return { status: 200, body: value };

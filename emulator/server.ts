@@ -31,7 +31,11 @@ import { registerRouters } from './compute/routers.js';
 import { registerAddresses } from './compute/addresses.js';
 import { LocalWorkflows } from './workflows/local.js';
 import { registerWorkflowsRest } from './workflows/rest.js';
-import { createServiceNetworking, registerServiceNetworking, type ServiceNetworking } from './servicenetworking/index.js';
+import {
+  createServiceNetworking,
+  registerServiceNetworking,
+  type ServiceNetworking,
+} from './servicenetworking/index.js';
 import { registerFirewalls } from './compute/firewalls.js';
 import { registerHealthChecks } from './compute/health-checks.js';
 import { registerBackendServices } from './compute/backend-services.js';
@@ -81,7 +85,9 @@ export class Emulator {
   readonly vertex: VertexAi;
   readonly topics = new Topics(this.events);
   readonly subscriptions: Subscriptions;
-  readonly storage = new CloudStorage(this.events, (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'));
+  readonly storage = new CloudStorage(this.events, (project) =>
+    String(this.store.get('projects', project)?.projectNumber ?? '0'),
+  );
   /** Google's request and response shapes, checked on every call (emulator/schema/). */
   readonly shapes = new Shapes(loadSchemas());
   /** Workflows runs each workflow as its service account: its calls carry tokens the IAM above minted. */
@@ -89,7 +95,13 @@ export class Emulator {
     baseUrl: () => this.url,
     projectNumber: (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'),
     accessToken: (sa) => this.iam.mintToken(`serviceAccount:${sa}`).accessToken,
-    mayWriteLog: (sa, project) => this.checkDirect(`serviceAccount:${sa}`, 'logging.entries.write', 'logging.logEntries.create', `projects/${project}`),
+    mayWriteLog: (sa, project) =>
+      this.checkDirect(
+        `serviceAccount:${sa}`,
+        'logging.entries.write',
+        'logging.logEntries.create',
+        `projects/${project}`,
+      ),
   });
   private server?: Server;
   private pubsub?: PubsubServer;
@@ -116,7 +128,13 @@ export class Emulator {
     this.subscriptions = new Subscriptions(this.topics, this.timers);
     this.pubsubPortWanted = options.pubsubPort ?? 0;
     this.operations = new Operations(this.store, this.settings, this.faults, this.timers, this.audit.ownerPrincipal);
-    this.compute = { store: this.store, settings: this.settings, operations: this.operations, audit: this.audit, timers: this.timers };
+    this.compute = {
+      store: this.store,
+      settings: this.settings,
+      operations: this.operations,
+      audit: this.audit,
+      timers: this.timers,
+    };
     this.migs = new Migs(this.compute);
     this.router.addHook(this.faults.hook);
     this.router.addHook(async (methodId, req) => {
@@ -154,7 +172,15 @@ export class Emulator {
   /** An IAM check of a write the emulator makes for a caller without an HTTP call of its own (a workflow's sys.log), recorded like every other. */
   private checkDirect(member: string, methodId: string, permission: string, resource: string): boolean {
     const { allowed, binding } = this.iam.check({ kind: 'member', member }, permission, resource, []);
-    this.iamChecks.push({ member, methodId, permission, resource, allowed, ...(binding ? { role: binding.role } : {}), evaluated: { resource, ancestors: [] } });
+    this.iamChecks.push({
+      member,
+      methodId,
+      permission,
+      resource,
+      allowed,
+      ...(binding ? { role: binding.role } : {}),
+      evaluated: { resource, ancestors: [] },
+    });
     return allowed;
   }
 
@@ -163,7 +189,8 @@ export class Emulator {
     return {
       iam: this.iam,
       projectOfBucket: (bucket: string) => this.storage.projectOf(bucket),
-      projectId: (idOrNumber: string) => projects().find((p) => String(p.projectNumber) === idOrNumber)?.name ?? idOrNumber,
+      projectId: (idOrNumber: string) =>
+        projects().find((p) => String(p.projectNumber) === idOrNumber)?.name ?? idOrNumber,
       defaultProject: () => projects()[0]?.name,
       record: (r: CheckRecord) => void this.iamChecks.push(r),
       objectExists: (resource: string) => {
@@ -193,7 +220,11 @@ export class Emulator {
     } catch (err) {
       // Nothing left listening when the emulator cannot start; a taken port says which one.
       await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-      if (/EADDRINUSE/.test(String((err as Error).message))) throw Object.assign(new Error(`Pub/Sub (gRPC) cannot listen on ${host}:${this.pubsubPortWanted}: address already in use`), { code: 'EADDRINUSE', port: this.pubsubPortWanted });
+      if (/EADDRINUSE/.test(String((err as Error).message)))
+        throw Object.assign(
+          new Error(`Pub/Sub (gRPC) cannot listen on ${host}:${this.pubsubPortWanted}: address already in use`),
+          { code: 'EADDRINUSE', port: this.pubsubPortWanted },
+        );
       throw err;
     }
     [this.pubsubHost, this.pubsubPort] = [this.pubsub.host, this.pubsub.port];

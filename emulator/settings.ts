@@ -27,7 +27,11 @@ export interface Settings {
 }
 
 /** Settings that are counts (quota limits), not milliseconds. */
-export const COUNT_SETTINGS: readonly (keyof Settings)[] = ['securityPoliciesQuota', 'securityPolicyRulesQuota', 'securityPolicyAdvancedRulesQuota'];
+export const COUNT_SETTINGS: readonly (keyof Settings)[] = [
+  'securityPoliciesQuota',
+  'securityPolicyRulesQuota',
+  'securityPolicyAdvancedRulesQuota',
+];
 
 export const DEFAULT_SETTINGS: Settings = {
   operationLatencyMs: 50,

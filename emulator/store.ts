@@ -94,7 +94,10 @@ export const computeUrl = (path: string) => COMPUTE_BASE + path;
 
 /** Strips the Compute base URL (or a leading `/compute/v1/`) to the resource path. */
 export function computePath(urlOrPath: string): string {
-  return urlOrPath.replace(/^https?:\/\/[^/]+\/compute\/(v1|beta)\//, '').replace(/^\/?compute\/v1\//, '').replace(/^\//, '');
+  return urlOrPath
+    .replace(/^https?:\/\/[^/]+\/compute\/(v1|beta)\//, '')
+    .replace(/^\/?compute\/v1\//, '')
+    .replace(/^\//, '');
 }
 
 export const nowIso = () => new Date().toISOString();

@@ -8,7 +8,12 @@ import { PassThroughClient } from 'google-auth-library';
 
 const raw = process.env.NETREFLEX_EMULATOR_HOST ?? 'http://127.0.0.1:8090';
 const host = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`); // a URL, or host:port as PUBSUB_EMULATOR_HOST takes it
-const opts = { apiEndpoint: host.hostname, port: Number(host.port), protocol: host.protocol.replace(':', ''), authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.RegionInstanceGroupManagersClient>[0];
+const opts = {
+  apiEndpoint: host.hostname,
+  port: Number(host.port),
+  protocol: host.protocol.replace(':', ''),
+  authClient: new PassThroughClient(),
+} as unknown as ConstructorParameters<typeof compute.RegionInstanceGroupManagersClient>[0];
 const project = process.env.NETREFLEX_PROJECT ?? 'netreflex-demo';
 const region = process.env.NETREFLEX_REGION ?? 'asia-northeast1';
 const mig = { project, region, instanceGroupManager: process.env.NETREFLEX_NAT_MIG ?? 'nat-mig' };
@@ -18,7 +23,10 @@ const [instances] = await migs.listManagedInstances(mig);
 const victim = instances[0];
 if (!victim?.instance) throw new Error(`no instance in ${mig.instanceGroupManager}`);
 console.log(`recreating ${victim.name} (id ${victim.id})`);
-await migs.recreateInstances({ ...mig, regionInstanceGroupManagersRecreateRequestResource: { instances: [victim.instance] } });
+await migs.recreateInstances({
+  ...mig,
+  regionInstanceGroupManagersRecreateRequestResource: { instances: [victim.instance] },
+});
 
 for (let i = 0; i < 40; i++) {
   const [now] = await migs.listManagedInstances(mig);

@@ -18,22 +18,75 @@ const project = process.env.NETREFLEX_PROJECT ?? 'netreflex-demo';
 const region = process.env.NETREFLEX_REGION ?? 'asia-northeast1';
 const [parallelJobs = 1, nodesPerJob = 8] = process.argv.slice(2).map(Number);
 
-const client = new ExecutionsClient({ apiEndpoint: host.hostname, port: Number(host.port), protocol: host.protocol.replace(':', ''), fallback: true, authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof ExecutionsClient>[0]);
+const client = new ExecutionsClient({
+  apiEndpoint: host.hostname,
+  port: Number(host.port),
+  protocol: host.protocol.replace(':', ''),
+  fallback: true,
+  authClient: new PassThroughClient(),
+} as unknown as ConstructorParameters<typeof ExecutionsClient>[0]);
 /** A KFP pipeline: a ParallelFor over `parallelJobs` items of a custom training job with `nodesPerJob` replicas. */
 const pipeline = {
   pipelineInfo: { name: 'demo-train' },
   schemaVersion: '2.1.0',
   sdkVersion: 'kfp-2.7.0',
-  root: { dag: { tasks: { 'for-loop-1': { componentRef: { name: 'comp-for-loop-1' }, parameterIterator: { itemInput: 'pipelinechannel--shard', items: { raw: JSON.stringify([...Array(parallelJobs).keys()]) } } } } } },
-  components: { 'comp-for-loop-1': { dag: { tasks: { train: { componentRef: { name: 'comp-train' } } } } }, 'comp-train': { executorLabel: 'exec-train' } },
-  deploymentSpec: { executors: { 'exec-train': { customJob: { customJob: { displayName: 'train', jobSpec: { workerPoolSpecs: [{ machineSpec: { machineType: 'n1-standard-8' }, replicaCount: String(nodesPerJob), containerSpec: { imageUri: 'python:3.11' } }] } } } } } },
+  root: {
+    dag: {
+      tasks: {
+        'for-loop-1': {
+          componentRef: { name: 'comp-for-loop-1' },
+          parameterIterator: {
+            itemInput: 'pipelinechannel--shard',
+            items: { raw: JSON.stringify([...Array(parallelJobs).keys()]) },
+          },
+        },
+      },
+    },
+  },
+  components: {
+    'comp-for-loop-1': { dag: { tasks: { train: { componentRef: { name: 'comp-train' } } } } },
+    'comp-train': { executorLabel: 'exec-train' },
+  },
+  deploymentSpec: {
+    executors: {
+      'exec-train': {
+        customJob: {
+          customJob: {
+            displayName: 'train',
+            jobSpec: {
+              workerPoolSpecs: [
+                {
+                  machineSpec: { machineType: 'n1-standard-8' },
+                  replicaCount: String(nodesPerJob),
+                  containerSpec: { imageUri: 'python:3.11' },
+                },
+              ],
+            },
+          },
+        },
+      },
+    },
+  },
 };
 const templateUri = `gs://${project}-config/pipelines/train-${parallelJobs}x${nodesPerJob}.json`;
 const [, bucket, object] = /^gs:\/\/([^/]+)\/(.+)$/.exec(templateUri)!;
-await new Storage({ apiEndpoint: host.origin, projectId: project }).bucket(bucket!).file(object!).save(JSON.stringify(pipeline), { contentType: 'application/json', resumable: false });
+await new Storage({ apiEndpoint: host.origin, projectId: project })
+  .bucket(bucket!)
+  .file(object!)
+  .save(JSON.stringify(pipeline), { contentType: 'application/json', resumable: false });
 
-const argument = { templateUri, displayName: 'demo-run', parameterValues: { epochs: 3 }, parallelJobs, nodesPerJob, pollSeconds: 2 };
-const [started] = await client.createExecution({ parent: client.workflowPath(project, region, 'vertex-pipeline-run'), execution: { argument: JSON.stringify(argument) } });
+const argument = {
+  templateUri,
+  displayName: 'demo-run',
+  parameterValues: { epochs: 3 },
+  parallelJobs,
+  nodesPerJob,
+  pollSeconds: 2,
+};
+const [started] = await client.createExecution({
+  parent: client.workflowPath(project, region, 'vertex-pipeline-run'),
+  execution: { argument: JSON.stringify(argument) },
+});
 console.log(`started ${started.name}`);
 
 let execution = started;
@@ -42,6 +95,10 @@ while (execution.state === 'ACTIVE' || execution.state === 'QUEUED') {
   [execution] = await client.getExecution({ name: started.name! });
   console.log(`  ${execution.state}`);
 }
-console.log(execution.state === 'SUCCEEDED' ? JSON.stringify(JSON.parse(execution.result ?? 'null'), null, 2) : `failed: ${execution.error?.payload}`);
+console.log(
+  execution.state === 'SUCCEEDED'
+    ? JSON.stringify(JSON.parse(execution.result ?? 'null'), null, 2)
+    : `failed: ${execution.error?.payload}`,
+);
 await client.close();
 process.exitCode = execution.state === 'SUCCEEDED' ? 0 : 1;

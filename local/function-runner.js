@@ -71,9 +71,12 @@ server
   .listen(Number(options.port), HOST, () => {
     errorHandler.register();
     // The framework's handler exits on SIGINT as on SIGTERM; only SIGTERM is ours to obey.
-    for (const listener of process.listeners('SIGINT')) if (listener !== leaveSigintToParent) process.off('SIGINT', listener);
+    for (const listener of process.listeners('SIGINT'))
+      if (listener !== leaveSigintToParent) process.off('SIGINT', listener);
     const { port } = server.address();
-    console.log(`Serving function ${options.target} (signature type ${loaded.signatureType}) on http://${HOST}:${port}/`);
+    console.log(
+      `Serving function ${options.target} (signature type ${loaded.signatureType}) on http://${HOST}:${port}/`,
+    );
     void tell({ kind: 'listening', port });
   })
   .setTimeout(0); // as the framework's entry point: no automatic timeout on incoming connections

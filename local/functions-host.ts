@@ -69,17 +69,37 @@ export interface SpawnOptions {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNNER = path.join(root, 'local/function-runner.js');
 
-type RunnerMessage = { kind: 'listening'; port: number } | { kind: 'failed'; code?: string; port?: number; message: string };
+type RunnerMessage =
+  { kind: 'listening'; port: number } | { kind: 'failed'; code?: string; port?: number; message: string };
 
 export async function spawnFunction(opts: SpawnOptions): Promise<FunctionProcess> {
   const source = opts.source ?? path.join(root, 'functions/index.ts');
   // Built JavaScript (the deployable bundle) runs as deployed: without the TypeScript loader.
   const loader = source.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const args = [...loader, RUNNER, `--target=${opts.target}`, `--signature-type=${opts.signatureType}`, `--source=${source}`, `--port=${opts.port}`];
+  const args = [
+    ...loader,
+    RUNNER,
+    `--target=${opts.target}`,
+    `--signature-type=${opts.signatureType}`,
+    `--source=${source}`,
+    `--port=${opts.port}`,
+  ];
   const metadata = opts.identity ? await startMetadataServer(opts.identity) : undefined;
   // The IPC channel is how the function says it listens, and how it knows its parent is gone.
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...childEnv(metadata), ...opts.env, FUNCTION_TARGET: opts.target, FUNCTION_SIGNATURE_TYPE: opts.signatureType, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  const exited = new Promise<FunctionExit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: {
+      ...childEnv(metadata),
+      ...opts.env,
+      FUNCTION_TARGET: opts.target,
+      FUNCTION_SIGNATURE_TYPE: opts.signatureType,
+      NODE_OPTIONS: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const exited = new Promise<FunctionExit>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
   void exited.then(() => metadata?.close());
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
@@ -132,11 +152,18 @@ export async function spawnFunction(opts: SpawnOptions): Promise<FunctionProcess
  */
 function childEnv(metadata: MetadataServer | undefined): NodeJS.ProcessEnv {
   const { GOOGLE_APPLICATION_CREDENTIALS: _adc, GCE_METADATA_HOST: _host, GCE_METADATA_IP: _ip, ...env } = process.env;
-  return metadata ? { ...env, GCE_METADATA_HOST: metadata.host, METADATA_SERVER_DETECTION: 'assume-present' } : { ...env, METADATA_SERVER_DETECTION: 'none' };
+  return metadata
+    ? { ...env, GCE_METADATA_HOST: metadata.host, METADATA_SERVER_DETECTION: 'assume-present' }
+    : { ...env, METADATA_SERVER_DETECTION: 'none' };
 }
 
 /** The port the function says it listens on, or why it could not start. */
-async function waitListening(opts: SpawnOptions, child: ChildProcess, exited: Promise<FunctionExit>, output: string[]): Promise<number> {
+async function waitListening(
+  opts: SpawnOptions,
+  child: ChildProcess,
+  exited: Promise<FunctionExit>,
+  output: string[],
+): Promise<number> {
   const timeoutMs = opts.startTimeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   let failed: RunnerMessage | undefined;
@@ -149,10 +176,26 @@ async function waitListening(opts: SpawnOptions, child: ChildProcess, exited: Pr
   const died = exited.then(({ code, signal }) => {
     const why = failed?.kind === 'failed' ? failed : undefined;
     const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
-    throw new FunctionStartError(`function ${opts.target} ${how} during start-up${why ? `: ${why.message}` : ''}:\n${output.join('\n')}`, opts.target, why?.code, why?.port);
+    throw new FunctionStartError(
+      `function ${opts.target} ${how} during start-up${why ? `: ${why.message}` : ''}:\n${output.join('\n')}`,
+      opts.target,
+      why?.code,
+      why?.port,
+    );
   });
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new FunctionStartError(`function ${opts.target} did not listen within ${timeoutMs} ms:\n${output.join('\n')}`, opts.target, undefined, undefined)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new FunctionStartError(
+            `function ${opts.target} did not listen within ${timeoutMs} ms:\n${output.join('\n')}`,
+            opts.target,
+            undefined,
+            undefined,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([said, died, late]);

@@ -20,10 +20,12 @@ const FIELDS = {
 export async function natUpdatePolicy(dir = TERRAFORM_DIR): Promise<Record<string, unknown> | undefined> {
   const files = await readTerraform(dir);
   const body = resourceBody(files, NAT_MIG_RESOURCE.type, NAT_MIG_RESOURCE.name);
-  if (!body) throw new Error(`terraform reader: ${dir} has no resource ${NAT_MIG_RESOURCE.type}.${NAT_MIG_RESOURCE.name}`);
+  if (!body)
+    throw new Error(`terraform reader: ${dir} has no resource ${NAT_MIG_RESOURCE.type}.${NAT_MIG_RESOURCE.name}`);
   const p = block(body, 'update_policy');
   if (!p) return undefined;
-  const at = (k: string) => literal(files, p[k], `${NAT_MIG_RESOURCE.type}.${NAT_MIG_RESOURCE.name}.update_policy.${k}`);
+  const at = (k: string) =>
+    literal(files, p[k], `${NAT_MIG_RESOURCE.type}.${NAT_MIG_RESOURCE.name}.update_policy.${k}`);
   const out: Record<string, unknown> = {};
   for (const [tf, api] of Object.entries(FIELDS)) if (p[tf] !== undefined) out[api] = at(tf);
   for (const which of ['max_surge', 'max_unavailable'] as const) {

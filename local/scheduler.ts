@@ -9,7 +9,10 @@ export class Scheduler {
   /** Publishes `{"kind":"tick","job":…}` to `topic` every `everyMs` (and once at `firstMs`). */
   every(job: string, topic: string, everyMs: number, firstMs = everyMs): void {
     this.topics.ensure(topic);
-    const tick = () => this.topics.publish(topic, [{ data: JSON.stringify({ kind: 'tick', job, at: new Date().toISOString() }), attributes: { job } }]);
+    const tick = () =>
+      this.topics.publish(topic, [
+        { data: JSON.stringify({ kind: 'tick', job, at: new Date().toISOString() }), attributes: { job } },
+      ]);
     this.timers.push(setTimeout(tick, firstMs).unref(), setInterval(tick, everyMs).unref());
   }
 

@@ -39,7 +39,8 @@ export function seedSample(emulator: Emulator, options: SampleSeedOptions = {}):
 
 /** A listening local Google Cloud holding the sample topology, its NAT MIG updating as nat.tf says. */
 export async function startSampleEmulator(options: SampleEmulatorOptions = {}): Promise<Emulator> {
-  const natUpdatePolicy = options.natUpdatePolicy !== undefined ? options.natUpdatePolicy : await natUpdatePolicyFromTerraform();
+  const natUpdatePolicy =
+    options.natUpdatePolicy !== undefined ? options.natUpdatePolicy : await natUpdatePolicyFromTerraform();
   const emulator = new Emulator({ ownerPrincipal: SAMPLE.owner, ...options });
   seedSample(emulator, { natInstances: options.natInstances, natUpdatePolicy });
   return emulator.listen(options.port ?? 0, options.host);
@@ -49,46 +50,108 @@ export async function startSampleEmulator(options: SampleEmulatorOptions = {}): 
  * The Compute side of the sample topology. `natInstances` defaults to two random names;
  * `natUpdatePolicy` is the NAT MIG's update policy.
  */
-function seedCompute(store: Store, migs: Migs, natInstances?: string[], natUpdatePolicy?: Record<string, unknown>): void {
+function seedCompute(
+  store: Store,
+  migs: Migs,
+  natInstances?: string[],
+  natUpdatePolicy?: Record<string, unknown>,
+): void {
   store.insert('projects', { name: P, projectNumber: SAMPLE.projectNumber });
   seedNetworks(store);
-  const names = natInstances ?? Array.from({ length: SAMPLE.nat.size }, () => `${SAMPLE.nat.baseName}-${Math.random().toString(36).slice(2, 6).padEnd(4, '0')}`);
+  const names =
+    natInstances ??
+    Array.from(
+      { length: SAMPLE.nat.size },
+      () => `${SAMPLE.nat.baseName}-${Math.random().toString(36).slice(2, 6).padEnd(4, '0')}`,
+    );
   seedNat(store, migs, names, natUpdatePolicy);
   seedPrivateServiceAccess(store);
   // The sample's Cloud NAT (docs/sample-topology.md, docs/architecture.md §5): static IP nat-egress-ip-1 on router nat-router of vpc-b.
   const { cloudNat } = SAMPLE;
   seedCloudNat(store, {
-    project: P, region: SAMPLE.region, network: SAMPLE.vpcB.network, router: cloudNat.router, nat: cloudNat.nat, ipName: cloudNat.ipName, ip: cloudNat.ip,
-    ipDescription: 'Fixed egress IP of the Vertex AI Pipelines (Cloud NAT nat-egress)', minPortsPerVm: cloudNat.minPortsPerVm,
+    project: P,
+    region: SAMPLE.region,
+    network: SAMPLE.vpcB.network,
+    router: cloudNat.router,
+    nat: cloudNat.nat,
+    ipName: cloudNat.ipName,
+    ip: cloudNat.ip,
+    ipDescription: 'Fixed egress IP of the Vertex AI Pipelines (Cloud NAT nat-egress)',
+    minPortsPerVm: cloudNat.minPortsPerVm,
   });
   // The sample's inference-policy (docs/sample-topology.md): only the default rule, denying with 403.
-  seedSecurityPolicy(store, P, { name: SAMPLE.armor.policy, description: 'Inference endpoint: callers allowed by netreflex allowlist rules, everyone else denied', defaultAction: 'deny(403)' });
+  seedSecurityPolicy(store, P, {
+    name: SAMPLE.armor.policy,
+    description: 'Inference endpoint: callers allowed by netreflex allowlist rules, everyone else denied',
+    defaultAction: 'deny(403)',
+  });
 }
-
 
 function seedNetworks(store: Store): void {
   for (const vpc of [SAMPLE.vpcA, SAMPLE.vpcB]) {
     const isA = vpc === SAMPLE.vpcA;
     store.insert(globalCol(P, 'networks'), {
-      kind: 'compute#network', id: nextId(), creationTimestamp: nowIso(), name: vpc.network, autoCreateSubnetworks: false, mtu: 1460,
-      routingConfig: { routingMode: 'REGIONAL' }, selfLink: url(`global/networks/${vpc.network}`),
+      kind: 'compute#network',
+      id: nextId(),
+      creationTimestamp: nowIso(),
+      name: vpc.network,
+      autoCreateSubnetworks: false,
+      mtu: 1460,
+      routingConfig: { routingMode: 'REGIONAL' },
+      selfLink: url(`global/networks/${vpc.network}`),
       subnetworks: [url(`regions/${SAMPLE.region}/subnetworks/${vpc.subnet}`)],
-      ...(isA ? { peerings: [{
-        name: SAMPLE.psa.peering, network: 'https://www.googleapis.com/compute/v1/projects/tenant-prod-123/global/networks/servicenetworking',
-        state: 'ACTIVE', stateDetails: '[2026-11-01T00:00:00.000-07:00]: Connected.', autoCreateRoutes: true, exchangeSubnetRoutes: true,
-        exportCustomRoutes: false, importCustomRoutes: false, exportSubnetRoutesWithPublicIp: false, importSubnetRoutesWithPublicIp: false, peerMtu: 1460, stackType: 'IPV4_ONLY',
-        remoteRoutes: [{ destRange: '10.98.0.0/24', type: 'SUBNET_PEERING_ROUTE', nextHopRegion: SAMPLE.region }],
-      }] } : {}),
+      ...(isA
+        ? {
+            peerings: [
+              {
+                name: SAMPLE.psa.peering,
+                network:
+                  'https://www.googleapis.com/compute/v1/projects/tenant-prod-123/global/networks/servicenetworking',
+                state: 'ACTIVE',
+                stateDetails: '[2026-11-01T00:00:00.000-07:00]: Connected.',
+                autoCreateRoutes: true,
+                exchangeSubnetRoutes: true,
+                exportCustomRoutes: false,
+                importCustomRoutes: false,
+                exportSubnetRoutesWithPublicIp: false,
+                importSubnetRoutesWithPublicIp: false,
+                peerMtu: 1460,
+                stackType: 'IPV4_ONLY',
+                remoteRoutes: [
+                  { destRange: '10.98.0.0/24', type: 'SUBNET_PEERING_ROUTE', nextHopRegion: SAMPLE.region },
+                ],
+              },
+            ],
+          }
+        : {}),
     });
     store.insert(regionCol(P, SAMPLE.region, 'subnetworks'), {
-      kind: 'compute#subnetwork', id: nextId(), creationTimestamp: nowIso(), name: vpc.subnet, network: url(`global/networks/${vpc.network}`),
-      ipCidrRange: vpc.range, gatewayAddress: vpc.gateway, region: url(`regions/${SAMPLE.region}`), secondaryIpRanges: [], privateIpGoogleAccess: true,
-      stackType: 'IPV4_ONLY', purpose: 'PRIVATE', selfLink: url(`regions/${SAMPLE.region}/subnetworks/${vpc.subnet}`),
+      kind: 'compute#subnetwork',
+      id: nextId(),
+      creationTimestamp: nowIso(),
+      name: vpc.subnet,
+      network: url(`global/networks/${vpc.network}`),
+      ipCidrRange: vpc.range,
+      gatewayAddress: vpc.gateway,
+      region: url(`regions/${SAMPLE.region}`),
+      secondaryIpRanges: [],
+      privateIpGoogleAccess: true,
+      stackType: 'IPV4_ONLY',
+      purpose: 'PRIVATE',
+      selfLink: url(`regions/${SAMPLE.region}/subnetworks/${vpc.subnet}`),
     });
     store.insert(globalCol(P, 'routes'), {
-      kind: 'compute#route', id: nextId(), creationTimestamp: nowIso(), name: `default-route-${vpc.network}`, description: 'Default route to the Internet.',
-      network: url(`global/networks/${vpc.network}`), destRange: '0.0.0.0/0', priority: 1000, nextHopGateway: url('global/gateways/default-internet-gateway'),
-      routeType: 'STATIC', selfLink: url(`global/routes/default-route-${vpc.network}`),
+      kind: 'compute#route',
+      id: nextId(),
+      creationTimestamp: nowIso(),
+      name: `default-route-${vpc.network}`,
+      description: 'Default route to the Internet.',
+      network: url(`global/networks/${vpc.network}`),
+      destRange: '0.0.0.0/0',
+      priority: 1000,
+      nextHopGateway: url('global/gateways/default-internet-gateway'),
+      routeType: 'STATIC',
+      selfLink: url(`global/routes/default-route-${vpc.network}`),
     });
   }
 }
@@ -96,27 +159,55 @@ function seedNetworks(store: Store): void {
 function seedNat(store: Store, migs: Migs, instanceNames: string[], updatePolicy?: Record<string, unknown>): void {
   // The health check of terraform-bootstrap/nat.tf (google_compute_health_check.nat).
   store.insert(globalCol(P, 'healthChecks'), {
-    kind: 'compute#healthCheck', id: nextId(), creationTimestamp: nowIso(), name: SAMPLE.nat.healthCheck, type: 'TCP', tcpHealthCheck: { port: 22 },
-    checkIntervalSec: 10, timeoutSec: 5, healthyThreshold: 2, unhealthyThreshold: 3, selfLink: url(`global/healthChecks/${SAMPLE.nat.healthCheck}`),
+    kind: 'compute#healthCheck',
+    id: nextId(),
+    creationTimestamp: nowIso(),
+    name: SAMPLE.nat.healthCheck,
+    type: 'TCP',
+    tcpHealthCheck: { port: 22 },
+    checkIntervalSec: 10,
+    timeoutSec: 5,
+    healthyThreshold: 2,
+    unhealthyThreshold: 3,
+    selfLink: url(`global/healthChecks/${SAMPLE.nat.healthCheck}`),
   });
   store.insert(globalCol(P, 'instanceTemplates'), {
-    kind: 'compute#instanceTemplate', id: nextId(), name: SAMPLE.nat.template, selfLink: url(`global/instanceTemplates/${SAMPLE.nat.template}`),
+    kind: 'compute#instanceTemplate',
+    id: nextId(),
+    name: SAMPLE.nat.template,
+    selfLink: url(`global/instanceTemplates/${SAMPLE.nat.template}`),
     properties: {
-      machineType: 'e2-small', canIpForward: true, tags: { items: ['netreflex-nat'] },
+      machineType: 'e2-small',
+      canIpForward: true,
+      tags: { items: ['netreflex-nat'] },
       networkInterfaces: [
-        { network: url(`global/networks/${SAMPLE.vpcA.network}`), subnetwork: url(`regions/${SAMPLE.region}/subnetworks/${SAMPLE.vpcA.subnet}`) },
-        { network: url(`global/networks/${SAMPLE.vpcB.network}`), subnetwork: url(`regions/${SAMPLE.region}/subnetworks/${SAMPLE.vpcB.subnet}`) },
+        {
+          network: url(`global/networks/${SAMPLE.vpcA.network}`),
+          subnetwork: url(`regions/${SAMPLE.region}/subnetworks/${SAMPLE.vpcA.subnet}`),
+        },
+        {
+          network: url(`global/networks/${SAMPLE.vpcB.network}`),
+          subnetwork: url(`regions/${SAMPLE.region}/subnetworks/${SAMPLE.vpcB.subnet}`),
+        },
       ],
       metadata: { items: [{ key: 'netreflex-psa-ranges', value: SAMPLE.psa.range }] },
     },
   });
   store.insert(regionCol(P, SAMPLE.region, 'instanceGroupManagers'), {
-    kind: 'compute#instanceGroupManager', id: nextId(), creationTimestamp: nowIso(), name: SAMPLE.nat.mig, baseInstanceName: SAMPLE.nat.baseName,
-    instanceTemplate: url(`global/instanceTemplates/${SAMPLE.nat.template}`), versions: [{ instanceTemplate: url(`global/instanceTemplates/${SAMPLE.nat.template}`), name: '' }],
-    targetSize: SAMPLE.nat.size, region: url(`regions/${SAMPLE.region}`), ...(updatePolicy ? { updatePolicy } : {}),
+    kind: 'compute#instanceGroupManager',
+    id: nextId(),
+    creationTimestamp: nowIso(),
+    name: SAMPLE.nat.mig,
+    baseInstanceName: SAMPLE.nat.baseName,
+    instanceTemplate: url(`global/instanceTemplates/${SAMPLE.nat.template}`),
+    versions: [{ instanceTemplate: url(`global/instanceTemplates/${SAMPLE.nat.template}`), name: '' }],
+    targetSize: SAMPLE.nat.size,
+    region: url(`regions/${SAMPLE.region}`),
+    ...(updatePolicy ? { updatePolicy } : {}),
     distributionPolicy: { zones: SAMPLE.zones.map((z) => ({ zone: url(`zones/${z}`) })), targetShape: 'EVEN' },
     autoHealingPolicies: [{ healthCheck: url(`global/healthChecks/${SAMPLE.nat.healthCheck}`), initialDelaySec: 60 }],
-    instanceGroup: url(`regions/${SAMPLE.region}/instanceGroups/${SAMPLE.nat.mig}`), fingerprint: nextId().slice(-11),
+    instanceGroup: url(`regions/${SAMPLE.region}/instanceGroups/${SAMPLE.nat.mig}`),
+    fingerprint: nextId().slice(-11),
     selfLink: url(`regions/${SAMPLE.region}/instanceGroupManagers/${SAMPLE.nat.mig}`),
   });
   migs.seedInstances({ project: P, region: SAMPLE.region, name: SAMPLE.nat.mig }, instanceNames);
@@ -131,16 +222,40 @@ function seedNat(store: Store, migs: Migs, instanceNames: string[], updatePolicy
 function seedIlb(store: Store): void {
   const bs = url(`regions/${SAMPLE.region}/backendServices/${SAMPLE.nat.ilb}`);
   store.insert(regionCol(P, SAMPLE.region, 'backendServices'), {
-    kind: 'compute#backendService', id: nextId(), creationTimestamp: nowIso(), name: SAMPLE.nat.ilb, region: url(`regions/${SAMPLE.region}`),
-    loadBalancingScheme: 'INTERNAL', protocol: 'UNSPECIFIED', sessionAffinity: 'NONE', network: url(`global/networks/${SAMPLE.vpcA.network}`),
-    backends: [{ group: url(`regions/${SAMPLE.region}/instanceGroups/${SAMPLE.nat.mig}`), balancingMode: 'CONNECTION' }],
-    healthChecks: [url(`global/healthChecks/${SAMPLE.nat.healthCheck}`)], connectionDraining: { drainingTimeoutSec: 0 }, fingerprint: 'c2VlZGVkLWJz', selfLink: bs,
+    kind: 'compute#backendService',
+    id: nextId(),
+    creationTimestamp: nowIso(),
+    name: SAMPLE.nat.ilb,
+    region: url(`regions/${SAMPLE.region}`),
+    loadBalancingScheme: 'INTERNAL',
+    protocol: 'UNSPECIFIED',
+    sessionAffinity: 'NONE',
+    network: url(`global/networks/${SAMPLE.vpcA.network}`),
+    backends: [
+      { group: url(`regions/${SAMPLE.region}/instanceGroups/${SAMPLE.nat.mig}`), balancingMode: 'CONNECTION' },
+    ],
+    healthChecks: [url(`global/healthChecks/${SAMPLE.nat.healthCheck}`)],
+    connectionDraining: { drainingTimeoutSec: 0 },
+    fingerprint: 'c2VlZGVkLWJz',
+    selfLink: bs,
   });
   store.insert(regionCol(P, SAMPLE.region, 'forwardingRules'), {
-    kind: 'compute#forwardingRule', id: nextId(), creationTimestamp: nowIso(), name: SAMPLE.nat.ilb, region: url(`regions/${SAMPLE.region}`),
-    IPAddress: SAMPLE.nat.ilbIp, IPProtocol: 'L3_DEFAULT', allPorts: true, loadBalancingScheme: 'INTERNAL', backendService: bs,
-    network: url(`global/networks/${SAMPLE.vpcA.network}`), subnetwork: url(`regions/${SAMPLE.region}/subnetworks/${SAMPLE.vpcA.subnet}`), networkTier: 'PREMIUM',
-    fingerprint: 'c2VlZGVkLWZy', labelFingerprint: '42WmSpB8rSM=', selfLink: url(`regions/${SAMPLE.region}/forwardingRules/${SAMPLE.nat.ilb}`),
+    kind: 'compute#forwardingRule',
+    id: nextId(),
+    creationTimestamp: nowIso(),
+    name: SAMPLE.nat.ilb,
+    region: url(`regions/${SAMPLE.region}`),
+    IPAddress: SAMPLE.nat.ilbIp,
+    IPProtocol: 'L3_DEFAULT',
+    allPorts: true,
+    loadBalancingScheme: 'INTERNAL',
+    backendService: bs,
+    network: url(`global/networks/${SAMPLE.vpcA.network}`),
+    subnetwork: url(`regions/${SAMPLE.region}/subnetworks/${SAMPLE.vpcA.subnet}`),
+    networkTier: 'PREMIUM',
+    fingerprint: 'c2VlZGVkLWZy',
+    labelFingerprint: '42WmSpB8rSM=',
+    selfLink: url(`regions/${SAMPLE.region}/forwardingRules/${SAMPLE.nat.ilb}`),
   });
 }
 
@@ -156,17 +271,44 @@ export const NAT_TAG = 'netreflex-nat';
 function seedPrivateServiceAccess(store: Store): void {
   const [address, prefixLength] = SAMPLE.psa.range.split('/');
   store.insert(globalCol(P, 'addresses'), {
-    kind: 'compute#address', id: nextId(), creationTimestamp: nowIso(), name: SAMPLE.psa.address, address, prefixLength: Number(prefixLength),
-    status: 'RESERVED', purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: url(`global/networks/${SAMPLE.vpcA.network}`), ipVersion: 'IPV4',
-    labelFingerprint: '42WmSpB8rSM=', selfLink: url(`global/addresses/${SAMPLE.psa.address}`),
+    kind: 'compute#address',
+    id: nextId(),
+    creationTimestamp: nowIso(),
+    name: SAMPLE.psa.address,
+    address,
+    prefixLength: Number(prefixLength),
+    status: 'RESERVED',
+    purpose: 'VPC_PEERING',
+    addressType: 'INTERNAL',
+    network: url(`global/networks/${SAMPLE.vpcA.network}`),
+    ipVersion: 'IPV4',
+    labelFingerprint: '42WmSpB8rSM=',
+    selfLink: url(`global/addresses/${SAMPLE.psa.address}`),
   });
   const network = `projects/${SAMPLE.projectNumber}/global/networks/${SAMPLE.vpcA.network}`;
-  store.insert(`services/${SERVICE}/connections`, { name: network, network, reservedPeeringRanges: [SAMPLE.psa.address], peering: PEERING, service: `services/${SERVICE}` });
+  store.insert(`services/${SERVICE}/connections`, {
+    name: network,
+    network,
+    reservedPeeringRanges: [SAMPLE.psa.address],
+    peering: PEERING,
+    service: `services/${SERVICE}`,
+  });
   store.insert(globalCol(P, 'firewalls'), {
-    kind: 'compute#firewall', id: nextId(), creationTimestamp: nowIso(), name: SAMPLE.firewall.psaToNat,
-    description: 'Vertex AI nodes in the PSA ranges reach the NAT VMs; netreflex peeringRanges adds every range it allocates.',
-    network: url(`global/networks/${SAMPLE.vpcA.network}`), priority: 1000, direction: 'INGRESS', sourceRanges: [SAMPLE.psa.range], targetTags: [NAT_TAG],
-    allowed: [{ IPProtocol: 'all' }], disabled: false, logConfig: { enable: false }, selfLink: url(`global/firewalls/${SAMPLE.firewall.psaToNat}`),
+    kind: 'compute#firewall',
+    id: nextId(),
+    creationTimestamp: nowIso(),
+    name: SAMPLE.firewall.psaToNat,
+    description:
+      'Vertex AI nodes in the PSA ranges reach the NAT VMs; netreflex peeringRanges adds every range it allocates.',
+    network: url(`global/networks/${SAMPLE.vpcA.network}`),
+    priority: 1000,
+    direction: 'INGRESS',
+    sourceRanges: [SAMPLE.psa.range],
+    targetTags: [NAT_TAG],
+    allowed: [{ IPProtocol: 'all' }],
+    disabled: false,
+    logConfig: { enable: false },
+    selfLink: url(`global/firewalls/${SAMPLE.firewall.psaToNat}`),
   });
 }
 
@@ -189,8 +331,24 @@ function sampleAllowlist(): Buffer | undefined {
  * policy last held by its generation after it was replaced or deleted.
  */
 function seedStorage(storage: CloudStorage): void {
-  storage.createBucket(SAMPLE.project, { name: SAMPLE.bucket.name, location: SAMPLE.region, versioning: { enabled: true } });
-  storage.createBucket(SAMPLE.project, { name: SAMPLE.stateBucket, location: SAMPLE.region, versioning: { enabled: false } });
+  storage.createBucket(SAMPLE.project, {
+    name: SAMPLE.bucket.name,
+    location: SAMPLE.region,
+    versioning: { enabled: true },
+  });
+  storage.createBucket(SAMPLE.project, {
+    name: SAMPLE.stateBucket,
+    location: SAMPLE.region,
+    versioning: { enabled: false },
+  });
   const allowlist = sampleAllowlist();
-  if (allowlist) storage.writeObject(SAMPLE.bucket.name, SAMPLE.bucket.allowlistObject, allowlist, { contentType: 'text/yaml' }, {}, false);
+  if (allowlist)
+    storage.writeObject(
+      SAMPLE.bucket.name,
+      SAMPLE.bucket.allowlistObject,
+      allowlist,
+      { contentType: 'text/yaml' },
+      {},
+      false,
+    );
 }

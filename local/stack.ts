@@ -72,15 +72,26 @@ export interface StackIam extends TerraformIam {
 export async function sampleIam(): Promise<StackIam> {
   const m = await loadModule();
   const overrides = { project_id: SAMPLE.project, project_number: SAMPLE.projectNumber };
-  return { ...terraformIam(m, overrides), pipelineServiceAccount: String(terraformValue(m, 'local.pipeline_service_account', overrides)) };
+  return {
+    ...terraformIam(m, overrides),
+    pipelineServiceAccount: String(terraformValue(m, 'local.pipeline_service_account', overrides)),
+  };
 }
 
 /** `target`'s service account (`google_service_account.function["<target>"]`), its tokens minted by `emulator`. */
 export function functionIdentity(emulator: Emulator, iam: TerraformIam, target: string): FunctionIdentity {
   const address = `google_service_account.function["${target}"]`;
   const email = iam.serviceAccounts[address];
-  if (!email) throw new Error(`terraform-bootstrap gives function ${target} no service account (${address}): add it to local.functions in functions.tf`);
-  return { email, project: SAMPLE.project, projectNumber: SAMPLE.projectNumber, mintToken: () => emulator.iam.mintToken(`serviceAccount:${email}`) };
+  if (!email)
+    throw new Error(
+      `terraform-bootstrap gives function ${target} no service account (${address}): add it to local.functions in functions.tf`,
+    );
+  return {
+    email,
+    project: SAMPLE.project,
+    projectNumber: SAMPLE.projectNumber,
+    mintToken: () => emulator.iam.mintToken(`serviceAccount:${email}`),
+  };
 }
 
 /** The environment the sample topology needs, per the README's variable tables. */
@@ -104,7 +115,14 @@ export function sampleEnv(emulatorUrl: string): Record<string, string> {
 }
 
 /** The functions in the order they take ports after the emulator's (`functionsPort`, +1, …). */
-export const FUNCTION_TARGETS = ['natRoutes', 'natRoutesSync', 'armorAllowlist', 'peeringRanges', 'pipelineRequests', 'armorAllowlistVerify'] as const;
+export const FUNCTION_TARGETS = [
+  'natRoutes',
+  'natRoutesSync',
+  'armorAllowlist',
+  'peeringRanges',
+  'pipelineRequests',
+  'armorAllowlistVerify',
+] as const;
 
 interface Wiring {
   target: (typeof FUNCTION_TARGETS)[number];
@@ -121,8 +139,14 @@ const WIRING: Wiring[] = [
     signatureType: 'cloudevent',
     env: { NETREFLEX_RESULT_TOPIC: ROUTE_RESULT_TOPIC },
     subscriptions: [
-      ...NAT_AUDIT_METHODS.map((methodname) => ({ type: 'google.cloud.audit.log.v1.written', filters: { servicename: 'compute.googleapis.com', methodname } })),
-      { type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${TICK_TOPIC}` } },
+      ...NAT_AUDIT_METHODS.map((methodname) => ({
+        type: 'google.cloud.audit.log.v1.written',
+        filters: { servicename: 'compute.googleapis.com', methodname },
+      })),
+      {
+        type: 'google.cloud.pubsub.topic.v1.messagePublished',
+        filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${TICK_TOPIC}` },
+      },
     ],
   },
   { target: 'natRoutesSync', signatureType: 'http', subscriptions: [] },
@@ -131,7 +155,10 @@ const WIRING: Wiring[] = [
     signatureType: 'cloudevent',
     subscriptions: [
       { type: 'google.cloud.storage.object.v1.finalized', filters: { bucket: SAMPLE.bucket.name } },
-      { type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${TICK_TOPIC}` } },
+      {
+        type: 'google.cloud.pubsub.topic.v1.messagePublished',
+        filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${TICK_TOPIC}` },
+      },
     ],
   },
   { target: 'peeringRanges', signatureType: 'http', subscriptions: [] },
@@ -141,7 +168,13 @@ const WIRING: Wiring[] = [
     signatureType: 'cloudevent',
     // A message pipelineRequests does not acknowledge comes back: Eventarc's Pub/Sub transport
     // redelivers with exponential backoff (https://cloud.google.com/eventarc/docs/retry-events).
-    subscriptions: [{ type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${PIPELINE_REQUEST_TOPIC}` }, attempts: 8 }],
+    subscriptions: [
+      {
+        type: 'google.cloud.pubsub.topic.v1.messagePublished',
+        filters: { source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/${PIPELINE_REQUEST_TOPIC}` },
+        attempts: 8,
+      },
+    ],
   },
 ];
 
@@ -161,7 +194,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       wanted.map(async (w) => {
         // Port 0: the function binds a free port itself and reports it, so nothing can take it in between.
         const fnPort = port ? port + FUNCTION_TARGETS.indexOf(w.target) : 0;
-        return spawnFunction({ target: w.target, signatureType: w.signatureType, port: fnPort, env: { ...sampleEnv(emulator.url), ...w.env, ...options.env }, identity: identity(w.target), onLine: (line) => options.onLine?.(w.target, line) });
+        return spawnFunction({
+          target: w.target,
+          signatureType: w.signatureType,
+          port: fnPort,
+          env: { ...sampleEnv(emulator.url), ...w.env, ...options.env },
+          identity: identity(w.target),
+          onLine: (line) => options.onLine?.(w.target, line),
+        });
       }),
     );
     for (const s of started) if (s.status === 'fulfilled') functions.set(s.value.target, s.value);
@@ -174,12 +214,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   port = 0;
   for (const w of wanted) {
-    w.subscriptions.forEach((s, i) => emulator.events.subscribe({ id: `${w.target}-${i}`, type: s.type, filters: s.filters, url: functions.get(w.target)!.url, ...(s.attempts ? { attempts: s.attempts } : {}) }));
+    w.subscriptions.forEach((s, i) =>
+      emulator.events.subscribe({
+        id: `${w.target}-${i}`,
+        type: s.type,
+        filters: s.filters,
+        url: functions.get(w.target)!.url,
+        ...(s.attempts ? { attempts: s.attempts } : {}),
+      }),
+    );
   }
-  prepareLocalWorkflows(emulator, functions, { serviceAccount: iam.serviceAccounts['google_service_account.workflow'], pipelineServiceAccount: iam.pipelineServiceAccount });
+  prepareLocalWorkflows(emulator, functions, {
+    serviceAccount: iam.serviceAccounts['google_service_account.workflow'],
+    pipelineServiceAccount: iam.pipelineServiceAccount,
+  });
   const scheduler = new Scheduler(emulator.topics);
   emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${TICK_TOPIC}`);
-  if (options.tickMs) scheduler.every('safety-net', `projects/${SAMPLE.project}/topics/${TICK_TOPIC}`, options.tickMs, 500);
+  if (options.tickMs)
+    scheduler.every('safety-net', `projects/${SAMPLE.project}/topics/${TICK_TOPIC}`, options.tickMs, 500);
   let stopping = false;
   const died = new Promise<FunctionDeath>((resolve) => {
     for (const fn of functions.values()) {
@@ -229,4 +281,3 @@ function writeChecks(checks: readonly CheckRecord[]): void {
   const file: ChecksFile = { source: process.env.NETREFLEX_IAM_CHECKS_SOURCE ?? '', checks: [...counted.values()] };
   writeFileSync(join(dir, `${randomUUID()}.json`), JSON.stringify(file));
 }
-

@@ -15,7 +15,9 @@ const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workf
 /** The workflows netreflex ships: file name without extension → source. */
 export function repoWorkflows(dir = DIR): Map<string, string> {
   if (!existsSync(dir)) return new Map();
-  const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /\.(ya?ml|json)$/.test(f))
+    .sort();
   return new Map(files.map((f) => [f.replace(/\.(ya?ml|json)$/, ''), readFileSync(path.join(dir, f), 'utf8')]));
 }
 
@@ -24,12 +26,16 @@ export function repoWorkflows(dir = DIR): Map<string, string> {
  * values, mirroring workflows.tf's user_env_vars (a missing function's URL stays unset, and the
  * workflow step that needs it says so).
  */
-export function localWorkflowEnv(functionUrls: ReadonlyMap<string, string>, identity: LocalWorkflowIdentity = {}): Record<string, string> {
+export function localWorkflowEnv(
+  functionUrls: ReadonlyMap<string, string>,
+  identity: LocalWorkflowIdentity = {},
+): Record<string, string> {
   const env: Record<string, string> = {
     NETREFLEX_NETWORK: `projects/${SAMPLE.projectNumber}/global/networks/${SAMPLE.vpcA.network}`,
     NETREFLEX_SECURITY_POLICY: SAMPLE.armor.policy,
     NETREFLEX_EGRESS_IPS: SAMPLE.cloudNat.ip,
-    NETREFLEX_SERVICE_ACCOUNT: identity.pipelineServiceAccount ?? `${SAMPLE.projectNumber}-compute@developer.gserviceaccount.com`,
+    NETREFLEX_SERVICE_ACCOUNT:
+      identity.pipelineServiceAccount ?? `${SAMPLE.projectNumber}-compute@developer.gserviceaccount.com`,
     NETREFLEX_REPLY_TOPIC: PIPELINE_REPLY_TOPIC,
     NETREFLEX_PIPELINE_ROOT: SAMPLE.pipelineRoot,
   };
@@ -51,10 +57,25 @@ export interface LocalWorkflowIdentity {
 }
 
 /** Deploys every repo workflow under the sample project and region; answers their names. */
-export function deployRepoWorkflows(workflows: LocalWorkflows, functionUrls: ReadonlyMap<string, string>, extraEnv: Record<string, string> = {}, identity: LocalWorkflowIdentity = {}): string[] {
+export function deployRepoWorkflows(
+  workflows: LocalWorkflows,
+  functionUrls: ReadonlyMap<string, string>,
+  extraEnv: Record<string, string> = {},
+  identity: LocalWorkflowIdentity = {},
+): string[] {
   const env = { ...localWorkflowEnv(functionUrls, identity), ...extraEnv };
-  const serviceAccount = identity.serviceAccount ? `projects/${SAMPLE.project}/serviceAccounts/${identity.serviceAccount}` : undefined;
-  return [...repoWorkflows()].map(([id, source]) => workflows.engine.deployWorkflow(`projects/${SAMPLE.project}/locations/${SAMPLE.region}/workflows/${id}`, source, env, serviceAccount).name);
+  const serviceAccount = identity.serviceAccount
+    ? `projects/${SAMPLE.project}/serviceAccounts/${identity.serviceAccount}`
+    : undefined;
+  return [...repoWorkflows()].map(
+    ([id, source]) =>
+      workflows.engine.deployWorkflow(
+        `projects/${SAMPLE.project}/locations/${SAMPLE.region}/workflows/${id}`,
+        source,
+        env,
+        serviceAccount,
+      ).name,
+  );
 }
 
 /** Topics a team publishes pipeline run requests to, and reads the answers from. */
@@ -66,9 +87,23 @@ export const PIPELINE_REPLY_TOPIC = 'netreflex-pipeline-replies';
  * running as the service account Terraform gives them, and creates the pipeline request/reply
  * topics and the request claims' bucket, as Terraform does for a real project.
  */
-export function prepareLocalWorkflows(emulator: Emulator, functions: ReadonlyMap<string, { url: string }>, identity: LocalWorkflowIdentity = {}): string[] {
+export function prepareLocalWorkflows(
+  emulator: Emulator,
+  functions: ReadonlyMap<string, { url: string }>,
+  identity: LocalWorkflowIdentity = {},
+): string[] {
   emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${PIPELINE_REQUEST_TOPIC}`);
   emulator.topics.ensure(`projects/${SAMPLE.project}/topics/${PIPELINE_REPLY_TOPIC}`);
-  if (!emulator.storage.listBuckets(SAMPLE.project).some((b) => b.name === SAMPLE.requestBucket)) emulator.storage.createBucket(SAMPLE.project, { name: SAMPLE.requestBucket, location: SAMPLE.region, versioning: { enabled: false } });
-  return deployRepoWorkflows(emulator.workflows, new Map([...functions].map(([target, f]) => [target, f.url])), {}, identity);
+  if (!emulator.storage.listBuckets(SAMPLE.project).some((b) => b.name === SAMPLE.requestBucket))
+    emulator.storage.createBucket(SAMPLE.project, {
+      name: SAMPLE.requestBucket,
+      location: SAMPLE.region,
+      versioning: { enabled: false },
+    });
+  return deployRepoWorkflows(
+    emulator.workflows,
+    new Map([...functions].map(([target, f]) => [target, f.url])),
+    {},
+    identity,
+  );
 }

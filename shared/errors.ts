@@ -45,9 +45,27 @@ const isTransientHttp = (code: number) => code === 429 || code >= 500;
  * (Pub/Sub, Workflows) and long-running operations report failures as gRPC codes, and netreflex
  * judges them by the same rule as HTTP answers.
  */
-export const HTTP_OF_GRPC: Readonly<Record<number, number>> = { 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409, 13: 500, 14: 503 };
+export const HTTP_OF_GRPC: Readonly<Record<number, number>> = {
+  3: 400,
+  4: 504,
+  5: 404,
+  6: 409,
+  7: 403,
+  8: 429,
+  9: 400,
+  10: 409,
+  13: 500,
+  14: 503,
+};
 
-const TRANSIENT_NET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+const TRANSIENT_NET_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
 
 /**
  * True when retrying the same call later may succeed: 429, 5xx (or their gRPC codes from an

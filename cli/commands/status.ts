@@ -34,11 +34,19 @@ export interface StatusResult {
 /** What `--json` prints: the report, when it was taken, and the exit code it implies. */
 export type StatusJson = StatusReport & { checkedAt: string; exitCode: number };
 
-function checker(env: Record<string, string | undefined>, opts: StatusOptions): { cfg: StatusConfig; check: () => Promise<StatusResult> } {
+function checker(
+  env: Record<string, string | undefined>,
+  opts: StatusOptions,
+): { cfg: StatusConfig; check: () => Promise<StatusResult> } {
   const cfg = loadStatusConfig(env, opts);
   // Every read is bounded, so a hung API (a connection accepted, never answered) is UNKNOWN, not a
   // status that never answers or a --watch frame that stays OK while nothing is checked.
-  const transport = new Transport({ emulatorHost: cfg.emulatorHost, region: cfg.region, retry: { attempts: 2 }, timeoutMs: (opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000 });
+  const transport = new Transport({
+    emulatorHost: cfg.emulatorHost,
+    region: cfg.region,
+    retry: { attempts: 2 },
+    timeoutMs: (opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+  });
   const check = async (): Promise<StatusResult> => {
     const report = await collectStatus(transport, cfg);
     const checkedAt = new Date().toISOString();
@@ -49,7 +57,10 @@ function checker(env: Record<string, string | undefined>, opts: StatusOptions): 
   return { cfg, check };
 }
 
-export async function statusCommand(env: Record<string, string | undefined>, opts: StatusOptions = {}): Promise<StatusResult> {
+export async function statusCommand(
+  env: Record<string, string | undefined>,
+  opts: StatusOptions = {},
+): Promise<StatusResult> {
   return checker(env, opts).check();
 }
 
@@ -76,7 +87,10 @@ export async function watchStatus(env: Record<string, string | undefined>, opts:
     const result = await check();
     exitCode = result.exitCode;
     if (opts.json) opts.write(`${JSON.stringify(JSON.parse(result.output))}\n`);
-    else opts.write(`${opts.tty ? CLEAR : ''}${result.output}\n\nchecking again every ${opts.intervalSeconds} s; Ctrl-C stops\n${opts.tty ? '' : '\n'}`);
+    else
+      opts.write(
+        `${opts.tty ? CLEAR : ''}${result.output}\n\nchecking again every ${opts.intervalSeconds} s; Ctrl-C stops\n${opts.tty ? '' : '\n'}`,
+      );
     await pause(opts.intervalSeconds * 1000, opts.signal);
   }
   return exitCode;

@@ -21,7 +21,9 @@ export interface TeardownOptions {
 function describePlan(plan: TeardownPlan): string[] {
   return [
     ...plan.routes.map((r) => `  route ${r} (natRoutes)`),
-    ...(plan.connectionRanges ? [`  connection: drop ${plan.released.join(', ')}; keep ${plan.connectionRanges.join(', ') || 'nothing'}`] : []),
+    ...(plan.connectionRanges
+      ? [`  connection: drop ${plan.released.join(', ')}; keep ${plan.connectionRanges.join(', ') || 'nothing'}`]
+      : []),
     ...plan.addresses.map((a) => `  range ${a} (peeringRanges)`),
   ];
 }
@@ -29,18 +31,30 @@ function describePlan(plan: TeardownPlan): string[] {
 function render(report: TeardownReport, network: string): string {
   const lines: string[] = [];
   if (isEmptyTeardown(report.plan)) lines.push(`netreflex teardown: nothing netreflex created is left on ${network}`);
-  else lines.push(`netreflex teardown: ${report.applied ? 'removed' : 'would remove (run with --yes)'} on ${network}:`, ...describePlan(report.plan));
+  else
+    lines.push(
+      `netreflex teardown: ${report.applied ? 'removed' : 'would remove (run with --yes)'} on ${network}:`,
+      ...describePlan(report.plan),
+    );
   for (const s of report.steps.filter((x) => !x.ok)) lines.push(`  FAILED ${s.what}: ${s.error}`);
-  if (report.remaining && !isEmptyTeardown(report.remaining)) lines.push('still there:', ...describePlan(report.remaining));
+  if (report.remaining && !isEmptyTeardown(report.remaining))
+    lines.push('still there:', ...describePlan(report.remaining));
   if (report.plan.foreign.length) lines.push(`left alone (not netreflex's): ${report.plan.foreign.join(', ')}`);
   return lines.join('\n');
 }
 
-export async function teardownCommand(env: Record<string, string | undefined>, opts: TeardownOptions = {}): Promise<{ exitCode: number; output: string }> {
+export async function teardownCommand(
+  env: Record<string, string | undefined>,
+  opts: TeardownOptions = {},
+): Promise<{ exitCode: number; output: string }> {
   const cfg = loadTeardownConfig(env);
   const transport = new Transport({ emulatorHost: cfg.emulatorHost, region: cfg.region });
   const report = await teardown(transport, cfg, { apply: opts.yes === true, force: opts.force === true });
-  const failed = report.steps.some((s) => !s.ok) || (report.remaining !== undefined && !isEmptyTeardown(report.remaining));
+  const failed =
+    report.steps.some((s) => !s.ok) || (report.remaining !== undefined && !isEmptyTeardown(report.remaining));
   const exitCode = failed ? 1 : !report.applied && !isEmptyTeardown(report.plan) ? 4 : 0;
-  return { exitCode, output: opts.json ? JSON.stringify({ ...report, exitCode }, null, 2) : render(report, cfg.network) };
+  return {
+    exitCode,
+    output: opts.json ? JSON.stringify({ ...report, exitCode }, null, 2) : render(report, cfg.network),
+  };
 }

@@ -54,10 +54,30 @@ interface Checked {
   readonly budget: number;
 }
 
-function report(path: string, exitCode: number, problems: readonly Problem[], checked: Checked | undefined, opts: ValidateOptions, fatal?: string): ValidateResult {
+function report(
+  path: string,
+  exitCode: number,
+  problems: readonly Problem[],
+  checked: Checked | undefined,
+  opts: ValidateOptions,
+  fatal?: string,
+): ValidateResult {
   if (opts.json) {
     const summary = checked ? summaryOf(checked) : undefined;
-    return { exitCode, output: JSON.stringify({ source: path, valid: exitCode === 0, ...(fatal ? { error: fatal } : {}), problems, ...(summary ? { summary } : {}) }, null, 2) };
+    return {
+      exitCode,
+      output: JSON.stringify(
+        {
+          source: path,
+          valid: exitCode === 0,
+          ...(fatal ? { error: fatal } : {}),
+          problems,
+          ...(summary ? { summary } : {}),
+        },
+        null,
+        2,
+      ),
+    };
   }
   if (fatal) return { exitCode, output: `error: ${fatal}` };
   const lines = problems.map(formatProblem);

@@ -13,17 +13,53 @@ import { describeReport } from '../../shared/armor-allowlist/describe.js';
 import { appliedCell, table } from '../table.js';
 import type { Target, TargetOptions, TargetResult } from './types.js';
 
-const list = (cidrs: readonly string[]) => (cidrs.length > 4 ? `${cidrs.slice(0, 4).join(' ')} +${cidrs.length - 4}` : cidrs.join(' '));
+const list = (cidrs: readonly string[]) =>
+  cidrs.length > 4 ? `${cidrs.slice(0, 4).join(' ')} +${cidrs.length - 4}` : cidrs.join(' ');
 
-const ROLE: Record<PolicyReport['role'], string> = { target: '', untargeted: ', no longer targeted by the file', 'last-applied': ', kept at its last applied file' };
+const ROLE: Record<PolicyReport['role'], string> = {
+  target: '',
+  untargeted: ', no longer targeted by the file',
+  'last-applied': ', kept at its last applied file',
+};
 
 function policyBlock(p: PolicyReport): string[] {
-  const lines = [`Policy ${p.policy} (${p.mode ?? 'sync'}${ROLE[p.role]}${p.holds ? `, holds #${p.holds}` : ''}): ${p.status}${p.reason ? ` — ${p.reason}` : ''}`];
+  const lines = [
+    `Policy ${p.policy} (${p.mode ?? 'sync'}${ROLE[p.role]}${p.holds ? `, holds #${p.holds}` : ''}): ${p.status}${p.reason ? ` — ${p.reason}` : ''}`,
+  ];
   if (p.steps.length === 0) lines.push('No changes: the owned rules already allow exactly what the file allows.');
-  else lines.push(table(['#', 'step', 'priority', 'list', 'ranges', 'added', 'removed'], p.steps.map((s, i) => [i + 1, `${s.kind}${s.bridge ? ' (bridge)' : ''}${s.preview ? ' (preview)' : ''}`, s.priority, s.list, s.ranges, list(s.added), list(s.removed)])));
-  if (p.results.length) lines.push('', table(['applied', 'priority', 'ok', 'ms', 'error'], p.results.map((r) => [r.step.kind, r.step.priority, appliedCell(r), r.ms, r.error])));
-  for (const e of p.expired ?? []) lines.push(`Expired: ${e.path ?? e.where} ${e.entry} (${e.description}) on ${e.expires} — ${e.stillAllowed ? 'STILL ALLOWED' : 'removed'}`);
-  if (p.verify) lines.push(p.verify.converged ? 'Verified: a fresh plan on the policy as read back is empty.' : `Not verified${p.verify.missing.length ? `; not allowed yet: ${list(p.verify.missing)}` : ''}${p.verify.extra.length ? `; allowed beyond the file: ${list(p.verify.extra)}` : ''}`);
+  else
+    lines.push(
+      table(
+        ['#', 'step', 'priority', 'list', 'ranges', 'added', 'removed'],
+        p.steps.map((s, i) => [
+          i + 1,
+          `${s.kind}${s.bridge ? ' (bridge)' : ''}${s.preview ? ' (preview)' : ''}`,
+          s.priority,
+          s.list,
+          s.ranges,
+          list(s.added),
+          list(s.removed),
+        ]),
+      ),
+    );
+  if (p.results.length)
+    lines.push(
+      '',
+      table(
+        ['applied', 'priority', 'ok', 'ms', 'error'],
+        p.results.map((r) => [r.step.kind, r.step.priority, appliedCell(r), r.ms, r.error]),
+      ),
+    );
+  for (const e of p.expired ?? [])
+    lines.push(
+      `Expired: ${e.path ?? e.where} ${e.entry} (${e.description}) on ${e.expires} — ${e.stillAllowed ? 'STILL ALLOWED' : 'removed'}`,
+    );
+  if (p.verify)
+    lines.push(
+      p.verify.converged
+        ? 'Verified: a fresh plan on the policy as read back is empty.'
+        : `Not verified${p.verify.missing.length ? `; not allowed yet: ${list(p.verify.missing)}` : ''}${p.verify.extra.length ? `; allowed beyond the file: ${list(p.verify.extra)}` : ''}`,
+    );
   return lines;
 }
 
@@ -32,7 +68,10 @@ function renderAllowlist(report: AllowlistReport, json: boolean): TargetResult {
   if (json) return { output: JSON.stringify(report, null, 2), exitCode };
   const lines = report.policies.flatMap((p) => [...policyBlock(p), '']);
   if (report.quota) lines.push(quotaLine(report.quota), '');
-  if (report.stall) lines.push(`Stalled: ${report.stall.source} is ${report.stall.kind === 'missing-file' ? 'missing' : `refused (${report.stall.kind})`}${report.stall.since ? ` since ${report.stall.since}` : ''}; fix: ${report.stall.fix}`);
+  if (report.stall)
+    lines.push(
+      `Stalled: ${report.stall.source} is ${report.stall.kind === 'missing-file' ? 'missing' : `refused (${report.stall.kind})`}${report.stall.since ? ` since ${report.stall.since}` : ''}; fix: ${report.stall.fix}`,
+    );
   if (report.refusal?.problems) lines.push(...report.refusal.problems);
   lines.push(...report.warnings.map((w) => `warning: ${w}`));
   lines.push(`Status: ${describeReport(report)}`);
@@ -49,17 +88,31 @@ async function run(opts: TargetOptions, dryRun: boolean): Promise<TargetResult> 
   try {
     return await runText(opts, dryRun);
   } catch (err) {
-    return { output: JSON.stringify({ status: 'failed', error: errorMessage(err), permanent: err instanceof ConfigError }, null, 2), exitCode: err instanceof ConfigError ? 2 : 1 };
+    return {
+      output: JSON.stringify(
+        { status: 'failed', error: errorMessage(err), permanent: err instanceof ConfigError },
+        null,
+        2,
+      ),
+      exitCode: err instanceof ConfigError ? 2 : 1,
+    };
   }
 }
 
 async function runText(opts: TargetOptions, dryRun: boolean): Promise<TargetResult> {
   const cfg = loadArmorAllowlistConfig(opts.env);
   const path = typeof opts.flags.object === 'string' ? opts.flags.object : undefined;
-  if (path && !dryRun) throw new ConfigError(`apply allowlist applies gs://${cfg.bucket}/${cfg.object}, the reviewed source of truth; upload ${path} there (after \`netreflex validate ${path}\`) instead of applying it from disk`);
+  if (path && !dryRun)
+    throw new ConfigError(
+      `apply allowlist applies gs://${cfg.bucket}/${cfg.object}, the reviewed source of truth; upload ${path} there (after \`netreflex validate ${path}\`) instead of applying it from disk`,
+    );
   const localFile = path ? { source: path, bytes: await readFile(path) } : undefined;
   const transport = new Transport({ emulatorHost: cfg.emulatorHost, region: cfg.region });
-  const report = await reconcileAllowlist(transport, cfg, { now: new Date(), dryRun, ...(localFile ? { localFile } : {}) });
+  const report = await reconcileAllowlist(transport, cfg, {
+    now: new Date(),
+    dryRun,
+    ...(localFile ? { localFile } : {}),
+  });
   return renderAllowlist(report, opts.json);
 }
 

@@ -24,20 +24,35 @@ function render(r: RangeReport, json: boolean): TargetResult {
     `Request: ${q.parallelJobs} parallel jobs × ${q.nodesPerJob} nodes (planned as ≤ ${r.capacity.nodesPerJobTier}) on ${r.network} in ${q.region}`,
     `Capacity: ${r.capacity.before} → ${r.capacity.after} concurrent jobs (need ${r.capacity.required}: ${r.capacity.requested} for this run + ${r.capacity.others} that may share its ranges; ${r.capacity.demand.length} other run(s) on the network${r.capacity.leftToOthers.length ? `, ranges left to them: ${r.capacity.leftToOthers.join(', ')}` : ''}${r.capacity.estimated ? ', partly estimated' : ''})`,
     '',
-    table(['range', 'cidr', 'jobs', 'new'], r.ranges.map((x) => [x.name, x.cidr, x.jobs, x.isNew ? 'yes' : ''])),
+    table(
+      ['range', 'cidr', 'jobs', 'new'],
+      r.ranges.map((x) => [x.name, x.cidr, x.jobs, x.isNew ? 'yes' : '']),
+    ),
     '',
-    r.changes.length === 0 ? 'No changes: every range is allocated and wired.' : table(['step', 'change', 'result'], r.changes.map((c, i) => [i + 1, c.description, outcome(c)])),
+    r.changes.length === 0
+      ? 'No changes: every range is allocated and wired.'
+      : table(
+          ['step', 'change', 'result'],
+          r.changes.map((c, i) => [i + 1, c.description, outcome(c)]),
+        ),
   ];
   if (r.warnings.length) lines.push('', ...r.warnings.map((w) => `warning (${w.code}): ${w.message}`));
-  lines.push('', `Vertex preflight: ${r.preflight.active} active job(s) with a network in ${r.preflight.region}, none on another network`);
+  lines.push(
+    '',
+    `Vertex preflight: ${r.preflight.active} active job(s) with a network in ${r.preflight.region}, none on another network`,
+  );
   lines.push(`reservedIpRanges: ${r.reservedIpRanges.join(',') || '(none)'}`);
-  lines.push(`Status: ${r.status}${r.dryRun ? ' (plan only: run `netreflex apply ranges` with the same flags to make these changes)' : r.verified === false ? ` (the read-back still misses: ${(r.missing ?? []).join('; ')} — run it again)` : ''}`);
+  lines.push(
+    `Status: ${r.status}${r.dryRun ? ' (plan only: run `netreflex apply ranges` with the same flags to make these changes)' : r.verified === false ? ` (the read-back still misses: ${(r.missing ?? []).join('; ')} — run it again)` : ''}`,
+  );
   return { output: lines.join('\n'), exitCode };
 }
 
 function request(flags: Record<string, unknown>): Record<string, unknown> {
   if (flags.jobs === undefined || flags.nodesPerJob === undefined) {
-    throw new ConfigError('ranges: say how much to prepare for: --jobs N (parallel pipeline jobs) and --nodes-per-job M (every replica of one job), e.g. --jobs 40 --nodes-per-job 8');
+    throw new ConfigError(
+      'ranges: say how much to prepare for: --jobs N (parallel pipeline jobs) and --nodes-per-job M (every replica of one job), e.g. --jobs 40 --nodes-per-job 8',
+    );
   }
   return { parallelJobs: flags.jobs, nodesPerJob: flags.nodesPerJob };
 }

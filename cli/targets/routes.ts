@@ -10,18 +10,63 @@ function render(report: RouteReport, json: boolean): TargetResult {
   if (json) return { output: JSON.stringify(report, null, 2), exitCode };
   const p = report.plan;
   const lines = [
-    table(['NAT instance', 'status', 'action', 'health', 'eligible', 'routes'], report.instances.map((i) => [i.name, i.instanceStatus, i.currentAction, i.health, i.eligible ? 'yes' : 'no', i.state])),
+    table(
+      ['NAT instance', 'status', 'action', 'health', 'eligible', 'routes'],
+      report.instances.map((i) => [
+        i.name,
+        i.instanceStatus,
+        i.currentAction,
+        i.health,
+        i.eligible ? 'yes' : 'no',
+        i.state,
+      ]),
+    ),
     '',
     p.inserts.length + p.deletes.length + p.holds.inserts.length + p.holds.deletes.length === 0
       ? `No changes: ${p.keeps} routes already as desired.`
-      : table(['change', 'route'], [...p.inserts.map((n) => ['insert', n]), ...p.deletes.map((n) => ['delete', n]), ...p.holds.inserts.map((n) => ['start hold', n]), ...p.holds.deletes.map((n) => ['end hold', n])]),
+      : table(
+          ['change', 'route'],
+          [
+            ...p.inserts.map((n) => ['insert', n]),
+            ...p.deletes.map((n) => ['delete', n]),
+            ...p.holds.inserts.map((n) => ['start hold', n]),
+            ...p.holds.deletes.map((n) => ['end hold', n]),
+          ],
+        ),
   ];
-  if (report.loadBalancer) lines.push('', table(['load balancer backend', 'health'], report.loadBalancer.backends.map((b) => [b.instance?.split('/').pop(), b.healthState])));
-  if (report.blocked.length) lines.push('', table(['blocked', 'by', 'fix'], report.blocked.map((b) => [b.what, b.by, b.fix])));
+  if (report.loadBalancer)
+    lines.push(
+      '',
+      table(
+        ['load balancer backend', 'health'],
+        report.loadBalancer.backends.map((b) => [b.instance?.split('/').pop(), b.healthState]),
+      ),
+    );
+  if (report.blocked.length)
+    lines.push(
+      '',
+      table(
+        ['blocked', 'by', 'fix'],
+        report.blocked.map((b) => [b.what, b.by, b.fix]),
+      ),
+    );
   if (report.warnings.length) lines.push('', ...report.warnings.map((w) => `Warning: ${w}`));
-  if (report.results.length) lines.push('', table(['applied', 'route', 'ok', 'ms', 'error'], report.results.map((r) => [r.change, r.name, appliedCell(r), r.ms, r.error])));
-  if (report.export) lines.push('', `Peering ${report.export.peering}: exportCustomRoutes=${report.export.exportCustomRoutes}${report.export.enabledNow ? ' (enabled now)' : ''}; peer receives ${report.export.exported.length}/${report.export.exported.length + report.export.missing.length} destinations${report.export.missing.length ? ` (missing: ${report.export.missing.join(', ')})` : ''}`);
-  lines.push(`Status: ${report.status}${report.reasons.length ? ` — ${report.reasons.join('; ')}` : ''}${report.dryRun ? ' (plan only)' : ''}`);
+  if (report.results.length)
+    lines.push(
+      '',
+      table(
+        ['applied', 'route', 'ok', 'ms', 'error'],
+        report.results.map((r) => [r.change, r.name, appliedCell(r), r.ms, r.error]),
+      ),
+    );
+  if (report.export)
+    lines.push(
+      '',
+      `Peering ${report.export.peering}: exportCustomRoutes=${report.export.exportCustomRoutes}${report.export.enabledNow ? ' (enabled now)' : ''}; peer receives ${report.export.exported.length}/${report.export.exported.length + report.export.missing.length} destinations${report.export.missing.length ? ` (missing: ${report.export.missing.join(', ')})` : ''}`,
+    );
+  lines.push(
+    `Status: ${report.status}${report.reasons.length ? ` — ${report.reasons.join('; ')}` : ''}${report.dryRun ? ' (plan only)' : ''}`,
+  );
   return { output: lines.join('\n'), exitCode };
 }
 

@@ -16,7 +16,12 @@ import { getNetwork, networkRef } from './networks.js';
 import { getResource, startInsert } from './resources.js';
 import { requireInt, requireName, requireObject } from './validate.js';
 
-export const ADDRESS_PURPOSES = ['VPC_PEERING', 'PRIVATE_SERVICE_CONNECT', 'GCE_ENDPOINT', 'SHARED_LOADBALANCER_VIP'] as const;
+export const ADDRESS_PURPOSES = [
+  'VPC_PEERING',
+  'PRIVATE_SERVICE_CONNECT',
+  'GCE_ENDPOINT',
+  'SHARED_LOADBALANCER_VIP',
+] as const;
 
 /** `[start, end)` of an IPv4 CIDR as unsigned integers; undefined for IPv6 or garbage. */
 export function ipv4Interval(cidr: string): [number, number] | undefined {
@@ -41,7 +46,12 @@ export function getGlobalAddress(ctx: ComputeContext, project: string, name: str
 }
 
 /** Everything in `network` a new PSA range must not overlap: other PSA ranges and every subnet range. */
-function occupants(ctx: ComputeContext, project: string, networkUrl: string, exceptName?: string): { what: string; cidr: string }[] {
+function occupants(
+  ctx: ComputeContext,
+  project: string,
+  networkUrl: string,
+  exceptName?: string,
+): { what: string; cidr: string }[] {
   const ranges = ctx.store
     .list(globalCol(project, 'addresses'))
     .filter((a) => a.purpose === 'VPC_PEERING' && a.network === networkUrl && a.name !== exceptName)
@@ -52,7 +62,10 @@ function occupants(ctx: ComputeContext, project: string, networkUrl: string, exc
     .filter((s) => s.network === networkUrl)
     .flatMap((s) => [
       { what: `subnetwork '${s.name}'`, cidr: String(s.ipCidrRange) },
-      ...((s.secondaryIpRanges as { rangeName: string; ipCidrRange: string }[] | undefined) ?? []).map((r) => ({ what: `secondary range '${r.rangeName}' of subnetwork '${s.name}'`, cidr: r.ipCidrRange })),
+      ...((s.secondaryIpRanges as { rangeName: string; ipCidrRange: string }[] | undefined) ?? []).map((r) => ({
+        what: `secondary range '${r.rangeName}' of subnetwork '${s.name}'`,
+        cidr: r.ipCidrRange,
+      })),
     ]);
   return [...ranges, ...subnets];
 }
@@ -65,31 +78,51 @@ function assertNoOverlap(ctx: ComputeContext, project: string, address: Resource
     return other !== undefined && intervalsOverlap(mine, other);
   });
   if (clash) {
-    throw badRequest(`Invalid value for field 'resource.address': '${String(address.address)}'. The IP range ${addressCidr(address)} overlaps with ${clash.what} (${clash.cidr}) in network '${String(address.network).split('/').pop()}'.`, 'invalid');
+    throw badRequest(
+      `Invalid value for field 'resource.address': '${String(address.address)}'. The IP range ${addressCidr(address)} overlaps with ${clash.what} (${clash.cidr}) in network '${String(address.network).split('/').pop()}'.`,
+      'invalid',
+    );
   }
 }
 
 /** The lowest free aligned block of `prefixLength` in 10.0.0.0/8, as Compute picks one when `address` is omitted. */
 function autoAllocate(ctx: ComputeContext, project: string, networkUrl: string, prefixLength: number): string {
-  const taken = occupants(ctx, project, networkUrl).flatMap((o) => { const i = ipv4Interval(o.cidr); return i ? [i] : []; });
+  const taken = occupants(ctx, project, networkUrl).flatMap((o) => {
+    const i = ipv4Interval(o.cidr);
+    return i ? [i] : [];
+  });
   const size = 2 ** (32 - prefixLength);
   for (let start = 10 * 2 ** 24; start + size <= 11 * 2 ** 24; start += size) {
-    if (!taken.some((t) => intervalsOverlap([start, start + size], t))) return [24, 16, 8, 0].map((s) => Math.floor(start / 2 ** s) % 256).join('.');
+    if (!taken.some((t) => intervalsOverlap([start, start + size], t)))
+      return [24, 16, 8, 0].map((s) => Math.floor(start / 2 ** s) % 256).join('.');
   }
-  throw badRequest(`Invalid value for field 'resource.prefixLength': '${prefixLength}'. No free IP range of this size is left in network '${networkUrl.split('/').pop()}'.`);
+  throw badRequest(
+    `Invalid value for field 'resource.prefixLength': '${prefixLength}'. No free IP range of this size is left in network '${networkUrl.split('/').pop()}'.`,
+  );
 }
 
-function validateInternal(ctx: ComputeContext, project: string, r: Record<string, unknown>, purpose: string): { network: string; address: string; prefixLength: number } {
-  if (r.addressType !== 'INTERNAL') throw badRequest(`Invalid value for field 'resource.addressType': '${String(r.addressType ?? '')}'. Purpose ${purpose} requires addressType INTERNAL.`);
+function validateInternal(
+  ctx: ComputeContext,
+  project: string,
+  r: Record<string, unknown>,
+  purpose: string,
+): { network: string; address: string; prefixLength: number } {
+  if (r.addressType !== 'INTERNAL')
+    throw badRequest(
+      `Invalid value for field 'resource.addressType': '${String(r.addressType ?? '')}'. Purpose ${purpose} requires addressType INTERNAL.`,
+    );
   if (typeof r.network !== 'string') throw badRequest(`Required field 'resource.network' not specified`, 'required');
   const net = networkRef(r.network, project);
   getNetwork(ctx, net.project, net.name);
   const network = computeUrl(`projects/${net.project}/global/networks/${net.name}`);
   const prefixLength = requireInt(r.prefixLength, 'resource.prefixLength', 8, 29);
-  const address = typeof r.address === 'string' && r.address ? r.address : autoAllocate(ctx, project, network, prefixLength);
+  const address =
+    typeof r.address === 'string' && r.address ? r.address : autoAllocate(ctx, project, network, prefixLength);
   const interval = ipv4Interval(`${address}/${prefixLength}`);
   if (!interval || interval[0] % 2 ** (32 - prefixLength) !== 0) {
-    throw badRequest(`Invalid value for field 'resource.address': '${address}'. The address must be a valid IPv4 address aligned to its prefix length /${prefixLength}.`);
+    throw badRequest(
+      `Invalid value for field 'resource.address': '${address}'. The address must be a valid IPv4 address aligned to its prefix length /${prefixLength}.`,
+    );
   }
   return { network, address, prefixLength };
 }
@@ -99,10 +132,21 @@ function validateGlobalAddress(ctx: ComputeContext, project: string, body: unkno
   const name = requireName(r.name);
   const purpose = typeof r.purpose === 'string' ? r.purpose : undefined;
   if (purpose !== undefined && !(ADDRESS_PURPOSES as readonly string[]).includes(purpose)) {
-    throw badRequest(`Invalid value for field 'resource.purpose': '${purpose}'. Must be one of ${ADDRESS_PURPOSES.join(', ')} for a global address.`);
+    throw badRequest(
+      `Invalid value for field 'resource.purpose': '${purpose}'. Must be one of ${ADDRESS_PURPOSES.join(', ')} for a global address.`,
+    );
   }
   const internal = purpose === 'VPC_PEERING' || purpose === 'PRIVATE_SERVICE_CONNECT';
-  const placed = internal ? validateInternal(ctx, project, r, purpose) : { address: typeof r.address === 'string' ? r.address : `198.18.${Math.floor(Math.random() * 255)}.${2 + Math.floor(Math.random() * 250)}`, prefixLength: undefined, network: undefined };
+  const placed = internal
+    ? validateInternal(ctx, project, r, purpose)
+    : {
+        address:
+          typeof r.address === 'string'
+            ? r.address
+            : `198.18.${Math.floor(Math.random() * 255)}.${2 + Math.floor(Math.random() * 250)}`,
+        prefixLength: undefined,
+        network: undefined,
+      };
   return {
     kind: 'compute#address',
     id: nextId(),
@@ -145,7 +189,8 @@ function deleteGlobalAddress(ctx: ComputeContext, project: string, name: string)
     operationType: 'delete',
     targetLink: String(address.selfLink),
     apply: () => {
-      if (!ctx.store.remove(globalCol(project, 'addresses'), name)) throw notFound(`projects/${project}/global/addresses/${name}`);
+      if (!ctx.store.remove(globalCol(project, 'addresses'), name))
+        throw notFound(`projects/${project}/global/addresses/${name}`);
     },
   });
 }
@@ -157,9 +202,13 @@ export function registerGlobalAddresses(router: Router, ctx: ComputeContext): vo
     const col = globalCol(r.params.project!, 'addresses');
     return listResponse('compute#addressList', col, ctx.store.list(col), r.query);
   });
-  router.on('GET', `${base}/{address}`, 'compute.globalAddresses.get', (r) => getGlobalAddress(ctx, r.params.project!, r.params.address!));
+  router.on('GET', `${base}/{address}`, 'compute.globalAddresses.get', (r) =>
+    getGlobalAddress(ctx, r.params.project!, r.params.address!),
+  );
   router.on('POST', base, 'compute.globalAddresses.insert', (r) => insertGlobalAddress(ctx, r.params.project!, r.body));
-  router.on('DELETE', `${base}/{address}`, 'compute.globalAddresses.delete', (r) => deleteGlobalAddress(ctx, r.params.project!, r.params.address!));
+  router.on('DELETE', `${base}/{address}`, 'compute.globalAddresses.delete', (r) =>
+    deleteGlobalAddress(ctx, r.params.project!, r.params.address!),
+  );
 }
 
 /** Every address surface: global and regional. */
@@ -180,17 +229,38 @@ export function getRegionalAddress(ctx: ComputeContext, project: string, region:
 function withUsers(ctx: ComputeContext, project: string, region: string, address: Resource): Resource {
   const users = ctx.store
     .list(regionCol(project, region, 'routers'))
-    .filter((r) => ((r.nats as { natIps?: string[] }[] | undefined) ?? []).some((n) => (n.natIps ?? []).some((ip) => computePath(ip) === computePath(String(address.selfLink)))))
+    .filter((r) =>
+      ((r.nats as { natIps?: string[] }[] | undefined) ?? []).some((n) =>
+        (n.natIps ?? []).some((ip) => computePath(ip) === computePath(String(address.selfLink))),
+      ),
+    )
     .map((r) => String(r.selfLink));
   return { ...address, status: users.length ? 'IN_USE' : 'RESERVED', ...(users.length ? { users } : {}) };
 }
 
 /** Seeds a reserved external regional address (the sample's Cloud NAT IP). */
-export function seedRegionalAddress(ctx: Pick<ComputeContext, 'store'>, project: string, region: string, name: string, ip: string, description = ''): Resource {
+export function seedRegionalAddress(
+  ctx: Pick<ComputeContext, 'store'>,
+  project: string,
+  region: string,
+  name: string,
+  ip: string,
+  description = '',
+): Resource {
   return ctx.store.insert(regionCol(project, region, 'addresses'), {
-    kind: 'compute#address', id: nextId(), creationTimestamp: nowIso(), name, description, address: ip, status: 'RESERVED',
-    region: computeUrl(`projects/${project}/regions/${region}`), addressType: 'EXTERNAL', networkTier: 'PREMIUM', ipVersion: 'IPV4',
-    labelFingerprint: '42WmSpB8rSM=', selfLink: computeUrl(`${regionCol(project, region, 'addresses')}/${name}`),
+    kind: 'compute#address',
+    id: nextId(),
+    creationTimestamp: nowIso(),
+    name,
+    description,
+    address: ip,
+    status: 'RESERVED',
+    region: computeUrl(`projects/${project}/regions/${region}`),
+    addressType: 'EXTERNAL',
+    networkTier: 'PREMIUM',
+    ipVersion: 'IPV4',
+    labelFingerprint: '42WmSpB8rSM=',
+    selfLink: computeUrl(`${regionCol(project, region, 'addresses')}/${name}`),
   });
 }
 
@@ -198,7 +268,14 @@ export function registerRegionalAddresses(router: Router, ctx: ComputeContext): 
   const base = '/compute/v1/projects/{project}/regions/{region}/addresses';
   router.on('GET', base, 'compute.addresses.list', (r) => {
     const col = regionCol(r.params.project!, r.params.region!, 'addresses');
-    return listResponse('compute#addressList', col, ctx.store.list(col).map((a) => withUsers(ctx, r.params.project!, r.params.region!, a)), r.query);
+    return listResponse(
+      'compute#addressList',
+      col,
+      ctx.store.list(col).map((a) => withUsers(ctx, r.params.project!, r.params.region!, a)),
+      r.query,
+    );
   });
-  router.on('GET', `${base}/{address}`, 'compute.addresses.get', (r) => getRegionalAddress(ctx, r.params.project!, r.params.region!, r.params.address!));
+  router.on('GET', `${base}/{address}`, 'compute.addresses.get', (r) =>
+    getRegionalAddress(ctx, r.params.project!, r.params.region!, r.params.address!),
+  );
 }

@@ -14,7 +14,8 @@ export interface ComputeContext {
 }
 
 export const globalCol = (project: string, kind: string) => `projects/${project}/global/${kind}`;
-export const regionCol = (project: string, region: string, kind: string) => `projects/${project}/regions/${region}/${kind}`;
+export const regionCol = (project: string, region: string, kind: string) =>
+  `projects/${project}/regions/${region}/${kind}`;
 export const zoneCol = (project: string, zone: string, kind: string) => `projects/${project}/zones/${zone}/${kind}`;
 
 /**
@@ -26,4 +27,5 @@ export const COMPUTE_VERSIONS = ['v1', 'beta'] as const;
 export type ComputeVersion = (typeof COMPUTE_VERSIONS)[number];
 
 /** The API version a request used, from its path. */
-export const versionOf = (req: { path: string }): ComputeVersion => (req.path.startsWith('/compute/beta/') ? 'beta' : 'v1');
+export const versionOf = (req: { path: string }): ComputeVersion =>
+  req.path.startsWith('/compute/beta/') ? 'beta' : 'v1';

@@ -45,23 +45,44 @@ function ilbRule(ctx: ComputeContext, project: string, route: Resource): Resourc
 /** The VMs a load balancer's active pool holds now (empty when the rule or its service is gone). */
 export function ilbTargets(ctx: ComputeContext, migs: Migs, project: string, route: Resource): string[] {
   const rule = ilbRule(ctx, project, route);
-  const service = rule && typeof rule.backendService === 'string' ? backendServiceByUrl(ctx, rule.backendService) : undefined;
+  const service =
+    rule && typeof rule.backendService === 'string' ? backendServiceByUrl(ctx, rule.backendService) : undefined;
   if (!service) return [];
-  return activeBackends(backendGroups(ctx, migs, service), (service.failoverPolicy as { failoverRatio?: number; dropTrafficIfUnhealthy?: boolean } | undefined) ?? {}).instances;
+  return activeBackends(
+    backendGroups(ctx, migs, service),
+    (service.failoverPolicy as { failoverRatio?: number; dropTrafficIfUnhealthy?: boolean } | undefined) ?? {},
+  ).instances;
 }
 
 /** Where new connections from the PSA peer to `destination` (an address or CIDR) go from `network` of `project`. */
-export function egressPath(ctx: ComputeContext, migs: Migs, project: string, network: string, destination: string): EgressPath {
+export function egressPath(
+  ctx: ComputeContext,
+  migs: Migs,
+  project: string,
+  network: string,
+  destination: string,
+): EgressPath {
   const net = `projects/${project}/global/networks/${network}`;
   const candidates = ctx.store
     .list(globalCol(project, 'routes'))
-    .filter((r) => computePath(String(r.network)) === net && !(r.tags as string[] | undefined)?.length && contains(String(r.destRange), destination));
+    .filter(
+      (r) =>
+        computePath(String(r.network)) === net &&
+        !(r.tags as string[] | undefined)?.length &&
+        contains(String(r.destRange), destination),
+    );
   if (!candidates.length) return { routes: [], instances: [] };
   const bits = (r: Resource) => Number(String(r.destRange).split('/')[1]);
   const longest = Math.max(...candidates.map(bits));
   const specific = candidates.filter((r) => bits(r) === longest);
   const best = Math.min(...specific.map((r) => Number(r.priority)));
   const chosen = specific.filter((r) => Number(r.priority) === best);
-  const instances = chosen.flatMap((r) => (typeof r.nextHopInstance === 'string' ? [r.nextHopInstance] : typeof r.nextHopIlb === 'string' ? ilbTargets(ctx, migs, project, r) : []));
+  const instances = chosen.flatMap((r) =>
+    typeof r.nextHopInstance === 'string'
+      ? [r.nextHopInstance]
+      : typeof r.nextHopIlb === 'string'
+        ? ilbTargets(ctx, migs, project, r)
+        : [],
+  );
   return { routes: chosen.map((r) => r.name), instances: [...new Set(instances.map((i) => computePath(i)))] };
 }

@@ -14,7 +14,14 @@ import { getResource, startInsert } from './resources.js';
 import { requireCidr, requireInt, requireName, requireObject } from './validate.js';
 
 const DIRECTIONS = ['INGRESS', 'EGRESS'] as const;
-const LIST_FIELDS = ['sourceRanges', 'destinationRanges', 'sourceTags', 'targetTags', 'sourceServiceAccounts', 'targetServiceAccounts'] as const;
+const LIST_FIELDS = [
+  'sourceRanges',
+  'destinationRanges',
+  'sourceTags',
+  'targetTags',
+  'sourceServiceAccounts',
+  'targetServiceAccounts',
+] as const;
 const MUTABLE = [...LIST_FIELDS, 'description', 'priority', 'allowed', 'denied', 'disabled', 'logConfig'] as const;
 const PORT_PROTOCOLS = ['tcp', 'udp', 'sctp'];
 
@@ -24,7 +31,8 @@ export function getFirewall(ctx: ComputeContext, project: string, name: string):
 
 function requireStrings(value: unknown, field: string): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw badRequest(`Invalid value for field '${field}': must be a list of strings.`);
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+    throw badRequest(`Invalid value for field '${field}': must be a list of strings.`);
   return value as string[];
 }
 
@@ -36,7 +44,10 @@ function checkRules(value: unknown, field: string): { IPProtocol: string; ports?
     const proto = String(r.IPProtocol ?? '');
     if (!proto) throw badRequest(`Required field '${field}[${i}].IPProtocol' not specified`, 'required');
     const ports = requireStrings(r.ports, `${field}[${i}].ports`);
-    if (ports.length && !PORT_PROTOCOLS.includes(proto)) throw badRequest(`Invalid value for field '${field}[${i}].ports': ports are only allowed for tcp, udp and sctp (got protocol '${proto}').`);
+    if (ports.length && !PORT_PROTOCOLS.includes(proto))
+      throw badRequest(
+        `Invalid value for field '${field}[${i}].ports': ports are only allowed for tcp, udp and sctp (got protocol '${proto}').`,
+      );
     return { IPProtocol: proto, ...(ports.length ? { ports } : {}) };
   });
 }
@@ -44,16 +55,30 @@ function checkRules(value: unknown, field: string): { IPProtocol: string; ports?
 /** Validates a whole rule (new, or merged by a patch) and returns it normalized. */
 function normalize(fw: Resource): Resource {
   const direction = String(fw.direction ?? 'INGRESS');
-  if (!(DIRECTIONS as readonly string[]).includes(direction)) throw badRequest(`Invalid value for field 'resource.direction': '${direction}'. Must be INGRESS or EGRESS.`);
+  if (!(DIRECTIONS as readonly string[]).includes(direction))
+    throw badRequest(`Invalid value for field 'resource.direction': '${direction}'. Must be INGRESS or EGRESS.`);
   const lists = Object.fromEntries(LIST_FIELDS.map((f) => [f, requireStrings(fw[f], `resource.${f}`)]));
   lists.sourceRanges = lists.sourceRanges!.map((c, i) => requireCidr(c, `resource.sourceRanges[${i}]`));
   lists.destinationRanges = lists.destinationRanges!.map((c, i) => requireCidr(c, `resource.destinationRanges[${i}]`));
-  if (direction === 'INGRESS' && !lists.sourceRanges.length && !lists.sourceTags!.length && !lists.sourceServiceAccounts!.length) lists.sourceRanges = ['0.0.0.0/0'];
+  if (
+    direction === 'INGRESS' &&
+    !lists.sourceRanges.length &&
+    !lists.sourceTags!.length &&
+    !lists.sourceServiceAccounts!.length
+  )
+    lists.sourceRanges = ['0.0.0.0/0'];
   if (direction === 'EGRESS' && !lists.destinationRanges.length) lists.destinationRanges = ['0.0.0.0/0'];
   const allowed = checkRules(fw.allowed, 'resource.allowed');
   const denied = checkRules(fw.denied, 'resource.denied');
-  if ((allowed?.length ? 1 : 0) + (denied?.length ? 1 : 0) !== 1) throw badRequest(`Invalid value for field 'resource': exactly one of 'allowed' or 'denied' must be specified.`);
-  const out: Resource = { ...fw, direction, priority: requireInt(fw.priority, 'resource.priority', 0, 65535, 1000), disabled: fw.disabled === true, logConfig: fw.logConfig ?? { enable: false } };
+  if ((allowed?.length ? 1 : 0) + (denied?.length ? 1 : 0) !== 1)
+    throw badRequest(`Invalid value for field 'resource': exactly one of 'allowed' or 'denied' must be specified.`);
+  const out: Resource = {
+    ...fw,
+    direction,
+    priority: requireInt(fw.priority, 'resource.priority', 0, 65535, 1000),
+    disabled: fw.disabled === true,
+    logConfig: fw.logConfig ?? { enable: false },
+  };
   for (const f of LIST_FIELDS) {
     if (lists[f]!.length) out[f] = lists[f];
     else delete out[f];
@@ -83,27 +108,59 @@ function validateNew(ctx: ComputeContext, project: string, body: unknown): Resou
   });
 }
 
-function mutate(ctx: ComputeContext, project: string, fw: Resource, verb: 'patch' | 'delete', apply: () => void): Resource {
-  return ctx.operations.start({ project, scope: { kind: 'global' }, methodId: `compute.firewalls.${verb}`, operationType: verb, targetLink: String(fw.selfLink), apply });
+function mutate(
+  ctx: ComputeContext,
+  project: string,
+  fw: Resource,
+  verb: 'patch' | 'delete',
+  apply: () => void,
+): Resource {
+  return ctx.operations.start({
+    project,
+    scope: { kind: 'global' },
+    methodId: `compute.firewalls.${verb}`,
+    operationType: verb,
+    targetLink: String(fw.selfLink),
+    apply,
+  });
 }
 
 function insertFirewall(ctx: ComputeContext, project: string, body: unknown): Resource {
   const fw = validateNew(ctx, project, body);
-  return startInsert(ctx, { project, scope: { kind: 'global' }, methodId: 'compute.firewalls.insert', collection: globalCol(project, 'firewalls'), resource: fw });
+  return startInsert(ctx, {
+    project,
+    scope: { kind: 'global' },
+    methodId: 'compute.firewalls.insert',
+    collection: globalCol(project, 'firewalls'),
+    resource: fw,
+  });
 }
 
 /** PATCH: the body's fields replace the rule's; validated merged, applied when the operation ends. */
 function patchFirewall(ctx: ComputeContext, project: string, name: string, body: unknown): Resource {
   const current = getFirewall(ctx, project, name);
   const r = requireObject(body, 'resource');
-  if (r.name !== undefined && r.name !== name) throw badRequest(`Invalid value for field 'resource.name': '${String(r.name)}'. The name of a firewall cannot be changed.`);
-  if (r.network !== undefined && networkRef(String(r.network), project).name !== networkRef(String(current.network), project).name) {
-    throw badRequest(`Invalid value for field 'resource.network': '${String(r.network)}'. The network of a firewall cannot be changed.`);
+  if (r.name !== undefined && r.name !== name)
+    throw badRequest(
+      `Invalid value for field 'resource.name': '${String(r.name)}'. The name of a firewall cannot be changed.`,
+    );
+  if (
+    r.network !== undefined &&
+    networkRef(String(r.network), project).name !== networkRef(String(current.network), project).name
+  ) {
+    throw badRequest(
+      `Invalid value for field 'resource.network': '${String(r.network)}'. The network of a firewall cannot be changed.`,
+    );
   }
-  if (r.direction !== undefined && r.direction !== current.direction) throw badRequest(`Invalid value for field 'resource.direction': '${String(r.direction)}'. The direction of a firewall cannot be changed.`);
+  if (r.direction !== undefined && r.direction !== current.direction)
+    throw badRequest(
+      `Invalid value for field 'resource.direction': '${String(r.direction)}'. The direction of a firewall cannot be changed.`,
+    );
   const changes = Object.fromEntries(MUTABLE.filter((k) => k in r).map((k) => [k, r[k]]));
   merge(current, changes);
-  return mutate(ctx, project, current, 'patch', () => ctx.store.update(globalCol(project, 'firewalls'), name, (fw) => merge(fw, changes)));
+  return mutate(ctx, project, current, 'patch', () =>
+    ctx.store.update(globalCol(project, 'firewalls'), name, (fw) => merge(fw, changes)),
+  );
 }
 
 /** The rule with `changes` applied; `allowed` and `denied` replace each other. */
@@ -126,8 +183,14 @@ export function registerFirewalls(router: Router, ctx: ComputeContext): void {
     const col = globalCol(r.params.project!, 'firewalls');
     return listResponse('compute#firewallList', col, ctx.store.list(col), r.query);
   });
-  router.on('GET', `${base}/{firewall}`, 'compute.firewalls.get', (r) => getFirewall(ctx, r.params.project!, r.params.firewall!));
+  router.on('GET', `${base}/{firewall}`, 'compute.firewalls.get', (r) =>
+    getFirewall(ctx, r.params.project!, r.params.firewall!),
+  );
   router.on('POST', base, 'compute.firewalls.insert', (r) => insertFirewall(ctx, r.params.project!, r.body));
-  router.on('PATCH', `${base}/{firewall}`, 'compute.firewalls.patch', (r) => patchFirewall(ctx, r.params.project!, r.params.firewall!, r.body));
-  router.on('DELETE', `${base}/{firewall}`, 'compute.firewalls.delete', (r) => deleteFirewall(ctx, r.params.project!, r.params.firewall!));
+  router.on('PATCH', `${base}/{firewall}`, 'compute.firewalls.patch', (r) =>
+    patchFirewall(ctx, r.params.project!, r.params.firewall!, r.body),
+  );
+  router.on('DELETE', `${base}/{firewall}`, 'compute.firewalls.delete', (r) =>
+    deleteFirewall(ctx, r.params.project!, r.params.firewall!),
+  );
 }

@@ -22,7 +22,15 @@ import { getResource, startInsert } from './resources.js';
 import { requireInt, requireName, requireObject } from './validate.js';
 
 /** compute.proto HealthCheck.Type, with the field each type's settings live in. */
-const TYPES = { TCP: 'tcpHealthCheck', SSL: 'sslHealthCheck', HTTP: 'httpHealthCheck', HTTPS: 'httpsHealthCheck', HTTP2: 'http2HealthCheck', GRPC: 'grpcHealthCheck', GRPC_WITH_TLS: 'grpcTlsHealthCheck' } as const;
+const TYPES = {
+  TCP: 'tcpHealthCheck',
+  SSL: 'sslHealthCheck',
+  HTTP: 'httpHealthCheck',
+  HTTPS: 'httpsHealthCheck',
+  HTTP2: 'http2HealthCheck',
+  GRPC: 'grpcHealthCheck',
+  GRPC_WITH_TLS: 'grpcTlsHealthCheck',
+} as const;
 type HealthCheckType = keyof typeof TYPES;
 
 const isType = (t: unknown): t is HealthCheckType => typeof t === 'string' && t in TYPES;
@@ -32,25 +40,43 @@ export function getHealthCheck(ctx: Pick<ComputeContext, 'store'>, project: stri
 }
 
 /** The health check a URL or partial path names, or a 400 naming the field. */
-export function resolveHealthCheck(ctx: Pick<ComputeContext, 'store'>, project: string, urlOrPath: string, field: string): Resource {
+export function resolveHealthCheck(
+  ctx: Pick<ComputeContext, 'store'>,
+  project: string,
+  urlOrPath: string,
+  field: string,
+): Resource {
   const path = computePath(urlOrPath);
   const m = /^(?:projects\/([^/]+)\/)?global\/healthChecks\/([^/]+)$/.exec(path) ?? /^()([a-z][-a-z0-9]*)$/.exec(path);
   const hc = m ? ctx.store.get(globalCol(m[1] || project, 'healthChecks'), m[2]!) : undefined;
-  if (!hc) throw badRequest(`Invalid value for field '${field}': '${urlOrPath}'. The resource '${path}' was not found`, 'invalid');
+  if (!hc)
+    throw badRequest(
+      `Invalid value for field '${field}': '${urlOrPath}'. The resource '${path}' was not found`,
+      'invalid',
+    );
   return hc;
 }
 
 function validate(project: string, body: unknown): Resource {
   const r = requireObject(body, 'resource');
   const name = requireName(r.name);
-  if (!isType(r.type)) throw badRequest(`Invalid value for field 'resource.type': '${String(r.type ?? '')}'. Must be one of ${Object.keys(TYPES).join(', ')}.`);
+  if (!isType(r.type))
+    throw badRequest(
+      `Invalid value for field 'resource.type': '${String(r.type ?? '')}'. Must be one of ${Object.keys(TYPES).join(', ')}.`,
+    );
   const given = Object.values(TYPES).filter((f) => r[f] !== undefined && r[f] !== null);
   const wanted = TYPES[r.type];
-  if (given.length !== 1 || given[0] !== wanted) throw badRequest(`Invalid value for field 'resource': exactly one protocol-specific health check must be specified and it must be '${wanted}' for type ${r.type} (got ${given.join(', ') || 'none'}).`);
+  if (given.length !== 1 || given[0] !== wanted)
+    throw badRequest(
+      `Invalid value for field 'resource': exactly one protocol-specific health check must be specified and it must be '${wanted}' for type ${r.type} (got ${given.join(', ') || 'none'}).`,
+    );
   const settings = requireObject(r[wanted], `resource.${wanted}`);
   const checkIntervalSec = requireInt(r.checkIntervalSec, 'resource.checkIntervalSec', 1, 300, 5);
   const timeoutSec = requireInt(r.timeoutSec, 'resource.timeoutSec', 1, 300, 5);
-  if (timeoutSec > checkIntervalSec) throw badRequest(`Invalid value for field 'resource.timeoutSec': '${timeoutSec}'. Timeout sec must be less than or equal to check interval sec (${checkIntervalSec}).`);
+  if (timeoutSec > checkIntervalSec)
+    throw badRequest(
+      `Invalid value for field 'resource.timeoutSec': '${timeoutSec}'. Timeout sec must be less than or equal to check interval sec (${checkIntervalSec}).`,
+    );
   return {
     kind: 'compute#healthCheck',
     id: nextId(),
@@ -58,7 +84,10 @@ function validate(project: string, body: unknown): Resource {
     name,
     ...(typeof r.description === 'string' ? { description: r.description } : {}),
     type: r.type,
-    [wanted]: { ...settings, ...(settings.port !== undefined ? { port: requireInt(settings.port, `resource.${wanted}.port`, 1, 65535) } : {}) },
+    [wanted]: {
+      ...settings,
+      ...(settings.port !== undefined ? { port: requireInt(settings.port, `resource.${wanted}.port`, 1, 65535) } : {}),
+    },
     checkIntervalSec,
     timeoutSec,
     healthyThreshold: requireInt(r.healthyThreshold, 'resource.healthyThreshold', 1, 10, 2),
@@ -70,11 +99,17 @@ function validate(project: string, body: unknown): Resource {
 /** Who still names the health check `selfLink` (backend services' `healthChecks`, MIGs' autohealing). */
 function usersOf(ctx: ComputeContext, project: string, selfLink: string): string[] {
   const same = (u: unknown) => typeof u === 'string' && computePath(u) === computePath(selfLink);
-  const cols = ctx.store.collectionsMatching(new RegExp(`^projects/${project}/regions/[^/]+/(backendServices|instanceGroupManagers)$`));
+  const cols = ctx.store.collectionsMatching(
+    new RegExp(`^projects/${project}/regions/[^/]+/(backendServices|instanceGroupManagers)$`),
+  );
   return cols.flatMap((col) =>
     ctx.store
       .list(col)
-      .filter((r) => ((r.healthChecks as unknown[] | undefined) ?? []).some(same) || ((r.autoHealingPolicies as { healthCheck?: unknown }[] | undefined) ?? []).some((p) => same(p.healthCheck)))
+      .filter(
+        (r) =>
+          ((r.healthChecks as unknown[] | undefined) ?? []).some(same) ||
+          ((r.autoHealingPolicies as { healthCheck?: unknown }[] | undefined) ?? []).some((p) => same(p.healthCheck)),
+      )
       .map((r) => `${col}/${r.name}`),
   );
 }
@@ -82,8 +117,20 @@ function usersOf(ctx: ComputeContext, project: string, selfLink: string): string
 function deleteHealthCheck(ctx: ComputeContext, project: string, name: string): Resource {
   const hc = getHealthCheck(ctx, project, name);
   const users = usersOf(ctx, project, String(hc.selfLink));
-  if (users.length) throw new HttpError(400, `The health_check resource 'projects/${project}/global/healthChecks/${name}' is already being used by '${users[0]}'`, 'resourceInUseByAnotherResource');
-  return ctx.operations.start({ project, scope: { kind: 'global' }, methodId: 'compute.healthChecks.delete', operationType: 'delete', targetLink: String(hc.selfLink), apply: () => void ctx.store.remove(globalCol(project, 'healthChecks'), name) });
+  if (users.length)
+    throw new HttpError(
+      400,
+      `The health_check resource 'projects/${project}/global/healthChecks/${name}' is already being used by '${users[0]}'`,
+      'resourceInUseByAnotherResource',
+    );
+  return ctx.operations.start({
+    project,
+    scope: { kind: 'global' },
+    methodId: 'compute.healthChecks.delete',
+    operationType: 'delete',
+    targetLink: String(hc.selfLink),
+    apply: () => void ctx.store.remove(globalCol(project, 'healthChecks'), name),
+  });
 }
 
 /** `projects/{project}/global/healthChecks`: list, get, insert, delete. */
@@ -93,9 +140,19 @@ export function registerHealthChecks(router: Router, ctx: ComputeContext): void 
     const col = globalCol(r.params.project!, 'healthChecks');
     return listResponse('compute#healthCheckList', col, ctx.store.list(col), r.query);
   });
-  router.on('GET', `${base}/{healthCheck}`, 'compute.healthChecks.get', (r) => getHealthCheck(ctx, r.params.project!, r.params.healthCheck!));
-  router.on('POST', base, 'compute.healthChecks.insert', (r) =>
-    startInsert(ctx, { project: r.params.project!, scope: { kind: 'global' }, methodId: 'compute.healthChecks.insert', collection: globalCol(r.params.project!, 'healthChecks'), resource: validate(r.params.project!, r.body) }),
+  router.on('GET', `${base}/{healthCheck}`, 'compute.healthChecks.get', (r) =>
+    getHealthCheck(ctx, r.params.project!, r.params.healthCheck!),
   );
-  router.on('DELETE', `${base}/{healthCheck}`, 'compute.healthChecks.delete', (r) => deleteHealthCheck(ctx, r.params.project!, r.params.healthCheck!));
+  router.on('POST', base, 'compute.healthChecks.insert', (r) =>
+    startInsert(ctx, {
+      project: r.params.project!,
+      scope: { kind: 'global' },
+      methodId: 'compute.healthChecks.insert',
+      collection: globalCol(r.params.project!, 'healthChecks'),
+      resource: validate(r.params.project!, r.body),
+    }),
+  );
+  router.on('DELETE', `${base}/{healthCheck}`, 'compute.healthChecks.delete', (r) =>
+    deleteHealthCheck(ctx, r.params.project!, r.params.healthCheck!),
+  );
 }

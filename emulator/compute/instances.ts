@@ -6,7 +6,14 @@
 import type { Request, Router } from '../http.js';
 import { badRequest } from '../errors.js';
 import { computeUrl, nextId, nowIso, type Resource } from '../store.js';
-import { COMPUTE_VERSIONS, regionCol, versionOf, zoneCol, type ComputeContext, type ComputeVersion } from './context.js';
+import {
+  COMPUTE_VERSIONS,
+  regionCol,
+  versionOf,
+  zoneCol,
+  type ComputeContext,
+  type ComputeVersion,
+} from './context.js';
 import { principalOf, type Initiator } from '../events/audit-log.js';
 import { listResponse } from './list.js';
 import { getResource } from './resources.js';
@@ -41,7 +48,12 @@ function allocateIp(ctx: ComputeContext, subnetUrl: string): string {
   const m = /^projects\/([^/]+)\/regions\/([^/]+)\/subnetworks\/([^/]+)$/.exec(path);
   const subnet = m ? ctx.store.get(regionCol(m[1]!, m[2]!, 'subnetworks'), m[3]!) : undefined;
   if (!subnet) return '0.0.0.0';
-  const used = new Set(ctx.store.collectionsMatching(/\/instances$/).flatMap((c) => ctx.store.list(c)).flatMap((i) => (i.networkInterfaces as { networkIP: string }[]).map((n) => n.networkIP)));
+  const used = new Set(
+    ctx.store
+      .collectionsMatching(/\/instances$/)
+      .flatMap((c) => ctx.store.list(c))
+      .flatMap((i) => (i.networkInterfaces as { networkIP: string }[]).map((n) => n.networkIP)),
+  );
   const [base] = ipaddr.parseCIDR(String(subnet.ipCidrRange));
   const bytes = base.toByteArray();
   const start = ((bytes[0]! << 24) >>> 0) + (bytes[1]! << 16) + (bytes[2]! << 8) + bytes[3]!;
@@ -65,8 +77,19 @@ export function createInstanceResource(ctx: ComputeContext, spec: InstanceSpec):
     status: 'PROVISIONING',
     zone: computeUrl(`projects/${spec.project}/zones/${spec.zone}`),
     canIpForward: spec.canIpForward,
-    networkInterfaces: spec.nics.map((nic, i) => ({ kind: 'compute#networkInterface', name: `nic${i}`, network: nic.network, subnetwork: nic.subnetwork, networkIP: allocateIp(ctx, nic.subnetwork), stackType: 'IPV4_ONLY' })),
-    metadata: { kind: 'compute#metadata', fingerprint: nextId().slice(-11), items: [...(spec.metadata ?? []), ...createdByItem(spec)] },
+    networkInterfaces: spec.nics.map((nic, i) => ({
+      kind: 'compute#networkInterface',
+      name: `nic${i}`,
+      network: nic.network,
+      subnetwork: nic.subnetwork,
+      networkIP: allocateIp(ctx, nic.subnetwork),
+      stackType: 'IPV4_ONLY',
+    })),
+    metadata: {
+      kind: 'compute#metadata',
+      fingerprint: nextId().slice(-11),
+      items: [...(spec.metadata ?? []), ...createdByItem(spec)],
+    },
     labels: spec.labels ?? {},
     ...(spec.tags?.length ? { tags: { items: spec.tags, fingerprint: nextId().slice(-11) } } : {}),
     selfLink: computeUrl(`${col}/${spec.name}`),
@@ -81,7 +104,13 @@ function createdByItem(spec: InstanceSpec): { key: string; value: string }[] {
   return spec.createdBy ? [{ key: 'created-by', value: spec.createdBy }] : [];
 }
 
-export function setInstanceStatus(ctx: ComputeContext, project: string, zone: string, name: string, status: string): void {
+export function setInstanceStatus(
+  ctx: ComputeContext,
+  project: string,
+  zone: string,
+  name: string,
+  status: string,
+): void {
   const col = zoneCol(project, zone, 'instances');
   if (ctx.store.has(col, name)) ctx.store.update(col, name, (i) => void (i.status = status));
 }
@@ -132,15 +161,32 @@ async function walk(ctx: ComputeContext, project: string, zone: string, name: st
 }
 
 /** Starts one power method as a zonal operation on behalf of `initiator`, logged first and last. */
-export function powerOperation(ctx: ComputeContext, verb: PowerVerb, p: { project: string; zone: string; instance: string }, who: { initiator: Initiator; version: ComputeVersion }): Resource {
+export function powerOperation(
+  ctx: ComputeContext,
+  verb: PowerVerb,
+  p: { project: string; zone: string; instance: string },
+  who: { initiator: Initiator; version: ComputeVersion },
+): Resource {
   const inst = getInstance(ctx, p.project, p.zone, p.instance);
   const allowed = NEEDS[verb];
   if (allowed && !allowed.includes(String(inst.status))) {
-    throw badRequest(`The resource 'projects/${p.project}/zones/${p.zone}/instances/${p.instance}' is not ready: ${verb} needs the instance ${allowed.join(' or ')}, it is ${String(inst.status)}.`, 'resourceNotReady');
+    throw badRequest(
+      `The resource 'projects/${p.project}/zones/${p.zone}/instances/${p.instance}' is not ready: ${verb} needs the instance ${allowed.join(' or ')}, it is ${String(inst.status)}.`,
+      'resourceNotReady',
+    );
   }
   const operationId = `operation-${nextId()}`;
   const log = (phase: 'first' | 'last') =>
-    ctx.audit.write({ project: p.project, method: `compute.instances.${verb}`, version: who.version, path: `zones/${p.zone}/instances/${p.instance}`, resource: { type: 'gce_instance', labels: { instance_id: String(inst.id), zone: p.zone } }, operationId, phase, initiator: who.initiator });
+    ctx.audit.write({
+      project: p.project,
+      method: `compute.instances.${verb}`,
+      version: who.version,
+      path: `zones/${p.zone}/instances/${p.instance}`,
+      resource: { type: 'gce_instance', labels: { instance_id: String(inst.id), zone: p.zone } },
+      operationId,
+      phase,
+      initiator: who.initiator,
+    });
   log('first');
   return ctx.operations.start({
     project: p.project,
@@ -161,12 +207,18 @@ export function registerInstances(router: Router, ctx: ComputeContext): void {
       const col = zoneCol(r.params.project!, r.params.zone!, 'instances');
       return listResponse('compute#instanceList', col, ctx.store.list(col), r.query);
     });
-    router.on('GET', `${base}/{instance}`, 'compute.instances.get', (r) => getInstance(ctx, r.params.project!, r.params.zone!, r.params.instance!));
+    router.on('GET', `${base}/{instance}`, 'compute.instances.get', (r) =>
+      getInstance(ctx, r.params.project!, r.params.zone!, r.params.instance!),
+    );
     const params = (r: Request) => ({ project: r.params.project!, zone: r.params.zone!, instance: r.params.instance! });
     const who = (r: Request) => ({ initiator: ctx.audit.callerOf(r), version: versionOf(r) });
-    router.on('DELETE', `${base}/{instance}`, 'compute.instances.delete', (r) => powerOperation(ctx, 'delete', params(r), who(r)));
+    router.on('DELETE', `${base}/{instance}`, 'compute.instances.delete', (r) =>
+      powerOperation(ctx, 'delete', params(r), who(r)),
+    );
     for (const verb of POWER_VERBS.filter((v) => v !== 'delete')) {
-      router.on('POST', `${base}/{instance}/${verb}`, `compute.instances.${verb}`, (r) => powerOperation(ctx, verb, params(r), who(r)));
+      router.on('POST', `${base}/{instance}/${verb}`, `compute.instances.${verb}`, (r) =>
+        powerOperation(ctx, verb, params(r), who(r)),
+      );
     }
   }
 }

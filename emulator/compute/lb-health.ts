@@ -96,18 +96,30 @@ export class LbHealth {
     for (const m of this.members(service)) this.states.set(this.key(service, m), { healthy: m.answers, streak: 0 });
   }
 
-  private key = (service: Resource, target: ProbeTarget) => `${computePath(String(service.selfLink))}|${computePath(target.instance)}#${target.id}`;
+  private key = (service: Resource, target: ProbeTarget) =>
+    `${computePath(String(service.selfLink))}|${computePath(target.instance)}#${target.id}`;
 
   private services(): Resource[] {
-    return this.ctx.store.collectionsMatching(/^projects\/[^/]+\/regions\/[^/]+\/backendServices$/).flatMap((c) => this.ctx.store.list(c));
+    return this.ctx.store
+      .collectionsMatching(/^projects\/[^/]+\/regions\/[^/]+\/backendServices$/)
+      .flatMap((c) => this.ctx.store.list(c));
   }
 
   private timing(service: Resource): Timing | undefined {
     const link = (service.healthChecks as string[] | undefined)?.[0];
     if (!link) return undefined;
     try {
-      const hc = resolveHealthCheck(this.ctx, computePath(String(service.selfLink)).split('/')[1]!, link, 'healthChecks[0]');
-      return { checkIntervalSec: Number(hc.checkIntervalSec), healthyThreshold: Number(hc.healthyThreshold), unhealthyThreshold: Number(hc.unhealthyThreshold) };
+      const hc = resolveHealthCheck(
+        this.ctx,
+        computePath(String(service.selfLink)).split('/')[1]!,
+        link,
+        'healthChecks[0]',
+      );
+      return {
+        checkIntervalSec: Number(hc.checkIntervalSec),
+        healthyThreshold: Number(hc.healthyThreshold),
+        unhealthyThreshold: Number(hc.unhealthyThreshold),
+      };
     } catch {
       return undefined;
     }
@@ -126,7 +138,8 @@ export class LbHealth {
         const k = this.key(service, m);
         const s = this.states.get(k) ?? { healthy: false, streak: 0 };
         if (m.answers === s.healthy) s.streak = 0;
-        else if (++s.streak >= (m.answers ? t.healthyThreshold : t.unhealthyThreshold)) [s.healthy, s.streak] = [m.answers, 0];
+        else if (++s.streak >= (m.answers ? t.healthyThreshold : t.unhealthyThreshold))
+          [s.healthy, s.streak] = [m.answers, 0];
         this.states.set(k, s);
       }
     }

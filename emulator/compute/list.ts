@@ -49,10 +49,14 @@ export function parseFilter(filter: string | null | undefined): Predicate {
 
 function parseClause(clause: string): Predicate {
   const m = /^([a-zA-Z.]+)\s*(=|!=|eq|ne)\s*(?:"([^"]*)"|(\S+))$/.exec(clause);
-  if (!m) throw badRequest(`Invalid value for field 'filter': '${clause}'. The local emulator supports 'field = "value"', 'field != value', 'field eq regex' and 'field ne regex' joined by AND.`);
+  if (!m)
+    throw badRequest(
+      `Invalid value for field 'filter': '${clause}'. The local emulator supports 'field = "value"', 'field != value', 'field eq regex' and 'field ne regex' joined by AND.`,
+    );
   const [, field, op, quoted, bare] = m;
   const value = quoted ?? bare ?? '';
-  const get = (r: Resource) => field!.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], r);
+  const get = (r: Resource) =>
+    field!.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], r);
   const asText = (v: unknown) => (v === undefined || v === null ? '' : String(v));
   switch (op) {
     case '=':
@@ -70,9 +74,22 @@ function parseClause(clause: string): Predicate {
  * A Compute `*List` response body. Most list messages carry `selfLink`; some do not
  * (compute.proto `SecurityPolicyList`: id, items, kind, nextPageToken, warning), so say `selfLink: false`.
  */
-export function listResponse(kind: string, collection: string, all: Resource[], query: URLSearchParams, options: { selfLink?: boolean } = {}) {
+export function listResponse(
+  kind: string,
+  collection: string,
+  all: Resource[],
+  query: URLSearchParams,
+  options: { selfLink?: boolean } = {},
+) {
   const filtered = all.filter(parseFilter(query.get('filter')));
   const page = paginate(filtered, { maxResults: query.get('maxResults'), pageToken: query.get('pageToken') });
-  const selfLink = options.selfLink === false ? {} : { selfLink: `https://www.googleapis.com/compute/v1/${collection}` };
-  return { kind, id: collection, items: page.items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}), ...selfLink };
+  const selfLink =
+    options.selfLink === false ? {} : { selfLink: `https://www.googleapis.com/compute/v1/${collection}` };
+  return {
+    kind,
+    id: collection,
+    items: page.items,
+    ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+    ...selfLink,
+  };
 }

@@ -24,16 +24,27 @@ export function registerMigApi(router: Router, migs: Migs): void {
   const ctx = migs.ctx;
   for (const version of COMPUTE_VERSIONS) {
     const base = `/compute/${version}/projects/{project}/regions/{region}/instanceGroupManagers`;
-    const on = (method: string, suffix: string, verb: string, handler: (r: Request) => unknown) => router.on(method, `${base}${suffix}`, `compute.regionInstanceGroupManagers.${verb}`, handler);
+    const on = (method: string, suffix: string, verb: string, handler: (r: Request) => unknown) =>
+      router.on(method, `${base}${suffix}`, `compute.regionInstanceGroupManagers.${verb}`, handler);
     const mutate = (verb: string, suffix: string, act: (r: Request) => () => void) =>
       on('POST', suffix, verb, (r) => operation(migs, r, verb, act(r)));
     on('GET', '', 'list', (r) => {
       const col = regionCol(r.params.project!, r.params.region!, 'instanceGroupManagers');
-      return listResponse('compute#regionInstanceGroupManagerList', col, ctx.store.list(col).map((m) => migs.view({ project: r.params.project!, region: r.params.region!, name: m.name })), r.query);
+      return listResponse(
+        'compute#regionInstanceGroupManagerList',
+        col,
+        ctx.store
+          .list(col)
+          .map((m) => migs.view({ project: r.params.project!, region: r.params.region!, name: m.name })),
+        r.query,
+      );
     });
     on('GET', '/{igm}', 'get', (r) => migs.view(refOf(r)));
     on('POST', '/{igm}/listManagedInstances', 'listManagedInstances', (r) => {
-      const page = paginate(migs.managedInstances(refOf(r)), { maxResults: r.query.get('maxResults'), pageToken: r.query.get('pageToken') });
+      const page = paginate(migs.managedInstances(refOf(r)), {
+        maxResults: r.query.get('maxResults'),
+        pageToken: r.query.get('pageToken'),
+      });
       return { managedInstances: page.items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
     });
     mutate('resize', '/{igm}/resize', (r) => {
@@ -64,13 +75,23 @@ export function registerMigApi(router: Router, migs: Migs): void {
       });
     }
     mutate('setInstanceTemplate', '/{igm}/setInstanceTemplate', (r) => {
-      const template = templateUrl(ctx, r.params.project!, requireObject(r.body, 'regionInstanceGroupManagersSetTemplateRequestResource').instanceTemplate, 'instanceTemplate');
+      const template = templateUrl(
+        ctx,
+        r.params.project!,
+        requireObject(r.body, 'regionInstanceGroupManagersSetTemplateRequestResource').instanceTemplate,
+        'instanceTemplate',
+      );
       return () => changeConfig(migs, refOf(r), { instanceTemplate: template });
     });
     mutate('applyUpdatesToInstances', '/{igm}/applyUpdatesToInstances', (r) => applyUpdates(migs, refOf(r), r.body));
-    on('PATCH', '/{igm}', 'patch', (r) => fingerprinted(migs, r, 'patch', configChanges(ctx, r, 'instanceGroupManagerResource', false)));
+    on('PATCH', '/{igm}', 'patch', (r) =>
+      fingerprinted(migs, r, 'patch', configChanges(ctx, r, 'instanceGroupManagerResource', false)),
+    );
     // Only beta has `update` (PUT): compute.proto v1's RegionInstanceGroupManagers has no Update, v1beta's does.
-    if (version === 'beta') on('PUT', '/{igm}', 'update', (r) => fingerprinted(migs, r, 'update', configChanges(ctx, r, 'instanceGroupManagerResource', true)));
+    if (version === 'beta')
+      on('PUT', '/{igm}', 'update', (r) =>
+        fingerprinted(migs, r, 'update', configChanges(ctx, r, 'instanceGroupManagerResource', true)),
+      );
   }
   registerInstanceTemplates(router, ctx);
 }
@@ -82,7 +103,23 @@ function operation(migs: Migs, r: Request, verb: string, act: () => void): Resou
   const initiator = migs.ctx.audit.callerOf(r);
   const opId = `operation-${nextId()}`;
   const write = (phase: 'first' | 'last') =>
-    migs.ctx.audit.write({ project: ref.project, method: `compute.regionInstanceGroupManagers.${verb}`, version: versionOf(r), path: `regions/${ref.region}/instanceGroupManagers/${ref.name}`, resource: { type: 'gce_instance_group_manager', labels: { instance_group_manager_id: String(mig.id), instance_group_manager_name: ref.name, location: ref.region } }, operationId: opId, phase, initiator });
+    migs.ctx.audit.write({
+      project: ref.project,
+      method: `compute.regionInstanceGroupManagers.${verb}`,
+      version: versionOf(r),
+      path: `regions/${ref.region}/instanceGroupManagers/${ref.name}`,
+      resource: {
+        type: 'gce_instance_group_manager',
+        labels: {
+          instance_group_manager_id: String(mig.id),
+          instance_group_manager_name: ref.name,
+          location: ref.region,
+        },
+      },
+      operationId: opId,
+      phase,
+      initiator,
+    });
   write('first');
   return migs.ctx.operations.start({
     project: ref.project,
@@ -108,10 +145,18 @@ function operation(migs: Migs, r: Request, verb: string, act: () => void): Resou
  */
 function checkFingerprint(mig: Resource, given: unknown): string {
   if (given === undefined || given === null || given === '') {
-    throw new HttpError(412, `Required field 'resource.fingerprint' not specified: an up-to-date fingerprint must be provided to update instance group manager '${String(mig.name)}'; get the group and send its fingerprint.`, 'conditionNotMet');
+    throw new HttpError(
+      412,
+      `Required field 'resource.fingerprint' not specified: an up-to-date fingerprint must be provided to update instance group manager '${String(mig.name)}'; get the group and send its fingerprint.`,
+      'conditionNotMet',
+    );
   }
   if (given !== mig.fingerprint) {
-    throw new HttpError(412, `Invalid value for field 'resource.fingerprint': '${String(given)}'. Supplied fingerprint does not match current fingerprint of instance group manager '${String(mig.name)}'; get the group again and retry.`, 'conditionNotMet');
+    throw new HttpError(
+      412,
+      `Invalid value for field 'resource.fingerprint': '${String(given)}'. Supplied fingerprint does not match current fingerprint of instance group manager '${String(mig.name)}'; get the group again and retry.`,
+      'conditionNotMet',
+    );
   }
   return given as string;
 }
@@ -143,23 +188,48 @@ interface ConfigChanges {
 function configChanges(ctx: ComputeContext, r: Request, what: string, replace: boolean): ConfigChanges {
   const b = requireObject(r.body, what);
   const project = r.params.project!;
-  const all = b.allInstancesConfig === undefined || b.allInstancesConfig === null ? undefined : requireObject(b.allInstancesConfig, 'allInstancesConfig');
-  const props = all?.properties === undefined ? undefined : requireObject(all.properties, 'allInstancesConfig.properties');
+  const all =
+    b.allInstancesConfig === undefined || b.allInstancesConfig === null
+      ? undefined
+      : requireObject(b.allInstancesConfig, 'allInstancesConfig');
+  const props =
+    all?.properties === undefined ? undefined : requireObject(all.properties, 'allInstancesConfig.properties');
   const versions = b.versions === undefined ? undefined : parseVersions(ctx, project, b.versions);
   return {
     ...(typeof b.description === 'string' ? { description: b.description } : {}),
-    ...(b.instanceTemplate !== undefined ? { instanceTemplate: templateUrl(ctx, project, b.instanceTemplate, 'instanceTemplate') } : {}),
+    ...(b.instanceTemplate !== undefined
+      ? { instanceTemplate: templateUrl(ctx, project, b.instanceTemplate, 'instanceTemplate') }
+      : {}),
     ...(versions ? { versions } : {}),
     ...(b.updatePolicy !== undefined ? { updatePolicy: requireObject(b.updatePolicy, 'updatePolicy') } : {}),
-    ...(all ? { allInstancesConfig: { metadata: stringMap(props?.metadata, 'allInstancesConfig.properties.metadata'), labels: stringMap(props?.labels, 'allInstancesConfig.properties.labels') } } : {}),
+    ...(all
+      ? {
+          allInstancesConfig: {
+            metadata: stringMap(props?.metadata, 'allInstancesConfig.properties.metadata'),
+            labels: stringMap(props?.labels, 'allInstancesConfig.properties.labels'),
+          },
+        }
+      : {}),
     replace,
   };
 }
 
-function parseVersions(ctx: ComputeContext, project: string, value: unknown): { instanceTemplate: string; name: string }[] {
-  if (!Array.isArray(value) || value.length !== 1) throw badRequest(`Invalid value for field 'versions': the local Compute supports exactly one version (no canary split).`);
+function parseVersions(
+  ctx: ComputeContext,
+  project: string,
+  value: unknown,
+): { instanceTemplate: string; name: string }[] {
+  if (!Array.isArray(value) || value.length !== 1)
+    throw badRequest(
+      `Invalid value for field 'versions': the local Compute supports exactly one version (no canary split).`,
+    );
   const v = requireObject(value[0], 'versions[0]');
-  return [{ instanceTemplate: templateUrl(ctx, project, v.instanceTemplate, 'versions[0].instanceTemplate'), name: typeof v.name === 'string' ? v.name : '' }];
+  return [
+    {
+      instanceTemplate: templateUrl(ctx, project, v.instanceTemplate, 'versions[0].instanceTemplate'),
+      name: typeof v.name === 'string' ? v.name : '',
+    },
+  ];
 }
 
 /** The update policy a change would leave, refused now (400) if Google would refuse it. */
@@ -175,7 +245,8 @@ function validatePolicy(migs: Migs, ref: MigRef, c: ConfigChanges): void {
 function changeConfig(migs: Migs, ref: MigRef, c: ConfigChanges): void {
   migs.ctx.store.update(migCol(ref), ref.name, (m) => {
     if (c.description !== undefined) m.description = c.description;
-    if (c.updatePolicy) m.updatePolicy = c.replace ? c.updatePolicy : { ...(m.updatePolicy as object | undefined), ...c.updatePolicy };
+    if (c.updatePolicy)
+      m.updatePolicy = c.replace ? c.updatePolicy : { ...(m.updatePolicy as object | undefined), ...c.updatePolicy };
     if (c.versions) {
       m.versions = c.versions;
       m.instanceTemplate = c.versions[0]!.instanceTemplate;
@@ -184,9 +255,16 @@ function changeConfig(migs: Migs, ref: MigRef, c: ConfigChanges): void {
       m.versions = [{ instanceTemplate: c.instanceTemplate, name: '' }];
     }
     if (c.allInstancesConfig) {
-      const current = (m.allInstancesConfig as { properties?: Record<string, Record<string, string>> } | undefined)?.properties ?? {};
+      const current =
+        (m.allInstancesConfig as { properties?: Record<string, Record<string, string>> } | undefined)?.properties ?? {};
       const base = c.replace ? {} : current;
-      m.allInstancesConfig = { properties: { ...base, metadata: mergeMap(base.metadata, c.allInstancesConfig.metadata), labels: mergeMap(base.labels, c.allInstancesConfig.labels) } };
+      m.allInstancesConfig = {
+        properties: {
+          ...base,
+          metadata: mergeMap(base.metadata, c.allInstancesConfig.metadata),
+          labels: mergeMap(base.labels, c.allInstancesConfig.labels),
+        },
+      };
       // InstanceGroupManagerStatusAllInstancesConfig.current_revision: "in RFC3339 text format".
       m.status = { ...(m.status as object | undefined), allInstancesConfig: { currentRevision: nowIso() } };
     }
@@ -205,7 +283,8 @@ function applyUpdates(migs: Migs, ref: MigRef, body: unknown): () => void {
   const b = requireObject(body, 'regionInstanceGroupManagersApplyUpdatesRequestResource');
   const action = (v: unknown, field: string, fallback: Action): Action => {
     if (v === undefined) return fallback;
-    if (!(ACTIONS as readonly unknown[]).includes(v)) throw badRequest(`Invalid value for field '${field}': '${String(v)}'. Must be one of ${ACTIONS.join(', ')}.`);
+    if (!(ACTIONS as readonly unknown[]).includes(v))
+      throw badRequest(`Invalid value for field '${field}': '${String(v)}'. Must be one of ${ACTIONS.join(', ')}.`);
     return v as Action;
   };
   const minimal = action(b.minimalAction, 'minimalAction', 'NONE');
@@ -214,7 +293,10 @@ function applyUpdates(migs: Migs, ref: MigRef, body: unknown): () => void {
   const plan = names.map((n) => {
     const m = migs.member(ref, n);
     const decision = decide(migs.needed(ref, m), minimal, most);
-    if (decision === 'BLOCKED') throw badRequest(`Invalid value for field 'mostDisruptiveAllowedAction': '${most}'. Updating instance '${n}' requires ${migs.needed(ref, m)}.`);
+    if (decision === 'BLOCKED')
+      throw badRequest(
+        `Invalid value for field 'mostDisruptiveAllowedAction': '${most}'. Updating instance '${n}' requires ${migs.needed(ref, m)}.`,
+      );
     return { m, decision };
   });
   const policy = migs.policy(ref);
@@ -223,7 +305,8 @@ function applyUpdates(migs: Migs, ref: MigRef, body: unknown): () => void {
 
 function instanceNames(body: unknown, migs: Migs, ref: MigRef): string[] {
   const instances = requireObject(body, 'request').instances;
-  if (!Array.isArray(instances) || instances.length === 0) throw badRequest(`Required field 'instances' not specified`, 'required');
+  if (!Array.isArray(instances) || instances.length === 0)
+    throw badRequest(`Required field 'instances' not specified`, 'required');
   const names = instances.map((i) => lastSegment(computePath(String(i))));
   for (const n of names) migs.member(ref, n);
   return names;
@@ -231,26 +314,35 @@ function instanceNames(body: unknown, migs: Migs, ref: MigRef): string[] {
 
 function newInstanceNames(body: unknown): string[] {
   const instances = requireObject(body, 'request').instances;
-  if (!Array.isArray(instances) || instances.length === 0) throw badRequest(`Required field 'instances' not specified`, 'required');
+  if (!Array.isArray(instances) || instances.length === 0)
+    throw badRequest(`Required field 'instances' not specified`, 'required');
   return instances.map((i, n) => requireName(requireObject(i, `instances[${n}]`).name, `instances[${n}].name`));
 }
 
 function templateUrl(ctx: ComputeContext, project: string, value: unknown, field: string): string {
-  if (typeof value !== 'string' || value === '') throw badRequest(`Required field '${field}' not specified`, 'required');
+  if (typeof value !== 'string' || value === '')
+    throw badRequest(`Required field '${field}' not specified`, 'required');
   const name = lastSegment(value);
-  if (!ctx.store.has(globalCol(project, 'instanceTemplates'), name)) throw badRequest(`Invalid value for field '${field}': '${value}'. The instance template does not exist.`);
+  if (!ctx.store.has(globalCol(project, 'instanceTemplates'), name))
+    throw badRequest(`Invalid value for field '${field}': '${value}'. The instance template does not exist.`);
   return computeUrl(`${globalCol(project, 'instanceTemplates')}/${name}`);
 }
 
 function stringMap(value: unknown, field: string): Record<string, string | null> | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw badRequest(`Invalid value for field '${field}': must be a map of strings.`);
-  for (const [k, v] of Object.entries(value)) if (v !== null && typeof v !== 'string') throw badRequest(`Invalid value for field '${field}.${k}': must be a string.`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw badRequest(`Invalid value for field '${field}': must be a map of strings.`);
+  for (const [k, v] of Object.entries(value))
+    if (v !== null && typeof v !== 'string')
+      throw badRequest(`Invalid value for field '${field}.${k}': must be a string.`);
   return value as Record<string, string | null>;
 }
 
 /** JSON merge patch of a string map: keys set, `null` removes. */
-function mergeMap(current: Record<string, string> | undefined, patch: Record<string, string | null> | undefined): Record<string, string> {
+function mergeMap(
+  current: Record<string, string> | undefined,
+  patch: Record<string, string | null> | undefined,
+): Record<string, string> {
   const out = { ...current };
   for (const [k, v] of Object.entries(patch ?? {})) {
     if (v === null) delete out[k];
@@ -267,15 +359,32 @@ export function registerInstanceTemplates(router: Router, ctx: ComputeContext): 
       const col = globalCol(r.params.project!, 'instanceTemplates');
       return listResponse('compute#instanceTemplateList', col, ctx.store.list(col), r.query);
     });
-    router.on('GET', `${base}/{template}`, 'compute.instanceTemplates.get', (r) => getResource(ctx, globalCol(r.params.project!, 'instanceTemplates'), r.params.template!));
+    router.on('GET', `${base}/{template}`, 'compute.instanceTemplates.get', (r) =>
+      getResource(ctx, globalCol(r.params.project!, 'instanceTemplates'), r.params.template!),
+    );
     router.on('POST', base, 'compute.instanceTemplates.insert', (r) => {
       const project = r.params.project!;
       const body = requireObject(r.body, 'instanceTemplateResource');
       const name = requireName(body.name);
       const properties = requireObject(body.properties, 'instanceTemplateResource.properties');
       const col = globalCol(project, 'instanceTemplates');
-      const resource: Resource = { kind: 'compute#instanceTemplate', id: nextId(), creationTimestamp: nowIso(), name, ...(typeof body.description === 'string' ? { description: body.description } : {}), properties, selfLink: computeUrl(`${col}/${name}`) };
-      return startInsert(ctx, { project, scope: { kind: 'global' }, methodId: 'compute.instanceTemplates.insert', collection: col, resource, reserveName: true });
+      const resource: Resource = {
+        kind: 'compute#instanceTemplate',
+        id: nextId(),
+        creationTimestamp: nowIso(),
+        name,
+        ...(typeof body.description === 'string' ? { description: body.description } : {}),
+        properties,
+        selfLink: computeUrl(`${col}/${name}`),
+      };
+      return startInsert(ctx, {
+        project,
+        scope: { kind: 'global' },
+        methodId: 'compute.instanceTemplates.insert',
+        collection: col,
+        resource,
+        reserveName: true,
+      });
     });
   }
 }

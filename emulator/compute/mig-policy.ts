@@ -68,9 +68,13 @@ export function neededAction(from: InstanceConfigView, to: InstanceConfigView): 
   const fields = new Set([...Object.keys(from.properties), ...Object.keys(to.properties)]);
   for (const field of fields) {
     if (same(from.properties[field], to.properties[field])) continue;
-    needed = moreDisruptive(needed, REFRESH_FIELDS.has(field) ? 'REFRESH' : RESTART_FIELDS.has(field) ? 'RESTART' : 'REPLACE');
+    needed = moreDisruptive(
+      needed,
+      REFRESH_FIELDS.has(field) ? 'REFRESH' : RESTART_FIELDS.has(field) ? 'RESTART' : 'REPLACE',
+    );
   }
-  if (!same(from.allInstances, to.allInstances) || from.template !== to.template) needed = moreDisruptive(needed, 'REFRESH');
+  if (!same(from.allInstances, to.allInstances) || from.template !== to.template)
+    needed = moreDisruptive(needed, 'REFRESH');
   return needed;
 }
 
@@ -84,19 +88,25 @@ export interface InstanceConfigView {
 function fixedOrPercent(value: unknown, field: string, size: number, fallback: number): number {
   if (value === undefined || value === null) return fallback;
   const v = value as { fixed?: unknown; percent?: unknown };
-  if (typeof v !== 'object' || Array.isArray(v)) throw badRequest(`Invalid value for field '${field}': must be {fixed} or {percent}.`);
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw badRequest(`Invalid value for field '${field}': must be {fixed} or {percent}.`);
   if (v.percent !== undefined) {
-    if (size < 10) throw badRequest(`Invalid value for field '${field}.percent': a percentage is allowed only for groups of 10 or more instances.`);
+    if (size < 10)
+      throw badRequest(
+        `Invalid value for field '${field}.percent': a percentage is allowed only for groups of 10 or more instances.`,
+      );
     return Math.round((Number(v.percent) * size) / 100);
   }
   const fixed = Number(v.fixed ?? 0);
-  if (!Number.isInteger(fixed) || fixed < 0) throw badRequest(`Invalid value for field '${field}.fixed': '${String(v.fixed)}'. Must be a whole number ≥ 0.`);
+  if (!Number.isInteger(fixed) || fixed < 0)
+    throw badRequest(`Invalid value for field '${field}.fixed': '${String(v.fixed)}'. Must be a whole number ≥ 0.`);
   return fixed;
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string, fallback: T): T {
   if (value === undefined || value === null || value === '') return fallback;
-  if (!allowed.includes(value as T)) throw badRequest(`Invalid value for field '${field}': '${String(value)}'. Must be one of ${allowed.join(', ')}.`);
+  if (!allowed.includes(value as T))
+    throw badRequest(`Invalid value for field '${field}': '${String(value)}'. Must be one of ${allowed.join(', ')}.`);
   return value as T;
 }
 
@@ -106,13 +116,24 @@ export function effectivePolicy(raw: unknown, size: number, zones: number): Upda
   const policy: UpdatePolicy = {
     type: oneOf(p.type, UPDATE_TYPES, 'updatePolicy.type', 'OPPORTUNISTIC'),
     minimalAction: oneOf(p.minimalAction, ACTIONS, 'updatePolicy.minimalAction', 'NONE'),
-    mostDisruptiveAllowedAction: oneOf(p.mostDisruptiveAllowedAction, ACTIONS, 'updatePolicy.mostDisruptiveAllowedAction', 'REPLACE'),
+    mostDisruptiveAllowedAction: oneOf(
+      p.mostDisruptiveAllowedAction,
+      ACTIONS,
+      'updatePolicy.mostDisruptiveAllowedAction',
+      'REPLACE',
+    ),
     replacementMethod: oneOf(p.replacementMethod, REPLACEMENT_METHODS, 'updatePolicy.replacementMethod', 'SUBSTITUTE'),
     maxSurge: fixedOrPercent(p.maxSurge, 'updatePolicy.maxSurge', size, p.replacementMethod === 'RECREATE' ? 0 : zones),
     maxUnavailable: fixedOrPercent(p.maxUnavailable, 'updatePolicy.maxUnavailable', size, zones),
   };
-  if (policy.maxSurge === 0 && policy.maxUnavailable === 0) throw badRequest(`Invalid value for field 'updatePolicy': at least one of maxSurge or maxUnavailable must be greater than 0.`);
-  if (policy.replacementMethod === 'RECREATE' && policy.maxSurge > 0) throw badRequest(`Invalid value for field 'updatePolicy.maxSurge': must be 0 when replacementMethod is RECREATE (instances keep their names, so none can be created beside them).`);
+  if (policy.maxSurge === 0 && policy.maxUnavailable === 0)
+    throw badRequest(
+      `Invalid value for field 'updatePolicy': at least one of maxSurge or maxUnavailable must be greater than 0.`,
+    );
+  if (policy.replacementMethod === 'RECREATE' && policy.maxSurge > 0)
+    throw badRequest(
+      `Invalid value for field 'updatePolicy.maxSurge': must be 0 when replacementMethod is RECREATE (instances keep their names, so none can be created beside them).`,
+    );
   return policy;
 }
 

@@ -22,11 +22,33 @@ import { globalCol, regionCol, zoneCol, type ComputeContext, type ComputeVersion
 import { getResource } from './resources.js';
 import { createInstanceResource, setInstanceStatus, type NicTemplate } from './instances.js';
 import { lastSegment } from './validate.js';
-import { batchSize, decide, effectivePolicy, moreDisruptive, neededAction, type Action, type InstanceConfigView, type UpdatePolicy } from './mig-policy.js';
+import {
+  batchSize,
+  decide,
+  effectivePolicy,
+  moreDisruptive,
+  neededAction,
+  type Action,
+  type InstanceConfigView,
+  type UpdatePolicy,
+} from './mig-policy.js';
 import type { Initiator } from '../events/audit-log.js';
 import type { Timer } from '../timers.js';
 
-export const CURRENT_ACTIONS = ['NONE', 'CREATING', 'RECREATING', 'DELETING', 'VERIFYING', 'ABANDONING', 'REFRESHING', 'RESTARTING', 'STOPPING', 'STARTING', 'SUSPENDING', 'RESUMING'] as const;
+export const CURRENT_ACTIONS = [
+  'NONE',
+  'CREATING',
+  'RECREATING',
+  'DELETING',
+  'VERIFYING',
+  'ABANDONING',
+  'REFRESHING',
+  'RESTARTING',
+  'STOPPING',
+  'STARTING',
+  'SUSPENDING',
+  'RESUMING',
+] as const;
 export type CurrentAction = (typeof CURRENT_ACTIONS)[number];
 export type Health = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN' | 'DRAINING' | 'TIMEOUT';
 
@@ -63,7 +85,8 @@ export interface MemberRecord {
 type MemberState = Omit<MemberRecord, 'name' | 'zone' | 'uid' | 'seq'>;
 
 /** The store collection of a group's members. */
-export const membersCol = (ref: MigRef) => `${regionCol(ref.project, ref.region, 'instanceGroupManagers')}/${ref.name}/managedInstances`;
+export const membersCol = (ref: MigRef) =>
+  `${regionCol(ref.project, ref.region, 'instanceGroupManagers')}/${ref.name}/managedInstances`;
 
 let memberSeq = 0;
 
@@ -166,11 +189,28 @@ const key = (m: MigRef) => `${m.project}/${m.region}/${m.name}`;
 const randomSuffix = () => Math.random().toString(36).slice(2, 6).padEnd(4, '0');
 const MIG_INITIATOR: Initiator = { kind: 'mig' };
 /** The actions during which the MIG itself stops or removes the VM (not a failure to autoheal). */
-const MIG_DRIVEN: readonly CurrentAction[] = ['RECREATING', 'DELETING', 'RESTARTING', 'ABANDONING', 'CREATING', 'STOPPING', 'SUSPENDING', 'STARTING', 'RESUMING'];
+const MIG_DRIVEN: readonly CurrentAction[] = [
+  'RECREATING',
+  'DELETING',
+  'RESTARTING',
+  'ABANDONING',
+  'CREATING',
+  'STOPPING',
+  'SUSPENDING',
+  'STARTING',
+  'RESUMING',
+];
 export type StandbyVerb = 'stop' | 'suspend' | 'start' | 'resume';
 const leaving = (m: Managed) => m.currentAction === 'DELETING' || m.currentAction === 'ABANDONING';
 
-type TemplateProps = { tags?: { items?: string[] }; canIpForward?: boolean; machineType?: string; networkInterfaces?: NicTemplate[]; metadata?: { items?: { key: string; value: string }[] }; labels?: Record<string, string> };
+type TemplateProps = {
+  tags?: { items?: string[] };
+  canIpForward?: boolean;
+  machineType?: string;
+  networkInterfaces?: NicTemplate[];
+  metadata?: { items?: { key: string; value: string }[] };
+  labels?: Record<string, string>;
+};
 
 export class Migs {
   /** Handles on the members' records (and their step queues), by collection/name. */
@@ -187,8 +227,10 @@ export class Migs {
   constructor(readonly ctx: ComputeContext) {
     ctx.store.onMutation((m) => {
       if (!m.collection.endsWith('/instances')) return;
-      if (m.action === 'update' && (m.after?.status === 'TERMINATED' || m.after?.status === 'SUSPENDED')) this.memberStopped(m.after);
-      if (m.action === 'update' && m.after?.status === 'RUNNING' && m.before?.status !== 'RUNNING') this.memberRunning(m.after);
+      if (m.action === 'update' && (m.after?.status === 'TERMINATED' || m.after?.status === 'SUSPENDED'))
+        this.memberStopped(m.after);
+      if (m.action === 'update' && m.after?.status === 'RUNNING' && m.before?.status !== 'RUNNING')
+        this.memberRunning(m.after);
       if (m.action === 'delete' && m.before) this.memberDeleted(m.before);
     });
   }
@@ -230,7 +272,10 @@ export class Migs {
 
   member(ref: MigRef, name: string): Managed {
     const m = this.list(ref).find((x) => x.name === name);
-    if (!m) throw badRequest(`Invalid value for field 'instances': '${name}'. Instance is not a member of the managed instance group.`);
+    if (!m)
+      throw badRequest(
+        `Invalid value for field 'instances': '${name}'. Instance is not a member of the managed instance group.`,
+      );
     return m;
   }
 
@@ -238,8 +283,14 @@ export class Migs {
   target(ref: MigRef): InstanceConfig {
     const mig = this.mig(ref);
     const versions = mig.versions as { instanceTemplate?: string }[] | undefined;
-    const props = (mig.allInstancesConfig as { properties?: { metadata?: Record<string, string>; labels?: Record<string, string> } } | undefined)?.properties;
-    return { template: String(versions?.[0]?.instanceTemplate ?? mig.instanceTemplate), allInstances: { metadata: { ...props?.metadata }, labels: { ...props?.labels } } };
+    const props = (
+      mig.allInstancesConfig as
+        { properties?: { metadata?: Record<string, string>; labels?: Record<string, string> } } | undefined
+    )?.properties;
+    return {
+      template: String(versions?.[0]?.instanceTemplate ?? mig.instanceTemplate),
+      allInstances: { metadata: { ...props?.metadata }, labels: { ...props?.labels } },
+    };
   }
 
   policy(ref: MigRef): UpdatePolicy {
@@ -248,15 +299,22 @@ export class Migs {
   }
 
   private zones(ref: MigRef): string[] {
-    return ((this.mig(ref).distributionPolicy as { zones?: { zone: string }[] } | undefined)?.zones ?? []).map((z) => lastSegment(z.zone));
+    return ((this.mig(ref).distributionPolicy as { zones?: { zone: string }[] } | undefined)?.zones ?? []).map((z) =>
+      lastSegment(z.zone),
+    );
   }
 
   templateProps(project: string, template: string): TemplateProps {
-    return (this.ctx.store.get(globalCol(project, 'instanceTemplates'), lastSegment(template))?.properties ?? {}) as TemplateProps;
+    return (this.ctx.store.get(globalCol(project, 'instanceTemplates'), lastSegment(template))?.properties ??
+      {}) as TemplateProps;
   }
 
   private configView(project: string, c: InstanceConfig): InstanceConfigView {
-    return { template: c.template, properties: this.templateProps(project, c.template) as Record<string, unknown>, allInstances: c.allInstances };
+    return {
+      template: c.template,
+      properties: this.templateProps(project, c.template) as Record<string, unknown>,
+      allInstances: c.allInstances,
+    };
   }
 
   /** The action a VM needs to run the group's configuration (NONE when it already does). */
@@ -301,7 +359,15 @@ export class Migs {
 
   // ── audit ────────────────────────────────────────────────────────────────────────────────
 
-  private auditInstance(ref: MigRef, m: Managed, verb: string, phase: 'first' | 'last', operationId: string, instanceId: string, initiator: Initiator = MIG_INITIATOR): void {
+  private auditInstance(
+    ref: MigRef,
+    m: Managed,
+    verb: string,
+    phase: 'first' | 'last',
+    operationId: string,
+    instanceId: string,
+    initiator: Initiator = MIG_INITIATOR,
+  ): void {
     this.ctx.audit.write({
       project: ref.project,
       method: `compute.instances.${verb}`,
@@ -399,7 +465,14 @@ export class Migs {
       this.auditInstance(ref, m, 'stop', 'last', stopOp, String(inst.id));
       m.config = config;
       const spec = this.spec(ref, m.name, m.zone, config);
-      if (this.ctx.store.has(icol, m.name)) this.ctx.store.update(icol, m.name, (i) => Object.assign(i, { machineType: computeUrl(`projects/${ref.project}/zones/${m.zone}/machineTypes/${spec.machineType}`), labels: spec.labels, metadata: { ...(i.metadata as object), items: spec.metadata } }));
+      if (this.ctx.store.has(icol, m.name))
+        this.ctx.store.update(icol, m.name, (i) =>
+          Object.assign(i, {
+            machineType: computeUrl(`projects/${ref.project}/zones/${m.zone}/machineTypes/${spec.machineType}`),
+            labels: spec.labels,
+            metadata: { ...(i.metadata as object), items: spec.metadata },
+          }),
+        );
       this.auditInstance(ref, m, 'start', 'first', startOp, String(inst.id));
       setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'STAGING');
       await this.ctx.timers.sleep(step);
@@ -431,7 +504,13 @@ export class Migs {
   private addMember(ref: MigRef, name?: string, zone?: string): Managed {
     const list = this.list(ref);
     const base = String(this.mig(ref).baseInstanceName ?? ref.name);
-    const m = this.join(ref, { name: name ?? `${base}-${randomSuffix()}`, zone: zone ?? this.pickZone(ref, list), currentAction: 'CREATING', health: 'UNKNOWN', config: this.target(ref) });
+    const m = this.join(ref, {
+      name: name ?? `${base}-${randomSuffix()}`,
+      zone: zone ?? this.pickZone(ref, list),
+      currentAction: 'CREATING',
+      health: 'UNKNOWN',
+      config: this.target(ref),
+    });
     void this.enqueue(m, () => this.createSteps(ref, m, 'CREATING', true));
     return m;
   }
@@ -470,8 +549,16 @@ export class Migs {
   /** `createInstances`: VMs with the names asked for, from the group's configuration. */
   createInstances(ref: MigRef, names: string[]): void {
     for (const name of names) {
-      const taken = this.list(ref).some((m) => m.name === name) || this.ctx.store.collectionsMatching(/\/instances$/).some((c) => c.startsWith(`projects/${ref.project}/`) && this.ctx.store.has(c, name));
-      if (taken) throw badRequest(`Invalid value for field 'instances': '${name}'. An instance with this name already exists.`, 'alreadyExists');
+      const taken =
+        this.list(ref).some((m) => m.name === name) ||
+        this.ctx.store
+          .collectionsMatching(/\/instances$/)
+          .some((c) => c.startsWith(`projects/${ref.project}/`) && this.ctx.store.has(c, name));
+      if (taken)
+        throw badRequest(
+          `Invalid value for field 'instances': '${name}'. An instance with this name already exists.`,
+          'alreadyExists',
+        );
     }
     for (const name of names) this.addMember(ref, name);
     this.setTargetSize(ref);
@@ -491,7 +578,9 @@ export class Migs {
     const members = this.checkStandby(ref, names, verb);
     for (const m of members) {
       m.standby = verb === 'stop' ? 'STOPPED' : verb === 'suspend' ? 'SUSPENDED' : undefined;
-      m.currentAction = ({ stop: 'STOPPING', suspend: 'SUSPENDING', start: 'STARTING', resume: 'RESUMING' } as const)[verb];
+      m.currentAction = ({ stop: 'STOPPING', suspend: 'SUSPENDING', start: 'STARTING', resume: 'RESUMING' } as const)[
+        verb
+      ];
       m.health = 'UNKNOWN';
       void this.enqueue(m, () => this.standbySteps(ref, m, verb));
     }
@@ -504,8 +593,15 @@ export class Migs {
     const wants = { stop: undefined, suspend: undefined, start: 'STOPPED', resume: 'SUSPENDED' }[verb];
     for (const m of members) {
       const status = this.ctx.store.get(zoneCol(ref.project, m.zone, 'instances'), m.name)?.status;
-      const ok = wants === undefined ? !m.standby && !leaving(m) && status === 'RUNNING' : m.standby === wants && m.currentAction === 'NONE';
-      if (!ok) throw badRequest(`Invalid value for field 'instances': '${m.name}'. ${verb}Instances accepts only ${wants === undefined ? 'running' : wants.toLowerCase()} instances of the group; this one is ${String(status ?? 'gone')}${m.currentAction === 'NONE' ? '' : `, ${m.currentAction}`}.`, 'resourceNotReady');
+      const ok =
+        wants === undefined
+          ? !m.standby && !leaving(m) && status === 'RUNNING'
+          : m.standby === wants && m.currentAction === 'NONE';
+      if (!ok)
+        throw badRequest(
+          `Invalid value for field 'instances': '${m.name}'. ${verb}Instances accepts only ${wants === undefined ? 'running' : wants.toLowerCase()} instances of the group; this one is ${String(status ?? 'gone')}${m.currentAction === 'NONE' ? '' : `, ${m.currentAction}`}.`,
+          'resourceNotReady',
+        );
     }
     return members;
   }
@@ -514,7 +610,14 @@ export class Migs {
     const inst = this.ctx.store.get(zoneCol(ref.project, m.zone, 'instances'), m.name);
     if (!inst) return;
     const opId = `operation-${nextId()}`;
-    const [during, after] = ({ stop: ['STOPPING', 'TERMINATED'], suspend: ['SUSPENDING', 'SUSPENDED'], start: ['STAGING', 'RUNNING'], resume: ['STAGING', 'RUNNING'] } as const)[verb];
+    const [during, after] = (
+      {
+        stop: ['STOPPING', 'TERMINATED'],
+        suspend: ['SUSPENDING', 'SUSPENDED'],
+        start: ['STAGING', 'RUNNING'],
+        resume: ['STAGING', 'RUNNING'],
+      } as const
+    )[verb];
     this.auditInstance(ref, m, verb, 'first', opId, String(inst.id));
     setInstanceStatus(this.ctx, ref.project, m.zone, m.name, during);
     await this.ctx.timers.sleep(this.ctx.settings.instanceStepMs);
@@ -550,7 +653,9 @@ export class Migs {
       case 'RESTART':
         return this.restartSteps(ref, m, config);
       case 'REPLACE':
-        return policy.replacementMethod === 'RECREATE' ? Promise.all(this.recreate(ref, [m.name])).then(() => undefined) : this.substitute(ref, m, policy);
+        return policy.replacementMethod === 'RECREATE'
+          ? Promise.all(this.recreate(ref, [m.name])).then(() => undefined)
+          : this.substitute(ref, m, policy);
     }
   }
 
@@ -575,7 +680,10 @@ export class Migs {
     if (policy.type !== 'PROACTIVE') return [];
     return this.list(ref)
       .filter((m) => m.currentAction === 'NONE' && !m.replacing && !m.standby)
-      .map((m) => ({ m, action: decide(this.needed(ref, m), policy.minimalAction, policy.mostDisruptiveAllowedAction) }))
+      .map((m) => ({
+        m,
+        action: decide(this.needed(ref, m), policy.minimalAction, policy.mostDisruptiveAllowedAction),
+      }))
       .filter((x): x is { m: Managed; action: Action } => x.action !== 'NONE' && x.action !== 'BLOCKED');
   }
 
@@ -596,7 +704,10 @@ export class Migs {
         await this.rolloutSteps(ref);
       } while (this.rerun.has(k));
     };
-    this.rolling.set(k, run().finally(() => this.rolling.delete(k)));
+    this.rolling.set(
+      k,
+      run().finally(() => this.rolling.delete(k)),
+    );
   }
 
   /** Batches of the most disruptive planned action, each as large as maxSurge/maxUnavailable allow. */
@@ -623,10 +734,14 @@ export class Migs {
   }
 
   private findMember(instance: Resource): { ref: MigRef; m: Managed } | undefined {
-    for (const col of this.ctx.store.collectionsMatching(/^projects\/[^/]+\/regions\/[^/]+\/instanceGroupManagers\/[^/]+\/managedInstances$/)) {
+    for (const col of this.ctx.store.collectionsMatching(
+      /^projects\/[^/]+\/regions\/[^/]+\/instanceGroupManagers\/[^/]+\/managedInstances$/,
+    )) {
       const [, project, , region, , name] = col.split('/') as [string, string, string, string, string, string];
       const ref = { project, region, name };
-      const m = this.members(ref).find((x) => x.name === instance.name && instance.zone === computeUrl(`projects/${project}/zones/${x.zone}`));
+      const m = this.members(ref).find(
+        (x) => x.name === instance.name && instance.zone === computeUrl(`projects/${project}/zones/${x.zone}`),
+      );
       if (m) return { ref, m };
     }
     return undefined;
@@ -671,10 +786,13 @@ export class Migs {
     const delay = this.ctx.settings.autohealDelayMs;
     const id = `${key(ref)}/${m.name}`;
     if (delay <= 0 || this.healTimers.has(id)) return;
-    this.healTimers.set(id, this.ctx.timers.after(delay, () => {
-      this.healTimers.delete(id);
-      if (m.health !== 'HEALTHY' && !m.standby && m.present && this.exists(ref)) this.autoheal(ref, m);
-    }));
+    this.healTimers.set(
+      id,
+      this.ctx.timers.after(delay, () => {
+        this.healTimers.delete(id);
+        if (m.health !== 'HEALTHY' && !m.standby && m.present && this.exists(ref)) this.autoheal(ref, m);
+      }),
+    );
   }
 
   /** The repair: one System Event entry (written, never delivered), then a recreate with the VM's own configuration. */
@@ -698,7 +816,21 @@ export class Migs {
   view(ref: MigRef): Resource {
     const list = this.list(ref);
     const count = (a: CurrentAction) => list.filter((m) => m.currentAction === a).length;
-    const currentActions = { abandoning: count('ABANDONING'), creating: count('CREATING'), creatingWithoutRetries: 0, deleting: count('DELETING'), none: count('NONE'), recreating: count('RECREATING'), refreshing: count('REFRESHING'), restarting: count('RESTARTING'), resuming: count('RESUMING'), starting: count('STARTING'), stopping: count('STOPPING'), suspending: count('SUSPENDING'), verifying: count('VERIFYING') };
+    const currentActions = {
+      abandoning: count('ABANDONING'),
+      creating: count('CREATING'),
+      creatingWithoutRetries: 0,
+      deleting: count('DELETING'),
+      none: count('NONE'),
+      recreating: count('RECREATING'),
+      refreshing: count('REFRESHING'),
+      restarting: count('RESTARTING'),
+      resuming: count('RESUMING'),
+      starting: count('STARTING'),
+      stopping: count('STOPPING'),
+      suspending: count('SUSPENDING'),
+      verifying: count('VERIFYING'),
+    };
     const target = this.target(ref);
     const live = list.filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING');
     const mig = this.mig(ref);
@@ -707,9 +839,21 @@ export class Migs {
       ...mig,
       currentActions,
       status: {
-        isStable: list.every((m) => m.currentAction === 'NONE') && !this.rolling.has(key(ref)) && this.planned(ref).length === 0,
+        isStable:
+          list.every((m) => m.currentAction === 'NONE') &&
+          !this.rolling.has(key(ref)) &&
+          this.planned(ref).length === 0,
         versionTarget: { isReached: live.every((m) => m.config.template === target.template) },
-        ...(mig.allInstancesConfig ? { allInstancesConfig: { currentRevision: status?.allInstancesConfig?.currentRevision ?? '', effective: live.every((m) => JSON.stringify(m.config.allInstances) === JSON.stringify(target.allInstances)) } } : {}),
+        ...(mig.allInstancesConfig
+          ? {
+              allInstancesConfig: {
+                currentRevision: status?.allInstancesConfig?.currentRevision ?? '',
+                effective: live.every(
+                  (m) => JSON.stringify(m.config.allInstances) === JSON.stringify(target.allInstances),
+                ),
+              },
+            }
+          : {}),
       },
     };
   }
@@ -724,8 +868,14 @@ export class Migs {
         name: m.name,
         ...(inst ? { id: String(inst.id), instanceStatus: String(inst.status) } : {}),
         currentAction: m.currentAction,
-        ...(m.currentAction === 'DELETING' || m.currentAction === 'ABANDONING' ? {} : { version: { instanceTemplate: m.config.template, name: '' } }),
-        ...(healthCheck ? { instanceHealth: [{ healthCheck, detailedHealthState: inst?.status === 'RUNNING' ? m.health : 'UNKNOWN' }] } : {}),
+        ...(m.currentAction === 'DELETING' || m.currentAction === 'ABANDONING'
+          ? {}
+          : { version: { instanceTemplate: m.config.template, name: '' } }),
+        ...(healthCheck
+          ? {
+              instanceHealth: [{ healthCheck, detailedHealthState: inst?.status === 'RUNNING' ? m.health : 'UNKNOWN' }],
+            }
+          : {}),
         lastAttempt: {},
       };
     });
@@ -733,7 +883,10 @@ export class Migs {
 }
 
 /** Metadata items with `overrides` winning over same-named keys. */
-export function withMetadata(items: readonly { key: string; value: string }[], overrides: Record<string, string>): { key: string; value: string }[] {
+export function withMetadata(
+  items: readonly { key: string; value: string }[],
+  overrides: Record<string, string>,
+): { key: string; value: string }[] {
   const kept = items.filter((i) => !(i.key in overrides));
   return [...kept, ...Object.entries(overrides).map(([key, value]) => ({ key, value }))];
 }

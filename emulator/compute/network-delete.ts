@@ -29,13 +29,20 @@ function firstUser(ctx: ComputeContext, project: string, networkPath: string): s
   };
   const p = project.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return (
-    scan(new RegExp(`^projects/${p}/global/routes$`), (r) => onNetwork(r.network, networkPath) && !String(r.name).startsWith('default-route-')) ??
+    scan(
+      new RegExp(`^projects/${p}/global/routes$`),
+      (r) => onNetwork(r.network, networkPath) && !String(r.name).startsWith('default-route-'),
+    ) ??
     scan(new RegExp(`^projects/${p}/global/firewalls$`), (r) => onNetwork(r.network, networkPath)) ??
     scan(new RegExp(`^projects/${p}/regions/[^/]+/subnetworks$`), (r) => onNetwork(r.network, networkPath)) ??
     scan(new RegExp(`^projects/${p}/global/addresses$`), (r) => onNetwork(r.network, networkPath)) ??
     scan(new RegExp(`^projects/${p}/regions/[^/]+/addresses$`), (r) => onNetwork(r.network, networkPath)) ??
     scan(new RegExp(`^projects/${p}/regions/[^/]+/forwardingRules$`), (r) => onNetwork(r.network, networkPath)) ??
-    scan(new RegExp(`^projects/${p}/zones/[^/]+/instances$`), (r) => ((r.networkInterfaces as { network?: string }[] | undefined) ?? []).some((n) => onNetwork(n.network, networkPath)))
+    scan(new RegExp(`^projects/${p}/zones/[^/]+/instances$`), (r) =>
+      ((r.networkInterfaces as { network?: string }[] | undefined) ?? []).some((n) =>
+        onNetwork(n.network, networkPath),
+      ),
+    )
   );
 }
 
@@ -52,7 +59,9 @@ function deleteNetwork(ctx: ComputeContext, project: string, name: string): Reso
       const user = firstUser(ctx, project, path);
       if (user) {
         const message = `The network resource '${path}' is already being used by '${user}'`;
-        throw Object.assign(new HttpError(400, message, 'resourceInUseByAnotherResource'), { operationError: { code: 'RESOURCE_IN_USE_BY_ANOTHER_RESOURCE', message } });
+        throw Object.assign(new HttpError(400, message, 'resourceInUseByAnotherResource'), {
+          operationError: { code: 'RESOURCE_IN_USE_BY_ANOTHER_RESOURCE', message },
+        });
       }
       ctx.store.remove(globalCol(project, 'networks'), name);
     },
@@ -60,5 +69,7 @@ function deleteNetwork(ctx: ComputeContext, project: string, name: string): Reso
 }
 
 export function registerNetworkDelete(router: Router, ctx: ComputeContext): void {
-  router.on('DELETE', '/compute/v1/projects/{project}/global/networks/{network}', 'compute.networks.delete', (r) => deleteNetwork(ctx, r.params.project!, r.params.network!));
+  router.on('DELETE', '/compute/v1/projects/{project}/global/networks/{network}', 'compute.networks.delete', (r) =>
+    deleteNetwork(ctx, r.params.project!, r.params.network!),
+  );
 }

@@ -39,12 +39,24 @@ export function getNetwork(ctx: ComputeContext, project: string, name: string): 
 }
 
 function updatePeering(ctx: ComputeContext, project: string, network: string, body: unknown) {
-  const peering = requireObject(requireObject(body, 'networksUpdatePeeringRequestResource').networkPeering, 'networkPeering');
+  const peering = requireObject(
+    requireObject(body, 'networksUpdatePeeringRequestResource').networkPeering,
+    'networkPeering',
+  );
   const name = peering.name;
   const net = getNetwork(ctx, project, network);
   const existing = (net.peerings as Peering[] | undefined)?.find((p) => p.name === name);
-  if (!existing) throw badRequest(`Invalid value for field 'networkPeering.name': '${String(name)}'. Peering does not exist on network '${network}'.`);
-  const allowed = ['exportCustomRoutes', 'importCustomRoutes', 'exportSubnetRoutesWithPublicIp', 'importSubnetRoutesWithPublicIp', 'stackType'];
+  if (!existing)
+    throw badRequest(
+      `Invalid value for field 'networkPeering.name': '${String(name)}'. Peering does not exist on network '${network}'.`,
+    );
+  const allowed = [
+    'exportCustomRoutes',
+    'importCustomRoutes',
+    'exportSubnetRoutesWithPublicIp',
+    'importSubnetRoutesWithPublicIp',
+    'stackType',
+  ];
   return ctx.operations.start({
     project,
     scope: { kind: 'global' },
@@ -62,10 +74,20 @@ function updatePeering(ctx: ComputeContext, project: string, network: string, bo
 /** Static routes of `network` that a peering with export enabled hands to the peer. */
 export function exportedStaticRoutes(ctx: ComputeContext, project: string, network: string): Resource[] {
   const netUrl = computeUrl(`${globalCol(project, 'networks')}/${network}`);
-  return ctx.store.list(globalCol(project, 'routes')).filter((r) => r.network === netUrl && !(Array.isArray(r.tags) && r.tags.length > 0) && !isInternetGateway(r.nextHopGateway) && !r.nextHopNetwork && !r.nextHopPeering);
+  return ctx.store
+    .list(globalCol(project, 'routes'))
+    .filter(
+      (r) =>
+        r.network === netUrl &&
+        !(Array.isArray(r.tags) && r.tags.length > 0) &&
+        !isInternetGateway(r.nextHopGateway) &&
+        !r.nextHopNetwork &&
+        !r.nextHopPeering,
+    );
 }
 
-const isInternetGateway = (gw: unknown) => typeof gw === 'string' && gw.endsWith('/global/gateways/default-internet-gateway');
+const isInternetGateway = (gw: unknown) =>
+  typeof gw === 'string' && gw.endsWith('/global/gateways/default-internet-gateway');
 
 function listPeeringRoutes(ctx: ComputeContext, project: string, network: string, q: URLSearchParams) {
   const net = getNetwork(ctx, project, network);
@@ -74,15 +96,31 @@ function listPeeringRoutes(ctx: ComputeContext, project: string, network: string
   if (!peeringName) throw badRequest(`Required field 'peeringName' not specified`, 'required');
   if (!region) throw badRequest(`Required field 'region' not specified`, 'required');
   const direction = q.get('direction') ?? 'INCOMING';
-  if (direction !== 'INCOMING' && direction !== 'OUTGOING') throw badRequest(`Invalid value for field 'direction': '${direction}'.`);
+  if (direction !== 'INCOMING' && direction !== 'OUTGOING')
+    throw badRequest(`Invalid value for field 'direction': '${direction}'.`);
   const peering = (net.peerings as Peering[] | undefined)?.find((p) => p.name === peeringName);
   if (!peering) throw notFound(`peering ${peeringName} of network ${network}`);
-  const items: ExchangedRoute[] = direction === 'OUTGOING' ? outgoing(ctx, project, network, peering, region) : incoming(ctx, project, network, peering, region);
+  const items: ExchangedRoute[] =
+    direction === 'OUTGOING'
+      ? outgoing(ctx, project, network, peering, region)
+      : incoming(ctx, project, network, peering, region);
   const page = paginate(items, { maxResults: q.get('maxResults'), pageToken: q.get('pageToken') });
-  return { kind: 'compute#exchangedPeeringRoutesList', id: `${network}/${peeringName}`, items: page.items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}), selfLink: computeUrl(`${globalCol(project, 'networks')}/${network}/listPeeringRoutes`) };
+  return {
+    kind: 'compute#exchangedPeeringRoutesList',
+    id: `${network}/${peeringName}`,
+    items: page.items,
+    ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+    selfLink: computeUrl(`${globalCol(project, 'networks')}/${network}/listPeeringRoutes`),
+  };
 }
 
-interface ExchangedRoute { destRange: string; type: string; nextHopRegion?: string; priority: number; imported: boolean }
+interface ExchangedRoute {
+  destRange: string;
+  type: string;
+  nextHopRegion?: string;
+  priority: number;
+  imported: boolean;
+}
 
 /**
  * `imported` is the importing side's verdict (compute.proto `ExchangedPeeringRoute.imported`: "True
@@ -95,7 +133,11 @@ interface ExchangedRoute { destRange: string; type: string; nextHopRegion?: stri
  * network, whose subnet route then wins (https://cloud.google.com/vpc/docs/vpc-peering, route
  * exchange: subnet routes cannot be overridden by imported custom routes).
  */
-function importedBy(route: { destRange: string; type: string }, importsCustom: boolean, importerSubnets: readonly string[]): boolean {
+function importedBy(
+  route: { destRange: string; type: string },
+  importsCustom: boolean,
+  importerSubnets: readonly string[],
+): boolean {
   if (route.type === 'SUBNET_PEERING_ROUTE') return true;
   if (!importsCustom) return false;
   const dest = ipv4Interval(route.destRange);
@@ -106,15 +148,31 @@ function importedBy(route: { destRange: string; type: string }, importsCustom: b
 }
 
 /** What `network` advertises over `peering` (subnets always, custom statics only with export), as the peer takes it. */
-function outgoing(ctx: ComputeContext, project: string, network: string, peering: Peering, region: string): ExchangedRoute[] {
+function outgoing(
+  ctx: ComputeContext,
+  project: string,
+  network: string,
+  peering: Peering,
+  region: string,
+): ExchangedRoute[] {
   const netUrl = computeUrl(`${globalCol(project, 'networks')}/${network}`);
   const peer = peerSide(ctx, project, network, peering);
   const subnets = ctx.store
     .list(regionCol(project, region, 'subnetworks'))
     .filter((s) => s.network === netUrl)
-    .map((s) => ({ destRange: String(s.ipCidrRange), type: 'SUBNET_PEERING_ROUTE', nextHopRegion: region, priority: 0 }));
+    .map((s) => ({
+      destRange: String(s.ipCidrRange),
+      type: 'SUBNET_PEERING_ROUTE',
+      nextHopRegion: region,
+      priority: 0,
+    }));
   const statics = peering.exportCustomRoutes
-    ? exportedStaticRoutes(ctx, project, network).map((r) => ({ destRange: String(r.destRange), type: 'STATIC_PEERING_ROUTE', nextHopRegion: region, priority: Number(r.priority) }))
+    ? exportedStaticRoutes(ctx, project, network).map((r) => ({
+        destRange: String(r.destRange),
+        type: 'STATIC_PEERING_ROUTE',
+        nextHopRegion: region,
+        priority: Number(r.priority),
+      }))
     : [];
   return [...subnets, ...statics].map((r) => ({ ...r, imported: importedBy(r, peer.importsCustom, peer.subnets) }));
 }
@@ -125,13 +183,28 @@ function outgoing(ctx: ComputeContext, project: string, network: string, peering
  * advertised as a subnet route (plus any producer route kept beside the peering); for a peer
  * network of this emulator, its subnets and, when it exports them, its custom static routes.
  */
-function incoming(ctx: ComputeContext, project: string, network: string, peering: Peering, region: string): ExchangedRoute[] {
-  const own = ctx.store.list(regionCol(project, region, 'subnetworks')).filter((s) => s.network === computeUrl(`${globalCol(project, 'networks')}/${network}`)).map((s) => String(s.ipCidrRange));
+function incoming(
+  ctx: ComputeContext,
+  project: string,
+  network: string,
+  peering: Peering,
+  region: string,
+): ExchangedRoute[] {
+  const own = ctx.store
+    .list(regionCol(project, region, 'subnetworks'))
+    .filter((s) => s.network === computeUrl(`${globalCol(project, 'networks')}/${network}`))
+    .map((s) => String(s.ipCidrRange));
   const advertised = peerSide(ctx, project, network, peering).advertised(region);
   const seen = new Set<string>();
   return advertised
     .filter((r) => !seen.has(`${r.type} ${r.destRange}`) && seen.add(`${r.type} ${r.destRange}`))
-    .map((r) => ({ destRange: r.destRange, type: r.type, ...(r.nextHopRegion ? { nextHopRegion: r.nextHopRegion } : {}), priority: r.priority ?? 0, imported: importedBy(r, peering.importCustomRoutes === true, own) }));
+    .map((r) => ({
+      destRange: r.destRange,
+      type: r.type,
+      ...(r.nextHopRegion ? { nextHopRegion: r.nextHopRegion } : {}),
+      priority: r.priority ?? 0,
+      imported: importedBy(r, peering.importCustomRoutes === true, own),
+    }));
 }
 
 /** The far side of a peering: whether it imports custom routes, its subnet ranges, and what it advertises. */
@@ -162,11 +235,16 @@ const isServiceNetworking = (p: Peering) => /\/global\/networks\/servicenetworki
 function psaRangeRoutes(ctx: ComputeContext, project: string, network: string, peering: Peering): RemoteRoute[] {
   if (!isServiceNetworking(peering)) return [];
   const number = ctx.store.get('projects', project)?.projectNumber;
-  const connection = ctx.store.get('services/servicenetworking.googleapis.com/connections', `projects/${String(number)}/global/networks/${network}`);
+  const connection = ctx.store.get(
+    'services/servicenetworking.googleapis.com/connections',
+    `projects/${String(number)}/global/networks/${network}`,
+  );
   const names = (connection?.reservedPeeringRanges as string[] | undefined) ?? [];
   return names.flatMap((name) => {
     const a = ctx.store.get(globalCol(project, 'addresses'), name);
-    return a ? [{ destRange: `${String(a.address)}/${String(a.prefixLength)}`, type: 'SUBNET_PEERING_ROUTE' as const }] : [];
+    return a
+      ? [{ destRange: `${String(a.address)}/${String(a.prefixLength)}`, type: 'SUBNET_PEERING_ROUTE' as const }]
+      : [];
   });
 }
 
@@ -178,36 +256,70 @@ function peerInStore(ctx: ComputeContext, project: string, network: string, peer
   const ourUrl = computeUrl(`${globalCol(project, 'networks')}/${network}`);
   const back = (peerNet.peerings as Peering[] | undefined)?.find((p) => computePath(p.network) === computePath(ourUrl));
   const peerUrl = computeUrl(`${globalCol(m[1]!, 'networks')}/${m[2]!}`);
-  const subnetsIn = (region: string) => ctx.store.list(regionCol(m[1]!, region, 'subnetworks')).filter((s) => s.network === peerUrl).map((s) => String(s.ipCidrRange));
+  const subnetsIn = (region: string) =>
+    ctx.store
+      .list(regionCol(m[1]!, region, 'subnetworks'))
+      .filter((s) => s.network === peerUrl)
+      .map((s) => String(s.ipCidrRange));
   return {
     importsCustom: back?.importCustomRoutes === true,
-    subnets: ctx.store.collectionsMatching(new RegExp(`^projects/${m[1]}/regions/[^/]+/subnetworks$`)).flatMap((c) => ctx.store.list(c)).filter((s) => s.network === peerUrl).map((s) => String(s.ipCidrRange)),
+    subnets: ctx.store
+      .collectionsMatching(new RegExp(`^projects/${m[1]}/regions/[^/]+/subnetworks$`))
+      .flatMap((c) => ctx.store.list(c))
+      .filter((s) => s.network === peerUrl)
+      .map((s) => String(s.ipCidrRange)),
     advertised: (region) => [
-      ...subnetsIn(region).map((destRange) => ({ destRange, type: 'SUBNET_PEERING_ROUTE' as const, nextHopRegion: region })),
-      ...(back?.exportCustomRoutes ? exportedStaticRoutes(ctx, m[1]!, m[2]!).map((r) => ({ destRange: String(r.destRange), type: 'STATIC_PEERING_ROUTE' as const, nextHopRegion: region, priority: Number(r.priority) })) : []),
+      ...subnetsIn(region).map((destRange) => ({
+        destRange,
+        type: 'SUBNET_PEERING_ROUTE' as const,
+        nextHopRegion: region,
+      })),
+      ...(back?.exportCustomRoutes
+        ? exportedStaticRoutes(ctx, m[1]!, m[2]!).map((r) => ({
+            destRange: String(r.destRange),
+            type: 'STATIC_PEERING_ROUTE' as const,
+            nextHopRegion: region,
+            priority: Number(r.priority),
+          }))
+        : []),
     ],
   };
 }
 
 /** Peering resources as the API shows them (the far side's routes and import setting are emulator-internal). */
 function publicNetwork(net: Resource): Resource {
-  const peerings = (net.peerings as Peering[] | undefined)?.map(({ remoteRoutes: _r, peerImportCustomRoutes: _i, ...p }) => p);
+  const peerings = (net.peerings as Peering[] | undefined)?.map(
+    ({ remoteRoutes: _r, peerImportCustomRoutes: _i, ...p }) => p,
+  );
   return peerings ? { ...net, peerings } : net;
 }
 
 export function registerNetworks(router: Router, ctx: ComputeContext): void {
   const base = '/compute/v1/projects/{project}';
   router.on('GET', `${base}/global/networks`, 'compute.networks.list', (r) =>
-    listResponse('compute#networkList', globalCol(r.params.project!, 'networks'), ctx.store.list(globalCol(r.params.project!, 'networks')).map(publicNetwork), r.query),
+    listResponse(
+      'compute#networkList',
+      globalCol(r.params.project!, 'networks'),
+      ctx.store.list(globalCol(r.params.project!, 'networks')).map(publicNetwork),
+      r.query,
+    ),
   );
-  router.on('GET', `${base}/global/networks/{network}`, 'compute.networks.get', (r) => publicNetwork(getNetwork(ctx, r.params.project!, r.params.network!)));
-  router.on('PATCH', `${base}/global/networks/{network}/updatePeering`, 'compute.networks.updatePeering', (r) => updatePeering(ctx, r.params.project!, r.params.network!, r.body));
-  router.on('GET', `${base}/global/networks/{network}/listPeeringRoutes`, 'compute.networks.listPeeringRoutes', (r) => listPeeringRoutes(ctx, r.params.project!, r.params.network!, r.query));
+  router.on('GET', `${base}/global/networks/{network}`, 'compute.networks.get', (r) =>
+    publicNetwork(getNetwork(ctx, r.params.project!, r.params.network!)),
+  );
+  router.on('PATCH', `${base}/global/networks/{network}/updatePeering`, 'compute.networks.updatePeering', (r) =>
+    updatePeering(ctx, r.params.project!, r.params.network!, r.body),
+  );
+  router.on('GET', `${base}/global/networks/{network}/listPeeringRoutes`, 'compute.networks.listPeeringRoutes', (r) =>
+    listPeeringRoutes(ctx, r.params.project!, r.params.network!, r.query),
+  );
   router.on('GET', `${base}/regions/{region}/subnetworks`, 'compute.subnetworks.list', (r) => {
     const col = regionCol(r.params.project!, r.params.region!, 'subnetworks');
     return listResponse('compute#subnetworkList', col, ctx.store.list(col), r.query);
   });
-  router.on('GET', `${base}/regions/{region}/subnetworks/{subnetwork}`, 'compute.subnetworks.get', (r) => getResource(ctx, regionCol(r.params.project!, r.params.region!, 'subnetworks'), r.params.subnetwork!));
+  router.on('GET', `${base}/regions/{region}/subnetworks/{subnetwork}`, 'compute.subnetworks.get', (r) =>
+    getResource(ctx, regionCol(r.params.project!, r.params.region!, 'subnetworks'), r.params.subnetwork!),
+  );
 }
 
 /** The network a URL or partial path names, as `{project, name}`. */

@@ -54,7 +54,11 @@ export function operationErrorCode(err: HttpError): string {
  * The fields a DONE operation gets when `err` ended it. An error that knows its operation form (a
  * quota's `QUOTA_EXCEEDED` with `errorDetails[].quotaInfo`) gives it.
  */
-export function operationFailure(err: HttpError): { error: { errors: { code: string; message: string }[] }; httpErrorStatusCode: number; httpErrorMessage: string } {
+export function operationFailure(err: HttpError): {
+  error: { errors: { code: string; message: string }[] };
+  httpErrorStatusCode: number;
+  httpErrorMessage: string;
+} {
   const own = (err as { operationError?: { code: string; message: string } }).operationError;
   return {
     error: { errors: [own ?? { code: operationErrorCode(err), message: err.message }] },

@@ -32,7 +32,11 @@ export interface OperationRequest {
 }
 
 const scopePath = (project: string, scope: OperationScope) =>
-  scope.kind === 'global' ? `projects/${project}/global` : scope.kind === 'region' ? `projects/${project}/regions/${scope.region}` : `projects/${project}/zones/${scope.zone}`;
+  scope.kind === 'global'
+    ? `projects/${project}/global`
+    : scope.kind === 'region'
+      ? `projects/${project}/regions/${scope.region}`
+      : `projects/${project}/zones/${scope.zone}`;
 
 export class Operations {
   private readonly waiters = new Map<string, (() => void)[]>();
@@ -64,7 +68,9 @@ export class Operations {
       insertTime: nowIso(),
       startTime: nowIso(),
       selfLink: computeUrl(`${collection}/${name}`),
-      ...(req.scope.kind === 'region' ? { region: computeUrl(`projects/${req.project}/regions/${req.scope.region}`) } : {}),
+      ...(req.scope.kind === 'region'
+        ? { region: computeUrl(`projects/${req.project}/regions/${req.scope.region}`) }
+        : {}),
       ...(req.scope.kind === 'zone' ? { zone: computeUrl(`projects/${req.project}/zones/${req.scope.zone}`) } : {}),
     };
     this.store.insert(collection, op);
@@ -126,12 +132,28 @@ export class Operations {
 export function registerOperations(router: Router, operations: Operations): void {
   const base = '/compute/v1/projects/{project}';
   const scopes = [
-    { prefix: `${base}/global/operations`, id: 'globalOperations', col: (p: Record<string, string>) => `projects/${p.project}/global/operations` },
-    { prefix: `${base}/regions/{region}/operations`, id: 'regionOperations', col: (p: Record<string, string>) => `projects/${p.project}/regions/${p.region}/operations` },
-    { prefix: `${base}/zones/{zone}/operations`, id: 'zoneOperations', col: (p: Record<string, string>) => `projects/${p.project}/zones/${p.zone}/operations` },
+    {
+      prefix: `${base}/global/operations`,
+      id: 'globalOperations',
+      col: (p: Record<string, string>) => `projects/${p.project}/global/operations`,
+    },
+    {
+      prefix: `${base}/regions/{region}/operations`,
+      id: 'regionOperations',
+      col: (p: Record<string, string>) => `projects/${p.project}/regions/${p.region}/operations`,
+    },
+    {
+      prefix: `${base}/zones/{zone}/operations`,
+      id: 'zoneOperations',
+      col: (p: Record<string, string>) => `projects/${p.project}/zones/${p.zone}/operations`,
+    },
   ];
   for (const s of scopes) {
-    router.on('GET', `${s.prefix}/{operation}`, `compute.${s.id}.get`, (r) => operations.get(s.col(r.params), r.params.operation!));
-    router.on('POST', `${s.prefix}/{operation}/wait`, `compute.${s.id}.wait`, (r) => operations.wait(s.col(r.params), r.params.operation!));
+    router.on('GET', `${s.prefix}/{operation}`, `compute.${s.id}.get`, (r) =>
+      operations.get(s.col(r.params), r.params.operation!),
+    );
+    router.on('POST', `${s.prefix}/{operation}/wait`, `compute.${s.id}.wait`, (r) =>
+      operations.wait(s.col(r.params), r.params.operation!),
+    );
   }
 }

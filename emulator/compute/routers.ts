@@ -25,7 +25,16 @@ export interface Nat {
 
 const ALLOCATE = ['MANUAL_ONLY', 'AUTO_ONLY'];
 const SOURCE_RANGES = ['ALL_SUBNETWORKS_ALL_IP_RANGES', 'ALL_SUBNETWORKS_ALL_PRIMARY_IP_RANGES', 'LIST_OF_SUBNETWORKS'];
-const NAT_DEFAULTS = { udpIdleTimeoutSec: 30, icmpIdleTimeoutSec: 30, tcpEstablishedIdleTimeoutSec: 1200, tcpTransitoryIdleTimeoutSec: 30, tcpTimeWaitTimeoutSec: 120, enableEndpointIndependentMapping: false, endpointTypes: ['ENDPOINT_TYPE_VM'], type: 'PUBLIC' };
+const NAT_DEFAULTS = {
+  udpIdleTimeoutSec: 30,
+  icmpIdleTimeoutSec: 30,
+  tcpEstablishedIdleTimeoutSec: 1200,
+  tcpTransitoryIdleTimeoutSec: 30,
+  tcpTimeWaitTimeoutSec: 120,
+  enableEndpointIndependentMapping: false,
+  endpointTypes: ['ENDPOINT_TYPE_VM'],
+  type: 'PUBLIC',
+};
 
 const col = (project: string, region: string) => regionCol(project, region, 'routers');
 
@@ -38,14 +47,34 @@ function validateNat(ctx: ComputeContext, project: string, region: string, value
   const nat = requireObject(value, field);
   const name = requireName(nat.name, `${field}.name`);
   const option = nat.natIpAllocateOption;
-  if (typeof option !== 'string' || !ALLOCATE.includes(option)) throw badRequest(`Invalid value for field '${field}.natIpAllocateOption': '${String(option ?? '')}'. Must be one of ${ALLOCATE.join(', ')}.`);
+  if (typeof option !== 'string' || !ALLOCATE.includes(option))
+    throw badRequest(
+      `Invalid value for field '${field}.natIpAllocateOption': '${String(option ?? '')}'. Must be one of ${ALLOCATE.join(', ')}.`,
+    );
   const source = nat.sourceSubnetworkIpRangesToNat;
-  if (typeof source !== 'string' || !SOURCE_RANGES.includes(source)) throw badRequest(`Invalid value for field '${field}.sourceSubnetworkIpRangesToNat': '${String(source ?? '')}'. Must be one of ${SOURCE_RANGES.join(', ')}.`);
+  if (typeof source !== 'string' || !SOURCE_RANGES.includes(source))
+    throw badRequest(
+      `Invalid value for field '${field}.sourceSubnetworkIpRangesToNat': '${String(source ?? '')}'. Must be one of ${SOURCE_RANGES.join(', ')}.`,
+    );
   const ips = Array.isArray(nat.natIps) ? nat.natIps.map(String) : [];
-  if (option === 'MANUAL_ONLY' && ips.length === 0) throw badRequest(`Invalid value for field '${field}.natIps': ''. MANUAL_ONLY allocation needs at least one static address.`);
-  if (option === 'AUTO_ONLY' && ips.length > 0) throw badRequest(`Invalid value for field '${field}.natIps': AUTO_ONLY allocation cannot name static addresses.`);
+  if (option === 'MANUAL_ONLY' && ips.length === 0)
+    throw badRequest(
+      `Invalid value for field '${field}.natIps': ''. MANUAL_ONLY allocation needs at least one static address.`,
+    );
+  if (option === 'AUTO_ONLY' && ips.length > 0)
+    throw badRequest(`Invalid value for field '${field}.natIps': AUTO_ONLY allocation cannot name static addresses.`);
   const natIps = ips.map((ip, i) => addressUrl(ctx, project, region, ip, `${field}.natIps[${i}]`));
-  return { ...NAT_DEFAULTS, minPortsPerVm: 64, enableDynamicPortAllocation: false, logConfig: { enable: false, filter: 'ALL' }, ...nat, name, natIpAllocateOption: option as Nat['natIpAllocateOption'], sourceSubnetworkIpRangesToNat: source, ...(natIps.length ? { natIps } : {}) };
+  return {
+    ...NAT_DEFAULTS,
+    minPortsPerVm: 64,
+    enableDynamicPortAllocation: false,
+    logConfig: { enable: false, filter: 'ALL' },
+    ...nat,
+    name,
+    natIpAllocateOption: option as Nat['natIpAllocateOption'],
+    sourceSubnetworkIpRangesToNat: source,
+    ...(natIps.length ? { natIps } : {}),
+  };
 }
 
 /** Full URL of a regional address reference, which must exist in the router's region. */
@@ -53,7 +82,8 @@ function addressUrl(ctx: ComputeContext, project: string, region: string, ref: s
   const partial = computePath(ref);
   const path = partial.startsWith('regions/') ? `projects/${project}/${partial}` : partial;
   const m = /^projects\/([^/]+)\/regions\/([^/]+)\/addresses\/([^/]+)$/.exec(path);
-  if (!m || m[2] !== region) throw badRequest(`Invalid value for field '${field}': '${ref}'. Must be a regional address of region ${region}.`);
+  if (!m || m[2] !== region)
+    throw badRequest(`Invalid value for field '${field}': '${ref}'. Must be a regional address of region ${region}.`);
   getRegionalAddress(ctx, m[1]!, m[2]!, m[3]!);
   return computeUrl(path);
 }
@@ -64,21 +94,37 @@ export function buildRouter(ctx: ComputeContext, project: string, region: string
   if (typeof r.network !== 'string') throw badRequest(`Required field 'resource.network' not specified`, 'required');
   const net = networkRef(r.network, project);
   getNetwork(ctx, net.project, net.name);
-  const nats = Array.isArray(r.nats) ? r.nats.map((n, i) => validateNat(ctx, project, region, n, `resource.nats[${i}]`)) : [];
+  const nats = Array.isArray(r.nats)
+    ? r.nats.map((n, i) => validateNat(ctx, project, region, n, `resource.nats[${i}]`))
+    : [];
   const names = new Set<string>();
   for (const nat of nats) {
-    if (names.has(nat.name)) throw badRequest(`Invalid value for field 'resource.nats': NAT name '${nat.name}' is used twice.`);
+    if (names.has(nat.name))
+      throw badRequest(`Invalid value for field 'resource.nats': NAT name '${nat.name}' is used twice.`);
     names.add(nat.name);
   }
   return {
-    kind: 'compute#router', id: nextId(), creationTimestamp: nowIso(), name, ...(typeof r.description === 'string' ? { description: r.description } : {}),
-    region: computeUrl(`projects/${project}/regions/${region}`), network: computeUrl(`projects/${net.project}/global/networks/${net.name}`),
-    ...(r.bgp ? { bgp: r.bgp } : {}), nats, encryptedInterconnectRouter: false, selfLink: computeUrl(`${col(project, region)}/${name}`),
+    kind: 'compute#router',
+    id: nextId(),
+    creationTimestamp: nowIso(),
+    name,
+    ...(typeof r.description === 'string' ? { description: r.description } : {}),
+    region: computeUrl(`projects/${project}/regions/${region}`),
+    network: computeUrl(`projects/${net.project}/global/networks/${net.name}`),
+    ...(r.bgp ? { bgp: r.bgp } : {}),
+    nats,
+    encryptedInterconnectRouter: false,
+    selfLink: computeUrl(`${col(project, region)}/${name}`),
   };
 }
 
 /** The NAT IPs a NAT uses now: its static addresses, or stable made-up IPs for AUTO_ONLY. */
-function natIpsInUse(ctx: ComputeContext, project: string, region: string, nat: Nat): { manual: string[]; auto: string[]; resources: string[] } {
+function natIpsInUse(
+  ctx: ComputeContext,
+  project: string,
+  region: string,
+  nat: Nat,
+): { manual: string[]; auto: string[]; resources: string[] } {
   if (nat.natIpAllocateOption === 'AUTO_ONLY') {
     const byte = createHash('sha256').update(`${project}/${region}/${nat.name}`).digest()[0]!;
     return { manual: [], auto: [`192.0.2.${(byte % 250) + 2}`], resources: [] };
@@ -96,7 +142,10 @@ function endpointsIn(ctx: ComputeContext, network: string): number {
   return ctx.store
     .collectionsMatching(/\/instances$/)
     .flatMap((c) => ctx.store.list(c))
-    .filter((i) => i.status === 'RUNNING' && (i.networkInterfaces as { network: string }[]).some((n) => n.network === network)).length;
+    .filter(
+      (i) =>
+        i.status === 'RUNNING' && (i.networkInterfaces as { network: string }[]).some((n) => n.network === network),
+    ).length;
 }
 
 function routerStatus(ctx: ComputeContext, project: string, region: string, name: string) {
@@ -104,34 +153,66 @@ function routerStatus(ctx: ComputeContext, project: string, region: string, name
   const natStatus = ((router.nats as Nat[] | undefined) ?? []).map((nat) => {
     const ips = natIpsInUse(ctx, project, region, nat);
     return {
-      name: nat.name, userAllocatedNatIpResources: ips.resources, userAllocatedNatIps: ips.manual, autoAllocatedNatIps: ips.auto,
-      drainUserAllocatedNatIps: [], drainAutoAllocatedNatIps: [], minExtraNatIpsNeeded: 0, numVmEndpointsWithNatMappings: endpointsIn(ctx, String(router.network)),
+      name: nat.name,
+      userAllocatedNatIpResources: ips.resources,
+      userAllocatedNatIps: ips.manual,
+      autoAllocatedNatIps: ips.auto,
+      drainUserAllocatedNatIps: [],
+      drainAutoAllocatedNatIps: [],
+      minExtraNatIpsNeeded: 0,
+      numVmEndpointsWithNatMappings: endpointsIn(ctx, String(router.network)),
     };
   });
-  return { kind: 'compute#routerStatusResponse', result: { network: router.network, bestRoutes: [], bestRoutesForRouter: [], bgpPeerStatus: [], natStatus } };
+  return {
+    kind: 'compute#routerStatusResponse',
+    result: { network: router.network, bestRoutes: [], bestRoutesForRouter: [], bgpPeerStatus: [], natStatus },
+  };
 }
 
 function natIpInfo(ctx: ComputeContext, project: string, region: string, name: string, natName: string | null) {
   const router = getRouter(ctx, project, region, name);
   const nats = ((router.nats as Nat[] | undefined) ?? []).filter((n) => !natName || n.name === natName);
-  if (natName && nats.length === 0) throw badRequest(`Invalid value for field 'natName': '${natName}'. Router '${name}' has no NAT with this name.`);
+  if (natName && nats.length === 0)
+    throw badRequest(`Invalid value for field 'natName': '${natName}'. Router '${name}' has no NAT with this name.`);
   return {
     result: nats.map((nat) => {
       const ips = natIpsInUse(ctx, project, region, nat);
-      const mappings = [...ips.manual.map((natIp) => ({ mode: 'MANUAL', natIp, usage: 'IN_USE' })), ...ips.auto.map((natIp) => ({ mode: 'AUTO', natIp, usage: 'IN_USE' }))];
+      const mappings = [
+        ...ips.manual.map((natIp) => ({ mode: 'MANUAL', natIp, usage: 'IN_USE' })),
+        ...ips.auto.map((natIp) => ({ mode: 'AUTO', natIp, usage: 'IN_USE' })),
+      ];
       return { natName: nat.name, natIpInfoMappings: mappings };
     }),
   };
 }
 
-function mutate(ctx: ComputeContext, p: Record<string, string>, verb: 'patch' | 'delete', targetLink: string, apply: () => void): Resource {
-  return ctx.operations.start({ project: p.project!, scope: { kind: 'region', region: p.region! }, methodId: `compute.routers.${verb}`, operationType: verb, targetLink, apply });
+function mutate(
+  ctx: ComputeContext,
+  p: Record<string, string>,
+  verb: 'patch' | 'delete',
+  targetLink: string,
+  apply: () => void,
+): Resource {
+  return ctx.operations.start({
+    project: p.project!,
+    scope: { kind: 'region', region: p.region! },
+    methodId: `compute.routers.${verb}`,
+    operationType: verb,
+    targetLink,
+    apply,
+  });
 }
 
 function insert(ctx: ComputeContext, r: Request): Resource {
   const { project, region } = r.params as { project: string; region: string };
   const router = buildRouter(ctx, project, region, r.body);
-  return startInsert(ctx, { project, scope: { kind: 'region', region }, methodId: 'compute.routers.insert', collection: col(project, region), resource: router });
+  return startInsert(ctx, {
+    project,
+    scope: { kind: 'region', region },
+    methodId: 'compute.routers.insert',
+    collection: col(project, region),
+    resource: router,
+  });
 }
 
 /** PATCH replaces the fields it names (`nats` as a whole list, as the API does). */
@@ -139,28 +220,60 @@ function patch(ctx: ComputeContext, r: Request): Resource {
   const { project, region, router: name } = r.params as { project: string; region: string; router: string };
   const current = getRouter(ctx, project, region, name);
   const body = requireObject(r.body, 'resource');
-  if (body.network !== undefined && computePath(String(body.network)).replace(/^projects\/[^/]+\//, '') !== computePath(String(current.network)).replace(/^projects\/[^/]+\//, '')) {
-    throw badRequest(`Invalid value for field 'resource.network': '${String(body.network)}'. A router's network cannot be changed.`);
+  if (
+    body.network !== undefined &&
+    computePath(String(body.network)).replace(/^projects\/[^/]+\//, '') !==
+      computePath(String(current.network)).replace(/^projects\/[^/]+\//, '')
+  ) {
+    throw badRequest(
+      `Invalid value for field 'resource.network': '${String(body.network)}'. A router's network cannot be changed.`,
+    );
   }
   const next = buildRouter(ctx, project, region, { ...current, ...body, name, network: current.network });
   return mutate(ctx, r.params, 'patch', String(current.selfLink), () =>
-    ctx.store.update(col(project, region), name, (x) => void Object.assign(x, { nats: next.nats, ...(next.bgp ? { bgp: next.bgp } : {}), ...(next.description !== undefined ? { description: next.description } : {}) })),
+    ctx.store.update(
+      col(project, region),
+      name,
+      (x) =>
+        void Object.assign(x, {
+          nats: next.nats,
+          ...(next.bgp ? { bgp: next.bgp } : {}),
+          ...(next.description !== undefined ? { description: next.description } : {}),
+        }),
+    ),
   );
 }
 
 export function registerRouters(router: Router, ctx: ComputeContext): void {
   const base = '/compute/v1/projects/{project}/regions/{region}/routers';
   const args = (r: Request) => [r.params.project!, r.params.region!, r.params.router!] as const;
-  router.on('GET', base, 'compute.routers.list', (r) => listResponse('compute#routerList', col(r.params.project!, r.params.region!), ctx.store.list(col(r.params.project!, r.params.region!)), r.query));
+  router.on('GET', base, 'compute.routers.list', (r) =>
+    listResponse(
+      'compute#routerList',
+      col(r.params.project!, r.params.region!),
+      ctx.store.list(col(r.params.project!, r.params.region!)),
+      r.query,
+    ),
+  );
   router.on('POST', base, 'compute.routers.insert', (r) => insert(ctx, r));
   router.on('GET', `${base}/{router}`, 'compute.routers.get', (r) => getRouter(ctx, ...args(r)));
   router.on('PATCH', `${base}/{router}`, 'compute.routers.patch', (r) => patch(ctx, r));
   router.on('DELETE', `${base}/{router}`, 'compute.routers.delete', (r) => {
     const current = getRouter(ctx, ...args(r));
-    return mutate(ctx, r.params, 'delete', String(current.selfLink), () => void ctx.store.remove(col(r.params.project!, r.params.region!), r.params.router!));
+    return mutate(
+      ctx,
+      r.params,
+      'delete',
+      String(current.selfLink),
+      () => void ctx.store.remove(col(r.params.project!, r.params.region!), r.params.router!),
+    );
   });
-  router.on('GET', `${base}/{router}/getRouterStatus`, 'compute.routers.getRouterStatus', (r) => routerStatus(ctx, ...args(r)));
-  router.on('GET', `${base}/{router}/getNatIpInfo`, 'compute.routers.getNatIpInfo', (r) => natIpInfo(ctx, ...args(r), r.query.get('natName')));
+  router.on('GET', `${base}/{router}/getRouterStatus`, 'compute.routers.getRouterStatus', (r) =>
+    routerStatus(ctx, ...args(r)),
+  );
+  router.on('GET', `${base}/{router}/getNatIpInfo`, 'compute.routers.getNatIpInfo', (r) =>
+    natIpInfo(ctx, ...args(r), r.query.get('natName')),
+  );
 }
 
 /** A Cloud Router on `network` with one Cloud NAT on static regional address `ipName` = `ip` (MANUAL_ONLY), as a project that already had it. */
@@ -181,12 +294,26 @@ export function seedCloudNat(store: Store, seed: CloudNatSeed): void {
   const { project, region, network, router, nat, ipName, ip, ipDescription, minPortsPerVm } = seed;
   const address = seedRegionalAddress({ store }, project, region, ipName, ip, ipDescription);
   store.insert(col(project, region), {
-    kind: 'compute#router', id: nextId(), creationTimestamp: nowIso(), name: router, region: computeUrl(`projects/${project}/regions/${region}`),
-    network: computeUrl(`projects/${project}/global/networks/${network}`), bgp: { asn: 64514, advertiseMode: 'DEFAULT', keepaliveInterval: 20 },
-    nats: [{
-      ...NAT_DEFAULTS, name: nat, natIpAllocateOption: 'MANUAL_ONLY', natIps: [String(address.selfLink)], sourceSubnetworkIpRangesToNat: 'ALL_SUBNETWORKS_ALL_IP_RANGES',
-      minPortsPerVm, enableDynamicPortAllocation: false, logConfig: { enable: true, filter: 'ALL' },
-    }],
-    encryptedInterconnectRouter: false, selfLink: computeUrl(`${col(project, region)}/${router}`),
+    kind: 'compute#router',
+    id: nextId(),
+    creationTimestamp: nowIso(),
+    name: router,
+    region: computeUrl(`projects/${project}/regions/${region}`),
+    network: computeUrl(`projects/${project}/global/networks/${network}`),
+    bgp: { asn: 64514, advertiseMode: 'DEFAULT', keepaliveInterval: 20 },
+    nats: [
+      {
+        ...NAT_DEFAULTS,
+        name: nat,
+        natIpAllocateOption: 'MANUAL_ONLY',
+        natIps: [String(address.selfLink)],
+        sourceSubnetworkIpRangesToNat: 'ALL_SUBNETWORKS_ALL_IP_RANGES',
+        minPortsPerVm,
+        enableDynamicPortAllocation: false,
+        logConfig: { enable: true, filter: 'ALL' },
+      },
+    ],
+    encryptedInterconnectRouter: false,
+    selfLink: computeUrl(`${col(project, region)}/${router}`),
   });
 }

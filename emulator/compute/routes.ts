@@ -25,10 +25,14 @@ function validateRoute(ctx: ComputeContext, project: string, body: unknown): Res
   const destRange = requireCidr(r.destRange, 'resource.destRange');
   const priority = requireInt(r.priority, 'resource.priority', 0, 65535, 1000);
   const hops = NEXT_HOPS.filter((k) => typeof r[k] === 'string' && r[k] !== '');
-  if (hops.length !== 1) throw badRequest(`Invalid value for field 'resource': exactly one of ${NEXT_HOPS.join(', ')} must be specified (got ${hops.length}).`);
+  if (hops.length !== 1)
+    throw badRequest(
+      `Invalid value for field 'resource': exactly one of ${NEXT_HOPS.join(', ')} must be specified (got ${hops.length}).`,
+    );
   const hop = hops[0]!;
   const tags = Array.isArray(r.tags) ? r.tags.map(String) : [];
-  if (typeof r.description === 'string' && r.description.length > 2048) throw badRequest(`Invalid value for field 'resource.description': longer than 2048 characters.`);
+  if (typeof r.description === 'string' && r.description.length > 2048)
+    throw badRequest(`Invalid value for field 'resource.description': longer than 2048 characters.`);
   const route: Resource = {
     kind: 'compute#route',
     id: nextId(),
@@ -38,7 +42,12 @@ function validateRoute(ctx: ComputeContext, project: string, body: unknown): Res
     network: computeUrl(`projects/${net.project}/global/networks/${net.name}`),
     destRange,
     priority,
-    [hop]: hop === 'nextHopIp' ? r[hop] : hop === 'nextHopIlb' ? ilbHop(ctx, project, net, String(r[hop])) : normalizeHop(ctx, project, hop, String(r[hop])),
+    [hop]:
+      hop === 'nextHopIp'
+        ? r[hop]
+        : hop === 'nextHopIlb'
+          ? ilbHop(ctx, project, net, String(r[hop]))
+          : normalizeHop(ctx, project, hop, String(r[hop])),
     ...(tags.length ? { tags } : {}),
     routeType: 'STATIC',
     selfLink: computeUrl(`${globalCol(project, 'routes')}/${name}`),
@@ -54,7 +63,10 @@ function normalizeHop(ctx: ComputeContext, project: string, hop: string, value: 
   const m = /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(path);
   if (!m) throw badRequest(`Invalid value for field 'resource.nextHopInstance': '${value}'. The URL is malformed.`);
   if (!ctx.store.get(`projects/${m[1]}/zones/${m[2]}/instances`, m[3]!)) {
-    throw badRequest(`Invalid value for field 'resource.nextHopInstance': '${value}'. The referenced instance resource cannot be found.`, 'invalid');
+    throw badRequest(
+      `Invalid value for field 'resource.nextHopInstance': '${value}'. The referenced instance resource cannot be found.`,
+      'invalid',
+    );
   }
   return computeUrl(path);
 }
@@ -79,8 +91,14 @@ function ilbHop(ctx: ComputeContext, project: string, net: { project: string; na
   }
   const rule = forwardingRuleByUrl(ctx, project, value);
   if (!rule) throw invalid(`The resource '${computePath(value)}' was not found`);
-  if (rule.loadBalancingScheme !== 'INTERNAL') throw invalid(`The forwarding rule must have loadBalancingScheme INTERNAL (it has ${String(rule.loadBalancingScheme)}).`);
-  if (rule.network !== networkUrl) throw invalid(`The forwarding rule is in network '${String(rule.network).split('/').pop()}', not the route's network '${net.name}'.`);
+  if (rule.loadBalancingScheme !== 'INTERNAL')
+    throw invalid(
+      `The forwarding rule must have loadBalancingScheme INTERNAL (it has ${String(rule.loadBalancingScheme)}).`,
+    );
+  if (rule.network !== networkUrl)
+    throw invalid(
+      `The forwarding rule is in network '${String(rule.network).split('/').pop()}', not the route's network '${net.name}'.`,
+    );
   return String(rule.selfLink);
 }
 
@@ -96,20 +114,42 @@ export function routeWarnings(ctx: ComputeContext, route: Resource): { code: str
   const path = computePath(route.nextHopInstance);
   const slash = path.lastIndexOf('/');
   const instance = ctx.store.get(path.slice(0, slash), path.slice(slash + 1));
-  if (!instance) return [{ code: 'NEXT_HOP_INSTANCE_NOT_FOUND', message: `Next hop instance '${route.nextHopInstance}' does not exist.` }];
-  if (instance.status !== 'RUNNING') return [{ code: 'NEXT_HOP_NOT_RUNNING', message: `Next hop instance '${route.nextHopInstance}' is not running.` }];
-  if (!instance.canIpForward) return [{ code: 'NEXT_HOP_CANNOT_IP_FORWARD', message: `Next hop instance '${route.nextHopInstance}' cannot ip forward.` }];
+  if (!instance)
+    return [
+      { code: 'NEXT_HOP_INSTANCE_NOT_FOUND', message: `Next hop instance '${route.nextHopInstance}' does not exist.` },
+    ];
+  if (instance.status !== 'RUNNING')
+    return [{ code: 'NEXT_HOP_NOT_RUNNING', message: `Next hop instance '${route.nextHopInstance}' is not running.` }];
+  if (!instance.canIpForward)
+    return [
+      {
+        code: 'NEXT_HOP_CANNOT_IP_FORWARD',
+        message: `Next hop instance '${route.nextHopInstance}' cannot ip forward.`,
+      },
+    ];
   return [];
 }
 
 function withWarnings(ctx: ComputeContext, route: Resource): Resource {
   const warnings = routeWarnings(ctx, route);
-  return warnings.length ? { ...route, warnings: warnings.map((w) => ({ ...w, data: [{ key: 'next_hop', value: String(route.nextHopInstance) }] })) } : route;
+  return warnings.length
+    ? {
+        ...route,
+        warnings: warnings.map((w) => ({ ...w, data: [{ key: 'next_hop', value: String(route.nextHopInstance) }] })),
+      }
+    : route;
 }
 
 function insertRoute(ctx: ComputeContext, project: string, body: unknown) {
   const route = validateRoute(ctx, project, body);
-  return startInsert(ctx, { project, scope: { kind: 'global' }, methodId: 'compute.routes.insert', collection: globalCol(project, 'routes'), resource: route, reserveName: true });
+  return startInsert(ctx, {
+    project,
+    scope: { kind: 'global' },
+    methodId: 'compute.routes.insert',
+    collection: globalCol(project, 'routes'),
+    resource: route,
+    reserveName: true,
+  });
 }
 
 function deleteRoute(ctx: ComputeContext, project: string, name: string) {
@@ -122,7 +162,8 @@ function deleteRoute(ctx: ComputeContext, project: string, name: string) {
     operationType: 'delete',
     targetLink: computeUrl(`${col}/${name}`),
     apply: () => {
-      if (!ctx.store.remove(col, name)) throw new HttpError(404, `The resource 'projects/${project}/global/routes/${name}' was not found`);
+      if (!ctx.store.remove(col, name))
+        throw new HttpError(404, `The resource 'projects/${project}/global/routes/${name}' was not found`);
     },
   });
 }
@@ -131,9 +172,18 @@ export function registerRoutes(router: Router, ctx: ComputeContext): void {
   const base = '/compute/v1/projects/{project}/global/routes';
   router.on('GET', base, 'compute.routes.list', (r) => {
     const col = globalCol(r.params.project!, 'routes');
-    return listResponse('compute#routeList', col, ctx.store.list(col).map((route) => withWarnings(ctx, route)), r.query);
+    return listResponse(
+      'compute#routeList',
+      col,
+      ctx.store.list(col).map((route) => withWarnings(ctx, route)),
+      r.query,
+    );
   });
-  router.on('GET', `${base}/{route}`, 'compute.routes.get', (r) => withWarnings(ctx, getResource(ctx, globalCol(r.params.project!, 'routes'), r.params.route!)));
+  router.on('GET', `${base}/{route}`, 'compute.routes.get', (r) =>
+    withWarnings(ctx, getResource(ctx, globalCol(r.params.project!, 'routes'), r.params.route!)),
+  );
   router.on('POST', base, 'compute.routes.insert', (r) => insertRoute(ctx, r.params.project!, r.body));
-  router.on('DELETE', `${base}/{route}`, 'compute.routes.delete', (r) => deleteRoute(ctx, r.params.project!, r.params.route!));
+  router.on('DELETE', `${base}/{route}`, 'compute.routes.delete', (r) =>
+    deleteRoute(ctx, r.params.project!, r.params.route!),
+  );
 }

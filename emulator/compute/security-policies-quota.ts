@@ -69,7 +69,16 @@ export class QuotaExceeded extends HttpError {
     return {
       code: 'QUOTA_EXCEEDED',
       message: this.message,
-      errorDetails: [{ quotaInfo: { metricName: `compute.googleapis.com/${metric}`, limitName: `${this.metric.replace(/_/g, '-')}-per-project`, dimensions: { global: 'global' }, limit: this.limit } }],
+      errorDetails: [
+        {
+          quotaInfo: {
+            metricName: `compute.googleapis.com/${metric}`,
+            limitName: `${this.metric.replace(/_/g, '-')}-per-project`,
+            dimensions: { global: 'global' },
+            limit: this.limit,
+          },
+        },
+      ],
     };
   }
 }
@@ -82,15 +91,22 @@ export class QuotaExceeded extends HttpError {
  */
 export function checkArmorQuota(store: Store, settings: Settings, project: string, delta: Partial<ArmorUsage>): void {
   const usage = armorUsage(store, project);
-  const over = (quota: ArmorQuota, used: number, more = 0) => more > 0 && used + more > (settings[SETTING[quota]] as number);
-  if (over('SECURITY_POLICIES', usage.policies, delta.policies)) throw new QuotaExceeded('SECURITY_POLICIES', settings.securityPoliciesQuota);
-  if (over('SECURITY_POLICY_RULES', usage.rules, delta.rules)) throw new QuotaExceeded('SECURITY_POLICY_RULES', settings.securityPolicyRulesQuota);
-  if (over('SECURITY_POLICY_CEVAL_RULES', usage.advancedRules, delta.advancedRules)) throw new QuotaExceeded('SECURITY_POLICY_CEVAL_RULES', settings.securityPolicyAdvancedRulesQuota);
+  const over = (quota: ArmorQuota, used: number, more = 0) =>
+    more > 0 && used + more > (settings[SETTING[quota]] as number);
+  if (over('SECURITY_POLICIES', usage.policies, delta.policies))
+    throw new QuotaExceeded('SECURITY_POLICIES', settings.securityPoliciesQuota);
+  if (over('SECURITY_POLICY_RULES', usage.rules, delta.rules))
+    throw new QuotaExceeded('SECURITY_POLICY_RULES', settings.securityPolicyRulesQuota);
+  if (over('SECURITY_POLICY_CEVAL_RULES', usage.advancedRules, delta.advancedRules))
+    throw new QuotaExceeded('SECURITY_POLICY_CEVAL_RULES', settings.securityPolicyAdvancedRulesQuota);
 }
 
 /** What replacing a policy's rules `before` with `after` adds to the usage (negative: frees). */
 export function armorUsageDelta(before: readonly RuleLike[], after: readonly RuleLike[]): Partial<ArmorUsage> {
-  return { rules: after.length - before.length, advancedRules: after.filter(isAdvanced).length - before.filter(isAdvanced).length };
+  return {
+    rules: after.length - before.length,
+    advancedRules: after.filter(isAdvanced).length - before.filter(isAdvanced).length,
+  };
 }
 
 /** What a policy resource adds to the usage when it is inserted. */

@@ -20,7 +20,14 @@ import { requireInt, requireName, requireObject } from './validate.js';
 
 const POLICY_TYPES = ['CLOUD_ARMOR', 'CLOUD_ARMOR_EDGE', 'CLOUD_ARMOR_NETWORK'];
 /** Policy fields `patch` may change (rules, name and output-only fields excluded). */
-const PATCHABLE = ['description', 'advancedOptionsConfig', 'adaptiveProtectionConfig', 'ddosProtectionConfig', 'recaptchaOptionsConfig', 'userDefinedFields'];
+const PATCHABLE = [
+  'description',
+  'advancedOptionsConfig',
+  'adaptiveProtectionConfig',
+  'ddosProtectionConfig',
+  'recaptchaOptionsConfig',
+  'userDefinedFields',
+];
 
 const col = (project: string) => globalCol(project, 'securityPolicies');
 export const newFingerprint = () => randomBytes(8).toString('base64');
@@ -34,14 +41,24 @@ export function buildPolicy(project: string, body: unknown): Resource {
   const p = requireObject(body, 'resource');
   const name = requireName(p.name);
   const type = p.type ?? 'CLOUD_ARMOR';
-  if (typeof type !== 'string' || !POLICY_TYPES.includes(type)) throw badRequest(`Invalid value for field 'resource.type': '${String(type)}'. Must be one of ${POLICY_TYPES.join(', ')}.`);
+  if (typeof type !== 'string' || !POLICY_TYPES.includes(type))
+    throw badRequest(
+      `Invalid value for field 'resource.type': '${String(type)}'. Must be one of ${POLICY_TYPES.join(', ')}.`,
+    );
   const given = Array.isArray(p.rules) ? p.rules.map((r, i) => validateRule(r, `resource.rules[${i}]`)) : [];
   const rules = checkRuleSet(given.some((r) => r.priority === DEFAULT_PRIORITY) ? given : [...given, defaultRule()]);
   return {
-    kind: 'compute#securityPolicy', id: nextId(), creationTimestamp: nowIso(), name,
-    description: typeof p.description === 'string' ? p.description : '', rules, fingerprint: newFingerprint(), type,
+    kind: 'compute#securityPolicy',
+    id: nextId(),
+    creationTimestamp: nowIso(),
+    name,
+    description: typeof p.description === 'string' ? p.description : '',
+    rules,
+    fingerprint: newFingerprint(),
+    type,
     ...Object.fromEntries(PATCHABLE.filter((k) => k !== 'description' && p[k] !== undefined).map((k) => [k, p[k]])),
-    labelFingerprint: '42WmSpB8rSM=', selfLink: computeUrl(`${col(project)}/${name}`),
+    labelFingerprint: '42WmSpB8rSM=',
+    selfLink: computeUrl(`${col(project)}/${name}`),
   };
 }
 
@@ -51,7 +68,14 @@ export function buildPolicy(project: string, body: unknown): Resource {
  * checked too (the operation ends with QUOTA_EXCEEDED). `validateOnly` exists on addRule and
  * patchRule only (compute.proto AddRuleSecurityPolicyRequest / PatchRuleSecurityPolicyRequest).
  */
-function mutateRules(ctx: ComputeContext, project: string, name: string, verb: 'addRule' | 'patchRule' | 'removeRule', change: (rules: Rule[]) => Rule[], r: Request): Resource {
+function mutateRules(
+  ctx: ComputeContext,
+  project: string,
+  name: string,
+  verb: 'addRule' | 'patchRule' | 'removeRule',
+  change: (rules: Rule[]) => Rule[],
+  r: Request,
+): Resource {
   const policy = getPolicy(ctx, project, name);
   change(structuredClone(rulesOf(policy)));
   const validateOnly = verb !== 'removeRule' && r.query.get('validateOnly') === 'true';
@@ -79,7 +103,10 @@ const priorityParam = (r: Request) => requireInt(r.query.get('priority') ?? 0, '
 
 function findRule(rules: Rule[], priority: number): Rule {
   const rule = rules.find((x) => x.priority === priority);
-  if (!rule) throw badRequest(`Invalid value for field 'priority': '${priority}'. The security policy does not contain a rule at priority ${priority}.`);
+  if (!rule)
+    throw badRequest(
+      `Invalid value for field 'priority': '${priority}'. The security policy does not contain a rule at priority ${priority}.`,
+    );
   return rule;
 }
 
@@ -92,12 +119,20 @@ function addRule(rules: Rule[], rule: Rule): Rule[] {
  * body omits them ("Indicates fields to be cleared as part of this request", compute.proto
  * PatchRuleSecurityPolicyRequest.update_mask), comma-separated, dotted for nested fields.
  */
-function patchRule(rules: Rule[], priority: number, body: Record<string, unknown>, updateMask: readonly string[] = []): Rule[] {
+function patchRule(
+  rules: Rule[],
+  priority: number,
+  body: Record<string, unknown>,
+  updateMask: readonly string[] = [],
+): Rule[] {
   const current = findRule(rules, priority);
   const cleared = structuredClone(current) as Record<string, unknown>;
   for (const path of updateMask) if (!hasPath(body, path)) deletePath(cleared, path);
   const merged = validateRule({ ...cleared, ...body, priority: body.priority ?? priority }, 'resource');
-  if (priority === DEFAULT_PRIORITY && merged.priority !== DEFAULT_PRIORITY) throw badRequest(`Invalid value for field 'resource.priority': '${merged.priority}'. The default rule's priority cannot be changed.`);
+  if (priority === DEFAULT_PRIORITY && merged.priority !== DEFAULT_PRIORITY)
+    throw badRequest(
+      `Invalid value for field 'resource.priority': '${merged.priority}'. The default rule's priority cannot be changed.`,
+    );
   return checkRuleSet([...rules.filter((x) => x !== current), merged]);
 }
 
@@ -109,7 +144,8 @@ function updateMaskParam(r: Request): string[] {
   if (text === null || text === '') return [];
   const paths = text.split(',').map((p) => p.trim());
   const bad = paths.find((p) => !FIELD_PATH.test(p));
-  if (bad !== undefined) throw badRequest(`Invalid value for field 'updateMask': '${text}'. Must be a comma-separated list of field paths.`);
+  if (bad !== undefined)
+    throw badRequest(`Invalid value for field 'updateMask': '${text}'. Must be a comma-separated list of field paths.`);
   return paths;
 }
 
@@ -132,7 +168,10 @@ function deletePath(value: Record<string, unknown>, path: string): void {
 }
 
 function removeRule(rules: Rule[], priority: number): Rule[] {
-  if (priority === DEFAULT_PRIORITY) throw badRequest(`Invalid value for field 'priority': '${priority}'. The default rule cannot be removed; patch its action instead.`);
+  if (priority === DEFAULT_PRIORITY)
+    throw badRequest(
+      `Invalid value for field 'priority': '${priority}'. The default rule cannot be removed; patch its action instead.`,
+    );
   findRule(rules, priority);
   return rules.filter((x) => x.priority !== priority);
 }
@@ -142,9 +181,18 @@ function patchPolicy(ctx: ComputeContext, project: string, name: string, body: u
   const policy = getPolicy(ctx, project, name);
   const p = requireObject(body, 'resource');
   checkFingerprint(policy, p.fingerprint);
-  if (p.name !== undefined && p.name !== name) throw badRequest(`Invalid value for field 'resource.name': '${String(p.name)}'. A security policy cannot be renamed.`);
-  if (p.rules !== undefined && JSON.stringify(checkRuleSet((p.rules as unknown[]).map((r, i) => validateRule(r, `resource.rules[${i}]`)))) !== JSON.stringify(rulesOf(policy))) {
-    throw badRequest(`Invalid value for field 'resource.rules': patch cannot change the rules of a security policy; use addRule, patchRule or removeRule.`);
+  if (p.name !== undefined && p.name !== name)
+    throw badRequest(
+      `Invalid value for field 'resource.name': '${String(p.name)}'. A security policy cannot be renamed.`,
+    );
+  if (
+    p.rules !== undefined &&
+    JSON.stringify(checkRuleSet((p.rules as unknown[]).map((r, i) => validateRule(r, `resource.rules[${i}]`)))) !==
+      JSON.stringify(rulesOf(policy))
+  ) {
+    throw badRequest(
+      `Invalid value for field 'resource.rules': patch cannot change the rules of a security policy; use addRule, patchRule or removeRule.`,
+    );
   }
   const fingerprint = policy.fingerprint;
   return ctx.operations.start({
@@ -165,7 +213,11 @@ function patchPolicy(ctx: ComputeContext, project: string, name: string, body: u
 function checkFingerprint(policy: Resource, given: unknown): void {
   if (given === undefined || given === null || given === '') return;
   if (given !== policy.fingerprint) {
-    throw new HttpError(412, `Invalid value for field 'resource.fingerprint': '${String(given)}'. Supplied fingerprint does not match current security policy fingerprint; get the policy again and retry.`, 'conditionNotMet');
+    throw new HttpError(
+      412,
+      `Invalid value for field 'resource.fingerprint': '${String(given)}'. Supplied fingerprint does not match current security policy fingerprint; get the policy again and retry.`,
+      'conditionNotMet',
+    );
   }
 }
 
@@ -177,10 +229,13 @@ function setLabels(ctx: ComputeContext, project: string, name: string, body: unk
   const policy = getPolicy(ctx, project, name);
   const p = requireObject(body, 'resource');
   const labels = requireObject(p.labels ?? {}, 'resource.labels');
-  if (Object.keys(labels).length > 64) throw badRequest(`Invalid value for field 'resource.labels': at most 64 labels.`);
+  if (Object.keys(labels).length > 64)
+    throw badRequest(`Invalid value for field 'resource.labels': at most 64 labels.`);
   for (const [key, value] of Object.entries(labels)) {
     if (!LABEL_KEY.test(key) || typeof value !== 'string' || !LABEL_VALUE.test(value)) {
-      throw badRequest(`Invalid value for field 'resource.labels': '${key}=${String(value)}'. Label keys start with a lowercase letter; keys and values have at most 63 lowercase letters, digits, '_' or '-'.`);
+      throw badRequest(
+        `Invalid value for field 'resource.labels': '${key}=${String(value)}'. Label keys start with a lowercase letter; keys and values have at most 63 lowercase letters, digits, '_' or '-'.`,
+      );
     }
   }
   const given = p.labelFingerprint;
@@ -221,19 +276,42 @@ function insertPolicy(ctx: ComputeContext, project: string, body: unknown): Reso
 
 function deletePolicy(ctx: ComputeContext, project: string, name: string): Resource {
   const policy = getPolicy(ctx, project, name);
-  return ctx.operations.start({ project, scope: { kind: 'global' }, methodId: 'compute.securityPolicies.delete', operationType: 'delete', targetLink: String(policy.selfLink), apply: () => void ctx.store.remove(col(project), name) });
+  return ctx.operations.start({
+    project,
+    scope: { kind: 'global' },
+    methodId: 'compute.securityPolicies.delete',
+    operationType: 'delete',
+    targetLink: String(policy.selfLink),
+    apply: () => void ctx.store.remove(col(project), name),
+  });
 }
 
 export function registerSecurityPolicies(router: Router, ctx: ComputeContext): void {
   const base = '/compute/v1/projects/{project}/global/securityPolicies';
   const policyArgs = (r: Request) => [r.params.project!, r.params.policy!] as const;
-  router.on('GET', base, 'compute.securityPolicies.list', (r) => listResponse('compute#securityPolicyList', col(r.params.project!), ctx.store.list(col(r.params.project!)), r.query, { selfLink: false }));
+  router.on('GET', base, 'compute.securityPolicies.list', (r) =>
+    listResponse(
+      'compute#securityPolicyList',
+      col(r.params.project!),
+      ctx.store.list(col(r.params.project!)),
+      r.query,
+      { selfLink: false },
+    ),
+  );
   router.on('POST', base, 'compute.securityPolicies.insert', (r) => insertPolicy(ctx, r.params.project!, r.body));
   router.on('GET', `${base}/{policy}`, 'compute.securityPolicies.get', (r) => getPolicy(ctx, ...policyArgs(r)));
-  router.on('PATCH', `${base}/{policy}`, 'compute.securityPolicies.patch', (r) => patchPolicy(ctx, ...policyArgs(r), r.body));
-  router.on('DELETE', `${base}/{policy}`, 'compute.securityPolicies.delete', (r) => deletePolicy(ctx, ...policyArgs(r)));
-  router.on('POST', `${base}/{policy}/setLabels`, 'compute.securityPolicies.setLabels', (r) => setLabels(ctx, ...policyArgs(r), r.body));
-  router.on('GET', `${base}/{policy}/getRule`, 'compute.securityPolicies.getRule', (r) => findRule(rulesOf(getPolicy(ctx, ...policyArgs(r))), priorityParam(r)));
+  router.on('PATCH', `${base}/{policy}`, 'compute.securityPolicies.patch', (r) =>
+    patchPolicy(ctx, ...policyArgs(r), r.body),
+  );
+  router.on('DELETE', `${base}/{policy}`, 'compute.securityPolicies.delete', (r) =>
+    deletePolicy(ctx, ...policyArgs(r)),
+  );
+  router.on('POST', `${base}/{policy}/setLabels`, 'compute.securityPolicies.setLabels', (r) =>
+    setLabels(ctx, ...policyArgs(r), r.body),
+  );
+  router.on('GET', `${base}/{policy}/getRule`, 'compute.securityPolicies.getRule', (r) =>
+    findRule(rulesOf(getPolicy(ctx, ...policyArgs(r))), priorityParam(r)),
+  );
   router.on('POST', `${base}/{policy}/addRule`, 'compute.securityPolicies.addRule', (r) => {
     const rule = validateRule(r.body, 'resource');
     return mutateRules(ctx, ...policyArgs(r), 'addRule', (rules) => addRule(rules, rule), r);
@@ -251,6 +329,17 @@ export function registerSecurityPolicies(router: Router, ctx: ComputeContext): v
 }
 
 /** Writes a security policy holding only the default rule (`defaultAction`, e.g. `deny(403)`) into the store, without an operation. */
-export function seedSecurityPolicy(store: Store, project: string, policy: { name: string; description: string; defaultAction: string }): void {
-  store.insert(col(project), buildPolicy(project, { name: policy.name, description: policy.description, rules: [defaultRule(policy.defaultAction)] }));
+export function seedSecurityPolicy(
+  store: Store,
+  project: string,
+  policy: { name: string; description: string; defaultAction: string },
+): void {
+  store.insert(
+    col(project),
+    buildPolicy(project, {
+      name: policy.name,
+      description: policy.description,
+      rules: [defaultRule(policy.defaultAction)],
+    }),
+  );
 }

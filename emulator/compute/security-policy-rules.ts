@@ -29,22 +29,38 @@ export function validateRule(value: unknown, field: string): Rule {
   const r = requireObject(value, field);
   const priority = requireInt(r.priority, `${field}.priority`, 0, DEFAULT_PRIORITY);
   const action = normalizeAction(r.action, `${field}.action`);
-  if ((action === 'throttle' || action === 'rate_based_ban') && !r.rateLimitOptions) throw badRequest(`Required field '${field}.rateLimitOptions' not specified for action '${action}'.`, 'required');
-  if (action === 'redirect' && !r.redirectOptions) throw badRequest(`Required field '${field}.redirectOptions' not specified for action 'redirect'.`, 'required');
+  if ((action === 'throttle' || action === 'rate_based_ban') && !r.rateLimitOptions)
+    throw badRequest(`Required field '${field}.rateLimitOptions' not specified for action '${action}'.`, 'required');
+  if (action === 'redirect' && !r.redirectOptions)
+    throw badRequest(`Required field '${field}.redirectOptions' not specified for action 'redirect'.`, 'required');
   const match = validateMatch(r.match, `${field}.match`);
-  if (typeof r.description === 'string' && r.description.length > MAX_DESCRIPTION) throw badRequest(`Invalid value for field '${field}.description': longer than ${MAX_DESCRIPTION} characters.`);
-  if (r.preview !== undefined && typeof r.preview !== 'boolean') throw badRequest(`Invalid value for field '${field}.preview': '${String(r.preview)}'. Must be a boolean.`);
+  if (typeof r.description === 'string' && r.description.length > MAX_DESCRIPTION)
+    throw badRequest(`Invalid value for field '${field}.description': longer than ${MAX_DESCRIPTION} characters.`);
+  if (r.preview !== undefined && typeof r.preview !== 'boolean')
+    throw badRequest(`Invalid value for field '${field}.preview': '${String(r.preview)}'. Must be a boolean.`);
   if (priority === DEFAULT_PRIORITY && !isMatchAll(match)) {
-    throw badRequest(`Invalid value for field '${field}.match': the default rule (priority ${DEFAULT_PRIORITY}) must match srcIpRanges ['*'].`);
+    throw badRequest(
+      `Invalid value for field '${field}.match': the default rule (priority ${DEFAULT_PRIORITY}) must match srcIpRanges ['*'].`,
+    );
   }
   const { kind: _kind, ...rest } = r;
-  return { kind: 'compute#securityPolicyRule', ...rest, description: typeof r.description === 'string' ? r.description : '', priority, match, action, preview: r.preview === true };
+  return {
+    kind: 'compute#securityPolicyRule',
+    ...rest,
+    description: typeof r.description === 'string' ? r.description : '',
+    priority,
+    match,
+    action,
+    preview: r.preview === true,
+  };
 }
 
 function normalizeAction(value: unknown, field: string): string {
   const action = value === 'deny' ? 'deny(403)' : value;
   if (typeof action !== 'string' || !ACTIONS.test(action)) {
-    throw badRequest(`Invalid value for field '${field}': '${String(value ?? '')}'. Must be one of allow, deny(403), deny(404), deny(502), redirect, throttle, rate_based_ban.`);
+    throw badRequest(
+      `Invalid value for field '${field}': '${String(value ?? '')}'. Must be one of allow, deny(403), deny(404), deny(502), redirect, throttle, rate_based_ban.`,
+    );
   }
   return action;
 }
@@ -53,14 +69,21 @@ function validateMatch(value: unknown, field: string): Record<string, unknown> {
   const match = requireObject(value, field);
   if (match.expr !== undefined) {
     const expression = (match.expr as { expression?: unknown } | null)?.expression;
-    if (typeof expression !== 'string' || !expression.trim()) throw badRequest(`Required field '${field}.expr.expression' not specified`, 'required');
+    if (typeof expression !== 'string' || !expression.trim())
+      throw badRequest(`Required field '${field}.expr.expression' not specified`, 'required');
     return match;
   }
-  if (match.versionedExpr !== 'SRC_IPS_V1') throw badRequest(`Invalid value for field '${field}.versionedExpr': '${String(match.versionedExpr ?? '')}'. Must be SRC_IPS_V1 (or use expr).`);
+  if (match.versionedExpr !== 'SRC_IPS_V1')
+    throw badRequest(
+      `Invalid value for field '${field}.versionedExpr': '${String(match.versionedExpr ?? '')}'. Must be SRC_IPS_V1 (or use expr).`,
+    );
   const ranges = (match.config as { srcIpRanges?: unknown } | undefined)?.srcIpRanges;
-  if (!Array.isArray(ranges) || ranges.length === 0) throw badRequest(`Required field '${field}.config.srcIpRanges' not specified`, 'required');
+  if (!Array.isArray(ranges) || ranges.length === 0)
+    throw badRequest(`Required field '${field}.config.srcIpRanges' not specified`, 'required');
   if (ranges.length > MAX_SRC_IP_RANGES) {
-    throw badRequest(`Invalid value for field '${field}.config.srcIpRanges': ${ranges.length} ranges. A rule with versionedExpr SRC_IPS_V1 takes at most ${MAX_SRC_IP_RANGES} source IP ranges; split them over several rules.`);
+    throw badRequest(
+      `Invalid value for field '${field}.config.srcIpRanges': ${ranges.length} ranges. A rule with versionedExpr SRC_IPS_V1 takes at most ${MAX_SRC_IP_RANGES} source IP ranges; split them over several rules.`,
+    );
   }
   ranges.forEach((range, i) => requireSrcIpRange(range, `${field}.config.srcIpRanges[${i}]`));
   return { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges.map(String) } };
@@ -71,9 +94,13 @@ function requireSrcIpRange(value: unknown, field: string): void {
   if (value === '*') return;
   const text = typeof value === 'string' ? value : '';
   const address = text.split('/')[0]!;
-  const wellFormed = ipaddr.IPv4.isValidFourPartDecimal(address) || (address.includes(':') && ipaddr.IPv6.isValid(address));
+  const wellFormed =
+    ipaddr.IPv4.isValidFourPartDecimal(address) || (address.includes(':') && ipaddr.IPv6.isValid(address));
   const ok = wellFormed && (!text.includes('/') || safe(() => ipaddr.parseCIDR(text)));
-  if (!ok) throw badRequest(`Invalid value for field '${field}': '${String(value ?? '')}'. Must be '*', an IP address or a CIDR range.`);
+  if (!ok)
+    throw badRequest(
+      `Invalid value for field '${field}': '${String(value ?? '')}'. Must be '*', an IP address or a CIDR range.`,
+    );
 }
 
 function safe(f: () => unknown): boolean {
@@ -94,7 +121,10 @@ const isMatchAll = (match: Record<string, unknown>) => {
 export function checkRuleSet(rules: Rule[]): Rule[] {
   const seen = new Set<number>();
   for (const rule of rules) {
-    if (seen.has(rule.priority)) throw badRequest(`Invalid value for field 'resource.priority': '${rule.priority}'. Cannot have rules with the same priorities.`);
+    if (seen.has(rule.priority))
+      throw badRequest(
+        `Invalid value for field 'resource.priority': '${rule.priority}'. Cannot have rules with the same priorities.`,
+      );
     seen.add(rule.priority);
   }
   return [...rules].sort((a, b) => a.priority - b.priority);

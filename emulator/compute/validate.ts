@@ -6,7 +6,9 @@ const NAME = /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function requireName(value: unknown, field = 'resource.name'): string {
   if (typeof value !== 'string' || !NAME.test(value)) {
-    throw badRequest(`Invalid value for field '${field}': '${String(value ?? '')}'. Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'`);
+    throw badRequest(
+      `Invalid value for field '${field}': '${String(value ?? '')}'. Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'`,
+    );
   }
   return value;
 }
@@ -24,11 +26,14 @@ export function requireCidr(value: unknown, field: string): string {
     const address = text.split('/')[0]!;
     if (!address.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(address)) throw new Error('not a dotted quad');
     const [addr, bits] = ipaddr.parseCIDR(text);
-    const network = addr.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(text) : ipaddr.IPv6.networkAddressFromCIDR(text);
+    const network =
+      addr.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(text) : ipaddr.IPv6.networkAddressFromCIDR(text);
     if (network.toString() !== addr.toString()) throw new Error('host bits');
     return `${addr.toString()}/${bits}`;
   } catch {
-    throw badRequest(`Invalid value for field '${field}': '${text}'. Must be a valid IP range in CIDR notation with zero host bits.`);
+    throw badRequest(
+      `Invalid value for field '${field}': '${text}'. Must be a valid IP range in CIDR notation with zero host bits.`,
+    );
   }
 }
 
@@ -39,13 +44,16 @@ export function requireInt(value: unknown, field: string, min: number, max: numb
   }
   const n = typeof value === 'string' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw badRequest(`Invalid value for field '${field}': '${String(value)}'. Must be an integer between ${min} and ${max}.`);
+    throw badRequest(
+      `Invalid value for field '${field}': '${String(value)}'. Must be an integer between ${min} and ${max}.`,
+    );
   }
   return n;
 }
 
 export function requireObject(value: unknown, what: string): Record<string, unknown> {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw badRequest(`Required field '${what}' not specified`, 'required');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw badRequest(`Required field '${what}' not specified`, 'required');
   return value as Record<string, unknown>;
 }
 

@@ -38,39 +38,68 @@ export function connectorHandler(options: ConnectorOptions): ConnectorHandler {
     const spec = CONNECTORS[name];
     if (!spec) throw unsupported(name);
     const call = prepare(name, spec, args, options.baseUrl());
-    const token = caller?.serviceAccount && options.accessToken ? options.accessToken(caller.serviceAccount) : undefined;
+    const token =
+      caller?.serviceAccount && options.accessToken ? options.accessToken(caller.serviceAccount) : undefined;
     const send: Send = (method, url, body) => request(method, url, body, signal, token);
     const result = await send(call.method, call.url, call.body);
     if (call.skipPolling || spec.wait === 'none') return result;
-    return spec.wait === 'compute' ? waitCompute(options.baseUrl(), result as ValueMap, send) : waitLro(options.baseUrl(), result as ValueMap, options.pollMs ?? 50, send);
+    return spec.wait === 'compute'
+      ? waitCompute(options.baseUrl(), result as ValueMap, send)
+      : waitLro(options.baseUrl(), result as ValueMap, options.pollMs ?? 50, send);
   };
 }
 
 function unsupported(name: string): WorkflowError {
   const services = [...new Set(Object.keys(CONNECTORS).map((k) => k.split('.').slice(0, 3).join('.')))].join(', ');
-  return WorkflowError.of('SystemError', `connector '${name}' is not supported by the local Workflows engine (it knows ${Object.keys(CONNECTORS).length} methods of ${services}); add it to emulator/connectors/table.ts`);
+  return WorkflowError.of(
+    'SystemError',
+    `connector '${name}' is not supported by the local Workflows engine (it knows ${Object.keys(CONNECTORS).length} methods of ${services}); add it to emulator/connectors/table.ts`,
+  );
 }
 
 function prepare(name: string, spec: ConnectorSpec, args: ValueMap, baseUrl: string): Prepared {
   const params = pathParams(spec.path);
   const missing = params.filter((p) => typeof args[p] !== 'string' || args[p] === '');
   if (missing.length) throw WorkflowError.of('ValueError', `${name}: missing required arg(s) ${missing.join(', ')}`);
-  const path = spec.path.replace(/\{(\w+)\}/g, (_, p: string) => (RESOURCE_NAMES.has(p) ? String(args[p]) : encodeURIComponent(String(args[p]))));
+  const path = spec.path.replace(/\{(\w+)\}/g, (_, p: string) =>
+    RESOURCE_NAMES.has(p) ? String(args[p]) : encodeURIComponent(String(args[p])),
+  );
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(args)) {
-    if (params.includes(k) || spec.endpointArgs?.includes(k) || k === 'body' || k === 'connector_params' || v === null) continue;
+    if (params.includes(k) || spec.endpointArgs?.includes(k) || k === 'body' || k === 'connector_params' || v === null)
+      continue;
     query.set(k, typeof v === 'string' ? v : JSON.stringify(v));
   }
   const connectorParams = (args.connector_params ?? {}) as ValueMap;
   const qs = query.toString();
-  return { method: spec.method, url: `${baseUrl}${path}${qs ? `?${qs}` : ''}`, body: args.body ?? undefined, skipPolling: connectorParams.skip_polling === true };
+  return {
+    method: spec.method,
+    url: `${baseUrl}${path}${qs ? `?${qs}` : ''}`,
+    body: args.body ?? undefined,
+    skipPolling: connectorParams.skip_polling === true,
+  };
 }
 
 type Send = (method: string, url: string, body?: unknown) => Promise<Value>;
 
-async function request(method: string, url: string, body: unknown, signal: AbortSignal, token: string | undefined): Promise<Value> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-goog-api-client': 'emulator-workflows-connector', ...(token ? { authorization: `Bearer ${token}` } : {}) };
-  const res = await fetch(url, { method, signal, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+async function request(
+  method: string,
+  url: string,
+  body: unknown,
+  signal: AbortSignal,
+  token: string | undefined,
+): Promise<Value> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-goog-api-client': 'emulator-workflows-connector',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
+  const res = await fetch(url, {
+    method,
+    signal,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   const parsed = parseJson(text);
   if (!res.ok) throw WorkflowError.http(res.status, parsed, headerMap(res.headers));
@@ -95,7 +124,11 @@ async function waitCompute(baseUrl: string, op: ValueMap, send: Send): Promise<V
   }
   const errors = ((current.error as ValueMap | undefined)?.errors ?? []) as ValueMap[];
   if (errors.length) {
-    throw WorkflowError.of('OperationError', `operation ${String(current.name)} failed: ${errors.map((e) => e.message ?? e.code).join('; ')}`, { operation: current });
+    throw WorkflowError.of(
+      'OperationError',
+      `operation ${String(current.name)} failed: ${errors.map((e) => e.message ?? e.code).join('; ')}`,
+      { operation: current },
+    );
   }
   return current;
 }
@@ -107,7 +140,12 @@ async function waitLro(baseUrl: string, op: ValueMap, pollMs: number, send: Send
     await new Promise((r) => setTimeout(r, pollMs));
     current = (await send('GET', `${baseUrl}/v1/${String(current.name)}`)) as ValueMap;
   }
-  if (current.error) throw WorkflowError.of('OperationError', `operation ${String(current.name)} failed: ${String((current.error as ValueMap).message ?? '')}`, { operation: current });
+  if (current.error)
+    throw WorkflowError.of(
+      'OperationError',
+      `operation ${String(current.name)} failed: ${String((current.error as ValueMap).message ?? '')}`,
+      { operation: current },
+    );
   return current.response ?? null;
 }
 

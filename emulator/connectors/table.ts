@@ -24,19 +24,45 @@ export interface ConnectorSpec {
 const COMPUTE = '/compute/v1/projects/{project}';
 const AIPLATFORM = '/v1';
 
-const compute = (method: ConnectorSpec['method'], path: string, wait: Wait = method === 'GET' ? 'none' : 'compute'): ConnectorSpec => ({ method, path: `${COMPUTE}${path}`, wait });
-const vertex = (method: ConnectorSpec['method'], path: string, wait: Wait = 'none'): ConnectorSpec => ({ method, path: `${AIPLATFORM}${path}`, wait, endpointArgs: ['region'] });
-const workflows = (method: ConnectorSpec['method'], path: string): ConnectorSpec => ({ method, path: `/v1${path}`, wait: 'none' });
+const compute = (
+  method: ConnectorSpec['method'],
+  path: string,
+  wait: Wait = method === 'GET' ? 'none' : 'compute',
+): ConnectorSpec => ({ method, path: `${COMPUTE}${path}`, wait });
+const vertex = (method: ConnectorSpec['method'], path: string, wait: Wait = 'none'): ConnectorSpec => ({
+  method,
+  path: `${AIPLATFORM}${path}`,
+  wait,
+  endpointArgs: ['region'],
+});
+const workflows = (method: ConnectorSpec['method'], path: string): ConnectorSpec => ({
+  method,
+  path: `/v1${path}`,
+  wait: 'none',
+});
 /** Pub/Sub: `topic` is the full `projects/{p}/topics/{t}` name (https://cloud.google.com/workflows/docs/reference/googleapis/pubsub/v1/projects.topics/publish). */
-const pubsub = (method: ConnectorSpec['method'], path: string): ConnectorSpec => ({ method, path: `/v1${path}`, wait: 'none' });
+const pubsub = (method: ConnectorSpec['method'], path: string): ConnectorSpec => ({
+  method,
+  path: `/v1${path}`,
+  wait: 'none',
+});
 
 export const CONNECTORS: Readonly<Record<string, ConnectorSpec>> = {
   'googleapis.compute.v1.securityPolicies.get': compute('GET', '/global/securityPolicies/{securityPolicy}'),
   'googleapis.compute.v1.securityPolicies.list': compute('GET', '/global/securityPolicies'),
   'googleapis.compute.v1.securityPolicies.getRule': compute('GET', '/global/securityPolicies/{securityPolicy}/getRule'),
-  'googleapis.compute.v1.securityPolicies.addRule': compute('POST', '/global/securityPolicies/{securityPolicy}/addRule'),
-  'googleapis.compute.v1.securityPolicies.patchRule': compute('POST', '/global/securityPolicies/{securityPolicy}/patchRule'),
-  'googleapis.compute.v1.securityPolicies.removeRule': compute('POST', '/global/securityPolicies/{securityPolicy}/removeRule'),
+  'googleapis.compute.v1.securityPolicies.addRule': compute(
+    'POST',
+    '/global/securityPolicies/{securityPolicy}/addRule',
+  ),
+  'googleapis.compute.v1.securityPolicies.patchRule': compute(
+    'POST',
+    '/global/securityPolicies/{securityPolicy}/patchRule',
+  ),
+  'googleapis.compute.v1.securityPolicies.removeRule': compute(
+    'POST',
+    '/global/securityPolicies/{securityPolicy}/removeRule',
+  ),
   'googleapis.compute.v1.routers.get': compute('GET', '/regions/{region}/routers/{router}'),
   'googleapis.compute.v1.routers.getRouterStatus': compute('GET', '/regions/{region}/routers/{router}/getRouterStatus'),
   'googleapis.compute.v1.routes.list': compute('GET', '/global/routes'),
@@ -52,17 +78,33 @@ export const CONNECTORS: Readonly<Record<string, ConnectorSpec>> = {
   'googleapis.compute.v1.instances.get': compute('GET', '/zones/{zone}/instances/{instance}'),
   'googleapis.compute.v1.instances.stop': compute('POST', '/zones/{zone}/instances/{instance}/stop'),
   'googleapis.compute.v1.instances.start': compute('POST', '/zones/{zone}/instances/{instance}/start'),
-  'googleapis.compute.v1.regionInstanceGroupManagers.get': compute('GET', '/regions/{region}/instanceGroupManagers/{instanceGroupManager}'),
-  'googleapis.compute.v1.regionInstanceGroupManagers.listManagedInstances': compute('POST', '/regions/{region}/instanceGroupManagers/{instanceGroupManager}/listManagedInstances', 'none'),
-  'googleapis.compute.v1.regionInstanceGroupManagers.recreateInstances': compute('POST', '/regions/{region}/instanceGroupManagers/{instanceGroupManager}/recreateInstances'),
+  'googleapis.compute.v1.regionInstanceGroupManagers.get': compute(
+    'GET',
+    '/regions/{region}/instanceGroupManagers/{instanceGroupManager}',
+  ),
+  'googleapis.compute.v1.regionInstanceGroupManagers.listManagedInstances': compute(
+    'POST',
+    '/regions/{region}/instanceGroupManagers/{instanceGroupManager}/listManagedInstances',
+    'none',
+  ),
+  'googleapis.compute.v1.regionInstanceGroupManagers.recreateInstances': compute(
+    'POST',
+    '/regions/{region}/instanceGroupManagers/{instanceGroupManager}/recreateInstances',
+  ),
   'googleapis.aiplatform.v1.projects.locations.pipelineJobs.create': vertex('POST', '/{parent}/pipelineJobs'),
   'googleapis.aiplatform.v1.projects.locations.pipelineJobs.get': vertex('GET', '/{name}'),
   'googleapis.aiplatform.v1.projects.locations.pipelineJobs.list': vertex('GET', '/{parent}/pipelineJobs'),
   'googleapis.aiplatform.v1.projects.locations.pipelineJobs.cancel': vertex('POST', '/{name}:cancel'),
   'googleapis.aiplatform.v1.projects.locations.pipelineJobs.delete': vertex('DELETE', '/{name}', 'lro'),
-  'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.create': workflows('POST', '/{parent}/executions'),
+  'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.create': workflows(
+    'POST',
+    '/{parent}/executions',
+  ),
   'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.get': workflows('GET', '/{name}'),
-  'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.cancel': workflows('POST', '/{name}:cancel'),
+  'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.cancel': workflows(
+    'POST',
+    '/{name}:cancel',
+  ),
   'googleapis.pubsub.v1.projects.topics.publish': pubsub('POST', '/{topic}:publish'),
 };
 

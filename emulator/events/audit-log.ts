@@ -53,7 +53,11 @@ const bearer = (h: unknown) => (typeof h === 'string' ? /^Bearer\s+(.+)$/i.exec(
 
 /** The principal email of an initiator (an Operation's `user`, an entry's principalEmail). */
 export function principalOf(ctx: { audit: AuditLog }, project: string, initiator: Initiator): string {
-  return initiator.kind === 'caller' ? initiator.principal : initiator.kind === 'mig' ? googleApisServiceAgent(ctx.audit.numberOf(project)) : SYSTEM_PRINCIPAL;
+  return initiator.kind === 'caller'
+    ? initiator.principal
+    : initiator.kind === 'mig'
+      ? googleApisServiceAgent(ctx.audit.numberOf(project))
+      : SYSTEM_PRINCIPAL;
 }
 
 export interface AuditRecord {
@@ -75,7 +79,12 @@ export interface AuditRecord {
 /** A written LogEntry (what Cloud Logging would hold). */
 export interface LogEntry {
   logName: string;
-  protoPayload: { methodName: string; resourceName: string; authenticationInfo: { principalEmail: string }; [k: string]: unknown };
+  protoPayload: {
+    methodName: string;
+    resourceName: string;
+    authenticationInfo: { principalEmail: string };
+    [k: string]: unknown;
+  };
   operation: { id: string; producer: string; first?: boolean; last?: boolean };
   [k: string]: unknown;
 }
@@ -137,7 +146,11 @@ export class AuditLog {
       timestamp,
       severity: 'NOTICE',
       logName,
-      operation: { id: rec.operationId, producer: SERVICE, ...(rec.phase === 'first' ? { first: true } : rec.phase === 'last' ? { last: true } : {}) },
+      operation: {
+        id: rec.operationId,
+        producer: SERVICE,
+        ...(rec.phase === 'first' ? { first: true } : rec.phase === 'last' ? { last: true } : {}),
+      },
       receiveTimestamp: timestamp,
     };
     this.entries.push(entry);
@@ -153,7 +166,12 @@ export class AuditLog {
       source: `//cloudaudit.googleapis.com/projects/${project}/logs/${log}`,
       type: 'google.cloud.audit.log.v1.written',
       subject: `${SERVICE}/${resourceName}`,
-      extensions: { methodname: methodName, servicename: SERVICE, resourcename: resourceName, recordedtime: String(entry.timestamp) },
+      extensions: {
+        methodname: methodName,
+        servicename: SERVICE,
+        resourcename: resourceName,
+        recordedtime: String(entry.timestamp),
+      },
       data: entry,
     });
   }

@@ -59,18 +59,27 @@ export interface EventFaultScope {
  * `windowMs` and sends what it caught newest first; `delay` sends each one `ms` late.
  */
 export type EventFault = EventFaultScope &
-  ({ kind: 'drop'; count?: number } | { kind: 'duplicate'; count?: number; times?: number; spacingMs?: number } | { kind: 'delay'; count?: number; ms: number } | { kind: 'reorder'; count?: number; windowMs: number });
+  (
+    | { kind: 'drop'; count?: number }
+    | { kind: 'duplicate'; count?: number; times?: number; spacingMs?: number }
+    | { kind: 'delay'; count?: number; ms: number }
+    | { kind: 'reorder'; count?: number; windowMs: number }
+  );
 
 export const EVENT_FAULT_KINDS = ['drop', 'duplicate', 'delay', 'reorder'] as const;
 
 /** Checks a fault that came from outside (the control API); answers what is wrong, if anything. */
 export function eventFaultProblem(f: Partial<EventFault> | undefined): string | undefined {
-  if (!f || !(EVENT_FAULT_KINDS as readonly unknown[]).includes(f.kind)) return `event fault kind must be one of ${EVENT_FAULT_KINDS.join(', ')}`;
+  if (!f || !(EVENT_FAULT_KINDS as readonly unknown[]).includes(f.kind))
+    return `event fault kind must be one of ${EVENT_FAULT_KINDS.join(', ')}`;
   const nonNegative = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0);
-  if (f.count !== undefined && !(Number.isInteger(f.count) && f.count >= 1)) return 'event fault count must be a whole number ≥ 1 (omit it for "until cleared")';
+  if (f.count !== undefined && !(Number.isInteger(f.count) && f.count >= 1))
+    return 'event fault count must be a whole number ≥ 1 (omit it for "until cleared")';
   if (f.kind === 'delay' && !(nonNegative(f.ms) && f.ms !== undefined)) return 'a delay fault needs ms ≥ 0';
-  if (f.kind === 'reorder' && !(nonNegative(f.windowMs) && f.windowMs !== undefined)) return 'a reorder fault needs windowMs ≥ 0';
-  if (f.kind === 'duplicate' && !(nonNegative(f.times) && nonNegative(f.spacingMs))) return 'a duplicate fault takes times ≥ 0 and spacingMs ≥ 0';
+  if (f.kind === 'reorder' && !(nonNegative(f.windowMs) && f.windowMs !== undefined))
+    return 'a reorder fault needs windowMs ≥ 0';
+  if (f.kind === 'duplicate' && !(nonNegative(f.times) && nonNegative(f.spacingMs)))
+    return 'a duplicate fault takes times ≥ 0 and spacingMs ≥ 0';
   return undefined;
 }
 
@@ -116,7 +125,12 @@ export class EventRouter {
 
   /** Publishes an event to every matching subscription (fire and forget; see `idle()`). */
   publish(event: CloudEventMessage): void {
-    const full: CloudEventMessage = { specversion: '1.0', time: new Date().toISOString(), datacontenttype: 'application/json', ...event };
+    const full: CloudEventMessage = {
+      specversion: '1.0',
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      ...event,
+    };
     this.published.push(full);
     for (const sub of this.subscriptions.values()) {
       if (matches(sub, full)) this.track(this.route(full, sub));
@@ -132,7 +146,9 @@ export class EventRouter {
   redeliver(eventId: string, subscriptionId?: string): void {
     const event = this.published.findLast((e) => e.id === eventId);
     if (!event) throw new RangeError(`no published event ${eventId}`);
-    const subs = [...this.subscriptions.values()].filter((sub) => (subscriptionId ? sub.id === subscriptionId : matches(sub, event)));
+    const subs = [...this.subscriptions.values()].filter((sub) =>
+      subscriptionId ? sub.id === subscriptionId : matches(sub, event),
+    );
     if (!subs.length) throw new RangeError(`no subscription ${subscriptionId ?? `matches event ${eventId}`}`);
     for (const sub of subs) this.track(this.route(event, sub));
   }
@@ -148,7 +164,9 @@ export class EventRouter {
   }
 
   private takeFault(event: CloudEventMessage, sub: Subscription): ActiveFault | undefined {
-    const fault = this.faults.find((f) => f.remaining > 0 && (!f.type || f.type === event.type) && (!f.subscription || f.subscription === sub.id));
+    const fault = this.faults.find(
+      (f) => f.remaining > 0 && (!f.type || f.type === event.type) && (!f.subscription || f.subscription === sub.id),
+    );
     if (fault) fault.remaining -= 1;
     return fault;
   }
@@ -164,10 +182,12 @@ export class EventRouter {
       case 'duplicate': {
         const copies = 1 + (fault.times ?? 2);
         const spacing = fault.spacingMs ?? 0;
-        await Promise.all(Array.from({ length: copies }, async (_, i) => {
-          if (spacing > 0 && i > 0) await sleep(spacing * i);
-          await this.deliver(event, sub);
-        }));
+        await Promise.all(
+          Array.from({ length: copies }, async (_, i) => {
+            if (spacing > 0 && i > 0) await sleep(spacing * i);
+            await this.deliver(event, sub);
+          }),
+        );
         return;
       }
       case 'delay':
@@ -179,7 +199,11 @@ export class EventRouter {
   }
 
   /** The first delivery a reorder fault catches opens a window; at its end the batch goes out newest first. */
-  private async reorder(fault: ActiveFault & { kind: 'reorder' }, event: CloudEventMessage, sub: Subscription): Promise<void> {
+  private async reorder(
+    fault: ActiveFault & { kind: 'reorder' },
+    event: CloudEventMessage,
+    sub: Subscription,
+  ): Promise<void> {
     fault.buffer.push({ event, sub });
     if (fault.buffer.length > 1) return;
     await sleep(fault.windowMs);
@@ -188,7 +212,13 @@ export class EventRouter {
   }
 
   private record(sub: Subscription, event: CloudEventMessage, status: Delivery['status']): void {
-    this.deliveries.push({ subscription: sub.id, eventId: event.id, type: event.type, status, at: new Date().toISOString() });
+    this.deliveries.push({
+      subscription: sub.id,
+      eventId: event.id,
+      type: event.type,
+      status,
+      at: new Date().toISOString(),
+    });
   }
 
   private async deliver(event: CloudEventMessage, sub: Subscription): Promise<void> {
@@ -204,7 +234,11 @@ export class EventRouter {
 
 function matches(sub: Subscription, event: CloudEventMessage): boolean {
   if (sub.type !== event.type) return false;
-  const attrs: Record<string, string | undefined> = { source: event.source, subject: event.subject, ...event.extensions };
+  const attrs: Record<string, string | undefined> = {
+    source: event.source,
+    subject: event.subject,
+    ...event.extensions,
+  };
   return Object.entries(sub.filters ?? {}).every(([k, v]) => attrs[k] === v);
 }
 
@@ -220,7 +254,12 @@ async function post(url: string, event: CloudEventMessage): Promise<number> {
     ...(event.time ? { 'ce-time': event.time } : {}),
   };
   for (const [k, v] of Object.entries(event.extensions ?? {})) headers[`ce-${k}`] = v;
-  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(event.data), signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(event.data),
+    signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+  });
   await res.arrayBuffer();
   return res.status;
 }

@@ -7,7 +7,11 @@
  * parentheses. Anything else is refused when the binding is granted, so a condition the emulator
  * cannot judge never silently allows (or denies) what Google would not.
  */
-export type Condition = { kind: 'bool'; value: boolean } | { kind: 'not'; item: Condition } | { kind: 'and' | 'or'; items: Condition[] } | { kind: 'name'; op: '==' | '!=' | 'startsWith' | 'endsWith'; value: string };
+export type Condition =
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'not'; item: Condition }
+  | { kind: 'and' | 'or'; items: Condition[] }
+  | { kind: 'name'; op: '==' | '!=' | 'startsWith' | 'endsWith'; value: string };
 
 const TOKEN = /\s*(\|\||&&|==|!=|!|\(|\)|\.startsWith\(|\.endsWith\(|"(?:[^"\\]|\\.)*"|resource\.name|true|false)/y;
 
@@ -18,7 +22,10 @@ function tokens(src: string): string[] {
     if (/^\s*$/.test(src.slice(TOKEN.lastIndex))) break;
     const at = TOKEN.lastIndex;
     const m = TOKEN.exec(src);
-    if (!m) throw new SyntaxError(`IAM condition "${src}": cannot read from "${src.slice(at, at + 20)}" (the local Google Cloud judges resource.name with ==, !=, startsWith, endsWith, &&, ||, !)`);
+    if (!m)
+      throw new SyntaxError(
+        `IAM condition "${src}": cannot read from "${src.slice(at, at + 20)}" (the local Google Cloud judges resource.name with ==, !=, startsWith, endsWith, &&, ||, !)`,
+      );
     out.push(m[1]!);
   }
   return out;
@@ -38,17 +45,31 @@ export function parseCondition(src: string): Condition {
   };
   const or = (): Condition => {
     const items = [and()];
-    while (peek() === '||') { i++; items.push(and()); }
+    while (peek() === '||') {
+      i++;
+      items.push(and());
+    }
     return items.length === 1 ? items[0]! : { kind: 'or', items };
   };
   const and = (): Condition => {
     const items = [unary()];
-    while (peek() === '&&') { i++; items.push(unary()); }
+    while (peek() === '&&') {
+      i++;
+      items.push(unary());
+    }
     return items.length === 1 ? items[0]! : { kind: 'and', items };
   };
   const unary = (): Condition => {
-    if (peek() === '!') { i++; return { kind: 'not', item: unary() }; }
-    if (peek() === '(') { i++; const inner = or(); expect(')'); return inner; }
+    if (peek() === '!') {
+      i++;
+      return { kind: 'not', item: unary() };
+    }
+    if (peek() === '(') {
+      i++;
+      const inner = or();
+      expect(')');
+      return inner;
+    }
     if (peek() === 'true' || peek() === 'false') return { kind: 'bool', value: t[i++] === 'true' };
     expect('resource.name');
     const op = t[i++];
@@ -68,16 +89,24 @@ export function parseCondition(src: string): Condition {
 /** Whether the condition holds for a request on `resourceName`. */
 export function holds(c: Condition, resourceName: string): boolean {
   switch (c.kind) {
-    case 'bool': return c.value;
-    case 'not': return !holds(c.item, resourceName);
-    case 'and': return c.items.every((x) => holds(x, resourceName));
-    case 'or': return c.items.some((x) => holds(x, resourceName));
+    case 'bool':
+      return c.value;
+    case 'not':
+      return !holds(c.item, resourceName);
+    case 'and':
+      return c.items.every((x) => holds(x, resourceName));
+    case 'or':
+      return c.items.some((x) => holds(x, resourceName));
     case 'name':
       switch (c.op) {
-        case '==': return resourceName === c.value;
-        case '!=': return resourceName !== c.value;
-        case 'startsWith': return resourceName.startsWith(c.value);
-        case 'endsWith': return resourceName.endsWith(c.value);
+        case '==':
+          return resourceName === c.value;
+        case '!=':
+          return resourceName !== c.value;
+        case 'startsWith':
+          return resourceName.startsWith(c.value);
+        case 'endsWith':
+          return resourceName.endsWith(c.value);
       }
   }
 }

@@ -16,7 +16,10 @@ export function registerIamControl(router: Router, iam: Iam, checks: readonly Ch
   const base = '/_netreflex/v1/iam';
   router.on('POST', `${base}/tokens`, 'netreflex.iam.tokens.create', (r) => {
     const member = (r.body as { member?: unknown } | undefined)?.member;
-    if (typeof member !== 'string' || !MEMBER.test(member)) throw badRequest('give {"member": "serviceAccount:<email>"} (or user:/group:<email>): the member the token stands for');
+    if (typeof member !== 'string' || !MEMBER.test(member))
+      throw badRequest(
+        'give {"member": "serviceAccount:<email>"} (or user:/group:<email>): the member the token stands for',
+      );
     return iam.mintToken(member);
   });
   router.on('GET', `${base}/policy`, 'netreflex.iam.policy.get', () => iam.policy());

@@ -60,7 +60,9 @@ function accountScoped(resource: string, ctx: EnforceContext): string {
   const m = /^projects\/-\/serviceAccounts\/(.+)$/.exec(resource);
   if (!m) return resource;
   const email = m[1]!;
-  const project = /@([a-z][-a-z0-9]+)\.iam\.gserviceaccount\.com$/.exec(email)?.[1] ?? /^(\d+)-compute@developer\.gserviceaccount\.com$/.exec(email)?.[1];
+  const project =
+    /@([a-z][-a-z0-9]+)\.iam\.gserviceaccount\.com$/.exec(email)?.[1] ??
+    /^(\d+)-compute@developer\.gserviceaccount\.com$/.exec(email)?.[1];
   return project ? `projects/${ctx.projectId(project)}/serviceAccounts/${email}` : resource;
 }
 
@@ -82,13 +84,22 @@ export function authorize(ctx: EnforceContext, methodId: string, req: Request): 
   if (!principal) throw unauthenticated();
   if (principal.kind === 'owner') return;
   const needed = requirements(methodId, req, ctx);
-  if (!needed) throw permissionDenied(methodId, `${methodId} (no permission known for this method)`, req.path, principal.member);
+  if (!needed)
+    throw permissionDenied(methodId, `${methodId} (no permission known for this method)`, req.path, principal.member);
   for (const { permission, resource: callResource } of needed) {
     const resource = ctx.lookup ? targetOf(permission, callResource, req, ctx.lookup) : callResource;
     const scoped = projectScoped(resource, req, ctx);
     const ancestors = ancestorsOf(scoped, ctx.projectOfBucket, ctx.projectId);
     const { allowed, binding } = ctx.iam.check(principal, permission, scoped, ancestors);
-    ctx.record({ member: principal.member, methodId, permission, resource, allowed, ...(binding ? { role: binding.role } : {}), evaluated: { resource: scoped, ancestors } });
+    ctx.record({
+      member: principal.member,
+      methodId,
+      permission,
+      resource,
+      allowed,
+      ...(binding ? { role: binding.role } : {}),
+      evaluated: { resource: scoped, ancestors },
+    });
     if (!allowed) throw permissionDenied(methodId, permission, resource, principal.member.replace(/^\w+:/, ''));
   }
 }

@@ -44,7 +44,10 @@ function answer(id: FunctionIdentity, key: string): { type: string; body: string
   if (sa && (sa[1] === 'default' || decodeURIComponent(sa[1]!) === id.email)) {
     if (sa[2] === 'email') return { type: 'application/text', body: id.email };
     const t = id.mintToken();
-    return { type: 'application/json', body: JSON.stringify({ access_token: t.accessToken, expires_in: t.expiresIn, token_type: 'Bearer' }) };
+    return {
+      type: 'application/json',
+      body: JSON.stringify({ access_token: t.accessToken, expires_in: t.expiresIn, token_type: 'Bearer' }),
+    };
   }
   if (key === 'project/project-id') return { type: 'application/text', body: id.project };
   if (key === 'project/numeric-project-id') return { type: 'application/text', body: id.projectNumber };
@@ -59,10 +62,16 @@ export async function startMetadataServer(id: FunctionIdentity, host = '127.0.0.
       res.end(body);
     };
     if (req.headers['metadata-flavor'] !== 'Google' || req.headers['x-forwarded-for'] !== undefined) {
-      return send(403, 'text/html; charset=UTF-8', 'Your client does not have permission to get URL from this server. Missing Metadata-Flavor:Google header.');
+      return send(
+        403,
+        'text/html; charset=UTF-8',
+        'Your client does not have permission to get URL from this server. Missing Metadata-Flavor:Google header.',
+      );
     }
-    const found = req.method === 'GET' && url.pathname.startsWith(BASE) ? answer(id, url.pathname.slice(BASE.length)) : undefined;
-    if (!found) return send(404, 'text/html; charset=UTF-8', `The requested URL ${url.pathname} was not found on this server.`);
+    const found =
+      req.method === 'GET' && url.pathname.startsWith(BASE) ? answer(id, url.pathname.slice(BASE.length)) : undefined;
+    if (!found)
+      return send(404, 'text/html; charset=UTF-8', `The requested URL ${url.pathname} was not found on this server.`);
     send(200, found.type, found.body);
   });
   await new Promise<void>((resolve, reject) => {

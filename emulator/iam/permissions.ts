@@ -9,7 +9,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Request } from '../http.js';
 
-const METHODS = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'data', 'methods.json'), 'utf8')) as Record<string, string[]>;
+const METHODS = JSON.parse(
+  readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'data', 'methods.json'), 'utf8'),
+) as Record<string, string[]>;
 
 export interface Requirement {
   permission: string;
@@ -22,7 +24,9 @@ export interface Requirement {
  * discovery id has the full resource path (`aiplatform.projects.locations.pipelineJobs.create`).
  */
 export function discoveryId(methodId: string): string {
-  return methodId.startsWith('aiplatform.') && !methodId.startsWith('aiplatform.projects.') ? methodId.replace('aiplatform.', 'aiplatform.projects.locations.') : methodId;
+  return methodId.startsWith('aiplatform.') && !methodId.startsWith('aiplatform.projects.')
+    ? methodId.replace('aiplatform.', 'aiplatform.projects.locations.')
+    : methodId;
 }
 
 /** What a rule may ask of the emulator's state: whether the call replaces something that exists. */
@@ -33,10 +37,14 @@ export interface World {
 
 type Rule = (req: Request, resource: string, world: World) => Requirement[];
 
-const on = (resource: string, ...permissions: string[]): Requirement[] => permissions.map((permission) => ({ permission, resource }));
+const on = (resource: string, ...permissions: string[]): Requirement[] =>
+  permissions.map((permission) => ({ permission, resource }));
 
 /** iam.serviceAccounts.actAs on the account a job is to run as, when the request names one. */
-const actAs = (account: unknown): Requirement[] => (typeof account === 'string' && account ? on(`projects/-/serviceAccounts/${account}`, 'iam.serviceAccounts.actAs') : []);
+const actAs = (account: unknown): Requirement[] =>
+  typeof account === 'string' && account
+    ? on(`projects/-/serviceAccounts/${account}`, 'iam.serviceAccounts.actAs')
+    : [];
 
 /**
  * Methods whose Google list is empty, or lists alternatives of which one applies.
@@ -85,29 +93,57 @@ const actAs = (account: unknown): Requirement[] => (typeof account === 'string' 
 const RULES: Record<string, Rule> = {
   'compute.globalAddresses.insert': (r, res) => {
     const body = (r.body ?? {}) as { addressType?: string; network?: unknown };
-    return on(res, body.addressType === 'INTERNAL' ? 'compute.globalAddresses.createInternal' : 'compute.globalAddresses.create', ...(typeof body.network === 'string' && body.network ? ['compute.networks.use'] : []));
+    return on(
+      res,
+      body.addressType === 'INTERNAL' ? 'compute.globalAddresses.createInternal' : 'compute.globalAddresses.create',
+      ...(typeof body.network === 'string' && body.network ? ['compute.networks.use'] : []),
+    );
   },
   'compute.routes.insert': (r, res) => {
     const body = (r.body ?? {}) as { nextHopInstance?: unknown; nextHopIlb?: unknown };
-    const uses = [...(typeof body.nextHopInstance === 'string' && body.nextHopInstance ? ['compute.instances.use'] : []), ...(typeof body.nextHopIlb === 'string' && /\/forwardingRules\//.test(body.nextHopIlb) ? ['compute.forwardingRules.use'] : [])];
+    const uses = [
+      ...(typeof body.nextHopInstance === 'string' && body.nextHopInstance ? ['compute.instances.use'] : []),
+      ...(typeof body.nextHopIlb === 'string' && /\/forwardingRules\//.test(body.nextHopIlb)
+        ? ['compute.forwardingRules.use']
+        : []),
+    ];
     return on(res, ...METHODS['compute.routes.insert']!, ...uses);
   },
   'servicenetworking.services.connections.create': (_r, res) => on(res, 'servicenetworking.services.addPeering'),
   'servicenetworking.services.connections.patch': (_r, res) => on(res, 'servicenetworking.services.addPeering'),
   'compute.regionInstanceGroupManagers.patch': (r, res) => {
     const body = (r.body ?? {}) as { instanceTemplate?: unknown; versions?: unknown };
-    return body.instanceTemplate !== undefined || body.versions !== undefined ? on(res, ...METHODS['compute.regionInstanceGroupManagers.patch']!) : on(res, 'compute.instanceGroupManagers.get', 'compute.instanceGroupManagers.update');
+    return body.instanceTemplate !== undefined || body.versions !== undefined
+      ? on(res, ...METHODS['compute.regionInstanceGroupManagers.patch']!)
+      : on(res, 'compute.instanceGroupManagers.get', 'compute.instanceGroupManagers.update');
   },
-  'aiplatform.pipelineJobs.create': (r, res) => [...on(res, 'aiplatform.pipelineJobs.create'), ...actAs((r.body as { serviceAccount?: unknown } | undefined)?.serviceAccount)],
-  'aiplatform.customJobs.create': (r, res) => [...on(res, 'aiplatform.customJobs.create'), ...actAs((r.body as { jobSpec?: { serviceAccount?: unknown } } | undefined)?.jobSpec?.serviceAccount)],
-  'storage.objects.get': (r, res) => on(res, 'storage.objects.get', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : [])),
-  'storage.objects.list': (r, res) => on(res, 'storage.objects.list', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : [])),
-  'storage.buckets.get': (r, res) => on(res, 'storage.buckets.get', ...(r.query.get('projection') === 'full' ? ['storage.buckets.getIamPolicy'] : [])),
-  'storage.buckets.list': (r, res) => on(res, 'storage.buckets.list', ...(r.query.get('projection') === 'full' ? ['storage.buckets.getIamPolicy'] : [])),
+  'aiplatform.pipelineJobs.create': (r, res) => [
+    ...on(res, 'aiplatform.pipelineJobs.create'),
+    ...actAs((r.body as { serviceAccount?: unknown } | undefined)?.serviceAccount),
+  ],
+  'aiplatform.customJobs.create': (r, res) => [
+    ...on(res, 'aiplatform.customJobs.create'),
+    ...actAs((r.body as { jobSpec?: { serviceAccount?: unknown } } | undefined)?.jobSpec?.serviceAccount),
+  ],
+  'storage.objects.get': (r, res) =>
+    on(res, 'storage.objects.get', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : [])),
+  'storage.objects.list': (r, res) =>
+    on(res, 'storage.objects.list', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : [])),
+  'storage.buckets.get': (r, res) =>
+    on(res, 'storage.buckets.get', ...(r.query.get('projection') === 'full' ? ['storage.buckets.getIamPolicy'] : [])),
+  'storage.buckets.list': (r, res) =>
+    on(res, 'storage.buckets.list', ...(r.query.get('projection') === 'full' ? ['storage.buckets.getIamPolicy'] : [])),
   // "To replace existing objects, both storage.objects.create and storage.objects.delete
   // permissions are required" (https://cloud.google.com/storage/docs/access-control/iam-permissions).
-  'storage.objects.insert': (_r, res, world) => on(res, 'storage.objects.create', ...(world.objectExists?.(res) ? ['storage.objects.delete'] : [])),
-  'storage.objects.patch': (r, res) => on(res, 'storage.objects.update', ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : []), ...((r.body as { acl?: unknown } | undefined)?.acl !== undefined ? ['storage.objects.setIamPolicy'] : [])),
+  'storage.objects.insert': (_r, res, world) =>
+    on(res, 'storage.objects.create', ...(world.objectExists?.(res) ? ['storage.objects.delete'] : [])),
+  'storage.objects.patch': (r, res) =>
+    on(
+      res,
+      'storage.objects.update',
+      ...(r.query.get('projection') === 'full' ? ['storage.objects.getIamPolicy'] : []),
+      ...((r.body as { acl?: unknown } | undefined)?.acl !== undefined ? ['storage.objects.setIamPolicy'] : []),
+    ),
 };
 
 /** The permissions `methodId` needs for this request; undefined when Google's data has no entry. */
@@ -127,7 +163,12 @@ export function googleListed(methodId: string): readonly string[] {
 
 /** Every method id the data or the rules above cover, for the test that each served method has one. */
 export function coveredMethods(): Set<string> {
-  return new Set([...Object.keys(RULES), ...Object.entries(METHODS).filter(([, v]) => v.length).map(([k]) => k)]);
+  return new Set([
+    ...Object.keys(RULES),
+    ...Object.entries(METHODS)
+      .filter(([, v]) => v.length)
+      .map(([k]) => k),
+  ]);
 }
 
 /**
@@ -165,7 +206,11 @@ function computeResource(methodId: string, rest: string, req: Request): string {
 }
 
 /** The resource's ancestors up to its project, nearest first (`projectOfBucket` resolves `projects/_`). */
-export function ancestorsOf(resource: string, projectOfBucket: (bucket: string) => string | undefined, projectId: (idOrNumber: string) => string): string[] {
+export function ancestorsOf(
+  resource: string,
+  projectOfBucket: (bucket: string) => string | undefined,
+  projectId: (idOrNumber: string) => string,
+): string[] {
   const segs = resource.split('/');
   if (segs[0] !== 'projects' || segs.length < 2) return [];
   if (segs[1] === '_' && segs[2] === 'buckets' && segs[3]) {

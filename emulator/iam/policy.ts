@@ -44,7 +44,11 @@ let predefined: Map<string, ReadonlySet<string>> | undefined;
 let known: ReadonlySet<string> | undefined;
 
 function predefinedRoles(): Map<string, ReadonlySet<string>> {
-  predefined ??= new Map(Object.entries(JSON.parse(readFileSync(join(DATA, 'roles.json'), 'utf8')) as Record<string, { includedPermissions: string[] }>).map(([name, r]) => [name, new Set(r.includedPermissions)]));
+  predefined ??= new Map(
+    Object.entries(
+      JSON.parse(readFileSync(join(DATA, 'roles.json'), 'utf8')) as Record<string, { includedPermissions: string[] }>,
+    ).map(([name, r]) => [name, new Set(r.includedPermissions)]),
+  );
   return predefined;
 }
 
@@ -73,18 +77,28 @@ export class Iam {
   /** A custom role (`projects/p/roles/id`); every permission must exist, as IAM refuses unknown ones. */
   defineRole(name: string, permissions: readonly string[]): void {
     const unknown = permissions.filter((p) => !knownPermissions().has(p));
-    if (unknown.length) throw new RangeError(`role ${name}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a permission' : 'are not permissions'} of Google Cloud (emulator/iam/data/permissions.txt)`);
+    if (unknown.length)
+      throw new RangeError(
+        `role ${name}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a permission' : 'are not permissions'} of Google Cloud (emulator/iam/data/permissions.txt)`,
+      );
     this.custom.set(name, new Set(permissions));
   }
 
   grant(binding: Binding): void {
-    if (!this.role(binding.role)) throw new RangeError(`unknown role ${binding.role}: define the custom role first, or copy the predefined role into emulator/iam/data/roles.json`);
-    if (binding.condition) this.conditions.set(binding.condition.expression, parseCondition(binding.condition.expression));
+    if (!this.role(binding.role))
+      throw new RangeError(
+        `unknown role ${binding.role}: define the custom role first, or copy the predefined role into emulator/iam/data/roles.json`,
+      );
+    if (binding.condition)
+      this.conditions.set(binding.condition.expression, parseCondition(binding.condition.expression));
     this.bindings.push({ ...binding });
   }
 
   policy(): { roles: Record<string, string[]>; bindings: Binding[] } {
-    return { roles: Object.fromEntries([...this.custom].map(([k, v]) => [k, [...v].sort()])), bindings: this.bindings.map((b) => ({ ...b })) };
+    return {
+      roles: Object.fromEntries([...this.custom].map(([k, v]) => [k, [...v].sort()])),
+      bindings: this.bindings.map((b) => ({ ...b })),
+    };
   }
 
   /** An access token standing for `member` for an hour. */
@@ -106,7 +120,13 @@ export class Iam {
   check(principal: Principal, permission: string, resource: string, ancestors: readonly string[]): Decision {
     if (principal.kind === 'owner') return { allowed: this.owner.has(permission) };
     const scope = new Set([resource, ...ancestors]);
-    const binding = this.bindings.find((b) => b.member === principal.member && scope.has(b.resource) && this.role(b.role)?.has(permission) && (!b.condition || holds(this.conditions.get(b.condition.expression)!, resource)));
+    const binding = this.bindings.find(
+      (b) =>
+        b.member === principal.member &&
+        scope.has(b.resource) &&
+        this.role(b.role)?.has(permission) &&
+        (!b.condition || holds(this.conditions.get(b.condition.expression)!, resource)),
+    );
     return binding ? { allowed: true, binding } : { allowed: false };
   }
 

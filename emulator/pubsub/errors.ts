@@ -2,7 +2,15 @@
 import { HttpError } from '../errors.js';
 
 /** gRPC status codes (google.rpc.Code) the local Pub/Sub answers with. */
-export const GRPC_CODES = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, ALREADY_EXISTS: 6, FAILED_PRECONDITION: 9, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14 } as const;
+export const GRPC_CODES = {
+  INVALID_ARGUMENT: 3,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  FAILED_PRECONDITION: 9,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+} as const;
 export type GrpcStatus = keyof typeof GRPC_CODES;
 
 export class PubsubError extends Error {
@@ -18,7 +26,13 @@ export class PubsubError extends Error {
   }
 }
 
-const BY_HTTP: Record<number, GrpcStatus> = { 400: 'INVALID_ARGUMENT', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS', 412: 'FAILED_PRECONDITION', 503: 'UNAVAILABLE' };
+const BY_HTTP: Record<number, GrpcStatus> = {
+  400: 'INVALID_ARGUMENT',
+  404: 'NOT_FOUND',
+  409: 'ALREADY_EXISTS',
+  412: 'FAILED_PRECONDITION',
+  503: 'UNAVAILABLE',
+};
 
 /** Any error as a gRPC `{code, details}` the server can hand to its callback. */
 export function toGrpcError(err: unknown): { code: number; details: string; message: string } {

@@ -33,8 +33,18 @@ function loadServices(): Promise<Services> {
     const require = createRequire(import.meta.url);
     const pubsubProtos = join(dirname(require.resolve('@google-cloud/pubsub')), '../protos');
     const gaxProtos = join(dirname(require.resolve('google-gax')), '../protos');
-    const definition = await protoLoader.load('google/pubsub/v1/pubsub.proto', { includeDirs: [pubsubProtos, gaxProtos], longs: String, enums: String, defaults: true, oneofs: true });
-    const v1 = (grpcJs.loadPackageDefinition(definition) as unknown as { google: { pubsub: { v1: Record<string, { service: grpc.ServiceDefinition }> } } }).google.pubsub.v1;
+    const definition = await protoLoader.load('google/pubsub/v1/pubsub.proto', {
+      includeDirs: [pubsubProtos, gaxProtos],
+      longs: String,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
+    const v1 = (
+      grpcJs.loadPackageDefinition(definition) as unknown as {
+        google: { pubsub: { v1: Record<string, { service: grpc.ServiceDefinition }> } };
+      }
+    ).google.pubsub.v1;
     return { grpc: grpcJs, publisher: v1.Publisher!.service, subscriber: v1.Subscriber!.service };
   })();
   return services;
@@ -48,14 +58,27 @@ export interface PubsubServer {
 }
 
 /** Starts the gRPC server on `host:port` (0 = any free port). */
-export async function startPubsubGrpc(topics: Topics, subscriptions: Subscriptions, port = 0, host = '127.0.0.1'): Promise<PubsubServer> {
+export async function startPubsubGrpc(
+  topics: Topics,
+  subscriptions: Subscriptions,
+  port = 0,
+  host = '127.0.0.1',
+): Promise<PubsubServer> {
   const { grpc: g, publisher, subscriber } = await loadServices();
   const server = new g.Server();
   const streams = new Set<grpc.ServerDuplexStream<unknown, unknown>>();
-  server.addService(publisher, publisherHandlers(topics, subscriptions) as unknown as grpc.UntypedServiceImplementation);
-  server.addService(subscriber, subscriberHandlers(subscriptions, streams) as unknown as grpc.UntypedServiceImplementation);
+  server.addService(
+    publisher,
+    publisherHandlers(topics, subscriptions) as unknown as grpc.UntypedServiceImplementation,
+  );
+  server.addService(
+    subscriber,
+    subscriberHandlers(subscriptions, streams) as unknown as grpc.UntypedServiceImplementation,
+  );
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, g.ServerCredentials.createInsecure(), (err, p) => (err ? reject(new PubsubError('UNAVAILABLE', `cannot listen on ${host}:${port}: ${err.message}`)) : resolve(p))),
+    server.bindAsync(`${host}:${port}`, g.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(new PubsubError('UNAVAILABLE', `cannot listen on ${host}:${port}: ${err.message}`)) : resolve(p),
+    ),
   );
   return {
     host: `${host}:${bound}`,

@@ -14,7 +14,8 @@ export interface WireMessage {
 
 export function requireTopicName(name: string): string {
   const m = TOPIC.exec(name);
-  if (!m || m[1]!.startsWith('goog')) throw new PubsubError('INVALID_ARGUMENT', `Invalid [topics] name: (name=${name})`);
+  if (!m || m[1]!.startsWith('goog'))
+    throw new PubsubError('INVALID_ARGUMENT', `Invalid [topics] name: (name=${name})`);
   return name;
 }
 
@@ -29,12 +30,25 @@ export function withTopic<T>(topics: Topics, name: string, f: () => T): T {
 }
 
 /** A published message as the Pub/Sub wire shows it. */
-export const wireMessage = (m: PubsubMessage) => ({ data: m.data, attributes: m.attributes, messageId: m.messageId, publishTime: timestamp(m.publishTime), orderingKey: m.orderingKey ?? '' });
+export const wireMessage = (m: PubsubMessage) => ({
+  data: m.data,
+  attributes: m.attributes,
+  messageId: m.messageId,
+  publishTime: timestamp(m.publishTime),
+  orderingKey: m.orderingKey ?? '',
+});
 
 export function validateMessages(messages: WireMessage[]): void {
-  if (messages.length === 0) throw new PubsubError('INVALID_ARGUMENT', 'The value for message_count is too small. You passed 0 in the request, but the minimum value is 1.');
+  if (messages.length === 0)
+    throw new PubsubError(
+      'INVALID_ARGUMENT',
+      'The value for message_count is too small. You passed 0 in the request, but the minimum value is 1.',
+    );
   if (messages.some((m) => (!m.data || m.data.length === 0) && Object.keys(m.attributes ?? {}).length === 0)) {
-    throw new PubsubError('INVALID_ARGUMENT', 'Some messages are empty: each message needs non-empty data or at least one attribute.');
+    throw new PubsubError(
+      'INVALID_ARGUMENT',
+      'Some messages are empty: each message needs non-empty data or at least one attribute.',
+    );
   }
 }
 
@@ -70,7 +84,16 @@ export function publisherHandlers(topics: Topics, subscriptions: Subscriptions) 
     Publish: unary((req: { topic: string; messages: WireMessage[] }) =>
       withTopic(topics, req.topic, () => {
         validateMessages(req.messages);
-        return { messageIds: topics.publish(req.topic, req.messages.map((m) => ({ data: m.data ?? Buffer.alloc(0), attributes: m.attributes ?? {}, ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}) }))) };
+        return {
+          messageIds: topics.publish(
+            req.topic,
+            req.messages.map((m) => ({
+              data: m.data ?? Buffer.alloc(0),
+              attributes: m.attributes ?? {},
+              ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
+            })),
+          ),
+        };
       }),
     ),
   };

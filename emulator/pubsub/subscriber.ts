@@ -13,14 +13,24 @@ import { pageOf, unary } from './wire.js';
 const PULL_WAIT_MS = 1_000;
 
 const wireSubscription = (s: SubscriptionConfig) => ({
-  name: s.name, topic: s.topic, ackDeadlineSeconds: s.ackDeadlineSeconds, labels: s.labels, state: 'ACTIVE',
-  messageRetentionDuration: { seconds: '604800', nanos: 0 }, expirationPolicy: { ttl: { seconds: '2678400', nanos: 0 } },
+  name: s.name,
+  topic: s.topic,
+  ackDeadlineSeconds: s.ackDeadlineSeconds,
+  labels: s.labels,
+  state: 'ACTIVE',
+  messageRetentionDuration: { seconds: '604800', nanos: 0 },
+  expirationPolicy: { ttl: { seconds: '2678400', nanos: 0 } },
 });
 
-const received = (d: Delivered[]) => d.map((x) => ({ ackId: x.ackId, message: wireMessage(x.message), deliveryAttempt: x.deliveryAttempt }));
+const received = (d: Delivered[]) =>
+  d.map((x) => ({ ackId: x.ackId, message: wireMessage(x.message), deliveryAttempt: x.deliveryAttempt }));
 
-async function pull(subs: Subscriptions, req: { subscription: string; maxMessages: number; returnImmediately?: boolean }) {
-  if (!req.maxMessages || req.maxMessages < 1) throw new PubsubError('INVALID_ARGUMENT', 'max_messages must be a positive integer.');
+async function pull(
+  subs: Subscriptions,
+  req: { subscription: string; maxMessages: number; returnImmediately?: boolean },
+) {
+  if (!req.maxMessages || req.maxMessages < 1)
+    throw new PubsubError('INVALID_ARGUMENT', 'max_messages must be a positive integer.');
   let got = subs.pull(req.subscription, req.maxMessages);
   if (got.length === 0 && !req.returnImmediately) {
     await subs.waitForMessages(req.subscription, PULL_WAIT_MS);
@@ -64,14 +74,17 @@ function streamingPull(subs: Subscriptions, streams: Set<grpc.ServerDuplexStream
     call.on('data', (req: StreamRequest) => {
       try {
         if (!name) {
-          if (!req.subscription) throw new PubsubError('INVALID_ARGUMENT', 'The first StreamingPullRequest must name a subscription.');
+          if (!req.subscription)
+            throw new PubsubError('INVALID_ARGUMENT', 'The first StreamingPullRequest must name a subscription.');
           subs.get(req.subscription);
           name = req.subscription;
           deadline = req.streamAckDeadlineSeconds || subs.get(name).ackDeadlineSeconds;
           void loop().catch(fail);
         }
         if (req.ackIds?.length) subs.acknowledge(name, req.ackIds);
-        (req.modifyDeadlineAckIds ?? []).forEach((id, i) => subs.modifyAckDeadline(name!, [id], req.modifyDeadlineSeconds?.[i] ?? 0));
+        (req.modifyDeadlineAckIds ?? []).forEach((id, i) =>
+          subs.modifyAckDeadline(name!, [id], req.modifyDeadlineSeconds?.[i] ?? 0),
+        );
       } catch (err) {
         fail(err);
       }
@@ -87,7 +100,10 @@ function streamingPull(subs: Subscriptions, streams: Set<grpc.ServerDuplexStream
 
 export function subscriberHandlers(subs: Subscriptions, streams: Set<grpc.ServerDuplexStream<unknown, unknown>>) {
   return {
-    CreateSubscription: unary((req: { name: string; topic: string; ackDeadlineSeconds?: number; labels?: Record<string, string> }) => wireSubscription(subs.create(req))),
+    CreateSubscription: unary(
+      (req: { name: string; topic: string; ackDeadlineSeconds?: number; labels?: Record<string, string> }) =>
+        wireSubscription(subs.create(req)),
+    ),
     GetSubscription: unary((req: { subscription: string }) => wireSubscription(subs.get(req.subscription))),
     ListSubscriptions: unary((req: { project: string; pageSize?: number; pageToken?: string }) => {
       const page = pageOf(subs.list(req.project.replace(/^projects\//, '')), req.pageSize, req.pageToken);

@@ -55,13 +55,28 @@ export class Subscriptions {
     });
   }
 
-  create(config: { name: string; topic: string; ackDeadlineSeconds?: number; labels?: Record<string, string> }): SubscriptionConfig {
-    if (!NAME.test(config.name)) throw new PubsubError('INVALID_ARGUMENT', `Invalid [subscriptions] name: (name=${config.name})`);
+  create(config: {
+    name: string;
+    topic: string;
+    ackDeadlineSeconds?: number;
+    labels?: Record<string, string>;
+  }): SubscriptionConfig {
+    if (!NAME.test(config.name))
+      throw new PubsubError('INVALID_ARGUMENT', `Invalid [subscriptions] name: (name=${config.name})`);
     if (this.subs.has(config.name)) throw new PubsubError('ALREADY_EXISTS', 'Subscription already exists');
     this.topicOrThrow(config.topic);
     const ack = config.ackDeadlineSeconds || 10;
-    if (ack < 10 || ack > 600) throw new PubsubError('INVALID_ARGUMENT', `Invalid ack deadline given: ${ack}. The minimum deadline is 10 seconds and the maximum is 600 seconds.`);
-    const created: SubscriptionConfig = { name: config.name, topic: config.topic, ackDeadlineSeconds: ack, labels: config.labels ?? {} };
+    if (ack < 10 || ack > 600)
+      throw new PubsubError(
+        'INVALID_ARGUMENT',
+        `Invalid ack deadline given: ${ack}. The minimum deadline is 10 seconds and the maximum is 600 seconds.`,
+      );
+    const created: SubscriptionConfig = {
+      name: config.name,
+      topic: config.topic,
+      ackDeadlineSeconds: ack,
+      labels: config.labels ?? {},
+    };
     this.subs.set(config.name, { config: created, pending: [], waiters: new Set() });
     return created;
   }
@@ -71,7 +86,10 @@ export class Subscriptions {
   }
 
   list(project: string): SubscriptionConfig[] {
-    return [...this.subs.values()].map((s) => s.config).filter((c) => c.name.startsWith(`projects/${project}/subscriptions/`)).sort((a, b) => (a.name < b.name ? -1 : 1));
+    return [...this.subs.values()]
+      .map((s) => s.config)
+      .filter((c) => c.name.startsWith(`projects/${project}/subscriptions/`))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
   delete(name: string): void {
@@ -124,7 +142,11 @@ export class Subscriptions {
 
   /** Extends or ends (0 = nack) the lease of the given deliveries. */
   modifyAckDeadline(name: string, ackIds: string[], seconds: number): void {
-    if (seconds < 0 || seconds > 600) throw new PubsubError('INVALID_ARGUMENT', `Invalid ack deadline given: ${seconds}. The maximum deadline is 600 seconds.`);
+    if (seconds < 0 || seconds > 600)
+      throw new PubsubError(
+        'INVALID_ARGUMENT',
+        `Invalid ack deadline given: ${seconds}. The maximum deadline is 600 seconds.`,
+      );
     const s = this.state(name);
     const ids = new Set(ackIds);
     for (const p of s.pending) if (p.ackId && ids.has(p.ackId)) p.leasedUntil = Date.now() + seconds * 1000;

@@ -20,7 +20,10 @@ export const PUBLISHED_TYPE = 'google.cloud.pubsub.topic.v1.messagePublished';
 export type PublishListener = (topic: string, message: PubsubMessage) => void;
 
 export class Topics {
-  private readonly topics = new Map<string, { name: string; labels: Record<string, string>; messages: PubsubMessage[] }>();
+  private readonly topics = new Map<
+    string,
+    { name: string; labels: Record<string, string>; messages: PubsubMessage[] }
+  >();
   private readonly listeners: PublishListener[] = [];
   private seq = 0;
 
@@ -44,7 +47,9 @@ export class Topics {
   }
 
   list(project: string): { name: string }[] {
-    return [...this.topics.values()].filter((t) => t.name.startsWith(`projects/${project}/topics/`)).map((t) => ({ name: t.name }));
+    return [...this.topics.values()]
+      .filter((t) => t.name.startsWith(`projects/${project}/topics/`))
+      .map((t) => ({ name: t.name }));
   }
 
   delete(name: string): void {
@@ -61,11 +66,20 @@ export class Topics {
   }
 
   /** Publishes to `name` (`projects/p/topics/t`); answers the message ids. */
-  publish(name: string, messages: { data?: Buffer | string; attributes?: Record<string, string>; orderingKey?: string }[]): string[] {
+  publish(
+    name: string,
+    messages: { data?: Buffer | string; attributes?: Record<string, string>; orderingKey?: string }[],
+  ): string[] {
     const topic = this.topics.get(name);
     if (!topic) throw notFound(name);
     return messages.map((m) => {
-      const msg: PubsubMessage = { data: Buffer.isBuffer(m.data) ? m.data : Buffer.from(m.data ?? ''), attributes: m.attributes ?? {}, messageId: String(++this.seq), publishTime: new Date().toISOString(), ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}) };
+      const msg: PubsubMessage = {
+        data: Buffer.isBuffer(m.data) ? m.data : Buffer.from(m.data ?? ''),
+        attributes: m.attributes ?? {},
+        messageId: String(++this.seq),
+        publishTime: new Date().toISOString(),
+        ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
+      };
       topic.messages.push(msg);
       this.push(name, msg);
       for (const listener of this.listeners) listener(name, msg);
@@ -81,7 +95,14 @@ export class Topics {
       type: PUBLISHED_TYPE,
       extensions: { topic },
       data: {
-        message: { data: msg.data.toString('base64'), attributes: msg.attributes, messageId: msg.messageId, message_id: msg.messageId, publishTime: msg.publishTime, publish_time: msg.publishTime },
+        message: {
+          data: msg.data.toString('base64'),
+          attributes: msg.attributes,
+          messageId: msg.messageId,
+          message_id: msg.messageId,
+          publishTime: msg.publishTime,
+          publish_time: msg.publishTime,
+        },
         subscription: `projects/${project}/subscriptions/eventarc-${topic.split('/').pop()}-${randomUUID().slice(0, 4)}`,
       },
     });

@@ -7,10 +7,12 @@ export function unary<Req, Res>(handler: (req: Req) => Res | Promise<Res>): grpc
   return (call, callback) => {
     Promise.resolve()
       .then(() => handler(call.request))
-      .then((res) => callback(null, res), (err: unknown) => callback(toGrpcError(err)));
+      .then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(toGrpcError(err)),
+      );
   };
 }
-
 
 /** An ISO time as google.protobuf.Timestamp (seconds as a string: proto-loader's `longs: String`). */
 export function timestamp(iso: string): { seconds: string; nanos: number } {

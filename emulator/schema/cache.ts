@@ -22,7 +22,13 @@ const COMPILER_FILES = ['compile.ts', 'compact.ts', 'sources.ts', 'cache.ts'];
 function pruneOthers(api: string, keep: string): void {
   for (const f of readdirSync(CACHE_DIR)) {
     const path = join(CACHE_DIR, f);
-    if (path !== keep && f.startsWith(`${api}-`) && /^[a-z-]+-[0-9a-f]{16}\.json$/.test(f) && f.slice(api.length + 1).length === 21) rmSync(path, { force: true });
+    if (
+      path !== keep &&
+      f.startsWith(`${api}-`) &&
+      /^[a-z-]+-[0-9a-f]{16}\.json$/.test(f) &&
+      f.slice(api.length + 1).length === 21
+    )
+      rmSync(path, { force: true });
   }
 }
 

@@ -45,7 +45,8 @@ const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$
 const DURATION = /^-?\d+(\.\d{1,9})?s$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const integral = (v: unknown) => (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v));
+const integral = (v: unknown) =>
+  (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v));
 
 /** Whether `value` is a valid proto3 JSON form of scalar `type` (numbers may be strings; 64-bit ones usually are). */
 export function scalarOk(type: string, value: unknown): boolean {
@@ -54,7 +55,12 @@ export function scalarOk(type: string, value: unknown): boolean {
   if (INT32.has(type)) return integral(value) && Math.abs(Number(value)) <= 2 ** 31;
   if (UINT32.has(type)) return integral(value) && Number(value) >= 0 && Number(value) < 2 ** 32;
   if (INT64.has(type)) return integral(value) && (!UNSIGNED64.has(type) || !String(value).startsWith('-'));
-  if (FLOAT.has(type)) return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value) || ['NaN', 'Infinity', '-Infinity'].includes(value)));
+  if (FLOAT.has(type))
+    return (
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      (typeof value === 'string' &&
+        (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value) || ['NaN', 'Infinity', '-Infinity'].includes(value)))
+    );
   return false;
 }
 
@@ -105,7 +111,8 @@ export class Checker {
   private requiredOf(fields: Record<string, FieldDef>, value: Record<string, unknown>, path: PathStep[]): void {
     for (const [json, def] of Object.entries(fields)) {
       if (!(def[1] & REQUIRED) || def[1] & OUTPUT_ONLY) continue;
-      if (isUnset(value[json], def)) this.findings.push({ path: [...path, { json, proto: def[2] ?? json }], kind: 'required', detail: json });
+      if (isUnset(value[json], def))
+        this.findings.push({ path: [...path, { json, proto: def[2] ?? json }], kind: 'required', detail: json });
     }
   }
 
@@ -114,7 +121,9 @@ export class Checker {
     const [type, flags] = def;
     if (flags & MAP) {
       if (!isObject(value)) return this.bad(path, 'an object (map)', value);
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.single(type, v, [...path, { index: k }])]));
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, this.single(type, v, [...path, { index: k }])]),
+      );
     }
     if (flags & REPEATED) {
       if (!Array.isArray(value)) return this.bad(path, `a list of ${describe(type)}`, value);
@@ -134,8 +143,18 @@ export class Checker {
     const name = type.slice(2);
     const def = this.schema.enums[name];
     if (!def) throw new Error(`the ${this.schema.api} schema has no enum ${name}`);
-    const ok = typeof value === 'string' ? def.values.includes(value) : type.startsWith('E:') && typeof value === 'number' && def.numbers!.includes(value);
-    if (!ok) this.findings.push({ path, kind: 'enum', detail: typeof value === 'string' ? value : JSON.stringify(value), enumName: name.split('.').pop()!, allowed: def.values });
+    const ok =
+      typeof value === 'string'
+        ? def.values.includes(value)
+        : type.startsWith('E:') && typeof value === 'number' && def.numbers!.includes(value);
+    if (!ok)
+      this.findings.push({
+        path,
+        kind: 'enum',
+        detail: typeof value === 'string' ? value : JSON.stringify(value),
+        enumName: name.split('.').pop()!,
+        allowed: def.values,
+      });
     return value;
   }
 
@@ -157,9 +176,13 @@ export class Checker {
       case 'google.protobuf.Empty':
         return isObject(value) && Object.keys(value).length === 0 ? value : this.bad(path, 'an empty object', value);
       case 'google.protobuf.Timestamp':
-        return typeof value === 'string' && TIMESTAMP.test(value) ? value : this.bad(path, 'an RFC 3339 timestamp', value);
+        return typeof value === 'string' && TIMESTAMP.test(value)
+          ? value
+          : this.bad(path, 'an RFC 3339 timestamp', value);
       case 'google.protobuf.Duration':
-        return typeof value === 'string' && DURATION.test(value) ? value : this.bad(path, 'a duration such as "3.5s"', value);
+        return typeof value === 'string' && DURATION.test(value)
+          ? value
+          : this.bad(path, 'a duration such as "3.5s"', value);
       case 'google.protobuf.FieldMask':
         return typeof value === 'string' ? value : this.bad(path, 'a field mask string', value);
       case 'google.protobuf.Any':
@@ -179,7 +202,8 @@ export class Checker {
       this.wellKnown(type, rest, path);
       return value;
     }
-    if (type.startsWith('google.protobuf.')) return 'value' in rest ? { '@type': at, value: this.wellKnown(type, rest.value, path) } : value;
+    if (type.startsWith('google.protobuf.'))
+      return 'value' in rest ? { '@type': at, value: this.wellKnown(type, rest.value, path) } : value;
     if (!this.schema.messages[type]) return value;
     const checked = this.message(type, rest, path);
     return isObject(checked) ? { '@type': at, ...checked } : value;

@@ -15,7 +15,21 @@ import type * as PB from 'protobufjs';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { INPUT_ONLY, jsonName, MAP, normalizeTemplate, OUTPUT_ONLY, REPEATED, REQUIRED, type ApiSchema, type EnumDef, type ErrorStyle, type FieldDef, type MessageDef, type MethodDef } from './compact.js';
+import {
+  INPUT_ONLY,
+  jsonName,
+  MAP,
+  normalizeTemplate,
+  OUTPUT_ONLY,
+  REPEATED,
+  REQUIRED,
+  type ApiSchema,
+  type EnumDef,
+  type ErrorStyle,
+  type FieldDef,
+  type MessageDef,
+  type MethodDef,
+} from './compact.js';
 
 export interface ProtoSource {
   api: string;
@@ -79,7 +93,9 @@ function loadRoot(src: ProtoSource): PB.Root {
 }
 
 function behaviours(field: PB.Field): string[] {
-  return ((field.parsedOptions ?? []) as Record<string, unknown>[]).flatMap((o) => (o['(google.api.field_behavior)'] === undefined ? [] : [String(o['(google.api.field_behavior)'])]));
+  return ((field.parsedOptions ?? []) as Record<string, unknown>[]).flatMap((o) =>
+    o['(google.api.field_behavior)'] === undefined ? [] : [String(o['(google.api.field_behavior)'])],
+  );
 }
 
 interface HttpRule {
@@ -92,7 +108,12 @@ function httpRules(method: PB.Method): HttpRule[] {
   const rules: HttpRule[] = [];
   const add = (rule: Record<string, unknown>) => {
     const verb = HTTP_VERBS.find((v) => typeof rule[v] === 'string');
-    if (verb) rules.push({ verb: verb.toUpperCase(), path: String(rule[verb]), ...(typeof rule.body === 'string' ? { body: rule.body } : {}) });
+    if (verb)
+      rules.push({
+        verb: verb.toUpperCase(),
+        path: String(rule[verb]),
+        ...(typeof rule.body === 'string' ? { body: rule.body } : {}),
+      });
     const more = rule.additional_bindings;
     for (const extra of Array.isArray(more) ? more : more ? [more] : []) add(extra as Record<string, unknown>);
   };
@@ -112,7 +133,12 @@ function unlistedValues(e: PB.Enum): string[] {
   const comment = e.comment ?? '';
   const at = comment.indexOf('Additional supported values which may be not listed in the enum directly');
   if (at < 0) return [];
-  return comment.slice(at).split('\n').slice(1).map((l) => l.trim()).filter((l) => /^[A-Z][A-Z0-9_]*$/.test(l));
+  return comment
+    .slice(at)
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter((l) => /^[A-Z][A-Z0-9_]*$/.test(l));
 }
 
 class Compiler {
@@ -134,14 +160,20 @@ class Compiler {
   enumRef(e: PB.Enum, kind: 'E' | 'S'): string {
     const name = fullName(e);
     if (!this.enums[name]) {
-      const entries = Object.entries(e.values).filter(([value, n]) => !(kind === 'S' && n === 0 && value.startsWith('UNDEFINED_')));
-      this.enums[name] = kind === 'S' ? { values: [...entries.map(([v]) => v), ...unlistedValues(e)] } : { values: entries.map(([v]) => v), numbers: entries.map(([, n]) => n) };
+      const entries = Object.entries(e.values).filter(
+        ([value, n]) => !(kind === 'S' && n === 0 && value.startsWith('UNDEFINED_')),
+      );
+      this.enums[name] =
+        kind === 'S'
+          ? { values: [...entries.map(([v]) => v), ...unlistedValues(e)] }
+          : { values: entries.map(([v]) => v), numbers: entries.map(([, n]) => n) };
     }
     return `${kind}:${name}`;
   }
 
   drain(): void {
-    for (let type = this.pending.pop(); type; type = this.pending.pop()) this.messages[fullName(type)] = this.message(type);
+    for (let type = this.pending.pop(); type; type = this.pending.pop())
+      this.messages[fullName(type)] = this.message(type);
   }
 
   private message(type: PB.Type): MessageDef {
@@ -160,12 +192,17 @@ class Compiler {
     let flags = field.repeated ? REPEATED : 0;
     if (field instanceof protobuf.MapField) flags |= MAP;
     if (fb.includes('REQUIRED')) flags |= REQUIRED;
-    if (fb.includes('OUTPUT_ONLY') || (this.src.computeComments && /\[Output Only\]|^Output only\./im.test(comment))) flags |= OUTPUT_ONLY;
-    if (fb.includes('INPUT_ONLY') || (this.src.computeComments && /\[Input Only\]|^Input only\./im.test(comment))) flags |= INPUT_ONLY;
+    if (fb.includes('OUTPUT_ONLY') || (this.src.computeComments && /\[Output Only\]|^Output only\./im.test(comment)))
+      flags |= OUTPUT_ONLY;
+    if (fb.includes('INPUT_ONLY') || (this.src.computeComments && /\[Input Only\]|^Input only\./im.test(comment)))
+      flags |= INPUT_ONLY;
     const resolved = field.resolvedType;
     if (resolved instanceof protobuf.Type) return [this.typeRef(resolved), flags];
     if (resolved instanceof protobuf.Enum) return [this.enumRef(resolved, 'E'), flags];
-    const named = this.src.computeComments && field.type === 'string' ? /Check the (\w+) enum for the list of possible values/.exec(comment) : null;
+    const named =
+      this.src.computeComments && field.type === 'string'
+        ? /Check the (\w+) enum for the list of possible values/.exec(comment)
+        : null;
     if (named) return [this.enumRef((field.parent as PB.Type).lookupEnum(named[1]!), 'S'), flags];
     return [field.type, flags];
   }
@@ -179,7 +216,9 @@ function methodDefs(src: ProtoSource, compiler: Compiler, service: PB.Service): 
     return httpRules(method).map((rule): MethodDef => {
       const pathFields = [...rule.path.matchAll(/\{([^}=]+)/g)].map((m) => m[1]!);
       return {
-        ...(src.methodIdPrefix ? { id: `${src.methodIdPrefix}.${lowerFirst(service.name)}.${lowerFirst(method.name)}` } : {}),
+        ...(src.methodIdPrefix
+          ? { id: `${src.methodIdPrefix}.${lowerFirst(service.name)}.${lowerFirst(method.name)}` }
+          : {}),
         rpc: `${fullName(service)}.${method.name}`,
         verb: rule.verb,
         path: normalizeTemplate(rule.path),
@@ -204,7 +243,16 @@ export function compileProtos(src: ProtoSource): ApiSchema {
   lazyProtobuf();
   const root = loadRoot(src);
   const compiler = new Compiler(src);
-  const methods = src.services.flatMap((name) => servicesOf(root, name)).flatMap((service) => methodDefs(src, compiler, service));
+  const methods = src.services
+    .flatMap((name) => servicesOf(root, name))
+    .flatMap((service) => methodDefs(src, compiler, service));
   compiler.drain();
-  return { api: src.api, source: src.source, style: src.style, methods, messages: compiler.messages, enums: compiler.enums };
+  return {
+    api: src.api,
+    source: src.source,
+    style: src.style,
+    methods,
+    messages: compiler.messages,
+    enums: compiler.enums,
+  };
 }

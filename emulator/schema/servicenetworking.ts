@@ -23,12 +23,44 @@ const SN = 'google.cloud.servicenetworking.v1';
 export const SERVICE_NETWORKING: ApiSchema = {
   api: 'servicenetworking',
   style: 'oneplatform',
-  source: ['https://cloud.google.com/service-infrastructure/docs/service-networking/reference/rest/v1/services.connections'],
+  source: [
+    'https://cloud.google.com/service-infrastructure/docs/service-networking/reference/rest/v1/services.connections',
+  ],
   methods: [
-    { rpc: 'servicenetworking.services.connections.list', verb: 'GET', path: '/v1/services/*/connections', request: `${SN}.ListConnectionsRequest`, response: `${SN}.ListConnectionsResponse`, pathFields: ['parent'] },
-    { rpc: 'servicenetworking.services.connections.create', verb: 'POST', path: '/v1/services/*/connections', body: 'connection', request: `${SN}.CreateConnectionRequest`, response: 'google.longrunning.Operation', pathFields: ['parent'] },
-    { rpc: 'servicenetworking.services.connections.patch', verb: 'PATCH', path: '/v1/services/*/connections/*', body: 'connection', request: `${SN}.UpdateConnectionRequest`, response: 'google.longrunning.Operation', pathFields: ['name'] },
-    { rpc: 'servicenetworking.operations.get', verb: 'GET', path: '/v1/operations/**', request: 'google.longrunning.GetOperationRequest', response: 'google.longrunning.Operation', pathFields: ['name'] },
+    {
+      rpc: 'servicenetworking.services.connections.list',
+      verb: 'GET',
+      path: '/v1/services/*/connections',
+      request: `${SN}.ListConnectionsRequest`,
+      response: `${SN}.ListConnectionsResponse`,
+      pathFields: ['parent'],
+    },
+    {
+      rpc: 'servicenetworking.services.connections.create',
+      verb: 'POST',
+      path: '/v1/services/*/connections',
+      body: 'connection',
+      request: `${SN}.CreateConnectionRequest`,
+      response: 'google.longrunning.Operation',
+      pathFields: ['parent'],
+    },
+    {
+      rpc: 'servicenetworking.services.connections.patch',
+      verb: 'PATCH',
+      path: '/v1/services/*/connections/*',
+      body: 'connection',
+      request: `${SN}.UpdateConnectionRequest`,
+      response: 'google.longrunning.Operation',
+      pathFields: ['name'],
+    },
+    {
+      rpc: 'servicenetworking.operations.get',
+      verb: 'GET',
+      path: '/v1/operations/**',
+      request: 'google.longrunning.GetOperationRequest',
+      response: 'google.longrunning.Operation',
+      pathFields: ['name'],
+    },
   ],
   messages: {
     [`${SN}.Connection`]: {

@@ -22,7 +22,22 @@ import { normalizeRoute, type ApiSchema, type FieldDef, type MethodDef } from '.
 import { Checker, scalarOk, type Finding, type PathStep } from './check.js';
 import { APIS_OF_PREFIX } from './sources.js';
 
-const SYSTEM_PARAMETERS = new Set(['alt', 'fields', 'prettyPrint', 'key', 'quotaUser', 'callback', '.xgafv', 'access_token', 'upload_protocol', 'uploadType', 'userIp', 'oauth_token', 'apiVersion', 'outputDefaults']);
+const SYSTEM_PARAMETERS = new Set([
+  'alt',
+  'fields',
+  'prettyPrint',
+  'key',
+  'quotaUser',
+  'callback',
+  '.xgafv',
+  'access_token',
+  'upload_protocol',
+  'uploadType',
+  'userIp',
+  'oauth_token',
+  'apiVersion',
+  'outputDefaults',
+]);
 const isSystemParameter = (name: string) => SYSTEM_PARAMETERS.has(name.replace(/^\$/, ''));
 
 /** The emulator's own control API is no Google API and has no definition. */
@@ -48,7 +63,12 @@ export class BadRequestError extends HttpError {
     return {
       error: {
         ...base.error,
-        details: [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: this.violations.map((v) => (v.field ? v : { description: v.description })) }],
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.BadRequest',
+            fieldViolations: this.violations.map((v) => (v.field ? v : { description: v.description })),
+          },
+        ],
       },
     };
   }
@@ -71,7 +91,10 @@ export class Shapes {
       if (found) this.bound.set(key(route.method, route.pattern), found);
       else missing.push(`${route.methodId} (${route.method} ${route.pattern})`);
     }
-    if (missing.length) throw new Error(`emulator: no Google API definition for ${missing.join(', ')}; add it to emulator/schema/ (see sources.ts)`);
+    if (missing.length)
+      throw new Error(
+        `emulator: no Google API definition for ${missing.join(', ')}; add it to emulator/schema/ (see sources.ts)`,
+      );
   }
 
   /** The definition a route (method and pattern) is bound to, for tests and tools. */
@@ -94,7 +117,9 @@ export class Shapes {
     const byId = methods.filter((m) => m.id === route.methodId && templateMatches(m.path, path));
     if (byId.length === 1) return { schema, def: byId[0]! };
     const candidates = methods.filter((m) => templateMatches(m.path, path));
-    const def = candidates.find((m) => m.id === route.methodId || m.rpc === route.methodId) ?? (candidates.length === 1 ? candidates[0] : undefined);
+    const def =
+      candidates.find((m) => m.id === route.methodId || m.rpc === route.methodId) ??
+      (candidates.length === 1 ? candidates[0] : undefined);
     return def ? { schema, def } : undefined;
   }
 
@@ -114,8 +139,14 @@ export class Shapes {
     const checker = new Checker(bound.schema, { mode: 'response', required: false });
     checker.message(bound.def.response, reply.body, []);
     if (checker.findings.length) {
-      const what = checker.findings.slice(0, 5).map((f) => `${renderPath(f.path, 'json') || '(body)'}: ${describeFinding(f)}`).join('; ');
-      throw new HttpError(500, `emulator bug: the ${methodId} response does not match ${bound.def.response} (${bound.schema.source[0] ?? bound.schema.api}): ${what}`);
+      const what = checker.findings
+        .slice(0, 5)
+        .map((f) => `${renderPath(f.path, 'json') || '(body)'}: ${describeFinding(f)}`)
+        .join('; ');
+      throw new HttpError(
+        500,
+        `emulator bug: the ${methodId} response does not match ${bound.def.response} (${bound.schema.source[0] ?? bound.schema.api}): ${what}`,
+      );
     }
   }
 }
@@ -151,7 +182,7 @@ export function templateMatches(template: string, path: string): boolean {
   const ts = t.split('/');
   const ps = p.split('/');
   const multi = ts.indexOf('**');
-  if (multi < 0) return ts.length === ps.length && ts.every((seg, i) => seg === '*' ? ps[i] !== '' : seg === ps[i]);
+  if (multi < 0) return ts.length === ps.length && ts.every((seg, i) => (seg === '*' ? ps[i] !== '' : seg === ps[i]));
   const head = ts.slice(0, multi);
   return ps.length > head.length && head.every((seg, i) => (seg === '*' ? ps[i] !== '' : seg === ps[i]));
 }
@@ -175,13 +206,21 @@ function checkRequest({ schema, def }: Bound, req: Request): void {
   if (body !== undefined) req.body = body.value;
 }
 
-const jsonBody = (def: MethodDef, req: Request) => !def.jsonBodyWhen || def.jsonBodyWhen.values.includes(req.query.get(def.jsonBodyWhen.query) ?? '');
+const jsonBody = (def: MethodDef, req: Request) =>
+  !def.jsonBodyWhen || def.jsonBodyWhen.values.includes(req.query.get(def.jsonBodyWhen.query) ?? '');
 
-function checkBody(checker: Checker, def: MethodDef, request: Record<string, FieldDef>, req: Request): { present: boolean; value: unknown } | undefined {
+function checkBody(
+  checker: Checker,
+  def: MethodDef,
+  request: Record<string, FieldDef>,
+  req: Request,
+): { present: boolean; value: unknown } | undefined {
   // The official compute client sends the JSON string "" for an unset optional body (instances.resume).
   if (req.body === undefined || req.body === '') return { present: false, value: undefined };
   if (def.body === '*') {
-    const withoutPath = Object.fromEntries(Object.entries(request).filter(([json, f]) => !def.pathFields.includes(f[2] ?? json)));
+    const withoutPath = Object.fromEntries(
+      Object.entries(request).filter(([json, f]) => !def.pathFields.includes(f[2] ?? json)),
+    );
     const value = checker.object(def.request, withoutPath, req.body, []);
     return { present: true, value };
   }
@@ -191,7 +230,12 @@ function checkBody(checker: Checker, def: MethodDef, request: Record<string, Fie
 }
 
 /** Top-level REQUIRED request fields: the body (`Required field 'resource' not specified`) and query parameters. */
-function missingRequestFields(def: MethodDef, request: Record<string, FieldDef>, req: Request, body: { present: boolean } | undefined): Finding[] {
+function missingRequestFields(
+  def: MethodDef,
+  request: Record<string, FieldDef>,
+  req: Request,
+  body: { present: boolean } | undefined,
+): Finding[] {
   const out: Finding[] = [];
   for (const [json, f] of Object.entries(request)) {
     const proto = f[2] ?? json;
@@ -210,7 +254,12 @@ function fieldByProto(fields: Record<string, FieldDef>, proto: string): [string,
 }
 
 /** Query parameters bind to request fields not in the path or body, by JSON or proto name, `a.b` into messages. */
-function checkQuery(schema: ApiSchema, def: MethodDef, request: Record<string, FieldDef>, query: URLSearchParams): Finding[] {
+function checkQuery(
+  schema: ApiSchema,
+  def: MethodDef,
+  request: Record<string, FieldDef>,
+  query: URLSearchParams,
+): Finding[] {
   const findings: Finding[] = [];
   for (const name of new Set(query.keys())) {
     if (isSystemParameter(name)) continue;
@@ -227,7 +276,12 @@ function checkQuery(schema: ApiSchema, def: MethodDef, request: Record<string, F
   return findings;
 }
 
-function queryField(schema: ApiSchema, def: MethodDef, request: Record<string, FieldDef>, name: string): FieldDef | undefined {
+function queryField(
+  schema: ApiSchema,
+  def: MethodDef,
+  request: Record<string, FieldDef>,
+  name: string,
+): FieldDef | undefined {
   let fields: Record<string, FieldDef> | undefined = request;
   let field: FieldDef | undefined;
   const parts = name.split('.');
@@ -239,7 +293,13 @@ function queryField(schema: ApiSchema, def: MethodDef, request: Record<string, F
     fields = field[0].startsWith('M:') ? schema.messages[field[0].slice(2)] : undefined;
   }
   // A whole message cannot be one query value, except the well-known types with a string form.
-  if (field && field[0].startsWith('M:') && !['M:google.protobuf.FieldMask', 'M:google.protobuf.Timestamp', 'M:google.protobuf.Duration'].includes(field[0]) && !field[0].includes('Value')) return undefined;
+  if (
+    field &&
+    field[0].startsWith('M:') &&
+    !['M:google.protobuf.FieldMask', 'M:google.protobuf.Timestamp', 'M:google.protobuf.Duration'].includes(field[0]) &&
+    !field[0].includes('Value')
+  )
+    return undefined;
   return field;
 }
 
@@ -247,10 +307,14 @@ function checkQueryValue(schema: ApiSchema, field: FieldDef, value: string): Omi
   const type = field[0];
   if (type.startsWith('E:') || type.startsWith('S:')) {
     const e = schema.enums[type.slice(2)]!;
-    const ok = e.values.includes(value) || (type.startsWith('E:') && /^\d+$/.test(value) && e.numbers!.includes(Number(value)));
+    const ok =
+      e.values.includes(value) || (type.startsWith('E:') && /^\d+$/.test(value) && e.numbers!.includes(Number(value)));
     return ok ? undefined : { kind: 'enum', detail: value, enumName: type.split('.').pop()!, allowed: e.values };
   }
-  if (type === 'bool') return value === 'true' || value === 'false' ? undefined : { kind: 'type', detail: `true or false, got "${value}"` };
+  if (type === 'bool')
+    return value === 'true' || value === 'false'
+      ? undefined
+      : { kind: 'type', detail: `true or false, got "${value}"` };
   if (type.startsWith('M:') || type === 'string' || type === 'bytes') return undefined;
   return scalarOk(type, value) ? undefined : { kind: 'type', detail: `an integer (${type}), got "${value}"` };
 }
@@ -301,24 +365,39 @@ function violation(schema: ApiSchema, def: MethodDef, f: Finding): { field?: str
   const fieldPath = compute ? computePath(def, f.path) : renderPath(f.path, 'proto');
   switch (f.kind) {
     case 'unknown':
-      if (inQuery) return { description: `Invalid JSON payload received. Unknown name "${f.detail}": Cannot bind query parameter. Field '${f.detail}' could not be found in request message.` };
+      if (inQuery)
+        return {
+          description: `Invalid JSON payload received. Unknown name "${f.detail}": Cannot bind query parameter. Field '${f.detail}' could not be found in request message.`,
+        };
       return fieldPath
-        ? { field: fieldPath, description: `Invalid JSON payload received. Unknown name "${f.detail}" at '${fieldPath}': Cannot find field.` }
+        ? {
+            field: fieldPath,
+            description: `Invalid JSON payload received. Unknown name "${f.detail}" at '${fieldPath}': Cannot find field.`,
+          }
         : { description: `Invalid JSON payload received. Unknown name "${f.detail}": Cannot find field.` };
     case 'type':
       return { field: fieldPath, description: `Invalid value at '${fieldPath}': expected ${f.detail}.` };
     case 'enum':
       return compute
-        ? { field: fieldPath, description: `Invalid value for field '${fieldPath}': '${f.detail}'. Check the ${f.enumName} enum for the list of possible values: ${f.allowed!.join(', ')}.` }
-        : { field: fieldPath, description: `Invalid value at '${fieldPath}' (TYPE_ENUM), "${f.detail}": not a ${f.enumName} value (${f.allowed!.join(', ')}).` };
+        ? {
+            field: fieldPath,
+            description: `Invalid value for field '${fieldPath}': '${f.detail}'. Check the ${f.enumName} enum for the list of possible values: ${f.allowed!.join(', ')}.`,
+          }
+        : {
+            field: fieldPath,
+            description: `Invalid value at '${fieldPath}' (TYPE_ENUM), "${f.detail}": not a ${f.enumName} value (${f.allowed!.join(', ')}).`,
+          };
     default:
-      return compute ? { field: fieldPath, description: `Required field '${fieldPath}' not specified` } : { field: fieldPath, description: `Field: ${fieldPath}; Message: Required field is not set.` };
+      return compute
+        ? { field: fieldPath, description: `Required field '${fieldPath}' not specified` }
+        : { field: fieldPath, description: `Field: ${fieldPath}; Message: Required field is not set.` };
   }
 }
 
 /** Compute calls its body `resource` (`resource.destRange`); query parameters by their own name. */
 function computePath(def: MethodDef, path: PathStep[]): string {
   const [first, ...rest] = path;
-  if (first && 'proto' in first && first.proto === def.body) return renderPath([{ json: 'resource', proto: 'resource' }, ...rest], 'json');
+  if (first && 'proto' in first && first.proto === def.body)
+    return renderPath([{ json: 'resource', proto: 'resource' }, ...rest], 'json');
   return renderPath(path, 'json');
 }

@@ -18,24 +18,46 @@ const GAX_PROTOS = protos('google-gax');
 
 /** The proto files of `pkg` under `dir` whose names match, sorted (part of the cache key). */
 function protoFiles(pkg: string, dir: string, name: RegExp): string[] {
-  return readdirSync(join(protos(pkg), dir)).filter((f) => name.test(f)).sort().map((f) => `${dir}/${f}`);
+  return readdirSync(join(protos(pkg), dir))
+    .filter((f) => name.test(f))
+    .sort()
+    .map((f) => `${dir}/${f}`);
 }
 
 const PROTO_SOURCES: { pkg: string; src: Omit<ProtoSource, 'includeDirs' | 'source'> }[] = [
   {
     pkg: '@google-cloud/compute',
-    src: { api: 'compute', style: 'compute', files: ['google/cloud/compute/v1/compute.proto'], services: ['google.cloud.compute.v1.*'], methodIdPrefix: 'compute', computeComments: true },
+    src: {
+      api: 'compute',
+      style: 'compute',
+      files: ['google/cloud/compute/v1/compute.proto'],
+      services: ['google.cloud.compute.v1.*'],
+      methodIdPrefix: 'compute',
+      computeComments: true,
+    },
   },
   {
     // /compute/beta/: every v1beta service, so a method the emulator starts serving there is covered
     // without a change here (the compiled form is cached, so the size costs a start ~20 ms, not a compile).
     pkg: '@google-cloud/compute',
-    src: { api: 'compute-beta', style: 'compute', files: ['google/cloud/compute/v1beta/compute.proto'], services: ['google.cloud.compute.v1beta.*'], methodIdPrefix: 'compute', computeComments: true },
+    src: {
+      api: 'compute-beta',
+      style: 'compute',
+      files: ['google/cloud/compute/v1beta/compute.proto'],
+      services: ['google.cloud.compute.v1beta.*'],
+      methodIdPrefix: 'compute',
+      computeComments: true,
+    },
   },
   {
     // Every Vertex AI v1 service (each `*_service.proto` the client ships), for the same reason.
     pkg: '@google-cloud/aiplatform',
-    src: { api: 'aiplatform', style: 'oneplatform', files: protoFiles('@google-cloud/aiplatform', 'google/cloud/aiplatform/v1', /_service\.proto$/), services: ['google.cloud.aiplatform.v1.*'] },
+    src: {
+      api: 'aiplatform',
+      style: 'oneplatform',
+      files: protoFiles('@google-cloud/aiplatform', 'google/cloud/aiplatform/v1', /_service\.proto$/),
+      services: ['google.cloud.aiplatform.v1.*'],
+    },
   },
   {
     pkg: '@google-cloud/workflows',
@@ -48,7 +70,12 @@ const PROTO_SOURCES: { pkg: string; src: Omit<ProtoSource, 'includeDirs' | 'sour
   },
   {
     pkg: '@google-cloud/pubsub',
-    src: { api: 'pubsub', style: 'oneplatform', files: ['google/pubsub/v1/pubsub.proto'], services: ['google.pubsub.v1.Publisher', 'google.pubsub.v1.Subscriber'] },
+    src: {
+      api: 'pubsub',
+      style: 'oneplatform',
+      files: ['google/pubsub/v1/pubsub.proto'],
+      services: ['google.pubsub.v1.Publisher', 'google.pubsub.v1.Subscriber'],
+    },
   },
 ];
 
@@ -80,6 +107,8 @@ function readSchemas(): ApiSchema[] {
   workflows.methods.push(...STEP_ENTRIES.methods);
   Object.assign(workflows.messages, STEP_ENTRIES.messages);
   Object.assign(workflows.enums, STEP_ENTRIES.enums);
-  workflows.source.push('https://cloud.google.com/workflows/docs/reference/executions/rest/v1/projects.locations.workflows.executions.stepEntries');
+  workflows.source.push(
+    'https://cloud.google.com/workflows/docs/reference/executions/rest/v1/projects.locations.workflows.executions.stepEntries',
+  );
   return [...compiled, SERVICE_NETWORKING, STORAGE];
 }

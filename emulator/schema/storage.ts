@@ -18,7 +18,16 @@
  * Every method is served both under `/storage/v1` and at the root, the base the official client
  * takes verbatim from `STORAGE_EMULATOR_HOST`.
  */
-import { MAP, OUTPUT_ONLY, REPEATED, REQUIRED, type ApiSchema, type FieldDef, type MessageDef, type MethodDef } from './compact.js';
+import {
+  MAP,
+  OUTPUT_ONLY,
+  REPEATED,
+  REQUIRED,
+  type ApiSchema,
+  type FieldDef,
+  type MessageDef,
+  type MethodDef,
+} from './compact.js';
 
 const S = 'storage.v1';
 const ts = 'M:google.protobuf.Timestamp';
@@ -135,7 +144,14 @@ const object = { bucket: ['string', REQUIRED], object: ['string', REQUIRED] } sa
 const bucket = { bucket: ['string', REQUIRED] } satisfies MessageDef;
 
 const REQUESTS: Record<string, MessageDef> = {
-  ObjectsGetRequest: { ...object, ...PRECONDITIONS, ...COMMON, generation: ['int64', 0], softDeleted: ['bool', 0], restoreToken: ['string', 0] },
+  ObjectsGetRequest: {
+    ...object,
+    ...PRECONDITIONS,
+    ...COMMON,
+    generation: ['int64', 0],
+    softDeleted: ['bool', 0],
+    restoreToken: ['string', 0],
+  },
   ObjectsListRequest: {
     ...bucket,
     ...COMMON,
@@ -152,7 +168,15 @@ const REQUESTS: Record<string, MessageDef> = {
     startOffset: ['string', 0],
     versions: ['bool', 0],
   },
-  ObjectsPatchRequest: { ...object, ...PRECONDITIONS, ...COMMON, generation: ['int64', 0], overrideUnlockedRetention: ['bool', 0], predefinedAcl: [`S:${S}.PredefinedAcl`, 0], resource: [`M:${S}.Object`, 0] },
+  ObjectsPatchRequest: {
+    ...object,
+    ...PRECONDITIONS,
+    ...COMMON,
+    generation: ['int64', 0],
+    overrideUnlockedRetention: ['bool', 0],
+    predefinedAcl: [`S:${S}.PredefinedAcl`, 0],
+    resource: [`M:${S}.Object`, 0],
+  },
   ObjectsDeleteRequest: { ...object, ...PRECONDITIONS, userProject: ['string', 0], generation: ['int64', 0] },
   ObjectsInsertRequest: {
     ...bucket,
@@ -165,8 +189,23 @@ const REQUESTS: Record<string, MessageDef> = {
     upload_id: ['string', 0],
     resource: [`M:${S}.Object`, 0],
   },
-  BucketsGetRequest: { ...bucket, ifMetagenerationMatch: ['int64', 0], ifMetagenerationNotMatch: ['int64', 0], ...COMMON, generation: ['int64', 0], softDeleted: ['bool', 0] },
-  BucketsListRequest: { project: ['string', REQUIRED], maxResults: ['uint32', 0], pageToken: ['string', 0], prefix: ['string', 0], softDeleted: ['bool', 0], returnPartialSuccess: ['bool', 0], ...COMMON },
+  BucketsGetRequest: {
+    ...bucket,
+    ifMetagenerationMatch: ['int64', 0],
+    ifMetagenerationNotMatch: ['int64', 0],
+    ...COMMON,
+    generation: ['int64', 0],
+    softDeleted: ['bool', 0],
+  },
+  BucketsListRequest: {
+    project: ['string', REQUIRED],
+    maxResults: ['uint32', 0],
+    pageToken: ['string', 0],
+    prefix: ['string', 0],
+    softDeleted: ['bool', 0],
+    returnPartialSuccess: ['bool', 0],
+    ...COMMON,
+  },
   BucketsInsertRequest: {
     project: ['string', REQUIRED],
     predefinedAcl: [`S:${S}.PredefinedBucketAcl`, 0],
@@ -175,10 +214,22 @@ const REQUESTS: Record<string, MessageDef> = {
     ...COMMON,
     resource: [`M:${S}.Bucket`, REQUIRED],
   },
-  BucketsDeleteRequest: { ...bucket, ifMetagenerationMatch: ['int64', 0], ifMetagenerationNotMatch: ['int64', 0], userProject: ['string', 0] },
+  BucketsDeleteRequest: {
+    ...bucket,
+    ifMetagenerationMatch: ['int64', 0],
+    ifMetagenerationNotMatch: ['int64', 0],
+    userProject: ['string', 0],
+  },
 };
 
-const m = (rpc: string, verb: string, path: string, request: string, response: string, extra: Partial<MethodDef> = {}): MethodDef => ({
+const m = (
+  rpc: string,
+  verb: string,
+  path: string,
+  request: string,
+  response: string,
+  extra: Partial<MethodDef> = {},
+): MethodDef => ({
   rpc,
   verb,
   path,
@@ -209,9 +260,19 @@ export const STORAGE: ApiSchema = {
     ...JSON_API.flatMap((def) => [{ ...def, path: `/storage/v1${def.path}` }, def]),
     // A resumable POST carries the Object metadata as JSON; a media POST's body is the object's bytes
     // (JSON content included), a multipart one is multipart/related (split by the upload handler).
-    m('storage.objects.insert', 'POST', UPLOAD, 'ObjectsInsertRequest', `${S}.Object`, { body: 'resource', pathFields: ['bucket'], jsonBodyWhen: { query: 'uploadType', values: ['resumable'] } }),
-    m('storage.objects.insert', 'PUT', UPLOAD, 'ObjectsInsertRequest', `${S}.Object`, { body: 'resource', rawBody: true, pathFields: ['bucket'] }),
-    m('storage.objects.insert', 'DELETE', UPLOAD, 'ObjectsInsertRequest', 'google.protobuf.Empty', { pathFields: ['bucket'] }),
+    m('storage.objects.insert', 'POST', UPLOAD, 'ObjectsInsertRequest', `${S}.Object`, {
+      body: 'resource',
+      pathFields: ['bucket'],
+      jsonBodyWhen: { query: 'uploadType', values: ['resumable'] },
+    }),
+    m('storage.objects.insert', 'PUT', UPLOAD, 'ObjectsInsertRequest', `${S}.Object`, {
+      body: 'resource',
+      rawBody: true,
+      pathFields: ['bucket'],
+    }),
+    m('storage.objects.insert', 'DELETE', UPLOAD, 'ObjectsInsertRequest', 'google.protobuf.Empty', {
+      pathFields: ['bucket'],
+    }),
   ],
   messages: {
     [`${S}.Object`]: OBJECT,
@@ -219,16 +280,41 @@ export const STORAGE: ApiSchema = {
     [`${S}.ObjectAccessControl`]: ACCESS_CONTROL,
     [`${S}.BucketAccessControl`]: ACCESS_CONTROL,
     [`${S}.Bucket`]: BUCKET,
-    [`${S}.IamConfiguration`]: { uniformBucketLevelAccess: [`M:${S}.BucketPolicy`, 0], bucketPolicyOnly: [`M:${S}.BucketPolicy`, 0], publicAccessPrevention: ['string', 0] },
+    [`${S}.IamConfiguration`]: {
+      uniformBucketLevelAccess: [`M:${S}.BucketPolicy`, 0],
+      bucketPolicyOnly: [`M:${S}.BucketPolicy`, 0],
+      publicAccessPrevention: ['string', 0],
+    },
     [`${S}.BucketPolicy`]: { enabled: ['bool', 0], lockedTime: out(ts) },
     [`${S}.Versioning`]: { enabled: ['bool', 0] },
-    [`${S}.Objects`]: { kind: ['string', 0], nextPageToken: ['string', 0], prefixes: ['string', REPEATED], items: [`M:${S}.Object`, REPEATED] },
-    [`${S}.Buckets`]: { kind: ['string', 0], nextPageToken: ['string', 0], items: [`M:${S}.Bucket`, REPEATED], unreachable: ['string', REPEATED] },
+    [`${S}.Objects`]: {
+      kind: ['string', 0],
+      nextPageToken: ['string', 0],
+      prefixes: ['string', REPEATED],
+      items: [`M:${S}.Object`, REPEATED],
+    },
+    [`${S}.Buckets`]: {
+      kind: ['string', 0],
+      nextPageToken: ['string', 0],
+      items: [`M:${S}.Bucket`, REPEATED],
+      unreachable: ['string', REPEATED],
+    },
     ...Object.fromEntries(Object.entries(REQUESTS).map(([name, def]) => [`${S}.${name}`, def])),
   },
   enums: {
     [`${S}.Projection`]: { values: ['full', 'noAcl'] },
-    [`${S}.PredefinedAcl`]: { values: ['authenticatedRead', 'bucketOwnerFullControl', 'bucketOwnerRead', 'private', 'projectPrivate', 'publicRead'] },
-    [`${S}.PredefinedBucketAcl`]: { values: ['authenticatedRead', 'private', 'projectPrivate', 'publicRead', 'publicReadWrite'] },
+    [`${S}.PredefinedAcl`]: {
+      values: [
+        'authenticatedRead',
+        'bucketOwnerFullControl',
+        'bucketOwnerRead',
+        'private',
+        'projectPrivate',
+        'publicRead',
+      ],
+    },
+    [`${S}.PredefinedBucketAcl`]: {
+      values: ['authenticatedRead', 'private', 'projectPrivate', 'publicRead', 'publicReadWrite'],
+    },
   },
 };

@@ -53,13 +53,19 @@ export class ServiceNetworking {
   /** `projects/{number}/global/networks/{name}` → the network; 400 for anything else. */
   parseNetwork(value: string | null | undefined, field = 'network'): NetworkRef {
     const m = /^projects\/([^/]+)\/global\/networks\/([^/]+)$/.exec(value ?? '');
-    if (!m) throw badRequest(`Invalid value for field '${field}': '${value ?? ''}'. Expected projects/{projectNumber}/global/networks/{network}.`);
+    if (!m)
+      throw badRequest(
+        `Invalid value for field '${field}': '${value ?? ''}'. Expected projects/{projectNumber}/global/networks/{network}.`,
+      );
     const project = this.ctx.store.list('projects').find((p) => p.projectNumber === m[1]);
     if (!project) {
       const byId = this.ctx.store.get('projects', m[1]!);
-      throw badRequest(`Invalid value for field '${field}': '${value}'. ${byId ? `Use the project number (${String(byId.projectNumber)}), not the project id.` : `Project number ${m[1]} is unknown.`}`);
+      throw badRequest(
+        `Invalid value for field '${field}': '${value}'. ${byId ? `Use the project number (${String(byId.projectNumber)}), not the project id.` : `Project number ${m[1]} is unknown.`}`,
+      );
     }
-    if (!this.ctx.store.has(globalCol(project.name, 'networks'), m[2]!)) throw badRequest(`Invalid value for field '${field}': '${value}'. Network '${m[2]}' does not exist.`);
+    if (!this.ctx.store.has(globalCol(project.name, 'networks'), m[2]!))
+      throw badRequest(`Invalid value for field '${field}': '${value}'. Network '${m[2]}' does not exist.`);
     return { project: project.name, projectNumber: m[1]!, name: m[2]! };
   }
 
@@ -71,22 +77,41 @@ export class ServiceNetworking {
 
   /** Seeds a connection directly (sample topology; no operation, no checks beyond the ranges). */
   seed(net: NetworkRef, ranges: string[]): void {
-    this.ctx.store.insert(COLLECTION, { name: networkPath(net), network: networkPath(net), reservedPeeringRanges: ranges, peering: PEERING, service: `services/${SERVICE}` });
+    this.ctx.store.insert(COLLECTION, {
+      name: networkPath(net),
+      network: networkPath(net),
+      reservedPeeringRanges: ranges,
+      peering: PEERING,
+      service: `services/${SERVICE}`,
+    });
   }
 
   /** The allocated range `name` of `net`, checked to be a VPC_PEERING address of that network. */
   requireRange(net: NetworkRef, name: string): Resource {
     const a = this.ctx.store.get(globalCol(net.project, 'addresses'), name);
-    if (!a || a.purpose !== 'VPC_PEERING' || a.network !== computeUrl(`${globalCol(net.project, 'networks')}/${net.name}`)) {
-      throw badRequest(`Allocated IP range '${name}' not found in network projects/${net.projectNumber}/global/networks/${net.name}: create a global address with purpose VPC_PEERING on that network first.`, 'failedPrecondition');
+    if (
+      !a ||
+      a.purpose !== 'VPC_PEERING' ||
+      a.network !== computeUrl(`${globalCol(net.project, 'networks')}/${net.name}`)
+    ) {
+      throw badRequest(
+        `Allocated IP range '${name}' not found in network projects/${net.projectNumber}/global/networks/${net.name}: create a global address with purpose VPC_PEERING on that network first.`,
+        'failedPrecondition',
+      );
     }
-    if (Number(a.prefixLength) > 24) throw badRequest(`Allocated IP range '${name}' (${addressCidr(a)}) is smaller than /24, the minimum Service Networking accepts.`);
+    if (Number(a.prefixLength) > 24)
+      throw badRequest(
+        `Allocated IP range '${name}' (${addressCidr(a)}) is smaller than /24, the minimum Service Networking accepts.`,
+      );
     return a;
   }
 
   private requireRanges(net: NetworkRef, value: unknown): string[] {
     if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string')) {
-      throw badRequest(`Invalid value for field 'reservedPeeringRanges': must name at least one allocated IP range.`, 'required');
+      throw badRequest(
+        `Invalid value for field 'reservedPeeringRanges': must name at least one allocated IP range.`,
+        'required',
+      );
     }
     const names = [...new Set(value as string[])];
     names.forEach((n) => this.requireRange(net, n));
@@ -111,12 +136,22 @@ export class ServiceNetworking {
 
   /** PATCH connections/-: replaces the list; refuses to drop a range in use unless forced. */
   patch(body: unknown, query: URLSearchParams): Resource {
-    const mask = (query.get('updateMask') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    if (!mask.includes('reservedPeeringRanges')) throw badRequest(`Invalid value for field 'updateMask': '${query.get('updateMask') ?? ''}'. Only 'reservedPeeringRanges' can be updated.`);
+    const mask = (query.get('updateMask') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (!mask.includes('reservedPeeringRanges'))
+      throw badRequest(
+        `Invalid value for field 'updateMask': '${query.get('updateMask') ?? ''}'. Only 'reservedPeeringRanges' can be updated.`,
+      );
     const b = (body ?? {}) as Record<string, unknown>;
     const net = this.parseNetwork(typeof b.network === 'string' ? b.network : undefined, 'connection.network');
     const current = this.ctx.store.get(COLLECTION, networkPath(net));
-    if (!current) throw new HttpError(404, `No private connection found for network ${networkPath(net)}: create one first (connections.create).`);
+    if (!current)
+      throw new HttpError(
+        404,
+        `No private connection found for network ${networkPath(net)}: create one first (connections.create).`,
+      );
     const ranges = this.requireRanges(net, b.reservedPeeringRanges);
     const force = query.get('force') === 'true';
     const dropped = (current.reservedPeeringRanges as string[]).filter((r) => !ranges.includes(r));
@@ -136,7 +171,10 @@ export class ServiceNetworking {
     if (force) return;
     const users = dropped.flatMap((range) => this.probes.flatMap((p) => p(net, range)).map((u) => `${range}: ${u}`));
     if (users.length) {
-      throw badRequest(`Cannot remove allocated IP ranges that are in use (${users.join('; ')}). Wait for or delete their users, or pass force=true to remove them anyway.`, 'failedPrecondition');
+      throw badRequest(
+        `Cannot remove allocated IP ranges that are in use (${users.join('; ')}). Wait for or delete their users, or pass force=true to remove them anyway.`,
+        'failedPrecondition',
+      );
     }
   }
 
@@ -160,8 +198,14 @@ export class ServiceNetworking {
       apply: () => {
         const current = this.ctx.store.get(COLLECTION, networkPath(net));
         if (current) {
-          const same = JSON.stringify([...(current.reservedPeeringRanges as string[])].sort()) === JSON.stringify([...ranges].sort());
-          if (!same) throw new HttpError(412, 'Cannot modify allocated ranges in CreateConnection. Please use UpdateConnection.');
+          const same =
+            JSON.stringify([...(current.reservedPeeringRanges as string[])].sort()) ===
+            JSON.stringify([...ranges].sort());
+          if (!same)
+            throw new HttpError(
+              412,
+              'Cannot modify allocated ranges in CreateConnection. Please use UpdateConnection.',
+            );
           return asResponse(view(current));
         }
         this.ensurePeering(net);
@@ -174,16 +218,35 @@ export class ServiceNetworking {
     this.ctx.store.update(globalCol(net.project, 'networks'), net.name, (n) => {
       const peerings = (n.peerings as Peering[] | undefined) ?? [];
       if (peerings.some((p) => p.name === PEERING)) return;
-      n.peerings = [...peerings, {
-        name: PEERING, network: 'https://www.googleapis.com/compute/v1/projects/tenant-prod-123/global/networks/servicenetworking', state: 'ACTIVE', stateDetails: 'Connected.',
-        autoCreateRoutes: true, exchangeSubnetRoutes: true, exportCustomRoutes: false, importCustomRoutes: false, exportSubnetRoutesWithPublicIp: false, importSubnetRoutesWithPublicIp: false, stackType: 'IPV4_ONLY', remoteRoutes: [],
-      }];
+      n.peerings = [
+        ...peerings,
+        {
+          name: PEERING,
+          network: 'https://www.googleapis.com/compute/v1/projects/tenant-prod-123/global/networks/servicenetworking',
+          state: 'ACTIVE',
+          stateDetails: 'Connected.',
+          autoCreateRoutes: true,
+          exchangeSubnetRoutes: true,
+          exportCustomRoutes: false,
+          importCustomRoutes: false,
+          exportSubnetRoutesWithPublicIp: false,
+          importSubnetRoutesWithPublicIp: false,
+          stackType: 'IPV4_ONLY',
+          remoteRoutes: [],
+        },
+      ];
     });
   }
 
   private write(net: NetworkRef, ranges: string[]): Record<string, unknown> {
     const path = networkPath(net);
-    const resource = { name: path, network: path, reservedPeeringRanges: ranges, peering: PEERING, service: `services/${SERVICE}` };
+    const resource = {
+      name: path,
+      network: path,
+      reservedPeeringRanges: ranges,
+      peering: PEERING,
+      service: `services/${SERVICE}`,
+    };
     if (this.ctx.store.has(COLLECTION, path)) this.ctx.store.update(COLLECTION, path, () => resource);
     else this.ctx.store.insert(COLLECTION, resource);
     return asResponse(view(resource));
@@ -199,13 +262,19 @@ export function registerConnections(router: Router, sn: ServiceNetworking): void
   });
   router.on('POST', base, 'servicenetworking.services.connections.create', (r) => sn.create(r.body));
   router.on('PATCH', `${base}/{connection}`, 'servicenetworking.services.connections.patch', (r) => {
-    if (r.params.connection !== '-') throw badRequest(`Invalid value for field 'name': '${r.params.connection}'. Use services/${SERVICE}/connections/-.`);
+    if (r.params.connection !== '-')
+      throw badRequest(
+        `Invalid value for field 'name': '${r.params.connection}'. Use services/${SERVICE}/connections/-.`,
+      );
     return sn.patch(r.body, r.query);
   });
 }
 
 /** An operation's `response` is an Any: the Connection with its `@type`. */
-const asResponse = (connection: Record<string, unknown>) => ({ '@type': 'type.googleapis.com/google.cloud.servicenetworking.v1.Connection', ...connection });
+const asResponse = (connection: Record<string, unknown>) => ({
+  '@type': 'type.googleapis.com/google.cloud.servicenetworking.v1.Connection',
+  ...connection,
+});
 
 const networkPath = (net: NetworkRef) => `projects/${net.projectNumber}/global/networks/${net.name}`;
 

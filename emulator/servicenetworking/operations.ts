@@ -82,5 +82,7 @@ export class SnOperations {
 
 /** Service Networking's operations: get. */
 export function registerSnOperations(router: Router, operations: SnOperations): void {
-  router.on('GET', '/v1/operations/{operation}', 'servicenetworking.operations.get', (r) => operations.get(`operations/${r.params.operation}`));
+  router.on('GET', '/v1/operations/{operation}', 'servicenetworking.operations.get', (r) =>
+    operations.get(`operations/${r.params.operation}`),
+  );
 }

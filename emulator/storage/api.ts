@@ -20,7 +20,12 @@ const DEFAULT_PAGE = 1000;
 function media(storage: CloudStorage, r: Request): Reply {
   let found: ReturnType<CloudStorage['getObject']>;
   try {
-    found = storage.getObject(r.params.bucket!, r.params.object!, readPreconditions(r.query), r.query.get('generation'));
+    found = storage.getObject(
+      r.params.bucket!,
+      r.params.object!,
+      readPreconditions(r.query),
+      r.query.get('generation'),
+    );
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
     return { status: err.code, raw: err.message, headers: { 'content-type': 'text/plain; charset=utf-8' } };
@@ -50,27 +55,48 @@ export function listObjects(objects: StorageObject[], q: URLSearchParams) {
   const [startOffset, endOffset] = [q.get('startOffset'), q.get('endOffset')];
   const entries = new Map<string, Entry>();
   for (const object of objects) {
-    if (!object.name.startsWith(prefix) || (startOffset && object.name < startOffset) || (endOffset && object.name >= endOffset)) continue;
+    if (
+      !object.name.startsWith(prefix) ||
+      (startOffset && object.name < startOffset) ||
+      (endOffset && object.name >= endOffset)
+    )
+      continue;
     const cut = delimiter ? object.name.indexOf(delimiter, prefix.length) : -1;
     if (cut < 0) entries.set(`${object.name}#${object.generation}`, { kind: 'object', name: object.name, object });
-    else entries.set(object.name.slice(0, cut + delimiter.length), { kind: 'prefix', name: object.name.slice(0, cut + delimiter.length) });
+    else
+      entries.set(object.name.slice(0, cut + delimiter.length), {
+        kind: 'prefix',
+        name: object.name.slice(0, cut + delimiter.length),
+      });
   }
   const sorted = [...entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const page = pageOf(sorted, q);
   const items = page.items.flatMap((e) => (e.kind === 'object' ? [e.object] : []));
   const prefixes = page.items.flatMap((e) => (e.kind === 'prefix' ? [e.name] : []));
-  return { kind: 'storage#objects', ...(items.length ? { items } : {}), ...(prefixes.length ? { prefixes } : {}), ...(page.next ? { nextPageToken: page.next } : {}) };
+  return {
+    kind: 'storage#objects',
+    ...(items.length ? { items } : {}),
+    ...(prefixes.length ? { prefixes } : {}),
+    ...(page.next ? { nextPageToken: page.next } : {}),
+  };
 }
 
 /** One page of name-sorted entries; the token is the last name returned. */
 function pageOf<T extends { name: string }>(sorted: T[], q: URLSearchParams): { items: T[]; next?: string } {
   const max = q.get('maxResults') ? Number(q.get('maxResults')) : DEFAULT_PAGE;
-  if (!Number.isInteger(max) || max < 1) throw new HttpError(400, `Invalid argument for parameter maxResults: '${q.get('maxResults')}'.`, 'invalidParameter');
+  if (!Number.isInteger(max) || max < 1)
+    throw new HttpError(
+      400,
+      `Invalid argument for parameter maxResults: '${q.get('maxResults')}'.`,
+      'invalidParameter',
+    );
   const token = q.get('pageToken');
   const after = token ? Buffer.from(token, 'base64url').toString('utf8') : undefined;
   const rest = after === undefined ? sorted : sorted.filter((e) => e.name > after);
   const items = rest.slice(0, Math.min(max, DEFAULT_PAGE));
-  return rest.length > items.length ? { items, next: Buffer.from(items[items.length - 1]!.name).toString('base64url') } : { items };
+  return rest.length > items.length
+    ? { items, next: Buffer.from(items[items.length - 1]!.name).toString('base64url') }
+    : { items };
 }
 
 function registerJsonApi(router: Router, storage: CloudStorage, base: string): void {
@@ -78,8 +104,15 @@ function registerJsonApi(router: Router, storage: CloudStorage, base: string): v
     const project = r.query.get('project');
     if (!project) throw new HttpError(400, 'Required parameter: project', 'required');
     const prefix = r.query.get('prefix') ?? '';
-    const page = pageOf(storage.listBuckets(project).filter((b) => b.name.startsWith(prefix)), r.query);
-    return { kind: 'storage#buckets', ...(page.items.length ? { items: page.items } : {}), ...(page.next ? { nextPageToken: page.next } : {}) };
+    const page = pageOf(
+      storage.listBuckets(project).filter((b) => b.name.startsWith(prefix)),
+      r.query,
+    );
+    return {
+      kind: 'storage#buckets',
+      ...(page.items.length ? { items: page.items } : {}),
+      ...(page.next ? { nextPageToken: page.next } : {}),
+    };
   });
   router.on('POST', `${base}/b`, 'storage.buckets.insert', (r) => {
     const project = r.query.get('project');
@@ -91,12 +124,22 @@ function registerJsonApi(router: Router, storage: CloudStorage, base: string): v
     storage.deleteBucket(r.params.bucket!);
     return { status: 204 };
   });
-  router.on('GET', `${base}/b/{bucket}/o`, 'storage.objects.list', (r) => listObjects(storage.listObjects(r.params.bucket!, r.query.get('versions') === 'true'), r.query));
+  router.on('GET', `${base}/b/{bucket}/o`, 'storage.objects.list', (r) =>
+    listObjects(storage.listObjects(r.params.bucket!, r.query.get('versions') === 'true'), r.query),
+  );
   router.on('GET', `${base}/b/{bucket}/o/{object*}`, 'storage.objects.get', (r) => {
     if (r.query.get('alt') === 'media') return media(storage, r);
-    return storage.getObject(r.params.bucket!, r.params.object!, readPreconditions(r.query), r.query.get('generation')).resource;
+    return storage.getObject(r.params.bucket!, r.params.object!, readPreconditions(r.query), r.query.get('generation'))
+      .resource;
   });
-  router.on('PATCH', `${base}/b/{bucket}/o/{object*}`, 'storage.objects.patch', (r) => storage.patchObject(r.params.bucket!, r.params.object!, (r.body ?? {}) as Record<string, unknown>, readPreconditions(r.query)));
+  router.on('PATCH', `${base}/b/{bucket}/o/{object*}`, 'storage.objects.patch', (r) =>
+    storage.patchObject(
+      r.params.bucket!,
+      r.params.object!,
+      (r.body ?? {}) as Record<string, unknown>,
+      readPreconditions(r.query),
+    ),
+  );
   router.on('DELETE', `${base}/b/{bucket}/o/{object*}`, 'storage.objects.delete', (r) => {
     storage.deleteObject(r.params.bucket!, r.params.object!, readPreconditions(r.query), r.query.get('generation'));
     return { status: 204 };

@@ -26,7 +26,12 @@ export const ARCHIVED_TYPE = 'google.cloud.storage.object.v1.archived';
 
 export type Bucket = Record<string, unknown> & { name: string };
 /** An object resource exactly as the JSON API returns it (numbers as strings). */
-export type StorageObject = Record<string, unknown> & { name: string; bucket: string; generation: string; metageneration: string };
+export type StorageObject = Record<string, unknown> & {
+  name: string;
+  bucket: string;
+  generation: string;
+  metageneration: string;
+};
 
 interface Stored {
   resource: StorageObject;
@@ -49,12 +54,20 @@ export interface ObjectMetadata {
   contentLanguage?: string;
 }
 
-const WRITABLE = ['contentType', 'metadata', 'cacheControl', 'contentEncoding', 'contentDisposition', 'contentLanguage'] as const;
+const WRITABLE = [
+  'contentType',
+  'metadata',
+  'cacheControl',
+  'contentEncoding',
+  'contentDisposition',
+  'contentLanguage',
+] as const;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
 const API = 'https://www.googleapis.com/storage/v1';
 
 export const noSuchBucket = () => new HttpError(404, 'The specified bucket does not exist.', 'notFound');
-export const noSuchObject = (bucket: string, name: string) => new HttpError(404, `No such object: ${bucket}/${name}`, 'notFound');
+export const noSuchObject = (bucket: string, name: string) =>
+  new HttpError(404, `No such object: ${bucket}/${name}`, 'notFound');
 
 export class CloudStorage {
   private readonly buckets = new Map<string, Bucket>();
@@ -75,14 +88,29 @@ export class CloudStorage {
   createBucket(project: string, body: Record<string, unknown>): Bucket {
     const name = body.name;
     if (typeof name !== 'string' || !name) throw new HttpError(400, 'Required', 'required');
-    if (!BUCKET_NAME.test(name) || name.includes('..')) throw new HttpError(400, `Invalid bucket name: '${name}'`, 'invalid');
-    if (this.buckets.has(name)) throw new HttpError(409, 'Your previous request to create the named bucket succeeded and you already own it.', 'conflict');
+    if (!BUCKET_NAME.test(name) || name.includes('..'))
+      throw new HttpError(400, `Invalid bucket name: '${name}'`, 'invalid');
+    if (this.buckets.has(name))
+      throw new HttpError(
+        409,
+        'Your previous request to create the named bucket succeeded and you already own it.',
+        'conflict',
+      );
     const now = new Date().toISOString();
     const location = typeof body.location === 'string' ? body.location.toUpperCase() : 'US';
     const bucket: Bucket = {
-      kind: 'storage#bucket', selfLink: `${API}/b/${name}`, id: name, name, projectNumber: this.projectNumber(project),
-      metageneration: '1', location, storageClass: typeof body.storageClass === 'string' ? body.storageClass : 'STANDARD',
-      etag: 'CAE=', timeCreated: now, updated: now, locationType: location.includes('-') ? 'region' : 'multi-region',
+      kind: 'storage#bucket',
+      selfLink: `${API}/b/${name}`,
+      id: name,
+      name,
+      projectNumber: this.projectNumber(project),
+      metageneration: '1',
+      location,
+      storageClass: typeof body.storageClass === 'string' ? body.storageClass : 'STANDARD',
+      etag: 'CAE=',
+      timeCreated: now,
+      updated: now,
+      locationType: location.includes('-') ? 'region' : 'multi-region',
       iamConfiguration: { uniformBucketLevelAccess: { enabled: true }, publicAccessPrevention: 'enforced' },
       ...(body.labels && typeof body.labels === 'object' ? { labels: body.labels } : {}),
       ...(body.versioning && typeof body.versioning === 'object' ? { versioning: body.versioning } : {}),
@@ -111,12 +139,16 @@ export class CloudStorage {
   }
 
   listBuckets(project: string): Bucket[] {
-    return [...this.buckets.values()].filter((b) => b.project === project).sort(byName).map(publicBucket);
+    return [...this.buckets.values()]
+      .filter((b) => b.project === project)
+      .sort(byName)
+      .map(publicBucket);
   }
 
   deleteBucket(name: string): void {
     this.getBucket(name);
-    if ([...this.objects.get(name)!.values()].some((v) => v.live || v.noncurrent.length)) throw new HttpError(409, 'The bucket you tried to delete is not empty.', 'conflict');
+    if ([...this.objects.get(name)!.values()].some((v) => v.live || v.noncurrent.length))
+      throw new HttpError(409, 'The bucket you tried to delete is not empty.', 'conflict');
     this.buckets.delete(name);
     this.objects.delete(name);
   }
@@ -145,7 +177,12 @@ export class CloudStorage {
   }
 
   /** The live object (or the version `generation` names), after its read preconditions. */
-  getObject(bucket: string, name: string, p: Preconditions = {}, generation?: string | null): { resource: StorageObject; data: Buffer } {
+  getObject(
+    bucket: string,
+    name: string,
+    p: Preconditions = {},
+    generation?: string | null,
+  ): { resource: StorageObject; data: Buffer } {
     const found = this.version(bucket, name, generation);
     if (!found) throw noSuchObject(bucket, name);
     checkPreconditions(found.resource, p, 'read');
@@ -155,8 +192,13 @@ export class CloudStorage {
   /** Every live object of a bucket — with `versions`, every version — sorted by name, then generation (the JSON API's list order). */
   listObjects(bucket: string, versions = false): StorageObject[] {
     this.getBucket(bucket);
-    const all = [...this.objects.get(bucket)!.values()].flatMap((v) => [...(versions ? v.noncurrent : []), ...(v.live ? [v.live] : [])]);
-    return all.map((s) => s.resource).sort((a, b) => byName(a, b) || (BigInt(a.generation) < BigInt(b.generation) ? -1 : 1));
+    const all = [...this.objects.get(bucket)!.values()].flatMap((v) => [
+      ...(versions ? v.noncurrent : []),
+      ...(v.live ? [v.live] : []),
+    ]);
+    return all
+      .map((s) => s.resource)
+      .sort((a, b) => byName(a, b) || (BigInt(a.generation) < BigInt(b.generation) ? -1 : 1));
   }
 
   /** The live version stops being live: kept as noncurrent in a versioned bucket, gone otherwise. */
@@ -174,7 +216,14 @@ export class CloudStorage {
   }
 
   /** Writes a new generation of `name` and emits `finalized` (unless seeding); answers the object resource. */
-  writeObject(bucket: string, name: string, data: Buffer, meta: ObjectMetadata, p: Preconditions = {}, emit = true): StorageObject {
+  writeObject(
+    bucket: string,
+    name: string,
+    data: Buffer,
+    meta: ObjectMetadata,
+    p: Preconditions = {},
+    emit = true,
+  ): StorageObject {
     validateObjectName(name);
     const before = this.stored(bucket, name);
     checkPreconditions(before?.resource, p, 'write');
@@ -182,15 +231,29 @@ export class CloudStorage {
     const generation = this.nextGeneration();
     const now = new Date().toISOString();
     const resource: StorageObject = {
-      kind: 'storage#object', id: `${bucket}/${name}/${generation}`, selfLink: `${API}/b/${bucket}/o/${encodeURIComponent(name)}`,
+      kind: 'storage#object',
+      id: `${bucket}/${name}/${generation}`,
+      selfLink: `${API}/b/${bucket}/o/${encodeURIComponent(name)}`,
       mediaLink: `https://storage.googleapis.com/download/storage/v1/b/${bucket}/o/${encodeURIComponent(name)}?generation=${generation}&alt=media`,
-      name, bucket, generation, metageneration: '1', contentType: meta.contentType ?? 'application/octet-stream',
-      storageClass: 'STANDARD', size: String(data.length), md5Hash: md5(data), crc32c: crc32c(data), etag: etag(generation, '1'),
-      timeCreated: now, updated: now, timeStorageClassUpdated: now, timeFinalized: now,
+      name,
+      bucket,
+      generation,
+      metageneration: '1',
+      contentType: meta.contentType ?? 'application/octet-stream',
+      storageClass: 'STANDARD',
+      size: String(data.length),
+      md5Hash: md5(data),
+      crc32c: crc32c(data),
+      etag: etag(generation, '1'),
+      timeCreated: now,
+      updated: now,
+      timeStorageClassUpdated: now,
+      timeFinalized: now,
       ...pickWritable(meta),
     };
     if (emit) this.retire(bucket, versions);
-    else if (versions.live && this.versioned(bucket)) versions.noncurrent.push({ ...versions.live, resource: { ...versions.live.resource, timeDeleted: now } });
+    else if (versions.live && this.versioned(bucket))
+      versions.noncurrent.push({ ...versions.live, resource: { ...versions.live.resource, timeDeleted: now } });
     versions.live = { resource, data };
     if (emit) this.emit(FINALIZED_TYPE, resource);
     return resource;
@@ -203,7 +266,10 @@ export class CloudStorage {
     checkPreconditions(found.resource, p, 'write');
     const next: StorageObject = { ...found.resource, ...pickWritable(patch as ObjectMetadata) };
     if (patch.metadata && typeof patch.metadata === 'object') {
-      const merged = { ...(found.resource.metadata as Record<string, string> | undefined), ...(patch.metadata as Record<string, string | null>) };
+      const merged = {
+        ...(found.resource.metadata as Record<string, string> | undefined),
+        ...(patch.metadata as Record<string, string | null>),
+      };
       next.metadata = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== null));
     }
     next.metageneration = String(Number(found.resource.metageneration) + 1);
@@ -245,8 +311,19 @@ export class CloudStorage {
 
 function validateObjectName(name: string): void {
   const bytes = Buffer.byteLength(name);
-  if (bytes === 0 || bytes > 1024 || name === '.' || name === '..' || /[\r\n]/.test(name) || name.startsWith('.well-known/acme-challenge/')) {
-    throw new HttpError(400, `Invalid object name: '${name}'. Object names are 1-1024 bytes of UTF-8 without carriage returns or line feeds.`, 'invalid');
+  if (
+    bytes === 0 ||
+    bytes > 1024 ||
+    name === '.' ||
+    name === '..' ||
+    /[\r\n]/.test(name) ||
+    name.startsWith('.well-known/acme-challenge/')
+  ) {
+    throw new HttpError(
+      400,
+      `Invalid object name: '${name}'. Object names are 1-1024 bytes of UTF-8 without carriage returns or line feeds.`,
+      'invalid',
+    );
   }
 }
 
@@ -256,7 +333,8 @@ function pickWritable(meta: ObjectMetadata): Partial<ObjectMetadata> {
   return out as Partial<ObjectMetadata>;
 }
 
-const etag = (generation: string, metageneration: string) => Buffer.from(`${generation}/${metageneration}`).toString('base64');
+const etag = (generation: string, metageneration: string) =>
+  Buffer.from(`${generation}/${metageneration}`).toString('base64');
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 function publicBucket(bucket: Bucket): Bucket {

@@ -38,17 +38,33 @@ export class Uploads {
     const type = req.query.get('uploadType');
     switch (type) {
       case 'media':
-        return this.write(bucket, requireName(req.query.get('name')), req.rawBody, { contentType: header(req, 'content-type') }, req);
+        return this.write(
+          bucket,
+          requireName(req.query.get('name')),
+          req.rawBody,
+          { contentType: header(req, 'content-type') },
+          req,
+        );
       case 'multipart':
         return this.multipart(bucket, req);
       case 'resumable':
         return this.open(bucket, req);
       default:
-        throw new HttpError(400, `Invalid upload type '${type ?? ''}': use media, multipart or resumable.`, 'invalidParameter');
+        throw new HttpError(
+          400,
+          `Invalid upload type '${type ?? ''}': use media, multipart or resumable.`,
+          'invalidParameter',
+        );
     }
   }
 
-  private write(bucket: string, name: string, data: Buffer, meta: ObjectMetadata & { crc32c?: string; md5Hash?: string }, req: Request): StorageObject {
+  private write(
+    bucket: string,
+    name: string,
+    data: Buffer,
+    meta: ObjectMetadata & { crc32c?: string; md5Hash?: string },
+    req: Request,
+  ): StorageObject {
     verifyChecksums(data, { crc32c: meta.crc32c, md5: meta.md5Hash, ...parseGoogHash(req.headers['x-goog-hash']) });
     return this.storage.writeObject(bucket, name, data, meta, readPreconditions(req.query));
   }
@@ -62,7 +78,13 @@ export class Uploads {
       throw new HttpError(400, 'Metadata part is not valid JSON.', 'parseError');
     }
     const name = requireName((meta.name as string | undefined) ?? req.query.get('name'));
-    return this.write(bucket, name, mediaPart!.body, { ...(meta as ObjectMetadata), contentType: (meta.contentType as string | undefined) ?? mediaPart!.contentType }, req);
+    return this.write(
+      bucket,
+      name,
+      mediaPart!.body,
+      { ...(meta as ObjectMetadata), contentType: (meta.contentType as string | undefined) ?? mediaPart!.contentType },
+      req,
+    );
   }
 
   /** Starts a session; the Location header is where the client PUTs the bytes. */
@@ -75,7 +97,14 @@ export class Uploads {
     checkPreconditions(live, preconditions, 'write');
     const id = randomUUID();
     const contentType = (body.contentType as string | undefined) ?? header(req, 'x-upload-content-type');
-    this.sessions.set(id, { bucket, name, meta: { ...(body as ObjectMetadata), ...(contentType ? { contentType } : {}) }, preconditions, chunks: [], received: 0 });
+    this.sessions.set(id, {
+      bucket,
+      name,
+      meta: { ...(body as ObjectMetadata), ...(contentType ? { contentType } : {}) },
+      preconditions,
+      chunks: [],
+      received: 0,
+    });
     const location = `http://${header(req, 'host') ?? '127.0.0.1'}${req.path}?uploadType=resumable&upload_id=${id}`;
     return { status: 200, raw: '', headers: { location, 'x-guploader-uploadid': id } };
   }
@@ -92,10 +121,15 @@ export class Uploads {
       session.chunks.push(req.rawBody);
       session.received += req.rawBody.length;
     }
-    const last = range.total !== undefined ? session.received >= range.total : range.start !== undefined && range.openEnded;
+    const last =
+      range.total !== undefined ? session.received >= range.total : range.start !== undefined && range.openEnded;
     if (!last) return incomplete(session);
     const data = Buffer.concat(session.chunks);
-    verifyChecksums(data, { crc32c: (session.meta as { crc32c?: string }).crc32c, md5: (session.meta as { md5Hash?: string }).md5Hash, ...parseGoogHash(req.headers['x-goog-hash']) });
+    verifyChecksums(data, {
+      crc32c: (session.meta as { crc32c?: string }).crc32c,
+      md5: (session.meta as { md5Hash?: string }).md5Hash,
+      ...parseGoogHash(req.headers['x-goog-hash']),
+    });
     session.done = this.storage.writeObject(session.bucket, session.name, data, session.meta, session.preconditions);
     this.timers.after(60_000, () => this.sessions.delete(id), { unref: true });
     return session.done;
@@ -116,7 +150,10 @@ function incomplete(session: Session): Reply {
  * `bytes 0-99/200`, `bytes 0-*\/*` (one request carries everything, size unknown),
  * `bytes *\/200` (finalize or query) and `bytes *\/*` (status query).
  */
-function parseContentRange(value: string | undefined, length: number): { start?: number; total?: number; openEnded: boolean } {
+function parseContentRange(
+  value: string | undefined,
+  length: number,
+): { start?: number; total?: number; openEnded: boolean } {
   if (!value) return { start: 0, total: length, openEnded: false };
   const m = /^bytes (\*|(\d+)-(\d+|\*))\/(\d+|\*)$/.exec(value.trim());
   if (!m) throw new HttpError(400, `Invalid Content-Range header: '${value}'.`, 'invalid');
@@ -127,12 +164,27 @@ function parseContentRange(value: string | undefined, length: number): { start?:
 
 function verifyChecksums(data: Buffer, expected: { crc32c?: string; md5?: string }): void {
   const actual = { crc32c: crc32c(data), md5: md5(data) };
-  if (expected.crc32c && expected.crc32c !== actual.crc32c) throw new HttpError(400, `Provided CRC32C "${expected.crc32c}" doesn't match calculated CRC32C "${actual.crc32c}".`, 'invalid');
-  if (expected.md5 && expected.md5 !== actual.md5) throw new HttpError(400, `Provided MD5 hash "${expected.md5}" doesn't match calculated MD5 hash "${actual.md5}".`, 'invalid');
+  if (expected.crc32c && expected.crc32c !== actual.crc32c)
+    throw new HttpError(
+      400,
+      `Provided CRC32C "${expected.crc32c}" doesn't match calculated CRC32C "${actual.crc32c}".`,
+      'invalid',
+    );
+  if (expected.md5 && expected.md5 !== actual.md5)
+    throw new HttpError(
+      400,
+      `Provided MD5 hash "${expected.md5}" doesn't match calculated MD5 hash "${actual.md5}".`,
+      'invalid',
+    );
 }
 
 function requireName(name: string | null | undefined): string {
-  if (!name) throw new HttpError(400, 'Required parameter: name. Set the object name in the query (?name=) or in the metadata.', 'required');
+  if (!name)
+    throw new HttpError(
+      400,
+      'Required parameter: name. Set the object name in the query (?name=) or in the metadata.',
+      'required',
+    );
   return name;
 }
 
@@ -140,7 +192,12 @@ function requireName(name: string | null | undefined): string {
 function parseMultipart(req: Request): { contentType?: string; body: Buffer }[] {
   const type = header(req, 'content-type') ?? '';
   const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
-  if (!/^multipart\/related/i.test(type) || !boundary) throw new HttpError(400, `A multipart upload needs Content-Type multipart/related with a boundary (got '${type}').`, 'invalid');
+  if (!/^multipart\/related/i.test(type) || !boundary)
+    throw new HttpError(
+      400,
+      `A multipart upload needs Content-Type multipart/related with a boundary (got '${type}').`,
+      'invalid',
+    );
   const delimiter = Buffer.from(`--${boundary}`);
   const parts: { contentType?: string; body: Buffer }[] = [];
   let at = req.rawBody.indexOf(delimiter);
@@ -152,7 +209,12 @@ function parseMultipart(req: Request): { contentType?: string; body: Buffer }[] 
     parts.push(parsePart(req.rawBody.subarray(start, next)));
     at = next;
   }
-  if (parts.length !== 2) throw new HttpError(400, `A multipart upload has exactly two parts, metadata and media (got ${parts.length}).`, 'invalid');
+  if (parts.length !== 2)
+    throw new HttpError(
+      400,
+      `A multipart upload has exactly two parts, metadata and media (got ${parts.length}).`,
+      'invalid',
+    );
   return parts;
 }
 

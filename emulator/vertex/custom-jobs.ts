@@ -35,11 +35,18 @@ export interface CustomJobSeed {
 }
 
 type JobState = (typeof JOB_STATES)[number];
-const ACTIVE: readonly JobState[] = ['JOB_STATE_QUEUED', 'JOB_STATE_PENDING', 'JOB_STATE_RUNNING', 'JOB_STATE_CANCELLING'];
+const ACTIVE: readonly JobState[] = [
+  'JOB_STATE_QUEUED',
+  'JOB_STATE_PENDING',
+  'JOB_STATE_RUNNING',
+  'JOB_STATE_CANCELLING',
+];
 const CANCELLED = 1;
 
 /** How a job ended, for the pipeline task that owns it. */
-export type JobOutcome = { state: 'JOB_STATE_SUCCEEDED' | 'JOB_STATE_CANCELLED' } | { state: 'JOB_STATE_FAILED'; error: { code: number; message: string } };
+export type JobOutcome =
+  | { state: 'JOB_STATE_SUCCEEDED' | 'JOB_STATE_CANCELLED' }
+  | { state: 'JOB_STATE_FAILED'; error: { code: number; message: string } };
 
 export interface LaunchRequest {
   displayName: string;
@@ -62,16 +69,26 @@ export class CustomJobs {
     private readonly sn: ServiceNetworking,
     private readonly timers: Timers,
   ) {
-    sn.addUsageProbe((net, range) => this.blocks.usersOf(`projects/${net.projectNumber}/global/networks/${net.name}`, range).map((j) => `custom job ${j}`));
+    sn.addUsageProbe((net, range) =>
+      this.blocks
+        .usersOf(`projects/${net.projectNumber}/global/networks/${net.name}`, range)
+        .map((j) => `custom job ${j}`),
+    );
   }
 
   private collection = (loc: Location) => `vertex/projects/${loc.projectNumber}/locations/${loc.location}/customJobs`;
-  private nameOf = (loc: Location, id: string) => `projects/${loc.projectNumber}/locations/${loc.location}/customJobs/${id}`;
+  private nameOf = (loc: Location, id: string) =>
+    `projects/${loc.projectNumber}/locations/${loc.location}/customJobs/${id}`;
 
   add(loc: Location, seed: CustomJobSeed): Resource {
     return this.store.insert(this.collection(loc), {
-      name: this.nameOf(loc, String(randomInt(1, 2 ** 47))), displayName: seed.displayName, state: seed.state, createTime: nowIso(), updateTime: nowIso(),
-      jobSpec: { workerPoolSpecs: [], ...(seed.network ? { network: seed.network } : {}) }, ...(seed.labels ? { labels: seed.labels } : {}),
+      name: this.nameOf(loc, String(randomInt(1, 2 ** 47))),
+      displayName: seed.displayName,
+      state: seed.state,
+      createTime: nowIso(),
+      updateTime: nowIso(),
+      jobSpec: { workerPoolSpecs: [], ...(seed.network ? { network: seed.network } : {}) },
+      ...(seed.labels ? { labels: seed.labels } : {}),
     });
   }
 
@@ -85,10 +102,17 @@ export class CustomJobs {
   create(loc: Location, body: unknown): Resource {
     const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     const jobSpec = (b.jobSpec && typeof b.jobSpec === 'object' ? b.jobSpec : {}) as Record<string, unknown>;
-    if (typeof b.displayName !== 'string' || !b.displayName) throw badRequest('CustomJob.display_name is required.', 'required');
-    if (!Array.isArray(jobSpec.workerPoolSpecs) || jobSpec.workerPoolSpecs.length === 0) throw badRequest('CustomJob.job_spec.worker_pool_specs is required: give at least one worker pool.', 'required');
+    if (typeof b.displayName !== 'string' || !b.displayName)
+      throw badRequest('CustomJob.display_name is required.', 'required');
+    if (!Array.isArray(jobSpec.workerPoolSpecs) || jobSpec.workerPoolSpecs.length === 0)
+      throw badRequest('CustomJob.job_spec.worker_pool_specs is required: give at least one worker pool.', 'required');
     checkedRanges(this.sn, jobSpec, 'custom_job.job_spec');
-    return this.launch(loc, { displayName: b.displayName, jobSpec, labels: b.labels as Record<string, string> | undefined, selfTimed: true });
+    return this.launch(loc, {
+      displayName: b.displayName,
+      jobSpec,
+      labels: b.labels as Record<string, string> | undefined,
+      selfTimed: true,
+    });
   }
 
   /** Creates a job QUEUED, reserving its nodes' block; it fails after one step when there is none. */
@@ -102,21 +126,34 @@ export class CustomJobs {
     }
     const name = this.nameOf(loc, String(randomInt(1, 2 ** 47)));
     const job = this.store.insert(this.collection(loc), {
-      name, displayName: req.displayName, jobSpec: req.jobSpec, state: 'JOB_STATE_QUEUED', createTime: nowIso(), updateTime: nowIso(), ...(req.labels ? { labels: req.labels } : {}),
+      name,
+      displayName: req.displayName,
+      jobSpec: req.jobSpec,
+      state: 'JOB_STATE_QUEUED',
+      createTime: nowIso(),
+      updateTime: nowIso(),
+      ...(req.labels ? { labels: req.labels } : {}),
     });
     if (req.onEnd) this.ends.set(name, req.onEnd);
     const nodes = nodesOf(req.jobSpec);
-    const placed = refused === undefined && (ranges === undefined || nodes === 0 || this.blocks.allocate(name, String(req.jobSpec.network), nodes, ranges.addresses));
+    const placed =
+      refused === undefined &&
+      (ranges === undefined ||
+        nodes === 0 ||
+        this.blocks.allocate(name, String(req.jobSpec.network), nodes, ranges.addresses));
     if (!placed) {
       const message = refused ?? `${IP_EXHAUSTED_MESSAGE} (${nodes} node(s) in ${ranges!.names.join(', ')})`;
-      this.schedule(name, this.settings.pipelineStepMs, () => this.end(loc, name, { state: 'JOB_STATE_FAILED', error: { code: IP_EXHAUSTED_CODE, message } }));
+      this.schedule(name, this.settings.pipelineStepMs, () =>
+        this.end(loc, name, { state: 'JOB_STATE_FAILED', error: { code: IP_EXHAUSTED_CODE, message } }),
+      );
       return job;
     }
     this.schedule(name, this.settings.pipelineStepMs, () => {
       this.setState(loc, name, 'JOB_STATE_PENDING', { startTime: nowIso() });
       this.schedule(name, this.settings.pipelineStepMs, () => {
         this.setState(loc, name, 'JOB_STATE_RUNNING');
-        if (req.selfTimed) this.schedule(name, this.settings.pipelineRunMs, () => this.end(loc, name, { state: 'JOB_STATE_SUCCEEDED' }));
+        if (req.selfTimed)
+          this.schedule(name, this.settings.pipelineRunMs, () => this.end(loc, name, { state: 'JOB_STATE_SUCCEEDED' }));
       });
     });
     return job;
@@ -130,7 +167,12 @@ export class CustomJobs {
 
   cancel(loc: Location, id: string): Record<string, never> {
     const job = this.get(loc, id);
-    if (!ACTIVE.includes(job.state as JobState)) throw new HttpError(400, `Cannot cancel custom job ${job.name} in state ${String(job.state)}.`, 'failedPrecondition');
+    if (!ACTIVE.includes(job.state as JobState))
+      throw new HttpError(
+        400,
+        `Cannot cancel custom job ${job.name} in state ${String(job.state)}.`,
+        'failedPrecondition',
+      );
     this.cancelByName(loc, job.name);
     return {};
   }
@@ -146,7 +188,12 @@ export class CustomJobs {
     this.timers.cancel(this.steps.get(name));
     this.steps.delete(name);
     this.blocks.release(name);
-    const extra = outcome.state === 'JOB_STATE_FAILED' ? { error: outcome.error } : outcome.state === 'JOB_STATE_CANCELLED' ? { error: { code: CANCELLED, message: 'CANCELED' } } : {};
+    const extra =
+      outcome.state === 'JOB_STATE_FAILED'
+        ? { error: outcome.error }
+        : outcome.state === 'JOB_STATE_CANCELLED'
+          ? { error: { code: CANCELLED, message: 'CANCELED' } }
+          : {};
     this.setState(loc, name, outcome.state, { endTime: nowIso(), ...extra });
     const onEnd = this.ends.get(name);
     this.ends.delete(name);
@@ -159,19 +206,30 @@ export class CustomJobs {
 
   private schedule(name: string, ms: number, step: () => void): void {
     this.timers.cancel(this.steps.get(name));
-    this.steps.set(name, this.timers.after(ms, () => {
-      this.steps.delete(name);
-      step();
-    }));
+    this.steps.set(
+      name,
+      this.timers.after(ms, () => {
+        this.steps.delete(name);
+        step();
+      }),
+    );
   }
 
   list(loc: Location, r: Request): Record<string, unknown> {
     const size = r.query.get('pageSize') ? Number(r.query.get('pageSize')) : 100;
     if (!Number.isInteger(size) || size < 0) throw badRequest(`Invalid pageSize ${r.query.get('pageSize')}.`);
     const filter = parseJobFilter(r.query.get('filter'));
-    const matches = this.store.list(this.collection(loc)).filter((j) => filter({ ...j, network: (j.jobSpec as { network?: string }).network }));
-    const page = paginate(matches, { maxResults: String(Math.min(size || 100, 500)), pageToken: r.query.get('pageToken') });
-    return { customJobs: page.items.map((j) => this.view(j, r)), ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
+    const matches = this.store
+      .list(this.collection(loc))
+      .filter((j) => filter({ ...j, network: (j.jobSpec as { network?: string }).network }));
+    const page = paginate(matches, {
+      maxResults: String(Math.min(size || 100, 500)),
+      pageToken: r.query.get('pageToken'),
+    });
+    return {
+      customJobs: page.items.map((j) => this.view(j, r)),
+      ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+    };
   }
 
   view(job: Resource, r: Request): Resource {

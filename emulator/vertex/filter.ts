@@ -21,13 +21,17 @@ const FIELDS: Record<string, (job: Job) => unknown> = {
 function field(name: string): (job: Job) => unknown {
   if (name.startsWith('labels.')) return (j) => (j.labels as Record<string, string> | undefined)?.[name.slice(7)];
   const get = FIELDS[name];
-  if (!get) throw badRequest(`Unsupported filter field '${name}'. The local Vertex AI filters on state, display_name and labels.<key>.`);
+  if (!get)
+    throw badRequest(
+      `Unsupported filter field '${name}'. The local Vertex AI filters on state, display_name and labels.<key>.`,
+    );
   return get;
 }
 
 function comparison(text: string): Predicate {
   const m = /^\(?\s*([a-zA-Z_][\w.-]*)\s*(!=|=)\s*(?:"([^"]*)"|([^\s()"]+))\s*\)?$/.exec(text.trim());
-  if (!m) throw badRequest(`Invalid filter '${text.trim()}': expected field="value" or field!="value", joined by AND / OR.`);
+  if (!m)
+    throw badRequest(`Invalid filter '${text.trim()}': expected field="value" or field!="value", joined by AND / OR.`);
   const get = field(m[1]!);
   const value = m[3] ?? m[4] ?? '';
   return m[2] === '=' ? (j) => String(get(j) ?? '') === value : (j) => String(get(j) ?? '') !== value;

@@ -31,7 +31,8 @@ import { addressCidr, ipv4Interval } from '../compute/addresses.js';
 import type { Resource } from '../store.js';
 
 export const IP_EXHAUSTED_CODE = 9;
-export const IP_EXHAUSTED_MESSAGE = "Failed to create subnetwork. Couldn't find free blocks in allocated IP ranges. Please allocate new ranges for this service provider.";
+export const IP_EXHAUSTED_MESSAGE =
+  "Failed to create subnetwork. Couldn't find free blocks in allocated IP ranges. Please allocate new ranges for this service provider.";
 
 /** Prefix length of the block one job of `nodes` nodes takes: /22 for ≤ 8, one bit less per doubling. */
 export function jobBlockPrefix(nodes: number): number {

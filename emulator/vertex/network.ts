@@ -18,20 +18,34 @@ export interface Location {
 }
 
 /** The ranges a job with this `network`/`reservedIpRanges` may take IPs from; undefined without a network. */
-export function checkedRanges(sn: ServiceNetworking, holder: Record<string, unknown>, field: string): { names: string[]; addresses: Resource[] } | undefined {
+export function checkedRanges(
+  sn: ServiceNetworking,
+  holder: Record<string, unknown>,
+  field: string,
+): { names: string[]; addresses: Resource[] } | undefined {
   const asked = Array.isArray(holder.reservedIpRanges) ? holder.reservedIpRanges.map(String) : [];
   if (typeof holder.network !== 'string' || !holder.network) {
-    if (asked.length) throw badRequest('reservedIpRanges needs network: set network to projects/{projectNumber}/global/networks/{name} of the VPC that holds the ranges.');
+    if (asked.length)
+      throw badRequest(
+        'reservedIpRanges needs network: set network to projects/{projectNumber}/global/networks/{name} of the VPC that holds the ranges.',
+      );
     return undefined;
   }
   const net = sn.parseNetwork(holder.network, `${field}.network`);
   const connection = sn.connection(net);
-  if (!connection) throw badRequest(`Network ${holder.network} is not peered with Vertex AI: create a Service Networking connection (servicenetworking.googleapis.com) on it first.`, 'failedPrecondition');
+  if (!connection)
+    throw badRequest(
+      `Network ${holder.network} is not peered with Vertex AI: create a Service Networking connection (servicenetworking.googleapis.com) on it first.`,
+      'failedPrecondition',
+    );
   const reserved = connection.reservedPeeringRanges as string[];
   for (const range of asked) {
     if (!reserved.includes(range)) {
       sn.requireRange(net, range);
-      throw badRequest(`reservedIpRanges: '${range}' is not reserved on the Service Networking connection of ${holder.network} (reserved: ${reserved.join(', ')}); add it to the connection's reservedPeeringRanges first.`, 'failedPrecondition');
+      throw badRequest(
+        `reservedIpRanges: '${range}' is not reserved on the Service Networking connection of ${holder.network} (reserved: ${reserved.join(', ')}); add it to the connection's reservedPeeringRanges first.`,
+        'failedPrecondition',
+      );
     }
   }
   const names = asked.length ? asked : reserved;

@@ -98,10 +98,18 @@ export class PipelineJobs {
     const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     const jobId = id ?? String(randomInt(1, 2 ** 47));
     if (!JOB_ID.test(jobId)) throw badRequest(`Invalid pipelineJobId '${jobId}': must match [a-z0-9][a-z0-9-]{0,127}.`);
-    if (this.store.has(this.collection(loc), `projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs/${jobId}`)) {
+    if (
+      this.store.has(
+        this.collection(loc),
+        `projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs/${jobId}`,
+      )
+    ) {
       throw alreadyExists(`projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs/${jobId}`);
     }
-    if (!b.pipelineSpec && !b.templateUri) throw badRequest('PipelineJob needs pipeline_spec or template_uri: pass the compiled pipeline (pipelineSpec) or a template URI.');
+    if (!b.pipelineSpec && !b.templateUri)
+      throw badRequest(
+        'PipelineJob needs pipeline_spec or template_uri: pass the compiled pipeline (pipelineSpec) or a template URI.',
+      );
     checkedRanges(this.sn, b, 'pipeline_job');
     const ranges = Array.isArray(b.reservedIpRanges) ? b.reservedIpRanges.map(String) : [];
     const spec = b.pipelineSpec ?? this.template(b.templateUri);
@@ -128,7 +136,10 @@ export class PipelineJobs {
     const m = typeof uri === 'string' ? /^gs:\/\/([^/]+)\/(.+)$/.exec(uri) : null;
     if (!m || !this.storage) return undefined;
     try {
-      const parsed = parseYaml(this.storage.getObject(m[1]!, m[2]!).data.toString('utf8')) as Record<string, unknown> | null;
+      const parsed = parseYaml(this.storage.getObject(m[1]!, m[2]!).data.toString('utf8')) as Record<
+        string,
+        unknown
+      > | null;
       const spec = (parsed?.pipelineSpec ?? parsed) as Record<string, unknown> | null;
       return spec && typeof spec === 'object' && 'root' in spec ? spec : undefined;
     } catch {
@@ -138,10 +149,13 @@ export class PipelineJobs {
 
   private schedule(name: string, ms: number, step: () => void): void {
     this.timers.cancel(this.steps.get(name));
-    this.steps.set(name, this.timers.after(ms, () => {
-      this.steps.delete(name);
-      step();
-    }));
+    this.steps.set(
+      name,
+      this.timers.after(ms, () => {
+        this.steps.delete(name);
+        step();
+      }),
+    );
   }
 
   private setState(loc: Location, name: string, state: PipelineState, extra: Record<string, unknown> = {}): void {
@@ -158,14 +172,23 @@ export class PipelineJobs {
     const blockers = this.blockers(loc, job);
     if (blockers.length) {
       const message = `Vertex AI uses one VPC network per region at a time: ${job.network} cannot be used in ${loc.location} while these jobs use another network: ${blockers.map((b) => `${b.name} (${b.network}, ${b.state})`).join(', ')}. Wait for them or cancel them, then run again.`;
-      this.setState(loc, name, 'PIPELINE_STATE_FAILED', { endTime: nowIso(), error: { code: FAILED_PRECONDITION, message } });
+      this.setState(loc, name, 'PIPELINE_STATE_FAILED', {
+        endTime: nowIso(),
+        error: { code: FAILED_PRECONDITION, message },
+      });
       return;
     }
     this.setState(loc, name, 'PIPELINE_STATE_RUNNING');
     const failure = injectedFailure(job);
-    if (failure) return this.schedule(name, this.settings.pipelineStepMs, () => this.setState(loc, name, 'PIPELINE_STATE_FAILED', { endTime: nowIso(), error: { code: 13, message: failure } }));
+    if (failure)
+      return this.schedule(name, this.settings.pipelineStepMs, () =>
+        this.setState(loc, name, 'PIPELINE_STATE_FAILED', { endTime: nowIso(), error: { code: 13, message: failure } }),
+      );
     const plan = rounds(this.tasks.get(name) ?? []);
-    if (!plan.length) return this.schedule(name, this.settings.pipelineRunMs, () => this.setState(loc, name, 'PIPELINE_STATE_SUCCEEDED', { endTime: nowIso() }));
+    if (!plan.length)
+      return this.schedule(name, this.settings.pipelineRunMs, () =>
+        this.setState(loc, name, 'PIPELINE_STATE_SUCCEEDED', { endTime: nowIso() }),
+      );
     this.runRound(loc, job, plan, 0, new Set());
   }
 
@@ -174,14 +197,23 @@ export class PipelineJobs {
    * share of `pipelineRunMs`, then goes on; after the last round the job SUCCEEDS or FAILS with
    * the failed tasks named.
    */
-  private runRound(loc: Location, job: Resource, plan: ReturnType<typeof rounds>, i: number, failed: Set<string>): void {
+  private runRound(
+    loc: Location,
+    job: Resource,
+    plan: ReturnType<typeof rounds>,
+    i: number,
+    failed: Set<string>,
+  ): void {
     const current = this.store.get(this.collection(loc), job.name);
     if (current?.state !== 'PIPELINE_STATE_RUNNING') return;
     if (i >= plan.length) {
       const names = (this.tasks.get(job.name) ?? []).filter((t) => failed.has(t.name)).map((t) => t.name);
       if (!names.length) return this.setState(loc, job.name, 'PIPELINE_STATE_SUCCEEDED', { endTime: nowIso() });
       const message = `The DAG failed because some tasks failed. The failed tasks are: [${names.join(', ')}].`;
-      return this.setState(loc, job.name, 'PIPELINE_STATE_FAILED', { endTime: nowIso(), error: { code: FAILED_PRECONDITION, message } });
+      return this.setState(loc, job.name, 'PIPELINE_STATE_FAILED', {
+        endTime: nowIso(),
+        error: { code: FAILED_PRECONDITION, message },
+      });
     }
     const launched: string[] = [];
     for (const { task, count } of plan[i]!) {
@@ -199,7 +231,13 @@ export class PipelineJobs {
 
   private launchTask(loc: Location, job: Resource, task: PipelineTask, failed: Set<string>): string {
     const jobSpec = {
-      workerPoolSpecs: [{ machineSpec: { machineType: 'e2-standard-4' }, replicaCount: '1', containerSpec: { imageUri: 'gcr.io/ml-pipeline/kfp-launcher' } }],
+      workerPoolSpecs: [
+        {
+          machineSpec: { machineType: 'e2-standard-4' },
+          replicaCount: '1',
+          containerSpec: { imageUri: 'gcr.io/ml-pipeline/kfp-launcher' },
+        },
+      ],
       ...task.jobSpec,
       ...(job.network ? { network: job.network } : {}),
       ...(Array.isArray(job.reservedIpRanges) ? { reservedIpRanges: job.reservedIpRanges } : {}),
@@ -208,8 +246,16 @@ export class PipelineJobs {
       if (outcome.state === 'JOB_STATE_FAILED') task.scope.forEach((n) => failed.add(n));
       this.updateTaskDetail(loc, job.name, custom.name, outcome);
     };
-    const custom = this.customJobs.launch(loc, { displayName: `${task.name}-${String(job.name).split('/').pop()}`, jobSpec, labels: { [BILLING_LABEL]: String(job.name).split('/').pop()! }, onEnd });
-    const executorDetail = task.executor === 'customJob' ? { customJobDetail: { job: custom.name } } : { containerDetail: { mainJob: custom.name } };
+    const custom = this.customJobs.launch(loc, {
+      displayName: `${task.name}-${String(job.name).split('/').pop()}`,
+      jobSpec,
+      labels: { [BILLING_LABEL]: String(job.name).split('/').pop()! },
+      onEnd,
+    });
+    const executorDetail =
+      task.executor === 'customJob'
+        ? { customJobDetail: { job: custom.name } }
+        : { containerDetail: { mainJob: custom.name } };
     this.addTaskDetail(loc, job.name, { taskName: task.name, state: 'RUNNING', executorDetail });
     return custom.name;
   }
@@ -218,47 +264,87 @@ export class PipelineJobs {
     this.store.update(this.collection(loc), name, (j) => {
       const jobDetail = (j.jobDetail as { taskDetails?: Record<string, unknown>[] } | undefined) ?? {};
       const taskDetails = jobDetail.taskDetails ?? [];
-      j.jobDetail = { ...jobDetail, taskDetails: [...taskDetails, { taskId: String(randomInt(1, 2 ** 47)), createTime: nowIso(), startTime: nowIso(), ...detail }] };
+      j.jobDetail = {
+        ...jobDetail,
+        taskDetails: [
+          ...taskDetails,
+          { taskId: String(randomInt(1, 2 ** 47)), createTime: nowIso(), startTime: nowIso(), ...detail },
+        ],
+      };
     });
   }
 
   private updateTaskDetail(loc: Location, name: string, customJob: string, outcome: JobOutcome): void {
     if (!this.store.has(this.collection(loc), name)) return;
     this.store.update(this.collection(loc), name, (j) => {
-      const details = ((j.jobDetail as { taskDetails?: Record<string, unknown>[] } | undefined)?.taskDetails ?? []).map((d) => {
-        const ex = d.executorDetail as { containerDetail?: { mainJob?: string }; customJobDetail?: { job?: string } } | undefined;
-        if (ex?.containerDetail?.mainJob !== customJob && ex?.customJobDetail?.job !== customJob) return d;
-        const state = outcome.state.replace('JOB_STATE_', '');
-        return { ...d, state, endTime: nowIso(), ...(outcome.state === 'JOB_STATE_FAILED' ? { error: outcome.error } : {}) };
-      });
+      const details = ((j.jobDetail as { taskDetails?: Record<string, unknown>[] } | undefined)?.taskDetails ?? []).map(
+        (d) => {
+          const ex = d.executorDetail as
+            { containerDetail?: { mainJob?: string }; customJobDetail?: { job?: string } } | undefined;
+          if (ex?.containerDetail?.mainJob !== customJob && ex?.customJobDetail?.job !== customJob) return d;
+          const state = outcome.state.replace('JOB_STATE_', '');
+          return {
+            ...d,
+            state,
+            endTime: nowIso(),
+            ...(outcome.state === 'JOB_STATE_FAILED' ? { error: outcome.error } : {}),
+          };
+        },
+      );
       j.jobDetail = { ...(j.jobDetail as object), taskDetails: details };
     });
   }
 
   /** The CustomJobs a pipeline job has running (cancelled with it). */
   private activeTaskJobs(job: Resource): string[] {
-    const details = (job.jobDetail as { taskDetails?: { state?: string; executorDetail?: { containerDetail?: { mainJob?: string }; customJobDetail?: { job?: string } } }[] } | undefined)?.taskDetails ?? [];
-    return details.filter((d) => d.state === 'RUNNING').map((d) => d.executorDetail?.containerDetail?.mainJob ?? d.executorDetail?.customJobDetail?.job).filter((n): n is string => !!n);
+    const details =
+      (
+        job.jobDetail as
+          | {
+              taskDetails?: {
+                state?: string;
+                executorDetail?: { containerDetail?: { mainJob?: string }; customJobDetail?: { job?: string } };
+              }[];
+            }
+          | undefined
+      )?.taskDetails ?? [];
+    return details
+      .filter((d) => d.state === 'RUNNING')
+      .map((d) => d.executorDetail?.containerDetail?.mainJob ?? d.executorDetail?.customJobDetail?.job)
+      .filter((n): n is string => !!n);
   }
 
   /** Jobs of the same region that hold another network (or are about to, having started first). */
   private blockers(loc: Location, job: Resource): Resource[] {
     if (!job.network) return [];
     return this.all(loc).filter(
-      (o) => o.name !== job.name && o.network && o.network !== job.network &&
-        (HOLDS_NETWORK.includes(o.state as PipelineState) || (o.state === 'PIPELINE_STATE_PENDING' && String(o.createTime) < String(job.createTime))),
+      (o) =>
+        o.name !== job.name &&
+        o.network &&
+        o.network !== job.network &&
+        (HOLDS_NETWORK.includes(o.state as PipelineState) ||
+          (o.state === 'PIPELINE_STATE_PENDING' && String(o.createTime) < String(job.createTime))),
     );
   }
 
   cancel(loc: Location, id: string): Record<string, never> {
     const job = this.get(loc, id);
     if (TERMINAL.includes(job.state as PipelineState)) {
-      throw new HttpError(400, `Cannot cancel pipeline job ${job.name} in state ${String(job.state)}.`, 'failedPrecondition');
+      throw new HttpError(
+        400,
+        `Cannot cancel pipeline job ${job.name} in state ${String(job.state)}.`,
+        'failedPrecondition',
+      );
     }
     if (job.state !== 'PIPELINE_STATE_CANCELLING') {
       this.setState(loc, job.name, 'PIPELINE_STATE_CANCELLING');
       for (const custom of this.activeTaskJobs(job)) this.customJobs.cancelByName(loc, custom);
-      this.schedule(job.name, this.settings.pipelineStepMs, () => this.setState(loc, job.name, 'PIPELINE_STATE_CANCELLED', { endTime: nowIso(), error: { code: CANCELLED, message: 'CANCELED' } }));
+      this.schedule(job.name, this.settings.pipelineStepMs, () =>
+        this.setState(loc, job.name, 'PIPELINE_STATE_CANCELLED', {
+          endTime: nowIso(),
+          error: { code: CANCELLED, message: 'CANCELED' },
+        }),
+      );
     }
     return {};
   }
@@ -269,7 +355,9 @@ export class PipelineJobs {
     return this.store
       .collectionsMatching(/^vertex\/projects\/[^/]+\/locations\/[^/]+\/pipelineJobs$/)
       .flatMap((c) => this.store.list(c))
-      .filter((j) => j.network === network && [...HOLDS_NETWORK, 'PIPELINE_STATE_PENDING'].includes(j.state as PipelineState))
+      .filter(
+        (j) => j.network === network && [...HOLDS_NETWORK, 'PIPELINE_STATE_PENDING'].includes(j.state as PipelineState),
+      )
       .filter((j) => !Array.isArray(j.reservedIpRanges) || j.reservedIpRanges.includes(range))
       .map((j) => `pipeline job ${j.name}`);
   }
@@ -277,10 +365,19 @@ export class PipelineJobs {
   /** `list`: filter, newest first, `pageSize` (default 100, at most 500 per page here) and `pageToken`. */
   list(loc: Location, r: Request): Record<string, unknown> {
     const size = r.query.get('pageSize') ? Number(r.query.get('pageSize')) : 100;
-    if (!Number.isInteger(size) || size < 0 || size > 1000) throw badRequest(`Invalid pageSize ${r.query.get('pageSize')}: must be 0 to 1000.`);
-    const matches = this.all(loc).filter(parseJobFilter(r.query.get('filter'))).sort((a, b) => String(b.createTime).localeCompare(String(a.createTime)) || b.name.localeCompare(a.name));
-    const page = paginate(matches, { maxResults: String(Math.min(size || 100, 500)), pageToken: r.query.get('pageToken') });
-    return { pipelineJobs: page.items.map((j) => this.view(j, r)), ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
+    if (!Number.isInteger(size) || size < 0 || size > 1000)
+      throw badRequest(`Invalid pageSize ${r.query.get('pageSize')}: must be 0 to 1000.`);
+    const matches = this.all(loc)
+      .filter(parseJobFilter(r.query.get('filter')))
+      .sort((a, b) => String(b.createTime).localeCompare(String(a.createTime)) || b.name.localeCompare(a.name));
+    const page = paginate(matches, {
+      maxResults: String(Math.min(size || 100, 500)),
+      pageToken: r.query.get('pageToken'),
+    });
+    return {
+      pipelineJobs: page.items.map((j) => this.view(j, r)),
+      ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+    };
   }
 
   view(job: Resource, r: Request): Resource {

@@ -43,13 +43,29 @@ const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v
 export function pipelineTasks(spec: unknown, parameterValues: Obj = {}): PipelineTask[] {
   const s = obj(spec);
   const root = obj(s.root);
-  const defaults = Object.fromEntries(Object.entries(obj(obj(root.inputDefinitions).parameters)).map(([k, v]) => [k, obj(v).defaultValue]));
-  const ctx: Ctx = { components: obj(s.components), executors: obj(obj(s.deploymentSpec).executors), params: { ...defaults, ...parameterValues } };
+  const defaults = Object.fromEntries(
+    Object.entries(obj(obj(root.inputDefinitions).parameters)).map(([k, v]) => [k, obj(v).defaultValue]),
+  );
+  const ctx: Ctx = {
+    components: obj(s.components),
+    executors: obj(obj(s.deploymentSpec).executors),
+    params: { ...defaults, ...parameterValues },
+  };
   return dagTasks(ctx, obj(root.dag), { scope: [], instances: 1, concurrency: 1, dependsOn: [] });
 }
 
 /** One single-node task: what a pipeline the emulator cannot read is run as. */
-export const UNREADABLE_PIPELINE: PipelineTask[] = [{ name: 'pipeline', scope: ['pipeline'], nodes: 1, instances: 1, concurrency: 1, dependsOn: [], executor: 'container' }];
+export const UNREADABLE_PIPELINE: PipelineTask[] = [
+  {
+    name: 'pipeline',
+    scope: ['pipeline'],
+    nodes: 1,
+    instances: 1,
+    concurrency: 1,
+    dependsOn: [],
+    executor: 'container',
+  },
+];
 
 interface Ctx {
   components: Obj;
@@ -70,14 +86,23 @@ function dagTasks(ctx: Ctx, dag: Obj, outer: Outer): PipelineTask[] {
     const iterations = iterationsOf(ctx, task);
     const limit = Number(obj(task.iteratorPolicy).parallelismLimit ?? 0);
     const concurrency = limit > 0 ? Math.min(limit, iterations) : iterations;
-    const dependsOn = [...outer.dependsOn, ...(Array.isArray(task.dependentTasks) ? task.dependentTasks.map(String) : [])];
-    const here: Outer = { scope: [...outer.scope, name], instances: outer.instances * iterations, concurrency: outer.concurrency * concurrency, dependsOn };
+    const dependsOn = [
+      ...outer.dependsOn,
+      ...(Array.isArray(task.dependentTasks) ? task.dependentTasks.map(String) : []),
+    ];
+    const here: Outer = {
+      scope: [...outer.scope, name],
+      instances: outer.instances * iterations,
+      concurrency: outer.concurrency * concurrency,
+      dependsOn,
+    };
     const component = obj(ctx.components[String(obj(task.componentRef).name ?? '')]);
     if (component.dag) return dagTasks(ctx, obj(component.dag), here);
     const executor = obj(ctx.executors[String(component.executorLabel ?? '')]);
     if (executor.container) return [{ name, nodes: 1, ...here, executor: 'container' as const }];
     const jobSpec = obj(obj(obj(executor.customJob).customJob).jobSpec);
-    if (executor.customJob) return [{ name, nodes: nodesOf(jobSpec), ...here, executor: 'customJob' as const, jobSpec }];
+    if (executor.customJob)
+      return [{ name, nodes: nodesOf(jobSpec), ...here, executor: 'customJob' as const, jobSpec }];
     return [];
   });
 }
@@ -94,7 +119,9 @@ function iterationsOf(ctx: Ctx, task: Obj): number {
   if (typeof items.raw === 'string') return listLength(safeJson(items.raw));
   if (typeof items.inputParameter === 'string') {
     const input = obj(obj(obj(task.inputs).parameters)[items.inputParameter]);
-    const value = obj(input.runtimeValue).constant ?? (typeof input.componentInputParameter === 'string' ? ctx.params[input.componentInputParameter] : undefined);
+    const value =
+      obj(input.runtimeValue).constant ??
+      (typeof input.componentInputParameter === 'string' ? ctx.params[input.componentInputParameter] : undefined);
     return listLength(typeof value === 'string' ? safeJson(value) : value);
   }
   return 1;
@@ -129,7 +156,8 @@ export function rounds(tasks: readonly PipelineTask[]): { task: PipelineTask; co
   const out: { task: PipelineTask; count: number }[][] = [];
   for (const t of tasks) {
     const start = levelOf(t);
-    for (let b = 0; b < batches(t); b++) (out[start + b] ??= []).push({ task: t, count: Math.min(t.concurrency, t.instances - b * t.concurrency) });
+    for (let b = 0; b < batches(t); b++)
+      (out[start + b] ??= []).push({ task: t, count: Math.min(t.concurrency, t.instances - b * t.concurrency) });
   }
   return out.filter(Boolean);
 }

@@ -57,10 +57,14 @@ export class FakeClock implements Clock {
     return new Promise((resolve, reject) => {
       const timer: Timer = { at: this.current + ms, seq: this.seq++, resolve };
       this.timers.push(timer);
-      signal?.addEventListener('abort', () => {
-        this.timers.splice(this.timers.indexOf(timer), 1);
-        reject(signal.reason);
-      }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.timers.splice(this.timers.indexOf(timer), 1);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
       setImmediate(() => this.wakeEarliest());
     });
   }

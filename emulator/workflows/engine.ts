@@ -84,7 +84,12 @@ export class WorkflowsEngine {
   }
 
   /** Creates or updates a workflow; throws WorkflowSyntaxError listing every problem of `source`. */
-  deployWorkflow(name: string, source: string, userEnvVars: Record<string, string> = {}, serviceAccount?: string): WorkflowResource {
+  deployWorkflow(
+    name: string,
+    source: string,
+    userEnvVars: Record<string, string> = {},
+    serviceAccount?: string,
+  ): WorkflowResource {
     parseWorkflowName(name);
     const def = parseWorkflow(source);
     const previous = this.workflows.get(name);
@@ -120,7 +125,10 @@ export class WorkflowsEngine {
   }
 
   /** Starts an execution and returns it ACTIVE; the run goes on in the background. */
-  createExecution(workflowName: string, request: { argument?: string; labels?: Record<string, string> } = {}): Execution {
+  createExecution(
+    workflowName: string,
+    request: { argument?: string; labels?: Record<string, string> } = {},
+  ): Execution {
     const deployed = this.deployed(workflowName);
     const argument = parseArgument(request.argument);
     const id = (this.deps.newExecutionId ?? randomUUID)();
@@ -136,7 +144,14 @@ export class WorkflowsEngine {
     const abort = new AbortController();
     const history = new History(this.clock);
     const env = this.environment(deployed.resource, id);
-    const done = runWorkflow(deployed.def, argument, { ...this.deps, ...this.asCaller(deployed.resource), env, signal: abort.signal, history, clock: this.clock }).then((o) => this.settle(execution, o));
+    const done = runWorkflow(deployed.def, argument, {
+      ...this.deps,
+      ...this.asCaller(deployed.resource),
+      env,
+      signal: abort.signal,
+      history,
+      clock: this.clock,
+    }).then((o) => this.settle(execution, o));
     this.executions.set(execution.name, { execution, abort, history, done });
     return execution;
   }
@@ -148,13 +163,17 @@ export class WorkflowsEngine {
   /** Executions of one workflow, newest first, as the API lists them. */
   listExecutions(workflowName: string): Execution[] {
     this.deployed(workflowName);
-    return [...this.executions.values()].map((r) => r.execution).filter((e) => e.name.startsWith(`${workflowName}/executions/`)).reverse();
+    return [...this.executions.values()]
+      .map((r) => r.execution)
+      .filter((e) => e.name.startsWith(`${workflowName}/executions/`))
+      .reverse();
   }
 
   /** Cancels an ACTIVE execution; cancelling a finished one is FAILED_PRECONDITION, as in the API. */
   async cancelExecution(name: string): Promise<Execution> {
     const running = this.running(name);
-    if (running.execution.state !== 'ACTIVE') throw preconditionFailed(`execution '${name}' is ${running.execution.state}, not ACTIVE`);
+    if (running.execution.state !== 'ACTIVE')
+      throw preconditionFailed(`execution '${name}' is ${running.execution.state}, not ACTIVE`);
     running.abort.abort();
     return running.done;
   }
@@ -204,7 +223,10 @@ export class WorkflowsEngine {
     return {
       ...resource.userEnvVars,
       GOOGLE_CLOUD_PROJECT_ID: project,
-      GOOGLE_CLOUD_PROJECT_NUMBER: typeof this.deps.projectNumber === 'function' ? this.deps.projectNumber(project) : (this.deps.projectNumber ?? '0'),
+      GOOGLE_CLOUD_PROJECT_NUMBER:
+        typeof this.deps.projectNumber === 'function'
+          ? this.deps.projectNumber(project)
+          : (this.deps.projectNumber ?? '0'),
       GOOGLE_CLOUD_LOCATION: location,
       GOOGLE_CLOUD_WORKFLOW_ID: workflow,
       GOOGLE_CLOUD_WORKFLOW_REVISION_ID: resource.revisionId,

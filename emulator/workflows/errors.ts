@@ -93,12 +93,15 @@ export interface SyntaxProblem {
 export class WorkflowSyntaxError extends Error {
   override readonly name = 'WorkflowSyntaxError';
   constructor(readonly problems: readonly SyntaxProblem[]) {
-    super(`Workflow definition is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map(formatProblem).join('\n')}`);
+    super(
+      `Workflow definition is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map(formatProblem).join('\n')}`,
+    );
   }
 }
 
 export function formatProblem(p: SyntaxProblem): string {
-  const where = p.line === undefined ? p.path : `${p.path} (line ${p.line}${p.column === undefined ? '' : `, column ${p.column}`})`;
+  const where =
+    p.line === undefined ? p.path : `${p.path} (line ${p.line}${p.column === undefined ? '' : `, column ${p.column}`})`;
   return `  - ${where}: ${p.message}`;
 }
 

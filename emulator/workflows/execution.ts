@@ -21,7 +21,9 @@ export type OutcomeState = (typeof OUTCOME_STATES)[number];
 export interface ExecutionError {
   payload: string;
   context: string;
-  stackTrace: { elements: { step: string; routine: string; position?: { line: number; column: number; length: number } }[] };
+  stackTrace: {
+    elements: { step: string; routine: string; position?: { line: number; column: number; length: number } }[];
+  };
 }
 
 export interface ExecutionOutcome {
@@ -37,7 +39,11 @@ export interface ExecutionOutcome {
   logs: LogEntry[];
 }
 
-export async function runWorkflow(def: WorkflowDefinition, argument: Value, deps: RunDeps = {}): Promise<ExecutionOutcome> {
+export async function runWorkflow(
+  def: WorkflowDefinition,
+  argument: Value,
+  deps: RunDeps = {},
+): Promise<ExecutionOutcome> {
   const clock = deps.clock ?? systemClock;
   const logs: LogEntry[] = [];
   const run: Run = {
@@ -85,7 +91,9 @@ async function runMain(run: Run, argument: Value): Promise<Value> {
 
 export function executionError(error: WorkflowError): ExecutionError {
   const top = error.frames[0];
-  const where = top ? `\nin step "${top.step}", routine "${top.routine}"${top.line === undefined ? '' : `, line: ${top.line}`}` : '';
+  const where = top
+    ? `\nin step "${top.step}", routine "${top.routine}"${top.line === undefined ? '' : `, line: ${top.line}`}`
+    : '';
   return {
     payload: toJson(error.value),
     context: `RuntimeError: ${JSON.stringify(describeErrorValue(error.value))}${where}`,

@@ -36,7 +36,11 @@ export class HttpFaults {
     if (!rule) return undefined;
     rule.remaining -= 1;
     this.fired.push(`${rule.code} ${request.method} ${request.url}`);
-    return { code: rule.code, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: rule.code, message: 'injected by the emulator (workflows HTTP fault)' } }) };
+    return {
+      code: rule.code,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ error: { code: rule.code, message: 'injected by the emulator (workflows HTTP fault)' } }),
+    };
   }
 }
 
@@ -45,13 +49,17 @@ export function fetchHttp(faults: HttpFaults, accessToken?: (serviceAccount: str
     const injected = faults.take(request);
     if (injected) return injected;
     const headers: Record<string, string> = { ...request.headers };
-    if (request.auth) headers.authorization = `Bearer ${request.auth.type === 'OAuth2' && request.serviceAccount && accessToken ? accessToken(request.serviceAccount) : localToken(request)}`;
+    if (request.auth)
+      headers.authorization = `Bearer ${request.auth.type === 'OAuth2' && request.serviceAccount && accessToken ? accessToken(request.serviceAccount) : localToken(request)}`;
     let body: string | undefined;
     if (request.body !== undefined && request.body !== null) {
       body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-      if (typeof request.body !== 'string' && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+      if (typeof request.body !== 'string' && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
+        headers['content-type'] = 'application/json';
     }
-    const signal = request.timeout ? AbortSignal.any([request.signal, AbortSignal.timeout(request.timeout * 1000)]) : request.signal;
+    const signal = request.timeout
+      ? AbortSignal.any([request.signal, AbortSignal.timeout(request.timeout * 1000)])
+      : request.signal;
     const res = await fetch(request.url, { method: request.method, headers, body, signal });
     const bytes = new Uint8Array(await res.arrayBuffer());
     return { code: res.status, headers: headerMap(res.headers), body: bytes };
@@ -62,7 +70,9 @@ export function fetchHttp(faults: HttpFaults, accessToken?: (serviceAccount: str
 function localToken(request: HttpRequest): string {
   const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const audience = request.auth?.audience ?? request.url.split('?')[0];
-  const who = request.serviceAccount ? { sub: request.serviceAccount, email: request.serviceAccount, email_verified: true } : { sub: 'local-workflow' };
+  const who = request.serviceAccount
+    ? { sub: request.serviceAccount, email: request.serviceAccount, email_verified: true }
+    : { sub: 'local-workflow' };
   return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ iss: 'https://accounts.google.com', aud: audience, ...who, type: request.auth?.type })}.`;
 }
 

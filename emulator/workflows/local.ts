@@ -37,7 +37,10 @@ export class LocalWorkflows {
       clock: this.clock,
       projectNumber: options.projectNumber,
       http: fetchHttp(this.httpFaults, options.accessToken),
-      connector: connectorHandler({ baseUrl: options.baseUrl, ...(options.accessToken ? { accessToken: options.accessToken } : {}) }),
+      connector: connectorHandler({
+        baseUrl: options.baseUrl,
+        ...(options.accessToken ? { accessToken: options.accessToken } : {}),
+      }),
       ...(options.mayWriteLog ? { mayWriteLog: options.mayWriteLog } : {}),
       log: (entry) => {
         this.logs.push(entry);

@@ -12,12 +12,18 @@ const EXECUTION = /^(projects\/[^/]+\/locations\/[^/]+\/workflows\/[^/]+)\/execu
 
 export function parseWorkflowName(name: string): WorkflowName {
   const m = WORKFLOW.exec(name);
-  if (!m) throw badRequest(`'${name}' is not a workflow name; expected projects/{project}/locations/{location}/workflows/{workflow}`);
+  if (!m)
+    throw badRequest(
+      `'${name}' is not a workflow name; expected projects/{project}/locations/{location}/workflows/{workflow}`,
+    );
   return { project: m[1]!, location: m[2]!, workflow: m[3]! };
 }
 
 export function parseExecutionName(name: string): { workflow: string; execution: string } {
   const m = EXECUTION.exec(name);
-  if (!m) throw badRequest(`'${name}' is not an execution name; expected projects/{p}/locations/{l}/workflows/{w}/executions/{id}`);
+  if (!m)
+    throw badRequest(
+      `'${name}' is not an execution name; expected projects/{p}/locations/{l}/workflows/{w}/executions/{id}`,
+    );
   return { workflow: m[1]!, execution: m[2]! };
 }

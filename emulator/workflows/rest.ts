@@ -24,18 +24,30 @@ const workflowOf = (r: Request) => `${parentOf(r)}/workflows/${r.params.workflow
 const executionOf = (r: Request) => `${workflowOf(r)}/executions/${r.params.execution}`;
 
 export function registerWorkflowsRest(router: Router, engine: WorkflowsEngine): void {
-  router.on('POST', `${WF}/{workflow}/executions`, `${EXEC_API}.create`, (r) => fullExecution(engine.createExecution(workflowOf(r), executionBody(r.body))));
+  router.on('POST', `${WF}/{workflow}/executions`, `${EXEC_API}.create`, (r) =>
+    fullExecution(engine.createExecution(workflowOf(r), executionBody(r.body))),
+  );
   router.on('GET', `${WF}/{workflow}/executions`, `${EXEC_API}.list`, (r) => listExecutions(engine, r));
-  router.on('GET', `${WF}/{workflow}/executions/{execution}`, `${EXEC_API}.get`, (r) => viewExecution(engine.getExecution(executionOf(r)), view(r, 'FULL')));
-  router.on('POST', `${WF}/{workflow}/executions/{execution}:cancel`, `${EXEC_API}.cancel`, async (r) => fullExecution(await engine.cancelExecution(executionOf(r))));
-  router.on('GET', `${WF}/{workflow}/executions/{execution}/stepEntries`, `${EXEC_API}.stepEntries.list`, (r) => listStepEntries(engine, r));
+  router.on('GET', `${WF}/{workflow}/executions/{execution}`, `${EXEC_API}.get`, (r) =>
+    viewExecution(engine.getExecution(executionOf(r)), view(r, 'FULL')),
+  );
+  router.on('POST', `${WF}/{workflow}/executions/{execution}:cancel`, `${EXEC_API}.cancel`, async (r) =>
+    fullExecution(await engine.cancelExecution(executionOf(r))),
+  );
+  router.on('GET', `${WF}/{workflow}/executions/{execution}/stepEntries`, `${EXEC_API}.stepEntries.list`, (r) =>
+    listStepEntries(engine, r),
+  );
   router.on('POST', WF, `${WF_API}.create`, (r) => deploy(engine, r, 'create'));
-  router.on('GET', WF, `${WF_API}.list`, (r) => pageOf('workflows', engine.listWorkflows(parentOf(r)).map(workflowResource), r));
+  router.on('GET', WF, `${WF_API}.list`, (r) =>
+    pageOf('workflows', engine.listWorkflows(parentOf(r)).map(workflowResource), r),
+  );
   router.on('GET', `${WF}/{workflow}`, `${WF_API}.get`, (r) => workflowResource(engine.getWorkflow(workflowOf(r))));
   router.on('PATCH', `${WF}/{workflow}`, `${WF_API}.patch`, (r) => deploy(engine, r, 'patch'));
   router.on('DELETE', `${WF}/{workflow}`, `${WF_API}.delete`, (r) => {
     engine.deleteWorkflow(workflowOf(r));
-    return doneOperation(parentOf(r), 'delete', workflowOf(r), { '@type': 'type.googleapis.com/google.protobuf.Empty' });
+    return doneOperation(parentOf(r), 'delete', workflowOf(r), {
+      '@type': 'type.googleapis.com/google.protobuf.Empty',
+    });
   });
 }
 
@@ -44,8 +56,12 @@ function executionBody(body: unknown): { argument?: string; labels?: Record<stri
   if (body === undefined || body === null) return {};
   if (typeof body !== 'object') throw badRequest('the request body must be an Execution object');
   const { argument, labels } = body as { argument?: unknown; labels?: unknown };
-  if (argument !== undefined && typeof argument !== 'string') throw badRequest("'argument' must be a JSON string, e.g. \"{\\\"displayName\\\":\\\"x\\\"}\"");
-  return { ...(argument === undefined ? {} : { argument }), ...(labels === undefined ? {} : { labels: executionLabels(labels) }) };
+  if (argument !== undefined && typeof argument !== 'string')
+    throw badRequest('\'argument\' must be a JSON string, e.g. "{\\"displayName\\":\\"x\\"}"');
+  return {
+    ...(argument === undefined ? {} : { argument }),
+    ...(labels === undefined ? {} : { labels: executionLabels(labels) }),
+  };
 }
 
 /**
@@ -55,12 +71,17 @@ function executionBody(body: unknown): { argument?: string; labels?: Record<stri
  * letter. International characters are allowed."). A label that breaks a rule is a 400 naming it.
  */
 function executionLabels(labels: unknown): Record<string, string> {
-  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) throw badRequest("'labels' must be a map of strings");
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels))
+    throw badRequest("'labels' must be a map of strings");
   const entries = Object.entries(labels as Record<string, unknown>);
   if (entries.length > 64) throw badRequest(`'labels' can contain at most 64 entries, got ${entries.length}`);
   for (const [k, v] of entries) {
-    if (!/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u.test(k)) throw badRequest(`Invalid label key '${k}': at most 63 lowercase letters, digits, underscores and dashes, starting with a letter`);
-    if (typeof v !== 'string' || !/^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u.test(v)) throw badRequest(`Invalid value for label '${k}': at most 63 lowercase letters, digits, underscores and dashes`);
+    if (!/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u.test(k))
+      throw badRequest(
+        `Invalid label key '${k}': at most 63 lowercase letters, digits, underscores and dashes, starting with a letter`,
+      );
+    if (typeof v !== 'string' || !/^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u.test(v))
+      throw badRequest(`Invalid value for label '${k}': at most 63 lowercase letters, digits, underscores and dashes`);
   }
   return Object.fromEntries(entries) as Record<string, string>;
 }
@@ -90,7 +111,11 @@ function fullExecution(e: Execution): Record<string, unknown> {
 function listExecutions(engine: WorkflowsEngine, r: Request) {
   const keep = executionFilter(r.query.get('filter'));
   const all = engine.listExecutions(workflowOf(r)).filter(keep);
-  return pageOf('executions', all.map((e) => viewExecution(e, view(r, 'BASIC'))), r);
+  return pageOf(
+    'executions',
+    all.map((e) => viewExecution(e, view(r, 'BASIC'))),
+    r,
+  );
 }
 
 type ExecutionPredicate = (e: Execution) => boolean;
@@ -113,7 +138,10 @@ function labelClause(part: string): ExecutionPredicate | undefined {
 
 function stateClauses(part: string, filter: string): ExecutionPredicate {
   const clauses = part.split(/\s+OR\s+/i).map((c) => /^\(?\s*state\s*=\s*"?([A-Z_]+)"?\s*\)?$/.exec(c.trim()));
-  if (clauses.some((m) => !m)) throw badRequest(`Invalid filter '${filter}': the local emulator supports state="STATE" clauses joined by OR, and labels.KEY="VALUE", joined by AND`);
+  if (clauses.some((m) => !m))
+    throw badRequest(
+      `Invalid filter '${filter}': the local emulator supports state="STATE" clauses joined by OR, and labels.KEY="VALUE", joined by AND`,
+    );
   const states = clauses.map((m) => m![1]!);
   return (e) => states.includes(e.state);
 }
@@ -156,17 +184,24 @@ function deploy(engine: WorkflowsEngine, r: Request, how: 'create' | 'patch'): R
   const id = how === 'create' ? r.query.get('workflowId') : r.params.workflow;
   if (!id) throw badRequest("'workflowId' is required: POST …/workflows?workflowId=my-workflow");
   const name = `${parentOf(r)}/workflows/${id}`;
-  if (how === 'create' && engine.listWorkflows(parentOf(r)).some((w) => w.name === name)) throw new HttpError(409, `Resource '${name}' already exists`);
+  if (how === 'create' && engine.listWorkflows(parentOf(r)).some((w) => w.name === name))
+    throw new HttpError(409, `Resource '${name}' already exists`);
   const previous = how === 'patch' ? engine.getWorkflow(name) : undefined;
   const source = typeof body.sourceContents === 'string' ? body.sourceContents : previous?.sourceContents;
   if (source === undefined) throw badRequest("'sourceContents' is required: the workflow's YAML or JSON");
   const env = (body.userEnvVars ?? previous?.userEnvVars ?? {}) as Record<string, string>;
   const serviceAccount = body.serviceAccount ?? previous?.serviceAccount;
   // workflows.proto Workflow.service_account: `projects/{project}/serviceAccounts/{account}` or `{account}`.
-  if (serviceAccount !== undefined && (typeof serviceAccount !== 'string' || !SERVICE_ACCOUNT.test(serviceAccount))) throw badRequest(`Invalid value at 'workflow.service_account': give projects/{project}/serviceAccounts/{email} or the email (got ${JSON.stringify(serviceAccount)})`);
+  if (serviceAccount !== undefined && (typeof serviceAccount !== 'string' || !SERVICE_ACCOUNT.test(serviceAccount)))
+    throw badRequest(
+      `Invalid value at 'workflow.service_account': give projects/{project}/serviceAccounts/{email} or the email (got ${JSON.stringify(serviceAccount)})`,
+    );
   try {
     const resource = engine.deployWorkflow(name, source, env, serviceAccount);
-    return doneOperation(parentOf(r), how, name, { '@type': 'type.googleapis.com/google.cloud.workflows.v1.Workflow', ...workflowResource(resource) });
+    return doneOperation(parentOf(r), how, name, {
+      '@type': 'type.googleapis.com/google.cloud.workflows.v1.Workflow',
+      ...workflowResource(resource),
+    });
   } catch (err) {
     if (err instanceof WorkflowSyntaxError) throw badRequest(err.message);
     throw err;
@@ -177,11 +212,23 @@ function workflowResource(w: WorkflowResource): Record<string, unknown> {
   return { ...w, callLogLevel: 'CALL_LOG_LEVEL_UNSPECIFIED' };
 }
 
-function doneOperation(parent: string, verb: string, target: string, response: Record<string, unknown>): Record<string, unknown> {
+function doneOperation(
+  parent: string,
+  verb: string,
+  target: string,
+  response: Record<string, unknown>,
+): Record<string, unknown> {
   const now = new Date().toISOString();
   return {
     name: `${parent}/operations/operation-${randomUUID()}`,
-    metadata: { '@type': 'type.googleapis.com/google.cloud.workflows.v1.OperationMetadata', createTime: now, endTime: now, target, verb, apiVersion: 'v1' },
+    metadata: {
+      '@type': 'type.googleapis.com/google.cloud.workflows.v1.OperationMetadata',
+      createTime: now,
+      endTime: now,
+      target,
+      verb,
+      apiVersion: 'v1',
+    },
     done: true,
     response,
   };

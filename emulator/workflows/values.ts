@@ -82,5 +82,9 @@ export function toValue(input: unknown): Value {
 
 /** JSON text of a value, as the Executions API carries `argument` and `result`. */
 export function toJson(v: Value, indent?: number): string {
-  return JSON.stringify(v, (_key, item: unknown) => (isBytes(item) ? Buffer.from(item).toString('base64') : item), indent);
+  return JSON.stringify(
+    v,
+    (_key, item: unknown) => (isBytes(item) ? Buffer.from(item).toString('base64') : item),
+    indent,
+  );
 }

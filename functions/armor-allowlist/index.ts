@@ -20,7 +20,8 @@ const service = lazyService('armorAllowlist', (env) => {
 
 export async function armorAllowlist(event: CloudEvent<unknown>): Promise<void> {
   const outcome = await service().handle(event);
-  if (outcome.handled && outcome.retry) throw new Error(`armorAllowlist: transient failure, retry: ${outcome.report?.reasons.join('; ') || outcome.why}`);
+  if (outcome.handled && outcome.retry)
+    throw new Error(`armorAllowlist: transient failure, retry: ${outcome.report?.reasons.join('; ') || outcome.why}`);
 }
 
 cloudEvent('armorAllowlist', armorAllowlist);

@@ -23,14 +23,29 @@ const service = lazyService('armorAllowlistVerify', (env) => {
 
 function refused(err: unknown): Omit<EgressReport, 'policy'> {
   const error = failureOf(err, 'invalid-request');
-  return { status: 'refused', reasons: [error.message], warnings: [], dryRun: true, results: [], mutations: 0, retry: false, error, allowedBy: {} };
+  return {
+    status: 'refused',
+    reasons: [error.message],
+    warnings: [],
+    dryRun: true,
+    results: [],
+    mutations: 0,
+    retry: false,
+    error,
+    allowedBy: {},
+  };
 }
 
 export async function armorAllowlistVerify(req: Request, res: Response): Promise<void> {
   const { cfg, log, transport } = service();
   if (req.method !== 'POST') {
     res.set('allow', 'POST');
-    res.status(405).json({ status: 'refused', reasons: ['armorAllowlistVerify: use POST with {"policy": "<security policy>", "ips": ["<egress IP>"]} (the workflow calls it with http.post)'] });
+    res.status(405).json({
+      status: 'refused',
+      reasons: [
+        'armorAllowlistVerify: use POST with {"policy": "<security policy>", "ips": ["<egress IP>"]} (the workflow calls it with http.post)',
+      ],
+    });
     return;
   }
   let request;
@@ -43,7 +58,10 @@ export async function armorAllowlistVerify(req: Request, res: Response): Promise
     return;
   }
   const report = await checkEgress(transport, cfg.project, request);
-  log[severityOf(report)]({ policy: report.policy, status: report.status, reasons: report.reasons, allowedBy: report.allowedBy }, `armorAllowlistVerify: ${report.policy} ${report.status === 'ok' ? `allows ${request.ips.join(', ')}` : report.reasons.join('; ')}`);
+  log[severityOf(report)](
+    { policy: report.policy, status: report.status, reasons: report.reasons, allowedBy: report.allowedBy },
+    `armorAllowlistVerify: ${report.policy} ${report.status === 'ok' ? `allows ${request.ips.join(', ')}` : report.reasons.join('; ')}`,
+  );
   res.status(httpStatus(report)).json(report);
 }
 

@@ -38,8 +38,16 @@ export async function natRoutesSync(req: Request, res: Response): Promise<void> 
   }
   try {
     // The reconcile logs its own line (one per reconcile, whoever joined it).
-    const report = await routes.sync({ id: String(req.get?.('x-cloud-trace-context') ?? 'natRoutesSync'), why: 'natRoutesSync request' });
-    res.status(statusOf(report)).json(report ?? { status: 'failed', reasons: ['the reconcile did not finish within NETREFLEX_SETTLE_TIMEOUT_SECONDS; call again'] });
+    const report = await routes.sync({
+      id: String(req.get?.('x-cloud-trace-context') ?? 'natRoutesSync'),
+      why: 'natRoutesSync request',
+    });
+    res.status(statusOf(report)).json(
+      report ?? {
+        status: 'failed',
+        reasons: ['the reconcile did not finish within NETREFLEX_SETTLE_TIMEOUT_SECONDS; call again'],
+      },
+    );
   } catch (err) {
     const error = failureOf(err);
     const code = httpStatus({ status: 'failed', retry: error.transient, error });

@@ -26,7 +26,8 @@ const service = lazyService('peeringRanges', (env) => {
   return new PeeringRangesService(cfg, createLogger(cfg.logLevel));
 });
 
-const refuse = (res: Response, code: number, message: string) => res.status(code).json({ error: { code, reason: 'invalid-request', message } });
+const refuse = (res: Response, code: number, message: string) =>
+  res.status(code).json({ error: { code, reason: 'invalid-request', message } });
 
 function bodySize(req: Request): number {
   const raw = (req as Request & { rawBody?: Buffer }).rawBody;
@@ -47,12 +48,20 @@ export async function peeringRanges(req: Request, res: Response): Promise<void> 
   }
   const size = bodySize(req);
   if (size > MAX_BODY_BYTES) {
-    refuse(res, 413, `the body is ${size} bytes; a request is at most ${MAX_BODY_BYTES} bytes, such as {"parallelJobs": 4, "nodesPerJob": 8}`);
+    refuse(
+      res,
+      413,
+      `the body is ${size} bytes; a request is at most ${MAX_BODY_BYTES} bytes, such as {"parallelJobs": 4, "nodesPerJob": 8}`,
+    );
     return;
   }
   const body: unknown = req.body;
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
-    refuse(res, 400, 'the body must be a JSON object such as {"parallelJobs": 4, "nodesPerJob": 8} (Content-Type: application/json)');
+    refuse(
+      res,
+      400,
+      'the body must be a JSON object such as {"parallelJobs": 4, "nodesPerJob": 8} (Content-Type: application/json)',
+    );
     return;
   }
   const { dryRun, release, ...input } = body as Record<string, unknown>;
@@ -62,14 +71,25 @@ export async function peeringRanges(req: Request, res: Response): Promise<void> 
     return;
   }
   if (release !== undefined && typeof release !== 'boolean') {
-    refuse(res, 400, 'release must be a boolean: {"release": true, "runId": "<run id>"} drops a prepared run\'s reservation');
+    refuse(
+      res,
+      400,
+      'release must be a boolean: {"release": true, "runId": "<run id>"} drops a prepared run\'s reservation',
+    );
     return;
   }
   if (release === true && (dryRun === true || fromQuery === true)) {
-    refuse(res, 400, 'release and dryRun do not go together: a release only drops a reservation; send one or the other');
+    refuse(
+      res,
+      400,
+      'release and dryRun do not go together: a release only drops a reservation; send one or the other',
+    );
     return;
   }
-  const answer = release === true ? await service().release(input) : await service().handle(input, dryRun === true || fromQuery === true);
+  const answer =
+    release === true
+      ? await service().release(input)
+      : await service().handle(input, dryRun === true || fromQuery === true);
   res.status(answer.status).json(answer.body);
 }
 

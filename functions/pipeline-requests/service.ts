@@ -70,14 +70,21 @@ export class PipelineRequestsService {
     const messageId = parsed.messageId ?? parsed.id;
     const checked = validate(parsed.json, parsed.text);
     const requestId = checked.ok ? checked.request.requestId : requestIdOf(parsed.json);
-    const ref: RequestRef = { ...(requestId === undefined ? {} : { requestId }), messageId, key: requestKey(this.cfg.workflow, requestId, messageId) };
+    const ref: RequestRef = {
+      ...(requestId === undefined ? {} : { requestId }),
+      messageId,
+      key: requestKey(this.cfg.workflow, requestId, messageId),
+    };
     try {
       const outcome = await this.once(ref, checked);
       this.report(ref, outcome);
       return outcome;
     } catch (err) {
       const outcome: Outcome = { kind: 'retry', retry: true, key: ref.key, why: errorMessage(err) };
-      this.log.error({ pipelineRequest: { ...ref, outcome: 'retry' }, error: errorMessage(err), transient: isTransient(err) }, `pipelineRequests: could not settle request ${ref.requestId ?? ref.messageId}; it will be delivered again`);
+      this.log.error(
+        { pipelineRequest: { ...ref, outcome: 'retry' }, error: errorMessage(err), transient: isTransient(err) },
+        `pipelineRequests: could not settle request ${ref.requestId ?? ref.messageId}; it will be delivered again`,
+      );
       return outcome;
     }
   }
@@ -85,18 +92,40 @@ export class PipelineRequestsService {
   /** The claim protocol: read the record, and act on what it says; a lost race reads again. */
   private async once(ref: RequestRef, checked: Checked): Promise<Outcome> {
     for (let race = 0; race < MAX_RACES; race++) {
-      const existing = await readJsonObject<ClaimRecord>(this.deps.transport, this.cfg.requestBucket, claimObject(ref.key));
+      const existing = await readJsonObject<ClaimRecord>(
+        this.deps.transport,
+        this.cfg.requestBucket,
+        claimObject(ref.key),
+      );
       const decision = decide(existing?.value, this.now(), this.cfg.leaseMs);
       switch (decision.kind) {
         case 'done':
-          return { kind: 'duplicate', retry: false, key: ref.key, ...(decision.record.execution ? { execution: decision.record.execution } : {}), why: `already ${decision.record.state}` };
+          return {
+            kind: 'duplicate',
+            retry: false,
+            key: ref.key,
+            ...(decision.record.execution ? { execution: decision.record.execution } : {}),
+            why: `already ${decision.record.state}`,
+          };
         case 'busy':
-          return { kind: 'retry', retry: true, key: ref.key, why: `another delivery is starting it (claimed ${Math.round((this.now() - decision.record.claimedAt) / 1000)} s ago)` };
+          return {
+            kind: 'retry',
+            retry: true,
+            key: ref.key,
+            why: `another delivery is starting it (claimed ${Math.round((this.now() - decision.record.claimedAt) / 1000)} s ago)`,
+          };
         case 'take-over': {
           const found = checked.ok ? await this.labelled(ref) : undefined;
           if (found) {
             const recorded = await this.write(ref, { state: 'started', execution: found }, existing!.object.generation);
-            if (recorded) return { kind: 'duplicate', retry: false, key: ref.key, execution: found, why: 'already started (found by its label)' };
+            if (recorded)
+              return {
+                kind: 'duplicate',
+                retry: false,
+                key: ref.key,
+                execution: found,
+                why: 'already started (found by its label)',
+              };
             continue;
           }
           const generation = await this.write(ref, { state: 'claimed' }, existing!.object.generation);
@@ -120,39 +149,89 @@ export class PipelineRequestsService {
     try {
       execution = await this.start(ref, checked.request);
     } catch (err) {
-      if (!isTransient(err) && !isTimeout(err)) return this.reject(ref, [`the workflow could not be started: ${errorMessage(err)}`], generation);
+      if (!isTransient(err) && !isTimeout(err))
+        return this.reject(ref, [`the workflow could not be started: ${errorMessage(err)}`], generation);
       await this.write(ref, { state: 'released', why: errorMessage(err) }, generation);
-      return { kind: 'retry', retry: true, key: ref.key, why: `the workflow could not be started: ${errorMessage(err)}` };
+      return {
+        kind: 'retry',
+        retry: true,
+        key: ref.key,
+        why: `the workflow could not be started: ${errorMessage(err)}`,
+      };
     }
     const recorded = await this.write(ref, { state: 'started', execution }, generation);
-    if (!recorded) this.log.error({ pipelineRequest: { ...ref, execution } }, 'pipelineRequests: the claim was taken over while starting; the execution is labelled with the request, so the new holder finds it');
+    if (!recorded)
+      this.log.error(
+        { pipelineRequest: { ...ref, execution } },
+        'pipelineRequests: the claim was taken over while starting; the execution is labelled with the request, so the new holder finds it',
+      );
     return { kind: 'started', retry: false, key: ref.key, execution, why: 'started' };
   }
 
   private async reject(ref: RequestRef, problems: string[], generation: string): Promise<Outcome> {
-    const reply: Rejection = { status: 'rejected', ...(ref.requestId === undefined ? {} : { requestId: ref.requestId }), messageId: ref.messageId, problems };
-    await publishJson(this.deps.transport, this.cfg.project, this.cfg.replyTopic, reply, { status: 'rejected', ...(ref.requestId ? { requestId: ref.requestId } : {}) });
+    const reply: Rejection = {
+      status: 'rejected',
+      ...(ref.requestId === undefined ? {} : { requestId: ref.requestId }),
+      messageId: ref.messageId,
+      problems,
+    };
+    await publishJson(this.deps.transport, this.cfg.project, this.cfg.replyTopic, reply, {
+      status: 'rejected',
+      ...(ref.requestId ? { requestId: ref.requestId } : {}),
+    });
     await this.write(ref, { state: 'rejected' }, generation);
     return { kind: 'rejected', retry: false, key: ref.key, reply, why: problems.join('; ') };
   }
 
   private start(ref: RequestRef, request: PipelineRequest): Promise<string> {
     const { requestId: _id, ...argument } = request;
-    const target = { project: this.cfg.project, location: this.cfg.region, emulatorHost: this.cfg.emulatorHost, metadataHost: this.cfg.metadataHost };
+    const target = {
+      project: this.cfg.project,
+      location: this.cfg.region,
+      emulatorHost: this.cfg.emulatorHost,
+      metadataHost: this.cfg.metadataHost,
+    };
     const timeoutMs = Math.max(1_000, Math.floor(this.cfg.leaseMs / 4));
-    return withTimeout(startExecution(target, this.cfg.workflow, { ...argument, netreflexRequest: ref }, { [REQUEST_LABEL]: ref.key }), timeoutMs);
+    return withTimeout(
+      startExecution(target, this.cfg.workflow, { ...argument, netreflexRequest: ref }, { [REQUEST_LABEL]: ref.key }),
+      timeoutMs,
+    );
   }
 
   private async labelled(ref: RequestRef): Promise<string | undefined> {
-    const found = await executionsLabelled({ project: this.cfg.project, location: this.cfg.region, emulatorHost: this.cfg.emulatorHost, metadataHost: this.cfg.metadataHost }, this.cfg.workflow, REQUEST_LABEL, ref.key);
+    const found = await executionsLabelled(
+      {
+        project: this.cfg.project,
+        location: this.cfg.region,
+        emulatorHost: this.cfg.emulatorHost,
+        metadataHost: this.cfg.metadataHost,
+      },
+      this.cfg.workflow,
+      REQUEST_LABEL,
+      ref.key,
+    );
     return found[0];
   }
 
   /** Writes the record under `ifGenerationMatch`; answers the new generation, or undefined when someone wrote first (412). */
-  private async write(ref: RequestRef, change: Pick<ClaimRecord, 'state'> & Partial<ClaimRecord>, ifGenerationMatch: string): Promise<string | undefined> {
-    const record: ClaimRecord = { key: ref.key, claimedAt: this.now(), messageId: ref.messageId, ...(ref.requestId === undefined ? {} : { requestId: ref.requestId }), ...change };
+  private async write(
+    ref: RequestRef,
+    change: Pick<ClaimRecord, 'state'> & Partial<ClaimRecord>,
+    ifGenerationMatch: string,
+  ): Promise<string | undefined> {
+    const record: ClaimRecord = {
+      key: ref.key,
+      claimedAt: this.now(),
+      messageId: ref.messageId,
+      ...(ref.requestId === undefined ? {} : { requestId: ref.requestId }),
+      ...change,
+    };
     try {
-      return (await writeJsonObject(this.deps.transport, this.cfg.requestBucket, claimObject(ref.key), record, { ifGenerationMatch })).generation;
+      return (
+        await writeJsonObject(this.deps.transport, this.cfg.requestBucket, claimObject(ref.key), record, {
+          ifGenerationMatch,
+        })
+      ).generation;
     } catch (err) {
       if (err instanceof ApiError && err.code === 412) return undefined;
       throw err;
@@ -161,7 +240,13 @@ export class PipelineRequestsService {
 
   /** One log line per delivery, with the fields the monitoring's log-based metrics count. */
   private report(ref: RequestRef, outcome: Outcome): void {
-    const fields = { pipelineRequest: { ...ref, outcome: outcome.kind, ...('execution' in outcome && outcome.execution ? { execution: outcome.execution } : {}) } };
+    const fields = {
+      pipelineRequest: {
+        ...ref,
+        outcome: outcome.kind,
+        ...('execution' in outcome && outcome.execution ? { execution: outcome.execution } : {}),
+      },
+    };
     const who = ref.requestId ?? ref.messageId;
     switch (outcome.kind) {
       case 'started':
@@ -171,7 +256,10 @@ export class PipelineRequestsService {
       case 'rejected':
         return this.log.warn(fields, `pipelineRequests: rejected ${who}: ${outcome.why}`);
       case 'retry':
-        return this.log.warn(fields, `pipelineRequests: ${who} not settled (${outcome.why}); it will be delivered again`);
+        return this.log.warn(
+          fields,
+          `pipelineRequests: ${who} not settled (${outcome.why}); it will be delivered again`,
+        );
       case 'ignored':
         return;
     }
@@ -182,7 +270,11 @@ type Checked = { ok: true; request: PipelineRequest } | { ok: false; problems: s
 
 /** Every problem of a request, each naming its field, so the team fixes them in one go. */
 export function validate(json: unknown, text: string): Checked {
-  if (json === undefined) return { ok: false, problems: [`the message data must be a JSON object, got ${JSON.stringify(text.slice(0, 80))}`] };
+  if (json === undefined)
+    return {
+      ok: false,
+      problems: [`the message data must be a JSON object, got ${JSON.stringify(text.slice(0, 80))}`],
+    };
   const result = pipelineRequest.safeParse(json);
   if (result.success) return { ok: true, request: result.data };
   return { ok: false, problems: result.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`) };

@@ -32,7 +32,10 @@ export interface TerraformIam {
   bindings: Binding[];
 }
 
-interface Scope { key?: string; value?: Json }
+interface Scope {
+  key?: string;
+  value?: Json;
+}
 
 function walk(v: Json | undefined, path: string[]): Json | undefined {
   let cur = v;
@@ -42,7 +45,10 @@ function walk(v: Json | undefined, path: string[]): Json | undefined {
 
 class Evaluator {
   private readonly vars: (name: string) => Json | undefined;
-  constructor(private readonly m: TfModule, private readonly overrides: Record<string, Json>) {
+  constructor(
+    private readonly m: TfModule,
+    private readonly overrides: Record<string, Json>,
+  ) {
     this.vars = (name) => (name in overrides ? overrides[name] : variableDefault(m.files, name));
   }
 
@@ -51,7 +57,10 @@ class Evaluator {
     if (typeof v !== 'string') throw new Error(`iam.tf reader: ${where} is not a string (${JSON.stringify(v)})`);
     return v.replace(/\$\{([^}]+)\}/g, (_, expr: string) => {
       const out = this.traversal(expr.trim(), scope, where);
-      if (typeof out !== 'string' && typeof out !== 'number') throw new Error(`iam.tf reader: cannot evaluate \${${expr}} in ${where}: follows var.x, local.x, each.key, each.value.x and a resource's email/name/id only`);
+      if (typeof out !== 'string' && typeof out !== 'number')
+        throw new Error(
+          `iam.tf reader: cannot evaluate \${${expr}} in ${where}: follows var.x, local.x, each.key, each.value.x and a resource's email/name/id only`,
+        );
       // A local or each.value that is itself a template (a condition naming var.project_id).
       return typeof out === 'string' && out.includes('${') ? this.string(out, scope, where) : String(out);
     });
@@ -62,22 +71,36 @@ class Evaluator {
     if (parts[0] === 'var') return walk(this.vars(parts[1] ?? ''), parts.slice(2));
     if (parts[0] === 'local') {
       const local = locals(this.m).get(parts[1] ?? '')?.value;
-      if (typeof local === 'string' && /^replace\(var\.([\w-]+), "(.)", "(.)"\)$/.test(local.replace(/^\$\{|\}$/g, ''))) {
+      if (
+        typeof local === 'string' &&
+        /^replace\(var\.([\w-]+), "(.)", "(.)"\)$/.test(local.replace(/^\$\{|\}$/g, ''))
+      ) {
         const [, name, from, to] = /^replace\(var\.([\w-]+), "(.)", "(.)"\)$/.exec(local.replace(/^\$\{|\}$/g, ''))!;
         return String(this.vars(name!)).split(from!).join(to!);
       }
       const co = typeof local === 'string' ? /^\$\{coalesce\(\s*var\.([\w-]+),\s*"(.*)"\s*\)\}$/s.exec(local) : null;
       if (co) return this.vars(co[1]!) ?? this.string(co[2]!, scope, `local.${parts[1]}`);
-      const coRef = typeof local === 'string' ? /^\$\{coalesce\(\s*var\.([\w-]+),\s*([a-z0-9_]+\.[\w-]+\.[a-z_]+)\s*\)\}$/.exec(local) : null;
+      const coRef =
+        typeof local === 'string'
+          ? /^\$\{coalesce\(\s*var\.([\w-]+),\s*([a-z0-9_]+\.[\w-]+\.[a-z_]+)\s*\)\}$/.exec(local)
+          : null;
       if (coRef) return this.vars(coRef[1]!) ?? this.traversal(coRef[2]!, scope, `local.${parts[1]}`);
       if (typeof local === 'string' && local.includes('${')) return this.string(local, scope, `local.${parts[1]}`);
       return walk(local, parts.slice(2));
     }
-    if (expr === 'data.google_project.this.number' && this.overrides.project_number !== undefined) return this.overrides.project_number;
+    if (expr === 'data.google_project.this.number' && this.overrides.project_number !== undefined)
+      return this.overrides.project_number;
     if (expr === 'each.key') return scope.key;
     if (parts[0] === 'each' && parts[1] === 'value') return walk(scope.value, parts.slice(2));
     const ref = /^([a-z0-9_]+)\.([\w-]+)(?:\[([^\]]+)\])?\.(email|name|id)$/.exec(expr);
-    if (ref) return this.attribute(ref[1]!, ref[2]!, ref[3] === undefined ? undefined : this.index(ref[3], scope, where), ref[4]!, where);
+    if (ref)
+      return this.attribute(
+        ref[1]!,
+        ref[2]!,
+        ref[3] === undefined ? undefined : this.index(ref[3], scope, where),
+        ref[4]!,
+        where,
+      );
     throw new Error(`iam.tf reader: cannot evaluate \${${expr}} in ${where}`);
   }
 
@@ -93,16 +116,21 @@ class Evaluator {
   /** The provider's computed attributes (email = account_id@project.iam.gserviceaccount.com, role name = projects/p/roles/id). */
   attribute(type: string, name: string, key: string | undefined, attr: string, where: string): string {
     const inst = instancesOf(this.m, type).find((i) => i.block.name === name && i.key === key);
-    if (!inst) throw new Error(`iam.tf reader: ${where} refers to ${type}.${name}${key ? `["${key}"]` : ''}, which the module does not declare`);
+    if (!inst)
+      throw new Error(
+        `iam.tf reader: ${where} refers to ${type}.${name}${key ? `["${key}"]` : ''}, which the module does not declare`,
+      );
     const scope = { key: inst.key, value: inst.value };
     const project = String(this.vars('project_id'));
     if (type === 'google_service_account') {
       const email = `${this.string(inst.block.body.account_id, scope, `${type}.${name}.account_id`)}@${project}.iam.gserviceaccount.com`;
       return attr === 'email' ? email : `projects/${project}/serviceAccounts/${email}`;
     }
-    if (type === 'google_project_iam_custom_role') return `projects/${project}/roles/${this.string(inst.block.body.role_id, scope, `${type}.${name}.role_id`)}`;
+    if (type === 'google_project_iam_custom_role')
+      return `projects/${project}/roles/${this.string(inst.block.body.role_id, scope, `${type}.${name}.role_id`)}`;
     // A topic's and a bucket's name attribute is the name they are created with.
-    if ((type === 'google_pubsub_topic' || type === 'google_storage_bucket') && attr === 'name') return this.string(inst.block.body.name, scope, `${type}.${name}.name`);
+    if ((type === 'google_pubsub_topic' || type === 'google_storage_bucket') && attr === 'name')
+      return this.string(inst.block.body.name, scope, `${type}.${name}.name`);
     throw new Error(`iam.tf reader: ${where}: attributes of ${type} are not followed`);
   }
 }
@@ -115,15 +143,30 @@ export function terraformIam(m: TfModule, overrides: Record<string, Json> = {}):
   const roles = instancesOf(m, 'google_project_iam_custom_role').map(({ block, key, value }) => {
     const where = `${block.type}.${block.name}${key ? `["${key}"]` : ''}`;
     const scope = { key, value };
-    const perms = typeof block.body.permissions === 'string' ? ev.traversal(block.body.permissions.replace(/^\$\{|\}$/g, ''), scope, where) : block.body.permissions;
-    if (!Array.isArray(perms) || perms.some((p) => typeof p !== 'string')) throw new Error(`iam.tf reader: ${where}.permissions is not a list of strings`);
-    return { name: `projects/${project}/roles/${ev.string(block.body.role_id, scope, `${where}.role_id`)}`, permissions: perms as string[] };
+    const perms =
+      typeof block.body.permissions === 'string'
+        ? ev.traversal(block.body.permissions.replace(/^\$\{|\}$/g, ''), scope, where)
+        : block.body.permissions;
+    if (!Array.isArray(perms) || perms.some((p) => typeof p !== 'string'))
+      throw new Error(`iam.tf reader: ${where}.permissions is not a list of strings`);
+    return {
+      name: `projects/${project}/roles/${ev.string(block.body.role_id, scope, `${where}.role_id`)}`,
+      permissions: perms as string[],
+    };
   });
   const serviceAccounts = Object.fromEntries(
-    instancesOf(m, 'google_service_account').map(({ block, key }) => [`google_service_account.${block.name}${key !== undefined ? `["${key}"]` : ''}`, ev.attribute('google_service_account', block.name, key, 'email', `google_service_account.${block.name}`)]),
+    instancesOf(m, 'google_service_account').map(({ block, key }) => [
+      `google_service_account.${block.name}${key !== undefined ? `["${key}"]` : ''}`,
+      ev.attribute('google_service_account', block.name, key, 'email', `google_service_account.${block.name}`),
+    ]),
   );
   const bindings: Binding[] = [];
-  for (const type of ['google_project_iam_member', 'google_service_account_iam_member', 'google_pubsub_topic_iam_member', 'google_storage_bucket_iam_member']) {
+  for (const type of [
+    'google_project_iam_member',
+    'google_service_account_iam_member',
+    'google_pubsub_topic_iam_member',
+    'google_storage_bucket_iam_member',
+  ]) {
     for (const { block, key, value } of instancesOf(m, type)) {
       const where = `${block.type}.${block.name}${key ? `["${key}"]` : ''}`;
       const scope = { key, value };
@@ -132,15 +175,30 @@ export function terraformIam(m: TfModule, overrides: Record<string, Json> = {}):
       const member = ev.string(block.body.member, scope, `${where}.member`);
       const resource = resourceOf(type, block.body, (v, field) => ev.string(v, scope, `${where}.${field}`), project);
       const cond = Array.isArray(block.body.condition) ? block.body.condition[0] : undefined;
-      const condition = isObject(cond) ? { title: ev.string(cond.title, scope, `${where}.condition.title`), expression: ev.string(cond.expression, scope, `${where}.condition.expression`) } : undefined;
-      bindings.push({ member, role: ev.string(block.body.role, scope, `${where}.role`), resource, ...(condition ? { condition } : {}) });
+      const condition = isObject(cond)
+        ? {
+            title: ev.string(cond.title, scope, `${where}.condition.title`),
+            expression: ev.string(cond.expression, scope, `${where}.condition.expression`),
+          }
+        : undefined;
+      bindings.push({
+        member,
+        role: ev.string(block.body.role, scope, `${where}.role`),
+        resource,
+        ...(condition ? { condition } : {}),
+      });
     }
   }
   return { project, serviceAccounts, roles, bindings };
 }
 
 /** Where a binding of `type` is set, named as IAM names the resource. */
-function resourceOf(type: string, body: Record<string, Json>, str: (v: Json | undefined, field: string) => string, project: string): string {
+function resourceOf(
+  type: string,
+  body: Record<string, Json>,
+  str: (v: Json | undefined, field: string) => string,
+  project: string,
+): string {
   switch (type) {
     case 'google_project_iam_member':
       return `projects/${project}`;

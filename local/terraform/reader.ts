@@ -85,19 +85,24 @@ export function parseHcl(name: string, text: string): Promise<JsonObject> {
 
 /** Every .tf file of `dir`, parsed (and cached by content), in name order. */
 export async function readTerraform(dir = TERRAFORM_DIR): Promise<TfFile[]> {
-  const names = readdirSync(dir).filter((f) => f.endsWith('.tf')).sort();
-  return Promise.all(names.map(async (name) => {
-    const text = readFileSync(join(dir, name), 'utf8');
-    // A copy: callers may change their tree (checks plant mistakes) without changing the cache.
-    return { name, text, json: structuredClone(await parseHcl(name, text)) };
-  }));
+  const names = readdirSync(dir)
+    .filter((f) => f.endsWith('.tf'))
+    .sort();
+  return Promise.all(
+    names.map(async (name) => {
+      const text = readFileSync(join(dir, name), 'utf8');
+      // A copy: callers may change their tree (checks plant mistakes) without changing the cache.
+      return { name, text, json: structuredClone(await parseHcl(name, text)) };
+    }),
+  );
 }
 
 export async function loadModule(dir = TERRAFORM_DIR): Promise<TfModule> {
   return { dir, files: await readTerraform(dir) };
 }
 
-export const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: Json | undefined): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function firstBody(v: Json | undefined): JsonObject {
   return Array.isArray(v) && isObject(v[0]) ? v[0] : isObject(v) ? v : {};
@@ -118,19 +123,29 @@ export function blocks(m: TfModule, kind: 'resource' | 'data'): Block[] {
 }
 
 /** The body of `resource "<type>" "<name>"`, or undefined. */
-export function resourceBody(files: readonly { json: JsonObject }[], type: string, name: string): JsonObject | undefined {
+export function resourceBody(
+  files: readonly { json: JsonObject }[],
+  type: string,
+  name: string,
+): JsonObject | undefined {
   for (const f of files) {
     const byType = f.json.resource;
-    if (isObject(byType) && isObject(byType[type]) && byType[type][name] !== undefined) return firstBody(byType[type][name]);
+    if (isObject(byType) && isObject(byType[type]) && byType[type][name] !== undefined)
+      return firstBody(byType[type][name]);
   }
   return undefined;
 }
 
 /** Named top-level blocks such as `variable` and `output`, with their file. */
-export function named(m: TfModule, kind: 'variable' | 'output' | 'module'): { file: string; name: string; body: JsonObject }[] {
+export function named(
+  m: TfModule,
+  kind: 'variable' | 'output' | 'module',
+): { file: string; name: string; body: JsonObject }[] {
   return m.files.flatMap((f) => {
     const all = f.json[kind];
-    return isObject(all) ? Object.entries(all).map(([name, body]) => ({ file: f.name, name, body: firstBody(body) })) : [];
+    return isObject(all)
+      ? Object.entries(all).map(([name, body]) => ({ file: f.name, name, body: firstBody(body) }))
+      : [];
   });
 }
 
@@ -211,7 +226,11 @@ export function variableDefault(files: readonly { json: JsonObject }[], name: st
  * `${length(var.x)}` as the length of its default list. Anything else is an error naming the
  * expression, so a Terraform change the reader cannot follow fails loudly instead of drifting.
  */
-export function literal(files: readonly { json: JsonObject }[], value: Json | undefined, where: string): Json | undefined {
+export function literal(
+  files: readonly { json: JsonObject }[],
+  value: Json | undefined,
+  where: string,
+): Json | undefined {
   if (typeof value !== 'string' || !value.includes('${')) return value;
   const ref = /^\$\{var\.([\w-]+)\}$/.exec(value);
   if (ref) return variableDefault(files, ref[1]!);
@@ -259,7 +278,9 @@ export function asTemplate(value: string): string {
 export function references(expression: string): Promise<string[]> {
   let hit = refCache.get(expression);
   if (!hit) {
-    hit = import('@cdktf/hcl2json').then(({ getReferencesInExpression }) => getReferencesInExpression('expr.tf', asTemplate(expression))).then((refs) => refs.map((r) => r.value));
+    hit = import('@cdktf/hcl2json')
+      .then(({ getReferencesInExpression }) => getReferencesInExpression('expr.tf', asTemplate(expression)))
+      .then((refs) => refs.map((r) => r.value));
     refCache.set(expression, hit);
   }
   return hit;

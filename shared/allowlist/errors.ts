@@ -11,7 +11,10 @@ export class AllowlistFileError extends ConfigError {
     source: string,
     readonly located: readonly Problem[],
   ) {
-    super(`The allowlist ${source} is invalid; nothing was changed. Fix these problems (run \`netreflex validate\` locally):`, located.map(formatProblem));
+    super(
+      `The allowlist ${source} is invalid; nothing was changed. Fix these problems (run \`netreflex validate\` locally):`,
+      located.map(formatProblem),
+    );
   }
 }
 

@@ -22,14 +22,26 @@ export interface RuleNeed {
 }
 
 export function lintAllowlist(allowlist: Allowlist, now: Date, budget = 200): Problem[] {
-  return [...expiredEntries(allowlist, now), ...mergedSafety(allowlist, now), ...bandCapacity(allowlist, now), ...ruleBudget(allowlist, now, budget)];
+  return [
+    ...expiredEntries(allowlist, now),
+    ...mergedSafety(allowlist, now),
+    ...bandCapacity(allowlist, now),
+    ...ruleBudget(allowlist, now, budget),
+  ];
 }
 
 function expiredEntries(allowlist: Allowlist, now: Date): Problem[] {
   return allowlist.lists.flatMap((list) =>
     list.entries.flatMap((entry) =>
       isExpiredAt(entry, now)
-        ? [problemAt(entry.where, entry.path ?? '', `expired on ${entry.expires!.toISOString()}; it allows nothing any more and can be deleted`, 'warning')]
+        ? [
+            problemAt(
+              entry.where,
+              entry.path ?? '',
+              `expired on ${entry.expires!.toISOString()}; it allows nothing any more and can be deleted`,
+              'warning',
+            ),
+          ]
         : [],
     ),
   );
@@ -42,11 +54,16 @@ function mergedSafety(allowlist: Allowlist, now: Date): Problem[] {
     const lists = allowlist.lists
       .filter((l) => l.policies.includes(policy))
       .map((list) => {
-        const ranges = list.entries.filter((e) => e.kind === 'static' && !isExpiredAt(e, now)).flatMap((e) => (e.kind === 'static' ? e.cidrs.map(parseCidr) : []));
-        for (const r of ranges) if (wideRangeReason(r, allowlist.safety)) for (const c of reportedAs(r)) reported.add(c);
+        const ranges = list.entries
+          .filter((e) => e.kind === 'static' && !isExpiredAt(e, now))
+          .flatMap((e) => (e.kind === 'static' ? e.cidrs.map(parseCidr) : []));
+        for (const r of ranges)
+          if (wideRangeReason(r, allowlist.safety)) for (const c of reportedAs(r)) reported.add(c);
         return { name: list.name, ranges };
       });
-    return mergedProblems(policy, lists, allowlist.safety, reported).map((m) => problemAt(`${allowlist.source}:1:1`, 'lists', m, 'error'));
+    return mergedProblems(policy, lists, allowlist.safety, reported).map((m) =>
+      problemAt(`${allowlist.source}:1:1`, 'lists', m, 'error'),
+    );
   });
 }
 
@@ -71,15 +88,33 @@ function bandCapacity(allowlist: Allowlist, now: Date): Problem[] {
   const size = allowlist.priorities.to - allowlist.priorities.from + 1;
   const need = rulesNeeded(allowlist, now, 0);
   return Object.entries(need.perPolicy).flatMap(([policy, rules]) =>
-    rules <= size ? [] : [problemAt(`${allowlist.source}:1:1`, 'priorities', `policy ${policy} needs at least ${rules} rules (${MAX_RANGES_PER_RULE} ranges each, one list per rule) but the band ${allowlist.priorities.from}–${allowlist.priorities.to} holds ${size}; widen priorities or merge entries`, 'error')],
+    rules <= size
+      ? []
+      : [
+          problemAt(
+            `${allowlist.source}:1:1`,
+            'priorities',
+            `policy ${policy} needs at least ${rules} rules (${MAX_RANGES_PER_RULE} ranges each, one list per rule) but the band ${allowlist.priorities.from}–${allowlist.priorities.to} holds ${size}; widen priorities or merge entries`,
+            'error',
+          ),
+        ],
   );
 }
 
 function ruleBudget(allowlist: Allowlist, now: Date, budget: number): Problem[] {
   const need = rulesNeeded(allowlist, now, budget);
   if (need.total <= budget) return [];
-  const per = Object.entries(need.perPolicy).map(([p, n]) => `${n} in ${p}`).join(', ');
-  return [problemAt(`${allowlist.source}:1:1`, 'lists', `the file needs at least ${need.total} security policy rules (${per}, plus each policy's default rule) but the project's budget is ${budget} (NETREFLEX_ARMOR_RULE_QUOTA; Cloud Armor's SECURITY_POLICY_RULES quota counts every rule of every policy of the project); merge entries into wider ranges or remove some`, 'error')];
+  const per = Object.entries(need.perPolicy)
+    .map(([p, n]) => `${n} in ${p}`)
+    .join(', ');
+  return [
+    problemAt(
+      `${allowlist.source}:1:1`,
+      'lists',
+      `the file needs at least ${need.total} security policy rules (${per}, plus each policy's default rule) but the project's budget is ${budget} (NETREFLEX_ARMOR_RULE_QUOTA; Cloud Armor's SECURITY_POLICY_RULES quota counts every rule of every policy of the project); merge entries into wider ranges or remove some`,
+      'error',
+    ),
+  ];
 }
 
 function problemAt(where: string, path: string, message: string, severity: Problem['severity']): Problem {

@@ -64,7 +64,8 @@ export function symbolicSources(allowlist: Allowlist, policy?: string): CloudNat
   const byKey = new Map<string, CloudNatEntry>();
   for (const list of allowlist.lists) {
     if (policy !== undefined && !list.policies.includes(policy)) continue;
-    for (const entry of list.entries) if (entry.kind === 'cloudNat' && !byKey.has(entry.key)) byKey.set(entry.key, entry);
+    for (const entry of list.entries)
+      if (entry.kind === 'cloudNat' && !byKey.has(entry.key)) byKey.set(entry.key, entry);
   }
   return [...byKey.values()];
 }

@@ -14,7 +14,13 @@ import { parseCidr, type ParsedCidr } from '../net/cidr.js';
 import { sourceKey, type Allowlist, type AllowlistEntry, type AllowlistList } from './model.js';
 import { hasErrors, sortProblems, type PathSegment, type Problem } from './problems.js';
 import { loadYaml, Locator } from './safe-yaml.js';
-import { allowlistFileSchema, safetySchema, type AllowlistFile, type AllowlistSafety, type EntryInput } from './schema.js';
+import {
+  allowlistFileSchema,
+  safetySchema,
+  type AllowlistFile,
+  type AllowlistSafety,
+  type EntryInput,
+} from './schema.js';
 import { wideRangeReason } from './safety.js';
 
 export type ParseAllowlistResult =
@@ -28,7 +34,10 @@ export function parseAllowlist(input: string | Uint8Array, source: string): Pars
   const locator = new Locator(source, loaded.lines, loaded.doc);
   const parsed = allowlistFileSchema.safeParse(loaded.value);
   if (!parsed.success) {
-    const problems = [...parsed.error.issues.flatMap((i) => issueProblems(i, locator)), ...rawEntryProblems(loaded.value, locator)];
+    const problems = [
+      ...parsed.error.issues.flatMap((i) => issueProblems(i, locator)),
+      ...rawEntryProblems(loaded.value, locator),
+    ];
     return { ok: false, problems: sortProblems(problems) };
   }
   const { allowlist, problems } = normalize(parsed.data, source, locator);
@@ -36,45 +45,118 @@ export function parseAllowlist(input: string | Uint8Array, source: string): Pars
   return hasErrors(sorted) ? { ok: false, problems: sorted } : { ok: true, allowlist, warnings: sorted };
 }
 
-
 function issueProblems(issue: z.core.$ZodIssue, locator: Locator): Problem[] {
   const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => locator.atPath([...path, key], `unknown key "${key}"${suggestion(key)}`, 'error', true));
+    return issue.keys.map((key) =>
+      locator.atPath([...path, key], `unknown key "${key}"${suggestion(key)}`, 'error', true),
+    );
   }
-  if (issue.code === 'invalid_key') return [locator.atPath(path, `invalid name "${String(path.at(-1))}": ${issue.issues[0]?.message ?? issue.message}`, 'error', true)];
-  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return [locator.atPath(path, `is required (${issue.expected})`)];
+  if (issue.code === 'invalid_key')
+    return [
+      locator.atPath(
+        path,
+        `invalid name "${String(path.at(-1))}": ${issue.issues[0]?.message ?? issue.message}`,
+        'error',
+        true,
+      ),
+    ];
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined'))
+    return [locator.atPath(path, `is required (${issue.expected})`)];
   return [locator.atPath(path, issue.message)];
 }
 
-const KNOWN_KEYS = ['version', 'policies', 'mode', 'preview', 'priorities', 'safety', 'lists', 'entries', 'cidr', 'ip', 'cloudNat', 'description', 'expires', 'router', 'nat', 'region', 'from', 'to', 'minPrefixLength', 'allowWorldOpen', 'maxRemovalShare', 'force', 'ipv4', 'ipv6'];
+const KNOWN_KEYS = [
+  'version',
+  'policies',
+  'mode',
+  'preview',
+  'priorities',
+  'safety',
+  'lists',
+  'entries',
+  'cidr',
+  'ip',
+  'cloudNat',
+  'description',
+  'expires',
+  'router',
+  'nat',
+  'region',
+  'from',
+  'to',
+  'minPrefixLength',
+  'allowWorldOpen',
+  'maxRemovalShare',
+  'force',
+  'ipv4',
+  'ipv6',
+];
 
 /** "did you mean …?" for near-miss keys such as `expire` or `cidrs`. */
 function suggestion(key: string): string {
-  const near = KNOWN_KEYS.find((k) => k !== key && (k.toLowerCase() === key.toLowerCase() || k.startsWith(key) || key.startsWith(k)));
+  const near = KNOWN_KEYS.find(
+    (k) => k !== key && (k.toLowerCase() === key.toLowerCase() || k.startsWith(key) || key.startsWith(k)),
+  );
   return near ? `; did you mean "${near}"?` : '';
 }
 
-function normalize(file: AllowlistFile, source: string, locator: Locator): { allowlist: Allowlist; problems: Problem[] } {
+function normalize(
+  file: AllowlistFile,
+  source: string,
+  locator: Locator,
+): { allowlist: Allowlist; problems: Problem[] } {
   const problems: Problem[] = [];
   const lists: AllowlistList[] = [];
   for (const [name, list] of Object.entries(file.lists)) {
     const policies = list.policies ?? file.policies;
-    if (!policies) problems.push(locator.atPath(['lists', name], 'has no target: set `policies` on the list or at the top of the file', 'error', true));
+    if (!policies)
+      problems.push(
+        locator.atPath(
+          ['lists', name],
+          'has no target: set `policies` on the list or at the top of the file',
+          'error',
+          true,
+        ),
+      );
     const entries = list.entries.flatMap((entry, i) => {
       const normalized = normalizeEntry(entry, ['lists', name, 'entries', i], file.safety, locator, problems);
       return normalized ? [normalized] : [];
     });
     problems.push(...duplicateWarnings(name, entries, locator));
-    lists.push({ name, ...(list.description ? { description: list.description } : {}), policies: policies ?? [], preview: list.preview ?? file.preview, entries });
+    lists.push({
+      name,
+      ...(list.description ? { description: list.description } : {}),
+      policies: policies ?? [],
+      preview: list.preview ?? file.preview,
+      entries,
+    });
   }
-  const allowlist: Allowlist = { version: 1, source, mode: file.mode, priorities: file.priorities, safety: file.safety, lists };
+  const allowlist: Allowlist = {
+    version: 1,
+    source,
+    mode: file.mode,
+    priorities: file.priorities,
+    safety: file.safety,
+    lists,
+  };
   return { allowlist, problems };
 }
 
-function normalizeEntry(entry: EntryInput, path: PathSegment[], safety: AllowlistSafety, locator: Locator, problems: Problem[]): AllowlistEntry | undefined {
+function normalizeEntry(
+  entry: EntryInput,
+  path: PathSegment[],
+  safety: AllowlistSafety,
+  locator: Locator,
+  problems: Problem[],
+): AllowlistEntry | undefined {
   const at = locator.atPath(path, '');
-  const base = { description: entry.description, where: whereOf(at), path: at.path, ...(entry.expires ? { expires: expiryInstant(entry.expires) } : {}) };
+  const base = {
+    description: entry.description,
+    where: whereOf(at),
+    path: at.path,
+    ...(entry.expires ? { expires: expiryInstant(entry.expires) } : {}),
+  };
   if (entry.cloudNat) return { ...base, kind: 'cloudNat', cloudNat: entry.cloudNat, key: sourceKey(entry.cloudNat) };
   const field = entry.cidr !== undefined ? 'cidr' : 'ip';
   const input = (entry.cidr ?? entry.ip)!;
@@ -89,7 +171,13 @@ function normalizeEntry(entry: EntryInput, path: PathSegment[], safety: Allowlis
 }
 
 /** `*` is Cloud Armor's "every address": both families' /0, subject to `allowWorldOpen` like them. */
-function rangesOf(input: string, field: 'cidr' | 'ip', path: PathSegment[], locator: Locator, problems: Problem[]): ParsedCidr[] | undefined {
+function rangesOf(
+  input: string,
+  field: 'cidr' | 'ip',
+  path: PathSegment[],
+  locator: Locator,
+  problems: Problem[],
+): ParsedCidr[] | undefined {
   if (input.trim() === '*') return [parseCidr('0.0.0.0/0'), parseCidr('::/0')];
   let parsed: ParsedCidr;
   try {
@@ -99,12 +187,19 @@ function rangesOf(input: string, field: 'cidr' | 'ip', path: PathSegment[], loca
     return undefined;
   }
   if (field === 'ip' && !parsed.bareAddress) {
-    problems.push(locator.atPath(path, `"${input}" is a range; write it as \`cidr: ${input}\` (\`ip\` takes one address)`));
+    problems.push(
+      locator.atPath(path, `"${input}" is a range; write it as \`cidr: ${input}\` (\`ip\` takes one address)`),
+    );
     return undefined;
   }
   if (parsed.hadHostBits) {
     const host = input.trim().split('/')[0]!;
-    problems.push(locator.atPath(path, `"${input}" has host bits set; write ${parsed.cidr} for the whole network or ${host}/${parsed.family === 4 ? 32 : 128} for the single address`));
+    problems.push(
+      locator.atPath(
+        path,
+        `"${input}" has host bits set; write ${parsed.cidr} for the whole network or ${host}/${parsed.family === 4 ? 32 : 128} for the single address`,
+      ),
+    );
     return undefined;
   }
   return [parsed];
@@ -124,13 +219,20 @@ function rawEntryProblems(value: unknown, locator: Locator): Problem[] {
     entries.forEach((entry, i) => {
       if (!isRecord(entry)) return;
       const kinds = ['cidr', 'ip', 'cloudNat'].filter((k) => entry[k] !== undefined);
-      if (kinds.length !== 1) problems.push(locator.atPath(['lists', name, 'entries', i], `an entry needs exactly one of cidr, ip or cloudNat (found ${kinds.length ? kinds.join(', ') : 'none'})`));
+      if (kinds.length !== 1)
+        problems.push(
+          locator.atPath(
+            ['lists', name, 'entries', i],
+            `an entry needs exactly one of cidr, ip or cloudNat (found ${kinds.length ? kinds.join(', ') : 'none'})`,
+          ),
+        );
       for (const field of ['cidr', 'ip'] as const) {
         const text = entry[field];
         if (typeof text !== 'string') continue;
         const path = ['lists', name, 'entries', i, field];
         const ranges = rangesOf(text, field, path, locator, problems);
-        if (ranges && safety.success) for (const r of ranges) pushIf(problems, wideRangeReason(r, safety.data), () => locator.atPath(path, ''));
+        if (ranges && safety.success)
+          for (const r of ranges) pushIf(problems, wideRangeReason(r, safety.data), () => locator.atPath(path, ''));
       }
     });
   }
@@ -156,7 +258,14 @@ function duplicateWarnings(list: string, entries: readonly AllowlistEntry[], loc
   entries.forEach((entry, i) => {
     const key = entry.kind === 'static' ? entry.cidrs.join(',') : entry.key;
     const first = seen.get(key);
-    if (first) problems.push(locator.atPath(['lists', list, 'entries', i], `duplicates the entry at ${first}; it is allowed once`, 'warning'));
+    if (first)
+      problems.push(
+        locator.atPath(
+          ['lists', list, 'entries', i],
+          `duplicates the entry at ${first}; it is allowed once`,
+          'warning',
+        ),
+      );
     else seen.set(key, entry.where.split(':').slice(-2).join(':'));
   });
   return problems;

@@ -33,13 +33,23 @@ export class Locator {
     private readonly doc?: Document.Parsed,
   ) {}
 
-  at(offset: number, message: string, path: readonly PathSegment[] = [], severity: Problem['severity'] = 'error'): Problem {
+  at(
+    offset: number,
+    message: string,
+    path: readonly PathSegment[] = [],
+    severity: Problem['severity'] = 'error',
+  ): Problem {
     const pos = this.lines ? this.lines.linePos(offset) : { line: 1, col: 1 };
     return { severity, message, path: formatPath(path), line: pos.line, column: pos.col, source: this.source };
   }
 
   /** The deepest node on `path` that exists (a missing key points at its parent); `atKey` points at the last key itself. */
-  atPath(path: readonly PathSegment[], message: string, severity: Problem['severity'] = 'error', atKey = false): Problem {
+  atPath(
+    path: readonly PathSegment[],
+    message: string,
+    severity: Problem['severity'] = 'error',
+    atKey = false,
+  ): Problem {
     return this.at(this.offsetOf(path, atKey), message, path, severity);
   }
 
@@ -55,7 +65,7 @@ export class Locator {
       if (!next) break;
       node = next.value;
       const onKey = atKey && i === path.length - 1;
-      offset = (onKey ? rangeStart(next.key) : rangeStart(next.value) ?? rangeStart(next.key)) ?? offset;
+      offset = (onKey ? rangeStart(next.key) : (rangeStart(next.value) ?? rangeStart(next.key))) ?? offset;
     }
     return offset;
   }
@@ -77,8 +87,11 @@ export function loadYaml(input: string | Uint8Array, source: string): { loaded?:
     intAsBigInt: false,
   });
   const located = new Locator(source, lines);
-  if (!Array.isArray(docs) || docs.length === 0) return { problems: [located.whole('the file is empty; expected an allowlist document (version: 1, lists: …)')] };
-  const problems = docs.slice(1).map((d) => located.at(d.range[0], 'only one document per file is allowed (found a second `---` document)'));
+  if (!Array.isArray(docs) || docs.length === 0)
+    return { problems: [located.whole('the file is empty; expected an allowlist document (version: 1, lists: …)')] };
+  const problems = docs
+    .slice(1)
+    .map((d) => located.at(d.range[0], 'only one document per file is allowed (found a second `---` document)'));
   const doc = docs[0]!;
   for (const e of [...doc.errors, ...doc.warnings]) problems.push(located.at(e.pos[0], cleanYamlMessage(e.message)));
   problems.push(...forbiddenKeys(doc, new Locator(source, lines, doc)));
@@ -86,15 +99,21 @@ export function loadYaml(input: string | Uint8Array, source: string): { loaded?:
   return toValue(doc, lines, new Locator(source, lines, doc));
 }
 
-function toValue(doc: Document.Parsed, lines: LineCounter, locator: Locator): { loaded?: LoadedYaml; problems: Problem[] } {
+function toValue(
+  doc: Document.Parsed,
+  lines: LineCounter,
+  locator: Locator,
+): { loaded?: LoadedYaml; problems: Problem[] } {
   try {
     const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    if (value === null || value === undefined) return { problems: [locator.whole('the file is empty; expected an allowlist document (version: 1, lists: …)')] };
+    if (value === null || value === undefined)
+      return { problems: [locator.whole('the file is empty; expected an allowlist document (version: 1, lists: …)')] };
     return { loaded: { doc, value, lines }, problems: [] };
   } catch (err) {
-    const message = err instanceof ReferenceError
-      ? `YAML aliases expand beyond the limit of ${MAX_ALIAS_COUNT} (an alias bomb?); write the entries out instead of aliasing them`
-      : `the YAML document could not be read: ${err instanceof Error ? err.message : String(err)}`;
+    const message =
+      err instanceof ReferenceError
+        ? `YAML aliases expand beyond the limit of ${MAX_ALIAS_COUNT} (an alias bomb?); write the entries out instead of aliasing them`
+        : `the YAML document could not be read: ${err instanceof Error ? err.message : String(err)}`;
     return { problems: [locator.whole(message)] };
   }
 }
@@ -110,14 +129,18 @@ function decode(input: string | Uint8Array): string | { error: string; at?: { li
   if (size > MAX_FILE_BYTES) return { error: tooLargeMessage(size) };
   let text: string;
   if (typeof input === 'string') {
-    if (LONE_SURROGATE.test(input)) return { error: 'the text contains unpaired UTF-16 surrogates; save the file as UTF-8' };
+    if (LONE_SURROGATE.test(input))
+      return { error: 'the text contains unpaired UTF-16 surrogates; save the file as UTF-8' };
     text = input;
   } else {
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(input);
     } catch {
       const offset = firstInvalidUtf8(input);
-      return { error: `the file is not valid UTF-8 (byte 0x${input[offset]?.toString(16) ?? '??'} at offset ${offset}); save it as UTF-8`, at: bytePosition(input, offset) };
+      return {
+        error: `the file is not valid UTF-8 (byte 0x${input[offset]?.toString(16) ?? '??'} at offset ${offset}); save it as UTF-8`,
+        at: bytePosition(input, offset),
+      };
     }
   }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -170,7 +193,9 @@ function forbiddenKeys(doc: Document.Parsed, locator: Locator): Problem[] {
     Pair(_, pair) {
       const key = isScalar(pair.key) ? pair.key.value : undefined;
       if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) {
-        problems.push(locator.at(rangeStart(pair.key) ?? 0, `the key "${key}" is not allowed (it could pollute object prototypes)`));
+        problems.push(
+          locator.at(rangeStart(pair.key) ?? 0, `the key "${key}" is not allowed (it could pollute object prototypes)`),
+        );
       }
     },
   });

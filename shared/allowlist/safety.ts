@@ -8,7 +8,17 @@
  * up to a whole family), and IPv4-mapped IPv6 (`::ffff:0:0/96`, RFC 4291 §2.5.5.2) is judged as
  * the IPv4 it stands for — `::ffff:0:0/96` is every IPv4 address, whatever its IPv6 prefix says.
  */
-import { aggregate, FAMILY_BITS, intersect, parseCidr, rangeSize, toCidrs, type IpRange, type ParsedCidr, type RangeSet } from '../net/cidr.js';
+import {
+  aggregate,
+  FAMILY_BITS,
+  intersect,
+  parseCidr,
+  rangeSize,
+  toCidrs,
+  type IpRange,
+  type ParsedCidr,
+  type RangeSet,
+} from '../net/cidr.js';
 import type { AllowlistSafety } from './schema.js';
 
 /** `::ffff:0:0/96`: IPv6 addresses that carry an IPv4 address in their last 32 bits. */
@@ -43,8 +53,12 @@ export function wideRangeReason(range: ParsedCidr, safety: AllowlistSafety): str
   if (own) return own;
   const v4 = mappedIpv4(range);
   if (!v4) return undefined;
-  const reasons = toCidrs([v4]).map((c) => prefixReason(parseCidr(c), safety)).filter((r): r is string => r !== undefined);
-  return reasons.length ? `${range.cidr} reaches IPv4 through IPv4-mapped addresses (::ffff:0:0/96) and is judged as IPv4: ${reasons[0]}` : undefined;
+  const reasons = toCidrs([v4])
+    .map((c) => prefixReason(parseCidr(c), safety))
+    .filter((r): r is string => r !== undefined);
+  return reasons.length
+    ? `${range.cidr} reaches IPv4 through IPv4-mapped addresses (::ffff:0:0/96) and is judged as IPv4: ${reasons[0]}`
+    : undefined;
 }
 
 function prefixReason(range: ParsedCidr, safety: AllowlistSafety): string | undefined {
@@ -80,17 +94,27 @@ export interface ListRanges {
  * canonical CIDRs of single entries whose own problem was reported already, so one /8 entry is not
  * reported twice. Empty when `allowWorldOpen` is set.
  */
-export function mergedProblems(policy: string, lists: readonly ListRanges[], safety: AllowlistSafety, alreadyReported: ReadonlySet<string> = new Set()): string[] {
+export function mergedProblems(
+  policy: string,
+  lists: readonly ListRanges[],
+  safety: AllowlistSafety,
+  alreadyReported: ReadonlySet<string> = new Set(),
+): string[] {
   if (safety.allowWorldOpen) return [];
   const merged = judged(lists.flatMap((l) => l.ranges));
-  const contributors = (range: IpRange) => lists.filter((l) => intersect(judged(l.ranges), [range]).length > 0).map((l) => l.name);
+  const contributors = (range: IpRange) =>
+    lists.filter((l) => intersect(judged(l.ranges), [range]).length > 0).map((l) => l.name);
   const problems: string[] = [];
   const whole = coversWholeFamily(merged);
-  if (whole && !toCidrs([whole]).every((c) => alreadyReported.has(c))) problems.push(`policy ${policy}: lists ${contributors(whole).join(', ')} together cover every IPv${whole.family} address; set safety.allowWorldOpen: true if that is really meant`);
+  if (whole && !toCidrs([whole]).every((c) => alreadyReported.has(c)))
+    problems.push(
+      `policy ${policy}: lists ${contributors(whole).join(', ')} together cover every IPv${whole.family} address; set safety.allowWorldOpen: true if that is really meant`,
+    );
   const narrowest = { 4: safety.minPrefixLength.ipv4, 6: safety.minPrefixLength.ipv6 };
   for (const range of merged) {
     // A CIDR shorter than /min holds at least 2^(bits − min + 1) addresses: smaller ranges cannot contain one.
-    if (range === whole || rangeSize(range) < 1n << BigInt(FAMILY_BITS[range.family] - narrowest[range.family] + 1)) continue;
+    if (range === whole || rangeSize(range) < 1n << BigInt(FAMILY_BITS[range.family] - narrowest[range.family] + 1))
+      continue;
     for (const cidr of toCidrs([range])) {
       if (alreadyReported.has(cidr)) continue;
       const reason = prefixReason(parseCidr(cidr), safety);

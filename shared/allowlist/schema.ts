@@ -24,14 +24,18 @@ export const DEFAULT_MIN_PREFIX = { ipv4: 16, ipv6: 48 } as const;
 /** A list name: it is written into the ownership marker of Cloud Armor rule descriptions. */
 export const listName = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a lowercase name of at most 40 chars (a-z, 0-9, -), starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9-]{0,39}$/,
+    'must be a lowercase name of at most 40 chars (a-z, 0-9, -), starting with a letter',
+  );
 
 /**
  * `2025-12-31` (00:00 UTC that day) or an RFC 3339 date-time with an offset. A date-time without an
  * offset is refused: whose midnight it means is exactly the ambiguity an expiry must not have.
  */
 export const expiry = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
-  error: 'must be an ISO date (2025-12-31, meaning 00:00 UTC) or a date-time with an offset (2025-12-31T18:00:00+09:00)',
+  error:
+    'must be an ISO date (2025-12-31, meaning 00:00 UTC) or a date-time with an offset (2025-12-31T18:00:00+09:00)',
 });
 
 /** "The NAT IPs of that Cloud NAT": resolved by the caller, so the pipelines' egress IP is never copied by hand. */
@@ -39,7 +43,10 @@ export const cloudNatSource = z.strictObject({
   router: resourceName,
   nat: resourceName,
   /** Defaults to the function's region (NETREFLEX_REGION). */
-  region: z.string().regex(/^[a-z]+-[a-z]+[0-9]$/, 'must be a region such as asia-northeast1').optional(),
+  region: z
+    .string()
+    .regex(/^[a-z]+-[a-z]+[0-9]$/, 'must be a region such as asia-northeast1')
+    .optional(),
 });
 export type CloudNatSource = z.infer<typeof cloudNatSource>;
 
@@ -75,7 +82,10 @@ export const listSchema = z.strictObject({
 });
 
 /** Cloud Armor's default rule lives at the last priority; the band must stay below it. */
-const priority = z.int().min(0).max(DEFAULT_RULE_PRIORITY - 1);
+const priority = z
+  .int()
+  .min(0)
+  .max(DEFAULT_RULE_PRIORITY - 1);
 
 export const safetySchema = z.strictObject({
   minPrefixLength: z

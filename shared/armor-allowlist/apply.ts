@@ -10,7 +10,13 @@
  */
 import { ApiError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
-import { addSecurityPolicyRule, getSecurityPolicyRule, patchSecurityPolicyRule, removeSecurityPolicyRule, type SecurityPolicyRule } from '../gcp/security-policies.js';
+import {
+  addSecurityPolicyRule,
+  getSecurityPolicyRule,
+  patchSecurityPolicyRule,
+  removeSecurityPolicyRule,
+  type SecurityPolicyRule,
+} from '../gcp/security-policies.js';
 import type { AllowlistStep } from '../plan/allowlist.js';
 import type { Timed } from '../util/timed.js';
 import { orderedPhases, type Plan, type Step } from '../reconcile/plan.js';
@@ -23,10 +29,20 @@ export interface StepResult extends Readonly<Timed> {
 }
 
 /** The planner's steps, in its order, as ordered phases; a step that takes ranges away is destructive. */
-export function allowlistPhases(t: Transport, project: string, policy: string, steps: readonly AllowlistStep[]): Plan<StepSummary> {
+export function allowlistPhases(
+  t: Transport,
+  project: string,
+  policy: string,
+  steps: readonly AllowlistStep[],
+): Plan<StepSummary> {
   const kernelSteps: Step<StepSummary>[] = steps.map((step, i) => {
     const summary = describeStep(step);
-    return { id: `${i} ${step.kind}@${step.priority}`, kind: step.kind, detail: summary, run: () => applyIdempotent(t, project, policy, step) };
+    return {
+      id: `${i} ${step.kind}@${step.priority}`,
+      kind: step.kind,
+      detail: summary,
+      run: () => applyIdempotent(t, project, policy, step),
+    };
   });
   return { phases: orderedPhases(kernelSteps, (s) => s.detail.kind === 'removeRule' || s.detail.removed.length > 0) };
 }
@@ -62,7 +78,12 @@ function callFor(t: Transport, project: string, policy: string, step: AllowlistS
 }
 
 /** The rule at `priority`, or undefined when there is none (getRule answers 400 for a missing rule). */
-async function currentRule(t: Transport, project: string, policy: string, priority: number): Promise<SecurityPolicyRule | undefined> {
+async function currentRule(
+  t: Transport,
+  project: string,
+  policy: string,
+  priority: number,
+): Promise<SecurityPolicyRule | undefined> {
   try {
     return await getSecurityPolicyRule(t, project, policy, priority);
   } catch (err) {

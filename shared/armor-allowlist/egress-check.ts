@@ -32,15 +32,24 @@ const ipAddress = z.string('each IP must be a string').transform((text, ctx) => 
 /** What the workflow asks: one policy and the egress IPs it must allow (NETREFLEX_EGRESS_IPS). */
 export const egressRequest = z.strictObject({
   policy: resourceName,
-  ips: z.array(ipAddress, 'ips must be a list of IP addresses').min(1, 'ips must name at least one egress IP (NETREFLEX_EGRESS_IPS of the workflow)').max(64, 'ips must name at most 64 egress IPs'),
+  ips: z
+    .array(ipAddress, 'ips must be a list of IP addresses')
+    .min(1, 'ips must name at least one egress IP (NETREFLEX_EGRESS_IPS of the workflow)')
+    .max(64, 'ips must name at most 64 egress IPs'),
 });
 export type EgressRequest = z.infer<typeof egressRequest>;
 
 export function parseEgressRequest(input: unknown): EgressRequest {
   const result = egressRequest.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message}`);
-  throw new ConfigError('egress check: the request is invalid; send {"policy": "<security policy>", "ips": ["<egress IP>", …]}:', problems);
+  const problems = result.error.issues.map(
+    (i) =>
+      `${i.path.join('.') || '(request)'}: ${i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message}`,
+  );
+  throw new ConfigError(
+    'egress check: the request is invalid; send {"policy": "<security policy>", "ips": ["<egress IP>", …]}:',
+    problems,
+  );
 }
 
 export type Decision = 'allow' | 'deny' | 'unknown';
@@ -80,7 +89,17 @@ export function judgeEgress(policy: Pick<SecurityPolicy, 'name' | 'rules'>, ips:
 
 /** The report of a judged policy: ok only when every IP is allowed. */
 export function egressReport(policy: string, verdicts: readonly IpVerdict[]): EgressReport {
-  const report: EgressReport = { status: 'ok', reasons: [], warnings: [], dryRun: true, results: [...verdicts], mutations: 0, retry: false, policy, allowedBy: {} };
+  const report: EgressReport = {
+    status: 'ok',
+    reasons: [],
+    warnings: [],
+    dryRun: true,
+    results: [...verdicts],
+    mutations: 0,
+    retry: false,
+    policy,
+    allowedBy: {},
+  };
   for (const v of verdicts) {
     if (v.decision === 'allow') report.allowedBy[v.ip] = v.rule!.priority;
     else degrade(report, v.why);
@@ -96,7 +115,18 @@ export async function checkEgress(t: Transport, project: string, request: Egress
   } catch (err) {
     const error = failureOf(err);
     const reason = `cannot read Cloud Armor policy ${request.policy} of project ${project}${error.transient ? ' (transient; retry)' : ''}: ${error.message}`;
-    return { status: 'failed', reasons: [reason], warnings: [], dryRun: true, results: [], mutations: 0, retry: error.transient, error, policy: request.policy, allowedBy: {} };
+    return {
+      status: 'failed',
+      reasons: [reason],
+      warnings: [],
+      dryRun: true,
+      results: [],
+      mutations: 0,
+      retry: error.transient,
+      error,
+      policy: request.policy,
+      allowedBy: {},
+    };
   }
   return egressReport(request.policy, judgeEgress(policy, request.ips));
 }

@@ -29,9 +29,9 @@ export function evaluateIp(policy: Pick<SecurityPolicy, 'rules'>, ip: string): V
   const rules = [...(policy.rules ?? [])].filter((r) => r.preview !== true).sort((a, b) => a.priority - b.priority);
   for (const rule of rules) {
     const m = matchesIp(rule, ip);
-    if (m === 'unknown') return { decision: 'unknown', rule, why: `rule ${rule.priority} uses an expression this check cannot evaluate` };
+    if (m === 'unknown')
+      return { decision: 'unknown', rule, why: `rule ${rule.priority} uses an expression this check cannot evaluate` };
     if (m) return { decision: rule.action.startsWith('allow') ? 'allow' : 'deny', rule };
   }
   return { decision: 'deny' };
 }
-

@@ -47,7 +47,8 @@ export interface Claim {
 export const newRunId = () => `r-${randomBytes(6).toString('hex')}`;
 
 /** The source label value of an allowlist object. */
-export const sourceId = (bucket: string, object: string) => createHash('sha256').update(`gs://${bucket}/${object}`).digest('hex').slice(0, 16);
+export const sourceId = (bucket: string, object: string) =>
+  createHash('sha256').update(`gs://${bucket}/${object}`).digest('hex').slice(0, 16);
 
 const GENERATION = /^\d+$/;
 const RUN = /^(r-[0-9a-f]+)(?:-(\d+))?$/;
@@ -69,7 +70,11 @@ const newer = (a: string | undefined, than: string) => a !== undefined && compar
  * The generation that keeps a sync of `generation` away from the policy, if any: a newer one it
  * already holds, or a newer one a live claim is applying.
  */
-export function newerThan(policy: Pick<SecurityPolicy, 'labels'>, generation: string | undefined, nowMs = Date.now()): string | undefined {
+export function newerThan(
+  policy: Pick<SecurityPolicy, 'labels'>,
+  generation: string | undefined,
+  nowMs = Date.now(),
+): string | undefined {
   if (generation === undefined || !GENERATION.test(generation)) return undefined;
   const c = claimOf(policy);
   if (newer(c.generation, generation)) return c.generation;
@@ -77,11 +82,24 @@ export function newerThan(policy: Pick<SecurityPolicy, 'labels'>, generation: st
   return alive && newer(c.claim, generation) ? c.claim : undefined;
 }
 
-export type ClaimResult = { readonly claimed: true; readonly policy: SecurityPolicy } | { readonly claimed: false; readonly newer: string; readonly policy: SecurityPolicy };
+export type ClaimResult =
+  | { readonly claimed: true; readonly policy: SecurityPolicy }
+  | { readonly claimed: false; readonly newer: string; readonly policy: SecurityPolicy };
 
 /** Claims the policy for `run` applying `generation`; re-reads and retries when the labels changed under it. */
-export async function claimPolicy(t: Transport, project: string, policy: SecurityPolicy, generation: string | undefined, run: string, nowMs = Date.now()): Promise<ClaimResult> {
-  const labels = (p: SecurityPolicy) => ({ ...p.labels, [RUN_LABEL]: `${run}-${Math.floor(nowMs / 1000)}`, ...(generation && GENERATION.test(generation) ? { [CLAIM_LABEL]: generation } : {}) });
+export async function claimPolicy(
+  t: Transport,
+  project: string,
+  policy: SecurityPolicy,
+  generation: string | undefined,
+  run: string,
+  nowMs = Date.now(),
+): Promise<ClaimResult> {
+  const labels = (p: SecurityPolicy) => ({
+    ...p.labels,
+    [RUN_LABEL]: `${run}-${Math.floor(nowMs / 1000)}`,
+    ...(generation && GENERATION.test(generation) ? { [CLAIM_LABEL]: generation } : {}),
+  });
   return casLabels(t, project, policy, generation, nowMs, labels, () => true);
 }
 
@@ -91,22 +109,53 @@ export type RecordResult = 'written' | 'unchanged' | 'lost';
  * Records that the policy holds `generation` of `source` (after it verified). Only while `run`
  * still holds the claim: a sync that lost its claim leaves the labels to the one that took it.
  */
-export async function recordApplied(t: Transport, project: string, policy: SecurityPolicy, generation: string, source: string, run: string, nowMs = Date.now()): Promise<RecordResult> {
+export async function recordApplied(
+  t: Transport,
+  project: string,
+  policy: SecurityPolicy,
+  generation: string,
+  source: string,
+  run: string,
+  nowMs = Date.now(),
+): Promise<RecordResult> {
   const c = claimOf(policy);
   if (c.run !== run) return 'lost';
   if (c.generation === generation && c.source === source) return 'unchanged';
-  const result = await casLabels(t, project, policy, generation, nowMs, (p) => ({ ...p.labels, [GENERATION_LABEL]: generation, [SOURCE_LABEL]: source }), (p) => claimOf(p).run === run);
+  const result = await casLabels(
+    t,
+    project,
+    policy,
+    generation,
+    nowMs,
+    (p) => ({ ...p.labels, [GENERATION_LABEL]: generation, [SOURCE_LABEL]: source }),
+    (p) => claimOf(p).run === run,
+  );
   return result.claimed ? 'written' : 'lost';
 }
 
 /** Drops netreflex's labels from a policy the file no longer targets (after its rules were removed). */
-export async function releasePolicy(t: Transport, project: string, policy: SecurityPolicy, run: string, nowMs = Date.now()): Promise<RecordResult> {
-  const strip = (p: SecurityPolicy) => Object.fromEntries(Object.entries(p.labels ?? {}).filter(([k]) => !OUR_LABELS.includes(k)));
+export async function releasePolicy(
+  t: Transport,
+  project: string,
+  policy: SecurityPolicy,
+  run: string,
+  nowMs = Date.now(),
+): Promise<RecordResult> {
+  const strip = (p: SecurityPolicy) =>
+    Object.fromEntries(Object.entries(p.labels ?? {}).filter(([k]) => !OUR_LABELS.includes(k)));
   const result = await casLabels(t, project, policy, undefined, nowMs, strip, (p) => claimOf(p).run === run);
   return result.claimed ? 'written' : 'lost';
 }
 
-async function casLabels(t: Transport, project: string, first: SecurityPolicy, generation: string | undefined, nowMs: number, labels: (p: SecurityPolicy) => Record<string, string>, mayWrite: (p: SecurityPolicy) => boolean): Promise<ClaimResult> {
+async function casLabels(
+  t: Transport,
+  project: string,
+  first: SecurityPolicy,
+  generation: string | undefined,
+  nowMs: number,
+  labels: (p: SecurityPolicy) => Record<string, string>,
+  mayWrite: (p: SecurityPolicy) => boolean,
+): Promise<ClaimResult> {
   let policy = first;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const blocker = newerThan(policy, generation, nowMs);
@@ -121,5 +170,9 @@ async function casLabels(t: Transport, project: string, first: SecurityPolicy, g
       policy = await getSecurityPolicy(t, project, policy.name);
     }
   }
-  throw new ApiError(503, 'ABORTED', `the labels of security policy ${first.name} changed ${ATTEMPTS} times while netreflex tried to write its own; retrying later`);
+  throw new ApiError(
+    503,
+    'ABORTED',
+    `the labels of security policy ${first.name} changed ${ATTEMPTS} times while netreflex tried to write its own; retrying later`,
+  );
 }

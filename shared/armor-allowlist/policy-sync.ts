@@ -42,14 +42,22 @@ export function plannedReport(p: PreparedPolicy): PolicyReport {
     mode: p.plan.mode,
     ...(claimOf(p.policy).generation ? { holds: claimOf(p.policy).generation } : {}),
     steps,
-    summary: { rulesAdded: s.rulesAdded, rulesPatched: s.rulesPatched, rulesRemoved: s.rulesRemoved, allowedAdded: s.allowedAdded, allowedRemoved: s.allowedRemoved, expiredEntries: s.expiredEntries },
+    summary: {
+      rulesAdded: s.rulesAdded,
+      rulesPatched: s.rulesPatched,
+      rulesRemoved: s.rulesRemoved,
+      allowedAdded: s.allowedAdded,
+      allowedRemoved: s.allowedRemoved,
+      expiredEntries: s.expiredEntries,
+    },
     verify: verifyPolicy(p.policy, p.desired, p.replan),
   };
 }
 
 function labelsBehind(p: PreparedPolicy, policy: SecurityPolicy, source: string): boolean {
   const c = claimOf(policy);
-  if (p.record === 'generation') return p.generation !== undefined && (c.generation !== p.generation || c.source !== source);
+  if (p.record === 'generation')
+    return p.generation !== undefined && (c.generation !== p.generation || c.source !== source);
   if (p.record === 'release') return Object.keys(policy.labels ?? {}).some((k) => k.startsWith('netreflex-allowlist-'));
   return false;
 }
@@ -62,10 +70,16 @@ export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncConte
   let lastFailure: string | undefined;
   for (let pass = 1; pass <= ctx.maxPasses; pass++) {
     report.passes = pass;
-    if (plan.steps.length === 0 && (holding || !labelsBehind(p, policy, ctx.source))) return finish(t, report, policy, p, ctx, holding);
+    if (plan.steps.length === 0 && (holding || !labelsBehind(p, policy, ctx.source)))
+      return finish(t, report, policy, p, ctx, holding);
     if (!holding) {
       const claim = await claimPolicy(t, ctx.project, policy, p.generation, ctx.run);
-      if (!claim.claimed) return { ...report, status: 'stale', reason: `generation ${claim.newer} is newer than ${p.generation ?? 'this file'} and already holds or is being applied to ${p.name}; that sync finishes the job` };
+      if (!claim.claimed)
+        return {
+          ...report,
+          status: 'stale',
+          reason: `generation ${claim.newer} is newer than ${p.generation ?? 'this file'} and already holds or is being applied to ${p.name}; that sync finishes the job`,
+        };
       holding = true;
       report.mutations += 1;
       // Read again after the claim: a foreign label write or an older sync may have moved the rules meanwhile.
@@ -79,12 +93,22 @@ export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncConte
     const outcome = await applyPlan(t, ctx.project, policy, plan, ctx.run);
     report.results.push(...outcome.results);
     report.mutations += outcome.results.filter((r) => r.ok && !r.noop).length;
-    if (outcome.stopped === 'superseded') return { ...report, status: 'superseded', reason: 'a newer sync claimed the policy mid-apply; it finishes the job' };
+    if (outcome.stopped === 'superseded')
+      return {
+        ...report,
+        status: 'superseded',
+        reason: 'a newer sync claimed the policy mid-apply; it finishes the job',
+      };
     const failed = outcome.results.find((r) => !r.ok);
     const key = failed && `${failed.step.kind}@${failed.step.priority}`;
     // Transient: retry the event. Quota, or the same refusal twice running: Cloud Armor says no, not a race.
     if (failed && (failed.transient || QUOTA.test(failed.error ?? '') || key === lastFailure)) {
-      return { ...report, status: 'failed', retry: failed.transient === true, reason: `step ${failed.step.kind} at ${failed.step.priority} failed: ${failed.error}; later steps were not applied (the revocations before it were)` };
+      return {
+        ...report,
+        status: 'failed',
+        retry: failed.transient === true,
+        reason: `step ${failed.step.kind} at ${failed.step.priority} failed: ${failed.error}; later steps were not applied (the revocations before it were)`,
+      };
     }
     lastFailure = key;
     policy = await getSecurityPolicy(t, ctx.project, p.name);
@@ -94,12 +118,21 @@ export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncConte
     if (next.steps.length) report.steps = [...report.steps, ...next.steps.map(describeStep)];
     plan = next;
   }
-  return { ...report, status: 'failed', retry: true, reason: `${p.name} did not converge after ${ctx.maxPasses} passes (is another writer changing its rules?); retrying later` };
+  return {
+    ...report,
+    status: 'failed',
+    retry: true,
+    reason: `${p.name} did not converge after ${ctx.maxPasses} passes (is another writer changing its rules?); retrying later`,
+  };
 }
 
 function superseded(report: PolicyReport, policy: SecurityPolicy, p: PreparedPolicy): PolicyReport {
   const claim = claimOf(policy);
-  return { ...report, status: 'superseded', reason: `another sync (run ${claim.run ?? '?'}, generation ${claim.claim ?? '?'}) claimed ${p.name}; it applies the newer state` };
+  return {
+    ...report,
+    status: 'superseded',
+    reason: `another sync (run ${claim.run ?? '?'}, generation ${claim.claim ?? '?'}) claimed ${p.name}; it applies the newer state`,
+  };
 }
 
 /** A fresh plan from the read-back rules, or undefined (report filled) when that plan is refused. */
@@ -114,14 +147,36 @@ function replan(p: PreparedPolicy, policy: SecurityPolicy, report: PolicyReport)
 }
 
 /** Verified: record what the policy holds (under the claim). */
-async function finish(t: Transport, report: PolicyReport, policy: SecurityPolicy, p: PreparedPolicy, ctx: SyncContext, holding: boolean): Promise<PolicyReport> {
+async function finish(
+  t: Transport,
+  report: PolicyReport,
+  policy: SecurityPolicy,
+  p: PreparedPolicy,
+  ctx: SyncContext,
+  holding: boolean,
+): Promise<PolicyReport> {
   const verify = verifyPolicy(policy, p.desired, p.replan);
   const changed = report.results.some((r) => r.ok && !r.noop);
   const done: PolicyReport = { ...report, status: changed ? 'ok' : 'unchanged', verify };
-  if (!verify.converged) return { ...done, status: 'degraded', reason: `read back, ${p.name} does not hold what the file wants${verify.missing.length ? `: ${verify.missing.join(', ')} not allowed` : ''}${verify.problem ? ` (${verify.problem})` : ''}; its generation is not recorded, the next sync tries again` };
+  if (!verify.converged)
+    return {
+      ...done,
+      status: 'degraded',
+      reason: `read back, ${p.name} does not hold what the file wants${verify.missing.length ? `: ${verify.missing.join(', ')} not allowed` : ''}${verify.problem ? ` (${verify.problem})` : ''}; its generation is not recorded, the next sync tries again`,
+    };
   if (!holding) return done;
-  const recorded = p.record === 'generation' ? await recordApplied(t, ctx.project, policy, p.generation!, ctx.source, ctx.run) : p.record === 'release' ? await releasePolicy(t, ctx.project, policy, ctx.run) : 'unchanged';
-  if (recorded === 'lost') return { ...done, status: 'superseded', reason: 'a newer sync claimed the policy before its generation was recorded; it records its own' };
+  const recorded =
+    p.record === 'generation'
+      ? await recordApplied(t, ctx.project, policy, p.generation!, ctx.source, ctx.run)
+      : p.record === 'release'
+        ? await releasePolicy(t, ctx.project, policy, ctx.run)
+        : 'unchanged';
+  if (recorded === 'lost')
+    return {
+      ...done,
+      status: 'superseded',
+      reason: 'a newer sync claimed the policy before its generation was recorded; it records its own',
+    };
   if (recorded === 'written') done.mutations += 1;
   if (p.record === 'generation') done.holds = p.generation;
   if (p.record === 'release') delete done.holds;
@@ -133,7 +188,13 @@ async function finish(t: Transport, report: PolicyReport, policy: SecurityPolicy
  * moved on to a newer sync (it finishes the job), `replan` when the rules are not what the plan
  * expects (another writer moved them), else `go`.
  */
-async function applyPlan(t: Transport, project: string, policy: SecurityPolicy, plan: AllowlistPlan, run: string): Promise<{ results: ReturnType<typeof stepResult>[]; stopped?: 'failed' | 'superseded' | 'changed' }> {
+async function applyPlan(
+  t: Transport,
+  project: string,
+  policy: SecurityPolicy,
+  plan: AllowlistPlan,
+  run: string,
+): Promise<{ results: ReturnType<typeof stepResult>[]; stopped?: 'failed' | 'superseded' | 'changed' }> {
   let expected: readonly PolicyRule[] = policy.rules;
   let checked = 0;
   const guard: Guard<StepSummary> = async ({ step, applied }): Promise<Verdict> => {
@@ -144,6 +205,11 @@ async function applyPlan(t: Transport, project: string, policy: SecurityPolicy, 
     return sameRules(now.rules, expected) ? GO : { kind: 'replan', why: 'the rules changed under the sync' };
   };
   const applied = await runPlan(allowlistPhases(t, project, policy.name, plan.steps), { guard });
-  const stopped = applied.stopped?.kind === 'stop' ? 'superseded' : applied.stopped?.kind === 'replan' ? 'changed' : applied.stopped?.kind;
+  const stopped =
+    applied.stopped?.kind === 'stop'
+      ? 'superseded'
+      : applied.stopped?.kind === 'replan'
+        ? 'changed'
+        : applied.stopped?.kind;
   return { results: applied.results.map(stepResult), ...(stopped ? { stopped } : {}) };
 }

@@ -14,7 +14,13 @@ import type { Transport } from '../gcp/transport.js';
 import { listSecurityPolicies, type SecurityPolicy } from '../gcp/security-policies.js';
 import { targetPolicies, type Allowlist } from '../allowlist/model.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
-import { desiredAllowlist, planAllowlist, planRevocationsOnly, type AllowlistPlan, type DesiredAllowlist } from '../plan/allowlist.js';
+import {
+  desiredAllowlist,
+  planAllowlist,
+  planRevocationsOnly,
+  type AllowlistPlan,
+  type DesiredAllowlist,
+} from '../plan/allowlist.js';
 import { checkQuota, quotaUse, type PolicyRuleCount, type QuotaUse } from '../plan/allowlist-quota.js';
 import { claimOf, newerThan } from './lock.js';
 import type { NatIps } from '../gcp/routers.js';
@@ -63,11 +69,20 @@ export interface PrepareOptions {
 /** Every global security policy of the project, with what each counts against the rule quota. */
 export async function observeProject(t: Transport, project: string): Promise<ProjectPolicies> {
   const policies = await listSecurityPolicies(t, project);
-  const counts = policies.map((p) => ({ policy: p.name, rules: p.rules?.length ?? 0, advanced: (p.rules ?? []).filter((r) => r.match?.expr !== undefined).length }));
+  const counts = policies.map((p) => ({
+    policy: p.name,
+    rules: p.rules?.length ?? 0,
+    advanced: (p.rules ?? []).filter((r) => r.match?.expr !== undefined).length,
+  }));
   return { policies, counts };
 }
 
-export async function preparePolicies(t: Transport, allowlist: Allowlist, project: ProjectPolicies, opts: PrepareOptions): Promise<Prepared> {
+export async function preparePolicies(
+  t: Transport,
+  allowlist: Allowlist,
+  project: ProjectPolicies,
+  opts: PrepareOptions,
+): Promise<Prepared> {
   const prepared: PreparedPolicy[] = [];
   const stale: Prepared['stale'] = [];
   const warnings: string[] = [];
@@ -85,16 +100,45 @@ export async function preparePolicies(t: Transport, allowlist: Allowlist, projec
     warnings.push(...notes);
     const desired = desiredAllowlist(allowlist, { policy: name, now: opts.now, resolved });
     const replan: Replan = (rules) => planAllowlist(desired, rules, { force: opts.force });
-    prepared.push({ name, role: 'target', policy, desired, plan: replan(policy.rules), replan, ...gen(opts.generation), record: 'generation' });
+    prepared.push({
+      name,
+      role: 'target',
+      policy,
+      desired,
+      plan: replan(policy.rules),
+      replan,
+      ...gen(opts.generation),
+      record: 'generation',
+    });
   }
   for (const policy of untargeted(project, allowlist, opts.source)) {
     if (allowlist.mode === 'upsert-only') {
-      warnings.push(`security policy ${policy.name} is no longer targeted by the file; mode upsert-only keeps its rules (remove them by hand, or sync once with mode: sync)`);
+      warnings.push(
+        `security policy ${policy.name} is no longer targeted by the file; mode upsert-only keeps its rules (remove them by hand, or sync once with mode: sync)`,
+      );
       continue;
     }
-    const desired: DesiredAllowlist = { policy: policy.name, mode: allowlist.mode, priorities: allowlist.priorities, safety: allowlist.safety, lists: [], expiredEntries: 0, expired: [], expiredCidrs: [] };
+    const desired: DesiredAllowlist = {
+      policy: policy.name,
+      mode: allowlist.mode,
+      priorities: allowlist.priorities,
+      safety: allowlist.safety,
+      lists: [],
+      expiredEntries: 0,
+      expired: [],
+      expiredCidrs: [],
+    };
     const replan: Replan = (rules) => planAllowlist(desired, rules, { force: opts.force });
-    prepared.push({ name: policy.name, role: 'untargeted', policy, desired, plan: untargetedPlan(replan, policy), replan, ...gen(opts.generation), record: 'release' });
+    prepared.push({
+      name: policy.name,
+      role: 'untargeted',
+      policy,
+      desired,
+      plan: untargetedPlan(replan, policy),
+      replan,
+      ...gen(opts.generation),
+      record: 'release',
+    });
   }
   return { prepared, stale, warnings, quota: checkedQuota(project, prepared, opts) };
 }
@@ -110,7 +154,11 @@ function untargetedPlan(replan: Replan, policy: SecurityPolicy): AllowlistPlan {
     return replan(policy.rules);
   } catch (err) {
     if (!(err instanceof AllowlistSafetyError)) throw err;
-    throw new AllowlistSafetyError(err.refusal, `The file no longer targets security policy ${policy.name}, so its netreflex rules would go: ${err.message}`, err.details);
+    throw new AllowlistSafetyError(
+      err.refusal,
+      `The file no longer targets security policy ${policy.name}, so its netreflex rules would go: ${err.message}`,
+      err.details,
+    );
   }
 }
 
@@ -124,7 +172,12 @@ export async function prepareLastApplied(
   project: ProjectPolicies,
   opts: PrepareOptions,
   load: (generation: string) => Promise<Allowlist | string>,
-): Promise<{ prepared: PreparedPolicy[]; lost: { name: string; generation?: string; why: string }[]; quota: QuotaUse; warnings: string[] }> {
+): Promise<{
+  prepared: PreparedPolicy[];
+  lost: { name: string; generation?: string; why: string }[];
+  quota: QuotaUse;
+  warnings: string[];
+}> {
   const prepared: PreparedPolicy[] = [];
   const lost: { name: string; generation?: string; why: string }[] = [];
   const warnings: string[] = [];
@@ -137,11 +190,27 @@ export async function prepareLastApplied(
       continue;
     }
     try {
-      const { resolved, warnings: notes } = await resolveSources(t, opts.project, opts.region, allowlist, policy.name, natIps);
+      const { resolved, warnings: notes } = await resolveSources(
+        t,
+        opts.project,
+        opts.region,
+        allowlist,
+        policy.name,
+        natIps,
+      );
       warnings.push(...notes);
       const desired = desiredAllowlist(allowlist, { policy: policy.name, now: opts.now, resolved });
       const replan: Replan = (rules) => planRevocationsOnly(desired, rules);
-      prepared.push({ name: policy.name, role: 'last-applied', policy, desired, plan: replan(policy.rules), replan, generation: generation!, record: 'none' });
+      prepared.push({
+        name: policy.name,
+        role: 'last-applied',
+        policy,
+        desired,
+        plan: replan(policy.rules),
+        replan,
+        generation: generation!,
+        record: 'none',
+      });
     } catch (err) {
       if (!(err instanceof AllowlistSafetyError)) throw err;
       lost.push({ name: policy.name, generation: generation!, why: err.message });
@@ -151,7 +220,11 @@ export async function prepareLastApplied(
 }
 
 function checkedQuota(project: ProjectPolicies, prepared: readonly PreparedPolicy[], opts: PrepareOptions): QuotaUse {
-  const use = quotaUse(project.counts, prepared.map((p) => ({ policy: p.name, steps: p.plan.steps })), opts.budget);
+  const use = quotaUse(
+    project.counts,
+    prepared.map((p) => ({ policy: p.name, steps: p.plan.steps })),
+    opts.budget,
+  );
   checkQuota(use, opts.project);
   return use;
 }
@@ -159,5 +232,8 @@ function checkedQuota(project: ProjectPolicies, prepared: readonly PreparedPolic
 const gen = (generation: string | undefined) => (generation ? { generation } : {});
 
 function missingPolicy(name: string, project: string): AllowlistSafetyError {
-  return new AllowlistSafetyError('missing-policy', `Security policy ${name} does not exist in project ${project}; nothing was changed. Create it (terraform-bootstrap/armor.tf) or fix \`policies\` in the file.`);
+  return new AllowlistSafetyError(
+    'missing-policy',
+    `Security policy ${name} does not exist in project ${project}; nothing was changed. Create it (terraform-bootstrap/armor.tf) or fix \`policies\` in the file.`,
+  );
 }

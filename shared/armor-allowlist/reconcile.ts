@@ -27,10 +27,24 @@ import { allowedBy } from '../plan/allowlist-rules.js';
 import { enforcedWant } from '../plan/allowlist-revoke.js';
 import type { SecurityPolicyRule } from '../gcp/security-policies.js';
 import { readAllowlistObject, readAllowlistVersion, type FileRead } from './source.js';
-import { observeProject, prepareLastApplied, preparePolicies, type PreparedPolicy, type PrepareOptions, type ProjectPolicies } from './prepare.js';
+import {
+  observeProject,
+  prepareLastApplied,
+  preparePolicies,
+  type PreparedPolicy,
+  type PrepareOptions,
+  type ProjectPolicies,
+} from './prepare.js';
 import { newRunId, sourceId } from './lock.js';
 import { plannedReport, syncPolicy } from './policy-sync.js';
-import { emptyPolicyReport, overallStatus, type AllowlistReport, type PolicyReport, type Refusal, type Stall } from './report.js';
+import {
+  emptyPolicyReport,
+  overallStatus,
+  type AllowlistReport,
+  type PolicyReport,
+  type Refusal,
+  type Stall,
+} from './report.js';
 
 export type { AllowlistReport, PolicyReport } from './report.js';
 
@@ -59,7 +73,11 @@ interface Run {
   readonly run: string;
 }
 
-export async function reconcileAllowlist(t: Transport, cfg: ArmorAllowlistConfig, opts: ReconcileOptions): Promise<AllowlistReport> {
+export async function reconcileAllowlist(
+  t: Transport,
+  cfg: ArmorAllowlistConfig,
+  opts: ReconcileOptions,
+): Promise<AllowlistReport> {
   return envelope(await syncOnce(t, cfg, opts));
 }
 
@@ -69,53 +87,131 @@ export async function reconcileAllowlist(t: Transport, cfg: ArmorAllowlistConfig
  */
 function envelope(report: AllowlistReport): AllowlistReport {
   const results = report.policies.flatMap((p) => p.results.map((r) => ({ policy: p.policy, ...r })));
-  const troubled = report.policies.filter((p) => p.reason && (p.status === 'failed' || p.status === 'refused' || p.status === 'degraded'));
-  const reasons = [...(report.refusal ? [report.refusal.message] : []), ...(report.status === 'ignored' && report.why ? [report.why] : []), ...troubled.map((p) => `${p.policy}: ${p.reason}`)];
+  const troubled = report.policies.filter(
+    (p) => p.reason && (p.status === 'failed' || p.status === 'refused' || p.status === 'degraded'),
+  );
+  const reasons = [
+    ...(report.refusal ? [report.refusal.message] : []),
+    ...(report.status === 'ignored' && report.why ? [report.why] : []),
+    ...troubled.map((p) => `${p.policy}: ${p.reason}`),
+  ];
   return { ...report, reasons, results };
 }
 
 async function syncOnce(t: Transport, cfg: ArmorAllowlistConfig, opts: ReconcileOptions): Promise<AllowlistReport> {
   const dryRun = opts.dryRun === true || cfg.dryRun || opts.localFile !== undefined;
   const r: Run = { t, cfg, opts, dryRun, source: sourceId(cfg.bucket, cfg.object), run: opts.run ?? newRunId() };
-  const read = opts.localFile ? ({ kind: 'file', ...opts.localFile } as const) : await readAllowlistObject(t, cfg.bucket, cfg.object, opts.eventGeneration);
-  const base = { dryRun, reasons: [] as string[], warnings: [] as string[], results: [], policies: [] as PolicyReport[], mutations: 0, retry: false };
-  if (read.kind === 'superseded') return { ...base, status: 'ignored', source: `gs://${cfg.bucket}/${cfg.object}#${opts.eventGeneration}`, generation: opts.eventGeneration, why: `generation ${opts.eventGeneration} is superseded by live generation ${read.live}; that upload is applied instead` };
+  const read = opts.localFile
+    ? ({ kind: 'file', ...opts.localFile } as const)
+    : await readAllowlistObject(t, cfg.bucket, cfg.object, opts.eventGeneration);
+  const base = {
+    dryRun,
+    reasons: [] as string[],
+    warnings: [] as string[],
+    results: [],
+    policies: [] as PolicyReport[],
+    mutations: 0,
+    retry: false,
+  };
+  if (read.kind === 'superseded')
+    return {
+      ...base,
+      status: 'ignored',
+      source: `gs://${cfg.bucket}/${cfg.object}#${opts.eventGeneration}`,
+      generation: opts.eventGeneration,
+      why: `generation ${opts.eventGeneration} is superseded by live generation ${read.live}; that upload is applied instead`,
+    };
   if (read.kind === 'missing') {
-    const refusal: Refusal = { kind: 'missing-file', message: `There is no allowlist object at ${read.source}; the policies keep the last file they hold, whose entries still leave when they expire. Upload the allowlist again (or restore its last generation).` };
+    const refusal: Refusal = {
+      kind: 'missing-file',
+      message: `There is no allowlist object at ${read.source}; the policies keep the last file they hold, whose entries still leave when they expire. Upload the allowlist again (or restore its last generation).`,
+    };
     const report: AllowlistReport = { ...base, status: 'refused', source: read.source, refusal };
     const stalled = await keepLastApplied(r, report, refusal, undefined);
-    return stalled.policies.length ? stalled : { ...base, status: 'ignored', source: read.source, why: `no allowlist object at ${read.source}; upload one (nothing was changed)` };
+    return stalled.policies.length
+      ? stalled
+      : {
+          ...base,
+          status: 'ignored',
+          source: read.source,
+          why: `no allowlist object at ${read.source}; upload one (nothing was changed)`,
+        };
   }
-  const parsed = read.tooLarge ? { ok: false as const, problems: [read.tooLarge] } : parseAllowlist(read.bytes, read.source);
-  const report: AllowlistReport = { ...base, status: 'unchanged', source: read.source, ...(read.generation ? { generation: read.generation } : {}) };
-  if (!parsed.ok) return refuse(r, report, { kind: 'invalid-file', message: new AllowlistFileError(read.source, parsed.problems).message, problems: parsed.problems.map(formatProblem) }, read);
+  const parsed = read.tooLarge
+    ? { ok: false as const, problems: [read.tooLarge] }
+    : parseAllowlist(read.bytes, read.source);
+  const report: AllowlistReport = {
+    ...base,
+    status: 'unchanged',
+    source: read.source,
+    ...(read.generation ? { generation: read.generation } : {}),
+  };
+  if (!parsed.ok)
+    return refuse(
+      r,
+      report,
+      {
+        kind: 'invalid-file',
+        message: new AllowlistFileError(read.source, parsed.problems).message,
+        problems: parsed.problems.map(formatProblem),
+      },
+      read,
+    );
   report.warnings.push(...parsed.warnings.map(formatProblem));
   return syncAll(r, parsed.allowlist, report, read);
 }
 
 function prepareOptions(r: Run, generation: string | undefined): PrepareOptions {
-  return { project: r.cfg.project, region: r.cfg.region, now: r.opts.now, generation, force: r.opts.force, source: r.source, budget: r.cfg.ruleQuota };
+  return {
+    project: r.cfg.project,
+    region: r.cfg.region,
+    now: r.opts.now,
+    generation,
+    force: r.opts.force,
+    source: r.source,
+    budget: r.cfg.ruleQuota,
+  };
 }
 
-async function syncAll(r: Run, allowlist: Allowlist, report: AllowlistReport, read: FileRead): Promise<AllowlistReport> {
+async function syncAll(
+  r: Run,
+  allowlist: Allowlist,
+  report: AllowlistReport,
+  read: FileRead,
+): Promise<AllowlistReport> {
   const project = await observeProject(r.t, r.cfg.project);
   let prepared;
   try {
     prepared = await preparePolicies(r.t, allowlist, project, prepareOptions(r, report.generation));
   } catch (err) {
-    if (err instanceof AllowlistSafetyError) return refuse(r, report, { kind: err.refusal, message: err.message }, read, project);
+    if (err instanceof AllowlistSafetyError)
+      return refuse(r, report, { kind: err.refusal, message: err.message }, read, project);
     throw err;
   }
   report.warnings.push(...prepared.warnings);
   report.quota = prepared.quota;
-  report.policies.push(...prepared.stale.map((s) => ({ ...emptyPolicyReport(s.name), status: 'stale' as const, reason: `generation ${report.generation} is older than generation ${s.generation}, already applied to or being applied to ${s.name}; ignored` })));
+  report.policies.push(
+    ...prepared.stale.map((s) => ({
+      ...emptyPolicyReport(s.name),
+      status: 'stale' as const,
+      reason: `generation ${report.generation} is older than generation ${s.generation}, already applied to or being applied to ${s.name}; ignored`,
+    })),
+  );
   for (const p of prepared.prepared) report.policies.push(await runPolicy(r, p));
   return finalize(report, r.dryRun);
 }
 
 async function runPolicy(r: Run, p: PreparedPolicy): Promise<PolicyReport> {
-  const done = r.dryRun ? plannedReport(p) : await syncPolicy(r.t, p, { project: r.cfg.project, run: r.run, source: r.source, maxPasses: r.opts.maxPasses ?? 5 });
-  const after = r.dryRun || done.status === 'unchanged' ? p.policy : await getSecurityPolicy(r.t, r.cfg.project, p.name);
+  const done = r.dryRun
+    ? plannedReport(p)
+    : await syncPolicy(r.t, p, {
+        project: r.cfg.project,
+        run: r.run,
+        source: r.source,
+        maxPasses: r.opts.maxPasses ?? 5,
+      });
+  const after =
+    r.dryRun || done.status === 'unchanged' ? p.policy : await getSecurityPolicy(r.t, r.cfg.project, p.name);
   return { ...done, expired: expiredNow(p, after.rules, done) };
 }
 
@@ -124,7 +220,11 @@ async function runPolicy(r: Run, p: PreparedPolicy): Promise<PolicyReport> {
  * policy still lets through, and — for a policy kept at its last applied file — every one, so
  * `netreflex status` can say what expired and what was removed.
  */
-function expiredNow(p: PreparedPolicy, rules: readonly SecurityPolicyRule[], done: PolicyReport): PolicyReport['expired'] {
+function expiredNow(
+  p: PreparedPolicy,
+  rules: readonly SecurityPolicyRule[],
+  done: PolicyReport,
+): PolicyReport['expired'] {
   if (p.desired.expired.length === 0) return undefined;
   // Any enforced allow rule counts, a conflicting one outside the band too: it lets the entry through all the same.
   const allowed = allowedBy(rules);
@@ -146,13 +246,25 @@ function finalize(report: AllowlistReport, dryRun: boolean): AllowlistReport {
 }
 
 /** The live file is refused: nothing of it is applied; the policies keep their last file and its expiries. */
-async function refuse(r: Run, report: AllowlistReport, refusal: Refusal, read: FileRead, project?: ProjectPolicies): Promise<AllowlistReport> {
+async function refuse(
+  r: Run,
+  report: AllowlistReport,
+  refusal: Refusal,
+  read: FileRead,
+  project?: ProjectPolicies,
+): Promise<AllowlistReport> {
   const refused: AllowlistReport = { ...report, status: 'refused', refusal };
   if (r.opts.localFile) return refused;
   return keepLastApplied(r, refused, refusal, read.object?.timeCreated, project);
 }
 
-async function keepLastApplied(r: Run, report: AllowlistReport, refusal: Refusal, since: string | undefined, known?: ProjectPolicies): Promise<AllowlistReport> {
+async function keepLastApplied(
+  r: Run,
+  report: AllowlistReport,
+  refusal: Refusal,
+  since: string | undefined,
+  known?: ProjectPolicies,
+): Promise<AllowlistReport> {
   const project = known ?? (await observeProject(r.t, r.cfg.project));
   const versions = new Map<string, Promise<Allowlist | string>>();
   let lastLive: string | undefined;
@@ -161,10 +273,13 @@ async function keepLastApplied(r: Run, report: AllowlistReport, refusal: Refusal
       versions.set(
         generation,
         readAllowlistVersion(r.t, r.cfg.bucket, r.cfg.object, generation).then((file) => {
-          if (!file) return `its last applied file gs://${r.cfg.bucket}/${r.cfg.object}#${generation} is no longer in the bucket (is object versioning on? were noncurrent versions deleted?); restore the file or upload a new one`;
+          if (!file)
+            return `its last applied file gs://${r.cfg.bucket}/${r.cfg.object}#${generation} is no longer in the bucket (is object versioning on? were noncurrent versions deleted?); restore the file or upload a new one`;
           if (file.object?.timeDeleted) lastLive = file.object.timeDeleted;
           const parsed = file.tooLarge ? undefined : parseAllowlist(file.bytes, file.source);
-          return parsed?.ok ? parsed.allowlist : `its last applied file ${file.source} no longer parses; upload a valid allowlist`;
+          return parsed?.ok
+            ? parsed.allowlist
+            : `its last applied file ${file.source} no longer parses; upload a valid allowlist`;
         }),
       );
     }
@@ -180,12 +295,23 @@ async function keepLastApplied(r: Run, report: AllowlistReport, refusal: Refusal
   }
   report.warnings.push(...last.warnings);
   report.quota = last.quota;
-  for (const lost of last.lost) report.policies.push({ ...emptyPolicyReport(lost.name, 'last-applied'), status: 'refused', ...(lost.generation ? { holds: lost.generation } : {}), reason: `expired entries cannot be removed from ${lost.name}: ${lost.why}` });
+  for (const lost of last.lost)
+    report.policies.push({
+      ...emptyPolicyReport(lost.name, 'last-applied'),
+      status: 'refused',
+      ...(lost.generation ? { holds: lost.generation } : {}),
+      reason: `expired entries cannot be removed from ${lost.name}: ${lost.why}`,
+    });
   for (const p of last.prepared) report.policies.push(await runPolicy(r, p));
   return { ...finalize(report, r.dryRun), stall: stallOf(report, refusal, since ?? lastLive) };
 }
 
 function stallOf(report: AllowlistReport, refusal: Refusal, since: string | undefined): Stall {
-  const fix = refusal.kind === 'invalid-file' ? `fix the file (\`netreflex validate\` lists every problem) and upload it again` : refusal.kind === 'missing-file' ? `upload the allowlist to ${report.source} again` : refusal.message;
+  const fix =
+    refusal.kind === 'invalid-file'
+      ? `fix the file (\`netreflex validate\` lists every problem) and upload it again`
+      : refusal.kind === 'missing-file'
+        ? `upload the allowlist to ${report.source} again`
+        : refusal.message;
   return { source: report.source, kind: refusal.kind, ...(since ? { since } : {}), fix };
 }

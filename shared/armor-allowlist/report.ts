@@ -87,12 +87,22 @@ export function emptyPolicyReport(policy: string, role: PolicyRole = 'target'): 
   return { policy, status: 'unchanged', role, steps: [], results: [], mutations: 0, passes: 0 };
 }
 
-const RANK: readonly PolicyStatus[] = ['failed', 'refused', 'degraded', 'ok', 'planned', 'superseded', 'stale', 'unchanged'];
+const RANK: readonly PolicyStatus[] = [
+  'failed',
+  'refused',
+  'degraded',
+  'ok',
+  'planned',
+  'superseded',
+  'stale',
+  'unchanged',
+];
 
 /** The worst policy status decides: a failure anywhere is a failure; only ignored policies → ignored. */
 export function overallStatus(policies: readonly PolicyReport[], dryRun: boolean): SyncStatus {
   const worst = [...policies].sort((a, b) => RANK.indexOf(a.status) - RANK.indexOf(b.status))[0]?.status ?? 'unchanged';
   if (worst === 'superseded' || worst === 'stale') return 'ignored';
-  if (worst === 'unchanged' && policies.some((p) => p.status === 'stale' || p.status === 'superseded')) return 'ignored';
+  if (worst === 'unchanged' && policies.some((p) => p.status === 'stale' || p.status === 'superseded'))
+    return 'ignored';
   return dryRun && worst === 'ok' ? 'planned' : worst;
 }

@@ -19,7 +19,14 @@ export interface Resolution {
  * One sync reads each Cloud NAT once, however many policies name it: `seen` is shared across the
  * sync's policies, so they are all planned from the same IPs.
  */
-export async function resolveSources(t: Transport, project: string, defaultRegion: string, allowlist: Allowlist, policy: string, seen = new Map<string, Promise<NatIps>>()): Promise<Resolution> {
+export async function resolveSources(
+  t: Transport,
+  project: string,
+  defaultRegion: string,
+  allowlist: Allowlist,
+  policy: string,
+  seen = new Map<string, Promise<NatIps>>(),
+): Promise<Resolution> {
   const resolved = new Map<string, readonly string[]>();
   const warnings: string[] = [];
   const unresolved: string[] = [];
@@ -30,13 +37,21 @@ export async function resolveSources(t: Transport, project: string, defaultRegio
       const key = `${region}/${router}/${nat}`;
       if (!seen.has(key)) seen.set(key, cloudNatIps(t, project, region, router, nat));
       const ips = await seen.get(key)!;
-      if (ips.allocation === 'AUTO_ONLY') warnings.push(`Cloud NAT ${nat} on ${router} (${entry.where}) allocates its IPs automatically; they can change, so give it MANUAL_ONLY static IPs`);
+      if (ips.allocation === 'AUTO_ONLY')
+        warnings.push(
+          `Cloud NAT ${nat} on ${router} (${entry.where}) allocates its IPs automatically; they can change, so give it MANUAL_ONLY static IPs`,
+        );
       resolved.set(entry.key, ips.ips);
     } catch (err) {
       if (!(err instanceof ConfigError) && !(err instanceof ApiError && err.code === 404)) throw err;
       unresolved.push(`Cloud NAT ${nat} on router ${router} in ${region} (${entry.where}): ${errorMessage(err)}`);
     }
   }
-  if (unresolved.length) throw new AllowlistSafetyError('unresolved-source', 'Some symbolic sources could not be resolved; nothing was changed (syncing them as empty would remove their callers). Fix the file or the Cloud NAT:', unresolved);
+  if (unresolved.length)
+    throw new AllowlistSafetyError(
+      'unresolved-source',
+      'Some symbolic sources could not be resolved; nothing was changed (syncing them as empty would remove their callers). Fix the file or the Cloud NAT:',
+      unresolved,
+    );
   return { resolved, warnings };
 }

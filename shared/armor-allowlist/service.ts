@@ -63,19 +63,40 @@ export class ArmorAllowlistService {
     const judge = (event: Parameters<typeof judgeTrigger>[0]): Judgement => {
       const d = judgeTrigger(event, cfg);
       if (!d.sync) return d;
-      const key: SyncKey = { ...(d.generation ? { generation: d.generation } : {}), ...(d.now ? { now: d.now.toISOString() } : {}) };
+      const key: SyncKey = {
+        ...(d.generation ? { generation: d.generation } : {}),
+        ...(d.now ? { now: d.now.toISOString() } : {}),
+      };
       return { sync: true, why: d.why, key: JSON.stringify(key) };
     };
     const pass = (_deadline: number, triggers: readonly Trigger[]) => {
       const key = JSON.parse(triggers[0]?.key ?? '{}') as SyncKey;
-      return reconcileAllowlist(t, cfg, { now: key.now ? new Date(key.now) : clock(), ...(key.generation ? { eventGeneration: key.generation } : {}) });
+      return reconcileAllowlist(t, cfg, {
+        now: key.now ? new Date(key.now) : clock(),
+        ...(key.generation ? { eventGeneration: key.generation } : {}),
+      });
     };
     const failure = (err: unknown): AllowlistReport => {
       const error = failureOf(err);
       const reason = `sync failed${error.transient ? ' (transient; the event will be retried)' : ''}: ${errorMessage(err)}`;
-      return { status: 'failed', source: gsUrl(cfg.bucket, cfg.object), dryRun: cfg.dryRun, reasons: [reason], warnings: [], results: [], policies: [], mutations: 0, retry: error.transient, error, why: reason };
+      return {
+        status: 'failed',
+        source: gsUrl(cfg.bucket, cfg.object),
+        dryRun: cfg.dryRun,
+        reasons: [reason],
+        warnings: [],
+        results: [],
+        policies: [],
+        mutations: 0,
+        retry: error.transient,
+        error,
+        why: reason,
+      };
     };
-    this.service = new ReconcileService<AllowlistReport>({ name: 'armorAllowlist', judge, pass, failure, describe }, log);
+    this.service = new ReconcileService<AllowlistReport>(
+      { name: 'armorAllowlist', judge, pass, failure, describe },
+      log,
+    );
   }
 
   handle(event: CloudEventLike): Promise<Outcome> {

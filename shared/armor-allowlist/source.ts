@@ -25,31 +25,52 @@ export interface FileRead {
   readonly tooLarge?: Problem;
 }
 
-export type ObjectRead = FileRead | { readonly kind: 'superseded'; readonly live: string } | { readonly kind: 'missing'; readonly source: string };
+export type ObjectRead =
+  | FileRead
+  | { readonly kind: 'superseded'; readonly live: string }
+  | { readonly kind: 'missing'; readonly source: string };
 
 export const gsUrl = (bucket: string, name: string) => `gs://${bucket}/${name}`;
 
 /** The live object, or the event's generation of it (`superseded` when a newer one is live). */
-export async function readAllowlistObject(t: Transport, bucket: string, name: string, eventGeneration?: string): Promise<ObjectRead> {
+export async function readAllowlistObject(
+  t: Transport,
+  bucket: string,
+  name: string,
+  eventGeneration?: string,
+): Promise<ObjectRead> {
   const source = gsUrl(bucket, name);
   const meta = await metadataOrMissing(t, bucket, name);
   if (!meta) return { kind: 'missing', source };
   if (eventGeneration !== undefined) {
     const order = compareGenerations(eventGeneration, meta.generation);
     if (order < 0) return { kind: 'superseded', live: meta.generation };
-    if (order > 0) throw new ApiError(503, 'UNAVAILABLE', `${source}: the event names generation ${eventGeneration} but the live object is still ${meta.generation}; retry`);
+    if (order > 0)
+      throw new ApiError(
+        503,
+        'UNAVAILABLE',
+        `${source}: the event names generation ${eventGeneration} but the live object is still ${meta.generation}; retry`,
+      );
   }
   try {
     return await bytesOf(t, meta);
   } catch (err) {
     // Replaced between the two reads: the newer generation is the truth now.
-    if (err instanceof ApiError && err.code === 404) return eventGeneration === undefined ? readAllowlistObject(t, bucket, name) : { kind: 'superseded', live: '(newer)' };
+    if (err instanceof ApiError && err.code === 404)
+      return eventGeneration === undefined
+        ? readAllowlistObject(t, bucket, name)
+        : { kind: 'superseded', live: '(newer)' };
     throw err;
   }
 }
 
 /** One generation of the object, live or noncurrent; `undefined` when the bucket no longer has it. */
-export async function readAllowlistVersion(t: Transport, bucket: string, name: string, generation: string): Promise<FileRead | undefined> {
+export async function readAllowlistVersion(
+  t: Transport,
+  bucket: string,
+  name: string,
+  generation: string,
+): Promise<FileRead | undefined> {
   try {
     return await bytesOf(t, await getObjectMetadata(t, bucket, name, generation));
   } catch (err) {
@@ -61,7 +82,21 @@ export async function readAllowlistVersion(t: Transport, bucket: string, name: s
 async function bytesOf(t: Transport, meta: StorageObject): Promise<FileRead> {
   const source = `${gsUrl(meta.bucket, meta.name)}#${meta.generation}`;
   if (Number(meta.size) > MAX_FILE_BYTES) {
-    return { kind: 'file', source, generation: meta.generation, bytes: new Uint8Array(), object: meta, tooLarge: { severity: 'error', message: tooLargeMessage(Number(meta.size)), path: '', line: 1, column: 1, source } };
+    return {
+      kind: 'file',
+      source,
+      generation: meta.generation,
+      bytes: new Uint8Array(),
+      object: meta,
+      tooLarge: {
+        severity: 'error',
+        message: tooLargeMessage(Number(meta.size)),
+        path: '',
+        line: 1,
+        column: 1,
+        source,
+      },
+    };
   }
   const bytes = await readObjectBytes(t, meta.bucket, meta.name, meta.generation);
   return { kind: 'file', source, generation: meta.generation, bytes, object: meta };

@@ -36,7 +36,13 @@ export function describeStep(step: AllowlistStep): StepSummary {
 export function sameRule(a: PolicyRule | undefined, b: PolicyRule | undefined): boolean {
   if (!a || !b) return a === b;
   const [ra, rb] = [cidrsOf(a), cidrsOf(b)];
-  return a.action === b.action && (a.preview === true) === (b.preview === true) && (a.description ?? '') === (b.description ?? '') && ra.length === rb.length && ra.every((c) => rb.includes(c));
+  return (
+    a.action === b.action &&
+    (a.preview === true) === (b.preview === true) &&
+    (a.description ?? '') === (b.description ?? '') &&
+    ra.length === rb.length &&
+    ra.every((c) => rb.includes(c))
+  );
 }
 
 /** Same rule set, priority by priority. */

@@ -22,11 +22,22 @@ function tickClock(json: unknown, local: boolean): Date | undefined {
   return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
-export function judgeTrigger(event: ParsedEvent, cfg: Pick<ArmorAllowlistConfig, 'bucket' | 'object' | 'emulatorHost'>): TriggerDecision {
+export function judgeTrigger(
+  event: ParsedEvent,
+  cfg: Pick<ArmorAllowlistConfig, 'bucket' | 'object' | 'emulatorHost'>,
+): TriggerDecision {
   switch (event.kind) {
     case 'storage':
-      if (event.bucket !== cfg.bucket || event.name !== cfg.object) return { sync: false, why: `gs://${event.bucket}/${event.name} is not the allowlist gs://${cfg.bucket}/${cfg.object}` };
-      return { sync: true, why: `gs://${event.bucket}/${event.name} generation ${event.generation} uploaded`, generation: event.generation };
+      if (event.bucket !== cfg.bucket || event.name !== cfg.object)
+        return {
+          sync: false,
+          why: `gs://${event.bucket}/${event.name} is not the allowlist gs://${cfg.bucket}/${cfg.object}`,
+        };
+      return {
+        sync: true,
+        why: `gs://${event.bucket}/${event.name} generation ${event.generation} uploaded`,
+        generation: event.generation,
+      };
     case 'pubsub': {
       const now = tickClock(event.json, Boolean(cfg.emulatorHost));
       return { sync: true, why: 'scheduled sync (expiry, drift)', ...(now ? { now } : {}) };

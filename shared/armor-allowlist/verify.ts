@@ -28,13 +28,22 @@ export interface VerifyReport {
 
 export type Replan = (rules: readonly PolicyRule[]) => AllowlistPlan;
 
-export function verifyPolicy(policy: SecurityPolicy, desired: DesiredAllowlist, replan: Replan = (rules) => planAllowlist(desired, rules, { force: true })): VerifyReport {
+export function verifyPolicy(
+  policy: SecurityPolicy,
+  desired: DesiredAllowlist,
+  replan: Replan = (rules) => planAllowlist(desired, rules, { force: true }),
+): VerifyReport {
   const rules = policy.rules;
   try {
     const allowed = allowedBy(partitionRules(rules, desired.priorities).owned.map((o) => o.rule));
     const want = aggregate(desired.lists.filter((l) => !l.preview).flatMap((l) => l.cidrs.map(parseCidr)));
     const converged = replan(rules).steps.length === 0;
-    return { converged, missing: toCidrs(subtract(want, allowed)), extra: toCidrs(subtract(allowed, want)), overruled: overruled(policy, toCidrs(want)) };
+    return {
+      converged,
+      missing: toCidrs(subtract(want, allowed)),
+      extra: toCidrs(subtract(allowed, want)),
+      overruled: overruled(policy, toCidrs(want)),
+    };
   } catch (err) {
     return { converged: false, missing: [], extra: [], overruled: [], problem: errorMessage(err) };
   }

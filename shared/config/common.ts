@@ -8,7 +8,12 @@ import { resourceName } from '../names.js';
 export { resourceName };
 
 /** A Cloud Storage bucket name (https://cloud.google.com/storage/docs/buckets#naming, the dotless form). */
-export const bucketName = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name (3-63 lowercase letters, digits, -, _, .)');
+export const bucketName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/,
+    'must be a Cloud Storage bucket name (3-63 lowercase letters, digits, -, _, .)',
+  );
 
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const HOST_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i;
@@ -20,12 +25,20 @@ const HOST_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i;
 export const emulatorUrl = z
   .string()
   .transform((v) => (!HAS_SCHEME.test(v) && HOST_PORT.test(v) ? `http://${v}` : v))
-  .pipe(z.url({ protocol: /^https?$/, error: 'must be a URL such as http://127.0.0.1:8090, or host:port such as 127.0.0.1:8090' }))
+  .pipe(
+    z.url({
+      protocol: /^https?$/,
+      error: 'must be a URL such as http://127.0.0.1:8090, or host:port such as 127.0.0.1:8090',
+    }),
+  )
   .transform((v) => v.replace(/\/+$/, ''));
 
 export const commonEnv = {
   NETREFLEX_PROJECT: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id'),
-  NETREFLEX_REGION: z.string().regex(/^[a-z]+-[a-z]+[0-9]$/, 'must be a region such as asia-northeast1').default('asia-northeast1'),
+  NETREFLEX_REGION: z
+    .string()
+    .regex(/^[a-z]+-[a-z]+[0-9]$/, 'must be a region such as asia-northeast1')
+    .default('asia-northeast1'),
   /** Base URL (or host:port) of the local Google Cloud, e.g. http://127.0.0.1:8090; unset means the real APIs with ADC. */
   NETREFLEX_EMULATOR_HOST: emulatorUrl.optional(),
   NETREFLEX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -57,7 +70,12 @@ export const topologyEnv = {
  * by it. One definition for every function that needs it; Terraform sets it from google_project.
  */
 export const projectNumberEnv = {
-  NETREFLEX_PROJECT_NUMBER: z.string().regex(/^\d{6,20}$/, 'must be the numeric project number (gcloud projects describe PROJECT --format="value(projectNumber)")'),
+  NETREFLEX_PROJECT_NUMBER: z
+    .string()
+    .regex(
+      /^\d{6,20}$/,
+      'must be the numeric project number (gcloud projects describe PROJECT --format="value(projectNumber)")',
+    ),
 };
 
 type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>>;

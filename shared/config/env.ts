@@ -23,7 +23,11 @@ export class EnvConfigError extends ConfigError {
 }
 
 /** Validates `env` against `schema`; a bad value names the variable and what it expects. */
-export function loadEnv<S extends EnvSchema>(schema: S, env: Record<string, string | undefined>, who: string): z.infer<S> {
+export function loadEnv<S extends EnvSchema>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  who: string,
+): z.infer<S> {
   const picked: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
     const value = env[key];
@@ -34,7 +38,9 @@ export function loadEnv<S extends EnvSchema>(schema: S, env: Record<string, stri
   const problems = result.error.issues.map((issue) => {
     // A list item's issue has the item's index after the variable name; the variable is what to fix.
     const name = issue.path.length ? String(issue.path[0]) : '(environment)';
-    return name in picked || name === '(environment)' ? `${name}: ${issue.message}${name in picked ? ` (got ${JSON.stringify(picked[name])})` : ''}` : `${name}: required, not set`;
+    return name in picked || name === '(environment)'
+      ? `${name}: ${issue.message}${name in picked ? ` (got ${JSON.stringify(picked[name])})` : ''}`
+      : `${name}: required, not set`;
   });
   throw new EnvConfigError(who, problems);
 }

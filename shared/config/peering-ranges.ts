@@ -8,7 +8,8 @@ import { commonConfig, commonEnv, projectNumberEnv, resourceName, topologyEnv, t
 import { cidr } from '../net/cidr-schema.js';
 import { DEFAULT_RANGE_OPTIONS, type RangePlanOptions } from '../plan/ranges.js';
 
-const { NETREFLEX_NETWORK, NETREFLEX_PEERING, NETREFLEX_NAT_MIG, NETREFLEX_NAT_ROUTER, NETREFLEX_NAT_NAME } = topologyEnv;
+const { NETREFLEX_NETWORK, NETREFLEX_PEERING, NETREFLEX_NAT_MIG, NETREFLEX_NAT_ROUTER, NETREFLEX_NAT_NAME } =
+  topologyEnv;
 
 export const peeringRangesEnv = z.object({
   ...commonEnv,
@@ -27,7 +28,9 @@ export const peeringRangesEnv = z.object({
   NETREFLEX_NAT_ROUTER,
   NETREFLEX_NAT_NAME,
   /** The bucket holding each network's lease and the reservations of prepared runs (shared/peering-ranges/lease.ts). */
-  NETREFLEX_STATE_BUCKET: z.string().regex(/^[a-z0-9][-_.a-z0-9]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name'),
+  NETREFLEX_STATE_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][-_.a-z0-9]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name'),
   /** How long a lease holds without renewal (a dead holder blocks the network at most this long). */
   NETREFLEX_RANGES_LEASE_TTL_SECONDS: intFromString(2, 600).default(60),
 });

@@ -10,7 +10,10 @@ import { bucketName, commonConfig, commonEnv, resourceName, type CommonConfig } 
 export const pipelineRequestsEnv = z.object({
   ...commonEnv,
   /** The workflow to start (workflows/vertex-pipeline-run.yaml as deployed). */
-  NETREFLEX_WORKFLOW: z.string().regex(/^[A-Za-z][\w-]{0,127}$/, 'must be a workflow id').default('vertex-pipeline-run'),
+  NETREFLEX_WORKFLOW: z
+    .string()
+    .regex(/^[A-Za-z][\w-]{0,127}$/, 'must be a workflow id')
+    .default('vertex-pipeline-run'),
   /** Topic a rejection is published to (the workflow publishes the run's outcome to the same topic). */
   NETREFLEX_REPLY_TOPIC: resourceName.default('netreflex-pipeline-replies'),
   /** Bucket of the request claims: one object per request identity, created with ifGenerationMatch=0. */
@@ -45,14 +48,24 @@ export const pipelineRequest = z.strictObject({
    * Pub/Sub message id is the identity (redeliveries share it).
    */
   requestId: z.string().min(1).max(128).optional(),
-  templateUri: z.string().regex(/^(gs:\/\/|https:\/\/)\S+$/, 'must be a gs:// or https:// URI of a compiled pipeline (PipelineSpec YAML/JSON)'),
+  templateUri: z
+    .string()
+    .regex(
+      /^(gs:\/\/|https:\/\/)\S+$/,
+      'must be a gs:// or https:// URI of a compiled pipeline (PipelineSpec YAML/JSON)',
+    ),
   displayName: z.string().min(1).max(128).optional(),
   parameterValues: z.record(z.string(), z.unknown()).optional(),
   parallelJobs: z.number().int().min(1).max(1000).default(1),
   nodesPerJob: z.number().int().min(1).max(32, 'Vertex documents capacity up to 32 nodes per job').default(8),
   /** Where the jobs write their outputs; the workflow defaults it to Terraform's var.pipeline_root. */
-  gcsOutputDirectory: z.string().regex(/^gs:\/\/[a-z0-9][-_.a-z0-9]*[a-z0-9](\/\S*)?$/, 'must be a gs://bucket/path the pipeline jobs can write to').optional(),
-  labels: z.record(z.string().regex(/^[a-z][-_a-z0-9]{0,62}$/, 'label keys are lowercase'), z.string().max(63)).optional(),
+  gcsOutputDirectory: z
+    .string()
+    .regex(/^gs:\/\/[a-z0-9][-_.a-z0-9]*[a-z0-9](\/\S*)?$/, 'must be a gs://bucket/path the pipeline jobs can write to')
+    .optional(),
+  labels: z
+    .record(z.string().regex(/^[a-z][-_a-z0-9]{0,62}$/, 'label keys are lowercase'), z.string().max(63))
+    .optional(),
 });
 
 export type PipelineRequest = z.infer<typeof pipelineRequest>;

@@ -59,8 +59,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** Event data may arrive as an object, a JSON string or bytes depending on the transport. */
 function dataObject(data: unknown): Record<string, unknown> | string {
   if (isObject(data) && !(data instanceof Uint8Array)) return data;
-  const text = data instanceof Uint8Array ? Buffer.from(data).toString('utf8') : typeof data === 'string' ? data : undefined;
-  if (text === undefined) return data === undefined || data === null ? 'the event has no data' : `the event data is a ${Array.isArray(data) ? 'list' : typeof data}, not a JSON object`;
+  const text =
+    data instanceof Uint8Array ? Buffer.from(data).toString('utf8') : typeof data === 'string' ? data : undefined;
+  if (text === undefined)
+    return data === undefined || data === null
+      ? 'the event has no data'
+      : `the event data is a ${Array.isArray(data) ? 'list' : typeof data}, not a JSON object`;
   try {
     const parsed: unknown = JSON.parse(text);
     return isObject(parsed) ? parsed : 'the event data is JSON but not an object';
@@ -75,7 +79,13 @@ function parseAudit(id: string, data: Record<string, unknown>): AuditEvent | Inv
     return { kind: 'invalid', id, reason: 'audit-log event without protoPayload.methodName/resourceName' };
   }
   const op = isObject(data.operation) ? data.operation : undefined;
-  return { kind: 'audit', id, methodName: payload.methodName, resourceName: payload.resourceName, ...(op ? { operation: { id: op.id as string | undefined, first: op.first === true, last: op.last === true } } : {}) };
+  return {
+    kind: 'audit',
+    id,
+    methodName: payload.methodName,
+    resourceName: payload.resourceName,
+    ...(op ? { operation: { id: op.id as string | undefined, first: op.first === true, last: op.last === true } } : {}),
+  };
 }
 
 /** `String(value)` or `Number(value)` of a field that should be one, without throwing on a value with no primitive form. */
@@ -87,7 +97,11 @@ function primitive<T>(convert: (value: unknown) => T, value: unknown, fallback: 
   }
 }
 
-function parsePubsub(id: string, source: string | undefined, data: Record<string, unknown>): PubsubEvent | InvalidEvent {
+function parsePubsub(
+  id: string,
+  source: string | undefined,
+  data: Record<string, unknown>,
+): PubsubEvent | InvalidEvent {
   const message = data.message;
   if (!isObject(message)) return { kind: 'invalid', id, reason: 'Pub/Sub event without data.message' };
   const raw = typeof message.data === 'string' ? message.data : '';
@@ -98,18 +112,41 @@ function parsePubsub(id: string, source: string | undefined, data: Record<string
   } catch {
     json = undefined;
   }
-  const attributes = isObject(message.attributes) ? Object.fromEntries(Object.entries(message.attributes).map(([k, v]) => [k, primitive(String, v, '[object]')])) : {};
+  const attributes = isObject(message.attributes)
+    ? Object.fromEntries(Object.entries(message.attributes).map(([k, v]) => [k, primitive(String, v, '[object]')]))
+    : {};
   const topic = source?.match(/\/topics\/([^/]+)$/)?.[1];
-  return { kind: 'pubsub', id, ...(topic ? { topic } : {}), messageId: typeof message.messageId === 'string' ? message.messageId : undefined, attributes, text, ...(json !== undefined ? { json } : {}) };
+  return {
+    kind: 'pubsub',
+    id,
+    ...(topic ? { topic } : {}),
+    messageId: typeof message.messageId === 'string' ? message.messageId : undefined,
+    attributes,
+    text,
+    ...(json !== undefined ? { json } : {}),
+  };
 }
 
 function parseStorage(id: string, data: Record<string, unknown>): StorageEvent | InvalidEvent {
   const { bucket, name, generation } = data;
-  if (typeof bucket !== 'string' || typeof name !== 'string' || (typeof generation !== 'string' && typeof generation !== 'number')) {
+  if (
+    typeof bucket !== 'string' ||
+    typeof name !== 'string' ||
+    (typeof generation !== 'string' && typeof generation !== 'number')
+  ) {
     return { kind: 'invalid', id, reason: 'storage event without bucket/name/generation' };
   }
-  if (!/^\d+$/.test(String(generation))) return { kind: 'invalid', id, reason: `storage event generation "${String(generation)}" is not a number` };
-  return { kind: 'storage', id, bucket, name, generation: String(generation), metageneration: data.metageneration === undefined ? undefined : primitive(String, data.metageneration, '[object]'), size: data.size === undefined ? undefined : primitive(Number, data.size, NaN) };
+  if (!/^\d+$/.test(String(generation)))
+    return { kind: 'invalid', id, reason: `storage event generation "${String(generation)}" is not a number` };
+  return {
+    kind: 'storage',
+    id,
+    bucket,
+    name,
+    generation: String(generation),
+    metageneration: data.metageneration === undefined ? undefined : primitive(String, data.metageneration, '[object]'),
+    size: data.size === undefined ? undefined : primitive(Number, data.size, NaN),
+  };
 }
 
 export function parseCloudEvent(event: CloudEventLike | undefined | null): ParsedEvent {

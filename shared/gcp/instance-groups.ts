@@ -32,17 +32,28 @@ export interface InstanceTemplate {
   properties?: { metadata?: { items?: { key: string; value?: string }[] } };
 }
 
-const base = (project: string, region: string, mig: string) => `/compute/v1/projects/${project}/regions/${region}/instanceGroupManagers/${mig}`;
+const base = (project: string, region: string, mig: string) =>
+  `/compute/v1/projects/${project}/regions/${region}/instanceGroupManagers/${mig}`;
 
 export const getRegionMig = (t: Transport, project: string, region: string, mig: string) =>
   t.request<InstanceGroupManager>({ service: 'compute', method: 'GET', path: base(project, region, mig) });
 
 export const listManagedInstances = (t: Transport, project: string, region: string, mig: string) =>
-  listAll<ManagedInstance>(t, `${base(project, region, mig)}/listManagedInstances`, 'managedInstances', { maxResults: 500 }, { method: 'POST' });
+  listAll<ManagedInstance>(
+    t,
+    `${base(project, region, mig)}/listManagedInstances`,
+    'managedInstances',
+    { maxResults: 500 },
+    { method: 'POST' },
+  );
 
 /** A global instance template by URL or name (what a MIG's instances start from). */
 export const getInstanceTemplate = (t: Transport, project: string, nameOrUrl: string) =>
-  t.request<InstanceTemplate>({ service: 'compute', method: 'GET', path: `/compute/v1/projects/${project}/global/instanceTemplates/${nameOrUrl.split('/').pop()}` });
+  t.request<InstanceTemplate>({
+    service: 'compute',
+    method: 'GET',
+    path: `/compute/v1/projects/${project}/global/instanceTemplates/${nameOrUrl.split('/').pop()}`,
+  });
 
 /**
  * Read-modify-write of the MIG's all-instances metadata under its fingerprint: reads the group,
@@ -65,7 +76,12 @@ export async function updateMigMetadata(
     const metadata = await change(current);
     if (!metadata) return false;
     try {
-      const op = await t.request<ComputeOperation>({ service: 'compute', method: 'PATCH', path: base(project, region, mig), body: { fingerprint: current.fingerprint, allInstancesConfig: { properties: { metadata } } } });
+      const op = await t.request<ComputeOperation>({
+        service: 'compute',
+        method: 'PATCH',
+        path: base(project, region, mig),
+        body: { fingerprint: current.fingerprint, allInstancesConfig: { properties: { metadata } } },
+      });
       await waitOperation(t, op);
       return true;
     } catch (err) {

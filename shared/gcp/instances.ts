@@ -10,4 +10,5 @@ export interface Instance {
 }
 
 /** `instances.get` for an instance URL or path (`projects/p/zones/z/instances/n`); 404 when it is gone. */
-export const getInstanceByUrl = (t: Transport, url: string) => t.request<Instance>({ service: 'compute', method: 'GET', path: `/compute/v1/${resourcePath(url)}` });
+export const getInstanceByUrl = (t: Transport, url: string) =>
+  t.request<Instance>({ service: 'compute', method: 'GET', path: `/compute/v1/${resourcePath(url)}` });

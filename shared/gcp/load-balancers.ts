@@ -29,16 +29,27 @@ export interface BackendHealth {
 }
 
 export const getForwardingRule = (t: Transport, project: string, region: string, name: string) =>
-  t.request<ForwardingRule>({ service: 'compute', method: 'GET', path: `/compute/v1/projects/${project}/regions/${region}/forwardingRules/${name}` });
+  t.request<ForwardingRule>({
+    service: 'compute',
+    method: 'GET',
+    path: `/compute/v1/projects/${project}/regions/${region}/forwardingRules/${name}`,
+  });
 
 /** A forwarding rule by URL (as a route names it in `nextHopIlb`). */
-export const getForwardingRuleByUrl = (t: Transport, url: string) => t.request<ForwardingRule>({ service: 'compute', method: 'GET', path: `/compute/v1/${resourcePath(url)}` });
+export const getForwardingRuleByUrl = (t: Transport, url: string) =>
+  t.request<ForwardingRule>({ service: 'compute', method: 'GET', path: `/compute/v1/${resourcePath(url)}` });
 
 /** A regional backend service by URL (as a forwarding rule names it). */
-export const getBackendServiceByUrl = (t: Transport, url: string) => t.request<BackendService>({ service: 'compute', method: 'GET', path: `/compute/v1/${resourcePath(url)}` });
+export const getBackendServiceByUrl = (t: Transport, url: string) =>
+  t.request<BackendService>({ service: 'compute', method: 'GET', path: `/compute/v1/${resourcePath(url)}` });
 
 /** `regionBackendServices.getHealth` for one backend group of the service. */
 export async function getBackendHealth(t: Transport, serviceUrl: string, group: string): Promise<BackendHealth[]> {
-  const res = await t.request<{ healthStatus?: BackendHealth[] }>({ service: 'compute', method: 'POST', path: `/compute/v1/${resourcePath(serviceUrl)}/getHealth`, body: { group } });
+  const res = await t.request<{ healthStatus?: BackendHealth[] }>({
+    service: 'compute',
+    method: 'POST',
+    path: `/compute/v1/${resourcePath(serviceUrl)}/getHealth`,
+    body: { group },
+  });
   return res.healthStatus ?? [];
 }

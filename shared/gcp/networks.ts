@@ -29,15 +29,39 @@ export interface ExchangedRoute {
 
 const base = (project: string, network: string) => `/compute/v1/projects/${project}/global/networks/${network}`;
 
-export const getNetwork = (t: Transport, project: string, network: string) => t.request<Network>({ service: 'compute', method: 'GET', path: base(project, network) });
+export const getNetwork = (t: Transport, project: string, network: string) =>
+  t.request<Network>({ service: 'compute', method: 'GET', path: base(project, network) });
 
-export async function setPeeringExport(t: Transport, project: string, network: string, peering: string, exportCustomRoutes: boolean): Promise<void> {
-  const op = await t.request<ComputeOperation>({ service: 'compute', method: 'PATCH', path: `${base(project, network)}/updatePeering`, body: { networkPeering: { name: peering, exportCustomRoutes } } });
+export async function setPeeringExport(
+  t: Transport,
+  project: string,
+  network: string,
+  peering: string,
+  exportCustomRoutes: boolean,
+): Promise<void> {
+  const op = await t.request<ComputeOperation>({
+    service: 'compute',
+    method: 'PATCH',
+    path: `${base(project, network)}/updatePeering`,
+    body: { networkPeering: { name: peering, exportCustomRoutes } },
+  });
   await waitOperation(t, op);
 }
 
-export const listPeeringRoutes = (t: Transport, project: string, network: string, peering: string, region: string, direction: 'INCOMING' | 'OUTGOING') =>
-  listAll<ExchangedRoute>(t, `${base(project, network)}/listPeeringRoutes`, 'items', { peeringName: peering, region, direction, maxResults: 500 });
+export const listPeeringRoutes = (
+  t: Transport,
+  project: string,
+  network: string,
+  peering: string,
+  region: string,
+  direction: 'INCOMING' | 'OUTGOING',
+) =>
+  listAll<ExchangedRoute>(t, `${base(project, network)}/listPeeringRoutes`, 'items', {
+    peeringName: peering,
+    region,
+    direction,
+    maxResults: 500,
+  });
 
 export interface Subnetwork {
   name: string;

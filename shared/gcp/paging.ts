@@ -5,7 +5,13 @@ import type { Service, Transport } from './transport.js';
  * Follows `nextPageToken` until the list is complete. Every Google list method pages this way;
  * only the page-size parameter differs (Compute `maxResults`, Vertex AI `pageSize`: pass it in `query`).
  */
-export async function listAll<T>(t: Transport, path: string, itemsKey: string, query: Record<string, string | number | undefined> = {}, via: { service?: Service; method?: 'GET' | 'POST' } = {}): Promise<T[]> {
+export async function listAll<T>(
+  t: Transport,
+  path: string,
+  itemsKey: string,
+  query: Record<string, string | number | undefined> = {},
+  via: { service?: Service; method?: 'GET' | 'POST' } = {},
+): Promise<T[]> {
   const { service = 'compute', method = 'GET' } = via;
   const all: T[] = [];
   let pageToken: string | undefined;

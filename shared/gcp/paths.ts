@@ -7,4 +7,5 @@
  */
 
 /** Resource path of a Compute URL, so full and partial URLs compare equal. */
-export const resourcePath = (url: string) => url.replace(/^https?:\/\/[^/]+\/compute\/(v1|beta)\//, '').replace(/^\//, '');
+export const resourcePath = (url: string) =>
+  url.replace(/^https?:\/\/[^/]+\/compute\/(v1|beta)\//, '').replace(/^\//, '');

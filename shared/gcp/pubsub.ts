@@ -18,9 +18,23 @@ function topicName(project: string, topic: string): string {
  * Publishes `payload` as one JSON message (REST `bytes` are base64) with string `attributes`;
  * answers the message id.
  */
-export async function publishJson(t: Transport, project: string, topic: string, payload: unknown, attributes: Record<string, string> = {}): Promise<string> {
-  const message = { data: Buffer.from(JSON.stringify(payload)).toString('base64'), ...(Object.keys(attributes).length ? { attributes } : {}) };
-  const res = await t.request<{ messageIds?: string[] }>({ service: 'pubsub', method: 'POST', path: `/v1/${topicName(project, topic)}:publish`, body: { messages: [message] } });
+export async function publishJson(
+  t: Transport,
+  project: string,
+  topic: string,
+  payload: unknown,
+  attributes: Record<string, string> = {},
+): Promise<string> {
+  const message = {
+    data: Buffer.from(JSON.stringify(payload)).toString('base64'),
+    ...(Object.keys(attributes).length ? { attributes } : {}),
+  };
+  const res = await t.request<{ messageIds?: string[] }>({
+    service: 'pubsub',
+    method: 'POST',
+    path: `/v1/${topicName(project, topic)}:publish`,
+    body: { messages: [message] },
+  });
   const id = res.messageIds?.[0];
   if (!id) throw new Error(`Pub/Sub answered the publish to ${topicName(project, topic)} without a message id`);
   return id;

@@ -35,17 +35,28 @@ export interface Route {
 
 const base = (project: string) => `/compute/v1/projects/${project}/global/routes`;
 
-export const listRoutes = (t: Transport, project: string) => listAll<Route>(t, base(project), 'items', { maxResults: 500 });
+export const listRoutes = (t: Transport, project: string) =>
+  listAll<Route>(t, base(project), 'items', { maxResults: 500 });
 
-export const getRoute = (t: Transport, project: string, name: string) => t.request<Route>({ service: 'compute', method: 'GET', path: `${base(project)}/${name}` });
+export const getRoute = (t: Transport, project: string, name: string) =>
+  t.request<Route>({ service: 'compute', method: 'GET', path: `${base(project)}/${name}` });
 
 /** Inserts a route and waits for its operation (at most `waitMs`, then a 504 that says so). */
 export async function insertRoute(t: Transport, project: string, route: Route, waitMs?: number): Promise<void> {
-  const op = await t.request<ComputeOperation>({ service: 'compute', method: 'POST', path: base(project), body: route });
+  const op = await t.request<ComputeOperation>({
+    service: 'compute',
+    method: 'POST',
+    path: base(project),
+    body: route,
+  });
   await waitOperation(t, op, waitMs);
 }
 
 export async function deleteRoute(t: Transport, project: string, name: string, waitMs?: number): Promise<void> {
-  const op = await t.request<ComputeOperation>({ service: 'compute', method: 'DELETE', path: `${base(project)}/${name}` });
+  const op = await t.request<ComputeOperation>({
+    service: 'compute',
+    method: 'DELETE',
+    path: `${base(project)}/${name}`,
+  });
   await waitOperation(t, op, waitMs);
 }

@@ -24,7 +24,8 @@ export interface StorageObject {
   metadata?: Record<string, string>;
 }
 
-const objectPath = (bucket: string, name: string) => `/storage/v1/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(name)}`;
+const objectPath = (bucket: string, name: string) =>
+  `/storage/v1/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(name)}`;
 
 /**
  * `storage.objects.get`: the live version's metadata (404 when the object does not exist), or that
@@ -32,19 +33,36 @@ const objectPath = (bucket: string, name: string) => `/storage/v1/b/${encodeURIC
  * deleted (a noncurrent version, with `timeDeleted`).
  */
 export const getObjectMetadata = (t: Transport, bucket: string, name: string, generation?: string) =>
-  t.request<StorageObject>({ service: 'storage', method: 'GET', path: objectPath(bucket, name), query: { generation } });
+  t.request<StorageObject>({
+    service: 'storage',
+    method: 'GET',
+    path: objectPath(bucket, name),
+    query: { generation },
+  });
 
 /**
  * `storage.objects.get` with `alt=media`: the object's bytes (of `generation` when given), undecoded,
  * so the caller decides what invalid UTF-8 means (the allowlist refuses it).
  */
-export async function readObjectBytes(t: Transport, bucket: string, name: string, generation?: string): Promise<Uint8Array> {
-  const data = await t.request<ArrayBuffer>({ service: 'storage', method: 'GET', path: objectPath(bucket, name), query: { alt: 'media', generation }, responseType: 'arraybuffer' });
+export async function readObjectBytes(
+  t: Transport,
+  bucket: string,
+  name: string,
+  generation?: string,
+): Promise<Uint8Array> {
+  const data = await t.request<ArrayBuffer>({
+    service: 'storage',
+    method: 'GET',
+    path: objectPath(bucket, name),
+    query: { alt: 'media', generation },
+    responseType: 'arraybuffer',
+  });
   return new Uint8Array(data);
 }
 
 /** The object as text; invalid UTF-8 becomes U+FFFD (for files where that is harmless). */
-export const readObjectText = async (t: Transport, bucket: string, name: string, generation?: string) => new TextDecoder().decode(await readObjectBytes(t, bucket, name, generation));
+export const readObjectText = async (t: Transport, bucket: string, name: string, generation?: string) =>
+  new TextDecoder().decode(await readObjectBytes(t, bucket, name, generation));
 
 /** Sign of `a - b` for two decimal int64 generation strings, without rounding through a JS number. */
 export function compareGenerations(a: string, b: string): number {
@@ -62,7 +80,13 @@ export interface WriteCondition {
 }
 
 /** `storage.objects.insert` (media upload) of `value` as JSON under a generation precondition; answers the new object. */
-export function writeJsonObject(t: Transport, bucket: string, name: string, value: unknown, condition: WriteCondition): Promise<StorageObject> {
+export function writeJsonObject(
+  t: Transport,
+  bucket: string,
+  name: string,
+  value: unknown,
+  condition: WriteCondition,
+): Promise<StorageObject> {
   return t.request<StorageObject>({
     service: 'storage',
     method: 'POST',
@@ -73,7 +97,11 @@ export function writeJsonObject(t: Transport, bucket: string, name: string, valu
 }
 
 /** The object's live generation and its JSON content, or undefined when it does not exist. */
-export async function readJsonObject<T>(t: Transport, bucket: string, name: string): Promise<{ object: StorageObject; value: T } | undefined> {
+export async function readJsonObject<T>(
+  t: Transport,
+  bucket: string,
+  name: string,
+): Promise<{ object: StorageObject; value: T } | undefined> {
   let object: StorageObject;
   try {
     object = await getObjectMetadata(t, bucket, name);

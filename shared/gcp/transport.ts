@@ -21,7 +21,14 @@ import type { Logger } from '../log.js';
 import { sleep } from '../util/concurrency.js';
 
 /** The Google APIs netreflex calls (each `<service>.googleapis.com`). */
-export const SERVICES = ['compute', 'storage', 'servicenetworking', 'aiplatform', 'workflowexecutions', 'pubsub'] as const;
+export const SERVICES = [
+  'compute',
+  'storage',
+  'servicenetworking',
+  'aiplatform',
+  'workflowexecutions',
+  'pubsub',
+] as const;
 export type Service = (typeof SERVICES)[number];
 
 export interface RetryPolicy {
@@ -63,7 +70,14 @@ export interface Call {
 const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 200, maxMs: 8_000 };
 
 interface Requester {
-  request<T>(opts: { url: string; method: string; data?: unknown; retry: boolean; headers?: Record<string, string>; responseType?: 'json' | 'text' | 'arraybuffer' }): Promise<{ data: T }>;
+  request<T>(opts: {
+    url: string;
+    method: string;
+    data?: unknown;
+    retry: boolean;
+    headers?: Record<string, string>;
+    responseType?: 'json' | 'text' | 'arraybuffer';
+  }): Promise<{ data: T }>;
 }
 
 export class Transport {
@@ -86,10 +100,25 @@ export class Transport {
     for (let attempt = 1; ; attempt++) {
       try {
         const timeout = this.options.timeoutMs ? { timeout: this.options.timeoutMs } : {};
-        const res = await (await this.client()).request<T>({ url, method: call.method, data: call.body, retry: false, headers: { 'x-goog-api-client': 'netreflex/0.1' }, ...timeout, ...(call.responseType ? { responseType: call.responseType } : {}) });
+        const res = await (
+          await this.client()
+        ).request<T>({
+          url,
+          method: call.method,
+          data: call.body,
+          retry: false,
+          headers: { 'x-goog-api-client': 'netreflex/0.1' },
+          ...timeout,
+          ...(call.responseType ? { responseType: call.responseType } : {}),
+        });
         return res.data;
       } catch (err) {
-        const error = this.timedOut(err) ? Object.assign(new Error(`no answer from ${new URL(url).host} within ${this.options.timeoutMs} ms (ETIMEDOUT)`), { code: 'ETIMEDOUT' }) : toApiError(err);
+        const error = this.timedOut(err)
+          ? Object.assign(
+              new Error(`no answer from ${new URL(url).host} within ${this.options.timeoutMs} ms (ETIMEDOUT)`),
+              { code: 'ETIMEDOUT' },
+            )
+          : toApiError(err);
         if (!isTransient(error) || attempt >= this.retry.attempts) throw error;
         const delayMs = Math.round(Math.random() * Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** (attempt - 1)));
         this.options.onRetry?.({ attempt, delayMs, error, method: call.method, path: call.path });
@@ -101,7 +130,11 @@ export class Transport {
   /** gaxios ends an attempt past `timeout` by aborting it (AbortSignal.timeout): an AbortError, no status. */
   private timedOut(err: unknown): boolean {
     const e = err as { response?: unknown; name?: string; cause?: { name?: string } } | null;
-    return Boolean(this.options.timeoutMs) && !e?.response && [e?.name, e?.cause?.name].some((n) => n === 'AbortError' || n === 'TimeoutError');
+    return (
+      Boolean(this.options.timeoutMs) &&
+      !e?.response &&
+      [e?.name, e?.cause?.name].some((n) => n === 'AbortError' || n === 'TimeoutError')
+    );
   }
 
   private url(call: Call): string {
@@ -112,7 +145,9 @@ export class Transport {
   }
 
   private async client(): Promise<Requester> {
-    this.requester ??= (this.options.emulatorHost ? emulatorAuthClient(this.options) : await new GoogleAuth({ scopes: [CLOUD_PLATFORM] }).getClient()) as unknown as Requester;
+    this.requester ??= (this.options.emulatorHost
+      ? emulatorAuthClient(this.options)
+      : await new GoogleAuth({ scopes: [CLOUD_PLATFORM] }).getClient()) as unknown as Requester;
     return this.requester;
   }
 }
@@ -129,26 +164,46 @@ export function emulatorAuthClient(options: Pick<TransportOptions, 'metadataHost
 }
 
 /** The transport of a deployed function: retries are logged as WARNING under its name, so a slow sync says why. */
-export function functionTransport(cfg: { emulatorHost?: string; metadataHost?: string; region: string }, log: Pick<Logger, 'warn'>, who: string): Transport {
+export function functionTransport(
+  cfg: { emulatorHost?: string; metadataHost?: string; region: string },
+  log: Pick<Logger, 'warn'>,
+  who: string,
+): Transport {
   return new Transport({
     emulatorHost: cfg.emulatorHost,
     metadataHost: cfg.metadataHost,
     region: cfg.region,
-    onRetry: (i) => log.warn({ attempt: i.attempt, delayMs: i.delayMs, path: i.path, error: errorMessage(i.error) }, `${who}: retrying a transient API error`),
+    onRetry: (i) =>
+      log.warn(
+        { attempt: i.attempt, delayMs: i.delayMs, path: i.path, error: errorMessage(i.error) },
+        `${who}: retrying a transient API error`,
+      ),
   });
 }
 
 /** Google error JSON (or a network failure) as an ApiError / coded Error. */
 export function toApiError(err: unknown): unknown {
-  const e = err as { response?: { status?: number; data?: unknown }; code?: unknown; cause?: { code?: unknown }; message?: string };
+  const e = err as {
+    response?: { status?: number; data?: unknown };
+    code?: unknown;
+    cause?: { code?: unknown };
+    message?: string;
+  };
   if (e?.response?.status) {
-    const data = parseMaybe(e.response.data) as { error?: { code?: number; status?: string; message?: string; errors?: { reason?: string }[] } } | undefined;
+    const data = parseMaybe(e.response.data) as
+      { error?: { code?: number; status?: string; message?: string; errors?: { reason?: string }[] } } | undefined;
     const g = data?.error;
-    return new ApiError(e.response.status, g?.status ?? String(e.response.status), g?.message ?? e.message ?? 'request failed', g?.errors?.[0]?.reason);
+    return new ApiError(
+      e.response.status,
+      g?.status ?? String(e.response.status),
+      g?.message ?? e.message ?? 'request failed',
+      g?.errors?.[0]?.reason,
+    );
   }
   const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
   if (code) return Object.assign(new Error(`${e.message ?? 'network error'} (${code})`), { code });
-  if (e?.message && /fetch failed|socket hang up|other side closed|terminated/i.test(e.message)) return Object.assign(new Error(e.message), { code: 'ECONNRESET' });
+  if (e?.message && /fetch failed|socket hang up|other side closed|terminated/i.test(e.message))
+    return Object.assign(new Error(e.message), { code: 'ECONNRESET' });
   return err;
 }
 

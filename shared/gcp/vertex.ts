@@ -15,7 +15,13 @@ export interface PipelineJob {
   createTime?: string;
   labels?: Record<string, string>;
   /** Each task's CustomJob (`executorDetail.containerDetail.mainJob` / `customJobDetail.job`). */
-  jobDetail?: { taskDetails?: { taskName?: string; state?: string; executorDetail?: { containerDetail?: { mainJob?: string }; customJobDetail?: { job?: string } } }[] };
+  jobDetail?: {
+    taskDetails?: {
+      taskName?: string;
+      state?: string;
+      executorDetail?: { containerDetail?: { mainJob?: string }; customJobDetail?: { job?: string } };
+    }[];
+  };
 }
 
 export interface CustomJob {
@@ -30,10 +36,16 @@ export interface CustomJob {
 /** `state="A" OR state="B"`: the filter form Vertex AI's list methods accept. */
 const stateFilter = (states: readonly string[]) => states.map((s) => `state="${s}"`).join(' OR ');
 
-const listPaged = <T>(t: Transport, path: string, key: string, filter: string) => listAll<T>(t, path, key, { filter, pageSize: 100 }, { service: 'aiplatform' });
+const listPaged = <T>(t: Transport, path: string, key: string, filter: string) =>
+  listAll<T>(t, path, key, { filter, pageSize: 100 }, { service: 'aiplatform' });
 
 export const listPipelineJobs = (t: Transport, project: string, region: string, states: readonly string[]) =>
-  listPaged<PipelineJob>(t, `/v1/projects/${project}/locations/${region}/pipelineJobs`, 'pipelineJobs', stateFilter(states));
+  listPaged<PipelineJob>(
+    t,
+    `/v1/projects/${project}/locations/${region}/pipelineJobs`,
+    'pipelineJobs',
+    stateFilter(states),
+  );
 
 /**
  * PipelineJobs of the region in any state whose label `key` has one of `values`, a few at a time:
@@ -41,9 +53,24 @@ export const listPipelineJobs = (t: Transport, project: string, region: string, 
  * Supports key-value equality", joined by OR; a `-` inside a label key is plain text in the
  * AIP-160 grammar, https://google.aip.dev/160). Values must be label values (`[-_a-z0-9]`), never quoted text.
  */
-export async function listPipelineJobsLabelled(t: Transport, project: string, region: string, key: string, values: readonly string[]): Promise<PipelineJob[]> {
+export async function listPipelineJobsLabelled(
+  t: Transport,
+  project: string,
+  region: string,
+  key: string,
+  values: readonly string[],
+): Promise<PipelineJob[]> {
   const chunks = Array.from({ length: Math.ceil(values.length / 10) }, (_, i) => values.slice(i * 10, i * 10 + 10));
-  const pages = await Promise.all(chunks.map((chunk) => listPaged<PipelineJob>(t, `/v1/projects/${project}/locations/${region}/pipelineJobs`, 'pipelineJobs', chunk.map((v) => `labels.${key}="${v}"`).join(' OR '))));
+  const pages = await Promise.all(
+    chunks.map((chunk) =>
+      listPaged<PipelineJob>(
+        t,
+        `/v1/projects/${project}/locations/${region}/pipelineJobs`,
+        'pipelineJobs',
+        chunk.map((v) => `labels.${key}="${v}"`).join(' OR '),
+      ),
+    ),
+  );
   return pages.flat();
 }
 

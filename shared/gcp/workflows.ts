@@ -26,7 +26,13 @@ function client(target: WorkflowsTarget): Promise<ExecutionsClient> {
       const { ExecutionsClient } = await import('@google-cloud/workflows');
       if (!target.emulatorHost) return new ExecutionsClient();
       const url = new URL(target.emulatorHost);
-      const options = { apiEndpoint: url.hostname, port: Number(url.port || 80), protocol: url.protocol.replace(':', ''), fallback: true, authClient: emulatorAuthClient(target) };
+      const options = {
+        apiEndpoint: url.hostname,
+        port: Number(url.port || 80),
+        protocol: url.protocol.replace(':', ''),
+        fallback: true,
+        authClient: emulatorAuthClient(target),
+      };
       return new ExecutionsClient(options as unknown as ConstructorParameters<typeof ExecutionsClient>[0]);
     })();
     clients.set(key, c);
@@ -34,11 +40,22 @@ function client(target: WorkflowsTarget): Promise<ExecutionsClient> {
   return c;
 }
 
-const workflowName = (target: WorkflowsTarget, workflow: string) => `projects/${target.project}/locations/${target.location}/workflows/${workflow}`;
+const workflowName = (target: WorkflowsTarget, workflow: string) =>
+  `projects/${target.project}/locations/${target.location}/workflows/${workflow}`;
 
 /** Starts `workflow` with `argument` (sent as its JSON text) and `labels`; answers the execution's name. */
-export async function startExecution(target: WorkflowsTarget, workflow: string, argument: unknown, labels: Record<string, string> = {}): Promise<string> {
-  const [execution] = await (await client(target)).createExecution({ parent: workflowName(target, workflow), execution: { argument: JSON.stringify(argument), labels } });
+export async function startExecution(
+  target: WorkflowsTarget,
+  workflow: string,
+  argument: unknown,
+  labels: Record<string, string> = {},
+): Promise<string> {
+  const [execution] = await (
+    await client(target)
+  ).createExecution({
+    parent: workflowName(target, workflow),
+    execution: { argument: JSON.stringify(argument), labels },
+  });
   return execution.name ?? '';
 }
 
@@ -46,7 +63,17 @@ export async function startExecution(target: WorkflowsTarget, workflow: string, 
  * Names of `workflow`'s executions carrying label `key` = `value`, newest first (the list filter
  * `labels.KEY="VALUE"`, AIP-160). One page is enough for the label netreflex sets once per request.
  */
-export async function executionsLabelled(target: WorkflowsTarget, workflow: string, key: string, value: string): Promise<string[]> {
-  const [executions] = await (await client(target)).listExecutions({ parent: workflowName(target, workflow), filter: `labels.${key}="${value}"`, pageSize: 100 }, { autoPaginate: false });
+export async function executionsLabelled(
+  target: WorkflowsTarget,
+  workflow: string,
+  key: string,
+  value: string,
+): Promise<string[]> {
+  const [executions] = await (
+    await client(target)
+  ).listExecutions(
+    { parent: workflowName(target, workflow), filter: `labels.${key}="${value}"`, pageSize: 100 },
+    { autoPaginate: false },
+  );
   return executions.map((e) => e.name ?? '').filter(Boolean);
 }

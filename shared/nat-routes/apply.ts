@@ -51,7 +51,12 @@ const NAME_TAKEN = 'nameTaken';
 
 class NameTaken extends ApiError {
   constructor(name: string) {
-    super(409, 'ALREADY_EXISTS', `route ${name} was created meanwhile by someone else, with other content; the next pass uses another name`, NAME_TAKEN);
+    super(
+      409,
+      'ALREADY_EXISTS',
+      `route ${name} was created meanwhile by someone else, with other content; the next pass uses another name`,
+      NAME_TAKEN,
+    );
   }
 }
 
@@ -71,17 +76,33 @@ async function existingRoute(t: Transport, project: string, name: string, budget
       if (!(err instanceof ApiError && err.code === 404)) throw err;
     }
   }
-  throw new ApiError(503, 'UNAVAILABLE', `route ${name} is being inserted by another call (409) but did not appear in time`);
+  throw new ApiError(
+    503,
+    'UNAVAILABLE',
+    `route ${name} is being inserted by another call (409) but did not appear in time`,
+  );
 }
 
 /** Same route: everything that defines it (routes are immutable, so this is the whole identity). */
 function sameContent(a: ObservedRoute, b: RouteSpec): boolean {
   const tags = (r: { tags?: string[] }) => [...(r.tags ?? [])].sort().join(',');
-  return resourcePath(a.network) === resourcePath(b.network) && a.destRange === b.destRange && a.priority === b.priority && tags(a) === tags(b) && resourcePath(a.nextHopInstance ?? a.nextHopIlb ?? '') === resourcePath(b.nextHopInstance ?? b.nextHopIlb ?? '') && (a.description ?? '') === b.description;
+  return (
+    resourcePath(a.network) === resourcePath(b.network) &&
+    a.destRange === b.destRange &&
+    a.priority === b.priority &&
+    tags(a) === tags(b) &&
+    resourcePath(a.nextHopInstance ?? a.nextHopIlb ?? '') === resourcePath(b.nextHopInstance ?? b.nextHopIlb ?? '') &&
+    (a.description ?? '') === b.description
+  );
 }
 
 /** Inserts a route; an identical route already there counts as done (returns true = no-op). */
-async function insertIdempotent(t: Transport, project: string, route: RouteSpec, budget: StepContext): Promise<boolean> {
+async function insertIdempotent(
+  t: Transport,
+  project: string,
+  route: RouteSpec,
+  budget: StepContext,
+): Promise<boolean> {
   try {
     await insertRoute(t, project, route, waitMs(budget));
     return false;
@@ -104,12 +125,34 @@ async function deleteIdempotent(t: Transport, project: string, name: string, bud
 
 const stepId = (change: RouteChangeKind, name: string) => `${change} ${name}`;
 
-function insertStep(t: Transport, project: string, route: RouteSpec, change: 'insert' | 'hold-insert'): Step<RouteChange> {
-  return { id: stepId(change, route.name), kind: change, detail: { change, name: route.name, destRange: route.destRange }, run: (ctx) => insertIdempotent(t, project, route, ctx) };
+function insertStep(
+  t: Transport,
+  project: string,
+  route: RouteSpec,
+  change: 'insert' | 'hold-insert',
+): Step<RouteChange> {
+  return {
+    id: stepId(change, route.name),
+    kind: change,
+    detail: { change, name: route.name, destRange: route.destRange },
+    run: (ctx) => insertIdempotent(t, project, route, ctx),
+  };
 }
 
-function deleteStep(t: Transport, project: string, route: ObservedRoute, change: 'delete' | 'hold-delete', after: readonly string[]): Step<RouteChange> {
-  return { id: stepId(change, route.name), kind: change, after, detail: { change, name: route.name, destRange: route.destRange }, run: (ctx) => deleteIdempotent(t, project, route.name, ctx) };
+function deleteStep(
+  t: Transport,
+  project: string,
+  route: ObservedRoute,
+  change: 'delete' | 'hold-delete',
+  after: readonly string[],
+): Step<RouteChange> {
+  return {
+    id: stepId(change, route.name),
+    kind: change,
+    after,
+    detail: { change, name: route.name, destRange: route.destRange },
+    run: (ctx) => deleteIdempotent(t, project, route.name, ctx),
+  };
 }
 
 /**
@@ -117,14 +160,33 @@ function deleteStep(t: Transport, project: string, route: ObservedRoute, change:
  * delete waiting for what its planner verdict says (`safe`).
  */
 export function routePhases(t: Transport, project: string, plan: RoutePlan): Plan<RouteChange> {
-  const insertsFor = (dest: string) => plan.inserts.filter((r) => r.destRange === dest).map((r) => stepId('insert', r.name));
+  const insertsFor = (dest: string) =>
+    plan.inserts.filter((r) => r.destRange === dest).map((r) => stepId('insert', r.name));
   return {
     phases: [
-      phase('inserts', plan.inserts.map((r) => insertStep(t, project, r, 'insert')), { concurrency: CONCURRENCY }),
-      phase('hold-inserts', plan.holds.inserts.map((r) => insertStep(t, project, r, 'hold-insert')), { concurrency: CONCURRENCY }),
-      phase('deletes', plan.deletes.map((d) => deleteStep(t, project, d, 'delete', d.safe === 'after-inserts' ? insertsFor(d.destRange) : [])), { concurrency: CONCURRENCY, destructive: true }),
+      phase(
+        'inserts',
+        plan.inserts.map((r) => insertStep(t, project, r, 'insert')),
+        { concurrency: CONCURRENCY },
+      ),
+      phase(
+        'hold-inserts',
+        plan.holds.inserts.map((r) => insertStep(t, project, r, 'hold-insert')),
+        { concurrency: CONCURRENCY },
+      ),
+      phase(
+        'deletes',
+        plan.deletes.map((d) =>
+          deleteStep(t, project, d, 'delete', d.safe === 'after-inserts' ? insertsFor(d.destRange) : []),
+        ),
+        { concurrency: CONCURRENCY, destructive: true },
+      ),
       // Hold markers carry no traffic: removing one ends a timer, it takes nothing away.
-      phase('hold-deletes', plan.holds.deletes.map((h) => deleteStep(t, project, h, 'hold-delete', [])), { concurrency: CONCURRENCY }),
+      phase(
+        'hold-deletes',
+        plan.holds.deletes.map((h) => deleteStep(t, project, h, 'hold-delete', [])),
+        { concurrency: CONCURRENCY },
+      ),
     ],
   };
 }

@@ -7,7 +7,12 @@ import type { Transport } from '../gcp/transport.js';
 import { listManagedInstances, type ManagedInstance } from '../gcp/instance-groups.js';
 import { listRoutes, type Route } from '../gcp/routes.js';
 import { getInstanceByUrl } from '../gcp/instances.js';
-import { getBackendHealth, getBackendServiceByUrl, getForwardingRule, type BackendHealth } from '../gcp/load-balancers.js';
+import {
+  getBackendHealth,
+  getBackendServiceByUrl,
+  getForwardingRule,
+  type BackendHealth,
+} from '../gcp/load-balancers.js';
 import type { NatRoutesConfig, NatRoutesView } from '../config/nat-routes.js';
 import { ApiError, ConfigError } from '../errors.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -30,16 +35,25 @@ export interface Observed {
   ilb?: IlbView;
 }
 
-export const migPath = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'mig'>) => `projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}`;
-export const networkUrl = (cfg: Pick<NatRoutesConfig, 'project' | 'network'>) => `https://www.googleapis.com/compute/v1/projects/${cfg.project}/global/networks/${cfg.network}`;
+export const migPath = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'mig'>) =>
+  `projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}`;
+export const networkUrl = (cfg: Pick<NatRoutesConfig, 'project' | 'network'>) =>
+  `https://www.googleapis.com/compute/v1/projects/${cfg.project}/global/networks/${cfg.network}`;
 export const ilbUrl = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'ilbForwardingRule'>) =>
-  cfg.ilbForwardingRule ? `https://www.googleapis.com/compute/v1/projects/${cfg.project}/regions/${cfg.region}/forwardingRules/${cfg.ilbForwardingRule}` : undefined;
+  cfg.ilbForwardingRule
+    ? `https://www.googleapis.com/compute/v1/projects/${cfg.project}/regions/${cfg.region}/forwardingRules/${cfg.ilbForwardingRule}`
+    : undefined;
 /** A regional MIG's instance group has the MIG's name (what a backend service lists as `group`). */
-const migGroup = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'mig'>) => `projects/${cfg.project}/regions/${cfg.region}/instanceGroups/${cfg.mig}`;
+const migGroup = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'mig'>) =>
+  `projects/${cfg.project}/regions/${cfg.region}/instanceGroups/${cfg.mig}`;
 
 export async function observe(t: Transport, cfg: NatRoutesView): Promise<Observed> {
   const now = Date.now();
-  const [managed, routes, ilb] = await Promise.all([listManagedInstances(t, cfg.project, cfg.region, cfg.mig), listRoutes(t, cfg.project), cfg.mode === 'ilb' ? observeIlb(t, cfg) : undefined]);
+  const [managed, routes, ilb] = await Promise.all([
+    listManagedInstances(t, cfg.project, cfg.region, cfg.mig),
+    listRoutes(t, cfg.project),
+    cfg.mode === 'ilb' ? observeIlb(t, cfg) : undefined,
+  ]);
   const instances = managed.map(natInstanceOf);
   return { instances, routes, gone: await goneHops(t, cfg, routes, instances), now, ...(ilb ? { ilb } : {}) };
 }
@@ -49,11 +63,22 @@ export async function observe(t: Transport, cfg: NatRoutesView): Promise<Observe
  * a deleted NAT VM (its routes carry nothing and must go), or someone else's VM (a conflict, never
  * touched). Only Google can tell them apart: `instances.get` answers 404 for a deleted one.
  */
-async function goneHops(t: Transport, cfg: NatRoutesView, routes: readonly Route[], instances: readonly NatInstance[]): Promise<string[]> {
+async function goneHops(
+  t: Transport,
+  cfg: NatRoutesView,
+  routes: readonly Route[],
+  instances: readonly NatInstance[],
+): Promise<string[]> {
   const members = new Set(instances.map((i) => resourcePath(i.url)));
-  const marked = (r: Route) => [ownerMarker(migPath(cfg)), `${HOLD_MARKER} owner=${migPath(cfg)}`].some((m) => (r.description ?? '').startsWith(`${m} `));
-  const inRegion = (path: string) => new RegExp(`^projects/${cfg.project}/zones/${cfg.region}-[a-z]/instances/[^/]+$`).test(path);
-  const unknown = [...new Set(routes.filter((r) => marked(r) && r.nextHopInstance).map((r) => resourcePath(r.nextHopInstance!)))].filter((p) => !members.has(p) && inRegion(p));
+  const marked = (r: Route) =>
+    [ownerMarker(migPath(cfg)), `${HOLD_MARKER} owner=${migPath(cfg)}`].some((m) =>
+      (r.description ?? '').startsWith(`${m} `),
+    );
+  const inRegion = (path: string) =>
+    new RegExp(`^projects/${cfg.project}/zones/${cfg.region}-[a-z]/instances/[^/]+$`).test(path);
+  const unknown = [
+    ...new Set(routes.filter((r) => marked(r) && r.nextHopInstance).map((r) => resourcePath(r.nextHopInstance!))),
+  ].filter((p) => !members.has(p) && inRegion(p));
   const found = await mapLimit(unknown, 10, async (path) => {
     try {
       await getInstanceByUrl(t, path);
@@ -70,14 +95,27 @@ async function goneHops(t: Transport, cfg: NatRoutesView, routes: readonly Route
 async function observeIlb(t: Transport, cfg: NatRoutesView): Promise<IlbView> {
   const name = cfg.ilbForwardingRule!;
   const rule = await getForwardingRule(t, cfg.project, cfg.region, name).catch((err: unknown) => {
-    if (err instanceof ApiError && err.code === 404) throw new ConfigError(`NETREFLEX_ILB_FORWARDING_RULE: forwarding rule ${name} does not exist in ${cfg.region}; create the load balancer (terraform-bootstrap, route_mode = "ilb") or fix the name`);
+    if (err instanceof ApiError && err.code === 404)
+      throw new ConfigError(
+        `NETREFLEX_ILB_FORWARDING_RULE: forwarding rule ${name} does not exist in ${cfg.region}; create the load balancer (terraform-bootstrap, route_mode = "ilb") or fix the name`,
+      );
     throw err;
   });
-  if (rule.loadBalancingScheme !== 'INTERNAL' || !rule.backendService) throw new ConfigError(`NETREFLEX_ILB_FORWARDING_RULE: forwarding rule ${name} is not an internal passthrough load balancer (loadBalancingScheme ${rule.loadBalancingScheme ?? 'unset'}); routes can only use an INTERNAL one as next hop`);
+  if (rule.loadBalancingScheme !== 'INTERNAL' || !rule.backendService)
+    throw new ConfigError(
+      `NETREFLEX_ILB_FORWARDING_RULE: forwarding rule ${name} is not an internal passthrough load balancer (loadBalancingScheme ${rule.loadBalancingScheme ?? 'unset'}); routes can only use an INTERNAL one as next hop`,
+    );
   const service = await getBackendServiceByUrl(t, rule.backendService);
   const group = (service.backends ?? []).find((b) => resourcePath(b.group) === migGroup(cfg));
-  if (!group) throw new ConfigError(`NETREFLEX_ILB_FORWARDING_RULE: ${name} forwards to backend service ${service.name}, whose backends do not include the NAT MIG ${cfg.mig}; add the MIG's instance group as a backend`);
-  return { forwardingRule: rule.selfLink, backendService: service.selfLink, backends: await getBackendHealth(t, service.selfLink, group.group) };
+  if (!group)
+    throw new ConfigError(
+      `NETREFLEX_ILB_FORWARDING_RULE: ${name} forwards to backend service ${service.name}, whose backends do not include the NAT MIG ${cfg.mig}; add the MIG's instance group as a backend`,
+    );
+  return {
+    forwardingRule: rule.selfLink,
+    backendService: service.selfLink,
+    backends: await getBackendHealth(t, service.selfLink, group.group),
+  };
 }
 
 /** A MIG's managed instance as the planner judges it (name, URL, status, action, health). */

@@ -30,7 +30,14 @@ export type RouteStatus = 'ok' | 'degraded' | 'failed';
 export interface RouteReport extends Envelope<ChangeResult> {
   status: RouteStatus;
   mode: NatRoutesConfig['mode'];
-  instances: { name: string; eligible: boolean; state?: string; instanceStatus?: string; currentAction?: string; health?: string }[];
+  instances: {
+    name: string;
+    eligible: boolean;
+    state?: string;
+    instanceStatus?: string;
+    currentAction?: string;
+    health?: string;
+  }[];
   /** The last pass's plan (names). */
   plan: { inserts: string[]; deletes: string[]; keeps: number; holds: { inserts: string[]; deletes: string[] } };
   conflicts: Conflict[];
@@ -62,7 +69,12 @@ const REPLANS = 2;
 const names = (rs: readonly { name: string }[]) => rs.map((r) => r.name);
 
 function summarize(plan: RoutePlan): RouteReport['plan'] {
-  return { inserts: names(plan.inserts), deletes: names(plan.deletes), keeps: plan.keeps.length, holds: { inserts: names(plan.holds.inserts), deletes: names(plan.holds.deletes) } };
+  return {
+    inserts: names(plan.inserts),
+    deletes: names(plan.deletes),
+    keeps: plan.keeps.length,
+    holds: { inserts: names(plan.holds.inserts), deletes: names(plan.holds.deletes) },
+  };
 }
 
 function newReport(cfg: NatRoutesView, observed: Observed, plan: RoutePlan, dryRun: boolean): RouteReport {
@@ -71,13 +83,25 @@ function newReport(cfg: NatRoutesView, observed: Observed, plan: RoutePlan, dryR
     status: 'ok',
     reasons: [],
     warnings: [
-      ...plan.conflicts.map((c) => `route ${c.route} carries netreflex's marker but is not netreflex's, so it is left unchanged: ${c.reasons.join('; ')}`),
-      ...plan.plannedAround.map((p) => `name ${p.wanted} is held by a route netreflex does not own, ${p.heldBy}; using ${p.using}`),
+      ...plan.conflicts.map(
+        (c) =>
+          `route ${c.route} carries netreflex's marker but is not netreflex's, so it is left unchanged: ${c.reasons.join('; ')}`,
+      ),
+      ...plan.plannedAround.map(
+        (p) => `name ${p.wanted} is held by a route netreflex does not own, ${p.heldBy}; using ${p.using}`,
+      ),
       ...plan.untimedHolds.map(untimedWarning),
     ],
     dryRun,
     mode: cfg.mode,
-    instances: observed.instances.map((i) => ({ name: i.name, eligible: isEligible(i, cfg.requireHealthy), ...(state.get(resourcePath(i.url)) ? { state: state.get(resourcePath(i.url)) } : {}), instanceStatus: i.instanceStatus, currentAction: i.currentAction, health: i.health })),
+    instances: observed.instances.map((i) => ({
+      name: i.name,
+      eligible: isEligible(i, cfg.requireHealthy),
+      ...(state.get(resourcePath(i.url)) ? { state: state.get(resourcePath(i.url)) } : {}),
+      instanceStatus: i.instanceStatus,
+      currentAction: i.currentAction,
+      health: i.health,
+    })),
     plan: summarize(plan),
     conflicts: plan.conflicts,
     blocked: [...plan.blocked, ...plan.untimedHolds.map(untimedBlock)],
@@ -94,23 +118,41 @@ function newReport(cfg: NatRoutesView, observed: Observed, plan: RoutePlan, dryR
 }
 
 type Untimed = RoutePlan['untimedHolds'][number];
-const AT_ONCE = { unhealthy: 'it leaves at once, as with NETREFLEX_UNHEALTHY_HOLD_SECONDS=0', join: 'it joins at once, as with NETREFLEX_JOIN_HOLD_SECONDS=0' } as const;
+const AT_ONCE = {
+  unhealthy: 'it leaves at once, as with NETREFLEX_UNHEALTHY_HOLD_SECONDS=0',
+  join: 'it joins at once, as with NETREFLEX_JOIN_HOLD_SECONDS=0',
+} as const;
 
 function untimedWarning(u: Untimed): string {
   return `the ${u.kind} hold of ${u.instance.split('/').pop()} cannot be timed: every name netreflex derives for its marker is held by a route it does not own (${u.heldBy}); ${AT_ONCE[u.kind]}; delete or rename one of ${u.names.join(', ')}`;
 }
 
-const untimedBlock = (u: Untimed): Blocked => ({ what: `${u.kind} hold of ${u.instance.split('/').pop()}`, by: `every name of its marker is held by a route netreflex does not own: ${u.heldBy}`, fix: `delete or rename one of ${u.names.join(', ')}`, permanent: true });
+const untimedBlock = (u: Untimed): Blocked => ({
+  what: `${u.kind} hold of ${u.instance.split('/').pop()}`,
+  by: `every name of its marker is held by a route netreflex does not own: ${u.heldBy}`,
+  fix: `delete or rename one of ${u.names.join(', ')}`,
+  permanent: true,
+});
 
 function judgeIlb(report: RouteReport, ilb: NonNullable<Observed['ilb']>): void {
-  report.loadBalancer = { forwardingRule: ilb.forwardingRule, backends: ilb.backends.map((b) => ({ instance: b.instance, healthState: b.healthState })) };
+  report.loadBalancer = {
+    forwardingRule: ilb.forwardingRule,
+    backends: ilb.backends.map((b) => ({ instance: b.instance, healthState: b.healthState })),
+  };
   if (!ilb.backends.some((b) => b.healthState === 'HEALTHY')) {
-    degrade(report, `the load balancer ${ilb.forwardingRule.split('/').pop()} has no healthy backend: Google spreads new connections over all NAT VMs as a last resort; check the NAT VMs and their health check`);
+    degrade(
+      report,
+      `the load balancer ${ilb.forwardingRule.split('/').pop()} has no healthy backend: Google spreads new connections over all NAT VMs as a last resort; check the NAT VMs and their health check`,
+    );
   }
 }
 
 /** One pass: observe, plan, apply under the policy (dry-run applies nothing), verify the export. */
-export async function reconcileRoutes(t: Transport, cfg: NatRoutesView, options: ReconcileOptions = {}): Promise<RouteReport> {
+export async function reconcileRoutes(
+  t: Transport,
+  cfg: NatRoutesView,
+  options: ReconcileOptions = {},
+): Promise<RouteReport> {
   const policy: Policy = options.dryRun === true ? 'dry-run' : cfg.policy;
   const dryRun = policy === 'dry-run';
   let observed = await observe(t, cfg);
@@ -120,7 +162,10 @@ export async function reconcileRoutes(t: Transport, cfg: NatRoutesView, options:
   const results: ChangeResult[] = [];
   for (let pass = 1; !dryRun; pass++) {
     let fresh: Observed | undefined;
-    const applied = await applyPlan(applyPolicy(routePhases(t, cfg.project, plan), policy), { deadline: options.deadline, guard: deleteGuard(t, cfg, (o) => (fresh = o)) });
+    const applied = await applyPlan(applyPolicy(routePhases(t, cfg.project, plan), policy), {
+      deadline: options.deadline,
+      guard: deleteGuard(t, cfg, (o) => (fresh = o)),
+    });
     results.push(...applied.results.map(changeResult));
     if (applied.stopped?.kind === 'replan' && fresh && pass < REPLANS) {
       observed = fresh;
@@ -155,11 +200,19 @@ function deleteGuard(t: Transport, cfg: NatRoutesView, seen: (o: Observed) => vo
     look ??= observe(t, cfg);
     const observed = await look;
     const fresh = planFrom(cfg, observed).plan;
-    const wanted = new Map<string, { safe?: string }>([...fresh.deletes.map((d) => [d.name, d] as const), ...fresh.holds.deletes.map((h) => [h.name, {}] as const)]);
-    const moved = phase.steps.filter((s) => mayRun(s, results) && (!wanted.has(s.detail.name) || wanted.get(s.detail.name)!.safe === 'after-inserts'));
+    const wanted = new Map<string, { safe?: string }>([
+      ...fresh.deletes.map((d) => [d.name, d] as const),
+      ...fresh.holds.deletes.map((h) => [h.name, {}] as const),
+    ]);
+    const moved = phase.steps.filter(
+      (s) => mayRun(s, results) && (!wanted.has(s.detail.name) || wanted.get(s.detail.name)!.safe === 'after-inserts'),
+    );
     if (!moved.length) return GO;
     seen(observed);
-    return { kind: 'replan', why: `the routes or the MIG changed while inserting: ${moved.map((s) => s.detail.name).join(', ')} no longer safe to delete as planned` };
+    return {
+      kind: 'replan',
+      why: `the routes or the MIG changed while inserting: ${moved.map((s) => s.detail.name).join(', ')} no longer safe to delete as planned`,
+    };
   };
 }
 
@@ -167,8 +220,15 @@ function deleteGuard(t: Transport, cfg: NatRoutesView, seen: (o: Observed) => vo
 function recordHeld(report: RouteReport, applied: Applied<RouteChange>): void {
   for (const h of applied.held) {
     if (h.step.detail.change !== 'delete' || applied.stopped?.kind === 'replan') continue;
-    const by = h.failed.length ? `its replacement failed: ${h.failed.map((f) => `${f.detail.name} (${f.error})`).join('; ')}` : `${h.step.detail.destRange} would be left without a route to an eligible NAT VM`;
-    report.blocked.push({ what: `delete ${h.step.detail.name}`, by, fix: 'it is deleted by the first sync that finds a route to an eligible NAT VM in place for that destination', permanent: false });
+    const by = h.failed.length
+      ? `its replacement failed: ${h.failed.map((f) => `${f.detail.name} (${f.error})`).join('; ')}`
+      : `${h.step.detail.destRange} would be left without a route to an eligible NAT VM`;
+    report.blocked.push({
+      what: `delete ${h.step.detail.name}`,
+      by,
+      fix: 'it is deleted by the first sync that finds a route to an eligible NAT VM in place for that destination',
+      permanent: false,
+    });
   }
 }
 
@@ -182,24 +242,38 @@ function judgeResults(report: RouteReport): void {
     report.settling = true;
     report.warnings.push(...taken.map((r) => r.error!));
   }
-  for (const r of permanent) degrade(report, `${r.change} ${r.name} was refused: ${r.error}; fix the cause (every sync tries again)`);
+  for (const r of permanent)
+    degrade(report, `${r.change} ${r.name} was refused: ${r.error}; fix the cause (every sync tries again)`);
   if (transient.length) {
     report.status = 'failed';
     report.retry = true;
-    report.reasons.push(`${transient.length} change(s) failed on transient errors (${transient.map((r) => `${r.change} ${r.name}: ${r.error}`).join('; ')}); the event is failed so it is delivered again`);
+    report.reasons.push(
+      `${transient.length} change(s) failed on transient errors (${transient.map((r) => `${r.change} ${r.name}: ${r.error}`).join('; ')}); the event is failed so it is delivered again`,
+    );
   }
 }
 
 async function verify(t: Transport, cfg: NatRoutesView, report: RouteReport, dryRun: boolean): Promise<void> {
   report.export = await ensureAndVerifyExport(t, cfg, dryRun);
   if (report.export.enabledNow) report.mutations += 1;
-  if (!report.export.exportCustomRoutes) degrade(report, `peering ${cfg.peering} does not export custom routes${cfg.exportMode === 'verify-only' ? ' (verify-only mode: enable exportCustomRoutes on the peering)' : ''}`);
-  else if (report.export.missing.length && !dryRun) degrade(report, `the peer does not receive: ${report.export.missing.join(', ')}`);
+  if (!report.export.exportCustomRoutes)
+    degrade(
+      report,
+      `peering ${cfg.peering} does not export custom routes${cfg.exportMode === 'verify-only' ? ' (verify-only mode: enable exportCustomRoutes on the peering)' : ''}`,
+    );
+  else if (report.export.missing.length && !dryRun)
+    degrade(report, `the peer does not receive: ${report.export.missing.join(', ')}`);
 }
 
 /** A report covering `earlier` and then `next`: the latest state, every change of both. */
 export function mergeReports(earlier: RouteReport, next: RouteReport): RouteReport {
-  return { ...next, results: [...earlier.results, ...next.results], mutations: earlier.mutations + next.mutations, passes: earlier.passes + next.passes, warnings: [...new Set([...earlier.warnings, ...next.warnings])] };
+  return {
+    ...next,
+    results: [...earlier.results, ...next.results],
+    mutations: earlier.mutations + next.mutations,
+    passes: earlier.passes + next.passes,
+    warnings: [...new Set([...earlier.warnings, ...next.warnings])],
+  };
 }
 
 /** A report for a pass that threw: failed, and whether a retry can help. */
@@ -207,7 +281,9 @@ export function failedReport(base: Pick<RouteReport, 'mode' | 'dryRun'>, err: un
   const error = failureOf(err);
   return {
     status: 'failed',
-    reasons: [error.transient ? `transient error, the event is delivered again: ${errorMessage(err)}` : errorMessage(err)],
+    reasons: [
+      error.transient ? `transient error, the event is delivered again: ${errorMessage(err)}` : errorMessage(err),
+    ],
     warnings: [],
     ...base,
     instances: [],

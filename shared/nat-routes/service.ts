@@ -25,7 +25,8 @@ export interface ServiceOptions {
 }
 
 /** The trigger a reconcile is filed under: the scheduled tick when it served one (monitoring counts completed ticks), else the first event. */
-const mainTrigger = (triggers: readonly Trigger[]) => (triggers.find((t) => t.why.startsWith('scheduled')) ?? triggers[0])?.why ?? 'sync requested';
+const mainTrigger = (triggers: readonly Trigger[]) =>
+  (triggers.find((t) => t.why.startsWith('scheduled')) ?? triggers[0])?.why ?? 'sync requested';
 
 /** The one line a reconcile writes: every pass's changes, every event it served. */
 function describe(report: RouteReport, triggers: readonly Trigger[]) {
@@ -34,7 +35,21 @@ function describe(report: RouteReport, triggers: readonly Trigger[]) {
   const line = `${report.status}: +${done('insert')} -${done('delete')} routes (${report.mutations} mutations${holds ? `, ${holds} hold markers` : ''}, ${report.passes} passes, ${triggers.length} event${triggers.length === 1 ? '' : 's'})`;
   const why = [...report.reasons, ...report.warnings];
   return {
-    fields: { events: triggers.map((t) => t.id), trigger: mainTrigger(triggers), triggers: triggers.map((t) => t.why), status: report.status, reasons: report.reasons, warnings: report.warnings, mutations: report.mutations, plan: report.plan, blocked: report.blocked, conflicts: report.conflicts, failed: report.results.filter((r) => !r.ok), export: report.export, ...(report.loadBalancer ? { loadBalancer: report.loadBalancer } : {}) },
+    fields: {
+      events: triggers.map((t) => t.id),
+      trigger: mainTrigger(triggers),
+      triggers: triggers.map((t) => t.why),
+      status: report.status,
+      reasons: report.reasons,
+      warnings: report.warnings,
+      mutations: report.mutations,
+      plan: report.plan,
+      blocked: report.blocked,
+      conflicts: report.conflicts,
+      failed: report.results.filter((r) => !r.ok),
+      export: report.export,
+      ...(report.loadBalancer ? { loadBalancer: report.loadBalancer } : {}),
+    },
     message: `${line}${why.length ? `; ${why.join('; ')}` : ''}`,
   };
 }
@@ -60,7 +75,14 @@ export class NatRoutesService {
         merge: mergeReports,
         failure: (err) => failedReport({ mode: cfg.mode, dryRun: cfg.policy === 'dry-run' }, err),
         describe,
-        ...(topic ? { publish: (report: RouteReport) => publishJson(transport, cfg.project, topic, report, { status: report.status, source: 'natRoutes' }).then(() => undefined) } : {}),
+        ...(topic
+          ? {
+              publish: (report: RouteReport) =>
+                publishJson(transport, cfg.project, topic, report, { status: report.status, source: 'natRoutes' }).then(
+                  () => undefined,
+                ),
+            }
+          : {}),
         budgetMs: cfg.settleTimeoutMs,
         pollMs: cfg.settlePollMs,
         ...(opts.clock ? { clock: opts.clock } : {}),

@@ -71,20 +71,27 @@ export type TriggerDecision = { sync: true; why: string } | { sync: false; why: 
  * but changes Compute Engine makes itself — a MIG creating, deleting or recreating its VMs — are
  * logged with `projects/<number>/zones/…` (Google's own gcpdiag fixtures, test-data/gce5 and gce4).
  */
-const isOurProject = (project: string | undefined, cfg: Pick<NatRoutesConfig, 'project' | 'projectNumber'>) => project === cfg.project || project === cfg.projectNumber;
+const isOurProject = (project: string | undefined, cfg: Pick<NatRoutesConfig, 'project' | 'projectNumber'>) =>
+  project === cfg.project || project === cfg.projectNumber;
 
 function judgeAudit(e: Pick<AuditEvent, 'methodName' | 'resourceName'>, cfg: NatRoutesConfig): TriggerDecision {
   const instance = /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(e.resourceName);
   if (instance) {
     const [, project, zone] = instance;
-    if (!isOurProject(project, cfg)) return { sync: false, why: `instance in project ${project}, not ${cfg.project} (#${cfg.projectNumber})` };
-    if (!zone!.startsWith(`${cfg.region}-`)) return { sync: false, why: `instance in zone ${zone}, outside region ${cfg.region}` };
+    if (!isOurProject(project, cfg))
+      return { sync: false, why: `instance in project ${project}, not ${cfg.project} (#${cfg.projectNumber})` };
+    if (!zone!.startsWith(`${cfg.region}-`))
+      return { sync: false, why: `instance in zone ${zone}, outside region ${cfg.region}` };
     return { sync: true, why: `${e.methodName} on ${e.resourceName}` };
   }
   const mig = /^projects\/([^/]+)\/regions\/([^/]+)\/instanceGroupManagers\/([^/]+)$/.exec(e.resourceName);
   if (mig) {
     const [, project, region, name] = mig;
-    if (!isOurProject(project, cfg) || region !== cfg.region || name !== cfg.mig) return { sync: false, why: `event for MIG ${e.resourceName}, not projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}` };
+    if (!isOurProject(project, cfg) || region !== cfg.region || name !== cfg.mig)
+      return {
+        sync: false,
+        why: `event for MIG ${e.resourceName}, not projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}`,
+      };
     return { sync: true, why: `${e.methodName} on ${e.resourceName}` };
   }
   return { sync: false, why: `audit log for ${e.resourceName} is neither a NAT instance nor the NAT MIG` };
@@ -95,7 +102,8 @@ function judgePubsub(json: unknown, cfg: NatRoutesConfig): TriggerDecision {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { sync: false, why: 'Pub/Sub message data is not a JSON object; publish {"kind":"tick"} to request a sync' };
   }
-  const payload = (json as { protoPayload?: { methodName?: unknown; resourceName?: unknown } } | undefined)?.protoPayload;
+  const payload = (json as { protoPayload?: { methodName?: unknown; resourceName?: unknown } } | undefined)
+    ?.protoPayload;
   if (payload && typeof payload.methodName === 'string' && typeof payload.resourceName === 'string') {
     return judgeAudit({ methodName: payload.methodName, resourceName: payload.resourceName }, cfg);
   }

@@ -22,7 +22,9 @@ export async function ensureAndVerifyExport(t: Transport, cfg: NatRoutesView, dr
   const network = await getNetwork(t, cfg.project, cfg.network);
   const peering = network.peerings?.find((p) => p.name === cfg.peering);
   if (!peering) {
-    throw new ConfigError(`network ${cfg.network} has no peering named ${cfg.peering}; set NETREFLEX_PEERING to one of: ${(network.peerings ?? []).map((p) => p.name).join(', ') || '(none — create the Private Service Access connection first)'}`);
+    throw new ConfigError(
+      `network ${cfg.network} has no peering named ${cfg.peering}; set NETREFLEX_PEERING to one of: ${(network.peerings ?? []).map((p) => p.name).join(', ') || '(none — create the Private Service Access connection first)'}`,
+    );
   }
   let exportCustomRoutes = peering.exportCustomRoutes === true;
   let enabledNow = false;

@@ -53,7 +53,6 @@ export function numberToIpv4(value: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
 }
 
-
 /** True when the two blocks share at least one address. */
 export function overlaps(a: Ipv4Block, b: Ipv4Block): boolean {
   return a.start < blockEnd(b) && b.start < blockEnd(a);

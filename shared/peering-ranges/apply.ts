@@ -42,7 +42,10 @@ export interface RangeChangeResult extends Timed {
 }
 
 /** Existing entries in their order, then the wanted ones that are missing. */
-const union = (current: readonly string[], wanted: readonly string[]) => [...current, ...wanted.filter((w) => !current.includes(w))];
+const union = (current: readonly string[], wanted: readonly string[]) => [
+  ...current,
+  ...wanted.filter((w) => !current.includes(w)),
+];
 
 export type Fence = () => void;
 
@@ -56,24 +59,55 @@ export interface RangeTarget {
 }
 
 export function rangeTarget(cfg: Pick<PeeringRangesConfig, 'project' | 'projectNumber'>, network: string): RangeTarget {
-  return { name: network, networkUrl: `https://www.googleapis.com/compute/v1/projects/${cfg.project}/global/networks/${network}`, consumerNetwork: consumerNetwork(cfg.projectNumber, network) };
+  return {
+    name: network,
+    networkUrl: `https://www.googleapis.com/compute/v1/projects/${cfg.project}/global/networks/${network}`,
+    consumerNetwork: consumerNetwork(cfg.projectNumber, network),
+  };
 }
 
 /** The plan's changes as one ordered phase of idempotent steps. */
-export function rangePhases(t: Transport, cfg: PeeringRangesConfig, network: string, changes: readonly RangeChange[], fence: Fence = () => undefined): Plan<RangeChange> {
+export function rangePhases(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  network: string,
+  changes: readonly RangeChange[],
+  fence: Fence = () => undefined,
+): Plan<RangeChange> {
   const target = rangeTarget(cfg, network);
-  const steps = changes.map((change, i) => ({ id: `${i} ${change.kind}`, kind: change.kind, detail: change, run: () => applyOne(t, cfg, target, change, fence) }));
+  const steps = changes.map((change, i) => ({
+    id: `${i} ${change.kind}`,
+    kind: change.kind,
+    detail: change,
+    run: () => applyOne(t, cfg, target, change, fence),
+  }));
   return { phases: [phase('wire', steps, { ordered: true })] };
 }
 
 /** Applies the changes to `network`, in order, stopping at the first failure. */
-export async function applyRangeChanges(t: Transport, cfg: PeeringRangesConfig, network: string, changes: readonly RangeChange[], fence: Fence = () => undefined): Promise<RangeChangeResult[]> {
+export async function applyRangeChanges(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  network: string,
+  changes: readonly RangeChange[],
+  fence: Fence = () => undefined,
+): Promise<RangeChangeResult[]> {
   const applied = await applyPlan(rangePhases(t, cfg, network, changes, fence));
-  return applied.results.map(({ id: _id, kind: _kind, detail, reason: _reason, ...outcome }) => ({ kind: detail.kind, description: describeRangeChange(detail), ...outcome }));
+  return applied.results.map(({ id: _id, kind: _kind, detail, reason: _reason, ...outcome }) => ({
+    kind: detail.kind,
+    description: describeRangeChange(detail),
+    ...outcome,
+  }));
 }
 
 /** Applies one step; true when nothing had to be written. */
-function applyOne(t: Transport, cfg: PeeringRangesConfig, obs: RangeTarget, change: RangeChange, fence: Fence): Promise<boolean> {
+function applyOne(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  obs: RangeTarget,
+  change: RangeChange,
+  fence: Fence,
+): Promise<boolean> {
   switch (change.kind) {
     case 'createAddress':
       return createAddress(t, cfg, obs, change, fence);
@@ -91,16 +125,37 @@ function applyOne(t: Transport, cfg: PeeringRangesConfig, obs: RangeTarget, chan
   }
 }
 
-async function createAddress(t: Transport, cfg: PeeringRangesConfig, obs: RangeTarget, c: Extract<RangeChange, { kind: 'createAddress' }>, fence: Fence): Promise<boolean> {
+async function createAddress(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  obs: RangeTarget,
+  c: Extract<RangeChange, { kind: 'createAddress' }>,
+  fence: Fence,
+): Promise<boolean> {
   fence();
   try {
-    await insertPeeringRange(t, cfg.project, { name: c.name, address: c.address, prefixLength: c.prefixLength, network: obs.networkUrl, description: 'netreflex peeringRanges: Private Service Access range for Vertex AI' });
+    await insertPeeringRange(t, cfg.project, {
+      name: c.name,
+      address: c.address,
+      prefixLength: c.prefixLength,
+      network: obs.networkUrl,
+      description: 'netreflex peeringRanges: Private Service Access range for Vertex AI',
+    });
     return false;
   } catch (err) {
     if (!(err instanceof ApiError && err.code === 409)) throw err;
     const existing = await landed(t, cfg.project, c.name);
-    const same = existing.address === c.address && existing.prefixLength === c.prefixLength && existing.purpose === 'VPC_PEERING' && existing.network === obs.networkUrl;
-    if (!same) throw new ApiError(409, 'ALREADY_EXISTS', `global address ${c.name} exists as ${existing.address}/${existing.prefixLength} (${existing.purpose ?? 'no purpose'}) — not the planned ${c.cidr}; rename or delete it, then retry`);
+    const same =
+      existing.address === c.address &&
+      existing.prefixLength === c.prefixLength &&
+      existing.purpose === 'VPC_PEERING' &&
+      existing.network === obs.networkUrl;
+    if (!same)
+      throw new ApiError(
+        409,
+        'ALREADY_EXISTS',
+        `global address ${c.name} exists as ${existing.address}/${existing.prefixLength} (${existing.purpose ?? 'no purpose'}) — not the planned ${c.cidr}; rename or delete it, then retry`,
+      );
     return true;
   }
 }
@@ -113,14 +168,24 @@ async function landed(t: Transport, project: string, name: string, deadlineMs = 
       return await getGlobalAddress(t, project, name);
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 404)) throw err;
-      if (Date.now() - started > deadlineMs) throw new ApiError(503, 'UNAVAILABLE', `global address ${name} is being created by another call and did not appear within ${deadlineMs / 1000} s; retry`);
+      if (Date.now() - started > deadlineMs)
+        throw new ApiError(
+          503,
+          'UNAVAILABLE',
+          `global address ${name} is being created by another call and did not appear within ${deadlineMs / 1000} s; retry`,
+        );
       await sleep(delay);
     }
   }
 }
 
 /** Connection: a fresh read right before the write, merged (Service Networking's patch replaces the whole list). */
-async function extendConnection(t: Transport, obs: RangeTarget, wanted: readonly string[], fence: Fence): Promise<boolean> {
+async function extendConnection(
+  t: Transport,
+  obs: RangeTarget,
+  wanted: readonly string[],
+  fence: Fence,
+): Promise<boolean> {
   const fresh = await getConnection(t, obs.consumerNetwork);
   fence();
   if (!fresh) {
@@ -134,7 +199,12 @@ async function extendConnection(t: Transport, obs: RangeTarget, wanted: readonly
 }
 
 /** Firewall: a v1 Firewall has no fingerprint (compute.proto), so a fresh read right before the patch, merged. */
-async function extendFirewall(t: Transport, cfg: PeeringRangesConfig, wanted: readonly string[], fence: Fence): Promise<boolean> {
+async function extendFirewall(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  wanted: readonly string[],
+  fence: Fence,
+): Promise<boolean> {
   const current = (await getFirewall(t, cfg.project, cfg.plan.firewall)).sourceRanges ?? [];
   const ranges = union(current, wanted);
   if (ranges.length === current.length) return true;
@@ -144,7 +214,12 @@ async function extendFirewall(t: Transport, cfg: PeeringRangesConfig, wanted: re
 }
 
 /** Adds the wanted ranges to the NAT MIG's return-path key, re-merged on every fingerprint conflict. */
-async function extendMetadata(t: Transport, cfg: PeeringRangesConfig, wanted: readonly string[], fence: Fence): Promise<boolean> {
+async function extendMetadata(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  wanted: readonly string[],
+  fence: Fence,
+): Promise<boolean> {
   const wrote = await updateMigMetadata(t, cfg.project, cfg.region, cfg.natMig, async (mig) => {
     const current = await publishedRanges(t, cfg, mig);
     const ranges = union(current, wanted);

@@ -89,7 +89,11 @@ const isPrecondition = (err: unknown) => err instanceof ApiError && err.code ===
 const isNotFound = (err: unknown) => err instanceof ApiError && err.code === 404;
 
 /** The lease object as it is now: its body and generation (`'0'` when it does not exist). */
-export async function readLease(t: Transport, bucket: string, object: string): Promise<{ body: LeaseBody; generation: string }> {
+export async function readLease(
+  t: Transport,
+  bucket: string,
+  object: string,
+): Promise<{ body: LeaseBody; generation: string }> {
   for (;;) {
     let generation: string;
     try {
@@ -109,7 +113,11 @@ export async function readLease(t: Transport, bucket: string, object: string): P
 function parseBody(text: string): LeaseBody {
   try {
     const v = JSON.parse(text) as Partial<LeaseBody>;
-    return { holder: typeof v.holder === 'string' ? v.holder : null, expiresAt: typeof v.expiresAt === 'string' ? v.expiresAt : null, reservations: Array.isArray(v.reservations) ? v.reservations.filter(isReservation) : [] };
+    return {
+      holder: typeof v.holder === 'string' ? v.holder : null,
+      expiresAt: typeof v.expiresAt === 'string' ? v.expiresAt : null,
+      reservations: Array.isArray(v.reservations) ? v.reservations.filter(isReservation) : [],
+    };
   } catch {
     return EMPTY; // an unreadable lease is free: it is rewritten under its generation
   }
@@ -117,8 +125,15 @@ function parseBody(text: string): LeaseBody {
 
 const isReservation = (r: unknown): r is Reservation => {
   const x = r as Partial<Reservation> | null;
-  return !!x && typeof x.runId === 'string' && Number.isInteger(x.parallelJobs) && Number.isInteger(x.nodesPerJob) && typeof x.expiresAt === 'string' &&
-    (x.reservedIpRanges === undefined || (Array.isArray(x.reservedIpRanges) && x.reservedIpRanges.every((n) => typeof n === 'string')));
+  return (
+    !!x &&
+    typeof x.runId === 'string' &&
+    Number.isInteger(x.parallelJobs) &&
+    Number.isInteger(x.nodesPerJob) &&
+    typeof x.expiresAt === 'string' &&
+    (x.reservedIpRanges === undefined ||
+      (Array.isArray(x.reservedIpRanges) && x.reservedIpRanges.every((n) => typeof n === 'string')))
+  );
 };
 
 export class NetworkLease {
@@ -145,7 +160,13 @@ export class NetworkLease {
       if (free) {
         const expiresAt = opts.now() + opts.ttlMs;
         try {
-          const written = await writeJsonObject(t, opts.bucket, opts.object, { ...body, holder: opts.holder, expiresAt: new Date(expiresAt).toISOString() }, { ifGenerationMatch: generation });
+          const written = await writeJsonObject(
+            t,
+            opts.bucket,
+            opts.object,
+            { ...body, holder: opts.holder, expiresAt: new Date(expiresAt).toISOString() },
+            { ifGenerationMatch: generation },
+          );
           const lease = new NetworkLease(t, opts, written.generation, expiresAt, body);
           lease.startRenewing();
           return lease;
@@ -155,7 +176,9 @@ export class NetworkLease {
         }
       }
       if (opts.now() + delay > deadline) {
-        throw new LeaseBusy(`another preparation of this network holds its lease (${body.holder}, until ${body.expiresAt}); retry later`);
+        throw new LeaseBusy(
+          `another preparation of this network holds its lease (${body.holder}, until ${body.expiresAt}); retry later`,
+        );
       }
       await sleep(delay / 2 + Math.random() * (delay / 2));
     }
@@ -165,14 +188,19 @@ export class NetworkLease {
   assertHeld(): void {
     if (this.lost || this.opts.now() > this.expiresAt - this.opts.ttlMs / 10) {
       this.lost = true;
-      throw new LeaseLost('the lease on this network expired before the preparation finished; nothing more is written — retry');
+      throw new LeaseLost(
+        'the lease on this network expired before the preparation finished; nothing more is written — retry',
+      );
     }
   }
 
   private startRenewing(): void {
-    this.timer = setInterval(() => {
-      this.renewing = this.renewing.then(() => this.renew());
-    }, Math.max(50, Math.floor(this.opts.ttlMs / 3)));
+    this.timer = setInterval(
+      () => {
+        this.renewing = this.renewing.then(() => this.renew());
+      },
+      Math.max(50, Math.floor(this.opts.ttlMs / 3)),
+    );
     this.timer.unref?.();
   }
 
@@ -180,7 +208,13 @@ export class NetworkLease {
     if (this.lost) return;
     const expiresAt = this.opts.now() + this.opts.ttlMs;
     try {
-      const written = await writeJsonObject(this.t, this.opts.bucket, this.opts.object, { ...this.body, holder: this.opts.holder, expiresAt: new Date(expiresAt).toISOString() }, { ifGenerationMatch: this.generation });
+      const written = await writeJsonObject(
+        this.t,
+        this.opts.bucket,
+        this.opts.object,
+        { ...this.body, holder: this.opts.holder, expiresAt: new Date(expiresAt).toISOString() },
+        { ifGenerationMatch: this.generation },
+      );
       this.generation = written.generation;
       this.expiresAt = expiresAt;
     } catch (err) {
@@ -198,7 +232,13 @@ export class NetworkLease {
     await this.renewing;
     if (this.lost) return false;
     try {
-      await writeJsonObject(this.t, this.opts.bucket, this.opts.object, { holder: null, expiresAt: null, reservations }, { ifGenerationMatch: this.generation });
+      await writeJsonObject(
+        this.t,
+        this.opts.bucket,
+        this.opts.object,
+        { holder: null, expiresAt: null, reservations },
+        { ifGenerationMatch: this.generation },
+      );
       return true;
     } catch (err) {
       if (!isPrecondition(err)) throw err;

@@ -55,13 +55,19 @@ async function orNull<T>(read: Promise<T>): Promise<T | null> {
 
 async function requireNetwork(t: Transport, cfg: PeeringRangesConfig, network: string): Promise<Network> {
   const net = await orNull(getNetwork(t, cfg.project, network));
-  if (!net) throw new ConfigError(`peeringRanges: network "${network}" does not exist in project ${cfg.project}; pass the VPC the pipelines run on (network) or set NETREFLEX_NETWORK`);
+  if (!net)
+    throw new ConfigError(
+      `peeringRanges: network "${network}" does not exist in project ${cfg.project}; pass the VPC the pipelines run on (network) or set NETREFLEX_NETWORK`,
+    );
   return net;
 }
 
 async function requireMig(t: Transport, cfg: PeeringRangesConfig): Promise<InstanceGroupManager> {
   const mig = await orNull(getRegionMig(t, cfg.project, cfg.region, cfg.natMig));
-  if (!mig) throw new ConfigError(`peeringRanges: NAT MIG "${cfg.natMig}" does not exist in ${cfg.region}; set NETREFLEX_NAT_MIG (and NETREFLEX_REGION) to the NAT VMs' regional MIG`);
+  if (!mig)
+    throw new ConfigError(
+      `peeringRanges: NAT MIG "${cfg.natMig}" does not exist in ${cfg.region}; set NETREFLEX_NAT_MIG (and NETREFLEX_REGION) to the NAT VMs' regional MIG`,
+    );
   return mig;
 }
 
@@ -71,7 +77,12 @@ export interface RangeTarget {
   region: string;
 }
 
-export async function observeRanges(t: Transport, cfg: PeeringRangesConfig, target: RangeTarget, demand: DemandContext = { reservations: [], now: 0 }): Promise<RangeObservation> {
+export async function observeRanges(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  target: RangeTarget,
+  demand: DemandContext = { reservations: [], now: 0 },
+): Promise<RangeObservation> {
   const { network, region } = target;
   const net = await requireNetwork(t, cfg, network);
   const consumer = consumerNetwork(cfg.projectNumber, network);
@@ -88,7 +99,9 @@ export async function observeRanges(t: Transport, cfg: PeeringRangesConfig, targ
   ]);
   const [migRanges, nat] = await Promise.all([publishedRanges(t, cfg, mig), observeNat(t, cfg, mig)]);
   const observed: ObservedNetwork = {
-    addresses: addresses.filter((a) => a.network === net.selfLink || a.purpose !== 'VPC_PEERING').map((a) => ({ name: a.name, address: a.address, prefixLength: a.prefixLength ?? 32, purpose: a.purpose })),
+    addresses: addresses
+      .filter((a) => a.network === net.selfLink || a.purpose !== 'VPC_PEERING')
+      .map((a) => ({ name: a.name, address: a.address, prefixLength: a.prefixLength ?? 32, purpose: a.purpose })),
     connection: connection ? { reservedPeeringRanges: connection.reservedPeeringRanges ?? [] } : null,
     subnets: subnets.map((s) => ({ name: s.name, ipCidrRange: s.ipCidrRange, secondaryIpRanges: s.secondaryIpRanges })),
     routeDestRanges: routes.filter((r) => r.network === net.selfLink).map((r) => r.destRange),
@@ -98,10 +111,23 @@ export async function observeRanges(t: Transport, cfg: PeeringRangesConfig, targ
     migRanges,
     exportCustomRoutes: net.peerings?.find((p) => p.name === cfg.plan.peering)?.exportCustomRoutes === true,
     nat,
-    demand: observedDemand({ ...jobs.ours, ...demand, reservations: demand.reservations.filter((r) => !ended.has(r.runId)) }),
+    demand: observedDemand({
+      ...jobs.ours,
+      ...demand,
+      reservations: demand.reservations.filter((r) => !ended.has(r.runId)),
+    }),
   };
-  const started = new Set([...ended, ...jobs.ours.pipelineJobs.map((j) => j.labels?.[RUN_LABELS.run]).filter((r): r is string => !!r)]);
-  return { observed, consumerNetwork: consumer, networkUrl: net.selfLink, preflight: jobs.report, startedRuns: started };
+  const started = new Set([
+    ...ended,
+    ...jobs.ours.pipelineJobs.map((j) => j.labels?.[RUN_LABELS.run]).filter((r): r is string => !!r),
+  ]);
+  return {
+    observed,
+    consumerNetwork: consumer,
+    networkUrl: net.selfLink,
+    preflight: jobs.report,
+    startedRuns: started,
+  };
 }
 
 /**
@@ -110,7 +136,13 @@ export async function observeRanges(t: Transport, cfg: PeeringRangesConfig, targ
  * (and make the next preparation allocate for a run that is over): one filtered list finds them.
  */
 async function startedRuns(t: Transport, project: string, region: string, demand: DemandContext): Promise<Set<string>> {
-  const pending = [...new Set(demand.reservations.filter((r) => r.runId !== demand.runId && Date.parse(r.expiresAt) > demand.now && RUN_ID.test(r.runId)).map((r) => r.runId))];
+  const pending = [
+    ...new Set(
+      demand.reservations
+        .filter((r) => r.runId !== demand.runId && Date.parse(r.expiresAt) > demand.now && RUN_ID.test(r.runId))
+        .map((r) => r.runId),
+    ),
+  ];
   if (!pending.length) return new Set();
   const jobs = await listPipelineJobsLabelled(t, project, region, RUN_LABELS.run, pending);
   return new Set(jobs.map((j) => j.labels?.[RUN_LABELS.run]).filter((r): r is string => !!r && pending.includes(r)));
@@ -127,7 +159,11 @@ export interface Wiring {
   exportCustomRoutes: boolean;
 }
 
-export async function observeWiring(t: Transport, cfg: PeeringRangesConfig, obs: Pick<RangeObservation, 'consumerNetwork' | 'networkUrl'>): Promise<Wiring> {
+export async function observeWiring(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  obs: Pick<RangeObservation, 'consumerNetwork' | 'networkUrl'>,
+): Promise<Wiring> {
   const name = obs.networkUrl.split('/').pop()!;
   const [addresses, connection, firewall, mig, net] = await Promise.all([
     listGlobalAddresses(t, cfg.project),
@@ -138,7 +174,9 @@ export async function observeWiring(t: Transport, cfg: PeeringRangesConfig, obs:
   ]);
   return {
     addresses: addresses.filter((a) => a.purpose === 'VPC_PEERING' && a.network === obs.networkUrl).map((a) => a.name),
-    created: addresses.filter((a) => a.purpose === 'VPC_PEERING' && a.network === obs.networkUrl).map((a) => ({ name: a.name, at: Date.parse(a.creationTimestamp ?? '') || 0 })),
+    created: addresses
+      .filter((a) => a.purpose === 'VPC_PEERING' && a.network === obs.networkUrl)
+      .map((a) => ({ name: a.name, at: Date.parse(a.creationTimestamp ?? '') || 0 })),
     connection: connection ? (connection.reservedPeeringRanges ?? []) : null,
     firewall: firewall && firewall.network === obs.networkUrl ? (firewall.sourceRanges ?? []) : null,
     metadata: await publishedRanges(t, cfg, mig),
@@ -148,23 +186,36 @@ export async function observeWiring(t: Transport, cfg: PeeringRangesConfig, obs:
 
 /** Ranges VPC A imports over every one of its peerings (the producer's subnets among them). */
 async function peerImported(t: Transport, cfg: PeeringRangesConfig, net: Network): Promise<string[]> {
-  const lists = await Promise.all((net.peerings ?? []).map((p) => listPeeringRoutes(t, cfg.project, net.name, p.name, cfg.region, 'INCOMING')));
+  const lists = await Promise.all(
+    (net.peerings ?? []).map((p) => listPeeringRoutes(t, cfg.project, net.name, p.name, cfg.region, 'INCOMING')),
+  );
   return [...new Set(lists.flat().map((r) => r.destRange))];
 }
 
 /** The return-path ranges every NAT VM gets: the MIG's all-instances value, else the template's. */
-export async function publishedRanges(t: Transport, cfg: PeeringRangesConfig, mig: InstanceGroupManager): Promise<string[]> {
+export async function publishedRanges(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  mig: InstanceGroupManager,
+): Promise<string[]> {
   const key = cfg.plan.metadataKey;
   let value = mig.allInstancesConfig?.properties?.metadata?.[key];
   if (value === undefined && mig.instanceTemplate) {
     const template = await getInstanceTemplate(t, cfg.project, mig.instanceTemplate);
     value = template.properties?.metadata?.items?.find((i) => i.key === key)?.value;
   }
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** The egress Cloud NAT's port settings and the NAT VM count; null (the check is skipped) when unreadable. */
-async function observeNat(t: Transport, cfg: PeeringRangesConfig, mig: InstanceGroupManager): Promise<ObservedNat | null> {
+async function observeNat(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  mig: InstanceGroupManager,
+): Promise<ObservedNat | null> {
   const router = await orNull(getRouter(t, cfg.project, cfg.region, cfg.natRouter));
   const nat = router?.nats?.find((n) => n.name === cfg.natName) as (CloudNat & { maxPortsPerVm?: number }) | undefined;
   if (!nat) return null;

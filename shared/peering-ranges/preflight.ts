@@ -9,8 +9,18 @@ import { SafetyError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { listCustomJobs, listPipelineJobs, type CustomJob, type PipelineJob } from '../gcp/vertex.js';
 
-export const ACTIVE_PIPELINE_STATES = ['PIPELINE_STATE_RUNNING', 'PIPELINE_STATE_PENDING', 'PIPELINE_STATE_QUEUED', 'PIPELINE_STATE_CANCELLING'] as const;
-export const ACTIVE_JOB_STATES = ['JOB_STATE_RUNNING', 'JOB_STATE_PENDING', 'JOB_STATE_QUEUED', 'JOB_STATE_CANCELLING'] as const;
+export const ACTIVE_PIPELINE_STATES = [
+  'PIPELINE_STATE_RUNNING',
+  'PIPELINE_STATE_PENDING',
+  'PIPELINE_STATE_QUEUED',
+  'PIPELINE_STATE_CANCELLING',
+] as const;
+export const ACTIVE_JOB_STATES = [
+  'JOB_STATE_RUNNING',
+  'JOB_STATE_PENDING',
+  'JOB_STATE_QUEUED',
+  'JOB_STATE_CANCELLING',
+] as const;
 
 export interface ActiveJob {
   kind: 'pipelineJob' | 'customJob';
@@ -38,7 +48,10 @@ export interface Preflight {
 export class PreflightRefusal extends SafetyError {
   /** A conflict with what else runs in the region (HTTP 409), not a refusal of the request itself. */
   readonly failureKind = 'conflict';
-  constructor(readonly report: PreflightReport, network: string) {
+  constructor(
+    readonly report: PreflightReport,
+    network: string,
+  ) {
     super(
       `Vertex AI preflight: ${report.otherNetwork.length} job(s) in ${report.region} use another network, and Vertex uses one network per region at a time, ` +
         `so a run on ${network} would fail: ${report.otherNetwork.map((j) => `${j.name} (${j.displayName ?? ''}, ${j.state}, ${j.network})`).join('; ')}. ` +
@@ -54,22 +67,55 @@ function networkKey(network: string): { project: string; name: string } | undefi
 }
 
 /** True when `jobNetwork` names the same VPC as ours (by project id or number). */
-export function sameNetwork(jobNetwork: string, ours: { project: string; projectNumber: string; name: string }): boolean {
+export function sameNetwork(
+  jobNetwork: string,
+  ours: { project: string; projectNumber: string; name: string },
+): boolean {
   const key = networkKey(jobNetwork);
-  return key !== undefined && key.name === ours.name && (key.project === ours.project || key.project === ours.projectNumber);
+  return (
+    key !== undefined && key.name === ours.name && (key.project === ours.project || key.project === ours.projectNumber)
+  );
 }
 
 /** One read of the region's active jobs: the preflight's verdict and the jobs on our network. */
-export async function vertexJobs(t: Transport, project: string, region: string, ours: { project: string; projectNumber: string; name: string }): Promise<Preflight> {
-  const [pipelines, customs] = await Promise.all([listPipelineJobs(t, project, region, ACTIVE_PIPELINE_STATES), listCustomJobs(t, project, region, ACTIVE_JOB_STATES)]);
-  const onOurs = { pipelineJobs: pipelines.filter((j) => j.network && sameNetwork(j.network, ours)), customJobs: customs.filter((j) => j.jobSpec?.network && sameNetwork(j.jobSpec.network, ours)) };
+export async function vertexJobs(
+  t: Transport,
+  project: string,
+  region: string,
+  ours: { project: string; projectNumber: string; name: string },
+): Promise<Preflight> {
+  const [pipelines, customs] = await Promise.all([
+    listPipelineJobs(t, project, region, ACTIVE_PIPELINE_STATES),
+    listCustomJobs(t, project, region, ACTIVE_JOB_STATES),
+  ]);
+  const onOurs = {
+    pipelineJobs: pipelines.filter((j) => j.network && sameNetwork(j.network, ours)),
+    customJobs: customs.filter((j) => j.jobSpec?.network && sameNetwork(j.jobSpec.network, ours)),
+  };
   return { report: preflightReport(region, pipelines, customs, ours), ours: onOurs };
 }
 
-function preflightReport(region: string, pipelines: PipelineJob[], customs: CustomJob[], ours: { project: string; projectNumber: string; name: string }): PreflightReport {
+function preflightReport(
+  region: string,
+  pipelines: PipelineJob[],
+  customs: CustomJob[],
+  ours: { project: string; projectNumber: string; name: string },
+): PreflightReport {
   const active: ActiveJob[] = [
-    ...pipelines.map((j) => ({ kind: 'pipelineJob' as const, name: j.name, displayName: j.displayName, state: j.state ?? '', network: j.network ?? '' })),
-    ...customs.map((j) => ({ kind: 'customJob' as const, name: j.name, displayName: j.displayName, state: j.state ?? '', network: j.jobSpec?.network ?? '' })),
+    ...pipelines.map((j) => ({
+      kind: 'pipelineJob' as const,
+      name: j.name,
+      displayName: j.displayName,
+      state: j.state ?? '',
+      network: j.network ?? '',
+    })),
+    ...customs.map((j) => ({
+      kind: 'customJob' as const,
+      name: j.name,
+      displayName: j.displayName,
+      state: j.state ?? '',
+      network: j.jobSpec?.network ?? '',
+    })),
   ].filter((j) => j.network !== '');
   return { region, active: active.length, otherNetwork: active.filter((j) => !sameNetwork(j.network, ours)) };
 }

@@ -24,7 +24,14 @@
  */
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
-import { planRanges, parseRangeRequest, type PlannedRange, type RangePlan, type RangeRequest, type RangeWarning } from '../plan/ranges.js';
+import {
+  planRanges,
+  parseRangeRequest,
+  type PlannedRange,
+  type RangePlan,
+  type RangeRequest,
+  type RangeWarning,
+} from '../plan/ranges.js';
 import { describeRangeChange } from '../plan/ranges-describe.js';
 import { parseIpv4Block } from '../net/ipv4-blocks.js';
 import { noKnown, remember, repairChanges, type KnownEntries } from '../plan/ranges-verify.js';
@@ -77,18 +84,34 @@ export function requestFrom(input: unknown, cfg: PeeringRangesConfig): RangeRequ
 }
 
 /** The lease object of a network: one per project and network. */
-export const leaseObject = (cfg: PeeringRangesConfig, network: string) => `peering-ranges/${cfg.project}/${network}.json`;
+export const leaseObject = (cfg: PeeringRangesConfig, network: string) =>
+  `peering-ranges/${cfg.project}/${network}.json`;
 
-export async function reconcilePeeringRanges(t: Transport, cfg: PeeringRangesConfig, input: unknown, options: PrepareOptions = {}): Promise<RangeReport> {
+export async function reconcilePeeringRanges(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  input: unknown,
+  options: PrepareOptions = {},
+): Promise<RangeReport> {
   const request = requestFrom(input, cfg);
   const now = options.now ?? Date.now;
   if (options.dryRun) {
     const { body } = await readLease(t, cfg.stateBucket, leaseObject(cfg, request.network));
-    const obs = await observeRanges(t, cfg, request, { reservations: body.reservations, runId: request.runId, now: now() });
+    const obs = await observeRanges(t, cfg, request, {
+      reservations: body.reservations,
+      runId: request.runId,
+      now: now(),
+    });
     return { ...reportOf(request, obs, planFor(cfg, request, obs), true), status: 'planned' };
   }
   const startedAt = now();
-  const lease = await NetworkLease.acquire(t, { bucket: cfg.stateBucket, object: leaseObject(cfg, request.network), ttlMs: cfg.leaseTtlMs, waitMs: cfg.leaseWaitMs, now });
+  const lease = await NetworkLease.acquire(t, {
+    bucket: cfg.stateBucket,
+    object: leaseObject(cfg, request.network),
+    ttlMs: cfg.leaseTtlMs,
+    waitMs: cfg.leaseWaitMs,
+    now,
+  });
   let reservations: Reservation[] = lease.body.reservations;
   try {
     const obs = await observeRanges(t, cfg, request, { reservations, runId: request.runId, now: now() });
@@ -96,7 +119,11 @@ export async function reconcilePeeringRanges(t: Transport, cfg: PeeringRangesCon
     const plan = planFor(cfg, request, obs);
     const report = reportOf(request, obs, plan, false);
     const fence: Fence = () => lease.assertHeld();
-    const known = remember(noKnown(), { connection: obs.observed.connection?.reservedPeeringRanges ?? null, firewall: obs.observed.firewallSourceRanges, metadata: obs.observed.migRanges });
+    const known = remember(noKnown(), {
+      connection: obs.observed.connection?.reservedPeeringRanges ?? null,
+      firewall: obs.observed.firewallSourceRanges,
+      metadata: obs.observed.migRanges,
+    });
     const results = await applyRangeChanges(t, cfg, request.network, plan.changes, fence);
     report.changes = [...results, ...report.changes.slice(results.length)];
     report.results = [...results];
@@ -104,9 +131,27 @@ export async function reconcilePeeringRanges(t: Transport, cfg: PeeringRangesCon
     const failed = results.filter((r) => !r.ok);
     if (failed.length) {
       const retry = failed.some((r) => r.transient);
-      return { ...report, status: 'failed', reservedIpRanges: [], retry, reasons: failed.map((r) => `${r.description} failed: ${r.error}${retry ? '; retry (a retry finishes what is missing)' : ''}`) };
+      return {
+        ...report,
+        status: 'failed',
+        reservedIpRanges: [],
+        retry,
+        reasons: failed.map(
+          (r) => `${r.description} failed: ${r.error}${retry ? '; retry (a retry finishes what is missing)' : ''}`,
+        ),
+      };
     }
-    const verified = await readBackAndRepair(t, cfg, request.network, plan, obs, known, fence, options.verifyRounds ?? 5, startedAt);
+    const verified = await readBackAndRepair(
+      t,
+      cfg,
+      request.network,
+      plan,
+      obs,
+      known,
+      fence,
+      options.verifyRounds ?? 5,
+      startedAt,
+    );
     report.changes.push(...verified.repairs);
     report.results.push(...verified.repairs);
     report.mutations = mutationsOf(report.results);
@@ -116,7 +161,13 @@ export async function reconcilePeeringRanges(t: Transport, cfg: PeeringRangesCon
       return degraded;
     }
     if (request.runId) {
-      const own = { runId: request.runId, parallelJobs: request.parallelJobs, nodesPerJob: request.nodesPerJob, expiresAt: new Date(now() + cfg.reservationTtlMs).toISOString(), reservedIpRanges: plan.reservedIpRanges };
+      const own = {
+        runId: request.runId,
+        parallelJobs: request.parallelJobs,
+        nodesPerJob: request.nodesPerJob,
+        expiresAt: new Date(now() + cfg.reservationTtlMs).toISOString(),
+        reservedIpRanges: plan.reservedIpRanges,
+      };
       reservations = nextReservations(reservations, obs.startedRuns, now(), own);
     }
     return { ...report, verified: true };
@@ -133,8 +184,20 @@ function planFor(cfg: PeeringRangesConfig, request: RangeRequest, obs: RangeObse
 
 function reportOf(request: RangeRequest, obs: RangeObservation, plan: RangePlan, dryRun: boolean): RangeReport {
   return {
-    status: 'ok', reasons: [], results: [], mutations: 0, retry: false, dryRun, request, reservedIpRanges: plan.reservedIpRanges, network: obs.consumerNetwork,
-    allocated: plan.allocate, ranges: plan.ranges, capacity: plan.capacity, warnings: plan.warnings, preflight: obs.preflight,
+    status: 'ok',
+    reasons: [],
+    results: [],
+    mutations: 0,
+    retry: false,
+    dryRun,
+    request,
+    reservedIpRanges: plan.reservedIpRanges,
+    network: obs.consumerNetwork,
+    allocated: plan.allocate,
+    ranges: plan.ranges,
+    capacity: plan.capacity,
+    warnings: plan.warnings,
+    preflight: obs.preflight,
     changes: plan.changes.map((c) => ({ kind: c.kind, description: describeRangeChange(c), planned: true as const })),
   };
 }
@@ -147,7 +210,17 @@ const CLOCK_SKEW_MS = 60_000;
  * nothing is: the ranges this run uses, and every entry seen on them during the preparation.
  */
 
-async function readBackAndRepair(t: Transport, cfg: PeeringRangesConfig, network: string, plan: RangePlan, obs: RangeObservation, known: KnownEntries, fence: Fence, rounds: number, startedAt: number): Promise<{ ok: boolean; repairs: RangeChangeResult[]; missing: string[] }> {
+async function readBackAndRepair(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  network: string,
+  plan: RangePlan,
+  obs: RangeObservation,
+  known: KnownEntries,
+  fence: Fence,
+  rounds: number,
+  startedAt: number,
+): Promise<{ ok: boolean; repairs: RangeChangeResult[]; missing: string[] }> {
   const used = plan.ranges.map((r) => ({ ...r, block: parseIpv4Block(r.cidr)! }));
   const repairs: RangeChangeResult[] = [];
   let missing: string[] = [];
@@ -156,7 +229,13 @@ async function readBackAndRepair(t: Transport, cfg: PeeringRangesConfig, network
     // A PSA range created while this preparation ran and not on the connection is someone's
     // concurrent addition that a write of ours (Service Networking's patch has no precondition)
     // may have dropped in the instant between our read and our write: it goes back.
-    remember(known, { ...state, connection: [...(state.connection ?? []), ...state.created.filter((c) => c.at >= startedAt - CLOCK_SKEW_MS).map((c) => c.name)] });
+    remember(known, {
+      ...state,
+      connection: [
+        ...(state.connection ?? []),
+        ...state.created.filter((c) => c.at >= startedAt - CLOCK_SKEW_MS).map((c) => c.name),
+      ],
+    });
     const changes = repairChanges(network, used, known, state, cfg.plan);
     if (!changes.length) return { ok: true, repairs, missing: [] };
     missing = changes.map(describeRangeChange);
@@ -168,4 +247,3 @@ async function readBackAndRepair(t: Transport, cfg: PeeringRangesConfig, network
   }
   return { ok: false, repairs, missing };
 }
-

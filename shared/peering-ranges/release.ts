@@ -34,11 +34,25 @@ export function releaseRequestFrom(input: unknown, cfg: PeeringRangesConfig): Re
   return parseReleaseRequest({ ...raw, network: raw.network ?? cfg.network, region: raw.region ?? cfg.region });
 }
 
-export async function releaseReservation(t: Transport, cfg: PeeringRangesConfig, input: unknown, now: () => number = Date.now): Promise<ReleaseReport> {
+export async function releaseReservation(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  input: unknown,
+  now: () => number = Date.now,
+): Promise<ReleaseReport> {
   const request = releaseRequestFrom(input, cfg);
-  const lease = await NetworkLease.acquire(t, { bucket: cfg.stateBucket, object: leaseObject(cfg, request.network), ttlMs: cfg.leaseTtlMs, waitMs: cfg.leaseWaitMs, now });
+  const lease = await NetworkLease.acquire(t, {
+    bucket: cfg.stateBucket,
+    object: leaseObject(cfg, request.network),
+    ttlMs: cfg.leaseTtlMs,
+    waitMs: cfg.leaseWaitMs,
+    now,
+  });
   const kept = lease.body.reservations.filter((r) => r.runId !== request.runId);
   const released = kept.length < lease.body.reservations.length;
-  if (!(await lease.release(kept))) throw new LeaseLost(`the lease on ${request.network} was lost before run ${request.runId}'s reservation was released; retry`);
+  if (!(await lease.release(kept)))
+    throw new LeaseLost(
+      `the lease on ${request.network} was lost before run ${request.runId}'s reservation was released; retry`,
+    );
   return { status: released ? 'released' : 'nothing-reserved', request, released, reserved: kept.map((r) => r.runId) };
 }

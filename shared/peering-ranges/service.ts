@@ -27,11 +27,15 @@ import { reconcilePeeringRanges, type RangeReport } from './reconcile.js';
 import { PreflightRefusal } from './preflight.js';
 import { releaseReservation, type ReleaseReport } from './release.js';
 
-export type FailureReason = 'invalid-request' | 'preflight-refused' | 'pool-exhausted' | 'refused' | 'transient' | 'internal';
+export type FailureReason =
+  'invalid-request' | 'preflight-refused' | 'pool-exhausted' | 'refused' | 'transient' | 'internal';
 
 export interface HttpAnswer {
   status: number;
-  body: RangeReport | ReleaseReport | { error: { code: number; reason: FailureReason; message: string; preflight?: unknown } };
+  body:
+    | RangeReport
+    | ReleaseReport
+    | { error: { code: number; reason: FailureReason; message: string; preflight?: unknown } };
 }
 
 const REASON: Readonly<Record<FailureKind, FailureReason>> = {
@@ -48,7 +52,14 @@ const REASON: Readonly<Record<FailureKind, FailureReason>> = {
 export function classify(err: unknown): { status: number; reason: FailureReason } {
   const error = failureOf(err, 'invalid-request');
   const reason = error.kind === 'refused' && err instanceof SafetyError ? 'pool-exhausted' : REASON[error.kind];
-  return { status: httpStatus({ status: error.kind === 'transient' || error.kind === 'internal' ? 'failed' : 'refused', retry: error.transient, error }), reason };
+  return {
+    status: httpStatus({
+      status: error.kind === 'transient' || error.kind === 'internal' ? 'failed' : 'refused',
+      retry: error.transient,
+      error,
+    }),
+    reason,
+  };
 }
 
 export class PeeringRangesService {
@@ -76,7 +87,10 @@ export class PeeringRangesService {
   async release(input: unknown): Promise<HttpAnswer> {
     try {
       const report = await releaseReservation(this.transport, this.cfg, input);
-      this.log.info({ status: report.status, request: report.request, reserved: report.reserved }, `peeringRanges: release of run ${report.request.runId} on ${report.request.network}: ${report.status}`);
+      this.log.info(
+        { status: report.status, request: report.request, reserved: report.reserved },
+        `peeringRanges: release of run ${report.request.runId} on ${report.request.network}: ${report.status}`,
+      );
       return { status: 200, body: report };
     } catch (err) {
       return this.refusal(err, input);
@@ -85,14 +99,39 @@ export class PeeringRangesService {
 
   private refusal(err: unknown, input: unknown): HttpAnswer {
     const { status, reason } = classify(err);
-    this.log[status >= 500 ? 'error' : 'warn']({ reason, status, input: summary(input) }, `peeringRanges: ${reason}: ${errorMessage(err)}`);
-    return { status, body: { error: { code: status, reason, message: errorMessage(err), ...(err instanceof PreflightRefusal ? { preflight: err.report } : {}) } } };
+    this.log[status >= 500 ? 'error' : 'warn'](
+      { reason, status, input: summary(input) },
+      `peeringRanges: ${reason}: ${errorMessage(err)}`,
+    );
+    return {
+      status,
+      body: {
+        error: {
+          code: status,
+          reason,
+          message: errorMessage(err),
+          ...(err instanceof PreflightRefusal ? { preflight: err.report } : {}),
+        },
+      },
+    };
   }
 
   private logReport(r: RangeReport): void {
     const applied = r.changes.filter((c) => 'ok' in c && c.ok && !c.noop).length;
     this.log[severityOf(r)](
-      { status: r.status, reasons: r.reasons, retry: r.retry, request: r.request, reservedIpRanges: r.reservedIpRanges, allocated: r.allocated, capacity: r.capacity, changes: r.changes, warnings: r.warnings, verified: r.verified, missing: r.missing },
+      {
+        status: r.status,
+        reasons: r.reasons,
+        retry: r.retry,
+        request: r.request,
+        reservedIpRanges: r.reservedIpRanges,
+        allocated: r.allocated,
+        capacity: r.capacity,
+        changes: r.changes,
+        warnings: r.warnings,
+        verified: r.verified,
+        missing: r.missing,
+      },
       `peeringRanges: ${r.status}${r.dryRun ? ' (dry run)' : ''}: capacity ${r.capacity.before} → ${r.capacity.after} jobs (need ${r.capacity.required}), ${applied} change(s) applied, reservedIpRanges [${r.reservedIpRanges.join(', ')}]`,
     );
   }
@@ -102,5 +141,10 @@ export class PeeringRangesService {
 export function summary(input: unknown): Record<string, string> | string {
   if (!input || typeof input !== 'object' || Array.isArray(input)) return typeof input;
   const entries = Object.entries(input as Record<string, unknown>).slice(0, 12);
-  return Object.fromEntries(entries.map(([k, v]) => [k.slice(0, 40), typeof v === 'object' && v !== null ? (Array.isArray(v) ? 'array' : 'object') : String(v).slice(0, 64)]));
+  return Object.fromEntries(
+    entries.map(([k, v]) => [
+      k.slice(0, 40),
+      typeof v === 'object' && v !== null ? (Array.isArray(v) ? 'array' : 'object') : String(v).slice(0, 64),
+    ]),
+  );
 }

@@ -25,7 +25,8 @@ export interface VertexRangesObservation {
   other: PsaRange[];
 }
 
-const onNetwork = (url: string | undefined, network: string) => url !== undefined && (url === network || url.endsWith(`/networks/${network}`));
+const onNetwork = (url: string | undefined, network: string) =>
+  url !== undefined && (url === network || url.endsWith(`/networks/${network}`));
 
 /** The network's VPC_PEERING addresses as the planner reads them. */
 export function peeringAddressesOf(all: readonly GlobalAddress[], network: string): ObservedAddress[] {
@@ -35,14 +36,29 @@ export function peeringAddressesOf(all: readonly GlobalAddress[], network: strin
 }
 
 /** Splits the network's PSA ranges into Vertex's and the others, by the planner's own rule. */
-export function vertexRangesOf(all: readonly GlobalAddress[], network: string, opts: Pick<RangePlanOptions, 'vertexRangeNames' | 'namePrefix'>): VertexRangesObservation {
+export function vertexRangesOf(
+  all: readonly GlobalAddress[],
+  network: string,
+  opts: Pick<RangePlanOptions, 'vertexRangeNames' | 'namePrefix'>,
+): VertexRangesObservation {
   const psa = peeringAddressesOf(all, network);
-  const vertex = vertexRanges({ addresses: psa }, opts, 8).map((r) => ({ name: r.name, cidr: r.cidr, prefixLength: r.block.prefix }));
+  const vertex = vertexRanges({ addresses: psa }, opts, 8).map((r) => ({
+    name: r.name,
+    cidr: r.cidr,
+    prefixLength: r.block.prefix,
+  }));
   const names = new Set(vertex.map((r) => r.name));
-  const other = psa.filter((a) => !names.has(a.name)).map((a) => ({ name: a.name, cidr: `${a.address}/${a.prefixLength}`, prefixLength: a.prefixLength }));
+  const other = psa
+    .filter((a) => !names.has(a.name))
+    .map((a) => ({ name: a.name, cidr: `${a.address}/${a.prefixLength}`, prefixLength: a.prefixLength }));
   return { vertex, other };
 }
 
-export async function observeVertexRanges(t: Transport, project: string, network: string, opts: Pick<RangePlanOptions, 'vertexRangeNames' | 'namePrefix'>): Promise<VertexRangesObservation> {
+export async function observeVertexRanges(
+  t: Transport,
+  project: string,
+  network: string,
+  opts: Pick<RangePlanOptions, 'vertexRangeNames' | 'namePrefix'>,
+): Promise<VertexRangesObservation> {
   return vertexRangesOf(await listGlobalAddresses(t, project), network, opts);
 }

@@ -35,9 +35,20 @@ export function room(state: RuleState): number {
 export function assignRules(desired: DesiredAllowlist, owned: readonly OwnedRule[]): RuleState[] {
   checkCapacity(desired, owned.length);
   // Stryker disable ArrayDeclaration: equivalent, keepRanges sets kept of every state
-  const states = owned.map((rule): RuleState => ({ priority: rule.priority, list: rule.list, before: rule, kept: [], added: [], preview: rule.rule.preview === true }));
+  const states = owned.map((rule): RuleState => ({
+    priority: rule.priority,
+    list: rule.list,
+    before: rule,
+    kept: [],
+    added: [],
+    preview: rule.rule.preview === true,
+  }));
   // Stryker restore ArrayDeclaration
-  const allocator = new PriorityAllocator(desired.priorities, owned.map((r) => r.priority), states);
+  const allocator = new PriorityAllocator(
+    desired.priorities,
+    owned.map((r) => r.priority),
+    states,
+  );
   const wanted = new Map(desired.lists.map((l) => [l.name, { list: l, cidrs: new Set(l.cidrs) }]));
   const pending = new Map<string, string[]>();
   for (const state of states) keepRanges(state, wanted.get(state.list), desired.mode, pending);
@@ -63,7 +74,12 @@ function checkCapacity(desired: DesiredAllowlist, ownedCount: number): void {
 }
 
 /** Step 1: keep what is still desired (sync) or everything (upsert-only); overflow of an over-full rule is re-placed. */
-function keepRanges(state: RuleState, wanted: { list: DesiredList; cidrs: ReadonlySet<string> } | undefined, mode: DesiredAllowlist['mode'], pending: Map<string, string[]>): void {
+function keepRanges(
+  state: RuleState,
+  wanted: { list: DesiredList; cidrs: ReadonlySet<string> } | undefined,
+  mode: DesiredAllowlist['mode'],
+  pending: Map<string, string[]>,
+): void {
   const before = state.before!;
   if (mode === 'upsert-only') {
     state.kept = [...before.ranges];
@@ -88,7 +104,13 @@ function dedupe(fresh: readonly string[], claimed: ReadonlySet<string>): string[
  * Steps 2 and 3 for one list. Every candidate is a rule of this list: its existing rules, and the
  * rules opened for it here (a reused rule takes the list's name).
  */
-function place(list: DesiredList, fresh: readonly string[], states: RuleState[], allocator: PriorityAllocator, mode: DesiredAllowlist['mode']): void {
+function place(
+  list: DesiredList,
+  fresh: readonly string[],
+  states: RuleState[],
+  allocator: PriorityAllocator,
+  mode: DesiredAllowlist['mode'],
+): void {
   // Stryker disable next-line ConditionalExpression: equivalent, the loop below places nothing; this skips building the index
   if (fresh.length === 0) return;
   const mine = states.filter((s) => s.list === list.name);
@@ -155,7 +177,11 @@ class DroppedIndex {
 /** An existing rule (nothing is added to it yet) that will be patched or removed whatever else happens. */
 function changes(state: RuleState): boolean {
   const before = state.before!;
-  return state.kept.length !== before.ranges.length || state.preview !== (before.rule.preview === true) || before.rule.description !== ownerDescription(state.list);
+  return (
+    state.kept.length !== before.ranges.length ||
+    state.preview !== (before.rule.preview === true) ||
+    before.rule.description !== ownerDescription(state.list)
+  );
 }
 
 /** Hands out the lowest free priorities of the band, then rules about to be emptied. */
@@ -185,7 +211,8 @@ class PriorityAllocator {
       this.states.push(state);
       return state;
     }
-    const reusable = mode === 'sync' ? this.states.find((s) => s.before && s.kept.length === 0 && s.added.length === 0) : undefined;
+    const reusable =
+      mode === 'sync' ? this.states.find((s) => s.before && s.kept.length === 0 && s.added.length === 0) : undefined;
     if (!reusable) {
       throw new AllowlistSafetyError(
         'band-full',

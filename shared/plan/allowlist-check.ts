@@ -19,8 +19,10 @@ export function applyAllowlistSteps(rules: readonly PolicyRule[], steps: readonl
 
 function applyStep(rules: Map<number, PolicyRule>, step: AllowlistStep): void {
   const exists = rules.has(step.priority);
-  if (step.kind === 'addRule' && exists) throw new Error(`addRule at ${step.priority}: a rule already has that priority`);
-  if (step.kind !== 'addRule' && !exists) throw new Error(`${step.kind} at ${step.priority}: no rule has that priority`);
+  if (step.kind === 'addRule' && exists)
+    throw new Error(`addRule at ${step.priority}: a rule already has that priority`);
+  if (step.kind !== 'addRule' && !exists)
+    throw new Error(`${step.kind} at ${step.priority}: no rule has that priority`);
   if (step.kind === 'removeRule') rules.delete(step.priority);
   else rules.set(step.priority, structuredClone(step.rule));
 }
@@ -40,7 +42,10 @@ export function allowedAfterEachStep(current: readonly PolicyRule[], steps: read
  * Every moment an address allowed both before and after the whole sync was denied, as
  * `{step, denied}` (step = number of steps applied). Empty means the plan is make-before-break.
  */
-export function continuityViolations(current: readonly PolicyRule[], steps: readonly AllowlistStep[]): { step: number; denied: string[] }[] {
+export function continuityViolations(
+  current: readonly PolicyRule[],
+  steps: readonly AllowlistStep[],
+): { step: number; denied: string[] }[] {
   const states = allowedAfterEachStep(current, steps);
   const mustKeep = intersect(states[0]!, states.at(-1)!);
   return states.flatMap((allowed, step) => {

@@ -72,9 +72,11 @@ export function desiredAllowlist(allowlist: Allowlist, options: DesiredOptions):
     .filter((list) => list.policies.includes(options.policy))
     .map((list): DesiredList => {
       const live = list.entries.filter((e) => !isExpired(e, options.now));
-      for (const e of list.entries) if (isExpired(e, options.now)) expired.push(expiredEntry(list, e, options.resolved));
+      for (const e of list.entries)
+        if (isExpired(e, options.now)) expired.push(expiredEntry(list, e, options.resolved));
       // Stryker disable LogicalOperator: live entries added here are subtracted again below.
-      for (const e of list.entries) if (e.kind === 'static' && isExpired(e, options.now)) expiredRanges.push(...e.cidrs.map(parseCidr));
+      for (const e of list.entries)
+        if (e.kind === 'static' && isExpired(e, options.now)) expiredRanges.push(...e.cidrs.map(parseCidr));
       // Stryker restore LogicalOperator
       const ranges = live.flatMap((e) => entryRanges(e, options.resolved, unresolved));
       for (const r of ranges) {
@@ -87,12 +89,30 @@ export function desiredAllowlist(allowlist: Allowlist, options: DesiredOptions):
       return { name: list.name, preview: list.preview, cidrs: toCidrs(aggregate(ranges)) };
     });
   if (unresolved.length) {
-    throw new AllowlistSafetyError('unresolved-source', 'Some symbolic sources have no addresses; nothing was planned (a sync would remove their callers):', unresolved);
+    throw new AllowlistSafetyError(
+      'unresolved-source',
+      'Some symbolic sources have no addresses; nothing was planned (a sync would remove their callers):',
+      unresolved,
+    );
   }
   tooWide.push(...mergedProblems(options.policy, merged, allowlist.safety, reported));
-  if (tooWide.length) throw new AllowlistSafetyError('world-open', 'The allowlist opens too much; nothing was planned:', [...new Set(tooWide)]);
-  const expiredCidrs = expiredRanges.length ? toCidrs(subtract(aggregate(expiredRanges), aggregate(merged.flatMap((l) => l.ranges)))) : [];
-  return { policy: options.policy, mode: allowlist.mode, priorities: allowlist.priorities, safety: allowlist.safety, lists, expiredEntries: expired.length, expired, expiredCidrs };
+  if (tooWide.length)
+    throw new AllowlistSafetyError('world-open', 'The allowlist opens too much; nothing was planned:', [
+      ...new Set(tooWide),
+    ]);
+  const expiredCidrs = expiredRanges.length
+    ? toCidrs(subtract(aggregate(expiredRanges), aggregate(merged.flatMap((l) => l.ranges))))
+    : [];
+  return {
+    policy: options.policy,
+    mode: allowlist.mode,
+    priorities: allowlist.priorities,
+    safety: allowlist.safety,
+    lists,
+    expiredEntries: expired.length,
+    expired,
+    expiredCidrs,
+  };
 }
 
 /** An entry is gone at its expiry instant: `expires <= now`. */
@@ -100,8 +120,19 @@ export const isExpired = isExpiredAt;
 
 function expiredEntry(list: AllowlistList, e: AllowlistEntry, resolved: ResolvedSources | undefined): ExpiredEntry {
   const entry = e.kind === 'static' ? e.input : `cloudNat ${e.cloudNat.router}/${e.cloudNat.nat}`;
-  const cidrs = e.kind === 'static' ? e.cidrs : (resolved?.get(e.key) ?? []).flatMap((ip) => (tryParseCidr(ip.trim()) ? [tryParseCidr(ip.trim())!.cidr] : []));
-  return { list: list.name, entry, description: e.description, expires: e.expires!.toISOString(), cidrs, where: e.where, ...(e.path ? { path: e.path } : {}) };
+  const cidrs =
+    e.kind === 'static'
+      ? e.cidrs
+      : (resolved?.get(e.key) ?? []).flatMap((ip) => (tryParseCidr(ip.trim()) ? [tryParseCidr(ip.trim())!.cidr] : []));
+  return {
+    list: list.name,
+    entry,
+    description: e.description,
+    expires: e.expires!.toISOString(),
+    cidrs,
+    where: e.where,
+    ...(e.path ? { path: e.path } : {}),
+  };
 }
 
 function entryRanges(entry: AllowlistEntry, resolved: ResolvedSources | undefined, unresolved: string[]): ParsedCidr[] {
@@ -109,7 +140,9 @@ function entryRanges(entry: AllowlistEntry, resolved: ResolvedSources | undefine
   const addresses = resolved?.get(entry.key);
   const name = `Cloud NAT ${entry.cloudNat.nat} on router ${entry.cloudNat.router}${entry.cloudNat.region ? ` in ${entry.cloudNat.region}` : ''} (${entry.where})`;
   if (!addresses || addresses.length === 0) {
-    unresolved.push(`${name} resolved to ${addresses ? 'no IPs: give it MANUAL_ONLY static IPs' : 'nothing: resolve every source before planning'}`);
+    unresolved.push(
+      `${name} resolved to ${addresses ? 'no IPs: give it MANUAL_ONLY static IPs' : 'nothing: resolve every source before planning'}`,
+    );
     // Stryker disable next-line ArrayDeclaration: an unresolved source refuses the plan, so its ranges are never used.
     return [];
   }

@@ -14,12 +14,36 @@
  */
 import { aggregate, intersect, isSubset, subtract, toCidrs, type RangeSet } from '../net/cidr.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
-import { allowRule, MAX_RANGES_PER_RULE, type AllowRuleBody, type PriorityBand, type PolicyRule } from './allowlist-rules.js';
+import {
+  allowRule,
+  MAX_RANGES_PER_RULE,
+  type AllowRuleBody,
+  type PriorityBand,
+  type PolicyRule,
+} from './allowlist-rules.js';
 
 export type AllowlistStep =
-  | { readonly kind: 'addRule'; readonly priority: number; readonly list: string; readonly rule: AllowRuleBody; readonly bridge?: true }
-  | { readonly kind: 'patchRule'; readonly priority: number; readonly list: string; readonly rule: AllowRuleBody; readonly before: PolicyRule }
-  | { readonly kind: 'removeRule'; readonly priority: number; readonly list: string; readonly before: PolicyRule; readonly bridge?: true };
+  | {
+      readonly kind: 'addRule';
+      readonly priority: number;
+      readonly list: string;
+      readonly rule: AllowRuleBody;
+      readonly bridge?: true;
+    }
+  | {
+      readonly kind: 'patchRule';
+      readonly priority: number;
+      readonly list: string;
+      readonly rule: AllowRuleBody;
+      readonly before: PolicyRule;
+    }
+  | {
+      readonly kind: 'removeRule';
+      readonly priority: number;
+      readonly list: string;
+      readonly before: PolicyRule;
+      readonly bridge?: true;
+    };
 
 /** A rule change before ordering: `after` undefined means remove. */
 export interface RuleChange {
@@ -50,7 +74,11 @@ export function orderSteps(changes: readonly RuleChange[], ctx: OrderContext): A
   const removes = byPriority.filter((c) => !c.after);
   // Only shrinking patches need the coverage sets; a first sync (all adds) skips them entirely.
   const { ordered, bridges } = shrinks.length
-    ? orderShrinks(shrinks, aggregate([...ctx.stable(), ...grows.flatMap((c) => [...c.allowedAfter])]), intersect(ctx.before, ctx.after()))
+    ? orderShrinks(
+        shrinks,
+        aggregate([...ctx.stable(), ...grows.flatMap((c) => [...c.allowedAfter])]),
+        intersect(ctx.before, ctx.after()),
+      )
     : { ordered: [], bridges: [] };
   const bridgeRules = bridgeSteps(bridges, ctx);
   return [
@@ -63,7 +91,8 @@ export function orderSteps(changes: readonly RuleChange[], ctx: OrderContext): A
 }
 
 function toStep(change: RuleChange): AllowlistStep {
-  if (!change.after) return { kind: 'removeRule', priority: change.priority, list: change.list, before: change.before! };
+  if (!change.after)
+    return { kind: 'removeRule', priority: change.priority, list: change.list, before: change.before! };
   if (!change.before) return { kind: 'addRule', priority: change.priority, list: change.list, rule: change.after };
   return { kind: 'patchRule', priority: change.priority, list: change.list, rule: change.after, before: change.before };
 }
@@ -78,9 +107,21 @@ interface Bridge {
  * lowest-priority rule of them gets a bridge (its dependencies are then met) and the sort goes on,
  * so a cycle costs one bridge, not one per rule in it.
  */
-function orderShrinks(shrinks: readonly RuleChange[], available: RangeSet, mustKeep: RangeSet): { ordered: RuleChange[]; bridges: Bridge[] } {
+function orderShrinks(
+  shrinks: readonly RuleChange[],
+  available: RangeSet,
+  mustKeep: RangeSet,
+): { ordered: RuleChange[]; bridges: Bridge[] } {
   const needs = new Map(shrinks.map((c) => [c, uncovered(c, available, mustKeep)]));
-  const dependsOn = new Map(shrinks.map((c) => [c, shrinks.filter((o) => o !== c && needs.get(c)!.length > 0 && overlaps(needs.get(c)!, subtract(o.allowedAfter, o.allowedBefore)))]));
+  const dependsOn = new Map(
+    shrinks.map((c) => [
+      c,
+      shrinks.filter(
+        (o) =>
+          o !== c && needs.get(c)!.length > 0 && overlaps(needs.get(c)!, subtract(o.allowedAfter, o.allowedBefore)),
+      ),
+    ]),
+  );
   const ordered: RuleChange[] = [];
   const bridges: Bridge[] = [];
   const done = new Set<RuleChange>();
@@ -119,7 +160,10 @@ function bridgeSteps(bridges: readonly Bridge[], ctx: OrderContext): { add: Allo
     for (let i = 0; i < cidrs.length; i += MAX_RANGES_PER_RULE) {
       while (cursor <= ctx.band.to && used.has(cursor)) cursor++;
       if (cursor > ctx.band.to) {
-        throw new AllowlistSafetyError('band-full', `This rotation needs a temporary bridge rule to avoid a lock-out window, but the band ${ctx.band.from}–${ctx.band.to} has no free priority; nothing was planned. Widen priorities.`);
+        throw new AllowlistSafetyError(
+          'band-full',
+          `This rotation needs a temporary bridge rule to avoid a lock-out window, but the band ${ctx.band.from}–${ctx.band.to} has no free priority; nothing was planned. Widen priorities.`,
+        );
       }
       used.add(cursor);
       const rule = allowRule(cursor, bridge.list, cidrs.slice(i, i + MAX_RANGES_PER_RULE), false);

@@ -49,7 +49,11 @@ export interface QuotaUse {
   readonly policies: readonly (PolicyRuleCount & { readonly after: number })[];
 }
 
-export function quotaUse(counts: readonly PolicyRuleCount[], plans: readonly { readonly policy: string; readonly steps: readonly AllowlistStep[] }[], budget: number): QuotaUse {
+export function quotaUse(
+  counts: readonly PolicyRuleCount[],
+  plans: readonly { readonly policy: string; readonly steps: readonly AllowlistStep[] }[],
+  budget: number,
+): QuotaUse {
   const now = counts.reduce((n, c) => n + c.rules, 0);
   let running = now;
   let peak = now;
@@ -67,7 +71,9 @@ export function quotaUse(counts: readonly PolicyRuleCount[], plans: readonly { r
 /** Refuses (`quota`) a sync whose peak exceeds the budget; nothing has changed when it throws. */
 export function checkQuota(use: QuotaUse, project: string): void {
   if (use.peak <= use.budget) return;
-  const changed = use.policies.filter((p) => p.after !== p.rules).map((p) => `${p.policy}: ${p.rules} → ${p.after} rules`);
+  const changed = use.policies
+    .filter((p) => p.after !== p.rules)
+    .map((p) => `${p.policy}: ${p.rules} → ${p.after} rules`);
   throw new AllowlistSafetyError(
     'quota',
     `This sync needs ${use.peak} security policy rules in project ${project} at its peak (${use.now} now across all its security policies, ${use.after} at the end), over the budget of ${use.budget} (NETREFLEX_ARMOR_RULE_QUOTA; Cloud Armor's SECURITY_POLICY_RULES quota counts every rule of every policy of the project); nothing was changed. Merge entries into wider ranges, remove some, or raise the project's quota and then the budget.`,

@@ -20,7 +20,14 @@ import { AllowlistSafetyError } from '../allowlist/errors.js';
 import { aggregate, parseCidr, subtract, toCidrs, type IpRange, type RangeSet } from '../net/cidr.js';
 import type { DesiredAllowlist } from './allowlist-desired.js';
 import type { AllowlistStep } from './allowlist-order.js';
-import { allowedBy, allowRule, isEnforcedAllow, MAX_RANGES_PER_RULE, type OwnedRule, type PriorityBand } from './allowlist-rules.js';
+import {
+  allowedBy,
+  allowRule,
+  isEnforcedAllow,
+  MAX_RANGES_PER_RULE,
+  type OwnedRule,
+  type PriorityBand,
+} from './allowlist-rules.js';
 
 /** Addresses the enforced lists of `desired` allow. */
 export function enforcedWant(desired: DesiredAllowlist): RangeSet {
@@ -32,7 +39,12 @@ export function enforcedWant(desired: DesiredAllowlist): RangeSet {
  * removals. `used` holds every priority the policy has, so new rules take free ones of the band;
  * `allowed` is what the owned rules let through now, when the caller has it.
  */
-export function planRevocations(desired: DesiredAllowlist, owned: readonly OwnedRule[], used: ReadonlySet<number>, allowed: RangeSet = allowedBy(owned.map((o) => o.rule))): AllowlistStep[] {
+export function planRevocations(
+  desired: DesiredAllowlist,
+  owned: readonly OwnedRule[],
+  used: ReadonlySet<number>,
+  allowed: RangeSet = allowedBy(owned.map((o) => o.rule)),
+): AllowlistStep[] {
   const revoked = subtract(allowed, enforcedWant(desired));
   // Stryker disable next-line ConditionalExpression: a shortcut; with nothing revoked the loop plans nothing either.
   if (revoked.length === 0) return [];
@@ -49,9 +61,20 @@ export function planRevocations(desired: DesiredAllowlist, owned: readonly Owned
     }
     for (let i = MAX_RANGES_PER_RULE; i < kept.length; i += MAX_RANGES_PER_RULE) {
       const priority = freePriority(desired.priorities, taken, rule.list);
-      adds.push({ kind: 'addRule', priority, list: rule.list, rule: allowRule(priority, rule.list, kept.slice(i, i + MAX_RANGES_PER_RULE), false) });
+      adds.push({
+        kind: 'addRule',
+        priority,
+        list: rule.list,
+        rule: allowRule(priority, rule.list, kept.slice(i, i + MAX_RANGES_PER_RULE), false),
+      });
     }
-    trims.push({ kind: 'patchRule', priority: rule.priority, list: rule.list, rule: allowRule(rule.priority, rule.list, kept.slice(0, MAX_RANGES_PER_RULE), false), before: rule.rule });
+    trims.push({
+      kind: 'patchRule',
+      priority: rule.priority,
+      list: rule.list,
+      rule: allowRule(rule.priority, rule.list, kept.slice(0, MAX_RANGES_PER_RULE), false),
+      before: rule.rule,
+    });
   }
   return [...adds, ...trims];
 }
@@ -96,5 +119,8 @@ function freePriority(band: PriorityBand, taken: Set<number>, list: string): num
       return p;
     }
   }
-  throw new AllowlistSafetyError('band-full', `Revoking part of a range of list ${list} splits it into more than ${MAX_RANGES_PER_RULE} ranges, and the band ${band.from}–${band.to} has no free priority for the rest; nothing was planned. Widen priorities.`);
+  throw new AllowlistSafetyError(
+    'band-full',
+    `Revoking part of a range of list ${list} splits it into more than ${MAX_RANGES_PER_RULE} ranges, and the band ${band.from}–${band.to} has no free priority for the rest; nothing was planned. Widen priorities.`,
+  );
 }

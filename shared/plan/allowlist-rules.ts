@@ -87,7 +87,11 @@ export function allowedBy(rules: Iterable<PolicyRule>): RangeSet {
 export function ownedRules(rules: readonly PolicyRule[], band: PriorityBand): OwnedRule[] {
   const { owned, conflicts } = partitionRules(rules, band);
   if (conflicts.length) {
-    throw new AllowlistSafetyError('ownership-conflict', 'The policy has rules whose ownership is ambiguous; nothing was changed. Resolve each:', conflicts);
+    throw new AllowlistSafetyError(
+      'ownership-conflict',
+      'The policy has rules whose ownership is ambiguous; nothing was changed. Resolve each:',
+      conflicts,
+    );
   }
   return owned;
 }
@@ -97,7 +101,10 @@ export function ownedRules(rules: readonly PolicyRule[], band: PriorityBand): Ow
  * conflict works from (expired entries leave the rules netreflex provably owns; the conflicting
  * rules stay untouched until a person resolves them).
  */
-export function partitionRules(rules: readonly PolicyRule[], band: PriorityBand): { owned: OwnedRule[]; conflicts: string[] } {
+export function partitionRules(
+  rules: readonly PolicyRule[],
+  band: PriorityBand,
+): { owned: OwnedRule[]; conflicts: string[] } {
   const owned: OwnedRule[] = [];
   const conflicts: string[] = [];
   for (const rule of rules) {
@@ -115,11 +122,19 @@ export function partitionRules(rules: readonly PolicyRule[], band: PriorityBand)
   return { owned: owned.sort((a, b) => a.priority - b.priority), conflicts };
 }
 
-function conflictOf(rule: SecurityPolicyRule, inBand: boolean, marked: boolean, band: PriorityBand): string | undefined {
+function conflictOf(
+  rule: SecurityPolicyRule,
+  inBand: boolean,
+  marked: boolean,
+  band: PriorityBand,
+): string | undefined {
   const where = `rule at priority ${rule.priority} (${JSON.stringify(rule.description ?? '')})`;
-  if (!marked) return `${where} sits in the owned band ${band.from}–${band.to} without the "${OWNER_MARKER}" marker: move it out of the band, or move the band (priorities) away from it`;
-  if (!inBand) return `${where} carries the "${OWNER_MARKER}" marker outside the band ${band.from}–${band.to}: delete it, or move the band back over it`;
-  if (!MARKER_PATTERN.test(rule.description!)) return `${where} has a malformed marker (expected "${OWNER_MARKER} <list-name>"): fix the description or delete the rule`;
+  if (!marked)
+    return `${where} sits in the owned band ${band.from}–${band.to} without the "${OWNER_MARKER}" marker: move it out of the band, or move the band (priorities) away from it`;
+  if (!inBand)
+    return `${where} carries the "${OWNER_MARKER}" marker outside the band ${band.from}–${band.to}: delete it, or move the band back over it`;
+  if (!MARKER_PATTERN.test(rule.description!))
+    return `${where} has a malformed marker (expected "${OWNER_MARKER} <list-name>"): fix the description or delete the rule`;
   return undefined;
 }
 

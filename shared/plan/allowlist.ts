@@ -34,13 +34,32 @@
  *
  * `dry-run` is the caller's: plan, print, do not apply.
  */
-import { addressCount, aggregate, intersect, isSubset, rangeSetOf, subtract, toCidrs, type IpFamily, type RangeSet } from '../net/cidr.js';
+import {
+  addressCount,
+  aggregate,
+  intersect,
+  isSubset,
+  rangeSetOf,
+  subtract,
+  toCidrs,
+  type IpFamily,
+  type RangeSet,
+} from '../net/cidr.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
 import type { AllowlistMode } from '../allowlist/schema.js';
 import { assignRules, type RuleState } from './allowlist-assign.js';
 import type { DesiredAllowlist } from './allowlist-desired.js';
 import { orderSteps, type AllowlistStep, type RuleChange } from './allowlist-order.js';
-import { allowedBy, allowRule, isEnforcedAllow, ownedRules, partitionRules, ruleRanges, type OwnedRule, type PolicyRule } from './allowlist-rules.js';
+import {
+  allowedBy,
+  allowRule,
+  isEnforcedAllow,
+  ownedRules,
+  partitionRules,
+  ruleRanges,
+  type OwnedRule,
+  type PolicyRule,
+} from './allowlist-rules.js';
 import { enforcedWant, planRevocations } from './allowlist-revoke.js';
 
 export { desiredAllowlist, type DesiredAllowlist } from './allowlist-desired.js';
@@ -71,16 +90,30 @@ export interface AllowlistPlanSummary {
 }
 
 /** Plans the steps that make the owned rules of the policy allow exactly the desired lists. */
-export function planAllowlist(desired: DesiredAllowlist, currentRules: readonly PolicyRule[], options: PlanAllowlistOptions = {}): AllowlistPlan {
+export function planAllowlist(
+  desired: DesiredAllowlist,
+  currentRules: readonly PolicyRule[],
+  options: PlanAllowlistOptions = {},
+): AllowlistPlan {
   const owned = ownedRules(currentRules, desired.priorities);
   const before = allowedBy(owned.map((o) => o.rule));
-  const revoke = desired.mode === 'sync' ? planRevocations(desired, owned, new Set(currentRules.map((r) => r.priority)), before) : [];
+  const revoke =
+    desired.mode === 'sync'
+      ? planRevocations(desired, owned, new Set(currentRules.map((r) => r.priority)), before)
+      : [];
   // After the revocations the owned rules allow exactly what they allowed and some enforced list still wants.
-  const stage = revoke.length ? planStage(desired, applyToOwned(owned, revoke), intersect(before, enforcedWant(desired))) : planStage(desired, owned, before);
+  const stage = revoke.length
+    ? planStage(desired, applyToOwned(owned, revoke), intersect(before, enforcedWant(desired)))
+    : planStage(desired, owned, before);
   // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, upsert-only never stops allowing anything and an empty policy has nothing to remove; this skips the count
   if (desired.mode === 'sync' && before.length) checkRemovalShare(before, stage.after(), desired, options);
   const steps = fuse(revoke, stage.steps);
-  return { policy: desired.policy, mode: desired.mode, steps, summary: summarize(steps, before, stage.after, desired.expiredEntries) };
+  return {
+    policy: desired.policy,
+    mode: desired.mode,
+    steps,
+    summary: summarize(steps, before, stage.after, desired.expiredEntries),
+  };
 }
 
 /**
@@ -90,19 +123,35 @@ export function planAllowlist(desired: DesiredAllowlist, currentRules: readonly 
  * an address, so neither the removal share nor the world-open rules apply. `upsert-only` files
  * never remove anything, so they revoke nothing here either.
  */
-export function planRevocationsOnly(desired: DesiredAllowlist, currentRules: readonly PolicyRule[]): AllowlistPlan & { readonly conflicts: readonly string[] } {
+export function planRevocationsOnly(
+  desired: DesiredAllowlist,
+  currentRules: readonly PolicyRule[],
+): AllowlistPlan & { readonly conflicts: readonly string[] } {
   const { owned, conflicts } = partitionRules(currentRules, desired.priorities);
   const before = allowedBy(owned.map((o) => o.rule));
-  const steps = desired.mode === 'sync' ? planRevocations(desired, owned, new Set(currentRules.map((r) => r.priority)), before) : [];
+  const steps =
+    desired.mode === 'sync'
+      ? planRevocations(desired, owned, new Set(currentRules.map((r) => r.priority)), before)
+      : [];
   const after = lazy(() => (steps.length ? intersect(before, enforcedWant(desired)) : before));
-  return { policy: desired.policy, mode: desired.mode, steps, summary: summarize(steps, before, after, desired.expiredEntries), conflicts };
+  return {
+    policy: desired.policy,
+    mode: desired.mode,
+    steps,
+    summary: summarize(steps, before, after, desired.expiredEntries),
+    conflicts,
+  };
 }
 
 /**
  * The steps from `owned` to the desired lists: stable assignment, then make-before-break order.
  * After the revocations, so what is left to do only adds addresses or moves them between rules.
  */
-function planStage(desired: DesiredAllowlist, owned: readonly OwnedRule[], before: RangeSet): { steps: AllowlistStep[]; after: () => RangeSet } {
+function planStage(
+  desired: DesiredAllowlist,
+  owned: readonly OwnedRule[],
+  before: RangeSet,
+): { steps: AllowlistStep[]; after: () => RangeSet } {
   const states = assignRules(desired, owned);
   const changes = states.flatMap((s) => ruleChange(s, desired.mode));
   const after = lazy(() => allowedBy(states.flatMap((s) => (s.kept.length + s.added.length ? [finalRule(s)] : []))));
@@ -116,7 +165,13 @@ function applyToOwned(owned: readonly OwnedRule[], steps: readonly AllowlistStep
   const byPriority = new Map(owned.map((o) => [o.priority, o]));
   for (const step of steps) {
     if (step.kind === 'removeRule') byPriority.delete(step.priority);
-    else byPriority.set(step.priority, { priority: step.priority, list: step.list, rule: step.rule, ranges: step.rule.match.config.srcIpRanges });
+    else
+      byPriority.set(step.priority, {
+        priority: step.priority,
+        list: step.list,
+        rule: step.rule,
+        ranges: step.rule.match.config.srcIpRanges,
+      });
   }
   return [...byPriority.values()].sort((a, b) => a.priority - b.priority);
 }
@@ -136,7 +191,11 @@ function fuse(revoke: readonly AllowlistStep[], rest: readonly AllowlistStep[]):
     const i = byPriority.get(step.priority);
     if (i === undefined) return true;
     const first = out[i]!;
-    if (first.kind === 'patchRule' && step.kind === 'patchRule' && isSubset(allowedBy([step.before]), allowedBy([step.rule]))) {
+    if (
+      first.kind === 'patchRule' &&
+      step.kind === 'patchRule' &&
+      isSubset(allowedBy([step.before]), allowedBy([step.rule]))
+    ) {
       out[i] = { ...first, list: step.list, rule: step.rule };
       return false;
     }
@@ -178,23 +237,26 @@ function ruleChange(state: RuleState, mode: AllowlistMode): RuleChange[] {
   if (before && after && sameBody(before, after)) return [];
   const allowedBefore = lazy(() => (before ? allowedBy([before]) : []));
   const allowedAfter = lazy(() => (after ? allowedBy([after]) : []));
-  return [{
-    priority: state.priority,
-    list: state.list,
-    ...(before ? { before } : {}),
-    ...(after ? { after } : {}),
-    get allowedBefore() {
-      return allowedBefore();
+  return [
+    {
+      priority: state.priority,
+      list: state.list,
+      ...(before ? { before } : {}),
+      ...(after ? { after } : {}),
+      get allowedBefore() {
+        return allowedBefore();
+      },
+      get allowedAfter() {
+        return allowedAfter();
+      },
     },
-    get allowedAfter() {
-      return allowedAfter();
-    },
-  }];
+  ];
 }
 
 /** Equal as Cloud Armor sees it: same action, preview, marker, and the same set of canonical ranges. */
 function sameBody(rule: PolicyRule, want: ReturnType<typeof allowRule>): boolean {
-  if (rule.action !== 'allow' || (rule.preview === true) !== want.preview || rule.description !== want.description) return false;
+  if (rule.action !== 'allow' || (rule.preview === true) !== want.preview || rule.description !== want.description)
+    return false;
   if (rule.match?.versionedExpr !== 'SRC_IPS_V1') return false;
   const have = ruleRanges(rule).map((r) => r.cidr);
   const wanted = want.match.config.srcIpRanges;
@@ -209,7 +271,12 @@ function stableRanges(state: RuleState): RangeSet {
   return allowedBy([allowRule(state.priority, state.list, state.kept, false)]);
 }
 
-function checkRemovalShare(before: RangeSet, after: RangeSet, desired: DesiredAllowlist, options: PlanAllowlistOptions): void {
+function checkRemovalShare(
+  before: RangeSet,
+  after: RangeSet,
+  desired: DesiredAllowlist,
+  options: PlanAllowlistOptions,
+): void {
   if (options.force || desired.safety.force) return;
   const removed = subtract(subtract(before, after), rangeSetOf(desired.expiredCidrs));
   const over = ([4, 6] as const satisfies readonly IpFamily[]).flatMap((family) => {
@@ -223,7 +290,10 @@ function checkRemovalShare(before: RangeSet, after: RangeSet, desired: DesiredAl
   throw new AllowlistSafetyError(
     'removal-share',
     `This sync would remove ${shares} ${desired.policy} allows now (limit ${Math.round(desired.safety.maxRemovalShare * 100)}% per family; entries that expired do not count); nothing was planned. If the file is right (not truncated or mixed up), set safety.force: true for this one upload and remove it afterwards.`,
-    over.map((o) => `would stop allowing (IPv${o.family}): ${summarizeCidrs(toCidrs(removed.filter((r) => r.family === o.family)))}`),
+    over.map(
+      (o) =>
+        `would stop allowing (IPv${o.family}): ${summarizeCidrs(toCidrs(removed.filter((r) => r.family === o.family)))}`,
+    ),
   );
 }
 
@@ -241,8 +311,14 @@ function summarizeCidrs(cidrs: readonly string[]): string {
 }
 
 /** Counts now; the CIDR lists are computed when read (a 100k-entry first sync should not pay for them). */
-function summarize(steps: readonly AllowlistStep[], before: RangeSet, after: () => RangeSet, expiredEntries: number): AllowlistPlanSummary {
-  const count = (kind: AllowlistStep['kind']) => steps.filter((s) => s.kind === kind && !('bridge' in s && s.bridge)).length;
+function summarize(
+  steps: readonly AllowlistStep[],
+  before: RangeSet,
+  after: () => RangeSet,
+  expiredEntries: number,
+): AllowlistPlanSummary {
+  const count = (kind: AllowlistStep['kind']) =>
+    steps.filter((s) => s.kind === kind && !('bridge' in s && s.bridge)).length;
   let added: string[] | undefined;
   let removed: string[] | undefined;
   return {

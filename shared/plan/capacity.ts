@@ -42,7 +42,9 @@ const JOB_BLOCK_PREFIX: Record<NodeTier, number> = { 8: 22, 16: 21, 32: 20 };
  */
 export function nodeTier(nodesPerJob: number): NodeTier {
   if (!Number.isInteger(nodesPerJob) || nodesPerJob < 1) {
-    throw new ConfigError(`nodes per job must be a positive integer (got ${nodesPerJob}); count every replica of every worker pool of one job`);
+    throw new ConfigError(
+      `nodes per job must be a positive integer (got ${nodesPerJob}); count every replica of every worker pool of one job`,
+    );
   }
   const tier = NODE_TIERS.find((t) => nodesPerJob <= t);
   if (tier === undefined) {

@@ -22,7 +22,13 @@ import type { ObservedNetwork, RangePlanOptions } from './ranges-types.js';
 import { rangeName } from './ranges-names.js';
 
 /** New ranges that together hold `shortfall` more jobs of `nodesPerJob` nodes on `network`. */
-export function allocateRanges(shortfall: number, nodesPerJob: number, network: string, observed: ObservedNetwork, opts: RangePlanOptions): RangeWithBlock[] {
+export function allocateRanges(
+  shortfall: number,
+  nodesPerJob: number,
+  network: string,
+  observed: ObservedNetwork,
+  opts: RangePlanOptions,
+): RangeWithBlock[] {
   const pools = parsePools(opts.pools);
   const ceiling = pools.reduce((sum, p) => sum + jobsPerRange(p.prefix, nodesPerJob), 0);
   if (ceiling < shortfall) throw tooLarge(shortfall, nodesPerJob, ceiling, opts);
@@ -35,7 +41,7 @@ export function allocateRanges(shortfall: number, nodesPerJob: number, network: 
   // Stryker disable next-line ArithmeticOperator: a smaller block holds no job, so taking one leaves `left` as it is and ends in the same refusal
   const smallest = jobBlockPrefix(nodesPerJob) - 1; // the smallest range that holds one job
   // Stryker disable next-line ArithmeticOperator: no block of `single` is free, so no larger aligned block (which holds two of them) is either
-  for (let prefix = single + 1; left > 0 && prefix <= smallest; ) {
+  for (let prefix = single + 1; left > 0 && prefix <= smallest;) {
     const block = firstFree(pools, prefix, [...taken, ...picked.map((r) => r.block)]);
     if (!block) {
       prefix += 1;
@@ -59,7 +65,13 @@ function firstFree(pools: readonly Ipv4Block[], prefix: number, taken: readonly 
   return undefined;
 }
 
-function newRange(block: Ipv4Block, nodesPerJob: number, network: string, observed: ObservedNetwork, opts: RangePlanOptions): RangeWithBlock {
+function newRange(
+  block: Ipv4Block,
+  nodesPerJob: number,
+  network: string,
+  observed: ObservedNetwork,
+  opts: RangePlanOptions,
+): RangeWithBlock {
   const name = rangeName(block, opts.namePrefix, network);
   const clash = observed.addresses.find((a) => a.name === name);
   if (clash) {
@@ -72,7 +84,10 @@ function newRange(block: Ipv4Block, nodesPerJob: number, network: string, observ
 }
 
 export function parsePools(pools: readonly string[]): Ipv4Block[] {
-  if (pools.length === 0) throw new ConfigError('peered ranges: no allocation pool configured; set at least one IPv4 CIDR such as 10.98.0.0/15');
+  if (pools.length === 0)
+    throw new ConfigError(
+      'peered ranges: no allocation pool configured; set at least one IPv4 CIDR such as 10.98.0.0/15',
+    );
   return pools.map((p) => {
     const block = parseObserved(p, 'allocation pool');
     if (!block) throw new ConfigError(`allocation pool ${p}: must be IPv4 (PSA ranges for Vertex are IPv4)`);
@@ -81,11 +96,15 @@ export function parsePools(pools: readonly string[]): Ipv4Block[] {
 }
 
 /** Every free aligned block a greedy largest-first walk finds, for the exhaustion message. */
-export function freeBlocks(pools: readonly Ipv4Block[], nodesPerJob: number, taken: readonly Ipv4Block[]): { cidr: string; jobs: number }[] {
+export function freeBlocks(
+  pools: readonly Ipv4Block[],
+  nodesPerJob: number,
+  taken: readonly Ipv4Block[],
+): { cidr: string; jobs: number }[] {
   const found: Ipv4Block[] = [];
   const smallest = jobBlockPrefix(nodesPerJob) - 1;
   for (const pool of pools) {
-    for (let prefix = pool.prefix; prefix <= smallest; ) {
+    for (let prefix = pool.prefix; prefix <= smallest;) {
       const block = findFreeBlock(pool, prefix, [...taken, ...found]);
       if (block) found.push(block);
       else prefix += 1;
@@ -94,10 +113,21 @@ export function freeBlocks(pools: readonly Ipv4Block[], nodesPerJob: number, tak
   return found.map((b) => ({ cidr: formatIpv4Block(b), jobs: jobsPerRange(b.prefix, nodesPerJob) }));
 }
 
-function exhausted(shortfall: number, nodesPerJob: number, pools: readonly Ipv4Block[], taken: readonly Ipv4Block[], opts: RangePlanOptions): SafetyError {
+function exhausted(
+  shortfall: number,
+  nodesPerJob: number,
+  pools: readonly Ipv4Block[],
+  taken: readonly Ipv4Block[],
+  opts: RangePlanOptions,
+): SafetyError {
   const free = freeBlocks(pools, nodesPerJob, taken);
   const total = free.reduce((sum, f) => sum + f.jobs, 0);
-  const listed = free.length ? `free: ${free.slice(0, 12).map((f) => `${f.cidr} (${f.jobs})`).join(', ')}${free.length > 12 ? `, … ${free.length - 12} more` : ''}, ${total} job(s) in all` : 'no free block holds even one such job';
+  const listed = free.length
+    ? `free: ${free
+        .slice(0, 12)
+        .map((f) => `${f.cidr} (${f.jobs})`)
+        .join(', ')}${free.length > 12 ? `, … ${free.length - 12} more` : ''}, ${total} job(s) in all`
+    : 'no free block holds even one such job';
   return new SafetyError(
     `peered ranges: pool exhausted: ${shortfall} more concurrent jobs of ≤ ${nodeTier(nodesPerJob)} nodes do not fit in ${opts.pools.join(', ')} ` +
       `(${listed}; every other block overlaps an address, subnet, route, peer-imported or reserved range). ` +

@@ -14,14 +14,24 @@ export interface RangeWithBlock extends PlannedRange {
 }
 
 /** The `VPC_PEERING` addresses Vertex may use, sorted by address. */
-export function vertexRanges(observed: Pick<ObservedNetwork, 'addresses'>, opts: Pick<RangePlanOptions, 'vertexRangeNames' | 'namePrefix'>, nodesPerJob: number): RangeWithBlock[] {
+export function vertexRanges(
+  observed: Pick<ObservedNetwork, 'addresses'>,
+  opts: Pick<RangePlanOptions, 'vertexRangeNames' | 'namePrefix'>,
+  nodesPerJob: number,
+): RangeWithBlock[] {
   const ranges: RangeWithBlock[] = [];
   for (const a of observed.addresses) {
     if (a.purpose !== 'VPC_PEERING') continue;
     if (!opts.vertexRangeNames.includes(a.name) && !a.name.startsWith(opts.namePrefix)) continue;
     const block = parseObserved(`${a.address}/${a.prefixLength}`, `global address ${a.name}`);
     if (!block) continue;
-    ranges.push({ name: a.name, cidr: formatIpv4Block(block), jobs: jobsPerRange(block.prefix, nodesPerJob), isNew: false, block });
+    ranges.push({
+      name: a.name,
+      cidr: formatIpv4Block(block),
+      jobs: jobsPerRange(block.prefix, nodesPerJob),
+      isNew: false,
+      block,
+    });
   }
   return ranges.sort((x, y) => x.block.start - y.block.start);
 }
@@ -47,10 +57,15 @@ export function parseObservedList(texts: readonly string[], source: string): Ipv
  * The firewall's and the metadata's ranges are permissions for PSA ranges, not occupants.
  */
 export function takenBlocks(observed: ObservedNetwork): Ipv4Block[] {
-  const addresses = observed.addresses.flatMap((a) => parseObserved(`${a.address}/${a.prefixLength}`, `global address ${a.name}`) ?? []);
+  const addresses = observed.addresses.flatMap(
+    (a) => parseObserved(`${a.address}/${a.prefixLength}`, `global address ${a.name}`) ?? [],
+  );
   const subnets = observed.subnets.flatMap((s) => [
     ...parseObservedList([s.ipCidrRange], `subnet ${s.name ?? ''}`),
-    ...parseObservedList((s.secondaryIpRanges ?? []).map((r) => r.ipCidrRange), `secondary range of subnet ${s.name ?? ''}`),
+    ...parseObservedList(
+      (s.secondaryIpRanges ?? []).map((r) => r.ipCidrRange),
+      `secondary range of subnet ${s.name ?? ''}`,
+    ),
   ]);
   const routes = parseObservedList(observed.routeDestRanges, 'route destRange').filter((b) => b.prefix > 0);
   return [

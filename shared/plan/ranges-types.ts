@@ -14,7 +14,8 @@ export const REGION_NAME = /^[a-z]+-[a-z]+[0-9]+$/;
 export const RUN_ID = /^[a-z0-9][-_a-z0-9]{0,62}$/;
 
 /** `vpc-a`, `projects/p/global/networks/vpc-a` or its full URL → `vpc-a`; anything else as given. */
-const networkName = (v: unknown) => (typeof v === 'string' ? (/(?:^|\/)projects\/[^/]+\/global\/networks\/([^/]+)$/.exec(v)?.[1] ?? v) : v);
+const networkName = (v: unknown) =>
+  typeof v === 'string' ? (/(?:^|\/)projects\/[^/]+\/global\/networks\/([^/]+)$/.exec(v)?.[1] ?? v) : v;
 
 /**
  * What a pipeline run asks for: how many jobs run at once and how big each one is. Strict: an
@@ -22,15 +23,41 @@ const networkName = (v: unknown) => (typeof v === 'string' ? (/(?:^|\/)projects\
  * is refused with the pattern it must match (names end up in API paths).
  */
 export const rangeRequest = z.strictObject({
-  parallelJobs: z.number('parallelJobs must be a number').int('parallelJobs must be a whole number').min(1, 'parallelJobs must be at least 1 (the number of pipeline components that run at the same time)').max(100_000, 'parallelJobs must be at most 100000'),
-  nodesPerJob: z.number('nodesPerJob must be a number').int('nodesPerJob must be a whole number').min(1, 'nodesPerJob must be at least 1 (every replica of every worker pool of one job)'),
-  network: z.preprocess(networkName, z.string('network must be a string').min(1, 'network must name VPC A (e.g. vpc-a)').regex(NETWORK_NAME, `network must be a network name matching ${NETWORK_NAME.source} (or projects/PROJECT/global/networks/NAME)`)),
-  region: z.string('region must be a string').min(1, 'region must be set (e.g. asia-northeast1)').regex(REGION_NAME, `region must match ${REGION_NAME.source} (e.g. asia-northeast1)`),
-  displayName: z.string('displayName must be a string').max(128, 'displayName must be at most 128 characters').optional(),
+  parallelJobs: z
+    .number('parallelJobs must be a number')
+    .int('parallelJobs must be a whole number')
+    .min(1, 'parallelJobs must be at least 1 (the number of pipeline components that run at the same time)')
+    .max(100_000, 'parallelJobs must be at most 100000'),
+  nodesPerJob: z
+    .number('nodesPerJob must be a number')
+    .int('nodesPerJob must be a whole number')
+    .min(1, 'nodesPerJob must be at least 1 (every replica of every worker pool of one job)'),
+  network: z.preprocess(
+    networkName,
+    z
+      .string('network must be a string')
+      .min(1, 'network must name VPC A (e.g. vpc-a)')
+      .regex(
+        NETWORK_NAME,
+        `network must be a network name matching ${NETWORK_NAME.source} (or projects/PROJECT/global/networks/NAME)`,
+      ),
+  ),
+  region: z
+    .string('region must be a string')
+    .min(1, 'region must be set (e.g. asia-northeast1)')
+    .regex(REGION_NAME, `region must match ${REGION_NAME.source} (e.g. asia-northeast1)`),
+  displayName: z
+    .string('displayName must be a string')
+    .max(128, 'displayName must be at most 128 characters')
+    .optional(),
   /** The run this preparation is for (the workflow's execution id); its PipelineJob carries it as a label. */
   runId: z.string('runId must be a string').regex(RUN_ID, `runId must match ${RUN_ID.source}`).optional(),
   /** Concurrent connections the run opens to one destination IP:port; defaults to jobs × nodes. */
-  connectionsPerDestination: z.number('connectionsPerDestination must be a number').int('connectionsPerDestination must be a whole number').min(0, 'connectionsPerDestination must be at least 0').optional(),
+  connectionsPerDestination: z
+    .number('connectionsPerDestination must be a number')
+    .int('connectionsPerDestination must be a whole number')
+    .min(0, 'connectionsPerDestination must be at least 0')
+    .optional(),
 });
 export type RangeRequest = z.infer<typeof rangeRequest>;
 
@@ -49,7 +76,10 @@ function parseStrict<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   // Stryker disable StringLiteral: every field of both schemas is top-level, so a path never has two parts to join
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message}`);
+  const problems = result.error.issues.map(
+    (i) =>
+      `${i.path.join('.') || '(request)'}: ${i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message}`,
+  );
   // Stryker restore StringLiteral
   throw new ConfigError('peered ranges: the request is invalid; change these and retry:', problems);
 }
@@ -160,7 +190,14 @@ export type RangeChange =
   | { kind: 'setMigMetadata'; key: string; value: string; ranges: string[]; added: string[] }
   | { kind: 'enablePeeringExport'; peering: string };
 
-export const RANGE_WARNING_CODES = ['nat-ports', 'nat-no-vms', 'nat-unknown', 'range-not-found', 'range-overlap', 'firewall-missing'] as const;
+export const RANGE_WARNING_CODES = [
+  'nat-ports',
+  'nat-no-vms',
+  'nat-unknown',
+  'range-not-found',
+  'range-overlap',
+  'firewall-missing',
+] as const;
 export type RangeWarningCode = (typeof RANGE_WARNING_CODES)[number];
 
 export interface RangeWarning {

@@ -35,27 +35,56 @@ export interface KnownEntries {
 export const noKnown = (): KnownEntries => ({ connection: [], firewall: [], metadata: [] });
 
 /** Adds what `state` shows to `known` (in place) and returns it. */
-export function remember(known: KnownEntries, state: Pick<WiringState, 'connection' | 'firewall' | 'metadata'>): KnownEntries {
-  const add = (list: string[], items: readonly string[] | null) => items?.forEach((i) => list.includes(i) || list.push(i));
+export function remember(
+  known: KnownEntries,
+  state: Pick<WiringState, 'connection' | 'firewall' | 'metadata'>,
+): KnownEntries {
+  const add = (list: string[], items: readonly string[] | null) =>
+    items?.forEach((i) => list.includes(i) || list.push(i));
   add(known.connection, state.connection);
   add(known.firewall, state.firewall);
   add(known.metadata, state.metadata);
   return known;
 }
 
-export function repairChanges(network: string, used: readonly RangeWithBlock[], known: KnownEntries, state: WiringState, opts: RangePlanOptions): RangeChange[] {
+export function repairChanges(
+  network: string,
+  used: readonly RangeWithBlock[],
+  known: KnownEntries,
+  state: WiringState,
+  opts: RangePlanOptions,
+): RangeChange[] {
   const changes: RangeChange[] = [];
   for (const r of used.filter((u) => !state.addresses.includes(u.name))) {
-    changes.push({ kind: 'createAddress', name: r.name, cidr: r.cidr, address: r.cidr.split('/')[0] ?? '', prefixLength: r.block.prefix, network });
+    changes.push({
+      kind: 'createAddress',
+      name: r.name,
+      cidr: r.cidr,
+      address: r.cidr.split('/')[0] ?? '',
+      prefixLength: r.block.prefix,
+      network,
+    });
   }
   const exists = new Set([...state.addresses, ...used.map((u) => u.name)]);
   const current = state.connection ?? [];
   const wantedNames = [...used.map((u) => u.name), ...known.connection.filter((n) => exists.has(n))];
   const addNames = [...new Set(wantedNames.filter((n) => !current.includes(n)))];
-  if (state.connection === null || addNames.length) changes.push({ kind: 'patchConnection', create: state.connection === null, reservedPeeringRanges: [...current, ...addNames], added: addNames });
+  if (state.connection === null || addNames.length)
+    changes.push({
+      kind: 'patchConnection',
+      create: state.connection === null,
+      reservedPeeringRanges: [...current, ...addNames],
+      added: addNames,
+    });
   if (state.firewall !== null) {
     const add = missing(used, known.firewall, state.firewall, `firewall ${opts.firewall} sourceRanges`);
-    if (add.length) changes.push({ kind: 'patchFirewall', firewall: opts.firewall, sourceRanges: [...state.firewall, ...add], added: add });
+    if (add.length)
+      changes.push({
+        kind: 'patchFirewall',
+        firewall: opts.firewall,
+        sourceRanges: [...state.firewall, ...add],
+        added: add,
+      });
   }
   const addMeta = missing(used, known.metadata, state.metadata, `NAT MIG metadata ${opts.metadataKey}`);
   if (addMeta.length) {
@@ -67,7 +96,12 @@ export function repairChanges(network: string, used: readonly RangeWithBlock[], 
 }
 
 /** CIDRs of `used` not covered by `current`, then known entries no longer there. */
-function missing(used: readonly RangeWithBlock[], known: readonly string[], current: readonly string[], source: string): string[] {
+function missing(
+  used: readonly RangeWithBlock[],
+  known: readonly string[],
+  current: readonly string[],
+  source: string,
+): string[] {
   const cover = parseObservedList(current, source);
   const ours = used.filter((r) => !isCovered(r.block, cover)).map((r) => formatIpv4Block(r.block));
   const theirs = known.filter((k) => !current.includes(k) && !ours.includes(k));

@@ -12,7 +12,12 @@ import type { ObservedNat, ObservedNetwork, RangePlanOptions, RangeRequest, Rang
 /** Default `maxPortsPerVm` when dynamic port allocation is on and no maximum is set. */
 export const DYNAMIC_DEFAULT_MAX_PORTS = 65536;
 
-export function rangeWarnings(request: RangeRequest, existing: readonly RangeWithBlock[], observed: ObservedNetwork, opts: RangePlanOptions): RangeWarning[] {
+export function rangeWarnings(
+  request: RangeRequest,
+  existing: readonly RangeWithBlock[],
+  observed: ObservedNetwork,
+  opts: RangePlanOptions,
+): RangeWarning[] {
   return [
     ...missingRanges(existing, opts),
     ...overlapWarnings(existing, observed),
@@ -33,7 +38,10 @@ function missingRanges(existing: readonly RangeWithBlock[], opts: RangePlanOptio
 /** A Vertex range that overlaps a subnet or a reserved range will collide as soon as both are used. */
 function overlapWarnings(existing: readonly RangeWithBlock[], observed: ObservedNetwork): RangeWarning[] {
   const others = [
-    ...parseObservedList(observed.subnets.flatMap((s) => [s.ipCidrRange, ...(s.secondaryIpRanges ?? []).map((r) => r.ipCidrRange)]), 'subnet'),
+    ...parseObservedList(
+      observed.subnets.flatMap((s) => [s.ipCidrRange, ...(s.secondaryIpRanges ?? []).map((r) => r.ipCidrRange)]),
+      'subnet',
+    ),
     ...parseObservedList(observed.reservedRanges, 'reserved range'),
   ];
   return existing
@@ -53,20 +61,33 @@ function firewallMissing(opts: RangePlanOptions): RangeWarning {
 
 /** Warns when the NAT VMs × ports per VM cannot carry the run's connections to one destination. */
 export function natWarnings(request: RangeRequest, nat: ObservedNat | null): RangeWarning[] {
-  if (nat === null) return [{ code: 'nat-unknown', message: 'Cloud NAT settings could not be read; the per-destination port check was skipped' }];
+  if (nat === null)
+    return [
+      {
+        code: 'nat-unknown',
+        message: 'Cloud NAT settings could not be read; the per-destination port check was skipped',
+      },
+    ];
   if (nat.vmCount < 1) {
-    return [{ code: 'nat-no-vms', message: 'the NAT MIG has no instances: pipeline egress has no path; scale the NAT MIG to 2 or more' }];
+    return [
+      {
+        code: 'nat-no-vms',
+        message: 'the NAT MIG has no instances: pipeline egress has no path; scale the NAT MIG to 2 or more',
+      },
+    ];
   }
   const expected = request.connectionsPerDestination ?? request.parallelJobs * request.nodesPerJob;
   const perVm = nat.enableDynamicPortAllocation ? (nat.maxPortsPerVm ?? DYNAMIC_DEFAULT_MAX_PORTS) : nat.minPortsPerVm;
   if (expected <= nat.vmCount * perVm) return [];
   const needed = Math.ceil(expected / nat.vmCount);
   const setting = nat.enableDynamicPortAllocation ? `maxPortsPerVm ${perVm}` : `minPortsPerVm ${perVm}`;
-  return [{
-    code: 'nat-ports',
-    message:
-      `Cloud NAT: ${nat.vmCount} NAT VMs × ${setting} = ${nat.vmCount * perVm} concurrent connections per destination IP:port, ` +
-      `but the run may open ${expected}. Fix: enable dynamic port allocation with maxPortsPerVm ≥ ${needed}, ` +
-      `or raise minPortsPerVm to ≥ ${needed}, or add NAT VMs (and NAT IPs)`,
-  }];
+  return [
+    {
+      code: 'nat-ports',
+      message:
+        `Cloud NAT: ${nat.vmCount} NAT VMs × ${setting} = ${nat.vmCount * perVm} concurrent connections per destination IP:port, ` +
+        `but the run may open ${expected}. Fix: enable dynamic port allocation with maxPortsPerVm ≥ ${needed}, ` +
+        `or raise minPortsPerVm to ≥ ${needed}, or add NAT VMs (and NAT IPs)`,
+    },
+  ];
 }

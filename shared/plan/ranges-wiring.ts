@@ -14,7 +14,12 @@ import { type RangeWithBlock, isCovered, parseObservedList } from './ranges-obse
 import type { ObservedNetwork, RangeChange, RangePlanOptions } from './ranges-types.js';
 
 /** The changes still missing for `used`, in apply order; empty when everything is wired. */
-export function wiringChanges(network: string, used: readonly RangeWithBlock[], observed: ObservedNetwork, opts: RangePlanOptions): RangeChange[] {
+export function wiringChanges(
+  network: string,
+  used: readonly RangeWithBlock[],
+  observed: ObservedNetwork,
+  opts: RangePlanOptions,
+): RangeChange[] {
   return [
     ...used.filter((r) => r.isNew).map((r) => createAddress(network, r)),
     ...connectionChange(used, observed),
@@ -33,7 +38,14 @@ function connectionChange(used: readonly RangeWithBlock[], observed: ObservedNet
   const current = observed.connection?.reservedPeeringRanges ?? [];
   const added = used.map((r) => r.name).filter((name) => !current.includes(name));
   if (observed.connection && added.length === 0) return [];
-  return [{ kind: 'patchConnection', create: observed.connection === null, reservedPeeringRanges: [...current, ...added], added }];
+  return [
+    {
+      kind: 'patchConnection',
+      create: observed.connection === null,
+      reservedPeeringRanges: [...current, ...added],
+      added,
+    },
+  ];
 }
 
 /** CIDRs of `used` not covered by any of `current`. */
@@ -42,14 +54,24 @@ function uncovered(used: readonly RangeWithBlock[], current: readonly string[], 
   return used.filter((r) => !isCovered(r.block, cover)).map((r) => formatIpv4Block(r.block));
 }
 
-function firewallChange(used: readonly RangeWithBlock[], observed: ObservedNetwork, opts: RangePlanOptions): RangeChange[] {
+function firewallChange(
+  used: readonly RangeWithBlock[],
+  observed: ObservedNetwork,
+  opts: RangePlanOptions,
+): RangeChange[] {
   if (observed.firewallSourceRanges === null) return [];
   const current = observed.firewallSourceRanges;
   const added = uncovered(used, current, `firewall ${opts.firewall} sourceRanges`);
-  return added.length ? [{ kind: 'patchFirewall', firewall: opts.firewall, sourceRanges: [...current, ...added], added }] : [];
+  return added.length
+    ? [{ kind: 'patchFirewall', firewall: opts.firewall, sourceRanges: [...current, ...added], added }]
+    : [];
 }
 
-function metadataChange(used: readonly RangeWithBlock[], observed: ObservedNetwork, opts: RangePlanOptions): RangeChange[] {
+function metadataChange(
+  used: readonly RangeWithBlock[],
+  observed: ObservedNetwork,
+  opts: RangePlanOptions,
+): RangeChange[] {
   const current = observed.migRanges;
   const added = uncovered(used, current, `NAT MIG metadata ${opts.metadataKey}`);
   if (added.length === 0) return [];

@@ -58,19 +58,27 @@ export * from './ranges-types.js';
  * Pure: reads only its arguments. Throws ConfigError for a request to fix, SafetyError when the
  * pools are exhausted.
  */
-export function planRanges(input: RangeRequest, observed: ObservedNetwork, options: Partial<RangePlanOptions> = {}): RangePlan {
+export function planRanges(
+  input: RangeRequest,
+  observed: ObservedNetwork,
+  options: Partial<RangePlanOptions> = {},
+): RangePlan {
   const request = parseRangeRequest(input);
   const opts: RangePlanOptions = { ...DEFAULT_RANGE_OPTIONS, ...options };
   const tier = nodeTier(request.nodesPerJob);
   const demand = [...(observed.demand ?? [])];
   // Runs confined to their own reserved ranges keep them; the rest may land in any range, ours included.
   const leftToOthers = [...new Set(demand.flatMap((d) => d.ranges ?? []))].sort();
-  const others = blocksTakenBy(demand.filter((d) => !d.ranges?.length), tier);
+  const others = blocksTakenBy(
+    demand.filter((d) => !d.ranges?.length),
+    tier,
+  );
   const required = request.parallelJobs + others;
   const existing = vertexRanges(observed, opts, request.nodesPerJob);
   const free = existing.filter((r) => !leftToOthers.includes(r.name));
   const counted = free.reduce((sum, r) => sum + r.jobs, 0);
-  const added = required > counted ? allocateRanges(required - counted, request.nodesPerJob, request.network, observed, opts) : [];
+  const added =
+    required > counted ? allocateRanges(required - counted, request.nodesPerJob, request.network, observed, opts) : [];
   // Picked out of everything free once the plan is applied, so a retry (which sees the new ranges
   // as existing) picks the same.
   const picked = pickRanges([...free, ...added], required);
@@ -105,7 +113,9 @@ export function planRanges(input: RangeRequest, observed: ObservedNetwork, optio
  */
 function pickRanges(free: readonly RangeWithBlock[], required: number): RangeWithBlock[] {
   const usable = free.filter((r) => r.jobs > 0);
-  const fits = usable.filter((r) => r.jobs >= required).sort((a, b) => a.jobs - b.jobs || a.block.start - b.block.start);
+  const fits = usable
+    .filter((r) => r.jobs >= required)
+    .sort((a, b) => a.jobs - b.jobs || a.block.start - b.block.start);
   if (fits.length) return [fits[0]!];
   const out: RangeWithBlock[] = [];
   let sum = 0;

@@ -127,13 +127,22 @@ function holdOf(holds: readonly Hold[], instance: string, kind: HoldKind): Hold 
 const ZERO: Record<HoldKind, Partial<HoldTimes>> = { join: { joinMs: 0 }, unhealthy: { unhealthyMs: 0 } };
 
 export function admit(a: AdmissionInput): Admission {
-  const out: Admission = { admitted: new Set(), held: new Set(), state: new Map(), holdInserts: [], holdDeletes: [], pending: [], untimed: [] };
+  const out: Admission = {
+    admitted: new Set(),
+    held: new Set(),
+    state: new Map(),
+    holdInserts: [],
+    holdDeletes: [],
+    pending: [],
+    untimed: [],
+  };
   const kept = new Set<Hold>();
   const starts: { kind: HoldKind; instance: string; spec: RouteSpec }[] = [];
   for (const i of a.instances) {
     const path = resourcePath(i.url);
     const hold = (kind: HoldKind) => holdOf(a.holds, path, kind);
-    const decide = (times: HoldTimes) => (a.routed.has(path) ? routedStep(i, hold('unhealthy'), a, times) : unroutedStep(i, hold('join'), a, times));
+    const decide = (times: HoldTimes) =>
+      a.routed.has(path) ? routedStep(i, hold('unhealthy'), a, times) : unroutedStep(i, hold('join'), a, times);
     let step = decide(a.times);
     const existing = step.keepHold && hold(step.keepHold);
     if (existing) kept.add(existing);
@@ -149,7 +158,8 @@ export function admit(a: AdmissionInput): Admission {
     out.state.set(path, step.state);
     if (step.state === 'routed') out.admitted.add(path);
     if (step.state === 'leaving') out.held.add(path);
-    if (step.pendingAt !== undefined && step.keepHold) out.pending.push({ instance: path, kind: step.keepHold, at: step.pendingAt });
+    if (step.pendingAt !== undefined && step.keepHold)
+      out.pending.push({ instance: path, kind: step.keepHold, at: step.pendingAt });
   }
   const waived = waiveJoinHolds(a, out);
   out.holdInserts = starts.filter((s) => !(s.kind === 'join' && waived.has(s.instance))).map((s) => s.spec);

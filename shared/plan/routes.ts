@@ -38,7 +38,16 @@
 import { createHash } from 'node:crypto';
 import { parseCidr } from '../net/ip-range.js';
 import type { Route } from '../gcp/routes.js';
-import { admit, isEligible, resourcePath, type Admission, type Hold, type HoldKind, type HoldTimes, type InstanceState } from './route-holds.js';
+import {
+  admit,
+  isEligible,
+  resourcePath,
+  type Admission,
+  type Hold,
+  type HoldKind,
+  type HoldTimes,
+  type InstanceState,
+} from './route-holds.js';
 
 export { isEligible, resourcePath } from './route-holds.js';
 
@@ -163,11 +172,18 @@ export const ownerMarker = (owner: string) => `${ROUTE_MARKER} owner=${owner}`;
 const holdMarker = (owner: string) => `${HOLD_MARKER} owner=${owner}`;
 
 function slug(text: string, max: number): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, max).replace(/-+$/, '');
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, max)
+    .replace(/-+$/, '');
 }
 
-const hash = (parts: readonly (string | number)[]) => createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 6);
-const hopOf = (r: { nextHopInstance?: string; nextHopIlb?: string }) => resourcePath(r.nextHopInstance ?? r.nextHopIlb ?? '');
+const hash = (parts: readonly (string | number)[]) =>
+  createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 6);
+const hopOf = (r: { nextHopInstance?: string; nextHopIlb?: string }) =>
+  resourcePath(r.nextHopInstance ?? r.nextHopIlb ?? '');
 
 /**
  * Deterministic RFC 1035 name (≤ 63 chars): readable head plus a hash of the route's identity;
@@ -175,12 +191,19 @@ const hopOf = (r: { nextHopInstance?: string; nextHopIlb?: string }) => resource
  */
 export function routeName(prefix: string, spec: Omit<RouteSpec, 'name' | 'description'>, alternate = 0): string {
   const hop = hopOf(spec);
-  const h = hash([resourcePath(spec.network), spec.destRange, spec.priority, hop, ...(alternate ? [`alt${alternate}`] : [])]);
+  const h = hash([
+    resourcePath(spec.network),
+    spec.destRange,
+    spec.priority,
+    hop,
+    ...(alternate ? [`alt${alternate}`] : []),
+  ]);
   const head = `${prefix}-${slug(spec.destRange, 24)}-${slug(hop.split('/').pop() || 'hop', 24)}`;
   return `${head.slice(0, 55).replace(/-+$/, '')}-${h}`;
 }
 
-export const candidateNames = (prefix: string, spec: Omit<RouteSpec, 'name' | 'description'>) => Array.from({ length: ALTERNATE_NAMES + 1 }, (_, k) => routeName(prefix, spec, k));
+export const candidateNames = (prefix: string, spec: Omit<RouteSpec, 'name' | 'description'>) =>
+  Array.from({ length: ALTERNATE_NAMES + 1 }, (_, k) => routeName(prefix, spec, k));
 
 /**
  * The name of the hold marker timing `kind` for an instance; `alternate` k > 0 is the k-th
@@ -194,12 +217,25 @@ export function holdName(prefix: string, kind: HoldKind, instanceUrl: string, al
 const HOLD_KINDS: readonly HoldKind[] = ['join', 'unhealthy'];
 
 /** Every name a hold marker may have, the first one first (as `candidateNames` for routes). */
-export const holdNames = (prefix: string, kind: HoldKind, instanceUrl: string) => Array.from({ length: ALTERNATE_NAMES + 1 }, (_, k) => holdName(prefix, kind, instanceUrl, k));
+export const holdNames = (prefix: string, kind: HoldKind, instanceUrl: string) =>
+  Array.from({ length: ALTERNATE_NAMES + 1 }, (_, k) => holdName(prefix, kind, instanceUrl, k));
 
-const NEXT_HOPS = ['nextHopInstance', 'nextHopIlb', 'nextHopIp', 'nextHopGateway', 'nextHopVpnTunnel', 'nextHopNetwork', 'nextHopPeering'] as const;
+const NEXT_HOPS = [
+  'nextHopInstance',
+  'nextHopIlb',
+  'nextHopIp',
+  'nextHopGateway',
+  'nextHopVpnTunnel',
+  'nextHopNetwork',
+  'nextHopPeering',
+] as const;
 const hopsOf = (r: ObservedRoute) => NEXT_HOPS.filter((k) => typeof r[k] === 'string' && r[k] !== '');
 
-type Judged = { kind: 'route'; r: ObservedRoute; key: string } | { kind: 'hold'; hold: Hold } | { kind: 'conflict'; conflict: Conflict } | { kind: 'foreign' };
+type Judged =
+  | { kind: 'route'; r: ObservedRoute; key: string }
+  | { kind: 'hold'; hold: Hold }
+  | { kind: 'conflict'; conflict: Conflict }
+  | { kind: 'foreign' };
 
 interface Ownership {
   input: PlanInput;
@@ -212,12 +248,16 @@ const contentKey = (destRange: string, hop: string) => `${destRange}|${hop}`;
 /** The ownership checks both kinds of marked route share: network and next hop. */
 function commonProblems(r: ObservedRoute, o: Ownership): string[] {
   const problems: string[] = [];
-  if (resourcePath(r.network) !== resourcePath(o.input.network)) problems.push(`in network ${r.network.split('/').pop()}, not ${o.input.network.split('/').pop()}`);
+  if (resourcePath(r.network) !== resourcePath(o.input.network))
+    problems.push(`in network ${r.network.split('/').pop()}, not ${o.input.network.split('/').pop()}`);
   const hops = hopsOf(r);
   const hop = hopOf(r);
   const ilbOk = r.nextHopIlb !== undefined && o.input.ilb !== undefined && hop === resourcePath(o.input.ilb);
   const instanceOk = r.nextHopInstance !== undefined && o.hops.has(hop);
-  if (hops.length !== 1 || !(ilbOk || instanceOk)) problems.push(`next hop ${hops.map((k) => `${k} ${String(r[k]).split('/').pop()}`).join(', ') || '(none)'} is neither an instance of the NAT MIG nor the configured load balancer`);
+  if (hops.length !== 1 || !(ilbOk || instanceOk))
+    problems.push(
+      `next hop ${hops.map((k) => `${k} ${String(r[k]).split('/').pop()}`).join(', ') || '(none)'} is neither an instance of the NAT MIG nor the configured load balancer`,
+    );
   return problems;
 }
 
@@ -226,16 +266,23 @@ function judgeRoute(r: ObservedRoute, o: Ownership): Judged {
   const problems = commonProblems(r, o);
   if (r.priority !== priority) problems.push(`priority ${r.priority}, not ${priority}`);
   if (r.tags?.length) problems.push(`tagged (${r.tags.join(', ')}): tagged routes are never exported over peering`);
-  if (!candidateNames(prefix, r).includes(r.name)) problems.push(`name ${r.name} is not one netreflex derives for this route (prefix ${prefix}- and a hash of its network, destination, priority and next hop)`);
-  return problems.length ? { kind: 'conflict', conflict: { route: r.name, reasons: problems } } : { kind: 'route', r, key: contentKey(r.destRange, hopOf(r)) };
+  if (!candidateNames(prefix, r).includes(r.name))
+    problems.push(
+      `name ${r.name} is not one netreflex derives for this route (prefix ${prefix}- and a hash of its network, destination, priority and next hop)`,
+    );
+  return problems.length
+    ? { kind: 'conflict', conflict: { route: r.name, reasons: problems } }
+    : { kind: 'route', r, key: contentKey(r.destRange, hopOf(r)) };
 }
 
 function judgeHold(r: ObservedRoute, o: Ownership): Judged {
   const kind = /\bkind=(join|unhealthy)\b/.exec(r.description ?? '')?.[1] as HoldKind | undefined;
   const problems = commonProblems(r, o);
   if (!kind) problems.push('its description names no hold kind (kind=join or kind=unhealthy)');
-  if (r.destRange !== HOLD_DEST_RANGE || r.priority !== HOLD_PRIORITY || r.tags?.length !== 1 || r.tags[0] !== HOLD_TAG) problems.push(`a hold marker is ${HOLD_DEST_RANGE}, priority ${HOLD_PRIORITY}, tag ${HOLD_TAG}`);
-  if (kind && r.nextHopInstance && !holdNames(o.input.prefix, kind, r.nextHopInstance).includes(r.name)) problems.push(`name ${r.name} is not netreflex's name for this hold`);
+  if (r.destRange !== HOLD_DEST_RANGE || r.priority !== HOLD_PRIORITY || r.tags?.length !== 1 || r.tags[0] !== HOLD_TAG)
+    problems.push(`a hold marker is ${HOLD_DEST_RANGE}, priority ${HOLD_PRIORITY}, tag ${HOLD_TAG}`);
+  if (kind && r.nextHopInstance && !holdNames(o.input.prefix, kind, r.nextHopInstance).includes(r.name))
+    problems.push(`name ${r.name} is not netreflex's name for this hold`);
   const since = Date.parse(r.creationTimestamp ?? '');
   if (Number.isNaN(since)) problems.push('it has no creationTimestamp');
   if (problems.length || !kind) return { kind: 'conflict', conflict: { route: r.name, reasons: problems } };
@@ -260,45 +307,87 @@ export function claimsOwner(route: ObservedRoute, owner: string): boolean {
   return d.startsWith(`${ownerMarker(owner)} `) || d.startsWith(`${holdMarker(owner)} `);
 }
 
-const ownership = (input: PlanInput): Ownership => ({ input, hops: new Set([...input.instances.map((i) => resourcePath(i.url)), ...input.gone.map(resourcePath)]) });
+const ownership = (input: PlanInput): Ownership => ({
+  input,
+  hops: new Set([...input.instances.map((i) => resourcePath(i.url)), ...input.gone.map(resourcePath)]),
+});
 
 /** True when `route` is netreflex's traffic route for `input`'s owner (every ownership check passes). */
 export function isOwned(route: ObservedRoute, input: PlanInput): boolean {
   return judge(route, ownership(input)).kind === 'route';
 }
 
-function spec(input: PlanInput, destRange: string, hop: { nextHopInstance?: string; nextHopIlb?: string }, name: string): RouteSpec {
-  return { name, description: `${ownerMarker(input.owner)} dest=${destRange}`, network: input.network, destRange, priority: input.priority, ...hop };
+function spec(
+  input: PlanInput,
+  destRange: string,
+  hop: { nextHopInstance?: string; nextHopIlb?: string },
+  name: string,
+): RouteSpec {
+  return {
+    name,
+    description: `${ownerMarker(input.owner)} dest=${destRange}`,
+    network: input.network,
+    destRange,
+    priority: input.priority,
+    ...hop,
+  };
 }
 
 function holdSpec(input: PlanInput, kind: HoldKind, instanceUrl: string, name: string): RouteSpec {
   const description = `${holdMarker(input.owner)} kind=${kind} instance=${resourcePath(instanceUrl)}: steers no traffic (tag ${HOLD_TAG}, which no VM carries); its creationTimestamp is when the ${kind} hold began`;
-  return { name, description, network: input.network, destRange: HOLD_DEST_RANGE, priority: HOLD_PRIORITY, nextHopInstance: instanceUrl, tags: [HOLD_TAG] };
+  return {
+    name,
+    description,
+    network: input.network,
+    destRange: HOLD_DEST_RANGE,
+    priority: HOLD_PRIORITY,
+    nextHopInstance: instanceUrl,
+    tags: [HOLD_TAG],
+  };
 }
 
 /** `name (its description)`: how a route netreflex does not own is named in a report. */
-const holderOf = (taken: ReadonlyMap<string, { description?: string }>, n: string) => `${n} (${taken.get(n)?.description ? `"${taken.get(n)!.description!.slice(0, 60)}"` : 'no description'})`;
+const holderOf = (taken: ReadonlyMap<string, { description?: string }>, n: string) =>
+  `${n} (${taken.get(n)?.description ? `"${taken.get(n)!.description!.slice(0, 60)}"` : 'no description'})`;
 
 /**
  * The marker of a hold that starts now, under the first of its names no route holds — a route
  * there that is not a hold netreflex wrote (judgeHold) is someone else's, planned around — or
  * undefined when every name is taken: that hold cannot be timed (route-holds.ts).
  */
-function holdMarkerFor(input: PlanInput, taken: ReadonlyMap<string, ObservedRoute>, kind: HoldKind, instanceUrl: string): RouteSpec | undefined {
+function holdMarkerFor(
+  input: PlanInput,
+  taken: ReadonlyMap<string, ObservedRoute>,
+  kind: HoldKind,
+  instanceUrl: string,
+): RouteSpec | undefined {
   const name = holdNames(input.prefix, kind, instanceUrl).find((n) => !taken.has(n));
   return name === undefined ? undefined : holdSpec(input, kind, instanceUrl, name);
 }
 
 /** What the plan says of holds whose first name was taken: the name used instead, or why none could be. */
-function holdNotes(input: PlanInput, sorted: Sorted, a: Admission, plan: Pick<RoutePlan, 'plannedAround' | 'untimedHolds'>): void {
+function holdNotes(
+  input: PlanInput,
+  sorted: Sorted,
+  a: Admission,
+  plan: Pick<RoutePlan, 'plannedAround' | 'untimedHolds'>,
+): void {
   for (const m of a.holdInserts) {
-    const [wanted] = HOLD_KINDS.map((k) => holdNames(input.prefix, k, m.nextHopInstance!)).find((names) => names.includes(m.name))!;
-    if (m.name !== wanted) plan.plannedAround.push({ wanted: wanted!, heldBy: holderOf(sorted.names, wanted!), using: m.name });
+    const [wanted] = HOLD_KINDS.map((k) => holdNames(input.prefix, k, m.nextHopInstance!)).find((names) =>
+      names.includes(m.name),
+    )!;
+    if (m.name !== wanted)
+      plan.plannedAround.push({ wanted: wanted!, heldBy: holderOf(sorted.names, wanted!), using: m.name });
   }
   const urls = new Map(input.instances.map((i) => [resourcePath(i.url), i.url]));
   for (const u of a.untimed) {
     const names = holdNames(input.prefix, u.kind, urls.get(u.instance)!);
-    plan.untimedHolds.push({ instance: u.instance, kind: u.kind, heldBy: names.map((n) => holderOf(sorted.names, n)).join(', '), names });
+    plan.untimedHolds.push({
+      instance: u.instance,
+      kind: u.kind,
+      heldBy: names.map((n) => holderOf(sorted.names, n)).join(', '),
+      names,
+    });
   }
 }
 
@@ -311,11 +400,20 @@ interface Sorted {
 
 function sortRoutes(input: PlanInput): Sorted {
   const o = ownership(input);
-  const out: Sorted = { owned: new Map(), holds: [], conflicts: [], names: new Map(input.routes.map((r) => [r.name, r])) };
+  const out: Sorted = {
+    owned: new Map(),
+    holds: [],
+    conflicts: [],
+    names: new Map(input.routes.map((r) => [r.name, r])),
+  };
   for (const r of input.routes) {
     const j = judge(r, o);
     if (j.kind === 'route' && !out.owned.has(j.key)) out.owned.set(j.key, j.r);
-    else if (j.kind === 'route') out.conflicts.push({ route: r.name, reasons: [`duplicate of ${out.owned.get(j.key)!.name} (same destination and next hop)`] });
+    else if (j.kind === 'route')
+      out.conflicts.push({
+        route: r.name,
+        reasons: [`duplicate of ${out.owned.get(j.key)!.name} (same destination and next hop)`],
+      });
     else if (j.kind === 'hold') out.holds.push(j.hold);
     else if (j.kind === 'conflict') out.conflicts.push(j.conflict);
   }
@@ -326,13 +424,31 @@ function sortRoutes(input: PlanInput): Sorted {
 function wantedHops(input: PlanInput, sorted: Sorted, plan: Pick<RoutePlan, 'plannedAround' | 'untimedHolds'>) {
   if (input.mode === 'ilb') {
     const holdDeletes = sorted.holds.map((h) => h.route);
-    return { add: input.ilb ? [{ nextHopIlb: input.ilb }] : [], keepOnly: new Set<string>(), usable: new Set(input.ilb ? [resourcePath(input.ilb)] : []), states: [], pending: [], holdInserts: [], holdDeletes };
+    return {
+      add: input.ilb ? [{ nextHopIlb: input.ilb }] : [],
+      keepOnly: new Set<string>(),
+      usable: new Set(input.ilb ? [resourcePath(input.ilb)] : []),
+      states: [],
+      pending: [],
+      holdInserts: [],
+      holdDeletes,
+    };
   }
   const routed = new Set([...sorted.owned.values()].map((r) => hopOf(r)));
-  const a = admit({ instances: input.instances, routed, holds: sorted.holds, now: input.now, times: input.holds, requireHealthy: input.requireHealthy, marker: (kind, url) => holdMarkerFor(input, sorted.names, kind, url) });
+  const a = admit({
+    instances: input.instances,
+    routed,
+    holds: sorted.holds,
+    now: input.now,
+    times: input.holds,
+    requireHealthy: input.requireHealthy,
+    marker: (kind, url) => holdMarkerFor(input, sorted.names, kind, url),
+  });
   holdNotes(input, sorted, a, plan);
   const byPath = new Map(input.instances.map((i) => [resourcePath(i.url), i]));
-  const usable = new Set(input.instances.filter((i) => isEligible(i, input.requireHealthy)).map((i) => resourcePath(i.url)));
+  const usable = new Set(
+    input.instances.filter((i) => isEligible(i, input.requireHealthy)).map((i) => resourcePath(i.url)),
+  );
   return {
     add: [...a.admitted].map((p) => ({ nextHopInstance: byPath.get(p)!.url })),
     keepOnly: a.held,
@@ -345,21 +461,46 @@ function wantedHops(input: PlanInput, sorted: Sorted, plan: Pick<RoutePlan, 'pla
 }
 
 /** A free candidate name for `content`, or the blocked entry saying who holds them all. */
-function nameFor(input: PlanInput, content: Omit<RouteSpec, 'name' | 'description'>, taken: Map<string, ObservedRoute | RouteSpec>, plan: RoutePlan): string | undefined {
+function nameFor(
+  input: PlanInput,
+  content: Omit<RouteSpec, 'name' | 'description'>,
+  taken: Map<string, ObservedRoute | RouteSpec>,
+  plan: RoutePlan,
+): string | undefined {
   const names = candidateNames(input.prefix, content);
   const free = names.find((n) => !taken.has(n));
   const holder = (n: string) => holderOf(taken, n);
   if (free && free !== names[0]) plan.plannedAround.push({ wanted: names[0]!, heldBy: holder(names[0]!), using: free });
   if (!free) {
     const hop = hopOf(content).split('/').pop();
-    plan.blocked.push({ what: `insert ${content.destRange} → ${hop}`, by: `every name netreflex derives for it is held by a route it does not own: ${names.map(holder).join(', ')}`, fix: `delete or rename one of ${names.join(', ')}`, permanent: true });
-    plan.degraded.push(`no route ${content.destRange} → ${hop}: all ${names.length} candidate names are held by routes netreflex does not own (delete or rename one of them)`);
+    plan.blocked.push({
+      what: `insert ${content.destRange} → ${hop}`,
+      by: `every name netreflex derives for it is held by a route it does not own: ${names.map(holder).join(', ')}`,
+      fix: `delete or rename one of ${names.join(', ')}`,
+      permanent: true,
+    });
+    plan.degraded.push(
+      `no route ${content.destRange} → ${hop}: all ${names.length} candidate names are held by routes netreflex does not own (delete or rename one of them)`,
+    );
   }
   return free;
 }
 
 function emptyPlan(conflicts: Conflict[]): RoutePlan {
-  return { desired: [], inserts: [], deletes: [], keeps: [], holds: { inserts: [], deletes: [] }, conflicts, plannedAround: [], untimedHolds: [], blocked: [], states: [], pending: [], degraded: [] };
+  return {
+    desired: [],
+    inserts: [],
+    deletes: [],
+    keeps: [],
+    holds: { inserts: [], deletes: [] },
+    conflicts,
+    plannedAround: [],
+    untimedHolds: [],
+    blocked: [],
+    states: [],
+    pending: [],
+    degraded: [],
+  };
 }
 
 /**
@@ -372,7 +513,13 @@ export function planRoutes(given: PlanInput): RoutePlan {
   const sorted = sortRoutes(input);
   const notes: Pick<RoutePlan, 'plannedAround' | 'untimedHolds'> = { plannedAround: [], untimedHolds: [] };
   const want = wantedHops(input, sorted, notes);
-  const plan = { ...emptyPlan(sorted.conflicts), ...notes, states: want.states, pending: want.pending, holds: { inserts: want.holdInserts, deletes: want.holdDeletes } };
+  const plan = {
+    ...emptyPlan(sorted.conflicts),
+    ...notes,
+    states: want.states,
+    pending: want.pending,
+    holds: { inserts: want.holdInserts, deletes: want.holdDeletes },
+  };
   const taken = new Map<string, ObservedRoute | RouteSpec>(sorted.names);
   const kept = new Set<string>();
   for (const destRange of input.destinations) {
@@ -392,7 +539,8 @@ export function planRoutes(given: PlanInput): RoutePlan {
       plan.desired.push(route);
     }
   }
-  for (const [key, r] of sorted.owned) if (want.keepOnly.has(hopOf(r)) && input.destinations.includes(r.destRange)) kept.add(key);
+  for (const [key, r] of sorted.owned)
+    if (want.keepOnly.has(hopOf(r)) && input.destinations.includes(r.destRange)) kept.add(key);
   plan.keeps = [...kept].map((k) => sorted.owned.get(k)!.name);
   planStale(input, sorted, kept, want.usable, plan);
   return plan;
@@ -402,13 +550,23 @@ export function planRoutes(given: PlanInput): RoutePlan {
 function planStale(input: PlanInput, sorted: Sorted, kept: Set<string>, usable: Set<string>, plan: RoutePlan): void {
   const gone = new Set(input.gone.map(resourcePath));
   const zeroEligible = input.mode === 'instance' && usable.size === 0;
-  if (zeroEligible) plan.degraded.push('no eligible NAT instance (RUNNING, no current action, HEALTHY): keeping existing routes rather than deleting the last path');
-  const coveredByKeep = (dest: string) => [...kept].some((k) => sorted.owned.get(k)!.destRange === dest && usable.has(hopOf(sorted.owned.get(k)!)));
+  if (zeroEligible)
+    plan.degraded.push(
+      'no eligible NAT instance (RUNNING, no current action, HEALTHY): keeping existing routes rather than deleting the last path',
+    );
+  const coveredByKeep = (dest: string) =>
+    [...kept].some((k) => sorted.owned.get(k)!.destRange === dest && usable.has(hopOf(sorted.owned.get(k)!)));
   const inserting = (dest: string) => plan.inserts.some((r) => r.destRange === dest && usable.has(hopOf(r)));
   for (const [key, r] of sorted.owned) {
     if (kept.has(key)) continue;
     const hopGone = r.nextHopInstance !== undefined && gone.has(hopOf(r));
-    const safe = hopGone ? 'gone' : coveredByKeep(r.destRange) ? 'covered' : inserting(r.destRange) ? 'after-inserts' : undefined;
+    const safe = hopGone
+      ? 'gone'
+      : coveredByKeep(r.destRange)
+        ? 'covered'
+        : inserting(r.destRange)
+          ? 'after-inserts'
+          : undefined;
     if (input.policy === 'upsert-only' || (zeroEligible && !hopGone)) {
       plan.keeps.push(r.name);
       continue;
@@ -416,9 +574,15 @@ function planStale(input: PlanInput, sorted: Sorted, kept: Set<string>, usable: 
     if (safe) plan.deletes.push({ ...r, safe });
     else {
       plan.keeps.push(r.name);
-      plan.blocked.push({ what: `delete ${r.name}`, by: `${r.destRange} would be left without a route to an eligible NAT VM`, fix: 'it goes once a route to an eligible NAT VM exists for that destination', permanent: false });
+      plan.blocked.push({
+        what: `delete ${r.name}`,
+        by: `${r.destRange} would be left without a route to an eligible NAT VM`,
+        fix: 'it goes once a route to an eligible NAT VM exists for that destination',
+        permanent: false,
+      });
     }
   }
 }
 
-export const isEmptyPlan = (p: RoutePlan) => p.inserts.length === 0 && p.deletes.length === 0 && p.holds.inserts.length === 0 && p.holds.deletes.length === 0;
+export const isEmptyPlan = (p: RoutePlan) =>
+  p.inserts.length === 0 && p.deletes.length === 0 && p.holds.inserts.length === 0 && p.holds.deletes.length === 0;

@@ -23,7 +23,12 @@ export type Verdict = { readonly kind: 'go' } | { readonly kind: 'replan' | 'sto
 export const GO: Verdict = { kind: 'go' };
 
 /** Asked before each phase (`step` unset) and before each step of a sequential phase, with what ran so far. */
-export type Guard<D> = (next: { readonly phase: Phase<D>; readonly step?: Step<D>; readonly applied: number; readonly results: readonly StepResult<D>[] }) => Promise<Verdict> | Verdict;
+export type Guard<D> = (next: {
+  readonly phase: Phase<D>;
+  readonly step?: Step<D>;
+  readonly applied: number;
+  readonly results: readonly StepResult<D>[];
+}) => Promise<Verdict> | Verdict;
 
 export interface StepResult<D = unknown> extends Timed {
   readonly id: string;
@@ -63,7 +68,14 @@ export async function runStep<D>(step: Step<D>, deadline?: number): Promise<Step
     return { ...base, ok: true, ...(noop ? { noop } : {}), ms: ms() };
   } catch (err) {
     const reason = (err as { reason?: unknown } | null)?.reason;
-    return { ...base, ok: false, error: errorMessage(err), transient: isTransient(err), ms: ms(), ...(typeof reason === 'string' ? { reason } : {}) };
+    return {
+      ...base,
+      ok: false,
+      error: errorMessage(err),
+      transient: isTransient(err),
+      ms: ms(),
+      ...(typeof reason === 'string' ? { reason } : {}),
+    };
   }
 }
 
@@ -71,7 +83,8 @@ export async function applyPlan<D>(plan: Plan<D>, options: ApplyOptions<D> = {})
   const results: StepResult<D>[] = [];
   const held: Held<D>[] = [];
   const holdRest = (from: number, why: string) => {
-    for (const p of plan.phases.slice(from)) for (const step of p.steps) if (!results.some((r) => r.id === step.id)) held.push({ step, why, failed: [] });
+    for (const p of plan.phases.slice(from))
+      for (const step of p.steps) if (!results.some((r) => r.id === step.id)) held.push({ step, why, failed: [] });
   };
   for (const [i, p] of plan.phases.entries()) {
     if (p.steps.length === 0) continue;
@@ -90,7 +103,12 @@ export async function applyPlan<D>(plan: Plan<D>, options: ApplyOptions<D> = {})
   return { results, held };
 }
 
-const ask = async <D>(guard: Guard<D> | undefined, phase: Phase<D>, step: Step<D> | undefined, results: readonly StepResult<D>[]): Promise<Verdict> =>
+const ask = async <D>(
+  guard: Guard<D> | undefined,
+  phase: Phase<D>,
+  step: Step<D> | undefined,
+  results: readonly StepResult<D>[],
+): Promise<Verdict> =>
   guard ? guard({ phase, ...(step ? { step } : {}), applied: results.length, results: [...results] }) : GO;
 
 /** Whether a step of a destructive phase will run, given what ran before (the rule of `gate`). */
@@ -109,12 +127,21 @@ function gate<D>(p: Phase<D>, results: readonly StepResult<D>[], held: Held<D>[]
       return false;
     }
     if (step.after.length === 0 || results.some((r) => r.ok && step.after!.includes(r.id))) return true;
-    held.push({ step, why: 'none of the steps it waits for succeeded', failed: results.filter((r) => !r.ok && step.after!.includes(r.id)) });
+    held.push({
+      step,
+      why: 'none of the steps it waits for succeeded',
+      failed: results.filter((r) => !r.ok && step.after!.includes(r.id)),
+    });
     return false;
   });
 }
 
-async function runPhase<D>(p: Phase<D>, steps: readonly Step<D>[], results: StepResult<D>[], options: ApplyOptions<D>): Promise<Applied<D>['stopped']> {
+async function runPhase<D>(
+  p: Phase<D>,
+  steps: readonly Step<D>[],
+  results: StepResult<D>[],
+  options: ApplyOptions<D>,
+): Promise<Applied<D>['stopped']> {
   if (p.concurrency > 1) {
     const done = await mapLimit(steps, p.concurrency, (step) => runStep(step, options.deadline));
     results.push(...done);

@@ -42,7 +42,10 @@ export interface Clock {
 }
 
 /** Real time; its timers do not keep a process alive on their own (a function's server does). */
-export const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms).unref()) };
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms).unref()),
+};
 
 export interface Trigger {
   id: string;
@@ -99,7 +102,13 @@ export class Coalescer<R extends Settles> {
   run(trigger: Trigger): Promise<Answer<R>> {
     return new Promise((resolve) => {
       const arrivedAt = this.clock.now();
-      const joiner: Joiner<R> = { trigger, arrivedAt, deadline: arrivedAt + this.options.budgetMs, done: false, answer: (a) => ((joiner.done = true), resolve(a)) };
+      const joiner: Joiner<R> = {
+        trigger,
+        arrivedAt,
+        deadline: arrivedAt + this.options.budgetMs,
+        done: false,
+        answer: (a) => ((joiner.done = true), resolve(a)),
+      };
       this.joiners.push(joiner);
       if (this.options.budgetMs > 0) {
         void this.clock.sleep(this.options.budgetMs).then(() => {
@@ -132,12 +141,19 @@ export class Coalescer<R extends Settles> {
       while (this.waiting().length && this.waiting()[0]!.trigger.key === key) {
         const startedAt = this.clock.now();
         const waiting = this.waiting();
-        const next = await this.hooks.pass(Math.max(...waiting.map((j) => j.deadline)), waiting.map((j) => j.trigger)).catch((err: unknown) => this.hooks.failure(err));
+        const next = await this.hooks
+          .pass(
+            Math.max(...waiting.map((j) => j.deadline)),
+            waiting.map((j) => j.trigger),
+          )
+          .catch((err: unknown) => this.hooks.failure(err));
         report = this.latest = report ? this.hooks.merge(report, next) : next;
         lastPassMs = this.clock.now() - startedAt;
         const pause = this.pauseAfter(report);
         for (const j of this.waiting()) {
-          const canWait = this.worthAnotherPass(report) && this.clock.now() + pause + Math.max(lastPassMs, this.options.pollMs) <= j.deadline;
+          const canWait =
+            this.worthAnotherPass(report) &&
+            this.clock.now() + pause + Math.max(lastPassMs, this.options.pollMs) <= j.deadline;
           if (waiting.includes(j) && j.arrivedAt <= startedAt && !canWait) {
             served.push(j.trigger);
             j.answer({ report, incomplete: false });
@@ -148,7 +164,8 @@ export class Coalescer<R extends Settles> {
         if (!needFresh) await this.clock.sleep(pause);
       }
     } finally {
-      for (const j of this.joiners) if (j.done && j.trigger.key === key && !served.includes(j.trigger)) served.push(j.trigger);
+      for (const j of this.joiners)
+        if (j.done && j.trigger.key === key && !served.includes(j.trigger)) served.push(j.trigger);
       this.joiners = this.joiners.filter((j) => !j.done);
       this.running = false;
       this.latest = undefined;

@@ -57,8 +57,18 @@ export const POLICIES = ['sync', 'upsert-only', 'dry-run'] as const;
 export type Policy = (typeof POLICIES)[number];
 
 /** A phase with defaults: sequential, not destructive. */
-export function phase<D>(name: string, steps: readonly Step<D>[], options: Partial<Omit<Phase<D>, 'name' | 'steps'>> = {}): Phase<D> {
-  return { name, steps, concurrency: options.concurrency ?? 1, destructive: options.destructive ?? false, ...(options.ordered ? { ordered: true } : {}) };
+export function phase<D>(
+  name: string,
+  steps: readonly Step<D>[],
+  options: Partial<Omit<Phase<D>, 'name' | 'steps'>> = {},
+): Phase<D> {
+  return {
+    name,
+    steps,
+    concurrency: options.concurrency ?? 1,
+    destructive: options.destructive ?? false,
+    ...(options.ordered ? { ordered: true } : {}),
+  };
 }
 
 export const stepsOf = <D>(plan: Plan<D>): Step<D>[] => plan.phases.flatMap((p) => [...p.steps]);
@@ -89,5 +99,10 @@ export function orderedPhases<D>(steps: readonly Step<D>[], destructive: (step: 
     if (last && last.destructive === d) last.steps.push(step);
     else phases.push({ destructive: d, steps: [step] });
   }
-  return phases.map((p, i) => phase(`${i + 1}-${p.destructive ? 'destructive' : 'upserts'}`, p.steps, { destructive: p.destructive, ordered: true }));
+  return phases.map((p, i) =>
+    phase(`${i + 1}-${p.destructive ? 'destructive' : 'upserts'}`, p.steps, {
+      destructive: p.destructive,
+      ordered: true,
+    }),
+  );
 }

@@ -23,7 +23,15 @@ export const STATUSES = ['ok', 'unchanged', 'planned', 'ignored', 'degraded', 'r
 export type Status = (typeof STATUSES)[number];
 
 /** What kind of failure or refusal: what the caller can do about it. */
-export const FAILURE_KINDS = ['invalid-request', 'config', 'refused', 'conflict', 'too-large', 'transient', 'internal'] as const;
+export const FAILURE_KINDS = [
+  'invalid-request',
+  'config',
+  'refused',
+  'conflict',
+  'too-large',
+  'transient',
+  'internal',
+] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 export interface Failure {
@@ -57,7 +65,8 @@ export interface Envelope<R = unknown, W = string> {
 export function failureOf(err: unknown, config: 'config' | 'invalid-request' = 'config'): Failure {
   const message = errorMessage(err);
   const kind = (err as { failureKind?: unknown } | null)?.failureKind;
-  if (typeof kind === 'string' && (FAILURE_KINDS as readonly string[]).includes(kind)) return { message, transient: kind === 'transient', kind: kind as FailureKind };
+  if (typeof kind === 'string' && (FAILURE_KINDS as readonly string[]).includes(kind))
+    return { message, transient: kind === 'transient', kind: kind as FailureKind };
   if (isTransient(err)) return { message, transient: true, kind: 'transient' };
   if (err instanceof ConfigError) return { message, transient: false, kind: config };
   if (err instanceof SafetyError) return { message, transient: false, kind: 'refused' };
@@ -68,7 +77,8 @@ export function failureOf(err: unknown, config: 'config' | 'invalid-request' = '
 
 /** Marks a reason not ok: `ok`/`unchanged` become `degraded`; worse statuses stay. */
 export function degrade(report: Pick<Envelope, 'status' | 'reasons'>, reason: string): void {
-  if (report.status === 'ok' || report.status === 'unchanged' || report.status === 'planned') report.status = 'degraded';
+  if (report.status === 'ok' || report.status === 'unchanged' || report.status === 'planned')
+    report.status = 'degraded';
   if (!report.reasons.includes(reason)) report.reasons.push(reason);
 }
 

@@ -14,9 +14,11 @@ import { errorMessage, isTransient } from '../errors.js';
 import { Coalescer, type Clock, type Settles, type Trigger } from './coalesce.js';
 import { severityOf, type Envelope } from './report.js';
 
-export type Judgement = { readonly sync: true; readonly why: string; readonly key?: string } | { readonly sync: false; readonly why: string };
+export type Judgement =
+  { readonly sync: true; readonly why: string; readonly key?: string } | { readonly sync: false; readonly why: string };
 
-export type Outcome<R> = { handled: false; why: string } | { handled: true; why: string; report?: R; incomplete: boolean; retry: boolean };
+export type Outcome<R> =
+  { handled: false; why: string } | { handled: true; why: string; report?: R; incomplete: boolean; retry: boolean };
 
 export interface ServiceSpec<R> {
   /** In log lines: `natRoutes`, `natRoutesSync`, `armorAllowlist`. */
@@ -43,7 +45,12 @@ export class ReconcileService<R extends Envelope & Settles> {
     private readonly log: Logger,
   ) {
     this.coalescer = new Coalescer<R>(
-      { pass: spec.pass, merge: spec.merge ?? ((_earlier, next) => next), failure: spec.failure, onDone: (report, triggers) => void this.done(report, triggers) },
+      {
+        pass: spec.pass,
+        merge: spec.merge ?? ((_earlier, next) => next),
+        failure: spec.failure,
+        onDone: (report, triggers) => void this.done(report, triggers),
+      },
       { budgetMs: spec.budgetMs ?? 0, pollMs: spec.pollMs ?? 0, ...(spec.clock ? { clock: spec.clock } : {}) },
     );
   }
@@ -52,11 +59,24 @@ export class ReconcileService<R extends Envelope & Settles> {
     const parsed = parseCloudEvent(event);
     const decision = this.spec.judge(parsed);
     if (!decision.sync) {
-      this.log.info({ eventId: parsed.id, eventType: event?.type, reason: decision.why }, `${this.spec.name}: event ignored: ${decision.why}`);
+      this.log.info(
+        { eventId: parsed.id, eventType: event?.type, reason: decision.why },
+        `${this.spec.name}: event ignored: ${decision.why}`,
+      );
       return { handled: false, why: decision.why };
     }
-    const answer = await this.coalescer.run({ id: parsed.id, why: decision.why, ...(decision.key !== undefined ? { key: decision.key } : {}) });
-    return { handled: true, why: decision.why, report: answer.report, incomplete: answer.incomplete, retry: !answer.incomplete && answer.report.retry };
+    const answer = await this.coalescer.run({
+      id: parsed.id,
+      why: decision.why,
+      ...(decision.key !== undefined ? { key: decision.key } : {}),
+    });
+    return {
+      handled: true,
+      why: decision.why,
+      report: answer.report,
+      incomplete: answer.incomplete,
+      retry: !answer.incomplete && answer.report.retry,
+    };
   }
 
   /** One reconcile without an event (an HTTP call, the CLI), joining the one under way. */
@@ -71,7 +91,10 @@ export class ReconcileService<R extends Envelope & Settles> {
     try {
       await this.spec.publish(report);
     } catch (err) {
-      this.log.warn({ error: errorMessage(err), transient: isTransient(err) }, `${this.spec.name}: could not publish the result message`);
+      this.log.warn(
+        { error: errorMessage(err), transient: isTransient(err) },
+        `${this.spec.name}: could not publish the result message`,
+      );
     }
   }
 }

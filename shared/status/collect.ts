@@ -11,7 +11,13 @@ import { worstState } from './link.js';
 import type { StatusConfig, StatusReport } from './types.js';
 
 export async function collectStatus(t: Transport, cfg: StatusConfig): Promise<StatusReport> {
-  const [psa, peering, routes, vms, nat] = await Promise.all([psaRangesLink(t, cfg), peeringExportLink(t, cfg), routesLink(t, cfg), readNatVms(t, cfg), readNatIps(t, cfg)]);
+  const [psa, peering, routes, vms, nat] = await Promise.all([
+    psaRangesLink(t, cfg),
+    peeringExportLink(t, cfg),
+    routesLink(t, cfg),
+    readNatVms(t, cfg),
+    readNatIps(t, cfg),
+  ]);
   const allowlists = await allowlistsLink(t, cfg, nat);
   const links = [psa, peering, routes, vms.link, nat.link, allowlists];
   const state = worstState(links);

@@ -17,7 +17,10 @@ const statusEnv = z.object({
   NETREFLEX_VERTEX_RANGES: list(resourceName).default([...DEFAULT_RANGE_OPTIONS.vertexRangeNames]),
 });
 
-export function loadStatusConfig(env: Record<string, string | undefined>, flags: { jobs?: number; nodesPerJob?: number } = {}): StatusConfig {
+export function loadStatusConfig(
+  env: Record<string, string | undefined>,
+  flags: { jobs?: number; nodesPerJob?: number } = {},
+): StatusConfig {
   const e = loadEnv(statusEnv, env, 'netreflex status');
   return {
     project: e.NETREFLEX_PROJECT,

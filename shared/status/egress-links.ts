@@ -19,21 +19,56 @@ const NAT_VMS: LinkHead = { id: 'nat-vms', title: 'NAT VMs' };
 const NAT_IPS: LinkHead = { id: 'nat-ips', title: 'Cloud NAT IPs' };
 const ALLOWLISTS: LinkHead = { id: 'allowlists', title: 'Allowlists (Cloud Armor)' };
 
-export async function readNatVms(t: Transport, cfg: StatusConfig): Promise<{ link: Link; instances?: ManagedInstance[] }> {
+export async function readNatVms(
+  t: Transport,
+  cfg: StatusConfig,
+): Promise<{ link: Link; instances?: ManagedInstance[] }> {
   let instances: ManagedInstance[];
   try {
     instances = await listManagedInstances(t, cfg.project, cfg.region, cfg.mig);
   } catch (err) {
-    if (isNotFound(err)) return { link: broken(NAT_VMS, `MIG ${cfg.mig} not found in ${cfg.region}`, 'create it (terraform-bootstrap/nat.tf) or set NETREFLEX_NAT_MIG to the NAT MIG') };
-    return { link: unreadableLink(NAT_VMS, `the NAT MIG ${cfg.mig}`, ['compute.regionInstanceGroupManagers.listManagedInstances'], err, cfg) };
+    if (isNotFound(err))
+      return {
+        link: broken(
+          NAT_VMS,
+          `MIG ${cfg.mig} not found in ${cfg.region}`,
+          'create it (terraform-bootstrap/nat.tf) or set NETREFLEX_NAT_MIG to the NAT MIG',
+        ),
+      };
+    return {
+      link: unreadableLink(
+        NAT_VMS,
+        `the NAT MIG ${cfg.mig}`,
+        ['compute.regionInstanceGroupManagers.listManagedInstances'],
+        err,
+        cfg,
+      ),
+    };
   }
   const details = instances.map((mi) => `${mi.name ?? mi.instance.split('/').pop()}: ${describeInstance(mi)}`);
   const sick = instances.filter((mi) => !isHealthy(mi));
   const healthy = instances.length - sick.length;
-  if (!instances.length) return { link: broken(NAT_VMS, `MIG ${cfg.mig} has no instances`, `resize it: gcloud compute instance-groups managed resize ${cfg.mig} --region=${cfg.region} --size=2`, details), instances };
+  if (!instances.length)
+    return {
+      link: broken(
+        NAT_VMS,
+        `MIG ${cfg.mig} has no instances`,
+        `resize it: gcloud compute instance-groups managed resize ${cfg.mig} --region=${cfg.region} --size=2`,
+        details,
+      ),
+      instances,
+    };
   if (sick.length) {
     const reason = `${sick.length} of ${instances.length} NAT VM(s) not healthy (${sick.map((s) => s.name).join(', ')})${healthy ? '; egress continues on the others' : '; no egress path'}`;
-    return { link: broken(NAT_VMS, reason, 'autohealing replaces an unhealthy VM; a stopped VM must be started (gcloud compute instances start) or recreated (gcloud compute instance-groups managed recreate-instances)', details), instances };
+    return {
+      link: broken(
+        NAT_VMS,
+        reason,
+        'autohealing replaces an unhealthy VM; a stopped VM must be started (gcloud compute instances start) or recreated (gcloud compute instance-groups managed recreate-instances)',
+        details,
+      ),
+      instances,
+    };
   }
   return { link: ok(NAT_VMS, `${healthy} healthy NAT VM(s)`, details), instances };
 }
@@ -43,12 +78,38 @@ export async function readNatIps(t: Transport, cfg: StatusConfig): Promise<{ lin
   try {
     nat = await cloudNatIps(t, cfg.project, cfg.region, cfg.natRouter, cfg.natName);
   } catch (err) {
-    if (err instanceof ConfigError || isNotFound(err)) return { link: broken(NAT_IPS, err.message, 'create the Cloud NAT with MANUAL_ONLY static IPs (terraform-bootstrap/nat.tf), or set NETREFLEX_NAT_ROUTER / NETREFLEX_NAT_NAME to it') };
-    return { link: unreadableLink(NAT_IPS, `router ${cfg.natRouter} and its NAT IPs`, ['compute.routers.get', 'compute.addresses.get'], err, cfg) };
+    if (err instanceof ConfigError || isNotFound(err))
+      return {
+        link: broken(
+          NAT_IPS,
+          err.message,
+          'create the Cloud NAT with MANUAL_ONLY static IPs (terraform-bootstrap/nat.tf), or set NETREFLEX_NAT_ROUTER / NETREFLEX_NAT_NAME to it',
+        ),
+      };
+    return {
+      link: unreadableLink(
+        NAT_IPS,
+        `router ${cfg.natRouter} and its NAT IPs`,
+        ['compute.routers.get', 'compute.addresses.get'],
+        err,
+        cfg,
+      ),
+    };
   }
   const details = nat.ips.map((ip) => `${ip} (${nat.allocation})`);
-  if (!nat.ips.length) return { link: broken(NAT_IPS, `NAT ${cfg.natName} on ${cfg.natRouter} has no IP`, 'reserve a static address and set it in natIps (MANUAL_ONLY)', details) };
-  const fragile = nat.allocation === 'AUTO_ONLY' ? '; AUTO_ONLY: these IPs can change, allowlists need MANUAL_ONLY static addresses' : '';
+  if (!nat.ips.length)
+    return {
+      link: broken(
+        NAT_IPS,
+        `NAT ${cfg.natName} on ${cfg.natRouter} has no IP`,
+        'reserve a static address and set it in natIps (MANUAL_ONLY)',
+        details,
+      ),
+    };
+  const fragile =
+    nat.allocation === 'AUTO_ONLY'
+      ? '; AUTO_ONLY: these IPs can change, allowlists need MANUAL_ONLY static addresses'
+      : '';
   return { link: ok(NAT_IPS, `${nat.ips.join(', ')}${fragile}`, details), ips: nat.ips };
 }
 
@@ -56,12 +117,18 @@ export async function readNatIps(t: Transport, cfg: StatusConfig): Promise<{ lin
  * Each policy must allow each egress IP, and the allowlist sync must not be stalled (its own dry
  * run says whether the live file is refused or missing): either one broken breaks the link.
  */
-export async function allowlistsLink(t: Transport, cfg: StatusConfig, natIps: { link: Link; ips?: string[] }): Promise<Link> {
+export async function allowlistsLink(
+  t: Transport,
+  cfg: StatusConfig,
+  natIps: { link: Link; ips?: string[] },
+): Promise<Link> {
   const [sync, link] = await Promise.all([syncState(t, cfg), allowedIpsLink(t, cfg, natIps)]);
   if (!sync) return link;
   const details = [...link.details, ...sync.details];
   if (sync.broken) {
-    return link.state === 'broken' ? broken(ALLOWLISTS, `${link.reason}; ${sync.broken.reason}`, `${link.fix}; ${sync.broken.fix}`, details) : broken(ALLOWLISTS, sync.broken.reason, sync.broken.fix, details);
+    return link.state === 'broken'
+      ? broken(ALLOWLISTS, `${link.reason}; ${sync.broken.reason}`, `${link.fix}; ${sync.broken.fix}`, details)
+      : broken(ALLOWLISTS, sync.broken.reason, sync.broken.fix, details);
   }
   if (sync.unknown && link.state === 'ok') return unknown(ALLOWLISTS, sync.unknown.reason, sync.unknown.fix, details);
   return { ...link, details };
@@ -73,36 +140,78 @@ async function syncState(t: Transport, cfg: StatusConfig): Promise<AllowlistSync
   try {
     return allowlistSyncState(await reconcileAllowlist(t, cfg.allowlist, { now: new Date(), dryRun: true }));
   } catch (err) {
-    return { details: [], unknown: unreadable(`the allowlist sync's view of gs://${cfg.allowlist.bucket}/${cfg.allowlist.object}`, ['storage.objects.get', 'compute.securityPolicies.list'], err, cfg) };
+    return {
+      details: [],
+      unknown: unreadable(
+        `the allowlist sync's view of gs://${cfg.allowlist.bucket}/${cfg.allowlist.object}`,
+        ['storage.objects.get', 'compute.securityPolicies.list'],
+        err,
+        cfg,
+      ),
+    };
   }
 }
 
 async function allowedIpsLink(t: Transport, cfg: StatusConfig, natIps: { link: Link; ips?: string[] }): Promise<Link> {
   if (!natIps.ips) return needs(ALLOWLISTS, natIps.link, 'the Cloud NAT IPs');
   const ips = natIps.ips;
-  if (!cfg.securityPolicies.length) return unknown(ALLOWLISTS, 'could not check: no security policy configured', 'set NETREFLEX_SECURITY_POLICY to the policies that must allow the egress IPs');
+  if (!cfg.securityPolicies.length)
+    return unknown(
+      ALLOWLISTS,
+      'could not check: no security policy configured',
+      'set NETREFLEX_SECURITY_POLICY to the policies that must allow the egress IPs',
+    );
   const details: string[] = [];
   const denied: string[] = [];
   const blind: { reason: string; fix: string }[] = [];
-  const policies = await Promise.all(cfg.securityPolicies.map(async (name) => ({ name, read: await readPolicy(t, cfg, name) })));
+  const policies = await Promise.all(
+    cfg.securityPolicies.map(async (name) => ({ name, read: await readPolicy(t, cfg, name) })),
+  );
   for (const { name, read } of policies) {
     if ('missing' in read) denied.push(`security policy ${name} not found`);
-    else if ('error' in read) blind.push(unreadable(`security policy ${name}`, ['compute.securityPolicies.get'], read.error, cfg));
+    else if ('error' in read)
+      blind.push(unreadable(`security policy ${name}`, ['compute.securityPolicies.get'], read.error, cfg));
     else
       for (const ip of ips) {
         const v = evaluateIp(read.policy, ip);
         const by = v.rule ? `rule ${v.rule.priority} (${v.rule.action})` : 'no matching rule';
-        details.push(`${name}: ${ip} ${v.decision === 'allow' ? 'allowed' : v.decision === 'deny' ? 'DENIED' : 'unknown'} by ${by}`);
+        details.push(
+          `${name}: ${ip} ${v.decision === 'allow' ? 'allowed' : v.decision === 'deny' ? 'DENIED' : 'unknown'} by ${by}`,
+        );
         if (v.decision === 'deny') denied.push(`${name} denies ${ip} (${by})`);
-        if (v.decision === 'unknown') blind.push({ reason: `${name} cannot be judged for ${ip}: ${v.why}`, fix: `check by hand that rule ${v.rule.priority}'s expression does not decide for ${ip}, or move it after the allow rules (a higher priority number)` });
+        if (v.decision === 'unknown')
+          blind.push({
+            reason: `${name} cannot be judged for ${ip}: ${v.why}`,
+            fix: `check by hand that rule ${v.rule.priority}'s expression does not decide for ${ip}, or move it after the allow rules (a higher priority number)`,
+          });
       }
   }
-  if (denied.length) return broken(ALLOWLISTS, denied.join('; '), 'add the Cloud NAT IPs to the allowlist file (a cloudNat entry), upload it, and let armorAllowlist apply it; a missing policy comes from terraform-bootstrap/armor.tf', details);
-  if (blind.length) return unknown(ALLOWLISTS, blind.map((b) => b.reason).join('; '), [...new Set(blind.map((b) => b.fix))].join('; '), details);
-  return ok(ALLOWLISTS, `${ips.length} IP(s) allowed by ${cfg.securityPolicies.length} polic${cfg.securityPolicies.length === 1 ? 'y' : 'ies'}`, details);
+  if (denied.length)
+    return broken(
+      ALLOWLISTS,
+      denied.join('; '),
+      'add the Cloud NAT IPs to the allowlist file (a cloudNat entry), upload it, and let armorAllowlist apply it; a missing policy comes from terraform-bootstrap/armor.tf',
+      details,
+    );
+  if (blind.length)
+    return unknown(
+      ALLOWLISTS,
+      blind.map((b) => b.reason).join('; '),
+      [...new Set(blind.map((b) => b.fix))].join('; '),
+      details,
+    );
+  return ok(
+    ALLOWLISTS,
+    `${ips.length} IP(s) allowed by ${cfg.securityPolicies.length} polic${cfg.securityPolicies.length === 1 ? 'y' : 'ies'}`,
+    details,
+  );
 }
 
-async function readPolicy(t: Transport, cfg: StatusConfig, name: string): Promise<{ policy: SecurityPolicy } | { missing: true } | { error: unknown }> {
+async function readPolicy(
+  t: Transport,
+  cfg: StatusConfig,
+  name: string,
+): Promise<{ policy: SecurityPolicy } | { missing: true } | { error: unknown }> {
   try {
     return { policy: await getSecurityPolicy(t, cfg.project, name) };
   } catch (err) {

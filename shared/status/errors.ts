@@ -38,7 +38,18 @@ export interface ReadContext {
   emulatorHost?: string;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /**
  * The permission a 403 names. Compute Engine answers `Required 'compute.routes.list' permission
@@ -50,34 +61,66 @@ function namedPermission(message: string): string | undefined {
 }
 
 /** A 403 that means the API is off in the project, not a missing role (Google's SERVICE_DISABLED / accessNotConfigured). */
-const isServiceDisabled = (err: ApiError) => err.reason === 'accessNotConfigured' || /SERVICE_DISABLED|has not been used in project|it is disabled/i.test(err.message);
+const isServiceDisabled = (err: ApiError) =>
+  err.reason === 'accessNotConfigured' ||
+  /SERVICE_DISABLED|has not been used in project|it is disabled/i.test(err.message);
 
 /** Why `what` could not be read (methods: the API calls the read makes) and what to do about it. */
 export function unreadable(what: string, methods: readonly string[], err: unknown, ctx: ReadContext): Unreadable {
   const message = errorMessage(err);
   if (isMissingSurface(err)) {
-    if (ctx.emulatorHost) return { reason: `could not check: the local Google Cloud does not serve ${what}`, fix: `check ${what} by hand (Cloud console or gcloud), or run netreflex status against the real project` };
-    return { reason: `could not check ${what}: the API has no method at the URL netreflex called (404 without an API error)`, fix: `update netreflex; meanwhile check ${what} by hand (Cloud console or gcloud)` };
+    if (ctx.emulatorHost)
+      return {
+        reason: `could not check: the local Google Cloud does not serve ${what}`,
+        fix: `check ${what} by hand (Cloud console or gcloud), or run netreflex status against the real project`,
+      };
+    return {
+      reason: `could not check ${what}: the API has no method at the URL netreflex called (404 without an API error)`,
+      fix: `update netreflex; meanwhile check ${what} by hand (Cloud console or gcloud)`,
+    };
   }
   if (err instanceof ApiError) {
-    if (err.code === 401) return { reason: `could not check ${what}: not authenticated (${message})`, fix: credentialsFix(ctx) };
-    if (err.code === 403 && isServiceDisabled(err)) return { reason: `could not check ${what}: the API is not enabled in ${ctx.project} (${message})`, fix: `enable it: gcloud services enable ${methods[0]?.split('.')[0] ?? 'compute'}.googleapis.com --project=${ctx.project} (terraform-bootstrap enables every API netreflex uses)` };
+    if (err.code === 401)
+      return { reason: `could not check ${what}: not authenticated (${message})`, fix: credentialsFix(ctx) };
+    if (err.code === 403 && isServiceDisabled(err))
+      return {
+        reason: `could not check ${what}: the API is not enabled in ${ctx.project} (${message})`,
+        fix: `enable it: gcloud services enable ${methods[0]?.split('.')[0] ?? 'compute'}.googleapis.com --project=${ctx.project} (terraform-bootstrap enables every API netreflex uses)`,
+      };
     if (err.code === 403) {
       // Google's 403s name the permission; should one not, the method's reference page lists it.
-      const needed = namedPermission(message) ?? `the permissions Google's API reference lists for ${methods.join(', ')}`;
-      return { reason: `could not check ${what}: permission denied (${message})`, fix: `grant the identity running netreflex status ${needed} on project ${ctx.project}` };
+      const needed =
+        namedPermission(message) ?? `the permissions Google's API reference lists for ${methods.join(', ')}`;
+      return {
+        reason: `could not check ${what}: permission denied (${message})`,
+        fix: `grant the identity running netreflex status ${needed} on project ${ctx.project}`,
+      };
     }
-    if (err.code === 429 || err.code >= 500) return { reason: `could not check ${what}: the API answered ${err.code} ${err.status} (${message})`, fix: 'a Google-side or quota failure: run netreflex status again; if it persists, check https://status.cloud.google.com and the project quotas' };
-    return { reason: `could not check ${what}: the API answered ${err.code} ${err.status} (${message})`, fix: 'check the configuration status reads (NETREFLEX_PROJECT, NETREFLEX_REGION and the resource names) against the project' };
+    if (err.code === 429 || err.code >= 500)
+      return {
+        reason: `could not check ${what}: the API answered ${err.code} ${err.status} (${message})`,
+        fix: 'a Google-side or quota failure: run netreflex status again; if it persists, check https://status.cloud.google.com and the project quotas',
+      };
+    return {
+      reason: `could not check ${what}: the API answered ${err.code} ${err.status} (${message})`,
+      fix: 'check the configuration status reads (NETREFLEX_PROJECT, NETREFLEX_REGION and the resource names) against the project',
+    };
   }
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) {
     const where = ctx.emulatorHost ?? 'the Google APIs';
-    const fix = ctx.emulatorHost ? `start the local Google Cloud (npm start) or point NETREFLEX_EMULATOR_HOST at the one that runs (now ${ctx.emulatorHost})` : 'check that this machine reaches *.googleapis.com (network, proxy, DNS, VPC Service Controls)';
+    const fix = ctx.emulatorHost
+      ? `start the local Google Cloud (npm start) or point NETREFLEX_EMULATOR_HOST at the one that runs (now ${ctx.emulatorHost})`
+      : 'check that this machine reaches *.googleapis.com (network, proxy, DNS, VPC Service Controls)';
     return { reason: `could not check ${what}: ${where} unreachable (${message})`, fix };
   }
-  if (/default credentials|invalid_grant|reauth|refresh token|GOOGLE_APPLICATION_CREDENTIALS/i.test(message)) return { reason: `could not check ${what}: no usable credentials (${message})`, fix: credentialsFix(ctx) };
-  return { reason: `could not check ${what}: ${message}`, fix: 'run netreflex status again; if the error stays, it names what to fix' };
+  if (/default credentials|invalid_grant|reauth|refresh token|GOOGLE_APPLICATION_CREDENTIALS/i.test(message))
+    return { reason: `could not check ${what}: no usable credentials (${message})`, fix: credentialsFix(ctx) };
+  return {
+    reason: `could not check ${what}: ${message}`,
+    fix: 'run netreflex status again; if the error stays, it names what to fix',
+  };
 }
 
-const credentialsFix = (ctx: ReadContext) => `log in with gcloud auth application-default login (or set GOOGLE_APPLICATION_CREDENTIALS) as an identity that can read project ${ctx.project}`;
+const credentialsFix = (ctx: ReadContext) =>
+  `log in with gcloud auth application-default login (or set GOOGLE_APPLICATION_CREDENTIALS) as an identity that can read project ${ctx.project}`;

@@ -19,14 +19,29 @@ export interface IlbVerdict {
   details: string[];
 }
 
-const NO_BACKEND_FIX = 'make a NAT VM healthy again: see "NAT VMs" (autohealing recreates an unhealthy VM; a stopped one must be started); the routes need no change';
+const NO_BACKEND_FIX =
+  'make a NAT VM healthy again: see "NAT VMs" (autohealing recreates an unhealthy VM; a stopped one must be started); the routes need no change';
 
 export function ilbVerdict(view: IlbView): IlbVerdict {
   const name = view.forwardingRule.split('/').pop() ?? view.forwardingRule;
   const backends = view.backends;
-  const details = backends.map((b) => `${name} backend ${b.instance?.split('/').pop() ?? b.ipAddress ?? '?'}: ${b.healthState ?? 'UNKNOWN'}`);
+  const details = backends.map(
+    (b) => `${name} backend ${b.instance?.split('/').pop() ?? b.ipAddress ?? '?'}: ${b.healthState ?? 'UNKNOWN'}`,
+  );
   const healthy = backends.filter((b) => b.healthState === 'HEALTHY').length;
-  if (!backends.length) return { state: 'broken', why: `load balancer ${name} has no backend VM: traffic to it is dropped`, fix: 'resize the NAT MIG (it is the backend service\'s group): see "NAT VMs"', details };
-  if (!healthy) return { state: 'broken', why: `load balancer ${name} has no healthy backend (${backends.length} UNHEALTHY): new connections go to every NAT VM as a last resort`, fix: NO_BACKEND_FIX, details };
+  if (!backends.length)
+    return {
+      state: 'broken',
+      why: `load balancer ${name} has no backend VM: traffic to it is dropped`,
+      fix: 'resize the NAT MIG (it is the backend service\'s group): see "NAT VMs"',
+      details,
+    };
+  if (!healthy)
+    return {
+      state: 'broken',
+      why: `load balancer ${name} has no healthy backend (${backends.length} UNHEALTHY): new connections go to every NAT VM as a last resort`,
+      fix: NO_BACKEND_FIX,
+      details,
+    };
   return { state: 'ok', why: `load balancer ${name}: ${healthy} of ${backends.length} backend(s) healthy`, details };
 }

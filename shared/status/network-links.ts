@@ -30,14 +30,33 @@ export async function psaRangesLink(t: Transport, cfg: StatusConfig): Promise<Li
   } catch (err) {
     return unreadableLink(PSA, 'the PSA ranges (globalAddresses.list)', ['compute.globalAddresses.list'], err, cfg);
   }
-  const { vertex, other } = vertexRangesOf(all, cfg.network, { vertexRangeNames: cfg.vertexRangeNames, namePrefix: DEFAULT_RANGE_OPTIONS.namePrefix });
+  const { vertex, other } = vertexRangesOf(all, cfg.network, {
+    vertexRangeNames: cfg.vertexRangeNames,
+    namePrefix: DEFAULT_RANGE_OPTIONS.namePrefix,
+  });
   const others = other.map((r) => `${r.name} ${r.cidr}: another service's PSA range, not counted`);
-  if (!vertex.length) return broken(PSA, `no PSA range Vertex may use on ${cfg.network}${other.length ? ` (${other.length} other VPC_PEERING range(s) are not Vertex's)` : ''}`, 'reserve one for Private Service Access: netreflex apply ranges (or terraform-bootstrap/psa.tf)', others);
-  const details = [...vertex.map((r) => `${r.name} ${r.cidr}: ${NODE_TIERS.map((n) => `${capacityOf([r], n)} jobs of ≤${n} nodes`).join(', ')}`), ...others];
+  if (!vertex.length)
+    return broken(
+      PSA,
+      `no PSA range Vertex may use on ${cfg.network}${other.length ? ` (${other.length} other VPC_PEERING range(s) are not Vertex's)` : ''}`,
+      'reserve one for Private Service Access: netreflex apply ranges (or terraform-bootstrap/psa.tf)',
+      others,
+    );
+  const details = [
+    ...vertex.map(
+      (r) => `${r.name} ${r.cidr}: ${NODE_TIERS.map((n) => `${capacityOf([r], n)} jobs of ≤${n} nodes`).join(', ')}`,
+    ),
+    ...others,
+  ];
   const capacity = capacityOf(vertex, cfg.nodesPerJob);
   const summary = `${vertex.length} Vertex range(s), room for ${capacity} concurrent job(s) of ≤${cfg.nodesPerJob} nodes`;
   if (cfg.jobs !== undefined && capacity < cfg.jobs) {
-    return broken(PSA, `${summary}, fewer than the ${cfg.jobs} wanted`, `add a range: netreflex apply ranges --jobs ${cfg.jobs} --nodes-per-job ${cfg.nodesPerJob}`, details);
+    return broken(
+      PSA,
+      `${summary}, fewer than the ${cfg.jobs} wanted`,
+      `add a range: netreflex apply ranges --jobs ${cfg.jobs} --nodes-per-job ${cfg.nodesPerJob}`,
+      details,
+    );
   }
   return ok(PSA, summary, details);
 }
@@ -49,19 +68,55 @@ export async function peeringExportLink(t: Transport, cfg: StatusConfig): Promis
   } catch (err) {
     return unreadableLink(PEERING, `network ${cfg.network}`, ['compute.networks.get'], err, cfg);
   }
-  if (!peering) return broken(PEERING, `${cfg.network} has no peering ${cfg.peering}`, 'create the Private Service Access connection (terraform-bootstrap/psa.tf, or gcloud services vpc-peerings connect)');
-  const details = [`${peering.name}: state ${peering.state}, exportCustomRoutes ${peering.exportCustomRoutes === true}`];
-  if (peering.state !== 'ACTIVE') return broken(PEERING, `peering ${cfg.peering} is ${peering.state}, not ACTIVE`, 'recreate the Private Service Access connection; an inactive peering carries no traffic', details);
-  if (!peering.exportCustomRoutes) return broken(PEERING, `peering ${cfg.peering} does not export custom routes: the Vertex nodes never see the routes to the NAT VMs`, 'netreflex apply routes turns exportCustomRoutes on (NETREFLEX_EXPORT_MODE=ensure)', details);
+  if (!peering)
+    return broken(
+      PEERING,
+      `${cfg.network} has no peering ${cfg.peering}`,
+      'create the Private Service Access connection (terraform-bootstrap/psa.tf, or gcloud services vpc-peerings connect)',
+    );
+  const details = [
+    `${peering.name}: state ${peering.state}, exportCustomRoutes ${peering.exportCustomRoutes === true}`,
+  ];
+  if (peering.state !== 'ACTIVE')
+    return broken(
+      PEERING,
+      `peering ${cfg.peering} is ${peering.state}, not ACTIVE`,
+      'recreate the Private Service Access connection; an inactive peering carries no traffic',
+      details,
+    );
+  if (!peering.exportCustomRoutes)
+    return broken(
+      PEERING,
+      `peering ${cfg.peering} does not export custom routes: the Vertex nodes never see the routes to the NAT VMs`,
+      'netreflex apply routes turns exportCustomRoutes on (NETREFLEX_EXPORT_MODE=ensure)',
+      details,
+    );
   let sent: Set<string>;
   try {
-    sent = new Set((await listPeeringRoutes(t, cfg.project, cfg.network, cfg.peering, cfg.region, 'OUTGOING')).map((r) => r.destRange));
+    sent = new Set(
+      (await listPeeringRoutes(t, cfg.project, cfg.network, cfg.peering, cfg.region, 'OUTGOING')).map(
+        (r) => r.destRange,
+      ),
+    );
   } catch (err) {
-    return unreadableLink(PEERING, `the routes ${cfg.peering} exports (listPeeringRoutes)`, ['compute.networks.listPeeringRoutes'], err, cfg, details);
+    return unreadableLink(
+      PEERING,
+      `the routes ${cfg.peering} exports (listPeeringRoutes)`,
+      ['compute.networks.listPeeringRoutes'],
+      err,
+      cfg,
+      details,
+    );
   }
   const missing = cfg.destinations.filter((d) => !sent.has(d));
   details.push(...cfg.destinations.map((d) => `${d}: ${sent.has(d) ? 'exported' : 'NOT exported'}`));
-  if (missing.length) return broken(PEERING, `the peer does not receive ${missing.join(', ')}: no exportable (untagged) route to it`, 'netreflex apply routes creates untagged routes to every destination', details);
+  if (missing.length)
+    return broken(
+      PEERING,
+      `the peer does not receive ${missing.join(', ')}: no exportable (untagged) route to it`,
+      'netreflex apply routes creates untagged routes to every destination',
+      details,
+    );
   return ok(PEERING, `exports all ${cfg.destinations.length} destination(s)`, details);
 }
 
@@ -72,5 +127,11 @@ export const describeInstance = (mi: ManagedInstance): string => describeNat(nat
 
 /** A NAT VM as natRoutes judges it: status, the action under way, health (`RUNNING, UNHEALTHY`). */
 export function describeNat(i: Pick<NatInstance, 'instanceStatus' | 'currentAction' | 'health'>): string {
-  return [i.instanceStatus ?? 'UNKNOWN', i.currentAction && i.currentAction !== 'NONE' ? i.currentAction : undefined, i.health].filter(Boolean).join(', ');
+  return [
+    i.instanceStatus ?? 'UNKNOWN',
+    i.currentAction && i.currentAction !== 'NONE' ? i.currentAction : undefined,
+    i.health,
+  ]
+    .filter(Boolean)
+    .join(', ');
 }

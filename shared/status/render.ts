@@ -13,7 +13,10 @@ const unknownCount = (r: StatusReport) => r.links.filter((l) => l.state === 'unk
 
 export function renderStatus(report: StatusReport, checkedAt?: string): string {
   const at = checkedAt ? ` (${checkedAt})` : '';
-  const lines = [`netreflex status: ${report.project} ${report.region} network ${report.network}: ${HEADLINE[report.state](report)}${at}`, ''];
+  const lines = [
+    `netreflex status: ${report.project} ${report.region} network ${report.network}: ${HEADLINE[report.state](report)}${at}`,
+    '',
+  ];
   report.links.forEach((link, i) => {
     lines.push(`${i + 1}. [${MARK[link.state]}] ${link.title}: ${link.reason}`);
     if (link.fix) lines.push(`      fix: ${link.fix}`);

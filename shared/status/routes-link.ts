@@ -22,8 +22,10 @@ import type { Link, StatusConfig } from './types.js';
 
 const ROUTES: LinkHead = { id: 'routes', title: 'Routes to the destinations' };
 
-const REBUILD_FIX = 'netreflex apply routes rebuilds them on the healthy NAT VMs (natRoutes does it on the next event or tick; check its logs if it does not)';
-const NO_ELIGIBLE_FIX = 'make a NAT VM healthy again: see "NAT VMs" (autohealing recreates an unhealthy VM; a stopped one must be started)';
+const REBUILD_FIX =
+  'netreflex apply routes rebuilds them on the healthy NAT VMs (natRoutes does it on the next event or tick; check its logs if it does not)';
+const NO_ELIGIBLE_FIX =
+  'make a NAT VM healthy again: see "NAT VMs" (autohealing recreates an unhealthy VM; a stopped one must be started)';
 
 /** What natRoutes' dry run saw and planned, beside its report. */
 interface DryRun {
@@ -41,11 +43,30 @@ export async function routesLink(t: Transport, cfg: StatusConfig): Promise<Link>
   let run: DryRun | undefined;
   try {
     let seen: Omit<DryRun, 'report'> | undefined;
-    const report = await reconcileRoutes(t, cfg.routes, { dryRun: true, planned: (observed, plan) => (seen = { observed, plan }) });
+    const report = await reconcileRoutes(t, cfg.routes, {
+      dryRun: true,
+      planned: (observed, plan) => (seen = { observed, plan }),
+    });
     run = { report, ...seen! };
   } catch (err) {
-    if (err instanceof ConfigError) return broken(ROUTES, `natRoutes cannot plan the routes: ${err.message}`, 'fix what the message names (the NETREFLEX_* variable or the resource it points at), then netreflex plan routes');
-    return unreadableLink(ROUTES, 'the routes as natRoutes observes them (the NAT MIG, routes.list, the peering)', ['compute.regionInstanceGroupManagers.listManagedInstances', 'compute.routes.list', 'compute.networks.get', 'compute.networks.listPeeringRoutes'], err, cfg);
+    if (err instanceof ConfigError)
+      return broken(
+        ROUTES,
+        `natRoutes cannot plan the routes: ${err.message}`,
+        'fix what the message names (the NETREFLEX_* variable or the resource it points at), then netreflex plan routes',
+      );
+    return unreadableLink(
+      ROUTES,
+      'the routes as natRoutes observes them (the NAT MIG, routes.list, the peering)',
+      [
+        'compute.regionInstanceGroupManagers.listManagedInstances',
+        'compute.routes.list',
+        'compute.networks.get',
+        'compute.networks.listPeeringRoutes',
+      ],
+      err,
+      cfg,
+    );
   }
   return judge(cfg, run);
 }
@@ -59,9 +80,12 @@ function judge(cfg: StatusConfig, { report, observed, plan }: DryRun): Link {
   const bad: string[] = [];
   const fixes = new Set<string>();
   for (const dest of cfg.routes.destinations) {
-    const routes = observed.routes.filter((r) => r.destRange === dest && resourcePath(r.network ?? '').endsWith(`/networks/${cfg.routes.network}`));
+    const routes = observed.routes.filter(
+      (r) => r.destRange === dest && resourcePath(r.network ?? '').endsWith(`/networks/${cfg.routes.network}`),
+    );
     const usable = routes.filter((r) => !r.tags?.length);
-    if (!usable.length) details.push(`${dest}: no untagged route${routes.length ? ` (${routes.length} tagged, never exported)` : ''}`);
+    if (!usable.length)
+      details.push(`${dest}: no untagged route${routes.length ? ` (${routes.length} tagged, never exported)` : ''}`);
     for (const r of usable) {
       const why = hopProblem(r, deleting.has(r.name), byPath, states, cfg.routes.requireHealthy);
       details.push(`${dest} → ${hopName(r)} (${r.name}): ${why ?? 'ok'}`);
@@ -85,15 +109,29 @@ function judge(cfg: StatusConfig, { report, observed, plan }: DryRun): Link {
   }
   details.push(...report.warnings);
   if (bad.length) return broken(ROUTES, [...new Set(bad)].join('; '), [...fixes].join('; '), details);
-  return ok(ROUTES, ilb ? `every destination has a route; ${ilb.why}` : 'every destination has a route and every next hop is healthy', details);
+  return ok(
+    ROUTES,
+    ilb ? `every destination has a route; ${ilb.why}` : 'every destination has a route and every next hop is healthy',
+    details,
+  );
 }
 
 /** Why a route natRoutes observed does not carry traffic as it should, or undefined when it does. */
-function hopProblem(r: Route, deleted: boolean, byPath: ReadonlyMap<string, NatInstance>, states: ReadonlyMap<string, InstanceState>, requireHealthy: boolean): string | undefined {
+function hopProblem(
+  r: Route,
+  deleted: boolean,
+  byPath: ReadonlyMap<string, NatInstance>,
+  states: ReadonlyMap<string, InstanceState>,
+  requireHealthy: boolean,
+): string | undefined {
   const vm = r.nextHopInstance ? byPath.get(resourcePath(r.nextHopInstance)) : undefined;
-  if (r.nextHopInstance && !vm) return `next hop is not a NAT MIG instance (deleted or foreign); ${deleted ? 'natRoutes deletes the route' : 'not a route natRoutes owns, so it stays: delete it by hand'}`;
+  if (r.nextHopInstance && !vm)
+    return `next hop is not a NAT MIG instance (deleted or foreign); ${deleted ? 'natRoutes deletes the route' : 'not a route natRoutes owns, so it stays: delete it by hand'}`;
   if (vm && !isEligible(vm, requireHealthy)) {
-    const kept = states.get(resourcePath(vm.url)) === 'leaving' ? 'natRoutes keeps the route until the unhealthy hold ends (NETREFLEX_UNHEALTHY_HOLD_SECONDS)' : 'natRoutes keeps the route while no eligible NAT VM can take it';
+    const kept =
+      states.get(resourcePath(vm.url)) === 'leaving'
+        ? 'natRoutes keeps the route until the unhealthy hold ends (NETREFLEX_UNHEALTHY_HOLD_SECONDS)'
+        : 'natRoutes keeps the route while no eligible NAT VM can take it';
     return `next hop is ${describeNat(vm)}: traffic sent to it is dropped; ${deleted ? 'natRoutes deletes the route' : kept}`;
   }
   if (deleted) return "natRoutes replaces this route (it no longer matches natRoutes' configuration)";

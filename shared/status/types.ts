@@ -27,7 +27,8 @@ interface LinkBase {
 }
 
 /** A link that is not ok always carries the next step, so a page is actionable. */
-export type Link = (LinkBase & { state: 'ok'; fix?: undefined }) | (LinkBase & { state: 'broken' | 'unknown'; fix: string });
+export type Link =
+  (LinkBase & { state: 'ok'; fix?: undefined }) | (LinkBase & { state: 'broken' | 'unknown'; fix: string });
 
 export interface StatusReport {
   project: string;

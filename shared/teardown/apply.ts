@@ -47,8 +47,18 @@ async function connectionOf(t: Transport, cfg: TeardownConfig) {
 }
 
 async function observeTeardown(t: Transport, cfg: TeardownConfig): Promise<TeardownPlan> {
-  const [routes, addresses, connection] = await Promise.all([listRoutes(t, cfg.project), listGlobalAddresses(t, cfg.project), connectionOf(t, cfg)]);
-  return planTeardown({ owner: `projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}`, network: cfg.network, routes, addresses, connection });
+  const [routes, addresses, connection] = await Promise.all([
+    listRoutes(t, cfg.project),
+    listGlobalAddresses(t, cfg.project),
+    connectionOf(t, cfg),
+  ]);
+  return planTeardown({
+    owner: `projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}`,
+    network: cfg.network,
+    routes,
+    addresses,
+    connection,
+  });
 }
 
 async function step(what: string, run: () => Promise<void>): Promise<TeardownStep> {
@@ -60,18 +70,29 @@ async function step(what: string, run: () => Promise<void>): Promise<TeardownSte
   }
 }
 
-export async function teardown(t: Transport, cfg: TeardownConfig, options: { apply: boolean; force?: boolean }): Promise<TeardownReport> {
+export async function teardown(
+  t: Transport,
+  cfg: TeardownConfig,
+  options: { apply: boolean; force?: boolean },
+): Promise<TeardownReport> {
   const plan = await observeTeardown(t, cfg);
   if (!options.apply || isEmptyTeardown(plan)) return { plan, applied: false, steps: [] };
   const steps: TeardownStep[] = [];
-  for (const name of plan.routes) steps.push(await step(`delete route ${name}`, () => deleteRoute(t, cfg.project, name)));
+  for (const name of plan.routes)
+    steps.push(await step(`delete route ${name}`, () => deleteRoute(t, cfg.project, name)));
   let released = true;
   if (plan.connectionRanges?.length) {
-    const s = await step(`drop ${plan.released.join(', ')} from the Service Networking connection`, () => patchReservedRanges(t, consumerNetwork(cfg.projectNumber, cfg.network), plan.connectionRanges!, { force: options.force === true }));
+    const s = await step(`drop ${plan.released.join(', ')} from the Service Networking connection`, () =>
+      patchReservedRanges(t, consumerNetwork(cfg.projectNumber, cfg.network), plan.connectionRanges!, {
+        force: options.force === true,
+      }),
+    );
     steps.push(s);
     released = s.ok;
   }
   // A range still held by the connection must not be released under it.
-  if (released) for (const name of plan.addresses) steps.push(await step(`release range ${name}`, () => deleteGlobalAddress(t, cfg.project, name)));
+  if (released)
+    for (const name of plan.addresses)
+      steps.push(await step(`release range ${name}`, () => deleteGlobalAddress(t, cfg.project, name)));
   return { plan, applied: true, steps, remaining: await observeTeardown(t, cfg) };
 }

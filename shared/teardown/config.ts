@@ -12,7 +12,9 @@ const teardownEnv = z.object({
   NETREFLEX_PROJECT_NUMBER: z.string().regex(/^\d{6,20}$/, 'must be the project number (digits)'),
 });
 
-export function loadTeardownConfig(env: Record<string, string | undefined>): TeardownConfig & { emulatorHost?: string } {
+export function loadTeardownConfig(
+  env: Record<string, string | undefined>,
+): TeardownConfig & { emulatorHost?: string } {
   const e = loadEnv(teardownEnv, env, 'netreflex teardown');
   return {
     project: e.NETREFLEX_PROJECT,

@@ -41,16 +41,31 @@ export interface TeardownPlan {
   foreign: string[];
 }
 
-const onNetwork = (url: string | undefined, network: string) => url !== undefined && (url === network || url.endsWith(`/networks/${network}`));
+const onNetwork = (url: string | undefined, network: string) =>
+  url !== undefined && (url === network || url.endsWith(`/networks/${network}`));
 
 function isNetreflexRange(a: GlobalAddress): boolean {
-  return a.purpose === 'VPC_PEERING' && a.name.startsWith(DEFAULT_RANGE_OPTIONS.namePrefix) && (a.description ?? '').startsWith(RANGE_DESCRIPTION_PREFIX);
+  return (
+    a.purpose === 'VPC_PEERING' &&
+    a.name.startsWith(DEFAULT_RANGE_OPTIONS.namePrefix) &&
+    (a.description ?? '').startsWith(RANGE_DESCRIPTION_PREFIX)
+  );
 }
 
 export function planTeardown(obs: TeardownObservation): TeardownPlan {
-  const mine = obs.routes.filter((r) => onNetwork(r.network, obs.network) && claimsOwner(r, obs.owner)).map((r) => r.name).sort();
-  const foreign = obs.routes.filter((r) => onNetwork(r.network, obs.network) && !claimsOwner(r, obs.owner) && !r.name.startsWith('default-route-')).map((r) => `route ${r.name}`);
-  const ranges = obs.addresses.filter((a) => onNetwork(a.network, obs.network) && isNetreflexRange(a)).map((a) => a.name).sort();
+  const mine = obs.routes
+    .filter((r) => onNetwork(r.network, obs.network) && claimsOwner(r, obs.owner))
+    .map((r) => r.name)
+    .sort();
+  const foreign = obs.routes
+    .filter(
+      (r) => onNetwork(r.network, obs.network) && !claimsOwner(r, obs.owner) && !r.name.startsWith('default-route-'),
+    )
+    .map((r) => `route ${r.name}`);
+  const ranges = obs.addresses
+    .filter((a) => onNetwork(a.network, obs.network) && isNetreflexRange(a))
+    .map((a) => a.name)
+    .sort();
   const held = obs.connection?.reservedPeeringRanges ?? [];
   const released = held.filter((r) => ranges.includes(r));
   const plan: TeardownPlan = { routes: mine, released, addresses: ranges, foreign: foreign.sort() };

@@ -10,13 +10,25 @@ const b = allowRule(1001, 'a', ['192.0.2.0/28'], false);
 
 describe('applyAllowlistSteps', () => {
   it('refuses what Cloud Armor refuses: adding a taken priority, patching or removing a missing one', () => {
-    expect(() => applyAllowlistSteps([a], [{ kind: 'addRule', priority: 1000, list: 'a', rule: a }])).toThrow('addRule at 1000: a rule already has that priority');
-    expect(() => applyAllowlistSteps([], [{ kind: 'patchRule', priority: 1000, list: 'a', rule: a, before: a }])).toThrow('patchRule at 1000: no rule has that priority');
-    expect(() => applyAllowlistSteps([], [{ kind: 'removeRule', priority: 1000, list: 'a', before: a }])).toThrow('removeRule at 1000: no rule has that priority');
+    expect(() => applyAllowlistSteps([a], [{ kind: 'addRule', priority: 1000, list: 'a', rule: a }])).toThrow(
+      'addRule at 1000: a rule already has that priority',
+    );
+    expect(() =>
+      applyAllowlistSteps([], [{ kind: 'patchRule', priority: 1000, list: 'a', rule: a, before: a }]),
+    ).toThrow('patchRule at 1000: no rule has that priority');
+    expect(() => applyAllowlistSteps([], [{ kind: 'removeRule', priority: 1000, list: 'a', before: a }])).toThrow(
+      'removeRule at 1000: no rule has that priority',
+    );
   });
 
   it('answers the rules by priority, a copy of each step body', () => {
-    const rules = applyAllowlistSteps([DEFAULT_RULE], [{ kind: 'addRule', priority: 1001, list: 'a', rule: b }, { kind: 'addRule', priority: 1000, list: 'a', rule: a }]);
+    const rules = applyAllowlistSteps(
+      [DEFAULT_RULE],
+      [
+        { kind: 'addRule', priority: 1001, list: 'a', rule: b },
+        { kind: 'addRule', priority: 1000, list: 'a', rule: a },
+      ],
+    );
     expect(rules.map((r) => r.priority)).toEqual([1000, 1001, DEFAULT_RULE.priority]);
     expect(rules[0]).toEqual(a);
     expect(rules[0]).not.toBe(a);

@@ -4,9 +4,20 @@ import { parseAllowlist } from '../../shared/allowlist/parse.js';
 import type { Allowlist } from '../../shared/allowlist/model.js';
 import { DEFAULT_PRIORITIES, type AllowlistSafety } from '../../shared/allowlist/schema.js';
 import { applyAllowlistSteps, continuityViolations } from '../../shared/plan/allowlist-check.js';
-import { planAllowlist, type AllowlistPlan, type DesiredAllowlist, type PlanAllowlistOptions, type PolicyRule } from '../../shared/plan/allowlist.js';
+import {
+  planAllowlist,
+  type AllowlistPlan,
+  type DesiredAllowlist,
+  type PlanAllowlistOptions,
+  type PolicyRule,
+} from '../../shared/plan/allowlist.js';
 
-export const SAFETY: AllowlistSafety = { minPrefixLength: { ipv4: 16, ipv6: 48 }, allowWorldOpen: false, maxRemovalShare: 0.5, force: false };
+export const SAFETY: AllowlistSafety = {
+  minPrefixLength: { ipv4: 16, ipv6: 48 },
+  allowWorldOpen: false,
+  maxRemovalShare: 0.5,
+  force: false,
+};
 
 export const DEFAULT_RULE: PolicyRule = {
   priority: 2147483647,
@@ -36,7 +47,11 @@ export function allowlistOf(yaml: string): Allowlist {
 }
 
 /** Plans, checks make-before-break, applies; returns the plan and the rules after it. */
-export function planAndApply(want: DesiredAllowlist, current: readonly PolicyRule[], options?: PlanAllowlistOptions): { plan: AllowlistPlan; rules: PolicyRule[] } {
+export function planAndApply(
+  want: DesiredAllowlist,
+  current: readonly PolicyRule[],
+  options?: PlanAllowlistOptions,
+): { plan: AllowlistPlan; rules: PolicyRule[] } {
   const plan = planAllowlist(want, current, options);
   expect(continuityViolations(current, plan.steps)).toEqual([]);
   const rules = applyAllowlistSteps(current, plan.steps);

@@ -4,7 +4,12 @@
  * they go in the band, and the refusal when the band has no room for one.
  */
 import { describe, expect, it } from 'vitest';
-import { orderSteps, type AllowlistStep, type OrderContext, type RuleChange } from '../../shared/plan/allowlist-order.js';
+import {
+  orderSteps,
+  type AllowlistStep,
+  type OrderContext,
+  type RuleChange,
+} from '../../shared/plan/allowlist-order.js';
 import { allowRule, type PolicyRule } from '../../shared/plan/allowlist-rules.js';
 import { continuityViolations } from '../../shared/plan/allowlist-check.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
@@ -30,16 +35,24 @@ function change({ priority, before, after }: Spec): RuleChange {
 }
 
 /** The context planAllowlist gives orderSteps: `unchanged` rules hold their ranges throughout. */
-function plan(specs: readonly Spec[], unchanged: readonly PolicyRule[] = [], band = BAND): { steps: AllowlistStep[]; current: PolicyRule[] } {
+function plan(
+  specs: readonly Spec[],
+  unchanged: readonly PolicyRule[] = [],
+  band = BAND,
+): { steps: AllowlistStep[]; current: PolicyRule[] } {
   const held = unchanged.flatMap((r) => r.match!.config!.srcIpRanges!);
   const ctx: OrderContext = {
     before: rangeSetOf([...held, ...specs.flatMap((s) => s.before ?? [])]),
     after: () => rangeSetOf([...held, ...specs.flatMap((s) => s.after ?? [])]),
-    stable: () => rangeSetOf([...held, ...specs.flatMap((s) => (s.before && s.after ? intersectCidrs(s.before, s.after) : []))]),
+    stable: () =>
+      rangeSetOf([...held, ...specs.flatMap((s) => (s.before && s.after ? intersectCidrs(s.before, s.after) : []))]),
     band,
     used: new Set([...unchanged.map((r) => r.priority), ...specs.map((s) => s.priority)]),
   };
-  const current = [...unchanged, ...specs.flatMap((s) => (s.before ? [allowRule(s.priority, 'a', s.before, false)] : []))];
+  const current = [
+    ...unchanged,
+    ...specs.flatMap((s) => (s.before ? [allowRule(s.priority, 'a', s.before, false)] : [])),
+  ];
   return { steps: orderSteps(specs.map(change), ctx), current };
 }
 
@@ -47,8 +60,10 @@ function intersectCidrs(a: readonly string[], b: readonly string[]): string[] {
   return toCidrs(intersect(rangeSetOf(a), rangeSetOf(b)));
 }
 
-const names = (steps: readonly AllowlistStep[]) => steps.map((s) => `${s.kind}@${s.priority}${'bridge' in s && s.bridge ? ' bridge' : ''}`);
-const ranges = (step: AllowlistStep) => (step.kind === 'removeRule' ? step.before.match!.config!.srcIpRanges! : step.rule.match.config.srcIpRanges);
+const names = (steps: readonly AllowlistStep[]) =>
+  steps.map((s) => `${s.kind}@${s.priority}${'bridge' in s && s.bridge ? ' bridge' : ''}`);
+const ranges = (step: AllowlistStep) =>
+  step.kind === 'removeRule' ? step.before.match!.config!.srcIpRanges! : step.rule.match.config.srcIpRanges;
 const host = (i: number) => `192.0.2.${i}/32`;
 const A = '10.0.1.0/24';
 const B = '10.0.2.0/24';
@@ -97,7 +112,13 @@ describe('orderSteps', () => {
       ],
       [allowRule(1005, 'a', [S], false)],
     );
-    expect(names(steps)).toEqual(['addRule@1006', 'addRule@1002 bridge', 'patchRule@1000', 'patchRule@1001', 'removeRule@1002 bridge']);
+    expect(names(steps)).toEqual([
+      'addRule@1006',
+      'addRule@1002 bridge',
+      'patchRule@1000',
+      'patchRule@1001',
+      'removeRule@1002 bridge',
+    ]);
     expect(ranges(steps[1]!)).toEqual([A]);
     expect(ranges(steps[4]!)).toEqual([A]);
     expect(continuityViolations(current, steps)).toEqual([]);
@@ -109,7 +130,14 @@ describe('orderSteps', () => {
       { priority: 1000, before: [...many, host(101)], after: [B, host(101)] },
       { priority: 1001, before: [B, host(103)], after: [...many, host(103)] },
     ]);
-    expect(names(steps)).toEqual(['addRule@1002 bridge', 'addRule@1003 bridge', 'patchRule@1000', 'patchRule@1001', 'removeRule@1002 bridge', 'removeRule@1003 bridge']);
+    expect(names(steps)).toEqual([
+      'addRule@1002 bridge',
+      'addRule@1003 bridge',
+      'patchRule@1000',
+      'patchRule@1001',
+      'removeRule@1002 bridge',
+      'removeRule@1003 bridge',
+    ]);
     expect([ranges(steps[0]!), ranges(steps[1]!)]).toEqual([many.slice(0, 10), many.slice(10)]);
     expect(steps.filter((s) => 'bridge' in s && s.bridge)).toHaveLength(4);
     expect(continuityViolations(current, steps)).toEqual([]);
@@ -128,6 +156,8 @@ describe('orderSteps', () => {
   it('refuses band-full when a cycle needs a bridge and every priority of the band is taken', () => {
     const err = refusal(() => plan(cycle, [allowRule(1002, 'a', [host(50)], false)], { from: 1000, to: 1002 }));
     expect(err.refusal).toBe('band-full');
-    expect(err.message).toBe('This rotation needs a temporary bridge rule to avoid a lock-out window, but the band 1000–1002 has no free priority; nothing was planned. Widen priorities.');
+    expect(err.message).toBe(
+      'This rotation needs a temporary bridge rule to avoid a lock-out window, but the band 1000–1002 has no free priority; nothing was planned. Widen priorities.',
+    );
   });
 });

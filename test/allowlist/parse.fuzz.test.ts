@@ -18,8 +18,12 @@ function expectStructured(result: ParseAllowlistResult, input: string | Uint8Arr
         for (const cidr of entry.cidrs) {
           const parsed = parseCidr(cidr);
           // never wider than the file's safety allows, whatever the input was
-          const min = parsed.family === 4 ? result.allowlist.safety.minPrefixLength.ipv4 : result.allowlist.safety.minPrefixLength.ipv6;
-          if (!result.allowlist.safety.allowWorldOpen) expect(parsed.prefixLength).toBeGreaterThanOrEqual(Math.max(min, 1));
+          const min =
+            parsed.family === 4
+              ? result.allowlist.safety.minPrefixLength.ipv4
+              : result.allowlist.safety.minPrefixLength.ipv6;
+          if (!result.allowlist.safety.allowWorldOpen)
+            expect(parsed.prefixLength).toBeGreaterThanOrEqual(Math.max(min, 1));
         }
       }
     }
@@ -42,28 +46,88 @@ function check(input: string | Uint8Array): void {
   expectStructured(result!, input);
 }
 
-const KEYS = ['version', 'policies', 'mode', 'preview', 'priorities', 'safety', 'lists', 'entries', 'cidr', 'ip', 'cloudNat', 'description', 'expires', '__proto__', 'constructor', 'prototype', 'from', 'to', 'force', 'allowWorldOpen', 'minPrefixLength', 'ipv4', 'ipv6'];
+const KEYS = [
+  'version',
+  'policies',
+  'mode',
+  'preview',
+  'priorities',
+  'safety',
+  'lists',
+  'entries',
+  'cidr',
+  'ip',
+  'cloudNat',
+  'description',
+  'expires',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'from',
+  'to',
+  'force',
+  'allowWorldOpen',
+  'minPrefixLength',
+  'ipv4',
+  'ipv6',
+];
 const leaf = fc.oneof(
-  fc.constantFrom('10.0.0.0/8', '0.0.0.0/0', '*', '::/0', '198.51.100.7/24', '2001:db8::/32', '203.0.113.5', 'sync', 'upsert-only', '2025-01-01', 'p', 1, 0, -1, 2147483647, true, null),
+  fc.constantFrom(
+    '10.0.0.0/8',
+    '0.0.0.0/0',
+    '*',
+    '::/0',
+    '198.51.100.7/24',
+    '2001:db8::/32',
+    '203.0.113.5',
+    'sync',
+    'upsert-only',
+    '2025-01-01',
+    'p',
+    1,
+    0,
+    -1,
+    2147483647,
+    true,
+    null,
+  ),
   fc.string({ maxLength: 12 }),
   fc.integer(),
   fc.double(),
 );
 const tree = fc.letrec((tie) => ({
-  node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.constantFrom(...KEYS), tie('node'), { maxKeys: 5 })),
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leaf,
+    fc.array(tie('node'), { maxLength: 4 }),
+    fc.dictionary(fc.constantFrom(...KEYS), tie('node'), { maxKeys: 5 }),
+  ),
 })).node;
 
 /** Near-valid documents: the sample's shape with random values in random places. */
-const nearValid = fc.record({
-  version: fc.oneof(fc.constant(1), leaf),
-  policies: fc.oneof(fc.constant(['inference-policy']), tree),
-  safety: fc.oneof(fc.constant({}), fc.record({ allowWorldOpen: fc.boolean(), minPrefixLength: fc.record({ ipv4: fc.integer({ min: -2, max: 40 }) }) }, { requiredKeys: [] })),
-  lists: fc.dictionary(
-    fc.oneof(fc.constantFrom('partners', 'pipelines'), fc.string({ maxLength: 6 })),
-    fc.record({ entries: fc.array(fc.record({ cidr: leaf, ip: leaf, description: leaf, expires: leaf }, { requiredKeys: [] }), { maxLength: 5 }) }),
-    { maxKeys: 3 },
-  ),
-}, { requiredKeys: [] });
+const nearValid = fc.record(
+  {
+    version: fc.oneof(fc.constant(1), leaf),
+    policies: fc.oneof(fc.constant(['inference-policy']), tree),
+    safety: fc.oneof(
+      fc.constant({}),
+      fc.record(
+        { allowWorldOpen: fc.boolean(), minPrefixLength: fc.record({ ipv4: fc.integer({ min: -2, max: 40 }) }) },
+        { requiredKeys: [] },
+      ),
+    ),
+    lists: fc.dictionary(
+      fc.oneof(fc.constantFrom('partners', 'pipelines'), fc.string({ maxLength: 6 })),
+      fc.record({
+        entries: fc.array(fc.record({ cidr: leaf, ip: leaf, description: leaf, expires: leaf }, { requiredKeys: [] }), {
+          maxLength: 5,
+        }),
+      }),
+      { maxKeys: 3 },
+    ),
+  },
+  { requiredKeys: [] },
+);
 
 describe('parseAllowlist under fuzzing', () => {
   it('arbitrary text', () => {
@@ -77,7 +141,7 @@ describe('parseAllowlist under fuzzing', () => {
   it('random YAML and JSON trees with the schema keys and prototype keys', () => {
     fc.assert(
       fc.property(tree, fc.boolean(), (value, asJson) => {
-        const text = asJson ? JSON.stringify(value) ?? 'null' : stringify(value);
+        const text = asJson ? (JSON.stringify(value) ?? 'null') : stringify(value);
         check(text);
       }),
       { numRuns: 150 },
@@ -85,7 +149,10 @@ describe('parseAllowlist under fuzzing', () => {
   });
 
   it('near-valid documents never let a too-wide range through', () => {
-    fc.assert(fc.property(nearValid, (value) => check(stringify(value))), { numRuns: 150 });
+    fc.assert(
+      fc.property(nearValid, (value) => check(stringify(value))),
+      { numRuns: 150 },
+    );
   });
 
   it('the sample file with random edits', () => {

@@ -10,7 +10,14 @@ import type { PolicyRule } from '../../shared/plan/allowlist-rules.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
 import { DEFAULT_RULE, desired, hosts, kinds, planAndApply } from './helpers.js';
 
-const rule = (priority: number, list: string, ranges: string[], extra: Partial<PolicyRule> = {}): PolicyRule => ({ priority, action: 'allow', preview: false, description: `${OWNER_MARKER} ${list}`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } }, ...extra });
+const rule = (priority: number, list: string, ranges: string[], extra: Partial<PolicyRule> = {}): PolicyRule => ({
+  priority,
+  action: 'allow',
+  preview: false,
+  description: `${OWNER_MARKER} ${list}`,
+  match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } },
+  ...extra,
+});
 
 function refusal(fn: () => unknown): AllowlistSafetyError {
   try {
@@ -33,16 +40,28 @@ describe('the removal-share refusal', () => {
       '  - would stop allowing (IPv4): 192.0.2.1/32, 192.0.2.3/32',
       '  - would stop allowing (IPv6): 2001:db8::/48',
     ]);
-    expect(err.details).toEqual(['would stop allowing (IPv4): 192.0.2.1/32, 192.0.2.3/32', 'would stop allowing (IPv6): 2001:db8::/48']);
+    expect(err.details).toEqual([
+      'would stop allowing (IPv4): 192.0.2.1/32, 192.0.2.3/32',
+      'would stop allowing (IPv6): 2001:db8::/48',
+    ]);
   });
 
   it('names only the family over the limit, with the limit the file sets', () => {
     const current = [rule(1000, 'a', ['192.0.2.1/32', '192.0.2.3/32', '2001:db8::/48', '2001:db8:1::/48'])];
-    const want = desired({ a: ['2001:db8::/48'] }, { safety: { minPrefixLength: { ipv4: 16, ipv6: 48 }, allowWorldOpen: false, maxRemovalShare: 0.25, force: false } });
+    const want = desired(
+      { a: ['2001:db8::/48'] },
+      {
+        safety: { minPrefixLength: { ipv4: 16, ipv6: 48 }, allowWorldOpen: false, maxRemovalShare: 0.25, force: false },
+      },
+    );
     const err = refusal(() => planAllowlist(want, current));
-    expect(err.message).toMatch(/^This sync would remove 100% of the IPv4 addresses and 50% of the IPv6 addresses inference-policy allows now \(limit 25% per family;/);
+    expect(err.message).toMatch(
+      /^This sync would remove 100% of the IPv4 addresses and 50% of the IPv6 addresses inference-policy allows now \(limit 25% per family;/,
+    );
     const only4 = refusal(() => planAllowlist(desired({ a: ['2001:db8::/48', '2001:db8:1::/48'] }), current));
-    expect(only4.message).toMatch(/^This sync would remove 100% of the IPv4 addresses inference-policy allows now \(limit 50% per family;/);
+    expect(only4.message).toMatch(
+      /^This sync would remove 100% of the IPv4 addresses inference-policy allows now \(limit 50% per family;/,
+    );
     expect(only4.details).toEqual(['would stop allowing (IPv4): 192.0.2.1/32, 192.0.2.3/32']);
   });
 
@@ -50,9 +69,13 @@ describe('the removal-share refusal', () => {
     const ten = hosts(10);
     const eleven = hosts(11, 20);
     const keep = hosts(1, 100);
-    expect(refusal(() => planAllowlist(desired({ a: keep }), [rule(1000, 'a', [...ten, ...keep])])).details).toEqual([`would stop allowing (IPv4): ${ten.join(', ')}`]);
+    expect(refusal(() => planAllowlist(desired({ a: keep }), [rule(1000, 'a', [...ten, ...keep])])).details).toEqual([
+      `would stop allowing (IPv4): ${ten.join(', ')}`,
+    ]);
     const current = [rule(1000, 'a', eleven.slice(0, 10)), rule(1001, 'a', [eleven[10]!, ...keep])];
-    expect(refusal(() => planAllowlist(desired({ a: keep }), current)).details).toEqual([`would stop allowing (IPv4): ${eleven.slice(0, 10).join(', ')} and 1 more`]);
+    expect(refusal(() => planAllowlist(desired({ a: keep }), current)).details).toEqual([
+      `would stop allowing (IPv4): ${eleven.slice(0, 10).join(', ')} and 1 more`,
+    ]);
   });
 });
 
@@ -60,7 +83,11 @@ describe('the plan summary', () => {
   it('counts the rules added, patched and removed, and the addresses gained and lost', () => {
     // b's rule goes, a's grows, d's is new at the lowest free priority.
     const current = [rule(1001, 'a', hosts(3)), rule(1002, 'c', hosts(4, 20)), rule(1003, 'b', hosts(2, 10))];
-    const { plan } = planAndApply(desired({ a: [...hosts(3), '203.0.113.0/28'], c: hosts(4, 20), d: ['198.18.0.0/24'] }), current, { force: true });
+    const { plan } = planAndApply(
+      desired({ a: [...hosts(3), '203.0.113.0/28'], c: hosts(4, 20), d: ['198.18.0.0/24'] }),
+      current,
+      { force: true },
+    );
     expect(kinds(plan)).toEqual(['removeRule@1003', 'addRule@1000', 'patchRule@1001']);
     expect([plan.summary.rulesAdded, plan.summary.rulesPatched, plan.summary.rulesRemoved]).toEqual([1, 1, 1]);
     expect(plan.summary.allowedAdded).toEqual(['198.18.0.0/24', '203.0.113.0/28']);
@@ -86,8 +113,13 @@ describe('rules whose body drifted', () => {
 
   it('sync removes a marked rule holding nothing it can read; upsert-only leaves it', () => {
     const unreadable = rule(1000, 'a', ['not a range']);
-    expect(kinds(planAllowlist(desired({ b: hosts(1) }), [unreadable, DEFAULT_RULE]))).toEqual(['addRule@1001', 'removeRule@1000']);
-    expect(kinds(planAllowlist(desired({ b: hosts(1) }, { mode: 'upsert-only' }), [unreadable, DEFAULT_RULE]))).toEqual(['addRule@1001']);
+    expect(kinds(planAllowlist(desired({ b: hosts(1) }), [unreadable, DEFAULT_RULE]))).toEqual([
+      'addRule@1001',
+      'removeRule@1000',
+    ]);
+    expect(kinds(planAllowlist(desired({ b: hosts(1) }, { mode: 'upsert-only' }), [unreadable, DEFAULT_RULE]))).toEqual(
+      ['addRule@1001'],
+    );
   });
 });
 
@@ -96,7 +128,16 @@ describe('planRevocationsOnly', () => {
     // Revoking one address of a /24 in a full rule leaves 8 pieces + 9 others: a new rule takes the rest.
     const others = hosts(9, 100);
     const current = [rule(1000, 'a', ['10.9.0.0/24', ...others]), rule(1001, 'b', hosts(1, 200)), DEFAULT_RULE];
-    const pieces = ['10.9.0.0/25', '10.9.0.128/26', '10.9.0.192/27', '10.9.0.224/28', '10.9.0.240/29', '10.9.0.248/30', '10.9.0.252/31', '10.9.0.254/32'];
+    const pieces = [
+      '10.9.0.0/25',
+      '10.9.0.128/26',
+      '10.9.0.192/27',
+      '10.9.0.224/28',
+      '10.9.0.240/29',
+      '10.9.0.248/30',
+      '10.9.0.252/31',
+      '10.9.0.254/32',
+    ];
     const plan = planRevocationsOnly(desired({ a: [...pieces, ...others], b: hosts(1, 200) }), current);
     expect(kinds(plan)).toEqual(['addRule@1002', 'patchRule@1000']);
   });

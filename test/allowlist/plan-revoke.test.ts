@@ -3,7 +3,13 @@
  * scenarios: what the steps are, in which order, and what is refused.
  */
 import { describe, expect, it } from 'vitest';
-import { desiredAllowlist, OWNER_MARKER, planAllowlist, planRevocationsOnly, type PolicyRule } from '../../shared/plan/allowlist.js';
+import {
+  desiredAllowlist,
+  OWNER_MARKER,
+  planAllowlist,
+  planRevocationsOnly,
+  type PolicyRule,
+} from '../../shared/plan/allowlist.js';
 import { planRevocations } from '../../shared/plan/allowlist-revoke.js';
 import { allowedAfterEachStep, continuityViolations } from '../../shared/plan/allowlist-check.js';
 import { checkQuota, quotaUse, ruleDelta } from '../../shared/plan/allowlist-quota.js';
@@ -12,7 +18,14 @@ import { mappedIpv4, wideRangeReason } from '../../shared/allowlist/safety.js';
 import { parseCidr, toCidrs } from '../../shared/net/cidr.js';
 import { allowlistOf, DEFAULT_RULE, desired, hosts, kinds, planAndApply, SAFETY } from './helpers.js';
 
-const rule = (priority: number, list: string, ranges: string[], extra: Partial<PolicyRule> = {}): PolicyRule => ({ priority, action: 'allow', preview: false, description: `${OWNER_MARKER} ${list}`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } }, ...extra });
+const rule = (priority: number, list: string, ranges: string[], extra: Partial<PolicyRule> = {}): PolicyRule => ({
+  priority,
+  action: 'allow',
+  preview: false,
+  description: `${OWNER_MARKER} ${list}`,
+  match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } },
+  ...extra,
+});
 const refusal = (fn: () => unknown): AllowlistSafetyError => {
   try {
     fn();
@@ -26,7 +39,10 @@ const refusal = (fn: () => unknown): AllowlistSafetyError => {
 describe('revocations first', () => {
   it('TestRevokeBeforeAdd: a revoked partner leaves before the rules for new entries are added', () => {
     const { rules } = planAndApply(desired({ partners: ['203.0.113.0/24', ...hosts(9)] }), [DEFAULT_RULE]);
-    const { plan } = planAndApply(desired({ partners: [...hosts(9), ...hosts(30, 100)] }, { safety: { ...SAFETY, force: true } }), rules);
+    const { plan } = planAndApply(
+      desired({ partners: [...hosts(9), ...hosts(30, 100)] }, { safety: { ...SAFETY, force: true } }),
+      rules,
+    );
     expect(plan.steps[0]).toMatchObject({ kind: 'patchRule', priority: 1000 });
     // After the first step the partner is gone, whatever happens to the adds after it.
     const states = allowedAfterEachStep(rules, plan.steps).map(toCidrs);
@@ -38,21 +54,30 @@ describe('revocations first', () => {
   it('TestRevokedListFirst: the rule of a list gone from the file is emptied in the first step (here re-used for the new rule)', () => {
     const { rules } = planAndApply(desired({ old: ['192.0.2.0/28'], partners: hosts(10) }), [DEFAULT_RULE]);
     const oldAt = rules.find((r) => r.description === `${OWNER_MARKER} old`)!.priority;
-    const { plan } = planAndApply(desired({ partners: [...hosts(10), ...hosts(10, 50)] }, { safety: { ...SAFETY, force: true } }), rules);
+    const { plan } = planAndApply(
+      desired({ partners: [...hosts(10), ...hosts(10, 50)] }, { safety: { ...SAFETY, force: true } }),
+      rules,
+    );
     expect(plan.steps[0]!.priority).toBe(oldAt);
     expect(toCidrs(allowedAfterEachStep(rules, plan.steps)[1]!)).not.toContain('192.0.2.0/28');
   });
 
   it('TestNarrowed: narrowing a range trims it in place, in one patch', () => {
     const { rules } = planAndApply(desired({ partners: ['198.51.100.0/24', ...hosts(3, 200)] }), [DEFAULT_RULE]);
-    const { plan, rules: after } = planAndApply(desired({ partners: ['198.51.100.0/26', ...hosts(3, 200)] }, { safety: { ...SAFETY, force: true } }), rules);
+    const { plan, rules: after } = planAndApply(
+      desired({ partners: ['198.51.100.0/26', ...hosts(3, 200)] }, { safety: { ...SAFETY, force: true } }),
+      rules,
+    );
     expect(kinds(plan)).toEqual(['patchRule@1000']);
     expect(after[0]!.match!.config!.srcIpRanges).toContain('198.51.100.0/26');
   });
 
   it('TestReplaceFused: dropping one entry and adding another in the same rule is still one call', () => {
     const { rules } = planAndApply(desired({ partners: hosts(25) }), [DEFAULT_RULE]);
-    const { plan } = planAndApply(desired({ partners: [...hosts(25).filter((_, i) => i !== 12), '192.0.2.1/32'] }), rules);
+    const { plan } = planAndApply(
+      desired({ partners: [...hosts(25).filter((_, i) => i !== 12), '192.0.2.1/32'] }),
+      rules,
+    );
     expect(kinds(plan)).toEqual(['patchRule@1001']);
   });
 
@@ -65,7 +90,13 @@ describe('revocations first', () => {
 
   it('TestSplitOverflow: revoking one address from a /24 splits it; pieces beyond ten go into a new rule added first', () => {
     const current = [rule(1000, 'a', ['10.0.0.0/24']), DEFAULT_RULE];
-    const pieces = cidrsWithout('10.0.0.0/24', ['10.0.0.1/32', '10.0.0.3/32', '10.0.0.5/32', '10.0.0.7/32', '10.0.0.9/32']);
+    const pieces = cidrsWithout('10.0.0.0/24', [
+      '10.0.0.1/32',
+      '10.0.0.3/32',
+      '10.0.0.5/32',
+      '10.0.0.7/32',
+      '10.0.0.9/32',
+    ]);
     expect(pieces).toHaveLength(11);
     const want = desired({ a: pieces });
     const { plan, rules } = planAndApply(want, current);
@@ -76,7 +107,10 @@ describe('revocations first', () => {
 
   it('TestEnforcedToPreview: turning a list to preview stops enforcing in the first step (the revocation and the preview rule are one patch)', () => {
     const { rules } = planAndApply(desired({ partners: hosts(5) }), [DEFAULT_RULE]);
-    const preview = { ...desired({ partners: hosts(5) }, { safety: { ...SAFETY, force: true } }), lists: [{ name: 'partners', preview: true, cidrs: hosts(5) }] };
+    const preview = {
+      ...desired({ partners: hosts(5) }, { safety: { ...SAFETY, force: true } }),
+      lists: [{ name: 'partners', preview: true, cidrs: hosts(5) }],
+    };
     const { plan, rules: after } = planAndApply(preview, rules);
     expect(kinds(plan)).toEqual(['patchRule@1000']);
     expect(toCidrs(allowedAfterEachStep(rules, plan.steps)[1]!)).toEqual([]);
@@ -92,7 +126,12 @@ describe('revocations first', () => {
 
 describe('planRevocationsOnly (a stalled sync, an ownership conflict)', () => {
   it('trims the owned rules only, never adds, and leaves conflicting rules alone', () => {
-    const foreign: PolicyRule = { priority: 1500, action: 'deny(403)', description: 'hand-made', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/24'] } } };
+    const foreign: PolicyRule = {
+      priority: 1500,
+      action: 'deny(403)',
+      description: 'hand-made',
+      match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/24'] } },
+    };
     const strayMarked = rule(500, 'partners', ['192.0.2.99/32']);
     const current = [rule(1000, 'partners', [...hosts(4), '192.0.2.10/32']), foreign, strayMarked, DEFAULT_RULE];
     const plan = planRevocationsOnly(desired({ partners: hosts(4) }), current);
@@ -100,12 +139,17 @@ describe('planRevocationsOnly (a stalled sync, an ownership conflict)', () => {
     expect(plan.conflicts).toHaveLength(2);
     expect(plan.summary.allowedRemoved).toEqual(['192.0.2.10/32']);
     expect(plan.summary.allowedAdded).toEqual([]);
-    expect(planRevocationsOnly(desired({ partners: [...hosts(4), '192.0.2.10/32', ...hosts(3, 50)] }), current).steps).toEqual([]);
+    expect(
+      planRevocationsOnly(desired({ partners: [...hosts(4), '192.0.2.10/32', ...hosts(3, 50)] }), current).steps,
+    ).toEqual([]);
   });
 });
 
 describe('the rule budget', () => {
-  const counts = [{ policy: 'a', rules: 5, advanced: 0 }, { policy: 'b', rules: 10, advanced: 2 }];
+  const counts = [
+    { policy: 'a', rules: 5, advanced: 0 },
+    { policy: 'b', rules: 10, advanced: 2 },
+  ];
 
   it('follows the count along the steps: the peak is what must fit, not only the end', () => {
     const add = { kind: 'addRule' } as never;
@@ -114,12 +158,30 @@ describe('the rule budget', () => {
     expect(ruleDelta([add, add, remove, remove, remove])).toEqual({ net: -1, peak: 2 });
     expect(ruleDelta([remove, add])).toEqual({ net: 0, peak: 0 });
     expect(ruleDelta([patch])).toEqual({ net: 0, peak: 0 });
-    const use = quotaUse(counts, [{ policy: 'a', steps: [add, add, remove] }, { policy: 'b', steps: [add, add] }], 18);
-    expect(use).toMatchObject({ now: 15, advanced: 2, peak: 18, after: 18, policies: [{ policy: 'a', after: 6 }, { policy: 'b', after: 12 }] });
+    const use = quotaUse(
+      counts,
+      [
+        { policy: 'a', steps: [add, add, remove] },
+        { policy: 'b', steps: [add, add] },
+      ],
+      18,
+    );
+    expect(use).toMatchObject({
+      now: 15,
+      advanced: 2,
+      peak: 18,
+      after: 18,
+      policies: [
+        { policy: 'a', after: 6 },
+        { policy: 'b', after: 12 },
+      ],
+    });
     expect(() => checkQuota(use, 'p')).not.toThrow();
     const over = refusal(() => checkQuota({ ...use, budget: 17 }, 'p'));
     expect(over.refusal).toBe('quota');
-    expect(over.message).toMatch(/needs 18 security policy rules in project p at its peak \(15 now across all its security policies, 18 at the end\), over the budget of 17/);
+    expect(over.message).toMatch(
+      /needs 18 security policy rules in project p at its peak \(15 now across all its security policies, 18 at the end\), over the budget of 17/,
+    );
     expect(over.details).toEqual(['a: 5 → 6 rules', 'b: 10 → 12 rules']);
   });
 });
@@ -132,7 +194,9 @@ describe('safety on the result', () => {
     expect(mappedIpv4(parseCidr('192.0.2.0/24'))).toBeUndefined();
     expect(wideRangeReason(parseCidr('::ffff:c000:200/120'), SAFETY)).toBeUndefined();
     expect(wideRangeReason(parseCidr('::ffff:c000:0/112'), SAFETY)).toBeUndefined();
-    expect(wideRangeReason(parseCidr('::ffff:c000:0/111'), SAFETY)).toMatch(/192\.0\.0\.0\/15 is wider than the minimum prefix \/16 for IPv4/);
+    expect(wideRangeReason(parseCidr('::ffff:c000:0/111'), SAFETY)).toMatch(
+      /192\.0\.0\.0\/15 is wider than the minimum prefix \/16 for IPv4/,
+    );
     expect(wideRangeReason(parseCidr('::ffff:0:0/96'), { ...SAFETY, allowWorldOpen: true })).toBeUndefined();
   });
 
@@ -141,11 +205,15 @@ describe('safety on the result', () => {
     expect(() => allowlistOf(yaml)).toThrow(/172\.16\.0\.0\/12 is wider than the minimum prefix/);
     const merged = `version: 1\npolicies: [p]\nlists:\n  a: { entries: [ { cidr: 10.0.0.0/17, description: a }, { cidr: 10.0.128.0/17, description: b } ] }\n  b: { entries: [ { cidr: 10.1.0.0/16, description: c } ] }\n`;
     const err = refusal(() => desiredAllowlist(allowlistOf(merged), { policy: 'p', now: new Date() }));
-    expect(err.details).toEqual(['policy p: lists a, b merge into 10.0.0.0/15 is wider than the minimum prefix /16 for IPv4; lower safety.minPrefixLength.ipv4 or set safety.allowWorldOpen: true if that is really meant']);
+    expect(err.details).toEqual([
+      'policy p: lists a, b merge into 10.0.0.0/15 is wider than the minimum prefix /16 for IPv4; lower safety.minPrefixLength.ipv4 or set safety.allowWorldOpen: true if that is really meant',
+    ]);
   });
 
   it('records the expired entries with what they allowed, and their addresses only where no live entry keeps them', () => {
-    const allowlist = allowlistOf(`version: 1\npolicies: [p]\nlists:\n  a:\n    entries:\n      - { cidr: 198.51.100.0/24, description: live }\n      - { ip: 198.51.100.7, description: covered, expires: 2025-01-01 }\n      - { ip: 192.0.2.7, description: gone, expires: 2025-01-01 }\n`);
+    const allowlist = allowlistOf(
+      `version: 1\npolicies: [p]\nlists:\n  a:\n    entries:\n      - { cidr: 198.51.100.0/24, description: live }\n      - { ip: 198.51.100.7, description: covered, expires: 2025-01-01 }\n      - { ip: 192.0.2.7, description: gone, expires: 2025-01-01 }\n`,
+    );
     const want = desiredAllowlist(allowlist, { policy: 'p', now: new Date('2026-01-01T00:00:00Z') });
     expect(want.expired.map((e) => [e.path, e.entry, e.cidrs, e.expires])).toEqual([
       ['lists.a.entries[1]', '198.51.100.7', ['198.51.100.7/32'], '2025-01-01T00:00:00.000Z'],
@@ -161,7 +229,11 @@ describe('safety on the result', () => {
     expect(kinds(planAllowlist(expiring, rules))).toEqual(['patchRule@1000']);
     expect(refusal(() => planAllowlist(desired({ partners: ['192.0.2.1/32'] }), rules)).refusal).toBe('removal-share');
     // Only the part that expired is exempt.
-    expect(refusal(() => planAllowlist(desired({ partners: ['192.0.2.1/32'] }, { expiredCidrs: ['198.51.100.0/26'] }), rules)).refusal).toBe('removal-share');
+    expect(
+      refusal(() =>
+        planAllowlist(desired({ partners: ['192.0.2.1/32'] }, { expiredCidrs: ['198.51.100.0/26'] }), rules),
+      ).refusal,
+    ).toBe('removal-share');
   });
 });
 
@@ -179,22 +251,40 @@ function cidrsWithout(cidr: string, holes: readonly string[]): string[] {
 }
 
 describe('planRevocations, rule by rule', () => {
-  const enforced = (ranges: string[], priority = 1000) => ({ priority, list: 'a', rule: rule(priority, 'a', ranges), ranges });
+  const enforced = (ranges: string[], priority = 1000) => ({
+    priority,
+    list: 'a',
+    rule: rule(priority, 'a', ranges),
+    ranges,
+  });
   const used = (...p: number[]) => new Set([...p, DEFAULT_RULE.priority]);
 
   it('works out what the rules allow when not told', () => {
-    expect(planRevocations(desired({ a: hosts(2) }), [enforced(hosts(3))], used(1000)).map((s) => s.kind)).toEqual(['patchRule']);
+    expect(planRevocations(desired({ a: hosts(2) }), [enforced(hosts(3))], used(1000)).map((s) => s.kind)).toEqual([
+      'patchRule',
+    ]);
   });
 
   it('judges against the enforced lists only: an address only a preview list still names is revoked', () => {
     const want = { ...desired({}), lists: [{ name: 'a', preview: true, cidrs: hosts(3) }] };
-    expect(planRevocations(want, [enforced(hosts(3))], used(1000)).map((s) => `${s.kind}@${s.priority}`)).toEqual(['removeRule@1000']);
+    expect(planRevocations(want, [enforced(hosts(3))], used(1000)).map((s) => `${s.kind}@${s.priority}`)).toEqual([
+      'removeRule@1000',
+    ]);
   });
 
   it('leaves preview and non-allow rules alone: they let nobody through, so there is nothing to revoke in them', () => {
     const preview = { priority: 1001, list: 'a', rule: rule(1001, 'a', hosts(3), { preview: true }), ranges: hosts(3) };
-    const deny = { priority: 1002, list: 'a', rule: rule(1002, 'a', hosts(3), { action: 'deny(403)' }), ranges: hosts(3) };
-    const steps = planRevocations(desired({ a: hosts(1) }), [enforced(hosts(3)), preview, deny], used(1000, 1001, 1002));
+    const deny = {
+      priority: 1002,
+      list: 'a',
+      rule: rule(1002, 'a', hosts(3), { action: 'deny(403)' }),
+      ranges: hosts(3),
+    };
+    const steps = planRevocations(
+      desired({ a: hosts(1) }),
+      [enforced(hosts(3)), preview, deny],
+      used(1000, 1001, 1002),
+    );
     expect(steps.map((s) => `${s.kind}@${s.priority}`)).toEqual(['patchRule@1000']);
   });
 
@@ -210,27 +300,63 @@ describe('planRevocations, rule by rule', () => {
   });
 
   it('takes the last priority of the band for the overflow, and refuses band-full when there is none', () => {
-    const pieces = cidrsWithout('10.0.0.0/24', ['10.0.0.1/32', '10.0.0.3/32', '10.0.0.5/32', '10.0.0.7/32', '10.0.0.9/32']);
+    const pieces = cidrsWithout('10.0.0.0/24', [
+      '10.0.0.1/32',
+      '10.0.0.3/32',
+      '10.0.0.5/32',
+      '10.0.0.7/32',
+      '10.0.0.9/32',
+    ]);
     const tight = desired({ a: pieces }, { priorities: { from: 1000, to: 1001 } });
-    expect(planRevocations(tight, [enforced(['10.0.0.0/24'])], used(1000)).map((s) => `${s.kind}@${s.priority}`)).toEqual(['addRule@1001', 'patchRule@1000']);
+    expect(
+      planRevocations(tight, [enforced(['10.0.0.0/24'])], used(1000)).map((s) => `${s.kind}@${s.priority}`),
+    ).toEqual(['addRule@1001', 'patchRule@1000']);
     const full = refusal(() => planRevocations(tight, [enforced(['10.0.0.0/24'])], used(1000, 1001)));
-    expect([full.refusal, full.message]).toEqual(['band-full', 'Revoking part of a range of list a splits it into more than 10 ranges, and the band 1000–1001 has no free priority for the rest; nothing was planned. Widen priorities.']);
+    expect([full.refusal, full.message]).toEqual([
+      'band-full',
+      'Revoking part of a range of list a splits it into more than 10 ranges, and the band 1000–1001 has no free priority for the rest; nothing was planned. Widen priorities.',
+    ]);
   });
 
   it('finds what to cut in each family, whatever the other family holds', () => {
     // Revoked: IPv4 ranges below and a low IPv6 address: the search for each range must stay in its family.
     const ranges = ['192.0.2.0/28', '198.51.100.0/28', '203.0.113.0/28', '::2/128', '2001:db8::/64', '2001:db8:1::/64'];
-    const steps = planRevocations(desired({ a: ['192.0.2.0/29', '198.51.100.0/28', '2001:db8::/65'] }), [enforced(ranges)], used(1000));
+    const steps = planRevocations(
+      desired({ a: ['192.0.2.0/29', '198.51.100.0/28', '2001:db8::/65'] }),
+      [enforced(ranges)],
+      used(1000),
+    );
     expect(steps).toHaveLength(1);
-    expect(steps[0]!.kind === 'patchRule' && steps[0]!.rule.match.config.srcIpRanges).toEqual(['192.0.2.0/29', '198.51.100.0/28', '2001:db8::/65']);
-    const v6only = planRevocations(desired({ a: ['192.0.2.0/28', '198.51.100.0/28', '203.0.113.0/28', '2001:db8::/64', '2001:db8:1::/64'] }), [enforced(ranges)], used(1000));
-    expect(v6only[0]!.kind === 'patchRule' && v6only[0]!.rule.match.config.srcIpRanges).toEqual(['192.0.2.0/28', '198.51.100.0/28', '203.0.113.0/28', '2001:db8::/64', '2001:db8:1::/64']);
+    expect(steps[0]!.kind === 'patchRule' && steps[0]!.rule.match.config.srcIpRanges).toEqual([
+      '192.0.2.0/29',
+      '198.51.100.0/28',
+      '2001:db8::/65',
+    ]);
+    const v6only = planRevocations(
+      desired({ a: ['192.0.2.0/28', '198.51.100.0/28', '203.0.113.0/28', '2001:db8::/64', '2001:db8:1::/64'] }),
+      [enforced(ranges)],
+      used(1000),
+    );
+    expect(v6only[0]!.kind === 'patchRule' && v6only[0]!.rule.match.config.srcIpRanges).toEqual([
+      '192.0.2.0/28',
+      '198.51.100.0/28',
+      '203.0.113.0/28',
+      '2001:db8::/64',
+      '2001:db8:1::/64',
+    ]);
   });
 });
 
 describe('the quota refusal', () => {
   it('lists only the policies the sync would change', () => {
-    const use = quotaUse([{ policy: 'a', rules: 5, advanced: 0 }, { policy: 'untouched', rules: 9, advanced: 0 }], [{ policy: 'a', steps: [{ kind: 'addRule' } as never] }], 14);
+    const use = quotaUse(
+      [
+        { policy: 'a', rules: 5, advanced: 0 },
+        { policy: 'untouched', rules: 9, advanced: 0 },
+      ],
+      [{ policy: 'a', steps: [{ kind: 'addRule' } as never] }],
+      14,
+    );
     expect(refusal(() => checkQuota(use, 'p')).details).toEqual(['a: 5 → 6 rules']);
   });
 });

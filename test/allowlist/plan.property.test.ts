@@ -12,7 +12,12 @@ import { desiredAllowlist, planAllowlist, type PolicyRule } from '../../shared/p
 import { DEFAULT_RULE, SAFETY } from './helpers.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
-const FOREIGN: PolicyRule = { priority: 500, action: 'deny(403)', description: 'block a scanner', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['192.0.2.66/32'] } } };
+const FOREIGN: PolicyRule = {
+  priority: 500,
+  action: 'deny(403)',
+  description: 'block a scanner',
+  match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['192.0.2.66/32'] } },
+};
 
 interface ModelEntry {
   family: 4 | 6;
@@ -115,15 +120,23 @@ describe('planAllowlist properties', () => {
   it('adding or removing one entry that merges with nothing changes at most one rule', () => {
     let changed = 0;
     fc.assert(
-      fc.property(fc.array(entryArb.map((e) => ({ ...e, family: 4 as const, prefix: 0 })), { minLength: 1, maxLength: 60 }), fc.nat(), fc.integer({ min: 0, max: 127 }), (entries, pick, fresh) => {
-        const live = entries.map(({ expiresInHours: _, ...e }) => ({ ...e, offset: e.offset & ~1 }));
-        const start = sync([live], [DEFAULT_RULE]).rules;
-        const added = sync([[...live, { family: 4, offset: fresh * 2, prefix: 0 }]], start).plan;
-        expect(added.steps.length).toBeLessThanOrEqual(1);
-        const removed = sync([live.filter((_, i) => i !== pick % live.length)], start).plan;
-        expect(removed.steps.length).toBeLessThanOrEqual(1);
-        if (added.steps.length === 1 && removed.steps.length === 1) changed++;
-      }),
+      fc.property(
+        fc.array(
+          entryArb.map((e) => ({ ...e, family: 4 as const, prefix: 0 })),
+          { minLength: 1, maxLength: 60 },
+        ),
+        fc.nat(),
+        fc.integer({ min: 0, max: 127 }),
+        (entries, pick, fresh) => {
+          const live = entries.map(({ expiresInHours: _, ...e }) => ({ ...e, offset: e.offset & ~1 }));
+          const start = sync([live], [DEFAULT_RULE]).rules;
+          const added = sync([[...live, { family: 4, offset: fresh * 2, prefix: 0 }]], start).plan;
+          expect(added.steps.length).toBeLessThanOrEqual(1);
+          const removed = sync([live.filter((_, i) => i !== pick % live.length)], start).plan;
+          expect(removed.steps.length).toBeLessThanOrEqual(1);
+          if (added.steps.length === 1 && removed.steps.length === 1) changed++;
+        },
+      ),
       { numRuns: 200 },
     );
     // The one rule does change in most cases (the fresh entry is not already there, the picked one not duplicated).
@@ -153,7 +166,13 @@ describe('planAllowlist properties', () => {
         const before = rulesAllowed(start);
         const after = modelAllowed(second);
         // Addresses only expired entries name leave on their date: that never counts as removal.
-        const expiredOnly = modelAllowed(second.map((l) => l.filter((e) => e.expiresInHours !== undefined && e.expiresInHours <= 0).map(({ expiresInHours: _, ...e }) => e)));
+        const expiredOnly = modelAllowed(
+          second.map((l) =>
+            l
+              .filter((e) => e.expiresInHours !== undefined && e.expiresInHours <= 0)
+              .map(({ expiresInHours: _, ...e }) => e),
+          ),
+        );
         const tooMuch = ([4, 6] as const).some((f) => {
           const total = [...before].filter((a) => a.startsWith(`${f}:`));
           const gone = total.filter((a) => !after.has(a) && !expiredOnly.has(a));
@@ -182,7 +201,9 @@ describe('planAllowlist properties', () => {
       fc.property(listsArb, fc.integer({ min: 1, max: 4 }), (lists, size) => {
         const allowlist = { ...allowlistOf(lists), priorities: { from: 1000, to: 999 + size } };
         try {
-          const plan = planAllowlist(desiredAllowlist(allowlist, { policy: 'inference-policy', now: NOW }), [DEFAULT_RULE]);
+          const plan = planAllowlist(desiredAllowlist(allowlist, { policy: 'inference-policy', now: NOW }), [
+            DEFAULT_RULE,
+          ]);
           const rules = applyAllowlistSteps([DEFAULT_RULE], plan.steps);
           expect(rules.filter((r) => r.priority >= 1000 && r.priority < 1000 + size).length).toBe(rules.length - 1);
           expect(rulesAllowed(rules)).toEqual(modelAllowed(lists));

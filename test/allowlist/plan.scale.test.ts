@@ -12,13 +12,23 @@ function allowlistOf(cidrs: readonly string[]): Allowlist {
     mode: 'sync',
     priorities: { from: 1000, to: 30999 },
     safety: SAFETY,
-    lists: [{ name: 'big', policies: ['p'], preview: false, entries: cidrs.map((c, i) => ({ kind: 'static', input: c, cidrs: [c], description: 'd', where: `bench:${i}` })) }],
+    lists: [
+      {
+        name: 'big',
+        policies: ['p'],
+        preview: false,
+        entries: cidrs.map((c, i) => ({ kind: 'static', input: c, cidrs: [c], description: 'd', where: `bench:${i}` })),
+      },
+    ],
   };
 }
 
 describe('allowlist planning at scale', () => {
   it('plans 100,000 entries into 10,000 rules, and one changed entry costs one call', () => {
-    const cidrs = Array.from({ length: 100_000 }, (_, i) => `${10 + (i >> 15)}.${(i >> 7) & 255}.${(i & 127) * 2}.0/24`);
+    const cidrs = Array.from(
+      { length: 100_000 },
+      (_, i) => `${10 + (i >> 15)}.${(i >> 7) & 255}.${(i & 127) * 2}.0/24`,
+    );
     const plan = planAllowlist(desiredAllowlist(allowlistOf(cidrs), { policy: 'p', now: new Date() }), [DEFAULT_RULE]);
     expect(plan.steps).toHaveLength(10_000);
     const rules = applyAllowlistSteps([DEFAULT_RULE], plan.steps);

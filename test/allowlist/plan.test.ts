@@ -82,11 +82,14 @@ lists:
   it('TestBandFull: more ranges than the band holds is refused before anything', () => {
     const want = desired({ partners: hosts(31) }, { priorities: { from: 1000, to: 1002 } });
     expect(refusal(() => planAllowlist(want, [DEFAULT_RULE]))).toBe('band-full');
-    expect(planAllowlist(desired({ partners: hosts(30) }, { priorities: { from: 1000, to: 1002 } }), [DEFAULT_RULE]).steps).toHaveLength(3);
+    expect(
+      planAllowlist(desired({ partners: hosts(30) }, { priorities: { from: 1000, to: 1002 } }), [DEFAULT_RULE]).steps,
+    ).toHaveLength(3);
   });
 
   it('TestWorldOpenRefused: /0, * and short prefixes need allowWorldOpen; many entries adding up to /0 too', () => {
-    const allowlistWith = (entry: string, allow = false) => allowlistOf(`
+    const allowlistWith = (entry: string, allow = false) =>
+      allowlistOf(`
 version: 1
 policies: [p]
 safety: { allowWorldOpen: ${allow} }
@@ -123,16 +126,28 @@ lists: { l: { entries: [ { cidr: 0.0.0.0/1, description: a }, { cidr: 128.0.0.0/
   });
 
   it('TestUnownedRuleInBand and TestMarkedRuleOutsideBand are ownership conflicts', () => {
-    const handWritten: PolicyRule = { priority: 1500, action: 'allow', description: 'bob added this', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['192.0.2.1/32'] } } };
-    expect(refusal(() => planAllowlist(desired({ partners: hosts(2) }), [DEFAULT_RULE, handWritten]))).toBe('ownership-conflict');
+    const handWritten: PolicyRule = {
+      priority: 1500,
+      action: 'allow',
+      description: 'bob added this',
+      match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['192.0.2.1/32'] } },
+    };
+    expect(refusal(() => planAllowlist(desired({ partners: hosts(2) }), [DEFAULT_RULE, handWritten]))).toBe(
+      'ownership-conflict',
+    );
     const stray: PolicyRule = { ...handWritten, priority: 500, description: `${OWNER_MARKER} partners` };
-    expect(refusal(() => planAllowlist(desired({ partners: hosts(2) }), [DEFAULT_RULE, stray]))).toBe('ownership-conflict');
+    expect(refusal(() => planAllowlist(desired({ partners: hosts(2) }), [DEFAULT_RULE, stray]))).toBe(
+      'ownership-conflict',
+    );
     const outside: PolicyRule = { ...handWritten, priority: 500 };
     expect(kinds(planAllowlist(desired({ partners: hosts(2) }), [DEFAULT_RULE, outside]))).toEqual(['addRule@1000']);
   });
 
   it('TestIPv6: ranges of both families share rules and merge per family', () => {
-    const { plan, rules } = planAndApply(desired({ partners: ['2001:db8::/49', '2001:db8:0:8000::/49', '198.51.100.0/24'] }), [DEFAULT_RULE]);
+    const { plan, rules } = planAndApply(
+      desired({ partners: ['2001:db8::/49', '2001:db8:0:8000::/49', '198.51.100.0/24'] }),
+      [DEFAULT_RULE],
+    );
     expect(kinds(plan)).toEqual(['addRule@1000']);
     expect(rules[0]!.match!.config!.srcIpRanges).toEqual(['2001:db8::/49', '2001:db8:0:8000::/49', '198.51.100.0/24']);
   });
@@ -155,7 +170,10 @@ lists: { l: { entries: [ { cidr: 0.0.0.0/1, description: a }, { cidr: 128.0.0.0/
 
   it('TestPreview: switching a list to preview is a removal of enforcement (guarded), switching back adds', () => {
     const { rules } = planAndApply(desired({ partners: hosts(5) }), [DEFAULT_RULE]);
-    const preview = { ...desired({ partners: hosts(5) }), lists: [{ name: 'partners', preview: true, cidrs: hosts(5) }] };
+    const preview = {
+      ...desired({ partners: hosts(5) }),
+      lists: [{ name: 'partners', preview: true, cidrs: hosts(5) }],
+    };
     expect(refusal(() => planAllowlist(preview, rules))).toBe('removal-share');
     const first = planAndApply(preview, [DEFAULT_RULE]);
     expect(first.rules[0]!.preview).toBe(true);
@@ -175,12 +193,28 @@ lists:
     const resolved = new Map([['cloudNat:asia-northeast1/nat-router/nat-egress', ['203.0.113.5']]]);
     const want = desiredAllowlist(allowlist, { policy: 'inference-policy', now: new Date(), resolved });
     expect(want.lists[0]!.cidrs).toEqual(['203.0.113.5/32']);
-    expect(refusal(() => desiredAllowlist(allowlist, { policy: 'inference-policy', now: new Date() }))).toBe('unresolved-source');
-    expect(refusal(() => desiredAllowlist(allowlist, { policy: 'inference-policy', now: new Date(), resolved: new Map([['cloudNat:asia-northeast1/nat-router/nat-egress', []]]) }))).toBe('unresolved-source');
+    expect(refusal(() => desiredAllowlist(allowlist, { policy: 'inference-policy', now: new Date() }))).toBe(
+      'unresolved-source',
+    );
+    expect(
+      refusal(() =>
+        desiredAllowlist(allowlist, {
+          policy: 'inference-policy',
+          now: new Date(),
+          resolved: new Map([['cloudNat:asia-northeast1/nat-router/nat-egress', []]]),
+        }),
+      ),
+    ).toBe('unresolved-source');
   });
 
   it('TestNonCanonicalCurrent: a rule holding 203.0.113.5 (no /32) is not rewritten', () => {
-    const rule: PolicyRule = { priority: 1000, action: 'allow', preview: false, description: `${OWNER_MARKER} nat`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.5'] } } };
+    const rule: PolicyRule = {
+      priority: 1000,
+      action: 'allow',
+      preview: false,
+      description: `${OWNER_MARKER} nat`,
+      match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.5'] } },
+    };
     expect(planAllowlist(desired({ nat: ['203.0.113.5/32'] }), [DEFAULT_RULE, rule]).steps).toEqual([]);
   });
 
@@ -188,13 +222,21 @@ lists:
     const { plan } = planAndApply(desired({ partners: hosts(2) }), [DEFAULT_RULE]);
     const states = allowedAfterEachStep([DEFAULT_RULE], plan.steps).map(toCidrs);
     expect(states).toEqual([[], hosts(2)]);
-    expect(() => applyAllowlistSteps([DEFAULT_RULE], [...plan.steps, ...plan.steps])).toThrow(/already has that priority/);
+    expect(() => applyAllowlistSteps([DEFAULT_RULE], [...plan.steps, ...plan.steps])).toThrow(
+      /already has that priority/,
+    );
   });
 });
 
 describe('make-before-break ordering', () => {
   const fill = (base: number) => Array.from({ length: 9 }, (_, i) => `192.0.2.${base + i * 2}/32`);
-  const rule = (priority: number, ranges: string[]): PolicyRule => ({ priority, action: 'allow', preview: false, description: `${OWNER_MARKER} a`, match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } } });
+  const rule = (priority: number, ranges: string[]): PolicyRule => ({
+    priority,
+    action: 'allow',
+    preview: false,
+    description: `${OWNER_MARKER} a`,
+    match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ranges } },
+  });
 
   it('TestMergeAcrossFullRules: a widened range lands in the rule that held its narrower part, one patch each', () => {
     const current = [rule(1000, ['10.0.4.0/25', ...fill(0)]), rule(1001, ['10.0.0.0/25', ...fill(100)]), DEFAULT_RULE];
@@ -203,15 +245,38 @@ describe('make-before-break ordering', () => {
   });
 
   it('TestBridge: two patches that each need the other first get one temporary bridge rule', () => {
-    const x = { before: rule(1000, ['10.0.4.0/25', ...fill(0)]), after: allowRule(1000, 'a', ['10.0.0.0/24', ...fill(0)], false) };
-    const y = { before: rule(1001, ['10.0.0.0/25', ...fill(100)]), after: allowRule(1001, 'a', ['10.0.4.0/24', ...fill(100)], false) };
-    const change = (c: typeof x, priority: number) => ({ priority, list: 'a', ...c, allowedBefore: rangeSetOf(c.before.match!.config!.srcIpRanges!), allowedAfter: rangeSetOf(c.after.match.config.srcIpRanges) });
+    const x = {
+      before: rule(1000, ['10.0.4.0/25', ...fill(0)]),
+      after: allowRule(1000, 'a', ['10.0.0.0/24', ...fill(0)], false),
+    };
+    const y = {
+      before: rule(1001, ['10.0.0.0/25', ...fill(100)]),
+      after: allowRule(1001, 'a', ['10.0.4.0/24', ...fill(100)], false),
+    };
+    const change = (c: typeof x, priority: number) => ({
+      priority,
+      list: 'a',
+      ...c,
+      allowedBefore: rangeSetOf(c.before.match!.config!.srcIpRanges!),
+      allowedAfter: rangeSetOf(c.after.match.config.srcIpRanges),
+    });
     const current = [x.before, y.before];
     const before = rangeSetOf(current.flatMap((r) => r.match!.config!.srcIpRanges!));
     const after = rangeSetOf([x, y].flatMap((c) => c.after.match.config.srcIpRanges));
     const stable = rangeSetOf([...fill(0), ...fill(100)]);
-    const steps = orderSteps([change(x, 1000), change(y, 1001)], { before, after: () => after, stable: () => stable, band: { from: 1000, to: 1999 }, used: new Set([1000, 1001]) });
-    expect(steps.map((s) => `${s.kind}@${s.priority}`)).toEqual(['addRule@1002', 'patchRule@1000', 'patchRule@1001', 'removeRule@1002']);
+    const steps = orderSteps([change(x, 1000), change(y, 1001)], {
+      before,
+      after: () => after,
+      stable: () => stable,
+      band: { from: 1000, to: 1999 },
+      used: new Set([1000, 1001]),
+    });
+    expect(steps.map((s) => `${s.kind}@${s.priority}`)).toEqual([
+      'addRule@1002',
+      'patchRule@1000',
+      'patchRule@1001',
+      'removeRule@1002',
+    ]);
     expect(steps[0]).toMatchObject({ bridge: true, rule: { match: { config: { srcIpRanges: ['10.0.4.0/25'] } } } });
     expect(continuityViolations(current, steps)).toEqual([]);
   });

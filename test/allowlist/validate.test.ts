@@ -17,12 +17,16 @@ describe('netreflex validate', () => {
     const result = await validateCommand('functions/armor-allowlist/sample-allowlist.yaml', { now: NOW });
     expect(result).toEqual({
       exitCode: 0,
-      output: "functions/armor-allowlist/sample-allowlist.yaml: valid allowlist (2 lists, 5 entries, mode sync, policies inference-policy, band 1000–1999, at least 3 of the project's 200 security policy rules)",
+      output:
+        "functions/armor-allowlist/sample-allowlist.yaml: valid allowlist (2 lists, 5 entries, mode sync, policies inference-policy, band 1000–1999, at least 3 of the project's 200 security policy rules)",
     });
   });
 
   it('exits 1 and prints every error with its line', async () => {
-    const path = file('bad.yaml', 'version: 1\npolicies: [p]\nlists:\n  l:\n    entries:\n      - { cidr: 10.0.0.1/24, description: a }\n      - { ip: nope, description: b }\n');
+    const path = file(
+      'bad.yaml',
+      'version: 1\npolicies: [p]\nlists:\n  l:\n    entries:\n      - { cidr: 10.0.0.1/24, description: a }\n      - { ip: nope, description: b }\n',
+    );
     const result = await validateCommand(path, { now: NOW });
     expect(result.exitCode).toBe(1);
     expect(result.output.split('\n')).toEqual([
@@ -33,12 +37,20 @@ describe('netreflex validate', () => {
   });
 
   it('warns about expired entries but stays valid; refuses a band too small for the file', async () => {
-    const ok = file('expired.yaml', 'version: 1\npolicies: [p]\nlists:\n  l:\n    entries:\n      - { ip: 192.0.2.1, description: old, expires: 2025-01-01 }\n');
+    const ok = file(
+      'expired.yaml',
+      'version: 1\npolicies: [p]\nlists:\n  l:\n    entries:\n      - { ip: 192.0.2.1, description: old, expires: 2025-01-01 }\n',
+    );
     const result = await validateCommand(ok, { now: NOW });
     expect(result.exitCode).toBe(0);
     expect(result.output).toContain(`${ok}:6:9: warning: lists.l.entries[0]: expired on 2025-01-01T00:00:00.000Z`);
-    const entries = Array.from({ length: 11 }, (_, i) => `      - { ip: 192.0.2.${i * 2}, description: e${i} }`).join('\n');
-    const full = file('full.yaml', `version: 1\npolicies: [p]\npriorities: { from: 1000, to: 1000 }\nlists:\n  l:\n    entries:\n${entries}\n`);
+    const entries = Array.from({ length: 11 }, (_, i) => `      - { ip: 192.0.2.${i * 2}, description: e${i} }`).join(
+      '\n',
+    );
+    const full = file(
+      'full.yaml',
+      `version: 1\npolicies: [p]\npriorities: { from: 1000, to: 1000 }\nlists:\n  l:\n    entries:\n${entries}\n`,
+    );
     const refused = await validateCommand(full, { now: NOW });
     expect(refused.exitCode).toBe(1);
     expect(refused.output).toMatch(/policy p needs at least 2 rules .* holds 1/);
@@ -49,7 +61,11 @@ describe('netreflex validate', () => {
     const result = await validateCommand(path, { json: true });
     expect(result.exitCode).toBe(1);
     const body = JSON.parse(result.output);
-    expect(body).toMatchObject({ source: path, valid: false, problems: [{ severity: 'error', line: 1, column: 2, message: expect.stringMatching(/not valid UTF-8/) }] });
+    expect(body).toMatchObject({
+      source: path,
+      valid: false,
+      problems: [{ severity: 'error', line: 1, column: 2, message: expect.stringMatching(/not valid UTF-8/) }],
+    });
   });
 
   it('exits 2 when the file cannot be read', async () => {

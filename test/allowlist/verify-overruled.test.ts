@@ -13,25 +13,40 @@ import { DEFAULT_RULE, desired, planAndApply } from './helpers.js';
 const NAT_IP = '203.0.113.5';
 const want = desired({ egress: [`${NAT_IP}/32`] });
 const synced = planAndApply(want, [DEFAULT_RULE]).rules;
-const ahead = (rule: SecurityPolicyRule) => ({ name: 'inference-policy', rules: [rule, ...synced] }) as Parameters<typeof verifyPolicy>[0];
+const ahead = (rule: SecurityPolicyRule) =>
+  ({ name: 'inference-policy', rules: [rule, ...synced] }) as Parameters<typeof verifyPolicy>[0];
 
 describe('verifyPolicy judges the rules ahead of the owned ones', () => {
   it('a CEL deny at a higher priority: verify reports it overruled, as status cannot judge the IP', () => {
-    const policy = ahead({ priority: 10, action: 'deny(403)', match: { expr: { expression: "origin.region_code == 'JP'" } } });
+    const policy = ahead({
+      priority: 10,
+      action: 'deny(403)',
+      match: { expr: { expression: "origin.region_code == 'JP'" } },
+    });
     const v = verifyPolicy(policy, want);
     expect(v.converged).toBe(true);
-    expect(v.overruled).toEqual([`${NAT_IP}/32: rule 10 uses an expression this check cannot evaluate, ahead of the allow rules`]);
+    expect(v.overruled).toEqual([
+      `${NAT_IP}/32: rule 10 uses an expression this check cannot evaluate, ahead of the allow rules`,
+    ]);
     expect(evaluateIp(policy, NAT_IP).decision).toBe('unknown');
   });
 
   it('a foreign SRC_IPS deny ahead: overruled, as status denies the IP', () => {
-    const policy = ahead({ priority: 10, action: 'deny(403)', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/24'] } } });
+    const policy = ahead({
+      priority: 10,
+      action: 'deny(403)',
+      match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/24'] } },
+    });
     expect(verifyPolicy(policy, want).overruled).toEqual([`${NAT_IP}/32: denied by rule 10 (deny(403))`]);
     expect(evaluateIp(policy, NAT_IP).decision).toBe('deny');
   });
 
   it('nothing ahead decides: nothing overruled, and status allows the IP', () => {
-    const policy = ahead({ priority: 10, action: 'deny(403)', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['198.51.100.0/24'] } } });
+    const policy = ahead({
+      priority: 10,
+      action: 'deny(403)',
+      match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['198.51.100.0/24'] } },
+    });
     expect(verifyPolicy(policy, want).overruled).toEqual([]);
     expect(evaluateIp(policy, NAT_IP).decision).toBe('allow');
   });

@@ -13,13 +13,22 @@ import { emulatorUrl } from '../../shared/config/common.js';
 import { loadStatusConfig } from '../../shared/status/config.js';
 
 const root = new URL('../..', import.meta.url).pathname;
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 /** Runs bin/netreflex.js with exactly `env` (plus PATH), answering the exit code and both streams. */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const base = { PATH: process.env.PATH ?? '', METADATA_SERVER_DETECTION: 'none' };
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/netreflex.js', ...args], { cwd: root, env: { ...base, ...env }, timeout: 30_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/netreflex.js', ...args], {
+      cwd: root,
+      env: { ...base, ...env },
+      timeout: 30_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -41,15 +50,22 @@ describe('netreflex CLI', () => {
   it('without a project or NETREFLEX_EMULATOR_HOST: exit 2, the unset variables, and how to reach the local Google Cloud', async () => {
     const { code, stderr } = await cli(['status']);
     expect(code).toBe(2);
-    expect(stderr).toContain('netreflex status: the environment does not configure it:\n  - NETREFLEX_PROJECT: required, not set');
+    expect(stderr).toContain(
+      'netreflex status: the environment does not configure it:\n  - NETREFLEX_PROJECT: required, not set',
+    );
     expect(stderr).toContain('export NETREFLEX_EMULATOR_HOST=http://127.0.0.1:8090 (127.0.0.1:8090 works too)');
     expect(stderr).not.toMatch(/restart/);
   }, 30_000);
 
   it('a bad value is named; with NETREFLEX_EMULATOR_HOST set, no hint to set it', async () => {
-    const { code, stderr } = await cli(['plan', 'routes'], { NETREFLEX_EMULATOR_HOST: emu.url, NETREFLEX_ROUTE_PRIORITY: 'high' });
+    const { code, stderr } = await cli(['plan', 'routes'], {
+      NETREFLEX_EMULATOR_HOST: emu.url,
+      NETREFLEX_ROUTE_PRIORITY: 'high',
+    });
     expect(code).toBe(2);
-    expect(stderr).toMatch(/netreflex \(natRoutes\): the environment does not configure it:\n {2}- NETREFLEX_ROUTE_PRIORITY: .*\(got "high"\)/);
+    expect(stderr).toMatch(
+      /netreflex \(natRoutes\): the environment does not configure it:\n {2}- NETREFLEX_ROUTE_PRIORITY: .*\(got "high"\)/,
+    );
     expect(stderr).not.toContain('export NETREFLEX_EMULATOR_HOST');
   }, 30_000);
 
@@ -72,10 +88,25 @@ describe('NETREFLEX_EMULATOR_HOST', () => {
     ['https://emulator.example.com', 'https://emulator.example.com'],
   ])('%s means %s', (value, url) => {
     expect(emulatorUrl.parse(value)).toBe(url);
-    expect(loadStatusConfig({ NETREFLEX_PROJECT: 'netreflex-demo', NETREFLEX_DESTINATIONS: '198.51.100.10/32', NETREFLEX_EMULATOR_HOST: value }).emulatorHost).toBe(url);
+    expect(
+      loadStatusConfig({
+        NETREFLEX_PROJECT: 'netreflex-demo',
+        NETREFLEX_DESTINATIONS: '198.51.100.10/32',
+        NETREFLEX_EMULATOR_HOST: value,
+      }).emulatorHost,
+    ).toBe(url);
   });
 
-  it.each(['ftp://127.0.0.1:8090', '127.0.0.1', 'not a host', 'http//127.0.0.1:8090'])('refuses %s, saying both forms', (value) => {
-    expect(() => loadStatusConfig({ NETREFLEX_PROJECT: 'netreflex-demo', NETREFLEX_DESTINATIONS: '198.51.100.10/32', NETREFLEX_EMULATOR_HOST: value })).toThrow(/NETREFLEX_EMULATOR_HOST: must be a URL such as http:\/\/127\.0\.0\.1:8090, or host:port/);
-  });
+  it.each(['ftp://127.0.0.1:8090', '127.0.0.1', 'not a host', 'http//127.0.0.1:8090'])(
+    'refuses %s, saying both forms',
+    (value) => {
+      expect(() =>
+        loadStatusConfig({
+          NETREFLEX_PROJECT: 'netreflex-demo',
+          NETREFLEX_DESTINATIONS: '198.51.100.10/32',
+          NETREFLEX_EMULATOR_HOST: value,
+        }),
+      ).toThrow(/NETREFLEX_EMULATOR_HOST: must be a URL such as http:\/\/127\.0\.0\.1:8090, or host:port/);
+    },
+  );
 });

@@ -18,7 +18,10 @@ const EMULATOR = `${new URL('../../emulator/', import.meta.url).href}`;
 const LOCAL = `${new URL('../../local/', import.meta.url).href}`;
 const dir = mkdtempSync(join(tmpdir(), 'netreflex-cli-'));
 const allowlist = join(dir, 'allowlist.yaml');
-writeFileSync(allowlist, 'version: 1\npolicies: [inference-policy]\nlists:\n  partners:\n    entries:\n      - cidr: 198.51.100.0/24\n        description: a partner\n');
+writeFileSync(
+  allowlist,
+  'version: 1\npolicies: [inference-policy]\nlists:\n  partners:\n    entries:\n      - cidr: 198.51.100.0/24\n        description: a partner\n',
+);
 
 /** A real project's configuration, and a HOME without Application Default Credentials. */
 const REAL_PROJECT = {
@@ -43,10 +46,15 @@ function run(args: string[], env: Record<string, string>): Promise<Run> {
   writeFileSync(log, '');
   const childEnv = { PATH: process.env.PATH ?? '', NETREFLEX_TEST_LOAD_LOG: log, ...env };
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', HOOKS, 'bin/netreflex.js', ...args], { cwd: ROOT, env: childEnv, timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, output: stdout + stderr, loaded: readFileSync(log, 'utf8').split('\n').filter(Boolean) });
-    });
+    execFile(
+      process.execPath,
+      ['--import', HOOKS, 'bin/netreflex.js', ...args],
+      { cwd: ROOT, env: childEnv, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, output: stdout + stderr, loaded: readFileSync(log, 'utf8').split('\n').filter(Boolean) });
+      },
+    );
   });
 }
 
@@ -55,12 +63,22 @@ const emulatorModules = (r: Run) => r.loaded.filter((url) => url.startsWith(EMUL
 
 describe('the CLI against a real project', () => {
   it('loads no emulator module, whatever the command', async () => {
-    const commands = [['validate', allowlist], ['plan', 'routes'], ['apply', 'ranges', '--jobs', '2', '--nodes-per-job', '8'], ['plan', 'allowlist'], ['status', '--json'], ['teardown']];
+    const commands = [
+      ['validate', allowlist],
+      ['plan', 'routes'],
+      ['apply', 'ranges', '--jobs', '2', '--nodes-per-job', '8'],
+      ['plan', 'allowlist'],
+      ['status', '--json'],
+      ['teardown'],
+    ];
     const runs = await Promise.all(commands.map((args) => run(args, REAL_PROJECT)));
     runs.forEach((r, i) => {
       const what = commands[i]!.join(' ');
       // The command really ran: validate passes offline, the others reached for credentials.
-      expect(r.loaded.some((url) => url.includes('/cli/main.ts')), what).toBe(true);
+      expect(
+        r.loaded.some((url) => url.includes('/cli/main.ts')),
+        what,
+      ).toBe(true);
       if (what.startsWith('validate')) expect(r.code, `${what}: ${r.output}`).toBe(0);
       else expect(r.output, what).toMatch(/default credentials/);
       expect(emulatorModules(r), what).toEqual([]);

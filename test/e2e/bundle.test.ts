@@ -26,7 +26,13 @@ beforeAll(async () => {
       srv.close(() => resolve(p));
     });
   });
-  fn = await spawnFunction({ target: 'natRoutes', signatureType: 'cloudevent', port, env: sampleEnv(emu.url), source: entry });
+  fn = await spawnFunction({
+    target: 'natRoutes',
+    signatureType: 'cloudevent',
+    port,
+    env: sampleEnv(emu.url),
+    source: entry,
+  });
   emu.events.subscribe({ id: 'tick', type: 'google.cloud.pubsub.topic.v1.messagePublished', url: fn.url });
   emu.topics.ensure('projects/netreflex-demo/topics/netreflex-tick');
 }, 60_000);
@@ -40,12 +46,20 @@ describe('the deployable bundle', () => {
   it('serves natRoutes under the Functions Framework and reconciles on a tick', async () => {
     emu.topics.publish('projects/netreflex-demo/topics/netreflex-tick', [{ data: '{"kind":"tick"}' }]);
     await emu.events.idle();
-    await waitFor('the bundled natRoutes answering its tick', async () => fn.output.some((l) => l.includes('"severity":"INFO"') && l.includes('natRoutes: ok')));
+    await waitFor('the bundled natRoutes answering its tick', async () =>
+      fn.output.some((l) => l.includes('"severity":"INFO"') && l.includes('natRoutes: ok')),
+    );
     // One route per destination × NAT VM of the MIG, each to that VM: what natRoutes keeps true.
-    const [managed] = await computeClients(emu.port).migs.listManagedInstances({ project: SAMPLE.project, region: SAMPLE.region, instanceGroupManager: SAMPLE.nat.mig });
+    const [managed] = await computeClients(emu.port).migs.listManagedInstances({
+      project: SAMPLE.project,
+      region: SAMPLE.region,
+      instanceGroupManager: SAMPLE.nat.mig,
+    });
     const vms = managed.map((m) => String(m.instance).split('/').pop()).sort();
     expect(vms).toHaveLength(SAMPLE.nat.size);
-    const routes = emu.store.list('projects/netreflex-demo/global/routes').filter((r) => String(r.description ?? '').startsWith('netreflex:nat-routes'));
+    const routes = emu.store
+      .list('projects/netreflex-demo/global/routes')
+      .filter((r) => String(r.description ?? '').startsWith('netreflex:nat-routes'));
     const pairs = routes.map((r) => `${String(r.destRange)} → ${String(r.nextHopInstance).split('/').pop()}`).sort();
     expect(pairs).toEqual(SAMPLE.destinations.flatMap((d) => vms.map((vm) => `${d} → ${vm}`)).sort());
   });

@@ -16,7 +16,12 @@ afterEach(async () => {
 });
 
 async function sync(iam?: StackIam): Promise<{ status: number; body: { status: string; reasons: string[] } }> {
-  stack = await startStack({ functions: ['natRoutesSync'], tickMs: 0, ...(iam ? { iam } : {}), emulator: { settings: { operationLatencyMs: 5, instanceStepMs: 10 } } });
+  stack = await startStack({
+    functions: ['natRoutesSync'],
+    tickMs: 0,
+    ...(iam ? { iam } : {}),
+    emulator: { settings: { operationLatencyMs: 5, instanceStepMs: 10 } },
+  });
   const res = await fetch(stack.functions.get('natRoutesSync')!.url, { method: 'POST' });
   return { status: res.status, body: (await res.json()) as { status: string; reasons: string[] } };
 }
@@ -32,10 +37,21 @@ describe('the identity of a local function', () => {
 
   it('planted: its role without compute.routes.list fails the sync with the 403 production answers', async () => {
     const iam = await sampleIam();
-    const planted = { ...iam, roles: iam.roles.map((r) => (r.name.endsWith('/netreflex_natRoutesSync') ? { ...r, permissions: r.permissions.filter((p) => p !== 'compute.routes.list') } : r)) };
+    const planted = {
+      ...iam,
+      roles: iam.roles.map((r) =>
+        r.name.endsWith('/netreflex_natRoutesSync')
+          ? { ...r, permissions: r.permissions.filter((p) => p !== 'compute.routes.list') }
+          : r,
+      ),
+    };
     const { status, body } = await sync(planted);
     expect(status).toBe(422); // a permanent error: a person must act (functions/nat-routes/http.ts statusOf)
-    expect(body.reasons.join(' ')).toContain(`Required 'compute.routes.list' permission for 'projects/${SAMPLE.project}'`);
-    expect(stack!.emulator.iamChecks).toContainEqual(expect.objectContaining({ member: SA, permission: 'compute.routes.list', allowed: false }));
+    expect(body.reasons.join(' ')).toContain(
+      `Required 'compute.routes.list' permission for 'projects/${SAMPLE.project}'`,
+    );
+    expect(stack!.emulator.iamChecks).toContainEqual(
+      expect.objectContaining({ member: SA, permission: 'compute.routes.list', allowed: false }),
+    );
   });
 });

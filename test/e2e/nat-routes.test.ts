@@ -28,7 +28,9 @@ async function converged(expectedInstances: number) {
   if (healthy.length !== expectedInstances) return false;
   const routes = await ownedRoutes();
   const hops = new Set(healthy.map((m) => m.instance));
-  const ok = routes.length === SAMPLE.destinations.length * expectedInstances && routes.every((r) => hops.has(r.nextHopInstance!));
+  const ok =
+    routes.length === SAMPLE.destinations.length * expectedInstances &&
+    routes.every((r) => hops.has(r.nextHopInstance!));
   return ok ? routes : false;
 }
 
@@ -38,7 +40,10 @@ async function tick() {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ functions: ['natRoutes'], emulator: { natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 20, instanceStepMs: 60 } } });
+  stack = await startStack({
+    functions: ['natRoutes'],
+    emulator: { natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 20, instanceStepMs: 60 } },
+  });
   c = computeClients(stack.emulator.port);
 }, 60_000);
 
@@ -54,7 +59,13 @@ describe('natRoutes under the Functions Framework', { sequential: true, shuffle:
     await tick();
     const routes = await waitFor('initial routes', () => converged(2));
     expect(routes.every((r) => !r.tags?.length && r.priority === 900)).toBe(true);
-    const [peered] = await c.networks.listPeeringRoutes({ project: PROJECT, network: 'vpc-a', peeringName: SAMPLE.psa.peering, region: REGION, direction: 'OUTGOING' });
+    const [peered] = await c.networks.listPeeringRoutes({
+      project: PROJECT,
+      network: 'vpc-a',
+      peeringName: SAMPLE.psa.peering,
+      region: REGION,
+      direction: 'OUTGOING',
+    });
     expect(peered.map((r) => r.destRange)).toEqual(expect.arrayContaining([...SAMPLE.destinations]));
   });
 
@@ -62,8 +73,15 @@ describe('natRoutes under the Functions Framework', { sequential: true, shuffle:
     const before = await ownedRoutes();
     const [mis] = await c.migs.listManagedInstances(MIG);
     const victim = mis.find((m) => m.name === 'nat-a1b2')!;
-    await c.wait(await c.migs.recreateInstances({ ...MIG, regionInstanceGroupManagersRecreateRequestResource: { instances: [victim.instance!] } }));
-    await waitFor('routes to nat-a1b2 removed while it is recreated', async () => (await ownedRoutes()).every((r) => !r.nextHopInstance!.endsWith('/nat-a1b2')));
+    await c.wait(
+      await c.migs.recreateInstances({
+        ...MIG,
+        regionInstanceGroupManagersRecreateRequestResource: { instances: [victim.instance!] },
+      }),
+    );
+    await waitFor('routes to nat-a1b2 removed while it is recreated', async () =>
+      (await ownedRoutes()).every((r) => !r.nextHopInstance!.endsWith('/nat-a1b2')),
+    );
     const after = await waitFor('routes back on the recreated instance', () => converged(2));
     expect(after.map((r) => r.name).sort()).toEqual(before.map((r) => r.name).sort());
     const [newMis] = await c.migs.listManagedInstances(MIG);
@@ -79,12 +97,39 @@ describe('natRoutes under the Functions Framework', { sequential: true, shuffle:
   });
 
   it('leaves unowned and tagged routes alone and plans nothing on a repeated tick', async () => {
-    await c.wait(await c.routes.insert({ project: PROJECT, routeResource: { name: 'onprem-by-hand', network: 'global/networks/vpc-a', destRange: '192.168.0.0/16', nextHopIp: '10.95.0.50', priority: 900 } }));
-    await c.wait(await c.routes.insert({ project: PROJECT, routeResource: { name: 'tagged-by-hand', network: 'global/networks/vpc-a', destRange: '198.51.100.10/32', nextHopIp: '10.95.0.51', tags: ['nat'], priority: 900 } }));
-    const mutationsBefore = ['compute.routes.insert', 'compute.routes.delete'].map((m) => stack.emulator.router.calls.get(m) ?? 0);
+    await c.wait(
+      await c.routes.insert({
+        project: PROJECT,
+        routeResource: {
+          name: 'onprem-by-hand',
+          network: 'global/networks/vpc-a',
+          destRange: '192.168.0.0/16',
+          nextHopIp: '10.95.0.50',
+          priority: 900,
+        },
+      }),
+    );
+    await c.wait(
+      await c.routes.insert({
+        project: PROJECT,
+        routeResource: {
+          name: 'tagged-by-hand',
+          network: 'global/networks/vpc-a',
+          destRange: '198.51.100.10/32',
+          nextHopIp: '10.95.0.51',
+          tags: ['nat'],
+          priority: 900,
+        },
+      }),
+    );
+    const mutationsBefore = ['compute.routes.insert', 'compute.routes.delete'].map(
+      (m) => stack.emulator.router.calls.get(m) ?? 0,
+    );
     await tick();
     await tick();
-    const mutationsAfter = ['compute.routes.insert', 'compute.routes.delete'].map((m) => stack.emulator.router.calls.get(m) ?? 0);
+    const mutationsAfter = ['compute.routes.insert', 'compute.routes.delete'].map(
+      (m) => stack.emulator.router.calls.get(m) ?? 0,
+    );
     expect(mutationsAfter).toEqual(mutationsBefore);
     const [all] = await c.routes.list({ project: PROJECT });
     expect(all.map((r) => r.name)).toEqual(expect.arrayContaining(['onprem-by-hand', 'tagged-by-hand']));
@@ -92,20 +137,56 @@ describe('natRoutes under the Functions Framework', { sequential: true, shuffle:
 });
 
 describe('natRoutes with bad input', () => {
-  const computeCalls = () => [...stack.emulator.router.calls].filter(([m]) => m.startsWith('compute.')).reduce((sum, [, n]) => sum + n, 0);
-  const post = (type: string, data: unknown, source = '//cloudaudit.googleapis.com/projects/netreflex-demo/logs/activity') =>
+  const computeCalls = () =>
+    [...stack.emulator.router.calls].filter(([m]) => m.startsWith('compute.')).reduce((sum, [, n]) => sum + n, 0);
+  const post = (
+    type: string,
+    data: unknown,
+    source = '//cloudaudit.googleapis.com/projects/netreflex-demo/logs/activity',
+  ) =>
     fetch(stack.functions.get('natRoutes')!.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'ce-id': `bad-${Math.random()}`, 'ce-source': source, 'ce-specversion': '1.0', 'ce-type': type },
+      headers: {
+        'content-type': 'application/json',
+        'ce-id': `bad-${Math.random()}`,
+        'ce-source': source,
+        'ce-specversion': '1.0',
+        'ce-type': type,
+      },
       body: JSON.stringify(data),
     });
 
   it.each([
     ['no data', 'google.cloud.audit.log.v1.written', {}, /without protoPayload/],
     ['the wrong type', 'com.example.unknown', { x: 1 }, /unsupported event type/],
-    ['another MIG', 'google.cloud.audit.log.v1.written', { protoPayload: { methodName: 'v1.compute.regionInstanceGroupManagers.resize', resourceName: 'projects/netreflex-demo/regions/asia-northeast1/instanceGroupManagers/other-mig' } }, /not projects\/netreflex-demo\/regions\/asia-northeast1\/instanceGroupManagers\/nat-mig/],
-    ['another region', 'google.cloud.audit.log.v1.written', { protoPayload: { methodName: 'v1.compute.instances.insert', resourceName: 'projects/netreflex-demo/zones/us-central1-a/instances/nat-zz' } }, /outside region/],
-    ['a non-JSON Pub/Sub payload', 'google.cloud.pubsub.topic.v1.messagePublished', { message: { data: Buffer.from('not json').toString('base64'), messageId: '9' } }, /not a JSON object/],
+    [
+      'another MIG',
+      'google.cloud.audit.log.v1.written',
+      {
+        protoPayload: {
+          methodName: 'v1.compute.regionInstanceGroupManagers.resize',
+          resourceName: 'projects/netreflex-demo/regions/asia-northeast1/instanceGroupManagers/other-mig',
+        },
+      },
+      /not projects\/netreflex-demo\/regions\/asia-northeast1\/instanceGroupManagers\/nat-mig/,
+    ],
+    [
+      'another region',
+      'google.cloud.audit.log.v1.written',
+      {
+        protoPayload: {
+          methodName: 'v1.compute.instances.insert',
+          resourceName: 'projects/netreflex-demo/zones/us-central1-a/instances/nat-zz',
+        },
+      },
+      /outside region/,
+    ],
+    [
+      'a non-JSON Pub/Sub payload',
+      'google.cloud.pubsub.topic.v1.messagePublished',
+      { message: { data: Buffer.from('not json').toString('base64'), messageId: '9' } },
+      /not a JSON object/,
+    ],
   ])('acknowledges an event with %s: 2xx, one clear log line, no API call', async (_what, type, data, logLine) => {
     const fn = stack.functions.get('natRoutes')!;
     const before = computeCalls();
@@ -120,7 +201,15 @@ describe('natRoutes with bad input', () => {
 
   it('refuses to start with a bad variable, naming it', async () => {
     const { spawnFunction } = await import('../../local/functions-host.js');
-    const err = await spawnFunction({ target: 'natRoutes', signatureType: 'cloudevent', port: 0, env: { ...stack.env, NETREFLEX_DESTINATIONS: '198.51.100.10/33', NETREFLEX_ROUTE_PRIORITY: 'high' } }).then(() => undefined, (e: Error) => e);
+    const err = await spawnFunction({
+      target: 'natRoutes',
+      signatureType: 'cloudevent',
+      port: 0,
+      env: { ...stack.env, NETREFLEX_DESTINATIONS: '198.51.100.10/33', NETREFLEX_ROUTE_PRIORITY: 'high' },
+    }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).toMatch(/exited with code 78/);
     expect(err?.message).toMatch(/NETREFLEX_DESTINATIONS/);
     expect(err?.message).toMatch(/NETREFLEX_ROUTE_PRIORITY/);

@@ -79,10 +79,15 @@ function alive(pid: number): boolean {
   }
 }
 
-async function eventually(what: string | (() => string), check: () => boolean | Promise<boolean>, timeoutMs = 90_000): Promise<void> {
+async function eventually(
+  what: string | (() => string),
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 90_000,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > until) throw new Error(`still not true after ${timeoutMs} ms: ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > until)
+      throw new Error(`still not true after ${timeoutMs} ms: ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -103,7 +108,8 @@ class Tracked {
   readonly pids: number[] = [];
   constructor(onTestFinished: (fn: () => void) => void) {
     onTestFinished(() => {
-      for (const s of this.running) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+      for (const s of this.running)
+        if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
       for (const pid of this.pids) if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
     });
   }
@@ -128,7 +134,11 @@ class Tracked {
   }
 
   async whenUp(s: Started): Promise<{ up: number; functions: Record<string, number> }> {
-    await eventually(() => `npm start prints its banner (stdout so far: ${s.stdout().slice(-500)}; stderr: ${s.stderr().slice(-500)})`, () => s.stdout().includes('Ctrl-C stops everything'), TIMEOUT - 30_000);
+    await eventually(
+      () => `npm start prints its banner (stdout so far: ${s.stdout().slice(-500)}; stderr: ${s.stderr().slice(-500)})`,
+      () => s.stdout().includes('Ctrl-C stops everything'),
+      TIMEOUT - 30_000,
+    );
     const found = bannerPids(s.stdout());
     this.pids.push(found.up, ...Object.values(found.functions));
     return found;
@@ -138,7 +148,9 @@ class Tracked {
 /** The pids the banner prints: netreflex up's own, then each function's. */
 function bannerPids(stdout: string): { up: number; functions: Record<string, number> } {
   const up = Number(/local Google Cloud on \S+ \(pid (\d+)\)/.exec(stdout)?.[1]);
-  const functions = Object.fromEntries(FUNCTION_TARGETS.map((t) => [t, Number(new RegExp(`^  ${t} +\\S+ +pid (\\d+)`, 'm').exec(stdout)?.[1])]));
+  const functions = Object.fromEntries(
+    FUNCTION_TARGETS.map((t) => [t, Number(new RegExp(`^  ${t} +\\S+ +pid (\\d+)`, 'm').exec(stdout)?.[1])]),
+  );
   return { up, functions };
 }
 
@@ -181,7 +193,8 @@ describe.concurrent('npm start', () => {
       expect(await s.exit).toBe(1);
       expect(s.stderr()).toMatch(/FAILED: function peeringRanges was killed \(SIGKILL\)/);
       expect(alive(up)).toBe(false);
-      for (const [target, pid] of Object.entries(functions)) expect({ target, alive: alive(pid) }).toEqual({ target, alive: false });
+      for (const [target, pid] of Object.entries(functions))
+        expect({ target, alive: alive(pid) }).toEqual({ target, alive: false });
       await eventually('every port of the stack free again', () => allFree(base));
     },
     TIMEOUT,
@@ -197,7 +210,8 @@ describe.concurrent('npm start', () => {
       s.child.kill('SIGTERM'); // npm passes it to its shell, which ends without passing it on
       await s.exit;
       await eventually('netreflex up gone', () => !alive(up));
-      for (const [target, pid] of Object.entries(functions)) await eventually(`function ${target} gone`, () => !alive(pid));
+      for (const [target, pid] of Object.entries(functions))
+        await eventually(`function ${target} gone`, () => !alive(pid));
       await eventually('every port of the stack free again', () => allFree(base));
     },
     TIMEOUT,
@@ -218,15 +232,28 @@ describe.concurrent('a local function', () => {
         console.log('function pid ' + fn.child.pid);
         setInterval(() => {}, 1000);
       `;
-      const parent = t.track(spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] }));
+      const parent = t.track(
+        spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+          cwd: root,
+          env: { ...process.env, NODE_OPTIONS: '' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
       const out = () => parent.stdout() + parent.stderr();
-      await eventually(() => `the function started (output: ${out().slice(-500)})`, () => /function pid \d+/.test(out()), TIMEOUT - 30_000);
+      await eventually(
+        () => `the function started (output: ${out().slice(-500)})`,
+        () => /function pid \d+/.test(out()),
+        TIMEOUT - 30_000,
+      );
       const fnPid = Number(/function pid (\d+)/.exec(out())![1]);
       t.pids.push(fnPid);
       expect(await connects(base, '127.0.0.1')).toBe(true);
       // Ctrl-C reaches the whole process group: the function leaves it to its parent and keeps serving.
       process.kill(fnPid, 'SIGINT');
-      await eventually(() => `the function took the SIGINT (output: ${out().slice(-500)})`, () => /Ctrl-C; the local stack stops this function/.test(out()));
+      await eventually(
+        () => `the function took the SIGINT (output: ${out().slice(-500)})`,
+        () => /Ctrl-C; the local stack stops this function/.test(out()),
+      );
       expect(await syncAnswers(base)).toBe(true);
       expect(alive(fnPid)).toBe(true);
       parent.child.kill('SIGKILL');

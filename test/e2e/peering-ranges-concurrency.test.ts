@@ -16,20 +16,38 @@ let second: FunctionProcess;
 let r: ReturnType<typeof rangesClients>;
 let vmsBefore: Record<string, string>;
 
-const ENV = { NETREFLEX_LOG_LEVEL: 'info', NETREFLEX_RANGES_LEASE_TTL_SECONDS: '3', NETREFLEX_PSA_POOL: '10.98.0.0/15,10.100.0.0/15' };
+const ENV = {
+  NETREFLEX_LOG_LEVEL: 'info',
+  NETREFLEX_RANGES_LEASE_TTL_SECONDS: '3',
+  NETREFLEX_PSA_POOL: '10.98.0.0/15,10.100.0.0/15',
+};
 
-
-const spawnInstance = async () => spawnFunction({ target: 'peeringRanges', signatureType: 'http', port: 0, env: stack.env, identity: stack.identity('peeringRanges') });
+const spawnInstance = async () =>
+  spawnFunction({
+    target: 'peeringRanges',
+    signatureType: 'http',
+    port: 0,
+    env: stack.env,
+    identity: stack.identity('peeringRanges'),
+  });
 
 async function post(url: string, body: unknown, query = ''): Promise<Answered> {
-  const res = await fetch(`${url}${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(`${url}${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Answered['body'] };
 }
 
 const first = () => stack.functions.get('peeringRanges')!;
 
 beforeAll(async () => {
-  stack = await startStack({ functions: ['peeringRanges'], env: ENV, emulator: { natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 100, instanceStepMs: 20 } } });
+  stack = await startStack({
+    functions: ['peeringRanges'],
+    env: ENV,
+    emulator: { natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 100, instanceStepMs: 20 } },
+  });
   second = await spawnInstance();
   r = rangesClients(stack.emulator.port, stack.emulator.url);
   vmsBefore = await r.natVms();
@@ -42,8 +60,18 @@ afterAll(async () => {
 
 describe('many teams at once, across function instances', () => {
   it('five calls of different sizes at the same moment, spread over two instances: all 200, verified, holding all five', async () => {
-    const sizes = [[12, 8], [4, 16], [30, 8], [2, 32], [9, 8]];
-    const answers = await Promise.all(sizes.map(([parallelJobs, nodesPerJob], i) => post((i % 2 ? second : first()).url, { parallelJobs, nodesPerJob, runId: `team-${i}` })));
+    const sizes = [
+      [12, 8],
+      [4, 16],
+      [30, 8],
+      [2, 32],
+      [9, 8],
+    ];
+    const answers = await Promise.all(
+      sizes.map(([parallelJobs, nodesPerJob], i) =>
+        post((i % 2 ? second : first()).url, { parallelJobs, nodesPerJob, runId: `team-${i}` }),
+      ),
+    );
     expectUnion(await r.view(), answers);
     expect(answers.map((a) => a.body.capacity!.demand.length).sort()).toEqual([0, 1, 2, 3, 4]);
     expect(await r.natVms()).toEqual(vmsBefore);
@@ -58,7 +86,10 @@ describe('many teams at once, across function instances', () => {
       first().child.kill('SIGKILL'); // the instance dies with its address created and its connection patched
       throw new HttpError(503, 'the caller is gone');
     });
-    const lost = await post(first().url, { parallelJobs: 80, nodesPerJob: 8, runId: 'killed-run' }).then(() => 'answered', () => 'connection lost');
+    const lost = await post(first().url, { parallelJobs: 80, nodesPerJob: 8, runId: 'killed-run' }).then(
+      () => 'answered',
+      () => 'connection lost',
+    );
     expect(lost).toBe('connection lost');
     expect(killed).toBe(true);
     const mid = await r.view();
@@ -78,7 +109,11 @@ describe('many teams at once, across function instances', () => {
 describe('strict HTTP input', () => {
   it('a 9 MiB body is refused with 413, neither echoed nor logged', async () => {
     const huge = JSON.stringify({ parallelJobs: 1, nodesPerJob: 8, displayName: 'x'.repeat(9 * 1024 * 1024) });
-    const res = await fetch(second.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: huge });
+    const res = await fetch(second.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: huge,
+    });
     const text = await res.text();
     expect(res.status).toBe(413);
     expect(text.length).toBeLessThan(500);
@@ -108,11 +143,20 @@ describe('strict HTTP input', () => {
 
   it('a release is strict too: a boolean, a run id, no other field; releasing what is not reserved changes nothing', async () => {
     const before = await r.view();
-    expect((await post(second.url, { release: 'true', runId: 'team-1' })).body.error!.message).toMatch(/release must be a boolean/);
-    expect((await post(second.url, { release: true, runId: 'team-1', dryRun: true })).body.error!.message).toMatch(/release and dryRun do not go together/);
-    expect((await post(second.url, { release: true, runId: 'team-1', parallelJobs: 1 })).body.error!.message).toMatch(/unknown field\(s\) "parallelJobs"/);
+    expect((await post(second.url, { release: 'true', runId: 'team-1' })).body.error!.message).toMatch(
+      /release must be a boolean/,
+    );
+    expect((await post(second.url, { release: true, runId: 'team-1', dryRun: true })).body.error!.message).toMatch(
+      /release and dryRun do not go together/,
+    );
+    expect((await post(second.url, { release: true, runId: 'team-1', parallelJobs: 1 })).body.error!.message).toMatch(
+      /unknown field\(s\) "parallelJobs"/,
+    );
     expect((await post(second.url, { release: true })).body.error!.message).toMatch(/runId: runId must be a string/);
-    expect(await post(second.url, { release: true, runId: 'never-prepared' })).toMatchObject({ status: 200, body: { status: 'nothing-reserved', released: false } });
+    expect(await post(second.url, { release: true, runId: 'never-prepared' })).toMatchObject({
+      status: 200,
+      body: { status: 'nothing-reserved', released: false },
+    });
     const released = await post(second.url, { release: true, runId: 'team-1' });
     expect(released).toMatchObject({ status: 200, body: { status: 'released', released: true } });
     expect((released.body as { reserved?: string[] }).reserved).not.toContain('team-1');
@@ -120,7 +164,12 @@ describe('strict HTTP input', () => {
   });
 
   it('a network given as its full URL is the same network', async () => {
-    const res = await post(second.url, { parallelJobs: 1, nodesPerJob: 8, network: 'https://www.googleapis.com/compute/v1/projects/netreflex-demo/global/networks/vpc-a', dryRun: true });
+    const res = await post(second.url, {
+      parallelJobs: 1,
+      nodesPerJob: 8,
+      network: 'https://www.googleapis.com/compute/v1/projects/netreflex-demo/global/networks/vpc-a',
+      dryRun: true,
+    });
     expect(res.status).toBe(200);
   });
 });

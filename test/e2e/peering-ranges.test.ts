@@ -16,19 +16,36 @@ let v: ReturnType<typeof vertexClients>;
 let sn: ReturnType<typeof serviceNetworking>;
 
 const NEW_RANGE = 'netreflex-psa-vpc-a-10-99-0-0-16';
-const MUTATIONS = ['compute.globalAddresses.insert', 'servicenetworking.services.connections.patch', 'servicenetworking.services.connections.create', 'compute.firewalls.patch', 'compute.regionInstanceGroupManagers.patch', 'compute.networks.updatePeering'];
+const MUTATIONS = [
+  'compute.globalAddresses.insert',
+  'servicenetworking.services.connections.patch',
+  'servicenetworking.services.connections.create',
+  'compute.firewalls.patch',
+  'compute.regionInstanceGroupManagers.patch',
+  'compute.networks.updatePeering',
+];
 
 interface Answer {
   status: number;
   body: {
-    status?: string; reservedIpRanges?: string[]; allocated?: { name: string; cidr: string }[]; capacity?: { before: number; after: number; required: number };
-    changes?: { kind: string; ok?: boolean; planned?: boolean; error?: string }[]; verified?: boolean; retry?: boolean; warnings?: { code: string }[];
+    status?: string;
+    reservedIpRanges?: string[];
+    allocated?: { name: string; cidr: string }[];
+    capacity?: { before: number; after: number; required: number };
+    changes?: { kind: string; ok?: boolean; planned?: boolean; error?: string }[];
+    verified?: boolean;
+    retry?: boolean;
+    warnings?: { code: string }[];
     error?: { reason: string; message: string };
   };
 }
 
 async function ask(request: Record<string, unknown>): Promise<Answer> {
-  const res = await fetch(stack.functions.get('peeringRanges')!.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+  const res = await fetch(stack.functions.get('peeringRanges')!.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+  });
   return { status: res.status, body: (await res.json()) as Answer['body'] };
 }
 
@@ -40,7 +57,10 @@ beforeAll(async () => {
   stack = await startStack({
     functions: ['peeringRanges'],
     env: { NETREFLEX_LOG_LEVEL: 'warn' },
-    emulator: { natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 20, pipelineStepMs: 30, pipelineRunMs: 60_000 } },
+    emulator: {
+      natInstances: ['nat-a1b2', 'nat-c3d4'],
+      settings: { operationLatencyMs: 20, pipelineStepMs: 30, pipelineRunMs: 60_000 },
+    },
   });
   c = computeClients(stack.emulator.port);
   psa = psaComputeClients(stack.emulator.port);
@@ -59,7 +79,13 @@ describe('peeringRanges under the Functions Framework', { sequential: true, shuf
   it('enough capacity: no new range; only the missing export is switched on, then nothing changes', async () => {
     const first = await ask({ parallelJobs: 1, nodesPerJob: 8 });
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ status: 'ok', reservedIpRanges: ['vertex-psa-range'], allocated: [], capacity: { before: 1, after: 1, required: 1 }, verified: true });
+    expect(first.body).toMatchObject({
+      status: 'ok',
+      reservedIpRanges: ['vertex-psa-range'],
+      allocated: [],
+      capacity: { before: 1, after: 1, required: 1 },
+      verified: true,
+    });
     expect(first.body.changes?.map((ch) => [ch.kind, ch.ok])).toEqual([['enablePeeringExport', true]]);
     const before = mutations();
     const again = await ask({ parallelJobs: 1, nodesPerJob: 8 });
@@ -71,16 +97,34 @@ describe('peeringRanges under the Functions Framework', { sequential: true, shuf
     const res = await ask({ parallelJobs: 40, nodesPerJob: 8, displayName: 'nightly' });
     expect(res.status).toBe(200);
     // the /16 alone holds the run: the /21 is left free for another (it stays wired)
-    expect(res.body).toMatchObject({ status: 'ok', allocated: [{ name: NEW_RANGE, cidr: '10.99.0.0/16' }], reservedIpRanges: [NEW_RANGE], capacity: { before: 0, after: 63 }, verified: true });
-    expect(res.body.changes?.map((ch) => ch.kind)).toEqual(['createAddress', 'patchConnection', 'patchFirewall', 'setMigMetadata']);
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      allocated: [{ name: NEW_RANGE, cidr: '10.99.0.0/16' }],
+      reservedIpRanges: [NEW_RANGE],
+      capacity: { before: 0, after: 63 },
+      verified: true,
+    });
+    expect(res.body.changes?.map((ch) => ch.kind)).toEqual([
+      'createAddress',
+      'patchConnection',
+      'patchFirewall',
+      'setMigMetadata',
+    ]);
 
     const [address] = await psa.addresses.get({ project: PROJECT, address: NEW_RANGE });
-    expect(address).toMatchObject({ address: '10.99.0.0', prefixLength: 16, purpose: 'VPC_PEERING', addressType: 'INTERNAL' });
+    expect(address).toMatchObject({
+      address: '10.99.0.0',
+      prefixLength: 16,
+      purpose: 'VPC_PEERING',
+      addressType: 'INTERNAL',
+    });
     expect(await connectionRanges()).toEqual(['vertex-psa-range', NEW_RANGE]);
     const [fw] = await psa.firewalls.get({ project: PROJECT, firewall: SAMPLE.firewall.psaToNat });
     expect(fw.sourceRanges).toEqual(['10.98.0.0/21', '10.99.0.0/16']);
     const [mig] = await c.migs.get(MIG);
-    expect(mig.allInstancesConfig?.properties?.metadata).toEqual({ 'netreflex-psa-ranges': '10.98.0.0/21,10.99.0.0/16' });
+    expect(mig.allInstancesConfig?.properties?.metadata).toEqual({
+      'netreflex-psa-ranges': '10.98.0.0/21,10.99.0.0/16',
+    });
     // The MIG's update policy refreshes the VMs after the patch operation is DONE.
     await waitFor('the NAT VMs refreshed', async () => {
       const [now] = await c.migs.get(MIG);
@@ -89,24 +133,44 @@ describe('peeringRanges under the Functions Framework', { sequential: true, shuf
     const [managed] = await c.migs.listManagedInstances(MIG);
     for (const m of managed) {
       const [inst] = await c.instances.get({ project: PROJECT, zone: m.instance!.split('/')[8]!, instance: m.name! });
-      expect(inst.metadata?.items?.find((i) => i.key === 'netreflex-psa-ranges')?.value).toBe('10.98.0.0/21,10.99.0.0/16');
+      expect(inst.metadata?.items?.find((i) => i.key === 'netreflex-psa-ranges')?.value).toBe(
+        '10.98.0.0/21,10.99.0.0/16',
+      );
     }
     const [net] = await c.networks.get({ project: PROJECT, network: 'vpc-a' });
     expect(net.peerings?.find((p) => p.name === SAMPLE.psa.peering)?.exportCustomRoutes).toBe(true);
   });
 
   it('the answer is what a PipelineJob takes: Vertex accepts its network and reservedIpRanges', async () => {
-    const [job] = await v.pipelines.createPipelineJob({ parent: PARENT, pipelineJobId: 'uses-answer', pipelineJob: { displayName: 'nightly', network: networkOf('vpc-a'), reservedIpRanges: ['vertex-psa-range', NEW_RANGE], pipelineSpec: { fields: {} } } });
+    const [job] = await v.pipelines.createPipelineJob({
+      parent: PARENT,
+      pipelineJobId: 'uses-answer',
+      pipelineJob: {
+        displayName: 'nightly',
+        network: networkOf('vpc-a'),
+        reservedIpRanges: ['vertex-psa-range', NEW_RANGE],
+        pipelineSpec: { fields: {} },
+      },
+    });
     expect(job.reservedIpRanges).toEqual(['vertex-psa-range', NEW_RANGE]);
     await v.pipelines.cancelPipelineJob({ name: job.name! });
     // over before the next preparation: while active it keeps its ranges to itself
-    await waitFor('the job to be cancelled', async () => (await v.pipelines.getPipelineJob({ name: job.name! }))[0].state === 'PIPELINE_STATE_CANCELLED');
+    await waitFor(
+      'the job to be cancelled',
+      async () => (await v.pipelines.getPipelineJob({ name: job.name! }))[0].state === 'PIPELINE_STATE_CANCELLED',
+    );
   });
 
   it('asking again changes nothing', async () => {
     const before = mutations();
     const res = await ask({ parallelJobs: 40, nodesPerJob: 8 });
-    expect(res.body).toMatchObject({ status: 'ok', allocated: [], changes: [], reservedIpRanges: [NEW_RANGE], capacity: { before: 63, after: 63 } });
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      allocated: [],
+      changes: [],
+      reservedIpRanges: [NEW_RANGE],
+      capacity: { before: 63, after: 63 },
+    });
     expect(mutations()).toBe(before);
   });
 
@@ -114,7 +178,9 @@ describe('peeringRanges under the Functions Framework', { sequential: true, shuf
     const zero = await ask({ parallelJobs: 0, nodesPerJob: 8 });
     expect(zero).toMatchObject({ status: 400, body: { error: { reason: 'invalid-request' } } });
     expect(zero.body.error!.message).toMatch(/parallelJobs must be at least 1/);
-    expect((await ask({ parallelJobs: 2, nodesPerJob: 8, network: 'no-such-vpc' })).body.error!.message).toMatch(/network "no-such-vpc" does not exist/);
+    expect((await ask({ parallelJobs: 2, nodesPerJob: 8, network: 'no-such-vpc' })).body.error!.message).toMatch(
+      /network "no-such-vpc" does not exist/,
+    );
     expect((await ask({ parallelJobs: 1, nodesPerJob: 64 })).body.error!.message).toMatch(/above 32/);
     const huge = await ask({ parallelJobs: 500, nodesPerJob: 8 });
     expect(huge.status).toBe(400);
@@ -131,22 +197,49 @@ describe('peeringRanges under the Functions Framework', { sequential: true, shuf
   });
 
   it('another network busy in the region: 409 naming the job, and fine once it is cancelled', async () => {
-    await waitFor('the vpc-a job to be cancelled', async () => (await v.pipelines.getPipelineJob({ name: `${PARENT}/pipelineJobs/uses-answer` }))[0].state === 'PIPELINE_STATE_CANCELLED');
-    const [res] = await psa.addresses.insert({ project: PROJECT, addressResource: { name: 'b-psa', address: '10.200.0.0', prefixLength: 21, purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: 'global/networks/vpc-b' } });
+    await waitFor(
+      'the vpc-a job to be cancelled',
+      async () =>
+        (await v.pipelines.getPipelineJob({ name: `${PARENT}/pipelineJobs/uses-answer` }))[0].state ===
+        'PIPELINE_STATE_CANCELLED',
+    );
+    const [res] = await psa.addresses.insert({
+      project: PROJECT,
+      addressResource: {
+        name: 'b-psa',
+        address: '10.200.0.0',
+        prefixLength: 21,
+        purpose: 'VPC_PEERING',
+        addressType: 'INTERNAL',
+        network: 'global/networks/vpc-b',
+      },
+    });
     await psa.globalOps.wait({ project: PROJECT, operation: (res.latestResponse as { name: string }).name });
     await sn.wait(await sn.create(networkOf('vpc-b'), ['b-psa']));
-    const [job] = await v.pipelines.createPipelineJob({ parent: PARENT, pipelineJobId: 'on-vpc-b', pipelineJob: { displayName: 'other-team', network: networkOf('vpc-b'), pipelineSpec: { fields: {} } } });
-    await waitFor('the vpc-b job to run', async () => (await v.pipelines.getPipelineJob({ name: job.name! }))[0].state === 'PIPELINE_STATE_RUNNING');
+    const [job] = await v.pipelines.createPipelineJob({
+      parent: PARENT,
+      pipelineJobId: 'on-vpc-b',
+      pipelineJob: { displayName: 'other-team', network: networkOf('vpc-b'), pipelineSpec: { fields: {} } },
+    });
+    await waitFor(
+      'the vpc-b job to run',
+      async () => (await v.pipelines.getPipelineJob({ name: job.name! }))[0].state === 'PIPELINE_STATE_RUNNING',
+    );
 
     const refused = await ask({ parallelJobs: 1, nodesPerJob: 8 });
     expect(refused.status).toBe(409);
     expect(refused.body.error!.reason).toBe('preflight-refused');
-    expect(refused.body.error!.message).toContain(`${job.name} (other-team, PIPELINE_STATE_RUNNING, ${networkOf('vpc-b')})`);
+    expect(refused.body.error!.message).toContain(
+      `${job.name} (other-team, PIPELINE_STATE_RUNNING, ${networkOf('vpc-b')})`,
+    );
     // the preflight looks where the run goes: the request's region, not the function's
     expect((await ask({ parallelJobs: 1, nodesPerJob: 8, region: 'europe-west4', dryRun: true })).status).toBe(200);
 
     await v.pipelines.cancelPipelineJob({ name: job.name! });
-    await waitFor('the vpc-b job to be cancelled', async () => (await v.pipelines.getPipelineJob({ name: job.name! }))[0].state === 'PIPELINE_STATE_CANCELLED');
+    await waitFor(
+      'the vpc-b job to be cancelled',
+      async () => (await v.pipelines.getPipelineJob({ name: job.name! }))[0].state === 'PIPELINE_STATE_CANCELLED',
+    );
     expect((await ask({ parallelJobs: 1, nodesPerJob: 8 })).status).toBe(200);
   });
 
@@ -155,13 +248,28 @@ describe('peeringRanges under the Functions Framework', { sequential: true, shuf
     stack.emulator.faults.failOperations('servicenetworking.services.connections.patch', 1, 'backend error (injected)');
     const failed = await ask({ parallelJobs: 20, nodesPerJob: 32 });
     expect(failed.status).toBe(503);
-    expect(failed.body).toMatchObject({ status: 'failed', retry: true, reservedIpRanges: [], allocated: [{ name: 'netreflex-psa-vpc-a-10-98-128-0-17', cidr: '10.98.128.0/17' }] });
-    expect(failed.body.changes?.map((ch) => [ch.kind, ch.ok ?? 'planned'])).toEqual([['createAddress', true], ['patchConnection', false], ['patchFirewall', 'planned'], ['setMigMetadata', 'planned']]);
+    expect(failed.body).toMatchObject({
+      status: 'failed',
+      retry: true,
+      reservedIpRanges: [],
+      allocated: [{ name: 'netreflex-psa-vpc-a-10-98-128-0-17', cidr: '10.98.128.0/17' }],
+    });
+    expect(failed.body.changes?.map((ch) => [ch.kind, ch.ok ?? 'planned'])).toEqual([
+      ['createAddress', true],
+      ['patchConnection', false],
+      ['patchFirewall', 'planned'],
+      ['setMigMetadata', 'planned'],
+    ]);
     expect(await connectionRanges()).toEqual(['vertex-psa-range', NEW_RANGE]);
 
     const retried = await ask({ parallelJobs: 20, nodesPerJob: 32 });
     expect(retried.status).toBe(200);
-    expect(retried.body).toMatchObject({ status: 'ok', allocated: [], reservedIpRanges: ['netreflex-psa-vpc-a-10-98-128-0-17', NEW_RANGE], verified: true });
+    expect(retried.body).toMatchObject({
+      status: 'ok',
+      allocated: [],
+      reservedIpRanges: ['netreflex-psa-vpc-a-10-98-128-0-17', NEW_RANGE],
+      verified: true,
+    });
     expect(retried.body.changes?.map((ch) => ch.kind)).toEqual(['patchConnection', 'patchFirewall', 'setMigMetadata']);
     expect(stack.emulator.router.calls.get('compute.globalAddresses.insert')).toBe(inserts + 1);
     expect(await connectionRanges()).toEqual(['vertex-psa-range', NEW_RANGE, 'netreflex-psa-vpc-a-10-98-128-0-17']);

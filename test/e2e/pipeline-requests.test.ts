@@ -39,18 +39,42 @@ interface Reply {
   problems?: string[];
 }
 
-const request = (requestId: string, extra: Record<string, unknown> = {}) => ({ requestId, templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml', displayName: requestId, parallelJobs: 1, nodesPerJob: 8, ...extra });
-const publish = (body: unknown) => stack.emulator.topics.publish(REQUESTS, [{ data: typeof body === 'string' ? body : JSON.stringify(body) }])[0]!;
-const repliesFor = (requestId: string) => stack.emulator.topics.messages(REPLIES).map((m) => JSON.parse(m.data.toString()) as Reply).filter((r) => r.requestId === requestId);
+const request = (requestId: string, extra: Record<string, unknown> = {}) => ({
+  requestId,
+  templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml',
+  displayName: requestId,
+  parallelJobs: 1,
+  nodesPerJob: 8,
+  ...extra,
+});
+const publish = (body: unknown) =>
+  stack.emulator.topics.publish(REQUESTS, [{ data: typeof body === 'string' ? body : JSON.stringify(body) }])[0]!;
+const repliesFor = (requestId: string) =>
+  stack.emulator.topics
+    .messages(REPLIES)
+    .map((m) => JSON.parse(m.data.toString()) as Reply)
+    .filter((r) => r.requestId === requestId);
 
 /** Executions whose argument carries this requestId's request (what a paid run would be). */
 async function executionsFor(requestId: string): Promise<string[]> {
-  const [list] = await executions.listExecutions({ parent: WORKFLOW, view: 'FULL', pageSize: 100 }, { autoPaginate: false });
-  return list.filter((e) => (JSON.parse(e.argument ?? 'null') as { netreflexRequest?: { requestId?: string } } | null)?.netreflexRequest?.requestId === requestId).map((e) => e.name!);
+  const [list] = await executions.listExecutions(
+    { parent: WORKFLOW, view: 'FULL', pageSize: 100 },
+    { autoPaginate: false },
+  );
+  return list
+    .filter(
+      (e) =>
+        (JSON.parse(e.argument ?? 'null') as { netreflexRequest?: { requestId?: string } } | null)?.netreflexRequest
+          ?.requestId === requestId,
+    )
+    .map((e) => e.name!);
 }
 
 async function jobsFor(requestId: string): Promise<string[]> {
-  const [jobs] = await vertexClients(stack.emulator.port).pipelines.listPipelineJobs({ parent: `projects/${SAMPLE.project}/locations/${SAMPLE.region}` }, { autoPaginate: false });
+  const [jobs] = await vertexClients(stack.emulator.port).pipelines.listPipelineJobs(
+    { parent: `projects/${SAMPLE.project}/locations/${SAMPLE.region}` },
+    { autoPaginate: false },
+  );
   return jobs.filter((j) => j.displayName === requestId).map((j) => j.name!);
 }
 
@@ -75,13 +99,31 @@ async function expectOnce(requestId: string, status: Reply['status'] = 'succeede
 beforeAll(async () => {
   stack = await startStack({
     functions: ['natRoutesSync', 'pipelineRequests', 'peeringRanges', 'armorAllowlistVerify'],
-    emulator: { natInstances: ['nat-p1', 'nat-p2'], settings: { operationLatencyMs: 20, instanceStepMs: 40, pipelineStepMs: 20, pipelineRunMs: 100 } },
+    emulator: {
+      natInstances: ['nat-p1', 'nat-p2'],
+      settings: { operationLatencyMs: 20, instanceStepMs: 40, pipelineStepMs: 20, pipelineRunMs: 100 },
+    },
   });
   stack.emulator.workflows.timeScale = 0.001;
   executions = executionsClient(stack.emulator.port);
   const c = computeClients(stack.emulator.port);
-  const policies = new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port: stack.emulator.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
-  await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, securityPolicyRuleResource: { priority: 1000, action: 'allow', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/28'] } } } }));
+  const policies = new compute.SecurityPoliciesClient({
+    apiEndpoint: '127.0.0.1',
+    port: stack.emulator.port,
+    protocol: 'http',
+    authClient: new PassThroughClient(),
+  } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+  await c.wait(
+    await policies.addRule({
+      project: PROJECT,
+      securityPolicy: SAMPLE.armor.policy,
+      securityPolicyRuleResource: {
+        priority: 1000,
+        action: 'allow',
+        match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/28'] } },
+      },
+    }),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -101,14 +143,33 @@ describe('one request message → one pipeline run → one reply', () => {
     stack.emulator.events.injectFault({ kind: 'duplicate', subscription: SUBSCRIPTION, count: 1, times: 2 });
     publish(request('req-dup'));
     await expectOnce('req-dup');
-    expect(stack.emulator.events.deliveries.filter((d) => d.subscription === SUBSCRIPTION).length).toBeGreaterThanOrEqual(3);
+    expect(
+      stack.emulator.events.deliveries.filter((d) => d.subscription === SUBSCRIPTION).length,
+    ).toBeGreaterThanOrEqual(3);
   });
 
   it('delivered to two instances, one copy delayed: still one of each', async () => {
-    const second = await spawnFunction({ target: 'pipelineRequests', signatureType: 'cloudevent', port: 0, env: stack.env, identity: stack.identity('pipelineRequests') });
-    stack.emulator.events.subscribe({ id: 'pipelineRequests-instance-2', type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/${REQUESTS}` }, url: second.url, attempts: 8 });
+    const second = await spawnFunction({
+      target: 'pipelineRequests',
+      signatureType: 'cloudevent',
+      port: 0,
+      env: stack.env,
+      identity: stack.identity('pipelineRequests'),
+    });
+    stack.emulator.events.subscribe({
+      id: 'pipelineRequests-instance-2',
+      type: 'google.cloud.pubsub.topic.v1.messagePublished',
+      filters: { source: `//pubsub.googleapis.com/${REQUESTS}` },
+      url: second.url,
+      attempts: 8,
+    });
     stack.emulator.events.injectFault({ kind: 'delay', subscription: SUBSCRIPTION, count: 1, ms: 150 });
-    stack.emulator.events.injectFault({ kind: 'duplicate', subscription: 'pipelineRequests-instance-2', count: 1, times: 1 });
+    stack.emulator.events.injectFault({
+      kind: 'duplicate',
+      subscription: 'pipelineRequests-instance-2',
+      count: 1,
+      times: 1,
+    });
     try {
       publish(request('req-two'));
       await expectOnce('req-two');
@@ -123,7 +184,13 @@ describe('one request message → one pipeline run → one reply', () => {
     await expectOnce('req-restart');
     const old = stack.functions.get('pipelineRequests')!;
     await old.stop();
-    const fresh = await spawnFunction({ target: 'pipelineRequests', signatureType: 'cloudevent', port: old.port, env: stack.env, identity: stack.identity('pipelineRequests') });
+    const fresh = await spawnFunction({
+      target: 'pipelineRequests',
+      signatureType: 'cloudevent',
+      port: old.port,
+      env: stack.env,
+      identity: stack.identity('pipelineRequests'),
+    });
     stack.functions.set('pipelineRequests', fresh);
     stack.emulator.events.redeliver(messageId, SUBSCRIPTION);
     await stack.emulator.events.idle();
@@ -134,11 +201,19 @@ describe('one request message → one pipeline run → one reply', () => {
   it('a claim whose holder died long ago: the delivery looks for its execution by label, finds none, and starts it once', async () => {
     const key = requestKey('vertex-pipeline-run', 'req-orphan', 'unused');
     const owner = new Transport({ emulatorHost: stack.emulator.url });
-    await writeJsonObject(owner, SAMPLE.requestBucket, claimObject(key), { key, state: 'claimed', claimedAt: 0, requestId: 'req-orphan', messageId: 'gone' } satisfies ClaimRecord, { ifGenerationMatch: '0' });
+    await writeJsonObject(
+      owner,
+      SAMPLE.requestBucket,
+      claimObject(key),
+      { key, state: 'claimed', claimedAt: 0, requestId: 'req-orphan', messageId: 'gone' } satisfies ClaimRecord,
+      { ifGenerationMatch: '0' },
+    );
     publish(request('req-orphan'));
     await expectOnce('req-orphan');
     const member = `serviceAccount:${stack.identity('pipelineRequests').email}`;
-    expect(stack.emulator.iamChecks).toContainEqual(expect.objectContaining({ member, permission: 'workflows.executions.list', allowed: true }));
+    expect(stack.emulator.iamChecks).toContainEqual(
+      expect.objectContaining({ member, permission: 'workflows.executions.list', allowed: true }),
+    );
   });
 
   it('a run that fails: one reply naming the step and why', async () => {
@@ -150,14 +225,24 @@ describe('one request message → one pipeline run → one reply', () => {
   });
 
   it('a failed run whose reply cannot be published: the workflow logs that, writing as its own account', async () => {
-    const lost = () => stack.emulator.workflows.logs.filter((l) => JSON.stringify(l.payload).includes('the failure reply could not be published'));
+    const lost = () =>
+      stack.emulator.workflows.logs.filter((l) =>
+        JSON.stringify(l.payload).includes('the failure reply could not be published'),
+      );
     const before = lost().length;
     await stack.emulator.faults.failNext('pubsub.projects.topics.publish', 1, 403);
     publish(request('req-unreplied', { parameterValues: { netreflexEmulatorFail: 'trainer: out of memory' } }));
     await waitFor('the lost reply logged', async () => lost().length > before, 40_000);
     expect(repliesFor('req-unreplied')).toEqual([]);
     const member = `serviceAccount:${stack.iam.serviceAccounts['google_service_account.workflow']}`;
-    expect(stack.emulator.iamChecks).toContainEqual(expect.objectContaining({ member, methodId: 'logging.entries.write', permission: 'logging.logEntries.create', allowed: true }));
+    expect(stack.emulator.iamChecks).toContainEqual(
+      expect.objectContaining({
+        member,
+        methodId: 'logging.entries.write',
+        permission: 'logging.logEntries.create',
+        allowed: true,
+      }),
+    );
   });
 
   it('a bad request delivered three times: one rejection with every problem, no execution', async () => {
@@ -166,7 +251,9 @@ describe('one request message → one pipeline run → one reply', () => {
     const replies = await settled('req-bad');
     expect(replies).toHaveLength(1);
     expect(replies[0]!.status).toBe('rejected');
-    expect(replies[0]!.problems!.join('\n')).toMatch(/templateUri: must be a gs:\/\/ or https:\/\/ URI[\s\S]*nodesPerJob/);
+    expect(replies[0]!.problems!.join('\n')).toMatch(
+      /templateUri: must be a gs:\/\/ or https:\/\/ URI[\s\S]*nodesPerJob/,
+    );
     expect(await executionsFor('req-bad')).toEqual([]);
   });
 
@@ -178,4 +265,3 @@ describe('one request message → one pipeline run → one reply', () => {
     await expectOnce('req-twice');
   });
 });
-

@@ -19,7 +19,10 @@ const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 function shellBlockAfter(marker: string): string[] {
   const rest = README.slice(README.indexOf(marker));
   const block = /```sh\n([\s\S]*?)```/.exec(rest)?.[1] ?? '';
-  return block.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+  return block
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter(Boolean);
 }
 
 describe('README', () => {
@@ -35,12 +38,14 @@ describe('README', () => {
 
   it('documents the ports npm start takes, as netreflex up lays them out', () => {
     // | N | … |, | N+1 … N+5 | `natRoutes`, … |, | N+10 | Pub/Sub … | → offset: what.
-    const documented = [...README.matchAll(/^\| N(?:\+(\d+))?(?: … N\+(\d+))? \| (.+) \|$/gm)].flatMap(([, from = '0', to, what]) => {
-      if (!to) return [`+${from} ${/gRPC/.test(what!) ? 'Pub/Sub, gRPC' : 'the local Google Cloud, HTTP'}`];
-      const targets = [...what!.matchAll(/`(\w+)`/g)].map((m) => m[1]);
-      expect(targets.length).toBe(Number(to) - Number(from) + 1);
-      return targets.map((t, i) => `+${Number(from) + i} function ${t}`);
-    });
+    const documented = [...README.matchAll(/^\| N(?:\+(\d+))?(?: … N\+(\d+))? \| (.+) \|$/gm)].flatMap(
+      ([, from = '0', to, what]) => {
+        if (!to) return [`+${from} ${/gRPC/.test(what!) ? 'Pub/Sub, gRPC' : 'the local Google Cloud, HTTP'}`];
+        const targets = [...what!.matchAll(/`(\w+)`/g)].map((m) => m[1]);
+        expect(targets.length).toBe(Number(to) - Number(from) + 1);
+        return targets.map((t, i) => `+${Number(from) + i} function ${t}`);
+      },
+    );
     expect(documented).toEqual(portLayout(8090).map((p) => `+${p.port - 8090} ${p.what}`));
   });
 
@@ -49,7 +54,10 @@ describe('README', () => {
   describe('the quick-start session against npm start', { sequential: true, shuffle: false }, () => {
     let stack: Stack;
     beforeAll(async () => {
-      stack = await startStack({ tickMs: 0, emulator: { settings: { operationLatencyMs: 20, instanceStepMs: 50, pipelineStepMs: 20, pipelineRunMs: 200 } } });
+      stack = await startStack({
+        tickMs: 0,
+        emulator: { settings: { operationLatencyMs: 20, instanceStepMs: 50, pipelineStepMs: 20, pipelineRunMs: 200 } },
+      });
       stack.emulator.workflows.timeScale = 0.01;
       stack.emulator.topics.publish('projects/netreflex-demo/topics/netreflex-tick', [{ data: '{}' }]);
       await stack.emulator.events.idle();
@@ -63,7 +71,8 @@ describe('README', () => {
       const outputs: string[] = [];
       const sh = async (line: string) => {
         const [cmd, ...args] = line.split(/\s+/);
-        return (await run(cmd!, args, { env, cwd: new URL('../..', import.meta.url).pathname, timeout: 60_000 })).stdout;
+        return (await run(cmd!, args, { env, cwd: new URL('../..', import.meta.url).pathname, timeout: 60_000 }))
+          .stdout;
       };
       for (const line of lines.slice(1)) outputs.push(await sh(line));
       // natRoutes may still be on its last settle pass when the MIG turns stable: look again briefly.
@@ -84,7 +93,11 @@ describe('README', () => {
         const method = /-X (\w+)/.exec(line)?.[1] ?? 'GET';
         const path = /\$NETREFLEX_EMULATOR_HOST(\S+)/.exec(line)![1]!;
         const body = /-d '([^']*)'/.exec(line)?.[1];
-        const res = await fetch(`${stack.emulator.url}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body } : {}) });
+        const res = await fetch(`${stack.emulator.url}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          ...(body ? { body } : {}),
+        });
         expect(res.status, line).toBe(200);
         if (path.endsWith('/faults') && method === 'POST') {
           const added = JSON.parse(body!) as { method?: string; fault: unknown };
@@ -100,7 +113,9 @@ describe('README', () => {
       const outputs: string[] = [];
       for (const line of lines) {
         const [cmd, ...args] = line.split(/\s+/);
-        outputs.push((await run(cmd!, args, { env, cwd: new URL('../..', import.meta.url).pathname, timeout: 90_000 })).stdout);
+        outputs.push(
+          (await run(cmd!, args, { env, cwd: new URL('../..', import.meta.url).pathname, timeout: 90_000 })).stdout,
+        );
       }
       expect(outputs[0]).toMatch(/SUCCEEDED/);
       expect(outputs[0]).toMatch(/"netreflex-psa-vpc-a-10-99-0-0-16"/);

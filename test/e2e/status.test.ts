@@ -46,12 +46,30 @@ const root = `${import.meta.dirname}/../..`;
 const stateOf = (r: StatusReport) => Object.fromEntries(r.links.map((l) => [l.id, l.state]));
 
 beforeAll(async () => {
-  stack = await startStack({ functions: ['natRoutesSync'], emulator: { natInstances: ['nat-s1', 'nat-s2'], settings: { operationLatencyMs: 20, instanceStepMs: 40 } } });
+  stack = await startStack({
+    functions: ['natRoutesSync'],
+    emulator: { natInstances: ['nat-s1', 'nat-s2'], settings: { operationLatencyMs: 20, instanceStepMs: 40 } },
+  });
   c = computeClients(stack.emulator.port);
   faults = inProcessFaults(stack.emulator);
-  const policies = new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port: stack.emulator.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+  const policies = new compute.SecurityPoliciesClient({
+    apiEndpoint: '127.0.0.1',
+    port: stack.emulator.port,
+    protocol: 'http',
+    authClient: new PassThroughClient(),
+  } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
   // Outside armorAllowlist's band (1000–1999): a hand-written rule inside it would be an ownership conflict, which stalls the allowlist sync.
-  await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, securityPolicyRuleResource: { priority: 900, action: 'allow', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/28'] } } } }));
+  await c.wait(
+    await policies.addRule({
+      project: PROJECT,
+      securityPolicy: SAMPLE.armor.policy,
+      securityPolicyRuleResource: {
+        priority: 900,
+        action: 'allow',
+        match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/28'] } },
+      },
+    }),
+  );
   const sync = await fetch(stack.functions.get('natRoutesSync')!.url, { method: 'POST' });
   expect(sync.status).toBe(200);
 }, 60_000);
@@ -63,16 +81,28 @@ afterAll(async () => {
 describe('netreflex status', () => {
   it('shows every link OK on the synced sample topology', async () => {
     const report = await status();
-    expect(stateOf(report)).toEqual({ 'psa-ranges': 'ok', 'peering-export': 'ok', routes: 'ok', 'nat-vms': 'ok', 'nat-ips': 'ok', allowlists: 'ok' });
+    expect(stateOf(report)).toEqual({
+      'psa-ranges': 'ok',
+      'peering-export': 'ok',
+      routes: 'ok',
+      'nat-vms': 'ok',
+      'nat-ips': 'ok',
+      allowlists: 'ok',
+    });
     expect(report.ok).toBe(true);
     expect(report.state).toBe('ok');
     expect(report.exitCode).toBe(0);
-    expect(report.links.find((l) => l.id === 'allowlists')!.details).toContain('inference-policy: 203.0.113.5 allowed by rule 900 (allow)');
+    expect(report.links.find((l) => l.id === 'allowlists')!.details).toContain(
+      'inference-policy: 203.0.113.5 allowed by rule 900 (allow)',
+    );
     expectFixes(report);
   });
 
   it('runs as the CLI, readable in a terminal, exit code 0', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['bin/netreflex.js', 'status'], { cwd: root, env: { ...process.env, NETREFLEX_EMULATOR_HOST: stack.emulator.url } });
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/netreflex.js', 'status'], {
+      cwd: root,
+      env: { ...process.env, NETREFLEX_EMULATOR_HOST: stack.emulator.url },
+    });
     expect(stdout).toMatch(/egress path OK/);
     expect(stdout).toMatch(/6\. \[OK {5}\] Allowlists \(Cloud Armor\): 1 IP\(s\) allowed by 1 policy/);
   }, 20_000);
@@ -86,7 +116,9 @@ describe('netreflex status never reads OK while blind', () => {
     const before = await faults.calls();
     await status();
     const after = await faults.calls();
-    return Object.keys(after).filter((m) => !m.startsWith('netreflex.') && (after[m] ?? 0) > (before[m] ?? 0)).sort();
+    return Object.keys(after)
+      .filter((m) => !m.startsWith('netreflex.') && (after[m] ?? 0) > (before[m] ?? 0))
+      .sort();
   }
 
   it('an unreachable API: every link UNKNOWN with the fix, exit 3', async () => {
@@ -98,7 +130,10 @@ describe('netreflex status never reads OK while blind', () => {
       expect(link.reason, link.id).toMatch(/unreachable/);
       expect(link.fix, link.id).toContain('NETREFLEX_EMULATOR_HOST');
     }
-    expect(report.links.find((l) => l.id === 'allowlists')).toMatchObject({ reason: expect.stringMatching(/needs the Cloud NAT IPs, and "Cloud NAT IPs" is UNKNOWN/), fix: expect.stringContaining('npm start') });
+    expect(report.links.find((l) => l.id === 'allowlists')).toMatchObject({
+      reason: expect.stringMatching(/needs the Cloud NAT IPs, and "Cloud NAT IPs" is UNKNOWN/),
+      fix: expect.stringContaining('npm start'),
+    });
     expectFixes(report);
   });
 
@@ -110,12 +145,18 @@ describe('netreflex status never reads OK while blind', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const host = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
-      const result = await statusCommand(await cliEnv({ NETREFLEX_EMULATOR_HOST: host }), { json: true, timeoutSeconds: 0.3 });
+      const result = await statusCommand(await cliEnv({ NETREFLEX_EMULATOR_HOST: host }), {
+        json: true,
+        timeoutSeconds: 0.3,
+      });
       const report = JSON.parse(result.output) as StatusJson;
       expect(result.exitCode).toBe(3);
       expect(report).toMatchObject({ state: 'unknown', ok: false, exitCode: 3 });
       expect(report.links.map((l) => l.state)).toEqual(report.links.map(() => 'unknown'));
-      for (const link of report.links.filter((l) => l.id !== 'allowlists')) expect(link.reason, link.id).toMatch(new RegExp(`unreachable \\(no answer from ${host} within 300 ms \\(ETIMEDOUT\\)\\)`));
+      for (const link of report.links.filter((l) => l.id !== 'allowlists'))
+        expect(link.reason, link.id).toMatch(
+          new RegExp(`unreachable \\(no answer from ${host} within 300 ms \\(ETIMEDOUT\\)\\)`),
+        );
       expectFixes(report);
     } finally {
       for (const socket of sockets) socket.destroy();
@@ -124,26 +165,47 @@ describe('netreflex status never reads OK while blind', () => {
   });
 
   it('exits 3 as the CLI and says UNKNOWN in the terminal, each link with its fix', async () => {
-    const err = await promisify(execFile)(process.execPath, ['bin/netreflex.js', 'status'], { cwd: root, env: { ...process.env, NETREFLEX_EMULATOR_HOST: 'http://127.0.0.1:9' } }).then(
+    const err = await promisify(execFile)(process.execPath, ['bin/netreflex.js', 'status'], {
+      cwd: root,
+      env: { ...process.env, NETREFLEX_EMULATOR_HOST: 'http://127.0.0.1:9' },
+    }).then(
       () => undefined,
       (e: { code?: number; stdout?: string }) => e,
     );
     expect(err?.code).toBe(3);
     expect(err?.stdout).toMatch(/egress path UNKNOWN: 6 link\(s\) could not be checked/);
-    expect(err?.stdout).toMatch(/1\. \[UNKNOWN\] PSA ranges and capacity: could not check[^\n]*\n {6}fix: start the local Google Cloud \(npm start\)/);
+    expect(err?.stdout).toMatch(
+      /1\. \[UNKNOWN\] PSA ranges and capacity: could not check[^\n]*\n {6}fix: start the local Google Cloud \(npm start\)/,
+    );
   }, 20_000);
 
   it('a persistent 500 on any one method status reads: UNKNOWN, exit 3, never OK', async () => {
     const methods = await methodsStatusCalls();
-    expect(methods).toEqual(expect.arrayContaining(['compute.routes.list', 'compute.securityPolicies.get', 'compute.regionInstanceGroupManagers.listManagedInstances', 'compute.networks.listPeeringRoutes']));
+    expect(methods).toEqual(
+      expect.arrayContaining([
+        'compute.routes.list',
+        'compute.securityPolicies.get',
+        'compute.regionInstanceGroupManagers.listManagedInstances',
+        'compute.networks.listPeeringRoutes',
+      ]),
+    );
     for (const method of methods) {
       await faults.failNext(method, 1000, 500);
       const report = await status();
       await faults.clear();
-      expect({ method, state: report.state, ok: report.ok, exitCode: report.exitCode }).toEqual({ method, state: 'unknown', ok: false, exitCode: 3 });
-      expect(report.links.some((l) => l.state === 'unknown' && /answered 500/.test(l.reason)), method).toBe(true);
+      expect({ method, state: report.state, ok: report.ok, exitCode: report.exitCode }).toEqual({
+        method,
+        state: 'unknown',
+        ok: false,
+        exitCode: 3,
+      });
+      expect(
+        report.links.some((l) => l.state === 'unknown' && /answered 500/.test(l.reason)),
+        method,
+      ).toBe(true);
       // Routes to NAT VMs whose health could not be read are not judged healthy.
-      if (method === 'compute.regionInstanceGroupManagers.listManagedInstances') expect(report.links.find((l) => l.id === 'routes')?.state).toBe('unknown');
+      if (method === 'compute.regionInstanceGroupManagers.listManagedInstances')
+        expect(report.links.find((l) => l.id === 'routes')?.state).toBe('unknown');
       expectFixes(report);
     }
   }, 60_000);
@@ -154,7 +216,11 @@ describe('netreflex status never reads OK while blind', () => {
       await faults.failNext(method, 1000, 403, { permission });
       const report = await status();
       await faults.clear();
-      expect({ method, state: report.state, exitCode: report.exitCode }).toEqual({ method, state: 'unknown', exitCode: 3 });
+      expect({ method, state: report.state, exitCode: report.exitCode }).toEqual({
+        method,
+        state: 'unknown',
+        exitCode: 3,
+      });
       const blind = report.links.find((l) => l.state === 'unknown' && /permission denied/.test(l.reason));
       expect(blind?.fix, method).toContain(`grant the identity running netreflex status ${permission}`);
       expectFixes(report);
@@ -162,8 +228,23 @@ describe('netreflex status never reads OK while blind', () => {
   }, 60_000);
 
   it('a CEL rule at a priority that wins over the allow rule: the allowlist is UNKNOWN, not OK', async () => {
-    const policies = new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port: stack.emulator.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
-    await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, securityPolicyRuleResource: { priority: 500, action: 'deny(403)', match: { expr: { expression: "origin.region_code == 'JP'" } } } }));
+    const policies = new compute.SecurityPoliciesClient({
+      apiEndpoint: '127.0.0.1',
+      port: stack.emulator.port,
+      protocol: 'http',
+      authClient: new PassThroughClient(),
+    } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+    await c.wait(
+      await policies.addRule({
+        project: PROJECT,
+        securityPolicy: SAMPLE.armor.policy,
+        securityPolicyRuleResource: {
+          priority: 500,
+          action: 'deny(403)',
+          match: { expr: { expression: "origin.region_code == 'JP'" } },
+        },
+      }),
+    );
     try {
       const report = await status();
       expect(report).toMatchObject({ state: 'unknown', exitCode: 3 });
@@ -201,16 +282,23 @@ describe('netreflex status never reads OK while blind', () => {
 // Held in order: the second step judges the path the first one broke.
 describe('netreflex status on a broken path', { sequential: true, shuffle: false }, () => {
   it('flags the routes and the NAT VMs after a NAT instance is stopped, naming the instance', async () => {
-
     const z = await zoneOf('nat-s1');
     await c.wait(await c.instances.stop({ project: PROJECT, zone: z, instance: 'nat-s1' }));
     const report = await status();
-    expect(stateOf(report)).toMatchObject({ routes: 'broken', 'nat-vms': 'broken', 'nat-ips': 'ok', allowlists: 'ok', 'psa-ranges': 'ok' });
+    expect(stateOf(report)).toMatchObject({
+      routes: 'broken',
+      'nat-vms': 'broken',
+      'nat-ips': 'ok',
+      allowlists: 'ok',
+      'psa-ranges': 'ok',
+    });
     expect(report.ok).toBe(false);
     expect(report).toMatchObject({ state: 'broken', exitCode: 1 });
     expectFixes(report);
     expect(report.links.find((l) => l.id === 'routes')!.reason).toMatch(/→ nat-s1: next hop is (STOPPING|TERMINATED)/);
-    expect(report.links.find((l) => l.id === 'nat-vms')!.reason).toMatch(/1 of 2 NAT VM\(s\) not healthy \(nat-s1\); egress continues on the others/);
+    expect(report.links.find((l) => l.id === 'nat-vms')!.reason).toMatch(
+      /1 of 2 NAT VM\(s\) not healthy \(nat-s1\); egress continues on the others/,
+    );
     const cli = await statusCommand(await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url }));
     expect(cli.exitCode).toBe(1);
     expect(cli.output).toMatch(/\[BROKEN \] Routes to the destinations: .*\n {6}fix: netreflex apply routes/);
@@ -224,7 +312,10 @@ describe('netreflex status on a broken path', { sequential: true, shuffle: false
     expect(dry.plan.deletes.length).toBeGreaterThan(0);
     const before = (await status()).links.find((l) => l.id === 'routes')!;
     expect(before.state).toBe('broken');
-    for (const name of dry.plan.deletes) expect(before.details).toContainEqual(expect.stringMatching(new RegExp(`\\(${name}\\): next hop is \\w+.*natRoutes deletes the route$`)));
+    for (const name of dry.plan.deletes)
+      expect(before.details).toContainEqual(
+        expect.stringMatching(new RegExp(`\\(${name}\\): next hop is \\w+.*natRoutes deletes the route$`)),
+      );
     expect((await fetch(stack.functions.get('natRoutesSync')!.url, { method: 'POST' })).status).toBe(200);
     const after = await reconcileRoutes(t, loadNatRoutesConfig(env), { dryRun: true });
     expect(after.plan).toMatchObject({ inserts: [], deletes: [] });
@@ -233,6 +324,13 @@ describe('netreflex status on a broken path', { sequential: true, shuffle: false
 });
 
 async function zoneOf(name: string): Promise<string> {
-  const [mis] = await c.migs.listManagedInstances({ project: PROJECT, region: REGION, instanceGroupManager: SAMPLE.nat.mig });
-  return mis.find((m) => m.name === name)!.instance!.split('/zones/')[1]!.split('/')[0]!;
+  const [mis] = await c.migs.listManagedInstances({
+    project: PROJECT,
+    region: REGION,
+    instanceGroupManager: SAMPLE.nat.mig,
+  });
+  return mis
+    .find((m) => m.name === name)!
+    .instance!.split('/zones/')[1]!
+    .split('/')[0]!;
 }

@@ -22,10 +22,18 @@ let terraformMade: string[];
 function usersOfVpcA(): string[] {
   const store = stack.emulator.store;
   const out: string[] = [];
-  for (const col of store.collectionsMatching(new RegExp(`^projects/${PROJECT}/(global/(routes|firewalls|addresses)|regions/[^/]+/(subnetworks|addresses|forwardingRules)|zones/[^/]+/instances)$`))) {
+  for (const col of store.collectionsMatching(
+    new RegExp(
+      `^projects/${PROJECT}/(global/(routes|firewalls|addresses)|regions/[^/]+/(subnetworks|addresses|forwardingRules)|zones/[^/]+/instances)$`,
+    ),
+  )) {
     for (const r of store.list(col)) {
-      const nets = [r.network, ...(((r.networkInterfaces as { network?: string }[] | undefined) ?? []).map((n) => n.network))];
-      if (nets.some((n) => typeof n === 'string' && n.endsWith(`/global/networks/${SAMPLE.vpcA.network}`))) out.push(`${col}/${r.name}`);
+      const nets = [
+        r.network,
+        ...((r.networkInterfaces as { network?: string }[] | undefined) ?? []).map((n) => n.network),
+      ];
+      if (nets.some((n) => typeof n === 'string' && n.endsWith(`/global/networks/${SAMPLE.vpcA.network}`)))
+        out.push(`${col}/${r.name}`);
     }
   }
   return out.sort();
@@ -39,20 +47,27 @@ async function destroyTerraformMade(options: { keepVms?: boolean } = {}): Promis
   const vm = (path: string) => /\/instances\//.test(path);
   if (!options.keepVms) {
     const ref = { project: PROJECT, region: REGION, name: SAMPLE.nat.mig };
-    stack.emulator.migs.abandonInstances(ref, stack.emulator.migs.list(ref).map((m) => m.name));
+    stack.emulator.migs.abandonInstances(
+      ref,
+      stack.emulator.migs.list(ref).map((m) => m.name),
+    );
     await waitFor('the MIG to let go of its VMs', async () => stack.emulator.migs.list(ref).length === 0);
   }
-  const removed = terraformMade.filter((p) => !(options.keepVms && vm(p))).map((path) => {
-    const i = path.lastIndexOf('/');
-    const [col, name] = [path.slice(0, i), path.slice(i + 1)];
-    return { col, resource: stack.emulator.store.remove(col, name) };
-  });
+  const removed = terraformMade
+    .filter((p) => !(options.keepVms && vm(p)))
+    .map((path) => {
+      const i = path.lastIndexOf('/');
+      const [col, name] = [path.slice(0, i), path.slice(i + 1)];
+      return { col, resource: stack.emulator.store.remove(col, name) };
+    });
   return () => removed.forEach(({ col, resource }) => resource && stack.emulator.store.insert(col, resource));
 }
 
 async function deleteNetwork(): Promise<{ ok: boolean; error?: string }> {
   // The operation ends DONE either way; a refusal is its error (what Terraform reports as "Error waiting for Deleting Network").
-  const op = (await c.wait(await c.networks.delete({ project: PROJECT, network: SAMPLE.vpcA.network }))) as { error?: { errors?: { code?: string; message?: string }[] } | null };
+  const op = (await c.wait(await c.networks.delete({ project: PROJECT, network: SAMPLE.vpcA.network }))) as {
+    error?: { errors?: { code?: string; message?: string }[] } | null;
+  };
   const failure = op.error?.errors?.[0];
   return failure ? { ok: false, error: `${failure.code}: ${failure.message}` } : { ok: true };
 }
@@ -60,17 +75,36 @@ async function deleteNetwork(): Promise<{ ok: boolean; error?: string }> {
 const env = () => cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url });
 
 beforeAll(async () => {
-  stack = await startStack({ functions: ['natRoutesSync', 'peeringRanges'], emulator: { natInstances: ['nat-t1', 'nat-t2'], settings: { operationLatencyMs: 10, instanceStepMs: 20 } } });
+  stack = await startStack({
+    functions: ['natRoutesSync', 'peeringRanges'],
+    emulator: { natInstances: ['nat-t1', 'nat-t2'], settings: { operationLatencyMs: 10, instanceStepMs: 20 } },
+  });
   c = computeClients(stack.emulator.port);
   terraformMade = usersOfVpcA();
   expect((await fetch(stack.functions.get('natRoutesSync')!.url, { method: 'POST' })).status).toBe(200);
-  expect((await fetch(stack.functions.get('peeringRanges')!.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parallelJobs: 40, nodesPerJob: 8 }) })).status).toBe(200);
+  expect(
+    (
+      await fetch(stack.functions.get('peeringRanges')!.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ parallelJobs: 40, nodesPerJob: 8 }),
+      })
+    ).status,
+  ).toBe(200);
   // The new range's return path rolls out to the NAT VMs (a MIG update); let it finish, so the MIG
   // does not bring an instance back while the test plays terraform destroy.
-  await waitFor('the NAT MIG to settle', async () => {
-    const [mis] = await c.migs.listManagedInstances({ project: PROJECT, region: REGION, instanceGroupManager: SAMPLE.nat.mig });
-    return mis.length === 2 && mis.every((mi) => String(mi.currentAction) === 'NONE');
-  }, 30_000);
+  await waitFor(
+    'the NAT MIG to settle',
+    async () => {
+      const [mis] = await c.migs.listManagedInstances({
+        project: PROJECT,
+        region: REGION,
+        instanceGroupManager: SAMPLE.nat.mig,
+      });
+      return mis.length === 2 && mis.every((mi) => String(mi.currentAction) === 'NONE');
+    },
+    30_000,
+  );
 }, 60_000);
 afterAll(() => stack?.stop());
 
@@ -95,13 +129,33 @@ describe('netreflex teardown', { sequential: true, shuffle: false }, () => {
     const attempt = await deleteNetwork();
     undo();
     expect(attempt.ok).toBe(false);
-    expect(attempt.error).toMatch(new RegExp(`The network resource '${VPC_A}' is already being used by 'projects/${PROJECT}/global/(routes/netreflex-|addresses/netreflex-psa-)`));
+    expect(attempt.error).toMatch(
+      new RegExp(
+        `The network resource '${VPC_A}' is already being used by 'projects/${PROJECT}/global/(routes/netreflex-|addresses/netreflex-psa-)`,
+      ),
+    );
   });
 
   it('--yes removes exactly them (a hand-made route is left alone and named), and the network can go', async () => {
-    await c.wait(await c.routes.insert({ project: PROJECT, routeResource: { name: 'hand-made', network: VPC_A, destRange: '192.0.2.0/24', nextHopGateway: `projects/${PROJECT}/global/gateways/default-internet-gateway`, priority: 1000 } }));
+    await c.wait(
+      await c.routes.insert({
+        project: PROJECT,
+        routeResource: {
+          name: 'hand-made',
+          network: VPC_A,
+          destRange: '192.0.2.0/24',
+          nextHopGateway: `projects/${PROJECT}/global/gateways/default-internet-gateway`,
+          priority: 1000,
+        },
+      }),
+    );
     const result = await teardownCommand(await env(), { yes: true, json: true });
-    const report = JSON.parse(result.output) as { exitCode: number; steps: { ok: boolean }[]; remaining: { routes: string[]; addresses: string[] }; plan: { foreign: string[] } };
+    const report = JSON.parse(result.output) as {
+      exitCode: number;
+      steps: { ok: boolean }[];
+      remaining: { routes: string[]; addresses: string[] };
+      plan: { foreign: string[] };
+    };
     expect(result.exitCode).toBe(0);
     expect(report.steps.length).toBe(4 + 1 + 1);
     expect(report.steps.every((s) => s.ok)).toBe(true);
@@ -116,7 +170,10 @@ describe('netreflex teardown', { sequential: true, shuffle: false }, () => {
   });
 
   it('runs as the CLI: a second teardown finds nothing (exit 0)', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['bin/netreflex.js', 'teardown', '--yes'], { cwd: `${import.meta.dirname}/../..`, env: { ...process.env, NETREFLEX_EMULATOR_HOST: stack.emulator.url } });
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/netreflex.js', 'teardown', '--yes'], {
+      cwd: `${import.meta.dirname}/../..`,
+      env: { ...process.env, NETREFLEX_EMULATOR_HOST: stack.emulator.url },
+    });
     expect(stdout).toMatch(/nothing netreflex created is left on vpc-a/);
   }, 30_000);
 });

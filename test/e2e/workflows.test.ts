@@ -22,7 +22,13 @@ let stack: Stack;
 let executions: ExecutionsClient;
 let c: ComputeClients;
 
-const request = (extra: Record<string, unknown> = {}) => ({ templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml', displayName: 'nightly-train', parallelJobs: 1, nodesPerJob: 8, ...extra });
+const request = (extra: Record<string, unknown> = {}) => ({
+  templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml',
+  displayName: 'nightly-train',
+  parallelJobs: 1,
+  nodesPerJob: 8,
+  ...extra,
+});
 
 /** The runs peeringRanges still counts as prepared on vpc-a (the lease object's reservations). */
 const LEASE = `peering-ranges/${SAMPLE.project}/vpc-a.json`;
@@ -32,23 +38,45 @@ function reservedRuns(): string[] {
 }
 const runIdOf = (execution: { name?: string | null }) => execution.name!.split('/').pop()!;
 
-const securityPolicies = () => new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port: stack.emulator.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+const securityPolicies = () =>
+  new compute.SecurityPoliciesClient({
+    apiEndpoint: '127.0.0.1',
+    port: stack.emulator.port,
+    protocol: 'http',
+    authClient: new PassThroughClient(),
+  } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
 
 async function run(argument: unknown) {
-  const [created] = await executions.createExecution({ parent: WORKFLOW, execution: { argument: JSON.stringify(argument) } });
+  const [created] = await executions.createExecution({
+    parent: WORKFLOW,
+    execution: { argument: JSON.stringify(argument) },
+  });
   return awaitExecution(executions, created.name!, 25_000);
 }
 
 beforeAll(async () => {
   stack = await startStack({
     functions: ['natRoutesSync', 'peeringRanges', 'armorAllowlistVerify'],
-    emulator: { natInstances: ['nat-w1', 'nat-w2'], settings: { operationLatencyMs: 20, instanceStepMs: 40, pipelineStepMs: 20, pipelineRunMs: 150 } },
+    emulator: {
+      natInstances: ['nat-w1', 'nat-w2'],
+      settings: { operationLatencyMs: 20, instanceStepMs: 40, pipelineStepMs: 20, pipelineRunMs: 150 },
+    },
   });
   stack.emulator.workflows.timeScale = 0.001;
   executions = executionsClient(stack.emulator.port);
   c = computeClients(stack.emulator.port);
   const policies = securityPolicies();
-  await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, securityPolicyRuleResource: { priority: 1000, action: 'allow', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/28'] } } } }));
+  await c.wait(
+    await policies.addRule({
+      project: PROJECT,
+      securityPolicy: SAMPLE.armor.policy,
+      securityPolicyRuleResource: {
+        priority: 1000,
+        action: 'allow',
+        match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/28'] } },
+      },
+    }),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -62,7 +90,12 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     expect(done.error?.context ?? '').toBe('');
     expect(done.state).toBe('SUCCEEDED');
     const summary = JSON.parse(done.result!) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect(summary).toMatchObject({ state: 'PIPELINE_STATE_SUCCEEDED', network: networkOf(SAMPLE.vpcA.network), routes: { status: 'ok' }, egressIps: { [SAMPLE.cloudNat.ip]: 1000 } });
+    expect(summary).toMatchObject({
+      state: 'PIPELINE_STATE_SUCCEEDED',
+      network: networkOf(SAMPLE.vpcA.network),
+      routes: { status: 'ok' },
+      egressIps: { [SAMPLE.cloudNat.ip]: 1000 },
+    });
     expect(summary.routes.exported).toEqual([...SAMPLE.destinations]);
     expect(summary.reservedIpRanges).toContain(SAMPLE.psa.address);
     const [job] = await vertexClients(stack.emulator.port).pipelines.getPipelineJob({ name: summary.job });
@@ -75,11 +108,16 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
   it('gcsOutputDirectory (REQUIRED by Vertex AI) comes from the argument, else from NETREFLEX_PIPELINE_ROOT; a bad one fails at check_input', async () => {
     const done = await run(request({ gcsOutputDirectory: 'gs://team-ml-artifacts/nightly' }));
     expect(done.state).toBe('SUCCEEDED');
-    const [job] = await vertexClients(stack.emulator.port).pipelines.getPipelineJob({ name: (JSON.parse(done.result!) as { job: string }).job });
+    const [job] = await vertexClients(stack.emulator.port).pipelines.getPipelineJob({
+      name: (JSON.parse(done.result!) as { job: string }).job,
+    });
     expect(job.runtimeConfig?.gcsOutputDirectory).toBe('gs://team-ml-artifacts/nightly');
     const bad = await run(request({ gcsOutputDirectory: '/tmp/out' }));
     expect(bad.state).toBe('FAILED');
-    expect(JSON.parse(bad.error!.payload!)).toMatchObject({ step: 'check_input', message: expect.stringContaining('gcsOutputDirectory must be a gs://bucket/path') });
+    expect(JSON.parse(bad.error!.payload!)).toMatchObject({
+      step: 'check_input',
+      message: expect.stringContaining('gcsOutputDirectory must be a gs://bucket/path'),
+    });
   });
 
   it('a pipeline that fails: the execution fails at wait_job with the job state and its error', async () => {
@@ -106,7 +144,10 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     const done = await run(request());
     stack.emulator.workflows.httpFaults.clear();
     expect(done.state).toBe('FAILED');
-    expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'sync_routes', message: expect.stringMatching(/^sync_routes failed \(HTTP 500\)/) });
+    expect(JSON.parse(done.error!.payload!)).toMatchObject({
+      step: 'sync_routes',
+      message: expect.stringMatching(/^sync_routes failed \(HTTP 500\)/),
+    });
     // prepared, then failed before its PipelineJob: its reservation is released, not left to count for 30 min
     expect(reservedRuns()).not.toContain(runIdOf(done));
   });
@@ -116,7 +157,10 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     const write = storage.writeObject.bind(storage);
     const written: string[][] = [];
     storage.writeObject = (bucket, name, data, ...rest) => {
-      if (name === LEASE) written.push((JSON.parse(data.toString()) as { reservations: { runId: string }[] }).reservations.map((r) => r.runId));
+      if (name === LEASE)
+        written.push(
+          (JSON.parse(data.toString()) as { reservations: { runId: string }[] }).reservations.map((r) => r.runId),
+        );
       return write(bucket, name, data, ...rest);
     };
     const url = stack.functions.get('natRoutesSync')!.url;
@@ -148,12 +192,24 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
 
   it('another network busy: the run fails naming the job that holds the region', async () => {
     const sn = serviceNetworking(stack.emulator.url);
-    stack.emulator.store.insert(`projects/${SAMPLE.project}/global/addresses`, { name: 'b-psa', address: '10.200.0.0', prefixLength: 21, purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: `https://www.googleapis.com/compute/v1/projects/${SAMPLE.project}/global/networks/vpc-b` });
+    stack.emulator.store.insert(`projects/${SAMPLE.project}/global/addresses`, {
+      name: 'b-psa',
+      address: '10.200.0.0',
+      prefixLength: 21,
+      purpose: 'VPC_PEERING',
+      addressType: 'INTERNAL',
+      network: `https://www.googleapis.com/compute/v1/projects/${SAMPLE.project}/global/networks/vpc-b`,
+    });
     await sn.wait(await sn.create(networkOf('vpc-b'), ['b-psa']));
     stack.emulator.settings.pipelineRunMs = 60_000;
     const { pipelines } = vertexClients(stack.emulator.port);
-    const [other] = await pipelines.createPipelineJob({ parent: `projects/${SAMPLE.project}/locations/${SAMPLE.region}`, pipelineJob: { displayName: 'other-team', templateUri: 'gs://x/p.yaml', network: networkOf('vpc-b') } });
-    await waitFor('the other job to run', async () => String((await pipelines.getPipelineJob({ name: other.name! }))[0].state).match(/RUNNING|3/));
+    const [other] = await pipelines.createPipelineJob({
+      parent: `projects/${SAMPLE.project}/locations/${SAMPLE.region}`,
+      pipelineJob: { displayName: 'other-team', templateUri: 'gs://x/p.yaml', network: networkOf('vpc-b') },
+    });
+    await waitFor('the other job to run', async () =>
+      String((await pipelines.getPipelineJob({ name: other.name! }))[0].state).match(/RUNNING|3/),
+    );
     const done = await run(request());
     await pipelines.cancelPipelineJob({ name: other.name! });
     stack.emulator.settings.pipelineRunMs = 150;
@@ -165,11 +221,26 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
 
   it('a CEL deny ahead of the allow rule stops the run at check_allowlist (armorAllowlistVerify cannot judge it), before any job', async () => {
     const policies = securityPolicies();
-    await c.wait(await policies.addRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, securityPolicyRuleResource: { priority: 500, action: 'deny(403)', match: { expr: { expression: "origin.region_code == 'JP'" } } } }));
+    await c.wait(
+      await policies.addRule({
+        project: PROJECT,
+        securityPolicy: SAMPLE.armor.policy,
+        securityPolicyRuleResource: {
+          priority: 500,
+          action: 'deny(403)',
+          match: { expr: { expression: "origin.region_code == 'JP'" } },
+        },
+      }),
+    );
     try {
       const done = await run(request());
       expect(done.state).toBe('FAILED');
-      expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'check_allowlist', message: expect.stringMatching(/^check_allowlist failed \(HTTP 422\): .*inference-policy cannot be judged for egress IP 203\.0\.113\.5: rule 500 uses an expression this check cannot evaluate.*failing closed/) });
+      expect(JSON.parse(done.error!.payload!)).toMatchObject({
+        step: 'check_allowlist',
+        message: expect.stringMatching(
+          /^check_allowlist failed \(HTTP 422\): .*inference-policy cannot be judged for egress IP 203\.0\.113\.5: rule 500 uses an expression this check cannot evaluate.*failing closed/,
+        ),
+      });
       expect(reservedRuns()).not.toContain(runIdOf(done));
     } finally {
       await c.wait(await policies.removeRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, priority: 500 }));
@@ -180,13 +251,22 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
 
   it('armorAllowlistVerify over HTTP: 200 with the allowing rule, 400 for a bad request saying what to send, 405 for GET', async () => {
     const url = stack.functions.get('armorAllowlistVerify')!.url;
-    const post = (body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const allowed = await post({ policy: SAMPLE.armor.policy, ips: [SAMPLE.cloudNat.ip] });
     expect(allowed.status).toBe(200);
-    expect(await allowed.json()).toMatchObject({ status: 'ok', policy: SAMPLE.armor.policy, allowedBy: { [SAMPLE.cloudNat.ip]: 1000 } });
+    expect(await allowed.json()).toMatchObject({
+      status: 'ok',
+      policy: SAMPLE.armor.policy,
+      allowedBy: { [SAMPLE.cloudNat.ip]: 1000 },
+    });
     const bad = await post({ policy: SAMPLE.armor.policy, ips: ['203.0.113.0/28'] });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ status: 'refused', error: { kind: 'invalid-request' }, reasons: [expect.stringMatching(/send \{"policy".*\n {2}- ips\.0: "203\.0\.113\.0\/28" is not an IP address/s)] });
+    expect(await bad.json()).toMatchObject({
+      status: 'refused',
+      error: { kind: 'invalid-request' },
+      reasons: [expect.stringMatching(/send \{"policy".*\n {2}- ips\.0: "203\.0\.113\.0\/28" is not an IP address/s)],
+    });
     expect((await fetch(url)).status).toBe(405);
   });
 
@@ -196,7 +276,10 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     try {
       const done = await run(request());
       expect(done.state).toBe('FAILED');
-      expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'check_allowlist', message: expect.stringMatching(/^check_allowlist failed \(HTTP 503\)/) });
+      expect(JSON.parse(done.error!.payload!)).toMatchObject({
+        step: 'check_allowlist',
+        message: expect.stringMatching(/^check_allowlist failed \(HTTP 503\)/),
+      });
       expect(reservedRuns()).not.toContain(runIdOf(done));
     } finally {
       stack.emulator.workflows.httpFaults.clear();
@@ -208,7 +291,12 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     await c.wait(await policies.removeRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, priority: 1000 }));
     const done = await run(request());
     expect(done.state).toBe('FAILED');
-    expect(JSON.parse(done.error!.payload!)).toMatchObject({ step: 'check_allowlist', message: expect.stringMatching(/^check_allowlist failed \(HTTP 422\): .*inference-policy does not allow egress IP 203\.0\.113\.5: rule 2147483647 \(deny\(403\)\) decides; add it to the allowlist file/) });
+    expect(JSON.parse(done.error!.payload!)).toMatchObject({
+      step: 'check_allowlist',
+      message: expect.stringMatching(
+        /^check_allowlist failed \(HTTP 422\): .*inference-policy does not allow egress IP 203\.0\.113\.5: rule 2147483647 \(deny\(403\)\) decides; add it to the allowlist file/,
+      ),
+    });
     expect(reservedRuns()).not.toContain(runIdOf(done));
   });
 });

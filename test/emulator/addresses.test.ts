@@ -32,7 +32,13 @@ afterAll(() => emu.close());
 describe('globalAddresses', () => {
   it('serves the seeded PSA range with its purpose, type and network', async () => {
     const [a] = await c.addresses.get({ project: PROJECT, address: 'vertex-psa-range' });
-    expect(a).toMatchObject({ address: '10.98.0.0', prefixLength: 21, purpose: 'VPC_PEERING', addressType: 'INTERNAL', status: 'RESERVED' });
+    expect(a).toMatchObject({
+      address: '10.98.0.0',
+      prefixLength: 21,
+      purpose: 'VPC_PEERING',
+      addressType: 'INTERNAL',
+      status: 'RESERVED',
+    });
     expect(a.network).toBe(`https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/vpc-a`);
   });
 
@@ -51,7 +57,9 @@ describe('globalAddresses', () => {
   });
 
   it('allows the same block on another network, where nothing overlaps it', async () => {
-    expect((await done(c.addresses.insert(psa('vpc-b-psa', '10.98.0.0', 21, 'global/networks/vpc-b'))))?.error).toBeFalsy();
+    expect(
+      (await done(c.addresses.insert(psa('vpc-b-psa', '10.98.0.0', 21, 'global/networks/vpc-b'))))?.error,
+    ).toBeFalsy();
   });
 
   it('refuses a duplicate name (409), a misaligned block and a missing network (400)', async () => {
@@ -61,7 +69,18 @@ describe('globalAddresses', () => {
   });
 
   it('picks the lowest free aligned block when no address is given', async () => {
-    await done(c.addresses.insert({ project: PROJECT, addressResource: { name: 'auto-psa', prefixLength: 20, purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: 'global/networks/vpc-a' } }));
+    await done(
+      c.addresses.insert({
+        project: PROJECT,
+        addressResource: {
+          name: 'auto-psa',
+          prefixLength: 20,
+          purpose: 'VPC_PEERING',
+          addressType: 'INTERNAL',
+          network: 'global/networks/vpc-a',
+        },
+      }),
+    );
     const [a] = await c.addresses.get({ project: PROJECT, address: 'auto-psa' });
     expect(`${a.address}/${a.prefixLength}`).toBe('10.0.0.0/20');
   });

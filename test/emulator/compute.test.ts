@@ -11,17 +11,29 @@ let emu: Emulator;
 let c: ComputeClients;
 const MIG = { project: PROJECT, region: REGION, instanceGroupManager: 'nat-mig' };
 const natUrl = (name: string, zone = 'asia-northeast1-a') => `projects/${PROJECT}/zones/${zone}/instances/${name}`;
-const route = (over: Record<string, unknown>) => ({ network: 'global/networks/vpc-a', destRange: '198.51.100.10/32', priority: 900, nextHopIp: '10.95.0.9', ...over });
+const route = (over: Record<string, unknown>) => ({
+  network: 'global/networks/vpc-a',
+  destRange: '198.51.100.10/32',
+  priority: 900,
+  nextHopIp: '10.95.0.9',
+  ...over,
+});
 
 async function expectApiError(call: Promise<unknown>, code: number, message: RegExp) {
-  const err = (await call.then(() => undefined, (e: unknown) => e)) as { code?: number; message?: string } | undefined;
+  const err = (await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as { code?: number; message?: string } | undefined;
   expect(err, 'expected the call to fail').toBeDefined();
   expect(err!.code).toBe(code);
   expect(err!.message).toMatch(message);
 }
 
 beforeAll(async () => {
-  emu = await startSampleEmulator({ natInstances: ['nat-aaaa', 'nat-bbbb'], settings: { operationLatencyMs: 30, instanceStepMs: 40 } });
+  emu = await startSampleEmulator({
+    natInstances: ['nat-aaaa', 'nat-bbbb'],
+    settings: { operationLatencyMs: 30, instanceStepMs: 40 },
+  });
   c = computeClients(emu.port);
 });
 afterAll(() => emu.close());
@@ -39,31 +51,85 @@ describe('routes', () => {
   });
 
   it('rejects duplicates (409), bad names, CIDRs, priorities and next hops (400) in Google error JSON', async () => {
-    await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'op-demo' }) }), 409, /already exists/);
-    await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'Bad_Name' }) }), 400, /resource.name/);
-    await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'cidr', destRange: '10.0.0.1/24' }) }), 400, /destRange/);
+    await expectApiError(
+      c.routes.insert({ project: PROJECT, routeResource: route({ name: 'op-demo' }) }),
+      409,
+      /already exists/,
+    );
+    await expectApiError(
+      c.routes.insert({ project: PROJECT, routeResource: route({ name: 'Bad_Name' }) }),
+      400,
+      /resource.name/,
+    );
+    await expectApiError(
+      c.routes.insert({ project: PROJECT, routeResource: route({ name: 'cidr', destRange: '10.0.0.1/24' }) }),
+      400,
+      /destRange/,
+    );
     // ipaddr.js alone would store this as 8.0.0.0/8 (octal); Google reads octets as decimal.
-    await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'octal', destRange: '010.0.0.0/8' }) }), 400, /destRange.*'010\.0\.0\.0\/8'/);
-    await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'prio', priority: 70000 }) }), 400, /priority/);
-    await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'two-hops', nextHopInstance: natUrl('nat-aaaa') }) }), 400, /exactly one/);
-    await expectApiError(c.routes.insert({ project: PROJECT, routeResource: route({ name: 'no-vm', nextHopIp: undefined, nextHopInstance: natUrl('nat-zzzz') }) }), 400, /cannot be found/);
+    await expectApiError(
+      c.routes.insert({ project: PROJECT, routeResource: route({ name: 'octal', destRange: '010.0.0.0/8' }) }),
+      400,
+      /destRange.*'010\.0\.0\.0\/8'/,
+    );
+    await expectApiError(
+      c.routes.insert({ project: PROJECT, routeResource: route({ name: 'prio', priority: 70000 }) }),
+      400,
+      /priority/,
+    );
+    await expectApiError(
+      c.routes.insert({
+        project: PROJECT,
+        routeResource: route({ name: 'two-hops', nextHopInstance: natUrl('nat-aaaa') }),
+      }),
+      400,
+      /exactly one/,
+    );
+    await expectApiError(
+      c.routes.insert({
+        project: PROJECT,
+        routeResource: route({ name: 'no-vm', nextHopIp: undefined, nextHopInstance: natUrl('nat-zzzz') }),
+      }),
+      400,
+      /cannot be found/,
+    );
     await expectApiError(c.routes.delete({ project: PROJECT, route: 'never-was' }), 404, /was not found/);
   });
 
   it('pages with maxResults and pageToken', async () => {
-    for (const n of [1, 2, 3]) await c.wait(await c.routes.insert({ project: PROJECT, routeResource: route({ name: `page-${n}`, destRange: `198.51.100.${n}/32` }) }));
+    for (const n of [1, 2, 3])
+      await c.wait(
+        await c.routes.insert({
+          project: PROJECT,
+          routeResource: route({ name: `page-${n}`, destRange: `198.51.100.${n}/32` }),
+        }),
+      );
     const [first, next] = await c.routes.list({ project: PROJECT, maxResults: 2 }, { autoPaginate: false });
     expect(first).toHaveLength(2);
     expect(next?.pageToken).toBeTruthy();
     const [all] = await c.routes.list({ project: PROJECT });
-    expect(all.map((r) => r.name)).toEqual(expect.arrayContaining(['page-1', 'page-2', 'page-3', 'default-route-vpc-a']));
-    await expectApiError(c.routes.list({ project: PROJECT, maxResults: 501 }, { autoPaginate: false }), 400, /maxResults/);
+    expect(all.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['page-1', 'page-2', 'page-3', 'default-route-vpc-a']),
+    );
+    await expectApiError(
+      c.routes.list({ project: PROJECT, maxResults: 501 }, { autoPaginate: false }),
+      400,
+      /maxResults/,
+    );
   });
 
   it('derives warnings from the next-hop instance: NOT_RUNNING while stopped', async () => {
     const [mis] = await c.migs.listManagedInstances(MIG);
-    const zone = mis.find((m) => m.name === 'nat-aaaa')!.instance!.split('/zones/')[1]!.split('/')[0]!;
-    await c.wait(await c.routes.insert({ project: PROJECT, routeResource: route({ name: 'to-aaaa', nextHopIp: undefined, nextHopInstance: natUrl('nat-aaaa', zone) }) }));
+    const zone = mis
+      .find((m) => m.name === 'nat-aaaa')!
+      .instance!.split('/zones/')[1]!
+      .split('/')[0]!;
+    await c.wait(
+      await c.routes.insert({
+        project: PROJECT,
+        routeResource: route({ name: 'to-aaaa', nextHopIp: undefined, nextHopInstance: natUrl('nat-aaaa', zone) }),
+      }),
+    );
     const [before] = await c.routes.get({ project: PROJECT, route: 'to-aaaa' });
     expect(before.warnings ?? []).toEqual([]);
     await c.wait(await c.instances.stop({ project: PROJECT, zone, instance: 'nat-aaaa' }));
@@ -77,12 +143,31 @@ describe('routes', () => {
 });
 
 describe('peering export (listPeeringRoutes OUTGOING)', () => {
-  const peering = { project: PROJECT, network: 'vpc-a', peeringName: 'servicenetworking-googleapis-com', region: REGION, direction: 'OUTGOING' };
+  const peering = {
+    project: PROJECT,
+    network: 'vpc-a',
+    peeringName: 'servicenetworking-googleapis-com',
+    region: REGION,
+    direction: 'OUTGOING',
+  };
   it('exports nothing custom while exportCustomRoutes is false, then untagged non-gateway statics only', async () => {
-    await c.wait(await c.routes.insert({ project: PROJECT, routeResource: route({ name: 'tagged', destRange: '203.0.113.128/25', tags: ['nat'] }) }));
+    await c.wait(
+      await c.routes.insert({
+        project: PROJECT,
+        routeResource: route({ name: 'tagged', destRange: '203.0.113.128/25', tags: ['nat'] }),
+      }),
+    );
     const [off] = await c.networks.listPeeringRoutes(peering);
     expect(off.map((r) => r.type)).toEqual(['SUBNET_PEERING_ROUTE']);
-    await c.wait(await c.networks.updatePeering({ project: PROJECT, network: 'vpc-a', networksUpdatePeeringRequestResource: { networkPeering: { name: 'servicenetworking-googleapis-com', exportCustomRoutes: true } } }));
+    await c.wait(
+      await c.networks.updatePeering({
+        project: PROJECT,
+        network: 'vpc-a',
+        networksUpdatePeeringRequestResource: {
+          networkPeering: { name: 'servicenetworking-googleapis-com', exportCustomRoutes: true },
+        },
+      }),
+    );
     const [on] = await c.networks.listPeeringRoutes(peering);
     const ranges = on.map((r) => r.destRange);
     expect(ranges).toContain('198.51.100.10/32');
@@ -92,7 +177,15 @@ describe('peering export (listPeeringRoutes OUTGOING)', () => {
 
   it('names a missing peering and missing parameters', async () => {
     await expectApiError(c.networks.listPeeringRoutes({ ...peering, peeringName: 'nope' }), 404, /nope/);
-    await expectApiError(c.networks.updatePeering({ project: PROJECT, network: 'vpc-a', networksUpdatePeeringRequestResource: { networkPeering: { name: 'nope', exportCustomRoutes: true } } }), 400, /does not exist/);
+    await expectApiError(
+      c.networks.updatePeering({
+        project: PROJECT,
+        network: 'vpc-a',
+        networksUpdatePeeringRequestResource: { networkPeering: { name: 'nope', exportCustomRoutes: true } },
+      }),
+      400,
+      /does not exist/,
+    );
   });
 });
 
@@ -101,7 +194,12 @@ describe('regional MIG', () => {
     const [before] = await c.migs.listManagedInstances(MIG);
     const victim = before.find((m) => m.name === 'nat-bbbb')!;
     const published = emu.events.published.length;
-    await c.wait(await c.migs.recreateInstances({ ...MIG, regionInstanceGroupManagersRecreateRequestResource: { instances: [victim.instance!] } }));
+    await c.wait(
+      await c.migs.recreateInstances({
+        ...MIG,
+        regionInstanceGroupManagersRecreateRequestResource: { instances: [victim.instance!] },
+      }),
+    );
     const [during] = await c.migs.listManagedInstances(MIG);
     expect(during.find((m) => m.name === 'nat-bbbb')!.currentAction).toBe('RECREATING');
     const back = await waitFor('recreated instance back', async () => {
@@ -110,8 +208,14 @@ describe('regional MIG', () => {
       return m?.currentAction === 'NONE' && m.instanceStatus === 'RUNNING' ? m : false;
     });
     expect(back.id).not.toBe(victim.id);
-    const audit = emu.events.published.slice(published).map((e) => `${e.extensions?.methodname}:${JSON.stringify((e.data as { operation: object }).operation)}`);
-    for (const method of ['v1.compute.instances.delete', 'v1.compute.instances.insert', 'v1.compute.regionInstanceGroupManagers.recreateInstances']) {
+    const audit = emu.events.published
+      .slice(published)
+      .map((e) => `${e.extensions?.methodname}:${JSON.stringify((e.data as { operation: object }).operation)}`);
+    for (const method of [
+      'v1.compute.instances.delete',
+      'v1.compute.instances.insert',
+      'v1.compute.regionInstanceGroupManagers.recreateInstances',
+    ]) {
       expect(audit.some((a) => a.startsWith(`${method}:`) && a.includes('"first":true'))).toBe(true);
       expect(audit.some((a) => a.startsWith(`${method}:`) && a.includes('"last":true'))).toBe(true);
     }
@@ -132,6 +236,13 @@ describe('regional MIG', () => {
 
   it('answers 404 for an unknown MIG and 400 for a non-member instance', async () => {
     await expectApiError(c.migs.get({ ...MIG, instanceGroupManager: 'other' }), 404, /other/);
-    await expectApiError(c.migs.recreateInstances({ ...MIG, regionInstanceGroupManagersRecreateRequestResource: { instances: [natUrl('stranger')] } }), 400, /not a member/);
+    await expectApiError(
+      c.migs.recreateInstances({
+        ...MIG,
+        regionInstanceGroupManagersRecreateRequestResource: { instances: [natUrl('stranger')] },
+      }),
+      400,
+      /not a member/,
+    );
   });
 });

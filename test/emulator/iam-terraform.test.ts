@@ -27,7 +27,12 @@ afterEach(async () => {
 });
 
 function client(authClient: unknown) {
-  return new compute.RoutesClient({ apiEndpoint: '127.0.0.1', port: emu!.port, protocol: 'http', authClient } as unknown as ConstructorParameters<typeof compute.RoutesClient>[0]);
+  return new compute.RoutesClient({
+    apiEndpoint: '127.0.0.1',
+    port: emu!.port,
+    protocol: 'http',
+    authClient,
+  } as unknown as ConstructorParameters<typeof compute.RoutesClient>[0]);
 }
 
 function as(member: string) {
@@ -36,7 +41,13 @@ function as(member: string) {
   return client(c);
 }
 
-const route = { name: 'netreflex-iam-test', network: `projects/${P}/global/networks/${SAMPLE.vpcA.network}`, destRange: '198.51.100.10/32', priority: 900, nextHopIp: '10.95.0.9' };
+const route = {
+  name: 'netreflex-iam-test',
+  network: `projects/${P}/global/networks/${SAMPLE.vpcA.network}`,
+  destRange: '198.51.100.10/32',
+  priority: 900,
+  nextHopIp: '10.95.0.9',
+};
 
 async function scenario(iam: TerraformIam): Promise<unknown> {
   emu = await startSampleEmulator();
@@ -44,7 +55,15 @@ async function scenario(iam: TerraformIam): Promise<unknown> {
   const owner = client(new PassThroughClient());
   await owner.insert({ project: P, routeResource: route });
   // The route exists once its operation is DONE; before that a 409 may come from the pending insert.
-  await waitFor('the route inserted', () => owner.get({ project: P, route: route.name }).then(() => true, () => false), 60_000);
+  await waitFor(
+    'the route inserted',
+    () =>
+      owner.get({ project: P, route: route.name }).then(
+        () => true,
+        () => false,
+      ),
+    60_000,
+  );
   const natRoutes = as(NAT_ROUTES);
   await expect(natRoutes.insert({ project: P, routeResource: route })).rejects.toMatchObject({ code: 409 });
   return natRoutes.get({ project: P, route: route.name });
@@ -53,8 +72,16 @@ async function scenario(iam: TerraformIam): Promise<unknown> {
 describe('iam.tf roles in the local Google Cloud', () => {
   it('reads every custom role and binding of iam.tf, members named as Terraform names the accounts', () => {
     expect(tf.roles.map((r) => r.name)).toContain(`projects/${P}/roles/netreflex_natRoutes`);
-    expect(tf.bindings).toContainEqual({ member: NAT_ROUTES, role: `projects/${P}/roles/netreflex_natRoutes`, resource: `projects/${P}` });
-    expect(tf.bindings).toContainEqual({ member: `serviceAccount:netreflex-workflow@${P}.iam.gserviceaccount.com`, role: 'roles/iam.serviceAccountUser', resource: `projects/${P}/serviceAccounts/netreflex-pipelines@${P}.iam.gserviceaccount.com` });
+    expect(tf.bindings).toContainEqual({
+      member: NAT_ROUTES,
+      role: `projects/${P}/roles/netreflex_natRoutes`,
+      resource: `projects/${P}`,
+    });
+    expect(tf.bindings).toContainEqual({
+      member: `serviceAccount:netreflex-workflow@${P}.iam.gserviceaccount.com`,
+      role: 'roles/iam.serviceAccountUser',
+      resource: `projects/${P}/serviceAccounts/netreflex-pipelines@${P}.iam.gserviceaccount.com`,
+    });
   });
 
   it("natRoutes' 409 path reads the route with its role", async () => {
@@ -63,7 +90,19 @@ describe('iam.tf roles in the local Google Cloud', () => {
   });
 
   it('planted: the natRoutes role without compute.routes.get fails that read with 403', async () => {
-    const planted = { ...tf, roles: tf.roles.map((r) => (r.name.endsWith('/netreflex_natRoutes') ? { ...r, permissions: r.permissions.filter((p) => p !== 'compute.routes.get') } : r)) };
-    await expect(scenario(planted)).rejects.toMatchObject({ code: 403, message: expect.stringContaining(`Required 'compute.routes.get' permission for 'projects/${P}/global/routes/${route.name}'`) });
+    const planted = {
+      ...tf,
+      roles: tf.roles.map((r) =>
+        r.name.endsWith('/netreflex_natRoutes')
+          ? { ...r, permissions: r.permissions.filter((p) => p !== 'compute.routes.get') }
+          : r,
+      ),
+    };
+    await expect(scenario(planted)).rejects.toMatchObject({
+      code: 403,
+      message: expect.stringContaining(
+        `Required 'compute.routes.get' permission for 'projects/${P}/global/routes/${route.name}'`,
+      ),
+    });
   });
 });

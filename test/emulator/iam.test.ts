@@ -24,12 +24,22 @@ function tokenClient(token: string): OAuth2Client {
 }
 
 async function tokenFor(member: string): Promise<string> {
-  const res = await fetch(`${emu.url}/_netreflex/v1/iam/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ member }) });
+  const res = await fetch(`${emu.url}/_netreflex/v1/iam/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ member }),
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as { accessToken: string }).accessToken;
 }
 
-const routesClient = (authClient: unknown) => new compute.RoutesClient({ apiEndpoint: '127.0.0.1', port: emu.port, protocol: 'http', authClient } as unknown as ConstructorParameters<typeof compute.RoutesClient>[0]);
+const routesClient = (authClient: unknown) =>
+  new compute.RoutesClient({
+    apiEndpoint: '127.0.0.1',
+    port: emu.port,
+    protocol: 'http',
+    authClient,
+  } as unknown as ConstructorParameters<typeof compute.RoutesClient>[0]);
 
 beforeAll(async () => {
   emu = await startSampleEmulator();
@@ -45,7 +55,9 @@ describe('IAM on the Google APIs', () => {
     expect(Array.isArray(list)).toBe(true);
     await expect(routes.get({ project: P, route: 'any-route' })).rejects.toMatchObject({
       code: 403,
-      message: expect.stringContaining(`Required 'compute.routes.get' permission for 'projects/${P}/global/routes/any-route'`),
+      message: expect.stringContaining(
+        `Required 'compute.routes.get' permission for 'projects/${P}/global/routes/any-route'`,
+      ),
     });
     const denied = emu.iamChecks.find((c) => c.member === SA && !c.allowed);
     expect(denied).toMatchObject({ methodId: 'compute.routes.get', permission: 'compute.routes.get' });
@@ -56,16 +68,32 @@ describe('IAM on the Google APIs', () => {
     emu.iam.defineRole(`projects/${P}/roles/routeMaker`, ['compute.routes.create']);
     emu.iam.grant({ member: maker, role: `projects/${P}/roles/routeMaker`, resource: `projects/${P}` });
     const routes = routesClient(tokenClient(await tokenFor(maker)));
-    await expect(routes.insert({ project: P, routeResource: { name: 'partial-network', network: 'global/networks/vpc-a', destRange: '198.51.100.0/24', nextHopIp: '10.95.0.9', priority: 900 } })).rejects.toMatchObject({
+    await expect(
+      routes.insert({
+        project: P,
+        routeResource: {
+          name: 'partial-network',
+          network: 'global/networks/vpc-a',
+          destRange: '198.51.100.0/24',
+          nextHopIp: '10.95.0.9',
+          priority: 900,
+        },
+      }),
+    ).rejects.toMatchObject({
       code: 403,
-      message: expect.stringContaining(`Required 'compute.networks.updatePolicy' permission for 'projects/${P}/global/networks/vpc-a'`),
+      message: expect.stringContaining(
+        `Required 'compute.networks.updatePolicy' permission for 'projects/${P}/global/networks/vpc-a'`,
+      ),
     });
   });
 
   it('a grant on the project covers its resources; a token of a member without bindings has nothing', async () => {
     const other = `serviceAccount:someone-else@${P}.iam.gserviceaccount.com`;
     const routes = routesClient(tokenClient(await tokenFor(other)));
-    await expect(routes.list({ project: P })).rejects.toMatchObject({ code: 403, message: expect.stringContaining(`Required 'compute.routes.list' permission for 'projects/${P}'`) });
+    await expect(routes.list({ project: P })).rejects.toMatchObject({
+      code: 403,
+      message: expect.stringContaining(`Required 'compute.routes.list' permission for 'projects/${P}'`),
+    });
   });
 
   it('an unknown token is 401 UNAUTHENTICATED; no token is the project owner', async () => {
@@ -75,18 +103,42 @@ describe('IAM on the Google APIs', () => {
   });
 
   it('Vertex AI answers PERMISSION_DENIED with the ErrorInfo Google attaches', async () => {
-    const pipelines = new aiplatform.v1.PipelineServiceClient({ apiEndpoint: '127.0.0.1', port: emu.port, protocol: 'http', fallback: true, authClient: tokenClient(await tokenFor(SA)) } as unknown as ConstructorParameters<typeof aiplatform.v1.PipelineServiceClient>[0]);
+    const pipelines = new aiplatform.v1.PipelineServiceClient({
+      apiEndpoint: '127.0.0.1',
+      port: emu.port,
+      protocol: 'http',
+      fallback: true,
+      authClient: tokenClient(await tokenFor(SA)),
+    } as unknown as ConstructorParameters<typeof aiplatform.v1.PipelineServiceClient>[0]);
     const parent = `projects/${P}/locations/${SAMPLE.region}`;
-    const err = await pipelines.listPipelineJobs({ parent }).then(() => undefined, (e: unknown) => e as { code: number; message: string; statusDetails?: unknown[] });
+    const err = await pipelines.listPipelineJobs({ parent }).then(
+      () => undefined,
+      (e: unknown) => e as { code: number; message: string; statusDetails?: unknown[] },
+    );
     expect(err?.code).toBe(403);
-    expect(err?.message).toContain(`Permission 'aiplatform.pipelineJobs.list' denied on resource '//aiplatform.googleapis.com/${parent}' (or it may not exist).`);
-    const raw = await fetch(`${emu.url}/v1/${parent}/pipelineJobs`, { headers: { authorization: `Bearer ${await tokenFor(SA)}` } }).then((r) => r.json()) as { error: { details: unknown[] } };
-    expect(raw.error.details).toEqual([{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'IAM_PERMISSION_DENIED', domain: 'aiplatform.googleapis.com', metadata: { permission: 'aiplatform.pipelineJobs.list', resource: parent } }]);
+    expect(err?.message).toContain(
+      `Permission 'aiplatform.pipelineJobs.list' denied on resource '//aiplatform.googleapis.com/${parent}' (or it may not exist).`,
+    );
+    const raw = (await fetch(`${emu.url}/v1/${parent}/pipelineJobs`, {
+      headers: { authorization: `Bearer ${await tokenFor(SA)}` },
+    }).then((r) => r.json())) as { error: { details: unknown[] } };
+    expect(raw.error.details).toEqual([
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'IAM_PERMISSION_DENIED',
+        domain: 'aiplatform.googleapis.com',
+        metadata: { permission: 'aiplatform.pipelineJobs.list', resource: parent },
+      },
+    ]);
   });
 
   it('Cloud Storage: an objectViewer binding on the bucket reads its objects, nobody else does', async () => {
     const reader = `serviceAccount:reader@${P}.iam.gserviceaccount.com`;
-    emu.iam.grant({ member: reader, role: 'roles/storage.objectViewer', resource: `projects/_/buckets/${SAMPLE.bucket.name}` });
+    emu.iam.grant({
+      member: reader,
+      role: 'roles/storage.objectViewer',
+      resource: `projects/_/buckets/${SAMPLE.bucket.name}`,
+    });
     // google-auth-library's own request (what shared/gcp sends): @google-cloud/storage sends no
     // credentials to a custom endpoint.
     const url = `${emu.url}/storage/v1/b/${SAMPLE.bucket.name}/o/${encodeURIComponent(SAMPLE.bucket.allowlistObject)}?alt=media`;
@@ -94,28 +146,44 @@ describe('IAM on the Google APIs', () => {
     expect(String((await read(await tokenFor(reader))).data).length).toBeGreaterThan(0);
     await expect(read(await tokenFor(SA))).rejects.toMatchObject({
       status: 403,
-      message: expect.stringContaining(`netreflex-nat-routes@${P}.iam.gserviceaccount.com does not have storage.objects.get access to the Google Cloud Storage object. Permission 'storage.objects.get' denied on resource (or it may not exist).`),
+      message: expect.stringContaining(
+        `netreflex-nat-routes@${P}.iam.gserviceaccount.com does not have storage.objects.get access to the Google Cloud Storage object. Permission 'storage.objects.get' denied on resource (or it may not exist).`,
+      ),
     });
   });
 
   it('Cloud Storage: creating an object needs storage.objects.create, replacing one storage.objects.delete too', async () => {
     const writer = `serviceAccount:writer@${P}.iam.gserviceaccount.com`;
     emu.iam.defineRole(`projects/${P}/roles/createOnly`, ['storage.objects.create', 'storage.objects.get']);
-    emu.iam.grant({ member: writer, role: `projects/${P}/roles/createOnly`, resource: `projects/_/buckets/${SAMPLE.stateBucket}` });
+    emu.iam.grant({
+      member: writer,
+      role: `projects/${P}/roles/createOnly`,
+      resource: `projects/_/buckets/${SAMPLE.stateBucket}`,
+    });
     const client = tokenClient(await tokenFor(writer));
-    const upload = (name: string) => client.request({ url: `${emu.url}/upload/storage/v1/b/${SAMPLE.stateBucket}/o?uploadType=media&name=${name}`, method: 'POST', data: '{}', headers: { 'content-type': 'application/json' } });
+    const upload = (name: string) =>
+      client.request({
+        url: `${emu.url}/upload/storage/v1/b/${SAMPLE.stateBucket}/o?uploadType=media&name=${name}`,
+        method: 'POST',
+        data: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
     expect((await upload('iam-replace-test.json')).status).toBe(200);
     await expect(upload('iam-replace-test.json')).rejects.toMatchObject({
       status: 403,
-      message: expect.stringContaining(`writer@${P}.iam.gserviceaccount.com does not have storage.objects.delete access to the Google Cloud Storage object. Permission 'storage.objects.delete' denied on resource (or it may not exist).`),
+      message: expect.stringContaining(
+        `writer@${P}.iam.gserviceaccount.com does not have storage.objects.delete access to the Google Cloud Storage object. Permission 'storage.objects.delete' denied on resource (or it may not exist).`,
+      ),
     });
   });
 
   it('a custom role naming a permission Google does not have is refused', () => {
-    expect(() => emu.iam.defineRole(`projects/${P}/roles/typo`, ['compute.routes.lists'])).toThrow(/compute\.routes\.lists is not a permission/);
+    expect(() => emu.iam.defineRole(`projects/${P}/roles/typo`, ['compute.routes.lists'])).toThrow(
+      /compute\.routes\.lists is not a permission/,
+    );
   });
 
-  it('every Google method the emulator serves has its permissions (Google\'s list or a documented rule)', () => {
+  it("every Google method the emulator serves has its permissions (Google's list or a documented rule)", () => {
     const routes = (emu.router as unknown as { routes: { methodId: string }[] }).routes;
     const served = [...new Set(routes.map((r) => r.methodId))].filter((m) => !m.startsWith('netreflex.'));
     const covered = coveredMethods();

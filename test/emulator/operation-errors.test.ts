@@ -18,7 +18,17 @@ type Started = Promise<[{ latestResponse?: unknown }, ...unknown[]]>;
 const opName = async (call: Started) => ((await call)[0].latestResponse as { name: string }).name;
 const waited = async (name: string) => (await c.globalOps.wait({ project: PROJECT, operation: name }))[0];
 
-const psa = (name: string, address: string) => ({ project: PROJECT, addressResource: { name, address, prefixLength: 24, purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: 'global/networks/vpc-a' } });
+const psa = (name: string, address: string) => ({
+  project: PROJECT,
+  addressResource: {
+    name,
+    address,
+    prefixLength: 24,
+    purpose: 'VPC_PEERING',
+    addressType: 'INTERNAL',
+    network: 'global/networks/vpc-a',
+  },
+});
 
 beforeAll(async () => {
   emu = await startSampleEmulator({ settings: { operationLatencyMs: 30 } });
@@ -30,7 +40,10 @@ afterAll(() => emu.close());
 describe('Compute operation errors', () => {
   it('a delete that loses the race to another delete ends RESOURCE_NOT_FOUND / 404 NOT FOUND', async () => {
     await waited(await opName(c.addresses.insert(psa('twice-deleted', '10.120.0.0'))));
-    const [first, second] = await Promise.all([opName(c.addresses.delete({ project: PROJECT, address: 'twice-deleted' })), opName(c.addresses.delete({ project: PROJECT, address: 'twice-deleted' }))]);
+    const [first, second] = await Promise.all([
+      opName(c.addresses.delete({ project: PROJECT, address: 'twice-deleted' })),
+      opName(c.addresses.delete({ project: PROJECT, address: 'twice-deleted' })),
+    ]);
     expect((await waited(first)).error).toBeFalsy();
     const lost = await waited(second);
     expect(lost).toMatchObject({ status: 'DONE', httpErrorStatusCode: 404, httpErrorMessage: 'NOT FOUND' });
@@ -41,7 +54,9 @@ describe('Compute operation errors', () => {
     emu.faults.failOperations('compute.globalAddresses.insert', 1, 'backend error');
     const internal = await waited(await opName(c.addresses.insert(psa('injected-500', '10.121.0.0'))));
     expect(internal).toMatchObject({ httpErrorStatusCode: 500, httpErrorMessage: 'INTERNAL SERVER ERROR' });
-    expect(internal.error?.errors).toEqual([expect.objectContaining({ code: 'INTERNAL_ERROR', message: 'backend error' })]);
+    expect(internal.error?.errors).toEqual([
+      expect.objectContaining({ code: 'INTERNAL_ERROR', message: 'backend error' }),
+    ]);
 
     emu.faults.failOperations('compute.globalAddresses.insert', 1, "Quota 'GLOBAL_INTERNAL_ADDRESSES' exceeded.", 403);
     const quota = await waited(await opName(c.addresses.insert(psa('injected-403', '10.122.0.0'))));
@@ -57,9 +72,15 @@ describe('Compute operation errors', () => {
   });
 
   it('the fault API refuses a code an operation cannot end with', async () => {
-    const res = await fetch(`${emu.url}/_netreflex/v1/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'operation', method: 'compute.routes.insert', code: 418 }) });
+    const res = await fetch(`${emu.url}/_netreflex/v1/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'operation', method: 'compute.routes.insert', code: 418 }),
+    });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/operation fault code must be one of 400, 403, 404, 409, 412, 429, 500, 503/);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+      /operation fault code must be one of 400, 403, 404, 409, 412, 429, 500, 503/,
+    );
   });
 });
 

@@ -15,7 +15,11 @@ import { waitFor } from '../helpers/compute.js';
 let emu: Emulator;
 let ps: PubSub;
 const P = SAMPLE.project;
-const status = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: number; details?: string }) => `${e.code}: ${e.details}`);
+const status = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: { code?: number; details?: string }) => `${e.code}: ${e.details}`,
+  );
 
 beforeAll(async () => {
   emu = await startSampleEmulator();
@@ -37,7 +41,9 @@ describe('topics', () => {
     expect(await status(ps.createTopic('9bad'))).toBe(`3: Invalid [topics] name: (name=projects/${P}/topics/9bad)`);
     await ps.createTopic('beta');
     const [topics] = await ps.getTopics();
-    expect(topics.map((t) => t.name)).toEqual(expect.arrayContaining([`projects/${P}/topics/alpha`, `projects/${P}/topics/beta`]));
+    expect(topics.map((t) => t.name)).toEqual(
+      expect.arrayContaining([`projects/${P}/topics/alpha`, `projects/${P}/topics/beta`]),
+    );
     const [page, next] = await ps.getTopics({ pageSize: 1, autoPaginate: false });
     expect(page).toHaveLength(1);
     expect(next).toBeTruthy();
@@ -58,22 +64,32 @@ describe('topics', () => {
 describe('publish', () => {
   it('publishes to the topic, pushes the messagePublished CloudEvent, and refuses a missing topic', async () => {
     const sink = await eventSink();
-    emu.events.subscribe({ id: 'test-published', type: 'google.cloud.pubsub.topic.v1.messagePublished', filters: { source: `//pubsub.googleapis.com/projects/${P}/topics/alpha` }, url: sink.url });
+    emu.events.subscribe({
+      id: 'test-published',
+      type: 'google.cloud.pubsub.topic.v1.messagePublished',
+      filters: { source: `//pubsub.googleapis.com/projects/${P}/topics/alpha` },
+      url: sink.url,
+    });
     try {
       const id = await ps.topic('alpha').publishMessage({ json: { kind: 'tick' }, attributes: { job: 'safety-net' } });
       expect(id).toMatch(/^\d+$/);
-      const [event] = await waitFor('messagePublished event', async () => (sink.events.length ? sink.events : undefined));
+      const [event] = await waitFor('messagePublished event', async () =>
+        sink.events.length ? sink.events : undefined,
+      );
       expect(event!.headers['ce-type']).toBe('google.cloud.pubsub.topic.v1.messagePublished');
-      const message = (event!.body as { message: { data: string; attributes: Record<string, string>; messageId: string } }).message;
+      const message = (
+        event!.body as { message: { data: string; attributes: Record<string, string>; messageId: string } }
+      ).message;
       expect(JSON.parse(Buffer.from(message.data, 'base64').toString())).toEqual({ kind: 'tick' });
       expect(message).toMatchObject({ attributes: { job: 'safety-net' }, messageId: id });
-      expect(await status(ps.topic('nowhere').publishMessage({ data: Buffer.from('x') }))).toMatch(/^5: Resource not found \(resource=nowhere\)/);
+      expect(await status(ps.topic('nowhere').publishMessage({ data: Buffer.from('x') }))).toMatch(
+        /^5: Resource not found \(resource=nowhere\)/,
+      );
     } finally {
       emu.events.unsubscribe('test-published');
       await sink.close();
     }
   });
-
 });
 
 describe('subscriptions', () => {
@@ -81,15 +97,25 @@ describe('subscriptions', () => {
     await ps.createTopic('gamma');
     const [sub] = await ps.topic('gamma').createSubscription('gamma-sub');
     expect(await status(ps.topic('gamma').createSubscription('gamma-sub'))).toBe('6: Subscription already exists');
-    expect(await status(ps.topic('no-topic').createSubscription('orphan'))).toBe('5: Resource not found (resource=no-topic).');
+    expect(await status(ps.topic('no-topic').createSubscription('orphan'))).toBe(
+      '5: Resource not found (resource=no-topic).',
+    );
     const [meta] = await sub.getMetadata();
-    expect(meta).toMatchObject({ name: `projects/${P}/subscriptions/gamma-sub`, topic: `projects/${P}/topics/gamma`, ackDeadlineSeconds: 10 });
+    expect(meta).toMatchObject({
+      name: `projects/${P}/subscriptions/gamma-sub`,
+      topic: `projects/${P}/topics/gamma`,
+      ackDeadlineSeconds: 10,
+    });
     const got: Message[] = [];
     sub.on('message', (m: Message) => {
       got.push(m);
       m.ack();
     });
-    await Promise.all(['one', 'two', 'three'].map((text) => ps.topic('gamma').publishMessage({ data: Buffer.from(text), attributes: { n: text } })));
+    await Promise.all(
+      ['one', 'two', 'three'].map((text) =>
+        ps.topic('gamma').publishMessage({ data: Buffer.from(text), attributes: { n: text } }),
+      ),
+    );
     await waitFor('three messages', async () => got.length >= 3);
     expect(got.map((m) => m.data.toString()).sort()).toEqual(['one', 'three', 'two']);
     expect(got[0]!.publishTime.getTime()).toBeGreaterThan(Date.now() - 60_000);
@@ -103,13 +129,19 @@ describe('subscriptions', () => {
     try {
       const [first] = await client.pull({ subscription: sub.name, maxMessages: 10 });
       expect(first.receivedMessages!.map((m) => m.message!.data!.toString())).toEqual(['again']);
-      await client.modifyAckDeadline({ subscription: sub.name, ackIds: [first.receivedMessages![0]!.ackId!], ackDeadlineSeconds: 0 });
+      await client.modifyAckDeadline({
+        subscription: sub.name,
+        ackIds: [first.receivedMessages![0]!.ackId!],
+        ackDeadlineSeconds: 0,
+      });
       const [second] = await client.pull({ subscription: sub.name, maxMessages: 10 });
       expect(second.receivedMessages![0]!.deliveryAttempt).toBe(2);
       await client.acknowledge({ subscription: sub.name, ackIds: [second.receivedMessages![0]!.ackId!] });
       const [third] = await client.pull({ subscription: sub.name, maxMessages: 10, returnImmediately: true });
       expect(third.receivedMessages ?? []).toEqual([]);
-      expect(await status(client.pull({ subscription: `projects/${P}/subscriptions/nope`, maxMessages: 1 }))).toBe('5: Resource not found (resource=nope).');
+      expect(await status(client.pull({ subscription: `projects/${P}/subscriptions/nope`, maxMessages: 1 }))).toBe(
+        '5: Resource not found (resource=nope).',
+      );
     } finally {
       await client.close();
     }

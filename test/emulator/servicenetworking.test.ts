@@ -15,11 +15,19 @@ let c: ReturnType<typeof psaComputeClients>;
 const VPC_A = networkOf('vpc-a');
 
 async function addRange(name: string, address: string, prefixLength: number, network = 'global/networks/vpc-a') {
-  const [res] = await c.addresses.insert({ project: PROJECT, addressResource: { name, address, prefixLength, purpose: 'VPC_PEERING', addressType: 'INTERNAL', network } });
+  const [res] = await c.addresses.insert({
+    project: PROJECT,
+    addressResource: { name, address, prefixLength, purpose: 'VPC_PEERING', addressType: 'INTERNAL', network },
+  });
   await c.globalOps.wait({ project: PROJECT, operation: (res.latestResponse as { name: string }).name });
 }
 
-const remoteRoutes = () => ((emu.store.get(`projects/${PROJECT}/global/networks`, 'vpc-a')!.peerings as { remoteRoutes: { destRange: string }[] }[])[0]!.remoteRoutes).map((r) => r.destRange);
+const remoteRoutes = () =>
+  (
+    emu.store.get(`projects/${PROJECT}/global/networks`, 'vpc-a')!.peerings as {
+      remoteRoutes: { destRange: string }[];
+    }[]
+  )[0]!.remoteRoutes.map((r) => r.destRange);
 
 beforeAll(async () => {
   emu = await startSampleEmulator({ natInstances: ['nat-aaaa', 'nat-bbbb'], settings: { operationLatencyMs: 20 } });
@@ -30,7 +38,14 @@ afterAll(() => emu.close());
 
 describe('servicenetworking connections', () => {
   it('lists the seeded connection of vpc-a by project number', async () => {
-    expect(await sn.list(VPC_A)).toEqual([{ network: VPC_A, reservedPeeringRanges: ['vertex-psa-range'], peering: 'servicenetworking-googleapis-com', service: 'services/servicenetworking.googleapis.com' }]);
+    expect(await sn.list(VPC_A)).toEqual([
+      {
+        network: VPC_A,
+        reservedPeeringRanges: ['vertex-psa-range'],
+        peering: 'servicenetworking-googleapis-com',
+        service: 'services/servicenetworking.googleapis.com',
+      },
+    ]);
     expect(await sn.list(networkOf('vpc-b'))).toEqual([]);
   });
 
@@ -51,7 +66,9 @@ describe('servicenetworking connections', () => {
   });
 
   it('refuses an unknown range or one that is not VPC_PEERING on this network (400)', async () => {
-    expect((await failure(sn.patch(VPC_A, ['vertex-psa-range', 'nope']))).message).toMatch(/Allocated IP range 'nope' not found/);
+    expect((await failure(sn.patch(VPC_A, ['vertex-psa-range', 'nope']))).message).toMatch(
+      /Allocated IP range 'nope' not found/,
+    );
   });
 
   it('refuses to drop a range in use without force; with force the producer subnet goes too', async () => {
@@ -73,8 +90,13 @@ describe('servicenetworking connections', () => {
     expect((await sn.wait(await sn.create(networkOf('vpc-b'), ['b-psa']))).error).toBeUndefined();
     await addRange('b-psa-2', '10.201.0.0', 21, 'global/networks/vpc-b');
     const again = await sn.wait(await sn.create(networkOf('vpc-b'), ['b-psa', 'b-psa-2']));
-    expect(again.error).toEqual({ code: 9, message: 'Cannot modify allocated ranges in CreateConnection. Please use UpdateConnection.' });
-    expect((await failure(sn.create(networkOf('vpc-b'), ['extra-psa']))).message).toMatch(/'extra-psa' not found in network projects\/123456789012\/global\/networks\/vpc-b/);
+    expect(again.error).toEqual({
+      code: 9,
+      message: 'Cannot modify allocated ranges in CreateConnection. Please use UpdateConnection.',
+    });
+    expect((await failure(sn.create(networkOf('vpc-b'), ['extra-psa']))).message).toMatch(
+      /'extra-psa' not found in network projects\/123456789012\/global\/networks\/vpc-b/,
+    );
   });
 
   it('fails an operation on demand (faults.failOperations) and changes nothing', async () => {
@@ -90,21 +112,42 @@ describe('NAT MIG all-instances metadata', () => {
 
   it('instance templates are readable with their metadata', async () => {
     const [t] = await c.templates.get({ project: PROJECT, instanceTemplate: 'nat-template' });
-    expect(t.properties?.metadata?.items).toEqual([expect.objectContaining({ key: 'netreflex-psa-ranges', value: '10.98.0.0/21' })]);
+    expect(t.properties?.metadata?.items).toEqual([
+      expect.objectContaining({ key: 'netreflex-psa-ranges', value: '10.98.0.0/21' }),
+    ]);
   });
 
   it('patch with allInstancesConfig reaches existing instances and overrides the template key', async () => {
     const [{ fingerprint }] = await c.migs.get(MIG);
-    const [res] = await c.migs.patch({ ...MIG, instanceGroupManagerResource: { fingerprint, allInstancesConfig: { properties: { metadata: { 'netreflex-psa-ranges': '10.98.0.0/21,10.99.0.0/16' } } } } });
-    await c.regionOps.wait({ project: PROJECT, region: REGION, operation: (res.latestResponse as { name: string }).name });
+    const [res] = await c.migs.patch({
+      ...MIG,
+      instanceGroupManagerResource: {
+        fingerprint,
+        allInstancesConfig: { properties: { metadata: { 'netreflex-psa-ranges': '10.98.0.0/21,10.99.0.0/16' } } },
+      },
+    });
+    await c.regionOps.wait({
+      project: PROJECT,
+      region: REGION,
+      operation: (res.latestResponse as { name: string }).name,
+    });
     const [mig] = await c.migs.get(MIG);
-    expect(mig.allInstancesConfig?.properties?.metadata).toEqual({ 'netreflex-psa-ranges': '10.98.0.0/21,10.99.0.0/16' });
+    expect(mig.allInstancesConfig?.properties?.metadata).toEqual({
+      'netreflex-psa-ranges': '10.98.0.0/21,10.99.0.0/16',
+    });
     // The operation is DONE before the VMs are updated; the update policy rolls it out after.
-    await waitFor('the all-instances configuration in effect', async () => (await c.migs.get(MIG))[0].status?.allInstancesConfig?.effective === true && (await c.migs.get(MIG))[0].status?.isStable === true);
+    await waitFor(
+      'the all-instances configuration in effect',
+      async () =>
+        (await c.migs.get(MIG))[0].status?.allInstancesConfig?.effective === true &&
+        (await c.migs.get(MIG))[0].status?.isStable === true,
+    );
     const [managed] = await c.migs.listManagedInstances(MIG);
     for (const m of managed) {
       const [inst] = await c.instances.get({ project: PROJECT, zone: m.instance!.split('/')[8]!, instance: m.name! });
-      expect(inst.metadata?.items?.filter((i) => i.key === 'netreflex-psa-ranges')).toEqual([expect.objectContaining({ value: '10.98.0.0/21,10.99.0.0/16' })]);
+      expect(inst.metadata?.items?.filter((i) => i.key === 'netreflex-psa-ranges')).toEqual([
+        expect.objectContaining({ value: '10.98.0.0/21,10.99.0.0/16' }),
+      ]);
     }
   });
 });

@@ -23,11 +23,26 @@ import { storageClient } from '../helpers/storage.js';
 let emu: Emulator;
 
 const NETWORK = `projects/${PROJECT}/global/networks/${SAMPLE.vpcA.network}`;
-const route = (name: string, extra: Record<string, unknown> = {}) => ({ name, network: NETWORK, destRange: '192.0.2.0/24', nextHopIp: '10.95.0.9', priority: 900, ...extra });
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: Error & { code?: number }) => e);
+const route = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  network: NETWORK,
+  destRange: '192.0.2.0/24',
+  nextHopIp: '10.95.0.9',
+  priority: 900,
+  ...extra,
+});
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: Error & { code?: number }) => e,
+  );
 
 async function rest(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${emu.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${emu.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
@@ -43,26 +58,43 @@ describe('every Google route is bound to its definition', () => {
     for (const r of google) {
       const def = emu.shapes.definition(r.method, r.pattern);
       expect(def, `${r.methodId} ${r.method} ${r.pattern}`).toBeDefined();
-      if (r.methodId.startsWith('compute.')) expect([def!.id, def!.path.split('/')[2]]).toEqual([r.methodId, r.pattern.split('/')[2]]);
+      if (r.methodId.startsWith('compute.'))
+        expect([def!.id, def!.path.split('/')[2]]).toEqual([r.methodId, r.pattern.split('/')[2]]);
     }
   });
 
   it('a route no definition has stops the emulator from starting, naming it', () => {
-    const router = new Router().on('GET', '/compute/v1/projects/{project}/global/frobnicators', 'compute.frobnicators.list', () => ({}));
-    expect(() => new Shapes(loadSchemas()).bind(router.list())).toThrow(/no Google API definition for compute\.frobnicators\.list \(GET \/compute\/v1\/projects\/\{project\}\/global\/frobnicators\)/);
+    const router = new Router().on(
+      'GET',
+      '/compute/v1/projects/{project}/global/frobnicators',
+      'compute.frobnicators.list',
+      () => ({}),
+    );
+    expect(() => new Shapes(loadSchemas()).bind(router.list())).toThrow(
+      /no Google API definition for compute\.frobnicators\.list \(GET \/compute\/v1\/projects\/\{project\}\/global\/frobnicators\)/,
+    );
   });
 
   it('matches a template `*` to a literal segment and `**` to the rest, never across a custom verb', () => {
-    expect(templateMatches('/v1/services/*/connections', '/v1/services/servicenetworking.googleapis.com/connections')).toBe(true);
+    expect(
+      templateMatches('/v1/services/*/connections', '/v1/services/servicenetworking.googleapis.com/connections'),
+    ).toBe(true);
     expect(templateMatches('/v1/operations/**', '/v1/operations/*')).toBe(true);
-    expect(templateMatches('/v1/projects/*/locations/*/pipelineJobs/*:cancel', '/v1/projects/*/locations/*/pipelineJobs/*')).toBe(false);
-    expect(templateMatches('/compute/v1/projects/*/global/routes', '/compute/v1/projects/*/global/routes/*')).toBe(false);
+    expect(
+      templateMatches('/v1/projects/*/locations/*/pipelineJobs/*:cancel', '/v1/projects/*/locations/*/pipelineJobs/*'),
+    ).toBe(false);
+    expect(templateMatches('/compute/v1/projects/*/global/routes', '/compute/v1/projects/*/global/routes/*')).toBe(
+      false,
+    );
   });
 
   it('compiles the protos once and then reads the cached compact form', () => {
     let compiles = 0;
     const key = { test: 'shapes-cache', at: `${process.pid}-${Date.now()}` };
-    const compile = () => (compiles++, { api: 'cache-test', source: [], style: 'compute' as const, methods: [], messages: {}, enums: {} });
+    const compile = () => (
+      compiles++,
+      { api: 'cache-test', source: [], style: 'compute' as const, methods: [], messages: {}, enums: {} }
+    );
     cached('cache-test', key, compile);
     const again = cached('cache-test', key, compile);
     expect(compiles).toBe(1);
@@ -72,7 +104,11 @@ describe('every Google route is bound to its definition', () => {
 
 describe('request bodies', () => {
   it('unknown field: 400 in Google words with a BadRequest field violation (the exportCustumRoutes typo)', async () => {
-    const res = await rest('PATCH', `/compute/v1/projects/${PROJECT}/global/networks/${SAMPLE.vpcA.network}/updatePeering`, { networkPeering: { name: SAMPLE.psa.peering, exportCustumRoutes: true } });
+    const res = await rest(
+      'PATCH',
+      `/compute/v1/projects/${PROJECT}/global/networks/${SAMPLE.vpcA.network}/updatePeering`,
+      { networkPeering: { name: SAMPLE.psa.peering, exportCustumRoutes: true } },
+    );
     expect(res.status).toBe(400);
     const message = `Invalid JSON payload received. Unknown name "exportCustumRoutes" at 'resource.networkPeering': Cannot find field.`;
     expect(res.body.error).toEqual({
@@ -80,7 +116,12 @@ describe('request bodies', () => {
       message,
       status: 'INVALID_ARGUMENT',
       errors: [{ message, domain: 'global', reason: 'invalid' }],
-      details: [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'resource.networkPeering', description: message }] }],
+      details: [
+        {
+          '@type': 'type.googleapis.com/google.rpc.BadRequest',
+          fieldViolations: [{ field: 'resource.networkPeering', description: message }],
+        },
+      ],
     });
     const [net] = await computeClients(emu.port).networks.get({ project: PROJECT, network: SAMPLE.vpcA.network });
     expect(net.peerings?.[0]?.exportCustomRoutes).toBe(false);
@@ -88,7 +129,9 @@ describe('request bodies', () => {
 
   it('planted mistake: a shared/gcp wrapper that sends one field Google does not know is refused', async () => {
     const t = new Transport({ emulatorHost: emu.url, retry: { attempts: 1 } });
-    const err = await failure(insertRoute(t, PROJECT, route('planted', { nextHopInstanceTypo: 'x' }) as unknown as Route));
+    const err = await failure(
+      insertRoute(t, PROJECT, route('planted', { nextHopInstanceTypo: 'x' }) as unknown as Route),
+    );
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe(400);
     expect(err!.message).toContain(`Unknown name "nextHopInstanceTypo" at 'resource': Cannot find field.`);
@@ -105,36 +148,80 @@ describe('request bodies', () => {
 
   it('bad enum value through the official compute client: 400 naming the field and the enum values', async () => {
     const c = psaComputeClients(emu.port);
-    const err = await failure(c.firewalls.insert({ project: PROJECT, firewallResource: { name: 'sideways', network: NETWORK, direction: 'SIDEWAYS', sourceRanges: ['10.0.0.0/8'], allowed: [{ IPProtocol: 'tcp' }] } }));
+    const err = await failure(
+      c.firewalls.insert({
+        project: PROJECT,
+        firewallResource: {
+          name: 'sideways',
+          network: NETWORK,
+          direction: 'SIDEWAYS',
+          sourceRanges: ['10.0.0.0/8'],
+          allowed: [{ IPProtocol: 'tcp' }],
+        },
+      }),
+    );
     expect(err?.code).toBe(400);
-    expect(err?.message).toContain(`Invalid value for field 'resource.direction': 'SIDEWAYS'. Check the Direction enum for the list of possible values: EGRESS, INGRESS.`);
+    expect(err?.message).toContain(
+      `Invalid value for field 'resource.direction': 'SIDEWAYS'. Check the Direction enum for the list of possible values: EGRESS, INGRESS.`,
+    );
   });
 
   it('a wrong JSON type is refused (priority must be an integer)', async () => {
-    const res = await rest('POST', `/compute/v1/projects/${PROJECT}/global/routes`, route('typed', { priority: 'high' }));
+    const res = await rest(
+      'POST',
+      `/compute/v1/projects/${PROJECT}/global/routes`,
+      route('typed', { priority: 'high' }),
+    );
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toBe(`Invalid value at 'resource.priority': expected an integer (uint32), got "high".`);
+    expect(res.body.error.message).toBe(
+      `Invalid value at 'resource.priority': expected an integer (uint32), got "high".`,
+    );
   });
 
   it('missing REQUIRED field through the official Vertex AI client: runtimeConfig.gcsOutputDirectory (pipeline_job.proto)', async () => {
     const v = vertexClients(emu.port);
-    const pipelineJob = { displayName: 'no-root', templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml', network: networkOf('vpc-a'), runtimeConfig: { parameterValues: {} } };
+    const pipelineJob = {
+      displayName: 'no-root',
+      templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml',
+      network: networkOf('vpc-a'),
+      runtimeConfig: { parameterValues: {} },
+    };
     const err = await failure(v.pipelines.createPipelineJob({ parent: PARENT, pipelineJobId: 'no-root', pipelineJob }));
     expect(err?.code).toBe(400);
-    expect(err?.message).toContain('Field: pipeline_job.runtime_config.gcs_output_directory; Message: Required field is not set.');
-    const [ok] = await v.pipelines.createPipelineJob({ parent: PARENT, pipelineJobId: 'with-root', pipelineJob: { ...pipelineJob, runtimeConfig: { gcsOutputDirectory: SAMPLE.pipelineRoot } } });
+    expect(err?.message).toContain(
+      'Field: pipeline_job.runtime_config.gcs_output_directory; Message: Required field is not set.',
+    );
+    const [ok] = await v.pipelines.createPipelineJob({
+      parent: PARENT,
+      pipelineJobId: 'with-root',
+      pipelineJob: { ...pipelineJob, runtimeConfig: { gcsOutputDirectory: SAMPLE.pipelineRoot } },
+    });
     expect(ok.runtimeConfig?.gcsOutputDirectory).toBe(SAMPLE.pipelineRoot);
   });
 
   it("a missing REQUIRED body is Compute's `Required field 'resource' not specified`", async () => {
     const res = await fetch(`${emu.url}/compute/v1/projects/${PROJECT}/global/routes`, { method: 'POST' });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string; errors: { reason: string }[] } }).error).toMatchObject({ message: "Required field 'resource' not specified", errors: [{ reason: 'required' }] });
+    expect(((await res.json()) as { error: { message: string; errors: { reason: string }[] } }).error).toMatchObject({
+      message: "Required field 'resource' not specified",
+      errors: [{ reason: 'required' }],
+    });
   });
 
   it('output-only fields are ignored on input, not stored or echoed (the official clients send them if asked)', async () => {
     const c = computeClients(emu.port);
-    await c.wait(await c.routes.insert({ project: PROJECT, routeResource: { ...route('outonly'), id: '42', kind: 'compute#bogus', creationTimestamp: '1999-01-01T00:00:00Z', routeType: 'BGP' } }));
+    await c.wait(
+      await c.routes.insert({
+        project: PROJECT,
+        routeResource: {
+          ...route('outonly'),
+          id: '42',
+          kind: 'compute#bogus',
+          creationTimestamp: '1999-01-01T00:00:00Z',
+          routeType: 'BGP',
+        },
+      }),
+    );
     const [got] = await c.routes.get({ project: PROJECT, route: 'outonly' });
     expect(got.id).not.toBe('42');
     expect(got.kind).toBe('compute#route');
@@ -144,7 +231,13 @@ describe('request bodies', () => {
     const [job] = await v.pipelines.createPipelineJob({
       parent: PARENT,
       pipelineJobId: 'claims-done',
-      pipelineJob: { displayName: 'claims-done', templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml', network: networkOf('vpc-a'), state: 'PIPELINE_STATE_SUCCEEDED', runtimeConfig: { gcsOutputDirectory: SAMPLE.pipelineRoot } },
+      pipelineJob: {
+        displayName: 'claims-done',
+        templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml',
+        network: networkOf('vpc-a'),
+        state: 'PIPELINE_STATE_SUCCEEDED',
+        runtimeConfig: { gcsOutputDirectory: SAMPLE.pipelineRoot },
+      },
     });
     expect(job.state).toBe('PIPELINE_STATE_QUEUED');
   });
@@ -154,22 +247,36 @@ describe('query parameters', () => {
   it('unknown query parameter: 400 "Cannot bind query parameter"', async () => {
     const res = await rest('GET', `/compute/v1/projects/${PROJECT}/global/routes?maxResult=10`);
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toBe(`Invalid JSON payload received. Unknown name "maxResult": Cannot bind query parameter. Field 'maxResult' could not be found in request message.`);
+    expect(res.body.error.message).toBe(
+      `Invalid JSON payload received. Unknown name "maxResult": Cannot bind query parameter. Field 'maxResult' could not be found in request message.`,
+    );
   });
 
   it('an unknown query parameter from the official storage client is refused too', async () => {
-    const err = await failure(storageClient(emu.url).bucket(SAMPLE.bucket.name).getFiles({ prefixx: 'allowlists/' } as never));
+    const err = await failure(
+      storageClient(emu.url)
+        .bucket(SAMPLE.bucket.name)
+        .getFiles({ prefixx: 'allowlists/' } as never),
+    );
     expect(err?.code).toBe(400);
     expect(err?.message).toContain('Unknown name "prefixx"');
   });
 
   it('a bad enum in the query is refused; system parameters and integer enums pass', async () => {
-    const bad = await rest('GET', `/compute/v1/projects/${PROJECT}/global/networks/${SAMPLE.vpcA.network}/listPeeringRoutes?direction=SIDEWAYS&peeringName=${SAMPLE.psa.peering}&region=${SAMPLE.region}`);
+    const bad = await rest(
+      'GET',
+      `/compute/v1/projects/${PROJECT}/global/networks/${SAMPLE.vpcA.network}/listPeeringRoutes?direction=SIDEWAYS&peeringName=${SAMPLE.psa.peering}&region=${SAMPLE.region}`,
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain(`Invalid value for field 'direction': 'SIDEWAYS'`);
-    const ok = await rest('GET', `/compute/v1/projects/${PROJECT}/global/routes?alt=json&prettyPrint=false&quotaUser=me&%24.xgafv=2&fields=items`);
+    const ok = await rest(
+      'GET',
+      `/compute/v1/projects/${PROJECT}/global/routes?alt=json&prettyPrint=false&quotaUser=me&%24.xgafv=2&fields=items`,
+    );
     expect(ok.status).toBe(200);
-    const ints = await fetch(`${emu.url}/v1/${PARENT}/pipelineJobs?%24alt=json%3Benum-encoding%3Dint&filter=state%3DPIPELINE_STATE_RUNNING`);
+    const ints = await fetch(
+      `${emu.url}/v1/${PARENT}/pipelineJobs?%24alt=json%3Benum-encoding%3Dint&filter=state%3DPIPELINE_STATE_RUNNING`,
+    );
     expect(ints.status).toBe(200);
   });
 });
@@ -178,10 +285,16 @@ describe('responses', () => {
   it('a response field the definition lacks is an emulator bug: 500 naming the field and the method', async () => {
     const c = computeClients(emu.port);
     await c.wait(await c.routes.insert({ project: PROJECT, routeResource: route('leaky') }));
-    emu.store.update(`projects/${PROJECT}/global/routes`, 'leaky', (r) => void (r.internalNote = 'not in compute.proto'));
+    emu.store.update(
+      `projects/${PROJECT}/global/routes`,
+      'leaky',
+      (r) => void (r.internalNote = 'not in compute.proto'),
+    );
     const res = await rest('GET', `/compute/v1/projects/${PROJECT}/global/routes/leaky`);
     expect(res.status).toBe(500);
-    expect(res.body.error.message).toContain('emulator bug: the compute.routes.get response does not match google.cloud.compute.v1.Route');
+    expect(res.body.error.message).toContain(
+      'emulator bug: the compute.routes.get response does not match google.cloud.compute.v1.Route',
+    );
     expect(res.body.error.message).toContain('unknown field "internalNote"');
     const list = await rest('GET', `/compute/v1/projects/${PROJECT}/global/routes`);
     expect(list.status).toBe(500);

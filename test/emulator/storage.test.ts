@@ -20,9 +20,17 @@ let emu: Emulator;
 let gcs: Storage;
 const BUCKET = 'netreflex-test-bucket';
 
-const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: number; message?: string }) => `${e.code}: ${e.message}`);
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: { code?: number; message?: string }) => `${e.code}: ${e.message}`,
+  );
 /** The status of a failed call, wherever the client put it (resumable uploads keep it on `status`). */
-const status = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: number; status?: number; response?: { status?: number } }) => e.code ?? e.status ?? e.response?.status);
+const status = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: { code?: number; status?: number; response?: { status?: number } }) => e.code ?? e.status ?? e.response?.status,
+  );
 
 beforeAll(async () => {
   emu = await startSampleEmulator();
@@ -37,10 +45,17 @@ afterAll(async () => {
 describe('buckets', () => {
   it('creates, gets and lists buckets, and refuses duplicates and bad names', async () => {
     const [meta] = await gcs.bucket(BUCKET).getMetadata();
-    expect(meta).toMatchObject({ name: BUCKET, kind: 'storage#bucket', projectNumber: SAMPLE.projectNumber, storageClass: 'STANDARD' });
+    expect(meta).toMatchObject({
+      name: BUCKET,
+      kind: 'storage#bucket',
+      projectNumber: SAMPLE.projectNumber,
+      storageClass: 'STANDARD',
+    });
     const [buckets] = await gcs.getBuckets();
     expect(buckets.map((b) => b.name)).toEqual([SAMPLE.bucket.name, SAMPLE.stateBucket, BUCKET].sort());
-    expect(await code(gcs.createBucket(BUCKET))).toBe('409: Your previous request to create the named bucket succeeded and you already own it.');
+    expect(await code(gcs.createBucket(BUCKET))).toBe(
+      '409: Your previous request to create the named bucket succeeded and you already own it.',
+    );
     expect(await code(gcs.createBucket('Bad_Name!'))).toBe("400: Invalid bucket name: 'Bad_Name!'");
     expect(await code(gcs.bucket('no-such-bucket').getMetadata())).toBe('404: The specified bucket does not exist.');
     expect((await gcs.bucket('no-such-bucket').exists())[0]).toBe(false);
@@ -49,7 +64,9 @@ describe('buckets', () => {
   it('refuses to delete a bucket that still holds objects', async () => {
     await gcs.createBucket('netreflex-doomed');
     await gcs.bucket('netreflex-doomed').file('x').save('x', { resumable: false });
-    expect(await code(gcs.bucket('netreflex-doomed').delete())).toBe('409: The bucket you tried to delete is not empty.');
+    expect(await code(gcs.bucket('netreflex-doomed').delete())).toBe(
+      '409: The bucket you tried to delete is not empty.',
+    );
     await gcs.bucket('netreflex-doomed').file('x').delete();
     await gcs.bucket('netreflex-doomed').delete();
     expect((await gcs.bucket('netreflex-doomed').exists())[0]).toBe(false);
@@ -61,7 +78,15 @@ describe('uploads and downloads', () => {
     const file = gcs.bucket(BUCKET).file('dir/resumable.yaml');
     await file.save('version: 1\n', { contentType: 'text/yaml' });
     const [meta] = await file.getMetadata();
-    expect(meta).toMatchObject({ name: 'dir/resumable.yaml', bucket: BUCKET, size: '11', contentType: 'text/yaml', metageneration: '1', crc32c: expect.any(String), md5Hash: expect.any(String) });
+    expect(meta).toMatchObject({
+      name: 'dir/resumable.yaml',
+      bucket: BUCKET,
+      size: '11',
+      contentType: 'text/yaml',
+      metageneration: '1',
+      crc32c: expect.any(String),
+      md5Hash: expect.any(String),
+    });
     expect(meta.generation).toMatch(/^\d{16}$/);
     const [data] = await file.download({ validation: 'crc32c' });
     expect(data.toString()).toBe('version: 1\n');
@@ -70,7 +95,14 @@ describe('uploads and downloads', () => {
   });
 
   it('takes multipart uploads (resumable: false), media uploads and bucket.upload of a file', async () => {
-    await gcs.bucket(BUCKET).file('multi.json').save(JSON.stringify({ a: 1 }), { resumable: false, contentType: 'application/json', metadata: { metadata: { owner: 'netreflex' } } });
+    await gcs
+      .bucket(BUCKET)
+      .file('multi.json')
+      .save(JSON.stringify({ a: 1 }), {
+        resumable: false,
+        contentType: 'application/json',
+        metadata: { metadata: { owner: 'netreflex' } },
+      });
     const [meta] = await gcs.bucket(BUCKET).file('multi.json').getMetadata();
     expect(meta).toMatchObject({ contentType: 'application/json', metadata: { owner: 'netreflex' }, size: '7' });
     const dir = mkdtempSync(join(tmpdir(), 'netreflex-gcs-'));
@@ -78,7 +110,11 @@ describe('uploads and downloads', () => {
     await gcs.bucket(BUCKET).upload(join(dir, 'local.txt'), { destination: 'uploaded/local.txt' });
     const [big] = await gcs.bucket(BUCKET).file('uploaded/local.txt').download();
     expect(big.length).toBe(300_000);
-    const res = await fetch(`${emu.url}/upload/storage/v1/b/${BUCKET}/o?uploadType=media&name=raw.bin`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([1, 2, 3]) });
+    const res = await fetch(`${emu.url}/upload/storage/v1/b/${BUCKET}/o?uploadType=media&name=raw.bin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: Buffer.from([1, 2, 3]),
+    });
     expect(await res.json()).toMatchObject({ name: 'raw.bin', size: '3' });
   });
 
@@ -87,12 +123,16 @@ describe('uploads and downloads', () => {
     await viaEnv.bucket(BUCKET).file('env/ok.txt').save('through the env var');
     const [data] = await viaEnv.bucket(BUCKET).file('env/ok.txt').download();
     expect(data.toString()).toBe('through the env var');
-    expect(await code(viaEnv.bucket(BUCKET).file('env/missing.txt').download())).toBe(`404: No such object: ${BUCKET}/env/missing.txt`);
+    expect(await code(viaEnv.bucket(BUCKET).file('env/missing.txt').download())).toBe(
+      `404: No such object: ${BUCKET}/env/missing.txt`,
+    );
   });
 
   it('seeds the sample allowlist object from functions/armor-allowlist/sample-allowlist.yaml', async () => {
     const [data] = await gcs.bucket(SAMPLE.bucket.name).file(SAMPLE.bucket.allowlistObject).download();
-    expect(data.toString()).toBe(readFileSync(new URL('../../functions/armor-allowlist/sample-allowlist.yaml', import.meta.url), 'utf8'));
+    expect(data.toString()).toBe(
+      readFileSync(new URL('../../functions/armor-allowlist/sample-allowlist.yaml', import.meta.url), 'utf8'),
+    );
   });
 });
 
@@ -106,22 +146,43 @@ describe('generations and preconditions', () => {
     expect(compareGenerations(String(second.generation), String(first.generation))).toBe(1);
     expect(second.metageneration).toBe('1');
     const [patched] = await file.setMetadata({ metadata: { reviewed: 'yes' } });
-    expect(patched).toMatchObject({ generation: second.generation, metageneration: '2', metadata: { reviewed: 'yes' } });
+    expect(patched).toMatchObject({
+      generation: second.generation,
+      metageneration: '2',
+      metadata: { reviewed: 'yes' },
+    });
   });
 
   it('honours ifGenerationMatch (0 = create only), ifGenerationNotMatch and ifMetagenerationMatch with 412', async () => {
     const file = gcs.bucket(BUCKET).file('locked.txt');
     await file.save('v1', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
     const failed = '412: At least one of the pre-conditions you specified did not hold.';
-    expect(await code(file.save('again', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }))).toBe(failed);
+    expect(await code(file.save('again', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }))).toBe(
+      failed,
+    );
     expect(await status(file.save('again', { preconditionOpts: { ifGenerationMatch: 0 } }))).toBe(412);
     const [meta] = await file.getMetadata();
-    expect(await code(file.save('v2', { resumable: false, preconditionOpts: { ifGenerationMatch: Number(meta.generation) - 1 } }))).toBe(failed);
-    expect(await code(file.save('v2', { resumable: false, preconditionOpts: { ifGenerationMatch: Number(meta.generation) } }))).toBe('ok');
+    expect(
+      await code(
+        file.save('v2', { resumable: false, preconditionOpts: { ifGenerationMatch: Number(meta.generation) - 1 } }),
+      ),
+    ).toBe(failed);
+    expect(
+      await code(
+        file.save('v2', { resumable: false, preconditionOpts: { ifGenerationMatch: Number(meta.generation) } }),
+      ),
+    ).toBe('ok');
     expect(await code(file.setMetadata({ metadata: { a: 'b' } }, { ifMetagenerationMatch: 5 }))).toBe(failed);
     const [now] = await file.getMetadata();
     expect(await code(file.delete({ ifGenerationMatch: Number(meta.generation) }))).toBe(failed);
-    expect(await code(gcs.bucket(BUCKET).file('locked.txt', { generation: Number(meta.generation) }).download())).toMatch(/^404: No such object/);
+    expect(
+      await code(
+        gcs
+          .bucket(BUCKET)
+          .file('locked.txt', { generation: Number(meta.generation) })
+          .download(),
+      ),
+    ).toMatch(/^404: No such object/);
     expect(await code(file.delete({ ifGenerationMatch: Number(now.generation) }))).toBe('ok');
     expect(await code(file.delete())).toBe(`404: No such object: ${BUCKET}/locked.txt`);
   });
@@ -129,11 +190,17 @@ describe('generations and preconditions', () => {
 
 describe('listing', () => {
   beforeAll(async () => {
-    await Promise.all(['l/a.yaml', 'l/b.yaml', 'l/sub/c.yaml', 'l/sub/d.yaml', 'l/zz/e.yaml'].map((n) => gcs.bucket(BUCKET).file(n).save(n, { resumable: false })));
+    await Promise.all(
+      ['l/a.yaml', 'l/b.yaml', 'l/sub/c.yaml', 'l/sub/d.yaml', 'l/zz/e.yaml'].map((n) =>
+        gcs.bucket(BUCKET).file(n).save(n, { resumable: false }),
+      ),
+    );
   });
 
   it('lists with prefix and delimiter, collapsing deeper names into prefixes', async () => {
-    const [files, , response] = await gcs.bucket(BUCKET).getFiles({ prefix: 'l/', delimiter: '/', autoPaginate: false });
+    const [files, , response] = await gcs
+      .bucket(BUCKET)
+      .getFiles({ prefix: 'l/', delimiter: '/', autoPaginate: false });
     expect(files.map((f) => f.name)).toEqual(['l/a.yaml', 'l/b.yaml']);
     expect((response as { prefixes?: string[] }).prefixes).toEqual(['l/sub/', 'l/zz/']);
   });
@@ -153,10 +220,18 @@ describe('listing', () => {
 describe('finalized events', () => {
   it('sends google.cloud.storage.object.v1.finalized with the bucket attribute and the object resource', async () => {
     const sink = await eventSink();
-    emu.events.subscribe({ id: 'test-finalized', type: 'google.cloud.storage.object.v1.finalized', filters: { bucket: SAMPLE.bucket.name }, url: sink.url });
+    emu.events.subscribe({
+      id: 'test-finalized',
+      type: 'google.cloud.storage.object.v1.finalized',
+      filters: { bucket: SAMPLE.bucket.name },
+      url: sink.url,
+    });
     try {
       await gcs.bucket(BUCKET).file('not-watched.txt').save('x', { resumable: false });
-      await gcs.bucket(SAMPLE.bucket.name).file(SAMPLE.bucket.allowlistObject).save('version: 1\n', { contentType: 'text/yaml' });
+      await gcs
+        .bucket(SAMPLE.bucket.name)
+        .file(SAMPLE.bucket.allowlistObject)
+        .save('version: 1\n', { contentType: 'text/yaml' });
       const [meta] = await gcs.bucket(SAMPLE.bucket.name).file(SAMPLE.bucket.allowlistObject).getMetadata();
       const [event] = await waitFor('finalized event', async () => (sink.events.length ? sink.events : undefined));
       expect(sink.events).toHaveLength(1);
@@ -166,7 +241,14 @@ describe('finalized events', () => {
         'ce-subject': `objects/${SAMPLE.bucket.allowlistObject}`,
         'ce-bucket': SAMPLE.bucket.name,
       });
-      expect(event!.body).toMatchObject({ bucket: SAMPLE.bucket.name, name: SAMPLE.bucket.allowlistObject, generation: meta.generation, metageneration: '1', size: '11', contentType: 'text/yaml' });
+      expect(event!.body).toMatchObject({
+        bucket: SAMPLE.bucket.name,
+        name: SAMPLE.bucket.allowlistObject,
+        generation: meta.generation,
+        metageneration: '1',
+        size: '11',
+        contentType: 'text/yaml',
+      });
     } finally {
       emu.events.unsubscribe('test-finalized');
       await sink.close();
@@ -184,7 +266,10 @@ describe('shared/gcp/storage (the runtime wrapper) against the same emulator', (
     expect(await readObjectText(t, BUCKET, 'wrapped.json', meta.generation)).toBe(json);
     await gcs.bucket(BUCKET).file('wrapped.json').save('{}', { resumable: false });
     await expect(readObjectText(t, BUCKET, 'wrapped.json', meta.generation)).rejects.toMatchObject({ code: 404 });
-    await expect(getObjectMetadata(t, BUCKET, 'nope.yaml')).rejects.toMatchObject({ code: 404, message: `No such object: ${BUCKET}/nope.yaml` });
+    await expect(getObjectMetadata(t, BUCKET, 'nope.yaml')).rejects.toMatchObject({
+      code: 404,
+      message: `No such object: ${BUCKET}/nope.yaml`,
+    });
   });
 });
 
@@ -196,7 +281,13 @@ describe('object versioning', () => {
   beforeAll(async () => {
     await gcs.createBucket(VERSIONED, { versioning: { enabled: true } });
     sink = await eventSink();
-    for (const type of ['finalized', 'archived', 'deleted']) emu.events.subscribe({ id: `test-${type}`, type: `google.cloud.storage.object.v1.${type}`, filters: { bucket: VERSIONED }, url: sink.url });
+    for (const type of ['finalized', 'archived', 'deleted'])
+      emu.events.subscribe({
+        id: `test-${type}`,
+        type: `google.cloud.storage.object.v1.${type}`,
+        filters: { bucket: VERSIONED },
+        url: sink.url,
+      });
   });
 
   afterAll(async () => {
@@ -206,7 +297,14 @@ describe('object versioning', () => {
 
   const seen = async (n: number) => {
     await emu.events.idle();
-    events.splice(0, events.length, ...sink.events.map((e) => ({ type: String(e.headers['ce-type']).split('.').pop()!, ...(e.body as { generation: string; timeDeleted?: string }) })));
+    events.splice(
+      0,
+      events.length,
+      ...sink.events.map((e) => ({
+        type: String(e.headers['ce-type']).split('.').pop()!,
+        ...(e.body as { generation: string; timeDeleted?: string }),
+      })),
+    );
     expect(events).toHaveLength(n);
     return events;
   };
@@ -216,15 +314,31 @@ describe('object versioning', () => {
     await file.save('first\n', { resumable: false });
     const first = String(file.metadata.generation);
     await file.save('second\n', { resumable: false });
-    const [old] = await gcs.bucket(VERSIONED).file('allowlist.yaml', { generation: Number(first) }).getMetadata();
+    const [old] = await gcs
+      .bucket(VERSIONED)
+      .file('allowlist.yaml', { generation: Number(first) })
+      .getMetadata();
     expect(old).toMatchObject({ generation: first, timeDeleted: expect.any(String) });
-    expect(String((await gcs.bucket(VERSIONED).file('allowlist.yaml', { generation: Number(first) }).download())[0])).toBe('first\n');
+    expect(
+      String(
+        (
+          await gcs
+            .bucket(VERSIONED)
+            .file('allowlist.yaml', { generation: Number(first) })
+            .download()
+        )[0],
+      ),
+    ).toBe('first\n');
     expect(String((await file.download())[0])).toBe('second\n');
     const [all] = await gcs.bucket(VERSIONED).getFiles({ versions: true });
     expect(all.map((f) => f.metadata.generation)).toEqual([first, file.metadata.generation]);
     const [live] = await gcs.bucket(VERSIONED).getFiles();
     expect(live.map((f) => f.metadata.generation)).toEqual([file.metadata.generation]);
-    expect((await seen(3)).map((e) => [e.type, e.generation])).toEqual([['finalized', first], ['archived', first], ['finalized', String(file.metadata.generation)]]);
+    expect((await seen(3)).map((e) => [e.type, e.generation])).toEqual([
+      ['finalized', first],
+      ['archived', first],
+      ['finalized', String(file.metadata.generation)],
+    ]);
   });
 
   it('a delete without a generation archives the live version; with one, it deletes that version for good', async () => {
@@ -236,18 +350,33 @@ describe('object versioning', () => {
     expect((await noncurrent.getMetadata())[0]).toMatchObject({ generation: live, timeDeleted: expect.any(String) });
     await noncurrent.delete();
     expect(await status(noncurrent.getMetadata())).toBe(404);
-    expect((await seen(5)).slice(3).map((e) => [e.type, e.generation])).toEqual([['archived', live], ['deleted', live]]);
+    expect((await seen(5)).slice(3).map((e) => [e.type, e.generation])).toEqual([
+      ['archived', live],
+      ['deleted', live],
+    ]);
   });
 
   it('without versioning a replaced version is gone (404 by generation) and announced as deleted', async () => {
     const sinkFlat = await eventSink();
-    emu.events.subscribe({ id: 'test-flat-deleted', type: 'google.cloud.storage.object.v1.deleted', filters: { bucket: BUCKET }, url: sinkFlat.url });
+    emu.events.subscribe({
+      id: 'test-flat-deleted',
+      type: 'google.cloud.storage.object.v1.deleted',
+      filters: { bucket: BUCKET },
+      url: sinkFlat.url,
+    });
     try {
       const file = gcs.bucket(BUCKET).file('flat.yaml');
       await file.save('a', { resumable: false });
       const first = String(file.metadata.generation);
       await file.save('b', { resumable: false });
-      expect(await status(gcs.bucket(BUCKET).file('flat.yaml', { generation: Number(first) }).getMetadata())).toBe(404);
+      expect(
+        await status(
+          gcs
+            .bucket(BUCKET)
+            .file('flat.yaml', { generation: Number(first) })
+            .getMetadata(),
+        ),
+      ).toBe(404);
       await emu.events.idle();
       expect(sinkFlat.events.map((e) => (e.body as { generation: string }).generation)).toEqual([first]);
     } finally {

@@ -52,11 +52,16 @@ let emu: Emulator;
 const MIG = { project: PROJECT, region: REGION, name: SAMPLE.nat.mig };
 
 beforeAll(async () => {
-  emu = await startSampleEmulator({ natInstances: ['nat-aaaa', 'nat-bbbb'], clock, settings: { operationLatencyMs: 5, instanceStepMs: 5, autohealDelayMs: 0 } });
+  emu = await startSampleEmulator({
+    natInstances: ['nat-aaaa', 'nat-bbbb'],
+    clock,
+    settings: { operationLatencyMs: 5, instanceStepMs: 5, autohealDelayMs: 0 },
+  });
 });
 afterAll(() => emu?.close());
 
-const status = (zone: string, name: string) => emu.store.get(`projects/${PROJECT}/zones/${zone}/instances`, name)?.status as string | undefined;
+const status = (zone: string, name: string) =>
+  emu.store.get(`projects/${PROJECT}/zones/${zone}/instances`, name)?.status as string | undefined;
 
 describe('every delay runs on the emulator clock', () => {
   it('a MIG recreate steps STOPPING → gone → PROVISIONING → STAGING → RUNNING → verified only as the clock moves', async () => {
@@ -81,7 +86,8 @@ describe('every delay runs on the emulator clock', () => {
     const seen: string[] = [];
     const stop = emu.store.onMutation((m) => {
       const action = m.after?.currentAction;
-      if (m.collection === col && m.name === 'nat-aaaa' && typeof action === 'string' && action !== seen.at(-1)) seen.push(action);
+      if (m.collection === col && m.name === 'nat-aaaa' && typeof action === 'string' && action !== seen.at(-1))
+        seen.push(action);
     });
     try {
       const done = Promise.all(emu.migs.recreate(MIG, ['nat-aaaa']));
@@ -93,7 +99,10 @@ describe('every delay runs on the emulator clock', () => {
       stop();
     }
     expect(seen).toEqual(['RECREATING', 'VERIFYING', 'NONE']);
-    expect(emu.store.get(col, 'nat-aaaa')).toMatchObject({ health: 'HEALTHY', zone: emu.migs.member(MIG, 'nat-aaaa').zone });
+    expect(emu.store.get(col, 'nat-aaaa')).toMatchObject({
+      health: 'HEALTHY',
+      zone: emu.migs.member(MIG, 'nat-aaaa').zone,
+    });
     expect(emu.store.list(col).map((r) => r.name)).toEqual(['nat-aaaa', 'nat-bbbb']);
   });
 
@@ -101,7 +110,9 @@ describe('every delay runs on the emulator clock', () => {
     emu.faults.addLatency('compute.networks.list', 10_000);
     try {
       let settled = false;
-      const call = fetch(`${emu.url}/compute/v1/projects/${PROJECT}/global/networks`).then((res) => ((settled = true), res.status));
+      const call = fetch(`${emu.url}/compute/v1/projects/${PROJECT}/global/networks`).then(
+        (res) => ((settled = true), res.status),
+      );
       for (let i = 0; i < 100 && clock.pending === 0; i++) await settle();
       await new Promise((r) => setTimeout(r, 30));
       expect(settled).toBe(false);
@@ -114,7 +125,10 @@ describe('every delay runs on the emulator clock', () => {
 
   it('a Pub/Sub pull waits for a message or the clock, not for wall time', async () => {
     emu.topics.create(`projects/${PROJECT}/topics/timers-test`);
-    const sub = emu.subscriptions.create({ name: `projects/${PROJECT}/subscriptions/timers-test`, topic: `projects/${PROJECT}/topics/timers-test` });
+    const sub = emu.subscriptions.create({
+      name: `projects/${PROJECT}/subscriptions/timers-test`,
+      topic: `projects/${PROJECT}/topics/timers-test`,
+    });
     let woke = false;
     const wait = emu.subscriptions.waitForMessages(sub.name, 1_000).then(() => (woke = true));
     await new Promise((r) => setTimeout(r, 30));

@@ -13,8 +13,15 @@ import { SAMPLE } from '../../local/topology.js';
 let emu: Emulator;
 let v: ReturnType<typeof vertexClients>;
 
-const spec = { pipelineSpec: { fields: { pipelineInfo: { structValue: { fields: { name: { stringValue: 'demo' } } } } } } };
-const job = (over: Record<string, unknown> = {}) => ({ displayName: 'demo', network: networkOf('vpc-a'), ...spec, ...over });
+const spec = {
+  pipelineSpec: { fields: { pipelineInfo: { structValue: { fields: { name: { stringValue: 'demo' } } } } } },
+};
+const job = (over: Record<string, unknown> = {}) => ({
+  displayName: 'demo',
+  network: networkOf('vpc-a'),
+  ...spec,
+  ...over,
+});
 
 async function create(id: string, over: Record<string, unknown> = {}) {
   const [created] = await v.pipelines.createPipelineJob({ parent: PARENT, pipelineJobId: id, pipelineJob: job(over) });
@@ -26,7 +33,8 @@ async function stateOf(id: string) {
   return j;
 }
 
-const reaches = (id: string, state: string) => waitFor(`${id} ${state}`, async () => ((await stateOf(id)).state === state ? stateOf(id) : undefined), 5_000, 20);
+const reaches = (id: string, state: string) =>
+  waitFor(`${id} ${state}`, async () => ((await stateOf(id)).state === state ? stateOf(id) : undefined), 5_000, 20);
 
 beforeAll(async () => {
   emu = await startSampleEmulator({ settings: { operationLatencyMs: 20, pipelineStepMs: 40, pipelineRunMs: 300 } });
@@ -50,7 +58,10 @@ describe('pipelineJobs', () => {
     await create('long-a', { labels: { kind: 'long' } });
     await create('long-b', { labels: { kind: 'long' } });
     await reaches('long-b', 'PIPELINE_STATE_RUNNING');
-    const [active] = await v.pipelines.listPipelineJobs({ parent: PARENT, filter: 'state="PIPELINE_STATE_RUNNING" OR state="PIPELINE_STATE_PENDING" OR state="PIPELINE_STATE_QUEUED"' });
+    const [active] = await v.pipelines.listPipelineJobs({
+      parent: PARENT,
+      filter: 'state="PIPELINE_STATE_RUNNING" OR state="PIPELINE_STATE_PENDING" OR state="PIPELINE_STATE_QUEUED"',
+    });
     expect(active.map((j) => j.name!.split('/').pop()).sort()).toEqual(['long-a', 'long-b']);
     const [page, , raw] = await v.pipelines.listPipelineJobs({ parent: PARENT, pageSize: 1 }, { autoPaginate: false });
     expect(page).toHaveLength(1);
@@ -64,14 +75,24 @@ describe('pipelineJobs', () => {
     const body = (await res.json()) as { pipelineJobs: { state: unknown }[] };
     expect(body.pipelineJobs.length).toBe(2);
     expect(typeof body.pipelineJobs[0]!.state).toBe('string');
-    expect((await failure(v.pipelines.listPipelineJobs({ parent: PARENT, filter: 'create_time>"2020"' }))).code).toBe(400);
+    expect((await failure(v.pipelines.listPipelineJobs({ parent: PARENT, filter: 'create_time>"2020"' }))).code).toBe(
+      400,
+    );
     // network is no filter field of either list method (pipeline_service.proto, job_service.proto)
-    expect((await failure(v.pipelines.listPipelineJobs({ parent: PARENT, filter: `network="${networkOf('vpc-a')}"` }))).message).toMatch(/Unsupported filter field 'network'/);
-    expect((await failure(v.jobs.listCustomJobs({ parent: PARENT, filter: `network="${networkOf('vpc-a')}"` }))).code).toBe(400);
+    expect(
+      (await failure(v.pipelines.listPipelineJobs({ parent: PARENT, filter: `network="${networkOf('vpc-a')}"` })))
+        .message,
+    ).toMatch(/Unsupported filter field 'network'/);
+    expect(
+      (await failure(v.jobs.listCustomJobs({ parent: PARENT, filter: `network="${networkOf('vpc-a')}"` }))).code,
+    ).toBe(400);
   });
 
   it('filters on a hyphenated label key, in any state, joined by OR (how peeringRanges finds the runs that started)', async () => {
-    const [found] = await v.pipelines.listPipelineJobs({ parent: PARENT, filter: 'labels.kind="long" OR labels.kind-of="none"' });
+    const [found] = await v.pipelines.listPipelineJobs({
+      parent: PARENT,
+      filter: 'labels.kind="long" OR labels.kind-of="none"',
+    });
     expect(found.map((j) => j.name!.split('/').pop()).sort()).toEqual(['long-a', 'long-b']);
   });
 
@@ -83,7 +104,12 @@ describe('pipelineJobs', () => {
   });
 
   it('a job fails on demand with the netreflexEmulatorFail runtime parameter', async () => {
-    await create('doomed', { runtimeConfig: { gcsOutputDirectory: 'gs://b/o', parameterValues: { netreflexEmulatorFail: { stringValue: 'component exploded' } } } });
+    await create('doomed', {
+      runtimeConfig: {
+        gcsOutputDirectory: 'gs://b/o',
+        parameterValues: { netreflexEmulatorFail: { stringValue: 'component exploded' } },
+      },
+    });
     const failed = await reaches('doomed', 'PIPELINE_STATE_FAILED');
     expect(failed.error?.message).toBe('component exploded');
   });
@@ -101,7 +127,14 @@ describe('pipelineJobs', () => {
     await create('holder');
     await reaches('holder', 'PIPELINE_STATE_RUNNING');
     const sn = serviceNetworking(emu.url);
-    emu.store.insert(`projects/${SAMPLE.project}/global/addresses`, { name: 'b-psa', address: '10.200.0.0', prefixLength: 21, purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: `https://www.googleapis.com/compute/v1/projects/${SAMPLE.project}/global/networks/vpc-b` });
+    emu.store.insert(`projects/${SAMPLE.project}/global/addresses`, {
+      name: 'b-psa',
+      address: '10.200.0.0',
+      prefixLength: 21,
+      purpose: 'VPC_PEERING',
+      addressType: 'INTERNAL',
+      network: `https://www.googleapis.com/compute/v1/projects/${SAMPLE.project}/global/networks/vpc-b`,
+    });
     await sn.wait(await sn.create(networkOf('vpc-b'), ['b-psa']));
     await create('other-net', { network: networkOf('vpc-b') });
     const failed = await reaches('other-net', 'PIPELINE_STATE_FAILED');
@@ -117,6 +150,8 @@ describe('customJobs', () => {
     emu.vertex.customJobs.add(loc, { displayName: 'trainer', state: 'JOB_STATE_RUNNING', network: networkOf('vpc-a') });
     emu.vertex.customJobs.add(loc, { displayName: 'old', state: 'JOB_STATE_SUCCEEDED' });
     const [running] = await v.jobs.listCustomJobs({ parent: PARENT, filter: 'state="JOB_STATE_RUNNING"' });
-    expect(running.map((j) => [j.displayName, j.state, j.jobSpec?.network])).toEqual([['trainer', 'JOB_STATE_RUNNING', networkOf('vpc-a')]]);
+    expect(running.map((j) => [j.displayName, j.state, j.jobSpec?.network])).toEqual([
+      ['trainer', 'JOB_STATE_RUNNING', networkOf('vpc-a')],
+    ]);
   });
 });

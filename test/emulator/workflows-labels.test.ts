@@ -23,15 +23,22 @@ afterAll(async () => {
   await emu?.close();
 });
 
-const names = async (filter: string) => (await client.listExecutions({ parent: WF, filter }, { autoPaginate: false }))[0].map((e) => e.name).sort();
+const names = async (filter: string) =>
+  (await client.listExecutions({ parent: WF, filter }, { autoPaginate: false }))[0].map((e) => e.name).sort();
 
 describe('Workflows execution labels', () => {
   it('keeps the labels and lists by label, alone or with a state clause', async () => {
-    const [a] = await client.createExecution({ parent: WF, execution: { labels: { team: 'ml', 'netreflex-request': 'abc123' } } });
+    const [a] = await client.createExecution({
+      parent: WF,
+      execution: { labels: { team: 'ml', 'netreflex-request': 'abc123' } },
+    });
     const [b] = await client.createExecution({ parent: WF, execution: { labels: { team: 'ml' } } });
     await awaitExecution(client, a.name!);
     await awaitExecution(client, b.name!);
-    expect((await client.getExecution({ name: a.name! }))[0].labels).toEqual({ team: 'ml', 'netreflex-request': 'abc123' });
+    expect((await client.getExecution({ name: a.name! }))[0].labels).toEqual({
+      team: 'ml',
+      'netreflex-request': 'abc123',
+    });
     expect(await names('labels.netreflex-request="abc123"')).toEqual([a.name]);
     expect(await names('labels.team="ml"')).toEqual([a.name, b.name].sort());
     expect(await names('labels.team="ml" AND state="SUCCEEDED"')).toEqual([a.name, b.name].sort());
@@ -45,7 +52,10 @@ describe('Workflows execution labels', () => {
     [{ team: 'ML' }, /Invalid value for label 'team'/],
     [{ team: 'x'.repeat(64) }, /Invalid value for label 'team'/],
   ])('refuses labels %j with 400', async (labels, message) => {
-    const err = await client.createExecution({ parent: WF, execution: { labels } }).then(() => undefined, (e: { code?: number; message?: string }) => e);
+    const err = await client.createExecution({ parent: WF, execution: { labels } }).then(
+      () => undefined,
+      (e: { code?: number; message?: string }) => e,
+    );
     expect(err?.code).toBe(400);
     expect(err?.message).toMatch(message);
   });
@@ -56,7 +66,10 @@ describe('Workflows execution labels', () => {
   });
 
   it('refuses a filter it does not understand instead of listing everything', async () => {
-    const err = await client.listExecutions({ parent: WF, filter: 'labels.team:"ml"' }, { autoPaginate: false }).then(() => undefined, (e: { code?: number }) => e);
+    const err = await client.listExecutions({ parent: WF, filter: 'labels.team:"ml"' }, { autoPaginate: false }).then(
+      () => undefined,
+      (e: { code?: number }) => e,
+    );
     expect(err?.code).toBe(400);
   });
 });

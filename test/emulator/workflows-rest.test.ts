@@ -47,7 +47,11 @@ main:
 `;
 
 async function deploy(id: string, sourceContents: string, userEnvVars: Record<string, string> = {}) {
-  const res = await fetch(`${emu.url}/v1/${PARENT}/workflows?workflowId=${id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sourceContents, userEnvVars }) });
+  const res = await fetch(`${emu.url}/v1/${PARENT}/workflows?workflowId=${id}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sourceContents, userEnvVars }),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, Json> };
 }
 
@@ -71,7 +75,10 @@ describe('Workflows API (deploy)', () => {
     expect(again.body).toMatchObject({ done: true, response: { name: workflowName('echo-2'), state: 'ACTIVE' } });
     const got = await (await fetch(`${emu.url}/v1/${workflowName('echo-2')}`)).json();
     expect(got).toMatchObject({ name: workflowName('echo-2'), sourceContents: ECHO });
-    const list = (await (await fetch(`${emu.url}/v1/${PARENT}/workflows?pageSize=2`)).json()) as { workflows: { name: string }[]; nextPageToken?: string };
+    const list = (await (await fetch(`${emu.url}/v1/${PARENT}/workflows?pageSize=2`)).json()) as {
+      workflows: { name: string }[];
+      nextPageToken?: string;
+    };
     expect(list.workflows).toHaveLength(2);
     expect(list.nextPageToken).toBeTruthy();
   });
@@ -86,7 +93,10 @@ describe('Workflows API (deploy)', () => {
 
 describe('Executions API through the official ExecutionsClient', () => {
   it('creates an execution with a JSON argument and gets its result', async () => {
-    const [created] = await client.createExecution({ parent: workflowName('echo'), execution: { argument: JSON.stringify({ displayName: 'nightly' }) } });
+    const [created] = await client.createExecution({
+      parent: workflowName('echo'),
+      execution: { argument: JSON.stringify({ displayName: 'nightly' }) },
+    });
     expect(created.name).toMatch(new RegExp(`^${workflowName('echo')}/executions/`));
     expect(created.state).toBe('ACTIVE');
     const done = await awaitExecution(client, created.name!);
@@ -105,14 +115,22 @@ describe('Executions API through the official ExecutionsClient', () => {
   });
 
   it('lists executions newest first, BASIC by default and FULL on request, page by page', async () => {
-    for (let i = 0; i < 3; i++) await awaitExecution(client, (await client.createExecution({ parent: workflowName('echo'), execution: { argument: `{"i":${i}}` } }))[0].name!);
+    for (let i = 0; i < 3; i++)
+      await awaitExecution(
+        client,
+        (await client.createExecution({ parent: workflowName('echo'), execution: { argument: `{"i":${i}}` } }))[0]
+          .name!,
+      );
     const [basic] = await client.listExecutions({ parent: workflowName('echo') }, { autoPaginate: false });
     expect(basic.length).toBeGreaterThanOrEqual(4);
     expect(basic[0]!.argument).toBe('');
     expect(basic[0]!.state).toBe('SUCCEEDED');
     const [full] = await client.listExecutions({ parent: workflowName('echo'), view: 'FULL' }, { autoPaginate: false });
     expect(JSON.parse(full[0]!.argument!)).toEqual({ i: 2 });
-    const [page, next] = await client.listExecutions({ parent: workflowName('echo'), pageSize: 2 }, { autoPaginate: false });
+    const [page, next] = await client.listExecutions(
+      { parent: workflowName('echo'), pageSize: 2 },
+      { autoPaginate: false },
+    );
     expect(page).toHaveLength(2);
     expect(next?.pageToken).toBeTruthy();
     const all = [];
@@ -121,9 +139,15 @@ describe('Executions API through the official ExecutionsClient', () => {
   });
 
   it('filters the list by state', async () => {
-    const [failed] = await client.listExecutions({ parent: workflowName('failing'), filter: 'state="FAILED"' }, { autoPaginate: false });
+    const [failed] = await client.listExecutions(
+      { parent: workflowName('failing'), filter: 'state="FAILED"' },
+      { autoPaginate: false },
+    );
     expect(failed.length).toBeGreaterThan(0);
-    const [none] = await client.listExecutions({ parent: workflowName('failing'), filter: 'state="SUCCEEDED"' }, { autoPaginate: false });
+    const [none] = await client.listExecutions(
+      { parent: workflowName('failing'), filter: 'state="SUCCEEDED"' },
+      { autoPaginate: false },
+    );
     expect(none).toEqual([]);
   });
 
@@ -132,25 +156,40 @@ describe('Executions API through the official ExecutionsClient', () => {
     const [created] = await client.createExecution({ parent: workflowName('slow'), execution: {} });
     const [cancelled] = await client.cancelExecution({ name: created.name! });
     expect(cancelled.state).toBe('CANCELLED');
-    await expect(client.cancelExecution({ name: created.name! })).rejects.toMatchObject({ code: 412, message: expect.stringMatching(/FAILED_PRECONDITION|not ACTIVE/) });
+    await expect(client.cancelExecution({ name: created.name! })).rejects.toMatchObject({
+      code: 412,
+      message: expect.stringMatching(/FAILED_PRECONDITION|not ACTIVE/),
+    });
     emu.workflows.timeScale = 0.001;
   });
 
   it('answers NOT_FOUND for an unknown workflow or execution, and INVALID_ARGUMENT for a bad argument', async () => {
-    await expect(client.createExecution({ parent: workflowName('nope'), execution: {} })).rejects.toMatchObject({ code: 404 });
-    await expect(client.getExecution({ name: `${workflowName('echo')}/executions/nope` })).rejects.toMatchObject({ code: 404 });
-    await expect(client.createExecution({ parent: workflowName('echo'), execution: { argument: '{not json' } })).rejects.toMatchObject({ code: 400 });
+    await expect(client.createExecution({ parent: workflowName('nope'), execution: {} })).rejects.toMatchObject({
+      code: 404,
+    });
+    await expect(client.getExecution({ name: `${workflowName('echo')}/executions/nope` })).rejects.toMatchObject({
+      code: 404,
+    });
+    await expect(
+      client.createExecution({ parent: workflowName('echo'), execution: { argument: '{not json' } }),
+    ).rejects.toMatchObject({ code: 400 });
   });
 
   it('serves step entries so a failed run can be read step by step', async () => {
     const [created] = await client.createExecution({ parent: workflowName('failing'), execution: {} });
     await awaitExecution(client, created.name!);
-    const res = (await (await fetch(`${emu.url}/v1/${created.name}/stepEntries`)).json()) as { stepEntries: Record<string, Json>[] };
+    const res = (await (await fetch(`${emu.url}/v1/${created.name}/stepEntries`)).json()) as {
+      stepEntries: Record<string, Json>[];
+    };
     expect(res.stepEntries.map((s) => [s.step, s.state])).toEqual([
       ['prepare', 'STATE_SUCCEEDED'],
       ['check_ranges', 'STATE_FAILED'],
     ]);
-    expect(res.stepEntries[1]).toMatchObject({ name: `${created.name}/stepEntries/2`, entryId: '2', stepType: 'STEP_RAISE' });
+    expect(res.stepEntries[1]).toMatchObject({
+      name: `${created.name}/stepEntries/2`,
+      entryId: '2',
+      stepType: 'STEP_RAISE',
+    });
     expect(JSON.parse(res.stepEntries[1]!.exception.payload)).toEqual({ message: 'check_ranges: no free range' });
   });
 });

@@ -29,28 +29,54 @@ let transport: Transport;
 let clock = Date.parse('2026-12-01T00:00:00Z');
 let seq = 0;
 
-const cfg = () => loadPipelineRequestsConfig({ ...sampleEnv(emu.url), NETREFLEX_REQUEST_LEASE_SECONDS: String(LEASE_MS / 1000), NETREFLEX_LOG_LEVEL: 'silent' });
+const cfg = () =>
+  loadPipelineRequestsConfig({
+    ...sampleEnv(emu.url),
+    NETREFLEX_REQUEST_LEASE_SECONDS: String(LEASE_MS / 1000),
+    NETREFLEX_LOG_LEVEL: 'silent',
+  });
 /** A fresh function instance: its own service, transport and (empty) memory. */
-const instance = () => new PipelineRequestsService(cfg(), createLogger('silent'), { transport: new Transport({ emulatorHost: emu.url, retry: { attempts: 1 } }), now: () => clock });
+const instance = () =>
+  new PipelineRequestsService(cfg(), createLogger('silent'), {
+    transport: new Transport({ emulatorHost: emu.url, retry: { attempts: 1 } }),
+    now: () => clock,
+  });
 
 /** The CloudEvent Eventarc delivers for a Pub/Sub message (the same id on every redelivery). */
 function delivery(body: unknown, messageId = String(9000 + ++seq)) {
   const data = Buffer.from(JSON.stringify(body)).toString('base64');
-  return { id: messageId, specversion: '1.0', type: 'google.cloud.pubsub.topic.v1.messagePublished', source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/netreflex-pipeline-requests`, data: { message: { data, messageId, publishTime: new Date(clock).toISOString(), attributes: {} } } };
+  return {
+    id: messageId,
+    specversion: '1.0',
+    type: 'google.cloud.pubsub.topic.v1.messagePublished',
+    source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/netreflex-pipeline-requests`,
+    data: { message: { data, messageId, publishTime: new Date(clock).toISOString(), attributes: {} } },
+  };
 }
 
-const request = (requestId: string) => ({ requestId, templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml' });
+const request = (requestId: string) => ({
+  requestId,
+  templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml',
+});
 const keyOf = (requestId: string) => requestKey('vertex-pipeline-run', requestId, 'unused');
-const claimOf = async (requestId: string) => (await readJsonObject<ClaimRecord>(transport, SAMPLE.requestBucket, claimObject(keyOf(requestId))))?.value;
+const claimOf = async (requestId: string) =>
+  (await readJsonObject<ClaimRecord>(transport, SAMPLE.requestBucket, claimObject(keyOf(requestId))))?.value;
 
 async function executionsOf(requestId: string): Promise<string[]> {
-  const [list] = await executions.listExecutions({ parent: WORKFLOW, filter: `labels.${REQUEST_LABEL}="${keyOf(requestId)}"` }, { autoPaginate: false });
+  const [list] = await executions.listExecutions(
+    { parent: WORKFLOW, filter: `labels.${REQUEST_LABEL}="${keyOf(requestId)}"` },
+    { autoPaginate: false },
+  );
   return list.map((e) => e.name!);
 }
 
 beforeAll(async () => {
   emu = await startSampleEmulator();
-  emu.workflows.engine.deployWorkflow(WORKFLOW, 'main:\n  params: [input]\n  steps:\n    - done:\n        return: ${input.templateUri}\n', {});
+  emu.workflows.engine.deployWorkflow(
+    WORKFLOW,
+    'main:\n  params: [input]\n  steps:\n    - done:\n        return: ${input.templateUri}\n',
+    {},
+  );
   emu.storage.createBucket(SAMPLE.project, { name: SAMPLE.requestBucket, location: SAMPLE.region });
   emu.topics.ensure(REPLIES);
   executions = executionsClient(emu.port);
@@ -98,9 +124,18 @@ describe('pipelineRequests claims', () => {
 
   it('a holder that died after claiming: a redelivery waits (unacknowledged) for the lease, then takes over and starts it', async () => {
     const key = keyOf('c-died');
-    await writeJsonObject(transport, SAMPLE.requestBucket, claimObject(key), { key, state: 'claimed', claimedAt: clock, requestId: 'c-died', messageId: 'x' } satisfies ClaimRecord, { ifGenerationMatch: '0' });
+    await writeJsonObject(
+      transport,
+      SAMPLE.requestBucket,
+      claimObject(key),
+      { key, state: 'claimed', claimedAt: clock, requestId: 'c-died', messageId: 'x' } satisfies ClaimRecord,
+      { ifGenerationMatch: '0' },
+    );
     const event = delivery(request('c-died'));
-    expect(await instance().handle(event)).toMatchObject({ kind: 'retry', why: expect.stringMatching(/another delivery is starting it/) });
+    expect(await instance().handle(event)).toMatchObject({
+      kind: 'retry',
+      why: expect.stringMatching(/another delivery is starting it/),
+    });
     clock += LEASE_MS - 1;
     expect(await instance().handle(event)).toMatchObject({ kind: 'retry' });
     clock += 1;
@@ -110,10 +145,22 @@ describe('pipelineRequests claims', () => {
 
   it('a holder that died after starting but before recording: past the lease the execution is found, not started again', async () => {
     const key = keyOf('c-died-started');
-    await writeJsonObject(transport, SAMPLE.requestBucket, claimObject(key), { key, state: 'claimed', claimedAt: clock, requestId: 'c-died-started', messageId: 'x' } satisfies ClaimRecord, { ifGenerationMatch: '0' });
-    const [started] = await executions.createExecution({ parent: WORKFLOW, execution: { argument: JSON.stringify(request('c-died-started')), labels: { [REQUEST_LABEL]: key } } });
+    await writeJsonObject(
+      transport,
+      SAMPLE.requestBucket,
+      claimObject(key),
+      { key, state: 'claimed', claimedAt: clock, requestId: 'c-died-started', messageId: 'x' } satisfies ClaimRecord,
+      { ifGenerationMatch: '0' },
+    );
+    const [started] = await executions.createExecution({
+      parent: WORKFLOW,
+      execution: { argument: JSON.stringify(request('c-died-started')), labels: { [REQUEST_LABEL]: key } },
+    });
     clock += LEASE_MS;
-    expect(await instance().handle(delivery(request('c-died-started')))).toMatchObject({ kind: 'duplicate', execution: started.name });
+    expect(await instance().handle(delivery(request('c-died-started')))).toMatchObject({
+      kind: 'duplicate',
+      execution: started.name,
+    });
     expect(await executionsOf('c-died-started')).toEqual([started.name]);
   });
 

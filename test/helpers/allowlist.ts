@@ -13,7 +13,11 @@ import { defaultRule } from '../../emulator/compute/security-policy-rules.js';
 import { SAMPLE } from '../../local/topology.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import type { ArmorAllowlistConfig } from '../../shared/config/armor-allowlist.js';
-import { reconcileAllowlist, type AllowlistReport, type ReconcileOptions } from '../../shared/armor-allowlist/reconcile.js';
+import {
+  reconcileAllowlist,
+  type AllowlistReport,
+  type ReconcileOptions,
+} from '../../shared/armor-allowlist/reconcile.js';
 import { toCidrs } from '../../shared/net/cidr.js';
 import type { PolicyRule } from '../../shared/plan/allowlist.js';
 import { allowedByPolicy } from './invariants.js';
@@ -21,7 +25,12 @@ import { allowedByPolicy } from './invariants.js';
 export type PoliciesClient = InstanceType<typeof compute.SecurityPoliciesClient>;
 
 export function policiesClient(port: number): PoliciesClient {
-  return new compute.SecurityPoliciesClient({ apiEndpoint: '127.0.0.1', port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+  return new compute.SecurityPoliciesClient({
+    apiEndpoint: '127.0.0.1',
+    port,
+    protocol: 'http',
+    authClient: new PassThroughClient(),
+  } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
 }
 
 export interface Scene {
@@ -44,21 +53,45 @@ export interface Scene {
 
 let scenes = 0;
 
-export function scene(emu: Emulator, client: PoliciesClient, options: { policies: readonly string[]; ruleQuota?: number; name?: string }): Scene {
+export function scene(
+  emu: Emulator,
+  client: PoliciesClient,
+  options: { policies: readonly string[]; ruleQuota?: number; name?: string },
+): Scene {
   const n = ++scenes;
   const project = `netreflex-scene-${options.name ?? n}`;
   const object = `allowlists/scene-${options.name ?? n}.yaml`;
-  for (const name of options.policies) emu.store.insert(`projects/${project}/global/securityPolicies`, buildPolicy(project, { name, description: 'Terraform-owned policy', rules: [defaultRule('deny(403)')] }));
-  const cfg: ArmorAllowlistConfig = { project, region: SAMPLE.region, emulatorHost: emu.url, logLevel: 'silent', bucket: SAMPLE.bucket.name, object, dryRun: false, ruleQuota: options.ruleQuota ?? 200 };
+  for (const name of options.policies)
+    emu.store.insert(
+      `projects/${project}/global/securityPolicies`,
+      buildPolicy(project, { name, description: 'Terraform-owned policy', rules: [defaultRule('deny(403)')] }),
+    );
+  const cfg: ArmorAllowlistConfig = {
+    project,
+    region: SAMPLE.region,
+    emulatorHost: emu.url,
+    logLevel: 'silent',
+    bucket: SAMPLE.bucket.name,
+    object,
+    dryRun: false,
+    ruleQuota: options.ruleQuota ?? 200,
+  };
   const t = new Transport({ emulatorHost: emu.url, retry: { baseMs: 1, maxMs: 5 } });
   const get = async (policy: string) => (await client.get({ project, securityPolicy: policy }))[0];
-  const operations = new compute.GlobalOperationsClient({ apiEndpoint: '127.0.0.1', port: emu.port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.GlobalOperationsClient>[0]);
+  const operations = new compute.GlobalOperationsClient({
+    apiEndpoint: '127.0.0.1',
+    port: emu.port,
+    protocol: 'http',
+    authClient: new PassThroughClient(),
+  } as unknown as ConstructorParameters<typeof compute.GlobalOperationsClient>[0]);
   return {
     project,
     object,
     cfg,
     t,
-    upload: (text) => emu.storage.writeObject(SAMPLE.bucket.name, object, Buffer.from(text), { contentType: 'text/yaml' }, {}, false).generation,
+    upload: (text) =>
+      emu.storage.writeObject(SAMPLE.bucket.name, object, Buffer.from(text), { contentType: 'text/yaml' }, {}, false)
+        .generation,
     remove: () => emu.storage.deleteObject(SAMPLE.bucket.name, object),
     sync: (opts = {}) => reconcileAllowlist(t, cfg, { now: new Date('2026-01-01T00:00:00Z'), ...opts }),
     allowed: async (policy) => toCidrs(allowedByPolicy((await get(policy)).rules as PolicyRule[])).sort(),
@@ -72,14 +105,22 @@ export function scene(emu: Emulator, client: PoliciesClient, options: { policies
 }
 
 /** An allowlist file for `policies` with one list per entry group; entries are YAML flow maps. */
-export function allowlistFile(lists: Record<string, readonly string[]>, options: { policies: readonly string[]; safety?: string; mode?: string; extra?: string }): string {
-  const body = Object.entries(lists).map(([name, entries]) => `  ${name}:\n    entries:\n${entries.map((e) => `      - ${e}\n`).join('')}`);
+export function allowlistFile(
+  lists: Record<string, readonly string[]>,
+  options: { policies: readonly string[]; safety?: string; mode?: string; extra?: string },
+): string {
+  const body = Object.entries(lists).map(
+    ([name, entries]) => `  ${name}:\n    entries:\n${entries.map((e) => `      - ${e}\n`).join('')}`,
+  );
   return `version: 1\npolicies: [${options.policies.join(', ')}]\n${options.mode ? `mode: ${options.mode}\n` : ''}${options.safety ? `safety: ${options.safety}\n` : ''}${options.extra ?? ''}lists:\n${body.join('')}`;
 }
 
 /** `{ ip: …, description: … }` entries for `n` disjoint /32s starting at 10.<block>.0.0. */
 export function hostEntries(n: number, block = 0, extra = ''): string[] {
-  return Array.from({ length: n }, (_, i) => `{ ip: 10.${block + (i >> 15)}.${(i >> 7) & 255}.${(i & 127) * 2}, description: host ${i}${extra} }`);
+  return Array.from(
+    { length: n },
+    (_, i) => `{ ip: 10.${block + (i >> 15)}.${(i >> 7) & 255}.${(i & 127) * 2}, description: host ${i}${extra} }`,
+  );
 }
 
 export const GEN = 'netreflex-allowlist-generation';

@@ -8,7 +8,9 @@ export const REGION = SAMPLE.region;
 
 /** `authClient`: whom the calls are made as (default: no token — the project owner). */
 export function computeClients(port: number, authClient: unknown = new PassThroughClient()) {
-  const opts = { apiEndpoint: '127.0.0.1', port, protocol: 'http', authClient } as unknown as ConstructorParameters<typeof compute.RoutesClient>[0];
+  const opts = { apiEndpoint: '127.0.0.1', port, protocol: 'http', authClient } as unknown as ConstructorParameters<
+    typeof compute.RoutesClient
+  >[0];
   const globalOps = new compute.GlobalOperationsClient(opts);
   const regionOps = new compute.RegionOperationsClient(opts);
   const zoneOps = new compute.ZoneOperationsClient(opts);
@@ -28,8 +30,10 @@ export function computeClients(port: number, authClient: unknown = new PassThrou
     async wait(call: { latestResponse?: unknown } | [{ latestResponse?: unknown }, ...unknown[]]) {
       const res = Array.isArray(call) ? call[0] : call;
       const op = res.latestResponse as { name: string; region?: string; zone?: string };
-      if (op.zone) return (await zoneOps.wait({ project: PROJECT, zone: op.zone.split('/').pop()!, operation: op.name }))[0];
-      if (op.region) return (await regionOps.wait({ project: PROJECT, region: op.region.split('/').pop()!, operation: op.name }))[0];
+      if (op.zone)
+        return (await zoneOps.wait({ project: PROJECT, zone: op.zone.split('/').pop()!, operation: op.name }))[0];
+      if (op.region)
+        return (await regionOps.wait({ project: PROJECT, region: op.region.split('/').pop()!, operation: op.name }))[0];
       return (await globalOps.wait({ project: PROJECT, operation: op.name }))[0];
     },
   };
@@ -38,7 +42,12 @@ export function computeClients(port: number, authClient: unknown = new PassThrou
 export type ComputeClients = ReturnType<typeof computeClients>;
 
 /** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+  everyMs = 100,
+): Promise<T> {
   const started = Date.now();
   let last: unknown;
   while (Date.now() - started < timeoutMs) {

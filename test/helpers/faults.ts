@@ -45,13 +45,18 @@ export function inProcessFaults(emu: Emulator): FaultControl {
 /** The same control over HTTP; `baseUrl` is the emulator's URL (`http://127.0.0.1:8090`). */
 export function controlFaults(baseUrl: string): FaultControl {
   const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${baseUrl.replace(/\/$/, '')}/_netreflex/v1${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const res = await fetch(`${baseUrl.replace(/\/$/, '')}/_netreflex/v1${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`control API ${method} ${path} answered ${res.status}: ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   };
   return {
-    failNext: (method, count, fault, options) => api('POST', '/faults', { kind: 'call', method, count, fault, ...options }),
+    failNext: (method, count, fault, options) =>
+      api('POST', '/faults', { kind: 'call', method, count, fault, ...options }),
     failOperations: (method, count, message) => api('POST', '/faults', { kind: 'operation', method, count, message }),
     addLatency: (method, ms) => api('POST', '/faults', { kind: 'latency', method, ms }),
     eventFault: (fault) => api('POST', '/faults', { kind: 'event', fault }),
@@ -69,7 +74,10 @@ export const ROUTE_MUTATIONS = ['compute.routes.insert', 'compute.routes.delete'
  * Counts calls of `methods` from now on: `const since = await callCounter(f); … await since()`.
  * Scenario tests bound the number of mutating calls a storm or a fault may cost.
  */
-export async function callCounter(control: FaultControl, methods: readonly string[] = ROUTE_MUTATIONS): Promise<() => Promise<number>> {
+export async function callCounter(
+  control: FaultControl,
+  methods: readonly string[] = ROUTE_MUTATIONS,
+): Promise<() => Promise<number>> {
   const total = (calls: Record<string, number>) => methods.reduce((sum, m) => sum + (calls[m] ?? 0), 0);
   const before = total(await control.calls());
   return async () => total(await control.calls()) - before;

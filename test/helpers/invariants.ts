@@ -77,7 +77,8 @@ function requestTarget(methodId: string, reqPath: string, body: unknown): string
   const p = reqPath.replace(/^\/compute\/v1\//, '');
   if (methodId === 'compute.routes.insert') return `${p}/${String((body as { name?: unknown } | undefined)?.name)}`;
   if (methodId === 'compute.routes.delete') return p;
-  if (methodId.startsWith('compute.securityPolicies.')) return /^(projects\/[^/]+\/global\/securityPolicies\/[^/]+)/.exec(p)?.[1];
+  if (methodId.startsWith('compute.securityPolicies.'))
+    return /^(projects\/[^/]+\/global\/securityPolicies\/[^/]+)/.exec(p)?.[1];
   return undefined;
 }
 
@@ -107,7 +108,10 @@ export function watchInvariants(emu: Emulator, options: InvariantOptions = {}): 
   const mig = options.mig ?? { project, region: SAMPLE.region, name: SAMPLE.nat.mig };
   const actors = new Map<string, Actor>();
   const violations: Violation[] = [];
-  const counts = { routes: { netreflex: 0, client: 0, emulator: 0 }, policies: { netreflex: 0, client: 0, emulator: 0 } };
+  const counts = {
+    routes: { netreflex: 0, client: 0, emulator: 0 },
+    policies: { netreflex: 0, client: 0, emulator: 0 },
+  };
   const rotations = new Map<string, PolicyState[]>();
   let seen = 0;
   let stopped = false;
@@ -115,48 +119,84 @@ export function watchInvariants(emu: Emulator, options: InvariantOptions = {}): 
 
   emu.router.addHook(async (methodId, req) => {
     const target = stopped ? undefined : requestTarget(methodId, req.path, req.body);
-    if (target) actors.set(target, String(req.headers['x-goog-api-client'] ?? '').includes('netreflex/') ? 'netreflex' : 'client');
+    if (target)
+      actors.set(
+        target,
+        String(req.headers['x-goog-api-client'] ?? '').includes('netreflex/') ? 'netreflex' : 'client',
+      );
     return 'continue';
   });
 
-  const violate = (invariant: InvariantName, message: string, m: Mutation, actor: Actor) => violations.push({ invariant, message, at: seen, mutation: describe(m, actor) });
+  const violate = (invariant: InvariantName, message: string, m: Mutation, actor: Actor) =>
+    violations.push({ invariant, message, at: seen, mutation: describe(m, actor) });
 
   const eligibleInstances = (): Set<string> => {
     const managed = emu.migs.list(mig).length ? emu.migs.managedInstances(mig) : [];
-    const ok = managed.filter((i) => i.instanceStatus === 'RUNNING' && i.currentAction === 'NONE' && (i.instanceHealth?.[0]?.detailedHealthState ?? 'HEALTHY') === 'HEALTHY');
+    const ok = managed.filter(
+      (i) =>
+        i.instanceStatus === 'RUNNING' &&
+        i.currentAction === 'NONE' &&
+        (i.instanceHealth?.[0]?.detailedHealthState ?? 'HEALTHY') === 'HEALTHY',
+    );
     return new Set(ok.map((i) => path(i.instance)));
   };
 
   /** A load balancer next hop carries traffic to an eligible VM when its active pool holds one (emulator/compute/egress.ts). */
-  const viaIlb = (r: Resource, eligible: Set<string>) => ilbTargets(emu.compute, emu.migs, project, r).some((i) => eligible.has(path(i)));
+  const viaIlb = (r: Resource, eligible: Set<string>) =>
+    ilbTargets(emu.compute, emu.migs, project, r).some((i) => eligible.has(path(i)));
   const covered = (routes: readonly Resource[], dest: string, eligible: Set<string>) =>
-    routes.some((r) => r.destRange === dest && !(r.tags as string[] | undefined)?.length && path(String(r.network)) === network && ((typeof r.nextHopIlb === 'string' && viaIlb(r, eligible)) || (typeof r.nextHopInstance === 'string' && eligible.has(path(r.nextHopInstance)))));
+    routes.some(
+      (r) =>
+        r.destRange === dest &&
+        !(r.tags as string[] | undefined)?.length &&
+        path(String(r.network)) === network &&
+        ((typeof r.nextHopIlb === 'string' && viaIlb(r, eligible)) ||
+          (typeof r.nextHopInstance === 'string' && eligible.has(path(r.nextHopInstance)))),
+    );
 
   const checkEgress = (m: Mutation, actor: Actor) => {
     const eligible = eligibleInstances();
     if (eligible.size === 0) return;
     const after = emu.store.list(m.collection);
-    const before = m.action === 'insert' ? after.filter((r) => r.name !== m.name) : m.before ? [...after.filter((r) => r.name !== m.name), m.before] : after;
+    const before =
+      m.action === 'insert'
+        ? after.filter((r) => r.name !== m.name)
+        : m.before
+          ? [...after.filter((r) => r.name !== m.name), m.before]
+          : after;
     for (const dest of destinations) {
       if (covered(before, dest, eligible) && !covered(after, dest, eligible)) {
-        violate('egress-continuity', `${dest} lost its last route to an eligible NAT instance (eligible: ${[...eligible].map((e) => e.split('/').pop()).join(', ')})`, m, actor);
+        violate(
+          'egress-continuity',
+          `${dest} lost its last route to an eligible NAT instance (eligible: ${[...eligible].map((e) => e.split('/').pop()).join(', ')})`,
+          m,
+          actor,
+        );
       }
     }
   };
 
   const checkRouteOwnership = (m: Mutation, actor: Actor) => {
     if (actor !== 'netreflex') return;
-    if ((m.before && !marked(m.before)) || (m.after && !marked(m.after))) violate('ownership', `netreflex changed route ${m.name}, which has no "${MARKER}" marker`, m, actor);
+    if ((m.before && !marked(m.before)) || (m.after && !marked(m.after)))
+      violate('ownership', `netreflex changed route ${m.name}, which has no "${MARKER}" marker`, m, actor);
   };
 
   const checkRuleOwnership = (m: Mutation, actor: Actor) => {
     if (actor !== 'netreflex') return;
-    const byPriority = (r?: Resource) => new Map(((r?.rules as PolicyRule[] | undefined) ?? []).map((rule) => [rule.priority, rule]));
+    const byPriority = (r?: Resource) =>
+      new Map(((r?.rules as PolicyRule[] | undefined) ?? []).map((rule) => [rule.priority, rule]));
     const [before, after] = [byPriority(m.before), byPriority(m.after)];
     for (const priority of new Set([...before.keys(), ...after.keys()])) {
       const [b, a] = [before.get(priority), after.get(priority)];
       if (JSON.stringify(b) === JSON.stringify(a)) continue;
-      if ((b && !marked(b)) || (a && !marked(a))) violate('ownership', `netreflex changed the rule at priority ${priority} of ${m.name}, which has no "${MARKER}" marker`, m, actor);
+      if ((b && !marked(b)) || (a && !marked(a)))
+        violate(
+          'ownership',
+          `netreflex changed the rule at priority ${priority} of ${m.name}, which has no "${MARKER}" marker`,
+          m,
+          actor,
+        );
     }
   };
 
@@ -169,7 +209,10 @@ export function watchInvariants(emu: Emulator, options: InvariantOptions = {}): 
   const policyRules = (r: Resource | undefined) => (r?.rules as PolicyRule[] | undefined) ?? [];
   const startRotations = () => {
     for (const col of emu.store.collectionsMatching(POLICIES)) {
-      for (const policy of emu.store.list(col)) rotations.set(`${col}/${policy.name}`, [{ at: seen, mutation: '(start of rotation)', allowed: allowedByPolicy(policyRules(policy)) }]);
+      for (const policy of emu.store.list(col))
+        rotations.set(`${col}/${policy.name}`, [
+          { at: seen, mutation: '(start of rotation)', allowed: allowedByPolicy(policyRules(policy)) },
+        ]);
     }
   };
 
@@ -179,7 +222,12 @@ export function watchInvariants(emu: Emulator, options: InvariantOptions = {}): 
       const keep = subtract(states[0]!.allowed, subtract(states[0]!.allowed, states.at(-1)!.allowed));
       const broken = states.find((s) => !isSubset(keep, s.allowed));
       if (broken) {
-        violations.push({ invariant: 'allow-continuity', message: `${key}: addresses allowed before and after the rotation were denied in between: ${toCidrs(subtract(keep, broken.allowed)).slice(0, 5).join(', ')}`, at: broken.at, mutation: broken.mutation });
+        violations.push({
+          invariant: 'allow-continuity',
+          message: `${key}: addresses allowed before and after the rotation were denied in between: ${toCidrs(subtract(keep, broken.allowed)).slice(0, 5).join(', ')}`,
+          at: broken.at,
+          mutation: broken.mutation,
+        });
       }
     }
     rotations.clear();
@@ -191,7 +239,8 @@ export function watchInvariants(emu: Emulator, options: InvariantOptions = {}): 
     const isPolicy = POLICIES.test(m.collection);
     if (isRoute || isPolicy) seen += 1;
     const actor: Actor = actors.get(`${m.collection}/${m.name}`) ?? 'emulator';
-    if (guard && GUARDED.test(m.collection)) violate('all-or-nothing', `${guard} changed ${m.collection}/${m.name}`, m, actor);
+    if (guard && GUARDED.test(m.collection))
+      violate('all-or-nothing', `${guard} changed ${m.collection}/${m.name}`, m, actor);
     if (isRoute) {
       counts.routes[actor] += 1;
       checkRouteOwnership(m, actor);
@@ -199,8 +248,13 @@ export function watchInvariants(emu: Emulator, options: InvariantOptions = {}): 
     } else if (isPolicy) {
       counts.policies[actor] += 1;
       checkRuleOwnership(m, actor);
-      if (m.action === 'insert' && !rotations.has(`${m.collection}/${m.name}`)) recordPolicy(`${m.collection}/${m.name}`, { at: seen, mutation: '(policy created)', allowed: [] });
-      recordPolicy(`${m.collection}/${m.name}`, { at: seen, mutation: describe(m, actor), allowed: allowedByPolicy(policyRules(m.after)) });
+      if (m.action === 'insert' && !rotations.has(`${m.collection}/${m.name}`))
+        recordPolicy(`${m.collection}/${m.name}`, { at: seen, mutation: '(policy created)', allowed: [] });
+      recordPolicy(`${m.collection}/${m.name}`, {
+        at: seen,
+        mutation: describe(m, actor),
+        allowed: allowedByPolicy(policyRules(m.after)),
+      });
     }
   });
   startRotations();
@@ -220,7 +274,10 @@ export function watchInvariants(emu: Emulator, options: InvariantOptions = {}): 
     assertHolds() {
       checkRotations();
       const first = [...violations].sort((a, b) => a.at - b.at)[0];
-      if (first) throw new Error(`invariant ${first.invariant} violated at mutation #${first.at} (${first.mutation}): ${first.message}${violations.length > 1 ? ` — and ${violations.length - 1} more violation(s)` : ''}`);
+      if (first)
+        throw new Error(
+          `invariant ${first.invariant} violated at mutation #${first.at} (${first.mutation}): ${first.message}${violations.length > 1 ? ` — and ${violations.length - 1} more violation(s)` : ''}`,
+        );
     },
     stop() {
       stopped = true;

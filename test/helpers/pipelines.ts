@@ -16,21 +16,61 @@ export function kfpPipeline(name: string, tasks: readonly TaskShape[]): Record<s
   const rootTasks: Record<string, unknown> = {};
   for (const t of tasks) {
     components[`comp-${t.name}`] = { executorLabel: `exec-${t.name}` };
-    components[`comp-for-loop-${t.name}`] = { dag: { tasks: { [t.name]: { taskInfo: { name: t.name }, componentRef: { name: `comp-${t.name}` } } } } };
+    components[`comp-for-loop-${t.name}`] = {
+      dag: { tasks: { [t.name]: { taskInfo: { name: t.name }, componentRef: { name: `comp-${t.name}` } } } },
+    };
     executors[`exec-${t.name}`] = {
-      customJob: { customJob: { displayName: t.name, jobSpec: { workerPoolSpecs: [{ machineSpec: { machineType: 'n1-standard-4' }, replicaCount: '1', containerSpec: { imageUri: 'python:3.11' } }, ...(t.nodes > 1 ? [{ machineSpec: { machineType: 'n1-standard-4' }, replicaCount: String(t.nodes - 1), containerSpec: { imageUri: 'python:3.11' } }] : [])] } } },
+      customJob: {
+        customJob: {
+          displayName: t.name,
+          jobSpec: {
+            workerPoolSpecs: [
+              {
+                machineSpec: { machineType: 'n1-standard-4' },
+                replicaCount: '1',
+                containerSpec: { imageUri: 'python:3.11' },
+              },
+              ...(t.nodes > 1
+                ? [
+                    {
+                      machineSpec: { machineType: 'n1-standard-4' },
+                      replicaCount: String(t.nodes - 1),
+                      containerSpec: { imageUri: 'python:3.11' },
+                    },
+                  ]
+                : []),
+            ],
+          },
+        },
+      },
     };
     rootTasks[`for-loop-${t.name}`] = {
       taskInfo: { name: `for-loop-${t.name}` },
       componentRef: { name: `comp-for-loop-${t.name}` },
-      parameterIterator: { itemInput: 'pipelinechannel--loop-item', items: { raw: JSON.stringify(Array.from({ length: t.parallel }, (_, i) => i)) } },
+      parameterIterator: {
+        itemInput: 'pipelinechannel--loop-item',
+        items: { raw: JSON.stringify(Array.from({ length: t.parallel }, (_, i) => i)) },
+      },
       ...(t.dependsOn?.length ? { dependentTasks: t.dependsOn.map((d) => `for-loop-${d}`) } : {}),
     };
   }
-  return { pipelineInfo: { name }, root: { dag: { tasks: rootTasks } }, components, deploymentSpec: { executors }, schemaVersion: '2.1.0', sdkVersion: 'kfp-2.7.0' };
+  return {
+    pipelineInfo: { name },
+    root: { dag: { tasks: rootTasks } },
+    components,
+    deploymentSpec: { executors },
+    schemaVersion: '2.1.0',
+    sdkVersion: 'kfp-2.7.0',
+  };
 }
 
-type StructValue = { nullValue: 'NULL_VALUE' } | { numberValue: number } | { stringValue: string } | { boolValue: boolean } | { structValue: Struct } | { listValue: { values: StructValue[] } };
+type StructValue =
+  | { nullValue: 'NULL_VALUE' }
+  | { numberValue: number }
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { structValue: Struct }
+  | { listValue: { values: StructValue[] } };
 type Struct = { fields: Record<string, StructValue> };
 
 /** A JSON value as a google.protobuf.Struct, the form the official clients take `pipelineSpec` in. */

@@ -4,7 +4,8 @@ import { credentials } from '@grpc/grpc-js';
 import { SAMPLE } from '../../local/topology.js';
 
 /** With `apiEndpoint: 'host:port'` and `emulatorMode` (what PUBSUB_EMULATOR_HOST sets up). */
-export const pubsubClient = (host: string) => new PubSub({ projectId: SAMPLE.project, apiEndpoint: host, emulatorMode: true });
+export const pubsubClient = (host: string) =>
+  new PubSub({ projectId: SAMPLE.project, apiEndpoint: host, emulatorMode: true });
 
 /** With `PUBSUB_EMULATOR_HOST`, which the client reads when it is constructed. */
 export function pubsubClientFromEnv(host: string): PubSub {

@@ -40,7 +40,11 @@ export function rangesClients(port: number, url: string) {
         firewall: fw.sourceRanges ?? [],
         metadata: (md[KEY] ?? '').split(',').filter(Boolean),
         metadataKeys: md,
-        addresses: Object.fromEntries(addresses.filter((a) => a.purpose === 'VPC_PEERING' && a.network?.endsWith('/networks/vpc-a')).map((a) => [a.name!, `${a.address}/${a.prefixLength}`])),
+        addresses: Object.fromEntries(
+          addresses
+            .filter((a) => a.purpose === 'VPC_PEERING' && a.network?.endsWith('/networks/vpc-a'))
+            .map((a) => [a.name!, `${a.address}/${a.prefixLength}`]),
+        ),
       };
     },
     /** The NAT VMs as `name → id`: a recreated or replaced VM has a new id (or name). */
@@ -51,7 +55,17 @@ export function rangesClients(port: number, url: string) {
     /** Foreign writers, the way gcloud and the console do it: read, merge, write. */
     foreign: {
       async addRange(name: string, address: string, prefixLength: number): Promise<void> {
-        const [res] = await c.addresses.insert({ project: PROJECT, addressResource: { name, address, prefixLength, purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: 'global/networks/vpc-a' } });
+        const [res] = await c.addresses.insert({
+          project: PROJECT,
+          addressResource: {
+            name,
+            address,
+            prefixLength,
+            purpose: 'VPC_PEERING',
+            addressType: 'INTERNAL',
+            network: 'global/networks/vpc-a',
+          },
+        });
         await c.globalOps.wait({ project: PROJECT, operation: (res.latestResponse as { name: string }).name });
       },
       async connect(name: string, wait = true): Promise<void> {
@@ -61,7 +75,11 @@ export function rangesClients(port: number, url: string) {
       },
       async allowSource(cidr: string): Promise<void> {
         const [fw] = await c.firewalls.get({ project: PROJECT, firewall: SAMPLE.firewall.psaToNat });
-        const [res] = await c.firewalls.patch({ project: PROJECT, firewall: SAMPLE.firewall.psaToNat, firewallResource: { sourceRanges: [...(fw.sourceRanges ?? []), cidr] } });
+        const [res] = await c.firewalls.patch({
+          project: PROJECT,
+          firewall: SAMPLE.firewall.psaToNat,
+          firewallResource: { sourceRanges: [...(fw.sourceRanges ?? []), cidr] },
+        });
         await c.globalOps.wait({ project: PROJECT, operation: (res.latestResponse as { name: string }).name });
       },
       async metadata(extra: Record<string, string>, addRange?: string): Promise<void> {
@@ -70,8 +88,18 @@ export function rangesClients(port: number, url: string) {
           const md = (mig.allInstancesConfig?.properties?.metadata ?? {}) as Record<string, string>;
           const value = addRange ? [...(md[KEY] ?? '').split(',').filter(Boolean), addRange].join(',') : md[KEY];
           try {
-            const [res] = await c.migs.patch({ ...MIG, instanceGroupManagerResource: { fingerprint: mig.fingerprint, allInstancesConfig: { properties: { metadata: { ...extra, ...(value ? { [KEY]: value } : {}) } } } } });
-            const [done] = await c.regionOps.wait({ project: PROJECT, region: REGION, operation: (res.latestResponse as { name: string }).name });
+            const [res] = await c.migs.patch({
+              ...MIG,
+              instanceGroupManagerResource: {
+                fingerprint: mig.fingerprint,
+                allInstancesConfig: { properties: { metadata: { ...extra, ...(value ? { [KEY]: value } : {}) } } },
+              },
+            });
+            const [done] = await c.regionOps.wait({
+              project: PROJECT,
+              region: REGION,
+              operation: (res.latestResponse as { name: string }).name,
+            });
             if (done.httpErrorStatusCode === 412) continue;
             return;
           } catch (err) {
@@ -91,14 +119,27 @@ export interface Answered {
     reservedIpRanges?: string[];
     allocated?: { name: string; cidr: string }[];
     ranges?: { name: string; cidr: string; jobs: number }[];
-    capacity?: { required: number; requested: number; others: number; before: number; after: number; estimated: boolean; demand: { source: string; jobs: number; nodesPerJob: number; ranges?: string[] }[]; leftToOthers: string[] };
+    capacity?: {
+      required: number;
+      requested: number;
+      others: number;
+      before: number;
+      after: number;
+      estimated: boolean;
+      demand: { source: string; jobs: number; nodesPerJob: number; ranges?: string[] }[];
+      leftToOthers: string[];
+    };
     changes?: { kind: string; ok?: boolean; description: string; planned?: boolean }[];
     error?: { code: number; reason: string; message: string };
   };
 }
 
 /** The invariants after a scenario: `foreign` entries kept, every answer's ranges wired everywhere, VMs untouched. */
-export function expectUnion(view: RangesView, answers: readonly Answered[], foreign: { connection?: string[]; firewall?: string[]; metadata?: string[]; metadataKeys?: string[] } = {}): void {
+export function expectUnion(
+  view: RangesView,
+  answers: readonly Answered[],
+  foreign: { connection?: string[]; firewall?: string[]; metadata?: string[]; metadataKeys?: string[] } = {},
+): void {
   for (const a of answers) {
     expect(a.status, JSON.stringify(a.body.error ?? a.body.status)).toBe(200);
     expect(a.body.verified).toBe(true);
@@ -111,7 +152,8 @@ export function expectUnion(view: RangesView, answers: readonly Answered[], fore
     }
     for (const name of a.body.reservedIpRanges ?? []) expect(view.connection).toContain(name);
   }
-  for (const n of foreign.connection ?? []) expect(view.connection, `foreign ${n} dropped from the connection`).toContain(n);
+  for (const n of foreign.connection ?? [])
+    expect(view.connection, `foreign ${n} dropped from the connection`).toContain(n);
   for (const n of foreign.firewall ?? []) expect(view.firewall, `foreign ${n} dropped from the firewall`).toContain(n);
   for (const n of foreign.metadata ?? []) expect(view.metadata, `foreign ${n} dropped from the metadata`).toContain(n);
   for (const k of foreign.metadataKeys ?? []) expect(Object.keys(view.metadataKeys)).toContain(k);

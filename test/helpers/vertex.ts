@@ -14,12 +14,23 @@ export const PARENT = `projects/${SAMPLE.project}/locations/${SAMPLE.region}`;
 export const networkOf = (name: string) => `projects/${SAMPLE.projectNumber}/global/networks/${name}`;
 
 export function vertexClients(port: number) {
-  const opts = { apiEndpoint: '127.0.0.1', port, protocol: 'http', authClient: new PassThroughClient(), fallback: true } as unknown as ConstructorParameters<typeof aiplatform.v1.PipelineServiceClient>[0];
+  const opts = {
+    apiEndpoint: '127.0.0.1',
+    port,
+    protocol: 'http',
+    authClient: new PassThroughClient(),
+    fallback: true,
+  } as unknown as ConstructorParameters<typeof aiplatform.v1.PipelineServiceClient>[0];
   return { pipelines: new aiplatform.v1.PipelineServiceClient(opts), jobs: new aiplatform.v1.JobServiceClient(opts) };
 }
 
 export function psaComputeClients(port: number) {
-  const opts = { apiEndpoint: '127.0.0.1', port, protocol: 'http', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof compute.GlobalAddressesClient>[0];
+  const opts = {
+    apiEndpoint: '127.0.0.1',
+    port,
+    protocol: 'http',
+    authClient: new PassThroughClient(),
+  } as unknown as ConstructorParameters<typeof compute.GlobalAddressesClient>[0];
   return {
     addresses: new compute.GlobalAddressesClient(opts),
     firewalls: new compute.FirewallsClient(opts),
@@ -51,26 +62,41 @@ export interface SnOperation {
 export function serviceNetworking(baseUrl: string) {
   const client = new PassThroughClient();
   const base = `${baseUrl}/v1/services/servicenetworking.googleapis.com/connections`;
-  const call = async <T>(url: string, method: 'GET' | 'POST' | 'PATCH', data?: unknown) => (await client.request<T>({ url, method, data })).data;
+  const call = async <T>(url: string, method: 'GET' | 'POST' | 'PATCH', data?: unknown) =>
+    (await client.request<T>({ url, method, data })).data;
   return {
-    list: async (network: string) => (await call<{ connections?: Connection[] }>(`${base}?network=${encodeURIComponent(network)}`, 'GET')).connections ?? [],
+    list: async (network: string) =>
+      (await call<{ connections?: Connection[] }>(`${base}?network=${encodeURIComponent(network)}`, 'GET'))
+        .connections ?? [],
     patch: (network: string, reservedPeeringRanges: string[], force = false) =>
-      call<SnOperation>(`${base}/-?updateMask=reservedPeeringRanges&force=${force}`, 'PATCH', { network, reservedPeeringRanges }),
-    create: (network: string, reservedPeeringRanges: string[]) => call<SnOperation>(base, 'POST', { network, reservedPeeringRanges }),
+      call<SnOperation>(`${base}/-?updateMask=reservedPeeringRanges&force=${force}`, 'PATCH', {
+        network,
+        reservedPeeringRanges,
+      }),
+    create: (network: string, reservedPeeringRanges: string[]) =>
+      call<SnOperation>(base, 'POST', { network, reservedPeeringRanges }),
     operation: (name: string) => call<SnOperation>(`${baseUrl}/v1/${name}`, 'GET'),
     /** Polls the operation until done. */
     async wait(op: SnOperation): Promise<SnOperation> {
-      return waitFor(`operation ${op.name}`, async () => {
-        const o = await call<SnOperation>(`${baseUrl}/v1/${op.name}`, 'GET');
-        return o.done ? o : undefined;
-      }, 10_000, 20);
+      return waitFor(
+        `operation ${op.name}`,
+        async () => {
+          const o = await call<SnOperation>(`${baseUrl}/v1/${op.name}`, 'GET');
+          return o.done ? o : undefined;
+        },
+        10_000,
+        20,
+      );
     },
   };
 }
 
 /** The error a failed client call carries (gax or gaxios), for assertions. */
 export async function failure(call: Promise<unknown>): Promise<{ code?: number; status?: number; message: string }> {
-  const err = (await call.then(() => undefined, (e: unknown) => e)) as { code?: number; status?: number; response?: { status?: number }; message?: string } | undefined;
+  const err = (await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as { code?: number; status?: number; response?: { status?: number }; message?: string } | undefined;
   if (!err) throw new Error('expected the call to fail');
   return { code: err.code, status: err.response?.status ?? err.status, message: err.message ?? String(err) };
 }

@@ -26,8 +26,16 @@ export interface Run {
 /** Everything this run's stacks and test files wrote under `dir`. */
 export function readRun(dir: string): Run {
   const ranDir = join(dir, 'ran');
-  const ran = existsSync(ranDir) ? readdirSync(ranDir).map((f) => readFileSync(join(ranDir, f), 'utf8')).sort() : [];
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as ChecksFile) : [];
+  const ran = existsSync(ranDir)
+    ? readdirSync(ranDir)
+        .map((f) => readFileSync(join(ranDir, f), 'utf8'))
+        .sort()
+    : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as ChecksFile)
+    : [];
   return { ran, files };
 }
 
@@ -51,7 +59,8 @@ export function identities(tf: TerraformIam): Map<string, string> {
   return out;
 }
 
-const bindingKey = (b: { member: string; role: string; resource: string; condition?: { expression: string } }) => JSON.stringify([b.member, b.role, b.resource, b.condition?.expression ?? '']);
+const bindingKey = (b: { member: string; role: string; resource: string; condition?: { expression: string } }) =>
+  JSON.stringify([b.member, b.role, b.resource, b.condition?.expression ?? '']);
 
 /**
  * What is wrong with `tf` for the calls of `files`: each refused call (per identity and
@@ -71,7 +80,12 @@ export function usageProblems(tf: TerraformIam, files: readonly ChecksFile[]): s
     for (const c of checks as CountedCheck[]) {
       if (!who.has(c.member)) continue;
       calling.add(c.member);
-      const decision = iam.check({ kind: 'member', member: c.member }, c.permission, c.evaluated.resource, c.evaluated.ancestors);
+      const decision = iam.check(
+        { kind: 'member', member: c.member },
+        c.permission,
+        c.evaluated.resource,
+        c.evaluated.ancestors,
+      );
       if (decision.allowed && decision.binding) {
         usedPermissions.add(`${decision.binding.role}\n${c.permission}`);
         usedBindings.add(bindingKey(decision.binding));
@@ -86,18 +100,28 @@ export function usageProblems(tf: TerraformIam, files: readonly ChecksFile[]): s
   const problems: string[] = [];
   for (const r of refused.values()) {
     const where = [...r.where].sort();
-    problems.push(`${name(r.member)} was refused ${r.permission}: ${where.slice(0, 3).join('; ')}${where.length > 3 ? ` (and ${where.length - 3} more)` : ''} — no role iam.tf binds to it grants ${r.permission} there; production answers this call 403`);
+    problems.push(
+      `${name(r.member)} was refused ${r.permission}: ${where.slice(0, 3).join('; ')}${where.length > 3 ? ` (and ${where.length - 3} more)` : ''} — no role iam.tf binds to it grants ${r.permission} there; production answers this call 403`,
+    );
   }
   const custom = new Map(tf.roles.map((r) => [r.name, r.permissions]));
   for (const b of tf.bindings.filter((x) => who.has(x.member))) {
     const on = `${b.resource}${b.condition ? ` if ${b.condition.expression}` : ''}`;
     const perms = custom.get(b.role);
     if (perms) {
-      for (const p of perms) if (!usedPermissions.has(`${b.role}\n${p}`)) problems.push(`role ${b.role}, bound to ${name(b.member)} on ${on}, grants ${p}, which no call of the end-to-end tests needed: remove it from iam.tf (or add the test that makes the call)`);
+      for (const p of perms)
+        if (!usedPermissions.has(`${b.role}\n${p}`))
+          problems.push(
+            `role ${b.role}, bound to ${name(b.member)} on ${on}, grants ${p}, which no call of the end-to-end tests needed: remove it from iam.tf (or add the test that makes the call)`,
+          );
     } else if (!usedBindings.has(bindingKey(b))) {
-      problems.push(`${b.role}, bound to ${name(b.member)} on ${on}, allowed no call of the end-to-end tests: remove the binding from iam.tf (or add the test that makes the call)`);
+      problems.push(
+        `${b.role}, bound to ${name(b.member)} on ${on}, allowed no call of the end-to-end tests: remove the binding from iam.tf (or add the test that makes the call)`,
+      );
     }
   }
-  for (const [member] of who) if (!calling.has(member)) problems.push(`${name(member)} made no call in the end-to-end tests, so its roles are unchecked: run it in one`);
+  for (const [member] of who)
+    if (!calling.has(member))
+      problems.push(`${name(member)} made no call in the end-to-end tests, so its roles are unchecked: run it in one`);
   return problems;
 }

@@ -26,7 +26,10 @@ const sources = execFileSync('git', ['ls-files', 'emulator'], { cwd: ROOT, encod
   .map((file) => ({ file, text: readFileSync(`${ROOT}${file}`, 'utf8') }));
 
 /** Where `name` appears as a whole string literal (or the start of a template literal). */
-const spelled = (name: string) => sources.filter(({ text }) => [`'${name}'`, `"${name}"`, `\`${name}`].some((q) => text.includes(q))).map((s) => s.file);
+const spelled = (name: string) =>
+  sources
+    .filter(({ text }) => [`'${name}'`, `"${name}"`, `\`${name}`].some((q) => text.includes(q)))
+    .map((s) => s.file);
 
 describe('emulator/ knows no netreflex sample', () => {
   const names = [...new Set(strings(SAMPLE))].filter((n) => n.length > 3 && !GOOGLE_NAMES.has(n));

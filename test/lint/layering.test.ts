@@ -19,15 +19,51 @@ async function refused(filePath: string, code: string): Promise<string[]> {
 describe('layering', () => {
   it.each([
     ['shared/plan/extra.ts', "import { listRoutes as x } from '../gcp/routes.js';", 'planners are pure'],
-    ['shared/gcp/extra.ts', "import type { PlanInput as x } from '../plan/routes.js';", 'imports nothing from the planners'],
-    ['shared/gcp/extra.ts', "import { planRoutes as x } from '../plan/routes.js';", 'imports nothing from the planners'],
-    ['shared/allowlist/extra.ts', "import { resourceName as x } from '../config/common.js';", 'environment configuration'],
-    ['shared/allowlist/extra.ts', "import { logger as x } from '../log.js';", 'environment configuration or the logger'],
-    ['functions/nat-routes/extra.ts', "import { SAMPLE as x } from '../../local/topology.js';", 'never imports the emulator or the local stack'],
-    ['shared/status/extra.ts', "import { startEmulator as x } from '../../emulator/server.js';", 'never imports the emulator'],
-    ['shared/gcp/extra.ts', "import { startEmulator as x } from '../../emulator/server.js';", 'never imports the emulator'],
-    ['cli/env.ts', "import { sampleEnv as x } from '../local/stack.js';", 'never imports the emulator or the local stack'],
-    ['cli/commands/extra.ts', "import { startStack as x } from '../../local/stack.js';", 'never imports the emulator or the local stack'],
+    [
+      'shared/gcp/extra.ts',
+      "import type { PlanInput as x } from '../plan/routes.js';",
+      'imports nothing from the planners',
+    ],
+    [
+      'shared/gcp/extra.ts',
+      "import { planRoutes as x } from '../plan/routes.js';",
+      'imports nothing from the planners',
+    ],
+    [
+      'shared/allowlist/extra.ts',
+      "import { resourceName as x } from '../config/common.js';",
+      'environment configuration',
+    ],
+    [
+      'shared/allowlist/extra.ts',
+      "import { logger as x } from '../log.js';",
+      'environment configuration or the logger',
+    ],
+    [
+      'functions/nat-routes/extra.ts',
+      "import { SAMPLE as x } from '../../local/topology.js';",
+      'never imports the emulator or the local stack',
+    ],
+    [
+      'shared/status/extra.ts',
+      "import { startEmulator as x } from '../../emulator/server.js';",
+      'never imports the emulator',
+    ],
+    [
+      'shared/gcp/extra.ts',
+      "import { startEmulator as x } from '../../emulator/server.js';",
+      'never imports the emulator',
+    ],
+    [
+      'cli/env.ts',
+      "import { sampleEnv as x } from '../local/stack.js';",
+      'never imports the emulator or the local stack',
+    ],
+    [
+      'cli/commands/extra.ts',
+      "import { startStack as x } from '../../local/stack.js';",
+      'never imports the emulator or the local stack',
+    ],
     ['emulator/extra.ts', "import { SAMPLE as x } from '../local/topology.js';", 'knows no netreflex'],
     ['emulator/compute/extra.ts', "import { seedSample as x } from '../../local/seed.js';", 'knows no netreflex'],
     ['emulator/pubsub/extra.ts', "import { startStack as x } from '../../local/stack.js';", 'knows no netreflex'],

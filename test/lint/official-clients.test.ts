@@ -14,16 +14,31 @@ async function restricted(filePath: string): Promise<string[]> {
 }
 
 describe('restricted imports for the Google client libraries', () => {
-  it.each(['functions/nat-routes/extra.ts', 'shared/plan/extra.ts', 'cli/commands/extra.ts', 'emulator/compute/extra.ts'])('refuses the import in product code: %s', async (file) => {
+  it.each([
+    'functions/nat-routes/extra.ts',
+    'shared/plan/extra.ts',
+    'cli/commands/extra.ts',
+    'emulator/compute/extra.ts',
+  ])('refuses the import in product code: %s', async (file) => {
     expect(await restricted(file)).toEqual([expect.stringContaining('only under shared/gcp/')]);
   });
 
-  it.each(['shared/gcp/extra.ts', 'scripts/my-report.ts', 'my-tool.ts', 'examples/extra.ts', 'test/extra.test.ts', 'tools/ops/cleanup.ts'])('allows it outside the product folders (and in shared/gcp/): %s', async (file) => {
+  it.each([
+    'shared/gcp/extra.ts',
+    'scripts/my-report.ts',
+    'my-tool.ts',
+    'examples/extra.ts',
+    'test/extra.test.ts',
+    'tools/ops/cleanup.ts',
+  ])('allows it outside the product folders (and in shared/gcp/): %s', async (file) => {
     expect(await restricted(file)).toEqual([]);
   });
 
   it('still lets product code use the Functions Framework', async () => {
-    const [result] = await eslint.lintText("import { cloudEvent } from '@google-cloud/functions-framework';\nexport const f = cloudEvent;\n", { filePath: 'functions/x.ts' });
+    const [result] = await eslint.lintText(
+      "import { cloudEvent } from '@google-cloud/functions-framework';\nexport const f = cloudEvent;\n",
+      { filePath: 'functions/x.ts' },
+    );
     expect(result!.messages).toEqual([]);
   });
 });

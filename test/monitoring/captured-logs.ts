@@ -18,8 +18,12 @@ export interface CapturedLine {
   line: Record<string, unknown>;
 }
 
-const SAMPLE_ALLOWLIST = readFileSync(new URL('../../functions/armor-allowlist/sample-allowlist.yaml', import.meta.url));
-const WORLD_OPEN = Buffer.from('version: 1\npolicies: [inference-policy]\nlists:\n  everyone:\n    description: a mistake\n    entries:\n      - cidr: 0.0.0.0/0\n        description: the whole internet\n');
+const SAMPLE_ALLOWLIST = readFileSync(
+  new URL('../../functions/armor-allowlist/sample-allowlist.yaml', import.meta.url),
+);
+const WORLD_OPEN = Buffer.from(
+  'version: 1\npolicies: [inference-policy]\nlists:\n  everyone:\n    description: a mistake\n    entries:\n      - cidr: 0.0.0.0/0\n        description: the whole internet\n',
+);
 
 /** Structured lines only: what Cloud Logging would parse into jsonPayload. */
 function structured(output: string[]): Record<string, unknown>[] {
@@ -34,14 +38,25 @@ function structured(output: string[]): Record<string, unknown>[] {
 }
 
 export async function captureFunctionLogs(): Promise<CapturedLine[]> {
-  const stack = await startStack({ emulator: { natInstances: ['nat-m1', 'nat-m2'], settings: { operationLatencyMs: 10, instanceStepMs: 20, pipelineStepMs: 10, pipelineRunMs: 50 } }, env: { NETREFLEX_SETTLE_TIMEOUT_SECONDS: '0' } });
+  const stack = await startStack({
+    emulator: {
+      natInstances: ['nat-m1', 'nat-m2'],
+      settings: { operationLatencyMs: 10, instanceStepMs: 20, pipelineStepMs: 10, pipelineRunMs: 50 },
+    },
+    env: { NETREFLEX_SETTLE_TIMEOUT_SECONDS: '0' },
+  });
   stack.emulator.workflows.timeScale = 0.001;
   const emu = stack.emulator;
   const tick = async () => {
     emu.topics.publish(`projects/${SAMPLE.project}/topics/${TICK_TOPIC}`, [{ data: '{}' }]);
     await emu.events.idle();
   };
-  const post = (target: string, body: unknown) => fetch(stack.functions.get(target)!.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (target: string, body: unknown) =>
+    fetch(stack.functions.get(target)!.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const upload = async (bytes: Buffer) => {
     emu.storage.writeObject(SAMPLE.bucket.name, SAMPLE.bucket.allowlistObject, bytes, { contentType: 'text/yaml' });
     await emu.events.idle();
@@ -67,10 +82,14 @@ export async function captureFunctionLogs(): Promise<CapturedLine[]> {
     await post('peeringRanges', { parallelJobs: 'many' }); // bad request
     const requests = `projects/${SAMPLE.project}/topics/${PIPELINE_REQUEST_TOPIC}`;
     emu.events.injectFault({ kind: 'duplicate', subscription: 'pipelineRequests-0', count: 1, times: 1 });
-    emu.topics.publish(requests, [{ data: JSON.stringify({ requestId: 'monitoring-1', templateUri: 'gs://netreflex-demo-pipelines/p.yaml' }) }]);
+    emu.topics.publish(requests, [
+      { data: JSON.stringify({ requestId: 'monitoring-1', templateUri: 'gs://netreflex-demo-pipelines/p.yaml' }) },
+    ]);
     emu.topics.publish(requests, [{ data: JSON.stringify({ requestId: 'monitoring-2', templateUri: 'ftp://nope' }) }]);
     await emu.events.idle();
-    return [...stack.functions.values()].flatMap((f) => structured(f.output).map((line) => ({ target: f.target, line })));
+    return [...stack.functions.values()].flatMap((f) =>
+      structured(f.output).map((line) => ({ target: f.target, line })),
+    );
   } finally {
     await stack.stop();
   }

@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { cloudRunEntry, extractLabel, matches, parseQuery } from './logging-query.js';
 
-const entry = cloudRunEntry('netreflex-nat-routes', { severity: 'WARNING', message: 'natRoutes: degraded: +0 -0 routes', status: 'degraded', mutations: 0, trigger: 'scheduled safety-net sync', refusal: { kind: 'world-open' } });
+const entry = cloudRunEntry('netreflex-nat-routes', {
+  severity: 'WARNING',
+  message: 'natRoutes: degraded: +0 -0 routes',
+  status: 'degraded',
+  mutations: 0,
+  trigger: 'scheduled safety-net sync',
+  refusal: { kind: 'world-open' },
+});
 
 describe('Logging query subset', () => {
   it.each([
@@ -31,11 +38,21 @@ describe('Logging query subset', () => {
 
   it('OR binds tighter than AND, as the language documents: a OR b AND c is (a OR b) AND c', () => {
     // With AND over OR this would be true (jsonPayload.status="degraded" alone).
-    expect(matches('jsonPayload.status="degraded" OR jsonPayload.status="ok" AND jsonPayload.mutations>5', entry)).toBe(false);
-    expect(matches('jsonPayload.status="degraded" OR (jsonPayload.status="ok" AND jsonPayload.mutations>5)', entry)).toBe(true);
+    expect(matches('jsonPayload.status="degraded" OR jsonPayload.status="ok" AND jsonPayload.mutations>5', entry)).toBe(
+      false,
+    );
+    expect(
+      matches('jsonPayload.status="degraded" OR (jsonPayload.status="ok" AND jsonPayload.mutations>5)', entry),
+    ).toBe(true);
   });
 
-  it.each(['jsonPayload.status=', 'jsonPayload.status="x', '(jsonPayload.status="x"', 'jsonPayload.status ~ "x"', 'severity>=LOUD'])('refuses what it cannot read: %s', (q) => {
+  it.each([
+    'jsonPayload.status=',
+    'jsonPayload.status="x',
+    '(jsonPayload.status="x"',
+    'jsonPayload.status ~ "x"',
+    'severity>=LOUD',
+  ])('refuses what it cannot read: %s', (q) => {
     expect(() => matches(q, entry)).toThrow(SyntaxError);
   });
 
@@ -52,7 +69,11 @@ describe('Logging query subset', () => {
   });
 
   it('maps a structured line the way Cloud Run does: severity out, the rest under jsonPayload', () => {
-    expect(entry).toMatchObject({ severity: 'WARNING', jsonPayload: { message: 'natRoutes: degraded: +0 -0 routes', status: 'degraded' }, resource: { type: 'cloud_run_revision', labels: { service_name: 'netreflex-nat-routes' } } });
+    expect(entry).toMatchObject({
+      severity: 'WARNING',
+      jsonPayload: { message: 'natRoutes: degraded: +0 -0 routes', status: 'degraded' },
+      resource: { type: 'cloud_run_revision', labels: { service_name: 'netreflex-nat-routes' } },
+    });
     expect(entry.jsonPayload).not.toHaveProperty('severity');
   });
 });

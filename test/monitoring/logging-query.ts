@@ -34,13 +34,24 @@ function tokenize(src: string): Token[] {
   let i = 0;
   while (i < src.length) {
     const c = src[i]!;
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === '(' || c === ')') { out.push({ t: c, v: c }); i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '(' || c === ')') {
+      out.push({ t: c, v: c });
+      i++;
+      continue;
+    }
     if (c === '"') {
       let j = i + 1;
       let v = '';
       while (j < src.length && src[j] !== '"') {
-        if (src[j] === '\\' && j + 1 < src.length) { v += src[j + 1]; j += 2; continue; }
+        if (src[j] === '\\' && j + 1 < src.length) {
+          v += src[j + 1];
+          j += 2;
+          continue;
+        }
         v += src[j++];
       }
       if (j >= src.length) throw new SyntaxError(`unterminated string at ${i} in ${src}`);
@@ -49,7 +60,11 @@ function tokenize(src: string): Token[] {
       continue;
     }
     const op = OPS.find((o) => src.startsWith(o, i));
-    if (op) { out.push({ t: 'op', v: op }); i += op.length; continue; }
+    if (op) {
+      out.push({ t: 'op', v: op });
+      i += op.length;
+      continue;
+    }
     const m = /^[A-Za-z0-9_.*@/-]+/.exec(src.slice(i));
     if (!m) throw new SyntaxError(`unexpected '${c}' at ${i} in ${src}`);
     out.push({ t: 'word', v: m[0] });
@@ -60,7 +75,10 @@ function tokenize(src: string): Token[] {
 
 class Parser {
   private i = 0;
-  constructor(private readonly tokens: Token[], private readonly src: string) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly src: string,
+  ) {}
 
   parse(): Node {
     const node = this.and();
@@ -151,7 +169,8 @@ export function parseQuery(src: string): Node {
 
 function lookup(entry: LogEntry, path: string[]): unknown {
   let cur: unknown = entry;
-  for (const key of path) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
+  for (const key of path)
+    cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
   return cur;
 }
 
@@ -173,21 +192,31 @@ function compare(field: unknown, op: Op, value: string | number, isSeverity: boo
     b = Number(b);
   }
   switch (op) {
-    case '=': return a === b;
-    case '!=': return a !== b;
-    case '<': return a < b;
-    case '<=': return a <= b;
-    case '>': return a > b;
-    case '>=': return a >= b;
+    case '=':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
   }
 }
 
 function evaluate(node: Node, entry: LogEntry): boolean {
   switch (node.kind) {
-    case 'and': return node.items.every((n) => evaluate(n, entry));
-    case 'or': return node.items.some((n) => evaluate(n, entry));
-    case 'not': return !evaluate(node.item, entry);
-    case 'present': return lookup(entry, node.path) !== undefined;
+    case 'and':
+      return node.items.every((n) => evaluate(n, entry));
+    case 'or':
+      return node.items.some((n) => evaluate(n, entry));
+    case 'not':
+      return !evaluate(node.item, entry);
+    case 'present':
+      return lookup(entry, node.path) !== undefined;
     case 'cmp': {
       const field = lookup(entry, node.path);
       const severity = node.path.length === 1 && node.path[0] === 'severity';
@@ -226,11 +255,25 @@ export function extractLabel(extractor: string, entry: LogEntry): string | undef
  * becomes the entry's severity, `timestamp` its time, every other field (message included) stays
  * under jsonPayload (https://cloud.google.com/logging/docs/structured-logging).
  */
-export function cloudRunEntry(service: string, line: Record<string, unknown>, project = 'netreflex-demo', region = 'asia-northeast1'): LogEntry {
+export function cloudRunEntry(
+  service: string,
+  line: Record<string, unknown>,
+  project = 'netreflex-demo',
+  region = 'asia-northeast1',
+): LogEntry {
   const { severity, timestamp, ...jsonPayload } = line;
   return {
     logName: `projects/${project}/logs/run.googleapis.com%2Fstdout`,
-    resource: { type: 'cloud_run_revision', labels: { service_name: service, revision_name: `${service}-00001-abc`, configuration_name: service, location: region, project_id: project } },
+    resource: {
+      type: 'cloud_run_revision',
+      labels: {
+        service_name: service,
+        revision_name: `${service}-00001-abc`,
+        configuration_name: service,
+        location: region,
+        project_id: project,
+      },
+    },
     severity: typeof severity === 'string' ? severity : 'DEFAULT',
     ...(typeof timestamp === 'string' ? { timestamp } : {}),
     jsonPayload,

@@ -58,7 +58,13 @@ export async function fakeHost(addrs: string[], routes: string[] = []): Promise<
   const dir = await mkdtemp(path.join(tmpdir(), 'netreflex-nat-'));
   const bin = path.join(dir, 'bin');
   await mkdir(bin);
-  const scripts: Record<string, string> = { ip: IP, iptables: IPTABLES, sysctl: RECORD_ONLY, 'systemd-run': RECORD_ONLY, systemctl: SYSTEMCTL };
+  const scripts: Record<string, string> = {
+    ip: IP,
+    iptables: IPTABLES,
+    sysctl: RECORD_ONLY,
+    'systemd-run': RECORD_ONLY,
+    systemctl: SYSTEMCTL,
+  };
   for (const [name, body] of Object.entries(scripts)) {
     await writeFile(path.join(bin, name), body);
     await chmod(path.join(bin, name), 0o755);

@@ -68,7 +68,9 @@ export class FakeMetadata {
       res.writeHead(404, { 'Content-Type': 'text/html' }).end('Not Found');
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'application/text', ETag: this.etag(path), 'Metadata-Flavor': 'Google' }).end(value);
+    res
+      .writeHead(200, { 'Content-Type': 'application/text', ETag: this.etag(path), 'Metadata-Flavor': 'Google' })
+      .end(value);
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -51,7 +51,9 @@ function run(ctx: TestContext, host: FakeHost, url: string, args: string[], env:
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const done = new Promise<{ code: number | null; output: string }>((resolve) => child.on('close', (code) => resolve({ code, output })));
+  const done = new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, output })),
+  );
   ctx.onTestFinished(() => void child.kill('SIGKILL'));
   return { done, kill: () => child.kill('SIGKILL') };
 }
@@ -90,7 +92,9 @@ describe.concurrent('nat-startup.sh', { timeout: 60_000 }, () => {
     await waitFor('the watch long-poll', () => metadata.watching === 1);
     const boot = (await host.calls()).filter((c) => !c.startsWith('ip -o -4'));
     expect(boot).toEqual(BOOT_CALLS);
-    expect(metadata.requests.at(-1)).toBe(`/computeMetadata/v1/${RANGES}?wait_for_change=true&last_etag=etag-instanceattributesnetreflexpsaranges-1&timeout_sec=20`);
+    expect(metadata.requests.at(-1)).toBe(
+      `/computeMetadata/v1/${RANGES}?wait_for_change=true&last_etag=etag-instanceattributesnetreflexpsaranges-1&timeout_sec=20`,
+    );
 
     metadata.set(RANGES, '10.99.0.0/16, 10.98.16.0/20');
     const { code, output } = await script.done;
@@ -100,7 +104,9 @@ describe.concurrent('nat-startup.sh', { timeout: 60_000 }, () => {
     expect(after).toContain('ip route add 10.98.16.0/20 via 10.95.0.1 dev enp0s4 proto 77');
     expect(after).toContain('ip route del 10.98.0.0/21 proto 77');
     expect(after).not.toContain('iptables -t nat -A POSTROUTING -o enp0s5 -j MASQUERADE');
-    expect((await host.calls()).filter((c) => c.startsWith('ip route del'))).toEqual(['ip route del 10.98.0.0/21 proto 77']);
+    expect((await host.calls()).filter((c) => c.startsWith('ip route del'))).toEqual([
+      'ip route del 10.98.0.0/21 proto 77',
+    ]);
     expect((await host.routes()).sort()).toEqual([
       '10.98.16.0/20 via 10.95.0.1 dev enp0s4 proto 77',
       '10.99.0.0/16 via 10.95.0.1 dev enp0s4 proto 77',
@@ -116,7 +122,10 @@ describe.concurrent('nat-startup.sh', { timeout: 60_000 }, () => {
 
   it('--once is idempotent and leaves routes it did not add alone', async (ctx) => {
     const foreignPsa = '10.98.0.0/21 via 10.95.0.1 dev enp0s4 proto static';
-    const { url, host } = await setup(ctx, { [RANGES]: '10.98.0.0/21,not-a-cidr' }, SAMPLE_ADDRS, [FOREIGN_ROUTE, foreignPsa]);
+    const { url, host } = await setup(ctx, { [RANGES]: '10.98.0.0/21,not-a-cidr' }, SAMPLE_ADDRS, [
+      FOREIGN_ROUTE,
+      foreignPsa,
+    ]);
     const first = await run(ctx, host, url, ['--once']).done;
     expect(first.code, first.output).toBe(0);
     expect(first.output).toMatch(/ignoring "not-a-cidr"/);
@@ -135,15 +144,23 @@ describe.concurrent('nat-startup.sh', { timeout: 60_000 }, () => {
   });
 
   it('finds NICs by the metadata NIC list and reads settings from project metadata', async (ctx) => {
-    const addrs = ['2: nicpriv    inet 192.168.10.5/24 scope global nicpriv', '3: nicpub    inet 172.16.0.9/24 scope global nicpub'];
-    const { url, host } = await setup(ctx, {
-      'instance/network-interfaces/0/ip': '192.168.10.5',
-      'instance/network-interfaces/1/ip': '172.16.0.9',
-      'project/attributes/netreflex-private-gateway': '192.168.10.1',
-      'project/attributes/netreflex-public-gateway': '172.16.0.1',
-      'project/attributes/netreflex-return-ranges': '35.235.240.0/20,130.211.0.0/22',
-      'project/attributes/netreflex-psa-ranges': '10.98.0.0/21',
-    }, addrs, []);
+    const addrs = [
+      '2: nicpriv    inet 192.168.10.5/24 scope global nicpriv',
+      '3: nicpub    inet 172.16.0.9/24 scope global nicpub',
+    ];
+    const { url, host } = await setup(
+      ctx,
+      {
+        'instance/network-interfaces/0/ip': '192.168.10.5',
+        'instance/network-interfaces/1/ip': '172.16.0.9',
+        'project/attributes/netreflex-private-gateway': '192.168.10.1',
+        'project/attributes/netreflex-public-gateway': '172.16.0.1',
+        'project/attributes/netreflex-return-ranges': '35.235.240.0/20,130.211.0.0/22',
+        'project/attributes/netreflex-psa-ranges': '10.98.0.0/21',
+      },
+      addrs,
+      [],
+    );
     const { code, output } = await run(ctx, host, url, ['--once']).done;
     expect(code, output).toBe(0);
     const calls = await host.calls();
@@ -162,13 +179,18 @@ describe.concurrent('nat-startup.sh', { timeout: 60_000 }, () => {
     const script = run(ctx, host, url, ['--watch', '--max-changes', '1']);
     await waitFor('the watch long-poll', () => metadata.watching === 1);
     metadata.set(RANGES, undefined);
-    await waitFor('two polls of the missing key', () => metadata.requests.filter((r) => r.includes('wait_for_change')).length >= 3);
+    await waitFor(
+      'two polls of the missing key',
+      () => metadata.requests.filter((r) => r.includes('wait_for_change')).length >= 3,
+    );
     expect((await host.calls()).filter((c) => c.startsWith('ip route del'))).toEqual([]);
     metadata.set(RANGES, '');
     const { code, output } = await script.done;
     expect(code, output).toBe(0);
     expect(output).toMatch(/metadata key netreflex-psa-ranges is missing; keeping the current routes/);
-    expect((await host.calls()).filter((c) => c.startsWith('ip route del'))).toEqual(['ip route del 10.98.0.0/21 proto 77']);
+    expect((await host.calls()).filter((c) => c.startsWith('ip route del'))).toEqual([
+      'ip route del 10.98.0.0/21 proto 77',
+    ]);
     expect(await host.routes()).toContain('35.235.240.0/20 via 10.95.0.1 dev enp0s4 proto 77');
   });
 
@@ -178,13 +200,17 @@ describe.concurrent('nat-startup.sh', { timeout: 60_000 }, () => {
     const { code, output } = await run(ctx, host, url, [], { NETREFLEX_INSTALL_PATH: installed }).done;
     expect(code, output).toBe(0);
     expect(existsSync(installed)).toBe(true);
-    expect(await host.calls()).toContain(`systemd-run --unit=netreflex-nat-watch --property=Restart=always --property=RestartSec=10 ${installed} --watch`);
+    expect(await host.calls()).toContain(
+      `systemd-run --unit=netreflex-nat-watch --property=Restart=always --property=RestartSec=10 ${installed} --watch`,
+    );
   });
 
   it('run again while its watcher unit is active, restarts the unit instead of starting a second one', async (ctx) => {
     const { url, host } = await setup(ctx, { [RANGES]: '10.98.0.0/21' });
     await writeFile(path.join(host.dir, 'unit-active'), '');
-    const { code, output } = await run(ctx, host, url, [], { NETREFLEX_INSTALL_PATH: path.join(host.dir, 'netreflex-nat-routes') }).done;
+    const { code, output } = await run(ctx, host, url, [], {
+      NETREFLEX_INSTALL_PATH: path.join(host.dir, 'netreflex-nat-routes'),
+    }).done;
     expect(code, output).toBe(0);
     const calls = await host.calls();
     expect(calls).toContain('systemctl restart netreflex-nat-watch');
@@ -192,10 +218,14 @@ describe.concurrent('nat-startup.sh', { timeout: 60_000 }, () => {
   });
 
   it('fails with what to set when no NIC matches', async (ctx) => {
-    const { url, host } = await setup(ctx, { [RANGES]: '10.98.0.0/21' }, ['2: enp0s4    inet 192.168.1.5/24 scope global enp0s4']);
+    const { url, host } = await setup(ctx, { [RANGES]: '10.98.0.0/21' }, [
+      '2: enp0s4    inet 192.168.1.5/24 scope global enp0s4',
+    ]);
     const { code, output } = await run(ctx, host, url, ['--once']).done;
     expect(code).toBe(1);
-    expect(output).toMatch(/no NIC in 10.95.0.0\/16 \(private\) or 10.97.0.0\/16 \(public\).*set metadata netreflex-private-cidr/);
+    expect(output).toMatch(
+      /no NIC in 10.95.0.0\/16 \(private\) or 10.97.0.0\/16 \(public\).*set metadata netreflex-private-cidr/,
+    );
   });
 
   it('rejects an unknown flag', async (ctx) => {
@@ -216,7 +246,9 @@ describe.concurrent('nat-startup.sh', { timeout: 60_000 }, () => {
     const { readFile } = await import('node:fs/promises');
     const script = await readFile(SCRIPT, 'utf8');
     expect(script).toMatch(/^set -euo pipefail$/m);
-    const pipedIntoEarlyExit = script.split('\n').filter((l) => !l.trimStart().startsWith('#') && /\|\s*(grep\s+-\w*q|head)\b/.test(l));
+    const pipedIntoEarlyExit = script
+      .split('\n')
+      .filter((l) => !l.trimStart().startsWith('#') && /\|\s*(grep\s+-\w*q|head)\b/.test(l));
     expect(pipedIntoEarlyExit).toEqual([]);
   });
 });

@@ -19,10 +19,12 @@ describe('cidr (configuration)', () => {
   });
 
   it('a bare address: says it is not a range', () => {
-    expect(issues('198.51.100.7')).toEqual(['"198.51.100.7" is an address, not a range; did you mean 198.51.100.7/32?']);
+    expect(issues('198.51.100.7')).toEqual([
+      '"198.51.100.7" is an address, not a range; did you mean 198.51.100.7/32?',
+    ]);
   });
 
-  it('text that is no range at all: the parser\'s own words', () => {
+  it("text that is no range at all: the parser's own words", () => {
     const [message] = issues('010.0.0.0/8');
     expect(message).toMatch(/010\.0\.0\.0\/8/);
     expect(issues('010.0.0.0/8')).toHaveLength(1);

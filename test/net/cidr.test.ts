@@ -47,13 +47,24 @@ describe('parseCidr', () => {
     expect(parsed.hadHostBits).toBe(hostBits);
   });
 
-  it.each(['1', '010.0.0.1', '0x7f.0.0.1', '1.2.3', '256.0.0.1', '1.2.3.4/33', '1.2.3.4/08', '1.2.3.4/', 'fe80::1%eth0', '::/129', '', '*', ' 1.2.3.4'])(
-    'refuses %j',
-    (input) => {
-      expect(tryParseCidr(input)).toBeUndefined();
-      expect(() => parseCidr(input)).toThrow(/not an IP address|prefix length|leading zero/);
-    },
-  );
+  it.each([
+    '1',
+    '010.0.0.1',
+    '0x7f.0.0.1',
+    '1.2.3',
+    '256.0.0.1',
+    '1.2.3.4/33',
+    '1.2.3.4/08',
+    '1.2.3.4/',
+    'fe80::1%eth0',
+    '::/129',
+    '',
+    '*',
+    ' 1.2.3.4',
+  ])('refuses %j', (input) => {
+    expect(tryParseCidr(input)).toBeUndefined();
+    expect(() => parseCidr(input)).toThrow(/not an IP address|prefix length|leading zero/);
+  });
 
   it('keeps the zod schema export that route config imports', () => {
     expect(cidrSchema.safeParse('10.98.0.0/21').success).toBe(true);
@@ -63,10 +74,16 @@ describe('parseCidr', () => {
 
 describe('range sets', () => {
   it('merges contained and adjacent ranges into the minimal CIDR set', () => {
-    expect(aggregateCidrs(['10.0.0.0/25', '10.0.0.128/25', '10.0.1.0/24', '10.0.0.5', '2001:db8::/33', '2001:db8:8000::/33'])).toEqual([
-      '10.0.0.0/23',
-      '2001:db8::/32',
-    ]);
+    expect(
+      aggregateCidrs([
+        '10.0.0.0/25',
+        '10.0.0.128/25',
+        '10.0.1.0/24',
+        '10.0.0.5',
+        '2001:db8::/33',
+        '2001:db8:8000::/33',
+      ]),
+    ).toEqual(['10.0.0.0/23', '2001:db8::/32']);
     expect(aggregateCidrs(['0.0.0.0/1', '128.0.0.0/1'])).toEqual(['0.0.0.0/0']);
     expect(aggregateCidrs(['10.0.0.1', '10.0.0.2'])).toEqual(['10.0.0.1/32', '10.0.0.2/32']);
   });
@@ -74,7 +91,9 @@ describe('range sets', () => {
   it('subtracts, intersects and counts', () => {
     expect(subtractCidrs(['10.0.0.0/8'], ['10.0.0.0/9'])).toEqual(['10.128.0.0/9']);
     expect(subtractCidrs(['10.0.0.0/30'], ['10.0.0.1'])).toEqual(['10.0.0.0/32', '10.0.0.2/31']);
-    expect(toCidrs(intersect(rangeSetOf(['10.0.0.0/24']), rangeSetOf(['10.0.0.128/25', '192.0.2.0/24'])))).toEqual(['10.0.0.128/25']);
+    expect(toCidrs(intersect(rangeSetOf(['10.0.0.0/24']), rangeSetOf(['10.0.0.128/25', '192.0.2.0/24'])))).toEqual([
+      '10.0.0.128/25',
+    ]);
     expect(addressCount(rangeSetOf(['0.0.0.0/0', '::/0']))).toBe(2n ** 32n + 2n ** 128n);
     expect(addressCount(rangeSetOf(['0.0.0.0/0', '::/0']), 6)).toBe(2n ** 128n);
     expect(cidrsContain(['10.0.0.0/25', '10.0.0.128/25'], '10.0.0.0/24')).toBe(true);
@@ -97,22 +116,33 @@ describe('range sets', () => {
 
   it('subtract, intersect and contains match the naive model', () => {
     fc.assert(
-      fc.property(fc.array(smallCidr, { maxLength: 8 }), fc.array(smallCidr, { maxLength: 8 }), smallCidr, (a, b, probe) => {
-        const A = expand(a);
-        const B = expand(b);
-        expect(expand(subtractCidrs(a, b))).toEqual(new Set([...A].filter((x) => !B.has(x))));
-        expect(expand(toCidrs(intersect(rangeSetOf(a), rangeSetOf(b))))).toEqual(new Set([...A].filter((x) => B.has(x))));
-        const P = expand([probe]);
-        expect(contains(rangeSetOf(a), parseCidr(probe))).toBe([...P].every((x) => A.has(x)));
-      }),
+      fc.property(
+        fc.array(smallCidr, { maxLength: 8 }),
+        fc.array(smallCidr, { maxLength: 8 }),
+        smallCidr,
+        (a, b, probe) => {
+          const A = expand(a);
+          const B = expand(b);
+          expect(expand(subtractCidrs(a, b))).toEqual(new Set([...A].filter((x) => !B.has(x))));
+          expect(expand(toCidrs(intersect(rangeSetOf(a), rangeSetOf(b))))).toEqual(
+            new Set([...A].filter((x) => B.has(x))),
+          );
+          const P = expand([probe]);
+          expect(contains(rangeSetOf(a), parseCidr(probe))).toBe([...P].every((x) => A.has(x)));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('round-trips IPv6 intervals through CIDRs', () => {
-    const v6 = fc.tuple(fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 20n })).map(
-      ([first, len]): IpRange => ({ family: 6, first, last: first + len > 2n ** 128n - 1n ? 2n ** 128n - 1n : first + len }),
-    );
+    const v6 = fc
+      .tuple(fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 20n }))
+      .map(([first, len]): IpRange => ({
+        family: 6,
+        first,
+        last: first + len > 2n ** 128n - 1n ? 2n ** 128n - 1n : first + len,
+      }));
     fc.assert(
       fc.property(fc.array(v6, { maxLength: 5 }), (ranges) => {
         const set = aggregate(ranges);

@@ -33,18 +33,142 @@ function refusal(text: string): CidrSyntaxError {
 
 describe('parseCidr: what it answers', () => {
   it.each([
-    ['198.51.100.0/24', { family: 4, first: 0xc6336400n, last: 0xc63364ffn, prefixLength: 24, cidr: '198.51.100.0/24', hadHostBits: false, bareAddress: false }],
-    ['198.51.100.7/24', { family: 4, first: 0xc6336400n, last: 0xc63364ffn, prefixLength: 24, cidr: '198.51.100.0/24', hadHostBits: true, bareAddress: false }],
-    ['203.0.113.5', { family: 4, first: 0xcb007105n, last: 0xcb007105n, prefixLength: 32, cidr: '203.0.113.5/32', hadHostBits: false, bareAddress: true }],
-    ['203.0.113.5/32', { family: 4, first: 0xcb007105n, last: 0xcb007105n, prefixLength: 32, cidr: '203.0.113.5/32', hadHostBits: false, bareAddress: false }],
-    ['0.0.0.0/0', { family: 4, first: 0n, last: V4_MAX, prefixLength: 0, cidr: '0.0.0.0/0', hadHostBits: false, bareAddress: false }],
-    ['255.255.255.255/1', { family: 4, first: 2n ** 31n, last: V4_MAX, prefixLength: 1, cidr: '128.0.0.0/1', hadHostBits: true, bareAddress: false }],
-    ['255.255.255.255', { family: 4, first: V4_MAX, last: V4_MAX, prefixLength: 32, cidr: '255.255.255.255/32', hadHostBits: false, bareAddress: true }],
-    ['2001:db8::/32', { family: 6, first: 0x20010db8n << 96n, last: (0x20010db8n << 96n) + 2n ** 96n - 1n, prefixLength: 32, cidr: '2001:db8::/32', hadHostBits: false, bareAddress: false }],
-    ['2001:DB8::1/32', { family: 6, first: 0x20010db8n << 96n, last: (0x20010db8n << 96n) + 2n ** 96n - 1n, prefixLength: 32, cidr: '2001:db8::/32', hadHostBits: true, bareAddress: false }],
-    ['2001:db8:0:0::1', { family: 6, first: (0x20010db8n << 96n) + 1n, last: (0x20010db8n << 96n) + 1n, prefixLength: 128, cidr: '2001:db8::1/128', hadHostBits: false, bareAddress: true }],
-    ['::/0', { family: 6, first: 0n, last: V6_MAX, prefixLength: 0, cidr: '::/0', hadHostBits: false, bareAddress: false }],
-    ['ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128', { family: 6, first: V6_MAX, last: V6_MAX, prefixLength: 128, cidr: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128', hadHostBits: false, bareAddress: false }],
+    [
+      '198.51.100.0/24',
+      {
+        family: 4,
+        first: 0xc6336400n,
+        last: 0xc63364ffn,
+        prefixLength: 24,
+        cidr: '198.51.100.0/24',
+        hadHostBits: false,
+        bareAddress: false,
+      },
+    ],
+    [
+      '198.51.100.7/24',
+      {
+        family: 4,
+        first: 0xc6336400n,
+        last: 0xc63364ffn,
+        prefixLength: 24,
+        cidr: '198.51.100.0/24',
+        hadHostBits: true,
+        bareAddress: false,
+      },
+    ],
+    [
+      '203.0.113.5',
+      {
+        family: 4,
+        first: 0xcb007105n,
+        last: 0xcb007105n,
+        prefixLength: 32,
+        cidr: '203.0.113.5/32',
+        hadHostBits: false,
+        bareAddress: true,
+      },
+    ],
+    [
+      '203.0.113.5/32',
+      {
+        family: 4,
+        first: 0xcb007105n,
+        last: 0xcb007105n,
+        prefixLength: 32,
+        cidr: '203.0.113.5/32',
+        hadHostBits: false,
+        bareAddress: false,
+      },
+    ],
+    [
+      '0.0.0.0/0',
+      {
+        family: 4,
+        first: 0n,
+        last: V4_MAX,
+        prefixLength: 0,
+        cidr: '0.0.0.0/0',
+        hadHostBits: false,
+        bareAddress: false,
+      },
+    ],
+    [
+      '255.255.255.255/1',
+      {
+        family: 4,
+        first: 2n ** 31n,
+        last: V4_MAX,
+        prefixLength: 1,
+        cidr: '128.0.0.0/1',
+        hadHostBits: true,
+        bareAddress: false,
+      },
+    ],
+    [
+      '255.255.255.255',
+      {
+        family: 4,
+        first: V4_MAX,
+        last: V4_MAX,
+        prefixLength: 32,
+        cidr: '255.255.255.255/32',
+        hadHostBits: false,
+        bareAddress: true,
+      },
+    ],
+    [
+      '2001:db8::/32',
+      {
+        family: 6,
+        first: 0x20010db8n << 96n,
+        last: (0x20010db8n << 96n) + 2n ** 96n - 1n,
+        prefixLength: 32,
+        cidr: '2001:db8::/32',
+        hadHostBits: false,
+        bareAddress: false,
+      },
+    ],
+    [
+      '2001:DB8::1/32',
+      {
+        family: 6,
+        first: 0x20010db8n << 96n,
+        last: (0x20010db8n << 96n) + 2n ** 96n - 1n,
+        prefixLength: 32,
+        cidr: '2001:db8::/32',
+        hadHostBits: true,
+        bareAddress: false,
+      },
+    ],
+    [
+      '2001:db8:0:0::1',
+      {
+        family: 6,
+        first: (0x20010db8n << 96n) + 1n,
+        last: (0x20010db8n << 96n) + 1n,
+        prefixLength: 128,
+        cidr: '2001:db8::1/128',
+        hadHostBits: false,
+        bareAddress: true,
+      },
+    ],
+    [
+      '::/0',
+      { family: 6, first: 0n, last: V6_MAX, prefixLength: 0, cidr: '::/0', hadHostBits: false, bareAddress: false },
+    ],
+    [
+      'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128',
+      {
+        family: 6,
+        first: V6_MAX,
+        last: V6_MAX,
+        prefixLength: 128,
+        cidr: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128',
+        hadHostBits: false,
+        bareAddress: false,
+      },
+    ],
   ])('%s', (input, expected) => {
     expect({ ...parseCidr(input) }).toEqual(expected);
   });
@@ -96,8 +220,30 @@ describe('parseCidr: refusals in words', () => {
     `"${text}" is not an IP address or CIDR (expected e.g. 198.51.100.0/24, 203.0.113.5 or 2001:db8::/32)`;
 
   it.each([
-    '1', '1.2.3', '1.2.3.', '1.2.3./24', '1.2.3.4.5', '1.2.3.4.', '.1.2.3', '1..2.3', '1.2.3.1000', '1.2.3.256', '256.0.0.1', '1.2.3.-1', '1.2.3.a', '1.2.3.:',
-    '0x7f.0.0.1', '0001.2.3.4', '010.0.0.256', '', '*', ' 1.2.3.4', '1.2.3.4 ', 'fe80::1%eth0', '2001:db8::g', '1:2:3:4:5:6:7:8:9',
+    '1',
+    '1.2.3',
+    '1.2.3.',
+    '1.2.3./24',
+    '1.2.3.4.5',
+    '1.2.3.4.',
+    '.1.2.3',
+    '1..2.3',
+    '1.2.3.1000',
+    '1.2.3.256',
+    '256.0.0.1',
+    '1.2.3.-1',
+    '1.2.3.a',
+    '1.2.3.:',
+    '0x7f.0.0.1',
+    '0001.2.3.4',
+    '010.0.0.256',
+    '',
+    '*',
+    ' 1.2.3.4',
+    '1.2.3.4 ',
+    'fe80::1%eth0',
+    '2001:db8::g',
+    '1:2:3:4:5:6:7:8:9',
   ])('%j is not an address', (text) => {
     const err = refusal(text);
     expect(err.message).toBe(notAnAddress(text));
@@ -106,9 +252,24 @@ describe('parseCidr: refusals in words', () => {
   });
 
   it.each([
-    ['1.2.3.4/33', 32], ['1.2.3.4/00', 32], ['1.2.3.4/08', 32], ['1.2.3.4/-1', 32], ['1.2.3.4/+8', 32], ['1.2.3.4/ 8', 32], ['1.2.3.4/8 ', 32],
-    ['1.2.3.4/1e1', 32], ['1.2.3.4/0x8', 32], ['1.2.3.4/1000', 32], ['1.2.3.4/a8', 32], ['1.2.3.4/8a', 32], ['1.2.3.4//8', 32], ['1.2.3.4/', 32],
-    ['::/129', 128], ['::/', 128], ['::/0128', 128], ['2001:db8::/x', 128],
+    ['1.2.3.4/33', 32],
+    ['1.2.3.4/00', 32],
+    ['1.2.3.4/08', 32],
+    ['1.2.3.4/-1', 32],
+    ['1.2.3.4/+8', 32],
+    ['1.2.3.4/ 8', 32],
+    ['1.2.3.4/8 ', 32],
+    ['1.2.3.4/1e1', 32],
+    ['1.2.3.4/0x8', 32],
+    ['1.2.3.4/1000', 32],
+    ['1.2.3.4/a8', 32],
+    ['1.2.3.4/8a', 32],
+    ['1.2.3.4//8', 32],
+    ['1.2.3.4/', 32],
+    ['::/129', 128],
+    ['::/', 128],
+    ['::/0128', 128],
+    ['2001:db8::/x', 128],
   ] as const)('%j has an invalid prefix length', (text, bits) => {
     expect(refusal(text).message).toBe(`"${text}" has an invalid prefix length (expected /0 to /${bits})`);
   });
@@ -182,7 +343,43 @@ describe('rangeToCidrs', () => {
     [r4(2n ** 31n, V4_MAX), ['128.0.0.0/1']],
     [r4(0xc0000201n, 0xc0000206n), ['192.0.2.1/32', '192.0.2.2/31', '192.0.2.4/31', '192.0.2.6/32']],
     [r4(0n, 2n ** 31n + 2n ** 30n - 1n), ['0.0.0.0/1', '128.0.0.0/2']],
-    [r4(0n, V4_MAX - 1n), ['0.0.0.0/1', '128.0.0.0/2', '192.0.0.0/3', '224.0.0.0/4', '240.0.0.0/5', '248.0.0.0/6', '252.0.0.0/7', '254.0.0.0/8', '255.0.0.0/9', '255.128.0.0/10', '255.192.0.0/11', '255.224.0.0/12', '255.240.0.0/13', '255.248.0.0/14', '255.252.0.0/15', '255.254.0.0/16', '255.255.0.0/17', '255.255.128.0/18', '255.255.192.0/19', '255.255.224.0/20', '255.255.240.0/21', '255.255.248.0/22', '255.255.252.0/23', '255.255.254.0/24', '255.255.255.0/25', '255.255.255.128/26', '255.255.255.192/27', '255.255.255.224/28', '255.255.255.240/29', '255.255.255.248/30', '255.255.255.252/31', '255.255.255.254/32']],
+    [
+      r4(0n, V4_MAX - 1n),
+      [
+        '0.0.0.0/1',
+        '128.0.0.0/2',
+        '192.0.0.0/3',
+        '224.0.0.0/4',
+        '240.0.0.0/5',
+        '248.0.0.0/6',
+        '252.0.0.0/7',
+        '254.0.0.0/8',
+        '255.0.0.0/9',
+        '255.128.0.0/10',
+        '255.192.0.0/11',
+        '255.224.0.0/12',
+        '255.240.0.0/13',
+        '255.248.0.0/14',
+        '255.252.0.0/15',
+        '255.254.0.0/16',
+        '255.255.0.0/17',
+        '255.255.128.0/18',
+        '255.255.192.0/19',
+        '255.255.224.0/20',
+        '255.255.240.0/21',
+        '255.255.248.0/22',
+        '255.255.252.0/23',
+        '255.255.254.0/24',
+        '255.255.255.0/25',
+        '255.255.255.128/26',
+        '255.255.255.192/27',
+        '255.255.255.224/28',
+        '255.255.255.240/29',
+        '255.255.255.248/30',
+        '255.255.255.252/31',
+        '255.255.255.254/32',
+      ],
+    ],
     [{ family: 6, first: 0n, last: V6_MAX }, ['::/0']],
     [{ family: 6, first: V6_MAX, last: V6_MAX }, ['ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128']],
     [{ family: 6, first: 1n, last: 6n }, ['::1/128', '::2/127', '::4/127', '::6/128']],
@@ -209,7 +406,11 @@ describe('rangeToCidrs', () => {
       const max = family === 4 ? V4_MAX : V6_MAX;
       const bits = BigInt(FAMILY_BITS[family]);
       const interval = fc
-        .tuple(fc.bigInt({ min: 0n, max }), fc.bigInt({ min: 0n, max: 2n ** 40n }), fc.integer({ min: 0, max: Number(bits) }))
+        .tuple(
+          fc.bigInt({ min: 0n, max }),
+          fc.bigInt({ min: 0n, max: 2n ** 40n }),
+          fc.integer({ min: 0, max: Number(bits) }),
+        )
         .map(([a, len, shift]) => {
           const first = (a >> BigInt(shift)) << BigInt(shift);
           const last = first + len > max ? max : first + len;

@@ -27,7 +27,10 @@ class RacedTransport extends Transport {
   private raced = false;
   readonly patches: Call[] = [];
 
-  constructor(url: string, private readonly meanwhile: () => Promise<void>) {
+  constructor(
+    url: string,
+    private readonly meanwhile: () => Promise<void>,
+  ) {
     super({ emulatorHost: url, retry: { baseMs: 5, maxMs: 20 } });
   }
 
@@ -43,11 +46,22 @@ class RacedTransport extends Transport {
   }
 }
 
-const setMetadata = (ranges: string[]): RangeChange => ({ kind: 'setMigMetadata', key: KEY, value: ranges.join(','), ranges, added: ranges.slice(-1) });
+const setMetadata = (ranges: string[]): RangeChange => ({
+  kind: 'setMigMetadata',
+  key: KEY,
+  value: ranges.join(','),
+  ranges,
+  added: ranges.slice(-1),
+});
 
 async function patchWithClient(metadata: Record<string, string>): Promise<void> {
   const [{ fingerprint }] = await c.migs.get(MIG);
-  await c.wait(await c.migs.patch({ ...MIG, instanceGroupManagerResource: { fingerprint, allInstancesConfig: { properties: { metadata } } } }));
+  await c.wait(
+    await c.migs.patch({
+      ...MIG,
+      instanceGroupManagerResource: { fingerprint, allInstancesConfig: { properties: { metadata } } },
+    }),
+  );
 }
 
 async function allInstancesMetadata(): Promise<Record<string, string>> {
@@ -64,7 +78,9 @@ afterAll(() => emu.close());
 
 describe('NAT MIG metadata under the fingerprint', () => {
   it('a range another run added between the read and the write survives, and so does ours', async () => {
-    const t = new RacedTransport(emu.url, () => patchWithClient({ [KEY]: '10.98.0.0/21,10.200.0.0/24', 'operator-key': 'kept' }));
+    const t = new RacedTransport(emu.url, () =>
+      patchWithClient({ [KEY]: '10.98.0.0/21,10.200.0.0/24', 'operator-key': 'kept' }),
+    );
     const [result] = await applyRangeChanges(t, cfg, cfg.network, [setMetadata(['10.98.0.0/21', '10.99.0.0/16'])]);
     expect(result).toMatchObject({ ok: true });
     const md = await allInstancesMetadata();

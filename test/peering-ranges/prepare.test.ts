@@ -29,7 +29,8 @@ let vmsBefore: Record<string, string>;
 
 const transport = () => new Transport({ emulatorHost: emu.url, retry: { attempts: 5, baseMs: 5, maxMs: 20 } });
 const service = () => new PeeringRangesService(cfg, createLogger('silent'), transport());
-const ask = async (input: Record<string, unknown>): Promise<Answered> => (await service().handle(input)) as unknown as Answered;
+const ask = async (input: Record<string, unknown>): Promise<Answered> =>
+  (await service().handle(input)) as unknown as Answered;
 
 /** Runs `meanwhile` once, when the first call of `method` arrives, before it is handled. */
 function onFirst(method: string, meanwhile: () => Promise<void>): void {
@@ -43,13 +44,29 @@ function onFirst(method: string, meanwhile: () => Promise<void>): void {
 }
 
 beforeAll(async () => {
-  emu = await startSampleEmulator({ natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 80, instanceStepMs: 20, pipelineStepMs: 30 } });
-  cfg = loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent', NETREFLEX_PSA_POOL: '10.98.0.0/15,10.100.0.0/15', NETREFLEX_RANGES_LEASE_TTL_SECONDS: '3' });
+  emu = await startSampleEmulator({
+    natInstances: ['nat-a1b2', 'nat-c3d4'],
+    settings: { operationLatencyMs: 80, instanceStepMs: 20, pipelineStepMs: 30 },
+  });
+  cfg = loadPeeringRangesConfig({
+    ...sampleEnv(emu.url),
+    NETREFLEX_LOG_LEVEL: 'silent',
+    NETREFLEX_PSA_POOL: '10.98.0.0/15,10.100.0.0/15',
+    NETREFLEX_RANGES_LEASE_TTL_SECONDS: '3',
+  });
   r = rangesClients(emu.port, emu.url);
   vmsBefore = await r.natVms();
 });
 /** The runs of the previous scenario have started and ended: their reservations are gone. */
-const clearReservations = () => emu.storage.writeObject(cfg.stateBucket, leaseObject(cfg, 'vpc-a'), Buffer.from(JSON.stringify({ holder: null, expiresAt: null, reservations: [] })), { contentType: 'application/json' }, {}, false);
+const clearReservations = () =>
+  emu.storage.writeObject(
+    cfg.stateBucket,
+    leaseObject(cfg, 'vpc-a'),
+    Buffer.from(JSON.stringify({ holder: null, expiresAt: null, reservations: [] })),
+    { contentType: 'application/json' },
+    {},
+    false,
+  );
 
 /** A job count that does not fit the ranges there are now (all of them together): the preparation must allocate. */
 async function beyondCapacity(nodesPerJob: number, extra = 5): Promise<number> {
@@ -69,7 +86,10 @@ afterAll(async () => {
 
 describe('concurrent preparations', () => {
   it('two calls of different sizes at once: both ready, and the ranges hold both runs together', async () => {
-    const answers = await Promise.all([ask({ parallelJobs: 10, nodesPerJob: 8, runId: 'team-a' }), ask({ parallelJobs: 40, nodesPerJob: 8, runId: 'team-b' })]);
+    const answers = await Promise.all([
+      ask({ parallelJobs: 10, nodesPerJob: 8, runId: 'team-a' }),
+      ask({ parallelJobs: 40, nodesPerJob: 8, runId: 'team-b' }),
+    ]);
     expectUnion(await r.view(), answers);
     // the lease serialized them: the later one saw the earlier one's reservation and left its ranges to it
     const later = answers.find((a) => a.body.capacity!.demand.length > 0)!;
@@ -85,14 +105,22 @@ describe('concurrent preparations', () => {
   });
 
   it('five calls of different sizes and node counts at once: all ready, each counting the others', async () => {
-    const asks = [[3, 8], [5, 16], [20, 8], [2, 32], [7, 8]].map(([parallelJobs, nodesPerJob], i) => ask({ parallelJobs, nodesPerJob, runId: `five-${i}` }));
+    const asks = [
+      [3, 8],
+      [5, 16],
+      [20, 8],
+      [2, 32],
+      [7, 8],
+    ].map(([parallelJobs, nodesPerJob], i) => ask({ parallelJobs, nodesPerJob, runId: `five-${i}` }));
     const answers = await Promise.all(asks);
     expectUnion(await r.view(), answers);
     // the lease serialized them: the k-th counted the k−1 before it, so whoever went last counted all four others
     expect(answers.map((a) => a.body.capacity!.demand.length).sort()).toEqual([0, 1, 2, 3, 4]);
     const last = answers.find((a) => a.body.capacity!.demand.length === 4)!;
     const mine = answers.indexOf(last);
-    expect(last.body.capacity!.demand.map((d) => d.source).sort()).toEqual([0, 1, 2, 3, 4].filter((i) => i !== mine).map((i) => `reservation five-${i}`));
+    expect(last.body.capacity!.demand.map((d) => d.source).sort()).toEqual(
+      [0, 1, 2, 3, 4].filter((i) => i !== mine).map((i) => `reservation five-${i}`),
+    );
     const tier = last.body.capacity!;
     expect(tier.after).toBeGreaterThanOrEqual(tier.required);
   });
@@ -108,28 +136,54 @@ describe('other writers of the connection, the firewall and the metadata', () =>
     });
     const answer = await ask({ parallelJobs: await beyondCapacity(8), nodesPerJob: 8, runId: 'foreign-1' });
     expect(answer.body.allocated?.length).toBeGreaterThan(0);
-    expectUnion(await r.view(), [answer], { connection: ['cloudsql-range'], firewall: ['192.168.50.0/24'], metadata: ['172.31.0.0/24'], metadataKeys: ['team-b-key'] });
+    expectUnion(await r.view(), [answer], {
+      connection: ['cloudsql-range'],
+      firewall: ['192.168.50.0/24'],
+      metadata: ['172.31.0.0/24'],
+      metadataKeys: ['team-b-key'],
+    });
   });
 
-  it('a foreign connection write landing between netreflex\'s read and its write is put back by the read-back', async () => {
+  it("a foreign connection write landing between netreflex's read and its write is put back by the read-back", async () => {
     onFirst('servicenetworking.services.connections.patch', async () => {
       await r.foreign.addRange('memorystore-range', '10.121.0.0', 24);
       await r.foreign.connect('memorystore-range', false); // accepted, lands just before ours, which drops it
     });
     const answer = await ask({ parallelJobs: await beyondCapacity(8, 3), nodesPerJob: 8, runId: 'foreign-2' });
-    expect(answer.body.changes?.some((c) => c.description.startsWith('repair: patch the Service Networking connection'))).toBe(true);
-    expectUnion(await r.view(), [answer], { connection: ['cloudsql-range', 'memorystore-range'], firewall: ['192.168.50.0/24'], metadata: ['172.31.0.0/24'] });
+    expect(
+      answer.body.changes?.some((c) => c.description.startsWith('repair: patch the Service Networking connection')),
+    ).toBe(true);
+    expectUnion(await r.view(), [answer], {
+      connection: ['cloudsql-range', 'memorystore-range'],
+      firewall: ['192.168.50.0/24'],
+      metadata: ['172.31.0.0/24'],
+    });
   });
 });
 
 describe('two networks of one project', () => {
   it("another network's range with the same CIDR neither blocks vpc-a nor reaches vpc-a's NAT metadata", async () => {
     // vpc-b holds the block vpc-a is about to take, under the name the old CIDR-only scheme would give it
-    const planned = await reconcilePeeringRanges(transport(), cfg, { parallelJobs: await beyondCapacity(8), nodesPerJob: 8 }, { dryRun: true });
+    const planned = await reconcilePeeringRanges(
+      transport(),
+      cfg,
+      { parallelJobs: await beyondCapacity(8), nodesPerJob: 8 },
+      { dryRun: true },
+    );
     const next = planned.allocated[0]!;
     const [address, prefix] = next.cidr.split('/');
     const oldName = `netreflex-psa-${next.cidr.replace(/[./]/g, '-')}`;
-    const [res] = await r.c.addresses.insert({ project: PROJECT, addressResource: { name: oldName, address, prefixLength: Number(prefix), purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: 'global/networks/vpc-b' } });
+    const [res] = await r.c.addresses.insert({
+      project: PROJECT,
+      addressResource: {
+        name: oldName,
+        address,
+        prefixLength: Number(prefix),
+        purpose: 'VPC_PEERING',
+        addressType: 'INTERNAL',
+        network: 'global/networks/vpc-b',
+      },
+    });
     await r.c.globalOps.wait({ project: PROJECT, operation: (res.latestResponse as { name: string }).name });
     const answer = await ask({ parallelJobs: await beyondCapacity(8), nodesPerJob: 8, runId: 'two-networks' });
     expectUnion(await r.view(), [answer]);
@@ -146,7 +200,10 @@ describe('the same range, twice', () => {
   it('the same run asked twice at once (a retry while the first is in flight): one allocation, both ready', async () => {
     const inserts = emu.router.calls.get('compute.globalAddresses.insert') ?? 0;
     const jobs = await beyondCapacity(8, 2);
-    const answers = await Promise.all([ask({ parallelJobs: jobs, nodesPerJob: 8, runId: 'twice' }), ask({ parallelJobs: jobs, nodesPerJob: 8, runId: 'twice' })]);
+    const answers = await Promise.all([
+      ask({ parallelJobs: jobs, nodesPerJob: 8, runId: 'twice' }),
+      ask({ parallelJobs: jobs, nodesPerJob: 8, runId: 'twice' }),
+    ]);
     expectUnion(await r.view(), answers);
     expect(answers.flatMap((a) => a.body.allocated ?? []).length).toBeGreaterThan(0);
     const newOnes = (emu.router.calls.get('compute.globalAddresses.insert') ?? 0) - inserts;
@@ -161,8 +218,27 @@ describe('the same range, twice', () => {
   it('an insert of a range another call is still creating waits for it and counts it done (never a 500)', async () => {
     emu.settings.operationLatencyMs = 600;
     try {
-      const [started] = await r.c.addresses.insert({ project: PROJECT, addressResource: { name: 'in-flight-range', address: '10.140.0.0', prefixLength: 24, purpose: 'VPC_PEERING', addressType: 'INTERNAL', network: `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/vpc-a` } });
-      const [result] = await applyRangeChanges(transport(), cfg, 'vpc-a', [{ kind: 'createAddress', name: 'in-flight-range', cidr: '10.140.0.0/24', address: '10.140.0.0', prefixLength: 24, network: 'vpc-a' }]);
+      const [started] = await r.c.addresses.insert({
+        project: PROJECT,
+        addressResource: {
+          name: 'in-flight-range',
+          address: '10.140.0.0',
+          prefixLength: 24,
+          purpose: 'VPC_PEERING',
+          addressType: 'INTERNAL',
+          network: `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks/vpc-a`,
+        },
+      });
+      const [result] = await applyRangeChanges(transport(), cfg, 'vpc-a', [
+        {
+          kind: 'createAddress',
+          name: 'in-flight-range',
+          cidr: '10.140.0.0/24',
+          address: '10.140.0.0',
+          prefixLength: 24,
+          network: 'vpc-a',
+        },
+      ]);
       expect(result).toMatchObject({ ok: true, noop: true });
       await r.c.globalOps.wait({ project: PROJECT, operation: (started.latestResponse as { name: string }).name });
     } finally {
@@ -174,11 +250,33 @@ describe('the same range, twice', () => {
 describe('the lease', () => {
   const object = () => leaseObject(cfg, 'vpc-a');
   const plant = (holder: string, expiresInMs: number) =>
-    emu.storage.writeObject(cfg.stateBucket, object(), Buffer.from(JSON.stringify({ holder, expiresAt: new Date(Date.now() + expiresInMs).toISOString(), reservations: [] })), { contentType: 'application/json' }, {}, false);
+    emu.storage.writeObject(
+      cfg.stateBucket,
+      object(),
+      Buffer.from(
+        JSON.stringify({ holder, expiresAt: new Date(Date.now() + expiresInMs).toISOString(), reservations: [] }),
+      ),
+      { contentType: 'application/json' },
+      {},
+      false,
+    );
 
   it('a holder that died blocks the network only until its lease expires; the next call then takes it over', async () => {
     const reservations = (await readLease(transport(), cfg.stateBucket, object())).body.reservations;
-    emu.storage.writeObject(cfg.stateBucket, object(), Buffer.from(JSON.stringify({ holder: 'killed-instance', expiresAt: new Date(Date.now() + 1_500).toISOString(), reservations })), { contentType: 'application/json' }, {}, false);
+    emu.storage.writeObject(
+      cfg.stateBucket,
+      object(),
+      Buffer.from(
+        JSON.stringify({
+          holder: 'killed-instance',
+          expiresAt: new Date(Date.now() + 1_500).toISOString(),
+          reservations,
+        }),
+      ),
+      { contentType: 'application/json' },
+      {},
+      false,
+    );
     const started = Date.now();
     const answer = await ask({ parallelJobs: 1, nodesPerJob: 8, runId: 'after-death' });
     expect(answer.status).toBe(200);
@@ -189,15 +287,26 @@ describe('the lease', () => {
   it('a lease held past the wait answers 503 (retry), changing nothing', async () => {
     plant('busy-instance', 60_000);
     const short = { ...cfg, leaseWaitMs: 300 };
-    const err = await reconcilePeeringRanges(transport(), short, { parallelJobs: 1, nodesPerJob: 8 }).then(() => undefined, (e: unknown) => e);
+    const err = await reconcilePeeringRanges(transport(), short, { parallelJobs: 1, nodesPerJob: 8 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(LeaseBusy);
-    const answer = (await new PeeringRangesService(short, createLogger('silent'), transport()).handle({ parallelJobs: 1, nodesPerJob: 8 })) as unknown as Answered;
+    const answer = (await new PeeringRangesService(short, createLogger('silent'), transport()).handle({
+      parallelJobs: 1,
+      nodesPerJob: 8,
+    })) as unknown as Answered;
     expect(answer).toMatchObject({ status: 503, body: { error: { reason: 'transient' } } });
     plant('nobody', -1);
   });
 
   it('a holder whose lease was taken over stops writing (fenced) and its caller retries', async () => {
-    const lease = await NetworkLease.acquire(transport(), { bucket: cfg.stateBucket, object: object(), ttlMs: 300, waitMs: 1_000 });
+    const lease = await NetworkLease.acquire(transport(), {
+      bucket: cfg.stateBucket,
+      object: object(),
+      ttlMs: 300,
+      waitMs: 1_000,
+    });
     expect(() => lease.assertHeld()).not.toThrow();
     plant('usurper', 60_000); // someone took it over (as after an expiry)
     await new Promise((res) => setTimeout(res, 400));
@@ -212,16 +321,44 @@ describe('reservations of prepared runs', () => {
   it('a run that started and ended before the next preparation stops counting at once, not when its reservation expires', async () => {
     const prepared = await ask({ parallelJobs: 3, nodesPerJob: 8, runId: 'short-run' });
     expect(prepared.status).toBe(200);
-    const counted = async () => (await reconcilePeeringRanges(transport(), cfg, { parallelJobs: 1, nodesPerJob: 8, runId: 'next-run' }, { dryRun: true })).capacity.demand.map((d) => d.source);
+    const counted = async () =>
+      (
+        await reconcilePeeringRanges(
+          transport(),
+          cfg,
+          { parallelJobs: 1, nodesPerJob: 8, runId: 'next-run' },
+          { dryRun: true },
+        )
+      ).capacity.demand.map((d) => d.source);
     expect(await counted()).toContain('reservation short-run'); // prepared, not started: it counts
 
     // the run's PipelineJob, labelled as the workflow labels it, starts and is over before anyone prepares again
     const v = vertexClients(emu.port);
-    const spec = { pipelineSpec: { fields: { pipelineInfo: { structValue: { fields: { name: { stringValue: 'short' } } } } } } };
+    const spec = {
+      pipelineSpec: { fields: { pipelineInfo: { structValue: { fields: { name: { stringValue: 'short' } } } } } },
+    };
     const labels = { 'netreflex-run': 'short-run', 'netreflex-parallel-jobs': '3', 'netreflex-nodes-per-job': '8' };
-    const [job] = await v.pipelines.createPipelineJob({ parent: PARENT, pipelineJobId: 'short-run-job', pipelineJob: { displayName: 'short', network: networkOf('vpc-a'), reservedIpRanges: prepared.body.reservedIpRanges, labels, ...spec } });
+    const [job] = await v.pipelines.createPipelineJob({
+      parent: PARENT,
+      pipelineJobId: 'short-run-job',
+      pipelineJob: {
+        displayName: 'short',
+        network: networkOf('vpc-a'),
+        reservedIpRanges: prepared.body.reservedIpRanges,
+        labels,
+        ...spec,
+      },
+    });
     await v.pipelines.cancelPipelineJob({ name: job.name! });
-    await waitFor('the job to end', async () => ((await v.pipelines.getPipelineJob({ name: job.name! }))[0].state === 'PIPELINE_STATE_CANCELLED' ? true : undefined), 10_000, 20);
+    await waitFor(
+      'the job to end',
+      async () =>
+        (await v.pipelines.getPipelineJob({ name: job.name! }))[0].state === 'PIPELINE_STATE_CANCELLED'
+          ? true
+          : undefined,
+      10_000,
+      20,
+    );
 
     expect(await counted()).not.toContain('reservation short-run');
     expect((await ask({ parallelJobs: 1, nodesPerJob: 8, runId: 'next-run' })).status).toBe(200);
@@ -229,7 +366,7 @@ describe('reservations of prepared runs', () => {
     expect(body.reservations.map((x) => x.runId)).toEqual(['next-run']);
   });
 
-  it('a release at the same moment as two other runs\' preparations drops only the released run', async () => {
+  it("a release at the same moment as two other runs' preparations drops only the released run", async () => {
     expect((await ask({ parallelJobs: 2, nodesPerJob: 8, runId: 'leaving' })).status).toBe(200);
     const [released, ...prepared] = await Promise.all([
       releaseReservation(transport(), cfg, { runId: 'leaving' }),
@@ -241,7 +378,10 @@ describe('reservations of prepared runs', () => {
     const { body } = await readLease(transport(), cfg.stateBucket, leaseObject(cfg, 'vpc-a'));
     expect(body.holder).toBeNull();
     expect(body.reservations.map((x) => x.runId).sort()).toEqual(['arriving-1', 'arriving-2']);
-    expect(await releaseReservation(transport(), cfg, { runId: 'leaving' })).toMatchObject({ status: 'nothing-reserved', released: false });
+    expect(await releaseReservation(transport(), cfg, { runId: 'leaving' })).toMatchObject({
+      status: 'nothing-reserved',
+      released: false,
+    });
   });
 });
 
@@ -249,7 +389,12 @@ describe('dry run', () => {
   it('plans against the same demand without the lease and changes nothing', async () => {
     await ask({ parallelJobs: 2, nodesPerJob: 8, runId: 'dry-neighbour' });
     const before = await r.view();
-    const report: RangeReport = await reconcilePeeringRanges(transport(), cfg, { parallelJobs: 2, nodesPerJob: 8 }, { dryRun: true });
+    const report: RangeReport = await reconcilePeeringRanges(
+      transport(),
+      cfg,
+      { parallelJobs: 2, nodesPerJob: 8 },
+      { dryRun: true },
+    );
     expect(report.dryRun).toBe(true);
     expect(report.capacity.demand.map((d) => d.source)).toContain('reservation dry-neighbour');
     expect(report.capacity.leftToOthers.length).toBeGreaterThan(0);

@@ -28,7 +28,10 @@ afterAll(() => emu.close());
 
 describe('the PSA ranges Vertex may use', () => {
   it('are the configured and netreflex-made VPC_PEERING ranges of the network; other PSA ranges are listed apart', async () => {
-    const seen = await observeVertexRanges(t, 'netreflex-demo', 'vpc-a', { vertexRangeNames: ['vertex-psa-range'], namePrefix: 'netreflex-psa-' });
+    const seen = await observeVertexRanges(t, 'netreflex-demo', 'vpc-a', {
+      vertexRangeNames: ['vertex-psa-range'],
+      namePrefix: 'netreflex-psa-',
+    });
     expect(seen.vertex).toEqual([{ name: 'vertex-psa-range', cidr: '10.98.0.0/21', prefixLength: 21 }]);
     expect(seen.other).toEqual([{ name: 'cloudsql-range', cidr: '10.120.0.0/16', prefixLength: 16 }]);
   });
@@ -37,7 +40,12 @@ describe('the PSA ranges Vertex may use', () => {
     const link = await psaRangesLink(t, loadStatusConfig(sampleEnv(emu.url)));
     expect(link.reason).toMatch(/^1 Vertex range\(s\), room for 1 concurrent job\(s\) of ≤8 nodes$/);
     expect(link.details.join('\n')).toMatch(/cloudsql-range 10.120.0.0\/16: another service's PSA range, not counted/);
-    const plan = await reconcilePeeringRanges(t, loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent' }), { parallelJobs: 1, nodesPerJob: 8 }, { dryRun: true });
+    const plan = await reconcilePeeringRanges(
+      t,
+      loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent' }),
+      { parallelJobs: 1, nodesPerJob: 8 },
+      { dryRun: true },
+    );
     expect(plan.capacity.before).toBe(1);
   });
 });

@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SafetyError } from '../../shared/errors.js';
-import { type Ipv4Block, blockSize, contains, findFreeBlock, formatIpv4Block, overlaps, parseIpv4Block } from '../../shared/net/ipv4-blocks.js';
+import {
+  type Ipv4Block,
+  blockSize,
+  contains,
+  findFreeBlock,
+  formatIpv4Block,
+  overlaps,
+  parseIpv4Block,
+} from '../../shared/net/ipv4-blocks.js';
 import { jobsPerRange, prefixForJobs } from '../../shared/plan/capacity.js';
 import { planRanges } from '../../shared/plan/ranges.js';
 import { request, sampleObserved } from './fixtures.js';
@@ -10,10 +18,12 @@ const BASE = 10 * 2 ** 24; // 10.0.0.0
 
 /** An aligned block somewhere in 10.0.0.0/8, biased towards 10.98.0.0/15 so that pools get crowded. */
 const blockIn = (minPrefix: number, maxPrefix: number, base = BASE, span = 2 ** 24): fc.Arbitrary<Ipv4Block> =>
-  fc.tuple(fc.integer({ min: minPrefix, max: maxPrefix }), fc.integer({ min: 0, max: span - 1 })).map(([prefix, offset]) => {
-    const start = base + offset;
-    return { start: start - (start % blockSize(prefix)), prefix };
-  });
+  fc
+    .tuple(fc.integer({ min: minPrefix, max: maxPrefix }), fc.integer({ min: 0, max: span - 1 }))
+    .map(([prefix, offset]) => {
+      const start = base + offset;
+      return { start: start - (start % blockSize(prefix)), prefix };
+    });
 
 /** Every aligned block of `prefix` in `pool` that overlaps nothing in `taken`, lowest first (brute force). */
 function freeCandidates(pool: Ipv4Block, prefix: number, taken: readonly Ipv4Block[]): Ipv4Block[] {
@@ -34,8 +44,13 @@ describe('findFreeBlock properties', () => {
         fc.array(blockIn(8, 28), { maxLength: 12 }),
         (pool, extra, takenElsewhere) => {
           const prefix = pool.prefix + extra;
-          const taken = [...takenElsewhere, ...takenElsewhere.map((t) => ({ start: pool.start + (t.start % blockSize(pool.prefix)), prefix: Math.max(t.prefix, pool.prefix) }))]
-            .map((t) => ({ start: t.start - (t.start % blockSize(t.prefix)), prefix: t.prefix }));
+          const taken = [
+            ...takenElsewhere,
+            ...takenElsewhere.map((t) => ({
+              start: pool.start + (t.start % blockSize(pool.prefix)),
+              prefix: Math.max(t.prefix, pool.prefix),
+            })),
+          ].map((t) => ({ start: t.start - (t.start % blockSize(t.prefix)), prefix: t.prefix }));
           const found = findFreeBlock(pool, prefix, taken);
           const expected = freeCandidates(pool, prefix, taken)[0];
           expect(found).toEqual(expected);
@@ -62,8 +77,13 @@ describe('planRanges allocation properties', () => {
         (reserved, parallelJobs, nodesPerJob) => {
           const reservedRanges = reserved.map(formatIpv4Block);
           const observed = sampleObserved({ reservedRanges });
-          const told = [...reserved, POOL, parseIpv4Block('10.95.0.0/16')!, parseIpv4Block('10.98.0.0/21')!, parseIpv4Block('198.51.100.64/27')!]
-            .filter((b) => b !== POOL);
+          const told = [
+            ...reserved,
+            POOL,
+            parseIpv4Block('10.95.0.0/16')!,
+            parseIpv4Block('10.98.0.0/21')!,
+            parseIpv4Block('198.51.100.64/27')!,
+          ].filter((b) => b !== POOL);
           const shortfall = parallelJobs - jobsPerRange(21, nodesPerJob);
           const single = shortfall > 0 ? prefixForJobs(shortfall, nodesPerJob) : 32;
           let plan;
@@ -89,16 +109,22 @@ describe('planRanges allocation properties', () => {
           for (const [i, block] of blocks.entries()) {
             expect(block.start % blockSize(block.prefix)).toBe(0);
             expect(contains(POOL, block)).toBe(true);
-            for (const t of [...told, ...blocks.slice(0, i)]) expect(overlaps(block, t), `${formatIpv4Block(block)} overlaps ${formatIpv4Block(t)}`).toBe(false);
+            for (const t of [...told, ...blocks.slice(0, i)])
+              expect(overlaps(block, t), `${formatIpv4Block(block)} overlaps ${formatIpv4Block(t)}`).toBe(false);
           }
-          expect(blocks.reduce((sum, b) => sum + jobsPerRange(b.prefix, nodesPerJob), 0)).toBeGreaterThanOrEqual(shortfall);
+          expect(blocks.reduce((sum, b) => sum + jobsPerRange(b.prefix, nodesPerJob), 0)).toBeGreaterThanOrEqual(
+            shortfall,
+          );
           if (freeCandidates(POOL, single, told).length) {
             expect(blocks).toEqual([freeCandidates(POOL, single, told)[0]]);
           } else {
             expect(blocks.length).toBeGreaterThan(1);
           }
           const connection = plan.changes.find((c) => c.kind === 'patchConnection');
-          expect(connection?.kind === 'patchConnection' && connection.reservedPeeringRanges).toEqual(['vertex-psa-range', ...plan.allocate.map((a) => a.name)]);
+          expect(connection?.kind === 'patchConnection' && connection.reservedPeeringRanges).toEqual([
+            'vertex-psa-range',
+            ...plan.allocate.map((a) => a.name),
+          ]);
         },
       ),
       { numRuns: 300 },

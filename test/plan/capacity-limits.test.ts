@@ -28,7 +28,9 @@ describe('jobsPerRange at the ends of the prefix range', () => {
 
 describe('nodeTier refusals, word for word', () => {
   it('a count that is not a positive whole number', () => {
-    expect(() => nodeTier(0)).toThrow('nodes per job must be a positive integer (got 0); count every replica of every worker pool of one job');
+    expect(() => nodeTier(0)).toThrow(
+      'nodes per job must be a positive integer (got 0); count every replica of every worker pool of one job',
+    );
   });
 
   it('a count above the table', () => {

@@ -1,12 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/errors.js';
-import { capacityOf, jobBlockPrefix, jobsPerRange, nodeTier, prefixForJobs, blocksTakenBy, unitsOf } from '../../shared/plan/capacity.js';
+import {
+  capacityOf,
+  jobBlockPrefix,
+  jobsPerRange,
+  nodeTier,
+  prefixForJobs,
+  blocksTakenBy,
+  unitsOf,
+} from '../../shared/plan/capacity.js';
 
 /** The Vertex AI docs table ("Use private IP for custom training"), copied cell by cell. */
 const VERTEX_TABLE: [nodes: number, prefix: number, jobs: number][] = [
-  [8, 16, 63], [8, 17, 31], [8, 18, 15],
-  [16, 16, 31], [16, 17, 15], [16, 18, 7],
-  [32, 16, 15], [32, 17, 7], [32, 18, 3],
+  [8, 16, 63],
+  [8, 17, 31],
+  [8, 18, 15],
+  [16, 16, 31],
+  [16, 17, 15],
+  [16, 18, 7],
+  [32, 16, 15],
+  [32, 17, 7],
+  [32, 18, 3],
 ];
 
 describe('capacity: the Vertex private IP table', () => {
@@ -14,10 +28,13 @@ describe('capacity: the Vertex private IP table', () => {
     expect(jobsPerRange(prefix, nodes)).toBe(jobs);
   });
 
-  it.each(VERTEX_TABLE)('inverse: ≤ %i nodes, the table range /%i is the smallest for %i jobs', (nodes, prefix, jobs) => {
-    expect(prefixForJobs(jobs, nodes)).toBe(prefix);
-    expect(prefixForJobs(jobs + 1, nodes)).toBe(prefix - 1);
-  });
+  it.each(VERTEX_TABLE)(
+    'inverse: ≤ %i nodes, the table range /%i is the smallest for %i jobs',
+    (nodes, prefix, jobs) => {
+      expect(prefixForJobs(jobs, nodes)).toBe(prefix);
+      expect(prefixForJobs(jobs + 1, nodes)).toBe(prefix - 1);
+    },
+  );
 
   it("gives the seed's /21 exactly one 8-node job, and a /22 none", () => {
     expect(jobsPerRange(21, 8)).toBe(1);
@@ -38,7 +55,16 @@ describe('capacity: the Vertex private IP table', () => {
 });
 
 describe('capacity: node counts between and beyond the tiers', () => {
-  it.each([[1, 8], [5, 8], [8, 8], [9, 16], [12, 16], [16, 16], [17, 32], [32, 32]])('%i nodes plan as the ≤ %i tier', (nodes, tier) => {
+  it.each([
+    [1, 8],
+    [5, 8],
+    [8, 8],
+    [9, 16],
+    [12, 16],
+    [16, 16],
+    [17, 32],
+    [32, 32],
+  ])('%i nodes plan as the ≤ %i tier', (nodes, tier) => {
     expect(nodeTier(nodes)).toBe(tier);
   });
 

@@ -18,5 +18,12 @@ export function sampleObserved(overrides: Partial<ObservedNetwork> = {}): Observ
 }
 
 export function request(overrides: Partial<RangeRequest> = {}): RangeRequest {
-  return { parallelJobs: 1, nodesPerJob: 8, network: 'vpc-a', region: 'asia-northeast1', displayName: 'train', ...overrides };
+  return {
+    parallelJobs: 1,
+    nodesPerJob: 8,
+    network: 'vpc-a',
+    region: 'asia-northeast1',
+    displayName: 'train',
+    ...overrides,
+  };
 }

@@ -11,14 +11,26 @@ const P = 'projects/1/locations/r/pipelineJobs';
 const C = 'projects/1/locations/r/customJobs';
 /** Vertex AI's own label on what a pipeline runs (pipeline_job.proto), spelled out: it is Google's, not ours. */
 const BILLING = 'vertex-ai-pipelines-run-billing-id';
-const input = (over: Partial<DemandInput>): DemandInput => ({ pipelineJobs: [], customJobs: [], reservations: [], now: NOW, ...over });
+const input = (over: Partial<DemandInput>): DemandInput => ({
+  pipelineJobs: [],
+  customJobs: [],
+  reservations: [],
+  now: NOW,
+  ...over,
+});
 const UNKNOWN = (source: string) => ({ source, jobs: 1, nodesPerJob: 8, estimated: true });
 
 describe('observedDemand: the size labels', () => {
-  it.each(['0', '1e3', '0x10', '-4', '2_0', ''])('a parallel-jobs label of %j is no size: the pipeline is estimated', (value) => {
-    const p = { name: `${P}/odd`, labels: { [RUN_LABELS.run]: 'odd', [RUN_LABELS.parallelJobs]: value, [RUN_LABELS.nodesPerJob]: '8' } };
-    expect(observedDemand(input({ pipelineJobs: [p] }))).toEqual([UNKNOWN(`${P}/odd`)]);
-  });
+  it.each(['0', '1e3', '0x10', '-4', '2_0', ''])(
+    'a parallel-jobs label of %j is no size: the pipeline is estimated',
+    (value) => {
+      const p = {
+        name: `${P}/odd`,
+        labels: { [RUN_LABELS.run]: 'odd', [RUN_LABELS.parallelJobs]: value, [RUN_LABELS.nodesPerJob]: '8' },
+      };
+      expect(observedDemand(input({ pipelineJobs: [p] }))).toEqual([UNKNOWN(`${P}/odd`)]);
+    },
+  );
 
   it('one size label without the other is no size either', () => {
     const p = { name: `${P}/half`, labels: { [RUN_LABELS.parallelJobs]: '40' } };
@@ -27,12 +39,19 @@ describe('observedDemand: the size labels', () => {
 
   it('both size labels and no run label: counted exactly', () => {
     const p = { name: `${P}/sized`, labels: { [RUN_LABELS.parallelJobs]: '40', [RUN_LABELS.nodesPerJob]: '16' } };
-    expect(observedDemand(input({ pipelineJobs: [p] }))).toEqual([{ source: `${P}/sized`, jobs: 40, nodesPerJob: 16, estimated: false }]);
+    expect(observedDemand(input({ pipelineJobs: [p] }))).toEqual([
+      { source: `${P}/sized`, jobs: 40, nodesPerJob: 16, estimated: false },
+    ]);
   });
 
-  it("the run being prepared never counts its own PipelineJob (a retry after the job exists), nor its reservation", () => {
-    const own = { name: `${P}/me`, labels: { [RUN_LABELS.run]: 'me', [RUN_LABELS.parallelJobs]: '40', [RUN_LABELS.nodesPerJob]: '8' } };
-    const reservations = [{ runId: 'me', parallelJobs: 40, nodesPerJob: 8, expiresAt: new Date(NOW + 60_000).toISOString() }];
+  it('the run being prepared never counts its own PipelineJob (a retry after the job exists), nor its reservation', () => {
+    const own = {
+      name: `${P}/me`,
+      labels: { [RUN_LABELS.run]: 'me', [RUN_LABELS.parallelJobs]: '40', [RUN_LABELS.nodesPerJob]: '8' },
+    };
+    const reservations = [
+      { runId: 'me', parallelJobs: 40, nodesPerJob: 8, expiresAt: new Date(NOW + 60_000).toISOString() },
+    ];
     expect(observedDemand(input({ pipelineJobs: [own], reservations, runId: 'me' }))).toEqual([]);
   });
 });
@@ -59,20 +78,33 @@ describe('observedDemand: CustomJobs', () => {
     expect(observedDemand(input({ customJobs }))).toEqual([]);
   });
 
-  it("a pipeline whose only CustomJob has no replicas is estimated like one with nothing running", () => {
+  it('a pipeline whose only CustomJob has no replicas is estimated like one with nothing running', () => {
     const p = { name: `${P}/starting` };
-    const customJobs = [{ name: `${C}/3`, labels: { [BILLING]: 'starting' }, jobSpec: { workerPoolSpecs: [{ replicaCount: 0 }] } }];
+    const customJobs = [
+      { name: `${C}/3`, labels: { [BILLING]: 'starting' }, jobSpec: { workerPoolSpecs: [{ replicaCount: 0 }] } },
+    ];
     expect(observedDemand(input({ pipelineJobs: [p], customJobs }))).toEqual([UNKNOWN(`${P}/starting`)]);
   });
 
-  it('task details with parts missing are read for what they have: a container task\'s main job is the pipeline\'s', () => {
+  it("task details with parts missing are read for what they have: a container task's main job is the pipeline's", () => {
     const p = {
       name: `${P}/tasks`,
-      jobDetail: { taskDetails: [{}, { executorDetail: {} }, { executorDetail: { containerDetail: { mainJob: `${C}/7` } } }, { executorDetail: { customJobDetail: {} } }] },
+      jobDetail: {
+        taskDetails: [
+          {},
+          { executorDetail: {} },
+          { executorDetail: { containerDetail: { mainJob: `${C}/7` } } },
+          { executorDetail: { customJobDetail: {} } },
+        ],
+      },
     };
     const customJobs = [{ name: `${C}/7`, jobSpec: { workerPoolSpecs: [{ replicaCount: '5' }] } }];
-    expect(observedDemand(input({ pipelineJobs: [p], customJobs }))).toEqual([{ source: `${P}/tasks`, jobs: 1, nodesPerJob: 5, estimated: true }]);
-    expect(observedDemand(input({ pipelineJobs: [{ name: `${P}/bare`, jobDetail: {} }] }))).toEqual([UNKNOWN(`${P}/bare`)]);
+    expect(observedDemand(input({ pipelineJobs: [p], customJobs }))).toEqual([
+      { source: `${P}/tasks`, jobs: 1, nodesPerJob: 5, estimated: true },
+    ]);
+    expect(observedDemand(input({ pipelineJobs: [{ name: `${P}/bare`, jobDetail: {} }] }))).toEqual([
+      UNKNOWN(`${P}/bare`),
+    ]);
   });
 });
 
@@ -84,7 +116,9 @@ describe('reservations at the moment they expire', () => {
       { runId: 'now', parallelJobs: 3, nodesPerJob: 8, expiresAt: at(NOW) },
       { runId: 'soon', parallelJobs: 3, nodesPerJob: 16, expiresAt: at(NOW + 1) },
     ];
-    expect(observedDemand(input({ reservations }))).toEqual([{ source: 'reservation soon', jobs: 3, nodesPerJob: 16, estimated: false }]);
+    expect(observedDemand(input({ reservations }))).toEqual([
+      { source: 'reservation soon', jobs: 3, nodesPerJob: 16, estimated: false },
+    ]);
   });
 
   it('nextReservations drops the one expiring now and keeps the rest without an own reservation', () => {

@@ -1,13 +1,28 @@
 /** What else shares the network's ranges: the demand table of shared/plan/ranges-demand.ts, scenario by scenario. */
 import { describe, expect, it } from 'vitest';
-import { BILLING_LABEL, nextReservations, observedDemand, RUN_LABELS, type DemandInput } from '../../shared/plan/ranges-demand.js';
+import {
+  BILLING_LABEL,
+  nextReservations,
+  observedDemand,
+  RUN_LABELS,
+  type DemandInput,
+} from '../../shared/plan/ranges-demand.js';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const later = (min: number) => new Date(NOW + min * 60_000).toISOString();
 const P = 'projects/1/locations/r/pipelineJobs';
 const C = 'projects/1/locations/r/customJobs';
-const input = (over: Partial<DemandInput>): DemandInput => ({ pipelineJobs: [], customJobs: [], reservations: [], now: NOW, ...over });
-const labelled = (id: string, jobs: number, nodes: number) => ({ name: `${P}/${id}`, labels: { [RUN_LABELS.run]: id, [RUN_LABELS.parallelJobs]: String(jobs), [RUN_LABELS.nodesPerJob]: String(nodes) } });
+const input = (over: Partial<DemandInput>): DemandInput => ({
+  pipelineJobs: [],
+  customJobs: [],
+  reservations: [],
+  now: NOW,
+  ...over,
+});
+const labelled = (id: string, jobs: number, nodes: number) => ({
+  name: `${P}/${id}`,
+  labels: { [RUN_LABELS.run]: id, [RUN_LABELS.parallelJobs]: String(jobs), [RUN_LABELS.nodesPerJob]: String(nodes) },
+});
 const pool = (replicaCount: number) => ({ workerPoolSpecs: [{ replicaCount: String(replicaCount) }] });
 
 describe('observedDemand', () => {
@@ -15,22 +30,50 @@ describe('observedDemand', () => {
     expect(observedDemand(input({}))).toEqual([]);
   });
 
-  it("a netreflex run counts its declared size exactly, and its own CustomJobs are not counted again", () => {
-    const d = observedDemand(input({ pipelineJobs: [labelled('run-a', 40, 8)], customJobs: [{ name: `${C}/1`, labels: { [BILLING_LABEL]: 'run-a' }, jobSpec: pool(8) }] }));
+  it('a netreflex run counts its declared size exactly, and its own CustomJobs are not counted again', () => {
+    const d = observedDemand(
+      input({
+        pipelineJobs: [labelled('run-a', 40, 8)],
+        customJobs: [{ name: `${C}/1`, labels: { [BILLING_LABEL]: 'run-a' }, jobSpec: pool(8) }],
+      }),
+    );
     expect(d).toEqual([{ source: `${P}/run-a`, jobs: 40, nodesPerJob: 8, estimated: false }]);
   });
 
   it("another team's pipeline is estimated from its running CustomJobs (task details or billing label), at least one job", () => {
-    const p = { name: `${P}/theirs`, jobDetail: { taskDetails: [{ executorDetail: { customJobDetail: { job: `${C}/7` } } }] } };
-    expect(observedDemand(input({ pipelineJobs: [p], customJobs: [{ name: `${C}/7`, jobSpec: pool(12) }, { name: `${C}/8`, labels: { [BILLING_LABEL]: 'theirs' }, jobSpec: pool(3) }] }))).toEqual([
+    const p = {
+      name: `${P}/theirs`,
+      jobDetail: { taskDetails: [{ executorDetail: { customJobDetail: { job: `${C}/7` } } }] },
+    };
+    expect(
+      observedDemand(
+        input({
+          pipelineJobs: [p],
+          customJobs: [
+            { name: `${C}/7`, jobSpec: pool(12) },
+            { name: `${C}/8`, labels: { [BILLING_LABEL]: 'theirs' }, jobSpec: pool(3) },
+          ],
+        }),
+      ),
+    ).toEqual([
       { source: `${P}/theirs`, jobs: 1, nodesPerJob: 12, estimated: true },
       { source: `${P}/theirs`, jobs: 1, nodesPerJob: 3, estimated: true },
     ]);
-    expect(observedDemand(input({ pipelineJobs: [{ name: `${P}/queued` }] }))).toEqual([{ source: `${P}/queued`, jobs: 1, nodesPerJob: 8, estimated: true }]);
+    expect(observedDemand(input({ pipelineJobs: [{ name: `${P}/queued` }] }))).toEqual([
+      { source: `${P}/queued`, jobs: 1, nodesPerJob: 8, estimated: true },
+    ]);
   });
 
   it('a CustomJob of no pipeline counts its worker pools exactly', () => {
-    expect(observedDemand(input({ customJobs: [{ name: `${C}/9`, jobSpec: { workerPoolSpecs: [{ replicaCount: 1 }, { replicaCount: '6' }, {}] } }] }))).toEqual([{ source: `${C}/9`, jobs: 1, nodesPerJob: 8, estimated: false }]);
+    expect(
+      observedDemand(
+        input({
+          customJobs: [
+            { name: `${C}/9`, jobSpec: { workerPoolSpecs: [{ replicaCount: 1 }, { replicaCount: '6' }, {}] } },
+          ],
+        }),
+      ),
+    ).toEqual([{ source: `${C}/9`, jobs: 1, nodesPerJob: 8, estimated: false }]);
   });
 
   it("a reservation counts until it expires or its run's job shows up; this run's own never counts", () => {
@@ -53,7 +96,9 @@ describe('the ranges each demand is confined to', () => {
       { runId: 'prepared', parallelJobs: 2, nodesPerJob: 8, expiresAt: later(10), reservedIpRanges: ['r-16'] },
       { runId: 'older', parallelJobs: 2, nodesPerJob: 8, expiresAt: later(10) },
     ];
-    const d = observedDemand(input({ pipelineJobs: [run, { name: `${P}/theirs`, reservedIpRanges: [] }], customJobs: [custom], reservations }));
+    const d = observedDemand(
+      input({ pipelineJobs: [run, { name: `${P}/theirs`, reservedIpRanges: [] }], customJobs: [custom], reservations }),
+    );
     expect(d.map((x) => [x.source, x.ranges])).toEqual([
       [`${P}/run-a`, ['r-17']],
       [`${P}/theirs`, undefined],
@@ -72,7 +117,7 @@ describe('the ranges each demand is confined to', () => {
 });
 
 describe('nextReservations', () => {
-  it('drops expired and started runs, replaces this run\'s own', () => {
+  it("drops expired and started runs, replaces this run's own", () => {
     const current = [
       { runId: 'a', parallelJobs: 1, nodesPerJob: 8, expiresAt: later(5) },
       { runId: 'b', parallelJobs: 1, nodesPerJob: 8, expiresAt: later(-5) },
@@ -80,6 +125,9 @@ describe('nextReservations', () => {
       { runId: 'me', parallelJobs: 1, nodesPerJob: 8, expiresAt: later(5) },
     ];
     const own = { runId: 'me', parallelJobs: 9, nodesPerJob: 8, expiresAt: later(30) };
-    expect(nextReservations(current, new Set(['c']), NOW, own).map((r) => [r.runId, r.parallelJobs])).toEqual([['a', 1], ['me', 9]]);
+    expect(nextReservations(current, new Set(['c']), NOW, own).map((r) => [r.runId, r.parallelJobs])).toEqual([
+      ['a', 1],
+      ['me', 9],
+    ]);
   });
 });

@@ -22,7 +22,9 @@ describe('rangeName', () => {
     const long = rangeName(B, P, 'n'.repeat(37));
     expect(long).toBe(`netreflex-psa-${'n'.repeat(28)}-0j48ae9-10-99-0-0-16`);
     expect(long).toHaveLength(63);
-    expect(rangeName(B, P, 'shared-vpc-for-the-machine-learning-platform-team-prod')).toBe('netreflex-psa-shared-vpc-for-the-machine-l-0ek46p5-10-99-0-0-16');
+    expect(rangeName(B, P, 'shared-vpc-for-the-machine-learning-platform-team-prod')).toBe(
+      'netreflex-psa-shared-vpc-for-the-machine-l-0ek46p5-10-99-0-0-16',
+    );
     expect(rangeName(B, P, 'a'.repeat(63))).toBe('netreflex-psa-aaaaaaaaaaaaaaaaaaaaaaaaaaaa-0a3pw4m-10-99-0-0-16');
   });
 
@@ -34,7 +36,9 @@ describe('rangeName', () => {
   });
 
   it('a shortened network loses a hyphen at the cut', () => {
-    expect(rangeName(B, P, `${'a'.repeat(27)}-${'b'.repeat(20)}`)).toMatch(new RegExp(`^netreflex-psa-${'a'.repeat(27)}-[0-9a-z]{7}-10-99-0-0-16$`));
+    expect(rangeName(B, P, `${'a'.repeat(27)}-${'b'.repeat(20)}`)).toMatch(
+      new RegExp(`^netreflex-psa-${'a'.repeat(27)}-[0-9a-z]{7}-10-99-0-0-16$`),
+    );
   });
 
   it('a prefix so long that no room is left still keeps one character of the network', () => {

@@ -4,7 +4,7 @@ import { planRanges } from '../../shared/plan/ranges.js';
 import { request, sampleObserved } from './fixtures.js';
 
 describe('planRanges: the ranges of the report', () => {
-  it('every Vertex range, existing then new, with the jobs of the request\'s tier it holds', () => {
+  it("every Vertex range, existing then new, with the jobs of the request's tier it holds", () => {
     const plan = planRanges(request({ parallelJobs: 40 }), sampleObserved());
     expect(plan.ranges).toEqual([
       { name: 'vertex-psa-range', cidr: '10.98.0.0/21', jobs: 1, isNew: false },
@@ -15,6 +15,13 @@ describe('planRanges: the ranges of the report', () => {
   it('not connected yet: nothing counts as capacity before, the connection is created with every range', () => {
     const plan = planRanges(request(), sampleObserved({ connection: null }));
     expect(plan.capacity).toMatchObject({ before: 0, after: 1 });
-    expect(plan.changes).toEqual([{ kind: 'patchConnection', create: true, reservedPeeringRanges: ['vertex-psa-range'], added: ['vertex-psa-range'] }]);
+    expect(plan.changes).toEqual([
+      {
+        kind: 'patchConnection',
+        create: true,
+        reservedPeeringRanges: ['vertex-psa-range'],
+        added: ['vertex-psa-range'],
+      },
+    ]);
   });
 });

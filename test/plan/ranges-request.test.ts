@@ -14,13 +14,16 @@ function problems(input: unknown): readonly string[] {
     parseRangeRequest(input);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).message.split('\n')[0]).toBe('peered ranges: the request is invalid; change these and retry:');
+    expect((err as ConfigError).message.split('\n')[0]).toBe(
+      'peered ranges: the request is invalid; change these and retry:',
+    );
     return (err as ConfigError).problems;
   }
   throw new Error(`accepted ${JSON.stringify(input)}`);
 }
 
-const NETWORK_PROBLEM = 'network: network must be a network name matching ^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$ (or projects/PROJECT/global/networks/NAME)';
+const NETWORK_PROBLEM =
+  'network: network must be a network name matching ^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$ (or projects/PROJECT/global/networks/NAME)';
 const REGION_PROBLEM = 'region: region must match ^[a-z]+-[a-z]+[0-9]+$ (e.g. asia-northeast1)';
 const RUN_ID_PROBLEM = 'runId: runId must match ^[a-z0-9][-_a-z0-9]{0,62}$';
 
@@ -53,7 +56,9 @@ describe('parseRangeRequest: what passes', () => {
 
 describe('parseRangeRequest: what is refused, in the words the caller sees', () => {
   it('an unknown field is named, every one of them, on the request itself', () => {
-    expect(problems({ ...valid, exportCustumRoutes: true, foo: 1 })).toEqual(['(request): unknown field(s) "exportCustumRoutes", "foo"']);
+    expect(problems({ ...valid, exportCustumRoutes: true, foo: 1 })).toEqual([
+      '(request): unknown field(s) "exportCustumRoutes", "foo"',
+    ]);
   });
 
   it('something that is not an object is refused on the request itself', () => {
@@ -61,7 +66,17 @@ describe('parseRangeRequest: what is refused, in the words the caller sees', () 
   });
 
   it('wrong types: each field says what it must be', () => {
-    expect(problems({ parallelJobs: '4', nodesPerJob: '8', network: 5, region: 5, displayName: 5, runId: 5, connectionsPerDestination: '10' })).toEqual([
+    expect(
+      problems({
+        parallelJobs: '4',
+        nodesPerJob: '8',
+        network: 5,
+        region: 5,
+        displayName: 5,
+        runId: 5,
+        connectionsPerDestination: '10',
+      }),
+    ).toEqual([
       'parallelJobs: parallelJobs must be a number',
       'nodesPerJob: nodesPerJob must be a number',
       'network: network must be a string',
@@ -73,7 +88,9 @@ describe('parseRangeRequest: what is refused, in the words the caller sees', () 
   });
 
   it('a list holding a network path is not a network', () => {
-    expect(problems({ ...valid, network: ['projects/p/global/networks/vpc-a'] })).toEqual(['network: network must be a string']);
+    expect(problems({ ...valid, network: ['projects/p/global/networks/vpc-a'] })).toEqual([
+      'network: network must be a string',
+    ]);
   });
 
   it('fractions and numbers out of range say which bound', () => {
@@ -87,7 +104,9 @@ describe('parseRangeRequest: what is refused, in the words the caller sees', () 
       'nodesPerJob: nodesPerJob must be at least 1 (every replica of every worker pool of one job)',
       'connectionsPerDestination: connectionsPerDestination must be at least 0',
     ]);
-    expect(problems({ ...valid, parallelJobs: 100_001 })).toEqual(['parallelJobs: parallelJobs must be at most 100000']);
+    expect(problems({ ...valid, parallelJobs: 100_001 })).toEqual([
+      'parallelJobs: parallelJobs must be at most 100000',
+    ]);
   });
 
   it('empty names say what to set', () => {
@@ -112,20 +131,25 @@ describe('parseRangeRequest: what is refused, in the words the caller sees', () 
     expect(problems({ ...valid, network })).toEqual([NETWORK_PROBLEM]);
   });
 
-  it.each(['Asia-northeast1', 'asia-northeast1/../x', 'x/asia-northeast1', 'asia-northeast', 'asia-northeast1a'])('region %s is refused', (region) => {
-    expect(problems({ ...valid, region })).toEqual([REGION_PROBLEM]);
-  });
+  it.each(['Asia-northeast1', 'asia-northeast1/../x', 'x/asia-northeast1', 'asia-northeast', 'asia-northeast1a'])(
+    'region %s is refused',
+    (region) => {
+      expect(problems({ ...valid, region })).toEqual([REGION_PROBLEM]);
+    },
+  );
 
   it.each(['-run', 'Run-1', 'run/1', 'run.1', 'a'.repeat(64)])('run id %s is refused', (runId) => {
     expect(problems({ ...valid, runId })).toEqual([RUN_ID_PROBLEM]);
   });
 
   it('a display name over 128 characters is refused', () => {
-    expect(problems({ ...valid, displayName: 'x'.repeat(129) })).toEqual(['displayName: displayName must be at most 128 characters']);
+    expect(problems({ ...valid, displayName: 'x'.repeat(129) })).toEqual([
+      'displayName: displayName must be at most 128 characters',
+    ]);
   });
 });
 
-describe('parseReleaseRequest: dropping a prepared run\'s reservation', () => {
+describe("parseReleaseRequest: dropping a prepared run's reservation", () => {
   const release = { runId: 'wf-exec_1', network: 'projects/p/global/networks/vpc-a', region: 'asia-northeast1' };
 
   /** The problems a refused release lists (fails the test when it is accepted). */
@@ -143,13 +167,18 @@ describe('parseReleaseRequest: dropping a prepared run\'s reservation', () => {
     expect(parseReleaseRequest(release)).toEqual({ runId: 'wf-exec_1', network: 'vpc-a', region: 'asia-northeast1' });
   });
 
-  it('the run id is required and checked like a preparation\'s; network and region too', () => {
+  it("the run id is required and checked like a preparation's; network and region too", () => {
     expect(releaseProblems({ network: 'vpc-a', region: 'asia-northeast1' })).toEqual(['runId: runId must be a string']);
     expect(releaseProblems({ ...release, runId: 'Run/1' })).toEqual([RUN_ID_PROBLEM]);
-    expect(releaseProblems({ ...release, network: 'Vpc-a', region: 'asia' })).toEqual([NETWORK_PROBLEM, REGION_PROBLEM]);
+    expect(releaseProblems({ ...release, network: 'Vpc-a', region: 'asia' })).toEqual([
+      NETWORK_PROBLEM,
+      REGION_PROBLEM,
+    ]);
   });
 
-  it('anything else is an unknown field, a preparation\'s fields included', () => {
-    expect(releaseProblems({ ...release, parallelJobs: 4, dryRun: true })).toEqual(['(request): unknown field(s) "parallelJobs", "dryRun"']);
+  it("anything else is an unknown field, a preparation's fields included", () => {
+    expect(releaseProblems({ ...release, parallelJobs: 4, dryRun: true })).toEqual([
+      '(request): unknown field(s) "parallelJobs", "dryRun"',
+    ]);
   });
 });

@@ -6,7 +6,13 @@ import { parseIpv4Block } from '../../shared/net/ipv4-blocks.js';
 
 const used = [
   { name: 'vertex-psa-range', cidr: '10.98.0.0/21', jobs: 1, isNew: false, block: parseIpv4Block('10.98.0.0/21')! },
-  { name: 'netreflex-psa-vpc-a-10-99-0-0-16', cidr: '10.99.0.0/16', jobs: 63, isNew: true, block: parseIpv4Block('10.99.0.0/16')! },
+  {
+    name: 'netreflex-psa-vpc-a-10-99-0-0-16',
+    cidr: '10.99.0.0/16',
+    jobs: 63,
+    isNew: true,
+    block: parseIpv4Block('10.99.0.0/16')!,
+  },
 ];
 const wired = (): WiringState => ({
   addresses: ['vertex-psa-range', 'netreflex-psa-vpc-a-10-99-0-0-16', 'cloudsql-range'],
@@ -17,17 +23,38 @@ const wired = (): WiringState => ({
 });
 
 describe('repairChanges', () => {
-  it('everything in place, everyone\'s entries included → nothing (verified)', () => {
+  it("everything in place, everyone's entries included → nothing (verified)", () => {
     expect(repairChanges('vpc-a', used, remember(noKnown(), wired()), wired(), DEFAULT_RANGE_OPTIONS)).toEqual([]);
   });
 
   it('a concurrent write dropped our range and a foreign one: both go back, in one step per list', () => {
     const known = remember(noKnown(), wired());
-    const state = { ...wired(), connection: ['vertex-psa-range'], firewall: ['10.98.0.0/21'], metadata: ['10.98.0.0/21'] };
+    const state = {
+      ...wired(),
+      connection: ['vertex-psa-range'],
+      firewall: ['10.98.0.0/21'],
+      metadata: ['10.98.0.0/21'],
+    };
     expect(repairChanges('vpc-a', used, known, state, DEFAULT_RANGE_OPTIONS)).toEqual([
-      { kind: 'patchConnection', create: false, reservedPeeringRanges: ['vertex-psa-range', 'netreflex-psa-vpc-a-10-99-0-0-16', 'cloudsql-range'], added: ['netreflex-psa-vpc-a-10-99-0-0-16', 'cloudsql-range'] },
-      { kind: 'patchFirewall', firewall: 'allow-psa-to-nat', sourceRanges: ['10.98.0.0/21', '10.99.0.0/16', '192.168.50.0/24'], added: ['10.99.0.0/16', '192.168.50.0/24'] },
-      { kind: 'setMigMetadata', key: 'netreflex-psa-ranges', value: '10.98.0.0/21,10.99.0.0/16,172.31.0.0/24', ranges: ['10.98.0.0/21', '10.99.0.0/16', '172.31.0.0/24'], added: ['10.99.0.0/16', '172.31.0.0/24'] },
+      {
+        kind: 'patchConnection',
+        create: false,
+        reservedPeeringRanges: ['vertex-psa-range', 'netreflex-psa-vpc-a-10-99-0-0-16', 'cloudsql-range'],
+        added: ['netreflex-psa-vpc-a-10-99-0-0-16', 'cloudsql-range'],
+      },
+      {
+        kind: 'patchFirewall',
+        firewall: 'allow-psa-to-nat',
+        sourceRanges: ['10.98.0.0/21', '10.99.0.0/16', '192.168.50.0/24'],
+        added: ['10.99.0.0/16', '192.168.50.0/24'],
+      },
+      {
+        kind: 'setMigMetadata',
+        key: 'netreflex-psa-ranges',
+        value: '10.98.0.0/21,10.99.0.0/16,172.31.0.0/24',
+        ranges: ['10.98.0.0/21', '10.99.0.0/16', '172.31.0.0/24'],
+        added: ['10.99.0.0/16', '172.31.0.0/24'],
+      },
     ]);
   });
 
@@ -35,11 +62,22 @@ describe('repairChanges', () => {
     const known = remember(noKnown(), { ...wired(), connection: [...wired().connection!, 'deleted-range'] });
     const state = { ...wired(), addresses: ['vertex-psa-range', 'cloudsql-range'] };
     const changes = repairChanges('vpc-a', used, known, state, DEFAULT_RANGE_OPTIONS);
-    expect(changes).toEqual([{ kind: 'createAddress', name: 'netreflex-psa-vpc-a-10-99-0-0-16', cidr: '10.99.0.0/16', address: '10.99.0.0', prefixLength: 16, network: 'vpc-a' }]);
+    expect(changes).toEqual([
+      {
+        kind: 'createAddress',
+        name: 'netreflex-psa-vpc-a-10-99-0-0-16',
+        cidr: '10.99.0.0/16',
+        address: '10.99.0.0',
+        prefixLength: 16,
+        network: 'vpc-a',
+      },
+    ]);
   });
 
   it('a wider entry covers a range; export off is turned back on', () => {
     const state = { ...wired(), firewall: ['10.96.0.0/12', '192.168.50.0/24'], exportCustomRoutes: false };
-    expect(repairChanges('vpc-a', used, noKnown(), state, DEFAULT_RANGE_OPTIONS)).toEqual([{ kind: 'enablePeeringExport', peering: 'servicenetworking-googleapis-com' }]);
+    expect(repairChanges('vpc-a', used, noKnown(), state, DEFAULT_RANGE_OPTIONS)).toEqual([
+      { kind: 'enablePeeringExport', peering: 'servicenetworking-googleapis-com' },
+    ]);
   });
 });

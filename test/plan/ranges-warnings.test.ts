@@ -9,7 +9,11 @@ import { natWarnings } from '../../shared/plan/ranges-warnings.js';
 import { planRanges } from '../../shared/plan/ranges.js';
 import { request, sampleObserved } from './fixtures.js';
 
-const nat = (vmCount: number, minPortsPerVm: number, extra: { enableDynamicPortAllocation?: boolean; maxPortsPerVm?: number } = {}) => ({
+const nat = (
+  vmCount: number,
+  minPortsPerVm: number,
+  extra: { enableDynamicPortAllocation?: boolean; maxPortsPerVm?: number } = {},
+) => ({
   vmCount,
   minPortsPerVm,
   enableDynamicPortAllocation: false,
@@ -32,8 +36,18 @@ describe('natWarnings: the per-destination port check', () => {
   });
 
   it('with dynamic port allocation the limit is maxPortsPerVm, and the message names it', () => {
-    expect(natWarnings(request({ connectionsPerDestination: 300 }), nat(3, 64, { enableDynamicPortAllocation: true, maxPortsPerVm: 100 }))).toEqual([]);
-    expect(natWarnings(request({ connectionsPerDestination: 301 }), nat(3, 64, { enableDynamicPortAllocation: true, maxPortsPerVm: 100 }))).toEqual([
+    expect(
+      natWarnings(
+        request({ connectionsPerDestination: 300 }),
+        nat(3, 64, { enableDynamicPortAllocation: true, maxPortsPerVm: 100 }),
+      ),
+    ).toEqual([]);
+    expect(
+      natWarnings(
+        request({ connectionsPerDestination: 301 }),
+        nat(3, 64, { enableDynamicPortAllocation: true, maxPortsPerVm: 100 }),
+      ),
+    ).toEqual([
       {
         code: 'nat-ports',
         message:
@@ -42,19 +56,32 @@ describe('natWarnings: the per-destination port check', () => {
       },
     ]);
     // no maximum set: Cloud NAT's default of 65536 per VM
-    expect(natWarnings(request({ connectionsPerDestination: 65536 }), nat(1, 64, { enableDynamicPortAllocation: true }))).toEqual([]);
-    expect(natWarnings(request({ connectionsPerDestination: 65537 }), nat(1, 64, { enableDynamicPortAllocation: true }))[0]?.message).toMatch(/^Cloud NAT: 1 NAT VMs × maxPortsPerVm 65536 = 65536 /);
+    expect(
+      natWarnings(request({ connectionsPerDestination: 65536 }), nat(1, 64, { enableDynamicPortAllocation: true })),
+    ).toEqual([]);
+    expect(
+      natWarnings(request({ connectionsPerDestination: 65537 }), nat(1, 64, { enableDynamicPortAllocation: true }))[0]
+        ?.message,
+    ).toMatch(/^Cloud NAT: 1 NAT VMs × maxPortsPerVm 65536 = 65536 /);
   });
 
   it('one NAT VM is a path (the port check applies to it); none is no path at all', () => {
     expect(natWarnings(request({ connectionsPerDestination: 64 }), nat(1, 64))).toEqual([]);
     expect(natWarnings(request(), nat(0, 64))).toEqual([
-      { code: 'nat-no-vms', message: 'the NAT MIG has no instances: pipeline egress has no path; scale the NAT MIG to 2 or more' },
+      {
+        code: 'nat-no-vms',
+        message: 'the NAT MIG has no instances: pipeline egress has no path; scale the NAT MIG to 2 or more',
+      },
     ]);
   });
 
   it('an unreadable Cloud NAT is said, not guessed', () => {
-    expect(natWarnings(request(), null)).toEqual([{ code: 'nat-unknown', message: 'Cloud NAT settings could not be read; the per-destination port check was skipped' }]);
+    expect(natWarnings(request(), null)).toEqual([
+      {
+        code: 'nat-unknown',
+        message: 'Cloud NAT settings could not be read; the per-destination port check was skipped',
+      },
+    ]);
   });
 });
 
@@ -72,31 +99,59 @@ describe('planRanges: warnings about the ranges and the firewall', () => {
     expect(planRanges(request(), observed, { vertexRangeNames: ['vertex-psa-range', 'old-range'] }).warnings).toEqual([
       {
         code: 'range-not-found',
-        message: 'configured Vertex range "old-range" is not a VPC_PEERING global address of this network; it is not counted — create it or remove it from the configuration',
+        message:
+          'configured Vertex range "old-range" is not a VPC_PEERING global address of this network; it is not counted — create it or remove it from the configuration',
       },
     ]);
   });
 
   it.each([
     ['a subnet', { subnets: [{ name: 'subnet-a', ipCidrRange: '10.98.4.0/24' }] }],
-    ['a subnet secondary range', { subnets: [{ name: 'subnet-a', ipCidrRange: '10.95.0.0/16', secondaryIpRanges: [{ rangeName: 'pods', ipCidrRange: '10.98.6.0/23' }] }] }],
+    [
+      'a subnet secondary range',
+      {
+        subnets: [
+          {
+            name: 'subnet-a',
+            ipCidrRange: '10.95.0.0/16',
+            secondaryIpRanges: [{ rangeName: 'pods', ipCidrRange: '10.98.6.0/23' }],
+          },
+        ],
+      },
+    ],
     ['a reserved range', { reservedRanges: ['10.98.0.0/16'] }],
   ])('a Vertex range overlapping %s is warned about, with what to do', (_what, overrides) => {
     expect(planRanges(request(), sampleObserved(overrides)).warnings).toEqual([
       {
         code: 'range-overlap',
-        message: 'Vertex range vertex-psa-range (10.98.0.0/21) overlaps a subnet or a reserved range; move one of them, or drop vertex-psa-range from the Vertex ranges',
+        message:
+          'Vertex range vertex-psa-range (10.98.0.0/21) overlaps a subnet or a reserved range; move one of them, or drop vertex-psa-range from the Vertex ranges',
       },
     ]);
   });
 
   it('neighbours that only touch the range do not overlap it', () => {
-    const observed = sampleObserved({ subnets: [{ name: 'below', ipCidrRange: '10.97.255.0/24' }, { name: 'above', ipCidrRange: '10.98.8.0/21' }], reservedRanges: ['10.98.8.0/24'] });
+    const observed = sampleObserved({
+      subnets: [
+        { name: 'below', ipCidrRange: '10.97.255.0/24' },
+        { name: 'above', ipCidrRange: '10.98.8.0/21' },
+      ],
+      reservedRanges: ['10.98.8.0/24'],
+    });
     expect(planRanges(request(), observed).warnings).toEqual([]);
   });
 
   it.each([
-    ['a subnet', { subnets: [{ name: 'subnet-a', ipCidrRange: '10.95.0.0' }, { name: 'subnet-b', ipCidrRange: 'ten/8' }] }, 'subnet: "ten/8"'],
+    [
+      'a subnet',
+      {
+        subnets: [
+          { name: 'subnet-a', ipCidrRange: '10.95.0.0' },
+          { name: 'subnet-b', ipCidrRange: 'ten/8' },
+        ],
+      },
+      'subnet: "ten/8"',
+    ],
     ['a reserved range', { reservedRanges: ['on-prem'] }, 'reserved range: "on-prem"'],
   ])('with nothing to allocate, %s that does not parse is still refused, by name', (_what, overrides, start) => {
     const attempt = () => planRanges(request(), sampleObserved(overrides));
@@ -105,10 +160,13 @@ describe('planRanges: warnings about the ranges and the firewall', () => {
   });
 
   it('a missing firewall rule is named with the fix', () => {
-    expect(planRanges(request(), sampleObserved({ firewallSourceRanges: null }), { firewall: 'psa-to-nat' }).warnings).toEqual([
+    expect(
+      planRanges(request(), sampleObserved({ firewallSourceRanges: null }), { firewall: 'psa-to-nat' }).warnings,
+    ).toEqual([
       {
         code: 'firewall-missing',
-        message: 'firewall rule psa-to-nat was not found, so PSA ranges may not reach the NAT VMs; create it (terraform-bootstrap nat.tf) or configure its name',
+        message:
+          'firewall rule psa-to-nat was not found, so PSA ranges may not reach the NAT VMs; create it (terraform-bootstrap nat.tf) or configure its name',
       },
     ]);
   });

@@ -32,22 +32,52 @@ const D1 = '198.51.100.10/32';
 const D2 = '198.51.100.64/27';
 const T0 = Date.UTC(2026, 0, 1);
 const STAMP = new Date(T0).toISOString();
-const url = (name: string) => `https://www.googleapis.com/compute/v1/projects/p/zones/asia-northeast1-a/instances/${name}`;
+const url = (name: string) =>
+  `https://www.googleapis.com/compute/v1/projects/p/zones/asia-northeast1-a/instances/${name}`;
 const path = (name: string) => url(name).replace('https://www.googleapis.com/compute/v1/', '');
-const healthy = (name: string): NatInstance => ({ name, url: url(name), instanceStatus: 'RUNNING', currentAction: 'NONE', health: 'HEALTHY' });
+const healthy = (name: string): NatInstance => ({
+  name,
+  url: url(name),
+  instanceStatus: 'RUNNING',
+  currentAction: 'NONE',
+  health: 'HEALTHY',
+});
 const sick = (name: string): NatInstance => ({ ...healthy(name), health: 'UNHEALTHY' });
 const stopped = (name: string): NatInstance => ({ ...healthy(name), instanceStatus: 'TERMINATED' });
 const NOT_A_HOP = 'is neither an instance of the NAT MIG nor the configured load balancer';
 const HOLD_SHAPE = `a hold marker is ${HOLD_DEST_RANGE}, priority ${HOLD_PRIORITY}, tag ${HOLD_TAG}`;
 
 function input(instances: NatInstance[], routes: ObservedRoute[] = [], over: Partial<PlanInput> = {}): PlanInput {
-  return { network: NET, destinations: [D1, D2], priority: 900, prefix: 'netreflex', owner: OWNER, mode: 'instance', instances, gone: [], routes, now: T0, holds: { joinMs: 0, unhealthyMs: 0 }, requireHealthy: true, policy: 'sync', ...over };
+  return {
+    network: NET,
+    destinations: [D1, D2],
+    priority: 900,
+    prefix: 'netreflex',
+    owner: OWNER,
+    mode: 'instance',
+    instances,
+    gone: [],
+    routes,
+    now: T0,
+    holds: { joinMs: 0, unhealthyMs: 0 },
+    requireHealthy: true,
+    policy: 'sync',
+    ...over,
+  };
 }
 
 /** netreflex's route for `dest` → `hop`, as Google would list it after the insert. */
 function owned(dest: string, hop: { nextHopInstance?: string; nextHopIlb?: string }, alternate = 0): ObservedRoute {
   const name = candidateNames('netreflex', { network: NET, destRange: dest, priority: 900, ...hop })[alternate]!;
-  return { name, network: NET, destRange: dest, priority: 900, description: `netreflex:nat-routes owner=${OWNER} dest=${dest}`, ...hop, creationTimestamp: STAMP };
+  return {
+    name,
+    network: NET,
+    destRange: dest,
+    priority: 900,
+    description: `netreflex:nat-routes owner=${OWNER} dest=${dest}`,
+    ...hop,
+    creationTimestamp: STAMP,
+  };
 }
 
 /** The hold marker netreflex writes for `instance` (taken from a plan, so it is exactly what is inserted). */
@@ -68,14 +98,18 @@ function holdMarker(kind: 'join' | 'unhealthy', instance: string): ObservedRoute
 const conflictsOf = (p: RoutePlan) => Object.fromEntries(p.conflicts.map((c) => [c.route, c.reasons]));
 
 describe('ownership of traffic routes', () => {
-  it('a route with a second next hop is not netreflex\'s, and the reason lists both hops', () => {
+  it("a route with a second next hop is not netreflex's, and the reason lists both hops", () => {
     const r = { ...owned(D1, { nextHopInstance: url('nat-a') }), nextHopIp: '10.95.0.9' };
-    expect(conflictsOf(planRoutes(input([healthy('nat-a')], [r], { destinations: [D1] })))).toEqual({ [r.name]: [`next hop nextHopInstance nat-a, nextHopIp 10.95.0.9 ${NOT_A_HOP}`] });
+    expect(conflictsOf(planRoutes(input([healthy('nat-a')], [r], { destinations: [D1] })))).toEqual({
+      [r.name]: [`next hop nextHopInstance nat-a, nextHopIp 10.95.0.9 ${NOT_A_HOP}`],
+    });
   });
 
   it('a route with no next hop at all is a conflict that says so', () => {
     const r = owned(D1, {});
-    expect(conflictsOf(planRoutes(input([healthy('nat-a')], [r], { destinations: [D1] })))).toEqual({ [r.name]: [`next hop (none) ${NOT_A_HOP}`] });
+    expect(conflictsOf(planRoutes(input([healthy('nat-a')], [r], { destinations: [D1] })))).toEqual({
+      [r.name]: [`next hop (none) ${NOT_A_HOP}`],
+    });
   });
 
   it('an empty next-hop field Google leaves on a route is no second hop', () => {
@@ -88,14 +122,20 @@ describe('ownership of traffic routes', () => {
 
   it('every tag is named', () => {
     const r = { ...owned(D1, { nextHopInstance: url('nat-a') }), tags: ['nat', 'egress'] };
-    expect(conflictsOf(planRoutes(input([healthy('nat-a')], [r], { destinations: [D1] })))).toEqual({ [r.name]: ['tagged (nat, egress): tagged routes are never exported over peering'] });
+    expect(conflictsOf(planRoutes(input([healthy('nat-a')], [r], { destinations: [D1] })))).toEqual({
+      [r.name]: ['tagged (nat, egress): tagged routes are never exported over peering'],
+    });
   });
 
   it('a route to a load balancer is a conflict when none is configured, and when it is another one', () => {
     const r = owned(D1, { nextHopIlb: ILB });
-    expect(conflictsOf(planRoutes(input([healthy('nat-a')], [r], { destinations: [D1] })))).toEqual({ [r.name]: [`next hop nextHopIlb nat-ilb ${NOT_A_HOP}`] });
+    expect(conflictsOf(planRoutes(input([healthy('nat-a')], [r], { destinations: [D1] })))).toEqual({
+      [r.name]: [`next hop nextHopIlb nat-ilb ${NOT_A_HOP}`],
+    });
     const other = owned(D1, { nextHopIlb: `${ILB}-2` });
-    expect(conflictsOf(planRoutes(input([], [other], { mode: 'ilb', ilb: ILB, destinations: [D1] })))).toEqual({ [other.name]: [`next hop nextHopIlb nat-ilb-2 ${NOT_A_HOP}`] });
+    expect(conflictsOf(planRoutes(input([], [other], { mode: 'ilb', ilb: ILB, destinations: [D1] })))).toEqual({
+      [other.name]: [`next hop nextHopIlb nat-ilb-2 ${NOT_A_HOP}`],
+    });
     expect(isOwned(owned(D1, { nextHopIlb: ILB }), input([], [], { mode: 'ilb', ilb: ILB }))).toBe(true);
   });
 
@@ -109,7 +149,9 @@ describe('ownership of traffic routes', () => {
     const first = owned(D1, { nextHopInstance: url('nat-a') });
     const second = owned(D1, { nextHopInstance: url('nat-a') }, 2);
     const p = planRoutes(input([healthy('nat-a')], [first, second], { destinations: [D1] }));
-    expect(p.conflicts).toEqual([{ route: second.name, reasons: [`duplicate of ${first.name} (same destination and next hop)`] }]);
+    expect(p.conflicts).toEqual([
+      { route: second.name, reasons: [`duplicate of ${first.name} (same destination and next hop)`] },
+    ]);
     expect(p.keeps).toEqual([first.name]);
     expect(p.deletes).toEqual([]);
     expect(p.inserts).toEqual([]);
@@ -119,7 +161,10 @@ describe('ownership of traffic routes', () => {
 describe('ownership of hold markers', () => {
   const HOLDS = { joinMs: 0, unhealthyMs: 30_000 };
   const routed = [owned(D1, { nextHopInstance: url('nat-a') }), owned(D1, { nextHopInstance: url('nat-b') })];
-  const plan = (hold: ObservedRoute, over: Partial<PlanInput> = {}) => planRoutes(input([sick('nat-a'), healthy('nat-b')], [...routed, hold], { destinations: [D1], holds: HOLDS, ...over }));
+  const plan = (hold: ObservedRoute, over: Partial<PlanInput> = {}) =>
+    planRoutes(
+      input([sick('nat-a'), healthy('nat-b')], [...routed, hold], { destinations: [D1], holds: HOLDS, ...over }),
+    );
 
   it('the marker written for an unhealthy hold is exactly this, and read back as the hold', () => {
     const first = planRoutes(input([sick('nat-a'), healthy('nat-b')], routed, { destinations: [D1], holds: HOLDS }));
@@ -132,32 +177,59 @@ describe('ownership of hold markers', () => {
   });
 
   it.each<[string, Partial<ObservedRoute>, string[]]>([
-    ['no hold kind in its description', { description: `${HOLD} instance=${path('nat-a')}` }, ['its description names no hold kind (kind=join or kind=unhealthy)']],
+    [
+      'no hold kind in its description',
+      { description: `${HOLD} instance=${path('nat-a')}` },
+      ['its description names no hold kind (kind=join or kind=unhealthy)'],
+    ],
     ['another destination', { destRange: '192.0.2.1/32' }, [HOLD_SHAPE]],
     ['another priority', { priority: 1000 }, [HOLD_SHAPE]],
     ['no tag', { tags: undefined }, [HOLD_SHAPE]],
     ['another tag', { tags: ['nat'] }, [HOLD_SHAPE]],
     ['a second tag', { tags: [HOLD_TAG, 'nat'] }, [HOLD_SHAPE]],
-    ['a name netreflex does not give it', { name: 'netreflex-hold-unhealthy-nat-a-000000' }, ["name netreflex-hold-unhealthy-nat-a-000000 is not netreflex's name for this hold"]],
-    ['the name of the other hold kind', { name: holdName('netreflex', 'join', url('nat-a')) }, [`name ${holdName('netreflex', 'join', url('nat-a'))} is not netreflex's name for this hold`]],
+    [
+      'a name netreflex does not give it',
+      { name: 'netreflex-hold-unhealthy-nat-a-000000' },
+      ["name netreflex-hold-unhealthy-nat-a-000000 is not netreflex's name for this hold"],
+    ],
+    [
+      'the name of the other hold kind',
+      { name: holdName('netreflex', 'join', url('nat-a')) },
+      [`name ${holdName('netreflex', 'join', url('nat-a'))} is not netreflex's name for this hold`],
+    ],
     ['no creationTimestamp', { creationTimestamp: undefined }, ['it has no creationTimestamp']],
     ['another network', { network: NET.replace('vpc-a', 'vpc-b') }, ['in network vpc-b, not vpc-a']],
-    ['a next hop outside the MIG', { nextHopInstance: url('db-1') }, [`next hop nextHopInstance db-1 ${NOT_A_HOP}`, `name ${holdName('netreflex', 'unhealthy', url('nat-a'))} is not netreflex's name for this hold`]],
-  ])('a hold marker with %s is a conflict with exactly that reason, and the instance leaves as if there were no hold', (_what, change, reasons) => {
-    const forged = { ...holdMarker('unhealthy', 'nat-a'), ...change };
-    const p = plan(forged, { now: T0 + 10_000 });
-    expect(p.conflicts).toEqual([{ route: forged.name, reasons }]);
-    // not a hold: it is not removed, and a hold starts now as if there were none, under a name the forgery does not hold
-    const [first, alternate] = holdNames('netreflex', 'unhealthy', url('nat-a'));
-    const using = forged.name === first ? alternate : first;
-    expect(p.holds.deletes).toEqual([]);
-    expect(p.holds.inserts.map((r) => r.name)).toEqual([using]);
-    expect(p.plannedAround).toEqual(forged.name === first ? [{ wanted: first, heldBy: expect.stringContaining(first!), using: alternate }] : []);
-    expect(p.pending).toEqual([{ instance: path('nat-a'), kind: 'unhealthy', at: T0 + 10_000 + 30_000 }]);
-  });
+    [
+      'a next hop outside the MIG',
+      { nextHopInstance: url('db-1') },
+      [
+        `next hop nextHopInstance db-1 ${NOT_A_HOP}`,
+        `name ${holdName('netreflex', 'unhealthy', url('nat-a'))} is not netreflex's name for this hold`,
+      ],
+    ],
+  ])(
+    'a hold marker with %s is a conflict with exactly that reason, and the instance leaves as if there were no hold',
+    (_what, change, reasons) => {
+      const forged = { ...holdMarker('unhealthy', 'nat-a'), ...change };
+      const p = plan(forged, { now: T0 + 10_000 });
+      expect(p.conflicts).toEqual([{ route: forged.name, reasons }]);
+      // not a hold: it is not removed, and a hold starts now as if there were none, under a name the forgery does not hold
+      const [first, alternate] = holdNames('netreflex', 'unhealthy', url('nat-a'));
+      const using = forged.name === first ? alternate : first;
+      expect(p.holds.deletes).toEqual([]);
+      expect(p.holds.inserts.map((r) => r.name)).toEqual([using]);
+      expect(p.plannedAround).toEqual(
+        forged.name === first ? [{ wanted: first, heldBy: expect.stringContaining(first!), using: alternate }] : [],
+      );
+      expect(p.pending).toEqual([{ instance: path('nat-a'), kind: 'unhealthy', at: T0 + 10_000 + 30_000 }]);
+    },
+  );
 
   it('a marker under an alternate name is read back as the hold, and it runs out on time', () => {
-    const alternate = { ...holdMarker('unhealthy', 'nat-a'), name: holdNames('netreflex', 'unhealthy', url('nat-a'))[3]! };
+    const alternate = {
+      ...holdMarker('unhealthy', 'nat-a'),
+      name: holdNames('netreflex', 'unhealthy', url('nat-a'))[3]!,
+    };
     const running = plan(alternate, { now: T0 + 10_000 });
     expect(running.conflicts).toEqual([]);
     expect(isEmptyPlan(running)).toBe(true);
@@ -168,30 +240,64 @@ describe('ownership of hold markers', () => {
 
   it('two markers of one hold: the earlier one decides, the other goes', () => {
     const [first, second] = holdNames('netreflex', 'unhealthy', url('nat-a'));
-    const earlier = { ...holdMarker('unhealthy', 'nat-a'), name: second!, creationTimestamp: new Date(T0 - 20_000).toISOString() };
-    const p = planRoutes(input([sick('nat-a'), healthy('nat-b')], [...routed, { ...holdMarker('unhealthy', 'nat-a'), name: first! }, earlier], { destinations: [D1], holds: HOLDS, now: T0 + 10_000 }));
+    const earlier = {
+      ...holdMarker('unhealthy', 'nat-a'),
+      name: second!,
+      creationTimestamp: new Date(T0 - 20_000).toISOString(),
+    };
+    const p = planRoutes(
+      input(
+        [sick('nat-a'), healthy('nat-b')],
+        [...routed, { ...holdMarker('unhealthy', 'nat-a'), name: first! }, earlier],
+        { destinations: [D1], holds: HOLDS, now: T0 + 10_000 },
+      ),
+    );
     expect(p.deletes.map((r) => r.name)).toEqual([routed[0]!.name]);
     expect(p.holds.deletes.map((r) => r.name).sort()).toEqual([first, second].sort());
   });
 
   it('every name of the marker taken by routes netreflex does not own: the hold is zero, the instance leaves now, and the plan says why', () => {
     const names = holdNames('netreflex', 'unhealthy', url('nat-a'));
-    const squatters = names.map((name, k) => ({ name, network: NET, destRange: `192.168.${k}.0/24`, priority: 1000, nextHopIp: '10.95.0.60', description: 'by hand' }));
-    const p = planRoutes(input([sick('nat-a'), healthy('nat-b')], [...routed, ...squatters], { destinations: [D1], holds: HOLDS }));
+    const squatters = names.map((name, k) => ({
+      name,
+      network: NET,
+      destRange: `192.168.${k}.0/24`,
+      priority: 1000,
+      nextHopIp: '10.95.0.60',
+      description: 'by hand',
+    }));
+    const p = planRoutes(
+      input([sick('nat-a'), healthy('nat-b')], [...routed, ...squatters], { destinations: [D1], holds: HOLDS }),
+    );
     expect(p.holds.inserts).toEqual([]);
     expect(p.deletes.map((r) => r.name)).toEqual([routed[0]!.name]);
     expect(p.pending).toEqual([]);
-    expect(p.untimedHolds).toEqual([{ instance: path('nat-a'), kind: 'unhealthy', names, heldBy: names.map((n) => `${n} ("by hand")`).join(', ') }]);
+    expect(p.untimedHolds).toEqual([
+      { instance: path('nat-a'), kind: 'unhealthy', names, heldBy: names.map((n) => `${n} ("by hand")`).join(', ') },
+    ]);
     expect(p.states).toContainEqual({ instance: path('nat-a'), state: 'out' });
   });
 
   it('every name of a join marker taken: the new instance joins at once rather than never', () => {
     const names = holdNames('netreflex', 'join', url('nat-c'));
-    const squatters = names.map((name) => ({ name, network: NET, destRange: '192.168.0.0/24', priority: 1000, nextHopIp: '10.95.0.60' }));
-    const p = planRoutes(input([healthy('nat-a'), healthy('nat-c')], [owned(D1, { nextHopInstance: url('nat-a') }), ...squatters], { destinations: [D1], holds: { joinMs: 20_000, unhealthyMs: 0 } }));
+    const squatters = names.map((name) => ({
+      name,
+      network: NET,
+      destRange: '192.168.0.0/24',
+      priority: 1000,
+      nextHopIp: '10.95.0.60',
+    }));
+    const p = planRoutes(
+      input([healthy('nat-a'), healthy('nat-c')], [owned(D1, { nextHopInstance: url('nat-a') }), ...squatters], {
+        destinations: [D1],
+        holds: { joinMs: 20_000, unhealthyMs: 0 },
+      }),
+    );
     expect(p.inserts.map((r) => r.nextHopInstance)).toEqual([url('nat-c')]);
     expect(p.holds.inserts).toEqual([]);
-    expect(p.untimedHolds).toEqual([{ instance: path('nat-c'), kind: 'join', names, heldBy: names.map((n) => `${n} (no description)`).join(', ') }]);
+    expect(p.untimedHolds).toEqual([
+      { instance: path('nat-c'), kind: 'join', names, heldBy: names.map((n) => `${n} (no description)`).join(', ') },
+    ]);
   });
 
   it('a hold marker of this owner on the load balancer is removed in ilb mode, like every hold marker', () => {
@@ -203,7 +309,14 @@ describe('ownership of hold markers', () => {
 
   it('in ilb mode existing hold markers go, and there are no instance states or pending holds', () => {
     const marker = holdMarker('unhealthy', 'nat-a');
-    const p = planRoutes(input([sick('nat-a'), healthy('nat-b')], [...routed, marker], { mode: 'ilb', ilb: ILB, destinations: [D1], holds: HOLDS }));
+    const p = planRoutes(
+      input([sick('nat-a'), healthy('nat-b')], [...routed, marker], {
+        mode: 'ilb',
+        ilb: ILB,
+        destinations: [D1],
+        holds: HOLDS,
+      }),
+    );
     expect(p.holds).toEqual({ inserts: [], deletes: [marker] });
     expect(p.states).toEqual([]);
     expect(p.pending).toEqual([]);
@@ -212,15 +325,19 @@ describe('ownership of hold markers', () => {
 
 describe('claimsOwner and isOwned', () => {
   const mine = owned(D1, { nextHopInstance: url('nat-a') });
-  it('a traffic route or a hold marker with the owner\'s marker at the start is claimed; anything else is not', () => {
+  it("a traffic route or a hold marker with the owner's marker at the start is claimed; anything else is not", () => {
     expect(claimsOwner(mine, OWNER)).toBe(true);
     expect(claimsOwner(holdMarker('join', 'nat-a'), OWNER)).toBe(true);
     expect(claimsOwner({ ...mine, description: undefined }, OWNER)).toBe(false);
     expect(claimsOwner({ ...mine, description: `copied from: ${MARKER} ` }, OWNER)).toBe(false);
     expect(claimsOwner({ ...mine, description: `note: ${HOLD} ` }, OWNER)).toBe(false);
     // an owner whose path starts with ours is someone else
-    expect(claimsOwner({ ...mine, description: `netreflex:nat-routes owner=${OWNER}-2 dest=${D1}` }, OWNER)).toBe(false);
-    expect(claimsOwner({ ...mine, description: `netreflex:nat-routes-hold owner=${OWNER}-2 kind=join` }, OWNER)).toBe(false);
+    expect(claimsOwner({ ...mine, description: `netreflex:nat-routes owner=${OWNER}-2 dest=${D1}` }, OWNER)).toBe(
+      false,
+    );
+    expect(claimsOwner({ ...mine, description: `netreflex:nat-routes-hold owner=${OWNER}-2 kind=join` }, OWNER)).toBe(
+      false,
+    );
   });
 
   it('ownership is more than the marker: another owner, or no description, is not owned', () => {
@@ -234,7 +351,16 @@ describe('claimsOwner and isOwned', () => {
 describe('a plan with nothing to do, and one with one thing', () => {
   it('a first plan on a clean network reports nothing wrong', () => {
     const p = planRoutes(input([healthy('nat-a'), stopped('nat-b')]));
-    expect(p).toMatchObject({ deletes: [], keeps: [], conflicts: [], plannedAround: [], blocked: [], degraded: [], pending: [], holds: { inserts: [], deletes: [] } });
+    expect(p).toMatchObject({
+      deletes: [],
+      keeps: [],
+      conflicts: [],
+      plannedAround: [],
+      blocked: [],
+      degraded: [],
+      pending: [],
+      holds: { inserts: [], deletes: [] },
+    });
     expect(p.states).toEqual([
       { instance: path('nat-a'), state: 'routed' },
       { instance: path('nat-b'), state: 'out' },
@@ -264,22 +390,48 @@ describe('a plan with nothing to do, and one with one thing', () => {
 
 describe('names held by routes netreflex does not own', () => {
   it('the holder is shown with the first 60 characters of its description, or "no description"', () => {
-    const names = candidateNames('netreflex', { network: NET, destRange: D1, priority: 900, nextHopInstance: url('nat-a') });
+    const names = candidateNames('netreflex', {
+      network: NET,
+      destRange: D1,
+      priority: 900,
+      nextHopInstance: url('nat-a'),
+    });
     const description = `on-premises route to the data centre in Osaka, added by the network team in 2024 (ticket NET-1234)`;
     const squatters = [
-      { name: names[0]!, network: NET, destRange: '192.168.0.0/16', priority: 100, nextHopIp: '10.95.0.50', description },
+      {
+        name: names[0]!,
+        network: NET,
+        destRange: '192.168.0.0/16',
+        priority: 100,
+        nextHopIp: '10.95.0.50',
+        description,
+      },
       { name: names[1]!, network: NET, destRange: '192.168.1.0/24', priority: 100, nextHopIp: '10.95.0.51' },
     ];
     const p = planRoutes(input([healthy('nat-a')], squatters, { destinations: [D1] }));
-    expect(p.plannedAround).toEqual([{ wanted: names[0], heldBy: `${names[0]} ("${description.slice(0, 60)}")`, using: names[2] }]);
+    expect(p.plannedAround).toEqual([
+      { wanted: names[0], heldBy: `${names[0]} ("${description.slice(0, 60)}")`, using: names[2] },
+    ]);
     expect(p.blocked).toEqual([]);
     expect(p.degraded).toEqual([]);
     expect(p.inserts.map((r) => r.name)).toEqual([names[2]]);
   });
 
   it('every candidate name held: a permanent block naming each holder, and the degraded reason', () => {
-    const names = candidateNames('netreflex', { network: NET, destRange: D1, priority: 900, nextHopInstance: url('nat-a') });
-    const squatters = names.map((name, i) => ({ name, network: NET, destRange: `192.168.${i}.0/24`, priority: 100, nextHopIp: '10.95.0.50', ...(i === 0 ? { description: 'on-premises' } : {}) }));
+    const names = candidateNames('netreflex', {
+      network: NET,
+      destRange: D1,
+      priority: 900,
+      nextHopInstance: url('nat-a'),
+    });
+    const squatters = names.map((name, i) => ({
+      name,
+      network: NET,
+      destRange: `192.168.${i}.0/24`,
+      priority: 100,
+      nextHopIp: '10.95.0.50',
+      ...(i === 0 ? { description: 'on-premises' } : {}),
+    }));
     const p = planRoutes(input([healthy('nat-a')], squatters, { destinations: [D1] }));
     expect(p.inserts).toEqual([]);
     expect(p.blocked).toEqual([
@@ -290,14 +442,18 @@ describe('names held by routes netreflex does not own', () => {
         permanent: true,
       },
     ]);
-    expect(p.degraded).toEqual([`no route ${D1} → nat-a: all 4 candidate names are held by routes netreflex does not own (delete or rename one of them)`]);
+    expect(p.degraded).toEqual([
+      `no route ${D1} → nat-a: all 4 candidate names are held by routes netreflex does not own (delete or rename one of them)`,
+    ]);
   });
 });
 
 describe('routes no longer wanted: deleted only while their destination keeps a usable route', () => {
   /** Every candidate name of `dest` → nat-c is squatted, so nat-c can get no route for it. */
   const squat = (dest: string) =>
-    candidateNames('netreflex', { network: NET, destRange: dest, priority: 900, nextHopInstance: url('nat-c') }).map((name) => ({ name, network: NET, destRange: '192.168.0.0/16', priority: 100, nextHopIp: '10.95.0.50' }));
+    candidateNames('netreflex', { network: NET, destRange: dest, priority: 900, nextHopInstance: url('nat-c') }).map(
+      (name) => ({ name, network: NET, destRange: '192.168.0.0/16', priority: 100, nextHopIp: '10.95.0.50' }),
+    );
 
   it('a kept route covers only its own destination, and only when its hop is eligible', () => {
     const held = owned(D1, { nextHopInstance: url('nat-a') });
@@ -305,7 +461,11 @@ describe('routes no longer wanted: deleted only while their destination keeps a 
     const oldD2 = owned(D2, { nextHopInstance: url('nat-b') });
     const newD2 = owned(D2, { nextHopInstance: url('nat-c') });
     // nat-a waits out an unhealthy hold (kept, not eligible); nat-b is stopped; nat-c is eligible but can get no D1 route
-    const p = planRoutes(input([sick('nat-a'), stopped('nat-b'), healthy('nat-c')], [held, oldD1, oldD2, newD2, ...squat(D1)], { holds: { joinMs: 0, unhealthyMs: 30_000 } }));
+    const p = planRoutes(
+      input([sick('nat-a'), stopped('nat-b'), healthy('nat-c')], [held, oldD1, oldD2, newD2, ...squat(D1)], {
+        holds: { joinMs: 0, unhealthyMs: 30_000 },
+      }),
+    );
     expect(p.deletes.map((r) => [r.name, r.safe])).toEqual([[oldD2.name, 'covered']]);
     expect(p.keeps).toEqual(expect.arrayContaining([held.name, oldD1.name, newD2.name]));
     expect(p.blocked).toEqual([
@@ -335,12 +495,16 @@ describe('routes no longer wanted: deleted only while their destination keeps a 
     expect(p.deletes).toEqual([]);
     expect(p.keeps).toEqual(routes.map((r) => r.name));
     expect(p.blocked).toEqual([]);
-    expect(p.degraded).toEqual(['no eligible NAT instance (RUNNING, no current action, HEALTHY): keeping existing routes rather than deleting the last path']);
+    expect(p.degraded).toEqual([
+      'no eligible NAT instance (RUNNING, no current action, HEALTHY): keeping existing routes rather than deleting the last path',
+    ]);
   });
 
   it('a load balancer route is never taken for a route to a gone instance', () => {
     const lb = owned(D1, { nextHopIlb: ILB });
-    const p = planRoutes(input([healthy('nat-a')], [lb], { ilb: ILB, destinations: [D1], gone: [resourcePathOf(ILB)] }));
+    const p = planRoutes(
+      input([healthy('nat-a')], [lb], { ilb: ILB, destinations: [D1], gone: [resourcePathOf(ILB)] }),
+    );
     // instance mode: the load balancer route is not wanted; nat-a's new route covers D1 after the insert
     expect(p.deletes.map((r) => [r.name, r.safe])).toEqual([[lb.name, 'after-inserts']]);
   });
@@ -353,7 +517,17 @@ function resourcePathOf(u: string): string {
 describe('routeName stays consistent with ownership', () => {
   it('the name checked on a route is the one derived from its own fields', () => {
     const r = owned(D1, { nextHopInstance: url('nat-a') });
-    expect(r.name).toBe(routeName('netreflex', { network: NET, destRange: D1, priority: 900, nextHopInstance: url('nat-a') }));
-    expect(isOwned({ ...r, name: routeName('netreflex', { network: NET, destRange: D2, priority: 900, nextHopInstance: url('nat-a') }) }, input([healthy('nat-a')]))).toBe(false);
+    expect(r.name).toBe(
+      routeName('netreflex', { network: NET, destRange: D1, priority: 900, nextHopInstance: url('nat-a') }),
+    );
+    expect(
+      isOwned(
+        {
+          ...r,
+          name: routeName('netreflex', { network: NET, destRange: D2, priority: 900, nextHopInstance: url('nat-a') }),
+        },
+        input([healthy('nat-a')]),
+      ),
+    ).toBe(false);
   });
 });

@@ -1,6 +1,17 @@
 /** Named scenarios for the NAT route planner (shared/plan/routes.ts), external-dns style. */
 import { describe, expect, it } from 'vitest';
-import { candidateNames, HOLD_TAG, isEligible, isEmptyPlan, planRoutes, routeName, type NatInstance, type ObservedRoute, type PlanInput, type RoutePlan } from '../../shared/plan/routes.js';
+import {
+  candidateNames,
+  HOLD_TAG,
+  isEligible,
+  isEmptyPlan,
+  planRoutes,
+  routeName,
+  type NatInstance,
+  type ObservedRoute,
+  type PlanInput,
+  type RoutePlan,
+} from '../../shared/plan/routes.js';
 
 const NET = 'https://www.googleapis.com/compute/v1/projects/p/global/networks/vpc-a';
 const NET_B = 'https://www.googleapis.com/compute/v1/projects/p/global/networks/vpc-b';
@@ -10,27 +21,57 @@ const ILB = 'https://www.googleapis.com/compute/v1/projects/p/regions/asia-north
 const D1 = '198.51.100.10/32';
 const D2 = '198.51.100.64/27';
 const T0 = Date.UTC(2026, 0, 1);
-const url = (name: string, zone = 'asia-northeast1-a') => `https://www.googleapis.com/compute/v1/projects/p/zones/${zone}/instances/${name}`;
+const url = (name: string, zone = 'asia-northeast1-a') =>
+  `https://www.googleapis.com/compute/v1/projects/p/zones/${zone}/instances/${name}`;
 const path = (name: string) => url(name).replace('https://www.googleapis.com/compute/v1/', '');
-const healthy = (name: string): NatInstance => ({ name, url: url(name), instanceStatus: 'RUNNING', currentAction: 'NONE', health: 'HEALTHY' });
+const healthy = (name: string): NatInstance => ({
+  name,
+  url: url(name),
+  instanceStatus: 'RUNNING',
+  currentAction: 'NONE',
+  health: 'HEALTHY',
+});
 const sick = (name: string): NatInstance => ({ ...healthy(name), health: 'UNHEALTHY' });
 const stopped = (name: string): NatInstance => ({ ...healthy(name), instanceStatus: 'TERMINATED' });
 
 function input(instances: NatInstance[], routes: ObservedRoute[] = [], over: Partial<PlanInput> = {}): PlanInput {
-  return { network: NET, destinations: [D1, D2], priority: 900, prefix: 'netreflex', owner: OWNER, mode: 'instance', instances, gone: [], routes, now: T0, holds: { joinMs: 0, unhealthyMs: 0 }, requireHealthy: true, policy: 'sync', ...over };
+  return {
+    network: NET,
+    destinations: [D1, D2],
+    priority: 900,
+    prefix: 'netreflex',
+    owner: OWNER,
+    mode: 'instance',
+    instances,
+    gone: [],
+    routes,
+    now: T0,
+    holds: { joinMs: 0, unhealthyMs: 0 },
+    requireHealthy: true,
+    policy: 'sync',
+    ...over,
+  };
 }
 
 /** The route table after a fully successful apply of `plan` at `now`. */
 function applied(routes: readonly ObservedRoute[], plan: RoutePlan, now = T0): ObservedRoute[] {
   const gone = new Set([...plan.deletes, ...plan.holds.deletes].map((r) => r.name));
   const stamp = new Date(now).toISOString();
-  return [...routes.filter((r) => !gone.has(r.name)), ...[...plan.inserts, ...plan.holds.inserts].map((r) => ({ ...r, creationTimestamp: stamp }))];
+  return [
+    ...routes.filter((r) => !gone.has(r.name)),
+    ...[...plan.inserts, ...plan.holds.inserts].map((r) => ({ ...r, creationTimestamp: stamp })),
+  ];
 }
 
 /** Plans and applies: the routes after the plan has run. */
 const step = (i: PlanInput) => applied(i.routes, planRoutes(i), i.now);
-const traffic = (routes: ObservedRoute[]) => routes.filter((r) => !r.tags?.length && r.description?.startsWith('netreflex:nat-routes owner='));
-const hopsOf = (routes: ObservedRoute[], dest: string) => traffic(routes).filter((r) => r.destRange === dest).map((r) => r.nextHopInstance?.split('/').pop() ?? 'ilb').sort();
+const traffic = (routes: ObservedRoute[]) =>
+  routes.filter((r) => !r.tags?.length && r.description?.startsWith('netreflex:nat-routes owner='));
+const hopsOf = (routes: ObservedRoute[], dest: string) =>
+  traffic(routes)
+    .filter((r) => r.destRange === dest)
+    .map((r) => r.nextHopInstance?.split('/').pop() ?? 'ilb')
+    .sort();
 
 describe('route planner', () => {
   it('TestSyncFirstRound: one route per destination × eligible instance, untagged, marked', () => {
@@ -65,8 +106,17 @@ describe('route planner', () => {
 
   it('TestRecreate: a VM the MIG recreates under its name loses its routes while it is acted on and gets them back under the same names', () => {
     const first = step(input([healthy('nat-a'), healthy('nat-b')]));
-    const namesOf = (routes: readonly ObservedRoute[], vm: string) => routes.filter((r) => r.nextHopInstance === url(vm)).map((r) => r.name).sort();
-    const recreating = planRoutes(input([{ ...healthy('nat-a'), instanceStatus: 'STOPPING', currentAction: 'RECREATING' }, healthy('nat-b')], first));
+    const namesOf = (routes: readonly ObservedRoute[], vm: string) =>
+      routes
+        .filter((r) => r.nextHopInstance === url(vm))
+        .map((r) => r.name)
+        .sort();
+    const recreating = planRoutes(
+      input(
+        [{ ...healthy('nat-a'), instanceStatus: 'STOPPING', currentAction: 'RECREATING' }, healthy('nat-b')],
+        first,
+      ),
+    );
     expect(recreating.inserts).toEqual([]);
     expect(recreating.deletes.map((r) => r.name).sort()).toEqual(namesOf(first, 'nat-a'));
     const during = applied(first, recreating);
@@ -79,7 +129,10 @@ describe('route planner', () => {
     const two = step(input([healthy('nat-a'), healthy('nat-b')]));
     const p = planRoutes(input([healthy('nat-a')], two, { gone: [path('nat-b')] }));
     expect(p.inserts).toEqual([]);
-    expect(p.deletes.map((r) => [r.nextHopInstance, r.safe])).toEqual([[url('nat-b'), 'gone'], [url('nat-b'), 'gone']]);
+    expect(p.deletes.map((r) => [r.nextHopInstance, r.safe])).toEqual([
+      [url('nat-b'), 'gone'],
+      [url('nat-b'), 'gone'],
+    ]);
     expect(p.keeps).toHaveLength(2);
   });
 
@@ -95,13 +148,27 @@ describe('route planner', () => {
     const old = step(input([healthy('nat-a'), healthy('nat-b')]));
     const p = planRoutes(input([stopped('nat-a'), healthy('nat-b'), healthy('nat-c')], old));
     expect(p.inserts.every((r) => r.nextHopInstance === url('nat-c'))).toBe(true);
-    expect(p.deletes.map((r) => [r.nextHopInstance, r.safe])).toEqual([[url('nat-a'), 'covered'], [url('nat-a'), 'covered']]);
-    const alone = planRoutes(input([stopped('nat-a'), healthy('nat-c')], traffic(old).filter((r) => r.nextHopInstance === url('nat-a'))));
+    expect(p.deletes.map((r) => [r.nextHopInstance, r.safe])).toEqual([
+      [url('nat-a'), 'covered'],
+      [url('nat-a'), 'covered'],
+    ]);
+    const alone = planRoutes(
+      input(
+        [stopped('nat-a'), healthy('nat-c')],
+        traffic(old).filter((r) => r.nextHopInstance === url('nat-a')),
+      ),
+    );
     expect(alone.deletes.map((r) => r.safe)).toEqual(['after-inserts', 'after-inserts']);
   });
 
   it('TestIneligible: STAGING, RECREATING, VERIFYING and UNHEALTHY instances carry no route', () => {
-    for (const c of [{ ...healthy('s'), instanceStatus: 'STAGING' }, { ...healthy('r'), currentAction: 'RECREATING' }, { ...healthy('v'), currentAction: 'VERIFYING' }, sick('u')]) expect(isEligible(c, true)).toBe(false);
+    for (const c of [
+      { ...healthy('s'), instanceStatus: 'STAGING' },
+      { ...healthy('r'), currentAction: 'RECREATING' },
+      { ...healthy('v'), currentAction: 'VERIFYING' },
+      sick('u'),
+    ])
+      expect(isEligible(c, true)).toBe(false);
     expect(isEligible({ ...healthy('n'), health: undefined }, true)).toBe(true);
     expect(isEligible(sick('u'), false)).toBe(true);
   });
@@ -111,7 +178,13 @@ describe('route planner', () => {
     expect(isEligible({ ...healthy('t'), currentAction: 'RESTARTING' }, true)).toBe(false);
     expect(isEligible({ ...healthy('f'), currentAction: 'REFRESHING', instanceStatus: 'STOPPING' }, true)).toBe(false);
     const routes = step(input([healthy('nat-a'), healthy('nat-b')]));
-    expect(planRoutes(input([healthy('nat-a'), { ...healthy('nat-b'), currentAction: 'REFRESHING' }], routes, { holds: { joinMs: 0, unhealthyMs: 0 } }))).toMatchObject({ inserts: [], deletes: [] });
+    expect(
+      planRoutes(
+        input([healthy('nat-a'), { ...healthy('nat-b'), currentAction: 'REFRESHING' }], routes, {
+          holds: { joinMs: 0, unhealthyMs: 0 },
+        }),
+      ),
+    ).toMatchObject({ inserts: [], deletes: [] });
   });
 
   it('TestZeroEligible: keeps every existing route and reports degraded instead of deleting the last path', () => {
@@ -122,12 +195,25 @@ describe('route planner', () => {
     expect(p.degraded.join()).toMatch(/no eligible NAT instance/);
   });
 
-  it('TestOwnership: unowned, another setup\'s and marker-less routes are never planned nor called conflicts', () => {
+  it("TestOwnership: unowned, another setup's and marker-less routes are never planned nor called conflicts", () => {
     const mine = step(input([healthy('nat-a')]));
     const foreign: ObservedRoute[] = [
       { name: 'by-hand', network: NET, destRange: D1, priority: 900, nextHopIp: '10.95.0.9' },
-      { name: 'other-mig', network: NET, destRange: D1, priority: 900, nextHopInstance: url('nat-z'), description: 'netreflex:nat-routes owner=projects/p/regions/asia-northeast1/instanceGroupManagers/other dest=x' },
-      { name: 'default-route-vpc-a', network: NET, destRange: '0.0.0.0/0', priority: 1000, nextHopGateway: 'x/global/gateways/default-internet-gateway' },
+      {
+        name: 'other-mig',
+        network: NET,
+        destRange: D1,
+        priority: 900,
+        nextHopInstance: url('nat-z'),
+        description: 'netreflex:nat-routes owner=projects/p/regions/asia-northeast1/instanceGroupManagers/other dest=x',
+      },
+      {
+        name: 'default-route-vpc-a',
+        network: NET,
+        destRange: '0.0.0.0/0',
+        priority: 1000,
+        nextHopGateway: 'x/global/gateways/default-internet-gateway',
+      },
     ];
     const p = planRoutes(input([healthy('nat-a')], [...foreign, ...mine]));
     expect(isEmptyPlan(p)).toBe(true);
@@ -138,11 +224,47 @@ describe('route planner', () => {
     const a = url('nat-a');
     const good = routeName('netreflex', { network: NET, destRange: D1, priority: 900, nextHopInstance: a });
     const forged: ObservedRoute[] = [
-      { name: routeName('netreflex', { network: NET_B, destRange: D1, priority: 900, nextHopInstance: a }), network: NET_B, destRange: D1, priority: 900, nextHopInstance: a, description: MARKER },
-      { name: 'tagged-copy', network: NET, destRange: D1, priority: 900, nextHopInstance: a, tags: ['nat'], description: MARKER },
-      { name: 'onprem-vpn', network: NET, destRange: D1, priority: 100, nextHopVpnTunnel: 'regions/asia-northeast1/vpnTunnels/onprem', description: MARKER },
-      { name: 'netreflex-made-up', network: NET, destRange: D2, priority: 900, nextHopInstance: a, description: MARKER },
-      { name: routeName('netreflex', { network: NET, destRange: D2, priority: 900, nextHopInstance: url('db-1') }), network: NET, destRange: D2, priority: 900, nextHopInstance: url('db-1'), description: MARKER },
+      {
+        name: routeName('netreflex', { network: NET_B, destRange: D1, priority: 900, nextHopInstance: a }),
+        network: NET_B,
+        destRange: D1,
+        priority: 900,
+        nextHopInstance: a,
+        description: MARKER,
+      },
+      {
+        name: 'tagged-copy',
+        network: NET,
+        destRange: D1,
+        priority: 900,
+        nextHopInstance: a,
+        tags: ['nat'],
+        description: MARKER,
+      },
+      {
+        name: 'onprem-vpn',
+        network: NET,
+        destRange: D1,
+        priority: 100,
+        nextHopVpnTunnel: 'regions/asia-northeast1/vpnTunnels/onprem',
+        description: MARKER,
+      },
+      {
+        name: 'netreflex-made-up',
+        network: NET,
+        destRange: D2,
+        priority: 900,
+        nextHopInstance: a,
+        description: MARKER,
+      },
+      {
+        name: routeName('netreflex', { network: NET, destRange: D2, priority: 900, nextHopInstance: url('db-1') }),
+        network: NET,
+        destRange: D2,
+        priority: 900,
+        nextHopInstance: url('db-1'),
+        description: MARKER,
+      },
     ];
     const p = planRoutes(input([healthy('nat-a')], forged));
     const touched = new Set([...p.deletes, ...p.keeps.map((name) => ({ name }))].map((r) => r.name));
@@ -162,29 +284,68 @@ describe('route planner', () => {
     const p = planRoutes(input([healthy('nat-a')], old, { priority: 800 }));
     expect(p.inserts).toHaveLength(2);
     expect(p.deletes).toEqual([]);
-    expect(p.conflicts.map((c) => c.reasons.join())).toEqual([expect.stringMatching(/priority 900, not 800/), expect.stringMatching(/priority 900, not 800/)]);
+    expect(p.conflicts.map((c) => c.reasons.join())).toEqual([
+      expect.stringMatching(/priority 900, not 800/),
+      expect.stringMatching(/priority 900, not 800/),
+    ]);
   });
 
   it('TestSquattedName: a name held by someone else is planned around with an alternate; plan(x, x) is empty, and nothing churns when the squatter leaves', () => {
-    const wanted = candidateNames('netreflex', { network: NET, destRange: D1, priority: 900, nextHopInstance: url('nat-a') });
-    const squatter: ObservedRoute = { name: wanted[0]!, network: NET, destRange: '192.168.0.0/16', priority: 100, nextHopIp: '10.95.0.50', description: 'on-premises' };
+    const wanted = candidateNames('netreflex', {
+      network: NET,
+      destRange: D1,
+      priority: 900,
+      nextHopInstance: url('nat-a'),
+    });
+    const squatter: ObservedRoute = {
+      name: wanted[0]!,
+      network: NET,
+      destRange: '192.168.0.0/16',
+      priority: 100,
+      nextHopIp: '10.95.0.50',
+      description: 'on-premises',
+    };
     const p = planRoutes(input([healthy('nat-a')], [squatter]));
     expect(p.inserts.map((r) => r.name)).toContain(wanted[1]);
     expect(p.plannedAround).toEqual([{ wanted: wanted[0], heldBy: `${wanted[0]} ("on-premises")`, using: wanted[1] }]);
     const after = applied([squatter], p);
     expect(isEmptyPlan(planRoutes(input([healthy('nat-a')], after)))).toBe(true);
-    expect(isEmptyPlan(planRoutes(input([healthy('nat-a')], after.filter((r) => r !== squatter))))).toBe(true);
+    expect(
+      isEmptyPlan(
+        planRoutes(
+          input(
+            [healthy('nat-a')],
+            after.filter((r) => r !== squatter),
+          ),
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('TestAllNamesSquatted: a permanent block, degraded with the fix; the old route to a stopped VM waits', () => {
     const old = step(input([healthy('nat-a')], [], { destinations: [D1] }));
-    const names = candidateNames('netreflex', { network: NET, destRange: D1, priority: 900, nextHopInstance: url('nat-b') });
-    const squatters = names.map((name) => ({ name, network: NET, destRange: '192.168.0.0/16', priority: 100, nextHopIp: '10.95.0.50' }));
+    const names = candidateNames('netreflex', {
+      network: NET,
+      destRange: D1,
+      priority: 900,
+      nextHopInstance: url('nat-b'),
+    });
+    const squatters = names.map((name) => ({
+      name,
+      network: NET,
+      destRange: '192.168.0.0/16',
+      priority: 100,
+      nextHopIp: '10.95.0.50',
+    }));
     const p = planRoutes(input([stopped('nat-a'), healthy('nat-b')], [...old, ...squatters], { destinations: [D1] }));
     expect(p.inserts).toEqual([]);
     expect(p.deletes).toEqual([]);
     expect(p.blocked).toEqual([
-      expect.objectContaining({ what: `insert ${D1} → nat-b`, permanent: true, fix: expect.stringContaining(names[0]!) }),
+      expect.objectContaining({
+        what: `insert ${D1} → nat-b`,
+        permanent: true,
+        fix: expect.stringContaining(names[0]!),
+      }),
       expect.objectContaining({ what: `delete ${old[0]!.name}`, permanent: false }),
     ]);
     expect(p.degraded.join()).toMatch(/candidate names are held/);
@@ -192,7 +353,9 @@ describe('route planner', () => {
 
   it('TestUpsertOnly: never deletes', () => {
     const two = step(input([healthy('nat-a'), healthy('nat-b')]));
-    expect(planRoutes(input([healthy('nat-a')], two, { gone: [path('nat-b')], policy: 'upsert-only' })).deletes).toEqual([]);
+    expect(
+      planRoutes(input([healthy('nat-a')], two, { gone: [path('nat-b')], policy: 'upsert-only' })).deletes,
+    ).toEqual([]);
   });
 
   it('TestILBMode: one route per destination to the load balancer; instance routes go once it is in', () => {
@@ -201,14 +364,28 @@ describe('route planner', () => {
     const instanceRoutes = step(input([healthy('nat-a')], [], { ilb: ILB }));
     const switching = planRoutes(input([healthy('nat-a')], instanceRoutes, { mode: 'ilb', ilb: ILB }));
     expect(switching.deletes.map((r) => r.safe)).toEqual(['after-inserts', 'after-inserts']);
-    const done = planRoutes(input([healthy('nat-a')], applied(instanceRoutes, { ...switching, deletes: [] }), { mode: 'ilb', ilb: ILB }));
+    const done = planRoutes(
+      input([healthy('nat-a')], applied(instanceRoutes, { ...switching, deletes: [] }), { mode: 'ilb', ilb: ILB }),
+    );
     expect(done.deletes.map((r) => r.safe)).toEqual(['covered', 'covered']);
-    expect(isEmptyPlan(planRoutes(input([healthy('nat-a')], applied(applied(instanceRoutes, switching), done), { mode: 'ilb', ilb: ILB })))).toBe(true);
+    expect(
+      isEmptyPlan(
+        planRoutes(
+          input([healthy('nat-a')], applied(applied(instanceRoutes, switching), done), { mode: 'ilb', ilb: ILB }),
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('TestNames: valid RFC 1035, at most 63 chars, even for long instance names and IPv6', () => {
     for (const dest of ['198.51.100.10/32', '2001:db8:abcd:12::/64']) {
-      for (const name of candidateNames('netreflex-very-long-x', { network: NET, destRange: dest, priority: 65535, nextHopInstance: url('n'.repeat(63)) })) expect(name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
+      for (const name of candidateNames('netreflex-very-long-x', {
+        network: NET,
+        destRange: dest,
+        priority: 65535,
+        nextHopInstance: url('n'.repeat(63)),
+      }))
+        expect(name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
     }
   });
 });
@@ -222,31 +399,46 @@ describe('damping', () => {
     const first = planRoutes(input(flipped, two, { holds: HOLDS }));
     expect(first.deletes).toEqual([]);
     expect(first.inserts).toEqual([]);
-    expect(first.holds.inserts).toEqual([expect.objectContaining({ nextHopInstance: url('nat-a'), tags: [HOLD_TAG], destRange: '192.0.2.0/32' })]);
+    expect(first.holds.inserts).toEqual([
+      expect.objectContaining({ nextHopInstance: url('nat-a'), tags: [HOLD_TAG], destRange: '192.0.2.0/32' }),
+    ]);
     expect(first.pending).toEqual([{ instance: path('nat-a'), kind: 'unhealthy', at: T0 + 30_000 }]);
     const held = applied(two, first);
     expect(planRoutes(input(flipped, held, { holds: HOLDS, now: T0 + 29_999 })).deletes).toEqual([]);
     const expired = planRoutes(input(flipped, held, { holds: HOLDS, now: T0 + 30_000 }));
-    expect(expired.deletes.map((r) => [r.nextHopInstance, r.safe])).toEqual([[url('nat-a'), 'covered'], [url('nat-a'), 'covered']]);
+    expect(expired.deletes.map((r) => [r.nextHopInstance, r.safe])).toEqual([
+      [url('nat-a'), 'covered'],
+      [url('nat-a'), 'covered'],
+    ]);
     expect(expired.holds.deletes.map((r) => r.name)).toEqual(first.holds.inserts.map((r) => r.name));
   });
 
   it('TestHealthyAgain: the hold ends (its marker goes) when the instance is healthy again', () => {
-    const held = step(input([sick('nat-a'), healthy('nat-b')], step(input([healthy('nat-a'), healthy('nat-b')])), { holds: HOLDS }));
+    const held = step(
+      input([sick('nat-a'), healthy('nat-b')], step(input([healthy('nat-a'), healthy('nat-b')])), { holds: HOLDS }),
+    );
     const p = planRoutes(input([healthy('nat-a'), healthy('nat-b')], held, { holds: HOLDS, now: T0 + 5_000 }));
     expect(p.deletes).toEqual([]);
     expect(p.holds.deletes).toHaveLength(1);
   });
 
   it('TestHeldGetsNoNewRoutes: a destination added while an instance waits out its hold gets no route to it', () => {
-    const held = step(input([sick('nat-a'), healthy('nat-b')], step(input([healthy('nat-a'), healthy('nat-b')])), { holds: HOLDS }));
-    const p = planRoutes(input([sick('nat-a'), healthy('nat-b')], held, { holds: HOLDS, destinations: [D1, D2, '203.0.113.0/24'] }));
+    const held = step(
+      input([sick('nat-a'), healthy('nat-b')], step(input([healthy('nat-a'), healthy('nat-b')])), { holds: HOLDS }),
+    );
+    const p = planRoutes(
+      input([sick('nat-a'), healthy('nat-b')], held, { holds: HOLDS, destinations: [D1, D2, '203.0.113.0/24'] }),
+    );
     expect(p.inserts.map((r) => [r.destRange, r.nextHopInstance])).toEqual([['203.0.113.0/24', url('nat-b')]]);
   });
 
   it('TestLeavesAtOnce: stopped, STOPPING or acted on by the MIG — no hold', () => {
     const two = step(input([healthy('nat-a'), healthy('nat-b')]));
-    for (const a of [stopped('nat-a'), { ...healthy('nat-a'), instanceStatus: 'STOPPING' }, { ...healthy('nat-a'), currentAction: 'RECREATING' }]) {
+    for (const a of [
+      stopped('nat-a'),
+      { ...healthy('nat-a'), instanceStatus: 'STOPPING' },
+      { ...healthy('nat-a'), currentAction: 'RECREATING' },
+    ]) {
       const p = planRoutes(input([a, healthy('nat-b')], two, { holds: HOLDS }));
       expect(p.deletes).toHaveLength(2);
       expect(p.holds.inserts).toEqual([]);
@@ -295,7 +487,11 @@ describe('damping', () => {
     let changes = 0;
     for (let t = 0; t < 15_000; t += 1_500) {
       const aUp = Math.floor(t / 1_500) % 2 === 0;
-      const plan = planRoutes(input([aUp ? healthy('nat-a') : sick('nat-a'), aUp ? sick('nat-b') : healthy('nat-b')], routes, { now: T0 + t }));
+      const plan = planRoutes(
+        input([aUp ? healthy('nat-a') : sick('nat-a'), aUp ? sick('nat-b') : healthy('nat-b')], routes, {
+          now: T0 + t,
+        }),
+      );
       changes += plan.inserts.length + plan.deletes.length;
       routes = applied(routes, plan, T0 + t);
     }

@@ -6,7 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/errors.js';
 import { applyPlan, GO, mutationsOf, type Guard } from '../../shared/reconcile/apply.js';
-import { applyPolicy, isEmpty, orderedPhases, phase, stepsOf, type Plan, type Step } from '../../shared/reconcile/plan.js';
+import {
+  applyPolicy,
+  isEmpty,
+  orderedPhases,
+  phase,
+  stepsOf,
+  type Plan,
+  type Step,
+} from '../../shared/reconcile/plan.js';
 
 /** A fake cloud that records calls; a step named in `fail` throws the given error. */
 function cloud(fail: Record<string, Error> = {}, noop: string[] = []) {
@@ -31,21 +39,39 @@ const refused = () => new ApiError(400, 'INVALID_ARGUMENT', 'no');
 describe('applyPlan', () => {
   it('runs upserts before destructive steps, and every step once', async () => {
     const c = cloud();
-    const plan: Plan<string> = { phases: [phase('upserts', [c.step('insert a'), c.step('insert b')], { concurrency: 2 }), phase('deletes', [c.step('delete x')], { destructive: true })] };
+    const plan: Plan<string> = {
+      phases: [
+        phase('upserts', [c.step('insert a'), c.step('insert b')], { concurrency: 2 }),
+        phase('deletes', [c.step('delete x')], { destructive: true }),
+      ],
+    };
     const applied = await applyPlan(plan);
     expect(c.calls.indexOf('delete x')).toBe(2);
-    expect(applied.results.map((r) => [r.id, r.ok])).toEqual([['insert a', true], ['insert b', true], ['delete x', true]]);
+    expect(applied.results.map((r) => [r.id, r.ok])).toEqual([
+      ['insert a', true],
+      ['insert b', true],
+      ['delete x', true],
+    ]);
     expect(applied.held).toEqual([]);
     expect(applied.stopped).toBeUndefined();
   });
 
   it('an upsert failed: destructive steps without dependencies are skipped, the failure named', async () => {
     const c = cloud({ 'insert a': boom() });
-    const plan: Plan<string> = { phases: [phase('upserts', [c.step('insert a'), c.step('insert b')], { concurrency: 2 }), phase('deletes', [c.step('delete x')], { destructive: true })] };
+    const plan: Plan<string> = {
+      phases: [
+        phase('upserts', [c.step('insert a'), c.step('insert b')], { concurrency: 2 }),
+        phase('deletes', [c.step('delete x')], { destructive: true }),
+      ],
+    };
     const applied = await applyPlan(plan);
     expect(c.calls).not.toContain('delete x');
     expect(applied.held.map((h) => [h.step.id, h.failed.map((f) => f.id)])).toEqual([['delete x', ['insert a']]]);
-    expect(applied.results.find((r) => r.id === 'insert a')).toMatchObject({ ok: false, transient: true, error: 'try later' });
+    expect(applied.results.find((r) => r.id === 'insert a')).toMatchObject({
+      ok: false,
+      transient: true,
+      error: 'try later',
+    });
   });
 
   it('a destructive step that waits for its own replacement runs when that one succeeded, whatever else failed', async () => {
@@ -53,18 +79,36 @@ describe('applyPlan', () => {
     const plan: Plan<string> = {
       phases: [
         phase('upserts', [c.step('insert a'), c.step('insert b')], { concurrency: 2 }),
-        phase('deletes', [c.step('delete old-a', 'delete', ['insert a']), c.step('delete old-b', 'delete', ['insert b']), c.step('delete gone', 'delete', [])], { destructive: true, concurrency: 2 }),
+        phase(
+          'deletes',
+          [
+            c.step('delete old-a', 'delete', ['insert a']),
+            c.step('delete old-b', 'delete', ['insert b']),
+            c.step('delete gone', 'delete', []),
+          ],
+          { destructive: true, concurrency: 2 },
+        ),
       ],
     };
     const applied = await applyPlan(plan);
     expect(c.calls).toEqual(expect.arrayContaining(['delete old-b', 'delete gone']));
     expect(c.calls).not.toContain('delete old-a');
-    expect(applied.held).toEqual([expect.objectContaining({ step: expect.objectContaining({ id: 'delete old-a' }), failed: [expect.objectContaining({ id: 'insert a', transient: false })] })]);
+    expect(applied.held).toEqual([
+      expect.objectContaining({
+        step: expect.objectContaining({ id: 'delete old-a' }),
+        failed: [expect.objectContaining({ id: 'insert a', transient: false })],
+      }),
+    ]);
   });
 
   it('an ordered phase stops at its first failure and nothing after it runs', async () => {
     const c = cloud({ second: refused() });
-    const plan: Plan<string> = { phases: [phase('ordered', [c.step('first'), c.step('second'), c.step('third')], { ordered: true }), phase('later', [c.step('fourth')])] };
+    const plan: Plan<string> = {
+      phases: [
+        phase('ordered', [c.step('first'), c.step('second'), c.step('third')], { ordered: true }),
+        phase('later', [c.step('fourth')]),
+      ],
+    };
     const applied = await applyPlan(plan);
     expect(c.calls).toEqual(['first', 'second']);
     expect(applied.stopped).toEqual({ kind: 'failed' });
@@ -73,7 +117,9 @@ describe('applyPlan', () => {
 
   it('an unordered phase keeps going after a failure, and so do later upserts', async () => {
     const c = cloud({ first: refused() });
-    const applied = await applyPlan({ phases: [phase('a', [c.step('first'), c.step('second')]), phase('b', [c.step('third')])] });
+    const applied = await applyPlan({
+      phases: [phase('a', [c.step('first'), c.step('second')]), phase('b', [c.step('third')])],
+    });
     expect(c.calls).toEqual(['first', 'second', 'third']);
     expect(applied.stopped).toBeUndefined();
   });
@@ -103,7 +149,10 @@ describe('applyPlan', () => {
 
   it("keeps an API error's reason in the result", async () => {
     const c = cloud({ x: new ApiError(409, 'ALREADY_EXISTS', 'taken', 'nameTaken') });
-    expect((await applyPlan({ phases: [phase('p', [c.step('x')])] })).results[0]).toMatchObject({ ok: false, reason: 'nameTaken' });
+    expect((await applyPlan({ phases: [phase('p', [c.step('x')])] })).results[0]).toMatchObject({
+      ok: false,
+      reason: 'nameTaken',
+    });
   });
 
   it('passes the deadline to every step', async () => {
@@ -116,7 +165,9 @@ describe('applyPlan', () => {
 
 describe('policies and phases', () => {
   const c = cloud();
-  const plan: Plan<string> = { phases: [phase('upserts', [c.step('insert a')]), phase('deletes', [c.step('delete x')], { destructive: true })] };
+  const plan: Plan<string> = {
+    phases: [phase('upserts', [c.step('insert a')]), phase('deletes', [c.step('delete x')], { destructive: true })],
+  };
 
   it('sync applies the plan, upsert-only drops the destructive phases, dry-run drops everything', () => {
     expect(applyPolicy(plan, 'sync')).toBe(plan);

@@ -13,7 +13,23 @@ const BUDGET = 240_000;
 const POLL = 5_000;
 
 function report(over: Partial<RouteReport> = {}): RouteReport {
-  return { status: 'ok', reasons: [], warnings: [], dryRun: false, mode: 'instance', instances: [], plan: { inserts: [], deletes: [], keeps: 0, holds: { inserts: [], deletes: [] } }, conflicts: [], blocked: [], results: [], mutations: 0, retry: false, settling: false, passes: 1, ...over };
+  return {
+    status: 'ok',
+    reasons: [],
+    warnings: [],
+    dryRun: false,
+    mode: 'instance',
+    instances: [],
+    plan: { inserts: [], deletes: [], keeps: 0, holds: { inserts: [], deletes: [] } },
+    conflicts: [],
+    blocked: [],
+    results: [],
+    mutations: 0,
+    retry: false,
+    settling: false,
+    passes: 1,
+    ...over,
+  };
 }
 
 /** A runner whose passes take `passMs` of virtual time and report what `next` says. */
@@ -21,19 +37,22 @@ function harness(next: (n: number, startedAt: number) => Partial<RouteReport> | 
   const clock = new ManualClock();
   const done: { report: RouteReport; triggers: Trigger[] }[] = [];
   const passes: number[] = [];
-  const runner = new Coalescer<RouteReport>({
-    pass: async () => {
-      const startedAt = clock.now();
-      passes.push(startedAt);
-      await clock.sleep(passMs);
-      const r = next(passes.length, startedAt);
-      if (r instanceof Error) throw r;
-      return report({ mutations: 1, ...r });
+  const runner = new Coalescer<RouteReport>(
+    {
+      pass: async () => {
+        const startedAt = clock.now();
+        passes.push(startedAt);
+        await clock.sleep(passMs);
+        const r = next(passes.length, startedAt);
+        if (r instanceof Error) throw r;
+        return report({ mutations: 1, ...r });
+      },
+      merge: mergeReports,
+      failure: (err) => failedReport({ mode: 'instance', dryRun: false }, err),
+      onDone: (r, triggers) => done.push({ report: r, triggers }),
     },
-    merge: mergeReports,
-    failure: (err) => failedReport({ mode: 'instance', dryRun: false }, err),
-    onDone: (r, triggers) => done.push({ report: r, triggers }),
-  }, { budgetMs: BUDGET, pollMs: POLL, clock });
+    { budgetMs: BUDGET, pollMs: POLL, clock },
+  );
   const ask = (id: string) => {
     const arrivedAt = clock.now();
     return runner.run({ id, why: id }).then((answer) => ({ ...answer, arrivedAt, answeredAt: clock.now() }));
@@ -69,7 +88,7 @@ describe('Coalescer settling', () => {
     expect(Math.max(...all.map((a) => a.answeredAt - a.arrivedAt))).toBeGreaterThan(BUDGET - POLL - 2_000);
   });
 
-  it('one report per reconcile: every pass\'s changes and every event it served, not one line per event', async () => {
+  it("one report per reconcile: every pass's changes and every event it served, not one line per event", async () => {
     let settled = false;
     const h = harness(() => ({ settling: !settled }));
     const answers = [h.ask('e1'), h.ask('e2')];
@@ -123,7 +142,10 @@ describe('Coalescer settling', () => {
     const answers = [h.ask('a'), h.ask('b')];
     await h.clock.advance(1_000);
     const [a] = await Promise.all(answers);
-    expect(a!.report).toMatchObject({ status: 'failed', error: { transient: false, message: expect.stringMatching(/no peering named psa/) } });
+    expect(a!.report).toMatchObject({
+      status: 'failed',
+      error: { transient: false, message: expect.stringMatching(/no peering named psa/) },
+    });
     expect(h.done).toHaveLength(1);
   });
 });

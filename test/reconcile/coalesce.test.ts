@@ -42,7 +42,10 @@ describe('Coalescer keys', () => {
     const d = h.c.run({ id: 'd', why: 'd', key: 'g7' });
     await h.clock.advance(3_000);
     expect((await a).report?.served).toEqual(['a']);
-    expect([(await b).report?.served, (await d).report?.served]).toEqual([['b', 'd'], ['b', 'd']]);
+    expect([(await b).report?.served, (await d).report?.served]).toEqual([
+      ['b', 'd'],
+      ['b', 'd'],
+    ]);
     expect(h.passes).toEqual([['a'], ['b', 'd']]);
   });
 
@@ -53,9 +56,25 @@ describe('Coalescer keys', () => {
     const c = h.c.run({ id: 'c', why: 'c', key: 'g8' });
     const d = h.c.run({ id: 'd', why: 'd', key: 'g7' });
     await h.clock.advance(5_000);
-    expect([(await a).report?.served, (await b).report?.served, (await c).report?.served, (await d).report?.served]).toEqual([['a', 'd'], ['b', 'c'], ['b', 'c'], ['a', 'd']]);
-    expect(h.passes).toEqual([['a', 'd'], ['b', 'c']]);
-    expect(h.done).toEqual([['a', 'd'], ['b', 'c']]);
+    expect([
+      (await a).report?.served,
+      (await b).report?.served,
+      (await c).report?.served,
+      (await d).report?.served,
+    ]).toEqual([
+      ['a', 'd'],
+      ['b', 'c'],
+      ['b', 'c'],
+      ['a', 'd'],
+    ]);
+    expect(h.passes).toEqual([
+      ['a', 'd'],
+      ['b', 'c'],
+    ]);
+    expect(h.done).toEqual([
+      ['a', 'd'],
+      ['b', 'c'],
+    ]);
   });
 
   it('an event of the same key arriving during a pass is not answered by it', async () => {

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, ConfigError, SafetyError } from '../../shared/errors.js';
 import { degrade, failureOf, httpStatus, severityOf, type Envelope } from '../../shared/reconcile/report.js';
 
-const env = (over: Partial<Envelope>): Pick<Envelope, 'status' | 'retry' | 'error'> => ({ status: 'ok', retry: false, ...over });
+const env = (over: Partial<Envelope>): Pick<Envelope, 'status' | 'retry' | 'error'> => ({
+  status: 'ok',
+  retry: false,
+  ...over,
+});
 
 describe('httpStatus', () => {
   it.each([
@@ -34,7 +38,9 @@ describe('failureOf', () => {
     expect(failureOf(new ConfigError('x'), 'invalid-request')).toMatchObject({ kind: 'invalid-request' });
     expect(failureOf(new SafetyError('x'))).toMatchObject({ kind: 'refused' });
     expect(failureOf(new TypeError('x'))).toMatchObject({ kind: 'internal', message: 'x' });
-    expect(failureOf(Object.assign(new SafetyError('busy'), { failureKind: 'conflict' }))).toMatchObject({ kind: 'conflict' });
+    expect(failureOf(Object.assign(new SafetyError('busy'), { failureKind: 'conflict' }))).toMatchObject({
+      kind: 'conflict',
+    });
   });
 });
 
@@ -50,6 +56,10 @@ describe('degrade and severity', () => {
   });
 
   it('logs by status', () => {
-    expect([severityOf({ status: 'ok' }), severityOf({ status: 'degraded' }), severityOf({ status: 'refused' })]).toEqual(['info', 'warn', 'error']);
+    expect([
+      severityOf({ status: 'ok' }),
+      severityOf({ status: 'degraded' }),
+      severityOf({ status: 'refused' }),
+    ]).toEqual(['info', 'warn', 'error']);
   });
 });

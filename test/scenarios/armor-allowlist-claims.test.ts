@@ -10,7 +10,15 @@ import type { Emulator } from '../../emulator/server.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import type { Request } from '../../emulator/http.js';
 import { allowedByPolicy, watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
-import { allowlistFile, GEN, hostEntries, policiesClient, scene, type PoliciesClient, type Scene } from '../helpers/allowlist.js';
+import {
+  allowlistFile,
+  GEN,
+  hostEntries,
+  policiesClient,
+  scene,
+  type PoliciesClient,
+  type Scene,
+} from '../helpers/allowlist.js';
 import { CLAIM_LABEL, LEASE_MS, newerThan, RUN_LABEL } from '../../shared/armor-allowlist/lock.js';
 import { rangeSetOf, toCidrs } from '../../shared/net/cidr.js';
 import type { PolicyRule } from '../../shared/plan/allowlist.js';
@@ -30,7 +38,15 @@ function hold(methodId: string, project: string, after?: string): Hold {
   let release!: () => void;
   const reachedP = new Promise<void>((r) => (reached = r));
   const released = new Promise<void>((r) => (release = r));
-  const h: Hold & { gate: Promise<void>; arrive: () => void } = { methodId, project, ...(after ? { after } : {}), reached: reachedP, release, gate: released, arrive: reached };
+  const h: Hold & { gate: Promise<void>; arrive: () => void } = {
+    methodId,
+    project,
+    ...(after ? { after } : {}),
+    reached: reachedP,
+    release,
+    gate: released,
+    arrive: reached,
+  };
   holds.push(h);
   return h;
 }
@@ -42,7 +58,9 @@ beforeAll(async () => {
   emu.router.addHook(async (methodId, req: Request) => {
     const project = /projects\/([^/]+)\//.exec(req.path)?.[1] ?? '';
     const calls = seen.get(project) ?? new Set<string>();
-    const i = holds.findIndex((h) => h.methodId === methodId && h.project === project && (!h.after || calls.has(h.after)));
+    const i = holds.findIndex(
+      (h) => h.methodId === methodId && h.project === project && (!h.after || calls.has(h.after)),
+    );
     calls.add(methodId);
     seen.set(project, calls);
     if (i < 0) return 'continue';
@@ -62,7 +80,11 @@ afterAll(async () => {
  * Watches one policy's labels: whenever the generation label changes, the policy must at that
  * moment allow exactly what that generation's file allows.
  */
-function labelHonesty(s: Scene, policy: string, files: Map<string, readonly string[]>): { lies: string[]; stop: () => void } {
+function labelHonesty(
+  s: Scene,
+  policy: string,
+  files: Map<string, readonly string[]>,
+): { lies: string[]; stop: () => void } {
   const lies: string[] = [];
   const stop = emu.store.onMutation((m) => {
     if (m.collection !== `projects/${s.project}/global/securityPolicies` || m.name !== policy || !m.after) return;
@@ -71,7 +93,8 @@ function labelHonesty(s: Scene, policy: string, files: Map<string, readonly stri
     if (!after || after === before) return;
     const allowed = toCidrs(allowedByPolicy(m.after.rules as PolicyRule[]));
     const want = toCidrs(rangeSetOf(files.get(after) ?? []));
-    if (JSON.stringify(allowed) !== JSON.stringify(want)) lies.push(`labelled ${after} while allowing ${allowed.join(' ')} (the file allows ${want.join(' ')})`);
+    if (JSON.stringify(allowed) !== JSON.stringify(want))
+      lies.push(`labelled ${after} while allowing ${allowed.join(' ')} (the file allows ${want.join(' ')})`);
   });
   return { lies, stop };
 }
@@ -85,7 +108,8 @@ describe('a foreign label change is not a rival sync', () => {
     // The other writer: right as netreflex sends its claim, the script's setLabels lands first.
     let fired = false;
     emu.router.addHook(async (methodId, req: Request) => {
-      if (fired || methodId !== 'compute.securityPolicies.setLabels' || !req.path.includes(`/${s.project}/`)) return 'continue';
+      if (fired || methodId !== 'compute.securityPolicies.setLabels' || !req.path.includes(`/${s.project}/`))
+        return 'continue';
       fired = true;
       emu.store.update(`projects/${s.project}/global/securityPolicies`, 'edge', (p) => {
         p.labels = { ...(p.labels as Record<string, string>), 'cost-center': 'ml-platform' };
@@ -159,7 +183,12 @@ describe('two syncs of different generations at once', () => {
       p.labelFingerprint = newFingerprint();
     });
     expect((await s.sync()).policies[0]).toMatchObject({ status: 'ok', holds: generation });
-    const live = { labels: { [CLAIM_LABEL]: String(BigInt(generation) + 1000n), [RUN_LABEL]: `r-deadbeef0000-${Math.floor(Date.now() / 1000)}` } };
+    const live = {
+      labels: {
+        [CLAIM_LABEL]: String(BigInt(generation) + 1000n),
+        [RUN_LABEL]: `r-deadbeef0000-${Math.floor(Date.now() / 1000)}`,
+      },
+    };
     expect(newerThan(live, generation)).toBe(String(BigInt(generation) + 1000n));
     expect(newerThan(live, generation, Date.now() + LEASE_MS + 1000)).toBeUndefined();
   });
@@ -177,7 +206,10 @@ describe('the generation label names only a file the policy holds', () => {
     files.set(g2, hostsOf(25, 6));
     emu.faults.failOperations('compute.securityPolicies.addRule', 2, 'backend refused the rule', 400);
     const failed = await s.sync();
-    expect(failed.policies[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/addRule at \d+ failed: .*backend refused the rule/) });
+    expect(failed.policies[0]).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/addRule at \d+ failed: .*backend refused the rule/),
+    });
     expect(await s.labels('edge')).toMatchObject({ [GEN]: g1, [CLAIM_LABEL]: g2 });
     expect((await s.sync()).policies[0]).toMatchObject({ status: 'ok', holds: g2 });
     // Same entries, new wording: nothing to change, but the policy now holds generation 3.

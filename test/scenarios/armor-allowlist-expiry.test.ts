@@ -49,15 +49,39 @@ async function applied(): Promise<{ s: Scene; generation: string }> {
 describe('an entry of the last applied file still leaves on time', () => {
   it("while the live file is invalid (a typo'd key): refused at every sync, the contractor removed at the first one after the expiry", async () => {
     const { s, generation } = await applied();
-    const typo = s.upload(allowlistFile({ partners: [PARTNER, '{ ip: 192.0.2.10, description: Contractor, expire: 2026-03-01 }'] }, { policies: ['edge'] }));
+    const typo = s.upload(
+      allowlistFile(
+        { partners: [PARTNER, '{ ip: 192.0.2.10, description: Contractor, expire: 2026-03-01 }'] },
+        { policies: ['edge'] },
+      ),
+    );
     const early = await watcher.nothingChangesDuring('a refused file before any expiry', () => s.sync({ now: BEFORE }));
-    expect(early).toMatchObject({ status: 'refused', refusal: { kind: 'invalid-file' }, stall: { kind: 'invalid-file', since: expect.any(String) }, policies: [{ policy: 'edge', role: 'last-applied', status: 'unchanged', holds: generation }] });
+    expect(early).toMatchObject({
+      status: 'refused',
+      refusal: { kind: 'invalid-file' },
+      stall: { kind: 'invalid-file', since: expect.any(String) },
+      policies: [{ policy: 'edge', role: 'last-applied', status: 'unchanged', holds: generation }],
+    });
     expect(early.refusal!.problems!.join('\n')).toMatch(/unknown key "expire"; did you mean "expires"\?/);
     const due = await s.sync({ now: AT });
-    expect(due).toMatchObject({ status: 'refused', generation: typo, policies: [{ policy: 'edge', role: 'last-applied', status: 'ok', holds: generation }] });
+    expect(due).toMatchObject({
+      status: 'refused',
+      generation: typo,
+      policies: [{ policy: 'edge', role: 'last-applied', status: 'ok', holds: generation }],
+    });
     expect(await s.allowed('edge')).toEqual(['198.51.100.0/24']);
-    expect(due.policies[0]!.expired).toEqual([expect.objectContaining({ path: 'lists.partners.entries[1]', entry: '192.0.2.10', description: 'Contractor', expires: '2026-02-01T00:00:00.000Z', stillAllowed: false })]);
-    expect(describeReport(due)).toMatch(/refused .*#\d+ \(invalid-file\); nothing of it is applied\..*edge \(kept at its last applied file\) ok .*expired: lists\.partners\.entries\[1\] 192\.0\.2\.10 \(Contractor\) expired 2026-02-01T00:00:00\.000Z, removed/s);
+    expect(due.policies[0]!.expired).toEqual([
+      expect.objectContaining({
+        path: 'lists.partners.entries[1]',
+        entry: '192.0.2.10',
+        description: 'Contractor',
+        expires: '2026-02-01T00:00:00.000Z',
+        stillAllowed: false,
+      }),
+    ]);
+    expect(describeReport(due)).toMatch(
+      /refused .*#\d+ \(invalid-file\); nothing of it is applied\..*edge \(kept at its last applied file\) ok .*expired: lists\.partners\.entries\[1\] 192\.0\.2\.10 \(Contractor\) expired 2026-02-01T00:00:00\.000Z, removed/s,
+    );
     // The policy still holds the file it was verified to hold, minus what expired: its label does not move.
     expect((await s.labels('edge'))[GEN]).toBe(generation);
     watcher.assertHolds();
@@ -67,26 +91,57 @@ describe('an entry of the last applied file still leaves on time', () => {
     const { s, generation } = await applied();
     s.remove();
     const due = await s.sync({ now: AT });
-    expect(due).toMatchObject({ status: 'refused', refusal: { kind: 'missing-file' }, stall: { kind: 'missing-file', since: expect.any(String) }, policies: [{ role: 'last-applied', status: 'ok', holds: generation }] });
+    expect(due).toMatchObject({
+      status: 'refused',
+      refusal: { kind: 'missing-file' },
+      stall: { kind: 'missing-file', since: expect.any(String) },
+      policies: [{ role: 'last-applied', status: 'ok', holds: generation }],
+    });
     expect(await s.allowed('edge')).toEqual(['198.51.100.0/24']);
     const state = allowlistSyncState(await s.sync({ now: AT, dryRun: true }));
-    expect(state.broken?.reason).toMatch(/^gs:\/\/netreflex-demo-config\/allowlists\/scene-\d+\.yaml is missing since \S+: the allowlist is not applied, only the expiries of the last applied file are$/);
+    expect(state.broken?.reason).toMatch(
+      /^gs:\/\/netreflex-demo-config\/allowlists\/scene-\d+\.yaml is missing since \S+: the allowlist is not applied, only the expiries of the last applied file are$/,
+    );
     expect(state.broken?.fix).toMatch(/^upload the allowlist to gs:\/\/.* again$/);
-    expect(state.details).toContain(`edge: lists.partners.entries[1] 192.0.2.10 (Contractor) expired 2026-02-01T00:00:00.000Z: removed`);
+    expect(state.details).toContain(
+      `edge: lists.partners.entries[1] 192.0.2.10 (Contractor) expired 2026-02-01T00:00:00.000Z: removed`,
+    );
     watcher.assertHolds();
   });
 
   it('while an ownership conflict refuses the live file: the rules netreflex provably owns lose the expired entry, the foreign rule is left alone', async () => {
     const { s } = await applied();
-    await s.wait(await client.addRule({ project: s.project, securityPolicy: 'edge', securityPolicyRuleResource: { priority: 1500, action: 'deny(403)', description: 'hand-made block', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/24'] } } } }));
+    await s.wait(
+      await client.addRule({
+        project: s.project,
+        securityPolicy: 'edge',
+        securityPolicyRuleResource: {
+          priority: 1500,
+          action: 'deny(403)',
+          description: 'hand-made block',
+          match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/24'] } },
+        },
+      }),
+    );
     const pending = allowlistSyncState(await s.sync({ now: AT, dryRun: true }));
-    expect(pending.broken?.reason).toMatch(/is refused \(ownership-conflict\) since .*: the allowlist is not applied, only the expiries of the last applied file are; The policy has rules whose ownership is ambiguous/s);
+    expect(pending.broken?.reason).toMatch(
+      /is refused \(ownership-conflict\) since .*: the allowlist is not applied, only the expiries of the last applied file are; The policy has rules whose ownership is ambiguous/s,
+    );
     expect(pending.broken?.fix).toMatch(/rule at priority 1500 .* without the "netreflex:allowlist" marker/s);
-    expect(pending.details).toContain('edge: lists.partners.entries[1] 192.0.2.10 (Contractor) expired 2026-02-01T00:00:00.000Z: STILL ALLOWED (the next sync removes it)');
+    expect(pending.details).toContain(
+      'edge: lists.partners.entries[1] 192.0.2.10 (Contractor) expired 2026-02-01T00:00:00.000Z: STILL ALLOWED (the next sync removes it)',
+    );
     const due = await s.sync({ now: AT });
-    expect(due).toMatchObject({ status: 'refused', refusal: { kind: 'ownership-conflict' }, policies: [{ role: 'last-applied', status: 'ok' }] });
+    expect(due).toMatchObject({
+      status: 'refused',
+      refusal: { kind: 'ownership-conflict' },
+      policies: [{ role: 'last-applied', status: 'ok' }],
+    });
     expect(await s.allowed('edge')).toEqual(['198.51.100.0/24']);
-    expect((await s.rules('edge')).find((r) => r.priority === 1500)).toMatchObject({ action: 'deny(403)', description: 'hand-made block' });
+    expect((await s.rules('edge')).find((r) => r.priority === 1500)).toMatchObject({
+      action: 'deny(403)',
+      description: 'hand-made block',
+    });
     watcher.assertHolds();
   });
 
@@ -95,15 +150,41 @@ describe('an entry of the last applied file still leaves on time', () => {
     s.remove();
     emu.storage.deleteObject(SAMPLE.bucket.name, s.object, {}, generation);
     const report = await watcher.nothingChangesDuring('a stall with nothing to go on', () => s.sync({ now: AT }));
-    expect(report).toMatchObject({ status: 'refused', policies: [{ policy: 'edge', role: 'last-applied', status: 'refused', holds: generation, reason: expect.stringMatching(/its last applied file gs:\/\/.*#\d+ is no longer in the bucket \(is object versioning on\?/) }] });
+    expect(report).toMatchObject({
+      status: 'refused',
+      policies: [
+        {
+          policy: 'edge',
+          role: 'last-applied',
+          status: 'refused',
+          holds: generation,
+          reason: expect.stringMatching(
+            /its last applied file gs:\/\/.*#\d+ is no longer in the bucket \(is object versioning on\?/,
+          ),
+        },
+      ],
+    });
     expect(allowlistSyncState(report).broken?.reason).toMatch(/is missing/);
   });
 
   it('entries that expire do not count against maxRemovalShare: most of the allowlist may end on one day', async () => {
     const s = scene(emu, client, { policies: ['edge'] });
-    s.upload(allowlistFile({ partners: ['{ ip: 192.0.2.1, description: stays }', '{ cidr: 198.51.100.0/24, description: event staff, expires: 2026-02-01 }'] }, { policies: ['edge'] }));
+    s.upload(
+      allowlistFile(
+        {
+          partners: [
+            '{ ip: 192.0.2.1, description: stays }',
+            '{ cidr: 198.51.100.0/24, description: event staff, expires: 2026-02-01 }',
+          ],
+        },
+        { policies: ['edge'] },
+      ),
+    );
     expect((await s.sync({ now: JAN })).status).toBe('ok');
-    expect(await s.sync({ now: AT })).toMatchObject({ status: 'ok', policies: [{ expired: [expect.objectContaining({ entry: '198.51.100.0/24', stillAllowed: false })] }] });
+    expect(await s.sync({ now: AT })).toMatchObject({
+      status: 'ok',
+      policies: [{ expired: [expect.objectContaining({ entry: '198.51.100.0/24', stillAllowed: false })] }],
+    });
     expect(await s.allowed('edge')).toEqual(['192.0.2.1/32']);
     watcher.assertHolds();
   });
@@ -113,22 +194,52 @@ describe('netreflex status', () => {
   it('reports a stalled allowlist as BROKEN: which file is refused since when, what expired, the fix', async () => {
     const bucket = SAMPLE.bucket.name;
     const object = SAMPLE.bucket.allowlistObject;
-    const file = allowlistFile({ partners: ['{ ip: 203.0.113.5, description: pipelines egress }', CONTRACTOR.replace('2026-02-01', '2000-01-01')] }, { policies: [SAMPLE.armor.policy] });
+    const file = allowlistFile(
+      {
+        partners: [
+          '{ ip: 203.0.113.5, description: pipelines egress }',
+          CONTRACTOR.replace('2026-02-01', '2000-01-01'),
+        ],
+      },
+      { policies: [SAMPLE.armor.policy] },
+    );
     emu.storage.writeObject(bucket, object, Buffer.from(file), { contentType: 'text/yaml' }, {}, false);
     const env = await cliEnv({ NETREFLEX_EMULATOR_HOST: emu.url });
     const { reconcileAllowlist } = await import('../../shared/armor-allowlist/reconcile.js');
     const { loadArmorAllowlistConfig } = await import('../../shared/config/armor-allowlist.js');
     const { Transport } = await import('../../shared/gcp/transport.js');
-    expect((await reconcileAllowlist(new Transport({ emulatorHost: emu.url }), loadArmorAllowlistConfig(env), { now: new Date() })).status).toBe('ok');
+    expect(
+      (
+        await reconcileAllowlist(new Transport({ emulatorHost: emu.url }), loadArmorAllowlistConfig(env), {
+          now: new Date(),
+        })
+      ).status,
+    ).toBe('ok');
     const ok = JSON.parse((await statusCommand(env, { json: true })).output) as StatusReport;
     expect(ok.links.find((l) => l.id === 'allowlists')).toMatchObject({ state: 'ok' });
-    emu.storage.writeObject(bucket, object, Buffer.from('version: 1\nlists: [oops\n'), { contentType: 'text/yaml' }, {}, false);
+    emu.storage.writeObject(
+      bucket,
+      object,
+      Buffer.from('version: 1\nlists: [oops\n'),
+      { contentType: 'text/yaml' },
+      {},
+      false,
+    );
     const result = await statusCommand(env, { json: true });
     const link = (JSON.parse(result.output) as StatusReport).links.find((l) => l.id === 'allowlists')!;
     expect(result.exitCode).toBe(1);
     expect(link.state).toBe('broken');
-    expect(link.reason).toMatch(/allowlists\/inference-policy\.yaml#\d+ is refused \(invalid-file\) since \d{4}-\d\d-\d\dT.*: the allowlist is not applied, only the expiries of the last applied file are; The allowlist .* is invalid/);
+    expect(link.reason).toMatch(
+      /allowlists\/inference-policy\.yaml#\d+ is refused \(invalid-file\) since \d{4}-\d\d-\d\dT.*: the allowlist is not applied, only the expiries of the last applied file are; The allowlist .* is invalid/,
+    );
     expect(link.fix).toBe('fix the file (`netreflex validate` lists every problem) and upload it again');
-    expect(link.details).toEqual(expect.arrayContaining([expect.stringMatching(/^inference-policy: holds #\d+; kept at it while the live file cannot be applied$/), expect.stringMatching(/lists\.partners\.entries\[1\] 192\.0\.2\.10 \(Contractor\) expired 2000-01-01T00:00:00\.000Z: removed/)]));
+    expect(link.details).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^inference-policy: holds #\d+; kept at it while the live file cannot be applied$/),
+        expect.stringMatching(
+          /lists\.partners\.entries\[1\] 192\.0\.2\.10 \(Contractor\) expired 2000-01-01T00:00:00\.000Z: removed/,
+        ),
+      ]),
+    );
   });
 });

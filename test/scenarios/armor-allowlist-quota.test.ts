@@ -35,24 +35,44 @@ afterAll(async () => {
 describe('the quota wedge', () => {
   it('refuses a 2,100-entry file that also revokes a partner before any change; validate refuses it first; the fixed file then applies, revocation included', async () => {
     const s = scene(emu, client, { policies: ['edge'] });
-    s.upload(allowlistFile({ partners: [PARTNER, ...hostEntries(30)] }, { policies: ['edge'], safety: '{ maxRemovalShare: 1 }' }));
+    s.upload(
+      allowlistFile(
+        { partners: [PARTNER, ...hostEntries(30)] },
+        { policies: ['edge'], safety: '{ maxRemovalShare: 1 }' },
+      ),
+    );
     expect((await s.sync()).status).toBe('ok');
     const before = await s.rules('edge');
     const labels = await s.labels('edge');
-    const wedge = allowlistFile({ partners: hostEntries(2100) }, { policies: ['edge'], safety: '{ maxRemovalShare: 1 }' });
+    const wedge = allowlistFile(
+      { partners: hostEntries(2100) },
+      { policies: ['edge'], safety: '{ maxRemovalShare: 1 }' },
+    );
     const path = join(dir, 'wedge.yaml');
     writeFileSync(path, wedge);
     const validated = await validateCommand(path, { now: new Date('2026-01-01T00:00:00Z') });
     expect(validated.exitCode).toBe(1);
-    expect(validated.output).toMatch(/the file needs at least 211 security policy rules \(210 in edge, plus each policy's default rule\) but the project's budget is 200/);
+    expect(validated.output).toMatch(
+      /the file needs at least 211 security policy rules \(210 in edge, plus each policy's default rule\) but the project's budget is 200/,
+    );
     s.upload(wedge);
     const report = await watcher.nothingChangesDuring('a file over the quota', () => s.sync());
-    expect(report).toMatchObject({ status: 'refused', refusal: { kind: 'quota', message: expect.stringMatching(/needs 211 security policy rules in project netreflex-scene-\d+ at its peak \(5 now across all its security policies, 211 at the end\), over the budget of 200/) } });
+    expect(report).toMatchObject({
+      status: 'refused',
+      refusal: {
+        kind: 'quota',
+        message: expect.stringMatching(
+          /needs 211 security policy rules in project netreflex-scene-\d+ at its peak \(5 now across all its security policies, 211 at the end\), over the budget of 200/,
+        ),
+      },
+    });
     expect(await s.rules('edge')).toEqual(before);
     expect(await s.labels('edge')).toEqual(labels);
     // The last valid file stays in force until a valid one comes: the partner is still allowed.
     expect(await s.allowed('edge')).toContain('198.51.100.0/24');
-    const fixed = s.upload(allowlistFile({ partners: hostEntries(1000) }, { policies: ['edge'], safety: '{ maxRemovalShare: 1 }' }));
+    const fixed = s.upload(
+      allowlistFile({ partners: hostEntries(1000) }, { policies: ['edge'], safety: '{ maxRemovalShare: 1 }' }),
+    );
     const applied = await s.sync();
     expect(applied).toMatchObject({ status: 'ok', quota: { now: 5, after: 101, budget: 200 } });
     expect(await s.allowed('edge')).not.toContain('198.51.100.0/24');
@@ -62,11 +82,30 @@ describe('the quota wedge', () => {
 
   it('counts the rules of every policy of the project: rules of a policy the file never touches use the same budget', async () => {
     const s = scene(emu, client, { policies: ['edge', 'other-team'], ruleQuota: 20 });
-    for (let i = 0; i < 12; i++) await s.wait(await client.addRule({ project: s.project, securityPolicy: 'other-team', securityPolicyRuleResource: { priority: 100 + i, action: 'deny(403)', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: [`192.0.2.${i}/32`] } } } }));
+    for (let i = 0; i < 12; i++)
+      await s.wait(
+        await client.addRule({
+          project: s.project,
+          securityPolicy: 'other-team',
+          securityPolicyRuleResource: {
+            priority: 100 + i,
+            action: 'deny(403)',
+            match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: [`192.0.2.${i}/32`] } },
+          },
+        }),
+      );
     s.upload(allowlistFile({ partners: hostEntries(70) }, { policies: ['edge'] }));
     const report = await watcher.nothingChangesDuring('a file the project has no room for', () => s.sync());
     // 14 rules now (12 + two default rules) + 7 → 21 > 20, although edge alone would hold its 8.
-    expect(report).toMatchObject({ status: 'refused', refusal: { kind: 'quota', message: expect.stringMatching(/needs 21 .* \(14 now across all its security policies, 21 at the end\), over the budget of 20/) } });
+    expect(report).toMatchObject({
+      status: 'refused',
+      refusal: {
+        kind: 'quota',
+        message: expect.stringMatching(
+          /needs 21 .* \(14 now across all its security policies, 21 at the end\), over the budget of 20/,
+        ),
+      },
+    });
     s.upload(allowlistFile({ partners: hostEntries(60) }, { policies: ['edge'] }));
     expect(await s.sync()).toMatchObject({ status: 'ok', quota: { now: 14, peak: 20, after: 20, budget: 20 } });
     watcher.assertHolds();
@@ -86,17 +125,28 @@ describe('the quota wedge', () => {
 describe('when Cloud Armor refuses a rule for its quota half-way', () => {
   it('has done the revocations, stops at once, and labels only the policy that holds the file', async () => {
     const s = scene(emu, client, { policies: ['a', 'b'], ruleQuota: 1000 });
-    const first = s.upload(allowlistFile({ partners: [PARTNER, ...hostEntries(5)] }, { policies: ['a', 'b'], safety: '{ maxRemovalShare: 1 }' }));
+    const first = s.upload(
+      allowlistFile(
+        { partners: [PARTNER, ...hostEntries(5)] },
+        { policies: ['a', 'b'], safety: '{ maxRemovalShare: 1 }' },
+      ),
+    );
     expect((await s.sync()).status).toBe('ok');
     // The project's real quota is lower than the budget says: a holds room for its new rules, b does not.
     Object.assign(emu.settings, { securityPolicyRulesQuota: 4 + 3 });
     try {
-      const second = s.upload(allowlistFile({ partners: hostEntries(40, 0) }, { policies: ['a', 'b'], safety: '{ maxRemovalShare: 1 }' }));
+      const second = s.upload(
+        allowlistFile({ partners: hostEntries(40, 0) }, { policies: ['a', 'b'], safety: '{ maxRemovalShare: 1 }' }),
+      );
       const calls = emu.router.calls.get('compute.securityPolicies.addRule') ?? 0;
       const report = await s.sync();
       const [a, b] = ['a', 'b'].map((p) => report.policies.find((r) => r.policy === p)!);
       expect(a).toMatchObject({ status: 'ok', holds: second });
-      expect(b).toMatchObject({ status: 'failed', retry: false, reason: expect.stringMatching(/addRule .* failed: .*Quota 'SECURITY_POLICY_RULES' exceeded/) });
+      expect(b).toMatchObject({
+        status: 'failed',
+        retry: false,
+        reason: expect.stringMatching(/addRule .* failed: .*Quota 'SECURITY_POLICY_RULES' exceeded/),
+      });
       // The partner's revocation ran before the add that failed; nothing was tried twice.
       expect(await s.allowed('b')).not.toContain('198.51.100.0/24');
       expect((emu.router.calls.get('compute.securityPolicies.addRule') ?? 0) - calls).toBe(3 + 1);

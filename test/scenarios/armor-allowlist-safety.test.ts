@@ -56,8 +56,14 @@ function refusedWith(yaml: string, policy: string): string {
 
 describe('IPv4-mapped IPv6 is judged as IPv4', () => {
   it.each([
-    ['::ffff:0:0/96', /::ffff:0:0\/96 reaches IPv4 through IPv4-mapped addresses .* and is judged as IPv4: 0\.0\.0\.0\/0 opens the endpoint to the whole IPv4 internet/],
-    ['::ffff:a00:0/104', /::ffff:a00:0\/104 reaches IPv4 .*: 10\.0\.0\.0\/8 is wider than the minimum prefix \/16 for IPv4/],
+    [
+      '::ffff:0:0/96',
+      /::ffff:0:0\/96 reaches IPv4 through IPv4-mapped addresses .* and is judged as IPv4: 0\.0\.0\.0\/0 opens the endpoint to the whole IPv4 internet/,
+    ],
+    [
+      '::ffff:a00:0/104',
+      /::ffff:a00:0\/104 reaches IPv4 .*: 10\.0\.0\.0\/8 is wider than the minimum prefix \/16 for IPv4/,
+    ],
     ['::/64', /::\/64 reaches IPv4 .*: 0\.0\.0\.0\/0 opens the endpoint/],
   ])('refuses %s in validate and in the sync, nothing changes', async (cidr, message) => {
     const s = scene(emu, client, { policies: ['edge'] });
@@ -72,23 +78,41 @@ describe('IPv4-mapped IPv6 is judged as IPv4', () => {
   });
 
   it('accepts a narrow mapped address', () => {
-    expect(refusedWith(allowlistFile({ partners: ['{ ip: "::ffff:c000:20a", description: "one IPv4 host, mapped" }'] }, { policies: ['edge'] }), 'edge')).toBe('accepted');
+    expect(
+      refusedWith(
+        allowlistFile(
+          { partners: ['{ ip: "::ffff:c000:20a", description: "one IPv4 host, mapped" }'] },
+          { policies: ['edge'] },
+        ),
+        'edge',
+      ),
+    ).toBe('accepted');
   });
 });
 
 describe('the checks run on the merged ranges of a policy', () => {
   it('16,384 neighbouring /16s (each fine alone) merge into 0.0.0.0/2: refused by the planner and by validate', async () => {
-    const entries = Array.from({ length: 16_384 }, (_, i) => `{ cidr: ${i >> 8}.${i & 255}.0.0/16, description: "n${i}" }`);
+    const entries = Array.from(
+      { length: 16_384 },
+      (_, i) => `{ cidr: ${i >> 8}.${i & 255}.0.0/16, description: "n${i}" }`,
+    );
     const file = allowlistFile({ wide: entries }, { policies: ['edge'] });
-    expect(refusedWith(file, 'edge')).toMatch(/^world-open: .*policy edge: lists wide merge into 0\.0\.0\.0\/2 is wider than the minimum prefix \/16 for IPv4/s);
+    expect(refusedWith(file, 'edge')).toMatch(
+      /^world-open: .*policy edge: lists wide merge into 0\.0\.0\.0\/2 is wider than the minimum prefix \/16 for IPv4/s,
+    );
     const result = await validate('wide.yaml', file);
     expect(result.exitCode).toBe(1);
-    expect(result.output).toMatch(/lists: policy edge: lists wide merge into 0\.0\.0\.0\/2 is wider than the minimum prefix \/16/);
+    expect(result.output).toMatch(
+      /lists: policy edge: lists wide merge into 0\.0\.0\.0\/2 is wider than the minimum prefix \/16/,
+    );
   }, 60_000);
 
   it('two lists that together cover every IPv4 address are refused for the policy they share, not when they target different policies', () => {
-    const halves = (a: string, b: string) => `version: 1\nsafety: { minPrefixLength: { ipv4: 1, ipv6: 48 } }\nlists:\n  low:\n    policies: [${a}]\n    entries: [{ cidr: 0.0.0.0/1, description: low half }]\n  high:\n    policies: [${b}]\n    entries: [{ cidr: 128.0.0.0/1, description: high half }]\n`;
-    expect(refusedWith(halves('edge', 'edge'), 'edge')).toMatch(/policy edge: lists low, high together cover every IPv4 address/);
+    const halves = (a: string, b: string) =>
+      `version: 1\nsafety: { minPrefixLength: { ipv4: 1, ipv6: 48 } }\nlists:\n  low:\n    policies: [${a}]\n    entries: [{ cidr: 0.0.0.0/1, description: low half }]\n  high:\n    policies: [${b}]\n    entries: [{ cidr: 128.0.0.0/1, description: high half }]\n`;
+    expect(refusedWith(halves('edge', 'edge'), 'edge')).toMatch(
+      /policy edge: lists low, high together cover every IPv4 address/,
+    );
     expect(refusedWith(halves('edge', 'other'), 'edge')).toBe('accepted');
     expect(refusedWith(halves('edge', 'other'), 'other')).toBe('accepted');
   });
@@ -105,10 +129,20 @@ describe('one refusal path for every invalid file', () => {
     const json = await allowlistTarget.plan({ json: true, env, flags: {} });
     expect(json.exitCode).toBe(1);
     const report = JSON.parse(json.output) as { status: string; refusal: { kind: string; problems: string[] } };
-    expect(report).toMatchObject({ status: 'refused', refusal: { kind: 'invalid-file', problems: [expect.stringMatching(/#\d+:1:1: the file is \d+ bytes; allowlists are limited to 1048576 bytes \(1 MiB\)/)] } });
+    expect(report).toMatchObject({
+      status: 'refused',
+      refusal: {
+        kind: 'invalid-file',
+        problems: [
+          expect.stringMatching(/#\d+:1:1: the file is \d+ bytes; allowlists are limited to 1048576 bytes \(1 MiB\)/),
+        ],
+      },
+    });
     const text = await allowlistTarget.plan({ json: false, env, flags: {} });
     expect(text.exitCode).toBe(1);
-    expect(text.output).toMatch(/Status: refused gs:\/\/netreflex-demo-config\/allowlists\/inference-policy\.yaml#\d+ \(invalid-file\)/);
+    expect(text.output).toMatch(
+      /Status: refused gs:\/\/netreflex-demo-config\/allowlists\/inference-policy\.yaml#\d+ \(invalid-file\)/,
+    );
     const local = join(dir, 'big.yaml');
     writeFileSync(local, big);
     const fromDisk = await allowlistTarget.plan({ json: true, env, flags: { object: local } });
@@ -116,9 +150,17 @@ describe('one refusal path for every invalid file', () => {
   });
 
   it('--json stays JSON when the configuration itself is wrong', async () => {
-    const result = await allowlistTarget.plan({ json: true, env: await cliEnv({ NETREFLEX_EMULATOR_HOST: emu.url, NETREFLEX_ARMOR_RULE_QUOTA: 'many' }), flags: {} });
+    const result = await allowlistTarget.plan({
+      json: true,
+      env: await cliEnv({ NETREFLEX_EMULATOR_HOST: emu.url, NETREFLEX_ARMOR_RULE_QUOTA: 'many' }),
+      flags: {},
+    });
     expect(result.exitCode).toBe(2);
-    expect(JSON.parse(result.output)).toMatchObject({ status: 'failed', permanent: true, error: expect.stringMatching(/NETREFLEX_ARMOR_RULE_QUOTA/) });
+    expect(JSON.parse(result.output)).toMatchObject({
+      status: 'failed',
+      permanent: true,
+      error: expect.stringMatching(/NETREFLEX_ARMOR_RULE_QUOTA/),
+    });
   });
 });
 
@@ -129,10 +171,20 @@ describe('a policy the file stops targeting', () => {
     expect((await s.sync()).status).toBe('ok');
     s.upload(allowlistFile({ partners: hostEntries(8) }, { policies: ['a'] }));
     const refused = await watcher.nothingChangesDuring('dropping a target without force', () => s.sync());
-    expect(refused).toMatchObject({ status: 'refused', refusal: { kind: 'removal-share', message: expect.stringMatching(/^The file no longer targets security policy b, so its netreflex rules would go: This sync would remove 100% of the IPv4 addresses b allows now/) } });
+    expect(refused).toMatchObject({
+      status: 'refused',
+      refusal: {
+        kind: 'removal-share',
+        message: expect.stringMatching(
+          /^The file no longer targets security policy b, so its netreflex rules would go: This sync would remove 100% of the IPv4 addresses b allows now/,
+        ),
+      },
+    });
     s.upload(allowlistFile({ partners: hostEntries(8) }, { policies: ['a'], mode: 'upsert-only' }));
     const kept = await s.sync();
-    expect(kept.warnings).toContain('security policy b is no longer targeted by the file; mode upsert-only keeps its rules (remove them by hand, or sync once with mode: sync)');
+    expect(kept.warnings).toContain(
+      'security policy b is no longer targeted by the file; mode upsert-only keeps its rules (remove them by hand, or sync once with mode: sync)',
+    );
     expect(await s.allowed('b')).toHaveLength(8);
     s.upload(allowlistFile({ partners: hostEntries(8) }, { policies: ['a'], safety: '{ force: true }' }));
     const forced = await s.sync();
@@ -150,11 +202,32 @@ describe('a policy the file stops targeting', () => {
 describe('the removal-share refusal', () => {
   it('names every family over the limit', async () => {
     const s = scene(emu, client, { policies: ['edge'] });
-    s.upload(allowlistFile({ partners: ['{ cidr: 198.51.100.0/24, description: v4 }', '{ cidr: "2001:db8:100::/48", description: v6 }', '{ ip: 192.0.2.1, description: stays }', '{ ip: "2001:db8::1", description: stays too }'] }, { policies: ['edge'] }));
+    s.upload(
+      allowlistFile(
+        {
+          partners: [
+            '{ cidr: 198.51.100.0/24, description: v4 }',
+            '{ cidr: "2001:db8:100::/48", description: v6 }',
+            '{ ip: 192.0.2.1, description: stays }',
+            '{ ip: "2001:db8::1", description: stays too }',
+          ],
+        },
+        { policies: ['edge'] },
+      ),
+    );
     expect((await s.sync()).status).toBe('ok');
-    s.upload(allowlistFile({ partners: ['{ ip: 192.0.2.1, description: stays }', '{ ip: "2001:db8::1", description: stays too }'] }, { policies: ['edge'] }));
+    s.upload(
+      allowlistFile(
+        { partners: ['{ ip: 192.0.2.1, description: stays }', '{ ip: "2001:db8::1", description: stays too }'] },
+        { policies: ['edge'] },
+      ),
+    );
     const report = await watcher.nothingChangesDuring('a large removal in both families', () => s.sync());
-    expect(report.refusal?.message).toMatch(/would remove 99\.61% of the IPv4 addresses and 99\.99% of the IPv6 addresses edge allows now/);
-    expect(report.refusal?.message).toMatch(/would stop allowing \(IPv4\): 198\.51\.100\.0\/24\n.*would stop allowing \(IPv6\): 2001:db8:100::\/48/);
+    expect(report.refusal?.message).toMatch(
+      /would remove 99\.61% of the IPv4 addresses and 99\.99% of the IPv6 addresses edge allows now/,
+    );
+    expect(report.refusal?.message).toMatch(
+      /would stop allowing \(IPv4\): 198\.51\.100\.0\/24\n.*would stop allowing \(IPv6\): 2001:db8:100::\/48/,
+    );
   });
 });

@@ -38,23 +38,47 @@ type Command =
   | { readonly kind: 'tick' }
   | { readonly kind: 'fault'; readonly method: string; readonly count: number; readonly code: 400 | 500 };
 
-const entryArb: fc.Arbitrary<Entry> = fc.record({ host: fc.integer({ min: 0, max: POOL - 1 }), expires: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }) }, { requiredKeys: ['host'] });
+const entryArb: fc.Arbitrary<Entry> = fc.record(
+  {
+    host: fc.integer({ min: 0, max: POOL - 1 }),
+    expires: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+  },
+  { requiredKeys: ['host'] },
+);
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 4, arbitrary: fc.array(entryArb, { minLength: 1, maxLength: 8 }).map((entries): Command => ({ kind: 'upload', entries })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .array(entryArb, { minLength: 1, maxLength: 8 })
+      .map((entries): Command => ({ kind: 'upload', entries })),
+  },
   { weight: 1, arbitrary: fc.constant<Command>({ kind: 'invalid' }) },
   { weight: 1, arbitrary: fc.constant<Command>({ kind: 'delete' }) },
   { weight: 4, arbitrary: fc.constant<Command>({ kind: 'tick' }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('fault' as const), method: fc.constantFrom('addRule', 'patchRule', 'removeRule', 'setLabels'), count: fc.integer({ min: 1, max: 3 }), code: fc.constantFrom(400 as const, 500 as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('fault' as const),
+      method: fc.constantFrom('addRule', 'patchRule', 'removeRule', 'setLabels'),
+      count: fc.integer({ min: 1, max: 3 }),
+      code: fc.constantFrom(400 as const, 500 as const),
+    }),
+  },
 );
 
 function yaml(entries: readonly Entry[]): string {
-  const lines = entries.map((e, i) => `{ ip: ${host(e.host)}, description: "e${i}"${e.expires === undefined ? '' : `, expires: "${new Date(T0 + e.expires * HOUR).toISOString()}"`} }`);
+  const lines = entries.map(
+    (e, i) =>
+      `{ ip: ${host(e.host)}, description: "e${i}"${e.expires === undefined ? '' : `, expires: "${new Date(T0 + e.expires * HOUR).toISOString()}"`} }`,
+  );
   return allowlistFile({ partners: lines }, { policies: ['edge'], safety: '{ maxRemovalShare: 1 }' });
 }
 
 /** The /32s a file allows at `t`, sorted as the policy read-back is. */
 function allowedAt(entries: readonly Entry[], t: number): Set<string> {
-  return new Set(entries.filter((e) => e.expires === undefined || T0 + e.expires * HOUR > t).map((e) => `${host(e.host)}/32`));
+  return new Set(
+    entries.filter((e) => e.expires === undefined || T0 + e.expires * HOUR > t).map((e) => `${host(e.host)}/32`),
+  );
 }
 
 beforeAll(async () => {
@@ -81,7 +105,12 @@ describe('allowlist over any sequence of uploads, refusals, expiries and faults'
         let pendingFault = false;
         for (const command of commands) {
           if (command.kind === 'fault') {
-            emu.faults.failOperations(`compute.securityPolicies.${command.method}`, command.count, 'injected by the property test', command.code);
+            emu.faults.failOperations(
+              `compute.securityPolicies.${command.method}`,
+              command.count,
+              'injected by the property test',
+              command.code,
+            );
             pendingFault = true;
             continue;
           }
@@ -90,7 +119,9 @@ describe('allowlist over any sequence of uploads, refusals, expiries and faults'
             files.set(generation, command.entries);
             live = { generation, entries: command.entries };
           } else if (command.kind === 'invalid') {
-            s.upload('version: 1\npolicies: [edge]\nlists:\n  partners:\n    entries:\n      - { ip: 192.0.2.1, description: typo, expire: 2030-01-01 }\n');
+            s.upload(
+              'version: 1\npolicies: [edge]\nlists:\n  partners:\n    entries:\n      - { ip: 192.0.2.1, description: typo, expire: 2030-01-01 }\n',
+            );
             live = 'invalid';
           } else if (command.kind === 'delete') {
             if (live !== 'missing') s.remove();

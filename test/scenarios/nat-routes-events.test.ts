@@ -34,14 +34,19 @@ async function tick() {
 
 /** Waits for the right routes for `instances` NAT VMs, then for every delivery to finish. */
 async function converged(what: string, instances: number): Promise<void> {
-  await waitFor(what, async () => !convergenceProblem(stack.emulator, cfg, instances), 15_000, 50).catch((err: Error) => {
-    throw new Error(`${err.message}: ${convergenceProblem(stack.emulator, cfg, instances)}`);
-  });
+  await waitFor(what, async () => !convergenceProblem(stack.emulator, cfg, instances), 15_000, 50).catch(
+    (err: Error) => {
+      throw new Error(`${err.message}: ${convergenceProblem(stack.emulator, cfg, instances)}`);
+    },
+  );
   await stack.emulator.events.idle();
 }
 
 beforeAll(async () => {
-  stack = await startStack({ functions: ['natRoutes'], emulator: { natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 20, instanceStepMs: 60 } } });
+  stack = await startStack({
+    functions: ['natRoutes'],
+    emulator: { natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 20, instanceStepMs: 60 } },
+  });
   c = computeClients(stack.emulator.port);
   cfg = loadNatRoutesConfig(stack.env);
   faults = controlFaults(stack.emulator.url);
@@ -69,12 +74,22 @@ describe('natRoutes under event faults (Functions Framework + local Eventarc)', 
     const delivered = stack.emulator.events.deliveries.length;
     await c.wait(await c.migs.resize({ ...MIG_REQUEST, size: 3 }));
     for (let i = 0; i < 20; i++) {
-      stack.emulator.audit.write({ project: PROJECT, method: 'compute.regionInstanceGroupManagers.resize', path: MIG_PATH, resource: { type: 'gce_instance_group_manager', labels: {} }, operationId: `storm-${i}`, phase: 'last', initiator: { kind: 'caller', principal: SAMPLE.owner } });
+      stack.emulator.audit.write({
+        project: PROJECT,
+        method: 'compute.regionInstanceGroupManagers.resize',
+        path: MIG_PATH,
+        resource: { type: 'gce_instance_group_manager', labels: {} },
+        operationId: `storm-${i}`,
+        phase: 'last',
+        initiator: { kind: 'caller', principal: SAMPLE.owner },
+      });
       await sleep(45);
     }
     await converged('routes for three NAT VMs after the storm', 3);
     const calls = callsSince(stack.emulator, before);
-    console.log(`[event storm] ${stack.emulator.events.deliveries.length - delivered} deliveries → ${calls.total} route calls (${calls.insert} inserts, ${calls.delete} deletes)`);
+    console.log(
+      `[event storm] ${stack.emulator.events.deliveries.length - delivered} deliveries → ${calls.total} route calls (${calls.insert} inserts, ${calls.delete} deletes)`,
+    );
     expect(calls).toEqual({ insert: 2, delete: 0, total: 2 });
   });
 
@@ -84,15 +99,27 @@ describe('natRoutes under event faults (Functions Framework + local Eventarc)', 
     const delivered = stack.emulator.events.deliveries.length;
     const [mis] = await c.migs.listManagedInstances(MIG_REQUEST);
     const victim = mis.find((m) => m.name === 'nat-c3d4')!;
-    await c.wait(await c.migs.recreateInstances({ ...MIG_REQUEST, regionInstanceGroupManagersRecreateRequestResource: { instances: [victim.instance!] } }));
-    await waitFor('nat-c3d4 taken away', async () => stack.emulator.migs.list(MIG).some((m) => m.name === 'nat-c3d4' && m.currentAction !== 'NONE'), 5_000, 10);
+    await c.wait(
+      await c.migs.recreateInstances({
+        ...MIG_REQUEST,
+        regionInstanceGroupManagersRecreateRequestResource: { instances: [victim.instance!] },
+      }),
+    );
+    await waitFor(
+      'nat-c3d4 taken away',
+      async () => stack.emulator.migs.list(MIG).some((m) => m.name === 'nat-c3d4' && m.currentAction !== 'NONE'),
+      5_000,
+      10,
+    );
     await migSettled(stack.emulator, 3);
     await converged('routes back on the recreated NAT VM', 3);
     const deliveries = stack.emulator.events.deliveries.slice(delivered).filter((d) => d.type === AUDIT);
     const perEvent = new Map<string, number>();
     for (const d of deliveries) perEvent.set(d.eventId, (perEvent.get(d.eventId) ?? 0) + 1);
     const calls = callsSince(stack.emulator, before);
-    console.log(`[every event ×3] ${deliveries.length} audit deliveries of ${perEvent.size} events → ${calls.total} route calls (${calls.insert} inserts, ${calls.delete} deletes)`);
+    console.log(
+      `[every event ×3] ${deliveries.length} audit deliveries of ${perEvent.size} events → ${calls.total} route calls (${calls.insert} inserts, ${calls.delete} deletes)`,
+    );
     expect([...perEvent.values()].every((n) => n === 3)).toBe(true);
     expect(calls.total).toBeLessThanOrEqual(2 * 2 + 2);
   });
@@ -111,7 +138,9 @@ describe('natRoutes under event faults (Functions Framework + local Eventarc)', 
     await tick();
     await converged('routes repaired by the tick', 2);
     const calls = callsSince(stack.emulator, before);
-    console.log(`[event source down] the tick repaired the drift with ${calls.total} route calls (${calls.delete} deletes)`);
+    console.log(
+      `[event source down] the tick repaired the drift with ${calls.total} route calls (${calls.delete} deletes)`,
+    );
     expect(calls).toEqual({ insert: 0, delete: 2, total: 2 });
   });
 
@@ -122,18 +151,30 @@ describe('natRoutes under event faults (Functions Framework + local Eventarc)', 
     await waitFor('a route insert in flight', async () => callsSince(stack.emulator, before).insert > 0, 10_000, 10);
     const [mis] = await c.migs.listManagedInstances(MIG_REQUEST);
     const victim = mis.find((m) => m.name === 'nat-a1b2')!;
-    await c.wait(await c.migs.recreateInstances({ ...MIG_REQUEST, regionInstanceGroupManagersRecreateRequestResource: { instances: [victim.instance!] } }));
+    await c.wait(
+      await c.migs.recreateInstances({
+        ...MIG_REQUEST,
+        regionInstanceGroupManagersRecreateRequestResource: { instances: [victim.instance!] },
+      }),
+    );
     await migSettled(stack.emulator, 3);
     await converged('routes for three NAT VMs after the recreate', 3);
     await faults.settings({ operationLatencyMs: 20 });
     const calls = callsSince(stack.emulator, before);
-    console.log(`[recreated during a sync] ${calls.total} route calls (${calls.insert} inserts, ${calls.delete} deletes)`);
+    console.log(
+      `[recreated during a sync] ${calls.total} route calls (${calls.insert} inserts, ${calls.delete} deletes)`,
+    );
     expect(calls.total).toBeLessThanOrEqual(2 + 2 * 2 + 2);
   });
 
   it('an invalid configuration changes nothing: the function refuses to start', async () => {
     await watcher.nothingChangesDuring('natRoutes started with NETREFLEX_DESTINATIONS=not-a-cidr', async () => {
-      const start = spawnFunction({ target: 'natRoutes', signatureType: 'cloudevent', port: 0, env: { ...stack.env, NETREFLEX_DESTINATIONS: '198.51.100.10/32,not-a-cidr' } });
+      const start = spawnFunction({
+        target: 'natRoutes',
+        signatureType: 'cloudevent',
+        port: 0,
+        env: { ...stack.env, NETREFLEX_DESTINATIONS: '198.51.100.10/32,not-a-cidr' },
+      });
       await expect(start).rejects.toThrow(/exited with code 78[\s\S]*NETREFLEX_DESTINATIONS/);
     });
     expect(convergenceProblem(stack.emulator, cfg, 3)).toBeUndefined();

@@ -19,8 +19,10 @@ const lines: string[] = [];
 const MIG_REQUEST = { project: PROJECT, region: REGION, instanceGroupManager: SAMPLE.nat.mig };
 
 /** Routes right for `instances` eligible NAT VMs (emulator view), within the seconds events take. */
-const converged = (what: string, instances: number) => waitFor(what, async () => convergenceProblem(stack.emulator, cfg, instances) === undefined, 20_000, 50);
-const routeTo = (name: string) => stack.emulator.store.list(ROUTES_COL).some((r) => String(r.nextHopInstance ?? '').endsWith(`/instances/${name}`));
+const converged = (what: string, instances: number) =>
+  waitFor(what, async () => convergenceProblem(stack.emulator, cfg, instances) === undefined, 20_000, 50);
+const routeTo = (name: string) =>
+  stack.emulator.store.list(ROUTES_COL).some((r) => String(r.nextHopInstance ?? '').endsWith(`/instances/${name}`));
 
 async function vm(name: string) {
   const [mis] = await c.migs.listManagedInstances(MIG_REQUEST);
@@ -29,7 +31,12 @@ async function vm(name: string) {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ functions: ['natRoutes'], tickMs: 0, onLine: (_t, line) => void lines.push(line), emulator: { natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 20, instanceStepMs: 60 } } });
+  stack = await startStack({
+    functions: ['natRoutes'],
+    tickMs: 0,
+    onLine: (_t, line) => void lines.push(line),
+    emulator: { natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 20, instanceStepMs: 60 } },
+  });
   c = computeClients(stack.emulator.port);
   cfg = loadNatRoutesConfig(stack.env);
   stack.emulator.topics.publish(`projects/${PROJECT}/topics/netreflex-tick`, [{ data: '{"kind":"tick"}' }]);
@@ -43,33 +50,74 @@ afterAll(async () => {
 describe('natRoutes follows every event, with no tick', () => {
   it('stopping a NAT VM removes its routes; starting it brings them back', async () => {
     await c.wait(await c.instances.stop(await vm('nat-a1b2')));
-    await waitFor('routes to the stopped VM gone', async () => !routeTo('nat-a1b2') && convergenceProblem(stack.emulator, cfg, 1) === undefined, 20_000, 50);
+    await waitFor(
+      'routes to the stopped VM gone',
+      async () => !routeTo('nat-a1b2') && convergenceProblem(stack.emulator, cfg, 1) === undefined,
+      20_000,
+      50,
+    );
     await c.wait(await c.instances.start(await vm('nat-a1b2')));
     await converged('routes back after the start', 2);
   });
 
-  it('deleting a NAT VM behind the MIG\'s back: routes leave, and return when the MIG has restored it', async () => {
+  it("deleting a NAT VM behind the MIG's back: routes leave, and return when the MIG has restored it", async () => {
     const deletesBefore = stack.emulator.router.calls.get('compute.routes.delete') ?? 0;
     await c.wait(await c.instances.delete(await vm('nat-c3d4')));
-    await waitFor('a route removed', async () => (stack.emulator.router.calls.get('compute.routes.delete') ?? 0) > deletesBefore, 20_000, 50);
+    await waitFor(
+      'a route removed',
+      async () => (stack.emulator.router.calls.get('compute.routes.delete') ?? 0) > deletesBefore,
+      20_000,
+      50,
+    );
     await converged('routes to the restored VM', 2);
   });
 
   it('recreating a NAT VM through the MIG moves its routes to the new instance', async () => {
     const v = await vm('nat-a1b2');
-    await c.wait(await c.migs.recreateInstances({ ...MIG_REQUEST, regionInstanceGroupManagersRecreateRequestResource: { instances: [`zones/${v.zone}/instances/${v.instance}`] } }));
-    await waitFor('the recreated VM running again', async () => stack.emulator.migs.list(MIG).every((m) => m.currentAction === 'NONE' && m.health === 'HEALTHY'), 20_000, 50);
+    await c.wait(
+      await c.migs.recreateInstances({
+        ...MIG_REQUEST,
+        regionInstanceGroupManagersRecreateRequestResource: { instances: [`zones/${v.zone}/instances/${v.instance}`] },
+      }),
+    );
+    await waitFor(
+      'the recreated VM running again',
+      async () => stack.emulator.migs.list(MIG).every((m) => m.currentAction === 'NONE' && m.health === 'HEALTHY'),
+      20_000,
+      50,
+    );
     await converged('routes after the recreate', 2);
   });
 
   it("the MIG's own stopInstances takes a NAT VM's routes away; startInstances brings them back", async () => {
     const v = await vm('nat-c3d4');
     const url = `zones/${v.zone}/instances/${v.instance}`;
-    await c.wait(await c.migs.stopInstances({ ...MIG_REQUEST, regionInstanceGroupManagersStopInstancesRequestResource: { instances: [url] } }));
-    await waitFor('routes to the VM the group stopped gone', async () => !routeTo('nat-c3d4') && convergenceProblem(stack.emulator, cfg, 1) === undefined, 20_000, 50);
+    await c.wait(
+      await c.migs.stopInstances({
+        ...MIG_REQUEST,
+        regionInstanceGroupManagersStopInstancesRequestResource: { instances: [url] },
+      }),
+    );
+    await waitFor(
+      'routes to the VM the group stopped gone',
+      async () => !routeTo('nat-c3d4') && convergenceProblem(stack.emulator, cfg, 1) === undefined,
+      20_000,
+      50,
+    );
     // The routes go as soon as the VM leaves RUNNING; startInstances takes only a stopped one.
-    await waitFor('the VM stopped', async () => (await c.instances.get({ project: PROJECT, zone: v.zone, instance: v.instance }))[0].status === 'TERMINATED', 20_000, 50);
-    await c.wait(await c.migs.startInstances({ ...MIG_REQUEST, regionInstanceGroupManagersStartInstancesRequestResource: { instances: [url] } }));
+    await waitFor(
+      'the VM stopped',
+      async () =>
+        (await c.instances.get({ project: PROJECT, zone: v.zone, instance: v.instance }))[0].status === 'TERMINATED',
+      20_000,
+      50,
+    );
+    await c.wait(
+      await c.migs.startInstances({
+        ...MIG_REQUEST,
+        regionInstanceGroupManagersStartInstancesRequestResource: { instances: [url] },
+      }),
+    );
     await converged('routes back after the group started it', 2);
   });
 
@@ -86,10 +134,21 @@ describe('natRoutes follows every event, with no tick', () => {
       await c.wait(await c.migs.resize({ ...MIG_REQUEST, size: 3 }));
       await converged('routes for three NAT VMs', 3);
       const woke = new RegExp(`beta\\.compute\\.instances\\.insert on projects/${SAMPLE.projectNumber}/zones/`);
-      await waitFor('natRoutes reconciling on the MIG\'s own insert', async () => lines.some((l) => woke.test(l) && !/event ignored/.test(l)), 20_000, 50);
+      await waitFor(
+        "natRoutes reconciling on the MIG's own insert",
+        async () => lines.some((l) => woke.test(l) && !/event ignored/.test(l)),
+        20_000,
+        50,
+      );
     } finally {
       stack.emulator.migs.auditVersion = 'v1';
     }
-    expect(stack.emulator.audit.entries.some((e) => e.protoPayload.authenticationInfo.principalEmail === `${SAMPLE.projectNumber}@cloudservices.gserviceaccount.com`)).toBe(true);
+    expect(
+      stack.emulator.audit.entries.some(
+        (e) =>
+          e.protoPayload.authenticationInfo.principalEmail ===
+          `${SAMPLE.projectNumber}@cloudservices.gserviceaccount.com`,
+      ),
+    ).toBe(true);
   });
 });

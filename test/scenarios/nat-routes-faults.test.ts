@@ -16,7 +16,17 @@ import { deleteRoute, insertRoute } from '../../shared/gcp/routes.js';
 import { createLogger } from '../../shared/log.js';
 import { inProcessFaults, type FaultControl } from '../helpers/faults.js';
 import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
-import { callsSince, convergenceProblem, fastTransport, MIG, migSettled, natEmulator, ownedRoutes, routeCalls, switchedToIlb } from './nat-support.js';
+import {
+  callsSince,
+  convergenceProblem,
+  fastTransport,
+  MIG,
+  migSettled,
+  natEmulator,
+  ownedRoutes,
+  routeCalls,
+  switchedToIlb,
+} from './nat-support.js';
 
 let emu: Emulator;
 let cfg: NatRoutesConfig;
@@ -48,7 +58,9 @@ describe('natRoutes under API faults', () => {
     const before = routeCalls(emu);
     const report = await reconcileRoutes(fastTransport(emu), cfg);
     const calls = callsSince(emu, before);
-    console.log(`[503s mid-apply] ${report.mutations} mutations, ${calls.total} route calls (4 of them failed by injection)`);
+    console.log(
+      `[503s mid-apply] ${report.mutations} mutations, ${calls.total} route calls (4 of them failed by injection)`,
+    );
     expect(report.status).toBe('ok');
     expect(convergenceProblem(emu, cfg, 4)).toBeUndefined();
     expect(report.mutations).toBe(4);
@@ -64,14 +76,25 @@ describe('natRoutes under API faults', () => {
     const failedInsert = failed.results.find((r) => r.change === 'insert' && !r.ok)!;
     // An injected operation failure ends INTERNAL (500), as Compute's own do: transient, so the event is delivered again.
     expect(failed.status).toBe('failed');
-    expect(failed.reasons.join(' ')).toMatch(/failed on transient errors \(insert .*\); the event is failed so it is delivered again/);
+    expect(failed.reasons.join(' ')).toMatch(
+      /failed on transient errors \(insert .*\); the event is failed so it is delivered again/,
+    );
     expect(callsSince(emu, before).delete).toBe(2);
     const left = ownedRoutes(emu).filter((r) => typeof r.nextHopInstance === 'string');
     expect(left.map((r) => r.destRange)).toEqual([failedInsert.destRange, failedInsert.destRange]);
-    expect(failed.blocked.filter((b) => b.what.startsWith('delete'))).toEqual(left.map((r) => expect.objectContaining({ what: `delete ${r.name}`, by: expect.stringContaining(`its replacement failed: ${failedInsert.name}`) })));
+    expect(failed.blocked.filter((b) => b.what.startsWith('delete'))).toEqual(
+      left.map((r) =>
+        expect.objectContaining({
+          what: `delete ${r.name}`,
+          by: expect.stringContaining(`its replacement failed: ${failedInsert.name}`),
+        }),
+      ),
+    );
     const repaired = await reconcileRoutes(fastTransport(emu), next);
     const calls = callsSince(emu, before);
-    console.log(`[failed operation mid-apply] ${failed.mutations} + ${repaired.mutations} mutations over two syncs, ${calls.total} route calls`);
+    console.log(
+      `[failed operation mid-apply] ${failed.mutations} + ${repaired.mutations} mutations over two syncs, ${calls.total} route calls`,
+    );
     expect(repaired.status).toBe('ok');
     expect(convergenceProblem(emu, next, 2)).toBeUndefined();
     expect(calls).toEqual({ insert: 3, delete: 4, total: 7 });
@@ -90,7 +113,9 @@ describe('natRoutes under API faults', () => {
       syncs += 1;
     }
     const calls = callsSince(emu, before);
-    console.log(`[lost responses] converged in ${syncs} sync(s): ${mutations} counted mutations, ${calls.total} route calls`);
+    console.log(
+      `[lost responses] converged in ${syncs} sync(s): ${mutations} counted mutations, ${calls.total} route calls`,
+    );
     expect(syncs).toBe(1);
     expect(convergenceProblem(emu, next, 2)).toBeUndefined();
     expect(calls.total).toBeLessThanOrEqual(2 + 4 + 4);
@@ -108,7 +133,9 @@ describe('natRoutes under API faults', () => {
     await faults.settings({ operationLatencyMs: 20, instanceStepMs: 20 });
     const final = await reconcileRoutes(fastTransport(emu), switched());
     const calls = callsSince(emu, before);
-    console.log(`[recreated during a sync] ${during.mutations} + ${final.mutations} mutations over two syncs, ${calls.total} route calls`);
+    console.log(
+      `[recreated during a sync] ${during.mutations} + ${final.mutations} mutations over two syncs, ${calls.total} route calls`,
+    );
     expect(convergenceProblem(emu, switched(), 2)).toBeUndefined();
     expect(calls.total).toBeLessThanOrEqual(2 + 4 + 4);
     watcher.assertHolds();
@@ -162,8 +189,16 @@ describe('natRoutes with concurrent reconcilers', () => {
     emu.migs.resize(MIG, 3);
     await migSettled(emu, 3);
     const next = switched();
-    const services = Array.from({ length: 5 }, () => new NatRoutesService(next, createLogger('silent'), fastTransport(emu)));
-    const tick = { id: 'tick-1', type: 'google.cloud.pubsub.topic.v1.messagePublished', source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/netreflex-tick`, data: { message: { data: Buffer.from('{"kind":"tick"}').toString('base64') } } };
+    const services = Array.from(
+      { length: 5 },
+      () => new NatRoutesService(next, createLogger('silent'), fastTransport(emu)),
+    );
+    const tick = {
+      id: 'tick-1',
+      type: 'google.cloud.pubsub.topic.v1.messagePublished',
+      source: `//pubsub.googleapis.com/projects/${SAMPLE.project}/topics/netreflex-tick`,
+      data: { message: { data: Buffer.from('{"kind":"tick"}').toString('base64') } },
+    };
     const before = routeCalls(emu);
     const outcomes = await Promise.all(services.flatMap((s) => [s.handle(tick), s.handle(tick)]));
     const calls = callsSince(emu, before);
@@ -183,12 +218,20 @@ describe('the invariant watcher', () => {
     for (const old of plan.deletes) await deleteRoute(t, cfg.project, old.name);
     for (const route of plan.inserts) await insertRoute(t, cfg.project, route);
     expect(convergenceProblem(emu, switched(), 2)).toBeUndefined();
-    expect(() => watcher.assertHolds()).toThrow(/egress-continuity violated at mutation #2 \(netreflex delete .*\): 198\.51\.100\.\d+\/\d+ lost its last route/);
+    expect(() => watcher.assertHolds()).toThrow(
+      /egress-continuity violated at mutation #2 \(netreflex delete .*\): 198\.51\.100\.\d+\/\d+ lost its last route/,
+    );
   });
 
   it('catches netreflex changing a route it does not own, and does not blame the test for its own changes', async () => {
     const t = fastTransport(emu);
-    const hand = { name: 'onprem-by-hand', network: `projects/${SAMPLE.project}/global/networks/vpc-a`, destRange: '192.168.0.0/16', priority: 900, nextHopIp: '10.95.0.50' };
+    const hand = {
+      name: 'onprem-by-hand',
+      network: `projects/${SAMPLE.project}/global/networks/vpc-a`,
+      destRange: '192.168.0.0/16',
+      priority: 900,
+      nextHopIp: '10.95.0.50',
+    };
     emu.store.insert(`projects/${SAMPLE.project}/global/routes`, { ...hand, kind: 'compute#route' });
     await reconcileRoutes(t, cfg);
     watcher.assertHolds();

@@ -10,7 +10,16 @@ import type { NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { NatRoutesService } from '../../shared/nat-routes/service.js';
 import { createLogger } from '../../shared/log.js';
 import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
-import { callsSince, convergenceProblem, fastTransport, holdMarkers, MIG, natEmulator, ownedRoutes, routeCalls } from './nat-support.js';
+import {
+  callsSince,
+  convergenceProblem,
+  fastTransport,
+  holdMarkers,
+  MIG,
+  natEmulator,
+  ownedRoutes,
+  routeCalls,
+} from './nat-support.js';
 
 let emu: Emulator;
 let cfg: NatRoutesConfig;
@@ -40,21 +49,39 @@ async function flap(service: NatRoutesService, flips: number): Promise<void> {
 
 describe('anti-phase health flapping', () => {
   it('damped: no route changes at all, a hold marker per flip, both invariants hold at every mutation', async () => {
-    const service = new NatRoutesService({ ...cfg, unhealthyHoldMs: 600_000 }, createLogger('silent'), fastTransport(emu));
-    const routesBefore = ownedRoutes(emu, cfg).map((r) => r.name).sort();
+    const service = new NatRoutesService(
+      { ...cfg, unhealthyHoldMs: 600_000 },
+      createLogger('silent'),
+      fastTransport(emu),
+    );
+    const routesBefore = ownedRoutes(emu, cfg)
+      .map((r) => r.name)
+      .sort();
     const before = routeCalls(emu);
     await flap(service, 12);
     const calls = callsSince(emu, before);
-    console.log(`[flapping, damped] 12 flips → ${calls.total} route calls, all of them hold markers (${holdMarkers(emu).length} running)`);
-    expect(ownedRoutes(emu, cfg).map((r) => r.name).sort()).toEqual(routesBefore);
+    console.log(
+      `[flapping, damped] 12 flips → ${calls.total} route calls, all of them hold markers (${holdMarkers(emu).length} running)`,
+    );
+    expect(
+      ownedRoutes(emu, cfg)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(routesBefore);
     expect(holdMarkers(emu)).toHaveLength(1);
     expect(calls.total).toBeLessThanOrEqual(2 * 12);
     watcher.assertHolds();
   });
 
   it('damped, with the flipping and the reconciles on their own timers: still no route change', async () => {
-    const service = new NatRoutesService({ ...cfg, unhealthyHoldMs: 600_000 }, createLogger('silent'), fastTransport(emu));
-    const routesBefore = ownedRoutes(emu, cfg).map((r) => r.name).sort();
+    const service = new NatRoutesService(
+      { ...cfg, unhealthyHoldMs: 600_000 },
+      createLogger('silent'),
+      fastTransport(emu),
+    );
+    const routesBefore = ownedRoutes(emu, cfg)
+      .map((r) => r.name)
+      .sort();
     let up = true;
     const flipper = setInterval(() => {
       up = !up;
@@ -66,7 +93,11 @@ describe('anti-phase health flapping', () => {
     } finally {
       clearInterval(flipper);
     }
-    expect(ownedRoutes(emu, cfg).map((r) => r.name).sort()).toEqual(routesBefore);
+    expect(
+      ownedRoutes(emu, cfg)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(routesBefore);
     watcher.assertHolds();
   });
 

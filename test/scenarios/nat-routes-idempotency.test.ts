@@ -6,7 +6,15 @@
 import { afterEach, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
 import { reconcileRoutes } from '../../shared/nat-routes/reconcile.js';
-import { callsSince, convergenceProblem, fastTransport, MIG, migSettled, natEmulator, routeCalls } from './nat-support.js';
+import {
+  callsSince,
+  convergenceProblem,
+  fastTransport,
+  MIG,
+  migSettled,
+  natEmulator,
+  routeCalls,
+} from './nat-support.js';
 
 let emu: Emulator | undefined;
 afterEach(async () => emu?.close());

@@ -15,7 +15,11 @@ afterEach(async () => emu?.close());
 
 it('puts every insert of a 2 → 4 change with 20 destinations in flight at once', async () => {
   emu = (await natEmulator()).emu;
-  const cfg = loadNatRoutesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent', NETREFLEX_DESTINATIONS: Array.from({ length: 20 }, (_, i) => `198.51.100.${i * 8}/29`).join(',') });
+  const cfg = loadNatRoutesConfig({
+    ...sampleEnv(emu.url),
+    NETREFLEX_LOG_LEVEL: 'silent',
+    NETREFLEX_DESTINATIONS: Array.from({ length: 20 }, (_, i) => `198.51.100.${i * 8}/29`).join(','),
+  });
   await reconcileRoutes(fastTransport(emu), cfg);
   emu.migs.resize(MIG, 4);
   await migSettled(emu, 4);

@@ -23,19 +23,27 @@ let c: ComputeClients;
 let cfg: NatRoutesConfig;
 let watcher: InvariantWatcher;
 
-
 const natRoutes = () => stack.functions.get('natRoutes')!;
-const reconcileLines = (from = 0) => natRoutes().output.slice(from).filter((l) => /"message":"natRoutes: (ok|degraded|failed):/.test(l)).map((l) => JSON.parse(l) as { severity: string; message: string; events: string[] });
+const reconcileLines = (from = 0) =>
+  natRoutes()
+    .output.slice(from)
+    .filter((l) => /"message":"natRoutes: (ok|degraded|failed):/.test(l))
+    .map((l) => JSON.parse(l) as { severity: string; message: string; events: string[] });
 
 async function converged(what: string, instances: number): Promise<void> {
-  await waitFor(what, async () => !convergenceProblem(stack.emulator, cfg, instances), 20_000, 50).catch((err: Error) => {
-    throw new Error(`${err.message}: ${convergenceProblem(stack.emulator, cfg, instances)}`);
-  });
+  await waitFor(what, async () => !convergenceProblem(stack.emulator, cfg, instances), 20_000, 50).catch(
+    (err: Error) => {
+      throw new Error(`${err.message}: ${convergenceProblem(stack.emulator, cfg, instances)}`);
+    },
+  );
   await stack.emulator.events.idle();
 }
 
 beforeAll(async () => {
-  stack = await startStack({ functions: ['natRoutes'], emulator: { natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 20, instanceStepMs: 60 } } });
+  stack = await startStack({
+    functions: ['natRoutes'],
+    emulator: { natInstances: ['nat-a1b2', 'nat-c3d4'], settings: { operationLatencyMs: 20, instanceStepMs: 60 } },
+  });
   c = computeClients(stack.emulator.port);
   cfg = loadNatRoutesConfig(stack.env);
   stack.emulator.topics.publish(`projects/${PROJECT}/topics/netreflex-tick`, [{ data: '{"kind":"tick"}' }]);
@@ -61,20 +69,57 @@ describe('natRoutes, tried as an operator and an attacker would (events only, no
     const [mis] = await c.migs.listManagedInstances(MIG_REQUEST);
     const vm = mis[0]!.instance!;
     const forged = [
-      { name: candidateNames(cfg.prefix, { network: networkUrl({ ...cfg, network: 'vpc-b' }), destRange: D1!, priority: 900, nextHopInstance: vm })[0]!, network: 'global/networks/vpc-b', destRange: D1, priority: 900, nextHopInstance: vm, description: marker },
-      { name: 'copied-tagged', network: 'global/networks/vpc-a', destRange: D1, priority: 900, nextHopInstance: vm, tags: ['nat'], description: marker },
-      { name: 'onprem-vpn', network: 'global/networks/vpc-a', destRange: D2, priority: 100, nextHopVpnTunnel: `regions/${REGION}/vpnTunnels/onprem`, description: marker },
+      {
+        name: candidateNames(cfg.prefix, {
+          network: networkUrl({ ...cfg, network: 'vpc-b' }),
+          destRange: D1!,
+          priority: 900,
+          nextHopInstance: vm,
+        })[0]!,
+        network: 'global/networks/vpc-b',
+        destRange: D1,
+        priority: 900,
+        nextHopInstance: vm,
+        description: marker,
+      },
+      {
+        name: 'copied-tagged',
+        network: 'global/networks/vpc-a',
+        destRange: D1,
+        priority: 900,
+        nextHopInstance: vm,
+        tags: ['nat'],
+        description: marker,
+      },
+      {
+        name: 'onprem-vpn',
+        network: 'global/networks/vpc-a',
+        destRange: D2,
+        priority: 100,
+        nextHopVpnTunnel: `regions/${REGION}/vpnTunnels/onprem`,
+        description: marker,
+      },
     ];
     for (const routeResource of forged) await c.wait(await c.routes.insert({ project: PROJECT, routeResource }));
-    const snapshot = () => Object.fromEntries(stack.emulator.store.list(ROUTES_COL).filter((r) => forged.some((f) => f.name === r.name)).map((r) => [r.name, JSON.stringify(r)]));
+    const snapshot = () =>
+      Object.fromEntries(
+        stack.emulator.store
+          .list(ROUTES_COL)
+          .filter((r) => forged.some((f) => f.name === r.name))
+          .map((r) => [r.name, JSON.stringify(r)]),
+      );
     const before = snapshot();
     const lines = natRoutes().output.length;
     await c.wait(await c.migs.resize({ ...MIG_REQUEST, size: 3 }));
     await converged('routes for three NAT VMs', 3);
     expect(snapshot()).toEqual(before);
     expect(Object.keys(before)).toHaveLength(3);
-    const warned = reconcileLines(lines).map((l) => l.message).join('\n');
-    expect(warned).toMatch(/route onprem-vpn carries netreflex's marker but is not netreflex's, so it is left unchanged: .*priority 100, not 900/);
+    const warned = reconcileLines(lines)
+      .map((l) => l.message)
+      .join('\n');
+    expect(warned).toMatch(
+      /route onprem-vpn carries netreflex's marker but is not netreflex's, so it is left unchanged: .*priority 100, not 900/,
+    );
     expect(warned).toMatch(/route copied-tagged carries netreflex's marker .*tagged \(nat\)/);
     expect(warned).toMatch(/network vpc-b, not vpc-a/);
     for (const f of forged) await c.wait(await c.routes.delete({ project: PROJECT, route: f.name }));
@@ -85,21 +130,49 @@ describe('natRoutes, tried as an operator and an attacker would (events only, no
   it('a squatted name does not wedge it: the route goes in under an alternate name, and the routes to a deleted VM go', async () => {
     const [mis] = await c.migs.listManagedInstances(MIG_REQUEST);
     const [gone, stays] = [mis[0]!, mis[1]!];
-    const wanted = ownedRoutes(stack.emulator, cfg).find((r) => r.destRange === D1 && r.nextHopInstance === stays.instance)!;
+    const wanted = ownedRoutes(stack.emulator, cfg).find(
+      (r) => r.destRange === D1 && r.nextHopInstance === stays.instance,
+    )!;
     await c.wait(await c.routes.delete({ project: PROJECT, route: wanted.name }));
-    await c.wait(await c.routes.insert({ project: PROJECT, routeResource: { name: wanted.name, network: 'global/networks/vpc-a', destRange: '192.168.0.0/16', priority: 1000, nextHopIp: '10.95.0.50', description: 'on-premises range, by hand' } }));
+    await c.wait(
+      await c.routes.insert({
+        project: PROJECT,
+        routeResource: {
+          name: wanted.name,
+          network: 'global/networks/vpc-a',
+          destRange: '192.168.0.0/16',
+          priority: 1000,
+          nextHopIp: '10.95.0.50',
+          description: 'on-premises range, by hand',
+        },
+      }),
+    );
     const lines = natRoutes().output.length;
     const before = routeCalls(stack.emulator);
-    await c.wait(await c.migs.deleteInstances({ ...MIG_REQUEST, regionInstanceGroupManagersDeleteInstancesRequestResource: { instances: [gone.instance!] } }));
+    await c.wait(
+      await c.migs.deleteInstances({
+        ...MIG_REQUEST,
+        regionInstanceGroupManagersDeleteInstancesRequestResource: { instances: [gone.instance!] },
+      }),
+    );
     await migSettled(stack.emulator, 1);
     await converged('routes only to the remaining NAT VM', 1);
     const [squatter] = await c.routes.get({ project: PROJECT, route: wanted.name });
     expect(squatter).toMatchObject({ destRange: '192.168.0.0/16', nextHopIp: '10.95.0.50' });
     const alternate = ownedRoutes(stack.emulator, cfg).find((r) => r.destRange === D1)!;
     expect(alternate.name).not.toBe(wanted.name);
-    expect(candidateNames(cfg.prefix, { network: networkUrl(cfg), destRange: D1!, priority: cfg.priority, nextHopInstance: stays.instance! })).toContain(alternate.name);
+    expect(
+      candidateNames(cfg.prefix, {
+        network: networkUrl(cfg),
+        destRange: D1!,
+        priority: cfg.priority,
+        nextHopInstance: stays.instance!,
+      }),
+    ).toContain(alternate.name);
     const said = natRoutes().output.slice(lines).join('\n');
-    expect(said).toMatch(new RegExp(`name ${wanted.name} is held by a route netreflex does not own, .*using ${alternate.name}`));
+    expect(said).toMatch(
+      new RegExp(`name ${wanted.name} is held by a route netreflex does not own, .*using ${alternate.name}`),
+    );
     expect(said).not.toMatch(/next sync|skipping deletes/);
     expect(callsSince(stack.emulator, before)).toEqual({ insert: 1, delete: 2, total: 3 });
     await c.wait(await c.routes.delete({ project: PROJECT, route: wanted.name }));
@@ -107,40 +180,81 @@ describe('natRoutes, tried as an operator and an attacker would (events only, no
     await converged('back to two NAT VMs', 2);
   });
 
-  it('one log line per reconcile, with every pass\'s changes: a recreate\'s lines add up to the route calls it cost', async () => {
+  it("one log line per reconcile, with every pass's changes: a recreate's lines add up to the route calls it cost", async () => {
     const lines = natRoutes().output.length;
     const before = routeCalls(stack.emulator);
     const [mis] = await c.migs.listManagedInstances(MIG_REQUEST);
-    await c.wait(await c.migs.recreateInstances({ ...MIG_REQUEST, regionInstanceGroupManagersRecreateRequestResource: { instances: [mis[0]!.instance!] } }));
-    await waitFor('the recreate to begin', async () => stack.emulator.migs.list(MIG).some((m) => m.currentAction !== 'NONE'), 5_000, 10);
+    await c.wait(
+      await c.migs.recreateInstances({
+        ...MIG_REQUEST,
+        regionInstanceGroupManagersRecreateRequestResource: { instances: [mis[0]!.instance!] },
+      }),
+    );
+    await waitFor(
+      'the recreate to begin',
+      async () => stack.emulator.migs.list(MIG).some((m) => m.currentAction !== 'NONE'),
+      5_000,
+      10,
+    );
     await migSettled(stack.emulator, 2);
     await converged('routes back on the recreated VM', 2);
     const logged = reconcileLines(lines);
-    const sum = (sign: '+' | '-') => logged.reduce((n, l) => n + Number(new RegExp(`\\${sign}(\\d+)`).exec(l.message.split(':')[2]!)?.[1] ?? 0), 0);
+    const sum = (sign: '+' | '-') =>
+      logged.reduce((n, l) => n + Number(new RegExp(`\\${sign}(\\d+)`).exec(l.message.split(':')[2]!)?.[1] ?? 0), 0);
     const calls = callsSince(stack.emulator, before);
     const events = logged.flatMap((l) => l.events);
-    console.log(`[recreate] ${events.length} events in ${logged.length} reconcile lines: ${logged.map((l) => l.message.replace(/;.*/, '')).join(' | ')}`);
+    console.log(
+      `[recreate] ${events.length} events in ${logged.length} reconcile lines: ${logged.map((l) => l.message.replace(/;.*/, '')).join(' | ')}`,
+    );
     expect(sum('+')).toBe(calls.insert);
     expect(sum('-')).toBe(calls.delete);
     expect(new Set(events).size).toBe(events.length);
     expect(logged.length).toBeLessThan(events.length);
   });
 
-  it('a permanent error (no such peering) is logged once, as an error, and the event acknowledged — no redelivery loop', { timeout: 60_000 }, async () => {
-    const fn = await spawnFunction({ target: 'natRoutes', signatureType: 'cloudevent', port: 0, env: { ...stack.env, NETREFLEX_PEERING: 'no-such-peering' }, identity: stack.identity('natRoutes') });
-    try {
-      const res = await fetch(fn.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'ce-id': 'permanent-1', 'ce-source': '//pubsub.googleapis.com/projects/netreflex-demo/topics/netreflex-tick', 'ce-specversion': '1.0', 'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished' },
-        body: JSON.stringify({ message: { data: Buffer.from('{"kind":"tick"}').toString('base64'), messageId: '1' } }),
+  it(
+    'a permanent error (no such peering) is logged once, as an error, and the event acknowledged — no redelivery loop',
+    { timeout: 60_000 },
+    async () => {
+      const fn = await spawnFunction({
+        target: 'natRoutes',
+        signatureType: 'cloudevent',
+        port: 0,
+        env: { ...stack.env, NETREFLEX_PEERING: 'no-such-peering' },
+        identity: stack.identity('natRoutes'),
       });
-      expect(res.status).toBeLessThan(300);
-      await waitFor('the reconcile line', async () => fn.output.some((l) => l.includes('no-such-peering')), 10_000, 20);
-      const errors = fn.output.filter((l) => l.includes('no-such-peering'));
-      expect(errors).toHaveLength(1);
-      expect(JSON.parse(errors[0]!)).toMatchObject({ severity: 'ERROR', message: expect.stringMatching(/^natRoutes: failed: .*has no peering named no-such-peering; set NETREFLEX_PEERING/) });
-    } finally {
-      await fn.stop();
-    }
-  });
+      try {
+        const res = await fetch(fn.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'ce-id': 'permanent-1',
+            'ce-source': '//pubsub.googleapis.com/projects/netreflex-demo/topics/netreflex-tick',
+            'ce-specversion': '1.0',
+            'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
+          },
+          body: JSON.stringify({
+            message: { data: Buffer.from('{"kind":"tick"}').toString('base64'), messageId: '1' },
+          }),
+        });
+        expect(res.status).toBeLessThan(300);
+        await waitFor(
+          'the reconcile line',
+          async () => fn.output.some((l) => l.includes('no-such-peering')),
+          10_000,
+          20,
+        );
+        const errors = fn.output.filter((l) => l.includes('no-such-peering'));
+        expect(errors).toHaveLength(1);
+        expect(JSON.parse(errors[0]!)).toMatchObject({
+          severity: 'ERROR',
+          message: expect.stringMatching(
+            /^natRoutes: failed: .*has no peering named no-such-peering; set NETREFLEX_PEERING/,
+          ),
+        });
+      } finally {
+        await fn.stop();
+      }
+    },
+  );
 });

@@ -39,10 +39,20 @@ async function addPsaRange(natUpdatePolicy?: Record<string, unknown>): Promise<O
   const ids = () => emu!.migs.managedInstances(MIG).map((m) => ({ name: m.name, id: String(m.id) }));
   const before = ids();
   let routeDeletes = 0;
-  const stop = emu.store.onMutation((m) => void (m.collection === ROUTES_COL && m.action === 'delete' && routeDeletes++));
+  const stop = emu.store.onMutation(
+    (m) => void (m.collection === ROUTES_COL && m.action === 'delete' && routeDeletes++),
+  );
   const from = emu.audit.entries.length;
   const ranges = loadPeeringRangesConfig({ ...sampleEnv(emu.url), NETREFLEX_LOG_LEVEL: 'silent' });
-  const [step] = await applyRangeChanges(t, ranges, ranges.network, [{ kind: 'setMigMetadata', key: 'netreflex-psa-ranges', value: '10.98.0.0/21,10.99.0.0/16', ranges: ['10.98.0.0/21', '10.99.0.0/16'], added: ['10.99.0.0/16'] }]);
+  const [step] = await applyRangeChanges(t, ranges, ranges.network, [
+    {
+      kind: 'setMigMetadata',
+      key: 'netreflex-psa-ranges',
+      value: '10.98.0.0/21,10.99.0.0/16',
+      ranges: ['10.98.0.0/21', '10.99.0.0/16'],
+      added: ['10.99.0.0/16'],
+    },
+  ]);
   expect(step).toMatchObject({ ok: true });
   // natRoutes wakes on the patch's audit log and keeps reconciling while the MIG is busy.
   const deadline = Date.now() + 30_000;
@@ -52,7 +62,10 @@ async function addPsaRange(natUpdatePolicy?: Record<string, unknown>): Promise<O
   } while (Date.now() < deadline && (emu.migs.view(MIG).status as { isStable: boolean }).isStable !== true);
   await reconcileRoutes(t, started.cfg);
   stop();
-  const disruptive = emu.audit.entries.slice(from).map((e) => e.protoPayload.methodName).filter((m) => /\.compute\.instances\.(insert|delete|stop|start|reset)$/.test(m));
+  const disruptive = emu.audit.entries
+    .slice(from)
+    .map((e) => e.protoPayload.methodName)
+    .filter((m) => /\.compute\.instances\.(insert|delete|stop|start|reset)$/.test(m));
   return { before, after: ids(), routeDeletes, disruptive };
 }
 

@@ -14,15 +14,81 @@ describe('unreadable', () => {
   it.each([
     ['unreachable local Google Cloud', net('ECONNREFUSED'), local, /unreachable/, /npm start.*NETREFLEX_EMULATOR_HOST/],
     ['unreachable Google APIs', net('ENOTFOUND'), real, /the Google APIs unreachable/, /googleapis\.com/],
-    ['403 naming the permission', new ApiError(403, 'PERMISSION_DENIED', "Required 'compute.routes.list' permission for 'projects/netreflex-demo'", 'forbidden'), real, /permission denied/, /grant the identity running netreflex status compute\.routes\.list on project netreflex-demo/],
-    ['403 without a named permission: the method’s permissions', new ApiError(403, 'PERMISSION_DENIED', 'The caller does not have permission', 'forbidden'), real, /permission denied/, /compute\.networks\.listPeeringRoutes/],
-    ['403 of an API that is off', new ApiError(403, 'PERMISSION_DENIED', 'Compute Engine API has not been used in project 123 before or it is disabled.', 'accessNotConfigured'), real, /not enabled/, /gcloud services enable compute\.googleapis\.com/],
-    ['401', new ApiError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.'), real, /not authenticated/, /application-default login/],
-    ['no ADC', new Error('Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.'), real, /no usable credentials/, /application-default login/],
-    ['503', new ApiError(503, 'UNAVAILABLE', 'The service is currently unavailable.'), real, /answered 503 UNAVAILABLE/, /run netreflex status again/],
-    ['400', new ApiError(400, 'INVALID_ARGUMENT', 'Invalid value for field region'), real, /answered 400/, /NETREFLEX_REGION/],
-    ['a URL the local Google Cloud serves no method at', new ApiError(404, '404', 'Request failed with status code 404'), local, /local Google Cloud does not serve/, /by hand/],
-    ['a URL Google serves no method at', new ApiError(404, '404', 'Request failed with status code 404'), real, /has no method at the URL/, /update netreflex/],
+    [
+      '403 naming the permission',
+      new ApiError(
+        403,
+        'PERMISSION_DENIED',
+        "Required 'compute.routes.list' permission for 'projects/netreflex-demo'",
+        'forbidden',
+      ),
+      real,
+      /permission denied/,
+      /grant the identity running netreflex status compute\.routes\.list on project netreflex-demo/,
+    ],
+    [
+      '403 without a named permission: the method’s permissions',
+      new ApiError(403, 'PERMISSION_DENIED', 'The caller does not have permission', 'forbidden'),
+      real,
+      /permission denied/,
+      /compute\.networks\.listPeeringRoutes/,
+    ],
+    [
+      '403 of an API that is off',
+      new ApiError(
+        403,
+        'PERMISSION_DENIED',
+        'Compute Engine API has not been used in project 123 before or it is disabled.',
+        'accessNotConfigured',
+      ),
+      real,
+      /not enabled/,
+      /gcloud services enable compute\.googleapis\.com/,
+    ],
+    [
+      '401',
+      new ApiError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.'),
+      real,
+      /not authenticated/,
+      /application-default login/,
+    ],
+    [
+      'no ADC',
+      new Error(
+        'Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.',
+      ),
+      real,
+      /no usable credentials/,
+      /application-default login/,
+    ],
+    [
+      '503',
+      new ApiError(503, 'UNAVAILABLE', 'The service is currently unavailable.'),
+      real,
+      /answered 503 UNAVAILABLE/,
+      /run netreflex status again/,
+    ],
+    [
+      '400',
+      new ApiError(400, 'INVALID_ARGUMENT', 'Invalid value for field region'),
+      real,
+      /answered 400/,
+      /NETREFLEX_REGION/,
+    ],
+    [
+      'a URL the local Google Cloud serves no method at',
+      new ApiError(404, '404', 'Request failed with status code 404'),
+      local,
+      /local Google Cloud does not serve/,
+      /by hand/,
+    ],
+    [
+      'a URL Google serves no method at',
+      new ApiError(404, '404', 'Request failed with status code 404'),
+      real,
+      /has no method at the URL/,
+      /update netreflex/,
+    ],
   ])('%s', (_name, err, ctx, reason, fix) => {
     const u = unreadable('the thing', ['compute.networks.listPeeringRoutes'], err, ctx);
     expect(u.reason).toMatch(reason);
@@ -30,9 +96,13 @@ describe('unreadable', () => {
   });
 });
 
-describe('a 404 is told apart by Google\'s error shape, not its wording', () => {
+describe("a 404 is told apart by Google's error shape, not its wording", () => {
   it.each([
-    ['Compute: errors[].reason notFound', new ApiError(404, '404', 'The resource \'projects/p/global/routes/x\' was not found', 'notFound'), true],
+    [
+      'Compute: errors[].reason notFound',
+      new ApiError(404, '404', "The resource 'projects/p/global/routes/x' was not found", 'notFound'),
+      true,
+    ],
     ['OnePlatform: error.status NOT_FOUND', new ApiError(404, 'NOT_FOUND', 'Requested entity was not found.'), true],
     ['no API error at all (an HTML page)', new ApiError(404, '404', 'Request failed with status code 404'), false],
   ])('%s', (_name, err, missingResource) => {
@@ -46,7 +116,11 @@ describe('a 404 is told apart by Google\'s error shape, not its wording', () => 
       emu = await startEmulator({ settings: { operationLatencyMs: 0 } });
     });
     afterAll(() => emu.close());
-    const read = (path: string) => new Transport({ emulatorHost: emu.url }).request({ service: 'compute', method: 'GET', path }).then(() => undefined, (e: unknown) => e);
+    const read = (path: string) =>
+      new Transport({ emulatorHost: emu.url }).request({ service: 'compute', method: 'GET', path }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
 
     it('a missing resource is not found', async () => {
       const err = await read('/compute/v1/projects/netreflex-demo/global/routes/never-was');
@@ -73,6 +147,9 @@ describe('the headline', () => {
 
   it('a link that depends on a broken one is unknown and points at that link’s fix', () => {
     const dep = broken({ id: 'nat-ips', title: 'Cloud NAT IPs' }, 'no IP', 'reserve a static address');
-    expect(needs({ id: 'allowlists', title: 'Allowlists' }, dep, 'the Cloud NAT IPs')).toMatchObject({ state: 'unknown', fix: 'fix "Cloud NAT IPs" first: reserve a static address' });
+    expect(needs({ id: 'allowlists', title: 'Allowlists' }, dep, 'the Cloud NAT IPs')).toMatchObject({
+      state: 'unknown',
+      fix: 'fix "Cloud NAT IPs" first: reserve a static address',
+    });
   });
 });

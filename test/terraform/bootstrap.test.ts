@@ -4,7 +4,15 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS, type Check, type Context } from './checks.js';
-import { type JsonObject, type TfModule, cloneModule, file, isObject, loadModule, sub } from '../../local/terraform/reader.js';
+import {
+  type JsonObject,
+  type TfModule,
+  cloneModule,
+  file,
+  isObject,
+  loadModule,
+  sub,
+} from '../../local/terraform/reader.js';
 import { PENDING_FUNCTIONS, TF_DIR, realContext } from './policy.js';
 
 let tf: TfModule;
@@ -16,7 +24,11 @@ beforeAll(async () => {
 });
 
 /** Runs `check` on a copy of the tree changed by `plant` (and optionally a changed context). */
-async function planted(check: Check, plant: (m: TfModule) => void, context: (c: Context) => Context = (c) => c): Promise<string[]> {
+async function planted(
+  check: Check,
+  plant: (m: TfModule) => void,
+  context: (c: Context) => Context = (c) => c,
+): Promise<string[]> {
   const m = cloneModule(tf);
   plant(m);
   return check(m, context(ctx));
@@ -56,19 +68,30 @@ describe('terraform-bootstrap on the real tree', () => {
 describe('each check catches a planted mistake', () => {
   it('ilbModeWired: the backend service on another health check, a TCP-only forwarding rule, natRoutesSync without the rule name', async () => {
     const problems = await planted(CHECKS.ilbModeWired, (m) => {
-      resource(m, 'nat.tf', 'google_compute_region_backend_service', 'nat').health_checks = ['${google_compute_health_check.other.id}'];
+      resource(m, 'nat.tf', 'google_compute_region_backend_service', 'nat').health_checks = [
+        '${google_compute_health_check.other.id}',
+      ];
       resource(m, 'nat.tf', 'google_compute_forwarding_rule', 'nat').ip_protocol = 'TCP';
       ((functionsLocal(m).natRoutesSync as JsonObject).env as JsonObject).NETREFLEX_ILB_FORWARDING_RULE = '';
     });
     expect(problems).toEqual([
       expect.stringContaining("health_checks must be the NAT MIG's autohealing health check"),
       expect.stringContaining('ip_protocol L3_DEFAULT with all_ports = true'),
-      expect.stringContaining('functions.tf natRoutesSync: NETREFLEX_ILB_FORWARDING_RULE must be google_compute_forwarding_rule.nat[0].name'),
+      expect.stringContaining(
+        'functions.tf natRoutesSync: NETREFLEX_ILB_FORWARDING_RULE must be google_compute_forwarding_rule.nat[0].name',
+      ),
     ]);
   });
 
   it('ilbModeWired: a load balancer created in both modes, and one that is gone', async () => {
-    expect(await planted(CHECKS.ilbModeWired, (m) => void (resource(m, 'nat.tf', 'google_compute_forwarding_rule', 'nat').count = 1))).toEqual([expect.stringContaining('google_compute_forwarding_rule.nat: count must be var.route_mode == "ilb" ? 1 : 0')]);
+    expect(
+      await planted(
+        CHECKS.ilbModeWired,
+        (m) => void (resource(m, 'nat.tf', 'google_compute_forwarding_rule', 'nat').count = 1),
+      ),
+    ).toEqual([
+      expect.stringContaining('google_compute_forwarding_rule.nat: count must be var.route_mode == "ilb" ? 1 : 0'),
+    ]);
     const gone = await planted(CHECKS.ilbModeWired, (m) => {
       const r = file(m, 'nat.tf').json.resource as JsonObject;
       delete r.google_compute_region_backend_service;
@@ -85,7 +108,11 @@ describe('each check catches a planted mistake', () => {
 
   it('referencesResolve: a trigger aimed at a function that is not deployed', async () => {
     const problems = await planted(CHECKS.referencesResolve, (m) => {
-      const dest = sub(resource(m, 'events.tf', 'google_eventarc_trigger', 'allowlist_finalized'), 'destination', 'cloud_run_service');
+      const dest = sub(
+        resource(m, 'events.tf', 'google_eventarc_trigger', 'allowlist_finalized'),
+        'destination',
+        'cloud_run_service',
+      );
       if (dest) dest.service = '${google_cloudfunctions2_function.default["armorAllowList"].service_config[0].service}';
     });
     expect(problems).toEqual([expect.stringContaining('"armorAllowList" is not a key of ${local.functions}')]);
@@ -110,21 +137,36 @@ describe('each check catches a planted mistake', () => {
     const problems = await planted(CHECKS.functionsMatchRegistry, (m) => {
       functionsLocal(m).routeJanitor = { ...natRoutes(m), folder: 'functions/route-janitor' };
     });
-    expect(problems).toEqual(['function routeJanitor is deployed by Terraform but not in FUNCTIONS (shared/config/functions.ts); add it there or remove it from functions.tf']);
+    expect(problems).toEqual([
+      'function routeJanitor is deployed by Terraform but not in FUNCTIONS (shared/config/functions.ts); add it there or remove it from functions.tf',
+    ]);
   });
 
   it('functionsMatchRegistry: a function of FUNCTIONS that Terraform forgot, and a wrong folder', async () => {
-    const forgot = await planted(CHECKS.functionsMatchRegistry, (m) => { delete functionsLocal(m).natRoutes; });
-    expect(forgot).toEqual([expect.stringContaining('FUNCTIONS lists natRoutes but terraform-bootstrap does not deploy it')]);
-    const folder = await planted(CHECKS.functionsMatchRegistry, (m) => { natRoutes(m).folder = 'functions/nat-route'; });
-    expect(folder).toEqual([expect.stringContaining('Terraform says folder "functions/nat-route", FUNCTIONS says "functions/nat-routes"')]);
+    const forgot = await planted(CHECKS.functionsMatchRegistry, (m) => {
+      delete functionsLocal(m).natRoutes;
+    });
+    expect(forgot).toEqual([
+      expect.stringContaining('FUNCTIONS lists natRoutes but terraform-bootstrap does not deploy it'),
+    ]);
+    const folder = await planted(CHECKS.functionsMatchRegistry, (m) => {
+      natRoutes(m).folder = 'functions/nat-route';
+    });
+    expect(folder).toEqual([
+      expect.stringContaining('Terraform says folder "functions/nat-route", FUNCTIONS says "functions/nat-routes"'),
+    ]);
   });
 
   it('functionsMatchRegistry: an entry point functions/index.ts does not export', async () => {
-    const problems = await planted(CHECKS.functionsMatchRegistry, () => undefined, (c) => ({
-      ...c,
-      read: (p) => (p === 'functions/index.ts' ? "export { armorAllowlist } from './armor-allowlist/index.js';\n" : c.read(p)),
-    }));
+    const problems = await planted(
+      CHECKS.functionsMatchRegistry,
+      () => undefined,
+      (c) => ({
+        ...c,
+        read: (p) =>
+          p === 'functions/index.ts' ? "export { armorAllowlist } from './armor-allowlist/index.js';\n" : c.read(p),
+      }),
+    );
     expect(problems).toContainEqual(expect.stringContaining('functions/index.ts does not export "natRoutes"'));
   });
 
@@ -147,8 +189,12 @@ describe('each check catches a planted mistake', () => {
       (block?.workflow_permissions as string[]).push('aiplatform.pipelineJob.create');
     });
     expect(problems).toEqual([
-      expect.stringContaining('google_project_iam_custom_role.function["natRoutes"]: "compute.routes.lists" is not a Google Cloud permission'),
-      expect.stringContaining('google_project_iam_custom_role.workflow: "aiplatform.pipelineJob.create" is not a Google Cloud permission'),
+      expect.stringContaining(
+        'google_project_iam_custom_role.function["natRoutes"]: "compute.routes.lists" is not a Google Cloud permission',
+      ),
+      expect.stringContaining(
+        'google_project_iam_custom_role.workflow: "aiplatform.pipelineJob.create" is not a Google Cloud permission',
+      ),
     ]);
   });
 
@@ -156,7 +202,11 @@ describe('each check catches a planted mistake', () => {
     const problems = await planted(CHECKS.noPublicPrincipals, (m) => {
       resource(m, 'iam.tf', 'google_cloud_run_v2_service_iam_member', 'invoker').member = 'allUsers';
     });
-    expect(problems).toEqual([expect.stringContaining('google_cloud_run_v2_service_iam_member.invoker[0].member = "allUsers" grants access to the public')]);
+    expect(problems).toEqual([
+      expect.stringContaining(
+        'google_cloud_run_v2_service_iam_member.invoker[0].member = "allUsers" grants access to the public',
+      ),
+    ]);
   });
 
   it('startupScriptFromFile: the script pasted inline', async () => {
@@ -164,7 +214,9 @@ describe('each check catches a planted mistake', () => {
       const meta = resource(m, 'nat.tf', 'google_compute_instance_template', 'nat').metadata as JsonObject;
       meta['startup-script'] = '#!/bin/bash\nsysctl -w net.ipv4.ip_forward=1\n';
     });
-    expect(problems).toEqual([expect.stringContaining('metadata startup-script must be file("${path.module}/scripts/nat-startup.sh")')]);
+    expect(problems).toEqual([
+      expect.stringContaining('metadata startup-script must be file("${path.module}/scripts/nat-startup.sh")'),
+    ]);
   });
 
   it('variablesWellFormed: out of order, untyped, undescribed, unvalidated', async () => {
@@ -199,9 +251,12 @@ describe('each check catches a planted mistake', () => {
 
   it('readmeTablesMatch: a variable description changed without regenerating the README', async () => {
     const problems = await planted(CHECKS.readmeTablesMatch, (m) => {
-      (((file(m, 'variables.tf').json.variable as JsonObject).region as JsonObject[])[0] as JsonObject).description = 'Where things run.';
+      (((file(m, 'variables.tf').json.variable as JsonObject).region as JsonObject[])[0] as JsonObject).description =
+        'Where things run.';
     });
-    expect(problems).toEqual(['README.md variables table is out of date; regenerate it: npx tsx test/terraform/readme-tables.ts']);
+    expect(problems).toEqual([
+      'README.md variables table is out of date; regenerate it: npx tsx test/terraform/readme-tables.ts',
+    ]);
   });
 
   it('armorLeavesAllowRules: no ignore_changes on rule', async () => {
@@ -226,11 +281,18 @@ describe('each check catches a planted mistake', () => {
   });
 
   it('workflowEnvSet: the YAML reads a variable the workflow does not set', async () => {
-    const yaml = 'main:\n  steps:\n    - init:\n        assign:\n          - url: ${sys.get_env("NETREFLEX_PEERING_RANGES_URL")}\n          - p: ${sys.get_env("GOOGLE_CLOUD_PROJECT_ID")}\n          - t: ${sys.get_env("NETREFLEX_TIMEOUT")}\n';
-    const problems = await planted(CHECKS.workflowEnvSet, () => undefined, (c) => ({
-      ...c,
-      read: (p) => (p === 'workflows/vertex-pipeline-run.yaml' ? yaml : c.read(p)),
-    }));
-    expect(problems).toEqual([expect.stringContaining('reads sys.get_env("NETREFLEX_TIMEOUT") but pipeline_run.user_env_vars does not set it')]);
+    const yaml =
+      'main:\n  steps:\n    - init:\n        assign:\n          - url: ${sys.get_env("NETREFLEX_PEERING_RANGES_URL")}\n          - p: ${sys.get_env("GOOGLE_CLOUD_PROJECT_ID")}\n          - t: ${sys.get_env("NETREFLEX_TIMEOUT")}\n';
+    const problems = await planted(
+      CHECKS.workflowEnvSet,
+      () => undefined,
+      (c) => ({
+        ...c,
+        read: (p) => (p === 'workflows/vertex-pipeline-run.yaml' ? yaml : c.read(p)),
+      }),
+    );
+    expect(problems).toEqual([
+      expect.stringContaining('reads sys.get_env("NETREFLEX_TIMEOUT") but pipeline_run.user_env_vars does not set it'),
+    ]);
   });
 });

@@ -6,7 +6,16 @@
  * roles are in force before anything acts through them, and the destroy runs `netreflex teardown`
  * between the functions and the network.
  */
-import { type Json, type TfModule, blocks, isObject, locals, references, strings, sub } from '../../local/terraform/reader.js';
+import {
+  type Json,
+  type TfModule,
+  blocks,
+  isObject,
+  locals,
+  references,
+  strings,
+  sub,
+} from '../../local/terraform/reader.js';
 
 export interface FreshContext {
   /** The Google API services the functions call at run time (from their method ids). */
@@ -69,10 +78,19 @@ function enabledServices(m: TfModule): { list: string[]; problems: string[] } {
   const problems: string[] = [];
   const svc = blocks(m, 'resource').find((b) => b.type === 'google_project_service' && b.name === 'enabled');
   if (!svc) return { list: [], problems: ['no google_project_service.enabled (for_each over the APIs)'] };
-  if (svc.body.disable_on_destroy !== false) problems.push(`${svc.file}: google_project_service.enabled must set disable_on_destroy = false (destroying netreflex must not turn off an API others use)`);
+  if (svc.body.disable_on_destroy !== false)
+    problems.push(
+      `${svc.file}: google_project_service.enabled must set disable_on_destroy = false (destroying netreflex must not turn off an API others use)`,
+    );
   const list = locals(m).get('_services')?.value;
-  if (svc.body.for_each !== '${toset(local._services)}' || !Array.isArray(list)) problems.push(`${svc.file}: google_project_service.enabled must be for_each = toset(local._services), a literal list`);
-  return { list: (Array.isArray(list) ? list : []).map(String).map((s) => s.replace(/\.googleapis\.com$/, '')), problems };
+  if (svc.body.for_each !== '${toset(local._services)}' || !Array.isArray(list))
+    problems.push(
+      `${svc.file}: google_project_service.enabled must be for_each = toset(local._services), a literal list`,
+    );
+  return {
+    list: (Array.isArray(list) ? list : []).map(String).map((s) => s.replace(/\.googleapis\.com$/, '')),
+    problems,
+  };
 }
 
 /** Every API a resource is created in, or the code calls at run time, is enabled by google_project_service. */
@@ -82,30 +100,41 @@ export const apisEnabled: FreshCheck = (m, ctx) => {
   for (const b of [...blocks(m, 'resource'), ...blocks(m, 'data')]) {
     const apis = RESOURCE_APIS[b.type];
     if (!apis) {
-      if (b.type.startsWith('google_')) problems.push(`${b.file}: ${b.type} is not in RESOURCE_APIS: add it with the API it lives in`);
+      if (b.type.startsWith('google_'))
+        problems.push(`${b.file}: ${b.type} is not in RESOURCE_APIS: add it with the API it lives in`);
       continue;
     }
     for (const api of apis) if (!needed.has(api)) needed.set(api, `${b.type}.${b.name}`);
   }
   for (const api of ctx.runtimeServices) if (!needed.has(api)) needed.set(api, 'the functions at run time');
   for (const api of ctx.workflowServices) if (!needed.has(api)) needed.set(api, 'the workflow at run time');
-  for (const [api, by] of needed) if (!PRE_ENABLED.includes(api) && !list.includes(api)) problems.push(`project.tf: ${api}.googleapis.com is used by ${by} but not enabled in local._services`);
+  for (const [api, by] of needed)
+    if (!PRE_ENABLED.includes(api) && !list.includes(api))
+      problems.push(`project.tf: ${api}.googleapis.com is used by ${by} but not enabled in local._services`);
   return problems;
 };
 
 /** Direct dependencies of every resource: what its expressions reference, plus depends_on. */
 async function dependencyGraph(m: TfModule): Promise<Map<string, Set<string>>> {
   const graph = new Map<string, Set<string>>();
-  const all = [...blocks(m, 'resource').map((b) => ({ id: `${b.type}.${b.name}`, b })), ...blocks(m, 'data').map((b) => ({ id: `data.${b.type}.${b.name}`, b }))];
+  const all = [
+    ...blocks(m, 'resource').map((b) => ({ id: `${b.type}.${b.name}`, b })),
+    ...blocks(m, 'data').map((b) => ({ id: `data.${b.type}.${b.name}`, b })),
+  ];
   const addresses = new Set(all.map((x) => x.id));
   const localDeps = new Map<string, Set<string>>();
   // Locals may use locals: resolve them in a few passes (the module has no deep chains).
-  for (let pass = 0; pass < 3; pass++) for (const [name, { value }] of locals(m)) localDeps.set(name, await refsOf(value, addresses, localDeps));
+  for (let pass = 0; pass < 3; pass++)
+    for (const [name, { value }] of locals(m)) localDeps.set(name, await refsOf(value, addresses, localDeps));
   for (const { id, b } of all) graph.set(id, await refsOf(b.body as Json, addresses, localDeps));
   return graph;
 }
 
-async function refsOf(v: Json | undefined, addresses: Set<string>, localDeps: Map<string, Set<string>>): Promise<Set<string>> {
+async function refsOf(
+  v: Json | undefined,
+  addresses: Set<string>,
+  localDeps: Map<string, Set<string>>,
+): Promise<Set<string>> {
   const out = new Set<string>();
   for (const { value } of strings(v)) {
     if (!value.includes('${')) continue;
@@ -138,34 +167,58 @@ function reaches(graph: Map<string, Set<string>>, from: string, target: string, 
 export const orderedAfterApis: FreshCheck = async (m) => {
   const graph = await dependencyGraph(m);
   const problems: string[] = [];
-  const all = [...blocks(m, 'resource').map((b) => ({ id: `${b.type}.${b.name}`, b })), ...blocks(m, 'data').map((b) => ({ id: `data.${b.type}.${b.name}`, b }))];
+  const all = [
+    ...blocks(m, 'resource').map((b) => ({ id: `${b.type}.${b.name}`, b })),
+    ...blocks(m, 'data').map((b) => ({ id: `data.${b.type}.${b.name}`, b })),
+  ];
   for (const { id, b } of all) {
     const apis = RESOURCE_APIS[b.type] ?? [];
     if (!apis.some((a) => !PRE_ENABLED.includes(a)) || id === ENABLED) continue;
-    if (!reaches(graph, id, ENABLED)) problems.push(`${b.file}: ${id} does not depend on ${ENABLED} (add depends_on, or reference a resource that does)`);
+    if (!reaches(graph, id, ENABLED))
+      problems.push(
+        `${b.file}: ${id} does not depend on ${ENABLED} (add depends_on, or reference a resource that does)`,
+      );
   }
   return problems;
 };
 
 /** The roles the Cloud Functions guide lists for a custom build account, and where each is bound. */
-export const BUILD_ROLES = { project: ['roles/artifactregistry.writer', 'roles/logging.logWriter'], sourceBucket: ['roles/storage.objectViewer'] };
+export const BUILD_ROLES = {
+  project: ['roles/artifactregistry.writer', 'roles/logging.logWriter'],
+  sourceBucket: ['roles/storage.objectViewer'],
+};
 
 /** Every function builds as google_service_account.build, which holds exactly the documented roles. */
 export const buildAccount: FreshCheck = (m) => {
   const problems: string[] = [];
-  if (!blocks(m, 'resource').some((b) => b.type === 'google_service_account' && b.name === 'build')) problems.push('no google_service_account.build for the function builds');
+  if (!blocks(m, 'resource').some((b) => b.type === 'google_service_account' && b.name === 'build'))
+    problems.push('no google_service_account.build for the function builds');
   for (const f of blocks(m, 'resource').filter((b) => b.type === 'google_cloudfunctions2_function')) {
-    if (sub(f.body, 'build_config')?.service_account !== '${google_service_account.build.id}') problems.push(`${f.file}: ${f.type}.${f.name} build_config.service_account must be google_service_account.build.id (the default build account lacks the roles in new projects)`);
+    if (sub(f.body, 'build_config')?.service_account !== '${google_service_account.build.id}')
+      problems.push(
+        `${f.file}: ${f.type}.${f.name} build_config.service_account must be google_service_account.build.id (the default build account lacks the roles in new projects)`,
+      );
   }
   const member = '${google_service_account.build.email}';
   const projectRoles = locals(m).get('_build_project_roles')?.value;
   const granted: string[] = [];
-  for (const b of blocks(m, 'resource').filter((x) => /_iam_member$/.test(x.type) && String(x.body.member ?? '').includes(member))) {
-    if (b.type === 'google_project_iam_member') granted.push(...(b.body.for_each === '${toset(local._build_project_roles)}' && Array.isArray(projectRoles) ? projectRoles.map((r) => `project ${String(r)}`) : [`project ${String(b.body.role)}`]));
-    else if (b.type === 'google_storage_bucket_iam_member' && b.body.bucket === '${google_storage_bucket.source.name}') granted.push(`sourceBucket ${String(b.body.role)}`);
+  for (const b of blocks(m, 'resource').filter(
+    (x) => /_iam_member$/.test(x.type) && String(x.body.member ?? '').includes(member),
+  )) {
+    if (b.type === 'google_project_iam_member')
+      granted.push(
+        ...(b.body.for_each === '${toset(local._build_project_roles)}' && Array.isArray(projectRoles)
+          ? projectRoles.map((r) => `project ${String(r)}`)
+          : [`project ${String(b.body.role)}`]),
+      );
+    else if (b.type === 'google_storage_bucket_iam_member' && b.body.bucket === '${google_storage_bucket.source.name}')
+      granted.push(`sourceBucket ${String(b.body.role)}`);
     else granted.push(`${b.type} ${String(b.body.role)}`);
   }
-  const want = [...BUILD_ROLES.project.map((r) => `project ${r}`), ...BUILD_ROLES.sourceBucket.map((r) => `sourceBucket ${r}`)];
+  const want = [
+    ...BUILD_ROLES.project.map((r) => `project ${r}`),
+    ...BUILD_ROLES.sourceBucket.map((r) => `sourceBucket ${r}`),
+  ];
   const missing = want.filter((w) => !granted.includes(w));
   const extra = granted.filter((g) => !want.includes(g));
   if (missing.length) problems.push(`the build account lacks ${missing.join(', ')}`);
@@ -179,14 +232,24 @@ const WAIT = 'time_sleep.service_agents';
 export const serviceAgentsReady: FreshCheck = async (m) => {
   const problems: string[] = [];
   const agents = locals(m).get('_service_agents')?.value;
-  const services = isObject(agents) ? Object.values(agents).map((a) => String((a as Record<string, Json>).service)) : [];
-  for (const s of ['eventarc.googleapis.com', 'pubsub.googleapis.com', 'servicenetworking.googleapis.com']) if (!services.includes(s)) problems.push(`project.tf: local._service_agents lacks ${s}`);
+  const services = isObject(agents)
+    ? Object.values(agents).map((a) => String((a as Record<string, Json>).service))
+    : [];
+  for (const s of ['eventarc.googleapis.com', 'pubsub.googleapis.com', 'servicenetworking.googleapis.com'])
+    if (!services.includes(s)) problems.push(`project.tf: local._service_agents lacks ${s}`);
   const identity = blocks(m, 'resource').find((b) => b.type === 'google_project_service_identity');
-  if (!identity || identity.body.provider !== '${google-beta}') problems.push('project.tf: google_project_service_identity (provider google-beta) must create the service agents');
+  if (!identity || identity.body.provider !== '${google-beta}')
+    problems.push('project.tf: google_project_service_identity (provider google-beta) must create the service agents');
   const graph = await dependencyGraph(m);
-  if (!reaches(graph, WAIT, 'google_project_iam_member.service_agent')) problems.push(`project.tf: ${WAIT} must wait for google_project_iam_member.service_agent`);
-  for (const b of blocks(m, 'resource').filter((x) => x.type === 'google_eventarc_trigger' || x.type === 'google_service_networking_connection')) {
-    if (!reaches(graph, `${b.type}.${b.name}`, WAIT)) problems.push(`${b.file}: ${b.type}.${b.name} must depend on ${WAIT} (its service agent may not be ready on a fresh project)`);
+  if (!reaches(graph, WAIT, 'google_project_iam_member.service_agent'))
+    problems.push(`project.tf: ${WAIT} must wait for google_project_iam_member.service_agent`);
+  for (const b of blocks(m, 'resource').filter(
+    (x) => x.type === 'google_eventarc_trigger' || x.type === 'google_service_networking_connection',
+  )) {
+    if (!reaches(graph, `${b.type}.${b.name}`, WAIT))
+      problems.push(
+        `${b.file}: ${b.type}.${b.name} must depend on ${WAIT} (its service agent may not be ready on a fresh project)`,
+      );
   }
   return problems;
 };
@@ -197,17 +260,37 @@ export const destroyWorks: FreshCheck = async (m) => {
   const td = blocks(m, 'resource').find((b) => b.type === 'terraform_data' && b.name === 'teardown');
   if (!td) return ['teardown.tf: no terraform_data.teardown running netreflex teardown on destroy'];
   const prov = sub(sub(td.body, 'provisioner'), 'local-exec');
-  if (prov?.when !== '${destroy}' || !/bin\/netreflex\.js teardown --yes/.test(String(prov?.command))) problems.push(`${td.file}: terraform_data.teardown needs a destroy-time local-exec running "node bin/netreflex.js teardown --yes"`);
+  if (prov?.when !== '${destroy}' || !/bin\/netreflex\.js teardown --yes/.test(String(prov?.command)))
+    problems.push(
+      `${td.file}: terraform_data.teardown needs a destroy-time local-exec running "node bin/netreflex.js teardown --yes"`,
+    );
   const graph = await dependencyGraph(m);
-  for (const must of ['google_compute_network.vpc_a', 'google_compute_region_instance_group_manager.nat', 'google_service_networking_connection.psa']) {
-    if (!reaches(graph, 'terraform_data.teardown', must)) problems.push(`${td.file}: terraform_data.teardown must depend on ${must}, so it runs before that is destroyed`);
+  for (const must of [
+    'google_compute_network.vpc_a',
+    'google_compute_region_instance_group_manager.nat',
+    'google_service_networking_connection.psa',
+  ]) {
+    if (!reaches(graph, 'terraform_data.teardown', must))
+      problems.push(`${td.file}: terraform_data.teardown must depend on ${must}, so it runs before that is destroyed`);
   }
   for (const f of blocks(m, 'resource').filter((b) => b.type === 'google_cloudfunctions2_function')) {
-    if (!reaches(graph, `${f.type}.${f.name}`, 'terraform_data.teardown')) problems.push(`${f.file}: ${f.type}.${f.name} must depend on terraform_data.teardown, so the functions are gone before it runs`);
+    if (!reaches(graph, `${f.type}.${f.name}`, 'terraform_data.teardown'))
+      problems.push(
+        `${f.file}: ${f.type}.${f.name} must depend on terraform_data.teardown, so the functions are gone before it runs`,
+      );
   }
   const conn = blocks(m, 'resource').find((b) => b.type === 'google_service_networking_connection');
-  if (conn && conn.body.deletion_policy !== 'ABANDON') problems.push(`${conn.file}: google_service_networking_connection.${conn.name} needs deletion_policy = "ABANDON" (a producer still holding it would fail every destroy)`);
+  if (conn && conn.body.deletion_policy !== 'ABANDON')
+    problems.push(
+      `${conn.file}: google_service_networking_connection.${conn.name} needs deletion_policy = "ABANDON" (a producer still holding it would fail every destroy)`,
+    );
   return problems;
 };
 
-export const FRESH_CHECKS: Record<string, FreshCheck> = { apisEnabled, orderedAfterApis, buildAccount, serviceAgentsReady, destroyWorks };
+export const FRESH_CHECKS: Record<string, FreshCheck> = {
+  apisEnabled,
+  orderedAfterApis,
+  buildAccount,
+  serviceAgentsReady,
+  destroyWorks,
+};

@@ -50,8 +50,10 @@ function permissionsOf(b: Binding, tf: TerraformIam, ctx: LeastContext): readonl
   return tf.roles.find((r) => r.name === b.role)?.permissions ?? ctx.predefinedRoles[b.role] ?? [];
 }
 
-const ours = (n: Names, member: string) => member.startsWith(`serviceAccount:${n.prefix}-`) && member.endsWith(`@${n.project}.iam.gserviceaccount.com`);
-const where = (b: Binding) => `${b.member.replace(/^serviceAccount:/, '')} holds ${b.role} on ${b.resource}${b.condition ? ` if ${b.condition.expression}` : ''}`;
+const ours = (n: Names, member: string) =>
+  member.startsWith(`serviceAccount:${n.prefix}-`) && member.endsWith(`@${n.project}.iam.gserviceaccount.com`);
+const where = (b: Binding) =>
+  `${b.member.replace(/^serviceAccount:/, '')} holds ${b.role} on ${b.resource}${b.condition ? ` if ${b.condition.expression}` : ''}`;
 
 /** Publishing: only on a topic, never project-wide; each identity on its one topic; nobody on the request topic. */
 export const publishOnOneTopic: LeastCheck = (m, ctx) => {
@@ -64,11 +66,17 @@ export const publishOnOneTopic: LeastCheck = (m, ctx) => {
     [n.sa('workflow')]: n.topic('pipeline-replies'),
   };
   const problems: string[] = [];
-  for (const b of tf.bindings.filter((x) => ours(n, x.member) && permissionsOf(x, tf, ctx).includes('pubsub.topics.publish'))) {
-    if (b.resource !== allowed[b.member]) problems.push(`${where(b)}: publishing must be granted on ${allowed[b.member] ?? 'no topic'} only (a publisher on ${n.topic('pipeline-requests')} could run pipelines as the pipeline account)`);
+  for (const b of tf.bindings.filter(
+    (x) => ours(n, x.member) && permissionsOf(x, tf, ctx).includes('pubsub.topics.publish'),
+  )) {
+    if (b.resource !== allowed[b.member])
+      problems.push(
+        `${where(b)}: publishing must be granted on ${allowed[b.member] ?? 'no topic'} only (a publisher on ${n.topic('pipeline-requests')} could run pipelines as the pipeline account)`,
+      );
   }
   for (const [member, topic] of Object.entries(allowed)) {
-    if (!tf.bindings.some((b) => b.member === member && b.resource === topic && b.role === 'roles/pubsub.publisher')) problems.push(`${member.replace(/^serviceAccount:/, '')} lacks roles/pubsub.publisher on ${topic}`);
+    if (!tf.bindings.some((b) => b.member === member && b.resource === topic && b.role === 'roles/pubsub.publisher'))
+      problems.push(`${member.replace(/^serviceAccount:/, '')} lacks roles/pubsub.publisher on ${topic}`);
   }
   return problems;
 };
@@ -80,16 +88,33 @@ export const objectsOnOneBucket: LeastCheck = (m, ctx) => {
   const { tf, n } = r;
   const expected: { member: string; bucket: string; role: string }[] = [
     { member: n.sa('armor-allowlist'), bucket: n.bucket('config_bucket_name'), role: 'roles/storage.objectViewer' },
-    { member: n.sa('pipeline-requests'), bucket: n.bucket('request_bucket_name'), role: `projects/${n.project}/roles/${n.prefix.replace(/-/g, '_')}_pipelineRequests_claims` },
-    { member: n.sa('peering-ranges'), bucket: `projects/_/buckets/${n.project}-${n.prefix}-state`, role: `projects/${n.project}/roles/${n.prefix.replace(/-/g, '_')}_peeringRanges_state` },
-    { member: n.sa('build'), bucket: `projects/_/buckets/${n.project}-${n.prefix}-source`, role: 'roles/storage.objectViewer' },
+    {
+      member: n.sa('pipeline-requests'),
+      bucket: n.bucket('request_bucket_name'),
+      role: `projects/${n.project}/roles/${n.prefix.replace(/-/g, '_')}_pipelineRequests_claims`,
+    },
+    {
+      member: n.sa('peering-ranges'),
+      bucket: `projects/_/buckets/${n.project}-${n.prefix}-state`,
+      role: `projects/${n.project}/roles/${n.prefix.replace(/-/g, '_')}_peeringRanges_state`,
+    },
+    {
+      member: n.sa('build'),
+      bucket: `projects/_/buckets/${n.project}-${n.prefix}-source`,
+      role: 'roles/storage.objectViewer',
+    },
   ];
   const problems: string[] = [];
-  for (const b of tf.bindings.filter((x) => ours(n, x.member) && permissionsOf(x, tf, ctx).some((p) => p.startsWith('storage.objects.')))) {
+  for (const b of tf.bindings.filter(
+    (x) => ours(n, x.member) && permissionsOf(x, tf, ctx).some((p) => p.startsWith('storage.objects.')),
+  )) {
     const want = expected.find((e) => e.member === b.member);
-    if (!want || b.resource !== want.bucket || b.role !== want.role) problems.push(`${where(b)}: object access must be ${want ? `${want.role} on ${want.bucket}` : 'nothing'} only`);
+    if (!want || b.resource !== want.bucket || b.role !== want.role)
+      problems.push(`${where(b)}: object access must be ${want ? `${want.role} on ${want.bucket}` : 'nothing'} only`);
   }
-  for (const e of expected) if (!tf.bindings.some((b) => b.member === e.member && b.resource === e.bucket && b.role === e.role)) problems.push(`${e.member.replace(/^serviceAccount:/, '')} lacks ${e.role} on ${e.bucket}`);
+  for (const e of expected)
+    if (!tf.bindings.some((b) => b.member === e.member && b.resource === e.bucket && b.role === e.role))
+      problems.push(`${e.member.replace(/^serviceAccount:/, '')} lacks ${e.role} on ${e.bucket}`);
   return problems;
 };
 
@@ -119,7 +144,8 @@ export const computeWritesConditioned: LeastCheck = (m, ctx) => {
   const problems: string[] = [];
   for (const b of tf.bindings.filter((x) => ours(n, x.member))) {
     for (const p of permissionsOf(b, tf, ctx).filter((x) => x in owned)) {
-      if (b.condition?.expression !== owned[p]) problems.push(`${where(b)}: ${p} must be granted under the condition ${owned[p]}`);
+      if (b.condition?.expression !== owned[p])
+        problems.push(`${where(b)}: ${p} must be granted under the condition ${owned[p]}`);
     }
   }
   return problems;
@@ -131,7 +157,10 @@ export const onlyPipelineRequestsStartsRuns: LeastCheck = (m, ctx) => {
   if (Array.isArray(r)) return r;
   const { tf, n } = r;
   return tf.bindings
-    .filter((b) => permissionsOf(b, tf, ctx).includes('workflows.executions.create') && b.member !== n.sa('pipeline-requests'))
+    .filter(
+      (b) =>
+        permissionsOf(b, tf, ctx).includes('workflows.executions.create') && b.member !== n.sa('pipeline-requests'),
+    )
     .map((b) => `${where(b)}: only pipelineRequests may start the workflow (workflows.executions.create)`);
 };
 
@@ -142,15 +171,38 @@ export const dedicatedPipelineAccount: LeastCheck = (m, ctx) => {
   const { tf, n } = r;
   const pipelines = `${n.prefix}-pipelines@${n.project}.iam.gserviceaccount.com`;
   const problems: string[] = [];
-  for (const b of tf.bindings.filter((x) => ours(n, x.member) && permissionsOf(x, tf, ctx).includes('iam.serviceAccounts.actAs'))) {
-    if (b.resource !== `projects/${n.project}/serviceAccounts/${pipelines}`) problems.push(`${where(b)}: acting as any account but ${pipelines} lets a workflow run code as it`);
-    else if (b.member !== n.sa('workflow') && b.member !== `serviceAccount:${pipelines}`) problems.push(`${where(b)}: only the workflow (and the pipeline launcher itself) may act as the pipeline account`);
+  for (const b of tf.bindings.filter(
+    (x) => ours(n, x.member) && permissionsOf(x, tf, ctx).includes('iam.serviceAccounts.actAs'),
+  )) {
+    if (b.resource !== `projects/${n.project}/serviceAccounts/${pipelines}`)
+      problems.push(`${where(b)}: acting as any account but ${pipelines} lets a workflow run code as it`);
+    else if (b.member !== n.sa('workflow') && b.member !== `serviceAccount:${pipelines}`)
+      problems.push(
+        `${where(b)}: only the workflow (and the pipeline launcher itself) may act as the pipeline account`,
+      );
   }
-  const roles = tf.bindings.filter((b) => b.member === `serviceAccount:${pipelines}` && b.resource === `projects/${n.project}`).map((b) => b.role).sort();
+  const roles = tf.bindings
+    .filter((b) => b.member === `serviceAccount:${pipelines}` && b.resource === `projects/${n.project}`)
+    .map((b) => b.role)
+    .sort();
   const want = ['roles/aiplatform.user', 'roles/logging.logWriter'];
-  if (roles.join() !== want.join()) problems.push(`the pipeline account holds ${roles.join(', ') || 'nothing'} on the project; it must hold exactly ${want.join(', ')}`);
-  if (!tf.bindings.some((b) => b.member === n.sa('workflow') && b.resource === `projects/${n.project}/serviceAccounts/${pipelines}`)) problems.push(`the workflow cannot act as ${pipelines}: pipeline jobs could not start`);
+  if (roles.join() !== want.join())
+    problems.push(
+      `the pipeline account holds ${roles.join(', ') || 'nothing'} on the project; it must hold exactly ${want.join(', ')}`,
+    );
+  if (
+    !tf.bindings.some(
+      (b) => b.member === n.sa('workflow') && b.resource === `projects/${n.project}/serviceAccounts/${pipelines}`,
+    )
+  )
+    problems.push(`the workflow cannot act as ${pipelines}: pipeline jobs could not start`);
   return problems;
 };
 
-export const LEAST_CHECKS: Record<string, LeastCheck> = { publishOnOneTopic, objectsOnOneBucket, computeWritesConditioned, onlyPipelineRequestsStartsRuns, dedicatedPipelineAccount };
+export const LEAST_CHECKS: Record<string, LeastCheck> = {
+  publishOnOneTopic,
+  objectsOnOneBucket,
+  computeWritesConditioned,
+  onlyPipelineRequestsStartsRuns,
+  dedicatedPipelineAccount,
+};

@@ -19,7 +19,8 @@ const resource = (m: TfModule, type: string, name: string): JsonObject => {
   return ((r[type] as JsonObject)[name] as JsonObject[])[0]!;
 };
 const iamLocals = (m: TfModule, key: string) => (file(m, 'iam.tf').json.locals as JsonObject[]).find((l) => key in l)!;
-const scoped = (m: TfModule, key: string) => (iamLocals(m, '_function_scoped')._function_scoped as JsonObject)[key] as JsonObject;
+const scoped = (m: TfModule, key: string) =>
+  (iamLocals(m, '_function_scoped')._function_scoped as JsonObject)[key] as JsonObject;
 
 function planted(check: LeastCheck, plant: (m: TfModule) => void): string[] {
   const m = cloneModule(tf);
@@ -37,46 +38,112 @@ describe('least privilege on the real tree', () => {
 
 describe('each least-privilege rule catches a planted mistake', () => {
   it('publishOnOneTopic: natRoutes made publisher on the pipeline request topic', () => {
-    expect(planted(LEAST_CHECKS.publishOnOneTopic!, (m) => { (resource(m, 'google_pubsub_topic_iam_member', 'natroutes_results').topic = '${google_pubsub_topic.pipeline_requests.name}'); })).toEqual([
-      expect.stringMatching(/netreflex-nat-routes@.* holds roles\/pubsub\.publisher on projects\/netreflex-demo\/topics\/netreflex-pipeline-requests: publishing must be granted on .*route-results only/),
+    expect(
+      planted(LEAST_CHECKS.publishOnOneTopic!, (m) => {
+        resource(m, 'google_pubsub_topic_iam_member', 'natroutes_results').topic =
+          '${google_pubsub_topic.pipeline_requests.name}';
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /netreflex-nat-routes@.* holds roles\/pubsub\.publisher on projects\/netreflex-demo\/topics\/netreflex-pipeline-requests: publishing must be granted on .*route-results only/,
+      ),
       expect.stringMatching(/netreflex-nat-routes@.* lacks roles\/pubsub\.publisher on .*route-results/),
     ]);
   });
 
   it('publishOnOneTopic: publish back in a project role', () => {
-    expect(planted(LEAST_CHECKS.publishOnOneTopic!, (m) => { (iamLocals(m, 'function_permissions').function_permissions as JsonObject).pipelineRequests = ['pubsub.topics.publish', 'workflows.executions.create', 'workflows.executions.list']; })).toEqual([expect.stringMatching(/netreflex-pipeline-requests@.* on projects\/netreflex-demo: publishing must be granted on .*pipeline-replies only/)]);
+    expect(
+      planted(LEAST_CHECKS.publishOnOneTopic!, (m) => {
+        (iamLocals(m, 'function_permissions').function_permissions as JsonObject).pipelineRequests = [
+          'pubsub.topics.publish',
+          'workflows.executions.create',
+          'workflows.executions.list',
+        ];
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /netreflex-pipeline-requests@.* on projects\/netreflex-demo: publishing must be granted on .*pipeline-replies only/,
+      ),
+    ]);
   });
 
   it('objectsOnOneBucket: the allowlist reader on the request bucket', () => {
-    expect(planted(LEAST_CHECKS.objectsOnOneBucket!, (m) => { (resource(m, 'google_storage_bucket_iam_member', 'allowlist_reader').bucket = '${google_storage_bucket.requests.name}'); })).toEqual([
-      expect.stringMatching(/netreflex-armor-allowlist@.* on projects\/_\/buckets\/netreflex-demo-requests: object access must be roles\/storage\.objectViewer on projects\/_\/buckets\/netreflex-demo-config only/),
-      expect.stringMatching(/netreflex-armor-allowlist@.* lacks roles\/storage\.objectViewer on projects\/_\/buckets\/netreflex-demo-config/),
+    expect(
+      planted(LEAST_CHECKS.objectsOnOneBucket!, (m) => {
+        resource(m, 'google_storage_bucket_iam_member', 'allowlist_reader').bucket =
+          '${google_storage_bucket.requests.name}';
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /netreflex-armor-allowlist@.* on projects\/_\/buckets\/netreflex-demo-requests: object access must be roles\/storage\.objectViewer on projects\/_\/buckets\/netreflex-demo-config only/,
+      ),
+      expect.stringMatching(
+        /netreflex-armor-allowlist@.* lacks roles\/storage\.objectViewer on projects\/_\/buckets\/netreflex-demo-config/,
+      ),
     ]);
   });
 
   it('computeWritesConditioned: the route writes without their condition', () => {
-    const problems = planted(LEAST_CHECKS.computeWritesConditioned!, (m) => { (scoped(m, 'natRoutes_routes').expression = 'true'); });
+    const problems = planted(LEAST_CHECKS.computeWritesConditioned!, (m) => {
+      scoped(m, 'natRoutes_routes').expression = 'true';
+    });
     expect(problems).toEqual([
-      expect.stringMatching(/netreflex-nat-routes@.*: compute\.routes\.create must be granted under the condition resource\.name\.startsWith\("projects\/netreflex-demo\/global\/routes\/netreflex-"\)/),
+      expect.stringMatching(
+        /netreflex-nat-routes@.*: compute\.routes\.create must be granted under the condition resource\.name\.startsWith\("projects\/netreflex-demo\/global\/routes\/netreflex-"\)/,
+      ),
       expect.stringMatching(/compute\.routes\.delete must be granted under the condition/),
     ]);
   });
 
   it('computeWritesConditioned: a Cloud Armor write in the project role', () => {
-    const problems = planted(LEAST_CHECKS.computeWritesConditioned!, (m) => { ((iamLocals(m, 'function_permissions').function_permissions as JsonObject).armorAllowlist as string[]).push('compute.securityPolicies.update'); });
-    expect(problems).toEqual([expect.stringMatching(/netreflex-armor-allowlist@.* on projects\/netreflex-demo: compute\.securityPolicies\.update must be granted under the condition resource\.name == "projects\/netreflex-demo\/global\/securityPolicies\/inference-policy"/)]);
+    const problems = planted(LEAST_CHECKS.computeWritesConditioned!, (m) => {
+      ((iamLocals(m, 'function_permissions').function_permissions as JsonObject).armorAllowlist as string[]).push(
+        'compute.securityPolicies.update',
+      );
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /netreflex-armor-allowlist@.* on projects\/netreflex-demo: compute\.securityPolicies\.update must be granted under the condition resource\.name == "projects\/netreflex-demo\/global\/securityPolicies\/inference-policy"/,
+      ),
+    ]);
   });
 
   it('onlyPipelineRequestsStartsRuns: natRoutes may start the workflow', () => {
-    expect(planted(LEAST_CHECKS.onlyPipelineRequestsStartsRuns!, (m) => { ((iamLocals(m, 'function_permissions').function_permissions as JsonObject).natRoutes as string[]).push('workflows.executions.create'); })).toEqual([expect.stringMatching(/netreflex-nat-routes@.*: only pipelineRequests may start the workflow/)]);
+    expect(
+      planted(LEAST_CHECKS.onlyPipelineRequestsStartsRuns!, (m) => {
+        ((iamLocals(m, 'function_permissions').function_permissions as JsonObject).natRoutes as string[]).push(
+          'workflows.executions.create',
+        );
+      }),
+    ).toEqual([expect.stringMatching(/netreflex-nat-routes@.*: only pipelineRequests may start the workflow/)]);
   });
 
   it('dedicatedPipelineAccount: the workflow acting as the Compute Engine default account again', () => {
-    const problems = planted(LEAST_CHECKS.dedicatedPipelineAccount!, (m) => { (resource(m, 'google_service_account_iam_member', 'workflow_acts_as_pipeline').service_account_id = 'projects/${var.project_id}/serviceAccounts/123456789012-compute@developer.gserviceaccount.com'); });
-    expect(problems).toEqual([expect.stringMatching(/netreflex-workflow@.* on projects\/netreflex-demo\/serviceAccounts\/123456789012-compute@developer\.gserviceaccount\.com: acting as any account but netreflex-pipelines@/), expect.stringMatching(/the workflow cannot act as netreflex-pipelines@/)]);
+    const problems = planted(LEAST_CHECKS.dedicatedPipelineAccount!, (m) => {
+      resource(m, 'google_service_account_iam_member', 'workflow_acts_as_pipeline').service_account_id =
+        'projects/${var.project_id}/serviceAccounts/123456789012-compute@developer.gserviceaccount.com';
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /netreflex-workflow@.* on projects\/netreflex-demo\/serviceAccounts\/123456789012-compute@developer\.gserviceaccount\.com: acting as any account but netreflex-pipelines@/,
+      ),
+      expect.stringMatching(/the workflow cannot act as netreflex-pipelines@/),
+    ]);
   });
 
   it('dedicatedPipelineAccount: the pipeline account made an editor', () => {
-    expect(planted(LEAST_CHECKS.dedicatedPipelineAccount!, (m) => { (iamLocals(m, 'pipeline_roles').pipeline_roles = ['roles/aiplatform.user', 'roles/editor', 'roles/logging.logWriter']); })).toEqual([expect.stringMatching(/the pipeline account holds roles\/aiplatform\.user, roles\/editor, roles\/logging\.logWriter on the project; it must hold exactly/)]);
+    expect(
+      planted(LEAST_CHECKS.dedicatedPipelineAccount!, (m) => {
+        iamLocals(m, 'pipeline_roles').pipeline_roles = [
+          'roles/aiplatform.user',
+          'roles/editor',
+          'roles/logging.logWriter',
+        ];
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /the pipeline account holds roles\/aiplatform\.user, roles\/editor, roles\/logging\.logWriter on the project; it must hold exactly/,
+      ),
+    ]);
   });
 });

@@ -5,7 +5,16 @@
  * and windowed sanely; the four alerts the egress path needs exist; every metric a chart or an
  * alert names is defined here or is one of Google's, with its source.
  */
-import { type Json, type JsonObject, type TfModule, blocks, isObject, locals, named, sub } from '../../local/terraform/reader.js';
+import {
+  type Json,
+  type JsonObject,
+  type TfModule,
+  blocks,
+  isObject,
+  locals,
+  named,
+  sub,
+} from '../../local/terraform/reader.js';
 import { cloudRunEntry, extractLabel, matches, type LogEntry } from '../monitoring/logging-query.js';
 import type { CapturedLine } from '../monitoring/captured-logs.js';
 
@@ -43,9 +52,11 @@ export function interpolate(m: TfModule, s: string, depth = 0): string {
   return s.replace(/\$\{([^}]+)\}/g, (whole, expr: string) => {
     const parts = expr.trim().split('.');
     let value: Json | undefined;
-    if (parts[0] === 'var' && parts.length === 2) value = named(m, 'variable').find((v) => v.name === parts[1])?.body.default;
+    if (parts[0] === 'var' && parts.length === 2)
+      value = named(m, 'variable').find((v) => v.name === parts[1])?.body.default;
     else if (parts[0] === 'local') value = walk(local(m, parts[1]!), parts.slice(2));
-    if (typeof value !== 'string') throw new Error(`cannot resolve ${whole} offline (only \${var.x} defaults and literal \${local...} strings)`);
+    if (typeof value !== 'string')
+      throw new Error(`cannot resolve ${whole} offline (only \${var.x} defaults and literal \${local...} strings)`);
     return interpolate(m, value, depth + 1);
   });
 }
@@ -55,7 +66,9 @@ export function logMetrics(m: TfModule): LogMetric[] {
   if (!isObject(all)) return [];
   return Object.entries(all).map(([key, v]) => {
     const spec = isObject(v) ? v : {};
-    const labels = isObject(spec.labels) ? (Object.fromEntries(Object.entries(spec.labels).map(([k, x]) => [k, String(x)])) as Record<string, string>) : {};
+    const labels = isObject(spec.labels)
+      ? (Object.fromEntries(Object.entries(spec.labels).map(([k, x]) => [k, String(x)])) as Record<string, string>)
+      : {};
     return { key, filter: String(spec.filter ?? ''), labels };
   });
 }
@@ -64,7 +77,12 @@ export function logMetrics(m: TfModule): LogMetric[] {
 export function services(m: TfModule): Record<string, string> {
   const fns = local(m, 'functions');
   if (!isObject(fns)) return {};
-  return Object.fromEntries(Object.entries(fns).map(([fn, spec]) => [fn, interpolate(m, `\${var.prefix}-${String((spec as JsonObject).name)}`)]));
+  return Object.fromEntries(
+    Object.entries(fns).map(([fn, spec]) => [
+      fn,
+      interpolate(m, `\${var.prefix}-${String((spec as JsonObject).name)}`),
+    ]),
+  );
 }
 
 export function entriesOf(m: TfModule, lines: readonly CapturedLine[]): LogEntry[] {
@@ -93,11 +111,14 @@ export const metricFiltersMatch: MonitoringCheck = (m, lines) => {
       continue;
     }
     if (!hits.length) {
-      problems.push(`monitoring.tf: ${metric.key}: the filter matches none of the ${entries.length} lines the functions write: ${filter}`);
+      problems.push(
+        `monitoring.tf: ${metric.key}: the filter matches none of the ${entries.length} lines the functions write: ${filter}`,
+      );
       continue;
     }
     for (const [label, extractor] of Object.entries(metric.labels)) {
-      if (!hits.some((e) => extractLabel(extractor, e))) problems.push(`monitoring.tf: ${metric.key}: label ${label} (${extractor}) is empty on every matching line`);
+      if (!hits.some((e) => extractLabel(extractor, e)))
+        problems.push(`monitoring.tf: ${metric.key}: label ${label} (${extractor}) is empty on every matching line`);
     }
   }
   return problems;
@@ -110,7 +131,10 @@ function metricTypesIn(filter: string): string[] {
 
 /** `${google_logging_metric.netreflex["key"].name}` or `${local._user_metric}/key` → key. */
 function userMetricKey(type: string): string | undefined {
-  return /google_logging_metric\.netreflex\["([\w-]+)"\]\.name/.exec(type)?.[1] ?? /^\$\{local\._user_metric\}\/([\w-]+)$/.exec(type)?.[1];
+  return (
+    /google_logging_metric\.netreflex\["([\w-]+)"\]\.name/.exec(type)?.[1] ??
+    /^\$\{local\._user_metric\}\/([\w-]+)$/.exec(type)?.[1]
+  );
 }
 
 interface Condition {
@@ -126,8 +150,14 @@ function conditions(m: TfModule): Condition[] {
     .flatMap((b) => {
       const list = Array.isArray(b.body.conditions) ? b.body.conditions : [];
       return list.filter(isObject).flatMap((c) => {
-        const kind = isObject(sub(c, 'condition_threshold')) ? 'condition_threshold' : isObject(sub(c, 'condition_absent')) ? 'condition_absent' : undefined;
-        return kind ? [{ policy: b.name, name: String(c.display_name ?? ''), kind, body: sub(c, kind)! } as Condition] : [];
+        const kind = isObject(sub(c, 'condition_threshold'))
+          ? 'condition_threshold'
+          : isObject(sub(c, 'condition_absent'))
+            ? 'condition_absent'
+            : undefined;
+        return kind
+          ? [{ policy: b.name, name: String(c.display_name ?? ''), kind, body: sub(c, kind)! } as Condition]
+          : [];
       });
     });
 }
@@ -141,7 +171,10 @@ export const metricsExist: MonitoringCheck = (m) => {
     if (!types.length) problems.push(`monitoring.tf: ${where}: the filter names no metric.type`);
     for (const type of types) {
       const key = userMetricKey(type);
-      if (key !== undefined ? !ours.has(key) : !(type in GOOGLE_METRICS)) problems.push(`monitoring.tf: ${where}: metric ${type} is neither a log-based metric of local._log_metrics nor a Google metric listed with its source`);
+      if (key !== undefined ? !ours.has(key) : !(type in GOOGLE_METRICS))
+        problems.push(
+          `monitoring.tf: ${where}: metric ${type} is neither a log-based metric of local._log_metrics nor a Google metric listed with its source`,
+        );
     }
   };
   for (const c of conditions(m)) named_(`alert ${c.policy} / ${c.name}`, String(c.body.filter ?? ''));
@@ -149,9 +182,14 @@ export const metricsExist: MonitoringCheck = (m) => {
   for (const tile of Array.isArray(tiles) ? tiles : []) {
     const widget = walk(tile, ['widget']);
     const sets = walk(widget, ['xyChart', 'dataSets']);
-    for (const set of Array.isArray(sets) ? sets : []) named_(`chart "${String(walk(widget, ['title']))}"`, String(walk(set, ['timeSeriesQuery', 'timeSeriesFilter', 'filter']) ?? ''));
+    for (const set of Array.isArray(sets) ? sets : [])
+      named_(
+        `chart "${String(walk(widget, ['title']))}"`,
+        String(walk(set, ['timeSeriesQuery', 'timeSeriesFilter', 'filter']) ?? ''),
+      );
   }
-  if (!Array.isArray(tiles) || !tiles.length) problems.push('monitoring.tf: the dashboard (local._dashboard) has no tiles');
+  if (!Array.isArray(tiles) || !tiles.length)
+    problems.push('monitoring.tf: the dashboard (local._dashboard) has no tiles');
   return problems;
 };
 
@@ -167,16 +205,23 @@ export const alertLabelsOccur: MonitoringCheck = (m, lines) => {
       if (!metric) continue;
       for (const [, label, value] of filter.matchAll(/metric\.label\.([\w-]+)="([^"]*)"/g)) {
         const extractor = metric.labels[label!];
-        if (!extractor) { problems.push(`monitoring.tf: alert ${c.policy} / ${c.name}: ${metric.key} has no label ${label}`); continue; }
+        if (!extractor) {
+          problems.push(`monitoring.tf: alert ${c.policy} / ${c.name}: ${metric.key} has no label ${label}`);
+          continue;
+        }
         const resolved = interpolate(m, metric.filter);
-        if (!entries.some((e) => matches(resolved, e) && extractLabel(extractor, e) === value)) problems.push(`monitoring.tf: alert ${c.policy} / ${c.name}: no line ${metric.key} counts has ${label}="${value}": the condition can never fire`);
+        if (!entries.some((e) => matches(resolved, e) && extractLabel(extractor, e) === value))
+          problems.push(
+            `monitoring.tf: alert ${c.policy} / ${c.name}: no line ${metric.key} counts has ${label}="${value}": the condition can never fire`,
+          );
       }
     }
   }
   return problems;
 };
 
-const seconds = (v: Json | undefined) => (typeof v === 'string' && /^\d+s$/.test(v) ? Number(v.slice(0, -1)) : undefined);
+const seconds = (v: Json | undefined) =>
+  typeof v === 'string' && /^\d+s$/.test(v) ? Number(v.slice(0, -1)) : undefined;
 
 /** Every alert notifies var.notification_channels, says what to do, and uses windows that make sense. */
 export const alertsRoutedAndWindowed: MonitoringCheck = (m) => {
@@ -184,21 +229,34 @@ export const alertsRoutedAndWindowed: MonitoringCheck = (m) => {
   const policies = blocks(m, 'resource').filter((b) => b.type === 'google_monitoring_alert_policy');
   if (!policies.length) problems.push('monitoring.tf: no alert policy');
   for (const p of policies) {
-    if (p.body.notification_channels !== '${var.notification_channels}') problems.push(`${p.file}: ${p.name}: notification_channels must be var.notification_channels`);
+    if (p.body.notification_channels !== '${var.notification_channels}')
+      problems.push(`${p.file}: ${p.name}: notification_channels must be var.notification_channels`);
     const doc = sub(p.body, 'documentation');
-    if (!doc || typeof doc.content !== 'string' || doc.content.length < 40) problems.push(`${p.file}: ${p.name}: documentation.content must say what the alert means and what to do`);
-    if (!sub(p.body, 'alert_strategy')?.auto_close) problems.push(`${p.file}: ${p.name}: alert_strategy.auto_close must close incidents that healed`);
+    if (!doc || typeof doc.content !== 'string' || doc.content.length < 40)
+      problems.push(`${p.file}: ${p.name}: documentation.content must say what the alert means and what to do`);
+    if (!sub(p.body, 'alert_strategy')?.auto_close)
+      problems.push(`${p.file}: ${p.name}: alert_strategy.auto_close must close incidents that healed`);
   }
   for (const c of conditions(m)) {
     const where = `monitoring.tf: alert ${c.policy} / ${c.name}`;
     const agg = sub(c.body, 'aggregations');
     const period = seconds(agg?.alignment_period);
-    if (period === undefined || period < 60 || period > 3600) problems.push(`${where}: aggregations.alignment_period must be 60s to 3600s, got ${String(agg?.alignment_period)}`);
-    if (agg?.per_series_aligner !== 'ALIGN_SUM') problems.push(`${where}: a log-based counter is a DELTA metric: align with ALIGN_SUM, got ${String(agg?.per_series_aligner)}`);
+    if (period === undefined || period < 60 || period > 3600)
+      problems.push(
+        `${where}: aggregations.alignment_period must be 60s to 3600s, got ${String(agg?.alignment_period)}`,
+      );
+    if (agg?.per_series_aligner !== 'ALIGN_SUM')
+      problems.push(
+        `${where}: a log-based counter is a DELTA metric: align with ALIGN_SUM, got ${String(agg?.per_series_aligner)}`,
+      );
     if (c.kind === 'condition_threshold') {
       const duration = seconds(c.body.duration);
-      if (duration === undefined || duration > 3600) problems.push(`${where}: duration must be 0s to 3600s (a page that waits longer than an hour is not a page), got ${String(c.body.duration)}`);
-      if (c.body.comparison !== 'COMPARISON_GT' || c.body.threshold_value !== 0) problems.push(`${where}: count occurrences: comparison COMPARISON_GT and threshold_value 0`);
+      if (duration === undefined || duration > 3600)
+        problems.push(
+          `${where}: duration must be 0s to 3600s (a page that waits longer than an hour is not a page), got ${String(c.body.duration)}`,
+        );
+      if (c.body.comparison !== 'COMPARISON_GT' || c.body.threshold_value !== 0)
+        problems.push(`${where}: count occurrences: comparison COMPARISON_GT and threshold_value 0`);
     }
   }
   return problems;
@@ -214,7 +272,10 @@ export function defaultTickMinutes(m: TfModule): number | undefined {
 /** The four alerts the egress path needs, on the right metrics, the tick one over 3 intervals. */
 export const requiredAlerts: MonitoringCheck = (m) => {
   const problems: string[] = [];
-  const on = (kind: Condition['kind'], key: string) => conditions(m).filter((c) => c.kind === kind && metricTypesIn(String(c.body.filter ?? '')).some((t) => userMetricKey(t) === key));
+  const on = (kind: Condition['kind'], key: string) =>
+    conditions(m).filter(
+      (c) => c.kind === kind && metricTypesIn(String(c.body.filter ?? '')).some((t) => userMetricKey(t) === key),
+    );
   const need: [string, Condition['kind'], string][] = [
     ['routes degraded', 'condition_threshold', 'nat_routes_degraded'],
     ['allowlist refused', 'condition_threshold', 'allowlist_refusals'],
@@ -222,14 +283,25 @@ export const requiredAlerts: MonitoringCheck = (m) => {
     ['preparation failing', 'condition_threshold', 'preparation_failures'],
     ['no successful tick', 'condition_absent', 'safety_net_syncs'],
   ];
-  for (const [what, kind, key] of need) if (!on(kind, key).length) problems.push(`monitoring.tf: no ${kind} on ${key} (${what})`);
+  for (const [what, kind, key] of need)
+    if (!on(kind, key).length) problems.push(`monitoring.tf: no ${kind} on ${key} (${what})`);
   const minutes = defaultTickMinutes(m);
   const tickMinutes = local(m, '_tick_minutes');
-  if (typeof tickMinutes !== 'string' || !tickMinutes.includes('var.safety_net_schedule')) problems.push('monitoring.tf: local._tick_minutes must be derived from var.safety_net_schedule');
+  if (typeof tickMinutes !== 'string' || !tickMinutes.includes('var.safety_net_schedule'))
+    problems.push('monitoring.tf: local._tick_minutes must be derived from var.safety_net_schedule');
   for (const c of on('condition_absent', 'safety_net_syncs')) {
-    if (c.body.duration !== '${3 * local._tick_minutes * 60}s') problems.push(`monitoring.tf: alert ${c.policy}: the tick alert must wait exactly 3 intervals ("\${3 * local._tick_minutes * 60}s"; ${minutes ? 3 * minutes * 60 : '?'}s with the default schedule), got ${String(c.body.duration)}`);
+    if (c.body.duration !== '${3 * local._tick_minutes * 60}s')
+      problems.push(
+        `monitoring.tf: alert ${c.policy}: the tick alert must wait exactly 3 intervals ("\${3 * local._tick_minutes * 60}s"; ${minutes ? 3 * minutes * 60 : '?'}s with the default schedule), got ${String(c.body.duration)}`,
+      );
   }
   return problems;
 };
 
-export const MONITORING_CHECKS: Record<string, MonitoringCheck> = { metricFiltersMatch, metricsExist, alertLabelsOccur, alertsRoutedAndWindowed, requiredAlerts };
+export const MONITORING_CHECKS: Record<string, MonitoringCheck> = {
+  metricFiltersMatch,
+  metricsExist,
+  alertLabelsOccur,
+  alertsRoutedAndWindowed,
+  requiredAlerts,
+};

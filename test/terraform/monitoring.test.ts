@@ -5,7 +5,14 @@
  * and on a copy with one planted mistake (the problem is reported).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type JsonObject, type TfModule, cloneModule, file, isObject, loadModule } from '../../local/terraform/reader.js';
+import {
+  type JsonObject,
+  type TfModule,
+  cloneModule,
+  file,
+  isObject,
+  loadModule,
+} from '../../local/terraform/reader.js';
 import { TF_DIR } from './policy.js';
 import { MONITORING_CHECKS, type MonitoringCheck, entriesOf, interpolate, logMetrics } from './monitoring-checks.js';
 import { captureFunctionLogs, type CapturedLine } from '../monitoring/captured-logs.js';
@@ -18,7 +25,8 @@ beforeAll(async () => {
   [tf, lines] = await Promise.all([loadModule(TF_DIR), captureFunctionLogs()]);
 }, 120_000);
 
-const monitoringLocals = (m: TfModule): JsonObject => (file(m, 'monitoring.tf').json.locals as JsonObject[]).find((l) => '_log_metrics' in l)!;
+const monitoringLocals = (m: TfModule): JsonObject =>
+  (file(m, 'monitoring.tf').json.locals as JsonObject[]).find((l) => '_log_metrics' in l)!;
 const metric = (m: TfModule, key: string) => (monitoringLocals(m)._log_metrics as JsonObject)[key] as JsonObject;
 const policy = (m: TfModule, name: string): JsonObject => {
   const r = file(m, 'monitoring.tf').json.resource as JsonObject;
@@ -48,7 +56,15 @@ describe('monitoring.tf on the real tree', () => {
       const f = interpolate(tf, logMetrics(tf).find((x) => x.key === key)!.filter);
       return entries.filter((e) => matches(f, e)).length;
     };
-    for (const key of ['nat_routes_degraded', 'allowlist_refusals', 'allowlist_expiry_stalled', 'safety_net_syncs', 'preparation_failures', 'pipeline_requests']) expect(count(key), key).toBeGreaterThan(0);
+    for (const key of [
+      'nat_routes_degraded',
+      'allowlist_refusals',
+      'allowlist_expiry_stalled',
+      'safety_net_syncs',
+      'preparation_failures',
+      'pipeline_requests',
+    ])
+      expect(count(key), key).toBeGreaterThan(0);
   });
 
   it('a transient retry that then succeeds is not a failed preparation, and an ignored event is no reconcile', () => {
@@ -81,29 +97,44 @@ describe('each monitoring check catches a planted mistake', () => {
     const problems = planted(MONITORING_CHECKS.metricFiltersMatch!, (m) => {
       (metric(m, 'allowlist_refusals').labels as JsonObject).kind = 'EXTRACT(jsonPayload.refusal.reason)';
     });
-    expect(problems).toEqual([expect.stringMatching(/allowlist_refusals: label kind .* is empty on every matching line/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/allowlist_refusals: label kind .* is empty on every matching line/),
+    ]);
   });
 
   it('metricFiltersMatch: the lines no longer carry the field (the code changed, the filter did not)', () => {
-    const renamed = lines.map((l) => ({ ...l, line: Object.fromEntries(Object.entries(l.line).map(([k, v]) => [k === 'pipelineRequest' ? 'request' : k, v])) }));
-    expect(planted(MONITORING_CHECKS.metricFiltersMatch!, () => undefined, renamed)).toEqual([expect.stringMatching(/pipeline_requests: the filter matches none/)]);
+    const renamed = lines.map((l) => ({
+      ...l,
+      line: Object.fromEntries(Object.entries(l.line).map(([k, v]) => [k === 'pipelineRequest' ? 'request' : k, v])),
+    }));
+    expect(planted(MONITORING_CHECKS.metricFiltersMatch!, () => undefined, renamed)).toEqual([
+      expect.stringMatching(/pipeline_requests: the filter matches none/),
+    ]);
   });
 
   it('metricsExist: a chart of a metric nobody defines', () => {
     const problems = planted(MONITORING_CHECKS.metricsExist!, (m) => {
-      const tiles = ((file(m, 'monitoring.tf').json.locals as JsonObject[]).find((l) => '_dashboard' in l)!._dashboard as JsonObject).mosaicLayout as JsonObject;
+      const tiles = (
+        (file(m, 'monitoring.tf').json.locals as JsonObject[]).find((l) => '_dashboard' in l)!._dashboard as JsonObject
+      ).mosaicLayout as JsonObject;
       const first = (tiles.tiles as JsonObject[])[0]!;
       const set = (((first.widget as JsonObject).xyChart as JsonObject).dataSets as JsonObject[])[0]!;
-      ((set.timeSeriesQuery as JsonObject).timeSeriesFilter as JsonObject).filter = 'metric.type="${local._user_metric}/nat_routes_reconcile" AND resource.type="cloud_run_revision"';
+      ((set.timeSeriesQuery as JsonObject).timeSeriesFilter as JsonObject).filter =
+        'metric.type="${local._user_metric}/nat_routes_reconcile" AND resource.type="cloud_run_revision"';
     });
-    expect(problems).toEqual([expect.stringMatching(/chart "natRoutes reconciles by outcome": metric .*nat_routes_reconcile is neither/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/chart "natRoutes reconciles by outcome": metric .*nat_routes_reconcile is neither/),
+    ]);
   });
 
   it('metricsExist: an alert on a Google metric nobody checked', () => {
     const problems = planted(MONITORING_CHECKS.metricsExist!, (m) => {
-      condition(m, 'preparation_failing').filter = 'metric.type="run.googleapis.com/request_count" AND resource.type="cloud_run_revision"';
+      condition(m, 'preparation_failing').filter =
+        'metric.type="run.googleapis.com/request_count" AND resource.type="cloud_run_revision"';
     });
-    expect(problems).toEqual([expect.stringMatching(/preparation_failing .* run\.googleapis\.com\/request_count is neither/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/preparation_failing .* run\.googleapis\.com\/request_count is neither/),
+    ]);
   });
 
   it('alertLabelsOccur: an alert on a label value no line ever has', () => {
@@ -111,28 +142,50 @@ describe('each monitoring check catches a planted mistake', () => {
       const c = condition(m, 'routes_degraded', 1);
       c.filter = String(c.filter).replace('metric.label.status="failed"', 'metric.label.status="error"');
     });
-    expect(problems).toEqual([expect.stringMatching(/routes_degraded .* status="error": the condition can never fire/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/routes_degraded .* status="error": the condition can never fire/),
+    ]);
   });
 
   it('alertsRoutedAndWindowed: an alert nobody is notified of', () => {
-    expect(planted(MONITORING_CHECKS.alertsRoutedAndWindowed!, (m) => void (policy(m, 'allowlist').notification_channels = []))).toEqual([expect.stringMatching(/allowlist: notification_channels must be var.notification_channels/)]);
+    expect(
+      planted(
+        MONITORING_CHECKS.alertsRoutedAndWindowed!,
+        (m) => void (policy(m, 'allowlist').notification_channels = []),
+      ),
+    ).toEqual([expect.stringMatching(/allowlist: notification_channels must be var.notification_channels/)]);
   });
 
   it('alertsRoutedAndWindowed: a 10-second window, and a page that waits a day', () => {
     const problems = planted(MONITORING_CHECKS.alertsRoutedAndWindowed!, (m) => {
-      ((condition(m, 'preparation_failing').aggregations as JsonObject[])[0]!).alignment_period = '10s';
+      (condition(m, 'preparation_failing').aggregations as JsonObject[])[0]!.alignment_period = '10s';
       condition(m, 'routes_degraded', 1).duration = '86400s';
     });
-    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/preparation_failing .*alignment_period must be 60s to 3600s, got 10s/), expect.stringMatching(/routes_degraded .* duration must be 0s to 3600s/)]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/preparation_failing .*alignment_period must be 60s to 3600s, got 10s/),
+        expect.stringMatching(/routes_degraded .* duration must be 0s to 3600s/),
+      ]),
+    );
     expect(problems).toHaveLength(2);
   });
 
   it('alertsRoutedAndWindowed: an alert without its runbook', () => {
-    expect(planted(MONITORING_CHECKS.alertsRoutedAndWindowed!, (m) => void (policy(m, 'tick_missing').documentation = [{ content: 'tick' }]))).toEqual([expect.stringMatching(/tick_missing: documentation.content/)]);
+    expect(
+      planted(
+        MONITORING_CHECKS.alertsRoutedAndWindowed!,
+        (m) => void (policy(m, 'tick_missing').documentation = [{ content: 'tick' }]),
+      ),
+    ).toEqual([expect.stringMatching(/tick_missing: documentation.content/)]);
   });
 
   it('requiredAlerts: the tick alert waiting 2 intervals instead of 3', () => {
-    expect(planted(MONITORING_CHECKS.requiredAlerts!, (m) => void (condition(m, 'tick_missing').duration = '${2 * local._tick_minutes * 60}s'))).toEqual([expect.stringMatching(/the tick alert must wait exactly 3 intervals .*900s with the default schedule/)]);
+    expect(
+      planted(
+        MONITORING_CHECKS.requiredAlerts!,
+        (m) => void (condition(m, 'tick_missing').duration = '${2 * local._tick_minutes * 60}s'),
+      ),
+    ).toEqual([expect.stringMatching(/the tick alert must wait exactly 3 intervals .*900s with the default schedule/)]);
   });
 
   it('requiredAlerts: no alert on degraded routes', () => {
@@ -140,7 +193,9 @@ describe('each monitoring check catches a planted mistake', () => {
       const r = file(m, 'monitoring.tf').json.resource as JsonObject;
       delete (r.google_monitoring_alert_policy as JsonObject).routes_degraded;
     });
-    expect(problems).toEqual([expect.stringMatching(/no condition_threshold on nat_routes_degraded \(routes degraded\)/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/no condition_threshold on nat_routes_degraded \(routes degraded\)/),
+    ]);
   });
 
   it('interpolate refuses what it cannot resolve offline', () => {

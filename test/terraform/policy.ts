@@ -18,16 +18,14 @@ export const TF_DIR = join(REPO_ROOT, 'terraform-bootstrap');
  * "remove it from PENDING_FUNCTIONS" until you do, and then names any mismatch to fix in
  * functions.tf / iam.tf).
  */
-export const PENDING_FUNCTIONS: readonly string[] = [
-];
+export const PENDING_FUNCTIONS: readonly string[] = [];
 
 /**
  * Repo paths Terraform needs that other engineers are writing right now (files read by file(),
  * function source folders). LEAD: delete each entry once it is committed; from then on a missing
  * path fails the check.
  */
-export const PENDING_FILES: readonly string[] = [
-];
+export const PENDING_FILES: readonly string[] = [];
 
 /** Loader variables that only point a local run at the emulator; a deployed function must not get them. */
 export const LOCAL_ONLY_ENV: readonly string[] = ['NETREFLEX_EMULATOR_HOST', 'GCE_METADATA_HOST'];
@@ -40,7 +38,10 @@ export function registry(): RegistryFunction[] {
 
 /** Google's predefined roles as the local Google Cloud knows them (emulator/iam/data/roles.json). */
 export function predefinedRolePermissions(): Record<string, string[]> {
-  const roles = JSON.parse(readFileSync(join(REPO_ROOT, 'emulator/iam/data/roles.json'), 'utf8')) as Record<string, { includedPermissions: string[] }>;
+  const roles = JSON.parse(readFileSync(join(REPO_ROOT, 'emulator/iam/data/roles.json'), 'utf8')) as Record<
+    string,
+    { includedPermissions: string[] }
+  >;
   return Object.fromEntries(Object.entries(roles).map(([name, r]) => [name, r.includedPermissions]));
 }
 

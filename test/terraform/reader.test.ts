@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CACHE_DIR, cachedJson, literal, loadModule, resourceBody, sha256 } from '../../local/terraform/reader.js';
 
-const tf = (port: number) => `variable "port" {\n  default = ${port}\n}\nresource "google_compute_firewall" "fw" {\n  name = "fw-\${var.port}"\n  allow {\n    ports = [var.port]\n  }\n}\n`;
+const tf = (port: number) =>
+  `variable "port" {\n  default = ${port}\n}\nresource "google_compute_firewall" "fw" {\n  name = "fw-\${var.port}"\n  allow {\n    ports = [var.port]\n  }\n}\n`;
 
 describe('Terraform reader', () => {
   it('reads a module, follows var defaults, and parses a changed file again', async () => {

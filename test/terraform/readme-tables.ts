@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { type Json, type TfModule, loadModule, named } from '../../local/terraform/reader.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const expr = (v: Json | undefined) => (typeof v === 'string' ? v.replace(/^\$\{([\s\S]*)\}$/, '$1') : JSON.stringify(v));
+const expr = (v: Json | undefined) =>
+  typeof v === 'string' ? v.replace(/^\$\{([\s\S]*)\}$/, '$1') : JSON.stringify(v);
 
 export function renderVariablesTable(m: TfModule): string {
   const rows = named(m, 'variable')
@@ -28,7 +29,8 @@ export function renderOutputsTable(m: TfModule): string {
   return ['| name | description |', '|---|---|', ...rows].join('\n');
 }
 
-const markers = (what: string) => [`<!-- BEGIN_TF_${what.toUpperCase()} -->`, `<!-- END_TF_${what.toUpperCase()} -->`] as const;
+const markers = (what: string) =>
+  [`<!-- BEGIN_TF_${what.toUpperCase()} -->`, `<!-- END_TF_${what.toUpperCase()} -->`] as const;
 
 /** The text between a table's markers, or undefined when the markers are missing. */
 export function tableIn(readme: string, what: 'variables' | 'outputs'): string | undefined {

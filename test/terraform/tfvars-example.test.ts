@@ -13,12 +13,16 @@ type Vars = Record<string, { default?: unknown }[]>;
 
 async function drift(exampleText: string): Promise<string[]> {
   const example = (await parse('terraform.tfvars.example', exampleText)) as Record<string, unknown>;
-  const variables = ((await parse('variables.tf', readFileSync(join(TF_DIR, 'variables.tf'), 'utf8'))) as { variable: Vars }).variable;
+  const variables = (
+    (await parse('variables.tf', readFileSync(join(TF_DIR, 'variables.tf'), 'utf8'))) as { variable: Vars }
+  ).variable;
   return Object.entries(example).flatMap(([name, value]) => {
     const declared = variables[name]?.[0];
     if (!declared) return [`${name}: set in the example, not declared in variables.tf`];
     if (!('default' in declared)) return [];
-    return JSON.stringify(value) === JSON.stringify(declared.default) ? [] : [`${name}: example ${JSON.stringify(value)}, default ${JSON.stringify(declared.default)}`];
+    return JSON.stringify(value) === JSON.stringify(declared.default)
+      ? []
+      : [`${name}: example ${JSON.stringify(value)}, default ${JSON.stringify(declared.default)}`];
   });
 }
 
@@ -30,6 +34,8 @@ describe('terraform.tfvars.example', () => {
   });
 
   it('a value that drifted from its default is reported', async () => {
-    expect(await drift(EXAMPLE.replace('psa_pool   = "10.98.0.0/15"', 'psa_pool   = "10.98.0.0/16"'))).toEqual(['psa_pool: example "10.98.0.0/16", default "10.98.0.0/15"']);
+    expect(await drift(EXAMPLE.replace('psa_pool   = "10.98.0.0/15"', 'psa_pool   = "10.98.0.0/16"'))).toEqual([
+      'psa_pool: example "10.98.0.0/16", default "10.98.0.0/15"',
+    ]);
   });
 });

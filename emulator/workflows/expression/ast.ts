@@ -1,7 +1,23 @@
 /** The tree an expression parses into; evaluation walks it, validation lists its function calls. */
 import type { Value } from '../values.js';
 
-export const BINARY_OPERATORS = ['+', '-', '*', '/', '//', '%', '==', '!=', '<', '>', '<=', '>=', 'in', 'and', 'or'] as const;
+export const BINARY_OPERATORS = [
+  '+',
+  '-',
+  '*',
+  '/',
+  '//',
+  '%',
+  '==',
+  '!=',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  'in',
+  'and',
+  'or',
+] as const;
 export type BinaryOperator = (typeof BINARY_OPERATORS)[number];
 
 export type Expr =

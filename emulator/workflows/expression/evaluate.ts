@@ -25,9 +25,14 @@ export function evaluate(expr: Expr, env: EvalEnv): Value {
     case 'index':
       return getIndex(evaluate(expr.object, env), evaluate(expr.index, env));
     case 'call':
-      return env.call(expr.name, expr.args.map((a) => evaluate(a, env)));
+      return env.call(
+        expr.name,
+        expr.args.map((a) => evaluate(a, env)),
+      );
     case 'unary':
-      return expr.op === '-' ? negate(evaluate(expr.operand, env)) : !requireBoolean('not', evaluate(expr.operand, env));
+      return expr.op === '-'
+        ? negate(evaluate(expr.operand, env))
+        : !requireBoolean('not', evaluate(expr.operand, env));
     case 'binary':
       return evaluateBinary(expr, env);
     case 'list':
@@ -50,7 +55,8 @@ function evaluateBinary(expr: Extract<Expr, { kind: 'binary' }>, env: EvalEnv): 
 }
 
 export function getKey(target: Value, key: string): Value {
-  if (!isMap(target)) throw WorkflowError.of('TypeError', `cannot read key '${key}' of a value of type '${typeOf(target)}'`);
+  if (!isMap(target))
+    throw WorkflowError.of('TypeError', `cannot read key '${key}' of a value of type '${typeOf(target)}'`);
   if (!hasKey(target, key)) throw WorkflowError.of('KeyError', `key not found: ${key}`);
   return target[key]!;
 }
@@ -64,7 +70,8 @@ export function getIndex(target: Value, index: Value): Value {
     return target[index]!;
   }
   if (isMap(target)) {
-    if (typeof index !== 'string') throw WorkflowError.of('TypeError', `map keys must be strings, got '${typeOf(index)}'`);
+    if (typeof index !== 'string')
+      throw WorkflowError.of('TypeError', `map keys must be strings, got '${typeOf(index)}'`);
     return getKey(target, index);
   }
   throw WorkflowError.of('TypeError', `cannot index a value of type '${typeOf(target)}'`);

@@ -68,7 +68,8 @@ function divide(a: number, b: number, f: (x: number, y: number) => number): numb
 }
 
 function compare(op: '<' | '>' | '<=' | '>=', a: Value, b: Value): boolean {
-  const comparable = (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
+  const comparable =
+    (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
   if (!comparable) throw operandError(op, a, b);
   const x = a as number | string;
   const y = b as number | string;
@@ -90,7 +91,8 @@ function compare(op: '<' | '>' | '<=' | '>=', a: Value, b: Value): boolean {
 function contains(needle: Value, haystack: Value): boolean {
   if (Array.isArray(haystack)) return haystack.some((item) => equals(item, needle));
   if (isMap(haystack)) {
-    if (typeof needle !== 'string') throw WorkflowError.of('TypeError', `map keys are strings, got '${typeOf(needle)}' for 'in'`);
+    if (typeof needle !== 'string')
+      throw WorkflowError.of('TypeError', `map keys are strings, got '${typeOf(needle)}' for 'in'`);
     return hasKey(haystack, needle);
   }
   throw WorkflowError.of('TypeError', `'in' needs a list or a map on its right, got '${typeOf(haystack)}'`);

@@ -42,7 +42,10 @@ class Parser {
 
   private fail(message: string): never {
     const t = this.peek();
-    throw new ExpressionSyntaxError(`${message} but found ${t.kind === 'eof' ? 'end of expression' : `'${t.text}'`}`, t.offset);
+    throw new ExpressionSyntaxError(
+      `${message} but found ${t.kind === 'eof' ? 'end of expression' : `'${t.text}'`}`,
+      t.offset,
+    );
   }
 
   expectEnd(): void {
@@ -62,7 +65,9 @@ class Parser {
       this.next();
       return { kind: 'unary', op: 'not', operand: this.parseNot() };
     }
-    return this.binaryLevel(COMPARISONS, () => this.binaryLevel(ADDITIVE, () => this.binaryLevel(MULTIPLICATIVE, () => this.parseUnary())));
+    return this.binaryLevel(COMPARISONS, () =>
+      this.binaryLevel(ADDITIVE, () => this.binaryLevel(MULTIPLICATIVE, () => this.parseUnary())),
+    );
   }
 
   private binaryLevel(ops: Set<string>, operand: () => Expr): Expr {

@@ -19,7 +19,8 @@ const CONNECTOR_TARGET = /^googleapis\./;
 
 export async function runCall(step: Extract<Step, { kind: 'call' }>, frame: Frame): Promise<void> {
   const args = step.args ? evaluateTemplate(step.args, frame) : {};
-  if (!isMap(args)) throw WorkflowError.of('TypeError', `'args' of '${step.target}' must be a map, got '${typeOf(args)}'`);
+  if (!isMap(args))
+    throw WorkflowError.of('TypeError', `'args' of '${step.target}' must be a map, got '${typeOf(args)}'`);
   const result = await callTarget(step.target, args, frame);
   if (step.result) assign(step.result, result, frame);
 }
@@ -44,18 +45,33 @@ async function callTarget(target: string, args: ValueMap, frame: Frame): Promise
 export async function callRoutine(name: string, args: ValueMap | Value[], frame: Frame): Promise<Value> {
   const routine = frame.run.def.routines.get(name)!;
   if (frame.depth >= frame.run.limits.maxCallDepth) {
-    throw WorkflowError.of('RecursionError', `maximum call depth of ${frame.run.limits.maxCallDepth} exceeded calling '${name}'`);
+    throw WorkflowError.of(
+      'RecursionError',
+      `maximum call depth of ${frame.run.limits.maxCallDepth} exceeded calling '${name}'`,
+    );
   }
   const scope = new Scope();
   bindParams(routine.params, args, name).forEach(([k, v]) => scope.declare(k, v));
-  const flow = await runBlock(routine.steps, { run: frame.run, routine: name, scope, depth: frame.depth + 1, step: '' });
+  const flow = await runBlock(routine.steps, {
+    run: frame.run,
+    routine: name,
+    scope,
+    depth: frame.depth + 1,
+    step: '',
+  });
   if (flow.kind === 'return') return flow.value;
   if (flow.kind === 'normal' || flow.kind === 'end') return null;
   throw WorkflowError.of('SystemError', `'${name}' left its steps with an unresolved '${flow.kind}'`);
 }
 
-function bindParams(params: readonly { name: string; default?: Value }[], args: ValueMap | Value[], routine: string): [string, Value][] {
-  const named: ValueMap = Array.isArray(args) ? Object.fromEntries(params.slice(0, args.length).map((p, i) => [p.name, args[i]!])) : args;
+function bindParams(
+  params: readonly { name: string; default?: Value }[],
+  args: ValueMap | Value[],
+  routine: string,
+): [string, Value][] {
+  const named: ValueMap = Array.isArray(args)
+    ? Object.fromEntries(params.slice(0, args.length).map((p, i) => [p.name, args[i]!]))
+    : args;
   const unknown = Object.keys(named).filter((k) => !params.some((p) => p.name === k));
   if (unknown.length) throw WorkflowError.of('TypeError', `'${routine}' has no parameter(s) ${unknown.join(', ')}`);
   return params.map((p) => {
@@ -67,7 +83,11 @@ function bindParams(params: readonly { name: string; default?: Value }[], args: 
 
 async function callConnector(name: string, args: ValueMap, frame: Frame): Promise<Value> {
   const handler = frame.run.connector;
-  if (!handler) throw WorkflowError.of('SystemError', `no connector handler is configured for the local engine, so '${name}' cannot run`);
+  if (!handler)
+    throw WorkflowError.of(
+      'SystemError',
+      `no connector handler is configured for the local engine, so '${name}' cannot run`,
+    );
   try {
     return toValue(await handler(name, args, frame.run.signal));
   } catch (err) {

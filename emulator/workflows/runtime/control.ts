@@ -76,13 +76,23 @@ interface Branch {
 export async function runParallel(step: Extract<Step, { kind: 'parallel' }>, frame: Frame): Promise<Flow> {
   const { parallel } = step;
   for (const name of parallel.shared) {
-    if (!frame.scope.has(name)) throw WorkflowError.of('KeyError', `shared variable '${name}' must be assigned before the parallel step '${step.name}'`);
+    if (!frame.scope.has(name))
+      throw WorkflowError.of(
+        'KeyError',
+        `shared variable '${name}' must be assigned before the parallel step '${step.name}'`,
+      );
   }
   const shared = new Set(parallel.shared);
   const branches: Branch[] = parallel.for
-    ? loopItems(parallel.for, frame).map((item, i) => ({ id: String(i), prepare: (s) => iterationScope(parallel.for!, s, item, i), run: (f) => runBlock(parallel.for!.steps, f) }))
+    ? loopItems(parallel.for, frame).map((item, i) => ({
+        id: String(i),
+        prepare: (s) => iterationScope(parallel.for!, s, item, i),
+        run: (f) => runBlock(parallel.for!.steps, f),
+      }))
     : (parallel.branches ?? []).map((b) => ({ id: b.name, run: (f) => runBlock(b.steps, f) }));
-  const failures = await runBounded(branches, parallel.concurrencyLimit ?? branches.length, (b) => runBranch(b, shared, frame));
+  const failures = await runBounded(branches, parallel.concurrencyLimit ?? branches.length, (b) =>
+    runBranch(b, shared, frame),
+  );
   if (failures.length) throw unhandledBranchError(failures);
   return NORMAL;
 }
@@ -91,7 +101,8 @@ async function runBranch(branch: Branch, shared: ReadonlySet<string>, frame: Fra
   const scope = new Scope(frame.scope, shared);
   branch.prepare?.(scope);
   const flow = await branch.run({ ...frame, scope });
-  if (flow.kind === 'jump') throw WorkflowError.of('SystemError', `branch '${branch.id}' jumped to '${flow.target}' outside the parallel step`);
+  if (flow.kind === 'jump')
+    throw WorkflowError.of('SystemError', `branch '${branch.id}' jumped to '${flow.target}' outside the parallel step`);
 }
 
 type Failure = { id: string; error: Value };
@@ -116,8 +127,12 @@ async function runBounded(branches: Branch[], limit: number, task: (b: Branch) =
 }
 
 function unhandledBranchError(failures: Failure[]): WorkflowError {
-  return WorkflowError.of('UnhandledBranchError', 'One or more branches or iterations encountered an unhandled runtime error', {
-    branches: failures.map((f) => ({ id: f.id, error: f.error })),
-    truncated: false,
-  });
+  return WorkflowError.of(
+    'UnhandledBranchError',
+    'One or more branches or iterations encountered an unhandled runtime error',
+    {
+      branches: failures.map((f) => ({ id: f.id, error: f.error })),
+      truncated: false,
+    },
+  );
 }

@@ -48,7 +48,15 @@ export class History {
 
   enter(step: Step, routine: string, stepType: StepType): StepEntry {
     const now = new Date(this.clock.now()).toISOString();
-    const entry: StepEntry = { entryId: this.entries.length + 1, step: step.name, routine, stepType, state: 'STATE_IN_PROGRESS', createTime: now, updateTime: now };
+    const entry: StepEntry = {
+      entryId: this.entries.length + 1,
+      step: step.name,
+      routine,
+      stepType,
+      state: 'STATE_IN_PROGRESS',
+      createTime: now,
+      updateTime: now,
+    };
     if (step.at.line !== undefined) entry.line = step.at.line;
     this.entries.push(entry);
     return entry;

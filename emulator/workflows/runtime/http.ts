@@ -10,7 +10,11 @@ import { ExecutionCancelled, type Frame } from './run.js';
 
 export async function httpCall(method: string, args: ValueMap, frame: Frame): Promise<Value> {
   const handler = frame.run.http;
-  if (!handler) throw WorkflowError.of('SystemError', `no HTTP handler is configured for the local engine, so 'http.${method}' cannot run`);
+  if (!handler)
+    throw WorkflowError.of(
+      'SystemError',
+      `no HTTP handler is configured for the local engine, so 'http.${method}' cannot run`,
+    );
   const request = buildRequest(method, args, frame.run.signal);
   let response: HttpResponse;
   try {
@@ -26,7 +30,12 @@ export async function httpCall(method: string, args: ValueMap, frame: Frame): Pr
 
 function buildRequest(method: string, args: ValueMap, signal: AbortSignal): HttpRequest {
   const verb = method === 'request' ? stringArg(args.method, 'method').toUpperCase() : method.toUpperCase();
-  const request: HttpRequest = { method: verb, url: withQuery(stringArg(args.url, 'url'), args.query ?? null), headers: headersArg(args.headers ?? null), signal };
+  const request: HttpRequest = {
+    method: verb,
+    url: withQuery(stringArg(args.url, 'url'), args.query ?? null),
+    headers: headersArg(args.headers ?? null),
+    signal,
+  };
   if (args.body !== undefined) request.body = args.body;
   if (args.auth !== undefined && args.auth !== null) request.auth = authArg(args.auth);
   if (args.timeout !== undefined && args.timeout !== null) request.timeout = numberArg(args.timeout, 'timeout');
@@ -34,12 +43,14 @@ function buildRequest(method: string, args: ValueMap, signal: AbortSignal): Http
 }
 
 function stringArg(v: Value | undefined, name: string): string {
-  if (typeof v !== 'string') throw WorkflowError.of('TypeError', `http: '${name}' must be a string, got '${typeOf(v ?? null)}'`);
+  if (typeof v !== 'string')
+    throw WorkflowError.of('TypeError', `http: '${name}' must be a string, got '${typeOf(v ?? null)}'`);
   return v;
 }
 
 function numberArg(v: Value, name: string): number {
-  if (typeof v !== 'number') throw WorkflowError.of('TypeError', `http: '${name}' must be a number, got '${typeOf(v)}'`);
+  if (typeof v !== 'number')
+    throw WorkflowError.of('TypeError', `http: '${name}' must be a number, got '${typeOf(v)}'`);
   return v;
 }
 
@@ -53,7 +64,9 @@ function withQuery(url: string, query: Value): string {
   if (query === null) return url;
   if (!isMap(query)) throw WorkflowError.of('TypeError', `http: 'query' must be a map, got '${typeOf(query)}'`);
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) for (const item of Array.isArray(v) ? v : [v]) params.append(k, typeof item === 'string' ? item : JSON.stringify(item));
+  for (const [k, v] of Object.entries(query))
+    for (const item of Array.isArray(v) ? v : [v])
+      params.append(k, typeof item === 'string' ? item : JSON.stringify(item));
   const text = params.toString();
   return text ? `${url}${url.includes('?') ? '&' : '?'}${text}` : url;
 }
@@ -76,7 +89,11 @@ function flattenHeaders(headers: NonNullable<HttpResponse['headers']>): Record<s
 }
 
 function contentType(headers: Record<string, string>): string {
-  return Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1].toLowerCase() ?? '';
+  return (
+    Object.entries(headers)
+      .find(([k]) => k.toLowerCase() === 'content-type')?.[1]
+      .toLowerCase() ?? ''
+  );
 }
 
 /** JSON text is parsed when the content type says JSON; other text stays text, binary stays bytes. */
@@ -84,7 +101,8 @@ function decodeBody(body: unknown, headers: Record<string, string>): Value {
   const type = contentType(headers);
   const isJson = type.includes('json');
   let value = body;
-  if (isBytes(value) && (isJson || type.startsWith('text/') || type === '')) value = Buffer.from(value).toString('utf8');
+  if (isBytes(value) && (isJson || type.startsWith('text/') || type === ''))
+    value = Buffer.from(value).toString('utf8');
   if (typeof value === 'string' && isJson) {
     try {
       return toValue(JSON.parse(value));
@@ -103,7 +121,9 @@ export function transportError(err: unknown, request: Pick<HttpRequest, 'method'
   const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: { code?: unknown } } | null;
   const code = e?.code ?? e?.cause?.code;
   const detail = `${request.method} ${request.url}: ${typeof e?.message === 'string' ? e.message : String(err)}`;
-  if (typeof code === 'string' && CONNECT_FAILURES.has(code)) return WorkflowError.of('ConnectionFailedError', `connection failed: ${detail}`);
-  if (code === 'ETIMEDOUT' || e?.name === 'TimeoutError' || e?.name === 'AbortError') return WorkflowError.of('TimeoutError', `request timed out: ${detail}`);
+  if (typeof code === 'string' && CONNECT_FAILURES.has(code))
+    return WorkflowError.of('ConnectionFailedError', `connection failed: ${detail}`);
+  if (code === 'ETIMEDOUT' || e?.name === 'TimeoutError' || e?.name === 'AbortError')
+    return WorkflowError.of('TimeoutError', `request timed out: ${detail}`);
   return WorkflowError.of('ConnectionError', `connection error: ${detail}`);
 }

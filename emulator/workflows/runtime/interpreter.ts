@@ -39,7 +39,11 @@ export async function runStep(step: Step, frame: Frame): Promise<Flow> {
     return flow.kind === 'normal' && step.next !== undefined ? flowOfNext(step.next) : flow;
   } catch (err) {
     const error = asWorkflowError(err);
-    error.addFrame({ step: step.name, routine: frame.routine, ...(step.at.line === undefined ? {} : { line: step.at.line, column: step.at.column! }) });
+    error.addFrame({
+      step: step.name,
+      routine: frame.routine,
+      ...(step.at.line === undefined ? {} : { line: step.at.line, column: step.at.column! }),
+    });
     history.fail(entry, error.value);
     throw error;
   }

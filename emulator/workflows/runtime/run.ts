@@ -68,7 +68,14 @@ export function stdContext(frame: Frame): StdContext {
     nowMs: () => run.clock.now(),
     sleep: (ms) => sleep(run, ms),
     uuid: run.uuid,
-    log: (severity, payload) => run.emit({ time: new Date(run.clock.now()).toISOString(), severity, payload, step: frame.step, routine: frame.routine }),
+    log: (severity, payload) =>
+      run.emit({
+        time: new Date(run.clock.now()).toISOString(),
+        severity,
+        payload,
+        step: frame.step,
+        routine: frame.routine,
+      }),
   };
 }
 

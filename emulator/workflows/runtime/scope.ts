@@ -46,7 +46,10 @@ export class Scope {
     for (const s of this.chain()) {
       if (s.vars.has(name)) {
         if (crossedBranch && !crossedBranch.shared!.has(name)) {
-          throw WorkflowError.of('TypeError', `variable '${name}' belongs to the scope around the parallel step; list it in 'shared' to assign it in a branch`);
+          throw WorkflowError.of(
+            'TypeError',
+            `variable '${name}' belongs to the scope around the parallel step; list it in 'shared' to assign it in a branch`,
+          );
         }
         return s;
       }

@@ -41,7 +41,8 @@ export async function runTry(step: Extract<Step, { kind: 'try' }>, frame: Frame)
 function resolveBackoff(retry: RetrySpec, frame: Frame): Backoff {
   const number = (t: RetrySpec['maxRetries'], what: string, min: number) => {
     const v = evaluateTemplate(t, frame);
-    if (typeof v !== 'number' || v < min) throw WorkflowError.of('ValueError', `retry ${what} must be a number >= ${min}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || v < min)
+      throw WorkflowError.of('ValueError', `retry ${what} must be a number >= ${min}, got ${JSON.stringify(v)}`);
     return v;
   };
   return {
@@ -61,7 +62,10 @@ async function shouldRetry(retry: RetrySpec, error: Value, frame: Frame): Promis
   if (retry.predicate.kind === 'builtin') return builtinPredicate(retry.predicate.name, error);
   const answer = await callRoutine(retry.predicate.name, [error], frame);
   if (typeof answer !== 'boolean') {
-    throw WorkflowError.of('TypeError', `retry predicate '${retry.predicate.name}' must return a boolean, got '${typeOf(answer)}'`);
+    throw WorkflowError.of(
+      'TypeError',
+      `retry predicate '${retry.predicate.name}' must return a boolean, got '${typeOf(answer)}'`,
+    );
   }
   return answer;
 }
@@ -76,7 +80,10 @@ export function builtinPredicate(name: BuiltinPredicate, error: Value): boolean 
   const httpCode = (codes: number[]) => tags.includes('HttpError') && typeof code === 'number' && codes.includes(code);
   switch (name) {
     case 'http.default_retry_predicate':
-      return httpCode(IDEMPOTENT_CODES) || ['ConnectionError', 'ConnectionFailedError', 'TimeoutError'].some((t) => tags.includes(t));
+      return (
+        httpCode(IDEMPOTENT_CODES) ||
+        ['ConnectionError', 'ConnectionFailedError', 'TimeoutError'].some((t) => tags.includes(t))
+      );
     case 'http.default_retry_predicate_non_idempotent':
       return httpCode(NON_IDEMPOTENT_CODES) || tags.includes('ConnectionFailedError');
     case 'retry.always':

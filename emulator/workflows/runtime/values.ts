@@ -68,5 +68,8 @@ function checkIndex(list: Value[], index: number, source: string): void {
 }
 
 function badTarget(container: Value, key: Value, source: string): WorkflowError {
-  return WorkflowError.of('TypeError', `cannot assign '${source}': a '${typeOf(container)}' cannot be indexed by a '${typeOf(key)}'`);
+  return WorkflowError.of(
+    'TypeError',
+    `cannot assign '${source}': a '${typeOf(container)}' cannot be indexed by a '${typeOf(key)}'`,
+  );
 }

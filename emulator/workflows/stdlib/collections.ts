@@ -8,7 +8,8 @@ function getPath(m: Value, keys: Value): Value {
   const path = Array.isArray(keys) ? keys : [keys];
   let current: Value = m;
   for (const key of path) {
-    if (typeof key !== 'string') throw WorkflowError.of('TypeError', `map.get: keys must be strings, got '${typeOf(key)}'`);
+    if (typeof key !== 'string')
+      throw WorkflowError.of('TypeError', `map.get: keys must be strings, got '${typeOf(key)}'`);
     if (!isMap(current) || !hasKey(current, key)) return null;
     current = current[key]!;
   }
@@ -35,8 +36,13 @@ export const COLLECTIONS: Library = {
     if (m !== null) map(m!, 'map.get');
     return getPath(m!, keys!);
   }),
-  'map.merge': fn(['first', 'second'], ([a, b]) => ({ ...(clone(map(a!, 'map.merge')) as ValueMap), ...(clone(map(b!, 'map.merge')) as ValueMap) })),
-  'map.merge_nested': fn(['first', 'second'], ([a, b]) => mergeNested(map(a!, 'map.merge_nested'), map(b!, 'map.merge_nested'))),
+  'map.merge': fn(['first', 'second'], ([a, b]) => ({
+    ...(clone(map(a!, 'map.merge')) as ValueMap),
+    ...(clone(map(b!, 'map.merge')) as ValueMap),
+  })),
+  'map.merge_nested': fn(['first', 'second'], ([a, b]) =>
+    mergeNested(map(a!, 'map.merge_nested'), map(b!, 'map.merge_nested')),
+  ),
   'map.delete': fn(['map', 'key'], ([m, k]) => without(map(m!, 'map.delete'), str(k!, 'map.delete'))),
   'list.concat': fn(['objs', 'val'], ([l, v]) => [...(clone(list(l!, 'list.concat')) as Value[]), clone(v!)]),
   'list.prepend': fn(['objs', 'val'], ([l, v]) => [clone(v!), ...(clone(list(l!, 'list.prepend')) as Value[])]),

@@ -9,7 +9,8 @@ function encode(data: Value, indent: Value, what: string): string {
 }
 
 function assertJsonable(v: Value, what: string): void {
-  if (isBytes(v)) throw WorkflowError.of('TypeError', `${what}: bytes cannot be encoded as JSON; use base64.encode first`);
+  if (isBytes(v))
+    throw WorkflowError.of('TypeError', `${what}: bytes cannot be encoded as JSON; use base64.encode first`);
   if (Array.isArray(v)) v.forEach((item) => assertJsonable(item, what));
   else if (v !== null && typeof v === 'object') Object.values(v).forEach((item) => assertJsonable(item, what));
 }
@@ -32,7 +33,10 @@ function decodeBase64(data: string, padding: boolean): Uint8Array {
 }
 
 export const ENCODING: Library = {
-  'json.encode': fn(['data', opt('indent')], ([d, i]) => new Uint8Array(Buffer.from(encode(d!, i!, 'json.encode'), 'utf8'))),
+  'json.encode': fn(
+    ['data', opt('indent')],
+    ([d, i]) => new Uint8Array(Buffer.from(encode(d!, i!, 'json.encode'), 'utf8')),
+  ),
   'json.encode_to_string': fn(['data', opt('indent')], ([d, i]) => encode(d!, i!, 'json.encode_to_string')),
   'json.decode': fn(['data'], ([d]) => decodeJson(d!)),
   'base64.encode': fn(['data', opt('padding', true)], ([d, p]) => {

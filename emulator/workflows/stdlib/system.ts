@@ -6,7 +6,17 @@ import { WorkflowError } from '../errors.js';
 import { type Value } from '../values.js';
 import { fn, num, opt, str, type Library, type StdContext } from './function.js';
 
-const SEVERITIES = ['DEFAULT', 'DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR', 'CRITICAL', 'ALERT', 'EMERGENCY'] as const;
+const SEVERITIES = [
+  'DEFAULT',
+  'DEBUG',
+  'INFO',
+  'NOTICE',
+  'WARNING',
+  'ERROR',
+  'CRITICAL',
+  'ALERT',
+  'EMERGENCY',
+] as const;
 
 function getEnv(ctx: StdContext, name: string, fallback: Value | undefined): Value {
   if (Object.prototype.hasOwnProperty.call(ctx.env, name)) return ctx.env[name]!;
@@ -16,7 +26,8 @@ function getEnv(ctx: StdContext, name: string, fallback: Value | undefined): Val
 
 function log([data, severity, text, json]: Value[], ctx: StdContext): null {
   const sev = str(severity!, 'sys.log').toUpperCase();
-  if (!(SEVERITIES as readonly string[]).includes(sev)) throw WorkflowError.of('ValueError', `sys.log: unknown severity '${sev}'`);
+  if (!(SEVERITIES as readonly string[]).includes(sev))
+    throw WorkflowError.of('ValueError', `sys.log: unknown severity '${sev}'`);
   ctx.log(sev, text ?? json ?? data ?? null);
   return null;
 }
@@ -31,7 +42,9 @@ async function sleep(seconds: Value, ctx: StdContext): Promise<null> {
 /** Offset of `timeZone` at `ms`, in minutes east of UTC, through Intl (IANA names). */
 function offsetMinutes(ms: number, timeZone: string): number {
   try {
-    const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(ms));
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(
+      new Date(ms),
+    );
     const m = /GMT([+-])(\d{2}):(\d{2})/.exec(parts.find((p) => p.type === 'timeZoneName')?.value ?? '');
     return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
   } catch {
@@ -53,17 +66,27 @@ function formatTime(seconds: number, timeZone: string): string {
 function parseTime(text: string): number {
   const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.exec(text);
   const ms = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
-  if (!m || Number.isNaN(ms)) throw WorkflowError.of('ValueError', `time.parse: '${text}' is not an RFC 3339 timestamp`);
+  if (!m || Number.isNaN(ms))
+    throw WorkflowError.of('ValueError', `time.parse: '${text}' is not an RFC 3339 timestamp`);
   return ms / 1000 + Number(`0${m[2] ?? ''}`);
 }
 
 export const SYSTEM: Library = {
-  'sys.get_env': { params: [{ name: 'name' }, { name: 'default', optional: true }], run: (args, ctx) => getEnv(ctx, str(args[0]!, 'sys.get_env'), args[1]) },
+  'sys.get_env': {
+    params: [{ name: 'name' }, { name: 'default', optional: true }],
+    run: (args, ctx) => getEnv(ctx, str(args[0]!, 'sys.get_env'), args[1]),
+  },
   'sys.now': fn([], (_args, ctx) => ctx.nowMs() / 1000),
   'sys.log': fn([opt('data'), opt('severity', 'DEFAULT'), opt('text'), opt('json'), opt('timeout')], log),
   'sys.sleep': fn(['seconds'], ([s], ctx) => sleep(s!, ctx), true),
-  'sys.sleep_until': fn(['time'], ([t], ctx) => sleep(Math.max(0, parseTime(str(t!, 'sys.sleep_until')) - ctx.nowMs() / 1000), ctx), true),
-  'time.format': fn(['seconds', opt('timezone', 'UTC')], ([s, tz]) => formatTime(num(s!, 'time.format'), str(tz!, 'time.format'))),
+  'sys.sleep_until': fn(
+    ['time'],
+    ([t], ctx) => sleep(Math.max(0, parseTime(str(t!, 'sys.sleep_until')) - ctx.nowMs() / 1000), ctx),
+    true,
+  ),
+  'time.format': fn(['seconds', opt('timezone', 'UTC')], ([s, tz]) =>
+    formatTime(num(s!, 'time.format'), str(tz!, 'time.format')),
+  ),
   'time.parse': fn(['value'], ([v]) => parseTime(str(v!, 'time.parse'))),
   'math.abs': fn(['x'], ([x]) => Math.abs(num(x!, 'math.abs'))),
   'math.floor': fn(['x'], ([x]) => Math.floor(num(x!, 'math.floor'))),

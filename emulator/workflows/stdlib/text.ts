@@ -24,7 +24,8 @@ function charset(name: string, what: string): BufferEncoding {
 function findAll(source: string, substr: string): { index: number; match: string }[] {
   const out: { index: number; match: string }[] = [];
   if (substr === '') return out;
-  for (let i = source.indexOf(substr); i >= 0; i = source.indexOf(substr, i + substr.length)) out.push({ index: i, match: substr });
+  for (let i = source.indexOf(substr); i >= 0; i = source.indexOf(substr, i + substr.length))
+    out.push({ index: i, match: substr });
   return out;
 }
 
@@ -35,23 +36,36 @@ function substring(source: string, start: number, end: number): string {
 }
 
 export const TEXT: Library = {
-  'text.find_all': fn(['source', 'substr'], ([s, sub]) => findAll(str(s!, 'text.find_all'), str(sub!, 'text.find_all'))),
-  'text.find_all_regex': fn(['source', 'regexp'], ([s, r]) =>
-    [...str(s!, 'text.find_all_regex').matchAll(regex(str(r!, 'text.find_all_regex'), 'text.find_all_regex', 'gu'))].map((m) => ({ index: m.index, match: m[0] })),
+  'text.find_all': fn(['source', 'substr'], ([s, sub]) =>
+    findAll(str(s!, 'text.find_all'), str(sub!, 'text.find_all')),
   ),
-  'text.match_regex': fn(['source', 'regexp'], ([s, r]) => regex(str(r!, 'text.match_regex'), 'text.match_regex').test(str(s!, 'text.match_regex'))),
+  'text.find_all_regex': fn(['source', 'regexp'], ([s, r]) =>
+    [
+      ...str(s!, 'text.find_all_regex').matchAll(regex(str(r!, 'text.find_all_regex'), 'text.find_all_regex', 'gu')),
+    ].map((m) => ({ index: m.index, match: m[0] })),
+  ),
+  'text.match_regex': fn(['source', 'regexp'], ([s, r]) =>
+    regex(str(r!, 'text.match_regex'), 'text.match_regex').test(str(s!, 'text.match_regex')),
+  ),
   'text.replace_all': fn(['source', 'substr', 'repl'], ([s, sub, repl]) =>
     str(s!, 'text.replace_all').split(str(sub!, 'text.replace_all')).join(str(repl!, 'text.replace_all')),
   ),
   'text.replace_all_regex': fn(['source', 'regexp', 'repl'], ([s, r, repl]) =>
-    str(s!, 'text.replace_all_regex').replace(regex(str(r!, 'text.replace_all_regex'), 'text.replace_all_regex', 'gu'), str(repl!, 'text.replace_all_regex').replace(/\\(\d)/g, '$$$1')),
+    str(s!, 'text.replace_all_regex').replace(
+      regex(str(r!, 'text.replace_all_regex'), 'text.replace_all_regex', 'gu'),
+      str(repl!, 'text.replace_all_regex').replace(/\\(\d)/g, '$$$1'),
+    ),
   ),
   'text.split': fn(['source', 'separator'], ([s, sep]) => str(s!, 'text.split').split(str(sep!, 'text.split'))),
-  'text.substring': fn(['source', 'start', 'end'], ([s, a, b]) => substring(str(s!, 'text.substring'), int(a!, 'text.substring'), int(b!, 'text.substring'))),
+  'text.substring': fn(['source', 'start', 'end'], ([s, a, b]) =>
+    substring(str(s!, 'text.substring'), int(a!, 'text.substring'), int(b!, 'text.substring')),
+  ),
   'text.to_lower': fn(['source'], ([s]) => str(s!, 'text.to_lower').toLowerCase()),
   'text.to_upper': fn(['source'], ([s]) => str(s!, 'text.to_upper').toUpperCase()),
   'text.url_encode': fn(['source'], ([s]) => encodeURIComponent(str(s!, 'text.url_encode'))),
-  'text.url_encode_plus': fn(['source'], ([s]) => encodeURIComponent(str(s!, 'text.url_encode_plus')).replace(/%20/g, '+')),
+  'text.url_encode_plus': fn(['source'], ([s]) =>
+    encodeURIComponent(str(s!, 'text.url_encode_plus')).replace(/%20/g, '+'),
+  ),
   'text.url_decode': fn(['source'], ([s]) => {
     try {
       return decodeURIComponent(str(s!, 'text.url_decode').replace(/\+/g, ' '));
@@ -59,6 +73,11 @@ export const TEXT: Library = {
       throw WorkflowError.of('ValueError', `text.url_decode: malformed input`);
     }
   }),
-  'text.decode': fn(['data', opt('charset', 'UTF-8')], ([d, c]) => Buffer.from(bytes(d!, 'text.decode')).toString(charset(str(c!, 'text.decode'), 'text.decode'))),
-  'text.encode': fn(['text', opt('charset', 'UTF-8')], ([t, c]) => new Uint8Array(Buffer.from(str(t!, 'text.encode'), charset(str(c!, 'text.encode'), 'text.encode')))),
+  'text.decode': fn(['data', opt('charset', 'UTF-8')], ([d, c]) =>
+    Buffer.from(bytes(d!, 'text.decode')).toString(charset(str(c!, 'text.decode'), 'text.decode')),
+  ),
+  'text.encode': fn(
+    ['text', opt('charset', 'UTF-8')],
+    ([t, c]) => new Uint8Array(Buffer.from(str(t!, 'text.encode'), charset(str(c!, 'text.encode'), 'text.encode'))),
+  ),
 };

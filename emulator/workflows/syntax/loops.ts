@@ -26,12 +26,14 @@ export function parseFor(raw: unknown, path: PathSeg[], problems: Problems): For
 export function parseParallel(raw: unknown, path: PathSeg[], problems: Problems): Parallel {
   const body = asMap(raw, path, problems, `'parallel'`) ?? {};
   checkKeys(body, PARALLEL_KEYS, path, problems, `a 'parallel' step`);
-  if (('branches' in body) === ('for' in body)) problems.add(path, `a 'parallel' step needs exactly one of 'branches' or 'for'`);
+  if ('branches' in body === 'for' in body)
+    problems.add(path, `a 'parallel' step needs exactly one of 'branches' or 'for'`);
   const out: Parallel = {
     shared: parseShared(body.shared, [...path, 'shared'], problems),
     exceptionPolicy: parsePolicy(body.exception_policy, [...path, 'exception_policy'], problems),
   };
-  if ('concurrency_limit' in body) out.concurrencyLimit = parseLimit(body.concurrency_limit, [...path, 'concurrency_limit'], problems);
+  if ('concurrency_limit' in body)
+    out.concurrencyLimit = parseLimit(body.concurrency_limit, [...path, 'concurrency_limit'], problems);
   if ('branches' in body) out.branches = parseBranches(body.branches, [...path, 'branches'], problems);
   if ('for' in body) out.for = parseFor(body.for, [...path, 'for'], problems);
   return out;
@@ -46,7 +48,10 @@ function parseShared(raw: unknown, path: PathSeg[], problems: Problems): string[
 function parsePolicy(raw: unknown, path: PathSeg[], problems: Problems): ExceptionPolicy {
   if (raw === undefined) return 'continueAll';
   if ((EXCEPTION_POLICIES as readonly unknown[]).includes(raw)) return raw as ExceptionPolicy;
-  problems.add(path, `exception_policy ${JSON.stringify(raw)} is not supported (supported: ${EXCEPTION_POLICIES.join(', ')})`);
+  problems.add(
+    path,
+    `exception_policy ${JSON.stringify(raw)} is not supported (supported: ${EXCEPTION_POLICIES.join(', ')})`,
+  );
   return 'continueAll';
 }
 
@@ -65,6 +70,12 @@ function parseBranches(raw: unknown, path: PathSeg[], problems: Problems): NonNu
     const branchPath = [...path, i, entry[0]];
     const body = asMap(entry[1], branchPath, problems, `branch '${entry[0]}'`) ?? {};
     checkKeys(body, ['steps'], branchPath, problems, `branch '${entry[0]}'`);
-    return [{ name: entry[0], at: problems.locate(branchPath), steps: parseSteps(body.steps, [...branchPath, 'steps'], problems) }];
+    return [
+      {
+        name: entry[0],
+        at: problems.locate(branchPath),
+        steps: parseSteps(body.steps, [...branchPath, 'steps'], problems),
+      },
+    ];
   });
 }

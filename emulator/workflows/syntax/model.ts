@@ -32,7 +32,18 @@ export interface Location {
   column?: number;
 }
 
-export const STEP_KINDS = ['assign', 'call', 'switch', 'for', 'parallel', 'try', 'raise', 'return', 'steps', 'next'] as const;
+export const STEP_KINDS = [
+  'assign',
+  'call',
+  'switch',
+  'for',
+  'parallel',
+  'try',
+  'raise',
+  'return',
+  'steps',
+  'next',
+] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 interface StepCommon {

@@ -26,14 +26,26 @@ export function asName(raw: unknown, path: PathSeg[], problems: Problems, what: 
 }
 
 /** Reports keys outside `allowed`, naming the construct, so nothing unsupported is skipped silently. */
-export function checkKeys(raw: RawMap, allowed: readonly string[], path: PathSeg[], problems: Problems, what: string): void {
+export function checkKeys(
+  raw: RawMap,
+  allowed: readonly string[],
+  path: PathSeg[],
+  problems: Problems,
+  what: string,
+): void {
   for (const key of Object.keys(raw)) {
-    if (!allowed.includes(key)) problems.add([...path, key], `'${key}' is not supported in ${what} (supported: ${allowed.join(', ')})`);
+    if (!allowed.includes(key))
+      problems.add([...path, key], `'${key}' is not supported in ${what} (supported: ${allowed.join(', ')})`);
   }
 }
 
 /** A `- name: body` list item: exactly one key. */
-export function singleEntry(raw: unknown, path: PathSeg[], problems: Problems, what: string): [string, unknown] | undefined {
+export function singleEntry(
+  raw: unknown,
+  path: PathSeg[],
+  problems: Problems,
+  what: string,
+): [string, unknown] | undefined {
   if (isRawMap(raw) && Object.keys(raw).length === 1) return Object.entries(raw)[0];
   problems.add(path, `each ${what} must be a map with exactly one key (its name)`);
   return undefined;

@@ -9,7 +9,10 @@ import type { Location } from './model.js';
 export type PathSeg = string | number;
 
 export function formatPath(path: readonly PathSeg[]): string {
-  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+  return path.reduce<string>(
+    (acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg),
+    '',
+  );
 }
 
 /** Collects problems with their locations; parsing goes on after each one to report them all. */

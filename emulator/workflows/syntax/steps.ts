@@ -50,10 +50,14 @@ export function parseStep(name: string, raw: unknown, path: PathSeg[], problems:
 
 function primaryKind(name: string, body: RawMap, path: PathSeg[], problems: Problems): StepKind | undefined {
   const found = PRIMARY.filter((k) => k in body);
-  if (found.length > 1) problems.add(path, `step '${name}' combines ${found.map((k) => `'${k}'`).join(' and ')}; a step does one thing`);
+  if (found.length > 1)
+    problems.add(path, `step '${name}' combines ${found.map((k) => `'${k}'`).join(' and ')}; a step does one thing`);
   if (found.length >= 1) return found[0];
   if ('next' in body && Object.keys(body).length === 1) return 'next';
-  problems.add(path, `step '${name}' has no supported step type (keys: ${Object.keys(body).join(', ') || 'none'}; supported: ${PRIMARY.join(', ')}, next)`);
+  problems.add(
+    path,
+    `step '${name}' has no supported step type (keys: ${Object.keys(body).join(', ') || 'none'}; supported: ${PRIMARY.join(', ')}, next)`,
+  );
   return undefined;
 }
 
@@ -100,10 +104,13 @@ export function parseAssignments(raw: unknown, path: PathSeg[], problems: Proble
 }
 
 function parseCall(body: RawMap, path: PathSeg[], problems: Problems): Partial<Step> {
-  if (typeof body.call !== 'string') problems.add([...path, 'call'], `'call' must name a function, subworkflow or connector`);
+  if (typeof body.call !== 'string')
+    problems.add([...path, 'call'], `'call' must name a function, subworkflow or connector`);
   if ('args' in body) asMap(body.args, [...path, 'args'], problems, 'args');
-  const result = typeof body.result === 'string' ? compileTarget(body.result, [...path, 'result'], problems) : undefined;
-  if ('result' in body && typeof body.result !== 'string') problems.add([...path, 'result'], `'result' must be a variable name`);
+  const result =
+    typeof body.result === 'string' ? compileTarget(body.result, [...path, 'result'], problems) : undefined;
+  if ('result' in body && typeof body.result !== 'string')
+    problems.add([...path, 'result'], `'result' must be a variable name`);
   return {
     kind: 'call',
     target: String(body.call),
@@ -114,7 +121,8 @@ function parseCall(body: RawMap, path: PathSeg[], problems: Problems): Partial<S
 
 function parseTry(name: string, body: RawMap, path: PathSeg[], problems: Problems): Partial<Step> {
   const tryBody = parseStep(name, body.try, [...path, 'try'], problems);
-  if (tryBody?.next !== undefined) problems.add([...path, 'try', 'next'], `'next' belongs on the step '${name}', not inside its 'try'`);
+  if (tryBody?.next !== undefined)
+    problems.add([...path, 'try', 'next'], `'next' belongs on the step '${name}', not inside its 'try'`);
   const out: Partial<Step> & RawMap = { kind: 'try', body: tryBody };
   if ('retry' in body) out.retry = parseRetry(body.retry, [...path, 'retry'], problems);
   if ('except' in body) out.except = parseExcept(body.except, [...path, 'except'], problems);

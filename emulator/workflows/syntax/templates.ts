@@ -15,9 +15,13 @@ const WHOLE_EXPRESSION = /^\$\{([\s\S]*)\}$/;
 
 export function compileTemplate(raw: unknown, path: PathSeg[], problems: Problems): Template {
   if (typeof raw === 'string') return compileString(raw, path, problems);
-  if (Array.isArray(raw)) return { kind: 'list', items: raw.map((item, i) => compileTemplate(item, [...path, i], problems)) };
+  if (Array.isArray(raw))
+    return { kind: 'list', items: raw.map((item, i) => compileTemplate(item, [...path, i], problems)) };
   if (raw !== null && typeof raw === 'object') {
-    return { kind: 'map', entries: Object.entries(raw).map(([k, v]) => [k, compileTemplate(v, [...path, k], problems)]) };
+    return {
+      kind: 'map',
+      entries: Object.entries(raw).map(([k, v]) => [k, compileTemplate(v, [...path, k], problems)]),
+    };
   }
   return { kind: 'literal', value: toValue(raw) };
 }
@@ -25,7 +29,11 @@ export function compileTemplate(raw: unknown, path: PathSeg[], problems: Problem
 function compileString(raw: string, path: PathSeg[], problems: Problems): Template {
   const m = WHOLE_EXPRESSION.exec(raw);
   if (!m) {
-    if (raw.includes('${')) problems.add(path, `'${raw}' embeds \${...} in text; Workflows evaluates an expression only when it is the whole value, e.g. '\${"a/" + x}'`);
+    if (raw.includes('${'))
+      problems.add(
+        path,
+        `'${raw}' embeds \${...} in text; Workflows evaluates an expression only when it is the whole value, e.g. '\${"a/" + x}'`,
+      );
     return { kind: 'literal', value: raw };
   }
   const expr = compileExpression(m[1]!, path, problems);
@@ -49,8 +57,13 @@ function checkCalls(expr: Expr, path: PathSeg[], problems: Problems): void {
   for (const node of walk(expr)) {
     if (node.kind !== 'call') continue;
     const f = lookupFunction(node.name);
-    if (!f) problems.add(path, `unknown function '${node.name}' (not a Workflows standard-library function this engine supports)`);
-    else if (f.blocking) problems.add(path, `'${node.name}' is a blocking call; use it in a 'call' step, not inside an expression`);
+    if (!f)
+      problems.add(
+        path,
+        `unknown function '${node.name}' (not a Workflows standard-library function this engine supports)`,
+      );
+    else if (f.blocking)
+      problems.add(path, `'${node.name}' is a blocking call; use it in a 'call' step, not inside an expression`);
   }
 }
 

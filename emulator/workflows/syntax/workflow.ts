@@ -39,7 +39,8 @@ function parseRoutines(raw: unknown, problems: Problems): Map<string, Routine> {
   if (!('main' in top)) problems.add([], `a workflow needs a 'main' subworkflow`);
   for (const [name, body] of Object.entries(top)) routines.set(name, parseRoutine(name, body, [name], problems));
   const mainParams = routines.get('main')?.params ?? [];
-  if (mainParams.length > 1) problems.add(['main', 'params'], `'main' takes at most one parameter (the execution argument)`);
+  if (mainParams.length > 1)
+    problems.add(['main', 'params'], `'main' takes at most one parameter (the execution argument)`);
   return routines;
 }
 

@@ -42,13 +42,20 @@ main:
 
   it('http.request takes the method from args; OAuth2 passes scopes', async () => {
     const seen: HttpRequest[] = [];
-    const source = 'main:\n  steps:\n    - r:\n        call: http.request\n        args:\n          method: patch\n          url: http://x\n          auth: {type: OAuth2, scopes: [s1]}\n        result: r\n    - out:\n        return: ${r.body}\n';
-    expect(await result(source, null, { http: async (req) => (seen.push(req), { code: 204, body: 'text', headers: { 'content-type': 'text/plain' } }) })).toBe('text');
+    const source =
+      'main:\n  steps:\n    - r:\n        call: http.request\n        args:\n          method: patch\n          url: http://x\n          auth: {type: OAuth2, scopes: [s1]}\n        result: r\n    - out:\n        return: ${r.body}\n';
+    expect(
+      await result(source, null, {
+        http: async (req) => (seen.push(req), { code: 204, body: 'text', headers: { 'content-type': 'text/plain' } }),
+      }),
+    ).toBe('text');
     expect(seen[0]).toMatchObject({ method: 'PATCH', auth: { type: 'OAuth2', scopes: ['s1'] } });
   });
 
   it('rejects an unknown auth type at run time', async () => {
-    const outcome = await run('main:\n  steps:\n    - r:\n        call: http.get\n        args:\n          url: http://x\n          auth: {type: Basic}\n');
+    const outcome = await run(
+      'main:\n  steps:\n    - r:\n        call: http.get\n        args:\n          url: http://x\n          auth: {type: Basic}\n',
+    );
     expect(outcome.errorValue).toMatchObject({ tags: ['ValueError'] });
   });
 
@@ -58,7 +65,11 @@ main:
     [new Error('reset'), 'ConnectionError'],
     [WorkflowError.of('AuthError', 'no token'), 'AuthError'],
   ])('maps a handler throw %# to %s', async (thrown, tag) => {
-    const outcome = await run('main:\n  steps:\n    - r:\n        call: http.get\n        args: {url: "http://x"}\n', null, { http: async () => Promise.reject(thrown) });
+    const outcome = await run(
+      'main:\n  steps:\n    - r:\n        call: http.get\n        args: {url: "http://x"}\n',
+      null,
+      { http: async () => Promise.reject(thrown) },
+    );
     expect(outcome.errorValue).toMatchObject({ tags: [tag] });
   });
 });
@@ -84,9 +95,14 @@ main:
     const calls: [string, unknown][] = [];
     const connector = async (name: string, args: unknown) => {
       calls.push([name, args]);
-      return { name: 'projects/123456789012/locations/asia-northeast1/pipelineJobs/p1', state: 'PIPELINE_STATE_PENDING' };
+      return {
+        name: 'projects/123456789012/locations/asia-northeast1/pipelineJobs/p1',
+        state: 'PIPELINE_STATE_PENDING',
+      };
     };
-    expect(await result(source, null, { connector })).toBe('projects/123456789012/locations/asia-northeast1/pipelineJobs/p1');
+    expect(await result(source, null, { connector })).toBe(
+      'projects/123456789012/locations/asia-northeast1/pipelineJobs/p1',
+    );
     expect(calls[0]![0]).toBe('googleapis.aiplatform.v1.projects.locations.pipelineJobs.create');
     expect(calls[0]![1]).toMatchObject({ body: { reservedIpRanges: ['vertex-psa-range'] } });
   });
@@ -94,7 +110,11 @@ main:
   it('turns an API error with an HTTP code into HttpError, other throws into ConnectionError', async () => {
     const apiError = Object.assign(new Error('Network vpc-b is busy'), { code: 409 });
     const failed = await run(source, null, { connector: async () => Promise.reject(apiError) });
-    expect(failed.errorValue).toMatchObject({ code: 409, tags: ['HttpError'], body: { error: { code: 409, message: 'Network vpc-b is busy' } } });
+    expect(failed.errorValue).toMatchObject({
+      code: 409,
+      tags: ['HttpError'],
+      body: { error: { code: 409, message: 'Network vpc-b is busy' } },
+    });
     const broken = await run(source, null, { connector: async () => Promise.reject(new Error('emulator down')) });
     expect(broken.errorValue).toMatchObject({ tags: ['ConnectionError'] });
   });

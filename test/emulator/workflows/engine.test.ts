@@ -38,7 +38,11 @@ describe('WorkflowsEngine', () => {
     const e = engine();
     e.deployWorkflow(NAME, ECHO, { TEAM: 'ml' });
     const started = e.createExecution(NAME, { argument: '{"displayName":"nightly"}' });
-    expect(started).toMatchObject({ name: `${NAME}/executions/exec-1`, state: 'ACTIVE', argument: '{"displayName":"nightly"}' });
+    expect(started).toMatchObject({
+      name: `${NAME}/executions/exec-1`,
+      state: 'ACTIVE',
+      argument: '{"displayName":"nightly"}',
+    });
     const done = await e.awaitExecution(started.name);
     expect(done.state).toBe('SUCCEEDED');
     expect(JSON.parse(done.result!)).toEqual({

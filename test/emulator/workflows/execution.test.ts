@@ -25,9 +25,17 @@ verify:
   it('reports an uncaught error like the Executions API: payload, context with step and line, stack trace', async () => {
     const outcome = await run(failing);
     expect(outcome.state).toBe('FAILED');
-    expect(JSON.parse(outcome.error!.payload)).toEqual({ message: 'no PSA range has room for the run', step: 'check_ranges' });
-    expect(outcome.error!.context).toBe('RuntimeError: "no PSA range has room for the run"\nin step "empty", routine "verify", line: 13');
-    expect(outcome.error!.stackTrace.elements.map((e) => `${e.routine}.${e.step}`)).toEqual(['verify.empty', 'main.check']);
+    expect(JSON.parse(outcome.error!.payload)).toEqual({
+      message: 'no PSA range has room for the run',
+      step: 'check_ranges',
+    });
+    expect(outcome.error!.context).toBe(
+      'RuntimeError: "no PSA range has room for the run"\nin step "empty", routine "verify", line: 13',
+    );
+    expect(outcome.error!.stackTrace.elements.map((e) => `${e.routine}.${e.step}`)).toEqual([
+      'verify.empty',
+      'main.check',
+    ]);
     expect(outcome.error!.stackTrace.elements[0]!.position).toEqual({ line: 13, column: 7, length: 5 });
   });
 
@@ -50,13 +58,28 @@ verify:
 
   it('a cancelled run ends CANCELLED, and try cannot catch the cancellation', async () => {
     const abort = new AbortController();
-    const source = 'main:\n  steps:\n    - t:\n        try:\n          call: sys.sleep\n          args: {seconds: 5}\n        except:\n          steps:\n            - swallowed:\n                return: caught\n';
-    const outcome = await run(source, null, { signal: abort.signal, log: () => undefined, clock: { now: () => 0, sleep: async (_ms: number, signal?: AbortSignal) => { abort.abort(); throw signal?.reason; } } });
+    const source =
+      'main:\n  steps:\n    - t:\n        try:\n          call: sys.sleep\n          args: {seconds: 5}\n        except:\n          steps:\n            - swallowed:\n                return: caught\n';
+    const outcome = await run(source, null, {
+      signal: abort.signal,
+      log: () => undefined,
+      clock: {
+        now: () => 0,
+        sleep: async (_ms: number, signal?: AbortSignal) => {
+          abort.abort();
+          throw signal?.reason;
+        },
+      },
+    });
     expect(outcome.state).toBe('CANCELLED');
     expect(outcome.result).toBeNull();
   });
 
   it('returns values with value semantics: a returned map is a copy', async () => {
-    expect(await result('main:\n  steps:\n    - a:\n        assign:\n          - x: {k: 1}\n          - y: ${x}\n          - y.k: 2\n    - r:\n        return: [\'${x.k}\', \'${y.k}\']\n')).toEqual([1, 2]);
+    expect(
+      await result(
+        "main:\n  steps:\n    - a:\n        assign:\n          - x: {k: 1}\n          - y: ${x}\n          - y.k: 2\n    - r:\n        return: ['${x.k}', '${y.k}']\n",
+      ),
+    ).toEqual([1, 2]);
   });
 });

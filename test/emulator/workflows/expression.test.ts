@@ -17,7 +17,7 @@ describe('expressions', () => {
     ['not 1 == 2', true],
     ['true or false and false', true],
     ['"ab" + "cd"', 'abcd'],
-    ["'single' + \"double\"", 'singledouble'],
+    ['\'single\' + "double"', 'singledouble'],
     ['"a" < "b"', true],
     ['2 in [1, 2, 3]', true],
     ['"k" in {"k": 1}', true],

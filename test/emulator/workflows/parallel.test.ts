@@ -54,8 +54,13 @@ main:
                 steps: []
 `;
     const outcome = await run(source);
-    expect(outcome.errorValue).toMatchObject({ tags: ['UnhandledBranchError'], branches: [{ id: 'a', error: { tags: ['TypeError'] } }] });
-    expect((outcome.errorValue as { branches: { error: { message: string } }[] }).branches[0]!.error.message).toContain("list it in 'shared'");
+    expect(outcome.errorValue).toMatchObject({
+      tags: ['UnhandledBranchError'],
+      branches: [{ id: 'a', error: { tags: ['TypeError'] } }],
+    });
+    expect((outcome.errorValue as { branches: { error: { message: string } }[] }).branches[0]!.error.message).toContain(
+      "list it in 'shared'",
+    );
   });
 
   it('parallel for runs every iteration with its own value, bounded by concurrency_limit', async () => {
@@ -118,7 +123,9 @@ main:
   });
 
   it('a shared variable must exist before the parallel step', async () => {
-    const outcome = await run('main:\n  steps:\n    - p:\n        parallel:\n          shared: [nope]\n          branches:\n            - a:\n                steps: []\n            - b:\n                steps: []\n');
+    const outcome = await run(
+      'main:\n  steps:\n    - p:\n        parallel:\n          shared: [nope]\n          branches:\n            - a:\n                steps: []\n            - b:\n                steps: []\n',
+    );
     expect(outcome.errorValue).toMatchObject({ tags: ['KeyError', 'LookupError'] });
   });
 });

@@ -34,7 +34,11 @@ ${except}
 
 describe('try / retry / except', () => {
   it('retries 503 twice with the default policy, waiting 1 s then 1.25 s', async () => {
-    const http = answers({ code: 503, body: 'busy' }, { code: 503, body: 'busy' }, { code: 200, body: { ranges: ['10.98.0.0/21'] } });
+    const http = answers(
+      { code: 503, body: 'busy' },
+      { code: 503, body: 'busy' },
+      { code: 200, body: { ranges: ['10.98.0.0/21'] } },
+    );
     const outcome = await run(fetchWith('${http.default_retry}'), null, { http });
     expect(outcome.result).toEqual({ ranges: ['10.98.0.0/21'] });
     expect(http.calls).toBe(3);
@@ -46,7 +50,12 @@ describe('try / retry / except', () => {
     const outcome = await run(fetchWith('${http.default_retry}'), null, { http });
     expect(http.calls).toBe(6);
     expect(outcome.state).toBe('FAILED');
-    expect(outcome.errorValue).toMatchObject({ code: 503, body: 'down', tags: ['HttpError'], message: 'HTTP server responded with error code 503' });
+    expect(outcome.errorValue).toMatchObject({
+      code: 503,
+      body: 'down',
+      tags: ['HttpError'],
+      message: 'HTTP server responded with error code 503',
+    });
     expect(outcome.clock.sleeps).toHaveLength(5);
   });
 
@@ -60,9 +69,13 @@ describe('try / retry / except', () => {
     const retried = answers({ code: 429 }, { code: 200, body: 'ok' });
     expect(await result(fetchWith('${http.default_retry_non_idempotent}'), null, { http: retried })).toBe('ok');
     const bad = answers({ code: 502 });
-    expect((await run(fetchWith('${http.default_retry_non_idempotent}'), null, { http: bad })).errorValue).toMatchObject({ code: 502 });
+    expect(
+      (await run(fetchWith('${http.default_retry_non_idempotent}'), null, { http: bad })).errorValue,
+    ).toMatchObject({ code: 502 });
     const reset = answers(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
-    expect((await run(fetchWith('${http.default_retry_non_idempotent}'), null, { http: reset })).errorValue).toMatchObject({ tags: ['ConnectionError'] });
+    expect(
+      (await run(fetchWith('${http.default_retry_non_idempotent}'), null, { http: reset })).errorValue,
+    ).toMatchObject({ tags: ['ConnectionError'] });
   });
 
   it('custom backoff grows by the multiplier and stops at max_delay', async () => {

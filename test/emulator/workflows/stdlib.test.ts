@@ -31,8 +31,20 @@ describe('standard library in expressions', () => {
     ['list.concat([1, 2], 3)', [1, 2, 3]],
     ['list.prepend([1, 2], 0)', [0, 1, 2]],
     ['text.split("a,b,,c", ",")', ['a', 'b', '', 'c']],
-    ['text.find_all("abcabc", "bc")', [{ index: 1, match: 'bc' }, { index: 4, match: 'bc' }]],
-    ['text.find_all_regex("a1b22", "[0-9]+")', [{ index: 1, match: '1' }, { index: 3, match: '22' }]],
+    [
+      'text.find_all("abcabc", "bc")',
+      [
+        { index: 1, match: 'bc' },
+        { index: 4, match: 'bc' },
+      ],
+    ],
+    [
+      'text.find_all_regex("a1b22", "[0-9]+")',
+      [
+        { index: 1, match: '1' },
+        { index: 3, match: '22' },
+      ],
+    ],
     ['text.match_regex("10.98.0.0/21", "^[0-9.]+/[0-9]+$")', true],
     ['text.replace_all("a-b-c", "-", "_")', 'a_b_c'],
     ['text.replace_all_regex("v1 v22", "v([0-9]+)", "n\\\\1")', 'n1 n22'],
@@ -92,7 +104,9 @@ main:
           fallback: \${sys.get_env("MISSING", "x")}
           id: \${uuid.generate()}
 `;
-    expect(await result(source, null, { env: { GOOGLE_CLOUD_PROJECT_ID: 'netreflex-demo' }, uuid: () => 'fixed-id' })).toEqual({
+    expect(
+      await result(source, null, { env: { GOOGLE_CLOUD_PROJECT_ID: 'netreflex-demo' }, uuid: () => 'fixed-id' }),
+    ).toEqual({
       project: 'netreflex-demo',
       fallback: 'x',
       id: 'fixed-id',

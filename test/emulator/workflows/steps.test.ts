@@ -22,11 +22,17 @@ main:
           l: \${l}
           copy: \${copy}
 `;
-    expect(await result(source)).toEqual({ m: { a: { b: 1 }, dyn: 2 }, l: [1, 'changed', 3], copy: { a: { b: 99 }, dyn: 2 } });
+    expect(await result(source)).toEqual({
+      m: { a: { b: 1 }, dyn: 2 },
+      l: [1, 'changed', 3],
+      copy: { a: { b: 99 }, dyn: 2 },
+    });
   });
 
   it('passes the execution argument to main and returns null without a return', async () => {
-    expect(await result('main:\n  params: [input]\n  steps:\n    - r:\n        return: ${input.name}\n', { name: 'run-1' })).toBe('run-1');
+    expect(
+      await result('main:\n  params: [input]\n  steps:\n    - r:\n        return: ${input.name}\n', { name: 'run-1' }),
+    ).toBe('run-1');
     expect(await result('main:\n  steps:\n    - a:\n        assign:\n          - x: 1\n')).toBeNull();
   });
 
@@ -91,7 +97,9 @@ main:
   });
 
   it('rejects a non-boolean switch condition', async () => {
-    const outcome = await run('main:\n  steps:\n    - s:\n        switch:\n          - condition: ${"yes"}\n            return: 1\n');
+    const outcome = await run(
+      'main:\n  steps:\n    - s:\n        switch:\n          - condition: ${"yes"}\n            return: 1\n',
+    );
     expect(outcome.errorValue).toMatchObject({ tags: ['TypeError'] });
   });
 
@@ -158,13 +166,25 @@ main:
           leaked: '\${"v" in {}}'
 `;
     expect(await result(source)).toEqual({ seen: ['0a', '2c'], sum: 10, leaked: false });
-    const leak = await run('main:\n  steps:\n    - l:\n        for:\n          value: v\n          in: [1]\n          steps:\n            - x:\n                assign:\n                  - inner: 1\n    - r:\n        return: ${inner}\n');
+    const leak = await run(
+      'main:\n  steps:\n    - l:\n        for:\n          value: v\n          in: [1]\n          steps:\n            - x:\n                assign:\n                  - inner: 1\n    - r:\n        return: ${inner}\n',
+    );
     expect(leak.errorValue).toMatchObject({ tags: ['KeyError', 'LookupError'] });
   });
 
   it('for: a non-list in raises TypeError; a return inside a loop returns from the routine', async () => {
-    expect((await run('main:\n  steps:\n    - l:\n        for:\n          value: v\n          in: ${"abc"}\n          steps: []\n')).errorValue).toMatchObject({ tags: ['TypeError'] });
-    expect(await result('main:\n  steps:\n    - l:\n        for:\n          value: v\n          range: [1, 9]\n          steps:\n            - r:\n                switch:\n                  - condition: ${v == 3}\n                    return: ${v}\n')).toBe(3);
+    expect(
+      (
+        await run(
+          'main:\n  steps:\n    - l:\n        for:\n          value: v\n          in: ${"abc"}\n          steps: []\n',
+        )
+      ).errorValue,
+    ).toMatchObject({ tags: ['TypeError'] });
+    expect(
+      await result(
+        'main:\n  steps:\n    - l:\n        for:\n          value: v\n          range: [1, 9]\n          steps:\n            - r:\n                switch:\n                  - condition: ${v == 3}\n                    return: ${v}\n',
+      ),
+    ).toBe(3);
   });
 
   it('raise with a string or a map fails the execution with that payload', async () => {
@@ -176,13 +196,20 @@ main:
   });
 
   it('nested steps blocks run in order', async () => {
-    expect(await result('main:\n  steps:\n    - block:\n        steps:\n          - a:\n              assign:\n                - x: 1\n          - b:\n              assign:\n                - x: ${x + 1}\n    - r:\n        return: ${x}\n')).toBe(2);
+    expect(
+      await result(
+        'main:\n  steps:\n    - block:\n        steps:\n          - a:\n              assign:\n                - x: 1\n          - b:\n              assign:\n                - x: ${x + 1}\n    - r:\n        return: ${x}\n',
+      ),
+    ).toBe(2);
   });
 
   it('raises RecursionError past the call depth and ResourceLimitError past the step limit', async () => {
-    const recursive = 'main:\n  steps:\n    - go:\n        call: down\n        args: {n: 0}\ndown:\n  params: [n]\n  steps:\n    - again:\n        call: down\n        args: {n: "${n + 1}"}\n';
+    const recursive =
+      'main:\n  steps:\n    - go:\n        call: down\n        args: {n: 0}\ndown:\n  params: [n]\n  steps:\n    - again:\n        call: down\n        args: {n: "${n + 1}"}\n';
     expect((await run(recursive)).errorValue).toMatchObject({ tags: ['RecursionError'] });
     const forever = 'main:\n  steps:\n    - spin:\n        next: spin\n';
-    expect((await run(forever, null, { limits: { maxSteps: 50 } })).errorValue).toMatchObject({ tags: ['ResourceLimitError'] });
+    expect((await run(forever, null, { limits: { maxSteps: 50 } })).errorValue).toMatchObject({
+      tags: ['ResourceLimitError'],
+    });
   });
 });
