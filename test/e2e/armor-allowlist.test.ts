@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import compute from '@google-cloud/compute';
-import { PassThroughClient } from 'google-auth-library';
 import type { Storage } from '@google-cloud/storage';
 import { startStack, TICK_TOPIC, type Stack } from '../../local/stack.js';
 import { SAMPLE } from '../../local/topology.js';
@@ -99,12 +98,7 @@ beforeAll(async () => {
   });
   storage = storageClient(stack.emulator.url);
   c = computeClients(stack.emulator.port);
-  policies = new compute.SecurityPoliciesClient({
-    apiEndpoint: '127.0.0.1',
-    port: stack.emulator.port,
-    protocol: 'http',
-    authClient: new PassThroughClient(),
-  } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+  policies = computeClients(stack.emulator.port).securityPolicies;
   watcher = watchInvariants(stack.emulator);
 }, 60_000);
 

@@ -6,8 +6,6 @@
  * Framework, the workflow on the local engine, and everything is read through the official clients.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import compute from '@google-cloud/compute';
-import { PassThroughClient } from 'google-auth-library';
 import type { ExecutionsClient } from '@google-cloud/workflows';
 import { startStack, type Stack } from '../../local/stack.js';
 import { spawnFunction } from '../../local/functions-host.js';
@@ -107,12 +105,7 @@ beforeAll(async () => {
   stack.emulator.workflows.timeScale = 0.001;
   executions = executionsClient(stack.emulator.port);
   const c = computeClients(stack.emulator.port);
-  const policies = new compute.SecurityPoliciesClient({
-    apiEndpoint: '127.0.0.1',
-    port: stack.emulator.port,
-    protocol: 'http',
-    authClient: new PassThroughClient(),
-  } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+  const policies = computeClients(stack.emulator.port).securityPolicies;
   await c.wait(
     await policies.addRule({
       project: PROJECT,

@@ -8,8 +8,6 @@ import { execFile } from 'node:child_process';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import compute from '@google-cloud/compute';
-import { PassThroughClient } from 'google-auth-library';
 import { startStack, type Stack } from '../../local/stack.js';
 import { SAMPLE } from '../../local/topology.js';
 import { statusCommand, watchStatus, type StatusJson } from '../../cli/commands/status.js';
@@ -52,12 +50,7 @@ beforeAll(async () => {
   });
   c = computeClients(stack.emulator.port);
   faults = inProcessFaults(stack.emulator);
-  const policies = new compute.SecurityPoliciesClient({
-    apiEndpoint: '127.0.0.1',
-    port: stack.emulator.port,
-    protocol: 'http',
-    authClient: new PassThroughClient(),
-  } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+  const policies = computeClients(stack.emulator.port).securityPolicies;
   // Outside armorAllowlist's band (1000–1999): a hand-written rule inside it would be an ownership conflict, which stalls the allowlist sync.
   await c.wait(
     await policies.addRule({
@@ -228,12 +221,7 @@ describe('netreflex status never reads OK while blind', () => {
   }, 60_000);
 
   it('a CEL rule at a priority that wins over the allow rule: the allowlist is UNKNOWN, not OK', async () => {
-    const policies = new compute.SecurityPoliciesClient({
-      apiEndpoint: '127.0.0.1',
-      port: stack.emulator.port,
-      protocol: 'http',
-      authClient: new PassThroughClient(),
-    } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+    const policies = computeClients(stack.emulator.port).securityPolicies;
     await c.wait(
       await policies.addRule({
         project: PROJECT,

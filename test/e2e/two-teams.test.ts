@@ -9,8 +9,6 @@
  * starts its jobs first, neither can take the other's blocks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import compute from '@google-cloud/compute';
-import { PassThroughClient } from 'google-auth-library';
 import type { ExecutionsClient } from '@google-cloud/workflows';
 import { startStack, type Stack } from '../../local/stack.js';
 import { SAMPLE } from '../../local/topology.js';
@@ -42,12 +40,7 @@ beforeAll(async () => {
   stack.emulator.workflows.timeScale = 0.001;
   executions = executionsClient(stack.emulator.port);
   const c = computeClients(stack.emulator.port);
-  const policies = new compute.SecurityPoliciesClient({
-    apiEndpoint: '127.0.0.1',
-    port: stack.emulator.port,
-    protocol: 'http',
-    authClient: new PassThroughClient(),
-  } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+  const policies = computeClients(stack.emulator.port).securityPolicies;
   await c.wait(
     await policies.addRule({
       project: PROJECT,

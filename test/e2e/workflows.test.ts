@@ -7,8 +7,6 @@
  * waits are compressed (`emulator.workflows.timeScale`), so retries and polling cost no real time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import compute from '@google-cloud/compute';
-import { PassThroughClient } from 'google-auth-library';
 import type { ExecutionsClient } from '@google-cloud/workflows';
 import { startStack, type Stack } from '../../local/stack.js';
 import { SAMPLE } from '../../local/topology.js';
@@ -38,13 +36,7 @@ function reservedRuns(): string[] {
 }
 const runIdOf = (execution: { name?: string | null }) => execution.name!.split('/').pop()!;
 
-const securityPolicies = () =>
-  new compute.SecurityPoliciesClient({
-    apiEndpoint: '127.0.0.1',
-    port: stack.emulator.port,
-    protocol: 'http',
-    authClient: new PassThroughClient(),
-  } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+const securityPolicies = () => computeClients(stack.emulator.port).securityPolicies;
 
 async function run(argument: unknown) {
   const [created] = await executions.createExecution({

@@ -23,6 +23,7 @@ export function computeClients(port: number, authClient: unknown = new PassThrou
     healthChecks: new compute.HealthChecksClient(opts),
     backendServices: new compute.RegionBackendServicesClient(opts),
     forwardingRules: new compute.ForwardingRulesClient(opts),
+    securityPolicies: new compute.SecurityPoliciesClient(opts),
     globalOps,
     regionOps,
     zoneOps,
