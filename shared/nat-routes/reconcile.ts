@@ -23,7 +23,7 @@ import { degrade, failureOf, type Envelope } from '../reconcile/report.js';
 import { observe, type Observed } from './observe.js';
 import { planFrom } from './plan.js';
 import { changeResult, routePhases, type ChangeResult, type RouteChange } from './apply.js';
-import { ensureAndVerifyExport, type ExportReport } from './verify.js';
+import { ensureAndVerifyExport, exportProblems, type ExportReport } from './verify.js';
 
 export type RouteStatus = 'ok' | 'degraded' | 'failed';
 
@@ -256,13 +256,7 @@ function judgeResults(report: RouteReport): void {
 async function verify(t: Transport, cfg: NatRoutesView, report: RouteReport, dryRun: boolean): Promise<void> {
   report.export = await ensureAndVerifyExport(t, cfg, dryRun);
   if (report.export.enabledNow) report.mutations += 1;
-  if (!report.export.exportCustomRoutes)
-    degrade(
-      report,
-      `peering ${cfg.peering} does not export custom routes${cfg.exportMode === 'verify-only' ? ' (verify-only mode: enable exportCustomRoutes on the peering)' : ''}`,
-    );
-  else if (report.export.missing.length && !dryRun)
-    degrade(report, `the peer does not receive: ${report.export.missing.join(', ')}`);
+  for (const reason of exportProblems(cfg, report.export, dryRun)) degrade(report, reason);
 }
 
 /** A report covering `earlier` and then `next`: the latest state, every change of both. */

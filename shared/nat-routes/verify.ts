@@ -11,6 +11,8 @@ import { ConfigError } from '../errors.js';
 
 export interface ExportReport {
   peering: string;
+  /** The peering's state as Google reports it (ACTIVE, INACTIVE). */
+  state: string;
   exportCustomRoutes: boolean;
   /** True when this run turned export on. */
   enabledNow: boolean;
@@ -36,5 +38,25 @@ export async function ensureAndVerifyExport(t: Transport, cfg: NatRoutesView, dr
   const ranges = new Set(outgoing.map((r) => r.destRange));
   const exported = cfg.destinations.filter((d) => ranges.has(d));
   const missing = cfg.destinations.filter((d) => !ranges.has(d));
-  return { peering: cfg.peering, exportCustomRoutes, enabledNow, exported, missing };
+  return { peering: cfg.peering, state: peering.state, exportCustomRoutes, enabledNow, exported, missing };
+}
+
+/**
+ * What is wrong with the export, in the words natRoutes degrades by and `netreflex status` reports
+ * (one verdict for both). `planned`: a dry run, whose missing destinations are the routes its plan
+ * would add, so they are not a problem of the export.
+ */
+export function exportProblems(
+  cfg: Pick<NatRoutesView, 'peering' | 'exportMode'>,
+  exp: ExportReport,
+  planned = false,
+): string[] {
+  if (exp.state !== 'ACTIVE')
+    return [`peering ${cfg.peering} is ${exp.state}, not ACTIVE: an inactive peering carries no traffic`];
+  if (!exp.exportCustomRoutes)
+    return [
+      `peering ${cfg.peering} does not export custom routes${cfg.exportMode === 'verify-only' ? ' (verify-only mode: enable exportCustomRoutes on the peering)' : ''}`,
+    ];
+  if (exp.missing.length && !planned) return [`the peer does not receive: ${exp.missing.join(', ')}`];
+  return [];
 }

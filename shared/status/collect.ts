@@ -1,20 +1,19 @@
 /**
  * Reads the whole egress path once and judges each link. Reads are independent where the chain
- * allows (the allowlists need the NAT IPs; the routes are natRoutes' own dry run), so a status takes
+ * allows (the allowlists need the NAT IPs; the routes and the peering export are natRoutes' own dry run, read once), so a status takes
  * about as long as its slowest read.
  */
 import type { Transport } from '../gcp/transport.js';
 import { psaRangesLink, peeringExportLink } from './network-links.js';
-import { routesLink } from './routes-link.js';
+import { natRoutesDryRun, routesLink } from './routes-link.js';
 import { allowlistsLink, readNatIps, readNatVms } from './egress-links.js';
 import { worstState } from './link.js';
 import type { StatusConfig, StatusReport } from './types.js';
 
 export async function collectStatus(t: Transport, cfg: StatusConfig): Promise<StatusReport> {
-  const [psa, peering, routes, vms, nat] = await Promise.all([
+  const [psa, [peering, routes], vms, nat] = await Promise.all([
     psaRangesLink(t, cfg),
-    peeringExportLink(t, cfg),
-    routesLink(t, cfg),
+    natRoutesDryRun(t, cfg).then(async (dry) => [await peeringExportLink(t, cfg, dry), routesLink(cfg, dry)] as const),
     readNatVms(t, cfg),
     readNatIps(t, cfg),
   ]);

@@ -1,17 +1,19 @@
 /**
  * The VPC A side of the chain: the PSA ranges the Vertex nodes get their IPs from (and how many
- * jobs they hold) and the peering that must export the custom routes (the routes themselves are
- * natRoutes' dry run: routes-link.ts).
+ * jobs they hold) and the peering that must export the custom routes, judged by natRoutes' verify
+ * from its dry run (the routes themselves are that dry run's plan: routes-link.ts).
  */
 import type { Transport } from '../gcp/transport.js';
 import { listGlobalAddresses, type GlobalAddress } from '../gcp/addresses.js';
 import { vertexRangesOf } from '../peering-ranges/vertex-ranges.js';
 import { DEFAULT_RANGE_OPTIONS } from '../plan/ranges-types.js';
-import { getNetwork, listPeeringRoutes, type Peering } from '../gcp/networks.js';
 import type { ManagedInstance } from '../gcp/instance-groups.js';
 import { capacityOf, NODE_TIERS } from '../plan/capacity.js';
 import { isEligible, type NatInstance } from '../plan/routes.js';
 import { natInstanceOf } from '../nat-routes/observe.js';
+import { ensureAndVerifyExport, exportProblems, type ExportReport } from '../nat-routes/verify.js';
+import { ConfigError } from '../errors.js';
+import type { RoutesDryRun } from './routes-link.js';
 import type { Link, StatusConfig } from './types.js';
 import { broken, ok, unreadableLink, type LinkHead } from './link.js';
 
@@ -61,63 +63,51 @@ export async function psaRangesLink(t: Transport, cfg: StatusConfig): Promise<Li
   return ok(PSA, summary, details);
 }
 
-export async function peeringExportLink(t: Transport, cfg: StatusConfig): Promise<Link> {
-  let peering: Peering | undefined;
-  try {
-    peering = (await getNetwork(t, cfg.project, cfg.network)).peerings?.find((p) => p.name === cfg.peering);
-  } catch (err) {
-    return unreadableLink(PEERING, `network ${cfg.network}`, ['compute.networks.get'], err, cfg);
+/**
+ * The peering-export link is natRoutes' verify (shared/nat-routes/verify.ts), judged in its words
+ * (`exportProblems`): the export its dry run already read (routes-link.ts), never a second read.
+ * Only when that dry run stopped before reaching the export (the MIG or the routes unreadable) is
+ * the export read here, by the same natRoutes function in dry run.
+ */
+export async function peeringExportLink(t: Transport, cfg: StatusConfig, dry: RoutesDryRun): Promise<Link> {
+  let exp: ExportReport;
+  if (dry.ok && dry.run.report.export) exp = dry.run.report.export;
+  else {
+    try {
+      if (!dry.ok && dry.observed) throw dry.err;
+      exp = await ensureAndVerifyExport(t, cfg.routes, true);
+    } catch (err) {
+      if (err instanceof ConfigError)
+        return broken(
+          PEERING,
+          err.message,
+          'create the Private Service Access connection (terraform-bootstrap/psa.tf, or gcloud services vpc-peerings connect), or set NETREFLEX_PEERING to the peering that exists',
+        );
+      return unreadableLink(
+        PEERING,
+        `the peering ${cfg.peering} of ${cfg.network} and the routes it exports`,
+        ['compute.networks.get', 'compute.networks.listPeeringRoutes'],
+        err,
+        cfg,
+      );
+    }
   }
-  if (!peering)
-    return broken(
-      PEERING,
-      `${cfg.network} has no peering ${cfg.peering}`,
-      'create the Private Service Access connection (terraform-bootstrap/psa.tf, or gcloud services vpc-peerings connect)',
-    );
   const details = [
-    `${peering.name}: state ${peering.state}, exportCustomRoutes ${peering.exportCustomRoutes === true}`,
+    `${exp.peering}: state ${exp.state}, exportCustomRoutes ${exp.exportCustomRoutes}`,
+    ...[...exp.exported.map((d) => `${d}: exported`), ...exp.missing.map((d) => `${d}: NOT exported`)],
   ];
-  if (peering.state !== 'ACTIVE')
-    return broken(
-      PEERING,
-      `peering ${cfg.peering} is ${peering.state}, not ACTIVE`,
-      'recreate the Private Service Access connection; an inactive peering carries no traffic',
-      details,
-    );
-  if (!peering.exportCustomRoutes)
-    return broken(
-      PEERING,
-      `peering ${cfg.peering} does not export custom routes: the Vertex nodes never see the routes to the NAT VMs`,
-      'netreflex apply routes turns exportCustomRoutes on (NETREFLEX_EXPORT_MODE=ensure)',
-      details,
-    );
-  let sent: Set<string>;
-  try {
-    sent = new Set(
-      (await listPeeringRoutes(t, cfg.project, cfg.network, cfg.peering, cfg.region, 'OUTGOING')).map(
-        (r) => r.destRange,
-      ),
-    );
-  } catch (err) {
-    return unreadableLink(
-      PEERING,
-      `the routes ${cfg.peering} exports (listPeeringRoutes)`,
-      ['compute.networks.listPeeringRoutes'],
-      err,
-      cfg,
-      details,
-    );
-  }
-  const missing = cfg.destinations.filter((d) => !sent.has(d));
-  details.push(...cfg.destinations.map((d) => `${d}: ${sent.has(d) ? 'exported' : 'NOT exported'}`));
-  if (missing.length)
-    return broken(
-      PEERING,
-      `the peer does not receive ${missing.join(', ')}: no exportable (untagged) route to it`,
-      'netreflex apply routes creates untagged routes to every destination',
-      details,
-    );
-  return ok(PEERING, `exports all ${cfg.destinations.length} destination(s)`, details);
+  const [problem] = exportProblems(cfg.routes, exp);
+  if (problem) return broken(PEERING, problem, exportFix(exp), details);
+  return ok(PEERING, `exports all ${exp.exported.length} destination(s)`, details);
+}
+
+/** What to do about the problem exportProblems names first. */
+function exportFix(exp: ExportReport): string {
+  if (exp.state !== 'ACTIVE')
+    return 'recreate the Private Service Access connection; an inactive peering carries no traffic';
+  if (!exp.exportCustomRoutes)
+    return 'netreflex apply routes turns exportCustomRoutes on (NETREFLEX_EXPORT_MODE=ensure), or enable it on the peering';
+  return 'no exportable (untagged) route reaches the peer: netreflex apply routes creates untagged routes to every destination';
 }
 
 /** Healthy is the rule natRoutes routes by: RUNNING, no action under way, HEALTHY when health-checked. */

@@ -15,6 +15,7 @@ import { isEligible, resourcePath, type NatInstance, type RoutePlan } from '../p
 import type { InstanceState } from '../plan/route-holds.js';
 import { reconcileRoutes, type RouteReport } from '../nat-routes/reconcile.js';
 import type { Observed } from '../nat-routes/observe.js';
+import { exportProblems } from '../nat-routes/verify.js';
 import { ilbVerdict } from './ilb-hops.js';
 import { describeNat } from './network-links.js';
 import { broken, ok, unreadableLink, type LinkHead } from './link.js';
@@ -34,41 +35,52 @@ interface DryRun {
   plan: RoutePlan;
 }
 
+/**
+ * natRoutes' dry run, once per status: the routes link judges its plan, the peering-export link
+ * its verify (`report.export`). When it threw, `observed` says whether the observation had been
+ * made (then the throw came from the export check) or not (then the export was never read).
+ */
+export type RoutesDryRun = { ok: true; run: DryRun } | { ok: false; err: unknown; observed: boolean };
+
+export async function natRoutesDryRun(t: Transport, cfg: StatusConfig): Promise<RoutesDryRun> {
+  let seen: Omit<DryRun, 'report'> | undefined;
+  try {
+    const report = await reconcileRoutes(t, cfg.routes, {
+      dryRun: true,
+      planned: (observed, plan) => (seen = { observed, plan }),
+    });
+    return { ok: true, run: { report, ...seen! } };
+  } catch (err) {
+    return { ok: false, err, observed: seen !== undefined };
+  }
+}
+
 const hopName = (r: Pick<Route, 'nextHopInstance' | 'nextHopIlb' | 'nextHopIp' | 'nextHopGateway'>) => {
   const hop = r.nextHopInstance ?? r.nextHopIlb ?? r.nextHopIp ?? r.nextHopGateway ?? '(no next hop)';
   return hop.split('/').pop() ?? hop;
 };
 
-export async function routesLink(t: Transport, cfg: StatusConfig): Promise<Link> {
-  let run: DryRun | undefined;
-  try {
-    let seen: Omit<DryRun, 'report'> | undefined;
-    const report = await reconcileRoutes(t, cfg.routes, {
-      dryRun: true,
-      planned: (observed, plan) => (seen = { observed, plan }),
-    });
-    run = { report, ...seen! };
-  } catch (err) {
-    if (err instanceof ConfigError)
-      return broken(
-        ROUTES,
-        `natRoutes cannot plan the routes: ${err.message}`,
-        'fix what the message names (the NETREFLEX_* variable or the resource it points at), then netreflex plan routes',
-      );
-    return unreadableLink(
+export function routesLink(cfg: StatusConfig, dry: RoutesDryRun): Link {
+  if (dry.ok) return judge(cfg, dry.run);
+  const { err } = dry;
+  if (err instanceof ConfigError)
+    return broken(
       ROUTES,
-      'the routes as natRoutes observes them (the NAT MIG, routes.list, the peering)',
-      [
-        'compute.regionInstanceGroupManagers.listManagedInstances',
-        'compute.routes.list',
-        'compute.networks.get',
-        'compute.networks.listPeeringRoutes',
-      ],
-      err,
-      cfg,
+      `natRoutes cannot plan the routes: ${err.message}`,
+      'fix what the message names (the NETREFLEX_* variable or the resource it points at), then netreflex plan routes',
     );
-  }
-  return judge(cfg, run);
+  return unreadableLink(
+    ROUTES,
+    'the routes as natRoutes observes them (the NAT MIG, routes.list, the peering)',
+    [
+      'compute.regionInstanceGroupManagers.listManagedInstances',
+      'compute.routes.list',
+      'compute.networks.get',
+      'compute.networks.listPeeringRoutes',
+    ],
+    err,
+    cfg,
+  );
 }
 
 function judge(cfg: StatusConfig, { report, observed, plan }: DryRun): Link {
@@ -98,7 +110,10 @@ function judge(cfg: StatusConfig, { report, observed, plan }: DryRun): Link {
   }
   if (bad.length) fixes.add(REBUILD_FIX);
   if (ilb) details.push(...ilb.details);
+  // The export's verdict is the peering-export link's (network-links.ts), not this one's.
+  const exportReasons = new Set(report.export ? exportProblems(cfg.routes, report.export, true) : []);
   for (const reason of report.reasons) {
+    if (exportReasons.has(reason)) continue;
     if (ilb && ilb.state !== 'ok' && /^the load balancer /.test(reason)) continue;
     bad.push(reason);
     fixes.add(/^no eligible NAT instance/.test(reason) ? NO_ELIGIBLE_FIX : REBUILD_FIX);

@@ -311,6 +311,62 @@ describe('netreflex status on a broken path', { sequential: true, shuffle: false
   });
 });
 
+describe("the peering-export link is natRoutes' verify", () => {
+  const setExport = async (exportCustomRoutes: boolean) =>
+    c.wait(
+      await c.networks.updatePeering({
+        project: PROJECT,
+        network: SAMPLE.vpcA.network,
+        networksUpdatePeeringRequestResource: { networkPeering: { name: SAMPLE.psa.peering, exportCustomRoutes } },
+      }),
+    );
+  afterEach(() => setExport(true));
+
+  it('natRoutes and status fed the same broken export say the same thing, from one read of the peering', async () => {
+    await setExport(false);
+    // verify-only: natRoutes reports the export and leaves it as it is, as an operator may configure it.
+    const env = await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url, NETREFLEX_EXPORT_MODE: 'verify-only' });
+    const t = new Transport({ emulatorHost: stack.emulator.url, region: REGION });
+    const routes = await reconcileRoutes(t, loadNatRoutesConfig(env));
+    expect(routes.status).toBe('degraded');
+    expect(routes.export).toMatchObject({ exportCustomRoutes: false, enabledNow: false });
+    const said = routes.reasons.filter((r) => /export/.test(r));
+    expect(said).toEqual([expect.stringMatching(/does not export custom routes \(verify-only mode/)]);
+
+    const before = await faults.calls();
+    const result = await statusCommand(env, { json: true });
+    const after = await faults.calls();
+    const report = JSON.parse(result.output) as StatusJson;
+    const peering = report.links.find((l) => l.id === 'peering-export')!;
+    expect(peering).toMatchObject({ state: 'broken', reason: said[0] });
+    expect(peering.fix).toMatch(/exportCustomRoutes/);
+    expect(peering.details[0]).toMatch(/state ACTIVE, exportCustomRoutes false/);
+    // The routes themselves are fine: the export's verdict is said once, on its own link.
+    expect(report.links.find((l) => l.id === 'routes')).toMatchObject({ state: 'ok' });
+    expect(result.exitCode).toBe(1);
+    // One observation: status reads the peering and what it exports once, in natRoutes' dry run.
+    const delta = (m: string) => (after[m] ?? 0) - (before[m] ?? 0);
+    expect(delta('compute.networks.listPeeringRoutes')).toBe(1);
+    expect(delta('compute.networks.get')).toBe(1);
+  });
+
+  it('the peering gone: natRoutes refuses the configuration and status says BROKEN in its words, not OK', async () => {
+    const env = await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url, NETREFLEX_PEERING: 'no-such-peering' });
+    const t = new Transport({ emulatorHost: stack.emulator.url, region: REGION });
+    const refused = await reconcileRoutes(t, loadNatRoutesConfig(env), { dryRun: true }).then(
+      () => undefined,
+      (err: Error) => err.message,
+    );
+    expect(refused).toMatch(/has no peering named no-such-peering/);
+    const report = JSON.parse((await statusCommand(env, { json: true })).output) as StatusJson;
+    expect(report.links.find((l) => l.id === 'peering-export')).toMatchObject({
+      state: 'broken',
+      reason: refused,
+      fix: expect.stringContaining('NETREFLEX_PEERING'),
+    });
+  });
+});
+
 async function zoneOf(name: string): Promise<string> {
   const [mis] = await c.migs.listManagedInstances({
     project: PROJECT,
