@@ -8,7 +8,7 @@
  * can be judged from the policy alone — a CEL (`expr`) rule at a winning priority makes the answer
  * "unknown", never a guess.
  */
-import { cidrsContain } from '../net/cidr.js';
+import { aggregate, intersect, parseCidr, rangeSetOf, subtract, type RangeSet } from '../net/cidr.js';
 import type { SecurityPolicy, SecurityPolicyRule } from '../gcp/security-policies.js';
 
 export type Verdict =
@@ -16,22 +16,40 @@ export type Verdict =
   | { decision: 'unknown'; rule: SecurityPolicyRule; why: string }
   | { decision: 'deny'; rule?: undefined };
 
-function matchesIp(rule: SecurityPolicyRule, ip: string): boolean | 'unknown' {
-  if (rule.match?.versionedExpr !== 'SRC_IPS_V1') return 'unknown';
-  const ranges = rule.match?.config?.srcIpRanges ?? [];
-  if (ranges.includes('*')) return true;
-  const host = ip.includes(':') ? `${ip}/128` : `${ip}/32`;
-  return cidrsContain(ranges, host);
+/** Addresses of `ranges` and the verdict Cloud Armor gives every one of them. */
+export interface RangeVerdict {
+  ranges: RangeSet;
+  verdict: Verdict;
+}
+
+/** `*` in `srcIpRanges` is every address of both families. */
+const EVERYTHING = aggregate([parseCidr('0.0.0.0/0'), parseCidr('::/0')]);
+
+/**
+ * The verdict for every address of `ranges`, as parts that each share one: the rules are walked by
+ * priority over the addresses still undecided, so a rule that matches only part of a range decides
+ * only that part. The first CEL rule reached leaves every address still undecided unknown.
+ */
+export function evaluateRanges(policy: Pick<SecurityPolicy, 'rules'>, ranges: RangeSet): RangeVerdict[] {
+  const rules = [...(policy.rules ?? [])].filter((r) => r.preview !== true).sort((a, b) => a.priority - b.priority);
+  const parts: RangeVerdict[] = [];
+  let open = ranges;
+  for (const rule of rules) {
+    if (open.length === 0) return parts;
+    if (rule.match?.versionedExpr !== 'SRC_IPS_V1') {
+      const why = `rule ${rule.priority} uses an expression this check cannot evaluate`;
+      return [...parts, { ranges: open, verdict: { decision: 'unknown', rule, why } }];
+    }
+    const src = rule.match.config?.srcIpRanges ?? [];
+    const hit = intersect(open, src.includes('*') ? EVERYTHING : rangeSetOf(src));
+    if (hit.length === 0) continue;
+    parts.push({ ranges: hit, verdict: { decision: rule.action.startsWith('allow') ? 'allow' : 'deny', rule } });
+    open = subtract(open, hit);
+  }
+  return open.length ? [...parts, { ranges: open, verdict: { decision: 'deny' } }] : parts;
 }
 
 /** The rule that decides for `ip`, and whether it allows (any `allow*` action) or denies. */
 export function evaluateIp(policy: Pick<SecurityPolicy, 'rules'>, ip: string): Verdict {
-  const rules = [...(policy.rules ?? [])].filter((r) => r.preview !== true).sort((a, b) => a.priority - b.priority);
-  for (const rule of rules) {
-    const m = matchesIp(rule, ip);
-    if (m === 'unknown')
-      return { decision: 'unknown', rule, why: `rule ${rule.priority} uses an expression this check cannot evaluate` };
-    if (m) return { decision: rule.action.startsWith('allow') ? 'allow' : 'deny', rule };
-  }
-  return { decision: 'deny' };
+  return evaluateRanges(policy, [parseCidr(ip)])[0]!.verdict;
 }

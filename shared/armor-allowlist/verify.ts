@@ -3,12 +3,12 @@
  * wants. Converged means a fresh plan on the read-back rules is empty (plan(x, x) = nothing), with
  * the same planner that planned the sync (the whole file, or only its revocations).
  */
-import { aggregate, parseCidr, subtract, toCidrs } from '../net/cidr.js';
+import { aggregate, parseCidr, subtract, toCidrs, type RangeSet } from '../net/cidr.js';
 import type { SecurityPolicy } from '../gcp/security-policies.js';
 import { allowedBy, partitionRules } from '../plan/allowlist-rules.js';
 import { planAllowlist, type AllowlistPlan, type DesiredAllowlist, type PolicyRule } from '../plan/allowlist.js';
 import { errorMessage } from '../errors.js';
-import { evaluateIp } from './egress-verdict.js';
+import { evaluateRanges } from './egress-verdict.js';
 
 export interface VerifyReport {
   readonly converged: boolean;
@@ -20,8 +20,9 @@ export interface VerifyReport {
   /**
    * Addresses the file allows that the whole policy does not let through, judged as Cloud Armor
    * does (first matching rule by priority, the verdict `netreflex status` and the workflow use):
-   * a deny ahead of the owned rules, or a CEL rule ahead that cannot be judged. Each entry is judged
-   * at its first address. Reported, not repaired: netreflex does not own the rules ahead.
+   * a deny ahead of the owned rules, or a CEL rule ahead that cannot be judged — every address, so a
+   * deny over part of an allowed range names that part. Reported, not repaired: netreflex does not
+   * own the rules ahead.
    */
   readonly overruled: readonly string[];
 }
@@ -42,18 +43,20 @@ export function verifyPolicy(
       converged,
       missing: toCidrs(subtract(want, allowed)),
       extra: toCidrs(subtract(allowed, want)),
-      overruled: overruled(policy, toCidrs(want)),
+      overruled: overruled(policy, want),
     };
   } catch (err) {
     return { converged: false, missing: [], extra: [], overruled: [], problem: errorMessage(err) };
   }
 }
 
-function overruled(policy: SecurityPolicy, cidrs: readonly string[]): string[] {
-  return cidrs.flatMap((cidr) => {
-    const v = evaluateIp(policy, cidr.split('/')[0]!);
+function overruled(policy: SecurityPolicy, want: RangeSet): string[] {
+  return evaluateRanges(policy, want).flatMap(({ ranges, verdict: v }) => {
     if (v.decision === 'allow') return [];
-    if (v.decision === 'unknown') return [`${cidr}: ${v.why}, ahead of the allow rules`];
-    return [`${cidr}: denied by ${v.rule ? `rule ${v.rule.priority} (${v.rule.action})` : 'no matching rule'}`];
+    const why =
+      v.decision === 'unknown'
+        ? `${v.why}, ahead of the allow rules`
+        : `denied by ${v.rule ? `rule ${v.rule.priority} (${v.rule.action})` : 'no matching rule'}`;
+    return toCidrs(ranges).map((cidr) => `${cidr}: ${why}`);
   });
 }

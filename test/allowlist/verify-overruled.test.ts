@@ -51,3 +51,45 @@ describe('verifyPolicy judges the rules ahead of the owned ones', () => {
     expect(evaluateIp(policy, NAT_IP).decision).toBe('allow');
   });
 });
+
+describe('verifyPolicy judges every address of a range, not its first', () => {
+  const wide = desired({ partners: ['10.0.0.0/24'] });
+  const syncedWide = planAndApply(wide, [DEFAULT_RULE]).rules;
+  const withAhead = (rule: SecurityPolicyRule) =>
+    ({ name: 'inference-policy', rules: [rule, ...syncedWide] }) as Parameters<typeof verifyPolicy>[0];
+  const deny = (srcIpRanges: string[]): SecurityPolicyRule => ({
+    priority: 10,
+    action: 'deny(403)',
+    match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges } },
+  });
+
+  it('a deny ahead over the upper half of an allowed /24 names that half, not the range', () => {
+    expect(verifyPolicy(withAhead(deny(['10.0.0.128/25'])), wide).overruled).toEqual([
+      '10.0.0.128/25: denied by rule 10 (deny(403))',
+    ]);
+  });
+
+  it('a deny ahead over the first address only names that address', () => {
+    expect(verifyPolicy(withAhead(deny(['10.0.0.0/32'])), wide).overruled).toEqual([
+      '10.0.0.0/32: denied by rule 10 (deny(403))',
+    ]);
+  });
+
+  it('a CEL rule after a partial allow ahead leaves only the rest unknown', () => {
+    const policy = {
+      name: 'inference-policy',
+      rules: [
+        {
+          priority: 5,
+          action: 'allow',
+          match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['10.0.0.0/25'] } },
+        },
+        { priority: 10, action: 'deny(403)', match: { expr: { expression: "origin.region_code == 'JP'" } } },
+        ...syncedWide,
+      ],
+    } as Parameters<typeof verifyPolicy>[0];
+    expect(verifyPolicy(policy, wide).overruled).toEqual([
+      '10.0.0.128/25: rule 10 uses an expression this check cannot evaluate, ahead of the allow rules',
+    ]);
+  });
+});
