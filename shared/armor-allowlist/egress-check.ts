@@ -22,7 +22,8 @@ import { degrade, failureOf, type Envelope } from '../reconcile/report.js';
 import { evaluateIp } from './egress-verdict.js';
 
 /** One address, read by netreflex's one address parser and answered in canonical form. */
-const ipAddress = z.string('each IP must be a string').transform((text, ctx) => {
+/** One IP address, in canonical form (the workflow's NETREFLEX_EGRESS_IPS, `netreflex status` reads the same). */
+export const ipAddress = z.string('each IP must be a string').transform((text, ctx) => {
   const parsed = tryParseCidr(text);
   if (parsed?.bareAddress) return formatAddress(parsed.family, parsed.first);
   ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not an IP address (such as 203.0.113.5)` });

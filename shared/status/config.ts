@@ -9,12 +9,15 @@ import type { StatusConfig } from './types.js';
 import { loadArmorAllowlistConfig } from '../config/armor-allowlist.js';
 import { loadNatRoutesView } from '../config/nat-routes.js';
 import { DEFAULT_RANGE_OPTIONS } from '../plan/ranges-types.js';
+import { ipAddress } from '../armor-allowlist/egress-check.js';
 
 const statusEnv = z.object({
   ...commonEnv,
   ...topologyEnv,
   NETREFLEX_SECURITY_POLICY: list(resourceName).default(['inference-policy']),
   NETREFLEX_VERTEX_RANGES: list(resourceName).default([...DEFAULT_RANGE_OPTIONS.vertexRangeNames]),
+  // The IPs the workflow's egress check asks about (terraform-bootstrap/workflows.tf sets them from the NAT's addresses).
+  NETREFLEX_EGRESS_IPS: list(ipAddress).optional(),
 });
 
 export function loadStatusConfig(
@@ -38,6 +41,7 @@ export function loadStatusConfig(
     // With the config bucket known, the allowlist link also asks the allowlist sync whether it is stalled.
     ...(env.NETREFLEX_CONFIG_BUCKET ? { allowlist: loadArmorAllowlistConfig(env) } : {}),
     vertexRangeNames: e.NETREFLEX_VERTEX_RANGES,
+    ...(e.NETREFLEX_EGRESS_IPS?.length ? { egressIps: e.NETREFLEX_EGRESS_IPS } : {}),
     // The routes are judged by natRoutes' own dry run, configured as natRoutes is.
     routes: loadNatRoutesView(env, 'netreflex status'),
   };

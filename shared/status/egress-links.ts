@@ -106,11 +106,40 @@ export async function readNatIps(t: Transport, cfg: StatusConfig): Promise<{ lin
         details,
       ),
     };
+  const drift = egressIpsDrift(cfg, nat.ips);
+  if (drift)
+    return {
+      link: broken(NAT_IPS, drift.reason, drift.fix, [...details, ...drift.details]),
+      ips: nat.ips,
+    };
   const fragile =
     nat.allocation === 'AUTO_ONLY'
       ? '; AUTO_ONLY: these IPs can change, allowlists need MANUAL_ONLY static addresses'
       : '';
   return { link: ok(NAT_IPS, `${nat.ips.join(', ')}${fragile}`, details), ips: nat.ips };
+}
+
+/**
+ * The workflow checks the allowlist for NETREFLEX_EGRESS_IPS (Terraform sets it from the NAT's
+ * addresses); traffic leaves from the Cloud NAT's IPs. When both are known and differ, the two
+ * checks judge different addresses: broken, so neither reads healthy over the other's IPs. The
+ * allowlists link still judges the Cloud NAT IPs, the ones traffic uses.
+ */
+function egressIpsDrift(
+  cfg: StatusConfig,
+  natIps: readonly string[],
+): { reason: string; fix: string; details: string[] } | undefined {
+  if (!cfg.egressIps) return undefined;
+  const nat = new Set(natIps);
+  const told = new Set(cfg.egressIps);
+  const onlyTold = cfg.egressIps.filter((ip) => !nat.has(ip));
+  const onlyNat = natIps.filter((ip) => !told.has(ip));
+  if (!onlyTold.length && !onlyNat.length) return undefined;
+  return {
+    reason: `NETREFLEX_EGRESS_IPS (${cfg.egressIps.join(', ')}), the IPs the workflow's egress check asks about, are not the Cloud NAT's IPs (${natIps.join(', ')})${onlyNat.length ? `: ${onlyNat.join(', ')} never checked` : ''}${onlyTold.length ? `${onlyNat.length ? ';' : ':'} ${onlyTold.join(', ')} not used by Cloud NAT` : ''}`,
+    fix: `terraform apply in terraform-bootstrap (workflows.tf sets the workflow's NETREFLEX_EGRESS_IPS from the NAT's addresses); if the NAT's IPs are the wrong ones, fix natIps of ${cfg.natName} instead; and set NETREFLEX_EGRESS_IPS=${natIps.join(',')} where you run netreflex status`,
+    details: [`NETREFLEX_EGRESS_IPS: ${cfg.egressIps.join(', ')}`],
+  };
 }
 
 /**

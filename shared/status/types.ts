@@ -56,6 +56,11 @@ export interface StatusConfig {
   nodesPerJob: number;
   /** Existing PSA ranges Vertex may use besides netreflex's (NETREFLEX_VERTEX_RANGES, as peeringRanges reads it). */
   vertexRangeNames: string[];
+  /**
+   * The egress IPs the workflow checks the allowlist for (NETREFLEX_EGRESS_IPS, when set): they must
+   * be the Cloud NAT's IPs, or the workflow and status judge different addresses.
+   */
+  egressIps?: string[];
   /** Where the reads go: the local Google Cloud, or unset for Google's APIs (named in fixes). */
   emulatorHost?: string;
   /** natRoutes' own configuration (the same NETREFLEX_* variables): the routes link is its dry run. */

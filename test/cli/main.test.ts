@@ -97,6 +97,18 @@ describe('NETREFLEX_EMULATOR_HOST', () => {
     ).toBe(url);
   });
 
+  it('reads NETREFLEX_EGRESS_IPS as the workflow does, and refuses what is not an IP', () => {
+    const base = { NETREFLEX_PROJECT: 'netreflex-demo', NETREFLEX_DESTINATIONS: '198.51.100.10/32' };
+    expect(loadStatusConfig(base).egressIps).toBeUndefined();
+    expect(loadStatusConfig({ ...base, NETREFLEX_EGRESS_IPS: '203.0.113.5, 2001:DB8::1' }).egressIps).toEqual([
+      '203.0.113.5',
+      '2001:db8::1',
+    ]);
+    expect(() => loadStatusConfig({ ...base, NETREFLEX_EGRESS_IPS: '203.0.113.0/28' })).toThrow(
+      /NETREFLEX_EGRESS_IPS.*is not an IP address/,
+    );
+  });
+
   it.each(['ftp://127.0.0.1:8090', '127.0.0.1', 'not a host', 'http//127.0.0.1:8090'])(
     'refuses %s, saying both forms',
     (value) => {

@@ -367,6 +367,41 @@ describe("the peering-export link is natRoutes' verify", () => {
   });
 });
 
+describe('the egress IPs the workflow checks are the Cloud NAT IPs', () => {
+  const natIps = async (env: Record<string, string>) => {
+    const result = await statusCommand(await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url, ...env }), {
+      json: true,
+    });
+    return {
+      exitCode: result.exitCode,
+      link: (JSON.parse(result.output) as StatusJson).links.find((l) => l.id === 'nat-ips')!,
+    };
+  };
+
+  it('NETREFLEX_EGRESS_IPS naming other IPs than Cloud NAT uses: BROKEN, with the fix, never silently apart', async () => {
+    const { exitCode, link } = await natIps({ NETREFLEX_EGRESS_IPS: `198.51.100.77,${SAMPLE.cloudNat.ip}` });
+    expect(exitCode).toBe(1);
+    expect(link.state).toBe('broken');
+    expect(link.reason).toMatch(
+      /NETREFLEX_EGRESS_IPS .*are not the Cloud NAT's IPs.*198\.51\.100\.77 not used by Cloud NAT/,
+    );
+    expect(link.fix).toContain('terraform apply');
+    expect(link.fix).toContain(`NETREFLEX_EGRESS_IPS=${SAMPLE.cloudNat.ip}`);
+  });
+
+  it('NETREFLEX_EGRESS_IPS missing a Cloud NAT IP: BROKEN, naming the IP the workflow never checks', async () => {
+    const { link } = await natIps({ NETREFLEX_EGRESS_IPS: '198.51.100.77' });
+    expect(link).toMatchObject({
+      state: 'broken',
+      reason: expect.stringContaining(`${SAMPLE.cloudNat.ip} never checked`),
+    });
+  });
+
+  it('NETREFLEX_EGRESS_IPS equal to the Cloud NAT IPs (any order, any spelling of the list): OK', async () => {
+    expect((await natIps({ NETREFLEX_EGRESS_IPS: ` ${SAMPLE.cloudNat.ip}, ` })).link.state).toBe('ok');
+  });
+});
+
 async function zoneOf(name: string): Promise<string> {
   const [mis] = await c.migs.listManagedInstances({
     project: PROJECT,
