@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import type { Transport } from '../gcp/transport.js';
 import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';
-import { ConfigError } from '../errors.js';
+import { parseRequest } from '../util/parse-request.js';
 import { resourceName } from '../names.js';
 import { formatAddress, tryParseCidr } from '../net/cidr.js';
 import { degrade, failureOf, type Envelope } from '../reconcile/report.js';
@@ -40,18 +40,12 @@ export const egressRequest = z.strictObject({
 });
 export type EgressRequest = z.infer<typeof egressRequest>;
 
-export function parseEgressRequest(input: unknown): EgressRequest {
-  const result = egressRequest.safeParse(input);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map(
-    (i) =>
-      `${i.path.join('.') || '(request)'}: ${i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message}`,
-  );
-  throw new ConfigError(
+export const parseEgressRequest = (input: unknown): EgressRequest =>
+  parseRequest(
+    egressRequest,
+    input,
     'egress check: the request is invalid; send {"policy": "<security policy>", "ips": ["<egress IP>", …]}:',
-    problems,
   );
-}
 
 export type Decision = 'allow' | 'deny' | 'unknown';
 

@@ -4,7 +4,7 @@
  * the cloud wrappers read, already filtered to VPC A; options are configuration with defaults.
  */
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { parseRequest } from '../util/parse-request.js';
 
 /** Google's name pattern for networks (RFC 1035, 1–63 characters), as Compute enforces it. */
 export const NETWORK_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -72,23 +72,13 @@ export const releaseRequest = z.strictObject({
 });
 export type ReleaseRequest = z.infer<typeof releaseRequest>;
 
-function parseStrict<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  // Stryker disable StringLiteral: every field of both schemas is top-level, so a path never has two parts to join
-  const problems = result.error.issues.map(
-    (i) =>
-      `${i.path.join('.') || '(request)'}: ${i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message}`,
-  );
-  // Stryker restore StringLiteral
-  throw new ConfigError('peered ranges: the request is invalid; change these and retry:', problems);
-}
+const REFUSAL = 'peered ranges: the request is invalid; change these and retry:';
 
 /** Validates a request, turning every problem into one ConfigError that lists what to change. */
-export const parseRangeRequest = (input: unknown): RangeRequest => parseStrict(rangeRequest, input);
+export const parseRangeRequest = (input: unknown): RangeRequest => parseRequest(rangeRequest, input, REFUSAL);
 
 /** Validates a release (`{"release": true, "runId": …}` without `release`), as strictly. */
-export const parseReleaseRequest = (input: unknown): ReleaseRequest => parseStrict(releaseRequest, input);
+export const parseReleaseRequest = (input: unknown): ReleaseRequest => parseRequest(releaseRequest, input, REFUSAL);
 
 /**
  * Vertex jobs already running or queued on the network (or prepared for and not started yet):
