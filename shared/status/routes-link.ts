@@ -75,8 +75,17 @@ export function routesLink(cfg: StatusConfig, dry: RoutesDryRun): Link {
     [
       'compute.regionInstanceGroupManagers.listManagedInstances',
       'compute.routes.list',
+      // natRoutes' observation looks up the next hops of its routes that left the MIG
+      'compute.instances.get',
       'compute.networks.get',
       'compute.networks.listPeeringRoutes',
+      ...(cfg.routes.mode === 'ilb'
+        ? [
+            'compute.forwardingRules.get',
+            'compute.regionBackendServices.get',
+            'compute.regionBackendServices.getHealth',
+          ]
+        : []),
     ],
     err,
     cfg,
