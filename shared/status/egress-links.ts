@@ -3,14 +3,17 @@
  * them, and whether each Cloud Armor policy in the allowlist lets those IPs through.
  */
 import type { Transport } from '../gcp/transport.js';
-import { listManagedInstances, type ManagedInstance } from '../gcp/instance-groups.js';
+import { listManagedInstances } from '../gcp/instance-groups.js';
+import { isEligible, type NatInstance } from '../plan/routes.js';
+import { natInstanceOf } from '../nat-routes/observe.js';
+import type { RoutesDryRun } from './routes-link.js';
 import { cloudNatIps, type NatIps } from '../gcp/routers.js';
 import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';
 import { ConfigError } from '../errors.js';
 import { allowlistSyncState, type AllowlistSyncState } from './armor.js';
 import { evaluateIp } from '../armor-allowlist/egress-verdict.js';
 import { reconcileAllowlist } from '../armor-allowlist/reconcile.js';
-import { describeInstance, isHealthy } from './network-links.js';
+import { describeNat } from './network-links.js';
 import { isNotFound, unreadable } from './errors.js';
 import { broken, needs, ok, unknown, unreadableLink, type LinkHead } from './link.js';
 import type { Link, StatusConfig } from './types.js';
@@ -19,58 +22,53 @@ const NAT_VMS: LinkHead = { id: 'nat-vms', title: 'NAT VMs' };
 const NAT_IPS: LinkHead = { id: 'nat-ips', title: 'Cloud NAT IPs' };
 const ALLOWLISTS: LinkHead = { id: 'allowlists', title: 'Allowlists (Cloud Armor)' };
 
-export async function readNatVms(
-  t: Transport,
-  cfg: StatusConfig,
-): Promise<{ link: Link; instances?: ManagedInstance[] }> {
-  let instances: ManagedInstance[];
-  try {
-    instances = await listManagedInstances(t, cfg.project, cfg.region, cfg.mig);
-  } catch (err) {
-    if (isNotFound(err))
-      return {
-        link: broken(
+/**
+ * The NAT VMs as natRoutes' dry run observed them (one list of the MIG per status, the one the
+ * routes are planned from); read here only when that dry run stopped before its observation.
+ */
+export async function natVmsLink(t: Transport, cfg: StatusConfig, dry: RoutesDryRun): Promise<Link> {
+  const observed = dry.ok ? dry.run.observed : dry.observed;
+  let instances: NatInstance[];
+  if (observed) instances = observed.instances;
+  else
+    try {
+      instances = (await listManagedInstances(t, cfg.project, cfg.region, cfg.mig)).map(natInstanceOf);
+    } catch (err) {
+      if (isNotFound(err))
+        return broken(
           NAT_VMS,
           `MIG ${cfg.mig} not found in ${cfg.region}`,
           'create it (terraform-bootstrap/nat.tf) or set NETREFLEX_NAT_MIG to the NAT MIG',
-        ),
-      };
-    return {
-      link: unreadableLink(
+        );
+      return unreadableLink(
         NAT_VMS,
         `the NAT MIG ${cfg.mig}`,
         ['compute.regionInstanceGroupManagers.listManagedInstances'],
         err,
         cfg,
-      ),
-    };
-  }
-  const details = instances.map((mi) => `${mi.name ?? mi.instance.split('/').pop()}: ${describeInstance(mi)}`);
-  const sick = instances.filter((mi) => !isHealthy(mi));
+      );
+    }
+  const details = instances.map((i) => `${i.name}: ${describeNat(i)}`);
+  // Healthy is the rule natRoutes routes by: RUNNING, no action under way, HEALTHY when health-checked.
+  const sick = instances.filter((i) => !isEligible(i, true));
   const healthy = instances.length - sick.length;
   if (!instances.length)
-    return {
-      link: broken(
-        NAT_VMS,
-        `MIG ${cfg.mig} has no instances`,
-        `resize it: gcloud compute instance-groups managed resize ${cfg.mig} --region=${cfg.region} --size=2`,
-        details,
-      ),
-      instances,
-    };
+    return broken(
+      NAT_VMS,
+      `MIG ${cfg.mig} has no instances`,
+      `resize it: gcloud compute instance-groups managed resize ${cfg.mig} --region=${cfg.region} --size=2`,
+      details,
+    );
   if (sick.length) {
     const reason = `${sick.length} of ${instances.length} NAT VM(s) not healthy (${sick.map((s) => s.name).join(', ')})${healthy ? '; egress continues on the others' : '; no egress path'}`;
-    return {
-      link: broken(
-        NAT_VMS,
-        reason,
-        'autohealing replaces an unhealthy VM; a stopped VM must be started (gcloud compute instances start) or recreated (gcloud compute instance-groups managed recreate-instances)',
-        details,
-      ),
-      instances,
-    };
+    return broken(
+      NAT_VMS,
+      reason,
+      'autohealing replaces an unhealthy VM; a stopped VM must be started (gcloud compute instances start) or recreated (gcloud compute instance-groups managed recreate-instances)',
+      details,
+    );
   }
-  return { link: ok(NAT_VMS, `${healthy} healthy NAT VM(s)`, details), instances };
+  return ok(NAT_VMS, `${healthy} healthy NAT VM(s)`, details);
 }
 
 export async function readNatIps(t: Transport, cfg: StatusConfig): Promise<{ link: Link; ips?: string[] }> {

@@ -7,10 +7,8 @@ import type { Transport } from '../gcp/transport.js';
 import { listGlobalAddresses, type GlobalAddress } from '../gcp/addresses.js';
 import { vertexRangesOf } from '../peering-ranges/vertex-ranges.js';
 import { DEFAULT_RANGE_OPTIONS } from '../plan/ranges-types.js';
-import type { ManagedInstance } from '../gcp/instance-groups.js';
 import { capacityOf, NODE_TIERS } from '../plan/capacity.js';
-import { isEligible, type NatInstance } from '../plan/routes.js';
-import { natInstanceOf } from '../nat-routes/observe.js';
+import type { NatInstance } from '../plan/routes.js';
 import { ensureAndVerifyExport, exportProblems, type ExportReport } from '../nat-routes/verify.js';
 import { ConfigError } from '../errors.js';
 import type { RoutesDryRun } from './routes-link.js';
@@ -109,11 +107,6 @@ function exportFix(exp: ExportReport): string {
     return 'netreflex apply routes turns exportCustomRoutes on (NETREFLEX_EXPORT_MODE=ensure), or enable it on the peering';
   return 'no exportable (untagged) route reaches the peer: netreflex apply routes creates untagged routes to every destination';
 }
-
-/** Healthy is the rule natRoutes routes by: RUNNING, no action under way, HEALTHY when health-checked. */
-export const isHealthy = (mi: ManagedInstance): boolean => isEligible(natInstanceOf(mi), true);
-
-export const describeInstance = (mi: ManagedInstance): string => describeNat(natInstanceOf(mi));
 
 /** A NAT VM as natRoutes judges it: status, the action under way, health (`RUNNING, UNHEALTHY`). */
 export function describeNat(i: Pick<NatInstance, 'instanceStatus' | 'currentAction' | 'health'>): string {

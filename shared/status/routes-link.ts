@@ -37,10 +37,11 @@ interface DryRun {
 
 /**
  * natRoutes' dry run, once per status: the routes link judges its plan, the peering-export link
- * its verify (`report.export`). When it threw, `observed` says whether the observation had been
- * made (then the throw came from the export check) or not (then the export was never read).
+ * its verify (`report.export`), the NAT VMs link its observation of the MIG. When it threw,
+ * `observed` is the observation if it had been made (then the throw came from the export check),
+ * or undefined (then neither the MIG nor the export was read).
  */
-export type RoutesDryRun = { ok: true; run: DryRun } | { ok: false; err: unknown; observed: boolean };
+export type RoutesDryRun = { ok: true; run: DryRun } | { ok: false; err: unknown; observed?: Observed };
 
 export async function natRoutesDryRun(t: Transport, cfg: StatusConfig): Promise<RoutesDryRun> {
   let seen: Omit<DryRun, 'report'> | undefined;
@@ -51,7 +52,7 @@ export async function natRoutesDryRun(t: Transport, cfg: StatusConfig): Promise<
     });
     return { ok: true, run: { report, ...seen! } };
   } catch (err) {
-    return { ok: false, err, observed: seen !== undefined };
+    return { ok: false, err, ...(seen ? { observed: seen.observed } : {}) };
   }
 }
 

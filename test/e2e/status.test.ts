@@ -91,6 +91,19 @@ describe('netreflex status', () => {
     expectFixes(report);
   });
 
+  it("reads each fact once: the MIG, the routes, the peering and what it exports, in natRoutes' dry run", async () => {
+    const before = await faults.calls();
+    expect((await status()).state).toBe('ok');
+    const after = await faults.calls();
+    const delta = (m: string) => (after[m] ?? 0) - (before[m] ?? 0);
+    expect({
+      mig: delta('compute.regionInstanceGroupManagers.listManagedInstances'),
+      routes: delta('compute.routes.list'),
+      network: delta('compute.networks.get'),
+      exported: delta('compute.networks.listPeeringRoutes'),
+    }).toEqual({ mig: 1, routes: 1, network: 1, exported: 1 });
+  });
+
   it('runs as the CLI, readable in a terminal, exit code 0', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['bin/netreflex.js', 'status'], {
       cwd: root,
