@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Router } from './http.js';
-import { Store } from './store.js';
+import { PROJECTS, Store } from './store.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { Faults } from './faults.js';
 import { EventRouter } from './events/router.js';
@@ -185,7 +185,7 @@ export class Emulator {
   }
 
   private iamContext() {
-    const projects = () => this.store.list('projects') as { name: string; projectNumber?: string }[];
+    const projects = () => this.store.list(PROJECTS);
     return {
       iam: this.iam,
       projectOfBucket: (bucket: string) => this.storage.projectOf(bucket),

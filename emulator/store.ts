@@ -6,6 +6,23 @@
  */
 export type Resource = Record<string, unknown> & { name: string };
 
+declare const holds: unique symbol;
+/**
+ * A collection's path that also says what its resources are (`Collection<Network>`): the store's
+ * methods answer that type for it, and a plain path answers `Resource`. Made by `collection<T>()`,
+ * next to the resource's definition (compute/context.ts builds Compute's from its kinds).
+ */
+export type Collection<T extends { name: string }> = string & { readonly [holds]?: T };
+
+/** The typed handle of a collection's path. */
+export const collection = <T extends { name: string }>(path: string): Collection<T> => path;
+
+/** A project as the store keeps it (Cloud Resource Manager `Project`): its id and its number. */
+export interface Project extends Resource {
+  projectNumber?: string;
+}
+export const PROJECTS = collection<Project>('projects');
+
 export interface Mutation {
   collection: string;
   name: string;
@@ -29,6 +46,8 @@ export class Store {
   private readonly collections = new Map<string, Map<string, Resource>>();
   private readonly listeners: MutationListener[] = [];
 
+  list<T extends { name: string }>(collection: Collection<T>): T[];
+  list(collection: string): Resource[];
   list(collection: string): Resource[] {
     const col = this.collections.get(collection);
     return col ? [...col.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : [];
@@ -39,6 +58,8 @@ export class Store {
     return [...this.collections.keys()].filter((key) => pattern.test(key));
   }
 
+  get<T extends { name: string }>(collection: Collection<T>, name: string): T | undefined;
+  get(collection: string, name: string): Resource | undefined;
   get(collection: string, name: string): Resource | undefined {
     return this.collections.get(collection)?.get(name);
   }
@@ -47,6 +68,8 @@ export class Store {
     return this.collections.get(collection)?.has(name) ?? false;
   }
 
+  insert<T extends { name: string }>(collection: Collection<T>, resource: T): T;
+  insert(collection: string, resource: Resource): Resource;
   insert(collection: string, resource: Resource): Resource {
     let col = this.collections.get(collection);
     if (!col) this.collections.set(collection, (col = new Map()));
@@ -56,6 +79,8 @@ export class Store {
   }
 
   /** Replaces a resource with `change(copy)`; listeners see before and after. */
+  update<T extends { name: string }>(collection: Collection<T>, name: string, change: (copy: T) => T | void): T;
+  update(collection: string, name: string, change: (copy: Resource) => Resource | void): Resource;
   update(collection: string, name: string, change: (copy: Resource) => Resource | void): Resource {
     const col = this.collections.get(collection);
     const before = col?.get(name);
@@ -67,6 +92,8 @@ export class Store {
     return after;
   }
 
+  remove<T extends { name: string }>(collection: Collection<T>, name: string): T | undefined;
+  remove(collection: string, name: string): Resource | undefined;
   remove(collection: string, name: string): Resource | undefined {
     const col = this.collections.get(collection);
     const before = col?.get(name);

@@ -10,11 +10,11 @@ import ipaddr from 'ipaddr.js';
 import { badRequest, notFound } from '../errors.js';
 import type { Router } from '../http.js';
 import { computePath, computeUrl, nextId, nowIso, type Resource } from '../store.js';
-import { globalCol, regionCol, type ComputeContext } from './context.js';
+import { globalCol, listAllOf, regionCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
 import { getResource, startInsert } from './resources.js';
-import { requireInt, requireName, requireObject } from './validate.js';
+import { isOneOf, requireInt, requireName, requireObject } from './validate.js';
 
 export const ADDRESS_PURPOSES = [
   'VPC_PEERING',
@@ -28,7 +28,7 @@ export function ipv4Interval(cidr: string): [number, number] | undefined {
   try {
     const [addr, bits] = ipaddr.parseCIDR(cidr);
     if (addr.kind() !== 'ipv4') return undefined;
-    const start = (addr as ipaddr.IPv4).octets.reduce((acc, o) => acc * 256 + o, 0);
+    const start = addr.toByteArray().reduce((acc, o) => acc * 256 + o, 0);
     return [start, start + 2 ** (32 - bits)];
   } catch {
     return undefined;
@@ -56,13 +56,11 @@ function occupants(
     .list(globalCol(project, 'addresses'))
     .filter((a) => a.purpose === 'VPC_PEERING' && a.network === networkUrl && a.name !== exceptName)
     .map((a) => ({ what: `allocated range '${a.name}'`, cidr: addressCidr(a) }));
-  const subnets = ctx.store
-    .collectionsMatching(new RegExp(`^projects/${project}/regions/[^/]+/subnetworks$`))
-    .flatMap((col) => ctx.store.list(col))
+  const subnets = listAllOf(ctx.store, 'region', 'subnetworks', project)
     .filter((s) => s.network === networkUrl)
     .flatMap((s) => [
       { what: `subnetwork '${s.name}'`, cidr: String(s.ipCidrRange) },
-      ...((s.secondaryIpRanges as { rangeName: string; ipCidrRange: string }[] | undefined) ?? []).map((r) => ({
+      ...(s.secondaryIpRanges ?? []).map((r) => ({
         what: `secondary range '${r.rangeName}' of subnetwork '${s.name}'`,
         cidr: r.ipCidrRange,
       })),
@@ -131,7 +129,7 @@ function validateGlobalAddress(ctx: ComputeContext, project: string, body: unkno
   const r = requireObject(body, 'resource');
   const name = requireName(r.name);
   const purpose = typeof r.purpose === 'string' ? r.purpose : undefined;
-  if (purpose !== undefined && !(ADDRESS_PURPOSES as readonly string[]).includes(purpose)) {
+  if (purpose !== undefined && !isOneOf(ADDRESS_PURPOSES, purpose)) {
     throw badRequest(
       `Invalid value for field 'resource.purpose': '${purpose}'. Must be one of ${ADDRESS_PURPOSES.join(', ')} for a global address.`,
     );
@@ -230,7 +228,7 @@ function withUsers(ctx: ComputeContext, project: string, region: string, address
   const users = ctx.store
     .list(regionCol(project, region, 'routers'))
     .filter((r) =>
-      ((r.nats as { natIps?: string[] }[] | undefined) ?? []).some((n) =>
+      (r.nats ?? []).some((n) =>
         (n.natIps ?? []).some((ip) => computePath(ip) === computePath(String(address.selfLink))),
       ),
     )

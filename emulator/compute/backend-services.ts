@@ -36,6 +36,7 @@ import { regionCol, zoneCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
 import { getResource, startInsert } from './resources.js';
+import type { BackendService } from './types.js';
 import { resolveHealthCheck } from './health-checks.js';
 import type { Migs } from './migs.js';
 import { lbHealthOf, type ProbeTarget } from './lb-health.js';
@@ -104,7 +105,7 @@ function migOfGroup(
 ): { project: string; region: string; name: string } | undefined {
   const m = /^projects\/([^/]+)\/regions\/([^/]+)\/instanceGroups\/([^/]+)$/.exec(computePath(groupUrl));
   if (!m) return undefined;
-  const [, project, region] = m as unknown as [string, string, string];
+  const [, project = '', region = ''] = m;
   const mig = ctx.store
     .list(regionCol(project, region, 'instanceGroupManagers'))
     .find((g) => typeof g.instanceGroup === 'string' && computePath(g.instanceGroup) === computePath(groupUrl));
@@ -125,7 +126,7 @@ function groupTargets(ctx: ComputeContext, migs: Migs, groupUrl: string): (Probe
     .flatMap((m) => {
       const inst = ctx.store.get(zoneCol(ref.project, m.zone, 'instances'), m.name);
       if (!inst) return [];
-      const nic0 = (inst.networkInterfaces as { networkIP?: string }[] | undefined)?.[0];
+      const nic0 = inst.networkInterfaces?.[0];
       return [
         {
           instance: String(inst.selfLink),
@@ -139,13 +140,16 @@ function groupTargets(ctx: ComputeContext, migs: Migs, groupUrl: string): (Probe
 
 /** The load balancer's prober for this local cloud (lb-health.ts): probes every backend group of every service. */
 export function lbHealth(ctx: ComputeContext, migs: Migs) {
-  return lbHealthOf(ctx, (service) =>
-    ((service.backends as { group: string }[] | undefined) ?? []).flatMap((b) => groupTargets(ctx, migs, b.group)),
-  );
+  return lbHealthOf(ctx, (service) => (service.backends ?? []).flatMap((b) => groupTargets(ctx, migs, b.group)));
 }
 
 /** A backend group's VMs with the load balancer's health verdict (probed, lb-health.ts). */
-export function groupMembers(ctx: ComputeContext, migs: Migs, service: Resource, groupUrl: string): BackendMember[] {
+export function groupMembers(
+  ctx: ComputeContext,
+  migs: Migs,
+  service: BackendService,
+  groupUrl: string,
+): BackendMember[] {
   const prober = lbHealth(ctx, migs);
   return groupTargets(ctx, migs, groupUrl).map(({ answers, id, ...m }) => ({
     ...m,
@@ -154,8 +158,8 @@ export function groupMembers(ctx: ComputeContext, migs: Migs, service: Resource,
 }
 
 /** The groups of a backend service with their members, as `activeBackends` takes them. */
-export function backendGroups(ctx: ComputeContext, migs: Migs, service: Resource): BackendGroupView[] {
-  return ((service.backends as { group: string; failover?: boolean }[] | undefined) ?? []).map((b) => ({
+export function backendGroups(ctx: ComputeContext, migs: Migs, service: BackendService): BackendGroupView[] {
+  return (service.backends ?? []).map((b) => ({
     group: b.group,
     failover: b.failover === true,
     members: groupMembers(ctx, migs, service, b.group),
@@ -164,7 +168,8 @@ export function backendGroups(ctx: ComputeContext, migs: Migs, service: Resource
 
 const oneOf = <T extends string>(value: unknown, allowed: readonly T[], field: string, fallback: T): T => {
   if (value === undefined || value === null) return fallback;
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  const found = allowed.find((a) => a === value);
+  if (found !== undefined) return found;
   throw badRequest(
     `Invalid value for field '${field}': '${String(value)}'. Must be one of ${allowed.join(', ')} for an internal passthrough backend service.`,
   );
@@ -268,7 +273,7 @@ export function getBackendService(
   project: string,
   region: string,
   name: string,
-): Resource {
+): BackendService {
   return getResource(ctx, regionCol(project, region, 'backendServices'), name);
 }
 
@@ -299,7 +304,7 @@ function deleteBackendService(ctx: ComputeContext, project: string, region: stri
 function getHealth(ctx: ComputeContext, migs: Migs, project: string, region: string, name: string, body: unknown) {
   const bs = getBackendService(ctx, project, region, name);
   const group = requireObject(body, 'resourceGroupReferenceResource').group;
-  const backend = ((bs.backends as { group: string }[] | undefined) ?? []).find(
+  const backend = (bs.backends ?? []).find(
     (b) => typeof group === 'string' && computePath(b.group) === computePath(group),
   );
   if (!backend)
@@ -329,7 +334,7 @@ export function registerBackendServices(router: Router, ctx: ComputeContext, mig
     getBackendService(ctx, r.params.project!, r.params.region!, r.params.backendService!),
   );
   router.on('POST', base, 'compute.regionBackendServices.insert', (r) => {
-    const { project, region } = r.params as { project: string; region: string };
+    const [project, region] = [r.params.project!, r.params.region!];
     return startInsert(ctx, {
       project,
       scope: { kind: 'region', region },
@@ -347,7 +352,7 @@ export function registerBackendServices(router: Router, ctx: ComputeContext, mig
 }
 
 /** The backend service a URL names (regional), or undefined. */
-export function backendServiceByUrl(ctx: Pick<ComputeContext, 'store'>, url: string): Resource | undefined {
+export function backendServiceByUrl(ctx: Pick<ComputeContext, 'store'>, url: string): BackendService | undefined {
   const m = /^projects\/([^/]+)\/regions\/([^/]+)\/backendServices\/([^/]+)$/.exec(computePath(url));
   return m ? ctx.store.get(regionCol(m[1]!, m[2]!, 'backendServices'), lastSegment(m[3]!)) : undefined;
 }

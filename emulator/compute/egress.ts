@@ -13,8 +13,9 @@
  * by its health check's verdicts).
  */
 import ipaddr from 'ipaddr.js';
-import { computePath, type Resource } from '../store.js';
-import { globalCol, type ComputeContext } from './context.js';
+import { computePath } from '../store.js';
+import { globalCol, listAllOf, type ComputeContext } from './context.js';
+import type { ForwardingRule, Route } from './types.js';
 import { activeBackends, backendGroups, backendServiceByUrl } from './backend-services.js';
 import { forwardingRuleByUrl } from './forwarding-rules.js';
 import type { Migs } from './migs.js';
@@ -33,25 +34,21 @@ const contains = (outer: string, inner: string) => {
 };
 
 /** The forwarding rule a `nextHopIlb` names (URL or IP address in the route's network). */
-function ilbRule(ctx: ComputeContext, project: string, route: Resource): Resource | undefined {
+function ilbRule(ctx: ComputeContext, project: string, route: Route): ForwardingRule | undefined {
   const hop = String(route.nextHopIlb);
   if (!ipaddr.isValid(hop)) return forwardingRuleByUrl(ctx, project, hop);
-  return ctx.store
-    .collectionsMatching(new RegExp(`^projects/${project}/regions/[^/]+/forwardingRules$`))
-    .flatMap((c) => ctx.store.list(c))
-    .find((f) => f.IPAddress === hop && f.network === route.network);
+  return listAllOf(ctx.store, 'region', 'forwardingRules', project).find(
+    (f) => f.IPAddress === hop && f.network === route.network,
+  );
 }
 
 /** The VMs a load balancer's active pool holds now (empty when the rule or its service is gone). */
-export function ilbTargets(ctx: ComputeContext, migs: Migs, project: string, route: Resource): string[] {
+export function ilbTargets(ctx: ComputeContext, migs: Migs, project: string, route: Route): string[] {
   const rule = ilbRule(ctx, project, route);
   const service =
     rule && typeof rule.backendService === 'string' ? backendServiceByUrl(ctx, rule.backendService) : undefined;
   if (!service) return [];
-  return activeBackends(
-    backendGroups(ctx, migs, service),
-    (service.failoverPolicy as { failoverRatio?: number; dropTrafficIfUnhealthy?: boolean } | undefined) ?? {},
-  ).instances;
+  return activeBackends(backendGroups(ctx, migs, service), service.failoverPolicy ?? {}).instances;
 }
 
 /** Where new connections from the PSA peer to `destination` (an address or CIDR) go from `network` of `project`. */
@@ -66,13 +63,10 @@ export function egressPath(
   const candidates = ctx.store
     .list(globalCol(project, 'routes'))
     .filter(
-      (r) =>
-        computePath(String(r.network)) === net &&
-        !(r.tags as string[] | undefined)?.length &&
-        contains(String(r.destRange), destination),
+      (r) => computePath(String(r.network)) === net && !r.tags?.length && contains(String(r.destRange), destination),
     );
   if (!candidates.length) return { routes: [], instances: [] };
-  const bits = (r: Resource) => Number(String(r.destRange).split('/')[1]);
+  const bits = (r: Route) => Number(String(r.destRange).split('/')[1]);
   const longest = Math.max(...candidates.map(bits));
   const specific = candidates.filter((r) => bits(r) === longest);
   const best = Math.min(...specific.map((r) => Number(r.priority)));

@@ -11,7 +11,7 @@ import { globalCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
 import { getResource, startInsert } from './resources.js';
-import { requireCidr, requireInt, requireName, requireObject } from './validate.js';
+import { isOneOf, requireCidr, requireInt, requireName, requireObject } from './validate.js';
 
 const DIRECTIONS = ['INGRESS', 'EGRESS'] as const;
 const LIST_FIELDS = [
@@ -31,9 +31,9 @@ export function getFirewall(ctx: ComputeContext, project: string, name: string):
 
 function requireStrings(value: unknown, field: string): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string'))
     throw badRequest(`Invalid value for field '${field}': must be a list of strings.`);
-  return value as string[];
+  return value;
 }
 
 function checkRules(value: unknown, field: string): { IPProtocol: string; ports?: string[] }[] | undefined {
@@ -55,7 +55,7 @@ function checkRules(value: unknown, field: string): { IPProtocol: string; ports?
 /** Validates a whole rule (new, or merged by a patch) and returns it normalized. */
 function normalize(fw: Resource): Resource {
   const direction = String(fw.direction ?? 'INGRESS');
-  if (!(DIRECTIONS as readonly string[]).includes(direction))
+  if (!isOneOf(DIRECTIONS, direction))
     throw badRequest(`Invalid value for field 'resource.direction': '${direction}'. Must be INGRESS or EGRESS.`);
   const lists = Object.fromEntries(LIST_FIELDS.map((f) => [f, requireStrings(fw[f], `resource.${f}`)]));
   lists.sourceRanges = lists.sourceRanges!.map((c, i) => requireCidr(c, `resource.sourceRanges[${i}]`));

@@ -18,12 +18,12 @@ import ipaddr from 'ipaddr.js';
 import { badRequest } from '../errors.js';
 import type { Router } from '../http.js';
 import { computePath, computeUrl, nextId, nowIso, type Resource } from '../store.js';
-import { regionCol, type ComputeContext } from './context.js';
+import { listAllOf, regionCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
 import { getResource, startInsert } from './resources.js';
 import { backendServiceByUrl } from './backend-services.js';
-import { requireObject } from './validate.js';
+import { isOneOf, requireObject } from './validate.js';
 
 const PROTOCOLS = ['TCP', 'UDP', 'L3_DEFAULT'] as const;
 const NAME = /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -50,15 +50,10 @@ export function forwardingRuleByUrl(
 
 /** Every address in use in a network's subnets: VM NICs and forwarding rules. */
 function addressesInUse(ctx: ComputeContext): Set<string> {
-  const nics = ctx.store
-    .collectionsMatching(/\/instances$/)
-    .flatMap((c) => ctx.store.list(c))
-    .flatMap((i) => (i.networkInterfaces as { networkIP?: string }[] | undefined) ?? [])
+  const nics = listAllOf(ctx.store, 'zone', 'instances')
+    .flatMap((i) => i.networkInterfaces ?? [])
     .map((n) => n.networkIP);
-  const rules = ctx.store
-    .collectionsMatching(/\/forwardingRules$/)
-    .flatMap((c) => ctx.store.list(c))
-    .map((f) => f.IPAddress);
+  const rules = listAllOf(ctx.store, 'region', 'forwardingRules').map((f) => f.IPAddress);
   return new Set([...nics, ...rules].filter((a): a is string => typeof a === 'string'));
 }
 
@@ -82,7 +77,7 @@ function chooseAddress(ctx: ComputeContext, subnet: Resource, given: unknown): s
     return given;
   }
   const used = addressesInUse(ctx);
-  const base = (net as ipaddr.IPv4).octets.reduce((acc, o) => acc * 256 + o, 0);
+  const base = net.toByteArray().reduce((acc, o) => acc * 256 + o, 0);
   for (let host = 2 ** (32 - bits) - 3; host >= 2; host--) {
     const n = base + host;
     const ip = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
@@ -104,11 +99,7 @@ function requirePorts(r: Record<string, unknown>): { ports?: string[]; allPorts?
     );
   if (r.allPorts === true && Array.isArray(ports) && ports.length)
     throw badRequest(`Invalid value for field 'resource.allPorts': ports and allPorts cannot both be specified.`);
-  return r.allPorts === true
-    ? { allPorts: true }
-    : Array.isArray(ports) && ports.length
-      ? { ports: ports as string[] }
-      : {};
+  return r.allPorts === true ? { allPorts: true } : Array.isArray(ports) && ports.length ? { ports } : {};
 }
 
 function subnetworkOf(
@@ -118,7 +109,8 @@ function subnetworkOf(
   networkUrl: string,
   value: unknown,
 ): Resource {
-  const net = getNetwork(ctx, ...(Object.values(networkRef(networkUrl, project)) as [string, string]));
+  const ref = networkRef(networkUrl, project);
+  const net = getNetwork(ctx, ref.project, ref.name);
   if (typeof value !== 'string') {
     if (net.autoCreateSubnetworks === false)
       throw badRequest(
@@ -168,7 +160,7 @@ function validate(ctx: ComputeContext, project: string, region: string, body: un
       `Invalid value for field 'resource.backendService': '${r.backendService}'. The backend service must be in region '${region}'.`,
     );
   const protocol = r.IPProtocol ?? 'TCP';
-  if (!(PROTOCOLS as readonly unknown[]).includes(protocol))
+  if (!isOneOf(PROTOCOLS, protocol))
     throw badRequest(
       `Invalid value for field 'resource.IPProtocol': '${String(protocol)}'. Must be one of ${PROTOCOLS.join(', ')} for an internal passthrough forwarding rule.`,
     );
@@ -218,7 +210,7 @@ export function registerForwardingRules(router: Router, ctx: ComputeContext): vo
     getForwardingRule(ctx, r.params.project!, r.params.region!, r.params.forwardingRule!),
   );
   router.on('POST', base, 'compute.forwardingRules.insert', (r) => {
-    const { project, region } = r.params as { project: string; region: string };
+    const [project, region] = [r.params.project!, r.params.region!];
     const rule = validate(ctx, project, region, r.body);
     return startInsert(ctx, {
       project,
@@ -230,7 +222,7 @@ export function registerForwardingRules(router: Router, ctx: ComputeContext): vo
     });
   });
   router.on('DELETE', `${base}/{forwardingRule}`, 'compute.forwardingRules.delete', (r) => {
-    const { project, region, forwardingRule } = r.params as { project: string; region: string; forwardingRule: string };
+    const [project, region, forwardingRule] = [r.params.project!, r.params.region!, r.params.forwardingRule!];
     const rule = getForwardingRule(ctx, project, region, forwardingRule);
     return ctx.operations.start({
       project,

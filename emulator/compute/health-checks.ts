@@ -16,7 +16,7 @@
 import { badRequest, HttpError } from '../errors.js';
 import type { Router } from '../http.js';
 import { computePath, computeUrl, nextId, nowIso, type Resource } from '../store.js';
-import { globalCol, type ComputeContext } from './context.js';
+import { globalCol, regionCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getResource, startInsert } from './resources.js';
 import { requireInt, requireName, requireObject } from './validate.js';
@@ -99,19 +99,18 @@ function validate(project: string, body: unknown): Resource {
 /** Who still names the health check `selfLink` (backend services' `healthChecks`, MIGs' autohealing). */
 function usersOf(ctx: ComputeContext, project: string, selfLink: string): string[] {
   const same = (u: unknown) => typeof u === 'string' && computePath(u) === computePath(selfLink);
-  const cols = ctx.store.collectionsMatching(
-    new RegExp(`^projects/${project}/regions/[^/]+/(backendServices|instanceGroupManagers)$`),
-  );
-  return cols.flatMap((col) =>
-    ctx.store
-      .list(col)
-      .filter(
-        (r) =>
-          ((r.healthChecks as unknown[] | undefined) ?? []).some(same) ||
-          ((r.autoHealingPolicies as { healthCheck?: unknown }[] | undefined) ?? []).some((p) => same(p.healthCheck)),
-      )
-      .map((r) => `${col}/${r.name}`),
-  );
+  const users = new RegExp(`^projects/${project}/regions/([^/]+)/(backendServices|instanceGroupManagers)$`);
+  // In the order the collections came to be, as Compute names the first user it finds.
+  return ctx.store.collectionsMatching(users).flatMap((col) => {
+    const [, region = '', kind] = users.exec(col) ?? [];
+    const names =
+      kind === 'backendServices'
+        ? ctx.store.list(regionCol(project, region, 'backendServices')).filter((s) => (s.healthChecks ?? []).some(same))
+        : ctx.store
+            .list(regionCol(project, region, 'instanceGroupManagers'))
+            .filter((m) => (m.autoHealingPolicies ?? []).some((p) => same(p.healthCheck)));
+    return names.map((r) => `${col}/${r.name}`);
+  });
 }
 
 function deleteHealthCheck(ctx: ComputeContext, project: string, name: string): Resource {

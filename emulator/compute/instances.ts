@@ -8,6 +8,7 @@ import { badRequest } from '../errors.js';
 import { computeUrl, nextId, nowIso, type Resource } from '../store.js';
 import {
   COMPUTE_VERSIONS,
+  listAllOf,
   regionCol,
   versionOf,
   zoneCol,
@@ -18,11 +19,9 @@ import { principalOf, type Initiator } from '../events/audit-log.js';
 import { listResponse } from './list.js';
 import { getResource } from './resources.js';
 import ipaddr from 'ipaddr.js';
+import type { Instance, NicTemplate } from './types.js';
 
-export interface NicTemplate {
-  network: string;
-  subnetwork: string;
-}
+export type { NicTemplate };
 
 export interface InstanceSpec {
   project: string;
@@ -38,7 +37,7 @@ export interface InstanceSpec {
   createdBy?: string;
 }
 
-export function getInstance(ctx: ComputeContext, project: string, zone: string, name: string): Resource {
+export function getInstance(ctx: ComputeContext, project: string, zone: string, name: string): Instance {
   return getResource(ctx, zoneCol(project, zone, 'instances'), name);
 }
 
@@ -49,10 +48,7 @@ function allocateIp(ctx: ComputeContext, subnetUrl: string): string {
   const subnet = m ? ctx.store.get(regionCol(m[1]!, m[2]!, 'subnetworks'), m[3]!) : undefined;
   if (!subnet) return '0.0.0.0';
   const used = new Set(
-    ctx.store
-      .collectionsMatching(/\/instances$/)
-      .flatMap((c) => ctx.store.list(c))
-      .flatMap((i) => (i.networkInterfaces as { networkIP: string }[]).map((n) => n.networkIP)),
+    listAllOf(ctx.store, 'zone', 'instances').flatMap((i) => (i.networkInterfaces ?? []).map((n) => n.networkIP)),
   );
   const [base] = ipaddr.parseCIDR(String(subnet.ipCidrRange));
   const bytes = base.toByteArray();
@@ -66,7 +62,7 @@ function allocateIp(ctx: ComputeContext, subnetUrl: string): string {
 }
 
 /** Inserts a PROVISIONING instance built from `spec`. */
-export function createInstanceResource(ctx: ComputeContext, spec: InstanceSpec): Resource {
+export function createInstanceResource(ctx: ComputeContext, spec: InstanceSpec): Instance {
   const col = zoneCol(spec.project, spec.zone, 'instances');
   return ctx.store.insert(col, {
     kind: 'compute#instance',

@@ -20,8 +20,9 @@
  * name too, since it is a new VM (a new id). A VM that leaves the group
  * (deleted, abandoned) is no backend at once: that is membership, not health.
  */
-import { computePath, type Resource } from '../store.js';
-import type { ComputeContext } from './context.js';
+import { computePath } from '../store.js';
+import { listAllOf, type ComputeContext } from './context.js';
+import type { BackendService } from './types.js';
 import { resolveHealthCheck } from './health-checks.js';
 
 interface ProbeState {
@@ -45,7 +46,7 @@ export interface ProbeTarget {
 }
 
 /** Members of every backend service, as the prober probes them. */
-export type MembersOf = (service: Resource) => ProbeTarget[];
+export type MembersOf = (service: BackendService) => ProbeTarget[];
 
 export class LbHealth {
   private readonly states = new Map<string, ProbeState>();
@@ -81,7 +82,7 @@ export class LbHealth {
   }
 
   /** The load balancer's verdict on a member of `service`: probed, or the VM's state when probes are instantaneous. */
-  healthy(service: Resource, target: ProbeTarget): boolean {
+  healthy(service: BackendService, target: ProbeTarget): boolean {
     this.start();
     if (!this.running) return target.answers;
     this.know(service);
@@ -89,24 +90,22 @@ export class LbHealth {
   }
 
   /** A service seen for the first time: its VMs start in the state they are in. */
-  private know(service: Resource): void {
+  private know(service: BackendService): void {
     const id = computePath(String(service.selfLink));
     if (this.known.has(id)) return;
     this.known.add(id);
     for (const m of this.members(service)) this.states.set(this.key(service, m), { healthy: m.answers, streak: 0 });
   }
 
-  private key = (service: Resource, target: ProbeTarget) =>
+  private key = (service: BackendService, target: ProbeTarget) =>
     `${computePath(String(service.selfLink))}|${computePath(target.instance)}#${target.id}`;
 
-  private services(): Resource[] {
-    return this.ctx.store
-      .collectionsMatching(/^projects\/[^/]+\/regions\/[^/]+\/backendServices$/)
-      .flatMap((c) => this.ctx.store.list(c));
+  private services(): BackendService[] {
+    return listAllOf(this.ctx.store, 'region', 'backendServices');
   }
 
-  private timing(service: Resource): Timing | undefined {
-    const link = (service.healthChecks as string[] | undefined)?.[0];
+  private timing(service: BackendService): Timing | undefined {
+    const link = service.healthChecks?.[0];
     if (!link) return undefined;
     try {
       const hc = resolveHealthCheck(

@@ -56,7 +56,9 @@ function parseClause(clause: string): Predicate {
   const [, field, op, quoted, bare] = m;
   const value = quoted ?? bare ?? '';
   const get = (r: Resource) =>
-    field!.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], r);
+    field!
+      .split('.')
+      .reduce<unknown>((o, k) => (o === undefined || o === null ? undefined : Reflect.get(Object(o), k)), r);
   const asText = (v: unknown) => (v === undefined || v === null ? '' : String(v));
   switch (op) {
     case '=':

@@ -13,7 +13,8 @@ import { COMPUTE_VERSIONS, globalCol, regionCol, versionOf, type ComputeContext 
 import { listResponse, paginate } from './list.js';
 import { getResource, startInsert } from './resources.js';
 import { lastSegment, requireInt, requireName, requireObject } from './validate.js';
-import { ACTIONS, decide, effectivePolicy, type Action } from './mig-policy.js';
+import { ACTIONS, decide, effectivePolicy, isAction, type Action } from './mig-policy.js';
+import type { InstanceGroupManager } from './types.js';
 import { principalOf } from '../events/audit-log.js';
 import type { Migs, MigRef } from './migs.js';
 
@@ -143,7 +144,7 @@ function operation(migs: Migs, r: Request, verb: string, act: () => void): Resou
  * (googlecloudsdk/command_lib/compute/instance_groups/managed/all_instances_config/update.py)
  * patches without one — so a caller that omits it is refused here rather than racing silently.
  */
-function checkFingerprint(mig: Resource, given: unknown): string {
+function checkFingerprint(mig: InstanceGroupManager, given: unknown): string {
   if (given === undefined || given === null || given === '') {
     throw new HttpError(
       412,
@@ -151,20 +152,21 @@ function checkFingerprint(mig: Resource, given: unknown): string {
       'conditionNotMet',
     );
   }
-  if (given !== mig.fingerprint) {
+  if (typeof given !== 'string' || given !== mig.fingerprint) {
     throw new HttpError(
       412,
       `Invalid value for field 'resource.fingerprint': '${String(given)}'. Supplied fingerprint does not match current fingerprint of instance group manager '${String(mig.name)}'; get the group again and retry.`,
       'conditionNotMet',
     );
   }
-  return given as string;
+  return given;
 }
 
 /** patch/update: checked against the fingerprint when asked and again when the operation lands. */
 function fingerprinted(migs: Migs, r: Request, verb: 'patch' | 'update', changes: ConfigChanges): Resource {
   const ref = refOf(r);
-  const seen = checkFingerprint(migs.mig(ref), (r.body as { fingerprint?: unknown }).fingerprint);
+  // configChanges has checked the body is an object.
+  const seen = checkFingerprint(migs.mig(ref), requireObject(r.body, 'resource').fingerprint);
   validatePolicy(migs, ref, changes);
   return operation(migs, r, verb, () => {
     // A change accepted on a fingerprint another write has since replaced fails when it lands.
@@ -236,8 +238,8 @@ function parseVersions(
 function validatePolicy(migs: Migs, ref: MigRef, c: ConfigChanges): void {
   if (!c.updatePolicy) return;
   const mig = migs.mig(ref);
-  const merged = c.replace ? c.updatePolicy : { ...(mig.updatePolicy as object | undefined), ...c.updatePolicy };
-  const zones = ((mig.distributionPolicy as { zones?: unknown[] } | undefined)?.zones ?? []).length;
+  const merged = c.replace ? c.updatePolicy : { ...mig.updatePolicy, ...c.updatePolicy };
+  const zones = (mig.distributionPolicy?.zones ?? []).length;
   effectivePolicy(merged, Number(mig.targetSize ?? 0), zones);
 }
 
@@ -245,8 +247,7 @@ function validatePolicy(migs: Migs, ref: MigRef, c: ConfigChanges): void {
 function changeConfig(migs: Migs, ref: MigRef, c: ConfigChanges): void {
   migs.ctx.store.update(migCol(ref), ref.name, (m) => {
     if (c.description !== undefined) m.description = c.description;
-    if (c.updatePolicy)
-      m.updatePolicy = c.replace ? c.updatePolicy : { ...(m.updatePolicy as object | undefined), ...c.updatePolicy };
+    if (c.updatePolicy) m.updatePolicy = c.replace ? c.updatePolicy : { ...m.updatePolicy, ...c.updatePolicy };
     if (c.versions) {
       m.versions = c.versions;
       m.instanceTemplate = c.versions[0]!.instanceTemplate;
@@ -255,8 +256,7 @@ function changeConfig(migs: Migs, ref: MigRef, c: ConfigChanges): void {
       m.versions = [{ instanceTemplate: c.instanceTemplate, name: '' }];
     }
     if (c.allInstancesConfig) {
-      const current =
-        (m.allInstancesConfig as { properties?: Record<string, Record<string, string>> } | undefined)?.properties ?? {};
+      const current = m.allInstancesConfig?.properties ?? {};
       const base = c.replace ? {} : current;
       m.allInstancesConfig = {
         properties: {
@@ -266,7 +266,7 @@ function changeConfig(migs: Migs, ref: MigRef, c: ConfigChanges): void {
         },
       };
       // InstanceGroupManagerStatusAllInstancesConfig.current_revision: "in RFC3339 text format".
-      m.status = { ...(m.status as object | undefined), allInstancesConfig: { currentRevision: nowIso() } };
+      m.status = { ...m.status, allInstancesConfig: { currentRevision: nowIso() } };
     }
     m.fingerprint = nextId().slice(-11);
   });
@@ -283,9 +283,9 @@ function applyUpdates(migs: Migs, ref: MigRef, body: unknown): () => void {
   const b = requireObject(body, 'regionInstanceGroupManagersApplyUpdatesRequestResource');
   const action = (v: unknown, field: string, fallback: Action): Action => {
     if (v === undefined) return fallback;
-    if (!(ACTIONS as readonly unknown[]).includes(v))
+    if (!isAction(v))
       throw badRequest(`Invalid value for field '${field}': '${String(v)}'. Must be one of ${ACTIONS.join(', ')}.`);
-    return v as Action;
+    return v;
   };
   const minimal = action(b.minimalAction, 'minimalAction', 'NONE');
   const most = action(b.mostDisruptiveAllowedAction, 'mostDisruptiveAllowedAction', 'REPLACE');
@@ -332,10 +332,13 @@ function stringMap(value: unknown, field: string): Record<string, string | null>
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value))
     throw badRequest(`Invalid value for field '${field}': must be a map of strings.`);
-  for (const [k, v] of Object.entries(value))
+  const map: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(value)) {
     if (v !== null && typeof v !== 'string')
       throw badRequest(`Invalid value for field '${field}.${k}': must be a string.`);
-  return value as Record<string, string | null>;
+    map[k] = v;
+  }
+  return map;
 }
 
 /** JSON merge patch of a string map: keys set, `null` removes. */

@@ -29,9 +29,11 @@
  *   https://cloud.google.com/compute/docs/instance-groups/rolling-out-updates-to-managed-instance-groups).
  */
 import { badRequest } from '../errors.js';
+import { isRecord } from './validate.js';
 
 export const ACTIONS = ['NONE', 'REFRESH', 'RESTART', 'REPLACE'] as const;
 export type Action = (typeof ACTIONS)[number];
+export const isAction = (v: unknown): v is Action => ACTIONS.some((a) => a === v);
 export const UPDATE_TYPES = ['PROACTIVE', 'OPPORTUNISTIC'] as const;
 export const REPLACEMENT_METHODS = ['SUBSTITUTE', 'RECREATE'] as const;
 
@@ -87,9 +89,8 @@ export interface InstanceConfigView {
 
 function fixedOrPercent(value: unknown, field: string, size: number, fallback: number): number {
   if (value === undefined || value === null) return fallback;
-  const v = value as { fixed?: unknown; percent?: unknown };
-  if (typeof v !== 'object' || Array.isArray(v))
-    throw badRequest(`Invalid value for field '${field}': must be {fixed} or {percent}.`);
+  if (!isRecord(value)) throw badRequest(`Invalid value for field '${field}': must be {fixed} or {percent}.`);
+  const v = value;
   if (v.percent !== undefined) {
     if (size < 10)
       throw badRequest(
@@ -105,14 +106,15 @@ function fixedOrPercent(value: unknown, field: string, size: number, fallback: n
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string, fallback: T): T {
   if (value === undefined || value === null || value === '') return fallback;
-  if (!allowed.includes(value as T))
+  const found = allowed.find((a) => a === value);
+  if (found === undefined)
     throw badRequest(`Invalid value for field '${field}': '${String(value)}'. Must be one of ${allowed.join(', ')}.`);
-  return value as T;
+  return found;
 }
 
 /** The group's `updatePolicy` with Google's defaults filled in, validated; 400 in Compute's words. */
 export function effectivePolicy(raw: unknown, size: number, zones: number): UpdatePolicy {
-  const p = (raw ?? {}) as Record<string, unknown>;
+  const p: Record<string, unknown> = isRecord(raw) ? raw : {};
   const policy: UpdatePolicy = {
     type: oneOf(p.type, UPDATE_TYPES, 'updatePolicy.type', 'OPPORTUNISTIC'),
     minimalAction: oneOf(p.minimalAction, ACTIONS, 'updatePolicy.minimalAction', 'NONE'),

@@ -17,10 +17,10 @@
  * Service Agent (events/audit-log.ts); an autoheal is a system event, never delivered to Eventarc.
  */
 import { badRequest, notFound } from '../errors.js';
-import { computeUrl, nextId, type Resource, type Store } from '../store.js';
+import { collection, computeUrl, nextId, type Collection, type Resource, type Store } from '../store.js';
 import { globalCol, regionCol, zoneCol, type ComputeContext, type ComputeVersion } from './context.js';
 import { getResource } from './resources.js';
-import { createInstanceResource, setInstanceStatus, type NicTemplate } from './instances.js';
+import { createInstanceResource, setInstanceStatus } from './instances.js';
 import { lastSegment } from './validate.js';
 import {
   batchSize,
@@ -34,6 +34,7 @@ import {
 } from './mig-policy.js';
 import type { Initiator } from '../events/audit-log.js';
 import type { Timer } from '../timers.js';
+import type { InstanceGroupManager, InstanceProperties } from './types.js';
 
 export const CURRENT_ACTIONS = [
   'NONE',
@@ -85,8 +86,8 @@ export interface MemberRecord {
 type MemberState = Omit<MemberRecord, 'name' | 'zone' | 'uid' | 'seq'>;
 
 /** The store collection of a group's members. */
-export const membersCol = (ref: MigRef) =>
-  `${regionCol(ref.project, ref.region, 'instanceGroupManagers')}/${ref.name}/managedInstances`;
+export const membersCol = (ref: MigRef): Collection<MemberRecord> =>
+  collection(`${regionCol(ref.project, ref.region, 'instanceGroupManagers')}/${ref.name}/managedInstances`);
 
 let memberSeq = 0;
 
@@ -101,7 +102,7 @@ export class Managed {
 
   constructor(
     private readonly store: Store,
-    private readonly col: string,
+    private readonly col: Collection<MemberRecord>,
     record: MemberRecord,
   ) {
     this.last = record;
@@ -156,7 +157,7 @@ export class Managed {
   }
 
   private current(): MemberRecord | undefined {
-    const r = this.store.get(this.col, this.last.name) as unknown as MemberRecord | undefined;
+    const r = this.store.get(this.col, this.last.name);
     return r?.uid === this.last.uid ? r : undefined;
   }
 
@@ -169,13 +170,12 @@ export class Managed {
       this.last = { ...this.last, ...change };
       return;
     }
-    const after = this.store.update(this.col, this.last.name, (r) => {
-      for (const [k, v] of Object.entries(change)) {
-        if (v === undefined) delete r[k];
-        else r[k] = v;
-      }
+    this.last = this.store.update(this.col, this.last.name, (r) => {
+      Object.assign(r, change);
+      // A field written as undefined leaves the record, as it would from the JSON the API shows.
+      if (r.replacing === undefined) delete r.replacing;
+      if (r.standby === undefined) delete r.standby;
     });
-    this.last = after as unknown as MemberRecord;
   }
 }
 
@@ -203,15 +203,6 @@ const MIG_DRIVEN: readonly CurrentAction[] = [
 export type StandbyVerb = 'stop' | 'suspend' | 'start' | 'resume';
 const leaving = (m: Managed) => m.currentAction === 'DELETING' || m.currentAction === 'ABANDONING';
 
-type TemplateProps = {
-  tags?: { items?: string[] };
-  canIpForward?: boolean;
-  machineType?: string;
-  networkInterfaces?: NicTemplate[];
-  metadata?: { items?: { key: string; value: string }[] };
-  labels?: Record<string, string>;
-};
-
 export class Migs {
   /** Handles on the members' records (and their step queues), by collection/name. */
   private readonly handles = new Map<string, Managed>();
@@ -237,7 +228,7 @@ export class Migs {
 
   // ── reading ──────────────────────────────────────────────────────────────────────────────
 
-  mig(ref: MigRef): Resource {
+  mig(ref: MigRef): InstanceGroupManager {
     return getResource(this.ctx, regionCol(ref.project, ref.region, 'instanceGroupManagers'), ref.name);
   }
 
@@ -251,11 +242,11 @@ export class Migs {
     const col = membersCol(ref);
     return this.ctx.store
       .list(col)
-      .map((r) => this.handle(col, r as unknown as MemberRecord))
+      .map((r) => this.handle(col, r))
       .sort((a, b) => a.seq - b.seq);
   }
 
-  private handle(col: string, record: MemberRecord): Managed {
+  private handle(col: Collection<MemberRecord>, record: MemberRecord): Managed {
     const id = `${col}/${record.name}`;
     let h = this.handles.get(id);
     if (!h || h.uid !== record.uid) this.handles.set(id, (h = new Managed(this.ctx.store, col, record)));
@@ -266,7 +257,7 @@ export class Migs {
   private join(ref: MigRef, state: Omit<MemberRecord, 'uid' | 'seq'>): Managed {
     const col = membersCol(ref);
     const record: MemberRecord = { ...state, uid: nextId(), seq: ++memberSeq };
-    this.ctx.store.insert(col, record as unknown as Resource);
+    this.ctx.store.insert(col, record);
     return this.handle(col, record);
   }
 
@@ -282,13 +273,9 @@ export class Migs {
   /** The group's intended configuration: its (single) version's template and allInstancesConfig. */
   target(ref: MigRef): InstanceConfig {
     const mig = this.mig(ref);
-    const versions = mig.versions as { instanceTemplate?: string }[] | undefined;
-    const props = (
-      mig.allInstancesConfig as
-        { properties?: { metadata?: Record<string, string>; labels?: Record<string, string> } } | undefined
-    )?.properties;
+    const props = mig.allInstancesConfig?.properties;
     return {
-      template: String(versions?.[0]?.instanceTemplate ?? mig.instanceTemplate),
+      template: String(mig.versions?.[0]?.instanceTemplate ?? mig.instanceTemplate),
       allInstances: { metadata: { ...props?.metadata }, labels: { ...props?.labels } },
     };
   }
@@ -299,20 +286,17 @@ export class Migs {
   }
 
   private zones(ref: MigRef): string[] {
-    return ((this.mig(ref).distributionPolicy as { zones?: { zone: string }[] } | undefined)?.zones ?? []).map((z) =>
-      lastSegment(z.zone),
-    );
+    return (this.mig(ref).distributionPolicy?.zones ?? []).map((z) => lastSegment(z.zone));
   }
 
-  templateProps(project: string, template: string): TemplateProps {
-    return (this.ctx.store.get(globalCol(project, 'instanceTemplates'), lastSegment(template))?.properties ??
-      {}) as TemplateProps;
+  templateProps(project: string, template: string): InstanceProperties {
+    return this.ctx.store.get(globalCol(project, 'instanceTemplates'), lastSegment(template))?.properties ?? {};
   }
 
   private configView(project: string, c: InstanceConfig): InstanceConfigView {
     return {
       template: c.template,
-      properties: this.templateProps(project, c.template) as Record<string, unknown>,
+      properties: this.templateProps(project, c.template),
       allInstances: c.allInstances,
     };
   }
@@ -437,7 +421,7 @@ export class Migs {
       if (this.ctx.store.has(icol, m.name)) {
         const spec = this.spec(ref, m.name, m.zone, config);
         this.ctx.store.update(icol, m.name, (i) => {
-          i.metadata = { ...(i.metadata as object), fingerprint: nextId().slice(-11), items: spec.metadata };
+          i.metadata = { ...i.metadata, fingerprint: nextId().slice(-11), items: spec.metadata };
           i.labels = spec.labels;
         });
         if (inst) this.auditInstance(ref, m, 'setMetadata', 'last', opId, String(inst.id));
@@ -470,7 +454,7 @@ export class Migs {
           Object.assign(i, {
             machineType: computeUrl(`projects/${ref.project}/zones/${m.zone}/machineTypes/${spec.machineType}`),
             labels: spec.labels,
-            metadata: { ...(i.metadata as object), items: spec.metadata },
+            metadata: { ...i.metadata, items: spec.metadata },
           }),
         );
       this.auditInstance(ref, m, 'start', 'first', startOp, String(inst.id));
@@ -734,10 +718,9 @@ export class Migs {
   }
 
   private findMember(instance: Resource): { ref: MigRef; m: Managed } | undefined {
-    for (const col of this.ctx.store.collectionsMatching(
-      /^projects\/[^/]+\/regions\/[^/]+\/instanceGroupManagers\/[^/]+\/managedInstances$/,
-    )) {
-      const [, project, , region, , name] = col.split('/') as [string, string, string, string, string, string];
+    const members = /^projects\/([^/]+)\/regions\/([^/]+)\/instanceGroupManagers\/([^/]+)\/managedInstances$/;
+    for (const col of this.ctx.store.collectionsMatching(members)) {
+      const [, project = '', region = '', name = ''] = members.exec(col) ?? [];
       const ref = { project, region, name };
       const m = this.members(ref).find(
         (x) => x.name === instance.name && instance.zone === computeUrl(`projects/${project}/zones/${x.zone}`),
@@ -834,7 +817,6 @@ export class Migs {
     const target = this.target(ref);
     const live = list.filter((m) => m.currentAction !== 'DELETING' && m.currentAction !== 'ABANDONING');
     const mig = this.mig(ref);
-    const status = mig.status as { allInstancesConfig?: { currentRevision?: string } } | undefined;
     return {
       ...mig,
       currentActions,
@@ -847,7 +829,7 @@ export class Migs {
         ...(mig.allInstancesConfig
           ? {
               allInstancesConfig: {
-                currentRevision: status?.allInstancesConfig?.currentRevision ?? '',
+                currentRevision: mig.status?.allInstancesConfig?.currentRevision ?? '',
                 effective: live.every(
                   (m) => JSON.stringify(m.config.allInstances) === JSON.stringify(target.allInstances),
                 ),
@@ -860,7 +842,7 @@ export class Migs {
 
   managedInstances(ref: MigRef) {
     const mig = this.mig(ref);
-    const healthCheck = (mig.autoHealingPolicies as { healthCheck?: string }[] | undefined)?.[0]?.healthCheck;
+    const healthCheck = mig.autoHealingPolicies?.[0]?.healthCheck;
     return this.list(ref).map((m) => {
       const inst = this.ctx.store.get(zoneCol(ref.project, m.zone, 'instances'), m.name);
       return {

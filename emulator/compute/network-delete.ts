@@ -13,7 +13,8 @@
 import { HttpError } from '../errors.js';
 import type { Router } from '../http.js';
 import { computePath, computeUrl, type Resource } from '../store.js';
-import { globalCol, type ComputeContext } from './context.js';
+import { collectionsOf, globalCol, type ComputeContext } from './context.js';
+import type { Instance } from './types.js';
 import { getNetwork } from './networks.js';
 
 const onNetwork = (value: unknown, path: string) => typeof value === 'string' && computePath(value) === path;
@@ -22,6 +23,13 @@ const onNetwork = (value: unknown, path: string) => typeof value === 'string' &&
 function firstUser(ctx: ComputeContext, project: string, networkPath: string): string | undefined {
   const scan = (pattern: RegExp, uses: (r: Resource) => boolean) => {
     for (const col of ctx.store.collectionsMatching(pattern)) {
+      const hit = ctx.store.list(col).find(uses);
+      if (hit) return `${col}/${hit.name}`;
+    }
+    return undefined;
+  };
+  const scanInstances = (uses: (r: Instance) => boolean) => {
+    for (const col of collectionsOf(ctx.store, 'zone', 'instances', project)) {
       const hit = ctx.store.list(col).find(uses);
       if (hit) return `${col}/${hit.name}`;
     }
@@ -38,11 +46,7 @@ function firstUser(ctx: ComputeContext, project: string, networkPath: string): s
     scan(new RegExp(`^projects/${p}/global/addresses$`), (r) => onNetwork(r.network, networkPath)) ??
     scan(new RegExp(`^projects/${p}/regions/[^/]+/addresses$`), (r) => onNetwork(r.network, networkPath)) ??
     scan(new RegExp(`^projects/${p}/regions/[^/]+/forwardingRules$`), (r) => onNetwork(r.network, networkPath)) ??
-    scan(new RegExp(`^projects/${p}/zones/[^/]+/instances$`), (r) =>
-      ((r.networkInterfaces as { network?: string }[] | undefined) ?? []).some((n) =>
-        onNetwork(n.network, networkPath),
-      ),
-    )
+    scanInstances((r) => (r.networkInterfaces ?? []).some((n) => onNetwork(n.network, networkPath)))
   );
 }
 

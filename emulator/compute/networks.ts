@@ -9,32 +9,17 @@
  */
 import { badRequest, notFound } from '../errors.js';
 import type { Router } from '../http.js';
-import { computePath, computeUrl, type Resource } from '../store.js';
-import { globalCol, regionCol, type ComputeContext } from './context.js';
+import { collection, computePath, computeUrl, PROJECTS, type Resource } from '../store.js';
+import { globalCol, listAllOf, regionCol, type ComputeContext } from './context.js';
 import { listResponse, paginate } from './list.js';
 import { getResource } from './resources.js';
 import { lastSegment, requireObject } from './validate.js';
 import { ipv4Interval } from './addresses.js';
 
-export interface Peering {
-  name: string;
-  network: string;
-  state: string;
-  exportCustomRoutes: boolean;
-  importCustomRoutes: boolean;
-  exchangeSubnetRoutes: boolean;
-  [k: string]: unknown;
-}
+import type { Network, Peering, PsaConnection, RemoteRoute } from './types.js';
+export type { Peering, RemoteRoute };
 
-/** Routes the peer side exports to us (what `direction=INCOMING` shows), kept beside the peering. */
-export interface RemoteRoute {
-  destRange: string;
-  type: 'SUBNET_PEERING_ROUTE' | 'STATIC_PEERING_ROUTE' | 'DYNAMIC_PEERING_ROUTE';
-  nextHopRegion?: string;
-  priority?: number;
-}
-
-export function getNetwork(ctx: ComputeContext, project: string, name: string): Resource {
+export function getNetwork(ctx: ComputeContext, project: string, name: string): Network {
   return getResource(ctx, globalCol(project, 'networks'), name);
 }
 
@@ -45,7 +30,7 @@ function updatePeering(ctx: ComputeContext, project: string, network: string, bo
   );
   const name = peering.name;
   const net = getNetwork(ctx, project, network);
-  const existing = (net.peerings as Peering[] | undefined)?.find((p) => p.name === name);
+  const existing = net.peerings?.find((p) => p.name === name);
   if (!existing)
     throw badRequest(
       `Invalid value for field 'networkPeering.name': '${String(name)}'. Peering does not exist on network '${network}'.`,
@@ -65,7 +50,7 @@ function updatePeering(ctx: ComputeContext, project: string, network: string, bo
     targetLink: computeUrl(`${globalCol(project, 'networks')}/${network}`),
     apply: () =>
       ctx.store.update(globalCol(project, 'networks'), network, (n) => {
-        const p = (n.peerings as Peering[]).find((x) => x.name === name)!;
+        const p = n.peerings!.find((x) => x.name === name)!;
         for (const key of allowed) if (key in peering) p[key] = peering[key];
       }),
   });
@@ -98,7 +83,7 @@ function listPeeringRoutes(ctx: ComputeContext, project: string, network: string
   const direction = q.get('direction') ?? 'INCOMING';
   if (direction !== 'INCOMING' && direction !== 'OUTGOING')
     throw badRequest(`Invalid value for field 'direction': '${direction}'.`);
-  const peering = (net.peerings as Peering[] | undefined)?.find((p) => p.name === peeringName);
+  const peering = net.peerings?.find((p) => p.name === peeringName);
   if (!peering) throw notFound(`peering ${peeringName} of network ${network}`);
   const items: ExchangedRoute[] =
     direction === 'OUTGOING'
@@ -217,29 +202,29 @@ interface PeerSide {
 function peerSide(ctx: ComputeContext, project: string, network: string, peering: Peering): PeerSide {
   const local = peerInStore(ctx, project, network, peering);
   if (local) return local;
-  const remote = (peering.remoteRoutes as RemoteRoute[] | undefined) ?? [];
+  const remote = peering.remoteRoutes ?? [];
   const psa = psaRangeRoutes(ctx, project, network, peering);
   const advertised = [...psa, ...remote];
   return {
     // Google's producer network imports the consumer's custom routes: "export custom routes, so
     // that Vertex AI can import them" (https://cloud.google.com/vertex-ai/docs/general/vpc-peering).
-    importsCustom: (peering.peerImportCustomRoutes as boolean | undefined) ?? isServiceNetworking(peering),
+    importsCustom: peering.peerImportCustomRoutes ?? isServiceNetworking(peering),
     subnets: advertised.filter((r) => r.type === 'SUBNET_PEERING_ROUTE').map((r) => r.destRange),
     advertised: () => advertised,
   };
 }
+
+/** Service Networking's connections (servicenetworking/connections.ts), by consumer network path. */
+const PSA_CONNECTIONS = collection<PsaConnection>('services/servicenetworking.googleapis.com/connections');
 
 const isServiceNetworking = (p: Peering) => /\/global\/networks\/servicenetworking$/.test(p.network);
 
 /** The allocated ranges of the Service Networking connection of `network`, as the producer's subnet routes. */
 function psaRangeRoutes(ctx: ComputeContext, project: string, network: string, peering: Peering): RemoteRoute[] {
   if (!isServiceNetworking(peering)) return [];
-  const number = ctx.store.get('projects', project)?.projectNumber;
-  const connection = ctx.store.get(
-    'services/servicenetworking.googleapis.com/connections',
-    `projects/${String(number)}/global/networks/${network}`,
-  );
-  const names = (connection?.reservedPeeringRanges as string[] | undefined) ?? [];
+  const number = ctx.store.get(PROJECTS, project)?.projectNumber;
+  const connection = ctx.store.get(PSA_CONNECTIONS, `projects/${String(number)}/global/networks/${network}`);
+  const names = connection?.reservedPeeringRanges ?? [];
   return names.flatMap((name) => {
     const a = ctx.store.get(globalCol(project, 'addresses'), name);
     return a
@@ -254,7 +239,7 @@ function peerInStore(ctx: ComputeContext, project: string, network: string, peer
   const peerNet = m ? ctx.store.get(globalCol(m[1]!, 'networks'), m[2]!) : undefined;
   if (!m || !peerNet) return undefined;
   const ourUrl = computeUrl(`${globalCol(project, 'networks')}/${network}`);
-  const back = (peerNet.peerings as Peering[] | undefined)?.find((p) => computePath(p.network) === computePath(ourUrl));
+  const back = peerNet.peerings?.find((p) => computePath(p.network) === computePath(ourUrl));
   const peerUrl = computeUrl(`${globalCol(m[1]!, 'networks')}/${m[2]!}`);
   const subnetsIn = (region: string) =>
     ctx.store
@@ -263,9 +248,7 @@ function peerInStore(ctx: ComputeContext, project: string, network: string, peer
       .map((s) => String(s.ipCidrRange));
   return {
     importsCustom: back?.importCustomRoutes === true,
-    subnets: ctx.store
-      .collectionsMatching(new RegExp(`^projects/${m[1]}/regions/[^/]+/subnetworks$`))
-      .flatMap((c) => ctx.store.list(c))
+    subnets: listAllOf(ctx.store, 'region', 'subnetworks', m[1])
       .filter((s) => s.network === peerUrl)
       .map((s) => String(s.ipCidrRange)),
     advertised: (region) => [
@@ -287,10 +270,8 @@ function peerInStore(ctx: ComputeContext, project: string, network: string, peer
 }
 
 /** Peering resources as the API shows them (the far side's routes and import setting are emulator-internal). */
-function publicNetwork(net: Resource): Resource {
-  const peerings = (net.peerings as Peering[] | undefined)?.map(
-    ({ remoteRoutes: _r, peerImportCustomRoutes: _i, ...p }) => p,
-  );
+function publicNetwork(net: Network): Network {
+  const peerings = net.peerings?.map(({ remoteRoutes: _r, peerImportCustomRoutes: _i, ...p }) => p);
   return peerings ? { ...net, peerings } : net;
 }
 

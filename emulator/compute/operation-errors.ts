@@ -54,12 +54,17 @@ export function operationErrorCode(err: HttpError): string {
  * The fields a DONE operation gets when `err` ended it. An error that knows its operation form (a
  * quota's `QUOTA_EXCEEDED` with `errorDetails[].quotaInfo`) gives it.
  */
+/** An error that says itself what its operation ends with (a quota's `QUOTA_EXCEEDED`, a network in use). */
+const carriesOperationError = (
+  err: HttpError,
+): err is HttpError & { operationError: { code: string; message: string } } => 'operationError' in err;
+
 export function operationFailure(err: HttpError): {
   error: { errors: { code: string; message: string }[] };
   httpErrorStatusCode: number;
   httpErrorMessage: string;
 } {
-  const own = (err as { operationError?: { code: string; message: string } }).operationError;
+  const own = carriesOperationError(err) ? err.operationError : undefined;
   return {
     error: { errors: [own ?? { code: operationErrorCode(err), message: err.message }] },
     httpErrorStatusCode: err.code,

@@ -4,11 +4,17 @@
  * lands — two inserts of one name can both be accepted while neither is DONE yet.
  */
 import { alreadyExists, notFound } from '../errors.js';
-import type { Resource } from '../store.js';
+import type { Collection, Resource } from '../store.js';
 import type { ComputeContext } from './context.js';
 import type { OperationScope } from './operations.js';
 
 /** The resource `name` of `collection`, or a 404 naming its path. */
+export function getResource<T extends { name: string }>(
+  ctx: Pick<ComputeContext, 'store'>,
+  collection: Collection<T>,
+  name: string,
+): T;
+export function getResource(ctx: Pick<ComputeContext, 'store'>, collection: string, name: string): Resource;
 export function getResource(ctx: Pick<ComputeContext, 'store'>, collection: string, name: string): Resource {
   const resource = ctx.store.get(collection, name);
   if (!resource) throw notFound(`${collection}/${name}`);

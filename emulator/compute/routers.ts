@@ -8,22 +8,17 @@ import { createHash } from 'node:crypto';
 import { badRequest } from '../errors.js';
 import type { Request, Router } from '../http.js';
 import { computePath, computeUrl, nextId, nowIso, type Resource, type Store } from '../store.js';
-import { regionCol, type ComputeContext } from './context.js';
+import { listAllOf, regionCol, type ComputeContext } from './context.js';
 import { getRegionalAddress, seedRegionalAddress } from './addresses.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
 import { getResource, startInsert } from './resources.js';
-import { requireName, requireObject } from './validate.js';
+import { isOneOf, requireName, requireObject } from './validate.js';
 
-export interface Nat {
-  name: string;
-  natIpAllocateOption: 'MANUAL_ONLY' | 'AUTO_ONLY';
-  natIps?: string[];
-  sourceSubnetworkIpRangesToNat: string;
-  [k: string]: unknown;
-}
+import type { Nat, Router as RouterResource } from './types.js';
+export type { Nat };
 
-const ALLOCATE = ['MANUAL_ONLY', 'AUTO_ONLY'];
+const ALLOCATE = ['MANUAL_ONLY', 'AUTO_ONLY'] as const;
 const SOURCE_RANGES = ['ALL_SUBNETWORKS_ALL_IP_RANGES', 'ALL_SUBNETWORKS_ALL_PRIMARY_IP_RANGES', 'LIST_OF_SUBNETWORKS'];
 const NAT_DEFAULTS = {
   udpIdleTimeoutSec: 30,
@@ -38,7 +33,7 @@ const NAT_DEFAULTS = {
 
 const col = (project: string, region: string) => regionCol(project, region, 'routers');
 
-export function getRouter(ctx: ComputeContext, project: string, region: string, name: string): Resource {
+export function getRouter(ctx: ComputeContext, project: string, region: string, name: string): RouterResource {
   return getResource(ctx, col(project, region), name);
 }
 
@@ -47,7 +42,7 @@ function validateNat(ctx: ComputeContext, project: string, region: string, value
   const nat = requireObject(value, field);
   const name = requireName(nat.name, `${field}.name`);
   const option = nat.natIpAllocateOption;
-  if (typeof option !== 'string' || !ALLOCATE.includes(option))
+  if (!isOneOf(ALLOCATE, option))
     throw badRequest(
       `Invalid value for field '${field}.natIpAllocateOption': '${String(option ?? '')}'. Must be one of ${ALLOCATE.join(', ')}.`,
     );
@@ -71,7 +66,7 @@ function validateNat(ctx: ComputeContext, project: string, region: string, value
     logConfig: { enable: false, filter: 'ALL' },
     ...nat,
     name,
-    natIpAllocateOption: option as Nat['natIpAllocateOption'],
+    natIpAllocateOption: option,
     sourceSubnetworkIpRangesToNat: source,
     ...(natIps.length ? { natIps } : {}),
   };
@@ -139,18 +134,14 @@ function natIpsInUse(
 
 /** VMs with a NIC in the router's network: the endpoints its NATs map. */
 function endpointsIn(ctx: ComputeContext, network: string): number {
-  return ctx.store
-    .collectionsMatching(/\/instances$/)
-    .flatMap((c) => ctx.store.list(c))
-    .filter(
-      (i) =>
-        i.status === 'RUNNING' && (i.networkInterfaces as { network: string }[]).some((n) => n.network === network),
-    ).length;
+  return listAllOf(ctx.store, 'zone', 'instances').filter(
+    (i) => i.status === 'RUNNING' && (i.networkInterfaces ?? []).some((n) => n.network === network),
+  ).length;
 }
 
 function routerStatus(ctx: ComputeContext, project: string, region: string, name: string) {
   const router = getRouter(ctx, project, region, name);
-  const natStatus = ((router.nats as Nat[] | undefined) ?? []).map((nat) => {
+  const natStatus = (router.nats ?? []).map((nat) => {
     const ips = natIpsInUse(ctx, project, region, nat);
     return {
       name: nat.name,
@@ -171,7 +162,7 @@ function routerStatus(ctx: ComputeContext, project: string, region: string, name
 
 function natIpInfo(ctx: ComputeContext, project: string, region: string, name: string, natName: string | null) {
   const router = getRouter(ctx, project, region, name);
-  const nats = ((router.nats as Nat[] | undefined) ?? []).filter((n) => !natName || n.name === natName);
+  const nats = (router.nats ?? []).filter((n) => !natName || n.name === natName);
   if (natName && nats.length === 0)
     throw badRequest(`Invalid value for field 'natName': '${natName}'. Router '${name}' has no NAT with this name.`);
   return {
@@ -204,7 +195,7 @@ function mutate(
 }
 
 function insert(ctx: ComputeContext, r: Request): Resource {
-  const { project, region } = r.params as { project: string; region: string };
+  const [project, region] = [r.params.project!, r.params.region!];
   const router = buildRouter(ctx, project, region, r.body);
   return startInsert(ctx, {
     project,
@@ -217,7 +208,7 @@ function insert(ctx: ComputeContext, r: Request): Resource {
 
 /** PATCH replaces the fields it names (`nats` as a whole list, as the API does). */
 function patch(ctx: ComputeContext, r: Request): Resource {
-  const { project, region, router: name } = r.params as { project: string; region: string; router: string };
+  const [project, region, name] = [r.params.project!, r.params.region!, r.params.router!];
   const current = getRouter(ctx, project, region, name);
   const body = requireObject(r.body, 'resource');
   if (

@@ -24,14 +24,18 @@
  * as Compute writes it for every quota (`Quota 'NETWORKS' exceeded.  Limit: 5.0 globally`).
  */
 import { HttpError } from '../errors.js';
-import type { Resource, Store } from '../store.js';
+import type { Store } from '../store.js';
 import type { Settings } from '../settings.js';
 import { globalCol } from './context.js';
+import type { SecurityPolicy } from './types.js';
+import { isRecord } from './validate.js';
 
 export const ARMOR_QUOTAS = ['SECURITY_POLICIES', 'SECURITY_POLICY_RULES', 'SECURITY_POLICY_CEVAL_RULES'] as const;
 export type ArmorQuota = (typeof ARMOR_QUOTAS)[number];
 
-const SETTING: Record<ArmorQuota, keyof Settings> = {
+/** The settings that hold a number. */
+type NumberSetting = { [K in keyof Settings]: Settings[K] extends number ? K : never }[keyof Settings];
+const SETTING: Record<ArmorQuota, NumberSetting> = {
   SECURITY_POLICIES: 'securityPoliciesQuota',
   SECURITY_POLICY_RULES: 'securityPolicyRulesQuota',
   SECURITY_POLICY_CEVAL_RULES: 'securityPolicyAdvancedRulesQuota',
@@ -46,12 +50,12 @@ export interface ArmorUsage {
 type RuleLike = { match?: unknown };
 
 /** A rule with an advanced (CEL) match condition counts against SECURITY_POLICY_CEVAL_RULES as well. */
-export const isAdvanced = (rule: RuleLike) => (rule.match as { expr?: unknown } | undefined)?.expr !== undefined;
+export const isAdvanced = (rule: RuleLike) => isRecord(rule.match) && rule.match.expr !== undefined;
 
 /** What the project's global security policies use now. */
 export function armorUsage(store: Store, project: string): ArmorUsage {
   const policies = store.list(globalCol(project, 'securityPolicies'));
-  const rules = policies.flatMap((p) => (p.rules as RuleLike[] | undefined) ?? []);
+  const rules = policies.flatMap((p) => p.rules ?? []);
   return { policies: policies.length, rules: rules.length, advancedRules: rules.filter(isAdvanced).length };
 }
 
@@ -91,8 +95,7 @@ export class QuotaExceeded extends HttpError {
  */
 export function checkArmorQuota(store: Store, settings: Settings, project: string, delta: Partial<ArmorUsage>): void {
   const usage = armorUsage(store, project);
-  const over = (quota: ArmorQuota, used: number, more = 0) =>
-    more > 0 && used + more > (settings[SETTING[quota]] as number);
+  const over = (quota: ArmorQuota, used: number, more = 0) => more > 0 && used + more > settings[SETTING[quota]];
   if (over('SECURITY_POLICIES', usage.policies, delta.policies))
     throw new QuotaExceeded('SECURITY_POLICIES', settings.securityPoliciesQuota);
   if (over('SECURITY_POLICY_RULES', usage.rules, delta.rules))
@@ -110,7 +113,7 @@ export function armorUsageDelta(before: readonly RuleLike[], after: readonly Rul
 }
 
 /** What a policy resource adds to the usage when it is inserted. */
-export function policyUsage(policy: Resource): ArmorUsage {
-  const rules = (policy.rules as RuleLike[] | undefined) ?? [];
+export function policyUsage(policy: SecurityPolicy): ArmorUsage {
+  const rules = policy.rules ?? [];
   return { policies: 1, rules: rules.length, advancedRules: rules.filter(isAdvanced).length };
 }

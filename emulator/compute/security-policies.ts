@@ -17,6 +17,7 @@ import { getResource, startInsert } from './resources.js';
 import { checkRuleSet, DEFAULT_PRIORITY, defaultRule, validateRule, type Rule } from './security-policy-rules.js';
 import { armorUsageDelta, checkArmorQuota, policyUsage } from './security-policies-quota.js';
 import { requireInt, requireName, requireObject } from './validate.js';
+import type { SecurityPolicy } from './types.js';
 
 const POLICY_TYPES = ['CLOUD_ARMOR', 'CLOUD_ARMOR_EDGE', 'CLOUD_ARMOR_NETWORK'];
 /** Policy fields `patch` may change (rules, name and output-only fields excluded). */
@@ -34,10 +35,10 @@ export const newFingerprint = () => randomBytes(8).toString('base64');
 
 const getPolicy = (ctx: ComputeContext, project: string, name: string) => getResource(ctx, col(project), name);
 
-const rulesOf = (policy: Resource) => policy.rules as Rule[];
+const rulesOf = (policy: SecurityPolicy): Rule[] => policy.rules ?? [];
 
 /** A new policy resource; a policy created without a default rule gets `allow` at 2147483647. */
-export function buildPolicy(project: string, body: unknown): Resource {
+export function buildPolicy(project: string, body: unknown): SecurityPolicy {
   const p = requireObject(body, 'resource');
   const name = requireName(p.name);
   const type = p.type ?? 'CLOUD_ARMOR';
@@ -126,7 +127,7 @@ function patchRule(
   updateMask: readonly string[] = [],
 ): Rule[] {
   const current = findRule(rules, priority);
-  const cleared = structuredClone(current) as Record<string, unknown>;
+  const cleared: Record<string, unknown> = structuredClone(current);
   for (const path of updateMask) if (!hasPath(body, path)) deletePath(cleared, path);
   const merged = validateRule({ ...cleared, ...body, priority: body.priority ?? priority }, 'resource');
   if (priority === DEFAULT_PRIORITY && merged.priority !== DEFAULT_PRIORITY)
@@ -149,11 +150,14 @@ function updateMaskParam(r: Request): string[] {
   return paths;
 }
 
+/** An object or an array: what a field path can step into. */
+const isObject = (node: unknown): node is Record<string, unknown> => typeof node === 'object' && node !== null;
+
 function hasPath(value: Record<string, unknown>, path: string): boolean {
   let node: unknown = value;
   for (const key of path.split('.')) {
-    if (!node || typeof node !== 'object' || !(key in node)) return false;
-    node = (node as Record<string, unknown>)[key];
+    if (!isObject(node) || !(key in node)) return false;
+    node = node[key];
   }
   return true;
 }
@@ -162,9 +166,9 @@ function deletePath(value: Record<string, unknown>, path: string): void {
   const keys = path.split('.');
   let node: unknown = value;
   for (const key of keys.slice(0, -1)) {
-    node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+    node = isObject(node) ? node[key] : undefined;
   }
-  if (node && typeof node === 'object') delete (node as Record<string, unknown>)[keys.at(-1)!];
+  if (isObject(node)) delete node[keys.at(-1)!];
 }
 
 function removeRule(rules: Rule[], priority: number): Rule[] {
@@ -174,6 +178,12 @@ function removeRule(rules: Rule[], priority: number): Rule[] {
     );
   findRule(rules, priority);
   return rules.filter((x) => x.priority !== priority);
+}
+
+/** A request's `rules`, which must be a list. */
+function rulesField(value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw badRequest(`Invalid value for field 'resource.rules': must be a list of rules.`);
+  return value;
 }
 
 /** Policy-level patch: fingerprint-checked, and never a way to change the rules. */
@@ -187,7 +197,7 @@ function patchPolicy(ctx: ComputeContext, project: string, name: string, body: u
     );
   if (
     p.rules !== undefined &&
-    JSON.stringify(checkRuleSet((p.rules as unknown[]).map((r, i) => validateRule(r, `resource.rules[${i}]`)))) !==
+    JSON.stringify(checkRuleSet(rulesField(p.rules).map((r, i) => validateRule(r, `resource.rules[${i}]`)))) !==
       JSON.stringify(rulesOf(policy))
   ) {
     throw badRequest(

@@ -5,14 +5,15 @@
  */
 import ipaddr from 'ipaddr.js';
 import { badRequest } from '../errors.js';
-import { requireInt, requireObject } from './validate.js';
+import { isRecord, requireInt, requireObject } from './validate.js';
 
 export const DEFAULT_PRIORITY = 2147483647;
 export const MAX_SRC_IP_RANGES = 10;
 const MAX_DESCRIPTION = 2048;
 const ACTIONS = /^(allow|deny\((403|404|502)\)|redirect|throttle|rate_based_ban)$/;
 
-export type Rule = Record<string, unknown> & { priority: number; action: string; match: Record<string, unknown> };
+import type { Rule } from './types.js';
+export type { Rule };
 
 /** The default rule a policy gets when it is created without one (Cloud Armor allows by default). */
 export const defaultRule = (action = 'allow'): Rule => ({
@@ -68,7 +69,7 @@ function normalizeAction(value: unknown, field: string): string {
 function validateMatch(value: unknown, field: string): Record<string, unknown> {
   const match = requireObject(value, field);
   if (match.expr !== undefined) {
-    const expression = (match.expr as { expression?: unknown } | null)?.expression;
+    const expression = isRecord(match.expr) ? match.expr.expression : undefined;
     if (typeof expression !== 'string' || !expression.trim())
       throw badRequest(`Required field '${field}.expr.expression' not specified`, 'required');
     return match;
@@ -77,7 +78,7 @@ function validateMatch(value: unknown, field: string): Record<string, unknown> {
     throw badRequest(
       `Invalid value for field '${field}.versionedExpr': '${String(match.versionedExpr ?? '')}'. Must be SRC_IPS_V1 (or use expr).`,
     );
-  const ranges = (match.config as { srcIpRanges?: unknown } | undefined)?.srcIpRanges;
+  const ranges = isRecord(match.config) ? match.config.srcIpRanges : undefined;
   if (!Array.isArray(ranges) || ranges.length === 0)
     throw badRequest(`Required field '${field}.config.srcIpRanges' not specified`, 'required');
   if (ranges.length > MAX_SRC_IP_RANGES) {
@@ -113,8 +114,13 @@ function safe(f: () => unknown): boolean {
 }
 
 const isMatchAll = (match: Record<string, unknown>) => {
-  const ranges = (match.config as { srcIpRanges?: string[] } | undefined)?.srcIpRanges;
-  return match.versionedExpr === 'SRC_IPS_V1' && ranges?.length === 1 && ranges[0] === '*';
+  const ranges = isRecord(match.config) ? match.config.srcIpRanges : undefined;
+  return (
+    match.versionedExpr === 'SRC_IPS_V1' &&
+    (Array.isArray(ranges) || typeof ranges === 'string') &&
+    ranges.length === 1 &&
+    ranges[0] === '*'
+  );
 };
 
 /** Rules sorted by priority; duplicates are the error Cloud Armor gives for them. */

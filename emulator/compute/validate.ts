@@ -51,10 +51,17 @@ export function requireInt(value: unknown, field: string, min: number, max: numb
   return n;
 }
 
+/** Whether `value` is one of the `allowed` words (an enum field's check). */
+export const isOneOf = <T extends string>(allowed: readonly T[], value: unknown): value is T =>
+  allowed.some((a) => a === value);
+
+/** A JSON object (not null, not an array), whose fields are yet to be checked. */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 export function requireObject(value: unknown, what: string): Record<string, unknown> {
-  if (!value || typeof value !== 'object' || Array.isArray(value))
-    throw badRequest(`Required field '${what}' not specified`, 'required');
-  return value as Record<string, unknown>;
+  if (!isRecord(value)) throw badRequest(`Required field '${what}' not specified`, 'required');
+  return value;
 }
 
 /** Last path segment of a URL or partial resource path. */
