@@ -67,7 +67,8 @@ export class Emulator {
   readonly store = new Store();
   readonly router = new Router();
   readonly faults: Faults;
-  readonly events = new EventRouter();
+  /** The local Eventarc; its waits (delay faults, retries) run on `timers`. */
+  readonly events: EventRouter;
   /**
    * Audit logs name the project by the number its project resource states (`projects.get` →
    * projectNumber), and a caller by the member its IAM token stands for.
@@ -83,11 +84,9 @@ export class Emulator {
   readonly migs: Migs;
   readonly serviceNetworking: ServiceNetworking;
   readonly vertex: VertexAi;
-  readonly topics = new Topics(this.events);
+  readonly topics: Topics;
   readonly subscriptions: Subscriptions;
-  readonly storage = new CloudStorage(this.events, (project) =>
-    String(this.store.get('projects', project)?.projectNumber ?? '0'),
-  );
+  readonly storage: CloudStorage;
   /** Google's request and response shapes, checked on every call (emulator/schema/). */
   readonly shapes = new Shapes(loadSchemas());
   /** Workflows runs each workflow as its service account: its calls carry tokens the IAM above minted. */
@@ -115,6 +114,11 @@ export class Emulator {
   constructor(options: EmulatorOptions = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.timers = new Timers(options.clock);
+    this.events = new EventRouter(this.timers);
+    this.topics = new Topics(this.events);
+    this.storage = new CloudStorage(this.events, (project) =>
+      String(this.store.get('projects', project)?.projectNumber ?? '0'),
+    );
     this.audit = new AuditLog(
       this.events,
       (project) => String(this.store.get('projects', project)?.projectNumber ?? project),
@@ -233,7 +237,7 @@ export class Emulator {
 
   async close(): Promise<void> {
     this.timers.clear();
-    await this.events.idle();
+    await this.events.close();
     await this.pubsub?.close();
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();

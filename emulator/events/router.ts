@@ -4,8 +4,13 @@
  * Eventarc delivers to Cloud Run. Delivery is at least once and unordered in production, so the
  * router can be told to drop, duplicate, delay or reorder deliveries — per event type or
  * subscription, for a number of deliveries or until cleared.
+ *
+ * Every wait of a delivery (a delay fault, a duplicate's spacing, a reorder window, the backoff
+ * between attempts) runs on the emulator's `Timers`, so `Emulator.close()` cancels it: a delivery
+ * parked in a wait when the emulator closes is never sent.
  */
 import { randomUUID } from 'node:crypto';
+import { Timers } from '../timers.js';
 
 export interface CloudEventMessage {
   id: string;
@@ -92,8 +97,19 @@ export class EventRouter {
   private readonly subscriptions = new Map<string, Subscription>();
   private faults: ActiveFault[] = [];
   private inFlight = new Set<Promise<void>>();
+  /** Requests to the functions that have not answered yet. */
+  private readonly posting = new Set<Promise<unknown>>();
+  /** Set by `close()`: a parked delivery will never go on, and `idle()` stops waiting for it. */
+  private closed = false;
+  private readonly whenClosed: Promise<void>;
+  private fireClosed = () => {};
   readonly deliveries: Delivery[] = [];
   readonly published: CloudEventMessage[] = [];
+
+  /** `timers`: the emulator's, which `Emulator.close()` clears; a router of its own by default. */
+  constructor(private readonly timers: Timers = new Timers()) {
+    this.whenClosed = new Promise((resolve) => (this.fireClosed = resolve));
+  }
 
   subscribe(sub: Subscription): void {
     this.subscriptions.set(sub.id, sub);
@@ -153,9 +169,29 @@ export class EventRouter {
     for (const sub of subs) this.track(this.route(event, sub));
   }
 
-  /** Resolves when every delivery started so far (and any they started) has finished. */
+  /**
+   * Resolves when every delivery started so far (and any they started) has finished — or, once
+   * `close()` came, when no request to a function is still waiting for its answer: a delivery
+   * parked in a wait whose timer was cleared never goes on, and is not waited for.
+   */
   async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    while (this.inFlight.size > 0 && !this.closed)
+      await Promise.race([Promise.allSettled([...this.inFlight]), this.whenClosed]);
+    // A delivery that got its answer may send the next one (a retry, the rest of a reorder batch).
+    while (this.posting.size > 0) {
+      await Promise.allSettled([...this.posting]);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * For `Emulator.close()`, once it cleared the timers: the deliveries parked in a wait are given
+   * up (their timers will never fire), and this resolves when the requests already sent are answered.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.fireClosed();
+    await this.idle();
   }
 
   private track(p: Promise<void>): void {
@@ -184,14 +220,14 @@ export class EventRouter {
         const spacing = fault.spacingMs ?? 0;
         await Promise.all(
           Array.from({ length: copies }, async (_, i) => {
-            if (spacing > 0 && i > 0) await sleep(spacing * i);
+            if (spacing > 0 && i > 0) await this.timers.sleep(spacing * i);
             await this.deliver(event, sub);
           }),
         );
         return;
       }
       case 'delay':
-        await sleep(fault.ms);
+        await this.timers.sleep(fault.ms);
         return this.deliver(event, sub);
       case 'reorder':
         return this.reorder(fault, event, sub);
@@ -206,9 +242,20 @@ export class EventRouter {
   ): Promise<void> {
     fault.buffer.push({ event, sub });
     if (fault.buffer.length > 1) return;
-    await sleep(fault.windowMs);
+    await this.timers.sleep(fault.windowMs);
     const batch = fault.buffer.splice(0).reverse();
     for (const item of batch) await this.deliver(item.event, item.sub);
+  }
+
+  /** One request to the function, tracked until it is answered: its status, or `error` without an answer. */
+  private async post(url: string, event: CloudEventMessage): Promise<number | 'error'> {
+    const answer = post(url, event).catch(() => 'error' as const);
+    this.posting.add(answer);
+    try {
+      return await answer;
+    } finally {
+      this.posting.delete(answer);
+    }
   }
 
   private record(sub: Subscription, event: CloudEventMessage, status: Delivery['status']): void {
@@ -224,10 +271,10 @@ export class EventRouter {
   private async deliver(event: CloudEventMessage, sub: Subscription): Promise<void> {
     const attempts = Math.max(1, sub.attempts ?? 1);
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const status = await post(sub.url, event).catch(() => 'error' as const);
+      const status = await this.post(sub.url, event);
       this.record(sub, event, status);
       if (status !== 'error' && status >= 200 && status < 300) return;
-      if (attempt < attempts) await sleep(50 * 2 ** attempt);
+      if (attempt < attempts) await this.timers.sleep(50 * 2 ** attempt);
     }
   }
 }
@@ -263,7 +310,5 @@ async function post(url: string, event: CloudEventMessage): Promise<number> {
   await res.arrayBuffer();
   return res.status;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const newEventId = () => randomUUID();
