@@ -1,7 +1,7 @@
 /**
- * The emulator's own control API under `/_netreflex/v1/` — not a Google API. Tests in other
+ * The emulator's own control API under `/_emulator/v1/` — not a Google API. Tests in other
  * processes and the local stack use it to inject faults, change timing, subscribe functions to
- * events and read call counts. Its own methods (`netreflex.*`) are never faulted. Bad requests
+ * events and read call counts. Its own methods (`emulator.*`) are never faulted. Bad requests
  * answer 400 with what to send instead, like the Google surfaces do.
  */
 import { badRequest, notFound } from './errors.js';
@@ -89,51 +89,51 @@ function requireSubscription(body: unknown): Subscription {
 }
 
 export function registerControl(router: Router, emu: Emulator): void {
-  const base = '/_netreflex/v1';
-  router.on('GET', `${base}/health`, 'netreflex.health', () => ({ ok: true }));
-  router.on('GET', `${base}/collections/{collection}`, 'netreflex.collections.get', (r) =>
+  const base = '/_emulator/v1';
+  router.on('GET', `${base}/health`, 'emulator.health', () => ({ ok: true }));
+  router.on('GET', `${base}/collections/{collection}`, 'emulator.collections.get', (r) =>
     emu.store.list(decodeURIComponent(r.params.collection!)),
   );
   // Collection paths contain slashes, which a path segment cannot carry: `?path=projects/p/global/routes`.
-  router.on('GET', `${base}/collections`, 'netreflex.collections.query', (r) => {
+  router.on('GET', `${base}/collections`, 'emulator.collections.query', (r) => {
     const path = r.query.get('path');
     if (!path)
       throw badRequest('give the collection as ?path=projects/<project>/global/routes (a store collection path)');
     return emu.store.list(path);
   });
-  router.on('GET', `${base}/faults`, 'netreflex.faults.list', () => ({
+  router.on('GET', `${base}/faults`, 'emulator.faults.list', () => ({
     ...emu.faults.snapshot(),
     events: emu.events.activeFaults(),
   }));
-  router.on('POST', `${base}/faults`, 'netreflex.faults.add', (r) => {
+  router.on('POST', `${base}/faults`, 'emulator.faults.add', (r) => {
     addFault(emu, (r.body ?? {}) as Body);
     return {};
   });
-  router.on('DELETE', `${base}/faults`, 'netreflex.faults.clear', () => {
+  router.on('DELETE', `${base}/faults`, 'emulator.faults.clear', () => {
     emu.faults.clear();
     emu.events.clearFaults();
     return {};
   });
-  router.on('GET', `${base}/settings`, 'netreflex.settings.get', () => emu.settings);
-  router.on('PATCH', `${base}/settings`, 'netreflex.settings.patch', (r) => patchSettings(emu.settings, r.body));
-  router.on('GET', `${base}/subscriptions`, 'netreflex.subscriptions.list', () => emu.events.listSubscriptions());
-  router.on('POST', `${base}/subscriptions`, 'netreflex.subscriptions.add', (r) => {
+  router.on('GET', `${base}/settings`, 'emulator.settings.get', () => emu.settings);
+  router.on('PATCH', `${base}/settings`, 'emulator.settings.patch', (r) => patchSettings(emu.settings, r.body));
+  router.on('GET', `${base}/subscriptions`, 'emulator.subscriptions.list', () => emu.events.listSubscriptions());
+  router.on('POST', `${base}/subscriptions`, 'emulator.subscriptions.add', (r) => {
     const sub = requireSubscription(r.body);
     emu.events.subscribe(sub);
     return sub;
   });
-  router.on('DELETE', `${base}/subscriptions/{id}`, 'netreflex.subscriptions.delete', (r) => {
+  router.on('DELETE', `${base}/subscriptions/{id}`, 'emulator.subscriptions.delete', (r) => {
     if (!emu.events.listSubscriptions().some((s) => s.id === r.params.id))
       throw notFound(`subscription ${r.params.id}`);
     emu.events.unsubscribe(r.params.id!);
     return {};
   });
-  router.on('GET', `${base}/calls`, 'netreflex.calls.list', () => Object.fromEntries(emu.router.calls));
-  router.on('GET', `${base}/deliveries`, 'netreflex.deliveries.list', () => emu.events.deliveries);
+  router.on('GET', `${base}/calls`, 'emulator.calls.list', () => Object.fromEntries(emu.router.calls));
+  router.on('GET', `${base}/deliveries`, 'emulator.deliveries.list', () => emu.events.deliveries);
   router.on(
     'POST',
     `${base}/projects/{project}/regions/{region}/instanceGroupManagers/{igm}/instances/{name}/health`,
-    'netreflex.migs.setHealth',
+    'emulator.migs.setHealth',
     (r) => {
       const health = String((r.body as Body | undefined)?.health);
       if (!HEALTH_STATES.includes(health as Health))

@@ -4,7 +4,7 @@
  * (`compute.routes.*`) or `*` for every Google method, and are used up as calls hit them, so
  * "fail the next 2 inserts with 503" means exactly two failures.
  *
- * The emulator's own control API (`netreflex.*`) is never faulted, not even by `*`: a test that
+ * The emulator's own control API (`emulator.*`) is never faulted, not even by `*`: a test that
  * injects "fail everything" must still be able to clear it.
  *
  * `lost-response` is the fault that hurts idempotency most: the call takes effect, then the
@@ -53,7 +53,7 @@ export interface FaultSnapshot {
   fired: { method: string; fault: string }[];
 }
 
-const CONTROL_PREFIX = 'netreflex.';
+const CONTROL_PREFIX = 'emulator.';
 
 /** `*` = every Google method; `compute.routes.*` = a family; else the exact method id. */
 export function methodMatches(pattern: string, methodId: string): boolean {

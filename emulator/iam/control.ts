@@ -1,9 +1,9 @@
 /**
  * The IAM part of the emulator's control API: tests (and the local stack) mint an access token for
  * a member, read the policy in force and the record of every permission check.
- *   POST /_netreflex/v1/iam/tokens   {"member": "serviceAccount:x@p.iam.gserviceaccount.com"}
- *   GET  /_netreflex/v1/iam/policy
- *   GET  /_netreflex/v1/iam/checks   (?member=… to filter)
+ *   POST /_emulator/v1/iam/tokens   {"member": "serviceAccount:x@p.iam.gserviceaccount.com"}
+ *   GET  /_emulator/v1/iam/policy
+ *   GET  /_emulator/v1/iam/checks   (?member=… to filter)
  */
 import { badRequest } from '../errors.js';
 import type { Router } from '../http.js';
@@ -13,8 +13,8 @@ import type { Iam } from './policy.js';
 const MEMBER = /^(serviceAccount|user|group):[^\s@]+@[^\s@]+$/;
 
 export function registerIamControl(router: Router, iam: Iam, checks: readonly CheckRecord[]): void {
-  const base = '/_netreflex/v1/iam';
-  router.on('POST', `${base}/tokens`, 'netreflex.iam.tokens.create', (r) => {
+  const base = '/_emulator/v1/iam';
+  router.on('POST', `${base}/tokens`, 'emulator.iam.tokens.create', (r) => {
     const member = (r.body as { member?: unknown } | undefined)?.member;
     if (typeof member !== 'string' || !MEMBER.test(member))
       throw badRequest(
@@ -22,8 +22,8 @@ export function registerIamControl(router: Router, iam: Iam, checks: readonly Ch
       );
     return iam.mintToken(member);
   });
-  router.on('GET', `${base}/policy`, 'netreflex.iam.policy.get', () => iam.policy());
-  router.on('GET', `${base}/checks`, 'netreflex.iam.checks.list', (r) => {
+  router.on('GET', `${base}/policy`, 'emulator.iam.policy.get', () => iam.policy());
+  router.on('GET', `${base}/checks`, 'emulator.iam.checks.list', (r) => {
     const member = r.query.get('member');
     return checks.filter((c) => !member || c.member === member);
   });

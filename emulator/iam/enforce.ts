@@ -44,7 +44,7 @@ export interface EnforceContext {
   objectExists?(resource: string): boolean;
 }
 
-const CONTROL = 'netreflex.';
+const CONTROL = 'emulator.';
 
 function bearer(req: Request): string | undefined {
   const h = req.headers.authorization;

@@ -41,7 +41,7 @@ const SYSTEM_PARAMETERS = new Set([
 const isSystemParameter = (name: string) => SYSTEM_PARAMETERS.has(name.replace(/^\$/, ''));
 
 /** The emulator's own control API is no Google API and has no definition. */
-const isGoogleMethod = (methodId: string) => !methodId.startsWith('netreflex.');
+const isGoogleMethod = (methodId: string) => !methodId.startsWith('emulator.');
 
 interface Bound {
   schema: ApiSchema;

@@ -123,7 +123,7 @@ describe('netreflex status never reads OK while blind', () => {
     await status();
     const after = await faults.calls();
     return Object.keys(after)
-      .filter((m) => !m.startsWith('netreflex.') && (after[m] ?? 0) > (before[m] ?? 0))
+      .filter((m) => !m.startsWith('emulator.') && (after[m] ?? 0) > (before[m] ?? 0))
       .sort();
   }
 

@@ -80,7 +80,7 @@ describe('call faults 403 and 404', () => {
       { kind: 'call', method: 'compute.routes.list', fault: 403, permission: 'routes list' },
       { kind: 'call', method: 'compute.routes.list', fault: 403, permission: 7 },
     ]) {
-      const res = await fetch(`${emu.url}/_netreflex/v1/faults`, {
+      const res = await fetch(`${emu.url}/_emulator/v1/faults`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),

@@ -24,7 +24,7 @@ function tokenClient(token: string): OAuth2Client {
 }
 
 async function tokenFor(member: string): Promise<string> {
-  const res = await fetch(`${emu.url}/_netreflex/v1/iam/tokens`, {
+  const res = await fetch(`${emu.url}/_emulator/v1/iam/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ member }),
@@ -185,7 +185,7 @@ describe('IAM on the Google APIs', () => {
 
   it("every Google method the emulator serves has its permissions (Google's list or a documented rule)", () => {
     const routes = (emu.router as unknown as { routes: { methodId: string }[] }).routes;
-    const served = [...new Set(routes.map((r) => r.methodId))].filter((m) => !m.startsWith('netreflex.'));
+    const served = [...new Set(routes.map((r) => r.methodId))].filter((m) => !m.startsWith('emulator.'));
     const covered = coveredMethods();
     expect(served.filter((m) => !covered.has(m) && !covered.has(discoveryId(m)))).toEqual([]);
   });

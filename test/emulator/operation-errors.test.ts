@@ -72,7 +72,7 @@ describe('Compute operation errors', () => {
   });
 
   it('the fault API refuses a code an operation cannot end with', async () => {
-    const res = await fetch(`${emu.url}/_netreflex/v1/faults`, {
+    const res = await fetch(`${emu.url}/_emulator/v1/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ kind: 'operation', method: 'compute.routes.insert', code: 418 }),

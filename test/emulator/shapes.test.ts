@@ -53,7 +53,7 @@ afterAll(() => emu.close());
 
 describe('every Google route is bound to its definition', () => {
   it('binds each registered route, Compute by its method id; the control API is exempt', () => {
-    const google = emu.router.list().filter((r) => !r.methodId.startsWith('netreflex.'));
+    const google = emu.router.list().filter((r) => !r.methodId.startsWith('emulator.'));
     expect(google.length).toBeGreaterThan(60);
     for (const r of google) {
       const def = emu.shapes.definition(r.method, r.pattern);

@@ -1,6 +1,6 @@
 /**
  * Fault injection for tests, one interface two ways: in process on an `Emulator` object, or over
- * the control API (`/_netreflex/v1/`) of a local Google Cloud running elsewhere (`npm start`,
+ * the control API (`/_emulator/v1/`) of a local Google Cloud running elsewhere (`npm start`,
  * another test process). Scenario tests are written against `FaultControl` and do not care which.
  */
 import type { Emulator } from '../../emulator/server.js';
@@ -45,7 +45,7 @@ export function inProcessFaults(emu: Emulator): FaultControl {
 /** The same control over HTTP; `baseUrl` is the emulator's URL (`http://127.0.0.1:8090`). */
 export function controlFaults(baseUrl: string): FaultControl {
   const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${baseUrl.replace(/\/$/, '')}/_netreflex/v1${path}`, {
+    const res = await fetch(`${baseUrl.replace(/\/$/, '')}/_emulator/v1${path}`, {
       method,
       headers: { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
