@@ -3,7 +3,7 @@
  * file). Import-free but for zod, so the allowlist file format can use them without the
  * environment configuration and its logger.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** RFC 1035 name as Compute Engine requires for networks, routes, MIGs, policies. */
 export const resourceName = z

@@ -10,7 +10,7 @@
  * redelivers); so does a delivery that finds another one mid-start, so the message is never
  * acknowledged before its execution is recorded.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PipelineRequestsConfig } from '../../shared/config/pipeline-requests.js';
 import { pipelineRequest, type PipelineRequest } from '../../shared/config/pipeline-requests.js';
 import { parseCloudEvent, type CloudEventLike } from '../../shared/events/parse.js';

@@ -9,7 +9,7 @@
  * "this /24", and guessing the wider reading opens 255 addresses nobody reviewed. The message
  * offers both readings. Warnings (duplicates, entries covered by another) never block.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { parseCidr, type ParsedCidr } from '../net/cidr.js';
 import { sourceKey, type Allowlist, type AllowlistEntry, type AllowlistList } from './model.js';
 import { hasErrors, sortProblems, type PathSegment, type Problem } from './problems.js';

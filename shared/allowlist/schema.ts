@@ -5,7 +5,7 @@
  *
  * The README (section "The allowlist file") documents every field; keep the two in step.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { resourceName } from '../names.js';
 import { DEFAULT_RULE_PRIORITY } from '../gcp/security-policies.js';
 

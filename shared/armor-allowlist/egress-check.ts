@@ -12,7 +12,7 @@
  * act), `refused` 400 (a bad request), `failed` 503 (transient, retry) or 422 (the policy missing,
  * a permission).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Transport } from '../gcp/transport.js';
 import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';
 import { parseRequest } from '../util/parse-request.js';

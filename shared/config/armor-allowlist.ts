@@ -3,7 +3,7 @@
  * Terraform sets exactly these (test/terraform checks it) and the README lists them. What to allow
  * lives in the allowlist file itself; these only say where the file is and whether to change anything.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { boolFromString, intFromString, loadEnv } from './env.js';
 import { bucketName, commonConfig, commonEnv, type CommonConfig } from './common.js';
 

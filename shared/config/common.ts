@@ -1,5 +1,5 @@
 /** Variables every netreflex function reads: where the project is and how to talk to it. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOG_LEVELS } from '../log.js';
 import { cidr } from '../net/cidr-schema.js';
 import { list } from './env.js';

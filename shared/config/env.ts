@@ -3,7 +3,7 @@
  * one typed error). Each function declares its variables as a zod object whose keys are the
  * variable names, so the same schema is the list Terraform must set (checked in the tests).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.js';
 
 export type EnvSchema = z.ZodObject<Record<string, z.ZodType>>;

@@ -2,7 +2,7 @@
  * Configuration of the natRoutes reconciler. The keys are the environment variable names; Terraform
  * sets exactly these (test/terraform checks it) and the README lists them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { boolFromString, intFromString, loadEnv } from './env.js';
 import { commonConfig, commonEnv, projectNumberEnv, resourceName, topologyEnv, type CommonConfig } from './common.js';
 import { ConfigError } from '../errors.js';

@@ -2,7 +2,7 @@
  * Configuration of peeringRanges (the PSA capacity, wiring and preflight before a Vertex run). The
  * keys are the environment variable names; Terraform sets exactly these (test/terraform checks it).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { intFromString, list, loadEnv } from './env.js';
 import { commonConfig, commonEnv, projectNumberEnv, resourceName, topologyEnv, type CommonConfig } from './common.js';
 import { cidr } from '../net/cidr-schema.js';

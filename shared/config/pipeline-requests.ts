@@ -3,7 +3,7 @@
  * the variable names Terraform sets (test/terraform checks it); the request schema is the contract
  * with the teams, validated once at the boundary so the workflow only ever sees a good argument.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { intFromString, loadEnv } from './env.js';
 import { bucketName, commonConfig, commonEnv, resourceName, type CommonConfig } from './common.js';
 

@@ -3,7 +3,7 @@
  * planners (`parseCidr`, ip-range.ts), so every boundary accepts the same text and stores the same
  * canonical form: a route planned from `2001:DB8::/32` is the route Compute lists as `2001:db8::/32`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseCidr, type ParsedCidr } from './ip-range.js';
 
 /**

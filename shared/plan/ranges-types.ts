@@ -3,7 +3,7 @@
  * boundary (the HTTP function and the CLI call {@link parseRangeRequest}); observed state is what
  * the cloud wrappers read, already filtered to VPC A; options are configuration with defaults.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseRequest } from '../util/parse-request.js';
 
 /** Google's name pattern for networks (RFC 1035, 1–63 characters), as Compute enforces it. */

@@ -2,7 +2,7 @@
  * What `netreflex status` looks at, from the environment (the same variable names the functions
  * and the workflow use, so one shell setup serves them all).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { commonEnv, resourceName, topologyEnv } from '../config/common.js';
 import { list, loadEnv } from '../config/env.js';
 import type { StatusConfig } from './types.js';

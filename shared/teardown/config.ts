@@ -1,5 +1,5 @@
 /** What `netreflex teardown` reads: the same variable names as the functions that created what it removes. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { commonEnv, topologyEnv } from '../config/common.js';
 import { loadEnv } from '../config/env.js';
 import type { TeardownConfig } from './apply.js';

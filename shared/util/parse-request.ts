@@ -3,7 +3,7 @@
  * fit is refused as a whole, with one line per problem naming the field and what is wrong — an
  * unknown field by its name, so a typo is never a silent no-op.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigError } from '../errors.js';
 
 /** The body as `schema` reads it, or a ConfigError headed `refusal` that lists every problem. */
