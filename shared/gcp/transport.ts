@@ -1,24 +1,30 @@
 /**
- * How netreflex talks to Google APIs: JSON over REST through google-auth-library, the same wire
- * the official clients use in REST mode. netreflex's functions use this thin layer rather than
+ * How netreflex talks to Google APIs: JSON over REST with the platform's fetch, the same wire the
+ * official clients use in REST mode. netreflex's functions use this thin layer rather than
  * `@google-cloud/compute`, whose first call costs ~1.5 s of protobuf reflection on a cold start
  * (measured in `npm run bench`); the emulator tests prove both speak the same wire format.
  *
- * Credentials: production uses Application Default Credentials (on Cloud Run functions, the
- * metadata server's token for the function's service account). Against the local Google Cloud a
- * function the local stack runs has a metadata server of its own (`metadataHost`), and the
- * transport asks it through google-auth-library's `Compute` client — the production path, so the
- * function calls as its own service account and the emulator checks its roles. Without one (the
- * CLI, tests) the calls carry no token, which the local Google Cloud takes for the project owner;
- * never ADC, so a developer's own credentials never reach it.
+ * Credentials (credentials.ts): a deployed function calls as its service account with the
+ * metadata server's token, as ADC does on Cloud Run. Against the local Google Cloud a function the
+ * local stack runs has a metadata server of its own (`metadataHost`) and takes the same path, so
+ * it calls as its own service account and the emulator checks its roles. Without one (the CLI,
+ * tests) the calls carry no token, which the local Google Cloud takes for the project owner; never
+ * ADC, so a developer's own credentials never reach it. The CLI against a real project uses ADC
+ * through google-auth-library.
  *
  * Transient failures (429, 5xx, resets) are retried with capped, jittered exponential backoff;
  * everything else surfaces at once as an `ApiError` carrying Google's code and message.
  */
-import { Compute, GoogleAuth, PassThroughClient } from 'google-auth-library';
 import { ApiError, errorMessage, isTransient } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../util/concurrency.js';
+import {
+  ANONYMOUS,
+  MetadataServerCredentials,
+  adcIsMetadataServer,
+  applicationDefault,
+  type Credentials,
+} from './credentials.js';
 
 /** The Google APIs netreflex calls (each `<service>.googleapis.com`). */
 export const SERVICES = [
@@ -41,8 +47,9 @@ export interface TransportOptions {
   /** Base URL of the local Google Cloud; unset = production endpoints with ADC. */
   emulatorHost?: string;
   /**
-   * host:port of the metadata server standing for the caller's service account (emulator mode
-   * only). google-auth-library reads the same GCE_METADATA_HOST itself; this says to use it.
+   * host:port of the metadata server whose service account the calls are made as: the local
+   * stack's for a local function (GCE_METADATA_HOST, the variable Google's libraries read too).
+   * Unset on Cloud Run, where ADC's metadata server is metadata.google.internal.
    */
   metadataHost?: string;
   region?: string;
@@ -69,19 +76,8 @@ export interface Call {
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 200, maxMs: 8_000 };
 
-interface Requester {
-  request<T>(opts: {
-    url: string;
-    method: string;
-    data?: unknown;
-    retry: boolean;
-    headers?: Record<string, string>;
-    responseType?: 'json' | 'text' | 'arraybuffer';
-  }): Promise<{ data: T }>;
-}
-
 export class Transport {
-  private requester?: Requester;
+  private credentials?: Credentials;
   private readonly retry: RetryPolicy;
 
   constructor(private readonly options: TransportOptions = {}) {
@@ -99,19 +95,7 @@ export class Transport {
     const url = this.url(call);
     for (let attempt = 1; ; attempt++) {
       try {
-        const timeout = this.options.timeoutMs ? { timeout: this.options.timeoutMs } : {};
-        const res = await (
-          await this.client()
-        ).request<T>({
-          url,
-          method: call.method,
-          data: call.body,
-          retry: false,
-          headers: { 'x-goog-api-client': 'netreflex/0.1' },
-          ...timeout,
-          ...(call.responseType ? { responseType: call.responseType } : {}),
-        });
-        return res.data;
+        return (await this.send(url, call)) as T;
       } catch (err) {
         const error = this.timedOut(err)
           ? Object.assign(
@@ -127,12 +111,31 @@ export class Transport {
     }
   }
 
-  /** gaxios ends an attempt past `timeout` by aborting it (AbortSignal.timeout): an AbortError, no status. */
+  /** One attempt: a non-2xx answer throws an ApiError from Google's error JSON. */
+  private async send(url: string, call: Call): Promise<unknown> {
+    const headers: Record<string, string> = {
+      ...(await this.auth().headers()),
+      'x-goog-api-client': 'netreflex/0.1',
+      ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+    };
+    const res = await fetch(url, {
+      method: call.method,
+      headers,
+      ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+      ...(this.options.timeoutMs ? { signal: AbortSignal.timeout(this.options.timeoutMs) } : {}),
+    });
+    if (res.ok && call.responseType === 'arraybuffer') return res.arrayBuffer();
+    const text = await res.text();
+    if (!res.ok) throw httpError(res.status, text);
+    if (call.responseType === 'text') return text;
+    return text ? (parseMaybe(text) ?? text) : undefined;
+  }
+
+  /** An attempt past `timeoutMs` is aborted by AbortSignal.timeout: a TimeoutError, no status. */
   private timedOut(err: unknown): boolean {
-    const e = err as { response?: unknown; name?: string; cause?: { name?: string } } | null;
+    const e = err as { name?: string; cause?: { name?: string } } | null;
     return (
       Boolean(this.options.timeoutMs) &&
-      !e?.response &&
       [e?.name, e?.cause?.name].some((n) => n === 'AbortError' || n === 'TimeoutError')
     );
   }
@@ -144,23 +147,17 @@ export class Transport {
     return `${this.baseUrl(call.service)}${call.path}${qs ? `?${qs}` : ''}`;
   }
 
-  private async client(): Promise<Requester> {
-    this.requester ??= (this.options.emulatorHost
-      ? emulatorAuthClient(this.options)
-      : await new GoogleAuth({ scopes: [CLOUD_PLATFORM] }).getClient()) as unknown as Requester;
-    return this.requester;
+  private auth(): Credentials {
+    const o = this.options;
+    this.credentials ??= o.metadataHost
+      ? new MetadataServerCredentials(o.metadataHost)
+      : o.emulatorHost
+        ? ANONYMOUS
+        : adcIsMetadataServer(process.env)
+          ? new MetadataServerCredentials('metadata.google.internal')
+          : applicationDefault();
+    return this.credentials;
   }
-}
-
-const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
-
-/**
- * The auth client for calls to the local Google Cloud: the metadata server's service account when
- * one is configured, no credentials (the project owner) otherwise. Also for the official clients
- * netreflex uses (shared/gcp/workflows.ts), so every call of a function carries the same identity.
- */
-export function emulatorAuthClient(options: Pick<TransportOptions, 'metadataHost'>): Compute | PassThroughClient {
-  return options.metadataHost ? new Compute({ scopes: [CLOUD_PLATFORM] }) : new PassThroughClient();
 }
 
 /** The transport of a deployed function: retries are logged as WARNING under its name, so a slow sync says why. */
@@ -181,34 +178,43 @@ export function functionTransport(
   });
 }
 
-/** Google error JSON (or a network failure) as an ApiError / coded Error. */
+type GoogleErrorBody = { error?: { status?: string; message?: string; errors?: { reason?: string }[] } };
+
+/** A non-2xx answer as an ApiError, with Google's status, message and first reason from its error JSON. */
+export function httpError(code: number, body: string): ApiError {
+  const g = (parseMaybe(body) as GoogleErrorBody | undefined)?.error;
+  return new ApiError(code, g?.status ?? String(code), g?.message ?? `HTTP ${code}`, g?.errors?.[0]?.reason);
+}
+
+/**
+ * fetch's failures without an answer (undici's, the fetch of Node ≥ 18) as the network codes
+ * isTransient knows. undici rejects with `TypeError: fetch failed` whose cause is the socket's
+ * error (ECONNREFUSED, ECONNRESET…) or one of its own
+ * (https://undici.nodejs.org/#/docs/api/Errors): a socket closed mid-answer is UND_ERR_SOCKET, its
+ * timeouts UND_ERR_*_TIMEOUT; a body cut off mid-read is `TypeError: terminated`.
+ */
+const UNDICI_CODES: Readonly<Record<string, string>> = {
+  UND_ERR_SOCKET: 'ECONNRESET',
+  UND_ERR_CLOSED: 'ECONNRESET',
+  UND_ERR_CONNECT_TIMEOUT: 'ETIMEDOUT',
+  UND_ERR_HEADERS_TIMEOUT: 'ETIMEDOUT',
+  UND_ERR_BODY_TIMEOUT: 'ETIMEDOUT',
+};
+
+/** An error of one attempt as an ApiError (already one) or a coded network Error. */
 export function toApiError(err: unknown): unknown {
-  const e = err as {
-    response?: { status?: number; data?: unknown };
-    code?: unknown;
-    cause?: { code?: unknown };
-    message?: string;
-  };
-  if (e?.response?.status) {
-    const data = parseMaybe(e.response.data) as
-      { error?: { code?: number; status?: string; message?: string; errors?: { reason?: string }[] } } | undefined;
-    const g = data?.error;
-    return new ApiError(
-      e.response.status,
-      g?.status ?? String(e.response.status),
-      g?.message ?? e.message ?? 'request failed',
-      g?.errors?.[0]?.reason,
-    );
-  }
-  const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
-  if (code) return Object.assign(new Error(`${e.message ?? 'network error'} (${code})`), { code });
-  if (e?.message && /fetch failed|socket hang up|other side closed|terminated/i.test(e.message))
-    return Object.assign(new Error(e.message), { code: 'ECONNRESET' });
+  if (err instanceof ApiError) return err;
+  const e = err as { code?: unknown; cause?: { code?: unknown; message?: string }; message?: string } | null;
+  const raw = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
+  const code = raw ? (UNDICI_CODES[raw] ?? raw) : undefined;
+  const why = e?.cause?.message && e.cause.message !== e.message ? `${e.message}: ${e.cause.message}` : e?.message;
+  if (code) return Object.assign(new Error(`${why ?? 'network error'} (${code})`), { code });
+  if (why && /fetch failed|socket hang up|other side closed|terminated/i.test(why))
+    return Object.assign(new Error(why), { code: 'ECONNRESET' });
   return err;
 }
 
-function parseMaybe(data: unknown): unknown {
-  if (typeof data !== 'string') return data;
+function parseMaybe(data: string): unknown {
   try {
     return JSON.parse(data);
   } catch {

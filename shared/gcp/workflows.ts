@@ -5,14 +5,14 @@
  * exactly what a user's own code would do against `npm start`.
  */
 import type { ExecutionsClient } from '@google-cloud/workflows';
-import { emulatorAuthClient } from './transport.js';
+import { CLOUD_PLATFORM } from './credentials.js';
 
 export interface WorkflowsTarget {
   project: string;
   location: string;
   /** Base URL of the local Google Cloud (http://127.0.0.1:8090); unset = production with ADC. */
   emulatorHost?: string;
-  /** The local metadata server standing for the caller (shared/gcp/transport.ts, emulatorAuthClient). */
+  /** The local metadata server standing for the caller: its service account starts the execution. */
   metadataHost?: string;
 }
 
@@ -25,13 +25,16 @@ function client(target: WorkflowsTarget): Promise<ExecutionsClient> {
     c = (async () => {
       const { ExecutionsClient } = await import('@google-cloud/workflows');
       if (!target.emulatorHost) return new ExecutionsClient();
+      // The caller's identity against the local Google Cloud, as shared/gcp/transport.ts gives it: its
+      // metadata server's service account (read from GCE_METADATA_HOST, as google-auth-library does), else none.
+      const { Compute, PassThroughClient } = await import('google-auth-library');
       const url = new URL(target.emulatorHost);
       const options = {
         apiEndpoint: url.hostname,
         port: Number(url.port || 80),
         protocol: url.protocol.replace(':', ''),
         fallback: true,
-        authClient: emulatorAuthClient(target),
+        authClient: target.metadataHost ? new Compute({ scopes: [CLOUD_PLATFORM] }) : new PassThroughClient(),
       };
       return new ExecutionsClient(options as unknown as ConstructorParameters<typeof ExecutionsClient>[0]);
     })();
