@@ -172,7 +172,7 @@ async function run(ctx: BenchContext) {
       unit: 'ms',
       samples: samples.get(natRoutes.target)!,
       baseline,
-      target: { text: '≤ 2× bare', test: (value, base) => value <= 2 * base },
+      target: { text: '≤ 1.8× bare', test: (value, base) => value <= 1.8 * base },
     }),
     figure({
       id: 'cold-start.nat-routes-compute-client',
