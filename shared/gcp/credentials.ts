@@ -57,7 +57,12 @@ export class MetadataServerCredentials implements Credentials {
     const url = `http://${this.host}/computeMetadata/v1/instance/service-accounts/default/token`;
     let res: Response;
     try {
-      res = await fetch(url, { headers: { 'Metadata-Flavor': 'Google' }, signal: AbortSignal.timeout(10_000) });
+      // No redirects: a token request goes to the metadata server and nowhere else.
+      res = await fetch(url, {
+        headers: { 'Metadata-Flavor': 'Google' },
+        redirect: 'error',
+        signal: AbortSignal.timeout(10_000),
+      });
     } catch (err) {
       // The metadata server is local to the instance: an unreachable one is a transient failure.
       const code = (err as { cause?: { code?: unknown } }).cause?.code;
