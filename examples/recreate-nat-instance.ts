@@ -23,15 +23,22 @@ const [instances] = await migs.listManagedInstances(mig);
 const victim = instances[0];
 if (!victim?.instance) throw new Error(`no instance in ${mig.instanceGroupManager}`);
 console.log(`recreating ${victim.name} (id ${victim.id})`);
-await migs.recreateInstances({
+const [operation] = await migs.recreateInstances({
   ...mig,
   regionInstanceGroupManagersRecreateRequestResource: { instances: [victim.instance] },
 });
+// The MIG takes the request when the operation is DONE; only then does its VM show RECREATING.
+const ops = new compute.RegionOperationsClient(opts);
+await ops.wait({ project, region, operation: (operation.latestResponse as { name: string }).name });
 
-for (let i = 0; i < 40; i++) {
+// Settled: the victim is a new VM (another id) and every VM runs with no action pending.
+const settled = (now: typeof instances) =>
+  now.every((m) => m.currentAction === 'NONE' && m.instanceStatus === 'RUNNING') &&
+  now.some((m) => m.name === victim.name && String(m.id) !== String(victim.id));
+for (let i = 0; i < 60; i++) {
   const [now] = await migs.listManagedInstances(mig);
   console.log(now.map((m) => `${m.name}: ${m.instanceStatus ?? '-'}/${m.currentAction}`).join('   '));
-  if (now.every((m) => m.currentAction === 'NONE' && m.instanceStatus === 'RUNNING')) break;
+  if (settled(now)) break;
   await new Promise((r) => setTimeout(r, 1000));
 }
-await migs.close();
+await Promise.all([migs.close(), ops.close()]);
