@@ -12,7 +12,7 @@
  * | `planned`   | a dry run: the plan, nothing applied                               | 200            |
  * | `ignored`   | not for this reconciler, or superseded by a newer one              | 200            |
  * | `degraded`  | ran, but what the user depends on is not (all) there: the verify failed, or a refused change | 503 if `retry`, else 422 |
- * | `refused`   | a safety rule or the request said no before any change             | by `error.kind`: 400 invalid request, 409 conflict, 413 too large, else 422 |
+ * | `refused`   | a safety rule or the request said no before any change             | by `error.kind`: 400 invalid request, 405 method not allowed, 409 conflict, 413 too large, else 422 |
  * | `failed`    | a step or a read failed                                            | 503 if `retry`; 422 when only a person can fix it (configuration, a permission, a refusal); 500 a bug |
  *
  * `retry` is the one flag that says a redelivery (Eventarc) or a retry (Workflows' policy) can help.
@@ -25,6 +25,7 @@ export type Status = (typeof STATUSES)[number];
 /** What kind of failure or refusal: what the caller can do about it. */
 export const FAILURE_KINDS = [
   'invalid-request',
+  'method-not-allowed',
   'config',
   'refused',
   'conflict',
@@ -84,6 +85,7 @@ export function degrade(report: Pick<Envelope, 'status' | 'reasons'>, reason: st
 
 const REFUSAL_HTTP: Readonly<Record<FailureKind, number>> = {
   'invalid-request': 400,
+  'method-not-allowed': 405,
   conflict: 409,
   'too-large': 413,
   config: 422,

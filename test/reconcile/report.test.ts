@@ -22,6 +22,7 @@ describe('httpStatus', () => {
     [{ status: 'failed', error: { kind: 'config', message: 'x', transient: false } }, 422],
     [{ status: 'failed', error: { kind: 'internal', message: 'x', transient: false } }, 500],
     [{ status: 'refused', error: { kind: 'invalid-request', message: 'x', transient: false } }, 400],
+    [{ status: 'refused', error: { kind: 'method-not-allowed', message: 'x', transient: false } }, 405],
     [{ status: 'refused', error: { kind: 'conflict', message: 'x', transient: false } }, 409],
     [{ status: 'refused', error: { kind: 'too-large', message: 'x', transient: false } }, 413],
     [{ status: 'refused' }, 422],
