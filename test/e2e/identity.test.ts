@@ -46,7 +46,7 @@ describe('the identity of a local function', () => {
       ),
     };
     const { status, body } = await sync(planted);
-    expect(status).toBe(422); // a permanent error: a person must act (functions/nat-routes/http.ts statusOf)
+    expect(status).toBe(422); // a permanent error: a person must act (the kernel's table: shared/reconcile/report.ts)
     expect(body.reasons.join(' ')).toContain(
       `Required 'compute.routes.list' permission for 'projects/${SAMPLE.project}'`,
     );
