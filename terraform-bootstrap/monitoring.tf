@@ -53,8 +53,11 @@ locals {
     }
     preparation_failures = {
       description = "Pipeline preparations that failed: peeringRanges answers other than ready, natRoutesSync answers other than routes verified (not the transient retries inside a call that then succeeds)."
-      filter      = "${local._run_logs} AND ((resource.labels.service_name=\"${var.prefix}-${local.functions.peeringRanges.name}\" AND severity>=WARNING AND (jsonPayload.capacity:* OR jsonPayload.reason:*)) OR (resource.labels.service_name=\"${var.prefix}-${local.functions.natRoutesSync.name}\" AND severity>=WARNING AND (jsonPayload.plan:* OR jsonPayload.code:*)))"
-      labels      = { service = "EXTRACT(resource.labels.service_name)", reason = "EXTRACT(jsonPayload.reason)" }
+      filter      = "${local._run_logs} AND ((resource.labels.service_name=\"${var.prefix}-${local.functions.peeringRanges.name}\" AND severity>=WARNING AND (jsonPayload.capacity:* OR jsonPayload.code:*)) OR (resource.labels.service_name=\"${var.prefix}-${local.functions.natRoutesSync.name}\" AND severity>=WARNING AND (jsonPayload.plan:* OR jsonPayload.code:*)))"
+      # The label keeps its name `reason` (now the answer's error.kind): a log-based metric's label can
+      # never be deleted or renamed, only its extractor changed
+      # (https://cloud.google.com/logging/docs/logs-based-metrics/labels#limitations).
+      labels = { service = "EXTRACT(resource.labels.service_name)", reason = "EXTRACT(jsonPayload.error.kind)" }
     }
     pipeline_requests = {
       description = "Pipeline run requests handled by pipelineRequests, by outcome (started, duplicate, rejected, retry)."
@@ -192,7 +195,7 @@ resource "google_monitoring_alert_policy" "preparation_failing" {
   user_labels           = var.labels
   documentation {
     mime_type = "text/markdown"
-    content   = "A pipeline run could not be prepared: peeringRanges answered other than ready (pool exhausted, another network busy in the region, a wiring step failed) or natRoutesSync failed, so the workflow stopped before creating the job. The metric's labels name the function and the reason. ${local._runbook}"
+    content   = "A pipeline run could not be prepared: peeringRanges answered other than ready (pool exhausted, another network busy in the region, a wiring step failed) or natRoutesSync failed, so the workflow stopped before creating the job. The metric's labels name the function and the kind of failure. ${local._runbook}"
   }
   conditions {
     display_name = "a failed preparation"

@@ -9,16 +9,18 @@
  *
  * Under the network's lease, like every write of the object: read, drop this run's entry, write
  * back under the generation. Idempotent: releasing a run that holds nothing answers
- * `released: false` and changes nothing else.
+ * `unchanged` (`released: false`) and changes nothing else. The report is the kernel's envelope.
  */
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import { parseReleaseRequest, type ReleaseRequest } from '../plan/ranges.js';
+import type { Envelope } from '../reconcile/report.js';
 import { LeaseLost, NetworkLease } from './lease.js';
 import { leaseObject } from './reconcile.js';
 
-export interface ReleaseReport {
-  status: 'released' | 'nothing-reserved';
+export interface ReleaseReport extends Envelope<never> {
+  /** `ok` when the reservation is gone now, `unchanged` when the run held none. */
+  status: 'ok' | 'unchanged';
   request: ReleaseRequest;
   /** True when the run held a reservation and it is gone now. */
   released: boolean;
@@ -54,5 +56,16 @@ export async function releaseReservation(
     throw new LeaseLost(
       `the lease on ${request.network} was lost before run ${request.runId}'s reservation was released; retry`,
     );
-  return { status: released ? 'released' : 'nothing-reserved', request, released, reserved: kept.map((r) => r.runId) };
+  return {
+    status: released ? 'ok' : 'unchanged',
+    reasons: [],
+    warnings: [],
+    dryRun: false,
+    results: [],
+    mutations: released ? 1 : 0,
+    retry: false,
+    request,
+    released,
+    reserved: kept.map((r) => r.runId),
+  };
 }

@@ -123,7 +123,7 @@ describe('strict HTTP input', () => {
   it('"dryRun": "true" (a string) is a 400, and nothing is applied', async () => {
     const before = await r.view();
     const res = await post(second.url, { parallelJobs: 300, nodesPerJob: 8, dryRun: 'true' });
-    expect(res).toMatchObject({ status: 400, body: { error: { reason: 'invalid-request' } } });
+    expect(res).toMatchObject({ status: 400, body: { status: 'refused', error: { kind: 'invalid-request' } } });
     expect(res.body.error!.message).toMatch(/dryRun must be a boolean/);
     expect((await post(second.url, { parallelJobs: 1, nodesPerJob: 8 }, '?dryRun=yes')).status).toBe(400);
     expect(await r.view()).toEqual(before);
@@ -155,10 +155,10 @@ describe('strict HTTP input', () => {
     expect((await post(second.url, { release: true })).body.error!.message).toMatch(/runId: runId must be a string/);
     expect(await post(second.url, { release: true, runId: 'never-prepared' })).toMatchObject({
       status: 200,
-      body: { status: 'nothing-reserved', released: false },
+      body: { status: 'unchanged', released: false },
     });
     const released = await post(second.url, { release: true, runId: 'team-1' });
-    expect(released).toMatchObject({ status: 200, body: { status: 'released', released: true } });
+    expect(released).toMatchObject({ status: 200, body: { status: 'ok', released: true } });
     expect((released.body as { reserved?: string[] }).reserved).not.toContain('team-1');
     expect(await r.view()).toEqual(before);
   });

@@ -36,7 +36,9 @@ interface Answer {
     verified?: boolean;
     retry?: boolean;
     warnings?: { code: string }[];
-    error?: { reason: string; message: string };
+    reasons?: string[];
+    error?: { kind: string; message: string; transient: boolean };
+    preflight?: { region: string; otherNetwork: { name: string }[] };
   };
 }
 
@@ -176,7 +178,11 @@ describe('peeringRanges under the Functions Framework', { sequential: true, shuf
 
   it('bad input is a 400 saying what to change; a pool too small for the request is a 400 too', async () => {
     const zero = await ask({ parallelJobs: 0, nodesPerJob: 8 });
-    expect(zero).toMatchObject({ status: 400, body: { error: { reason: 'invalid-request' } } });
+    expect(zero).toMatchObject({
+      status: 400,
+      body: { status: 'refused', retry: false, error: { kind: 'invalid-request', transient: false } },
+    });
+    expect(zero.body.reasons).toEqual([zero.body.error!.message]);
     expect(zero.body.error!.message).toMatch(/parallelJobs must be at least 1/);
     expect((await ask({ parallelJobs: 2, nodesPerJob: 8, network: 'no-such-vpc' })).body.error!.message).toMatch(
       /network "no-such-vpc" does not exist/,
@@ -191,7 +197,7 @@ describe('peeringRanges under the Functions Framework', { sequential: true, shuf
     const before = mutations();
     const res = await ask({ parallelJobs: 125, nodesPerJob: 8 });
     expect(res.status).toBe(422);
-    expect(res.body.error).toMatchObject({ reason: 'pool-exhausted' });
+    expect(res.body).toMatchObject({ status: 'refused', retry: false, error: { kind: 'refused' } });
     expect(res.body.error!.message).toMatch(/pool exhausted.*Nothing was changed/);
     expect(mutations()).toBe(before);
   });
@@ -228,7 +234,9 @@ describe('peeringRanges under the Functions Framework', { sequential: true, shuf
 
     const refused = await ask({ parallelJobs: 1, nodesPerJob: 8 });
     expect(refused.status).toBe(409);
-    expect(refused.body.error!.reason).toBe('preflight-refused');
+    expect(refused.body).toMatchObject({ status: 'refused', retry: false, error: { kind: 'conflict' } });
+    // the envelope keeps the preflight's own facts: the job on the other network, by name
+    expect(refused.body.preflight).toMatchObject({ region: REGION, otherNetwork: [{ name: job.name }] });
     expect(refused.body.error!.message).toContain(
       `${job.name} (other-team, PIPELINE_STATE_RUNNING, ${networkOf('vpc-b')})`,
     );

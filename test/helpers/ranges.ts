@@ -130,7 +130,8 @@ export interface Answered {
       leftToOthers: string[];
     };
     changes?: { kind: string; ok?: boolean; description: string; planned?: boolean }[];
-    error?: { code: number; reason: string; message: string };
+    reasons?: string[];
+    error?: { kind: string; message: string; transient: boolean };
   };
 }
 

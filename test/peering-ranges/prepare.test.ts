@@ -18,6 +18,8 @@ import { NetworkLease, readLease, LeaseBusy, LeaseLost } from '../../shared/peer
 import { PeeringRangesService } from '../../shared/peering-ranges/service.js';
 import { releaseReservation } from '../../shared/peering-ranges/release.js';
 import { createLogger } from '../../shared/log.js';
+import { failureOf, httpStatus } from '../../shared/reconcile/report.js';
+import { refusal } from '../../functions/http.js';
 import { PROJECT, waitFor } from '../helpers/compute.js';
 import { expectUnion, rangesClients, type Answered } from '../helpers/ranges.js';
 import { networkOf, PARENT, vertexClients } from '../helpers/vertex.js';
@@ -29,8 +31,11 @@ let vmsBefore: Record<string, string>;
 
 const transport = () => new Transport({ emulatorHost: emu.url, retry: { attempts: 5, baseMs: 5, maxMs: 20 } });
 const service = () => new PeeringRangesService(cfg, createLogger('silent'), transport());
-const ask = async (input: Record<string, unknown>): Promise<Answered> =>
-  (await service().handle(input)) as unknown as Answered;
+/** A preparation as the function answers a verified (or degraded) one: the report with its status code. */
+const ask = async (input: Record<string, unknown>): Promise<Answered> => {
+  const report = await service().prepare(input);
+  return { status: httpStatus(report), body: report } as unknown as Answered;
+};
 
 /** Runs `meanwhile` once, when the first call of `method` arrives, before it is handled. */
 function onFirst(method: string, meanwhile: () => Promise<void>): void {
@@ -292,11 +297,9 @@ describe('the lease', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(LeaseBusy);
-    const answer = (await new PeeringRangesService(short, createLogger('silent'), transport()).handle({
-      parallelJobs: 1,
-      nodesPerJob: 8,
-    })) as unknown as Answered;
-    expect(answer).toMatchObject({ status: 503, body: { error: { reason: 'transient' } } });
+    const answer = refusal(failureOf(err, 'invalid-request'));
+    expect(answer).toMatchObject({ status: 'failed', retry: true, error: { kind: 'transient' } });
+    expect(httpStatus(answer)).toBe(503);
     plant('nobody', -1);
   });
 
@@ -373,14 +376,15 @@ describe('reservations of prepared runs', () => {
       ask({ parallelJobs: 2, nodesPerJob: 8, runId: 'arriving-1' }),
       ask({ parallelJobs: 3, nodesPerJob: 16, runId: 'arriving-2' }),
     ]);
-    expect(released).toMatchObject({ status: 'released', released: true });
+    expect(released).toMatchObject({ status: 'ok', released: true, mutations: 1 });
     expect(prepared.map((a) => a.status)).toEqual([200, 200]);
     const { body } = await readLease(transport(), cfg.stateBucket, leaseObject(cfg, 'vpc-a'));
     expect(body.holder).toBeNull();
     expect(body.reservations.map((x) => x.runId).sort()).toEqual(['arriving-1', 'arriving-2']);
     expect(await releaseReservation(transport(), cfg, { runId: 'leaving' })).toMatchObject({
-      status: 'nothing-reserved',
+      status: 'unchanged',
       released: false,
+      mutations: 0,
     });
   });
 });
