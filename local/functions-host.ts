@@ -147,8 +147,9 @@ export async function spawnFunction(opts: SpawnOptions): Promise<FunctionProcess
 
 /**
  * The parent's environment without its Google credentials, plus where the metadata server is:
- * google-auth-library then finds the metadata server (`assume-present` spares the probe) and never a
- * key file; without one it is told there is none (`none`), as before.
+ * the function's transport asks it for its token (shared/gcp/credentials.ts), google-auth-library (the
+ * official Workflows client's auth) finds it too (`assume-present` spares the probe), and neither
+ * finds a key file; without one it is told there is none (`none`), as before.
  */
 function childEnv(metadata: MetadataServer | undefined): NodeJS.ProcessEnv {
   const { GOOGLE_APPLICATION_CREDENTIALS: _adc, GCE_METADATA_HOST: _host, GCE_METADATA_IP: _ip, ...env } = process.env;

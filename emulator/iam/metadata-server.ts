@@ -1,8 +1,8 @@
 /**
  * A Compute Engine metadata server for one local function: what Cloud Run functions give every
  * instance, so a function in the local stack gets its credentials the way a deployed one does —
- * google-auth-library's `Compute` client asks `GCE_METADATA_HOST` for the service account's token
- * — and calls the local Google Cloud as its own service account.
+ * it asks `GCE_METADATA_HOST` for the service account's token, as google-auth-library's `Compute`
+ * client does too — and calls the local Google Cloud as its own service account.
  *
  * What it answers, as the metadata server does
  * (https://cloud.google.com/compute/docs/metadata/querying-metadata,

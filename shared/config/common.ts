@@ -43,9 +43,10 @@ export const commonEnv = {
   NETREFLEX_EMULATOR_HOST: emulatorUrl.optional(),
   NETREFLEX_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /**
-   * host:port of the Compute Engine metadata server google-auth-library asks for the function's
-   * token (the variable it reads itself). The local stack gives each function its own, so that
-   * against the local Google Cloud it calls as its service account; Cloud Run sets none.
+   * host:port of the Compute Engine metadata server the function asks for its token
+   * (shared/gcp/credentials.ts; Google's libraries read the same variable). The local stack gives
+   * each function its own, so that against the local Google Cloud it calls as its service account;
+   * Cloud Run sets none.
    */
   GCE_METADATA_HOST: z.string().regex(HOST_PORT, 'must be host:port, e.g. 127.0.0.1:8099').optional(),
 };

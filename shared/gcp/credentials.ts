@@ -10,9 +10,10 @@
  * loading that library (with gaxios and node-fetch) was ~50 ms of natRoutes' ~135 ms cold-start
  * overhead over a bare function (`npm run bench`, cold-start). Everything else — a developer's
  * gcloud credentials, a key file — still goes through google-auth-library, imported only then.
+ * What the metadata path does not do that google-auth-library's Compute client did: ask for
+ * `?scopes=` (Cloud Run's token already has cloud-platform) and add `x-goog-user-project` from
+ * GOOGLE_CLOUD_QUOTA_PROJECT (a function bills its own project).
  */
-import { ApiError } from '../errors.js';
-
 export interface Credentials {
   /** The headers that authenticate one call (none for the local Google Cloud's owner). */
   headers(): Promise<Record<string, string>>;
@@ -23,19 +24,39 @@ export const ANONYMOUS: Credentials = { headers: async () => ({}) };
 
 export const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 
+/**
+ * Getting the token failed: never an ApiError, so no caller takes a metadata server's 404 for a
+ * missing route or object. `code` is a network code isTransient knows only when a retry can help
+ * (the server unreachable, slow, or answering 5xx/429).
+ */
+export class CredentialsError extends Error {
+  override readonly name = 'CredentialsError';
+  constructor(
+    message: string,
+    readonly code?: 'ECONNRESET' | 'ETIMEDOUT',
+  ) {
+    super(message);
+  }
+}
+
 /** google-auth-library refreshes a token this long before it expires (its eagerRefreshThresholdMillis); so does netreflex. */
 const REFRESH_EARLY_MS = 5 * 60_000;
+/** An access token is printable ASCII (RFC 6750 b64token); anything else is refused unseen, never echoed. */
+const TOKEN = /^[\x21-\x7e]+$/;
 
 interface Token {
   value: string;
   /** performance.now() after which the token is refreshed before use. */
   refreshAt: number;
+  /** performance.now() after which it is no longer used at all. */
+  expiresAt: number;
 }
 
 /**
- * The service account's token from a metadata server (`host`: metadata.google.internal on Google,
- * the local stack's own server for a local function), cached until five minutes before it
- * expires; concurrent calls share one fetch.
+ * The service account's token from a metadata server (`host`: 169.254.169.254 on Google, as
+ * gcp-metadata asks it, so no DNS lookup stands in the way; the local stack's own server for a
+ * local function), cached until five minutes before it expires; concurrent calls share one fetch.
+ * A refresh that fails while the cached token is still valid keeps using it.
  */
 export class MetadataServerCredentials implements Credentials {
   private token?: Token;
@@ -44,7 +65,15 @@ export class MetadataServerCredentials implements Credentials {
   constructor(private readonly host: string) {}
 
   async headers(): Promise<Record<string, string>> {
-    const token = this.token && performance.now() < this.token.refreshAt ? this.token : await this.refresh();
+    const now = performance.now();
+    let token = this.token;
+    if (!token || now >= token.refreshAt) {
+      try {
+        token = await this.refresh();
+      } catch (err) {
+        if (!token || performance.now() >= token.expiresAt) throw err;
+      }
+    }
     return { authorization: `Bearer ${token.value}` };
   }
 
@@ -54,8 +83,10 @@ export class MetadataServerCredentials implements Credentials {
   }
 
   private async fetchToken(): Promise<Token> {
+    const what = `the metadata server ${this.host}`;
     const url = `http://${this.host}/computeMetadata/v1/instance/service-accounts/default/token`;
     let res: Response;
+    let text: string;
     try {
       // No redirects: a token request goes to the metadata server and nowhere else.
       res = await fetch(url, {
@@ -63,29 +94,36 @@ export class MetadataServerCredentials implements Credentials {
         redirect: 'error',
         signal: AbortSignal.timeout(10_000),
       });
+      text = await res.text();
     } catch (err) {
-      // The metadata server is local to the instance: an unreachable one is a transient failure.
-      const code = (err as { cause?: { code?: unknown } }).cause?.code;
-      throw Object.assign(new Error(`the metadata server ${this.host} did not answer (${String(code ?? err)})`), {
-        code: 'ECONNRESET',
-      });
+      const e = err as { name?: string; cause?: { code?: unknown; message?: string } };
+      if (e.name === 'TimeoutError') throw new CredentialsError(`${what} did not answer within 10 s`, 'ETIMEDOUT');
+      const code = typeof e.cause?.code === 'string' ? e.cause.code : undefined;
+      // A socket-level failure is worth a retry; anything else (a redirect it must not follow) is not.
+      if (code) throw new CredentialsError(`${what} did not answer (${code})`, 'ECONNRESET');
+      throw new CredentialsError(`${what} answered with a redirect or an unusable answer: ${e.cause?.message ?? err}`);
     }
-    const text = await res.text();
     if (!res.ok)
-      throw new ApiError(
-        res.status,
-        String(res.status),
-        `the metadata server ${this.host} refused the service account token: ${text.slice(0, 200)}`,
+      throw new CredentialsError(
+        `${what} refused the service account token with HTTP ${res.status}`,
+        res.status === 429 || res.status >= 500 ? 'ECONNRESET' : undefined,
       );
     // Google's metadata server marks every answer; one without the mark is not it (gcp-metadata checks the same).
     if (res.headers.get('metadata-flavor') !== 'Google')
-      throw new Error(`${this.host} answered without Metadata-Flavor: Google; it is not a metadata server`);
-    const body = JSON.parse(text) as { access_token?: unknown; expires_in?: unknown };
-    if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number')
-      throw new Error(`the metadata server ${this.host} answered a token without access_token/expires_in`);
+      throw new CredentialsError(`${this.host} answered without Metadata-Flavor: Google; it is not a metadata server`);
+    let body: { access_token?: unknown; expires_in?: unknown } | undefined;
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      // Never the parser's message: it quotes the body, which may be a token.
+    }
+    if (typeof body?.access_token !== 'string' || !TOKEN.test(body.access_token) || typeof body.expires_in !== 'number')
+      throw new CredentialsError(`${what} answered no usable token (access_token and expires_in)`);
+    const now = performance.now();
     const token = {
       value: body.access_token,
-      refreshAt: performance.now() + Math.max(0, body.expires_in * 1000 - REFRESH_EARLY_MS),
+      refreshAt: now + Math.max(0, body.expires_in * 1000 - REFRESH_EARLY_MS),
+      expiresAt: now + body.expires_in * 1000,
     };
     this.token = token;
     return token;
@@ -97,9 +135,13 @@ export function applicationDefault(): Credentials {
   let client: Promise<{ getRequestHeaders(): Promise<unknown> }> | undefined;
   return {
     async headers() {
-      client ??= import('google-auth-library').then(({ GoogleAuth }) =>
-        new GoogleAuth({ scopes: [CLOUD_PLATFORM] }).getClient(),
-      );
+      // A failed load is not kept: the next attempt tries again.
+      client ??= import('google-auth-library')
+        .then(({ GoogleAuth }) => new GoogleAuth({ scopes: [CLOUD_PLATFORM] }).getClient())
+        .catch((err: unknown) => {
+          client = undefined;
+          throw err;
+        });
       const headers: Record<string, string> = {};
       new Headers((await (await client).getRequestHeaders()) as HeadersInit).forEach((v, k) => (headers[k] = v));
       return headers;
@@ -115,3 +157,19 @@ export function applicationDefault(): Credentials {
  */
 export const adcIsMetadataServer = (env: Record<string, string | undefined>): boolean =>
   Boolean(env.K_SERVICE) && !env.GOOGLE_APPLICATION_CREDENTIALS;
+
+/**
+ * Who a transport's calls are made as, in this order: the metadata server named for it (a local
+ * function's); against the local Google Cloud nobody (the owner) — never ADC, so a developer's own
+ * credentials never reach it; on Cloud Run the metadata server (GCE_METADATA_IP, else
+ * 169.254.169.254); elsewhere (the CLI against a real project) ADC through google-auth-library.
+ */
+export function credentialsFor(
+  options: { metadataHost?: string; emulatorHost?: string },
+  env: Record<string, string | undefined>,
+): Credentials {
+  if (options.metadataHost) return new MetadataServerCredentials(options.metadataHost);
+  if (options.emulatorHost) return ANONYMOUS;
+  if (adcIsMetadataServer(env)) return new MetadataServerCredentials(env.GCE_METADATA_IP ?? '169.254.169.254');
+  return applicationDefault();
+}

@@ -84,7 +84,7 @@ export function writeJsonObject(
   t: Transport,
   bucket: string,
   name: string,
-  value: unknown,
+  value: object,
   condition: WriteCondition,
 ): Promise<StorageObject> {
   return t.request<StorageObject>({

@@ -18,13 +18,7 @@
 import { ApiError, errorMessage, isTransient } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../util/concurrency.js';
-import {
-  ANONYMOUS,
-  MetadataServerCredentials,
-  adcIsMetadataServer,
-  applicationDefault,
-  type Credentials,
-} from './credentials.js';
+import { credentialsFor, type Credentials } from './credentials.js';
 
 /** The Google APIs netreflex calls (each `<service>.googleapis.com`). */
 export const SERVICES = [
@@ -69,15 +63,20 @@ export interface Call {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
-  body?: unknown;
-  /** `text` for media downloads (a JSON file must come back as its bytes, not parsed). */
+  /** A JSON body: an object or an array, sent as its JSON text (never a string or bytes, which would be encoded twice). */
+  body?: object;
+  /** `arraybuffer` for media downloads (a JSON file must come back as its bytes, not parsed); `text` for other raw text. */
   responseType?: 'json' | 'text' | 'arraybuffer';
 }
+
+type Fetch = (url: string, init: RequestInit) => Promise<Response>;
+const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 200, maxMs: 8_000 };
 
 export class Transport {
   private credentials?: Credentials;
+  private fetchImpl?: Promise<Fetch>;
   private readonly retry: RetryPolicy;
 
   constructor(private readonly options: TransportOptions = {}) {
@@ -118,7 +117,9 @@ export class Transport {
       'x-goog-api-client': 'netreflex/0.1',
       ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
     };
-    const res = await fetch(url, {
+    const res = await (
+      await this.fetcher()
+    )(url, {
       method: call.method,
       headers,
       ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
@@ -127,8 +128,14 @@ export class Transport {
     if (res.ok && call.responseType === 'arraybuffer') return res.arrayBuffer();
     const text = await res.text();
     if (!res.ok) throw httpError(res.status, text);
-    if (call.responseType === 'text') return text;
-    return text ? (parseMaybe(text) ?? text) : undefined;
+    if (call.responseType === 'text' || !text) return text || undefined;
+    const parsed = parseMaybe(text);
+    // A 2xx that is not JSON is no Google answer (a body cut short, a proxy's page): retry, never guess.
+    if (parsed === undefined)
+      throw Object.assign(new Error(`${new URL(url).host} answered ${res.status} with a body that is not JSON`), {
+        code: 'ECONNRESET',
+      });
+    return parsed;
   }
 
   /** An attempt past `timeoutMs` is aborted by AbortSignal.timeout: a TimeoutError, no status. */
@@ -148,15 +155,24 @@ export class Transport {
   }
 
   private auth(): Credentials {
-    const o = this.options;
-    this.credentials ??= o.metadataHost
-      ? new MetadataServerCredentials(o.metadataHost)
-      : o.emulatorHost
-        ? ANONYMOUS
-        : adcIsMetadataServer(process.env)
-          ? new MetadataServerCredentials('metadata.google.internal')
-          : applicationDefault();
+    this.credentials ??= credentialsFor(this.options, process.env);
     return this.credentials;
+  }
+
+  /**
+   * Node 20's fetch ignores HTTPS_PROXY/HTTP_PROXY/NO_PROXY, which gaxios honoured: behind a proxy
+   * (a developer's CLI against a real project) the calls go through undici's EnvHttpProxyAgent,
+   * which reads them as curl does. Loaded only then; never for the local Google Cloud.
+   */
+  private fetcher(): Promise<Fetch> {
+    this.fetchImpl ??= (async () => {
+      if (this.options.emulatorHost || !PROXY_VARS.some((v) => process.env[v])) return fetch;
+      const undici = await import('undici');
+      const dispatcher = new undici.EnvHttpProxyAgent();
+      return ((url: string, init: RequestInit) =>
+        undici.fetch(url, { ...init, dispatcher } as never)) as unknown as Fetch;
+    })();
+    return this.fetchImpl;
   }
 }
 
@@ -209,7 +225,9 @@ export function toApiError(err: unknown): unknown {
   const code = raw ? (UNDICI_CODES[raw] ?? raw) : undefined;
   const why = e?.cause?.message && e.cause.message !== e.message ? `${e.message}: ${e.cause.message}` : e?.message;
   if (code) return Object.assign(new Error(`${why ?? 'network error'} (${code})`), { code });
-  if (why && /fetch failed|socket hang up|other side closed|terminated/i.test(why))
+  // A body cut off mid-read ("terminated") has no code; other coded-less fetch failures (a
+  // redirect loop, a refused port) are not the network's and a retry cannot help.
+  if (why && /socket hang up|other side closed|terminated/i.test(why))
     return Object.assign(new Error(why), { code: 'ECONNRESET' });
   return err;
 }

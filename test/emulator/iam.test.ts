@@ -139,7 +139,7 @@ describe('IAM on the Google APIs', () => {
       role: 'roles/storage.objectViewer',
       resource: `projects/_/buckets/${SAMPLE.bucket.name}`,
     });
-    // google-auth-library's own request (what shared/gcp sends): @google-cloud/storage sends no
+    // A bearer token on a plain request, as shared/gcp sends it: @google-cloud/storage sends no
     // credentials to a custom endpoint.
     const url = `${emu.url}/storage/v1/b/${SAMPLE.bucket.name}/o/${encodeURIComponent(SAMPLE.bucket.allowlistObject)}?alt=media`;
     const read = async (token: string) => tokenClient(token).request({ url, responseType: 'text' });

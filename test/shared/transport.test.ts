@@ -7,7 +7,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMetadataServer, type MetadataServer } from '../../emulator/iam/metadata-server.js';
-import { MetadataServerCredentials, adcIsMetadataServer } from '../../shared/gcp/credentials.js';
+import {
+  ANONYMOUS,
+  CredentialsError,
+  MetadataServerCredentials,
+  adcIsMetadataServer,
+  credentialsFor,
+} from '../../shared/gcp/credentials.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { ApiError, isTransient } from '../../shared/errors.js';
 
@@ -188,5 +194,108 @@ describe('the answers of one call', () => {
     await expect(t.request({ ...GET, responseType: 'text' })).resolves.toBe('{"a":1}');
     await expect(t.request(GET)).resolves.toEqual({ a: 1 });
     await expect(t.request({ ...GET, path: '/empty' })).resolves.toBeUndefined();
+  });
+});
+
+/** A metadata server that answers what `answer` says, with Metadata-Flavor: Google unless told not to. */
+async function fakeMetadata(answer: () => { code: number; body: string; flavor?: boolean; location?: string }) {
+  return api((_req, res) => {
+    const a = answer();
+    res.writeHead(a.code, {
+      ...(a.flavor === false ? {} : { 'Metadata-Flavor': 'Google' }),
+      ...(a.location ? { location: a.location } : {}),
+    });
+    res.end(a.body);
+  });
+}
+
+describe('metadata-server failures', () => {
+  it('a refusal is a CredentialsError, never an ApiError a caller could take for a missing resource', async () => {
+    const md = await fakeMetadata(() => ({ code: 404, body: 'not found' }));
+    const err = await new MetadataServerCredentials(new URL(md.url).host).headers().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CredentialsError);
+    expect(err).not.toBeInstanceOf(ApiError);
+    expect(isTransient(err)).toBe(false);
+    const busy = await fakeMetadata(() => ({ code: 503, body: 'busy' }));
+    expect(isTransient(await new MetadataServerCredentials(new URL(busy.url).host).headers().catch((e) => e))).toBe(
+      true,
+    );
+  });
+
+  it('a redirect is refused as one, and not retried', async () => {
+    const md = await fakeMetadata(() => ({ code: 302, body: '', location: 'http://203.0.113.9/token' }));
+    const err = await new MetadataServerCredentials(new URL(md.url).host).headers().catch((e: unknown) => e);
+    expect(String(err)).toMatch(/redirect/);
+    expect(isTransient(err)).toBe(false);
+  });
+
+  it('never echoes what it was answered: a body that is not JSON, a token with a control character', async () => {
+    for (const body of ['ya29.secret-not-json', JSON.stringify({ access_token: 'ya29.se\ncret', expires_in: 3599 })]) {
+      const md = await fakeMetadata(() => ({ code: 200, body }));
+      const err = await new MetadataServerCredentials(new URL(md.url).host).headers().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CredentialsError);
+      expect(String((err as Error).message)).not.toMatch(/secret|se\ncret|ya29/);
+    }
+  });
+
+  it('a failed refresh keeps using the cached token while it is still valid', async () => {
+    let up = true;
+    const md = await fakeMetadata(() =>
+      up ? { code: 200, body: JSON.stringify({ access_token: 'token-1', expires_in: 240 }) } : { code: 503, body: '' },
+    );
+    const creds = new MetadataServerCredentials(new URL(md.url).host);
+    expect(await creds.headers()).toEqual({ authorization: 'Bearer token-1' });
+    up = false;
+    expect(await creds.headers()).toEqual({ authorization: 'Bearer token-1' });
+  });
+});
+
+describe('who the calls are made as', () => {
+  it('the named metadata server first; against the local cloud nobody, even on Cloud Run; Cloud Run its metadata server; else ADC', () => {
+    expect(credentialsFor({ metadataHost: '127.0.0.1:9', emulatorHost: 'http://e' }, {})).toBeInstanceOf(
+      MetadataServerCredentials,
+    );
+    expect(credentialsFor({ emulatorHost: 'http://e' }, { K_SERVICE: 'natroutes' })).toBe(ANONYMOUS);
+    expect(credentialsFor({}, { K_SERVICE: 'natroutes' })).toBeInstanceOf(MetadataServerCredentials);
+    const adc = credentialsFor({}, {});
+    expect(adc).not.toBeInstanceOf(MetadataServerCredentials);
+    expect(adc).not.toBe(ANONYMOUS);
+  });
+});
+
+describe('proxies', () => {
+  it('behind HTTPS_PROXY the calls to Google go through the proxy (CONNECT), as they did with gaxios', async () => {
+    const connects: string[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (req, socket) => {
+      connects.push(String(req.url));
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => proxy.close(() => r())));
+    const md = await metadata(3599);
+    const saved = process.env.HTTPS_PROXY;
+    process.env.HTTPS_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const t = new Transport({ metadataHost: md.host, retry: { attempts: 1 } });
+      await expect(t.request(GET)).rejects.toThrow();
+    } finally {
+      if (saved === undefined) delete process.env.HTTPS_PROXY;
+      else process.env.HTTPS_PROXY = saved;
+    }
+    expect(connects).toEqual(['compute.googleapis.com:443']);
+  });
+});
+
+describe('answers that are not Google answers', () => {
+  it('a 2xx whose body is not JSON is a transient failure, never a string taken for the answer', async () => {
+    const server = await api((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>proxy page</html>');
+    });
+    const err = await new Transport({ emulatorHost: server.url, retry: { attempts: 1 } })
+      .request(GET)
+      .catch((e: unknown) => e);
+    expect(isTransient(err)).toBe(true);
   });
 });

@@ -77,14 +77,14 @@ describe('unreadable', () => {
     ],
     [
       'a URL the local Google Cloud serves no method at',
-      new ApiError(404, '404', 'Request failed with status code 404'),
+      new ApiError(404, '404', 'HTTP 404'),
       local,
       /local Google Cloud does not serve/,
       /by hand/,
     ],
     [
       'a URL Google serves no method at',
-      new ApiError(404, '404', 'Request failed with status code 404'),
+      new ApiError(404, '404', 'HTTP 404'),
       real,
       /has no method at the URL/,
       /update netreflex/,
@@ -104,7 +104,7 @@ describe("a 404 is told apart by Google's error shape, not its wording", () => {
       true,
     ],
     ['OnePlatform: error.status NOT_FOUND', new ApiError(404, 'NOT_FOUND', 'Requested entity was not found.'), true],
-    ['no API error at all (an HTML page)', new ApiError(404, '404', 'Request failed with status code 404'), false],
+    ['no API error at all (an HTML page)', new ApiError(404, '404', 'HTTP 404'), false],
   ])('%s', (_name, err, missingResource) => {
     expect(isNotFound(err)).toBe(missingResource);
     expect(isMissingSurface(err)).toBe(!missingResource);
