@@ -225,6 +225,9 @@ export function toApiError(err: unknown): unknown {
   const code = raw ? (UNDICI_CODES[raw] ?? raw) : undefined;
   const why = e?.cause?.message && e.cause.message !== e.message ? `${e.message}: ${e.cause.message}` : e?.message;
   if (code) return Object.assign(new Error(`${why ?? 'network error'} (${code})`), { code });
+  // The Fetch standard blocks some ports before connecting (https://fetch.spec.whatwg.org/#bad-port).
+  if (e?.cause?.message === 'bad port')
+    return new Error(`${why}: fetch never connects to this port (a "bad port" of the Fetch standard); use another`);
   // A body cut off mid-read ("terminated") has no code; other coded-less fetch failures (a
   // redirect loop, a refused port) are not the network's and a retry cannot help.
   if (why && /socket hang up|other side closed|terminated/i.test(why))

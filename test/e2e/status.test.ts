@@ -127,8 +127,17 @@ describe('netreflex status never reads OK while blind', () => {
       .sort();
   }
 
+  /** A URL nothing listens on (not port 9 or 1: fetch refuses the Fetch standard's "bad ports" before connecting). */
+  async function closedUrl(): Promise<string> {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((r) => server.close(r));
+    return `http://127.0.0.1:${port}`;
+  }
+
   it('an unreachable API: every link UNKNOWN with the fix, exit 3', async () => {
-    const closed = 'http://127.0.0.1:9';
+    const closed = await closedUrl();
     const report = await status(closed);
     expect(report).toMatchObject({ state: 'unknown', ok: false, exitCode: 3 });
     expect(report.links.map((l) => l.state)).toEqual(report.links.map(() => 'unknown'));
@@ -173,7 +182,7 @@ describe('netreflex status never reads OK while blind', () => {
   it('exits 3 as the CLI and says UNKNOWN in the terminal, each link with its fix', async () => {
     const err = await promisify(execFile)(process.execPath, ['bin/netreflex.js', 'status'], {
       cwd: root,
-      env: { ...process.env, NETREFLEX_EMULATOR_HOST: 'http://127.0.0.1:9' },
+      env: { ...process.env, NETREFLEX_EMULATOR_HOST: await closedUrl() },
     }).then(
       () => undefined,
       (e: { code?: number; stdout?: string }) => e,
