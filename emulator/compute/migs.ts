@@ -92,9 +92,11 @@ export const membersCol = (ref: MigRef): Collection<MemberRecord> =>
 let memberSeq = 0;
 
 /**
- * A live handle on one member's record: reading a field reads the store, writing one is a store
- * update. `chain` is the queue of the member's lifecycle steps (work in flight, not state). Once
- * the member left the group the handle keeps its last state and writes change nothing.
+ * A live handle on one member's record: reading a field reads the store; `transition` changes the
+ * member as one store update, so no listener, list or view ever sees half a change (a new action
+ * with the old health, a standby VM still HEALTHY). `chain` is the queue of the member's lifecycle
+ * steps (work in flight, not state). Once the member left the group the handle keeps its last
+ * state and a transition changes nothing in the store.
  */
 export class Managed {
   chain: Promise<void> = Promise.resolve();
@@ -123,37 +125,40 @@ export class Managed {
   get currentAction(): CurrentAction {
     return this.read().currentAction;
   }
-  set currentAction(v: CurrentAction) {
-    this.write({ currentAction: v });
-  }
   get health(): Health {
     return this.read().health;
-  }
-  set health(v: Health) {
-    this.write({ health: v });
   }
   get config(): InstanceConfig {
     return this.read().config;
   }
-  set config(v: InstanceConfig) {
-    this.write({ config: v });
-  }
   get replacing(): boolean | undefined {
     return this.read().replacing;
   }
-  set replacing(v: boolean | undefined) {
-    this.write({ replacing: v });
-  }
   get standby(): MemberRecord['standby'] {
     return this.read().standby;
-  }
-  set standby(v: MemberRecord['standby']) {
-    this.write({ standby: v });
   }
 
   /** Whether the store still holds this member (not one created again under its name). */
   get present(): boolean {
     return this.current() !== undefined;
+  }
+
+  /**
+   * Moves the member to its next whole state: every field in `change` lands in one store update.
+   * A field given as undefined leaves the record, as it would from the JSON the API shows.
+   */
+  transition(change: Partial<MemberState>): void {
+    const apply = (r: MemberRecord): MemberRecord => {
+      const next = { ...r, ...change };
+      if (next.replacing === undefined) delete next.replacing;
+      if (next.standby === undefined) delete next.standby;
+      return next;
+    };
+    if (!this.current()) {
+      this.last = apply(this.last);
+      return;
+    }
+    this.last = this.store.update(this.col, this.last.name, apply);
   }
 
   private current(): MemberRecord | undefined {
@@ -163,19 +168,6 @@ export class Managed {
 
   private read(): MemberRecord {
     return (this.last = this.current() ?? this.last);
-  }
-
-  private write(change: Partial<MemberState>): void {
-    if (!this.current()) {
-      this.last = { ...this.last, ...change };
-      return;
-    }
-    this.last = this.store.update(this.col, this.last.name, (r) => {
-      Object.assign(r, change);
-      // A field written as undefined leaves the record, as it would from the JSON the API shows.
-      if (r.replacing === undefined) delete r.replacing;
-      if (r.standby === undefined) delete r.standby;
-    });
   }
 }
 
@@ -373,18 +365,23 @@ export class Migs {
   }
 
   private async verify(ref: MigRef, m: Managed): Promise<void> {
-    m.currentAction = 'VERIFYING';
+    m.transition({ currentAction: 'VERIFYING', health: 'UNKNOWN' });
     await this.ctx.timers.sleep(this.ctx.settings.instanceStepMs);
-    m.currentAction = 'NONE';
-    m.health = 'HEALTHY';
+    m.transition({ currentAction: 'NONE', health: 'HEALTHY' });
     this.kick(ref);
   }
 
-  private async createSteps(ref: MigRef, m: Managed, action: CurrentAction, audited: boolean): Promise<void> {
+  /** Builds the member's VM from `config` (by default the one it has) and verifies it. */
+  private async createSteps(
+    ref: MigRef,
+    m: Managed,
+    action: CurrentAction,
+    audited: boolean,
+    config: InstanceConfig = m.config,
+  ): Promise<void> {
     const step = this.ctx.settings.instanceStepMs;
     const opId = `operation-${nextId()}`;
-    m.currentAction = action;
-    m.health = 'UNKNOWN';
+    m.transition({ currentAction: action, health: 'UNKNOWN', config });
     const inst = createInstanceResource(this.ctx, this.spec(ref, m.name, m.zone, m.config));
     if (audited) this.auditInstance(ref, m, 'insert', 'first', opId, String(inst.id));
     await this.ctx.timers.sleep(step);
@@ -399,8 +396,7 @@ export class Migs {
     const col = zoneCol(ref.project, m.zone, 'instances');
     const inst = this.ctx.store.get(col, m.name);
     const opId = `operation-${nextId()}`;
-    m.currentAction = action;
-    m.health = 'DRAINING';
+    m.transition({ currentAction: action, health: 'DRAINING' });
     if (!inst) return;
     if (audited) this.auditInstance(ref, m, 'delete', 'first', opId, String(inst.id));
     setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'STOPPING');
@@ -412,7 +408,7 @@ export class Migs {
   /** REFRESH: the VM keeps running and gets the new metadata and labels in place. */
   private refreshSteps(ref: MigRef, m: Managed, config: InstanceConfig): Promise<void> {
     return this.enqueue(m, async () => {
-      m.currentAction = 'REFRESHING';
+      m.transition({ currentAction: 'REFRESHING' });
       const icol = zoneCol(ref.project, m.zone, 'instances');
       const inst = this.ctx.store.get(icol, m.name);
       const opId = `operation-${nextId()}`;
@@ -426,8 +422,7 @@ export class Migs {
         });
         if (inst) this.auditInstance(ref, m, 'setMetadata', 'last', opId, String(inst.id));
       }
-      m.config = config;
-      m.currentAction = 'NONE';
+      m.transition({ config, currentAction: 'NONE' });
       this.kick(ref);
     });
   }
@@ -438,8 +433,7 @@ export class Migs {
       const step = this.ctx.settings.instanceStepMs;
       const icol = zoneCol(ref.project, m.zone, 'instances');
       const inst = this.ctx.store.get(icol, m.name);
-      m.currentAction = 'RESTARTING';
-      m.health = 'UNKNOWN';
+      m.transition({ currentAction: 'RESTARTING', health: 'UNKNOWN' });
       if (!inst) return;
       const [stopOp, startOp] = [`operation-${nextId()}`, `operation-${nextId()}`];
       this.auditInstance(ref, m, 'stop', 'first', stopOp, String(inst.id));
@@ -447,7 +441,7 @@ export class Migs {
       await this.ctx.timers.sleep(step);
       setInstanceStatus(this.ctx, ref.project, m.zone, m.name, 'TERMINATED');
       this.auditInstance(ref, m, 'stop', 'last', stopOp, String(inst.id));
-      m.config = config;
+      m.transition({ config });
       const spec = this.spec(ref, m.name, m.zone, config);
       if (this.ctx.store.has(icol, m.name))
         this.ctx.store.update(icol, m.name, (i) =>
@@ -475,11 +469,10 @@ export class Migs {
   recreate(ref: MigRef, names: string[], audited = true, config?: (m: Managed) => InstanceConfig): Promise<void>[] {
     const members = names.map((n) => this.member(ref, n));
     return members.map((m) => {
-      m.currentAction = 'RECREATING';
+      m.transition({ currentAction: 'RECREATING' }); // queued: still serving until its turn
       return this.enqueue(m, async () => {
         await this.deleteSteps(ref, m, 'RECREATING', audited);
-        m.config = config ? config(m) : this.target(ref);
-        await this.createSteps(ref, m, 'RECREATING', audited);
+        await this.createSteps(ref, m, 'RECREATING', audited, config ? config(m) : this.target(ref));
       });
     });
   }
@@ -500,7 +493,7 @@ export class Migs {
   }
 
   private removeMember(ref: MigRef, m: Managed, action: 'DELETING' | 'ABANDONING' = 'DELETING'): Promise<void> {
-    m.currentAction = action;
+    m.transition({ currentAction: action });
     return this.enqueue(m, async () => {
       if (action === 'DELETING') await this.deleteSteps(ref, m, 'DELETING', true);
       else await this.ctx.timers.sleep(this.ctx.settings.instanceStepMs);
@@ -561,11 +554,13 @@ export class Migs {
   standby(ref: MigRef, names: string[], verb: StandbyVerb): void {
     const members = this.checkStandby(ref, names, verb);
     for (const m of members) {
-      m.standby = verb === 'stop' ? 'STOPPED' : verb === 'suspend' ? 'SUSPENDED' : undefined;
-      m.currentAction = ({ stop: 'STOPPING', suspend: 'SUSPENDING', start: 'STARTING', resume: 'RESUMING' } as const)[
-        verb
-      ];
-      m.health = 'UNKNOWN';
+      m.transition({
+        standby: verb === 'stop' ? 'STOPPED' : verb === 'suspend' ? 'SUSPENDED' : undefined,
+        currentAction: ({ stop: 'STOPPING', suspend: 'SUSPENDING', start: 'STARTING', resume: 'RESUMING' } as const)[
+          verb
+        ],
+        health: 'UNKNOWN',
+      });
       void this.enqueue(m, () => this.standbySteps(ref, m, verb));
     }
     this.setTargetSize(ref);
@@ -608,7 +603,7 @@ export class Migs {
     setInstanceStatus(this.ctx, ref.project, m.zone, m.name, after);
     this.auditInstance(ref, m, verb, 'last', opId, String(inst.id));
     if (verb === 'start' || verb === 'resume') return this.verify(ref, m);
-    m.currentAction = 'NONE';
+    m.transition({ currentAction: 'NONE' });
   }
 
   /** targetSize counts the members that stay (not standby, not leaving); standby ones have their own counts. */
@@ -646,13 +641,13 @@ export class Migs {
   /** SUBSTITUTE: a new VM with a new name, then the old one goes (or the other way round without surge). */
   private async substitute(ref: MigRef, m: Managed, policy: UpdatePolicy): Promise<void> {
     if (policy.maxSurge > 0) {
-      m.replacing = true; // keeps serving until its substitute is up
+      m.transition({ replacing: true }); // keeps serving until its substitute is up
       const fresh = this.addMember(ref, undefined, m.zone);
       await fresh.chain;
       await this.removeMember(ref, m);
       return;
     }
-    m.replacing = true;
+    m.transition({ replacing: true });
     await this.removeMember(ref, m);
     await this.addMember(ref, undefined, m.zone).chain;
   }
@@ -713,7 +708,7 @@ export class Migs {
   setHealth(ref: MigRef, name: string, health: Health): void {
     const m = this.list(ref).find((x) => x.name === name);
     if (!m) throw notFound(`managed instance ${name}`);
-    m.health = health;
+    m.transition({ health });
     if (health === 'UNHEALTHY') this.scheduleHeal(ref, m);
   }
 
@@ -734,7 +729,7 @@ export class Migs {
   private memberStopped(instance: Resource): void {
     const found = this.findMember(instance);
     if (!found || found.m.standby || MIG_DRIVEN.includes(found.m.currentAction)) return;
-    found.m.health = 'UNHEALTHY';
+    found.m.transition({ health: 'UNHEALTHY' });
     this.scheduleHeal(found.ref, found.m);
   }
 
@@ -747,8 +742,7 @@ export class Migs {
     const found = this.findMember(instance);
     if (!found || found.m.currentAction !== 'NONE') return;
     const { ref, m } = found;
-    m.currentAction = 'VERIFYING';
-    m.health = 'UNKNOWN';
+    m.transition({ currentAction: 'VERIFYING', health: 'UNKNOWN' });
     void this.enqueue(m, () => this.verify(ref, m));
   }
 
@@ -761,7 +755,7 @@ export class Migs {
     const found = this.findMember(instance);
     if (!found || MIG_DRIVEN.includes(found.m.currentAction)) return;
     const { ref, m } = found;
-    m.currentAction = 'CREATING';
+    m.transition({ currentAction: 'CREATING', health: 'UNKNOWN' });
     void this.enqueue(m, () => this.createSteps(ref, m, 'CREATING', true));
   }
 
