@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PubsubMessage, Topics } from './topics.js';
 import { PubsubError } from './errors.js';
-import type { Timers } from '../timers.js';
+import type { Timer, Timers } from '../timers.js';
 
 export interface SubscriptionConfig {
   name: string;
@@ -26,7 +26,8 @@ export interface Delivered {
 interface Pending {
   message: PubsubMessage;
   ackId?: string;
-  leasedUntil: number;
+  /** The delivery's lease, while outstanding: when it comes due the message is available again. */
+  lease?: Timer;
   attempts: number;
 }
 
@@ -49,7 +50,7 @@ export class Subscriptions {
     topics.onPublish((topic, message) => {
       for (const s of this.subs.values()) {
         if (s.config.topic !== topic) continue;
-        s.pending.push({ message, leasedUntil: 0, attempts: 0 });
+        s.pending.push({ message, attempts: 0 });
         this.wake(s);
       }
     });
@@ -94,6 +95,7 @@ export class Subscriptions {
 
   delete(name: string): void {
     const s = this.state(name);
+    for (const p of s.pending) this.timers.cancel(p.lease);
     this.subs.delete(name);
     this.wake(s);
   }
@@ -106,18 +108,44 @@ export class Subscriptions {
   /** Leases up to `max` available messages for the ack deadline (or `deadlineSeconds`). */
   pull(name: string, max: number, deadlineSeconds?: number): Delivered[] {
     const s = this.state(name);
-    const now = Date.now();
     const out: Delivered[] = [];
     for (const p of s.pending) {
       if (out.length >= max) break;
-      if (p.leasedUntil > now) continue;
+      if (p.lease) continue;
       p.attempts += 1;
       p.ackId = `${randomUUID()}-${p.message.messageId}`;
-      p.leasedUntil = now + (deadlineSeconds ?? s.config.ackDeadlineSeconds) * 1000;
-      this.timers.after(p.leasedUntil - now + 5, () => this.wake(s), { unref: true });
+      this.lease(s, p, deadlineSeconds ?? s.config.ackDeadlineSeconds);
       out.push({ ackId: p.ackId, message: p.message, deliveryAttempt: p.attempts });
     }
     return out;
+  }
+
+  /**
+   * Leases a delivery for `seconds` on the emulator's Timers (so a test's clock moves it): while
+   * leased the message is outstanding and not redelivered; when the lease ends it is available
+   * again, to this puller or another, with a new ackId. pubsub.proto, Subscription.ack_deadline_seconds:
+   * "The approximate amount of time (on a best-effort basis) Pub/Sub waits for the subscriber to
+   * acknowledge receipt before resending the message. [...] During that time period, the message
+   * will not be redelivered"; ModifyAckDeadlineRequest.ack_deadline_seconds: "The new ack deadline
+   * with respect to the time this request was sent [...] Specifying zero might immediately make the
+   * message available for delivery to another subscriber client." Here the deadline is exact, the
+   * strictest reading of "best-effort": no redelivery before it, none missed after it.
+   */
+  private lease(s: State, p: Pending, seconds: number): void {
+    this.timers.cancel(p.lease);
+    p.lease = undefined;
+    if (seconds > 0) {
+      const lease = this.timers.after(
+        seconds * 1000,
+        () => {
+          if (p.lease !== lease) return;
+          p.lease = undefined;
+          this.wake(s);
+        },
+        { unref: true },
+      );
+      p.lease = lease;
+    } else this.wake(s);
   }
 
   /** Resolves when messages may be available (or after `ms`). */
@@ -137,6 +165,7 @@ export class Subscriptions {
   acknowledge(name: string, ackIds: string[]): void {
     const s = this.state(name);
     const acked = new Set(ackIds);
+    for (const p of s.pending) if (p.ackId && acked.has(p.ackId)) this.timers.cancel(p.lease);
     s.pending = s.pending.filter((p) => !(p.ackId && acked.has(p.ackId)));
   }
 
@@ -149,8 +178,7 @@ export class Subscriptions {
       );
     const s = this.state(name);
     const ids = new Set(ackIds);
-    for (const p of s.pending) if (p.ackId && ids.has(p.ackId)) p.leasedUntil = Date.now() + seconds * 1000;
-    if (seconds === 0) this.wake(s);
+    for (const p of s.pending) if (p.ackId && ids.has(p.ackId) && p.lease) this.lease(s, p, seconds);
   }
 
   private wake(s: State): void {

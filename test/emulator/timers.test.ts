@@ -6,46 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
-import { Timers, type Clock } from '../../emulator/timers.js';
+import { Timers } from '../../emulator/timers.js';
+import { ManualClock, settle } from '../helpers/emulator-clock.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import { membersCol } from '../../emulator/compute/migs.js';
 import { SAMPLE } from '../../local/topology.js';
 import { PROJECT, REGION } from '../helpers/compute.js';
-
-/** A clock that moves only when `next()` runs its earliest timer. */
-class ManualClock implements Clock {
-  private seq = 0;
-  private readonly due = new Map<number, { at: number; fn: () => void }>();
-  private now = 0;
-
-  setTimeout(fn: () => void, ms: number): number {
-    this.due.set(++this.seq, { at: this.now + ms, fn });
-    return this.seq;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.due.delete(handle as number);
-  }
-
-  get pending(): number {
-    return this.due.size;
-  }
-
-  /** Runs the earliest pending timer, then lets the work it started run up to its next delay. */
-  async next(): Promise<void> {
-    const [id, timer] = [...this.due].sort(([a, x], [b, y]) => x.at - y.at || a - b)[0] ?? [];
-    if (id === undefined || !timer) throw new Error('no timer pending');
-    this.due.delete(id);
-    this.now = timer.at;
-    timer.fn();
-    await settle();
-  }
-}
-
-/** Lets promise chains and I/O callbacks run (no clock time passes for the emulator). */
-const settle = async () => {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-};
 
 const clock = new ManualClock();
 let emu: Emulator;
