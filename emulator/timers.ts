@@ -6,7 +6,8 @@
  * so the step after it never runs.
  *
  * The clock underneath is Node's by default; a test may hand in its own (`Clock`) and drive every
- * delay of the emulator by hand, or `hold` the timers to make a race happen the same way every run.
+ * delay of the emulator by hand — also to make a race happen the same way on a machine of any
+ * speed (two calls both accepted before either operation lands).
  */
 export interface Clock {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -25,21 +26,18 @@ const NODE_CLOCK: Clock = {
 
 export class Timers {
   private readonly pending = new Set<Timer>();
-  /** Timers that came due while held, in the order they came due; undefined when not held. */
-  private held: Map<Timer, () => void> | undefined;
 
   constructor(private readonly clock: Clock = NODE_CLOCK) {}
 
   /**
-   * Runs `fn` after `ms`, unless `cancel` or `clear` comes first (and not before `release` while
-   * held). `unref`: the delay alone does not keep the process alive (a lease that ends in minutes).
+   * Runs `fn` after `ms`, unless `cancel` or `clear` comes first. `unref`: the delay alone does not
+   * keep the process alive (a lease that ends in minutes).
    */
   after(ms: number, fn: () => void, options: { unref?: boolean } = {}): Timer {
     const timer: Timer = {
       handle: this.clock.setTimeout(() => {
         this.pending.delete(timer);
-        if (this.held) this.held.set(timer, fn);
-        else fn();
+        fn();
       }, ms),
     };
     if (options.unref) (timer.handle as { unref?: () => void }).unref?.();
@@ -55,31 +53,11 @@ export class Timers {
   cancel(timer: Timer | undefined): void {
     if (!timer) return;
     if (this.pending.delete(timer)) this.clock.clearTimeout(timer.handle);
-    this.held?.delete(timer);
-  }
-
-  /**
-   * Holds every timer that comes due until `release`, which runs them in the order they came due.
-   * For a test that needs a race production has to happen the same way every run — two calls both
-   * accepted before either operation lands — on a machine of any speed.
-   */
-  hold(): { release: () => void } {
-    if (this.held) throw new Error('the timers are held already: release them first');
-    const held = new Map<Timer, () => void>();
-    this.held = held;
-    return {
-      release: () => {
-        if (this.held !== held) return;
-        this.held = undefined;
-        for (const fn of held.values()) fn();
-      },
-    };
   }
 
   clear(): void {
     for (const timer of this.pending) this.clock.clearTimeout(timer.handle);
     this.pending.clear();
-    this.held?.clear();
   }
 
   /** How many delays are pending (not yet due). */

@@ -12,6 +12,7 @@ import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, type ComputeClients } from '../helpers/compute.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { controlFaults } from '../helpers/faults.js';
+import { ManualClock } from '../helpers/emulator-clock.js';
 import {
   addSecurityPolicyRule,
   DEFAULT_RULE_PRIORITY,
@@ -263,23 +264,39 @@ describe("Cloud Armor's validation", () => {
       )[0].action,
     ).toBe('deny(404)');
   });
+});
 
-  it('fails the second of two concurrent addRules at one priority in its operation', async () => {
-    // Both calls are accepted against the same rule set before either operation lands, however slowly
-    // the machine answers them: the operations are held until both answers are in.
-    const gate = emu.timers.hold();
+describe('two concurrent addRules at one priority', () => {
+  // Both calls are accepted against the same rule set before either operation lands, however slowly
+  // the machine answers them: on an emulator whose clock only the test moves, no operation lands
+  // until both answers are in.
+  const clock = new ManualClock();
+  let held: Emulator;
+  beforeAll(async () => {
+    held = await startSampleEmulator({ clock, settings: { operationLatencyMs: 10 } });
+  });
+  afterAll(() => held?.close());
+
+  it('fails the second in its operation', async () => {
+    const client = new compute.SecurityPoliciesClient({
+      apiEndpoint: '127.0.0.1',
+      port: held.port,
+      protocol: 'http',
+      authClient: new PassThroughClient(),
+    } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
     const ops = await Promise.all(
       [1, 2].map((i) =>
-        policies.addRule({
+        client.addRule({
           project: PROJECT,
           securityPolicy: POLICY,
           securityPolicyRuleResource: allow(3000, [`192.0.2.${i}/32`]),
         }),
       ),
-    ).finally(gate.release);
+    );
     expect(ops.map(([op]) => (op.latestResponse as { status?: string }).status)).toEqual(['RUNNING', 'RUNNING']);
-    const done = await Promise.all(ops.map((op) => c.wait(op)));
-    const errors = done
+    const waits = ops.map((op) => computeClients(held.port).wait(op));
+    await clock.advance(10);
+    const errors = (await Promise.all(waits))
       .map((op) => (op as { error?: { errors?: { message?: string }[] } }).error?.errors?.[0]?.message)
       .filter(Boolean);
     expect(errors).toEqual([expect.stringMatching(/Cannot have rules with the same priorities/)]);

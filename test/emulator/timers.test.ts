@@ -1,12 +1,10 @@
 /**
  * Every delay of the local Google Cloud runs on its `Timers`: with a clock the test drives by
  * hand, a VM's lifecycle, a MIG recreate, injected latency and a Pub/Sub pull wait do not move
- * until the test moves the clock — and `close()` stops them where they are. Held timers wait for
- * `release` and then run in the order they came due.
+ * until the test moves the clock — and `close()` stops them where they are.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
-import { Timers } from '../../emulator/timers.js';
 import { ManualClock, settle } from '../helpers/emulator-clock.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import { membersCol } from '../../emulator/compute/migs.js';
@@ -114,38 +112,5 @@ describe('every delay runs on the emulator clock', () => {
     expect(emu.timers.size).toBe(0);
     expect(clock.pending).toBe(0);
     expect(status(m.zone, m.name)).toBe('STOPPING');
-  });
-});
-
-const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-describe('Timers.hold', () => {
-  it('runs nothing that comes due while held; release runs it in order; a cancelled one never runs', async () => {
-    const timers = new Timers();
-    const ran: string[] = [];
-    const gate = timers.hold();
-    timers.after(1, () => ran.push('first'));
-    const cancelled = timers.after(2, () => ran.push('cancelled'));
-    timers.after(3, () => ran.push('second'));
-    await tick(30);
-    expect(ran).toEqual([]);
-    timers.cancel(cancelled);
-    gate.release();
-    expect(ran).toEqual(['first', 'second']);
-    timers.after(1, () => ran.push('after release'));
-    await tick(30);
-    expect(ran).toEqual(['first', 'second', 'after release']);
-  });
-
-  it('one hold at a time, and clear drops what is held', async () => {
-    const timers = new Timers();
-    const ran: string[] = [];
-    const gate = timers.hold();
-    expect(() => timers.hold()).toThrow(/held already/);
-    timers.after(1, () => ran.push('dropped'));
-    await tick(30);
-    timers.clear();
-    gate.release();
-    expect(ran).toEqual([]);
   });
 });
