@@ -19,7 +19,7 @@ import { installTerraformIam, terraformIam, terraformValue, type TerraformIam } 
 import { loadModule } from './terraform/reader.js';
 import type { FunctionIdentity } from '../emulator/iam/metadata-server.js';
 import { Scheduler } from './scheduler.js';
-import { SAMPLE } from './topology.js';
+import { SAMPLE, SAMPLE_EGRESS_IPS } from './topology.js';
 import { NAT_AUDIT_METHODS } from '../shared/nat-routes/trigger.js';
 import { PIPELINE_REQUEST_TOPIC, prepareLocalWorkflows } from './workflows.js';
 
@@ -109,6 +109,8 @@ export function sampleEnv(emulatorUrl: string): Record<string, string> {
     NETREFLEX_ALLOWLIST_OBJECT: SAMPLE.bucket.allowlistObject,
     NETREFLEX_PROJECT_NUMBER: SAMPLE.projectNumber,
     NETREFLEX_REQUEST_BUCKET: SAMPLE.requestBucket,
+    // What the workflow's egress check asks about, so `netreflex status` compares it with the Cloud NAT's IPs.
+    NETREFLEX_EGRESS_IPS: SAMPLE_EGRESS_IPS.join(','),
     NETREFLEX_SETTLE_POLL_MS: '200',
     NETREFLEX_SETTLE_TIMEOUT_SECONDS: '60',
   };

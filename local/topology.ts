@@ -39,3 +39,9 @@ export const SAMPLE = {
   /** Where the sample's pipeline jobs write their outputs (terraform-bootstrap var.pipeline_root's default). */
   pipelineRoot: 'gs://netreflex-demo-pipelines/runs',
 } as const;
+
+/**
+ * The sample's egress IPs — its Cloud NAT's static addresses — as workflows.tf gives them to the
+ * workflow in NETREFLEX_EGRESS_IPS: the workflow's egress check and `netreflex status` read this one list.
+ */
+export const SAMPLE_EGRESS_IPS: readonly string[] = [SAMPLE.cloudNat.ip];

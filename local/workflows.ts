@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { SAMPLE } from './topology.js';
+import { SAMPLE, SAMPLE_EGRESS_IPS } from './topology.js';
 import type { LocalWorkflows } from '../emulator/workflows/local.js';
 import type { Emulator } from '../emulator/server.js';
 
@@ -33,7 +33,7 @@ export function localWorkflowEnv(
   const env: Record<string, string> = {
     NETREFLEX_NETWORK: `projects/${SAMPLE.projectNumber}/global/networks/${SAMPLE.vpcA.network}`,
     NETREFLEX_SECURITY_POLICY: SAMPLE.armor.policy,
-    NETREFLEX_EGRESS_IPS: SAMPLE.cloudNat.ip,
+    NETREFLEX_EGRESS_IPS: SAMPLE_EGRESS_IPS.join(','),
     NETREFLEX_SERVICE_ACCOUNT:
       identity.pipelineServiceAccount ?? `${SAMPLE.projectNumber}-compute@developer.gserviceaccount.com`,
     NETREFLEX_REPLY_TOPIC: PIPELINE_REPLY_TOPIC,

@@ -419,6 +419,28 @@ describe('the egress IPs the workflow checks are the Cloud NAT IPs', () => {
     });
   });
 
+  it("next to the local stack status compares the workflow's egress IPs (the sample's) with Cloud NAT's: BROKEN once they differ", async () => {
+    expect(stack.env.NETREFLEX_EGRESS_IPS).toBe(SAMPLE.cloudNat.ip);
+    expect((await natIps({})).link.state).toBe('ok');
+    // The NAT's static address now holds another IP (the emulator has no addresses.insert to move the NAT with).
+    const moved = '203.0.113.9';
+    const addresses = `projects/${PROJECT}/regions/${REGION}/addresses`;
+    const natOn = (ip: string) =>
+      stack.emulator.store.update(addresses, SAMPLE.cloudNat.ipName, (a) => ({ ...a, address: ip }));
+    natOn(moved);
+    try {
+      const { exitCode, link } = await natIps({});
+      expect(exitCode).toBe(1);
+      expect(link).toMatchObject({
+        state: 'broken',
+        reason: expect.stringContaining(`${moved} never checked; ${SAMPLE.cloudNat.ip} not used by Cloud NAT`),
+      });
+    } finally {
+      natOn(SAMPLE.cloudNat.ip);
+    }
+    expect((await natIps({})).link.state).toBe('ok');
+  });
+
   it('NETREFLEX_EGRESS_IPS equal to the Cloud NAT IPs (any order, any spelling of the list): OK', async () => {
     expect((await natIps({ NETREFLEX_EGRESS_IPS: ` ${SAMPLE.cloudNat.ip}, ` })).link.state).toBe('ok');
   });
