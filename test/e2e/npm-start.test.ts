@@ -37,13 +37,20 @@ async function allFree(base: number): Promise<boolean> {
   }
 }
 
-/** A base port whose whole layout is free. */
+/**
+ * A base port whose whole layout is free now, below the kernel's ephemeral range (32768–60999 on
+ * Linux), so no outgoing connection of this machine is handed one of its ports meanwhile.
+ */
 async function freeBase(): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const base = 10_000 + Math.floor(Math.random() * 22_000);
     if (await allFree(base)) return base;
   }
 }
+
+/** How often a test starts the stack again on another base when `up` says a port was taken. */
+const CLASH_RETRIES = 3;
+const clashedOn = (stderr: string) => Number(/port (\d+) \(.*\) is already in use/.exec(stderr)?.[1]) || undefined;
 
 function connects(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -136,12 +143,30 @@ class Tracked {
   async whenUp(s: Started): Promise<{ up: number; functions: Record<string, number> }> {
     await eventually(
       () => `npm start prints its banner (stdout so far: ${s.stdout().slice(-500)}; stderr: ${s.stderr().slice(-500)})`,
-      () => s.stdout().includes('Ctrl-C stops everything'),
+      () => s.stdout().includes('Ctrl-C stops everything') || s.child.exitCode !== null || s.child.signalCode !== null,
       TIMEOUT - 30_000,
     );
     const found = bannerPids(s.stdout());
     this.pids.push(found.up, ...Object.values(found.functions));
     return found;
+  }
+
+  /**
+   * `npm start` on a free base, up. Between choosing the base and binding it someone else on this
+   * machine may take a port: `up` then exits 2 naming it (what the clash test holds it to), and the
+   * stack starts again on another base — never when `up` fails any other way.
+   */
+  async startUp(): Promise<{ s: Started; base: number; up: number; functions: Record<string, number> }> {
+    for (let attempt = 1; ; attempt++) {
+      const base = await freeBase();
+      const s = this.npmStart(base);
+      const found = await this.whenUp(s);
+      if (s.stdout().includes('Ctrl-C stops everything')) return { s, base, ...found };
+      const code = await s.exit;
+      if (code !== 2 || !clashedOn(s.stderr()) || attempt >= CLASH_RETRIES)
+        throw new Error(`npm start on ${base} exited ${code} before its banner: ${s.stderr().slice(-1000)}`);
+      console.warn(`npm start on ${base}: port ${clashedOn(s.stderr())} was taken meanwhile; trying another base`);
+    }
   }
 }
 
@@ -161,10 +186,20 @@ describe.concurrent('npm start', () => {
     'a function that cannot listen at start-up (its port taken): exit 2 with the port and the flag to change, nothing left listening',
     async ({ expect, onTestFinished }) => {
       const t = new Tracked(onTestFinished);
-      const base = await freeBase();
-      const squatter = await listen(base + 2); // natRoutesSync's port
+      let base: number;
+      let s: Started;
+      let squatter: Server;
+      // Another base when a port other than the squatted one was taken meanwhile (a clash not ours).
+      for (let attempt = 1; ; attempt++) {
+        base = await freeBase();
+        squatter = await listen(base + 2); // natRoutesSync's port
+        s = t.npmStart(base);
+        const code = await s.exit;
+        const clash = clashedOn(s.stderr());
+        if (code !== 2 || clash === undefined || clash === base + 2 || attempt >= CLASH_RETRIES) break;
+        await close(squatter);
+      }
       try {
-        const s = t.npmStart(base);
         expect(await s.exit).toBe(2);
         expect(s.stderr()).toContain(`port ${base + 2} (function natRoutesSync) is already in use`);
         expect(s.stderr()).toMatch(/--port \d+ .*NETREFLEX_PORT=\d+/);
@@ -181,9 +216,7 @@ describe.concurrent('npm start', () => {
     'listens on 127.0.0.1 only; a function that dies stops everything, loudly, exit 1',
     async ({ expect, onTestFinished }) => {
       const t = new Tracked(onTestFinished);
-      const base = await freeBase();
-      const s = t.npmStart(base);
-      const { up, functions } = await t.whenUp(s);
+      const { s, base, up, functions } = await t.startUp();
       for (const { port, what } of portLayout(base)) {
         expect({ what, loopback: await connects(port, '127.0.0.1') }).toEqual({ what, loopback: true });
         // Another loopback address reaches a server that listens on every interface, not one on 127.0.0.1.
@@ -204,9 +237,7 @@ describe.concurrent('npm start', () => {
     'SIGTERM to npm alone: the stack it started goes too and frees its ports',
     async ({ onTestFinished }) => {
       const t = new Tracked(onTestFinished);
-      const base = await freeBase();
-      const s = t.npmStart(base);
-      const { up, functions } = await t.whenUp(s);
+      const { s, base, up, functions } = await t.startUp();
       s.child.kill('SIGTERM'); // npm passes it to its shell, which ends without passing it on
       await s.exit;
       await eventually('netreflex up gone', () => !alive(up));
