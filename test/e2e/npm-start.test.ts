@@ -39,11 +39,12 @@ async function allFree(base: number): Promise<boolean> {
 
 /**
  * A base port whose whole layout is free now, below the kernel's ephemeral range (32768–60999 on
- * Linux), so no outgoing connection of this machine is handed one of its ports meanwhile.
+ * Linux), so no outgoing connection of this machine is handed one of its ports meanwhile, and above
+ * 10080, the last port fetch refuses to call (the Fetch standard's bad ports).
  */
 async function freeBase(): Promise<number> {
   for (;;) {
-    const base = 10_000 + Math.floor(Math.random() * 22_000);
+    const base = 10_100 + Math.floor(Math.random() * 22_000);
     if (await allFree(base)) return base;
   }
 }
