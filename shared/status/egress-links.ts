@@ -48,9 +48,16 @@ export async function natVmsLink(t: Transport, cfg: StatusConfig, dry: RoutesDry
         cfg,
       );
     }
-  const details = instances.map((i) => `${i.name}: ${describeNat(i)}`);
-  // Healthy is the rule natRoutes routes by: RUNNING, no action under way, HEALTHY when health-checked.
-  const sick = instances.filter((i) => !isEligible(i, true));
+  // Healthy is the rule natRoutes routes by: RUNNING, no action under way, and HEALTHY when
+  // health-checked unless NETREFLEX_REQUIRE_HEALTHY=false (then natRoutes routes to an UNHEALTHY
+  // VM, and so a status that called it broken would disagree with the routes it judges ok).
+  const { requireHealthy } = cfg.routes;
+  const ignored = (i: NatInstance) =>
+    !requireHealthy && i.health !== undefined && i.health !== 'HEALTHY' && isEligible(i, false)
+      ? ' (health not required: NETREFLEX_REQUIRE_HEALTHY=false, natRoutes routes to it)'
+      : '';
+  const details = instances.map((i) => `${i.name}: ${describeNat(i)}${ignored(i)}`);
+  const sick = instances.filter((i) => !isEligible(i, requireHealthy));
   const healthy = instances.length - sick.length;
   if (!instances.length)
     return broken(
@@ -60,7 +67,7 @@ export async function natVmsLink(t: Transport, cfg: StatusConfig, dry: RoutesDry
       details,
     );
   if (sick.length) {
-    const reason = `${sick.length} of ${instances.length} NAT VM(s) not healthy (${sick.map((s) => s.name).join(', ')})${healthy ? '; egress continues on the others' : '; no egress path'}`;
+    const reason = `${sick.length} of ${instances.length} NAT VM(s) not ${requireHealthy ? 'healthy' : 'running'} (${sick.map((s) => s.name).join(', ')})${healthy ? '; egress continues on the others' : '; no egress path'}`;
     return broken(
       NAT_VMS,
       reason,
@@ -68,7 +75,7 @@ export async function natVmsLink(t: Transport, cfg: StatusConfig, dry: RoutesDry
       details,
     );
   }
-  return ok(NAT_VMS, `${healthy} healthy NAT VM(s)`, details);
+  return ok(NAT_VMS, `${healthy} ${requireHealthy ? 'healthy' : 'running'} NAT VM(s)`, details);
 }
 
 export async function readNatIps(t: Transport, cfg: StatusConfig): Promise<{ link: Link; ips?: string[] }> {
