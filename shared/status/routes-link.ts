@@ -2,11 +2,25 @@
  * The routes link, judged by natRoutes itself: its own observe → plan → verify in a dry run
  * (shared/nat-routes/reconcile.ts, nothing applied), so `netreflex status` and natRoutes cannot
  * disagree about the routes. A route natRoutes would delete (its next hop stopped, gone or no
- * longer eligible), a route it would add, and anything that degrades its plan (no eligible NAT VM,
- * a load balancer without a healthy backend, a blocked delete, a peering that exports nothing) is
- * BROKEN; so is a route natRoutes keeps on purpose while its NAT VM's unhealthy hold runs (traffic
- * sent to it is dropped meanwhile) and a route Google flags with warnings. What natRoutes cannot
- * observe is UNKNOWN; a configuration it refuses (a missing peering or load balancer) is BROKEN.
+ * longer eligible), a route it would add, and anything that degrades its report (no eligible NAT
+ * VM, a load balancer without a healthy backend, a blocked delete, a peering that exports nothing)
+ * is BROKEN. What natRoutes cannot observe is UNKNOWN; a configuration it refuses (a missing
+ * peering or load balancer) is BROKEN.
+ *
+ * Status-only rules. natRoutes answers for its plan: whether the routes it owns are the ones its
+ * configuration wants. Status answers for the path: whether traffic to each destination gets out.
+ * Three facts break the path while natRoutes, rightly, has nothing to change; each is said with
+ * "(status only: …)" and its own fix, so a reader sees why the two differ:
+ * - a route natRoutes keeps on purpose while its NAT VM's unhealthy hold runs
+ *   (NETREFLEX_UNHEALTHY_HOLD_SECONDS damps flapping; traffic sent to the VM is dropped meanwhile);
+ * - a route Google flags with `warnings` (compute.proto `Route.warnings`: NEXT_HOP_CANNOT_IP_FORWARD,
+ *   NEXT_HOP_NOT_RUNNING …): Google says the route delivers nothing, and re-creating it would get
+ *   the same warning — the fix is on the VM;
+ * - a route natRoutes does not own to a destination, whose next hop is not a NAT VM: natRoutes
+ *   leaves what it does not own, but Google may send the destination's traffic over it.
+ * Tagged routes are listed, not judged: Google never exports them over a peering
+ * (https://cloud.google.com/vpc/docs/vpc-peering#route-exchange-options), so they carry nothing to
+ * the Vertex nodes, for status as for natRoutes' export check.
  */
 import type { Transport } from '../gcp/transport.js';
 import type { Route } from '../gcp/routes.js';
@@ -109,16 +123,18 @@ function judge(cfg: StatusConfig, { report, observed, plan }: DryRun): Link {
     if (!usable.length)
       details.push(`${dest}: no untagged route${routes.length ? ` (${routes.length} tagged, never exported)` : ''}`);
     for (const r of usable) {
-      const why = hopProblem(r, deleting.has(r.name), byPath, states, cfg.routes.requireHealthy);
-      details.push(`${dest} → ${hopName(r)} (${r.name}): ${why ?? 'ok'}`);
-      if (why) bad.push(`${dest} → ${hopName(r)}: ${why}`);
+      const problem = hopProblem(r, deleting.has(r.name), byPath, states, cfg.routes.requireHealthy);
+      details.push(`${dest} → ${hopName(r)} (${r.name}): ${problem?.why ?? 'ok'}`);
+      if (!problem) continue;
+      bad.push(`${dest} → ${hopName(r)}: ${problem.why}`);
+      fixes.add(problem.fix ?? REBUILD_FIX);
     }
   }
   for (const i of plan.inserts) {
     details.push(`${i.destRange} → ${hopName(i)} (${i.name}): missing, natRoutes adds it`);
     bad.push(`${i.destRange} → ${hopName(i)}: no route yet (natRoutes adds it)`);
+    fixes.add(REBUILD_FIX);
   }
-  if (bad.length) fixes.add(REBUILD_FIX);
   if (ilb) details.push(...ilb.details);
   // The export's verdict is the peering-export link's (network-links.ts), not this one's.
   const exportReasons = new Set(report.export ? exportProblems(cfg.routes, report.export, true) : []);
@@ -141,24 +157,44 @@ function judge(cfg: StatusConfig, { report, observed, plan }: DryRun): Link {
   );
 }
 
-/** Why a route natRoutes observed does not carry traffic as it should, or undefined when it does. */
+/**
+ * Why a route to a destination does not carry traffic as it should, or undefined when it does;
+ * `fix` only where rebuilding the routes is not it (the status-only rules).
+ */
 function hopProblem(
   r: Route,
   deleted: boolean,
   byPath: ReadonlyMap<string, NatInstance>,
   states: ReadonlyMap<string, InstanceState>,
   requireHealthy: boolean,
-): string | undefined {
+): { why: string; fix?: string } | undefined {
   const vm = r.nextHopInstance ? byPath.get(resourcePath(r.nextHopInstance)) : undefined;
-  if (r.nextHopInstance && !vm)
-    return `next hop is not a NAT MIG instance (deleted or foreign); ${deleted ? 'natRoutes deletes the route' : 'not a route natRoutes owns, so it stays: delete it by hand'}`;
-  if (vm && !isEligible(vm, requireHealthy)) {
-    const kept =
-      states.get(resourcePath(vm.url)) === 'leaving'
-        ? 'natRoutes keeps the route until the unhealthy hold ends (NETREFLEX_UNHEALTHY_HOLD_SECONDS)'
-        : 'natRoutes keeps the route while no eligible NAT VM can take it';
-    return `next hop is ${describeNat(vm)}: traffic sent to it is dropped; ${deleted ? 'natRoutes deletes the route' : kept}`;
+  if (r.nextHopInstance && !vm) {
+    const hop = 'next hop is not a NAT MIG instance (deleted or foreign)';
+    if (deleted) return { why: `${hop}; natRoutes deletes the route` };
+    return {
+      why: `${hop}; not a route natRoutes owns, so it stays ${statusOnly('natRoutes leaves what it does not own')}`,
+      fix: `delete route ${r.name} by hand (gcloud compute routes delete ${r.name}) if it is not meant to carry the destination's traffic`,
+    };
   }
-  if (deleted) return "natRoutes replaces this route (it no longer matches natRoutes' configuration)";
-  return r.warnings?.length ? `route warnings: ${r.warnings.map((w) => w.code).join(', ')}` : undefined;
+  if (vm && !isEligible(vm, requireHealthy)) {
+    const dropped = `next hop is ${describeNat(vm)}: traffic sent to it is dropped`;
+    if (deleted) return { why: `${dropped}; natRoutes deletes the route` };
+    if (states.get(resourcePath(vm.url)) !== 'leaving')
+      return { why: `${dropped}; natRoutes keeps the route while no eligible NAT VM can take it` };
+    return {
+      why: `${dropped}; natRoutes keeps the route until the unhealthy hold ends (NETREFLEX_UNHEALTHY_HOLD_SECONDS) ${statusOnly('the hold damps flapping health')}`,
+      fix: 'natRoutes moves the route when the hold ends; to end it sooner make the NAT VM healthy again: see "NAT VMs"',
+    };
+  }
+  if (deleted) return { why: "natRoutes replaces this route (it no longer matches natRoutes' configuration)" };
+  if (!r.warnings?.length) return undefined;
+  const codes = r.warnings.map((w) => w.code);
+  return {
+    why: `route warnings: ${codes.join(', ')} ${statusOnly('Google says the route delivers nothing; natRoutes has nothing to change')}`,
+    fix: `fix the next hop ${hopName(r)} Google warns about${codes.includes('NEXT_HOP_CANNOT_IP_FORWARD') ? ' (NEXT_HOP_CANNOT_IP_FORWARD: the NAT VMs need canIpForward, set in the instance template of terraform-bootstrap/nat.tf)' : ''}; the routes need no change`,
+  };
 }
+
+/** A verdict natRoutes' report does not make, with why (the module comment lists them). */
+const statusOnly = (why: string) => `(status only: ${why})`;

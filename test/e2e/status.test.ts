@@ -289,6 +289,35 @@ describe('netreflex status never reads OK while blind', () => {
   });
 });
 
+describe('status-only rules: the path broken while natRoutes rightly has nothing to change', () => {
+  it('a NAT VM that cannot forward IP: Google flags its routes, status says BROKEN labelled status only, natRoutes plans nothing', async () => {
+    const z = await zoneOf('nat-s2');
+    const instances = `projects/${PROJECT}/zones/${z}/instances`;
+    const forward = (canIpForward: boolean) =>
+      stack.emulator.store.update(instances, 'nat-s2', (i) => ({ ...i, canIpForward }));
+    forward(false);
+    try {
+      const env = await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url });
+      const t = new Transport({ emulatorHost: stack.emulator.url, region: REGION });
+      const dry = await reconcileRoutes(t, loadNatRoutesConfig(env), { dryRun: true });
+      expect({ status: dry.status, plan: dry.plan }).toMatchObject({
+        status: 'ok',
+        plan: { inserts: [], deletes: [] },
+      });
+      const routes = (await status()).links.find((l) => l.id === 'routes')!;
+      expect(routes.state).toBe('broken');
+      expect(routes.reason).toMatch(
+        /→ nat-s2: route warnings: NEXT_HOP_CANNOT_IP_FORWARD \(status only: Google says the route delivers nothing; natRoutes has nothing to change\)/,
+      );
+      expect(routes.fix).toMatch(/fix the next hop nat-s2 .*canIpForward.*the routes need no change/);
+      expect(routes.fix).not.toMatch(/netreflex apply routes/);
+    } finally {
+      forward(true);
+    }
+    expect((await status()).links.find((l) => l.id === 'routes')!.state).toBe('ok');
+  });
+});
+
 // Held in order: the second step judges the path the first one broke.
 describe('netreflex status on a broken path', { sequential: true, shuffle: false }, () => {
   it('flags the routes and the NAT VMs after a NAT instance is stopped, naming the instance', async () => {
