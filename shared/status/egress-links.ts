@@ -11,7 +11,7 @@ import { cloudNatIps, type NatIps } from '../gcp/routers.js';
 import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';
 import { ConfigError } from '../errors.js';
 import { allowlistSyncState, type AllowlistSyncState } from './armor.js';
-import { evaluateIp } from '../armor-allowlist/egress-verdict.js';
+import { judgeEgress } from '../armor-allowlist/egress-check.js';
 import { reconcileAllowlist } from '../armor-allowlist/reconcile.js';
 import { describeNat } from './network-links.js';
 import { isNotFound, unreadable } from './errors.js';
@@ -186,6 +186,11 @@ async function syncState(t: Transport, cfg: StatusConfig): Promise<AllowlistSync
   }
 }
 
+/**
+ * Each egress IP judged by the workflow's own egress check (`judgeEgress`, what
+ * armorAllowlistVerify answers the workflow with), in its words: status and the workflow cannot
+ * disagree about an IP. Only the read is status's, so a failed read becomes its fix.
+ */
 async function allowedIpsLink(t: Transport, cfg: StatusConfig, natIps: { link: Link; ips?: string[] }): Promise<Link> {
   if (!natIps.ips) return needs(ALLOWLISTS, natIps.link, 'the Cloud NAT IPs');
   const ips = natIps.ips;
@@ -206,17 +211,13 @@ async function allowedIpsLink(t: Transport, cfg: StatusConfig, natIps: { link: L
     else if ('error' in read)
       blind.push(unreadable(`security policy ${name}`, ['compute.securityPolicies.get'], read.error, cfg));
     else
-      for (const ip of ips) {
-        const v = evaluateIp(read.policy, ip);
-        const by = v.rule ? `rule ${v.rule.priority} (${v.rule.action})` : 'no matching rule';
-        details.push(
-          `${name}: ${ip} ${v.decision === 'allow' ? 'allowed' : v.decision === 'deny' ? 'DENIED' : 'unknown'} by ${by}`,
-        );
-        if (v.decision === 'deny') denied.push(`${name} denies ${ip} (${by})`);
+      for (const v of judgeEgress(read.policy, ips)) {
+        details.push(v.why);
+        if (v.decision === 'deny') denied.push(v.why);
         if (v.decision === 'unknown')
           blind.push({
-            reason: `${name} cannot be judged for ${ip}: ${v.why}`,
-            fix: `check by hand that rule ${v.rule.priority}'s expression does not decide for ${ip}, or move it after the allow rules (a higher priority number)`,
+            reason: v.why,
+            fix: `check by hand that rule ${v.rule?.priority}'s expression does not decide for ${v.ip}, or move it after the allow rules (a higher priority number)`,
           });
       }
   }

@@ -18,6 +18,7 @@ import { computeClients, PROJECT, REGION, type ComputeClients } from '../helpers
 import { Transport } from '../../shared/gcp/transport.js';
 import { loadNatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { reconcileRoutes } from '../../shared/nat-routes/reconcile.js';
+import { checkEgress } from '../../shared/armor-allowlist/egress-check.js';
 import { inProcessFaults, type FaultControl } from '../helpers/faults.js';
 
 let stack: Stack;
@@ -86,9 +87,17 @@ describe('netreflex status', () => {
     expect(report.state).toBe('ok');
     expect(report.exitCode).toBe(0);
     expect(report.links.find((l) => l.id === 'allowlists')!.details).toContain(
-      'inference-policy: 203.0.113.5 allowed by rule 900 (allow)',
+      'inference-policy allows egress IP 203.0.113.5: rule 900 (allow) decides',
     );
     expectFixes(report);
+  });
+
+  it("judges each egress IP as the workflow's egress check does (armorAllowlistVerify), in its words", async () => {
+    const t = new Transport({ emulatorHost: stack.emulator.url, region: REGION });
+    const check = await checkEgress(t, PROJECT, { policy: SAMPLE.armor.policy, ips: [SAMPLE.cloudNat.ip] });
+    expect(check.status).toBe('ok');
+    const link = (await status()).links.find((l) => l.id === 'allowlists')!;
+    expect(link.details).toEqual(expect.arrayContaining(check.results.map((v) => v.why)));
   });
 
   it("reads each fact once: the MIG, the routes, the peering and what it exports, in natRoutes' dry run", async () => {
@@ -259,8 +268,13 @@ describe('netreflex status never reads OK while blind', () => {
       const report = await status();
       expect(report).toMatchObject({ state: 'unknown', exitCode: 3 });
       const link = report.links.find((l) => l.id === 'allowlists')!;
-      expect(link.reason).toMatch(/cannot be judged for 203\.0\.113\.5: rule 500 uses an expression/);
+      expect(link.reason).toMatch(/cannot be judged for egress IP 203\.0\.113\.5: rule 500 uses an expression/);
       expect(link.fix).toMatch(/rule 500/);
+      // The workflow's egress check (armorAllowlistVerify) says the same, in the same words.
+      const t = new Transport({ emulatorHost: stack.emulator.url, region: REGION });
+      const check = await checkEgress(t, PROJECT, { policy: SAMPLE.armor.policy, ips: [SAMPLE.cloudNat.ip] });
+      expect(check.status).toBe('degraded');
+      expect(link.reason).toBe(check.reasons.join('; '));
     } finally {
       await c.wait(await policies.removeRule({ project: PROJECT, securityPolicy: SAMPLE.armor.policy, priority: 500 }));
     }
