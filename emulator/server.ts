@@ -90,18 +90,7 @@ export class Emulator {
   /** Google's request and response shapes, checked on every call (emulator/schema/). */
   readonly shapes = new Shapes(loadSchemas());
   /** Workflows runs each workflow as its service account: its calls carry tokens the IAM above minted. */
-  readonly workflows = new LocalWorkflows({
-    baseUrl: () => this.url,
-    projectNumber: (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'),
-    accessToken: (sa) => this.iam.mintToken(`serviceAccount:${sa}`).accessToken,
-    mayWriteLog: (sa, project) =>
-      this.checkDirect(
-        `serviceAccount:${sa}`,
-        'logging.entries.write',
-        'logging.logEntries.create',
-        `projects/${project}`,
-      ),
-  });
+  readonly workflows: LocalWorkflows;
   private server?: Server;
   private pubsub?: PubsubServer;
   private readonly pubsubPortWanted: number;
@@ -114,9 +103,22 @@ export class Emulator {
   constructor(options: EmulatorOptions = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.timers = new Timers(options.clock);
+    this.workflows = new LocalWorkflows({
+      timers: this.timers,
+      baseUrl: () => this.url,
+      projectNumber: (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'),
+      accessToken: (sa) => this.iam.mintToken(`serviceAccount:${sa}`).accessToken,
+      mayWriteLog: (sa, project) =>
+        this.checkDirect(
+          `serviceAccount:${sa}`,
+          'logging.entries.write',
+          'logging.logEntries.create',
+          `projects/${project}`,
+        ),
+    });
     this.events = new EventRouter(this.timers);
     this.topics = new Topics(this.events);
-    this.storage = new CloudStorage(this.events, (project) =>
+    this.storage = new CloudStorage(this.events, this.timers, (project) =>
       String(this.store.get('projects', project)?.projectNumber ?? '0'),
     );
     this.audit = new AuditLog(

@@ -36,10 +36,14 @@ export type MutationListener = (mutation: Mutation, store: Store) => void;
 export const COMPUTE_BASE = 'https://www.googleapis.com/compute/v1/';
 
 let idCounter = 0n;
-/** A unique uint64 id rendered as a decimal string, as Compute returns `id`. */
+/**
+ * A unique uint64 id rendered as a decimal string, as Compute returns `id` (opaque to clients:
+ * https://cloud.google.com/compute/docs/reference/rest/v1/instances `id` "defined by the server").
+ * A counter, not the time: unique in the process and the same from run to run.
+ */
 export function nextId(): string {
   idCounter += 1n;
-  return (1_000_000_000_000_000_000n + BigInt(Date.now()) * 1000n + idCounter).toString();
+  return (1_000_000_000_000_000_000n + idCounter).toString();
 }
 
 export class Store {

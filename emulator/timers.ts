@@ -7,9 +7,13 @@
  *
  * The clock underneath is Node's by default; a test may hand in its own (`Clock`) and drive every
  * delay of the emulator by hand — also to make a race happen the same way on a machine of any
- * speed (two calls both accepted before either operation lands).
+ * speed (two calls both accepted before either operation lands). The same clock tells the time
+ * the emulator stamps (`now`: operation names, storage generations, workflow `sys.now`), so a
+ * driven clock moves both together.
  */
 export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
@@ -20,6 +24,7 @@ export interface Timer {
 }
 
 const NODE_CLOCK: Clock = {
+  now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
@@ -45,9 +50,28 @@ export class Timers {
     return timer;
   }
 
-  /** Resolves after `ms`; never, if `clear` comes first. */
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => void this.after(ms, resolve));
+  /** The emulator's time, in milliseconds since the epoch. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /**
+   * Resolves after `ms`; never, if `clear` comes first. When `signal` aborts first, the delay is
+   * cancelled and the promise rejects with the signal's reason (a cancelled workflow execution).
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        this.cancel(timer);
+        reject(signal?.reason);
+      };
+      const timer = this.after(ms, () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   cancel(timer: Timer | undefined): void {

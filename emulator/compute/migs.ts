@@ -780,7 +780,7 @@ export class Migs {
       method: 'compute.instances.repair.recreateInstance',
       path: `zones/${m.zone}/instances/${m.name}`,
       resource: { type: 'gce_instance', labels: { instance_id: String(inst?.id ?? ''), zone: m.zone } },
-      operationId: `repair-${Date.now()}-${nextId().slice(-8)}`,
+      operationId: `repair-${this.ctx.timers.now()}-${nextId().slice(-8)}`,
       phase: 'single',
       initiator: { kind: 'system' },
     });

@@ -54,7 +54,7 @@ export class Operations {
   /** Starts an operation; the change is applied after `operationLatencyMs`. */
   start(req: OperationRequest): Resource {
     const collection = `${scopePath(req.project, req.scope)}/operations`;
-    const name = `operation-${Date.now()}-${nextId().slice(-8)}`;
+    const name = `operation-${this.timers.now()}-${nextId().slice(-8)}`;
     const op: Resource = {
       kind: 'compute#operation',
       id: nextId(),

@@ -17,6 +17,11 @@ import { CONNECTORS, pathParams, type ConnectorSpec } from './table.js';
 export interface ConnectorOptions {
   /** Base URL of the local Google Cloud (read per call: the port is known only after listen). */
   baseUrl: () => string;
+  /**
+   * Waits between polls of a google.longrunning.Operation: the emulator's Timers (local.ts), so a
+   * closed emulator stops polling and a test's clock drives it.
+   */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Pause between polls of a google.longrunning.Operation. */
   pollMs?: number;
   /** An access token standing for a service account (the emulator mints it). */
@@ -45,7 +50,7 @@ export function connectorHandler(options: ConnectorOptions): ConnectorHandler {
     if (call.skipPolling || spec.wait === 'none') return result;
     return spec.wait === 'compute'
       ? waitCompute(options.baseUrl(), result as ValueMap, send)
-      : waitLro(options.baseUrl(), result as ValueMap, options.pollMs ?? 50, send);
+      : waitLro(options.baseUrl(), result as ValueMap, () => options.sleep(options.pollMs ?? 50, signal), send);
   };
 }
 
@@ -134,10 +139,10 @@ async function waitCompute(baseUrl: string, op: ValueMap, send: Send): Promise<V
 }
 
 /** google.longrunning.Operation: poll `GET /v1/{name}` until done; answer its response. */
-async function waitLro(baseUrl: string, op: ValueMap, pollMs: number, send: Send): Promise<Value> {
+async function waitLro(baseUrl: string, op: ValueMap, pause: () => Promise<void>, send: Send): Promise<Value> {
   let current = op;
   while (current.done !== true) {
-    await new Promise((r) => setTimeout(r, pollMs));
+    await pause();
     current = (await send('GET', `${baseUrl}/v1/${String(current.name)}`)) as ValueMap;
   }
   if (current.error)

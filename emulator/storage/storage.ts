@@ -16,6 +16,7 @@
 import { HttpError } from '../errors.js';
 import type { EventRouter } from '../events/router.js';
 import { newEventId } from '../events/router.js';
+import type { Timers } from '../timers.js';
 import { crc32c, md5 } from './checksums.js';
 import { checkPreconditions, type Preconditions } from './preconditions.js';
 
@@ -76,12 +77,14 @@ export class CloudStorage {
 
   constructor(
     private readonly events: EventRouter,
+    /** The emulator's clock: generations and timestamps read its time. */
+    private readonly timers: Timers,
     private readonly projectNumber: (project: string) => string = () => '0',
   ) {}
 
   /** A generation strictly greater than every earlier one (microseconds since the epoch). */
   private nextGeneration(): string {
-    this.lastGeneration = Math.max(this.lastGeneration + 1, Date.now() * 1000);
+    this.lastGeneration = Math.max(this.lastGeneration + 1, this.timers.now() * 1000);
     return String(this.lastGeneration);
   }
 
@@ -96,7 +99,7 @@ export class CloudStorage {
         'Your previous request to create the named bucket succeeded and you already own it.',
         'conflict',
       );
-    const now = new Date().toISOString();
+    const now = new Date(this.timers.now()).toISOString();
     const location = typeof body.location === 'string' ? body.location.toUpperCase() : 'US';
     const bucket: Bucket = {
       kind: 'storage#bucket',
@@ -207,7 +210,7 @@ export class CloudStorage {
     if (!old) return;
     v.live = undefined;
     if (this.versioned(bucket)) {
-      old.resource = { ...old.resource, timeDeleted: new Date().toISOString() };
+      old.resource = { ...old.resource, timeDeleted: new Date(this.timers.now()).toISOString() };
       v.noncurrent.push(old);
       this.emit(ARCHIVED_TYPE, old.resource);
     } else {
@@ -229,7 +232,7 @@ export class CloudStorage {
     checkPreconditions(before?.resource, p, 'write');
     const versions = this.versions(bucket, name);
     const generation = this.nextGeneration();
-    const now = new Date().toISOString();
+    const now = new Date(this.timers.now()).toISOString();
     const resource: StorageObject = {
       kind: 'storage#object',
       id: `${bucket}/${name}/${generation}`,
@@ -274,7 +277,7 @@ export class CloudStorage {
     }
     next.metageneration = String(Number(found.resource.metageneration) + 1);
     next.etag = etag(next.generation, next.metageneration);
-    next.updated = new Date().toISOString();
+    next.updated = new Date(this.timers.now()).toISOString();
     found.resource = next;
     this.emit(METADATA_UPDATED_TYPE, next);
     return next;

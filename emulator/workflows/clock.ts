@@ -1,7 +1,8 @@
 /**
- * Time as the engine sees it. Workflows backoffs wait seconds to minutes; tests inject a
- * FakeClock whose `sleep` advances virtual time at once, so a 5-retry backoff runs in
- * microseconds and the waits can still be asserted.
+ * Time as the engine sees it, always handed in: inside the emulator a ScaledClock over the
+ * emulator's Timers (so `Emulator.close()` ends every wait and a test's clock drives them); the
+ * engine's own tests a FakeClock whose `sleep` advances virtual time at once, so a 5-retry backoff
+ * runs in microseconds and the waits can still be asserted.
  */
 
 export interface Clock {
@@ -10,23 +11,6 @@ export interface Clock {
   /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
 
 interface Timer {
   at: number;

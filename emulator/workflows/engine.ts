@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { notFound, badRequest, preconditionFailed } from '../errors.js';
-import { systemClock, type Clock } from './clock.js';
+import type { Clock } from './clock.js';
 import { runWorkflow, type ExecutionError, type ExecutionOutcome } from './execution.js';
 import { parseExecutionName, parseWorkflowName } from './names.js';
 import type { RunDeps } from './runtime/deps.js';
@@ -48,7 +48,8 @@ export interface Execution {
 }
 
 export interface EngineDeps extends Omit<RunDeps, 'signal' | 'history' | 'env'> {
-  clock?: Clock;
+  /** Every wait and time reading of every execution (clock.ts). */
+  clock: Clock;
   /** Project number `sys.get_env("GOOGLE_CLOUD_PROJECT_NUMBER")` answers: fixed, or looked up by project id. */
   projectNumber?: string | ((project: string) => string);
   newExecutionId?: () => string;
@@ -79,8 +80,8 @@ export class WorkflowsEngine {
   private readonly executions = new Map<string, Running>();
   private readonly clock: Clock;
 
-  constructor(private readonly deps: EngineDeps = {}) {
-    this.clock = deps.clock ?? systemClock;
+  constructor(private readonly deps: EngineDeps) {
+    this.clock = deps.clock;
   }
 
   /** Creates or updates a workflow; throws WorkflowSyntaxError listing every problem of `source`. */

@@ -4,7 +4,7 @@
  * so tests and the REST layer read a local failure exactly as they would a deployed one.
  */
 import { randomUUID } from 'node:crypto';
-import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
 import { describeErrorValue, WorkflowError } from './errors.js';
 import { DEFAULT_LIMITS, type LogEntry, type RunDeps } from './runtime/deps.js';
 import { History, type StepEntry } from './runtime/history.js';
@@ -42,9 +42,9 @@ export interface ExecutionOutcome {
 export async function runWorkflow(
   def: WorkflowDefinition,
   argument: Value,
-  deps: RunDeps = {},
+  deps: RunDeps & { clock: Clock },
 ): Promise<ExecutionOutcome> {
-  const clock = deps.clock ?? systemClock;
+  const clock = deps.clock;
   const logs: LogEntry[] = [];
   const run: Run = {
     def,

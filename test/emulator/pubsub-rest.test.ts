@@ -44,7 +44,7 @@ describe('Pub/Sub REST publish', () => {
   });
 
   it('through the Workflows connector, as the workflow publishes its reply', async () => {
-    const call = connectorHandler({ baseUrl: () => emu.url });
+    const call = connectorHandler({ baseUrl: () => emu.url, sleep: (ms, signal) => emu.timers.sleep(ms, signal) });
     const out = (await call(
       'googleapis.pubsub.v1.projects.topics.publish',
       { topic: TOPIC, body: { messages: [{ data: Buffer.from('hi').toString('base64') }] } },

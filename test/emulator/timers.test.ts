@@ -1,10 +1,10 @@
 /**
  * Every delay of the local Google Cloud runs on its `Timers`: with a clock the test drives by
- * hand, a VM's lifecycle, a MIG recreate, injected latency and a Pub/Sub pull wait do not move
- * until the test moves the clock — and `close()` stops them where they are.
+ * hand, a VM's lifecycle, a MIG recreate, injected latency, a Pub/Sub pull wait and a workflow's
+ * `sys.sleep` do not move until the test moves the clock — and `close()` stops them where they are.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../../emulator/server.js';
+import { Emulator } from '../../emulator/server.js';
 import { ManualClock, settle } from '../helpers/emulator-clock.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import { membersCol } from '../../emulator/compute/migs.js';
@@ -12,6 +12,20 @@ import { SAMPLE } from '../../local/topology.js';
 import { PROJECT, REGION } from '../helpers/compute.js';
 
 const clock = new ManualClock();
+/** Sleeps a minute; answers how long `sys.now` says it slept (seconds). */
+const SLEEPER = `
+main:
+  steps:
+    - start:
+        assign:
+          - t0: \${sys.now()}
+    - wait:
+        call: sys.sleep
+        args:
+          seconds: 60
+    - done:
+        return: \${sys.now() - t0}
+`;
 let emu: Emulator;
 const MIG = { project: PROJECT, region: REGION, name: SAMPLE.nat.mig };
 
@@ -102,6 +116,38 @@ describe('every delay runs on the emulator clock', () => {
     expect(woke).toBe(true);
   });
 
+  it("a workflow's sys.sleep waits for the emulator's clock, and sys.now moves with it", async () => {
+    const name = `projects/${PROJECT}/locations/${REGION}/workflows/timers-sleep`;
+    emu.workflows.engine.deployWorkflow(name, SLEEPER);
+    const run = emu.workflows.engine.createExecution(name);
+    for (let i = 0; i < 100 && clock.pending === 0; i++) await settle();
+    expect(clock.pending).toBe(1);
+    await new Promise((r) => setTimeout(r, 30)); // real time passes: the sleep does not end
+    await clock.advance(59_999);
+    expect(run.state).toBe('ACTIVE');
+    await clock.advance(1);
+    expect(await emu.workflows.engine.awaitExecution(run.name)).toMatchObject({ state: 'SUCCEEDED', result: '60' });
+  });
+
+  it("what the emulator stamps reads the same clock: an operation's name, an object's generation and times", async () => {
+    await clock.advance(3_600_000);
+    const op = emu.operations.start({
+      project: PROJECT,
+      scope: { kind: 'global' },
+      methodId: 'compute.firewalls.insert',
+      operationType: 'insert',
+      targetLink: `projects/${PROJECT}/global/firewalls/timers-stamp`,
+      apply: () => undefined,
+    });
+    expect(op.name).toMatch(new RegExp(`^operation-${clock.now()}-`));
+    emu.storage.createBucket(PROJECT, { name: 'timers-stamp' });
+    const obj = emu.storage.writeObject('timers-stamp', 'a', Buffer.from('x'), {});
+    expect(obj).toMatchObject({
+      generation: String(clock.now() * 1000),
+      timeCreated: new Date(clock.now()).toISOString(),
+    });
+  });
+
   it('close() cancels every pending delay: a VM stopping when the emulator closes stays STOPPING', async () => {
     const m = emu.migs.member(MIG, 'nat-bbbb');
     void emu.migs.recreate(MIG, ['nat-bbbb']);
@@ -112,5 +158,22 @@ describe('every delay runs on the emulator clock', () => {
     expect(emu.timers.size).toBe(0);
     expect(clock.pending).toBe(0);
     expect(status(m.zone, m.name)).toBe('STOPPING');
+  });
+});
+
+describe('a closed emulator', () => {
+  it('leaves no workflow sleep pending: the execution never resumes', async () => {
+    const own = new ManualClock();
+    const closed = new Emulator({ clock: own });
+    const name = `projects/${PROJECT}/locations/${REGION}/workflows/timers-closed`;
+    closed.workflows.engine.deployWorkflow(name, SLEEPER);
+    const run = closed.workflows.engine.createExecution(name);
+    for (let i = 0; i < 100 && own.pending === 0; i++) await settle();
+    expect(closed.timers.size).toBe(1);
+    await closed.close();
+    expect(closed.timers.size).toBe(0);
+    expect(own.pending).toBe(0);
+    await own.advance(120_000);
+    expect(run.state).toBe('ACTIVE');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A clock for the emulator's `Timers` that moves only when the test moves it: every delay of an
- * emulator started with it (operations, VM steps, Pub/Sub leases, pull waits) waits for `next` or
- * `advance`, so a race or a deadline happens the same way on a machine of any speed.
+ * emulator started with it (operations, VM steps, Pub/Sub leases, pull waits, workflow sleeps)
+ * waits for `next` or `advance`, so a race or a deadline happens the same way on a machine of any
+ * speed. Its time starts at 2026-01-01T00:00:00Z and moves only with it.
  */
 import type { Clock } from '../../emulator/timers.js';
 
@@ -13,10 +14,14 @@ export const settle = async () => {
 export class ManualClock implements Clock {
   private seq = 0;
   private readonly due = new Map<number, { at: number; fn: () => void }>();
-  private now = 0;
+  private at = Date.UTC(2026, 0, 1);
+
+  now(): number {
+    return this.at;
+  }
 
   setTimeout(fn: () => void, ms: number): number {
-    this.due.set(++this.seq, { at: this.now + ms, fn });
+    this.due.set(++this.seq, { at: this.at + ms, fn });
     return this.seq;
   }
 
@@ -37,16 +42,16 @@ export class ManualClock implements Clock {
     const [id, timer] = this.earliest() ?? [];
     if (id === undefined || !timer) throw new Error('no timer pending');
     this.due.delete(id);
-    this.now = timer.at;
+    this.at = timer.at;
     timer.fn();
     await settle();
   }
 
   /** Moves time on by `ms`, running every timer due on the way in order (and what each starts). */
   async advance(ms: number): Promise<void> {
-    const until = this.now + ms;
+    const until = this.at + ms;
     await settle();
     for (let next = this.earliest(); next && next[1].at <= until; next = this.earliest()) await this.next();
-    this.now = until;
+    this.at = until;
   }
 }
