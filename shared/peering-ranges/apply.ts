@@ -33,12 +33,19 @@ import { setPeeringExport } from '../gcp/networks.js';
 import type { Timed } from '../util/timed.js';
 import { consumerNetwork } from '../gcp/servicenetworking.js';
 import { applyPlan } from '../reconcile/apply.js';
+import { failureOf, type FailureKind } from '../reconcile/report.js';
 import { phase, type Plan } from '../reconcile/plan.js';
 import { publishedRanges } from './observe.js';
 
 export interface RangeChangeResult extends Timed {
   kind: RangeChange['kind'];
   description: string;
+  /**
+   * A failed step's kind by the kernel's rule (`failureOf`): `transient` (a retry can help),
+   * `refused` (Google said no for good — a 403 naming the permission, a 409 on a name another
+   * block holds: a person must act), `internal` (a bug).
+   */
+  failure?: FailureKind;
 }
 
 /** Existing entries in their order, then the wanted ones that are missing. */
@@ -66,21 +73,32 @@ export function rangeTarget(cfg: Pick<PeeringRangesConfig, 'project' | 'projectN
   };
 }
 
-/** The plan's changes as one ordered phase of idempotent steps. */
+/**
+ * The plan's changes as one ordered phase of idempotent steps. `failures` (when given) gets the
+ * kind of each step's error by step id (the kernel's runner keeps only the message).
+ */
 export function rangePhases(
   t: Transport,
   cfg: PeeringRangesConfig,
   network: string,
   changes: readonly RangeChange[],
   fence: Fence = () => undefined,
+  failures?: Map<string, FailureKind>,
 ): Plan<RangeChange> {
   const target = rangeTarget(cfg, network);
-  const steps = changes.map((change, i) => ({
-    id: `${i} ${change.kind}`,
-    kind: change.kind,
-    detail: change,
-    run: () => applyOne(t, cfg, target, change, fence),
-  }));
+  const steps = changes.map((change, i) => {
+    const id = `${i} ${change.kind}`;
+    return {
+      id,
+      kind: change.kind,
+      detail: change,
+      run: () =>
+        applyOne(t, cfg, target, change, fence).catch((err: unknown) => {
+          failures?.set(id, failureOf(err).kind);
+          throw err;
+        }),
+    };
+  });
   return { phases: [phase('wire', steps, { ordered: true })] };
 }
 
@@ -92,12 +110,12 @@ export async function applyRangeChanges(
   changes: readonly RangeChange[],
   fence: Fence = () => undefined,
 ): Promise<RangeChangeResult[]> {
-  const applied = await applyPlan(rangePhases(t, cfg, network, changes, fence));
-  return applied.results.map(({ id: _id, kind: _kind, detail, reason: _reason, ...outcome }) => ({
-    kind: detail.kind,
-    description: describeRangeChange(detail),
-    ...outcome,
-  }));
+  const failures = new Map<string, FailureKind>();
+  const applied = await applyPlan(rangePhases(t, cfg, network, changes, fence, failures));
+  return applied.results.map(({ id, kind: _kind, detail, reason: _reason, ...outcome }) => {
+    const failure = outcome.ok ? undefined : failures.get(id);
+    return { kind: detail.kind, description: describeRangeChange(detail), ...outcome, ...(failure ? { failure } : {}) };
+  });
 }
 
 /** Applies one step; true when nothing had to be written. */

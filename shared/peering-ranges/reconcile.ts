@@ -40,7 +40,7 @@ import { sleep } from '../util/concurrency.js';
 import { observeRanges, observeWiring, type RangeObservation } from './observe.js';
 import { applyRangeChanges, type Fence, type RangeChangeResult } from './apply.js';
 import { mutationsOf } from '../reconcile/apply.js';
-import { degrade, type Envelope } from '../reconcile/report.js';
+import { degrade, type Envelope, type FailureKind } from '../reconcile/report.js';
 import { PreflightRefusal, type PreflightReport } from './preflight.js';
 import { NetworkLease, readLease, type Reservation } from './lease.js';
 
@@ -129,18 +129,7 @@ export async function reconcilePeeringRanges(
     report.results = [...results];
     report.mutations = mutationsOf(results);
     const failed = results.filter((r) => !r.ok);
-    if (failed.length) {
-      const retry = failed.some((r) => r.transient);
-      return {
-        ...report,
-        status: 'failed',
-        reservedIpRanges: [],
-        retry,
-        reasons: failed.map(
-          (r) => `${r.description} failed: ${r.error}${retry ? '; retry (a retry finishes what is missing)' : ''}`,
-        ),
-      };
-    }
+    if (failed.length) return failedReport(report, failed);
     const verified = await readBackAndRepair(
       t,
       cfg,
@@ -174,6 +163,32 @@ export async function reconcilePeeringRanges(
   } finally {
     await lease.release(reservations);
   }
+}
+
+/**
+ * A run whose step failed, in the kernel's envelope: `error` says what kind, so the one status
+ * table answers 503 when a retry can help (a transient answer), 422 when Google refused for good
+ * (a 403 naming the permission, a 409 on a name another block holds: a person must act), 500 for a
+ * bug. The steps before the failed one stay; a retry (or a call after the fix) finishes the rest.
+ */
+function failedReport(report: RangeReport, failed: readonly RangeChangeResult[]): RangeReport {
+  const retry = failed.some((r) => r.transient);
+  const kind: FailureKind = retry ? 'transient' : (failed.find((r) => r.failure)?.failure ?? 'internal');
+  const next =
+    kind === 'transient'
+      ? 'retry (a retry finishes what is missing)'
+      : kind === 'refused'
+        ? 'Google refused it for good: grant the permission it names or resolve the conflict, then call again (what was applied is kept, the call finishes the rest)'
+        : 'a bug in netreflex: report it with this answer';
+  const reasons = failed.map((r) => `${r.description} failed: ${r.error}; ${next}`);
+  return {
+    ...report,
+    status: 'failed',
+    reservedIpRanges: [],
+    retry,
+    reasons,
+    error: { kind, transient: retry, message: reasons.join('; ') },
+  };
 }
 
 /** The plan, once the preflight lets the run start at all. */

@@ -284,4 +284,34 @@ describe('peeringRanges under the Functions Framework', { sequential: true, shuf
     const [list] = await psa.addresses.list({ project: PROJECT, filter: 'name eq netreflex-psa-.*' });
     expect(list.map((a) => `${a.address}/${a.prefixLength}`).sort()).toEqual(['10.98.128.0/17', '10.99.0.0/16']);
   });
+  it('Google refusing a step for good (403 on compute.firewalls.patch) answers 422 naming the permission; once granted, a call finishes', async () => {
+    const plan = await ask({ parallelJobs: 1, nodesPerJob: 8, dryRun: true });
+    const held = (plan.body as { ranges: { jobs: number }[] }).ranges.reduce((sum, r) => sum + r.jobs, 0);
+    const request = { parallelJobs: held + 1, nodesPerJob: 8 };
+    stack.emulator.faults.failNext('compute.firewalls.patch', 1, 403, { permission: 'compute.firewalls.patch' });
+    const refused = await ask(request);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({
+      status: 'failed',
+      retry: false,
+      reservedIpRanges: [],
+      error: { kind: 'refused', transient: false },
+    });
+    expect(refused.body.error!.message).toContain(
+      `Required 'compute.firewalls.patch' permission for 'projects/${PROJECT}/global/firewalls/${SAMPLE.firewall.psaToNat}'`,
+    );
+    expect(refused.body.error!.message).toMatch(/grant the permission it names/);
+    expect(refused.body.reasons).toHaveLength(1);
+    expect(refused.body.changes?.map((ch) => [ch.kind, ch.ok ?? 'planned'])).toEqual([
+      ['createAddress', true],
+      ['patchConnection', true],
+      ['patchFirewall', false],
+      ['setMigMetadata', 'planned'],
+    ]);
+
+    const granted = await ask(request);
+    expect(granted.status).toBe(200);
+    expect(granted.body).toMatchObject({ status: 'ok', allocated: [], verified: true });
+    expect(granted.body.changes?.map((ch) => ch.kind)).toEqual(['patchFirewall', 'setMigMetadata']);
+  });
 });
