@@ -23,22 +23,22 @@ locals {
       timeout     = 300
       invokers    = ["eventarc"]
       env = {
-        NETREFLEX_PROJECT             = var.project_id
-        NETREFLEX_PROJECT_NUMBER      = data.google_project.this.number
-        NETREFLEX_REGION              = var.region
-        NETREFLEX_LOG_LEVEL           = var.log_level
-        NETREFLEX_NETWORK             = google_compute_network.vpc_a.name
-        NETREFLEX_NAT_MIG             = google_compute_region_instance_group_manager.nat.name
-        NETREFLEX_DESTINATIONS        = join(",", var.destinations)
-        NETREFLEX_ROUTE_PRIORITY      = tostring(var.route_priority)
-        NETREFLEX_ROUTE_PREFIX        = var.prefix
-        NETREFLEX_ROUTE_MODE          = var.route_mode
-        NETREFLEX_ILB_FORWARDING_RULE = var.route_mode == "ilb" ? google_compute_forwarding_rule.nat[0].name : ""
-        NETREFLEX_ROUTE_POLICY        = "sync"
-        NETREFLEX_PEERING             = google_service_networking_connection.psa.peering
-        NETREFLEX_EXPORT_MODE         = "ensure"
-        NETREFLEX_REQUIRE_HEALTHY     = "true"
-        NETREFLEX_RESULT_TOPIC        = google_pubsub_topic.route_results.name
+        NETREFLEX_PROJECT                = var.project_id
+        NETREFLEX_PROJECT_NUMBER         = data.google_project.this.number
+        NETREFLEX_REGION                 = var.region
+        NETREFLEX_LOG_LEVEL              = var.log_level
+        NETREFLEX_NETWORK                = google_compute_network.vpc_a.name
+        NETREFLEX_NAT_MIG                = google_compute_region_instance_group_manager.nat.name
+        NETREFLEX_DESTINATIONS           = join(",", var.destinations)
+        NETREFLEX_ROUTE_PRIORITY         = tostring(var.route_priority)
+        NETREFLEX_ROUTE_PREFIX           = var.prefix
+        NETREFLEX_ROUTE_MODE             = var.route_mode
+        NETREFLEX_ILB_FORWARDING_RULE    = var.route_mode == "ilb" ? google_compute_forwarding_rule.nat[0].name : ""
+        NETREFLEX_ROUTE_POLICY           = "sync"
+        NETREFLEX_PEERING                = google_service_networking_connection.psa.peering
+        NETREFLEX_EXPORT_MODE            = "ensure"
+        NETREFLEX_REQUIRE_HEALTHY        = "true"
+        NETREFLEX_RESULT_TOPIC           = google_pubsub_topic.route_results.name
         NETREFLEX_SETTLE_TIMEOUT_SECONDS = "240"
         NETREFLEX_SETTLE_POLL_MS         = "5000"
         NETREFLEX_JOIN_HOLD_SECONDS      = tostring(var.nat_join_hold_seconds)
@@ -142,8 +142,8 @@ locals {
       memory      = "256Mi"
       # Shorter than the claim lease (NETREFLEX_REQUEST_LEASE_SECONDS): a holder that times out
       # leaves a claim another delivery may take over.
-      timeout     = 60
-      invokers    = ["eventarc"]
+      timeout  = 60
+      invokers = ["eventarc"]
       env = {
         NETREFLEX_PROJECT               = var.project_id
         NETREFLEX_REGION                = var.region

@@ -6,24 +6,24 @@ locals {
   # Every API this module creates resources in, and every API the functions and the workflow call
   # at run time (test/terraform/fresh-project.test.ts derives the list from both and compares).
   _services = [
-    "aiplatform.googleapis.com",          # Vertex AI pipeline jobs (workflow, peeringRanges' preflight)
-    "artifactregistry.googleapis.com",    # the functions' build images
-    "cloudbuild.googleapis.com",          # builds the functions from source
-    "cloudfunctions.googleapis.com",      # the functions
+    "aiplatform.googleapis.com",           # Vertex AI pipeline jobs (workflow, peeringRanges' preflight)
+    "artifactregistry.googleapis.com",     # the functions' build images
+    "cloudbuild.googleapis.com",           # builds the functions from source
+    "cloudfunctions.googleapis.com",       # the functions
     "cloudresourcemanager.googleapis.com", # project IAM bindings, data.google_project
-    "cloudscheduler.googleapis.com",      # the safety-net tick
-    "compute.googleapis.com",             # networks, NAT VMs, routes, Cloud Armor
-    "eventarc.googleapis.com",            # triggers
-    "iam.googleapis.com",                 # service accounts, custom roles
-    "iamcredentials.googleapis.com",      # OIDC tokens of the workflow and the triggers
-    "logging.googleapis.com",             # log-based metrics
-    "monitoring.googleapis.com",          # alert policies, dashboard
-    "pubsub.googleapis.com",              # topics
-    "run.googleapis.com",                 # the functions' Cloud Run services, invoker bindings
-    "servicenetworking.googleapis.com",   # the Private Service Access connection
-    "storage.googleapis.com",             # buckets
-    "workflowexecutions.googleapis.com",  # pipelineRequests starts executions
-    "workflows.googleapis.com",           # the workflow
+    "cloudscheduler.googleapis.com",       # the safety-net tick
+    "compute.googleapis.com",              # networks, NAT VMs, routes, Cloud Armor
+    "eventarc.googleapis.com",             # triggers
+    "iam.googleapis.com",                  # service accounts, custom roles
+    "iamcredentials.googleapis.com",       # OIDC tokens of the workflow and the triggers
+    "logging.googleapis.com",              # log-based metrics
+    "monitoring.googleapis.com",           # alert policies, dashboard
+    "pubsub.googleapis.com",               # topics
+    "run.googleapis.com",                  # the functions' Cloud Run services, invoker bindings
+    "servicenetworking.googleapis.com",    # the Private Service Access connection
+    "storage.googleapis.com",              # buckets
+    "workflowexecutions.googleapis.com",   # pipelineRequests starts executions
+    "workflows.googleapis.com",            # the workflow
   ]
   # The service agents that must exist (and hold their role) before the resources that act through
   # them: Eventarc's for the triggers, Pub/Sub's for push deliveries, Service Networking's for the
@@ -48,10 +48,10 @@ resource "google_project_service" "enabled" {
 # google_project_service_identity (google-beta) creates the agent at once instead of on first use
 # (https://registry.terraform.io/providers/hashicorp/google-beta/latest/docs/resources/project_service_identity).
 resource "google_project_service_identity" "agent" {
-  provider   = google-beta
-  for_each   = local._service_agents
-  project    = var.project_id
-  service    = each.value.service
+  provider = google-beta
+  for_each = local._service_agents
+  project  = var.project_id
+  service  = each.value.service
 
   depends_on = [google_project_service.enabled]
 }
