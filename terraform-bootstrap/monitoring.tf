@@ -233,9 +233,18 @@ resource "google_monitoring_alert_policy" "tick_missing" {
     condition_absent {
       filter   = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.netreflex["safety_net_syncs"].name}\" AND resource.type=\"cloud_run_revision\""
       duration = "${3 * local._tick_minutes * 60}s"
+      # Every Cloud Run revision writes its own time series (revision_name is a label of the
+      # cloud_run_revision resource), so without a cross-series reduction a redeploy leaves the old
+      # revision's series absent and pages. Summing across revisions, one series per function
+      # (the service), pages only when a function itself stops ticking
+      # (https://cloud.google.com/monitoring/alerts/metric-absence; aggregations.cross_series_reducer
+      # and group_by_fields in
+      # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/monitoring_alert_policy#nested_aggregations).
       aggregations {
-        alignment_period   = "300s"
-        per_series_aligner = "ALIGN_SUM"
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["resource.label.service_name"]
       }
       trigger {
         count = 1

@@ -298,7 +298,50 @@ export const requiredAlerts: MonitoringCheck = (m) => {
   return problems;
 };
 
+/**
+ * A metric-absence condition must survive a redeploy. A log-based metric on cloud_run_revision has
+ * one time series per revision (revision_name is a resource label), so an unreduced absence
+ * condition pages on every deploy when the old revision's series goes quiet
+ * (https://cloud.google.com/monitoring/alerts/metric-absence). It must reduce across series
+ * (cross_series_reducer other than REDUCE_NONE) and group by the function — the service name, as a
+ * resource label or a metric label extracted from it — never by the revision.
+ */
+export const absenceSurvivesRedeploy: MonitoringCheck = (m) => {
+  const metrics = new Map(logMetrics(m).map((x) => [x.key, x]));
+  const problems: string[] = [];
+  const perService = new Set(['resource.label.service_name', 'resource.labels.service_name']);
+  const perRevision = /^resource\.labels?\.(revision_name|instance_id)$/;
+  for (const c of conditions(m).filter((x) => x.kind === 'condition_absent')) {
+    const where = `monitoring.tf: alert ${c.policy} / ${c.name}`;
+    const agg = sub(c.body, 'aggregations');
+    const reducer = agg?.cross_series_reducer;
+    if (typeof reducer !== 'string' || reducer === 'REDUCE_NONE')
+      problems.push(
+        `${where}: a metric-absence condition needs aggregations.cross_series_reducer (REDUCE_SUM): each Cloud Run revision is its own time series, so a redeploy leaves the old one absent and pages; got ${String(reducer)}`,
+      );
+    const fields = Array.isArray(agg?.group_by_fields) ? agg.group_by_fields.map(String) : [];
+    const metric = metrics.get(
+      metricTypesIn(String(c.body.filter ?? ''))
+        .map(userMetricKey)
+        .find(Boolean) ?? '',
+    );
+    const namesService = (f: string) => {
+      if (perService.has(f)) return true;
+      const label = /^metric\.labels?\.([\w-]+)$/.exec(f)?.[1];
+      return !!label && metric?.labels[label] === 'EXTRACT(resource.labels.service_name)';
+    };
+    for (const f of fields.filter((x) => perRevision.test(x)))
+      problems.push(`${where}: group_by_fields has ${f}, which changes on every deploy: group by the service instead`);
+    if (!fields.some(namesService))
+      problems.push(
+        `${where}: aggregations.group_by_fields must name the function (resource.label.service_name, or a metric label extracted from it), so one function that stops ticking still pages; got [${fields.join(', ')}]`,
+      );
+  }
+  return problems;
+};
+
 export const MONITORING_CHECKS: Record<string, MonitoringCheck> = {
+  absenceSurvivesRedeploy,
   metricFiltersMatch,
   metricsExist,
   alertLabelsOccur,

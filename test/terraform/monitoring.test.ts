@@ -188,6 +188,42 @@ describe('each monitoring check catches a planted mistake', () => {
     ).toEqual([expect.stringMatching(/the tick alert must wait exactly 3 intervals .*900s with the default schedule/)]);
   });
 
+  it('absenceSurvivesRedeploy: the tick alert per revision (no cross-series reducer) pages on every deploy', () => {
+    const problems = planted(MONITORING_CHECKS.absenceSurvivesRedeploy!, (m) => {
+      const agg = (condition(m, 'tick_missing').aggregations as JsonObject[])[0]!;
+      delete agg.cross_series_reducer;
+      delete agg.group_by_fields;
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /tick_missing .* needs aggregations\.cross_series_reducer .*a redeploy leaves the old one absent/,
+      ),
+      expect.stringMatching(/tick_missing .*group_by_fields must name the function .*got \[\]/),
+    ]);
+  });
+
+  it('absenceSurvivesRedeploy: grouped by revision, or summed into one series for both functions', () => {
+    const byRevision = planted(MONITORING_CHECKS.absenceSurvivesRedeploy!, (m) => {
+      (condition(m, 'tick_missing').aggregations as JsonObject[])[0]!.group_by_fields = [
+        'resource.label.service_name',
+        'resource.label.revision_name',
+      ];
+    });
+    expect(byRevision).toEqual([expect.stringMatching(/group_by_fields has resource\.label\.revision_name/)]);
+    const oneSeries = planted(MONITORING_CHECKS.absenceSurvivesRedeploy!, (m) => {
+      (condition(m, 'tick_missing').aggregations as JsonObject[])[0]!.group_by_fields = ['resource.label.location'];
+    });
+    expect(oneSeries).toEqual([expect.stringMatching(/must name the function/)]);
+  });
+
+  it('absenceSurvivesRedeploy: grouping by the metric label extracted from the service name is as good', () => {
+    expect(
+      planted(MONITORING_CHECKS.absenceSurvivesRedeploy!, (m) => {
+        (condition(m, 'tick_missing').aggregations as JsonObject[])[0]!.group_by_fields = ['metric.label.service'];
+      }),
+    ).toEqual([]);
+  });
+
   it('requiredAlerts: no alert on degraded routes', () => {
     const problems = planted(MONITORING_CHECKS.requiredAlerts!, (m) => {
       const r = file(m, 'monitoring.tf').json.resource as JsonObject;
