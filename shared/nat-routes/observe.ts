@@ -30,6 +30,8 @@ export interface Observed {
   routes: Route[];
   /** Paths of next-hop instances of marked routes that Google no longer has. */
   gone: string[];
+  /** Paths of next-hop instances of marked routes that Google still has but the MIG does not list (abandoned); absent: none. */
+  departed?: string[];
   /** When the observation started (epoch ms); hold markers are timed against it. */
   now: number;
   ilb?: IlbView;
@@ -55,20 +57,22 @@ export async function observe(t: Transport, cfg: NatRoutesView): Promise<Observe
     cfg.mode === 'ilb' ? observeIlb(t, cfg) : undefined,
   ]);
   const instances = managed.map(natInstanceOf);
-  return { instances, routes, gone: await goneHops(t, cfg, routes, instances), now, ...(ilb ? { ilb } : {}) };
+  return { instances, routes, ...(await strayHops(t, cfg, routes, instances)), now, ...(ilb ? { ilb } : {}) };
 }
 
 /**
  * Next hops of routes that claim netreflex's marker and name an instance the MIG does not list:
- * a deleted NAT VM (its routes carry nothing and must go), or someone else's VM (a conflict, never
- * touched). Only Google can tell them apart: `instances.get` answers 404 for a deleted one.
+ * a deleted NAT VM (`instances.get` answers 404: its routes carry nothing and must go), or a VM
+ * that is still there — one abandoned from the MIG, or someone else's. Which of the routes to a
+ * departed VM are netreflex's the planner decides by every other check, the derived name first
+ * (shared/plan/routes.ts): a copied marker on a route to someone else's VM stays a conflict.
  */
-async function goneHops(
+async function strayHops(
   t: Transport,
   cfg: NatRoutesView,
   routes: readonly Route[],
   instances: readonly NatInstance[],
-): Promise<string[]> {
+): Promise<Pick<Observed, 'gone' | 'departed'>> {
   const members = new Set(instances.map((i) => resourcePath(i.url)));
   const marked = (r: Route) =>
     [ownerMarker(migPath(cfg)), `${HOLD_MARKER} owner=${migPath(cfg)}`].some((m) =>
@@ -82,13 +86,16 @@ async function goneHops(
   const found = await mapLimit(unknown, 10, async (path) => {
     try {
       await getInstanceByUrl(t, path);
-      return undefined;
+      return { path, gone: false };
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return path;
+      if (err instanceof ApiError && err.code === 404) return { path, gone: true };
       throw err;
     }
   });
-  return found.filter((p): p is string => p !== undefined);
+  return {
+    gone: found.filter((f) => f.gone).map((f) => f.path),
+    departed: found.filter((f) => !f.gone).map((f) => f.path),
+  };
 }
 
 /** The forwarding rule of NETREFLEX_ILB_FORWARDING_RULE, checked to be an internal load balancer over this MIG. */

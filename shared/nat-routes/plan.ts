@@ -24,6 +24,7 @@ export function planInput(cfg: NatRoutesView, obs: Observed): PlanInput {
     ilb: ilbUrl(cfg),
     instances: obs.instances,
     gone: obs.gone,
+    departed: obs.departed ?? [],
     routes: obs.routes,
     now: obs.now,
     holds: { joinMs: cfg.joinHoldMs, unhealthyMs: cfg.unhealthyHoldMs },

@@ -9,10 +9,18 @@
  *
  * **Ownership cannot be forged.** A route is netreflex's only if everything agrees: its
  * description carries the owner marker (`netreflex:nat-routes owner=<MIG>`), it is in VPC A, at the
- * configured priority, untagged, its one next hop is an instance of this MIG (or one Google no
- * longer has) or the configured load balancer, and its name is one netreflex derives for exactly
- * that route (prefix + hash of network, destination, priority and next hop). A route claiming the
- * marker that fails any check is a **conflict**: reported with every failed check, never changed.
+ * configured priority, untagged, its one next hop is an instance of this MIG (or one that has
+ * left it: gone from Google, or still there but no longer a member) or the configured load
+ * balancer, and its name is one netreflex derives for exactly that route (prefix + hash of
+ * network, destination, priority and next hop). A route claiming the marker that fails any check
+ * is a **conflict**: reported with every failed check, never changed.
+ *
+ * **A VM that left the MIG** (abandonInstances, or any VM Google still has that the MIG does not
+ * list) takes its routes along, like a stopped one. The evidence that netreflex wrote such a route
+ * is the name: the hash in it binds the route to that very instance (and destination, network,
+ * priority), so a marker copied onto a route to someone else's VM — under any other name — stays
+ * a conflict. netreflex only ever names a route so for a VM that was in its MIG. The name is
+ * derivable, not a secret: a route built by hand to pass every check is handed to netreflex.
  *
  * **Names are planned around, never fought over.** Names hash the route's identity; if a route
  * netreflex does not own holds the name, the next of `ALTERNATE_NAMES` deterministic alternates is
@@ -30,6 +38,7 @@
  * | D → H (any candidate name)         | D → H                      | keep                                          |
  * | D → H, H held (unhealthy hold)     | —                          | keep, no new routes to H                      |
  * | D → H, H gone                      | not desired                | delete (it carries nothing)                   |
+ * | D → H, H left the MIG (abandoned)  | not desired                | as stopped: delete once D is covered, else keep, degraded naming it |
  * | D → H                              | not desired, D still has a route to an eligible hop (kept or inserted) | delete |
  * | D → H                              | not desired, D would have none | keep, blocked until a replacement exists  |
  * | D → H                              | zero eligible instances    | keep (except gone hops), degraded             |
@@ -118,6 +127,11 @@ export interface PlanInput {
   instances: readonly NatInstance[];
   /** Paths of next-hop instances Google says no longer exist (instances.get → 404). */
   gone: readonly string[];
+  /**
+   * Paths of next-hop instances of marked routes that Google still has but the MIG does not list
+   * (abandoned, or never a member): only routes that pass every other check are owned.
+   */
+  departed?: readonly string[];
   /** Every route of the project. */
   routes: readonly ObservedRoute[];
   /** When the observation was made (epoch ms). */
@@ -239,7 +253,7 @@ type Judged =
 
 interface Ownership {
   input: PlanInput;
-  /** Paths of instances that may be a next hop: MIG members and instances Google says are gone. */
+  /** Paths of instances that may be a next hop: MIG members, and instances that left it (gone or departed). */
   hops: Set<string>;
 }
 
@@ -309,7 +323,9 @@ export function claimsOwner(route: ObservedRoute, owner: string): boolean {
 
 const ownership = (input: PlanInput): Ownership => ({
   input,
-  hops: new Set([...input.instances.map((i) => resourcePath(i.url)), ...input.gone.map(resourcePath)]),
+  hops: new Set(
+    [...input.instances.map((i) => i.url), ...input.gone, ...(input.departed ?? [])].map((u) => resourcePath(u)),
+  ),
 });
 
 /** True when `route` is netreflex's traffic route for `input`'s owner (every ownership check passes). */
@@ -549,6 +565,8 @@ export function planRoutes(given: PlanInput): RoutePlan {
 /** Owned routes no longer wanted: delete, or keep while deleting would cost a destination its only usable path. */
 function planStale(input: PlanInput, sorted: Sorted, kept: Set<string>, usable: Set<string>, plan: RoutePlan): void {
   const gone = new Set(input.gone.map(resourcePath));
+  const departed = new Set((input.departed ?? []).map(resourcePath));
+  const keptDeparted: ObservedRoute[] = [];
   const zeroEligible = input.mode === 'instance' && usable.size === 0;
   if (zeroEligible)
     plan.degraded.push(
@@ -569,11 +587,13 @@ function planStale(input: PlanInput, sorted: Sorted, kept: Set<string>, usable: 
           : undefined;
     if (input.policy === 'upsert-only' || (zeroEligible && !hopGone)) {
       plan.keeps.push(r.name);
+      if (departed.has(hopOf(r))) keptDeparted.push(r);
       continue;
     }
     if (safe) plan.deletes.push({ ...r, safe });
     else {
       plan.keeps.push(r.name);
+      if (departed.has(hopOf(r))) keptDeparted.push(r);
       plan.blocked.push({
         what: `delete ${r.name}`,
         by: `${r.destRange} would be left without a route to an eligible NAT VM`,
@@ -582,6 +602,13 @@ function planStale(input: PlanInput, sorted: Sorted, kept: Set<string>, usable: 
       });
     }
   }
+  if (keptDeparted.length && input.policy !== 'upsert-only') plan.degraded.push(departedReason(keptDeparted));
+}
+
+/** Why routes to VMs that left the MIG are still there, and what a person can do about it. */
+function departedReason(kept: readonly ObservedRoute[]): string {
+  const vms = [...new Set(kept.map((r) => hopOf(r).split('/').pop()))].join(', ');
+  return `routes to ${vms}, no longer a member of the NAT MIG (abandoned?), are kept: their destinations have no route to an eligible NAT VM of the MIG yet; they go once one exists, or delete them by hand: ${kept.map((r) => r.name).join(', ')}`;
 }
 
 export const isEmptyPlan = (p: RoutePlan) =>

@@ -15,7 +15,13 @@ import type { Route } from '../../shared/gcp/routes.js';
 import { isEmptyPlan, isOwned, ownerMarker, type NatInstance, type RoutePlan } from '../../shared/plan/routes.js';
 
 const NOW = Date.UTC(2026, 0, 1);
-const obs = (instances: NatInstance[], routes: Route[]): Observed => ({ instances, routes, gone: [], now: NOW });
+const obs = (instances: NatInstance[], routes: Route[]): Observed => ({
+  instances,
+  routes,
+  gone: [],
+  departed: [],
+  now: NOW,
+});
 
 const RFC1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const zoneUrl = (zone: string) => `https://www.googleapis.com/compute/v1/projects/${SAMPLE.project}/zones/${zone}`;

@@ -139,10 +139,11 @@ describe('ownership of traffic routes', () => {
     expect(isOwned(owned(D1, { nextHopIlb: ILB }), input([], [], { mode: 'ilb', ilb: ILB }))).toBe(true);
   });
 
-  it('an instance route is a conflict, not owned, when its instance is neither in the MIG nor gone', () => {
+  it('an instance route is a conflict, not owned, when its instance is neither in the MIG nor gone nor departed', () => {
     const r = owned(D1, { nextHopInstance: url('db-1') });
     expect(isOwned(r, input([healthy('nat-a')]))).toBe(false);
     expect(isOwned(r, input([healthy('nat-a')], [], { gone: [path('db-1')] }))).toBe(true);
+    expect(isOwned(r, input([healthy('nat-a')], [], { departed: [path('db-1')] }))).toBe(true);
   });
 
   it('two owned routes with the same destination and next hop: the second is a duplicate, left alone', () => {
@@ -529,5 +530,58 @@ describe('routeName stays consistent with ownership', () => {
         input([healthy('nat-a')]),
       ),
     ).toBe(false);
+  });
+});
+
+describe('routes to a VM that left the MIG (abandoned): owned by their name, gone like a stopped VM', () => {
+  const mine = [owned(D1, { nextHopInstance: url('nat-x') }), owned(D2, { nextHopInstance: url('nat-x') })];
+  const departed = { departed: [path('nat-x')] };
+
+  it('with an eligible member they are deleted once the member covers each destination', () => {
+    const p = planRoutes(input([healthy('nat-a')], mine, departed));
+    expect(p.conflicts).toEqual([]);
+    expect(p.inserts.map((r) => [r.destRange, r.nextHopInstance])).toEqual([
+      [D1, url('nat-a')],
+      [D2, url('nat-a')],
+    ]);
+    expect(p.deletes.map((r) => [r.name, r.safe])).toEqual(mine.map((r) => [r.name, 'after-inserts']));
+    expect(p.degraded).toEqual([]);
+    const covered = [owned(D1, { nextHopInstance: url('nat-a') }), owned(D2, { nextHopInstance: url('nat-a') })];
+    const later = planRoutes(input([healthy('nat-a')], [...covered, ...mine], departed));
+    expect(later.deletes.map((r) => [r.name, r.safe])).toEqual(mine.map((r) => [r.name, 'covered']));
+  });
+
+  it('with no eligible member they are kept, and degraded names them as the routes to delete', () => {
+    const p = planRoutes(input([stopped('nat-a')], mine, departed));
+    expect(p.deletes).toEqual([]);
+    expect(p.keeps).toEqual(mine.map((r) => r.name));
+    expect(p.degraded).toContain(
+      `routes to nat-x, no longer a member of the NAT MIG (abandoned?), are kept: their destinations have no route to an eligible NAT VM of the MIG yet; they go once one exists, or delete them by hand: ${mine.map((r) => r.name).join(', ')}`,
+    );
+  });
+
+  it("a copied marker on a route to someone else's VM stays a conflict: its name is not the one netreflex derives for that VM", () => {
+    // the name of netreflex's route to nat-a, the next hop db-1: what copying a route and pointing it elsewhere gives
+    const forged = {
+      ...owned(D1, { nextHopInstance: url('nat-a') }),
+      name: 'copied-route',
+      nextHopInstance: url('db-1'),
+    };
+    const renamed = { ...owned(D1, { nextHopInstance: url('nat-a') }), nextHopInstance: url('db-1') };
+    const p = planRoutes(
+      input([healthy('nat-a')], [forged, renamed], { destinations: [D1], departed: [path('db-1')] }),
+    );
+    expect(p.deletes).toEqual([]);
+    expect(conflictsOf(p)).toEqual({
+      [forged.name]: [expect.stringMatching(/^name copied-route is not one netreflex derives/)],
+      [renamed.name]: [expect.stringMatching(/is not one netreflex derives for this route/)],
+    });
+  });
+
+  it('a hold marker to a departed VM goes with its routes', () => {
+    const marker = holdMarker('unhealthy', 'nat-x');
+    const p = planRoutes(input([healthy('nat-a')], [...mine, marker], departed));
+    expect(p.conflicts).toEqual([]);
+    expect(p.holds.deletes).toEqual([marker]);
   });
 });

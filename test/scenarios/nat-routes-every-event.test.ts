@@ -9,14 +9,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../local/stack.js';
 import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
-import { convergenceProblem, MIG, ROUTES_COL } from './nat-support.js';
+import { convergenceProblem, eligibleUrls, MIG, ownedRoutes, ROUTES_COL } from './nat-support.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
+import { ownerMarker } from '../../shared/plan/routes.js';
+import { migPath } from '../../shared/nat-routes/observe.js';
 
 let stack: Stack;
 let c: ComputeClients;
 let cfg: NatRoutesConfig;
 const lines: string[] = [];
 const MIG_REQUEST = { project: PROJECT, region: REGION, instanceGroupManager: SAMPLE.nat.mig };
+const nameOf = (r: Record<string, unknown>) => String(r.name);
+/** Routes to the VM called `name`, but for those named in `except`. */
+const routesTo = (name: string, except: readonly string[] = []) =>
+  stack.emulator.store
+    .list(ROUTES_COL)
+    .filter((r) => String(r.nextHopInstance ?? '').endsWith(`/instances/${name}`) && !except.includes(nameOf(r)));
 
 /** Routes right for `instances` eligible NAT VMs (emulator view), within the seconds events take. */
 const converged = (what: string, instances: number) =>
@@ -150,5 +158,58 @@ describe('natRoutes follows every event, with no tick', () => {
           `${SAMPLE.projectNumber}@cloudservices.gserviceaccount.com`,
       ),
     ).toBe(true);
+  });
+  it('abandoning a NAT VM takes its routes away though the VM runs on; a marker copied onto a route to it is left alone', async () => {
+    const [mis] = await c.migs.listManagedInstances(MIG_REQUEST);
+    const victim = mis.at(-1)!;
+    const v = await vm(victim.name!);
+    expect(routesTo(v.instance)).not.toEqual([]);
+    // someone copies netreflex's marker onto their own route to that VM: it fails the derived-name check
+    const copied = {
+      name: 'copied-to-nat-vm',
+      network: 'global/networks/vpc-a',
+      destRange: SAMPLE.destinations[0],
+      priority: cfg.priority,
+      nextHopInstance: victim.instance,
+      description: `${ownerMarker(migPath(cfg))} dest=${SAMPLE.destinations[0]}`,
+    };
+    await c.wait(await c.routes.insert({ project: PROJECT, routeResource: copied }));
+    const from = lines.length;
+    await c.wait(
+      await c.migs.abandonInstances({
+        ...MIG_REQUEST,
+        regionInstanceGroupManagersAbandonInstancesRequestResource: {
+          instances: [`zones/${v.zone}/instances/${v.instance}`],
+        },
+      }),
+    );
+    await waitFor(
+      "netreflex's routes to the abandoned VM gone, the MIG's two VMs routed",
+      async () =>
+        routesTo(v.instance, [copied.name]).length === 0 &&
+        eligibleUrls(stack.emulator).length === 2 &&
+        ownedRoutes(stack.emulator, cfg).filter((r) => nameOf(r) !== copied.name).length ===
+          2 * cfg.destinations.length,
+      20_000,
+      50,
+    );
+    expect((await c.instances.get(v))[0].status).toBe('RUNNING');
+    expect(routesTo(v.instance).map(nameOf)).toEqual([copied.name]);
+    await waitFor(
+      'the reconcile after the abandon, ok, naming the copy as a conflict',
+      async () =>
+        lines
+          .slice(from)
+          .some(
+            (l) =>
+              /natRoutes: ok: .*route copied-to-nat-vm carries netreflex's marker but is not netreflex's/.test(l) &&
+              /abandonInstances/.test(l),
+          ),
+      20_000,
+      50,
+    );
+    await c.wait(await c.routes.delete({ project: PROJECT, route: copied.name }));
+    await c.wait(await c.instances.delete(v));
+    await converged('the two VMs of the MIG routed, nothing else', 2);
   });
 });
