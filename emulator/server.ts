@@ -58,6 +58,8 @@ export interface EmulatorOptions {
   clock?: Clock;
   /** Who calls without a token of their own act as (audit logs, operations' `user`); default `user@example.com`. */
   ownerPrincipal?: string;
+  /** Where Google's compiled request and response schemas are cached (schema/cache.ts); default the OS's temp dir. */
+  schemaCacheDir?: string;
 }
 
 /** A running local Google Cloud. */
@@ -88,7 +90,7 @@ export class Emulator {
   readonly subscriptions: Subscriptions;
   readonly storage: CloudStorage;
   /** Google's request and response shapes, checked on every call (emulator/schema/). */
-  readonly shapes = new Shapes(loadSchemas());
+  readonly shapes: Shapes;
   /** Workflows runs each workflow as its service account: its calls carry tokens the IAM above minted. */
   readonly workflows: LocalWorkflows;
   private server?: Server;
@@ -103,6 +105,7 @@ export class Emulator {
   constructor(options: EmulatorOptions = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.timers = new Timers(options.clock);
+    this.shapes = new Shapes(loadSchemas(options.schemaCacheDir));
     this.workflows = new LocalWorkflows({
       timers: this.timers,
       baseUrl: () => this.url,
@@ -249,7 +252,7 @@ export class Emulator {
   }
 }
 
-/** A listening local Google Cloud with nothing in it: no project, no resource (local/seed.ts writes the sample). */
+/** A listening local Google Cloud with nothing in it: no project, no resource (a caller seeds what it needs). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   return new Emulator(options).listen(options.port ?? 0, options.host);
 }

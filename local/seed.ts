@@ -7,6 +7,7 @@
  * existed before netreflex was deployed.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeUrl, nextId, nowIso, type Store } from '../emulator/store.js';
 import { globalCol, regionCol } from '../emulator/compute/context.js';
@@ -17,6 +18,7 @@ import { PEERING, SERVICE } from '../emulator/servicenetworking/connections.js';
 import type { CloudStorage } from '../emulator/storage/storage.js';
 import { Emulator, type EmulatorOptions } from '../emulator/server.js';
 import { natUpdatePolicy as natUpdatePolicyFromTerraform } from './nat-policy.js';
+import { CACHE_DIR } from './terraform/reader.js';
 import { SAMPLE } from './topology.js';
 
 const P = SAMPLE.project;
@@ -41,7 +43,12 @@ export function seedSample(emulator: Emulator, options: SampleSeedOptions = {}):
 export async function startSampleEmulator(options: SampleEmulatorOptions = {}): Promise<Emulator> {
   const natUpdatePolicy =
     options.natUpdatePolicy !== undefined ? options.natUpdatePolicy : await natUpdatePolicyFromTerraform();
-  const emulator = new Emulator({ ownerPrincipal: SAMPLE.owner, ...options });
+  // Google's compiled schemas are kept with netreflex's other rebuildable files (.netreflex/cache/).
+  const emulator = new Emulator({
+    ownerPrincipal: SAMPLE.owner,
+    schemaCacheDir: join(CACHE_DIR, 'schema'),
+    ...options,
+  });
   seedSample(emulator, { natInstances: options.natInstances, natUpdatePolicy });
   return emulator.listen(options.port ?? 0, options.host);
 }

@@ -236,7 +236,7 @@ function withUsers(ctx: ComputeContext, project: string, region: string, address
   return { ...address, status: users.length ? 'IN_USE' : 'RESERVED', ...(users.length ? { users } : {}) };
 }
 
-/** Seeds a reserved external regional address (the sample's Cloud NAT IP). */
+/** Seeds a reserved external regional address (e.g. a Cloud NAT's manual IP); no operation. */
 export function seedRegionalAddress(
   ctx: Pick<ComputeContext, 'store'>,
   project: string,

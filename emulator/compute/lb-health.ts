@@ -13,9 +13,9 @@
  * Locally a probe succeeds when the VM is RUNNING and the MIG's health verdict for it is HEALTHY
  * (migs.ts: the local cloud's one truth about whether a VM answers). `healthCheckSecondMs` says
  * how many real milliseconds one second of the health check's timing lasts: 0 (the default) means
- * probes are instantaneous and the verdict is the VM's state now; with 20, the sample health check
- * (every 10 s, 3 failures) marks a stopped VM UNHEALTHY 600 ms after it stopped. Set it when the
- * emulator starts: the probes begin then. A VM first seen by a running prober starts UNHEALTHY
+ * probes are instantaneous and the verdict is the VM's state now; with 20, a health check of
+ * `checkIntervalSec: 10, unhealthyThreshold: 3` marks a stopped VM UNHEALTHY 600 ms after it
+ * stopped. Set it when the emulator starts: the probes begin then. A VM first seen by a running prober starts UNHEALTHY
  * and needs `healthyThreshold` good probes, as a new backend does — a VM recreated under its old
  * name too, since it is a new VM (a new id). A VM that leaves the group
  * (deleted, abandoned) is no backend at once: that is membership, not health.

@@ -3,7 +3,7 @@
  * `patchRule?priority=`, `removeRule?priority=`; the policy-level `patch` cannot touch them and
  * is guarded by the policy `fingerprint` (stale → 412). Every rule mutation is a global
  * operation whose effect lands when it is DONE and changes the fingerprint, so a sync is never
- * atomic — exactly the window the allowlist's make-before-break ordering is for. Requests are
+ * atomic — exactly the window a client's make-before-break ordering of rule changes is for. Requests are
  * validated at once; the rule set is checked again when the operation applies, so two
  * concurrent `addRule`s at one priority end with one failed operation, as in production.
  */

@@ -20,7 +20,8 @@
  *   (https://cloud.google.com/compute/docs/logging/audit-logging: "System Event audit logs …
  *   automated Google Cloud actions"). Eventarc's audit-log triggers match Admin Activity (and, when
  *   enabled, Data Access) entries (https://cloud.google.com/eventarc/docs/determining-filters-cal):
- *   a system event is kept in `entries` but never delivered, which is why natRoutes has its tick.
+ *   a system event is kept in `entries` but never delivered: no Eventarc trigger fires on an
+ *   autoheal, so a subscriber that must see it has to look for itself on a schedule.
  *
  * Method names carry the API version of the call, `v1.compute.instances.stop` or
  * `beta.compute.instances.stop` (https://cloud.google.com/compute/docs/logging/migrating-from-activity-logs-to-audit-logs:

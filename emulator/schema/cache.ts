@@ -1,12 +1,14 @@
 /**
  * Compiling compute.proto (3.9 MB) takes about a second, so each compiled schema is cached as
- * JSON under `.netreflex/cache/schema/` (git- and eslint-ignored), keyed by a hash of the client
- * packages' versions, the proto source description and the compiler's own source: a new client
- * version or a changed compiler makes a new file, never a stale answer. Writes go to a temporary
- * file renamed into place, so test workers that compile at once never read half a file.
+ * JSON in a directory the emulator's user chooses (`EmulatorOptions.schemaCacheDir`; the OS's
+ * temporary directory unless told), keyed by a hash of the client packages' versions, the proto
+ * source description and the compiler's own source: a new client version or a changed compiler
+ * makes a new file, never a stale answer. Writes go to a temporary file renamed into place, so
+ * test workers that compile at once never read half a file.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiSchema } from './compact.js';
@@ -14,14 +16,15 @@ import type { ApiSchema } from './compact.js';
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = join(HERE, '..', '..');
 export const NODE_MODULES = join(REPO_ROOT, 'node_modules');
-const CACHE_DIR = join(REPO_ROOT, '.netreflex', 'cache', 'schema');
+/** Where compiled schemas go when the emulator is not told. */
+export const DEFAULT_SCHEMA_CACHE_DIR = join(tmpdir(), 'google-cloud-emulator', 'schema');
 /** The files whose change must invalidate every cached schema. */
 const COMPILER_FILES = ['compile.ts', 'compact.ts', 'sources.ts', 'cache.ts'];
 
 /** Drops the API's schemas cached under other keys (older clients or compilers). */
-function pruneOthers(api: string, keep: string): void {
-  for (const f of readdirSync(CACHE_DIR)) {
-    const path = join(CACHE_DIR, f);
+function pruneOthers(dir: string, api: string, keep: string): void {
+  for (const f of readdirSync(dir)) {
+    const path = join(dir, f);
     if (
       path !== keep &&
       f.startsWith(`${api}-`) &&
@@ -38,25 +41,25 @@ export function packageVersion(name: string): string {
   return `${name}@${pkg.version}`;
 }
 
-function cacheKey(api: string, parts: unknown): string {
+function cacheKey(dir: string, api: string, parts: unknown): string {
   const hash = createHash('sha256').update(JSON.stringify(parts));
   for (const file of COMPILER_FILES) hash.update(readFileSync(join(HERE, file)));
-  return join(CACHE_DIR, `${api}-${hash.digest('hex').slice(0, 16)}.json`);
+  return join(dir, `${api}-${hash.digest('hex').slice(0, 16)}.json`);
 }
 
-/** The cached schema for `key`, or `compile()`'s result, written to the cache for the next start. */
-export function cached(api: string, key: unknown, compile: () => ApiSchema): ApiSchema {
-  const file = cacheKey(api, key);
+/** The schema cached in `dir` for `key`, or `compile()`'s result, written there for the next start. */
+export function cached(dir: string, api: string, key: unknown, compile: () => ApiSchema): ApiSchema {
+  const file = cacheKey(dir, api, key);
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as ApiSchema;
   } catch {
     const schema = compile();
     try {
-      mkdirSync(CACHE_DIR, { recursive: true });
+      mkdirSync(dir, { recursive: true });
       const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
       writeFileSync(tmp, JSON.stringify(schema));
       renameSync(tmp, file);
-      pruneOthers(api, file);
+      pruneOthers(dir, api, file);
     } catch {
       // A read-only checkout still works; it compiles at every start.
     }

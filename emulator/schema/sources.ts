@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiSchema } from './compact.js';
-import { cached, NODE_MODULES, packageVersion } from './cache.js';
+import { cached, DEFAULT_SCHEMA_CACHE_DIR, NODE_MODULES, packageVersion } from './cache.js';
 import { compileProtos, type ProtoSource } from './compile.js';
 import { SERVICE_NETWORKING } from './servicenetworking.js';
 import { STORAGE } from './storage.js';
@@ -92,16 +92,19 @@ export const APIS_OF_PREFIX: Record<string, string[]> = {
 
 let loaded: ApiSchema[] | undefined;
 
-/** Every API schema: compiled from node_modules once, then read from the cache, once per process. */
-export function loadSchemas(): ApiSchema[] {
-  return (loaded ??= readSchemas());
+/**
+ * Every API schema: compiled from node_modules once, then read from the cache in `cacheDir`, once
+ * per process (the first caller's directory is the one read).
+ */
+export function loadSchemas(cacheDir = DEFAULT_SCHEMA_CACHE_DIR): ApiSchema[] {
+  return (loaded ??= readSchemas(cacheDir));
 }
 
-function readSchemas(): ApiSchema[] {
+function readSchemas(cacheDir: string): ApiSchema[] {
   const compiled = PROTO_SOURCES.map(({ pkg, src }) => {
     const versions = [packageVersion(pkg), packageVersion('google-gax')];
     const full: ProtoSource = { ...src, includeDirs: [protos(pkg), GAX_PROTOS], source: [...versions, ...src.files] };
-    return cached(src.api, { versions, src }, () => compileProtos(full));
+    return cached(cacheDir, src.api, { versions, src }, () => compileProtos(full));
   });
   const workflows = compiled.find((s) => s.api === 'workflows')!;
   workflows.methods.push(...STEP_ENTRIES.methods);

@@ -75,7 +75,7 @@ export class ServiceNetworking {
     return c ? view(c) : undefined;
   }
 
-  /** Seeds a connection directly (sample topology; no operation, no checks beyond the ranges). */
+  /** Seeds a connection directly (a seed's starting state; no operation, no checks beyond the ranges). */
   seed(net: NetworkRef, ranges: string[]): void {
     this.ctx.store.insert(COLLECTION, {
       name: networkPath(net),

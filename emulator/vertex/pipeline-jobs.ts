@@ -24,9 +24,9 @@
  *   kubeflow/pipelines' runtime test data). `jobDetail.taskDetails[]` names every task's CustomJob
  *   (`executorDetail.containerDetail.mainJob` / `customJobDetail.job`), and the CustomJobs carry the
  *   reserved label `vertex-ai-pipelines-run-billing-id` (pipeline_job.proto `labels`).
- * - Test hook to make a job fail: set the runtime parameter `netreflexEmulatorFail` (in
- *   `runtimeConfig.parameterValues`) or the label `netreflex-emulator-fail` to a message; the job
- *   fails with it once RUNNING. (Not a Vertex feature: the local stand-in for a failing component.)
+ * - Emulator control to make a job fail: set the runtime parameter `emulatorFail` (in
+ *   `runtimeConfig.parameterValues`) or the label `emulator-fail` to a message; the job fails with
+ *   it once RUNNING. (Not a Vertex feature: the local stand-in for a failing component.)
  * - While a job holds its network it uses the connection's ranges (its `reservedIpRanges`, else all
  *   of them), so Service Networking refuses to drop those without `force`.
  */
@@ -46,8 +46,8 @@ import type { CloudStorage } from '../storage/storage.js';
 import { parse as parseYaml } from 'yaml';
 import { encodeState, HOLDS_NETWORK, PIPELINE_STATES, TERMINAL, type PipelineState, wantsIntEnums } from './states.js';
 
-export const FAIL_PARAMETER = 'netreflexEmulatorFail';
-export const FAIL_LABEL = 'netreflex-emulator-fail';
+export const FAIL_PARAMETER = 'emulatorFail';
+export const FAIL_LABEL = 'emulator-fail';
 
 const JOB_ID = /^[a-z0-9][a-z0-9-]{0,127}$/;
 const FAILED_PRECONDITION = 9;

@@ -211,7 +211,7 @@ describe('one request message → one pipeline run → one reply', () => {
 
   it('a run that fails: one reply naming the step and why', async () => {
     stack.emulator.events.injectFault({ kind: 'duplicate', subscription: SUBSCRIPTION, count: 1, times: 2 });
-    publish(request('req-fails', { parameterValues: { netreflexEmulatorFail: 'trainer: out of memory' } }));
+    publish(request('req-fails', { parameterValues: { emulatorFail: 'trainer: out of memory' } }));
     const reply = await expectOnce('req-fails', 'failed');
     expect(reply.step).toBe('wait_job');
     expect(reply.message).toMatch(/ended PIPELINE_STATE_FAILED: trainer: out of memory/);
@@ -224,7 +224,7 @@ describe('one request message → one pipeline run → one reply', () => {
       );
     const before = lost().length;
     await stack.emulator.faults.failNext('pubsub.projects.topics.publish', 1, 403);
-    publish(request('req-unreplied', { parameterValues: { netreflexEmulatorFail: 'trainer: out of memory' } }));
+    publish(request('req-unreplied', { parameterValues: { emulatorFail: 'trainer: out of memory' } }));
     await waitFor('the lost reply logged', async () => lost().length > before, 40_000);
     expect(repliesFor('req-unreplied')).toEqual([]);
     const member = `serviceAccount:${stack.iam.serviceAccounts['google_service_account.workflow']}`;

@@ -113,7 +113,7 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
   });
 
   it('a pipeline that fails: the execution fails at wait_job with the job state and its error', async () => {
-    const done = await run(request({ parameterValues: { netreflexEmulatorFail: 'trainer: out of memory' } }));
+    const done = await run(request({ parameterValues: { emulatorFail: 'trainer: out of memory' } }));
     expect(done.state).toBe('FAILED');
     const payload = JSON.parse(done.error!.payload!) as { message: string; step: string };
     expect(payload.step).toBe('wait_job');

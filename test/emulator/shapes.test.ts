@@ -6,6 +6,9 @@
  * field, and the reply check that turns an emulator response outside the definition into a 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Emulator } from '../../emulator/server.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import { Router } from '../../emulator/http.js';
@@ -88,17 +91,19 @@ describe('every Google route is bound to its definition', () => {
     );
   });
 
-  it('compiles the protos once and then reads the cached compact form', () => {
+  it('compiles the protos once and then reads the cached compact form, in the directory it is given', () => {
     let compiles = 0;
     const key = { test: 'shapes-cache', at: `${process.pid}-${Date.now()}` };
     const compile = () => (
       compiles++,
       { api: 'cache-test', source: [], style: 'compute' as const, methods: [], messages: {}, enums: {} }
     );
-    cached('cache-test', key, compile);
-    const again = cached('cache-test', key, compile);
+    const dir = mkdtempSync(join(tmpdir(), 'shapes-cache-'));
+    cached(dir, 'cache-test', key, compile);
+    const again = cached(dir, 'cache-test', key, compile);
     expect(compiles).toBe(1);
     expect(again.api).toBe('cache-test');
+    expect(readdirSync(dir)).toEqual([expect.stringMatching(/^cache-test-[0-9a-f]{16}\.json$/)]);
   });
 });
 

@@ -103,11 +103,11 @@ describe('pipelineJobs', () => {
     expect((await failure(v.pipelines.cancelPipelineJob({ name: `${PARENT}/pipelineJobs/lifecycle` }))).code).toBe(400);
   });
 
-  it('a job fails on demand with the netreflexEmulatorFail runtime parameter', async () => {
+  it('a job fails on demand with the emulatorFail runtime parameter', async () => {
     await create('doomed', {
       runtimeConfig: {
         gcsOutputDirectory: 'gs://b/o',
-        parameterValues: { netreflexEmulatorFail: { stringValue: 'component exploded' } },
+        parameterValues: { emulatorFail: { stringValue: 'component exploded' } },
       },
     });
     const failed = await reaches('doomed', 'PIPELINE_STATE_FAILED');
