@@ -10,12 +10,15 @@
  * Strict at the door (functions/http.ts: POST, 64 KiB, a JSON object); then a `dryRun` or
  * `release` that is not a boolean, an unknown field or a name outside Google's patterns is a 400
  * saying what to send (the names go into API paths, so nothing else gets that far). A 409 (another
- * network busy in the region) carries the preflight report that names the jobs.
+ * network busy in the region) carries the preflight report that names the jobs; a 503 for a pool
+ * short only because of the other runs on the network carries `waitingFor`, naming them (the
+ * workflow waits for them, longer than for a transient error).
  */
 import { http } from '@google-cloud/functions-framework';
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
 import { PeeringRangesService } from '../../shared/peering-ranges/service.js';
 import { PreflightRefusal } from '../../shared/peering-ranges/preflight.js';
+import { PoolBusy } from '../../shared/plan/ranges.js';
 import { ConfigError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { door } from '../http.js';
@@ -51,7 +54,12 @@ export const peeringRanges = door(
     example: '{"parallelJobs": 4, "nodesPerJob": 8}',
     log: () => service().log,
     configErrors: 'invalid-request',
-    factsOf: (err) => (err instanceof PreflightRefusal ? { preflight: err.report } : undefined),
+    factsOf: (err) =>
+      err instanceof PreflightRefusal
+        ? { preflight: err.report }
+        : err instanceof PoolBusy
+          ? { waitingFor: err.waitingFor }
+          : undefined,
   },
   async (body, req) => {
     const { dryRun, release, ...input } = body;

@@ -13,6 +13,10 @@
  *
  * A request that even empty pools could never hold is a ConfigError (400): the request or the
  * pools must change, not the address plan.
+ *
+ * Both refusals are typed (`PoolExhausted`, `PoolTooSmall`), so the planner can tell a shortfall
+ * that only other runs' current demand causes (`PoolBusy`: 503, retry once they end) from one that
+ * stays with nothing else running (422 / 400).
  */
 import { ConfigError, SafetyError } from '../errors.js';
 import { jobBlockPrefix, jobsPerRange, nodeTier, prefixForJobs } from './capacity.js';
@@ -83,6 +87,36 @@ function newRange(
   return { name, cidr: formatIpv4Block(block), jobs: jobsPerRange(block.prefix, nodesPerJob), isNew: true, block };
 }
 
+/** The free blocks of the pools together cannot hold the shortfall (422: nothing was changed). */
+export class PoolExhausted extends SafetyError {}
+
+/** Even empty pools could never hold the shortfall (400: ask for less or widen a pool). */
+export class PoolTooSmall extends ConfigError {}
+
+/**
+ * The pools cannot hold this run *now*, but would with nothing else on the network: the shortfall
+ * is the other runs' current demand (running or queued Vertex jobs, runs prepared and not started).
+ * Temporary, so a 503 (`failureKind`): the caller retries and fits once they end.
+ */
+export class PoolBusy extends Error {
+  override readonly name = 'PoolBusy';
+  readonly failureKind = 'transient';
+  constructor(
+    /** What holds the capacity now: each other run's `source` (a Vertex job, `reservation <runId>`). */
+    readonly waitingFor: readonly string[],
+    requested: number,
+    nodesPerJob: number,
+    /** The refusal the pools give with the other runs counted (what is free, how much is missing). */
+    readonly shortNow: string,
+  ) {
+    super(
+      `peered ranges: ${requested} concurrent jobs of ≤ ${nodeTier(nodesPerJob)} nodes fit the pools with nothing else on the network, ` +
+        `but not beside what runs or is prepared there now: ${waitingFor.join(', ')}. Nothing was changed; ` +
+        'retry once they end (the workflow waits and retries).',
+    );
+  }
+}
+
 export function parsePools(pools: readonly string[]): Ipv4Block[] {
   if (pools.length === 0)
     throw new ConfigError(
@@ -119,7 +153,7 @@ function exhausted(
   pools: readonly Ipv4Block[],
   taken: readonly Ipv4Block[],
   opts: RangePlanOptions,
-): SafetyError {
+): PoolExhausted {
   const free = freeBlocks(pools, nodesPerJob, taken);
   const total = free.reduce((sum, f) => sum + f.jobs, 0);
   const listed = free.length
@@ -128,15 +162,15 @@ function exhausted(
         .map((f) => `${f.cidr} (${f.jobs})`)
         .join(', ')}${free.length > 12 ? `, … ${free.length - 12} more` : ''}, ${total} job(s) in all`
     : 'no free block holds even one such job';
-  return new SafetyError(
+  return new PoolExhausted(
     `peered ranges: pool exhausted: ${shortfall} more concurrent jobs of ≤ ${nodeTier(nodesPerJob)} nodes do not fit in ${opts.pools.join(', ')} ` +
       `(${listed}; every other block overlaps an address, subnet, route, peer-imported or reserved range). ` +
       'Nothing was changed. Widen or add a pool, release an unused range, or ask for fewer parallel jobs.',
   );
 }
 
-function tooLarge(shortfall: number, nodesPerJob: number, ceiling: number, opts: RangePlanOptions): ConfigError {
-  return new ConfigError(
+function tooLarge(shortfall: number, nodesPerJob: number, ceiling: number, opts: RangePlanOptions): PoolTooSmall {
+  return new PoolTooSmall(
     `peered ranges: ${shortfall} more concurrent jobs of ≤ ${nodeTier(nodesPerJob)} nodes are more than the pools ${opts.pools.join(', ')} could ever hold ` +
       `(at most ${ceiling} such jobs, even empty); ask for fewer parallel jobs or configure a larger pool`,
   );

@@ -17,6 +17,8 @@
  * | capacity < required, no single block covers it     | several aligned blocks, largest first          |
  * | more than the pools could hold even empty          | ConfigError (ask for fewer jobs / wider pool)  |
  * | the free blocks of the pools together fall short   | SafetyError naming what is free (nothing done) |
+ * | short, but the run alone would fit (nothing else   | PoolBusy naming the other runs (503: retry     |
+ * | running, no other run's ranges held)               | once they end; nothing done)                   |
  *
  * `required` is this request's jobs plus every other run on the network (`observed.demand`: the
  * Vertex jobs running or queued there and the runs prepared and not started yet), all counted in
@@ -39,11 +41,12 @@
  */
 import { blocksTakenBy, nodeTier } from './capacity.js';
 import { vertexRanges, type RangeWithBlock } from './ranges-observed.js';
-import { allocateRanges } from './ranges-allocate.js';
+import { allocateRanges, PoolBusy, PoolExhausted, PoolTooSmall } from './ranges-allocate.js';
 import { wiringChanges } from './ranges-wiring.js';
 import { rangeWarnings } from './ranges-warnings.js';
 import {
   DEFAULT_RANGE_OPTIONS,
+  type ObservedDemand,
   type ObservedNetwork,
   type RangePlan,
   type RangePlanOptions,
@@ -52,11 +55,12 @@ import {
 } from './ranges-types.js';
 
 export * from './ranges-types.js';
+export { PoolBusy, PoolExhausted, PoolTooSmall } from './ranges-allocate.js';
 
 /**
  * Plans what to create and patch so that the run described by `input` has room and a return path.
  * Pure: reads only its arguments. Throws ConfigError for a request to fix, SafetyError when the
- * pools are exhausted.
+ * pools are exhausted, PoolBusy when they are short only because of the other runs' current demand.
  */
 export function planRanges(
   input: RangeRequest,
@@ -77,8 +81,7 @@ export function planRanges(
   const existing = vertexRanges(observed, opts, request.nodesPerJob);
   const free = existing.filter((r) => !leftToOthers.includes(r.name));
   const counted = free.reduce((sum, r) => sum + r.jobs, 0);
-  const added =
-    required > counted ? allocateRanges(required - counted, request.nodesPerJob, request.network, observed, opts) : [];
+  const added = required > counted ? allocateOrWait(request, required - counted, existing, demand, observed, opts) : [];
   // Picked out of everything free once the plan is applied, so a retry (which sees the new ranges
   // as existing) picks the same.
   const picked = pickRanges([...free, ...added], required);
@@ -104,6 +107,36 @@ export function planRanges(
     changes: wiringChanges(request.network, wired, observed, opts),
     warnings: rangeWarnings(request, existing, observed, opts),
   };
+}
+
+/**
+ * The new ranges for `shortfall`; when the pools cannot hold it, whether that is for good or only
+ * because of the other runs' current demand: with nothing else on the network (every Vertex range
+ * free, no other jobs counted) the run alone either fits — `PoolBusy`, temporary: retry once they
+ * end — or does not, and the refusal is the one for the run alone (422 exhausted, 400 too large).
+ */
+function allocateOrWait(
+  request: RangeRequest,
+  shortfall: number,
+  existing: readonly RangeWithBlock[],
+  demand: readonly ObservedDemand[],
+  observed: ObservedNetwork,
+  opts: RangePlanOptions,
+): RangeWithBlock[] {
+  try {
+    return allocateRanges(shortfall, request.nodesPerJob, request.network, observed, opts);
+  } catch (err) {
+    if (!demand.length || !(err instanceof PoolExhausted || err instanceof PoolTooSmall)) throw err;
+    const alone = existing.reduce((sum, r) => sum + r.jobs, 0);
+    if (request.parallelJobs > alone)
+      allocateRanges(request.parallelJobs - alone, request.nodesPerJob, request.network, observed, opts);
+    throw new PoolBusy(
+      demand.map((d) => d.source),
+      request.parallelJobs,
+      request.nodesPerJob,
+      err.message,
+    );
+  }
 }
 
 /**

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, SafetyError } from '../../shared/errors.js';
-import { type ObservedNetwork, type RangeChange, type RangePlan, planRanges } from '../../shared/plan/ranges.js';
+import {
+  type ObservedNetwork,
+  type RangeChange,
+  type RangePlan,
+  planRanges,
+  PoolBusy,
+  PoolExhausted,
+} from '../../shared/plan/ranges.js';
+import { failureOf, httpStatus } from '../../shared/reconcile/report.js';
+import { refusal } from '../../functions/http.js';
 import { describeRangeChange } from '../../shared/plan/ranges-describe.js';
 import { request, sampleObserved } from './fixtures.js';
 
@@ -501,5 +510,77 @@ describe('the documented request', () => {
       readFileSync(new URL('../../functions/peering-ranges/sample-request.json', import.meta.url), 'utf8'),
     ) as unknown;
     expect(() => planRanges(sample as Parameters<typeof planRanges>[0], sampleObserved())).not.toThrow();
+  });
+});
+
+describe('planRanges: short because of other runs, or exhausted for good', () => {
+  // a pool of 12 jobs of ≤ 8 nodes: the sample /21 (1) and the free /19 (7), /20 (3) and /21 (1)
+  const tight = { pools: ['10.98.0.0/18'] };
+  const RUN_A = 'netreflex-psa-vpc-a-10-98-32-0-19';
+  /** Run a prepared and confined to the /21 and the /19 (8 jobs), not started yet. */
+  const withRunA = () =>
+    sampleObserved({
+      addresses: [
+        { name: 'vertex-psa-range', address: '10.98.0.0', prefixLength: 21, purpose: 'VPC_PEERING' },
+        { name: RUN_A, address: '10.98.32.0', prefixLength: 19, purpose: 'VPC_PEERING' },
+      ],
+      connection: { reservedPeeringRanges: ['vertex-psa-range', RUN_A] },
+      firewallSourceRanges: ['10.98.0.0/21', '10.98.32.0/19'],
+      migRanges: ['10.98.0.0/21', '10.98.32.0/19'],
+      demand: [
+        {
+          source: 'reservation run-a',
+          jobs: 8,
+          nodesPerJob: 8,
+          estimated: false,
+          ranges: ['vertex-psa-range', RUN_A],
+        },
+      ],
+    });
+  /** The status code the function answers for what the planner threw. */
+  const answered = (attempt: () => unknown) => {
+    try {
+      attempt();
+    } catch (err) {
+      return httpStatus(refusal(failureOf(err, 'invalid-request')));
+    }
+    return 200;
+  };
+
+  it("held by another run's ranges, fitting once it ends → PoolBusy naming it: 503, retry", () => {
+    const attempt = () => planRanges(request({ parallelJobs: 8 }), withRunA(), tight);
+    expect(attempt).toThrow(PoolBusy);
+    expect(attempt).toThrow(
+      /8 concurrent jobs of ≤ 8 nodes fit the pools with nothing else on the network, but not beside what runs or is prepared there now: reservation run-a\. Nothing was changed; retry/,
+    );
+    expect(answered(attempt)).toBe(503);
+    // once run a has ended, the same request fits in its ranges
+    const after = planRanges(request({ parallelJobs: 8 }), { ...withRunA(), demand: [] }, tight);
+    expect(after.reservedIpRanges).toEqual(['vertex-psa-range', RUN_A]);
+  });
+
+  it('jobs that may use any range (a running pipeline of another team) → PoolBusy too', () => {
+    const observed = sampleObserved({
+      demand: [{ source: 'projects/p/locations/r/pipelineJobs/other', jobs: 10, nodesPerJob: 8, estimated: true }],
+    });
+    const attempt = () => planRanges(request({ parallelJobs: 5 }), observed, tight);
+    expect(attempt).toThrow(PoolBusy);
+    expect(attempt).toThrow(/now: projects\/p\/locations\/r\/pipelineJobs\/other\./);
+    expect(answered(attempt)).toBe(503);
+  });
+
+  it('more than even empty pools hold only together with the others → PoolBusy, not 400', () => {
+    const observed = sampleObserved({
+      demand: [{ source: 'reservation big', jobs: 20, nodesPerJob: 8, estimated: false }],
+    });
+    expect(answered(() => planRanges(request({ parallelJobs: 2 }), observed, tight))).toBe(503);
+  });
+
+  it('exhausted even with nothing else running → the permanent refusal of the run alone: 422', () => {
+    const attempt = () => planRanges(request({ parallelJobs: 13 }), withRunA(), tight);
+    expect(attempt).toThrow(PoolExhausted);
+    expect(attempt).toThrow(/pool exhausted: 5 more concurrent jobs .*free: 10.98.16.0\/20 \(3\), 10.98.8.0\/21 \(1\)/);
+    expect(answered(attempt)).toBe(422);
+    expect(answered(() => planRanges(request({ parallelJobs: 24 }), withRunA(), tight))).toBe(400);
   });
 });
