@@ -22,6 +22,7 @@ import { observedDemand, RUN_LABELS, type DemandReservation } from '../plan/rang
 import { RUN_ID } from '../plan/ranges-types.js';
 import { listPipelineJobsLabelled } from '../gcp/vertex.js';
 import { vertexJobs, type PreflightReport } from './preflight.js';
+import { sameNetwork, type NetworkRef } from './network.js';
 
 /** What was observed, plus the raw facts the report and the apply step need. */
 export interface RangeObservation {
@@ -98,16 +99,17 @@ export async function observeRanges(
     requireMig(t, cfg),
   ]);
   const [migRanges, nat] = await Promise.all([publishedRanges(t, cfg, mig), observeNat(t, cfg, mig)]);
+  const ours = networkRef(cfg, network);
   const observed: ObservedNetwork = {
     addresses: addresses
-      .filter((a) => a.network === net.selfLink || a.purpose !== 'VPC_PEERING')
+      .filter((a) => a.purpose !== 'VPC_PEERING' || sameNetwork(a.network, ours))
       .map((a) => ({ name: a.name, address: a.address, prefixLength: a.prefixLength ?? 32, purpose: a.purpose })),
     connection: connection ? { reservedPeeringRanges: connection.reservedPeeringRanges ?? [] } : null,
     subnets: subnets.map((s) => ({ name: s.name, ipCidrRange: s.ipCidrRange, secondaryIpRanges: s.secondaryIpRanges })),
-    routeDestRanges: routes.filter((r) => r.network === net.selfLink).map((r) => r.destRange),
+    routeDestRanges: routes.filter((r) => sameNetwork(r.network, ours)).map((r) => r.destRange),
     peerImportedRanges,
     reservedRanges: cfg.reservedRanges,
-    firewallSourceRanges: firewall && firewall.network === net.selfLink ? (firewall.sourceRanges ?? []) : null,
+    firewallSourceRanges: firewall && sameNetwork(firewall.network, ours) ? (firewall.sourceRanges ?? []) : null,
     migRanges,
     exportCustomRoutes: net.peerings?.find((p) => p.name === cfg.plan.peering)?.exportCustomRoutes === true,
     nat,
@@ -165,6 +167,7 @@ export async function observeWiring(
   obs: Pick<RangeObservation, 'consumerNetwork' | 'networkUrl'>,
 ): Promise<Wiring> {
   const name = obs.networkUrl.split('/').pop()!;
+  const ours = networkRef(cfg, name);
   const [addresses, connection, firewall, mig, net] = await Promise.all([
     listGlobalAddresses(t, cfg.project),
     getConnection(t, obs.consumerNetwork),
@@ -172,17 +175,23 @@ export async function observeWiring(
     requireMig(t, cfg),
     getNetwork(t, cfg.project, name),
   ]);
+  const psa = addresses.filter((a) => a.purpose === 'VPC_PEERING' && sameNetwork(a.network, ours));
   return {
-    addresses: addresses.filter((a) => a.purpose === 'VPC_PEERING' && a.network === obs.networkUrl).map((a) => a.name),
-    created: addresses
-      .filter((a) => a.purpose === 'VPC_PEERING' && a.network === obs.networkUrl)
-      .map((a) => ({ name: a.name, at: Date.parse(a.creationTimestamp ?? '') || 0 })),
+    addresses: psa.map((a) => a.name),
+    created: psa.map((a) => ({ name: a.name, at: Date.parse(a.creationTimestamp ?? '') || 0 })),
     connection: connection ? (connection.reservedPeeringRanges ?? []) : null,
-    firewall: firewall && firewall.network === obs.networkUrl ? (firewall.sourceRanges ?? []) : null,
+    firewall: firewall && sameNetwork(firewall.network, ours) ? (firewall.sourceRanges ?? []) : null,
     metadata: await publishedRanges(t, cfg, mig),
     exportCustomRoutes: net.peerings?.find((p) => p.name === cfg.plan.peering)?.exportCustomRoutes === true,
   };
 }
+
+/** This network, as the one network test (`sameNetwork`) takes it. */
+const networkRef = (cfg: PeeringRangesConfig, name: string): NetworkRef => ({
+  project: cfg.project,
+  projectNumber: cfg.projectNumber,
+  name,
+});
 
 /** Ranges VPC A imports over every one of its peerings (the producer's subnets among them). */
 async function peerImported(t: Transport, cfg: PeeringRangesConfig, net: Network): Promise<string[]> {

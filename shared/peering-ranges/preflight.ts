@@ -6,6 +6,7 @@
  * Jobs without a network do not use PSA and do not block.
  */
 import { SafetyError } from '../errors.js';
+import { sameNetwork } from './network.js';
 import type { Transport } from '../gcp/transport.js';
 import { listCustomJobs, listPipelineJobs, type CustomJob, type PipelineJob } from '../gcp/vertex.js';
 
@@ -58,23 +59,6 @@ export class PreflightRefusal extends SafetyError {
         'Wait for them to finish or cancel them, then retry.',
     );
   }
-}
-
-/** `{projectNumber or id, name}` of a network path or URL, to compare the two project forms. */
-function networkKey(network: string): { project: string; name: string } | undefined {
-  const m = /projects\/([^/]+)\/global\/networks\/([^/]+)$/.exec(network);
-  return m ? { project: m[1]!, name: m[2]! } : undefined;
-}
-
-/** True when `jobNetwork` names the same VPC as ours (by project id or number). */
-export function sameNetwork(
-  jobNetwork: string,
-  ours: { project: string; projectNumber: string; name: string },
-): boolean {
-  const key = networkKey(jobNetwork);
-  return (
-    key !== undefined && key.name === ours.name && (key.project === ours.project || key.project === ours.projectNumber)
-  );
 }
 
 /** One read of the region's active jobs: the preflight's verdict and the jobs on our network. */

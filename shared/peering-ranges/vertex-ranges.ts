@@ -11,6 +11,7 @@ import type { Transport } from '../gcp/transport.js';
 import { listGlobalAddresses, type GlobalAddress } from '../gcp/addresses.js';
 import { vertexRanges } from '../plan/ranges-observed.js';
 import type { ObservedAddress, RangePlanOptions } from '../plan/ranges-types.js';
+import { sameNetwork, type NetworkRef } from './network.js';
 
 export interface PsaRange {
   name: string;
@@ -25,20 +26,17 @@ export interface VertexRangesObservation {
   other: PsaRange[];
 }
 
-const onNetwork = (url: string | undefined, network: string) =>
-  url !== undefined && (url === network || url.endsWith(`/networks/${network}`));
-
-/** The network's VPC_PEERING addresses as the planner reads them. */
-export function peeringAddressesOf(all: readonly GlobalAddress[], network: string): ObservedAddress[] {
+/** The network's VPC_PEERING addresses as the planner reads them (`sameNetwork`: the one network test). */
+export function peeringAddressesOf(all: readonly GlobalAddress[], network: NetworkRef): ObservedAddress[] {
   return all
-    .filter((a) => a.purpose === 'VPC_PEERING' && onNetwork(a.network, network))
+    .filter((a) => a.purpose === 'VPC_PEERING' && sameNetwork(a.network, network))
     .map((a) => ({ name: a.name, address: a.address, prefixLength: a.prefixLength ?? 32, purpose: a.purpose }));
 }
 
 /** Splits the network's PSA ranges into Vertex's and the others, by the planner's own rule. */
 export function vertexRangesOf(
   all: readonly GlobalAddress[],
-  network: string,
+  network: NetworkRef,
   opts: Pick<RangePlanOptions, 'vertexRangeNames' | 'namePrefix'>,
 ): VertexRangesObservation {
   const psa = peeringAddressesOf(all, network);
@@ -60,5 +58,5 @@ export async function observeVertexRanges(
   network: string,
   opts: Pick<RangePlanOptions, 'vertexRangeNames' | 'namePrefix'>,
 ): Promise<VertexRangesObservation> {
-  return vertexRangesOf(await listGlobalAddresses(t, project), network, opts);
+  return vertexRangesOf(await listGlobalAddresses(t, project), { project, name: network }, opts);
 }

@@ -30,10 +30,14 @@ export async function psaRangesLink(t: Transport, cfg: StatusConfig): Promise<Li
   } catch (err) {
     return unreadableLink(PSA, 'the PSA ranges (globalAddresses.list)', ['compute.globalAddresses.list'], err, cfg);
   }
-  const { vertex, other } = vertexRangesOf(all, cfg.network, {
-    vertexRangeNames: cfg.vertexRangeNames,
-    namePrefix: DEFAULT_RANGE_OPTIONS.namePrefix,
-  });
+  const { vertex, other } = vertexRangesOf(
+    all,
+    { project: cfg.project, name: cfg.network },
+    {
+      vertexRangeNames: cfg.vertexRangeNames,
+      namePrefix: DEFAULT_RANGE_OPTIONS.namePrefix,
+    },
+  );
   const others = other.map((r) => `${r.name} ${r.cidr}: another service's PSA range, not counted`);
   if (!vertex.length)
     return broken(

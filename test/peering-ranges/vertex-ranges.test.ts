@@ -12,7 +12,8 @@ import { psaRangesLink } from '../../shared/status/network-links.js';
 import { loadStatusConfig } from '../../shared/status/config.js';
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
 import { reconcilePeeringRanges } from '../../shared/peering-ranges/reconcile.js';
-import { observeVertexRanges } from '../../shared/peering-ranges/vertex-ranges.js';
+import { observeVertexRanges, vertexRangesOf } from '../../shared/peering-ranges/vertex-ranges.js';
+import { sameNetwork } from '../../shared/peering-ranges/network.js';
 import { rangesClients } from '../helpers/ranges.js';
 
 let emu: Emulator;
@@ -47,5 +48,46 @@ describe('the PSA ranges Vertex may use', () => {
       { dryRun: true },
     );
     expect(plan.capacity.before).toBe(1);
+  });
+});
+
+describe('one test of "this network" for every observation', () => {
+  const ours = { project: 'netreflex-demo', projectNumber: '123456789012', name: 'vpc-a' };
+  const v1 = 'https://www.googleapis.com/compute/v1/projects/netreflex-demo/global/networks/vpc-a';
+
+  it("is the network's project (id or number) and name, in any of Google's URL forms", () => {
+    for (const url of [
+      v1,
+      'https://compute.googleapis.com/compute/beta/projects/netreflex-demo/global/networks/vpc-a',
+      'projects/netreflex-demo/global/networks/vpc-a',
+      'projects/123456789012/global/networks/vpc-a',
+    ])
+      expect(sameNetwork(url, ours), url).toBe(true);
+    for (const url of [
+      'https://www.googleapis.com/compute/v1/projects/other-project/global/networks/vpc-a',
+      'https://www.googleapis.com/compute/v1/projects/netreflex-demo/global/networks/vpc-a-2',
+      'vpc-a',
+      undefined,
+    ])
+      expect(sameNetwork(url, ours), String(url)).toBe(false);
+  });
+
+  it("the Vertex ranges (netreflex status's too) never take a vpc-a of another project", () => {
+    const seen = vertexRangesOf(
+      [
+        { name: 'vertex-psa-range', address: '10.98.0.0', prefixLength: 21, purpose: 'VPC_PEERING', network: v1 },
+        {
+          name: 'netreflex-psa-vpc-a-10-99-0-0-16',
+          address: '10.99.0.0',
+          prefixLength: 16,
+          purpose: 'VPC_PEERING',
+          network: 'https://www.googleapis.com/compute/v1/projects/other-project/global/networks/vpc-a',
+        },
+      ],
+      ours,
+      { vertexRangeNames: ['vertex-psa-range'], namePrefix: 'netreflex-psa-' },
+    );
+    expect(seen.vertex.map((r) => r.name)).toEqual(['vertex-psa-range']);
+    expect(seen.other).toEqual([]);
   });
 });
