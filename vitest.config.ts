@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 /** test/iam/usage.test.ts holds iam.tf to what this run's end-to-end tests called. */
 const USAGE = 'test/iam/usage.test.ts';
+/** test/schema/reply-findings.test.ts fails on any reply of this run's emulators outside Google's definitions. */
+const REPLIES = 'test/schema/reply-findings.test.ts';
+const LATE = [USAGE, REPLIES];
 /**
  * Where this run's local stacks write the permission checks they saw (local/stack.ts), one
  * directory per run so that runs side by side never mix. Vitest evaluates this file again for each
@@ -12,6 +15,13 @@ const IAM_CHECKS_DIR = (process.env.NETREFLEX_IAM_CHECKS_DIR ??= join(
   import.meta.dirname,
   '.netreflex',
   'iam-checks',
+  `${Date.now()}-${process.pid}`,
+));
+/** Where this run's emulators write each reply outside Google's definitions (emulator/schema/findings.ts), likewise. */
+const REPLY_FINDINGS_DIR = (process.env.NETREFLEX_REPLY_FINDINGS_DIR ??= join(
+  import.meta.dirname,
+  '.netreflex',
+  'reply-findings',
   `${Date.now()}-${process.pid}`,
 ));
 
@@ -26,16 +36,20 @@ export default defineConfig({
     hookTimeout: 60_000,
     reporters: ['default'],
     // Local runs never probe the GCE metadata server (169.254.169.254): google-auth-library would.
-    env: { METADATA_SERVER_DETECTION: 'none', NETREFLEX_IAM_CHECKS_DIR: IAM_CHECKS_DIR },
+    env: {
+      METADATA_SERVER_DETECTION: 'none',
+      NETREFLEX_IAM_CHECKS_DIR: IAM_CHECKS_DIR,
+      NETREFLEX_REPLY_FINDINGS_DIR: REPLY_FINDINGS_DIR,
+    },
     // Each test file says who ran the stacks it starts, and that it ran (test/iam/usage.ts).
     setupFiles: ['test/iam/source.ts'],
-    // The usage check runs after every other file has finished (groups run in groupOrder).
+    // The usage and reply checks run after every other file has finished (groups run in groupOrder).
     projects: [
       {
         extends: true,
-        test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [USAGE], sequence: { groupOrder: 0 } },
+        test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: LATE, sequence: { groupOrder: 0 } },
       },
-      { extends: true, test: { name: 'iam-usage', include: [USAGE], sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'late', include: LATE, sequence: { groupOrder: 1 } } },
     ],
   },
 });

@@ -8,8 +8,10 @@
  *   (AIP-203, https://google.aip.dev/203#output-only: "the server must ignore" them on input), so
  *   no handler can store or echo what Google would not;
  * - after the handler: a 2xx JSON body with a field, type or enum value the definition does not
- *   have is an emulator bug and answers 500 naming the field and method — so every test that
- *   runs against the emulator walks every response it produces.
+ *   have is an emulator bug and answers 500 naming the field and method; each such finding is
+ *   also written down (findings.ts), and a late test of the suite fails naming it — so every
+ *   test that runs against the emulator walks every response it produces, and no retry or
+ *   "degraded" verdict can hide one.
  *
  * Google's system parameters (https://cloud.google.com/apis/docs/system-parameters) pass: `$alt`
  * and `alt` (also `json;enum-encoding=int`, which the REST fallback of the gax clients sends),
@@ -21,6 +23,7 @@ import type { Reply, Request, RouteInfo } from '../http.js';
 import { normalizeRoute, type ApiSchema, type FieldDef, type MethodDef } from './compact.js';
 import { Checker, scalarOk, type Finding, type PathStep } from './check.js';
 import { APIS_OF_PREFIX } from './sources.js';
+import { writeFinding, type ReplyFinding } from './findings.js';
 
 const SYSTEM_PARAMETERS = new Set([
   'alt',
@@ -76,6 +79,9 @@ export class BadRequestError extends HttpError {
 
 export class Shapes {
   private readonly bound = new Map<string, Bound>();
+  /** Every reply finding this emulator made (the planted ones too). */
+  readonly findings: ReplyFinding[] = [];
+  private planting = 0;
   private readonly schemas = new Map<string, ApiSchema>();
 
   constructor(schemas: ApiSchema[]) {
@@ -131,23 +137,55 @@ export class Shapes {
     return 'continue';
   };
 
-  /** Reply check: a 2xx JSON body outside the definition is an emulator bug (500 naming it). */
+  /**
+   * Reply check: a 2xx JSON body outside the definition is an emulator bug. Each offending field
+   * is a finding, written down (findings.ts) for the suite-wide check, and the call answers 500
+   * naming them.
+   */
   checkReply(methodId: string, req: Request, reply: Reply): void {
     const bound = this.bound.get(key(req.method, req.pattern));
     const status = reply.status ?? 200;
     if (!bound || status < 200 || status >= 300 || reply.raw !== undefined || reply.body === undefined) return;
     const checker = new Checker(bound.schema, { mode: 'response', required: false });
     checker.message(bound.def.response, reply.body, []);
-    if (checker.findings.length) {
-      const what = checker.findings
-        .slice(0, 5)
-        .map((f) => `${renderPath(f.path, 'json') || '(body)'}: ${describeFinding(f)}`)
-        .join('; ');
-      throw new HttpError(
-        500,
-        `emulator bug: the ${methodId} response does not match ${bound.def.response} (${bound.schema.source[0] ?? bound.schema.api}): ${what}`,
-      );
+    if (!checker.findings.length) return;
+    const definition = `${bound.def.response} (${bound.schema.source[0] ?? bound.schema.api})`;
+    for (const f of checker.findings)
+      this.found({
+        methodId,
+        method: req.method,
+        path: req.path,
+        status,
+        definition,
+        field: fieldOf(f),
+        problem: describeFinding(f),
+        source: process.env.NETREFLEX_IAM_CHECKS_SOURCE ?? '',
+      });
+    const what = checker.findings
+      .slice(0, 5)
+      .map((f) => `${renderPath(f.path, 'json') || '(body)'}: ${describeFinding(f)}`)
+      .join('; ');
+    throw new HttpError(500, `emulator bug: the ${methodId} response does not match ${definition}: ${what}`);
+  }
+
+  private found(finding: ReplyFinding): void {
+    this.findings.push(finding);
+    if (!this.planting) writeFinding(finding);
+  }
+
+  /**
+   * Runs `plant`, a test's deliberate emulator bug: the findings it makes are answered (500) and
+   * kept in `findings` as always, but not written for the suite-wide check. Returns them.
+   */
+  async planted(plant: () => Promise<unknown>): Promise<ReplyFinding[]> {
+    const before = this.findings.length;
+    this.planting++;
+    try {
+      await plant();
+    } finally {
+      this.planting--;
     }
+    return this.findings.slice(before);
   }
 }
 
@@ -317,6 +355,13 @@ function checkQueryValue(schema: ApiSchema, field: FieldDef, value: string): Omi
       : { kind: 'type', detail: `true or false, got "${value}"` };
   if (type.startsWith('M:') || type === 'string' || type === 'bytes') return undefined;
   return scalarOk(type, value) ? undefined : { kind: 'type', detail: `an integer (${type}), got "${value}"` };
+}
+
+/** The field a response finding is about, in JSON names: an unknown one is named by its own name under its parent. */
+function fieldOf(f: Finding): string {
+  const at = renderPath(f.path, 'json');
+  if (f.kind === 'unknown') return at ? `${at}.${f.detail}` : f.detail;
+  return at || '(body)';
 }
 
 /** `a.b[0].c` in JSON names (Compute: `resource.` first) or proto names (OnePlatform). */

@@ -295,15 +295,22 @@ describe('responses', () => {
       'leaky',
       (r) => void (r.internalNote = 'not in compute.proto'),
     );
-    const res = await rest('GET', `/compute/v1/projects/${PROJECT}/global/routes/leaky`);
-    expect(res.status).toBe(500);
-    expect(res.body.error.message).toContain(
-      'emulator bug: the compute.routes.get response does not match google.cloud.compute.v1.Route',
-    );
-    expect(res.body.error.message).toContain('unknown field "internalNote"');
-    const list = await rest('GET', `/compute/v1/projects/${PROJECT}/global/routes`);
-    expect(list.status).toBe(500);
-    expect(list.body.error.message).toContain('items[');
+    // Planted: these findings are the point here, not emulator bugs for test/schema/reply-findings.test.ts.
+    const findings = await emu.shapes.planted(async () => {
+      const res = await rest('GET', `/compute/v1/projects/${PROJECT}/global/routes/leaky`);
+      expect(res.status).toBe(500);
+      expect(res.body.error.message).toContain(
+        'emulator bug: the compute.routes.get response does not match google.cloud.compute.v1.Route',
+      );
+      expect(res.body.error.message).toContain('unknown field "internalNote"');
+      const list = await rest('GET', `/compute/v1/projects/${PROJECT}/global/routes`);
+      expect(list.status).toBe(500);
+      expect(list.body.error.message).toContain('items[');
+    });
+    expect(findings.map((f) => [f.methodId, f.field.replace(/\[\d+\]/, '[i]'), f.problem])).toEqual([
+      ['compute.routes.get', 'internalNote', 'unknown field "internalNote"'],
+      ['compute.routes.list', 'items[i].internalNote', 'unknown field "internalNote"'],
+    ]);
     emu.store.update(`projects/${PROJECT}/global/routes`, 'leaky', (r) => void delete r.internalNote);
   });
 
@@ -311,9 +318,12 @@ describe('responses', () => {
     const ops = `projects/${PROJECT}/global/operations`;
     const [op] = emu.store.list(ops);
     emu.store.update(ops, op!.name, (o) => void (o.status = 'ALMOST_DONE'));
-    const res = await rest('GET', `/compute/v1/${ops}/${op!.name}`);
-    expect(res.status).toBe(500);
-    expect(res.body.error.message).toContain('status: ALMOST_DONE is not a Status value');
+    const findings = await emu.shapes.planted(async () => {
+      const res = await rest('GET', `/compute/v1/${ops}/${op!.name}`);
+      expect(res.status).toBe(500);
+      expect(res.body.error.message).toContain('status: ALMOST_DONE is not a Status value');
+    });
+    expect(findings).toMatchObject([{ methodId: 'compute.globalOperations.get', field: 'status' }]);
     emu.store.update(ops, op!.name, (o) => void (o.status = 'DONE'));
   });
 });
