@@ -33,7 +33,7 @@ export type Handler = (req: Request) => Promise<Reply | unknown> | Reply | unkno
  */
 export type CallHook = (methodId: string, req: Request, res: ServerResponse) => Promise<'continue' | 'handled'>;
 
-/** Runs on each handler's reply before it is sent; throws an HttpError to answer that instead. */
+/** Runs on each reply before it is sent (the handler's, or a hook's or handler's error); throws an HttpError to answer that instead. */
 export type ReplyCheck = (methodId: string, req: Request, reply: Reply) => void;
 
 /** A registered route, as `list()` answers it. */
@@ -114,15 +114,24 @@ export class Router {
         rawBody,
         body: parseJson(rawBody, req.headers['content-type']),
       };
-      this.calls.set(found.route.methodId, (this.calls.get(found.route.methodId) ?? 0) + 1);
-      for (const hook of this.hooks) if ((await hook(found.route.methodId, request, res)) === 'handled') return;
-      const reply = toReply(await found.route.handler(request));
-      for (const check of this.replyChecks) check(found.route.methodId, request, reply);
+      const methodId = found.route.methodId;
+      this.calls.set(methodId, (this.calls.get(methodId) ?? 0) + 1);
+      let reply: Reply;
+      try {
+        for (const hook of this.hooks) if ((await hook(methodId, request, res)) === 'handled') return;
+        reply = toReply(await found.route.handler(request));
+      } catch (err) {
+        reply = errorReply(err);
+      }
+      // Refusals and failures are replies too: they are checked like the handler's own.
+      try {
+        for (const check of this.replyChecks) check(methodId, request, reply);
+      } catch (err) {
+        reply = errorReply(err);
+      }
       send(res, reply);
     } catch (err) {
-      const httpErr = err instanceof HttpError ? err : new HttpError(500, `emulator: ${(err as Error).message ?? err}`);
-      if (!(err instanceof HttpError)) console.error(err);
-      send(res, { status: httpErr.code, body: httpErr.toJSON() });
+      send(res, errorReply(err));
     }
   }
 
@@ -152,6 +161,13 @@ function notServed(method: string, path: string): Reply {
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** An error as Google's JSON error reply; anything but an HttpError is an emulator bug (500, logged). */
+function errorReply(err: unknown): Reply {
+  const httpErr = err instanceof HttpError ? err : new HttpError(500, `emulator: ${(err as Error).message ?? err}`);
+  if (!(err instanceof HttpError)) console.error(err);
+  return { status: httpErr.code, body: httpErr.toJSON() };
+}
 
 function toReply(value: unknown): Reply {
   if (

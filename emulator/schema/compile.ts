@@ -40,6 +40,8 @@ export interface ProtoSource {
   files: string[];
   /** Fully qualified services to take methods from; `pkg.*` takes every service of package `pkg`. */
   services: string[];
+  /** Messages and enums to compile besides the services' own (`pkg.*`: every one of package `pkg`). */
+  types?: string[];
   /** Compute: method ids are `compute.<service>.<rpc>` in lower camel case. */
   methodIdPrefix?: string;
   /** Read Compute's comment conventions (output-only, input-only, string enums). */
@@ -246,6 +248,16 @@ export function compileProtos(src: ProtoSource): ApiSchema {
   const methods = src.services
     .flatMap((name) => servicesOf(root, name))
     .flatMap((service) => methodDefs(src, compiler, service));
+  for (const name of src.types ?? []) {
+    const found = name.endsWith('.*')
+      ? (root.lookup(name.slice(0, -2)) as PB.Namespace).nestedArray
+      : [root.lookup(name)];
+    for (const t of found) {
+      if (t instanceof protobuf.Type) compiler.typeRef(t);
+      else if (t instanceof protobuf.Enum) compiler.enumRef(t, 'E');
+      else if (!name.endsWith('.*')) throw new Error(`no proto message or enum ${name}`);
+    }
+  }
   compiler.drain();
   return {
     api: src.api,

@@ -24,6 +24,7 @@ import { normalizeRoute, type ApiSchema, type FieldDef, type MethodDef } from '.
 import { Checker, scalarOk, type Finding, type PathStep } from './check.js';
 import { APIS_OF_PREFIX } from './sources.js';
 import { writeFinding, type ReplyFinding } from './findings.js';
+import { ERROR_REPLY, errorReplyFindings } from './error-reply.js';
 
 const SYSTEM_PARAMETERS = new Set([
   'alt',
@@ -84,8 +85,14 @@ export class Shapes {
   private planting = 0;
   private readonly schemas = new Map<string, ApiSchema>();
 
+  /** google.rpc's messages and Google's JSON error reply (error-reply.ts). */
+  private readonly errors: ApiSchema;
+
   constructor(schemas: ApiSchema[]) {
     for (const s of schemas) this.schemas.set(s.api, s);
+    const errors = this.schemas.get('errors');
+    if (!errors) throw new Error('emulator: no google.rpc error schema (sources.ts)');
+    this.errors = errors;
   }
 
   /** Binds every Google route to its definition; throws naming each route that has none. */
@@ -138,19 +145,28 @@ export class Shapes {
   };
 
   /**
-   * Reply check: a 2xx JSON body outside the definition is an emulator bug. Each offending field
+   * Reply check: a 2xx JSON body outside the method's response message, or a 4xx/5xx JSON body
+   * outside Google's JSON error reply (error-reply.ts), is an emulator bug. Each offending field
    * is a finding, written down (findings.ts) for the suite-wide check, and the call answers 500
    * naming them.
    */
   checkReply(methodId: string, req: Request, reply: Reply): void {
     const bound = this.bound.get(key(req.method, req.pattern));
     const status = reply.status ?? 200;
-    if (!bound || status < 200 || status >= 300 || reply.raw !== undefined || reply.body === undefined) return;
-    const checker = new Checker(bound.schema, { mode: 'response', required: false });
-    checker.message(bound.def.response, reply.body, []);
-    if (!checker.findings.length) return;
-    const definition = `${bound.def.response} (${bound.schema.source[0] ?? bound.schema.api})`;
-    for (const f of checker.findings)
+    if (!bound || reply.raw !== undefined || reply.body === undefined) return;
+    let findings: Finding[];
+    let definition: string;
+    if (status >= 200 && status < 300) {
+      const checker = new Checker(bound.schema, { mode: 'response', required: false });
+      checker.message(bound.def.response, reply.body, []);
+      findings = checker.findings;
+      definition = `${bound.def.response} (${bound.schema.source[0] ?? bound.schema.api})`;
+    } else if (status >= 400) {
+      findings = errorReplyFindings(this.errors, status, reply.body);
+      definition = `Google's JSON error reply (${ERROR_REPLY.source[0]})`;
+    } else return;
+    if (!findings.length) return;
+    for (const f of findings)
       this.found({
         methodId,
         method: req.method,
@@ -161,11 +177,12 @@ export class Shapes {
         problem: describeFinding(f),
         source: process.env.NETREFLEX_IAM_CHECKS_SOURCE ?? '',
       });
-    const what = checker.findings
+    const what = findings
       .slice(0, 5)
-      .map((f) => `${renderPath(f.path, 'json') || '(body)'}: ${describeFinding(f)}`)
+      .map((f) => `${fieldOf(f)}: ${describeFinding(f)}`)
       .join('; ');
-    throw new HttpError(500, `emulator bug: the ${methodId} response does not match ${definition}: ${what}`);
+    const which = status < 300 ? 'response' : `${status} error reply`;
+    throw new HttpError(500, `emulator bug: the ${methodId} ${which} does not match ${definition}: ${what}`);
   }
 
   private found(finding: ReplyFinding): void {

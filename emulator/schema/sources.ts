@@ -12,6 +12,7 @@ import { compileProtos, type ProtoSource } from './compile.js';
 import { SERVICE_NETWORKING } from './servicenetworking.js';
 import { STORAGE } from './storage.js';
 import { STEP_ENTRIES } from './step-entries.js';
+import { ERROR_REPLY } from './error-reply.js';
 
 const protos = (pkg: string) => join(NODE_MODULES, pkg, 'build', 'protos');
 const GAX_PROTOS = protos('google-gax');
@@ -77,6 +78,19 @@ const PROTO_SOURCES: { pkg: string; src: Omit<ProtoSource, 'includeDirs' | 'sour
       services: ['google.pubsub.v1.Publisher', 'google.pubsub.v1.Subscriber'],
     },
   },
+  {
+    // google.rpc's Status, Code and standard error details (google-gax's copy of googleapis
+    // google/rpc/{status,code,error_details}.proto): what every error reply is checked against
+    // (error-reply.ts). No route is bound to it.
+    pkg: 'google-gax',
+    src: {
+      api: 'errors',
+      style: 'oneplatform',
+      files: ['google/rpc/status.proto', 'google/rpc/code.proto', 'google/rpc/error_details.proto'],
+      services: [],
+      types: ['google.rpc.*'],
+    },
+  },
 ];
 
 /** Which schemas may serve an emulator method id, by its first segment (the route's path picks one). */
@@ -113,5 +127,8 @@ function readSchemas(cacheDir: string): ApiSchema[] {
   workflows.source.push(
     'https://cloud.google.com/workflows/docs/reference/executions/rest/v1/projects.locations.workflows.executions.stepEntries',
   );
+  const errors = compiled.find((s) => s.api === 'errors')!;
+  Object.assign(errors.messages, ERROR_REPLY.messages);
+  errors.source.push(...ERROR_REPLY.source);
   return [...compiled, SERVICE_NETWORKING, STORAGE];
 }

@@ -12,7 +12,11 @@ import { join } from 'node:path';
 import type { Emulator } from '../../emulator/server.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import { Router } from '../../emulator/http.js';
-import { Shapes, templateMatches } from '../../emulator/schema/shapes.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { renderPath, Shapes, templateMatches } from '../../emulator/schema/shapes.js';
+import { errorReplyFindings, httpMappings } from '../../emulator/schema/error-reply.js';
+import { HttpError } from '../../emulator/errors.js';
 import { loadSchemas } from '../../emulator/schema/sources.js';
 import { cached } from '../../emulator/schema/cache.js';
 import { SAMPLE } from '../../local/topology.js';
@@ -325,5 +329,99 @@ describe('responses', () => {
     });
     expect(findings).toMatchObject([{ methodId: 'compute.globalOperations.get', field: 'status' }]);
     emu.store.update(ops, op!.name, (o) => void (o.status = 'DONE'));
+  });
+});
+
+describe('error replies', () => {
+  const errorsSchema = () => loadSchemas().find((s) => s.api === 'errors')!;
+  const findingsOf = (status: number, body: unknown) =>
+    errorReplyFindings(errorsSchema(), status, body).map((f) => `${renderPath(f.path, 'json')}: ${f.kind} ${f.detail}`);
+
+  it("reads each google.rpc.Code's HTTP status from code.proto", () => {
+    const http = httpMappings();
+    expect(http.size).toBe(17);
+    expect(Object.fromEntries(http)).toMatchObject({
+      OK: 200,
+      INVALID_ARGUMENT: 400,
+      FAILED_PRECONDITION: 400,
+      PERMISSION_DENIED: 403,
+      ALREADY_EXISTS: 409,
+      ABORTED: 409,
+      UNIMPLEMENTED: 501,
+      UNAUTHENTICATED: 401,
+    });
+  });
+
+  it("the emulator's own refusals are Google's JSON error reply: 400, 403, 404, 412 pass the check", async () => {
+    const unknown = await rest('POST', `/compute/v1/projects/${PROJECT}/global/routes`, route('r-x', { bogus: 1 }));
+    const missing = await rest('GET', `/compute/v1/projects/${PROJECT}/global/routes/no-such-route`);
+    emu.faults.failNext('compute.routes.list', 1, 403);
+    const denied = await rest('GET', `/compute/v1/projects/${PROJECT}/global/routes`);
+    expect([unknown.status, missing.status, denied.status]).toEqual([400, 404, 403]);
+    for (const r of [unknown, missing, denied]) expect(findingsOf(r.status, r.body)).toEqual([]);
+    expect(findingsOf(412, new HttpError(412, 'stale fingerprint').toJSON())).toEqual([]);
+    expect(findingsOf(501, new HttpError(501, 'not served here').toJSON())).toEqual([]);
+  });
+
+  it('an error reply outside the shape is named: unknown field, code unlike the HTTP status, status of another code, detail type', () => {
+    expect(
+      findingsOf(404, {
+        error: {
+          code: 500,
+          message: 'gone',
+          status: 'INTERNAL',
+          hint: 'not in any definition',
+          errors: [{ reason: 'notFound', severity: 'high' }],
+          details: [{ '@type': 'type.googleapis.com/netreflex.Hint', text: 'x' }],
+        },
+      }),
+    ).toEqual([
+      'error: unknown hint',
+      'error.errors[0]: unknown severity',
+      'error.code: type 404, the HTTP status of the reply, got 500',
+      'error.status: enum INTERNAL',
+      'error.details[0].@type: enum netreflex.Hint',
+    ]);
+    expect(findingsOf(400, { error: { code: 400, status: 'INVALID_ARGUMENT' } })).toEqual([
+      'error.message: required message',
+    ]);
+    expect(findingsOf(400, { message: 'bare' })).toEqual([': unknown message', 'error: required error']);
+  });
+
+  it("planted: a handler's bad error reply answers 500 naming the call and field, and is a finding", async () => {
+    class Leaky extends HttpError {
+      override toJSON() {
+        return { error: { ...super.toJSON().error, hint: 'not in any definition' } };
+      }
+    }
+    const router = new Router().on(
+      'GET',
+      '/compute/v1/projects/{project}/global/routes/{route}',
+      'compute.routes.get',
+      () => {
+        throw new Leaky(404, 'The resource was not found');
+      },
+    );
+    const shapes = new Shapes(loadSchemas());
+    shapes.bind(router.list());
+    router.addReplyCheck((methodId, req, reply) => shapes.checkReply(methodId, req, reply));
+    const server = createServer((req, res) => void router.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const findings = await shapes.planted(async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/compute/v1/projects/p/global/routes/r`);
+        expect(res.status).toBe(500);
+        const body = (await res.json()) as { error: { message: string; status: string } };
+        expect(body.error.status).toBe('INTERNAL');
+        expect(body.error.message).toContain(
+          "emulator bug: the compute.routes.get 404 error reply does not match Google's JSON error reply",
+        );
+        expect(body.error.message).toContain('error.hint: unknown field "hint"');
+      });
+      expect(findings).toMatchObject([{ methodId: 'compute.routes.get', status: 404, field: 'error.hint' }]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
