@@ -8,6 +8,7 @@ import type { Emulator } from '../../emulator/server.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 import { SAMPLE } from '../../local/topology.js';
+import { ManualClock } from '../helpers/emulator-clock.js';
 
 let emu: Emulator;
 let c: ComputeClients;
@@ -64,14 +65,41 @@ describe('MIG fingerprint', () => {
     expect(err.code).toBe(412);
     expect(err.message).toMatch(/fingerprint must be provided/);
   });
+});
 
-  it('two patches on one fingerprint: the second fails when it lands, with 412 on its operation', async () => {
-    const [{ fingerprint }] = await c.migs.get(MIG);
-    const [first, second] = await Promise.all([patch(fingerprint!, 'five'), patch(fingerprint!, 'six')]);
-    const [a, b] = await Promise.all([c.wait(first), c.wait(second)]);
+describe('two patches on one fingerprint', () => {
+  // Both calls are accepted on the same fingerprint before either operation lands, however slowly
+  // the machine answers them: on an emulator whose clock only the test moves, no operation lands
+  // until both answers are in.
+  const clock = new ManualClock();
+  let held: Emulator;
+  beforeAll(async () => {
+    held = await startSampleEmulator({
+      clock,
+      natInstances: ['nat-aaaa', 'nat-bbbb'],
+      settings: { operationLatencyMs: 20, instanceStepMs: 20 },
+    });
+  });
+  afterAll(() => held?.close());
+
+  it('the second fails when it lands, with 412 on its operation', async () => {
+    const h = computeClients(held.port);
+    const patchHeld = (fingerprint: string, value: string) =>
+      h.migs.patch({
+        ...MIG,
+        instanceGroupManagerResource: {
+          fingerprint,
+          allInstancesConfig: { properties: { metadata: { 'fp-test': value } } },
+        },
+      });
+    const [{ fingerprint }] = await h.migs.get(MIG);
+    const [first, second] = await Promise.all([patchHeld(fingerprint!, 'five'), patchHeld(fingerprint!, 'six')]);
+    const waits = [h.wait(first), h.wait(second)];
+    await clock.advance(20);
+    const [a, b] = await Promise.all(waits);
     expect(a?.error).toBeFalsy();
     expect(b?.httpErrorStatusCode).toBe(412);
-    const [after] = await c.migs.get(MIG);
+    const [after] = await h.migs.get(MIG);
     expect(after.allInstancesConfig?.properties?.metadata?.['fp-test']).toBe('five');
   });
 });
