@@ -105,6 +105,8 @@ export class EventRouter {
   private fireClosed = () => {};
   readonly deliveries: Delivery[] = [];
   readonly published: CloudEventMessage[] = [];
+  /** Run on each event before it goes out (server.ts: its data against Google's definition, emulator/schema/events.ts). */
+  readonly checks: ((event: CloudEventMessage) => void)[] = [];
 
   /** `timers`: the emulator's, which `Emulator.close()` clears; a router of its own by default. */
   constructor(private readonly timers: Timers = new Timers()) {
@@ -147,6 +149,7 @@ export class EventRouter {
       datacontenttype: 'application/json',
       ...event,
     };
+    for (const check of this.checks) check(full);
     this.published.push(full);
     for (const sub of this.subscriptions.values()) {
       if (matches(sub, full)) this.track(this.route(full, sub));

@@ -12,12 +12,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 
 export interface ReplyFinding {
-  /** Google's method id of the call (`compute.routes.get`). */
+  /** Google's method id of the call (`compute.routes.get`), or the event's type. */
   methodId: string;
-  /** The HTTP verb and path of the call. */
+  /** The HTTP verb and path of the call; `EVENT` and the event's source and subject. */
   method: string;
   path: string;
-  /** The status the handler answered with (the caller saw a 500 instead). */
+  /** The status the handler answered with (the caller saw a 500 instead); 0 for an event. */
   status: number;
   /** What the reply was checked against: the response message, or Google's JSON error shape. */
   definition: string;
@@ -47,6 +47,8 @@ export function readFindings(dir: string): ReplyFinding[] {
 
 /** One line a person can act on: the call, the field and what is wrong, where it was seen. */
 export function describeReplyFinding(f: ReplyFinding): string {
+  if (f.method === 'EVENT')
+    return `the ${f.methodId} event from ${f.path} carried ${f.field}: ${f.problem}, outside ${f.definition} — in ${f.source || 'an unnamed run'}; fix the event the emulator publishes (emulator/), not the check`;
   return `${f.methodId} (${f.method} ${f.path}) answered ${f.status} with ${f.field}: ${f.problem}, outside ${f.definition} — in ${f.source || 'an unnamed run'}; fix the emulator's reply (emulator/), not the check`;
 }
 

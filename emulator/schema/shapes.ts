@@ -25,6 +25,7 @@ import { Checker, scalarOk, type Finding, type PathStep } from './check.js';
 import { APIS_OF_PREFIX } from './sources.js';
 import { writeFinding, type ReplyFinding } from './findings.js';
 import { ERROR_REPLY, errorReplyFindings } from './error-reply.js';
+import { dataMessageOf, eventDataFindings } from './events.js';
 
 const SYSTEM_PARAMETERS = new Set([
   'alt',
@@ -183,6 +184,30 @@ export class Shapes {
       .join('; ');
     const which = status < 300 ? 'response' : `${status} error reply`;
     throw new HttpError(500, `emulator bug: the ${methodId} ${which} does not match ${definition}: ${what}`);
+  }
+
+  /**
+   * Event check: the data of a CloudEvent the local Eventarc publishes, against Google's
+   * definition of its type (events.ts). A finding is written down like a reply's; the event is
+   * still delivered (nobody is there to answer a 500 to).
+   */
+  checkEvent(event: { type: string; source: string; subject?: string; data: unknown }): void {
+    if (!event.type.startsWith('google.')) return; // a test's own event type (test/emulator/event-router.test.ts)
+    const def = dataMessageOf(event.type);
+    const findings: Finding[] = eventDataFindings(event.type, event.data) ?? [
+      { path: [], kind: 'type', detail: `a definition of this event type's data in emulator/schema/events.ts` },
+    ];
+    for (const f of findings)
+      this.found({
+        methodId: event.type,
+        method: 'EVENT',
+        path: event.subject ? `${event.source} ${event.subject}` : event.source,
+        status: 0,
+        definition: def ? `${def.message} (${def.source})` : 'no definition',
+        field: `data${fieldOf(f) === '(body)' ? '' : `.${fieldOf(f)}`}`,
+        problem: describeFinding(f),
+        source: process.env.NETREFLEX_IAM_CHECKS_SOURCE ?? '',
+      });
   }
 
   private found(finding: ReplyFinding): void {
