@@ -36,8 +36,8 @@ export const SAMPLE = {
   /** Where peeringRanges keeps each network's lease and the reservations of prepared runs. */
   stateBucket: 'netreflex-demo-netreflex-state',
   firewall: { psaToNat: 'allow-psa-to-nat' },
-  /** Where the sample's pipeline jobs write their outputs (terraform-bootstrap var.pipeline_root's default). */
-  pipelineRoot: 'gs://netreflex-demo-pipelines/runs',
+  /** Where the sample's pipeline jobs write their outputs: runs/ in the pipeline bucket terraform-bootstrap creates (bucket.tf). */
+  pipelineRoot: 'gs://netreflex-demo-netreflex-pipelines/runs',
 } as const;
 
 /**

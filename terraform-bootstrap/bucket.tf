@@ -1,7 +1,8 @@
 # The config bucket holding the allowlist file (you upload it; a finalized event makes armorAllowlist
 # apply it), the request bucket holding pipelineRequests' claims (one object per request, created
 # with ifGenerationMatch=0: the exactly-once lock), the source bucket holding the functions'
-# source archive, and peeringRanges' state bucket (each network's lease and reservations). All
+# source archive, peeringRanges' state bucket (each network's lease and reservations), and the
+# pipeline root the Vertex AI pipeline jobs write their artifacts to. All
 # private by construction: uniform access, public access prevention enforced. The config bucket
 # keeps versions so a bad upload can be rolled back by restoring the previous generation.
 
@@ -67,6 +68,23 @@ resource "google_storage_bucket" "state" {
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
   force_destroy               = true
+  labels                      = var.labels
+
+  depends_on = [google_project_service.enabled]
+}
+
+# The pipeline root: Vertex AI Pipelines stores each run's artifacts in Cloud Storage, under the
+# PipelineJob's runtimeConfig.gcsOutputDirectory (REQUIRED), as the account the job runs as
+# (https://cloud.google.com/vertex-ai/docs/pipelines/configure-project#storage). The workflow's
+# default is gs://<this bucket>/runs (local.pipeline_root); the pipeline account may read and write
+# objects here and in no other bucket (iam.tf). Run artifacts are your data: destroy leaves a
+# bucket that still holds any (empty it first, or keep it with `terraform state rm`).
+resource "google_storage_bucket" "pipelines" {
+  name                        = "${var.project_id}-${var.prefix}-pipelines"
+  location                    = upper(var.region)
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = false
   labels                      = var.labels
 
   depends_on = [google_project_service.enabled]

@@ -311,8 +311,8 @@ resource "google_service_account" "pipelines" {
 locals {
   # What a pipeline job needs (https://cloud.google.com/vertex-ai/docs/pipelines/configure-project#service-account):
   # create the component jobs (Vertex AI User) and write their logs; Vertex AI's own service agent
-  # pulls the component images. Its output location (runtimeConfig.gcsOutputDirectory) is granted
-  # on that bucket, where it is set.
+  # pulls the component images. Its output location (the pipeline root) is granted on that bucket
+  # only (google_storage_bucket_iam_member.pipelines_root).
   pipeline_roles = ["roles/aiplatform.user", "roles/logging.logWriter"]
 }
 
@@ -328,6 +328,15 @@ resource "google_service_account_iam_member" "pipelines_act_as_self" {
   service_account_id = google_service_account.pipelines.id
   role               = "roles/iam.serviceAccountUser"
   member             = "serviceAccount:${google_service_account.pipelines.email}"
+}
+
+# The pipeline root (bucket.tf): pipeline jobs read and write their run artifacts there — object
+# access on that one bucket, not on the project (Storage Object User: objects only, no IAM, no
+# bucket settings).
+resource "google_storage_bucket_iam_member" "pipelines_root" {
+  bucket = google_storage_bucket.pipelines.name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${local.pipeline_service_account}"
 }
 
 resource "google_service_account_iam_member" "workflow_acts_as_pipeline" {

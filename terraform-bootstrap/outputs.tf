@@ -31,6 +31,16 @@ output "nat_mig" {
   value       = google_compute_region_instance_group_manager.nat.self_link
 }
 
+output "pipeline_root" {
+  description = "Where pipeline jobs write their artifacts unless a request names its own gcsOutputDirectory (in the bucket this module creates, unless pipeline_root is set)."
+  value       = local.pipeline_root
+}
+
+output "pipeline_templates" {
+  description = "The Artifact Registry (Kubeflow Pipelines) repository of pipeline templates: upload there, and request templateUri <this>/<name>/<tag or version>."
+  value       = "https://${google_artifact_registry_repository.pipelines.location}-kfp.pkg.dev/${var.project_id}/${google_artifact_registry_repository.pipelines.repository_id}"
+}
+
 output "psa_ranges" {
   description = "Private Service Access ranges allocated at start (name => CIDR); pass the names as reservedIpRanges."
   value       = { for n, a in google_compute_global_address.psa : n => "${a.address}/${a.prefix_length}" }

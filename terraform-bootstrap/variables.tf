@@ -243,13 +243,23 @@ variable "notification_channels" {
   }
 }
 
-variable "pipeline_root" {
-  type        = string
-  description = "Cloud Storage path the Vertex AI pipeline jobs write their outputs to (PipelineJob.runtimeConfig.gcsOutputDirectory, which Vertex AI requires): the default of the vertex-pipeline-run argument gcsOutputDirectory. Not the config bucket; the pipeline service account needs write access to it."
-  default     = "gs://netreflex-demo-pipelines/runs"
+variable "pipeline_requesters" {
+  type        = list(string)
+  description = "Principals of the pipeline teams (\"group:ml-team@example.com\", \"serviceAccount:ci@team-project.iam.gserviceaccount.com\"): each may publish run requests to the request topic, upload templates to the pipeline template repository, and attach its own subscription to the reply topic. Nothing else."
+  default     = []
   nullable    = false
   validation {
-    condition     = can(regex("^gs://[a-z0-9][-_.a-z0-9]{1,220}[a-z0-9](/.*)?$", var.pipeline_root))
+    condition     = alltrue([for p in var.pipeline_requesters : can(regex("^(user|group|serviceAccount|domain|principal|principalSet):[^\\s]+$", p))])
+    error_message = "pipeline_requesters must be IAM principals (user:, group:, serviceAccount:, domain:, principal: or principalSet: and the identity); never a public principal, who could then run pipelines as the pipeline account."
+  }
+}
+
+variable "pipeline_root" {
+  type        = string
+  description = "Cloud Storage path the Vertex AI pipeline jobs write their outputs to (PipelineJob.runtimeConfig.gcsOutputDirectory, which Vertex AI requires): the default of the vertex-pipeline-run argument gcsOutputDirectory. Null means gs://PROJECT-PREFIX-pipelines/runs, the bucket this module creates and lets only the pipeline account write; a path in another bucket is yours to create and grant (roles/storage.objectUser to the pipeline account)."
+  default     = null
+  validation {
+    condition     = var.pipeline_root == null || can(regex("^gs://[a-z0-9][-_.a-z0-9]{1,220}[a-z0-9](/.*)?$", var.pipeline_root))
     error_message = "pipeline_root must be a gs://bucket or gs://bucket/path URI."
   }
 }

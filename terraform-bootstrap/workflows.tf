@@ -24,6 +24,6 @@ resource "google_workflows_workflow" "pipeline_run" {
     NETREFLEX_EGRESS_IPS         = join(",", google_compute_address.nat[*].address)
     NETREFLEX_SERVICE_ACCOUNT    = local.pipeline_service_account
     NETREFLEX_REPLY_TOPIC        = google_pubsub_topic.pipeline_replies.name
-    NETREFLEX_PIPELINE_ROOT      = var.pipeline_root
+    NETREFLEX_PIPELINE_ROOT      = local.pipeline_root
   }
 }

@@ -12,13 +12,27 @@
 import { type Json, type TfModule, instances, isObject, locals, loadModule, variableDefault } from './reader.js';
 import type { Binding, Iam } from '../../emulator/iam/policy.js';
 
-/** `instances`, plus `for_each = toset([...literal strings])` (each.key = each.value = the string). */
-function instancesOf(m: TfModule, type: string): ReturnType<typeof instances> {
+/**
+ * `instances`, plus `for_each = toset(...)` of literal strings, of a literal local or of a
+ * variable (its default, or the override): each.key = each.value = the string.
+ */
+function instancesOf(
+  m: TfModule,
+  type: string,
+  vars: (name: string) => Json | undefined = (n) => variableDefault(m.files, n),
+): ReturnType<typeof instances> {
   return instances(m, type).flatMap((i) => {
     const fe = typeof i.block.body.for_each === 'string' ? i.block.body.for_each : '';
     const literal = /^\$\{toset\((\[[^\]]*\])\)\}$/.exec(fe);
     const local = /^\$\{toset\(local\.([\w-]+)\)\}$/.exec(fe);
-    const list = literal ? (JSON.parse(literal[1]!) as Json) : local ? locals(m).get(local[1]!)?.value : undefined;
+    const variable = /^\$\{toset\(var\.([\w-]+)\)\}$/.exec(fe);
+    const list = literal
+      ? (JSON.parse(literal[1]!) as Json)
+      : local
+        ? locals(m).get(local[1]!)?.value
+        : variable
+          ? vars(variable[1]!)
+          : undefined;
     if (!Array.isArray(list) || i.key !== undefined) return [i];
     return list.filter((k): k is string => typeof k === 'string').map((k) => ({ block: i.block, key: k, value: k }));
   });
@@ -167,7 +181,9 @@ export function terraformIam(m: TfModule, overrides: Record<string, Json> = {}):
     'google_pubsub_topic_iam_member',
     'google_storage_bucket_iam_member',
   ]) {
-    for (const { block, key, value } of instancesOf(m, type)) {
+    for (const { block, key, value } of instancesOf(m, type, (n) =>
+      n in overrides ? overrides[n] : variableDefault(m.files, n),
+    )) {
       const where = `${block.type}.${block.name}${key ? `["${key}"]` : ''}`;
       const scope = { key, value };
       // A Google-managed service agent (a data source, or google_project_service_identity) acts for Google, not netreflex.
@@ -214,6 +230,11 @@ function resourceOf(
 /** The value of one expression of `m` (`local.pipeline_service_account`), as the reader follows it. */
 export function terraformValue(m: TfModule, expr: string, overrides: Record<string, Json> = {}): Json | undefined {
   return new Evaluator(m, overrides).traversal(expr, {}, expr);
+}
+
+/** A template of `m` (`serviceAccount:${local.pipeline_service_account}`), its interpolations followed as the reader does. */
+export function terraformString(m: TfModule, template: string, overrides: Record<string, Json> = {}): string {
+  return new Evaluator(m, overrides).string(template, {}, template);
 }
 
 export async function loadTerraformIam(overrides: Record<string, Json> = {}, dir?: string): Promise<TerraformIam> {

@@ -51,6 +51,8 @@ export const RESOURCE_APIS: Readonly<Record<string, readonly string[]>> = {
   google_cloud_scheduler_job: ['cloudscheduler'],
   google_eventarc_trigger: ['eventarc'],
   google_cloudfunctions2_function: ['cloudfunctions', 'run', 'cloudbuild', 'artifactregistry'],
+  google_artifact_registry_repository: ['artifactregistry'],
+  google_artifact_registry_repository_iam_member: ['artifactregistry'],
   google_cloud_run_v2_service_iam_member: ['run'],
   google_workflows_workflow: ['workflows'],
   google_service_account: ['iam'],
