@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../local/stack.js';
 import { SAMPLE } from '../../local/topology.js';
-import { statusCommand, watchStatus, type StatusJson } from '../../cli/commands/status.js';
+import { type Collect, statusCommand, watchStatus, type StatusJson } from '../../cli/commands/status.js';
+import { collectStatus } from '../../shared/status/collect.js';
 import { cliEnv } from '../../cli/env.js';
 import type { StatusReport } from '../../shared/status/types.js';
 import { googleListed } from '../../emulator/iam/permissions.js';
@@ -329,6 +330,70 @@ describe('status-only rules: the path broken while natRoutes rightly has nothing
       forward(true);
     }
     expect((await status()).links.find((l) => l.id === 'routes')!.state).toBe('ok');
+  });
+});
+
+describe('netreflex status that cannot finish a check reads UNKNOWN, never BROKEN or OK', () => {
+  // What a malformed answer or a bug in netreflex looks like from here: the collector throws. The
+  // collector is the real one, around which the check runs; only the throw is planted.
+  const bug = new TypeError("Cannot read properties of undefined (reading 'map')");
+  const throwing: Collect = async () => {
+    throw bug;
+  };
+
+  it('every link UNKNOWN with the fix, exit 3, and the JSON names the error', async () => {
+    const real = await status();
+    const result = await statusCommand(
+      await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url }),
+      { json: true },
+      throwing,
+    );
+    expect(result.exitCode).toBe(3);
+    const report = JSON.parse(result.output) as StatusJson;
+    expect(report).toMatchObject({
+      state: 'unknown',
+      ok: false,
+      exitCode: 3,
+      project: real.project,
+      network: real.network,
+      error: "TypeError: Cannot read properties of undefined (reading 'map')",
+    });
+    // The same six links a finished check reports, each UNKNOWN naming the error.
+    expect(report.links.map((l) => [l.id, l.title])).toEqual(real.links.map((l) => [l.id, l.title]));
+    for (const link of report.links) {
+      expect(link.state, link.id).toBe('unknown');
+      expect(link.reason, link.id).toContain('stopped on an unexpected error (TypeError: Cannot read properties');
+    }
+    expectFixes(report);
+    const text = await statusCommand(await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url }), {}, throwing);
+    expect(text.exitCode).toBe(3);
+    expect(text.output).toMatch(/egress path UNKNOWN: 6 link\(s\) could not be checked/);
+  });
+
+  it('--watch keeps watching: the frame of the check that threw is UNKNOWN, the next check is OK again', async () => {
+    const stop = new AbortController();
+    const frames: StatusJson[] = [];
+    let calls = 0;
+    const oneBadAnswer: Collect = async (t, cfg) => (++calls === 1 ? throwing(t, cfg) : collectStatus(t, cfg));
+    const exitCode = await watchStatus(
+      await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url }),
+      {
+        json: true,
+        intervalSeconds: 0.05,
+        signal: stop.signal,
+        tty: false,
+        write: (text) => {
+          frames.push(JSON.parse(text) as StatusJson);
+          if (frames.length === 2) stop.abort();
+        },
+      },
+      oneBadAnswer,
+    );
+    expect(frames.map((f) => [f.state, f.exitCode, f.error ?? null])).toEqual([
+      ['unknown', 3, "TypeError: Cannot read properties of undefined (reading 'map')"],
+      ['ok', 0, null],
+    ]);
+    expect(exitCode).toBe(0);
   });
 });
 
