@@ -60,6 +60,11 @@ export interface EmulatorOptions {
   ownerPrincipal?: string;
   /** Where Google's compiled request and response schemas are cached (schema/cache.ts); default the OS's temp dir. */
   schemaCacheDir?: string;
+  /**
+   * Where each reply or event outside Google's definitions is written, one JSON file each
+   * (schema/findings.ts), and who is running the emulator (named in each); unset, none is written.
+   */
+  replyFindings?: { dir: string; source?: string };
 }
 
 /** A running local Google Cloud. */
@@ -105,7 +110,7 @@ export class Emulator {
   constructor(options: EmulatorOptions = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.timers = new Timers(options.clock);
-    this.shapes = new Shapes(loadSchemas(options.schemaCacheDir));
+    this.shapes = new Shapes(loadSchemas(options.schemaCacheDir), options.replyFindings);
     this.workflows = new LocalWorkflows({
       timers: this.timers,
       baseUrl: () => this.url,

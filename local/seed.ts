@@ -44,9 +44,15 @@ export async function startSampleEmulator(options: SampleEmulatorOptions = {}): 
   const natUpdatePolicy =
     options.natUpdatePolicy !== undefined ? options.natUpdatePolicy : await natUpdatePolicyFromTerraform();
   // Google's compiled schemas are kept with netreflex's other rebuildable files (.netreflex/cache/).
+  // Under the test suite (vitest.config.ts), every reply-shape finding goes to the run's directory,
+  // naming the test file (test/iam/source.ts); test/schema/reply-findings.test.ts judges them.
+  const findingsDir = process.env.NETREFLEX_REPLY_FINDINGS_DIR;
   const emulator = new Emulator({
     ownerPrincipal: SAMPLE.owner,
     schemaCacheDir: join(CACHE_DIR, 'schema'),
+    ...(findingsDir
+      ? { replyFindings: { dir: findingsDir, source: process.env.NETREFLEX_IAM_CHECKS_SOURCE ?? '' } }
+      : {}),
     ...options,
   });
   seedSample(emulator, { natInstances: options.natInstances, natUpdatePolicy });

@@ -1,11 +1,9 @@
 /**
  * A reply of the local Google Cloud outside Google's definition (shapes.ts) is a bug of the
- * emulator. The caller sees a 500 for it, but a 500 is what netreflex retries and reports as
- * "degraded" (shared/errors.ts: every 5xx is transient), so a test can pass straight through one.
- * Each finding is therefore also written down, as it is made: when NETREFLEX_REPLY_FINDINGS_DIR is
- * set (vitest.config.ts picks one directory per run; child processes such as `npm start` under
- * test inherit it), one JSON file per finding. test/schema/reply-findings.test.ts runs in a later
- * vitest group and fails naming every finding of the run.
+ * emulator. The caller sees a 500 for it, but a client that retries a 5xx, or reports a 5xx as a
+ * degraded service, can pass straight through one. Each finding is therefore also written down, as
+ * it is made, when the emulator's user says where (`EmulatorOptions.replyFindings`): one JSON file
+ * per finding, which a test run can judge once every test has finished.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,14 +23,12 @@ export interface ReplyFinding {
   field: string;
   /** What is wrong with it (`unknown field "internalNote"`). */
   problem: string;
-  /** Who ran the emulator: the test file, under the test suite (NETREFLEX_IAM_CHECKS_SOURCE, test/iam/source.ts). */
+  /** Who ran the emulator, as its user says (`EmulatorOptions.replyFindings.source`, e.g. a test file). */
   source: string;
 }
 
-/** Writes `finding` to NETREFLEX_REPLY_FINDINGS_DIR, when that is set. */
-export function writeFinding(finding: ReplyFinding): void {
-  const dir = process.env.NETREFLEX_REPLY_FINDINGS_DIR;
-  if (!dir) return;
+/** Writes `finding` to a new file in `dir`. */
+export function writeFinding(dir: string, finding: ReplyFinding): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${randomUUID()}.json`), JSON.stringify(finding));
 }

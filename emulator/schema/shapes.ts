@@ -9,9 +9,8 @@
  *   no handler can store or echo what Google would not;
  * - after the handler: a 2xx JSON body with a field, type or enum value the definition does not
  *   have is an emulator bug and answers 500 naming the field and method; each such finding is
- *   also written down (findings.ts), and a late test of the suite fails naming it — so every
- *   test that runs against the emulator walks every response it produces, and no retry or
- *   "degraded" verdict can hide one.
+ *   also written down (findings.ts) where the emulator's user says, so that a test run can fail
+ *   on it even when a client retried past the 500.
  *
  * Google's system parameters (https://cloud.google.com/apis/docs/system-parameters) pass: `$alt`
  * and `alt` (also `json;enum-encoding=int`, which the REST fallback of the gax clients sends),
@@ -89,7 +88,11 @@ export class Shapes {
   /** google.rpc's messages and Google's JSON error reply (error-reply.ts). */
   private readonly errors: ApiSchema;
 
-  constructor(schemas: ApiSchema[]) {
+  /** `sink`: where each finding is written, and who is running the emulator (`EmulatorOptions.replyFindings`). */
+  constructor(
+    schemas: ApiSchema[],
+    private readonly sink?: { dir: string; source?: string },
+  ) {
     for (const s of schemas) this.schemas.set(s.api, s);
     const errors = this.schemas.get('errors');
     if (!errors) throw new Error('emulator: no google.rpc error schema (sources.ts)');
@@ -176,7 +179,7 @@ export class Shapes {
         definition,
         field: fieldOf(f),
         problem: describeFinding(f),
-        source: process.env.NETREFLEX_IAM_CHECKS_SOURCE ?? '',
+        source: this.sink?.source ?? '',
       });
     const what = findings
       .slice(0, 5)
@@ -206,13 +209,13 @@ export class Shapes {
         definition: def ? `${def.message} (${def.source})` : 'no definition',
         field: `data${fieldOf(f) === '(body)' ? '' : `.${fieldOf(f)}`}`,
         problem: describeFinding(f),
-        source: process.env.NETREFLEX_IAM_CHECKS_SOURCE ?? '',
+        source: this.sink?.source ?? '',
       });
   }
 
   private found(finding: ReplyFinding): void {
     this.findings.push(finding);
-    if (!this.planting) writeFinding(finding);
+    if (!this.planting && this.sink) writeFinding(this.sink.dir, finding);
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * No reply of the local Google Cloud, in this whole run, was outside Google's definitions: every
- * emulator the suite started wrote each reply-shape finding it made to NETREFLEX_REPLY_FINDINGS_DIR
- * (emulator/schema/findings.ts), and this file runs after every other one (vitest.config.ts: a
+ * sample emulator the suite started (local/seed.ts) wrote each reply-shape finding it made to
+ * NETREFLEX_REPLY_FINDINGS_DIR (emulator/schema/findings.ts), and this file runs after every other one (vitest.config.ts: a
  * later group). A 500 alone would not do: netreflex retries a 5xx and may report "degraded",
  * which a test can expect and pass.
  */
@@ -34,10 +34,11 @@ describe("the local Google Cloud's replies in this run", () => {
 
   it('a planted reply with an unknown field is written down and fails this check, naming call and field', async () => {
     const planted = mkdtempSync(join(tmpdir(), 'netreflex-reply-findings-'));
+    // The sample emulator takes its findings directory from the environment when it starts (local/seed.ts).
     const saved = process.env.NETREFLEX_REPLY_FINDINGS_DIR;
-    const emu = await startSampleEmulator();
+    process.env.NETREFLEX_REPLY_FINDINGS_DIR = planted;
+    const emu = await startSampleEmulator().finally(() => (process.env.NETREFLEX_REPLY_FINDINGS_DIR = saved));
     try {
-      process.env.NETREFLEX_REPLY_FINDINGS_DIR = planted;
       const networks = `projects/${SAMPLE.project}/global/networks`;
       emu.store.update(networks, SAMPLE.vpcA.network, (n) => void (n.internalNote = 'not in compute.proto'));
       const res = await fetch(`${emu.url}/compute/v1/${networks}/${SAMPLE.vpcA.network}`);
@@ -48,7 +49,6 @@ describe("the local Google Cloud's replies in this run", () => {
         `compute.networks.get (GET /compute/v1/${networks}/${SAMPLE.vpcA.network}) answered 200 with internalNote: unknown field "internalNote", outside ${definition} — in test/schema/reply-findings.test.ts; fix the emulator's reply (emulator/), not the check`,
       ]);
     } finally {
-      process.env.NETREFLEX_REPLY_FINDINGS_DIR = saved;
       await emu.close();
       rmSync(planted, { recursive: true, force: true });
     }
