@@ -164,7 +164,7 @@ async function finish(
       status: 'degraded',
       reason: `read back, ${p.name} does not hold what the file wants${verify.missing.length ? `: ${verify.missing.join(', ')} not allowed` : ''}${verify.problem ? ` (${verify.problem})` : ''}; its generation is not recorded, the next sync tries again`,
     };
-  if (!holding) return done;
+  if (!holding) return overruled(done, p);
   const recorded =
     p.record === 'generation'
       ? await recordApplied(t, ctx.project, policy, p.generation!, ctx.source, ctx.run)
@@ -180,7 +180,25 @@ async function finish(
   if (recorded === 'written') done.mutations += 1;
   if (p.record === 'generation') done.holds = p.generation;
   if (p.record === 'release') delete done.holds;
-  return { ...done, status: changed || recorded === 'written' ? 'ok' : 'unchanged' };
+  return overruled({ ...done, status: changed || recorded === 'written' ? 'ok' : 'unchanged' }, p);
+}
+
+/**
+ * The owned rules hold the file, but a rule ahead of them (a deny, or a CEL rule the verdict cannot
+ * judge) decides some of its addresses: what callers see is not the file, so the sync is degraded —
+ * the kernel's rule, a failed verify is degraded everywhere, and `netreflex status` and the
+ * workflow's check judge the same verdict. Not a retry: netreflex does not own the rules ahead, a
+ * person must move or narrow them. The generation is still recorded: the owned rules hold it.
+ */
+function overruled(done: PolicyReport, p: PreparedPolicy): PolicyReport {
+  const by = done.verify?.overruled ?? [];
+  if (by.length === 0) return done;
+  return {
+    ...done,
+    status: 'degraded',
+    retry: false,
+    reason: `rules ahead of the allow rules of ${p.name} decide addresses the file allows (${by.join('; ')}); netreflex does not change rules outside its band: move them after the allowlist (a priority number above ${p.desired.priorities.to}) or narrow them, or remove the entries from the file`,
+  };
 }
 
 /**
