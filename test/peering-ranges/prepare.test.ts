@@ -21,6 +21,7 @@ import { createLogger } from '../../shared/log.js';
 import { failureOf, httpStatus } from '../../shared/reconcile/report.js';
 import { refusal } from '../../functions/http.js';
 import { PROJECT, waitFor } from '../helpers/compute.js';
+import { SAMPLE } from '../../local/topology.js';
 import { expectUnion, rangesClients, type Answered } from '../helpers/ranges.js';
 import { networkOf, PARENT, vertexClients } from '../helpers/vertex.js';
 
@@ -164,9 +165,54 @@ describe('other writers of the connection, the firewall and the metadata', () =>
       metadata: ['172.31.0.0/24'],
     });
   });
+  it("a foreign firewall write inside netreflex's read→write window, landing after netreflex's patch: the union survives", async () => {
+    // the foreign writer (read, merge, write, as gcloud does) reads just before netreflex's patch
+    // lands and writes its stale merge right after it, dropping netreflex's new source range
+    const firewall = { project: PROJECT, firewall: SAMPLE.firewall.psaToNat };
+    let stale: string[] = [];
+    onFirst('compute.firewalls.patch', async () => {
+      stale = (await r.c.firewalls.get(firewall))[0].sourceRanges ?? [];
+    });
+    onFirst('compute.regionInstanceGroupManagers.patch', async () => {
+      const [res] = await r.c.firewalls.patch({
+        ...firewall,
+        firewallResource: { sourceRanges: [...stale, '192.168.60.0/24'] },
+      });
+      await r.c.globalOps.wait({ project: PROJECT, operation: (res.latestResponse as { name: string }).name });
+    });
+    const answer = await ask({ parallelJobs: await beyondCapacity(8), nodesPerJob: 8, runId: 'foreign-3' });
+    expect(answer.body.allocated?.length).toBeGreaterThan(0);
+    expect(stale.length).toBeGreaterThan(0); // the foreign writer really read inside the window
+    expect(answer.body.changes?.some((c) => c.description.startsWith('repair: extend firewall'))).toBe(true);
+    expectUnion(await r.view(), [answer], { firewall: ['192.168.50.0/24', '192.168.60.0/24'] });
+  });
 });
 
 describe('two networks of one project', () => {
+  it("a range netreflex made for vpc-b, of a CIDR vpc-a does not use, never reaches vpc-a's NAT metadata, firewall or connection", async () => {
+    const name = 'netreflex-psa-vpc-b-10-130-0-0-20';
+    const [res] = await r.c.addresses.insert({
+      project: PROJECT,
+      addressResource: {
+        name,
+        address: '10.130.0.0',
+        prefixLength: 20,
+        purpose: 'VPC_PEERING',
+        addressType: 'INTERNAL',
+        network: 'global/networks/vpc-b',
+      },
+    });
+    await r.c.globalOps.wait({ project: PROJECT, operation: (res.latestResponse as { name: string }).name });
+    const answer = await ask({ parallelJobs: await beyondCapacity(8), nodesPerJob: 8, runId: 'vpc-b-cidr' });
+    expect(answer.body.allocated?.length).toBeGreaterThan(0); // vpc-a's lists were all written by this run
+    expectUnion(await r.view(), [answer]);
+    expect(answer.body.ranges!.map((x) => x.name)).not.toContain(name);
+    const view = await r.view();
+    expect(view.metadata.filter((cidr) => cidr.startsWith('10.130.'))).toEqual([]);
+    expect(view.firewall.filter((cidr) => cidr.startsWith('10.130.'))).toEqual([]);
+    expect(view.connection).not.toContain(name);
+  });
+
   it("another network's range with the same CIDR neither blocks vpc-a nor reaches vpc-a's NAT metadata", async () => {
     // vpc-b holds the block vpc-a is about to take, under the name the old CIDR-only scheme would give it
     const planned = await reconcilePeeringRanges(
