@@ -12,8 +12,9 @@
  *   on the same network (a retry, or a concurrent insert got there first): it waits for that
  *   insert to land (a 404 while its operation runs) and counts it as done — never a 500; another
  *   block under the name is an error;
- * - connection, firewall, metadata: the fresh list plus what the plan adds; nothing to add = no-op
- *   (the metadata under the MIG fingerprint: a 412 re-reads and re-merges);
+ * - connection, firewall, metadata: the fresh list plus what the step adds (`added`, never the
+ *   plan's whole list, which is the observation's: an entry removed since then stays removed);
+ *   nothing to add = no-op (the metadata under the MIG fingerprint: a 412 re-reads and re-merges);
  * - export: setting `exportCustomRoutes: true` again changes nothing.
  *
  * `fence` runs before every write (the lease's `assertHeld`): a preparation that lost its lease
@@ -129,12 +130,14 @@ function applyOne(
   switch (change.kind) {
     case 'createAddress':
       return createAddress(t, cfg, obs, change, fence);
+    // Only what the step adds, merged into a fresh read: the plan's whole list is the observation's,
+    // and an entry someone removed since then stays removed.
     case 'patchConnection':
-      return extendConnection(t, obs, change.reservedPeeringRanges, fence);
+      return extendConnection(t, obs, change.added, fence);
     case 'patchFirewall':
-      return extendFirewall(t, cfg, change.sourceRanges, fence);
+      return extendFirewall(t, cfg, change.added, fence);
     case 'setMigMetadata':
-      return extendMetadata(t, cfg, change.ranges, fence);
+      return extendMetadata(t, cfg, change.added, fence);
     case 'enablePeeringExport':
       fence();
       return setPeeringExport(t, cfg.project, obs.name, change.peering, true).then(() => false);

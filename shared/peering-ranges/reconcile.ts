@@ -15,8 +15,14 @@
  * - Apply stops at the first failed step; range names are derived from network and CIDR, so a
  *   retry sees the address it created, counts it and only finishes the wiring.
  * - After every operation is DONE the connection, the firewall and the NAT metadata are read back;
- *   whatever this run needs, or anyone else's entry seen meanwhile, that is missing is written
- *   again, until nothing is missing (`verified`) or the rounds are spent (then 503: retry).
+ *   what netreflex wants there (every Vertex range of the network, wired) that is missing is
+ *   written again, until nothing is missing (`verified`) or the rounds are spent (then 503: retry).
+ *   Of other writers' entries only what a write of ours can have dropped goes back: a PSA range
+ *   created on the network while this preparation ran and missing from the connection (Service
+ *   Networking's patch has no precondition). Nothing else is: every write of ours extends a fresh
+ *   read, so an entry seen earlier and gone now was removed by someone else after it, on purpose —
+ *   putting it back would undo them. (A foreign firewall write landing between our read and our
+ *   patch is overwritten: a v1 Firewall offers no precondition, and its entry was never seen.)
  * - A verified run with a `runId` (the workflow sends its execution id) leaves a reservation for
  *   its jobs in the lease object, so the next preparation counts them until the run's PipelineJob
  *   (labelled with the run id) shows up; asking again for the same run replaces it. A caller
@@ -34,7 +40,7 @@ import {
 } from '../plan/ranges.js';
 import { describeRangeChange } from '../plan/ranges-describe.js';
 import { parseIpv4Block } from '../net/ipv4-blocks.js';
-import { noKnown, remember, repairChanges, type KnownEntries } from '../plan/ranges-verify.js';
+import { noKnown, remember, repairChanges } from '../plan/ranges-verify.js';
 import { nextReservations } from '../plan/ranges-demand.js';
 import { sleep } from '../util/concurrency.js';
 import { observeRanges, observeWiring, type RangeObservation } from './observe.js';
@@ -64,7 +70,7 @@ export interface RangeReport extends Envelope<RangeChangeResult, RangeWarning> {
   changes: (RangeChangeResult | { kind: string; description: string; planned: true })[];
   warnings: RangeWarning[];
   preflight: PreflightReport;
-  /** After apply: the read-back found everything this run needs, and every entry seen, in place. */
+  /** After apply: the read-back found every Vertex range of the network wired, and no concurrent PSA range dropped. */
   verified?: boolean;
   /** What the read-back still found missing when it gave up. */
   missing?: string[];
@@ -119,11 +125,6 @@ export async function reconcilePeeringRanges(
     const plan = planFor(cfg, request, obs);
     const report = reportOf(request, obs, plan, false);
     const fence: Fence = () => lease.assertHeld();
-    const known = remember(noKnown(), {
-      connection: obs.observed.connection?.reservedPeeringRanges ?? null,
-      firewall: obs.observed.firewallSourceRanges,
-      metadata: obs.observed.migRanges,
-    });
     const results = await applyRangeChanges(t, cfg, request.network, plan.changes, fence);
     report.changes = [...results, ...report.changes.slice(results.length)];
     report.results = [...results];
@@ -136,7 +137,6 @@ export async function reconcilePeeringRanges(
       request.network,
       plan,
       obs,
-      known,
       fence,
       options.verifyRounds ?? 5,
       startedAt,
@@ -222,21 +222,21 @@ const CLOCK_SKEW_MS = 60_000;
 
 /**
  * Reads the three lists back (every operation is DONE by now) and writes what is missing, until
- * nothing is: the ranges this run uses, and every entry seen on them during the preparation.
+ * nothing is: every Vertex range of the plan, and the names of PSA ranges created on the network
+ * while this preparation ran that are not on the connection (see the module comment).
  */
-
 async function readBackAndRepair(
   t: Transport,
   cfg: PeeringRangesConfig,
   network: string,
   plan: RangePlan,
   obs: RangeObservation,
-  known: KnownEntries,
   fence: Fence,
   rounds: number,
   startedAt: number,
 ): Promise<{ ok: boolean; repairs: RangeChangeResult[]; missing: string[] }> {
   const used = plan.ranges.map((r) => ({ ...r, block: parseIpv4Block(r.cidr)! }));
+  const known = noKnown();
   const repairs: RangeChangeResult[] = [];
   let missing: string[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -245,11 +245,9 @@ async function readBackAndRepair(
     // concurrent addition that a write of ours (Service Networking's patch has no precondition)
     // may have dropped in the instant between our read and our write: it goes back.
     remember(known, {
-      ...state,
-      connection: [
-        ...(state.connection ?? []),
-        ...state.created.filter((c) => c.at >= startedAt - CLOCK_SKEW_MS).map((c) => c.name),
-      ],
+      connection: state.created.filter((c) => c.at >= startedAt - CLOCK_SKEW_MS).map((c) => c.name),
+      firewall: [],
+      metadata: [],
     });
     const changes = repairChanges(network, used, known, state, cfg.plan);
     if (!changes.length) return { ok: true, repairs, missing: [] };

@@ -5,11 +5,11 @@
  * metadata are read again and compared with what must be there:
  * - every range this run uses (its address, its name on the connection, its CIDR in the firewall's
  *   `sourceRanges` and in the metadata — a wider entry covers it), and the peering's export;
- * - every entry seen on any of the three lists while this preparation ran (`known`): another
- *   writer's range (a Cloud SQL range on the connection, a source range, a metadata entry) that a
- *   concurrent write may have dropped is put back. netreflex never removes an entry it saw, so the
- *   lists converge to the union of everyone's ranges. (A name on the connection whose address is
- *   gone is not put back: Service Networking would refuse it.)
+ * - the `known` entries the caller says a write of ours may have dropped (peeringRanges: the PSA
+ *   ranges created on the network while it ran, missing from the connection, whose patch has no
+ *   precondition). An entry someone else removed on purpose is not among them and stays removed:
+ *   every write of ours extends a fresh read, so it never drops what it read. (A name on the
+ *   connection whose address is gone is not put back: Service Networking would refuse it.)
  * An empty answer is the verification; otherwise the steps are applied and the lists read again.
  */
 import { formatIpv4Block } from '../net/ipv4-blocks.js';
@@ -25,7 +25,7 @@ export interface WiringState {
   exportCustomRoutes: boolean;
 }
 
-/** Every entry seen on each list during the preparation. */
+/** Entries of each list a write of ours may have dropped: they go back. */
 export interface KnownEntries {
   connection: string[];
   firewall: string[];

@@ -22,7 +22,7 @@ import { failureOf, httpStatus } from '../../shared/reconcile/report.js';
 import { refusal } from '../../functions/http.js';
 import { PROJECT, waitFor } from '../helpers/compute.js';
 import { SAMPLE } from '../../local/topology.js';
-import { expectUnion, rangesClients, type Answered } from '../helpers/ranges.js';
+import { expectUnion, KEY, rangesClients, type Answered } from '../helpers/ranges.js';
 import { networkOf, PARENT, vertexClients } from '../helpers/vertex.js';
 
 let emu: Emulator;
@@ -185,6 +185,44 @@ describe('other writers of the connection, the firewall and the metadata', () =>
     expect(stale.length).toBeGreaterThan(0); // the foreign writer really read inside the window
     expect(answer.body.changes?.some((c) => c.description.startsWith('repair: extend firewall'))).toBe(true);
     expectUnion(await r.view(), [answer], { firewall: ['192.168.50.0/24', '192.168.60.0/24'] });
+  });
+  it('an entry another writer removes on purpose during a preparation stays removed', async () => {
+    const firewall = { project: PROJECT, firewall: SAMPLE.firewall.psaToNat };
+    const mig = { project: PROJECT, region: cfg.region, instanceGroupManager: cfg.natMig };
+    await r.foreign.allowSource('192.168.61.0/24');
+    await r.foreign.metadata({}, '172.31.1.0/24');
+    onFirst('compute.globalAddresses.insert', async () => {
+      const [fw] = await r.c.firewalls.get(firewall);
+      const [res] = await r.c.firewalls.patch({
+        ...firewall,
+        firewallResource: { sourceRanges: (fw.sourceRanges ?? []).filter((x) => x !== '192.168.61.0/24') },
+      });
+      await r.c.globalOps.wait({ project: PROJECT, operation: (res.latestResponse as { name: string }).name });
+      const [group] = await r.c.migs.get(mig);
+      const md = (group.allInstancesConfig?.properties?.metadata ?? {}) as Record<string, string>;
+      const kept = (md[KEY] ?? '').split(',').filter((x) => x && x !== '172.31.1.0/24');
+      const [op] = await r.c.migs.patch({
+        ...mig,
+        instanceGroupManagerResource: {
+          fingerprint: group.fingerprint,
+          allInstancesConfig: { properties: { metadata: { [KEY]: kept.join(',') } } },
+        },
+      });
+      await r.c.regionOps.wait({
+        project: PROJECT,
+        region: cfg.region,
+        operation: (op.latestResponse as { name: string }).name,
+      });
+    });
+    const before = await r.view();
+    expect(before.firewall).toContain('192.168.61.0/24');
+    expect(before.metadata).toContain('172.31.1.0/24');
+    const answer = await ask({ parallelJobs: await beyondCapacity(8), nodesPerJob: 8, runId: 'removed-1' });
+    expect(answer.body.allocated?.length).toBeGreaterThan(0);
+    expectUnion(await r.view(), [answer]);
+    const after = await r.view();
+    expect(after.firewall).not.toContain('192.168.61.0/24');
+    expect(after.metadata).not.toContain('172.31.1.0/24');
   });
 });
 
