@@ -6,11 +6,15 @@ import { SAMPLE } from '../../local/topology.js';
 export const PROJECT = SAMPLE.project;
 export const REGION = SAMPLE.region;
 
-/** `authClient`: whom the calls are made as (default: no token — the project owner). */
-export function computeClients(port: number, authClient: unknown = new PassThroughClient()) {
-  const opts = { apiEndpoint: '127.0.0.1', port, protocol: 'http', authClient } as unknown as ConstructorParameters<
+/** Options that point an official client (v1 or v1beta) at the local Google Cloud on `port`. */
+export const clientOptions = (port: number, authClient: unknown = new PassThroughClient()) =>
+  ({ apiEndpoint: '127.0.0.1', port, protocol: 'http', authClient }) as unknown as ConstructorParameters<
     typeof compute.RoutesClient
   >[0];
+
+/** `authClient`: whom the calls are made as (default: no token — the project owner). */
+export function computeClients(port: number, authClient: unknown = new PassThroughClient()) {
+  const opts = clientOptions(port, authClient);
   const globalOps = new compute.GlobalOperationsClient(opts);
   const regionOps = new compute.RegionOperationsClient(opts);
   const zoneOps = new compute.ZoneOperationsClient(opts);

@@ -1,15 +1,27 @@
 /**
  * Every event Google sends about the NAT MIG and its VMs wakes natRoutes, with the safety-net tick
- * switched off so that events alone must do it: stopping, starting, deleting, recreating and
- * resizing NAT VMs (the VMs themselves, or through the group) with the official
- * @google-cloud/compute client move the routes within seconds. The MIG's own VM changes arrive named by project number (and here as `beta.` calls),
- * and natRoutes follows them too.
+ * switched off so that events alone must do it: stopping, starting, suspending, resuming,
+ * resetting, deleting, recreating and resizing NAT VMs, and the group's createInstances,
+ * abandonInstances and a proactive setInstanceTemplate rollout, with the official
+ * @google-cloud/compute client (v1, and v1beta for a direct `beta.` call) move the routes within
+ * seconds — each case also checks that a reconcile served that very method's event. The MIG's own
+ * VM changes arrive named by project number (and here as `beta.` calls), and natRoutes follows
+ * them too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../local/stack.js';
 import { SAMPLE } from '../../local/topology.js';
-import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
-import { convergenceProblem, eligibleUrls, MIG, ownedRoutes, ROUTES_COL } from './nat-support.js';
+import compute from '@google-cloud/compute';
+import { clientOptions, computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
+import {
+  callsSince,
+  convergenceProblem,
+  eligibleUrls,
+  MIG,
+  ownedRoutes,
+  routeCalls,
+  ROUTES_COL,
+} from './nat-support.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { ownerMarker } from '../../shared/plan/routes.js';
 import { migPath } from '../../shared/nat-routes/observe.js';
@@ -20,6 +32,14 @@ let cfg: NatRoutesConfig;
 const lines: string[] = [];
 const MIG_REQUEST = { project: PROJECT, region: REGION, instanceGroupManager: SAMPLE.nat.mig };
 const nameOf = (r: Record<string, unknown>) => String(r.name);
+/** Waits for a reconcile (not an ignored event) that served an event matching `method`, logged after line `from`. */
+const served = (method: RegExp, from: number) =>
+  waitFor(
+    `a reconcile serving ${method.source}`,
+    async () => lines.slice(from).some((l) => /"message":"natRoutes: (ok|degraded|failed):/.test(l) && method.test(l)),
+    20_000,
+    50,
+  );
 /** Routes to the VM called `name`, but for those named in `except`. */
 const routesTo = (name: string, except: readonly string[] = []) =>
   stack.emulator.store
@@ -162,6 +182,7 @@ describe('natRoutes follows every event, with no tick', () => {
   it('abandoning a NAT VM takes its routes away though the VM runs on; a marker copied onto a route to it is left alone', async () => {
     const [mis] = await c.migs.listManagedInstances(MIG_REQUEST);
     const victim = mis.at(-1)!;
+    const members = eligibleUrls(stack.emulator).length;
     const v = await vm(victim.name!);
     expect(routesTo(v.instance)).not.toEqual([]);
     // someone copies netreflex's marker onto their own route to that VM: it fails the derived-name check
@@ -187,14 +208,15 @@ describe('natRoutes follows every event, with no tick', () => {
       "netreflex's routes to the abandoned VM gone, the MIG's two VMs routed",
       async () =>
         routesTo(v.instance, [copied.name]).length === 0 &&
-        eligibleUrls(stack.emulator).length === 2 &&
+        eligibleUrls(stack.emulator).length === members - 1 &&
         ownedRoutes(stack.emulator, cfg).filter((r) => nameOf(r) !== copied.name).length ===
-          2 * cfg.destinations.length,
+          (members - 1) * cfg.destinations.length,
       20_000,
       50,
     );
     expect((await c.instances.get(v))[0].status).toBe('RUNNING');
     expect(routesTo(v.instance).map(nameOf)).toEqual([copied.name]);
+    await served(/compute\.regionInstanceGroupManagers\.abandonInstances on /, from);
     await waitFor(
       'the reconcile after the abandon, ok, naming the copy as a conflict',
       async () =>
@@ -211,5 +233,137 @@ describe('natRoutes follows every event, with no tick', () => {
     await c.wait(await c.routes.delete({ project: PROJECT, route: copied.name }));
     await c.wait(await c.instances.delete(v));
     await converged('the two VMs of the MIG routed, nothing else', 2);
+  });
+  it('suspending a NAT VM takes its routes away; resuming it brings them back', async () => {
+    const v = await vm((await c.migs.listManagedInstances(MIG_REQUEST))[0][0]!.name!);
+    const from = lines.length;
+    await c.wait(await c.instances.suspend(v));
+    await waitFor(
+      'routes to the suspended VM gone',
+      async () => !routeTo(v.instance) && convergenceProblem(stack.emulator, cfg, 1) === undefined,
+      20_000,
+      50,
+    );
+    // resume takes only a SUSPENDED VM (compute.proto Instances.Resume)
+    await waitFor('the VM suspended', async () => (await c.instances.get(v))[0].status === 'SUSPENDED', 20_000, 50);
+    await c.wait(await c.instances.resume(v));
+    await converged('routes back after the resume', 2);
+    await served(/v1\.compute\.instances\.suspend on /, from);
+    await served(/v1\.compute\.instances\.resume on /, from);
+  });
+
+  it('resetting a NAT VM wakes natRoutes, which keeps its routes: the VM stays RUNNING through a reset', async () => {
+    const v = await vm((await c.migs.listManagedInstances(MIG_REQUEST))[0][0]!.name!);
+    const from = lines.length;
+    const before = routeCalls(stack.emulator);
+    await c.wait(await c.instances.reset(v));
+    const woke = new RegExp(
+      `v1\\.compute\\.instances\\.reset on projects/${PROJECT}/zones/${v.zone}/instances/${v.instance}`,
+    );
+    await waitFor(
+      'natRoutes reconciling on the reset',
+      async () => lines.slice(from).some((l) => woke.test(l) && /natRoutes: ok: \+0 -0 routes \(0 mutations/.test(l)),
+      20_000,
+      50,
+    );
+    expect(callsSince(stack.emulator, before).total).toBe(0);
+    expect(convergenceProblem(stack.emulator, cfg, 2)).toBeUndefined();
+  });
+
+  it("the MIG's createInstances adds a NAT VM by name, and routes to it follow; deleteInstances takes them away", async () => {
+    const from = lines.length;
+    await c.wait(
+      await c.migs.createInstances({
+        ...MIG_REQUEST,
+        regionInstanceGroupManagersCreateInstancesRequestResource: { instances: [{ name: 'nat-made1' }] },
+      }),
+    );
+    await converged('routes for the created VM too', 3);
+    expect(routeTo('nat-made1')).toBe(true);
+    await served(/compute\.regionInstanceGroupManagers\.createInstances on /, from);
+    const v = await vm('nat-made1');
+    await c.wait(
+      await c.migs.deleteInstances({
+        ...MIG_REQUEST,
+        regionInstanceGroupManagersDeleteInstancesRequestResource: {
+          instances: [`zones/${v.zone}/instances/nat-made1`],
+        },
+      }),
+    );
+    await waitFor(
+      'routes to the deleted VM gone',
+      async () => !routeTo('nat-made1') && convergenceProblem(stack.emulator, cfg, 2) === undefined,
+      20_000,
+      50,
+    );
+  });
+
+  it('a new instance template rolled out proactively replaces every NAT VM, and the routes follow the new ones', async () => {
+    const old = (await c.migs.listManagedInstances(MIG_REQUEST))[0].map((m) => m.name!);
+    const from = lines.length;
+    const [current] = await c.templates.get({ project: PROJECT, instanceTemplate: SAMPLE.nat.template });
+    // a new boot disk needs REPLACE (mig-policy.ts); terraform-bootstrap/nat.tf's policy is PROACTIVE, SUBSTITUTE
+    await c.wait(
+      await c.templates.insert({
+        project: PROJECT,
+        instanceTemplateResource: {
+          name: 'nat-template-2',
+          properties: {
+            ...current.properties,
+            disks: [
+              { boot: true, initializeParams: { sourceImage: 'projects/debian-cloud/global/images/family/debian-12' } },
+            ],
+          },
+        },
+      }),
+    );
+    await c.wait(
+      await c.migs.setInstanceTemplate({
+        ...MIG_REQUEST,
+        regionInstanceGroupManagersSetTemplateRequestResource: {
+          instanceTemplate: 'global/instanceTemplates/nat-template-2',
+        },
+      }),
+    );
+    await waitFor(
+      'every NAT VM replaced, and routed instead of the old ones',
+      async () => {
+        const names = stack.emulator.migs.list(MIG).map((m) => m.name);
+        return (
+          names.length === 2 &&
+          names.every((n) => !old.includes(n)) &&
+          old.every((n) => !routeTo(n)) &&
+          convergenceProblem(stack.emulator, cfg, 2) === undefined
+        );
+      },
+      30_000,
+      50,
+    );
+    await served(/compute\.regionInstanceGroupManagers\.setInstanceTemplate on /, from);
+  });
+
+  it('a direct beta.* call (the v1beta client) stopping and starting a NAT VM moves its routes like v1', async () => {
+    const beta = new compute.v1beta.InstancesClient(clientOptions(stack.emulator.port));
+    const v = await vm((await c.migs.listManagedInstances(MIG_REQUEST))[0][0]!.name!);
+    const from = lines.length;
+    await c.wait(await beta.stop(v));
+    await waitFor(
+      'routes to the VM stopped through beta gone',
+      async () => !routeTo(v.instance) && convergenceProblem(stack.emulator, cfg, 1) === undefined,
+      20_000,
+      50,
+    );
+    await waitFor(
+      'natRoutes reconciling on the beta stop',
+      async () =>
+        lines
+          .slice(from)
+          .some((l) => /beta\.compute\.instances\.stop on projects\//.test(l) && !/event ignored/.test(l)),
+      20_000,
+      50,
+    );
+    await waitFor('the VM stopped', async () => (await c.instances.get(v))[0].status === 'TERMINATED', 20_000, 50);
+    await c.wait(await beta.start(v));
+    await converged('routes back after the beta start', 2);
   });
 });
