@@ -130,6 +130,8 @@ export interface Deployed {
   entryPoint: string;
   folder?: string;
   env?: Json;
+  /** `service_config.timeout_seconds`, resolved through `each.value` where the reader can. */
+  timeout?: Json;
 }
 
 /** The functions Terraform deploys, keyed by entry point. */
@@ -138,7 +140,8 @@ export function deployedFunctions(m: TfModule): Deployed[] {
     const ep = resolve(m, sub(block.body, 'build_config')?.entry_point, key, value);
     const folder = isObject(value) && typeof value.folder === 'string' ? value.folder : undefined;
     const env = resolve(m, sub(block.body, 'service_config')?.environment_variables, key, value);
-    return { entryPoint: typeof ep === 'string' ? ep : `${block.type}.${block.name}`, folder, env };
+    const timeout = resolve(m, sub(block.body, 'service_config')?.timeout_seconds, key, value);
+    return { entryPoint: typeof ep === 'string' ? ep : `${block.type}.${block.name}`, folder, env, timeout };
   });
 }
 

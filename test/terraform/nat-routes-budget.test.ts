@@ -2,10 +2,12 @@
  * The deployed natRoutes and natRoutesSync answer every event within their Cloud Functions timeout:
  * NETREFLEX_SETTLE_TIMEOUT_SECONDS (the per-event budget the reconcile coalescer enforces, settling and
  * coalescing together) plus ANSWER_MARGIN_SECONDS fits in `timeout`, and a settle poll fits in the
- * budget — read from terraform-bootstrap/functions.tf as deployed.
+ * budget — read from terraform-bootstrap/functions.tf as deployed: the timeout is the function's
+ * `service_config.timeout_seconds` (wired to `each.value.timeout` of `local.functions`), so a timeout
+ * the resource does not take from the map is judged as what it deploys.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cloneModule, isObject, loadModule, locals, type TfModule } from '../../local/terraform/reader.js';
+import { cloneModule, isObject, loadModule, type TfModule } from '../../local/terraform/reader.js';
 import { deployedFunctions } from './checks.js';
 import { TF_DIR } from './policy.js';
 import { ANSWER_MARGIN_SECONDS } from '../../shared/reconcile/coalesce.js';
@@ -18,13 +20,17 @@ beforeAll(async () => {
 
 /** Problems with each route function's budget against its timeout, as deployed by `m`. */
 function budgetProblems(m: TfModule): string[] {
-  const fns = locals(m).get('functions')?.value;
   const problems: string[] = [];
   for (const d of deployedFunctions(m).filter(
     (f) => f.entryPoint === 'natRoutes' || f.entryPoint === 'natRoutesSync',
   )) {
-    const spec = isObject(fns) ? fns[d.entryPoint] : undefined;
-    const timeout = isObject(spec) ? Number(spec.timeout) : NaN;
+    const timeout = typeof d.timeout === 'number' ? d.timeout : Number.NaN;
+    if (!Number.isFinite(timeout)) {
+      problems.push(
+        `${d.entryPoint}: service_config.timeout_seconds is ${JSON.stringify(d.timeout)}, not a number of seconds (wire it to each.value.timeout)`,
+      );
+      continue;
+    }
     const env = isObject(d.env) ? d.env : {};
     const cfg = loadNatRoutesConfig({
       NETREFLEX_PROJECT: 'netreflex-demo',
@@ -65,5 +71,33 @@ describe('natRoutes time budget as deployed', () => {
     ).find((l) => l.functions)!;
     block.functions!.natRoutes!.env.NETREFLEX_SETTLE_TIMEOUT_SECONDS = '290';
     expect(budgetProblems(m)).toEqual(['natRoutes: budget 290 s + margin 30 s exceeds the 300 s timeout']);
+  });
+
+  /** The service_config of the functions resource in a copy of the module, to plant a wiring mistake in. */
+  function serviceConfig(m: TfModule): Record<string, unknown> {
+    const resource = m.files.find((f) => f.name === 'functions.tf')!.json.resource as Record<
+      string,
+      Record<string, { service_config: Record<string, unknown>[] }[]>
+    >;
+    return resource.google_cloudfunctions2_function!.default![0]!.service_config[0]!;
+  }
+
+  it('reads the timeout through the wiring: each.value.timeout, as deployed', () => {
+    expect(serviceConfig(cloneModule(tf)).timeout_seconds).toBe('${each.value.timeout}');
+  });
+
+  it('catches a planted mistake: timeout_seconds not taken from the map (a fixed 60 s, or another field)', () => {
+    const fixed = cloneModule(tf);
+    serviceConfig(fixed).timeout_seconds = 60;
+    expect(budgetProblems(fixed)).toEqual([
+      expect.stringMatching(/^natRoutes: budget \d+ s \+ margin 30 s exceeds the 60 s timeout$/),
+      expect.stringMatching(/^natRoutesSync: budget \d+ s \+ margin 30 s exceeds the 60 s timeout$/),
+    ]);
+    const wrong = cloneModule(tf);
+    serviceConfig(wrong).timeout_seconds = '${each.value.memory}';
+    expect(budgetProblems(wrong)).toEqual([
+      expect.stringMatching(/^natRoutes: service_config.timeout_seconds is "\d+[MG]i?", not a number of seconds/),
+      expect.stringMatching(/^natRoutesSync: service_config.timeout_seconds is "\d+[MG]i?", not a number/),
+    ]);
   });
 });
