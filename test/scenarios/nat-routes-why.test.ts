@@ -213,6 +213,52 @@ describe('natRoutes, tried as an operator and an attacker would (events only, no
   });
 
   it(
+    'a MIG that never settles: the event is answered within the settle budget, while the VM is still mid-action',
+    { timeout: 60_000 },
+    async () => {
+      const fn = await spawnFunction({
+        target: 'natRoutes',
+        signatureType: 'cloudevent',
+        port: 0,
+        env: { ...stack.env, NETREFLEX_SETTLE_TIMEOUT_SECONDS: '2', NETREFLEX_SETTLE_POLL_MS: '100' },
+        identity: stack.identity('natRoutes'),
+      });
+      // a VM the MIG verifies and verifies: nothing in the emulator moves it on, so natRoutes could settle forever
+      const stuck = stack.emulator.migs.list(MIG)[0]!;
+      stuck.transition({ currentAction: 'VERIFYING' });
+      try {
+        const res = await fetch(fn.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'ce-id': 'never-settles-1',
+            'ce-source': '//pubsub.googleapis.com/projects/netreflex-demo/topics/netreflex-tick',
+            'ce-specversion': '1.0',
+            'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
+          },
+          body: JSON.stringify({
+            message: { data: Buffer.from('{"kind":"tick"}').toString('base64'), messageId: '1' },
+          }),
+        });
+        expect(res.status).toBeLessThan(300);
+        // answered, though the MIG has not settled: the budget ended the settling, not the MIG
+        expect(stack.emulator.migs.list(MIG).find((m) => m.name === stuck.name)!.currentAction).toBe('VERIFYING');
+        const line = await waitFor(
+          'the reconcile line',
+          async () => fn.output.find((l) => /"message":"natRoutes: (ok|degraded|failed):/.test(l)),
+          10_000,
+          20,
+        );
+        expect(JSON.parse(line)).toMatchObject({ events: ['never-settles-1'] });
+        expect(Number(/(\d+) passes/.exec(String(JSON.parse(line).message))?.[1])).toBeGreaterThan(1);
+      } finally {
+        stuck.transition({ currentAction: 'NONE' });
+        await fn.stop();
+      }
+    },
+  );
+
+  it(
     'a permanent error (no such peering) is logged once, as an error, and the event acknowledged — no redelivery loop',
     { timeout: 60_000 },
     async () => {
