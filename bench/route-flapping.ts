@@ -4,7 +4,9 @@
  * default, 30 s) against undamped (hold 0), same run, on identical fresh state.
  *
  * Figures: route mutations per minute (inserts and deletes of the routes that carry traffic; hold
- * markers, which carry none, are counted apart in the note) and the longest time a destination had
+ * markers, which carry none, are counted apart), route API writes per minute (every routes.insert
+ * and routes.delete call natRoutes made, hold markers included: what the quota and the audit log
+ * see — damping trades traffic-route churn for marker writes), and the longest time a destination had
  * no route to a VM that was eligible at that moment (RUNNING, no MIG action, HEALTHY), sampled every
  * 2 ms through the data path (emulator/compute/egress.ts). Emulated time: one second of the
  * scenario lasts `SECOND_MS` real ms — the flips, the holds, the reconcile pace and the local
@@ -34,6 +36,8 @@ const ROUTES = `projects/${SAMPLE.project}/global/routes`;
 interface FlapResult {
   mutationsPerMinute: number;
   markerMutations: number;
+  /** routes.insert and routes.delete calls per minute, hold markers included. */
+  writesPerMinute: number;
   /** Longest total time (scenario s) one destination had no route to an eligible VM. */
   uncoveredS: number;
 }
@@ -70,6 +74,9 @@ async function flap(holdS: number): Promise<FlapResult> {
     await service.sync();
     let traffic = 0;
     let markers = 0;
+    const writes = () =>
+      (emu.router.calls.get('compute.routes.insert') ?? 0) + (emu.router.calls.get('compute.routes.delete') ?? 0);
+    const writesBefore = writes();
     const off = emu.store.onMutation((m) => {
       if (m.collection !== ROUTES || m.action === 'update') return;
       if ((m.after ?? m.before)?.destRange === HOLD_DEST_RANGE) markers++;
@@ -111,6 +118,7 @@ async function flap(holdS: number): Promise<FlapResult> {
     return {
       mutationsPerMinute: (traffic / DURATION_S) * 60,
       markerMutations: markers,
+      writesPerMinute: ((writes() - writesBefore) / DURATION_S) * 60,
       uncoveredS: Math.max(...uncovered.values()) / SECOND_MS,
     };
   } finally {
@@ -126,7 +134,7 @@ async function run(ctx: BenchContext) {
     damped.push(await flap(HOLD_S));
     undamped.push(await flap(0));
     ctx.log(
-      `flapping run ${i + 1}/${runs}: damped ${Math.round(damped.at(-1)!.mutationsPerMinute)}/min, ${damped.at(-1)!.uncoveredS.toFixed(2)} s uncovered; undamped ${Math.round(undamped.at(-1)!.mutationsPerMinute)}/min, ${undamped.at(-1)!.uncoveredS.toFixed(2)} s uncovered`,
+      `flapping run ${i + 1}/${runs}: damped ${Math.round(damped.at(-1)!.mutationsPerMinute)} traffic-route mutations/min (${Math.round(damped.at(-1)!.writesPerMinute)} route API writes/min), ${damped.at(-1)!.uncoveredS.toFixed(2)} s uncovered; undamped ${Math.round(undamped.at(-1)!.mutationsPerMinute)}/min (${Math.round(undamped.at(-1)!.writesPerMinute)} writes/min), ${undamped.at(-1)!.uncoveredS.toFixed(2)} s uncovered`,
     );
   }
   const markers = Math.max(...damped.map((d) => d.markerMutations));
@@ -137,7 +145,15 @@ async function run(ctx: BenchContext) {
       unit: 'calls',
       samples: damped.map((d) => d.mutationsPerMinute),
       baseline: { what: 'undamped (hold 0)', samples: undamped.map((d) => d.mutationsPerMinute) },
-      note: `traffic routes only; damped also wrote ≤ ${markers} hold-marker inserts/deletes in ${DURATION_S} s (they carry no traffic)`,
+      note: `traffic routes only; damped also wrote ≤ ${markers} hold-marker inserts/deletes in ${DURATION_S} s (they carry no traffic): see route-flapping.api-writes-per-minute`,
+    }),
+    figure({
+      id: 'route-flapping.api-writes-per-minute',
+      what: `route API writes per minute (routes.insert + routes.delete calls, hold markers included), same flapping, damped`,
+      unit: 'calls',
+      samples: damped.map((d) => d.writesPerMinute),
+      baseline: { what: 'undamped (hold 0)', samples: undamped.map((d) => d.writesPerMinute) },
+      note: 'what Compute quotas and the Admin Activity audit log count; damped, every one is a hold marker starting or ending at a flip',
     }),
     figure({
       id: 'route-flapping.seconds-without-route',
