@@ -1,6 +1,7 @@
 /**
  * Every delay of an emulator: operations landing, VM lifecycle steps, MIG autoheal, Pub/Sub
- * leases and pull waits, injected latency, pipeline job steps. Tests start many emulators in one
+ * leases and pull waits, injected latency, pipeline job steps, workflow waits and the deadlines of
+ * the emulator's own outgoing requests (event deliveries, a workflow's `http.*` timeout). Tests start many emulators in one
  * process, so `Emulator.close()` cancels them all: nothing lands in a closed emulator's store or
  * sends its events to functions already stopped. A `sleep` cut short by `clear()` never resolves,
  * so the step after it never runs.
@@ -72,6 +73,21 @@ export class Timers {
       });
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * A signal that aborts with a TimeoutError after `ms`, as `AbortSignal.timeout`'s does, but on this
+   * clock: a test's clock moves it and `clear` drops it. `done()` drops it once the work it bounds
+   * has ended, so a finished request leaves no delay pending.
+   */
+  deadline(ms: number): { signal: AbortSignal; done: () => void } {
+    const controller = new AbortController();
+    const timer = this.after(
+      ms,
+      () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      { unref: true },
+    );
+    return { signal: controller.signal, done: () => this.cancel(timer) };
   }
 
   cancel(timer: Timer | undefined): void {

@@ -252,7 +252,7 @@ export class EventRouter {
 
   /** One request to the function, tracked until it is answered: its status, or `error` without an answer. */
   private async post(url: string, event: CloudEventMessage): Promise<number | 'error'> {
-    const answer = post(url, event).catch(() => 'error' as const);
+    const answer = post(url, event, this.timers).catch(() => 'error' as const);
     this.posting.add(answer);
     try {
       return await answer;
@@ -293,7 +293,7 @@ function matches(sub: Subscription, event: CloudEventMessage): boolean {
 }
 
 /** POSTs one event in binary content mode; answers the HTTP status. */
-async function post(url: string, event: CloudEventMessage): Promise<number> {
+async function post(url: string, event: CloudEventMessage, timers: Timers): Promise<number> {
   const headers: Record<string, string> = {
     'content-type': event.datacontenttype ?? 'application/json',
     'ce-id': event.id,
@@ -304,14 +304,19 @@ async function post(url: string, event: CloudEventMessage): Promise<number> {
     ...(event.time ? { 'ce-time': event.time } : {}),
   };
   for (const [k, v] of Object.entries(event.extensions ?? {})) headers[`ce-${k}`] = v;
-  const res = await fetch(url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify(event.data),
-    signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-  });
-  await res.arrayBuffer();
-  return res.status;
+  const deadline = timers.deadline(DELIVERY_TIMEOUT_MS);
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(event.data),
+      signal: deadline.signal,
+    });
+    await res.arrayBuffer();
+    return res.status;
+  } finally {
+    deadline.done();
+  }
 }
 
 export const newEventId = () => randomUUID();

@@ -10,6 +10,7 @@
  * so tests prove the workflow's retry policy, not only the function's happy path.
  */
 import type { HttpHandler, HttpRequest, HttpResponse } from './index.js';
+import type { Timers } from '../timers.js';
 
 interface HttpFaultRule {
   urlPrefix: string;
@@ -44,7 +45,12 @@ export class HttpFaults {
   }
 }
 
-export function fetchHttp(faults: HttpFaults, accessToken?: (serviceAccount: string) => string): HttpHandler {
+/** `timers`: the emulator's, so a call's `timeout` runs on its clock (not compressed: it bounds real I/O). */
+export function fetchHttp(
+  faults: HttpFaults,
+  timers: Timers,
+  accessToken?: (serviceAccount: string) => string,
+): HttpHandler {
   return async (request) => {
     const injected = faults.take(request);
     if (injected) return injected;
@@ -57,12 +63,15 @@ export function fetchHttp(faults: HttpFaults, accessToken?: (serviceAccount: str
       if (typeof request.body !== 'string' && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
         headers['content-type'] = 'application/json';
     }
-    const signal = request.timeout
-      ? AbortSignal.any([request.signal, AbortSignal.timeout(request.timeout * 1000)])
-      : request.signal;
-    const res = await fetch(request.url, { method: request.method, headers, body, signal });
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    return { code: res.status, headers: headerMap(res.headers), body: bytes };
+    const deadline = request.timeout ? timers.deadline(request.timeout * 1000) : undefined;
+    const signal = deadline ? AbortSignal.any([request.signal, deadline.signal]) : request.signal;
+    try {
+      const res = await fetch(request.url, { method: request.method, headers, body, signal });
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      return { code: res.status, headers: headerMap(res.headers), body: bytes };
+    } finally {
+      deadline?.done();
+    }
   };
 }
 

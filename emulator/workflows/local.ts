@@ -40,7 +40,7 @@ export class LocalWorkflows {
     this.engine = new WorkflowsEngine({
       clock: this.clock,
       projectNumber: options.projectNumber,
-      http: fetchHttp(this.httpFaults, options.accessToken),
+      http: fetchHttp(this.httpFaults, options.timers, options.accessToken),
       connector: connectorHandler({
         baseUrl: options.baseUrl,
         // Polls at the emulator's pace, not compressed: a connector's wait is the emulator's, not the YAML's.

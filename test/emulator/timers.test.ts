@@ -3,6 +3,8 @@
  * hand, a VM's lifecycle, a MIG recreate, injected latency, a Pub/Sub pull wait and a workflow's
  * `sys.sleep` do not move until the test moves the clock — and `close()` stops them where they are.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Emulator } from '../../emulator/server.js';
 import { ManualClock, settle } from '../helpers/emulator-clock.js';
@@ -12,6 +14,23 @@ import { SAMPLE } from '../../local/topology.js';
 import { PROJECT, REGION } from '../helpers/compute.js';
 
 const clock = new ManualClock();
+/** Calls `args.url` with a 30 s timeout; answers the error's tags. */
+const SILENT_CALL = `
+main:
+  params: [args]
+  steps:
+    - call:
+        try:
+          call: http.get
+          args:
+            url: \${args.url}
+            timeout: 30
+        except:
+          as: e
+          steps:
+            - failed:
+                return: \${e.tags}
+`;
 /** Sleeps a minute; answers how long `sys.now` says it slept (seconds). */
 const SLEEPER = `
 main:
@@ -127,6 +146,30 @@ describe('every delay runs on the emulator clock', () => {
     expect(run.state).toBe('ACTIVE');
     await clock.advance(1);
     expect(await emu.workflows.engine.awaitExecution(run.name)).toMatchObject({ state: 'SUCCEEDED', result: '60' });
+  });
+
+  it("a workflow's http.* timeout runs on the emulator's clock: a callee that never answers times out only as it moves", async () => {
+    let asked = 0;
+    const silent = createServer(() => void asked++); // takes the request, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`;
+      const name = `projects/${PROJECT}/locations/${REGION}/workflows/timers-timeout`;
+      emu.workflows.engine.deployWorkflow(name, SILENT_CALL);
+      const run = emu.workflows.engine.createExecution(name, { argument: JSON.stringify({ url }) });
+      for (let i = 0; i < 200 && asked === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(asked).toBe(1);
+      await new Promise((r) => setTimeout(r, 30)); // real time passes: no timeout yet
+      await clock.advance(29_999);
+      expect(run.state).toBe('ACTIVE');
+      await clock.advance(1);
+      const done = await emu.workflows.engine.awaitExecution(run.name);
+      expect(done).toMatchObject({ state: 'SUCCEEDED' });
+      expect(JSON.parse(done.result!)).toContain('TimeoutError');
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+    }
   });
 
   it("what the emulator stamps reads the same clock: an operation's name, an object's generation and times", async () => {
