@@ -33,7 +33,7 @@
 import { randomInt } from 'node:crypto';
 import { alreadyExists, badRequest, HttpError, notFound } from '../errors.js';
 import type { Request } from '../http.js';
-import { nowIso, type Resource, type Store } from '../store.js';
+import { collection, nowIso, type Resource, type Store } from '../store.js';
 import type { Settings } from '../settings.js';
 import type { Timer, Timers } from '../timers.js';
 import { paginate } from '../compute/list.js';
@@ -54,6 +54,23 @@ const FAILED_PRECONDITION = 9;
 const CANCELLED = 1;
 
 export type { Location } from './network.js';
+
+/** A task of a running pipeline (pipeline_job.proto `PipelineTaskDetail`, the fields read here). */
+type TaskDetail = Record<string, unknown> & {
+  state?: string;
+  executorDetail?: { containerDetail?: { mainJob?: string }; customJobDetail?: { job?: string } };
+};
+
+/** A PipelineJob as the store keeps it (pipeline_job.proto `PipelineJob`; the fields this module reads). */
+export interface PipelineJob extends Resource {
+  state: PipelineState;
+  createTime: string;
+  network?: string;
+  reservedIpRanges?: string[];
+  runtimeConfig?: { parameterValues?: Record<string, unknown> };
+  labels?: Record<string, string>;
+  jobDetail?: { taskDetails?: TaskDetail[] };
+}
 
 /** The reserved label Vertex sets on what a pipeline job runs (pipeline_job.proto `labels`). */
 export const BILLING_LABEL = 'vertex-ai-pipelines-run-billing-id';
@@ -81,20 +98,21 @@ export class PipelineJobs {
     return { project: p?.name ?? project, projectNumber: String(p?.projectNumber ?? project), location };
   }
 
-  private collection = (loc: Location) => `vertex/projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs`;
+  private collection = (loc: Location) =>
+    collection<PipelineJob>(`vertex/projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs`);
 
-  get(loc: Location, id: string): Resource {
+  get(loc: Location, id: string): PipelineJob {
     const name = `projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs/${id}`;
     const job = this.store.get(this.collection(loc), name);
     if (!job) throw notFound(name);
     return job;
   }
 
-  all(loc: Location): Resource[] {
+  all(loc: Location): PipelineJob[] {
     return this.store.list(this.collection(loc));
   }
 
-  create(loc: Location, id: string | null, body: unknown): Resource {
+  create(loc: Location, id: string | null, body: unknown): PipelineJob {
     const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     const jobId = id ?? String(randomInt(1, 2 ** 47));
     if (!JOB_ID.test(jobId)) throw badRequest(`Invalid pipelineJobId '${jobId}': must match [a-z0-9][a-z0-9-]{0,127}.`);
@@ -125,8 +143,7 @@ export class PipelineJobs {
       ...(typeof b.network === 'string' && b.network ? { network: b.network } : {}),
       ...(ranges.length ? { reservedIpRanges: ranges } : {}),
     });
-    const params = (b.runtimeConfig as { parameterValues?: Record<string, unknown> } | undefined)?.parameterValues;
-    this.tasks.set(job.name, spec ? pipelineTasks(spec, params) : UNREADABLE_PIPELINE);
+    this.tasks.set(job.name, spec ? pipelineTasks(spec, job.runtimeConfig?.parameterValues) : UNREADABLE_PIPELINE);
     this.schedule(job.name, this.settings.pipelineStepMs, () => this.toPending(loc, job.name));
     return job;
   }
@@ -199,7 +216,7 @@ export class PipelineJobs {
    */
   private runRound(
     loc: Location,
-    job: Resource,
+    job: PipelineJob,
     plan: ReturnType<typeof rounds>,
     i: number,
     failed: Set<string>,
@@ -229,7 +246,7 @@ export class PipelineJobs {
     });
   }
 
-  private launchTask(loc: Location, job: Resource, task: PipelineTask, failed: Set<string>): string {
+  private launchTask(loc: Location, job: PipelineJob, task: PipelineTask, failed: Set<string>): string {
     const jobSpec = {
       workerPoolSpecs: [
         {
@@ -260,9 +277,9 @@ export class PipelineJobs {
     return custom.name;
   }
 
-  private addTaskDetail(loc: Location, name: string, detail: Record<string, unknown>): void {
+  private addTaskDetail(loc: Location, name: string, detail: TaskDetail): void {
     this.store.update(this.collection(loc), name, (j) => {
-      const jobDetail = (j.jobDetail as { taskDetails?: Record<string, unknown>[] } | undefined) ?? {};
+      const jobDetail = j.jobDetail ?? {};
       const taskDetails = jobDetail.taskDetails ?? [];
       j.jobDetail = {
         ...jobDetail,
@@ -277,37 +294,24 @@ export class PipelineJobs {
   private updateTaskDetail(loc: Location, name: string, customJob: string, outcome: JobOutcome): void {
     if (!this.store.has(this.collection(loc), name)) return;
     this.store.update(this.collection(loc), name, (j) => {
-      const details = ((j.jobDetail as { taskDetails?: Record<string, unknown>[] } | undefined)?.taskDetails ?? []).map(
-        (d) => {
-          const ex = d.executorDetail as
-            { containerDetail?: { mainJob?: string }; customJobDetail?: { job?: string } } | undefined;
-          if (ex?.containerDetail?.mainJob !== customJob && ex?.customJobDetail?.job !== customJob) return d;
-          const state = outcome.state.replace('JOB_STATE_', '');
-          return {
-            ...d,
-            state,
-            endTime: nowIso(),
-            ...(outcome.state === 'JOB_STATE_FAILED' ? { error: outcome.error } : {}),
-          };
-        },
-      );
-      j.jobDetail = { ...(j.jobDetail as object), taskDetails: details };
+      const details = (j.jobDetail?.taskDetails ?? []).map((d) => {
+        const ex = d.executorDetail;
+        if (ex?.containerDetail?.mainJob !== customJob && ex?.customJobDetail?.job !== customJob) return d;
+        const state = outcome.state.replace('JOB_STATE_', '');
+        return {
+          ...d,
+          state,
+          endTime: nowIso(),
+          ...(outcome.state === 'JOB_STATE_FAILED' ? { error: outcome.error } : {}),
+        };
+      });
+      j.jobDetail = { ...j.jobDetail, taskDetails: details };
     });
   }
 
   /** The CustomJobs a pipeline job has running (cancelled with it). */
-  private activeTaskJobs(job: Resource): string[] {
-    const details =
-      (
-        job.jobDetail as
-          | {
-              taskDetails?: {
-                state?: string;
-                executorDetail?: { containerDetail?: { mainJob?: string }; customJobDetail?: { job?: string } };
-              }[];
-            }
-          | undefined
-      )?.taskDetails ?? [];
+  private activeTaskJobs(job: PipelineJob): string[] {
+    const details = job.jobDetail?.taskDetails ?? [];
     return details
       .filter((d) => d.state === 'RUNNING')
       .map((d) => d.executorDetail?.containerDetail?.mainJob ?? d.executorDetail?.customJobDetail?.job)
@@ -315,21 +319,21 @@ export class PipelineJobs {
   }
 
   /** Jobs of the same region that hold another network (or are about to, having started first). */
-  private blockers(loc: Location, job: Resource): Resource[] {
+  private blockers(loc: Location, job: PipelineJob): PipelineJob[] {
     if (!job.network) return [];
     return this.all(loc).filter(
       (o) =>
         o.name !== job.name &&
         o.network &&
         o.network !== job.network &&
-        (HOLDS_NETWORK.includes(o.state as PipelineState) ||
+        (HOLDS_NETWORK.includes(o.state) ||
           (o.state === 'PIPELINE_STATE_PENDING' && String(o.createTime) < String(job.createTime))),
     );
   }
 
   cancel(loc: Location, id: string): Record<string, never> {
     const job = this.get(loc, id);
-    if (TERMINAL.includes(job.state as PipelineState)) {
+    if (TERMINAL.includes(job.state)) {
       throw new HttpError(
         400,
         `Cannot cancel pipeline job ${job.name} in state ${String(job.state)}.`,
@@ -354,11 +358,9 @@ export class PipelineJobs {
     const network = `projects/${net.projectNumber}/global/networks/${net.name}`;
     return this.store
       .collectionsMatching(/^vertex\/projects\/[^/]+\/locations\/[^/]+\/pipelineJobs$/)
-      .flatMap((c) => this.store.list(c))
-      .filter(
-        (j) => j.network === network && [...HOLDS_NETWORK, 'PIPELINE_STATE_PENDING'].includes(j.state as PipelineState),
-      )
-      .filter((j) => !Array.isArray(j.reservedIpRanges) || j.reservedIpRanges.includes(range))
+      .flatMap((c) => this.store.list(collection<PipelineJob>(c)))
+      .filter((j) => j.network === network && [...HOLDS_NETWORK, 'PIPELINE_STATE_PENDING'].includes(j.state))
+      .filter((j) => !j.reservedIpRanges || j.reservedIpRanges.includes(range))
       .map((j) => `pipeline job ${j.name}`);
   }
 
@@ -389,10 +391,9 @@ function pick(b: Record<string, unknown>, keys: string[]): Record<string, unknow
   return Object.fromEntries(keys.filter((k) => b[k] !== undefined && b[k] !== null).map((k) => [k, b[k]]));
 }
 
-function injectedFailure(job: Resource): string | undefined {
-  const params = (job.runtimeConfig as { parameterValues?: Record<string, unknown> } | undefined)?.parameterValues;
-  const fromParam = params?.[FAIL_PARAMETER];
-  const fromLabel = (job.labels as Record<string, string> | undefined)?.[FAIL_LABEL];
+function injectedFailure(job: PipelineJob): string | undefined {
+  const fromParam = job.runtimeConfig?.parameterValues?.[FAIL_PARAMETER];
+  const fromLabel = job.labels?.[FAIL_LABEL];
   const value = fromParam ?? fromLabel;
   return value === undefined || value === '' ? undefined : String(value);
 }

@@ -4,7 +4,7 @@
  * or whatever a `raise` step raised (a string, a map). `WorkflowError` carries such a value
  * through the JS stack; `WorkflowSyntaxError` is the deploy-time rejection listing every problem.
  */
-import type { Value, ValueMap } from './values.js';
+import { isMap, type Value, type ValueMap } from './values.js';
 
 export const ERROR_TAGS = [
   'HttpError',
@@ -69,10 +69,10 @@ export class WorkflowError extends Error {
 
 export function describeErrorValue(value: Value): string {
   if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && !Array.isArray(value) && typeof (value as ValueMap).message === 'string') {
-    const tags = (value as ValueMap).tags;
+  if (isMap(value) && typeof value.message === 'string') {
+    const tags = value.tags;
     const tag = Array.isArray(tags) && typeof tags[0] === 'string' ? `${tags[0]}: ` : '';
-    return `${tag}${(value as ValueMap).message as string}`;
+    return `${tag}${value.message}`;
   }
   return JSON.stringify(value);
 }

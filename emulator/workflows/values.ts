@@ -38,6 +38,8 @@ export function hasKey(map: ValueMap, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(map, key);
 }
 
+/** A deep copy: a list stays a list, a map a map (so the copy has `v`'s type). */
+export function clone<T extends Value>(v: T): T;
 export function clone(v: Value): Value {
   if (Array.isArray(v)) return v.map(clone);
   if (isBytes(v)) return new Uint8Array(v);

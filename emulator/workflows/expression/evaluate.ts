@@ -4,7 +4,7 @@
  */
 import { assertNever } from '../../../shared/errors.js';
 import { WorkflowError } from '../errors.js';
-import { hasKey, isMap, typeOf, type Value, type ValueMap } from '../values.js';
+import { hasKey, isMap, typeOf, type Value } from '../values.js';
 import type { Expr } from './ast.js';
 import { applyBinary, negate, requireBoolean } from './operators.js';
 
@@ -38,7 +38,7 @@ export function evaluate(expr: Expr, env: EvalEnv): Value {
     case 'list':
       return expr.items.map((item) => evaluate(item, env));
     case 'map':
-      return Object.fromEntries(expr.entries.map((e) => [e.key, evaluate(e.value, env)])) as ValueMap;
+      return Object.fromEntries(expr.entries.map((e) => [e.key, evaluate(e.value, env)]));
     default:
       return assertNever(expr);
   }

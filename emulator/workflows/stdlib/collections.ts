@@ -17,7 +17,7 @@ function getPath(m: Value, keys: Value): Value {
 }
 
 function mergeNested(a: ValueMap, b: ValueMap): ValueMap {
-  const out = clone(a) as ValueMap;
+  const out = clone(a);
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
     out[k] = isMap(prev) && isMap(v) ? mergeNested(prev, v) : clone(v);
@@ -26,7 +26,7 @@ function mergeNested(a: ValueMap, b: ValueMap): ValueMap {
 }
 
 function without(m: ValueMap, key: string): ValueMap {
-  const out = clone(m) as ValueMap;
+  const out = clone(m);
   delete out[key];
   return out;
 }
@@ -37,13 +37,13 @@ export const COLLECTIONS: Library = {
     return getPath(m!, keys!);
   }),
   'map.merge': fn(['first', 'second'], ([a, b]) => ({
-    ...(clone(map(a!, 'map.merge')) as ValueMap),
-    ...(clone(map(b!, 'map.merge')) as ValueMap),
+    ...clone(map(a!, 'map.merge')),
+    ...clone(map(b!, 'map.merge')),
   })),
   'map.merge_nested': fn(['first', 'second'], ([a, b]) =>
     mergeNested(map(a!, 'map.merge_nested'), map(b!, 'map.merge_nested')),
   ),
   'map.delete': fn(['map', 'key'], ([m, k]) => without(map(m!, 'map.delete'), str(k!, 'map.delete'))),
-  'list.concat': fn(['objs', 'val'], ([l, v]) => [...(clone(list(l!, 'list.concat')) as Value[]), clone(v!)]),
-  'list.prepend': fn(['objs', 'val'], ([l, v]) => [clone(v!), ...(clone(list(l!, 'list.prepend')) as Value[])]),
+  'list.concat': fn(['objs', 'val'], ([l, v]) => [...clone(list(l!, 'list.concat')), clone(v!)]),
+  'list.prepend': fn(['objs', 'val'], ([l, v]) => [clone(v!), ...clone(list(l!, 'list.prepend'))]),
 };
