@@ -14,7 +14,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Request } from '../http.js';
-import { nowIso, type Resource, type Store } from '../store.js';
+import { collection, nowIso, type Resource, type Store } from '../store.js';
 import { paginate } from '../compute/list.js';
 import { badRequest, HttpError, notFound } from '../errors.js';
 import type { Settings } from '../settings.js';
@@ -35,6 +35,13 @@ export interface CustomJobSeed {
 }
 
 type JobState = (typeof JOB_STATES)[number];
+
+/** A CustomJob as the store keeps it (custom_job.proto `CustomJob`; the fields this module reads). */
+export interface CustomJob extends Resource {
+  state: JobState;
+  jobSpec: Record<string, unknown>;
+  labels?: Record<string, string>;
+}
 const ACTIVE: readonly JobState[] = [
   'JOB_STATE_QUEUED',
   'JOB_STATE_PENDING',
@@ -76,11 +83,12 @@ export class CustomJobs {
     );
   }
 
-  private collection = (loc: Location) => `vertex/projects/${loc.projectNumber}/locations/${loc.location}/customJobs`;
+  private collection = (loc: Location) =>
+    collection<CustomJob>(`vertex/projects/${loc.projectNumber}/locations/${loc.location}/customJobs`);
   private nameOf = (loc: Location, id: string) =>
     `projects/${loc.projectNumber}/locations/${loc.location}/customJobs/${id}`;
 
-  add(loc: Location, seed: CustomJobSeed): Resource {
+  add(loc: Location, seed: CustomJobSeed): CustomJob {
     return this.store.insert(this.collection(loc), {
       name: this.nameOf(loc, String(randomInt(1, 2 ** 47))),
       displayName: seed.displayName,
@@ -92,14 +100,14 @@ export class CustomJobs {
     });
   }
 
-  get(loc: Location, id: string): Resource {
+  get(loc: Location, id: string): CustomJob {
     const job = this.store.get(this.collection(loc), this.nameOf(loc, id));
     if (!job) throw notFound(this.nameOf(loc, id));
     return job;
   }
 
   /** `customJobs.create`: worker pools are required (custom_job.proto `worker_pool_specs` REQUIRED). */
-  create(loc: Location, body: unknown): Resource {
+  create(loc: Location, body: unknown): CustomJob {
     const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     const jobSpec = (b.jobSpec && typeof b.jobSpec === 'object' ? b.jobSpec : {}) as Record<string, unknown>;
     if (typeof b.displayName !== 'string' || !b.displayName)
@@ -116,7 +124,7 @@ export class CustomJobs {
   }
 
   /** Creates a job QUEUED, reserving its nodes' block; it fails after one step when there is none. */
-  launch(loc: Location, req: LaunchRequest): Resource {
+  launch(loc: Location, req: LaunchRequest): CustomJob {
     let ranges: ReturnType<typeof checkedRanges>;
     let refused: string | undefined;
     try {
@@ -162,12 +170,12 @@ export class CustomJobs {
   /** The owner ends a job that did its work (a pipeline round is over). */
   succeed(loc: Location, name: string): void {
     const job = this.store.get(this.collection(loc), name);
-    if (job && ACTIVE.includes(job.state as JobState)) this.end(loc, name, { state: 'JOB_STATE_SUCCEEDED' });
+    if (job && ACTIVE.includes(job.state)) this.end(loc, name, { state: 'JOB_STATE_SUCCEEDED' });
   }
 
   cancel(loc: Location, id: string): Record<string, never> {
     const job = this.get(loc, id);
-    if (!ACTIVE.includes(job.state as JobState))
+    if (!ACTIVE.includes(job.state))
       throw new HttpError(
         400,
         `Cannot cancel custom job ${job.name} in state ${String(job.state)}.`,
@@ -179,7 +187,7 @@ export class CustomJobs {
 
   cancelByName(loc: Location, name: string): void {
     const job = this.store.get(this.collection(loc), name);
-    if (!job || !ACTIVE.includes(job.state as JobState) || job.state === 'JOB_STATE_CANCELLING') return;
+    if (!job || !ACTIVE.includes(job.state) || job.state === 'JOB_STATE_CANCELLING') return;
     this.setState(loc, name, 'JOB_STATE_CANCELLING');
     this.schedule(name, this.settings.pipelineStepMs, () => this.end(loc, name, { state: 'JOB_STATE_CANCELLED' }));
   }
@@ -221,7 +229,7 @@ export class CustomJobs {
     const filter = parseJobFilter(r.query.get('filter'));
     const matches = this.store
       .list(this.collection(loc))
-      .filter((j) => filter({ ...j, network: (j.jobSpec as { network?: string }).network }));
+      .filter((j) => filter({ ...j, network: typeof j.jobSpec.network === 'string' ? j.jobSpec.network : undefined }));
     const page = paginate(matches, {
       maxResults: String(Math.min(size || 100, 500)),
       pageToken: r.query.get('pageToken'),
