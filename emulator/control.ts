@@ -15,6 +15,7 @@ import { COUNT_SETTINGS, type Settings } from './settings.js';
 type Body = Record<string, unknown>;
 
 const HEALTH_STATES: readonly Health[] = ['HEALTHY', 'UNHEALTHY', 'UNKNOWN', 'DRAINING', 'TIMEOUT'];
+const isHealth = (value: unknown): value is Health => HEALTH_STATES.some((h) => h === value);
 
 /** Runs a fault setter, turning its RangeError (bad count, unknown fault) into a 400. */
 function guarded(set: () => void): void {
@@ -30,19 +31,14 @@ function addFault(emu: Emulator, body: Body): void {
   const method = String(body.method ?? '*');
   const count = Number(body.count ?? 1);
   switch (body.kind) {
-    case 'call':
-      if (!isCallFault(body.fault))
+    case 'call': {
+      const { fault, permission } = body;
+      if (!isCallFault(fault))
         throw badRequest(`call fault must be one of ${CALL_FAULTS.map((f) => JSON.stringify(f)).join(', ')}`);
-      if (body.permission !== undefined && typeof body.permission !== 'string')
+      if (permission !== undefined && typeof permission !== 'string')
         throw badRequest('permission must be a string such as "compute.routes.list"');
-      return guarded(() =>
-        emu.faults.failNext(
-          method,
-          count,
-          body.fault as (typeof CALL_FAULTS)[number],
-          body.permission === undefined ? {} : { permission: body.permission as string },
-        ),
-      );
+      return guarded(() => emu.faults.failNext(method, count, fault, permission === undefined ? {} : { permission }));
+    }
     case 'operation':
       return guarded(() =>
         emu.faults.failOperations(
@@ -135,13 +131,12 @@ export function registerControl(router: Router, emu: Emulator): void {
     `${base}/projects/{project}/regions/{region}/instanceGroupManagers/{igm}/instances/{name}/health`,
     'emulator.migs.setHealth',
     (r) => {
-      const health = String((r.body as Body | undefined)?.health);
-      if (!HEALTH_STATES.includes(health as Health))
-        throw badRequest(`health must be one of ${HEALTH_STATES.join(', ')}`);
+      const health = (r.body as Body | undefined)?.health;
+      if (!isHealth(health)) throw badRequest(`health must be one of ${HEALTH_STATES.join(', ')}`);
       emu.migs.setHealth(
         { project: r.params.project!, region: r.params.region!, name: r.params.igm! },
         r.params.name!,
-        health as Health,
+        health,
       );
       return {};
     },
