@@ -194,13 +194,16 @@ describe('regional MIG', () => {
     const [before] = await c.migs.listManagedInstances(MIG);
     const victim = before.find((m) => m.name === 'nat-bbbb')!;
     const published = emu.events.published.length;
-    await c.wait(
-      await c.migs.recreateInstances({
-        ...MIG,
-        regionInstanceGroupManagersRecreateRequestResource: { instances: [victim.instance!] },
-      }),
-    );
-    const [during] = await c.migs.listManagedInstances(MIG);
+    emu.settings.instanceStepMs = 500; // wide enough that a loaded machine still reads the VM mid-recreate
+    const [during] = await (async () => {
+      await c.wait(
+        await c.migs.recreateInstances({
+          ...MIG,
+          regionInstanceGroupManagersRecreateRequestResource: { instances: [victim.instance!] },
+        }),
+      );
+      return c.migs.listManagedInstances(MIG);
+    })().finally(() => (emu.settings.instanceStepMs = 40));
     expect(during.find((m) => m.name === 'nat-bbbb')!.currentAction).toBe('RECREATING');
     const back = await waitFor('recreated instance back', async () => {
       const [now] = await c.migs.listManagedInstances(MIG);

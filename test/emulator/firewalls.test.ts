@@ -40,11 +40,14 @@ describe('firewalls', () => {
   });
 
   it('patch replaces only the fields sent, once the operation is done', async () => {
-    const [res] = await c.firewalls.patch({
-      project: PROJECT,
-      firewall: 'allow-psa-to-nat',
-      firewallResource: { sourceRanges: ['10.98.0.0/21', '10.99.0.0/16'] },
-    });
+    emu.settings.operationLatencyMs = 1_000; // wide enough that a loaded machine still reads before DONE
+    const [res] = await c.firewalls
+      .patch({
+        project: PROJECT,
+        firewall: 'allow-psa-to-nat',
+        firewallResource: { sourceRanges: ['10.98.0.0/21', '10.99.0.0/16'] },
+      })
+      .finally(() => (emu.settings.operationLatencyMs = 20));
     const [before] = await c.firewalls.get({ project: PROJECT, firewall: 'allow-psa-to-nat' });
     expect(before.sourceRanges).toEqual(['10.98.0.0/21']);
     await c.globalOps.wait({ project: PROJECT, operation: (res.latestResponse as { name: string }).name });
