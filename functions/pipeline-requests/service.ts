@@ -75,6 +75,13 @@ export class PipelineRequestsService {
       messageId,
       key: requestKey(this.cfg.workflow, requestId, messageId),
     };
+    // The message id covers redeliveries of one message only: a publisher's retry is a new message,
+    // with a new id, and would start a second (paid) run. requestId is the exactly-once key.
+    if (checked.ok && requestId === undefined)
+      this.log.warn(
+        { messageId, missingRequestId: true },
+        `pipelineRequests: request ${messageId} has no requestId, so only redeliveries of this one message are deduplicated; a retried publish (a new message) starts another run. Set requestId, unique per run and kept across retries.`,
+      );
     try {
       const outcome = await this.once(ref, checked);
       this.report(ref, outcome);

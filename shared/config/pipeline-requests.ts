@@ -45,7 +45,8 @@ export const pipelineRequest = z.strictObject({
   /**
    * The request's identity: echoed in the reply, and the key of the exactly-once dedupe — a second
    * message with the same requestId starts nothing (use a new one to run again). Without it, the
-   * Pub/Sub message id is the identity (redeliveries share it).
+   * Pub/Sub message id is the identity: redeliveries share it, but a retried publish is a new
+   * message and starts a second run (pipelineRequests logs a warning).
    */
   requestId: z.string().min(1).max(128).optional(),
   templateUri: z

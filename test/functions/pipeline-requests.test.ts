@@ -5,6 +5,7 @@
  * local Cloud Storage and the executions in the local Workflows, reached through the same
  * wrappers as in production, with faults injected by the emulator.
  */
+import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionsClient } from '@google-cloud/workflows';
 import type { Emulator } from '../../emulator/server.js';
@@ -177,5 +178,32 @@ describe('pipelineRequests claims', () => {
     expect(await instance().handle(first)).toMatchObject({ kind: 'started' });
     expect(await instance().handle(first)).toMatchObject({ kind: 'duplicate' });
     expect(await instance().handle(delivery(body))).toMatchObject({ kind: 'started' });
+  });
+
+  it('a request without requestId is logged as a WARNING saying a retried publish runs twice; one with it is not', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+        done();
+      },
+    });
+    const logged = new PipelineRequestsService(cfg(), createLogger('info', sink), {
+      transport: new Transport({ emulatorHost: emu.url, retry: { attempts: 1 } }),
+      now: () => clock,
+    });
+    const anonymous = delivery({ templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml' }, 'm-no-id-warn');
+    expect(await logged.handle(anonymous)).toMatchObject({ kind: 'started' });
+    expect(await logged.handle(delivery(request('c-with-id')))).toMatchObject({ kind: 'started' });
+    const warnings = lines.filter((l) => l.missingRequestId === true);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        severity: 'WARNING',
+        messageId: 'm-no-id-warn',
+        message: expect.stringMatching(
+          /has no requestId.*a retried publish \(a new message\) starts another run\. Set requestId/,
+        ),
+      }),
+    ]);
   });
 });
