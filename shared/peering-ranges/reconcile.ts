@@ -81,6 +81,8 @@ export interface PrepareOptions {
   now?: () => number;
   /** Read-back rounds before giving up with 503. */
   verifyRounds?: number;
+  /** Told the observation and the plan made from it (`netreflex status` judges the PSA ranges by them). */
+  planned?: (obs: RangeObservation, plan: RangePlan) => void;
 }
 
 /** Normalizes the caller's input: defaults from config (network, region), then the strict request. */
@@ -108,7 +110,9 @@ export async function reconcilePeeringRanges(
       runId: request.runId,
       now: now(),
     });
-    return { ...reportOf(request, obs, planFor(cfg, request, obs), true), status: 'planned' };
+    const plan = planFor(cfg, request, obs);
+    options.planned?.(obs, plan);
+    return { ...reportOf(request, obs, plan, true), status: 'planned' };
   }
   const startedAt = now();
   const lease = await NetworkLease.acquire(t, {

@@ -1,7 +1,8 @@
 /**
  * Reads the whole egress path once and judges each link. Reads are independent where the chain
  * allows (the allowlists need the NAT IPs; the routes, the peering export and the NAT VMs are
- * judged from natRoutes' one dry run), so a status takes about as long as its slowest read.
+ * judged from natRoutes' one dry run, the PSA ranges from peeringRanges' one dry run), so a status
+ * takes about as long as its slowest read.
  */
 import type { Transport } from '../gcp/transport.js';
 import { psaRangesLink, peeringExportLink } from './network-links.js';

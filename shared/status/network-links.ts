@@ -1,69 +1,141 @@
 /**
  * The VPC A side of the chain: the PSA ranges the Vertex nodes get their IPs from (and how many
- * jobs they hold) and the peering that must export the custom routes, judged by natRoutes' verify
- * from its dry run (the routes themselves are that dry run's plan: routes-link.ts).
+ * jobs they hold), judged by peeringRanges' dry run, and the peering that must export the custom
+ * routes, judged by natRoutes' verify from its dry run (the routes themselves are that dry run's
+ * plan: routes-link.ts).
  */
 import type { Transport } from '../gcp/transport.js';
-import { listGlobalAddresses, type GlobalAddress } from '../gcp/addresses.js';
-import { vertexRangesOf } from '../peering-ranges/vertex-ranges.js';
-import { DEFAULT_RANGE_OPTIONS } from '../plan/ranges-types.js';
 import { capacityOf, NODE_TIERS } from '../plan/capacity.js';
+import type { RangePlan } from '../plan/ranges-types.js';
+import { describeRangeChange } from '../plan/ranges-describe.js';
+import { reconcilePeeringRanges } from '../peering-ranges/reconcile.js';
+import type { RangeObservation } from '../peering-ranges/observe.js';
+import { PreflightRefusal } from '../peering-ranges/preflight.js';
 import type { NatInstance } from '../plan/routes.js';
 import { ensureAndVerifyExport, exportProblems, type ExportReport } from '../nat-routes/verify.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, SafetyError, errorMessage } from '../errors.js';
 import type { RoutesDryRun } from './routes-link.js';
 import type { Link, StatusConfig } from './types.js';
-import { broken, ok, unreadableLink, type LinkHead } from './link.js';
+import { broken, ok, unknown, unreadableLink, type LinkHead } from './link.js';
 
 const PSA: LinkHead = { id: 'psa-ranges', title: 'PSA ranges and capacity' };
 const PEERING: LinkHead = { id: 'peering-export', title: 'Peering export' };
 
+const PSA_FIX = "netreflex apply ranges wires them (the workflow's peeringRanges call does so before every run)";
+
+/** What peeringRanges' dry run reads (shared/peering-ranges/observe.ts), for a fix that names the permission. */
+const PSA_METHODS = [
+  'compute.globalAddresses.list',
+  'compute.networks.get',
+  'compute.subnetworks.get',
+  'compute.routes.list',
+  'compute.networks.listPeeringRoutes',
+  'compute.firewalls.get',
+  'compute.regionInstanceGroupManagers.get',
+  'compute.instanceTemplates.get',
+  'compute.routers.get',
+  'servicenetworking.services.connections.list',
+  'aiplatform.pipelineJobs.list',
+  'aiplatform.customJobs.list',
+  'storage.objects.get',
+];
+
 /**
- * The PSA ranges Vertex may use on the network and the jobs they hold — through the same
- * observation peeringRanges plans from (shared/peering-ranges/vertex-ranges.ts), so a Cloud SQL range on the
- * network is listed but never counted as Vertex capacity.
+ * The PSA ranges link is peeringRanges' own dry run (shared/peering-ranges/reconcile.ts: observe →
+ * preflight → plan, nothing applied), configured as peeringRanges is, for a next run of `--jobs`
+ * jobs (one when unset) of `--nodes-per-job` nodes, so status and peeringRanges cannot disagree:
+ * - the ranges Vertex may use are the ones it plans with (a Cloud SQL range on the network is
+ *   listed, never counted), and the capacity beside them counts the other runs on the network;
+ * - a wiring step it would take for a range that exists — the Service Networking connection, the
+ *   PSA firewall, the NAT MIG's return-route metadata — is BROKEN: that range's nodes have no
+ *   egress until it is done (the export flag is the peering-export link's to judge);
+ * - a range it would allocate is BROKEN only when `--jobs` asks for room there is not; otherwise
+ *   peeringRanges allocates it before the next run, as it does for any run;
+ * - a refusal (pool exhausted, Vertex jobs of the region on another network) is BROKEN in
+ *   peeringRanges' words; a read it cannot make is UNKNOWN.
  */
 export async function psaRangesLink(t: Transport, cfg: StatusConfig): Promise<Link> {
-  let all: GlobalAddress[];
+  if ('error' in cfg.ranges)
+    return unknown(
+      PSA,
+      `could not check: the environment does not configure peeringRanges, whose dry run this link is (${cfg.ranges.error})`,
+      'set the variables peeringRanges is deployed with (terraform-bootstrap/functions.tf) where you run netreflex status',
+    );
+  let seen: { obs: RangeObservation; plan: RangePlan } | undefined;
   try {
-    all = await listGlobalAddresses(t, cfg.project);
+    await reconcilePeeringRanges(
+      t,
+      cfg.ranges.config,
+      { parallelJobs: cfg.jobs ?? 1, nodesPerJob: cfg.nodesPerJob },
+      { dryRun: true, planned: (obs, plan) => (seen = { obs, plan }) },
+    );
   } catch (err) {
-    return unreadableLink(PSA, 'the PSA ranges (globalAddresses.list)', ['compute.globalAddresses.list'], err, cfg);
+    if (err instanceof ConfigError || err instanceof SafetyError)
+      return broken(PSA, `peeringRanges cannot prepare a run: ${errorMessage(err)}`, refusalFix(err));
+    return unreadableLink(
+      PSA,
+      'the PSA ranges and their wiring, as peeringRanges observes them',
+      PSA_METHODS,
+      err,
+      cfg,
+    );
   }
-  const { vertex, other } = vertexRangesOf(
-    all,
-    { project: cfg.project, name: cfg.network },
-    {
-      vertexRangeNames: cfg.vertexRangeNames,
-      namePrefix: DEFAULT_RANGE_OPTIONS.namePrefix,
-    },
-  );
-  const others = other.map((r) => `${r.name} ${r.cidr}: another service's PSA range, not counted`);
-  if (!vertex.length)
+  return judgeRanges(cfg, seen!.obs, seen!.plan);
+}
+
+function refusalFix(err: ConfigError | SafetyError): string {
+  if (err instanceof PreflightRefusal)
+    return 'wait for the named Vertex jobs to end or cancel them: Vertex uses one network per region';
+  return 'do what the message says (the NETREFLEX_* variable or the resource it names), then netreflex plan ranges';
+}
+
+function judgeRanges(cfg: StatusConfig, obs: RangeObservation, plan: RangePlan): Link {
+  const existing = plan.ranges.filter((r) => !r.isNew);
+  const vertex = new Set(plan.ranges.map((r) => r.name));
+  const other = obs.observed.addresses.filter((a) => a.purpose === 'VPC_PEERING' && !vertex.has(a.name));
+  const details = [
+    ...existing.map((r) => `${r.name} ${r.cidr}: ${tiers(r.cidr)}`),
+    ...other.map((a) => `${a.name} ${a.address}/${a.prefixLength}: another service's PSA range, not counted`),
+    ...plan.allocate.map((a) => `${a.name} ${a.cidr}: peeringRanges allocates it for the next run`),
+    ...plan.warnings.map((w) => `warning: ${w.message}`),
+  ];
+  if (!existing.length)
     return broken(
       PSA,
       `no PSA range Vertex may use on ${cfg.network}${other.length ? ` (${other.length} other VPC_PEERING range(s) are not Vertex's)` : ''}`,
       'reserve one for Private Service Access: netreflex apply ranges (or terraform-bootstrap/psa.tf)',
-      others,
+      details,
     );
-  const details = [
-    ...vertex.map(
-      (r) => `${r.name} ${r.cidr}: ${NODE_TIERS.map((n) => `${capacityOf([r], n)} jobs of ≤${n} nodes`).join(', ')}`,
-    ),
-    ...others,
-  ];
-  const capacity = capacityOf(vertex, cfg.nodesPerJob);
-  const summary = `${vertex.length} Vertex range(s), room for ${capacity} concurrent job(s) of ≤${cfg.nodesPerJob} nodes`;
-  if (cfg.jobs !== undefined && capacity < cfg.jobs) {
+  // Wiring of the ranges that exist; wiring of a range the plan allocates comes with it.
+  const fresh = new Set(plan.allocate.flatMap((a) => [a.name, a.cidr]));
+  const unwired = plan.changes.flatMap((c) =>
+    c.kind === 'patchConnection' || c.kind === 'patchFirewall' || c.kind === 'setMigMetadata'
+      ? c.added.filter((x) => !fresh.has(x)).length
+        ? [describeRangeChange(c)]
+        : []
+      : [],
+  );
+  const { capacity } = plan;
+  const room = existing.reduce((sum, r) => sum + r.jobs, 0);
+  const others = capacity.others ? ` (${capacity.others} taken by other runs on the network)` : '';
+  const summary = `${existing.length} Vertex range(s), room for ${room} concurrent job(s) of ≤${capacity.nodesPerJobTier} nodes${others}`;
+  if (unwired.length)
+    return broken(PSA, `${summary}; not wired: peeringRanges would ${unwired.join('; ')}`, PSA_FIX, details);
+  if (cfg.jobs !== undefined && plan.allocate.length)
     return broken(
       PSA,
-      `${summary}, fewer than the ${cfg.jobs} wanted`,
+      `${summary}, fewer than the ${cfg.jobs} wanted${capacity.others ? ` beside the other runs' ${capacity.others}` : ''}`,
       `add a range: netreflex apply ranges --jobs ${cfg.jobs} --nodes-per-job ${cfg.nodesPerJob}`,
       details,
     );
-  }
   return ok(PSA, summary, details);
 }
+
+/** The jobs a range holds at each documented node tier. */
+const tiers = (cidr: string) => {
+  const prefixLength = Number(cidr.split('/')[1]);
+  return NODE_TIERS.map((n) => `${capacityOf([{ prefixLength }], n)} jobs of ≤${n} nodes`).join(', ');
+};
 
 /**
  * The peering-export link is natRoutes' verify (shared/nat-routes/verify.ts), judged in its words

@@ -7,6 +7,7 @@
  */
 import type { ArmorAllowlistConfig } from '../config/armor-allowlist.js';
 import type { NatRoutesView } from '../config/nat-routes.js';
+import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 
 export const LINK_STATES = ['ok', 'broken', 'unknown'] as const;
 export type LinkState = (typeof LINK_STATES)[number];
@@ -54,8 +55,12 @@ export interface StatusConfig {
   /** Capacity check: this many concurrent jobs of `nodesPerJob` nodes must fit (optional). */
   jobs?: number;
   nodesPerJob: number;
-  /** Existing PSA ranges Vertex may use besides netreflex's (NETREFLEX_VERTEX_RANGES, as peeringRanges reads it). */
-  vertexRangeNames: string[];
+  /**
+   * peeringRanges' own configuration (the same NETREFLEX_* variables): the PSA ranges link is its
+   * dry run. An error when the environment does not configure peeringRanges (its project number or
+   * state bucket unset): that link is then UNKNOWN, the others are still judged.
+   */
+  ranges: { config: PeeringRangesConfig } | { error: string };
   /**
    * The egress IPs the workflow checks the allowlist for (NETREFLEX_EGRESS_IPS, when set): they must
    * be the Cloud NAT's IPs, or the workflow and status judge different addresses.

@@ -20,6 +20,8 @@ import { Transport } from '../../shared/gcp/transport.js';
 import { loadNatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { reconcileRoutes } from '../../shared/nat-routes/reconcile.js';
 import { checkEgress } from '../../shared/armor-allowlist/egress-check.js';
+import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
+import { reconcilePeeringRanges } from '../../shared/peering-ranges/reconcile.js';
 import { inProcessFaults, type FaultControl } from '../helpers/faults.js';
 
 let stack: Stack;
@@ -101,7 +103,7 @@ describe('netreflex status', () => {
     expect(link.details).toEqual(expect.arrayContaining(check.results.map((v) => v.why)));
   });
 
-  it("reads each fact once: the MIG, the routes, the peering and what it exports, in natRoutes' dry run", async () => {
+  it('reads each fact once per reconciler that judges it: natRoutes for the MIG and the routes, peeringRanges for the PSA ranges', async () => {
     const before = await faults.calls();
     expect((await status()).state).toBe('ok');
     const after = await faults.calls();
@@ -111,7 +113,9 @@ describe('netreflex status', () => {
       routes: delta('compute.routes.list'),
       network: delta('compute.networks.get'),
       exported: delta('compute.networks.listPeeringRoutes'),
-    }).toEqual({ mig: 1, routes: 1, network: 1, exported: 1 });
+      // natRoutes' dry run reads the MIG, the routes, the network and what the peering exports (OUTGOING);
+      // peeringRanges' reads the routes, the network and what it imports (INCOMING), to allocate around them.
+    }).toEqual({ mig: 1, routes: 2, network: 2, exported: 2 });
   });
 
   it('runs as the CLI, readable in a terminal, exit code 0', async () => {
@@ -304,6 +308,47 @@ describe('netreflex status never reads OK while blind', () => {
   });
 });
 
+describe("the PSA ranges link is peeringRanges' dry run", () => {
+  const firewall = (sourceRanges: string[]) =>
+    stack.emulator.store.update(`projects/${PROJECT}/global/firewalls`, SAMPLE.firewall.psaToNat, (f) => ({
+      ...f,
+      sourceRanges,
+    }));
+
+  it('a Vertex range the PSA firewall no longer admits: BROKEN, naming the step peeringRanges would take', async () => {
+    firewall(['192.0.2.0/24']);
+    try {
+      const env = await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url });
+      const t = new Transport({ emulatorHost: stack.emulator.url, region: REGION });
+      const dry = await reconcilePeeringRanges(
+        t,
+        loadPeeringRangesConfig({ ...env, NETREFLEX_LOG_LEVEL: 'silent' }),
+        { parallelJobs: 1, nodesPerJob: 8 },
+        { dryRun: true },
+      );
+      const step = dry.changes.find((c) => c.kind === 'patchFirewall');
+      expect(step?.description).toMatch(/extend firewall allow-psa-to-nat sourceRanges with 10\.98\.0\.0\/21/);
+      const link = (await status()).links.find((l) => l.id === 'psa-ranges')!;
+      expect(link).toMatchObject({ state: 'broken', fix: expect.stringContaining('netreflex apply ranges') });
+      expect(link.reason).toContain(`not wired: peeringRanges would ${step!.description}`);
+    } finally {
+      firewall([SAMPLE.psa.range]);
+    }
+    expect((await status()).links.find((l) => l.id === 'psa-ranges')!.state).toBe('ok');
+  });
+
+  it('without the variables peeringRanges needs: UNKNOWN saying which, never OK, and the other links still judged', async () => {
+    const env = { ...(await cliEnv({ NETREFLEX_EMULATOR_HOST: stack.emulator.url })), NETREFLEX_STATE_BUCKET: '' };
+    const report = JSON.parse((await statusCommand(env, { json: true })).output) as StatusJson;
+    expect(report.links.find((l) => l.id === 'psa-ranges')).toMatchObject({
+      state: 'unknown',
+      reason: expect.stringContaining('NETREFLEX_STATE_BUCKET: required, not set'),
+    });
+    expect(report.links.find((l) => l.id === 'routes')!.state).toBe('ok');
+    expect(report.exitCode).toBe(3);
+  });
+});
+
 describe('status-only rules: the path broken while natRoutes rightly has nothing to change', () => {
   it('a NAT VM that cannot forward IP: Google flags its routes, status says BROKEN labelled status only, natRoutes plans nothing', async () => {
     const z = await zoneOf('nat-s2');
@@ -474,10 +519,11 @@ describe("the peering-export link is natRoutes' verify", () => {
     // The routes themselves are fine: the export's verdict is said once, on its own link.
     expect(report.links.find((l) => l.id === 'routes')).toMatchObject({ state: 'ok' });
     expect(result.exitCode).toBe(1);
-    // One observation: status reads the peering and what it exports once, in natRoutes' dry run.
+    // One observation per reconciler: natRoutes' dry run reads the peering and what it exports once
+    // (peeringRanges' dry run reads the network and what the peering imports, for the PSA ranges link).
     const delta = (m: string) => (after[m] ?? 0) - (before[m] ?? 0);
-    expect(delta('compute.networks.listPeeringRoutes')).toBe(1);
-    expect(delta('compute.networks.get')).toBe(1);
+    expect(delta('compute.networks.listPeeringRoutes')).toBe(2);
+    expect(delta('compute.networks.get')).toBe(2);
   });
 
   it('the peering gone: natRoutes refuses the configuration and status says BROKEN in its words, not OK', async () => {
