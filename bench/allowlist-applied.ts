@@ -43,7 +43,7 @@ export const allowlistAppliedBench: BenchModule = {
         logLevel: 'silent',
         bucket: SAMPLE.bucket.name,
         object: SAMPLE.bucket.allowlistObject,
-        dryRun: false,
+        policy: 'sync',
         ruleQuota: 200,
       };
       const t = new Transport({ emulatorHost: emu.url });

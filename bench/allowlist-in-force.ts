@@ -63,7 +63,7 @@ function side(
     logLevel: 'silent',
     bucket: SAMPLE.bucket.name,
     object: `allowlists/bench-${name}.yaml`,
-    dryRun: false,
+    policy: 'sync',
     ruleQuota: 1000,
   };
   const t = new Transport({ emulatorHost: emu.url });

@@ -85,13 +85,13 @@ locals {
       timeout     = 300
       invokers    = ["eventarc"]
       env = {
-        NETREFLEX_PROJECT           = var.project_id
-        NETREFLEX_REGION            = var.region
-        NETREFLEX_LOG_LEVEL         = var.log_level
-        NETREFLEX_CONFIG_BUCKET     = google_storage_bucket.config.name
-        NETREFLEX_ALLOWLIST_OBJECT  = var.allowlist_object
-        NETREFLEX_ALLOWLIST_DRY_RUN = "false"
-        NETREFLEX_ARMOR_RULE_QUOTA  = tostring(var.armor_rule_quota)
+        NETREFLEX_PROJECT          = var.project_id
+        NETREFLEX_REGION           = var.region
+        NETREFLEX_LOG_LEVEL        = var.log_level
+        NETREFLEX_CONFIG_BUCKET    = google_storage_bucket.config.name
+        NETREFLEX_ALLOWLIST_OBJECT = var.allowlist_object
+        NETREFLEX_ALLOWLIST_POLICY = "sync"
+        NETREFLEX_ARMOR_RULE_QUOTA = tostring(var.armor_rule_quota)
       }
     }
     # The workflow's egress check before a run (functions/armor-allowlist/verify.ts): whether the

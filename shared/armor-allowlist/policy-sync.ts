@@ -16,6 +16,7 @@ import { applyAllowlistSteps } from '../plan/allowlist-check.js';
 import { claimOf, claimPolicy, recordApplied, releasePolicy } from './lock.js';
 import { allowlistPhases, stepResult } from './apply.js';
 import { applyPlan as runPlan, GO, type Guard, type Verdict } from '../reconcile/apply.js';
+import { applyPolicy, stepsOf, type Policy } from '../reconcile/plan.js';
 import type { StepSummary } from './steps.js';
 import { verifyPolicy } from './verify.js';
 import { describeStep, sameRules } from './steps.js';
@@ -28,6 +29,8 @@ export interface SyncContext {
   /** This object's source label value. */
   readonly source: string;
   readonly maxPasses: number;
+  /** The kernel's policy the steps run under (shared/reconcile/plan.ts `applyPolicy`). */
+  readonly policy: Policy;
 }
 
 /** A rule change Cloud Armor refused for the project's quota (someone else used it up meanwhile). */
@@ -90,7 +93,7 @@ export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncConte
       plan = next;
       continue;
     }
-    const outcome = await applyPlan(t, ctx.project, policy, plan, ctx.run);
+    const outcome = await applyPlan(t, ctx, policy, plan);
     report.results.push(...outcome.results);
     report.mutations += outcome.results.filter((r) => r.ok && !r.noop).length;
     if (outcome.stopped === 'superseded')
@@ -208,21 +211,27 @@ function overruled(done: PolicyReport, p: PreparedPolicy): PolicyReport {
  */
 async function applyPlan(
   t: Transport,
-  project: string,
+  ctx: SyncContext,
   policy: SecurityPolicy,
   plan: AllowlistPlan,
-  run: string,
 ): Promise<{ results: ReturnType<typeof stepResult>[]; stopped?: 'failed' | 'superseded' | 'changed' }> {
+  const { project, run } = ctx;
+  const all = allowlistPhases(t, project, policy.name, plan.steps);
+  const index = new Map(stepsOf(all).map((s, i) => [s, i]));
+  const phases = applyPolicy(all, ctx.policy);
+  // The rules expected before each step: the policy's, with every step that ran before it applied
+  // (in the order the runner runs them: the policy's filter may have left some out).
+  const steps = stepsOf(phases).map((s) => plan.steps[index.get(s)!]!);
   let expected: readonly PolicyRule[] = policy.rules;
   let checked = 0;
   const guard: Guard<StepSummary> = async ({ step, applied }): Promise<Verdict> => {
     if (!step) return GO;
-    for (; checked < applied; checked++) expected = applyAllowlistSteps(expected, [plan.steps[checked]!]);
+    for (; checked < applied; checked++) expected = applyAllowlistSteps(expected, [steps[checked]!]);
     const now = await getSecurityPolicy(t, project, policy.name);
     if (claimOf(now).run !== run) return { kind: 'stop', why: 'a newer sync claimed the policy' };
     return sameRules(now.rules, expected) ? GO : { kind: 'replan', why: 'the rules changed under the sync' };
   };
-  const applied = await runPlan(allowlistPhases(t, project, policy.name, plan.steps), { guard });
+  const applied = await runPlan(phases, { guard });
   const stopped =
     applied.stopped?.kind === 'stop'
       ? 'superseded'

@@ -37,6 +37,7 @@ import {
 } from './prepare.js';
 import { newRunId, sourceId } from './lock.js';
 import { plannedReport, syncPolicy } from './policy-sync.js';
+import type { Policy } from '../reconcile/plan.js';
 import {
   emptyPolicyReport,
   overallStatus,
@@ -69,6 +70,8 @@ interface Run {
   readonly cfg: ArmorAllowlistConfig;
   readonly opts: ReconcileOptions;
   readonly dryRun: boolean;
+  /** The kernel's policy this sync applies its plans under (`dry-run` whenever `dryRun`). */
+  readonly policy: Policy;
   readonly source: string;
   readonly run: string;
 }
@@ -99,8 +102,17 @@ function envelope(report: AllowlistReport): AllowlistReport {
 }
 
 async function syncOnce(t: Transport, cfg: ArmorAllowlistConfig, opts: ReconcileOptions): Promise<AllowlistReport> {
-  const dryRun = opts.dryRun === true || cfg.dryRun || opts.localFile !== undefined;
-  const r: Run = { t, cfg, opts, dryRun, source: sourceId(cfg.bucket, cfg.object), run: opts.run ?? newRunId() };
+  const dryRun = opts.dryRun === true || cfg.policy === 'dry-run' || opts.localFile !== undefined;
+  const policy: Policy = dryRun ? 'dry-run' : cfg.policy;
+  const r: Run = {
+    t,
+    cfg,
+    opts,
+    dryRun,
+    policy,
+    source: sourceId(cfg.bucket, cfg.object),
+    run: opts.run ?? newRunId(),
+  };
   const read = opts.localFile
     ? ({ kind: 'file', ...opts.localFile } as const)
     : await readAllowlistObject(t, cfg.bucket, cfg.object, opts.eventGeneration);
@@ -158,7 +170,11 @@ async function syncOnce(t: Transport, cfg: ArmorAllowlistConfig, opts: Reconcile
       read,
     );
   report.warnings.push(...parsed.warnings.map(formatProblem));
-  return syncAll(r, parsed.allowlist, report, read);
+  if (r.policy === 'upsert-only' && parsed.allowlist.mode === 'sync')
+    report.warnings.push(
+      `NETREFLEX_ALLOWLIST_POLICY=upsert-only: ${read.source} (mode sync) is applied as mode upsert-only, so nothing is removed`,
+    );
+  return syncAll(r, capMode(parsed.allowlist, r.policy), report, read);
 }
 
 function prepareOptions(r: Run, generation: string | undefined): PrepareOptions {
@@ -209,6 +225,7 @@ async function runPolicy(r: Run, p: PreparedPolicy): Promise<PolicyReport> {
         run: r.run,
         source: r.source,
         maxPasses: r.opts.maxPasses ?? 5,
+        policy: r.policy,
       });
   const after =
     r.dryRun || done.status === 'unchanged' ? p.policy : await getSecurityPolicy(r.t, r.cfg.project, p.name);
@@ -236,6 +253,19 @@ function expiredNow(
   });
   const named = entries.filter((e) => p.role === 'last-applied' || e.stillAllowed || e.removedNow);
   return named.length ? named.map(({ removedNow: _r, ...e }) => e) : undefined;
+}
+
+/**
+ * The file as a sync under `policy` plans it: `upsert-only` makes every file `mode: upsert-only`,
+ * so the planner itself never takes an address away (no revocation, no shrinking patch, no
+ * removal) and the kernel's filter, which drops destructive phases, has nothing left to drop. A
+ * filter alone would not do: a `sync` plan cut short of its removals never verifies, and the next
+ * pass plans them again.
+ */
+function capMode(allowlist: Allowlist, policy: Policy): Allowlist {
+  return policy === 'upsert-only' && allowlist.mode !== 'upsert-only'
+    ? { ...allowlist, mode: 'upsert-only' }
+    : allowlist;
 }
 
 function finalize(report: AllowlistReport, dryRun: boolean): AllowlistReport {
@@ -278,7 +308,7 @@ async function keepLastApplied(
           if (file.object?.timeDeleted) lastLive = file.object.timeDeleted;
           const parsed = file.tooLarge ? undefined : parseAllowlist(file.bytes, file.source);
           return parsed?.ok
-            ? parsed.allowlist
+            ? capMode(parsed.allowlist, r.policy)
             : `its last applied file ${file.source} no longer parses; upload a valid allowlist`;
         }),
       );

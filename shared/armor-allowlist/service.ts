@@ -60,6 +60,7 @@ export class ArmorAllowlistService {
     clock: () => Date = () => new Date(),
   ) {
     const t = (this.transport = transport ?? functionTransport(cfg, log, 'armorAllowlist'));
+    for (const warning of cfg.deprecations ?? []) log.warn({ deprecated: true }, warning);
     const judge = (event: Parameters<typeof judgeTrigger>[0]): Judgement => {
       const d = judgeTrigger(event, cfg);
       if (!d.sync) return d;
@@ -82,7 +83,7 @@ export class ArmorAllowlistService {
       return {
         status: 'failed',
         source: gsUrl(cfg.bucket, cfg.object),
-        dryRun: cfg.dryRun,
+        dryRun: cfg.policy === 'dry-run',
         reasons: [reason],
         warnings: [],
         results: [],

@@ -73,7 +73,7 @@ export function scene(
     logLevel: 'silent',
     bucket: SAMPLE.bucket.name,
     object,
-    dryRun: false,
+    policy: 'sync',
     ruleQuota: options.ruleQuota ?? 200,
   };
   const t = new Transport({ emulatorHost: emu.url, retry: { baseMs: 1, maxMs: 5 } });
