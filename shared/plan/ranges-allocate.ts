@@ -80,7 +80,7 @@ function newRange(
   const clash = observed.addresses.find((a) => a.name === name);
   if (clash) {
     throw new SafetyError(
-      `peered ranges: global address "${name}" exists with ${clash.address}/${clash.prefixLength} (purpose ${clash.purpose ?? 'none'}), ` +
+      `peeringRanges: global address "${name}" exists with ${clash.address}/${clash.prefixLength} (purpose ${clash.purpose ?? 'none'}), ` +
         `not ${formatIpv4Block(block)} as its name says; rename or delete it, then retry`,
     );
   }
@@ -110,7 +110,7 @@ export class PoolBusy extends Error {
     readonly shortNow: string,
   ) {
     super(
-      `peered ranges: ${requested} concurrent jobs of ≤ ${nodeTier(nodesPerJob)} nodes fit the pools with nothing else on the network, ` +
+      `peeringRanges: ${requested} concurrent jobs of ≤ ${nodeTier(nodesPerJob)} nodes fit the pools with nothing else on the network, ` +
         `but not beside what runs or is prepared there now: ${waitingFor.join(', ')}. Nothing was changed; ` +
         'retry once they end (the workflow waits and retries).',
     );
@@ -120,7 +120,7 @@ export class PoolBusy extends Error {
 export function parsePools(pools: readonly string[]): Ipv4Block[] {
   if (pools.length === 0)
     throw new ConfigError(
-      'peered ranges: no allocation pool configured; set at least one IPv4 CIDR such as 10.98.0.0/15',
+      'peeringRanges: no allocation pool configured; set at least one IPv4 CIDR such as 10.98.0.0/15',
     );
   return pools.map((p) => {
     const block = parseObserved(p, 'allocation pool');
@@ -163,7 +163,7 @@ function exhausted(
         .join(', ')}${free.length > 12 ? `, … ${free.length - 12} more` : ''}, ${total} job(s) in all`
     : 'no free block holds even one such job';
   return new PoolExhausted(
-    `peered ranges: pool exhausted: ${shortfall} more concurrent jobs of ≤ ${nodeTier(nodesPerJob)} nodes do not fit in ${opts.pools.join(', ')} ` +
+    `peeringRanges: pool exhausted: ${shortfall} more concurrent jobs of ≤ ${nodeTier(nodesPerJob)} nodes do not fit in ${opts.pools.join(', ')} ` +
       `(${listed}; every other block overlaps an address, subnet, route, peer-imported or reserved range). ` +
       'Nothing was changed. Widen or add a pool, release an unused range, or ask for fewer parallel jobs.',
   );
@@ -171,7 +171,7 @@ function exhausted(
 
 function tooLarge(shortfall: number, nodesPerJob: number, ceiling: number, opts: RangePlanOptions): PoolTooSmall {
   return new PoolTooSmall(
-    `peered ranges: ${shortfall} more concurrent jobs of ≤ ${nodeTier(nodesPerJob)} nodes are more than the pools ${opts.pools.join(', ')} could ever hold ` +
+    `peeringRanges: ${shortfall} more concurrent jobs of ≤ ${nodeTier(nodesPerJob)} nodes are more than the pools ${opts.pools.join(', ')} could ever hold ` +
       `(at most ${ceiling} such jobs, even empty); ask for fewer parallel jobs or configure a larger pool`,
   );
 }

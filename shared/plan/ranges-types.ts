@@ -72,7 +72,7 @@ export const releaseRequest = z.strictObject({
 });
 export type ReleaseRequest = z.infer<typeof releaseRequest>;
 
-const REFUSAL = 'peered ranges: the request is invalid; change these and retry:';
+const REFUSAL = 'peeringRanges: the request is invalid; change these and retry:';
 
 /** Validates a request, turning every problem into one ConfigError that lists what to change. */
 export const parseRangeRequest = (input: unknown): RangeRequest => parseRequest(rangeRequest, input, REFUSAL);

@@ -19,7 +19,7 @@ describe('allocation pools', () => {
     const attempt = () => planRanges(request({ parallelJobs: 2 }), sampleObserved(), { pools: [] });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(
-      'peered ranges: no allocation pool configured; set at least one IPv4 CIDR such as 10.98.0.0/15',
+      'peeringRanges: no allocation pool configured; set at least one IPv4 CIDR such as 10.98.0.0/15',
     );
   });
 
@@ -36,7 +36,7 @@ describe('allocation pools', () => {
       planRanges(request({ parallelJobs: 200 }), sampleObserved(), { pools: ['10.98.0.0/15', '172.20.0.0/16'] });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(
-      'peered ranges: 199 more concurrent jobs of ≤ 8 nodes are more than the pools 10.98.0.0/15, 172.20.0.0/16 could ever hold (at most 190 such jobs, even empty); ask for fewer parallel jobs or configure a larger pool',
+      'peeringRanges: 199 more concurrent jobs of ≤ 8 nodes are more than the pools 10.98.0.0/15, 172.20.0.0/16 could ever hold (at most 190 such jobs, even empty); ask for fewer parallel jobs or configure a larger pool',
     );
   });
 });
@@ -51,7 +51,7 @@ describe('an exhausted pool', () => {
       });
     expect(attempt).toThrow(SafetyError);
     expect(attempt).toThrow(
-      `peered ranges: pool exhausted: 39 more concurrent jobs of ≤ 8 nodes do not fit in 10.98.0.0/16 (free: ${free21([16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192])}, 12 job(s) in all; ${EXHAUSTED_TAIL}`,
+      `peeringRanges: pool exhausted: 39 more concurrent jobs of ≤ 8 nodes do not fit in 10.98.0.0/16 (free: ${free21([16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192])}, 12 job(s) in all; ${EXHAUSTED_TAIL}`,
     );
   });
 
@@ -61,7 +61,7 @@ describe('an exhausted pool', () => {
         pools: ['10.98.0.0/16'],
       });
     expect(attempt).toThrow(
-      `peered ranges: pool exhausted: 39 more concurrent jobs of ≤ 8 nodes do not fit in 10.98.0.0/16 (free: ${free21([16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192])}, … 3 more, 15 job(s) in all; ${EXHAUSTED_TAIL}`,
+      `peeringRanges: pool exhausted: 39 more concurrent jobs of ≤ 8 nodes do not fit in 10.98.0.0/16 (free: ${free21([16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192])}, … 3 more, 15 job(s) in all; ${EXHAUSTED_TAIL}`,
     );
   });
 
@@ -79,7 +79,7 @@ describe('an exhausted pool', () => {
         pools: ['10.98.0.0/15', '172.20.0.0/22'],
       }),
     ).toThrow(
-      `peered ranges: pool exhausted: 2 more concurrent jobs of ≤ 8 nodes do not fit in 10.98.0.0/15, 172.20.0.0/22 (no free block holds even one such job; ${EXHAUSTED_TAIL}`,
+      `peeringRanges: pool exhausted: 2 more concurrent jobs of ≤ 8 nodes do not fit in 10.98.0.0/15, 172.20.0.0/22 (no free block holds even one such job; ${EXHAUSTED_TAIL}`,
     );
   });
 });
@@ -93,7 +93,7 @@ describe('the name of a new range', () => {
     const attempt = () => planRanges(request({ parallelJobs: 2 }), sampleObserved({ addresses }));
     expect(attempt).toThrow(SafetyError);
     expect(attempt).toThrow(
-      'peered ranges: global address "netreflex-psa-vpc-a-10-98-8-0-21" exists with 10.200.0.0/24 (purpose none), not 10.98.8.0/21 as its name says; rename or delete it, then retry',
+      'peeringRanges: global address "netreflex-psa-vpc-a-10-98-8-0-21" exists with 10.200.0.0/24 (purpose none), not 10.98.8.0/21 as its name says; rename or delete it, then retry',
     );
     const withPurpose = [
       ...sampleObserved().addresses,

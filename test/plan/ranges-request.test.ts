@@ -15,7 +15,7 @@ function problems(input: unknown): readonly string[] {
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message.split('\n')[0]).toBe(
-      'peered ranges: the request is invalid; change these and retry:',
+      'peeringRanges: the request is invalid; change these and retry:',
     );
     return (err as ConfigError).problems;
   }
