@@ -71,7 +71,7 @@ export async function psaRangesLink(t: Transport, cfg: StatusConfig): Promise<Li
     );
   } catch (err) {
     if (err instanceof ConfigError || err instanceof SafetyError)
-      return broken(PSA, `peeringRanges cannot prepare a run: ${errorMessage(err)}`, refusalFix(err));
+      return broken(PSA, errorMessage(err), refusalFix(err));
     return unreadableLink(
       PSA,
       'the PSA ranges and their wiring, as peeringRanges observes them',
