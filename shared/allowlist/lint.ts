@@ -94,7 +94,8 @@ function bandCapacity(allowlist: Allowlist, now: Date): Problem[] {
           problemAt(
             `${allowlist.source}:1:1`,
             'priorities',
-            `policy ${policy} needs at least ${rules} rules (${MAX_RANGES_PER_RULE} ranges each, one list per rule) but the band ${allowlist.priorities.from}–${allowlist.priorities.to} holds ${size}; widen priorities or merge entries`,
+            `policy ${policy} needs at least ${rules} rules (${MAX_RANGES_PER_RULE} ranges each, one list per ` +
+              `rule) but the band ${allowlist.priorities.from}–${allowlist.priorities.to} holds ${size}; widen priorities or merge entries`,
             'error',
           ),
         ],
@@ -111,7 +112,10 @@ function ruleBudget(allowlist: Allowlist, now: Date, budget: number): Problem[] 
     problemAt(
       `${allowlist.source}:1:1`,
       'lists',
-      `the file needs at least ${need.total} security policy rules (${per}, plus each policy's default rule) but the project's budget is ${budget} (NETREFLEX_ARMOR_RULE_QUOTA; Cloud Armor's SECURITY_POLICY_RULES quota counts every rule of every policy of the project); merge entries into wider ranges or remove some`,
+      `the file needs at least ${need.total} security policy rules (${per}, plus each policy's default ` +
+        `rule) but the project's budget is ${budget} (NETREFLEX_ARMOR_RULE_QUOTA; Cloud Armor's ` +
+        `SECURITY_POLICY_RULES quota counts every rule of every policy of the project); merge entries into ` +
+        `wider ranges or remove some`,
       'error',
     ),
   ];

@@ -67,7 +67,11 @@ function prefixReason(range: ParsedCidr, safety: AllowlistSafety): string | unde
   }
   const min = range.family === 4 ? safety.minPrefixLength.ipv4 : safety.minPrefixLength.ipv6;
   if (range.prefixLength < min) {
-    return `${range.cidr} is wider than the minimum prefix /${min} for ${familyName(range)}; lower safety.minPrefixLength.${range.family === 4 ? 'ipv4' : 'ipv6'} or set safety.allowWorldOpen: true if that is really meant`;
+    return (
+      `${range.cidr} is wider than the minimum prefix /${min} for ${familyName(range)}; lower ` +
+      `safety.minPrefixLength.${range.family === 4 ? 'ipv4' : 'ipv6'} or set safety.allowWorldOpen: true ` +
+      `if that is really meant`
+    );
   }
   return undefined;
 }
@@ -108,7 +112,8 @@ export function mergedProblems(
   const whole = coversWholeFamily(merged);
   if (whole && !toCidrs([whole]).every((c) => alreadyReported.has(c)))
     problems.push(
-      `policy ${policy}: lists ${contributors(whole).join(', ')} together cover every IPv${whole.family} address; set safety.allowWorldOpen: true if that is really meant`,
+      `policy ${policy}: lists ${contributors(whole).join(', ')} together cover every IPv${whole.family} ` +
+        `address; set safety.allowWorldOpen: true if that is really meant`,
     );
   const narrowest = { 4: safety.minPrefixLength.ipv4, 6: safety.minPrefixLength.ipv6 };
   for (const range of merged) {

@@ -21,8 +21,10 @@ import { formatAddress, tryParseCidr } from '../net/cidr.js';
 import { degrade, failureOf, type Envelope } from '../reconcile/report.js';
 import { evaluateIp } from './egress-verdict.js';
 
-/** One address, read by netreflex's one address parser and answered in canonical form. */
-/** One IP address, in canonical form (the workflow's NETREFLEX_EGRESS_IPS, `netreflex status` reads the same). */
+/**
+ * One IP address, read by netreflex's one address parser and answered in canonical form (the
+ * workflow's NETREFLEX_EGRESS_IPS; `netreflex status` reads the same).
+ */
 export const ipAddress = z.string('each IP must be a string').transform((text, ctx) => {
   const parsed = tryParseCidr(text);
   if (parsed?.bareAddress) return formatAddress(parsed.family, parsed.first);

@@ -114,7 +114,8 @@ export async function preparePolicies(
   for (const policy of untargeted(project, allowlist, opts.source)) {
     if (allowlist.mode === 'upsert-only') {
       warnings.push(
-        `security policy ${policy.name} is no longer targeted by the file; mode upsert-only keeps its rules (remove them by hand, or sync once with mode: sync)`,
+        `security policy ${policy.name} is no longer targeted by the file; mode upsert-only keeps its rules ` +
+          `(remove them by hand, or sync once with mode: sync)`,
       );
       continue;
     }
@@ -234,6 +235,7 @@ const gen = (generation: string | undefined) => (generation ? { generation } : {
 function missingPolicy(name: string, project: string): AllowlistSafetyError {
   return new AllowlistSafetyError(
     'missing-policy',
-    `Security policy ${name} does not exist in project ${project}; nothing was changed. Create it (terraform-bootstrap/armor.tf) or fix \`policies\` in the file.`,
+    `Security policy ${name} does not exist in project ${project}; nothing was changed. Create it ` +
+      `(terraform-bootstrap/armor.tf) or fix \`policies\` in the file.`,
   );
 }

@@ -136,7 +136,9 @@ async function syncOnce(t: Transport, cfg: ArmorAllowlistConfig, opts: Reconcile
   if (read.kind === 'missing') {
     const refusal: Refusal = {
       kind: 'missing-file',
-      message: `There is no allowlist object at ${read.source}; the policies keep the last file they hold, whose entries still leave when they expire. Upload the allowlist again (or restore its last generation).`,
+      message:
+        `There is no allowlist object at ${read.source}; the policies keep the last file they hold, whose ` +
+        `entries still leave when they expire. Upload the allowlist again (or restore its last generation).`,
     };
     const report: AllowlistReport = { ...base, status: 'refused', source: read.source, refusal };
     const stalled = await keepLastApplied(r, report, refusal, undefined);
@@ -304,7 +306,10 @@ async function keepLastApplied(
         generation,
         readAllowlistVersion(r.t, r.cfg.bucket, r.cfg.object, generation).then((file) => {
           if (!file)
-            return `its last applied file gs://${r.cfg.bucket}/${r.cfg.object}#${generation} is no longer in the bucket (is object versioning on? were noncurrent versions deleted?); restore the file or upload a new one`;
+            return (
+              `its last applied file gs://${r.cfg.bucket}/${r.cfg.object}#${generation} is no longer in the ` +
+              `bucket (is object versioning on? were noncurrent versions deleted?); restore the file or upload a new one`
+            );
           if (file.object?.timeDeleted) lastLive = file.object.timeDeleted;
           const parsed = file.tooLarge ? undefined : parseAllowlist(file.bytes, file.source);
           return parsed?.ok

@@ -79,7 +79,8 @@ function policyOf(set: Policy | undefined, dryRun: string | undefined): { policy
   return {
     policy: set ?? alias,
     deprecations: [
-      `${DEPRECATED_DRY_RUN} is deprecated: set NETREFLEX_ALLOWLIST_POLICY=${set ?? alias} instead and remove it (read as NETREFLEX_ALLOWLIST_POLICY=${set ?? alias})`,
+      `${DEPRECATED_DRY_RUN} is deprecated: set NETREFLEX_ALLOWLIST_POLICY=${set ?? alias} instead and ` +
+        `remove it (read as NETREFLEX_ALLOWLIST_POLICY=${set ?? alias})`,
     ],
   };
 }

@@ -104,19 +104,22 @@ async function observeIlb(t: Transport, cfg: NatRoutesView): Promise<IlbView> {
   const rule = await getForwardingRule(t, cfg.project, cfg.region, name).catch((err: unknown) => {
     if (err instanceof ApiError && err.code === 404)
       throw new ConfigError(
-        `NETREFLEX_ILB_FORWARDING_RULE: forwarding rule ${name} does not exist in ${cfg.region}; create the load balancer (terraform-bootstrap, route_mode = "ilb") or fix the name`,
+        `NETREFLEX_ILB_FORWARDING_RULE: forwarding rule ${name} does not exist in ${cfg.region}; create the ` +
+          `load balancer (terraform-bootstrap, route_mode = "ilb") or fix the name`,
       );
     throw err;
   });
   if (rule.loadBalancingScheme !== 'INTERNAL' || !rule.backendService)
     throw new ConfigError(
-      `NETREFLEX_ILB_FORWARDING_RULE: forwarding rule ${name} is not an internal passthrough load balancer (loadBalancingScheme ${rule.loadBalancingScheme ?? 'unset'}); routes can only use an INTERNAL one as next hop`,
+      `NETREFLEX_ILB_FORWARDING_RULE: forwarding rule ${name} is not an internal passthrough load ` +
+        `balancer (loadBalancingScheme ${rule.loadBalancingScheme ?? 'unset'}); routes can only use an INTERNAL one as next hop`,
     );
   const service = await getBackendServiceByUrl(t, rule.backendService);
   const group = (service.backends ?? []).find((b) => resourcePath(b.group) === migGroup(cfg));
   if (!group)
     throw new ConfigError(
-      `NETREFLEX_ILB_FORWARDING_RULE: ${name} forwards to backend service ${service.name}, whose backends do not include the NAT MIG ${cfg.mig}; add the MIG's instance group as a backend`,
+      `NETREFLEX_ILB_FORWARDING_RULE: ${name} forwards to backend service ${service.name}, whose backends ` +
+        `do not include the NAT MIG ${cfg.mig}; add the MIG's instance group as a backend`,
     );
   return {
     forwardingRule: rule.selfLink,

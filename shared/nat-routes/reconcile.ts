@@ -124,7 +124,11 @@ const AT_ONCE = {
 } as const;
 
 function untimedWarning(u: Untimed): string {
-  return `the ${u.kind} hold of ${u.instance.split('/').pop()} cannot be timed: every name netreflex derives for its marker is held by a route it does not own (${u.heldBy}); ${AT_ONCE[u.kind]}; delete or rename one of ${u.names.join(', ')}`;
+  return (
+    `the ${u.kind} hold of ${u.instance.split('/').pop()} cannot be timed: every name netreflex derives ` +
+    `for its marker is held by a route it does not own (${u.heldBy}); ${AT_ONCE[u.kind]}; delete or ` +
+    `rename one of ${u.names.join(', ')}`
+  );
 }
 
 const untimedBlock = (u: Untimed): Blocked => ({
@@ -142,7 +146,8 @@ function judgeIlb(report: RouteReport, ilb: NonNullable<Observed['ilb']>): void 
   if (!ilb.backends.some((b) => b.healthState === 'HEALTHY')) {
     degrade(
       report,
-      `the load balancer ${ilb.forwardingRule.split('/').pop()} has no healthy backend: Google spreads new connections over all NAT VMs as a last resort; check the NAT VMs and their health check`,
+      `the load balancer ${ilb.forwardingRule.split('/').pop()} has no healthy backend: Google spreads ` +
+        `new connections over all NAT VMs as a last resort; check the NAT VMs and their health check`,
     );
   }
 }
@@ -248,7 +253,8 @@ function judgeResults(report: RouteReport): void {
     report.status = 'failed';
     report.retry = true;
     report.reasons.push(
-      `${transient.length} change(s) failed on transient errors (${transient.map((r) => `${r.change} ${r.name}: ${r.error}`).join('; ')}); the event is failed so it is delivered again`,
+      `${transient.length} change(s) failed on transient errors ` +
+        `(${transient.map((r) => `${r.change} ${r.name}: ${r.error}`).join('; ')}); the event is failed so it is delivered again`,
     );
   }
 }

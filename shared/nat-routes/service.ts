@@ -32,7 +32,9 @@ const mainTrigger = (triggers: readonly Trigger[]) =>
 function describe(report: RouteReport, triggers: readonly Trigger[]) {
   const done = (change: string) => report.results.filter((r) => r.change === change && r.ok && !r.noop).length;
   const holds = done('hold-insert') + done('hold-delete');
-  const line = `${report.status}: +${done('insert')} -${done('delete')} routes (${report.mutations} mutations${holds ? `, ${holds} hold markers` : ''}, ${report.passes} passes, ${triggers.length} event${triggers.length === 1 ? '' : 's'})`;
+  const line =
+    `${report.status}: +${done('insert')} -${done('delete')} routes (${report.mutations} ` +
+    `mutations${holds ? `, ${holds} hold markers` : ''}, ${report.passes} passes, ${triggers.length} event${triggers.length === 1 ? '' : 's'})`;
   const why = [...report.reasons, ...report.warnings];
   return {
     fields: {

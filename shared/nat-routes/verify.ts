@@ -25,7 +25,9 @@ export async function ensureAndVerifyExport(t: Transport, cfg: NatRoutesView, dr
   const peering = network.peerings?.find((p) => p.name === cfg.peering);
   if (!peering) {
     throw new ConfigError(
-      `network ${cfg.network} has no peering named ${cfg.peering}; set NETREFLEX_PEERING to one of: ${(network.peerings ?? []).map((p) => p.name).join(', ') || '(none — create the Private Service Access connection first)'}`,
+      `network ${cfg.network} has no peering named ${cfg.peering}; set NETREFLEX_PEERING to one of: ` +
+        ((network.peerings ?? []).map((p) => p.name).join(', ') ||
+          '(none — create the Private Service Access connection first)'),
     );
   }
   let exportCustomRoutes = peering.exportCustomRoutes === true;
@@ -55,7 +57,8 @@ export function exportProblems(
     return [`peering ${cfg.peering} is ${exp.state}, not ACTIVE: an inactive peering carries no traffic`];
   if (!exp.exportCustomRoutes)
     return [
-      `peering ${cfg.peering} does not export custom routes${cfg.exportMode === 'verify-only' ? ' (verify-only mode: enable exportCustomRoutes on the peering)' : ''}`,
+      `peering ${cfg.peering} does not export custom routes` +
+        (cfg.exportMode === 'verify-only' ? ' (verify-only mode: enable exportCustomRoutes on the peering)' : ''),
     ];
   if (exp.missing.length && !planned) return [`the peer does not receive: ${exp.missing.join(', ')}`];
   return [];

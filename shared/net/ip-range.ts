@@ -150,7 +150,8 @@ function parseV6(text: string, whole: string): bigint {
   const decimal = withoutLeadingZeros(text);
   if (decimal !== undefined) {
     throw new CidrSyntaxError(
-      `"${whole}" has an octet with a leading zero, which inet_aton and ipaddr.js read as octal and Google as decimal; write ${decimal}${whole.slice(text.length)}`,
+      `"${whole}" has an octet with a leading zero, which inet_aton and ipaddr.js read as octal and ` +
+        `Google as decimal; write ${decimal}${whole.slice(text.length)}`,
     );
   }
   throw new CidrSyntaxError(

@@ -68,7 +68,9 @@ function checkCapacity(desired: DesiredAllowlist, ownedCount: number): void {
     const ranges = desired.lists.reduce((n, l) => n + l.cidrs.length, 0);
     throw new AllowlistSafetyError(
       'band-full',
-      `The allowlist needs ${needed} rules (${ranges} ranges after merging, ${MAX_RANGES_PER_RULE} per rule, one list per rule) but the band ${band.from}–${band.to} holds ${size} (${ownedCount} in use); nothing was planned. Widen priorities, merge entries into wider ranges, or remove some.`,
+      `The allowlist needs ${needed} rules (${ranges} ranges after merging, ${MAX_RANGES_PER_RULE} per ` +
+        `rule, one list per rule) but the band ${band.from}–${band.to} holds ${size} (${ownedCount} in use); ` +
+        `nothing was planned. Widen priorities, merge entries into wider ranges, or remove some.`,
     );
   }
 }
@@ -216,7 +218,9 @@ class PriorityAllocator {
     if (!reusable) {
       throw new AllowlistSafetyError(
         'band-full',
-        `No free priority is left in the band ${this.band.from}–${this.band.to} for list ${list.name}; nothing was planned. Widen priorities (rules are only added before others are removed, so a full band needs spare room to rotate).`,
+        `No free priority is left in the band ${this.band.from}–${this.band.to} for list ${list.name}; ` +
+          `nothing was planned. Widen priorities (rules are only added before others are removed, so a full ` +
+          `band needs spare room to rotate).`,
       );
     }
     reusable.list = list.name;

@@ -138,7 +138,8 @@ function expiredEntry(list: AllowlistList, e: AllowlistEntry, resolved: Resolved
 function entryRanges(entry: AllowlistEntry, resolved: ResolvedSources | undefined, unresolved: string[]): ParsedCidr[] {
   if (entry.kind === 'static') return entry.cidrs.map(parseCidr);
   const addresses = resolved?.get(entry.key);
-  const name = `Cloud NAT ${entry.cloudNat.nat} on router ${entry.cloudNat.router}${entry.cloudNat.region ? ` in ${entry.cloudNat.region}` : ''} (${entry.where})`;
+  const { nat, router, region } = entry.cloudNat;
+  const name = `Cloud NAT ${nat} on router ${router}${region ? ` in ${region}` : ''} (${entry.where})`;
   if (!addresses || addresses.length === 0) {
     unresolved.push(
       `${name} resolved to ${addresses ? 'no IPs: give it MANUAL_ONLY static IPs' : 'nothing: resolve every source before planning'}`,

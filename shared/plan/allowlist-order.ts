@@ -162,7 +162,8 @@ function bridgeSteps(bridges: readonly Bridge[], ctx: OrderContext): { add: Allo
       if (cursor > ctx.band.to) {
         throw new AllowlistSafetyError(
           'band-full',
-          `This rotation needs a temporary bridge rule to avoid a lock-out window, but the band ${ctx.band.from}–${ctx.band.to} has no free priority; nothing was planned. Widen priorities.`,
+          `This rotation needs a temporary bridge rule to avoid a lock-out window, but the band ` +
+            `${ctx.band.from}–${ctx.band.to} has no free priority; nothing was planned. Widen priorities.`,
         );
       }
       used.add(cursor);

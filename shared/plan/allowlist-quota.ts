@@ -76,7 +76,11 @@ export function checkQuota(use: QuotaUse, project: string): void {
     .map((p) => `${p.policy}: ${p.rules} → ${p.after} rules`);
   throw new AllowlistSafetyError(
     'quota',
-    `This sync needs ${use.peak} security policy rules in project ${project} at its peak (${use.now} now across all its security policies, ${use.after} at the end), over the budget of ${use.budget} (NETREFLEX_ARMOR_RULE_QUOTA; Cloud Armor's SECURITY_POLICY_RULES quota counts every rule of every policy of the project); nothing was changed. Merge entries into wider ranges, remove some, or raise the project's quota and then the budget.`,
+    `This sync needs ${use.peak} security policy rules in project ${project} at its peak (${use.now} ` +
+      `now across all its security policies, ${use.after} at the end), over the budget of ${use.budget} ` +
+      `(NETREFLEX_ARMOR_RULE_QUOTA; Cloud Armor's SECURITY_POLICY_RULES quota counts every rule of every ` +
+      `policy of the project); nothing was changed. Merge entries into wider ranges, remove some, or raise ` +
+      `the project's quota and then the budget.`,
     changed,
   );
 }

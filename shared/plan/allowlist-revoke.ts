@@ -121,6 +121,7 @@ function freePriority(band: PriorityBand, taken: Set<number>, list: string): num
   }
   throw new AllowlistSafetyError(
     'band-full',
-    `Revoking part of a range of list ${list} splits it into more than ${MAX_RANGES_PER_RULE} ranges, and the band ${band.from}–${band.to} has no free priority for the rest; nothing was planned. Widen priorities.`,
+    `Revoking part of a range of list ${list} splits it into more than ${MAX_RANGES_PER_RULE} ranges, ` +
+      `and the band ${band.from}–${band.to} has no free priority for the rest; nothing was planned. Widen priorities.`,
   );
 }

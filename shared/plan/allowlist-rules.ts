@@ -130,7 +130,10 @@ function conflictOf(
 ): string | undefined {
   const where = `rule at priority ${rule.priority} (${JSON.stringify(rule.description ?? '')})`;
   if (!marked)
-    return `${where} sits in the owned band ${band.from}–${band.to} without the "${OWNER_MARKER}" marker: move it out of the band, or move the band (priorities) away from it`;
+    return (
+      `${where} sits in the owned band ${band.from}–${band.to} without the "${OWNER_MARKER}" marker: move ` +
+      `it out of the band, or move the band (priorities) away from it`
+    );
   if (!inBand)
     return `${where} carries the "${OWNER_MARKER}" marker outside the band ${band.from}–${band.to}: delete it, or move the band back over it`;
   if (!MARKER_PATTERN.test(rule.description!))

@@ -289,7 +289,10 @@ function checkRemovalShare(
   const shares = over.map((o) => `${percent(o.gone, o.total)} of the IPv${o.family} addresses`).join(' and ');
   throw new AllowlistSafetyError(
     'removal-share',
-    `This sync would remove ${shares} ${desired.policy} allows now (limit ${Math.round(desired.safety.maxRemovalShare * 100)}% per family; entries that expired do not count); nothing was planned. If the file is right (not truncated or mixed up), set safety.force: true for this one upload and remove it afterwards.`,
+    `This sync would remove ${shares} ${desired.policy} allows now (limit ` +
+      `${Math.round(desired.safety.maxRemovalShare * 100)}% per family; entries that expired do not ` +
+      `count); nothing was planned. If the file is right (not truncated or mixed up), set safety.force: ` +
+      `true for this one upload and remove it afterwards.`,
     over.map(
       (o) =>
         `would stop allowing (IPv${o.family}): ${summarizeCidrs(toCidrs(removed.filter((r) => r.family === o.family)))}`,

@@ -270,7 +270,8 @@ function commonProblems(r: ObservedRoute, o: Ownership): string[] {
   const instanceOk = r.nextHopInstance !== undefined && o.hops.has(hop);
   if (hops.length !== 1 || !(ilbOk || instanceOk))
     problems.push(
-      `next hop ${hops.map((k) => `${k} ${String(r[k]).split('/').pop()}`).join(', ') || '(none)'} is neither an instance of the NAT MIG nor the configured load balancer`,
+      `next hop ${hops.map((k) => `${k} ${String(r[k]).split('/').pop()}`).join(', ') || '(none)'} is ` +
+        `neither an instance of the NAT MIG nor the configured load balancer`,
     );
   return problems;
 }
@@ -350,7 +351,9 @@ function spec(
 }
 
 function holdSpec(input: PlanInput, kind: HoldKind, instanceUrl: string, name: string): RouteSpec {
-  const description = `${holdMarker(input.owner)} kind=${kind} instance=${resourcePath(instanceUrl)}: steers no traffic (tag ${HOLD_TAG}, which no VM carries); its creationTimestamp is when the ${kind} hold began`;
+  const description =
+    `${holdMarker(input.owner)} kind=${kind} instance=${resourcePath(instanceUrl)}: steers no traffic ` +
+    `(tag ${HOLD_TAG}, which no VM carries); its creationTimestamp is when the ${kind} hold began`;
   return {
     name,
     description,

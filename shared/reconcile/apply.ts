@@ -111,27 +111,28 @@ const ask = async <D>(
 ): Promise<Verdict> =>
   guard ? guard({ phase, ...(step ? { step } : {}), applied: results.length, results: [...results] }) : GO;
 
-/** Whether a step of a destructive phase will run, given what ran before (the rule of `gate`). */
+/**
+ * Whether a step of a destructive phase runs, given what ran before: without `after`, only when
+ * every earlier step succeeded; with it, when one of the steps it names did (`[]`: always).
+ */
 export function mayRun<D>(step: Step<D>, results: readonly StepResult<D>[]): boolean {
   if (step.after === undefined) return results.every((r) => r.ok);
   return step.after.length === 0 || results.some((r) => r.ok && step.after!.includes(r.id));
 }
 
-/** The steps of a destructive phase that may run, given what ran before; the rest go to `held`. */
+/** The steps of a destructive phase that may run (`mayRun`); the rest go to `held`, each with why. */
 function gate<D>(p: Phase<D>, results: readonly StepResult<D>[], held: Held<D>[]): Step<D>[] {
-  const failed = results.filter((r) => !r.ok);
   return p.steps.filter((step) => {
-    if (step.after === undefined) {
-      if (failed.length === 0) return true;
-      held.push({ step, why: 'earlier steps failed: destructive steps are skipped', failed });
-      return false;
-    }
-    if (step.after.length === 0 || results.some((r) => r.ok && step.after!.includes(r.id))) return true;
-    held.push({
-      step,
-      why: 'none of the steps it waits for succeeded',
-      failed: results.filter((r) => !r.ok && step.after!.includes(r.id)),
-    });
+    if (mayRun(step, results)) return true;
+    held.push(
+      step.after === undefined
+        ? { step, why: 'earlier steps failed: destructive steps are skipped', failed: results.filter((r) => !r.ok) }
+        : {
+            step,
+            why: 'none of the steps it waits for succeeded',
+            failed: results.filter((r) => !r.ok && step.after!.includes(r.id)),
+          },
+    );
     return false;
   });
 }

@@ -18,23 +18,25 @@ export function allowlistSyncState(report: AllowlistReport): AllowlistSyncState 
   const details: string[] = [];
   for (const p of report.policies) {
     const holds = p.holds ? `holds #${p.holds}` : 'holds no recorded allowlist generation';
-    details.push(
-      `${p.policy}: ${holds}; ${p.role === 'last-applied' ? 'kept at it while the live file cannot be applied' : p.steps.length ? `${p.steps.length} step(s) to apply` : 'in sync with the file'}${p.reason ? ` (${p.reason})` : ''}`,
-    );
+    details.push(`${p.policy}: ${holds}; ${policyState(p)}${p.reason ? ` (${p.reason})` : ''}`);
     for (const e of p.expired ?? [])
       details.push(
-        `${p.policy}: ${e.path ?? e.where} ${e.entry} (${e.description}) expired ${e.expires}: ${e.stillAllowed ? 'STILL ALLOWED (the next sync removes it)' : 'removed'}`,
+        `${p.policy}: ${e.path ?? e.where} ${e.entry} (${e.description}) expired ${e.expires}: ` +
+          (e.stillAllowed ? 'STILL ALLOWED (the next sync removes it)' : 'removed'),
       );
   }
   if (report.quota)
     details.push(
-      `security policy rules in the project: ${report.quota.now} of the budget ${report.quota.budget}${report.quota.peak > report.quota.now ? ` (${report.quota.peak} at the peak of the pending sync)` : ''}`,
+      `security policy rules in the project: ${report.quota.now} of the budget ${report.quota.budget}` +
+        (report.quota.peak > report.quota.now ? ` (${report.quota.peak} at the peak of the pending sync)` : ''),
     );
   if (report.stall) {
     const s = report.stall;
     const what = s.kind === 'missing-file' ? `${s.source} is missing` : `${s.source} is refused (${s.kind})`;
     const first = report.refusal?.message.split('\n')[0];
-    const reason = `${what}${s.since ? ` since ${s.since}` : ''}: the allowlist is not applied, only the expiries of the last applied file are${first && s.kind !== 'missing-file' ? `; ${first}` : ''}`;
+    const reason =
+      `${what}${s.since ? ` since ${s.since}` : ''}: the allowlist is not applied, only the expiries of ` +
+      `the last applied file are${first && s.kind !== 'missing-file' ? `; ${first}` : ''}`;
     return { broken: { reason, fix: s.fix }, details: [...details, ...(report.refusal?.problems ?? []).slice(0, 10)] };
   }
   if (report.status === 'refused' && report.refusal)
@@ -46,4 +48,10 @@ export function allowlistSyncState(report: AllowlistReport): AllowlistSyncState 
       details,
     };
   return { details };
+}
+
+/** Where a policy stands against the file the sync reads. */
+function policyState(p: AllowlistReport['policies'][number]): string {
+  if (p.role === 'last-applied') return 'kept at it while the live file cannot be applied';
+  return p.steps.length ? `${p.steps.length} step(s) to apply` : 'in sync with the file';
 }

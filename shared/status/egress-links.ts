@@ -67,11 +67,13 @@ export async function natVmsLink(t: Transport, cfg: StatusConfig, dry: RoutesDry
       details,
     );
   if (sick.length) {
-    const reason = `${sick.length} of ${instances.length} NAT VM(s) not ${requireHealthy ? 'healthy' : 'running'} (${sick.map((s) => s.name).join(', ')})${healthy ? '; egress continues on the others' : '; no egress path'}`;
+    const which = `${sick.length} of ${instances.length} NAT VM(s) not ${requireHealthy ? 'healthy' : 'running'}`;
+    const reason = `${which} (${sick.map((s) => s.name).join(', ')})${healthy ? '; egress continues on the others' : '; no egress path'}`;
     return broken(
       NAT_VMS,
       reason,
-      'autohealing replaces an unhealthy VM; a stopped VM must be started (gcloud compute instances start) or recreated (gcloud compute instance-groups managed recreate-instances)',
+      'autohealing replaces an unhealthy VM; a stopped VM must be started (gcloud compute instances ' +
+        'start) or recreated (gcloud compute instance-groups managed recreate-instances)',
       details,
     );
   }
@@ -141,8 +143,15 @@ function egressIpsDrift(
   const onlyNat = natIps.filter((ip) => !told.has(ip));
   if (!onlyTold.length && !onlyNat.length) return undefined;
   return {
-    reason: `NETREFLEX_EGRESS_IPS (${cfg.egressIps.join(', ')}), the IPs the workflow's egress check asks about, are not the Cloud NAT's IPs (${natIps.join(', ')})${onlyNat.length ? `: ${onlyNat.join(', ')} never checked` : ''}${onlyTold.length ? `${onlyNat.length ? ';' : ':'} ${onlyTold.join(', ')} not used by Cloud NAT` : ''}`,
-    fix: `terraform apply in terraform-bootstrap (workflows.tf sets the workflow's NETREFLEX_EGRESS_IPS from the NAT's addresses); if the NAT's IPs are the wrong ones, fix natIps of ${cfg.natName} instead; and set NETREFLEX_EGRESS_IPS=${natIps.join(',')} where you run netreflex status`,
+    reason:
+      `NETREFLEX_EGRESS_IPS (${cfg.egressIps.join(', ')}), the IPs the workflow's egress check asks ` +
+      `about, are not the Cloud NAT's IPs (${natIps.join(', ')})` +
+      (onlyNat.length ? `: ${onlyNat.join(', ')} never checked` : '') +
+      (onlyTold.length ? `${onlyNat.length ? ';' : ':'} ${onlyTold.join(', ')} not used by Cloud NAT` : ''),
+    fix:
+      `terraform apply in terraform-bootstrap (workflows.tf sets the workflow's NETREFLEX_EGRESS_IPS from ` +
+      `the NAT's addresses); if the NAT's IPs are the wrong ones, fix natIps of ${cfg.natName} instead; ` +
+      `and set NETREFLEX_EGRESS_IPS=${natIps.join(',')} where you run netreflex status`,
     details: [`NETREFLEX_EGRESS_IPS: ${cfg.egressIps.join(', ')}`],
   };
 }
@@ -217,7 +226,9 @@ async function allowedIpsLink(t: Transport, cfg: StatusConfig, natIps: { link: L
         if (v.decision === 'unknown')
           blind.push({
             reason: v.why,
-            fix: `check by hand that rule ${v.rule?.priority}'s expression does not decide for ${v.ip}, or move it after the allow rules (a higher priority number)`,
+            fix:
+              `check by hand that rule ${v.rule?.priority}'s expression does not decide for ${v.ip}, or move it ` +
+              `after the allow rules (a higher priority number)`,
           });
       }
   }
@@ -225,7 +236,8 @@ async function allowedIpsLink(t: Transport, cfg: StatusConfig, natIps: { link: L
     return broken(
       ALLOWLISTS,
       denied.join('; '),
-      'add the Cloud NAT IPs to the allowlist file (a cloudNat entry), upload it, and let armorAllowlist apply it; a missing policy comes from terraform-bootstrap/armor.tf',
+      'add the Cloud NAT IPs to the allowlist file (a cloudNat entry), upload it, and let armorAllowlist ' +
+        'apply it; a missing policy comes from terraform-bootstrap/armor.tf',
       details,
     );
   if (blind.length)

@@ -85,7 +85,9 @@ export function unreadable(what: string, methods: readonly string[], err: unknow
     if (err.code === 403 && isServiceDisabled(err))
       return {
         reason: `could not check ${what}: the API is not enabled in ${ctx.project} (${message})`,
-        fix: `enable it: gcloud services enable ${methods[0]?.split('.')[0] ?? 'compute'}.googleapis.com --project=${ctx.project} (terraform-bootstrap enables every API netreflex uses)`,
+        fix:
+          `enable it: gcloud services enable ${methods[0]?.split('.')[0] ?? 'compute'}.googleapis.com ` +
+          `--project=${ctx.project} (terraform-bootstrap enables every API netreflex uses)`,
       };
     if (err.code === 403) {
       // Google's 403s name the permission; should one not, the method's reference page lists it.

@@ -155,7 +155,8 @@ export async function peeringExportLink(t: Transport, cfg: StatusConfig, dry: Ro
         return broken(
           PEERING,
           err.message,
-          'create the Private Service Access connection (terraform-bootstrap/psa.tf, or gcloud services vpc-peerings connect), or set NETREFLEX_PEERING to the peering that exists',
+          'create the Private Service Access connection (terraform-bootstrap/psa.tf, or gcloud services ' +
+            'vpc-peerings connect), or set NETREFLEX_PEERING to the peering that exists',
         );
       return unreadableLink(
         PEERING,

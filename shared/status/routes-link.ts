@@ -183,7 +183,9 @@ function hopProblem(
     if (states.get(resourcePath(vm.url)) !== 'leaving')
       return { why: `${dropped}; natRoutes keeps the route while no eligible NAT VM can take it` };
     return {
-      why: `${dropped}; natRoutes keeps the route until the unhealthy hold ends (NETREFLEX_UNHEALTHY_HOLD_SECONDS) ${statusOnly('the hold damps flapping health')}`,
+      why:
+        `${dropped}; natRoutes keeps the route until the unhealthy hold ends ` +
+        `(NETREFLEX_UNHEALTHY_HOLD_SECONDS) ${statusOnly('the hold damps flapping health')}`,
       fix: 'natRoutes moves the route when the hold ends; to end it sooner make the NAT VM healthy again: see "NAT VMs"',
     };
   }
@@ -192,9 +194,15 @@ function hopProblem(
   const codes = r.warnings.map((w) => w.code);
   return {
     why: `route warnings: ${codes.join(', ')} ${statusOnly('Google says the route delivers nothing; natRoutes has nothing to change')}`,
-    fix: `fix the next hop ${hopName(r)} Google warns about${codes.includes('NEXT_HOP_CANNOT_IP_FORWARD') ? ' (NEXT_HOP_CANNOT_IP_FORWARD: the NAT VMs need canIpForward, set in the instance template of terraform-bootstrap/nat.tf)' : ''}; the routes need no change`,
+    fix:
+      `fix the next hop ${hopName(r)} Google warns about` +
+      (codes.includes('NEXT_HOP_CANNOT_IP_FORWARD') ? CANNOT_FORWARD_FIX : '') +
+      '; the routes need no change',
   };
 }
+
+const CANNOT_FORWARD_FIX =
+  ' (NEXT_HOP_CANNOT_IP_FORWARD: the NAT VMs need canIpForward, set in the instance template of terraform-bootstrap/nat.tf)';
 
 /** A verdict natRoutes' report does not make, with why (the module comment lists them). */
 const statusOnly = (why: string) => `(status only: ${why})`;
