@@ -8,6 +8,7 @@ import type { Transport } from '../gcp/transport.js';
 import { capacityOf, NODE_TIERS } from '../plan/capacity.js';
 import type { RangePlan } from '../plan/ranges-types.js';
 import { describeRangeChange } from '../plan/ranges-describe.js';
+import { PoolBusy } from '../plan/ranges-allocate.js';
 import { reconcilePeeringRanges } from '../peering-ranges/reconcile.js';
 import type { RangeObservation } from '../peering-ranges/observe.js';
 import { PreflightRefusal } from '../peering-ranges/preflight.js';
@@ -51,8 +52,8 @@ const PSA_METHODS = [
  *   egress until it is done (the export flag is the peering-export link's to judge);
  * - a range it would allocate is BROKEN only when `--jobs` asks for room there is not; otherwise
  *   peeringRanges allocates it before the next run, as it does for any run;
- * - a refusal (pool exhausted, Vertex jobs of the region on another network) is BROKEN in
- *   peeringRanges' words; a read it cannot make is UNKNOWN.
+ * - a refusal (pool exhausted, or short only while other runs hold it; Vertex jobs of the region
+ *   on another network) is BROKEN in peeringRanges' words; a read it cannot make is UNKNOWN.
  */
 export async function psaRangesLink(t: Transport, cfg: StatusConfig): Promise<Link> {
   if ('error' in cfg.ranges)
@@ -70,7 +71,7 @@ export async function psaRangesLink(t: Transport, cfg: StatusConfig): Promise<Li
       { dryRun: true, planned: (obs, plan) => (seen = { obs, plan }) },
     );
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof SafetyError)
+    if (err instanceof ConfigError || err instanceof SafetyError || err instanceof PoolBusy)
       return broken(PSA, errorMessage(err), refusalFix(err));
     return unreadableLink(
       PSA,
@@ -83,7 +84,10 @@ export async function psaRangesLink(t: Transport, cfg: StatusConfig): Promise<Li
   return judgeRanges(cfg, seen!.obs, seen!.plan);
 }
 
-function refusalFix(err: ConfigError | SafetyError): string {
+function refusalFix(err: ConfigError | SafetyError | PoolBusy): string {
+  // Room a next run lacks only while the others run: peeringRanges answers 503 and the workflow waits.
+  if (err instanceof PoolBusy)
+    return 'wait for the runs named to end (the workflow waits and retries), or widen a pool (NETREFLEX_PSA_POOL)';
   if (err instanceof PreflightRefusal)
     return 'wait for the named Vertex jobs to end or cancel them: Vertex uses one network per region';
   return 'do what the message says (the NETREFLEX_* variable or the resource it names), then netreflex plan ranges';
