@@ -231,7 +231,9 @@ export class Emulator {
     this.port = (this.server.address() as AddressInfo).port;
     this.url = `http://${host}:${this.port}`;
     try {
-      this.pubsub = await startPubsubGrpc(this.topics, this.subscriptions, this.pubsubPortWanted, host);
+      this.pubsub = await startPubsubGrpc(this.topics, this.subscriptions, this.pubsubPortWanted, host, (rpc, reply) =>
+        this.shapes.checkGrpcReply(rpc, reply),
+      );
     } catch (err) {
       // Nothing left listening when the emulator cannot start; a taken port says which one.
       await new Promise<void>((resolve) => this.server!.close(() => resolve()));

@@ -57,23 +57,56 @@ export interface PubsubServer {
   close(): Promise<void>;
 }
 
-/** Starts the gRPC server on `host:port` (0 = any free port). */
+/** Called with each reply message before it is sent: the RPC (`google.pubsub.v1.Publisher.GetTopic`) and the message. */
+export type GrpcReplyCheck = (rpc: string, reply: unknown) => void;
+
+/**
+ * Each handler of `impl`, with `check` run on every reply it sends: a unary call's answer, each
+ * message a stream writes.
+ */
+function checked(
+  service: string,
+  impl: Record<string, (...args: never[]) => unknown>,
+  check: GrpcReplyCheck,
+): grpc.UntypedServiceImplementation {
+  const out: Record<string, unknown> = {};
+  for (const [name, handler] of Object.entries(impl)) {
+    const rpc = `${service}.${name}`;
+    const h = handler as (call: unknown, callback?: grpc.sendUnaryData<unknown>) => unknown;
+    out[name] =
+      h.length >= 2
+        ? (call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+            h(call, (err, reply) => {
+              if (!err) check(rpc, reply);
+              callback(err, reply);
+            })
+        : (call: grpc.ServerWritableStream<unknown, unknown>) => {
+            const write = call.write.bind(call) as (message: unknown, ...rest: unknown[]) => boolean;
+            call.write = ((message: unknown, ...rest: unknown[]) => {
+              check(rpc, message);
+              return write(message, ...rest);
+            }) as typeof call.write;
+            return h(call);
+          };
+  }
+  return out as grpc.UntypedServiceImplementation;
+}
+
+/** Starts the gRPC server on `host:port` (0 = any free port); `check` sees every reply (server.ts: Shapes). */
 export async function startPubsubGrpc(
   topics: Topics,
   subscriptions: Subscriptions,
   port = 0,
   host = '127.0.0.1',
+  check: GrpcReplyCheck = () => {},
 ): Promise<PubsubServer> {
   const { grpc: g, publisher, subscriber } = await loadServices();
   const server = new g.Server();
   const streams = new Set<grpc.ServerDuplexStream<unknown, unknown>>();
-  server.addService(
-    publisher,
-    publisherHandlers(topics, subscriptions) as unknown as grpc.UntypedServiceImplementation,
-  );
+  server.addService(publisher, checked('google.pubsub.v1.Publisher', publisherHandlers(topics, subscriptions), check));
   server.addService(
     subscriber,
-    subscriberHandlers(subscriptions, streams) as unknown as grpc.UntypedServiceImplementation,
+    checked('google.pubsub.v1.Subscriber', subscriberHandlers(subscriptions, streams), check),
   );
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host}:${port}`, g.ServerCredentials.createInsecure(), (err, p) =>

@@ -43,6 +43,8 @@ export function readFindings(dir: string): ReplyFinding[] {
 
 /** One line a person can act on: the call, the field and what is wrong, where it was seen. */
 export function describeReplyFinding(f: ReplyFinding): string {
+  if (f.method === 'gRPC')
+    return `${f.methodId} (gRPC) replied with ${f.field}: ${f.problem}, outside ${f.definition}, which the encoder drops — in ${f.source || 'an unnamed run'}; fix the emulator's reply (emulator/pubsub/), not the check`;
   if (f.method === 'EVENT')
     return `the ${f.methodId} event from ${f.path} carried ${f.field}: ${f.problem}, outside ${f.definition} — in ${f.source || 'an unnamed run'}; fix the event the emulator publishes (emulator/), not the check`;
   return `${f.methodId} (${f.method} ${f.path}) answered ${f.status} with ${f.field}: ${f.problem}, outside ${f.definition} — in ${f.source || 'an unnamed run'}; fix the emulator's reply (emulator/), not the check`;

@@ -19,7 +19,7 @@
  */
 import { HttpError } from '../errors.js';
 import type { Reply, Request, RouteInfo } from '../http.js';
-import { normalizeRoute, type ApiSchema, type FieldDef, type MethodDef } from './compact.js';
+import { MAP, normalizeRoute, REPEATED, type ApiSchema, type FieldDef, type MethodDef } from './compact.js';
 import { Checker, scalarOk, type Finding, type PathStep } from './check.js';
 import { APIS_OF_PREFIX } from './sources.js';
 import { writeFinding, type ReplyFinding } from './findings.js';
@@ -213,6 +213,31 @@ export class Shapes {
       });
   }
 
+  /**
+   * gRPC reply check (the local Pub/Sub, emulator/pubsub/grpc.ts): each reply message of an RPC
+   * against its response message in pubsub.proto, by field name. The gRPC encoder drops a field
+   * the message lacks without a word, so a handler could believe it sends what no client
+   * receives; each such field is a finding, written down like a REST reply's (the reply still goes).
+   * Values are in the encoder's object form (Timestamps as `{seconds, nanos}`, bytes as Buffers),
+   * so only names are checked, and messages within messages.
+   */
+  checkGrpcReply(rpc: string, reply: unknown): void {
+    const schema = this.schemas.get('pubsub');
+    const def = schema?.methods.find((m) => m.rpc === rpc);
+    if (!schema || !def) return;
+    for (const field of unknownNames(schema, def.response, reply, ''))
+      this.found({
+        methodId: rpc,
+        method: 'gRPC',
+        path: `/${rpc.replace(/\.(\w+)$/, '/$1')}`,
+        status: 0,
+        definition: `${def.response} (${schema.source.find((x) => x.endsWith('.proto')) ?? schema.api})`,
+        field,
+        problem: `unknown field "${field.split('.').pop()!.replace(/\[.*$/, '')}"`,
+        source: this.sink?.source ?? '',
+      });
+  }
+
   private found(finding: ReplyFinding): void {
     this.findings.push(finding);
     if (!this.planting && this.sink) writeFinding(this.sink.dir, finding);
@@ -232,6 +257,31 @@ export class Shapes {
     }
     return this.findings.slice(before);
   }
+}
+
+/** Field names in `value` that message `type` lacks, as paths (`receivedMessages[0].message.x`); messages within are walked too. */
+function unknownNames(schema: ApiSchema, type: string, value: unknown, at: string): string[] {
+  const fields = schema.messages[type];
+  if (!fields || typeof value !== 'object' || value === null || Array.isArray(value) || Buffer.isBuffer(value))
+    return [];
+  const out: string[] = [];
+  for (const [name, v] of Object.entries(value)) {
+    const path = at ? `${at}.${name}` : name;
+    const field = fields[name] ?? Object.values(fields).find((f) => f[2] === name);
+    if (!field) {
+      out.push(path);
+      continue;
+    }
+    if (!field[0].startsWith('M:') || v === null || v === undefined) continue;
+    const inner = field[0].slice(2);
+    if (field[1] & REPEATED && Array.isArray(v))
+      v.forEach((x, i) => out.push(...unknownNames(schema, inner, x, `${path}[${i}]`)));
+    else if (field[1] & MAP && typeof v === 'object')
+      for (const [k, x] of Object.entries(v))
+        out.push(...unknownNames(schema, inner, x, `${path}[${JSON.stringify(k)}]`));
+    else out.push(...unknownNames(schema, inner, v, path));
+  }
+  return out;
 }
 
 /** Routes are told apart by verb and pattern: v1 and beta share method ids. */
