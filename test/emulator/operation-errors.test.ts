@@ -40,12 +40,15 @@ afterAll(() => emu.close());
 describe('Compute operation errors', () => {
   it('a delete that loses the race to another delete ends RESOURCE_NOT_FOUND / 404 NOT FOUND', async () => {
     await waited(await opName(c.addresses.insert(psa('twice-deleted', '10.120.0.0'))));
-    const [first, second] = await Promise.all([
+    emu.settings.operationLatencyMs = 1_000; // wide enough that a loaded machine sends both before the first lands
+    const names = await Promise.all([
       opName(c.addresses.delete({ project: PROJECT, address: 'twice-deleted' })),
       opName(c.addresses.delete({ project: PROJECT, address: 'twice-deleted' })),
-    ]);
-    expect((await waited(first)).error).toBeFalsy();
-    const lost = await waited(second);
+    ]).finally(() => (emu.settings.operationLatencyMs = 30));
+    // Either request may reach the API first: one delete wins, the other loses.
+    const ended = await Promise.all(names.map(waited));
+    expect(ended.filter((op) => !op.error)).toHaveLength(1);
+    const lost = ended.find((op) => op.error)!;
     expect(lost).toMatchObject({ status: 'DONE', httpErrorStatusCode: 404, httpErrorMessage: 'NOT FOUND' });
     expect(lost.error?.errors?.[0]?.code).toBe('RESOURCE_NOT_FOUND');
   });

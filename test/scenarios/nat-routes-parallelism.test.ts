@@ -23,7 +23,7 @@ it('puts every insert of a 2 → 4 change with 20 destinations in flight at once
   await reconcileRoutes(fastTransport(emu), cfg);
   emu.migs.resize(MIG, 4);
   await migSettled(emu, 4);
-  emu.settings.operationLatencyMs = 200;
+  emu.settings.operationLatencyMs = 2_000; // wide enough that a loaded machine sends all 40 before the first lands
   let running = 0;
   let peak = 0;
   emu.store.onMutation((m) => {
