@@ -131,7 +131,7 @@ export class AuditLog {
     const methodName = system ? rec.method : `${rec.version ?? 'v1'}.${rec.method}`;
     const principalEmail = principalOf({ audit: this }, rec.project, rec.initiator);
     const insertId = randomUUID().replace(/-/g, '').slice(0, 12);
-    const timestamp = new Date().toISOString();
+    const timestamp = this.events.nowIso();
     const entry: LogEntry = {
       protoPayload: {
         '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',

@@ -141,11 +141,16 @@ export class EventRouter {
     return this.faults.map((f) => ({ ...f }));
   }
 
+  /** The emulator's time as an RFC 3339 string (its Timers' clock): what events, messages and log entries are stamped with. */
+  nowIso(): string {
+    return new Date(this.timers.now()).toISOString();
+  }
+
   /** Publishes an event to every matching subscription (fire and forget; see `idle()`). */
   publish(event: CloudEventMessage): void {
     const full: CloudEventMessage = {
       specversion: '1.0',
-      time: new Date().toISOString(),
+      time: this.nowIso(),
       datacontenttype: 'application/json',
       ...event,
     };
@@ -267,7 +272,7 @@ export class EventRouter {
       eventId: event.id,
       type: event.type,
       status,
-      at: new Date().toISOString(),
+      at: this.nowIso(),
     });
   }
 

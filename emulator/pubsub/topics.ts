@@ -77,7 +77,7 @@ export class Topics {
         data: Buffer.isBuffer(m.data) ? m.data : Buffer.from(m.data ?? ''),
         attributes: m.attributes ?? {},
         messageId: String(++this.seq),
-        publishTime: new Date().toISOString(),
+        publishTime: this.events.nowIso(),
         ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
       };
       topic.messages.push(msg);

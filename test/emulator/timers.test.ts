@@ -185,6 +185,11 @@ describe('every delay runs on the emulator clock', () => {
     expect(op.name).toMatch(new RegExp(`^operation-${clock.now()}-`));
     emu.storage.createBucket(PROJECT, { name: 'timers-stamp' });
     const obj = emu.storage.writeObject('timers-stamp', 'a', Buffer.from('x'), {});
+    emu.topics.create(`projects/${PROJECT}/topics/timers-stamp`);
+    emu.topics.publish(`projects/${PROJECT}/topics/timers-stamp`, [{ data: 'x' }]);
+    expect(emu.topics.messages(`projects/${PROJECT}/topics/timers-stamp`)[0]?.publishTime).toBe(
+      new Date(clock.now()).toISOString(),
+    );
     expect(obj).toMatchObject({
       generation: String(clock.now() * 1000),
       timeCreated: new Date(clock.now()).toISOString(),
