@@ -4,11 +4,15 @@
  * sync still verifies and records its generation), `dry-run` plans and changes nothing; the former
  * NETREFLEX_ALLOWLIST_DRY_RUN still reads, as a deprecated alias.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import { reconcileAllowlist } from '../../shared/armor-allowlist/reconcile.js';
 import { loadArmorAllowlistConfig } from '../../shared/config/armor-allowlist.js';
+import { ArmorAllowlistService } from '../../shared/armor-allowlist/service.js';
+import { createLogger } from '../../shared/log.js';
+import { Transport } from '../../shared/gcp/transport.js';
 import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
 import { allowlistFile, GEN, hostEntries, policiesClient, scene, type PoliciesClient } from '../helpers/allowlist.js';
 
@@ -86,6 +90,22 @@ describe('the environment', () => {
     expect(cfg.policy).toBe(policy);
     expect(cfg.deprecations).toEqual([
       `NETREFLEX_ALLOWLIST_DRY_RUN is deprecated: set NETREFLEX_ALLOWLIST_POLICY=${policy} instead and remove it (read as NETREFLEX_ALLOWLIST_POLICY=${policy})`,
+    ]);
+  });
+
+  it('the service logs the deprecation once at start, as a warning naming the replacement', () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
+    const cfg = loadArmorAllowlistConfig({ ...base, NETREFLEX_ALLOWLIST_DRY_RUN: 'true' });
+    new ArmorAllowlistService(cfg, createLogger('info', sink), new Transport({ emulatorHost: emu.url }));
+    const warnings = lines.map((l) => JSON.parse(l) as { severity: string; message: string });
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        severity: 'WARNING',
+        message: expect.stringMatching(
+          /^NETREFLEX_ALLOWLIST_DRY_RUN is deprecated: set NETREFLEX_ALLOWLIST_POLICY=dry-run/,
+        ),
+      }),
     ]);
   });
 
