@@ -172,7 +172,7 @@ export class Emulator {
     const serviceNetworking = createServiceNetworking(this.compute, this.faults);
     this.serviceNetworking = serviceNetworking.sn;
     registerServiceNetworking(this.router, serviceNetworking);
-    this.vertex = new VertexAi(this.store, this.settings, this.serviceNetworking, this.timers, this.storage);
+    this.vertex = new VertexAi(this.store, this.settings, this.serviceNetworking, this.timers);
     registerVertexAi(this.router, this.vertex);
     registerStorage(this.router, this.storage, this.timers);
     registerControl(this.router, this);

@@ -68,7 +68,9 @@ const pipeline = {
     },
   },
 };
-const templateUri = `gs://${project}-config/pipelines/train-${parallelJobs}x${nodesPerJob}.json`;
+// A compiled pipeline JSON in the pipeline bucket (terraform-bootstrap/bucket.tf), which the workflow
+// reads and sends as the PipelineJob's pipelineSpec.
+const templateUri = `gs://${project}-netreflex-pipelines/templates/train-${parallelJobs}x${nodesPerJob}.json`;
 const [, bucket, object] = /^gs:\/\/([^/]+)\/(.+)$/.exec(templateUri)!;
 await new Storage({ apiEndpoint: host.origin, projectId: project })
   .bucket(bucket!)

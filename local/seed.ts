@@ -337,6 +337,21 @@ function sampleAllowlist(): Buffer | undefined {
 }
 
 /**
+ * The sample's compiled pipeline, as `kfp.compiler.Compiler().compile` writes a one-component
+ * pipeline to JSON (KFP IR, PipelineSpec): one container task, `train`.
+ */
+const SAMPLE_PIPELINE = {
+  pipelineInfo: { name: 'train' },
+  schemaVersion: '2.1.0',
+  sdkVersion: 'kfp-2.7.0',
+  root: { dag: { tasks: { train: { taskInfo: { name: 'train' }, componentRef: { name: 'comp-train' } } } } },
+  components: { 'comp-train': { executorLabel: 'exec-train' } },
+  deploymentSpec: {
+    executors: { 'exec-train': { container: { image: 'python:3.11', command: ['python', '-c', 'print("train")'] } } },
+  },
+};
+
+/**
  * Seeds the sample config bucket (docs/sample-topology.md) with the sample allowlist, read from
  * `functions/armor-allowlist/sample-allowlist.yaml` so the demo and the docs show the same file.
  * Seeding emits no event: like a bucket that existed before the function was deployed. Object
@@ -354,6 +369,19 @@ function seedStorage(storage: CloudStorage): void {
     location: SAMPLE.region,
     versioning: { enabled: false },
   });
+  storage.createBucket(SAMPLE.project, {
+    name: SAMPLE.template.bucket,
+    location: SAMPLE.region,
+    versioning: { enabled: false },
+  });
+  storage.writeObject(
+    SAMPLE.template.bucket,
+    SAMPLE.template.object,
+    Buffer.from(JSON.stringify(SAMPLE_PIPELINE, null, 2)),
+    { contentType: 'application/json' },
+    {},
+    false,
+  );
   const allowlist = sampleAllowlist();
   if (allowlist)
     storage.writeObject(

@@ -38,7 +38,15 @@ export const SAMPLE = {
   firewall: { psaToNat: 'allow-psa-to-nat' },
   /** Where the sample's pipeline jobs write their outputs: runs/ in the pipeline bucket terraform-bootstrap creates (bucket.tf). */
   pipelineRoot: 'gs://netreflex-demo-netreflex-pipelines/runs',
+  /**
+   * The sample's compiled pipeline (KFP JSON) in templates/ of that bucket, the one bucket the
+   * workflow may read templates from (iam.tf): a run's templateUri gs://… is read and sent as pipelineSpec.
+   */
+  template: { bucket: 'netreflex-demo-netreflex-pipelines', object: 'templates/train.json' },
 } as const;
+
+/** The sample template as a run's templateUri. */
+export const SAMPLE_TEMPLATE_URI = `gs://${SAMPLE.template.bucket}/${SAMPLE.template.object}`;
 
 /**
  * The sample's egress IPs — its Cloud NAT's static addresses — as workflows.tf gives them to the

@@ -7,7 +7,8 @@
 # - on the one resource it changes, where the resource has its own IAM policy: publisher on the
 #   one topic (natRoutes: route results; pipelineRequests and the workflow: replies), object viewer
 #   on the config bucket (armorAllowlist), the claims role on the request bucket (pipelineRequests),
-#   the same object access on the state bucket (peeringRanges' leases and reservations);
+#   the same object access on the state bucket (peeringRanges' leases and reservations), object
+#   viewer on the pipeline bucket (the workflow: compiled pipeline templates);
 # - through an IAM condition on resource.name, where the resource has no policy of its own but IAM
 #   evaluates its name (Compute Engine: https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name):
 #   routes named "${var.prefix}-*", VPC A, the Cloud Armor policy, the PSA firewall rule, the NAT
@@ -337,6 +338,16 @@ resource "google_storage_bucket_iam_member" "pipelines_root" {
   bucket = google_storage_bucket.pipelines.name
   role   = "roles/storage.objectUser"
   member = "serviceAccount:${local.pipeline_service_account}"
+}
+
+# The workflow reads a run's compiled pipeline (templateUri gs://…/….json) and sends it as the
+# PipelineJob's pipelineSpec (Vertex AI takes only Template Registry URIs as templateUri,
+# google/cloud/aiplatform/v1/pipeline_job.proto): object viewer on the pipeline bucket, its
+# templates/ among the run outputs, and no other bucket.
+resource "google_storage_bucket_iam_member" "workflow_templates" {
+  bucket = google_storage_bucket.pipelines.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.workflow.email}"
 }
 
 resource "google_service_account_iam_member" "workflow_acts_as_pipeline" {

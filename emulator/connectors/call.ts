@@ -30,6 +30,8 @@ export interface ConnectorOptions {
 
 /** Path parameters that are whole resource names (slashes kept), as the APIs' `{name=projects/*\/…}`. */
 const RESOURCE_NAMES = new Set(['name', 'parent', 'topic']);
+/** Path parameters the caller URL-encodes itself, put in the path as given (Cloud Storage's `object`, table.ts). */
+const CALLER_ENCODED = new Set(['object']);
 
 interface Prepared {
   method: string;
@@ -66,8 +68,21 @@ function prepare(name: string, spec: ConnectorSpec, args: ValueMap, baseUrl: str
   const params = pathParams(spec.path);
   const missing = params.filter((p) => typeof args[p] !== 'string' || args[p] === '');
   if (missing.length) throw WorkflowError.of('ValueError', `${name}: missing required arg(s) ${missing.join(', ')}`);
+  const raw = params.filter((p) => CALLER_ENCODED.has(p) && String(args[p]).includes('/'));
+  if (raw.length)
+    throw WorkflowError.http(
+      404,
+      {
+        error: {
+          code: 404,
+          message: `${name}: ${raw.join(', ')} ${JSON.stringify(args[raw[0]!])} is not URL-encoded; pass \${text.url_encode(…)} (a '/' in the path names another resource)`,
+          status: 'NOT_FOUND',
+        },
+      },
+      {},
+    );
   const path = spec.path.replace(/\{(\w+)\}/g, (_, p: string) =>
-    RESOURCE_NAMES.has(p) ? String(args[p]) : encodeURIComponent(String(args[p])),
+    RESOURCE_NAMES.has(p) || CALLER_ENCODED.has(p) ? String(args[p]) : encodeURIComponent(String(args[p])),
   );
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(args)) {

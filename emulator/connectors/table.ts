@@ -47,6 +47,18 @@ const pubsub = (method: ConnectorSpec['method'], path: string): ConnectorSpec =>
   wait: 'none',
 });
 
+/**
+ * Cloud Storage JSON API: the caller URL-encodes `object` (text.url_encode), and the connector puts it
+ * in the path as given: "If you don't url-encode your object name and your storage bucket has
+ * folders, the request will fail" (https://cloud.google.com/workflows/docs/reference/googleapis/storage/Overview).
+ * `alt: media` answers the object's data (https://cloud.google.com/workflows/docs/reference/googleapis/storage/v1/objects/get).
+ */
+const storage = (method: ConnectorSpec['method'], path: string): ConnectorSpec => ({
+  method,
+  path: `/storage/v1${path}`,
+  wait: 'none',
+});
+
 export const CONNECTORS: Readonly<Record<string, ConnectorSpec>> = {
   'googleapis.compute.v1.securityPolicies.get': compute('GET', '/global/securityPolicies/{securityPolicy}'),
   'googleapis.compute.v1.securityPolicies.list': compute('GET', '/global/securityPolicies'),
@@ -106,6 +118,7 @@ export const CONNECTORS: Readonly<Record<string, ConnectorSpec>> = {
     '/{name}:cancel',
   ),
   'googleapis.pubsub.v1.projects.topics.publish': pubsub('POST', '/{topic}:publish'),
+  'googleapis.storage.v1.objects.get': storage('GET', '/b/{bucket}/o/{object}'),
 };
 
 /** The path parameters a template names, in order. */

@@ -10,15 +10,14 @@ import type { Timers } from '../timers.js';
 import type { ServiceNetworking } from '../servicenetworking/connections.js';
 import { PipelineJobs } from './pipeline-jobs.js';
 import { CustomJobs } from './custom-jobs.js';
-import type { CloudStorage } from '../storage/storage.js';
 
 export class VertexAi {
   readonly pipelineJobs: PipelineJobs;
   readonly customJobs: CustomJobs;
 
-  constructor(store: Store, settings: Settings, sn: ServiceNetworking, timers: Timers, storage?: CloudStorage) {
+  constructor(store: Store, settings: Settings, sn: ServiceNetworking, timers: Timers) {
     this.customJobs = new CustomJobs(store, settings, sn, timers);
-    this.pipelineJobs = new PipelineJobs(store, settings, sn, timers, this.customJobs, storage);
+    this.pipelineJobs = new PipelineJobs(store, settings, sn, timers, this.customJobs);
   }
 }
 

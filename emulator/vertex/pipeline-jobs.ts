@@ -13,8 +13,7 @@
  *   connection, and every `reservedIpRanges` entry must be a VPC_PEERING range of that network
  *   reserved on the connection; otherwise `create` answers 400 saying what to fix (network.ts).
  * - **Its components run as CustomJobs** (pipeline-spec.ts reads which, how many at once and how
- *   many nodes each from the compiled pipeline, inline or a `gs://` template in the local Cloud
- *   Storage). Once RUNNING, each round of tasks is launched as CustomJobs on the job's network and
+ *   many nodes each from the compiled pipeline, `pipelineSpec`). Once RUNNING, each round of tasks is launched as CustomJobs on the job's network and
  *   ranges, every one taking its IP block (ip-blocks.ts, the capacity table of Vertex's private IP
  *   page); a job that finds none fails with FAILED_PRECONDITION "Couldn't find free blocks in
  *   allocated IP ranges", its task fails, tasks depending on it are skipped and the others go on
@@ -27,6 +26,14 @@
  * - Emulator control to make a job fail: set the runtime parameter `emulatorFail` (in
  *   `runtimeConfig.parameterValues`) or the label `emulator-fail` to a message; the job fails with
  *   it once RUNNING. (Not a Vertex feature: the local stand-in for a failing component.)
+ * - `templateUri` must be a Template Registry URI, `https://{region}-kfp.pkg.dev/{project}/{repository}/
+ *   {package}/{tag or version}`: pipeline_job.proto, `template_uri = 19`: "A template uri from where
+ *   the PipelineJob.pipeline_spec, if empty, will be downloaded. Currently, only uri from Vertex
+ *   Template Registry & Gallery is supported" (URI form: https://cloud.google.com/vertex-ai/docs/
+ *   pipelines/create-pipeline-template). Anything else (a `gs://` compiled pipeline included: the
+ *   Vertex SDK reads that client-side and sends it as `pipelineSpec`) is 400 INVALID_ARGUMENT. A
+ *   Template Registry URI is 400 too, saying so: the local cloud has no Artifact Registry to
+ *   download it from (a local limit, README's local-cloud section); send `pipelineSpec` locally.
  * - While a job holds its network it uses the connection's ranges (its `reservedIpRanges`, else all
  *   of them), so Service Networking refuses to drop those without `force`.
  */
@@ -42,8 +49,6 @@ import { parseJobFilter } from './filter.js';
 import { checkedRanges, type Location } from './network.js';
 import { pipelineTasks, rounds, UNREADABLE_PIPELINE, type PipelineTask } from './pipeline-spec.js';
 import type { CustomJobs, JobOutcome } from './custom-jobs.js';
-import type { CloudStorage } from '../storage/storage.js';
-import { parse as parseYaml } from 'yaml';
 import { encodeState, HOLDS_NETWORK, PIPELINE_STATES, TERMINAL, type PipelineState, wantsIntEnums } from './states.js';
 
 export const FAIL_PARAMETER = 'emulatorFail';
@@ -87,7 +92,6 @@ export class PipelineJobs {
     private readonly sn: ServiceNetworking,
     private readonly timers: Timers,
     private readonly customJobs: CustomJobs,
-    private readonly storage?: CloudStorage,
   ) {
     sn.addUsageProbe((net, range) => this.usersOf(net, range));
   }
@@ -128,9 +132,10 @@ export class PipelineJobs {
       throw badRequest(
         'PipelineJob needs pipeline_spec or template_uri: pass the compiled pipeline (pipelineSpec) or a template URI.',
       );
+    if (!b.pipelineSpec) checkedTemplateUri(b.templateUri);
     checkedRanges(this.sn, b, 'pipeline_job');
     const ranges = Array.isArray(b.reservedIpRanges) ? b.reservedIpRanges.map(String) : [];
-    const spec = b.pipelineSpec ?? this.template(b.templateUri);
+    const spec = b.pipelineSpec as Record<string, unknown> | undefined;
     const now = nowIso();
     const job = this.store.insert(this.collection(loc), {
       name: `projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs/${jobId}`,
@@ -146,22 +151,6 @@ export class PipelineJobs {
     this.tasks.set(job.name, spec ? pipelineTasks(spec, job.runtimeConfig?.parameterValues) : UNREADABLE_PIPELINE);
     this.schedule(job.name, this.settings.pipelineStepMs, () => this.toPending(loc, job.name));
     return job;
-  }
-
-  /** A `gs://` template from the local Cloud Storage (YAML or JSON, a PipelineSpec or a job with one); else undefined. */
-  private template(uri: unknown): Record<string, unknown> | undefined {
-    const m = typeof uri === 'string' ? /^gs:\/\/([^/]+)\/(.+)$/.exec(uri) : null;
-    if (!m || !this.storage) return undefined;
-    try {
-      const parsed = parseYaml(this.storage.getObject(m[1]!, m[2]!).data.toString('utf8')) as Record<
-        string,
-        unknown
-      > | null;
-      const spec = (parsed?.pipelineSpec ?? parsed) as Record<string, unknown> | null;
-      return spec && typeof spec === 'object' && 'root' in spec ? spec : undefined;
-    } catch {
-      return undefined;
-    }
   }
 
   private schedule(name: string, ms: number, step: () => void): void {
@@ -396,4 +385,27 @@ function injectedFailure(job: PipelineJob): string | undefined {
   const fromLabel = job.labels?.[FAIL_LABEL];
   const value = fromParam ?? fromLabel;
   return value === undefined || value === '' ? undefined : String(value);
+}
+
+/** Template Registry: `https://{region}-kfp.pkg.dev/{project}/{repository}/{package}/{tag or version}`. */
+const TEMPLATE_REGISTRY = /^https:\/\/[a-z0-9-]+-kfp\.pkg\.dev\/[^/]+\/[^/]+\/[^/]+\/[^/]+$/;
+
+/**
+ * A PipelineJob without `pipelineSpec` names its template: only a Template Registry URI
+ * (pipeline_job.proto, template_uri: "Currently, only uri from Vertex Template Registry & Gallery
+ * is supported"). The local cloud has no Artifact Registry, so it cannot download one either.
+ */
+function checkedTemplateUri(uri: unknown): never {
+  const got = JSON.stringify(uri);
+  if (typeof uri !== 'string' || !TEMPLATE_REGISTRY.test(uri))
+    throw badRequest(
+      `pipeline_job.template_uri ${got} is not supported: only a Vertex Template Registry URI ` +
+        '(https://REGION-kfp.pkg.dev/PROJECT/REPOSITORY/PACKAGE/TAG_OR_VERSION) is. For a compiled ' +
+        'pipeline in Cloud Storage (gs://…), read it and send it as pipeline_spec (as the Vertex AI SDK does).',
+    );
+  throw badRequest(
+    `pipeline_job.template_uri ${got}: the local Google Cloud has no Artifact Registry to download ` +
+      'Template Registry templates from (a local limit; Vertex AI on Google does); send the compiled ' +
+      'pipeline as pipeline_spec instead.',
+  );
 }

@@ -49,11 +49,17 @@ export const pipelineRequest = z.strictObject({
    * message and starts a second run (pipelineRequests logs a warning).
    */
   requestId: z.string().min(1).max(128).optional(),
+  /**
+   * A compiled pipeline JSON in Cloud Storage (the workflow reads it and sends it as pipelineSpec) or
+   * a Template Registry URI (sent as templateUri, the only kind PipelineJob.template_uri takes:
+   * google/cloud/aiplatform/v1/pipeline_job.proto). The workflow refuses anything else the same way.
+   */
   templateUri: z
     .string()
     .regex(
-      /^(gs:\/\/|https:\/\/)\S+$/,
-      'must be a gs:// or https:// URI of a compiled pipeline (PipelineSpec YAML/JSON)',
+      /^(gs:\/\/[a-z0-9][-_.a-z0-9]*[a-z0-9]\/\S+\.json|https:\/\/[a-z0-9-]+-kfp\.pkg\.dev(\/[^/\s]+){4})$/,
+      'must be a compiled pipeline JSON in Cloud Storage (gs://BUCKET/OBJECT.json) or a Template Registry URI ' +
+        '(https://REGION-kfp.pkg.dev/PROJECT/REPOSITORY/PACKAGE/TAG_OR_VERSION); compile a YAML pipeline to JSON first',
     ),
   displayName: z.string().min(1).max(128).optional(),
   parameterValues: z.record(z.string(), z.unknown()).optional(),

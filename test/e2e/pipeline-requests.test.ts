@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionsClient } from '@google-cloud/workflows';
 import { startStack, type Stack } from '../../local/stack.js';
 import { spawnFunction } from '../../local/functions-host.js';
-import { SAMPLE } from '../../local/topology.js';
+import { SAMPLE, SAMPLE_TEMPLATE_URI } from '../../local/topology.js';
 import { PIPELINE_REPLY_TOPIC, PIPELINE_REQUEST_TOPIC } from '../../local/workflows.js';
 import { computeClients, PROJECT, waitFor } from '../helpers/compute.js';
 import { vertexClients } from '../helpers/vertex.js';
@@ -39,7 +39,7 @@ interface Reply {
 
 const request = (requestId: string, extra: Record<string, unknown> = {}) => ({
   requestId,
-  templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml',
+  templateUri: SAMPLE_TEMPLATE_URI,
   displayName: requestId,
   parallelJobs: 1,
   nodesPerJob: 8,
@@ -240,12 +240,17 @@ describe('one request message → one pipeline run → one reply', () => {
 
   it('a bad request delivered three times: one rejection with every problem, no execution', async () => {
     stack.emulator.events.injectFault({ kind: 'duplicate', subscription: SUBSCRIPTION, count: 1, times: 2 });
-    publish({ requestId: 'req-bad', templateUri: 'ftp://nope', nodesPerJob: 64 });
+    // a YAML template: Workflows parses JSON only, so the request schema refuses it as the workflow does
+    publish({
+      requestId: 'req-bad',
+      templateUri: `gs://${SAMPLE.template.bucket}/templates/train.yaml`,
+      nodesPerJob: 64,
+    });
     const replies = await settled('req-bad');
     expect(replies).toHaveLength(1);
     expect(replies[0]!.status).toBe('rejected');
     expect(replies[0]!.problems!.join('\n')).toMatch(
-      /templateUri: must be a gs:\/\/ or https:\/\/ URI[\s\S]*nodesPerJob/,
+      /templateUri: must be a compiled pipeline JSON in Cloud Storage \(gs:\/\/BUCKET\/OBJECT\.json\)[\s\S]*nodesPerJob/,
     );
     expect(await executionsFor('req-bad')).toEqual([]);
   });

@@ -44,8 +44,8 @@ beforeAll(async () => {
     }),
   );
   stack.emulator.storage.writeObject(
-    SAMPLE.bucket.name,
-    'pipelines/tight.json',
+    SAMPLE.template.bucket,
+    'templates/tight.json',
     Buffer.from(JSON.stringify(kfpPipeline('tight', [{ name: 'train', parallel: JOBS, nodes: 8 }]))),
     { contentType: 'application/json' },
     {},
@@ -63,7 +63,7 @@ describe('a pool that holds one run at a time', () => {
     const started = await Promise.all(
       ['team-a', 'team-b'].map(async (team) => {
         const argument = {
-          templateUri: `gs://${SAMPLE.bucket.name}/pipelines/tight.json`,
+          templateUri: `gs://${SAMPLE.template.bucket}/templates/tight.json`,
           displayName: team,
           parallelJobs: JOBS,
           nodesPerJob: 8,

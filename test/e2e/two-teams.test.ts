@@ -15,7 +15,7 @@ import { SAMPLE } from '../../local/topology.js';
 import { computeClients, PROJECT, waitFor } from '../helpers/compute.js';
 import { networkOf, vertexClients, PARENT } from '../helpers/vertex.js';
 import { awaitExecution, executionsClient, workflowName } from '../helpers/workflows.js';
-import { kfpPipeline } from '../helpers/pipelines.js';
+import { kfpPipeline, toStruct } from '../helpers/pipelines.js';
 import { rangesClients } from '../helpers/ranges.js';
 import { jobsPerRange } from '../../shared/plan/capacity.js';
 import { RUN_LABELS } from '../../shared/plan/ranges-demand.js';
@@ -55,8 +55,8 @@ beforeAll(async () => {
   for (const t of TEAMS) {
     const spec = kfpPipeline(t.team, [{ name: 'train', parallel: t.parallelJobs, nodes: 8 }]);
     stack.emulator.storage.writeObject(
-      SAMPLE.bucket.name,
-      `pipelines/${t.team}.json`,
+      SAMPLE.template.bucket,
+      `templates/${t.team}.json`,
       Buffer.from(JSON.stringify(spec)),
       { contentType: 'application/json' },
       {},
@@ -110,7 +110,7 @@ describe('two teams at the same moment', () => {
           parent: PARENT,
           pipelineJob: {
             displayName: runId,
-            templateUri: `gs://${SAMPLE.bucket.name}/pipelines/${team}.json`,
+            pipelineSpec: toStruct(kfpPipeline(team, [{ name: 'train', parallel: jobs, nodes: 8 }])),
             network: networkOf('vpc-a'),
             reservedIpRanges: ranges,
             runtimeConfig: { gcsOutputDirectory: `gs://${SAMPLE.bucket.name}/runs` },
@@ -162,7 +162,7 @@ describe('two teams at the same moment', () => {
     const started = await Promise.all(
       TEAMS.map(async (t) => {
         const argument = {
-          templateUri: `gs://${SAMPLE.bucket.name}/pipelines/${t.team}.json`,
+          templateUri: `gs://${SAMPLE.template.bucket}/templates/${t.team}.json`,
           displayName: t.team,
           parallelJobs: t.parallelJobs,
           nodesPerJob: 8,

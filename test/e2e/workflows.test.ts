@@ -9,10 +9,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionsClient } from '@google-cloud/workflows';
 import { startStack, type Stack } from '../../local/stack.js';
-import { SAMPLE } from '../../local/topology.js';
+import { SAMPLE, SAMPLE_TEMPLATE_URI } from '../../local/topology.js';
 import { computeClients, PROJECT, waitFor, type ComputeClients } from '../helpers/compute.js';
 import { networkOf, serviceNetworking, vertexClients } from '../helpers/vertex.js';
 import { awaitExecution, executionsClient, workflowName } from '../helpers/workflows.js';
+import { kfpPipeline, toStruct } from '../helpers/pipelines.js';
 
 const WORKFLOW = workflowName('vertex-pipeline-run');
 
@@ -21,7 +22,7 @@ let executions: ExecutionsClient;
 let c: ComputeClients;
 
 const request = (extra: Record<string, unknown> = {}) => ({
-  templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml',
+  templateUri: SAMPLE_TEMPLATE_URI,
   displayName: 'nightly-train',
   parallelJobs: 1,
   nodesPerJob: 8,
@@ -95,6 +96,10 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     expect(job.reservedIpRanges).toEqual(summary.reservedIpRanges);
     expect(job.displayName).toBe('nightly-train');
     expect(job.runtimeConfig?.gcsOutputDirectory).toBe(SAMPLE.pipelineRoot);
+    // the gs:// template was read by the workflow and sent as pipelineSpec: Vertex AI takes only
+    // Template Registry URIs as templateUri (pipeline_job.proto)
+    expect(job.templateUri ?? '').toBe('');
+    expect(JSON.stringify(job.pipelineSpec)).toContain('train');
   });
 
   it('gcsOutputDirectory (REQUIRED by Vertex AI) comes from the argument, else from NETREFLEX_PIPELINE_ROOT; a bad one fails at check_input', async () => {
@@ -170,6 +175,15 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     }
   });
 
+  it('a YAML template in Cloud Storage is refused at check_input, saying to compile it to JSON (Workflows parses JSON only)', async () => {
+    const done = await run(request({ templateUri: `gs://${SAMPLE.template.bucket}/templates/train.yaml` }));
+    expect(done.state).toBe('FAILED');
+    const error = JSON.parse(done.error!.payload!) as { step: string; message: string };
+    expect(error.step).toBe('check_input');
+    expect(error.message).toContain('gs://BUCKET/OBJECT.json');
+    expect(error.message).toContain('kfp.compiler.Compiler().compile');
+  });
+
   it('rejects a bad argument at check_input', async () => {
     const done = await run({ displayName: 'no template' });
     expect(done.state).toBe('FAILED');
@@ -197,7 +211,11 @@ describe('vertex-pipeline-run through the official ExecutionsClient', () => {
     const { pipelines } = vertexClients(stack.emulator.port);
     const [other] = await pipelines.createPipelineJob({
       parent: `projects/${SAMPLE.project}/locations/${SAMPLE.region}`,
-      pipelineJob: { displayName: 'other-team', templateUri: 'gs://x/p.yaml', network: networkOf('vpc-b') },
+      pipelineJob: {
+        displayName: 'other-team',
+        pipelineSpec: toStruct(kfpPipeline('other-team', [{ name: 'train', parallel: 1, nodes: 1 }])),
+        network: networkOf('vpc-b'),
+      },
     });
     await waitFor('the other job to run', async () =>
       String((await pipelines.getPipelineJob({ name: other.name! }))[0].state).match(/RUNNING|3/),

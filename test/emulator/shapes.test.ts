@@ -26,6 +26,7 @@ import { ApiError } from '../../shared/errors.js';
 import { computeClients, PROJECT } from '../helpers/compute.js';
 import { networkOf, PARENT, psaComputeClients, vertexClients } from '../helpers/vertex.js';
 import { storageClient } from '../helpers/storage.js';
+import { kfpPipeline, toStruct } from '../helpers/pipelines.js';
 
 let emu: Emulator;
 
@@ -191,7 +192,7 @@ describe('request bodies', () => {
     const v = vertexClients(emu.port);
     const pipelineJob = {
       displayName: 'no-root',
-      templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml',
+      pipelineSpec: toStruct(kfpPipeline('train', [{ name: 'train', parallel: 1, nodes: 1 }])),
       network: networkOf('vpc-a'),
       runtimeConfig: { parameterValues: {} },
     };
@@ -242,7 +243,7 @@ describe('request bodies', () => {
       pipelineJobId: 'claims-done',
       pipelineJob: {
         displayName: 'claims-done',
-        templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml',
+        pipelineSpec: toStruct(kfpPipeline('train', [{ name: 'train', parallel: 1, nodes: 1 }])),
         network: networkOf('vpc-a'),
         state: 'PIPELINE_STATE_SUCCEEDED',
         runtimeConfig: { gcsOutputDirectory: SAMPLE.pipelineRoot },

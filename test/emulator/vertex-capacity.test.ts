@@ -205,7 +205,9 @@ describe('concurrent jobs on the same ranges count together', () => {
     expect(broken.jobDetail!.taskDetails!.find((d) => d.taskName === 'train')?.state).toBe('SKIPPED');
   });
 
-  it('a compiled template in Cloud Storage is what runs', async () => {
+  // pipeline_job.proto, template_uri: "Currently, only uri from Vertex Template Registry & Gallery
+  // is supported". A compiled pipeline in Cloud Storage is the caller's to read and send as pipelineSpec.
+  it('a gs:// templateUri is refused with 400 INVALID_ARGUMENT: only Template Registry URIs are supported', async () => {
     emu.storage.writeObject(
       SAMPLE.bucket.name,
       'pipelines/too-big.json',
@@ -214,17 +216,43 @@ describe('concurrent jobs on the same ranges count together', () => {
       {},
       false,
     );
-    const [job] = await v.pipelines.createPipelineJob({
-      parent: PARENT,
-      pipelineJobId: 'from-template',
-      pipelineJob: {
-        displayName: 'tpl',
-        network: networkOf('vpc-a'),
-        reservedIpRanges: ['vertex-psa-range'],
-        templateUri: `gs://${SAMPLE.bucket.name}/pipelines/too-big.json`,
-      },
+    const pipelineJob = {
+      displayName: 'tpl',
+      network: networkOf('vpc-a'),
+      reservedIpRanges: ['vertex-psa-range'],
+      runtimeConfig: { gcsOutputDirectory: SAMPLE.pipelineRoot },
+      templateUri: `gs://${SAMPLE.bucket.name}/pipelines/too-big.json`,
+    };
+    const err = await failure(
+      v.pipelines.createPipelineJob({ parent: PARENT, pipelineJobId: 'from-gcs', pipelineJob }),
+    );
+    expect(err.code).toBe(400);
+    expect(err.message).toContain('only a Vertex Template Registry URI');
+    expect(err.message).toContain('send it as pipeline_spec');
+    const res = await fetch(`${emu.url}/v1/${PARENT}/pipelineJobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(pipelineJob),
     });
-    expect((await ended(job.name!)).state).toBe('PIPELINE_STATE_FAILED');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { status: string } }).error.status).toBe('INVALID_ARGUMENT');
+  });
+
+  it('a Template Registry templateUri is refused locally, saying the local cloud has no Artifact Registry', async () => {
+    const err = await failure(
+      v.pipelines.createPipelineJob({
+        parent: PARENT,
+        pipelineJobId: 'from-registry',
+        pipelineJob: {
+          displayName: 'tpl',
+          network: networkOf('vpc-a'),
+          runtimeConfig: { gcsOutputDirectory: SAMPLE.pipelineRoot },
+          templateUri: `https://${SAMPLE.region}-kfp.pkg.dev/${SAMPLE.project}/netreflex-pipelines/train/latest`,
+        },
+      }),
+    );
+    expect(err.code).toBe(400);
+    expect(err.message).toContain('no Artifact Registry');
   });
 
   it('customJobs.create refuses a job without worker pools', async () => {

@@ -57,7 +57,7 @@ function delivery(body: unknown, messageId = String(9000 + ++seq)) {
 
 const request = (requestId: string) => ({
   requestId,
-  templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml',
+  templateUri: 'gs://netreflex-demo-netreflex-pipelines/templates/train.json',
 });
 const keyOf = (requestId: string) => requestKey('vertex-pipeline-run', requestId, 'unused');
 const claimOf = async (requestId: string) =>
@@ -173,7 +173,7 @@ describe('pipelineRequests claims', () => {
   });
 
   it('a request without requestId is keyed on the message id: its redeliveries are one run, another message is another run', async () => {
-    const body = { templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml', displayName: 'no-id' };
+    const body = { templateUri: 'gs://netreflex-demo-netreflex-pipelines/templates/train.json', displayName: 'no-id' };
     const first = delivery(body);
     expect(await instance().handle(first)).toMatchObject({ kind: 'started' });
     expect(await instance().handle(first)).toMatchObject({ kind: 'duplicate' });
@@ -192,7 +192,10 @@ describe('pipelineRequests claims', () => {
       transport: new Transport({ emulatorHost: emu.url, retry: { attempts: 1 } }),
       now: () => clock,
     });
-    const anonymous = delivery({ templateUri: 'gs://netreflex-demo-pipelines/train/pipeline.yaml' }, 'm-no-id-warn');
+    const anonymous = delivery(
+      { templateUri: 'gs://netreflex-demo-netreflex-pipelines/templates/train.json' },
+      'm-no-id-warn',
+    );
     expect(await logged.handle(anonymous)).toMatchObject({ kind: 'started' });
     expect(await logged.handle(delivery(request('c-with-id')))).toMatchObject({ kind: 'started' });
     const warnings = lines.filter((l) => l.missingRequestId === true);
