@@ -52,7 +52,9 @@ describe('buckets', () => {
       storageClass: 'STANDARD',
     });
     const [buckets] = await gcs.getBuckets();
-    expect(buckets.map((b) => b.name)).toEqual([SAMPLE.bucket.name, SAMPLE.stateBucket, BUCKET].sort());
+    expect(buckets.map((b) => b.name)).toEqual(
+      [SAMPLE.bucket.name, SAMPLE.stateBucket, SAMPLE.template.bucket, BUCKET].sort(),
+    );
     expect(await code(gcs.createBucket(BUCKET))).toBe(
       '409: Your previous request to create the named bucket succeeded and you already own it.',
     );

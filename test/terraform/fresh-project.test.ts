@@ -51,7 +51,8 @@ describe('terraform-bootstrap on a fresh project', () => {
       expect.arrayContaining(['compute', 'aiplatform', 'workflowexecutions', 'servicenetworking', 'storage', 'pubsub']),
     );
     // The egress check is armorAllowlistVerify's: the workflow itself reads no Cloud Armor policy.
-    expect([...ctx.workflowServices].sort()).toEqual(['aiplatform', 'pubsub']);
+    // Cloud Storage: the workflow reads a gs:// compiled pipeline and sends it as pipelineSpec.
+    expect([...ctx.workflowServices].sort()).toEqual(['aiplatform', 'pubsub', 'storage']);
   });
 });
 

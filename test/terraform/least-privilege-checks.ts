@@ -108,6 +108,12 @@ export const objectsOnOneBucket: LeastCheck = (m, ctx) => {
       bucket: `projects/_/buckets/${n.project}-${n.prefix}-pipelines`,
       role: 'roles/storage.objectUser',
     },
+    // the workflow reads a run's compiled pipeline (templates/) and sends it as pipelineSpec
+    {
+      member: n.sa('workflow'),
+      bucket: `projects/_/buckets/${n.project}-${n.prefix}-pipelines`,
+      role: 'roles/storage.objectViewer',
+    },
   ];
   const problems: string[] = [];
   for (const b of tf.bindings.filter(
