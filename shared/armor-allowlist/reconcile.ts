@@ -16,6 +16,7 @@
  * claim before every step; a claim of an older generation is taken over, a newer one is not.
  */
 import type { Transport } from '../gcp/transport.js';
+import { compareGenerations } from '../gcp/storage.js';
 import { getSecurityPolicy } from '../gcp/security-policies.js';
 import type { ArmorAllowlistConfig } from '../config/armor-allowlist.js';
 import { parseAllowlist } from '../allowlist/parse.js';
@@ -299,7 +300,8 @@ async function keepLastApplied(
 ): Promise<AllowlistReport> {
   const project = known ?? (await observeProject(r.t, r.cfg.project));
   const versions = new Map<string, Promise<Allowlist | string>>();
-  let lastLive: string | undefined;
+  /** Each last applied generation read, and when it stopped being live (its noncurrent version's timeDeleted). */
+  const ended = new Map<string, string | undefined>();
   const load = (generation: string) => {
     if (!versions.has(generation)) {
       versions.set(
@@ -310,7 +312,7 @@ async function keepLastApplied(
               `its last applied file gs://${r.cfg.bucket}/${r.cfg.object}#${generation} is no longer in the ` +
               `bucket (is object versioning on? were noncurrent versions deleted?); restore the file or upload a new one`
             );
-          if (file.object?.timeDeleted) lastLive = file.object.timeDeleted;
+          ended.set(generation, file.object?.timeDeleted);
           const parsed = file.tooLarge ? undefined : parseAllowlist(file.bytes, file.source);
           return parsed?.ok
             ? capMode(parsed.allowlist, r.policy)
@@ -326,7 +328,7 @@ async function keepLastApplied(
   } catch (err) {
     if (!(err instanceof AllowlistSafetyError)) throw err;
     report.warnings.push(`the revocations of the last applied file are refused too: ${err.message}`);
-    return { ...report, stall: stallOf(report, refusal, since ?? lastLive) };
+    return { ...report, stall: stallOf(report, refusal, stallBegan(ended, since)) };
   }
   report.warnings.push(...last.warnings);
   report.quota = last.quota;
@@ -338,7 +340,19 @@ async function keepLastApplied(
       reason: `expired entries cannot be removed from ${lost.name}: ${lost.why}`,
     });
   for (const p of last.prepared) report.policies.push(await runPolicy(r, p));
-  return { ...finalize(report, r.dryRun), stall: stallOf(report, refusal, since ?? lastLive) };
+  return { ...finalize(report, r.dryRun), stall: stallOf(report, refusal, stallBegan(ended, since)) };
+}
+
+/**
+ * When the stall began: when the newest generation a policy was verified to hold stopped being live
+ * — the upload of the first generation after it (the first refused one), or its deletion. Later bad
+ * uploads do not move it. Only when that version cannot be read (gone from the bucket, or it is the
+ * live one itself: an ownership conflict or a quota refusal of the file already applied) is it the
+ * upload time of the live file (`fallback`), or nothing for a missing one.
+ */
+function stallBegan(ended: ReadonlyMap<string, string | undefined>, fallback: string | undefined): string | undefined {
+  const newest = [...ended.keys()].sort(compareGenerations).at(-1);
+  return (newest === undefined ? undefined : ended.get(newest)) ?? fallback;
 }
 
 function stallOf(report: AllowlistReport, refusal: Refusal, since: string | undefined): Stall {

@@ -63,7 +63,10 @@ export interface PolicyReport {
 export interface Stall {
   readonly source: string;
   readonly kind: Refusal['kind'];
-  /** When the refused generation was uploaded, or when the last applied one stopped being live. */
+  /**
+   * When the stall began: when the last applied generation stopped being live (the first refused
+   * upload after it, or its deletion); later bad uploads do not move it.
+   */
   readonly since?: string;
   readonly fix: string;
 }

@@ -4,7 +4,7 @@
  * their expiry (read back by generation from the versioned bucket), the sync says so, names the
  * entry, and `netreflex status` reports the stall as BROKEN with the fix.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
@@ -187,6 +187,59 @@ describe('an entry of the last applied file still leaves on time', () => {
     });
     expect(await s.allowed('edge')).toEqual(['192.0.2.1/32']);
     watcher.assertHolds();
+  });
+});
+
+describe('the stall dates from when it began', () => {
+  const typo = (n: number) =>
+    allowlistFile(
+      { partners: [PARTNER, `{ ip: 192.0.2.${20 + n}, description: typo ${n}, expire: 2026-03-01 }`] },
+      { policies: ['edge'] },
+    );
+  // The emulator stamps objects with the wall clock: only Date is frozen and moved, timers run as ever.
+  const at = (iso: string) => vi.setSystemTime(new Date(iso));
+
+  it('since the first refused upload after the last applied file; more bad uploads and a deletion do not move it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      at('2026-01-01T00:00:00Z');
+      const { s } = await applied();
+      at('2026-01-02T09:00:00Z');
+      s.upload(typo(1));
+      expect((await s.sync({ now: BEFORE })).stall?.since).toBe('2026-01-02T09:00:00.000Z');
+      at('2026-01-03T09:00:00Z');
+      s.upload(typo(2));
+      at('2026-01-04T09:00:00Z');
+      s.upload(typo(3));
+      const report = await s.sync({ now: BEFORE });
+      expect(report.stall).toMatchObject({ kind: 'invalid-file', since: '2026-01-02T09:00:00.000Z' });
+      const state = allowlistSyncState(await s.sync({ now: BEFORE, dryRun: true }));
+      expect(state.broken?.reason).toMatch(/#\d+ is refused \(invalid-file\) since 2026-01-02T09:00:00\.000Z: /);
+      at('2026-01-05T09:00:00Z');
+      s.remove();
+      expect((await s.sync({ now: BEFORE })).stall).toMatchObject({
+        kind: 'missing-file',
+        since: '2026-01-02T09:00:00.000Z',
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a deleted file: since its deletion, not since its upload', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      at('2026-01-01T00:00:00Z');
+      const { s } = await applied();
+      at('2026-01-06T12:00:00Z');
+      s.remove();
+      expect((await s.sync({ now: AT })).stall).toMatchObject({
+        kind: 'missing-file',
+        since: '2026-01-06T12:00:00.000Z',
+      });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
