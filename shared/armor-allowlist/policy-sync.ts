@@ -39,11 +39,20 @@ const QUOTA = /Quota '[A-Z_]+' exceeded/;
 export function plannedReport(p: PreparedPolicy): PolicyReport {
   const steps = p.plan.steps.map(describeStep);
   const s = p.plan.summary;
+  const c = claimOf(p.policy);
   return {
     ...emptyPolicyReport(p.name, p.role),
     status: steps.length ? 'planned' : 'unchanged',
     mode: p.plan.mode,
-    ...(claimOf(p.policy).generation ? { holds: claimOf(p.policy).generation } : {}),
+    ...(c.generation ? { holds: c.generation } : {}),
+    ...(c.claim && c.claim !== c.generation
+      ? {
+          applying: {
+            generation: c.claim,
+            ...(c.claimedAt !== undefined ? { since: new Date(c.claimedAt).toISOString() } : {}),
+          },
+        }
+      : {}),
     steps,
     summary: {
       rulesAdded: s.rulesAdded,

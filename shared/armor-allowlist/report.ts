@@ -38,6 +38,11 @@ export interface PolicyReport {
   mode?: AllowlistMode;
   /** The generation (and file) the policy is verified to hold, as its labels say after the sync. */
   holds?: string;
+  /**
+   * A sync claimed the policy for this generation and has not recorded it (its labels, as the sync
+   * read them): it is running, or it stopped part-way (a failed step, Cloud Armor's quota).
+   */
+  applying?: { readonly generation: string; readonly since?: string };
   /** Every planned step, in order (a re-planned pass appends its steps). */
   steps: StepSummary[];
   results: StepResult[];

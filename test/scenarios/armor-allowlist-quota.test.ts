@@ -3,7 +3,8 @@
  * quota: a file that needs more rules than the project has is refused before any change (and by
  * `netreflex validate` before upload), other policies' rules count, and when Cloud Armor itself
  * refuses a rule half-way (its quota is lower than the budget says) the revocations are done, the
- * rest stops at once, and only the policies that hold the file are labelled with it.
+ * rest stops at once, and only the policies that hold the file are labelled with it; the next tick
+ * fails the same way without moving a rule, and `netreflex status` does not call it OK.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import { validateCommand } from '../../cli/commands/validate.js';
+import { allowlistSyncState } from '../../shared/status/armor.js';
+import { LEASE_MS } from '../../shared/armor-allowlist/lock.js';
 import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
 import { allowlistFile, GEN, hostEntries, policiesClient, scene, type PoliciesClient } from '../helpers/allowlist.js';
 
@@ -152,6 +155,39 @@ describe('when Cloud Armor refuses a rule for its quota half-way', () => {
       expect((emu.router.calls.get('compute.securityPolicies.addRule') ?? 0) - calls).toBe(3 + 1);
       expect((await s.labels('a'))[GEN]).toBe(second);
       expect((await s.labels('b'))[GEN]).toBe(first);
+
+      // netreflex status (its dry run of the sync): b does not hold the live file and a sync is stuck on it — not OK.
+      const claimed = allowlistSyncState(await s.sync({ dryRun: true }));
+      expect(claimed.broken).toBeUndefined();
+      expect(claimed.unknown?.reason).toMatch(
+        new RegExp(
+          `^b is part-way to #${second}: a sync claimed it at \\S+ and has not recorded it \\(\\d+ step\\(s\\) still to apply; it holds #${first}\\) — still running, or failed part-way$`,
+        ),
+      );
+      expect(claimed.unknown?.fix).toMatch(/Quota 'SECURITY_POLICY_RULES' exceeded.*raise the project's quota/);
+      // Once no sync can still be running (the claim's lease is over), it is BROKEN.
+      expect(allowlistSyncState(await s.sync({ dryRun: true }), Date.now() + LEASE_MS)).toMatchObject({
+        broken: { reason: expect.stringMatching(/^b is part-way .* — it failed part-way$/) },
+      });
+
+      // The next tick: a is left alone, b is claimed again and refused at its first add; no rule moves, no label is recorded.
+      const rulesA = await s.rules('a');
+      const rulesB = await s.rules('b');
+      const before = emu.router.calls.get('compute.securityPolicies.addRule') ?? 0;
+      const tick = await s.sync();
+      expect(tick).toMatchObject({ status: 'failed', retry: false });
+      expect(tick.policies.find((r) => r.policy === 'a')).toMatchObject({ status: 'unchanged', mutations: 0 });
+      expect(tick.policies.find((r) => r.policy === 'b')).toMatchObject({
+        status: 'failed',
+        retry: false,
+        mutations: 1,
+        reason: expect.stringMatching(/addRule .* failed: .*Quota 'SECURITY_POLICY_RULES' exceeded/),
+      });
+      expect((emu.router.calls.get('compute.securityPolicies.addRule') ?? 0) - before).toBe(1);
+      expect(await s.rules('a')).toEqual(rulesA);
+      expect(await s.rules('b')).toEqual(rulesB);
+      expect((await s.labels('b'))[GEN]).toBe(first);
+      expect(await s.allowed('b')).not.toContain('198.51.100.0/24');
     } finally {
       Object.assign(emu.settings, { securityPolicyRulesQuota: 200 });
     }
