@@ -4,7 +4,8 @@
 # source archive, peeringRanges' state bucket (each network's lease and reservations), and the
 # pipeline root the Vertex AI pipeline jobs write their artifacts to. All
 # private by construction: uniform access, public access prevention enforced. The config bucket
-# keeps versions so a bad upload can be rolled back by restoring the previous generation.
+# keeps versions so a bad upload can be rolled back by restoring the previous generation, and so the
+# allowlist's expiry can read back the last applied file while the live one is refused.
 
 resource "google_storage_bucket" "config" {
   name                        = var.config_bucket_name
@@ -16,10 +17,15 @@ resource "google_storage_bucket" "config" {
   versioning {
     enabled = true
   }
+  # Old versions go by age, never by count: while the live file is refused or missing, the policies
+  # keep the last file they were verified to hold and its entries still leave when they expire, read
+  # back by that generation (shared/armor-allowlist/reconcile.ts). A rule by count (num_newer_versions)
+  # would delete it after that many refused uploads during a stall. A year is far past any stall
+  # `netreflex status` reports as BROKEN the whole time; each version is a few KiB.
   lifecycle_rule {
     condition {
-      num_newer_versions = 20
-      with_state         = "ARCHIVED"
+      days_since_noncurrent_time = 365
+      with_state                 = "ARCHIVED"
     }
     action {
       type = "Delete"

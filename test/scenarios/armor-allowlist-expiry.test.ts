@@ -13,6 +13,7 @@ import { allowlistSyncState } from '../../shared/status/armor.js';
 import { statusCommand } from '../../cli/commands/status.js';
 import { cliEnv } from '../../cli/env.js';
 import type { StatusReport } from '../../shared/status/types.js';
+import { runLifecycle, terraformLifecycle } from '../helpers/lifecycle.js';
 import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
 import { allowlistFile, GEN, policiesClient, scene, type PoliciesClient, type Scene } from '../helpers/allowlist.js';
 
@@ -165,6 +166,29 @@ describe('an entry of the last applied file still leaves on time', () => {
       ],
     });
     expect(allowlistSyncState(report).broken?.reason).toMatch(/is missing/);
+  });
+
+  it("25 refused uploads in a month-long stall, then the config bucket's lifecycle as bucket.tf sets it: the last applied file stays and its contractor still leaves", async () => {
+    const { s, generation } = await applied();
+    const typo = allowlistFile(
+      { partners: [PARTNER, '{ ip: 192.0.2.10, description: Contractor, expire: 2026-03-01 }'] },
+      { policies: ['edge'] },
+    );
+    for (let i = 0; i < 25; i++) s.upload(typo.replace('Contractor', `Contractor ${i}`));
+    const month = Date.now() + 30 * 86_400_000;
+    // What bucket.tf had (delete once 20 newer versions exist) would delete exactly the file expiry needs.
+    const byCount = [{ action: 'Delete', condition: { num_newer_versions: 20, with_state: 'ARCHIVED' } }];
+    const versions = emu.storage.listObjects(SAMPLE.bucket.name, true).filter((v) => v.name === s.object);
+    expect(versions.slice(0, 6).map((v) => v.generation)).toContain(generation);
+    expect(versions).toHaveLength(26);
+    expect(runLifecycle(emu, SAMPLE.bucket.name, s.object, await terraformLifecycle('config'), month)).toEqual([]);
+    const due = await s.sync({ now: AT });
+    expect(due).toMatchObject({
+      status: 'refused',
+      policies: [{ role: 'last-applied', status: 'ok', holds: generation }],
+    });
+    expect(await s.allowed('edge')).toEqual(['198.51.100.0/24']);
+    expect(runLifecycle(emu, SAMPLE.bucket.name, s.object, byCount, month)).toContain(`${s.object}#${generation}`);
   });
 
   it('entries that expire do not count against maxRemovalShare: most of the allowlist may end on one day', async () => {

@@ -273,6 +273,24 @@ describe('each check catches a planted mistake', () => {
     expect(problems).toEqual(['bucket.tf: bucket config must set public_access_prevention = "enforced"']);
   });
 
+  it('configKeepsAppliedFile: old versions deleted by count, as bucket.tf did', async () => {
+    const problems = await planted(CHECKS.configKeepsAppliedFile, (m) => {
+      const rules = resource(m, 'bucket.tf', 'google_storage_bucket', 'config').lifecycle_rule as JsonObject[];
+      rules[0]!.condition = [{ num_newer_versions: 20, with_state: 'ARCHIVED' }];
+    });
+    expect(problems).toEqual([
+      'bucket.tf: bucket config lifecycle_rule 1 deletes versions by num_newer_versions, with_state: it can delete the last applied allowlist generation, which expiry reads back while the live file is refused; delete only noncurrent versions by age (with_state = "ARCHIVED", days_since_noncurrent_time >= 365)',
+    ]);
+  });
+
+  it('configKeepsAppliedFile: a year of age, but the live version too', async () => {
+    const problems = await planted(CHECKS.configKeepsAppliedFile, (m) => {
+      const rules = resource(m, 'bucket.tf', 'google_storage_bucket', 'config').lifecycle_rule as JsonObject[];
+      rules[0]!.condition = [{ age: 365 }];
+    });
+    expect(problems).toEqual([expect.stringContaining('lifecycle_rule 1 deletes versions by age:')]);
+  });
+
   it('invokersLimited: a function opened to another principal', async () => {
     const problems = await planted(CHECKS.invokersLimited, (m) => {
       (functionsLocal(m).peeringRanges as JsonObject).invokers = ['workflow', 'developers'];

@@ -376,6 +376,34 @@ export const bucketsPrivate: Check = (m) =>
       return problems;
     });
 
+/** Noncurrent versions the config bucket may delete: only those noncurrent this long (days). */
+export const CONFIG_VERSION_DAYS = 365;
+
+/**
+ * The config bucket keeps the allowlist's last applied generation through any stall: its lifecycle
+ * deletes only noncurrent versions (`with_state = "ARCHIVED"`), and only once they have been
+ * noncurrent for CONFIG_VERSION_DAYS. A lifecycle rule's conditions all have to hold (they are
+ * ANDed: https://cloud.google.com/storage/docs/lifecycle#conditions), so a count
+ * (`num_newer_versions`) beside the age narrows it further and is fine; a count alone deletes the
+ * file expiry reads back after that many refused uploads.
+ */
+export const configKeepsAppliedFile: Check = (m) =>
+  blocks(m, 'resource')
+    .filter((b) => b.type === 'google_storage_bucket' && b.name === 'config')
+    .flatMap((b) => {
+      const rules = Array.isArray(b.body.lifecycle_rule) ? b.body.lifecycle_rule : [];
+      return rules.flatMap((rule, i) => {
+        const r = isObject(rule) ? rule : {};
+        if (sub(r, 'action')?.type !== 'Delete') return [];
+        const c = sub(r, 'condition') ?? {};
+        const days = c.days_since_noncurrent_time;
+        if (c.with_state === 'ARCHIVED' && typeof days === 'number' && days >= CONFIG_VERSION_DAYS) return [];
+        return [
+          `${b.file}: bucket config lifecycle_rule ${i + 1} deletes versions by ${Object.keys(c).join(', ') || 'nothing'}: it can delete the last applied allowlist generation, which expiry reads back while the live file is refused; delete only noncurrent versions by age (with_state = "ARCHIVED", days_since_noncurrent_time >= ${CONFIG_VERSION_DAYS})`,
+        ];
+      });
+    });
+
 /** Only the trigger and workflow accounts may invoke functions. */
 export const invokersLimited: Check = (m, ctx) => {
   const problems: string[] = [];
@@ -548,6 +576,7 @@ export const CHECKS = {
   readmeTablesMatch,
   armorLeavesAllowRules,
   bucketsPrivate,
+  configKeepsAppliedFile,
   invokersLimited,
   workflowEnvSet,
   ilbModeWired,
