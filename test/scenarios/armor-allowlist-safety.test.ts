@@ -1,7 +1,7 @@
 /**
  * Safety on the result, not the input, and one refusal path for every invalid file, on the local
  * Google Cloud: IPv4-mapped IPv6 is judged as IPv4, narrow entries that merge into a wide range
- * and lists that add up to a whole family are refused per policy, a file over 1 MiB is refused like
+ * and lists that add up to a whole family are refused per policy (by validate and by the sync), a file over 1 MiB is refused like
  * any invalid file (exit 1, JSON with --json), a policy the file stops targeting loses its rules
  * only under the removal-share rule, and the removal-share refusal names every family.
  */
@@ -115,6 +115,40 @@ describe('the checks run on the merged ranges of a policy', () => {
     );
     expect(refusedWith(halves('edge', 'other'), 'edge')).toBe('accepted');
     expect(refusedWith(halves('edge', 'other'), 'other')).toBe('accepted');
+  });
+});
+
+describe('two lists that together make a whole family, end to end', () => {
+  const halves = (a: string, b: string) =>
+    `version: 1\nsafety: { minPrefixLength: { ipv4: 1, ipv6: 48 } }\nlists:\n  low:\n    policies: [${a}]\n    entries: [{ cidr: 0.0.0.0/1, description: low half }]\n  high:\n    policies: [${b}]\n    entries: [{ cidr: 128.0.0.0/1, description: high half }]\n`;
+
+  it('validate refuses the file, and the sync refuses it before any change: the policy keeps its last file', async () => {
+    const s = scene(emu, client, { policies: ['edge'] });
+    const first = s.upload(
+      allowlistFile({ partners: ['{ cidr: 198.51.100.0/24, description: Partner A }'] }, { policies: ['edge'] }),
+    );
+    expect((await s.sync()).status).toBe('ok');
+    const result = await validate('halves.yaml', halves('edge', 'edge'));
+    expect(result.exitCode).toBe(1);
+    expect(result.output).toMatch(/policy edge: lists low, high together cover every IPv4 address/);
+    s.upload(halves('edge', 'edge'));
+    const report = await watcher.nothingChangesDuring('two lists that make 0.0.0.0/0', () => s.sync());
+    expect(report).toMatchObject({ status: 'refused', refusal: { kind: 'world-open' } });
+    expect(report.refusal!.message).toMatch(/policy edge: lists low, high together cover every IPv4 address/);
+    expect(await s.allowed('edge')).toEqual(['198.51.100.0/24']);
+    expect((await s.labels('edge'))[GEN]).toBe(first);
+    watcher.assertHolds();
+  });
+
+  it('the same halves on two different policies: validate accepts it and each policy gets its half', async () => {
+    const s = scene(emu, client, { policies: ['edge', 'other'] });
+    const result = await validate('split-halves.yaml', halves('edge', 'other'));
+    expect(result.exitCode).toBe(0);
+    s.upload(halves('edge', 'other'));
+    expect((await s.sync()).status).toBe('ok');
+    expect(await s.allowed('edge')).toEqual(['0.0.0.0/1']);
+    expect(await s.allowed('other')).toEqual(['128.0.0.0/1']);
+    watcher.assertHolds();
   });
 });
 
