@@ -97,8 +97,10 @@ describe('pipelineJobs', () => {
   });
 
   it('cancel moves a running job to CANCELLED; cancelling a finished job is refused', async () => {
+    emu.settings.pipelineStepMs = 1_000; // wide enough that a loaded machine still reads CANCELLING
     await v.pipelines.cancelPipelineJob({ name: `${PARENT}/pipelineJobs/long-a` });
-    expect((await stateOf('long-a')).state).toBe('PIPELINE_STATE_CANCELLING');
+    const cancelling = await stateOf('long-a').finally(() => (emu.settings.pipelineStepMs = 40));
+    expect(cancelling.state).toBe('PIPELINE_STATE_CANCELLING');
     await reaches('long-a', 'PIPELINE_STATE_CANCELLED');
     expect((await failure(v.pipelines.cancelPipelineJob({ name: `${PARENT}/pipelineJobs/lifecycle` }))).code).toBe(400);
   });
