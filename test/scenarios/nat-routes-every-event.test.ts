@@ -23,7 +23,7 @@ import {
   ROUTES_COL,
 } from './nat-support.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
-import { ownerMarker } from '../../shared/plan/routes.js';
+import { HOLD_MARKER, ownerMarker } from '../../shared/plan/routes.js';
 import { migPath } from '../../shared/nat-routes/observe.js';
 
 let stack: Stack;
@@ -253,6 +253,18 @@ describe('natRoutes follows every event, with no tick', () => {
   });
 
   it('resetting a NAT VM wakes natRoutes, which keeps its routes: the VM stays RUNNING through a reset', async () => {
+    // What the resume before started (a late event, a hold marker) settles first: this test counts route calls.
+    let seen = -1;
+    await waitFor(
+      'natRoutes quiet, no hold marker',
+      async () => {
+        const still = lines.length === seen;
+        seen = lines.length;
+        return still && !stack.emulator.store.list(ROUTES_COL).some((r) => String(r.description).includes(HOLD_MARKER));
+      },
+      20_000,
+      1_000,
+    );
     const v = await vm((await c.migs.listManagedInstances(MIG_REQUEST))[0][0]!.name!);
     const from = lines.length;
     const before = routeCalls(stack.emulator);
