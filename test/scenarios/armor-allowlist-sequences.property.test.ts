@@ -204,13 +204,6 @@ describe('allowlist over any sequence of uploads, refusals, expiries and faults'
             // A label write that fails by injection surfaces as an error: the function fails the event.
             if (!fault) throw err;
           }
-          console.log(
-            'ADDFAULT',
-            report?.status,
-            JSON.stringify(
-              report?.policies.map((p) => [p.policy, p.status, p.steps.map((x) => x.kind), p.summary?.allowedRemoved]),
-            ),
-          );
           emu.faults.clear();
           const applies = typeof live === 'object' && report?.status !== 'refused';
           if (report?.refusal?.kind === 'quota') seen.quotaRefused += 1;
