@@ -60,6 +60,13 @@ const LOCAL_STACK = {
     'emulator/ is a fake Google Cloud that knows no netreflex: the sample topology, its seed and the local runner live in local/, which uses the emulator, never the other way round.',
 };
 
+/** The fake Google Cloud is a product of its own: it imports nothing of netreflex's library either. */
+const PRODUCT = {
+  group: ['**/shared/**', '**/functions/**', '**/cli/**'],
+  message:
+    'emulator/ imports nothing of netreflex (shared/, functions/, cli/): it is a fake Google Cloud any project could use; keep what it needs in emulator/.',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'bench/results/', '.ci/', '.netreflex/', 'reports/', '.stryker-tmp*/'] },
   js.configs.recommended,
@@ -97,8 +104,8 @@ export default tseslint.config(
     { files: ['shared/gcp/**'], restrict: [EMULATOR, PLANNERS] },
     { files: ['shared/plan/**'], restrict: [GOOGLE_CLIENTS, EMULATOR, GCP_RUNTIME] },
     { files: ['shared/allowlist/**'], restrict: [GOOGLE_CLIENTS, EMULATOR, ENV_CONFIG] },
-    { files: ['emulator/**'], ignores: ['emulator/pubsub/**'], restrict: [GOOGLE_CLIENTS, LOCAL_STACK] },
-    { files: ['emulator/pubsub/**'], restrict: [LOCAL_STACK] },
+    { files: ['emulator/**'], ignores: ['emulator/pubsub/**'], restrict: [GOOGLE_CLIENTS, LOCAL_STACK, PRODUCT] },
+    { files: ['emulator/pubsub/**'], restrict: [LOCAL_STACK, PRODUCT] },
     { files: ['local/**'], restrict: [GOOGLE_CLIENTS] },
   ]),
 );

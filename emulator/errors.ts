@@ -57,3 +57,8 @@ export const badRequest = (message: string, reason = 'invalid') => new HttpError
 export const notFound = (what: string) => new HttpError(404, `The resource '${what}' was not found`);
 export const alreadyExists = (what: string) => new HttpError(409, `The resource '${what}' already exists`);
 export const preconditionFailed = (message: string) => new HttpError(412, message);
+
+/** Exhaustiveness check for `switch` over string unions (the fake cloud keeps its own: it imports nothing of the product it serves). */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}

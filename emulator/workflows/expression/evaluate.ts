@@ -2,7 +2,7 @@
  * Evaluates a parsed expression. Evaluation is synchronous on purpose: Workflows allows blocking
  * calls (`http.*`, `sys.sleep`) only in `call` steps, never inside `${...}`.
  */
-import { assertNever } from '../../../shared/errors.js';
+import { assertNever } from '../../errors.js';
 import { WorkflowError } from '../errors.js';
 import { hasKey, isMap, typeOf, type Value } from '../values.js';
 import type { Expr } from './ast.js';

@@ -4,7 +4,7 @@
  * `and`/`or`/`not` take booleans only. These rules are what a local run must reproduce, or a
  * workflow that passes here fails once deployed.
  */
-import { assertNever } from '../../../shared/errors.js';
+import { assertNever } from '../../errors.js';
 import { WorkflowError } from '../errors.js';
 import { equals, hasKey, isMap, typeOf, type Value } from '../values.js';
 import type { BinaryOperator } from './ast.js';

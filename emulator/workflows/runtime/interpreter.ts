@@ -3,7 +3,7 @@
  * them to the enclosing block), records each step in the history, and stamps uncaught errors
  * with the step and routine they left, for the execution's `error.context` and `stackTrace`.
  */
-import { assertNever } from '../../../shared/errors.js';
+import { assertNever } from '../../errors.js';
 import { WorkflowError } from '../errors.js';
 import type { Step } from '../syntax/model.js';
 import { runCall, callStepType } from './calls.js';

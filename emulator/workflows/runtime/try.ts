@@ -6,7 +6,7 @@
 import { WorkflowError } from '../errors.js';
 import type { BuiltinPredicate, RetrySpec, Step } from '../syntax/model.js';
 import { isMap, typeOf, type Value } from '../values.js';
-import { assertNever } from '../../../shared/errors.js';
+import { assertNever } from '../../errors.js';
 import { callRoutine } from './calls.js';
 import type { Flow } from './flow.js';
 import { dispatch, runBlock } from './interpreter.js';

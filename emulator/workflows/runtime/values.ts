@@ -1,5 +1,5 @@
 /** Evaluating templates and performing assignments in a frame, with Workflows' value semantics. */
-import { assertNever } from '../../../shared/errors.js';
+import { assertNever } from '../../errors.js';
 import { WorkflowError } from '../errors.js';
 import type { AssignTarget, Template } from '../syntax/model.js';
 import { clone, hasKey, isMap, typeOf, type Value, type ValueMap } from '../values.js';

@@ -2,7 +2,7 @@
  * Parses steps. A step's body holds one primary key (`assign`, `call`, `switch`, ...) plus the
  * keys that key allows; any other key is reported with the step's name, never ignored.
  */
-import { assertNever } from '../../../shared/errors.js';
+import { assertNever } from '../../errors.js';
 import type { Assignment, Condition, Step, StepKind } from './model.js';
 import { parseFor, parseParallel } from './loops.js';
 import { parseExcept, parseRetry } from './retry.js';
