@@ -17,8 +17,9 @@ import type { Transport } from '../gcp/transport.js';
 import type { NatRoutesConfig, NatRoutesView } from '../config/nat-routes.js';
 import { errorMessage } from '../errors.js';
 import { isEligible, resourcePath, type Blocked, type Conflict, type RoutePlan } from '../plan/routes.js';
-import { applyPlan, GO, mayRun, mutationsOf, type Applied, type Guard } from '../reconcile/apply.js';
-import { applyPolicy, type Policy } from '../reconcile/plan.js';
+import { GO, mayRun, mutationsOf, type Applied, type Guard } from '../reconcile/apply.js';
+import { reconcile } from '../reconcile/loop.js';
+import type { Policy } from '../reconcile/plan.js';
 import { degrade, failureOf, type Envelope } from '../reconcile/report.js';
 import { observe, type Observed } from './observe.js';
 import { planFrom } from './plan.js';
@@ -63,8 +64,8 @@ export interface ReconcileOptions {
   planned?: (observed: Observed, plan: RoutePlan) => void;
 }
 
-/** Plans again from the guard's look at most this often in one pass; then the next pass does. */
-const REPLANS = 2;
+/** Plans again from the guard's look at most once in one pass; after that, the next pass does. */
+const REPLANS = 1;
 
 const names = (rs: readonly { name: string }[]) => rs.map((r) => r.name);
 
@@ -152,7 +153,7 @@ function judgeIlb(report: RouteReport, ilb: NonNullable<Observed['ilb']>): void 
   }
 }
 
-/** One pass: observe, plan, apply under the policy (dry-run applies nothing), verify the export. */
+/** One pass of the kernel's loop (reconcile/loop.ts): observe, plan, apply under the policy, verify the export. */
 export async function reconcileRoutes(
   t: Transport,
   cfg: NatRoutesView,
@@ -160,36 +161,31 @@ export async function reconcileRoutes(
 ): Promise<RouteReport> {
   const policy: Policy = options.dryRun === true ? 'dry-run' : cfg.policy;
   const dryRun = policy === 'dry-run';
-  let observed = await observe(t, cfg);
-  let plan = planFrom(cfg, observed).plan;
-  options.planned?.(observed, plan);
-  let report = newReport(cfg, observed, plan, dryRun);
-  const results: ChangeResult[] = [];
-  for (let pass = 1; !dryRun; pass++) {
-    let fresh: Observed | undefined;
-    const applied = await applyPlan(applyPolicy(routePhases(t, cfg.project, plan), policy), {
-      deadline: options.deadline,
-      guard: deleteGuard(t, cfg, (o) => (fresh = o)),
-    });
-    results.push(...applied.results.map(changeResult));
-    if (applied.stopped?.kind === 'replan' && fresh && pass < REPLANS) {
-      observed = fresh;
-      plan = planFrom(cfg, observed).plan;
-      options.planned?.(observed, plan);
-      report = newReport(cfg, observed, plan, dryRun);
-      continue;
-    }
-    recordHeld(report, applied);
-    if (applied.stopped?.kind === 'replan') {
-      report.settling = true;
-      report.warnings.push(`${applied.stopped.why}; the next pass plans the deletes again`);
-    }
-    break;
+  const run = await reconcile<Observed, RoutePlan, RouteChange, ExportReport>(
+    {
+      observe: () => observe(t, cfg),
+      plan: (observed) => planFrom(cfg, observed).plan,
+      phases: (plan) => routePhases(t, cfg.project, plan),
+      guard: deleteGuard(t, cfg),
+      ...(options.planned ? { planned: options.planned } : {}),
+      // A pass that failed on a transient error is delivered again whole; it is not verified.
+      verify: async ({ results }) =>
+        options.skipVerify || results.some((r) => !r.ok && r.transient)
+          ? undefined
+          : ensureAndVerifyExport(t, cfg, dryRun),
+    },
+    { policy, replans: REPLANS, ...(options.deadline === undefined ? {} : { deadline: options.deadline }) },
+  );
+  const report = newReport(cfg, run.observed, run.plan, dryRun);
+  if (run.applied) recordHeld(report, run.applied);
+  if (run.applied?.stopped?.kind === 'replan') {
+    report.settling = true;
+    report.warnings.push(`${run.applied.stopped.why}; the next pass plans the deletes again`);
   }
-  report.results = results;
-  report.mutations = mutationsOf(results);
+  report.results = run.results.map(changeResult);
+  report.mutations = mutationsOf(report.results);
   judgeResults(report);
-  if (!options.skipVerify && report.status !== 'failed') await verify(t, cfg, report, dryRun);
+  if (run.verified) judgeExport(cfg, report, run.verified, dryRun);
   return report;
 }
 
@@ -198,25 +194,32 @@ export async function reconcileRoutes(
  * run must still be one a fresh plan makes, and safe by that plan alone — the inserts of this pass
  * that the deletes wait for are in place by now, so the fresh plan sees them as kept routes.
  */
-function deleteGuard(t: Transport, cfg: NatRoutesView, seen: (o: Observed) => void): Guard<RouteChange> {
-  let look: Promise<Observed> | undefined;
-  return async ({ phase, step, results }) => {
-    if (step || !phase.steps.some((s) => s.detail.change === 'delete' || s.detail.change === 'hold-delete')) return GO;
-    look ??= observe(t, cfg);
-    const observed = await look;
-    const fresh = planFrom(cfg, observed).plan;
-    const wanted = new Map<string, { safe?: string }>([
-      ...fresh.deletes.map((d) => [d.name, d] as const),
-      ...fresh.holds.deletes.map((h) => [h.name, {}] as const),
-    ]);
-    const moved = phase.steps.filter(
-      (s) => mayRun(s, results) && (!wanted.has(s.detail.name) || wanted.get(s.detail.name)!.safe === 'after-inserts'),
-    );
-    if (!moved.length) return GO;
-    seen(observed);
-    return {
-      kind: 'replan',
-      why: `the routes or the MIG changed while inserting: ${moved.map((s) => s.detail.name).join(', ')} no longer safe to delete as planned`,
+function deleteGuard(
+  t: Transport,
+  cfg: NatRoutesView,
+): (plan: RoutePlan, seen: (o: Observed) => void) => Guard<RouteChange> {
+  return (_plan, seen) => {
+    let look: Promise<Observed> | undefined;
+    return async ({ phase, step, results }) => {
+      if (step || !phase.steps.some((s) => s.detail.change === 'delete' || s.detail.change === 'hold-delete'))
+        return GO;
+      look ??= observe(t, cfg);
+      const observed = await look;
+      const fresh = planFrom(cfg, observed).plan;
+      const wanted = new Map<string, { safe?: string }>([
+        ...fresh.deletes.map((d) => [d.name, d] as const),
+        ...fresh.holds.deletes.map((h) => [h.name, {}] as const),
+      ]);
+      const moved = phase.steps.filter(
+        (s) =>
+          mayRun(s, results) && (!wanted.has(s.detail.name) || wanted.get(s.detail.name)!.safe === 'after-inserts'),
+      );
+      if (!moved.length) return GO;
+      seen(observed);
+      return {
+        kind: 'replan',
+        why: `the routes or the MIG changed while inserting: ${moved.map((s) => s.detail.name).join(', ')} no longer safe to delete as planned`,
+      };
     };
   };
 }
@@ -259,10 +262,10 @@ function judgeResults(report: RouteReport): void {
   }
 }
 
-async function verify(t: Transport, cfg: NatRoutesView, report: RouteReport, dryRun: boolean): Promise<void> {
-  report.export = await ensureAndVerifyExport(t, cfg, dryRun);
-  if (report.export.enabledNow) report.mutations += 1;
-  for (const reason of exportProblems(cfg, report.export, dryRun)) degrade(report, reason);
+function judgeExport(cfg: NatRoutesView, report: RouteReport, exported: ExportReport, dryRun: boolean): void {
+  report.export = exported;
+  if (exported.enabledNow) report.mutations += 1;
+  for (const reason of exportProblems(cfg, exported, dryRun)) degrade(report, reason);
 }
 
 /** A report covering `earlier` and then `next`: the latest state, every change of both. */
