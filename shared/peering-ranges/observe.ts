@@ -87,9 +87,14 @@ export async function observeRanges(
   const { network, region } = target;
   const net = await requireNetwork(t, cfg, network);
   const consumer = consumerNetwork(cfg.projectNumber, network);
-  const [jobs, ended, addresses, connection, subnets, routes, peerImportedRanges, firewall, mig] = await Promise.all([
+  // Which reserved runs have a PipelineJob is read *before* the active jobs, never beside them: a run
+  // whose job is created between two parallel reads would lose its reservation (its job exists) and
+  // not be counted as a job either (the active list was read before it), and the next run would be
+  // given its room. In this order a job created in between counts twice (reservation and job), which
+  // only errs on the safe side; one that ended in between is rightly gone from both.
+  const ended = await startedRuns(t, cfg.project, region, demand);
+  const [jobs, addresses, connection, subnets, routes, peerImportedRanges, firewall, mig] = await Promise.all([
     vertexJobs(t, cfg.project, region, { project: cfg.project, projectNumber: cfg.projectNumber, name: network }),
-    startedRuns(t, cfg.project, region, demand),
     listGlobalAddresses(t, cfg.project),
     getConnection(t, consumer),
     Promise.all((net.subnetworks ?? []).map((url) => getSubnetwork(t, url))),

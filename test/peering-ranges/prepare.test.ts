@@ -453,6 +453,63 @@ describe('reservations of prepared runs', () => {
     expect(body.reservations.map((x) => x.runId)).toEqual(['next-run']);
   });
 
+  it('a run whose PipelineJob appears between the reads still counts, as its reservation or its job, never as neither', async () => {
+    const prepared = await ask({ parallelJobs: 3, nodesPerJob: 8, runId: 'racing' });
+    expect(prepared.status).toBe(200);
+    const v = vertexClients(emu.port);
+    const labels = { 'netreflex-run': 'racing', 'netreflex-parallel-jobs': '3', 'netreflex-nodes-per-job': '8' };
+    let created: string | undefined;
+    // The job is created right after the active jobs are read (if they are read first) and before
+    // the lookup of which reserved runs have started is answered: the window two parallel reads leave.
+    let activeRead: (() => void) | undefined;
+    const active = new Promise<void>((resolve) => (activeRead = resolve));
+    let fired = false;
+    emu.router.addHook(async (methodId, req) => {
+      if (fired || methodId !== 'aiplatform.pipelineJobs.list') return 'continue';
+      if (!(req.query.get('filter') ?? '').includes('labels.netreflex-run')) {
+        activeRead?.();
+        return 'continue';
+      }
+      fired = true;
+      await Promise.race([
+        active.then(() => new Promise((r) => setTimeout(r, 50))),
+        new Promise((r) => setTimeout(r, 300)),
+      ]);
+      const [job] = await v.pipelines.createPipelineJob({
+        parent: PARENT,
+        pipelineJobId: 'racing-job',
+        pipelineJob: {
+          displayName: 'racing',
+          network: networkOf('vpc-a'),
+          reservedIpRanges: prepared.body.reservedIpRanges,
+          labels,
+          pipelineSpec: { fields: { pipelineInfo: { structValue: { fields: { name: { stringValue: 'racing' } } } } } },
+        },
+      });
+      created = job.name!;
+      return 'continue';
+    });
+    const report = await reconcilePeeringRanges(
+      transport(),
+      cfg,
+      { parallelJobs: 1, nodesPerJob: 8, runId: 'after-racing' },
+      { dryRun: true },
+    );
+    expect(fired).toBe(true);
+    const sources = report.capacity.demand.map((d) => d.source);
+    expect(sources.includes('reservation racing') || sources.includes(created!), sources.join(', ')).toBe(true);
+    await v.pipelines.cancelPipelineJob({ name: created! });
+    await waitFor(
+      'the racing job to end',
+      async () =>
+        (await v.pipelines.getPipelineJob({ name: created! }))[0].state === 'PIPELINE_STATE_CANCELLED'
+          ? true
+          : undefined,
+      10_000,
+      20,
+    );
+  });
+
   it("a release at the same moment as two other runs' preparations drops only the released run", async () => {
     expect((await ask({ parallelJobs: 2, nodesPerJob: 8, runId: 'leaving' })).status).toBe(200);
     const [released, ...prepared] = await Promise.all([
