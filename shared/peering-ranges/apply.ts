@@ -33,7 +33,7 @@ import { updateMigMetadata } from '../gcp/instance-groups.js';
 import { setPeeringExport } from '../gcp/networks.js';
 import type { Timed } from '../util/timed.js';
 import { consumerNetwork } from '../gcp/servicenetworking.js';
-import { applyPlan } from '../reconcile/apply.js';
+import { applyPlan, type StepResult } from '../reconcile/apply.js';
 import { failureOf, type FailureKind } from '../reconcile/report.js';
 import { phase, type Plan } from '../reconcile/plan.js';
 import { publishedRanges } from './observe.js';
@@ -113,10 +113,16 @@ export async function applyRangeChanges(
 ): Promise<RangeChangeResult[]> {
   const failures = new Map<string, FailureKind>();
   const applied = await applyPlan(rangePhases(t, cfg, network, changes, fence, failures));
-  return applied.results.map(({ id, kind: _kind, detail, reason: _reason, ...outcome }) => {
-    const failure = outcome.ok ? undefined : failures.get(id);
-    return { kind: detail.kind, description: describeRangeChange(detail), ...outcome, ...(failure ? { failure } : {}) };
-  });
+  return applied.results.map((r) => rangeResult(r, failures));
+}
+
+/** A runner's step result as the report shows it, with the failure kind `rangePhases` recorded. */
+export function rangeResult(
+  { id, kind: _kind, detail, reason: _reason, ...outcome }: StepResult<RangeChange>,
+  failures: ReadonlyMap<string, FailureKind>,
+): RangeChangeResult {
+  const failure = outcome.ok ? undefined : failures.get(id);
+  return { kind: detail.kind, description: describeRangeChange(detail), ...outcome, ...(failure ? { failure } : {}) };
 }
 
 /** Applies one step; true when nothing had to be written. */

@@ -1,5 +1,5 @@
 /**
- * One peeringRanges preparation, the same loop as every netreflex reconciler:
+ * One peeringRanges preparation: an adapter over the kernel's loop (reconcile/loop.ts), inside the network's lease:
  * lease → observe → preflight → plan → apply → read back and repair → release.
  *
  * - The request is validated first (ConfigError: the caller must change it), before any call.
@@ -34,6 +34,7 @@ import {
   planRanges,
   parseRangeRequest,
   type PlannedRange,
+  type RangeChange,
   type RangePlan,
   type RangeRequest,
   type RangeWarning,
@@ -44,7 +45,8 @@ import { noKnown, remember, repairChanges } from '../plan/ranges-verify.js';
 import { nextReservations } from '../plan/ranges-demand.js';
 import { sleep } from '../util/concurrency.js';
 import { observeRanges, observeWiring, type RangeObservation } from './observe.js';
-import { applyRangeChanges, type Fence, type RangeChangeResult } from './apply.js';
+import { applyRangeChanges, rangePhases, rangeResult, type Fence, type RangeChangeResult } from './apply.js';
+import { reconcile } from '../reconcile/loop.js';
 import { mutationsOf } from '../reconcile/apply.js';
 import { degrade, type Envelope, type FailureKind } from '../reconcile/report.js';
 import { PreflightRefusal, type PreflightReport } from './preflight.js';
@@ -103,71 +105,115 @@ export async function reconcilePeeringRanges(
 ): Promise<RangeReport> {
   const request = requestFrom(input, cfg);
   const now = options.now ?? Date.now;
+  const object = leaseObject(cfg, request.network);
   if (options.dryRun) {
-    const { body } = await readLease(t, cfg.stateBucket, leaseObject(cfg, request.network));
-    const obs = await observeRanges(t, cfg, request, {
-      reservations: body.reservations,
-      runId: request.runId,
-      now: now(),
-    });
-    const plan = planFor(cfg, request, obs);
-    options.planned?.(obs, plan);
-    return { ...reportOf(request, obs, plan, true), status: 'planned' };
+    const { body } = await readLease(t, cfg.stateBucket, object);
+    return prepare(t, cfg, request, options, { reservations: body.reservations });
   }
   const startedAt = now();
   const lease = await NetworkLease.acquire(t, {
     bucket: cfg.stateBucket,
-    object: leaseObject(cfg, request.network),
+    object,
     ttlMs: cfg.leaseTtlMs,
     waitMs: cfg.leaseWaitMs,
     now,
   });
-  let reservations: Reservation[] = lease.body.reservations;
+  const held: Held = { reservations: lease.body.reservations, fence: () => lease.assertHeld(), startedAt };
   try {
-    const obs = await observeRanges(t, cfg, request, { reservations, runId: request.runId, now: now() });
-    reservations = nextReservations(reservations, obs.startedRuns, now());
-    const plan = planFor(cfg, request, obs);
-    const report = reportOf(request, obs, plan, false);
-    const fence: Fence = () => lease.assertHeld();
-    const results = await applyRangeChanges(t, cfg, request.network, plan.changes, fence);
-    report.changes = [...results, ...report.changes.slice(results.length)];
-    report.results = [...results];
-    report.mutations = mutationsOf(results);
-    const failed = results.filter((r) => !r.ok);
-    if (failed.length) return failedReport(report, failed);
-    const verified = await readBackAndRepair(
-      t,
-      cfg,
-      request.network,
-      plan,
-      obs,
-      fence,
-      options.verifyRounds ?? 5,
-      startedAt,
-    );
-    report.changes.push(...verified.repairs);
-    report.results.push(...verified.repairs);
-    report.mutations = mutationsOf(report.results);
-    if (!verified.ok) {
-      const degraded = { ...report, verified: false, missing: verified.missing, reservedIpRanges: [], retry: true };
-      degrade(degraded, `the read-back still misses, after its repairs: ${verified.missing.join('; ')}; retry`);
-      return degraded;
-    }
-    if (request.runId) {
-      const own = {
-        runId: request.runId,
-        parallelJobs: request.parallelJobs,
-        nodesPerJob: request.nodesPerJob,
-        expiresAt: new Date(now() + cfg.reservationTtlMs).toISOString(),
-        reservedIpRanges: plan.reservedIpRanges,
-      };
-      reservations = nextReservations(reservations, obs.startedRuns, now(), own);
-    }
-    return { ...report, verified: true };
+    return await prepare(t, cfg, request, options, held);
   } finally {
-    await lease.release(reservations);
+    await lease.release(held.reservations);
   }
 }
+
+/**
+ * The preparation as an adapter over the kernel's loop (reconcile/loop.ts): observe every range and
+ * every other run, plan (after the preflight), apply the one ordered phase under the lease's fence,
+ * and verify by reading back and repairing. One look: the lease keeps other preparations out, and
+ * every step re-reads the list it extends, so there is nothing to re-plan mid-apply. `held` is the
+ * lease's: its reservations lose the runs started since as soon as they are observed (the lease is
+ * released with them even if the plan then refuses), and gain this run's own once verified.
+ */
+async function prepare(
+  t: Transport,
+  cfg: PeeringRangesConfig,
+  request: RangeRequest,
+  options: PrepareOptions,
+  held: Held,
+): Promise<RangeReport> {
+  const now = options.now ?? Date.now;
+  const dryRun = held.fence === undefined;
+  const fence: Fence = held.fence ?? (() => undefined);
+  const failures = new Map<string, FailureKind>();
+  const run = await reconcile<RangeObservation, RangePlan, RangeChange, Repaired>(
+    {
+      observe: async () => {
+        const obs = await observeRanges(t, cfg, request, {
+          reservations: held.reservations,
+          runId: request.runId,
+          now: now(),
+        });
+        if (!dryRun) held.reservations = nextReservations(held.reservations, obs.startedRuns, now());
+        return obs;
+      },
+      plan: (obs) => planFor(cfg, request, obs),
+      phases: (plan) => rangePhases(t, cfg, request.network, plan.changes, fence, failures),
+      ...(options.planned ? { planned: options.planned } : {}),
+      verify: async ({ results, plan, observed }) =>
+        dryRun || results.some((r) => !r.ok)
+          ? undefined
+          : readBackAndRepair(
+              t,
+              cfg,
+              request.network,
+              plan,
+              observed,
+              fence,
+              options.verifyRounds ?? 5,
+              held.startedAt!,
+            ),
+    },
+    { policy: dryRun ? 'dry-run' : 'sync', replans: 0 },
+  );
+  const { observed: obs, plan } = run;
+  const report = reportOf(request, obs, plan, dryRun);
+  if (dryRun) return { ...report, status: 'planned' };
+  const results = run.results.map((r) => rangeResult(r, failures));
+  report.changes = [...results, ...report.changes.slice(results.length)];
+  report.results = [...results];
+  report.mutations = mutationsOf(results);
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length) return failedReport(report, failed);
+  const verified = run.verified!;
+  report.changes.push(...verified.repairs);
+  report.results.push(...verified.repairs);
+  report.mutations = mutationsOf(report.results);
+  if (!verified.ok) {
+    const degraded = { ...report, verified: false, missing: verified.missing, reservedIpRanges: [], retry: true };
+    degrade(degraded, `the read-back still misses, after its repairs: ${verified.missing.join('; ')}; retry`);
+    return degraded;
+  }
+  if (request.runId) {
+    const own = {
+      runId: request.runId,
+      parallelJobs: request.parallelJobs,
+      nodesPerJob: request.nodesPerJob,
+      expiresAt: new Date(now() + cfg.reservationTtlMs).toISOString(),
+      reservedIpRanges: plan.reservedIpRanges,
+    };
+    held.reservations = nextReservations(held.reservations, obs.startedRuns, now(), own);
+  }
+  return { ...report, verified: true };
+}
+
+/** What a preparation holds: the lease's reservations and fence (none in a dry run), and when it started. */
+interface Held {
+  reservations: Reservation[];
+  readonly fence?: Fence;
+  readonly startedAt?: number;
+}
+
+type Repaired = Awaited<ReturnType<typeof readBackAndRepair>>;
 
 /**
  * A run whose step failed, in the kernel's envelope: `error` says what kind, so the one status
