@@ -7,7 +7,10 @@
  */
 import compute from '@google-cloud/compute';
 import { PassThroughClient } from 'google-auth-library';
+import { afterAll, beforeAll } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
+import type { Settings } from '../../emulator/settings.js';
+import { startSampleEmulator } from '../../local/seed.js';
 import { buildPolicy } from '../../emulator/compute/security-policies.js';
 import { defaultRule } from '../../emulator/compute/security-policy-rules.js';
 import { SAMPLE } from '../../local/topology.js';
@@ -20,9 +23,39 @@ import {
 } from '../../shared/armor-allowlist/reconcile.js';
 import { toCidrs } from '../../shared/net/cidr.js';
 import type { PolicyRule } from '../../shared/plan/allowlist.js';
-import { allowedByPolicy } from './invariants.js';
+import { allowedByPolicy, watchInvariants, type InvariantWatcher } from './invariants.js';
 
 export type PoliciesClient = InstanceType<typeof compute.SecurityPoliciesClient>;
+
+/** The local Google Cloud a file of allowlist scenarios runs on, its Compute client and its invariant watcher. */
+export interface AllowlistCloud {
+  readonly emu: Emulator;
+  readonly client: PoliciesClient;
+  readonly watcher: InvariantWatcher;
+  /** A new scene (its own project, policies and allowlist object) on this cloud. */
+  scene(options: SceneOptions): Scene;
+}
+
+/**
+ * Starts one local Google Cloud for the test file (operations answer at once unless `settings`
+ * say otherwise) before its tests, with the invariant watcher on it, and closes both after them.
+ * Its members are there from the file's first test on.
+ */
+export function allowlistCloud(settings: Partial<Settings> = {}): AllowlistCloud {
+  const cloud: { -readonly [K in keyof AllowlistCloud]?: AllowlistCloud[K] } = {
+    scene: (options) => scene(cloud.emu!, cloud.client!, options),
+  };
+  beforeAll(async () => {
+    cloud.emu = await startSampleEmulator({ settings: { operationLatencyMs: 0, ...settings } });
+    cloud.client = policiesClient(cloud.emu.port);
+    cloud.watcher = watchInvariants(cloud.emu);
+  });
+  afterAll(async () => {
+    cloud.watcher?.stop();
+    await cloud.emu?.close();
+  });
+  return cloud as AllowlistCloud;
+}
 
 export function policiesClient(port: number): PoliciesClient {
   return new compute.SecurityPoliciesClient({
@@ -31,6 +64,12 @@ export function policiesClient(port: number): PoliciesClient {
     protocol: 'http',
     authClient: new PassThroughClient(),
   } as unknown as ConstructorParameters<typeof compute.SecurityPoliciesClient>[0]);
+}
+
+export interface SceneOptions {
+  readonly policies: readonly string[];
+  readonly ruleQuota?: number;
+  readonly name?: string;
 }
 
 export interface Scene {
@@ -53,11 +92,7 @@ export interface Scene {
 
 let scenes = 0;
 
-export function scene(
-  emu: Emulator,
-  client: PoliciesClient,
-  options: { policies: readonly string[]; ruleQuota?: number; name?: string },
-): Scene {
+export function scene(emu: Emulator, client: PoliciesClient, options: SceneOptions): Scene {
   const n = ++scenes;
   const project = `netreflex-scene-${options.name ?? n}`;
   const object = `allowlists/scene-${options.name ?? n}.yaml`;

@@ -5,28 +5,14 @@
  * the same sync; an older sync never takes a newer one's claim; a crashed claim expires; and the
  * generation label only ever names a file the policy holds at that moment.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../../emulator/server.js';
-import { startSampleEmulator } from '../../local/seed.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Request } from '../../emulator/http.js';
-import { allowedByPolicy, watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
-import {
-  allowlistFile,
-  GEN,
-  hostEntries,
-  policiesClient,
-  scene,
-  type PoliciesClient,
-  type Scene,
-} from '../helpers/allowlist.js';
+import { allowedByPolicy } from '../helpers/invariants.js';
+import { allowlistCloud, allowlistFile, GEN, hostEntries, type Scene } from '../helpers/allowlist.js';
 import { CLAIM_LABEL, LEASE_MS, newerThan, RUN_LABEL } from '../../shared/armor-allowlist/lock.js';
 import { rangeSetOf, toCidrs } from '../../shared/net/cidr.js';
 import type { PolicyRule } from '../../shared/plan/allowlist.js';
 import { newFingerprint } from '../../emulator/compute/security-policies.js';
-
-let emu: Emulator;
-let client: PoliciesClient;
-let watcher: InvariantWatcher;
 
 type Hold = { methodId: string; project: string; after?: string; reached: Promise<void>; release: () => void };
 const holds: Hold[] = [];
@@ -51,11 +37,10 @@ function hold(methodId: string, project: string, after?: string): Hold {
   return h;
 }
 
+const cloud = allowlistCloud();
+
 beforeAll(async () => {
-  emu = await startSampleEmulator({ settings: { operationLatencyMs: 0 } });
-  client = policiesClient(emu.port);
-  watcher = watchInvariants(emu);
-  emu.router.addHook(async (methodId, req: Request) => {
+  cloud.emu.router.addHook(async (methodId, req: Request) => {
     const project = /projects\/([^/]+)\//.exec(req.path)?.[1] ?? '';
     const calls = seen.get(project) ?? new Set<string>();
     const i = holds.findIndex(
@@ -71,11 +56,6 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  watcher?.stop();
-  await emu?.close();
-});
-
 /**
  * Watches one policy's labels: whenever the generation label changes, the policy must at that
  * moment allow exactly what that generation's file allows.
@@ -86,7 +66,7 @@ function labelHonesty(
   files: Map<string, readonly string[]>,
 ): { lies: string[]; stop: () => void } {
   const lies: string[] = [];
-  const stop = emu.store.onMutation((m) => {
+  const stop = cloud.emu.store.onMutation((m) => {
     if (m.collection !== `projects/${s.project}/global/securityPolicies` || m.name !== policy || !m.after) return;
     const before = (m.before?.labels as Record<string, string> | undefined)?.[GEN];
     const after = (m.after.labels as Record<string, string> | undefined)?.[GEN];
@@ -103,15 +83,15 @@ const hostsOf = (n: number, block: number) => hostEntries(n, block).map((e) => /
 
 describe('a foreign label change is not a rival sync', () => {
   it('a cost-label script writing labels between the read and the claim: the sync re-reads, claims, applies, and keeps the foreign label', async () => {
-    const s = scene(emu, client, { policies: ['edge'] });
+    const s = cloud.scene({ policies: ['edge'] });
     const generation = s.upload(allowlistFile({ partners: hostEntries(12) }, { policies: ['edge'] }));
     // The other writer: right as netreflex sends its claim, the script's setLabels lands first.
     let fired = false;
-    emu.router.addHook(async (methodId, req: Request) => {
+    cloud.emu.router.addHook(async (methodId, req: Request) => {
       if (fired || methodId !== 'compute.securityPolicies.setLabels' || !req.path.includes(`/${s.project}/`))
         return 'continue';
       fired = true;
-      emu.store.update(`projects/${s.project}/global/securityPolicies`, 'edge', (p) => {
+      cloud.emu.store.update(`projects/${s.project}/global/securityPolicies`, 'edge', (p) => {
         p.labels = { ...(p.labels as Record<string, string>), 'cost-center': 'ml-platform' };
         p.labelFingerprint = newFingerprint();
       });
@@ -122,13 +102,13 @@ describe('a foreign label change is not a rival sync', () => {
     expect(report.policies[0]).toMatchObject({ status: 'ok', holds: generation });
     expect(await s.labels('edge')).toMatchObject({ 'cost-center': 'ml-platform', [GEN]: generation });
     expect(await s.allowed('edge')).toHaveLength(12);
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 });
 
 describe('two syncs of different generations at once', () => {
   it('an older sync that claimed first is taken over: the newer upload ends applied by its own sync, the older one stops without a change', async () => {
-    const s = scene(emu, client, { policies: ['edge'] });
+    const s = cloud.scene({ policies: ['edge'] });
     const files = new Map<string, readonly string[]>();
     const g1 = s.upload(allowlistFile({ partners: hostEntries(12, 1) }, { policies: ['edge'] }));
     files.set(g1, hostsOf(12, 1));
@@ -147,11 +127,11 @@ describe('two syncs of different generations at once', () => {
     expect((await s.labels('edge'))[GEN]).toBe(g2);
     honesty.stop();
     expect(honesty.lies).toEqual([]);
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 
   it('a sync of an older generation never takes the claim of a newer one in flight: it stops as stale and changes nothing', async () => {
-    const s = scene(emu, client, { policies: ['edge'] });
+    const s = cloud.scene({ policies: ['edge'] });
     const g1 = s.upload(allowlistFile({ partners: hostEntries(5, 3) }, { policies: ['edge'] }));
     // The older sync has read generation 1 and is slow before it looks at the policies.
     const slowOlder = hold('compute.securityPolicies.list', s.project);
@@ -171,14 +151,14 @@ describe('two syncs of different generations at once', () => {
     slowNewer.release();
     expect((await newer).policies[0]).toMatchObject({ status: 'ok', holds: g2 });
     expect(await s.allowed('edge')).toEqual(toCidrs(rangeSetOf(hostsOf(5, 4))).sort());
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 
   it('a claim left by a crashed sync of a newer generation expires with its lease', async () => {
-    const s = scene(emu, client, { policies: ['edge'] });
+    const s = cloud.scene({ policies: ['edge'] });
     const generation = s.upload(allowlistFile({ partners: hostEntries(3, 5) }, { policies: ['edge'] }));
     const crashedAt = Math.floor((Date.now() - LEASE_MS - 60_000) / 1000);
-    emu.store.update(`projects/${s.project}/global/securityPolicies`, 'edge', (p) => {
+    cloud.emu.store.update(`projects/${s.project}/global/securityPolicies`, 'edge', (p) => {
       p.labels = { [CLAIM_LABEL]: String(BigInt(generation) + 1000n), [RUN_LABEL]: `r-deadbeef0000-${crashedAt}` };
       p.labelFingerprint = newFingerprint();
     });
@@ -196,7 +176,7 @@ describe('two syncs of different generations at once', () => {
 
 describe('the generation label names only a file the policy holds', () => {
   it('stays on the previous generation while steps fail, is written once the policy verifies, and a file that changes no rule is recorded too', async () => {
-    const s = scene(emu, client, { policies: ['edge'] });
+    const s = cloud.scene({ policies: ['edge'] });
     const files = new Map<string, readonly string[]>();
     const g1 = s.upload(allowlistFile({ partners: hostEntries(4, 6) }, { policies: ['edge'] }));
     files.set(g1, hostsOf(4, 6));
@@ -204,7 +184,7 @@ describe('the generation label names only a file the policy holds', () => {
     expect((await s.sync()).policies[0]).toMatchObject({ status: 'ok', holds: g1 });
     const g2 = s.upload(allowlistFile({ partners: hostEntries(25, 6) }, { policies: ['edge'] }));
     files.set(g2, hostsOf(25, 6));
-    emu.faults.failOperations('compute.securityPolicies.addRule', 2, 'backend refused the rule', 400);
+    cloud.emu.faults.failOperations('compute.securityPolicies.addRule', 2, 'backend refused the rule', 400);
     const failed = await s.sync();
     expect(failed.policies[0]).toMatchObject({
       status: 'failed',
@@ -220,6 +200,6 @@ describe('the generation label names only a file the policy holds', () => {
     expect((await s.sync()).policies[0]).toMatchObject({ status: 'unchanged', mutations: 0 });
     honesty.stop();
     expect(honesty.lies).toEqual([]);
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 });

@@ -4,9 +4,7 @@
  * their expiry (read back by generation from the versioned bucket), the sync says so, names the
  * entry, and `netreflex status` reports the stall as BROKEN with the fix.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Emulator } from '../../emulator/server.js';
-import { startSampleEmulator } from '../../local/seed.js';
+import { describe, expect, it, vi } from 'vitest';
 import { SAMPLE } from '../../local/topology.js';
 import { describeReport } from '../../shared/armor-allowlist/describe.js';
 import { allowlistSyncState } from '../../shared/status/armor.js';
@@ -14,12 +12,7 @@ import { statusCommand } from '../../cli/commands/status.js';
 import { cliEnv } from '../../cli/env.js';
 import type { StatusReport } from '../../shared/status/types.js';
 import { runLifecycle, terraformLifecycle } from '../helpers/lifecycle.js';
-import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
-import { allowlistFile, GEN, policiesClient, scene, type PoliciesClient, type Scene } from '../helpers/allowlist.js';
-
-let emu: Emulator;
-let client: PoliciesClient;
-let watcher: InvariantWatcher;
+import { allowlistCloud, allowlistFile, GEN, type Scene } from '../helpers/allowlist.js';
 
 const PARTNER = '{ cidr: 198.51.100.0/24, description: Partner A }';
 const CONTRACTOR = '{ ip: 192.0.2.10, description: Contractor, expires: 2026-02-01 }';
@@ -27,20 +20,11 @@ const JAN = new Date('2026-01-01T00:00:00Z');
 const BEFORE = new Date('2026-01-31T23:59:59Z');
 const AT = new Date('2026-02-01T00:00:00Z');
 
-beforeAll(async () => {
-  emu = await startSampleEmulator({ settings: { operationLatencyMs: 0 } });
-  client = policiesClient(emu.port);
-  watcher = watchInvariants(emu);
-});
-
-afterAll(async () => {
-  watcher?.stop();
-  await emu?.close();
-});
+const cloud = allowlistCloud();
 
 /** A scene whose policy holds a file with a partner and a contractor who leaves on 1 February. */
 async function applied(): Promise<{ s: Scene; generation: string }> {
-  const s = scene(emu, client, { policies: ['edge'] });
+  const s = cloud.scene({ policies: ['edge'] });
   const generation = s.upload(allowlistFile({ partners: [PARTNER, CONTRACTOR] }, { policies: ['edge'] }));
   expect((await s.sync({ now: JAN })).status).toBe('ok');
   expect(await s.allowed('edge')).toEqual(['192.0.2.10/32', '198.51.100.0/24']);
@@ -56,7 +40,9 @@ describe('an entry of the last applied file still leaves on time', () => {
         { policies: ['edge'] },
       ),
     );
-    const early = await watcher.nothingChangesDuring('a refused file before any expiry', () => s.sync({ now: BEFORE }));
+    const early = await cloud.watcher.nothingChangesDuring('a refused file before any expiry', () =>
+      s.sync({ now: BEFORE }),
+    );
     expect(early).toMatchObject({
       status: 'refused',
       refusal: { kind: 'invalid-file' },
@@ -85,7 +71,7 @@ describe('an entry of the last applied file still leaves on time', () => {
     );
     // The policy still holds the file it was verified to hold, minus what expired: its label does not move.
     expect((await s.labels('edge'))[GEN]).toBe(generation);
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 
   it('while the live file is deleted: the last applied generation is read back from the versioned bucket', async () => {
@@ -107,13 +93,13 @@ describe('an entry of the last applied file still leaves on time', () => {
     expect(state.details).toContain(
       `edge: lists.partners.entries[1] 192.0.2.10 (Contractor) expired 2026-02-01T00:00:00.000Z: removed`,
     );
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 
   it('while an ownership conflict refuses the live file: the rules netreflex provably owns lose the expired entry, the foreign rule is left alone', async () => {
     const { s } = await applied();
     await s.wait(
-      await client.addRule({
+      await cloud.client.addRule({
         project: s.project,
         securityPolicy: 'edge',
         securityPolicyRuleResource: {
@@ -143,14 +129,14 @@ describe('an entry of the last applied file still leaves on time', () => {
       action: 'deny(403)',
       description: 'hand-made block',
     });
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 
   it('says so when the last applied file is gone from the bucket (its noncurrent version deleted)', async () => {
     const { s, generation } = await applied();
     s.remove();
-    emu.storage.deleteObject(SAMPLE.bucket.name, s.object, {}, generation);
-    const report = await watcher.nothingChangesDuring('a stall with nothing to go on', () => s.sync({ now: AT }));
+    cloud.emu.storage.deleteObject(SAMPLE.bucket.name, s.object, {}, generation);
+    const report = await cloud.watcher.nothingChangesDuring('a stall with nothing to go on', () => s.sync({ now: AT }));
     expect(report).toMatchObject({
       status: 'refused',
       policies: [
@@ -178,21 +164,25 @@ describe('an entry of the last applied file still leaves on time', () => {
     const month = Date.now() + 30 * 86_400_000;
     // What bucket.tf had (delete once 20 newer versions exist) would delete exactly the file expiry needs.
     const byCount = [{ action: 'Delete', condition: { num_newer_versions: 20, with_state: 'ARCHIVED' } }];
-    const versions = emu.storage.listObjects(SAMPLE.bucket.name, true).filter((v) => v.name === s.object);
+    const versions = cloud.emu.storage.listObjects(SAMPLE.bucket.name, true).filter((v) => v.name === s.object);
     expect(versions.slice(0, 6).map((v) => v.generation)).toContain(generation);
     expect(versions).toHaveLength(26);
-    expect(runLifecycle(emu, SAMPLE.bucket.name, s.object, await terraformLifecycle('config'), month)).toEqual([]);
+    expect(runLifecycle(cloud.emu, SAMPLE.bucket.name, s.object, await terraformLifecycle('config'), month)).toEqual(
+      [],
+    );
     const due = await s.sync({ now: AT });
     expect(due).toMatchObject({
       status: 'refused',
       policies: [{ role: 'last-applied', status: 'ok', holds: generation }],
     });
     expect(await s.allowed('edge')).toEqual(['198.51.100.0/24']);
-    expect(runLifecycle(emu, SAMPLE.bucket.name, s.object, byCount, month)).toContain(`${s.object}#${generation}`);
+    expect(runLifecycle(cloud.emu, SAMPLE.bucket.name, s.object, byCount, month)).toContain(
+      `${s.object}#${generation}`,
+    );
   });
 
   it('entries that expire do not count against maxRemovalShare: most of the allowlist may end on one day', async () => {
-    const s = scene(emu, client, { policies: ['edge'] });
+    const s = cloud.scene({ policies: ['edge'] });
     s.upload(
       allowlistFile(
         {
@@ -210,7 +200,7 @@ describe('an entry of the last applied file still leaves on time', () => {
       policies: [{ expired: [expect.objectContaining({ entry: '198.51.100.0/24', stillAllowed: false })] }],
     });
     expect(await s.allowed('edge')).toEqual(['192.0.2.1/32']);
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 });
 
@@ -280,21 +270,21 @@ describe('netreflex status', () => {
       },
       { policies: [SAMPLE.armor.policy] },
     );
-    emu.storage.writeObject(bucket, object, Buffer.from(file), { contentType: 'text/yaml' }, {}, false);
-    const env = await cliEnv({ NETREFLEX_EMULATOR_HOST: emu.url });
+    cloud.emu.storage.writeObject(bucket, object, Buffer.from(file), { contentType: 'text/yaml' }, {}, false);
+    const env = await cliEnv({ NETREFLEX_EMULATOR_HOST: cloud.emu.url });
     const { reconcileAllowlist } = await import('../../shared/armor-allowlist/reconcile.js');
     const { loadArmorAllowlistConfig } = await import('../../shared/config/armor-allowlist.js');
     const { Transport } = await import('../../shared/gcp/transport.js');
     expect(
       (
-        await reconcileAllowlist(new Transport({ emulatorHost: emu.url }), loadArmorAllowlistConfig(env), {
+        await reconcileAllowlist(new Transport({ emulatorHost: cloud.emu.url }), loadArmorAllowlistConfig(env), {
           now: new Date(),
         })
       ).status,
     ).toBe('ok');
     const ok = JSON.parse((await statusCommand(env, { json: true })).output) as StatusReport;
     expect(ok.links.find((l) => l.id === 'allowlists')).toMatchObject({ state: 'ok' });
-    emu.storage.writeObject(
+    cloud.emu.storage.writeObject(
       bucket,
       object,
       Buffer.from('version: 1\nlists: [oops\n'),

@@ -5,27 +5,11 @@
  * overrules which address, as `netreflex status` and the workflow's check see it — and no retry,
  * since netreflex does not own that rule.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../../emulator/server.js';
-import { startSampleEmulator } from '../../local/seed.js';
+import { describe, expect, it } from 'vitest';
 import { httpStatus } from '../../shared/reconcile/report.js';
-import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
-import { allowlistFile, GEN, policiesClient, scene, type PoliciesClient, type Scene } from '../helpers/allowlist.js';
+import { allowlistCloud, allowlistFile, GEN, type Scene } from '../helpers/allowlist.js';
 
-let emu: Emulator;
-let client: PoliciesClient;
-let watcher: InvariantWatcher;
-
-beforeAll(async () => {
-  emu = await startSampleEmulator({ settings: { operationLatencyMs: 0 } });
-  client = policiesClient(emu.port);
-  watcher = watchInvariants(emu);
-});
-
-afterAll(async () => {
-  watcher?.stop();
-  await emu?.close();
-});
+const cloud = allowlistCloud();
 
 const FILE = allowlistFile(
   { partners: ['{ cidr: 198.51.100.0/24, description: Partner A }', '{ ip: 203.0.113.5, description: NAT }'] },
@@ -34,7 +18,7 @@ const FILE = allowlistFile(
 
 async function ahead(s: Scene, match: Record<string, unknown>) {
   await s.wait(
-    await client.addRule({
+    await cloud.client.addRule({
       project: s.project,
       securityPolicy: 'edge',
       securityPolicyRuleResource: { priority: 10, action: 'deny(403)', description: 'security team', match },
@@ -44,7 +28,7 @@ async function ahead(s: Scene, match: Record<string, unknown>) {
 
 describe('a rule ahead of the allowlist decides a file address', () => {
   it('a SRC_IPS deny over part of a range: degraded, names the rule and the part, no retry; the generation is recorded', async () => {
-    const s = scene(emu, client, { policies: ['edge'] });
+    const s = cloud.scene({ policies: ['edge'] });
     s.upload(FILE);
     expect((await s.sync()).status).toBe('ok');
     await ahead(s, { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['198.51.100.128/25'] } });
@@ -67,11 +51,11 @@ describe('a rule ahead of the allowlist decides a file address', () => {
     expect((await s.labels('edge'))[GEN]).toBe(generation);
     // Nothing to change, still overruled: every sync says so.
     expect(await s.sync()).toMatchObject({ status: 'degraded', mutations: 0 });
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 
   it('a CEL rule ahead that the verdict cannot judge: degraded, as status reports the address UNKNOWN', async () => {
-    const s = scene(emu, client, { policies: ['edge'] });
+    const s = cloud.scene({ policies: ['edge'] });
     await ahead(s, { expr: { expression: "origin.region_code == 'JP'" } });
     s.upload(FILE);
     const report = await s.sync();
@@ -82,11 +66,11 @@ describe('a rule ahead of the allowlist decides a file address', () => {
   });
 
   it('once the rule ahead is gone, the next sync is ok again', async () => {
-    const s = scene(emu, client, { policies: ['edge'] });
+    const s = cloud.scene({ policies: ['edge'] });
     await ahead(s, { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/24'] } });
     s.upload(FILE);
     expect((await s.sync()).status).toBe('degraded');
-    await s.wait(await client.removeRule({ project: s.project, securityPolicy: 'edge', priority: 10 }));
+    await s.wait(await cloud.client.removeRule({ project: s.project, securityPolicy: 'edge', priority: 10 }));
     expect(await s.sync()).toMatchObject({ status: 'unchanged', reasons: [] });
   });
 });

@@ -5,36 +5,21 @@
  * NETREFLEX_ALLOWLIST_DRY_RUN still reads, as a deprecated alias.
  */
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../../emulator/server.js';
-import { startSampleEmulator } from '../../local/seed.js';
+import { describe, expect, it } from 'vitest';
 import { reconcileAllowlist } from '../../shared/armor-allowlist/reconcile.js';
 import { loadArmorAllowlistConfig } from '../../shared/config/armor-allowlist.js';
 import { ArmorAllowlistService } from '../../shared/armor-allowlist/service.js';
 import { createLogger } from '../../shared/log.js';
 import { Transport } from '../../shared/gcp/transport.js';
-import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
-import { allowlistFile, GEN, hostEntries, policiesClient, scene, type PoliciesClient } from '../helpers/allowlist.js';
+import { allowlistCloud, allowlistFile, GEN, hostEntries } from '../helpers/allowlist.js';
 
-let emu: Emulator;
-let client: PoliciesClient;
-let watcher: InvariantWatcher;
 const NOW = new Date('2026-01-01T00:00:00Z');
 
-beforeAll(async () => {
-  emu = await startSampleEmulator({ settings: { operationLatencyMs: 0 } });
-  client = policiesClient(emu.port);
-  watcher = watchInvariants(emu);
-});
-
-afterAll(async () => {
-  watcher?.stop();
-  await emu?.close();
-});
+const cloud = allowlistCloud();
 
 describe('NETREFLEX_ALLOWLIST_POLICY', () => {
   it('upsert-only: a mode sync file that drops entries adds what is new and removes nothing, and says so', async () => {
-    const s = scene(emu, client, { policies: ['a'] });
+    const s = cloud.scene({ policies: ['a'] });
     s.upload(allowlistFile({ partners: hostEntries(4) }, { policies: ['a'] }));
     expect((await s.sync()).status).toBe('ok');
     const before = await s.allowed('a');
@@ -55,11 +40,11 @@ describe('NETREFLEX_ALLOWLIST_POLICY', () => {
     // Under sync the same file removes the two it dropped.
     expect((await s.sync()).status).toBe('ok');
     expect(await s.allowed('a')).toHaveLength(4);
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 
   it('dry-run: plans the steps, changes nothing', async () => {
-    const s = scene(emu, client, { policies: ['a'] });
+    const s = cloud.scene({ policies: ['a'] });
     s.upload(allowlistFile({ partners: hostEntries(3) }, { policies: ['a'] }));
     const report = await reconcileAllowlist(s.t, { ...s.cfg, policy: 'dry-run' }, { now: NOW });
     expect(report).toMatchObject({ status: 'planned', dryRun: true, mutations: 0 });
@@ -97,7 +82,7 @@ describe('the environment', () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
     const cfg = loadArmorAllowlistConfig({ ...base, NETREFLEX_ALLOWLIST_DRY_RUN: 'true' });
-    new ArmorAllowlistService(cfg, createLogger('info', sink), new Transport({ emulatorHost: emu.url }));
+    new ArmorAllowlistService(cfg, createLogger('info', sink), new Transport({ emulatorHost: cloud.emu.url }));
     const warnings = lines.map((l) => JSON.parse(l) as { severity: string; message: string });
     expect(warnings).toEqual([
       expect.objectContaining({

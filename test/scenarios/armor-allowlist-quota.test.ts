@@ -9,35 +9,20 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../../emulator/server.js';
-import { startSampleEmulator } from '../../local/seed.js';
+import { describe, expect, it } from 'vitest';
 import { validateCommand } from '../../cli/commands/validate.js';
 import { allowlistSyncState } from '../../shared/status/armor.js';
 import { LEASE_MS } from '../../shared/armor-allowlist/lock.js';
-import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
-import { allowlistFile, GEN, hostEntries, policiesClient, scene, type PoliciesClient } from '../helpers/allowlist.js';
+import { allowlistCloud, allowlistFile, GEN, hostEntries } from '../helpers/allowlist.js';
 
-let emu: Emulator;
-let client: PoliciesClient;
-let watcher: InvariantWatcher;
 const dir = mkdtempSync(join(tmpdir(), 'netreflex-quota-'));
 const PARTNER = '{ cidr: 198.51.100.0/24, description: Partner A }';
 
-beforeAll(async () => {
-  emu = await startSampleEmulator({ settings: { operationLatencyMs: 0, securityPolicyRulesQuota: 200 } });
-  client = policiesClient(emu.port);
-  watcher = watchInvariants(emu);
-});
-
-afterAll(async () => {
-  watcher?.stop();
-  await emu?.close();
-});
+const cloud = allowlistCloud({ securityPolicyRulesQuota: 200 });
 
 describe('the quota wedge', () => {
   it('refuses a 2,100-entry file that also revokes a partner before any change; validate refuses it first; the fixed file then applies, revocation included', async () => {
-    const s = scene(emu, client, { policies: ['edge'] });
+    const s = cloud.scene({ policies: ['edge'] });
     s.upload(
       allowlistFile(
         { partners: [PARTNER, ...hostEntries(30)] },
@@ -59,7 +44,7 @@ describe('the quota wedge', () => {
       /the file needs at least 211 security policy rules \(210 in edge, plus each policy's default rule\) but the project's budget is 200/,
     );
     s.upload(wedge);
-    const report = await watcher.nothingChangesDuring('a file over the quota', () => s.sync());
+    const report = await cloud.watcher.nothingChangesDuring('a file over the quota', () => s.sync());
     expect(report).toMatchObject({
       status: 'refused',
       refusal: {
@@ -80,14 +65,14 @@ describe('the quota wedge', () => {
     expect(applied).toMatchObject({ status: 'ok', quota: { now: 5, after: 101, budget: 200 } });
     expect(await s.allowed('edge')).not.toContain('198.51.100.0/24');
     expect((await s.labels('edge'))[GEN]).toBe(fixed);
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 
   it('counts the rules of every policy of the project: rules of a policy the file never touches use the same budget', async () => {
-    const s = scene(emu, client, { policies: ['edge', 'other-team'], ruleQuota: 20 });
+    const s = cloud.scene({ policies: ['edge', 'other-team'], ruleQuota: 20 });
     for (let i = 0; i < 12; i++)
       await s.wait(
-        await client.addRule({
+        await cloud.client.addRule({
           project: s.project,
           securityPolicy: 'other-team',
           securityPolicyRuleResource: {
@@ -98,7 +83,7 @@ describe('the quota wedge', () => {
         }),
       );
     s.upload(allowlistFile({ partners: hostEntries(70) }, { policies: ['edge'] }));
-    const report = await watcher.nothingChangesDuring('a file the project has no room for', () => s.sync());
+    const report = await cloud.watcher.nothingChangesDuring('a file the project has no room for', () => s.sync());
     // 14 rules now (12 + two default rules) + 7 → 21 > 20, although edge alone would hold its 8.
     expect(report).toMatchObject({
       status: 'refused',
@@ -111,13 +96,13 @@ describe('the quota wedge', () => {
     });
     s.upload(allowlistFile({ partners: hostEntries(60) }, { policies: ['edge'] }));
     expect(await s.sync()).toMatchObject({ status: 'ok', quota: { now: 14, peak: 20, after: 20, budget: 20 } });
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 
   it('a file for two policies is refused on both when together they pass the budget', async () => {
-    const s = scene(emu, client, { policies: ['a', 'b'], ruleQuota: 12 });
+    const s = cloud.scene({ policies: ['a', 'b'], ruleQuota: 12 });
     s.upload(allowlistFile({ first: hostEntries(60) }, { policies: ['a', 'b'] }));
-    const report = await watcher.nothingChangesDuring('two policies over the budget together', () => s.sync());
+    const report = await cloud.watcher.nothingChangesDuring('two policies over the budget together', () => s.sync());
     expect(report).toMatchObject({ status: 'refused', refusal: { kind: 'quota' } });
     expect(report.refusal!.message).toMatch(/needs 14 .* \(2 now across all its security policies, 14 at the end\)/);
     expect(await s.rules('a')).toHaveLength(1);
@@ -127,7 +112,7 @@ describe('the quota wedge', () => {
 
 describe('when Cloud Armor refuses a rule for its quota half-way', () => {
   it('has done the revocations, stops at once, and labels only the policy that holds the file', async () => {
-    const s = scene(emu, client, { policies: ['a', 'b'], ruleQuota: 1000 });
+    const s = cloud.scene({ policies: ['a', 'b'], ruleQuota: 1000 });
     const first = s.upload(
       allowlistFile(
         { partners: [PARTNER, ...hostEntries(5)] },
@@ -136,12 +121,12 @@ describe('when Cloud Armor refuses a rule for its quota half-way', () => {
     );
     expect((await s.sync()).status).toBe('ok');
     // The project's real quota is lower than the budget says: a holds room for its new rules, b does not.
-    Object.assign(emu.settings, { securityPolicyRulesQuota: 4 + 3 });
+    Object.assign(cloud.emu.settings, { securityPolicyRulesQuota: 4 + 3 });
     try {
       const second = s.upload(
         allowlistFile({ partners: hostEntries(40, 0) }, { policies: ['a', 'b'], safety: '{ maxRemovalShare: 1 }' }),
       );
-      const calls = emu.router.calls.get('compute.securityPolicies.addRule') ?? 0;
+      const calls = cloud.emu.router.calls.get('compute.securityPolicies.addRule') ?? 0;
       const report = await s.sync();
       const [a, b] = ['a', 'b'].map((p) => report.policies.find((r) => r.policy === p)!);
       expect(a).toMatchObject({ status: 'ok', holds: second });
@@ -152,7 +137,7 @@ describe('when Cloud Armor refuses a rule for its quota half-way', () => {
       });
       // The partner's revocation ran before the add that failed; nothing was tried twice.
       expect(await s.allowed('b')).not.toContain('198.51.100.0/24');
-      expect((emu.router.calls.get('compute.securityPolicies.addRule') ?? 0) - calls).toBe(3 + 1);
+      expect((cloud.emu.router.calls.get('compute.securityPolicies.addRule') ?? 0) - calls).toBe(3 + 1);
       expect((await s.labels('a'))[GEN]).toBe(second);
       expect((await s.labels('b'))[GEN]).toBe(first);
 
@@ -173,7 +158,7 @@ describe('when Cloud Armor refuses a rule for its quota half-way', () => {
       // The next tick: a is left alone, b is claimed again and refused at its first add; no rule moves, no label is recorded.
       const rulesA = await s.rules('a');
       const rulesB = await s.rules('b');
-      const before = emu.router.calls.get('compute.securityPolicies.addRule') ?? 0;
+      const before = cloud.emu.router.calls.get('compute.securityPolicies.addRule') ?? 0;
       const tick = await s.sync();
       expect(tick).toMatchObject({ status: 'failed', retry: false });
       expect(tick.policies.find((r) => r.policy === 'a')).toMatchObject({ status: 'unchanged', mutations: 0 });
@@ -183,14 +168,14 @@ describe('when Cloud Armor refuses a rule for its quota half-way', () => {
         mutations: 1,
         reason: expect.stringMatching(/addRule .* failed: .*Quota 'SECURITY_POLICY_RULES' exceeded/),
       });
-      expect((emu.router.calls.get('compute.securityPolicies.addRule') ?? 0) - before).toBe(1);
+      expect((cloud.emu.router.calls.get('compute.securityPolicies.addRule') ?? 0) - before).toBe(1);
       expect(await s.rules('a')).toEqual(rulesA);
       expect(await s.rules('b')).toEqual(rulesB);
       expect((await s.labels('b'))[GEN]).toBe(first);
       expect(await s.allowed('b')).not.toContain('198.51.100.0/24');
     } finally {
-      Object.assign(emu.settings, { securityPolicyRulesQuota: 200 });
+      Object.assign(cloud.emu.settings, { securityPolicyRulesQuota: 200 });
     }
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 });

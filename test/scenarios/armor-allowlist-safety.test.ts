@@ -8,9 +8,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../../emulator/server.js';
-import { startSampleEmulator } from '../../local/seed.js';
+import { describe, expect, it } from 'vitest';
 import { SAMPLE } from '../../local/topology.js';
 import { validateCommand } from '../../cli/commands/validate.js';
 import { allowlistTarget } from '../../cli/targets/allowlist.js';
@@ -18,25 +16,12 @@ import { cliEnv } from '../../cli/env.js';
 import { desiredAllowlist } from '../../shared/plan/allowlist.js';
 import { AllowlistSafetyError } from '../../shared/allowlist/errors.js';
 import { allowlistOf } from '../allowlist/helpers.js';
-import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
-import { allowlistFile, GEN, hostEntries, policiesClient, scene, type PoliciesClient } from '../helpers/allowlist.js';
+import { allowlistCloud, allowlistFile, GEN, hostEntries } from '../helpers/allowlist.js';
 
-let emu: Emulator;
-let client: PoliciesClient;
-let watcher: InvariantWatcher;
 const dir = mkdtempSync(join(tmpdir(), 'netreflex-safety-'));
 const NOW = new Date('2026-01-01T00:00:00Z');
 
-beforeAll(async () => {
-  emu = await startSampleEmulator({ settings: { operationLatencyMs: 0 } });
-  client = policiesClient(emu.port);
-  watcher = watchInvariants(emu);
-});
-
-afterAll(async () => {
-  watcher?.stop();
-  await emu?.close();
-});
+const cloud = allowlistCloud();
 
 async function validate(name: string, text: string) {
   const path = join(dir, name);
@@ -66,13 +51,13 @@ describe('IPv4-mapped IPv6 is judged as IPv4', () => {
     ],
     ['::/64', /::\/64 reaches IPv4 .*: 0\.0\.0\.0\/0 opens the endpoint/],
   ])('refuses %s in validate and in the sync, nothing changes', async (cidr, message) => {
-    const s = scene(emu, client, { policies: ['edge'] });
+    const s = cloud.scene({ policies: ['edge'] });
     const file = allowlistFile({ partners: [`{ cidr: "${cidr}", description: mapped }`] }, { policies: ['edge'] });
     const result = await validate('mapped.yaml', file);
     expect(result.exitCode).toBe(1);
     expect(result.output).toMatch(message);
     s.upload(file);
-    const report = await watcher.nothingChangesDuring('a mapped world-open entry', () => s.sync());
+    const report = await cloud.watcher.nothingChangesDuring('a mapped world-open entry', () => s.sync());
     expect(report).toMatchObject({ status: 'refused', refusal: { kind: 'invalid-file' } });
     expect(report.refusal!.problems!.join('\n')).toMatch(message);
   });
@@ -123,7 +108,7 @@ describe('two lists that together make a whole family, end to end', () => {
     `version: 1\nsafety: { minPrefixLength: { ipv4: 1, ipv6: 48 } }\nlists:\n  low:\n    policies: [${a}]\n    entries: [{ cidr: 0.0.0.0/1, description: low half }]\n  high:\n    policies: [${b}]\n    entries: [{ cidr: 128.0.0.0/1, description: high half }]\n`;
 
   it('validate refuses the file, and the sync refuses it before any change: the policy keeps its last file', async () => {
-    const s = scene(emu, client, { policies: ['edge'] });
+    const s = cloud.scene({ policies: ['edge'] });
     const first = s.upload(
       allowlistFile({ partners: ['{ cidr: 198.51.100.0/24, description: Partner A }'] }, { policies: ['edge'] }),
     );
@@ -132,23 +117,23 @@ describe('two lists that together make a whole family, end to end', () => {
     expect(result.exitCode).toBe(1);
     expect(result.output).toMatch(/policy edge: lists low, high together cover every IPv4 address/);
     s.upload(halves('edge', 'edge'));
-    const report = await watcher.nothingChangesDuring('two lists that make 0.0.0.0/0', () => s.sync());
+    const report = await cloud.watcher.nothingChangesDuring('two lists that make 0.0.0.0/0', () => s.sync());
     expect(report).toMatchObject({ status: 'refused', refusal: { kind: 'world-open' } });
     expect(report.refusal!.message).toMatch(/policy edge: lists low, high together cover every IPv4 address/);
     expect(await s.allowed('edge')).toEqual(['198.51.100.0/24']);
     expect((await s.labels('edge'))[GEN]).toBe(first);
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 
   it('the same halves on two different policies: validate accepts it and each policy gets its half', async () => {
-    const s = scene(emu, client, { policies: ['edge', 'other'] });
+    const s = cloud.scene({ policies: ['edge', 'other'] });
     const result = await validate('split-halves.yaml', halves('edge', 'other'));
     expect(result.exitCode).toBe(0);
     s.upload(halves('edge', 'other'));
     expect((await s.sync()).status).toBe('ok');
     expect(await s.allowed('edge')).toEqual(['0.0.0.0/1']);
     expect(await s.allowed('other')).toEqual(['128.0.0.0/1']);
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 });
 
@@ -158,8 +143,8 @@ describe('one refusal path for every invalid file', () => {
     const object = SAMPLE.bucket.allowlistObject;
     const big = allowlistFile({ partners: hostEntries(25_000) }, { policies: [SAMPLE.armor.policy] });
     expect(Buffer.byteLength(big)).toBeGreaterThan(1024 * 1024);
-    emu.storage.writeObject(bucket, object, Buffer.from(big), { contentType: 'text/yaml' }, {}, false);
-    const env = await cliEnv({ NETREFLEX_EMULATOR_HOST: emu.url });
+    cloud.emu.storage.writeObject(bucket, object, Buffer.from(big), { contentType: 'text/yaml' }, {}, false);
+    const env = await cliEnv({ NETREFLEX_EMULATOR_HOST: cloud.emu.url });
     const json = await allowlistTarget.plan({ json: true, env, flags: {} });
     expect(json.exitCode).toBe(1);
     const report = JSON.parse(json.output) as { status: string; refusal: { kind: string; problems: string[] } };
@@ -186,7 +171,7 @@ describe('one refusal path for every invalid file', () => {
   it('--json stays JSON when the configuration itself is wrong', async () => {
     const result = await allowlistTarget.plan({
       json: true,
-      env: await cliEnv({ NETREFLEX_EMULATOR_HOST: emu.url, NETREFLEX_ARMOR_RULE_QUOTA: 'many' }),
+      env: await cliEnv({ NETREFLEX_EMULATOR_HOST: cloud.emu.url, NETREFLEX_ARMOR_RULE_QUOTA: 'many' }),
       flags: {},
     });
     expect(result.exitCode).toBe(2);
@@ -200,11 +185,11 @@ describe('one refusal path for every invalid file', () => {
 
 describe('a policy the file stops targeting', () => {
   it('keeps its rules under the removal-share rule, loses them (and netreflex labels) with force, and keeps them in upsert-only', async () => {
-    const s = scene(emu, client, { policies: ['a', 'b'] });
+    const s = cloud.scene({ policies: ['a', 'b'] });
     s.upload(allowlistFile({ partners: hostEntries(8) }, { policies: ['a', 'b'] }));
     expect((await s.sync()).status).toBe('ok');
     s.upload(allowlistFile({ partners: hostEntries(8) }, { policies: ['a'] }));
-    const refused = await watcher.nothingChangesDuring('dropping a target without force', () => s.sync());
+    const refused = await cloud.watcher.nothingChangesDuring('dropping a target without force', () => s.sync());
     expect(refused).toMatchObject({
       status: 'refused',
       refusal: {
@@ -229,13 +214,13 @@ describe('a policy the file stops targeting', () => {
     // No longer ours: the next file leaves b alone.
     s.upload(allowlistFile({ partners: hostEntries(8) }, { policies: ['a'] }));
     expect((await s.sync()).policies.map((p) => p.policy)).toEqual(['a']);
-    watcher.assertHolds();
+    cloud.watcher.assertHolds();
   });
 });
 
 describe('the removal-share refusal', () => {
   it('names every family over the limit', async () => {
-    const s = scene(emu, client, { policies: ['edge'] });
+    const s = cloud.scene({ policies: ['edge'] });
     s.upload(
       allowlistFile(
         {
@@ -256,7 +241,7 @@ describe('the removal-share refusal', () => {
         { policies: ['edge'] },
       ),
     );
-    const report = await watcher.nothingChangesDuring('a large removal in both families', () => s.sync());
+    const report = await cloud.watcher.nothingChangesDuring('a large removal in both families', () => s.sync());
     expect(report.refusal?.message).toMatch(
       /would remove 99\.61% of the IPv4 addresses and 99\.99% of the IPv6 addresses edge allows now/,
     );
