@@ -38,7 +38,7 @@ export function allowlistPhases(
   const kernelSteps: Step<StepSummary>[] = steps.map((step, i) => {
     const summary = describeStep(step);
     return {
-      id: `${i} ${step.kind}@${step.priority}`,
+      id: stepId(step, i),
       kind: step.kind,
       detail: summary,
       run: () => applyIdempotent(t, project, policy, step),
@@ -46,6 +46,9 @@ export function allowlistPhases(
   });
   return { phases: orderedPhases(kernelSteps, (s) => s.detail.kind === 'removeRule' || s.detail.removed.length > 0) };
 }
+
+/** The kernel step id of the planner's `i`th step. */
+export const stepId = (step: AllowlistStep, i: number) => `${i} ${step.kind}@${step.priority}`;
 
 /** A kernel result as the allowlist report shows it. */
 export function stepResult(r: KernelResult<StepSummary>): StepResult {

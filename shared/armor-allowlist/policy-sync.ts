@@ -1,7 +1,8 @@
 /**
- * One policy's sync: claim → apply the steps in order → verify by reading the policy back → record
- * what it holds. Re-plans while another writer moves the rules; stops when a sync of a newer
- * generation takes the policy over (that one finishes the job).
+ * One policy's sync, an adapter over the kernel's loop (shared/reconcile/loop.ts): claim → apply the
+ * steps in order → read the policy back, applying what is still missing → record what it holds.
+ * Re-plans while another writer moves the rules (the claim's guard before every step); stops when a
+ * sync of a newer generation takes the policy over (that one finishes the job).
  *
  * The generation label is written only after a fresh plan on the read-back rules is empty, under
  * the claim, so it never names a file the policy does not hold. A sync with nothing to change and
@@ -11,15 +12,15 @@
 import type { Transport } from '../gcp/transport.js';
 import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
-import type { AllowlistPlan, PolicyRule } from '../plan/allowlist.js';
+import type { AllowlistStep, PolicyRule } from '../plan/allowlist.js';
 import { applyAllowlistSteps } from '../plan/allowlist-check.js';
+import { GO, mutationsOf, type Guard, type Verdict } from '../reconcile/apply.js';
+import { reconcile, type Adapter } from '../reconcile/loop.js';
+import type { Policy } from '../reconcile/plan.js';
 import { claimOf, claimPolicy, recordApplied, releasePolicy } from './lock.js';
-import { allowlistPhases, stepResult } from './apply.js';
-import { applyPlan as runPlan, GO, type Guard, type Verdict } from '../reconcile/apply.js';
-import { applyPolicy, stepsOf, type Policy } from '../reconcile/plan.js';
-import type { StepSummary } from './steps.js';
+import { allowlistPhases, stepId, stepResult } from './apply.js';
+import { describeStep, sameRules, type StepSummary } from './steps.js';
 import { verifyPolicy } from './verify.js';
-import { describeStep, sameRules } from './steps.js';
 import { emptyPolicyReport, type PolicyReport } from './report.js';
 import type { PreparedPolicy } from './prepare.js';
 
@@ -74,67 +75,107 @@ function labelsBehind(p: PreparedPolicy, policy: SecurityPolicy, source: string)
   return false;
 }
 
+/**
+ * The policy's sync as an adapter over the kernel's loop (shared/reconcile/loop.ts): claim (when
+ * there is anything to write), read again, then observe = read the policy, plan = the file's plan
+ * on its rules, apply under the claim's guard, and converge — read back after every apply and apply
+ * what is still missing — until a look needs nothing; verify = judge that look and record it.
+ */
 export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncContext): Promise<PolicyReport> {
-  const report: PolicyReport = { ...plannedReport(p), status: 'unchanged', verify: undefined };
-  let policy = p.policy;
-  let plan = p.plan;
-  let holding = false;
+  const report: PolicyReport = { ...plannedReport(p), status: 'unchanged', verify: undefined, passes: 1 };
+  if (p.plan.steps.length === 0 && !labelsBehind(p, p.policy, ctx.source))
+    return finish(t, report, p.policy, p, ctx, false);
+  const claim = await claimPolicy(t, ctx.project, p.policy, p.generation, ctx.run);
+  if (!claim.claimed)
+    return {
+      ...report,
+      status: 'stale',
+      reason: `generation ${claim.newer} is newer than ${p.generation ?? 'this file'} and already holds or is being applied to ${p.name}; that sync finishes the job`,
+    };
+  report.mutations += 1;
+  // Read again after the claim: a foreign label write or an older sync may have moved the rules meanwhile.
+  const policy = await getSecurityPolicy(t, ctx.project, p.name);
+  if (claimOf(policy).run !== ctx.run) return superseded(report, policy, p);
+  const sync = await reconcile(policyAdapter(t, p, ctx, report), {
+    policy: ctx.policy,
+    // Pass 1 claims; each later pass applies, and the one after the last apply may verify.
+    replans: Math.max(0, ctx.maxPasses - 2),
+    initial: { observed: policy, plan: replan(p, policy) },
+  });
+  return sync.verified ?? report;
+}
+
+/** The file's steps on a policy's rules (`from`), or why the planner refuses them now. */
+interface Planned {
+  readonly from: readonly PolicyRule[];
+  readonly steps: readonly AllowlistStep[];
+  readonly refused?: string;
+}
+
+function policyAdapter(
+  t: Transport,
+  p: PreparedPolicy,
+  ctx: SyncContext,
+  report: PolicyReport,
+): Adapter<SecurityPolicy, Planned, StepSummary, PolicyReport> {
+  let applies = 0;
   let lastFailure: string | undefined;
-  for (let pass = 1; pass <= ctx.maxPasses; pass++) {
-    report.passes = pass;
-    if (plan.steps.length === 0 && (holding || !labelsBehind(p, policy, ctx.source)))
-      return finish(t, report, policy, p, ctx, holding);
-    if (!holding) {
-      const claim = await claimPolicy(t, ctx.project, policy, p.generation, ctx.run);
-      if (!claim.claimed)
-        return {
-          ...report,
-          status: 'stale',
-          reason: `generation ${claim.newer} is newer than ${p.generation ?? 'this file'} and already holds or is being applied to ${p.name}; that sync finishes the job`,
-        };
-      holding = true;
-      report.mutations += 1;
-      // Read again after the claim: a foreign label write or an older sync may have moved the rules meanwhile.
-      policy = await getSecurityPolicy(t, ctx.project, p.name);
-      if (claimOf(policy).run !== ctx.run) return superseded(report, policy, p);
-      const next = replan(p, policy, report);
-      if (!next) return report;
-      plan = next;
-      continue;
-    }
-    const outcome = await applyPlan(t, ctx, policy, plan);
-    report.results.push(...outcome.results);
-    report.mutations += outcome.results.filter((r) => r.ok && !r.noop).length;
-    if (outcome.stopped === 'superseded')
-      return {
-        ...report,
-        status: 'superseded',
-        reason: 'a newer sync claimed the policy mid-apply; it finishes the job',
-      };
-    const failed = outcome.results.find((r) => !r.ok);
-    const key = failed && `${failed.step.kind}@${failed.step.priority}`;
-    // Transient: retry the event. Quota, or the same refusal twice running: Cloud Armor says no, not a race.
-    if (failed && (failed.transient || QUOTA.test(failed.error ?? '') || key === lastFailure)) {
-      return {
-        ...report,
-        status: 'failed',
-        retry: failed.transient === true,
-        reason: `step ${failed.step.kind} at ${failed.step.priority} failed: ${failed.error}; later steps were not applied (the revocations before it were)`,
-      };
-    }
-    lastFailure = key;
-    policy = await getSecurityPolicy(t, ctx.project, p.name);
-    if (claimOf(policy).run !== ctx.run) return superseded(report, policy, p);
-    const next = replan(p, policy, report);
-    if (!next) return report;
-    if (next.steps.length) report.steps = [...report.steps, ...next.steps.map(describeStep)];
-    plan = next;
-  }
+  let gaveUp = false;
   return {
-    ...report,
-    status: 'failed',
-    retry: true,
-    reason: `${p.name} did not converge after ${ctx.maxPasses} passes (is another writer changing its rules?); retrying later`,
+    observe: () => getSecurityPolicy(t, ctx.project, p.name),
+    plan: (policy) => replan(p, policy),
+    phases: (plan) => allowlistPhases(t, ctx.project, p.name, plan.steps),
+    guard: (plan, seen) => ((applies += 1), claimGuard(t, ctx, p.name, plan, seen)),
+    planned: (_policy, plan) => {
+      if (plan.steps.length) report.steps = [...report.steps, ...plan.steps.map(describeStep)];
+    },
+    // Converge: after every apply read back and apply what is missing. A failed step is tried again
+    // on a fresh plan once (another writer may have taken its priority); not when it is transient
+    // (the event is retried), a quota refusal or the same refusal twice running: Cloud Armor says no.
+    again: (applied) => {
+      const failed = applied.results.find((r) => !r.ok);
+      if (!failed) return true;
+      const key = `${failed.detail.kind}@${failed.detail.priority}`;
+      gaveUp = failed.transient === true || QUOTA.test(failed.error ?? '') || key === lastFailure;
+      lastFailure = key;
+      return !gaveUp;
+    },
+    verify: async (run) => {
+      const results = run.results.map(stepResult);
+      const done: PolicyReport = {
+        ...report,
+        results,
+        mutations: report.mutations + mutationsOf(results),
+        passes: 1 + applies,
+      };
+      if (run.plan.refused) return { ...done, status: 'refused', reason: run.plan.refused };
+      if (run.applied?.stopped?.kind === 'stop')
+        return {
+          ...done,
+          status: 'superseded',
+          reason: 'a newer sync claimed the policy mid-apply; it finishes the job',
+        };
+      const failed = run.applied?.results.find((r) => !r.ok);
+      if (failed && gaveUp)
+        return {
+          ...done,
+          status: 'failed',
+          retry: failed.transient === true,
+          reason: `step ${failed.detail.kind} at ${failed.detail.priority} failed: ${failed.error}; later steps were not applied (the revocations before it were)`,
+        };
+      // The loop ends on a look that needs nothing, or at its bound right after an apply: then read back once more.
+      const last = run.plan.steps.length === 0 ? run : await lookAgain(t, ctx, p);
+      if (claimOf(last.observed).run !== ctx.run) return superseded(done, last.observed, p);
+      if (last.plan.refused) return { ...done, status: 'refused', reason: last.plan.refused };
+      if (last.plan.steps.length === 0)
+        return finish(t, { ...done, passes: done.passes + 1 }, last.observed, p, ctx, true);
+      return {
+        ...done,
+        status: 'failed',
+        retry: true,
+        reason: `${p.name} did not converge after ${ctx.maxPasses} passes (is another writer changing its rules?); retrying later`,
+      };
+    },
   };
 }
 
@@ -147,14 +188,18 @@ function superseded(report: PolicyReport, policy: SecurityPolicy, p: PreparedPol
   };
 }
 
-/** A fresh plan from the read-back rules, or undefined (report filled) when that plan is refused. */
-function replan(p: PreparedPolicy, policy: SecurityPolicy, report: PolicyReport): AllowlistPlan | undefined {
+async function lookAgain(t: Transport, ctx: SyncContext, p: PreparedPolicy) {
+  const observed = await getSecurityPolicy(t, ctx.project, p.name);
+  return { observed, plan: replan(p, observed) };
+}
+
+/** A fresh plan from the read-back rules, or why the planner refuses it. */
+function replan(p: PreparedPolicy, policy: SecurityPolicy): Planned {
   try {
-    return p.replan(policy.rules);
+    return { from: policy.rules, steps: p.replan(policy.rules).steps };
   } catch (err) {
     if (!(err instanceof AllowlistSafetyError)) throw err;
-    Object.assign(report, { status: 'refused', reason: err.message });
-    return undefined;
+    return { from: policy.rules, steps: [], refused: err.message };
   }
 }
 
@@ -214,38 +259,29 @@ function overruled(done: PolicyReport, p: PreparedPolicy): PolicyReport {
 }
 
 /**
- * Applies `plan` through the kernel's runner with a guard before every step: `stop` when the claim
- * moved on to a newer sync (it finishes the job), `replan` when the rules are not what the plan
+ * The guard before every step of a policy's apply: `stop` when the claim moved on to a newer sync
+ * (it finishes the job), `replan` from the look it took when the rules are not what the plan
  * expects (another writer moved them), else `go`.
  */
-async function applyPlan(
+function claimGuard(
   t: Transport,
   ctx: SyncContext,
-  policy: SecurityPolicy,
-  plan: AllowlistPlan,
-): Promise<{ results: ReturnType<typeof stepResult>[]; stopped?: 'failed' | 'superseded' | 'changed' }> {
-  const { project, run } = ctx;
-  const all = allowlistPhases(t, project, policy.name, plan.steps);
-  const index = new Map(stepsOf(all).map((s, i) => [s, i]));
-  const phases = applyPolicy(all, ctx.policy);
-  // The rules expected before each step: the policy's, with every step that ran before it applied
-  // (in the order the runner runs them: the policy's filter may have left some out).
-  const steps = stepsOf(phases).map((s) => plan.steps[index.get(s)!]!);
-  let expected: readonly PolicyRule[] = policy.rules;
+  name: string,
+  plan: Planned,
+  seen: (fresh: SecurityPolicy) => void,
+): Guard<StepSummary> {
+  const byId = new Map(plan.steps.map((s, i) => [stepId(s, i), s]));
+  // The rules expected before each step: those the plan was made from, with every step that ran.
+  let expected = plan.from;
   let checked = 0;
-  const guard: Guard<StepSummary> = async ({ step, applied }): Promise<Verdict> => {
+  return async ({ step, results }): Promise<Verdict> => {
     if (!step) return GO;
-    for (; checked < applied; checked++) expected = applyAllowlistSteps(expected, [steps[checked]!]);
-    const now = await getSecurityPolicy(t, project, policy.name);
-    if (claimOf(now).run !== run) return { kind: 'stop', why: 'a newer sync claimed the policy' };
-    return sameRules(now.rules, expected) ? GO : { kind: 'replan', why: 'the rules changed under the sync' };
+    const now = await getSecurityPolicy(t, ctx.project, name);
+    for (; checked < results.length; checked++)
+      expected = applyAllowlistSteps(expected, [byId.get(results[checked]!.id)!]);
+    if (claimOf(now).run !== ctx.run) return { kind: 'stop', why: 'a newer sync claimed the policy' };
+    if (sameRules(now.rules, expected)) return GO;
+    seen(now);
+    return { kind: 'replan', why: 'the rules changed under the sync' };
   };
-  const applied = await runPlan(phases, { guard });
-  const stopped =
-    applied.stopped?.kind === 'stop'
-      ? 'superseded'
-      : applied.stopped?.kind === 'replan'
-        ? 'changed'
-        : applied.stopped?.kind;
-  return { results: applied.results.map(stepResult), ...(stopped ? { stopped } : {}) };
 }

@@ -11,6 +11,11 @@
  *   fresh look — the one the guard took, if it hands it over, else a new `observe` — at most
  *   `replans` times; the results of every apply are kept, so the report counts every change made.
  *   Past that, the run ends `stopped` with the guard's reason, and the next event or tick plans again.
+ * - An adapter that **converges** (`again`) looks and plans again after an apply the guard did not
+ *   stop, within the same bound: to apply what a read-back still misses (a foreign write landed
+ *   after the last step), or because a refused step may have lost a race that a fresh plan avoids.
+ * - The loop applies **no empty plan**: a plan (after the policy) with nothing to do ends the run,
+ *   so `run.plan` is empty exactly when the last look needed nothing; otherwise the bound ended it.
  * - **Verify** runs last, on what the loop ended with; the adapter decides what it reads back and
  *   whether to (a pass that failed on a transient error is retried whole, not verified).
  *
@@ -18,7 +23,7 @@
  * report (report.ts's envelope) says ok / degraded / failed.
  */
 import { applyPlan, type Applied, type Guard, type StepResult } from './apply.js';
-import { applyPolicy, type Plan, type Policy } from './plan.js';
+import { applyPolicy, isEmpty, type Plan, type Policy } from './plan.js';
 
 export interface Adapter<O, P, D, V> {
   /** Reads the state the plan is made from. */
@@ -29,18 +34,25 @@ export interface Adapter<O, P, D, V> {
   readonly phases: (plan: P) => Plan<D>;
   /** A guard for one apply of `plan`; it hands a fresh look to `seen` before it says re-plan. */
   readonly guard?: (plan: P, seen: (fresh: O) => void) => Guard<D>;
-  /** Told of every look and the plan made from it (the first, and each re-plan). */
+  /** Told of every look the loop takes and the plan made from it (the first, and each re-plan). */
   readonly planned?: (observed: O, plan: P) => void;
+  /**
+   * After an apply the guard did not stop (it ran to its end, or a step failed): whether to look and
+   * plan again. Unset: never — the run ends, and the next event or tick plans again.
+   */
+  readonly again?: (applied: Applied<D>) => boolean;
   /** Reads back what the run ended with; `undefined` when there is nothing to verify. */
   readonly verify?: (run: Run<O, P, D>) => Promise<V | undefined>;
 }
 
-export interface LoopOptions {
+export interface LoopOptions<O = unknown, P = unknown> {
   readonly policy: Policy;
   /** Times the loop plans again after a guard's re-plan, within one run. */
   readonly replans: number;
   /** Epoch ms by which operation waits must give up. */
   readonly deadline?: number;
+  /** A look already taken and planned (the allowlist plans every policy before it claims one). */
+  readonly initial?: { readonly observed: O; readonly plan: P };
 }
 
 export interface Run<O, P, D> {
@@ -61,22 +73,24 @@ export interface Reconciled<O, P, D, V> extends Run<O, P, D> {
 
 export async function reconcile<O, P, D, V = never>(
   adapter: Adapter<O, P, D, V>,
-  options: LoopOptions,
+  options: LoopOptions<O, P>,
 ): Promise<Reconciled<O, P, D, V>> {
-  let observed: O = await adapter.observe();
-  let plan = adapter.plan(observed);
-  adapter.planned?.(observed, plan);
+  let { observed, plan } = options.initial ?? (await look(adapter));
   const results: StepResult<D>[] = [];
   let applied: Applied<D> | undefined;
   let replanned = 0;
   while (options.policy !== 'dry-run') {
+    const phases = applyPolicy(adapter.phases(plan), options.policy);
+    if (isEmpty(phases)) break;
     let fresh: O | undefined;
-    applied = await applyPlan(applyPolicy(adapter.phases(plan), options.policy), {
+    applied = await applyPlan(phases, {
       ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
       ...(adapter.guard ? { guard: adapter.guard(plan, (o) => (fresh = o)) } : {}),
     });
     results.push(...applied.results);
-    if (applied.stopped?.kind !== 'replan' || replanned >= options.replans) break;
+    const again =
+      applied.stopped?.kind === 'replan' || (applied.stopped?.kind !== 'stop' && adapter.again?.(applied) === true);
+    if (!again || replanned >= options.replans) break;
     replanned += 1;
     observed = fresh ?? (await adapter.observe());
     plan = adapter.plan(observed);
@@ -85,4 +99,11 @@ export async function reconcile<O, P, D, V = never>(
   const run: Run<O, P, D> = { observed, plan, results, ...(applied ? { applied } : {}), replanned };
   const verified = await adapter.verify?.(run);
   return verified === undefined ? run : { ...run, verified };
+}
+
+async function look<O, P, D, V>(adapter: Adapter<O, P, D, V>): Promise<{ observed: O; plan: P }> {
+  const observed = await adapter.observe();
+  const plan = adapter.plan(observed);
+  adapter.planned?.(observed, plan);
+  return { observed, plan };
 }

@@ -153,6 +153,74 @@ describe('reconcile (the kernel loop)', () => {
     expect(world.existing).toEqual(new Set(['b']));
   });
 
+  it('an adapter that converges looks again after an apply, applies what a foreign write undid, and ends on a look that needs nothing', async () => {
+    const world = { existing: new Set(['x']) };
+    const t = toy(world, ['a', 'b']);
+    // Right after the first apply another writer takes a away again: the next look needs it once more.
+    let undone = false;
+    const adapter: typeof t.adapter = {
+      ...t.adapter,
+      again: () => {
+        if (!undone) {
+          undone = true;
+          world.existing.delete('a');
+        }
+        return true;
+      },
+    };
+    const r = await run(adapter, 'sync', 3);
+    expect(t.log).toEqual([
+      'plan from x: +a,b -x',
+      'add a',
+      'add b',
+      'remove x',
+      'plan from b: +a -',
+      'add a',
+      'plan from a,b: + -',
+    ]);
+    expect(r.replanned).toBe(2);
+    expect(r.plan).toEqual({ add: [], remove: [] });
+    expect(r.results.map((s) => s.id)).toEqual(['add a', 'add b', 'remove x', 'add a']);
+    expect(r.verified).toEqual([]);
+  });
+
+  it("`again` is not asked after the guard's stop, and a converging run still ends at the bound", async () => {
+    let asked = 0;
+    const stopped = toy({ existing: new Set(['x']) }, ['b']);
+    const r = await run(
+      {
+        ...stopped.adapter,
+        guard: () => async () => ({ kind: 'stop', why: 'someone newer owns this' }),
+        again: () => ((asked += 1), true),
+      },
+      'sync',
+      3,
+    );
+    expect(r.applied?.stopped).toEqual({ kind: 'stop', why: 'someone newer owns this' });
+    expect(asked).toBe(0);
+    const world = { existing: new Set<string>() };
+    const fighting = toy(world, ['b']);
+    const bound = await run({ ...fighting.adapter, again: () => (world.existing.delete('b'), true) }, 'sync', 2);
+    expect(bound.replanned).toBe(2);
+    expect(bound.results.map((s) => s.id)).toEqual(['add b', 'add b', 'add b']);
+    expect(bound.plan).toEqual({ add: ['b'], remove: [] });
+  });
+
+  it('an initial look is planned from as it is (no observe), and an empty plan is never applied', async () => {
+    const world = { existing: new Set(['b']) };
+    const t = toy(world, ['b']);
+    let guarded = 0;
+    const r = await reconcile(
+      { ...t.adapter, guard: () => ((guarded += 1), async () => GO), again: () => true },
+      { policy: 'sync', replans: 3, initial: { observed: new Set(['b']), plan: { add: [], remove: [] } } },
+    );
+    expect(t.looks()).toBe(0);
+    expect(t.log).toEqual([]);
+    expect(guarded).toBe(0);
+    expect(r.applied).toBeUndefined();
+    expect(r.replanned).toBe(0);
+  });
+
   it('verify undefined leaves the run without `verified`', async () => {
     const t = toy({ existing: new Set() }, []);
     const r = await reconcile({ ...t.adapter, verify: async () => undefined }, { policy: 'sync', replans: 0 });
