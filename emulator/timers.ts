@@ -36,17 +36,25 @@ export class Timers {
   constructor(private readonly clock: Clock = NODE_CLOCK) {}
 
   /**
-   * Runs `fn` after `ms`, unless `cancel` or `clear` comes first. `unref`: the delay alone does not
-   * keep the process alive (a lease that ends in minutes).
+   * Runs `fn` after `ms`, unless `cancel` or `clear` comes first — never before `ms` have passed on
+   * the clock: Node's timers run on a monotonic clock and may fire a millisecond before `Date.now()`
+   * says the time is up, so an early callback waits out the rest (a workflow's `sys.sleep` of 5 s
+   * never reports a duration of 4.999 s). `unref`: the delay alone does not keep the process alive
+   * (a lease that ends in minutes).
    */
   after(ms: number, fn: () => void, options: { unref?: boolean } = {}): Timer {
-    const timer: Timer = {
-      handle: this.clock.setTimeout(() => {
+    const due = this.clock.now() + ms;
+    const timer: { handle: unknown } = { handle: undefined };
+    const arm = (wait: number) => {
+      timer.handle = this.clock.setTimeout(() => {
+        const left = due - this.clock.now();
+        if (left > 0) return arm(left);
         this.pending.delete(timer);
         fn();
-      }, ms),
+      }, wait);
+      if (options.unref) (timer.handle as { unref?: () => void }).unref?.();
     };
-    if (options.unref) (timer.handle as { unref?: () => void }).unref?.();
+    arm(ms);
     this.pending.add(timer);
     return timer;
   }
