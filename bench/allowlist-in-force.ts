@@ -54,7 +54,7 @@ function side(
   const project = `netreflex-bench-${name}`;
   emu.store.insert(
     `projects/${project}/global/securityPolicies`,
-    buildPolicy(project, { name: POLICY, rules: [defaultRule('deny(403)')] }),
+    buildPolicy(emu.store, project, { name: POLICY, rules: [defaultRule('deny(403)')] }),
   );
   const cfg: ArmorAllowlistConfig = {
     project,

@@ -71,7 +71,7 @@ export interface EmulatorOptions {
 export class Emulator {
   /** Every pending delay of this emulator, cancelled by `close()`. */
   readonly timers: Timers;
-  readonly store = new Store();
+  readonly store: Store;
   readonly router = new Router();
   readonly faults: Faults;
   /** The local Eventarc; its waits (delay faults, retries) run on `timers`. */
@@ -110,6 +110,7 @@ export class Emulator {
   constructor(options: EmulatorOptions = {}) {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.timers = new Timers(options.clock);
+    this.store = new Store(() => this.timers.now());
     this.shapes = new Shapes(loadSchemas(options.schemaCacheDir), options.replyFindings);
     this.workflows = new LocalWorkflows({
       timers: this.timers,

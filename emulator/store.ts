@@ -50,6 +50,14 @@ export class Store {
   private readonly collections = new Map<string, Map<string, Resource>>();
   private readonly listeners: MutationListener[] = [];
 
+  /** `now`: the emulator's clock (timers.ts), so what it stamps moves with a test's driven clock. */
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** The time the emulator stamps on what it creates and changes (`creationTimestamp`, `updateTime`…), RFC 3339. */
+  nowIso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
   list<T extends { name: string }>(collection: Collection<T>): T[];
   list(collection: string): Resource[];
   list(collection: string): Resource[] {
@@ -130,5 +138,3 @@ export function computePath(urlOrPath: string): string {
     .replace(/^\/?compute\/v1\//, '')
     .replace(/^\//, '');
 }
-
-export const nowIso = () => new Date().toISOString();

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { computeUrl, nextId, nowIso, type Store } from '../emulator/store.js';
+import { computeUrl, nextId, type Store } from '../emulator/store.js';
 import { globalCol, regionCol } from '../emulator/compute/context.js';
 import type { Migs } from '../emulator/compute/migs.js';
 import { seedSecurityPolicy } from '../emulator/compute/security-policies.js';
@@ -106,7 +106,7 @@ function seedNetworks(store: Store): void {
     store.insert(globalCol(P, 'networks'), {
       kind: 'compute#network',
       id: nextId(),
-      creationTimestamp: nowIso(),
+      creationTimestamp: store.nowIso(),
       name: vpc.network,
       autoCreateSubnetworks: false,
       mtu: 1460,
@@ -141,7 +141,7 @@ function seedNetworks(store: Store): void {
     store.insert(regionCol(P, SAMPLE.region, 'subnetworks'), {
       kind: 'compute#subnetwork',
       id: nextId(),
-      creationTimestamp: nowIso(),
+      creationTimestamp: store.nowIso(),
       name: vpc.subnet,
       network: url(`global/networks/${vpc.network}`),
       ipCidrRange: vpc.range,
@@ -156,7 +156,7 @@ function seedNetworks(store: Store): void {
     store.insert(globalCol(P, 'routes'), {
       kind: 'compute#route',
       id: nextId(),
-      creationTimestamp: nowIso(),
+      creationTimestamp: store.nowIso(),
       name: `default-route-${vpc.network}`,
       description: 'Default route to the Internet.',
       network: url(`global/networks/${vpc.network}`),
@@ -174,7 +174,7 @@ function seedNat(store: Store, migs: Migs, instanceNames: string[], updatePolicy
   store.insert(globalCol(P, 'healthChecks'), {
     kind: 'compute#healthCheck',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: store.nowIso(),
     name: SAMPLE.nat.healthCheck,
     type: 'TCP',
     tcpHealthCheck: { port: 22 },
@@ -209,7 +209,7 @@ function seedNat(store: Store, migs: Migs, instanceNames: string[], updatePolicy
   store.insert(regionCol(P, SAMPLE.region, 'instanceGroupManagers'), {
     kind: 'compute#instanceGroupManager',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: store.nowIso(),
     name: SAMPLE.nat.mig,
     baseInstanceName: SAMPLE.nat.baseName,
     instanceTemplate: url(`global/instanceTemplates/${SAMPLE.nat.template}`),
@@ -237,7 +237,7 @@ function seedIlb(store: Store): void {
   store.insert(regionCol(P, SAMPLE.region, 'backendServices'), {
     kind: 'compute#backendService',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: store.nowIso(),
     name: SAMPLE.nat.ilb,
     region: url(`regions/${SAMPLE.region}`),
     loadBalancingScheme: 'INTERNAL',
@@ -255,7 +255,7 @@ function seedIlb(store: Store): void {
   store.insert(regionCol(P, SAMPLE.region, 'forwardingRules'), {
     kind: 'compute#forwardingRule',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: store.nowIso(),
     name: SAMPLE.nat.ilb,
     region: url(`regions/${SAMPLE.region}`),
     IPAddress: SAMPLE.nat.ilbIp,
@@ -286,7 +286,7 @@ function seedPrivateServiceAccess(store: Store): void {
   store.insert(globalCol(P, 'addresses'), {
     kind: 'compute#address',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: store.nowIso(),
     name: SAMPLE.psa.address,
     address,
     prefixLength: Number(prefixLength),
@@ -309,7 +309,7 @@ function seedPrivateServiceAccess(store: Store): void {
   store.insert(globalCol(P, 'firewalls'), {
     kind: 'compute#firewall',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: store.nowIso(),
     name: SAMPLE.firewall.psaToNat,
     description:
       'Vertex AI nodes in the PSA ranges reach the NAT VMs; netreflex peeringRanges adds every range it allocates.',

@@ -9,7 +9,7 @@
 import ipaddr from 'ipaddr.js';
 import { badRequest, notFound } from '../errors.js';
 import type { Router } from '../http.js';
-import { computePath, computeUrl, nextId, nowIso, type Resource } from '../store.js';
+import { computePath, computeUrl, nextId, type Resource } from '../store.js';
 import { globalCol, listAllOf, regionCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
@@ -148,7 +148,7 @@ function validateGlobalAddress(ctx: ComputeContext, project: string, body: unkno
   return {
     kind: 'compute#address',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: ctx.store.nowIso(),
     name,
     ...(typeof r.description === 'string' ? { description: r.description } : {}),
     address: placed.address,
@@ -248,7 +248,7 @@ export function seedRegionalAddress(
   return ctx.store.insert(regionCol(project, region, 'addresses'), {
     kind: 'compute#address',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: ctx.store.nowIso(),
     name,
     description,
     address: ip,

@@ -31,7 +31,7 @@
  */
 import { badRequest, HttpError } from '../errors.js';
 import type { Router } from '../http.js';
-import { COMPUTE_BASE, computePath, computeUrl, nextId, nowIso, type Resource } from '../store.js';
+import { COMPUTE_BASE, computePath, computeUrl, nextId, type Resource } from '../store.js';
 import { regionCol, zoneCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
@@ -251,7 +251,7 @@ function validate(ctx: ComputeContext, project: string, region: string, body: un
   return {
     kind: 'compute#backendService',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: ctx.store.nowIso(),
     name,
     ...(typeof r.description === 'string' ? { description: r.description } : {}),
     region: computeUrl(`projects/${project}/regions/${region}`),

@@ -6,7 +6,7 @@
  */
 import { badRequest } from '../errors.js';
 import type { Router } from '../http.js';
-import { computeUrl, nextId, nowIso, type Resource } from '../store.js';
+import { computeUrl, nextId, type Resource } from '../store.js';
 import { globalCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
@@ -99,7 +99,7 @@ function validateNew(ctx: ComputeContext, project: string, body: unknown): Resou
   return normalize({
     kind: 'compute#firewall',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: ctx.store.nowIso(),
     name,
     network: computeUrl(`projects/${net.project}/global/networks/${net.name}`),
     direction: r.direction ?? 'INGRESS',

@@ -17,7 +17,7 @@
 import ipaddr from 'ipaddr.js';
 import { badRequest } from '../errors.js';
 import type { Router } from '../http.js';
-import { computePath, computeUrl, nextId, nowIso, type Resource } from '../store.js';
+import { computePath, computeUrl, nextId, type Resource } from '../store.js';
 import { listAllOf, regionCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
@@ -180,7 +180,7 @@ function validate(ctx: ComputeContext, project: string, region: string, body: un
   return {
     kind: 'compute#forwardingRule',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: ctx.store.nowIso(),
     name: r.name,
     ...(typeof r.description === 'string' ? { description: r.description } : {}),
     region: computeUrl(`projects/${project}/regions/${region}`),

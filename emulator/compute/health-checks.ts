@@ -15,7 +15,7 @@
  */
 import { badRequest, HttpError } from '../errors.js';
 import type { Router } from '../http.js';
-import { computePath, computeUrl, nextId, nowIso, type Resource } from '../store.js';
+import { computePath, computeUrl, nextId, type Resource } from '../store.js';
 import { globalCol, regionCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getResource, startInsert } from './resources.js';
@@ -57,7 +57,7 @@ export function resolveHealthCheck(
   return hc;
 }
 
-function validate(project: string, body: unknown): Resource {
+function validate(ctx: ComputeContext, project: string, body: unknown): Resource {
   const r = requireObject(body, 'resource');
   const name = requireName(r.name);
   if (!isType(r.type))
@@ -80,7 +80,7 @@ function validate(project: string, body: unknown): Resource {
   return {
     kind: 'compute#healthCheck',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: ctx.store.nowIso(),
     name,
     ...(typeof r.description === 'string' ? { description: r.description } : {}),
     type: r.type,
@@ -148,7 +148,7 @@ export function registerHealthChecks(router: Router, ctx: ComputeContext): void 
       scope: { kind: 'global' },
       methodId: 'compute.healthChecks.insert',
       collection: globalCol(r.params.project!, 'healthChecks'),
-      resource: validate(r.params.project!, r.body),
+      resource: validate(ctx, r.params.project!, r.body),
     }),
   );
   router.on('DELETE', `${base}/{healthCheck}`, 'compute.healthChecks.delete', (r) =>

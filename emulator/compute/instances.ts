@@ -5,7 +5,7 @@
  */
 import type { Request, Router } from '../http.js';
 import { badRequest } from '../errors.js';
-import { computeUrl, nextId, nowIso, type Resource } from '../store.js';
+import { computeUrl, nextId, type Resource } from '../store.js';
 import {
   COMPUTE_VERSIONS,
   listAllOf,
@@ -67,7 +67,7 @@ export function createInstanceResource(ctx: ComputeContext, spec: InstanceSpec):
   return ctx.store.insert(col, {
     kind: 'compute#instance',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: ctx.store.nowIso(),
     name: spec.name,
     machineType: computeUrl(`projects/${spec.project}/zones/${spec.zone}/machineTypes/${spec.machineType}`),
     status: 'PROVISIONING',

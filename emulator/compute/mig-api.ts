@@ -8,7 +8,7 @@
  */
 import { badRequest, HttpError } from '../errors.js';
 import type { Request, Router } from '../http.js';
-import { computePath, computeUrl, nextId, nowIso, type Resource } from '../store.js';
+import { computePath, computeUrl, nextId, type Resource } from '../store.js';
 import { COMPUTE_VERSIONS, globalCol, regionCol, versionOf, type ComputeContext } from './context.js';
 import { listResponse, paginate } from './list.js';
 import { getResource, startInsert } from './resources.js';
@@ -266,7 +266,7 @@ function changeConfig(migs: Migs, ref: MigRef, c: ConfigChanges): void {
         },
       };
       // InstanceGroupManagerStatusAllInstancesConfig.current_revision: "in RFC3339 text format".
-      m.status = { ...m.status, allInstancesConfig: { currentRevision: nowIso() } };
+      m.status = { ...m.status, allInstancesConfig: { currentRevision: migs.ctx.store.nowIso() } };
     }
     m.fingerprint = nextId().slice(-11);
   });
@@ -374,7 +374,7 @@ export function registerInstanceTemplates(router: Router, ctx: ComputeContext): 
       const resource: Resource = {
         kind: 'compute#instanceTemplate',
         id: nextId(),
-        creationTimestamp: nowIso(),
+        creationTimestamp: ctx.store.nowIso(),
         name,
         ...(typeof body.description === 'string' ? { description: body.description } : {}),
         properties,

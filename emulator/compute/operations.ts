@@ -5,7 +5,7 @@
  */
 import { HttpError, notFound } from '../errors.js';
 import type { Router } from '../http.js';
-import { computeUrl, nextId, nowIso, type Resource, type Store } from '../store.js';
+import { computeUrl, nextId, type Resource, type Store } from '../store.js';
 import type { Settings } from '../settings.js';
 import type { Faults, OperationFailure } from '../faults.js';
 import type { Timers } from '../timers.js';
@@ -65,8 +65,8 @@ export class Operations {
       status: 'RUNNING',
       user: req.user ?? this.ownerPrincipal,
       progress: 0,
-      insertTime: nowIso(),
-      startTime: nowIso(),
+      insertTime: this.store.nowIso(),
+      startTime: this.store.nowIso(),
       selfLink: computeUrl(`${collection}/${name}`),
       ...(req.scope.kind === 'region'
         ? { region: computeUrl(`projects/${req.project}/regions/${req.scope.region}`) }
@@ -97,7 +97,7 @@ export class Operations {
       }
     }
     this.store.update(collection, name, (op) => {
-      Object.assign(op, { status: 'DONE', progress: 100, endTime: nowIso() });
+      Object.assign(op, { status: 'DONE', progress: 100, endTime: this.store.nowIso() });
       // Compute reports the failure in its own codes and the failed call's HTTP status (operation-errors.ts).
       if (error) Object.assign(op, operationFailure(error));
     });

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { badRequest } from '../errors.js';
 import type { Request, Router } from '../http.js';
-import { computePath, computeUrl, nextId, nowIso, type Resource, type Store } from '../store.js';
+import { computePath, computeUrl, nextId, type Resource, type Store } from '../store.js';
 import { listAllOf, regionCol, type ComputeContext } from './context.js';
 import { getRegionalAddress, seedRegionalAddress } from './addresses.js';
 import { listResponse } from './list.js';
@@ -101,7 +101,7 @@ export function buildRouter(ctx: ComputeContext, project: string, region: string
   return {
     kind: 'compute#router',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: ctx.store.nowIso(),
     name,
     ...(typeof r.description === 'string' ? { description: r.description } : {}),
     region: computeUrl(`projects/${project}/regions/${region}`),
@@ -287,7 +287,7 @@ export function seedCloudNat(store: Store, seed: CloudNatSeed): void {
   store.insert(col(project, region), {
     kind: 'compute#router',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: store.nowIso(),
     name: router,
     region: computeUrl(`projects/${project}/regions/${region}`),
     network: computeUrl(`projects/${project}/global/networks/${network}`),

@@ -5,7 +5,7 @@
  */
 import { badRequest, HttpError, notFound } from '../errors.js';
 import type { Router } from '../http.js';
-import { computePath, computeUrl, nextId, nowIso, type Resource } from '../store.js';
+import { computePath, computeUrl, nextId, type Resource } from '../store.js';
 import { globalCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getNetwork, networkRef } from './networks.js';
@@ -36,7 +36,7 @@ function validateRoute(ctx: ComputeContext, project: string, body: unknown): Res
   const route: Resource = {
     kind: 'compute#route',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: ctx.store.nowIso(),
     name,
     ...(typeof r.description === 'string' ? { description: r.description } : {}),
     network: computeUrl(`projects/${net.project}/global/networks/${net.name}`),

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { badRequest, HttpError } from '../errors.js';
 import type { Request, Router } from '../http.js';
-import { computeUrl, nextId, nowIso, type Resource, type Store } from '../store.js';
+import { computeUrl, nextId, type Resource, type Store } from '../store.js';
 import { globalCol, type ComputeContext } from './context.js';
 import { listResponse } from './list.js';
 import { getResource, startInsert } from './resources.js';
@@ -38,7 +38,7 @@ const getPolicy = (ctx: ComputeContext, project: string, name: string) => getRes
 const rulesOf = (policy: SecurityPolicy): Rule[] => policy.rules ?? [];
 
 /** A new policy resource; a policy created without a default rule gets `allow` at 2147483647. */
-export function buildPolicy(project: string, body: unknown): SecurityPolicy {
+export function buildPolicy(store: Store, project: string, body: unknown): SecurityPolicy {
   const p = requireObject(body, 'resource');
   const name = requireName(p.name);
   const type = p.type ?? 'CLOUD_ARMOR';
@@ -51,7 +51,7 @@ export function buildPolicy(project: string, body: unknown): SecurityPolicy {
   return {
     kind: 'compute#securityPolicy',
     id: nextId(),
-    creationTimestamp: nowIso(),
+    creationTimestamp: store.nowIso(),
     name,
     description: typeof p.description === 'string' ? p.description : '',
     rules,
@@ -273,7 +273,7 @@ function checkLabelFingerprint(policy: Resource, given: unknown): void {
 }
 
 function insertPolicy(ctx: ComputeContext, project: string, body: unknown): Resource {
-  const policy = buildPolicy(project, body);
+  const policy = buildPolicy(ctx.store, project, body);
   return startInsert(ctx, {
     project,
     scope: { kind: 'global' },
@@ -346,7 +346,7 @@ export function seedSecurityPolicy(
 ): void {
   store.insert(
     col(project),
-    buildPolicy(project, {
+    buildPolicy(store, project, {
       name: policy.name,
       description: policy.description,
       rules: [defaultRule(policy.defaultAction)],

@@ -14,7 +14,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Request } from '../http.js';
-import { collection, nowIso, type Resource, type Store } from '../store.js';
+import { collection, type Resource, type Store } from '../store.js';
 import { paginate } from '../compute/list.js';
 import { badRequest, HttpError, notFound } from '../errors.js';
 import type { Settings } from '../settings.js';
@@ -93,8 +93,8 @@ export class CustomJobs {
       name: this.nameOf(loc, String(randomInt(1, 2 ** 47))),
       displayName: seed.displayName,
       state: seed.state,
-      createTime: nowIso(),
-      updateTime: nowIso(),
+      createTime: this.store.nowIso(),
+      updateTime: this.store.nowIso(),
       jobSpec: { workerPoolSpecs: [], ...(seed.network ? { network: seed.network } : {}) },
       ...(seed.labels ? { labels: seed.labels } : {}),
     });
@@ -138,8 +138,8 @@ export class CustomJobs {
       displayName: req.displayName,
       jobSpec: req.jobSpec,
       state: 'JOB_STATE_QUEUED',
-      createTime: nowIso(),
-      updateTime: nowIso(),
+      createTime: this.store.nowIso(),
+      updateTime: this.store.nowIso(),
       ...(req.labels ? { labels: req.labels } : {}),
     });
     if (req.onEnd) this.ends.set(name, req.onEnd);
@@ -157,7 +157,7 @@ export class CustomJobs {
       return job;
     }
     this.schedule(name, this.settings.pipelineStepMs, () => {
-      this.setState(loc, name, 'JOB_STATE_PENDING', { startTime: nowIso() });
+      this.setState(loc, name, 'JOB_STATE_PENDING', { startTime: this.store.nowIso() });
       this.schedule(name, this.settings.pipelineStepMs, () => {
         this.setState(loc, name, 'JOB_STATE_RUNNING');
         if (req.selfTimed)
@@ -202,14 +202,14 @@ export class CustomJobs {
         : outcome.state === 'JOB_STATE_CANCELLED'
           ? { error: { code: CANCELLED, message: 'CANCELED' } }
           : {};
-    this.setState(loc, name, outcome.state, { endTime: nowIso(), ...extra });
+    this.setState(loc, name, outcome.state, { endTime: this.store.nowIso(), ...extra });
     const onEnd = this.ends.get(name);
     this.ends.delete(name);
     onEnd?.(outcome);
   }
 
   private setState(loc: Location, name: string, state: JobState, extra: Record<string, unknown> = {}): void {
-    this.store.update(this.collection(loc), name, (j) => ({ ...j, state, updateTime: nowIso(), ...extra }));
+    this.store.update(this.collection(loc), name, (j) => ({ ...j, state, updateTime: this.store.nowIso(), ...extra }));
   }
 
   private schedule(name: string, ms: number, step: () => void): void {

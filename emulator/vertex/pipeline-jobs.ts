@@ -40,7 +40,7 @@
 import { randomInt } from 'node:crypto';
 import { alreadyExists, badRequest, HttpError, notFound } from '../errors.js';
 import type { Request } from '../http.js';
-import { collection, nowIso, type Resource, type Store } from '../store.js';
+import { collection, type Resource, type Store } from '../store.js';
 import type { Settings } from '../settings.js';
 import type { Timer, Timers } from '../timers.js';
 import { paginate } from '../compute/list.js';
@@ -136,7 +136,7 @@ export class PipelineJobs {
     checkedRanges(this.sn, b, 'pipeline_job');
     const ranges = Array.isArray(b.reservedIpRanges) ? b.reservedIpRanges.map(String) : [];
     const spec = b.pipelineSpec as Record<string, unknown> | undefined;
-    const now = nowIso();
+    const now = this.store.nowIso();
     const job = this.store.insert(this.collection(loc), {
       name: `projects/${loc.projectNumber}/locations/${loc.location}/pipelineJobs/${jobId}`,
       displayName: typeof b.displayName === 'string' ? b.displayName : jobId,
@@ -165,11 +165,11 @@ export class PipelineJobs {
   }
 
   private setState(loc: Location, name: string, state: PipelineState, extra: Record<string, unknown> = {}): void {
-    this.store.update(this.collection(loc), name, (j) => ({ ...j, state, updateTime: nowIso(), ...extra }));
+    this.store.update(this.collection(loc), name, (j) => ({ ...j, state, updateTime: this.store.nowIso(), ...extra }));
   }
 
   private toPending(loc: Location, name: string): void {
-    this.setState(loc, name, 'PIPELINE_STATE_PENDING', { startTime: nowIso() });
+    this.setState(loc, name, 'PIPELINE_STATE_PENDING', { startTime: this.store.nowIso() });
     this.schedule(name, this.settings.pipelineStepMs, () => this.toRunning(loc, name));
   }
 
@@ -179,7 +179,7 @@ export class PipelineJobs {
     if (blockers.length) {
       const message = `Vertex AI uses one VPC network per region at a time: ${job.network} cannot be used in ${loc.location} while these jobs use another network: ${blockers.map((b) => `${b.name} (${b.network}, ${b.state})`).join(', ')}. Wait for them or cancel them, then run again.`;
       this.setState(loc, name, 'PIPELINE_STATE_FAILED', {
-        endTime: nowIso(),
+        endTime: this.store.nowIso(),
         error: { code: FAILED_PRECONDITION, message },
       });
       return;
@@ -188,12 +188,15 @@ export class PipelineJobs {
     const failure = injectedFailure(job);
     if (failure)
       return this.schedule(name, this.settings.pipelineStepMs, () =>
-        this.setState(loc, name, 'PIPELINE_STATE_FAILED', { endTime: nowIso(), error: { code: 13, message: failure } }),
+        this.setState(loc, name, 'PIPELINE_STATE_FAILED', {
+          endTime: this.store.nowIso(),
+          error: { code: 13, message: failure },
+        }),
       );
     const plan = rounds(this.tasks.get(name) ?? []);
     if (!plan.length)
       return this.schedule(name, this.settings.pipelineRunMs, () =>
-        this.setState(loc, name, 'PIPELINE_STATE_SUCCEEDED', { endTime: nowIso() }),
+        this.setState(loc, name, 'PIPELINE_STATE_SUCCEEDED', { endTime: this.store.nowIso() }),
       );
     this.runRound(loc, job, plan, 0, new Set());
   }
@@ -214,10 +217,11 @@ export class PipelineJobs {
     if (current?.state !== 'PIPELINE_STATE_RUNNING') return;
     if (i >= plan.length) {
       const names = (this.tasks.get(job.name) ?? []).filter((t) => failed.has(t.name)).map((t) => t.name);
-      if (!names.length) return this.setState(loc, job.name, 'PIPELINE_STATE_SUCCEEDED', { endTime: nowIso() });
+      if (!names.length)
+        return this.setState(loc, job.name, 'PIPELINE_STATE_SUCCEEDED', { endTime: this.store.nowIso() });
       const message = `The DAG failed because some tasks failed. The failed tasks are: [${names.join(', ')}].`;
       return this.setState(loc, job.name, 'PIPELINE_STATE_FAILED', {
-        endTime: nowIso(),
+        endTime: this.store.nowIso(),
         error: { code: FAILED_PRECONDITION, message },
       });
     }
@@ -274,7 +278,12 @@ export class PipelineJobs {
         ...jobDetail,
         taskDetails: [
           ...taskDetails,
-          { taskId: String(randomInt(1, 2 ** 47)), createTime: nowIso(), startTime: nowIso(), ...detail },
+          {
+            taskId: String(randomInt(1, 2 ** 47)),
+            createTime: this.store.nowIso(),
+            startTime: this.store.nowIso(),
+            ...detail,
+          },
         ],
       };
     });
@@ -290,7 +299,7 @@ export class PipelineJobs {
         return {
           ...d,
           state,
-          endTime: nowIso(),
+          endTime: this.store.nowIso(),
           ...(outcome.state === 'JOB_STATE_FAILED' ? { error: outcome.error } : {}),
         };
       });
@@ -334,7 +343,7 @@ export class PipelineJobs {
       for (const custom of this.activeTaskJobs(job)) this.customJobs.cancelByName(loc, custom);
       this.schedule(job.name, this.settings.pipelineStepMs, () =>
         this.setState(loc, job.name, 'PIPELINE_STATE_CANCELLED', {
-          endTime: nowIso(),
+          endTime: this.store.nowIso(),
           error: { code: CANCELLED, message: 'CANCELED' },
         }),
       );

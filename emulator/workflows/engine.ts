@@ -249,7 +249,8 @@ export class WorkflowsEngine {
     return r;
   }
 
-  private nowIso(): string {
+  /** The engine's time (its clock), RFC 3339: what executions and the API's operations are stamped with. */
+  nowIso(): string {
     return new Date(this.clock.now()).toISOString();
   }
 }

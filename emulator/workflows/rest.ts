@@ -45,7 +45,7 @@ export function registerWorkflowsRest(router: Router, engine: WorkflowsEngine): 
   router.on('PATCH', `${WF}/{workflow}`, `${WF_API}.patch`, (r) => deploy(engine, r, 'patch'));
   router.on('DELETE', `${WF}/{workflow}`, `${WF_API}.delete`, (r) => {
     engine.deleteWorkflow(workflowOf(r));
-    return doneOperation(parentOf(r), 'delete', workflowOf(r), {
+    return doneOperation(engine.nowIso(), parentOf(r), 'delete', workflowOf(r), {
       '@type': 'type.googleapis.com/google.protobuf.Empty',
     });
   });
@@ -198,7 +198,7 @@ function deploy(engine: WorkflowsEngine, r: Request, how: 'create' | 'patch'): R
     );
   try {
     const resource = engine.deployWorkflow(name, source, env, serviceAccount);
-    return doneOperation(parentOf(r), how, name, {
+    return doneOperation(engine.nowIso(), parentOf(r), how, name, {
       '@type': 'type.googleapis.com/google.cloud.workflows.v1.Workflow',
       ...workflowResource(resource),
     });
@@ -213,12 +213,12 @@ function workflowResource(w: WorkflowResource): Record<string, unknown> {
 }
 
 function doneOperation(
+  now: string,
   parent: string,
   verb: string,
   target: string,
   response: Record<string, unknown>,
 ): Record<string, unknown> {
-  const now = new Date().toISOString();
   return {
     name: `${parent}/operations/operation-${randomUUID()}`,
     metadata: {

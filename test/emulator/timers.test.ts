@@ -1,7 +1,8 @@
 /**
  * Every delay of the local Google Cloud runs on its `Timers`: with a clock the test drives by
  * hand, a VM's lifecycle, a MIG recreate, injected latency, a Pub/Sub pull wait and a workflow's
- * `sys.sleep` do not move until the test moves the clock — and `close()` stops them where they are.
+ * `sys.sleep` do not move until the test moves the clock, what it stamps (`creationTimestamp`, an
+ * operation's `insertTime`) is that clock's time — and `close()` stops them where they are.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -194,6 +195,27 @@ describe('every delay runs on the emulator clock', () => {
       generation: String(clock.now() * 1000),
       timeCreated: new Date(clock.now()).toISOString(),
     });
+  });
+
+  it("a resource's creationTimestamp is the clock's too: a route inserted an hour of clock time on says so, as its operation does", async () => {
+    await clock.advance(3_600_000);
+    const at = new Date(clock.now()).toISOString();
+    const res = await fetch(`${emu.url}/compute/v1/projects/${PROJECT}/global/routes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'clock-stamp',
+        network: `global/networks/${SAMPLE.vpcA.network}`,
+        destRange: '198.51.100.0/24',
+        nextHopGateway: 'global/gateways/default-internet-gateway',
+      }),
+    });
+    expect(res.status).toBe(200);
+    const op = (await res.json()) as { insertTime: string };
+    expect(op.insertTime).toBe(at);
+    while (!emu.store.get(`projects/${PROJECT}/global/routes`, 'clock-stamp')) await clock.next();
+    expect(emu.store.get(`projects/${PROJECT}/global/routes`, 'clock-stamp')?.creationTimestamp).toBe(at);
+    expect(Date.parse(at)).toBeGreaterThanOrEqual(Date.UTC(2026, 0, 1, 1));
   });
 
   it('close() cancels every pending delay: a VM stopping when the emulator closes stays STOPPING', async () => {

@@ -99,7 +99,11 @@ export function scene(emu: Emulator, client: PoliciesClient, options: SceneOptio
   for (const name of options.policies)
     emu.store.insert(
       `projects/${project}/global/securityPolicies`,
-      buildPolicy(project, { name, description: 'Terraform-owned policy', rules: [defaultRule('deny(403)')] }),
+      buildPolicy(emu.store, project, {
+        name,
+        description: 'Terraform-owned policy',
+        rules: [defaultRule('deny(403)')],
+      }),
     );
   const cfg: ArmorAllowlistConfig = {
     project,
