@@ -108,7 +108,7 @@ export async function reconcilePeeringRanges(
   const object = leaseObject(cfg, request.network);
   if (options.dryRun) {
     const { body } = await readLease(t, cfg.stateBucket, object);
-    return prepare(t, cfg, request, options, { reservations: body.reservations });
+    return prepare(t, cfg, request, options, { dryRun: true, reservations: body.reservations });
   }
   const startedAt = now();
   const lease = await NetworkLease.acquire(t, {
@@ -118,7 +118,12 @@ export async function reconcilePeeringRanges(
     waitMs: cfg.leaseWaitMs,
     now,
   });
-  const held: Held = { reservations: lease.body.reservations, fence: () => lease.assertHeld(), startedAt };
+  const held: Held = {
+    dryRun: false,
+    reservations: lease.body.reservations,
+    fence: () => lease.assertHeld(),
+    startedAt,
+  };
   try {
     return await prepare(t, cfg, request, options, held);
   } finally {
@@ -142,8 +147,8 @@ async function prepare(
   held: Held,
 ): Promise<RangeReport> {
   const now = options.now ?? Date.now;
-  const dryRun = held.fence === undefined;
-  const fence: Fence = held.fence ?? (() => undefined);
+  const dryRun = held.dryRun;
+  const fence: Fence = held.dryRun ? () => undefined : held.fence;
   const failures = new Map<string, FailureKind>();
   const run = await reconcile<RangeObservation, RangePlan, RangeChange, Repaired>(
     {
@@ -160,7 +165,7 @@ async function prepare(
       phases: (plan) => rangePhases(t, cfg, request.network, plan.changes, fence, failures),
       ...(options.planned ? { planned: options.planned } : {}),
       verify: async ({ results, plan, observed }) =>
-        dryRun || results.some((r) => !r.ok)
+        held.dryRun || results.some((r) => !r.ok)
           ? undefined
           : readBackAndRepair(
               t,
@@ -170,7 +175,7 @@ async function prepare(
               observed,
               fence,
               options.verifyRounds ?? 5,
-              held.startedAt!,
+              held.startedAt,
             ),
     },
     { policy: dryRun ? 'dry-run' : 'sync', replans: 0 },
@@ -206,12 +211,13 @@ async function prepare(
   return { ...report, verified: true };
 }
 
-/** What a preparation holds: the lease's reservations and fence (none in a dry run), and when it started. */
-interface Held {
-  reservations: Reservation[];
-  readonly fence?: Fence;
-  readonly startedAt?: number;
-}
+/**
+ * What a preparation holds: in a dry run, the lease's reservations as read; under the lease, the
+ * reservations it will release the lease with, its fence, and when it was taken.
+ */
+type Held =
+  | { readonly dryRun: true; reservations: Reservation[] }
+  | { readonly dryRun: false; reservations: Reservation[]; readonly fence: Fence; readonly startedAt: number };
 
 type Repaired = Awaited<ReturnType<typeof readBackAndRepair>>;
 
