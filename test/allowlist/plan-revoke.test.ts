@@ -359,4 +359,18 @@ describe('the quota refusal', () => {
     );
     expect(refusal(() => checkQuota(use, 'p')).details).toEqual(['a: 5 → 6 rules']);
   });
+
+  it('says, word for word, what the peak is, which quota it counts against and what to do', () => {
+    const use = quotaUse(
+      [{ policy: 'a', rules: 5, advanced: 0 }],
+      [{ policy: 'a', steps: [{ kind: 'addRule' } as never] }],
+      5,
+    );
+    expect(refusal(() => checkQuota(use, 'p')).message).toBe(
+      'This sync needs 6 security policy rules in project p at its peak (5 now across all its security policies, ' +
+        "6 at the end), over the budget of 5 (NETREFLEX_ARMOR_RULE_QUOTA; Cloud Armor's SECURITY_POLICY_RULES quota " +
+        'counts every rule of every policy of the project); nothing was changed. Merge entries into wider ranges, ' +
+        "remove some, or raise the project's quota and then the budget.\n  - a: 5 → 6 rules",
+    );
+  });
 });
