@@ -15,7 +15,8 @@
  *   stop, within the same bound: to apply what a read-back still misses (a foreign write landed
  *   after the last step), or because a refused step may have lost a race that a fresh plan avoids.
  * - The loop applies **no empty plan**: a plan (after the policy) with nothing to do ends the run,
- *   so `run.plan` is empty exactly when the last look needed nothing; otherwise the bound ended it.
+ *   so a run whose `plan` is empty ended on a look that needed nothing (else a failure, the guard
+ *   or the bound ended it).
  * - **Verify** runs last, on what the loop ended with; the adapter decides what it reads back and
  *   whether to (a pass that failed on a transient error is retried whole, not verified).
  *
@@ -61,7 +62,10 @@ export interface Run<O, P, D> {
   readonly plan: P;
   /** Every step result of every apply of the run, in the order they ran. */
   readonly results: readonly StepResult<D>[];
-  /** The last apply (what it held back and why it stopped); absent in a dry run. */
+  /**
+   * The last apply (what it held back and why it stopped); empty when the run ended on a re-plan
+   * that needed nothing; absent in a dry run or when the first plan needed nothing.
+   */
   readonly applied?: Applied<D>;
   /** How many times the loop planned again. */
   readonly replanned: number;
@@ -81,7 +85,11 @@ export async function reconcile<O, P, D, V = never>(
   let replanned = 0;
   while (options.policy !== 'dry-run') {
     const phases = applyPolicy(adapter.phases(plan), options.policy);
-    if (isEmpty(phases)) break;
+    if (isEmpty(phases)) {
+      // A re-plan that needs nothing ends the run as an empty apply would: nothing held, no stop.
+      if (applied) applied = { results: [], held: [] };
+      break;
+    }
     let fresh: O | undefined;
     applied = await applyPlan(phases, {
       ...(options.deadline === undefined ? {} : { deadline: options.deadline }),

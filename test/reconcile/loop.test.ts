@@ -221,6 +221,17 @@ describe('reconcile (the kernel loop)', () => {
     expect(r.replanned).toBe(0);
   });
 
+  it("a guard's re-plan whose fresh look needs nothing ends the run as an empty apply: no stop, nothing held", async () => {
+    const world = { existing: new Set(['x']) };
+    // Mid-apply another writer takes x away: the remove is no longer needed, and b is already there.
+    const t = toy(world, ['b'], [(w) => void w.existing.delete('x')]);
+    const r = await run(t.adapter, 'sync', 2);
+    expect(r.replanned).toBe(1);
+    expect(r.plan).toEqual({ add: [], remove: [] });
+    expect(r.applied).toEqual({ results: [], held: [] });
+    expect(r.results.map((s) => s.id)).toEqual(['add b']);
+  });
+
   it('verify undefined leaves the run without `verified`', async () => {
     const t = toy({ existing: new Set() }, []);
     const r = await reconcile({ ...t.adapter, verify: async () => undefined }, { policy: 'sync', replans: 0 });

@@ -167,6 +167,30 @@ describe('natRoutes looks again before it deletes', () => {
     expect(convergenceProblem(emu, switched())).toBeUndefined();
     watcher.assertHolds();
   });
+
+  it('the old routes deleted by someone else before the guard looks: the fresh plan needs nothing, and the pass ends settled, without a warning', async () => {
+    const t = fastTransport(emu);
+    const send = t.request.bind(t);
+    let inserted = false;
+    let removed = 0;
+    t.request = (async (call: Parameters<typeof send>[0]) => {
+      if (call.method === 'POST' && /\/global\/routes$/.test(call.path)) inserted = true;
+      const look = call.method === 'GET' && /\/global\/routes$/.test(call.path);
+      if (inserted && !removed && look) {
+        // Another natRoutes instance got there first: the instance routes are gone before this one deletes them.
+        const old = ownedRoutes(emu, switched()).filter((r) => typeof r.nextHopIlb !== 'string');
+        for (const r of old) await deleteRoute(fastTransport(emu), SAMPLE.project, String(r.name));
+        removed = old.length;
+      }
+      return send(call);
+    }) as typeof t.request;
+    const report = await reconcileRoutes(t, switched());
+    expect(removed).toBeGreaterThan(0);
+    expect(convergenceProblem(emu, switched())).toBeUndefined();
+    expect(report).toMatchObject({ status: 'ok', settling: false, warnings: [] });
+    expect(report.results.filter((r) => r.change === 'delete')).toEqual([]);
+    watcher.assertHolds();
+  });
 });
 
 describe('natRoutes with concurrent reconcilers', () => {
