@@ -98,17 +98,22 @@ export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncConte
   if (claimOf(policy).run !== ctx.run) return superseded(report, policy, p);
   const sync = await reconcile(policyAdapter(t, p, ctx, report), {
     policy: ctx.policy,
-    // Pass 1 claims; each later pass applies, and the one after the last apply may verify.
-    replans: Math.max(0, ctx.maxPasses - 2),
+    // Pass 1 claims; each later pass applies, and the last one looks: at most maxPasses in all.
+    replans: Math.max(0, ctx.maxPasses - 3),
     initial: { observed: policy, plan: replan(p, policy) },
   });
   return sync.verified ?? report;
 }
 
-/** The file's steps on a policy's rules (`from`), or why the planner refuses them now. */
+/**
+ * The file's steps on a policy's rules (`from`), or why there are none: another sync claimed the
+ * policy since (`superseded`: that sync applies the newer state, so this one plans nothing on it),
+ * or the planner refuses them now.
+ */
 interface Planned {
   readonly from: readonly PolicyRule[];
   readonly steps: readonly AllowlistStep[];
+  readonly superseded?: true;
   readonly refused?: string;
 }
 
@@ -119,11 +124,12 @@ function policyAdapter(
   report: PolicyReport,
 ): Adapter<SecurityPolicy, Planned, StepSummary, PolicyReport> {
   let applies = 0;
-  let lastFailure: string | undefined;
+  /** The step that failed and in which apply (the same step failing in two applies running gives up). */
+  let lastFailure: { readonly key: string; readonly apply: number } | undefined;
   let gaveUp = false;
   return {
     observe: () => getSecurityPolicy(t, ctx.project, p.name),
-    plan: (policy) => replan(p, policy),
+    plan: (policy) => planUnderClaim(p, policy, ctx.run),
     phases: (plan) => allowlistPhases(t, ctx.project, p.name, plan.steps),
     guard: (plan, seen) => ((applies += 1), claimGuard(t, ctx, p.name, plan, seen)),
     planned: (_policy, plan) => {
@@ -134,10 +140,13 @@ function policyAdapter(
     // (the event is retried), a quota refusal or the same refusal twice running: Cloud Armor says no.
     again: (applied) => {
       const failed = applied.results.find((r) => !r.ok);
+      const previous = lastFailure;
+      lastFailure = failed && { key: `${failed.detail.kind}@${failed.detail.priority}`, apply: applies };
       if (!failed) return true;
-      const key = `${failed.detail.kind}@${failed.detail.priority}`;
-      gaveUp = failed.transient === true || QUOTA.test(failed.error ?? '') || key === lastFailure;
-      lastFailure = key;
+      gaveUp =
+        failed.transient === true ||
+        QUOTA.test(failed.error ?? '') ||
+        (previous?.key === lastFailure!.key && previous.apply === applies - 1);
       return !gaveUp;
     },
     verify: async (run) => {
@@ -148,6 +157,7 @@ function policyAdapter(
         mutations: report.mutations + mutationsOf(results),
         passes: 1 + applies,
       };
+      if (run.plan.superseded) return superseded(done, run.observed, p);
       if (run.plan.refused) return { ...done, status: 'refused', reason: run.plan.refused };
       if (run.applied?.stopped?.kind === 'stop')
         return {
@@ -165,15 +175,16 @@ function policyAdapter(
         };
       // The loop ends on a look that needs nothing, or at its bound right after an apply: then read back once more.
       const last = run.plan.steps.length === 0 ? run : await lookAgain(t, ctx, p);
-      if (claimOf(last.observed).run !== ctx.run) return superseded(done, last.observed, p);
-      if (last.plan.refused) return { ...done, status: 'refused', reason: last.plan.refused };
-      if (last.plan.steps.length === 0)
-        return finish(t, { ...done, passes: done.passes + 1 }, last.observed, p, ctx, true);
+      const looked = { ...done, passes: done.passes + 1 };
+      if (last.plan.superseded) return superseded(looked, last.observed, p);
+      if (last.plan.refused) return { ...looked, status: 'refused', reason: last.plan.refused };
+      if (last.plan.steps.length === 0) return finish(t, looked, last.observed, p, ctx, true);
       return {
-        ...done,
+        ...looked,
+        steps: [...looked.steps, ...last.plan.steps.map(describeStep)],
         status: 'failed',
         retry: true,
-        reason: `${p.name} did not converge after ${ctx.maxPasses} passes (is another writer changing its rules?); retrying later`,
+        reason: `${p.name} did not converge after ${looked.passes} passes (is another writer changing its rules?); retrying later`,
       };
     },
   };
@@ -190,7 +201,12 @@ function superseded(report: PolicyReport, policy: SecurityPolicy, p: PreparedPol
 
 async function lookAgain(t: Transport, ctx: SyncContext, p: PreparedPolicy) {
   const observed = await getSecurityPolicy(t, ctx.project, p.name);
-  return { observed, plan: replan(p, observed) };
+  return { observed, plan: planUnderClaim(p, observed, ctx.run) };
+}
+
+/** The plan on a look, once the look shows the claim is still this sync's (else nothing: the newer sync finishes). */
+function planUnderClaim(p: PreparedPolicy, policy: SecurityPolicy, run: string): Planned {
+  return claimOf(policy).run === run ? replan(p, policy) : { from: policy.rules, steps: [], superseded: true };
 }
 
 /** A fresh plan from the read-back rules, or why the planner refuses it. */

@@ -174,6 +174,32 @@ describe('two syncs of different generations at once', () => {
   });
 });
 
+describe('an older sync overtaken after its last step', () => {
+  it("reads back the newer sync's claim and rules: it is superseded, not refused (the newer file would fail its removal share)", async () => {
+    const s = cloud.scene({ policies: ['edge'] });
+    const g1 = s.upload(allowlistFile({ partners: hostEntries(4, 1) }, { policies: ['edge'] }));
+    expect((await s.sync()).policies[0]).toMatchObject({ status: 'ok', holds: g1 });
+    s.upload(allowlistFile({ partners: hostEntries(5, 1) }, { policies: ['edge'] }));
+    // The older sync is slow on its read-back, right after its only step.
+    const slow = hold('compute.securityPolicies.get', s.project, 'compute.securityPolicies.patchRule');
+    const older = s.sync();
+    await slow.reached;
+    const g3 = s.upload(
+      allowlistFile({ partners: hostEntries(5, 1), more: hostEntries(30, 2) }, { policies: ['edge'] }),
+    );
+    expect((await s.sync({ eventGeneration: g3 })).policies[0]).toMatchObject({ status: 'ok', holds: g3 });
+    slow.release();
+    const o = await older;
+    expect(o.policies[0]).toMatchObject({
+      status: 'superseded',
+      reason: expect.stringMatching(new RegExp(`^another sync \\(run r-[0-9a-f]+, generation ${g3}\\) claimed edge`)),
+    });
+    expect(o.status).toBe('ignored');
+    expect((await s.labels('edge'))[GEN]).toBe(g3);
+    cloud.watcher.assertHolds();
+  });
+});
+
 describe('the generation label names only a file the policy holds', () => {
   it('stays on the previous generation while steps fail, is written once the policy verifies, and a file that changes no rule is recorded too', async () => {
     const s = cloud.scene({ policies: ['edge'] });

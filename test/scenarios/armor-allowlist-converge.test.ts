@@ -34,6 +34,23 @@ async function foreignRule(s: Scene, priority: number): Promise<void> {
   }
 }
 
+/** Another team rewords the policy's default rule with the official Compute client (addRule stays netreflex's alone). */
+async function foreignPatch(s: Scene, description: string): Promise<void> {
+  writing = true;
+  try {
+    await s.wait(
+      await cloud.client.patchRule({
+        project: s.project,
+        securityPolicy: 'edge',
+        priority: 2147483647,
+        securityPolicyRuleResource: { description },
+      }),
+    );
+  } finally {
+    writing = false;
+  }
+}
+
 /** Runs `write` before netreflex's calls of `methodId` in the scene's project that `when` picks (counting from 1). */
 function onCall(s: Scene, methodId: string, when: (n: number) => boolean, write: () => Promise<void>): void {
   let n = 0;
@@ -94,6 +111,37 @@ describe('armorAllowlist converges while another writer changes the policy', () 
     // The writer stops; the next sync applies the file.
     expect((await s.sync()).policies[0]).toMatchObject({ status: 'ok' });
     expect(await s.allowed('edge')).toHaveLength(4);
+    cloud.watcher.assertHolds();
+  });
+
+  it('a step refused, an apply the guard re-plans before reaching it, then the same step refused again: not twice running, so it gets another fresh plan and lands', async () => {
+    const s = cloud.scene({ policies: ['edge'] });
+    s.upload(allowlistFile({ partners: hostEntries(4, 9) }, { policies: ['edge'] }));
+    expect((await s.sync()).policies[0]).toMatchObject({ status: 'ok' });
+    const generation = s.upload(
+      allowlistFile({ partners: hostEntries(4, 9), more: hostEntries(3, 10) }, { policies: ['edge'] }),
+    );
+    cloud.emu.faults.failOperations('compute.securityPolicies.addRule', 2, 'backend refused the rule', 400);
+    // After the first refusal: the look that re-plans, then the guard's look of the next apply, which the team's write moves.
+    let adds = 0;
+    let gets = 0;
+    onCall(
+      s,
+      'compute.securityPolicies.addRule',
+      () => true,
+      async () => void (adds += 1),
+    );
+    onCall(
+      s,
+      'compute.securityPolicies.get',
+      () => adds === 1 && ++gets === 2,
+      () => foreignPatch(s, 'security team: reviewed'),
+    );
+    const report = await s.sync({ maxPasses: 6 });
+    expect(adds).toBe(3);
+    expect(report.policies[0]).toMatchObject({ status: 'ok', holds: generation, passes: 6 });
+    expect(report.policies[0]!.results.map((r) => r.ok)).toEqual([false, false, true]);
+    expect(await s.allowed('edge')).toHaveLength(7);
     cloud.watcher.assertHolds();
   });
 });
