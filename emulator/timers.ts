@@ -24,6 +24,9 @@ export interface Timer {
   readonly handle: unknown;
 }
 
+/** Node's longest delay: a longer one fires after 1 ms (a TimeoutOverflowWarning); longer waits re-arm. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
 const NODE_CLOCK: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -46,12 +49,15 @@ export class Timers {
     const due = this.clock.now() + ms;
     const timer: { handle: unknown } = { handle: undefined };
     const arm = (wait: number) => {
-      timer.handle = this.clock.setTimeout(() => {
-        const left = due - this.clock.now();
-        if (left > 0) return arm(left);
-        this.pending.delete(timer);
-        fn();
-      }, wait);
+      timer.handle = this.clock.setTimeout(
+        () => {
+          const left = due - this.clock.now();
+          if (left > 0) return arm(left);
+          this.pending.delete(timer);
+          fn();
+        },
+        Math.min(wait, MAX_DELAY_MS),
+      );
       if (options.unref) (timer.handle as { unref?: () => void }).unref?.();
     };
     arm(ms);

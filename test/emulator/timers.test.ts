@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Emulator } from '../../emulator/server.js';
+import { Timers } from '../../emulator/timers.js';
 import { ManualClock, settle } from '../helpers/emulator-clock.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import { membersCol } from '../../emulator/compute/migs.js';
@@ -228,6 +229,22 @@ describe('every delay runs on the emulator clock', () => {
     expect(emu.timers.size).toBe(0);
     expect(clock.pending).toBe(0);
     expect(status(m.zone, m.name)).toBe('STOPPING');
+  });
+});
+
+describe('a delay longer than Node can time', () => {
+  it('is armed in pieces Node can time, not re-armed every millisecond', async () => {
+    let armed = 0;
+    const timers = new Timers({
+      now: () => Date.now(),
+      setTimeout: (fn, ms) => ((armed += 1), setTimeout(fn, ms)),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+    });
+    let fired = false;
+    timers.after(2 ** 32, () => (fired = true));
+    await new Promise((r) => setTimeout(r, 100));
+    timers.clear();
+    expect({ armed, fired }).toEqual({ armed: 1, fired: false });
   });
 });
 
