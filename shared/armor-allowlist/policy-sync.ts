@@ -98,7 +98,8 @@ export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncConte
   if (claimOf(policy).run !== ctx.run) return superseded(report, policy, p);
   const sync = await reconcile(policyAdapter(t, p, ctx, report), {
     policy: ctx.policy,
-    // Pass 1 claims; each later pass applies, and the last one looks: at most maxPasses in all.
+    // Pass 1 claims; each later pass applies, and the last one looks: maxPasses in all (at least 3:
+    // the claim, one apply, one look).
     replans: Math.max(0, ctx.maxPasses - 3),
     initial: { observed: policy, plan: replan(p, policy) },
   });
