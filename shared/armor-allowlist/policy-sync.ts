@@ -95,13 +95,12 @@ export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncConte
   report.mutations += 1;
   // Read again after the claim: a foreign label write or an older sync may have moved the rules meanwhile.
   const policy = await getSecurityPolicy(t, ctx.project, p.name);
-  if (claimOf(policy).run !== ctx.run) return superseded(report, policy, p);
   const sync = await reconcile(policyAdapter(t, p, ctx, report), {
     policy: ctx.policy,
     // Pass 1 claims; each later pass applies, and the last one looks: maxPasses in all (at least 3:
     // the claim, one apply, one look).
     replans: Math.max(0, ctx.maxPasses - 3),
-    initial: { observed: policy, plan: replan(p, policy) },
+    initial: { observed: policy, plan: planUnderClaim(p, policy, ctx.run) },
   });
   return sync.verified ?? report;
 }
@@ -137,8 +136,9 @@ function policyAdapter(
       if (plan.steps.length) report.steps = [...report.steps, ...plan.steps.map(describeStep)];
     },
     // Converge: after every apply read back and apply what is missing. A failed step is tried again
-    // on a fresh plan once (another writer may have taken its priority); not when it is transient
-    // (the event is retried), a quota refusal or the same refusal twice running: Cloud Armor says no.
+    // on a fresh plan (another writer may have taken its priority); not when it is transient (the
+    // event is retried), a quota refusal, or the same step refused in two applies running: Cloud
+    // Armor says no.
     again: (applied) => {
       const failed = applied.results.find((r) => !r.ok);
       const previous = lastFailure;
