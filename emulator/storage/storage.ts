@@ -12,10 +12,17 @@
  * version is gone (`object.v1.deleted`), and asking for its generation is a 404
  * (https://cloud.google.com/storage/docs/pubsub-notifications#events: OBJECT_ARCHIVE,
  * OBJECT_DELETE "includes objects that are overwritten").
+ *
+ * State lives in the emulator's store, so its mutation listeners see every write: buckets in
+ * `storage/buckets`, each object name's versions (their metadata) in `storage/b/{bucket}/o`. The
+ * bytes of a version never change once written, so they sit beside the store by generation, as
+ * Cloud Storage keeps data apart from metadata (the store clones records on update, and a clone of a
+ * Buffer is a plain Uint8Array).
  */
 import { HttpError } from '../errors.js';
 import type { EventRouter } from '../events/router.js';
 import { newEventId } from '../events/router.js';
+import type { Resource, Store } from '../store.js';
 import type { Timers } from '../timers.js';
 import { crc32c, md5 } from './checksums.js';
 import { checkPreconditions, type Preconditions } from './preconditions.js';
@@ -41,9 +48,14 @@ interface Stored {
 
 /** One object name: its live version (if any) and, in a versioned bucket, its noncurrent ones (oldest first). */
 interface Versions {
-  live?: Stored;
-  noncurrent: Stored[];
+  name: string;
+  live?: StorageObject;
+  noncurrent: StorageObject[];
 }
+
+const BUCKETS = 'storage/buckets';
+const objectsOf = (bucket: string) => `storage/b/${bucket}/o`;
+const blobKey = (o: Pick<StorageObject, 'bucket' | 'name' | 'generation'>) => `${o.bucket}\n${o.name}\n${o.generation}`;
 
 /** Metadata a writer may set; everything else is computed. */
 export interface ObjectMetadata {
@@ -71,11 +83,12 @@ export const noSuchObject = (bucket: string, name: string) =>
   new HttpError(404, `No such object: ${bucket}/${name}`, 'notFound');
 
 export class CloudStorage {
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly objects = new Map<string, Map<string, Versions>>();
+  /** The bytes of every version, by bucket, name and generation (written once, never changed). */
+  private readonly blobs = new Map<string, Buffer>();
   private lastGeneration = 0;
 
   constructor(
+    private readonly store: Store,
     private readonly events: EventRouter,
     /** The emulator's clock: generations and timestamps read its time. */
     private readonly timers: Timers,
@@ -93,7 +106,7 @@ export class CloudStorage {
     if (typeof name !== 'string' || !name) throw new HttpError(400, 'Required', 'required');
     if (!BUCKET_NAME.test(name) || name.includes('..'))
       throw new HttpError(400, `Invalid bucket name: '${name}'`, 'invalid');
-    if (this.buckets.has(name))
+    if (this.store.has(BUCKETS, name))
       throw new HttpError(
         409,
         'Your previous request to create the named bucket succeeded and you already own it.',
@@ -119,30 +132,33 @@ export class CloudStorage {
       ...(body.versioning && typeof body.versioning === 'object' ? { versioning: body.versioning } : {}),
       project,
     };
-    this.buckets.set(name, bucket);
-    this.objects.set(name, new Map());
+    this.store.insert(BUCKETS, bucket);
     return publicBucket(bucket);
   }
 
+  private bucket(name: string): Bucket | undefined {
+    return this.store.get(BUCKETS, name) as Bucket | undefined;
+  }
+
   getBucket(name: string): Bucket {
-    const bucket = this.buckets.get(name);
+    const bucket = this.bucket(name);
     if (!bucket) throw noSuchBucket();
     return publicBucket(bucket);
   }
 
   /** The project a bucket belongs to (IAM inherits project bindings through it). */
   projectOf(name: string): string | undefined {
-    const project = this.buckets.get(name)?.project;
+    const project = this.bucket(name)?.project;
     return typeof project === 'string' ? project : undefined;
   }
 
   /** Whether `name` has a live version in `bucket` (an insert of it replaces that version). */
   hasObject(bucket: string, name: string): boolean {
-    return this.objects.get(bucket)?.get(name)?.live !== undefined;
+    return (this.store.get(objectsOf(bucket), name) as Versions | undefined)?.live !== undefined;
   }
 
   listBuckets(project: string): Bucket[] {
-    return [...this.buckets.values()]
+    return (this.store.list(BUCKETS) as Bucket[])
       .filter((b) => b.project === project)
       .sort(byName)
       .map(publicBucket);
@@ -150,33 +166,46 @@ export class CloudStorage {
 
   deleteBucket(name: string): void {
     this.getBucket(name);
-    if ([...this.objects.get(name)!.values()].some((v) => v.live || v.noncurrent.length))
+    if (this.allVersions(name).some((v) => v.live || v.noncurrent.length))
       throw new HttpError(409, 'The bucket you tried to delete is not empty.', 'conflict');
-    this.buckets.delete(name);
-    this.objects.delete(name);
+    this.store.remove(BUCKETS, name);
   }
 
+  private allVersions(bucket: string): Versions[] {
+    return this.store.list(objectsOf(bucket)) as unknown as Versions[];
+  }
+
+  /** A copy of one name's versions, to change and `save`. */
   private versions(bucket: string, name: string): Versions {
     this.getBucket(bucket);
-    const all = this.objects.get(bucket)!;
-    let v = all.get(name);
-    if (!v) all.set(name, (v = { noncurrent: [] }));
-    return v;
+    const v = this.store.get(objectsOf(bucket), name) as Versions | undefined;
+    return v ? structuredClone(v) : { name, noncurrent: [] };
   }
 
-  private stored(bucket: string, name: string): Stored | undefined {
+  /** Writes one name's versions back; a name with no version left is gone from the store. */
+  private save(bucket: string, v: Versions): void {
+    const col = objectsOf(bucket);
+    if (!v.live && v.noncurrent.length === 0) this.store.remove(col, v.name);
+    else if (!this.store.has(col, v.name)) this.store.insert(col, v as unknown as Resource);
+    else this.store.update(col, v.name, () => v as unknown as Resource);
+  }
+
+  private withData(resource: StorageObject | undefined): Stored | undefined {
+    return resource && { resource, data: this.blobs.get(blobKey(resource))! };
+  }
+
+  private stored(bucket: string, name: string): StorageObject | undefined {
     return this.versions(bucket, name).live;
   }
 
   /** The version `generation` names (live or noncurrent), or the live one. */
-  private version(bucket: string, name: string, generation?: string | null): Stored | undefined {
-    const v = this.versions(bucket, name);
+  private version(v: Versions, generation?: string | null): StorageObject | undefined {
     if (!generation) return v.live;
-    return [v.live, ...v.noncurrent].find((s) => s?.resource.generation === generation);
+    return [v.live, ...v.noncurrent].find((s) => s?.generation === generation);
   }
 
   private versioned(bucket: string): boolean {
-    return (this.buckets.get(bucket)?.versioning as { enabled?: unknown } | undefined)?.enabled === true;
+    return (this.bucket(bucket)?.versioning as { enabled?: unknown } | undefined)?.enabled === true;
   }
 
   /** The live object (or the version `generation` names), after its read preconditions. */
@@ -186,7 +215,7 @@ export class CloudStorage {
     p: Preconditions = {},
     generation?: string | null,
   ): { resource: StorageObject; data: Buffer } {
-    const found = this.version(bucket, name, generation);
+    const found = this.withData(this.version(this.versions(bucket, name), generation));
     if (!found) throw noSuchObject(bucket, name);
     checkPreconditions(found.resource, p, 'read');
     return found;
@@ -195,26 +224,25 @@ export class CloudStorage {
   /** Every live object of a bucket — with `versions`, every version — sorted by name, then generation (the JSON API's list order). */
   listObjects(bucket: string, versions = false): StorageObject[] {
     this.getBucket(bucket);
-    const all = [...this.objects.get(bucket)!.values()].flatMap((v) => [
+    const all = this.allVersions(bucket).flatMap((v) => [
       ...(versions ? v.noncurrent : []),
       ...(v.live ? [v.live] : []),
     ]);
-    return all
-      .map((s) => s.resource)
-      .sort((a, b) => byName(a, b) || (BigInt(a.generation) < BigInt(b.generation) ? -1 : 1));
+    return all.sort((a, b) => byName(a, b) || (BigInt(a.generation) < BigInt(b.generation) ? -1 : 1));
   }
 
   /** The live version stops being live: kept as noncurrent in a versioned bucket, gone otherwise. */
   private retire(bucket: string, v: Versions): void {
     const old = v.live;
     if (!old) return;
-    v.live = undefined;
+    delete v.live;
     if (this.versioned(bucket)) {
-      old.resource = { ...old.resource, timeDeleted: new Date(this.timers.now()).toISOString() };
-      v.noncurrent.push(old);
-      this.emit(ARCHIVED_TYPE, old.resource);
+      const archived = { ...old, timeDeleted: new Date(this.timers.now()).toISOString() };
+      v.noncurrent.push(archived);
+      this.emit(ARCHIVED_TYPE, archived);
     } else {
-      this.emit(DELETED_TYPE, old.resource);
+      this.blobs.delete(blobKey(old));
+      this.emit(DELETED_TYPE, old);
     }
   }
 
@@ -228,9 +256,8 @@ export class CloudStorage {
     emit = true,
   ): StorageObject {
     validateObjectName(name);
-    const before = this.stored(bucket, name);
-    checkPreconditions(before?.resource, p, 'write');
     const versions = this.versions(bucket, name);
+    checkPreconditions(versions.live, p, 'write');
     const generation = this.nextGeneration();
     const now = new Date(this.timers.now()).toISOString();
     const resource: StorageObject = {
@@ -255,30 +282,34 @@ export class CloudStorage {
       ...pickWritable(meta),
     };
     if (emit) this.retire(bucket, versions);
-    else if (versions.live && this.versioned(bucket))
-      versions.noncurrent.push({ ...versions.live, resource: { ...versions.live.resource, timeDeleted: now } });
-    versions.live = { resource, data };
+    else if (versions.live && this.versioned(bucket)) versions.noncurrent.push({ ...versions.live, timeDeleted: now });
+    else if (versions.live) this.blobs.delete(blobKey(versions.live));
+    this.blobs.set(blobKey(resource), data);
+    versions.live = resource;
+    this.save(bucket, versions);
     if (emit) this.emit(FINALIZED_TYPE, resource);
     return resource;
   }
 
   /** Metadata patch: bumps `metageneration`; `metadata` keys set to null are removed. */
   patchObject(bucket: string, name: string, patch: Record<string, unknown>, p: Preconditions = {}): StorageObject {
-    const found = this.stored(bucket, name);
+    const versions = this.versions(bucket, name);
+    const found = versions.live;
     if (!found) throw noSuchObject(bucket, name);
-    checkPreconditions(found.resource, p, 'write');
-    const next: StorageObject = { ...found.resource, ...pickWritable(patch as ObjectMetadata) };
+    checkPreconditions(found, p, 'write');
+    const next: StorageObject = { ...found, ...pickWritable(patch as ObjectMetadata) };
     if (patch.metadata && typeof patch.metadata === 'object') {
       const merged = {
-        ...(found.resource.metadata as Record<string, string> | undefined),
+        ...(found.metadata as Record<string, string> | undefined),
         ...(patch.metadata as Record<string, string | null>),
       };
       next.metadata = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== null));
     }
-    next.metageneration = String(Number(found.resource.metageneration) + 1);
+    next.metageneration = String(Number(found.metageneration) + 1);
     next.etag = etag(next.generation, next.metageneration);
     next.updated = new Date(this.timers.now()).toISOString();
-    found.resource = next;
+    versions.live = next;
+    this.save(bucket, versions);
     this.emit(METADATA_UPDATED_TYPE, next);
     return next;
   }
@@ -286,18 +317,25 @@ export class CloudStorage {
   /** Without `generation`: the live version is retired (kept as noncurrent when versioned). With it: that version is gone for good. */
   deleteObject(bucket: string, name: string, p: Preconditions = {}, generation?: string | null): void {
     const v = this.versions(bucket, name);
-    const found = this.version(bucket, name, generation);
+    const found = this.version(v, generation);
     if (!found) throw noSuchObject(bucket, name);
-    checkPreconditions(found.resource, p, 'write');
+    checkPreconditions(found, p, 'write');
     if (!generation || found === v.live) {
       if (generation) {
-        v.live = undefined;
-        this.emit(DELETED_TYPE, found.resource);
-      } else this.retire(bucket, v);
+        delete v.live;
+        this.blobs.delete(blobKey(found));
+        this.save(bucket, v);
+        this.emit(DELETED_TYPE, found);
+      } else {
+        this.retire(bucket, v);
+        this.save(bucket, v);
+      }
       return;
     }
     v.noncurrent = v.noncurrent.filter((s) => s !== found);
-    this.emit(DELETED_TYPE, found.resource);
+    this.blobs.delete(blobKey(found));
+    this.save(bucket, v);
+    this.emit(DELETED_TYPE, found);
   }
 
   private emit(type: string, resource: StorageObject): void {

@@ -1,7 +1,8 @@
 /**
  * The local Cloud Storage through the official @google-cloud/storage client: the JSON API subset
  * netreflex's config pipeline relies on (uploads of every kind, generations, preconditions,
- * listing) and the finalized CloudEvent an upload sends to subscribed functions.
+ * listing), kept in the emulator's store, and the finalized CloudEvent an upload sends to
+ * subscribed functions.
  */
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -216,6 +217,41 @@ describe('listing', () => {
       query = next;
     }
     expect(pages).toEqual([['l/a.yaml', 'l/b.yaml'], ['l/sub/c.yaml', 'l/sub/d.yaml'], ['l/zz/e.yaml']]);
+  });
+});
+
+describe('state in the store', () => {
+  it("every write is a store mutation a listener sees: the bucket, then each object version's metadata (bytes stay with their generation)", async () => {
+    const seen: string[] = [];
+    const stop = emu.store.onMutation((m) => {
+      if (!m.collection.startsWith('storage/')) return;
+      const live = (r?: Record<string, unknown>) => (r?.live as { generation?: string } | undefined)?.generation;
+      seen.push(
+        `${m.action} ${m.collection}/${m.name}${m.collection.endsWith('/o') ? ` ${live(m.before) ?? '-'} → ${live(m.after) ?? '-'}` : ''}`,
+      );
+    });
+    try {
+      await gcs.createBucket('netreflex-store-bucket');
+      const file = gcs.bucket('netreflex-store-bucket').file('a.txt');
+      await file.save('one', { resumable: false });
+      const [first] = await file.getMetadata();
+      await file.save('two', { resumable: false });
+      const [second] = await file.getMetadata();
+      expect(seen).toEqual([
+        'insert storage/buckets/netreflex-store-bucket',
+        `insert storage/b/netreflex-store-bucket/o/a.txt - → ${first.generation}`,
+        `update storage/b/netreflex-store-bucket/o/a.txt ${first.generation} → ${second.generation}`,
+      ]);
+      expect((await file.download())[0].toString()).toBe('two');
+      await file.delete();
+      await gcs.bucket('netreflex-store-bucket').delete();
+      expect(seen.slice(3)).toEqual([
+        `delete storage/b/netreflex-store-bucket/o/a.txt ${second.generation} → -`,
+        'delete storage/buckets/netreflex-store-bucket',
+      ]);
+    } finally {
+      stop();
+    }
   });
 });
 
