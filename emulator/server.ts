@@ -83,7 +83,7 @@ export class Emulator {
   readonly audit: AuditLog;
   readonly settings: Settings;
   /** IAM in force on every Google API call (emulator/iam/); no token = the project owner (`ownerPrincipal`). */
-  readonly iam = new Iam();
+  readonly iam: Iam;
   /** Every permission check IAM made, in order. */
   readonly iamChecks: CheckRecord[] = [];
   readonly operations: Operations;
@@ -111,6 +111,7 @@ export class Emulator {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.timers = new Timers(options.clock);
     this.store = new Store(() => this.timers.now());
+    this.iam = new Iam(() => this.timers.now());
     this.shapes = new Shapes(loadSchemas(options.schemaCacheDir), options.replyFindings);
     this.workflows = new LocalWorkflows({
       timers: this.timers,

@@ -219,6 +219,15 @@ describe('every delay runs on the emulator clock', () => {
     expect(Date.parse(at)).toBeGreaterThanOrEqual(Date.UTC(2026, 0, 1, 1));
   });
 
+  it('an access token lives an hour of the clock: its principal is known until then, and not after', async () => {
+    const { accessToken } = emu.iam.mintToken('serviceAccount:clock@netreflex-demo.iam.gserviceaccount.com');
+    expect(emu.iam.principalOf(accessToken)).toMatchObject({ kind: 'member' });
+    await clock.advance(3_599_000);
+    expect(emu.iam.principalOf(accessToken)).toMatchObject({ kind: 'member' });
+    await clock.advance(1_000);
+    expect(emu.iam.principalOf(accessToken)).toBeUndefined();
+  });
+
   it('close() cancels every pending delay: a VM stopping when the emulator closes stays STOPPING', async () => {
     const m = emu.migs.member(MIG, 'nat-bbbb');
     void emu.migs.recreate(MIG, ['nat-bbbb']);
