@@ -128,7 +128,7 @@ export class Emulator {
     });
     this.events = new EventRouter(this.timers);
     this.events.checks.push((event) => this.shapes.checkEvent(event));
-    this.topics = new Topics(this.events);
+    this.topics = new Topics(this.store, this.events);
     this.storage = new CloudStorage(this.store, this.events, this.timers, (project) =>
       String(this.store.get('projects', project)?.projectNumber ?? '0'),
     );

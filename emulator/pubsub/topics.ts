@@ -2,10 +2,15 @@
  * Pub/Sub topics of the local Google Cloud. A published message becomes the
  * `google.cloud.pubsub.topic.v1.messagePublished` CloudEvent Eventarc pushes to subscribed
  * functions; messages are also kept per topic so tests and the CLI can read what was published.
+ *
+ * Topics live in the emulator's store (`pubsub/topics`, by full name), so its mutation listeners
+ * see them come and go; the messages published to each, an append-only log with their bytes, sit
+ * beside it (the store clones records on update, and a clone of a Buffer is a plain Uint8Array).
  */
 import { randomUUID } from 'node:crypto';
 import { alreadyExists, notFound } from '../errors.js';
 import type { EventRouter } from '../events/router.js';
+import type { Store } from '../store.js';
 
 export interface PubsubMessage {
   data: Buffer;
@@ -17,43 +22,54 @@ export interface PubsubMessage {
 
 export const PUBLISHED_TYPE = 'google.cloud.pubsub.topic.v1.messagePublished';
 
+/** A topic as the store keeps it. */
+export interface Topic {
+  name: string;
+  labels: Record<string, string>;
+}
+
+const TOPICS = 'pubsub/topics';
+
 export type PublishListener = (topic: string, message: PubsubMessage) => void;
 
 export class Topics {
-  private readonly topics = new Map<
-    string,
-    { name: string; labels: Record<string, string>; messages: PubsubMessage[] }
-  >();
+  /** What was published to each topic, by topic name. */
+  private readonly published = new Map<string, PubsubMessage[]>();
   private readonly listeners: PublishListener[] = [];
   private seq = 0;
 
-  constructor(private readonly events: EventRouter) {}
+  constructor(
+    private readonly store: Store,
+    private readonly events: EventRouter,
+  ) {}
 
-  create(name: string, labels: Record<string, string> = {}): { name: string; labels: Record<string, string> } {
-    if (this.topics.has(name)) throw alreadyExists(name);
-    const topic = { name, labels, messages: [] };
-    this.topics.set(name, topic);
-    return { name, labels };
+  create(name: string, labels: Record<string, string> = {}): Topic {
+    if (this.store.has(TOPICS, name)) throw alreadyExists(name);
+    this.store.insert(TOPICS, { name, labels: { ...labels } });
+    this.published.set(name, []);
+    return { name, labels: { ...labels } };
   }
 
   ensure(name: string): void {
-    if (!this.topics.has(name)) this.create(name);
+    if (!this.store.has(TOPICS, name)) this.create(name);
   }
 
-  get(name: string): { name: string; labels: Record<string, string> } {
-    const t = this.topics.get(name);
+  get(name: string): Topic {
+    const t = this.store.get(TOPICS, name) as Topic | undefined;
     if (!t) throw notFound(name);
-    return { name: t.name, labels: t.labels };
+    return { name: t.name, labels: { ...t.labels } };
   }
 
   list(project: string): { name: string }[] {
-    return [...this.topics.values()]
+    return this.store
+      .list(TOPICS)
       .filter((t) => t.name.startsWith(`projects/${project}/topics/`))
       .map((t) => ({ name: t.name }));
   }
 
   delete(name: string): void {
-    if (!this.topics.delete(name)) throw notFound(name);
+    if (!this.store.remove(TOPICS, name)) throw notFound(name);
+    this.published.delete(name);
   }
 
   /** Tells `listener` about every message published from now on (how pull subscriptions fill). */
@@ -62,7 +78,7 @@ export class Topics {
   }
 
   messages(name: string): PubsubMessage[] {
-    return this.topics.get(name)?.messages ?? [];
+    return this.published.get(name) ?? [];
   }
 
   /** Publishes to `name` (`projects/p/topics/t`); answers the message ids. */
@@ -70,8 +86,9 @@ export class Topics {
     name: string,
     messages: { data?: Buffer | string; attributes?: Record<string, string>; orderingKey?: string }[],
   ): string[] {
-    const topic = this.topics.get(name);
-    if (!topic) throw notFound(name);
+    this.get(name);
+    const log = this.published.get(name) ?? [];
+    this.published.set(name, log);
     return messages.map((m) => {
       const msg: PubsubMessage = {
         data: Buffer.isBuffer(m.data) ? m.data : Buffer.from(m.data ?? ''),
@@ -80,7 +97,7 @@ export class Topics {
         publishTime: this.events.nowIso(),
         ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
       };
-      topic.messages.push(msg);
+      log.push(msg);
       this.push(name, msg);
       for (const listener of this.listeners) listener(name, msg);
       return msg.messageId;

@@ -51,6 +51,20 @@ describe('topics', () => {
     expect(await status(ps.topic('beta').delete())).toBe('5: Resource not found (resource=beta).');
   });
 
+  it('keeps topics in the store: a listener sees one created and deleted through the client', async () => {
+    const seen: string[] = [];
+    const stop = emu.store.onMutation((m) => {
+      if (m.collection === 'pubsub/topics') seen.push(`${m.action} ${m.name}`);
+    });
+    try {
+      await ps.createTopic('stored');
+      await ps.topic('stored').delete();
+    } finally {
+      stop();
+    }
+    expect(seen).toEqual([`insert projects/${P}/topics/stored`, `delete projects/${P}/topics/stored`]);
+  });
+
   it('answers the client configured through PUBSUB_EMULATOR_HOST too', async () => {
     const viaEnv = pubsubClientFromEnv(emu.pubsubHost);
     try {
