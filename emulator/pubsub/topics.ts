@@ -86,7 +86,7 @@ export class Topics {
     name: string,
     messages: { data?: Buffer | string; attributes?: Record<string, string>; orderingKey?: string }[],
   ): string[] {
-    this.get(name);
+    if (!this.store.has(TOPICS, name)) throw notFound(name);
     const log = this.published.get(name) ?? [];
     this.published.set(name, log);
     return messages.map((m) => {

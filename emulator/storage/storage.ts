@@ -182,9 +182,16 @@ export class CloudStorage {
     return v ? structuredClone(v) : { name, noncurrent: [] };
   }
 
-  /** Writes one name's versions back; a name with no version left is gone from the store. */
+  /**
+   * Writes one name's versions back; a name with no version left is gone from the store, and so
+   * are the bytes of every version the write dropped.
+   */
   private save(bucket: string, v: Versions): void {
     const col = objectsOf(bucket);
+    const kept = new Set([v.live, ...v.noncurrent].filter((o) => o !== undefined).map(blobKey));
+    const before = this.store.get(col, v.name) as Versions | undefined;
+    for (const o of [before?.live, ...(before?.noncurrent ?? [])])
+      if (o && !kept.has(blobKey(o))) this.blobs.delete(blobKey(o));
     if (!v.live && v.noncurrent.length === 0) this.store.remove(col, v.name);
     else if (!this.store.has(col, v.name)) this.store.insert(col, v as unknown as Resource);
     else this.store.update(col, v.name, () => v as unknown as Resource);
@@ -192,10 +199,6 @@ export class CloudStorage {
 
   private withData(resource: StorageObject | undefined): Stored | undefined {
     return resource && { resource, data: this.blobs.get(blobKey(resource))! };
-  }
-
-  private stored(bucket: string, name: string): StorageObject | undefined {
-    return this.versions(bucket, name).live;
   }
 
   /** The version `generation` names (live or noncurrent), or the live one. */
@@ -241,7 +244,6 @@ export class CloudStorage {
       v.noncurrent.push(archived);
       this.emit(ARCHIVED_TYPE, archived);
     } else {
-      this.blobs.delete(blobKey(old));
       this.emit(DELETED_TYPE, old);
     }
   }
@@ -283,7 +285,6 @@ export class CloudStorage {
     };
     if (emit) this.retire(bucket, versions);
     else if (versions.live && this.versioned(bucket)) versions.noncurrent.push({ ...versions.live, timeDeleted: now });
-    else if (versions.live) this.blobs.delete(blobKey(versions.live));
     this.blobs.set(blobKey(resource), data);
     versions.live = resource;
     this.save(bucket, versions);
@@ -323,7 +324,6 @@ export class CloudStorage {
     if (!generation || found === v.live) {
       if (generation) {
         delete v.live;
-        this.blobs.delete(blobKey(found));
         this.save(bucket, v);
         this.emit(DELETED_TYPE, found);
       } else {
@@ -333,7 +333,6 @@ export class CloudStorage {
       return;
     }
     v.noncurrent = v.noncurrent.filter((s) => s !== found);
-    this.blobs.delete(blobKey(found));
     this.save(bucket, v);
     this.emit(DELETED_TYPE, found);
   }
