@@ -13,43 +13,41 @@ const cloud = allowlistCloud();
 
 let writing = false;
 
-/** Another team's deny rule ahead of the allowlist, added with the official Compute client. */
-async function foreignRule(s: Scene, priority: number): Promise<void> {
+/** Runs another team's call with the official Compute client and waits for its operation; the hooks let it through. */
+async function asForeign(s: Scene, call: () => Promise<Parameters<Scene['wait']>[0]>): Promise<void> {
   writing = true;
   try {
-    await s.wait(
-      await cloud.client.addRule({
-        project: s.project,
-        securityPolicy: 'edge',
-        securityPolicyRuleResource: {
-          priority,
-          action: 'deny(403)',
-          description: 'security team: known scanner',
-          match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: [`198.51.100.${priority % 256}/32`] } },
-        },
-      }),
-    );
+    await s.wait(await call());
   } finally {
     writing = false;
   }
 }
 
+/** Another team's deny rule ahead of the allowlist, added with the official Compute client. */
+const foreignRule = (s: Scene, priority: number) =>
+  asForeign(s, () =>
+    cloud.client.addRule({
+      project: s.project,
+      securityPolicy: 'edge',
+      securityPolicyRuleResource: {
+        priority,
+        action: 'deny(403)',
+        description: 'security team: known scanner',
+        match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: [`198.51.100.${priority % 256}/32`] } },
+      },
+    }),
+  );
+
 /** Another team rewords the policy's default rule with the official Compute client (addRule stays netreflex's alone). */
-async function foreignPatch(s: Scene, description: string): Promise<void> {
-  writing = true;
-  try {
-    await s.wait(
-      await cloud.client.patchRule({
-        project: s.project,
-        securityPolicy: 'edge',
-        priority: 2147483647,
-        securityPolicyRuleResource: { description },
-      }),
-    );
-  } finally {
-    writing = false;
-  }
-}
+const foreignPatch = (s: Scene, description: string) =>
+  asForeign(s, () =>
+    cloud.client.patchRule({
+      project: s.project,
+      securityPolicy: 'edge',
+      priority: 2147483647,
+      securityPolicyRuleResource: { description },
+    }),
+  );
 
 /** Runs `write` before netreflex's calls of `methodId` in the scene's project that `when` picks (counting from 1). */
 function onCall(s: Scene, methodId: string, when: (n: number) => boolean, write: () => Promise<void>): void {

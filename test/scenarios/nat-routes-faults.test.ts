@@ -142,50 +142,51 @@ describe('natRoutes under API faults', () => {
   });
 });
 
+type Call = Parameters<ReturnType<typeof fastTransport>['request']>[0];
+
+const isRoutesLook = (call: Call) => call.method === 'GET' && /\/global\/routes$/.test(call.path);
+
+/**
+ * A transport for natRoutes on which, once the pass has inserted a route, another writer deletes the
+ * owned routes `which` picks right before the first call `when` matches; `removed` says how many.
+ */
+function afterFirstInsert(when: (call: Call) => boolean, which: (route: Record<string, unknown>) => boolean) {
+  const t = fastTransport(emu);
+  const send = t.request.bind(t);
+  let inserted = false;
+  let removed = 0;
+  t.request = (async (call: Call) => {
+    if (call.method === 'POST' && /\/global\/routes$/.test(call.path)) inserted = true;
+    if (inserted && !removed && when(call)) {
+      const gone = ownedRoutes(emu, switched()).filter(which);
+      for (const r of gone) await deleteRoute(fastTransport(emu), SAMPLE.project, String(r.name));
+      removed = gone.length;
+    }
+    return send(call);
+  }) as typeof t.request;
+  return { t, removed: () => removed };
+}
+
 describe('natRoutes looks again before it deletes', () => {
   it('a replacement removed by someone else after its insert: the guard re-plans, nothing is deleted on the old view, the path holds', async () => {
-    const t = fastTransport(emu);
-    const send = t.request.bind(t);
-    let inserted = false;
-    let removed = 0;
-    t.request = (async (call: Parameters<typeof send>[0]) => {
-      if (call.method === 'POST' && /\/global\/routes$/.test(call.path)) inserted = true;
-      const look = call.method === 'GET' && /\/global\/routes$/.test(call.path);
-      const firstDelete = call.method === 'DELETE' && /\/global\/routes\//.test(call.path);
-      if (inserted && !removed && (look || firstDelete)) {
-        // Another writer deletes the load-balancer routes this pass just inserted, before natRoutes' next call.
-        const ilbRoutes = ownedRoutes(emu, switched()).filter((r) => typeof r.nextHopIlb === 'string');
-        for (const r of ilbRoutes) await deleteRoute(fastTransport(emu), SAMPLE.project, String(r.name));
-        removed = ilbRoutes.length;
-      }
-      return send(call);
-    }) as typeof t.request;
+    // Another writer deletes the load-balancer routes this pass just inserted, before natRoutes' next call.
+    const { t, removed } = afterFirstInsert(
+      (call) => isRoutesLook(call) || (call.method === 'DELETE' && /\/global\/routes\//.test(call.path)),
+      (r) => typeof r.nextHopIlb === 'string',
+    );
     const report = await reconcileRoutes(t, switched());
-    expect(removed).toBeGreaterThan(0);
+    expect(removed()).toBeGreaterThan(0);
     // The second plan inserted the replacements again before any instance route went.
-    expect(report.results.filter((r) => r.change === 'insert' && r.ok).length).toBe(2 * removed);
+    expect(report.results.filter((r) => r.change === 'insert' && r.ok).length).toBe(2 * removed());
     expect(convergenceProblem(emu, switched())).toBeUndefined();
     watcher.assertHolds();
   });
 
   it('the old routes deleted by someone else before the guard looks: the fresh plan needs nothing, and the pass ends settled, without a warning', async () => {
-    const t = fastTransport(emu);
-    const send = t.request.bind(t);
-    let inserted = false;
-    let removed = 0;
-    t.request = (async (call: Parameters<typeof send>[0]) => {
-      if (call.method === 'POST' && /\/global\/routes$/.test(call.path)) inserted = true;
-      const look = call.method === 'GET' && /\/global\/routes$/.test(call.path);
-      if (inserted && !removed && look) {
-        // Another natRoutes instance got there first: the instance routes are gone before this one deletes them.
-        const old = ownedRoutes(emu, switched()).filter((r) => typeof r.nextHopIlb !== 'string');
-        for (const r of old) await deleteRoute(fastTransport(emu), SAMPLE.project, String(r.name));
-        removed = old.length;
-      }
-      return send(call);
-    }) as typeof t.request;
+    // Another natRoutes instance got there first: the instance routes are gone before this one deletes them.
+    const { t, removed } = afterFirstInsert(isRoutesLook, (r) => typeof r.nextHopIlb !== 'string');
     const report = await reconcileRoutes(t, switched());
-    expect(removed).toBeGreaterThan(0);
+    expect(removed()).toBeGreaterThan(0);
     expect(convergenceProblem(emu, switched())).toBeUndefined();
     expect(report).toMatchObject({ status: 'ok', settling: false, warnings: [] });
     expect(report.results.filter((r) => r.change === 'delete')).toEqual([]);
