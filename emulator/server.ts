@@ -114,6 +114,7 @@ export class Emulator {
     this.iam = new Iam(() => this.timers.now());
     this.shapes = new Shapes(loadSchemas(options.schemaCacheDir), options.replyFindings);
     this.workflows = new LocalWorkflows({
+      store: this.store,
       timers: this.timers,
       baseUrl: () => this.url,
       projectNumber: (project) => String(this.store.get('projects', project)?.projectNumber ?? '0'),

@@ -1,11 +1,19 @@
 /**
- * The local Workflows service, pure of HTTP: deployed workflows and their executions in memory,
- * with the operations the Workflows and Executions APIs offer (deploy, get, list, delete;
- * create, get, list, cancel executions; step entries). A REST layer maps routes onto it; its
- * resources already have the REST field names, and its failures are the emulator's HttpErrors.
+ * The local Workflows service, pure of HTTP: deployed workflows and their executions, with the
+ * operations the Workflows and Executions APIs offer (deploy, get, list, delete; create, get,
+ * list, cancel executions; step entries). A REST layer maps routes onto it; its resources already
+ * have the REST field names, and its failures are the emulator's HttpErrors.
+ *
+ * The resources live in the emulator's store, so its mutation listeners see every deploy and every
+ * execution's state change: each location's Workflow resources in
+ * `workflows/projects/{p}/locations/{l}/workflows`, each workflow's Execution resources (as the
+ * Executions API returns them) in `workflows/projects/{p}/locations/{l}/workflows/{w}/executions`,
+ * both by full name. What is not a resource — a running execution's interpreter (its promise, abort
+ * signal and step history) and a deployed source's parsed definition — sits beside the store.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { notFound, badRequest, preconditionFailed } from '../errors.js';
+import { collection, Store } from '../store.js';
 import type { Clock } from './clock.js';
 import { runWorkflow, type ExecutionError, type ExecutionOutcome } from './execution.js';
 import { parseExecutionName, parseWorkflowName } from './names.js';
@@ -47,9 +55,22 @@ export interface Execution {
   labels?: Record<string, string>;
 }
 
+/** The store's collection of the Workflow resources of `parent` (`projects/{p}/locations/{l}`). */
+export const workflowsOf = (parent: string) => collection<WorkflowResource>(`workflows/${parent}/workflows`);
+
+/** The store's collection of the Execution resources of a workflow (`projects/{p}/locations/{l}/workflows/{w}`). */
+export const executionsOf = (workflow: string) => collection<Execution>(`workflows/${workflow}/executions`);
+
+const parentOf = (workflow: string) => {
+  const { project, location } = parseWorkflowName(workflow);
+  return `projects/${project}/locations/${location}`;
+};
+
 export interface EngineDeps extends Omit<RunDeps, 'signal' | 'history' | 'env'> {
   /** Every wait and time reading of every execution (clock.ts). */
   clock: Clock;
+  /** Where the Workflow and Execution resources live (the emulator's); a store of its own when absent. */
+  store?: Store;
   /** Project number `sys.get_env("GOOGLE_CLOUD_PROJECT_NUMBER")` answers: fixed, or looked up by project id. */
   projectNumber?: string | ((project: string) => string);
   newExecutionId?: () => string;
@@ -62,26 +83,37 @@ export interface EngineDeps extends Omit<RunDeps, 'signal' | 'history' | 'env'> 
   mayWriteLog?: (serviceAccount: string, project: string) => boolean;
 }
 
+/** A deployed workflow: its resource (from the store) and its source's parsed definition. */
 interface Deployed {
   resource: WorkflowResource;
   def: WorkflowDefinition;
-  revision: number;
 }
 
+/** The interpreter of one execution: not a resource, so not in the store. */
 interface Running {
-  execution: Execution;
   abort: AbortController;
   history: History;
   done: Promise<Execution>;
+  /** Creation order, which breaks ties of `startTime` when listing. */
+  seq: number;
 }
 
 export class WorkflowsEngine {
-  private readonly workflows = new Map<string, Deployed>();
-  private readonly executions = new Map<string, Running>();
+  readonly store: Store;
+  /**
+   * Beside the store, by execution name: each execution's running interpreter (its promise, abort
+   * controller and in-memory step history), none of it a resource. Its Execution resource, state
+   * and all, is in the store.
+   */
+  private readonly running = new Map<string, Running>();
+  /** Beside the store, by workflow name: the parsed definition of the source last deployed (a cache, not a resource). */
+  private readonly parsed = new Map<string, { source: string; def: WorkflowDefinition }>();
   private readonly clock: Clock;
+  private seq = 0;
 
   constructor(private readonly deps: EngineDeps) {
     this.clock = deps.clock;
+    this.store = deps.store ?? new Store(() => deps.clock.now());
   }
 
   /** Creates or updates a workflow; throws WorkflowSyntaxError listing every problem of `source`. */
@@ -91,10 +123,11 @@ export class WorkflowsEngine {
     userEnvVars: Record<string, string> = {},
     serviceAccount?: string,
   ): WorkflowResource {
-    parseWorkflowName(name);
+    const workflows = workflowsOf(parentOf(name));
     const def = parseWorkflow(source);
-    const previous = this.workflows.get(name);
-    const revision = (previous?.revision ?? 0) + 1;
+    const previous = this.store.get(workflows, name);
+    // The revision number leads the revisionId (`000002-a1b`): a redeploy is the next one.
+    const revision = (previous ? Number.parseInt(previous.revisionId, 10) || 0 : 0) + 1;
     const now = this.nowIso();
     const resource: WorkflowResource = {
       name,
@@ -103,26 +136,32 @@ export class WorkflowsEngine {
       sourceContents: source,
       userEnvVars: { ...userEnvVars },
       ...(serviceAccount ? { serviceAccount } : {}),
-      createTime: previous?.resource.createTime ?? now,
+      createTime: previous?.createTime ?? now,
       updateTime: now,
       revisionCreateTime: now,
     };
-    this.workflows.set(name, { resource, def, revision });
-    return resource;
+    this.parsed.set(name, { source, def });
+    if (previous) return this.store.update(workflows, name, () => resource);
+    return this.store.insert(workflows, resource);
   }
 
   getWorkflow(name: string): WorkflowResource {
-    return this.deployed(name).resource;
+    return this.workflow(name);
   }
 
-  /** Workflows under `projects/{p}/locations/{l}`. */
+  /**
+   * Workflows under `projects/{p}/locations/{l}`, by name (workflows.list: "If not specified, the
+   * results are returned in an unspecified order",
+   * https://cloud.google.com/workflows/docs/reference/rest/v1/projects.locations.workflows/list).
+   */
   listWorkflows(parent: string): WorkflowResource[] {
-    return [...this.workflows.values()].map((d) => d.resource).filter((r) => r.name.startsWith(`${parent}/workflows/`));
+    return this.store.list(workflowsOf(parent));
   }
 
   deleteWorkflow(name: string): void {
-    this.deployed(name);
-    this.workflows.delete(name);
+    this.workflow(name);
+    this.store.remove(workflowsOf(parentOf(name)), name);
+    this.parsed.delete(name);
   }
 
   /** Starts an execution and returns it ACTIVE; the run goes on in the background. */
@@ -145,6 +184,7 @@ export class WorkflowsEngine {
     const abort = new AbortController();
     const history = new History(this.clock);
     const env = this.environment(deployed.resource, id);
+    this.store.insert(executionsOf(workflowName), execution);
     const done = runWorkflow(deployed.def, argument, {
       ...this.deps,
       ...this.asCaller(deployed.resource),
@@ -153,48 +193,62 @@ export class WorkflowsEngine {
       history,
       clock: this.clock,
     }).then((o) => this.settle(execution, o));
-    this.executions.set(execution.name, { execution, abort, history, done });
+    this.running.set(execution.name, { abort, history, done, seq: ++this.seq });
     return execution;
   }
 
   getExecution(name: string): Execution {
-    return this.running(name).execution;
+    const { workflow } = parseExecutionName(name);
+    const execution = this.store.get(executionsOf(workflow), name);
+    if (!execution) throw notFound(name);
+    return execution;
   }
 
-  /** Executions of one workflow, newest first, as the API lists them. */
+  /**
+   * Executions of one workflow, newest first: "Returned executions are ordered by their start time
+   * (newest first)" (https://cloud.google.com/workflows/docs/reference/executions/rest/v1/projects.locations.workflows.executions/list);
+   * of two started at the same instant, the one created later comes first.
+   */
   listExecutions(workflowName: string): Execution[] {
-    this.deployed(workflowName);
-    return [...this.executions.values()]
-      .map((r) => r.execution)
-      .filter((e) => e.name.startsWith(`${workflowName}/executions/`))
-      .reverse();
+    this.workflow(workflowName);
+    const seq = (e: Execution) => this.running.get(e.name)?.seq ?? 0;
+    return this.store
+      .list(executionsOf(workflowName))
+      .sort((a, b) => (a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : seq(b) - seq(a)));
   }
 
   /** Cancels an ACTIVE execution; cancelling a finished one is FAILED_PRECONDITION, as in the API. */
   async cancelExecution(name: string): Promise<Execution> {
-    const running = this.running(name);
-    if (running.execution.state !== 'ACTIVE')
-      throw preconditionFailed(`execution '${name}' is ${running.execution.state}, not ACTIVE`);
+    const { state } = this.getExecution(name);
+    if (state !== 'ACTIVE') throw preconditionFailed(`execution '${name}' is ${state}, not ACTIVE`);
+    const running = this.interpreter(name);
     running.abort.abort();
     return running.done;
   }
 
   stepEntries(name: string): StepEntry[] {
-    return this.running(name).history.entries;
+    return this.interpreter(name).history.entries;
   }
 
   /** Resolves when the execution has ended (tests and scripts wait on it). */
   awaitExecution(name: string): Promise<Execution> {
-    return this.running(name).done;
+    return this.interpreter(name).done;
   }
 
-  private settle(execution: Execution, outcome: ExecutionOutcome): Execution {
-    execution.state = outcome.state;
-    execution.endTime = outcome.endTime;
-    execution.duration = `${((Date.parse(outcome.endTime) - Date.parse(execution.startTime)) / 1000).toFixed(3)}s`;
-    if (outcome.state === 'SUCCEEDED') execution.result = toJson(outcome.result);
-    if (outcome.error) execution.error = outcome.error;
-    return execution;
+  /** Ends the execution in the store (ACTIVE → SUCCEEDED, FAILED or CANCELLED), so listeners see it end. */
+  private settle(started: Execution, outcome: ExecutionOutcome): Execution {
+    const end = (execution: Execution): Execution => {
+      execution.state = outcome.state;
+      execution.endTime = outcome.endTime;
+      execution.duration = `${((Date.parse(outcome.endTime) - Date.parse(execution.startTime)) / 1000).toFixed(3)}s`;
+      if (outcome.state === 'SUCCEEDED') execution.result = toJson(outcome.result);
+      if (outcome.error) execution.error = outcome.error;
+      return execution;
+    };
+    const executions = executionsOf(parseExecutionName(started.name).workflow);
+    // Gone from the store while it ran (removed by hand): nothing to update, the outcome still answers.
+    if (!this.store.has(executions, started.name)) return end(structuredClone(started));
+    return this.store.update(executions, started.name, end);
   }
 
   /**
@@ -235,18 +289,29 @@ export class WorkflowsEngine {
     };
   }
 
-  private deployed(name: string): Deployed {
-    parseWorkflowName(name);
-    const d = this.workflows.get(name);
-    if (!d) throw notFound(name);
-    return d;
+  private workflow(name: string): WorkflowResource {
+    const resource = this.store.get(workflowsOf(parentOf(name)), name);
+    if (!resource) throw notFound(name);
+    return resource;
   }
 
-  private running(name: string): Running {
-    parseExecutionName(name);
-    const r = this.executions.get(name);
-    if (!r) throw notFound(name);
-    return r;
+  /** The workflow's resource and the parsed definition of its source (parsed again if the store's source changed). */
+  private deployed(name: string): Deployed {
+    const resource = this.workflow(name);
+    let parsed = this.parsed.get(name);
+    if (parsed?.source !== resource.sourceContents)
+      this.parsed.set(
+        name,
+        (parsed = { source: resource.sourceContents, def: parseWorkflow(resource.sourceContents) }),
+      );
+    return { resource, def: parsed.def };
+  }
+
+  private interpreter(name: string): Running {
+    const running = this.running.get(name);
+    if (running) return running;
+    this.getExecution(name);
+    throw notFound(name);
   }
 
   /** The engine's time (its clock), RFC 3339: what executions and the API's operations are stamped with. */

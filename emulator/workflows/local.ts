@@ -10,9 +10,12 @@ import { connectorHandler } from '../connectors/call.js';
 import { WorkflowsEngine, type LogEntry } from './index.js';
 import { fetchHttp, HttpFaults } from './fetch-http.js';
 import { ScaledClock } from './scaled-clock.js';
+import type { Store } from '../store.js';
 import type { Timers } from '../timers.js';
 
 export interface LocalWorkflowsOptions {
+  /** The emulator's store: deployed workflows and their executions live in it (engine.ts). */
+  store: Store;
   /** Base URL of the emulator, read when a connector runs. */
   baseUrl: () => string;
   /** The project number of a project id (what GOOGLE_CLOUD_PROJECT_NUMBER answers). */
@@ -39,6 +42,7 @@ export class LocalWorkflows {
     this.clock = new ScaledClock(options.timers, options.timeScale ?? 1);
     this.engine = new WorkflowsEngine({
       clock: this.clock,
+      store: options.store,
       projectNumber: options.projectNumber,
       http: fetchHttp(this.httpFaults, options.timers, options.accessToken),
       connector: connectorHandler({

@@ -145,7 +145,7 @@ describe('every delay runs on the emulator clock', () => {
     expect(clock.pending).toBe(1);
     await new Promise((r) => setTimeout(r, 30)); // real time passes: the sleep does not end
     await clock.advance(59_999);
-    expect(run.state).toBe('ACTIVE');
+    expect(emu.workflows.engine.getExecution(run.name).state).toBe('ACTIVE');
     await clock.advance(1);
     expect(await emu.workflows.engine.awaitExecution(run.name)).toMatchObject({ state: 'SUCCEEDED', result: '60' });
   });
@@ -163,7 +163,7 @@ describe('every delay runs on the emulator clock', () => {
       expect(asked).toBe(1);
       await new Promise((r) => setTimeout(r, 30)); // real time passes: no timeout yet
       await clock.advance(29_999);
-      expect(run.state).toBe('ACTIVE');
+      expect(emu.workflows.engine.getExecution(run.name).state).toBe('ACTIVE');
       await clock.advance(1);
       const done = await emu.workflows.engine.awaitExecution(run.name);
       expect(done).toMatchObject({ state: 'SUCCEEDED' });
@@ -270,6 +270,6 @@ describe('a closed emulator', () => {
     expect(closed.timers.size).toBe(0);
     expect(own.pending).toBe(0);
     await own.advance(120_000);
-    expect(run.state).toBe('ACTIVE');
+    expect(closed.workflows.engine.getExecution(run.name).state).toBe('ACTIVE');
   });
 });

@@ -91,6 +91,47 @@ describe('Workflows API (deploy)', () => {
   });
 });
 
+describe('Workflows in the store', () => {
+  it('keeps the workflow and its executions in the store: a listener sees the deploy and the run to SUCCEEDED', async () => {
+    const seen: string[] = [];
+    const stop = emu.store.onMutation((m) => {
+      if (m.collection.startsWith('workflows/'))
+        seen.push(
+          `${m.action} ${m.collection} ${m.name} ${String(m.before?.state ?? '')}>${String(m.after?.state ?? '')}`,
+        );
+    });
+    let name = '';
+    try {
+      expect((await deploy('stored', ECHO, { TEAM: 'ml' })).status).toBe(200);
+      const [created] = await client.createExecution({
+        parent: workflowName('stored'),
+        execution: { argument: '{"n":1}' },
+      });
+      name = created.name!;
+      expect(resultOf(await awaitExecution(client, name))).toMatchObject({ got: { n: 1 }, team: 'ml' });
+    } finally {
+      stop();
+    }
+    expect(seen).toEqual([
+      `insert workflows/${PARENT}/workflows ${workflowName('stored')} >ACTIVE`,
+      `insert workflows/${workflowName('stored')}/executions ${name} >ACTIVE`,
+      `update workflows/${workflowName('stored')}/executions ${name} ACTIVE>SUCCEEDED`,
+    ]);
+    const [got] = await client.getExecution({ name });
+    expect(emu.store.get(`workflows/${workflowName('stored')}/executions`, name)).toMatchObject({
+      state: 'SUCCEEDED',
+      result: got.result,
+      argument: '{"n":1}',
+      startTime: expect.any(String),
+      endTime: expect.any(String),
+    });
+    expect(emu.store.get(`workflows/${PARENT}/workflows`, workflowName('stored'))).toMatchObject({
+      sourceContents: ECHO,
+      revisionId: expect.stringMatching(/^000001-/),
+    });
+  });
+});
+
 describe('Executions API through the official ExecutionsClient', () => {
   it('creates an execution with a JSON argument and gets its result', async () => {
     const [created] = await client.createExecution({
