@@ -143,7 +143,7 @@ export class Emulator {
       options.ownerPrincipal,
     );
     this.faults = new Faults(this.timers);
-    this.subscriptions = new Subscriptions(this.topics, this.timers);
+    this.subscriptions = new Subscriptions(this.store, this.topics, this.timers);
     this.pubsubPortWanted = options.pubsubPort ?? 0;
     this.operations = new Operations(this.store, this.settings, this.faults, this.timers, this.audit.ownerPrincipal);
     this.compute = {

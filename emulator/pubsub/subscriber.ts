@@ -6,20 +6,21 @@
 import type * as grpc from '@grpc/grpc-js';
 import { PubsubError, toGrpcError } from './errors.js';
 import { wireMessage } from './publisher.js';
-import type { Delivered, SubscriptionConfig, Subscriptions } from './subscriptions.js';
-import { pageOf, unary } from './wire.js';
+import type { Delivered, Subscription, Subscriptions } from './subscriptions.js';
+import { duration, pageOf, unary } from './wire.js';
 
 /** How long a unary Pull waits for a message before answering empty. */
 const PULL_WAIT_MS = 1_000;
 
-const wireSubscription = (s: SubscriptionConfig) => ({
+/** A stored subscription (REST JSON) as the gRPC Subscription message: its Durations as google.protobuf.Duration. */
+const wireSubscription = (s: Subscription) => ({
   name: s.name,
   topic: s.topic,
   ackDeadlineSeconds: s.ackDeadlineSeconds,
   labels: s.labels,
-  state: 'ACTIVE',
-  messageRetentionDuration: { seconds: '604800', nanos: 0 },
-  expirationPolicy: { ttl: { seconds: '2678400', nanos: 0 } },
+  state: s.state,
+  messageRetentionDuration: duration(s.messageRetentionDuration),
+  expirationPolicy: { ttl: duration(s.expirationPolicy.ttl) },
 });
 
 const received = (d: Delivered[]) =>

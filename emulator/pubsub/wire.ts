@@ -1,4 +1,4 @@
-/** Small wire helpers of the local Pub/Sub: unary handlers, protobuf Timestamps and list pages. */
+/** Small wire helpers of the local Pub/Sub: unary handlers, protobuf Timestamps and Durations, and list pages. */
 import type * as grpc from '@grpc/grpc-js';
 import { toGrpcError } from './errors.js';
 
@@ -18,6 +18,19 @@ export function unary<Req, Res>(handler: (req: Req) => Res | Promise<Res>): grpc
 export function timestamp(iso: string): { seconds: string; nanos: number } {
   const ms = Date.parse(iso);
   return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+}
+
+/**
+ * A Duration in its JSON form as google.protobuf.Duration (seconds as a string, like `timestamp`).
+ * duration.proto, JSON Mapping: "the Duration type is encoded as a string rather than an object,
+ * where the string ends in the suffix "s" (indicating seconds) and is preceded by the number of
+ * seconds, with nanoseconds expressed as fractional seconds". Non-negative ones only: all the local
+ * Pub/Sub keeps.
+ */
+export function duration(json: string): { seconds: string; nanos: number } {
+  const m = /^(\d+)(?:\.(\d{1,9}))?s$/.exec(json);
+  if (!m) throw new Error(`not a Duration: ${json}`);
+  return { seconds: String(Number(m[1])), nanos: Number((m[2] ?? '').padEnd(9, '0')) };
 }
 
 /** One page of a sorted list; the token is the offset (opaque to callers). */

@@ -76,4 +76,13 @@ describe('Pub/Sub leases end on the emulator clock', () => {
     await clock.advance(600_000);
     expect(await pull(sub)).toEqual([]);
   });
+
+  it('deleting the subscription ends the leases of what it delivered: none of its timers is left', async () => {
+    const sub = await subscribed();
+    const before = clock.pending;
+    expect(await pull(sub)).toMatchObject([{ attempt: 1 }]);
+    expect(clock.pending).toBe(before + 1);
+    await client.deleteSubscription({ subscription: sub });
+    expect(clock.pending).toBe(before);
+  });
 });

@@ -136,6 +136,50 @@ describe('subscriptions', () => {
     await sub.close();
   });
 
+  it('keeps subscriptions in the store: a listener sees one created, detached and deleted through the client', async () => {
+    const name = `projects/${P}/subscriptions/stored-sub`;
+    const seen: string[] = [];
+    const stored: unknown[] = [];
+    const stop = emu.store.onMutation((m) => {
+      if (m.collection !== 'pubsub/subscriptions') return;
+      seen.push(`${m.action} ${m.name}`);
+      if (m.after) stored.push(m.after);
+    });
+    try {
+      await ps.createTopic('delta');
+      const [sub] = await ps.topic('delta').createSubscription('stored-sub', { labels: { team: 'net' } });
+      await ps.topic('delta').delete();
+      await sub.delete();
+    } finally {
+      stop();
+    }
+    expect(seen).toEqual([`insert ${name}`, `update ${name}`, `delete ${name}`]);
+    const resource = {
+      name,
+      topic: `projects/${P}/topics/delta`,
+      ackDeadlineSeconds: 10,
+      labels: { team: 'net' },
+      state: 'ACTIVE',
+      messageRetentionDuration: '604800s',
+      expirationPolicy: { ttl: '2678400s' },
+    };
+    expect(stored).toEqual([resource, { ...resource, topic: '_deleted-topic_' }]);
+  });
+
+  it('drops what a deleted subscription held: one created again under its name starts with nothing to pull', async () => {
+    const [sub] = await ps.topic('gamma').createSubscription('gamma-again');
+    await ps.topic('gamma').publishMessage({ data: Buffer.from('before') });
+    await sub.delete();
+    await ps.topic('gamma').createSubscription('gamma-again');
+    const client = subscriberClient(emu.pubsubHost);
+    try {
+      const [got] = await client.pull({ subscription: sub.name, maxMessages: 10, returnImmediately: true });
+      expect(got.receivedMessages ?? []).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('redelivers a nacked message and keeps acked ones gone (unary Pull / Acknowledge / ModifyAckDeadline)', async () => {
     const [sub] = await ps.topic('gamma').createSubscription('gamma-pull');
     await ps.topic('gamma').publishMessage({ data: Buffer.from('again') });
