@@ -1,6 +1,6 @@
 /**
  * The egress check: does each Cloud Armor policy let each egress IP through? Judged with the one
- * verdict (egress-verdict.ts) the allowlist reconciler's verify reports `overruled` with and
+ * verdict (shared/plan/armor-verdict.ts) the allowlist reconciler's verify reports `overruled` with and
  * `netreflex status` reports its Allowlists link with, so the workflow that asks this before a
  * pipeline run, status and the reconciler cannot disagree about an IP. Fails closed: an IP is
  * only allowed when the first rule that decides for it (by priority, preview rules only log) is
@@ -19,7 +19,7 @@ import { parseRequest } from '../util/parse-request.js';
 import { resourceName } from '../names.js';
 import { formatAddress, tryParseCidr } from '../net/cidr.js';
 import { degrade, failureOf, type Envelope } from '../reconcile/report.js';
-import { evaluateIp } from './egress-verdict.js';
+import { evaluateIp } from '../plan/armor-verdict.js';
 
 /**
  * One IP address, read by netreflex's one address parser and answered in canonical form (the

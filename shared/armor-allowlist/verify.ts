@@ -8,7 +8,7 @@ import type { SecurityPolicy } from '../gcp/security-policies.js';
 import { allowedBy, partitionRules } from '../plan/allowlist-rules.js';
 import { planAllowlist, type AllowlistPlan, type DesiredAllowlist, type PolicyRule } from '../plan/allowlist.js';
 import { errorMessage } from '../errors.js';
-import { evaluateRanges } from './egress-verdict.js';
+import { evaluateRanges } from '../plan/armor-verdict.js';
 
 export interface VerifyReport {
   readonly converged: boolean;

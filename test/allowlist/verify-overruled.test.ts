@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { verifyPolicy } from '../../shared/armor-allowlist/verify.js';
-import { evaluateIp } from '../../shared/armor-allowlist/egress-verdict.js';
+import { evaluateIp } from '../../shared/plan/armor-verdict.js';
 import type { SecurityPolicyRule } from '../../shared/gcp/security-policies.js';
 import { DEFAULT_RULE, desired, planAndApply } from './helpers.js';
 

@@ -23,7 +23,7 @@ export interface RangeVerdict {
 }
 
 /** `*` in `srcIpRanges` is every address of both families. */
-const EVERYTHING = aggregate([parseCidr('0.0.0.0/0'), parseCidr('::/0')]);
+const everything = () => aggregate([parseCidr('0.0.0.0/0'), parseCidr('::/0')]);
 
 /**
  * The verdict for every address of `ranges`, as parts that each share one: the rules are walked by
@@ -41,15 +41,19 @@ export function evaluateRanges(policy: Pick<SecurityPolicy, 'rules'>, ranges: Ra
       return [...parts, { ranges: open, verdict: { decision: 'unknown', rule, why } }];
     }
     const src = rule.match.config?.srcIpRanges ?? [];
-    const hit = intersect(open, src.includes('*') ? EVERYTHING : rangeSetOf(src));
+    const hit = intersect(open, src.includes('*') ? everything() : rangeSetOf(src));
     if (hit.length === 0) continue;
-    parts.push({ ranges: hit, verdict: { decision: rule.action.startsWith('allow') ? 'allow' : 'deny', rule } });
+    parts.push({ ranges: hit, verdict: { decision: rule.action === 'allow' ? 'allow' : 'deny', rule } });
     open = subtract(open, hit);
   }
   return open.length ? [...parts, { ranges: open, verdict: { decision: 'deny' } }] : parts;
 }
 
-/** The rule that decides for `ip`, and whether it allows (any `allow*` action) or denies. */
+/**
+ * The rule that decides for `ip`, and whether it allows or denies: of Cloud Armor's actions only
+ * `allow` lets a request through as it is (`deny(STATUS)`, `redirect`, `throttle` and
+ * `rate_based_ban` do not, or not always: https://cloud.google.com/armor/docs/security-policy-overview).
+ */
 export function evaluateIp(policy: Pick<SecurityPolicy, 'rules'>, ip: string): Verdict {
   return evaluateRanges(policy, [parseCidr(ip)])[0]!.verdict;
 }

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateIp, evaluateRanges } from '../../shared/armor-allowlist/egress-verdict.js';
+import { evaluateIp, evaluateRanges } from '../../shared/plan/armor-verdict.js';
 import { cidrsContain, rangeSetOf, toCidrs } from '../../shared/net/cidr.js';
 import type { SecurityPolicyRule } from '../../shared/gcp/security-policies.js';
 
