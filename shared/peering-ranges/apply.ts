@@ -34,7 +34,7 @@ import { setPeeringExport } from '../gcp/networks.js';
 import type { Timed } from '../util/timed.js';
 import { consumerNetwork } from '../gcp/servicenetworking.js';
 import { applyPlan, type StepResult } from '../reconcile/apply.js';
-import { failureOf, type FailureKind } from '../reconcile/report.js';
+import type { FailureKind } from '../reconcile/report.js';
 import { phase, type Plan } from '../reconcile/plan.js';
 import { publishedRanges } from './observe.js';
 
@@ -74,32 +74,21 @@ export function rangeTarget(cfg: Pick<PeeringRangesConfig, 'project' | 'projectN
   };
 }
 
-/**
- * The plan's changes as one ordered phase of idempotent steps. `failures` (when given) gets the
- * kind of each step's error by step id (the kernel's runner keeps only the message).
- */
+/** The plan's changes as one ordered phase of idempotent steps. */
 export function rangePhases(
   t: Transport,
   cfg: PeeringRangesConfig,
   network: string,
   changes: readonly RangeChange[],
   fence: Fence = () => undefined,
-  failures?: Map<string, FailureKind>,
 ): Plan<RangeChange> {
   const target = rangeTarget(cfg, network);
-  const steps = changes.map((change, i) => {
-    const id = `${i} ${change.kind}`;
-    return {
-      id,
-      kind: change.kind,
-      detail: change,
-      run: () =>
-        applyOne(t, cfg, target, change, fence).catch((err: unknown) => {
-          failures?.set(id, failureOf(err).kind);
-          throw err;
-        }),
-    };
-  });
+  const steps = changes.map((change, i) => ({
+    id: `${i} ${change.kind}`,
+    kind: change.kind,
+    detail: change,
+    run: () => applyOne(t, cfg, target, change, fence),
+  }));
   return { phases: [phase('wire', steps, { ordered: true })] };
 }
 
@@ -111,18 +100,18 @@ export async function applyRangeChanges(
   changes: readonly RangeChange[],
   fence: Fence = () => undefined,
 ): Promise<RangeChangeResult[]> {
-  const failures = new Map<string, FailureKind>();
-  const applied = await applyPlan(rangePhases(t, cfg, network, changes, fence, failures));
-  return applied.results.map((r) => rangeResult(r, failures));
+  return (await applyPlan(rangePhases(t, cfg, network, changes, fence))).results.map(rangeResult);
 }
 
-/** A runner's step result as the report shows it, with the failure kind `rangePhases` recorded. */
-export function rangeResult(
-  { id, kind: _kind, detail, reason: _reason, ...outcome }: StepResult<RangeChange>,
-  failures: ReadonlyMap<string, FailureKind>,
-): RangeChangeResult {
-  const failure = outcome.ok ? undefined : failures.get(id);
-  return { kind: detail.kind, description: describeRangeChange(detail), ...outcome, ...(failure ? { failure } : {}) };
+/** A runner's step result as the report shows it. */
+export function rangeResult({
+  id: _id,
+  kind: _kind,
+  detail,
+  reason: _reason,
+  ...outcome
+}: StepResult<RangeChange>): RangeChangeResult {
+  return { kind: detail.kind, description: describeRangeChange(detail), ...outcome };
 }
 
 /** Applies one step; true when nothing had to be written. */

@@ -149,7 +149,6 @@ async function prepare(
   const now = options.now ?? Date.now;
   const dryRun = held.dryRun;
   const fence: Fence = held.dryRun ? () => undefined : held.fence;
-  const failures = new Map<string, FailureKind>();
   const run = await reconcile<RangeObservation, RangePlan, RangeChange, Repaired>(
     {
       observe: async () => {
@@ -162,7 +161,7 @@ async function prepare(
         return obs;
       },
       plan: (obs) => planFor(cfg, request, obs),
-      phases: (plan) => rangePhases(t, cfg, request.network, plan.changes, fence, failures),
+      phases: (plan) => rangePhases(t, cfg, request.network, plan.changes, fence),
       ...(options.planned ? { planned: options.planned } : {}),
       verify: async ({ results, plan, observed }) =>
         held.dryRun || results.some((r) => !r.ok)
@@ -183,7 +182,7 @@ async function prepare(
   const { observed: obs, plan } = run;
   const report = reportOf(request, obs, plan, dryRun);
   if (dryRun) return { ...report, status: 'planned' };
-  const results = run.results.map((r) => rangeResult(r, failures));
+  const results = run.results.map(rangeResult);
   report.changes = [...results, ...report.changes.slice(results.length)];
   report.results = [...results];
   report.mutations = mutationsOf(results);

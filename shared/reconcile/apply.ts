@@ -17,6 +17,7 @@ import { errorMessage, isTransient } from '../errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { Timed } from '../util/timed.js';
 import type { Phase, Plan, Step } from './plan.js';
+import { failureOf, type FailureKind } from './report.js';
 
 export type Verdict = { readonly kind: 'go' } | { readonly kind: 'replan' | 'stop'; readonly why: string };
 
@@ -36,6 +37,8 @@ export interface StepResult<D = unknown> extends Timed {
   readonly detail: D;
   /** The `reason` of the API error that failed the step, when it had one (e.g. `nameTaken`). */
   readonly reason?: string;
+  /** A failed step's kind by the kernel's rule (report.ts `failureOf`): what the caller can do about it. */
+  readonly failure?: FailureKind;
 }
 
 export interface Held<D = unknown> {
@@ -73,6 +76,7 @@ export async function runStep<D>(step: Step<D>, deadline?: number): Promise<Step
       ok: false,
       error: errorMessage(err),
       transient: isTransient(err),
+      failure: failureOf(err).kind,
       ms: ms(),
       ...(typeof reason === 'string' ? { reason } : {}),
     };

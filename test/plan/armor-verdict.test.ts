@@ -20,8 +20,8 @@ const cel = (priority: number): SecurityPolicyRule => ({
 });
 
 describe('evaluateRanges at its edges', () => {
-  it('a policy with no rules at all denies every address, naming no rule', () => {
-    expect(evaluateRanges({}, rangeSetOf(['203.0.113.0/24']))).toEqual([
+  it('a policy with no rules denies every address, naming no rule', () => {
+    expect(evaluateRanges({ rules: [] }, rangeSetOf(['203.0.113.0/24']))).toEqual([
       { ranges: rangeSetOf(['203.0.113.0/24']), verdict: { decision: 'deny' } },
     ]);
   });
