@@ -150,16 +150,16 @@ function policyAdapter(
         (previous?.key === lastFailure!.key && previous.apply === applies - 1);
       return !gaveUp;
     },
+    // The run ends on a look after its last apply (the loop's rule for converging adapters): judge it.
     verify: async (run) => {
       const results = run.results.map(stepResult);
+      // Passes: the claim, every apply, and the look the run ended on (none after a stop or a give-up).
       const done: PolicyReport = {
         ...report,
         results,
         mutations: report.mutations + mutationsOf(results),
         passes: 1 + applies,
       };
-      if (run.plan.superseded) return superseded(done, run.observed, p);
-      if (run.plan.refused) return { ...done, status: 'refused', reason: run.plan.refused };
       if (run.applied?.stopped?.kind === 'stop')
         return {
           ...done,
@@ -174,15 +174,12 @@ function policyAdapter(
           retry: failed.transient === true,
           reason: `step ${failed.detail.kind} at ${failed.detail.priority} failed: ${failed.error}; later steps were not applied (the revocations before it were)`,
         };
-      // The loop ends on a look that needs nothing, or at its bound right after an apply: then read back once more.
-      const last = run.plan.steps.length === 0 ? run : await lookAgain(t, ctx, p);
       const looked = { ...done, passes: done.passes + 1 };
-      if (last.plan.superseded) return superseded(looked, last.observed, p);
-      if (last.plan.refused) return { ...looked, status: 'refused', reason: last.plan.refused };
-      if (last.plan.steps.length === 0) return finish(t, looked, last.observed, p, ctx, true);
+      if (run.plan.superseded) return superseded(looked, run.observed, p);
+      if (run.plan.refused) return { ...looked, status: 'refused', reason: run.plan.refused };
+      if (run.plan.steps.length === 0) return finish(t, looked, run.observed, p, ctx, true);
       return {
         ...looked,
-        steps: [...looked.steps, ...last.plan.steps.map(describeStep)],
         status: 'failed',
         retry: true,
         reason: `${p.name} did not converge after ${looked.passes} passes (is another writer changing its rules?); retrying later`,
@@ -198,11 +195,6 @@ function superseded(report: PolicyReport, policy: SecurityPolicy, p: PreparedPol
     status: 'superseded',
     reason: `another sync (run ${claim.run ?? '?'}, generation ${claim.claim ?? '?'}) claimed ${p.name}; it applies the newer state`,
   };
-}
-
-async function lookAgain(t: Transport, ctx: SyncContext, p: PreparedPolicy) {
-  const observed = await getSecurityPolicy(t, ctx.project, p.name);
-  return { observed, plan: planUnderClaim(p, observed, ctx.run) };
 }
 
 /** The plan on a look, once the look shows the claim is still this sync's (else nothing: the newer sync finishes). */

@@ -14,6 +14,8 @@
  * - An adapter that **converges** (`again`) looks and plans again after an apply the guard did not
  *   stop, within the same bound: to apply what a read-back still misses (a foreign write landed
  *   after the last step), or because a refused step may have lost a race that a fresh plan avoids.
+ *   Its run always ends on a look taken after its last apply: at the bound the loop looks once more
+ *   (not counted in `replanned`) and applies nothing of it, so `plan` is what is still missing.
  * - The loop applies **no empty plan**: a plan (after the policy) with nothing to do ends the run,
  *   so a run whose `plan` is empty ended on a look that needed nothing (else a failure, the guard
  *   or the bound ended it).
@@ -57,7 +59,7 @@ export interface LoopOptions<O = unknown, P = unknown> {
 }
 
 export interface Run<O, P, D> {
-  /** The last look, and the plan made from it. */
+  /** The last look, and the plan made from it (for a converging adapter, taken after the last apply). */
   readonly observed: O;
   readonly plan: P;
   /** Every step result of every apply of the run, in the order they ran. */
@@ -98,11 +100,16 @@ export async function reconcile<O, P, D, V = never>(
     results.push(...applied.results);
     const again =
       applied.stopped?.kind === 'replan' || (applied.stopped?.kind !== 'stop' && adapter.again?.(applied) === true);
-    if (!again || replanned >= options.replans) break;
-    replanned += 1;
+    if (!again) break;
+    // At the bound a converging run still looks once more (and applies nothing of it), so it ends on
+    // what its last apply left: verify judges that look, never the plan it just carried out.
+    const bounded = replanned >= options.replans;
+    if (bounded && !adapter.again) break;
+    if (!bounded) replanned += 1;
     observed = fresh ?? (await adapter.observe());
     plan = adapter.plan(observed);
     adapter.planned?.(observed, plan);
+    if (bounded) break;
   }
   const run: Run<O, P, D> = { observed, plan, results, ...(applied ? { applied } : {}), replanned };
   const verified = await adapter.verify?.(run);

@@ -201,6 +201,8 @@ describe('reconcile (the kernel loop)', () => {
     const world = { existing: new Set<string>() };
     const fighting = toy(world, ['b']);
     const bound = await run({ ...fighting.adapter, again: () => (world.existing.delete('b'), true) }, 'sync', 2);
+    // Three applies, and a look after the last one: the run ends on what is still missing.
+    expect(fighting.looks()).toBe(4);
     expect(bound.replanned).toBe(2);
     expect(bound.results.map((s) => s.id)).toEqual(['add b', 'add b', 'add b']);
     expect(bound.plan).toEqual({ add: ['b'], remove: [] });
