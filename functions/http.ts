@@ -19,7 +19,14 @@
  */
 import type { HttpFunction, Request } from '@google-cloud/functions-framework';
 import { createLogger, type Logger } from '../shared/log.js';
-import { failureOf, httpStatus, type Envelope, type Failure, type FailureKind } from '../shared/reconcile/report.js';
+import {
+  failedEnvelope,
+  failureOf,
+  httpStatus,
+  type Envelope,
+  type Failure,
+  type FailureKind,
+} from '../shared/reconcile/report.js';
 
 /** Far above any real request (a few hundred bytes), far below what would hurt a log or a reply. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -61,14 +68,8 @@ class DoorRefusal extends Error {
 export function refusal(error: Failure, facts: Record<string, unknown> = {}): Envelope & Record<string, unknown> {
   return {
     ...facts,
+    ...failedEnvelope(error),
     status: error.transient || error.kind === 'internal' ? 'failed' : 'refused',
-    reasons: [error.message],
-    warnings: [],
-    dryRun: false,
-    results: [],
-    mutations: 0,
-    retry: error.transient,
-    error,
   };
 }
 

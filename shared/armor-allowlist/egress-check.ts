@@ -18,7 +18,7 @@ import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies
 import { parseRequest } from '../util/parse-request.js';
 import { resourceName } from '../names.js';
 import { formatAddress, tryParseCidr } from '../net/cidr.js';
-import { degrade, failureOf, type Envelope } from '../reconcile/report.js';
+import { degrade, failedEnvelope, failureOf, type Envelope } from '../reconcile/report.js';
 import { evaluateIp } from '../plan/armor-verdict.js';
 
 /**
@@ -112,18 +112,7 @@ export async function checkEgress(t: Transport, project: string, request: Egress
   } catch (err) {
     const error = failureOf(err);
     const reason = `cannot read Cloud Armor policy ${request.policy} of project ${project}${error.transient ? ' (transient; retry)' : ''}: ${error.message}`;
-    return {
-      status: 'failed',
-      reasons: [reason],
-      warnings: [],
-      dryRun: true,
-      results: [],
-      mutations: 0,
-      retry: error.transient,
-      error,
-      policy: request.policy,
-      allowedBy: {},
-    };
+    return { ...failedEnvelope(error, { reason, dryRun: true }), policy: request.policy, allowedBy: {} };
   }
   return egressReport(request.policy, judgeEgress(policy, request.ips));
 }

@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { functionTransport, type Transport } from '../gcp/transport.js';
 import type { CloudEventLike } from '../events/parse.js';
 import { errorMessage } from '../errors.js';
-import { failureOf } from '../reconcile/report.js';
+import { failedEnvelope, failureOf } from '../reconcile/report.js';
 import { ReconcileService, type Judgement, type Outcome as ServiceOutcome } from '../reconcile/service.js';
 import type { Trigger } from '../reconcile/coalesce.js';
 import { judgeTrigger } from './trigger.js';
@@ -25,24 +25,15 @@ interface SyncKey {
   readonly now?: string;
 }
 
-function describe(report: AllowlistReport, triggers: readonly Trigger[]) {
+function describe(report: AllowlistReport) {
   return {
     fields: {
-      eventId: triggers[0]?.id,
-      events: triggers.map((t) => t.id),
-      trigger: triggers[0]?.why,
-      status: report.status,
       source: report.source,
       generation: report.generation,
-      reasons: report.reasons,
       refusal: report.refusal,
       stall: report.stall,
       quota: report.quota,
-      warnings: report.warnings,
-      mutations: report.mutations,
       policies: report.policies.map(({ results: _r, steps, ...p }) => ({ ...p, steps: steps.length })),
-      failed: report.results.filter((r) => !r.ok),
-      ...(report.error ? { error: report.error.message, transient: report.error.transient } : {}),
     },
     message: describeReport(report),
   };
@@ -81,16 +72,9 @@ export class ArmorAllowlistService {
       const error = failureOf(err);
       const reason = `sync failed${error.transient ? ' (transient; the event will be retried)' : ''}: ${errorMessage(err)}`;
       return {
-        status: 'failed',
+        ...failedEnvelope(error, { reason, dryRun: cfg.policy === 'dry-run' }),
         source: gsUrl(cfg.bucket, cfg.object),
-        dryRun: cfg.policy === 'dry-run',
-        reasons: [reason],
-        warnings: [],
-        results: [],
         policies: [],
-        mutations: 0,
-        retry: error.transient,
-        error,
         why: reason,
       };
     };

@@ -15,12 +15,11 @@
  */
 import type { Transport } from '../gcp/transport.js';
 import type { NatRoutesConfig, NatRoutesView } from '../config/nat-routes.js';
-import { errorMessage } from '../errors.js';
 import { isEligible, resourcePath, type Blocked, type Conflict, type RoutePlan } from '../plan/routes.js';
 import { GO, mayRun, mutationsOf, type Applied, type Guard } from '../reconcile/apply.js';
 import { reconcile } from '../reconcile/loop.js';
 import type { Policy } from '../reconcile/plan.js';
-import { degrade, failureOf, type Envelope } from '../reconcile/report.js';
+import { degrade, failedEnvelope, failureOf, type Envelope } from '../reconcile/report.js';
 import { observe, type Observed } from './observe.js';
 import { planFrom } from './plan.js';
 import { changeResult, routePhases, type ChangeResult, type RouteChange } from './apply.js';
@@ -282,22 +281,15 @@ export function mergeReports(earlier: RouteReport, next: RouteReport): RouteRepo
 /** A report for a pass that threw: failed, and whether a retry can help. */
 export function failedReport(base: Pick<RouteReport, 'mode' | 'dryRun'>, err: unknown): RouteReport {
   const error = failureOf(err);
+  const reason = error.transient ? `transient error, the event is delivered again: ${error.message}` : error.message;
   return {
-    status: 'failed',
-    reasons: [
-      error.transient ? `transient error, the event is delivered again: ${errorMessage(err)}` : errorMessage(err),
-    ],
-    warnings: [],
-    ...base,
+    ...failedEnvelope(error, { reason, dryRun: base.dryRun }),
+    mode: base.mode,
     instances: [],
     plan: { inserts: [], deletes: [], keeps: 0, holds: { inserts: [], deletes: [] } },
     conflicts: [],
     blocked: [],
-    results: [],
-    mutations: 0,
-    retry: error.transient,
     settling: false,
     passes: 1,
-    error,
   };
 }

@@ -24,10 +24,6 @@ export interface ServiceOptions {
   name?: string;
 }
 
-/** The trigger a reconcile is filed under: the scheduled tick when it served one (monitoring counts completed ticks), else the first event. */
-const mainTrigger = (triggers: readonly Trigger[]) =>
-  (triggers.find((t) => t.why.startsWith('scheduled')) ?? triggers[0])?.why ?? 'sync requested';
-
 /** The one line a reconcile writes: every pass's changes, every event it served. */
 function describe(report: RouteReport, triggers: readonly Trigger[]) {
   const done = (change: string) => report.results.filter((r) => r.change === change && r.ok && !r.noop).length;
@@ -38,17 +34,9 @@ function describe(report: RouteReport, triggers: readonly Trigger[]) {
   const why = [...report.reasons, ...report.warnings];
   return {
     fields: {
-      events: triggers.map((t) => t.id),
-      trigger: mainTrigger(triggers),
-      triggers: triggers.map((t) => t.why),
-      status: report.status,
-      reasons: report.reasons,
-      warnings: report.warnings,
-      mutations: report.mutations,
       plan: report.plan,
       blocked: report.blocked,
       conflicts: report.conflicts,
-      failed: report.results.filter((r) => !r.ok),
       export: report.export,
       ...(report.loadBalancer ? { loadBalancer: report.loadBalancer } : {}),
     },

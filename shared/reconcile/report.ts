@@ -76,6 +76,26 @@ export function failureOf(err: unknown, config: 'config' | 'invalid-request' = '
   return { message, transient: false, kind: 'internal' };
 }
 
+/**
+ * The envelope of a reconcile (or a read) that threw before it could report: `failed`, one reason
+ * (the error's message unless the adapter words it), nothing applied, and `retry` by the error.
+ */
+export function failedEnvelope(
+  error: Failure,
+  options: { readonly reason?: string; readonly dryRun?: boolean } = {},
+): Envelope<never, never> & { status: 'failed'; error: Failure } {
+  return {
+    status: 'failed',
+    reasons: [options.reason ?? error.message],
+    warnings: [],
+    dryRun: options.dryRun ?? false,
+    results: [],
+    mutations: 0,
+    retry: error.transient,
+    error,
+  };
+}
+
 /** Marks a reason not ok: `ok`/`unchanged` become `degraded`; worse statuses stay. */
 export function degrade(report: Pick<Envelope, 'status' | 'reasons'>, reason: string): void {
   if (report.status === 'ok' || report.status === 'unchanged' || report.status === 'planned')

@@ -20,7 +20,7 @@ export type Judgement =
 export type Outcome<R> =
   { handled: false; why: string } | { handled: true; why: string; report?: R; incomplete: boolean; retry: boolean };
 
-export interface ServiceSpec<R> {
+export interface ServiceSpec<R extends Envelope<{ readonly ok: boolean }>> {
   /** In log lines: `natRoutes`, `natRoutesSync`, `armorAllowlist`. */
   readonly name: string;
   readonly judge: (event: ParsedEvent) => Judgement;
@@ -28,7 +28,11 @@ export interface ServiceSpec<R> {
   readonly pass: (deadline: number, triggers: readonly Trigger[]) => Promise<R>;
   readonly merge?: (earlier: R, next: R) => R;
   readonly failure: (err: unknown) => R;
-  /** The log line: structured fields and the message after `<name>: `. */
+  /**
+   * The log line: the reconciler's own structured fields (beside the kernel's: the events served,
+   * the trigger, status, reasons, warnings, mutations, the failed steps, the error) and the message
+   * after `<name>: `.
+   */
   readonly describe: (report: R, triggers: readonly Trigger[]) => { fields: Record<string, unknown>; message: string };
   /** Sends the report on (a result topic); a failure is logged, never fails the event. */
   readonly publish?: (report: R) => Promise<void>;
@@ -37,7 +41,7 @@ export interface ServiceSpec<R> {
   readonly clock?: Clock;
 }
 
-export class ReconcileService<R extends Envelope & Settles> {
+export class ReconcileService<R extends Envelope<{ readonly ok: boolean }> & Settles> {
   private readonly coalescer: Coalescer<R>;
 
   constructor(
@@ -86,7 +90,7 @@ export class ReconcileService<R extends Envelope & Settles> {
 
   private async done(report: R, triggers: Trigger[]): Promise<void> {
     const { fields, message } = this.spec.describe(report, triggers);
-    this.log[severityOf(report)](fields, `${this.spec.name}: ${message}`);
+    this.log[severityOf(report)]({ ...logFields(report, triggers), ...fields }, `${this.spec.name}: ${message}`);
     if (!this.spec.publish) return;
     try {
       await this.spec.publish(report);
@@ -97,4 +101,27 @@ export class ReconcileService<R extends Envelope & Settles> {
       );
     }
   }
+}
+
+/**
+ * The trigger a reconcile is filed under: the scheduled tick when it served one (monitoring.tf
+ * counts completed ticks by it), else the first event.
+ */
+const mainTrigger = (triggers: readonly Trigger[]) =>
+  (triggers.find((t) => t.why.startsWith('scheduled')) ?? triggers[0])?.why ?? 'sync requested';
+
+/** The fields every reconcile's log line carries, whichever reconciler ran it. */
+function logFields(report: Envelope<{ readonly ok: boolean }>, triggers: readonly Trigger[]): Record<string, unknown> {
+  return {
+    eventId: triggers[0]?.id,
+    events: triggers.map((t) => t.id),
+    trigger: mainTrigger(triggers),
+    triggers: triggers.map((t) => t.why),
+    status: report.status,
+    reasons: report.reasons,
+    warnings: report.warnings,
+    mutations: report.mutations,
+    failed: report.results.filter((r) => !r.ok),
+    ...(report.error ? { error: report.error.message, transient: report.error.transient } : {}),
+  };
 }
