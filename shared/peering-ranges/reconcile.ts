@@ -50,7 +50,7 @@ import { reconcile } from '../reconcile/loop.js';
 import { mutationsOf } from '../reconcile/apply.js';
 import { degrade, type Envelope, type FailureKind } from '../reconcile/report.js';
 import { PreflightRefusal, type PreflightReport } from './preflight.js';
-import { NetworkLease, readLease, type Reservation } from './lease.js';
+import { acquireNetworkLease, leaseObject, readNetworkLease, type Reservation } from './lease.js';
 
 /**
  * The kernel's envelope plus the preparation's facts. `ok`: ready to run (verified); `planned`: a
@@ -93,10 +93,6 @@ export function requestFrom(input: unknown, cfg: PeeringRangesConfig): RangeRequ
   return parseRangeRequest({ ...raw, network: raw.network ?? cfg.network, region: raw.region ?? cfg.region });
 }
 
-/** The lease object of a network: one per project and network. */
-export const leaseObject = (cfg: PeeringRangesConfig, network: string) =>
-  `peering-ranges/${cfg.project}/${network}.json`;
-
 export async function reconcilePeeringRanges(
   t: Transport,
   cfg: PeeringRangesConfig,
@@ -105,19 +101,12 @@ export async function reconcilePeeringRanges(
 ): Promise<RangeReport> {
   const request = requestFrom(input, cfg);
   const now = options.now ?? Date.now;
-  const object = leaseObject(cfg, request.network);
   if (options.dryRun) {
-    const { body } = await readLease(t, cfg.stateBucket, object);
+    const { body } = await readNetworkLease(t, cfg.stateBucket, leaseObject(cfg, request.network));
     return prepare(t, cfg, request, options, { dryRun: true, reservations: body.reservations });
   }
   const startedAt = now();
-  const lease = await NetworkLease.acquire(t, {
-    bucket: cfg.stateBucket,
-    object,
-    ttlMs: cfg.leaseTtlMs,
-    waitMs: cfg.leaseWaitMs,
-    now,
-  });
+  const lease = await acquireNetworkLease(t, cfg, request.network, now);
   const held: Held = {
     dryRun: false,
     reservations: lease.body.reservations,
@@ -127,7 +116,7 @@ export async function reconcilePeeringRanges(
   try {
     return await prepare(t, cfg, request, options, held);
   } finally {
-    await lease.release(held.reservations);
+    await lease.release({ reservations: held.reservations });
   }
 }
 

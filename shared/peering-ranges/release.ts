@@ -15,8 +15,7 @@ import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import { parseReleaseRequest, type ReleaseRequest } from '../plan/ranges.js';
 import type { Envelope } from '../reconcile/report.js';
-import { LeaseLost, NetworkLease } from './lease.js';
-import { leaseObject } from './reconcile.js';
+import { acquireNetworkLease, LeaseLost } from './lease.js';
 
 export interface ReleaseReport extends Envelope<never> {
   /** `ok` when the reservation is gone now, `unchanged` when the run held none. */
@@ -43,16 +42,10 @@ export async function releaseReservation(
   now: () => number = Date.now,
 ): Promise<ReleaseReport> {
   const request = releaseRequestFrom(input, cfg);
-  const lease = await NetworkLease.acquire(t, {
-    bucket: cfg.stateBucket,
-    object: leaseObject(cfg, request.network),
-    ttlMs: cfg.leaseTtlMs,
-    waitMs: cfg.leaseWaitMs,
-    now,
-  });
+  const lease = await acquireNetworkLease(t, cfg, request.network, now);
   const kept = lease.body.reservations.filter((r) => r.runId !== request.runId);
   const released = kept.length < lease.body.reservations.length;
-  if (!(await lease.release(kept)))
+  if (!(await lease.release({ reservations: kept })))
     throw new LeaseLost(
       `the lease on ${request.network} was lost before run ${request.runId}'s reservation was released; retry`,
     );

@@ -12,9 +12,15 @@ import { startSampleEmulator } from '../../local/seed.js';
 import { sampleEnv } from '../../local/stack.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { loadPeeringRangesConfig, type PeeringRangesConfig } from '../../shared/config/peering-ranges.js';
-import { reconcilePeeringRanges, leaseObject, type RangeReport } from '../../shared/peering-ranges/reconcile.js';
+import { reconcilePeeringRanges, type RangeReport } from '../../shared/peering-ranges/reconcile.js';
 import { applyRangeChanges } from '../../shared/peering-ranges/apply.js';
-import { NetworkLease, readLease, LeaseBusy, LeaseLost } from '../../shared/peering-ranges/lease.js';
+import {
+  acquireNetworkLease,
+  leaseObject,
+  readNetworkLease as readLease,
+  LeaseBusy,
+  LeaseLost,
+} from '../../shared/peering-ranges/lease.js';
 import { PeeringRangesService } from '../../shared/peering-ranges/service.js';
 import { releaseReservation } from '../../shared/peering-ranges/release.js';
 import { createLogger } from '../../shared/log.js';
@@ -388,17 +394,12 @@ describe('the lease', () => {
   });
 
   it('a holder whose lease was taken over stops writing (fenced) and its caller retries', async () => {
-    const lease = await NetworkLease.acquire(transport(), {
-      bucket: cfg.stateBucket,
-      object: object(),
-      ttlMs: 300,
-      waitMs: 1_000,
-    });
+    const lease = await acquireNetworkLease(transport(), { ...cfg, leaseTtlMs: 300, leaseWaitMs: 1_000 }, 'vpc-a');
     expect(() => lease.assertHeld()).not.toThrow();
     plant('usurper', 60_000); // someone took it over (as after an expiry)
     await new Promise((res) => setTimeout(res, 400));
     expect(() => lease.assertHeld()).toThrow(LeaseLost);
-    await lease.release([]);
+    await lease.release({ reservations: [] });
     expect((await readLease(transport(), cfg.stateBucket, object())).body.holder).toBe('usurper'); // a lost lease is never written
     plant('nobody', -1);
   });
