@@ -21,7 +21,7 @@ import type { AllowlistStep } from '../plan/allowlist.js';
 import type { Timed } from '../util/timed.js';
 import { orderedPhases, type Plan, type Step } from '../reconcile/plan.js';
 import type { StepResult as KernelResult } from '../reconcile/apply.js';
-import { describeStep, sameRule, type StepSummary } from './steps.js';
+import { describeStep, sameRule, type StepSummary } from '../plan/allowlist-steps.js';
 
 /** `noop`: the rule was already as wanted (a retried call whose first answer was lost). */
 export interface StepResult extends Readonly<Timed> {

@@ -19,8 +19,8 @@ import { reconcile, type Adapter } from '../reconcile/loop.js';
 import type { Policy } from '../reconcile/plan.js';
 import { claimOf, claimPolicy, recordApplied, releasePolicy } from './lock.js';
 import { allowlistPhases, stepId, stepResult } from './apply.js';
-import { describeStep, sameRules, type StepSummary } from './steps.js';
-import { verifyPolicy } from './verify.js';
+import { describeStep, sameRules, type StepSummary } from '../plan/allowlist-steps.js';
+import { verifyPolicy } from '../plan/allowlist-verify.js';
 import { emptyPolicyReport, type PolicyReport } from './report.js';
 import type { PreparedPolicy } from './prepare.js';
 
@@ -39,7 +39,6 @@ const QUOTA = /Quota '[A-Z_]+' exceeded/;
 
 export function plannedReport(p: PreparedPolicy): PolicyReport {
   const steps = p.plan.steps.map(describeStep);
-  const s = p.plan.summary;
   const c = claimOf(p.policy);
   return {
     ...emptyPolicyReport(p.name, p.role),
@@ -55,14 +54,7 @@ export function plannedReport(p: PreparedPolicy): PolicyReport {
         }
       : {}),
     steps,
-    summary: {
-      rulesAdded: s.rulesAdded,
-      rulesPatched: s.rulesPatched,
-      rulesRemoved: s.rulesRemoved,
-      allowedAdded: s.allowedAdded,
-      allowedRemoved: s.allowedRemoved,
-      expiredEntries: s.expiredEntries,
-    },
+    summary: p.plan.summary,
     verify: verifyPolicy(p.policy, p.desired, p.replan),
   };
 }
@@ -81,16 +73,19 @@ function labelsBehind(p: PreparedPolicy, policy: SecurityPolicy, source: string)
  * on its rules, apply under the claim's guard, and converge — read back after every apply and apply
  * what is still missing — until a look needs nothing; verify = judge that look and record it.
  */
-export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncContext): Promise<PolicyReport> {
+export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncContext): Promise<Synced> {
   const report: PolicyReport = { ...plannedReport(p), status: 'unchanged', verify: undefined, passes: 1 };
   if (p.plan.steps.length === 0 && !labelsBehind(p, p.policy, ctx.source))
-    return finish(t, report, p.policy, p, ctx, false);
+    return { report: await finish(t, report, p.policy, p, ctx, false), rules: p.policy.rules };
   const claim = await claimPolicy(t, ctx.project, p.policy, p.generation, ctx.run);
   if (!claim.claimed)
     return {
-      ...report,
-      status: 'stale',
-      reason: `generation ${claim.newer} is newer than ${p.generation ?? 'this file'} and already holds or is being applied to ${p.name}; that sync finishes the job`,
+      report: {
+        ...report,
+        status: 'stale',
+        reason: `generation ${claim.newer} is newer than ${p.generation ?? 'this file'} and already holds or is being applied to ${p.name}; that sync finishes the job`,
+      },
+      rules: claim.policy.rules,
     };
   report.mutations += 1;
   // Read again after the claim: a foreign label write or an older sync may have moved the rules meanwhile.
@@ -102,7 +97,13 @@ export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncConte
     replans: Math.max(0, ctx.maxPasses - 3),
     initial: { observed: policy, plan: planUnderClaim(p, policy, ctx.run) },
   });
-  return sync.verified ?? report;
+  return sync.verified ?? { report };
+}
+
+/** A policy's sync: its report, and the rules its last look read when that look came after every change. */
+export interface Synced {
+  readonly report: PolicyReport;
+  readonly rules?: readonly PolicyRule[];
 }
 
 /**
@@ -122,7 +123,7 @@ function policyAdapter(
   p: PreparedPolicy,
   ctx: SyncContext,
   report: PolicyReport,
-): Adapter<SecurityPolicy, Planned, StepSummary, PolicyReport> {
+): Adapter<SecurityPolicy, Planned, StepSummary, Synced> {
   let applies = 0;
   /** The step that failed and in which apply (the same step failing in two applies running gives up). */
   let lastFailure: { readonly key: string; readonly apply: number } | undefined;
@@ -162,29 +163,46 @@ function policyAdapter(
       };
       if (run.applied?.stopped?.kind === 'stop')
         return {
-          ...done,
-          status: 'superseded',
-          reason: 'a newer sync claimed the policy mid-apply; it finishes the job',
+          report: {
+            ...done,
+            status: 'superseded',
+            reason: 'a newer sync claimed the policy mid-apply; it finishes the job',
+          },
         };
       const failed = run.applied?.results.find((r) => !r.ok);
       if (failed && gaveUp)
         return {
-          ...done,
-          status: 'failed',
-          retry: failed.transient === true,
-          reason: `step ${failed.detail.kind} at ${failed.detail.priority} failed: ${failed.error}; later steps were not applied (the revocations before it were)`,
+          report: {
+            ...done,
+            status: 'failed',
+            retry: failed.transient === true,
+            reason: `step ${failed.detail.kind} at ${failed.detail.priority} failed: ${failed.error}; later steps were not applied (the revocations before it were)`,
+          },
         };
-      const looked = { ...done, passes: done.passes + 1 };
-      if (run.plan.superseded) return superseded(looked, run.observed, p);
-      if (run.plan.refused) return { ...looked, status: 'refused', reason: run.plan.refused };
-      if (run.plan.steps.length === 0) return finish(t, looked, run.observed, p, ctx, true);
       return {
-        ...looked,
-        status: 'failed',
-        retry: true,
-        reason: `${p.name} did not converge after ${looked.passes} passes (is another writer changing its rules?); retrying later`,
+        report: await judgeLook(t, { ...done, passes: done.passes + 1 }, run, p, ctx),
+        rules: run.observed.rules,
       };
     },
+  };
+}
+
+/** The look a run ended on, after its last apply: superseded, refused, holding the file, or not converged. */
+async function judgeLook(
+  t: Transport,
+  looked: PolicyReport,
+  run: { readonly observed: SecurityPolicy; readonly plan: Planned },
+  p: PreparedPolicy,
+  ctx: SyncContext,
+): Promise<PolicyReport> {
+  if (run.plan.superseded) return superseded(looked, run.observed, p);
+  if (run.plan.refused) return { ...looked, status: 'refused', reason: run.plan.refused };
+  if (run.plan.steps.length === 0) return finish(t, looked, run.observed, p, ctx, true);
+  return {
+    ...looked,
+    status: 'failed',
+    retry: true,
+    reason: `${p.name} did not converge after ${looked.passes} passes (is another writer changing its rules?); retrying later`,
   };
 }
 

@@ -26,7 +26,7 @@ import { claimOf, newerThan } from './lock.js';
 import type { NatIps } from '../gcp/routers.js';
 import { resolveSources } from './resolve.js';
 import type { PolicyRole } from './report.js';
-import type { Replan } from './verify.js';
+import type { Replan } from '../plan/allowlist-verify.js';
 
 export interface PreparedPolicy {
   readonly name: string;
@@ -96,20 +96,9 @@ export async function preparePolicies(
       stale.push({ name, generation: blocker });
       continue;
     }
-    const { resolved, warnings: notes } = await resolveSources(t, opts.project, opts.region, allowlist, name, natIps);
-    warnings.push(...notes);
-    const desired = desiredAllowlist(allowlist, { policy: name, now: opts.now, resolved });
+    const desired = await desiredFor(t, opts, allowlist, name, natIps, warnings);
     const replan: Replan = (rules) => planAllowlist(desired, rules, { force: opts.force });
-    prepared.push({
-      name,
-      role: 'target',
-      policy,
-      desired,
-      plan: replan(policy.rules),
-      replan,
-      ...gen(opts.generation),
-      record: 'generation',
-    });
+    prepared.push(preparedPolicy(policy, 'target', desired, replan, opts.generation, 'generation'));
   }
   for (const policy of untargeted(project, allowlist, opts.source)) {
     if (allowlist.mode === 'upsert-only') {
@@ -130,16 +119,8 @@ export async function preparePolicies(
       expiredCidrs: [],
     };
     const replan: Replan = (rules) => planAllowlist(desired, rules, { force: opts.force });
-    prepared.push({
-      name: policy.name,
-      role: 'untargeted',
-      policy,
-      desired,
-      plan: untargetedPlan(replan, policy),
-      replan,
-      ...gen(opts.generation),
-      record: 'release',
-    });
+    const plan = untargetedPlan(replan, policy);
+    prepared.push(preparedPolicy(policy, 'untargeted', desired, replan, opts.generation, 'release', plan));
   }
   return { prepared, stale, warnings, quota: checkedQuota(project, prepared, opts) };
 }
@@ -191,27 +172,9 @@ export async function prepareLastApplied(
       continue;
     }
     try {
-      const { resolved, warnings: notes } = await resolveSources(
-        t,
-        opts.project,
-        opts.region,
-        allowlist,
-        policy.name,
-        natIps,
-      );
-      warnings.push(...notes);
-      const desired = desiredAllowlist(allowlist, { policy: policy.name, now: opts.now, resolved });
+      const desired = await desiredFor(t, opts, allowlist, policy.name, natIps, warnings);
       const replan: Replan = (rules) => planRevocationsOnly(desired, rules);
-      prepared.push({
-        name: policy.name,
-        role: 'last-applied',
-        policy,
-        desired,
-        plan: replan(policy.rules),
-        replan,
-        generation: generation!,
-        record: 'none',
-      });
+      prepared.push(preparedPolicy(policy, 'last-applied', desired, replan, generation, 'none'));
     } catch (err) {
       if (!(err instanceof AllowlistSafetyError)) throw err;
       lost.push({ name: policy.name, generation: generation!, why: err.message });
@@ -230,7 +193,32 @@ function checkedQuota(project: ProjectPolicies, prepared: readonly PreparedPolic
   return use;
 }
 
-const gen = (generation: string | undefined) => (generation ? { generation } : {});
+/** A policy's sync as prepared: what it wants there, the planner on it, and the plan on the rules observed. */
+function preparedPolicy(
+  policy: SecurityPolicy,
+  role: PolicyRole,
+  desired: DesiredAllowlist,
+  replan: Replan,
+  generation: string | undefined,
+  record: PreparedPolicy['record'],
+  plan: AllowlistPlan = replan(policy.rules),
+): PreparedPolicy {
+  return { name: policy.name, role, policy, desired, plan, replan, ...(generation ? { generation } : {}), record };
+}
+
+/** What the file wants in one policy, its sources (the NAT IPs of a router) resolved now. */
+async function desiredFor(
+  t: Transport,
+  opts: PrepareOptions,
+  allowlist: Allowlist,
+  policy: string,
+  natIps: Map<string, Promise<NatIps>>,
+  warnings: string[],
+): Promise<DesiredAllowlist> {
+  const { resolved, warnings: notes } = await resolveSources(t, opts.project, opts.region, allowlist, policy, natIps);
+  warnings.push(...notes);
+  return desiredAllowlist(allowlist, { policy, now: opts.now, resolved });
+}
 
 function missingPolicy(name: string, project: string): AllowlistSafetyError {
   return new AllowlistSafetyError(

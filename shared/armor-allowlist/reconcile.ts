@@ -86,20 +86,30 @@ export async function reconcileAllowlist(
 }
 
 /**
- * The kernel's envelope of a finished sync: every policy's step results in one list, and the
- * reasons the status is not ok — the refusal, or each policy's that is not ok.
+ * The kernel's envelope of a finished sync, from its policies': the worst status decides (a refused
+ * or ignored file stays so), every step result in one list, the mutations summed, a retry when a
+ * failed policy asks for one, and the reasons the status is not ok — the refusal, or each policy's.
  */
 function envelope(report: AllowlistReport): AllowlistReport {
-  const results = report.policies.flatMap((p) => p.results.map((r) => ({ policy: p.policy, ...r })));
-  const troubled = report.policies.filter(
+  const { policies } = report;
+  const troubled = policies.filter(
     (p) => p.reason && (p.status === 'failed' || p.status === 'refused' || p.status === 'degraded'),
   );
-  const reasons = [
-    ...(report.refusal ? [report.refusal.message] : []),
-    ...(report.status === 'ignored' && report.why ? [report.why] : []),
-    ...troubled.map((p) => `${p.policy}: ${p.reason}`),
-  ];
-  return { ...report, reasons, results };
+  return {
+    ...report,
+    status:
+      report.status === 'refused' || report.status === 'ignored'
+        ? report.status
+        : overallStatus(policies, report.dryRun),
+    reasons: [
+      ...(report.refusal ? [report.refusal.message] : []),
+      ...(report.status === 'ignored' && report.why ? [report.why] : []),
+      ...troubled.map((p) => `${p.policy}: ${p.reason}`),
+    ],
+    results: policies.flatMap((p) => p.results.map((r) => ({ policy: p.policy, ...r }))),
+    mutations: policies.reduce((n, p) => n + p.mutations, 0),
+    retry: policies.some((p) => p.status === 'failed' && p.retry),
+  };
 }
 
 async function syncOnce(t: Transport, cfg: ArmorAllowlistConfig, opts: ReconcileOptions): Promise<AllowlistReport> {
@@ -217,12 +227,12 @@ async function syncAll(
     })),
   );
   for (const p of prepared.prepared) report.policies.push(await runPolicy(r, p));
-  return finalize(report, r.dryRun);
+  return report;
 }
 
 async function runPolicy(r: Run, p: PreparedPolicy): Promise<PolicyReport> {
-  const done = r.dryRun
-    ? plannedReport(p)
+  const { report, rules } = r.dryRun
+    ? { report: plannedReport(p), rules: p.policy.rules }
     : await syncPolicy(r.t, p, {
         project: r.cfg.project,
         run: r.run,
@@ -230,9 +240,9 @@ async function runPolicy(r: Run, p: PreparedPolicy): Promise<PolicyReport> {
         maxPasses: r.opts.maxPasses ?? 5,
         policy: r.policy,
       });
-  const after =
-    r.dryRun || done.status === 'unchanged' ? p.policy : await getSecurityPolicy(r.t, r.cfg.project, p.name);
-  return { ...done, expired: expiredNow(p, after.rules, done) };
+  // The rules after the sync: its last look's, unless it stopped mid-apply (then read them).
+  const after = rules ?? (await getSecurityPolicy(r.t, r.cfg.project, p.name)).rules;
+  return { ...report, expired: expiredNow(p, after, report) };
 }
 
 /**
@@ -269,13 +279,6 @@ function capMode(allowlist: Allowlist, policy: Policy): Allowlist {
   return policy === 'upsert-only' && allowlist.mode !== 'upsert-only'
     ? { ...allowlist, mode: 'upsert-only' }
     : allowlist;
-}
-
-function finalize(report: AllowlistReport, dryRun: boolean): AllowlistReport {
-  report.mutations = report.policies.reduce((n, p) => n + p.mutations, 0);
-  if (report.status !== 'refused') report.status = overallStatus(report.policies, dryRun);
-  report.retry = report.policies.some((p) => p.status === 'failed' && p.retry);
-  return report;
 }
 
 /** The live file is refused: nothing of it is applied; the policies keep their last file and its expiries. */
@@ -340,7 +343,7 @@ async function keepLastApplied(
       reason: `expired entries cannot be removed from ${lost.name}: ${lost.why}`,
     });
   for (const p of last.prepared) report.policies.push(await runPolicy(r, p));
-  return { ...finalize(report, r.dryRun), stall: stallOf(report, refusal, stallBegan(ended, since)) };
+  return { ...report, stall: stallOf(report, refusal, stallBegan(ended, since)) };
 }
 
 /**

@@ -8,9 +8,10 @@ import type { AllowlistMode } from '../allowlist/schema.js';
 import type { AllowlistRefusal } from '../allowlist/errors.js';
 import type { ExpiredEntry } from '../plan/allowlist-desired.js';
 import type { QuotaUse } from '../plan/allowlist-quota.js';
+import type { AllowlistPlanSummary } from '../plan/allowlist.js';
 import type { StepResult } from './apply.js';
-import type { StepSummary } from './steps.js';
-import type { VerifyReport } from './verify.js';
+import type { StepSummary } from '../plan/allowlist-steps.js';
+import type { VerifyReport } from '../plan/allowlist-verify.js';
 
 export type SyncStatus = 'ok' | 'unchanged' | 'planned' | 'ignored' | 'degraded' | 'refused' | 'failed';
 /** `degraded`: the steps ran, but the policy read back does not hold what the file wants. */
@@ -49,14 +50,7 @@ export interface PolicyReport {
   /** Calls that changed the policy: applied steps and label writes (claim, record). */
   mutations: number;
   passes: number;
-  summary?: {
-    rulesAdded: number;
-    rulesPatched: number;
-    rulesRemoved: number;
-    allowedAdded: readonly string[];
-    allowedRemoved: readonly string[];
-    expiredEntries: number;
-  };
+  summary?: AllowlistPlanSummary;
   /** Entries of the file past their expiry, and whether the policy still lets them through. */
   expired?: (ExpiredEntry & { readonly stillAllowed: boolean })[];
   verify?: VerifyReport;

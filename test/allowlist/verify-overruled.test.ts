@@ -5,7 +5,7 @@
  * higher priority converged while status reported the egress IP UNKNOWN and the workflow failed.
  */
 import { describe, expect, it } from 'vitest';
-import { verifyPolicy } from '../../shared/armor-allowlist/verify.js';
+import { verifyPolicy } from '../../shared/plan/allowlist-verify.js';
 import { evaluateIp } from '../../shared/plan/armor-verdict.js';
 import type { SecurityPolicyRule } from '../../shared/gcp/security-policies.js';
 import { DEFAULT_RULE, desired, planAndApply } from './helpers.js';

@@ -1,6 +1,6 @@
 /** Allowlist steps as people read them: which rule, which list, which ranges come and go. */
-import type { AllowlistStep, PolicyRule } from '../plan/allowlist.js';
-import { ruleRanges } from '../plan/allowlist-rules.js';
+import type { AllowlistStep, PolicyRule } from './allowlist.js';
+import { ruleRanges } from './allowlist-rules.js';
 
 export interface StepSummary {
   readonly kind: AllowlistStep['kind'];

@@ -5,10 +5,10 @@
  */
 import { aggregate, parseCidr, subtract, toCidrs, type RangeSet } from '../net/cidr.js';
 import type { SecurityPolicy } from '../gcp/security-policies.js';
-import { allowedBy, partitionRules } from '../plan/allowlist-rules.js';
-import { planAllowlist, type AllowlistPlan, type DesiredAllowlist, type PolicyRule } from '../plan/allowlist.js';
+import { allowedBy, partitionRules } from './allowlist-rules.js';
+import { planAllowlist, type AllowlistPlan, type DesiredAllowlist, type PolicyRule } from './allowlist.js';
 import { errorMessage } from '../errors.js';
-import { evaluateRanges } from '../plan/armor-verdict.js';
+import { evaluateRanges } from './armor-verdict.js';
 
 export interface VerifyReport {
   readonly converged: boolean;
