@@ -37,6 +37,19 @@ export class ApiError extends Error {
   }
 }
 
+/** Google answered 404: the resource does not exist (or no longer does). */
+export const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.code === 404;
+
+/** What `read` answers, or `undefined` when Google answers 404: absent is an answer, not an error. */
+export async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 /** 429 and 5xx are worth retrying; other 4xx are not. */
 const isTransientHttp = (code: number) => code === 429 || code >= 500;
 

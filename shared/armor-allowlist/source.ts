@@ -8,7 +8,7 @@
  * takes the same refusal path as every other invalid file. The bucket keeps versions, so the file a
  * policy was last verified to hold can be read by its generation after it was replaced or deleted.
  */
-import { ApiError } from '../errors.js';
+import { ApiError, isNotFound, unlessNotFound } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { compareGenerations, getObjectMetadata, readObjectBytes, type StorageObject } from '../gcp/storage.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from '../allowlist/safe-yaml.js';
@@ -56,7 +56,7 @@ export async function readAllowlistObject(
     return await bytesOf(t, meta);
   } catch (err) {
     // Replaced between the two reads: the newer generation is the truth now.
-    if (err instanceof ApiError && err.code === 404)
+    if (isNotFound(err))
       return eventGeneration === undefined
         ? readAllowlistObject(t, bucket, name)
         : { kind: 'superseded', live: '(newer)' };
@@ -71,12 +71,8 @@ export async function readAllowlistVersion(
   name: string,
   generation: string,
 ): Promise<FileRead | undefined> {
-  try {
-    return await bytesOf(t, await getObjectMetadata(t, bucket, name, generation));
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 404) return undefined;
-    throw err;
-  }
+  const meta = await unlessNotFound(getObjectMetadata(t, bucket, name, generation));
+  return meta && unlessNotFound(bytesOf(t, meta));
 }
 
 async function bytesOf(t: Transport, meta: StorageObject): Promise<FileRead> {
@@ -102,11 +98,5 @@ async function bytesOf(t: Transport, meta: StorageObject): Promise<FileRead> {
   return { kind: 'file', source, generation: meta.generation, bytes, object: meta };
 }
 
-async function metadataOrMissing(t: Transport, bucket: string, name: string): Promise<StorageObject | undefined> {
-  try {
-    return await getObjectMetadata(t, bucket, name);
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 404) return undefined;
-    throw err;
-  }
-}
+const metadataOrMissing = (t: Transport, bucket: string, name: string) =>
+  unlessNotFound(getObjectMetadata(t, bucket, name));

@@ -6,6 +6,7 @@
  * the lock. A noncurrent version (a versioned bucket keeps them) is read by its generation.
  */
 import type { Transport } from './transport.js';
+import { unlessNotFound } from '../errors.js';
 
 export interface StorageObject {
   bucket: string;
@@ -102,13 +103,8 @@ export async function readJsonObject<T>(
   bucket: string,
   name: string,
 ): Promise<{ object: StorageObject; value: T } | undefined> {
-  let object: StorageObject;
-  try {
-    object = await getObjectMetadata(t, bucket, name);
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 404) return undefined;
-    throw err;
-  }
+  const object = await unlessNotFound(getObjectMetadata(t, bucket, name));
+  if (!object) return undefined;
   const value = JSON.parse(await readObjectText(t, bucket, name, object.generation)) as T;
   return { object, value };
 }

@@ -11,7 +11,7 @@
  * a route with other content means someone else took the name after the observation: the result
  * says so (`nameTaken`), and the next pass plans around it.
  */
-import { ApiError } from '../errors.js';
+import { ApiError, isNotFound } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { deleteRoute, getRoute, insertRoute, type Route } from '../gcp/routes.js';
 import { sleep } from '../util/concurrency.js';
@@ -73,7 +73,7 @@ async function existingRoute(t: Transport, project: string, name: string, budget
     try {
       return await getRoute(t, project, name);
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
+      if (!isNotFound(err)) throw err;
     }
   }
   throw new ApiError(
@@ -118,7 +118,7 @@ async function deleteIdempotent(t: Transport, project: string, name: string, bud
     await deleteRoute(t, project, name, waitMs(budget));
     return false;
   } catch (err) {
-    if (err instanceof ApiError && err.code === 404) return true;
+    if (isNotFound(err)) return true;
     throw err;
   }
 }

@@ -14,7 +14,7 @@ import {
   type BackendHealth,
 } from '../gcp/load-balancers.js';
 import type { NatRoutesConfig, NatRoutesView } from '../config/nat-routes.js';
-import { ApiError, ConfigError } from '../errors.js';
+import { ConfigError, isNotFound } from '../errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import { HOLD_MARKER, ownerMarker, resourcePath, type NatInstance } from '../plan/routes.js';
 
@@ -88,7 +88,7 @@ async function strayHops(
       await getInstanceByUrl(t, path);
       return { path, gone: false };
     } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return { path, gone: true };
+      if (isNotFound(err)) return { path, gone: true };
       throw err;
     }
   });
@@ -102,7 +102,7 @@ async function strayHops(
 async function observeIlb(t: Transport, cfg: NatRoutesView): Promise<IlbView> {
   const name = cfg.ilbForwardingRule!;
   const rule = await getForwardingRule(t, cfg.project, cfg.region, name).catch((err: unknown) => {
-    if (err instanceof ApiError && err.code === 404)
+    if (isNotFound(err))
       throw new ConfigError(
         `NETREFLEX_ILB_FORWARDING_RULE: forwarding rule ${name} does not exist in ${cfg.region}; create the ` +
           `load balancer (terraform-bootstrap, route_mode = "ilb") or fix the name`,

@@ -20,7 +20,7 @@
  * `fence` runs before every write (the lease's `assertHeld`): a preparation that lost its lease
  * writes nothing more.
  */
-import { ApiError, assertNever } from '../errors.js';
+import { ApiError, assertNever, isNotFound } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import type { RangeChange } from '../plan/ranges.js';
@@ -183,7 +183,7 @@ async function landed(t: Transport, project: string, name: string, deadlineMs = 
     try {
       return await getGlobalAddress(t, project, name);
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
+      if (!isNotFound(err)) throw err;
       if (Date.now() - started > deadlineMs)
         throw new ApiError(
           503,

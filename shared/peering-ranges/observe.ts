@@ -7,7 +7,7 @@
  * demand, shared/plan/ranges-demand.ts, and which reserved runs have started since). Reads run in
  * parallel; a missing network or NAT MIG is a ConfigError naming what to set.
  */
-import { ApiError, ConfigError } from '../errors.js';
+import { ConfigError, unlessNotFound } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import type { ObservedNat, ObservedNetwork } from '../plan/ranges.js';
@@ -42,20 +42,8 @@ export interface DemandContext {
   now: number;
 }
 
-const notFound = (err: unknown) => err instanceof ApiError && err.code === 404;
-
-/** `null` instead of a 404. */
-async function orNull<T>(read: Promise<T>): Promise<T | null> {
-  try {
-    return await read;
-  } catch (err) {
-    if (notFound(err)) return null;
-    throw err;
-  }
-}
-
 async function requireNetwork(t: Transport, cfg: PeeringRangesConfig, network: string): Promise<Network> {
-  const net = await orNull(getNetwork(t, cfg.project, network));
+  const net = await unlessNotFound(getNetwork(t, cfg.project, network));
   if (!net)
     throw new ConfigError(
       `peeringRanges: network "${network}" does not exist in project ${cfg.project}; pass the VPC the pipelines run on (network) or set NETREFLEX_NETWORK`,
@@ -64,7 +52,7 @@ async function requireNetwork(t: Transport, cfg: PeeringRangesConfig, network: s
 }
 
 async function requireMig(t: Transport, cfg: PeeringRangesConfig): Promise<InstanceGroupManager> {
-  const mig = await orNull(getRegionMig(t, cfg.project, cfg.region, cfg.natMig));
+  const mig = await unlessNotFound(getRegionMig(t, cfg.project, cfg.region, cfg.natMig));
   if (!mig)
     throw new ConfigError(
       `peeringRanges: NAT MIG "${cfg.natMig}" does not exist in ${cfg.region}; set NETREFLEX_NAT_MIG (and NETREFLEX_REGION) to the NAT VMs' regional MIG`,
@@ -100,7 +88,7 @@ export async function observeRanges(
     Promise.all((net.subnetworks ?? []).map((url) => getSubnetwork(t, url))),
     listRoutes(t, cfg.project),
     peerImported(t, cfg, net),
-    orNull(getFirewall(t, cfg.project, cfg.plan.firewall)),
+    unlessNotFound(getFirewall(t, cfg.project, cfg.plan.firewall)),
     requireMig(t, cfg),
   ]);
   const [migRanges, nat] = await Promise.all([publishedRanges(t, cfg, mig), observeNat(t, cfg, mig)]);
@@ -176,7 +164,7 @@ export async function observeWiring(
   const [addresses, connection, firewall, mig, net] = await Promise.all([
     listGlobalAddresses(t, cfg.project),
     getConnection(t, obs.consumerNetwork),
-    orNull(getFirewall(t, cfg.project, cfg.plan.firewall)),
+    unlessNotFound(getFirewall(t, cfg.project, cfg.plan.firewall)),
     requireMig(t, cfg),
     getNetwork(t, cfg.project, name),
   ]);
@@ -230,7 +218,7 @@ async function observeNat(
   cfg: PeeringRangesConfig,
   mig: InstanceGroupManager,
 ): Promise<ObservedNat | null> {
-  const router = await orNull(getRouter(t, cfg.project, cfg.region, cfg.natRouter));
+  const router = await unlessNotFound(getRouter(t, cfg.project, cfg.region, cfg.natRouter));
   const nat = router?.nats?.find((n) => n.name === cfg.natName) as (CloudNat & { maxPortsPerVm?: number }) | undefined;
   if (!nat) return null;
   return {

@@ -27,7 +27,7 @@
  * tenth of the TTL; what it writes must still keep whatever preconditions Google offers.
  */
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../errors.js';
+import { ApiError, isNotFound } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { getObjectMetadata, readObjectText, writeJsonObject } from '../gcp/storage.js';
 import { sleep } from '../util/concurrency.js';
@@ -75,7 +75,6 @@ export class LeaseLost extends ApiError {
 }
 
 const isPrecondition = (err: unknown) => err instanceof ApiError && err.code === 412;
-const isNotFound = (err: unknown) => err instanceof ApiError && err.code === 404;
 
 /** The lease object as it is now: its body and generation (`'0'` when it does not exist). */
 export async function readLease<S extends object>(

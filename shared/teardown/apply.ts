@@ -9,7 +9,7 @@ import { deleteRoute, listRoutes } from '../gcp/routes.js';
 import { deleteGlobalAddress, listGlobalAddresses } from '../gcp/addresses.js';
 import { consumerNetwork, getConnection, patchReservedRanges } from '../gcp/servicenetworking.js';
 import { getNetwork } from '../gcp/networks.js';
-import { ApiError, errorMessage, isTransient } from '../errors.js';
+import { errorMessage, isTransient, unlessNotFound } from '../errors.js';
 import { isEmptyTeardown, planTeardown, type TeardownPlan } from './plan.js';
 
 export interface TeardownConfig {
@@ -37,12 +37,7 @@ export interface TeardownReport {
 
 /** The connection of the network, or null when there is none — or no network any more. */
 async function connectionOf(t: Transport, cfg: TeardownConfig) {
-  try {
-    await getNetwork(t, cfg.project, cfg.network);
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 404) return null;
-    throw err;
-  }
+  if (!(await unlessNotFound(getNetwork(t, cfg.project, cfg.network)))) return null;
   return getConnection(t, consumerNetwork(cfg.projectNumber, cfg.network));
 }
 
