@@ -1,5 +1,6 @@
 /** Waiting on Compute Engine operations (`operations.wait` until DONE, then surface its error). */
-import { ApiError } from '../errors.js';
+import { ApiError, isNotFound } from '../errors.js';
+import { sleep } from '../util/concurrency.js';
 import type { Transport } from './transport.js';
 
 export interface ComputeOperation {
@@ -37,4 +38,49 @@ export async function waitOperation(
       `operation ${op.name} failed: ${first.message ?? first.code}`,
     );
   return current;
+}
+
+/** How long an insert that met a 409 waits for the resource under its name to become readable, by default. */
+export const ADOPT_WAIT_MS = 120_000;
+
+/**
+ * Inserts a resource idempotently. A 409 is success when the resource already under the name is the
+ * same one (a retry whose first answer was lost, or a concurrent insert of the same desired state
+ * got there first): `true`, nothing written. Compute answers 409 while the other insert's operation
+ * still runs, and the resource is not readable until that operation is DONE, so a 404 after the 409
+ * means "wait" — polled with back-off until `deadline` (epoch ms), then 503: retry. Another
+ * resource under the name throws what `taken` makes of it.
+ */
+export async function insertOrAdopt<T>(spec: {
+  readonly insert: () => Promise<unknown>;
+  readonly get: () => Promise<T>;
+  readonly same: (existing: T) => boolean;
+  readonly taken: (existing: T) => Error;
+  /** `route netreflex-…`, `global address …`, in the 503's message. */
+  readonly what: string;
+  readonly deadline?: number;
+}): Promise<boolean> {
+  try {
+    await spec.insert();
+    return false;
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 409)) throw err;
+  }
+  const deadline = spec.deadline ?? Date.now() + ADOPT_WAIT_MS;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      const existing = await spec.get();
+      if (spec.same(existing)) return true;
+      throw spec.taken(existing);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    if (Date.now() + delay > deadline)
+      throw new ApiError(
+        503,
+        'UNAVAILABLE',
+        `${spec.what} is being created by another call (409) and did not appear in time; retry`,
+      );
+    await sleep(delay);
+  }
 }

@@ -7,14 +7,14 @@
  * same destination — so a failed insert holds back exactly the deletes it would have replaced.
  *
  * A 409 on an insert is success when the route already there is the same route (a duplicate or
- * concurrent event got there first); a 404 on a delete is success for the same reason. A 409 from
- * a route with other content means someone else took the name after the observation: the result
- * says so (`nameTaken`), and the next pass plans around it.
+ * concurrent event got there first: shared/gcp/operations.ts `insertOrAdopt`); a 404 on a delete is
+ * success for the same reason. A 409 from a route with other content means someone else took the
+ * name after the observation: the result says so (`nameTaken`), and the next pass plans around it.
  */
 import { ApiError, isNotFound } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
-import { deleteRoute, getRoute, insertRoute, type Route } from '../gcp/routes.js';
-import { sleep } from '../util/concurrency.js';
+import { deleteRoute, getRoute, insertRoute } from '../gcp/routes.js';
+import { insertOrAdopt } from '../gcp/operations.js';
 import type { Timed } from '../util/timed.js';
 import { resourcePath, type ObservedRoute, type RoutePlan, type RouteSpec } from '../plan/routes.js';
 import { phase, type Plan, type Step, type StepContext } from '../reconcile/plan.js';
@@ -41,9 +41,6 @@ export interface ChangeResult extends Timed, RouteChange {
  */
 export const CONCURRENCY = 40;
 
-/** How long a 409 waits for the same-named route to become readable (an insert still running). */
-export const PENDING_INSERT_WAITS_MS = [50, 100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000, 5_000, 5_000];
-
 /** Operation waits get what is left of the event's deadline, never more. */
 const waitMs = (b: StepContext) => (b.deadline === undefined ? undefined : Math.max(1, b.deadline - Date.now()));
 
@@ -60,29 +57,6 @@ class NameTaken extends ApiError {
   }
 }
 
-/**
- * The route behind a 409. Compute answers 409 while another insert of the name is still running
- * — a concurrent run's, or our own first attempt whose answer was lost before the transport
- * retried — and the route is not readable until that operation is DONE, so a 404 here means
- * "wait", not "fail". If it never appears, the other insert failed: transient, retry the sync.
- */
-async function existingRoute(t: Transport, project: string, name: string, budget: StepContext): Promise<Route> {
-  for (const wait of [0, ...PENDING_INSERT_WAITS_MS]) {
-    if (budget.deadline !== undefined && Date.now() + wait > budget.deadline) break;
-    if (wait) await sleep(wait);
-    try {
-      return await getRoute(t, project, name);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-  throw new ApiError(
-    503,
-    'UNAVAILABLE',
-    `route ${name} is being inserted by another call (409) but did not appear in time`,
-  );
-}
-
 /** Same route: everything that defines it (routes are immutable, so this is the whole identity). */
 function sameContent(a: ObservedRoute, b: RouteSpec): boolean {
   const tags = (r: { tags?: string[] }) => [...(r.tags ?? [])].sort().join(',');
@@ -97,20 +71,15 @@ function sameContent(a: ObservedRoute, b: RouteSpec): boolean {
 }
 
 /** Inserts a route; an identical route already there counts as done (returns true = no-op). */
-async function insertIdempotent(
-  t: Transport,
-  project: string,
-  route: RouteSpec,
-  budget: StepContext,
-): Promise<boolean> {
-  try {
-    await insertRoute(t, project, route, waitMs(budget));
-    return false;
-  } catch (err) {
-    if (!(err instanceof ApiError && err.code === 409)) throw err;
-    if (!sameContent(await existingRoute(t, project, route.name, budget), route)) throw new NameTaken(route.name);
-    return true;
-  }
+function insertIdempotent(t: Transport, project: string, route: RouteSpec, budget: StepContext): Promise<boolean> {
+  return insertOrAdopt({
+    insert: () => insertRoute(t, project, route, waitMs(budget)),
+    get: () => getRoute(t, project, route.name),
+    same: (existing) => sameContent(existing, route),
+    taken: () => new NameTaken(route.name),
+    what: `route ${route.name}`,
+    ...(budget.deadline === undefined ? {} : { deadline: budget.deadline }),
+  });
 }
 
 async function deleteIdempotent(t: Transport, project: string, name: string, budget: StepContext): Promise<boolean> {

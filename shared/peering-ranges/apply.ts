@@ -20,13 +20,13 @@
  * `fence` runs before every write (the lease's `assertHeld`): a preparation that lost its lease
  * writes nothing more.
  */
-import { ApiError, assertNever, isNotFound } from '../errors.js';
+import { ApiError, assertNever } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import type { RangeChange } from '../plan/ranges.js';
 import { describeRangeChange } from '../plan/ranges-describe.js';
-import { getGlobalAddress, insertPeeringRange, type GlobalAddress } from '../gcp/addresses.js';
-import { sleep } from '../util/concurrency.js';
+import { getGlobalAddress, insertPeeringRange } from '../gcp/addresses.js';
+import { insertOrAdopt } from '../gcp/operations.js';
 import { createConnection, getConnection, patchReservedRanges } from '../gcp/servicenetworking.js';
 import { getFirewall, patchFirewallSourceRanges } from '../gcp/firewalls.js';
 import { updateMigMetadata } from '../gcp/instance-groups.js';
@@ -149,50 +149,29 @@ async function createAddress(
   fence: Fence,
 ): Promise<boolean> {
   fence();
-  try {
-    await insertPeeringRange(t, cfg.project, {
-      name: c.name,
-      address: c.address,
-      prefixLength: c.prefixLength,
-      network: obs.networkUrl,
-      description: 'netreflex peeringRanges: Private Service Access range for Vertex AI',
-    });
-    return false;
-  } catch (err) {
-    if (!(err instanceof ApiError && err.code === 409)) throw err;
-    const existing = await landed(t, cfg.project, c.name);
-    const same =
+  return insertOrAdopt({
+    insert: () =>
+      insertPeeringRange(t, cfg.project, {
+        name: c.name,
+        address: c.address,
+        prefixLength: c.prefixLength,
+        network: obs.networkUrl,
+        description: 'netreflex peeringRanges: Private Service Access range for Vertex AI',
+      }),
+    get: () => getGlobalAddress(t, cfg.project, c.name),
+    same: (existing) =>
       existing.address === c.address &&
       existing.prefixLength === c.prefixLength &&
       existing.purpose === 'VPC_PEERING' &&
-      existing.network === obs.networkUrl;
-    if (!same)
-      throw new ApiError(
+      existing.network === obs.networkUrl,
+    taken: (existing) =>
+      new ApiError(
         409,
         'ALREADY_EXISTS',
         `global address ${c.name} exists as ${existing.address}/${existing.prefixLength} (${existing.purpose ?? 'no purpose'}) — not the planned ${c.cidr}; rename or delete it, then retry`,
-      );
-    return true;
-  }
-}
-
-/** The address `name` once the insert that holds its name has landed (404 meanwhile); 503 after 120 s. */
-async function landed(t: Transport, project: string, name: string, deadlineMs = 120_000): Promise<GlobalAddress> {
-  const started = Date.now();
-  for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
-    try {
-      return await getGlobalAddress(t, project, name);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      if (Date.now() - started > deadlineMs)
-        throw new ApiError(
-          503,
-          'UNAVAILABLE',
-          `global address ${name} is being created by another call and did not appear within ${deadlineMs / 1000} s; retry`,
-        );
-      await sleep(delay);
-    }
-  }
+      ),
+    what: `global address ${c.name}`,
+  });
 }
 
 /** Connection: a fresh read right before the write, merged (Service Networking's patch replaces the whole list). */
