@@ -158,8 +158,17 @@ export class WorkflowsEngine {
     return this.store.list(workflowsOf(parent));
   }
 
+  /**
+   * workflows.delete: "This method also cancels and deletes all running executions of the workflow"
+   * (https://cloud.google.com/workflows/docs/reference/rest/v1/projects.locations.workflows/delete).
+   * Finished executions go with it too: they are listed under the workflow, which no longer exists.
+   */
   deleteWorkflow(name: string): void {
     this.workflow(name);
+    for (const execution of this.store.list(executionsOf(name))) {
+      this.running.get(execution.name)?.abort.abort();
+      this.store.remove(executionsOf(name), execution.name);
+    }
     this.store.remove(workflowsOf(parentOf(name)), name);
     this.parsed.delete(name);
   }

@@ -204,6 +204,18 @@ describe('Executions API through the official ExecutionsClient', () => {
     emu.workflows.timeScale = 0.001;
   });
 
+  it('deleting a workflow cancels and deletes its running executions, as workflows.delete does', async () => {
+    emu.workflows.timeScale = 1;
+    expect((await deploy('doomed', SLOW)).status).toBe(200);
+    const [running] = await client.createExecution({ parent: workflowName('doomed'), execution: {} });
+    const ended = emu.workflows.engine.awaitExecution(running.name!);
+    const res = await fetch(`${emu.url}/v1/${workflowName('doomed')}`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    expect((await ended).state).toBe('CANCELLED');
+    await expect(client.getExecution({ name: running.name! })).rejects.toMatchObject({ code: 404 });
+    emu.workflows.timeScale = 0.001;
+  });
+
   it('answers NOT_FOUND for an unknown workflow or execution, and INVALID_ARGUMENT for a bad argument', async () => {
     await expect(client.createExecution({ parent: workflowName('nope'), execution: {} })).rejects.toMatchObject({
       code: 404,
