@@ -9,3 +9,37 @@
 /** Resource path of a Compute URL, so full and partial URLs compare equal. */
 export const resourcePath = (url: string) =>
   url.replace(/^https?:\/\/[^/]+\/compute\/(v1|beta)\//, '').replace(/^\//, '');
+
+/** The full URL Compute gives a global network (what routes, addresses and firewalls name). */
+export const networkUrl = (project: string, name: string) =>
+  `https://www.googleapis.com/compute/v1/projects/${project}/global/networks/${name}`;
+
+/**
+ * A network of ours: its project id, its project number when known, and its name. Google names a
+ * network by URL in Compute resources (`https://www.googleapis.com/compute/v1/projects/P/global/
+ * networks/N`, also `compute/beta`, or the relative `projects/P/global/networks/N`), and Vertex AI
+ * and Service Networking by project *number* (`projects/123/global/networks/N`). A network is one
+ * project's and one name: both must match — a `vpc-a` of another project is not ours, however its
+ * URL ends. `sameNetwork` is the one test every observation of "this network" uses.
+ */
+export interface NetworkRef {
+  readonly project: string;
+  readonly projectNumber?: string;
+  readonly name: string;
+}
+
+/** `{project (id or number), name}` of a network URL or path; undefined for anything else. */
+export function networkKey(network: string): { project: string; name: string } | undefined {
+  const m = /(?:^|\/)projects\/([^/]+)\/global\/networks\/([^/?#]+)$/.exec(network);
+  return m ? { project: m[1]!, name: m[2]! } : undefined;
+}
+
+/** True when `url` names our network (by project id or number, and name). */
+export function sameNetwork(url: string | undefined, ours: NetworkRef): boolean {
+  const key = url === undefined ? undefined : networkKey(url);
+  return (
+    key !== undefined &&
+    key.name === ours.name &&
+    (key.project === ours.project || (ours.projectNumber !== undefined && key.project === ours.projectNumber))
+  );
+}

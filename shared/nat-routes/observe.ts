@@ -39,8 +39,6 @@ export interface Observed {
 
 export const migPath = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'mig'>) =>
   `projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}`;
-export const networkUrl = (cfg: Pick<NatRoutesConfig, 'project' | 'network'>) =>
-  `https://www.googleapis.com/compute/v1/projects/${cfg.project}/global/networks/${cfg.network}`;
 export const ilbUrl = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'ilbForwardingRule'>) =>
   cfg.ilbForwardingRule
     ? `https://www.googleapis.com/compute/v1/projects/${cfg.project}/regions/${cfg.region}/forwardingRules/${cfg.ilbForwardingRule}`

@@ -5,7 +5,8 @@
  */
 import type { NatRoutesView } from '../config/nat-routes.js';
 import { isEligible, planRoutes, type NatInstance, type PlanInput, type RoutePlan } from '../plan/routes.js';
-import { ilbUrl, migPath, networkUrl, type Observed } from './observe.js';
+import { networkUrl } from '../gcp/paths.js';
+import { ilbUrl, migPath, type Observed } from './observe.js';
 
 export interface Planned {
   plan: RoutePlan;
@@ -15,7 +16,7 @@ export interface Planned {
 /** The planner's input from the config and an observation. */
 export function planInput(cfg: NatRoutesView, obs: Observed): PlanInput {
   return {
-    network: networkUrl(cfg),
+    network: networkUrl(cfg.project, cfg.network),
     destinations: cfg.destinations,
     priority: cfg.priority,
     prefix: cfg.prefix,

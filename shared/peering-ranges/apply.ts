@@ -27,12 +27,12 @@ import type { RangeChange } from '../plan/ranges.js';
 import { describeRangeChange } from '../plan/ranges-describe.js';
 import { getGlobalAddress, insertPeeringRange } from '../gcp/addresses.js';
 import { insertOrAdopt } from '../gcp/operations.js';
-import { createConnection, getConnection, patchReservedRanges } from '../gcp/servicenetworking.js';
+import { consumerNetwork, createConnection, getConnection, patchReservedRanges } from '../gcp/servicenetworking.js';
+import { networkUrl } from '../gcp/paths.js';
 import { getFirewall, patchFirewallSourceRanges } from '../gcp/firewalls.js';
 import { updateMigMetadata } from '../gcp/instance-groups.js';
 import { setPeeringExport } from '../gcp/networks.js';
 import type { Timed } from '../util/timed.js';
-import { consumerNetwork } from '../gcp/servicenetworking.js';
 import { applyPlan, type StepResult } from '../reconcile/apply.js';
 import type { FailureKind } from '../reconcile/report.js';
 import { phase, type Plan } from '../reconcile/plan.js';
@@ -69,7 +69,7 @@ export interface RangeTarget {
 export function rangeTarget(cfg: Pick<PeeringRangesConfig, 'project' | 'projectNumber'>, network: string): RangeTarget {
   return {
     name: network,
-    networkUrl: `https://www.googleapis.com/compute/v1/projects/${cfg.project}/global/networks/${network}`,
+    networkUrl: networkUrl(cfg.project, network),
     consumerNetwork: consumerNetwork(cfg.projectNumber, network),
   };
 }

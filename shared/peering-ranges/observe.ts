@@ -22,7 +22,7 @@ import { observedDemand, RUN_LABELS, type DemandReservation } from '../plan/rang
 import { RUN_ID } from '../plan/ranges-types.js';
 import { listPipelineJobsLabelled } from '../gcp/vertex.js';
 import { vertexJobs, type PreflightReport } from './preflight.js';
-import { sameNetwork, type NetworkRef } from './network.js';
+import { sameNetwork, type NetworkRef } from '../gcp/paths.js';
 
 /** What was observed, plus the raw facts the report and the apply step need. */
 export interface RangeObservation {

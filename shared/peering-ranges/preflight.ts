@@ -6,7 +6,7 @@
  * Jobs without a network do not use PSA and do not block.
  */
 import { SafetyError } from '../errors.js';
-import { sameNetwork } from './network.js';
+import { sameNetwork } from '../gcp/paths.js';
 import type { Transport } from '../gcp/transport.js';
 import { listCustomJobs, listPipelineJobs, type CustomJob, type PipelineJob } from '../gcp/vertex.js';
 

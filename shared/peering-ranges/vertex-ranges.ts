@@ -11,7 +11,7 @@ import type { Transport } from '../gcp/transport.js';
 import { listGlobalAddresses, type GlobalAddress } from '../gcp/addresses.js';
 import { vertexRanges } from '../plan/ranges-observed.js';
 import type { ObservedAddress, RangePlanOptions } from '../plan/ranges-types.js';
-import { sameNetwork, type NetworkRef } from './network.js';
+import { sameNetwork, type NetworkRef } from '../gcp/paths.js';
 
 export interface PsaRange {
   name: string;

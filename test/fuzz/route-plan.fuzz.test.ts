@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { SAMPLE } from '../../local/topology.js';
 import { CURRENT_ACTIONS } from '../../emulator/compute/migs.js';
 import type { NatRoutesConfig } from '../../shared/config/nat-routes.js';
-import { networkUrl, type Observed } from '../../shared/nat-routes/observe.js';
+import type { Observed } from '../../shared/nat-routes/observe.js';
+import { networkUrl } from '../../shared/gcp/paths.js';
 import { planFrom, planInput } from '../../shared/nat-routes/plan.js';
 import type { Route } from '../../shared/gcp/routes.js';
 import { isEmptyPlan, isOwned, ownerMarker, type NatInstance, type RoutePlan } from '../../shared/plan/routes.js';
@@ -100,7 +101,7 @@ const foreignRoute = (cfg: NatRoutesConfig, wanted: string[]): fc.Arbitrary<Rout
       tags: fc.constantFrom<string[] | undefined>(undefined, ['nat']),
       nextHopIp: fc.constant('10.95.0.50'),
     })
-    .map((r) => ({ ...r, network: networkUrl(cfg) }));
+    .map((r) => ({ ...r, network: networkUrl(cfg.project, cfg.network) }));
 
 /** Our own routes from some earlier MIG: stale ones, current ones, and one edited by hand under our name. */
 function ownedFrom(cfg: NatRoutesConfig, earlier: NatInstance[], tamper: boolean): Route[] {

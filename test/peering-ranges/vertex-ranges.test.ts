@@ -13,7 +13,7 @@ import { loadStatusConfig } from '../../shared/status/config.js';
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
 import { reconcilePeeringRanges } from '../../shared/peering-ranges/reconcile.js';
 import { observeVertexRanges, vertexRangesOf } from '../../shared/peering-ranges/vertex-ranges.js';
-import { sameNetwork } from '../../shared/peering-ranges/network.js';
+import { sameNetwork } from '../../shared/gcp/paths.js';
 import { rangesClients } from '../helpers/ranges.js';
 
 let emu: Emulator;

@@ -10,7 +10,8 @@ import { spawnFunction } from '../../local/functions-host.js';
 import { SAMPLE } from '../../local/topology.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { candidateNames, ownerMarker } from '../../shared/plan/routes.js';
-import { migPath, networkUrl } from '../../shared/nat-routes/observe.js';
+import { migPath } from '../../shared/nat-routes/observe.js';
+import { networkUrl } from '../../shared/gcp/paths.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
 import { callsSince, convergenceProblem, MIG, migSettled, ownedRoutes, routeCalls, ROUTES_COL } from './nat-support.js';
@@ -71,7 +72,7 @@ describe('natRoutes, tried as an operator and an attacker would (events only, no
     const forged = [
       {
         name: candidateNames(cfg.prefix, {
-          network: networkUrl({ ...cfg, network: 'vpc-b' }),
+          network: networkUrl(cfg.project, 'vpc-b'),
           destRange: D1!,
           priority: 900,
           nextHopInstance: vm,
@@ -163,7 +164,7 @@ describe('natRoutes, tried as an operator and an attacker would (events only, no
     expect(alternate.name).not.toBe(wanted.name);
     expect(
       candidateNames(cfg.prefix, {
-        network: networkUrl(cfg),
+        network: networkUrl(cfg.project, cfg.network),
         destRange: D1!,
         priority: cfg.priority,
         nextHopInstance: stays.instance!,
