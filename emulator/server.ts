@@ -111,7 +111,7 @@ export class Emulator {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.timers = new Timers(options.clock);
     this.store = new Store(() => this.timers.now());
-    this.iam = new Iam(() => this.timers.now());
+    this.iam = new Iam(() => this.timers.now(), this.store);
     this.shapes = new Shapes(loadSchemas(options.schemaCacheDir), options.replyFindings);
     this.workflows = new LocalWorkflows({
       store: this.store,

@@ -2,7 +2,7 @@
  * The IAM part of the emulator's control API: tests (and the local stack) mint an access token for
  * a member, read the policy in force and the record of every permission check.
  *   POST /_emulator/v1/iam/tokens   {"member": "serviceAccount:x@p.iam.gserviceaccount.com"}
- *   GET  /_emulator/v1/iam/policy
+ *   GET  /_emulator/v1/iam/policy   {"roles": [Role…], "policies": {"projects/p": Policy, …}} (policy.ts)
  *   GET  /_emulator/v1/iam/checks   (?member=… to filter)
  */
 import { badRequest } from '../errors.js';

@@ -11,6 +11,8 @@ import type { Emulator } from '../../emulator/server.js';
 import { startSampleEmulator } from '../../local/seed.js';
 import { SAMPLE } from '../../local/topology.js';
 import { coveredMethods, discoveryId } from '../../emulator/iam/permissions.js';
+import { Iam } from '../../emulator/iam/policy.js';
+import type { Mutation } from '../../emulator/store.js';
 
 const P = SAMPLE.project;
 const SA = `serviceAccount:netreflex-nat-routes@${P}.iam.gserviceaccount.com`;
@@ -188,5 +190,100 @@ describe('IAM on the Google APIs', () => {
     const served = [...new Set(routes.map((r) => r.methodId))].filter((m) => !m.startsWith('emulator.'));
     const covered = coveredMethods();
     expect(served.filter((m) => !covered.has(m) && !covered.has(discoveryId(m)))).toEqual([]);
+  });
+});
+
+describe('IAM in the store', () => {
+  it("keeps custom roles and each resource's policy in the store, in Google's Role and Policy shapes: a listener sees the role defined and every grant", async () => {
+    const role = `projects/${P}/roles/storeWatcher`;
+    const bucket = 'projects/_/buckets/store-watch-bucket';
+    const a = `serviceAccount:store-a@${P}.iam.gserviceaccount.com`;
+    const b = `serviceAccount:store-b@${P}.iam.gserviceaccount.com`;
+    const mine = { title: 'vpc-a only', expression: `resource.name == "projects/${P}/global/networks/vpc-a"` };
+    const seen: Mutation[] = [];
+    const stop = emu.store.onMutation((m) => {
+      if (m.collection.startsWith('iam/')) seen.push(structuredClone(m));
+    });
+    try {
+      emu.iam.defineRole(role, ['compute.routes.list', 'compute.networks.get'], { title: 'Store watcher' });
+      emu.iam.grant({ member: a, role, resource: `projects/${P}` });
+      emu.iam.grant({ member: a, role, resource: `projects/${P}` });
+      emu.iam.grant({ member: b, role, resource: `projects/${P}` });
+      emu.iam.grant({ member: b, role, resource: `projects/${P}`, condition: mine });
+      emu.iam.grant({ member: a, role: 'roles/storage.objectViewer', resource: bucket });
+    } finally {
+      stop();
+    }
+    const etag = expect.stringMatching(/^[A-Za-z0-9+/]{11}=$/);
+    // The project's policy exists (beforeAll's grant): one update per grant that changes it, none for a repeat.
+    expect(seen.map((m) => `${m.action} ${m.collection} ${m.name}`)).toEqual([
+      `insert iam/roles ${role}`,
+      `update iam/policies projects/${P}`,
+      `update iam/policies projects/${P}`,
+      `update iam/policies projects/${P}`,
+      `insert iam/policies ${bucket}`,
+    ]);
+    expect(seen[0]!.after).toEqual({
+      name: role,
+      title: 'Store watcher',
+      includedPermissions: ['compute.networks.get', 'compute.routes.list'],
+      stage: 'GA',
+      etag,
+    });
+    const project = seen[3]!.after!;
+    expect(project).toMatchObject({ name: `projects/${P}`, version: 3, etag });
+    expect(project.bindings).toEqual(
+      expect.arrayContaining([
+        { role, members: [a, b] },
+        { role, members: [b], condition: mine },
+      ]),
+    );
+    expect(seen[2]!.before!.etag).not.toBe(seen[2]!.after!.etag);
+    expect(seen[4]!.after).toEqual({
+      name: bucket,
+      version: 1,
+      etag,
+      bindings: [{ role: 'roles/storage.objectViewer', members: [a] }],
+    });
+
+    // The control API answers what the store holds; a call through the official client is judged on it.
+    const inForce = (await fetch(`${emu.url}/_emulator/v1/iam/policy`).then((r) => r.json())) as {
+      roles: { name: string }[];
+      policies: Record<string, { bindings: unknown[] }>;
+    };
+    expect(inForce.roles).toContainEqual(seen[0]!.after);
+    const { name: _name, ...policy } = emu.store.get('iam/policies', `projects/${P}`)!;
+    expect(inForce.policies[`projects/${P}`]).toEqual(policy);
+    const [list] = await routesClient(tokenClient(await tokenFor(b))).list({ project: P });
+    expect(Array.isArray(list)).toBe(true);
+    expect(emu.iamChecks.findLast((c) => c.member === b)).toMatchObject({
+      permission: 'compute.routes.list',
+      allowed: true,
+      role,
+    });
+  });
+
+  it("credits the resource's own policy before its ancestors', and within a policy its bindings in order", () => {
+    const iam = new Iam(() => 0);
+    const who = { kind: 'member', member: 'serviceAccount:a@p.iam.gserviceaccount.com' } as const;
+    iam.defineRole('projects/p/roles/reader', ['storage.objects.get']);
+    iam.grant({ member: who.member, role: 'roles/storage.objectViewer', resource: 'projects/p' });
+    iam.grant({ member: who.member, role: 'projects/p/roles/reader', resource: 'projects/_/buckets/b' });
+    iam.grant({ member: who.member, role: 'roles/storage.objectViewer', resource: 'projects/_/buckets/b' });
+    const object = 'projects/_/buckets/b/objects/o';
+    expect(iam.check(who, 'storage.objects.get', object, ['projects/_/buckets/b', 'projects/p'])).toEqual({
+      allowed: true,
+      binding: { member: who.member, role: 'projects/p/roles/reader', resource: 'projects/_/buckets/b' },
+    });
+    expect(iam.check(who, 'storage.objects.list', object, ['projects/_/buckets/b', 'projects/p'])).toEqual({
+      allowed: true,
+      binding: { member: who.member, role: 'roles/storage.objectViewer', resource: 'projects/_/buckets/b' },
+    });
+    expect(
+      iam.check(who, 'storage.objects.get', 'projects/_/buckets/c/objects/o', ['projects/_/buckets/c', 'projects/p']),
+    ).toEqual({
+      allowed: true,
+      binding: { member: who.member, role: 'roles/storage.objectViewer', resource: 'projects/p' },
+    });
   });
 });
