@@ -2,14 +2,14 @@
  * armorAllowlistVerify: the egress check of the `vertex-pipeline-run` workflow over HTTP. POST
  * `{"policy": "inference-policy", "ips": ["203.0.113.5"]}`; the answer says, for each IP, the rule
  * of the Cloud Armor policy that decides and whether it allows — judged by the allowlist
- * reconciler's own verdict (shared/armor-allowlist/egress-check.ts), so the workflow, `netreflex
- * status` and armorAllowlist's verify agree. Reads only; behind the one HTTP door
+ * reconciler's own verdict (shared/plan/armor-verdict.ts, through the egress check in
+ * shared/status/egress-check.ts), so the workflow, `netreflex status` and armorAllowlist's verify agree. Reads only; behind the one HTTP door
  * (functions/http.ts): 200 every IP allowed; 422 an IP denied or not judgeable (a CEL rule ahead
  * of the allow rules), or the policy missing; 400 a bad request; 503 a transient failure.
  */
 import { http } from '@google-cloud/functions-framework';
 import { loadArmorAllowlistVerifyConfig } from '../../shared/config/armor-allowlist.js';
-import { checkEgress, parseEgressRequest } from '../../shared/armor-allowlist/egress-check.js';
+import { checkEgress, parseEgressRequest } from '../../shared/status/egress-check.js';
 import { functionTransport } from '../../shared/gcp/transport.js';
 import { severityOf } from '../../shared/reconcile/report.js';
 import { createLogger } from '../../shared/log.js';

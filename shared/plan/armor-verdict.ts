@@ -1,7 +1,7 @@
 /**
  * Does a Cloud Armor policy let an IP through? One verdict for every observer: `netreflex status`
  * judges the egress IPs with it, armorAllowlist's verify reports `overruled` addresses with it, and
- * the workflow's egress check asks armorAllowlistVerify, which answers with it (egress-check.ts).
+ * the workflow's egress check asks armorAllowlistVerify, which answers with it (shared/status/egress-check.ts).
  * Cloud Armor "performs the action of the highest priority rule that matches a request" (priority 0
  * first; https://cloud.google.com/armor/docs/create-security-policy-rules); rules in `preview` only
  * log (https://cloud.google.com/armor/docs/best-practices, "Use preview mode"). Only `SRC_IPS_V1` rules

@@ -10,7 +10,7 @@ import { loadArmorAllowlistConfig } from '../config/armor-allowlist.js';
 import { loadNatRoutesView } from '../config/nat-routes.js';
 import { loadPeeringRangesConfig } from '../config/peering-ranges.js';
 import { ConfigError } from '../errors.js';
-import { ipAddress } from '../armor-allowlist/egress-check.js';
+import { ipAddress } from './egress-check.js';
 
 const statusEnv = z.object({
   ...commonEnv,

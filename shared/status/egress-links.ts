@@ -11,7 +11,7 @@ import { cloudNatIps, type NatIps } from '../gcp/routers.js';
 import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';
 import { ConfigError } from '../errors.js';
 import { allowlistSyncState, type AllowlistSyncState } from './armor.js';
-import { judgeEgress } from '../armor-allowlist/egress-check.js';
+import { judgeEgress } from './egress-check.js';
 import { reconcileAllowlist } from '../armor-allowlist/reconcile.js';
 import { describeNat } from './network-links.js';
 import { isNotFound, unreadable } from './errors.js';

@@ -19,7 +19,7 @@ import { computeClients, PROJECT, REGION, type ComputeClients } from '../helpers
 import { Transport } from '../../shared/gcp/transport.js';
 import { loadNatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { reconcileRoutes } from '../../shared/nat-routes/reconcile.js';
-import { checkEgress } from '../../shared/armor-allowlist/egress-check.js';
+import { checkEgress } from '../../shared/status/egress-check.js';
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
 import { reconcilePeeringRanges } from '../../shared/peering-ranges/reconcile.js';
 import { inProcessFaults, type FaultControl } from '../helpers/faults.js';

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { egressReport, judgeEgress } from '../../shared/armor-allowlist/egress-check.js';
+import { egressReport, judgeEgress } from '../../shared/status/egress-check.js';
 import { httpStatus } from '../../shared/reconcile/report.js';
 import type { SecurityPolicyRule } from '../../shared/gcp/security-policies.js';
 import { result, run } from '../emulator/workflows/helpers.js';

@@ -1,5 +1,6 @@
 /**
- * The egress check: does each Cloud Armor policy let each egress IP through? Judged with the one
+ * The egress check, an observer like `netreflex status` (which judges its Allowlists link with it):
+ * does each Cloud Armor policy let each egress IP through? Judged with the one
  * verdict (shared/plan/armor-verdict.ts) the allowlist reconciler's verify reports `overruled` with and
  * `netreflex status` reports its Allowlists link with, so the workflow that asks this before a
  * pipeline run, status and the reconciler cannot disagree about an IP. Fails closed: an IP is

@@ -1,11 +1,11 @@
 /**
- * What armorAllowlistVerify accepts and answers (shared/armor-allowlist/egress-check.ts): a strict
+ * What armorAllowlistVerify accepts and answers (shared/status/egress-check.ts): a strict
  * request (the names go into API paths; each IP through netreflex's one address parser, answered
  * canonically), each IP's verdict worded for the workflow's error, and a report that is `ok` only
  * when every IP is allowed.
  */
 import { describe, expect, it } from 'vitest';
-import { egressReport, judgeEgress, parseEgressRequest } from '../../shared/armor-allowlist/egress-check.js';
+import { egressReport, judgeEgress, parseEgressRequest } from '../../shared/status/egress-check.js';
 import { httpStatus } from '../../shared/reconcile/report.js';
 import type { SecurityPolicyRule } from '../../shared/gcp/security-policies.js';
 
