@@ -8,6 +8,7 @@ import { badRequest } from '../errors.js';
 import { computeUrl, nextId, type Resource } from '../store.js';
 import {
   COMPUTE_VERSIONS,
+  collectionsOf,
   listAllOf,
   regionCol,
   versionOf,
@@ -16,7 +17,7 @@ import {
   type ComputeVersion,
 } from './context.js';
 import { principalOf, type Initiator } from '../events/audit-log.js';
-import { listResponse } from './list.js';
+import { aggregatedListResponse, listResponse } from './list.js';
 import { getResource } from './resources.js';
 import ipaddr from 'ipaddr.js';
 import type { Instance, NicTemplate } from './types.js';
@@ -203,6 +204,23 @@ export function registerInstances(router: Router, ctx: ComputeContext): void {
       const col = zoneCol(r.params.project!, r.params.zone!, 'instances');
       return listResponse('compute#instanceList', col, ctx.store.list(col), r.query);
     });
+    router.on(
+      'GET',
+      `/compute/${version}/projects/{project}/aggregated/instances`,
+      'compute.instances.aggregatedList',
+      (r) => {
+        const scoped = collectionsOf(ctx.store, 'zone', 'instances', r.params.project!)
+          .sort()
+          .map((col) => ({ scope: col.split('/').slice(2, 4).join('/'), items: ctx.store.list(col) }));
+        return aggregatedListResponse(
+          'compute#instanceAggregatedList',
+          'instances',
+          r.params.project!,
+          scoped,
+          r.query,
+        );
+      },
+    );
     router.on('GET', `${base}/{instance}`, 'compute.instances.get', (r) =>
       getInstance(ctx, r.params.project!, r.params.zone!, r.params.instance!),
     );

@@ -95,3 +95,32 @@ export function listResponse(
     ...selfLink,
   };
 }
+
+/**
+ * An aggregated list (`instances.aggregatedList`, compute.proto `InstanceAggregatedList`): the
+ * resources of every scope of the project, filtered and paged as one list, then grouped by scope
+ * under `items` (`"zones/asia-northeast1-a": {instances: […]}`). Google also answers every empty
+ * scope of the world with a `NO_RESULTS_ON_PAGE` warning in place of its list; the local cloud
+ * knows only the scopes that hold resources and lists those.
+ */
+export function aggregatedListResponse(
+  kind: string,
+  field: string,
+  project: string,
+  scoped: readonly { scope: string; items: readonly Resource[] }[],
+  query: URLSearchParams,
+) {
+  const keep = parseFilter(query.get('filter'));
+  const all = scoped.flatMap(({ scope, items }) => items.filter(keep).map((item) => ({ scope, item })));
+  const page = paginate(all, { maxResults: query.get('maxResults'), pageToken: query.get('pageToken') });
+  const items: Record<string, Record<string, Resource[]>> = {};
+  for (const { scope, item } of page.items) (items[scope] ??= { [field]: [] })[field]!.push(item);
+  const path = `projects/${project}/aggregated/${field}`;
+  return {
+    kind,
+    id: path,
+    items,
+    ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+    selfLink: `https://www.googleapis.com/compute/v1/${path}`,
+  };
+}

@@ -192,6 +192,8 @@ export function resourceOf(methodId: string, req: Request): string {
 
 function computeResource(methodId: string, rest: string, req: Request): string {
   const segs = rest.split('/');
+  // An aggregated list (`projects/p/aggregated/instances`) is checked on the project, as a list is on its parent.
+  if (segs[2] === 'aggregated') return segs.slice(0, 2).join('/');
   const scope = segs[2] === 'global' ? 3 : segs[2] === 'regions' || segs[2] === 'zones' ? 4 : 2;
   const base = segs.slice(0, scope).join('/');
   const tail = segs.slice(scope);

@@ -249,3 +249,36 @@ describe('regional MIG', () => {
     );
   });
 });
+
+describe('instances.aggregatedList', () => {
+  it('lists every zone of the project through the official client, filtered and paged as one list', async () => {
+    const byZone = async (request: Record<string, unknown> = {}) => {
+      const found: Record<string, string[]> = {};
+      for await (const [scope, list] of c.instances.aggregatedListAsync({ project: PROJECT, ...request }))
+        if (list.instances?.length) found[scope] = list.instances.map((i) => i.name!).sort();
+      return found;
+    };
+    // The truth: each zone's own list.
+    const perZone: Record<string, string[]> = {};
+    for (const zone of ['asia-northeast1-a', 'asia-northeast1-b', 'asia-northeast1-c']) {
+      const [list] = await c.instances.list({ project: PROJECT, zone });
+      if (list.length) perZone[`zones/${zone}`] = list.map((i) => i.name!).sort();
+    }
+    expect(Object.keys(perZone).length).toBeGreaterThan(0);
+    const all = await byZone();
+    expect(all).toEqual(perZone);
+    // Paged one instance at a time, the client still sees every instance once.
+    expect(await byZone({ maxResults: 1 })).toEqual(all);
+    const one = Object.values(all).flat()[0]!;
+    expect(Object.values(await byZone({ filter: `name = "${one}"` })).flat()).toEqual([one]);
+  });
+
+  it('is checked as compute.instances.list on the project: a caller without it is refused', async () => {
+    const token = emu.iam.mintToken('serviceAccount:nobody@netreflex-demo.iam.gserviceaccount.com').accessToken;
+    const res = await fetch(`${emu.url}/compute/v1/projects/${PROJECT}/aggregated/instances`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(403);
+    expect(JSON.stringify(await res.json())).toContain(`compute.instances.list`);
+  });
+});
