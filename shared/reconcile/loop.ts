@@ -85,6 +85,8 @@ export async function reconcile<O, P, D, V = never>(
   const results: StepResult<D>[] = [];
   let applied: Applied<D> | undefined;
   let replanned = 0;
+  /** The look at the bound a converging run takes after its last apply: nothing of it is applied. */
+  let bounded = false;
   while (options.policy !== 'dry-run') {
     const phases = applyPolicy(adapter.phases(plan), options.policy);
     if (isEmpty(phases)) {
@@ -92,6 +94,7 @@ export async function reconcile<O, P, D, V = never>(
       if (applied) applied = { results: [], held: [] };
       break;
     }
+    if (bounded) break;
     let fresh: O | undefined;
     applied = await applyPlan(phases, {
       ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
@@ -103,13 +106,12 @@ export async function reconcile<O, P, D, V = never>(
     if (!again) break;
     // At the bound a converging run still looks once more (and applies nothing of it), so it ends on
     // what its last apply left: verify judges that look, never the plan it just carried out.
-    const bounded = replanned >= options.replans;
+    bounded = replanned >= options.replans;
     if (bounded && !adapter.again) break;
     if (!bounded) replanned += 1;
     observed = fresh ?? (await adapter.observe());
     plan = adapter.plan(observed);
     adapter.planned?.(observed, plan);
-    if (bounded) break;
   }
   const run: Run<O, P, D> = { observed, plan, results, ...(applied ? { applied } : {}), replanned };
   const verified = await adapter.verify?.(run);

@@ -234,6 +234,17 @@ describe('reconcile (the kernel loop)', () => {
     expect(r.results.map((s) => s.id)).toEqual(['add b']);
   });
 
+  it("a converging run's look at the bound that needs nothing ends it as an empty apply too", async () => {
+    const world = { existing: new Set(['x']) };
+    // Mid-apply another writer takes x away; the guard re-plans with no re-plan left: the bound look.
+    const t = toy(world, ['b'], [(w) => void w.existing.delete('x')]);
+    const r = await run({ ...t.adapter, again: () => true }, 'sync', 0);
+    expect(r.replanned).toBe(0);
+    expect(r.plan).toEqual({ add: [], remove: [] });
+    expect(r.applied).toEqual({ results: [], held: [] });
+    expect(r.results.map((s) => s.id)).toEqual(['add b']);
+  });
+
   it('verify undefined leaves the run without `verified`', async () => {
     const t = toy({ existing: new Set() }, []);
     const r = await reconcile({ ...t.adapter, verify: async () => undefined }, { policy: 'sync', replans: 0 });
