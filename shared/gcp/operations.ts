@@ -40,7 +40,7 @@ export async function waitOperation(
   return current;
 }
 
-/** How long an insert that met a 409 waits for the resource under its name to become readable, by default. */
+/** How long an insert that met a 409 waits for the resource under its name to become readable, at most. */
 export const ADOPT_WAIT_MS = 120_000;
 
 /**
@@ -58,7 +58,10 @@ export async function insertOrAdopt<T>(spec: {
   readonly taken: (existing: T) => Error;
   /** `route netreflex-…`, `global address …`, in the 503's message. */
   readonly what: string;
+  /** Epoch ms the wait must end by (the event's deadline), if sooner than `maxWaitMs` from the 409. */
   readonly deadline?: number;
+  /** The longest wait after the 409 (default ADOPT_WAIT_MS); an insert that failed meanwhile never lands. */
+  readonly maxWaitMs?: number;
 }): Promise<boolean> {
   try {
     await spec.insert();
@@ -66,14 +69,15 @@ export async function insertOrAdopt<T>(spec: {
   } catch (err) {
     if (!(err instanceof ApiError && err.code === 409)) throw err;
   }
-  const deadline = spec.deadline ?? Date.now() + ADOPT_WAIT_MS;
+  const deadline = Math.min(spec.deadline ?? Infinity, Date.now() + (spec.maxWaitMs ?? ADOPT_WAIT_MS));
   for (let delay = 50; ; delay = Math.min(delay * 2, 2_000)) {
-    try {
-      const existing = await spec.get();
+    const existing = await spec.get().catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+      return undefined;
+    });
+    if (existing !== undefined) {
       if (spec.same(existing)) return true;
       throw spec.taken(existing);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
     }
     if (Date.now() + delay > deadline)
       throw new ApiError(

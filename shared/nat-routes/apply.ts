@@ -41,6 +41,12 @@ export interface ChangeResult extends Timed, RouteChange {
  */
 export const CONCURRENCY = 40;
 
+/**
+ * How long an insert that met a 409 waits for the other insert of the name to land: a route insert
+ * is an operation of seconds, so past this the other insert failed and the sync is retried (503).
+ */
+export const ROUTE_ADOPT_WAIT_MS = 30_000;
+
 /** Operation waits get what is left of the event's deadline, never more. */
 const waitMs = (b: StepContext) => (b.deadline === undefined ? undefined : Math.max(1, b.deadline - Date.now()));
 
@@ -78,6 +84,8 @@ function insertIdempotent(t: Transport, project: string, route: RouteSpec, budge
     same: (existing) => sameContent(existing, route),
     taken: () => new NameTaken(route.name),
     what: `route ${route.name}`,
+    // As long as a route insert's operation takes, with room: the other insert failed if it is not in by then.
+    maxWaitMs: ROUTE_ADOPT_WAIT_MS,
     ...(budget.deadline === undefined ? {} : { deadline: budget.deadline }),
   });
 }

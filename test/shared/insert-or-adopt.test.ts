@@ -59,6 +59,24 @@ describe('insertOrAdopt', () => {
     });
   });
 
+  it('waits at most maxWaitMs after the 409, however far the deadline', async () => {
+    const err = await insertOrAdopt({
+      ...base,
+      insert: conflict,
+      get: () => Promise.reject(notFound()),
+      deadline: Date.now() + 600_000,
+      maxWaitMs: 200,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 503 });
+  });
+
+  it("the caller's conflict is thrown even when it is itself a 404", async () => {
+    const gone = new ApiError(404, 'NOT_FOUND', 'taken, and answered as a 404');
+    await expect(
+      insertOrAdopt({ ...base, insert: conflict, get: async () => 'theirs', taken: () => gone, maxWaitMs: 60_000 }),
+    ).rejects.toBe(gone);
+  });
+
   it('any other refusal of the insert, or of the read, is thrown as it is', async () => {
     const denied = new ApiError(403, 'PERMISSION_DENIED', 'no');
     await expect(
