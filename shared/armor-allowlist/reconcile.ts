@@ -240,7 +240,7 @@ async function runPolicy(r: Run, p: PreparedPolicy): Promise<PolicyReport> {
         maxPasses: r.opts.maxPasses ?? 5,
         policy: r.policy,
       });
-  // The rules after the sync: its last look's, unless it stopped mid-apply or gave up on a failed step (then read them).
+  // The rules after the sync: its last look's, unless it stopped mid-apply or gave up on a step (then read them).
   const after = rules ?? (await getSecurityPolicy(r.t, r.cfg.project, p.name)).rules;
   return { ...report, expired: expiredNow(p, after, report) };
 }
