@@ -22,7 +22,7 @@ const ROLE: Record<PolicyReport['role'], string> = {
   'last-applied': ', kept at its last applied file',
 };
 
-function policyBlock(p: PolicyReport): string[] {
+function policyBlock(p: PolicyReport, dryRun: boolean): string[] {
   const lines = [
     `Policy ${p.policy} (${p.mode ?? 'sync'}${ROLE[p.role]}${p.holds ? `, holds #${p.holds}` : ''}): ${p.status}${p.reason ? ` — ${p.reason}` : ''}`,
   ];
@@ -54,19 +54,27 @@ function policyBlock(p: PolicyReport): string[] {
     lines.push(
       `Expired: ${e.path ?? e.where} ${e.entry} (${e.description}) on ${e.expires} — ${e.stillAllowed ? 'STILL ALLOWED' : 'removed'}`,
     );
-  if (p.verify)
+  if (p.verify) {
+    const beyond = p.verify.extra.length ? `; allowed beyond the file: ${list(p.verify.extra)}` : '';
+    const missing = p.verify.missing.length ? `; not allowed: ${list(p.verify.missing)}` : '';
+    // A dry run's verify judges the policy as its plan would leave it; a sync's, as read back.
     lines.push(
-      p.verify.converged
-        ? 'Verified: a fresh plan on the policy as read back is empty.'
-        : `Not verified${p.verify.missing.length ? `; not allowed yet: ${list(p.verify.missing)}` : ''}${p.verify.extra.length ? `; allowed beyond the file: ${list(p.verify.extra)}` : ''}`,
+      dryRun
+        ? p.verify.converged
+          ? 'After this plan the policy holds the file: a fresh plan on it would be empty.'
+          : `After this plan the policy would still not hold the file${missing}${beyond}`
+        : p.verify.converged
+          ? 'Verified: a fresh plan on the policy as read back is empty.'
+          : `Not verified${p.verify.missing.length ? `; not allowed yet: ${list(p.verify.missing)}` : ''}${beyond}`,
     );
+  }
   return lines;
 }
 
 function renderAllowlist(report: AllowlistReport, json: boolean): TargetResult {
   const exitCode = report.status === 'refused' || report.status === 'failed' ? 1 : 0;
   if (json) return { output: JSON.stringify(report, null, 2), exitCode };
-  const lines = report.policies.flatMap((p) => [...policyBlock(p), '']);
+  const lines = report.policies.flatMap((p) => [...policyBlock(p, report.dryRun), '']);
   if (report.quota) lines.push(quotaLine(report.quota), '');
   if (report.stall)
     lines.push(

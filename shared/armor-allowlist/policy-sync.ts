@@ -37,7 +37,8 @@ export interface SyncContext {
 /** A rule change Cloud Armor refused for the project's quota (someone else used it up meanwhile). */
 const QUOTA = /Quota '[A-Z_]+' exceeded/;
 
-export function plannedReport(p: PreparedPolicy): PolicyReport {
+/** The policy's sync planned and not applied (a dry run, and the base of every sync's report). */
+function plannedReport(p: PreparedPolicy): PolicyReport {
   const steps = p.plan.steps.map(describeStep);
   const c = claimOf(p.policy);
   return {
@@ -55,8 +56,18 @@ export function plannedReport(p: PreparedPolicy): PolicyReport {
       : {}),
     steps,
     summary: p.plan.summary,
-    verify: verifyPolicy(p.policy, p.desired, p.replan),
   };
+}
+
+/**
+ * A dry run's report: the plan, and the policy judged as the plan would leave it (its steps replayed
+ * on the rules read), so what it says is missing or overruled is what would be after the sync — a
+ * rule ahead that decides a file address degrades it, as it would the sync; an address the plan
+ * still has to add does not.
+ */
+export function dryRunReport(p: PreparedPolicy): PolicyReport {
+  const after = { ...p.policy, rules: applyAllowlistSteps(p.policy.rules, p.plan.steps) };
+  return overruled({ ...plannedReport(p), verify: verifyPolicy(after, p.desired, p.replan) }, p);
 }
 
 function labelsBehind(p: PreparedPolicy, policy: SecurityPolicy, source: string): boolean {
@@ -74,7 +85,7 @@ function labelsBehind(p: PreparedPolicy, policy: SecurityPolicy, source: string)
  * what is still missing — until a look needs nothing; verify = judge that look and record it.
  */
 export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncContext): Promise<Synced> {
-  const report: PolicyReport = { ...plannedReport(p), status: 'unchanged', verify: undefined, passes: 1 };
+  const report: PolicyReport = { ...plannedReport(p), status: 'unchanged', passes: 1 };
   if (p.plan.steps.length === 0 && !labelsBehind(p, p.policy, ctx.source))
     return { report: await finish(t, report, p.policy, p, ctx, false), rules: p.policy.rules };
   const claim = await claimPolicy(t, ctx.project, p.policy, p.generation, ctx.run);

@@ -37,7 +37,7 @@ import {
   type ProjectPolicies,
 } from './prepare.js';
 import { newRunId, sourceId } from './lock.js';
-import { plannedReport, syncPolicy } from './policy-sync.js';
+import { dryRunReport, syncPolicy } from './policy-sync.js';
 import type { Policy } from '../reconcile/plan.js';
 import {
   emptyPolicyReport,
@@ -232,7 +232,7 @@ async function syncAll(
 
 async function runPolicy(r: Run, p: PreparedPolicy): Promise<PolicyReport> {
   const { report, rules } = r.dryRun
-    ? { report: plannedReport(p), rules: p.policy.rules }
+    ? { report: dryRunReport(p), rules: p.policy.rules }
     : await syncPolicy(r.t, p, {
         project: r.cfg.project,
         run: r.run,

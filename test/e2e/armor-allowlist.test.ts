@@ -345,6 +345,9 @@ describe('armorAllowlist under the Functions Framework', { sequential: true, shu
       /Rules in the project \(all security policies\): \d+ now, \d+ at the peak, \d+ after; budget 200/,
     );
     expect(stdout).toMatch(/Status: planned: .*sample\.yaml \(dry run\)/);
+    // The policy as the plan would leave it: the file held, nothing said to be missing or overruled.
+    expect(stdout).toContain('After this plan the policy holds the file: a fresh plan on it would be empty.');
+    expect(stdout).not.toMatch(/overruled|denied by rule/);
     expect((await policy()).fingerprint).toBe(before.fingerprint);
   });
 });

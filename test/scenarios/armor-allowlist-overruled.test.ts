@@ -65,6 +65,24 @@ describe('a rule ahead of the allowlist decides a file address', () => {
     });
   });
 
+  it('a dry run judges the policy as its plan would leave it: overruled degrades it, a pending add does not', async () => {
+    const s = cloud.scene({ policies: ['edge'] });
+    s.upload(FILE);
+    // Nothing applied yet: the plan adds every address; none of them is overruled by that alone.
+    const planned = await s.sync({ dryRun: true });
+    expect(planned).toMatchObject({ status: 'planned', mutations: 0 });
+    expect(planned.policies[0]).toMatchObject({ status: 'planned', verify: { converged: true, overruled: [] } });
+    await ahead(s, { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['198.51.100.128/25'] } });
+    const overruled = await s.sync({ dryRun: true });
+    expect(overruled).toMatchObject({ status: 'degraded', retry: false, mutations: 0 });
+    expect(overruled.policies[0]).toMatchObject({
+      status: 'degraded',
+      reason: expect.stringMatching(/198\.51\.100\.128\/25: denied by rule 10 \(deny\(403\)\)/),
+    });
+    // A dry run changes nothing: the real sync still applies the file, and is degraded the same way.
+    expect(await s.sync()).toMatchObject({ status: 'degraded' });
+  });
+
   it('once the rule ahead is gone, the next sync is ok again', async () => {
     const s = cloud.scene({ policies: ['edge'] });
     await ahead(s, { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['203.0.113.0/24'] } });
