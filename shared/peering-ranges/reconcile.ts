@@ -87,11 +87,15 @@ export interface PrepareOptions {
   planned?: (obs: RangeObservation, plan: RangePlan) => void;
 }
 
-/** Normalizes the caller's input: defaults from config (network, region), then the strict request. */
-export function requestFrom(input: unknown, cfg: PeeringRangesConfig): RangeRequest {
+/** The caller's input with the network and region from config where it names none (then parsed strictly). */
+export function withDefaults(input: unknown, cfg: Pick<PeeringRangesConfig, 'network' | 'region'>) {
   const raw = (input && typeof input === 'object' && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
-  return parseRangeRequest({ ...raw, network: raw.network ?? cfg.network, region: raw.region ?? cfg.region });
+  return { ...raw, network: raw.network ?? cfg.network, region: raw.region ?? cfg.region };
 }
+
+/** Normalizes the caller's input: defaults from config (network, region), then the strict request. */
+export const requestFrom = (input: unknown, cfg: PeeringRangesConfig): RangeRequest =>
+  parseRangeRequest(withDefaults(input, cfg));
 
 export async function reconcilePeeringRanges(
   t: Transport,

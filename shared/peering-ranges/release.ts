@@ -16,6 +16,7 @@ import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import { parseReleaseRequest, type ReleaseRequest } from '../plan/ranges.js';
 import type { Envelope } from '../reconcile/report.js';
 import { acquireNetworkLease, LeaseLost } from './lease.js';
+import { withDefaults } from './reconcile.js';
 
 export interface ReleaseReport extends Envelope<never> {
   /** `ok` when the reservation is gone now, `unchanged` when the run held none. */
@@ -30,10 +31,8 @@ export interface ReleaseReport extends Envelope<never> {
   reserved: string[];
 }
 
-export function releaseRequestFrom(input: unknown, cfg: PeeringRangesConfig): ReleaseRequest {
-  const raw = (input && typeof input === 'object' && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
-  return parseReleaseRequest({ ...raw, network: raw.network ?? cfg.network, region: raw.region ?? cfg.region });
-}
+export const releaseRequestFrom = (input: unknown, cfg: PeeringRangesConfig): ReleaseRequest =>
+  parseReleaseRequest(withDefaults(input, cfg));
 
 export async function releaseReservation(
   t: Transport,
