@@ -3,7 +3,7 @@
  * do). A source that cannot be resolved — the router or NAT does not exist, or has no IPs — is a
  * refusal, not an empty list: syncing it as empty would remove the pipelines' egress IP.
  */
-import { ApiError, ConfigError, errorMessage } from '../errors.js';
+import { ConfigError, errorMessage, isNotFound } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { cloudNatIps, type NatIps } from '../gcp/routers.js';
 import { symbolicSources, type Allowlist, type ResolvedSources } from '../allowlist/model.js';
@@ -43,7 +43,7 @@ export async function resolveSources(
         );
       resolved.set(entry.key, ips.ips);
     } catch (err) {
-      if (!(err instanceof ConfigError) && !(err instanceof ApiError && err.code === 404)) throw err;
+      if (!(err instanceof ConfigError) && !isNotFound(err)) throw err;
       unresolved.push(`Cloud NAT ${nat} on router ${router} in ${region} (${entry.where}): ${errorMessage(err)}`);
     }
   }
