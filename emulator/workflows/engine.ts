@@ -167,6 +167,7 @@ export class WorkflowsEngine {
     this.workflow(name);
     for (const execution of this.store.list(executionsOf(name))) {
       this.running.get(execution.name)?.abort.abort();
+      this.running.delete(execution.name);
       this.store.remove(executionsOf(name), execution.name);
     }
     this.store.remove(workflowsOf(parentOf(name)), name);
