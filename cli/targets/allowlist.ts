@@ -9,7 +9,7 @@ import { loadArmorAllowlistConfig } from '../../shared/config/armor-allowlist.js
 import { ConfigError, errorMessage } from '../../shared/errors.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { reconcileAllowlist, type AllowlistReport, type PolicyReport } from '../../shared/armor-allowlist/reconcile.js';
-import { describeReport } from '../../shared/armor-allowlist/describe.js';
+import { describeReport } from '../../shared/plan/allowlist-describe.js';
 import { appliedCell, table } from '../table.js';
 import type { Target, TargetOptions, TargetResult } from './types.js';
 

@@ -18,15 +18,9 @@ import {
   type SecurityPolicyRule,
 } from '../gcp/security-policies.js';
 import type { AllowlistStep } from '../plan/allowlist.js';
-import type { Timed } from '../util/timed.js';
 import { orderedPhases, type Plan, type Step } from '../reconcile/plan.js';
 import type { StepResult as KernelResult } from '../reconcile/apply.js';
-import { describeStep, sameRule, type StepSummary } from '../plan/allowlist-steps.js';
-
-/** `noop`: the rule was already as wanted (a retried call whose first answer was lost). */
-export interface StepResult extends Readonly<Timed> {
-  readonly step: StepSummary;
-}
+import { describeStep, sameRule, type StepResult, type StepSummary } from '../plan/allowlist-steps.js';
 
 /** The planner's steps, in its order, as ordered phases; a step that takes ranges away is destructive. */
 export function allowlistPhases(

@@ -4,11 +4,8 @@
  * `setLabels` under `labelFingerprint`, a compare-and-set: of two writers that read the same labels,
  * exactly one succeeds (the other gets 412).
  *
- *   netreflex-allowlist-generation  the file generation the policy was last verified to hold; written
- *                                   only after a fresh plan on the read-back rules is empty
- *   netreflex-allowlist-source      which allowlist object that generation is of (a hash of its gs:// URL)
- *   netreflex-allowlist-claim       the generation the sync now changing the policy applies
- *   netreflex-allowlist-run         that sync's run id and when it claimed (`r-<hex>-<unix seconds>`)
+ * The labels, and the rule of who may take a claim over, are read in shared/plan/allowlist-claim.ts;
+ * the generation label is written only after a fresh plan on the read-back rules is empty.
  *
  * A sync claims the policy right before its first change and re-checks the run label before every
  * step; a newer claimer makes it stop. A claim is taken over by a sync of the same or a newer
@@ -21,27 +18,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ApiError } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { getSecurityPolicy, setSecurityPolicyLabels, type SecurityPolicy } from '../gcp/security-policies.js';
-import { compareGenerations } from '../gcp/storage.js';
+import {
+  CLAIM_LABEL,
+  GENERATION,
+  GENERATION_LABEL,
+  OUR_LABELS,
+  RUN_LABEL,
+  SOURCE_LABEL,
+  claimOf,
+  newerThan,
+} from '../plan/allowlist-claim.js';
 
-export const GENERATION_LABEL = 'netreflex-allowlist-generation';
-export const SOURCE_LABEL = 'netreflex-allowlist-source';
-export const CLAIM_LABEL = 'netreflex-allowlist-claim';
-export const RUN_LABEL = 'netreflex-allowlist-run';
-const OUR_LABELS = [GENERATION_LABEL, SOURCE_LABEL, CLAIM_LABEL, RUN_LABEL];
-
-/** How long a claim keeps others of an older generation out: well beyond the function's timeout. */
-export const LEASE_MS = 10 * 60_000;
+/** How many label writes a sync tries (each after a 412 reads the labels again) before it gives up (503). */
 const ATTEMPTS = 5;
-
-export interface Claim {
-  /** The generation the policy was verified to hold. */
-  readonly generation?: string;
-  readonly source?: string;
-  /** The generation being applied by `run`. */
-  readonly claim?: string;
-  readonly run?: string;
-  readonly claimedAt?: number;
-}
 
 /** A run id that fits a label value with its claim time. */
 export const newRunId = () => `r-${randomBytes(6).toString('hex')}`;
@@ -49,38 +38,6 @@ export const newRunId = () => `r-${randomBytes(6).toString('hex')}`;
 /** The source label value of an allowlist object. */
 export const sourceId = (bucket: string, object: string) =>
   createHash('sha256').update(`gs://${bucket}/${object}`).digest('hex').slice(0, 16);
-
-const GENERATION = /^\d+$/;
-const RUN = /^(r-[0-9a-f]+)(?:-(\d+))?$/;
-
-export function claimOf(policy: Pick<SecurityPolicy, 'labels'>): Claim {
-  const labels = policy.labels ?? {};
-  const run = RUN.exec(labels[RUN_LABEL] ?? '');
-  return {
-    ...(GENERATION.test(labels[GENERATION_LABEL] ?? '') ? { generation: labels[GENERATION_LABEL] } : {}),
-    ...(labels[SOURCE_LABEL] ? { source: labels[SOURCE_LABEL] } : {}),
-    ...(GENERATION.test(labels[CLAIM_LABEL] ?? '') ? { claim: labels[CLAIM_LABEL] } : {}),
-    ...(run ? { run: run[1], ...(run[2] ? { claimedAt: Number(run[2]) * 1000 } : {}) } : {}),
-  };
-}
-
-const newer = (a: string | undefined, than: string) => a !== undefined && compareGenerations(a, than) > 0;
-
-/**
- * The generation that keeps a sync of `generation` away from the policy, if any: a newer one it
- * already holds, or a newer one a live claim is applying.
- */
-export function newerThan(
-  policy: Pick<SecurityPolicy, 'labels'>,
-  generation: string | undefined,
-  nowMs = Date.now(),
-): string | undefined {
-  if (generation === undefined || !GENERATION.test(generation)) return undefined;
-  const c = claimOf(policy);
-  if (newer(c.generation, generation)) return c.generation;
-  const alive = c.claimedAt !== undefined && nowMs - c.claimedAt < LEASE_MS;
-  return alive && newer(c.claim, generation) ? c.claim : undefined;
-}
 
 export type ClaimResult =
   | { readonly claimed: true; readonly policy: SecurityPolicy }

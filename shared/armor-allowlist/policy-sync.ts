@@ -17,11 +17,12 @@ import { applyAllowlistSteps } from '../plan/allowlist-check.js';
 import { GO, mutationsOf, type Guard, type Verdict } from '../reconcile/apply.js';
 import { reconcile, type Adapter } from '../reconcile/loop.js';
 import type { Policy } from '../reconcile/plan.js';
-import { claimOf, claimPolicy, recordApplied, releasePolicy } from './lock.js';
+import { claimPolicy, recordApplied, releasePolicy } from './lock.js';
+import { claimOf } from '../plan/allowlist-claim.js';
 import { allowlistPhases, stepId, stepResult } from './apply.js';
 import { describeStep, sameRules, type StepSummary } from '../plan/allowlist-steps.js';
 import { verifyPolicy } from '../plan/allowlist-verify.js';
-import { emptyPolicyReport, type PolicyReport } from './report.js';
+import { overruled, plannedReport, type PolicyReport } from '../plan/allowlist-report.js';
 import type { PreparedPolicy } from './prepare.js';
 
 export interface SyncContext {
@@ -36,39 +37,6 @@ export interface SyncContext {
 
 /** A rule change Cloud Armor refused for the project's quota (someone else used it up meanwhile). */
 const QUOTA = /Quota '[A-Z_]+' exceeded/;
-
-/** The policy's sync planned and not applied (a dry run, and the base of every sync's report). */
-function plannedReport(p: PreparedPolicy): PolicyReport {
-  const steps = p.plan.steps.map(describeStep);
-  const c = claimOf(p.policy);
-  return {
-    ...emptyPolicyReport(p.name, p.role),
-    status: steps.length ? 'planned' : 'unchanged',
-    mode: p.plan.mode,
-    ...(c.generation ? { holds: c.generation } : {}),
-    ...(c.claim && c.claim !== c.generation
-      ? {
-          applying: {
-            generation: c.claim,
-            ...(c.claimedAt !== undefined ? { since: new Date(c.claimedAt).toISOString() } : {}),
-          },
-        }
-      : {}),
-    steps,
-    summary: p.plan.summary,
-  };
-}
-
-/**
- * A dry run's report: the plan, and the policy judged as the plan would leave it (its steps replayed
- * on the rules read), so what it says is missing or overruled is what would be after the sync — a
- * rule ahead that decides a file address degrades it, as it would the sync; an address the plan
- * still has to add does not.
- */
-export function dryRunReport(p: PreparedPolicy): PolicyReport {
-  const after = { ...p.policy, rules: applyAllowlistSteps(p.policy.rules, p.plan.steps) };
-  return overruled({ ...plannedReport(p), verify: verifyPolicy(after, p.desired, p.replan) }, p);
-}
 
 function labelsBehind(p: PreparedPolicy, policy: SecurityPolicy, source: string): boolean {
   const c = claimOf(policy);
@@ -276,24 +244,6 @@ async function finish(
   if (p.record === 'generation') done.holds = p.generation;
   if (p.record === 'release') delete done.holds;
   return overruled({ ...done, status: changed || recorded === 'written' ? 'ok' : 'unchanged' }, p);
-}
-
-/**
- * The owned rules hold the file, but a rule ahead of them (a deny, or a CEL rule the verdict cannot
- * judge) decides some of its addresses: what callers see is not the file, so the sync is degraded —
- * the kernel's rule, a failed verify is degraded everywhere, and `netreflex status` and the
- * workflow's check judge the same verdict. Not a retry: netreflex does not own the rules ahead, a
- * person must move or narrow them. The generation is still recorded: the owned rules hold it.
- */
-function overruled(done: PolicyReport, p: PreparedPolicy): PolicyReport {
-  const by = done.verify?.overruled ?? [];
-  if (by.length === 0) return done;
-  return {
-    ...done,
-    status: 'degraded',
-    retry: false,
-    reason: `rules ahead of the allow rules of ${p.name} decide addresses the file allows (${by.join('; ')}); netreflex does not change rules outside its band: move them after the allowlist (a priority number above ${p.desired.priorities.to}) or narrow them, or remove the entries from the file`,
-  };
 }
 
 /**

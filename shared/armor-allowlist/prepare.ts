@@ -22,20 +22,15 @@ import {
   type DesiredAllowlist,
 } from '../plan/allowlist.js';
 import { checkQuota, quotaUse, type PolicyRuleCount, type QuotaUse } from '../plan/allowlist-quota.js';
-import { claimOf, newerThan } from './lock.js';
+import { claimOf, newerThan } from '../plan/allowlist-claim.js';
 import type { NatIps } from '../gcp/routers.js';
 import { resolveSources } from './resolve.js';
-import type { PolicyRole } from './report.js';
+import type { PolicyPlan } from '../plan/allowlist-report.js';
 import type { Replan } from '../plan/allowlist-verify.js';
 
-export interface PreparedPolicy {
-  readonly name: string;
-  readonly role: PolicyRole;
+/** One policy's sync as prepared: what its report is made of, and what it claims and records. */
+export interface PreparedPolicy extends PolicyPlan {
   readonly policy: SecurityPolicy;
-  readonly desired: DesiredAllowlist;
-  readonly plan: AllowlistPlan;
-  /** The same planner again, on read-back rules. */
-  readonly replan: Replan;
   /** The generation the sync claims the policy for. */
   readonly generation?: string;
   /** Once it verifies: label the generation it holds, drop netreflex's labels, or leave them. */
@@ -91,7 +86,7 @@ export async function preparePolicies(
   for (const name of targetPolicies(allowlist)) {
     const policy = byName.get(name);
     if (!policy) throw missingPolicy(name, opts.project);
-    const blocker = newerThan(policy, opts.generation);
+    const blocker = newerThan(policy, opts.generation, Date.now());
     if (blocker) {
       stale.push({ name, generation: blocker });
       continue;
@@ -196,7 +191,7 @@ function checkedQuota(project: ProjectPolicies, prepared: readonly PreparedPolic
 /** A policy's sync as prepared: what it wants there, the planner on it, and the plan on the rules observed. */
 function preparedPolicy(
   policy: SecurityPolicy,
-  role: PolicyRole,
+  role: PolicyPlan['role'],
   desired: DesiredAllowlist,
   replan: Replan,
   generation: string | undefined,

@@ -16,17 +16,12 @@
  * claim before every step; a claim of an older generation is taken over, a newer one is not.
  */
 import type { Transport } from '../gcp/transport.js';
-import { compareGenerations } from '../gcp/storage.js';
 import { getSecurityPolicy } from '../gcp/security-policies.js';
 import type { ArmorAllowlistConfig } from '../config/armor-allowlist.js';
 import { parseAllowlist } from '../allowlist/parse.js';
 import { AllowlistFileError, AllowlistSafetyError } from '../allowlist/errors.js';
 import { formatProblem } from '../allowlist/problems.js';
 import type { Allowlist } from '../allowlist/model.js';
-import { intersect, rangeSetOf, subtract } from '../net/cidr.js';
-import { allowedBy } from '../plan/allowlist-rules.js';
-import { enforcedWant } from '../plan/allowlist-revoke.js';
-import type { SecurityPolicyRule } from '../gcp/security-policies.js';
 import { readAllowlistObject, readAllowlistVersion, type FileRead } from './source.js';
 import {
   observeProject,
@@ -37,18 +32,21 @@ import {
   type ProjectPolicies,
 } from './prepare.js';
 import { newRunId, sourceId } from './lock.js';
-import { dryRunReport, syncPolicy } from './policy-sync.js';
+import { syncPolicy } from './policy-sync.js';
+import { dryRunReport } from '../plan/allowlist-report.js';
 import type { Policy } from '../reconcile/plan.js';
 import {
   emptyPolicyReport,
-  overallStatus,
+  envelope,
+  expiredNow,
+  stallBegan,
+  stallOf,
   type AllowlistReport,
   type PolicyReport,
   type Refusal,
-  type Stall,
-} from './report.js';
+} from '../plan/allowlist-report.js';
 
-export type { AllowlistReport, PolicyReport } from './report.js';
+export type { AllowlistReport, PolicyReport } from '../plan/allowlist-report.js';
 
 export interface ReconcileOptions {
   /** The clock for expiry (the planner never reads one). */
@@ -83,33 +81,6 @@ export async function reconcileAllowlist(
   opts: ReconcileOptions,
 ): Promise<AllowlistReport> {
   return envelope(await syncOnce(t, cfg, opts));
-}
-
-/**
- * The kernel's envelope of a finished sync, from its policies': the worst status decides (a refused
- * or ignored file stays so), every step result in one list, the mutations summed, a retry when a
- * failed policy asks for one, and the reasons the status is not ok — the refusal, or each policy's.
- */
-function envelope(report: AllowlistReport): AllowlistReport {
-  const { policies } = report;
-  const troubled = policies.filter(
-    (p) => p.reason && (p.status === 'failed' || p.status === 'refused' || p.status === 'degraded'),
-  );
-  return {
-    ...report,
-    status:
-      report.status === 'refused' || report.status === 'ignored'
-        ? report.status
-        : overallStatus(policies, report.dryRun),
-    reasons: [
-      ...(report.refusal ? [report.refusal.message] : []),
-      ...(report.status === 'ignored' && report.why ? [report.why] : []),
-      ...troubled.map((p) => `${p.policy}: ${p.reason}`),
-    ],
-    results: policies.flatMap((p) => p.results.map((r) => ({ policy: p.policy, ...r }))),
-    mutations: policies.reduce((n, p) => n + p.mutations, 0),
-    retry: policies.some((p) => p.status === 'failed' && p.retry),
-  };
 }
 
 async function syncOnce(t: Transport, cfg: ArmorAllowlistConfig, opts: ReconcileOptions): Promise<AllowlistReport> {
@@ -246,29 +217,6 @@ async function runPolicy(r: Run, p: PreparedPolicy): Promise<PolicyReport> {
 }
 
 /**
- * The file's expired entries worth naming: those this sync removed or plans to remove, those the
- * policy still lets through, and — for a policy kept at its last applied file — every one, so
- * `netreflex status` can say what expired and what was removed.
- */
-function expiredNow(
-  p: PreparedPolicy,
-  rules: readonly SecurityPolicyRule[],
-  done: PolicyReport,
-): PolicyReport['expired'] {
-  if (p.desired.expired.length === 0) return undefined;
-  // Any enforced allow rule counts, a conflicting one outside the band too: it lets the entry through all the same.
-  const allowed = allowedBy(rules);
-  const wanted = enforcedWant(p.desired);
-  const removed = rangeSetOf(done.summary?.allowedRemoved ?? []);
-  const entries = p.desired.expired.map((e) => {
-    const set = subtract(rangeSetOf(e.cidrs), wanted);
-    return { ...e, stillAllowed: intersect(set, allowed).length > 0, removedNow: intersect(set, removed).length > 0 };
-  });
-  const named = entries.filter((e) => p.role === 'last-applied' || e.stillAllowed || e.removedNow);
-  return named.length ? named.map(({ removedNow: _r, ...e }) => e) : undefined;
-}
-
-/**
  * The file as a sync under `policy` plans it: `upsert-only` makes every file `mode: upsert-only`,
  * so the planner itself never takes an address away (no revocation, no shrinking patch, no
  * removal) and the kernel's filter, which drops destructive phases, has nothing left to drop. A
@@ -344,26 +292,4 @@ async function keepLastApplied(
     });
   for (const p of last.prepared) report.policies.push(await runPolicy(r, p));
   return { ...report, stall: stallOf(report, refusal, stallBegan(ended, since)) };
-}
-
-/**
- * When the stall began: when the newest generation a policy was verified to hold stopped being live
- * — the upload of the first generation after it (the first refused one), or its deletion. Later bad
- * uploads do not move it. Only when that version cannot be read (gone from the bucket, or it is the
- * live one itself: an ownership conflict or a quota refusal of the file already applied) is it the
- * upload time of the live file (`fallback`), or nothing for a missing one.
- */
-function stallBegan(ended: ReadonlyMap<string, string | undefined>, fallback: string | undefined): string | undefined {
-  const newest = [...ended.keys()].sort(compareGenerations).at(-1);
-  return (newest === undefined ? undefined : ended.get(newest)) ?? fallback;
-}
-
-function stallOf(report: AllowlistReport, refusal: Refusal, since: string | undefined): Stall {
-  const fix =
-    refusal.kind === 'invalid-file'
-      ? `fix the file (\`netreflex validate\` lists every problem) and upload it again`
-      : refusal.kind === 'missing-file'
-        ? `upload the allowlist to ${report.source} again`
-        : refusal.message;
-  return { source: report.source, kind: refusal.kind, ...(since ? { since } : {}), fix };
 }

@@ -14,7 +14,7 @@ import { ReconcileService, type Judgement, type Outcome as ServiceOutcome } from
 import type { Trigger } from '../reconcile/coalesce.js';
 import { judgeTrigger } from './trigger.js';
 import { reconcileAllowlist, type AllowlistReport } from './reconcile.js';
-import { describeReport } from './describe.js';
+import { describeReport } from '../plan/allowlist-describe.js';
 import { gsUrl } from './source.js';
 
 export type Outcome = ServiceOutcome<AllowlistReport>;

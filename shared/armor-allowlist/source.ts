@@ -10,7 +10,8 @@
  */
 import { ApiError, isNotFound, unlessNotFound } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
-import { compareGenerations, getObjectMetadata, readObjectBytes, type StorageObject } from '../gcp/storage.js';
+import { getObjectMetadata, readObjectBytes, type StorageObject } from '../gcp/storage.js';
+import { compareGenerations } from '../gcp/paths.js';
 import { MAX_FILE_BYTES, tooLargeMessage } from '../allowlist/safe-yaml.js';
 import type { Problem } from '../allowlist/problems.js';
 

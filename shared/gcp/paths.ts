@@ -4,6 +4,7 @@
  * partial one (`projects/p/zones/z/instances/i`), and the beta surface spells it with `beta/`; the
  * resource path is what all of them name. Pure and import-free: the planners compare references
  * with it too (the one module of shared/gcp/ a planner may import at runtime; eslint.config.js).
+ * Cloud Storage's object generations, which order the allowlist's files, are compared here too.
  */
 
 /** Resource path of a Compute URL, so full and partial URLs compare equal. */
@@ -42,4 +43,13 @@ export function sameNetwork(url: string | undefined, ours: NetworkRef): boolean 
     key.name === ours.name &&
     (key.project === ours.project || (ours.projectNumber !== undefined && key.project === ours.projectNumber))
   );
+}
+
+/**
+ * Sign of `a - b` for two Cloud Storage object generations: int64 as the JSON API sends it, a
+ * decimal string, compared without rounding through a JS number.
+ */
+export function compareGenerations(a: string, b: string): number {
+  const [x, y] = [BigInt(a), BigInt(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }

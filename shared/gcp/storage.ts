@@ -11,7 +11,7 @@ import { unlessNotFound } from '../errors.js';
 export interface StorageObject {
   bucket: string;
   name: string;
-  /** int64 as a decimal string, as the JSON API sends it; compare with `compareGenerations`. */
+  /** int64 as a decimal string, as the JSON API sends it; compare with `compareGenerations` (gcp/paths.ts). */
   generation: string;
   metageneration: string;
   size: string;
@@ -64,12 +64,6 @@ export async function readObjectBytes(
 /** The object as text; invalid UTF-8 becomes U+FFFD (for files where that is harmless). */
 export const readObjectText = async (t: Transport, bucket: string, name: string, generation?: string) =>
   new TextDecoder().decode(await readObjectBytes(t, bucket, name, generation));
-
-/** Sign of `a - b` for two decimal int64 generation strings, without rounding through a JS number. */
-export function compareGenerations(a: string, b: string): number {
-  const [x, y] = [BigInt(a), BigInt(b)];
-  return x < y ? -1 : x > y ? 1 : 0;
-}
 
 export interface WriteCondition {
   /**

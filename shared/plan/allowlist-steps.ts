@@ -1,6 +1,7 @@
 /** Allowlist steps as people read them: which rule, which list, which ranges come and go. */
 import type { AllowlistStep, PolicyRule } from './allowlist.js';
 import { ruleRanges } from './allowlist-rules.js';
+import type { Timed } from '../util/timed.js';
 
 export interface StepSummary {
   readonly kind: AllowlistStep['kind'];
@@ -13,6 +14,14 @@ export interface StepSummary {
   readonly ranges: number;
   readonly added: readonly string[];
   readonly removed: readonly string[];
+}
+
+/**
+ * A step as the allowlist report shows it, with its outcome (`noop`: the rule was already as
+ * wanted — a retried call whose first answer was lost).
+ */
+export interface StepResult extends Readonly<Timed> {
+  readonly step: StepSummary;
 }
 
 const cidrsOf = (rule: PolicyRule | undefined) => (rule ? [...new Set(ruleRanges(rule).map((r) => r.cidr))] : []);

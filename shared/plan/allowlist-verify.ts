@@ -30,7 +30,7 @@ export interface VerifyReport {
 export type Replan = (rules: readonly PolicyRule[]) => AllowlistPlan;
 
 export function verifyPolicy(
-  policy: SecurityPolicy,
+  policy: Pick<SecurityPolicy, 'rules'>,
   desired: DesiredAllowlist,
   replan: Replan = (rules) => planAllowlist(desired, rules, { force: true }),
 ): VerifyReport {
@@ -50,7 +50,7 @@ export function verifyPolicy(
   }
 }
 
-function overruled(policy: SecurityPolicy, want: RangeSet): string[] {
+function overruled(policy: Pick<SecurityPolicy, 'rules'>, want: RangeSet): string[] {
   return evaluateRanges(policy, want).flatMap(({ ranges, verdict: v }) => {
     if (v.decision === 'allow') return [];
     const why =

@@ -1,5 +1,5 @@
-import type { AllowlistReport } from '../armor-allowlist/report.js';
-import { LEASE_MS } from '../armor-allowlist/lock.js';
+import type { AllowlistReport } from '../plan/allowlist-report.js';
+import { LEASE_MS } from '../plan/allowlist-claim.js';
 
 /**
  * Whether the allowlist sync can do its job, judged by the sync itself (a dry run of

@@ -15,7 +15,8 @@ import { SAMPLE } from '../../local/topology.js';
 import { eventSink, storageClient, storageClientFromEnv } from '../helpers/storage.js';
 import { waitFor } from '../helpers/compute.js';
 import { Transport } from '../../shared/gcp/transport.js';
-import { compareGenerations, getObjectMetadata, readObjectText } from '../../shared/gcp/storage.js';
+import { getObjectMetadata, readObjectText } from '../../shared/gcp/storage.js';
+import { compareGenerations } from '../../shared/gcp/paths.js';
 
 let emu: Emulator;
 let gcs: Storage;

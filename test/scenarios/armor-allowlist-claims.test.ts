@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Request } from '../../emulator/http.js';
 import { allowedByPolicy } from '../helpers/invariants.js';
 import { allowlistCloud, allowlistFile, GEN, hostEntries, type Scene } from '../helpers/allowlist.js';
-import { CLAIM_LABEL, LEASE_MS, newerThan, RUN_LABEL } from '../../shared/armor-allowlist/lock.js';
+import { CLAIM_LABEL, LEASE_MS, newerThan, RUN_LABEL } from '../../shared/plan/allowlist-claim.js';
 import { rangeSetOf, toCidrs } from '../../shared/net/cidr.js';
 import type { PolicyRule } from '../../shared/plan/allowlist.js';
 import { newFingerprint } from '../../emulator/compute/security-policies.js';
@@ -169,7 +169,7 @@ describe('two syncs of different generations at once', () => {
         [RUN_LABEL]: `r-deadbeef0000-${Math.floor(Date.now() / 1000)}`,
       },
     };
-    expect(newerThan(live, generation)).toBe(String(BigInt(generation) + 1000n));
+    expect(newerThan(live, generation, Date.now())).toBe(String(BigInt(generation) + 1000n));
     expect(newerThan(live, generation, Date.now() + LEASE_MS + 1000)).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { SAMPLE } from '../../local/topology.js';
-import { describeReport } from '../../shared/armor-allowlist/describe.js';
+import { describeReport } from '../../shared/plan/allowlist-describe.js';
 import { allowlistSyncState } from '../../shared/status/armor.js';
 import { statusCommand } from '../../cli/commands/status.js';
 import { cliEnv } from '../../cli/env.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateCommand } from '../../cli/commands/validate.js';
 import { allowlistSyncState } from '../../shared/status/armor.js';
-import { LEASE_MS } from '../../shared/armor-allowlist/lock.js';
+import { LEASE_MS } from '../../shared/plan/allowlist-claim.js';
 import { allowlistCloud, allowlistFile, GEN, hostEntries } from '../helpers/allowlist.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netreflex-quota-'));

@@ -1,5 +1,5 @@
 /** The one-line story of a sync, for the log message and the CLI's last line. */
-import type { AllowlistReport, PolicyReport } from './report.js';
+import type { AllowlistReport, PolicyReport } from './allowlist-report.js';
 
 const ROLE: Record<PolicyReport['role'], string> = {
   target: '',
