@@ -1,7 +1,8 @@
 /** `netreflex plan routes` / `apply routes`: the natRoutes reconcile, run from a terminal. */
 import { loadNatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { Transport } from '../../shared/gcp/transport.js';
-import { reconcileRoutes, type RouteReport } from '../../shared/nat-routes/reconcile.js';
+import { reconcileRoutes } from '../../shared/nat-routes/reconcile.js';
+import type { RouteReport } from '../../shared/plan/route-report.js';
 import { appliedCell, table } from '../table.js';
 import type { Target, TargetOptions, TargetResult } from './types.js';
 

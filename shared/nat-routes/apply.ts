@@ -15,23 +15,10 @@ import { ApiError, isNotFound } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { deleteRoute, getRoute, insertRoute } from '../gcp/routes.js';
 import { insertOrAdopt } from '../gcp/operations.js';
-import type { Timed } from '../util/timed.js';
 import { resourcePath, type ObservedRoute, type RoutePlan, type RouteSpec } from '../plan/routes.js';
+import type { ChangeResult, RouteChange, RouteChangeKind } from '../plan/route-report.js';
 import { phase, type Plan, type Step, type StepContext } from '../reconcile/plan.js';
 import type { StepResult } from '../reconcile/apply.js';
-
-export type RouteChangeKind = 'insert' | 'delete' | 'hold-insert' | 'hold-delete';
-
-export interface RouteChange {
-  change: RouteChangeKind;
-  name: string;
-  destRange?: string;
-}
-
-export interface ChangeResult extends Timed, RouteChange {
-  /** The insert met a route of other content under its name (taken after the observation). */
-  nameTaken?: boolean;
-}
 
 /**
  * Route calls in flight at once. A route insert is an operation that takes seconds; a MIG change

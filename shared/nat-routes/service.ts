@@ -13,7 +13,8 @@ import type { CloudEventLike } from '../events/parse.js';
 import { ReconcileService, type Outcome as ServiceOutcome } from '../reconcile/service.js';
 import type { Clock, Trigger } from '../reconcile/coalesce.js';
 import { judgeTrigger } from './trigger.js';
-import { failedReport, mergeReports, reconcileRoutes, type RouteReport } from './reconcile.js';
+import { failedReport, mergeReports, type RouteReport } from '../plan/route-report.js';
+import { reconcileRoutes } from './reconcile.js';
 
 export type Outcome = ServiceOutcome<RouteReport>;
 

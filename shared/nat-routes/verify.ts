@@ -2,23 +2,13 @@
  * The last mile: routes only help the Vertex nodes if the PSA peering exports them. Ensures
  * `exportCustomRoutes` (or only reports it in verify-only mode), then reads what the peer
  * actually receives with `listPeeringRoutes(direction=OUTGOING)` and names every destination
- * that is missing.
+ * that is missing. What is wrong with what it read is a planner's verdict (shared/plan/route-export.ts).
  */
 import type { Transport } from '../gcp/transport.js';
 import { getNetwork, listPeeringRoutes, setPeeringExport } from '../gcp/networks.js';
 import type { NatRoutesView } from '../config/nat-routes.js';
 import { ConfigError } from '../errors.js';
-
-export interface ExportReport {
-  peering: string;
-  /** The peering's state as Google reports it (ACTIVE, INACTIVE). */
-  state: string;
-  exportCustomRoutes: boolean;
-  /** True when this run turned export on. */
-  enabledNow: boolean;
-  exported: string[];
-  missing: string[];
-}
+import type { ExportReport } from '../plan/route-export.js';
 
 export async function ensureAndVerifyExport(t: Transport, cfg: NatRoutesView, dryRun: boolean): Promise<ExportReport> {
   const network = await getNetwork(t, cfg.project, cfg.network);
@@ -41,25 +31,4 @@ export async function ensureAndVerifyExport(t: Transport, cfg: NatRoutesView, dr
   const exported = cfg.destinations.filter((d) => ranges.has(d));
   const missing = cfg.destinations.filter((d) => !ranges.has(d));
   return { peering: cfg.peering, state: peering.state, exportCustomRoutes, enabledNow, exported, missing };
-}
-
-/**
- * What is wrong with the export, in the words natRoutes degrades by and `netreflex status` reports
- * (one verdict for both). `planned`: a dry run, whose missing destinations are the routes its plan
- * would add, so they are not a problem of the export.
- */
-export function exportProblems(
-  cfg: Pick<NatRoutesView, 'peering' | 'exportMode'>,
-  exp: ExportReport,
-  planned = false,
-): string[] {
-  if (exp.state !== 'ACTIVE')
-    return [`peering ${cfg.peering} is ${exp.state}, not ACTIVE: an inactive peering carries no traffic`];
-  if (!exp.exportCustomRoutes)
-    return [
-      `peering ${cfg.peering} does not export custom routes` +
-        (cfg.exportMode === 'verify-only' ? ' (verify-only mode: enable exportCustomRoutes on the peering)' : ''),
-    ];
-  if (exp.missing.length && !planned) return [`the peer does not receive: ${exp.missing.join(', ')}`];
-  return [];
 }

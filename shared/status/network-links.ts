@@ -13,7 +13,8 @@ import { reconcilePeeringRanges } from '../peering-ranges/reconcile.js';
 import type { RangeObservation } from '../peering-ranges/observe.js';
 import { PreflightRefusal } from '../peering-ranges/preflight.js';
 import type { NatInstance } from '../plan/routes.js';
-import { ensureAndVerifyExport, exportProblems, type ExportReport } from '../nat-routes/verify.js';
+import { ensureAndVerifyExport } from '../nat-routes/verify.js';
+import { exportProblems, type ExportReport } from '../plan/route-export.js';
 import { ConfigError, SafetyError, errorMessage } from '../errors.js';
 import type { RoutesDryRun } from './routes-link.js';
 import type { Link, StatusConfig } from './types.js';
@@ -143,7 +144,7 @@ const tiers = (cidr: string) => {
 
 /**
  * The peering-export link is natRoutes' verify (shared/nat-routes/verify.ts), judged in its words
- * (`exportProblems`): the export its dry run already read (routes-link.ts), never a second read.
+ * (`exportProblems`, shared/plan/route-export.ts): the export its dry run already read (routes-link.ts), never a second read.
  * Only when that dry run stopped before reaching the export (the MIG or the routes unreadable) is
  * the export read here, by the same natRoutes function in dry run.
  */

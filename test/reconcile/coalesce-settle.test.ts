@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Coalescer, type Trigger } from '../../shared/reconcile/coalesce.js';
-import { failedReport, mergeReports, type RouteReport } from '../../shared/nat-routes/reconcile.js';
+import { failedReport, mergeReports, type RouteReport } from '../../shared/plan/route-report.js';
 import { ConfigError } from '../../shared/errors.js';
 import { ManualClock } from '../helpers/clock.js';
 

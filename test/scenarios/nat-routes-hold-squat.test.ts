@@ -8,7 +8,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../emulator/server.js';
 import type { NatRoutesConfig } from '../../shared/config/nat-routes.js';
-import { reconcileRoutes, type RouteReport } from '../../shared/nat-routes/reconcile.js';
+import { reconcileRoutes } from '../../shared/nat-routes/reconcile.js';
+import type { RouteReport } from '../../shared/plan/route-report.js';
 import { HOLD_MARKER, holdNames, resourcePath } from '../../shared/plan/routes.js';
 import { migPath } from '../../shared/nat-routes/observe.js';
 import { computeClients, PROJECT, type ComputeClients } from '../helpers/compute.js';
