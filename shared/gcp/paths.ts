@@ -15,6 +15,18 @@ export const resourcePath = (url: string) =>
 export const networkUrl = (project: string, name: string) =>
   `https://www.googleapis.com/compute/v1/projects/${project}/global/networks/${name}`;
 
+/** A regional managed instance group's path (the owner natRoutes' route markers name). */
+export const migPath = (mig: { readonly project: string; readonly region: string; readonly mig: string }) =>
+  `projects/${mig.project}/regions/${mig.region}/instanceGroupManagers/${mig.mig}`;
+
+/** A regional MIG's instance group: it has the MIG's name (what a backend service lists as `group`). */
+export const migGroupPath = (mig: { readonly project: string; readonly region: string; readonly mig: string }) =>
+  `projects/${mig.project}/regions/${mig.region}/instanceGroups/${mig.mig}`;
+
+/** The full URL Compute gives a regional forwarding rule (what a route names as its next-hop load balancer). */
+export const forwardingRuleUrl = (project: string, region: string, name: string) =>
+  `https://www.googleapis.com/compute/v1/projects/${project}/regions/${region}/forwardingRules/${name}`;
+
 /**
  * A network of ours: its project id, its project number when known, and its name. Google names a
  * network by URL in Compute resources (`https://www.googleapis.com/compute/v1/projects/P/global/

@@ -4,7 +4,7 @@
  * balancer in front of the MIG with the health of its backends.
  */
 import type { Transport } from '../gcp/transport.js';
-import { listManagedInstances, type ManagedInstance } from '../gcp/instance-groups.js';
+import { listManagedInstances } from '../gcp/instance-groups.js';
 import { listRoutes, type Route } from '../gcp/routes.js';
 import { getInstanceByUrl } from '../gcp/instances.js';
 import {
@@ -13,10 +13,11 @@ import {
   getForwardingRule,
   type BackendHealth,
 } from '../gcp/load-balancers.js';
-import type { NatRoutesConfig, NatRoutesView } from '../config/nat-routes.js';
+import type { NatRoutesView } from '../config/nat-routes.js';
+import { migGroupPath, migPath } from '../gcp/paths.js';
 import { ConfigError, isNotFound } from '../errors.js';
 import { mapLimit } from '../util/concurrency.js';
-import { HOLD_MARKER, ownerMarker, resourcePath, type NatInstance } from '../plan/routes.js';
+import { HOLD_MARKER, natInstanceOf, ownerMarker, resourcePath, type NatInstance } from '../plan/routes.js';
 
 /** The load balancer of ilb mode as observed: what it forwards to and which backends are healthy. */
 export interface IlbView {
@@ -36,16 +37,6 @@ export interface Observed {
   now: number;
   ilb?: IlbView;
 }
-
-export const migPath = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'mig'>) =>
-  `projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}`;
-export const ilbUrl = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'ilbForwardingRule'>) =>
-  cfg.ilbForwardingRule
-    ? `https://www.googleapis.com/compute/v1/projects/${cfg.project}/regions/${cfg.region}/forwardingRules/${cfg.ilbForwardingRule}`
-    : undefined;
-/** A regional MIG's instance group has the MIG's name (what a backend service lists as `group`). */
-const migGroup = (cfg: Pick<NatRoutesConfig, 'project' | 'region' | 'mig'>) =>
-  `projects/${cfg.project}/regions/${cfg.region}/instanceGroups/${cfg.mig}`;
 
 export async function observe(t: Transport, cfg: NatRoutesView): Promise<Observed> {
   const now = Date.now();
@@ -113,7 +104,7 @@ async function observeIlb(t: Transport, cfg: NatRoutesView): Promise<IlbView> {
         `balancer (loadBalancingScheme ${rule.loadBalancingScheme ?? 'unset'}); routes can only use an INTERNAL one as next hop`,
     );
   const service = await getBackendServiceByUrl(t, rule.backendService);
-  const group = (service.backends ?? []).find((b) => resourcePath(b.group) === migGroup(cfg));
+  const group = (service.backends ?? []).find((b) => resourcePath(b.group) === migGroupPath(cfg));
   if (!group)
     throw new ConfigError(
       `NETREFLEX_ILB_FORWARDING_RULE: ${name} forwards to backend service ${service.name}, whose backends ` +
@@ -123,16 +114,5 @@ async function observeIlb(t: Transport, cfg: NatRoutesView): Promise<IlbView> {
     forwardingRule: rule.selfLink,
     backendService: service.selfLink,
     backends: await getBackendHealth(t, service.selfLink, group.group),
-  };
-}
-
-/** A MIG's managed instance as the planner judges it (name, URL, status, action, health). */
-export function natInstanceOf(m: ManagedInstance): NatInstance {
-  return {
-    name: m.name ?? m.instance.split('/').pop()!,
-    url: m.instance,
-    instanceStatus: m.instanceStatus,
-    currentAction: m.currentAction,
-    health: m.instanceHealth?.[0]?.detailedHealthState,
   };
 }

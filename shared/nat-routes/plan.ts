@@ -5,8 +5,8 @@
  */
 import type { NatRoutesView } from '../config/nat-routes.js';
 import { isEligible, planRoutes, type NatInstance, type PlanInput, type RoutePlan } from '../plan/routes.js';
-import { networkUrl } from '../gcp/paths.js';
-import { ilbUrl, migPath, type Observed } from './observe.js';
+import { forwardingRuleUrl, migPath, networkUrl } from '../gcp/paths.js';
+import type { Observed } from './observe.js';
 
 export interface Planned {
   plan: RoutePlan;
@@ -22,7 +22,7 @@ export function planInput(cfg: NatRoutesView, obs: Observed): PlanInput {
     prefix: cfg.prefix,
     owner: migPath(cfg),
     mode: cfg.mode,
-    ilb: ilbUrl(cfg),
+    ilb: cfg.ilbForwardingRule ? forwardingRuleUrl(cfg.project, cfg.region, cfg.ilbForwardingRule) : undefined,
     instances: obs.instances,
     gone: obs.gone,
     departed: obs.departed ?? [],

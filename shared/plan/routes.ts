@@ -47,6 +47,7 @@
 import { createHash } from 'node:crypto';
 import { parseCidr } from '../net/ip-range.js';
 import type { Route } from '../gcp/routes.js';
+import type { ManagedInstance } from '../gcp/instance-groups.js';
 import {
   admit,
   isEligible,
@@ -108,6 +109,17 @@ export interface NatInstance {
   currentAction?: string;
   /** `detailedHealthState` when the MIG has a health check; undefined when it has none. */
   health?: string;
+}
+
+/** A MIG's managed instance as the planner judges it (name, URL, status, action, health). */
+export function natInstanceOf(m: ManagedInstance): NatInstance {
+  return {
+    name: m.name ?? m.instance.split('/').pop()!,
+    url: m.instance,
+    instanceStatus: m.instanceStatus,
+    currentAction: m.currentAction,
+    health: m.instanceHealth?.[0]?.detailedHealthState,
+  };
 }
 
 export type RoutePolicy = 'sync' | 'upsert-only' | 'dry-run';

@@ -4,8 +4,7 @@
  */
 import type { Transport } from '../gcp/transport.js';
 import { listManagedInstances } from '../gcp/instance-groups.js';
-import { isEligible, type NatInstance } from '../plan/routes.js';
-import { natInstanceOf } from '../nat-routes/observe.js';
+import { isEligible, natInstanceOf, type NatInstance } from '../plan/routes.js';
 import type { RoutesDryRun } from './routes-link.js';
 import { cloudNatIps, type NatIps } from '../gcp/routers.js';
 import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';

@@ -24,7 +24,7 @@ import {
 } from './nat-support.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { HOLD_MARKER, ownerMarker } from '../../shared/plan/routes.js';
-import { migPath } from '../../shared/nat-routes/observe.js';
+import { migPath } from '../../shared/gcp/paths.js';
 
 let stack: Stack;
 let c: ComputeClients;

@@ -11,7 +11,7 @@ import type { NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { reconcileRoutes } from '../../shared/nat-routes/reconcile.js';
 import type { RouteReport } from '../../shared/plan/route-report.js';
 import { HOLD_MARKER, holdNames, resourcePath } from '../../shared/plan/routes.js';
-import { migPath } from '../../shared/nat-routes/observe.js';
+import { migPath } from '../../shared/gcp/paths.js';
 import { computeClients, PROJECT, type ComputeClients } from '../helpers/compute.js';
 import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';
 import {

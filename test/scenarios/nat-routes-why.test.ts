@@ -10,7 +10,7 @@ import { spawnFunction } from '../../local/functions-host.js';
 import { SAMPLE } from '../../local/topology.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { candidateNames, ownerMarker } from '../../shared/plan/routes.js';
-import { migPath } from '../../shared/nat-routes/observe.js';
+import { migPath } from '../../shared/gcp/paths.js';
 import { networkUrl } from '../../shared/gcp/paths.js';
 import { computeClients, PROJECT, REGION, waitFor, type ComputeClients } from '../helpers/compute.js';
 import { watchInvariants, type InvariantWatcher } from '../helpers/invariants.js';

@@ -11,7 +11,7 @@ import { SAMPLE } from '../../local/topology.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { loadNatRoutesConfig, type NatRoutesConfig } from '../../shared/config/nat-routes.js';
 import { ownerMarker, resourcePath } from '../../shared/plan/routes.js';
-import { migPath } from '../../shared/nat-routes/observe.js';
+import { migPath } from '../../shared/gcp/paths.js';
 
 export const MIG = { project: SAMPLE.project, region: SAMPLE.region, name: SAMPLE.nat.mig };
 export const ROUTES_COL = `projects/${SAMPLE.project}/global/routes`;
