@@ -14,6 +14,7 @@ import { ReconcileService, type Outcome as ServiceOutcome } from '../reconcile/s
 import type { Clock, Trigger } from '../reconcile/coalesce.js';
 import { judgeTrigger } from './trigger.js';
 import { failedReport, mergeReports, type RouteReport } from '../plan/route-report.js';
+import { describeReport } from '../plan/route-describe.js';
 import { reconcileRoutes } from './reconcile.js';
 
 export type Outcome = ServiceOutcome<RouteReport>;
@@ -25,14 +26,8 @@ export interface ServiceOptions {
   name?: string;
 }
 
-/** The one line a reconcile writes: every pass's changes, every event it served. */
+/** The one line a reconcile writes (shared/plan/route-describe.ts), with the report's plan, blocks and export. */
 function describe(report: RouteReport, triggers: readonly Trigger[]) {
-  const done = (change: string) => report.results.filter((r) => r.change === change && r.ok && !r.noop).length;
-  const holds = done('hold-insert') + done('hold-delete');
-  const line =
-    `${report.status}: +${done('insert')} -${done('delete')} routes (${report.mutations} ` +
-    `mutations${holds ? `, ${holds} hold markers` : ''}, ${report.passes} passes, ${triggers.length} event${triggers.length === 1 ? '' : 's'})`;
-  const why = [...report.reasons, ...report.warnings];
   return {
     fields: {
       plan: report.plan,
@@ -41,7 +36,7 @@ function describe(report: RouteReport, triggers: readonly Trigger[]) {
       export: report.export,
       ...(report.loadBalancer ? { loadBalancer: report.loadBalancer } : {}),
     },
-    message: `${line}${why.length ? `; ${why.join('; ')}` : ''}`,
+    message: describeReport(report, triggers.length),
   };
 }
 
