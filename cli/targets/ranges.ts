@@ -6,7 +6,8 @@
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { ConfigError } from '../../shared/errors.js';
-import { reconcilePeeringRanges, type RangeReport } from '../../shared/peering-ranges/reconcile.js';
+import { reconcilePeeringRanges } from '../../shared/peering-ranges/reconcile.js';
+import type { RangeReport } from '../../shared/plan/ranges-report.js';
 import { table } from '../table.js';
 import type { Target, TargetOptions, TargetResult } from './types.js';
 

@@ -17,7 +17,7 @@
 import { http } from '@google-cloud/functions-framework';
 import { loadPeeringRangesConfig } from '../../shared/config/peering-ranges.js';
 import { PeeringRangesService } from '../../shared/peering-ranges/service.js';
-import { PreflightRefusal } from '../../shared/peering-ranges/preflight.js';
+import { PreflightRefusal } from '../../shared/plan/ranges-preflight.js';
 import { PoolBusy } from '../../shared/plan/ranges.js';
 import { ConfigError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';

@@ -24,7 +24,7 @@ import { ApiError, assertNever } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import type { RangeChange } from '../plan/ranges.js';
-import { describeRangeChange } from '../plan/ranges-describe.js';
+import { rangeResult, type RangeChangeResult } from '../plan/ranges-report.js';
 import { getGlobalAddress, insertPeeringRange } from '../gcp/addresses.js';
 import { insertOrAdopt } from '../gcp/operations.js';
 import { consumerNetwork, createConnection, getConnection, patchReservedRanges } from '../gcp/servicenetworking.js';
@@ -32,22 +32,9 @@ import { networkUrl } from '../gcp/paths.js';
 import { getFirewall, patchFirewallSourceRanges } from '../gcp/firewalls.js';
 import { updateMigMetadata } from '../gcp/instance-groups.js';
 import { setPeeringExport } from '../gcp/networks.js';
-import type { Timed } from '../util/timed.js';
-import { applyPlan, type StepResult } from '../reconcile/apply.js';
-import type { FailureKind } from '../reconcile/report.js';
+import { applyPlan } from '../reconcile/apply.js';
 import { phase, type Plan } from '../reconcile/plan.js';
 import { publishedRanges } from './observe.js';
-
-export interface RangeChangeResult extends Timed {
-  kind: RangeChange['kind'];
-  description: string;
-  /**
-   * A failed step's kind by the kernel's rule (`failureOf`): `transient` (a retry can help),
-   * `refused` (Google said no for good — a 403 naming the permission, a 409 on a name another
-   * block holds: a person must act), `internal` (a bug).
-   */
-  failure?: FailureKind;
-}
 
 /** Existing entries in their order, then the wanted ones that are missing. */
 const union = (current: readonly string[], wanted: readonly string[]) => [
@@ -101,17 +88,6 @@ export async function applyRangeChanges(
   fence: Fence = () => undefined,
 ): Promise<RangeChangeResult[]> {
   return (await applyPlan(rangePhases(t, cfg, network, changes, fence))).results.map(rangeResult);
-}
-
-/** A runner's step result as the report shows it. */
-export function rangeResult({
-  id: _id,
-  kind: _kind,
-  detail,
-  reason: _reason,
-  ...outcome
-}: StepResult<RangeChange>): RangeChangeResult {
-  return { kind: detail.kind, description: describeRangeChange(detail), ...outcome };
 }
 
 /** Applies one step; true when nothing had to be written. */

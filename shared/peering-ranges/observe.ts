@@ -21,7 +21,8 @@ import { getRouter, type CloudNat } from '../gcp/routers.js';
 import { observedDemand, RUN_LABELS, type DemandReservation } from '../plan/ranges-demand.js';
 import { RUN_ID } from '../plan/ranges-types.js';
 import { listPipelineJobsLabelled } from '../gcp/vertex.js';
-import { vertexJobs, type PreflightReport } from './preflight.js';
+import type { PreflightReport } from '../plan/ranges-preflight.js';
+import { vertexJobs } from './preflight.js';
 import { sameNetwork, type NetworkRef } from '../gcp/paths.js';
 
 /** What was observed, plus the raw facts the report and the apply step need. */

@@ -30,53 +30,27 @@
  */
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
-import {
-  planRanges,
-  parseRangeRequest,
-  type PlannedRange,
-  type RangeChange,
-  type RangePlan,
-  type RangeRequest,
-  type RangeWarning,
-} from '../plan/ranges.js';
+import type { RangeChange, RangePlan, RangeRequest } from '../plan/ranges.js';
 import { describeRangeChange } from '../plan/ranges-describe.js';
 import { parseIpv4Block } from '../net/ipv4-blocks.js';
 import { noKnown, remember, repairChanges } from '../plan/ranges-verify.js';
 import { nextReservations } from '../plan/ranges-demand.js';
+import { planAfterPreflight } from '../plan/ranges-preflight.js';
+import { rangeRequestFrom } from '../plan/ranges-request.js';
+import {
+  degradedRangeReport,
+  failedRangeReport,
+  rangeReport,
+  rangeResult,
+  type RangeChangeResult,
+  type RangeReport,
+} from '../plan/ranges-report.js';
 import { sleep } from '../util/concurrency.js';
 import { observeRanges, observeWiring, type RangeObservation } from './observe.js';
-import { applyRangeChanges, rangePhases, rangeResult, type Fence, type RangeChangeResult } from './apply.js';
+import { applyRangeChanges, rangePhases, type Fence } from './apply.js';
 import { reconcile } from '../reconcile/loop.js';
 import { mutationsOf } from '../reconcile/apply.js';
-import { degrade, type Envelope, type FailureKind } from '../reconcile/report.js';
-import { PreflightRefusal, type PreflightReport } from './preflight.js';
 import { acquireNetworkLease, leaseObject, readNetworkLease, type Reservation } from './lease.js';
-
-/**
- * The kernel's envelope plus the preparation's facts. `ok`: ready to run (verified); `planned`: a
- * dry run; `failed`: a step failed; `degraded`: the read-back still misses something after its
- * repairs (a failed verify, `retry`: the workflow calls again).
- */
-export interface RangeReport extends Envelope<RangeChangeResult, RangeWarning> {
-  status: 'ok' | 'planned' | 'failed' | 'degraded';
-  request: RangeRequest;
-  /** Pass these as the PipelineJob's `reservedIpRanges` (empty when the run failed). */
-  reservedIpRanges: string[];
-  /** `projects/{projectNumber}/global/networks/{name}`: the PipelineJob's `network`. */
-  network: string;
-  /** Ranges allocated by this run (planned, in a dry run). */
-  allocated: { name: string; cidr: string }[];
-  ranges: PlannedRange[];
-  capacity: RangePlan['capacity'];
-  /** Every planned step; with its outcome once applied; then the repairs of the read-back. */
-  changes: (RangeChangeResult | { kind: string; description: string; planned: true })[];
-  warnings: RangeWarning[];
-  preflight: PreflightReport;
-  /** After apply: the read-back found every Vertex range of the network wired, and no concurrent PSA range dropped. */
-  verified?: boolean;
-  /** What the read-back still found missing when it gave up. */
-  missing?: string[];
-}
 
 export interface PrepareOptions {
   dryRun?: boolean;
@@ -87,23 +61,13 @@ export interface PrepareOptions {
   planned?: (obs: RangeObservation, plan: RangePlan) => void;
 }
 
-/** The caller's input with the network and region from config where it names none (then parsed strictly). */
-export function withDefaults(input: unknown, cfg: Pick<PeeringRangesConfig, 'network' | 'region'>) {
-  const raw = (input && typeof input === 'object' && !Array.isArray(input) ? input : {}) as Record<string, unknown>;
-  return { ...raw, network: raw.network ?? cfg.network, region: raw.region ?? cfg.region };
-}
-
-/** Normalizes the caller's input: defaults from config (network, region), then the strict request. */
-export const requestFrom = (input: unknown, cfg: PeeringRangesConfig): RangeRequest =>
-  parseRangeRequest(withDefaults(input, cfg));
-
 export async function reconcilePeeringRanges(
   t: Transport,
   cfg: PeeringRangesConfig,
   input: unknown,
   options: PrepareOptions = {},
 ): Promise<RangeReport> {
-  const request = requestFrom(input, cfg);
+  const request = rangeRequestFrom(input, cfg);
   const now = options.now ?? Date.now;
   if (options.dryRun) {
     const { body } = await readNetworkLease(t, cfg.stateBucket, leaseObject(cfg, request.network));
@@ -153,7 +117,7 @@ async function prepare(
         if (!dryRun) held.reservations = nextReservations(held.reservations, obs.startedRuns, now());
         return obs;
       },
-      plan: (obs) => planFor(cfg, request, obs),
+      plan: (obs) => planAfterPreflight(request, obs, cfg.plan),
       phases: (plan) => rangePhases(t, cfg, request.network, plan.changes, fence),
       ...(options.planned ? { planned: options.planned } : {}),
       verify: async ({ results, plan, observed }) =>
@@ -173,23 +137,19 @@ async function prepare(
     { policy: dryRun ? 'dry-run' : 'sync', replans: 0 },
   );
   const { observed: obs, plan } = run;
-  const report = reportOf(request, obs, plan, dryRun);
+  const report = rangeReport(request, obs, plan, dryRun);
   if (dryRun) return { ...report, status: 'planned' };
   const results = run.results.map(rangeResult);
   report.changes = [...results, ...report.changes.slice(results.length)];
   report.results = [...results];
   report.mutations = mutationsOf(results);
   const failed = results.filter((r) => !r.ok);
-  if (failed.length) return failedReport(report, failed);
+  if (failed.length) return failedRangeReport(report, failed);
   const verified = run.verified!;
   report.changes.push(...verified.repairs);
   report.results.push(...verified.repairs);
   report.mutations = mutationsOf(report.results);
-  if (!verified.ok) {
-    const degraded = { ...report, verified: false, missing: verified.missing, reservedIpRanges: [], retry: true };
-    degrade(degraded, `the read-back still misses, after its repairs: ${verified.missing.join('; ')}; retry`);
-    return degraded;
-  }
+  if (!verified.ok) return degradedRangeReport(report, verified.missing);
   if (request.runId) {
     const own = {
       runId: request.runId,
@@ -212,58 +172,6 @@ type Held =
   | { readonly dryRun: false; reservations: Reservation[]; readonly fence: Fence; readonly startedAt: number };
 
 type Repaired = Awaited<ReturnType<typeof readBackAndRepair>>;
-
-/**
- * A run whose step failed, in the kernel's envelope: `error` says what kind, so the one status
- * table answers 503 when a retry can help (a transient answer), 422 when Google refused for good
- * (a 403 naming the permission, a 409 on a name another block holds: a person must act), 500 for a
- * bug. The steps before the failed one stay; a retry (or a call after the fix) finishes the rest.
- */
-function failedReport(report: RangeReport, failed: readonly RangeChangeResult[]): RangeReport {
-  const retry = failed.some((r) => r.transient);
-  const kind: FailureKind = retry ? 'transient' : (failed.find((r) => r.failure)?.failure ?? 'internal');
-  const next =
-    kind === 'transient'
-      ? 'retry (a retry finishes what is missing)'
-      : kind === 'refused'
-        ? 'Google refused it for good: grant the permission it names or resolve the conflict, then call again (what was applied is kept, the call finishes the rest)'
-        : 'a bug in netreflex: report it with this answer';
-  const reasons = failed.map((r) => `${r.description} failed: ${r.error}; ${next}`);
-  return {
-    ...report,
-    status: 'failed',
-    reservedIpRanges: [],
-    retry,
-    reasons,
-    error: { kind, transient: retry, message: reasons.join('; ') },
-  };
-}
-
-/** The plan, once the preflight lets the run start at all. */
-function planFor(cfg: PeeringRangesConfig, request: RangeRequest, obs: RangeObservation): RangePlan {
-  if (obs.preflight.otherNetwork.length) throw new PreflightRefusal(obs.preflight, obs.consumerNetwork);
-  return planRanges(request, obs.observed, cfg.plan);
-}
-
-function reportOf(request: RangeRequest, obs: RangeObservation, plan: RangePlan, dryRun: boolean): RangeReport {
-  return {
-    status: 'ok',
-    reasons: [],
-    results: [],
-    mutations: 0,
-    retry: false,
-    dryRun,
-    request,
-    reservedIpRanges: plan.reservedIpRanges,
-    network: obs.consumerNetwork,
-    allocated: plan.allocate,
-    ranges: plan.ranges,
-    capacity: plan.capacity,
-    warnings: plan.warnings,
-    preflight: obs.preflight,
-    changes: plan.changes.map((c) => ({ kind: c.kind, description: describeRangeChange(c), planned: true as const })),
-  };
-}
 
 /** How far another machine's clock (Compute's creationTimestamp) may be behind ours. */
 const CLOCK_SKEW_MS = 60_000;

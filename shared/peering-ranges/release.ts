@@ -13,10 +13,10 @@
  */
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
-import { parseReleaseRequest, type ReleaseRequest } from '../plan/ranges.js';
+import type { ReleaseRequest } from '../plan/ranges.js';
+import { releaseRequestFrom } from '../plan/ranges-request.js';
 import type { Envelope } from '../reconcile/report.js';
 import { acquireNetworkLease, LeaseLost } from './lease.js';
-import { withDefaults } from './reconcile.js';
 
 export interface ReleaseReport extends Envelope<never> {
   /** `ok` when the reservation is gone now, `unchanged` when the run held none. */
@@ -30,9 +30,6 @@ export interface ReleaseReport extends Envelope<never> {
    */
   reserved: string[];
 }
-
-export const releaseRequestFrom = (input: unknown, cfg: PeeringRangesConfig): ReleaseRequest =>
-  parseReleaseRequest(withDefaults(input, cfg));
 
 export async function releaseReservation(
   t: Transport,

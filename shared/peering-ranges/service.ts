@@ -8,7 +8,8 @@ import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import type { Logger } from '../log.js';
 import { functionTransport, type Transport } from '../gcp/transport.js';
 import { severityOf } from '../reconcile/report.js';
-import { reconcilePeeringRanges, type RangeReport } from './reconcile.js';
+import type { RangeReport } from '../plan/ranges-report.js';
+import { reconcilePeeringRanges } from './reconcile.js';
 import { releaseReservation, type ReleaseReport } from './release.js';
 
 export class PeeringRangesService {

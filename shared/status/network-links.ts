@@ -11,7 +11,7 @@ import { describeRangeChange } from '../plan/ranges-describe.js';
 import { PoolBusy } from '../plan/ranges-allocate.js';
 import { reconcilePeeringRanges } from '../peering-ranges/reconcile.js';
 import type { RangeObservation } from '../peering-ranges/observe.js';
-import { PreflightRefusal } from '../peering-ranges/preflight.js';
+import { PreflightRefusal } from '../plan/ranges-preflight.js';
 import type { NatInstance } from '../plan/routes.js';
 import { ensureAndVerifyExport } from '../nat-routes/verify.js';
 import { exportProblems, type ExportReport } from '../plan/route-export.js';

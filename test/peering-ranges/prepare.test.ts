@@ -12,7 +12,8 @@ import { startSampleEmulator } from '../../local/seed.js';
 import { sampleEnv } from '../../local/stack.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { loadPeeringRangesConfig, type PeeringRangesConfig } from '../../shared/config/peering-ranges.js';
-import { reconcilePeeringRanges, type RangeReport } from '../../shared/peering-ranges/reconcile.js';
+import { reconcilePeeringRanges } from '../../shared/peering-ranges/reconcile.js';
+import type { RangeReport } from '../../shared/plan/ranges-report.js';
 import { applyRangeChanges } from '../../shared/peering-ranges/apply.js';
 import {
   acquireNetworkLease,
