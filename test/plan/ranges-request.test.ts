@@ -1,10 +1,13 @@
 /**
  * The peered-range request as the HTTP function and the CLI validate it (parseRangeRequest): what
- * passes, how a network path is read, and the exact words of every refusal — the caller sees them.
+ * passes, how a network path is read, and the exact words of every refusal — the caller sees them;
+ * and the input as peeringRanges reads it (shared/plan/ranges-request.ts): config's network and
+ * region where the caller names none.
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/errors.js';
 import { parseRangeRequest, parseReleaseRequest } from '../../shared/plan/ranges-types.js';
+import { rangeRequestFrom, releaseRequestFrom } from '../../shared/plan/ranges-request.js';
 
 const valid = { parallelJobs: 4, nodesPerJob: 8, network: 'vpc-a', region: 'asia-northeast1' };
 
@@ -180,5 +183,80 @@ describe("parseReleaseRequest: dropping a prepared run's reservation", () => {
     expect(releaseProblems({ ...release, parallelJobs: 4, dryRun: true })).toEqual([
       '(request): unknown field(s) "parallelJobs", "dryRun"',
     ]);
+  });
+});
+
+describe('rangeRequestFrom and releaseRequestFrom: the network and region from config where the input names none', () => {
+  const cfg = { network: 'vpc-cfg', region: 'europe-west1' };
+  const jobs = { parallelJobs: 4, nodesPerJob: 8 };
+
+  /** The problems the input's refusal lists (fails the test when it is accepted). */
+  function refusal(input: unknown, defaults = cfg): readonly string[] {
+    try {
+      rangeRequestFrom(input, defaults);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as ConfigError).problems;
+    }
+    throw new Error(`accepted ${JSON.stringify(input)}`);
+  }
+  const MISSING_JOBS = ['parallelJobs: parallelJobs must be a number', 'nodesPerJob: nodesPerJob must be a number'];
+
+  it("an input naming neither gets config's network and region", () => {
+    expect(rangeRequestFrom(jobs, cfg)).toEqual({ ...jobs, network: 'vpc-cfg', region: 'europe-west1' });
+  });
+
+  it("the input's own network (a path, read as its name) and region win over config's", () => {
+    const input = { ...jobs, network: 'projects/p/global/networks/vpc-a', region: 'asia-northeast1', runId: 'r-1' };
+    expect(rangeRequestFrom(input, cfg)).toEqual({
+      ...jobs,
+      network: 'vpc-a',
+      region: 'asia-northeast1',
+      runId: 'r-1',
+    });
+  });
+
+  it('the input is not changed', () => {
+    const input = { ...jobs };
+    rangeRequestFrom(input, cfg);
+    expect(input).toEqual(jobs);
+  });
+
+  it.each([
+    ['nothing', undefined],
+    ['null', null],
+    ['a string', 'vpc-a'],
+    ['an array', [4, 8]],
+    ['a number', 4],
+  ])('%s is read as an empty request: only the jobs are missing, the defaults apply', (_what, input) => {
+    expect(refusal(input)).toEqual(MISSING_JOBS);
+  });
+
+  it("a config default is checked like the caller's own", () => {
+    expect(refusal(jobs, { network: 'Vpc', region: 'asia' })).toEqual([NETWORK_PROBLEM, REGION_PROBLEM]);
+  });
+
+  it("a release: config's network and region, or its own", () => {
+    expect(releaseRequestFrom({ runId: 'wf-1' }, cfg)).toEqual({
+      runId: 'wf-1',
+      network: 'vpc-cfg',
+      region: 'europe-west1',
+    });
+    expect(releaseRequestFrom({ runId: 'wf-1', network: 'vpc-a', region: 'asia-northeast1' }, cfg)).toEqual({
+      runId: 'wf-1',
+      network: 'vpc-a',
+      region: 'asia-northeast1',
+    });
+  });
+
+  it('a release of nothing names only the missing run id', () => {
+    let problems: readonly string[] = [];
+    try {
+      releaseRequestFrom(null, cfg);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      problems = (err as ConfigError).problems;
+    }
+    expect(problems).toEqual(['runId: runId must be a string']);
   });
 });
