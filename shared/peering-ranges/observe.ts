@@ -5,43 +5,36 @@
  * MIG publishes in its metadata, the peering's export flag, the Cloud NAT port settings, and the
  * Vertex jobs of the run's region (the preflight, and what else shares this network's ranges: the
  * demand, shared/plan/ranges-demand.ts, and which reserved runs have started since). Reads run in
- * parallel; a missing network or NAT MIG is a ConfigError naming what to set.
+ * parallel; a missing network or NAT MIG is a ConfigError naming what to set. What was read becomes
+ * the planner's observation and the read-back's lists in shared/plan/ranges-observation.ts.
  */
 import { ConfigError, unlessNotFound } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
-import type { ObservedNat, ObservedNetwork } from '../plan/ranges.js';
+import type { ObservedNat } from '../plan/ranges.js';
 import { listGlobalAddresses } from '../gcp/addresses.js';
 import { getFirewall } from '../gcp/firewalls.js';
 import { consumerNetwork, getConnection } from '../gcp/servicenetworking.js';
 import { getNetwork, getSubnetwork, listPeeringRoutes, type Network } from '../gcp/networks.js';
 import { listRoutes } from '../gcp/routes.js';
 import { getInstanceTemplate, getRegionMig, type InstanceGroupManager } from '../gcp/instance-groups.js';
-import { getRouter, type CloudNat } from '../gcp/routers.js';
-import { observedDemand, RUN_LABELS, type DemandReservation } from '../plan/ranges-demand.js';
-import { RUN_ID } from '../plan/ranges-types.js';
+import { getRouter } from '../gcp/routers.js';
+import { RUN_LABELS } from '../plan/ranges-demand.js';
+import {
+  labelledRuns,
+  observedNat,
+  observedNetworkOf,
+  pendingRuns,
+  rangeList,
+  startedRunsOf,
+  wiringOf,
+  type DemandContext,
+  type RangeObservation,
+  type Wiring,
+} from '../plan/ranges-observation.js';
 import { listPipelineJobsLabelled } from '../gcp/vertex.js';
-import type { PreflightReport } from '../plan/ranges-preflight.js';
 import { vertexJobs } from './preflight.js';
-import { sameNetwork, type NetworkRef } from '../gcp/paths.js';
-
-/** What was observed, plus the raw facts the report and the apply step need. */
-export interface RangeObservation {
-  observed: ObservedNetwork;
-  /** `projects/{projectNumber}/global/networks/{name}`. */
-  consumerNetwork: string;
-  networkUrl: string;
-  preflight: PreflightReport;
-  /** Runs that started (their PipelineJobs carry netreflex's run label): their reservations are spent. */
-  startedRuns: Set<string>;
-}
-
-/** What the demand count needs besides the cloud: the lease's reservations and this run. */
-export interface DemandContext {
-  reservations: readonly DemandReservation[];
-  runId?: string;
-  now: number;
-}
+import type { NetworkRef } from '../gcp/paths.js';
 
 async function requireNetwork(t: Transport, cfg: PeeringRangesConfig, network: string): Promise<Network> {
   const net = await unlessNotFound(getNetwork(t, cfg.project, network));
@@ -93,36 +86,25 @@ export async function observeRanges(
     requireMig(t, cfg),
   ]);
   const [migRanges, nat] = await Promise.all([publishedRanges(t, cfg, mig), observeNat(t, cfg, mig)]);
-  const ours = networkRef(cfg, network);
-  const observed: ObservedNetwork = {
-    addresses: addresses
-      .filter((a) => a.purpose !== 'VPC_PEERING' || sameNetwork(a.network, ours))
-      .map((a) => ({ name: a.name, address: a.address, prefixLength: a.prefixLength ?? 32, purpose: a.purpose })),
-    connection: connection ? { reservedPeeringRanges: connection.reservedPeeringRanges ?? [] } : null,
-    subnets: subnets.map((s) => ({ name: s.name, ipCidrRange: s.ipCidrRange, secondaryIpRanges: s.secondaryIpRanges })),
-    routeDestRanges: routes.filter((r) => sameNetwork(r.network, ours)).map((r) => r.destRange),
+  const reads = {
+    network: net,
+    addresses,
+    connection,
+    subnets,
+    routes,
     peerImportedRanges,
-    reservedRanges: cfg.reservedRanges,
-    firewallSourceRanges: firewall && sameNetwork(firewall.network, ours) ? (firewall.sourceRanges ?? []) : null,
+    firewall,
     migRanges,
-    exportCustomRoutes: net.peerings?.find((p) => p.name === cfg.plan.peering)?.exportCustomRoutes === true,
     nat,
-    demand: observedDemand({
-      ...jobs.ours,
-      ...demand,
-      reservations: demand.reservations.filter((r) => !ended.has(r.runId)),
-    }),
+    jobs: jobs.ours,
+    ended,
   };
-  const started = new Set([
-    ...ended,
-    ...jobs.ours.pipelineJobs.map((j) => j.labels?.[RUN_LABELS.run]).filter((r): r is string => !!r),
-  ]);
   return {
-    observed,
+    observed: observedNetworkOf(reads, networkRef(cfg, network), cfg, demand),
     consumerNetwork: consumer,
     networkUrl: net.selfLink,
     preflight: jobs.report,
-    startedRuns: started,
+    startedRuns: startedRunsOf(reads),
   };
 }
 
@@ -132,27 +114,9 @@ export async function observeRanges(
  * (and make the next preparation allocate for a run that is over): one filtered list finds them.
  */
 async function startedRuns(t: Transport, project: string, region: string, demand: DemandContext): Promise<Set<string>> {
-  const pending = [
-    ...new Set(
-      demand.reservations
-        .filter((r) => r.runId !== demand.runId && Date.parse(r.expiresAt) > demand.now && RUN_ID.test(r.runId))
-        .map((r) => r.runId),
-    ),
-  ];
+  const pending = pendingRuns(demand);
   if (!pending.length) return new Set();
-  const jobs = await listPipelineJobsLabelled(t, project, region, RUN_LABELS.run, pending);
-  return new Set(jobs.map((j) => j.labels?.[RUN_LABELS.run]).filter((r): r is string => !!r && pending.includes(r)));
-}
-
-/** The three lists a preparation extends, and the addresses and export flag, read back after its writes. */
-export interface Wiring {
-  addresses: string[];
-  /** The network's VPC_PEERING addresses with their creation time: one created while a preparation ran is someone's concurrent addition, which its read-back puts back. */
-  created: { name: string; at: number }[];
-  connection: string[] | null;
-  firewall: string[] | null;
-  metadata: string[];
-  exportCustomRoutes: boolean;
+  return labelledRuns(await listPipelineJobsLabelled(t, project, region, RUN_LABELS.run, pending), pending);
 }
 
 export async function observeWiring(
@@ -169,15 +133,11 @@ export async function observeWiring(
     requireMig(t, cfg),
     getNetwork(t, cfg.project, name),
   ]);
-  const psa = addresses.filter((a) => a.purpose === 'VPC_PEERING' && sameNetwork(a.network, ours));
-  return {
-    addresses: psa.map((a) => a.name),
-    created: psa.map((a) => ({ name: a.name, at: Date.parse(a.creationTimestamp ?? '') || 0 })),
-    connection: connection ? (connection.reservedPeeringRanges ?? []) : null,
-    firewall: firewall && sameNetwork(firewall.network, ours) ? (firewall.sourceRanges ?? []) : null,
-    metadata: await publishedRanges(t, cfg, mig),
-    exportCustomRoutes: net.peerings?.find((p) => p.name === cfg.plan.peering)?.exportCustomRoutes === true,
-  };
+  return wiringOf(
+    { addresses, connection, firewall, metadata: await publishedRanges(t, cfg, mig), network: net },
+    ours,
+    cfg.plan.peering,
+  );
 }
 
 /** This network, as the one network test (`sameNetwork`) takes it. */
@@ -207,10 +167,7 @@ export async function publishedRanges(
     const template = await getInstanceTemplate(t, cfg.project, mig.instanceTemplate);
     value = template.properties?.metadata?.items?.find((i) => i.key === key)?.value;
   }
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  return rangeList(value);
 }
 
 /** The egress Cloud NAT's port settings and the NAT VM count; null (the check is skipped) when unreadable. */
@@ -220,12 +177,5 @@ async function observeNat(
   mig: InstanceGroupManager,
 ): Promise<ObservedNat | null> {
   const router = await unlessNotFound(getRouter(t, cfg.project, cfg.region, cfg.natRouter));
-  const nat = router?.nats?.find((n) => n.name === cfg.natName) as (CloudNat & { maxPortsPerVm?: number }) | undefined;
-  if (!nat) return null;
-  return {
-    vmCount: mig.targetSize,
-    minPortsPerVm: nat.minPortsPerVm ?? 64,
-    enableDynamicPortAllocation: nat.enableDynamicPortAllocation === true,
-    ...(nat.maxPortsPerVm !== undefined ? { maxPortsPerVm: nat.maxPortsPerVm } : {}),
-  };
+  return observedNat(router, cfg.natName, mig.targetSize);
 }

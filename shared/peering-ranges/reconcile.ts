@@ -46,7 +46,8 @@ import {
   type RangeReport,
 } from '../plan/ranges-report.js';
 import { sleep } from '../util/concurrency.js';
-import { observeRanges, observeWiring, type RangeObservation } from './observe.js';
+import type { RangeObservation } from '../plan/ranges-observation.js';
+import { observeRanges, observeWiring } from './observe.js';
 import { applyRangeChanges, rangePhases, type Fence } from './apply.js';
 import { reconcile } from '../reconcile/loop.js';
 import { mutationsOf } from '../reconcile/apply.js';

@@ -10,7 +10,7 @@ import type { RangePlan } from '../plan/ranges-types.js';
 import { describeRangeChange } from '../plan/ranges-describe.js';
 import { PoolBusy } from '../plan/ranges-allocate.js';
 import { reconcilePeeringRanges } from '../peering-ranges/reconcile.js';
-import type { RangeObservation } from '../peering-ranges/observe.js';
+import type { RangeObservation } from '../plan/ranges-observation.js';
 import { PreflightRefusal } from '../plan/ranges-preflight.js';
 import type { NatInstance } from '../plan/routes.js';
 import { ensureAndVerifyExport } from '../nat-routes/verify.js';
