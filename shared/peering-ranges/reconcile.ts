@@ -32,9 +32,8 @@ import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import type { RangeChange, RangePlan, RangeRequest } from '../plan/ranges.js';
 import { describeRangeChange } from '../plan/ranges-describe.js';
-import { parseIpv4Block } from '../net/ipv4-blocks.js';
-import { noKnown, remember, repairChanges } from '../plan/ranges-verify.js';
-import { nextReservations } from '../plan/ranges-demand.js';
+import { createdSince, noKnown, rangesInUse, remember, repairChanges } from '../plan/ranges-verify.js';
+import { nextReservations, ownReservation } from '../plan/ranges-demand.js';
 import { planAfterPreflight } from '../plan/ranges-preflight.js';
 import { rangeRequestFrom } from '../plan/ranges-request.js';
 import {
@@ -152,13 +151,7 @@ async function prepare(
   report.mutations = mutationsOf(report.results);
   if (!verified.ok) return degradedRangeReport(report, verified.missing);
   if (request.runId) {
-    const own = {
-      runId: request.runId,
-      parallelJobs: request.parallelJobs,
-      nodesPerJob: request.nodesPerJob,
-      expiresAt: new Date(now() + cfg.reservationTtlMs).toISOString(),
-      reservedIpRanges: plan.reservedIpRanges,
-    };
+    const own = ownReservation(request.runId, request, plan.reservedIpRanges, now() + cfg.reservationTtlMs);
     held.reservations = nextReservations(held.reservations, obs.startedRuns, now(), own);
   }
   return { ...report, verified: true };
@@ -173,9 +166,6 @@ type Held =
   | { readonly dryRun: false; reservations: Reservation[]; readonly fence: Fence; readonly startedAt: number };
 
 type Repaired = Awaited<ReturnType<typeof readBackAndRepair>>;
-
-/** How far another machine's clock (Compute's creationTimestamp) may be behind ours. */
-const CLOCK_SKEW_MS = 60_000;
 
 /**
  * Reads the three lists back (every operation is DONE by now) and writes what is missing, until
@@ -192,7 +182,7 @@ async function readBackAndRepair(
   rounds: number,
   startedAt: number,
 ): Promise<{ ok: boolean; repairs: RangeChangeResult[]; missing: string[] }> {
-  const used = plan.ranges.map((r) => ({ ...r, block: parseIpv4Block(r.cidr)! }));
+  const used = rangesInUse(plan);
   const known = noKnown();
   const repairs: RangeChangeResult[] = [];
   let missing: string[] = [];
@@ -201,11 +191,7 @@ async function readBackAndRepair(
     // A PSA range created while this preparation ran and not on the connection is someone's
     // concurrent addition that a write of ours (Service Networking's patch has no precondition)
     // may have dropped in the instant between our read and our write: it goes back.
-    remember(known, {
-      connection: state.created.filter((c) => c.at >= startedAt - CLOCK_SKEW_MS).map((c) => c.name),
-      firewall: [],
-      metadata: [],
-    });
+    remember(known, { connection: createdSince(state.created, startedAt), firewall: [], metadata: [] });
     const changes = repairChanges(network, used, known, state, cfg.plan);
     if (!changes.length) return { ok: true, repairs, missing: [] };
     missing = changes.map(describeRangeChange);

@@ -22,7 +22,7 @@
  * known by `jobDetail.taskDetails[].executorDetail` and by Vertex's reserved label
  * `vertex-ai-pipelines-run-billing-id`; they are never counted twice.
  */
-import type { ObservedDemand } from './ranges-types.js';
+import type { ObservedDemand, RangeRequest } from './ranges-types.js';
 
 /** The labels the workflow puts on the PipelineJobs it creates (label values: `[a-z0-9_-]{0,63}`). */
 export const RUN_LABELS = {
@@ -143,6 +143,20 @@ function taskJobs(p: DemandPipelineJob): string[] {
     ),
   );
 }
+
+/** A verified run's reservation: its jobs count until `expiresAt` (epoch ms), in the ranges it was answered. */
+export const ownReservation = (
+  runId: string,
+  request: Pick<RangeRequest, 'parallelJobs' | 'nodesPerJob'>,
+  reservedIpRanges: string[],
+  expiresAt: number,
+): DemandReservation => ({
+  runId,
+  parallelJobs: request.parallelJobs,
+  nodesPerJob: request.nodesPerJob,
+  expiresAt: new Date(expiresAt).toISOString(),
+  reservedIpRanges,
+});
 
 /**
  * The reservations to keep after a preparation: the unexpired ones of runs not started yet, this

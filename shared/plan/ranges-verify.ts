@@ -12,9 +12,9 @@
  *   connection whose address is gone is not put back: Service Networking would refuse it.)
  * An empty answer is the verification; otherwise the steps are applied and the lists read again.
  */
-import { formatIpv4Block } from '../net/ipv4-blocks.js';
+import { formatIpv4Block, parseIpv4Block } from '../net/ipv4-blocks.js';
 import { isCovered, parseObservedList, type RangeWithBlock } from './ranges-observed.js';
-import type { RangeChange, RangePlanOptions } from './ranges-types.js';
+import type { RangeChange, RangePlan, RangePlanOptions } from './ranges-types.js';
 
 export interface WiringState {
   /** Names of the network's VPC_PEERING addresses. */
@@ -31,6 +31,21 @@ export interface KnownEntries {
   firewall: string[];
   metadata: string[];
 }
+
+/** The plan's ranges with their blocks: what the read-back finds wired or repairs. */
+export const rangesInUse = (plan: Pick<RangePlan, 'ranges'>): RangeWithBlock[] =>
+  plan.ranges.map((r) => ({ ...r, block: parseIpv4Block(r.cidr)! }));
+
+/** How far another machine's clock (Compute's creationTimestamp) may be behind ours. */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * The PSA addresses created while a preparation ran (since `startedAt`, less the clock skew): a
+ * concurrent addition of someone's that a write of ours to the connection (Service Networking's
+ * patch has no precondition) may have dropped, so it goes back.
+ */
+export const createdSince = (created: readonly { name: string; at: number }[], startedAt: number): string[] =>
+  created.filter((c) => c.at >= startedAt - CLOCK_SKEW_MS).map((c) => c.name);
 
 export const noKnown = (): KnownEntries => ({ connection: [], firewall: [], metadata: [] });
 

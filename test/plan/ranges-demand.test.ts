@@ -4,6 +4,7 @@ import {
   BILLING_LABEL,
   nextReservations,
   observedDemand,
+  ownReservation,
   RUN_LABELS,
   type DemandInput,
 } from '../../shared/plan/ranges-demand.js';
@@ -129,5 +130,20 @@ describe('nextReservations', () => {
       ['a', 1],
       ['me', 9],
     ]);
+  });
+});
+
+describe("ownReservation: a verified run's reservation", () => {
+  it('its jobs and node count, its expiry as an ISO time, and the ranges it was answered (the same list)', () => {
+    const ranges = ['vertex-psa-range', 'netreflex-psa-vpc-a-10-99-0-0-16'];
+    const own = ownReservation('wf-exec-1', { parallelJobs: 4, nodesPerJob: 16 }, ranges, NOW + 3_600_000);
+    expect(own).toEqual({
+      runId: 'wf-exec-1',
+      parallelJobs: 4,
+      nodesPerJob: 16,
+      expiresAt: '2026-12-01T13:00:00.000Z',
+      reservedIpRanges: ranges,
+    });
+    expect(own.reservedIpRanges).toBe(ranges);
   });
 });

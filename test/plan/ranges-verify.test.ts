@@ -1,6 +1,13 @@
 /** The read-back after the writes (shared/plan/ranges-verify.ts): what is missing becomes steps; nothing missing is the verification. */
 import { describe, expect, it } from 'vitest';
-import { noKnown, remember, repairChanges, type WiringState } from '../../shared/plan/ranges-verify.js';
+import {
+  createdSince,
+  noKnown,
+  rangesInUse,
+  remember,
+  repairChanges,
+  type WiringState,
+} from '../../shared/plan/ranges-verify.js';
 import { DEFAULT_RANGE_OPTIONS } from '../../shared/plan/ranges-types.js';
 import { parseIpv4Block } from '../../shared/net/ipv4-blocks.js';
 
@@ -79,5 +86,30 @@ describe('repairChanges', () => {
     expect(repairChanges('vpc-a', used, noKnown(), state, DEFAULT_RANGE_OPTIONS)).toEqual([
       { kind: 'enablePeeringExport', peering: 'servicenetworking-googleapis-com' },
     ]);
+  });
+});
+
+describe('rangesInUse: what the read-back checks', () => {
+  it("the plan's ranges as they are, each with its parsed block", () => {
+    const ranges = used.map(({ block: _block, ...r }) => r);
+    expect(rangesInUse({ ranges })).toEqual(used);
+  });
+});
+
+describe('createdSince: the PSA addresses someone created while the preparation ran', () => {
+  const STARTED = Date.parse('2026-12-03T12:00:00Z');
+  const created = [
+    { name: 'before-skew', at: STARTED - 60_001 },
+    { name: 'at-skew', at: STARTED - 60_000 },
+    { name: 'during', at: STARTED + 5_000 },
+    { name: 'unknown-time', at: 0 },
+  ];
+
+  it("from a minute before it started (another machine's clock may be behind ours), in their order", () => {
+    expect(createdSince(created, STARTED)).toEqual(['at-skew', 'during']);
+  });
+
+  it('none created: none', () => {
+    expect(createdSince([], STARTED)).toEqual([]);
   });
 });
