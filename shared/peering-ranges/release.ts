@@ -13,23 +13,9 @@
  */
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
-import type { ReleaseRequest } from '../plan/ranges.js';
 import { releaseRequestFrom } from '../plan/ranges-request.js';
-import type { Envelope } from '../reconcile/report.js';
+import { releaseReport, withoutRun, type ReleaseReport } from '../plan/ranges-release.js';
 import { acquireNetworkLease, LeaseLost } from './lease.js';
-
-export interface ReleaseReport extends Envelope<never> {
-  /** `ok` when the reservation is gone now, `unchanged` when the run held none. */
-  status: 'ok' | 'unchanged';
-  request: ReleaseRequest;
-  /** True when the run held a reservation and it is gone now. */
-  released: boolean;
-  /**
-   * The runs whose reservations are left in the lease object. A run whose PipelineJob exists by now
-   * no longer counts; the next preparation drops its entry.
-   */
-  reserved: string[];
-}
 
 export async function releaseReservation(
   t: Transport,
@@ -39,22 +25,10 @@ export async function releaseReservation(
 ): Promise<ReleaseReport> {
   const request = releaseRequestFrom(input, cfg);
   const lease = await acquireNetworkLease(t, cfg, request.network, now);
-  const kept = lease.body.reservations.filter((r) => r.runId !== request.runId);
-  const released = kept.length < lease.body.reservations.length;
+  const kept = withoutRun(lease.body.reservations, request.runId);
   if (!(await lease.release({ reservations: kept })))
     throw new LeaseLost(
       `the lease on ${request.network} was lost before run ${request.runId}'s reservation was released; retry`,
     );
-  return {
-    status: released ? 'ok' : 'unchanged',
-    reasons: [],
-    warnings: [],
-    dryRun: false,
-    results: [],
-    mutations: released ? 1 : 0,
-    retry: false,
-    request,
-    released,
-    reserved: kept.map((r) => r.runId),
-  };
+  return releaseReport(request, lease.body.reservations, kept);
 }

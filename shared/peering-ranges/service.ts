@@ -10,7 +10,8 @@ import { functionTransport, type Transport } from '../gcp/transport.js';
 import { severityOf } from '../reconcile/report.js';
 import type { RangeReport } from '../plan/ranges-report.js';
 import { reconcilePeeringRanges } from './reconcile.js';
-import { releaseReservation, type ReleaseReport } from './release.js';
+import type { ReleaseReport } from '../plan/ranges-release.js';
+import { releaseReservation } from './release.js';
 
 export class PeeringRangesService {
   readonly transport: Transport;
