@@ -6,7 +6,8 @@
  * self-contained: the network every step writes to is the plan's (the request's), not a second
  * look at the cloud. Every step is idempotent and re-reads
  * the list it extends right before writing it, so a concurrent run's additions are kept and a
- * retry after a failure mid-way only finishes what is missing:
+ * retry after a failure mid-way only finishes what is missing (what a step decides from its fresh
+ * read: shared/plan/ranges-steps.ts):
  *
  * - create address: a 409 is the same desired range when the existing address is the same block
  *   on the same network (a retry, or a concurrent insert got there first): it waits for that
@@ -25,6 +26,7 @@ import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
 import type { RangeChange } from '../plan/ranges.js';
 import { rangeResult, type RangeChangeResult } from '../plan/ranges-report.js';
+import { addressTaken, extendedList, isPlannedAddress } from '../plan/ranges-steps.js';
 import { getGlobalAddress, insertPeeringRange } from '../gcp/addresses.js';
 import { insertOrAdopt } from '../gcp/operations.js';
 import { consumerNetwork, createConnection, getConnection, patchReservedRanges } from '../gcp/servicenetworking.js';
@@ -35,12 +37,6 @@ import { setPeeringExport } from '../gcp/networks.js';
 import { applyPlan } from '../reconcile/apply.js';
 import { phase, type Plan } from '../reconcile/plan.js';
 import { publishedRanges } from './observe.js';
-
-/** Existing entries in their order, then the wanted ones that are missing. */
-const union = (current: readonly string[], wanted: readonly string[]) => [
-  ...current,
-  ...wanted.filter((w) => !current.includes(w)),
-];
 
 export type Fence = () => void;
 
@@ -135,17 +131,8 @@ async function createAddress(
         description: 'netreflex peeringRanges: Private Service Access range for Vertex AI',
       }),
     get: () => getGlobalAddress(t, cfg.project, c.name),
-    same: (existing) =>
-      existing.address === c.address &&
-      existing.prefixLength === c.prefixLength &&
-      existing.purpose === 'VPC_PEERING' &&
-      existing.network === obs.networkUrl,
-    taken: (existing) =>
-      new ApiError(
-        409,
-        'ALREADY_EXISTS',
-        `global address ${c.name} exists as ${existing.address}/${existing.prefixLength} (${existing.purpose ?? 'no purpose'}) — not the planned ${c.cidr}; rename or delete it, then retry`,
-      ),
+    same: (existing) => isPlannedAddress(existing, c, obs.networkUrl),
+    taken: (existing) => new ApiError(409, 'ALREADY_EXISTS', addressTaken(c, existing)),
     what: `global address ${c.name}`,
   });
 }
@@ -163,8 +150,8 @@ async function extendConnection(
     await createConnection(t, obs.consumerNetwork, wanted);
     return false;
   }
-  const ranges = union(fresh.reservedPeeringRanges ?? [], wanted);
-  if (ranges.length === (fresh.reservedPeeringRanges ?? []).length) return true;
+  const ranges = extendedList(fresh.reservedPeeringRanges ?? [], wanted);
+  if (!ranges) return true;
   await patchReservedRanges(t, obs.consumerNetwork, ranges);
   return false;
 }
@@ -177,8 +164,8 @@ async function extendFirewall(
   fence: Fence,
 ): Promise<boolean> {
   const current = (await getFirewall(t, cfg.project, cfg.plan.firewall)).sourceRanges ?? [];
-  const ranges = union(current, wanted);
-  if (ranges.length === current.length) return true;
+  const ranges = extendedList(current, wanted);
+  if (!ranges) return true;
   fence();
   await patchFirewallSourceRanges(t, cfg.project, cfg.plan.firewall, ranges);
   return false;
@@ -193,8 +180,8 @@ async function extendMetadata(
 ): Promise<boolean> {
   const wrote = await updateMigMetadata(t, cfg.project, cfg.region, cfg.natMig, async (mig) => {
     const current = await publishedRanges(t, cfg, mig);
-    const ranges = union(current, wanted);
-    if (ranges.length === current.length) return undefined;
+    const ranges = extendedList(current, wanted);
+    if (!ranges) return undefined;
     fence();
     return { [cfg.plan.metadataKey]: ranges.join(',') };
   });
