@@ -113,3 +113,54 @@ describe('createdSince: the PSA addresses someone created while the preparation 
     expect(createdSince([], STARTED)).toEqual([]);
   });
 });
+
+describe('repairChanges: a list that is not there', () => {
+  it('no connection yet: it is created with every range this run uses', () => {
+    const state = { ...wired(), connection: null };
+    expect(repairChanges('vpc-a', used, noKnown(), state, DEFAULT_RANGE_OPTIONS)).toEqual([
+      {
+        kind: 'patchConnection',
+        create: true,
+        reservedPeeringRanges: ['vertex-psa-range', 'netreflex-psa-vpc-a-10-99-0-0-16'],
+        added: ['vertex-psa-range', 'netreflex-psa-vpc-a-10-99-0-0-16'],
+      },
+    ]);
+  });
+
+  it('no connection and no range in use: the connection is still created, empty', () => {
+    expect(repairChanges('vpc-a', [], noKnown(), { ...wired(), connection: null }, DEFAULT_RANGE_OPTIONS)).toEqual([
+      { kind: 'patchConnection', create: true, reservedPeeringRanges: [], added: [] },
+    ]);
+  });
+
+  it('no firewall rule on the network: no firewall step (nothing to extend)', () => {
+    const state = { ...wired(), firewall: null };
+    expect(repairChanges('vpc-a', used, remember(noKnown(), wired()), state, DEFAULT_RANGE_OPTIONS)).toEqual([]);
+  });
+
+  it('an unreadable entry read back is refused naming the list it is in', () => {
+    const firewall = { ...wired(), firewall: ['10.98.0.0/21', 'not-a-range'] };
+    expect(() => repairChanges('vpc-a', used, noKnown(), firewall, DEFAULT_RANGE_OPTIONS)).toThrow(
+      /^firewall allow-psa-to-nat sourceRanges: .*; fix or remove it, then retry$/,
+    );
+    const metadata = { ...wired(), metadata: ['not-a-range'] };
+    expect(() => repairChanges('vpc-a', used, noKnown(), metadata, DEFAULT_RANGE_OPTIONS)).toThrow(
+      /^NAT MIG metadata netreflex-psa-ranges: .*; fix or remove it, then retry$/,
+    );
+  });
+});
+
+describe('noKnown and remember', () => {
+  it('nothing known at first', () => {
+    expect(noKnown()).toEqual({ connection: [], firewall: [], metadata: [] });
+  });
+
+  it('a list that is not there adds nothing; what is there is added once', () => {
+    const known = remember(noKnown(), { connection: null, firewall: null, metadata: ['10.98.0.0/21'] });
+    expect(remember(known, { connection: ['a'], firewall: null, metadata: ['10.98.0.0/21'] })).toEqual({
+      connection: ['a'],
+      firewall: [],
+      metadata: ['10.98.0.0/21'],
+    });
+  });
+});
