@@ -75,7 +75,6 @@ export function repairChanges(
       kind: 'createAddress',
       name: r.name,
       cidr: r.cidr,
-      // Stryker disable next-line StringLiteral: split with a separator always returns a first element, so the fallback is never taken
       address: r.cidr.split('/')[0] ?? '',
       prefixLength: r.block.prefix,
       network,
