@@ -133,6 +133,20 @@ describe('nextReservations', () => {
   });
 });
 
+describe('nextReservations: the ranges of the same run answered twice', () => {
+  const own = { runId: 'me', parallelJobs: 2, nodesPerJob: 8, expiresAt: later(30), reservedIpRanges: ['r-16'] };
+
+  it("another run's ranges are never merged into this run's", () => {
+    const other = { runId: 'other', parallelJobs: 2, nodesPerJob: 8, expiresAt: later(5), reservedIpRanges: ['r-17'] };
+    expect(nextReservations([other], new Set(), NOW, own)).toEqual([other, own]);
+  });
+
+  it("this run's earlier answer that has expired (expiring now included) is not merged", () => {
+    const expired = { runId: 'me', parallelJobs: 2, nodesPerJob: 8, expiresAt: later(0), reservedIpRanges: ['r-17'] };
+    expect(nextReservations([expired], new Set(), NOW, own)).toEqual([own]);
+  });
+});
+
 describe("ownReservation: a verified run's reservation", () => {
   it('its jobs and node count, its expiry as an ISO time, and the ranges it was answered (the same list)', () => {
     const ranges = ['vertex-psa-range', 'netreflex-psa-vpc-a-10-99-0-0-16'];
