@@ -24,6 +24,8 @@ const OURS = { project: 'my-project', projectNumber: '123', name: 'vpc-a' };
 const A = 'https://www.googleapis.com/compute/v1/projects/my-project/global/networks/vpc-a';
 const A_BY_NUMBER = 'projects/123/global/networks/vpc-a';
 const B = 'https://www.googleapis.com/compute/v1/projects/my-project/global/networks/vpc-b';
+/** A network of the same name in another project: not ours, however its URL ends. */
+const A_ELSEWHERE = 'https://www.googleapis.com/compute/v1/projects/other-project/global/networks/vpc-a';
 const PEERING = 'servicenetworking-googleapis-com';
 const NOW = Date.parse('2026-12-03T12:00:00Z');
 const LATER = '2026-12-03T13:00:00Z';
@@ -89,6 +91,7 @@ describe('observedNetworkOf', () => {
           psa('ours', '10.98.0.0', 21, A),
           psa('ours-by-number', '10.97.0.0', undefined, A_BY_NUMBER),
           psa('theirs', '10.96.0.0', 20, B),
+          psa('netreflex-psa-vpc-a-10-99-0-0-16', '10.99.0.0', 16, A_ELSEWHERE),
           { name: 'lb', address: '10.1.2.3', purpose: 'GCE_ENDPOINT', network: B },
           { name: 'static', address: '34.1.2.3' },
         ],
