@@ -5,6 +5,7 @@
  */
 import type { NatRoutesConfig } from '../config/nat-routes.js';
 import type { AuditEvent, ParsedEvent } from '../events/parse.js';
+import { migPath } from '../gcp/paths.js';
 
 /**
  * Every Admin Activity method that can change which NAT VMs exist, run or sit behind the MIG, as
@@ -90,7 +91,7 @@ function judgeAudit(e: Pick<AuditEvent, 'methodName' | 'resourceName'>, cfg: Nat
     if (!isOurProject(project, cfg) || region !== cfg.region || name !== cfg.mig)
       return {
         sync: false,
-        why: `event for MIG ${e.resourceName}, not projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}`,
+        why: `event for MIG ${e.resourceName}, not ${migPath(cfg)}`,
       };
     return { sync: true, why: `${e.methodName} on ${e.resourceName}` };
   }

@@ -9,6 +9,7 @@ import { deleteRoute, listRoutes } from '../gcp/routes.js';
 import { deleteGlobalAddress, listGlobalAddresses } from '../gcp/addresses.js';
 import { consumerNetwork, getConnection, patchReservedRanges } from '../gcp/servicenetworking.js';
 import { getNetwork } from '../gcp/networks.js';
+import { migPath } from '../gcp/paths.js';
 import { errorMessage, isTransient, unlessNotFound } from '../errors.js';
 import { isEmptyTeardown, planTeardown, type TeardownPlan } from './plan.js';
 
@@ -48,7 +49,7 @@ async function observeTeardown(t: Transport, cfg: TeardownConfig): Promise<Teard
     connectionOf(t, cfg),
   ]);
   return planTeardown({
-    owner: `projects/${cfg.project}/regions/${cfg.region}/instanceGroupManagers/${cfg.mig}`,
+    owner: migPath(cfg),
     network: cfg.network,
     routes,
     addresses,
