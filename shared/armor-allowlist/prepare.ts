@@ -86,6 +86,8 @@ export async function preparePolicies(
   for (const name of targetPolicies(allowlist)) {
     const policy = byName.get(name);
     if (!policy) throw missingPolicy(name, opts.project);
+    // The claim's lease is judged on the wall clock its claims are written with, not on `opts.now`,
+    // the time entries expire by: a tick's scheduled time (a late delivery is in the past) or a test's.
     const blocker = newerThan(policy, opts.generation, Date.now());
     if (blocker) {
       stale.push({ name, generation: blocker });
