@@ -41,7 +41,7 @@ import { publishedRanges } from './observe.js';
 export type Fence = () => void;
 
 /** The network a plan wires, by the names Compute and Service Networking give it. */
-export interface RangeTarget {
+export interface NetworkNames {
   /** Compute's URL of the network (what addresses and firewalls name). */
   readonly networkUrl: string;
   /** `projects/{projectNumber}/global/networks/{name}` (what Service Networking names). */
@@ -49,7 +49,10 @@ export interface RangeTarget {
   readonly name: string;
 }
 
-export function rangeTarget(cfg: Pick<PeeringRangesConfig, 'project' | 'projectNumber'>, network: string): RangeTarget {
+export function networkNames(
+  cfg: Pick<PeeringRangesConfig, 'project' | 'projectNumber'>,
+  network: string,
+): NetworkNames {
   return {
     name: network,
     networkUrl: networkUrl(cfg.project, network),
@@ -65,12 +68,12 @@ export function rangePhases(
   changes: readonly RangeChange[],
   fence: Fence = () => undefined,
 ): Plan<RangeChange> {
-  const target = rangeTarget(cfg, network);
+  const names = networkNames(cfg, network);
   const steps = changes.map((change, i) => ({
     id: `${i} ${change.kind}`,
     kind: change.kind,
     detail: change,
-    run: () => applyOne(t, cfg, target, change, fence),
+    run: () => applyOne(t, cfg, names, change, fence),
   }));
   return { phases: [phase('wire', steps, { ordered: true })] };
 }
@@ -90,24 +93,24 @@ export async function applyRangeChanges(
 function applyOne(
   t: Transport,
   cfg: PeeringRangesConfig,
-  obs: RangeTarget,
+  net: NetworkNames,
   change: RangeChange,
   fence: Fence,
 ): Promise<boolean> {
   switch (change.kind) {
     case 'createAddress':
-      return createAddress(t, cfg, obs, change, fence);
+      return createAddress(t, cfg, net, change, fence);
     // Only what the step adds, merged into a fresh read: the plan's whole list is the observation's,
     // and an entry someone removed since then stays removed.
     case 'patchConnection':
-      return extendConnection(t, obs, change.added, fence);
+      return extendConnection(t, net, change.added, fence);
     case 'patchFirewall':
       return extendFirewall(t, cfg, change.added, fence);
     case 'setMigMetadata':
       return extendMetadata(t, cfg, change.added, fence);
     case 'enablePeeringExport':
       fence();
-      return setPeeringExport(t, cfg.project, obs.name, change.peering, true).then(() => false);
+      return setPeeringExport(t, cfg.project, net.name, change.peering, true).then(() => false);
     default:
       return assertNever(change);
   }
@@ -116,7 +119,7 @@ function applyOne(
 async function createAddress(
   t: Transport,
   cfg: PeeringRangesConfig,
-  obs: RangeTarget,
+  net: NetworkNames,
   c: Extract<RangeChange, { kind: 'createAddress' }>,
   fence: Fence,
 ): Promise<boolean> {
@@ -127,11 +130,11 @@ async function createAddress(
         name: c.name,
         address: c.address,
         prefixLength: c.prefixLength,
-        network: obs.networkUrl,
+        network: net.networkUrl,
         description: 'netreflex peeringRanges: Private Service Access range for Vertex AI',
       }),
     get: () => getGlobalAddress(t, cfg.project, c.name),
-    same: (existing) => isPlannedAddress(existing, c, obs.networkUrl),
+    same: (existing) => isPlannedAddress(existing, c, net.networkUrl),
     taken: (existing) => new ApiError(409, 'ALREADY_EXISTS', addressTaken(c, existing)),
     what: `global address ${c.name}`,
   });
@@ -140,19 +143,19 @@ async function createAddress(
 /** Connection: a fresh read right before the write, merged (Service Networking's patch replaces the whole list). */
 async function extendConnection(
   t: Transport,
-  obs: RangeTarget,
+  net: NetworkNames,
   wanted: readonly string[],
   fence: Fence,
 ): Promise<boolean> {
-  const fresh = await getConnection(t, obs.consumerNetwork);
+  const fresh = await getConnection(t, net.consumerNetwork);
   fence();
   if (!fresh) {
-    await createConnection(t, obs.consumerNetwork, wanted);
+    await createConnection(t, net.consumerNetwork, wanted);
     return false;
   }
   const ranges = extendedList(fresh.reservedPeeringRanges ?? [], wanted);
   if (!ranges) return true;
-  await patchReservedRanges(t, obs.consumerNetwork, ranges);
+  await patchReservedRanges(t, net.consumerNetwork, ranges);
   return false;
 }
 
