@@ -15,6 +15,8 @@ export interface CloudNat {
   natIps?: string[];
   sourceSubnetworkIpRangesToNat?: string;
   minPortsPerVm?: number;
+  /** With dynamic port allocation, the most ports a VM gets (RouterNat.maxPortsPerVm, compute.proto). */
+  maxPortsPerVm?: number;
   enableDynamicPortAllocation?: boolean;
 }
 

@@ -12,7 +12,7 @@ import type { GlobalAddress } from '../gcp/addresses.js';
 import type { Firewall } from '../gcp/firewalls.js';
 import type { Network, Subnetwork } from '../gcp/networks.js';
 import type { Route } from '../gcp/routes.js';
-import type { CloudNat, CloudRouter } from '../gcp/routers.js';
+import type { CloudRouter } from '../gcp/routers.js';
 import type { Connection } from '../gcp/servicenetworking.js';
 import type { CustomJob, PipelineJob } from '../gcp/vertex.js';
 import { sameNetwork, type NetworkRef } from '../gcp/paths.js';
@@ -169,7 +169,7 @@ export const rangeList = (value: string | undefined): string[] =>
 
 /** The egress Cloud NAT's port settings and the NAT VM count; null (the check is skipped) when the router or the NAT is not there. */
 export function observedNat(router: CloudRouter | undefined, natName: string, vmCount: number): ObservedNat | null {
-  const nat = router?.nats?.find((n) => n.name === natName) as (CloudNat & { maxPortsPerVm?: number }) | undefined;
+  const nat = router?.nats?.find((n) => n.name === natName);
   if (!nat) return null;
   return {
     vmCount,
