@@ -11,8 +11,7 @@
  */
 import type { Transport } from '../gcp/transport.js';
 import { getSecurityPolicy, type SecurityPolicy } from '../gcp/security-policies.js';
-import { AllowlistSafetyError } from '../allowlist/errors.js';
-import type { AllowlistStep, PolicyRule } from '../plan/allowlist.js';
+import type { PolicyRule } from '../plan/allowlist.js';
 import { applyAllowlistSteps } from '../plan/allowlist-check.js';
 import { GO, mutationsOf, type Guard, type Verdict } from '../reconcile/apply.js';
 import { reconcile, type Adapter } from '../reconcile/loop.js';
@@ -21,8 +20,19 @@ import { claimPolicy, recordApplied, releasePolicy } from './lock.js';
 import { claimOf } from '../plan/allowlist-claim.js';
 import { allowlistPhases, stepId, stepResult } from './apply.js';
 import { describeStep, sameRules, type StepSummary } from '../plan/allowlist-steps.js';
-import { verifyPolicy } from '../plan/allowlist-verify.js';
 import { overruled, plannedReport, type PolicyReport } from '../plan/allowlist-report.js';
+import {
+  afterApply,
+  endedMidApply,
+  judgeLook,
+  labelsBehind,
+  planUnderClaim,
+  readBack,
+  recordedReport,
+  staleReport,
+  type Failure,
+  type Planned,
+} from '../plan/allowlist-sync.js';
 import type { PreparedPolicy } from './prepare.js';
 
 export interface SyncContext {
@@ -33,17 +43,6 @@ export interface SyncContext {
   readonly maxPasses: number;
   /** The kernel's policy the steps run under (shared/reconcile/plan.ts `applyPolicy`). */
   readonly policy: Policy;
-}
-
-/** A rule change Cloud Armor refused for the project's quota (someone else used it up meanwhile). */
-const QUOTA = /Quota '[A-Z_]+' exceeded/;
-
-function labelsBehind(p: PreparedPolicy, policy: SecurityPolicy, source: string): boolean {
-  const c = claimOf(policy);
-  if (p.record === 'generation')
-    return p.generation !== undefined && (c.generation !== p.generation || c.source !== source);
-  if (p.record === 'release') return Object.keys(policy.labels ?? {}).some((k) => k.startsWith('netreflex-allowlist-'));
-  return false;
 }
 
 /**
@@ -57,15 +56,7 @@ export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncConte
   if (p.plan.steps.length === 0 && !labelsBehind(p, p.policy, ctx.source))
     return { report: await finish(t, report, p.policy, p, ctx, false), rules: p.policy.rules };
   const claim = await claimPolicy(t, ctx.project, p.policy, p.generation, ctx.run);
-  if (!claim.claimed)
-    return {
-      report: {
-        ...report,
-        status: 'stale',
-        reason: `generation ${claim.newer} is newer than ${p.generation ?? 'this file'} and already holds or is being applied to ${p.name}; that sync finishes the job`,
-      },
-      rules: claim.policy.rules,
-    };
+  if (!claim.claimed) return { report: staleReport(report, claim.newer, p), rules: claim.policy.rules };
   report.mutations += 1;
   // Read again after the claim: a foreign label write or an older sync may have moved the rules meanwhile.
   const policy = await getSecurityPolicy(t, ctx.project, p.name);
@@ -85,18 +76,6 @@ export interface Synced {
   readonly rules?: readonly PolicyRule[];
 }
 
-/**
- * The file's steps on a policy's rules (`from`), or why there are none: another sync claimed the
- * policy since (`superseded`: that sync applies the newer state, so this one plans nothing on it),
- * or the planner refuses them now.
- */
-interface Planned {
-  readonly from: readonly PolicyRule[];
-  readonly steps: readonly AllowlistStep[];
-  readonly superseded?: true;
-  readonly refused?: string;
-}
-
 function policyAdapter(
   t: Transport,
   p: PreparedPolicy,
@@ -105,7 +84,7 @@ function policyAdapter(
 ): Adapter<SecurityPolicy, Planned, StepSummary, Synced> {
   let applies = 0;
   /** The step that failed and in which apply (the same step failing in two applies running gives up). */
-  let lastFailure: { readonly key: string; readonly apply: number } | undefined;
+  let lastFailure: Failure | undefined;
   let gaveUp = false;
   return {
     observe: () => getSecurityPolicy(t, ctx.project, p.name),
@@ -115,19 +94,12 @@ function policyAdapter(
     planned: (_policy, plan) => {
       if (plan.steps.length) report.steps = [...report.steps, ...plan.steps.map(describeStep)];
     },
-    // Converge: after every apply read back and apply what is missing. A failed step is tried again
-    // on a fresh plan (another writer may have taken its priority); not when it is transient (the
-    // event is retried), a quota refusal, or the same step refused in two applies running: Cloud
-    // Armor says no.
+    // Converge: after every apply read back and apply what is missing, unless the sync gives up on
+    // a failed step (plan/allowlist-sync.ts `afterApply` says when).
     again: (applied) => {
-      const failed = applied.results.find((r) => !r.ok);
-      const previous = lastFailure;
-      lastFailure = failed && { key: `${failed.detail.kind}@${failed.detail.priority}`, apply: applies };
-      if (!failed) return true;
-      gaveUp =
-        failed.transient === true ||
-        QUOTA.test(failed.error ?? '') ||
-        (previous?.key === lastFailure!.key && previous.apply === applies - 1);
+      const after = afterApply(applied.results, applies, lastFailure);
+      lastFailure = after.failure;
+      gaveUp = after.gaveUp;
       return !gaveUp;
     },
     // The run ends on a look after its last apply (the loop's rule for converging adapters): judge it.
@@ -140,73 +112,16 @@ function policyAdapter(
         mutations: report.mutations + mutationsOf(results),
         passes: 1 + applies,
       };
-      if (run.applied?.stopped?.kind === 'stop')
-        return {
-          report: {
-            ...done,
-            status: 'superseded',
-            reason: 'a newer sync claimed the policy mid-apply; it finishes the job',
-          },
-        };
-      const failed = run.applied?.results.find((r) => !r.ok);
-      if (failed && gaveUp)
-        return {
-          report: {
-            ...done,
-            status: 'failed',
-            retry: failed.transient === true,
-            reason: `step ${failed.detail.kind} at ${failed.detail.priority} failed: ${failed.error}; later steps were not applied (the revocations before it were)`,
-          },
-        };
+      const ended = endedMidApply(done, run.applied, gaveUp);
+      if (ended) return { report: ended };
+      // The look the run ended on, after its last apply: judged, or verified and recorded.
+      const looked: PolicyReport = { ...done, passes: done.passes + 1 };
       return {
-        report: await judgeLook(t, { ...done, passes: done.passes + 1 }, run, p, ctx),
+        report: judgeLook(looked, run, p) ?? (await finish(t, looked, run.observed, p, ctx, true)),
         rules: run.observed.rules,
       };
     },
   };
-}
-
-/** The look a run ended on, after its last apply: superseded, refused, holding the file, or not converged. */
-async function judgeLook(
-  t: Transport,
-  looked: PolicyReport,
-  run: { readonly observed: SecurityPolicy; readonly plan: Planned },
-  p: PreparedPolicy,
-  ctx: SyncContext,
-): Promise<PolicyReport> {
-  if (run.plan.superseded) return superseded(looked, run.observed, p);
-  if (run.plan.refused) return { ...looked, status: 'refused', reason: run.plan.refused };
-  if (run.plan.steps.length === 0) return finish(t, looked, run.observed, p, ctx, true);
-  return {
-    ...looked,
-    status: 'failed',
-    retry: true,
-    reason: `${p.name} did not converge after ${looked.passes} passes (is another writer changing its rules?); retrying later`,
-  };
-}
-
-function superseded(report: PolicyReport, policy: SecurityPolicy, p: PreparedPolicy): PolicyReport {
-  const claim = claimOf(policy);
-  return {
-    ...report,
-    status: 'superseded',
-    reason: `another sync (run ${claim.run ?? '?'}, generation ${claim.claim ?? '?'}) claimed ${p.name}; it applies the newer state`,
-  };
-}
-
-/** The plan on a look, once the look shows the claim is still this sync's (else nothing: the newer sync finishes). */
-function planUnderClaim(p: PreparedPolicy, policy: SecurityPolicy, run: string): Planned {
-  return claimOf(policy).run === run ? replan(p, policy) : { from: policy.rules, steps: [], superseded: true };
-}
-
-/** A fresh plan from the read-back rules, or why the planner refuses it. */
-function replan(p: PreparedPolicy, policy: SecurityPolicy): Planned {
-  try {
-    return { from: policy.rules, steps: p.replan(policy.rules).steps };
-  } catch (err) {
-    if (!(err instanceof AllowlistSafetyError)) throw err;
-    return { from: policy.rules, steps: [], refused: err.message };
-  }
 }
 
 /** Verified: record what the policy holds (under the claim). */
@@ -218,15 +133,9 @@ async function finish(
   ctx: SyncContext,
   holding: boolean,
 ): Promise<PolicyReport> {
-  const verify = verifyPolicy(policy, p.desired, p.replan);
-  const changed = report.results.some((r) => r.ok && !r.noop);
-  const done: PolicyReport = { ...report, status: changed ? 'ok' : 'unchanged', verify };
-  if (!verify.converged)
-    return {
-      ...done,
-      status: 'degraded',
-      reason: `read back, ${p.name} does not hold what the file wants${verify.missing.length ? `: ${verify.missing.join(', ')} not allowed` : ''}${verify.problem ? ` (${verify.problem})` : ''}; its generation is not recorded, the next sync tries again`,
-    };
+  const done = readBack(report, policy, p);
+  // Not holding the file: nothing is recorded, the next sync tries again.
+  if (done.status === 'degraded') return done;
   if (!holding) return overruled(done, p);
   const recorded =
     p.record === 'generation'
@@ -234,16 +143,7 @@ async function finish(
       : p.record === 'release'
         ? await releasePolicy(t, ctx.project, policy, ctx.run)
         : 'unchanged';
-  if (recorded === 'lost')
-    return {
-      ...done,
-      status: 'superseded',
-      reason: 'a newer sync claimed the policy before its generation was recorded; it records its own',
-    };
-  if (recorded === 'written') done.mutations += 1;
-  if (p.record === 'generation') done.holds = p.generation;
-  if (p.record === 'release') delete done.holds;
-  return overruled({ ...done, status: changed || recorded === 'written' ? 'ok' : 'unchanged' }, p);
+  return recordedReport(done, recorded, p);
 }
 
 /**
