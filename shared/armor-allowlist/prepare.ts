@@ -14,28 +14,26 @@ import type { Transport } from '../gcp/transport.js';
 import { listSecurityPolicies, type SecurityPolicy } from '../gcp/security-policies.js';
 import { targetPolicies, type Allowlist } from '../allowlist/model.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
-import {
-  desiredAllowlist,
-  planAllowlist,
-  planRevocationsOnly,
-  type AllowlistPlan,
-  type DesiredAllowlist,
-} from '../plan/allowlist.js';
-import { checkQuota, quotaUse, type PolicyRuleCount, type QuotaUse } from '../plan/allowlist-quota.js';
+import { desiredAllowlist, planAllowlist, planRevocationsOnly, type DesiredAllowlist } from '../plan/allowlist.js';
+import type { PolicyRuleCount, QuotaUse } from '../plan/allowlist-quota.js';
 import { claimOf, newerThan } from '../plan/allowlist-claim.js';
+import {
+  checkedQuota,
+  missingPolicy,
+  preparedPolicy,
+  ruleCounts,
+  untargeted,
+  untargetedDesired,
+  untargetedKeptWarning,
+  untargetedPlan,
+  type LostPolicy,
+  type PreparedPolicy,
+} from '../plan/allowlist-prepare.js';
 import type { NatIps } from '../gcp/routers.js';
 import { resolveSources } from './resolve.js';
-import type { PolicyPlan } from '../plan/allowlist-report.js';
 import type { Replan } from '../plan/allowlist-verify.js';
 
-/** One policy's sync as prepared: what its report is made of, and what it claims and records. */
-export interface PreparedPolicy extends PolicyPlan {
-  readonly policy: SecurityPolicy;
-  /** The generation the sync claims the policy for. */
-  readonly generation?: string;
-  /** Once it verifies: label the generation it holds, drop netreflex's labels, or leave them. */
-  readonly record: 'generation' | 'release' | 'none';
-}
+export type { PreparedPolicy } from '../plan/allowlist-prepare.js';
 
 export interface Prepared {
   readonly prepared: PreparedPolicy[];
@@ -64,12 +62,7 @@ export interface PrepareOptions {
 /** Every global security policy of the project, with what each counts against the rule quota. */
 export async function observeProject(t: Transport, project: string): Promise<ProjectPolicies> {
   const policies = await listSecurityPolicies(t, project);
-  const counts = policies.map((p) => ({
-    policy: p.name,
-    rules: p.rules?.length ?? 0,
-    advanced: (p.rules ?? []).filter((r) => r.match?.expr !== undefined).length,
-  }));
-  return { policies, counts };
+  return { policies, counts: ruleCounts(policies) };
 }
 
 export async function preparePolicies(
@@ -97,48 +90,17 @@ export async function preparePolicies(
     const replan: Replan = (rules) => planAllowlist(desired, rules, { force: opts.force });
     prepared.push(preparedPolicy(policy, 'target', desired, replan, opts.generation, 'generation'));
   }
-  for (const policy of untargeted(project, allowlist, opts.source)) {
+  for (const policy of untargeted(project.policies, allowlist, opts.source)) {
     if (allowlist.mode === 'upsert-only') {
-      warnings.push(
-        `security policy ${policy.name} is no longer targeted by the file; mode upsert-only keeps its rules ` +
-          `(remove them by hand, or sync once with mode: sync)`,
-      );
+      warnings.push(untargetedKeptWarning(policy.name));
       continue;
     }
-    const desired: DesiredAllowlist = {
-      policy: policy.name,
-      mode: allowlist.mode,
-      priorities: allowlist.priorities,
-      safety: allowlist.safety,
-      lists: [],
-      expiredEntries: 0,
-      expired: [],
-      expiredCidrs: [],
-    };
+    const desired = untargetedDesired(policy.name, allowlist);
     const replan: Replan = (rules) => planAllowlist(desired, rules, { force: opts.force });
     const plan = untargetedPlan(replan, policy);
     prepared.push(preparedPolicy(policy, 'untargeted', desired, replan, opts.generation, 'release', plan));
   }
-  return { prepared, stale, warnings, quota: checkedQuota(project, prepared, opts) };
-}
-
-/** Policies an earlier file of this object was applied to that the current file does not target. */
-function untargeted(project: ProjectPolicies, allowlist: Allowlist, source: string): SecurityPolicy[] {
-  const targets = new Set(targetPolicies(allowlist));
-  return project.policies.filter((p) => !targets.has(p.name) && claimOf(p).source === source);
-}
-
-function untargetedPlan(replan: Replan, policy: SecurityPolicy): AllowlistPlan {
-  try {
-    return replan(policy.rules);
-  } catch (err) {
-    if (!(err instanceof AllowlistSafetyError)) throw err;
-    throw new AllowlistSafetyError(
-      err.refusal,
-      `The file no longer targets security policy ${policy.name}, so its netreflex rules would go: ${err.message}`,
-      err.details,
-    );
-  }
+  return { prepared, stale, warnings, quota: checkedQuota(project.counts, prepared, opts) };
 }
 
 /**
@@ -153,12 +115,12 @@ export async function prepareLastApplied(
   load: (generation: string) => Promise<Allowlist | string>,
 ): Promise<{
   prepared: PreparedPolicy[];
-  lost: { name: string; generation?: string; why: string }[];
+  lost: LostPolicy[];
   quota: QuotaUse;
   warnings: string[];
 }> {
   const prepared: PreparedPolicy[] = [];
-  const lost: { name: string; generation?: string; why: string }[] = [];
+  const lost: LostPolicy[] = [];
   const warnings: string[] = [];
   const natIps = new Map<string, Promise<NatIps>>();
   for (const policy of project.policies.filter((p) => claimOf(p).source === opts.source)) {
@@ -177,30 +139,7 @@ export async function prepareLastApplied(
       lost.push({ name: policy.name, generation: generation!, why: err.message });
     }
   }
-  return { prepared, lost, warnings, quota: checkedQuota(project, prepared, opts) };
-}
-
-function checkedQuota(project: ProjectPolicies, prepared: readonly PreparedPolicy[], opts: PrepareOptions): QuotaUse {
-  const use = quotaUse(
-    project.counts,
-    prepared.map((p) => ({ policy: p.name, steps: p.plan.steps })),
-    opts.budget,
-  );
-  checkQuota(use, opts.project);
-  return use;
-}
-
-/** A policy's sync as prepared: what it wants there, the planner on it, and the plan on the rules observed. */
-function preparedPolicy(
-  policy: SecurityPolicy,
-  role: PolicyPlan['role'],
-  desired: DesiredAllowlist,
-  replan: Replan,
-  generation: string | undefined,
-  record: PreparedPolicy['record'],
-  plan: AllowlistPlan = replan(policy.rules),
-): PreparedPolicy {
-  return { name: policy.name, role, policy, desired, plan, replan, ...(generation ? { generation } : {}), record };
+  return { prepared, lost, warnings, quota: checkedQuota(project.counts, prepared, opts) };
 }
 
 /** What the file wants in one policy, its sources (the NAT IPs of a router) resolved now. */
@@ -215,12 +154,4 @@ async function desiredFor(
   const { resolved, warnings: notes } = await resolveSources(t, opts.project, opts.region, allowlist, policy, natIps);
   warnings.push(...notes);
   return desiredAllowlist(allowlist, { policy, now: opts.now, resolved });
-}
-
-function missingPolicy(name: string, project: string): AllowlistSafetyError {
-  return new AllowlistSafetyError(
-    'missing-policy',
-    `Security policy ${name} does not exist in project ${project}; nothing was changed. Create it ` +
-      `(terraform-bootstrap/armor.tf) or fix \`policies\` in the file.`,
-  );
 }

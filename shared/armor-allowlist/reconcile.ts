@@ -19,10 +19,10 @@ import type { Transport } from '../gcp/transport.js';
 import { getSecurityPolicy } from '../gcp/security-policies.js';
 import type { ArmorAllowlistConfig } from '../config/armor-allowlist.js';
 import { parseAllowlist } from '../allowlist/parse.js';
-import { AllowlistFileError, AllowlistSafetyError } from '../allowlist/errors.js';
+import { AllowlistSafetyError } from '../allowlist/errors.js';
 import { formatProblem } from '../allowlist/problems.js';
 import type { Allowlist } from '../allowlist/model.js';
-import { readAllowlistObject, readAllowlistVersion, type FileRead } from './source.js';
+import { gsUrl, readAllowlistObject, readAllowlistVersion, type FileRead } from './source.js';
 import {
   observeProject,
   prepareLastApplied,
@@ -36,15 +36,30 @@ import { syncPolicy } from './policy-sync.js';
 import { dryRunReport } from '../plan/allowlist-report.js';
 import type { Policy } from '../reconcile/plan.js';
 import {
-  emptyPolicyReport,
   envelope,
   expiredNow,
-  stallBegan,
-  stallOf,
   type AllowlistReport,
   type PolicyReport,
   type Refusal,
 } from '../plan/allowlist-report.js';
+import {
+  capMode,
+  cappedModeWarning,
+  fileReport,
+  invalidFileRefusal,
+  lastAppliedFile,
+  lastAppliedRefusedWarning,
+  lostReport,
+  missingFileRefusal,
+  missingFileReport,
+  noFileReport,
+  refusedReport,
+  reportBase,
+  safetyRefusal,
+  staleReport,
+  stalledReport,
+  supersededReport,
+} from '../plan/allowlist-prepare.js';
 
 export type { AllowlistReport, PolicyReport } from '../plan/allowlist-report.js';
 
@@ -98,66 +113,22 @@ async function syncOnce(t: Transport, cfg: ArmorAllowlistConfig, opts: Reconcile
   const read = opts.localFile
     ? ({ kind: 'file', ...opts.localFile } as const)
     : await readAllowlistObject(t, cfg.bucket, cfg.object, opts.eventGeneration);
-  const base = {
-    dryRun,
-    reasons: [] as string[],
-    warnings: [] as string[],
-    results: [],
-    policies: [] as PolicyReport[],
-    mutations: 0,
-    retry: false,
-  };
+  const base = reportBase(dryRun);
   if (read.kind === 'superseded')
-    return {
-      ...base,
-      status: 'ignored',
-      source: `gs://${cfg.bucket}/${cfg.object}#${opts.eventGeneration}`,
-      generation: opts.eventGeneration,
-      why: `generation ${opts.eventGeneration} is superseded by live generation ${read.live}; that upload is applied instead`,
-    };
+    return supersededReport(base, gsUrl(cfg.bucket, cfg.object), opts.eventGeneration, read.live);
   if (read.kind === 'missing') {
-    const refusal: Refusal = {
-      kind: 'missing-file',
-      message:
-        `There is no allowlist object at ${read.source}; the policies keep the last file they hold, whose ` +
-        `entries still leave when they expire. Upload the allowlist again (or restore its last generation).`,
-    };
-    const report: AllowlistReport = { ...base, status: 'refused', source: read.source, refusal };
-    const stalled = await keepLastApplied(r, report, refusal, undefined);
-    return stalled.policies.length
-      ? stalled
-      : {
-          ...base,
-          status: 'ignored',
-          source: read.source,
-          why: `no allowlist object at ${read.source}; upload one (nothing was changed)`,
-        };
+    const refusal = missingFileRefusal(read.source);
+    const stalled = await keepLastApplied(r, missingFileReport(base, read.source, refusal), refusal, undefined);
+    return stalled.policies.length ? stalled : noFileReport(base, read.source);
   }
   const parsed = read.tooLarge
     ? { ok: false as const, problems: [read.tooLarge] }
     : parseAllowlist(read.bytes, read.source);
-  const report: AllowlistReport = {
-    ...base,
-    status: 'unchanged',
-    source: read.source,
-    ...(read.generation ? { generation: read.generation } : {}),
-  };
-  if (!parsed.ok)
-    return refuse(
-      r,
-      report,
-      {
-        kind: 'invalid-file',
-        message: new AllowlistFileError(read.source, parsed.problems).message,
-        problems: parsed.problems.map(formatProblem),
-      },
-      read,
-    );
+  const report = fileReport(base, read);
+  if (!parsed.ok) return refuse(r, report, invalidFileRefusal(read.source, parsed.problems), read);
   report.warnings.push(...parsed.warnings.map(formatProblem));
-  if (r.policy === 'upsert-only' && parsed.allowlist.mode === 'sync')
-    report.warnings.push(
-      `NETREFLEX_ALLOWLIST_POLICY=upsert-only: ${read.source} (mode sync) is applied as mode upsert-only, so nothing is removed`,
-    );
+  const capped = cappedModeWarning(r.policy, parsed.allowlist, read.source);
+  if (capped) report.warnings.push(capped);
   return syncAll(r, capMode(parsed.allowlist, r.policy), report, read);
 }
 
@@ -184,19 +155,12 @@ async function syncAll(
   try {
     prepared = await preparePolicies(r.t, allowlist, project, prepareOptions(r, report.generation));
   } catch (err) {
-    if (err instanceof AllowlistSafetyError)
-      return refuse(r, report, { kind: err.refusal, message: err.message }, read, project);
+    if (err instanceof AllowlistSafetyError) return refuse(r, report, safetyRefusal(err), read, project);
     throw err;
   }
   report.warnings.push(...prepared.warnings);
   report.quota = prepared.quota;
-  report.policies.push(
-    ...prepared.stale.map((s) => ({
-      ...emptyPolicyReport(s.name),
-      status: 'stale' as const,
-      reason: `generation ${report.generation} is older than generation ${s.generation}, already applied to or being applied to ${s.name}; ignored`,
-    })),
-  );
+  report.policies.push(...prepared.stale.map((s) => staleReport(s, report.generation)));
   for (const p of prepared.prepared) report.policies.push(await runPolicy(r, p));
   return report;
 }
@@ -216,19 +180,6 @@ async function runPolicy(r: Run, p: PreparedPolicy): Promise<PolicyReport> {
   return { ...report, expired: expiredNow(p, after, report) };
 }
 
-/**
- * The file as a sync under `policy` plans it: `upsert-only` makes every file `mode: upsert-only`,
- * so the planner itself never takes an address away (no revocation, no shrinking patch, no
- * removal) and the kernel's filter, which drops destructive phases, has nothing left to drop. A
- * filter alone would not do: a `sync` plan cut short of its removals never verifies, and the next
- * pass plans them again.
- */
-function capMode(allowlist: Allowlist, policy: Policy): Allowlist {
-  return policy === 'upsert-only' && allowlist.mode !== 'upsert-only'
-    ? { ...allowlist, mode: 'upsert-only' }
-    : allowlist;
-}
-
 /** The live file is refused: nothing of it is applied; the policies keep their last file and its expiries. */
 async function refuse(
   r: Run,
@@ -237,7 +188,7 @@ async function refuse(
   read: FileRead,
   project?: ProjectPolicies,
 ): Promise<AllowlistReport> {
-  const refused: AllowlistReport = { ...report, status: 'refused', refusal };
+  const refused = refusedReport(report, refusal);
   if (r.opts.localFile) return refused;
   return keepLastApplied(r, refused, refusal, read.object?.timeCreated, project);
 }
@@ -258,16 +209,8 @@ async function keepLastApplied(
       versions.set(
         generation,
         readAllowlistVersion(r.t, r.cfg.bucket, r.cfg.object, generation).then((file) => {
-          if (!file)
-            return (
-              `its last applied file gs://${r.cfg.bucket}/${r.cfg.object}#${generation} is no longer in the ` +
-              `bucket (is object versioning on? were noncurrent versions deleted?); restore the file or upload a new one`
-            );
-          ended.set(generation, file.object?.timeDeleted);
-          const parsed = file.tooLarge ? undefined : parseAllowlist(file.bytes, file.source);
-          return parsed?.ok
-            ? capMode(parsed.allowlist, r.policy)
-            : `its last applied file ${file.source} no longer parses; upload a valid allowlist`;
+          if (file) ended.set(generation, file.object?.timeDeleted);
+          return lastAppliedFile(file, gsUrl(r.cfg.bucket, r.cfg.object), generation, r.policy);
         }),
       );
     }
@@ -278,18 +221,12 @@ async function keepLastApplied(
     last = await prepareLastApplied(r.t, project, prepareOptions(r, undefined), load);
   } catch (err) {
     if (!(err instanceof AllowlistSafetyError)) throw err;
-    report.warnings.push(`the revocations of the last applied file are refused too: ${err.message}`);
-    return { ...report, stall: stallOf(report, refusal, stallBegan(ended, since)) };
+    report.warnings.push(lastAppliedRefusedWarning(err.message));
+    return stalledReport(report, refusal, ended, since);
   }
   report.warnings.push(...last.warnings);
   report.quota = last.quota;
-  for (const lost of last.lost)
-    report.policies.push({
-      ...emptyPolicyReport(lost.name, 'last-applied'),
-      status: 'refused',
-      ...(lost.generation ? { holds: lost.generation } : {}),
-      reason: `expired entries cannot be removed from ${lost.name}: ${lost.why}`,
-    });
+  report.policies.push(...last.lost.map(lostReport));
   for (const p of last.prepared) report.policies.push(await runPolicy(r, p));
-  return { ...report, stall: stallOf(report, refusal, stallBegan(ended, since)) };
+  return stalledReport(report, refusal, ended, since);
 }
