@@ -46,6 +46,7 @@ export function ruleCounts(policies: readonly Pick<SecurityPolicy, 'name' | 'rul
   return policies.map((p) => ({
     policy: p.name,
     rules: p.rules?.length ?? 0,
+    // Stryker disable next-line ArrayDeclaration: equivalent, a string's `match` is String.prototype.match, which has no `expr`, so the mutant's element is never counted
     advanced: (p.rules ?? []).filter((r) => r.match?.expr !== undefined).length,
   }));
 }
