@@ -31,11 +31,15 @@ export type AllowlistRefusal = (typeof ALLOWLIST_REFUSALS)[number];
 
 /** A sync the planner refuses: nothing is planned, the policy stays exactly as it is. */
 export class AllowlistSafetyError extends SafetyError {
+  /** The message without the list of details under it (what a refusal re-worded by a caller quotes). */
+  readonly headline: string;
+
   constructor(
     readonly refusal: AllowlistRefusal,
     message: string,
     readonly details: readonly string[] = [],
   ) {
     super(details.length ? `${message}\n${details.map((d) => `  - ${d}`).join('\n')}` : message);
+    this.headline = message;
   }
 }

@@ -97,7 +97,7 @@ export function untargetedPlan(replan: Replan, policy: Pick<SecurityPolicy, 'nam
     if (!(err instanceof AllowlistSafetyError)) throw err;
     throw new AllowlistSafetyError(
       err.refusal,
-      `The file no longer targets security policy ${policy.name}, so its netreflex rules would go: ${err.message}`,
+      `The file no longer targets security policy ${policy.name}, so its netreflex rules would go: ${err.headline}`,
       err.details,
     );
   }

@@ -161,6 +161,9 @@ describe('a policy the file stopped targeting', () => {
     expect(err.message).toMatch(
       /^The file no longer targets security policy inference-policy, so its netreflex rules would go: \S/,
     );
+    // Each detail of the planner's refusal is listed once under it.
+    expect(err.details.length).toBeGreaterThan(0);
+    expect(err.message.split('\n')).toHaveLength(1 + err.details.length);
 
     const inner = new AllowlistSafetyError('band-full', 'no room', ['one more rule']);
     const rethrown = thrown(() =>
@@ -171,10 +174,13 @@ describe('a policy the file stopped targeting', () => {
     expect(rethrown).not.toBe(inner);
     expect(rethrown.refusal).toBe('band-full');
     expect(rethrown.details).toEqual(['one more rule']);
-    // The inner message already lists its details; the new error lists them once more.
+    // The details are listed once, under the re-worded message.
     expect(rethrown.message).toBe(
       'The file no longer targets security policy old-policy, so its netreflex rules would go: no room\n' +
-        '  - one more rule\n  - one more rule',
+        '  - one more rule',
+    );
+    expect(rethrown.headline).toBe(
+      'The file no longer targets security policy old-policy, so its netreflex rules would go: no room',
     );
   });
 
