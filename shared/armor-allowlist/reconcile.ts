@@ -33,9 +33,9 @@ import {
 } from './prepare.js';
 import { newRunId, sourceId } from './lock.js';
 import { syncPolicy } from './policy-sync.js';
-import { dryRunReport } from '../plan/allowlist-report.js';
 import type { Policy } from '../reconcile/plan.js';
 import {
+  dryRunReport,
   envelope,
   expiredNow,
   type AllowlistReport,
