@@ -105,15 +105,24 @@ export class Operations {
     this.waiters.delete(`${collection}/${name}`);
   }
 
-  get(collection: string, name: string): Resource {
-    const op = this.store.get(collection, name);
-    if (!op) throw notFound(`${collection}/${name}`);
+  /**
+   * The operation `operation` names: its name, or its unique numeric id — Compute's reference for
+   * `operations.get`, `wait` and `delete` says "Name of the Operations resource to return, or its
+   * unique numeric identifier", and the Node client's operation object carries the id as its
+   * `name` (google-gax ExtendedOperation).
+   */
+  get(collection: string, operation: string): Resource {
+    const op =
+      this.store.get(collection, operation) ??
+      (/^\d+$/.test(operation) ? this.store.list(collection).find((o) => o.id === operation) : undefined);
+    if (!op) throw notFound(`${collection}/${operation}`);
     return op;
   }
 
   /** `operations.wait`: answers when DONE, or after the wait timeout with the op as it is. */
-  async wait(collection: string, name: string): Promise<Resource> {
-    const op = this.get(collection, name);
+  async wait(collection: string, operation: string): Promise<Resource> {
+    const op = this.get(collection, operation);
+    const name = op.name;
     if (op.status === 'DONE') return op;
     await new Promise<void>((resolve) => {
       const timer = this.timers.after(this.settings.waitTimeoutMs, resolve);
