@@ -35,7 +35,7 @@ const insertAddress = (name: string, address: string) =>
 describe('Compute operations by name or by id', () => {
   it("the client's operation object names the operation by its id, and waiting on it waits for that operation", async () => {
     const [op] = await insertAddress('by-id', '10.121.0.0');
-    const started = op.latestResponse as { name: string; id: string };
+    const started = op.latestResponse as unknown as { name: string; id: string };
     expect(started.name).toMatch(/^operation-/);
     expect(op.name).toBe(started.id);
     const [done] = await c.globalOps.wait({ project: PROJECT, operation: op.name! });
