@@ -29,7 +29,7 @@ import {
   planUnderClaim,
   readBack,
   recordedReport,
-  staleReport,
+  outclaimedReport,
   type Failure,
   type Planned,
 } from '../plan/allowlist-sync.js';
@@ -56,7 +56,7 @@ export async function syncPolicy(t: Transport, p: PreparedPolicy, ctx: SyncConte
   if (p.plan.steps.length === 0 && !labelsBehind(p, p.policy, ctx.source))
     return { report: await finish(t, report, p.policy, p, ctx, false), rules: p.policy.rules };
   const claim = await claimPolicy(t, ctx.project, p.policy, p.generation, ctx.run);
-  if (!claim.claimed) return { report: staleReport(report, claim.newer, p), rules: claim.policy.rules };
+  if (!claim.claimed) return { report: outclaimedReport(report, claim.newer, p), rules: claim.policy.rules };
   report.mutations += 1;
   // Read again after the claim: a foreign label write or an older sync may have moved the rules meanwhile.
   const policy = await getSecurityPolicy(t, ctx.project, p.name);

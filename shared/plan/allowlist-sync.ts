@@ -69,7 +69,7 @@ export function replan(p: Pick<PolicyPlan, 'replan'>, policy: Pick<SecurityPolic
 }
 
 /** The claim found a newer generation on the policy, held or being applied: that sync finishes the job. */
-export function staleReport(
+export function outclaimedReport(
   report: PolicyReport,
   newer: string,
   p: Pick<PolicyPlan, 'name'> & Pick<Recording, 'generation'>,

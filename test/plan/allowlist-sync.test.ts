@@ -13,7 +13,7 @@ import {
   readBack,
   recordedReport,
   replan,
-  staleReport,
+  outclaimedReport,
   superseded,
   type Planned,
 } from '../../shared/plan/allowlist-sync.js';
@@ -144,9 +144,9 @@ describe('planUnderClaim and replan: the plan on a look', () => {
   });
 });
 
-describe('staleReport: a newer generation holds or claims the policy', () => {
+describe('outclaimedReport: a newer generation holds or claims the policy', () => {
   it('names the newer generation, this sync’s and the policy', () => {
-    const stale = staleReport(report(), '1700000000000009', { name: 'edge', generation: GEN });
+    const stale = outclaimedReport(report(), '1700000000000009', { name: 'edge', generation: GEN });
     expect(stale).toEqual({
       ...report(),
       status: 'stale',
@@ -157,7 +157,7 @@ describe('staleReport: a newer generation holds or claims the policy', () => {
   });
 
   it('a sync without a generation is “this file”', () => {
-    expect(staleReport(report(), '17', { name: 'edge' }).reason).toBe(
+    expect(outclaimedReport(report(), '17', { name: 'edge' }).reason).toBe(
       'generation 17 is newer than this file and already holds or is being applied to edge; that sync finishes the job',
     );
   });
