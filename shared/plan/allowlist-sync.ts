@@ -9,7 +9,7 @@ import type { SecurityPolicy } from '../gcp/security-policies.js';
 import type { Applied, StepResult as KernelResult } from '../reconcile/apply.js';
 import { AllowlistSafetyError } from '../allowlist/errors.js';
 import type { AllowlistStep, PolicyRule } from './allowlist.js';
-import { claimOf } from './allowlist-claim.js';
+import { OUR_LABELS, claimOf } from './allowlist-claim.js';
 import type { StepSummary } from './allowlist-steps.js';
 import { verifyPolicy } from './allowlist-verify.js';
 import { overruled, type PolicyPlan, type PolicyReport } from './allowlist-report.js';
@@ -27,13 +27,14 @@ export interface Recording {
 /**
  * Whether the policy's labels are behind what the sync records, so a sync with no step to apply
  * still claims and records: a generation (or source) other than the one it labels, or netreflex's
- * labels still on a policy it releases. A generation-less sync labels nothing.
+ * labels still on a policy it releases (the four a release removes, shared/armor-allowlist/lock.ts;
+ * another label that merely starts like them is not netreflex's). A generation-less sync labels nothing.
  */
 export function labelsBehind(p: Recording, policy: Pick<SecurityPolicy, 'labels'>, source: string): boolean {
   const c = claimOf(policy);
   if (p.record === 'generation')
     return p.generation !== undefined && (c.generation !== p.generation || c.source !== source);
-  if (p.record === 'release') return Object.keys(policy.labels ?? {}).some((k) => k.startsWith('netreflex-allowlist-'));
+  if (p.record === 'release') return OUR_LABELS.some((k) => k in (policy.labels ?? {}));
   return false;
 }
 
