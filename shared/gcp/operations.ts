@@ -1,5 +1,5 @@
 /** Waiting on Compute Engine operations (`operations.wait` until DONE, then surface its error). */
-import { ApiError, isNotFound } from '../errors.js';
+import { ApiError, unlessNotFound } from '../errors.js';
 import { sleep } from '../util/concurrency.js';
 import type { Transport } from './transport.js';
 
@@ -71,10 +71,7 @@ export async function insertOrAdopt<T>(spec: {
   }
   const deadline = Math.min(spec.deadline ?? Infinity, Date.now() + (spec.maxWaitMs ?? ADOPT_WAIT_MS));
   for (let delay = 50; ; delay = Math.min(delay * 2, 2_000)) {
-    const existing = await spec.get().catch((err: unknown) => {
-      if (!isNotFound(err)) throw err;
-      return undefined;
-    });
+    const existing = await unlessNotFound(spec.get());
     if (existing !== undefined) {
       if (spec.same(existing)) return true;
       throw spec.taken(existing);

@@ -27,7 +27,7 @@
  * tenth of the TTL; what it writes must still keep whatever preconditions Google offers.
  */
 import { randomUUID } from 'node:crypto';
-import { ApiError, isNotFound } from '../errors.js';
+import { ApiError, unlessNotFound } from '../errors.js';
 import type { Transport } from '../gcp/transport.js';
 import { getObjectMetadata, readObjectText, writeJsonObject } from '../gcp/storage.js';
 import { sleep } from '../util/concurrency.js';
@@ -85,18 +85,11 @@ export async function readLease<S extends object>(
 ): Promise<{ body: LeaseHolder & S; generation: string }> {
   const free = { holder: null, expiresAt: null, ...state.empty };
   for (;;) {
-    let generation: string;
-    try {
-      generation = (await getObjectMetadata(t, bucket, object)).generation;
-    } catch (err) {
-      if (isNotFound(err)) return { body: free, generation: '0' };
-      throw err;
-    }
-    try {
-      return { body: parseBody(await readObjectText(t, bucket, object, generation), state, free), generation };
-    } catch (err) {
-      if (!isNotFound(err)) throw err; // replaced between the two reads: read the new one
-    }
+    const meta = await unlessNotFound(getObjectMetadata(t, bucket, object));
+    if (!meta) return { body: free, generation: '0' };
+    const text = await unlessNotFound(readObjectText(t, bucket, object, meta.generation));
+    if (text !== undefined) return { body: parseBody(text, state, free), generation: meta.generation };
+    // That version was replaced between the two reads: read the new one.
   }
 }
 
