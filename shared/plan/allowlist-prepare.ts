@@ -15,6 +15,7 @@ import type { AllowlistPlan, DesiredAllowlist } from './allowlist.js';
 import { checkQuota, quotaUse, type PolicyRuleCount, type QuotaUse } from './allowlist-quota.js';
 import { claimOf } from './allowlist-claim.js';
 import type { Replan } from './allowlist-verify.js';
+import type { Recording } from './allowlist-sync.js';
 import {
   emptyPolicyReport,
   stallBegan,
@@ -26,12 +27,8 @@ import {
 } from './allowlist-report.js';
 
 /** One policy's sync as prepared: what its report is made of, and what it claims and records. */
-export interface PreparedPolicy extends PolicyPlan {
+export interface PreparedPolicy extends PolicyPlan, Recording {
   readonly policy: SecurityPolicy;
-  /** The generation the sync claims the policy for. */
-  readonly generation?: string;
-  /** Once it verifies: label the generation it holds, drop netreflex's labels, or leave them. */
-  readonly record: 'generation' | 'release' | 'none';
 }
 
 /** A policy holding an earlier generation of this object whose expired entries cannot be removed, and why. */
@@ -128,7 +125,7 @@ export function preparedPolicy(
   desired: DesiredAllowlist,
   replan: Replan,
   generation: string | undefined,
-  record: PreparedPolicy['record'],
+  record: Recording['record'],
   plan: AllowlistPlan = replan(policy.rules),
 ): PreparedPolicy {
   return { name: policy.name, role, policy, desired, plan, replan, ...(generation ? { generation } : {}), record };
