@@ -22,19 +22,16 @@
  */
 import type { Transport } from '../gcp/transport.js';
 import type { PeeringRangesConfig } from '../config/peering-ranges.js';
+import type { DemandReservation } from '../plan/ranges-demand.js';
 import { Lease, readLease, type LeaseState } from '../reconcile/lease.js';
 
 export { LeaseBusy, LeaseLost } from '../reconcile/lease.js';
 
-/** A run prepared and not started yet: its jobs count against the ranges until its PipelineJob shows. */
-export interface Reservation {
-  runId: string;
-  parallelJobs: number;
-  nodesPerJob: number;
-  expiresAt: string;
-  /** The ranges the run was answered: its jobs take blocks there only. */
-  reservedIpRanges?: string[];
-}
+/**
+ * A run prepared and not started yet: its jobs count against the ranges until its PipelineJob
+ * shows, in the ranges it was answered only — the demand planner's reservation, as the lease keeps it.
+ */
+export type Reservation = DemandReservation;
 
 /** What the network's lease object keeps for its holders. */
 export interface Reservations {
