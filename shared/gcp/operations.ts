@@ -41,7 +41,7 @@ export async function waitOperation(
 }
 
 /** How long an insert that met a 409 waits for the resource under its name to become readable, at most. */
-export const ADOPT_WAIT_MS = 120_000;
+const ADOPT_WAIT_MS = 120_000;
 
 /**
  * Inserts a resource idempotently. A 409 is success when the resource already under the name is the

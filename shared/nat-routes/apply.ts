@@ -32,7 +32,7 @@ export const CONCURRENCY = 40;
  * How long an insert that met a 409 waits for the other insert of the name to land: a route insert
  * is an operation of seconds, so past this the other insert failed and the sync is retried (503).
  */
-export const ROUTE_ADOPT_WAIT_MS = 30_000;
+const ROUTE_ADOPT_WAIT_MS = 30_000;
 
 /** Operation waits get what is left of the event's deadline, never more. */
 const waitMs = (b: StepContext) => (b.deadline === undefined ? undefined : Math.max(1, b.deadline - Date.now()));

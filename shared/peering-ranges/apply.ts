@@ -41,7 +41,7 @@ import { publishedRanges } from './observe.js';
 export type Fence = () => void;
 
 /** The network a plan wires, by the names Compute and Service Networking give it. */
-export interface NetworkNames {
+interface NetworkNames {
   /** Compute's URL of the network (what addresses and firewalls name). */
   readonly networkUrl: string;
   /** `projects/{projectNumber}/global/networks/{name}` (what Service Networking names). */
@@ -49,10 +49,7 @@ export interface NetworkNames {
   readonly name: string;
 }
 
-export function networkNames(
-  cfg: Pick<PeeringRangesConfig, 'project' | 'projectNumber'>,
-  network: string,
-): NetworkNames {
+function networkNames(cfg: Pick<PeeringRangesConfig, 'project' | 'projectNumber'>, network: string): NetworkNames {
   return {
     name: network,
     networkUrl: networkUrl(cfg.project, network),
