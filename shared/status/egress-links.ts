@@ -13,7 +13,7 @@ import { allowlistSyncState, type AllowlistSyncState } from './armor.js';
 import { judgeEgress } from './egress-check.js';
 import { reconcileAllowlist } from '../armor-allowlist/reconcile.js';
 import { describeNat } from './network-links.js';
-import { isNotFound, unreadable } from './errors.js';
+import { isResourceMissing, unreadable } from './errors.js';
 import { broken, needs, ok, unknown, unreadableLink, type LinkHead } from './link.js';
 import type { Link, StatusConfig } from './types.js';
 
@@ -33,7 +33,7 @@ export async function natVmsLink(t: Transport, cfg: StatusConfig, dry: RoutesDry
     try {
       instances = (await listManagedInstances(t, cfg.project, cfg.region, cfg.mig)).map(natInstanceOf);
     } catch (err) {
-      if (isNotFound(err))
+      if (isResourceMissing(err))
         return broken(
           NAT_VMS,
           `MIG ${cfg.mig} not found in ${cfg.region}`,
@@ -84,7 +84,7 @@ export async function readNatIps(t: Transport, cfg: StatusConfig): Promise<{ lin
   try {
     nat = await cloudNatIps(t, cfg.project, cfg.region, cfg.natRouter, cfg.natName);
   } catch (err) {
-    if (err instanceof ConfigError || isNotFound(err))
+    if (err instanceof ConfigError || isResourceMissing(err))
       return {
         link: broken(
           NAT_IPS,
@@ -261,6 +261,6 @@ async function readPolicy(
   try {
     return { policy: await getSecurityPolicy(t, cfg.project, name) };
   } catch (err) {
-    return isNotFound(err) ? { missing: true } : { error: err };
+    return isResourceMissing(err) ? { missing: true } : { error: err };
   }
 }

@@ -5,7 +5,7 @@
  * link unknown, with the step that lets the next run see it. Failures are told apart by Google's
  * error shape (HTTP code, `error.status`, `errors[].reason`), never by a server's wording.
  */
-import { ApiError, errorMessage } from '../errors.js';
+import { ApiError, errorMessage, isNotFound } from '../errors.js';
 
 /**
  * A 404 in Google's API error shape: the resource is missing. Compute names it in
@@ -22,9 +22,12 @@ export function isMissingSurface(err: unknown): boolean {
   return err instanceof ApiError && err.code === 404 && !isApiNotFound(err);
 }
 
-/** A real 404: the API looked the resource up and it does not exist. */
-export function isNotFound(err: unknown): err is ApiError {
-  return err instanceof ApiError && err.code === 404 && isApiNotFound(err);
+/**
+ * A real 404: the API looked the resource up and it does not exist — shared/errors.ts `isNotFound`
+ * (any 404) narrowed to Google's API error shape, so a missing API surface is not taken for it.
+ */
+export function isResourceMissing(err: unknown): err is ApiError {
+  return isNotFound(err) && err instanceof ApiError && isApiNotFound(err);
 }
 
 export interface Unreadable {

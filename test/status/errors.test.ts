@@ -1,7 +1,7 @@
 /** How a failed read is explained: each kind of failure gets the fix that makes the next read work. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/errors.js';
-import { isMissingSurface, isNotFound, unreadable } from '../../shared/status/errors.js';
+import { isMissingSurface, isResourceMissing, unreadable } from '../../shared/status/errors.js';
 import { startEmulator } from '../../emulator/server.js';
 import { Transport } from '../../shared/gcp/transport.js';
 import { needs, ok, unknown, worstState, broken } from '../../shared/status/link.js';
@@ -106,7 +106,7 @@ describe("a 404 is told apart by Google's error shape, not its wording", () => {
     ['OnePlatform: error.status NOT_FOUND', new ApiError(404, 'NOT_FOUND', 'Requested entity was not found.'), true],
     ['no API error at all (an HTML page)', new ApiError(404, '404', 'HTTP 404'), false],
   ])('%s', (_name, err, missingResource) => {
-    expect(isNotFound(err)).toBe(missingResource);
+    expect(isResourceMissing(err)).toBe(missingResource);
     expect(isMissingSurface(err)).toBe(!missingResource);
   });
 
@@ -124,14 +124,14 @@ describe("a 404 is told apart by Google's error shape, not its wording", () => {
 
     it('a missing resource is not found', async () => {
       const err = await read('/compute/v1/projects/netreflex-demo/global/routes/never-was');
-      expect(isNotFound(err)).toBe(true);
+      expect(isResourceMissing(err)).toBe(true);
       expect(isMissingSurface(err)).toBe(false);
     });
 
     it('a URL no method serves is a missing surface', async () => {
       const err = await read('/compute/v1/projects/netreflex-demo/global/noSuchCollection/x');
       expect(isMissingSurface(err)).toBe(true);
-      expect(isNotFound(err)).toBe(false);
+      expect(isResourceMissing(err)).toBe(false);
     });
   });
 });
